@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// The test command: typecheck, then every uvu suite, ending with one plain line
+// `N passed, N failed[, N skipped]` that counts every test run, and a non-zero exit on failure.
+// Unit, marble and property suites share one process; each end-to-end file gets its own
+// (they start collectors and child processes). The typecheck counts as one test.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const only = process.argv.slice(2);
+
+const walk = (dir) =>
+  readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+const suites = (dir, re) => walk(join(root, dir)).filter((p) => re.test(p)).sort();
+const selected = (files) => (only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files);
+
+const fast = selected([...suites('marbles', /\.marbles\.ts$/), ...suites('test', /\.test\.ts$/)]);
+const slow = selected(suites('test', /\.e2e\.ts$/));
+
+let passed = 0, failed = 0, skipped = 0;
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+const typecheck = () => {
+  console.log('# typecheck (tsc --noEmit)');
+  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit', cwd: root });
+  if (r.status === 0) passed++;
+  else failed++;
+};
+
+const runUvu = (files, label) => {
+  if (files.length === 0) return;
+  console.log(`# ${label}: ${files.map((f) => relative(root, f)).join(' ')}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/uvu-run.mjs'), ...files], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  process.stdout.write(r.stdout ?? '');
+  const out = strip(r.stdout ?? '');
+  const total = /Total:\s+(\d+)/.exec(out), ok = /Passed:\s+(\d+)/.exec(out), skip = /Skipped:\s+(\d+)/.exec(out);
+  if (!total || !ok) {
+    console.log(`# ${label}: no summary (exit ${r.status ?? r.signal}); counted as 1 failed`);
+    failed++;
+    return;
+  }
+  passed += Number(ok[1]);
+  failed += Number(total[1]) - Number(ok[1]);
+  skipped += Number(skip?.[1] ?? 0);
+  if (r.status !== 0 && Number(total[1]) === Number(ok[1])) {
+    console.log(`# ${label}: exited ${r.status ?? r.signal} after passing; counted as 1 failed`);
+    failed++;
+  }
+};
+
+if (!only.length) typecheck();
+runUvu(fast, 'unit, marble and property suites');
+for (const f of slow) runUvu([f], relative(root, f));
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,83 @@
+/**
+ * Branded errors. Each carries a brand under a `Symbol.for` key, so `isX` recognises errors made
+ * by another copy of chronoq (two versions in one node_modules) as well as its own.
+ */
+
+const brand = (name: string): symbol => Symbol.for(`chronoq.${name}`);
+const EXPORT_ERROR = brand('ExportError');
+const RETRIES_EXHAUSTED = brand('RetriesExhaustedError');
+const BROKEN_CIRCUIT = brand('BrokenCircuitError');
+
+const hasBrand = (e: unknown, key: symbol): boolean =>
+  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[key] === true;
+
+/**
+ * True when an error says that the same attempt may succeed later: `e.retryable === true`.
+ * The default `shouldRetry` of retryBackoff and `isFailure` of the circuit breaker.
+ */
+export const isRetryable = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === true;
+
+/** Delay the server asked for (RetryInfo, Retry-After), if the error carries one. */
+export const retryAfterMsOf = (e: unknown): number | undefined => {
+  const v = typeof e === 'object' && e !== null ? (e as { retryAfterMs?: unknown }).retryAfterMs : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+};
+
+export interface ExportErrorOptions {
+  retryable: boolean;
+  /** gRPC status code (number) or a transport code such as 'ECONNREFUSED'. */
+  code?: string | number;
+  retryAfterMs?: number;
+  cause?: unknown;
+  /** Data points the server rejected in a partial success. */
+  rejectedDataPoints?: number;
+}
+
+/** One failed export attempt, classified: retryable or permanent. */
+export class ExportError extends Error {
+  override readonly name = 'ExportError';
+  readonly retryable: boolean;
+  readonly code: string | number | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly rejectedDataPoints: number | undefined;
+  readonly [EXPORT_ERROR] = true;
+  constructor(message: string, opts: ExportErrorOptions) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.retryable = opts.retryable;
+    this.code = opts.code;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.rejectedDataPoints = opts.rejectedDataPoints;
+  }
+}
+export const isExportError = (e: unknown): e is ExportError => hasBrand(e, EXPORT_ERROR);
+
+/** retryBackoff gave up: attempts ran out, or the next one would start after maxElapsedMs. */
+export class RetriesExhaustedError extends Error {
+  override readonly name = 'RetriesExhaustedError';
+  readonly attempts: number;
+  readonly elapsedMs: number;
+  readonly [RETRIES_EXHAUSTED] = true;
+  constructor(attempts: number, elapsedMs: number, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`gave up after ${attempts} attempt(s) in ${elapsedMs} ms: ${why}`, { cause });
+    this.attempts = attempts;
+    this.elapsedMs = elapsedMs;
+  }
+}
+export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError => hasBrand(e, RETRIES_EXHAUSTED);
+
+/** The circuit is open (or half-open with its probe taken): the attempt was not made. */
+export class BrokenCircuitError extends Error {
+  override readonly name = 'BrokenCircuitError';
+  /** Time left until the breaker lets a probe through. */
+  readonly retryAfterMs: number;
+  /** Not an endpoint failure: never counted by the breaker, but retried after retryAfterMs. */
+  readonly retryable = true;
+  readonly [BROKEN_CIRCUIT] = true;
+  constructor(retryAfterMs: number) {
+    super(`circuit open: next attempt allowed in ${retryAfterMs} ms`);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+export const isBrokenCircuitError = (e: unknown): e is BrokenCircuitError => hasBrand(e, BROKEN_CIRCUIT);

@@ -1,0 +1,124 @@
+/**
+ * Routed<A>: a stream element that is either still on its way (Right) or already a dead letter
+ * (Left). Operators work on Rights and pass Lefts through untouched and in place.
+ */
+import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
+import { Observable, type OperatorFunction, Subject, type Subscription, map } from 'rxjs';
+import type { Sample } from './sample.js';
+
+export type DeadLetterReason = 'invalid' | 'late' | 'skew' | 'overflow' | 'rejected' | 'retries-exhausted' | 'shutdown';
+
+export interface DeadLetterError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string | number;
+}
+
+export interface DeadLetter<A> {
+  readonly reason: DeadLetterReason;
+  readonly item: A;
+  /** What happened, in words a person can act on. */
+  readonly detail: string;
+  readonly attempts?: number;
+  readonly error?: DeadLetterError;
+  /** Wall time the item was dead-lettered, ms since the epoch. */
+  readonly atUnixMs: number;
+}
+
+export type Routed<A> = Either<DeadLetter<A>, A>;
+
+/** Lifts a stream of samples (or anything) into Routed: every element becomes a Right. */
+export const routed = <A = Sample>(): OperatorFunction<A, Routed<A>> => map((a) => right(a));
+
+/** Builds the Left for one item. */
+export const deadLetter = <A>(
+  reason: DeadLetterReason,
+  item: A,
+  detail: string,
+  atUnixMs: number,
+  extra: { attempts?: number; error?: unknown } = {},
+): Routed<A> => left(toDeadLetter(reason, item, detail, atUnixMs, extra));
+
+export const toDeadLetter = <A>(
+  reason: DeadLetterReason,
+  item: A,
+  detail: string,
+  atUnixMs: number,
+  extra: { attempts?: number; error?: unknown } = {},
+): DeadLetter<A> => ({
+  reason,
+  item,
+  detail,
+  atUnixMs,
+  ...(extra.attempts !== undefined ? { attempts: extra.attempts } : {}),
+  ...(extra.error !== undefined ? { error: describeError(extra.error) } : {}),
+});
+
+/** Plain-data form of an error, as stored in a dead letter. */
+export const describeError = (e: unknown): DeadLetterError => {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' || typeof code === 'number'
+      ? { name: e.name, message: e.message, code }
+      : { name: e.name, message: e.message };
+  }
+  return { name: 'Error', message: String(e) };
+};
+
+/**
+ * Splits a Routed stream into `[rights$, lefts$]` over one subscription to the source.
+ * The source is subscribed once both halves have a subscriber (so a synchronous source loses
+ * nothing to the half subscribed second), and unsubscribed when neither has one any more.
+ * Errors and completion reach both halves.
+ */
+export const partitionRouted = <A>(
+  source$: Observable<Routed<A>>,
+): [Observable<A>, Observable<DeadLetter<A>>] => {
+  let rights = new Subject<A>();
+  let lefts = new Subject<DeadLetter<A>>();
+  const count = { rights: 0, lefts: 0 };
+  let connection: Subscription | undefined;
+  const connect = (): void => {
+    if (connection !== undefined || count.rights === 0 || count.lefts === 0) return;
+    const [r, l] = [rights, lefts];
+    connection = source$.subscribe({
+      next: (item) => (isLeft(item) ? l.next(item.left) : r.next(item.right)),
+      error: (e: unknown) => {
+        r.error(e);
+        l.error(e);
+      },
+      complete: () => {
+        r.complete();
+        l.complete();
+      },
+    });
+  };
+  const release = (): void => {
+    if (count.rights + count.lefts > 0) return;
+    connection?.unsubscribe();
+    connection = undefined;
+    rights = new Subject<A>();
+    lefts = new Subject<DeadLetter<A>>();
+  };
+  const rights$ = new Observable<A>((subscriber) => {
+    count.rights++;
+    const inner = rights.subscribe(subscriber);
+    connect();
+    return () => {
+      inner.unsubscribe();
+      count.rights--;
+      release();
+    };
+  });
+  const lefts$ = new Observable<DeadLetter<A>>((subscriber) => {
+    count.lefts++;
+    const inner = lefts.subscribe(subscriber);
+    connect();
+    return () => {
+      inner.unsubscribe();
+      count.lefts--;
+      release();
+    };
+  });
+  return [rights$, lefts$];
+};

@@ -1,0 +1,103 @@
+/**
+ * The metric sample model: one observation of one series, with the time it was collected,
+ * exact to the nanosecond.
+ */
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
+
+export type AttrValue = string | number | boolean;
+export type Attributes = Readonly<Record<string, AttrValue>>;
+
+export interface HistogramValue {
+  readonly boundaries: readonly number[];
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** `sum` is a monotonic cumulative counter. */
+export type SampleKind = 'gauge' | 'sum' | 'histogram';
+
+export interface Sample {
+  readonly name: string;
+  readonly kind: SampleKind;
+  readonly value: number | HistogramValue;
+  /** Original collection time, exact to the nanosecond. Never changed by retries. */
+  readonly timeUnixNano: bigint;
+  readonly startTimeUnixNano?: bigint;
+  readonly attributes: Attributes;
+  readonly unit?: string;
+  readonly description?: string;
+  /** Else the pipeline's resource. */
+  readonly resource?: Attributes;
+  /** Set only when a skew policy re-stamped the sample: the time it carried before. */
+  readonly correctedFromUnixNano?: bigint;
+}
+
+export const NANOS_PER_MS = 1_000_000n;
+
+/** Milliseconds since the epoch (may be fractional) → bigint nanoseconds, exact for whole ms. */
+export const msToNanos = (ms: number): bigint =>
+  Number.isInteger(ms) ? BigInt(ms) * NANOS_PER_MS : BigInt(Math.round(ms * 1e6));
+
+/** bigint nanoseconds → milliseconds as a number (sub-ms precision kept as a fraction). */
+export const nanosToMs = (ns: bigint): number =>
+  Number(ns / NANOS_PER_MS) + Number(ns % NANOS_PER_MS) / 1e6;
+
+// Attribute objects are usually shared between the samples of a series, so their canonical
+// form is cached by identity: seriesKey costs one WeakMap look-up per sample in the hot path.
+const canonicalCache = new WeakMap<Attributes, string>();
+
+const canonicalAttributes = (attrs: Attributes | undefined): string => {
+  if (attrs === undefined) return '';
+  const cached = canonicalCache.get(attrs);
+  if (cached !== undefined) return cached;
+  const keys = Object.keys(attrs).sort();
+  const text = JSON.stringify(keys.map((k) => [k, attrs[k]]));
+  canonicalCache.set(attrs, text);
+  return text;
+};
+
+/** name + resource + sorted attributes: equal for samples of one series, stable across runs. */
+export const seriesKey = (s: Sample): string =>
+  `${s.name}\u0000${canonicalAttributes(s.resource)}\u0000${canonicalAttributes(s.attributes)}`;
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+const histogramProblem = (h: HistogramValue): string | undefined => {
+  if (!Array.isArray(h.boundaries) || !Array.isArray(h.counts)) return 'histogram needs boundaries and counts arrays';
+  if (h.counts.length !== h.boundaries.length + 1) return 'histogram counts must have boundaries.length + 1 entries';
+  if (!h.boundaries.every(isFiniteNumber)) return 'histogram boundaries must be finite numbers';
+  for (let i = 1; i < h.boundaries.length; i++) {
+    if (h.boundaries[i]! <= h.boundaries[i - 1]!) return 'histogram boundaries must be strictly increasing';
+  }
+  if (!h.counts.every((c) => Number.isInteger(c) && c >= 0)) return 'histogram counts must be non-negative integers';
+  const total = h.counts.reduce((a, b) => a + b, 0);
+  if (total !== h.count) return `histogram count ${h.count} differs from the sum of counts ${total}`;
+  if (!isFiniteNumber(h.sum)) return 'histogram sum must be a finite number';
+  return undefined;
+};
+
+/** Checks a sample's shape; Left carries what is wrong, in words a person can act on. */
+export const validateSample = (s: Sample): Either<string, Sample> => {
+  if (typeof s.name !== 'string' || s.name.length === 0) return left('name must be a non-empty string');
+  if (s.kind !== 'gauge' && s.kind !== 'sum' && s.kind !== 'histogram') {
+    return left(`kind must be gauge, sum or histogram, got ${String(s.kind)}`);
+  }
+  if (typeof s.timeUnixNano !== 'bigint' || s.timeUnixNano <= 0n) return left('timeUnixNano must be a positive bigint');
+  if (s.startTimeUnixNano !== undefined && s.startTimeUnixNano > s.timeUnixNano) {
+    return left('startTimeUnixNano is after timeUnixNano');
+  }
+  if (s.kind === 'histogram') {
+    if (typeof s.value !== 'object' || s.value === null) return left('a histogram sample needs a histogram value');
+    const problem = histogramProblem(s.value);
+    if (problem !== undefined) return left(problem);
+  } else if (!isFiniteNumber(s.value)) {
+    return left(`value must be a finite number, got ${String(s.value)}`);
+  } else if (s.kind === 'sum' && s.value < 0) {
+    return left('a monotonic sum cannot be negative');
+  }
+  if (typeof s.attributes !== 'object' || s.attributes === null) return left('attributes must be an object');
+  return right(s);
+};
