@@ -2,7 +2,8 @@ import { Observable, type OperatorFunction, type SchedulerLike, type Subscriptio
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesKey, msToNanos } from '../src/sample.js';
 import { type Routed, deadLetter } from '../src/routed.js';
-import { createHeap } from '../src/heap.js';
+import { createTimeHeap } from '../src/timeHeap.js';
+import { type TimeKey, setTimeKey, keyBefore, subtractKey, timeKey } from '../src/timeKey.js';
 
 export interface LateEvent {
   readonly sample: Sample;
@@ -27,16 +28,44 @@ export interface ReorderOptions {
   readonly onOverflow?: (e: OverflowEvent) => void;
 }
 
-interface Entry {
-  readonly item: Routed<Sample>;
-  readonly sample: Sample;
-  readonly t: bigint;
-  readonly seq: number;
-  readonly deadlineMs: number;
-  released: boolean;
+/** Last released time of one series (or of the stream, under 'global'), as a key and a bigint. */
+interface Released extends TimeKey {
+  last: bigint | undefined;
 }
 
-const before = (a: Entry, b: Entry): boolean => a.t < b.t || (a.t === b.t && a.seq < b.seq);
+/** A buffered sample; (hi, lo) is its exact time as a key (see src/timeKey.ts). */
+interface Entry extends TimeKey {
+  readonly item: Routed<Sample>;
+  readonly sample: Sample;
+  readonly seq: number;
+  readonly deadlineMs: number;
+  readonly released: Released;
+  done: boolean;
+}
+
+const before = (a: Entry, b: Entry): boolean =>
+  a.hi < b.hi || (a.hi === b.hi && (a.lo < b.lo || (a.lo === b.lo && a.seq < b.seq)));
+
+/**
+ * The Released record of a sample's series. seriesKey builds a string, so the record is memoised
+ * per attributes object (samples of a series usually share one), checked against name and resource.
+ */
+const seriesIndex = () => {
+  const byKey = new Map<string, Released>();
+  const memo = new WeakMap<object, { name: string; resource: unknown; released: Released }>();
+  return (s: Sample): Released => {
+    const m = memo.get(s.attributes);
+    if (m !== undefined && m.name === s.name && m.resource === s.resource) return m.released;
+    const key = seriesKey(s);
+    let released = byKey.get(key);
+    if (released === undefined) {
+      released = { last: undefined, hi: 0, lo: 0 };
+      byKey.set(key, released);
+    }
+    memo.set(s.attributes, { name: s.name, resource: s.resource, released });
+    return released;
+  };
+};
 
 /**
  * Repairs bounded disorder: buffers samples and releases them in ascending `timeUnixNano`
@@ -58,36 +87,44 @@ const before = (a: Entry, b: Entry): boolean => a.t < b.t || (a.t === b.t && a.s
  */
 export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Routed<Sample>, Routed<Sample>> {
   const maxDelayMs = opts.maxDelayMs;
-  const maxDelayNs = msToNanos(maxDelayMs);
+  const maxDelayKey = timeKey(msToNanos(maxDelayMs));
   const bySeries = (opts.order ?? 'series') === 'series';
   const maxBuffered = Math.max(1, opts.maxBuffered ?? 100_000);
   const scheduler = opts.scheduler ?? asyncScheduler;
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const heap = createHeap(before);
+      const heap = createTimeHeap<Entry>();
       const arrivals: Entry[] = [];
       let arrivalsHead = 0;
       let seq = 0;
-      let maxSeen: bigint | undefined;
-      let lastGlobal: bigint | undefined;
-      const lastBySeries = new Map<string, bigint>();
+      let seenAny = false;
+      const maxSeen: TimeKey = { hi: 0, lo: 0 };
+      const watermark: TimeKey = { hi: 0, lo: 0 };
+      const arriving: TimeKey = { hi: 0, lo: 0 };
+      const stream: Released = { last: undefined, hi: 0, lo: 0 };
+      const releasedOf = bySeries ? seriesIndex() : () => stream;
       let timer: Subscription | undefined;
 
       const release = (e: Entry): void => {
-        e.released = true;
-        if (bySeries) lastBySeries.set(seriesKey(e.sample), e.t);
-        else lastGlobal = e.t;
+        e.done = true;
+        const r = e.released;
+        r.last = e.sample.timeUnixNano;
+        r.hi = e.hi;
+        r.lo = e.lo;
         subscriber.next(e.item);
       };
       const releaseThrough = (limit: Entry): void => {
         for (let top = heap.peek(); top !== undefined && !before(limit, top); top = heap.peek()) release(heap.pop()!);
       };
-      const releaseUpToTime = (t: bigint): void => {
-        for (let top = heap.peek(); top !== undefined && top.t <= t; top = heap.peek()) release(heap.pop()!);
+      const releaseToWatermark = (): void => {
+        for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+          if (keyBefore(watermark, top)) return;
+          release(heap.pop()!);
+        }
       };
       const headOfArrivals = (): Entry | undefined => {
-        while (arrivalsHead < arrivals.length && arrivals[arrivalsHead]!.released) arrivalsHead++;
+        while (arrivalsHead < arrivals.length && arrivals[arrivalsHead]!.done) arrivalsHead++;
         if (arrivalsHead > 1024 && arrivalsHead * 2 > arrivals.length) {
           arrivals.splice(0, arrivalsHead);
           arrivalsHead = 0;
@@ -108,27 +145,34 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         }
         armTimer();
       };
+      const late = (sample: Sample, last: bigint): void => {
+        opts.onLate?.({ sample, lastReleasedUnixNano: last });
+        const scope = bySeries ? 'its series' : 'the stream';
+        const detail = `sample at ${sample.timeUnixNano} ns is older than the last released sample of ${scope} (${last} ns); maxDelayMs ${maxDelayMs}`;
+        subscriber.next(deadLetter('late', sample, detail, scheduler.now()));
+      };
       const accept = (item: Routed<Sample>, sample: Sample): void => {
-        const t = sample.timeUnixNano;
-        const last = bySeries ? lastBySeries.get(seriesKey(sample)) : lastGlobal;
-        if (last !== undefined && t < last) {
-          opts.onLate?.({ sample, lastReleasedUnixNano: last });
-          const scope = bySeries ? 'its series' : 'the stream';
-          const detail = `sample at ${t} ns is older than the last released sample of ${scope} (${last} ns); maxDelayMs ${maxDelayMs}`;
-          subscriber.next(deadLetter('late', sample, detail, scheduler.now()));
-          return;
-        }
-        const entry: Entry = { item, sample, t, seq: seq++, deadlineMs: scheduler.now() + maxDelayMs, released: false };
+        setTimeKey(arriving, sample.timeUnixNano);
+        const released = releasedOf(sample);
+        if (released.last !== undefined && keyBefore(arriving, released)) return late(sample, released.last);
+        const { hi, lo } = arriving;
+        const entry: Entry = { item, sample, hi, lo, seq: seq++, deadlineMs: scheduler.now() + maxDelayMs, released, done: false };
         heap.push(entry);
         arrivals.push(entry);
-        if (maxSeen === undefined || t > maxSeen) maxSeen = t;
-        releaseUpToTime(maxSeen - maxDelayNs);
+        if (arrivals[arrivalsHead]!.done) headOfArrivals(); // keeps the FIFO O(buffered)
+        if (!seenAny || keyBefore(maxSeen, arriving)) {
+          seenAny = true;
+          maxSeen.hi = hi;
+          maxSeen.lo = lo;
+          subtractKey(watermark, maxSeen, maxDelayKey);
+        }
+        releaseToWatermark();
         if (heap.size > maxBuffered) {
           const oldest = heap.pop()!;
           opts.onOverflow?.({ sample: oldest.sample, maxBuffered });
           release(oldest);
         }
-        armTimer();
+        if (timer === undefined) armTimer();
       };
       const flush = (): void => {
         timer?.unsubscribe();

@@ -1,6 +1,6 @@
 /**
  * A binary min-heap over an array, ordered by a `before(a, b)` predicate.
- * O(log n) push and pop, O(1) peek. Used by reorderByEventTime.
+ * O(log n) push and pop, O(1) peek. The benchmarks' bare-heap baseline.
  */
 export interface Heap<T> {
   readonly size: number;

@@ -1,0 +1,50 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NEVER, concat, of } from 'rxjs';
+import { batchSamples } from '../operators/batchSamples.js';
+import { testScheduler, pendingActions } from '../test/support/marbles.js';
+
+const test = suite('batchSamples');
+
+test('emits when full or when the oldest item waited maxDelayMs; flushes on complete', () => {
+  testScheduler().run(({ cold, expectObservable }) => {
+    const src = cold(' abcd-e----f|');
+    const exp = '       --x----y---(z|)';
+    expectObservable(src.pipe(batchSamples({ maxSize: 3, maxDelayMs: 4 }))).toBe(exp, {
+      x: ['a', 'b', 'c'], y: ['d', 'e'], z: ['f'],
+    });
+  });
+});
+
+test('never emits an empty batch; an idle stream emits nothing', () => {
+  testScheduler().run(({ cold, expectObservable }) => {
+    expectObservable(cold('------|').pipe(batchSamples({ maxDelayMs: 2 }))).toBe('------|');
+    expectObservable(cold('a-----|').pipe(batchSamples({ maxDelayMs: 2 }))).toBe('--x---|', { x: ['a'] });
+  });
+});
+
+test('flushes the partial batch before an error', () => {
+  testScheduler().run(({ cold, expectObservable }) => {
+    const boom = new Error('boom');
+    expectObservable(cold('ab#', undefined, boom).pipe(batchSamples({ maxSize: 5, maxDelayMs: 10 }))).toBe(
+      '--(x#)', { x: ['a', 'b'] }, boom,
+    );
+  });
+});
+
+test('order is preserved across many batches', () => {
+  const out: (readonly number[])[] = [];
+  of(...Array.from({ length: 2500 }, (_, i) => i)).pipe(batchSamples({ maxSize: 1000 })).subscribe((b) => out.push(b));
+  assert.equal(out.map((b) => b.length), [1000, 1000, 500]);
+  assert.equal(out.flat(), Array.from({ length: 2500 }, (_, i) => i));
+});
+
+test('unsubscribe cancels the timer', () => {
+  const scheduler = testScheduler();
+  const sub = concat(of(1), NEVER).pipe(batchSamples({ maxDelayMs: 5, scheduler })).subscribe();
+  assert.ok(pendingActions(scheduler) > 0);
+  sub.unsubscribe();
+  assert.is(pendingActions(scheduler), 0);
+});
+
+test.run();

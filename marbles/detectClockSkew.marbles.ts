@@ -1,0 +1,171 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isLeft, isRight, right } from 'fp-ts/lib/Either.js';
+import { interval, map, take, timer, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
+import { schedulerClock, type SteppableClock } from '../src/clock.js';
+import { deadLetter, type Routed } from '../src/routed.js';
+import { type Sample, msToNanos } from '../src/sample.js';
+import { testScheduler, sample, viewAll } from '../test/support/marbles.js';
+
+const test = suite('detectClockSkew');
+const WALL0 = Date.UTC(2026, 10, 25, 10, 0, 0);
+const HOUR = 3_600_000;
+
+interface Run {
+  out: Routed<Sample>[];
+  events: SkewEvent[];
+}
+
+/** A 1 Hz source stamped by `clock` at emission, through detectClockSkew, for `seconds` seconds. */
+const oneHertz = (
+  scheduler: TestScheduler,
+  seconds: number,
+  opts: SkewOptions,
+  during: (clock: SteppableClock) => void,
+  attrs: (i: number) => Record<string, string> = () => ({}),
+): Run => {
+  const run: Run = { out: [], events: [] };
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    during(clock);
+    const src: Observable<Routed<Sample>> = interval(1000).pipe(
+      take(seconds),
+      map((i) => right({ ...sample(0, 'cpu', attrs(i)), timeUnixNano: msToNanos(clock.now()), value: i })),
+    );
+    src.pipe(detectClockSkew({ ...opts, clock, onSkew: (e) => run.events.push(e) })).subscribe((r) => run.out.push(r));
+  });
+  return run;
+};
+
+const rights = (out: Routed<Sample>[]): Sample[] => out.filter(isRight).map((r) => r.right);
+const nonDecreasing = (xs: Sample[]): boolean => xs.every((s, i) => i === 0 || s.timeUnixNano >= xs[i - 1]!.timeUnixNano);
+
+test('wall clock stepped back 1 h under a 1 Hz source: one step event, nothing dead-lettered, output non-decreasing', () => {
+  const s = testScheduler();
+  const r = oneHertz(s, 20, {}, (clock) => timer(5500).subscribe(() => clock.step(-HOUR)));
+  const steps = r.events.filter((e) => e.kind === 'step');
+  assert.is(steps.length, 1);
+  assert.ok(Math.abs((steps[0] as { deltaMs: number }).deltaMs + HOUR) < 1, 'deltaMs ≈ −3 600 000');
+  assert.is(r.events.length, 1, 'no future or stale events');
+  assert.is(r.out.filter(isLeft).length, 0);
+  const out = rights(r.out);
+  assert.is(out.length, 20);
+  assert.ok(nonDecreasing(out));
+  // Samples before the step are untouched; every one after it is re-stamped and remembers its stamp.
+  assert.ok(out.slice(0, 5).every((x) => x.correctedFromUnixNano === undefined));
+  assert.ok(out.slice(5).every((x) => x.correctedFromUnixNano !== undefined && x.correctedFromUnixNano < x.timeUnixNano));
+  // Trusted time slews at ≤ 5 %: consecutive corrected samples are 950..1000 ms apart.
+  for (let i = 6; i < 20; i++) {
+    const gapMs = Number(out[i]!.timeUnixNano - out[i - 1]!.timeUnixNano) / 1e6;
+    assert.ok(gapMs >= 949.9 && gapMs <= 1000.1, `gap ${gapMs}`);
+  }
+});
+
+test('wall clock stepped forward 1 h: one step, no future events, output continuous', () => {
+  const r = oneHertz(testScheduler(), 12, {}, (clock) => timer(3500).subscribe(() => clock.step(HOUR)));
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  assert.ok(Math.abs((r.events[0] as { deltaMs: number }).deltaMs - HOUR) < 1);
+  const out = rights(r.out);
+  assert.is(out.length, 12);
+  assert.ok(nonDecreasing(out));
+  const lastMs = Number(out[11]!.timeUnixNano / 1_000_000n);
+  assert.ok(lastMs - WALL0 < 12_000 * 1.05 + 1, `no jump forward: ${lastMs - WALL0}`);
+});
+
+test('a step is reported but not corrected when samples were not stamped locally', () => {
+  const r = oneHertz(testScheduler(), 8, { stampedLocally: false, maxPastMs: 2 * HOUR }, (clock) =>
+    timer(3500).subscribe(() => clock.step(-HOUR)),
+  );
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  assert.ok(rights(r.out).every((x) => x.correctedFromUnixNano === undefined));
+});
+
+const future = sample(WALL0 + HOUR);
+const policies = (policy: SkewOptions['policy']) => {
+  const events: SkewEvent[] = [];
+  const scheduler = testScheduler();
+  let seen: Routed<Sample>[] = [];
+  scheduler.run(({ cold }) => {
+    const clock = schedulerClock(scheduler, WALL0);
+    cold('a-b-c|', { a: right(sample(WALL0)), b: right(future), c: right(sample(WALL0 + 4)) })
+      .pipe(detectClockSkew({ policy, clock, onSkew: (e) => events.push(e) }))
+      .subscribe((x) => seen.push(x));
+  });
+  return { events, seen };
+};
+
+test("a sample 1 h in the future: 'correct' re-stamps it onto trusted time", () => {
+  const { events, seen } = policies('correct');
+  assert.equal(events, [{ kind: 'future', sample: future, aheadMs: HOUR - 2 }]);
+  assert.equal(seen[1], right({ ...future, timeUnixNano: msToNanos(WALL0 + 2), correctedFromUnixNano: future.timeUnixNano }));
+});
+
+test("a sample 1 h in the future: 'dead-letter' makes it a Left skew, in place", () => {
+  const { events, seen } = policies('dead-letter');
+  assert.is(events.length, 1);
+  assert.equal(seen, [
+    right(sample(WALL0)),
+    deadLetter('skew', future, `${HOUR - 2} ms in the future (maxFutureMs 5000)`, WALL0 + 2),
+    right(sample(WALL0 + 4)),
+  ]);
+});
+
+test("a sample 1 h in the future: 'pass' only reports", () => {
+  const { events, seen } = policies('pass');
+  assert.is(events.length, 1);
+  assert.equal(seen, [right(sample(WALL0)), right(future), right(sample(WALL0 + 4))]);
+});
+
+test('marble: future and stale samples under dead-letter, Lefts untouched in place', () => {
+  const scheduler = testScheduler();
+  scheduler.run(({ cold, expectObservable }) => {
+    const clock = schedulerClock(scheduler, WALL0);
+    const old = deadLetter('invalid', sample(1), 'bad', 0);
+    const src = cold(' a-f-s-L-b|', { a: right(sample(WALL0)), f: right(future), s: right(sample(WALL0 - 2 * HOUR)), L: old, b: right(sample(WALL0 + 8)) });
+    const exp = '       a-f-s-L-b|';
+    expectObservable(src.pipe(detectClockSkew({ policy: 'dead-letter', clock }), viewAll())).toBe(exp, {
+      a: `${WALL0}`, f: `skew:${WALL0 + HOUR}`, s: `skew:${WALL0 - 2 * HOUR}`, L: 'invalid:1', b: `${WALL0 + 8}`,
+    });
+  });
+});
+
+test("a stale sample is reported but never moved under 'correct'", () => {
+  const events: SkewEvent[] = [];
+  const scheduler = testScheduler();
+  const old = sample(WALL0 - 2 * HOUR);
+  scheduler.run(({ cold, expectObservable }) => {
+    const clock = schedulerClock(scheduler, WALL0);
+    expectObservable(cold('a|', { a: right(old) }).pipe(detectClockSkew({ clock, onSkew: (e) => events.push(e) }))).toBe('a|', { a: right(old) });
+  });
+  assert.equal(events.map((e) => e.kind), ['stale']);
+});
+
+test('two sources, one 30 s off: only that one is reported, once, and its samples are corrected', () => {
+  const s = testScheduler();
+  const run: Run = { out: [], events: [] };
+  s.run(() => {
+    const clock = schedulerClock(s, WALL0);
+    interval(500).pipe(
+      take(40),
+      map((i): Routed<Sample> => {
+        const host = i % 2 === 0 ? 'good' : 'bad';
+        const t = clock.now() + (host === 'bad' ? 30_000 : 0) - 20; // both 20 ms in flight
+        return right({ ...sample(0, 'cpu', { host }), timeUnixNano: msToNanos(t) });
+      }),
+      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
+    ).subscribe((r) => run.out.push(r));
+  });
+  // The reference is the median of {this clock, good, bad} = this clock, so the estimate keeps
+  // the 20 ms transit: 30 000 − 20.
+  assert.equal(run.events, [{ kind: 'source-offset', source: 'bad', offsetMs: 29_980 }]);
+  const bad = rights(run.out).filter((x) => x.attributes['host'] === 'bad');
+  const good = rights(run.out).filter((x) => x.attributes['host'] === 'good');
+  assert.ok(good.every((x) => x.correctedFromUnixNano === undefined));
+  assert.ok(bad.every((x) => x.correctedFromUnixNano !== undefined));
+  // Corrected onto the reference: 'bad' samples land between their 'good' neighbours.
+  assert.ok(nonDecreasing(rights(run.out)));
+});
+
+test.run();

@@ -1,0 +1,129 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { isLeft, right } from 'fp-ts/lib/Either.js';
+import { type Sample, msToNanos, nanosToMs } from '../src/sample.js';
+import { type Routed, deadLetter } from '../src/routed.js';
+import { type Clock, systemClock } from '../src/clock.js';
+import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
+import { createSourceOffsets } from '../src/sourceOffsets.js';
+
+export type SkewEvent =
+  | { readonly kind: 'step'; readonly deltaMs: number; readonly atUnixMs: number }
+  | { readonly kind: 'future'; readonly sample: Sample; readonly aheadMs: number }
+  | { readonly kind: 'stale'; readonly sample: Sample; readonly behindMs: number }
+  | { readonly kind: 'source-offset'; readonly source: string; readonly offsetMs: number };
+
+export type SkewPolicy = 'correct' | 'dead-letter' | 'pass';
+
+export interface SkewOptions {
+  readonly maxFutureMs?: number;
+  readonly maxPastMs?: number;
+  readonly stepThresholdMs?: number;
+  readonly policy?: SkewPolicy;
+  /** Samples were stamped by this process's clock (host source, SDK bridge); false for ndjson, replay. */
+  readonly stampedLocally?: boolean;
+  /** Attribute naming each sample's source; enables per-source offset estimates. */
+  readonly sourceAttribute?: string;
+  readonly sourceOffsetThresholdMs?: number;
+  /** Samples per source in the sliding offset window. Default 32. */
+  readonly sourceWindow?: number;
+  readonly maxSlewPpm?: number;
+  readonly clock?: Clock;
+  readonly onSkew?: (e: SkewEvent) => void;
+}
+
+/** What is wrong with one sample, if anything, and the time it should carry. */
+interface Verdict {
+  readonly correctedMs?: number;
+  readonly problem?: string;
+}
+
+/**
+ * Detects clock trouble and, under policy 'correct' (default), repairs it so that a local clock
+ * step never makes the output go backwards. Reports `step` once per wall-clock step, `future`
+ * and `stale` per sample, `source-offset` once per episode per source. 'correct' re-stamps onto
+ * trusted time (keeping `correctedFromUnixNano`) the samples a step or source offset made wrong and
+ * future ones; it never moves a stale sample. 'dead-letter' turns every reported sample into a Left
+ * `skew`; 'pass' only reports. Lefts pass through untouched and in place.
+ *
+ * ```
+ * 1 Hz source stamped by the local clock; the wall clock steps back 1 h at S:
+ * wall:    1000 2000 3000 S -3596000 -3595000
+ * result:  1000 2000 3000    ≈4000     ≈4950   (correctedFromUnixNano = the wall stamp)
+ * onSkew:                 step(-3600000)
+ * ```
+ *
+ * @example
+ * samples$.pipe(routed(), detectClockSkew({ policy: 'correct', onSkew: (e) => log(e) }))
+ */
+export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> {
+  const maxFutureMs = opts.maxFutureMs ?? 5_000;
+  const maxPastMs = opts.maxPastMs ?? 3_600_000;
+  const policy = opts.policy ?? 'correct';
+  const stampedLocally = opts.stampedLocally ?? true;
+  const clock = opts.clock ?? systemClock;
+  const sourceAttribute = opts.sourceAttribute;
+  const report = opts.onSkew ?? (() => undefined);
+
+  return (source) =>
+    new Observable<Routed<Sample>>((subscriber) => {
+      const trusted = createTrustedTime(clock, {
+        stepThresholdMs: opts.stepThresholdMs ?? 1_000,
+        maxSlewPpm: opts.maxSlewPpm ?? 50_000,
+      });
+      const offsets = createSourceOffsets({
+        windowSize: opts.sourceWindow ?? 32,
+        thresholdMs: opts.sourceOffsetThresholdMs ?? 2_000,
+      });
+
+      const judge = (s: Sample, now: TrustedReading): Verdict => {
+        const stampedMs = nanosToMs(s.timeUnixNano);
+        let ms = stampedMs;
+        let problem: string | undefined;
+        // A step made this sample wrong if it is nearer the stepped wall clock than trusted time.
+        if (stampedLocally && now.stepping && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
+          ms -= now.errorMs;
+          problem = `stamped by a wall clock ${Math.round(now.errorMs)} ms off trusted time (clock step)`;
+        }
+        const src = sourceAttribute === undefined ? undefined : s.attributes[sourceAttribute];
+        if (src !== undefined) {
+          const v = offsets.observe(String(src), ms, now.trustedMs);
+          if (v.becameOff) report({ kind: 'source-offset', source: String(src), offsetMs: v.offsetMs });
+          if (v.off && now.trustedMs - ms - v.offsetMs <= maxPastMs) {
+            ms -= v.offsetMs;
+            problem = `source ${String(src)} clock is ${Math.round(v.offsetMs)} ms off the other sources`;
+          }
+        }
+        const aheadMs = ms - now.trustedMs;
+        if (aheadMs > maxFutureMs) {
+          report({ kind: 'future', sample: s, aheadMs });
+          return { correctedMs: now.trustedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})` };
+        }
+        if (-aheadMs > maxPastMs) {
+          report({ kind: 'stale', sample: s, behindMs: -aheadMs });
+          return { problem: `${Math.round(-aheadMs)} ms in the past (maxPastMs ${maxPastMs})` };
+        }
+        return problem === undefined ? {} : { correctedMs: ms, problem };
+      };
+
+      const handle = (s: Sample): Routed<Sample> => {
+        const now = trusted.read();
+        if (now.stepDeltaMs !== undefined) report({ kind: 'step', deltaMs: now.stepDeltaMs, atUnixMs: now.trustedMs });
+        const v = judge(s, now);
+        if (v.problem === undefined || policy === 'pass') return right(s);
+        if (policy === 'dead-letter') return deadLetter('skew', s, v.problem, now.trustedMs);
+        if (v.correctedMs === undefined) return right(s);
+        const timeUnixNano = msToNanos(v.correctedMs);
+        if (timeUnixNano === s.timeUnixNano) return right(s);
+        const fixed: Sample = { ...s, timeUnixNano, correctedFromUnixNano: s.correctedFromUnixNano ?? s.timeUnixNano };
+        // A start time stamped by the same wrong clock must not end up after the sample's time.
+        const start = s.startTimeUnixNano;
+        return right(start !== undefined && start > timeUnixNano ? { ...fixed, startTimeUnixNano: timeUnixNano } : fixed);
+      };
+
+      return source.subscribe({
+        next: (item) => subscriber.next(isLeft(item) ? item : handle(item.right)),
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * Exact numeric sort keys for bigint nanosecond timestamps. Comparing bigints and converting them
+ * with Number() cost tens to a hundred nanoseconds each on Node 20; writing the bigint into a
+ * BigInt64Array and reading its two 32-bit halves costs a fraction of that and keeps every bit,
+ * so the reorder buffer's heap compares plain numbers: (hi, lo) in lexicographic order is the
+ * order of the int64 timestamps.
+ */
+const scratch = new BigInt64Array(1);
+const signedHalves = new Int32Array(scratch.buffer);
+const unsignedHalves = new Uint32Array(scratch.buffer);
+scratch[0] = 1n;
+const LO = unsignedHalves[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+const TWO_32 = 4294967296;
+
+export interface TimeKey {
+  /** High 32 bits, signed. */
+  hi: number;
+  /** Low 32 bits, unsigned. */
+  lo: number;
+}
+
+/** Writes the halves of `t` into `into` (no allocation). */
+export const setTimeKey = (into: TimeKey, t: bigint): void => {
+  scratch[0] = t;
+  into.hi = signedHalves[HI]!;
+  into.lo = unsignedHalves[LO]!;
+};
+
+/** a < b on keys. */
+export const keyBefore = (a: TimeKey, b: TimeKey): boolean => a.hi < b.hi || (a.hi === b.hi && a.lo < b.lo);
+
+/** into = a − deltaNs (deltaNs ≥ 0 given as a key too), with borrow. */
+export const subtractKey = (into: TimeKey, a: TimeKey, delta: TimeKey): void => {
+  let lo = a.lo - delta.lo;
+  let hi = a.hi - delta.hi;
+  if (lo < 0) {
+    lo += TWO_32;
+    hi -= 1;
+  }
+  into.hi = hi;
+  into.lo = lo;
+};
+
+export const timeKey = (t: bigint): TimeKey => {
+  const k = { hi: 0, lo: 0 };
+  setTimeKey(k, t);
+  return k;
+};

@@ -1,0 +1,60 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { createTimeHeap } from '../src/timeHeap.js';
+import { timeKey, keyBefore, subtractKey } from '../src/timeKey.js';
+
+const test = suite('timeKey and timeHeap');
+
+const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+
+test('key order is bigint order, for every int64', () => {
+  fc.assert(
+    fc.property(int64, int64, (a, b) => {
+      assert.is(keyBefore(timeKey(a), timeKey(b)), a < b);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('subtractKey is exact subtraction', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 2n ** 62n }), fc.bigInt({ min: 0n, max: 2n ** 40n }), (a, d) => {
+      const out = { hi: 0, lo: 0 };
+      subtractKey(out, timeKey(a), timeKey(d));
+      assert.equal(out, timeKey(a - d));
+    }),
+  );
+});
+
+const drain = (times: bigint[]): { t: bigint; seq: number }[] => {
+  const heap = createTimeHeap<{ hi: number; lo: number; seq: number; t: bigint }>();
+  times.forEach((t, seq) => heap.push({ ...timeKey(t), seq, t }));
+  const out: { t: bigint; seq: number }[] = [];
+  for (let x = heap.pop(); x !== undefined; x = heap.pop()) out.push({ t: x.t, seq: x.seq });
+  return out;
+};
+const sortedRef = (times: bigint[]) =>
+  times.map((t, seq) => ({ t, seq })).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.seq - b.seq));
+
+test('pops in (time, arrival) order near the base, with many ties', () => {
+  const base = 1_780_000_000_000_000_000n;
+  fc.assert(
+    fc.property(fc.array(fc.bigInt({ min: 0n, max: 50n }), { maxLength: 200 }), (offsets) => {
+      const times = offsets.map((o) => base + o);
+      assert.equal(drain(times), sortedRef(times));
+    }),
+  );
+});
+
+test('pops in exact order far from the base (beyond 2^53 ns, where doubles round)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.bigInt({ min: 0n, max: 2n ** 62n }), { maxLength: 100 }), fc.array(fc.bigInt({ min: 0n, max: 300n }), { maxLength: 50 }), (wide, near) => {
+      // Values that differ by a few ns at 2^62 round to the same double: the exact halves decide.
+      const times = [...wide, ...near.map((o) => 2n ** 62n + o)];
+      assert.equal(drain(times), sortedRef(times));
+    }),
+  );
+});
+
+test.run();
