@@ -1,0 +1,108 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { circuitBreaker } from '../operators/circuitBreaker.js';
+import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
+import { ExportError, BrokenCircuitError } from '../src/errors.js';
+import { testScheduler, pendingActions } from '../test/support/marbles.js';
+
+const test = suite('circuitBreaker');
+const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
+const badRequest = new ExportError('3 INVALID_ARGUMENT', { retryable: false, code: 3 });
+
+test('closed → open after failureThreshold consecutive failures; open fails fast without subscribing', () => {
+  const transitions: BreakerTransition[] = [];
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 5 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    const attempt = cold<string>('#', undefined, unavailable);
+    const guarded = attempt.pipe(circuitBreaker(breaker));
+    expectObservable(guarded, '^').toBe('#', undefined, unavailable);
+    expectObservable(guarded, '-^').toBe('-#', undefined, unavailable);
+    expectObservable(guarded, '--^').toBe('--#', undefined, new BrokenCircuitError(4));
+    expectObservable(guarded, '----^').toBe('----#', undefined, new BrokenCircuitError(2));
+    expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '-(^!)']);
+  });
+  assert.equal(transitions, [
+    { from: 'closed', to: 'open', atMs: 1 },
+    { from: 'open', to: 'half-open', atMs: 6 },
+  ]);
+});
+
+test('a success resets the failure count; permanent rejections do not count', () => {
+  testScheduler().run(({ cold, expectObservable }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 2 });
+    const fail = cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker));
+    const ok = cold<string>('(a|)', { a: 'ok' }).pipe(circuitBreaker(breaker));
+    const reject = cold<string>('#', undefined, badRequest).pipe(circuitBreaker(breaker));
+    expectObservable(fail, '^').toBe('#', undefined, unavailable);
+    expectObservable(ok, '-^').toBe('-(a|)', { a: 'ok' });
+    expectObservable(fail, '--^').toBe('--#', undefined, unavailable);
+    expectObservable(reject, '---^').toBe('---#', undefined, badRequest);
+    expectObservable(reject, '----^').toBe('----#', undefined, badRequest);
+    // still closed: only one retryable failure since the success
+    expectObservable(ok, '-----^').toBe('-----(a|)', { a: 'ok' });
+  });
+});
+
+test('half-open on a timer; exactly one probe; probe success closes and resets the wait', () => {
+  const transitions: BreakerTransition[] = [];
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 4 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    const fail = cold<string>('#', undefined, unavailable);
+    const slowOk = cold<string>('--(a|)', { a: 'ok' });
+    expectObservable(fail.pipe(circuitBreaker(breaker)), '^').toBe('#', undefined, unavailable);
+    // t=4 half-open: the first subscriber is the probe, the second is turned away
+    expectObservable(slowOk.pipe(circuitBreaker(breaker)), '----^').toBe('------(a|)', { a: 'ok' });
+    expectObservable(slowOk.pipe(circuitBreaker(breaker)), '-----^').toBe('-----#', undefined, new BrokenCircuitError(4));
+    expectSubscriptions(slowOk.subscriptions).toBe('----^-!');
+    // closed again at 6, then a new failure re-opens with the initial wait (4), not a doubled one
+    expectObservable(fail.pipe(circuitBreaker(breaker)), '-------^').toBe('-------#', undefined, unavailable);
+    expectObservable(fail.pipe(circuitBreaker(breaker)), '--------^').toBe('--------#', undefined, new BrokenCircuitError(3));
+  });
+  assert.equal(transitions.map((t) => `${t.atMs}:${t.to}`), ['0:open', '4:half-open', '6:closed', '7:open', '11:half-open']);
+});
+
+test('probe failure re-opens with the wait doubled, capped at maxHalfOpenAfterMs', () => {
+  const transitions: BreakerTransition[] = [];
+  testScheduler().run(({ cold, expectObservable }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 2, maxHalfOpenAfterMs: 6 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    const fail = cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker));
+    // open at 0 (wait 2) → probe at 2 fails (wait 4) → probe at 6 fails (wait 6, capped) → probe at 12 fails (wait 6)
+    for (const at of [0, 2, 6, 12]) expectObservable(fail, `${at}ms ^`).toBe(`${at}ms #`, undefined, unavailable);
+    expectObservable(fail, '13ms ^').toBe('13ms #', undefined, new BrokenCircuitError(5));
+  });
+  assert.equal(transitions.map((t) => `${t.atMs}:${t.to}`), [
+    '0:open', '2:half-open', '2:open', '6:half-open', '6:open', '12:half-open', '12:open', '18:half-open',
+  ]);
+});
+
+test('breaker.state follows the transitions; dispose cancels the half-open timer', () => {
+  const scheduler = testScheduler();
+  const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 100, scheduler });
+  assert.is(breaker.state, 'closed');
+  const acquired = breaker.acquire();
+  assert.ok(acquired._tag === 'Right');
+  if (acquired._tag === 'Right') acquired.right.failed(unavailable);
+  assert.is(breaker.state, 'open');
+  assert.ok(pendingActions(scheduler) > 0);
+  breaker.dispose();
+  assert.is(pendingActions(scheduler), 0);
+});
+
+test('an abandoned probe frees the half-open slot', () => {
+  const scheduler = testScheduler();
+  const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 1, scheduler });
+  const first = breaker.acquire();
+  if (first._tag === 'Right') first.right.failed(unavailable);
+  scheduler.flush();
+  assert.is(breaker.state, 'half-open');
+  const probe = breaker.acquire();
+  assert.is(probe._tag, 'Right');
+  assert.is(breaker.acquire()._tag, 'Left');
+  if (probe._tag === 'Right') probe.right.cancelled();
+  assert.is(breaker.acquire()._tag, 'Right');
+});
+
+test.run();

@@ -1,0 +1,136 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { defer, throwError, type Observable } from 'rxjs';
+import { retryBackoff, backoffDelayMs, type RetryEvent } from '../operators/retryBackoff.js';
+import { ExportError, BrokenCircuitError, RetriesExhaustedError } from '../src/errors.js';
+import { testScheduler, pendingActions } from '../test/support/marbles.js';
+
+const test = suite('retryBackoff');
+const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
+const badRequest = new ExportError('3 INVALID_ARGUMENT: bad metric', { retryable: false, code: 3 });
+
+/** A cold attempt whose n-th subscription (0-based) does what script[n] says. */
+const scripted = (script: (() => Observable<string>)[]) => {
+  let n = 0;
+  return defer(() => script[Math.min(n++, script.length - 1)]!());
+};
+
+test("exact attempt times: 'none' jitter, multiplier 2, maxAttempts 3 → RetriesExhaustedError", () => {
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const attempt = cold<string>('#', undefined, unavailable);
+    const result = attempt.pipe(retryBackoff({ initialDelayMs: 2, multiplier: 2, jitter: 'none', maxAttempts: 3 }));
+    expectObservable(result).toBe('------#', undefined, new RetriesExhaustedError(3, 6, unavailable));
+    expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '--(^!)', '------(^!)']);
+  });
+});
+
+test('the same payload is resent: a retry resubscribes to the same cold attempt, and success ends it', () => {
+  const payload = { timeUnixNano: 1_764_064_800_123_456_789n };
+  const seen: unknown[] = [];
+  testScheduler().run(({ cold, expectObservable }) => {
+    const attempt = scripted([() => throwError(() => unavailable), () => throwError(() => unavailable), () => cold('-(a|)', { a: 'ok' })]);
+    const result = defer(() => {
+      seen.push(payload);
+      return attempt;
+    }).pipe(retryBackoff({ initialDelayMs: 3, jitter: 'none' }));
+    // attempts at 0, 3 (wait 3), 9 (wait 6); the third answers after 1 ms
+    expectObservable(result).toBe('----------(a|)', { a: 'ok' });
+  });
+  assert.is(seen.length, 3);
+  assert.ok(seen.every((p) => p === payload), 'every attempt sends the same object');
+});
+
+test('multiplier and cap: delays 10, 30, 50, 50', () => {
+  const events: RetryEvent[] = [];
+  testScheduler().run(({ cold, expectObservable }) => {
+    const attempt = cold<string>('#', undefined, unavailable);
+    const result = attempt.pipe(retryBackoff({ initialDelayMs: 10, multiplier: 3, maxDelayMs: 50, jitter: 'none', maxAttempts: 5, onRetry: (e) => events.push(e) }));
+    expectObservable(result).toBe('140ms #', undefined, new RetriesExhaustedError(5, 140, unavailable));
+  });
+  assert.equal(events.map((e) => [e.attempt, e.delayMs]), [[1, 10], [2, 30], [3, 50], [4, 50]]);
+  assert.ok(events.every((e) => e.error === unavailable));
+});
+
+test('jitter modes with an injected random', () => {
+  const o = { initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, random: () => 0.5 };
+  assert.is(backoffDelayMs(3, 0, { ...o, jitter: 'none' }), 400);
+  assert.is(backoffDelayMs(3, 0, { ...o, jitter: 'full' }), 200);
+  assert.is(backoffDelayMs(3, 0, { ...o, jitter: 'equal' }), 300);
+  // decorrelated: min(max, initial + random·(3·previous − initial))
+  assert.is(backoffDelayMs(3, 400, { ...o, jitter: 'decorrelated' }), 100 + 0.5 * (1200 - 100));
+  assert.is(backoffDelayMs(9, 9_000, { ...o, jitter: 'decorrelated' }), 10_000);
+  assert.is(backoffDelayMs(20, 0, { ...o, jitter: 'none' }), 10_000, 'capped');
+});
+
+test("'full' jitter delays in virtual time follow the random sequence", () => {
+  const randoms = [0.25, 0.5, 1];
+  testScheduler().run(({ cold, expectSubscriptions, expectObservable }) => {
+    const attempt = cold<string>('#', undefined, unavailable);
+    const result = attempt.pipe(retryBackoff({ initialDelayMs: 8, jitter: 'full', maxAttempts: 4, random: () => randoms.shift()! }));
+    // waits 0.25·8 = 2, 0.5·16 = 8, 1·32 = 32
+    expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '--(^!)', '----------(^!)', '42ms (^!)']);
+    expectObservable(result).toBe('42ms #', undefined, new RetriesExhaustedError(4, 42, unavailable));
+  });
+});
+
+test('retryAfterMs raises the delay to at least that', () => {
+  testScheduler().run(({ cold, expectSubscriptions }) => {
+    const slowDown = new ExportError('8 RESOURCE_EXHAUSTED', { retryable: true, code: 8, retryAfterMs: 7 });
+    const attempt = cold<string>('#', undefined, slowDown);
+    attempt.pipe(retryBackoff({ initialDelayMs: 2, jitter: 'none', maxAttempts: 2 })).subscribe({ error: () => undefined });
+    expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '-------(^!)']);
+  });
+});
+
+test('maxElapsedMs: no attempt starts after it', () => {
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const attempt = cold<string>('#', undefined, unavailable);
+    const result = attempt.pipe(retryBackoff({ initialDelayMs: 4, multiplier: 1, jitter: 'none', maxElapsedMs: 10 }));
+    expectObservable(result).toBe('--------#', undefined, new RetriesExhaustedError(3, 8, unavailable));
+    expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '----(^!)', '--------(^!)']);
+  });
+});
+
+test('a non-retryable error passes unchanged, after one attempt', () => {
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const attempt = cold<string>('-#', undefined, badRequest);
+    expectObservable(attempt.pipe(retryBackoff({ initialDelayMs: 1 }))).toBe('-#', undefined, badRequest);
+    expectSubscriptions(attempt.subscriptions).toBe('^!');
+  });
+});
+
+test('shouldRetry decides; an unbranded error with retryable: true counts (another copy of the library)', () => {
+  testScheduler().run(({ cold, expectSubscriptions }) => {
+    const foreign = Object.assign(new Error('UNAVAILABLE'), { retryable: true });
+    const attempt = cold<string>('#', undefined, foreign);
+    attempt.pipe(retryBackoff({ initialDelayMs: 1, jitter: 'none', maxAttempts: 2 })).subscribe({ error: () => undefined });
+    expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '-(^!)']);
+    const never = cold<string>('#', undefined, unavailable);
+    never.pipe(retryBackoff({ shouldRetry: () => false })).subscribe({ error: () => undefined });
+    expectSubscriptions(never.subscriptions).toBe('(^!)');
+  });
+});
+
+test('a BrokenCircuitError waits its retryAfterMs and costs no attempt', () => {
+  testScheduler().run(({ expectObservable }) => {
+    const attempt = scripted([
+      () => throwError(() => unavailable),
+      () => throwError(() => new BrokenCircuitError(5)),
+      () => throwError(() => new BrokenCircuitError(5)),
+      () => throwError(() => unavailable),
+    ]);
+    // attempt 1 fails at 0, retry after 1 → broken at 1 (wait 5) → broken at 6 (wait 5) → attempt 2 at 11 fails: maxAttempts 2
+    const result = attempt.pipe(retryBackoff({ initialDelayMs: 1, jitter: 'none', maxAttempts: 2 }));
+    expectObservable(result).toBe('11ms #', undefined, new RetriesExhaustedError(2, 11, unavailable));
+  });
+});
+
+test('unsubscribe cancels the pending retry', () => {
+  const scheduler = testScheduler();
+  const sub = throwError(() => unavailable).pipe(retryBackoff({ initialDelayMs: 50, scheduler })).subscribe({ error: () => undefined });
+  assert.ok(pendingActions(scheduler) > 0);
+  sub.unsubscribe();
+  assert.is(pendingActions(scheduler), 0);
+});
+
+test.run();

@@ -1,0 +1,205 @@
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler, defer } from 'rxjs';
+import { isLeft, left, right } from 'fp-ts/lib/Either.js';
+import type { Sample } from '../src/sample.js';
+import { type Routed, toDeadLetter, type DeadLetterReason } from '../src/routed.js';
+import { isRetriesExhaustedError } from '../src/errors.js';
+import { type CircuitBreaker, createCircuitBreaker } from '../src/breaker.js';
+import {
+  type SendBatch, type DeliveryResult, type Delivered, type DeliveryRetryEvent, type DeliveryOverflowEvent,
+  type DeliveryDeadLetterEvent, laneOf, createSampleQueue, type SampleQueue,
+} from '../src/delivery.js';
+import { circuitBreaker } from './circuitBreaker.js';
+import { retryBackoff, type RetryOptions } from './retryBackoff.js';
+import type { BatchOptions } from './batchSamples.js';
+
+export interface DeliverOptions {
+  /** Parallel lanes; a series always maps to the same lane. Default 1. 'global' order forces 1. */
+  readonly lanes?: number;
+  readonly order?: 'series' | 'global';
+  readonly batch?: Omit<BatchOptions, 'scheduler'>;
+  readonly retry?: Omit<RetryOptions, 'scheduler'>;
+  /** Shared by all lanes. Default: a breaker with default options, per subscription. */
+  readonly breaker?: CircuitBreaker;
+  readonly guarantee?: 'at-least-once' | 'at-most-once';
+  /** Most samples waiting (not in flight) across lanes. Default 100 000. */
+  readonly maxQueued?: number;
+  readonly overflow?: 'dead-letter-oldest' | 'dead-letter-newest';
+  readonly scheduler?: SchedulerLike;
+  readonly onRetry?: (e: DeliveryRetryEvent) => void;
+  readonly onOverflow?: (e: DeliveryOverflowEvent) => void;
+  readonly onDelivered?: (d: Delivered) => void;
+  readonly onDeadLetter?: (e: DeliveryDeadLetterEvent) => void;
+}
+
+interface Lane {
+  readonly index: number;
+  readonly queue: SampleQueue;
+  busy: boolean;
+  pumping: boolean;
+  inFlight?: Subscription;
+  timer?: Subscription;
+}
+
+/**
+ * Delivers samples in order through `send`, per lane strictly one batch in flight: batch k+1 of
+ * a lane is not sent before batch k has succeeded or been dead-lettered, so every series reaches
+ * the sink in order however long a retry takes. Each batch runs
+ * `send(batch).pipe(circuitBreaker(breaker), retryBackoff(retry))`: the same batch object is
+ * resent, timestamps untouched. Success → Right Delivered; permanent error → a Left `rejected`
+ * per sample; exhaustion → Left `retries-exhausted`. Upstream Lefts pass through at once.
+ *
+ * ```
+ * lanes 1, batch maxSize 2; the first send of [a,b] fails, its retry succeeds
+ * source:  a-b-c-d----|
+ * send:    --x(fail) x--y      x = [a,b] resent bit for bit, y = [c,d] only after x
+ * result:  ------X---Y|        X = Delivered{[a,b], attempts 2}, Y = Delivered{[c,d]}
+ * ```
+ *
+ * @example
+ * samples$.pipe(routed(), reorderByEventTime({ maxDelayMs: 2_000 }), deliverOrdered(otlpGrpcSink(opts).send, { lanes: 4 }))
+ */
+export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): OperatorFunction<Routed<Sample>, DeliveryResult> {
+  const laneCount = opts.order === 'global' ? 1 : Math.max(1, Math.floor(opts.lanes ?? 1));
+  const maxSize = Math.max(1, opts.batch?.maxSize ?? 1000);
+  const maxDelayMs = opts.batch?.maxDelayMs ?? 1000;
+  const maxQueued = Math.max(1, opts.maxQueued ?? 100_000);
+  const scheduler = opts.scheduler ?? asyncScheduler;
+  const atMostOnce = opts.guarantee === 'at-most-once';
+
+  return (source) =>
+    new Observable<DeliveryResult>((subscriber) => {
+      const breaker = opts.breaker ?? createCircuitBreaker({ scheduler });
+      const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({ index, queue: createSampleQueue(), busy: false, pumping: false }));
+      let queued = 0;
+      let draining = false;
+      let upstreamError: { error: unknown } | undefined;
+
+      const deadLetters = (samples: readonly Sample[], reason: DeadLetterReason, detail: string, lane: number, extra: { attempts?: number; error?: unknown } = {}): void => {
+        opts.onDeadLetter?.({ reason, count: samples.length, lane });
+        const at = scheduler.now();
+        for (const s of samples) subscriber.next(left(toDeadLetter(reason, s, detail, at, extra)));
+      };
+      const finishIfDrained = (): void => {
+        if (!draining || lanes.some((l) => l.busy || l.queue.length > 0)) return;
+        if (upstreamError) subscriber.error(upstreamError.error);
+        else subscriber.complete();
+      };
+
+      const sendBatch = (lane: Lane, batch: readonly Sample[], settle: () => void): Subscription => {
+        let attempts = 0;
+        let firstAttemptAtMs = 0;
+        const attempt$ = defer(() => {
+          if (attempts++ === 0) firstAttemptAtMs = scheduler.now();
+          return send(batch);
+        }).pipe(
+          circuitBreaker(breaker),
+          retryBackoff({
+            ...opts.retry,
+            ...(atMostOnce ? { maxAttempts: 1 } : {}),
+            scheduler,
+            onRetry: (e) => opts.onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
+          }),
+        );
+        return attempt$.subscribe({
+          error: (e: unknown) => {
+            if (isRetriesExhaustedError(e)) {
+              deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${e.elapsedMs} ms: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
+            } else {
+              deadLetters(batch, 'rejected', `the receiver refused the batch: ${(e as Error)?.message ?? String(e)}`, lane.index, { attempts, error: e });
+            }
+            settle();
+          },
+          complete: () => {
+            const delivered: Delivered = { samples: batch, lane: lane.index, attempts, firstAttemptAtMs, deliveredAtMs: scheduler.now() };
+            opts.onDelivered?.(delivered);
+            subscriber.next(right(delivered));
+            settle();
+          },
+        });
+      };
+
+      const pump = (lane: Lane): void => {
+        if (lane.pumping) return;
+        lane.pumping = true;
+        try {
+          while (!lane.busy && lane.queue.length > 0 && !subscriber.closed) {
+            const waitedMs = scheduler.now() - lane.queue.oldestArrivalMs()!;
+            if (!draining && lane.queue.length < maxSize && waitedMs < maxDelayMs) {
+              lane.timer ??= scheduler.schedule(() => {
+                lane.timer = undefined;
+                pump(lane);
+              }, maxDelayMs - waitedMs);
+              break;
+            }
+            lane.timer?.unsubscribe();
+            lane.timer = undefined;
+            const batch = lane.queue.take(maxSize);
+            queued -= batch.length;
+            lane.busy = true;
+            let settledSync = false;
+            const sub = sendBatch(lane, batch, () => {
+              lane.busy = false;
+              lane.inFlight = undefined;
+              settledSync = true;
+              if (!lane.pumping) pump(lane);
+            });
+            if (!settledSync) lane.inFlight = sub;
+          }
+        } finally {
+          lane.pumping = false;
+        }
+        finishIfDrained();
+      };
+
+      const overflow = (incoming: Sample, laneIndex: number): void => {
+        const newest = opts.overflow !== 'dead-letter-oldest';
+        let victimLane = lanes[laneIndex]!;
+        if (!newest) {
+          for (const l of lanes) {
+            const o = l.queue.oldest();
+            const v = victimLane.queue.oldest();
+            if (o !== undefined && (v === undefined || o.timeUnixNano < v.timeUnixNano)) victimLane = l;
+          }
+        }
+        const victim = newest ? incoming : victimLane.queue.take(1)[0]!;
+        if (!newest) {
+          queued--;
+          lanes[laneIndex]!.queue.push(incoming, scheduler.now());
+          queued++;
+        }
+        opts.onOverflow?.({ sample: victim, queued });
+        deadLetters([victim], 'overflow', `more than maxQueued ${maxQueued} samples waiting for delivery`, victimLane.index);
+      };
+
+      const accept = (s: Sample): void => {
+        const index = laneOf(s, laneCount);
+        if (queued >= maxQueued) overflow(s, index);
+        else {
+          lanes[index]!.queue.push(s, scheduler.now());
+          queued++;
+        }
+        pump(lanes[index]!);
+      };
+
+      const upstream = source.subscribe({
+        next: (item) => (isLeft(item) ? subscriber.next(item) : accept(item.right)),
+        error: (error: unknown) => {
+          upstreamError = { error };
+          draining = true;
+          lanes.forEach(pump);
+        },
+        complete: () => {
+          draining = true;
+          lanes.forEach(pump);
+        },
+      });
+      return () => {
+        upstream.unsubscribe();
+        for (const l of lanes) {
+          l.inFlight?.unsubscribe();
+          l.timer?.unsubscribe();
+        }
+        if (opts.breaker === undefined) breaker.dispose();
+      };
+    });
+}

@@ -1,0 +1,126 @@
+import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { RetriesExhaustedError, isBrokenCircuitError, isRetryable, retryAfterMsOf } from '../src/errors.js';
+
+export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
+
+export interface RetryEvent {
+  /** The attempt that just failed (1-based); the wait below comes before attempt + 1. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: unknown;
+}
+
+export interface RetryOptions {
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly multiplier?: number;
+  readonly jitter?: Jitter;
+  /** Counts every attempt, the first included. Default Infinity. */
+  readonly maxAttempts?: number;
+  /** No attempt starts later than this after the first. Default Infinity. */
+  readonly maxElapsedMs?: number;
+  /** Default: isRetryable(e), true when e.retryable === true. */
+  readonly shouldRetry?: (e: unknown) => boolean;
+  readonly random?: () => number;
+  readonly scheduler?: SchedulerLike;
+  readonly onRetry?: (e: RetryEvent) => void;
+}
+
+/** The wait before retry n (1-based), per the jitter mode; `previousMs` feeds 'decorrelated'. */
+export const backoffDelayMs = (
+  n: number,
+  previousMs: number,
+  o: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: Jitter; random: () => number },
+): number => {
+  const base = Math.min(o.maxDelayMs, o.initialDelayMs * o.multiplier ** (n - 1));
+  switch (o.jitter) {
+    case 'none':
+      return base;
+    case 'full':
+      return o.random() * base;
+    case 'equal':
+      return base / 2 + (o.random() * base) / 2;
+    case 'decorrelated':
+      return Math.min(o.maxDelayMs, o.initialDelayMs + o.random() * (3 * previousMs - o.initialDelayMs));
+  }
+};
+
+/**
+ * Retries a cold attempt observable with exponential backoff: on a retryable error it waits, then
+ * resubscribes to the same source, so the same payload, timestamps included, is sent again bit
+ * for bit. A non-retryable error passes unchanged; when attempts run out, or the next attempt
+ * would start after maxElapsedMs, it errors with RetriesExhaustedError { attempts, elapsedMs,
+ * cause }. A BrokenCircuitError costs no attempt: it waits its retryAfterMs (elapsed time counts).
+ *
+ * ```
+ * jitter 'none', initialDelayMs 2, multiplier 2, maxAttempts 3; each attempt fails with a retryable e
+ * attempts: a-----b-------c
+ *           └2ms┘ └─4ms─┘ ↓
+ * result:   ---------------#   RetriesExhaustedError { attempts: 3, elapsedMs: 6, cause: e }
+ * ```
+ *
+ * @example
+ * defer(() => send(batch)).pipe(retryBackoff({ initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 10 }))
+ */
+export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFunction<T> {
+  const o = {
+    initialDelayMs: opts.initialDelayMs ?? 500,
+    maxDelayMs: opts.maxDelayMs ?? 30_000,
+    multiplier: opts.multiplier ?? 2,
+    jitter: opts.jitter ?? 'full',
+    random: opts.random ?? Math.random,
+  };
+  const maxAttempts = opts.maxAttempts ?? Infinity;
+  const maxElapsedMs = opts.maxElapsedMs ?? Infinity;
+  const shouldRetry = opts.shouldRetry ?? isRetryable;
+  const scheduler = opts.scheduler ?? asyncScheduler;
+
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const startMs = scheduler.now();
+      let attempts = 0;
+      let previousMs = o.initialDelayMs;
+      let inner: Subscription | undefined;
+      let timer: Subscription | undefined;
+      let lastError: unknown;
+
+      const exhausted = (cause: unknown): void =>
+        subscriber.error(new RetriesExhaustedError(attempts, scheduler.now() - startMs, cause));
+      const wait = (delayMs: number): void => {
+        if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(lastError);
+        timer = scheduler.schedule(() => {
+          timer = undefined;
+          subscribe();
+        }, delayMs);
+      };
+      const onError = (e: unknown): void => {
+        if (isBrokenCircuitError(e)) {
+          // No attempt was made; keep the last real failure as the cause if we give up now.
+          if (lastError === undefined) lastError = e;
+          return wait(Math.max(0, e.retryAfterMs));
+        }
+        attempts++;
+        lastError = e;
+        if (!shouldRetry(e)) return subscriber.error(e);
+        if (attempts >= maxAttempts) return exhausted(e);
+        const jittered = backoffDelayMs(attempts, previousMs, o);
+        previousMs = jittered;
+        const delayMs = Math.max(jittered, retryAfterMsOf(e) ?? 0);
+        if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(e);
+        opts.onRetry?.({ attempt: attempts, delayMs, error: e });
+        wait(delayMs);
+      };
+      const subscribe = (): void => {
+        inner = source.subscribe({
+          next: (v) => subscriber.next(v),
+          error: onError,
+          complete: () => subscriber.complete(),
+        });
+      };
+      subscribe();
+      return () => {
+        inner?.unsubscribe();
+        timer?.unsubscribe();
+      };
+    });
+}

@@ -1,0 +1,137 @@
+/**
+ * A circuit breaker shared by every lane of a delivery: closed → open after failureThreshold
+ * consecutive failures; open → half-open on a timer; half-open lets exactly one probe through;
+ * the probe's success closes it (and resets the wait), its failure re-opens it with the wait
+ * doubled up to maxHalfOpenAfterMs. Guard an attempt with the `circuitBreaker` operator.
+ */
+import { type Observable, type SchedulerLike, type Subscription, Subject, asyncScheduler } from 'rxjs';
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { BrokenCircuitError, isRetryable } from './errors.js';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerTransition {
+  readonly from: BreakerState;
+  readonly to: BreakerState;
+  readonly atMs: number;
+}
+
+export interface CircuitBreakerOptions {
+  readonly failureThreshold?: number;
+  readonly halfOpenAfterMs?: number;
+  readonly maxHalfOpenAfterMs?: number;
+  /** Which errors say the endpoint is unhealthy. Default: retryable errors. */
+  readonly isFailure?: (e: unknown) => boolean;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Leave to make one attempt; settle it exactly once. */
+export interface BreakerPermit {
+  succeeded(): void;
+  failed(error: unknown): void;
+  /** The attempt was abandoned (unsubscribed) before it settled: it says nothing about health. */
+  cancelled(): void;
+}
+
+export interface CircuitBreaker {
+  readonly state: BreakerState;
+  readonly state$: Observable<BreakerTransition>;
+  /** A permit, or the BrokenCircuitError to fail the attempt with (used by `circuitBreaker`). */
+  acquire(): Either<BrokenCircuitError, BreakerPermit>;
+  /** Cancels the half-open timer and completes state$. */
+  dispose(): void;
+}
+
+export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitBreaker => {
+  const failureThreshold = Math.max(1, opts.failureThreshold ?? 5);
+  const initialWaitMs = opts.halfOpenAfterMs ?? 5_000;
+  const maxWaitMs = Math.max(initialWaitMs, opts.maxHalfOpenAfterMs ?? 60_000);
+  const isFailure = opts.isFailure ?? isRetryable;
+  const scheduler = opts.scheduler ?? asyncScheduler;
+  const transitions = new Subject<BreakerTransition>();
+
+  let state: BreakerState = 'closed';
+  let failures = 0;
+  let waitMs = initialWaitMs;
+  let halfOpenAtMs = 0;
+  let probeOut = false;
+  let timer: Subscription | undefined;
+
+  const moveTo = (to: BreakerState): void => {
+    const from = state;
+    if (from === to) return;
+    state = to;
+    transitions.next({ from, to, atMs: scheduler.now() });
+  };
+  const open = (): void => {
+    probeOut = false;
+    halfOpenAtMs = scheduler.now() + waitMs;
+    timer?.unsubscribe();
+    timer = scheduler.schedule(() => {
+      timer = undefined;
+      moveTo('half-open');
+    }, waitMs);
+    moveTo('open');
+  };
+  const close = (): void => {
+    probeOut = false;
+    failures = 0;
+    waitMs = initialWaitMs;
+    moveTo('closed');
+  };
+
+  const permit = (isProbe: boolean): BreakerPermit => {
+    let settled = false;
+    const settle = (f: () => void) => () => {
+      if (settled) return;
+      settled = true;
+      f();
+    };
+    return {
+      succeeded: settle(() => (isProbe || state === 'closed' ? close() : undefined)),
+      failed: (error) =>
+        settle(() => {
+          if (!isFailure(error)) {
+            // The endpoint answered: a permanent rejection is not a sign of ill health.
+            if (isProbe) close();
+            return;
+          }
+          if (isProbe) {
+            waitMs = Math.min(maxWaitMs, waitMs * 2);
+            return open();
+          }
+          if (state === 'closed' && ++failures >= failureThreshold) open();
+        })(),
+      cancelled: settle(() => {
+        if (isProbe) probeOut = false;
+      }),
+    };
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+    state$: transitions.asObservable(),
+    acquire() {
+      if (state === 'open' && scheduler.now() >= halfOpenAtMs) {
+        // Due: do not let a same-instant race with the timer turn an attempt away.
+        timer?.unsubscribe();
+        timer = undefined;
+        moveTo('half-open');
+      }
+      if (state === 'closed') return right(permit(false));
+      if (state === 'half-open' && !probeOut) {
+        probeOut = true;
+        return right(permit(true));
+      }
+      const untilProbeMs = state === 'open' ? Math.max(0, halfOpenAtMs - scheduler.now()) : Math.min(waitMs, 1_000);
+      return left(new BrokenCircuitError(untilProbeMs));
+    },
+    dispose() {
+      timer?.unsubscribe();
+      timer = undefined;
+      transitions.complete();
+    },
+  };
+};

@@ -1,0 +1,92 @@
+/**
+ * Types and helpers of deliverOrdered: what a delivery reports, and how samples map to lanes.
+ */
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { Observable } from 'rxjs';
+import { type Sample, seriesKey } from './sample.js';
+import type { DeadLetter, DeadLetterReason } from './routed.js';
+
+/** One cold export attempt: completes on success, errors with an ExportError otherwise. */
+export type SendBatch = (batch: readonly Sample[]) => Observable<unknown>;
+
+export interface Delivered {
+  readonly samples: readonly Sample[];
+  readonly lane: number;
+  /** Attempts actually made (waits on an open breaker are not attempts). */
+  readonly attempts: number;
+  readonly firstAttemptAtMs: number;
+  readonly deliveredAtMs: number;
+}
+
+/** A delivery, or a dead letter (of a sample: from upstream, or made by the delivery). */
+export type DeliveryResult = Either<DeadLetter<Sample>, Delivered>;
+
+export interface DeliveryRetryEvent {
+  readonly lane: number;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: unknown;
+  readonly batchSize: number;
+}
+export interface DeliveryOverflowEvent {
+  readonly sample: Sample;
+  readonly queued: number;
+}
+export interface DeliveryDeadLetterEvent {
+  readonly reason: DeadLetterReason;
+  readonly count: number;
+  readonly lane: number;
+}
+
+/** FNV-1a over the series key: stable across runs and processes, so lanes are too. */
+export const laneOf = (s: Sample, lanes: number): number => {
+  if (lanes <= 1) return 0;
+  const key = seriesKey(s);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % lanes;
+};
+
+/** A FIFO of samples with their arrival times; O(1) amortised push and shift. */
+export const createSampleQueue = () => {
+  let items: Sample[] = [];
+  let arrivedMs: number[] = [];
+  let head = 0;
+  const compact = (): void => {
+    if (head > 1024 && head * 2 > items.length) {
+      items = items.slice(head);
+      arrivedMs = arrivedMs.slice(head);
+      head = 0;
+    }
+  };
+  return {
+    get length() {
+      return items.length - head;
+    },
+    push(s: Sample, atMs: number) {
+      items.push(s);
+      arrivedMs.push(atMs);
+    },
+    oldestArrivalMs: (): number | undefined => arrivedMs[head],
+    oldest: (): Sample | undefined => items[head],
+    take(n: number): Sample[] {
+      const out = items.slice(head, head + n);
+      head += out.length;
+      compact();
+      return out;
+    },
+    /** Removes and returns the newest sample. */
+    popNewest(): Sample | undefined {
+      if (items.length === head) return undefined;
+      arrivedMs.pop();
+      return items.pop();
+    },
+    drainAll(): Sample[] {
+      return this.take(items.length - head);
+    },
+  };
+};
+export type SampleQueue = ReturnType<typeof createSampleQueue>;
