@@ -1,12 +1,12 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler, defer } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
-import type { Sample } from '../src/sample.js';
+import { type Sample, seriesMemo } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason } from '../src/routed.js';
 import { isRetriesExhaustedError } from '../src/errors.js';
 import { type CircuitBreaker, createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered, type DeliveryRetryEvent, type DeliveryOverflowEvent,
-  type DeliveryDeadLetterEvent, laneOf, createSampleQueue, type SampleQueue,
+  type DeliveryDeadLetterEvent, laneOfKey, createSampleQueue, type SampleQueue,
 } from '../src/delivery.js';
 import { circuitBreaker } from './circuitBreaker.js';
 import { retryBackoff, type RetryOptions } from './retryBackoff.js';
@@ -171,14 +171,17 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         deadLetters([victim], 'overflow', `more than maxQueued ${maxQueued} samples waiting for delivery`, victimLane.index);
       };
 
+      const laneIndexOf = laneCount === 1 ? () => 0 : seriesMemo((key) => laneOfKey(key, laneCount));
       const accept = (s: Sample): void => {
-        const index = laneOf(s, laneCount);
+        const index = laneIndexOf(s);
+        const lane = lanes[index]!;
         if (queued >= maxQueued) overflow(s, index);
         else {
-          lanes[index]!.queue.push(s, scheduler.now());
+          lane.queue.push(s, scheduler.now());
           queued++;
         }
-        pump(lanes[index]!);
+        // A busy lane is pumped when its batch settles; an armed timer fires unless the batch fills.
+        if (!lane.busy && (lane.timer === undefined || lane.queue.length >= maxSize)) pump(lane);
       };
 
       const upstream = source.subscribe({

@@ -6,3 +6,8 @@ export { batchSamples } from './batchSamples.js';
 export type { BatchOptions } from './batchSamples.js';
 export { splitDeadLetters } from './splitDeadLetters.js';
 export type { DeadLetterSink } from './splitDeadLetters.js';
+export { retryBackoff, backoffDelayMs } from './retryBackoff.js';
+export type { RetryOptions, RetryEvent, Jitter } from './retryBackoff.js';
+export { circuitBreaker } from './circuitBreaker.js';
+export { deliverOrdered } from './deliverOrdered.js';
+export type { DeliverOptions } from './deliverOrdered.js';

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { type Sample, seriesKey, msToNanos } from '../src/sample.js';
+import { type Sample, seriesMemo, msToNanos } from '../src/sample.js';
 import { type Routed, deadLetter } from '../src/routed.js';
 import { createTimeHeap } from '../src/timeHeap.js';
 import { type TimeKey, setTimeKey, keyBefore, subtractKey, timeKey } from '../src/timeKey.js';
@@ -47,27 +47,6 @@ const before = (a: Entry, b: Entry): boolean =>
   a.hi < b.hi || (a.hi === b.hi && (a.lo < b.lo || (a.lo === b.lo && a.seq < b.seq)));
 
 /**
- * The Released record of a sample's series. seriesKey builds a string, so the record is memoised
- * per attributes object (samples of a series usually share one), checked against name and resource.
- */
-const seriesIndex = () => {
-  const byKey = new Map<string, Released>();
-  const memo = new WeakMap<object, { name: string; resource: unknown; released: Released }>();
-  return (s: Sample): Released => {
-    const m = memo.get(s.attributes);
-    if (m !== undefined && m.name === s.name && m.resource === s.resource) return m.released;
-    const key = seriesKey(s);
-    let released = byKey.get(key);
-    if (released === undefined) {
-      released = { last: undefined, hi: 0, lo: 0 };
-      byKey.set(key, released);
-    }
-    memo.set(s.attributes, { name: s.name, resource: s.resource, released });
-    return released;
-  };
-};
-
-/**
  * Repairs bounded disorder: buffers samples and releases them in ascending `timeUnixNano`
  * (ties in arrival order). A sample is released when the watermark (largest time seen −
  * maxDelayMs) reaches it or when it has waited maxDelayMs, whichever is first; releasing one
@@ -103,7 +82,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
       const watermark: TimeKey = { hi: 0, lo: 0 };
       const arriving: TimeKey = { hi: 0, lo: 0 };
       const stream: Released = { last: undefined, hi: 0, lo: 0 };
-      const releasedOf = bySeries ? seriesIndex() : () => stream;
+      const releasedOf = bySeries ? seriesMemo<Released>(() => ({ last: undefined, hi: 0, lo: 0 })) : () => stream;
       let timer: Subscription | undefined;
 
       const release = (e: Entry): void => {

@@ -38,10 +38,9 @@ export interface DeliveryDeadLetterEvent {
   readonly lane: number;
 }
 
-/** FNV-1a over the series key: stable across runs and processes, so lanes are too. */
-export const laneOf = (s: Sample, lanes: number): number => {
+/** FNV-1a of a series key, mod lanes: stable across runs and processes, so lanes are too. */
+export const laneOfKey = (key: string, lanes: number): number => {
   if (lanes <= 1) return 0;
-  const key = seriesKey(s);
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
@@ -49,6 +48,8 @@ export const laneOf = (s: Sample, lanes: number): number => {
   }
   return (h >>> 0) % lanes;
 };
+
+export const laneOf = (s: Sample, lanes: number): number => laneOfKey(seriesKey(s), lanes);
 
 /** A FIFO of samples with their arrival times; O(1) amortised push and shift. */
 export const createSampleQueue = () => {

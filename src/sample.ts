@@ -63,6 +63,28 @@ const canonicalAttributes = (attrs: Attributes | undefined): string => {
 export const seriesKey = (s: Sample): string =>
   `${s.name}\u0000${canonicalAttributes(s.resource)}\u0000${canonicalAttributes(s.attributes)}`;
 
+/**
+ * Memoises a per-series value by the sample's attributes object (samples of a series usually
+ * share one), checked against name and resource, so the hot path skips building seriesKey.
+ * `make` runs once per distinct series key; equal keys share one value.
+ */
+export const seriesMemo = <V>(make: (key: string) => V): ((s: Sample) => V) => {
+  const byKey = new Map<string, V>();
+  const memo = new WeakMap<object, { name: string; resource: Attributes | undefined; value: V }>();
+  return (s) => {
+    const m = memo.get(s.attributes);
+    if (m !== undefined && m.name === s.name && m.resource === s.resource) return m.value;
+    const key = seriesKey(s);
+    let value = byKey.get(key);
+    if (value === undefined) {
+      value = make(key);
+      byKey.set(key, value);
+    }
+    memo.set(s.attributes, { name: s.name, resource: s.resource, value });
+    return value;
+  };
+};
+
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 const histogramProblem = (h: HistogramValue): string | undefined => {

@@ -1,0 +1,207 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { NEVER, concat, of, type Observable } from 'rxjs';
+import { deliverOrdered, type DeliverOptions } from '../operators/deliverOrdered.js';
+import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
+import { ExportError } from '../src/errors.js';
+import { laneOf, type DeliveryResult } from '../src/delivery.js';
+import { toDeadLetter, type Routed } from '../src/routed.js';
+import type { Sample } from '../src/sample.js';
+import { testScheduler, pendingActions, sample } from '../test/support/marbles.js';
+import { fakeSink, type Answer } from '../test/support/fakeSink.js';
+import type { TestScheduler } from 'rxjs/testing';
+
+const test = suite('deliverOrdered');
+const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
+const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3 });
+const R = (s: Sample): Routed<Sample> => right(s);
+const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
+const noJitter = { jitter: 'none' as const, initialDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Runs `source$` through deliverOrdered in virtual time; returns outputs, sink and end time. */
+const deliver = (
+  scheduler: TestScheduler,
+  source: (h: { cold: TestScheduler['createColdObservable'] }) => Observable<Routed<Sample>>,
+  answer: (batch: readonly Sample[], call: number, atMs: number) => Answer,
+  opts: DeliverOptions = {},
+) => {
+  const out: { atMs: number; r: DeliveryResult }[] = [];
+  const sink = fakeSink(scheduler, answer);
+  let completedAt = -1;
+  scheduler.run(({ cold }) => {
+    source({ cold: cold as TestScheduler['createColdObservable'] })
+      .pipe(deliverOrdered(sink.send, { retry: noJitter, ...opts }))
+      .subscribe({ next: (r) => out.push({ atMs: scheduler.now(), r }), complete: () => (completedAt = scheduler.now()) });
+  });
+  return { out, sink, completedAt };
+};
+
+test("the seed's failure scenario: 10:00 CPU=50 fails, 10:01 CPU=60 is collected; the sink gets 50@10:00 then 60@10:01", () => {
+  const cpu50 = sample(at(0), 'system.cpu.utilization', {}, 50);
+  const cpu60 = sample(at(1), 'system.cpu.utilization', {}, 60);
+  const s = testScheduler();
+  // The collector is down for the first 90 s. (A lenient breaker keeps the retry times plain.)
+  const breaker = createCircuitBreaker({ failureThreshold: 1000, scheduler: s });
+  const { out, sink } = deliver(s, ({ cold }) => cold('a 59999ms b 100s |', { a: R(cpu50), b: R(cpu60) }), (_b, _c, t) => (t < 90_000 ? { error: unavailable } : {}), { batch: { maxSize: 1 }, breaker });
+  const accepted = sink.accepted();
+  assert.equal(accepted.map((x) => x.value), [50, 60]);
+  assert.is(accepted[0]!.timeUnixNano, cpu50.timeUnixNano, 'original 10:00 timestamp, to the ns');
+  assert.is(accepted[1]!.timeUnixNano, cpu60.timeUnixNano);
+  assert.ok(accepted[0] === cpu50, 'the retried sample is the same object');
+  // Nothing newer was sent while 50 was being retried.
+  const firstOk = sink.calls.findIndex((c) => c.ok);
+  assert.ok(sink.calls.slice(0, firstOk).every((c) => c.samples.length === 1 && c.samples[0] === cpu50));
+  // retries at 0.5, 1.5, 3.5, 7.5, 15.5, 31.5, 61.5, 91.5 s
+  assert.equal(sink.calls.map((c) => c.atMs), [0, 500, 1500, 3500, 7500, 15500, 31500, 61500, 91500, 91500]);
+  const delivered = out.filter((o) => isRight(o.r)).map((o) => (o.r as { right: { attempts: number; firstAttemptAtMs: number } }).right);
+  assert.equal(delivered.map((d) => [d.attempts, d.firstAttemptAtMs]), [[9, 0], [1, 91500]]);
+});
+
+test('per lane one batch in flight, batches in order; batch by size or by the oldest sample waiting maxDelayMs', () => {
+  const s = testScheduler();
+  const xs = Array.from({ length: 7 }, (_, i) => sample(1000 + i));
+  const { sink, completedAt } = deliver(
+    s,
+    ({ cold }) => cold('abcdefg 100ms |', Object.fromEntries(xs.map((x, i) => ['abcdefg'[i]!, R(x)]))),
+    () => ({ delayMs: 10 }),
+    { batch: { maxSize: 3, maxDelayMs: 50 } },
+  );
+  assert.is(sink.maxInFlight, 1);
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples.map((x) => x.value)]), [
+    [2, [1000, 1001, 1002]],
+    [12, [1003, 1004, 1005]],
+    [56, [1006]], // arrived at 6, waited maxDelayMs 50
+  ]);
+  assert.is(completedAt, 107);
+});
+
+test('upstream Lefts pass through at once, in place', () => {
+  const s = testScheduler();
+  const dl = left(toDeadLetter('invalid', sample(1), 'bad line 3', 0));
+  const { out } = deliver(s, ({ cold }) => cold('a-L|', { a: R(sample(5)), L: dl }), () => ({ delayMs: 5 }), { batch: { maxSize: 1 } });
+  assert.equal(out.map((o) => [o.atMs, o.r._tag]), [[2, 'Left'], [5, 'Right']]);
+});
+
+test('a permanent error becomes one Left `rejected` per sample, with the error', () => {
+  const s = testScheduler();
+  const { out, sink } = deliver(s, ({ cold }) => cold('(ab|)', { a: R(sample(1)), b: R(sample(2)) }), () => ({ error: invalid }));
+  assert.is(sink.calls.length, 1, 'not retried');
+  assert.equal(out.map((o) => o.r), [
+    left(toDeadLetter('rejected', sample(1), 'the receiver refused the batch: 3 INVALID_ARGUMENT: metric name is empty', 0, { attempts: 1, error: invalid })),
+    left(toDeadLetter('rejected', sample(2), 'the receiver refused the batch: 3 INVALID_ARGUMENT: metric name is empty', 0, { attempts: 1, error: invalid })),
+  ]);
+});
+
+test('exhaustion becomes Left `retries-exhausted` with the attempts; the next batch then goes', () => {
+  const s = testScheduler();
+  const { out, sink } = deliver(
+    s,
+    ({ cold }) => cold('ab|', { a: R(sample(1)), b: R(sample(2)) }),
+    (batch) => (batch[0]!.value === 1 ? { error: unavailable } : {}),
+    { batch: { maxSize: 1 }, retry: { ...noJitter, maxAttempts: 3 } },
+  );
+  const [first, second] = out.map((o) => o.r);
+  assert.ok(first && isLeft(first) && first.left.reason === 'retries-exhausted' && first.left.attempts === 3);
+  assert.ok(second && isRight(second));
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1500, 1], [1500, 2]]);
+});
+
+test('at-most-once: one attempt, then a Left', () => {
+  const s = testScheduler();
+  const { out, sink } = deliver(s, ({ cold }) => cold('a|', { a: R(sample(1)) }), () => ({ error: unavailable }), { guarantee: 'at-most-once' });
+  assert.is(sink.calls.length, 1);
+  assert.ok(isLeft(out[0]!.r) && out[0]!.r.left.reason === 'retries-exhausted');
+});
+
+test("maxQueued 'dead-letter-newest' and 'dead-letter-oldest', counted", () => {
+  for (const [policy, expected] of [['dead-letter-newest', [4, 5]], ['dead-letter-oldest', [2, 3]]] as const) {
+    const s = testScheduler();
+    let overflows = 0;
+    // The first batch [1] is in flight for 10 ms; 2..5 queue behind it, at most 2 waiting.
+    const { out, sink } = deliver(
+      s,
+      ({ cold }) => cold('(abcde|)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)), d: R(sample(4)), e: R(sample(5)) }),
+      () => ({ delayMs: 10 }),
+      { batch: { maxSize: 1 }, maxQueued: 2, overflow: policy, onOverflow: () => overflows++ },
+    );
+    const overflowed = out.filter((o) => isLeft(o.r)).map((o) => (o.r as { left: { reason: string; item: Sample } }).left);
+    assert.ok(overflowed.every((d) => d.reason === 'overflow'));
+    assert.equal(overflowed.map((d) => d.item.value), expected, policy);
+    assert.is(overflows, 2);
+    assert.is(sink.accepted().length + overflowed.length, 5);
+  }
+});
+
+test('lanes by series: a stalled lane never blocks another lane; the breaker is shared', () => {
+  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  const stalled = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
+  const healthy = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const s = testScheduler();
+  const transitions: BreakerTransition[] = [];
+  let result!: ReturnType<typeof deliver>;
+  s.run(() => {
+    const breaker = createCircuitBreaker({ failureThreshold: 100 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    result = deliver(
+      s,
+      ({ cold }) => cold('a-b-c-d|', { a: R(sample(1, stalled)), b: R(sample(2, healthy)), c: R(sample(3, healthy)), d: R(sample(4, healthy)) }),
+      (batch) => (batch[0]!.name === stalled ? { error: unavailable } : {}),
+      { lanes: 2, batch: { maxSize: 1 }, breaker, retry: { ...noJitter, maxAttempts: 4 } },
+    );
+  });
+  const { sink } = result;
+  assert.equal(sink.accepted().map((x) => x.value), [2, 3, 4], 'the healthy lane delivered while the other retried');
+  assert.equal(sink.calls.filter((c) => c.samples[0]!.name === stalled).map((c) => c.atMs), [0, 500, 1500, 3500]);
+});
+
+test('a breaker shared by two lanes opens on their combined failures', () => {
+  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  const laneA = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
+  const laneB = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const s = testScheduler();
+  const breaker = createCircuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 10_000, scheduler: s });
+  const { sink } = deliver(s, ({ cold }) => cold('(ab|)', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 20_000 ? { error: unavailable } : {}), { lanes: 2, breaker });
+  // one failure per lane opens it at 0; both lanes wait for half-open (10 s) instead of retrying at 0.5 s
+  assert.is(sink.calls.filter((c) => c.atMs < 10_000).length, 2);
+  assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
+});
+
+test('drains every lane on complete, without waiting for maxDelayMs, then completes', () => {
+  const s = testScheduler();
+  const { sink, completedAt } = deliver(s, ({ cold }) => cold('(abc|)', { a: R(sample(1, 'x')), b: R(sample(2, 'y')), c: R(sample(3, 'z')) }), () => ({ delayMs: 3 }), { lanes: 4, batch: { maxDelayMs: 60_000 } });
+  assert.equal(sink.calls.every((c) => c.atMs === 0), true);
+  assert.is(sink.accepted().length, 3);
+  assert.is(completedAt, 3);
+});
+
+test('unsubscribe cancels retries and batch timers', () => {
+  const scheduler = testScheduler();
+  const sink = fakeSink(scheduler, () => ({ error: unavailable }));
+  const src = concat(of(R(sample(1, 'a')), R(sample(2, 'b'))), NEVER);
+  const sub = src.pipe(deliverOrdered(sink.send, { lanes: 2, batch: { maxSize: 1 }, scheduler, retry: noJitter })).subscribe();
+  const sub2 = concat(of(R(sample(3))), NEVER).pipe(deliverOrdered(sink.send, { batch: { maxDelayMs: 100 }, scheduler })).subscribe();
+  assert.ok(pendingActions(scheduler) >= 3);
+  sub.unsubscribe();
+  sub2.unsubscribe();
+  assert.is(pendingActions(scheduler), 0);
+});
+
+test('events: onRetry, onDelivered, onDeadLetter fire once per occurrence, with lane and counts', () => {
+  const s = testScheduler();
+  const log: string[] = [];
+  deliver(
+    s,
+    ({ cold }) => cold('(ab)-c|', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) }),
+    (batch, call) => (call === 0 ? { error: unavailable } : batch[0]!.value === 3 ? { error: invalid } : {}),
+    {
+      batch: { maxSize: 2 },
+      onRetry: (e) => log.push(`retry lane ${e.lane} attempt ${e.attempt} wait ${e.delayMs} size ${e.batchSize}`),
+      onDelivered: (d) => log.push(`delivered ${d.samples.length} after ${d.attempts}`),
+      onDeadLetter: (e) => log.push(`dead ${e.reason} ${e.count}`),
+    },
+  );
+  assert.equal(log, ['retry lane 0 attempt 1 wait 500 size 2', 'delivered 2 after 2', 'dead rejected 1']);
+});
+
+test.run();
