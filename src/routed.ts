@@ -100,25 +100,18 @@ export const partitionRouted = <A>(
     rights = new Subject<A>();
     lefts = new Subject<DeadLetter<A>>();
   };
-  const rights$ = new Observable<A>((subscriber) => {
-    count.rights++;
-    const inner = rights.subscribe(subscriber);
-    connect();
-    return () => {
-      inner.unsubscribe();
-      count.rights--;
-      release();
-    };
-  });
-  const lefts$ = new Observable<DeadLetter<A>>((subscriber) => {
-    count.lefts++;
-    const inner = lefts.subscribe(subscriber);
-    connect();
-    return () => {
-      inner.unsubscribe();
-      count.lefts--;
-      release();
-    };
-  });
+  const half = <T>(key: keyof typeof count, subject: () => Subject<T>): Observable<T> =>
+    new Observable<T>((subscriber) => {
+      count[key]++;
+      const inner = subject().subscribe(subscriber);
+      connect();
+      return () => {
+        inner.unsubscribe();
+        count[key]--;
+        release();
+      };
+    });
+  const rights$ = half('rights', () => rights);
+  const lefts$ = half('lefts', () => lefts);
   return [rights$, lefts$];
 };
