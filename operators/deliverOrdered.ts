@@ -6,7 +6,7 @@ import { isRetriesExhaustedError } from '../src/errors.js';
 import { type CircuitBreaker, createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered, type DeliveryRetryEvent, type DeliveryOverflowEvent,
-  type DeliveryDeadLetterEvent, laneOfKey, createSampleQueue, type SampleQueue,
+  type DeliveryDeadLetterEvent, laneOfKey, createSampleQueue, type SampleQueue, isRejectedSamples,
 } from '../src/delivery.js';
 import { circuitBreaker } from './circuitBreaker.js';
 import { retryBackoff, type RetryOptions } from './retryBackoff.js';
@@ -100,7 +100,14 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             onRetry: (e) => opts.onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
           }),
         );
+        let rejected = new Set<Sample>();
+        let rejectionMessage = '';
         return attempt$.subscribe({
+          next: (v) => {
+            if (!isRejectedSamples(v)) return;
+            rejected = new Set([...rejected, ...v.samples]);
+            rejectionMessage = v.message;
+          },
           error: (e: unknown) => {
             if (isRetriesExhaustedError(e)) {
               deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${e.elapsedMs} ms: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
@@ -110,9 +117,16 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             settle();
           },
           complete: () => {
-            const delivered: Delivered = { samples: batch, lane: lane.index, attempts, firstAttemptAtMs, deliveredAtMs: scheduler.now() };
-            opts.onDelivered?.(delivered);
-            subscriber.next(right(delivered));
+            const accepted = rejected.size === 0 ? batch : batch.filter((s) => !rejected.has(s));
+            if (accepted.length > 0) {
+              const delivered: Delivered = { samples: accepted, lane: lane.index, attempts, firstAttemptAtMs, deliveredAtMs: scheduler.now() };
+              opts.onDelivered?.(delivered);
+              subscriber.next(right(delivered));
+            }
+            if (rejected.size > 0) {
+              const detail = `the receiver rejected this data point (partial success): ${rejectionMessage || 'no message'}`;
+              deadLetters(batch.filter((s) => rejected.has(s)), 'rejected', detail, lane.index, { attempts });
+            }
             settle();
           },
         });

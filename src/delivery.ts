@@ -9,6 +9,20 @@ import type { DeadLetter, DeadLetterReason } from './routed.js';
 /** One cold export attempt: completes on success, errors with an ExportError otherwise. */
 export type SendBatch = (batch: readonly Sample[]) => Observable<unknown>;
 
+/**
+ * What a `send` emits (before completing) when the receiver accepted the request but rejected some
+ * of its data points (OTLP partial success): those samples become dead letters `rejected`.
+ */
+export interface RejectedSamples {
+  readonly kind: 'rejected-samples';
+  readonly samples: readonly Sample[];
+  readonly rejectedDataPoints: number;
+  /** The receiver's error_message. */
+  readonly message: string;
+}
+export const isRejectedSamples = (v: unknown): v is RejectedSamples =>
+  typeof v === 'object' && v !== null && (v as RejectedSamples).kind === 'rejected-samples' && Array.isArray((v as RejectedSamples).samples);
+
 export interface Delivered {
   readonly samples: readonly Sample[];
   readonly lane: number;

@@ -1,0 +1,69 @@
+/**
+ * Failure classification per the OTLP/gRPC specification: which export failures may be retried.
+ * Retryable: CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS;
+ * RESOURCE_EXHAUSTED only when the server sent RetryInfo (it promises recovery); transport errors
+ * (connection refused, reset, timed out); the official exporter's "Concurrent export limit
+ * reached". Everything else is permanent: the same request will fail the same way.
+ */
+import { ExportError } from '../errors.js';
+import { retryDelayMsFromStatus } from './protowire.js';
+
+export const GrpcStatus = {
+  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
+} as const;
+
+const RETRYABLE_CODES: ReadonlySet<number> = new Set([
+  GrpcStatus.CANCELLED, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.ABORTED,
+  GrpcStatus.OUT_OF_RANGE, GrpcStatus.UNAVAILABLE, GrpcStatus.DATA_LOSS,
+]);
+const RETRYABLE_TRANSPORT: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED',
+]);
+const CODE_NAMES = Object.fromEntries(Object.entries(GrpcStatus).map(([k, v]) => [v, k])) as Record<number, string>;
+
+interface MetadataLike {
+  get(key: string): (string | Buffer)[];
+}
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  details?: unknown;
+  metadata?: unknown;
+}
+
+const isMetadata = (m: unknown): m is MetadataLike => typeof m === 'object' && m !== null && typeof (m as MetadataLike).get === 'function';
+
+/** RetryInfo's delay from a gRPC error's trailers (`grpc-status-details-bin`), in ms. */
+export const retryInfoMs = (metadata: unknown): number | undefined => {
+  if (!isMetadata(metadata)) return undefined;
+  for (const v of metadata.get('grpc-status-details-bin')) {
+    const ms = retryDelayMsFromStatus(typeof v === 'string' ? Buffer.from(v, 'base64') : v);
+    if (ms !== undefined) return ms;
+  }
+  return undefined;
+};
+
+export const grpcCodeName = (code: number): string => CODE_NAMES[code] ?? `CODE_${code}`;
+
+/** Any failure of one export attempt → an ExportError saying whether to retry, and when. */
+export const classifyExportFailure = (error: unknown): ExportError => {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  if (typeof e.code === 'number') {
+    const retryAfterMs = retryInfoMs(e.metadata);
+    const retryable = RETRYABLE_CODES.has(e.code) || (e.code === GrpcStatus.RESOURCE_EXHAUSTED && retryAfterMs !== undefined);
+    return new ExportError(message, { retryable, code: e.code, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  }
+  if (typeof e.code === 'string') {
+    return new ExportError(message, { retryable: RETRYABLE_TRANSPORT.has(e.code), code: e.code, cause: error });
+  }
+  if (/Concurrent export limit reached/i.test(message)) {
+    return new ExportError(message, { retryable: true, code: 'CONCURRENCY_LIMIT', cause: error });
+  }
+  if (/timeout|timed out/i.test(message)) {
+    return new ExportError(message, { retryable: true, code: 'TIMEOUT', cause: error });
+  }
+  return new ExportError(message, { retryable: false, cause: error });
+};

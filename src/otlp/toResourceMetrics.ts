@@ -1,0 +1,90 @@
+/**
+ * Samples → OpenTelemetry SDK `ResourceMetrics`, hand-built so that every data point keeps its
+ * sample's time exactly: endTime is `timeUnixNano`, startTime is `startTimeUnixNano ?? timeUnixNano`
+ * (as HrTime, which the official serializer writes back as the same nanoseconds).
+ * Grouped by resource, then by metric (name, kind, unit). gauge → GAUGE, sum → SUM (monotonic,
+ * cumulative), histogram → HISTOGRAM; a metric is INT when every value in the batch is a safe
+ * integer, else DOUBLE.
+ */
+import { ValueType, type HrTime } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type DataPoint,
+} from '@opentelemetry/sdk-metrics';
+import type { Attributes, HistogramValue, Sample } from '../sample.js';
+
+export interface InstrumentationScopeInfo {
+  readonly name: string;
+  readonly version?: string;
+}
+
+export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
+const NS_PER_S = 1_000_000_000n;
+
+export const toHrTime = (ns: bigint): HrTime => [Number(ns / NS_PER_S), Number(ns % NS_PER_S)];
+
+const canonical = (a: Attributes): string => JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]]));
+
+const histogramPoint = (h: HistogramValue) => ({
+  buckets: { boundaries: [...h.boundaries], counts: [...h.counts] },
+  sum: h.sum,
+  count: h.count,
+  ...(h.min !== undefined && h.max !== undefined ? { min: h.min, max: h.max, hasMinMax: true } : { hasMinMax: false }),
+});
+
+const toMetric = (samples: readonly Sample[]): MetricData => {
+  const first = samples[0]!;
+  const points = samples.map((s) => ({
+    startTime: toHrTime(s.startTimeUnixNano ?? s.timeUnixNano),
+    endTime: toHrTime(s.timeUnixNano),
+    attributes: { ...s.attributes },
+    value: s.value,
+  }));
+  const allInts = samples.every((s) => typeof s.value === 'number' && Number.isSafeInteger(s.value));
+  const descriptor = {
+    name: first.name,
+    description: first.description ?? '',
+    unit: first.unit ?? '',
+    valueType: allInts ? ValueType.INT : ValueType.DOUBLE,
+  };
+  switch (first.kind) {
+    case 'gauge':
+      return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints: points as DataPoint<number>[] };
+    case 'sum':
+      return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints: points as DataPoint<number>[] };
+    case 'histogram':
+      return {
+        descriptor: { ...descriptor, valueType: ValueType.DOUBLE },
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.HISTOGRAM,
+        dataPoints: points.map((p) => ({ ...p, value: histogramPoint(p.value as HistogramValue) })),
+      };
+  }
+};
+
+const groupBy = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> => {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [item]);
+    else g.push(item);
+  }
+  return groups;
+};
+
+/** One ResourceMetrics per distinct resource in the batch (a sample's own, else `resource`). */
+export const toResourceMetrics = (
+  batch: readonly Sample[],
+  resource: Attributes = {},
+  scope: InstrumentationScopeInfo = CHRONOQ_SCOPE,
+): ResourceMetrics[] => {
+  const byResource = groupBy(batch, (s) => canonical(s.resource ?? resource));
+  return [...byResource.values()].map((samples) => {
+    const byMetric = groupBy(samples, (s) => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}`);
+    return {
+      resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
+      scopeMetrics: [{ scope: { ...scope }, metrics: [...byMetric.values()].map(toMetric) }],
+    };
+  });
+};

@@ -1,0 +1,206 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { firstValueFrom, lastValueFrom, toArray, of, Subject } from 'rxjs';
+import { right, isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { DataPointType, type GaugeMetricData, type SumMetricData, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
+import { ValueType } from '@opentelemetry/api';
+import { toResourceMetrics, toHrTime } from '../src/otlp/toResourceMetrics.js';
+import { otlpGrpcSink, encodeBatch } from '../src/otlp/otlpGrpcSink.js';
+import { classifyExportFailure, GrpcStatus } from '../src/otlp/classify.js';
+import { deliverOrdered } from '../operators/deliverOrdered.js';
+import { isExportError, type ExportError } from '../src/errors.js';
+import type { Sample } from '../src/sample.js';
+import type { Routed } from '../src/routed.js';
+import { isRejectedSamples, type DeliveryResult } from '../src/delivery.js';
+import { startFakeOtlpServer, decodePoints } from './support/fakeOtlpServer.js';
+
+const test = suite('OTLP sink');
+const T = 1_764_064_800_123_456_789n;
+const g = (name: string, t: bigint, value: number, extra: Partial<Sample> = {}): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes: { host: 'a' }, ...extra });
+
+test('toResourceMetrics: gauge, sum, histogram; endTime exactly timeUnixNano; startTime rules; int vs double', () => {
+  const batch: Sample[] = [
+    g('cpu', T, 0.5),
+    g('cpu', T + 1n, 0.75),
+    { name: 'requests', kind: 'sum', value: 42, timeUnixNano: T, startTimeUnixNano: T - 60_000_000_000n, attributes: {}, unit: '{request}' },
+    { name: 'latency', kind: 'histogram', value: { boundaries: [10, 100], counts: [1, 2, 3], sum: 500, count: 6, min: 1, max: 300 }, timeUnixNano: T, attributes: {} },
+  ];
+  const [rm] = toResourceMetrics(batch, { 'service.name': 'svc' });
+  assert.equal(rm!.resource.attributes, { 'service.name': 'svc' });
+  const metrics = rm!.scopeMetrics[0]!.metrics;
+  const cpu = metrics.find((m) => m.descriptor.name === 'cpu') as GaugeMetricData;
+  assert.is(cpu.dataPointType, DataPointType.GAUGE);
+  assert.is(cpu.descriptor.valueType, ValueType.DOUBLE);
+  assert.equal(cpu.dataPoints.map((p) => p.endTime), [toHrTime(T), toHrTime(T + 1n)]);
+  assert.equal(cpu.dataPoints[0]!.startTime, toHrTime(T), 'startTime defaults to the sample time');
+  assert.equal(toHrTime(T), [1_764_064_800, 123_456_789]);
+  const req = metrics.find((m) => m.descriptor.name === 'requests') as SumMetricData;
+  assert.is(req.dataPointType, DataPointType.SUM);
+  assert.ok(req.isMonotonic);
+  assert.is(req.descriptor.valueType, ValueType.INT);
+  assert.is(req.descriptor.unit, '{request}');
+  assert.equal(req.dataPoints[0]!.startTime, toHrTime(T - 60_000_000_000n));
+  const lat = metrics.find((m) => m.descriptor.name === 'latency') as HistogramMetricData;
+  assert.is(lat.dataPointType, DataPointType.HISTOGRAM);
+  assert.equal(lat.dataPoints[0]!.value.buckets, { boundaries: [10, 100], counts: [1, 2, 3] });
+  assert.equal([lat.dataPoints[0]!.value.min, lat.dataPoints[0]!.value.max], [1, 300]);
+});
+
+test('toResourceMetrics: a sample resource overrides the pipeline resource; one ResourceMetrics per resource', () => {
+  const rms = toResourceMetrics([g('cpu', T, 1), g('cpu', T, 2, { resource: { 'service.name': 'other' } })], { 'service.name': 'svc' });
+  assert.equal(rms.map((r) => r.resource.attributes['service.name']).sort(), ['other', 'svc']);
+});
+
+test('the encoded request carries every point with its exact nanosecond time (official serializer)', () => {
+  const batch = [g('cpu', T, 1), g('mem', T + 999n, 2, { resource: { 'service.name': 'x' } }), g('cpu', 1n, 3)];
+  assert.equal(decodePoints(encodeBatch(batch, {})).map((p) => [p.name, p.timeUnixNano]).sort(), [['cpu', 1n], ['cpu', T], ['mem', T + 999n]].sort());
+});
+
+test('send: success delivers every point exactly, headers reach the server, gzip works', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, headers: { 'x-api-key': 'secret' }, compression: 'gzip' });
+  try {
+    const emitted = await lastValueFrom(sink.send([g('cpu', T, 1), g('cpu', T + 1n, 2)]).pipe(toArray()));
+    assert.equal(emitted, []);
+    assert.equal(server.received[0]!.points.map((p) => p.timeUnixNano), [T, T + 1n]);
+    assert.equal(server.received[0]!.metadata.get('x-api-key'), ['secret']);
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+const failureOf = async (send: () => Promise<unknown>): Promise<ExportError> => {
+  try {
+    await send();
+  } catch (e) {
+    assert.ok(isExportError(e), `an ExportError, got ${String(e)}`);
+    return e as ExportError;
+  }
+  throw new Error('expected the send to fail');
+};
+
+test('every gRPC status is classified per the OTLP spec; RESOURCE_EXHAUSTED only with RetryInfo', async () => {
+  const retryable = new Set<number>([1, 4, 10, 11, 14, 15]);
+  let next: { code: number; retryDelayMs?: number } = { code: 0 };
+  const server = await startFakeOtlpServer(() => ({ ...next, message: `status ${next.code}` }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    for (let code = 1; code <= 16; code++) {
+      next = { code };
+      const e = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
+      assert.is(e.code, code);
+      assert.is(e.retryable, retryable.has(code), `code ${code}`);
+    }
+    next = { code: GrpcStatus.RESOURCE_EXHAUSTED, retryDelayMs: 2_500 };
+    const throttled = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
+    assert.ok(throttled.retryable);
+    assert.is(throttled.retryAfterMs, 2_500);
+    next = { code: GrpcStatus.UNAVAILABLE, retryDelayMs: 1_250 };
+    assert.is((await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }))).retryAfterMs, 1_250);
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+test('connection refused is retryable; a server that never answers hits the deadline, retryable', async () => {
+  const gone = await startFakeOtlpServer(() => ({ ok: true }));
+  const port = gone.port;
+  await gone.stop();
+  const refused = otlpGrpcSink({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 2_000 });
+  const e = await failureOf(() => firstValueFrom(refused.send([g('cpu', T, 1)]), { defaultValue: undefined }));
+  assert.ok(e.retryable);
+  assert.is(e.code, GrpcStatus.UNAVAILABLE);
+  refused.shutdown();
+
+  const hanging = await startFakeOtlpServer(() => ({ hang: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${hanging.port}`, timeoutMs: 150 });
+  const d = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
+  assert.is(d.code, GrpcStatus.DEADLINE_EXCEEDED);
+  assert.ok(d.retryable);
+  sink.shutdown();
+  hanging.kill();
+});
+
+test('classification outside gRPC: transport codes, the exporter concurrency limit, anything else permanent', () => {
+  assert.ok(classifyExportFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).retryable);
+  assert.ok(classifyExportFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).retryable);
+  assert.ok(classifyExportFailure(new Error('Concurrent export limit reached')).retryable);
+  assert.not.ok(classifyExportFailure(new Error('Cannot serialize')).retryable);
+  assert.not.ok(classifyExportFailure(Object.assign(new Error('bad file'), { code: 'ENOENT' })).retryable);
+});
+
+test('partial success: the rejected points are isolated and become dead letters with the server message', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true, rejected: (p) => p.name === 'bad', message: 'metric name "bad" is not allowed' }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    const batch = [g('cpu', T, 1), g('bad', T + 1n, 2), g('cpu', T + 2n, 3), g('bad', T + 3n, 4)];
+    const emitted = await lastValueFrom(sink.send(batch).pipe(toArray()));
+    assert.is(emitted.length, 1);
+    const r = emitted[0];
+    assert.ok(isRejectedSamples(r));
+    assert.equal(r.samples, [batch[1], batch[3]]);
+    const results = await lastValueFrom(of<Routed<Sample>>(...batch.map((s) => right(s))).pipe(deliverOrdered(sink.send, { batch: { maxSize: 10 } }), toArray()));
+    const lefts = results.filter(isLeft).map((x) => x.left);
+    assert.equal(lefts.map((l) => [l.reason, l.item.value]), [['rejected', 2], ['rejected', 4]]);
+    assert.ok(lefts.every((l) => l.detail.includes('metric name "bad" is not allowed')));
+    const delivered = results.filter(isRight).flatMap((x) => x.right.samples.map((s) => s.value));
+    assert.equal(delivered, [1, 3]);
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+test("RetryInfo's delay reaches retryBackoff", async () => {
+  const server = await startFakeOtlpServer((_r, i) => (i === 0 ? { code: GrpcStatus.UNAVAILABLE, message: 'draining', retryDelayMs: 300 } : { ok: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  const retries: number[] = [];
+  try {
+    const input = new Subject<Routed<Sample>>();
+    const done = lastValueFrom(input.pipe(deliverOrdered(sink.send, { retry: { initialDelayMs: 5, jitter: 'none' }, onRetry: (e) => retries.push(e.delayMs) }), toArray()));
+    input.next(right(g('cpu', T, 1)));
+    input.complete();
+    const out: DeliveryResult[] = await done;
+    assert.equal(retries, [300]);
+    assert.ok(isRight(out[0]!) && out[0].right.attempts === 2);
+    assert.is(server.received.length, 2);
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+test('endpoint from OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT; the explicit option wins', () => {
+  const saved = { ...process.env };
+  try {
+    process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = 'http://127.0.0.1:1111';
+    assert.is(otlpGrpcSink().address, '127.0.0.1:1111');
+    process.env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] = 'http://127.0.0.1:2222';
+    assert.is(otlpGrpcSink().address, '127.0.0.1:2222');
+    assert.is(otlpGrpcSink({ endpoint: 'http://127.0.0.1:3333' }).address, '127.0.0.1:3333');
+    delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    delete process.env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'];
+    assert.is(otlpGrpcSink().address, 'localhost:4317');
+  } finally {
+    process.env = saved;
+  }
+});
+
+test('headers from OTEL_EXPORTER_OTLP_HEADERS reach the server', async () => {
+  const saved = { ...process.env };
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  process.env['OTEL_EXPORTER_OTLP_HEADERS'] = 'x-instana-key=abc123';
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    await lastValueFrom(sink.send([g('cpu', T, 1)]).pipe(toArray()));
+    assert.equal(server.received[0]!.metadata.get('x-instana-key'), ['abc123']);
+  } finally {
+    process.env = saved;
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+test.run();

@@ -1,0 +1,94 @@
+/**
+ * A scripted OTLP/gRPC metrics server on 127.0.0.1 for sink tests: decodes each request's data
+ * points (name, time) and answers as the test says — OK, partial success, or a gRPC status with
+ * optional RetryInfo in `grpc-status-details-bin`.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { readFields, type WireField } from '../../src/otlp/protowire.js';
+
+export interface ReceivedPoint {
+  readonly name: string;
+  readonly timeUnixNano: bigint;
+}
+export interface Received {
+  readonly points: ReceivedPoint[];
+  readonly metadata: grpc.Metadata;
+}
+export type Reply =
+  | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string }
+  | { code: number; message: string; retryDelayMs?: number }
+  | { hang: true };
+
+const bytes = (f: WireField | undefined): Uint8Array => (f?.value instanceof Uint8Array ? f.value : new Uint8Array());
+const sub = (buf: Uint8Array, n: number): Uint8Array[] => readFields(buf).filter((f) => f.field === n).map(bytes);
+
+/** The data points of an ExportMetricsServiceRequest. */
+export const decodePoints = (request: Uint8Array): ReceivedPoint[] => {
+  const points: ReceivedPoint[] = [];
+  for (const rm of sub(request, 1))
+    for (const sm of sub(rm, 2))
+      for (const metric of sub(sm, 2)) {
+        const fields = readFields(metric);
+        const name = new TextDecoder().decode(bytes(fields.find((f) => f.field === 1)));
+        for (const body of fields.filter((f) => [5, 7, 9].includes(f.field)).map(bytes))
+          for (const dp of sub(body, 1)) {
+            const t = readFields(dp).find((f) => f.field === 3);
+            points.push({ name, timeUnixNano: Buffer.from(bytes(t)).readBigUInt64LE(0) });
+          }
+      }
+  return points;
+};
+
+const varint = (n: bigint | number): number[] => {
+  let v = BigInt(n);
+  const out: number[] = [];
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v > 0n) b |= 0x80;
+    out.push(b);
+  } while (v > 0n);
+  return out;
+};
+const field = (n: number, payload: Uint8Array | number[]): number[] => [...varint((n << 3) | 2), ...varint(payload.length), ...payload];
+const intField = (n: number, v: bigint | number): number[] => [...varint(n << 3), ...varint(v)];
+const text = (s: string): number[] => [...Buffer.from(s)];
+
+export const encodePartialSuccess = (rejected: number, message: string): Buffer =>
+  Buffer.from(field(1, [...intField(1, rejected), ...field(2, text(message))]));
+
+export const encodeStatusWithRetryInfo = (code: number, message: string, delayMs: number): Buffer => {
+  const duration = [...intField(1, Math.floor(delayMs / 1000)), ...intField(2, (delayMs % 1000) * 1_000_000)];
+  const retryInfo = field(1, duration);
+  const any = [...field(1, text('type.googleapis.com/google.rpc.RetryInfo')), ...field(2, retryInfo)];
+  return Buffer.from([...intField(1, code), ...field(2, text(message)), ...field(3, any)]);
+};
+
+const identity = (b: Buffer): Buffer => b;
+
+export const startFakeOtlpServer = async (reply: (r: Received, index: number) => Reply) => {
+  const received: Received[] = [];
+  const server = new grpc.Server();
+  server.addService(
+    { export: { path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+    {
+      export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        const r: Received = { points: decodePoints(call.request), metadata: call.metadata };
+        received.push(r);
+        const answer = reply(r, received.length - 1);
+        if ('hang' in answer) return;
+        if ('code' in answer) {
+          const trailer = new grpc.Metadata();
+          if (answer.retryDelayMs !== undefined) trailer.set('grpc-status-details-bin', encodeStatusWithRetryInfo(answer.code, answer.message, answer.retryDelayMs));
+          return callback({ code: answer.code, details: answer.message, metadata: trailer });
+        }
+        const rejected = answer.rejected ? r.points.filter(answer.rejected).length : 0;
+        callback(null, rejected > 0 ? encodePartialSuccess(rejected, answer.message ?? 'rejected') : Buffer.alloc(0));
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { port, received, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())), kill: () => server.forceShutdown() };
+};
