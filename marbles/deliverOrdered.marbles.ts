@@ -187,6 +187,19 @@ test('unsubscribe cancels retries and batch timers', () => {
   assert.is(pendingActions(scheduler), 0);
 });
 
+test('after an attempt of unknown outcome (timed out), the lane waits fenceMs before its next batch', () => {
+  const timedOut = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
+  const s = testScheduler();
+  const { sink } = deliver(
+    s,
+    ({ cold }) => cold('(abc|)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) }),
+    (_b, call) => (call === 0 ? { error: timedOut } : call === 2 ? { error: unavailable } : {}),
+    { batch: { maxSize: 1 }, fenceMs: 700, breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s }) },
+  );
+  // [1] fails (unknown) at 0, retried at 500 ok → fence 700 → [2] at 1200 fails (known) → retried at 1700 ok → [3] at once
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1200, 2], [1700, 2], [1700, 3]]);
+});
+
 test('events: onRetry, onDelivered, onDeadLetter fire once per occurrence, with lane and counts', () => {
   const s = testScheduler();
   const log: string[] = [];

@@ -1,8 +1,8 @@
-import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler, defer } from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler, defer, tap } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesMemo } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason } from '../src/routed.js';
-import { isRetriesExhaustedError } from '../src/errors.js';
+import { isRetriesExhaustedError, isOutcomeUnknown } from '../src/errors.js';
 import { type CircuitBreaker, createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered, type DeliveryRetryEvent, type DeliveryOverflowEvent,
@@ -24,6 +24,12 @@ export interface DeliverOptions {
   /** Most samples waiting (not in flight) across lanes. Default 100 000. */
   readonly maxQueued?: number;
   readonly overflow?: 'dead-letter-oldest' | 'dead-letter-newest';
+  /**
+   * After a batch one of whose attempts had an unknown outcome (timed out or cancelled: a hung
+   * receiver may still process that copy when it wakes), the lane waits this long before its next
+   * batch, so a late copy lands before newer data rather than after it. Default 1000.
+   */
+  readonly fenceMs?: number;
   readonly scheduler?: SchedulerLike;
   readonly onRetry?: (e: DeliveryRetryEvent) => void;
   readonly onOverflow?: (e: DeliveryOverflowEvent) => void;
@@ -38,6 +44,7 @@ interface Lane {
   pumping: boolean;
   inFlight?: Subscription;
   timer?: Subscription;
+  fence?: Subscription;
 }
 
 /**
@@ -65,6 +72,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
   const maxQueued = Math.max(1, opts.maxQueued ?? 100_000);
   const scheduler = opts.scheduler ?? asyncScheduler;
   const atMostOnce = opts.guarantee === 'at-most-once';
+  const fenceMs = opts.fenceMs ?? 1_000;
 
   return (source) =>
     new Observable<DeliveryResult>((subscriber) => {
@@ -85,13 +93,22 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         else subscriber.complete();
       };
 
-      const sendBatch = (lane: Lane, batch: readonly Sample[], settle: () => void): Subscription => {
+      const sendBatch = (lane: Lane, batch: readonly Sample[], settleNow: () => void): Subscription => {
+        const settle = (): void => {
+          if (!uncertain || fenceMs <= 0) return settleNow();
+          lane.fence = scheduler.schedule(() => {
+            lane.fence = undefined;
+            settleNow();
+          }, fenceMs);
+        };
         let attempts = 0;
         let firstAttemptAtMs = 0;
+        let uncertain = false;
         const attempt$ = defer(() => {
           if (attempts++ === 0) firstAttemptAtMs = scheduler.now();
           return send(batch);
         }).pipe(
+          tap({ error: (e: unknown) => (uncertain ||= isOutcomeUnknown(e)) }),
           circuitBreaker(breaker),
           retryBackoff({
             ...opts.retry,
@@ -215,6 +232,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         for (const l of lanes) {
           l.inFlight?.unsubscribe();
           l.timer?.unsubscribe();
+          l.fence?.unsubscribe();
         }
         if (opts.breaker === undefined) breaker.dispose();
       };

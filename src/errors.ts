@@ -18,6 +18,13 @@ const hasBrand = (e: unknown, key: symbol): boolean =>
 export const isRetryable = (e: unknown): boolean =>
   typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === true;
 
+/**
+ * True when a failed attempt may yet be processed by the receiver (`e.outcomeUnknown === true`):
+ * a timed-out request can sit in a hung server's buffers and land later.
+ */
+export const isOutcomeUnknown = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { outcomeUnknown?: unknown }).outcomeUnknown === true;
+
 /** Delay the server asked for (RetryInfo, Retry-After), if the error carries one. */
 export const retryAfterMsOf = (e: unknown): number | undefined => {
   const v = typeof e === 'object' && e !== null ? (e as { retryAfterMs?: unknown }).retryAfterMs : undefined;
@@ -32,6 +39,8 @@ export interface ExportErrorOptions {
   cause?: unknown;
   /** Data points the server rejected in a partial success. */
   rejectedDataPoints?: number;
+  /** The request may still be processed by the receiver (it timed out or was cancelled in flight). */
+  outcomeUnknown?: boolean;
 }
 
 /** One failed export attempt, classified: retryable or permanent. */
@@ -41,6 +50,7 @@ export class ExportError extends Error {
   readonly code: string | number | undefined;
   readonly retryAfterMs: number | undefined;
   readonly rejectedDataPoints: number | undefined;
+  readonly outcomeUnknown: boolean;
   readonly [EXPORT_ERROR] = true;
   constructor(message: string, opts: ExportErrorOptions) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -48,6 +58,7 @@ export class ExportError extends Error {
     this.code = opts.code;
     this.retryAfterMs = opts.retryAfterMs;
     this.rejectedDataPoints = opts.rejectedDataPoints;
+    this.outcomeUnknown = opts.outcomeUnknown ?? false;
   }
 }
 export const isExportError = (e: unknown): e is ExportError => hasBrand(e, EXPORT_ERROR);

@@ -141,7 +141,7 @@ test('partial success: the rejected points are isolated and become dead letters 
     const r = emitted[0];
     assert.ok(isRejectedSamples(r));
     assert.equal(r.samples, [batch[1], batch[3]]);
-    const results = await lastValueFrom(of<Routed<Sample>>(...batch.map((s) => right(s))).pipe(deliverOrdered(sink.send, { batch: { maxSize: 10 } }), toArray()));
+    const results = await lastValueFrom(of(...batch.map((s) => right(s) as Routed<Sample>)).pipe(deliverOrdered(sink.send, { batch: { maxSize: 10 } }), toArray()));
     const lefts = results.filter(isLeft).map((x) => x.left);
     assert.equal(lefts.map((l) => [l.reason, l.item.value]), [['rejected', 2], ['rejected', 4]]);
     assert.ok(lefts.every((l) => l.detail.includes('metric name "bad" is not allowed')));

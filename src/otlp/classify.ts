@@ -21,6 +21,10 @@ const RETRYABLE_CODES: ReadonlySet<number> = new Set([
 const RETRYABLE_TRANSPORT: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED',
 ]);
+/** Failures after which the receiver may still process the request. */
+const UNKNOWN_OUTCOME_CODES: ReadonlySet<number> = new Set([GrpcStatus.CANCELLED, GrpcStatus.DEADLINE_EXCEEDED]);
+const UNKNOWN_OUTCOME_TRANSPORT: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+
 const CODE_NAMES = Object.fromEntries(Object.entries(GrpcStatus).map(([k, v]) => [v, k])) as Record<number, string>;
 
 interface MetadataLike {
@@ -54,16 +58,17 @@ export const classifyExportFailure = (error: unknown): ExportError => {
   if (typeof e.code === 'number') {
     const retryAfterMs = retryInfoMs(e.metadata);
     const retryable = RETRYABLE_CODES.has(e.code) || (e.code === GrpcStatus.RESOURCE_EXHAUSTED && retryAfterMs !== undefined);
-    return new ExportError(message, { retryable, code: e.code, cause: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    const outcomeUnknown = UNKNOWN_OUTCOME_CODES.has(e.code);
+    return new ExportError(message, { retryable, code: e.code, cause: error, outcomeUnknown, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
   if (typeof e.code === 'string') {
-    return new ExportError(message, { retryable: RETRYABLE_TRANSPORT.has(e.code), code: e.code, cause: error });
+    return new ExportError(message, { retryable: RETRYABLE_TRANSPORT.has(e.code), code: e.code, cause: error, outcomeUnknown: UNKNOWN_OUTCOME_TRANSPORT.has(e.code) });
   }
   if (/Concurrent export limit reached/i.test(message)) {
     return new ExportError(message, { retryable: true, code: 'CONCURRENCY_LIMIT', cause: error });
   }
   if (/timeout|timed out/i.test(message)) {
-    return new ExportError(message, { retryable: true, code: 'TIMEOUT', cause: error });
+    return new ExportError(message, { retryable: true, code: 'TIMEOUT', cause: error, outcomeUnknown: true });
   }
   return new ExportError(message, { retryable: false, cause: error });
 };

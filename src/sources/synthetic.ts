@@ -1,0 +1,74 @@
+/**
+ * A synthetic sample source for demos, load tests and end-to-end tests: `series` series, each
+ * sampled `ratePerSecond` times a second on an exact grid starting at `startUnixNano`, emitted in
+ * real (scheduler) time as the grid passes, optionally out of order by up to `disorderMs`.
+ * With valuePattern 'sequence' every sample's value is its global index, so a receiver can tell
+ * exactly which samples arrived, twice, or never.
+ */
+import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
+import type { Sample, Attributes } from '../sample.js';
+import { type Clock, systemClock } from '../clock.js';
+import { msToNanos } from '../sample.js';
+
+export interface SyntheticOptions {
+  readonly series: number;
+  /** Samples per second per series. */
+  readonly ratePerSecond: number;
+  /** Stop after this many samples in all (default: never). */
+  readonly count?: number;
+  readonly name?: string;
+  readonly valuePattern?: 'sequence' | 'sine' | 'random';
+  /** Emit each sample up to this much later than its grid time, at random. */
+  readonly disorderMs?: number;
+  /** Grid start; default the clock's wall time at subscription. */
+  readonly startUnixNano?: bigint;
+  readonly attributes?: (series: number) => Attributes;
+  /** How often the source wakes to emit what is due. Default 10 ms. */
+  readonly tickMs?: number;
+  readonly random?: () => number;
+  readonly scheduler?: SchedulerLike;
+  readonly clock?: Clock;
+}
+
+export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
+  new Observable<Sample>((subscriber) => {
+    const scheduler = opts.scheduler ?? asyncScheduler;
+    const clock = opts.clock ?? systemClock;
+    const random = opts.random ?? Math.random;
+    const periodNs = BigInt(Math.round(1e9 / opts.ratePerSecond));
+    const start = opts.startUnixNano ?? msToNanos(clock.now());
+    const startMono = scheduler.now();
+    const attrs = Array.from({ length: opts.series }, (_, s) => opts.attributes?.(s) ?? { series: `s${s}` });
+    const name = opts.name ?? 'chronoq.synthetic';
+    const disorderMs = opts.disorderMs ?? 0;
+    let next = 0;
+    const held: { dueMs: number; sample: Sample }[] = [];
+
+    const valueOf = (i: number, k: number): number =>
+      opts.valuePattern === 'sine' ? Math.sin(k / 10) : opts.valuePattern === 'random' ? random() : i;
+    const make = (i: number): Sample => {
+      const k = Math.floor(i / opts.series);
+      return { name, kind: 'gauge', value: valueOf(i, k), timeUnixNano: start + BigInt(k) * periodNs, attributes: attrs[i % opts.series]! };
+    };
+    const tick = (): void => {
+      const elapsedMs = scheduler.now() - startMono;
+      const dueCount = Math.floor((elapsedMs * opts.ratePerSecond) / 1000 + 1) * opts.series;
+      const limit = Math.min(dueCount, opts.count ?? Infinity);
+      for (; next < limit && !subscriber.closed; next++) {
+        const sample = make(next);
+        if (disorderMs > 0) held.push({ dueMs: elapsedMs + random() * disorderMs, sample });
+        else subscriber.next(sample);
+      }
+      if (held.length > 0) {
+        held.sort((a, b) => a.dueMs - b.dueMs);
+        while (held.length > 0 && (held[0]!.dueMs <= elapsedMs || next >= (opts.count ?? Infinity))) subscriber.next(held.shift()!.sample);
+      }
+      if (next >= (opts.count ?? Infinity) && held.length === 0) subscriber.complete();
+    };
+    tick();
+    const sub = scheduler.schedule(function (this: SchedulerAction<unknown>) {
+      tick();
+      if (!subscriber.closed) this.schedule(undefined, opts.tickMs ?? 10);
+    }, opts.tickMs ?? 10);
+    return () => sub.unsubscribe();
+  });

@@ -1,0 +1,87 @@
+/**
+ * Delivery to a real OpenTelemetry Collector, measured at the receiver: steady stream, a 20 s
+ * outage (SIGKILL + restart on the same port), a 15 s hang (SIGSTOP/SIGCONT), and a batch the
+ * collector refuses permanently.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startCollector, type Collector } from '../support/collector.js';
+import { collectorOrSkip } from './requireCollector.js';
+import { runChronoq, killAndRestart, stopAndContinue } from './scenarios.js';
+import { formatTable } from './measure.js';
+
+const test = suite('e2e: chronoq → real collector');
+const binary = collectorOrSkip('e2e delivery');
+const it = binary === undefined ? test.skip : test;
+
+const withCollector = async <T>(fn: (c: Collector) => Promise<T>, opts: Parameters<typeof startCollector>[1] = {}): Promise<T> => {
+  const c = await startCollector(binary!, opts);
+  try {
+    return await fn(c);
+  } catch (e) {
+    console.log(c.logs().slice(-3000));
+    throw e;
+  } finally {
+    await c.stop();
+  }
+};
+
+const print = (scenario: string, r: Parameters<typeof formatTable>[0][number]) => console.log(`\n${formatTable([{ ...r, scenario, path: 'chronoq' }])}`);
+
+it('steady: 3 series at 1 kHz for 10 s arrive once each, exact to the ns, each series in order', async () => {
+  const r = await withCollector((c) => runChronoq({ collector: c, series: 3, ratePerSecond: 1_000, durationMs: 10_000 }));
+  print('steady', { ...r, scenario: '', path: '' });
+  assert.is(r.sent, 30_000);
+  assert.is(r.delivered, 30_000);
+  assert.is(r.lost, 0);
+  assert.is(r.restamped, 0);
+  assert.is(r.inversions, 0);
+  assert.is(r.duplicates, 0);
+  assert.is(r.deadLettered, 0);
+});
+
+it('outage: SIGKILL 3 s in, restart 20 s later: 0 lost, 0 inversions, 0 re-stamped; duplicates counted', async () => {
+  const r = await withCollector((c) => runChronoq({ collector: c, series: 3, ratePerSecond: 1_000, durationMs: 30_000, fault: killAndRestart(3_000, 20_000) }));
+  print('outage 20 s', { ...r, scenario: '', path: '' });
+  assert.is(r.sent, 90_000);
+  assert.is(r.lost, 0);
+  assert.is(r.deadLettered, 0);
+  assert.is(r.delivered, 90_000);
+  assert.is(r.inversions, 0);
+  assert.is(r.restamped, 0);
+  assert.ok(r.retries > 0, 'the outage was felt');
+});
+
+it('hang: SIGSTOP 15 s then SIGCONT: 0 lost, 0 inversions, 0 re-stamped; duplicates counted', async () => {
+  const r = await withCollector((c) => runChronoq({ collector: c, series: 3, ratePerSecond: 1_000, durationMs: 25_000, fault: stopAndContinue(3_000, 15_000) }));
+  print('hang 15 s', { ...r, scenario: '', path: '' });
+  assert.is(r.lost, 0);
+  assert.is(r.deadLettered, 0);
+  assert.is(r.delivered, 75_000);
+  assert.is(r.inversions, 0, 'no inversions, even with timed-out requests processed late');
+  assert.is(r.restamped, 0);
+  assert.ok(r.retries > 0, 'the hang was felt');
+});
+
+it('permanent rejection: a batch the collector refuses becomes dead letters with its message; the rest is delivered', async () => {
+  const huge = 'x'.repeat(2 * 1024 * 1024);
+  const r = await withCollector(
+    (c) => runChronoq({
+      collector: c, series: 3, ratePerSecond: 1_000, durationMs: 4_000,
+      // sample 6000 carries a 2 MiB attribute: its request exceeds the receiver's 1 MiB limit
+      transform: (s) => (s.value === 6_000 ? { ...s, attributes: { ...s.attributes, blob: huge } } : s),
+    }),
+    { maxRecvMiB: 1 },
+  );
+  print('permanent rejection', { ...r, scenario: '', path: '' });
+  assert.ok(r.deadLettered > 0);
+  assert.ok(r.deadLetters.some((d) => d.item.value === 6_000), 'the oversized sample is dead-lettered');
+  assert.ok(r.deadLetters.every((d) => d.reason === 'rejected'));
+  assert.ok(r.deadLetters.every((d) => /larger than max/i.test(d.detail)), r.deadLetters[0]?.detail);
+  assert.ok(r.deadLetters.every((d) => d.error?.code === 8), 'RESOURCE_EXHAUSTED without RetryInfo: permanent');
+  assert.is(r.lost, 0);
+  assert.is(r.delivered + r.deadLettered, r.sent);
+  assert.ok(r.deadLettered <= 1_000, 'only the refused batch');
+});
+
+test.run();

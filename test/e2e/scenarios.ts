@@ -1,0 +1,126 @@
+/**
+ * The end-to-end scenarios, shared by the e2e tests and `npm run e2e:report`: a synthetic stream
+ * through detectClockSkew → reorderByEventTime → deliverOrdered → otlpGrpcSink into a real
+ * collector, with a fault injected on the way; and the same outage through the stock SDK path.
+ */
+import { lastValueFrom, map, tap, toArray, timeout } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { routed } from '../../src/routed.js';
+import { detectClockSkew } from '../../operators/detectClockSkew.js';
+import { reorderByEventTime } from '../../operators/reorderByEventTime.js';
+import { deliverOrdered } from '../../operators/deliverOrdered.js';
+import { createCircuitBreaker } from '../../src/breaker.js';
+import { otlpGrpcSink } from '../../src/otlp/otlpGrpcSink.js';
+import { syntheticSamples } from '../../src/sources/synthetic.js';
+import type { Sample } from '../../src/sample.js';
+import type { DeadLetter } from '../../src/routed.js';
+import { readReceived, type Collector } from '../support/collector.js';
+import { measure, type Measures, type SentSample } from './measure.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface ChronoqRun extends Measures {
+  readonly deadLetters: DeadLetter<Sample>[];
+  readonly retries: number;
+}
+
+export interface ChronoqScenario {
+  readonly collector: Collector;
+  readonly series: number;
+  readonly ratePerSecond: number;
+  readonly durationMs: number;
+  /** Runs alongside the stream (fault injection); awaited before draining ends. */
+  readonly fault?: (c: Collector) => Promise<void>;
+  /** Changes samples on their way in (e.g. makes one the collector must refuse). */
+  readonly transform?: (sample: Sample) => Sample;
+  readonly timeoutMs?: number;
+}
+
+export const runChronoq = async (s: ChronoqScenario): Promise<ChronoqRun> => {
+  const sink = otlpGrpcSink({ endpoint: s.collector.endpoint, timeoutMs: 2_000, resource: { 'service.name': 'chronoq-e2e' } });
+  const breaker = createCircuitBreaker({ failureThreshold: 3, halfOpenAfterMs: 500, maxHalfOpenAfterMs: 2_000 });
+  const sent: SentSample[] = [];
+  let retries = 0;
+  const count = Math.round((s.series * s.ratePerSecond * s.durationMs) / 1000);
+  const fault = s.fault?.(s.collector) ?? Promise.resolve();
+  try {
+    const results = await lastValueFrom(
+      syntheticSamples({ series: s.series, ratePerSecond: s.ratePerSecond, count, name: 'e2e.gauge', valuePattern: 'sequence' }).pipe(
+        map((x) => (s.transform ? s.transform(x) : x)),
+        tap((x) => sent.push({ value: x.value as number, timeUnixNano: x.timeUnixNano })),
+        routed(),
+        detectClockSkew(),
+        reorderByEventTime({ maxDelayMs: 20 }),
+        deliverOrdered(sink.send, {
+          lanes: 2,
+          batch: { maxSize: 1_000, maxDelayMs: 100 },
+          retry: { initialDelayMs: 100, maxDelayMs: 1_000 },
+          breaker,
+          onRetry: () => retries++,
+        }),
+        toArray(),
+        timeout(s.timeoutMs ?? 180_000),
+      ),
+    );
+    await fault;
+    const deadLetters = results.filter(isLeft).map((r) => r.left);
+    const m = measure(sent, readReceived(s.collector.output), new Set(deadLetters.map((d) => d.item.value as number)));
+    return { ...m, deadLetters, retries };
+  } finally {
+    breaker.dispose();
+    sink.shutdown();
+  }
+};
+
+export interface StockScenario {
+  readonly collector: Collector;
+  readonly series: number;
+  readonly intervalMs: number;
+  readonly durationMs: number;
+  readonly fault?: (c: Collector) => Promise<void>;
+}
+
+/**
+ * The stock path: MeterProvider + PeriodicExportingMetricReader + OTLPMetricExporter with an
+ * observable gauge per series, each observation a unique sequence value.
+ */
+export const runStock = async (s: StockScenario): Promise<Measures> => {
+  const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+  const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  const exporter = new OTLPMetricExporter({ url: s.collector.endpoint, timeoutMillis: 2_000 });
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: s.intervalMs, exportTimeoutMillis: Math.min(2_000, s.intervalMs) });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'stock-e2e' }), readers: [reader] });
+  const sent: SentSample[] = [];
+  let seq = 0;
+  const gauge = provider.getMeter('stock-e2e').createObservableGauge('e2e.gauge');
+  gauge.addCallback((result) => {
+    for (let i = 0; i < s.series; i++) {
+      const value = seq++;
+      sent.push({ value });
+      result.observe(value, { series: `s${i}` });
+    }
+  });
+  const fault = s.fault?.(s.collector) ?? Promise.resolve();
+  await sleep(s.durationMs);
+  await fault;
+  await provider.forceFlush().catch(() => undefined);
+  await provider.shutdown().catch(() => undefined);
+  return measure(sent, readReceived(s.collector.output), new Set());
+};
+
+/** SIGKILL the collector `atMs` in, start it again on the same port `downMs` later. */
+export const killAndRestart = (atMs: number, downMs: number) => async (c: Collector): Promise<void> => {
+  await sleep(atMs);
+  c.signal('SIGKILL');
+  await sleep(downMs);
+  await c.restart();
+};
+
+/** SIGSTOP the collector `atMs` in, SIGCONT it `stoppedMs` later. */
+export const stopAndContinue = (atMs: number, stoppedMs: number) => async (c: Collector): Promise<void> => {
+  await sleep(atMs);
+  c.signal('SIGSTOP');
+  await sleep(stoppedMs);
+  c.signal('SIGCONT');
+};

@@ -1,0 +1,189 @@
+/**
+ * End-to-end harness: a real OpenTelemetry Collector (built by scripts/build-collector.sh) on a
+ * free 127.0.0.1 port, writing what it receives to a temp file, which the harness parses back
+ * into data points. It can SIGKILL, SIGSTOP, SIGCONT and restart the collector on the same port,
+ * and `stop()` always ends it (tests call it in a finally).
+ *
+ * The file exporter is configured with `rotation` rather than `append: true`: with append it
+ * writes through a bufio buffer flushed on a timer, so a SIGKILL would lose points the collector
+ * had already acknowledged — a loss that is the collector's, not the sender's. With rotation it
+ * writes straight to the file, and on restart reopens the existing file and appends to it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** The collector binary, or why there is none. */
+export const findCollector = (): { path: string } | { missing: string } => {
+  const fromEnv = process.env['CHRONOQ_OTELCOL'];
+  if (fromEnv && existsSync(fromEnv)) return { path: fromEnv };
+  const r = spawnSync('bash', [join(root, 'scripts/build-collector.sh')], { encoding: 'utf8', timeout: 15 * 60_000 });
+  const path = r.stdout?.trim().split('\n').at(-1) ?? '';
+  if (r.status === 0 && path && existsSync(path)) {
+    process.env['CHRONOQ_OTELCOL'] = path;
+    return { path };
+  }
+  return { missing: `scripts/build-collector.sh failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
+};
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+
+const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface CollectorOptions {
+  /** 'file' writes every point to the output file; 'nop' discards (for throughput benches). */
+  readonly exporter?: 'file' | 'nop';
+  /** gRPC max_recv_msg_size_mib of the OTLP receiver. */
+  readonly maxRecvMiB?: number;
+  /** Extra YAML merged by hand: replaces the whole config when given. */
+  readonly configYaml?: (p: { port: number; output: string }) => string;
+}
+
+const defaultConfig = (port: number, output: string, o: CollectorOptions): string => `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${port}
+${o.maxRecvMiB !== undefined ? `        max_recv_msg_size_mib: ${o.maxRecvMiB}\n` : ''}
+exporters:
+  file:
+    path: ${output}
+    format: json
+    rotation:
+      max_megabytes: 4096
+  nop:
+service:
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [${o.exporter ?? 'file'}]
+`;
+
+export interface Collector {
+  readonly port: number;
+  readonly endpoint: string;
+  readonly output: string;
+  signal(sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): void;
+  /** Starts it again on the same port (after SIGKILL or stop). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  logs(): string;
+}
+
+export const startCollector = async (binary: string, o: CollectorOptions = {}): Promise<Collector> => {
+  const dir = mkdtempSync(join(tmpdir(), 'chronoq-e2e-'));
+  const port = await freePort();
+  const output = join(dir, 'received.jsonl');
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, o.configYaml?.({ port, output }) ?? defaultConfig(port, output, o));
+  let child: ChildProcess | undefined;
+  let log = '';
+  const launch = async (): Promise<void> => {
+    const p = spawn(binary, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = p;
+    p.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    p.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    for (let i = 0; i < 400; i++) {
+      if (p.exitCode !== null) throw new Error(`collector exited with ${p.exitCode}: ${log.slice(-2000)}`);
+      if (await canConnect(port)) return;
+      await sleep(50);
+    }
+    throw new Error(`collector did not listen on ${port} within 20 s: ${log.slice(-2000)}`);
+  };
+  const waitExit = async (): Promise<void> => {
+    const p = child;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    await new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  };
+  await launch();
+  return {
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
+    output,
+    signal: (sig) => void child?.kill(sig),
+    restart: async () => {
+      await waitExit();
+      await launch();
+    },
+    stop: async () => {
+      const p = child;
+      if (p && p.exitCode === null && p.signalCode === null) {
+        p.kill('SIGCONT');
+        p.kill('SIGTERM');
+        const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
+        await waitExit();
+        clearTimeout(timer);
+      }
+      if (!process.env['CHRONOQ_KEEP_E2E']) rmSync(dir, { recursive: true, force: true });
+    },
+    logs: () => log,
+  };
+};
+
+export interface ReceivedPoint {
+  readonly series: string;
+  readonly name: string;
+  readonly timeUnixNano: bigint;
+  readonly value: number;
+}
+
+type JsonAttr = { key: string; value: Record<string, unknown> };
+const attrValue = (v: Record<string, unknown>): unknown => Object.values(v)[0];
+const attrsKey = (attrs: JsonAttr[] | undefined): string =>
+  JSON.stringify((attrs ?? []).map((a) => [a.key, attrValue(a.value)]).sort());
+
+/** Every data point in the file exporter's output, in the order the collector wrote them. */
+export const readReceived = (output: string): ReceivedPoint[] => {
+  if (!existsSync(output)) return [];
+  const points: ReceivedPoint[] = [];
+  for (const line of readFileSync(output, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const req = JSON.parse(line) as { resourceMetrics?: { resource?: { attributes?: JsonAttr[] }; scopeMetrics?: { metrics?: Record<string, unknown>[] }[] }[] };
+    for (const rm of req.resourceMetrics ?? []) {
+      const resource = attrsKey(rm.resource?.attributes);
+      for (const sm of rm.scopeMetrics ?? [])
+        for (const m of sm.metrics ?? []) {
+          const name = m['name'] as string;
+          const body = (m['gauge'] ?? m['sum'] ?? m['histogram']) as { dataPoints?: Record<string, unknown>[] } | undefined;
+          for (const dp of body?.dataPoints ?? []) {
+            const value = dp['asDouble'] ?? dp['asInt'] ?? dp['sum'] ?? 0;
+            points.push({
+              series: `${name}|${resource}|${attrsKey(dp['attributes'] as JsonAttr[])}`,
+              name,
+              timeUnixNano: BigInt(dp['timeUnixNano'] as string),
+              value: Number(value),
+            });
+          }
+        }
+    }
+  }
+  return points;
+};
