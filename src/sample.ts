@@ -3,6 +3,7 @@
  * exact to the nanosecond.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { splitSecondsNanos } from './timeKey.js';
 
 export type AttrValue = string | number | boolean;
 export type Attributes = Readonly<Record<string, AttrValue>>;
@@ -42,14 +43,18 @@ export const msToNanos = (ms: number): bigint =>
   Number.isInteger(ms) ? BigInt(ms) * NANOS_PER_MS : BigInt(Math.round(ms * 1e6));
 
 /** bigint nanoseconds → milliseconds as a number (sub-ms precision kept as a fraction). */
-export const nanosToMs = (ns: bigint): number =>
-  Number(ns / NANOS_PER_MS) + Number(ns % NANOS_PER_MS) / 1e6;
+export const nanosToMs = (ns: bigint): number => {
+  if (ns < 0n) return Number(ns / NANOS_PER_MS) + Number(ns % NANOS_PER_MS) / 1e6;
+  const [seconds, nanos] = splitSecondsNanos(ns); // number arithmetic: no bigint division
+  return seconds * 1000 + nanos / 1e6;
+};
 
 // Attribute objects are usually shared between the samples of a series, so their canonical
 // form is cached by identity: seriesKey costs one WeakMap look-up per sample in the hot path.
 const canonicalCache = new WeakMap<Attributes, string>();
 
-const canonicalAttributes = (attrs: Attributes | undefined): string => {
+/** Canonical text of an attribute set (sorted keys), cached per object. */
+export const canonicalAttributes = (attrs: Attributes | undefined): string => {
   if (attrs === undefined) return '';
   const cached = canonicalCache.get(attrs);
   if (cached !== undefined) return cached;

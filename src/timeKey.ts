@@ -47,3 +47,20 @@ export const timeKey = (t: bigint): TimeKey => {
   setTimeKey(k, t);
   return k;
 };
+
+/**
+ * Exact [seconds, nanoseconds] of a non-negative int64 nanosecond time, by number arithmetic on
+ * its 32-bit halves (no bigint division): with hi = a·2¹⁶ + b,
+ * t = a·2⁴⁸ + b·2³² + lo, 2⁴⁸ = 281 474·10⁹ + 976 710 656 and 2³² = 4·10⁹ + 294 967 296,
+ * and every partial product stays below 2⁵³.
+ */
+export const splitSecondsNanos = (t: bigint): [number, number] => {
+  scratch[0] = t;
+  const hi = unsignedHalves[HI]!;
+  const lo = unsignedHalves[LO]!;
+  const a = Math.floor(hi / 65536);
+  const b = hi % 65536;
+  const rest = a * 976_710_656 + b * 294_967_296 + lo;
+  const carry = Math.floor(rest / 1e9);
+  return [a * 281_474 + b * 4 + carry, rest - carry * 1e9];
+};

@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { createTimeHeap } from '../src/timeHeap.js';
-import { timeKey, keyBefore, subtractKey } from '../src/timeKey.js';
+import { nanosToMs } from '../src/sample.js';
+import { timeKey, keyBefore, subtractKey, splitSecondsNanos } from '../src/timeKey.js';
 
 const test = suite('timeKey and timeHeap');
 
@@ -53,6 +54,26 @@ test('pops in exact order far from the base (beyond 2^53 ns, where doubles round
       // Values that differ by a few ns at 2^62 round to the same double: the exact halves decide.
       const times = [...wide, ...near.map((o) => 2n ** 62n + o)];
       assert.equal(drain(times), sortedRef(times));
+    }),
+  );
+});
+
+test('splitSecondsNanos is exact [t / 1e9, t % 1e9] for every non-negative int64', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), (t) => {
+      assert.equal(splitSecondsNanos(t), [Number(t / 1_000_000_000n), Number(t % 1_000_000_000n)]);
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(splitSecondsNanos(1_764_064_800_123_456_789n), [1_764_064_800, 123_456_789]);
+  assert.equal(splitSecondsNanos(2n ** 63n - 1n), [9_223_372_036, 854_775_807]);
+});
+
+test('nanosToMs agrees with bigint arithmetic to the sub-millisecond', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }), (t) => {
+      const exact = Number(t / 1_000_000n) + Number(t % 1_000_000n) / 1e6;
+      assert.ok(Math.abs(nanosToMs(t) - exact) <= Math.abs(exact) * 1e-15 + 1e-9, `${t}`);
     }),
   );
 });

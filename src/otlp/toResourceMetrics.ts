@@ -11,7 +11,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type DataPoint,
 } from '@opentelemetry/sdk-metrics';
-import type { Attributes, HistogramValue, Sample } from '../sample.js';
+import { type AttrValue, type Attributes, type HistogramValue, type Sample, canonicalAttributes } from '../sample.js';
+import { splitSecondsNanos } from '../timeKey.js';
 
 export interface InstrumentationScopeInfo {
   readonly name: string;
@@ -21,9 +22,8 @@ export interface InstrumentationScopeInfo {
 export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
 const NS_PER_S = 1_000_000_000n;
 
-export const toHrTime = (ns: bigint): HrTime => [Number(ns / NS_PER_S), Number(ns % NS_PER_S)];
-
-const canonical = (a: Attributes): string => JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]]));
+/** Exact HrTime of a nanosecond time (number arithmetic for 0 ≤ t < 2⁶³, bigint otherwise). */
+export const toHrTime = (ns: bigint): HrTime => (ns >= 0n ? splitSecondsNanos(ns) : [Number(ns / NS_PER_S), Number(ns % NS_PER_S)]);
 
 const histogramPoint = (h: HistogramValue) => ({
   buckets: { boundaries: [...h.boundaries], counts: [...h.counts] },
@@ -34,12 +34,12 @@ const histogramPoint = (h: HistogramValue) => ({
 
 const toMetric = (samples: readonly Sample[]): MetricData => {
   const first = samples[0]!;
-  const points = samples.map((s) => ({
-    startTime: toHrTime(s.startTimeUnixNano ?? s.timeUnixNano),
-    endTime: toHrTime(s.timeUnixNano),
-    attributes: { ...s.attributes },
-    value: s.value,
-  }));
+  const points = samples.map((s) => {
+    const endTime = toHrTime(s.timeUnixNano);
+    const startTime = s.startTimeUnixNano === undefined ? endTime : toHrTime(s.startTimeUnixNano);
+    // The serializer only reads attributes: the sample's own (frozen-by-contract) object is passed.
+    return { startTime, endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
+  });
   const allInts = samples.every((s) => typeof s.value === 'number' && Number.isSafeInteger(s.value));
   const descriptor = {
     name: first.name,
@@ -79,7 +79,7 @@ export const toResourceMetrics = (
   resource: Attributes = {},
   scope: InstrumentationScopeInfo = CHRONOQ_SCOPE,
 ): ResourceMetrics[] => {
-  const byResource = groupBy(batch, (s) => canonical(s.resource ?? resource));
+  const byResource = groupBy(batch, (s) => (s.resource === undefined ? '' : canonicalAttributes(s.resource)));
   return [...byResource.values()].map((samples) => {
     const byMetric = groupBy(samples, (s) => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}`);
     return {
