@@ -200,6 +200,23 @@ test('after an attempt of unknown outcome (timed out), the lane waits fenceMs be
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1200, 2], [1700, 2], [1700, 3]]);
 });
 
+test('abort$: everything queued or in flight becomes a Left `shutdown`, in order, and the stream completes', () => {
+  const s = testScheduler();
+  const out: { atMs: number; r: DeliveryResult }[] = [];
+  let completedAt = -1;
+  s.run(({ cold, hot }) => {
+    const sink = fakeSink(s, () => ({ error: unavailable }));
+    const abort$ = hot('-----a');
+    cold('(abc)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) })
+      .pipe(deliverOrdered(sink.send, { batch: { maxSize: 2 }, abort$ }))
+      .subscribe({ next: (r) => out.push({ atMs: s.now(), r }), complete: () => (completedAt = s.now()) });
+  });
+  assert.is(completedAt, 5);
+  assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : 'right']), [
+    [5, 'shutdown:1'], [5, 'shutdown:2'], [5, 'shutdown:3'],
+  ]);
+});
+
 test('events: onRetry, onDelivered, onDeadLetter fire once per occurrence, with lane and counts', () => {
   const s = testScheduler();
   const log: string[] = [];

@@ -30,16 +30,24 @@ export interface DeliverOptions {
    * batch, so a late copy lands before newer data rather than after it. Default 1000.
    */
   readonly fenceMs?: number;
+  /**
+   * Give up: when this emits, every sample still queued or in flight becomes a Left `shutdown`
+   * (in stream order per lane), pending attempts are cancelled, and the stream completes.
+   */
+  readonly abort$?: Observable<unknown>;
   readonly scheduler?: SchedulerLike;
   readonly onRetry?: (e: DeliveryRetryEvent) => void;
   readonly onOverflow?: (e: DeliveryOverflowEvent) => void;
   readonly onDelivered?: (d: Delivered) => void;
   readonly onDeadLetter?: (e: DeliveryDeadLetterEvent) => void;
+  /** A lane took a batch to send ('sent'), or finished with it ('settled'): in-flight counting. */
+  readonly onBatch?: (e: { lane: number; size: number; phase: 'sent' | 'settled' }) => void;
 }
 
 interface Lane {
   readonly index: number;
   readonly queue: SampleQueue;
+  current?: readonly Sample[];
   busy: boolean;
   pumping: boolean;
   inFlight?: Subscription;
@@ -167,9 +175,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             const batch = lane.queue.take(maxSize);
             queued -= batch.length;
             lane.busy = true;
+            lane.current = batch;
+            opts.onBatch?.({ lane: lane.index, size: batch.length, phase: 'sent' });
             let settledSync = false;
             const sub = sendBatch(lane, batch, () => {
+              opts.onBatch?.({ lane: lane.index, size: batch.length, phase: 'settled' });
               lane.busy = false;
+              lane.current = undefined;
               lane.inFlight = undefined;
               settledSync = true;
               if (!lane.pumping) pump(lane);
@@ -215,6 +227,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         if (!lane.busy && (lane.timer === undefined || lane.queue.length >= maxSize)) pump(lane);
       };
 
+      const cancelLanes = (): void => {
+        for (const l of lanes) {
+          l.inFlight?.unsubscribe();
+          l.timer?.unsubscribe();
+          l.fence?.unsubscribe();
+        }
+      };
       const upstream = source.subscribe({
         next: (item) => (isLeft(item) ? subscriber.next(item) : accept(item.right)),
         error: (error: unknown) => {
@@ -227,13 +246,22 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           lanes.forEach(pump);
         },
       });
+      const abortSub = opts.abort$?.subscribe(() => {
+        cancelLanes();
+        for (const l of lanes) {
+          const left = [...(l.current ?? []), ...l.queue.drainAll()];
+          l.current = undefined;
+          l.busy = false;
+          if (left.length > 0) deadLetters(left, 'shutdown', 'not delivered before shutdown: the drain deadline passed', l.index);
+        }
+        queued = 0;
+        upstream.unsubscribe();
+        subscriber.complete();
+      });
       return () => {
         upstream.unsubscribe();
-        for (const l of lanes) {
-          l.inFlight?.unsubscribe();
-          l.timer?.unsubscribe();
-          l.fence?.unsubscribe();
-        }
+        abortSub?.unsubscribe();
+        cancelLanes();
         if (opts.breaker === undefined) breaker.dispose();
       };
     });

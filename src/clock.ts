@@ -47,3 +47,15 @@ export const schedulerClock = (scheduler: SchedulerLike = asyncScheduler, wallSt
 
 /** Wall time of `clock` as bigint nanoseconds (sub-ms precision kept). */
 export const clockNowNanos = (clock: Clock): bigint => msToNanos(clock.now());
+
+/**
+ * Platform timers for the CLI's own housekeeping (status line, shutdown deadline), outside any
+ * pipeline: the one place besides the clocks above that touches the platform's time.
+ */
+export const platformTimers = {
+  every: (ms: number, fn: () => void): { cancel(): void } => {
+    const handle = setInterval(fn, ms);
+    handle.unref?.();
+    return { cancel: () => clearInterval(handle) };
+  },
+};

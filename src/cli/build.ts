@@ -1,0 +1,43 @@
+/** Resolved config → the running parts: sources, sink, dead-letter file, pipeline. */
+import type { Observable } from 'rxjs';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { Sample } from '../sample.js';
+import type { Clock } from '../clock.js';
+import { hostSamples } from '../sources/host.js';
+import { ndjsonSamples, type InvalidLine } from '../sources/ndjson.js';
+import { syntheticSamples } from '../sources/synthetic.js';
+import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
+import { createSink, type Sink } from '../sinks.js';
+
+export interface Parts {
+  readonly sources: Observable<Sample>[];
+  readonly sink: Sink;
+  readonly deadLetterFile: DeadLetterFile;
+  /** True when every source stamps samples with this process's clock. */
+  readonly stampedLocally: boolean;
+}
+
+export const buildParts = (c: ResolvedConfig, clock: Clock, onInvalid: (e: InvalidLine) => void = () => undefined): Parts => {
+  const deadLetterFile = new DeadLetterFile(c.deadLetter.path, c.deadLetter);
+  const sources = c.sources.map((s): Observable<Sample> => {
+    switch (s.type) {
+      case 'host':
+        return hostSamples({ clock, ...(s.intervalMs !== undefined ? { intervalMs: s.intervalMs } : {}), ...(s.perCore !== undefined ? { perCore: s.perCore } : {}), ...(s.network !== undefined ? { network: s.network } : {}) });
+      case 'ndjson':
+        return ndjsonSamples({
+          path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
+          onInvalid: (e) => {
+            deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} line ${e.line}: ${e.reason}`, atUnixMs: clock.now() });
+            onInvalid(e);
+          },
+        });
+      case 'synthetic':
+        return syntheticSamples({
+          clock, series: s.series ?? 10, ratePerSecond: s.ratePerSecond ?? 1,
+          ...(s.count !== undefined ? { count: s.count } : {}), ...(s.disorderMs !== undefined ? { disorderMs: s.disorderMs } : {}),
+          ...(s.valuePattern !== undefined ? { valuePattern: s.valuePattern } : {}), ...(s.name !== undefined ? { name: s.name } : {}),
+        });
+    }
+  });
+  return { sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson') };
+};

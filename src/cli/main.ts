@@ -1,0 +1,104 @@
+/**
+ * The `chronoq` command: run, validate, replay. Config mistakes are printed as path, expected,
+ * found and a hint, with exit code 2 and no stack trace.
+ */
+import { stringify } from 'yaml';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { systemClock } from '../clock.js';
+import { formatConfigError } from '../config/errors.js';
+import { maskSecrets } from '../config/resolve.js';
+import { createLogger, type LogFormat } from './log.js';
+import { loadConfig } from './loadConfig.js';
+import { runCommand } from './run.js';
+import { replayCommand } from './replay.js';
+
+export const VERSION = '0.1.0';
+
+export const HELP = `chronoq ${VERSION} — deliver metric samples to OpenTelemetry with their original timestamps, in order
+
+Usage:
+  chronoq run [config.yaml]          run the pipeline (default: host metrics every 10 s → OTLP localhost:4317)
+  chronoq validate config.yaml       check a config; print it resolved, secrets masked
+  chronoq replay dead-letters.ndjson [--config config.yaml]
+                                     send dead-lettered samples again, original timestamps kept
+
+Options:
+  --quiet, -q              no status line
+  --log-format text|json   log lines as text (default) or JSON
+  --help, -h               this help
+  --version, -V            the version
+
+Config: YAML; \${VAR} and \${VAR:-default} are taken from the environment; OTEL_EXPORTER_OTLP_* are honoured.
+`;
+
+interface Args {
+  command?: string;
+  positional: string[];
+  quiet: boolean;
+  logFormat: LogFormat;
+  config?: string;
+  help: boolean;
+  version: boolean;
+  errors: string[];
+}
+
+export const parseArgs = (argv: readonly string[]): Args => {
+  const a: Args = { positional: [], quiet: false, logFormat: 'text', help: false, version: false, errors: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === '--help' || x === '-h') a.help = true;
+    else if (x === '--version' || x === '-V') a.version = true;
+    else if (x === '--quiet' || x === '-q') a.quiet = true;
+    else if (x === '--log-format' || x.startsWith('--log-format=')) {
+      const v = x.includes('=') ? x.split('=')[1] : argv[++i];
+      if (v === 'text' || v === 'json') a.logFormat = v;
+      else a.errors.push(`--log-format: expected text or json, found ${v ?? 'nothing'}`);
+    } else if (x === '--config' || x.startsWith('--config=')) {
+      const v = x.includes('=') ? x.split('=')[1] : argv[++i];
+      if (v) a.config = v;
+      else a.errors.push('--config: expected a file name');
+    } else if (x.startsWith('-')) a.errors.push(`unknown option ${x} (see --help)`);
+    else if (a.command === undefined) a.command = x;
+    else a.positional.push(x);
+  }
+  return a;
+};
+
+export const main = async (argv: readonly string[]): Promise<number> => {
+  // A closed pipe (chronoq run … | head) ends output quietly, not with an EPIPE trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
+  const a = parseArgs(argv);
+  const log = createLogger(a.logFormat, systemClock);
+  const out = (s: string) => process.stdout.write(s);
+  if (a.help) return out(HELP), 0;
+  if (a.version) return out(`${VERSION}\n`), 0;
+  if (a.errors.length) return a.errors.forEach((e) => log('error', e)), 2;
+  const configErrors = (errors: ReturnType<typeof formatConfigError>[]) => {
+    for (const e of errors) process.stderr.write(`config error: ${e}\n`);
+    return 2;
+  };
+  switch (a.command) {
+    case 'validate': {
+      if (!a.positional[0]) return log('error', 'validate: which config file? (chronoq validate config.yaml)'), 2;
+      const c = loadConfig(a.positional[0]);
+      if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
+      out(stringify(maskSecrets(c.right)));
+      return 0;
+    }
+    case 'run': {
+      const c = loadConfig(a.positional[0] ?? a.config);
+      if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
+      return runCommand(c.right, { quiet: a.quiet, log });
+    }
+    case 'replay': {
+      if (!a.positional[0]) return log('error', 'replay: which dead-letter file? (chronoq replay dead-letters.ndjson)'), 2;
+      const c = loadConfig(a.config);
+      if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
+      return replayCommand(a.positional[0], c.right, log);
+    }
+    case undefined:
+      return out(HELP), 2;
+    default:
+      return log('error', `unknown command ${a.command} (run, validate or replay; see --help)`), 2;
+  }
+};

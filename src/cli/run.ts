@@ -1,0 +1,86 @@
+/**
+ * `chronoq run [config]`: the pipeline with a status line (refreshing on a terminal, a plain line
+ * every statusIntervalMs elsewhere), self-metrics, the Prometheus endpoint and alert rules.
+ * SIGINT/SIGTERM drain with the config's deadline; what is left becomes dead letters `shutdown`.
+ */
+import type { Server } from 'node:http';
+import { type Clock, systemClock, platformTimers } from '../clock.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { Pipeline } from '../pipeline.js';
+import { buildParts } from './build.js';
+import type { Logger } from './log.js';
+import { createAlerts } from '../telemetry/alerts.js';
+import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
+import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
+import { formatStatus, snapshot } from '../telemetry/status.js';
+import { totalDeadLetters } from '../stats.js';
+
+export interface RunOptions {
+  readonly quiet: boolean;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly isTTY?: boolean;
+}
+
+export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<number> => {
+  const clock = o.clock ?? systemClock;
+  let pipeline!: Pipeline;
+  const parts = buildParts(c, clock, () => pipeline.stats.deadLetters.invalid++);
+  const alerts = createAlerts(c.telemetry.alerts);
+  pipeline = new Pipeline(c, {
+    send: parts.sink.send,
+    sources: parts.sources,
+    deadLetters: (d) => parts.deadLetterFile.append(d),
+    stampedLocally: parts.stampedLocally,
+    clock,
+    onSkew: (e) => (e.kind === 'step' ? o.log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.deltaMs }) : undefined),
+    onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
+  });
+  const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
+  let server: Server | undefined;
+  if (c.telemetry.prometheus) {
+    server = await servePrometheus(c.telemetry.prometheus.port, c.telemetry.prometheus.host, () => renderPrometheus(pipeline.stats, alerts));
+    o.log('info', `self-metrics at http://${c.telemetry.prometheus.host}:${c.telemetry.prometheus.port}/metrics`);
+  }
+  o.log('info', `chronoq running: ${c.sources.map((s) => s.type).join(', ')} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
+  pipeline.start();
+
+  const tty = o.isTTY ?? process.stderr.isTTY === true;
+  let last = snapshot(pipeline.stats, clock.now());
+  const tick = (): void => {
+    for (const change of alerts.evaluate(pipeline.stats, clock.now())) {
+      o.log(change.active ? 'error' : 'info', `${change.active ? 'ALERT' : 'resolved'} ${change.rule}: ${change.message}`, { alert: change.rule, active: change.active });
+    }
+    if (o.quiet) return;
+    const now = snapshot(pipeline.stats, clock.now());
+    const line = formatStatus(pipeline.stats, last, now, parts.sink.describe);
+    last = now;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else o.log('info', line);
+  };
+  const ticker = platformTimers.every(tty ? 1_000 : c.telemetry.statusIntervalMs, tick);
+
+  let signalled = 0;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (signalled++ > 0) return;
+    if (tty) process.stderr.write('\n');
+    o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
+    const report = await pipeline.shutdown();
+    if (!report.drained) o.log('warn', `deadline passed: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
+  };
+  const onSignal = (sig: NodeJS.Signals) => void shutdown(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await pipeline.done;
+  ticker.cancel();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  tick();
+  if (tty && !o.quiet) process.stderr.write('\n');
+  parts.deadLetterFile.close();
+  parts.sink.close();
+  server?.close();
+  const s = pipeline.stats;
+  o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters });
+  return 0;
+};

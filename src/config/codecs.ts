@@ -1,0 +1,95 @@
+/**
+ * io-ts building blocks for the config: closed objects (an unknown key is an error, with a
+ * "did you mean" for a misspelling), tagged unions chosen by `type`, and numbers with ranges.
+ * Every failure carries its own wording in the message, which errors.ts prints as
+ * `path: expected …, found …`.
+ */
+import * as t from 'io-ts';
+import { closestKey } from './errors.js';
+
+export interface FailureWording {
+  readonly expected: string;
+  readonly suggestion?: string;
+}
+const fail = <A>(value: unknown, context: t.Context, wording: FailureWording): t.Validation<A> => t.failure<A>(value, context, JSON.stringify(wording));
+const problem = (value: unknown, context: t.Context, wording: FailureWording): t.ValidationError => ({ value, context, message: JSON.stringify(wording) });
+
+const num = (name: string, ok: (n: number) => boolean) =>
+  new t.Type<number, number, unknown>(name, (u): u is number => typeof u === 'number' && ok(u), (u, c) => (typeof u === 'number' && ok(u) ? t.success(u) : fail(u, c, { expected: name })), (n) => n);
+
+export const PositiveInt = num('a positive integer', (n) => Number.isInteger(n) && n > 0);
+export const NonNegativeInt = num('a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
+export const PositiveNumber = num('a positive number', (n) => Number.isFinite(n) && n > 0);
+export const NonNegativeNumber = num('a non-negative number', (n) => Number.isFinite(n) && n >= 0);
+/** Milliseconds, or Infinity written as the string "infinite". */
+export const MsOrInfinite = new t.Type<number, number, unknown>(
+  'a non-negative number of milliseconds or "infinite"',
+  (u): u is number => typeof u === 'number',
+  (u, c) => (u === 'infinite' ? t.success(Infinity) : typeof u === 'number' && u >= 0 ? t.success(u) : fail(u, c, { expected: 'a non-negative number of milliseconds or "infinite"' })),
+  (n) => n,
+);
+export const Port = num('a TCP port (1-65535)', (n) => Number.isInteger(n) && n >= 1 && n <= 65535);
+
+export const NonEmptyString = new t.Type<string, string, unknown>('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0, (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : fail(u, c, { expected: 'a non-empty string' })), (s) => s);
+export const Bool = new t.Type<boolean, boolean, unknown>('true or false', (u): u is boolean => typeof u === 'boolean', (u, c) => (typeof u === 'boolean' ? t.success(u) : fail(u, c, { expected: 'true or false' })), (b) => b);
+
+export const oneOf = <K extends string>(...values: K[]) => {
+  const name = `one of ${values.map((v) => `'${v}'`).join(', ')}`;
+  return new t.Type<K, K, unknown>(name, (u): u is K => values.includes(u as K), (u, c) => {
+    if (values.includes(u as K)) return t.success(u as K);
+    const close = typeof u === 'string' ? closestKey(u, values) : undefined;
+    return fail(u, c, { expected: name, ...(close ? { suggestion: `did you mean '${close}'?` } : {}) });
+  }, (k) => k);
+};
+
+export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string) =>
+  new t.Type<Record<string, A>, Record<string, A>, unknown>(`a mapping of ${what}`, (u): u is Record<string, A> => typeof u === 'object' && u !== null, (u, c) => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: `a mapping of ${what}` });
+    const out: Record<string, A> = {};
+    const errors: t.Errors = [];
+    for (const [k, v] of Object.entries(u)) {
+      const r = value.validate(v, t.appendContext(c, k, value, v));
+      if (r._tag === 'Left') errors.push(...r.left);
+      else out[k] = r.right;
+    }
+    return errors.length ? t.failures(errors) : t.success(out);
+  }, (m) => m);
+
+export const AttrValueCodec = new t.Type<string | number | boolean, string | number | boolean, unknown>('a string, number or boolean', (u): u is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof u), (u, c) => (['string', 'number', 'boolean'].includes(typeof u) ? t.success(u as string) : fail(u, c, { expected: 'a string, number or boolean' })), (v) => v);
+
+/** A closed object: `required` keys must be there, `optional` may be, anything else is an error. */
+export const closed = <R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) => {
+  const inner = t.intersection([t.type(required), t.partial(optional)]);
+  const known = [...Object.keys(required), ...Object.keys(optional)];
+  return new t.Type<t.TypeOf<typeof inner>, t.TypeOf<typeof inner>, unknown>(name, inner.is, (u, c) => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: `a mapping (${name})` });
+    const errors: t.Errors = [];
+    for (const key of Object.keys(u)) {
+      if (known.includes(key)) continue;
+      const close = closestKey(key, known);
+      errors.push(problem((u as Record<string, unknown>)[key], t.appendContext(c, key, t.unknown, undefined), {
+        expected: `no key '${key}' (${name} takes ${known.join(', ')})`,
+        ...(close ? { suggestion: `did you mean '${close}'?` } : {}),
+      }));
+    }
+    for (const key of Object.keys(required)) {
+      if ((u as Record<string, unknown>)[key] === undefined) errors.push(problem(undefined, t.appendContext(c, key, required[key]!, undefined), { expected: `${required[key]!.name} (required)` }));
+    }
+    if (errors.length) return t.failures(errors);
+    return inner.validate(u, c);
+  }, inner.encode);
+};
+
+/** A union picked by the value of `type`: errors come from the chosen branch only. */
+export const tagged = <C extends Record<string, t.Mixed>>(name: string, branches: C) => {
+  const tags = Object.keys(branches);
+  return new t.Type<t.TypeOf<C[keyof C]>, t.TypeOf<C[keyof C]>, unknown>(name, (_u): _u is t.TypeOf<C[keyof C]> => true, (u, c) => {
+    const tag = typeof u === 'object' && u !== null ? (u as { type?: unknown }).type : undefined;
+    const branch = typeof tag === 'string' ? branches[tag] : undefined;
+    if (branch === undefined) {
+      const close = typeof tag === 'string' ? closestKey(tag, tags) : undefined;
+      return fail(tag, t.appendContext(c, 'type', t.string, tag), { expected: `one of ${tags.map((x) => `'${x}'`).join(', ')}`, ...(close ? { suggestion: `did you mean '${close}'?` } : {}) });
+    }
+    return branch.validate(u, c);
+  }, (a) => a);
+};

@@ -1,0 +1,33 @@
+/**
+ * `${VAR}` and `${VAR:-default}` in every string value of a parsed config, from an environment.
+ * A variable that is unset (and has no default) is an error at its path, never an empty string.
+ */
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import type { ConfigError } from './errors.js';
+
+const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** The interpolated value (unset variables left as written) and the errors for them. */
+export const interpolateAll = (value: unknown, env: Readonly<Record<string, string | undefined>>, path = 'config'): { value: unknown; errors: ConfigError[] } => {
+  const errors: ConfigError[] = [];
+  const walk = (v: unknown, at: string): unknown => {
+    if (typeof v === 'string') {
+      return v.replace(PATTERN, (whole, name: string, fallback: string | undefined) => {
+        const found = env[name];
+        if (found !== undefined && found !== '') return found;
+        if (fallback !== undefined) return fallback;
+        errors.push({ path: at, expected: `environment variable ${name} to be set`, found: `${whole} with ${name} unset`, suggestion: `export ${name}=… or write \${${name}:-default}` });
+        return whole;
+      });
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}[${i}]`));
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${at}.${k}`)]));
+    return v;
+  };
+  return { value: walk(value, path), errors };
+};
+
+export const interpolate = (value: unknown, env: Readonly<Record<string, string | undefined>>, path = 'config'): Either<ConfigError[], unknown> => {
+  const r = interpolateAll(value, env, path);
+  return r.errors.length > 0 ? left(r.errors) : right(r.value);
+};

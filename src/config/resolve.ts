@@ -1,0 +1,94 @@
+/**
+ * FileConfig + defaults → ResolvedConfig: every option set, ready to build a pipeline.
+ * With no config file, `chronoq run` uses DEFAULT_CONFIG_YAML: host metrics every 10 s to OTLP on
+ * localhost:4317 (or OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT).
+ */
+import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default
+resource:
+  service.name: \${OTEL_SERVICE_NAME:-chronoq}
+sources:
+  - type: host
+    intervalMs: 10000
+sink:
+  type: otlp-grpc
+`;
+
+export interface ResolvedConfig {
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
+  readonly sources: readonly SourceConfig[];
+  readonly skew: {
+    policy: 'correct' | 'dead-letter' | 'pass'; maxFutureMs: number; maxPastMs: number; stepThresholdMs: number;
+    sourceAttribute?: string; sourceOffsetThresholdMs: number; maxSlewPpm: number;
+  };
+  readonly reorder: { maxDelayMs: number; order: 'series' | 'global'; maxBuffered: number };
+  readonly batch: { maxSize: number; maxDelayMs: number };
+  readonly delivery: {
+    guarantee: 'at-least-once' | 'at-most-once'; lanes: number; maxQueued: number; overflow: 'dead-letter-oldest' | 'dead-letter-newest';
+    shutdownDeadlineMs: number; fenceMs: number;
+    retry: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: 'full' | 'equal' | 'decorrelated' | 'none'; maxAttempts: number; maxElapsedMs: number };
+    breaker: { failureThreshold: number; halfOpenAfterMs: number; maxHalfOpenAfterMs: number };
+  };
+  readonly sink: SinkConfig;
+  readonly deadLetter: { path: string; maxBytes: number; maxFiles: number; fsync: boolean };
+  readonly telemetry: {
+    statusIntervalMs: number;
+    prometheus?: { port: number; host: string };
+    alerts: { deadLettersPerMinute?: number; breakerOpenSeconds?: number; queuePercent?: number; clockStep: boolean };
+  };
+}
+
+export const resolveConfig = (c: FileConfig): ResolvedConfig => ({
+  resource: { 'service.name': 'chronoq', ...c.resource },
+  sources: c.sources ?? [{ type: 'host', intervalMs: 10_000 }],
+  skew: {
+    policy: c.skew?.policy ?? 'correct',
+    maxFutureMs: c.skew?.maxFutureMs ?? 5_000,
+    maxPastMs: c.skew?.maxPastMs ?? 3_600_000,
+    stepThresholdMs: c.skew?.stepThresholdMs ?? 1_000,
+    ...(c.skew?.sourceAttribute !== undefined ? { sourceAttribute: c.skew.sourceAttribute } : {}),
+    sourceOffsetThresholdMs: c.skew?.sourceOffsetThresholdMs ?? 2_000,
+    maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
+  },
+  reorder: { maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000 },
+  batch: { maxSize: c.batch?.maxSize ?? 1_000, maxDelayMs: c.batch?.maxDelayMs ?? 1_000 },
+  delivery: {
+    guarantee: c.delivery?.guarantee ?? 'at-least-once',
+    lanes: c.delivery?.lanes ?? 1,
+    maxQueued: c.delivery?.maxQueued ?? 100_000,
+    overflow: c.delivery?.overflow ?? 'dead-letter-newest',
+    shutdownDeadlineMs: c.delivery?.shutdownDeadlineMs ?? 10_000,
+    fenceMs: c.delivery?.fenceMs ?? 1_000,
+    retry: {
+      initialDelayMs: c.delivery?.retry?.initialDelayMs ?? 500,
+      maxDelayMs: c.delivery?.retry?.maxDelayMs ?? 30_000,
+      multiplier: c.delivery?.retry?.multiplier ?? 2,
+      jitter: c.delivery?.retry?.jitter ?? 'full',
+      maxAttempts: c.delivery?.retry?.maxAttempts ?? Infinity,
+      maxElapsedMs: c.delivery?.retry?.maxElapsedMs ?? Infinity,
+    },
+    breaker: {
+      failureThreshold: c.delivery?.breaker?.failureThreshold ?? 5,
+      halfOpenAfterMs: c.delivery?.breaker?.halfOpenAfterMs ?? 5_000,
+      maxHalfOpenAfterMs: c.delivery?.breaker?.maxHalfOpenAfterMs ?? 60_000,
+    },
+  },
+  sink: c.sink ?? { type: 'otlp-grpc' },
+  deadLetter: { path: c.deadLetter?.path ?? 'chronoq-dead-letters.ndjson', maxBytes: c.deadLetter?.maxBytes ?? 100 * 1024 * 1024, maxFiles: c.deadLetter?.maxFiles ?? 5, fsync: c.deadLetter?.fsync ?? false },
+  telemetry: {
+    statusIntervalMs: c.telemetry?.statusIntervalMs ?? 10_000,
+    ...(c.telemetry?.prometheus ? { prometheus: { port: c.telemetry.prometheus.port, host: c.telemetry.prometheus.host ?? '127.0.0.1' } } : {}),
+    alerts: { ...c.telemetry?.alerts, clockStep: c.telemetry?.alerts?.clockStep ?? true },
+  },
+});
+
+const SECRET_KEY = /key|token|secret|password|authorization|auth/i;
+
+/** The resolved config with header values and TLS keys replaced by '***', for printing. */
+export const maskSecrets = (c: ResolvedConfig): unknown => {
+  if (c.sink.type !== 'otlp-grpc') return c;
+  const headers = Object.fromEntries(Object.entries(c.sink.headers ?? {}).map(([k, v]) => [k, SECRET_KEY.test(k) || v.length > 0 ? '***' : v]));
+  const tls = c.sink.tls ? { ...c.sink.tls, ...(c.sink.tls.key ? { key: '***' } : {}) } : undefined;
+  return { ...c, sink: { ...c.sink, ...(c.sink.headers ? { headers } : {}), ...(tls ? { tls } : {}) } };
+};

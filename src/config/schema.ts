@@ -1,0 +1,60 @@
+/**
+ * The config file's shape (YAML), as io-ts codecs over the options of DESIGN.md. Every object is
+ * closed: an unknown key is an error with a suggestion. Defaults are applied in resolve.ts.
+ */
+import * as t from 'io-ts';
+import {
+  closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber,
+  MsOrInfinite, Port, NonEmptyString, Bool, AttrValueCodec,
+} from './codecs.js';
+
+export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool });
+export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt });
+export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('synthetic') }, {
+  series: PositiveInt, ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,
+  valuePattern: oneOf('sequence', 'sine', 'random'), name: NonEmptyString,
+});
+export const SourceCodec = tagged('source', { host: HostSourceCodec, ndjson: NdjsonSourceCodec, synthetic: SyntheticSourceCodec });
+
+export const SkewCodec = closed('skew', {}, {
+  policy: oneOf('correct', 'dead-letter', 'pass'), maxFutureMs: NonNegativeNumber, maxPastMs: NonNegativeNumber,
+  stepThresholdMs: PositiveNumber, sourceAttribute: NonEmptyString, sourceOffsetThresholdMs: PositiveNumber, maxSlewPpm: PositiveNumber,
+});
+export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt });
+export const BatchCodec = closed('batch', {}, { maxSize: PositiveInt, maxDelayMs: NonNegativeNumber });
+export const RetryCodec = closed('retry', {}, {
+  initialDelayMs: NonNegativeNumber, maxDelayMs: NonNegativeNumber, multiplier: PositiveNumber,
+  jitter: oneOf('full', 'equal', 'decorrelated', 'none'), maxAttempts: PositiveInt, maxElapsedMs: MsOrInfinite,
+});
+export const BreakerCodec = closed('breaker', {}, { failureThreshold: PositiveInt, halfOpenAfterMs: PositiveNumber, maxHalfOpenAfterMs: PositiveNumber });
+export const DeliveryCodec = closed('delivery', {}, {
+  guarantee: oneOf('at-least-once', 'at-most-once'), lanes: PositiveInt, retry: RetryCodec, breaker: BreakerCodec,
+  maxQueued: PositiveInt, overflow: oneOf('dead-letter-oldest', 'dead-letter-newest'), shutdownDeadlineMs: NonNegativeNumber, fenceMs: NonNegativeNumber,
+});
+export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool });
+export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc') }, {
+  endpoint: NonEmptyString, headers: stringMap(t.string, 'header names to values'), compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
+});
+export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, {});
+export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') }, {});
+export const SinkCodec = tagged('sink', { 'otlp-grpc': OtlpSinkCodec, ndjson: FileSinkCodec, console: ConsoleSinkCodec });
+export const DeadLetterCodec = closed('deadLetter', {}, { path: NonEmptyString, maxBytes: PositiveInt, maxFiles: NonNegativeInt, fsync: Bool });
+export const AlertsCodec = closed('alerts', {}, { deadLettersPerMinute: NonNegativeNumber, breakerOpenSeconds: NonNegativeNumber, queuePercent: NonNegativeNumber, clockStep: Bool });
+export const PrometheusCodec = closed('prometheus', { port: Port }, { host: NonEmptyString });
+export const TelemetryCodec = closed('telemetry', {}, { statusIntervalMs: PositiveInt, prometheus: PrometheusCodec, alerts: AlertsCodec });
+
+export const ConfigCodec = closed('config', {}, {
+  resource: stringMap(AttrValueCodec, 'attribute names to values'),
+  sources: t.array(SourceCodec, 'a list of sources'),
+  skew: SkewCodec,
+  reorder: ReorderCodec,
+  batch: BatchCodec,
+  delivery: DeliveryCodec,
+  sink: SinkCodec,
+  deadLetter: DeadLetterCodec,
+  telemetry: TelemetryCodec,
+});
+
+export type FileConfig = t.TypeOf<typeof ConfigCodec>;
+export type SourceConfig = t.TypeOf<typeof SourceCodec>;
+export type SinkConfig = t.TypeOf<typeof SinkCodec>;

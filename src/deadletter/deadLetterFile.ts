@@ -1,0 +1,75 @@
+/**
+ * The dead-letter file: NDJSON, one DeadLetter per line (times as decimal strings), mode 0600,
+ * appended, written once per burst (all letters a delivery batch produced in one go) and
+ * optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
+ * the oldest rotated file is the only thing rotation ever removes).
+ */
+import { openSync, writeSync, closeSync, fsyncSync, statSync, renameSync, existsSync, chmodSync, rmSync } from 'node:fs';
+import type { DeadLetter } from '../routed.js';
+import type { Sample } from '../sample.js';
+import { toJsonLine } from '../sampleJson.js';
+
+export interface DeadLetterFileOptions {
+  readonly maxBytes?: number;
+  readonly maxFiles?: number;
+  readonly fsync?: boolean;
+}
+
+export class DeadLetterFile {
+  private fd: number | undefined;
+  private size = 0;
+  private pending: string[] = [];
+  private scheduled = false;
+  written = 0;
+
+  constructor(readonly path: string, private readonly opts: DeadLetterFileOptions = {}) {}
+
+  /** Queues one letter; the burst is written when the current synchronous work ends. */
+  append(letter: DeadLetter<Sample> | DeadLetter<unknown>): void {
+    this.pending.push(`${toJsonLine(letter)}\n`);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Writes everything queued now. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    const count = this.pending.length;
+    this.pending = [];
+    const fd = this.open();
+    const buf = Buffer.from(text);
+    writeSync(fd, buf);
+    if (this.opts.fsync) fsyncSync(fd);
+    this.size += buf.length;
+    this.written += count;
+    if (this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) this.rotate();
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private open(): number {
+    if (this.fd === undefined) {
+      this.fd = openSync(this.path, 'a', 0o600);
+      chmodSync(this.path, 0o600);
+      this.size = statSync(this.path).size;
+    }
+    return this.fd;
+  }
+
+  private rotate(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    const keep = this.opts.maxFiles ?? 5;
+    rmSync(`${this.path}.${keep}`, { force: true });
+    for (let i = keep - 1; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    renameSync(this.path, `${this.path}.1`);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * A running chronoq pipeline, built from a resolved config: sources → validate → detectClockSkew
+ * → reorderByEventTime → deliverOrdered → sink, with dead letters to the dead-letter file and
+ * every event counted in `stats`. It has a lifecycle: `start()`, then `shutdown()` drains with a
+ * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
+ */
+import { Observable, Subject, merge, takeUntil, map, tap, share, type Subscription, type SchedulerLike, asyncScheduler, firstValueFrom, timer, race } from 'rxjs';
+import { isLeft, left, right } from 'fp-ts/lib/Either.js';
+import { type Sample, validateSample } from './sample.js';
+import { type Routed, type DeadLetter, toDeadLetter } from './routed.js';
+import { type Clock, systemClock } from './clock.js';
+import { createCircuitBreaker, type CircuitBreaker } from './breaker.js';
+import type { Delivered, SendBatch } from './delivery.js';
+import type { ResolvedConfig } from './config/resolve.js';
+import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
+import { reorderByEventTime } from '../operators/reorderByEventTime.js';
+import { deliverOrdered } from '../operators/deliverOrdered.js';
+import { createStats, recordLatency, type PipelineStats } from './stats.js';
+
+export interface PipelineDeps {
+  /** The export attempt (from the config's sink, see sinks.ts). */
+  readonly send: SendBatch;
+  readonly sources?: readonly Observable<Sample>[];
+  /** Accept `push()`: the input then ends only at shutdown, not when the sources end. */
+  readonly acceptPush?: boolean;
+  /** Where dead letters go (the dead-letter file). */
+  readonly deadLetters: (d: DeadLetter<Sample>) => void;
+  /** Samples were stamped by this process's clock (host source, SDK bridge). Default true. */
+  readonly stampedLocally?: boolean;
+  readonly clock?: Clock;
+  readonly scheduler?: SchedulerLike;
+  readonly onSkew?: (e: SkewEvent) => void;
+  readonly onDelivered?: (d: Delivered) => void;
+}
+
+export interface ShutdownReport {
+  readonly drained: boolean;
+  readonly shutdownDeadLetters: number;
+}
+
+export class Pipeline {
+  readonly stats: PipelineStats;
+  readonly breaker: CircuitBreaker;
+  private readonly pushed = new Subject<Sample>();
+  private readonly stop$ = new Subject<void>();
+  private readonly abort$ = new Subject<void>();
+  private readonly completed = new Subject<void>();
+  private subscription: Subscription | undefined;
+  private finished = false;
+
+  constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
+    this.stats = createStats(config.delivery.maxQueued);
+    const scheduler = deps.scheduler ?? asyncScheduler;
+    this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
+    this.breaker.state$.subscribe((t) => {
+      this.stats.breakerState = t.to;
+      this.stats.breakerOpenedAtMs = t.to === 'open' && t.from === 'closed' ? t.atMs : t.to === 'closed' ? undefined : this.stats.breakerOpenedAtMs;
+    });
+  }
+
+  /** Feeds one sample in (for applications that produce samples themselves). */
+  push(sample: Sample): void {
+    this.pushed.next(sample);
+  }
+
+  /** Resolves when the pipeline has completed (all sources ended and delivery drained). */
+  get done(): Promise<void> {
+    return this.finished ? Promise.resolve() : firstValueFrom(this.completed, { defaultValue: undefined });
+  }
+
+  start(): this {
+    const c = this.config;
+    const s = this.stats;
+    const scheduler = this.deps.scheduler ?? asyncScheduler;
+    const clock = this.deps.clock ?? systemClock;
+    const dead = (d: DeadLetter<Sample>): void => {
+      s.deadLetters[d.reason]++;
+      this.deps.deadLetters(d);
+    };
+    const inputs = [...(this.deps.acceptPush ? [this.pushed] : []), ...(this.deps.sources ?? [])];
+    const input$ = merge(...inputs).pipe(takeUntil(this.stop$), share());
+    this.subscription = input$
+      .pipe(
+        tap(() => s.samplesIn++),
+        map((x): Routed<Sample> => {
+          const v = validateSample(x);
+          return isLeft(v) ? left(toDeadLetter('invalid', x, v.left, clock.now())) : right(x);
+        }),
+        detectClockSkew({
+          ...c.skew, clock, stampedLocally: this.deps.stampedLocally ?? true,
+          onSkew: (e) => {
+            s.skew[e.kind]++;
+            if (e.kind === 'step') s.lastStepDeltaMs = e.deltaMs;
+            this.deps.onSkew?.(e);
+          },
+        }),
+        reorderByEventTime({ ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++ }),
+        tap((r) => (isLeft(r) ? undefined : s.enteredDelivery++)),
+        deliverOrdered(this.deps.send, {
+          ...c.delivery, batch: c.batch, breaker: this.breaker, scheduler, abort$: this.abort$,
+          onRetry: () => s.retries++,
+          onDelivered: (d) => {
+            s.delivered += d.samples.length;
+            s.batchesDelivered++;
+            recordLatency(s, d.deliveredAtMs - d.firstAttemptAtMs);
+            this.deps.onDelivered?.(d);
+          },
+          onDeadLetter: (e) => (s.deadLetteredInDelivery += e.count),
+          onBatch: (e) => (s.inFlightBatches += e.phase === 'sent' ? 1 : -1),
+        }),
+      )
+      .subscribe({
+        next: (r) => (isLeft(r) ? dead(r.left) : undefined),
+        error: () => this.finish(),
+        complete: () => this.finish(),
+      });
+    return this;
+  }
+
+  /** Stops the sources, drains for at most deadlineMs, then dead-letters the rest as `shutdown`. */
+  async shutdown(deadlineMs = this.config.delivery.shutdownDeadlineMs): Promise<ShutdownReport> {
+    const before = this.stats.deadLetters.shutdown;
+    this.stop$.next();
+    const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), timer(deadlineMs, this.deps.scheduler ?? asyncScheduler).pipe(map(() => false))), { defaultValue: true }));
+    if (!drained) this.abort$.next();
+    await this.done;
+    this.subscription?.unsubscribe();
+    this.breaker.dispose();
+    return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before };
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.completed.next();
+    this.completed.complete();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Samples and dead letters as JSON lines: nanosecond times as decimal strings (exact), or an
+ * RFC 3339 `time` with up to nine fractional digits on input.
+ */
+import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
+import { type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
+import type { DeadLetter } from './routed.js';
+
+const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
+
+/** JSON.stringify with bigints as decimal strings. */
+export const toJsonLine = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+
+const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i;
+
+/** RFC 3339 → ns since the epoch, exact to the nanosecond. */
+export const parseRfc3339 = (text: string): Either<string, bigint> => {
+  const m = RFC3339.exec(text.trim());
+  if (!m) return left(`time ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`);
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(ms)) return left(`time ${JSON.stringify(text)} is not a valid date`);
+  const fraction = BigInt((m[2] ?? '').padEnd(9, '0') || '0');
+  return right(msToNanos(ms) + fraction);
+};
+
+const parseNanos = (v: unknown, field: string): Either<string, bigint | undefined> => {
+  if (v === undefined || v === null) return right(undefined);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return right(BigInt(v));
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return right(BigInt(v));
+  return left(`${field} must be a decimal string of nanoseconds, got ${JSON.stringify(v)}`);
+};
+
+/** A parsed JSON object → Sample, or what is wrong with it. */
+export const sampleFromJson = (o: unknown): Either<string, Sample> => {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return left('a sample must be a JSON object');
+  const r = o as Record<string, unknown>;
+  const times: Partial<Record<(typeof BIGINT_FIELDS)[number], bigint>> = {};
+  for (const f of BIGINT_FIELDS) {
+    const p = parseNanos(r[f], f);
+    if (isLeft(p)) return p;
+    if (p.right !== undefined) times[f] = p.right;
+  }
+  if (times.timeUnixNano === undefined) {
+    if (typeof r['time'] !== 'string') return left('a sample needs timeUnixNano (decimal string) or time (RFC 3339)');
+    const t = parseRfc3339(r['time']);
+    if (isLeft(t)) return t;
+    times.timeUnixNano = t.right;
+  }
+  const sample: Sample = {
+    name: r['name'] as string,
+    kind: (r['kind'] ?? 'gauge') as SampleKind,
+    value: r['value'] as Sample['value'],
+    timeUnixNano: times.timeUnixNano,
+    attributes: (r['attributes'] ?? {}) as Sample['attributes'],
+    ...(times.startTimeUnixNano !== undefined ? { startTimeUnixNano: times.startTimeUnixNano } : {}),
+    ...(times.correctedFromUnixNano !== undefined ? { correctedFromUnixNano: times.correctedFromUnixNano } : {}),
+    ...(typeof r['unit'] === 'string' ? { unit: r['unit'] } : {}),
+    ...(typeof r['description'] === 'string' ? { description: r['description'] } : {}),
+    ...(typeof r['resource'] === 'object' && r['resource'] !== null ? { resource: r['resource'] as Sample['attributes'] } : {}),
+  };
+  return validateSample(sample);
+};
+
+/** One NDJSON line → Sample, or the reason it is not one. */
+export const parseSampleLine = (line: string): Either<string, Sample> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (e) {
+    return left(`not JSON: ${(e as Error).message}`);
+  }
+  return sampleFromJson(parsed);
+};
+
+/** One dead-letter line → the dead letter with its sample restored (bigints included). */
+export const parseDeadLetterLine = (line: string): Either<string, DeadLetter<Sample>> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (e) {
+    return left(`not JSON: ${(e as Error).message}`);
+  }
+  const d = parsed as Record<string, unknown>;
+  if (typeof d !== 'object' || d === null || typeof d['reason'] !== 'string') return left('not a dead letter (no reason)');
+  const item = sampleFromJson(d['item']);
+  if (isLeft(item)) return left(`its item is not a sample: ${item.left}`);
+  return right({ ...(d as unknown as DeadLetter<Sample>), item: item.right });
+};

@@ -1,0 +1,87 @@
+/**
+ * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation (total and per
+ * core), memory used/available, load averages, this process's CPU time and memory, and network
+ * bytes where the OS gives them (/proc/net/dev).
+ */
+import { cpus, loadavg, totalmem, freemem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { type Sample, type Attributes, msToNanos } from '../sample.js';
+import { type Clock, systemClock } from '../clock.js';
+
+export interface HostSourceOptions {
+  readonly intervalMs?: number;
+  readonly perCore?: boolean;
+  readonly network?: boolean;
+  readonly scheduler?: SchedulerLike;
+  readonly clock?: Clock;
+}
+
+interface CpuTimes { idle: number; total: number }
+const cpuTimes = (): CpuTimes[] =>
+  cpus().map((c) => ({ idle: c.times.idle, total: c.times.user + c.times.nice + c.times.sys + c.times.idle + c.times.irq }));
+
+const memAvailable = (): number => {
+  try {
+    const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    /* not Linux: fall back to free memory */
+  }
+  return freemem();
+};
+
+/** Bytes received/transmitted per device from /proc/net/dev (empty where unavailable). */
+export const networkBytes = (): { device: string; rx: number; tx: number }[] => {
+  try {
+    return readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).flatMap((line) => {
+      const m = /^\s*([^:]+):\s*(\d+)(?:\s+\d+){7}\s+(\d+)/.exec(line);
+      return m ? [{ device: m[1]!, rx: Number(m[2]), tx: Number(m[3]) }] : [];
+    });
+  } catch {
+    return [];
+  }
+};
+
+export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
+  new Observable<Sample>((subscriber) => {
+    const scheduler = opts.scheduler ?? asyncScheduler;
+    const clock = opts.clock ?? systemClock;
+    const startNanos = msToNanos(clock.now());
+    let previous = cpuTimes().map(() => ({ idle: 0, total: 0 })); // first reading: since boot
+    const gauge = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes, unit });
+    const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: startNanos, attributes, unit });
+    const collect = (): void => {
+      const t = msToNanos(clock.now());
+      const now = cpuTimes();
+      const util = now.map((c, i) => {
+        const p = previous[i] ?? { idle: 0, total: 0 };
+        const total = c.total - p.total;
+        return total > 0 ? 1 - (c.idle - p.idle) / total : 0;
+      });
+      previous = now;
+      const out: Sample[] = [gauge('system.cpu.utilization', util.reduce((a, b) => a + b, 0) / Math.max(1, util.length), {}, t, '1')];
+      if (opts.perCore !== false) util.forEach((u, i) => out.push(gauge('system.cpu.utilization', u, { cpu: String(i) }, t, '1')));
+      const available = memAvailable();
+      out.push(gauge('system.memory.usage', totalmem() - available, { state: 'used' }, t, 'By'));
+      out.push(gauge('system.memory.usage', available, { state: 'available' }, t, 'By'));
+      const [l1, l5, l15] = loadavg();
+      out.push(gauge('system.cpu.load_average.1m', l1 ?? 0, {}, t, '1'), gauge('system.cpu.load_average.5m', l5 ?? 0, {}, t, '1'), gauge('system.cpu.load_average.15m', l15 ?? 0, {}, t, '1'));
+      const cpu = process.cpuUsage();
+      out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's'), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's'));
+      out.push(gauge('process.memory.usage', process.memoryUsage().rss, {}, t, 'By'));
+      if (opts.network !== false) {
+        for (const n of networkBytes()) {
+          out.push(sum('system.network.io', n.rx, { device: n.device, direction: 'receive' }, t, 'By'), sum('system.network.io', n.tx, { device: n.device, direction: 'transmit' }, t, 'By'));
+        }
+      }
+      for (const s of out) subscriber.next(s);
+    };
+    const interval = opts.intervalMs ?? 10_000;
+    const sub = scheduler.schedule(function (this: SchedulerAction<unknown>) {
+      collect();
+      if (!subscriber.closed) this.schedule(undefined, interval);
+    }, interval);
+    collect();
+    return () => sub.unsubscribe();
+  });

@@ -1,0 +1,83 @@
+/**
+ * Samples from an NDJSON file (or stdin, path '-'), one per line: `timeUnixNano` as a decimal
+ * string or an RFC 3339 `time`. A bad line is reported through `onInvalid` with its line number
+ * and the reason, and nothing else is affected. With `follow`, the file is polled for new lines.
+ */
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type { Sample } from '../sample.js';
+import { parseSampleLine } from '../sampleJson.js';
+
+export interface InvalidLine {
+  readonly source: string;
+  readonly line: number;
+  readonly text: string;
+  readonly reason: string;
+}
+
+export interface NdjsonSourceOptions {
+  readonly path: string;
+  readonly follow?: boolean;
+  readonly pollMs?: number;
+  readonly onInvalid?: (e: InvalidLine) => void;
+  readonly scheduler?: SchedulerLike;
+}
+
+export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
+  new Observable<Sample>((subscriber) => {
+    let lineNumber = 0;
+    const handle = (text: string): void => {
+      lineNumber++;
+      if (text.trim() === '') return;
+      const r = parseSampleLine(text);
+      if (isLeft(r)) opts.onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
+      else subscriber.next(r.right);
+    };
+
+    if (opts.path === '-') {
+      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      rl.on('line', handle);
+      rl.on('close', () => subscriber.complete());
+      return () => rl.close();
+    }
+
+    let fd: number;
+    try {
+      fd = openSync(opts.path, 'r');
+    } catch (e) {
+      subscriber.error(e);
+      return undefined;
+    }
+    let offset = 0;
+    let partial = '';
+    const buf = Buffer.alloc(1 << 16);
+    const drain = (): void => {
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        const lines = (partial + buf.toString('utf8', 0, n)).split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) handle(l.replace(/\r$/, ''));
+      }
+      if (fstatSync(fd).size < offset) offset = 0; // truncated: start over
+    };
+    drain();
+    if (!opts.follow) {
+      if (partial !== '') handle(partial);
+      closeSync(fd);
+      subscriber.complete();
+      return undefined;
+    }
+    const scheduler = opts.scheduler ?? asyncScheduler;
+    const poll = scheduler.schedule(function (this: SchedulerAction<unknown>) {
+      drain();
+      if (!subscriber.closed) this.schedule(undefined, opts.pollMs ?? 250);
+    }, opts.pollMs ?? 250);
+    return () => {
+      poll.unsubscribe();
+      closeSync(fd);
+    };
+  });

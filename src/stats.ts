@@ -1,0 +1,63 @@
+/**
+ * What a running pipeline has done, counted from its operators' events: read by the status line,
+ * the self-metrics, the Prometheus endpoint and the alert rules.
+ */
+import type { DeadLetterReason } from './routed.js';
+import type { BreakerState } from './breaker.js';
+import type { SkewEvent } from '../operators/detectClockSkew.js';
+
+/** Upper bounds (ms) of the export-latency histogram buckets. */
+export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000] as const;
+
+export interface PipelineStats {
+  samplesIn: number;
+  /** Samples handed to delivery (after validation, skew and reorder). */
+  enteredDelivery: number;
+  delivered: number;
+  batchesDelivered: number;
+  /** Dead letters by reason. */
+  deadLetters: Record<DeadLetterReason, number>;
+  /** Dead letters made by delivery (rejected, retries-exhausted, overflow, shutdown). */
+  deadLetteredInDelivery: number;
+  retries: number;
+  inFlightBatches: number;
+  breakerState: BreakerState;
+  breakerOpenedAtMs: number | undefined;
+  skew: Record<SkewEvent['kind'], number>;
+  lastStepDeltaMs: number | undefined;
+  late: number;
+  reorderOverflow: number;
+  latency: { counts: number[]; sumMs: number; count: number };
+  maxQueued: number;
+}
+
+export const createStats = (maxQueued: number): PipelineStats => ({
+  samplesIn: 0,
+  enteredDelivery: 0,
+  delivered: 0,
+  batchesDelivered: 0,
+  deadLetters: { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 },
+  deadLetteredInDelivery: 0,
+  retries: 0,
+  inFlightBatches: 0,
+  breakerState: 'closed',
+  breakerOpenedAtMs: undefined,
+  skew: { step: 0, future: 0, stale: 0, 'source-offset': 0 },
+  lastStepDeltaMs: undefined,
+  late: 0,
+  reorderOverflow: 0,
+  latency: { counts: LATENCY_BUCKETS_MS.map(() => 0).concat(0), sumMs: 0, count: 0 },
+  maxQueued,
+});
+
+/** Samples accepted by delivery and not yet delivered or dead-lettered (queued or in flight). */
+export const queuedOf = (s: PipelineStats): number => Math.max(0, s.enteredDelivery - s.delivered - s.deadLetteredInDelivery);
+
+export const totalDeadLetters = (s: PipelineStats): number => Object.values(s.deadLetters).reduce((a, b) => a + b, 0);
+
+export const recordLatency = (s: PipelineStats, ms: number): void => {
+  const i = LATENCY_BUCKETS_MS.findIndex((b) => ms <= b);
+  s.latency.counts[i === -1 ? LATENCY_BUCKETS_MS.length : i]!++;
+  s.latency.sumMs += ms;
+  s.latency.count++;
+};

@@ -1,0 +1,58 @@
+/**
+ * Alert rules over the pipeline's stats: dead letters per minute above N, breaker open longer than
+ * N s, queue above N % of maxQueued, a clock step seen (in the last minute). Each rule is an
+ * episode: it reports once when it starts and once when it ends, never on every check.
+ */
+import { type PipelineStats, queuedOf, totalDeadLetters } from '../stats.js';
+
+export interface AlertRules {
+  readonly deadLettersPerMinute?: number;
+  readonly breakerOpenSeconds?: number;
+  readonly queuePercent?: number;
+  readonly clockStep?: boolean;
+}
+
+export type AlertRule = 'dead-letters-per-minute' | 'breaker-open' | 'queue-full' | 'clock-step';
+
+export interface AlertChange {
+  readonly rule: AlertRule;
+  readonly active: boolean;
+  readonly message: string;
+}
+
+export const createAlerts = (rules: AlertRules) => {
+  const active = new Map<AlertRule, boolean>();
+  const history: { atMs: number; deadLetters: number; steps: number }[] = [];
+  return {
+    active: (): ReadonlyMap<AlertRule, boolean> => active,
+    /** Checks every rule now; returns the rules whose state changed. */
+    evaluate(s: PipelineStats, nowMs: number): AlertChange[] {
+      history.push({ atMs: nowMs, deadLetters: totalDeadLetters(s), steps: s.skew.step });
+      while (history.length > 1 && history[0]!.atMs < nowMs - 60_000) history.shift();
+      const minuteAgo = history[0]!;
+      const checks: [AlertRule, boolean, string][] = [];
+      if (rules.deadLettersPerMinute !== undefined) {
+        const n = totalDeadLetters(s) - minuteAgo.deadLetters;
+        checks.push(['dead-letters-per-minute', n > rules.deadLettersPerMinute, `${n} dead letters in the last minute (limit ${rules.deadLettersPerMinute})`]);
+      }
+      if (rules.breakerOpenSeconds !== undefined) {
+        const openMs = s.breakerState !== 'closed' && s.breakerOpenedAtMs !== undefined ? nowMs - s.breakerOpenedAtMs : 0;
+        checks.push(['breaker-open', openMs > rules.breakerOpenSeconds * 1000, `circuit breaker open for ${Math.round(openMs / 1000)} s (limit ${rules.breakerOpenSeconds} s): the receiver is unreachable, samples are waiting`]);
+      }
+      if (rules.queuePercent !== undefined) {
+        const pct = (queuedOf(s) / s.maxQueued) * 100;
+        checks.push(['queue-full', pct > rules.queuePercent, `delivery queue at ${pct.toFixed(1)} % of maxQueued ${s.maxQueued} (limit ${rules.queuePercent} %)`]);
+      }
+      if (rules.clockStep) {
+        checks.push(['clock-step', s.skew.step > minuteAgo.steps || (history.length === 1 && s.skew.step > 0), `wall clock stepped by ${s.lastStepDeltaMs ?? 0} ms; samples re-stamped onto trusted time`]);
+      }
+      const changes: AlertChange[] = [];
+      for (const [rule, now, message] of checks) {
+        if ((active.get(rule) ?? false) !== now) changes.push({ rule, active: now, message });
+        active.set(rule, now);
+      }
+      return changes;
+    },
+  };
+};
+export type Alerts = ReturnType<typeof createAlerts>;

@@ -1,0 +1,44 @@
+/**
+ * The pipeline's self-metrics in the Prometheus text exposition format, and an HTTP endpoint
+ * serving them at /metrics.
+ */
+import { createServer, type Server } from 'node:http';
+import { type PipelineStats, LATENCY_BUCKETS_MS, queuedOf } from '../stats.js';
+import type { Alerts } from './alerts.js';
+
+const line = (name: string, value: number, labels: Record<string, string> = {}): string => {
+  const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`).join(',');
+  return `${name}${l ? `{${l}}` : ''} ${Number.isFinite(value) ? value : 0}`;
+};
+
+export const renderPrometheus = (s: PipelineStats, alerts?: Alerts): string => {
+  const out: string[] = [];
+  const metric = (name: string, type: string, help: string, rows: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows);
+  metric('chronoq_samples_in_total', 'counter', 'Samples read from the sources.', [line('chronoq_samples_in_total', s.samplesIn)]);
+  metric('chronoq_samples_delivered_total', 'counter', 'Samples the receiver accepted.', [line('chronoq_samples_delivered_total', s.delivered)]);
+  metric('chronoq_dead_letters_total', 'counter', 'Samples dead-lettered, by reason.', Object.entries(s.deadLetters).map(([reason, n]) => line('chronoq_dead_letters_total', n, { reason })));
+  metric('chronoq_retries_total', 'counter', 'Export attempts retried.', [line('chronoq_retries_total', s.retries)]);
+  metric('chronoq_queue_depth', 'gauge', 'Samples waiting for delivery or in flight.', [line('chronoq_queue_depth', queuedOf(s))]);
+  metric('chronoq_breaker_state', 'gauge', 'Circuit breaker state (1 for the current one).', (['closed', 'half-open', 'open'] as const).map((st) => line('chronoq_breaker_state', s.breakerState === st ? 1 : 0, { state: st })));
+  metric('chronoq_skew_events_total', 'counter', 'Clock skew events, by kind.', Object.entries(s.skew).map(([kind, n]) => line('chronoq_skew_events_total', n, { kind })));
+  let cumulative = 0;
+  const buckets = LATENCY_BUCKETS_MS.map((le, i) => line('chronoq_export_latency_ms_bucket', (cumulative += s.latency.counts[i]!), { le: String(le) }));
+  metric('chronoq_export_latency_ms', 'histogram', 'From first attempt to acknowledgement, per batch.', [
+    ...buckets, line('chronoq_export_latency_ms_bucket', s.latency.count, { le: '+Inf' }), line('chronoq_export_latency_ms_sum', s.latency.sumMs), line('chronoq_export_latency_ms_count', s.latency.count),
+  ]);
+  if (alerts) metric('chronoq_alert_active', 'gauge', 'Alert rules currently firing.', [...alerts.active()].map(([rule, on]) => line('chronoq_alert_active', on ? 1 : 0, { rule })));
+  return `${out.join('\n')}\n`;
+};
+
+export const servePrometheus = (port: number, host: string, render: () => string): Promise<Server> =>
+  new Promise((resolve, reject) => {
+    const server = createServer((req, res) => {
+      if (req.url?.split('?')[0] !== '/metrics') {
+        res.writeHead(404).end('try /metrics\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(render());
+    });
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });

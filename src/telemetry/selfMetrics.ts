@@ -1,0 +1,28 @@
+/**
+ * The pipeline's self-metrics as OpenTelemetry instruments on a Meter (by default the global
+ * MeterProvider's, so a host application's provider exports them alongside its own metrics).
+ */
+import { type Meter, metrics } from '@opentelemetry/api';
+import { type PipelineStats, queuedOf } from '../stats.js';
+import type { Alerts } from './alerts.js';
+
+export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter: Meter = metrics.getMeter('chronoq', '0.1.0')) => {
+  meter.createObservableCounter('chronoq.samples.in', { description: 'Samples read from the sources' }).addCallback((r) => r.observe(stats.samplesIn));
+  meter.createObservableCounter('chronoq.samples.delivered', { description: 'Samples the receiver accepted' }).addCallback((r) => r.observe(stats.delivered));
+  meter.createObservableCounter('chronoq.dead_letters', { description: 'Samples dead-lettered, by reason' }).addCallback((r) => {
+    for (const [reason, n] of Object.entries(stats.deadLetters)) r.observe(n, { reason });
+  });
+  meter.createObservableCounter('chronoq.retries', { description: 'Export attempts retried' }).addCallback((r) => r.observe(stats.retries));
+  meter.createObservableGauge('chronoq.queue.depth', { description: 'Samples waiting for delivery or in flight' }).addCallback((r) => r.observe(queuedOf(stats)));
+  meter.createObservableGauge('chronoq.breaker.state', { description: '0 closed, 1 half-open, 2 open' }).addCallback((r) => r.observe({ closed: 0, 'half-open': 1, open: 2 }[stats.breakerState]));
+  meter.createObservableCounter('chronoq.skew.events', { description: 'Clock skew events, by kind' }).addCallback((r) => {
+    for (const [kind, n] of Object.entries(stats.skew)) r.observe(n, { kind });
+  });
+  if (alerts) {
+    meter.createObservableGauge('chronoq.alert.active', { description: 'Alert rules currently firing' }).addCallback((r) => {
+      for (const [rule, on] of alerts.active()) r.observe(on ? 1 : 0, { rule });
+    });
+  }
+  const latency = meter.createHistogram('chronoq.export.latency', { unit: 'ms', description: 'From first attempt to acknowledgement, per batch' });
+  return { recordLatency: (ms: number) => latency.record(ms) };
+};

@@ -1,0 +1,18 @@
+/** The one-line status: rates since the last line, queue, breaker, dead letters by reason. */
+import { type PipelineStats, queuedOf } from '../stats.js';
+
+export interface StatusSnapshot {
+  readonly atMs: number;
+  readonly samplesIn: number;
+  readonly delivered: number;
+}
+
+export const snapshot = (s: PipelineStats, atMs: number): StatusSnapshot => ({ atMs, samplesIn: s.samplesIn, delivered: s.delivered });
+
+export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: StatusSnapshot, sink: string): string => {
+  const secs = Math.max(0.001, (now.atMs - prev.atMs) / 1000);
+  const rate = (n: number) => (n / secs).toFixed(n / secs < 10 ? 1 : 0);
+  const dead = Object.entries(s.deadLetters).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+  const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} unreachable: samples wait)`;
+  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker} · dead letters: ${dead}`;
+};
