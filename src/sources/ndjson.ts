@@ -53,20 +53,22 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     let offset = 0;
     let partial = '';
     const buf = Buffer.alloc(1 << 16);
+    let closed = false;
     const drain = (): void => {
-      for (;;) {
+      while (!closed && !subscriber.closed) {
         const n = readSync(fd, buf, 0, buf.length, offset);
         if (n <= 0) break;
         offset += n;
         const lines = (partial + buf.toString('utf8', 0, n)).split('\n');
         partial = lines.pop() ?? '';
-        for (const l of lines) handle(l.replace(/\r$/, ''));
+        for (const l of lines) if (!subscriber.closed) handle(l.replace(/\r$/, ''));
       }
-      if (fstatSync(fd).size < offset) offset = 0; // truncated: start over
+      if (!closed && fstatSync(fd).size < offset) offset = 0; // truncated: start over
     };
     drain();
     if (!opts.follow) {
       if (partial !== '') handle(partial);
+      closed = true;
       closeSync(fd);
       subscriber.complete();
       return undefined;
@@ -78,6 +80,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     }, opts.pollMs ?? 250);
     return () => {
       poll.unsubscribe();
-      closeSync(fd);
+      if (!closed) closeSync(fd);
+      closed = true;
     };
   });

@@ -1,0 +1,125 @@
+/** The `chronoq` command, spawned as a user would run it. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
+import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import { freePort } from './support/collector.js';
+
+const test = suite('chronoq CLI');
+const noStack = (s: string) => !/\n\s+at /.test(s);
+
+test('--help, --version; an unknown command or option exits 2', async () => {
+  const help = await runCli(['--help']);
+  assert.is(help.code, 0);
+  assert.match(help.stdout, /chronoq run \[config.yaml\]/);
+  assert.is((await runCli(['--version'])).stdout.trim(), '0.1.0');
+  assert.is((await runCli(['frobnicate'])).code, 2);
+  assert.is((await runCli(['run', '--colour'])).code, 2);
+});
+
+test('validate: a misspelt key, a wrong type and a missing variable, each as path/expected/found; exit 2; no stack trace', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['delivery:', '  lanse: 4', 'reorder:', '  maxDelayMs: soon', 'sink:', '  type: otlp-grpc', '  headers:', '    x-instana-key: ${INSTANA_AGENT_KEY}', ''].join('\n'));
+  const r = await runCli(['validate', cfg], { INSTANA_AGENT_KEY: undefined });
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /config\.delivery\.lanse: expected no key 'lanse'.*did you mean 'lanes'\?/);
+  assert.match(r.stderr, /config\.reorder\.maxDelayMs: expected a non-negative number, found "soon"/);
+  assert.match(r.stderr, /config\.sink\.headers\.x-instana-key: expected environment variable INSTANA_AGENT_KEY to be set/);
+  assert.ok(noStack(r.stderr), r.stderr);
+  const missing = await runCli(['validate', join(dir, 'nope.yaml')]);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /expected a readable config file, found ENOENT/);
+});
+
+test('validate: prints the resolved config with defaults, variables interpolated and secrets masked', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sink:', '  type: otlp-grpc', '  endpoint: ${EP:-http://127.0.0.1:4317}', '  headers:', '    x-instana-key: ${KEY}', ''].join('\n'));
+  const r = await runCli(['validate', cfg], { KEY: 'super-secret-value' });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /endpoint: http:\/\/127\.0\.0\.1:4317/);
+  assert.match(r.stdout, /x-instana-key: "\*\*\*"/);
+  assert.not.match(r.stdout, /super-secret-value/);
+  assert.match(r.stdout, /maxDelayMs: 2000/);
+});
+
+test('run: bad NDJSON lines land in the dead-letter file (0600) with line numbers; good lines keep their exact times', async () => {
+  const dir = tempDir();
+  const input = join(dir, 'in.ndjson');
+  const out = join(dir, 'out.ndjson');
+  const dl = join(dir, 'dead.ndjson');
+  const lines = [
+    '{"name":"cpu","value":0.5,"timeUnixNano":"1764064800123456789","attributes":{"host":"a"}}',
+    'this is not json',
+    '{"name":"cpu","value":0.6,"time":"2025-11-25T10:00:01.000000001Z","attributes":{"host":"a"}}',
+    '{"name":"cpu","value":"high","timeUnixNano":"1764064802000000000"}',
+    '{"name":"mem","kind":"sum","value":7,"timeUnixNano":"1764064803000000000"}',
+  ];
+  (await import('node:fs')).writeFileSync(input, `${lines.join('\n')}\n`);
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${dl}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const r = await runCli(['run', cfg, '--quiet']);
+  assert.is(r.code, 0, r.stderr);
+  const delivered = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { timeUnixNano: string; value: number });
+  assert.equal(delivered.map((d) => d.timeUnixNano).sort(), ['1764064800123456789', '1764064801000000001', '1764064803000000000']);
+  const dead = readFileSync(dl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string });
+  assert.equal(dead.map((d) => d.reason), ['invalid', 'invalid']);
+  assert.match(dead[0]!.detail, /line 2: not JSON/);
+  assert.match(dead[1]!.detail, /line 4: value must be a finite number/);
+  assert.is(statSync(dl).mode & 0o777, 0o600);
+});
+
+test('replay: the samples of a dead-letter file go out again with their original timestamps, exactly', async () => {
+  const dir = tempDir();
+  const dlPath = join(dir, 'dead.ndjson');
+  const out = join(dir, 'out.ndjson');
+  const f = new DeadLetterFile(dlPath);
+  const times = [1_764_064_800_000_000_001n, 1_764_064_800_500_000_002n, 1_764_064_801_000_000_003n];
+  times.forEach((t, i) => f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: t, attributes: { host: 'a' } }, detail: 'x', atUnixMs: 0 }));
+  f.close();
+  const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'replay-dead.ndjson')}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const r = await runCli(['replay', dlPath, '--config', cfg]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /replayed 3 samples .*: 3 delivered, 0 dead-lettered/);
+  const got = readFileSync(out, 'utf8').trim().split('\n').map((l) => BigInt((JSON.parse(l) as { timeUnixNano: string }).timeUnixNano));
+  assert.equal(got, times);
+  assert.not.ok(existsSync(join(dir, 'replay-dead.ndjson')));
+});
+
+test('SIGTERM drains: everything read is delivered, then the process exits 0', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'out.ndjson');
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 3, ratePerSecond: 200, valuePattern: sequence}]', `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'batch: {maxSize: 50, maxDelayMs: 5000}', 'reorder: {maxDelayMs: 3000}', ''].join('\n'));
+  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  await new Promise((r) => setTimeout(r, 1_500));
+  child.kill('SIGTERM');
+  const r = await result;
+  assert.is(r.code, 0, r.stderr);
+  const done = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; samplesIn?: number; delivered?: number }).find((l) => l.message.startsWith('done'))!;
+  assert.ok(done.samplesIn! > 100);
+  assert.is(done.delivered, done.samplesIn, 'drained: buffered and batched samples were delivered, not dropped');
+  assert.is(readFileSync(out, 'utf8').trim().split('\n').length, done.samplesIn);
+});
+
+test('SIGTERM with an unreachable receiver: after the deadline, what is left becomes dead letters `shutdown`', async () => {
+  const dir = tempDir();
+  const dl = join(dir, 'dead.ndjson');
+  const port = await freePort(); // nothing listens here
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 100, valuePattern: sequence}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 500}`, `deadLetter: {path: ${dl}}`, 'delivery: {shutdownDeadlineMs: 500, retry: {initialDelayMs: 50, maxDelayMs: 200}}', 'reorder: {maxDelayMs: 10}', ''].join('\n'));
+  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  await new Promise((r) => setTimeout(r, 1_500));
+  child.kill('SIGTERM');
+  const r = await result;
+  assert.is(r.code, 0, r.stderr);
+  const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; samplesIn?: number; delivered?: number; deadLetters?: Record<string, number> });
+  const done = logs.find((l) => l.message.startsWith('done'))!;
+  assert.is(done.delivered, 0);
+  assert.ok(done.samplesIn! > 50);
+  assert.is(done.deadLetters!['shutdown'], done.samplesIn, 'every sample read is accounted for');
+  const letters = readFileSync(dl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string });
+  assert.is(letters.length, done.samplesIn);
+  assert.ok(letters.every((l) => l.reason === 'shutdown'));
+  assert.ok(logs.some((l) => /replay them with: chronoq replay/.test(l.message)));
+});
+
+test.run();

@@ -1,0 +1,75 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeConfig } from '../src/config/decode.js';
+import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
+import { formatConfigError } from '../src/config/errors.js';
+import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
+
+const test = suite('config and sample decoding');
+const errorsOf = (yaml: string, env = {}) => {
+  const r = decodeConfig(yaml, env);
+  return isLeft(r) ? r.left.map(formatConfigError) : [];
+};
+
+test('the built-in default decodes: host every 10 s to otlp-grpc', () => {
+  const r = decodeConfig(DEFAULT_CONFIG_YAML, {});
+  assert.ok(isRight(r));
+  if (isRight(r)) {
+    const c = resolveConfig(r.right);
+    assert.equal(c.sources, [{ type: 'host', intervalMs: 10_000 }]);
+    assert.is(c.sink.type, 'otlp-grpc');
+    assert.is(c.resource['service.name'], 'chronoq');
+  }
+});
+
+test('every problem is reported at its path, with suggestions; nothing throws', () => {
+  assert.equal(errorsOf('batch:\n  maxSise: 10\n'), ["config.batch.maxSise: expected no key 'maxSise' (batch takes maxSize, maxDelayMs), found number 10 (did you mean 'maxSize'?)"]);
+  assert.equal(errorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', found \"syntetic\" (did you mean 'synthetic'?)"]);
+  assert.equal(errorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
+  assert.equal(errorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);
+  assert.equal(errorsOf('sources: 3\n'), ['config.sources: expected a list of sources, found number 3']);
+  assert.ok(errorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
+});
+
+test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty string', () => {
+  const ok = decodeConfig('sink:\n  type: otlp-grpc\n  endpoint: ${EP:-http://x:4317}\n  headers:\n    k: "${TOKEN}"\n', { TOKEN: 't0k' });
+  assert.ok(isRight(ok));
+  if (isRight(ok) && ok.right.sink?.type === 'otlp-grpc') {
+    assert.is(ok.right.sink.endpoint, 'http://x:4317');
+    assert.equal(ok.right.sink.headers, { k: 't0k' });
+    assert.equal((maskSecrets(resolveConfig(ok.right)) as { sink: { headers: unknown } }).sink.headers, { k: '***' });
+  }
+  assert.match(errorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set/);
+});
+
+test('maxElapsedMs accepts "infinite"', () => {
+  const r = decodeConfig('delivery:\n  retry:\n    maxElapsedMs: infinite\n', {});
+  assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.maxElapsedMs === Infinity);
+});
+
+test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons for bad lines', () => {
+  assert.equal(parseRfc3339('2025-11-25T10:00:00.123456789Z'), { _tag: 'Right', right: 1_764_064_800_123_456_789n });
+  assert.equal(parseRfc3339('2025-11-25T11:00:00.5+01:00'), { _tag: 'Right', right: 1_764_064_800_500_000_000n });
+  assert.ok(isLeft(parseRfc3339('yesterday')));
+  const s = parseSampleLine('{"name":"x","value":1,"timeUnixNano":"1764064800123456789","startTimeUnixNano":"1764064700000000000","attributes":{"a":"b"}}');
+  assert.ok(isRight(s) && s.right.timeUnixNano === 1_764_064_800_123_456_789n && s.right.startTimeUnixNano === 1_764_064_700_000_000_000n);
+  const bad = parseSampleLine('{"name":"x","value":1}');
+  assert.ok(isLeft(bad) && /needs timeUnixNano/.test(bad.left));
+  const neg = parseSampleLine('{"name":"x","kind":"sum","value":-1,"timeUnixNano":"1"}');
+  assert.ok(isLeft(neg) && /cannot be negative/.test(neg.left));
+});
+
+test('every file in examples/ is a valid config', () => {
+  const dir = new URL('../examples/', import.meta.url).pathname;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 4);
+  for (const f of files) {
+    const r = decodeConfig(readFileSync(join(dir, f), 'utf8'), { INSTANA_AGENT_KEY: 'k' });
+    assert.ok(isRight(r), `${f}: ${isLeft(r) ? r.left.map(formatConfigError).join('; ') : ''}`);
+  }
+});
+
+test.run();

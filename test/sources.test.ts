@@ -1,0 +1,70 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { take, toArray, lastValueFrom, firstValueFrom } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { hostSamples, networkBytes } from '../src/sources/host.js';
+import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
+import { syntheticSamples } from '../src/sources/synthetic.js';
+import { schedulerClock } from '../src/clock.js';
+import type { Sample } from '../src/sample.js';
+import { tempDir } from './support/cli.js';
+
+const test = suite('sources');
+const WALL0 = Date.UTC(2026, 10, 25, 10);
+
+test('host: CPU total and per core, memory, load, process, network; stamped on the clock at each interval', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    hostSamples({ intervalMs: 10_000, clock, scheduler }).pipe(take(200)).subscribe((s) => out.push(s));
+  });
+  const names = new Set(out.map((s) => s.name));
+  for (const n of ['system.cpu.utilization', 'system.memory.usage', 'system.cpu.load_average.1m', 'process.cpu.time', 'process.memory.usage']) assert.ok(names.has(n), n);
+  if (networkBytes().length > 0) assert.ok(names.has('system.network.io'));
+  const times = [...new Set(out.map((s) => s.timeUnixNano))];
+  assert.equal(times.slice(0, 3), [0, 10_000, 20_000].map((d) => BigInt(WALL0 + d) * 1_000_000n));
+  const total = out.find((s) => s.name === 'system.cpu.utilization' && !('cpu' in s.attributes))!;
+  assert.ok((total.value as number) >= 0 && (total.value as number) <= 1);
+  const mem = out.filter((s) => s.name === 'system.memory.usage' && s.timeUnixNano === times[0]);
+  assert.equal(mem.map((s) => s.attributes['state']).sort(), ['available', 'used']);
+});
+
+test('ndjson: follow mode picks up appended lines; bad lines are reported with their numbers', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.ndjson');
+  writeFileSync(path, '{"name":"a","value":1,"timeUnixNano":"1"}\nnope\n');
+  const invalid: InvalidLine[] = [];
+  const got = lastValueFrom(ndjsonSamples({ path, follow: true, pollMs: 20, onInvalid: (e) => invalid.push(e) }).pipe(take(3), toArray()));
+  await new Promise((r) => setTimeout(r, 60));
+  appendFileSync(path, '{"name":"b","value":2,"timeUnixNano":"2"}\n{"name":"c","val');
+  await new Promise((r) => setTimeout(r, 60));
+  appendFileSync(path, 'ue":3,"timeUnixNano":"3"}\n');
+  const samples = await got;
+  assert.equal(samples.map((s) => s.name), ['a', 'b', 'c']);
+  assert.equal(invalid.map((e) => [e.line, e.text]), [[2, 'nope']]);
+});
+
+test('ndjson: a missing file is an error, not a silent empty stream', async () => {
+  let error: unknown;
+  await firstValueFrom(ndjsonSamples({ path: '/nonexistent/x.ndjson' }), { defaultValue: undefined }).catch((e) => (error = e));
+  assert.is((error as NodeJS.ErrnoException).code, 'ENOENT');
+});
+
+test('synthetic: exact grid times, unique sequence values, disorder within bounds, completes at count', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  let out: Sample[] = [];
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    syntheticSamples({ series: 3, ratePerSecond: 100, count: 300, disorderMs: 50, valuePattern: 'sequence', scheduler, clock, random: () => 0.5 })
+      .pipe(toArray()).subscribe((x) => (out = x));
+  });
+  assert.is(out.length, 300);
+  assert.equal(out.map((s) => s.value as number).sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i));
+  const byValue = new Map(out.map((s) => [s.value as number, s]));
+  assert.is(byValue.get(4)!.timeUnixNano, BigInt(WALL0) * 1_000_000n + 10_000_000n, 'sample 4 = series 1, tick 1: 10 ms after start');
+});
+
+test.run();

@@ -1,0 +1,38 @@
+/** Spawns the real `chronoq` binary (bin/chronoq.js over the built dist/) for CLI tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+export const BIN = join(root, 'bin/chronoq.js');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'chronoq-cli-'));
+
+export const writeConfig = (dir: string, yaml: string, name = 'chronoq.yaml'): string => {
+  const p = join(dir, name);
+  writeFileSync(p, yaml);
+  return p;
+};
+
+export const startCli = (args: string[], env: Record<string, string | undefined> = {}): { child: ChildProcess; result: Promise<CliResult> } => {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, result };
+};
+
+export const runCli = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliResult> => {
+  const { child, result } = startCli(args, env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return result.finally(() => clearTimeout(timer));
+};

@@ -1,0 +1,97 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { request } from 'node:http';
+import { MeterProvider, InMemoryMetricExporter, AggregationTemporality, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { createStats, recordLatency } from '../src/stats.js';
+import { createAlerts } from '../src/telemetry/alerts.js';
+import { renderPrometheus, servePrometheus } from '../src/telemetry/prometheus.js';
+import { registerSelfMetrics } from '../src/telemetry/selfMetrics.js';
+import { formatStatus, snapshot } from '../src/telemetry/status.js';
+import { freePort } from './support/collector.js';
+
+const test = suite('self-metrics, alerts, status');
+
+test('alerts fire once per episode and resolve once', () => {
+  const s = createStats(1000);
+  const alerts = createAlerts({ deadLettersPerMinute: 10, breakerOpenSeconds: 30, queuePercent: 50, clockStep: true });
+  assert.equal(alerts.evaluate(s, 0), []);
+  s.deadLetters.rejected = 11;
+  const first = alerts.evaluate(s, 1_000);
+  assert.equal(first.map((c) => [c.rule, c.active]), [['dead-letters-per-minute', true]]);
+  assert.equal(alerts.evaluate(s, 2_000), [], 'no repeat while the episode lasts');
+  assert.equal(alerts.evaluate(s, 62_000).map((c) => [c.rule, c.active]), [['dead-letters-per-minute', false]]);
+  s.breakerState = 'open';
+  s.breakerOpenedAtMs = 62_000;
+  assert.equal(alerts.evaluate(s, 80_000), []);
+  assert.equal(alerts.evaluate(s, 93_000).map((c) => c.rule), ['breaker-open']);
+  s.enteredDelivery = 600;
+  assert.ok(alerts.evaluate(s, 94_000).some((c) => c.rule === 'queue-full' && c.active && /60\.0 %/.test(c.message)));
+  s.skew.step = 1;
+  s.lastStepDeltaMs = -3_600_000;
+  assert.ok(alerts.evaluate(s, 95_000).some((c) => c.rule === 'clock-step' && c.active && /-3600000 ms/.test(c.message)));
+});
+
+test('Prometheus text: counters, dead letters by reason, breaker one-hot, latency histogram, alerts', async () => {
+  const s = createStats(1000);
+  s.samplesIn = 10;
+  s.delivered = 7;
+  s.deadLetters.late = 2;
+  s.breakerState = 'half-open';
+  recordLatency(s, 7);
+  recordLatency(s, 300);
+  const alerts = createAlerts({ clockStep: true });
+  alerts.evaluate(s, 0);
+  const text = renderPrometheus(s, alerts);
+  assert.match(text, /^chronoq_samples_in_total 10$/m);
+  assert.match(text, /^chronoq_dead_letters_total\{reason="late"\} 2$/m);
+  assert.match(text, /^chronoq_breaker_state\{state="half-open"\} 1$/m);
+  assert.match(text, /^chronoq_export_latency_ms_bucket\{le="10"\} 1$/m);
+  assert.match(text, /^chronoq_export_latency_ms_bucket\{le="500"\} 2$/m);
+  assert.match(text, /^chronoq_export_latency_ms_count 2$/m);
+  assert.match(text, /^chronoq_alert_active\{rule="clock-step"\} 0$/m);
+  const port = await freePort();
+  const server = await servePrometheus(port, '127.0.0.1', () => renderPrometheus(s));
+  try {
+    const body = await new Promise<string>((resolve, reject) =>
+      request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve(b));
+      }).on('error', reject).end(),
+    );
+    assert.match(body, /chronoq_samples_delivered_total 7/);
+  } finally {
+    server.close();
+  }
+});
+
+test("self-metrics reach an application's MeterProvider through @opentelemetry/api", async () => {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  const s = createStats(100);
+  s.samplesIn = 5;
+  s.deadLetters.overflow = 3;
+  const m = registerSelfMetrics(s, undefined, provider.getMeter('chronoq'));
+  m.recordLatency(12);
+  await reader.forceFlush();
+  const names = exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.descriptor.name)));
+  for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
+  const dead = exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === 'chronoq.dead_letters')!;
+  assert.ok(dead.dataPoints.some((p) => p.attributes['reason'] === 'overflow' && p.value === 3));
+  await provider.shutdown();
+});
+
+test('the status line shows rates, queue, breaker and dead letters by reason', () => {
+  const s = createStats(100);
+  const a = snapshot(s, 0);
+  s.samplesIn = 2_000;
+  s.delivered = 1_500;
+  s.enteredDelivery = 2_000;
+  s.breakerState = 'open';
+  s.deadLetters.late = 4;
+  const line = formatStatus(s, a, snapshot(s, 2_000), 'otlp-grpc localhost:4317');
+  assert.is(line, 'in 1000/s · delivered 750/s · queued 500 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable: samples wait) · dead letters: late 4');
+});
+
+test.run();
