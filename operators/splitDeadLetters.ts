@@ -1,11 +1,13 @@
 import { Observable, type Observer, type OperatorFunction } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { DeadLetter, Routed } from '../src/routed.js';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { DeadLetter } from '../src/routed.js';
 
 export type DeadLetterSink<A> = Partial<Observer<DeadLetter<A>>> | ((letter: DeadLetter<A>) => void);
 
 /**
- * Takes the dead letters out of a Routed stream: each Left goes to `sink` synchronously, in stream
+ * Takes the dead letters out of a Routed stream (or of deliverOrdered's results, whose Lefts are
+ * dead letters of samples and Rights are deliveries): each Left goes to `sink` synchronously, in stream
  * order; each Right continues as its plain value. Like `tap`, an Observer sink also hears the
  * stream's error and completion.
  *
@@ -18,8 +20,8 @@ export type DeadLetterSink<A> = Partial<Observer<DeadLetter<A>>> | ((letter: Dea
  * @example
  * routed$.pipe(splitDeadLetters((dl) => deadLetterFile.append(dl)), batchSamples())
  */
-export function splitDeadLetters<A>(sink: DeadLetterSink<A>): OperatorFunction<Routed<A>, A> {
-  const observer: Partial<Observer<DeadLetter<A>>> = typeof sink === 'function' ? { next: sink } : sink;
+export function splitDeadLetters<A, L = A>(sink: DeadLetterSink<L>): OperatorFunction<Either<DeadLetter<L>, A>, A> {
+  const observer: Partial<Observer<DeadLetter<L>>> = typeof sink === 'function' ? { next: sink } : sink;
   return (source) =>
     new Observable<A>((subscriber) =>
       source.subscribe({

@@ -50,3 +50,26 @@ export type {
   DeliveryOverflowEvent,
   DeliveryDeadLetterEvent,
 } from './delivery.js';
+export { otlpGrpcSink, encodeBatch } from './otlp/otlpGrpcSink.js';
+export type { OtlpGrpcSink, OtlpGrpcSinkOptions, OtlpTlsOptions } from './otlp/otlpGrpcSink.js';
+export { toResourceMetrics, toHrTime } from './otlp/toResourceMetrics.js';
+export { classifyExportFailure, GrpcStatus } from './otlp/classify.js';
+export { isOutcomeUnknown } from './errors.js';
+export { isRejectedSamples } from './delivery.js';
+export type { RejectedSamples } from './delivery.js';
+export { syntheticSamples } from './sources/synthetic.js';
+export type { SyntheticOptions } from './sources/synthetic.js';
+export { hostSamples } from './sources/host.js';
+export type { HostSourceOptions } from './sources/host.js';
+export { ndjsonSamples } from './sources/ndjson.js';
+export type { NdjsonSourceOptions, InvalidLine } from './sources/ndjson.js';
+export { Pipeline } from './pipeline.js';
+export type { PipelineDeps, ShutdownReport } from './pipeline.js';
+export type { PipelineStats } from './stats.js';
+export { DeadLetterFile } from './deadletter/deadLetterFile.js';
+export { decodeConfig } from './config/decode.js';
+export { resolveConfig } from './config/resolve.js';
+export type { ResolvedConfig } from './config/resolve.js';
+export type { ConfigError } from './config/errors.js';
+export { formatConfigError } from './config/errors.js';
+export { parseSampleLine, parseDeadLetterLine, toJsonLine } from './sampleJson.js';

@@ -31,7 +31,21 @@ export interface PipelineDeps {
   readonly scheduler?: SchedulerLike;
   readonly onSkew?: (e: SkewEvent) => void;
   readonly onDelivered?: (d: Delivered) => void;
+  /**
+   * Samples that are not counted in `stats` (still delivered): chronoq's own self-metrics, when the
+   * MeterProvider that exports through chronoq also carries them, so they do not count themselves.
+   */
+  readonly uncounted?: (s: Sample) => boolean;
 }
+
+export type PipelineEvent =
+  | { readonly type: 'delivered'; readonly delivered: Delivered }
+  | { readonly type: 'dead-letter'; readonly deadLetter: DeadLetter<Sample> }
+  | { readonly type: 'retry'; readonly lane: number; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+  | { readonly type: 'skew'; readonly event: SkewEvent }
+  | { readonly type: 'breaker'; readonly from: string; readonly to: string; readonly atMs: number };
+
+const DELIVERY_REASONS = new Set(['rejected', 'retries-exhausted', 'overflow', 'shutdown']);
 
 export interface ShutdownReport {
   readonly drained: boolean;
@@ -45,6 +59,9 @@ export class Pipeline {
   private readonly stop$ = new Subject<void>();
   private readonly abort$ = new Subject<void>();
   private readonly completed = new Subject<void>();
+  private readonly events = new Subject<PipelineEvent>();
+  /** Everything that happens, as it happens. */
+  readonly events$: Observable<PipelineEvent> = this.events.asObservable();
   private subscription: Subscription | undefined;
   private finished = false;
 
@@ -53,6 +70,7 @@ export class Pipeline {
     const scheduler = deps.scheduler ?? asyncScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
     this.breaker.state$.subscribe((t) => {
+      this.events.next({ type: 'breaker', ...t });
       this.stats.breakerState = t.to;
       this.stats.breakerOpenedAtMs = t.to === 'open' && t.from === 'closed' ? t.atMs : t.to === 'closed' ? undefined : this.stats.breakerOpenedAtMs;
     });
@@ -73,15 +91,20 @@ export class Pipeline {
     const s = this.stats;
     const scheduler = this.deps.scheduler ?? asyncScheduler;
     const clock = this.deps.clock ?? systemClock;
+    const counted = (x: Sample): boolean => !(this.deps.uncounted?.(x) ?? false);
     const dead = (d: DeadLetter<Sample>): void => {
-      s.deadLetters[d.reason]++;
+      if (counted(d.item)) {
+        s.deadLetters[d.reason]++;
+        if (DELIVERY_REASONS.has(d.reason)) s.deadLetteredInDelivery++;
+      }
       this.deps.deadLetters(d);
+      this.events.next({ type: 'dead-letter', deadLetter: d });
     };
     const inputs = [...(this.deps.acceptPush ? [this.pushed] : []), ...(this.deps.sources ?? [])];
     const input$ = merge(...inputs).pipe(takeUntil(this.stop$), share());
     this.subscription = input$
       .pipe(
-        tap(() => s.samplesIn++),
+        tap((x) => (counted(x) ? s.samplesIn++ : undefined)),
         map((x): Routed<Sample> => {
           const v = validateSample(x);
           return isLeft(v) ? left(toDeadLetter('invalid', x, v.left, clock.now())) : right(x);
@@ -89,23 +112,27 @@ export class Pipeline {
         detectClockSkew({
           ...c.skew, clock, stampedLocally: this.deps.stampedLocally ?? true,
           onSkew: (e) => {
+            this.events.next({ type: 'skew', event: e });
             s.skew[e.kind]++;
             if (e.kind === 'step') s.lastStepDeltaMs = e.deltaMs;
             this.deps.onSkew?.(e);
           },
         }),
         reorderByEventTime({ ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++ }),
-        tap((r) => (isLeft(r) ? undefined : s.enteredDelivery++)),
+        tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {
           ...c.delivery, batch: c.batch, breaker: this.breaker, scheduler, abort$: this.abort$,
-          onRetry: () => s.retries++,
+          onRetry: (e) => {
+            s.retries++;
+            this.events.next({ type: 'retry', lane: e.lane, attempt: e.attempt, delayMs: e.delayMs, error: e.error });
+          },
           onDelivered: (d) => {
-            s.delivered += d.samples.length;
+            this.events.next({ type: 'delivered', delivered: d });
+            s.delivered += this.deps.uncounted ? d.samples.filter(counted).length : d.samples.length;
             s.batchesDelivered++;
             recordLatency(s, d.deliveredAtMs - d.firstAttemptAtMs);
             this.deps.onDelivered?.(d);
           },
-          onDeadLetter: (e) => (s.deadLetteredInDelivery += e.count),
           onBatch: (e) => (s.inFlightBatches += e.phase === 'sent' ? 1 : -1),
         }),
       )
@@ -129,8 +156,15 @@ export class Pipeline {
     return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before };
   }
 
+  /** Samples taken in and not yet delivered or dead-lettered (buffered, queued or in flight). */
+  get outstanding(): number {
+    const s = this.stats;
+    return s.samplesIn - s.delivered - Object.values(s.deadLetters).reduce((a, b) => a + b, 0);
+  }
+
   private finish(): void {
     this.finished = true;
+    this.events.complete();
     this.completed.next();
     this.completed.complete();
   }

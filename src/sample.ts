@@ -34,6 +34,12 @@ export interface Sample {
   readonly resource?: Attributes;
   /** Set only when a skew policy re-stamped the sample: the time it carried before. */
   readonly correctedFromUnixNano?: bigint;
+  /** Instrumentation scope (samples bridged from the OpenTelemetry SDK keep theirs). */
+  readonly scope?: { readonly name: string; readonly version?: string };
+  /** For `sum` (and `histogram`): default 'cumulative'. */
+  readonly temporality?: 'cumulative' | 'delta';
+  /** For `sum`: default true (a counter); false for an up-down counter. */
+  readonly monotonic?: boolean;
 }
 
 export const NANOS_PER_MS = 1_000_000n;
@@ -122,7 +128,7 @@ export const validateSample = (s: Sample): Either<string, Sample> => {
     if (problem !== undefined) return left(problem);
   } else if (!isFiniteNumber(s.value)) {
     return left(`value must be a finite number, got ${String(s.value)}`);
-  } else if (s.kind === 'sum' && s.value < 0) {
+  } else if (s.kind === 'sum' && s.monotonic !== false && s.temporality !== 'delta' && s.value < 0) {
     return left('a monotonic sum cannot be negative');
   }
   if (typeof s.attributes !== 'object' || s.attributes === null) return left('attributes must be an object');

@@ -47,15 +47,16 @@ const toMetric = (samples: readonly Sample[]): MetricData => {
     unit: first.unit ?? '',
     valueType: allInts ? ValueType.INT : ValueType.DOUBLE,
   };
+  const aggregationTemporality = first.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   switch (first.kind) {
     case 'gauge':
-      return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints: points as DataPoint<number>[] };
+      return { descriptor, aggregationTemporality, dataPointType: DataPointType.GAUGE, dataPoints: points as DataPoint<number>[] };
     case 'sum':
-      return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints: points as DataPoint<number>[] };
+      return { descriptor, aggregationTemporality, dataPointType: DataPointType.SUM, isMonotonic: first.monotonic ?? true, dataPoints: points as DataPoint<number>[] };
     case 'histogram':
       return {
         descriptor: { ...descriptor, valueType: ValueType.DOUBLE },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        aggregationTemporality,
         dataPointType: DataPointType.HISTOGRAM,
         dataPoints: points.map((p) => ({ ...p, value: histogramPoint(p.value as HistogramValue) })),
       };
@@ -81,10 +82,13 @@ export const toResourceMetrics = (
 ): ResourceMetrics[] => {
   const byResource = groupBy(batch, (s) => (s.resource === undefined ? '' : canonicalAttributes(s.resource)));
   return [...byResource.values()].map((samples) => {
-    const byMetric = groupBy(samples, (s) => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}`);
+    const byScope = groupBy(samples, (s) => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}`));
     return {
       resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
-      scopeMetrics: [{ scope: { ...scope }, metrics: [...byMetric.values()].map(toMetric) }],
+      scopeMetrics: [...byScope.values()].map((inScope) => {
+        const byMetric = groupBy(inScope, (s) => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}\u0000${s.temporality ?? ''}\u0000${s.monotonic ?? ''}`);
+        return { scope: { ...(inScope[0]!.scope ?? scope) }, metrics: [...byMetric.values()].map(toMetric) };
+      }),
     };
   });
 };

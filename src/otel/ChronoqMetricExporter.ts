@@ -1,0 +1,69 @@
+/**
+ * A drop-in PushMetricExporter for applications already on the OpenTelemetry SDK: replace
+ * `new OTLPMetricExporter(...)` by `new ChronoqMetricExporter({ sink: { type: 'otlp-grpc', ... } })`.
+ * Every collected data point keeps its collection time, goes through chronoq's skew check,
+ * reorder buffer and ordered, retried delivery, and `export()` answers SUCCESS once the samples are
+ * accepted — never FAILED because the collector is down (then they wait, or become dead letters).
+ */
+import type { PushMetricExporter, ResourceMetrics, AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality as Temporality } from '@opentelemetry/sdk-metrics';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { diag } from '@opentelemetry/api';
+import { createPipeline, type PipelineHandle, type PipelineOptions, type HandleDeps } from './createPipeline.js';
+import { formatConfigError, type ConfigError } from '../config/errors.js';
+import { fromResourceMetrics } from './fromResourceMetrics.js';
+
+const INVALID_CONFIG = Symbol.for('chronoq.InvalidConfigError');
+
+/** The exporter's options did not decode; `errors` lists every problem. */
+export class InvalidConfigError extends Error {
+  override readonly name = 'InvalidConfigError';
+  readonly [INVALID_CONFIG] = true;
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(`invalid chronoq options:\n${errors.map(formatConfigError).join('\n')}`);
+  }
+}
+export const isInvalidConfigError = (e: unknown): e is InvalidConfigError =>
+  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[INVALID_CONFIG] === true;
+
+export class ChronoqMetricExporter implements PushMetricExporter {
+  readonly pipeline: PipelineHandle;
+  private shutDown = false;
+  private readonly warned = new Set<string>();
+
+  /** Throws InvalidConfigError for options that do not decode (use createPipeline for an Either). */
+  constructor(options: PipelineOptions = {}, deps: HandleDeps = {}) {
+    const handle = createPipeline(options, deps);
+    if (isLeft(handle)) throw new InvalidConfigError(handle.left);
+    this.pipeline = handle.right;
+  }
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    if (this.shutDown) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('ChronoqMetricExporter is shut down') });
+    const { samples, unsupported } = fromResourceMetrics(metrics);
+    for (const name of unsupported) {
+      if (this.warned.has(name)) continue;
+      this.warned.add(name);
+      diag.warn(`chronoq: metric ${name} is an exponential histogram, which chronoq cannot carry yet; configure an explicit-bucket histogram view for it`);
+    }
+    for (const s of samples) this.pipeline.push(s);
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
+
+  /** Waits until everything exported so far is delivered or dead-lettered. */
+  forceFlush(): Promise<void> {
+    return this.pipeline.flush();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    await this.pipeline.shutdown();
+  }
+
+  /** Cumulative, as OTLP receivers and Prometheus expect; the SDK keeps start times stable. */
+  selectAggregationTemporality(_instrumentType: InstrumentType): AggregationTemporality {
+    return Temporality.CUMULATIVE;
+  }
+}

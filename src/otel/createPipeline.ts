@@ -1,0 +1,88 @@
+/**
+ * A chronoq pipeline for applications: built from the same options as the config file (decoded,
+ * not thrown: a Left lists every mistake), fed with `push(sample)` or `fromObservable(samples$)`.
+ */
+import { type Observable, type Subscription, filter, firstValueFrom, timer, race, map } from 'rxjs';
+import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
+import { ConfigCodec, type FileConfig } from '../config/schema.js';
+import { fromValidationErrors } from '../config/decode.js';
+import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
+import type { ConfigError } from '../config/errors.js';
+import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
+import type { PipelineStats } from '../stats.js';
+import type { Sample } from '../sample.js';
+import { type Clock, systemClock } from '../clock.js';
+import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
+import { createSink } from '../sinks.js';
+import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
+import type { Meter } from '@opentelemetry/api';
+
+export type PipelineOptions = FileConfig;
+
+export interface PipelineHandle {
+  readonly config: ResolvedConfig;
+  readonly events$: Observable<PipelineEvent>;
+  readonly stats: PipelineStats;
+  /** Samples taken in and not yet delivered or dead-lettered. */
+  readonly outstanding: number;
+  push(sample: Sample): void;
+  fromObservable(samples$: Observable<Sample>): Subscription;
+  /** Resolves when everything pushed so far is delivered or dead-lettered; rejects after timeoutMs. */
+  flush(timeoutMs?: number): Promise<void>;
+  /** Drains for at most deadlineMs, then dead-letters the rest (reason `shutdown`). */
+  shutdown(deadlineMs?: number): Promise<ShutdownReport>;
+}
+
+export interface HandleDeps {
+  readonly clock?: Clock;
+  /** Where self-metrics are registered (default: the global MeterProvider's 'chronoq' meter). */
+  readonly meter?: Meter;
+}
+
+export const decodeOptions = (options: unknown): Either<ConfigError[], ResolvedConfig> => {
+  const decoded = ConfigCodec.decode(options);
+  return isLeft(decoded) ? left(fromValidationErrors(decoded.left)) : right(resolveConfig(decoded.right));
+};
+
+/** Samples of chronoq's own instrumentation scope: delivered, never counted in its own stats. */
+export const isSelfTelemetry = (s: Sample): boolean => s.scope?.name === 'chronoq';
+
+export const createPipeline = (options: PipelineOptions | unknown, deps: HandleDeps = {}): Either<ConfigError[], PipelineHandle> => {
+  const decoded = decodeOptions(options ?? {});
+  if (isLeft(decoded)) return decoded;
+  const config = { ...decoded.right, sources: [] };
+  const clock = deps.clock ?? systemClock;
+  const deadLetterFile = new DeadLetterFile(config.deadLetter.path, config.deadLetter);
+  const sink = createSink(config.sink, config.resource, clock);
+  const pipeline = new Pipeline(config, {
+    send: sink.send, acceptPush: true, deadLetters: (d) => deadLetterFile.append(d), clock, uncounted: isSelfTelemetry,
+    onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
+  });
+  const selfMetrics = registerSelfMetrics(pipeline.stats, undefined, deps.meter);
+  pipeline.start();
+  const settled$ = pipeline.events$.pipe(filter((e) => e.type === 'delivered' || e.type === 'dead-letter'));
+
+  return right({
+    config,
+    events$: pipeline.events$,
+    stats: pipeline.stats,
+    get outstanding() {
+      return pipeline.outstanding;
+    },
+    push: (s) => pipeline.push(s),
+    fromObservable: (samples$) => samples$.subscribe((s) => pipeline.push(s)),
+    async flush(timeoutMs = 30_000) {
+      const deadline = timer(timeoutMs).pipe(map(() => false));
+      while (pipeline.outstanding > 0) {
+        const progressed = await firstValueFrom(race(settled$.pipe(map(() => true)), deadline), { defaultValue: false });
+        if (!progressed && pipeline.outstanding > 0) throw new Error(`flush: ${pipeline.outstanding} samples still waiting for delivery after ${timeoutMs} ms (is the receiver reachable?)`);
+      }
+    },
+    async shutdown(deadlineMs) {
+      const report = await pipeline.shutdown(deadlineMs);
+      deadLetterFile.close();
+      sink.close();
+      return report;
+    },
+  });
+};

@@ -1,0 +1,63 @@
+/**
+ * OpenTelemetry SDK `ResourceMetrics` → Samples, keeping everything chronoq needs to export them
+ * again unchanged: the data point's endTime (its collection time) and startTime exactly, the
+ * resource, the scope, attributes, unit, description, histograms, and sums with their temporality
+ * and monotonicity. Exponential histograms have no Sample form yet: they are returned apart.
+ */
+import type { HrTime } from '@opentelemetry/api';
+import { AggregationTemporality, DataPointType, type ResourceMetrics, type MetricData } from '@opentelemetry/sdk-metrics';
+import type { Attributes, Sample } from '../sample.js';
+
+export const hrTimeToNanos = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+
+const plain = (a: Record<string, unknown>): Attributes =>
+  Object.fromEntries(Object.entries(a).flatMap(([k, v]) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, v]] : v === undefined ? [] : [[k, JSON.stringify(v)]])));
+
+export interface Converted {
+  readonly samples: Sample[];
+  /** Metrics without a Sample form (exponential histograms), by name. */
+  readonly unsupported: string[];
+}
+
+const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>): Sample[] | undefined => {
+  const common = {
+    name: m.descriptor.name,
+    ...(m.descriptor.unit ? { unit: m.descriptor.unit } : {}),
+    ...(m.descriptor.description ? { description: m.descriptor.description } : {}),
+    ...base,
+    temporality: m.aggregationTemporality === AggregationTemporality.DELTA ? ('delta' as const) : ('cumulative' as const),
+  };
+  switch (m.dataPointType) {
+    case DataPointType.GAUGE:
+      return m.dataPoints.map((p) => ({ ...common, kind: 'gauge', value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
+    case DataPointType.SUM:
+      return m.dataPoints.map((p) => ({ ...common, kind: 'sum', monotonic: m.isMonotonic, value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
+    case DataPointType.HISTOGRAM:
+      return m.dataPoints.map((p) => ({
+        ...common,
+        kind: 'histogram',
+        value: {
+          boundaries: p.value.buckets.boundaries, counts: p.value.buckets.counts, sum: p.value.sum ?? 0, count: p.value.count,
+          ...(p.value.min !== undefined && p.value.max !== undefined ? { min: p.value.min, max: p.value.max } : {}),
+        },
+        timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes),
+      }));
+    default:
+      return undefined;
+  }
+};
+
+export const fromResourceMetrics = (rm: ResourceMetrics): Converted => {
+  const resource = plain(rm.resource.attributes as Record<string, unknown>);
+  const samples: Sample[] = [];
+  const unsupported: string[] = [];
+  for (const sm of rm.scopeMetrics) {
+    const scope = { name: sm.scope.name, ...(sm.scope.version ? { version: sm.scope.version } : {}) };
+    for (const m of sm.metrics) {
+      const converted = convertMetric(m, { resource, scope });
+      if (converted === undefined) unsupported.push(m.descriptor.name);
+      else samples.push(...converted);
+    }
+  }
+  return { samples, unsupported };
+};

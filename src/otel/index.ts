@@ -1,0 +1,6 @@
+export { ChronoqMetricExporter, InvalidConfigError, isInvalidConfigError } from './ChronoqMetricExporter.js';
+export { createPipeline, decodeOptions, isSelfTelemetry } from './createPipeline.js';
+export type { PipelineHandle, PipelineOptions, HandleDeps } from './createPipeline.js';
+export { fromResourceMetrics, hrTimeToNanos } from './fromResourceMetrics.js';
+export type { Converted } from './fromResourceMetrics.js';
+export type { PipelineEvent } from '../pipeline.js';

@@ -1,0 +1,128 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MeterProvider, MetricReader, type ResourceMetrics, DataPointType } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { fromResourceMetrics, hrTimeToNanos } from '../src/otel/fromResourceMetrics.js';
+import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
+import { createPipeline } from '../src/otel/createPipeline.js';
+import { toResourceMetrics } from '../src/otel/../otlp/toResourceMetrics.js';
+import { tempDir } from './support/cli.js';
+
+const test = suite('OpenTelemetry SDK bridge');
+
+/** A reader the test collects by hand. */
+class ManualReader extends MetricReader {
+  protected async onForceFlush() {}
+  protected async onShutdown() {}
+}
+
+const appProvider = () => {
+  const reader = new ManualReader();
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'app' }), readers: [reader] });
+  const meter = provider.getMeter('app-scope', '1.2.3');
+  meter.createObservableGauge('queue.depth', { unit: '{item}' }).addCallback((r) => r.observe(7, { queue: 'orders' }));
+  meter.createCounter('requests', { description: 'served' }).add(5, { route: '/' });
+  meter.createUpDownCounter('connections').add(-2);
+  meter.createHistogram('latency', { unit: 'ms' }).record(42, { route: '/' });
+  return { provider, reader };
+};
+
+test('fromResourceMetrics keeps times, resource, scope, units, temporality, monotonicity and histograms', async () => {
+  const { provider, reader } = appProvider();
+  const { resourceMetrics } = await reader.collect();
+  const { samples, unsupported } = fromResourceMetrics(resourceMetrics);
+  assert.equal(unsupported, []);
+  const by = (n: string) => samples.find((s) => s.name === n)!;
+  const gaugePoint = resourceMetrics.scopeMetrics[0]!.metrics.find((m) => m.descriptor.name === 'queue.depth')!.dataPoints[0]!;
+  assert.is(by('queue.depth').timeUnixNano, hrTimeToNanos(gaugePoint.endTime));
+  assert.equal([by('queue.depth').kind, by('queue.depth').value, by('queue.depth').unit], ['gauge', 7, '{item}']);
+  assert.equal(by('queue.depth').resource?.['service.name'], 'app');
+  assert.equal(by('queue.depth').scope, { name: 'app-scope', version: '1.2.3' });
+  assert.equal([by('requests').kind, by('requests').monotonic, by('requests').temporality, by('requests').description], ['sum', true, 'cumulative', 'served']);
+  assert.equal([by('connections').monotonic, by('connections').value], [false, -2]);
+  assert.equal((by('latency').value as { count: number; sum: number }).count, 1);
+  // and back: the same metric types, scope and times
+  const [rm] = toResourceMetrics(samples);
+  const metrics = rm!.scopeMetrics.find((s) => s.scope.name === 'app-scope')!.metrics;
+  assert.is(metrics.find((m) => m.descriptor.name === 'latency')!.dataPointType, DataPointType.HISTOGRAM);
+  const updown = metrics.find((m) => m.descriptor.name === 'connections')!;
+  assert.ok(updown.dataPointType === DataPointType.SUM && !updown.isMonotonic);
+  assert.equal(metrics.find((m) => m.descriptor.name === 'queue.depth')!.dataPoints[0]!.endTime, gaugePoint.endTime);
+  await provider.shutdown();
+});
+
+test('ChronoqMetricExporter: export answers SUCCESS, forceFlush waits for delivery, points keep their collection time', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'out.ndjson');
+  const exporter = new ChronoqMetricExporter({ sink: { type: 'ndjson', path: out }, reorder: { maxDelayMs: 50 }, deadLetter: { path: join(dir, 'dead.ndjson') } });
+  const { provider, reader } = appProvider();
+  const collected: ResourceMetrics[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { resourceMetrics } = await reader.collect();
+    collected.push(resourceMetrics);
+    const code = await new Promise<number>((resolve) => exporter.export(resourceMetrics, (r) => resolve(r.code)));
+    assert.is(code, 0, 'SUCCESS');
+  }
+  await exporter.forceFlush();
+  const want = collected.flatMap((rm) => fromResourceMetrics(rm).samples.map((s) => `${s.name}@${s.timeUnixNano}`)).sort();
+  const got = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; timeUnixNano: string }).map((s) => `${s.name}@${s.timeUnixNano}`).sort();
+  assert.equal(got, want);
+  await exporter.shutdown();
+  await provider.shutdown();
+});
+
+test("self-metrics on the app's own MeterProvider are delivered but do not count themselves", async () => {
+  const dir = tempDir();
+  const { provider, reader } = appProvider();
+  const exporter = new ChronoqMetricExporter(
+    { sink: { type: 'ndjson', path: join(dir, 'out.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') } },
+    { meter: provider.getMeter('chronoq') },
+  );
+  let appPoints = 0;
+  for (let i = 0; i < 4; i++) {
+    const { resourceMetrics } = await reader.collect();
+    const names = fromResourceMetrics(resourceMetrics).samples;
+    appPoints += names.filter((s) => s.scope?.name !== 'chronoq').length;
+    assert.ok(names.some((s) => s.name === 'chronoq.samples.in'), 'self-metrics are on the same provider');
+    await new Promise((resolve) => exporter.export(resourceMetrics, resolve));
+  }
+  await exporter.forceFlush();
+  assert.is(exporter.pipeline.stats.samplesIn, appPoints, 'only the application\'s points are counted');
+  assert.is(exporter.pipeline.stats.delivered, appPoints);
+  await exporter.shutdown();
+  await provider.shutdown();
+});
+
+test('options are decoded like the config file: a typo is an error, listed, not a silent default', () => {
+  const r = createPipeline({ reorder: { maxDelayMS: 10 } });
+  assert.ok(isLeft(r) && /did you mean 'maxDelayMs'/.test(r.left[0]!.suggestion ?? ''));
+  try {
+    new ChronoqMetricExporter({ sink: { type: 'otlp-grcp' } } as never);
+    assert.unreachable();
+  } catch (e) {
+    assert.ok(isInvalidConfigError(e));
+    assert.match((e as Error).message, /config\.sink\.type: expected one of 'otlp-grpc', 'ndjson', 'console', found "otlp-grcp" \(did you mean 'otlp-grpc'\?\)/);
+  }
+});
+
+test('createPipeline: push and fromObservable feed one pipeline; the handle reports events and stats', async () => {
+  const dir = tempDir();
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  assert.ok(!isLeft(h));
+  if (isLeft(h)) return;
+  const kinds: string[] = [];
+  h.right.events$.subscribe((e) => kinds.push(e.type));
+  h.right.push({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
+  const { of } = await import('rxjs');
+  h.right.fromObservable(of({ name: 'x', kind: 'gauge' as const, value: 2, timeUnixNano: 1_764_064_801_000_000_000n, attributes: {} }));
+  await h.right.flush();
+  assert.is(h.right.stats.delivered, 2);
+  assert.ok(kinds.includes('delivered'));
+  const report = await h.right.shutdown();
+  assert.ok(report.drained);
+});
+
+test.run();
