@@ -4,7 +4,9 @@
  * every event counted in `stats`. It has a lifecycle: `start()`, then `shutdown()` drains with a
  * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
  */
-import { Observable, Subject, merge, takeUntil, map, tap, share, type Subscription, type SchedulerLike, asyncScheduler, firstValueFrom, timer, race } from 'rxjs';
+import { Observable, Subject, merge, from, takeUntil, map, tap, share, type Subscription, type SchedulerLike, asyncScheduler, firstValueFrom, timer, race } from 'rxjs';
+import type { Spool } from './spool/spool.js';
+import { spoolSamples } from './spool/spoolSamples.js';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, validateSample } from './sample.js';
 import { type Routed, type DeadLetter, toDeadLetter } from './routed.js';
@@ -36,6 +38,12 @@ export interface PipelineDeps {
    * MeterProvider that exports through chronoq also carries them, so they do not count themselves.
    */
   readonly uncounted?: (s: Sample) => boolean;
+  /**
+   * The durable spool: samples are written before delivery and settled after it; what an earlier
+   * run left unsettled is delivered first. At shutdown the undelivered rest stays in the spool
+   * (for the next start) instead of becoming dead letters.
+   */
+  readonly spool?: Spool;
 }
 
 export type PipelineEvent =
@@ -50,6 +58,8 @@ const DELIVERY_REASONS = new Set(['rejected', 'retries-exhausted', 'overflow', '
 export interface ShutdownReport {
   readonly drained: boolean;
   readonly shutdownDeadLetters: number;
+  /** Samples left unsettled in the spool (delivered first at the next start). */
+  readonly leftInSpool: number;
 }
 
 export class Pipeline {
@@ -95,8 +105,9 @@ export class Pipeline {
     const dead = (d: DeadLetter<Sample>): void => {
       if (counted(d.item)) {
         s.deadLetters[d.reason]++;
-        if (DELIVERY_REASONS.has(d.reason)) s.deadLetteredInDelivery++;
+        if (DELIVERY_REASONS.has(d.reason) && !d.detail.startsWith('the spool is full')) s.deadLetteredInDelivery++;
       }
+      if (DELIVERY_REASONS.has(d.reason)) this.deps.spool?.settle([d.item]);
       this.deps.deadLetters(d);
       this.events.next({ type: 'dead-letter', deadLetter: d });
     };
@@ -119,6 +130,15 @@ export class Pipeline {
           },
         }),
         reorderByEventTime({ ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++ }),
+        (live$) => {
+          const spool = this.deps.spool;
+          if (spool === undefined) return live$;
+          // What an earlier run left unsettled goes first, ahead of anything new.
+          const recovered = spool.recover();
+          s.recovered = recovered.length;
+          s.samplesIn += recovered.length;
+          return merge(from(recovered.map((x): Routed<Sample> => right(x))), live$.pipe(spoolSamples(spool, { onRefused: (n) => (s.spoolRefused += n) })));
+        },
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {
           ...c.delivery, batch: c.batch, breaker: this.breaker, scheduler, abort$: this.abort$,
@@ -127,6 +147,7 @@ export class Pipeline {
             this.events.next({ type: 'retry', lane: e.lane, attempt: e.attempt, delayMs: e.delayMs, error: e.error });
           },
           onDelivered: (d) => {
+            this.deps.spool?.settle(d.samples);
             this.events.next({ type: 'delivered', delivered: d });
             s.delivered += this.deps.uncounted ? d.samples.filter(counted).length : d.samples.length;
             s.batchesDelivered++;
@@ -149,11 +170,17 @@ export class Pipeline {
     const before = this.stats.deadLetters.shutdown;
     this.stop$.next();
     const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), timer(deadlineMs, this.deps.scheduler ?? asyncScheduler).pipe(map(() => false))), { defaultValue: true }));
-    if (!drained) this.abort$.next();
+    let leftInSpool = 0;
+    if (!drained && this.deps.spool) {
+      // Durable: the rest stays in the spool and is delivered first at the next start.
+      leftInSpool = this.outstanding;
+      this.subscription?.unsubscribe();
+      this.finish();
+    } else if (!drained) this.abort$.next();
     await this.done;
     this.subscription?.unsubscribe();
     this.breaker.dispose();
-    return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before };
+    return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before, leftInSpool };
   }
 
   /** Samples taken in and not yet delivered or dead-lettered (buffered, queued or in flight). */
@@ -163,6 +190,7 @@ export class Pipeline {
   }
 
   private finish(): void {
+    if (this.finished) return;
     this.finished = true;
     this.events.complete();
     this.completed.next();

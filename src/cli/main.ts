@@ -11,6 +11,7 @@ import { createLogger, type LogFormat } from './log.js';
 import { loadConfig } from './loadConfig.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
+import { inspectCommand } from './inspect.js';
 
 export const VERSION = '0.1.0';
 
@@ -21,6 +22,8 @@ Usage:
   chronoq validate config.yaml       check a config; print it resolved, secrets masked
   chronoq replay dead-letters.ndjson [--config config.yaml]
                                      send dead-lettered samples again, original timestamps kept
+  chronoq inspect chronoq-spool.db [--json]
+                                     samples waiting in a spool, per lane
 
 Options:
   --quiet, -q              no status line
@@ -39,16 +42,18 @@ interface Args {
   config?: string;
   help: boolean;
   version: boolean;
+  json: boolean;
   errors: string[];
 }
 
 export const parseArgs = (argv: readonly string[]): Args => {
-  const a: Args = { positional: [], quiet: false, logFormat: 'text', help: false, version: false, errors: [] };
+  const a: Args = { positional: [], quiet: false, logFormat: 'text', help: false, version: false, json: false, errors: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--help' || x === '-h') a.help = true;
     else if (x === '--version' || x === '-V') a.version = true;
     else if (x === '--quiet' || x === '-q') a.quiet = true;
+    else if (x === '--json') a.json = true;
     else if (x === '--log-format' || x.startsWith('--log-format=')) {
       const v = x.includes('=') ? x.split('=')[1] : argv[++i];
       if (v === 'text' || v === 'json') a.logFormat = v;
@@ -95,6 +100,10 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       const c = loadConfig(a.config);
       if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
       return replayCommand(a.positional[0], c.right, log);
+    }
+    case 'inspect': {
+      if (!a.positional[0]) return log('error', 'inspect: which spool file? (chronoq inspect chronoq-spool.db)'), 2;
+      return inspectCommand(a.positional[0], a.json, log, out);
     }
     case undefined:
       return out(HELP), 2;

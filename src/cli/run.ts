@@ -14,6 +14,7 @@ import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
+import { openSpool } from './openSpool.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -27,7 +28,10 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   let pipeline!: Pipeline;
   const parts = buildParts(c, clock, () => pipeline.stats.deadLetters.invalid++);
   const alerts = createAlerts(c.telemetry.alerts);
+  const spool = openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d));
+  if (spool === 'failed') return 1;
   pipeline = new Pipeline(c, {
+    ...(spool ? { spool } : {}),
     send: parts.sink.send,
     sources: parts.sources,
     deadLetters: (d) => parts.deadLetterFile.append(d),
@@ -66,7 +70,8 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     if (tty) process.stderr.write('\n');
     o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
     const report = await pipeline.shutdown();
-    if (!report.drained) o.log('warn', `deadline passed: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
+    if (report.leftInSpool > 0) o.log('warn', `deadline passed: ${report.leftInSpool} samples stay in the spool ${c.spool?.path} and are delivered first at the next start`);
+    else if (!report.drained) o.log('warn', `deadline passed: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
   };
   const onSignal = (sig: NodeJS.Signals) => void shutdown(sig);
   process.on('SIGINT', onSignal);
@@ -79,6 +84,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   if (tty && !o.quiet) process.stderr.write('\n');
   parts.deadLetterFile.close();
   parts.sink.close();
+  if (spool) spool.close();
   server?.close();
   const s = pipeline.stats;
   o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters });

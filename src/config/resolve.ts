@@ -13,6 +13,8 @@ sources:
     intervalMs: 10000
 sink:
   type: otlp-grpc
+spool:
+  path: \${CHRONOQ_SPOOL:-./chronoq-spool.db}
 `;
 
 export interface ResolvedConfig {
@@ -32,6 +34,8 @@ export interface ResolvedConfig {
   };
   readonly sink: SinkConfig;
   readonly deadLetter: { path: string; maxBytes: number; maxFiles: number; fsync: boolean };
+  /** Absent: no spool (in-memory queue only). */
+  readonly spool?: { path: string; maxBytes: number; fsync: 'always' | { intervalMs: number } };
   readonly telemetry: {
     statusIntervalMs: number;
     prometheus?: { port: number; host: string };
@@ -76,6 +80,11 @@ export const resolveConfig = (c: FileConfig): ResolvedConfig => ({
   },
   sink: c.sink ?? { type: 'otlp-grpc' },
   deadLetter: { path: c.deadLetter?.path ?? 'chronoq-dead-letters.ndjson', maxBytes: c.deadLetter?.maxBytes ?? 100 * 1024 * 1024, maxFiles: c.deadLetter?.maxFiles ?? 5, fsync: c.deadLetter?.fsync ?? false },
+  ...(c.spool ? { spool: {
+    path: c.spool.path,
+    maxBytes: c.spool.maxBytes ?? 1024 * 1024 * 1024,
+    fsync: c.spool.fsync === 'interval' ? { intervalMs: c.spool.fsyncIntervalMs ?? 1_000 } : 'always',
+  } } : {}),
   telemetry: {
     statusIntervalMs: c.telemetry?.statusIntervalMs ?? 10_000,
     ...(c.telemetry?.prometheus ? { prometheus: { port: c.telemetry.prometheus.port, host: c.telemetry.prometheus.host ?? '127.0.0.1' } } : {}),

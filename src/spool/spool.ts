@@ -1,0 +1,250 @@
+/**
+ * The durable spool between reorderByEventTime and deliverOrdered. `append` writes a burst of
+ * samples (one transaction) before they are handed to delivery; `settle` records that a sample was
+ * delivered or dead-lettered; after a crash `recover` returns every unsettled sample, per lane in
+ * its original order, to be delivered before anything new.
+ * Durability: fsync 'always' (synchronous=FULL: every commit reaches the disk) or an interval
+ * (synchronous=NORMAL plus a WAL checkpoint every intervalMs: a power loss can lose the last
+ * interval's commits). A process kill loses nothing in either mode: commits are in the WAL file.
+ */
+import Database from 'better-sqlite3';
+import { renameSync, existsSync } from 'node:fs';
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { type Sample, seriesKey } from '../sample.js';
+import { laneOfKey } from '../delivery.js';
+import { toJsonLine, parseSampleLine } from '../sampleJson.js';
+import { SCHEMA, type ChunkRow } from './schema.js';
+import { salvageSamples, tornWalTail } from './salvage.js';
+import { type Clock, systemClock } from '../clock.js';
+
+export type SpoolFsync = 'always' | { intervalMs: number };
+
+export interface SpoolOptions {
+  readonly lanes?: number;
+  /** Unsettled bytes at most; past it, new samples are refused (they become dead letters `overflow`). */
+  readonly maxBytes?: number;
+  readonly fsync?: SpoolFsync;
+  /** Names the moved-aside file of a damaged spool. */
+  readonly clock?: Clock;
+}
+
+export interface OpenReport {
+  /** Samples found unsettled at open (to be delivered first). */
+  readonly pending: number;
+  /** Set when the file was damaged: what was salvaged and where the damaged file was moved. */
+  readonly damage?: { readonly message: string; readonly salvagedSamples: number; readonly movedTo: string };
+  /** Set when the write-ahead log ended in a partial frame (a commit cut off by a crash): reported, nothing acknowledged was lost. */
+  readonly tornWalBytes?: number;
+}
+
+interface Placed {
+  readonly lane: number;
+  readonly seq: number;
+}
+
+export interface SpoolLaneInfo {
+  readonly lane: number;
+  readonly waiting: number;
+  readonly oldestUnixNano?: bigint;
+  readonly newestUnixNano?: bigint;
+  readonly bytes: number;
+  readonly ackedSeq: number;
+}
+
+export class Spool {
+  private readonly placed = new WeakMap<Sample, Placed>();
+  /** Settled sequence numbers above a lane's watermark (settled out of order). */
+  private readonly early = new Map<number, Set<number>>();
+  private bytes = 0;
+  private readonly laneCount: number;
+  private checkpointTimer: { cancel(): void } | undefined;
+
+  private constructor(readonly path: string, private readonly db: Database.Database, private readonly opts: SpoolOptions) {
+    this.laneCount = Math.max(1, opts.lanes ?? 1);
+    this.bytes = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks').get() as { b: number }).b;
+  }
+
+  static open(path: string, opts: SpoolOptions = {}, timers?: { every(ms: number, fn: () => void): { cancel(): void } }): Either<Error, { spool: Spool; report: OpenReport }> {
+    let damage: OpenReport['damage'];
+    let db: Database.Database;
+    const torn = tornWalTail(path);
+    try {
+      db = Spool.connect(path, opts);
+    } catch (e) {
+      try {
+        const salvaged = Spool.salvage(path, opts, (e as Error).message);
+        db = salvaged.db;
+        damage = salvaged.damage;
+      } catch (e2) {
+        return left(new Error(`cannot open spool ${path}: ${(e2 as Error).message}`));
+      }
+    }
+    const spool = new Spool(path, db, opts);
+    if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
+    const pending = (db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n > 0 ? spool.recoverCount() : 0;
+    return right({ spool, report: { pending, ...(damage ? { damage } : {}), ...(torn !== undefined ? { tornWalBytes: torn } : {}) } });
+  }
+
+  private static connect(path: string, opts: SpoolOptions): Database.Database {
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${opts.fsync === undefined || opts.fsync === 'always' ? 'FULL' : 'NORMAL'}`);
+      db.exec(SCHEMA);
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** A damaged file: move it aside, recover its samples from the raw bytes into a fresh spool. */
+  private static salvage(path: string, opts: SpoolOptions, why: string): { db: Database.Database; damage: NonNullable<OpenReport['damage']> } {
+    const movedTo = `${path}.damaged-${new Date((opts.clock ?? systemClock).now()).toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(path, movedTo);
+    for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+    const recovered = [movedTo, `${movedTo}-wal`].filter((f) => existsSync(f)).flatMap((f) => salvageSamples(f));
+    const db = Spool.connect(path, opts);
+    const fresh = new Spool(path, db, opts);
+    fresh.append(recovered);
+    return { db, damage: { message: why, salvagedSamples: recovered.length, movedTo } };
+  }
+
+  laneOf(s: Sample): number {
+    return laneOfKey(seriesKey(s), this.laneCount);
+  }
+
+  /** Room for `bytes` more? */
+  hasRoom(bytes: number): boolean {
+    return this.bytes + bytes <= (this.opts.maxBytes ?? Infinity);
+  }
+
+  /**
+   * Writes samples (one transaction, one row per lane), before they go to delivery. Returns the
+   * samples refused because the spool is full (maxBytes): they are not written.
+   */
+  append(samples: readonly Sample[]): Sample[] {
+    const refused: Sample[] = [];
+    if (samples.length === 0) return refused;
+    const byLane = new Map<number, Sample[]>();
+    for (const s of samples) {
+      const lane = this.laneOf(s);
+      const list = byLane.get(lane);
+      if (list) list.push(s);
+      else byLane.set(lane, [s]);
+    }
+    const laneRow = this.db.prepare('SELECT next_seq FROM lanes WHERE lane = ?');
+    const upsert = this.db.prepare('INSERT INTO lanes (lane, next_seq, acked_seq) VALUES (?, ?, -1) ON CONFLICT(lane) DO UPDATE SET next_seq = excluded.next_seq');
+    const insert = this.db.prepare('INSERT INTO chunks (lane, first_seq, last_seq, count, bytes, oldest_ns, newest_ns, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const [lane, list] of byLane) {
+        const first = (laneRow.get(lane) as { next_seq: number } | undefined)?.next_seq ?? 0;
+        const payload = list.map((s) => toJsonLine(s)).join('\n');
+        if (!this.hasRoom(Buffer.byteLength(payload))) {
+          refused.push(...list);
+          continue;
+        }
+        let oldest = list[0]!.timeUnixNano;
+        let newest = oldest;
+        list.forEach((s, i) => {
+          this.placed.set(s, { lane, seq: first + i });
+          if (s.timeUnixNano < oldest) oldest = s.timeUnixNano;
+          if (s.timeUnixNano > newest) newest = s.timeUnixNano;
+        });
+        const bytes = Buffer.byteLength(payload);
+        insert.run(lane, first, first + list.length - 1, list.length, bytes, String(oldest), String(newest), payload);
+        upsert.run(lane, first + list.length);
+        this.bytes += bytes;
+      }
+    })();
+    return refused;
+  }
+
+  /** Records that samples were delivered or dead-lettered (one transaction). Unknown samples are ignored. */
+  settle(samples: readonly Sample[]): void {
+    const advanced = new Map<number, number>();
+    for (const s of samples) {
+      const p = this.placed.get(s);
+      if (!p) continue;
+      this.placed.delete(s);
+      let set = this.early.get(p.lane);
+      if (!set) this.early.set(p.lane, (set = new Set()));
+      set.add(p.seq);
+      advanced.set(p.lane, 0);
+    }
+    if (advanced.size === 0) return;
+    const getAcked = this.db.prepare('SELECT acked_seq FROM lanes WHERE lane = ?');
+    const setAcked = this.db.prepare('UPDATE lanes SET acked_seq = ? WHERE lane = ?');
+    const freed = this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks WHERE lane = ? AND last_seq <= ?');
+    const drop = this.db.prepare('DELETE FROM chunks WHERE lane = ? AND last_seq <= ?');
+    this.db.transaction(() => {
+      for (const lane of advanced.keys()) {
+        const set = this.early.get(lane)!;
+        let acked = (getAcked.get(lane) as { acked_seq: number } | undefined)?.acked_seq ?? -1;
+        while (set.has(acked + 1)) set.delete(++acked);
+        setAcked.run(acked, lane);
+        this.bytes -= (freed.get(lane, acked) as { b: number }).b;
+        drop.run(lane, acked);
+      }
+    })();
+  }
+
+  /** Every unsettled sample, per lane in sequence order (lanes one after another). */
+  recover(): Sample[] {
+    const out: Sample[] = [];
+    const lanes = this.db.prepare('SELECT lane, acked_seq FROM lanes ORDER BY lane').all() as { lane: number; acked_seq: number }[];
+    const acked = new Map(lanes.map((l) => [l.lane, l.acked_seq]));
+    const rows = this.db.prepare('SELECT * FROM chunks ORDER BY lane, first_seq').iterate() as IterableIterator<ChunkRow>;
+    for (const row of rows) {
+      const watermark = acked.get(row.lane) ?? -1;
+      row.payload.split('\n').forEach((line, i) => {
+        const seq = row.first_seq + i;
+        if (seq <= watermark) return;
+        const parsed = parseSampleLine(line);
+        if (parsed._tag === 'Left') return; // cannot happen for rows we wrote; a salvaged bad row is damage
+        this.placed.set(parsed.right, { lane: row.lane, seq });
+        out.push(parsed.right);
+      });
+    }
+    return out;
+  }
+
+  private recoverCount(): number {
+    const lanes = new Map((this.db.prepare('SELECT lane, acked_seq FROM lanes').all() as { lane: number; acked_seq: number }[]).map((l) => [l.lane, l.acked_seq]));
+    let n = 0;
+    for (const row of this.db.prepare('SELECT lane, first_seq, last_seq FROM chunks').all() as ChunkRow[]) {
+      n += Math.max(0, row.last_seq - Math.max(row.first_seq - 1, lanes.get(row.lane) ?? -1));
+    }
+    return n;
+  }
+
+  inspect(): { lanes: SpoolLaneInfo[]; bytes: number; waiting: number } {
+    const rows = this.db.prepare('SELECT l.lane AS lane, l.acked_seq AS acked, c.first_seq AS first, c.last_seq AS last, c.bytes AS bytes, c.oldest_ns AS oldest, c.newest_ns AS newest FROM lanes l LEFT JOIN chunks c ON c.lane = l.lane').all() as { lane: number; acked: number; first: number | null; last: number | null; bytes: number | null; oldest: string | null; newest: string | null }[];
+    const byLane = new Map<number, SpoolLaneInfo>();
+    for (const r of rows) {
+      const cur = byLane.get(r.lane) ?? { lane: r.lane, waiting: 0, bytes: 0, ackedSeq: r.acked };
+      if (r.first === null || r.last === null) {
+        byLane.set(r.lane, cur);
+        continue;
+      }
+      const waiting = cur.waiting + Math.max(0, r.last - Math.max(r.first - 1, r.acked));
+      const oldest = cur.oldestUnixNano === undefined || BigInt(r.oldest!) < cur.oldestUnixNano ? BigInt(r.oldest!) : cur.oldestUnixNano;
+      const newest = cur.newestUnixNano === undefined || BigInt(r.newest!) > cur.newestUnixNano ? BigInt(r.newest!) : cur.newestUnixNano;
+      byLane.set(r.lane, { ...cur, waiting, bytes: cur.bytes + (r.bytes ?? 0), oldestUnixNano: oldest, newestUnixNano: newest });
+    }
+    const lanes = [...byLane.values()].sort((a, b) => a.lane - b.lane);
+    return { lanes, bytes: this.bytes, waiting: lanes.reduce((n, l) => n + l.waiting, 0) };
+  }
+
+  /** Makes every commit so far durable against power loss (interval mode calls it on a timer). */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  close(): void {
+    this.checkpointTimer?.cancel();
+    this.db.close();
+  }
+}
