@@ -1,0 +1,165 @@
+/**
+ * Prometheus as the backend: chronoq → collector (prometheusremotewrite) → Prometheus 2.42, which
+ * rejects out-of-order samples. (1) chronoq, with its spool, SIGKILLed while the collector is
+ * down, then restarted: every sample is in Prometheus at its millisecond and the collector logged
+ * no out-of-order rejection. (2) The same kind of crash through the Collector's own persistent
+ * queue (an agent collector with sending_queue on file_storage, default consumers, in front of
+ * the same gateway; chronoq without spool): its out-of-order rejections and losses, reported.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join, dirname } from 'node:path';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { startCollector, type Collector } from '../support/collector.js';
+import { startPrometheus, findPrometheus, type Prometheus } from '../support/prometheus.js';
+import { collectorOrSkip } from './requireCollector.js';
+import { startCli, tempDir, writeConfig } from '../support/cli.js';
+import { Spool } from '../../src/spool/spool.js';
+import { sleep } from './scenarios.js';
+
+const test = suite('e2e: Prometheus as the backend');
+const binary = collectorOrSkip('e2e Prometheus');
+const prom = findPrometheus();
+if ('missing' in prom) {
+  if (process.env['REQUIRE_E2E'] === '1') throw new Error(`REQUIRE_E2E=1 but ${prom.missing}`);
+  console.log(`\n!!! SKIPPING e2e Prometheus: ${prom.missing} !!!\n`);
+}
+const it = binary === undefined || 'missing' in prom ? test.skip : test;
+
+const gatewayYaml = (p: Prometheus) => ({ port }: { port: number }) => `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${port}
+exporters:
+  prometheusremotewrite:
+    endpoint: ${p.writeUrl}
+    remote_write_queue:
+      enabled: false
+    retry_on_failure:
+      enabled: false
+    target_info:
+      enabled: false
+service:
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [prometheusremotewrite]
+`;
+
+const agentYaml = (gateway: Collector) => ({ port, output }: { port: number; output: string }) => `
+extensions:
+  file_storage:
+    directory: ${dirname(output)}
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${port}
+exporters:
+  otlp:
+    endpoint: 127.0.0.1:${gateway.port}
+    tls:
+      insecure: true
+    sending_queue:
+      enabled: true
+      storage: file_storage
+service:
+  extensions: [file_storage]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [otlp]
+`;
+
+const cliConfig = (dir: string, endpoint: string, name: string, opts: { spool: boolean; count?: number }) =>
+  writeConfig(dir, [
+    `sources: [{type: synthetic, series: 4, ratePerSecond: 100, valuePattern: sequence, name: ${name}${opts.count ? `, count: ${opts.count}` : ''}}]`,
+    `sink: {type: otlp-grpc, endpoint: "${endpoint}", timeoutMs: 1000}`,
+    ...(opts.spool ? [`spool: {path: ${join(dir, 'spool.db')}}`] : []),
+    `deadLetter: {path: ${join(dir, `${name}-dead.ndjson`)}}`,
+    'reorder: {maxDelayMs: 20}',
+    'batch: {maxSize: 100, maxDelayMs: 100}',
+    'delivery: {lanes: 2, shutdownDeadlineMs: 3000, retry: {initialDelayMs: 100, maxDelayMs: 500}, breaker: {failureThreshold: 3, halfOpenAfterMs: 300, maxHalfOpenAfterMs: 1000}}',
+    '',
+  ].join('\n'), `${name}.yaml`);
+
+const outOfOrderLines = (...logs: string[]): number => logs.join('\n').split('\n').filter((l) => /out of order|out-of-order/i.test(l)).length;
+
+/** ms → value of every sample Prometheus holds for a metric, all series together. */
+const stored = async (p: Prometheus, metric: string) => (await p.series(metric)).flatMap((s) => s.points);
+
+it('chronoq with its spool, SIGKILLed while the collector is down: every sample in Prometheus at its ms, no out-of-order rejection', async () => {
+  const p = await startPrometheus();
+  const gateway = await startCollector(binary!, { configYaml: gatewayYaml(p) });
+  const dir = tempDir();
+  try {
+    gateway.signal('SIGKILL');
+    const run1 = startCli(['run', cliConfig(dir, gateway.endpoint, 'prom_a', { spool: true }), '--quiet']);
+    await sleep(3_000);
+    run1.child.kill('SIGKILL');
+    await run1.result;
+    const opened = Spool.open(join(dir, 'spool.db'), { lanes: 2 });
+    if (!isRight(opened)) throw opened.left;
+    const spooled = opened.right.spool.recover();
+    opened.right.spool.close();
+    assert.ok(spooled.length > 500, `spooled ${spooled.length}`);
+    await gateway.restart();
+    const run2 = await startCli(['run', cliConfig(dir, gateway.endpoint, 'prom_a2', { spool: true, count: 100 }), '--quiet']).result;
+    assert.is(run2.code, 0, run2.stderr);
+    const points = await stored(p, 'prom_a');
+    const at = new Map(points.map((x) => [x.value, x.ms]));
+    const missing = spooled.filter((s) => at.get(s.value as number) !== Number(s.timeUnixNano / 1_000_000n));
+    const rejections = outOfOrderLines(gateway.logs());
+    console.log(`\nchronoq (spool) → collector → Prometheus, kill -9 while the collector was down: spooled ${spooled.length}, in Prometheus at their ms ${spooled.length - missing.length}, missing ${missing.length}, out-of-order rejections ${rejections}`);
+    assert.is(missing.length, 0);
+    assert.is(rejections, 0);
+  } finally {
+    await gateway.stop();
+    await p.stop();
+  }
+});
+
+it("the Collector's own persistent queue (file_storage, default consumers) through a crash: its out-of-order rejections, reported", async () => {
+  const p = await startPrometheus();
+  const gateway = await startCollector(binary!, { configYaml: gatewayYaml(p) });
+  const agent = await startCollector(binary!, { configYaml: agentYaml(gateway) });
+  const dir = tempDir();
+  try {
+    const total = 4 * 100 * 12;
+    const run = startCli(['run', cliConfig(dir, agent.endpoint, 'prom_b', { spool: false, count: total }), '--quiet']);
+    await sleep(2_000);
+    gateway.signal('SIGKILL'); // the agent queues to disk
+    await sleep(3_000);
+    agent.signal('SIGKILL'); // crash with a persistent queue
+    await sleep(1_000);
+    await gateway.restart();
+    await agent.restart(); // replays its queue with 10 consumers while new data flows
+    const r = await run.result;
+    assert.is(r.code, 0, r.stderr);
+    await sleep(5_000); // let the agent drain
+    const points = await stored(p, 'prom_b');
+    const values = new Set(points.map((x) => x.value));
+    const missing = Array.from({ length: total }, (_, v) => v).filter((v) => !values.has(v)).length;
+    const rejections = outOfOrderLines(gateway.logs(), agent.logs());
+    console.log(`\nCollector persistent queue (agent → gateway → Prometheus), crash while the gateway was down: sent ${total}, in Prometheus ${values.size}, missing ${missing}, out-of-order rejections logged ${rejections}`);
+    assert.ok(values.size > 0, 'the harness measured it');
+  } finally {
+    await agent.stop();
+    await gateway.stop();
+    await p.stop();
+  }
+});
+
+test.run();
