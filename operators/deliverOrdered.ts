@@ -1,48 +1,17 @@
-import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler, defer, tap } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscription, asyncScheduler, defer, tap } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesMemo } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason } from '../src/routed.js';
 import { isRetriesExhaustedError, isOutcomeUnknown } from '../src/errors.js';
-import { type CircuitBreaker, createCircuitBreaker } from '../src/breaker.js';
+import { createCircuitBreaker } from '../src/breaker.js';
 import {
-  type SendBatch, type DeliveryResult, type Delivered, type DeliveryRetryEvent, type DeliveryOverflowEvent,
-  type DeliveryDeadLetterEvent, laneOfKey, createSampleQueue, type SampleQueue, isRejectedSamples,
+  type SendBatch, type DeliveryResult, type Delivered,
+  laneOfKey, createSampleQueue, type SampleQueue, isRejectedSamples, type DeliverOptions,
 } from '../src/delivery.js';
-import { circuitBreaker } from './circuitBreaker.js';
-import { retryBackoff, type RetryOptions } from './retryBackoff.js';
-import type { BatchOptions } from './batchSamples.js';
 
-export interface DeliverOptions {
-  /** Parallel lanes; a series always maps to the same lane. Default 1. 'global' order forces 1. */
-  readonly lanes?: number;
-  readonly order?: 'series' | 'global';
-  readonly batch?: Omit<BatchOptions, 'scheduler'>;
-  readonly retry?: Omit<RetryOptions, 'scheduler'>;
-  /** Shared by all lanes. Default: a breaker with default options, per subscription. */
-  readonly breaker?: CircuitBreaker;
-  readonly guarantee?: 'at-least-once' | 'at-most-once';
-  /** Most samples waiting (not in flight) across lanes. Default 100 000. */
-  readonly maxQueued?: number;
-  readonly overflow?: 'dead-letter-oldest' | 'dead-letter-newest';
-  /**
-   * After a batch one of whose attempts had an unknown outcome (timed out or cancelled: a hung
-   * receiver may still process that copy when it wakes), the lane waits this long before its next
-   * batch, so a late copy lands before newer data rather than after it. Default 1000.
-   */
-  readonly fenceMs?: number;
-  /**
-   * Give up: when this emits, every sample still queued or in flight becomes a Left `shutdown`
-   * (in stream order per lane), pending attempts are cancelled, and the stream completes.
-   */
-  readonly abort$?: Observable<unknown>;
-  readonly scheduler?: SchedulerLike;
-  readonly onRetry?: (e: DeliveryRetryEvent) => void;
-  readonly onOverflow?: (e: DeliveryOverflowEvent) => void;
-  readonly onDelivered?: (d: Delivered) => void;
-  readonly onDeadLetter?: (e: DeliveryDeadLetterEvent) => void;
-  /** A lane took a batch to send ('sent'), or finished with it ('settled'): in-flight counting. */
-  readonly onBatch?: (e: { lane: number; size: number; phase: 'sent' | 'settled' }) => void;
-}
+export type { DeliverOptions } from '../src/delivery.js';
+import { circuitBreaker } from './circuitBreaker.js';
+import { retryBackoff } from './retryBackoff.js';
 
 interface Lane {
   readonly index: number;

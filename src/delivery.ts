@@ -5,6 +5,10 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable } from 'rxjs';
 import { type Sample, seriesKey } from './sample.js';
 import type { DeadLetter, DeadLetterReason } from './routed.js';
+import type { SchedulerLike } from 'rxjs';
+import type { CircuitBreaker } from './breaker.js';
+import type { BatchOptions } from '../operators/batchSamples.js';
+import type { RetryOptions } from '../operators/retryBackoff.js';
 
 /** One cold export attempt: completes on success, errors with an ExportError otherwise. */
 export type SendBatch = (batch: readonly Sample[]) => Observable<unknown>;
@@ -105,3 +109,37 @@ export const createSampleQueue = () => {
   };
 };
 export type SampleQueue = ReturnType<typeof createSampleQueue>;
+
+/** Options of deliverOrdered (operators/deliverOrdered.ts). */
+export interface DeliverOptions {
+  /** Parallel lanes; a series always maps to the same lane. Default 1. 'global' order forces 1. */
+  readonly lanes?: number;
+  readonly order?: 'series' | 'global';
+  readonly batch?: Omit<BatchOptions, 'scheduler'>;
+  readonly retry?: Omit<RetryOptions, 'scheduler'>;
+  /** Shared by all lanes. Default: a breaker with default options, per subscription. */
+  readonly breaker?: CircuitBreaker;
+  readonly guarantee?: 'at-least-once' | 'at-most-once';
+  /** Most samples waiting (not in flight) across lanes. Default 100 000. */
+  readonly maxQueued?: number;
+  readonly overflow?: 'dead-letter-oldest' | 'dead-letter-newest';
+  /**
+   * After a batch one of whose attempts had an unknown outcome (timed out or cancelled: a hung
+   * receiver may still process that copy when it wakes), the lane waits this long before its next
+   * batch, so a late copy lands before newer data rather than after it. Default 1000.
+   */
+  readonly fenceMs?: number;
+  /**
+   * Give up: when this emits, every sample still queued or in flight becomes a Left `shutdown`
+   * (in stream order per lane), pending attempts are cancelled, and the stream completes.
+   */
+  readonly abort$?: Observable<unknown>;
+  readonly scheduler?: SchedulerLike;
+  readonly onRetry?: (e: DeliveryRetryEvent) => void;
+  readonly onOverflow?: (e: DeliveryOverflowEvent) => void;
+  readonly onDelivered?: (d: Delivered) => void;
+  readonly onDeadLetter?: (e: DeliveryDeadLetterEvent) => void;
+  /** A lane took a batch to send ('sent'), or finished with it ('settled'): in-flight counting. */
+  readonly onBatch?: (e: { lane: number; size: number; phase: 'sent' | 'settled' }) => void;
+}
+

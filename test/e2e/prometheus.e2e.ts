@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join, dirname } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { startCollector, type Collector } from '../support/collector.js';
+import { startCollector, QUIET_TELEMETRY, type Collector } from '../support/collector.js';
 import { startPrometheus, findPrometheus, type Prometheus } from '../support/prometheus.js';
 import { collectorOrSkip } from './requireCollector.js';
 import { startCli, tempDir, writeConfig } from '../support/cli.js';
@@ -42,12 +42,7 @@ exporters:
     target_info:
       enabled: false
 service:
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-  pipelines:
+${QUIET_TELEMETRY}  pipelines:
     metrics:
       receivers: [otlp]
       exporters: [prometheusremotewrite]
@@ -72,12 +67,7 @@ exporters:
       storage: file_storage
 service:
   extensions: [file_storage]
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-  pipelines:
+${QUIET_TELEMETRY}  pipelines:
     metrics:
       receivers: [otlp]
       exporters: [otlp]

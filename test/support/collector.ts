@@ -61,6 +61,14 @@ export interface CollectorOptions {
   readonly configYaml?: (p: { port: number; output: string }) => string;
 }
 
+/** The collector's own telemetry, kept quiet and off the network (service.telemetry). */
+export const QUIET_TELEMETRY = `  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+`;
+
 const defaultConfig = (port: number, output: string, o: CollectorOptions): string => `
 receivers:
   otlp:
@@ -76,12 +84,7 @@ exporters:
       max_megabytes: 4096
   nop:
 service:
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-  pipelines:
+${QUIET_TELEMETRY}  pipelines:
     metrics:
       receivers: [otlp]
       exporters: [${o.exporter ?? 'file'}]
