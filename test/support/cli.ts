@@ -1,6 +1,6 @@
 /** Spawns the real `chronoq` binary (bin/chronoq.js over the built dist/) for CLI tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,7 +13,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'chronoq-cli-'));
+const made: string[] = [];
+process.on('exit', () => {
+  if (!process.env['CHRONOQ_KEEP_E2E']) for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp folder, removed when the test process exits (kept with CHRONOQ_KEEP_E2E=1). */
+export const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'chronoq-cli-'));
+  made.push(d);
+  return d;
+};
 
 export const writeConfig = (dir: string, yaml: string, name = 'chronoq.yaml'): string => {
   const p = join(dir, name);
