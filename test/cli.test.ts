@@ -5,6 +5,7 @@ import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import { Spool } from '../src/spool/spool.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('chronoq CLI');
@@ -120,6 +121,40 @@ test('SIGTERM with an unreachable receiver: after the deadline, what is left bec
   assert.is(letters.length, done.samplesIn);
   assert.ok(letters.every((l) => l.reason === 'shutdown'));
   assert.ok(logs.some((l) => /replay them with: chronoq replay/.test(l.message)));
+});
+
+test('inspect: samples waiting per lane in a spool, as text and JSON', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'spool.db');
+  const opened = Spool.open(path, { lanes: 2 });
+  if (opened._tag !== 'Right') throw opened.left;
+  opened.right.spool.append([0, 1, 2, 3].map((i) => ({ name: 'm', kind: 'gauge' as const, value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i) } })));
+  opened.right.spool.close();
+  const text = await runCli(['inspect', path]);
+  assert.is(text.code, 0, text.stderr);
+  assert.match(text.stdout, /4 samples waiting/);
+  assert.match(text.stdout, /2025-11-25T10:00:00\.000Z/);
+  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { waiting: number; lanes: { waiting: number }[] };
+  assert.is(json.waiting, 4);
+  assert.is(json.lanes.reduce((n, l) => n + l.waiting, 0), 4);
+  assert.is((await runCli(['inspect', join(dir, 'none.db')])).code, 2);
+});
+
+test('the dead-letter file rotates by size, keeps maxFiles, never loses the current letters', () => {
+  const dir = tempDir();
+  const path = join(dir, 'dl.ndjson');
+  const f = new DeadLetterFile(path, { maxBytes: 300, maxFiles: 2 });
+  for (let i = 0; i < 12; i++) {
+    f.append({ reason: 'late', item: { name: 'm', kind: 'gauge', value: i, timeUnixNano: BigInt(i), attributes: {} }, detail: 'x'.repeat(50), atUnixMs: 0 });
+    f.flush();
+  }
+  f.close();
+  assert.ok(existsSync(`${path}.1`) && existsSync(`${path}.2`));
+  assert.not.ok(existsSync(`${path}.3`), 'only maxFiles rotated files are kept');
+  const values = [`${path}.2`, `${path}.1`, path].filter((p) => existsSync(p)).flatMap((p) => readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { item: { value: number } }).item.value));
+  assert.equal(values, values.slice().sort((a, b) => a - b), 'oldest file first, in order');
+  assert.is(values.at(-1), 11);
+  assert.is(statSync(`${path}.1`).mode & 0o777, 0o600);
 });
 
 test.run();

@@ -125,4 +125,19 @@ test('createPipeline: push and fromObservable feed one pipeline; the handle repo
   assert.ok(report.drained);
 });
 
+test('createPipeline honours a spool in the options: samples are spooled, then settled on delivery', async () => {
+  const dir = tempDir();
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, spool: { path: join(dir, 'spool.db') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  if (isLeft(h)) throw new Error('options');
+  for (let i = 0; i < 5; i++) h.right.push({ name: 'x', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} });
+  await h.right.flush();
+  await h.right.shutdown();
+  const { Spool } = await import('../src/spool/spool.js');
+  const reopened = Spool.open(join(dir, 'spool.db'));
+  if (reopened._tag !== 'Right') throw reopened.left;
+  assert.ok(reopened.right.spool.inspect().lanes.length > 0, 'the spool was written');
+  assert.is(reopened.right.spool.inspect().waiting, 0, 'and settled after delivery');
+  reopened.right.spool.close();
+});
+
 test.run();
