@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction, type SchedulerLike, type Subscriptio
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesMemo, msToNanos } from '../src/sample.js';
 import { type Routed, deadLetter } from '../src/routed.js';
-import { createTimeHeap } from '../src/timeHeap.js';
+import { createReorderBuffer } from '../src/reorderBuffer.js';
 import { type TimeKey, setTimeKey, keyBefore, subtractKey, timeKey } from '../src/timeKey.js';
 
 export interface LateEvent {
@@ -28,23 +28,16 @@ export interface ReorderOptions {
   readonly onOverflow?: (e: OverflowEvent) => void;
 }
 
-/** Last released time of one series (or of the stream, under 'global'), as a key and a bigint. */
-interface Released extends TimeKey {
-  last: bigint | undefined;
+/** Last released time of one series (or of the stream, under 'global'). */
+interface Released {
+  key: number;
+  hi: number;
+  lo: number;
+  sample: Sample | undefined;
 }
 
-/** A buffered sample; (hi, lo) is its exact time as a key (see src/timeKey.ts). */
-interface Entry extends TimeKey {
-  readonly item: Routed<Sample>;
-  readonly sample: Sample;
-  readonly seq: number;
-  readonly deadlineMs: number;
-  readonly released: Released;
-  done: boolean;
-}
-
-const before = (a: Entry, b: Entry): boolean =>
-  a.hi < b.hi || (a.hi === b.hi && (a.lo < b.lo || (a.lo === b.lo && a.seq < b.seq)));
+const EXACT = 2 ** 53;
+const newReleased = (): Released => ({ key: 0, hi: 0, lo: 0, sample: undefined });
 
 /**
  * Repairs bounded disorder: buffers samples and releases them in ascending `timeUnixNano`
@@ -67,61 +60,69 @@ const before = (a: Entry, b: Entry): boolean =>
 export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Routed<Sample>, Routed<Sample>> {
   const maxDelayMs = opts.maxDelayMs;
   const maxDelayKey = timeKey(msToNanos(maxDelayMs));
+  const maxDelayNsNumber = Number(msToNanos(maxDelayMs));
   const bySeries = (opts.order ?? 'series') === 'series';
   const maxBuffered = Math.max(1, opts.maxBuffered ?? 100_000);
   const scheduler = opts.scheduler ?? asyncScheduler;
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const heap = createTimeHeap<Entry>();
-      const arrivals: Entry[] = [];
-      let arrivalsHead = 0;
+      const buf = createReorderBuffer<Routed<Sample>, Released>();
+      // Max-wait FIFO of (slot, seq) in arrival order; entries whose slot moved on are skipped.
+      let fifoSlots: number[] = [];
+      let fifoSeqs: number[] = [];
+      let fifoHead = 0;
       let seq = 0;
       let seenAny = false;
+      let maxKey = 0;
       const maxSeen: TimeKey = { hi: 0, lo: 0 };
+      let wmKey = 0;
       const watermark: TimeKey = { hi: 0, lo: 0 };
       const arriving: TimeKey = { hi: 0, lo: 0 };
-      const stream: Released = { last: undefined, hi: 0, lo: 0 };
-      const releasedOf = bySeries ? seriesMemo<Released>(() => ({ last: undefined, hi: 0, lo: 0 })) : () => stream;
+      const stream = newReleased();
+      const releasedOf = bySeries ? seriesMemo<Released>(newReleased) : () => stream;
       let timer: Subscription | undefined;
 
-      const release = (e: Entry): void => {
-        e.done = true;
-        const r = e.released;
-        r.last = e.sample.timeUnixNano;
-        r.hi = e.hi;
-        r.lo = e.lo;
-        subscriber.next(e.item);
+      const release = (slot: number): void => {
+        const item = buf.item(slot);
+        const r = buf.tag(slot);
+        r.key = buf.key(slot);
+        r.hi = buf.hi(slot);
+        r.lo = buf.lo(slot);
+        r.sample = (item as { right: Sample }).right;
+        buf.release(slot);
+        subscriber.next(item);
       };
-      const releaseThrough = (limit: Entry): void => {
-        for (let top = heap.peek(); top !== undefined && !before(limit, top); top = heap.peek()) release(heap.pop()!);
+      const releaseThrough = (limit: number): void => {
+        for (let top = buf.top(); top >= 0 && buf.notAfter(top, limit); top = buf.top()) release(buf.pop());
       };
       const releaseToWatermark = (): void => {
-        for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
-          if (keyBefore(watermark, top)) return;
-          release(heap.pop()!);
+        for (let top = buf.top(); top >= 0; top = buf.top()) {
+          const k = buf.key(top);
+          if (k > wmKey) return;
+          if (k === wmKey && Math.abs(k) >= EXACT && keyBefore(watermark, { hi: buf.hi(top), lo: buf.lo(top) })) return;
+          release(buf.pop());
         }
       };
-      const headOfArrivals = (): Entry | undefined => {
-        while (arrivalsHead < arrivals.length && arrivals[arrivalsHead]!.done) arrivalsHead++;
-        if (arrivalsHead > 1024 && arrivalsHead * 2 > arrivals.length) {
-          arrivals.splice(0, arrivalsHead);
-          arrivalsHead = 0;
+      const headOfArrivals = (): number => {
+        while (fifoHead < fifoSlots.length && !buf.isLive(fifoSlots[fifoHead]!, fifoSeqs[fifoHead]!)) fifoHead++;
+        if (fifoHead > 1024 && fifoHead * 2 > fifoSlots.length) {
+          fifoSlots = fifoSlots.slice(fifoHead);
+          fifoSeqs = fifoSeqs.slice(fifoHead);
+          fifoHead = 0;
         }
-        return arrivals[arrivalsHead];
+        return fifoHead < fifoSlots.length ? fifoSlots[fifoHead]! : -1;
       };
       const armTimer = (): void => {
         if (timer !== undefined) return;
         const head = headOfArrivals();
-        if (head === undefined) return;
-        timer = scheduler.schedule(onTimer, Math.max(0, head.deadlineMs - scheduler.now()));
+        if (head < 0) return;
+        timer = scheduler.schedule(onTimer, Math.max(0, buf.deadline(head) - scheduler.now()));
       };
       const onTimer = (): void => {
         timer = undefined;
         const now = scheduler.now();
-        for (let head = headOfArrivals(); head !== undefined && head.deadlineMs <= now; head = headOfArrivals()) {
-          releaseThrough(head);
-        }
+        for (let head = headOfArrivals(); head >= 0 && buf.deadline(head) <= now; head = headOfArrivals()) releaseThrough(head);
         armTimer();
       };
       const late = (sample: Sample, last: bigint): void => {
@@ -132,23 +133,27 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
       };
       const accept = (item: Routed<Sample>, sample: Sample): void => {
         setTimeKey(arriving, sample.timeUnixNano);
-        const released = releasedOf(sample);
-        if (released.last !== undefined && keyBefore(arriving, released)) return late(sample, released.last);
-        const { hi, lo } = arriving;
-        const entry: Entry = { item, sample, hi, lo, seq: seq++, deadlineMs: scheduler.now() + maxDelayMs, released, done: false };
-        heap.push(entry);
-        arrivals.push(entry);
-        if (arrivals[arrivalsHead]!.done) headOfArrivals(); // keeps the FIFO O(buffered)
-        if (!seenAny || keyBefore(maxSeen, arriving)) {
+        const key = buf.keyOf(arriving);
+        const r = releasedOf(sample);
+        if (r.sample !== undefined && (key < r.key || (key === r.key && Math.abs(key) >= EXACT && keyBefore(arriving, r)))) {
+          return late(sample, r.sample.timeUnixNano);
+        }
+        const slot = buf.push(item, r, arriving, key, seq, scheduler.now() + maxDelayMs);
+        fifoSlots.push(slot);
+        fifoSeqs.push(seq++);
+        if (fifoHead < fifoSlots.length && !buf.isLive(fifoSlots[fifoHead]!, fifoSeqs[fifoHead]!)) headOfArrivals();
+        if (!seenAny || key > maxKey || (key === maxKey && keyBefore(maxSeen, arriving))) {
           seenAny = true;
-          maxSeen.hi = hi;
-          maxSeen.lo = lo;
+          maxKey = key;
+          maxSeen.hi = arriving.hi;
+          maxSeen.lo = arriving.lo;
+          wmKey = key - maxDelayNsNumber;
           subtractKey(watermark, maxSeen, maxDelayKey);
         }
         releaseToWatermark();
-        if (heap.size > maxBuffered) {
-          const oldest = heap.pop()!;
-          opts.onOverflow?.({ sample: oldest.sample, maxBuffered });
+        if (buf.size > maxBuffered) {
+          const oldest = buf.pop();
+          opts.onOverflow?.({ sample: (buf.item(oldest) as { right: Sample }).right, maxBuffered });
           release(oldest);
         }
         if (timer === undefined) armTimer();
@@ -156,7 +161,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
       const flush = (): void => {
         timer?.unsubscribe();
         timer = undefined;
-        while (heap.size > 0) release(heap.pop()!);
+        while (buf.size > 0) release(buf.pop());
       };
 
       const upstream = source.subscribe({

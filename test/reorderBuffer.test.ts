@@ -1,11 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { createTimeHeap } from '../src/timeHeap.js';
+import { createReorderBuffer } from '../src/reorderBuffer.js';
 import { nanosToMs } from '../src/sample.js';
 import { timeKey, keyBefore, subtractKey, splitSecondsNanos } from '../src/timeKey.js';
 
-const test = suite('timeKey and timeHeap');
+const test = suite('timeKey and the reorder buffer');
 
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 
@@ -28,17 +28,26 @@ test('subtractKey is exact subtraction', () => {
   );
 });
 
+/** Pushes every time (arrival = index), pops all; slots are recycled half-way to exercise reuse. */
 const drain = (times: bigint[]): { t: bigint; seq: number }[] => {
-  const heap = createTimeHeap<{ hi: number; lo: number; seq: number; t: bigint }>();
-  times.forEach((t, seq) => heap.push({ ...timeKey(t), seq, t }));
+  const buf = createReorderBuffer<bigint, number>();
   const out: { t: bigint; seq: number }[] = [];
-  for (let x = heap.pop(); x !== undefined; x = heap.pop()) out.push({ t: x.t, seq: x.seq });
+  const popOne = () => {
+    const slot = buf.pop();
+    out.push({ t: buf.item(slot), seq: buf.tag(slot) });
+    buf.release(slot);
+  };
+  times.forEach((t, seq) => {
+    const k = timeKey(t);
+    buf.push(t, seq, k, buf.keyOf(k), seq, 0);
+  });
+  while (buf.size > 0) popOne();
   return out;
 };
 const sortedRef = (times: bigint[]) =>
   times.map((t, seq) => ({ t, seq })).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.seq - b.seq));
 
-test('pops in (time, arrival) order near the base, with many ties', () => {
+test('releases in (time, arrival) order near the base, with many ties', () => {
   const base = 1_780_000_000_000_000_000n;
   fc.assert(
     fc.property(fc.array(fc.bigInt({ min: 0n, max: 50n }), { maxLength: 200 }), (offsets) => {
@@ -48,7 +57,7 @@ test('pops in (time, arrival) order near the base, with many ties', () => {
   );
 });
 
-test('pops in exact order far from the base (beyond 2^53 ns, where doubles round)', () => {
+test('releases in exact order far from the base (beyond 2^53 ns, where doubles round)', () => {
   fc.assert(
     fc.property(fc.array(fc.bigInt({ min: 0n, max: 2n ** 62n }), { maxLength: 100 }), fc.array(fc.bigInt({ min: 0n, max: 300n }), { maxLength: 50 }), (wide, near) => {
       // Values that differ by a few ns at 2^62 round to the same double: the exact halves decide.
@@ -76,6 +85,25 @@ test('nanosToMs agrees with bigint arithmetic to the sub-millisecond', () => {
       assert.ok(Math.abs(nanosToMs(t) - exact) <= Math.abs(exact) * 1e-15 + 1e-9, `${t}`);
     }),
   );
+});
+
+test('slots are recycled: a freed slot no longer answers to its old sequence number', () => {
+  const buf = createReorderBuffer<string, number>();
+  const k = timeKey(5n);
+  const a = buf.push('a', 0, k, buf.keyOf(k), 0, 0);
+  assert.ok(buf.isLive(a, 0));
+  buf.release(buf.pop());
+  assert.not.ok(buf.isLive(a, 0));
+  const b = buf.push('b', 1, k, buf.keyOf(k), 1, 0);
+  assert.is(b, a, 'the slot is reused');
+  assert.not.ok(buf.isLive(b, 0));
+  assert.ok(buf.isLive(b, 1));
+  for (let i = 0; i < 5000; i++) {
+    const t = timeKey(BigInt(5000 - i));
+    buf.push(`x${i}`, i, t, buf.keyOf(t), i + 2, 0);
+  }
+  assert.is(buf.size, 5001, 'grows past its initial capacity');
+  assert.is(buf.item(buf.top()), 'x4999');
 });
 
 test.run();
