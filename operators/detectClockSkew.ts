@@ -36,6 +36,7 @@ interface Verdict {
   readonly correctedMs?: number;
   readonly problem?: string;
 }
+const OK: Verdict = {};
 
 /**
  * Detects clock trouble and, under policy 'correct' (default), repairs it so that a local clock
@@ -102,18 +103,19 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           report({ kind: 'stale', sample: s, behindMs: -aheadMs });
           return { problem: `${Math.round(-aheadMs)} ms in the past (maxPastMs ${maxPastMs})` };
         }
-        return problem === undefined ? {} : { correctedMs: ms, problem };
+        return problem === undefined ? OK : { correctedMs: ms, problem };
       };
 
-      const handle = (s: Sample): Routed<Sample> => {
+      /** The item itself when nothing changes (no allocation on the common path). */
+      const handle = (item: Routed<Sample>, s: Sample): Routed<Sample> => {
         const now = trusted.read();
         if (now.stepDeltaMs !== undefined) report({ kind: 'step', deltaMs: now.stepDeltaMs, atUnixMs: now.trustedMs });
         const v = judge(s, now);
-        if (v.problem === undefined || policy === 'pass') return right(s);
+        if (v === OK || v.problem === undefined || policy === 'pass') return item;
         if (policy === 'dead-letter') return deadLetter('skew', s, v.problem, now.trustedMs);
-        if (v.correctedMs === undefined) return right(s);
+        if (v.correctedMs === undefined) return item;
         const timeUnixNano = msToNanos(v.correctedMs);
-        if (timeUnixNano === s.timeUnixNano) return right(s);
+        if (timeUnixNano === s.timeUnixNano) return item;
         const fixed: Sample = { ...s, timeUnixNano, correctedFromUnixNano: s.correctedFromUnixNano ?? s.timeUnixNano };
         // A start time stamped by the same wrong clock must not end up after the sample's time.
         const start = s.startTimeUnixNano;
@@ -121,7 +123,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       };
 
       return source.subscribe({
-        next: (item) => subscriber.next(isLeft(item) ? item : handle(item.right)),
+        next: (item) => subscriber.next(isLeft(item) ? item : handle(item, item.right)),
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),
       });
