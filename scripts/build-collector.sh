@@ -8,6 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 BUILDER_VERSION="v0.159.0"
 manifest="$here/collector/builder-config.yaml"
+command -v go >/dev/null || { echo "collector: Go is not installed (needs Go >= 1.25 and the Go module proxy)" >&2; exit 3; }
 key="$( (cat "$manifest"; echo "$BUILDER_VERSION"; go env GOVERSION) | sha256sum | cut -c1-16)"
 cache="${CHRONOQ_CACHE_DIR:-$HOME/.cache/chronoq}/otelcol-$key"
 bin="$cache/chronoq-otelcol"
@@ -16,7 +17,6 @@ if [[ -x "$bin" ]]; then
   echo "$bin"
   exit 0
 fi
-command -v go >/dev/null || { echo "collector: go is not installed" >&2; exit 3; }
 gobin="$(go env GOPATH)/bin"
 if ! "$gobin/builder" version 2>/dev/null | grep -q "${BUILDER_VERSION#v}"; then
   echo "collector: installing builder $BUILDER_VERSION" >&2
