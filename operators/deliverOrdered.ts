@@ -60,9 +60,9 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       let upstreamError: { error: unknown } | undefined;
 
       const deadLetters = (samples: readonly Sample[], reason: DeadLetterReason, detail: string, lane: number, extra: { attempts?: number; error?: unknown } = {}): void => {
-        opts.onDeadLetter?.({ reason, count: samples.length, lane });
         const at = scheduler.now();
         for (const s of samples) subscriber.next(left(toDeadLetter(reason, s, detail, at, extra)));
+        opts.onDeadLetter?.({ reason, count: samples.length, lane, samples });
       };
       const finishIfDrained = (): void => {
         if (!draining || lanes.some((l) => l.busy || l.queue.length > 0)) return;

@@ -50,10 +50,12 @@ export interface DeliveryOverflowEvent {
   readonly sample: Sample;
   readonly queued: number;
 }
+/** Fired after the batch's Lefts were emitted. */
 export interface DeliveryDeadLetterEvent {
   readonly reason: DeadLetterReason;
   readonly count: number;
   readonly lane: number;
+  readonly samples: readonly Sample[];
 }
 
 /** FNV-1a of a series key, mod lanes: stable across runs and processes, so lanes are too. */

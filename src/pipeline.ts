@@ -27,6 +27,8 @@ export interface PipelineDeps {
   readonly acceptPush?: boolean;
   /** Where dead letters go (the dead-letter file). */
   readonly deadLetters: (d: DeadLetter<Sample>) => void;
+  /** Makes what `deadLetters` took durable; called before dead-lettered samples are settled in the spool. */
+  readonly flushDeadLetters?: () => void;
   /** Samples were stamped by this process's clock (host source, SDK bridge). Default true. */
   readonly stampedLocally?: boolean;
   readonly clock?: Clock;
@@ -52,8 +54,6 @@ export type PipelineEvent =
   | { readonly type: 'retry'; readonly lane: number; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
   | { readonly type: 'skew'; readonly event: SkewEvent }
   | { readonly type: 'breaker'; readonly from: string; readonly to: string; readonly atMs: number };
-
-const DELIVERY_REASONS = new Set(['rejected', 'retries-exhausted', 'overflow', 'shutdown']);
 
 export interface ShutdownReport {
   readonly drained: boolean;
@@ -103,11 +103,7 @@ export class Pipeline {
     const clock = this.deps.clock ?? systemClock;
     const counted = (x: Sample): boolean => !(this.deps.uncounted?.(x) ?? false);
     const dead = (d: DeadLetter<Sample>): void => {
-      if (counted(d.item)) {
-        s.deadLetters[d.reason]++;
-        if (DELIVERY_REASONS.has(d.reason) && !d.detail.startsWith('the spool is full')) s.deadLetteredInDelivery++;
-      }
-      if (DELIVERY_REASONS.has(d.reason)) this.deps.spool?.settle([d.item]);
+      if (counted(d.item)) s.deadLetters[d.reason]++;
       this.deps.deadLetters(d);
       this.events.next({ type: 'dead-letter', deadLetter: d });
     };
@@ -155,6 +151,13 @@ export class Pipeline {
             this.deps.onDelivered?.(d);
           },
           onBatch: (e) => (s.inFlightBatches += e.phase === 'sent' ? 1 : -1),
+          // The batch's Lefts are in the dead-letter file by now: write them through, then settle.
+          onDeadLetter: (e) => {
+            s.deadLetteredInDelivery += this.deps.uncounted ? e.samples.filter(counted).length : e.count;
+            if (this.deps.spool === undefined) return;
+            this.deps.flushDeadLetters?.();
+            this.deps.spool.settle(e.samples);
+          },
         }),
       )
       .subscribe({

@@ -132,4 +132,30 @@ test('pipeline: undelivered samples stay in the spool at shutdown and go first a
   second.spool.close();
 });
 
+test('pipeline: a dead-lettered sample is settled in the spool only after the dead-letter file wrote it', async () => {
+  const path = join(tempDir(), 'spool.db');
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 } }), sources: [] };
+  const { spool } = open(path, 1);
+  const buffered: Sample[] = [];
+  const durable = new Set<Sample>();
+  const settledEarly: Sample[] = [];
+  const settle = spool.settle.bind(spool);
+  spool.settle = (samples) => {
+    settledEarly.push(...samples.filter((x) => !durable.has(x)));
+    settle(samples);
+  };
+  const invalid = new ExportError('3 INVALID_ARGUMENT', { retryable: false, code: 3 });
+  const p = new Pipeline(config, {
+    send: () => throwError(() => invalid), sources: [of(mk(0, 0), mk(1, 0))], spool, stampedLocally: false,
+    deadLetters: (d) => buffered.push(d.item),
+    flushDeadLetters: () => buffered.splice(0).forEach((x) => durable.add(x)),
+  });
+  p.start();
+  await p.done;
+  assert.is(p.stats.deadLetters.rejected, 2);
+  assert.equal(settledEarly, []);
+  assert.is(spool.inspect().waiting, 0, 'and settled');
+  spool.close();
+});
+
 test.run();

@@ -35,6 +35,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     send: parts.sink.send,
     sources: parts.sources,
     deadLetters: (d) => parts.deadLetterFile.append(d),
+    flushDeadLetters: () => parts.deadLetterFile.flush(),
     stampedLocally: parts.stampedLocally,
     clock,
     onSkew: (e) => (e.kind === 'step' ? o.log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.deltaMs }) : undefined),
