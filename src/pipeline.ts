@@ -17,7 +17,7 @@ import type { ResolvedConfig } from './config/resolve.js';
 import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
-import { createStats, recordLatency, type PipelineStats } from './stats.js';
+import { createStats, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
 
 export interface PipelineDeps {
   /** The export attempt (from the config's sink, see sinks.ts). */
@@ -188,8 +188,7 @@ export class Pipeline {
 
   /** Samples taken in and not yet delivered or dead-lettered (buffered, queued or in flight). */
   get outstanding(): number {
-    const s = this.stats;
-    return s.samplesIn - s.delivered - Object.values(s.deadLetters).reduce((a, b) => a + b, 0);
+    return this.stats.samplesIn - this.stats.delivered - totalDeadLetters(this.stats);
   }
 
   private finish(): void {

@@ -66,22 +66,22 @@ export class Spool {
 
   static open(path: string, opts: SpoolOptions = {}, timers?: { every(ms: number, fn: () => void): { cancel(): void } }): Either<Error, { spool: Spool; report: OpenReport }> {
     let damage: OpenReport['damage'];
+    let recovered: Sample[] = [];
     let db: Database.Database;
     const torn = tornWalTail(path);
     try {
       db = Spool.connect(path, opts);
     } catch (e) {
       try {
-        const salvaged = Spool.salvage(path, opts, (e as Error).message);
-        db = salvaged.db;
-        damage = salvaged.damage;
+        ({ db, damage, recovered } = Spool.salvage(path, opts, (e as Error).message));
       } catch (e2) {
         return left(new Error(`cannot open spool ${path}: ${(e2 as Error).message}`));
       }
     }
     const spool = new Spool(path, db, opts);
+    spool.append(recovered);
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
-    const pending = (db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n > 0 ? spool.recoverCount() : 0;
+    const pending = spool.inspect().waiting;
     return right({ spool, report: { pending, ...(damage ? { damage } : {}), ...(torn !== undefined ? { tornWalBytes: torn } : {}) } });
   }
 
@@ -100,16 +100,13 @@ export class Spool {
     }
   }
 
-  /** A damaged file: move it aside, recover its samples from the raw bytes into a fresh spool. */
-  private static salvage(path: string, opts: SpoolOptions, why: string): { db: Database.Database; damage: NonNullable<OpenReport['damage']> } {
+  /** A damaged file: move it aside, recover its samples from the raw bytes, start a fresh file. */
+  private static salvage(path: string, opts: SpoolOptions, why: string): { db: Database.Database; damage: NonNullable<OpenReport['damage']>; recovered: Sample[] } {
     const movedTo = `${path}.damaged-${new Date((opts.clock ?? systemClock).now()).toISOString().replace(/[:.]/g, '-')}`;
     renameSync(path, movedTo);
     for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
     const recovered = [movedTo, `${movedTo}-wal`].filter((f) => existsSync(f)).flatMap((f) => salvageSamples(f));
-    const db = Spool.connect(path, opts);
-    const fresh = new Spool(path, db, opts);
-    fresh.append(recovered);
-    return { db, damage: { message: why, salvagedSamples: recovered.length, movedTo } };
+    return { db: Spool.connect(path, opts), damage: { message: why, salvagedSamples: recovered.length, movedTo }, recovered };
   }
 
   laneOf(s: Sample): number {
@@ -209,15 +206,6 @@ export class Spool {
       });
     }
     return out;
-  }
-
-  private recoverCount(): number {
-    const lanes = new Map((this.db.prepare('SELECT lane, acked_seq FROM lanes').all() as { lane: number; acked_seq: number }[]).map((l) => [l.lane, l.acked_seq]));
-    let n = 0;
-    for (const row of this.db.prepare('SELECT lane, first_seq, last_seq FROM chunks').all() as ChunkRow[]) {
-      n += Math.max(0, row.last_seq - Math.max(row.first_seq - 1, lanes.get(row.lane) ?? -1));
-    }
-    return n;
   }
 
   inspect(): { lanes: SpoolLaneInfo[]; bytes: number; waiting: number } {
