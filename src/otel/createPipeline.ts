@@ -11,8 +11,8 @@ import type { ConfigError } from '../config/errors.js';
 import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
 import type { PipelineStats } from '../stats.js';
 import type { Sample } from '../sample.js';
-import { type Clock, systemClock, platformTimers } from '../clock.js';
-import { Spool } from '../spool/spool.js';
+import { type Clock, systemClock } from '../clock.js';
+import { openConfiguredSpool } from '../spool/openConfigured.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
@@ -54,14 +54,9 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const config = { ...decoded.right, sources: [] };
   const clock = deps.clock ?? systemClock;
   const deadLetterFile = new DeadLetterFile(config.deadLetter.path, config.deadLetter);
-  let spool: Spool | undefined;
-  if (config.spool && config.delivery.guarantee === 'at-least-once') {
-    const opened = Spool.open(config.spool.path, { lanes: config.delivery.lanes, maxBytes: config.spool.maxBytes, fsync: config.spool.fsync, clock }, platformTimers);
-    if (isLeft(opened)) return left([{ path: 'config.spool.path', expected: 'a spool file that can be opened', found: opened.left.message }]);
-    spool = opened.right.spool;
-    const damage = opened.right.report.damage;
-    if (damage) deadLetterFile.append({ reason: 'invalid', item: { spool: config.spool.path, ...damage }, detail: `spool damaged (${damage.message}); ${damage.salvagedSamples} samples recovered; damaged file kept as ${damage.movedTo}`, atUnixMs: clock.now() });
-  }
+  const opened = openConfiguredSpool(config, clock, (d) => deadLetterFile.append(d));
+  if (isLeft(opened)) return left([{ path: 'config.spool.path', expected: 'a spool file that can be opened', found: opened.left.message }]);
+  const spool = opened.right?.spool;
   const sink = createSink(config.sink, config.resource, clock);
   const pipeline = new Pipeline(config, {
     ...(spool ? { spool } : {}),

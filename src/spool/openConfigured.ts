@@ -1,0 +1,27 @@
+/**
+ * Opens the spool a resolved config names (when its delivery guarantee uses one), reporting a
+ * damaged file as a dead letter. Shared by `chronoq run` and createPipeline.
+ */
+import { type Either, right, isLeft } from 'fp-ts/lib/Either.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { DeadLetter } from '../routed.js';
+import { type Clock, platformTimers } from '../clock.js';
+import { Spool, type OpenReport } from './spool.js';
+
+export const damageDetail = (path: string, damage: NonNullable<OpenReport['damage']>): string =>
+  `spool ${path} was damaged (${damage.message}); ${damage.salvagedSamples} samples recovered, the damaged file kept as ${damage.movedTo}`;
+
+export const usesSpool = (c: ResolvedConfig): boolean => c.spool !== undefined && c.delivery.guarantee === 'at-least-once';
+
+export const openConfiguredSpool = (
+  c: ResolvedConfig,
+  clock: Clock,
+  deadLetter: (d: DeadLetter<unknown>) => void,
+): Either<Error, { spool: Spool; report: OpenReport } | undefined> => {
+  if (!c.spool || !usesSpool(c)) return right(undefined);
+  const opened = Spool.open(c.spool.path, { lanes: c.delivery.lanes, maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock }, platformTimers);
+  if (isLeft(opened)) return opened;
+  const damage = opened.right.report.damage;
+  if (damage) deadLetter({ reason: 'invalid', item: { spool: c.spool.path, ...damage }, detail: damageDetail(c.spool.path, damage), atUnixMs: clock.now() });
+  return opened;
+};
