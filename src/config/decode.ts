@@ -43,6 +43,12 @@ export const fromValidationErrors = (errors: t.Errors): ConfigError[] => {
   });
 };
 
+/** An already-parsed config value (the config file's shape, as an object) → FileConfig. */
+export const decodeConfigValue = (value: unknown): Either<ConfigError[], FileConfig> => {
+  const decoded = ConfigCodec.decode(value);
+  return isLeft(decoded) ? left(fromValidationErrors(decoded.left)) : right(decoded.right);
+};
+
 export const decodeConfig = (text: string, env: Readonly<Record<string, string | undefined>>): Either<ConfigError[], FileConfig> => {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
@@ -51,7 +57,7 @@ export const decodeConfig = (text: string, env: Readonly<Record<string, string |
   const raw: unknown = doc.toJS() ?? {};
   // Both kinds of problem are reported together: unset variables and shape errors.
   const interpolated = interpolateAll(raw, env);
-  const decoded = ConfigCodec.decode(interpolated.value);
-  const errors = [...interpolated.errors, ...(isLeft(decoded) ? fromValidationErrors(decoded.left) : [])];
-  return errors.length > 0 || isLeft(decoded) ? left(errors) : right(decoded.right);
+  const decoded = decodeConfigValue(interpolated.value);
+  if (interpolated.errors.length === 0) return decoded;
+  return left([...interpolated.errors, ...(isLeft(decoded) ? decoded.left : [])]);
 };

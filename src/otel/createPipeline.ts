@@ -3,9 +3,10 @@
  * not thrown: a Left lists every mistake), fed with `push(sample)` or `fromObservable(samples$)`.
  */
 import { type Observable, type Subscription, filter, firstValueFrom, timer, race, map } from 'rxjs';
-import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { ConfigCodec, type FileConfig } from '../config/schema.js';
-import { fromValidationErrors } from '../config/decode.js';
+import { type Either, left, right, isLeft, map as mapRight } from 'fp-ts/lib/Either.js';
+import type { FileConfig } from '../config/schema.js';
+import { decodeConfigValue } from '../config/decode.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
 import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
@@ -40,10 +41,8 @@ export interface HandleDeps {
   readonly meter?: Meter;
 }
 
-export const decodeOptions = (options: unknown): Either<ConfigError[], ResolvedConfig> => {
-  const decoded = ConfigCodec.decode(options);
-  return isLeft(decoded) ? left(fromValidationErrors(decoded.left)) : right(resolveConfig(decoded.right));
-};
+export const decodeOptions = (options: unknown): Either<ConfigError[], ResolvedConfig> =>
+  pipe(decodeConfigValue(options), mapRight(resolveConfig));
 
 /** Samples of chronoq's own instrumentation scope: delivered, never counted in its own stats. */
 export const isSelfTelemetry = (s: Sample): boolean => s.scope?.name === 'chronoq';
