@@ -99,12 +99,6 @@ export const createSampleQueue = () => {
       compact();
       return out;
     },
-    /** Removes and returns the newest sample. */
-    popNewest(): Sample | undefined {
-      if (items.length === head) return undefined;
-      arrivedMs.pop();
-      return items.pop();
-    },
     drainAll(): Sample[] {
       return this.take(items.length - head);
     },

@@ -61,26 +61,25 @@ export const sampleFromJson = (o: unknown): Either<string, Sample> => {
   return validateSample(sample);
 };
 
-/** One NDJSON line → Sample, or the reason it is not one. */
-export const parseSampleLine = (line: string): Either<string, Sample> => {
-  let parsed: unknown;
+const parseJson = (line: string): Either<string, unknown> => {
   try {
-    parsed = JSON.parse(line);
+    return right(JSON.parse(line) as unknown);
   } catch (e) {
     return left(`not JSON: ${(e as Error).message}`);
   }
-  return sampleFromJson(parsed);
+};
+
+/** One NDJSON line → Sample, or the reason it is not one. */
+export const parseSampleLine = (line: string): Either<string, Sample> => {
+  const parsed = parseJson(line);
+  return isLeft(parsed) ? parsed : sampleFromJson(parsed.right);
 };
 
 /** One dead-letter line → the dead letter with its sample restored (bigints included). */
 export const parseDeadLetterLine = (line: string): Either<string, DeadLetter<Sample>> => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch (e) {
-    return left(`not JSON: ${(e as Error).message}`);
-  }
-  const d = parsed as Record<string, unknown>;
+  const parsed = parseJson(line);
+  if (isLeft(parsed)) return parsed;
+  const d = parsed.right as Record<string, unknown>;
   if (typeof d !== 'object' || d === null || typeof d['reason'] !== 'string') return left('not a dead letter (no reason)');
   const item = sampleFromJson(d['item']);
   if (isLeft(item)) return left(`its item is not a sample: ${item.left}`);
