@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join, dirname } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { startCollector, QUIET_TELEMETRY, type Collector } from '../support/collector.js';
+import { startCollector, otlpReceiverYaml, metricsServiceYaml, type Collector } from '../support/collector.js';
 import { startPrometheus, findPrometheus, type Prometheus } from '../support/prometheus.js';
 import { collectorOrSkip } from './requireCollector.js';
 import { startCli, tempDir, writeConfig } from '../support/cli.js';
@@ -26,12 +26,7 @@ if ('missing' in prom) {
 }
 const it = binary === undefined || 'missing' in prom ? test.skip : test;
 
-const gatewayYaml = (p: Prometheus) => ({ port }: { port: number }) => `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${port}
+const gatewayYaml = (p: Prometheus) => ({ port }: { port: number }) => `${otlpReceiverYaml(port)}
 exporters:
   prometheusremotewrite:
     endpoint: ${p.writeUrl}
@@ -41,22 +36,12 @@ exporters:
       enabled: false
     target_info:
       enabled: false
-service:
-${QUIET_TELEMETRY}  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [prometheusremotewrite]
-`;
+${metricsServiceYaml('prometheusremotewrite')}`;
 
-const agentYaml = (gateway: Collector) => ({ port, output }: { port: number; output: string }) => `
-extensions:
+const agentYaml = (gateway: Collector) => ({ port, output }: { port: number; output: string }) => `extensions:
   file_storage:
     directory: ${dirname(output)}
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${port}
+${otlpReceiverYaml(port)}
 exporters:
   otlp:
     endpoint: 127.0.0.1:${gateway.port}
@@ -65,13 +50,7 @@ exporters:
     sending_queue:
       enabled: true
       storage: file_storage
-service:
-  extensions: [file_storage]
-${QUIET_TELEMETRY}  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [otlp]
-`;
+${metricsServiceYaml('otlp', ['file_storage'])}`;
 
 const cliConfig = (dir: string, endpoint: string, name: string, opts: { spool: boolean; count?: number }) =>
   writeConfig(dir, [

@@ -61,21 +61,28 @@ export interface CollectorOptions {
   readonly configYaml?: (p: { port: number; output: string }) => string;
 }
 
-/** The collector's own telemetry, kept quiet and off the network (service.telemetry). */
-export const QUIET_TELEMETRY = `  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-`;
-
-const defaultConfig = (port: number, output: string, o: CollectorOptions): string => `
-receivers:
+/** The OTLP/gRPC receiver on 127.0.0.1:port. */
+export const otlpReceiverYaml = (port: number, maxRecvMiB?: number): string => `receivers:
   otlp:
     protocols:
       grpc:
         endpoint: 127.0.0.1:${port}
-${o.maxRecvMiB !== undefined ? `        max_recv_msg_size_mib: ${o.maxRecvMiB}\n` : ''}
+${maxRecvMiB !== undefined ? `        max_recv_msg_size_mib: ${maxRecvMiB}\n` : ''}`;
+
+/** One metrics pipeline from the OTLP receiver to `exporter`, the collector's own telemetry quiet and off the network. */
+export const metricsServiceYaml = (exporter: string, extensions: string[] = []): string => `service:
+${extensions.length ? `  extensions: [${extensions.join(', ')}]\n` : ''}  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [${exporter}]
+`;
+
+const defaultConfig = (port: number, output: string, o: CollectorOptions): string => `${otlpReceiverYaml(port, o.maxRecvMiB)}
 exporters:
   file:
     path: ${output}
@@ -83,12 +90,7 @@ exporters:
     rotation:
       max_megabytes: 4096
   nop:
-service:
-${QUIET_TELEMETRY}  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [${o.exporter ?? 'file'}]
-`;
+${metricsServiceYaml(o.exporter ?? 'file')}`;
 
 export interface Collector {
   readonly port: number;
