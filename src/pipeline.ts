@@ -131,9 +131,8 @@ export class Pipeline {
           if (spool === undefined) return live$;
           // What an earlier run left unsettled goes first, ahead of anything new.
           const recovered = spool.recover();
-          s.recovered = recovered.length;
           s.samplesIn += recovered.length;
-          return merge(from(recovered.map((x): Routed<Sample> => right(x))), live$.pipe(spoolSamples(spool, { onRefused: (n) => (s.spoolRefused += n) })));
+          return merge(from(recovered.map((x): Routed<Sample> => right(x))), live$.pipe(spoolSamples(spool)));
         },
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {

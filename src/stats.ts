@@ -29,10 +29,6 @@ export interface PipelineStats {
   reorderOverflow: number;
   latency: { counts: number[]; sumMs: number; count: number };
   maxQueued: number;
-  /** Samples an earlier run left in the spool, delivered first. */
-  recovered: number;
-  /** Samples the spool refused because it was full. */
-  spoolRefused: number;
 }
 
 export const createStats = (maxQueued: number): PipelineStats => ({
@@ -52,8 +48,6 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   reorderOverflow: 0,
   latency: { counts: LATENCY_BUCKETS_MS.map(() => 0).concat(0), sumMs: 0, count: 0 },
   maxQueued,
-  recovered: 0,
-  spoolRefused: 0,
 });
 
 /** Samples accepted by delivery and not yet delivered or dead-lettered (queued or in flight). */

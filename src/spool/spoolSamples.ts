@@ -12,7 +12,6 @@ import type { Spool } from './spool.js';
 export interface SpoolStageOptions {
   /** When a burst is written: after the current synchronous work (asap, default). */
   readonly scheduler?: SchedulerLike;
-  readonly onRefused?: (count: number) => void;
 }
 
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
@@ -34,7 +33,6 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
           subscriber.error(e); // a spool that cannot write must stop the pipeline, not drop samples
           return;
         }
-        if (refused.size > 0) opts.onRefused?.(refused.size);
         const at = scheduler.now();
         for (const r of items) {
           if (!isLeft(r) && refused.has(r.right)) subscriber.next(left(toDeadLetter('overflow', r.right, 'the spool is full (spool.maxBytes): sample refused', at)));
