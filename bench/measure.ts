@@ -5,14 +5,20 @@ export interface Measured {
   readonly perSecond: number;
 }
 
-/** Runs fn (which returns how many items it handled) after one warm-up, best of `runs`. */
-export const measure = (label: string, items: number, fn: () => number, runs = 3): Measured => {
-  const handled = fn();
-  if (handled !== items) throw new Error(`${label}: handled ${handled} of ${items} items`);
+/**
+ * Runs fn (which returns how many items it handled) and keeps the best of `runs` timed calls,
+ * after one untimed warm-up unless `warmUp` is false (for baselines so slow that a second call
+ * would only cost minutes).
+ */
+export const measure = (label: string, items: number, fn: () => number, opts: { runs?: number; warmUp?: boolean } = {}): Measured => {
+  const check = (handled: number): void => {
+    if (handled !== items) throw new Error(`${label}: handled ${handled} of ${items} items`);
+  };
+  if (opts.warmUp ?? true) check(fn());
   let best = Infinity;
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < (opts.runs ?? 3); i++) {
     const t0 = performance.now();
-    fn();
+    check(fn());
     best = Math.min(best, performance.now() - t0);
   }
   return { label, items, perSecond: (items / best) * 1000 };

@@ -22,15 +22,22 @@ export interface Arrival {
 
 export const T0_MS = Date.UTC(2026, 0, 1);
 
+/**
+ * The samples in arrival order. They are allocated in that order too, as a live source allocates
+ * each sample just before emitting it: allocating them in event-time order and then shuffling by
+ * arrival would leave every consumer chasing cold cache lines (about 200 ns a sample here), a cost
+ * no real source has.
+ */
 export const workload = (opts: { total: number; series: number; hz: number; disorderMs: number; seed?: number }): Arrival[] => {
   const random = prng(opts.seed ?? 42);
   const attrs = Array.from({ length: opts.series }, (_, i) => ({ host: `h${i % 10}`, cpu: String(i) }));
   const stepMs = 1000 / opts.hz;
-  const out: Arrival[] = [];
-  for (let i = 0; i < opts.total; i++) {
+  const atMs = new Float64Array(opts.total);
+  for (let i = 0; i < opts.total; i++) atMs[i] = T0_MS + Math.floor(i / opts.series) * stepMs + random() * opts.disorderMs;
+  const order = Array.from({ length: opts.total }, (_, i) => i).sort((a, b) => atMs[a]! - atMs[b]! || a - b);
+  return order.map((i) => {
     const series = i % opts.series;
-    const tick = Math.floor(i / opts.series);
-    const tMs = T0_MS + tick * stepMs;
+    const tMs = T0_MS + Math.floor(i / opts.series) * stepMs;
     const sample: Sample = {
       name: 'system.cpu.utilization',
       kind: 'gauge',
@@ -38,7 +45,6 @@ export const workload = (opts: { total: number; series: number; hz: number; diso
       timeUnixNano: BigInt(Math.round(tMs)) * 1_000_000n + BigInt(series),
       attributes: attrs[series]!,
     };
-    out.push({ atMs: tMs + random() * opts.disorderMs, sample });
-  }
-  return out.sort((a, b) => a.atMs - b.atMs);
+    return { atMs: atMs[i]!, sample };
+  });
 };

@@ -2,8 +2,7 @@ import { Observable, type OperatorFunction, type SchedulerLike, type Subscriptio
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesMemo, msToNanos } from '../src/sample.js';
 import { type Routed, deadLetter } from '../src/routed.js';
-import { createReorderBuffer } from '../src/reorderBuffer.js';
-import { type TimeKey, setTimeKey, keyBefore, subtractKey, timeKey } from '../src/timeKey.js';
+import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
 
 export interface LateEvent {
   readonly sample: Sample;
@@ -28,17 +27,6 @@ export interface ReorderOptions {
   readonly onOverflow?: (e: OverflowEvent) => void;
 }
 
-/** Last released time of one series (or of the stream, under 'global'). */
-interface Released {
-  key: number;
-  hi: number;
-  lo: number;
-  sample: Sample | undefined;
-}
-
-const EXACT = 2 ** 53;
-const newReleased = (): Released => ({ key: 0, hi: 0, lo: 0, sample: undefined });
-
 /**
  * Repairs bounded disorder: buffers samples and releases them in ascending `timeUnixNano`
  * (ties in arrival order). A sample is released when the watermark (largest time seen −
@@ -59,70 +47,31 @@ const newReleased = (): Released => ({ key: 0, hi: 0, lo: 0, sample: undefined }
  */
 export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Routed<Sample>, Routed<Sample>> {
   const maxDelayMs = opts.maxDelayMs;
-  const maxDelayKey = timeKey(msToNanos(maxDelayMs));
-  const maxDelayNsNumber = Number(msToNanos(maxDelayMs));
   const bySeries = (opts.order ?? 'series') === 'series';
   const maxBuffered = Math.max(1, opts.maxBuffered ?? 100_000);
   const scheduler = opts.scheduler ?? asyncScheduler;
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const buf = createReorderBuffer<Routed<Sample>, Released>();
-      // Max-wait FIFO of (slot, seq) in arrival order; entries whose slot moved on are skipped.
-      let fifoSlots: number[] = [];
-      let fifoSeqs: number[] = [];
-      let fifoHead = 0;
-      let seq = 0;
-      let seenAny = false;
-      let maxKey = 0;
-      const maxSeen: TimeKey = { hi: 0, lo: 0 };
-      let wmKey = 0;
-      const watermark: TimeKey = { hi: 0, lo: 0 };
-      const arriving: TimeKey = { hi: 0, lo: 0 };
+      const core = createReorderCore({
+        maxDelayNs: msToNanos(maxDelayMs),
+        maxBuffered,
+        emit: (item) => subscriber.next(item),
+        onOverflow: (sample) => opts.onOverflow?.({ sample, maxBuffered }),
+      });
       const stream = newReleased();
       const releasedOf = bySeries ? seriesMemo<Released>(newReleased) : () => stream;
       let timer: Subscription | undefined;
 
-      const release = (slot: number): void => {
-        const item = buf.item(slot);
-        const r = buf.tag(slot);
-        r.key = buf.key(slot);
-        r.hi = buf.hi(slot);
-        r.lo = buf.lo(slot);
-        r.sample = (item as { right: Sample }).right;
-        buf.release(slot);
-        subscriber.next(item);
-      };
-      const releaseThrough = (limit: number): void => {
-        for (let top = buf.top(); top >= 0 && buf.notAfter(top, limit); top = buf.top()) release(buf.pop());
-      };
-      const releaseToWatermark = (): void => {
-        for (let top = buf.top(); top >= 0; top = buf.top()) {
-          const k = buf.key(top);
-          if (k > wmKey) return;
-          if (k === wmKey && Math.abs(k) >= EXACT && keyBefore(watermark, { hi: buf.hi(top), lo: buf.lo(top) })) return;
-          release(buf.pop());
-        }
-      };
-      const headOfArrivals = (): number => {
-        while (fifoHead < fifoSlots.length && !buf.isLive(fifoSlots[fifoHead]!, fifoSeqs[fifoHead]!)) fifoHead++;
-        if (fifoHead > 1024 && fifoHead * 2 > fifoSlots.length) {
-          fifoSlots = fifoSlots.slice(fifoHead);
-          fifoSeqs = fifoSeqs.slice(fifoHead);
-          fifoHead = 0;
-        }
-        return fifoHead < fifoSlots.length ? fifoSlots[fifoHead]! : -1;
-      };
       const armTimer = (): void => {
-        if (timer !== undefined) return;
-        const head = headOfArrivals();
+        const head = core.oldestArrival();
         if (head < 0) return;
-        timer = scheduler.schedule(onTimer, Math.max(0, buf.deadline(head) - scheduler.now()));
+        timer = scheduler.schedule(onTimer, Math.max(0, core.deadline(head) - scheduler.now()));
       };
       const onTimer = (): void => {
         timer = undefined;
         const now = scheduler.now();
-        for (let head = headOfArrivals(); head >= 0 && buf.deadline(head) <= now; head = headOfArrivals()) releaseThrough(head);
+        for (let head = core.oldestArrival(); head >= 0 && core.deadline(head) <= now; head = core.oldestArrival()) core.releaseThrough(head);
         armTimer();
       };
       const late = (sample: Sample, last: bigint): void => {
@@ -132,36 +81,14 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         subscriber.next(deadLetter('late', sample, detail, scheduler.now()));
       };
       const accept = (item: Routed<Sample>, sample: Sample): void => {
-        setTimeKey(arriving, sample.timeUnixNano);
-        const key = buf.keyOf(arriving);
         const r = releasedOf(sample);
-        if (r.sample !== undefined && (key < r.key || (key === r.key && Math.abs(key) >= EXACT && keyBefore(arriving, r)))) {
-          return late(sample, r.sample.timeUnixNano);
-        }
-        const slot = buf.push(item, r, arriving, key, seq, scheduler.now() + maxDelayMs);
-        fifoSlots.push(slot);
-        fifoSeqs.push(seq++);
-        if (fifoHead < fifoSlots.length && !buf.isLive(fifoSlots[fifoHead]!, fifoSeqs[fifoHead]!)) headOfArrivals();
-        if (!seenAny || key > maxKey || (key === maxKey && keyBefore(maxSeen, arriving))) {
-          seenAny = true;
-          maxKey = key;
-          maxSeen.hi = arriving.hi;
-          maxSeen.lo = arriving.lo;
-          wmKey = key - maxDelayNsNumber;
-          subtractKey(watermark, maxSeen, maxDelayKey);
-        }
-        releaseToWatermark();
-        if (buf.size > maxBuffered) {
-          const oldest = buf.pop();
-          opts.onOverflow?.({ sample: (buf.item(oldest) as { right: Sample }).right, maxBuffered });
-          release(oldest);
-        }
+        if (!core.offer(item, sample, r, scheduler.now() + maxDelayMs)) return late(sample, r.sample!.timeUnixNano);
         if (timer === undefined) armTimer();
       };
       const flush = (): void => {
         timer?.unsubscribe();
         timer = undefined;
-        while (buf.size > 0) release(buf.pop());
+        core.releaseAll();
       };
 
       const upstream = source.subscribe({

@@ -1,0 +1,120 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { right } from 'fp-ts/lib/Either.js';
+import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
+import type { Routed } from '../src/routed.js';
+import { type Sample, nanosToMs } from '../src/sample.js';
+import { relativeNanos, timeKey, splitSecondsNanos } from '../src/timeKey.js';
+
+const test = suite('timeKey and the reorder core');
+
+const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+const sample = (t: bigint, id: number): Sample => ({ name: 'm', kind: 'gauge', value: id, timeUnixNano: t, attributes: {} });
+
+test('relativeNanos is exact within 2^53 ns of the base and monotonic everywhere', () => {
+  fc.assert(
+    fc.property(int64, fc.bigInt({ min: -(2n ** 53n) + 1n, max: 2n ** 53n - 1n }), (base, d) => {
+      const t = base + d;
+      fc.pre(t >= -(2n ** 63n) && t < 2n ** 63n);
+      assert.is(relativeNanos(t, timeKey(base)), Number(d));
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(int64, int64, int64, (base, a, b) => {
+      const k = timeKey(base);
+      if (a < b) assert.ok(relativeNanos(a, k) <= relativeNanos(b, k));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+/** Offers every time (never late: one series record per sample), then releases all. */
+const drain = (times: bigint[]): { t: bigint; seq: number }[] => {
+  const out: { t: bigint; seq: number }[] = [];
+  const core = createReorderCore({
+    maxDelayNs: 2n ** 62n,
+    maxBuffered: 1_000_000,
+    emit: (item) => {
+      const s = (item as { right: Sample }).right;
+      out.push({ t: s.timeUnixNano, seq: s.value as number });
+    },
+    onOverflow: () => undefined,
+  });
+  times.forEach((t, seq) => assert.ok(core.offer(right(sample(t, seq)), sample(t, seq), newReleased(), 0)));
+  core.releaseAll();
+  return out;
+};
+const sortedRef = (times: bigint[]) =>
+  times.map((t, seq) => ({ t, seq })).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.seq - b.seq));
+
+test('releases in (time, arrival) order near the base, with many ties', () => {
+  const base = 1_780_000_000_000_000_000n;
+  fc.assert(
+    fc.property(fc.array(fc.bigInt({ min: 0n, max: 50n }), { maxLength: 300 }), (offsets) => {
+      const times = offsets.map((o) => base + o);
+      assert.equal(drain(times), sortedRef(times));
+    }),
+  );
+});
+
+test('releases in exact order far from the base (beyond 2^53 ns, where doubles round)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.bigInt({ min: 0n, max: 2n ** 62n }), { maxLength: 100 }), fc.array(fc.bigInt({ min: 0n, max: 300n }), { maxLength: 50 }), (wide, near) => {
+      // Values that differ by a few ns at 2^62 round to the same double: the exact times decide.
+      const times = [...wide, ...near.map((o) => 2n ** 62n + o)];
+      assert.equal(drain(times), sortedRef(times));
+    }),
+  );
+});
+
+test('late against the record of the last released; the ring grows and oldestArrival skips released samples', () => {
+  const emitted: number[] = [];
+  const core = createReorderCore({
+    maxDelayNs: 10n ** 15n,
+    maxBuffered: 1_000_000,
+    emit: (item) => emitted.push((item as { right: Sample }).right.value as number),
+    onOverflow: () => undefined,
+  });
+  const series: Released = newReleased();
+  const offer = (t: number, id: number, deadlineMs = id): boolean => {
+    const s = sample(BigInt(t), id);
+    return core.offer(right(s) as Routed<Sample>, s, series, deadlineMs);
+  };
+  for (let i = 0; i < 5000; i++) assert.ok(offer(10_000 - i, i));
+  assert.is(core.size, 5000, 'grows past its initial capacity');
+  assert.is(core.oldestArrival(), 0);
+  assert.is(core.deadline(0), 0);
+  core.releaseThrough(4990); // seq 4990 has time 5010: releases seqs 4999…4990, earliest first
+  assert.equal(emitted, [4999, 4998, 4997, 4996, 4995, 4994, 4993, 4992, 4991, 4990]);
+  assert.is(series.sample?.timeUnixNano, 5010n, "the record holds the last released sample");
+  assert.not.ok(offer(5009, 9_999), 'older than the last released sample of its record: late');
+  assert.ok(offer(5010, 10_000), 'an equal time is not late');
+  assert.is(core.oldestArrival(), 0, 'the oldest arrival is still buffered');
+  core.releaseAll();
+  assert.is(core.oldestArrival(), -1);
+  assert.is(emitted.length, 5001);
+});
+
+test('splitSecondsNanos is exact [t / 1e9, t % 1e9] for every non-negative int64', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), (t) => {
+      assert.equal(splitSecondsNanos(t), [Number(t / 1_000_000_000n), Number(t % 1_000_000_000n)]);
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(splitSecondsNanos(1_764_064_800_123_456_789n), [1_764_064_800, 123_456_789]);
+  assert.equal(splitSecondsNanos(2n ** 63n - 1n), [9_223_372_036, 854_775_807]);
+});
+
+test('nanosToMs agrees with bigint arithmetic to the sub-millisecond', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }), (t) => {
+      const exact = Number(t / 1_000_000n) + Number(t % 1_000_000n) / 1e6;
+      assert.ok(Math.abs(nanosToMs(t) - exact) <= Math.abs(exact) * 1e-15 + 1e-9, `${t}`);
+    }),
+  );
+});
+
+test.run();
