@@ -63,16 +63,40 @@ const toMetric = (samples: readonly Sample[]): MetricData => {
   }
 };
 
-const groupBy = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> => {
-  const groups = new Map<string, T[]>();
+/**
+ * Groups items by `key`, in first-seen order. An item that `sameGroup` says belongs with the item
+ * before it joins that item's group without computing its key: batches come in runs of the same
+ * resource, scope and metric, and building a key string per sample cost more than the rest of
+ * the conversion.
+ */
+const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T, b: T) => boolean): T[][] => {
+  const byKey = new Map<string, T[]>();
+  const groups: T[][] = [];
+  let prev: T | undefined;
+  let prevGroup: T[] | undefined;
   for (const item of items) {
-    const k = key(item);
-    const g = groups.get(k);
-    if (g === undefined) groups.set(k, [item]);
-    else g.push(item);
+    if (prev !== undefined && prevGroup !== undefined && sameGroup(item, prev)) prevGroup.push(item);
+    else {
+      const k = key(item);
+      prevGroup = byKey.get(k);
+      if (prevGroup === undefined) {
+        prevGroup = [item];
+        byKey.set(k, prevGroup);
+        groups.push(prevGroup);
+      } else prevGroup.push(item);
+    }
+    prev = item;
   }
   return groups;
 };
+
+const resourceKey = (s: Sample): string => (s.resource === undefined ? '' : canonicalAttributes(s.resource));
+const sameResource = (a: Sample, b: Sample): boolean => a.resource === b.resource;
+const scopeKey = (s: Sample): string => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}`);
+const sameScope = (a: Sample, b: Sample): boolean => a.scope === b.scope || (a.scope?.name === b.scope?.name && a.scope?.version === b.scope?.version && a.scope !== undefined && b.scope !== undefined);
+const metricKey = (s: Sample): string => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}\u0000${s.temporality ?? ''}\u0000${s.monotonic ?? ''}`;
+const sameMetric = (a: Sample, b: Sample): boolean =>
+  a.name === b.name && a.kind === b.kind && a.unit === b.unit && a.temporality === b.temporality && a.monotonic === b.monotonic;
 
 /** One ResourceMetrics per distinct resource in the batch (a sample's own, else `resource`). */
 export const toResourceMetrics = (
@@ -80,15 +104,11 @@ export const toResourceMetrics = (
   resource: Attributes = {},
   scope: InstrumentationScopeInfo = CHRONOQ_SCOPE,
 ): ResourceMetrics[] => {
-  const byResource = groupBy(batch, (s) => (s.resource === undefined ? '' : canonicalAttributes(s.resource)));
-  return [...byResource.values()].map((samples) => {
-    const byScope = groupBy(samples, (s) => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}`));
-    return {
-      resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
-      scopeMetrics: [...byScope.values()].map((inScope) => {
-        const byMetric = groupBy(inScope, (s) => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}\u0000${s.temporality ?? ''}\u0000${s.monotonic ?? ''}`);
-        return { scope: { ...(inScope[0]!.scope ?? scope) }, metrics: [...byMetric.values()].map(toMetric) };
-      }),
-    };
-  });
+  return groupBy(batch, resourceKey, sameResource).map((samples) => ({
+    resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
+    scopeMetrics: groupBy(samples, scopeKey, sameScope).map((inScope) => ({
+      scope: { ...(inScope[0]!.scope ?? scope) },
+      metrics: groupBy(inScope, metricKey, sameMetric).map(toMetric),
+    })),
+  }));
 };

@@ -1,0 +1,67 @@
+/**
+ * toResourceMetrics groups any batch — resources (equal content in distinct objects too), scopes
+ * and metrics interleaved in any order — into one ResourceMetrics per resource, one scope entry per
+ * scope and one metric per (name, kind, unit, temporality, monotonic), each point exactly once and
+ * in batch order within its metric.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
+import { toResourceMetrics } from '../src/otlp/toResourceMetrics.js';
+import { type Sample, canonicalAttributes } from '../src/sample.js';
+
+const test = suite('toResourceMetrics grouping');
+
+const resources = [undefined, { host: 'a' }, { host: 'a' }, { host: 'b' }]; // two distinct objects, equal content
+const scopes = [undefined, { name: 's1' }, { name: 's1' }, { name: 's1', version: '2' }];
+const sampleArb = fc.record({
+  resource: fc.nat(resources.length - 1),
+  scope: fc.nat(scopes.length - 1),
+  name: fc.constantFrom('a', 'b'),
+  kind: fc.constantFrom<'gauge' | 'sum'>('gauge', 'sum'),
+  unit: fc.constantFrom(undefined, 'ms'),
+  temporality: fc.constantFrom(undefined, 'delta' as const),
+});
+
+test('every sample lands once, in the one group of its resource, scope and metric, in batch order', () => {
+  fc.assert(
+    fc.property(fc.array(sampleArb, { maxLength: 60 }), (rows) => {
+      const batch: Sample[] = rows.map((r, i) => ({
+        name: r.name, kind: r.kind, value: i, timeUnixNano: BigInt(1_000 + i), attributes: { i },
+        ...(r.unit === undefined ? {} : { unit: r.unit }),
+        ...(r.temporality === undefined ? {} : { temporality: r.temporality }),
+        ...(resources[r.resource] === undefined ? {} : { resource: resources[r.resource]! }),
+        ...(scopes[r.scope] === undefined ? {} : { scope: scopes[r.scope]! }),
+      }));
+      const out = toResourceMetrics(batch, { host: 'default' });
+      const seen: number[] = [];
+      const resourceKeys = out.map((rm) => canonicalAttributes(rm.resource.attributes as Record<string, string>));
+      assert.is(new Set(resourceKeys).size, out.length, 'one ResourceMetrics per resource');
+      for (const rm of out) {
+        const scopeKeys = rm.scopeMetrics.map((sm) => `${sm.scope.name}/${sm.scope.version ?? ''}`);
+        assert.is(new Set(scopeKeys).size, scopeKeys.length, 'one entry per scope');
+        for (const sm of rm.scopeMetrics) {
+          const metricKeys = sm.metrics.map((m: MetricData) => `${m.descriptor.name}/${m.dataPointType}/${m.descriptor.unit}/${m.aggregationTemporality}`);
+          assert.is(new Set(metricKeys).size, metricKeys.length, 'one metric per (name, kind, unit, temporality)');
+          for (const m of sm.metrics) {
+            const ids = m.dataPoints.map((p) => p.attributes['i'] as number);
+            assert.equal(ids, [...ids].sort((a, b) => a - b), 'batch order within a metric');
+            for (const id of ids) {
+              const s = batch[id]!;
+              assert.is(m.descriptor.name, s.name);
+              assert.is(m.descriptor.unit, s.unit ?? '');
+              assert.is(sm.scope.name, s.scope?.name ?? 'chronoq');
+              assert.is(canonicalAttributes(rm.resource.attributes as Record<string, string>), canonicalAttributes(s.resource ?? { host: 'default' }));
+              seen.push(id);
+            }
+          }
+        }
+      }
+      assert.equal(seen.sort((a, b) => a - b), batch.map((_, i) => i), 'each sample exactly once');
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test.run();
