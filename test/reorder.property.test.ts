@@ -28,15 +28,19 @@ const mk = (id: number, series: number, tMs: number): Sample => ({
 });
 
 /** Feeds arrivals at their virtual times through the operator; returns everything emitted. */
-const runThrough = (arrivals: readonly Arrival[], opts: Omit<ReorderOptions, 'scheduler'>): Routed<Sample>[] => {
+const runThrough = (arrivals: readonly Arrival[], opts: Omit<ReorderOptions, 'scheduler'>, completeAfterMs = 1, emittedAtMs: number[] = []): Routed<Sample>[] => {
   const scheduler = new VirtualTimeScheduler(undefined, Infinity);
   const input = new Subject<Routed<Sample>>();
   const out: Routed<Sample>[] = [];
   let completed = false;
-  input.pipe(reorderByEventTime({ ...opts, scheduler })).subscribe({ next: (x) => out.push(x), complete: () => (completed = true) });
+  const record = (x: Routed<Sample>): void => {
+    out.push(x);
+    emittedAtMs.push(scheduler.now());
+  };
+  input.pipe(reorderByEventTime({ ...opts, scheduler })).subscribe({ next: record, complete: () => (completed = true) });
   const sorted = [...arrivals].sort((a, b) => a.atMs - b.atMs);
   for (const a of sorted) scheduler.schedule(() => input.next(a.item), a.atMs);
-  const end = (sorted.at(-1)?.atMs ?? 0) + 1;
+  const end = (sorted.at(-1)?.atMs ?? 0) + completeAfterMs;
   scheduler.schedule(() => input.complete(), end);
   scheduler.flush();
   assert.ok(completed, 'completes');
@@ -61,8 +65,15 @@ test('disorder within maxDelayMs: every sample exactly once, nothing late, every
     fc.property(fc.array(rawSample, { maxLength: 300 }), fc.integer({ min: 1, max: 5_000 }), (raw, maxDelayMs) => {
       // Arrival = event time + a delay of at most maxDelayMs: the disorder the operator promises to repair.
       const arrivals = raw.map((r, id) => ({ atMs: r.tMs + Math.floor(r.jitter * maxDelayMs), item: right(mk(id, r.series, r.tMs)) as Routed<Sample> }));
-      const out = runThrough(arrivals, { maxDelayMs });
+      // Completion comes long after the last arrival: the max-wait timers alone must release.
+      const emittedAtMs: number[] = [];
+      const out = runThrough(arrivals, { maxDelayMs }, maxDelayMs + 1_000, emittedAtMs);
       assert.is(out.filter(isLeft).length, 0, 'nothing late');
+      const arrivedAtMs = new Map(arrivals.map((a) => [idOf((a.item as { right: Sample }).right), a.atMs]));
+      out.forEach((r, i) => {
+        const at = arrivedAtMs.get(idOf((r as { right: Sample }).right))!;
+        assert.ok(emittedAtMs[i]! >= at && emittedAtMs[i]! <= at + maxDelayMs, 'released within maxDelayMs of its arrival');
+      });
       const samples = out.map((r) => (r as { right: Sample }).right);
       assert.equal(samples.map(idOf).sort((a, b) => a - b), raw.map((_, i) => i));
       assert.ok(nonDecreasingPerSeries(samples), 'each series non-decreasing');
