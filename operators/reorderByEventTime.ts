@@ -57,6 +57,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         maxDelayNs: msToNanos(maxDelayMs),
         maxBuffered,
         emit: (item) => subscriber.next(item),
+        deadlineMs: () => scheduler.now() + maxDelayMs,
         onOverflow: (sample) => opts.onOverflow?.({ sample, maxBuffered }),
       });
       const stream = newReleased();
@@ -82,7 +83,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
       };
       const accept = (item: Routed<Sample>, sample: Sample): void => {
         const r = releasedOf(sample);
-        if (!core.offer(item, sample, r, scheduler.now() + maxDelayMs)) return late(sample, r.sample!.timeUnixNano);
+        if (!core.offer(item, sample, r)) return late(sample, r.sample!.timeUnixNano);
         if (timer === undefined) armTimer();
       };
       const flush = (): void => {

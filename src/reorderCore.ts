@@ -29,6 +29,8 @@ export interface ReorderCoreOptions {
   readonly maxDelayNs: bigint;
   readonly maxBuffered: number;
   readonly emit: (item: Routed<Sample>) => void;
+  /** The max-wait deadline of a sample buffered now (read only for samples that are buffered). */
+  readonly deadlineMs: () => number;
   readonly onOverflow: (sample: Sample) => void;
 }
 
@@ -36,7 +38,7 @@ const EXACT = 2 ** 53;
 const timeAt = (item: Routed<Sample> | undefined): bigint => (item as { right: Sample }).right.timeUnixNano;
 
 export const createReorderCore = (opts: ReorderCoreOptions) => {
-  const { emit, onOverflow, maxBuffered } = opts;
+  const { emit, onOverflow, maxBuffered, deadlineMs } = opts;
   const maxDelayNs = opts.maxDelayNs;
   const maxDelayKey = Number(maxDelayNs);
   let cap = 1024;
@@ -152,12 +154,26 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
      * Offers a sample: false when it is older than the last released one of `released` (late),
      * else buffers it and releases what the watermark has passed and what overflow forces out.
      */
-    offer(item: Routed<Sample>, sample: Sample, released: Released, deadlineMs: number): boolean {
+    offer(item: Routed<Sample>, sample: Sample, released: Released): boolean {
       const t = sample.timeUnixNano;
       base ??= timeKey(t);
       const key = relativeNanos(t, base);
       const last = released.sample;
       if (last !== undefined && (key < released.key || (key === released.key && Math.abs(key) >= EXACT && t < last.timeUnixNano))) return false;
+      if (key > maxKey || (key === maxKey && Math.abs(key) >= EXACT && t > maxUnixNano)) {
+        maxKey = key;
+        maxUnixNano = t;
+        wmKey = key - maxDelayKey;
+        wmExact = Math.abs(key) < EXACT && Math.abs(wmKey) < EXACT && maxDelayKey < EXACT;
+        if (!wmExact) wmUnixNano = t - maxDelayNs;
+      }
+      // Nothing buffered and already at the watermark (in-order data, maxDelayMs 0): out at once.
+      if (size === 0 && (wmExact ? key <= wmKey : t <= wmUnixNano)) {
+        released.key = key;
+        released.sample = sample;
+        emit(item);
+        return true;
+      }
       if (next - oldest === cap) {
         skipReleased();
         if (next - oldest === cap) grow();
@@ -166,7 +182,7 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
       const at = seq & mask;
       items[at] = item;
       tags[at] = released;
-      deadlines[at] = deadlineMs;
+      deadlines[at] = deadlineMs();
       if (size === heapKeys.length) growHeap();
       let i = size++;
       while (i > 0) {
@@ -179,13 +195,6 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
       }
       heapKeys[i] = key;
       heapSeqs[i] = seq;
-      if (key > maxKey || (key === maxKey && Math.abs(key) >= EXACT && t > maxUnixNano)) {
-        maxKey = key;
-        maxUnixNano = t;
-        wmKey = key - maxDelayKey;
-        wmExact = Math.abs(key) < EXACT && Math.abs(wmKey) < EXACT && maxDelayKey < EXACT;
-        if (!wmExact) wmUnixNano = t - maxDelayNs;
-      }
       // Release what the watermark (largest time seen − maxDelay) has reached.
       while (size > 0) {
         if (wmExact ? heapKeys[0]! > wmKey : timeAt(items[heapSeqs[0]! & mask]) > wmUnixNano) break;

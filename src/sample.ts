@@ -3,7 +3,7 @@
  * exact to the nanosecond.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
-import { splitSecondsNanos } from './timeKey.js';
+import { nonNegativeNanosToMs } from './timeKey.js';
 
 export type AttrValue = string | number | boolean;
 export type Attributes = Readonly<Record<string, AttrValue>>;
@@ -50,9 +50,8 @@ export const msToNanos = (ms: number): bigint =>
 
 /** bigint nanoseconds → milliseconds as a number (sub-ms precision kept as a fraction). */
 export const nanosToMs = (ns: bigint): number => {
-  if (ns < 0n) return Number(ns / NANOS_PER_MS) + Number(ns % NANOS_PER_MS) / 1e6;
-  const [seconds, nanos] = splitSecondsNanos(ns); // number arithmetic: no bigint division
-  return seconds * 1000 + nanos / 1e6;
+  const ms = nonNegativeNanosToMs(ns); // number arithmetic: no bigint division, no allocation
+  return Number.isNaN(ms) ? Number(ns / NANOS_PER_MS) + Number(ns % NANOS_PER_MS) / 1e6 : ms;
 };
 
 // Attribute objects are usually shared between the samples of a series, so their canonical

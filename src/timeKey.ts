@@ -50,3 +50,19 @@ export const splitSecondsNanos = (t: bigint): [number, number] => {
   const carry = Math.floor(rest / 1e9);
   return [a * 281_474 + b * 4 + carry, rest - carry * 1e9];
 };
+
+/**
+ * t in milliseconds (the fraction keeps the sub-ms part) by the arithmetic of splitSecondsNanos,
+ * without the array; NaN for a negative t (the caller takes the bigint path then).
+ */
+export const nonNegativeNanosToMs = (t: bigint): number => {
+  scratch[0] = t;
+  if (signedHalves[HI]! < 0) return NaN;
+  const hi = unsignedHalves[HI]!;
+  const lo = unsignedHalves[LO]!;
+  const a = Math.floor(hi / 65536);
+  const b = hi % 65536;
+  const rest = a * 976_710_656 + b * 294_967_296 + lo;
+  const carry = Math.floor(rest / 1e9);
+  return (a * 281_474 + b * 4 + carry) * 1000 + (rest - carry * 1e9) / 1e6;
+};

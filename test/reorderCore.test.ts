@@ -41,8 +41,9 @@ const drain = (times: bigint[]): { t: bigint; seq: number }[] => {
       out.push({ t: s.timeUnixNano, seq: s.value as number });
     },
     onOverflow: () => undefined,
+    deadlineMs: () => 0,
   });
-  times.forEach((t, seq) => assert.ok(core.offer(right(sample(t, seq)), sample(t, seq), newReleased(), 0)));
+  times.forEach((t, seq) => assert.ok(core.offer(right(sample(t, seq)), sample(t, seq), newReleased())));
   core.releaseAll();
   return out;
 };
@@ -76,11 +77,13 @@ test('late against the record of the last released; the ring grows and oldestArr
     maxBuffered: 1_000_000,
     emit: (item) => emitted.push((item as { right: Sample }).right.value as number),
     onOverflow: () => undefined,
+    deadlineMs: () => deadline++,
   });
+  let deadline = 0;
   const series: Released = newReleased();
-  const offer = (t: number, id: number, deadlineMs = id): boolean => {
+  const offer = (t: number, id: number): boolean => {
     const s = sample(BigInt(t), id);
-    return core.offer(right(s) as Routed<Sample>, s, series, deadlineMs);
+    return core.offer(right(s) as Routed<Sample>, s, series);
   };
   for (let i = 0; i < 5000; i++) assert.ok(offer(10_000 - i, i));
   assert.is(core.size, 5000, 'grows past its initial capacity');
