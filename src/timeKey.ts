@@ -35,34 +35,36 @@ export const relativeNanos = (t: bigint, base: TimeKey): number => {
 };
 
 /**
- * Exact [seconds, nanoseconds] of a non-negative int64 nanosecond time, by number arithmetic on
+ * Exact seconds and nanoseconds of a non-negative int64 nanosecond time, by number arithmetic on
  * its 32-bit halves (no bigint division): with hi = a·2¹⁶ + b,
  * t = a·2⁴⁸ + b·2³² + lo, 2⁴⁸ = 281 474·10⁹ + 976 710 656 and 2³² = 4·10⁹ + 294 967 296,
- * and every partial product stays below 2⁵³.
+ * and every partial product stays below 2⁵³. Written to `split` (no allocation); false, and
+ * nothing written, for a negative t.
  */
-export const splitSecondsNanos = (t: bigint): [number, number] => {
+const split = { seconds: 0, nanos: 0 };
+const splitNonNegative = (t: bigint): boolean => {
   scratch[0] = t;
+  if (signedHalves[HI]! < 0) return false;
   const hi = unsignedHalves[HI]!;
   const lo = unsignedHalves[LO]!;
   const a = Math.floor(hi / 65536);
   const b = hi % 65536;
   const rest = a * 976_710_656 + b * 294_967_296 + lo;
   const carry = Math.floor(rest / 1e9);
-  return [a * 281_474 + b * 4 + carry, rest - carry * 1e9];
+  split.seconds = a * 281_474 + b * 4 + carry;
+  split.nanos = rest - carry * 1e9;
+  return true;
+};
+
+/** Exact [t / 1e9, t % 1e9] of a non-negative int64 nanosecond time (0 ≤ t < 2⁶³). */
+export const splitSecondsNanos = (t: bigint): [number, number] => {
+  splitNonNegative(t);
+  return [split.seconds, split.nanos];
 };
 
 /**
- * t in milliseconds (the fraction keeps the sub-ms part) by the arithmetic of splitSecondsNanos,
- * without the array; NaN for a negative t (the caller takes the bigint path then).
+ * t in milliseconds (the fraction keeps the sub-ms part), without an array; NaN for a negative t
+ * (the caller takes the bigint path then).
  */
-export const nonNegativeNanosToMs = (t: bigint): number => {
-  scratch[0] = t;
-  if (signedHalves[HI]! < 0) return NaN;
-  const hi = unsignedHalves[HI]!;
-  const lo = unsignedHalves[LO]!;
-  const a = Math.floor(hi / 65536);
-  const b = hi % 65536;
-  const rest = a * 976_710_656 + b * 294_967_296 + lo;
-  const carry = Math.floor(rest / 1e9);
-  return (a * 281_474 + b * 4 + carry) * 1000 + (rest - carry * 1e9) / 1e6;
-};
+export const nonNegativeNanosToMs = (t: bigint): number =>
+  splitNonNegative(t) ? split.seconds * 1000 + split.nanos / 1e6 : NaN;
