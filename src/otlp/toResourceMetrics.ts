@@ -93,7 +93,8 @@ const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T
 const resourceKey = (s: Sample): string => (s.resource === undefined ? '' : canonicalAttributes(s.resource));
 const sameResource = (a: Sample, b: Sample): boolean => a.resource === b.resource;
 const scopeKey = (s: Sample): string => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}`);
-const sameScope = (a: Sample, b: Sample): boolean => a.scope === b.scope || (a.scope?.name === b.scope?.name && a.scope?.version === b.scope?.version && a.scope !== undefined && b.scope !== undefined);
+const sameScope = ({ scope: a }: Sample, { scope: b }: Sample): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.name === b.name && a.version === b.version);
 const metricKey = (s: Sample): string => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}\u0000${s.temporality ?? ''}\u0000${s.monotonic ?? ''}`;
 const sameMetric = (a: Sample, b: Sample): boolean =>
   a.name === b.name && a.kind === b.kind && a.unit === b.unit && a.temporality === b.temporality && a.monotonic === b.monotonic;
