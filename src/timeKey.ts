@@ -62,6 +62,17 @@ export const splitSecondsNanos = (t: bigint): [number, number] => {
   return [split.seconds, split.nanos];
 };
 
+const NS_PER_S = 1_000_000_000n;
+const INT64_END = 1n << 63n;
+
+/**
+ * Exact [seconds, nanoseconds] of any nanosecond time: number arithmetic for 0 ≤ t < 2⁶³ (no
+ * bigint division), bigint division otherwise (negative, or 2⁶³ and beyond, where the int64
+ * halves would wrap).
+ */
+export const secondsNanosOf = (t: bigint): [number, number] =>
+  t >= 0n && t < INT64_END && splitNonNegative(t) ? [split.seconds, split.nanos] : [Number(t / NS_PER_S), Number(t % NS_PER_S)];
+
 /**
  * t in milliseconds (the fraction keeps the sub-ms part), without an array; NaN for a negative t
  * (the caller takes the bigint path then).

@@ -5,7 +5,7 @@ import { right } from 'fp-ts/lib/Either.js';
 import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, nanosToMs } from '../src/sample.js';
-import { relativeNanos, timeKey, splitSecondsNanos } from '../src/timeKey.js';
+import { relativeNanos, timeKey, splitSecondsNanos, secondsNanosOf } from '../src/timeKey.js';
 
 const test = suite('timeKey and the reorder core');
 
@@ -109,6 +109,17 @@ test('splitSecondsNanos is exact [t / 1e9, t % 1e9] for every non-negative int64
   );
   assert.equal(splitSecondsNanos(1_764_064_800_123_456_789n), [1_764_064_800, 123_456_789]);
   assert.equal(splitSecondsNanos(2n ** 63n - 1n), [9_223_372_036, 854_775_807]);
+});
+
+test('secondsNanosOf is exact for any time, including negative and 2⁶³ and beyond (where int64 halves wrap)', () => {
+  const exact = (t: bigint) => [Number(t / 1_000_000_000n), Number(t % 1_000_000_000n)];
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), (t) => assert.equal(secondsNanosOf(t), exact(t))),
+    { numRuns: 5000 },
+  );
+  for (const t of [0n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, 2n ** 64n, 2n ** 64n + 5n, -1n, -(2n ** 63n)]) {
+    assert.equal(secondsNanosOf(t), exact(t), String(t));
+  }
 });
 
 test('nanosToMs agrees with bigint arithmetic to the sub-millisecond', () => {

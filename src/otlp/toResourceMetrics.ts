@@ -12,7 +12,7 @@ import {
   AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type DataPoint,
 } from '@opentelemetry/sdk-metrics';
 import { type AttrValue, type Attributes, type HistogramValue, type Sample, canonicalAttributes } from '../sample.js';
-import { splitSecondsNanos } from '../timeKey.js';
+import { secondsNanosOf } from '../timeKey.js';
 
 export interface InstrumentationScopeInfo {
   readonly name: string;
@@ -20,10 +20,8 @@ export interface InstrumentationScopeInfo {
 }
 
 export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
-const NS_PER_S = 1_000_000_000n;
-
-/** Exact HrTime of a nanosecond time (number arithmetic for 0 ≤ t < 2⁶³, bigint otherwise). */
-export const toHrTime = (ns: bigint): HrTime => (ns >= 0n ? splitSecondsNanos(ns) : [Number(ns / NS_PER_S), Number(ns % NS_PER_S)]);
+/** Exact HrTime of a nanosecond time. */
+export const toHrTime = (ns: bigint): HrTime => secondsNanosOf(ns);
 
 const histogramPoint = (h: HistogramValue) => ({
   buckets: { boundaries: [...h.boundaries], counts: [...h.counts] },
@@ -34,13 +32,17 @@ const histogramPoint = (h: HistogramValue) => ({
 
 const toMetric = (samples: readonly Sample[]): MetricData => {
   const first = samples[0]!;
-  const points = samples.map((s) => {
-    const endTime = toHrTime(s.timeUnixNano);
-    const startTime = s.startTimeUnixNano === undefined ? endTime : toHrTime(s.startTimeUnixNano);
+  const n = samples.length;
+  const points = new Array<DataPoint<unknown>>(n);
+  let allInts = true;
+  for (let i = 0; i < n; i++) {
+    const s = samples[i]!;
+    const endTime = secondsNanosOf(s.timeUnixNano);
+    const start = s.startTimeUnixNano;
     // The serializer only reads attributes: the sample's own (frozen-by-contract) object is passed.
-    return { startTime, endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
-  });
-  const allInts = samples.every((s) => typeof s.value === 'number' && Number.isSafeInteger(s.value));
+    points[i] = { startTime: start === undefined ? endTime : secondsNanosOf(start), endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
+    if (allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) allInts = false;
+  }
   const descriptor = {
     name: first.name,
     description: first.description ?? '',
