@@ -34,17 +34,20 @@ export const relativeNanos = (t: bigint, base: TimeKey): number => {
   return (signedHalves[HI]! - base.hi) * TWO_32 + (unsignedHalves[LO]! - base.lo);
 };
 
+const NS_PER_S = 1_000_000_000n;
+const INT64_END = 1n << 63n;
+
 /**
- * Exact seconds and nanoseconds of a non-negative int64 nanosecond time, by number arithmetic on
- * its 32-bit halves (no bigint division): with hi = a·2¹⁶ + b,
+ * Exact seconds and nanoseconds of a nanosecond time 0 ≤ t < 2⁶³, by number arithmetic on its
+ * 32-bit halves (no bigint division): with hi = a·2¹⁶ + b,
  * t = a·2⁴⁸ + b·2³² + lo, 2⁴⁸ = 281 474·10⁹ + 976 710 656 and 2³² = 4·10⁹ + 294 967 296,
  * and every partial product stays below 2⁵³. Written to `split` (no allocation); false, and
- * nothing written, for a negative t.
+ * nothing written, for any other t (the int64 halves of a t outside that range wrap).
  */
 const split = { seconds: 0, nanos: 0 };
 const splitNonNegative = (t: bigint): boolean => {
+  if (t < 0n || t >= INT64_END) return false;
   scratch[0] = t;
-  if (signedHalves[HI]! < 0) return false;
   const hi = unsignedHalves[HI]!;
   const lo = unsignedHalves[LO]!;
   const a = Math.floor(hi / 65536);
@@ -56,26 +59,16 @@ const splitNonNegative = (t: bigint): boolean => {
   return true;
 };
 
-/** Exact [t / 1e9, t % 1e9] of a non-negative int64 nanosecond time (0 ≤ t < 2⁶³). */
-export const splitSecondsNanos = (t: bigint): [number, number] => {
-  splitNonNegative(t);
-  return [split.seconds, split.nanos];
-};
-
-const NS_PER_S = 1_000_000_000n;
-const INT64_END = 1n << 63n;
-
 /**
- * Exact [seconds, nanoseconds] of any nanosecond time: number arithmetic for 0 ≤ t < 2⁶³ (no
- * bigint division), bigint division otherwise (negative, or 2⁶³ and beyond, where the int64
- * halves would wrap).
+ * Exact [seconds, nanoseconds] of any nanosecond time: number arithmetic for 0 ≤ t < 2⁶³, bigint
+ * division otherwise.
  */
 export const secondsNanosOf = (t: bigint): [number, number] =>
-  t >= 0n && t < INT64_END && splitNonNegative(t) ? [split.seconds, split.nanos] : [Number(t / NS_PER_S), Number(t % NS_PER_S)];
+  splitNonNegative(t) ? [split.seconds, split.nanos] : [Number(t / NS_PER_S), Number(t % NS_PER_S)];
 
 /**
- * t in milliseconds (the fraction keeps the sub-ms part), without an array; NaN for a negative t
- * (the caller takes the bigint path then).
+ * t in milliseconds (the fraction keeps the sub-ms part), without an array; NaN outside
+ * 0 ≤ t < 2⁶³ (the caller takes the bigint path then).
  */
 export const nonNegativeNanosToMs = (t: bigint): number =>
   splitNonNegative(t) ? split.seconds * 1000 + split.nanos / 1e6 : NaN;

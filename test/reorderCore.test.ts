@@ -5,7 +5,7 @@ import { right } from 'fp-ts/lib/Either.js';
 import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, nanosToMs } from '../src/sample.js';
-import { relativeNanos, timeKey, splitSecondsNanos, secondsNanosOf } from '../src/timeKey.js';
+import { relativeNanos, timeKey, secondsNanosOf } from '../src/timeKey.js';
 
 const test = suite('timeKey and the reorder core');
 
@@ -100,15 +100,15 @@ test('late against the record of the last released; the ring grows and oldestArr
   assert.is(emitted.length, 5001);
 });
 
-test('splitSecondsNanos is exact [t / 1e9, t % 1e9] for every non-negative int64', () => {
+test('secondsNanosOf is exact [t / 1e9, t % 1e9] for every non-negative int64', () => {
   fc.assert(
     fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), (t) => {
-      assert.equal(splitSecondsNanos(t), [Number(t / 1_000_000_000n), Number(t % 1_000_000_000n)]);
+      assert.equal(secondsNanosOf(t), [Number(t / 1_000_000_000n), Number(t % 1_000_000_000n)]);
     }),
     { numRuns: 5000 },
   );
-  assert.equal(splitSecondsNanos(1_764_064_800_123_456_789n), [1_764_064_800, 123_456_789]);
-  assert.equal(splitSecondsNanos(2n ** 63n - 1n), [9_223_372_036, 854_775_807]);
+  assert.equal(secondsNanosOf(1_764_064_800_123_456_789n), [1_764_064_800, 123_456_789]);
+  assert.equal(secondsNanosOf(2n ** 63n - 1n), [9_223_372_036, 854_775_807]);
 });
 
 test('secondsNanosOf is exact for any time, including negative and 2⁶³ and beyond (where int64 halves wrap)', () => {
@@ -129,6 +129,11 @@ test('nanosToMs agrees with bigint arithmetic to the sub-millisecond', () => {
       assert.ok(Math.abs(nanosToMs(t) - exact) <= Math.abs(exact) * 1e-15 + 1e-9, `${t}`);
     }),
   );
+  // Beyond int64 the halves wrap: 2⁶⁴ + 5 ns must not read as 5 ns.
+  for (const t of [2n ** 64n + 5n, -(2n ** 64n) + 5n, 2n ** 63n]) {
+    const exact = Number(t / 1_000_000n) + Number(t % 1_000_000n) / 1e6;
+    assert.ok(Math.abs(nanosToMs(t) - exact) <= Math.abs(exact) * 1e-15, `${t}`);
+  }
 });
 
 test.run();
