@@ -94,13 +94,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             onRetry: (e) => opts.onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
           }),
         );
-        let rejected = new Set<Sample>();
-        let rejectionMessage = '';
+        /** Each rejected sample and its dead letter's detail (a retried attempt may name it again). */
+        const rejected = new Map<Sample, string>();
         return attempt$.subscribe({
           next: (v) => {
             if (!isRejectedSamples(v)) return;
-            rejected = new Set([...rejected, ...v.samples]);
-            rejectionMessage = v.message;
+            const detail = v.detail ?? `the receiver rejected this data point (partial success): ${v.message || 'no message'}`;
+            for (const s of v.samples) rejected.set(s, detail);
           },
           error: (e: unknown) => {
             if (isRetriesExhaustedError(e)) {
@@ -117,9 +117,8 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
               opts.onDelivered?.(delivered);
               subscriber.next(right(delivered));
             }
-            if (rejected.size > 0) {
-              const detail = `the receiver rejected this data point (partial success): ${rejectionMessage || 'no message'}`;
-              deadLetters(batch.filter((s) => rejected.has(s)), 'rejected', detail, lane.index, { attempts });
+            for (const detail of new Set(rejected.values())) {
+              deadLetters(batch.filter((s) => rejected.get(s) === detail), 'rejected', detail, lane.index, { attempts });
             }
             settle();
           },

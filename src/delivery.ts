@@ -23,6 +23,11 @@ export interface RejectedSamples {
   readonly rejectedDataPoints: number;
   /** The receiver's error_message. */
   readonly message: string;
+  /**
+   * Set when the sink itself refused these samples before sending (they cannot be encoded): the
+   * dead letters' whole detail, instead of the receiver's partial-success wording.
+   */
+  readonly detail?: string;
 }
 export const isRejectedSamples = (v: unknown): v is RejectedSamples =>
   typeof v === 'object' && v !== null && (v as RejectedSamples).kind === 'rejected-samples' && Array.isArray((v as RejectedSamples).samples);

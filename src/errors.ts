@@ -7,6 +7,7 @@ const brand = (name: string): symbol => Symbol.for(`chronoq.${name}`);
 const EXPORT_ERROR = brand('ExportError');
 const RETRIES_EXHAUSTED = brand('RetriesExhaustedError');
 const BROKEN_CIRCUIT = brand('BrokenCircuitError');
+const TIME_OUT_OF_RANGE = brand('TimeOutOfRangeError');
 
 const hasBrand = (e: unknown, key: symbol): boolean =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[key] === true;
@@ -92,3 +93,18 @@ export class BrokenCircuitError extends Error {
   }
 }
 export const isBrokenCircuitError = (e: unknown): e is BrokenCircuitError => hasBrand(e, BROKEN_CIRCUIT);
+
+/**
+ * A sample's time cannot be put on the wire: OTLP carries times as fixed64 nanoseconds, so
+ * anything outside 0 ≤ t < 2⁶⁴ would arrive as another time (the serializer wraps it silently).
+ */
+export class TimeOutOfRangeError extends RangeError {
+  override readonly name = 'TimeOutOfRangeError';
+  readonly timeUnixNano: bigint;
+  readonly [TIME_OUT_OF_RANGE] = true;
+  constructor(timeUnixNano: bigint) {
+    super(`time ${timeUnixNano} ns is outside what OTLP carries (0 ≤ t < 2^64 ns): it would arrive as another time`);
+    this.timeUnixNano = timeUnixNano;
+  }
+}
+export const isTimeOutOfRangeError = (e: unknown): e is TimeOutOfRangeError => hasBrand(e, TIME_OUT_OF_RANGE);

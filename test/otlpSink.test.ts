@@ -8,7 +8,7 @@ import { toResourceMetrics, toHrTime } from '../src/otlp/toResourceMetrics.js';
 import { otlpGrpcSink, encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import { classifyExportFailure, GrpcStatus } from '../src/otlp/classify.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
-import { isExportError, type ExportError } from '../src/errors.js';
+import { isExportError, isTimeOutOfRangeError, type ExportError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
 import type { Routed } from '../src/routed.js';
 import { isRejectedSamples, type DeliveryResult } from '../src/delivery.js';
@@ -54,6 +54,44 @@ test('toResourceMetrics: a sample resource overrides the pipeline resource; one 
 test('the encoded request carries every point with its exact nanosecond time (official serializer)', () => {
   const batch = [g('cpu', T, 1), g('mem', T + 999n, 2, { resource: { 'service.name': 'x' } }), g('cpu', 1n, 3)];
   assert.equal(decodePoints(encodeBatch(batch, {})).map((p) => [p.name, p.timeUnixNano]).sort(), [['cpu', 1n], ['cpu', T], ['mem', T + 999n]].sort());
+});
+
+test('toResourceMetrics refuses a time OTLP cannot carry instead of wrapping it into another time', () => {
+  const refused = (t: bigint, start?: bigint): boolean => {
+    try {
+      toResourceMetrics([g('cpu', t, 1, start === undefined ? {} : { startTimeUnixNano: start })]);
+      return false;
+    } catch (e) {
+      return isTimeOutOfRangeError(e);
+    }
+  };
+  // The edges of fixed64: 2^64 - 1 ns is the last time on the wire; the serializer wraps anything beyond.
+  assert.not.ok(refused(2n ** 64n - 1n));
+  assert.not.ok(refused(0n));
+  assert.ok(refused(2n ** 64n));
+  assert.ok(refused(2n ** 64n + 5n));
+  assert.ok(refused(-1n));
+  assert.ok(refused(-1_000_000_000n));
+  assert.ok(refused(T, -5n), 'a start time is checked too');
+  assert.equal(decodePoints(encodeBatch([g('cpu', 2n ** 64n - 1n, 1)], {})).map((p) => p.timeUnixNano), [2n ** 64n - 1n]);
+});
+
+test('send: a sample whose time OTLP cannot carry becomes a dead letter by name; the rest of its batch is delivered', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    // 1.7e21 ns: a time in ms multiplied by 1e9 instead of 1e6, which the serializer would wrap to another time.
+    const batch = [g('cpu', T, 1), g('cpu', 1_764_064_800_123n * 1_000_000_000n, 2), g('cpu', T + 2n, 3), g('cpu', -7n, 4)];
+    const results = await lastValueFrom(of(...batch.map((s) => right(s) as Routed<Sample>)).pipe(deliverOrdered(sink.send, { batch: { maxSize: 10 } }), toArray()));
+    const lefts = results.filter(isLeft).map((x) => x.left);
+    assert.equal(lefts.map((l) => [l.reason, l.item.value]), [['rejected', 2], ['rejected', 4]]);
+    assert.ok(lefts.every((l) => l.detail.startsWith('not sent: its time is outside what OTLP carries')), lefts[0]?.detail);
+    assert.equal(results.filter(isRight).flatMap((x) => x.right.samples.map((s) => s.value)), [1, 3]);
+    assert.equal(server.received.flatMap((r) => r.points.map((p) => p.timeUnixNano)), [T, T + 2n], 'only the carriable times reached the receiver');
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
 });
 
 test('send: success delivers every point exactly, headers reach the server, gzip works', async () => {

@@ -12,14 +12,15 @@
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
-import { Observable, concatMap, from, reduce, map } from 'rxjs';
+import { EMPTY, Observable, catchError, concat, concatMap, from, map, of, reduce, throwError } from 'rxjs';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Attributes, Sample } from '../sample.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
-import { toResourceMetrics, type InstrumentationScopeInfo } from './toResourceMetrics.js';
+import { isOtlpTime, toResourceMetrics, type InstrumentationScopeInfo } from './toResourceMetrics.js';
+import { isTimeOutOfRangeError } from '../errors.js';
 import { classifyExportFailure } from './classify.js';
 
 export interface OtlpTlsOptions {
@@ -103,7 +104,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       try {
         request = encodeBatch(batch, resource, opts.scope);
       } catch (e) {
-        subscriber.error(classifyExportFailure(e));
+        subscriber.error(isTimeOutOfRangeError(e) ? e : classifyExportFailure(e));
         return undefined;
       }
       const call = client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
@@ -119,8 +120,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   /**
    * Partial success names how many points were rejected, never which: isolate them by sending the
    * batch's samples one by one, in order. The accepted ones arrive twice, bit-identical.
+   * A sample whose time OTLP cannot carry fails the encoding (never the common path, so no
+   * per-sample check up front): it is refused here, by name, and the rest is sent without it.
    */
-  const send: SendBatch = (batch) =>
+  const send = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     attempt(batch).pipe(
       concatMap((partial) =>
         batch.length === 1
@@ -131,7 +134,22 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
               map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
             ),
       ),
+      catchError((e: unknown) => (isTimeOutOfRangeError(e) ? sendWithoutUnsendable(batch, e) : throwError(() => e))),
     );
+  const sendWithoutUnsendable = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+    const unsendable = batch.filter((s) => !isOtlpTime(s.timeUnixNano) || (s.startTimeUnixNano !== undefined && !isOtlpTime(s.startTimeUnixNano)));
+    if (unsendable.length === 0) return throwError(() => error);
+    const refusedSet = new Set(unsendable);
+    const rest = batch.filter((s) => !refusedSet.has(s));
+    const refused: RejectedSamples = {
+      kind: 'rejected-samples',
+      samples: unsendable,
+      rejectedDataPoints: unsendable.length,
+      message: '',
+      detail: 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time',
+    };
+    return concat(of(refused), rest.length > 0 ? send(rest) : EMPTY);
+  };
 
   return { send, address: config.url, shutdown: () => client.close() };
 };

@@ -4,7 +4,8 @@
  * (as HrTime, which the official serializer writes back as the same nanoseconds).
  * Grouped by resource, then by metric (name, kind, unit). gauge → GAUGE, sum → SUM (monotonic,
  * cumulative), histogram → HISTOGRAM; a metric is INT when every value in the batch is a safe
- * integer, else DOUBLE.
+ * integer, else DOUBLE. A time OTLP cannot carry (outside 0 ≤ t < 2⁶⁴ ns) throws TimeOutOfRangeError
+ * instead of being wrapped into another time.
  */
 import { ValueType, type HrTime } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -13,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { type AttrValue, type Attributes, type HistogramValue, type Sample, canonicalAttributes } from '../sample.js';
 import { secondsNanosOf } from '../timeKey.js';
+import { TimeOutOfRangeError } from '../errors.js';
 
 export interface InstrumentationScopeInfo {
   readonly name: string;
@@ -22,6 +24,20 @@ export interface InstrumentationScopeInfo {
 export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
 /** Exact HrTime of a nanosecond time. */
 export const toHrTime = (ns: bigint): HrTime => secondsNanosOf(ns);
+
+/** 2⁶⁴ − 1 ns, the largest fixed64 time, is 18 446 744 073 s + 709 551 615 ns. */
+const MAX_SECONDS = 18_446_744_073;
+const MAX_NANOS_AT_MAX_SECONDS = 709_551_615;
+/** True when OTLP can carry `t` (a fixed64 of nanoseconds): 0 ≤ t < 2⁶⁴. */
+export const isOtlpTime = (t: bigint): boolean => t >= 0n && t < 1n << 64n;
+
+/** The HrTime of a time OTLP can carry; checked on the numbers, so the in-range path costs two compares. */
+const wireHrTime = (t: bigint): HrTime => {
+  const hr = secondsNanosOf(t);
+  const [seconds, nanos] = hr;
+  if (nanos >= 0 && seconds >= 0 && (seconds < MAX_SECONDS || (seconds === MAX_SECONDS && nanos <= MAX_NANOS_AT_MAX_SECONDS))) return hr;
+  throw new TimeOutOfRangeError(t);
+};
 
 const histogramPoint = (h: HistogramValue) => ({
   buckets: { boundaries: [...h.boundaries], counts: [...h.counts] },
@@ -37,10 +53,10 @@ const toMetric = (samples: readonly Sample[]): MetricData => {
   let allInts = true;
   for (let i = 0; i < n; i++) {
     const s = samples[i]!;
-    const endTime = secondsNanosOf(s.timeUnixNano);
+    const endTime = wireHrTime(s.timeUnixNano);
     const start = s.startTimeUnixNano;
     // The serializer only reads attributes: the sample's own (frozen-by-contract) object is passed.
-    points[i] = { startTime: start === undefined ? endTime : secondsNanosOf(start), endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
+    points[i] = { startTime: start === undefined ? endTime : wireHrTime(start), endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
     if (allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) allInts = false;
   }
   const descriptor = {
