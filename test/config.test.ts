@@ -60,6 +60,13 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.ok(isLeft(bad) && /needs timeUnixNano/.test(bad.left));
   const neg = parseSampleLine('{"name":"x","kind":"sum","value":-1,"timeUnixNano":"1"}');
   assert.ok(isLeft(neg) && /cannot be negative/.test(neg.left));
+  // The end of int64 nanoseconds: the last time accepted, and the first refused (a ms time × 1e9 lands far beyond).
+  assert.ok(isRight(parseSampleLine('{"name":"x","value":1,"timeUnixNano":"9223372036854775807"}')));
+  const beyond = parseSampleLine('{"name":"x","value":1,"timeUnixNano":"9223372036854775808"}');
+  assert.ok(isLeft(beyond) && /not before 9223372036854775808 \(2262-04-11/.test(beyond.left), String(isLeft(beyond) && beyond.left));
+  assert.ok(isLeft(parseSampleLine('{"name":"x","value":1,"timeUnixNano":"1764064800123000000000"}')));
+  const negStart = parseSampleLine('{"name":"x","value":1,"timeUnixNano":"5","startTimeUnixNano":"-1"}');
+  assert.ok(isLeft(negStart) && /startTimeUnixNano must be a non-negative/.test(negStart.left));
 });
 
 test('every file in examples/ is a valid config', () => {
