@@ -11,6 +11,8 @@ export {
   isExportError,
   isRetriesExhaustedError,
   isBrokenCircuitError,
+  TimeOutOfRangeError,
+  isTimeOutOfRangeError,
   isRetryable,
   retryAfterMsOf,
 } from './errors.js';
@@ -52,7 +54,7 @@ export type {
 } from './delivery.js';
 export { otlpGrpcSink, encodeBatch } from './otlp/otlpGrpcSink.js';
 export type { OtlpGrpcSink, OtlpGrpcSinkOptions, OtlpTlsOptions } from './otlp/otlpGrpcSink.js';
-export { toResourceMetrics, toHrTime } from './otlp/toResourceMetrics.js';
+export { toResourceMetrics, toHrTime, isOtlpTime } from './otlp/toResourceMetrics.js';
 export { classifyExportFailure, GrpcStatus } from './otlp/classify.js';
 export { isOutcomeUnknown } from './errors.js';
 export { isRejectedSamples } from './delivery.js';
