@@ -63,8 +63,19 @@ const splitNonNegative = (t: bigint): boolean => {
  * Exact [seconds, nanoseconds] of any nanosecond time: number arithmetic for 0 ≤ t < 2⁶³, bigint
  * division otherwise.
  */
-export const secondsNanosOf = (t: bigint): [number, number] =>
-  splitNonNegative(t) ? [split.seconds, split.nanos] : [Number(t / NS_PER_S), Number(t % NS_PER_S)];
+export const secondsNanosOf = (t: bigint): [number, number] => secondsNanosInto(t, [0, 0]);
+
+/** secondsNanosOf written into `out` (no allocation); returns `out`. */
+export const secondsNanosInto = <T extends [number, number]>(t: bigint, out: T): T => {
+  if (splitNonNegative(t)) {
+    out[0] = split.seconds;
+    out[1] = split.nanos;
+  } else {
+    out[0] = Number(t / NS_PER_S);
+    out[1] = Number(t % NS_PER_S);
+  }
+  return out;
+};
 
 /**
  * t in milliseconds (the fraction keeps the sub-ms part), without an array; NaN outside

@@ -6,6 +6,8 @@ import { DataPointType, type GaugeMetricData, type SumMetricData, type Histogram
 import { ValueType } from '@opentelemetry/api';
 import { toResourceMetrics, toHrTime } from '../src/otlp/toResourceMetrics.js';
 import { otlpGrpcSink, encodeBatch } from '../src/otlp/otlpGrpcSink.js';
+import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { classifyExportFailure, GrpcStatus } from '../src/otlp/classify.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { isExportError, isTimeOutOfRangeError, type ExportError } from '../src/errors.js';
@@ -54,6 +56,25 @@ test('toResourceMetrics: a sample resource overrides the pipeline resource; one 
 test('the encoded request carries every point with its exact nanosecond time (official serializer)', () => {
   const batch = [g('cpu', T, 1), g('mem', T + 999n, 2, { resource: { 'service.name': 'x' } }), g('cpu', 1n, 3)];
   assert.equal(decodePoints(encodeBatch(batch, {})).map((p) => [p.name, p.timeUnixNano]).sort(), [['cpu', 1n], ['cpu', T], ['mem', T + 999n]].sort());
+});
+
+test('the batch encoder reuses its data points across batches: each request is exactly the official serialization of toResourceMetrics', () => {
+  const encode = createBatchEncoder();
+  const mixed = (k: bigint): Sample[] => [
+    g('cpu', T + k, 0.5),
+    g('cpu', T + k + 1n, 7, { startTimeUnixNano: T - 60_000_000_000n + k, attributes: { host: `b${k}` } }),
+    { name: 'latency', kind: 'histogram', value: { boundaries: [10, 100], counts: [1, 2, Number(k)], sum: 500, count: 3 + Number(k), min: 1, max: 300 }, timeUnixNano: T + k, attributes: {} },
+    g('mem', T + k + 2n, Number(k), { resource: { 'service.name': `other${k}` } }),
+  ];
+  const official = (batch: Sample[]) => Buffer.concat(toResourceMetrics(batch, { 'service.name': 'svc' }).map((rm) => ProtobufMetricsSerializer.serializeRequest(rm)!));
+  const first = encode(mixed(1n), { 'service.name': 'svc' });
+  const firstCopy = Buffer.from(first);
+  // A bigger batch, then a smaller one: the pool grows, then is partly reused.
+  const big = Array.from({ length: 50 }, (_, i) => g('cpu', T + BigInt(i) * 1_000n, i, { attributes: { host: `h${i % 3}` } }));
+  assert.ok(encode(big, { 'service.name': 'svc' }).equals(official(big)));
+  for (const k of [2n, 3n]) assert.ok(encode(mixed(k), { 'service.name': 'svc' }).equals(official(mixed(k))), `batch ${k}`);
+  assert.ok(first.equals(firstCopy), 'an earlier request is not overwritten by later batches');
+  assert.ok(first.equals(official(mixed(1n))));
 });
 
 test('toResourceMetrics refuses a time OTLP cannot carry instead of wrapping it into another time', () => {

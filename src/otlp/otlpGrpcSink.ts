@@ -19,7 +19,8 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Attributes, Sample } from '../sample.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
-import { isOtlpTime, toResourceMetrics, type InstrumentationScopeInfo } from './toResourceMetrics.js';
+import { isOtlpTime, type InstrumentationScopeInfo } from './toResourceMetrics.js';
+import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { isTimeOutOfRangeError } from '../errors.js';
 import { classifyExportFailure } from './classify.js';
 
@@ -62,10 +63,8 @@ const MetricsClient = grpc.makeGenericClientConstructor(
   'MetricsExportService',
 );
 
-/** One request for the whole batch: ExportMetricsServiceRequest's only field is a repeated
- * ResourceMetrics, so the serialized requests of several resources concatenate into one. */
-export const encodeBatch = (batch: readonly Sample[], resource: Attributes, scope?: InstrumentationScopeInfo): Buffer =>
-  Buffer.concat(toResourceMetrics(batch, resource, scope).map((rm) => ProtobufMetricsSerializer.serializeRequest(rm) ?? new Uint8Array()));
+/** The bytes of one ExportMetricsServiceRequest carrying the whole batch (see batchEncoder.ts). */
+export const encodeBatch: BatchEncoder = createBatchEncoder();
 
 const rejectedCount = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number(v ?? 0));
 
@@ -96,13 +95,14 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const callMetadata = config.metadata();
   const clock = opts.clock ?? systemClock;
   const resource = opts.resource ?? {};
+  const encode = createBatchEncoder();
 
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */
   const attempt = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     new Observable<RejectedSamples>((subscriber) => {
       let request: Buffer;
       try {
-        request = encodeBatch(batch, resource, opts.scope);
+        request = encode(batch, resource, opts.scope);
       } catch (e) {
         subscriber.error(isTimeOutOfRangeError(e) ? e : classifyExportFailure(e));
         return undefined;

@@ -13,7 +13,7 @@ import {
   AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type DataPoint,
 } from '@opentelemetry/sdk-metrics';
 import { type AttrValue, type Attributes, type HistogramValue, type Sample, canonicalAttributes } from '../sample.js';
-import { secondsNanosOf } from '../timeKey.js';
+import { secondsNanosInto } from '../timeKey.js';
 import { TimeOutOfRangeError } from '../errors.js';
 
 export interface InstrumentationScopeInfo {
@@ -23,7 +23,7 @@ export interface InstrumentationScopeInfo {
 
 export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
 /** Exact HrTime of a nanosecond time. */
-export const toHrTime = (ns: bigint): HrTime => secondsNanosOf(ns);
+export const toHrTime = (ns: bigint): HrTime => secondsNanosInto(ns, [0, 0]);
 
 /** 2⁶⁴ − 1 ns, the largest fixed64 time, is 18 446 744 073 s + 709 551 615 ns. */
 const MAX_SECONDS = 18_446_744_073;
@@ -31,12 +31,25 @@ const MAX_NANOS_AT_MAX_SECONDS = 709_551_615;
 /** True when OTLP can carry `t` (a fixed64 of nanoseconds): 0 ≤ t < 2⁶⁴. */
 export const isOtlpTime = (t: bigint): boolean => t >= 0n && t < 1n << 64n;
 
-/** The HrTime of a time OTLP can carry; checked on the numbers, so the in-range path costs two compares. */
-const wireHrTime = (t: bigint): HrTime => {
-  const hr = secondsNanosOf(t);
+/**
+ * Writes the HrTime of a time OTLP can carry into `hr` and returns it; checked on the numbers, so
+ * the in-range path costs two compares.
+ */
+export const wireHrTimeInto = (t: bigint, hr: HrTime): HrTime => {
+  secondsNanosInto(t, hr);
   const [seconds, nanos] = hr;
   if (nanos >= 0 && seconds >= 0 && (seconds < MAX_SECONDS || (seconds === MAX_SECONDS && nanos <= MAX_NANOS_AT_MAX_SECONDS))) return hr;
   throw new TimeOutOfRangeError(t);
+};
+
+/** Makes the data point of one sample (its value is replaced for histograms). */
+export type PointFactory = (s: Sample) => DataPoint<unknown>;
+
+const newPoint: PointFactory = (s) => {
+  const endTime = wireHrTimeInto(s.timeUnixNano, [0, 0]);
+  const start = s.startTimeUnixNano;
+  // The serializer only reads attributes: the sample's own (frozen-by-contract) object is passed.
+  return { startTime: start === undefined ? endTime : wireHrTimeInto(start, [0, 0]), endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
 };
 
 const histogramPoint = (h: HistogramValue) => ({
@@ -46,17 +59,14 @@ const histogramPoint = (h: HistogramValue) => ({
   ...(h.min !== undefined && h.max !== undefined ? { min: h.min, max: h.max, hasMinMax: true } : { hasMinMax: false }),
 });
 
-const toMetric = (samples: readonly Sample[]): MetricData => {
+const toMetric = (samples: readonly Sample[], point: PointFactory): MetricData => {
   const first = samples[0]!;
   const n = samples.length;
   const points = new Array<DataPoint<unknown>>(n);
   let allInts = true;
   for (let i = 0; i < n; i++) {
     const s = samples[i]!;
-    const endTime = wireHrTime(s.timeUnixNano);
-    const start = s.startTimeUnixNano;
-    // The serializer only reads attributes: the sample's own (frozen-by-contract) object is passed.
-    points[i] = { startTime: start === undefined ? endTime : wireHrTime(start), endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
+    points[i] = point(s);
     if (allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) allInts = false;
   }
   const descriptor = {
@@ -117,17 +127,24 @@ const metricKey = (s: Sample): string => `${s.name}\u0000${s.kind}\u0000${s.unit
 const sameMetric = (a: Sample, b: Sample): boolean =>
   a.name === b.name && a.kind === b.kind && a.unit === b.unit && a.temporality === b.temporality && a.monotonic === b.monotonic;
 
+/** toResourceMetrics with the data points made by `point` (the sink's encoder reuses them). */
+export const buildResourceMetrics = (
+  batch: readonly Sample[],
+  resource: Attributes,
+  scope: InstrumentationScopeInfo,
+  point: PointFactory,
+): ResourceMetrics[] =>
+  groupBy(batch, resourceKey, sameResource).map((samples) => ({
+    resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
+    scopeMetrics: groupBy(samples, scopeKey, sameScope).map((inScope) => ({
+      scope: { ...(inScope[0]!.scope ?? scope) },
+      metrics: groupBy(inScope, metricKey, sameMetric).map((m) => toMetric(m, point)),
+    })),
+  }));
+
 /** One ResourceMetrics per distinct resource in the batch (a sample's own, else `resource`). */
 export const toResourceMetrics = (
   batch: readonly Sample[],
   resource: Attributes = {},
   scope: InstrumentationScopeInfo = CHRONOQ_SCOPE,
-): ResourceMetrics[] => {
-  return groupBy(batch, resourceKey, sameResource).map((samples) => ({
-    resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
-    scopeMetrics: groupBy(samples, scopeKey, sameScope).map((inScope) => ({
-      scope: { ...(inScope[0]!.scope ?? scope) },
-      metrics: groupBy(inScope, metricKey, sameMetric).map(toMetric),
-    })),
-  }));
-};
+): ResourceMetrics[] => buildResourceMetrics(batch, resource, scope, newPoint);
