@@ -3,7 +3,7 @@
  * exact to the nanosecond.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
-import { nonNegativeNanosToMs } from './timeKey.js';
+import { INT64_END, nonNegativeNanosToMs } from './timeKey.js';
 
 export type AttrValue = string | number | boolean;
 export type Attributes = Readonly<Record<string, AttrValue>>;
@@ -111,12 +111,6 @@ const histogramProblem = (h: HistogramValue): string | undefined => {
   return undefined;
 };
 
-/**
- * 2⁶³ ns: the OpenTelemetry Collector reads a time as Go's int64 nanoseconds (later ones wrap to
- * before 1970), and chronoq's reorder keys are int64 halves, so a time from here on is refused.
- */
-const INT64_END_NS = 1n << 63n;
-
 /** Checks a sample's shape; Left carries what is wrong, in words a person can act on. */
 export const validateSample = (s: Sample): Either<string, Sample> => {
   if (typeof s.name !== 'string' || s.name.length === 0) return left('name must be a non-empty string');
@@ -124,7 +118,9 @@ export const validateSample = (s: Sample): Either<string, Sample> => {
     return left(`kind must be gauge, sum or histogram, got ${String(s.kind)}`);
   }
   if (typeof s.timeUnixNano !== 'bigint' || s.timeUnixNano <= 0n) return left('timeUnixNano must be a positive bigint');
-  if (s.timeUnixNano >= INT64_END_NS) return left(`timeUnixNano ${s.timeUnixNano} is not before ${INT64_END_NS} (2262-04-11T23:47:16.854775808Z), the end of the int64 nanosecond time receivers store`);
+  // The OpenTelemetry Collector reads a time as Go's int64 nanoseconds (later ones wrap to before
+  // 1970), and chronoq's reorder keys are int64 halves, so a time from 2⁶³ ns on is refused.
+  if (s.timeUnixNano >= INT64_END) return left(`timeUnixNano ${s.timeUnixNano} is not before ${INT64_END} (2262-04-11T23:47:16.854775808Z), the end of the int64 nanosecond time receivers store`);
   if (s.startTimeUnixNano !== undefined && (typeof s.startTimeUnixNano !== 'bigint' || s.startTimeUnixNano < 0n)) {
     return left('startTimeUnixNano must be a non-negative bigint');
   }

@@ -35,7 +35,8 @@ export const relativeNanos = (t: bigint, base: TimeKey): number => {
 };
 
 const NS_PER_S = 1_000_000_000n;
-const INT64_END = 1n << 63n;
+/** 2⁶³ ns (2262-04-11T23:47:16.854775808Z): the end of int64 nanosecond time. */
+export const INT64_END = 1n << 63n;
 
 /**
  * Exact seconds and nanoseconds of a nanosecond time 0 ≤ t < 2⁶³, by number arithmetic on its

@@ -19,7 +19,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Attributes, Sample } from '../sample.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
-import { isOtlpTime, type InstrumentationScopeInfo } from './toResourceMetrics.js';
+import { hasOtlpTimes, type InstrumentationScopeInfo } from './toResourceMetrics.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { isTimeOutOfRangeError } from '../errors.js';
 import { classifyExportFailure } from './classify.js';
@@ -63,7 +63,10 @@ const MetricsClient = grpc.makeGenericClientConstructor(
   'MetricsExportService',
 );
 
-/** The bytes of one ExportMetricsServiceRequest carrying the whole batch (see batchEncoder.ts). */
+/**
+ * The bytes of one ExportMetricsServiceRequest carrying the whole batch (see batchEncoder.ts). One
+ * encoder serves every sink: an encode runs synchronously, so its pooled points are never shared.
+ */
 export const encodeBatch: BatchEncoder = createBatchEncoder();
 
 const rejectedCount = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number(v ?? 0));
@@ -95,14 +98,13 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const callMetadata = config.metadata();
   const clock = opts.clock ?? systemClock;
   const resource = opts.resource ?? {};
-  const encode = createBatchEncoder();
 
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */
   const attempt = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     new Observable<RejectedSamples>((subscriber) => {
       let request: Buffer;
       try {
-        request = encode(batch, resource, opts.scope);
+        request = encodeBatch(batch, resource, opts.scope);
       } catch (e) {
         subscriber.error(isTimeOutOfRangeError(e) ? e : classifyExportFailure(e));
         return undefined;
@@ -137,10 +139,9 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       catchError((e: unknown) => (isTimeOutOfRangeError(e) ? sendWithoutUnsendable(batch, e) : throwError(() => e))),
     );
   const sendWithoutUnsendable = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
-    const unsendable = batch.filter((s) => !isOtlpTime(s.timeUnixNano) || (s.startTimeUnixNano !== undefined && !isOtlpTime(s.startTimeUnixNano)));
+    const unsendable = batch.filter((s) => !hasOtlpTimes(s));
     if (unsendable.length === 0) return throwError(() => error);
-    const refusedSet = new Set(unsendable);
-    const rest = batch.filter((s) => !refusedSet.has(s));
+    const rest = batch.filter(hasOtlpTimes);
     const refused: RejectedSamples = {
       kind: 'rejected-samples',
       samples: unsendable,

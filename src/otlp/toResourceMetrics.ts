@@ -13,7 +13,7 @@ import {
   AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type DataPoint,
 } from '@opentelemetry/sdk-metrics';
 import { type AttrValue, type Attributes, type HistogramValue, type Sample, canonicalAttributes } from '../sample.js';
-import { secondsNanosInto } from '../timeKey.js';
+import { secondsNanosInto, secondsNanosOf } from '../timeKey.js';
 import { TimeOutOfRangeError } from '../errors.js';
 
 export interface InstrumentationScopeInfo {
@@ -23,13 +23,17 @@ export interface InstrumentationScopeInfo {
 
 export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
 /** Exact HrTime of a nanosecond time. */
-export const toHrTime = (ns: bigint): HrTime => secondsNanosInto(ns, [0, 0]);
+export const toHrTime = (ns: bigint): HrTime => secondsNanosOf(ns);
 
-/** 2⁶⁴ − 1 ns, the largest fixed64 time, is 18 446 744 073 s + 709 551 615 ns. */
-const MAX_SECONDS = 18_446_744_073;
-const MAX_NANOS_AT_MAX_SECONDS = 709_551_615;
+/** OTLP carries times as fixed64 nanoseconds: 0 ≤ t < 2⁶⁴. */
+const OTLP_TIME_END = 1n << 64n;
+/** The last time OTLP carries, as numbers (18 446 744 073 s + 709 551 615 ns). */
+const [MAX_SECONDS, MAX_NANOS_AT_MAX_SECONDS] = secondsNanosOf(OTLP_TIME_END - 1n);
 /** True when OTLP can carry `t` (a fixed64 of nanoseconds): 0 ≤ t < 2⁶⁴. */
-export const isOtlpTime = (t: bigint): boolean => t >= 0n && t < 1n << 64n;
+export const isOtlpTime = (t: bigint): boolean => t >= 0n && t < OTLP_TIME_END;
+/** True when OTLP can carry the sample's times (wireHrTimeInto would not throw for it). */
+export const hasOtlpTimes = (s: Sample): boolean =>
+  isOtlpTime(s.timeUnixNano) && (s.startTimeUnixNano === undefined || isOtlpTime(s.startTimeUnixNano));
 
 /**
  * Writes the HrTime of a time OTLP can carry into `hr` and returns it; checked on the numbers, so
