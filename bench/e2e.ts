@@ -52,21 +52,25 @@ try {
   const samples = workload({ total, series: 100, hz: 10, disorderMs: 0, seed: 7 }).map((a) => a.sample);
   const batches = Array.from({ length: Math.ceil(total / batchSize) }, (_, i) => samples.slice(i * batchSize, (i + 1) * batchSize));
 
-  const raw = async (): Promise<number> => {
-    const exporter = new OTLPMetricExporter({ url: collector.endpoint });
-    const prebuilt = batches.map((b) => toResourceMetrics(b, resource)[0]!);
+  /** Exports every item with `inFlight` exports outstanding at a time; samples/s. */
+  const rateInFlight = async <T>(items: readonly T[], exportOne: (item: T) => Promise<void>): Promise<number> => {
     const t0 = performance.now();
     let next = 0;
     const worker = async () => {
-      while (next < prebuilt.length) {
-        const rm = prebuilt[next++]!;
-        await new Promise<void>((resolve, reject) => exporter.export(rm, (r) => (r.code === ExportResultCode.SUCCESS ? resolve() : reject(r.error))));
-      }
+      while (next < items.length) await exportOne(items[next++]!);
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
-    const ms = performance.now() - t0;
+    return (total / (performance.now() - t0)) * 1000;
+  };
+
+  const raw = async (): Promise<number> => {
+    const exporter = new OTLPMetricExporter({ url: collector.endpoint });
+    const prebuilt = batches.map((b) => toResourceMetrics(b, resource)[0]!);
+    const rate = await rateInFlight(prebuilt, (rm) =>
+      new Promise<void>((resolve, reject) => exporter.export(rm, (r) => (r.code === ExportResultCode.SUCCESS ? resolve() : reject(r.error)))),
+    );
     await exporter.shutdown();
-    return (total / ms) * 1000;
+    return rate;
   };
 
   /**
@@ -76,18 +80,9 @@ try {
    */
   const sinkAlone = async (): Promise<number> => {
     const sink = otlpGrpcSink({ endpoint: collector.endpoint, resource });
-    const t0 = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        await new Promise<void>((resolve, reject) => sink.send(batch).subscribe({ error: reject, complete: resolve }));
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const ms = performance.now() - t0;
+    const rate = await rateInFlight(batches, (batch) => new Promise<void>((resolve, reject) => sink.send(batch).subscribe({ error: reject, complete: resolve })));
     sink.shutdown();
-    return (total / ms) * 1000;
+    return rate;
   };
 
   const chronoq = async (): Promise<number> => {
