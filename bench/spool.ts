@@ -21,8 +21,9 @@ const rate = (n: number, ms: number) => `${((n / ms) * 1000 / 1000).toFixed(0)} 
 
 const memory = (() => {
   const q = createSampleQueue();
+  const clock = { now: () => 0 };
   const t0 = performance.now();
-  for (const s of samples) q.push(s, 0);
+  for (const s of samples) q.push(s, clock);
   return performance.now() - t0;
 })();
 

@@ -133,6 +133,24 @@ test("maxQueued 'dead-letter-newest' and 'dead-letter-oldest', counted", () => {
   }
 });
 
+test("'dead-letter-oldest': the sample left oldest waits maxDelayMs from its own arrival", () => {
+  const s = testScheduler();
+  const xs = Array.from({ length: 4 }, (_, i) => sample(i + 1));
+  // [1] goes at 50 (waited maxDelayMs) and is in flight until 150; 2 (at 60) and 3 (at 120) wait;
+  // 4 (at 130) overflows and 2, the oldest, goes.
+  const { out, sink } = deliver(
+    s,
+    ({ cold }) => cold('a 59ms b 59ms c 9ms d 100ms |', Object.fromEntries(xs.map((x, i) => ['abcd'[i]!, R(x)]))),
+    () => ({ delayMs: 100 }),
+    { batch: { maxSize: 3, maxDelayMs: 50 }, maxQueued: 2, overflow: 'dead-letter-oldest' },
+  );
+  assert.equal(out.filter((o) => isLeft(o.r)).map((o) => [o.atMs, (o.r as { left: { reason: string; item: Sample } }).left.item.value]), [[130, 2]]);
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples.map((x) => x.value)]), [
+    [50, [1]],
+    [170, [3, 4]], // 3 arrived at 120: at 150 it has waited 30 of its 50 ms
+  ]);
+});
+
 test('lanes by series: a stalled lane never blocks another lane; the breaker is shared', () => {
   const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
   const stalled = names.find((n) => laneOf(sample(0, n), 2) === 0)!;

@@ -50,11 +50,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
   const scheduler = opts.scheduler ?? asyncScheduler;
   const atMostOnce = opts.guarantee === 'at-most-once';
   const fenceMs = opts.fenceMs ?? 1_000;
+  // Lanes take batches of maxSize, and overflow under 'dead-letter-oldest' takes one sample.
+  const queueBatchSize = opts.overflow === 'dead-letter-oldest' ? 1 : maxSize;
 
   return (source) =>
     new Observable<DeliveryResult>((subscriber) => {
       const breaker = opts.breaker ?? createCircuitBreaker({ scheduler });
-      const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({ index, queue: createSampleQueue(), busy: false, pumping: false }));
+      const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({ index, queue: createSampleQueue(queueBatchSize), busy: false, pumping: false }));
       let queued = 0;
       let draining = false;
       let upstreamError: { error: unknown } | undefined;
@@ -175,7 +177,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         const victim = newest ? incoming : victimLane.queue.take(1)[0]!;
         if (!newest) {
           queued--;
-          lanes[laneIndex]!.queue.push(incoming, scheduler.now());
+          lanes[laneIndex]!.queue.push(incoming, scheduler);
           queued++;
         }
         opts.onOverflow?.({ sample: victim, queued });
@@ -188,7 +190,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         const lane = lanes[index]!;
         if (queued >= maxQueued) overflow(s, index);
         else {
-          lane.queue.push(s, scheduler.now());
+          lane.queue.push(s, scheduler);
           queued++;
         }
         // A busy lane is pumped when its batch settles; an armed timer fires unless the batch fills.
