@@ -3,7 +3,9 @@
  * source through detectClockSkew → reorderByEventTime → deliverOrdered → otlpGrpcSink, against the
  * raw OTLPMetricExporter exporting the identical pre-built batches to the same collector in the
  * same run (same number of requests in flight), and the chronoq sink alone on the same batches.
- * Prints the three rates and the ratios to raw. Not a test.
+ * Prints the three rates, the ratios to raw, and how busy the event loop was in each (the share of
+ * the run it was not waiting for I/O: a run at ~1.0 is bound by this thread's CPU, one below it
+ * waits for the collector). Not a test.
  *   npx tsx bench/e2e.ts [--quick]
  */
 import { Observable, lastValueFrom, toArray } from 'rxjs';
@@ -52,25 +54,39 @@ try {
   const samples = workload({ total, series: 100, hz: 10, disorderMs: 0, seed: 7 }).map((a) => a.sample);
   const batches = Array.from({ length: Math.ceil(total / batchSize) }, (_, i) => samples.slice(i * batchSize, (i + 1) * batchSize));
 
-  /** Exports every item with `inFlight` exports outstanding at a time; samples/s. */
-  const rateInFlight = async <T>(items: readonly T[], exportOne: (item: T) => Promise<void>): Promise<number> => {
+  interface Run {
+    /** Samples a second. */
+    readonly rate: number;
+    /** Event-loop utilisation over the run: 1 = never idle. */
+    readonly busy: number;
+  }
+  /** Times `run` (which handles all `total` samples) and measures the event loop's busy share. */
+  const measured = async (run: () => Promise<void>): Promise<Run> => {
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) await exportOne(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    return (total / (performance.now() - t0)) * 1000;
+    await run();
+    const ms = performance.now() - t0;
+    return { rate: (total / ms) * 1000, busy: performance.eventLoopUtilization(elu0).utilization };
   };
 
-  const raw = async (): Promise<number> => {
+  /** Exports every item with `inFlight` exports outstanding at a time. */
+  const rateInFlight = <T>(items: readonly T[], exportOne: (item: T) => Promise<void>): Promise<Run> =>
+    measured(async () => {
+      let next = 0;
+      const worker = async () => {
+        while (next < items.length) await exportOne(items[next++]!);
+      };
+      await Promise.all(Array.from({ length: inFlight }, worker));
+    });
+
+  const raw = async (): Promise<Run> => {
     const exporter = new OTLPMetricExporter({ url: collector.endpoint });
     const prebuilt = batches.map((b) => toResourceMetrics(b, resource)[0]!);
-    const rate = await rateInFlight(prebuilt, (rm) =>
+    const run = await rateInFlight(prebuilt, (rm) =>
       new Promise<void>((resolve, reject) => exporter.export(rm, (r) => (r.code === ExportResultCode.SUCCESS ? resolve() : reject(r.error)))),
     );
     await exporter.shutdown();
-    return rate;
+    return run;
   };
 
   /**
@@ -78,30 +94,31 @@ try {
    * flight. It converts and encodes them itself (the raw side's were pre-built), so the gap between
    * this and the whole pipeline is what the per-sample stages cost.
    */
-  const sinkAlone = async (): Promise<number> => {
+  const sinkAlone = async (): Promise<Run> => {
     const sink = otlpGrpcSink({ endpoint: collector.endpoint, resource });
-    const rate = await rateInFlight(batches, (batch) => new Promise<void>((resolve, reject) => sink.send(batch).subscribe({ error: reject, complete: resolve })));
+    const run = await rateInFlight(batches, (batch) => new Promise<void>((resolve, reject) => sink.send(batch).subscribe({ error: reject, complete: resolve })));
     sink.shutdown();
-    return rate;
+    return run;
   };
 
-  const chronoq = async (): Promise<number> => {
+  const chronoq = async (): Promise<Run> => {
     const sink = otlpGrpcSink({ endpoint: collector.endpoint, resource });
-    const t0 = performance.now();
-    const out = await lastValueFrom(
-      inMemorySource(samples, 2_000).pipe(
-        routed(),
-        detectClockSkew({ stampedLocally: false, maxPastMs: 10 * 365 * 86_400_000 }),
-        reorderByEventTime({ maxDelayMs: 0 }),
-        deliverOrdered(sink.send, { lanes: inFlight, batch: { maxSize: batchSize, maxDelayMs: 50 }, maxQueued: total }),
-        toArray(),
-      ),
-    );
-    const ms = performance.now() - t0;
+    let delivered = 0;
+    const run = await measured(async () => {
+      const out = await lastValueFrom(
+        inMemorySource(samples, 2_000).pipe(
+          routed(),
+          detectClockSkew({ stampedLocally: false, maxPastMs: 10 * 365 * 86_400_000 }),
+          reorderByEventTime({ maxDelayMs: 0 }),
+          deliverOrdered(sink.send, { lanes: inFlight, batch: { maxSize: batchSize, maxDelayMs: 50 }, maxQueued: total }),
+          toArray(),
+        ),
+      );
+      delivered = out.reduce((n, r) => n + (r._tag === 'Right' ? r.right.samples.length : 0), 0);
+    });
     sink.shutdown();
-    const delivered = out.reduce((n, r) => n + (r._tag === 'Right' ? r.right.samples.length : 0), 0);
     if (delivered !== total) throw new Error(`chronoq delivered ${delivered} of ${total}`);
-    return (total / ms) * 1000;
+    return run;
   };
 
   await raw();
@@ -110,23 +127,24 @@ try {
   // Alternating rounds; the machine's speed drifts by ±20 % within minutes, so each round is
   // compared in itself and the medians are reported.
   const rounds = quick ? 3 : 7;
-  const rawRates: number[] = [];
-  const sinkRates: number[] = [];
-  const chronoqRates: number[] = [];
+  const rawRuns: Run[] = [];
+  const sinkRuns: Run[] = [];
+  const chronoqRuns: Run[] = [];
   for (let i = 0; i < rounds; i++) {
-    rawRates.push(await raw());
-    sinkRates.push(await sinkAlone());
-    chronoqRates.push(await chronoq());
+    rawRuns.push(await raw());
+    sinkRuns.push(await sinkAlone());
+    chronoqRuns.push(await chronoq());
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const ratiosOf = (rates: number[]) => rates.map((r, i) => r / rawRates[i]!);
-  const ratios = ratiosOf(chronoqRates);
-  const sinkRatios = ratiosOf(sinkRates);
-  const kps = (x: number) => `${(x / 1000).toFixed(1)} k samples/s`;
+  const ratiosOf = (runs: Run[]) => runs.map((r, i) => r.rate / rawRuns[i]!.rate);
+  const ratios = ratiosOf(chronoqRuns);
+  const sinkRatios = ratiosOf(sinkRuns);
+  const line = (label: string, runs: Run[]) =>
+    `  ${label.padEnd(45)}${(median(runs.map((r) => r.rate)) / 1000).toFixed(1).padStart(7)} k samples/s   event loop busy ${(median(runs.map((r) => r.busy)) * 100).toFixed(0)} %`;
   console.log(`\nwhole pipeline into a real collector (nop exporter), ${total} samples, batches of ${batchSize}, ${inFlight} in flight, median of ${rounds} alternating rounds`);
-  console.log(`  raw OTLPMetricExporter (pre-built batches)   ${kps(median(rawRates))}`);
-  console.log(`  chronoq sink alone (converts and encodes)    ${kps(median(sinkRates))}`);
-  console.log(`  chronoq pipeline                             ${kps(median(chronoqRates))}`);
+  console.log(line('raw OTLPMetricExporter (pre-built batches)', rawRuns));
+  console.log(line('chronoq sink alone (converts and encodes)', sinkRuns));
+  console.log(line('chronoq pipeline', chronoqRuns));
   console.log(`  ratio sink alone / raw                       ${median(sinkRatios).toFixed(2)}  (rounds: ${sinkRatios.map((r) => r.toFixed(2)).join(' ')})`);
   console.log(`  ratio chronoq / raw                          ${median(ratios).toFixed(2)}  (rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')})  target 0.9`);
 } finally {
