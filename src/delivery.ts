@@ -85,7 +85,8 @@ export const laneOf = (s: Sample, lanes: number): number => laneOfKey(seriesKey(
  * one arriving at an empty queue and every batchSize-th after it: a take either removes exactly
  * batchSize or empties the queue. So the clock is read for those only, not for every sample
  * (reading it was a third of deliverOrdered's cost a sample). A caller that also takes other
- * counts (overflow taking the single oldest) passes batchSize 1: every arrival is recorded.
+ * counts (overflow taking the single oldest) passes batchSize 1: every arrival is recorded. (Were
+ * an oldest arrival ever missing, its batch would go at once: early, never stuck.)
  */
 export const createSampleQueue = (batchSize = 1) => {
   let items: Sample[] = [];
@@ -109,7 +110,7 @@ export const createSampleQueue = (batchSize = 1) => {
     },
     oldestArrivalMs: (): number | undefined => arrivedMs[head],
     oldest: (): Sample | undefined => items[head],
-    /** The oldest min(n, length) samples; n must be batchSize unless batchSize is 1. */
+    /** The oldest min(n, length) samples; n is batchSize or the whole length unless batchSize is 1. */
     take(n: number): Sample[] {
       const out = items.slice(head, head + n);
       head += out.length;
