@@ -19,6 +19,7 @@ import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { toResourceMetrics } from '../src/otlp/toResourceMetrics.js';
 import { findCollector, startCollector } from '../test/support/collector.js';
 import { workload } from './workload.js';
+import { median } from './measure.js';
 import type { Sample } from '../src/sample.js';
 
 const quick = process.argv.includes('--quick');
@@ -135,7 +136,6 @@ try {
     sinkRuns.push(await sinkAlone());
     chronoqRuns.push(await chronoq());
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const ratiosOf = (runs: Run[]) => runs.map((r, i) => r.rate / rawRuns[i]!.rate);
   const ratios = ratiosOf(chronoqRuns);
   const sinkRatios = ratiosOf(sinkRuns);

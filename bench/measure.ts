@@ -24,6 +24,9 @@ export const measure = (label: string, items: number, fn: () => number, opts: { 
   return { label, items, perSecond: (items / best) * 1000 };
 };
 
+/** The middle value (the upper one of an even count). */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 const fmt = (n: number): string =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
 

@@ -11,6 +11,7 @@ import { detectClockSkew } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { workload } from './workload.js';
+import { median } from './measure.js';
 import type { Sample } from '../src/sample.js';
 
 const quick = process.argv.includes('--quick');
@@ -43,7 +44,6 @@ for (let r = 0; r < rounds; r++) {
     nsPerSample[i]!.push(((performance.now() - t0) * 1e6) / total);
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const medians = nsPerSample.map(median);
 console.log(`\nper-sample cost of each stage, ${total} samples, 100 series, median of ${rounds} rounds`);
 for (const [i, [name]] of chains.entries()) {
