@@ -52,9 +52,12 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
   let oldest = 0; // no sample before this sequence number is still buffered
   let next = 0;
   let base: TimeKey | undefined;
-  let maxKey = -Infinity;
+  // The largest key seen and the watermark's key, in a Float64Array: a double assigned to a
+  // closure variable is a fresh heap number each time (32 bytes of garbage a sample).
+  const marks = new Float64Array([-Infinity, -Infinity]);
+  const MAX_KEY = 0;
+  const WM_KEY = 1;
   let maxUnixNano = 0n;
-  let wmKey = -Infinity;
   // The watermark as a double is exact while it and the largest key are within 2⁵³ ns of the
   // base; beyond, it is compared as a bigint.
   let wmExact = true;
@@ -160,15 +163,16 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
       const key = relativeNanos(t, base);
       const last = released.sample;
       if (last !== undefined && (key < released.key || (key === released.key && Math.abs(key) >= EXACT && t < last.timeUnixNano))) return false;
+      const maxKey = marks[MAX_KEY]!;
       if (key > maxKey || (key === maxKey && Math.abs(key) >= EXACT && t > maxUnixNano)) {
-        maxKey = key;
+        marks[MAX_KEY] = key;
         maxUnixNano = t;
-        wmKey = key - maxDelayKey;
-        wmExact = Math.abs(key) < EXACT && Math.abs(wmKey) < EXACT && maxDelayKey < EXACT;
+        marks[WM_KEY] = key - maxDelayKey;
+        wmExact = Math.abs(key) < EXACT && Math.abs(marks[WM_KEY]!) < EXACT && maxDelayKey < EXACT;
         if (!wmExact) wmUnixNano = t - maxDelayNs;
       }
       // Nothing buffered and already at the watermark (in-order data, maxDelayMs 0): out at once.
-      if (size === 0 && (wmExact ? key <= wmKey : t <= wmUnixNano)) {
+      if (size === 0 && (wmExact ? key <= marks[WM_KEY]! : t <= wmUnixNano)) {
         released.key = key;
         released.sample = sample;
         emit(item);
@@ -198,6 +202,7 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
       heapKeys[i] = key;
       heapSeqs[i] = seq;
       // Release what the watermark (largest time seen − maxDelay) has reached.
+      const wmKey = marks[WM_KEY]!;
       while (size > 0) {
         if (wmExact ? heapKeys[0]! > wmKey : timeAt(items[heapSeqs[0]! & mask]) > wmUnixNano) break;
         releaseTop();
