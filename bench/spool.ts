@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool, type SpoolFsync } from '../src/spool/spool.js';
-import { createSampleQueue } from '../src/delivery.js';
+import { createSampleQueue } from '../src/sampleQueue.js';
 import { workload } from './workload.js';
 
 const quick = process.argv.includes('--quick');

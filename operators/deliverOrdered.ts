@@ -6,12 +6,13 @@ import { isRetriesExhaustedError, isOutcomeUnknown } from '../src/errors.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered,
-  laneOfKey, createSampleQueue, type SampleQueue, isRejectedSamples, type DeliverOptions,
+  laneOfKey, isRejectedSamples, type DeliverOptions,
 } from '../src/delivery.js';
-
-export type { DeliverOptions } from '../src/delivery.js';
+import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
 import { circuitBreaker } from './circuitBreaker.js';
 import { retryBackoff } from './retryBackoff.js';
+
+export type { DeliverOptions } from '../src/delivery.js';
 
 interface Lane {
   readonly index: number;

@@ -76,53 +76,6 @@ export const laneOfKey = (key: string, lanes: number): number => {
 
 export const laneOf = (s: Sample, lanes: number): number => laneOfKey(seriesKey(s), lanes);
 
-/**
- * A FIFO of samples with the arrival times of those that can become the oldest of a batch;
- * O(1) amortised push and shift.
- *
- * Only the oldest waiting sample's arrival is ever read (a batch goes when it has waited
- * maxDelayMs). When every take is `take(batchSize)`, the samples that can become oldest are the
- * one arriving at an empty queue and every batchSize-th after it: a take either removes exactly
- * batchSize or empties the queue. So the clock is read for those only, not for every sample
- * (reading it was a third of deliverOrdered's cost a sample). A caller that also takes other
- * counts (overflow taking the single oldest) passes batchSize 1: every arrival is recorded. (Were
- * an oldest arrival ever missing, its batch would go at once: early, never stuck.)
- */
-export const createSampleQueue = (batchSize = 1) => {
-  let items: Sample[] = [];
-  let arrivedMs: number[] = [];
-  let head = 0;
-  const compact = (): void => {
-    if (head > 1024 && head * 2 > items.length) {
-      items = items.slice(head);
-      arrivedMs = arrivedMs.slice(head);
-      head = 0;
-    }
-  };
-  return {
-    get length() {
-      return items.length - head;
-    },
-    /** Appends `s`; reads `clock.now()` when `s` can become the oldest of a batch. */
-    push(s: Sample, clock: { now(): number }) {
-      arrivedMs.push((items.length - head) % batchSize === 0 ? clock.now() : NaN);
-      items.push(s);
-    },
-    oldestArrivalMs: (): number | undefined => arrivedMs[head],
-    oldest: (): Sample | undefined => items[head],
-    /** The oldest min(n, length) samples; n is batchSize or the whole length unless batchSize is 1. */
-    take(n: number): Sample[] {
-      const out = items.slice(head, head + n);
-      head += out.length;
-      compact();
-      return out;
-    },
-    drainAll(): Sample[] {
-      return this.take(items.length - head);
-    },
-  };
-};
-export type SampleQueue = ReturnType<typeof createSampleQueue>;
 
 /** Options of deliverOrdered (operators/deliverOrdered.ts). */
 export interface DeliverOptions {
