@@ -63,16 +63,14 @@ const histogramPoint = (h: HistogramValue) => ({
   ...(h.min !== undefined && h.max !== undefined ? { min: h.min, max: h.max, hasMinMax: true } : { hasMinMax: false }),
 });
 
-const toMetric = (samples: readonly Sample[], point: PointFactory): MetricData => {
-  const first = samples[0]!;
-  const n = samples.length;
-  const points = new Array<DataPoint<unknown>>(n);
-  let allInts = true;
-  for (let i = 0; i < n; i++) {
-    const s = samples[i]!;
-    points[i] = point(s);
-    if (allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) allInts = false;
-  }
+/** The data points of one metric, made as its samples are grouped. */
+interface MetricGroup {
+  readonly first: Sample;
+  readonly points: DataPoint<unknown>[];
+  allInts: boolean;
+}
+
+const toMetric = ({ first, points, allInts }: MetricGroup): MetricData => {
   const descriptor = {
     name: first.name,
     description: first.description ?? '',
@@ -99,9 +97,15 @@ const toMetric = (samples: readonly Sample[], point: PointFactory): MetricData =
  * Groups items by `key`, in first-seen order. An item that `sameGroup` says belongs with the item
  * before it joins that item's group without computing its key: batches come in runs of the same
  * resource, scope and metric, and building a key string per sample cost more than the rest of
- * the conversion.
+ * the conversion. When every item belongs with the first (one resource, one scope: the usual
+ * batch), the items themselves are the one group and nothing is copied.
  */
-const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T, b: T) => boolean): T[][] => {
+const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T, b: T) => boolean): (readonly T[])[] => {
+  const first = items[0];
+  if (first === undefined) return [];
+  let i = 1;
+  while (i < items.length && sameGroup(items[i]!, first)) i++;
+  if (i === items.length) return [items];
   const byKey = new Map<string, T[]>();
   const groups: T[][] = [];
   let prev: T | undefined;
@@ -120,6 +124,33 @@ const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T
     prev = item;
   }
   return groups;
+};
+
+/**
+ * The metrics of one scope's samples: grouped by metric (as groupBy does, runs of one metric
+ * joining without a key), each sample's data point made and added to its metric's list directly,
+ * so no per-metric list of samples is built first.
+ */
+const toMetrics = (samples: readonly Sample[], point: PointFactory): MetricData[] => {
+  const byKey = new Map<string, MetricGroup>();
+  const groups: MetricGroup[] = [];
+  let prev: Sample | undefined;
+  let group: MetricGroup | undefined;
+  for (const s of samples) {
+    if (prev === undefined || group === undefined || !sameMetric(s, prev)) {
+      const k = metricKey(s);
+      group = byKey.get(k);
+      if (group === undefined) {
+        group = { first: s, points: [], allInts: true };
+        byKey.set(k, group);
+        groups.push(group);
+      }
+    }
+    group.points.push(point(s));
+    if (group.allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) group.allInts = false;
+    prev = s;
+  }
+  return groups.map(toMetric);
 };
 
 const resourceKey = (s: Sample): string => (s.resource === undefined ? '' : canonicalAttributes(s.resource));
@@ -142,7 +173,7 @@ export const buildResourceMetrics = (
     resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
     scopeMetrics: groupBy(samples, scopeKey, sameScope).map((inScope) => ({
       scope: { ...(inScope[0]!.scope ?? scope) },
-      metrics: groupBy(inScope, metricKey, sameMetric).map((m) => toMetric(m, point)),
+      metrics: toMetrics(inScope, point),
     })),
   }));
 
