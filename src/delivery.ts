@@ -76,7 +76,6 @@ export const laneOfKey = (key: string, lanes: number): number => {
 
 export const laneOf = (s: Sample, lanes: number): number => laneOfKey(seriesKey(s), lanes);
 
-
 /** Options of deliverOrdered (operators/deliverOrdered.ts). */
 export interface DeliverOptions {
   /** Parallel lanes; a series always maps to the same lane. Default 1. 'global' order forces 1. */
