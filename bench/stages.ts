@@ -1,8 +1,9 @@
 /**
  * What each per-sample stage of the bench/e2e pipeline costs on its own, with a no-op `send`:
  * the bare stream (source → routed) is the baseline, and each chain adds one stage. Prints ns a
- * sample, the increment over the chain before it, and each chain's rate as a ratio of the
- * baseline's. Not a test.
+ * sample, the increment over the chain before it, each chain's rate as a ratio of the
+ * baseline's, and the bytes each chain allocates a sample (garbage the collector must then
+ * clear, on this thread and its helpers). Not a test.
  *   npx tsx bench/stages.ts [--quick]
  */
 import { EMPTY, Observable, type OperatorFunction, count, lastValueFrom } from 'rxjs';
@@ -11,7 +12,7 @@ import { detectClockSkew } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { workload } from './workload.js';
-import { median } from './measure.js';
+import { allocatedBytes, median } from './measure.js';
 import type { Sample } from '../src/sample.js';
 
 const quick = process.argv.includes('--quick');
@@ -45,8 +46,13 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const medians = nsPerSample.map(median);
+const bytesPerSample: number[] = [];
+for (const [, chain] of chains) bytesPerSample.push((await allocatedBytes(() => lastValueFrom(chain()))) / total);
 console.log(`\nper-sample cost of each stage, ${total} samples, 100 series, median of ${rounds} rounds`);
 for (const [i, [name]] of chains.entries()) {
   const step = i === 0 ? '' : `  (+${(medians[i]! - medians[i - 1]!).toFixed(0)} ns)`;
-  console.log(`  ${name.padEnd(32)} ${medians[i]!.toFixed(0).padStart(5)} ns a sample${step.padEnd(13)}  rate ×${(medians[0]! / medians[i]!).toFixed(2)} of baseline`);
+  console.log(
+    `  ${name.padEnd(32)} ${medians[i]!.toFixed(0).padStart(5)} ns a sample${step.padEnd(13)}  rate ×${(medians[0]! / medians[i]!).toFixed(2)} of baseline` +
+      `  ${bytesPerSample[i]!.toFixed(0).padStart(4)} bytes a sample`,
+  );
 }
