@@ -41,8 +41,9 @@ export const report = (title: string, rows: Measured[], baseline: Measured): voi
 /**
  * Bytes the JavaScript heap allocates while `run` runs, garbage included: V8's sampling heap
  * profiler (through the inspector) with objects freed by minor and major GCs kept in the count.
- * An estimate (one sample every `samplingIntervalBytes` on average), good to a few percent over
- * megabytes. Buffers' external memory is not counted.
+ * A statistical estimate (one sample every `samplingIntervalBytes` on average); what V8 allocates
+ * also depends on how far it has optimized the code, so repeat a run before trusting a change.
+ * Buffers' external memory is not counted.
  */
 export const allocatedBytes = async (run: () => Promise<unknown>, samplingIntervalBytes = 256): Promise<number> => {
   const { Session } = await import('node:inspector/promises');
