@@ -94,11 +94,41 @@ const toMetric = ({ first, points, allInts }: MetricGroup): MetricData => {
 };
 
 /**
- * Groups items by `key`, in first-seen order. An item that `sameGroup` says belongs with the item
- * before it joins that item's group without computing its key: batches come in runs of the same
- * resource, scope and metric, and building a key string per sample cost more than the rest of
- * the conversion. When every item belongs with the first (one resource, one scope: the usual
- * batch), the items themselves are the one group and nothing is copied.
+ * Groups items by `key`, in first-seen order, each group made by `open` from its first item and
+ * filled by `add`. An item that `sameGroup` says belongs with the item before it joins that
+ * item's group without computing its key: batches come in runs of the same resource, scope and
+ * metric, and building a key string per sample cost more than the rest of the conversion.
+ */
+const groupInto = <T, G>(
+  items: readonly T[],
+  key: (t: T) => string,
+  sameGroup: (a: T, b: T) => boolean,
+  open: (first: T) => G,
+  add: (group: G, item: T) => void,
+): G[] => {
+  const byKey = new Map<string, G>();
+  const groups: G[] = [];
+  let prev: T | undefined;
+  let group: G | undefined;
+  for (const item of items) {
+    if (prev === undefined || group === undefined || !sameGroup(item, prev)) {
+      const k = key(item);
+      group = byKey.get(k);
+      if (group === undefined) {
+        group = open(item);
+        byKey.set(k, group);
+        groups.push(group);
+      }
+    }
+    add(group, item);
+    prev = item;
+  }
+  return groups;
+};
+
+/**
+ * groupInto with the items themselves as each group. When every item belongs with the first (one
+ * resource, one scope: the usual batch), the items are the one group and nothing is copied.
  */
 const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T, b: T) => boolean): (readonly T[])[] => {
   const first = items[0];
@@ -106,52 +136,24 @@ const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T
   let i = 1;
   while (i < items.length && sameGroup(items[i]!, first)) i++;
   if (i === items.length) return [items];
-  const byKey = new Map<string, T[]>();
-  const groups: T[][] = [];
-  let prev: T | undefined;
-  let prevGroup: T[] | undefined;
-  for (const item of items) {
-    if (prev !== undefined && prevGroup !== undefined && sameGroup(item, prev)) prevGroup.push(item);
-    else {
-      const k = key(item);
-      prevGroup = byKey.get(k);
-      if (prevGroup === undefined) {
-        prevGroup = [item];
-        byKey.set(k, prevGroup);
-        groups.push(prevGroup);
-      } else prevGroup.push(item);
-    }
-    prev = item;
-  }
-  return groups;
+  return groupInto(items, key, sameGroup, (): T[] => [], (g, item) => g.push(item));
 };
 
 /**
- * The metrics of one scope's samples: grouped by metric (as groupBy does, runs of one metric
- * joining without a key), each sample's data point made and added to its metric's list directly,
- * so no per-metric list of samples is built first.
+ * The metrics of one scope's samples: each sample's data point goes straight into its metric's
+ * list, so no per-metric list of samples is built first.
  */
-const toMetrics = (samples: readonly Sample[], point: PointFactory): MetricData[] => {
-  const byKey = new Map<string, MetricGroup>();
-  const groups: MetricGroup[] = [];
-  let prev: Sample | undefined;
-  let group: MetricGroup | undefined;
-  for (const s of samples) {
-    if (prev === undefined || group === undefined || !sameMetric(s, prev)) {
-      const k = metricKey(s);
-      group = byKey.get(k);
-      if (group === undefined) {
-        group = { first: s, points: [], allInts: true };
-        byKey.set(k, group);
-        groups.push(group);
-      }
-    }
-    group.points.push(point(s));
-    if (group.allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) group.allInts = false;
-    prev = s;
-  }
-  return groups.map(toMetric);
-};
+const toMetrics = (samples: readonly Sample[], point: PointFactory): MetricData[] =>
+  groupInto(
+    samples,
+    metricKey,
+    sameMetric,
+    (first): MetricGroup => ({ first, points: [], allInts: true }),
+    (group, s) => {
+      group.points.push(point(s));
+      if (group.allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) group.allInts = false;
+    },
+  ).map(toMetric);
 
 const resourceKey = (s: Sample): string => (s.resource === undefined ? '' : canonicalAttributes(s.resource));
 const sameResource = (a: Sample, b: Sample): boolean => a.resource === b.resource;
