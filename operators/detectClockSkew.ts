@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { isLeft, right } from 'fp-ts/lib/Either.js';
 import { type Sample, msToNanos, nanosToMs } from '../src/sample.js';
 import { type Routed, deadLetter } from '../src/routed.js';
-import { type Clock, systemClock } from '../src/clock.js';
+import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
 import { createSourceOffsets } from '../src/sourceOffsets.js';
 
@@ -46,6 +46,10 @@ const OK: Verdict = {};
  * future ones; it never moves a stale sample. 'dead-letter' turns every reported sample into a Left
  * `skew`; 'pass' only reports. Lefts pass through untouched and in place.
  *
+ * The clocks are read when a sample arrives; with the system clock, samples arriving in one
+ * synchronous burst may share a reading, but only those it judges as a fresh one would (see
+ * reuseBandMs below), so sharing changes no verdict; a step is then reported at the next reading.
+ *
  * ```
  * 1 Hz source stamped by the local clock; the wall clock steps back 1 h at S:
  * wall:    1000 2000 3000 S -3596000 -3595000
@@ -64,13 +68,21 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   const clock = opts.clock ?? systemClock;
   const sourceAttribute = opts.sourceAttribute;
   const report = opts.onSkew ?? (() => undefined);
+  const stepThresholdMs = opts.stepThresholdMs ?? 1_000;
+  // A reading of the clocks may stand for a later one taken in the same burst (see readingReuseOf)
+  // for a sample no later than its trusted time and at most reuseBandMs before it: any reading of
+  // that burst judges such a sample OK. It is not in the future; it is half of maxPastMs from
+  // turning stale; and if stamped locally, it was not stamped after a step the reading missed (a
+  // forward step would put its stamp after the reading, a backward one more than half of
+  // stepThresholdMs before it). Anything else, and every sample under per-source offsets (whose
+  // estimates use arrival times), gets a fresh reading. Only with bands of 0.5 s and more, so that
+  // no burst could outlast them.
+  const reuseBandMs = Math.min(maxPastMs, stampedLocally ? stepThresholdMs : Infinity) / 2;
+  const reuse = sourceAttribute === undefined && maxFutureMs >= 0 && reuseBandMs >= 500 ? readingReuseOf(clock) : undefined;
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const trusted = createTrustedTime(clock, {
-        stepThresholdMs: opts.stepThresholdMs ?? 1_000,
-        maxSlewPpm: opts.maxSlewPpm ?? 50_000,
-      });
+      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm: opts.maxSlewPpm ?? 50_000, ...(reuse !== undefined ? { reuse } : {}) });
       const offsets = createSourceOffsets({
         windowSize: opts.sourceWindow ?? 32,
         thresholdMs: opts.sourceOffsetThresholdMs ?? 2_000,
@@ -108,6 +120,11 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
 
       /** The item itself when nothing changes (no allocation on the common path). */
       const handle = (item: Routed<Sample>, s: Sample): Routed<Sample> => {
+        const recent = trusted.recent();
+        if (recent !== undefined) {
+          const behindMs = recent.trustedMs - nanosToMs(s.timeUnixNano);
+          if (behindMs >= 0 && behindMs <= reuseBandMs) return item;
+        }
         const now = trusted.read();
         if (now.stepDeltaMs !== undefined) report({ kind: 'step', deltaMs: now.stepDeltaMs, atUnixMs: now.trustedMs });
         const v = judge(s, now);

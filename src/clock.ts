@@ -24,6 +24,35 @@ export const systemClock: Clock = {
   monotonic: () => performance.now(),
 };
 
+/** How long one reading of a clock may stand for later ones (see TrustedTime.recent). */
+export interface ReadingReuse {
+  /** Times one reading may be handed out again. */
+  readonly maxUses: number;
+  /** Calls `end` once the current burst of work is over. */
+  readonly onBurstEnd: (end: () => void) => void;
+}
+
+/**
+ * The system clock's: samples that arrive together in one synchronous burst (a source's chunk, a
+ * scrape, a batch from the SDK bridge) may share a reading, at most 64 of them and never past the
+ * end of the task (a microtask then ends the burst). Two clock reads a sample were the largest
+ * single cost of detectClockSkew.
+ */
+const SYSTEM_CLOCK_REUSE: ReadingReuse = { maxUses: 64, onBurstEnd: (end) => queueMicrotask(end) };
+const reuseByClock = new WeakMap<Clock, ReadingReuse>([[systemClock, SYSTEM_CLOCK_REUSE]]);
+
+/**
+ * The reuse `clock` allows: the system clock's above, or what allowReadingReuse set; none for any
+ * other clock (a scheduler's clock under TestScheduler advances inside one task, so it is read
+ * every time).
+ */
+export const readingReuseOf = (clock: Clock): ReadingReuse | undefined => reuseByClock.get(clock);
+
+/** Lets readings of `clock` be reused as `reuse` says (for tests that drive bursts by hand). */
+export const allowReadingReuse = (clock: Clock, reuse: ReadingReuse): void => {
+  reuseByClock.set(clock, reuse);
+};
+
 export interface SteppableClock extends Clock {
   /** Steps the wall clock by deltaMs (negative: backwards). The monotonic clock is unaffected. */
   step(deltaMs: number): void;

@@ -1,0 +1,255 @@
+/**
+ * detectClockSkew reading the clocks once per burst: TrustedTime.recent() and the band of samples a
+ * shared reading may judge. Driven synchronously with a hand-made clock whose bursts end when the
+ * test says so, against the same script run with a fresh reading for every sample.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { isLeft, right } from 'fp-ts/lib/Either.js';
+import { Subject } from 'rxjs';
+import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
+import { allowReadingReuse, readingReuseOf, schedulerClock, systemClock, type Clock } from '../src/clock.js';
+import { createTrustedTime } from '../src/trustedTime.js';
+import type { Routed } from '../src/routed.js';
+import { type Sample, msToNanos, nanosToMs } from '../src/sample.js';
+
+const test = suite('clock readings shared within a burst');
+const WALL0 = Date.UTC(2026, 10, 25, 10, 0, 0);
+const HOUR = 3_600_000;
+
+/** A clock moved by hand, counting its wall reads; its bursts end when `endBurst()` is called. */
+const handClock = (maxUses = 64) => {
+  let mono = 0;
+  let offset = WALL0;
+  let wallReads = 0;
+  let ends: (() => void)[] = [];
+  const clock: Clock = {
+    now: () => {
+      wallReads++;
+      return mono + offset;
+    },
+    monotonic: () => mono,
+  };
+  return {
+    clock,
+    reusing: () => allowReadingReuse(clock, { maxUses, onBurstEnd: (end) => ends.push(end) }),
+    advance: (ms: number) => void (mono += ms),
+    step: (ms: number) => void (offset += ms),
+    wall: () => mono + offset,
+    trueTime: () => mono + WALL0,
+    endBurst: () => {
+      const due = ends;
+      ends = [];
+      due.forEach((end) => end());
+    },
+    get wallReads() {
+      return wallReads;
+    },
+  };
+};
+
+const gauge = (stampMs: number, value: number): Sample => ({ name: 'cpu', kind: 'gauge', value, timeUnixNano: msToNanos(stampMs), attributes: {} });
+
+test('recent(): the last reading, at most maxUses times, and only until its burst ends', () => {
+  const h = handClock(3);
+  let burstEnd: (() => void) | undefined;
+  const trusted = createTrustedTime(h.clock, { stepThresholdMs: 1_000, maxSlewPpm: 50_000, reuse: { maxUses: 3, onBurstEnd: (end) => void (burstEnd = end) } });
+  assert.is(trusted.recent(), undefined, 'nothing read yet');
+  const first = trusted.read();
+  assert.is(first.trustedMs, WALL0);
+  h.advance(5);
+  assert.is(trusted.recent()?.trustedMs, WALL0);
+  assert.is(trusted.recent()?.trustedMs, WALL0);
+  assert.is(trusted.recent()?.trustedMs, WALL0);
+  assert.is(trusted.recent(), undefined, 'used up');
+  assert.is(trusted.read().trustedMs, WALL0 + 5);
+  assert.is(trusted.recent()?.trustedMs, WALL0 + 5);
+  burstEnd!();
+  assert.is(trusted.recent(), undefined, 'burst over');
+  const without = createTrustedTime(h.clock, { stepThresholdMs: 1_000, maxSlewPpm: 50_000 });
+  without.read();
+  assert.is(without.recent(), undefined, 'no reuse unless asked for');
+});
+
+test('recent(): never the reading that found a step, nor one while trusted time catches up', () => {
+  const h = handClock();
+  const trusted = createTrustedTime(h.clock, { stepThresholdMs: 1_000, maxSlewPpm: 50_000, reuse: { maxUses: 64, onBurstEnd: () => undefined } });
+  trusted.read();
+  h.step(-HOUR);
+  const stepped = trusted.read();
+  assert.is(stepped.stepDeltaMs, -HOUR);
+  assert.is(trusted.recent(), undefined, 'would report the step twice');
+  h.advance(10);
+  assert.ok(trusted.read().stepping);
+  assert.is(trusted.recent(), undefined, 'stepping');
+  // A step small enough to be slewed away at once (60 s at 5 % covers 1.5 s) ends no stepping
+  // phase, but its reading still carries the step.
+  const idle = handClock();
+  const slewed = createTrustedTime(idle.clock, { stepThresholdMs: 1_000, maxSlewPpm: 50_000, reuse: { maxUses: 64, onBurstEnd: () => undefined } });
+  slewed.read();
+  idle.advance(60_000);
+  idle.step(1_500);
+  const absorbed = slewed.read();
+  assert.is(absorbed.stepDeltaMs, 1_500);
+  assert.is(absorbed.stepping, false);
+  assert.is(slewed.recent(), undefined, 'would report the step twice');
+});
+
+test("the system clock's readings are shared for 64 samples until the task ends; a scheduler's clock is read every time", async () => {
+  const reuse = readingReuseOf(systemClock);
+  assert.is(reuse?.maxUses, 64);
+  let ended = false;
+  reuse!.onBurstEnd(() => void (ended = true));
+  assert.is(ended, false, 'not inside the task');
+  await Promise.resolve();
+  assert.is(ended, true, 'a microtask later');
+  assert.is(readingReuseOf(schedulerClock()), undefined);
+  assert.is(readingReuseOf({ now: systemClock.now, monotonic: systemClock.monotonic }), undefined, 'a copy of the system clock is another clock');
+});
+
+interface Run {
+  readonly out: Routed<Sample>[];
+  readonly events: SkewEvent[];
+}
+const through = (clock: Clock, opts: SkewOptions) => {
+  const input = new Subject<Routed<Sample>>();
+  const run: Run = { out: [], events: [] };
+  input.pipe(detectClockSkew({ ...opts, clock, onSkew: (e) => run.events.push(e) })).subscribe((r) => run.out.push(r));
+  return { push: (s: Sample) => input.next(right(s)), run };
+};
+
+test('a burst of current samples shares readings, and the output is the input, in place', () => {
+  const h = handClock();
+  h.reusing();
+  const { push, run } = through(h.clock, {});
+  const sent: Sample[] = [];
+  for (let burst = 0; burst < 3; burst++) {
+    const stampMs = h.wall();
+    for (let i = 0; i < 100; i++) {
+      const s = gauge(stampMs, i);
+      sent.push(s);
+      push(s);
+      h.advance(0.01);
+    }
+    h.endBurst();
+    h.advance(1_000);
+  }
+  // Each burst: a reading for its first sample, again after 64 shared ones.
+  assert.is(h.wallReads - 1, 3 * 2, 'wall reads after the one at subscription');
+  assert.equal(run.out.map((r) => (isLeft(r) ? r.left.reason : r.right)), sent);
+  assert.is(run.events.length, 0);
+});
+
+test('the wall clock stepped back 1 h inside a burst: the first sample stamped after it gets a fresh reading', () => {
+  const results = [false, true].map((reuse) => {
+    const h = handClock();
+    if (reuse) h.reusing();
+    const { push, run } = through(h.clock, {});
+    for (let i = 0; i < 10; i++) push(gauge(h.wall(), i));
+    h.step(-HOUR);
+    for (let i = 10; i < 20; i++) push(gauge(h.wall(), i));
+    return { run, wallReads: h.wallReads };
+  });
+  const [everySample, shared] = results as [{ run: Run; wallReads: number }, { run: Run; wallReads: number }];
+  assert.equal(shared.run.out, everySample.run.out, 'the same output, corrected samples included');
+  assert.equal(shared.run.events.map((e) => e.kind), ['step']);
+  assert.equal(everySample.run.events.map((e) => e.kind), ['step']);
+  const times = shared.run.out.map((r) => (isLeft(r) ? -1 : nanosToMs(r.right.timeUnixNano)));
+  assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]!), 'non-decreasing');
+  assert.ok(shared.wallReads < everySample.wallReads, `${shared.wallReads} reads vs ${everySample.wallReads}`);
+});
+
+test('the wall clock stepped forward 1 h inside a burst: the step is found at once, nothing is future', () => {
+  const h = handClock();
+  h.reusing();
+  const { push, run } = through(h.clock, {});
+  for (let i = 0; i < 5; i++) push(gauge(h.wall(), i));
+  h.step(HOUR);
+  push(gauge(h.wall(), 5));
+  assert.equal(run.events.map((e) => e.kind), ['step']);
+  assert.is(run.out.filter(isLeft).length, 0);
+});
+
+test('samples outside the band get a fresh reading: stale, future, and any more than half of maxPastMs behind', () => {
+  const h = handClock();
+  h.reusing();
+  const { push, run } = through(h.clock, { stampedLocally: false, maxPastMs: 10_000, maxFutureMs: 5_000, policy: 'dead-letter' });
+  const t0 = h.wall();
+  const readsFor = (stampMs: number): number => {
+    const before = h.wallReads;
+    h.advance(1);
+    push(gauge(stampMs, run.out.length));
+    return h.wallReads - before;
+  };
+  assert.is(readsFor(t0), 1, 'the burst opens with a reading');
+  assert.is(readsFor(t0 - 4_900), 0, 'within half of maxPastMs: shared');
+  assert.is(readsFor(t0 - 5_100), 1, 'more than half of maxPastMs behind');
+  assert.is(readsFor(t0 - 11_000), 1, 'stale');
+  assert.is(readsFor(t0 + 6_000), 1, 'future');
+  assert.is(readsFor(h.wall() + 2), 1, 'stamped after the shared reading');
+  assert.is(readsFor(t0), 0, 'shared again');
+  assert.equal(run.out.map((r) => (isLeft(r) ? r.left.reason : 'ok')), ['ok', 'ok', 'ok', 'skew', 'skew', 'ok', 'ok']);
+  assert.equal(run.events.map((e) => e.kind), ['stale', 'future']);
+});
+
+test('under per-source offsets every sample reads the clocks (arrival times feed the estimates)', () => {
+  const h = handClock();
+  h.reusing();
+  const { push } = through(h.clock, { sourceAttribute: 'host' });
+  const before = h.wallReads;
+  for (let i = 0; i < 10; i++) push({ ...gauge(h.wall(), i), attributes: { host: 'a' } });
+  assert.is(h.wallReads - before, 10);
+});
+
+/** What became of one sample: passed as it was, re-stamped, or a dead letter. */
+const verdicts = (out: readonly Routed<Sample>[], sent: readonly Sample[]): string[] =>
+  out.map((r, i) => (isLeft(r) ? `left:${r.left.reason}` : r.right === sent[i] ? 'as-is' : 'corrected'));
+
+type Op = { readonly kind: 'advance'; readonly ms: number } | { readonly kind: 'step'; readonly ms: number } | { readonly kind: 'sample'; readonly lagMs: number } | { readonly kind: 'end' };
+// Steps and lags kept clear of the verdicts' own boundaries (the two ways of reading may see trusted
+// time a few ms apart after a step): lag 0 = stamped now; negative = in the future.
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(0, 0.3, 1, 100, 300, 499, 501, 1_000, 2_000, 3_000_000, 4_000_000, -4_000, -6_000).map((lagMs): Op => ({ kind: 'sample', lagMs })) },
+  { weight: 3, arbitrary: fc.double({ min: 0, max: 2, noNaN: true }).map((ms): Op => ({ kind: 'advance', ms })) },
+  { weight: 1, arbitrary: fc.constantFrom(-2 * HOUR, -HOUR, -1_500, -1_100, -900, -400, 400, 1_100, 1_500, HOUR).map((ms): Op => ({ kind: 'step', ms })) },
+  { weight: 1, arbitrary: fc.constant<Op>({ kind: 'end' }) },
+);
+
+test('property: shared readings judge every sample as a fresh reading for each would', () => {
+  fc.assert(
+    fc.property(
+      fc.array(op, { maxLength: 120 }),
+      fc.boolean(),
+      fc.constantFrom<'correct' | 'dead-letter'>('correct', 'dead-letter'),
+      fc.integer({ min: 1, max: 70 }),
+      (script, stampedLocally, policy, maxUses) => {
+        const runs = [false, true].map((reuse) => {
+          const h = handClock(maxUses);
+          if (reuse) h.reusing();
+          const { push, run } = through(h.clock, { stampedLocally, policy });
+          const sent: Sample[] = [];
+          for (const o of script) {
+            if (o.kind === 'advance') h.advance(o.ms);
+            else if (o.kind === 'step') h.step(o.ms);
+            else if (o.kind === 'end') h.endBurst();
+            else {
+              // Locally stamped samples carry the (possibly stepped) wall clock; others true time.
+              const s = gauge((stampedLocally ? h.wall() : h.trueTime()) - o.lagMs, sent.length);
+              sent.push(s);
+              push(s);
+            }
+          }
+          return { verdicts: verdicts(run.out, sent), steps: run.events.filter((e) => e.kind === 'step').length, reads: h.wallReads };
+        });
+        const [everySample, shared] = runs as [(typeof runs)[0], (typeof runs)[0]];
+        assert.equal(shared.verdicts, everySample.verdicts);
+        assert.ok(shared.steps <= everySample.steps, 'a step is reported once, when a reading finds it');
+        assert.ok(shared.reads <= everySample.reads);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+test.run();
