@@ -13,7 +13,6 @@ export interface TrustedTimeOptions {
   readonly reuse?: ReadingReuse;
 }
 
-
 export interface TrustedReading {
   /** Trusted time now, ms since the epoch. */
   readonly trustedMs: number;
