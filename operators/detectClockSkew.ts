@@ -48,7 +48,9 @@ const OK: Verdict = {};
  *
  * The clocks are read when a sample arrives; with the system clock, samples arriving in one
  * synchronous burst may share a reading, but only those it judges as a fresh one would (see
- * reuseBandMs below), so sharing changes no verdict; a step is then reported at the next reading.
+ * reuseBandMs below). A step is found by comparing consecutive readings, so it is reported at
+ * the next fresh one, and two wall-clock changes with no reading between them count as one (as
+ * they do when no sample arrives between them).
  *
  * ```
  * 1 Hz source stamped by the local clock; the wall clock steps back 1 h at S:
@@ -82,7 +84,32 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm: opts.maxSlewPpm ?? 50_000, ...(reuse !== undefined ? { reuse } : {}) });
+      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm: opts.maxSlewPpm ?? 50_000 });
+      // The burst's shared reading: samples timed in [sharedLoNs, sharedHiNs] may use it, usesLeft
+      // more. Kept here as bigint bounds and plain variables, because the check runs for every
+      // sample: converting each sample's time to ms and asking trustedTime cost ~27 ns more.
+      let usesLeft = 0;
+      let sharedHiNs = 0n;
+      let sharedLoNs = 0n;
+      let burstOpen = false;
+      const endBurst = (): void => {
+        burstOpen = false;
+        usesLeft = 0;
+      };
+      const share = (now: TrustedReading): void => {
+        if (reuse === undefined) return;
+        if (now.stepping) {
+          usesLeft = 0;
+          return;
+        }
+        usesLeft = reuse.maxUses;
+        sharedHiNs = msToNanos(now.trustedMs);
+        sharedLoNs = msToNanos(now.trustedMs - reuseBandMs);
+        if (!burstOpen) {
+          burstOpen = true;
+          reuse.onBurstEnd(endBurst);
+        }
+      };
       const offsets = createSourceOffsets({
         windowSize: opts.sourceWindow ?? 32,
         thresholdMs: opts.sourceOffsetThresholdMs ?? 2_000,
@@ -120,12 +147,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
 
       /** The item itself when nothing changes (no allocation on the common path). */
       const handle = (item: Routed<Sample>, s: Sample): Routed<Sample> => {
-        const recent = trusted.recent();
-        if (recent !== undefined) {
-          const behindMs = recent.trustedMs - nanosToMs(s.timeUnixNano);
-          if (behindMs >= 0 && behindMs <= reuseBandMs) return item;
-        }
         const now = trusted.read();
+        share(now);
         if (now.stepDeltaMs !== undefined) report({ kind: 'step', deltaMs: now.stepDeltaMs, atUnixMs: now.trustedMs });
         const v = judge(s, now);
         if (v === OK || v.problem === undefined || policy === 'pass') return item;
@@ -140,7 +163,15 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       };
 
       return source.subscribe({
-        next: (item) => subscriber.next(isLeft(item) ? item : handle(item, item.right)),
+        next: (item) => {
+          if (isLeft(item)) return subscriber.next(item);
+          const t = item.right.timeUnixNano;
+          if (usesLeft > 0 && t <= sharedHiNs && t >= sharedLoNs) {
+            usesLeft--;
+            return subscriber.next(item);
+          }
+          subscriber.next(handle(item, item.right));
+        },
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),
       });

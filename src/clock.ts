@@ -24,7 +24,7 @@ export const systemClock: Clock = {
   monotonic: () => performance.now(),
 };
 
-/** How long one reading of a clock may stand for later ones (see TrustedTime.recent). */
+/** How long one reading of a clock may stand for later ones (detectClockSkew shares readings in a burst). */
 export interface ReadingReuse {
   /** Times one reading may be handed out again. */
   readonly maxUses: number;

@@ -2,15 +2,13 @@
  * Trusted time: follows the monotonic clock, never steps, and converges to the wall clock at no
  * more than maxSlewPpm after the wall clock stepped. Used by detectClockSkew.
  */
-import type { Clock, ReadingReuse } from './clock.js';
+import type { Clock } from './clock.js';
 
 export interface TrustedTimeOptions {
   /** A change of (wall − monotonic) larger than this is a step. */
   readonly stepThresholdMs: number;
   /** Fastest rate at which trusted time may approach wall time, in parts per million. */
   readonly maxSlewPpm: number;
-  /** Lets `recent()` hand the last reading out again within one burst; absent, it never does. */
-  readonly reuse?: ReadingReuse;
 }
 
 export interface TrustedReading {
@@ -29,13 +27,6 @@ export interface TrustedReading {
 export interface TrustedTime {
   /** Reads both clocks. Returns one object, rewritten by every call: use it before the next. */
   read(): TrustedReading;
-  /**
-   * The last reading again, if it may still stand for now: taken in the current burst, handed out
-   * fewer than maxUses times since, neither the reading that detected a step nor one while
-   * stepping. Else undefined (call read()). The caller decides whether a reading that old is good
-   * enough for what it judges.
-   */
-  recent(): TrustedReading | undefined;
 }
 
 export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): TrustedTime => {
@@ -51,13 +42,6 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
   state[TRUSTED_OFFSET] = state[LAST_OFFSET];
   const slewPerMs = opts.maxSlewPpm / 1e6;
   const reading: Mutable<TrustedReading> = { trustedMs: 0, wallMs: 0, errorMs: 0, stepping: false, stepDeltaMs: undefined };
-  const reuse = opts.reuse;
-  let usesLeft = 0;
-  let burstOpen = false;
-  const endBurst = (): void => {
-    burstOpen = false;
-    usesLeft = 0;
-  };
 
   return {
     read() {
@@ -84,18 +68,6 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       reading.errorMs = wall - trustedMs;
       reading.stepping = stepping;
       reading.stepDeltaMs = stepped ? delta : undefined;
-      if (reuse !== undefined) {
-        usesLeft = stepped || stepping ? 0 : reuse.maxUses;
-        if (!burstOpen) {
-          burstOpen = true;
-          reuse.onBurstEnd(endBurst);
-        }
-      }
-      return reading;
-    },
-    recent() {
-      if (usesLeft <= 0) return undefined;
-      usesLeft--;
       return reading;
     },
   };
