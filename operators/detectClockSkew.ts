@@ -37,6 +37,8 @@ interface Verdict {
   readonly problem?: string;
 }
 const OK: Verdict = {};
+/** Earlier than any sample time (a bigint of ns, at most 2⁶⁴ from 0). */
+const BEFORE_ALL_TIME = -(1n << 128n);
 
 /**
  * Detects clock trouble and, under policy 'correct' (default), repairs it so that a local clock
@@ -104,7 +106,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         }
         usesLeft = reuse.maxUses;
         sharedHiNs = msToNanos(now.trustedMs);
-        sharedLoNs = msToNanos(now.trustedMs - reuseBandMs);
+        const loMs = now.trustedMs - reuseBandMs;
+        sharedLoNs = Number.isFinite(loMs) ? msToNanos(loMs) : BEFORE_ALL_TIME; // maxPastMs: Infinity
         if (!burstOpen) {
           burstOpen = true;
           reuse.onBurstEnd(endBurst);

@@ -188,6 +188,22 @@ test('samples outside the band get a fresh reading: stale, future, and any more 
   assert.equal(run.events.map((e) => e.kind), ['stale', 'future']);
 });
 
+test('maxPastMs: Infinity (nothing is ever stale): any past sample may share a reading', () => {
+  const h = handClock();
+  h.reusing();
+  const { push, run } = through(h.clock, { stampedLocally: false, maxPastMs: Infinity });
+  push(gauge(h.wall(), 0));
+  const before = h.wallReads;
+  push(gauge(h.wall() - 50 * 365 * 86_400_000, 1));
+  push(gauge(0, 2));
+  assert.is(h.wallReads, before);
+  assert.equal(run.out.map((r) => (isLeft(r) ? r.left.reason : 'ok')), ['ok', 'ok', 'ok']);
+  // And with the system clock itself.
+  const real = through(systemClock, { stampedLocally: false, maxPastMs: Infinity });
+  for (let i = 0; i < 100; i++) real.push(gauge(i, i));
+  assert.is(real.run.out.filter(isLeft).length, 0);
+});
+
 test('under per-source offsets every sample reads the clocks (arrival times feed the estimates)', () => {
   const h = handClock();
   h.reusing();
