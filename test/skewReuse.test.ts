@@ -11,7 +11,8 @@ import { Subject } from 'rxjs';
 import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
 import { allowReadingReuse, readingReuseOf, schedulerClock, systemClock, type Clock } from '../src/clock.js';
 import type { Routed } from '../src/routed.js';
-import { type Sample, msToNanos, nanosToMs } from '../src/sample.js';
+import { type Sample, nanosToMs } from '../src/sample.js';
+import { sample } from './support/marbles.js';
 
 const test = suite('clock readings shared within a burst');
 const WALL0 = Date.UTC(2026, 10, 25, 10, 0, 0);
@@ -48,7 +49,8 @@ const handClock = (maxUses = 64) => {
   };
 };
 
-const gauge = (stampMs: number, value: number): Sample => ({ name: 'cpu', kind: 'gauge', value, timeUnixNano: msToNanos(stampMs), attributes: {} });
+/** A gauge stamped at stampMs (the shared test helper, with its value given). */
+const gauge = (stampMs: number, value: number): Sample => sample(stampMs, 'cpu', {}, value);
 
 test("the system clock's readings are shared for 64 samples until the task ends; a scheduler's clock is read every time", async () => {
   const reuse = readingReuseOf(systemClock);

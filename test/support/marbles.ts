@@ -8,7 +8,7 @@ import { map, type OperatorFunction } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as assert from 'uvu/assert';
 import type { Routed } from '../../src/routed.js';
-import { type Sample, type Attributes, nanosToMs } from '../../src/sample.js';
+import { type Sample, type Attributes, msToNanos, nanosToMs } from '../../src/sample.js';
 
 /** Replaces every Error (deeply) by `{ name, message }` so two errors compare by those. */
 export const normalize = (v: unknown, seen = new WeakSet<object>()): unknown => {
@@ -58,11 +58,12 @@ export const testScheduler = (): TestScheduler => new TestScheduler(equalNormali
 export const pendingActions = (scheduler: TestScheduler): number =>
   (scheduler as unknown as { actions: { closed: boolean }[] }).actions.filter((a) => !a.closed).length;
 
+/** A gauge sample at tMs (fractions of a ms kept to the ns). */
 export const sample = (tMs: number, name = 'cpu', attributes: Attributes = {}, value = tMs): Sample => ({
   name,
   kind: 'gauge',
   value,
-  timeUnixNano: BigInt(tMs) * 1_000_000n,
+  timeUnixNano: msToNanos(tMs),
   attributes,
 });
 
