@@ -9,6 +9,7 @@ import {
   laneOfKey, isRejectedSamples, type DeliverOptions,
 } from '../src/delivery.js';
 import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
+import { safeHook } from '../src/hooks.js';
 import { circuitBreaker } from './circuitBreaker.js';
 import { retryBackoff } from './retryBackoff.js';
 
@@ -53,6 +54,12 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
   const fenceMs = opts.fenceMs ?? 1_000;
   // Lanes take batches of maxSize, and overflow under 'dead-letter-oldest' takes one sample.
   const queueBatchSize = opts.overflow === 'dead-letter-oldest' ? 1 : maxSize;
+  // The user's hooks: one that throws is reported, and the batch or sample goes on (src/hooks.ts).
+  const onDeadLetter = safeHook(opts.onDeadLetter);
+  const onRetry = safeHook(opts.onRetry);
+  const onDelivered = safeHook(opts.onDelivered);
+  const onBatch = safeHook(opts.onBatch);
+  const onOverflow = safeHook(opts.onOverflow);
 
   return (source) =>
     new Observable<DeliveryResult>((subscriber) => {
@@ -65,7 +72,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       const deadLetters = (samples: readonly Sample[], reason: DeadLetterReason, detail: string, lane: number, extra: { attempts?: number; error?: unknown } = {}): void => {
         const at = scheduler.now();
         for (const s of samples) subscriber.next(left(toDeadLetter(reason, s, detail, at, extra)));
-        opts.onDeadLetter?.({ reason, count: samples.length, lane, samples });
+        onDeadLetter?.({ reason, count: samples.length, lane, samples });
       };
       const finishIfDrained = (): void => {
         if (!draining || lanes.some((l) => l.busy || l.queue.length > 0)) return;
@@ -94,7 +101,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             ...opts.retry,
             ...(atMostOnce ? { maxAttempts: 1 } : {}),
             scheduler,
-            onRetry: (e) => opts.onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
+            onRetry: (e) => onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
           }),
         );
         /** Each rejected sample and its dead letter's detail (a retried attempt may name it again). */
@@ -117,7 +124,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             const accepted = rejected.size === 0 ? batch : batch.filter((s) => !rejected.has(s));
             if (accepted.length > 0) {
               const delivered: Delivered = { samples: accepted, lane: lane.index, attempts, firstAttemptAtMs, deliveredAtMs: scheduler.now() };
-              opts.onDelivered?.(delivered);
+              onDelivered?.(delivered);
               subscriber.next(right(delivered));
             }
             for (const detail of new Set(rejected.values())) {
@@ -147,10 +154,10 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             queued -= batch.length;
             lane.busy = true;
             lane.current = batch;
-            opts.onBatch?.({ lane: lane.index, size: batch.length, phase: 'sent' });
+            onBatch?.({ lane: lane.index, size: batch.length, phase: 'sent' });
             let settledSync = false;
             const sub = sendBatch(lane, batch, () => {
-              opts.onBatch?.({ lane: lane.index, size: batch.length, phase: 'settled' });
+              onBatch?.({ lane: lane.index, size: batch.length, phase: 'settled' });
               lane.busy = false;
               lane.current = undefined;
               lane.inFlight = undefined;
@@ -181,7 +188,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           lanes[laneIndex]!.queue.push(incoming, scheduler);
           queued++;
         }
-        opts.onOverflow?.({ sample: victim, queued });
+        onOverflow?.({ sample: victim, queued });
         deadLetters([victim], 'overflow', `more than maxQueued ${maxQueued} samples waiting for delivery`, victimLane.index);
       };
 

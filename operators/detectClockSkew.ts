@@ -5,6 +5,7 @@ import { type Routed, deadLetter } from '../src/routed.js';
 import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
 import { createSourceOffsets } from '../src/sourceOffsets.js';
+import { safeHook } from '../src/hooks.js';
 
 export type SkewEvent =
   | { readonly kind: 'step'; readonly deltaMs: number; readonly atUnixMs: number }
@@ -71,7 +72,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   const stampedLocally = opts.stampedLocally ?? true;
   const clock = opts.clock ?? systemClock;
   const sourceAttribute = opts.sourceAttribute;
-  const report = opts.onSkew ?? (() => undefined);
+  const report = safeHook(opts.onSkew) ?? (() => undefined);
   const stepThresholdMs = opts.stepThresholdMs ?? 1_000;
   // A reading of the clocks may stand for a later one taken in the same burst (see readingReuseOf)
   // for a sample no later than its trusted time and at most reuseBandMs before it: any reading of

@@ -3,6 +3,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesMemo, msToNanos } from '../src/sample.js';
 import { type Routed, deadLetter } from '../src/routed.js';
 import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
+import { safeHook } from '../src/hooks.js';
 
 export interface LateEvent {
   readonly sample: Sample;
@@ -50,6 +51,8 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
   const bySeries = (opts.order ?? 'series') === 'series';
   const maxBuffered = Math.max(1, opts.maxBuffered ?? 100_000);
   const scheduler = opts.scheduler ?? asyncScheduler;
+  const onLate = safeHook(opts.onLate);
+  const onOverflow = safeHook(opts.onOverflow);
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
@@ -58,7 +61,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         maxBuffered,
         emit: (item) => subscriber.next(item),
         deadlineMs: () => scheduler.now() + maxDelayMs,
-        onOverflow: (sample) => opts.onOverflow?.({ sample, maxBuffered }),
+        onOverflow: (sample) => onOverflow?.({ sample, maxBuffered }),
       });
       const stream = newReleased();
       const releasedOf = bySeries ? seriesMemo<Released>(newReleased) : () => stream;
@@ -76,7 +79,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         armTimer();
       };
       const late = (sample: Sample, last: bigint): void => {
-        opts.onLate?.({ sample, lastReleasedUnixNano: last });
+        onLate?.({ sample, lastReleasedUnixNano: last });
         const scope = bySeries ? 'its series' : 'the stream';
         const detail = `sample at ${sample.timeUnixNano} ns is older than the last released sample of ${scope} (${last} ns); maxDelayMs ${maxDelayMs}`;
         subscriber.next(deadLetter('late', sample, detail, scheduler.now()));

@@ -1,5 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { RetriesExhaustedError, isBrokenCircuitError, isRetryable, retryAfterMsOf } from '../src/errors.js';
+import { safeHook, safePredicate } from '../src/hooks.js';
 
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
 
@@ -19,7 +20,7 @@ export interface RetryOptions {
   readonly maxAttempts?: number;
   /** No attempt starts later than this after the first. Default Infinity. */
   readonly maxElapsedMs?: number;
-  /** Default: isRetryable(e), true when e.retryable === true. */
+  /** Default: isRetryable(e), true when e.retryable === true. One that throws is reported and answers false. */
   readonly shouldRetry?: (e: unknown) => boolean;
   readonly random?: () => number;
   readonly scheduler?: SchedulerLike;
@@ -72,8 +73,10 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
   };
   const maxAttempts = opts.maxAttempts ?? Infinity;
   const maxElapsedMs = opts.maxElapsedMs ?? Infinity;
-  const shouldRetry = opts.shouldRetry ?? isRetryable;
+  // A shouldRetry that throws is reported and answers "no": the error passes on (src/hooks.ts).
+  const shouldRetry = opts.shouldRetry === undefined ? isRetryable : safePredicate(opts.shouldRetry, false);
   const scheduler = opts.scheduler ?? asyncScheduler;
+  const onRetry = safeHook(opts.onRetry);
 
   return (source) =>
     new Observable<T>((subscriber) => {
@@ -107,13 +110,20 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
         previousMs = jittered;
         const delayMs = Math.max(jittered, retryAfterMsOf(e) ?? 0);
         if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(e);
-        opts.onRetry?.({ attempt: attempts, delayMs, error: e });
+        onRetry?.({ attempt: attempts, delayMs, error: e });
         wait(delayMs);
       };
       const subscribe = (): void => {
         inner = source.subscribe({
           next: (v) => subscriber.next(v),
-          error: onError,
+          // What a user's function throws here (random) ends the attempt with it, as in RxJS's own operators.
+          error: (e: unknown) => {
+            try {
+              onError(e);
+            } catch (thrown) {
+              subscriber.error(thrown);
+            }
+          },
           complete: () => subscriber.complete(),
         });
       };

@@ -7,6 +7,7 @@
 import { type Observable, type SchedulerLike, type Subscription, Subject, asyncScheduler } from 'rxjs';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { BrokenCircuitError, isRetryable } from './errors.js';
+import { safePredicate } from './hooks.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -20,7 +21,7 @@ export interface CircuitBreakerOptions {
   readonly failureThreshold?: number;
   readonly halfOpenAfterMs?: number;
   readonly maxHalfOpenAfterMs?: number;
-  /** Which errors say the endpoint is unhealthy. Default: retryable errors. */
+  /** Which errors say the endpoint is unhealthy. Default: retryable errors. One that throws is reported and counts as a failure. */
   readonly isFailure?: (e: unknown) => boolean;
   readonly scheduler?: SchedulerLike;
 }
@@ -46,7 +47,7 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
   const failureThreshold = Math.max(1, opts.failureThreshold ?? 5);
   const initialWaitMs = opts.halfOpenAfterMs ?? 5_000;
   const maxWaitMs = Math.max(initialWaitMs, opts.maxHalfOpenAfterMs ?? 60_000);
-  const isFailure = opts.isFailure ?? isRetryable;
+  const isFailure = opts.isFailure === undefined ? isRetryable : safePredicate(opts.isFailure, true);
   const scheduler = opts.scheduler ?? asyncScheduler;
   const transitions = new Subject<BreakerTransition>();
 

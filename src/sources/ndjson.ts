@@ -9,6 +9,7 @@ import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } 
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
+import { safeHook } from '../hooks.js';
 
 export interface InvalidLine {
   readonly source: string;
@@ -27,12 +28,13 @@ export interface NdjsonSourceOptions {
 
 export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
+    const onInvalid = safeHook(opts.onInvalid);
     let lineNumber = 0;
     const handle = (text: string): void => {
       lineNumber++;
       if (text.trim() === '') return;
       const r = parseSampleLine(text);
-      if (isLeft(r)) opts.onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
+      if (isLeft(r)) onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
       else subscriber.next(r.right);
     };
 
