@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type Subscription, asyncScheduler, defer, tap } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesMemo } from '../src/sample.js';
-import { type Routed, toDeadLetter, type DeadLetterReason } from '../src/routed.js';
+import { type Routed, toDeadLetter, type DeadLetterReason, invalidSample } from '../src/routed.js';
 import { isRetriesExhaustedError, isOutcomeUnknown } from '../src/errors.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
@@ -194,7 +194,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
 
       const laneIndexOf = laneCount === 1 ? () => 0 : seriesMemo((key) => laneOfKey(key, laneCount));
       const accept = (s: Sample): void => {
-        const index = laneIndexOf(s);
+        let index: number;
+        try {
+          index = laneIndexOf(s);
+        } catch (e) {
+          // No series key (no attributes, not an object): a Left 'invalid', not a lost sample.
+          return subscriber.next(invalidSample(s, e, scheduler.now()));
+        }
         const lane = lanes[index]!;
         if (queued >= maxQueued) overflow(s, index);
         else {

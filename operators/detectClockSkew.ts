@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { isLeft, right } from 'fp-ts/lib/Either.js';
 import { type Sample, msToNanos, nanosToMs } from '../src/sample.js';
-import { type Routed, deadLetter } from '../src/routed.js';
+import { type Routed, deadLetter, invalidSample } from '../src/routed.js';
 import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
 import { createSourceOffsets } from '../src/sourceOffsets.js';
@@ -169,12 +169,17 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       return source.subscribe({
         next: (item) => {
           if (isLeft(item)) return subscriber.next(item);
-          const t = item.right.timeUnixNano;
-          if (usesLeft > 0 && t <= sharedHiNs && t >= sharedLoNs) {
-            usesLeft--;
-            return subscriber.next(item);
+          let out: Routed<Sample>;
+          try {
+            const t = item.right.timeUnixNano;
+            if (typeof t === 'bigint' && usesLeft > 0 && t <= sharedHiNs && t >= sharedLoNs) {
+              usesLeft--;
+              out = item;
+            } else out = handle(item, item.right);
+          } catch (e) {
+            out = invalidSample(item.right, e, clock.now());
           }
-          subscriber.next(handle(item, item.right));
+          subscriber.next(out);
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),

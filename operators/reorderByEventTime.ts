@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesMemo, msToNanos } from '../src/sample.js';
-import { type Routed, deadLetter } from '../src/routed.js';
+import { type Routed, deadLetter, invalidSample } from '../src/routed.js';
 import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
 import { safeHook } from '../src/hooks.js';
 
@@ -85,8 +85,15 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         subscriber.next(deadLetter('late', sample, detail, scheduler.now()));
       };
       const accept = (item: Routed<Sample>, sample: Sample): void => {
-        const r = releasedOf(sample);
-        if (!core.offer(item, sample, r)) return late(sample, r.sample!.timeUnixNano);
+        let r: Released;
+        try {
+          // What throws here (a time that is not a bigint, no attributes) throws before the
+          // buffer changes: the sample comes out as a Left 'invalid' instead of being lost.
+          r = releasedOf(sample);
+          if (!core.offer(item, sample, r)) return late(sample, r.sample!.timeUnixNano);
+        } catch (e) {
+          return subscriber.next(invalidSample(sample, e, scheduler.now()));
+        }
         if (timer === undefined) armTimer();
       };
       const flush = (): void => {

@@ -4,7 +4,7 @@
  */
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { Observable, type OperatorFunction, Subject, type Subscription, map } from 'rxjs';
-import type { Sample } from './sample.js';
+import { type Sample, validateSample } from './sample.js';
 
 export type DeadLetterReason = 'invalid' | 'late' | 'skew' | 'overflow' | 'rejected' | 'retries-exhausted' | 'shutdown';
 
@@ -53,6 +53,27 @@ export const toDeadLetter = <A>(
   ...(extra.attempts !== undefined ? { attempts: extra.attempts } : {}),
   ...(extra.error !== undefined ? { error: describeError(extra.error) } : {}),
 });
+
+/**
+ * The Left for a sample an operator could not handle because reading it threw (its time is not a
+ * bigint, it has no attributes, it is not an object): reason `invalid`, in validateSample's words
+ * when they say what is wrong, else what was thrown. Operators composed without a validating
+ * source (a Subject the app feeds) would otherwise lose such a sample to an error nobody sees.
+ */
+export const invalidSample = (item: unknown, thrown: unknown, atUnixMs: number): Either<DeadLetter<Sample>, never> => {
+  let problem: string | undefined;
+  if (typeof item !== 'object' || item === null) problem = `a sample must be an object, got ${String(item)}`;
+  else {
+    try {
+      const v = validateSample(item as Sample);
+      if (isLeft(v)) problem = v.left;
+    } catch {
+      problem = undefined;
+    }
+  }
+  const detail = `could not be handled: ${problem ?? describeError(thrown).message}`;
+  return left(toDeadLetter('invalid', item as Sample, detail, atUnixMs, { error: thrown }));
+};
 
 /** Plain-data form of an error, as stored in a dead letter. */
 export const describeError = (e: unknown): DeadLetterError => {

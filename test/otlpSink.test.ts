@@ -115,6 +115,26 @@ test('send: a sample whose time OTLP cannot carry becomes a dead letter by name;
   }
 });
 
+test('send: a malformed sample (a time that is not a bigint) is refused by name with what is wrong; the rest of its batch is delivered', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    // From plain JavaScript, the easy mistake: a number where a bigint belongs.
+    const numberTime = { ...g('cpu', T, 2), timeUnixNano: 1_764_064_800_123_000_000 } as unknown as Sample;
+    const batch = [g('cpu', T, 1), numberTime, g('cpu', T + 2n, 3), g('cpu', 1n << 70n, 4)];
+    const results = await lastValueFrom(of(...batch.map((s) => right(s) as Routed<Sample>)).pipe(deliverOrdered(sink.send, { batch: { maxSize: 10 } }), toArray()));
+    const lefts = results.filter(isLeft).map((x) => x.left);
+    assert.equal(lefts.map((l) => [l.reason, l.item.value]).sort(), [['rejected', 2], ['rejected', 4]]);
+    assert.is(lefts.find((l) => l.item.value === 2)?.detail, 'not sent: it cannot be encoded: timeUnixNano must be a positive bigint');
+    assert.ok(lefts.find((l) => l.item.value === 4)?.detail.startsWith('not sent: its time is outside what OTLP carries'));
+    assert.equal(results.filter(isRight).flatMap((x) => x.right.samples.map((s) => s.value)), [1, 3]);
+    assert.equal(server.received.flatMap((r) => r.points.map((p) => p.timeUnixNano)), [T, T + 2n]);
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
 test('send: success delivers every point exactly, headers reach the server, gzip works', async () => {
   const server = await startFakeOtlpServer(() => ({ ok: true }));
   const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, headers: { 'x-api-key': 'secret' }, compression: 'gzip' });

@@ -12,11 +12,12 @@
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
-import { EMPTY, Observable, catchError, concat, concatMap, from, map, of, reduce, throwError } from 'rxjs';
+import { EMPTY, Observable, catchError, concat, concatMap, from, map, reduce, throwError } from 'rxjs';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
-import type { Attributes, Sample } from '../sample.js';
+import { type Attributes, type Sample, validateSample } from '../sample.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
 import { hasOtlpTimes, type InstrumentationScopeInfo } from './toResourceMetrics.js';
@@ -98,6 +99,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const callMetadata = config.metadata();
   const clock = opts.clock ?? systemClock;
   const resource = opts.resource ?? {};
+  /** The errors of attempts whose batch could not be encoded (nothing was sent). */
+  const encodeFailures = new WeakSet<object>();
 
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */
   const attempt = (batch: readonly Sample[]): Observable<RejectedSamples> =>
@@ -106,7 +109,9 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       try {
         request = encodeBatch(batch, resource, opts.scope);
       } catch (e) {
-        subscriber.error(isTimeOutOfRangeError(e) ? e : classifyExportFailure(e));
+        const failure = isTimeOutOfRangeError(e) ? e : classifyExportFailure(e);
+        encodeFailures.add(failure);
+        subscriber.error(failure);
         return undefined;
       }
       const call = client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
@@ -122,8 +127,9 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   /**
    * Partial success names how many points were rejected, never which: isolate them by sending the
    * batch's samples one by one, in order. The accepted ones arrive twice, bit-identical.
-   * A sample whose time OTLP cannot carry fails the encoding (never the common path, so no
-   * per-sample check up front): it is refused here, by name, and the rest is sent without it.
+   * A sample that fails the encoding — a time OTLP cannot carry, or a malformed sample from an app
+   * that composes the operators without validating (never the common path, so no per-sample check
+   * up front) — is refused here, by name, and the rest is sent without it.
    */
   const send = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     attempt(batch).pipe(
@@ -136,20 +142,36 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
               map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
             ),
       ),
-      catchError((e: unknown) => (isTimeOutOfRangeError(e) ? sendWithoutUnsendable(batch, e) : throwError(() => e))),
+      catchError((e: unknown) => (typeof e === 'object' && e !== null && encodeFailures.has(e) ? sendWithoutUnsendable(batch, e) : throwError(() => e))),
     );
+  /** Why `s` cannot be encoded, or undefined when it can (encoded alone: only after a failure). */
+  const unsendableBecause = (s: Sample): string | undefined => {
+    try {
+      if (hasOtlpTimes(s)) {
+        encodeBatch([s], resource, opts.scope);
+        return undefined;
+      }
+    } catch (e) {
+      const problem = typeof s === 'object' && s !== null ? validateSample(s) : undefined;
+      return `not sent: it cannot be encoded: ${problem !== undefined && isLeft(problem) ? problem.left : (e as Error)?.message ?? String(e)}`;
+    }
+    return 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time';
+  };
   const sendWithoutUnsendable = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
-    const unsendable = batch.filter((s) => !hasOtlpTimes(s));
-    if (unsendable.length === 0) return throwError(() => error);
-    const rest = batch.filter(hasOtlpTimes);
-    const refused: RejectedSamples = {
-      kind: 'rejected-samples',
-      samples: unsendable,
-      rejectedDataPoints: unsendable.length,
-      message: '',
-      detail: 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time',
-    };
-    return concat(of(refused), rest.length > 0 ? send(rest) : EMPTY);
+    const byDetail = new Map<string, Sample[]>();
+    const rest: Sample[] = [];
+    for (const s of batch) {
+      const detail = unsendableBecause(s);
+      if (detail === undefined) rest.push(s);
+      else {
+        const same = byDetail.get(detail);
+        if (same === undefined) byDetail.set(detail, [s]);
+        else same.push(s);
+      }
+    }
+    if (byDetail.size === 0) return throwError(() => error);
+    const refused = [...byDetail].map(([detail, samples]): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: '', detail }));
+    return concat(from(refused), rest.length > 0 ? send(rest) : EMPTY);
   };
 
   return { send, address: config.url, shutdown: () => client.close() };
