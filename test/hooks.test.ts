@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMPTY, type Observable, config, defer, from, lastValueFrom, throwError, timeout, toArray } from 'rxjs';
+import { EMPTY, type Observable, defer, from, lastValueFrom, throwError, timeout, toArray } from 'rxjs';
 import { routed, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { detectClockSkew } from '../operators/detectClockSkew.js';
@@ -21,22 +21,16 @@ import { ExportError } from '../src/errors.js';
 import type { DeliveryResult } from '../src/delivery.js';
 import { ndjsonSamples } from '../src/sources/ndjson.js';
 import { tempDir } from './support/cli.js';
+import { captureUnhandled } from './support/unhandled.js';
 
 const test = suite('hooks that throw');
-let reported: unknown[] = [];
-test.before.each(() => {
-  reported = [];
-  config.onUnhandledError = (e) => reported.push(e);
-});
-test.after.each(() => {
-  config.onUnhandledError = null;
-});
+const unhandled = captureUnhandled(test);
 /** Lets the microtasks that report hook errors run. */
 const settle = () => new Promise((r) => setImmediate(r));
 const boom = (what: string) => () => {
   throw new Error(`${what} bug`);
 };
-const messages = () => reported.map((e) => (e as Error).message);
+const messages = () => unhandled.errors.map((e) => (e as Error).message);
 
 const g = (name: string, t: bigint): Sample => ({ name, kind: 'gauge', value: 1, timeUnixNano: t, attributes: {} });
 const NOW = BigInt(Date.now()) * 1_000_000n;

@@ -6,23 +6,17 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EMPTY, type Observable, config, from, lastValueFrom, timeout, toArray } from 'rxjs';
+import { EMPTY, type Observable, from, lastValueFrom, timeout, toArray } from 'rxjs';
 import { routed, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import type { DeliveryResult } from '../src/delivery.js';
 import { detectClockSkew } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
+import { captureUnhandled } from './support/unhandled.js';
 
 const test = suite('malformed samples');
-let unhandled: unknown[] = [];
-test.before.each(() => {
-  unhandled = [];
-  config.onUnhandledError = (e) => unhandled.push(e);
-});
-test.after.each(() => {
-  config.onUnhandledError = null;
-});
+const unhandled = captureUnhandled(test);
 const settle = () => new Promise((r) => setTimeout(r, 5));
 
 const NOW = BigInt(Date.now()) * 1_000_000n;
@@ -46,7 +40,7 @@ test('detectClockSkew → reorderByEventTime → deliverOrdered: every sample co
   const out = await run(from(input).pipe(routed(), detectClockSkew(), reorderByEventTime({ maxDelayMs: 0 }), deliverOrdered(() => EMPTY, { batch: { maxSize: 10, maxDelayMs: 10 } })));
   assert.equal(showDelivery(out), [...INVALID, 'D15']);
   await settle();
-  assert.equal(unhandled, []);
+  assert.equal(unhandled.errors, []);
 });
 
 test('detectClockSkew alone: a Left invalid in place, for every policy (it reads no attributes, so that sample goes on)', async () => {
@@ -55,7 +49,7 @@ test('detectClockSkew alone: a Left invalid in place, for every policy (it reads
     assert.equal(show(out), ['R1', INVALID[0], 'R3', INVALID[2], 'R5'], policy);
   }
   await settle();
-  assert.equal(unhandled, []);
+  assert.equal(unhandled.errors, []);
 });
 
 test('reorderByEventTime alone: a Left invalid at once, the buffer unharmed (the rest still in time order)', async () => {
@@ -63,14 +57,14 @@ test('reorderByEventTime alone: a Left invalid at once, the buffer unharmed (the
   const out = await run(from(shuffled).pipe(routed(), reorderByEventTime({ maxDelayMs: 60_000 })));
   assert.equal(show(out), [...INVALID, 'R1', 'R4', 'R5']);
   await settle();
-  assert.equal(unhandled, []);
+  assert.equal(unhandled.errors, []);
 });
 
 test('deliverOrdered alone: a sample with no series key is a Left invalid; the others are delivered', async () => {
   const out = await run(from([g(1, NOW + 1n), noAttributes, notAnObject, g(5, NOW + 5n)]).pipe(routed(), deliverOrdered(() => EMPTY, { lanes: 4, batch: { maxSize: 10, maxDelayMs: 10 } })));
   assert.equal(showDelivery(out), [INVALID[1], INVALID[2], 'D15']);
   await settle();
-  assert.equal(unhandled, []);
+  assert.equal(unhandled.errors, []);
 });
 
 test.run();
