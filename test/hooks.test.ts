@@ -1,8 +1,8 @@
 /**
  * A user's hook or policy predicate that throws must not lose a sample, hang a lane or wedge the
  * breaker: the operator goes on as if it had returned (predicates answer on the safe side) and the
- * error is reported through RxJS's config.onUnhandledError. Each case runs the same input with a
- * hook that throws and checks the output against a run without it.
+ * error is reported through RxJS's config.onUnhandledError. Each case runs an input with a hook
+ * that throws and checks the output against a run without it or against what that run gives.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
