@@ -55,25 +55,27 @@ export const toDeadLetter = <A>(
 });
 
 /**
- * The Left for a sample an operator could not handle because reading it threw (its time is not a
- * bigint, it has no attributes, it is not an object): reason `invalid`, in validateSample's words
- * when they say what is wrong, else what was thrown. Operators composed without a validating
- * source (a Subject the app feeds) would otherwise lose such a sample to an error nobody sees.
+ * What is wrong with a sample that handling it threw on: validateSample's words when they say
+ * (its time is not a bigint, it has no attributes, it is not an object), else what was thrown.
  */
-export const invalidSample = (item: unknown, thrown: unknown, atUnixMs: number): Either<DeadLetter<Sample>, never> => {
-  let problem: string | undefined;
-  if (typeof item !== 'object' || item === null) problem = `a sample must be an object, got ${String(item)}`;
-  else {
-    try {
-      const v = validateSample(item as Sample);
-      if (isLeft(v)) problem = v.left;
-    } catch {
-      problem = undefined;
-    }
+export const sampleProblem = (item: unknown, thrown: unknown): string => {
+  if (typeof item !== 'object' || item === null) return `a sample must be an object, got ${String(item)}`;
+  try {
+    const v = validateSample(item as Sample);
+    if (isLeft(v)) return v.left;
+  } catch {
+    // validateSample itself could not read it: what was thrown says more.
   }
-  const detail = `could not be handled: ${problem ?? describeError(thrown).message}`;
-  return left(toDeadLetter('invalid', item as Sample, detail, atUnixMs, { error: thrown }));
+  return describeError(thrown).message;
 };
+
+/**
+ * The Left for a sample an operator could not handle because reading it threw: reason `invalid`,
+ * with sampleProblem's words. Operators composed without a validating source (a Subject the app
+ * feeds) would otherwise lose such a sample to an error nobody sees.
+ */
+export const invalidSample = (item: unknown, thrown: unknown, atUnixMs: number): Either<DeadLetter<Sample>, never> =>
+  left(toDeadLetter('invalid', item as Sample, `could not be handled: ${sampleProblem(item, thrown)}`, atUnixMs, { error: thrown }));
 
 /** Plain-data form of an error, as stored in a dead letter. */
 export const describeError = (e: unknown): DeadLetterError => {

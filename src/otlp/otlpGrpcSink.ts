@@ -16,8 +16,8 @@ import { EMPTY, Observable, catchError, concat, concatMap, from, map, reduce, th
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
-import { type Attributes, type Sample, validateSample } from '../sample.js';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import type { Attributes, Sample } from '../sample.js';
+import { sampleProblem } from '../routed.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
 import { hasOtlpTimes, type InstrumentationScopeInfo } from './toResourceMetrics.js';
@@ -142,7 +142,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
               map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
             ),
       ),
-      catchError((e: unknown) => (typeof e === 'object' && e !== null && encodeFailures.has(e) ? sendWithoutUnsendable(batch, e) : throwError(() => e))),
+      catchError((e: unknown) => (encodeFailures.has(e as object) ? sendWithoutUnsendable(batch, e) : throwError(() => e))),
     );
   /** Why `s` cannot be encoded, or undefined when it can (encoded alone: only after a failure). */
   const unsendableBecause = (s: Sample): string | undefined => {
@@ -152,8 +152,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
         return undefined;
       }
     } catch (e) {
-      const problem = typeof s === 'object' && s !== null ? validateSample(s) : undefined;
-      return `not sent: it cannot be encoded: ${problem !== undefined && isLeft(problem) ? problem.left : (e as Error)?.message ?? String(e)}`;
+      return `not sent: it cannot be encoded: ${sampleProblem(s, e)}`;
     }
     return 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time';
   };
