@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction, type Subscription, asyncScheduler, defer, tap } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
-import { type Sample, seriesMemo } from '../src/sample.js';
+import { type Sample, seriesKeyedValue } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason, invalidSample } from '../src/routed.js';
 import { isRetriesExhaustedError, isOutcomeUnknown } from '../src/errors.js';
 import { createCircuitBreaker } from '../src/breaker.js';
@@ -192,7 +192,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         deadLetters([victim], 'overflow', `more than maxQueued ${maxQueued} samples waiting for delivery`, victimLane.index);
       };
 
-      const laneIndexOf = laneCount === 1 ? () => 0 : seriesMemo((key) => laneOfKey(key, laneCount));
+      const laneIndexOf = laneCount === 1 ? () => 0 : seriesKeyedValue((key) => laneOfKey(key, laneCount));
       const accept = (s: Sample): void => {
         let index: number;
         try {

@@ -90,7 +90,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
           // What throws here (a time that is not a bigint, no attributes) throws before the
           // buffer changes: the sample comes out as a Left 'invalid' instead of being lost.
           r = releasedOf(sample);
-          if (!core.offer(item, sample, r)) return late(sample, r.sample!.timeUnixNano);
+          if (!core.offer(item, sample, r)) return late(sample, r.timeUnixNano!);
         } catch (e) {
           return subscriber.next(invalidSample(sample, e, scheduler.now()));
         }

@@ -74,26 +74,46 @@ export const seriesKey = (s: Sample): string =>
   `${s.name}\u0000${canonicalAttributes(s.resource)}\u0000${canonicalAttributes(s.attributes)}`;
 
 /**
- * Memoises a per-series value by the sample's attributes object (samples of a series usually
- * share one), checked against name and resource, so the hot path skips building seriesKey.
- * `make` runs once per distinct series key; equal keys share one value.
+ * A per-series value looked up by the sample's attributes object (samples of a series usually
+ * share one), checked against name and resource, so the hot path skips building seriesKey;
+ * `valueOf` runs on a miss. The memo is weak: an entry goes with its attributes object.
  */
-export const seriesMemo = <V>(make: (key: string) => V): ((s: Sample) => V) => {
-  const byKey = new Map<string, V>();
+const memoByAttributes = <V>(valueOf: (s: Sample) => V): ((s: Sample) => V) => {
   const memo = new WeakMap<object, { name: string; resource: Attributes | undefined; value: V }>();
   return (s) => {
     const m = memo.get(s.attributes);
     if (m !== undefined && m.name === s.name && m.resource === s.resource) return m.value;
+    const value = valueOf(s);
+    memo.set(s.attributes, { name: s.name, resource: s.resource, value });
+    return value;
+  };
+};
+
+/**
+ * Memoises a per-series value (state of the series) by the sample's attributes object.
+ * `make` runs once per distinct series key; equal keys share one value, which is kept for as long
+ * as the memo is (one entry per series ever seen).
+ */
+export const seriesMemo = <V>(make: (key: string) => V): ((s: Sample) => V) => {
+  const byKey = new Map<string, V>();
+  return memoByAttributes((s) => {
     const key = seriesKey(s);
     let value = byKey.get(key);
     if (value === undefined) {
       value = make(key);
       byKey.set(key, value);
     }
-    memo.set(s.attributes, { name: s.name, resource: s.resource, value });
     return value;
-  };
+  });
 };
+
+/**
+ * seriesMemo for a value that depends on the series key alone (a lane number), not state: it is
+ * computed again for a new attributes object instead of kept per key, so nothing stays behind for
+ * a series whose samples are gone (series churn costs no memory).
+ */
+export const seriesKeyedValue = <V>(compute: (key: string) => V): ((s: Sample) => V) =>
+  memoByAttributes((s) => compute(seriesKey(s)));
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
