@@ -1,8 +1,9 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { type Sample, seriesMemo, msToNanos } from '../src/sample.js';
+import { type Sample, msToNanos } from '../src/sample.js';
 import { type Routed, deadLetter, invalidSample } from '../src/routed.js';
 import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
+import { createSeriesRecords } from '../src/seriesRecords.js';
 import { safeHook } from '../src/hooks.js';
 
 export interface LateEvent {
@@ -23,6 +24,13 @@ export interface ReorderOptions {
   readonly order?: 'series' | 'global';
   /** Buffer bound; one more releases the oldest early (never drops it). Default 100 000. */
   readonly maxBuffered?: number;
+  /**
+   * Under order 'series': forget a series whose last released sample is this far (event time)
+   * behind the watermark, so memory follows the series seen lately, not every series ever seen.
+   * A sample older than the newest forgotten time, of a series with nothing released, is then
+   * late: forgetting never lets an out-of-order sample through. Default Infinity (never).
+   */
+  readonly forgetSeriesAfterMs?: number;
   readonly scheduler?: SchedulerLike;
   readonly onLate?: (e: LateEvent) => void;
   readonly onOverflow?: (e: OverflowEvent) => void;
@@ -34,7 +42,8 @@ export interface ReorderOptions {
  * maxDelayMs) reaches it or when it has waited maxDelayMs, whichever is first; releasing one
  * first releases every buffered sample with an earlier time. A sample older than the last
  * released one of its series (or of the stream, under order 'global') comes out at once as a
- * Left `late`. Lefts pass through untouched and in place. O(log n) per sample.
+ * Left `late`. Lefts pass through untouched and in place. O(log n) per sample; one record per
+ * series, for every series ever seen unless `forgetSeriesAfterMs` lets idle ones go.
  *
  * ```
  * maxDelayMs: 3, one frame = 1 ms, event times a=5 ms, b=3 ms, c=6 ms
@@ -50,6 +59,8 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
   const maxDelayMs = opts.maxDelayMs;
   const bySeries = (opts.order ?? 'series') === 'series';
   const maxBuffered = Math.max(1, opts.maxBuffered ?? 100_000);
+  const forgetAfterMs = opts.forgetSeriesAfterMs ?? Infinity;
+  const forgetAfterNs = forgetAfterMs * 1e6;
   const scheduler = opts.scheduler ?? asyncScheduler;
   const onLate = safeHook(opts.onLate);
   const onOverflow = safeHook(opts.onOverflow);
@@ -64,7 +75,8 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         onOverflow: (sample) => onOverflow?.({ sample, maxBuffered }),
       });
       const stream = newReleased();
-      const releasedOf = bySeries ? seriesMemo<Released>(newReleased) : () => stream;
+      const records = createSeriesRecords({ forgetAfterNs, watermarkKey: core.watermarkKey, bufferedRecords: core.bufferedRecords });
+      const releasedOf = bySeries ? records.recordOf : () => stream;
       let timer: Subscription | undefined;
 
       const armTimer = (): void => {
@@ -78,9 +90,9 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         for (let head = core.oldestArrival(); head >= 0 && core.deadline(head) <= now; head = core.oldestArrival()) core.releaseThrough(head);
         armTimer();
       };
-      const late = (sample: Sample, last: bigint): void => {
+      const late = (sample: Sample, last: bigint, forgotten = false): void => {
         onLate?.({ sample, lastReleasedUnixNano: last });
-        const scope = bySeries ? 'its series' : 'the stream';
+        const scope = forgotten ? `a series forgotten after ${forgetAfterMs} ms idle (forgetSeriesAfterMs), which may be its own` : bySeries ? 'its series' : 'the stream';
         const detail = `sample at ${sample.timeUnixNano} ns is older than the last released sample of ${scope} (${last} ns); maxDelayMs ${maxDelayMs}`;
         subscriber.next(deadLetter('late', sample, detail, scheduler.now()));
       };
@@ -90,6 +102,10 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
           // What throws here (a time that is not a bigint, no attributes) throws before the
           // buffer changes: the sample comes out as a Left 'invalid' instead of being lost.
           r = releasedOf(sample);
+          if (r.timeUnixNano === undefined && bySeries) {
+            const floor = records.floor();
+            if (floor !== undefined && sample.timeUnixNano < floor) return late(sample, floor, true);
+          }
           if (!core.offer(item, sample, r)) return late(sample, r.timeUnixNano!);
         } catch (e) {
           return subscriber.next(invalidSample(sample, e, scheduler.now()));

@@ -27,8 +27,12 @@ import { type TimeKey, relativeNanos, timeKey } from './timeKey.js';
 export interface Released {
   key: number;
   timeUnixNano: bigint | undefined;
+  /** The series' key, '' for the stream's record (used by src/seriesRecords.ts, not here). */
+  readonly series: string;
+  /** Set when the series was forgotten (src/seriesRecords.ts). */
+  forgotten: boolean;
 }
-export const newReleased = (): Released => ({ key: 0, timeUnixNano: undefined });
+export const newReleased = (series = ''): Released => ({ key: 0, timeUnixNano: undefined, series, forgotten: false });
 
 export interface ReorderCoreOptions {
   readonly maxDelayNs: bigint;
@@ -224,6 +228,14 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
     },
     releaseAll(): void {
       while (size > 0) releaseTop();
+    },
+    /** The watermark (largest time seen − maxDelay) as a key: -Infinity before the first sample. */
+    watermarkKey: (): number => marks[WM_KEY]!,
+    /** The records of the series with samples still buffered. */
+    bufferedRecords(): Set<Released> {
+      const out = new Set<Released>();
+      for (let s = oldest; s < next; s++) if (items[s & mask] !== undefined) out.add(tags[s & mask]!);
+      return out;
     },
     /** The sequence number of the earliest arrival still buffered, or -1. */
     oldestArrival(): number {

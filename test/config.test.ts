@@ -50,6 +50,18 @@ test('maxElapsedMs accepts "infinite"', () => {
   assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.maxElapsedMs === Infinity);
 });
 
+test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every series, a negative is refused at its path', () => {
+  const resolved = (yaml: string) => {
+    const r = decodeConfig(yaml, {});
+    assert.ok(isRight(r));
+    return isRight(r) ? resolveConfig(r.right).reorder.forgetSeriesAfterMs : NaN;
+  };
+  assert.is(resolved('{}\n'), 86_400_000);
+  assert.is(resolved('reorder:\n  forgetSeriesAfterMs: infinite\n'), Infinity);
+  assert.is(resolved('reorder:\n  forgetSeriesAfterMs: 3600000\n'), 3_600_000);
+  assert.equal(errorsOf('reorder:\n  forgetSeriesAfterMs: -1\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found number -1']);
+});
+
 test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons for bad lines', () => {
   assert.equal(parseRfc3339('2025-11-25T10:00:00.123456789Z'), { _tag: 'Right', right: 1_764_064_800_123_456_789n });
   assert.equal(parseRfc3339('2025-11-25T11:00:00.5+01:00'), { _tag: 'Right', right: 1_764_064_800_500_000_000n });

@@ -109,4 +109,25 @@ test('arbitrary disorder, overflow and upstream Lefts: every sample exactly once
   );
 });
 
+test('forgetSeriesAfterMs, with series coming and going: every sample exactly once, no series ever out of order', () => {
+  // Enough series for the records to be swept (from 1 024 on), so that series are forgotten and
+  // some come back, with samples before and after what was released of them.
+  const arb = fc.record({
+    items: fc.array(fc.record({ series: fc.integer({ min: 0, max: 2_999 }), tMs: fc.integer({ min: 1, max: 20_000 }), atMs: fc.integer({ min: 0, max: 20_000 }) }), { minLength: 1_500, maxLength: 3_000 }),
+    maxDelayMs: fc.integer({ min: 0, max: 500 }),
+    forgetSeriesAfterMs: fc.integer({ min: 1, max: 3_000 }),
+  });
+  fc.assert(
+    fc.property(arb, ({ items, maxDelayMs, forgetSeriesAfterMs }) => {
+      const arrivals = items.map((r, id) => ({ atMs: r.atMs, item: right(mk(id, r.series, r.tMs)) as Routed<Sample> }));
+      const out = runThrough(arrivals, { maxDelayMs, forgetSeriesAfterMs });
+      const ids = out.map((r) => idOf(isLeft(r) ? r.left.item : r.right)).sort((a, b) => a - b);
+      assert.equal(ids, items.map((_, i) => i), 'exactly once');
+      assert.ok(out.every((r) => !isLeft(r) || r.left.reason === 'late'));
+      assert.ok(nonDecreasingPerSeries(out.filter((r) => !isLeft(r)).map((r) => (r as { right: Sample }).right)), 'each series non-decreasing');
+    }),
+    { numRuns: 40 },
+  );
+});
+
 test.run();

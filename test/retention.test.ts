@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { EMPTY, Subject } from 'rxjs';
-import { routed } from '../src/routed.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { routed, type Routed } from '../src/routed.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import type { Sample } from '../src/sample.js';
@@ -86,6 +87,44 @@ test('deliverOrdered keeps nothing per series once its samples are delivered', a
   const perSeries = (after - before - delivered.length * 8) / n;
   // A map from every series key ever seen to its lane came to ~150 bytes a series.
   assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
+});
+
+test('reorderByEventTime with forgetSeriesAfterMs: memory follows the series seen lately', async () => {
+  await collect();
+  const before = process.memoryUsage().heapUsed;
+  const n = 40_000;
+  const input = new Subject<Sample>();
+  let out = 0;
+  // One sample a series, 1 ms apart: with 1 s forgotten, ~1 000 series are recent at any time.
+  const sub = input.pipe(routed(), reorderByEventTime({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 })).subscribe(() => out++);
+  for (let i = 0; i < n; i++) input.next(sampleOf(i));
+  await collect();
+  const after = process.memoryUsage().heapUsed;
+  sub.unsubscribe();
+  assert.is(out, n);
+  const perSeries = (after - before) / n;
+  assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
+});
+
+test('a forgotten series: an older sample is still late, a newer one goes through; a new series older than what was forgotten is late', () => {
+  const input = new Subject<Sample>();
+  const out: Routed<Sample>[] = [];
+  const sub = input.pipe(routed(), reorderByEventTime({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 })).subscribe((r) => out.push(r));
+  const at = (pod: string, ms: number): Sample => ({ ...sampleOf(0), attributes: { 'k8s.pod.name': pod }, timeUnixNano: T0 + BigInt(ms) * 1_000_000n });
+  input.next(at('a', 1_000));
+  // 1 500 other series, 10 ms apart, move the watermark to ~16 s: 'a' (idle 15 s) is forgotten.
+  for (let i = 0; i < 1_500; i++) input.next(at(`p${i}`, 2_000 + i * 10));
+  out.length = 0;
+  input.next(at('a', 999)); // older than what 'a' released
+  input.next(at('a', 16_500)); // newer than anything forgotten
+  input.next(at('z', 1_500)); // a new series, older than series forgotten since: may be one of them
+  input.next(at('p1499', 16_990)); // a recent series: untouched
+  sub.unsubscribe();
+  assert.equal(out.map((r) => (isLeft(r) ? `late ${String(r.left.item.timeUnixNano - T0)}` : `ok ${String(r.right.timeUnixNano - T0)}`)), [
+    'late 999000000', 'ok 16500000000', 'late 1500000000', 'ok 16990000000',
+  ]);
+  const detail = (out[0] as { left: { detail: string } }).left.detail;
+  assert.match(detail, /forgotten after 1000 ms idle/);
 });
 
 test.run();

@@ -24,7 +24,7 @@ export interface ResolvedConfig {
     policy: 'correct' | 'dead-letter' | 'pass'; maxFutureMs: number; maxPastMs: number; stepThresholdMs: number;
     sourceAttribute?: string; sourceOffsetThresholdMs: number; maxSlewPpm: number;
   };
-  readonly reorder: { maxDelayMs: number; order: 'series' | 'global'; maxBuffered: number };
+  readonly reorder: { maxDelayMs: number; order: 'series' | 'global'; maxBuffered: number; forgetSeriesAfterMs: number };
   readonly batch: { maxSize: number; maxDelayMs: number };
   readonly delivery: {
     guarantee: 'at-least-once' | 'at-most-once'; lanes: number; maxQueued: number; overflow: 'dead-letter-oldest' | 'dead-letter-newest';
@@ -55,7 +55,11 @@ export const resolveConfig = (c: FileConfig): ResolvedConfig => ({
     sourceOffsetThresholdMs: c.skew?.sourceOffsetThresholdMs ?? 2_000,
     maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
   },
-  reorder: { maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000 },
+  reorder: {
+    maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000,
+    // A long-running agent sees series come and go: hold the series of the last day, not all ever seen.
+    forgetSeriesAfterMs: c.reorder?.forgetSeriesAfterMs ?? 86_400_000,
+  },
   batch: { maxSize: c.batch?.maxSize ?? 1_000, maxDelayMs: c.batch?.maxDelayMs ?? 1_000 },
   delivery: {
     guarantee: c.delivery?.guarantee ?? 'at-least-once',

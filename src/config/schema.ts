@@ -20,7 +20,7 @@ export const SkewCodec = closed('skew', {}, {
   policy: oneOf('correct', 'dead-letter', 'pass'), maxFutureMs: NonNegativeNumber, maxPastMs: NonNegativeNumber,
   stepThresholdMs: PositiveNumber, sourceAttribute: NonEmptyString, sourceOffsetThresholdMs: PositiveNumber, maxSlewPpm: PositiveNumber,
 });
-export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt });
+export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt, forgetSeriesAfterMs: MsOrInfinite });
 export const BatchCodec = closed('batch', {}, { maxSize: PositiveInt, maxDelayMs: NonNegativeNumber });
 export const RetryCodec = closed('retry', {}, {
   initialDelayMs: NonNegativeNumber, maxDelayMs: NonNegativeNumber, multiplier: PositiveNumber,
