@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
+import { checkConfigFiles } from '../src/config/files.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
 
 const test = suite('config and sample decoding');
@@ -60,6 +61,23 @@ test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every seri
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: infinite\n'), Infinity);
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: 3600000\n'), 3_600_000);
   assert.equal(errorsOf('reorder:\n  forgetSeriesAfterMs: -1\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found number -1']);
+});
+
+test('the sink\'s TLS files are checked at load: unreadable, not a certificate or key, half a client pair, a key of another certificate', () => {
+  const dir = join(import.meta.dirname, 'fixtures/tls');
+  const problems = (tls: Record<string, string>) => {
+    const yaml = `sink:\n  type: otlp-grpc\n  endpoint: https://localhost:4317\n  tls:\n${Object.entries(tls).map(([k, v]) => `    ${k}: ${v.startsWith('/') ? v : join(dir, v)}\n`).join('')}`;
+    const r = decodeConfig(yaml, {});
+    assert.ok(isRight(r));
+    return isRight(r) ? checkConfigFiles(resolveConfig(r.right)).map(formatConfigError) : [];
+  };
+  assert.equal(problems({ ca: 'ca.pem', cert: 'client.pem', key: 'client-key.pem' }), [], 'a valid mutual-TLS set');
+  assert.equal(problems({ ca: '/nonexistent/ca.pem' }), ['config.sink.tls.ca: expected a readable file with a PEM certificate, found "/nonexistent/ca.pem" (ENOENT)']);
+  assert.equal(problems({ ca: 'client-key.pem' }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(dir, 'client-key.pem')}", which holds none`]);
+  assert.equal(problems({ cert: 'client.pem', key: 'client.pem' }), [`config.sink.tls.key: expected a PEM private key, found "${join(dir, 'client.pem')}", which holds none`]);
+  assert.equal(problems({ cert: 'client.pem' }), ['config.sink.tls.key: expected the client key beside tls.cert (mutual TLS needs both), found nothing']);
+  assert.equal(problems({ cert: 'client.pem', key: 'server-key.pem' }), [`config.sink.tls.key: expected the private key of tls.cert, found "${join(dir, 'server-key.pem')}", the key of another certificate`]);
+  assert.equal(checkConfigFiles(resolveConfig({})), [], 'no TLS, nothing to check');
 });
 
 test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons for bad lines', () => {

@@ -1,10 +1,14 @@
-/** Reads and decodes a config file (or the built-in default), errors as printable lines. */
+/**
+ * Reads and decodes a config file (or the built-in default), then checks the files it names (the
+ * sink's TLS); errors as printable lines.
+ */
 import { readFileSync } from 'node:fs';
-import { type Either, left, map } from 'fp-ts/lib/Either.js';
+import { type Either, chain, left, map, right } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodeConfig } from '../config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
+import { checkConfigFiles } from '../config/files.js';
 
 export const loadConfig = (path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> => {
   let text = DEFAULT_CONFIG_YAML;
@@ -15,5 +19,12 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
       return left([{ path: path, expected: 'a readable config file', found: (e as NodeJS.ErrnoException).code ?? String(e) }]);
     }
   }
-  return pipe(decodeConfig(text, env), map(resolveConfig));
+  return pipe(
+    decodeConfig(text, env),
+    map(resolveConfig),
+    chain((c) => {
+      const errors = checkConfigFiles(c);
+      return errors.length > 0 ? left(errors) : right(c);
+    }),
+  );
 };

@@ -1,4 +1,5 @@
 /** CLI logging to stderr, as text lines or JSON lines. */
+import type { DiagLogger } from '@opentelemetry/api';
 import type { Clock } from '../clock.js';
 
 export type LogFormat = 'text' | 'json';
@@ -14,3 +15,14 @@ export const createLogger = (format: LogFormat, clock: Clock, write: (s: string)
     if (format === 'json') write(`${JSON.stringify({ time, level, message, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
     else write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}\n`);
   };
+
+/**
+ * The OpenTelemetry packages' own warnings and errors (diag) as log lines: without it they are
+ * silent — for instance that an OTEL_EXPORTER_OTLP_CERTIFICATE file could not be read, after which
+ * the exporter conventions go on without it and every export fails its TLS handshake.
+ */
+export const diagToLog = (log: Logger): DiagLogger => {
+  const line = (level: Level) => (message: string, ...args: unknown[]) =>
+    log(level, `opentelemetry: ${[message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ')}`);
+  return { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug'), verbose: line('debug') };
+};

@@ -7,7 +7,8 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { systemClock } from '../clock.js';
 import { formatConfigError } from '../config/errors.js';
 import { maskSecrets } from '../config/resolve.js';
-import { createLogger, type LogFormat } from './log.js';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { createLogger, diagToLog, type LogFormat } from './log.js';
 import { loadConfig } from './loadConfig.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
@@ -74,6 +75,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
   const a = parseArgs(argv);
   const log = createLogger(a.logFormat, systemClock);
+  diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   const out = (s: string) => process.stdout.write(s);
   if (a.help) return out(HELP), 0;
   if (a.version) return out(`${VERSION}\n`), 0;

@@ -1,7 +1,7 @@
 /**
  * A scripted OTLP/gRPC metrics server on 127.0.0.1 for sink tests: decodes each request's data
  * points (name, time) and answers as the test says — OK, partial success, or a gRPC status with
- * optional RetryInfo in `grpc-status-details-bin`.
+ * optional RetryInfo in `grpc-status-details-bin`. Plaintext, or TLS (optionally mutual).
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFields, type WireField } from '../../src/otlp/protowire.js';
@@ -66,7 +66,14 @@ export const encodeStatusWithRetryInfo = (code: number, message: string, delayMs
 
 const identity = (b: Buffer): Buffer => b;
 
-export const startFakeOtlpServer = async (reply: (r: Received, index: number) => Reply) => {
+/** Serve over TLS with this certificate; with `clientCa`, require a client certificate it signed. */
+export interface FakeServerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly clientCa?: Buffer;
+}
+
+export const startFakeOtlpServer = async (reply: (r: Received, index: number) => Reply, tls?: FakeServerTls) => {
   const received: Received[] = [];
   const server = new grpc.Server();
   server.addService(
@@ -88,7 +95,13 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
     },
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(
+      '127.0.0.1:0',
+      tls === undefined
+        ? grpc.ServerCredentials.createInsecure()
+        : grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined),
+      (err, p) => (err ? reject(err) : resolve(p)),
+    ),
   );
   return { port, received, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())), kill: () => server.forceShutdown() };
 };
