@@ -13,6 +13,8 @@ export interface ReceivedPoint {
 export interface Received {
   readonly points: ReceivedPoint[];
   readonly metadata: grpc.Metadata;
+  /** The call's deadline as the client set it (ms since the epoch; Infinity for none). */
+  readonly deadlineMs: number;
 }
 export type Reply =
   | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string }
@@ -80,7 +82,8 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
     { export: { path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
     {
       export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        const r: Received = { points: decodePoints(call.request), metadata: call.metadata };
+        const deadline = call.getDeadline();
+        const r: Received = { points: decodePoints(call.request), metadata: call.metadata, deadlineMs: deadline instanceof Date ? deadline.getTime() : deadline };
         received.push(r);
         const answer = reply(r, received.length - 1);
         if ('hang' in answer) return;
