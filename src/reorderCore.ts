@@ -27,12 +27,10 @@ import { type TimeKey, relativeNanos, timeKey } from './timeKey.js';
 export interface Released {
   key: number;
   timeUnixNano: bigint | undefined;
-  /** The series' key, '' for the stream's record (used by src/seriesRecords.ts, not here). */
-  readonly series: string;
-  /** Set when the series was forgotten (src/seriesRecords.ts). */
+  /** Set when its series was forgotten (src/seriesRecords.ts; never read here). */
   forgotten: boolean;
 }
-export const newReleased = (series = ''): Released => ({ key: 0, timeUnixNano: undefined, series, forgotten: false });
+export const newReleased = (): Released => ({ key: 0, timeUnixNano: undefined, forgotten: false });
 
 export interface ReorderCoreOptions {
   readonly maxDelayNs: bigint;

@@ -65,7 +65,7 @@ export const createSeriesRecords = (opts: SeriesRecordsOptions): SeriesRecords =
     let record = byKey.get(series);
     if (record === undefined) {
       if (byKey.size >= sweepAt) sweep();
-      record = newReleased(series);
+      record = newReleased();
       byKey.set(series, record);
     }
     memo.set(s.attributes, { name: s.name, resource: s.resource, record });
