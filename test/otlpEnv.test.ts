@@ -79,10 +79,10 @@ test('compression: gzip and OTEL_EXPORTER_OTLP_[METRICS_]COMPRESSION=gzip compre
 });
 
 test('an endpoint without a scheme is TLS unless OTEL_EXPORTER_OTLP_INSECURE=true', async () => {
-  const insecure = await sendWith({ OTEL_EXPORTER_OTLP_INSECURE: 'true' }, (port) => ({ endpoint: `127.0.0.1:${port}`, timeoutMs: 3_000 }));
+  const insecure = await sendWith({ OTEL_EXPORTER_OTLP_INSECURE: 'true' }, (port) => ({ endpoint: `localhost:${port}`, timeoutMs: 3_000 }));
   assert.is(insecure.error, undefined);
   assert.is(insecure.points, 1_000);
-  const secure = await sendWith({}, (port) => ({ endpoint: `127.0.0.1:${port}`, timeoutMs: 3_000 }));
+  const secure = await sendWith({}, (port) => ({ endpoint: `localhost:${port}`, timeoutMs: 3_000 }));
   assert.ok(secure.error !== undefined, 'a TLS handshake with a plaintext server fails');
   assert.is(secure.points, 0);
 });
