@@ -28,8 +28,29 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   let pipeline!: Pipeline;
   const parts = buildParts(c, clock, () => pipeline.stats.deadLetters.invalid++);
   const alerts = createAlerts(c.telemetry.alerts);
+  // The self-metrics endpoint first: a port already in use is a clear error before anything is
+  // read, not a crash with a stack trace.
+  let server: Server | undefined;
+  if (c.telemetry.prometheus) {
+    const { port, host } = c.telemetry.prometheus;
+    try {
+      // (A scrape before the pipeline exists gets an empty page.)
+      server = await servePrometheus(port, host, () => ((pipeline as Pipeline | undefined) === undefined ? '' : renderPrometheus(pipeline.stats, alerts)));
+    } catch (e) {
+      o.log('error', `cannot serve self-metrics on ${host}:${port} (telemetry.prometheus): ${(e as Error).message}; nothing was read or sent`);
+      parts.deadLetterFile.close();
+      parts.sink.close();
+      return 1;
+    }
+    o.log('info', `self-metrics at http://${host}:${port}/metrics`);
+  }
   const spool = openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d));
-  if (spool === 'failed') return 1;
+  if (spool === 'failed') {
+    server?.close();
+    parts.deadLetterFile.close();
+    parts.sink.close();
+    return 1;
+  }
   pipeline = new Pipeline(c, {
     ...(spool ? { spool } : {}),
     send: parts.sink.send,
@@ -42,11 +63,6 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
-  let server: Server | undefined;
-  if (c.telemetry.prometheus) {
-    server = await servePrometheus(c.telemetry.prometheus.port, c.telemetry.prometheus.host, () => renderPrometheus(pipeline.stats, alerts));
-    o.log('info', `self-metrics at http://${c.telemetry.prometheus.host}:${c.telemetry.prometheus.port}/metrics`);
-  }
   o.log('info', `chronoq running: ${c.sources.map((s) => s.type).join(', ')} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
   pipeline.start();
 
