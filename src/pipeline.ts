@@ -4,7 +4,7 @@
  * every event counted in `stats`. It has a lifecycle: `start()`, then `shutdown()` drains with a
  * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
  */
-import { Observable, Subject, merge, from, takeUntil, map, tap, share, type Subscription, type SchedulerLike, asyncScheduler, firstValueFrom, timer, race } from 'rxjs';
+import { EMPTY, Observable, Subject, catchError, merge, from, takeUntil, map, tap, share, type Subscription, type SchedulerLike, asyncScheduler, firstValueFrom, timer, race } from 'rxjs';
 import type { Spool } from './spool/spool.js';
 import { spoolSamples } from './spool/spoolSamples.js';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
@@ -53,7 +53,11 @@ export type PipelineEvent =
   | { readonly type: 'dead-letter'; readonly deadLetter: DeadLetter<Sample> }
   | { readonly type: 'retry'; readonly lane: number; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
   | { readonly type: 'skew'; readonly event: SkewEvent }
-  | { readonly type: 'breaker'; readonly from: string; readonly to: string; readonly atMs: number };
+  | { readonly type: 'breaker'; readonly from: string; readonly to: string; readonly atMs: number }
+  /** Source `index` (of deps.sources) errored: it has ended; the other sources go on. */
+  | { readonly type: 'source-failed'; readonly index: number; readonly error: unknown }
+  /** The pipeline itself errored (after draining what it held): it has ended. */
+  | { readonly type: 'failed'; readonly error: unknown };
 
 export interface ShutdownReport {
   readonly drained: boolean;
@@ -74,6 +78,7 @@ export class Pipeline {
   readonly events$: Observable<PipelineEvent> = this.events.asObservable();
   private subscription: Subscription | undefined;
   private finished = false;
+  private failures = 0;
 
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
@@ -89,6 +94,11 @@ export class Pipeline {
   /** Feeds one sample in (for applications that produce samples themselves). */
   push(sample: Sample): void {
     this.pushed.next(sample);
+  }
+
+  /** True when a source or the pipeline itself failed (each reported as an event). */
+  get failed(): boolean {
+    return this.failures > 0;
   }
 
   /** Resolves when the pipeline has completed (all sources ended and delivery drained). */
@@ -107,7 +117,15 @@ export class Pipeline {
       this.deps.deadLetters(d);
       this.events.next({ type: 'dead-letter', deadLetter: d });
     };
-    const inputs = [...(this.deps.acceptPush ? [this.pushed] : []), ...(this.deps.sources ?? [])];
+    // A source that errors (a file that cannot be read, say) ends alone and is reported; before,
+    // its error ended every source and the run finished as if all had simply run out.
+    const fail = (event: PipelineEvent & { error: unknown }): Observable<never> => {
+      this.failures++;
+      this.events.next(event);
+      return EMPTY;
+    };
+    const sources = (this.deps.sources ?? []).map((source, index) => source.pipe(catchError((error: unknown) => fail({ type: 'source-failed', index, error }))));
+    const inputs = [...(this.deps.acceptPush ? [this.pushed] : []), ...sources];
     const input$ = merge(...inputs).pipe(takeUntil(this.stop$), share());
     this.subscription = input$
       .pipe(
@@ -161,7 +179,10 @@ export class Pipeline {
       )
       .subscribe({
         next: (r) => (isLeft(r) ? dead(r.left) : undefined),
-        error: () => this.finish(),
+        error: (error: unknown) => {
+          fail({ type: 'failed', error });
+          this.finish();
+        },
         complete: () => this.finish(),
       });
     return this;

@@ -8,7 +8,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { EMPTY, of, throwError } from 'rxjs';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
+import { Pipeline, type PipelineEvent } from '../src/pipeline.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import type { Sample } from '../src/sample.js';
 
 const test = suite('chronoq run: startup and runtime failures');
 const noStack = (s: string) => !/\n\s+at /.test(s);
@@ -34,6 +40,71 @@ test('a self-metrics port already in use: a clear error before anything is read,
   } finally {
     taken.close();
   }
+});
+
+test('files the config names are checked before anything runs: a missing source file, unwritable dead-letter and sink paths; exit 2', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, [
+    `sources: [{type: ndjson, path: ${join(dir, 'missing.ndjson')}}]`,
+    `sink: {type: ndjson, path: ${join(dir, 'no-such-dir', 'out.ndjson')}}`,
+    `deadLetter: {path: ${join(dir, 'no-such-dir', 'dead.ndjson')}}`,
+    '',
+  ].join('\n'));
+  for (const command of ['validate', 'run']) {
+    const r = await runCli([command, cfg]);
+    assert.is(r.code, 2, command);
+    assert.match(r.stderr, /config\.sources\[0\]\.path: expected a readable file \(or - for standard input\), found ".*missing\.ndjson" \(ENOENT\)/);
+    assert.match(r.stderr, /config\.sink\.path: expected a file chronoq can write, found ".*out\.ndjson" \(ENOENT: cannot create it in .*no-such-dir\)/);
+    assert.match(r.stderr, /config\.deadLetter\.path: expected a file chronoq can write/);
+    assert.ok(noStack(r.stderr), r.stderr);
+  }
+});
+
+const T0 = 1_767_225_600_000_000_000n;
+const mk = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T0 + BigInt(i) * 1_000_000n, attributes: {} });
+
+test('a source that fails ends alone and is reported; the other sources are delivered; the pipeline says it failed', async () => {
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 } }), sources: [] };
+  const sent: number[] = [];
+  const events: PipelineEvent[] = [];
+  const p = new Pipeline(config, {
+    send: (batch) => (batch.forEach((s) => sent.push(s.value as number)), EMPTY),
+    sources: [throwError(() => new Error('EACCES: permission denied, open /var/log/app.ndjson')), of(mk(0), mk(1), mk(2))],
+    deadLetters: () => undefined,
+    stampedLocally: false,
+  });
+  p.events$.subscribe((e) => events.push(e));
+  p.start();
+  await p.done;
+  // Before, the first source's error ended the second one too, and the run ended as if both had run out.
+  assert.equal(sent, [0, 1, 2]);
+  const failed = events.filter((e) => e.type === 'source-failed');
+  assert.is(failed.length, 1);
+  assert.is(failed[0]!.type === 'source-failed' && failed[0]!.index, 0);
+  assert.ok(p.failed);
+});
+
+test('dead letters the file cannot take go to onWriteError (the command logs them), not into a crash', () => {
+  const dir = join(tempDir(), 'letters');
+  mkdirSync(dir);
+  const failures: { error: unknown; lines: readonly string[] }[] = [];
+  const file = new DeadLetterFile(join(dir, 'dead.ndjson'), { onWriteError: (error, lines) => failures.push({ error, lines }) });
+  file.append({ reason: 'rejected', item: mk(1), detail: 'first', atUnixMs: 0 });
+  file.flush();
+  assert.is(file.written, 1);
+  rmSync(dir, { recursive: true }); // the directory goes away (a cleanup job, a volume unmounted)
+  file.close(); // the next letter must open the file again
+  file.append({ reason: 'rejected', item: mk(2), detail: 'second', atUnixMs: 0 });
+  file.flush();
+  assert.is(failures.length, 1);
+  assert.match(String(failures[0]!.error), /ENOENT/);
+  assert.is(failures[0]!.lines.length, 1);
+  assert.match(failures[0]!.lines[0]!, /"detail":"second"/);
+  assert.is(file.failed, 1);
+  // Without a handler the error is the caller's, as before.
+  const bare = new DeadLetterFile(join(dir, 'dead.ndjson'));
+  bare.append({ reason: 'rejected', item: mk(3), detail: 'third', atUnixMs: 0 });
+  assert.throws(() => bare.flush(), /ENOENT/);
 });
 
 test.run();

@@ -17,8 +17,13 @@ export interface Parts {
   readonly stampedLocally: boolean;
 }
 
-export const buildParts = (c: ResolvedConfig, clock: Clock, onInvalid: (e: InvalidLine) => void = () => undefined): Parts => {
-  const deadLetterFile = new DeadLetterFile(c.deadLetter.path, c.deadLetter);
+export const buildParts = (
+  c: ResolvedConfig,
+  clock: Clock,
+  onInvalid: (e: InvalidLine) => void = () => undefined,
+  onDeadLetterWriteError?: (error: unknown, lines: readonly string[]) => void,
+): Parts => {
+  const deadLetterFile = new DeadLetterFile(c.deadLetter.path, { ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}) });
   const sources = c.sources.map((s): Observable<Sample> => {
     switch (s.type) {
       case 'host':

@@ -26,7 +26,12 @@ export interface RunOptions {
 export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<number> => {
   const clock = o.clock ?? systemClock;
   let pipeline!: Pipeline;
-  const parts = buildParts(c, clock, () => pipeline.stats.deadLetters.invalid++);
+  // Dead letters the file cannot take (disk full, directory gone) go to the log, never nowhere.
+  const deadLetterWriteError = (error: unknown, lines: readonly string[]): void => {
+    o.log('error', `cannot write ${lines.length} dead letter(s) to ${c.deadLetter.path}: ${error instanceof Error ? error.message : String(error)}; they follow in this log`);
+    for (const line of lines) o.log('error', `dead letter: ${line.trimEnd()}`);
+  };
+  const parts = buildParts(c, clock, () => pipeline.stats.deadLetters.invalid++, deadLetterWriteError);
   const alerts = createAlerts(c.telemetry.alerts);
   // The self-metrics endpoint first: a port already in use is a clear error before anything is
   // read, not a crash with a stack trace.
@@ -63,6 +68,14 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
+  pipeline.events$.subscribe((e) => {
+    const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
+    if (e.type === 'source-failed') {
+      const source = c.sources[e.index];
+      const name = source === undefined ? `source ${e.index}` : `source ${e.index} (${source.type}${'path' in source ? ` ${source.path}` : ''})`;
+      o.log('error', `${name} failed: ${why(e.error)}; it has stopped, the other sources go on`);
+    } else if (e.type === 'failed') o.log('error', `the pipeline failed: ${why(e.error)}`);
+  });
   o.log('info', `chronoq running: ${c.sources.map((s) => s.type).join(', ')} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
   pipeline.start();
 
@@ -105,5 +118,5 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   server?.close();
   const s = pipeline.stats;
   o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters });
-  return 0;
+  return pipeline.failed || parts.deadLetterFile.failed > 0 ? 1 : 0;
 };

@@ -1,11 +1,15 @@
 /**
- * The files a config names for the sink's TLS (CA, client certificate, client key), checked when
- * the config is loaded — by `chronoq validate` as by `chronoq run` — so that a wrong path or a key
- * given as a certificate is reported at its config path like any other mistake, instead of
- * stopping the run with a stack trace or failing every export later with a handshake error.
+ * The files a config names, checked when the config is loaded — by `chronoq validate` as by
+ * `chronoq run` — so that a wrong path is reported at its config path like any other mistake:
+ * the sink's TLS files (CA, client certificate, client key: readable and holding what they
+ * should), NDJSON sources (readable), and the files chronoq writes (dead letters, an NDJSON sink,
+ * the spool: in a directory it can write). Before, a missing TLS file stopped the run with a stack
+ * trace, a missing source file made a run that read nothing and exited 0, and an unwritable
+ * dead-letter path crashed the process at its first dead letter. Nothing is created here.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 
@@ -27,8 +31,62 @@ const readPem = <A>(read: ReadFile, at: string, path: string, what: string, pars
   }
 };
 
-/** Every problem with the sink's TLS files, at its config path; none when there is no TLS. */
-export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync): ConfigError[] => {
+const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
+
+/** Why chronoq could not read `path` as a file, or undefined when it can. */
+const unreadable = (path: string): string | undefined => {
+  try {
+    if (statSync(path).isDirectory()) return 'a directory';
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (e) {
+    return errnoOf(e);
+  }
+};
+
+/** Why chronoq could not write (append to, or create) `path`, or undefined when it can. */
+const unwritable = (path: string): string | undefined => {
+  try {
+    if (statSync(path).isDirectory()) return 'a directory';
+    accessSync(path, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    if (errnoOf(e) !== 'ENOENT') return errnoOf(e);
+  }
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return `${errnoOf(e)}: cannot create it in ${dir}`;
+  }
+};
+
+/** Sources that read files, and the files chronoq writes. */
+const checkPaths = (c: ResolvedConfig): ConfigError[] => {
+  const errors: ConfigError[] = [];
+  c.sources.forEach((s, i) => {
+    const why = s.type === 'ndjson' && s.path !== '-' ? unreadable(s.path) : undefined;
+    if (why !== undefined && s.type === 'ndjson') errors.push({ path: `config.sources[${i}].path`, expected: 'a readable file (or - for standard input)', found: `${JSON.stringify(s.path)} (${why})` });
+  });
+  const written: [string, string | undefined][] = [
+    ['config.deadLetter.path', c.deadLetter.path],
+    ['config.sink.path', c.sink.type === 'ndjson' ? c.sink.path : undefined],
+    ['config.spool.path', c.spool?.path],
+  ];
+  for (const [at, path] of written) {
+    const why = path === undefined ? undefined : unwritable(path);
+    if (why !== undefined) errors.push({ path: at, expected: 'a file chronoq can write', found: `${JSON.stringify(path)} (${why})` });
+  }
+  return errors;
+};
+
+/** Every problem with the files the config names, each at its config path. */
+export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync): ConfigError[] => [...checkPaths(c), ...checkTlsFiles(c, read)];
+
+/** Every problem with the sink's TLS files; none when there is no TLS. */
+const checkTlsFiles = (c: ResolvedConfig, read: ReadFile): ConfigError[] => {
   if (c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined) return [];
   const { ca, cert, key } = c.sink.tls;
   const errors: ConfigError[] = [];

@@ -13,6 +13,12 @@ export interface DeadLetterFileOptions {
   readonly maxBytes?: number;
   readonly maxFiles?: number;
   readonly fsync?: boolean;
+  /**
+   * Called with the letters (NDJSON lines) a write could not put in the file (disk full, the
+   * directory gone) and the error; without it the error is thrown. The file is the last place a
+   * sample can go, so the caller should put them somewhere a person will see (the log).
+   */
+  readonly onWriteError?: (error: unknown, lines: readonly string[]) => void;
 }
 
 export class DeadLetterFile {
@@ -21,6 +27,8 @@ export class DeadLetterFile {
   private pending: string[] = [];
   private scheduled = false;
   written = 0;
+  /** Letters that could not be written (handed to onWriteError). */
+  failed = 0;
 
   constructor(readonly path: string, private readonly opts: DeadLetterFileOptions = {}) {}
 
@@ -37,13 +45,20 @@ export class DeadLetterFile {
   flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
-    const text = this.pending.join('');
-    const count = this.pending.length;
+    const lines = this.pending;
+    const count = lines.length;
     this.pending = [];
-    const fd = this.open();
-    const buf = Buffer.from(text);
-    writeSync(fd, buf);
-    if (this.opts.fsync) fsyncSync(fd);
+    const buf = Buffer.from(lines.join(''));
+    try {
+      const fd = this.open();
+      writeSync(fd, buf);
+      if (this.opts.fsync) fsyncSync(fd);
+    } catch (e) {
+      if (this.opts.onWriteError === undefined) throw e;
+      this.opts.onWriteError(e, lines);
+      this.failed += count;
+      return;
+    }
     this.size += buf.length;
     this.written += count;
     if (this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) this.rotate();
