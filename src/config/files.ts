@@ -33,26 +33,23 @@ const readPem = <A>(read: ReadFile, at: string, path: string, what: string, pars
 
 const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
 
-/** Why chronoq could not read `path` as a file, or undefined when it can. */
-const unreadable = (path: string): string | undefined => {
+/** Why `path` is not a file chronoq may open with `mode` (R_OK, W_OK), or undefined when it is. */
+const inaccessible = (path: string, mode: number): string | undefined => {
   try {
     if (statSync(path).isDirectory()) return 'a directory';
-    accessSync(path, constants.R_OK);
+    accessSync(path, mode);
     return undefined;
   } catch (e) {
     return errnoOf(e);
   }
 };
 
+const unreadable = (path: string): string | undefined => inaccessible(path, constants.R_OK);
+
 /** Why chronoq could not write (append to, or create) `path`, or undefined when it can. */
 const unwritable = (path: string): string | undefined => {
-  try {
-    if (statSync(path).isDirectory()) return 'a directory';
-    accessSync(path, constants.W_OK);
-    return undefined;
-  } catch (e) {
-    if (errnoOf(e) !== 'ENOENT') return errnoOf(e);
-  }
+  const why = inaccessible(path, constants.W_OK);
+  if (why !== 'ENOENT') return why;
   const dir = dirname(path);
   try {
     if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
