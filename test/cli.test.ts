@@ -1,7 +1,8 @@
 /** The `chronoq` command, spawned as a user would run it. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, existsSync, truncateSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
@@ -138,6 +139,39 @@ test('inspect: samples waiting per lane in a spool, as text and JSON', async () 
   assert.is(json.waiting, 4);
   assert.is(json.lanes.reduce((n, l) => n + l.waiting, 0), 4);
   assert.is((await runCli(['inspect', join(dir, 'none.db')])).code, 2);
+});
+
+test('inspect is read only: pointed at a file that is not a spool, or at a damaged spool, it says so and changes nothing', async () => {
+  const dir = tempDir();
+  const files = { text: join(dir, 'notes.db'), other: join(dir, 'other-app.db'), damaged: join(dir, 'spool.db') };
+  writeFileSync(files.text, 'not a database\n');
+  // Another program's SQLite database: before, inspect added chronoq's tables to it (and moved a
+  // non-database file aside, putting a fresh spool in its place).
+  const otherDb = new Database(files.other);
+  otherDb.exec("CREATE TABLE users (id INTEGER); INSERT INTO users VALUES (1)");
+  otherDb.close();
+  const damaged = Spool.open(files.damaged);
+  if (damaged._tag !== 'Right') throw damaged.left;
+  for (let b = 0; b < 50; b++) damaged.right.spool.append(Array.from({ length: 40 }, (_, i) => ({ name: 'm', kind: 'gauge' as const, value: b * 40 + i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(b * 40 + i), attributes: {} })));
+  damaged.right.spool.checkpoint();
+  damaged.right.spool.close();
+  truncateSync(files.damaged, Math.floor(statSync(files.damaged).size * 0.6));
+  const before = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, readFileSync(f)]));
+  // SQLite's own reader files of a WAL database (-wal, -shm) may appear beside the damaged spool;
+  // nothing else may.
+  const listing = () => readdirSync(dir).filter((f) => !/^spool\.db-(wal|shm)$/.test(f)).sort();
+  const filesBefore = listing();
+
+  const text = await runCli(['inspect', files.text]);
+  assert.is(text.code, 2);
+  assert.match(text.stderr, /notes\.db cannot be read as a chronoq spool \(file is not a database\); nothing was changed/);
+  const otherApp = await runCli(['inspect', files.other]);
+  assert.is(otherApp.code, 2);
+  assert.match(otherApp.stderr, /other-app\.db is not a chronoq spool/);
+  const cut = await runCli(['inspect', files.damaged]);
+  assert.match(cut.stderr + cut.stdout, /chronoq run would move it aside and salvage (the )?\d+ samples/);
+  for (const [k, f] of Object.entries(files)) assert.ok(readFileSync(f).equals(before[k]!), `${k}: unchanged`);
+  assert.equal(listing(), filesBefore, 'nothing moved aside or created');
 });
 
 test('the dead-letter file rotates by size, keeps maxFiles, never loses the current letters', () => {

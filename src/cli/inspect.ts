@@ -8,22 +8,19 @@ const iso = (ns: bigint | undefined): string => (ns === undefined ? '-' : new Da
 
 export const inspectCommand = (path: string, json: boolean, log: Logger, out: (s: string) => void): number => {
   if (!existsSync(path)) return log('error', `no spool at ${path}`), 2;
-  const opened = Spool.open(path);
-  if (isLeft(opened)) return log('error', opened.left.message), 1;
-  const { spool, report } = opened.right;
-  try {
-    const info = spool.inspect();
-    if (json) {
-      out(`${JSON.stringify({ path, ...info, damage: report.damage }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
-      return 0;
-    }
-    out(`spool ${path}: ${info.waiting} samples waiting, ${info.bytes} bytes${report.damage ? ` (DAMAGED: ${report.damage.message}; salvaged ${report.damage.salvagedSamples} samples)` : ''}\n`);
-    out('lane  waiting  oldest                    newest                    bytes      acknowledged up to seq\n');
-    for (const l of info.lanes) {
-      out(`${String(l.lane).padEnd(6)}${String(l.waiting).padEnd(9)}${iso(l.oldestUnixNano).padEnd(26)}${iso(l.newestUnixNano).padEnd(26)}${String(l.bytes).padEnd(11)}${l.ackedSeq}\n`);
-    }
+  // Read only: inspect never creates, repairs or moves a file (it may be pointed at the wrong one).
+  const read = Spool.inspectFile(path);
+  if (isLeft(read)) return log('error', read.left.message), 2;
+  const info = read.right;
+  if (json) {
+    out(`${JSON.stringify({ path, ...info }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
     return 0;
-  } finally {
-    spool.close();
   }
+  const damage = info.damage === undefined ? '' : ` (DAMAGED: ${info.damage}; chronoq run would move it aside and salvage ${info.salvageable ?? 0} samples)`;
+  out(`spool ${path}: ${info.waiting} samples waiting, ${info.bytes} bytes${damage}\n`);
+  out('lane  waiting  oldest                    newest                    bytes      acknowledged up to seq\n');
+  for (const l of info.lanes) {
+    out(`${String(l.lane).padEnd(6)}${String(l.waiting).padEnd(9)}${iso(l.oldestUnixNano).padEnd(26)}${iso(l.newestUnixNano).padEnd(26)}${String(l.bytes).padEnd(11)}${l.ackedSeq}\n`);
+  }
+  return 0;
 };

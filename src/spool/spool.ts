@@ -85,6 +85,34 @@ export class Spool {
     return right({ spool, report: { pending, ...(damage ? { damage } : {}), ...(torn !== undefined ? { tornWalBytes: torn } : {}) } });
   }
 
+  /**
+   * What a spool file holds, read only: nothing is created, repaired, moved or converted (for
+   * `chronoq inspect`, which may be pointed at the wrong file, or at a spool a running chronoq is
+   * using). Left when the file is not a chronoq spool; a spool that fails its integrity check is
+   * reported with how many samples `chronoq run` would salvage from it.
+   */
+  static inspectFile(path: string): Either<Error, ReturnType<Spool['inspect']> & { damage?: string; salvageable?: number }> {
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+    } catch (e) {
+      return left(new Error(`cannot open ${path}: ${(e as Error).message}`));
+    }
+    try {
+      const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+      if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
+      const check = String(db.pragma('quick_check', { simple: true }));
+      const info = new Spool(path, db, {}).inspect();
+      return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
+    } catch (e) {
+      const salvageable = salvageSamples(path).length;
+      const salvage = salvageable > 0 ? `; chronoq run would move it aside and salvage the ${salvageable} samples found in it` : '';
+      return left(new Error(`${path} cannot be read as a chronoq spool (${(e as Error).message}); nothing was changed${salvage}`));
+    } finally {
+      db.close();
+    }
+  }
+
   private static connect(path: string, opts: SpoolOptions): Database.Database {
     const db = new Database(path);
     try {
