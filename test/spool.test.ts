@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join } from 'node:path';
-import { statSync, truncateSync, existsSync, appendFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { statSync, truncateSync, existsSync, appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { EMPTY, throwError, of } from 'rxjs';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
@@ -65,6 +66,19 @@ test('bounded by bytes: a full spool refuses, reports, and accepts again once se
   spool.settle(a);
   assert.equal(spool.append([mk(10)]), []);
   spool.close();
+});
+
+test("a spool path that is another program's SQLite database: refused, and the database is not changed", () => {
+  const path = join(tempDir(), 'app.db');
+  const other = new Database(path);
+  other.exec('CREATE TABLE users (id INTEGER); INSERT INTO users VALUES (7)');
+  other.close();
+  const before = readFileSync(path);
+  const r = Spool.open(path, { lanes: 1 });
+  assert.ok(!isRight(r), 'refused');
+  if (!isRight(r)) assert.match(r.left.message, /another program's SQLite database \(tables: users\), not a chronoq spool; it was not changed/);
+  assert.ok(readFileSync(path).equals(before), 'not changed');
+  assert.equal(readdirSync(dirname(path)), ['app.db'], 'nothing moved aside or created');
 });
 
 test('a spool whose file was cut off opens, recovers what is readable, keeps the damaged file and reports it', () => {

@@ -15,6 +15,7 @@ import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { SCHEMA, type ChunkRow } from './schema.js';
 import { salvageSamples, tornWalTail } from './salvage.js';
+import { foreignTables, tableNames } from './peek.js';
 import { type Clock, systemClock } from '../clock.js';
 
 export type SpoolFsync = 'always' | { intervalMs: number };
@@ -69,6 +70,8 @@ export class Spool {
     let recovered: Sample[] = [];
     let db: Database.Database;
     const torn = tornWalTail(path);
+    const foreign = foreignTables(path);
+    if (foreign !== undefined) return left(new Error(`${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`));
     try {
       db = Spool.connect(path, opts);
     } catch (e) {
@@ -99,7 +102,7 @@ export class Spool {
       return left(new Error(`cannot open ${path}: ${(e as Error).message}`));
     }
     try {
-      const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+      const tables = new Set(tableNames(db));
       if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
       const check = String(db.pragma('quick_check', { simple: true }));
       const info = new Spool(path, db, {}).inspect();

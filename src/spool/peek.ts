@@ -1,0 +1,29 @@
+/**
+ * Looking into an SQLite file without changing it: which tables it has, and whether it is some
+ * other program's database (so the spool never adds its tables to one, nor moves it aside).
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+
+export const tableNames = (db: Database.Database): string[] =>
+  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+
+/**
+ * The tables of a readable SQLite database at `path` that has tables but not a spool's, else
+ * undefined (no file, an empty file, a spool, or a file SQLite cannot read: damage, which
+ * Spool.open salvages). Read only.
+ */
+export const foreignTables = (path: string): string[] | undefined => {
+  if (!existsSync(path)) return undefined;
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const names = tableNames(db);
+      return names.length > 0 && !names.includes('chunks') && !names.includes('lanes') ? names : undefined;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+};
