@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { take, toArray, lastValueFrom, firstValueFrom } from 'rxjs';
+import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, networkBytes } from '../src/sources/host.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
@@ -45,6 +45,29 @@ test('ndjson: follow mode picks up appended lines; bad lines are reported with t
   const samples = await got;
   assert.equal(samples.map((s) => s.name), ['a', 'b', 'c']);
   assert.equal(invalid.map((e) => [e.line, e.text]), [[2, 'nope']]);
+});
+
+test('ndjson follow, rotated like logrotate does (renamed, a new file under the name): the rest of the old file, then the new one from line 1', () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.ndjson');
+  const line = (name: string, t: number) => `{"name":"${name}","value":${t},"timeUnixNano":"${t}"}\n`;
+  writeFileSync(path, line('a', 1));
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: string[] = [];
+  const invalid: InvalidLine[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, onInvalid: (e) => invalid.push(e) }).subscribe((s) => got.push(s.name));
+  appendFileSync(path, line('b', 2));
+  renameSync(path, `${path}.1`);
+  appendFileSync(`${path}.1`, line('c', 3)); // the writer had not reopened yet
+  writeFileSync(path, `${line('d', 4)}nope\n`);
+  scheduler.flush(); // polls up to 1 s of virtual time
+  appendFileSync(path, line('e', 5));
+  scheduler.maxFrames = 2_000; // one more virtual second of polls
+  scheduler.flush();
+  sub.unsubscribe();
+  // Before, the source kept reading the renamed file: d and e were never read.
+  assert.equal(got, ['a', 'b', 'c', 'd', 'e']);
+  assert.equal(invalid.map((e) => [e.line, e.text]), [[2, 'nope']], 'lines of the new file are numbered from 1');
 });
 
 test('ndjson: a missing file is an error, not a silent empty stream', async () => {

@@ -1,9 +1,12 @@
 /**
  * Samples from an NDJSON file (or stdin, path '-'), one per line: `timeUnixNano` as a decimal
  * string or an RFC 3339 `time`. A bad line is reported through `onInvalid` with its line number
- * and the reason, and nothing else is affected. With `follow`, the file is polled for new lines.
+ * and the reason, and nothing else is affected. With `follow`, the file is polled for new lines,
+ * as `tail -F` follows a name: truncated in place (copytruncate), it is read again from the start;
+ * rotated (renamed, a new file created under the name), the old file is read to its end and the new
+ * one from its start, its lines numbered from 1.
  */
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -75,9 +78,31 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       subscriber.complete();
       return undefined;
     }
+    /** The file now under the name, when it is not the one being read (rotated); else undefined. */
+    const rotatedTo = (): number | undefined => {
+      try {
+        const named = statSync(opts.path);
+        const reading = fstatSync(fd);
+        if (named.ino === reading.ino && named.dev === reading.dev) return undefined;
+        return openSync(opts.path, 'r');
+      } catch {
+        return undefined; // no file under the name yet: keep reading the old one
+      }
+    };
     const scheduler = opts.scheduler ?? asyncScheduler;
     const poll = scheduler.schedule(function (this: SchedulerAction<unknown>) {
       drain();
+      const next = closed ? undefined : rotatedTo();
+      if (next !== undefined) {
+        drain(); // whatever reached the old file before the switch
+        if (partial !== '') handle(partial);
+        partial = '';
+        closeSync(fd);
+        fd = next;
+        offset = 0;
+        lineNumber = 0;
+        drain();
+      }
       if (!subscriber.closed) this.schedule(undefined, opts.pollMs ?? 250);
     }, opts.pollMs ?? 250);
     return () => {
