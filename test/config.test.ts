@@ -46,6 +46,29 @@ test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty st
   assert.match(errorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set/);
 });
 
+test('${VAR} in a number or a boolean field gives that number or boolean (interpolated text is a string); a non-numeral is still refused', () => {
+  const yaml = 'delivery:\n  lanes: ${LANES:-4}\n  retry:\n    maxElapsedMs: ${MAXEL:-infinite}\ndeadLetter:\n  fsync: ${FS:-false}\nbatch:\n  maxDelayMs: ${BATCH_MS:-250.5}\n';
+  const resolved = (env: Record<string, string>) => {
+    const r = decodeConfig(yaml, env);
+    assert.ok(isRight(r), JSON.stringify(isLeft(r) ? r.left : ''));
+    return isRight(r) ? resolveConfig(r.right) : undefined;
+  };
+  const byDefault = resolved({})!;
+  assert.equal([byDefault.delivery.lanes, byDefault.delivery.retry.maxElapsedMs, byDefault.deadLetter.fsync, byDefault.batch.maxDelayMs], [4, Infinity, false, 250.5]);
+  const set = resolved({ LANES: '8', MAXEL: '60000', FS: 'true', BATCH_MS: '1e3' })!;
+  assert.equal([set.delivery.lanes, set.delivery.retry.maxElapsedMs, set.deadLetter.fsync, set.batch.maxDelayMs], [8, 60_000, true, 1_000]);
+  assert.equal(errorsOf(yaml, { LANES: 'eight', FS: 'yes please' }), [
+    'config.delivery.lanes: expected a positive integer, found "eight"',
+    'config.deadLetter.fsync: expected true or false, found "yes please"',
+  ]);
+});
+
+test('broken YAML: the first error only, with how many follow from it, and the fix for an unquoted ${VAR} inside { }', () => {
+  assert.equal(errorsOf('telemetry:\n  prometheus: {port: ${PORT:-9464}}\nbatch:\n  maxSize: 5\n'), [
+    'config (line 2, column 23): expected valid YAML, found Unexpected flow-map-start at node end at line 2, column 23: (inside { } write a variable in quotes: "${VAR}"; 7 more YAML error(s) after it, most likely caused by it)',
+  ]);
+});
+
 test('maxElapsedMs accepts "infinite"', () => {
   const r = decodeConfig('delivery:\n  retry:\n    maxElapsedMs: infinite\n', {});
   assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.maxElapsedMs === Infinity);

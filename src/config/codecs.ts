@@ -14,8 +14,20 @@ export interface FailureWording {
 const fail = <A>(value: unknown, context: t.Context, wording: FailureWording): t.Validation<A> => t.failure<A>(value, context, JSON.stringify(wording));
 const problem = (value: unknown, context: t.Context, wording: FailureWording): t.ValidationError => ({ value, context, message: JSON.stringify(wording) });
 
+/**
+ * A number, or a string that is only a decimal numeral: what `${VAR}` interpolation gives for
+ * `lanes: ${LANES:-4}` (interpolated text is a string), read as the number it spells.
+ */
+const NUMERAL = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+const asNumber = (u: unknown): unknown => (typeof u === 'string' && NUMERAL.test(u) ? Number(u) : u);
+/** A boolean, or the string 'true' or 'false' (interpolated). */
+const asBoolean = (u: unknown): unknown => (u === 'true' ? true : u === 'false' ? false : u);
+
 const num = (name: string, ok: (n: number) => boolean) =>
-  new t.Type<number, number, unknown>(name, (u): u is number => typeof u === 'number' && ok(u), (u, c) => (typeof u === 'number' && ok(u) ? t.success(u) : fail(u, c, { expected: name })), (n) => n);
+  new t.Type<number, number, unknown>(name, (u): u is number => typeof u === 'number' && ok(u), (raw, c) => {
+    const u = asNumber(raw);
+    return typeof u === 'number' && ok(u) ? t.success(u) : fail(raw, c, { expected: name });
+  }, (n) => n);
 
 export const PositiveInt = num('a positive integer', (n) => Number.isInteger(n) && n > 0);
 export const NonNegativeInt = num('a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
@@ -25,13 +37,19 @@ export const NonNegativeNumber = num('a non-negative number', (n) => Number.isFi
 export const MsOrInfinite = new t.Type<number, number, unknown>(
   'a non-negative number of milliseconds or "infinite"',
   (u): u is number => typeof u === 'number',
-  (u, c) => (u === 'infinite' ? t.success(Infinity) : typeof u === 'number' && u >= 0 ? t.success(u) : fail(u, c, { expected: 'a non-negative number of milliseconds or "infinite"' })),
+  (raw, c) => {
+    const u = asNumber(raw);
+    return u === 'infinite' ? t.success(Infinity) : typeof u === 'number' && u >= 0 ? t.success(u) : fail(raw, c, { expected: 'a non-negative number of milliseconds or "infinite"' });
+  },
   (n) => n,
 );
 export const Port = num('a TCP port (1-65535)', (n) => Number.isInteger(n) && n >= 1 && n <= 65535);
 
 export const NonEmptyString = new t.Type<string, string, unknown>('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0, (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : fail(u, c, { expected: 'a non-empty string' })), (s) => s);
-export const Bool = new t.Type<boolean, boolean, unknown>('true or false', (u): u is boolean => typeof u === 'boolean', (u, c) => (typeof u === 'boolean' ? t.success(u) : fail(u, c, { expected: 'true or false' })), (b) => b);
+export const Bool = new t.Type<boolean, boolean, unknown>('true or false', (u): u is boolean => typeof u === 'boolean', (raw, c) => {
+  const u = asBoolean(raw);
+  return typeof u === 'boolean' ? t.success(u) : fail(raw, c, { expected: 'true or false' });
+}, (b) => b);
 
 export const oneOf = <K extends string>(...values: K[]) => {
   const name = `one of ${values.map((v) => `'${v}'`).join(', ')}`;

@@ -52,7 +52,15 @@ export const decodeConfigValue = (value: unknown): Either<ConfigError[], FileCon
 export const decodeConfig = (text: string, env: Readonly<Record<string, string | undefined>>): Either<ConfigError[], FileConfig> => {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
-    return left(doc.errors.map((e) => ({ path: `config (line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'})`, expected: 'valid YAML', found: e.message.split('\n')[0] ?? e.message })));
+    // The first YAML error only: the parser reports every token after it too (28 lines for one
+    // unquoted `${VAR}` inside `{ }`), which buries the one that matters.
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+    const more = doc.errors.length > 1 ? `${doc.errors.length - 1} more YAML error(s) after it, most likely caused by it` : undefined;
+    const quote = /\{[^}]*\$\{/.test(source) ? 'inside { } write a variable in quotes: "${VAR}"' : undefined;
+    const suggestion = [quote, more].filter((x) => x !== undefined).join('; ');
+    return left([{ path: `config (line ${line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'})`, expected: 'valid YAML', found: e.message.split('\n')[0] ?? e.message, ...(suggestion ? { suggestion } : {}) }]);
   }
   const raw: unknown = doc.toJS() ?? {};
   // Both kinds of problem are reported together: unset variables and shape errors.
