@@ -106,11 +106,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         );
         /** Each rejected sample and its dead letter's detail (a retried attempt may name it again). */
         const rejected = new Map<Sample, string>();
+        const rejectedError = new Map<string, unknown>();
         return attempt$.subscribe({
           next: (v) => {
             if (!isRejectedSamples(v)) return;
             const detail = v.detail ?? `the receiver rejected this data point (partial success): ${v.message || 'no message'}`;
             for (const s of v.samples) rejected.set(s, detail);
+            if (v.error !== undefined) rejectedError.set(detail, v.error);
           },
           error: (e: unknown) => {
             if (isRetriesExhaustedError(e)) {
@@ -128,7 +130,8 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
               subscriber.next(right(delivered));
             }
             for (const detail of new Set(rejected.values())) {
-              deadLetters(batch.filter((s) => rejected.get(s) === detail), 'rejected', detail, lane.index, { attempts });
+              const error = rejectedError.get(detail);
+              deadLetters(batch.filter((s) => rejected.get(s) === detail), 'rejected', detail, lane.index, { attempts, ...(error !== undefined ? { error } : {}) });
             }
             settle();
           },

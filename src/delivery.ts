@@ -28,6 +28,8 @@ export interface RejectedSamples {
    * dead letters' whole detail, instead of the receiver's partial-success wording.
    */
   readonly detail?: string;
+  /** The receiver's error when it refused these samples as a whole request (kept in the dead letters). */
+  readonly error?: unknown;
 }
 export const isRejectedSamples = (v: unknown): v is RejectedSamples =>
   typeof v === 'object' && v !== null && (v as RejectedSamples).kind === 'rejected-samples' && Array.isArray((v as RejectedSamples).samples);

@@ -22,8 +22,8 @@ import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
 import { hasOtlpTimes, type InstrumentationScopeInfo } from './toResourceMetrics.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
-import { isTimeOutOfRangeError } from '../errors.js';
-import { classifyExportFailure } from './classify.js';
+import { isExportError, isTimeOutOfRangeError } from '../errors.js';
+import { GrpcStatus, classifyExportFailure } from './classify.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -69,6 +69,10 @@ const MetricsClient = grpc.makeGenericClientConstructor(
  * encoder serves every sink: an encode runs synchronously, so its pooled points are never shared.
  */
 export const encodeBatch: BatchEncoder = createBatchEncoder();
+
+/** RESOURCE_EXHAUSTED because the request exceeded the receiver's message size limit (gRPC's own wording). */
+const isTooLarge = (e: unknown): boolean =>
+  isExportError(e) && e.code === GrpcStatus.RESOURCE_EXHAUSTED && !e.retryable && /larger than max|message too large|exceeds (the )?max/i.test(e.message);
 
 const rejectedCount = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number(v ?? 0));
 
@@ -142,8 +146,28 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
               map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
             ),
       ),
-      catchError((e: unknown) => (encodeFailures.has(e as object) ? sendWithoutUnsendable(batch, e) : throwError(() => e))),
+      catchError((e: unknown) =>
+        encodeFailures.has(e as object) ? sendWithoutUnsendable(batch, e)
+        : isTooLarge(e) ? sendInHalves(batch, e)
+        : throwError(() => e),
+      ),
     );
+  /**
+   * The receiver refused the request as larger than its limit (the Collector's OTLP receiver
+   * takes 4 MiB by default): not the samples' fault, so the batch goes again in two halves, in
+   * order, and so on down; only a sample too large on its own is refused, by name, with the
+   * receiver's error. (Before, the whole batch — up to 1 000 good samples — became dead letters.)
+   * A later half failing retryably fails the whole attempt, which retryBackoff repeats whole:
+   * the halves already delivered arrive twice, bit-identical.
+   */
+  const sendInHalves = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+    if (batch.length === 1) {
+      const detail = `the receiver refused it as too large for one request: ${(error as Error).message}`;
+      return from([{ kind: 'rejected-samples' as const, samples: batch, rejectedDataPoints: 1, message: (error as Error).message, detail, error }]);
+    }
+    const half = Math.ceil(batch.length / 2);
+    return concat(send(batch.slice(0, half)), send(batch.slice(half)));
+  };
   /** Why `s` cannot be encoded, or undefined when it can (encoded alone: only after a failure). */
   const unsendableBecause = (s: Sample): string | undefined => {
     try {

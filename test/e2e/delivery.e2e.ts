@@ -63,7 +63,7 @@ it('hang: SIGSTOP 15 s then SIGCONT: 0 lost, 0 inversions, 0 re-stamped; duplica
   assert.ok(r.retries > 0, 'the hang was felt');
 });
 
-it('permanent rejection: a batch the collector refuses becomes dead letters with its message; the rest is delivered', async () => {
+it('permanent rejection: what the collector refuses (a request over its size limit) becomes dead letters with its message — only the oversized sample, the rest of its batch goes again in halves; the rest is delivered', async () => {
   const huge = 'x'.repeat(2 * 1024 * 1024);
   const r = await withCollector(
     (c) => runChronoq({
@@ -81,7 +81,8 @@ it('permanent rejection: a batch the collector refuses becomes dead letters with
   assert.ok(r.deadLetters.every((d) => d.error?.code === 8), 'RESOURCE_EXHAUSTED without RetryInfo: permanent');
   assert.is(r.lost, 0);
   assert.is(r.delivered + r.deadLettered, r.sent);
-  assert.ok(r.deadLettered <= 1_000, 'only the refused batch');
+  // The refused request's batch went again in halves: only the sample too large on its own is left.
+  assert.is(r.deadLettered, 1, 'only the oversized sample');
 });
 
 test.run();
