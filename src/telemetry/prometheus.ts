@@ -21,10 +21,14 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts): string => {
   metric('chronoq_queue_depth', 'gauge', 'Samples waiting for delivery or in flight.', [line('chronoq_queue_depth', queuedOf(s))]);
   metric('chronoq_breaker_state', 'gauge', 'Circuit breaker state (1 for the current one).', (['closed', 'half-open', 'open'] as const).map((st) => line('chronoq_breaker_state', s.breakerState === st ? 1 : 0, { state: st })));
   metric('chronoq_skew_events_total', 'counter', 'Clock skew events, by kind.', Object.entries(s.skew).map(([kind, n]) => line('chronoq_skew_events_total', n, { kind })));
+  // Seconds, Prometheus' base unit (promtool flags a name carrying `_ms`).
   let cumulative = 0;
-  const buckets = LATENCY_BUCKETS_MS.map((le, i) => line('chronoq_export_latency_ms_bucket', (cumulative += s.latency.counts[i]!), { le: String(le) }));
-  metric('chronoq_export_latency_ms', 'histogram', 'From first attempt to acknowledgement, per batch.', [
-    ...buckets, line('chronoq_export_latency_ms_bucket', s.latency.count, { le: '+Inf' }), line('chronoq_export_latency_ms_sum', s.latency.sumMs), line('chronoq_export_latency_ms_count', s.latency.count),
+  const buckets = LATENCY_BUCKETS_MS.map((le, i) => line('chronoq_export_latency_seconds_bucket', (cumulative += s.latency.counts[i]!), { le: String(le / 1000) }));
+  metric('chronoq_export_latency_seconds', 'histogram', 'From first attempt to acknowledgement, per batch.', [
+    ...buckets,
+    line('chronoq_export_latency_seconds_bucket', s.latency.count, { le: '+Inf' }),
+    line('chronoq_export_latency_seconds_sum', s.latency.sumMs / 1000),
+    line('chronoq_export_latency_seconds_count', s.latency.count),
   ]);
   if (alerts) metric('chronoq_alert_active', 'gauge', 'Alert rules currently firing.', [...alerts.active()].map(([rule, on]) => line('chronoq_alert_active', on ? 1 : 0, { rule })));
   return `${out.join('\n')}\n`;
