@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { EMPTY, Subject } from 'rxjs';
+import { EMPTY, Subject, type OperatorFunction } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { routed, type Routed } from '../src/routed.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
@@ -55,54 +55,44 @@ test('reorderByEventTime keeps no released sample (nor its value and attributes)
   assert.is(alive, 0, 'released samples and their attributes are collected (each series keeps its last time only)');
 });
 
-test('a long-running reorderByEventTime holds a series record, not its samples: under 400 bytes a series', async () => {
+const SERIES = 40_000;
+/**
+ * Heap growth while `stage` is still subscribed, after SERIES one-sample series went through it
+ * (`seen` gets each output): what the operator would keep for the rest of a run.
+ */
+const heapGrowthThrough = async <O>(stage: OperatorFunction<Routed<Sample>, O>, seen: (out: O) => void = () => undefined): Promise<number> => {
   await collect();
   const before = process.memoryUsage().heapUsed;
-  const n = 40_000;
   const input = new Subject<Sample>();
-  const sub = input.pipe(routed(), reorderByEventTime({ maxDelayMs: 0 })).subscribe();
-  for (let i = 0; i < n; i++) input.next(sampleOf(i));
+  const sub = input.pipe(routed(), stage).subscribe(seen);
+  for (let i = 0; i < SERIES; i++) input.next(sampleOf(i));
   await collect();
   const after = process.memoryUsage().heapUsed;
   sub.unsubscribe();
-  const perSeries = (after - before) / n;
+  return after - before;
+};
+
+test('a long-running reorderByEventTime holds a series record, not its samples: under 400 bytes a series', async () => {
+  const perSeries = (await heapGrowthThrough(reorderByEventTime({ maxDelayMs: 0 }))) / SERIES;
   // Holding each series' last sample with its attributes came to ~550 bytes; the record alone to ~280.
   assert.ok(perSeries < 400, `${perSeries.toFixed(0)} bytes a series`);
 });
 
 test('deliverOrdered keeps nothing per series once its samples are delivered', async () => {
-  await collect();
-  const before = process.memoryUsage().heapUsed;
-  const n = 40_000;
-  const input = new Subject<Sample>();
   const delivered: number[] = [];
-  const sub = input
-    .pipe(routed(), deliverOrdered(() => EMPTY, { lanes: 4, batch: { maxSize: 100, maxDelayMs: 0 } }))
-    .subscribe((r) => delivered.push(r._tag === 'Right' ? r.right.samples.length : 0));
-  for (let i = 0; i < n; i++) input.next(sampleOf(i));
-  await collect();
-  const after = process.memoryUsage().heapUsed;
-  sub.unsubscribe();
-  assert.is(delivered.reduce((a, b) => a + b, 0), n, 'every sample delivered');
-  const perSeries = (after - before - delivered.length * 8) / n;
+  const growth = await heapGrowthThrough(deliverOrdered(() => EMPTY, { lanes: 4, batch: { maxSize: 100, maxDelayMs: 0 } }), (r) =>
+    delivered.push(r._tag === 'Right' ? r.right.samples.length : 0));
+  assert.is(delivered.reduce((a, b) => a + b, 0), SERIES, 'every sample delivered');
+  const perSeries = (growth - delivered.length * 8) / SERIES;
   // A map from every series key ever seen to its lane came to ~150 bytes a series.
   assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
 });
 
 test('reorderByEventTime with forgetSeriesAfterMs: memory follows the series seen lately', async () => {
-  await collect();
-  const before = process.memoryUsage().heapUsed;
-  const n = 40_000;
-  const input = new Subject<Sample>();
   let out = 0;
   // One sample a series, 1 ms apart: with 1 s forgotten, ~1 000 series are recent at any time.
-  const sub = input.pipe(routed(), reorderByEventTime({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 })).subscribe(() => out++);
-  for (let i = 0; i < n; i++) input.next(sampleOf(i));
-  await collect();
-  const after = process.memoryUsage().heapUsed;
-  sub.unsubscribe();
-  assert.is(out, n);
-  const perSeries = (after - before) / n;
+  const perSeries = (await heapGrowthThrough(reorderByEventTime({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 }), () => out++)) / SERIES;
+  assert.is(out, SERIES);
   assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
 });
 
