@@ -124,6 +124,30 @@ test('SIGTERM with an unreachable receiver: after the deadline, what is left bec
   assert.ok(logs.some((l) => /replay them with: chronoq replay/.test(l.message)));
 });
 
+test('lines that are not samples are counted in and dead-lettered: the spool count at shutdown and the done line add up', async () => {
+  const dir = tempDir();
+  const input = join(dir, 'in.ndjson');
+  const spool = join(dir, 'spool.db');
+  const port = await freePort(); // nothing listens here
+  writeFileSync(input, ['not json', '{"name":"m","value":"high","timeUnixNano":"1764064800000000000"}',
+    ...[1, 2, 3].map((i) => `{"name":"m","value":${i},"timeUnixNano":"176406480${i}000000000"}`), ''].join('\n'));
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, `spool: {path: ${spool}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
+    'delivery: {shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
+  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  await new Promise((r) => setTimeout(r, 1_500));
+  child.kill('SIGTERM');
+  const r = await result;
+  const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; samplesIn?: number; delivered?: number; deadLetters?: Record<string, number> });
+  // It said "1 samples stay in the spool": the two bad lines were subtracted from the three samples.
+  assert.ok(logs.some((l) => /deadline passed: 3 samples stay in the spool/.test(l.message)), r.stderr);
+  const json = JSON.parse((await runCli(['inspect', spool, '--json'])).stdout) as { waiting: number };
+  assert.is(json.waiting, 3);
+  const done = logs.find((l) => l.message.startsWith('done'))!;
+  assert.match(done.message, /^done: 5 in, 0 delivered, 2 dead-lettered, 3 left in the spool$/);
+  assert.is(done.deadLetters!['invalid'], 2);
+});
+
 test('inspect: samples waiting per lane in a spool, as text and JSON', async () => {
   const dir = tempDir();
   const path = join(dir, 'spool.db');

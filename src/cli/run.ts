@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { type Clock, systemClock, platformTimers } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { Pipeline } from '../pipeline.js';
+import { Pipeline, type ShutdownReport } from '../pipeline.js';
 import { buildParts } from './build.js';
 import type { Logger } from './log.js';
 import { createAlerts } from '../telemetry/alerts.js';
@@ -31,7 +31,10 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     o.log('error', `cannot write ${lines.length} dead letter(s) to ${c.deadLetter.path}: ${error instanceof Error ? error.message : String(error)}; they follow in this log`);
     for (const line of lines) o.log('error', `dead letter: ${line.trimEnd()}`);
   };
-  const parts = buildParts(c, clock, () => pipeline.stats.deadLetters.invalid++, deadLetterWriteError);
+  // A line that is not a sample was read and is a dead letter: counted on both sides, so that
+  // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
+  // last term; with the lines left out of `in` it came out short by one per bad line).
+  const parts = buildParts(c, clock, () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++), deadLetterWriteError);
   const alerts = createAlerts(c.telemetry.alerts);
   // The self-metrics endpoint first: a port already in use is a clear error before anything is
   // read, not a crash with a stack trace.
@@ -94,12 +97,13 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   };
   const ticker = platformTimers.every(tty ? 1_000 : c.telemetry.statusIntervalMs, tick);
 
-  let signalled = 0;
+  let stopping: Promise<ShutdownReport> | undefined;
   const shutdown = async (signal: string): Promise<void> => {
-    if (signalled++ > 0) return;
+    if (stopping !== undefined) return;
     if (tty) process.stderr.write('\n');
     o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
-    const report = await pipeline.shutdown();
+    stopping = pipeline.shutdown();
+    const report = await stopping;
     if (report.leftInSpool > 0) o.log('warn', `deadline passed: ${report.leftInSpool} samples stay in the spool ${c.spool?.path} and are delivered first at the next start`);
     else if (!report.drained) o.log('warn', `deadline passed: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
   };
@@ -107,6 +111,8 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   await pipeline.done;
+  // After a signal, the shutdown's own lines come before the last ones.
+  const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;
   ticker.cancel();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
@@ -117,6 +123,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   if (spool) spool.close();
   server?.close();
   const s = pipeline.stats;
-  o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters });
+  const left = leftInSpool > 0 ? `, ${leftInSpool} left in the spool` : '';
+  o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered${left}`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters, leftInSpool });
   return pipeline.failed || parts.deadLetterFile.failed > 0 ? 1 : 0;
 };

@@ -14,7 +14,7 @@ const line = (name: string, value: number, labels: Record<string, string> = {}):
 export const renderPrometheus = (s: PipelineStats, alerts?: Alerts): string => {
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, rows: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows);
-  metric('chronoq_samples_in_total', 'counter', 'Samples read from the sources.', [line('chronoq_samples_in_total', s.samplesIn)]);
+  metric('chronoq_samples_in_total', 'counter', 'Samples read from the sources (lines that are not samples included: each is a dead letter invalid).', [line('chronoq_samples_in_total', s.samplesIn)]);
   metric('chronoq_samples_delivered_total', 'counter', 'Samples the receiver accepted.', [line('chronoq_samples_delivered_total', s.delivered)]);
   metric('chronoq_dead_letters_total', 'counter', 'Samples dead-lettered, by reason.', Object.entries(s.deadLetters).map(([reason, n]) => line('chronoq_dead_letters_total', n, { reason })));
   metric('chronoq_retries_total', 'counter', 'Export attempts retried.', [line('chronoq_retries_total', s.retries)]);

@@ -7,7 +7,7 @@ import { type PipelineStats, queuedOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
 
 export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter: Meter = metrics.getMeter('chronoq', '0.1.0')) => {
-  meter.createObservableCounter('chronoq.samples.in', { description: 'Samples read from the sources' }).addCallback((r) => r.observe(stats.samplesIn));
+  meter.createObservableCounter('chronoq.samples.in', { description: 'Samples read from the sources (lines that are not samples included: each is a dead letter invalid)' }).addCallback((r) => r.observe(stats.samplesIn));
   meter.createObservableCounter('chronoq.samples.delivered', { description: 'Samples the receiver accepted' }).addCallback((r) => r.observe(stats.delivered));
   meter.createObservableCounter('chronoq.dead_letters', { description: 'Samples dead-lettered, by reason' }).addCallback((r) => {
     for (const [reason, n] of Object.entries(stats.deadLetters)) r.observe(n, { reason });
