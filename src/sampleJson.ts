@@ -82,6 +82,13 @@ export const parseDeadLetterLine = (line: string): Either<string, DeadLetter<Sam
   const d = parsed.right as Record<string, unknown>;
   if (typeof d !== 'object' || d === null || typeof d['reason'] !== 'string') return left('not a dead letter (no reason)');
   const item = sampleFromJson(d['item']);
-  if (isLeft(item)) return left(`its item is not a sample: ${item.left}`);
+  if (isLeft(item)) {
+    // An input line that never was a sample (the ndjson source's `invalid` letters): say which.
+    const raw = d['item'] as Record<string, unknown> | null;
+    if (d['reason'] === 'invalid' && typeof raw === 'object' && raw !== null && typeof raw['text'] === 'string' && raw['line'] !== undefined) {
+      return left(`it records input line ${String(raw['line'])} of ${String(raw['source'])}, which was not a sample (${String(raw['reason'])}): correct that line and feed it again`);
+    }
+    return left(`its item is not a sample: ${item.left}`);
+  }
   return right({ ...(d as unknown as DeadLetter<Sample>), item: item.right });
 };
