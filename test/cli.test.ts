@@ -93,6 +93,29 @@ test('replay: the samples of a dead-letter file go out again with their original
   assert.not.ok(existsSync(join(dir, 'replay-dead.ndjson')));
 });
 
+test('replay with the receiver down says so, and Ctrl-C ends it with every sample accounted for', async () => {
+  const dir = tempDir();
+  const dlPath = join(dir, 'dead.ndjson');
+  const out = join(dir, 'replay-dead.ndjson');
+  const f = new DeadLetterFile(dlPath);
+  for (let i = 0; i < 3; i++) f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} }, detail: 'x', atUnixMs: 0 });
+  f.close();
+  const port = await freePort(); // nothing listens here
+  const cfg = writeConfig(dir, [`sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`, `deadLetter: {path: ${out}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
+    'delivery: {shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
+  const { child, result } = startCli(['replay', dlPath, '--config', cfg]);
+  await new Promise((r) => setTimeout(r, 2_000));
+  child.kill('SIGINT');
+  const r = await result;
+  // Before: not a line while it waited, and Ctrl-C killed it without a summary.
+  assert.match(r.stderr, new RegExp(`otlp-grpc 127\\.0\\.0\\.1:${port} is unreachable \\(.*UNAVAILABLE.*\\): the samples wait and are retried`));
+  assert.match(r.stderr, /SIGINT: draining/);
+  assert.match(r.stderr, /replayed 3 samples .*: 0 delivered, 3 dead-lettered \(→ .*replay-dead\.ndjson\)/);
+  assert.is(r.code, 1);
+  const letters = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string });
+  assert.equal(letters.map((l) => l.reason), ['shutdown', 'shutdown', 'shutdown']);
+});
+
 test('SIGTERM drains: everything read is delivered, then the process exits 0', async () => {
   const dir = tempDir();
   const out = join(dir, 'out.ndjson');

@@ -110,6 +110,6 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     case undefined:
       return out(HELP), 2;
     default:
-      return log('error', `unknown command ${a.command} (run, validate or replay; see --help)`), 2;
+      return log('error', `unknown command ${a.command} (run, validate, replay or inspect; see --help)`), 2;
   }
 };

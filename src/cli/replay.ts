@@ -39,8 +39,26 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const deadLetterFile = new DeadLetterFile(outPath, c.deadLetter);
   const sink = createSink(c.sink, c.resource, clock);
   const pipeline = new Pipeline(c, { send: sink.send, sources: [from(samples)], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  // Replay retries like run does; with the receiver down it would otherwise wait without a word.
+  let lastError = '';
+  pipeline.events$.subscribe((e) => {
+    if (e.type === 'retry') lastError = e.error instanceof Error ? e.error.message : String(e.error);
+    else if (e.type === 'breaker' && e.to === 'open' && e.from === 'closed') {
+      log('warn', `${sink.describe} is unreachable (${lastError}): the samples wait and are retried; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
+    } else if (e.type === 'breaker' && e.to === 'closed') log('info', `${sink.describe} answers again: replay goes on`);
+  });
   pipeline.start();
+  const stop = (signal: NodeJS.Signals): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
+    void pipeline.shutdown();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   await pipeline.done;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   deadLetterFile.close();
   sink.close();
   const s = pipeline.stats;
