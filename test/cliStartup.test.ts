@@ -15,6 +15,7 @@ import { Pipeline, type PipelineEvent } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import type { Sample } from '../src/sample.js';
+import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 
 const test = suite('chronoq run: startup and runtime failures');
 const noStack = (s: string) => !/\n\s+at /.test(s);
@@ -82,6 +83,33 @@ test('a source that fails ends alone and is reported; the other sources are deli
   assert.is(failed.length, 1);
   assert.is(failed[0]!.type === 'source-failed' && failed[0]!.index, 0);
   assert.ok(p.failed);
+});
+
+test('a failing receiver is logged with its error once per episode, and its recovery once; the samples wait and arrive', async () => {
+  // The first five requests fail UNAVAILABLE, then the receiver accepts. Before, the log only
+  // counted retries in the status line: nothing said what was wrong.
+  const server = await startFakeOtlpServer((_, i) => (i < 5 ? { code: 14, message: 'collector overloaded' } : { ok: true }));
+  try {
+    const dir = tempDir();
+    const cfg = writeConfig(dir, [
+      'sources: [{type: synthetic, series: 1, ratePerSecond: 20, count: 4, valuePattern: sequence}]',
+      `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${server.port}"}`,
+      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+      'reorder: {maxDelayMs: 0}',
+      'batch: {maxSize: 1, maxDelayMs: 10}',
+      'delivery: {retry: {initialDelayMs: 20, maxDelayMs: 50}, breaker: {failureThreshold: 100}}',
+      '',
+    ].join('\n'));
+    const r = await runCli(['run', cfg, '--log-format', 'json']);
+    assert.is(r.code, 0, r.stderr);
+    const messages = r.stderr.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message);
+    const failing = messages.filter((m) => m.includes('is failing'));
+    assert.equal(failing, [`delivery to otlp-grpc 127.0.0.1:${server.port} is failing: 14 UNAVAILABLE: collector overloaded; retrying, the samples wait`]);
+    assert.equal(messages.filter((m) => m.includes('works again')), [`delivery to otlp-grpc 127.0.0.1:${server.port} works again (after 5 failed attempts)`]);
+    assert.ok(messages.some((m) => m === 'done: 4 in, 4 delivered, 0 dead-lettered'), messages.join('\n'));
+  } finally {
+    await server.stop();
+  }
 });
 
 test('dead letters the file cannot take go to onWriteError (the command logs them), not into a crash', () => {

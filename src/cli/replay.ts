@@ -15,6 +15,7 @@ import { Pipeline } from '../pipeline.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
+import { logDeliveryTrouble } from './deliveryLog.js';
 import { totalDeadLetters } from '../stats.js';
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
@@ -40,13 +41,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const sink = createSink(c.sink, c.resource, clock);
   const pipeline = new Pipeline(c, { send: sink.send, sources: [from(samples)], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
-  let lastError = '';
-  pipeline.events$.subscribe((e) => {
-    if (e.type === 'retry') lastError = e.error instanceof Error ? e.error.message : String(e.error);
-    else if (e.type === 'breaker' && e.to === 'open' && e.from === 'closed') {
-      log('warn', `${sink.describe} is unreachable (${lastError}): the samples wait and are retried; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
-    } else if (e.type === 'breaker' && e.to === 'closed') log('info', `${sink.describe} answers again: replay goes on`);
-  });
+  logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();
   const stop = (signal: NodeJS.Signals): void => {
     process.off('SIGINT', stop);

@@ -15,6 +15,7 @@ import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
+import { logDeliveryTrouble } from './deliveryLog.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -71,6 +72,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
+  logDeliveryTrouble(pipeline.events$, parts.sink.describe, o.log);
   pipeline.events$.subscribe((e) => {
     const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
     if (e.type === 'source-failed') {

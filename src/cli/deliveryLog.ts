@@ -1,0 +1,24 @@
+/**
+ * Log lines for delivery trouble, for `run` and `replay`: the status line only counts retries, so
+ * the first failed attempt of an episode is logged with its error, and the episode's end — the
+ * next delivery — once, with how many attempts failed. One line each way however long the outage
+ * and however many lanes retry.
+ */
+import type { Observable } from 'rxjs';
+import type { PipelineEvent } from '../pipeline.js';
+import type { Logger } from './log.js';
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Logs delivery failures to `sink` (its description) as episodes; `whileFailing` ends the warning. */
+export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: string, log: Logger, whileFailing = 'retrying, the samples wait') => {
+  let failedAttempts = 0;
+  return events$.subscribe((e) => {
+    if (e.type === 'retry') {
+      if (failedAttempts++ === 0) log('warn', `delivery to ${sink} is failing: ${messageOf(e.error)}; ${whileFailing}`);
+    } else if (e.type === 'delivered' && failedAttempts > 0) {
+      log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
+      failedAttempts = 0;
+    }
+  });
+};
