@@ -7,6 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import { EMPTY, of, throwError } from 'rxjs';
@@ -109,6 +110,28 @@ test('a failing receiver is logged with its error once per episode, and its reco
     assert.ok(messages.some((m) => m === 'done: 4 in, 4 delivered, 0 dead-lettered'), messages.join('\n'));
   } finally {
     await server.stop();
+  }
+});
+
+test('a gRPC sink pointed at a server that is not gRPC (an OTLP/HTTP port): the warning says so', async () => {
+  const http1 = createHttpServer((_, res) => res.writeHead(404).end('404 page not found'));
+  await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
+  const port = (http1.address() as { port: number }).port;
+  try {
+    const dir = tempDir();
+    const cfg = writeConfig(dir, [
+      'sources: [{type: synthetic, series: 1, ratePerSecond: 20, count: 1, valuePattern: sequence}]',
+      `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}"}`,
+      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+      'reorder: {maxDelayMs: 0}',
+      'delivery: {guarantee: at-least-once, retry: {initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 3}}',
+      '',
+    ].join('\n'));
+    const r = await runCli(['run', cfg]);
+    assert.match(r.stderr, /is failing: 14 UNAVAILABLE: .*Protocol error.* \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); retrying/);
+    assert.match(r.stderr, /done: 1 in, 0 delivered, 1 dead-lettered/);
+  } finally {
+    http1.close();
   }
 });
 

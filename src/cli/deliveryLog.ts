@@ -10,12 +10,16 @@ import type { Logger } from './log.js';
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** What a user can do about an error whose cause is not in its words. */
+const hintFor = (message: string): string =>
+  /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)' : '';
+
 /** Logs delivery failures to `sink` (its description) as episodes; `whileFailing` ends the warning. */
 export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: string, log: Logger, whileFailing = 'retrying, the samples wait') => {
   let failedAttempts = 0;
   return events$.subscribe((e) => {
     if (e.type === 'retry') {
-      if (failedAttempts++ === 0) log('warn', `delivery to ${sink} is failing: ${messageOf(e.error)}; ${whileFailing}`);
+      if (failedAttempts++ === 0) log('warn', `delivery to ${sink} is failing: ${messageOf(e.error)}${hintFor(messageOf(e.error))}; ${whileFailing}`);
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
