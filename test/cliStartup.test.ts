@@ -113,25 +113,32 @@ test('a failing receiver is logged with its error once per episode, and its reco
   }
 });
 
-test('a gRPC sink pointed at a server that is not gRPC (an OTLP/HTTP port): the warning says so', async () => {
+test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP port), or https:// to a plaintext one: the warning says so', async () => {
   const http1 = createHttpServer((_, res) => res.writeHead(404).end('404 page not found'));
   await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
-  const port = (http1.address() as { port: number }).port;
+  const plaintext = await startFakeOtlpServer(() => ({ ok: true }));
+  const cases = [
+    [`http://127.0.0.1:${(http1.address() as { port: number }).port}`, /Protocol error.* \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); retrying/],
+    [`https://localhost:${plaintext.port}`, /wrong version number.* \(the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http:\/\/…\); retrying/],
+  ] as const;
   try {
-    const dir = tempDir();
-    const cfg = writeConfig(dir, [
-      'sources: [{type: synthetic, series: 1, ratePerSecond: 20, count: 1, valuePattern: sequence}]',
-      `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}"}`,
-      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-      'reorder: {maxDelayMs: 0}',
-      'delivery: {guarantee: at-least-once, retry: {initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 3}}',
-      '',
-    ].join('\n'));
-    const r = await runCli(['run', cfg]);
-    assert.match(r.stderr, /is failing: 14 UNAVAILABLE: .*Protocol error.* \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); retrying/);
-    assert.match(r.stderr, /done: 1 in, 0 delivered, 1 dead-lettered/);
+    for (const [endpoint, warning] of cases) {
+      const dir = tempDir();
+      const cfg = writeConfig(dir, [
+        'sources: [{type: synthetic, series: 1, ratePerSecond: 20, count: 1, valuePattern: sequence}]',
+        `sink: {type: otlp-grpc, endpoint: "${endpoint}"}`,
+        `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+        'reorder: {maxDelayMs: 0}',
+        'delivery: {retry: {initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 3}}',
+        '',
+      ].join('\n'));
+      const r = await runCli(['run', cfg]);
+      assert.match(r.stderr, warning, r.stderr);
+      assert.match(r.stderr, /done: 1 in, 0 delivered, 1 dead-lettered/);
+    }
   } finally {
     http1.close();
+    await plaintext.stop();
   }
 });
 

@@ -8,11 +8,14 @@ import type { Observable } from 'rxjs';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from './log.js';
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them). */
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim();
 
 /** What a user can do about an error whose cause is not in its words. */
 const hintFor = (message: string): string =>
-  /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)' : '';
+  /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)'
+  : /wrong version number/.test(message) ? ' (the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http://…)'
+  : '';
 
 /** Logs delivery failures to `sink` (its description) as episodes; `whileFailing` ends the warning. */
 export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: string, log: Logger, whileFailing = 'retrying, the samples wait') => {
