@@ -21,6 +21,6 @@ samples$
 
 samples$.next({
   name: 'system.cpu.utilization', kind: 'gauge', value: 0.5,
-  timeUnixNano: 1_764_064_800_000_000_000n, attributes: { cpu: '0' },
+  timeUnixNano: BigInt(Date.now()) * 1_000_000n, attributes: { cpu: '0' }, // collected now
 });
 samples$.complete();
