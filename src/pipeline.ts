@@ -17,7 +17,8 @@ import type { ResolvedConfig } from './config/resolve.js';
 import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
-import { createStats, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
+import { createStats, queuedOf, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
+import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 
 export interface PipelineDeps {
   /** The export attempt (from the config's sink, see sinks.ts). */
@@ -80,8 +81,16 @@ export class Pipeline {
   private finished = false;
   private failures = 0;
 
+  /**
+   * Back-pressure for sources that can wait (a file, stdin, replayed samples): closed at half of
+   * delivery.maxQueued queued, open again at a quarter (src/roomGate.ts). Sources built before the
+   * pipeline take `() => pipeline.hasRoom()`.
+   */
+  readonly hasRoom: RoomGate;
+
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
+    this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued);
     const scheduler = deps.scheduler ?? asyncScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
     this.breaker.state$.subscribe((t) => {

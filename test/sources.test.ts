@@ -70,6 +70,33 @@ test('ndjson follow, rotated like logrotate does (renamed, a new file under the 
   assert.equal(invalid.map((e) => [e.line, e.text]), [[2, 'nope']], 'lines of the new file are numbered from 1');
 });
 
+test('ndjson with a gate (back-pressure): reading stops while it is closed and goes on when it opens; every line once, in order — read whole and followed', () => {
+  const dir = tempDir();
+  const path = join(dir, 'big.ndjson');
+  const total = 40_000; // ~2.4 MB: 37 chunks of 64 KiB
+  writeFileSync(path, Array.from({ length: total }, (_, i) => `{"name":"m","value":${i},"timeUnixNano":"${1_000_000 + i}"}\n`).join(''));
+  for (const follow of [false, true]) {
+    const scheduler = new VirtualTimeScheduler(undefined, 10_000);
+    const got: number[] = [];
+    let completed = false;
+    let room = 5_000; // samples the test lets in; the gate is closed once that many have come
+    const sub = ndjsonSamples({ path, follow, pollMs: 100, scheduler, hasRoom: () => got.length < room })
+      .subscribe({ next: (s) => got.push(s.value as number), complete: () => (completed = true) });
+    // Subscribing reads until the gate closes: at most the chunk in progress beyond the room.
+    assert.ok(got.length >= 5_000 && got.length < 5_000 + 1_200, `${follow}: ${got.length} read while the gate was closed`);
+    scheduler.flush(); // time passes, the gate stays closed: nothing more is read
+    assert.ok(got.length < 5_000 + 1_200);
+    assert.not.ok(completed);
+    room = Infinity;
+    scheduler.maxFrames = 20_000;
+    scheduler.flush();
+    sub.unsubscribe();
+    assert.is(got.length, total, `${follow}: every line once`);
+    assert.ok(got.every((v, i) => v === i), `${follow}: in file order`);
+    assert.is(completed, !follow);
+  }
+});
+
 test('ndjson: a missing file is an error, not a silent empty stream', async () => {
   let error: unknown;
   await firstValueFrom(ndjsonSamples({ path: '/nonexistent/x.ndjson' }), { defaultValue: undefined }).catch((e) => (error = e));

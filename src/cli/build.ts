@@ -8,6 +8,7 @@ import { ndjsonSamples, type InvalidLine } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink, type Sink } from '../sinks.js';
+import type { RoomGate } from '../roomGate.js';
 
 export interface Parts {
   readonly sources: Observable<Sample>[];
@@ -22,6 +23,7 @@ export const buildParts = (
   clock: Clock,
   onInvalid: (e: InvalidLine) => void = () => undefined,
   onDeadLetterWriteError?: (error: unknown, lines: readonly string[]) => void,
+  hasRoom?: RoomGate,
 ): Parts => {
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, { ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}) });
   const sources = c.sources.map((s): Observable<Sample> => {
@@ -31,6 +33,7 @@ export const buildParts = (
       case 'ndjson':
         return ndjsonSamples({
           path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
+          ...(hasRoom !== undefined ? { hasRoom } : {}),
           onInvalid: (e) => {
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} line ${e.line}: ${e.reason}`, atUnixMs: clock.now() });
             onInvalid(e);

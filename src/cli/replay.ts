@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { from } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { parseDeadLetterLine } from '../sampleJson.js';
@@ -17,6 +16,7 @@ import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
 import { totalDeadLetters } from '../stats.js';
+import { arraySamples } from '../sources/arraySamples.js';
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
   let text: string;
@@ -39,7 +39,8 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const outPath = resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, c.deadLetter);
   const sink = createSink(c.sink, c.resource, clock);
-  const pipeline = new Pipeline(c, { send: sink.send, sources: [from(samples)], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  // The samples go in as the delivery queue has room for them, not all at once.
+  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, sources: [arraySamples({ items: samples, hasRoom: () => pipeline.hasRoom() })], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();

@@ -35,7 +35,8 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // A line that is not a sample was read and is a dead letter: counted on both sides, so that
   // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
   // last term; with the lines left out of `in` it came out short by one per bad line).
-  const parts = buildParts(c, clock, () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++), deadLetterWriteError);
+  // A file source reads only while the delivery queue has room (the file holds the rest).
+  const parts = buildParts(c, clock, () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++), deadLetterWriteError, () => pipeline.hasRoom());
   const alerts = createAlerts(c.telemetry.alerts);
   // The self-metrics endpoint first: a port already in use is a clear error before anything is
   // read, not a crash with a stack trace.

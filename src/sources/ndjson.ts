@@ -8,11 +8,15 @@
  */
 import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
+import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
+
+/** Chunks of 64 KiB read in one turn of the event loop when reading against a gate. */
+const CHUNKS_PER_TURN = 16;
 
 export interface InvalidLine {
   readonly source: string;
@@ -26,6 +30,11 @@ export interface NdjsonSourceOptions {
   readonly follow?: boolean;
   readonly pollMs?: number;
   readonly onInvalid?: (e: InvalidLine) => void;
+  /**
+   * Back-pressure (src/roomGate.ts): asked before each chunk; while it says no, reading waits (the
+   * file, or the pipe into stdin, holds the rest). Without it the file is read as fast as it can be.
+   */
+  readonly hasRoom?: RoomGate;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -41,11 +50,29 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       else subscriber.next(r.right);
     };
 
+    const hasRoom = opts.hasRoom;
+    const scheduler = opts.scheduler ?? asyncScheduler;
+
     if (opts.path === '-') {
       const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-      rl.on('line', handle);
+      let waiting: Subscription | undefined;
+      rl.on('line', (text) => {
+        handle(text);
+        // Out of room: stop reading stdin (the writer blocks on the pipe) until there is.
+        if (hasRoom === undefined || waiting !== undefined || hasRoom()) return;
+        rl.pause();
+        waiting = pumpWithRoom(scheduler, () => {
+          if (!hasRoom()) return 'wait';
+          waiting = undefined;
+          rl.resume();
+          return 'done';
+        }, 'wait');
+      });
       rl.on('close', () => subscriber.complete());
-      return () => rl.close();
+      return () => {
+        waiting?.unsubscribe();
+        rl.close();
+      };
     }
 
     let fd: number;
@@ -59,8 +86,17 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     let partial = '';
     const buf = Buffer.alloc(1 << 16);
     let closed = false;
-    const drain = (): void => {
+    /**
+     * Reads what the file holds: 'done' at its end; with a gate, 'wait' when it is closed and
+     * 'more' after CHUNKS_PER_TURN chunks (the rest is read after a yield to the event loop).
+     */
+    const drain = (): PumpStep => {
+      let chunks = 0;
       while (!closed && !subscriber.closed) {
+        if (hasRoom !== undefined) {
+          if (!hasRoom()) return 'wait';
+          if (chunks++ === CHUNKS_PER_TURN) return 'more';
+        }
         const n = readSync(fd, buf, 0, buf.length, offset);
         if (n <= 0) break;
         offset += n;
@@ -69,14 +105,29 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
         for (const l of lines) if (!subscriber.closed) handle(l.replace(/\r$/, ''));
       }
       if (!closed && fstatSync(fd).size < offset) offset = 0; // truncated: start over
+      return 'done';
     };
-    drain();
-    if (!opts.follow) {
-      if (partial !== '') handle(partial);
+    const close = (): void => {
+      if (!closed) closeSync(fd);
       closed = true;
-      closeSync(fd);
-      subscriber.complete();
-      return undefined;
+    };
+    const first = drain();
+    if (!opts.follow) {
+      const finish = (): PumpStep => {
+        if (partial !== '') handle(partial);
+        close();
+        subscriber.complete();
+        return 'done';
+      };
+      if (first === 'done') return void finish();
+      const pump = pumpWithRoom(scheduler, () => {
+        const r = drain();
+        return r === 'done' ? finish() : r;
+      }, first);
+      return () => {
+        pump.unsubscribe();
+        close();
+      };
     }
     /** The file now under the name, when it is not the one being read (rotated); else undefined. */
     const rotatedTo = (): number | undefined => {
@@ -89,25 +140,29 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
         return undefined; // no file under the name yet: keep reading the old one
       }
     };
-    const scheduler = opts.scheduler ?? asyncScheduler;
+    const pollMs = opts.pollMs ?? 250;
+    /** The next poll's delay after a read that said `r`. */
+    const after = (r: PumpStep): number => (r === 'done' ? pollMs : r === 'wait' ? ROOM_POLL_MS : 0);
     const poll = scheduler.schedule(function (this: SchedulerAction<unknown>) {
-      drain();
-      const next = closed ? undefined : rotatedTo();
+      let r = drain();
+      const next = closed || r !== 'done' ? undefined : rotatedTo();
       if (next !== undefined) {
-        drain(); // whatever reached the old file before the switch
-        if (partial !== '') handle(partial);
-        partial = '';
-        closeSync(fd);
-        fd = next;
-        offset = 0;
-        lineNumber = 0;
-        drain();
+        r = drain(); // whatever reached the old file before the switch
+        if (r !== 'done') closeSync(next); // not read to its end yet: switch at a later poll
+        else {
+          if (partial !== '') handle(partial);
+          partial = '';
+          closeSync(fd);
+          fd = next;
+          offset = 0;
+          lineNumber = 0;
+          r = drain();
+        }
       }
-      if (!subscriber.closed) this.schedule(undefined, opts.pollMs ?? 250);
-    }, opts.pollMs ?? 250);
+      if (!subscriber.closed) this.schedule(undefined, after(r));
+    }, after(first));
     return () => {
       poll.unsubscribe();
-      if (!closed) closeSync(fd);
-      closed = true;
+      close();
     };
   });

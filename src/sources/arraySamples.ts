@@ -1,0 +1,35 @@
+/**
+ * Samples already in memory (a dead-letter file being replayed), emitted in order and in chunks
+ * while the gate has room: `from(items)` pushed them all at once, so replaying a file longer than
+ * maxQueued turned most of it into `overflow` dead letters again.
+ */
+import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { type PumpStep, type RoomGate, pumpWithRoom } from '../roomGate.js';
+
+export interface ArraySamplesOptions<T> {
+  readonly items: readonly T[];
+  readonly hasRoom: RoomGate;
+  /** Emitted between two questions to the gate. Default 1 000. */
+  readonly chunk?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+export const arraySamples = <T>(opts: ArraySamplesOptions<T>): Observable<T> =>
+  new Observable<T>((subscriber) => {
+    const { items, hasRoom } = opts;
+    const chunk = Math.max(1, opts.chunk ?? 1_000);
+    let next = 0;
+    /** Emits a chunk if there is room: 'done' at the end, 'wait' without room, else 'more'. */
+    const step = (): PumpStep => {
+      if (next < items.length) {
+        if (!hasRoom()) return 'wait';
+        const end = Math.min(items.length, next + chunk);
+        while (next < end && !subscriber.closed) subscriber.next(items[next++]!);
+      }
+      if (next < items.length) return 'more';
+      subscriber.complete();
+      return 'done';
+    };
+    const first = step();
+    return first === 'done' ? undefined : pumpWithRoom(opts.scheduler ?? asyncScheduler, step, first);
+  });
