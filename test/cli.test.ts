@@ -157,6 +157,32 @@ test('a file longer than delivery.maxQueued is read as delivery takes it — run
   }
 });
 
+test('a shutdown while a file source waits for room says where it stopped; what was read is accounted for, the rest is still in the file', async () => {
+  const dir = tempDir();
+  const input = join(dir, 'in.ndjson');
+  const total = 20_000;
+  writeFileSync(input, Array.from({ length: total }, (_, i) => `{"name":"m","value":${i},"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(i)}"}\n`).join(''));
+  const port = await freePort(); // nothing listens here: delivery waits, the queue fills, reading pauses
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
+    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
+  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  await new Promise((r) => setTimeout(r, 1_500));
+  child.kill('SIGTERM');
+  const r = await result;
+  const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; linesRead?: number; samplesIn?: number; deadLetters?: Record<string, number> });
+  const stopped = logs.find((l) => l.message.startsWith('source 0 (ndjson'));
+  assert.ok(stopped, r.stderr);
+  const read = stopped.linesRead!;
+  assert.ok(read >= 500 && read < 5_000, `${read} lines read before the queue was full`);
+  const rest = readFileSync(input, 'utf8').split('\n').slice(read).filter((l) => l !== '');
+  assert.match(stopped.message, new RegExp(`stopped after line ${read}: the ${Buffer.byteLength(rest.map((l) => `${l}\n`).join(''))} bytes after it were not read \\(the rest: tail -n \\+${read + 1} `));
+  assert.is((JSON.parse(rest[0]!) as { value: number }).value, read, 'the rest starts right after the last line read');
+  const done = logs.find((l) => l.message.startsWith('done'))!;
+  assert.is(done.samplesIn, read);
+  assert.is(done.deadLetters!['shutdown'], read, 'every line read is accounted for (as a shutdown dead letter: no spool)');
+});
+
 test('SIGTERM drains: everything read is delivered, then the process exits 0', async () => {
   const dir = tempDir();
   const out = join(dir, 'out.ndjson');

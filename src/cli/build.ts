@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sample } from '../sample.js';
 import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
-import { ndjsonSamples, type InvalidLine } from '../sources/ndjson.js';
+import { ndjsonSamples, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink, type Sink } from '../sinks.js';
@@ -18,15 +18,21 @@ export interface Parts {
   readonly stampedLocally: boolean;
 }
 
-export const buildParts = (
-  c: ResolvedConfig,
-  clock: Clock,
-  onInvalid: (e: InvalidLine) => void = () => undefined,
-  onDeadLetterWriteError?: (error: unknown, lines: readonly string[]) => void,
-  hasRoom?: RoomGate,
-): Parts => {
+/** What the command hears from the parts, and what it lends them. */
+export interface PartsHooks {
+  /** A line of an NDJSON source that is not a sample (already in the dead-letter file). */
+  readonly onInvalid?: (e: InvalidLine) => void;
+  readonly onDeadLetterWriteError?: (error: unknown, lines: readonly string[]) => void;
+  /** Back-pressure for the sources that can wait (NDJSON files and stdin). */
+  readonly hasRoom?: RoomGate;
+  /** An NDJSON source (index `source` in the config) stopped with part of its file unread. */
+  readonly onUnread?: (source: number, e: UnreadRest) => void;
+}
+
+export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
+  const { onInvalid, onDeadLetterWriteError, hasRoom, onUnread } = hooks;
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, { ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}) });
-  const sources = c.sources.map((s): Observable<Sample> => {
+  const sources = c.sources.map((s, index): Observable<Sample> => {
     switch (s.type) {
       case 'host':
         return hostSamples({ clock, ...(s.intervalMs !== undefined ? { intervalMs: s.intervalMs } : {}), ...(s.perCore !== undefined ? { perCore: s.perCore } : {}), ...(s.network !== undefined ? { network: s.network } : {}) });
@@ -34,9 +40,10 @@ export const buildParts = (
         return ndjsonSamples({
           path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
+          ...(onUnread !== undefined ? { onUnread: (e: UnreadRest) => onUnread(index, e) } : {}),
           onInvalid: (e) => {
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} line ${e.line}: ${e.reason}`, atUnixMs: clock.now() });
-            onInvalid(e);
+            onInvalid?.(e);
           },
         });
       case 'synthetic':

@@ -36,7 +36,14 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
   // last term; with the lines left out of `in` it came out short by one per bad line).
   // A file source reads only while the delivery queue has room (the file holds the rest).
-  const parts = buildParts(c, clock, () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++), deadLetterWriteError, () => pipeline.hasRoom());
+  // A shutdown can stop a file source before the file's end (it waits while delivery is full).
+  const parts = buildParts(c, clock, {
+    onInvalid: () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++),
+    onDeadLetterWriteError: deadLetterWriteError,
+    hasRoom: () => pipeline.hasRoom(),
+    onUnread: (index, e) =>
+      o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read (the rest: tail -n +${e.linesRead + 1} ${e.source})`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
+  });
   const alerts = createAlerts(c.telemetry.alerts);
   // The self-metrics endpoint first: a port already in use is a clear error before anything is
   // read, not a crash with a stack trace.

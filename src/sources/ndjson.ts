@@ -25,6 +25,14 @@ export interface InvalidLine {
   readonly reason: string;
 }
 
+/** Where reading stopped when the source was unsubscribed with part of its file unread. */
+export interface UnreadRest {
+  readonly source: string;
+  /** Lines read (the last one may have been partial and is not counted). */
+  readonly linesRead: number;
+  readonly unreadBytes: number;
+}
+
 export interface NdjsonSourceOptions {
   readonly path: string;
   readonly follow?: boolean;
@@ -35,12 +43,15 @@ export interface NdjsonSourceOptions {
    * file, or the pipe into stdin, holds the rest). Without it the file is read as fast as it can be.
    */
   readonly hasRoom?: RoomGate;
+  /** Unsubscribed (a shutdown) before the end of its file: where it stopped (files, not stdin). */
+  readonly onUnread?: (e: UnreadRest) => void;
   readonly scheduler?: SchedulerLike;
 }
 
 export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const onInvalid = safeHook(opts.onInvalid);
+    const onUnread = safeHook(opts.onUnread);
     let lineNumber = 0;
     const handle = (text: string): void => {
       lineNumber++;
@@ -111,6 +122,14 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       if (!closed) closeSync(fd);
       closed = true;
     };
+    /** Teardown: says what was left unread, then closes. */
+    const stop = (): void => {
+      if (!closed && opts.onUnread !== undefined) {
+        const unreadBytes = fstatSync(fd).size - offset + Buffer.byteLength(partial);
+        if (unreadBytes > 0) onUnread?.({ source: opts.path, linesRead: lineNumber, unreadBytes });
+      }
+      close();
+    };
     const first = drain();
     if (!opts.follow) {
       const finish = (): PumpStep => {
@@ -126,7 +145,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       }, first);
       return () => {
         pump.unsubscribe();
-        close();
+        stop();
       };
     }
     /** The file now under the name, when it is not the one being read (rotated); else undefined. */
@@ -163,6 +182,6 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     }, after(first));
     return () => {
       poll.unsubscribe();
-      close();
+      stop();
     };
   });
