@@ -4,7 +4,7 @@
  * every event counted in `stats`. It has a lifecycle: `start()`, then `shutdown()` drains with a
  * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
  */
-import { EMPTY, Observable, Subject, catchError, merge, from, takeUntil, map, tap, share, type Subscription, type SchedulerLike, asyncScheduler, firstValueFrom, timer, race } from 'rxjs';
+import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type Subscription, type SchedulerLike, asyncScheduler, firstValueFrom, timer, race } from 'rxjs';
 import type { Spool } from './spool/spool.js';
 import { spoolSamples } from './spool/spoolSamples.js';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
@@ -156,10 +156,10 @@ export class Pipeline {
         (live$) => {
           const spool = this.deps.spool;
           if (spool === undefined) return live$;
-          // What an earlier run left unsettled goes first, ahead of anything new.
-          const recovered = spool.recover();
-          s.samplesIn += recovered.length;
-          return merge(from(recovered.map((x): Routed<Sample> => right(x))), live$.pipe(spoolSamples(spool)));
+          // What an earlier run left unsettled goes first, ahead of anything new, as delivery
+          // has room for it; so do samples that arrive while delivery has none (spoolSamples.ts).
+          s.samplesIn += spool.inspect().waiting;
+          return live$.pipe(spoolSamples(spool, { hasRoom: () => this.hasRoom(), readBackScheduler: scheduler }));
         },
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {

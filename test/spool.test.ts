@@ -3,12 +3,13 @@ import * as assert from 'uvu/assert';
 import { dirname, join } from 'node:path';
 import { statSync, truncateSync, existsSync, appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { EMPTY, throwError, of } from 'rxjs';
+import { EMPTY, Subject, ignoreElements, tap, throwError, timer, of } from 'rxjs';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { ExportError } from '../src/errors.js';
+import { queuedOf, totalDeadLetters } from '../src/stats.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
 
@@ -143,6 +144,66 @@ test('pipeline: undelivered samples stay in the spool at shutdown and go first a
   assert.equal(sent, [0, 1, 2, 3, 4], 'the earlier run first, in order, then the new');
   assert.is(second.spool.inspect().waiting, 0);
   first.close();
+  second.spool.close();
+});
+
+test('pipeline: an outage longer than delivery.maxQueued waits in the spool, not in memory, and nothing overflows; then all of it arrives once, in order', async () => {
+  // Before, the spool stage handed every sample on to delivery whatever it held: past maxQueued the
+  // newest became `overflow` dead letters (and, still in the spool, were delivered after a restart too).
+  const path = join(tempDir(), 'spool.db');
+  const maxQueued = 100;
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 20, maxDelayMs: 5 }, delivery: { maxQueued, lanes: 2, retry: { initialDelayMs: 10, maxDelayMs: 20 }, breaker: { halfOpenAfterMs: 20, maxHalfOpenAfterMs: 20 } } }), sources: [] };
+  const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
+  let up = false;
+  const sent: Sample[] = [];
+  const { spool } = open(path, 2);
+  const feed = new Subject<Sample>();
+  const p = new Pipeline(config, {
+    send: (batch) => (up ? (sent.push(...batch), EMPTY) : throwError(() => unavailable)),
+    sources: [feed], deadLetters: () => undefined, spool, stampedLocally: false,
+  });
+  p.start();
+  let maxQueuedSeen = 0;
+  for (let burst = 0; burst < 40; burst++) {
+    for (let i = 0; i < 50; i++) feed.next(mk(burst * 50 + i));
+    await new Promise((r) => setTimeout(r, 2));
+    maxQueuedSeen = Math.max(maxQueuedSeen, queuedOf(p.stats));
+  }
+  assert.is(totalDeadLetters(p.stats), 0, 'no overflow');
+  assert.ok(maxQueuedSeen <= maxQueued, `memory holds at most maxQueued (${maxQueuedSeen})`);
+  assert.ok(spool.inspect().waiting === 2_000, 'all of it is in the spool');
+  up = true;
+  feed.complete();
+  await p.done;
+  assert.is(sent.length, 2_000);
+  assert.is(new Set(sent.map((x) => x.value)).size, 2_000, 'each once');
+  for (const series of [0, 1, 2]) {
+    const mine = sent.filter((x) => x.attributes['s'] === String(series)).map((x) => x.value as number);
+    assert.equal(mine, [...mine].sort((a, b) => a - b), `series ${series} in order`);
+  }
+  assert.is(spool.inspect().waiting, 0);
+  spool.close();
+});
+
+test('pipeline: a backlog from an earlier run larger than delivery.maxQueued goes first, as delivery takes it, with no overflow', async () => {
+  const path = join(tempDir(), 'spool.db');
+  const before = open(path, 1).spool;
+  for (let b = 0; b < 25; b++) before.append(Array.from({ length: 200 }, (_, i) => mk(b * 200 + i, 0)));
+  before.close();
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 50, maxDelayMs: 5 }, delivery: { maxQueued: 200 } }), sources: [] };
+  const second = open(path, 1);
+  const sent: number[] = [];
+  // An asynchronous receiver: a batch completes a tick after it is sent.
+  const p = new Pipeline(config, {
+    send: (batch) => timer(1).pipe(tap(() => batch.forEach((s) => sent.push(s.value as number))), ignoreElements()),
+    sources: [of(mk(5_000, 0), mk(5_001, 0))], deadLetters: () => undefined, spool: second.spool, stampedLocally: false,
+  });
+  p.start();
+  await p.done;
+  // Before, the 5 000 were pushed in at once: 4 800 overflow dead letters.
+  assert.is(totalDeadLetters(p.stats), 0);
+  assert.equal(sent, Array.from({ length: 5_002 }, (_, i) => i), 'the earlier run first, in order, then the new');
+  assert.is(second.spool.inspect().waiting, 0);
   second.spool.close();
 });
 

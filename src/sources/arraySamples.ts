@@ -9,7 +9,7 @@ import { type PumpStep, type RoomGate, pumpWithRoom } from '../roomGate.js';
 export interface ArraySamplesOptions<T> {
   readonly items: readonly T[];
   readonly hasRoom: RoomGate;
-  /** Emitted between two questions to the gate. Default 1 000. */
+  /** Emitted at most in one turn of the event loop (the gate is asked before each). Default 1 000. */
   readonly chunk?: number;
   readonly scheduler?: SchedulerLike;
 }
@@ -19,12 +19,12 @@ export const arraySamples = <T>(opts: ArraySamplesOptions<T>): Observable<T> =>
     const { items, hasRoom } = opts;
     const chunk = Math.max(1, opts.chunk ?? 1_000);
     let next = 0;
-    /** Emits a chunk if there is room: 'done' at the end, 'wait' without room, else 'more'. */
+    /** Emits up to a chunk while there is room: 'done' at the end, 'wait' without room, else 'more'. */
     const step = (): PumpStep => {
       if (next < items.length) {
         if (!hasRoom()) return 'wait';
         const end = Math.min(items.length, next + chunk);
-        while (next < end && !subscriber.closed) subscriber.next(items[next++]!);
+        while (next < end && !subscriber.closed && hasRoom()) subscriber.next(items[next++]!);
       }
       if (next < items.length) return 'more';
       subscriber.complete();

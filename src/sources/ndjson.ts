@@ -95,25 +95,31 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     }
     let offset = 0;
     let partial = '';
+    // Lines read from the file and not yet handled (reading waits for room line by line).
+    let lines: string[] = [];
+    let nextLine = 0;
     const buf = Buffer.alloc(1 << 16);
     let closed = false;
     /**
-     * Reads what the file holds: 'done' at its end; with a gate, 'wait' when it is closed and
-     * 'more' after CHUNKS_PER_TURN chunks (the rest is read after a yield to the event loop).
+     * Reads what the file holds: 'done' at its end; with a gate, 'wait' when it is closed (checked
+     * before each line) and 'more' after CHUNKS_PER_TURN chunks (the rest after a yield).
      */
     const drain = (): PumpStep => {
       let chunks = 0;
-      while (!closed && !subscriber.closed) {
-        if (hasRoom !== undefined) {
-          if (!hasRoom()) return 'wait';
-          if (chunks++ === CHUNKS_PER_TURN) return 'more';
+      for (;;) {
+        while (nextLine < lines.length) {
+          if (subscriber.closed) return 'done';
+          if (hasRoom !== undefined && !hasRoom()) return 'wait';
+          handle(lines[nextLine++]!.replace(/\r$/, ''));
         }
+        if (closed || subscriber.closed) break;
+        if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';
         const n = readSync(fd, buf, 0, buf.length, offset);
         if (n <= 0) break;
         offset += n;
-        const lines = (partial + buf.toString('utf8', 0, n)).split('\n');
+        lines = (partial + buf.toString('utf8', 0, n)).split('\n');
         partial = lines.pop() ?? '';
-        for (const l of lines) if (!subscriber.closed) handle(l.replace(/\r$/, ''));
+        nextLine = 0;
       }
       if (!closed && fstatSync(fd).size < offset) offset = 0; // truncated: start over
       return 'done';
@@ -125,7 +131,8 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     /** Teardown: says what was left unread, then closes. */
     const stop = (): void => {
       if (!closed && opts.onUnread !== undefined) {
-        const unreadBytes = fstatSync(fd).size - offset + Buffer.byteLength(partial);
+        const unhandled = lines.slice(nextLine).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+        const unreadBytes = fstatSync(fd).size - offset + Buffer.byteLength(partial) + unhandled;
         if (unreadBytes > 0) onUnread?.({ source: opts.path, linesRead: lineNumber, unreadBytes });
       }
       close();

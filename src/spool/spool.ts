@@ -144,6 +144,11 @@ export class Spool {
     return laneOfKey(seriesKey(s), this.laneCount);
   }
 
+  /** Where an appended (or read-back) sample was written: its lane and sequence number. */
+  placeOf(s: Sample): { readonly lane: number; readonly seq: number } | undefined {
+    return this.placed.get(s);
+  }
+
   /** Room for `bytes` more? */
   hasRoom(bytes: number): boolean {
     return this.bytes + bytes <= (this.opts.maxBytes ?? Infinity);
@@ -219,24 +224,36 @@ export class Spool {
     })();
   }
 
-  /** Every unsettled sample, per lane in sequence order (lanes one after another). */
-  recover(): Sample[] {
+  /** Each lane's sequence numbers: settled up to ackedSeq, written up to nextSeq − 1. */
+  lanesState(): { lane: number; ackedSeq: number; nextSeq: number }[] {
+    return (this.db.prepare('SELECT lane, acked_seq, next_seq FROM lanes ORDER BY lane').all() as { lane: number; acked_seq: number; next_seq: number }[])
+      .map((l) => ({ lane: l.lane, ackedSeq: l.acked_seq, nextSeq: l.next_seq }));
+  }
+
+  /**
+   * Up to `max` samples of `lane` written after sequence number `afterSeq`, in sequence order, read
+   * back from the file and made known to `settle` (new objects: what was handed out before is not
+   * read back unless asked for). Chunks are read whole and only the lines wanted are parsed.
+   */
+  readBack(lane: number, afterSeq: number, max = Infinity): Sample[] {
     const out: Sample[] = [];
-    const lanes = this.db.prepare('SELECT lane, acked_seq FROM lanes ORDER BY lane').all() as { lane: number; acked_seq: number }[];
-    const acked = new Map(lanes.map((l) => [l.lane, l.acked_seq]));
-    const rows = this.db.prepare('SELECT * FROM chunks ORDER BY lane, first_seq').iterate() as IterableIterator<ChunkRow>;
+    const rows = this.db.prepare('SELECT first_seq, payload FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY first_seq').iterate(lane, afterSeq) as IterableIterator<Pick<ChunkRow, 'first_seq' | 'payload'>>;
     for (const row of rows) {
-      const watermark = acked.get(row.lane) ?? -1;
-      row.payload.split('\n').forEach((line, i) => {
-        const seq = row.first_seq + i;
-        if (seq <= watermark) return;
-        const parsed = parseSampleLine(line);
-        if (parsed._tag === 'Left') return; // cannot happen for rows we wrote; a salvaged bad row is damage
-        this.placed.set(parsed.right, { lane: row.lane, seq });
+      const lines = row.payload.split('\n');
+      for (let i = Math.max(0, afterSeq + 1 - row.first_seq); i < lines.length && out.length < max; i++) {
+        const parsed = parseSampleLine(lines[i]!);
+        if (parsed._tag === 'Left') continue; // cannot happen for rows we wrote; a salvaged bad row is damage
+        this.placed.set(parsed.right, { lane, seq: row.first_seq + i });
         out.push(parsed.right);
-      });
+      }
+      if (out.length >= max) break;
     }
     return out;
+  }
+
+  /** Every unsettled sample, per lane in sequence order (lanes one after another). */
+  recover(): Sample[] {
+    return this.lanesState().flatMap((l) => this.readBack(l.lane, l.ackedSeq));
   }
 
   inspect(): { lanes: SpoolLaneInfo[]; bytes: number; waiting: number } {

@@ -2,22 +2,84 @@
  * The spool as a stream stage: each synchronous burst of Rights is written to the spool in one
  * transaction, and only then are they handed on (with the burst's Lefts, in stream order).
  * Samples the spool refuses (full) come out as Lefts `overflow`, counted, never silently.
+ *
+ * The spool is also the backlog beyond memory. While delivery has no room (`hasRoom`, the
+ * pipeline's gate on its delivery queue), written samples are not handed on: they wait in the
+ * file, and so does everything after them, so that order holds. When there is room again they
+ * are read back, a chunk per lane at a time, oldest first, before anything new. What an earlier
+ * run left unsettled is such a backlog from the start. Before, samples were handed on whatever
+ * the queue held: an outage longer than delivery.maxQueued samples (100 000: half an hour of the
+ * host source) turned the newest into `overflow` dead letters although the spool had room — and
+ * as the spool still held them, they were delivered after a restart as well.
+ *
+ * ```
+ * hasRoom:  yes  no ............ yes
+ * source:   a    b   c           d
+ * spool:    a    b   c           d        (written at once, always)
+ * result:   a                    b c d    (b, c read back from the file, then d)
+ * ```
  */
-import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asapScheduler } from 'rxjs';
-import { isLeft, left } from 'fp-ts/lib/Either.js';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asapScheduler, asyncScheduler } from 'rxjs';
+import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { type Routed, toDeadLetter } from '../routed.js';
 import type { Spool } from './spool.js';
+import { type RoomGate, ROOM_POLL_MS } from '../roomGate.js';
 
 export interface SpoolStageOptions {
+  /** Room in delivery for more samples; without it everything is handed on at once. */
+  readonly hasRoom?: RoomGate;
   /** When a burst is written: after the current synchronous work (asap, default). */
   readonly scheduler?: SchedulerLike;
+  /** Where the read-back is scheduled (default async). */
+  readonly readBackScheduler?: SchedulerLike;
+  /** Samples read back per lane at a time. Default 1 000. */
+  readonly readBackChunk?: number;
 }
 
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
   (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
       const scheduler = opts.scheduler ?? asapScheduler;
+      const hasRoom = opts.hasRoom ?? (() => true);
+      const chunk = Math.max(1, opts.readBackChunk ?? 1_000);
+      // Per lane, the last sequence number handed on; a lane whose spool holds more is behind.
+      const handedOn = new Map<number, number>();
+      const behind = new Map<number, number>(); // lane → last sequence number written
+      for (const l of spool.lanesState()) {
+        handedOn.set(l.lane, l.ackedSeq);
+        if (l.nextSeq - 1 > l.ackedSeq) behind.set(l.lane, l.nextSeq - 1);
+      }
+      let readBackTask: Subscription | undefined;
+      let upstreamDone: { error: unknown } | 'complete' | undefined;
+
+      const finishIfCaughtUp = (): void => {
+        if (behind.size > 0 || upstreamDone === undefined) return;
+        if (upstreamDone === 'complete') subscriber.complete();
+        else subscriber.error(upstreamDone.error);
+      };
+      /** Hands on one chunk per lane that is behind, while there is room; then again later. */
+      const readBack = (): void => {
+        readBackTask = undefined;
+        while (behind.size > 0 && hasRoom() && !subscriber.closed) {
+          for (const [lane, last] of behind) {
+            const after = handedOn.get(lane) ?? -1;
+            const samples = spool.readBack(lane, after, chunk);
+            if (samples.length === 0) behind.delete(lane); // (cannot happen: nothing after `after` is settled)
+            // Sample by sample while there is room; the rest of the chunk is read again later.
+            for (const s of samples) {
+              if (!hasRoom() || subscriber.closed) break;
+              const seq = spool.placeOf(s)!.seq;
+              handedOn.set(lane, seq);
+              if (seq >= last) behind.delete(lane);
+              subscriber.next(right(s));
+            }
+          }
+        }
+        if (behind.size > 0) readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
+        else finishIfCaughtUp();
+      };
+
       let burst: Routed<Sample>[] = [];
       let pending: Subscription | undefined;
       const flush = (): void => {
@@ -26,18 +88,29 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         if (burst.length === 0) return;
         const items = burst;
         burst = [];
+        const rights = items.flatMap((r) => (isLeft(r) ? [] : [r.right]));
         let refused: Set<Sample> = new Set();
         try {
-          refused = new Set(spool.append(items.flatMap((r) => (isLeft(r) ? [] : [r.right]))));
+          refused = new Set(spool.append(rights));
         } catch (e) {
           subscriber.error(e); // a spool that cannot write must stop the pipeline, not drop samples
           return;
         }
+        // A sample is handed on only when nothing waits in the spool ahead of it and there is room;
+        // once one is not, the rest of the burst waits behind it.
         const at = scheduler.now();
         for (const r of items) {
-          if (!isLeft(r) && refused.has(r.right)) subscriber.next(left(toDeadLetter('overflow', r.right, 'the spool is full (spool.maxBytes): sample refused', at)));
-          else subscriber.next(r);
+          if (isLeft(r)) subscriber.next(r);
+          else if (refused.has(r.right)) subscriber.next(left(toDeadLetter('overflow', r.right, 'the spool is full (spool.maxBytes): sample refused', at)));
+          else {
+            const { lane, seq } = spool.placeOf(r.right)!;
+            if (behind.size === 0 && hasRoom()) {
+              handedOn.set(lane, seq);
+              subscriber.next(r);
+            } else behind.set(lane, seq);
+          }
         }
+        if (behind.size > 0 && readBackTask === undefined) readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
       };
       const upstream = source.subscribe({
         next: (r) => {
@@ -46,15 +119,19 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         },
         error: (e: unknown) => {
           flush();
-          subscriber.error(e);
+          upstreamDone = { error: e };
+          finishIfCaughtUp();
         },
         complete: () => {
           flush();
-          subscriber.complete();
+          upstreamDone = 'complete';
+          finishIfCaughtUp();
         },
       });
+      if (behind.size > 0) readBack(); // an earlier run's backlog goes first
       return () => {
         upstream.unsubscribe();
         pending?.unsubscribe();
+        readBackTask?.unsubscribe();
       };
     });
