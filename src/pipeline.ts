@@ -159,7 +159,7 @@ export class Pipeline {
           // What an earlier run left unsettled goes first, ahead of anything new, as delivery
           // has room for it; so do samples that arrive while delivery has none (spoolSamples.ts).
           s.samplesIn += spool.inspect().waiting;
-          return live$.pipe(spoolSamples(spool, { hasRoom: () => this.hasRoom(), readBackScheduler: scheduler }));
+          return live$.pipe(spoolSamples(spool, { hasRoom: () => this.hasRoom(), readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n) }));
         },
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {

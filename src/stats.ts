@@ -29,6 +29,8 @@ export interface PipelineStats {
   reorderOverflow: number;
   latency: { counts: number[]; sumMs: number; count: number };
   maxQueued: number;
+  /** Samples waiting in the spool file beyond the delivery queue (an outage's backlog, or an earlier run's). */
+  waitingInSpool: number;
 }
 
 export const createStats = (maxQueued: number): PipelineStats => ({
@@ -48,10 +50,14 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   reorderOverflow: 0,
   latency: { counts: LATENCY_BUCKETS_MS.map(() => 0).concat(0), sumMs: 0, count: 0 },
   maxQueued,
+  waitingInSpool: 0,
 });
 
 /** Samples accepted by delivery and not yet delivered or dead-lettered (queued or in flight). */
 export const queuedOf = (s: PipelineStats): number => Math.max(0, s.enteredDelivery - s.delivered - s.deadLetteredInDelivery);
+
+/** Samples waiting for delivery: queued (or in flight) and, with a spool, waiting in its file. */
+export const backlogOf = (s: PipelineStats): number => queuedOf(s) + s.waitingInSpool;
 
 export const totalDeadLetters = (s: PipelineStats): number => Object.values(s.deadLetters).reduce((a, b) => a + b, 0);
 

@@ -172,6 +172,7 @@ test('pipeline: an outage longer than delivery.maxQueued waits in the spool, not
   assert.is(totalDeadLetters(p.stats), 0, 'no overflow');
   assert.ok(maxQueuedSeen <= maxQueued, `memory holds at most maxQueued (${maxQueuedSeen})`);
   assert.ok(spool.inspect().waiting === 2_000, 'all of it is in the spool');
+  assert.is(queuedOf(p.stats) + p.stats.waitingInSpool, 2_000, 'the stats say where each waits: in memory or in the file only');
   up = true;
   feed.complete();
   await p.done;
@@ -182,6 +183,7 @@ test('pipeline: an outage longer than delivery.maxQueued waits in the spool, not
     assert.equal(mine, [...mine].sort((a, b) => a - b), `series ${series} in order`);
   }
   assert.is(spool.inspect().waiting, 0);
+  assert.is(p.stats.waitingInSpool, 0);
   spool.close();
 });
 

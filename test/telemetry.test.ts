@@ -32,6 +32,25 @@ test('alerts fire once per episode and resolve once', () => {
   assert.ok(alerts.evaluate(s, 95_000).some((c) => c.rule === 'clock-step' && c.active && /-3600000 ms/.test(c.message)));
 });
 
+test('with a spool, the backlog waiting in its file counts: the queue alert fires, the status line and /metrics show it', () => {
+  // The queue in memory stops at half of maxQueued when a spool takes the rest; an alert on the
+  // queue alone at 80 % never fired, however long the outage.
+  const s = createStats(1000);
+  const alerts = createAlerts({ queuePercent: 80 });
+  s.enteredDelivery = 500;
+  assert.equal(alerts.evaluate(s, 0), []);
+  s.waitingInSpool = 59_500;
+  const fired = alerts.evaluate(s, 1_000);
+  assert.equal(fired.map((c) => [c.rule, c.active]), [['queue-full', true]]);
+  assert.match(fired[0]!.message, /delivery backlog at 6000\.0 % of maxQueued 1000, 59500 of them in the spool \(limit 80 %\)/);
+  assert.match(formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317'), /queued 500 \(\+59500 in the spool\) · in flight/);
+  assert.match(renderPrometheus(s), /^chronoq_spool_waiting 59500$/m);
+  s.waitingInSpool = 0;
+  s.delivered = 500;
+  assert.equal(alerts.evaluate(s, 2_000).map((c) => [c.rule, c.active]), [['queue-full', false]]);
+  assert.not.match(formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'x'), /in the spool/);
+});
+
 test('Prometheus text: counters, dead letters by reason, breaker one-hot, latency histogram, alerts', async () => {
   const s = createStats(1000);
   s.samplesIn = 10;

@@ -35,6 +35,8 @@ export interface SpoolStageOptions {
   readonly readBackScheduler?: SchedulerLike;
   /** Samples read back per lane at a time. Default 1 000. */
   readonly readBackChunk?: number;
+  /** How many samples wait in the spool, not handed on, each time that may have changed. */
+  readonly onWaiting?: (samples: number) => void;
 }
 
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
@@ -53,6 +55,11 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
       let readBackTask: Subscription | undefined;
       let upstreamDone: { error: unknown } | 'complete' | undefined;
 
+      const reportWaiting = (): void => {
+        let n = 0;
+        for (const [lane, last] of behind) n += last - (handedOn.get(lane) ?? -1);
+        opts.onWaiting?.(n);
+      };
       const finishIfCaughtUp = (): void => {
         if (behind.size > 0 || upstreamDone === undefined) return;
         if (upstreamDone === 'complete') subscriber.complete();
@@ -76,6 +83,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
             }
           }
         }
+        reportWaiting();
         if (behind.size > 0) readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
         else finishIfCaughtUp();
       };
@@ -110,6 +118,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
             } else behind.set(lane, seq);
           }
         }
+        if (behind.size > 0) reportWaiting();
         if (behind.size > 0 && readBackTask === undefined) readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
       };
       const upstream = source.subscribe({

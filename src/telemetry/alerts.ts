@@ -1,9 +1,9 @@
 /**
  * Alert rules over the pipeline's stats: dead letters per minute above N, breaker open longer than
- * N s, queue above N % of maxQueued, a clock step seen (in the last minute). Each rule is an
+ * N s, backlog (queue and spool) above N % of maxQueued, a clock step seen (in the last minute). Each rule is an
  * episode: it reports once when it starts and once when it ends, never on every check.
  */
-import { type PipelineStats, queuedOf, totalDeadLetters } from '../stats.js';
+import { type PipelineStats, backlogOf, totalDeadLetters } from '../stats.js';
 
 export interface AlertRules {
   readonly deadLettersPerMinute?: number;
@@ -40,8 +40,11 @@ export const createAlerts = (rules: AlertRules) => {
         checks.push(['breaker-open', openMs > rules.breakerOpenSeconds * 1000, `circuit breaker open for ${Math.round(openMs / 1000)} s (limit ${rules.breakerOpenSeconds} s): the receiver is unreachable, samples are waiting`]);
       }
       if (rules.queuePercent !== undefined) {
-        const pct = (queuedOf(s) / s.maxQueued) * 100;
-        checks.push(['queue-full', pct > rules.queuePercent, `delivery queue at ${pct.toFixed(1)} % of maxQueued ${s.maxQueued} (limit ${rules.queuePercent} %)`]);
+        // The backlog, spool included: with a spool, the queue in memory stops at half of maxQueued
+        // and the rest waits in the file, so the queue alone would never reach a higher limit.
+        const pct = (backlogOf(s) / s.maxQueued) * 100;
+        const spooled = s.waitingInSpool > 0 ? `, ${s.waitingInSpool} of them in the spool` : '';
+        checks.push(['queue-full', pct > rules.queuePercent, `delivery backlog at ${pct.toFixed(1)} % of maxQueued ${s.maxQueued}${spooled} (limit ${rules.queuePercent} %)`]);
       }
       if (rules.clockStep) {
         checks.push(['clock-step', s.skew.step > minuteAgo.steps || (history.length === 1 && s.skew.step > 0), `wall clock stepped by ${s.lastStepDeltaMs ?? 0} ms; samples re-stamped onto trusted time`]);

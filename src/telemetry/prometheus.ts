@@ -18,7 +18,8 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts): string => {
   metric('chronoq_samples_delivered_total', 'counter', 'Samples the receiver accepted.', [line('chronoq_samples_delivered_total', s.delivered)]);
   metric('chronoq_dead_letters_total', 'counter', 'Samples dead-lettered, by reason.', Object.entries(s.deadLetters).map(([reason, n]) => line('chronoq_dead_letters_total', n, { reason })));
   metric('chronoq_retries_total', 'counter', 'Export attempts retried.', [line('chronoq_retries_total', s.retries)]);
-  metric('chronoq_queue_depth', 'gauge', 'Samples waiting for delivery or in flight.', [line('chronoq_queue_depth', queuedOf(s))]);
+  metric('chronoq_queue_depth', 'gauge', 'Samples waiting for delivery or in flight, in memory.', [line('chronoq_queue_depth', queuedOf(s))]);
+  metric('chronoq_spool_waiting', 'gauge', 'Samples waiting in the spool file beyond the delivery queue (an outage backlog, or an earlier run).', [line('chronoq_spool_waiting', s.waitingInSpool)]);
   metric('chronoq_breaker_state', 'gauge', 'Circuit breaker state (1 for the current one).', (['closed', 'half-open', 'open'] as const).map((st) => line('chronoq_breaker_state', s.breakerState === st ? 1 : 0, { state: st })));
   metric('chronoq_skew_events_total', 'counter', 'Clock skew events, by kind.', Object.entries(s.skew).map(([kind, n]) => line('chronoq_skew_events_total', n, { kind })));
   // Seconds, Prometheus' base unit (promtool flags a name carrying `_ms`).

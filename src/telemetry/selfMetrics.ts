@@ -13,7 +13,8 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
     for (const [reason, n] of Object.entries(stats.deadLetters)) r.observe(n, { reason });
   });
   meter.createObservableCounter('chronoq.retries', { description: 'Export attempts retried' }).addCallback((r) => r.observe(stats.retries));
-  meter.createObservableGauge('chronoq.queue.depth', { description: 'Samples waiting for delivery or in flight' }).addCallback((r) => r.observe(queuedOf(stats)));
+  meter.createObservableGauge('chronoq.queue.depth', { description: 'Samples waiting for delivery or in flight, in memory' }).addCallback((r) => r.observe(queuedOf(stats)));
+  meter.createObservableGauge('chronoq.spool.waiting', { description: 'Samples waiting in the spool file beyond the delivery queue' }).addCallback((r) => r.observe(stats.waitingInSpool));
   meter.createObservableGauge('chronoq.breaker.state', { description: '0 closed, 1 half-open, 2 open' }).addCallback((r) => r.observe({ closed: 0, 'half-open': 1, open: 2 }[stats.breakerState]));
   meter.createObservableCounter('chronoq.skew.events', { description: 'Clock skew events, by kind' }).addCallback((r) => {
     for (const [kind, n] of Object.entries(stats.skew)) r.observe(n, { kind });

@@ -14,5 +14,5 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const rate = (n: number) => (n / secs).toFixed(n / secs < 10 ? 1 : 0);
   const dead = Object.entries(s.deadLetters).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
   const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} unreachable: samples wait)`;
-  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker} · dead letters: ${dead}`;
+  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${s.waitingInSpool > 0 ? ` (+${s.waitingInSpool} in the spool)` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker} · dead letters: ${dead}`;
 };
