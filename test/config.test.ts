@@ -32,6 +32,15 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
   assert.equal(errorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
   assert.equal(errorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);
   assert.equal(errorsOf('sources: 3\n'), ['config.sources: expected a list of sources, found number 3']);
+  // A misspelt key does not hide the other mistakes of its mapping (lanes: 0 went unreported).
+  assert.equal(errorsOf('delivery:\n  lanes: 0\n  order: series\n'), [
+    "config.delivery.order: expected no key 'order' (delivery takes guarantee, lanes, retry, breaker, maxQueued, overflow, shutdownDeadlineMs, fenceMs), found \"series\"",
+    'config.delivery.lanes: expected a positive integer, found number 0',
+  ]);
+  assert.equal(errorsOf('sources:\n  - type: ndjson\n    folow: true\n'), [
+    "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs), found boolean true (did you mean 'follow'?)",
+    'config.sources[0].path: expected a non-empty string (required), found nothing',
+  ]);
   assert.ok(errorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
 });
 

@@ -90,11 +90,17 @@ export const closed = <R extends t.Props, O extends t.Props>(name: string, requi
         ...(close ? { suggestion: `did you mean '${close}'?` } : {}),
       }));
     }
+    const missing = new Set<string>();
     for (const key of Object.keys(required)) {
-      if ((u as Record<string, unknown>)[key] === undefined) errors.push(problem(undefined, t.appendContext(c, key, required[key]!, undefined), { expected: `${required[key]!.name} (required)` }));
+      if ((u as Record<string, unknown>)[key] !== undefined) continue;
+      missing.add(key);
+      errors.push(problem(undefined, t.appendContext(c, key, required[key]!, undefined), { expected: `${required[key]!.name} (required)` }));
     }
-    if (errors.length) return t.failures(errors);
-    return inner.validate(u, c);
+    const result = inner.validate(u, c);
+    if (errors.length === 0) return result;
+    // Every mistake at once: the known keys' own errors too (a missing key is reported above, once).
+    if (result._tag === 'Left') errors.push(...result.left.filter((e) => !(e.value === undefined && missing.has(e.context[e.context.length - 1]?.key ?? ''))));
+    return t.failures(errors);
   }, inner.encode);
 };
 
