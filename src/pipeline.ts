@@ -163,7 +163,8 @@ export class Pipeline {
         },
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {
-          ...c.delivery, batch: c.batch, breaker: this.breaker, scheduler, abort$: this.abort$,
+          // reorder.order 'global' holds at the receiver too: delivery then uses one lane.
+          ...c.delivery, order: c.reorder.order, batch: c.batch, breaker: this.breaker, scheduler, abort$: this.abort$,
           onRetry: (e) => {
             s.retries++;
             this.events.next({ type: 'retry', lane: e.lane, attempt: e.attempt, delayMs: e.delayMs, error: e.error });

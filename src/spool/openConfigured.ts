@@ -19,7 +19,9 @@ export const openConfiguredSpool = (
   deadLetter: (d: DeadLetter<unknown>) => void,
 ): Either<Error, { spool: Spool; report: OpenReport } | undefined> => {
   if (!c.spool || !usesSpool(c)) return right(undefined);
-  const opened = Spool.open(c.spool.path, { lanes: c.delivery.lanes, maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock }, platformTimers);
+  // The spool's lanes are delivery's: one under reorder.order 'global'.
+  const lanes = c.reorder.order === 'global' ? 1 : c.delivery.lanes;
+  const opened = Spool.open(c.spool.path, { lanes, maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock }, platformTimers);
   if (isLeft(opened)) return opened;
   const damage = opened.right.report.damage;
   if (damage) deadLetter({ reason: 'invalid', item: { spool: c.spool.path, ...damage }, detail: damageDetail(c.spool.path, damage), atUnixMs: clock.now() });

@@ -48,9 +48,13 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
       // Per lane, the last sequence number handed on; a lane whose spool holds more is behind.
       const handedOn = new Map<number, number>();
       const behind = new Map<number, number>(); // lane → last sequence number written
+      // An earlier run's backlog, per lane: all of it is handed on before anything of this run,
+      // whatever lane this run puts a series in (the lane count may have changed since).
+      const earlier = new Map<number, number>();
       for (const l of spool.lanesState()) {
         handedOn.set(l.lane, l.ackedSeq);
         if (l.nextSeq - 1 > l.ackedSeq) behind.set(l.lane, l.nextSeq - 1);
+        if (l.nextSeq - 1 > l.ackedSeq) earlier.set(l.lane, l.nextSeq - 1);
       }
       let readBackTask: Subscription | undefined;
       let upstreamDone: { error: unknown } | 'complete' | undefined;
@@ -69,9 +73,13 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
       const readBack = (): void => {
         readBackTask = undefined;
         while (behind.size > 0 && hasRoom() && !subscriber.closed) {
+          for (const [lane, until] of earlier) if ((handedOn.get(lane) ?? -1) >= until) earlier.delete(lane);
           for (const [lane, last] of behind) {
             const after = handedOn.get(lane) ?? -1;
-            const samples = spool.readBack(lane, after, chunk);
+            if (earlier.size > 0 && !earlier.has(lane)) continue; // the earlier backlog first
+            const upTo = earlier.get(lane) ?? last;
+            if (upTo <= after) continue;
+            const samples = spool.readBack(lane, after, Math.min(chunk, upTo - after));
             if (samples.length === 0) behind.delete(lane); // (cannot happen: nothing after `after` is settled)
             // Sample by sample while there is room; the rest of the chunk is read again later.
             for (const s of samples) {
