@@ -3,7 +3,7 @@
  * dead-letter file. RxJS pushes; nothing slows a source that emits faster than the receiver takes,
  * so such a source ran into deliverOrdered's maxQueued and most of a large file became `overflow`
  * dead letters (500 000 lines into a healthy collector: 399 000). A source that can wait asks the
- * gate before each chunk it reads and, while it is closed, waits: the file is the buffer.
+ * gate before each sample it emits and, while it is closed, waits: the file is the buffer.
  *
  * The gate closes when the level (samples queued for delivery) reaches highWater and opens again
  * when it is back at lowWater, so a source pauses and resumes in runs, not one sample at a time.
@@ -12,7 +12,7 @@
  */
 import { type SchedulerLike, type Subscription } from 'rxjs';
 
-/** True while there is room for another chunk. */
+/** True while there is room for another sample. */
 export type RoomGate = () => boolean;
 
 export interface RoomGateOptions {

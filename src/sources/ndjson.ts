@@ -39,7 +39,7 @@ export interface NdjsonSourceOptions {
   readonly pollMs?: number;
   readonly onInvalid?: (e: InvalidLine) => void;
   /**
-   * Back-pressure (src/roomGate.ts): asked before each chunk; while it says no, reading waits (the
+   * Back-pressure (src/roomGate.ts): asked before each line; while it says no, reading waits (the
    * file, or the pipe into stdin, holds the rest). Without it the file is read as fast as it can be.
    */
   readonly hasRoom?: RoomGate;

@@ -53,8 +53,9 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
       const earlier = new Map<number, number>();
       for (const l of spool.lanesState()) {
         handedOn.set(l.lane, l.ackedSeq);
-        if (l.nextSeq - 1 > l.ackedSeq) behind.set(l.lane, l.nextSeq - 1);
-        if (l.nextSeq - 1 > l.ackedSeq) earlier.set(l.lane, l.nextSeq - 1);
+        if (l.nextSeq - 1 <= l.ackedSeq) continue;
+        behind.set(l.lane, l.nextSeq - 1);
+        earlier.set(l.lane, l.nextSeq - 1);
       }
       let readBackTask: Subscription | undefined;
       let upstreamDone: { error: unknown } | 'complete' | undefined;
