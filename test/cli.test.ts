@@ -198,14 +198,15 @@ test('SIGTERM drains: everything read is delivered, then the process exits 0', a
   assert.is(readFileSync(out, 'utf8').trim().split('\n').length, done.samplesIn);
 });
 
-test('SIGTERM with an unreachable receiver: after the deadline, what is left becomes dead letters `shutdown`', async () => {
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) test(`${signal} with an unreachable receiver: after the deadline, what is left becomes dead letters \`shutdown\``, async () => {
+  // SIGHUP (the terminal closed) used to end the process on the spot: no dead letter, no line.
   const dir = tempDir();
   const dl = join(dir, 'dead.ndjson');
   const port = await freePort(); // nothing listens here
   const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 100, valuePattern: sequence}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 500}`, `deadLetter: {path: ${dl}}`, 'delivery: {shutdownDeadlineMs: 500, retry: {initialDelayMs: 50, maxDelayMs: 200}}', 'reorder: {maxDelayMs: 10}', ''].join('\n'));
   const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
   await new Promise((r) => setTimeout(r, 1_500));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const r = await result;
   assert.is(r.code, 0, r.stderr);
   const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; samplesIn?: number; delivered?: number; deadLetters?: Record<string, number> });
@@ -241,6 +242,23 @@ test('lines that are not samples are counted in and dead-lettered: the spool cou
   const done = logs.find((l) => l.message.startsWith('done'))!;
   assert.match(done.message, /^done: 5 in, 0 delivered, 2 dead-lettered, 3 left in the spool$/);
   assert.is(done.deadLetters!['invalid'], 2);
+});
+
+test('with its log gone (stderr closed, as when the terminal is) a run still drains at SIGHUP: every sample read becomes a dead letter, exit 0', async () => {
+  // Before, the first log line written after the reader left (EPIPE) ended the process: exit 1, no dead letters.
+  const dir = tempDir();
+  const dl = join(dir, 'dead.ndjson');
+  const port = await freePort(); // nothing listens here
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 50, valuePattern: sequence}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`, `deadLetter: {path: ${dl}}`, 'delivery: {shutdownDeadlineMs: 300}', 'telemetry: {statusIntervalMs: 200}', ''].join('\n'));
+  const { child, result } = startCli(['run', cfg]);
+  child.stderr!.once('data', () => child.stderr!.destroy());
+  await new Promise((r) => setTimeout(r, 1_500));
+  child.kill('SIGHUP');
+  const r = await result;
+  assert.is(r.code, 0);
+  const letters = readFileSync(dl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { value: number } });
+  assert.ok(letters.length > 20, `${letters.length} dead letters`);
+  assert.ok(letters.every((l) => l.reason === 'shutdown'));
 });
 
 test('inspect: samples waiting per lane in a spool, as text and JSON', async () => {

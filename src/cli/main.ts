@@ -73,6 +73,10 @@ export const parseArgs = (argv: readonly string[]): Args => {
 export const main = async (argv: readonly string[]): Promise<number> => {
   // A closed pipe (chronoq run … | head) ends output quietly, not with an EPIPE trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
+  // A log nobody can read any more (the terminal closed, the reader of a piped stderr gone) must
+  // not stop a run: its error ended the process on the spot, with the samples in memory. Lines are
+  // dropped; the dead-letter file and the spool still account for every sample.
+  process.stderr.on('error', () => undefined);
   const a = parseArgs(argv);
   const log = createLogger(a.logFormat, systemClock);
   diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });

@@ -15,6 +15,7 @@ import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
+import { STOP_SIGNALS } from './run.js';
 import { totalDeadLetters } from '../stats.js';
 import { arraySamples } from '../sources/arraySamples.js';
 
@@ -45,16 +46,13 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();
   const stop = (signal: NodeJS.Signals): void => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    for (const sig of STOP_SIGNALS) process.off(sig, stop);
     log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
     void pipeline.shutdown();
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  for (const sig of STOP_SIGNALS) process.on(sig, stop);
   await pipeline.done;
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  for (const sig of STOP_SIGNALS) process.off(sig, stop);
   deadLetterFile.close();
   sink.close();
   const s = pipeline.stats;

@@ -1,7 +1,7 @@
 /**
  * `chronoq run [config]`: the pipeline with a status line (refreshing on a terminal, a plain line
  * every statusIntervalMs elsewhere), self-metrics, the Prometheus endpoint and alert rules.
- * SIGINT/SIGTERM drain with the config's deadline; what is left becomes dead letters `shutdown`.
+ * SIGINT/SIGTERM/SIGHUP drain with the config's deadline; what is left becomes dead letters `shutdown`.
  */
 import type { Server } from 'node:http';
 import { type Clock, systemClock, platformTimers } from '../clock.js';
@@ -23,6 +23,9 @@ export interface RunOptions {
   readonly clock?: Clock;
   readonly isTTY?: boolean;
 }
+
+/** Signals that drain and stop the pipeline. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<number> => {
   const clock = o.clock ?? systemClock;
@@ -118,14 +121,14 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     else if (!report.drained) o.log('warn', `deadline passed: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
   };
   const onSignal = (sig: NodeJS.Signals) => void shutdown(sig);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too (the terminal closed): by default it ends the process on the spot, and the samples
+  // in memory went with it, without a dead letter or a log line.
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   await pipeline.done;
   // After a signal, the shutdown's own lines come before the last ones.
   const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;
   ticker.cancel();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   tick();
   if (tty && !o.quiet) process.stderr.write('\n');
   parts.deadLetterFile.close();
