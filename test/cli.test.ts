@@ -314,7 +314,8 @@ test('inspect is read only: pointed at a file that is not a spool, or at a damag
 test('the dead-letter file rotates by size, keeps maxFiles, never loses the current letters', () => {
   const dir = tempDir();
   const path = join(dir, 'dl.ndjson');
-  const f = new DeadLetterFile(path, { maxBytes: 300, maxFiles: 2 });
+  const removed: { path: string; letters: number }[] = [];
+  const f = new DeadLetterFile(path, { maxBytes: 300, maxFiles: 2, onRemove: (e) => removed.push({ path: e.path, letters: e.letters }) });
   for (let i = 0; i < 12; i++) {
     f.append({ reason: 'late', item: { name: 'm', kind: 'gauge', value: i, timeUnixNano: BigInt(i), attributes: {} }, detail: 'x'.repeat(50), atUnixMs: 0 });
     f.flush();
@@ -326,6 +327,22 @@ test('the dead-letter file rotates by size, keeps maxFiles, never loses the curr
   assert.equal(values, values.slice().sort((a, b) => a - b), 'oldest file first, in order');
   assert.is(values.at(-1), 11);
   assert.is(statSync(`${path}.1`).mode & 0o777, 0o600);
+  // The letters rotation removes are told, never gone without a word.
+  assert.ok(removed.length > 0 && removed.every((r) => r.path === `${path}.2`));
+  assert.is(removed.reduce((n, r) => n + r.letters, 0) + values.length, 12, 'removed + kept = every letter written');
+});
+
+test('chronoq run logs the dead letters rotation removes', async () => {
+  const dir = tempDir();
+  const port = await freePort(); // nothing listens here: under at-most-once each batch is dead-lettered
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, ratePerSecond: 200, count: 60, valuePattern: sequence}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`,
+    'delivery: {guarantee: at-most-once, breaker: {failureThreshold: 1000}}', 'batch: {maxSize: 10, maxDelayMs: 10}', 'reorder: {maxDelayMs: 0}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}, maxBytes: 2000, maxFiles: 1}`, ''].join('\n'));
+  const r = await runCli(['run', cfg, '--log-format', 'json']);
+  const removedLines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; letters?: number }).filter((l) => l.message.startsWith('dead-letter rotation removed'));
+  assert.ok(removedLines.length > 0, r.stderr);
+  assert.match(removedLines[0]!.message, /dead\.ndjson\.1: its \d+ dead letters are gone \(deadLetter\.maxFiles 1 files of maxBytes 2000; raise them to keep more\)/);
+  const kept = [join(dir, 'dead.ndjson'), join(dir, 'dead.ndjson.1')].filter((p) => existsSync(p)).reduce((n, p) => n + readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).length, 0);
+  assert.is(removedLines.reduce((n, l) => n + l.letters!, 0) + kept, 60, 'removed + kept = every sample');
 });
 
 test.run();

@@ -25,13 +25,17 @@ export interface PartsHooks {
   readonly onDeadLetterWriteError?: (error: unknown, lines: readonly string[]) => void;
   /** Back-pressure for the sources that can wait (NDJSON files and stdin). */
   readonly hasRoom?: RoomGate;
+  /** Dead-letter rotation is removing its oldest file (deadLetter.maxFiles), with these letters. */
+  readonly onDeadLettersRemoved?: (e: { readonly path: string; readonly letters: number; readonly bytes: number }) => void;
   /** An NDJSON source (index `source` in the config) stopped with part of its file unread. */
   readonly onUnread?: (source: number, e: UnreadRest) => void;
 }
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
-  const { onInvalid, onDeadLetterWriteError, hasRoom, onUnread } = hooks;
-  const deadLetterFile = new DeadLetterFile(c.deadLetter.path, { ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}) });
+  const { onInvalid, onDeadLetterWriteError, onDeadLettersRemoved, hasRoom, onUnread } = hooks;
+  const deadLetterFile = new DeadLetterFile(c.deadLetter.path, {
+    ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}), ...(onDeadLettersRemoved ? { onRemove: onDeadLettersRemoved } : {}),
+  });
   const sources = c.sources.map((s, index): Observable<Sample> => {
     switch (s.type) {
       case 'host':

@@ -4,7 +4,7 @@
  * optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
  * the oldest rotated file is the only thing rotation ever removes).
  */
-import { openSync, writeSync, closeSync, fsyncSync, statSync, renameSync, existsSync, chmodSync, rmSync } from 'node:fs';
+import { openSync, writeSync, closeSync, fsyncSync, statSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import type { DeadLetter } from '../routed.js';
 import type { Sample } from '../sample.js';
 import { toJsonLine } from '../sampleJson.js';
@@ -19,6 +19,11 @@ export interface DeadLetterFileOptions {
    * sample can go, so the caller should put them somewhere a person will see (the log).
    */
   readonly onWriteError?: (error: unknown, lines: readonly string[]) => void;
+  /**
+   * Rotation removed the oldest rotated file, and the letters in it with it: the one way letters
+   * leave (maxFiles bounds the disk). Called before it goes, so a person can be told.
+   */
+  readonly onRemove?: (e: { readonly path: string; readonly letters: number; readonly bytes: number }) => void;
 }
 
 export class DeadLetterFile {
@@ -83,7 +88,14 @@ export class DeadLetterFile {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     const keep = this.opts.maxFiles ?? 5;
-    rmSync(`${this.path}.${keep}`, { force: true });
+    const oldest = `${this.path}.${keep}`;
+    if (this.opts.onRemove !== undefined && existsSync(oldest)) {
+      const text = readFileSync(oldest);
+      let letters = 0;
+      for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) letters++;
+      this.opts.onRemove({ path: oldest, letters, bytes: text.length });
+    }
+    rmSync(oldest, { force: true });
     for (let i = keep - 1; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
     renameSync(this.path, `${this.path}.1`);
   }
