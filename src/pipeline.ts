@@ -57,6 +57,10 @@ export type PipelineEvent =
   | { readonly type: 'breaker'; readonly from: string; readonly to: string; readonly atMs: number }
   /** Source `index` (of deps.sources) errored: it has ended; the other sources go on. */
   | { readonly type: 'source-failed'; readonly index: number; readonly error: unknown }
+  /** The spool could not be written (disk full, say): samples go on without it, not durable ... */
+  | { readonly type: 'spool-write-failed'; readonly error: unknown }
+  /** ... until a write works again. */
+  | { readonly type: 'spool-write-recovered' }
   /** The pipeline itself errored (after draining what it held): it has ended. */
   | { readonly type: 'failed'; readonly error: unknown };
 
@@ -159,7 +163,11 @@ export class Pipeline {
           // What an earlier run left unsettled goes first, ahead of anything new, as delivery
           // has room for it; so do samples that arrive while delivery has none (spoolSamples.ts).
           s.samplesIn += spool.inspect().waiting;
-          return live$.pipe(spoolSamples(spool, { hasRoom: () => this.hasRoom(), readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n) }));
+          return live$.pipe(spoolSamples(spool, {
+            hasRoom: () => this.hasRoom(), readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
+            onWriteError: (error) => this.events.next({ type: 'spool-write-failed', error }),
+            onWriteRecovered: () => this.events.next({ type: 'spool-write-recovered' }),
+          }));
         },
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {

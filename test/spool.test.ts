@@ -209,6 +209,37 @@ test('pipeline: a backlog from an earlier run larger than delivery.maxQueued goe
   second.spool.close();
 });
 
+test('pipeline: a spool that cannot be written (disk full) does not stop delivery or lose a burst; it is reported once, and its recovery once', async () => {
+  // Before, the spool stage errored: the pipeline failed, and the burst it could not write was in
+  // neither the receiver, the spool nor the dead letters.
+  const path = join(tempDir(), 'spool.db');
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 5, maxDelayMs: 5 } }), sources: [] };
+  const { spool } = open(path, 1);
+  const append = spool.append.bind(spool);
+  let failures = 2;
+  spool.append = (samples) => {
+    if (failures-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return append(samples);
+  };
+  const sent: number[] = [];
+  const feed = new Subject<Sample>();
+  const p = new Pipeline(config, { send: (batch) => (batch.forEach((x) => sent.push(x.value as number)), EMPTY), sources: [feed], deadLetters: () => undefined, spool, stampedLocally: false });
+  const events: string[] = [];
+  p.events$.subscribe((e) => (e.type.startsWith('spool') || e.type === 'failed' ? events.push(e.type) : undefined));
+  p.start();
+  for (let burst = 0; burst < 4; burst++) {
+    for (let i = 0; i < 5; i++) feed.next(mk(burst * 5 + i, 0));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  feed.complete();
+  await p.done;
+  assert.equal(sent, Array.from({ length: 20 }, (_, i) => i), 'every sample delivered, in order');
+  assert.equal(events, ['spool-write-failed', 'spool-write-recovered']);
+  assert.not.ok(p.failed);
+  assert.is(spool.inspect().waiting, 0, 'what was written is settled');
+  spool.close();
+});
+
 test('pipeline: a dead-lettered sample is settled in the spool only after the dead-letter file wrote it', async () => {
   const path = join(tempDir(), 'spool.db');
   const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 } }), sources: [] };

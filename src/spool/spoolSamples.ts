@@ -37,6 +37,10 @@ export interface SpoolStageOptions {
   readonly readBackChunk?: number;
   /** How many samples wait in the spool, not handed on, each time that may have changed. */
   readonly onWaiting?: (samples: number) => void;
+  /** The spool could not be written (disk full, say): called when that starts, with the error... */
+  readonly onWriteError?: (error: unknown) => void;
+  /** ...and when a write works again. */
+  readonly onWriteRecovered?: () => void;
 }
 
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
@@ -99,6 +103,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
 
       let burst: Routed<Sample>[] = [];
       let pending: Subscription | undefined;
+      let writeFailing = false;
       const flush = (): void => {
         pending?.unsubscribe();
         pending = undefined;
@@ -107,12 +112,26 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         burst = [];
         const rights = items.flatMap((r) => (isLeft(r) ? [] : [r.right]));
         let refused: Set<Sample> = new Set();
+        let writeError: { error: unknown } | undefined;
         try {
           refused = new Set(spool.append(rights));
         } catch (e) {
-          subscriber.error(e); // a spool that cannot write must stop the pipeline, not drop samples
+          writeError = { error: e };
+        }
+        if (writeError !== undefined) {
+          // Not written (disk full, say). Before, the stage errored and the burst was lost with
+          // the pipeline. Now, with nothing waiting in the spool ahead of them, the samples go on
+          // without it (not durable); behind a backlog they cannot, and become dead letters.
+          if (!writeFailing) opts.onWriteError?.(writeError.error);
+          writeFailing = true;
+          const at = scheduler.now();
+          const why = `the spool could not write it (${writeError.error instanceof Error ? writeError.error.message : String(writeError.error)}) and samples wait in it ahead of this one`;
+          const handOn = behind.size === 0;
+          for (const r of items) subscriber.next(handOn || isLeft(r) ? r : left(toDeadLetter('overflow', r.right, why, at)));
           return;
         }
+        if (writeFailing) opts.onWriteRecovered?.();
+        writeFailing = false;
         // A sample is handed on only when nothing waits in the spool ahead of it and there is room;
         // once one is not, the rest of the burst waits behind it.
         const at = scheduler.now();
