@@ -57,7 +57,7 @@ export type PipelineEvent =
   | { readonly type: 'breaker'; readonly from: string; readonly to: string; readonly atMs: number }
   /** Source `index` (of deps.sources) errored: it has ended; the other sources go on. */
   | { readonly type: 'source-failed'; readonly index: number; readonly error: unknown }
-  /** The spool could not be written (disk full, say): samples go on without it, not durable ... */
+  /** The spool could not be written (disk full, say): samples go on without it, not durable, and delivered ones stay unsettled ... */
   | { readonly type: 'spool-write-failed'; readonly error: unknown }
   /** ... until a write works again. */
   | { readonly type: 'spool-write-recovered' }
@@ -125,6 +125,15 @@ export class Pipeline {
     const scheduler = this.deps.scheduler ?? asyncScheduler;
     const clock = this.deps.clock ?? systemClock;
     const counted = (x: Sample): boolean => !(this.deps.uncounted?.(x) ?? false);
+    // A settle the spool cannot write (disk full) leaves the samples unsettled: delivered again
+    // after a restart (a duplicate, never a loss). It must not escape from delivery's hooks.
+    const settle = (samples: readonly Sample[]): void => {
+      try {
+        this.deps.spool?.settle(samples);
+      } catch (error) {
+        this.events.next({ type: 'spool-write-failed', error });
+      }
+    };
     const dead = (d: DeadLetter<Sample>): void => {
       if (counted(d.item)) s.deadLetters[d.reason]++;
       this.deps.deadLetters(d);
@@ -178,7 +187,7 @@ export class Pipeline {
             this.events.next({ type: 'retry', lane: e.lane, attempt: e.attempt, delayMs: e.delayMs, error: e.error });
           },
           onDelivered: (d) => {
-            this.deps.spool?.settle(d.samples);
+            settle(d.samples);
             this.events.next({ type: 'delivered', delivered: d });
             s.delivered += this.deps.uncounted ? d.samples.filter(counted).length : d.samples.length;
             s.batchesDelivered++;
@@ -191,7 +200,7 @@ export class Pipeline {
             s.deadLetteredInDelivery += this.deps.uncounted ? e.samples.filter(counted).length : e.count;
             if (this.deps.spool === undefined) return;
             this.deps.flushDeadLetters?.();
-            this.deps.spool.settle(e.samples);
+            settle(e.samples);
           },
         }),
       )

@@ -209,7 +209,7 @@ test('pipeline: a backlog from an earlier run larger than delivery.maxQueued goe
   second.spool.close();
 });
 
-test('pipeline: a spool that cannot be written (disk full) does not stop delivery or lose a burst; it is reported once, and its recovery once', async () => {
+test('pipeline: a spool that cannot be written (disk full) does not stop delivery or lose a burst; reported when it starts, and its recovery', async () => {
   // Before, the spool stage errored: the pipeline failed, and the burst it could not write was in
   // neither the receiver, the spool nor the dead letters.
   const path = join(tempDir(), 'spool.db');
@@ -220,6 +220,12 @@ test('pipeline: a spool that cannot be written (disk full) does not stop deliver
   spool.append = (samples) => {
     if (failures-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     return append(samples);
+  };
+  const settle = spool.settle.bind(spool);
+  let settleFailures = 1; // and the first settle of a written batch fails too (it ran in a delivery hook, and threw out of it)
+  spool.settle = (samples) => {
+    if (samples.some((x) => spool.placeOf(x) !== undefined) && settleFailures-- > 0) throw new Error('SQLITE_FULL: database or disk is full');
+    settle(samples);
   };
   const sent: number[] = [];
   const feed = new Subject<Sample>();
@@ -234,9 +240,11 @@ test('pipeline: a spool that cannot be written (disk full) does not stop deliver
   feed.complete();
   await p.done;
   assert.equal(sent, Array.from({ length: 20 }, (_, i) => i), 'every sample delivered, in order');
-  assert.equal(events, ['spool-write-failed', 'spool-write-recovered']);
+  assert.equal(events, ['spool-write-failed', 'spool-write-recovered', 'spool-write-failed']);
   assert.not.ok(p.failed);
-  assert.is(spool.inspect().waiting, 0, 'what was written is settled');
+  // The batch whose settle failed stays in the spool, and what follows it in its lane: delivered
+  // again after a restart (duplicates), never lost.
+  assert.equal(open(path, 1).spool.recover().map((x) => x.value), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
   spool.close();
 });
 

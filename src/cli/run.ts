@@ -86,6 +86,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
   logDeliveryTrouble(pipeline.events$, parts.sink.describe, o.log);
+  let spoolFailing = false;
   pipeline.events$.subscribe((e) => {
     const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
     if (e.type === 'source-failed') {
@@ -93,8 +94,13 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
       const name = source === undefined ? `source ${e.index}` : `source ${e.index} (${source.type}${'path' in source ? ` ${source.path}` : ''})`;
       o.log('error', `${name} failed: ${why(e.error)}; it has stopped, the other sources go on`);
     } else if (e.type === 'failed') o.log('error', `the pipeline failed: ${why(e.error)}`);
-    else if (e.type === 'spool-write-failed') o.log('error', `spool ${c.spool?.path} cannot be written (${why(e.error)}): samples go on without it, not durable across a crash, until it can`);
-    else if (e.type === 'spool-write-recovered') o.log('info', `spool ${c.spool?.path} is written again`);
+    else if (e.type === 'spool-write-failed' && !spoolFailing) {
+      spoolFailing = true; // once an episode: it fails for every burst and batch while the disk is full
+      o.log('error', `spool ${c.spool?.path} cannot be written (${why(e.error)}): samples go on without it, not durable across a crash, until it can`);
+    } else if (e.type === 'spool-write-recovered') {
+      spoolFailing = false;
+      o.log('info', `spool ${c.spool?.path} is written again`);
+    }
   });
   o.log('info', `chronoq running: ${c.sources.map((s) => s.type).join(', ')} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
   pipeline.start();

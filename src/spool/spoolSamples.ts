@@ -37,7 +37,7 @@ export interface SpoolStageOptions {
   readonly readBackChunk?: number;
   /** How many samples wait in the spool, not handed on, each time that may have changed. */
   readonly onWaiting?: (samples: number) => void;
-  /** The spool could not be written (disk full, say): called when that starts, with the error... */
+  /** The spool could not be written (disk full, say): called when that starts (per burst after a write that worked), with the error... */
   readonly onWriteError?: (error: unknown) => void;
   /** ...and when a write works again. */
   readonly onWriteRecovered?: () => void;
