@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MeterProvider, MetricReader, type ResourceMetrics, DataPointType } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, MetricReader, PeriodicExportingMetricReader, type ResourceMetrics, DataPointType } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromResourceMetrics, hrTimeToNanos } from '../src/otel/fromResourceMetrics.js';
@@ -10,6 +10,7 @@ import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/Chronoq
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { toResourceMetrics } from '../src/otel/../otlp/toResourceMetrics.js';
 import { tempDir } from './support/cli.js';
+import { freePort } from './support/collector.js';
 
 const test = suite('OpenTelemetry SDK bridge');
 
@@ -72,6 +73,27 @@ test('ChronoqMetricExporter: export answers SUCCESS, forceFlush waits for delive
   assert.equal(got, want);
   await exporter.shutdown();
   await provider.shutdown();
+});
+
+test('ChronoqMetricExporter with the receiver down: provider.shutdown() through the stock periodic reader resolves, and what waited becomes dead letters', async () => {
+  // Before, the reader's shutdown flushed first, our forceFlush waited 30 s and rejected, and the
+  // exporter's shutdown never ran: provider.shutdown() rejected and the points were nowhere.
+  const dir = tempDir();
+  const dead = join(dir, 'dead.ndjson');
+  const port = await freePort(); // nothing listens here
+  const exporter = new ChronoqMetricExporter({
+    sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${port}`, timeoutMs: 200 },
+    reorder: { maxDelayMs: 0 }, deadLetter: { path: dead },
+    delivery: { shutdownDeadlineMs: 300, retry: { initialDelayMs: 20, maxDelayMs: 50 } },
+  });
+  const provider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 100 })] });
+  provider.getMeter('app').createCounter('requests').add(3, { route: '/' });
+  await new Promise((r) => setTimeout(r, 350));
+  await provider.shutdown(); // rejected before ("flush: N samples still waiting … after 30000 ms")
+  const letters = readFileSync(dead, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { name: string } });
+  assert.ok(letters.length >= 2, `${letters.length} dead letters`);
+  assert.ok(letters.every((l) => l.reason === 'shutdown' && l.item.name === 'requests'));
+  assert.ok(exporter.pipeline.outstanding === 0, 'nothing left unaccounted');
 });
 
 test("self-metrics on the app's own MeterProvider are delivered but do not count themselves", async () => {

@@ -51,9 +51,20 @@ export class ChronoqMetricExporter implements PushMetricExporter {
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
-  /** Waits until everything exported so far is delivered or dead-lettered. */
-  forceFlush(): Promise<void> {
-    return this.pipeline.flush();
+  /**
+   * Waits until everything exported so far is delivered or dead-lettered, for at most
+   * delivery.shutdownDeadlineMs without progress; then resolves anyway, with a diag warning: the
+   * samples are safe in chronoq, and `shutdown` spools or dead-letters what is left. It never
+   * rejects: PeriodicExportingMetricReader's shutdown flushes first and stops at a rejection, so
+   * with the receiver down `provider.shutdown()` waited 30 s, rejected, and never reached the
+   * exporter's shutdown — the app exited with its samples in neither the receiver nor a dead letter.
+   */
+  async forceFlush(): Promise<void> {
+    try {
+      await this.pipeline.flush(this.pipeline.config.delivery.shutdownDeadlineMs);
+    } catch (e) {
+      diag.warn(`chronoq: ${(e as Error).message}; they stay queued (shutdown spools or dead-letters what is left)`);
+    }
   }
 
   async shutdown(): Promise<void> {
