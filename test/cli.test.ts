@@ -111,6 +111,7 @@ test('replay with the receiver down says so, and Ctrl-C ends it with every sampl
   // Before: not a line while it waited, and Ctrl-C killed it without a summary.
   assert.match(r.stderr, new RegExp(`delivery to otlp-grpc 127\\.0\\.0\\.1:${port} is failing: .*UNAVAILABLE.*; retrying, the samples wait; Ctrl-C stops`));
   assert.is(r.stderr.match(/is failing/g)!.length, 1, 'one line for the outage, not one per retry');
+  assert.not.match(r.stderr, /Resolution note:\s*;/, "grpc-js's empty resolution note is left out");
   assert.match(r.stderr, /SIGINT: draining/);
   assert.match(r.stderr, /replayed 3 samples .*: 0 delivered, 3 dead-lettered \(→ .*replay-dead\.ndjson\)/);
   assert.is(r.code, 1);

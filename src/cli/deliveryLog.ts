@@ -8,8 +8,12 @@ import type { Observable } from 'rxjs';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from './log.js';
 
-/** The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them). */
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim();
+/**
+ * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
+ * without the empty "Resolution note:" grpc-js ends a connection error with.
+ */
+const messageOf = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').replace(/\s*Resolution note:\s*$/, '').trim();
 
 /** What a user can do about an error whose cause is not in its words. */
 const hintFor = (message: string): string =>
