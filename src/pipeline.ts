@@ -86,15 +86,17 @@ export class Pipeline {
   private failures = 0;
 
   /**
-   * Back-pressure for sources that can wait (a file, stdin, replayed samples): closed at half of
-   * delivery.maxQueued queued, open again at a quarter (src/roomGate.ts). Sources built before the
-   * pipeline take `() => pipeline.hasRoom()`.
+   * Back-pressure for sources that can wait (a file, stdin, replayed samples) and the spool's
+   * backlog: closed at half of delivery.maxQueued queued (at least a full batch a lane, up to
+   * maxQueued), open again at half that (src/roomGate.ts). Sources built before the pipeline take
+   * `() => pipeline.hasRoom()`.
    */
   readonly hasRoom: RoomGate;
 
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
-    this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued);
+    const lanes = config.reorder.order === 'global' ? 1 : config.delivery.lanes;
+    this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, lanes * config.batch.maxSize);
     const scheduler = deps.scheduler ?? asyncScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
     this.breaker.state$.subscribe((t) => {

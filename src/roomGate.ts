@@ -34,9 +34,16 @@ export const createRoomGate = ({ level, highWater, lowWater }: RoomGateOptions):
   };
 };
 
-/** Room for the pipeline's delivery queue: closes at half of maxQueued, opens at a quarter. */
-export const deliveryRoomGate = (queued: () => number, maxQueued: number): RoomGate =>
-  createRoomGate({ level: queued, highWater: Math.max(1, Math.floor(maxQueued / 2)), lowWater: Math.floor(maxQueued / 4) });
+/**
+ * Room for the pipeline's delivery queue: closes at half of maxQueued — or, when that is less, at
+ * what fills one batch in every lane (up to maxQueued): a queue held below a full batch sends
+ * nothing until the batch timer fires (maxQueued 1 000 with batches of 1 000 drained a backlog at
+ * 500 samples a second, one half batch per maxDelayMs) — and opens again at half that.
+ */
+export const deliveryRoomGate = (queued: () => number, maxQueued: number, fullBatches = 0): RoomGate => {
+  const highWater = Math.max(1, Math.min(maxQueued, Math.max(Math.floor(maxQueued / 2), fullBatches)));
+  return createRoomGate({ level: queued, highWater, lowWater: Math.floor(highWater / 2) });
+};
 
 /** How often a waiting source asks again. */
 export const ROOM_POLL_MS = 10;

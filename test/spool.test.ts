@@ -209,6 +209,24 @@ test('pipeline: a backlog from an earlier run larger than delivery.maxQueued goe
   second.spool.close();
 });
 
+test('pipeline: a backlog is read back in full batches when maxQueued is no more than a batch a lane, not a half batch per batch timer', async () => {
+  // With the gate at half of maxQueued (500) below the batch size (1 000), each batch waited for
+  // its timer with 500 samples in it: a backlog drained at 500 samples a maxDelayMs.
+  const path = join(tempDir(), 'spool.db');
+  const before = open(path, 1).spool;
+  for (let b = 0; b < 5; b++) before.append(Array.from({ length: 1_000 }, (_, i) => mk(b * 1_000 + i, 0)));
+  before.close();
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 1_000, maxDelayMs: 2_000 }, delivery: { maxQueued: 1_000 } }), sources: [] };
+  const second = open(path, 1);
+  const sizes: number[] = [];
+  const p = new Pipeline(config, { send: (batch) => timer(1).pipe(tap(() => sizes.push(batch.length)), ignoreElements()), sources: [EMPTY], deadLetters: () => undefined, spool: second.spool, stampedLocally: false });
+  p.start();
+  await p.done;
+  assert.equal(sizes, [1_000, 1_000, 1_000, 1_000, 1_000]);
+  assert.is(totalDeadLetters(p.stats), 0);
+  second.spool.close();
+});
+
 test('pipeline: a spool that cannot be written (disk full) does not stop delivery or lose a burst; reported when it starts, and its recovery', async () => {
   // Before, the spool stage errored: the pipeline failed, and the burst it could not write was in
   // neither the receiver, the spool nor the dead letters.
