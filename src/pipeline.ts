@@ -86,17 +86,26 @@ export class Pipeline {
   private failures = 0;
 
   /**
-   * Back-pressure for sources that can wait (a file, stdin, replayed samples) and the spool's
-   * backlog: closed at half of delivery.maxQueued queued (at least a full batch a lane, up to
-   * maxQueued), open again at half that (src/roomGate.ts). Sources built before the pipeline take
-   * `() => pipeline.hasRoom()`.
+   * Room in delivery's queue, for the spool's backlog and for sources without a spool: closed at
+   * half of delivery.maxQueued queued (at least a full batch a lane, up to maxQueued), open again
+   * at half that (src/roomGate.ts).
    */
   readonly hasRoom: RoomGate;
+  /**
+   * Back-pressure for sources that can wait (a file, stdin, replayed samples). With a spool they
+   * read into it while it has room (up to 90 % of spool.maxBytes), whatever delivery holds: a
+   * followed log that rotates during an outage is then safe in the spool, not left in files that
+   * the rotation may delete; without one, `hasRoom`. Sources built before the pipeline take
+   * `() => pipeline.sourceHasRoom()`.
+   */
+  readonly sourceHasRoom: RoomGate;
 
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
     const lanes = config.reorder.order === 'global' ? 1 : config.delivery.lanes;
     this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, lanes * config.batch.maxSize);
+    const spool = deps.spool;
+    this.sourceHasRoom = spool === undefined ? this.hasRoom : () => spool.hasRoomFor(0.1);
     const scheduler = deps.scheduler ?? asyncScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
     this.breaker.state$.subscribe((t) => {

@@ -41,7 +41,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const deadLetterFile = new DeadLetterFile(outPath, c.deadLetter);
   const sink = createSink(c.sink, c.resource, clock);
   // The samples go in as the delivery queue has room for them, not all at once.
-  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, sources: [arraySamples({ items: samples, hasRoom: () => pipeline.hasRoom() })], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, sources: [arraySamples({ items: samples, hasRoom: () => pipeline.sourceHasRoom() })], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();

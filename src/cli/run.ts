@@ -45,7 +45,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     onDeadLetterWriteError: deadLetterWriteError,
     onDeadLettersRemoved: (e) =>
       o.log('warn', `dead-letter rotation removed ${e.path}: its ${e.letters} dead letters are gone (deadLetter.maxFiles ${c.deadLetter.maxFiles} files of maxBytes ${c.deadLetter.maxBytes}; raise them to keep more)`, { path: e.path, letters: e.letters }),
-    hasRoom: () => pipeline.hasRoom(),
+    hasRoom: () => pipeline.sourceHasRoom(),
     onUnread: (index, e) =>
       o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read (the rest: tail -n +${e.linesRead + 1} ${e.source})`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });

@@ -149,6 +149,12 @@ export class Spool {
     return this.placed.get(s);
   }
 
+  /** Room for `fraction` of maxBytes more (always, without a maxBytes)? */
+  hasRoomFor(fraction: number): boolean {
+    const max = this.opts.maxBytes ?? Infinity;
+    return this.bytes + fraction * max <= max;
+  }
+
   /** Room for `bytes` more? */
   hasRoom(bytes: number): boolean {
     return this.bytes + bytes <= (this.opts.maxBytes ?? Infinity);
