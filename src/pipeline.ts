@@ -17,7 +17,7 @@ import type { ResolvedConfig } from './config/resolve.js';
 import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
-import { createStats, queuedOf, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
+import { backlogOf, createStats, queuedOf, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 
 export interface PipelineDeps {
@@ -92,11 +92,11 @@ export class Pipeline {
    */
   readonly hasRoom: RoomGate;
   /**
-   * Back-pressure for sources that can wait (a file, stdin, replayed samples). With a spool they
-   * read into it while it has room (up to 90 % of spool.maxBytes), whatever delivery holds: a
-   * followed log that rotates during an outage is then safe in the spool, not left in files that
-   * the rotation may delete; without one, `hasRoom`. Sources built before the pipeline take
-   * `() => pipeline.sourceHasRoom()`.
+   * Back-pressure for sources that can wait (a file, stdin, replayed samples): `hasRoom`; with a
+   * spool, the same thresholds on the backlog (queue and spool), and while the breaker is not
+   * closed (an outage) room in the spool (up to 90 % of spool.maxBytes): a followed log that
+   * rotates during an outage is then safe in the spool, not left in files that the rotation may
+   * delete. Sources built before the pipeline take `() => pipeline.sourceHasRoom()`.
    */
   readonly sourceHasRoom: RoomGate;
 
@@ -105,7 +105,11 @@ export class Pipeline {
     const lanes = config.reorder.order === 'global' ? 1 : config.delivery.lanes;
     this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, lanes * config.batch.maxSize);
     const spool = deps.spool;
-    this.sourceHasRoom = spool === undefined ? this.hasRoom : () => spool.hasRoomFor(0.1);
+    // With a spool: paced by the backlog (queue and spool) while delivery works — a backfill is
+    // not copied into the spool ahead of delivery — and into the spool while the breaker says the
+    // receiver is unreachable.
+    const backlogRoom = deliveryRoomGate(() => backlogOf(this.stats), config.delivery.maxQueued, lanes * config.batch.maxSize);
+    this.sourceHasRoom = spool === undefined ? this.hasRoom : () => backlogRoom() || (this.breaker.state !== 'closed' && spool.hasRoomFor(0.1));
     const scheduler = deps.scheduler ?? asyncScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
     this.breaker.state$.subscribe((t) => {

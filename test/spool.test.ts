@@ -217,6 +217,33 @@ test('pipeline: with a spool, a file source reads on into the spool during an ou
   spool.close();
 });
 
+test('pipeline: with a spool and a receiver that keeps up, a file source is paced by delivery, not copied into the spool ahead of it', async () => {
+  // Reading into the spool whatever delivery held would copy a backfill of any size into it (up
+  // to 90 % of maxBytes) and raise the backlog alert on a healthy run.
+  const dir = tempDir();
+  const input = join(dir, 'in.ndjson');
+  const total = 40_000;
+  writeFileSync(input, Array.from({ length: total }, (_, i) => `{"name":"m","value":${i},"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(i)}"}\n`).join(''));
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 50, maxDelayMs: 5 }, delivery: { maxQueued: 200 } }), sources: [] };
+  const { spool } = open(join(dir, 'spool.db'), 1);
+  let sent = 0;
+  const p: Pipeline = new Pipeline(config, {
+    send: (batch) => timer(2).pipe(tap(() => (sent += batch.length)), ignoreElements()),
+    sources: [ndjsonSamples({ path: input, hasRoom: () => p.sourceHasRoom() })], deadLetters: () => undefined, spool, stampedLocally: false,
+  });
+  p.start();
+  let maxAhead = 0;
+  while (sent < total / 2) {
+    await new Promise((r) => setTimeout(r, 10));
+    maxAhead = Math.max(maxAhead, p.stats.samplesIn - sent);
+  }
+  // At most what one turn of the source reads (16 chunks of 64 KiB, ~13 000 of these lines) ahead.
+  assert.ok(maxAhead < 15_000, `${maxAhead} read ahead of delivery`);
+  await p.done;
+  assert.is(sent, total);
+  spool.close();
+});
+
 test('pipeline: a backlog from an earlier run larger than delivery.maxQueued goes first, as delivery takes it, with no overflow', async () => {
   const path = join(tempDir(), 'spool.db');
   const before = open(path, 1).spool;

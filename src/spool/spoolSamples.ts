@@ -26,6 +26,9 @@ import { type Routed, toDeadLetter } from '../routed.js';
 import type { Spool } from './spool.js';
 import { type RoomGate, ROOM_POLL_MS } from '../roomGate.js';
 
+/** Samples written in one transaction at most. */
+const MAX_BURST = 4_096;
+
 export interface SpoolStageOptions {
   /** Room in delivery for more samples; without it everything is handed on at once. */
   readonly hasRoom?: RoomGate;
@@ -152,7 +155,10 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
       const upstream = source.subscribe({
         next: (r) => {
           burst.push(r);
-          pending ??= scheduler.schedule(flush);
+          // A long synchronous burst (a file source's turn) is written as it goes, so that what it
+          // spills is counted (onWaiting) while the source is still asking for room.
+          if (burst.length >= MAX_BURST) flush();
+          else pending ??= scheduler.schedule(flush);
         },
         error: (e: unknown) => {
           flush();
