@@ -13,7 +13,7 @@ import { type Routed, type DeadLetter, toDeadLetter } from './routed.js';
 import { type Clock, systemClock } from './clock.js';
 import { createCircuitBreaker, type CircuitBreaker } from './breaker.js';
 import type { Delivered, SendBatch } from './delivery.js';
-import type { ResolvedConfig } from './config/resolve.js';
+import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';
 import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
@@ -102,13 +102,13 @@ export class Pipeline {
 
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
-    const lanes = config.reorder.order === 'global' ? 1 : config.delivery.lanes;
-    this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, lanes * config.batch.maxSize);
+    const fullBatches = deliveryLaneCount(config) * config.batch.maxSize;
+    this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, fullBatches);
     const spool = deps.spool;
     // With a spool: paced by the backlog (queue and spool) while delivery works — a backfill is
     // not copied into the spool ahead of delivery — and into the spool while the breaker says the
     // receiver is unreachable.
-    const backlogRoom = deliveryRoomGate(() => backlogOf(this.stats), config.delivery.maxQueued, lanes * config.batch.maxSize);
+    const backlogRoom = deliveryRoomGate(() => backlogOf(this.stats), config.delivery.maxQueued, fullBatches);
     this.sourceHasRoom = spool === undefined ? this.hasRoom : () => backlogRoom() || (this.breaker.state !== 'closed' && spool.hasRoomFor(0.1));
     const scheduler = deps.scheduler ?? asyncScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
 import { ndjsonSamples, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
-import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
+import { DeadLetterFile, type DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
 import { createSink, type Sink } from '../sinks.js';
 import type { RoomGate } from '../roomGate.js';
 
@@ -26,7 +26,7 @@ export interface PartsHooks {
   /** Back-pressure for the sources that can wait (NDJSON files and stdin). */
   readonly hasRoom?: RoomGate;
   /** Dead-letter rotation is removing its oldest file (deadLetter.maxFiles), with these letters. */
-  readonly onDeadLettersRemoved?: (e: { readonly path: string; readonly letters: number; readonly bytes: number }) => void;
+  readonly onDeadLettersRemoved?: DeadLetterFileOptions['onRemove'];
   /** An NDJSON source (index `source` in the config) stopped with part of its file unread. */
   readonly onUnread?: (source: number, e: UnreadRest) => void;
 }

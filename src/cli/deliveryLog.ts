@@ -26,7 +26,9 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: str
   let failedAttempts = 0;
   return events$.subscribe((e) => {
     if (e.type === 'retry') {
-      if (failedAttempts++ === 0) log('warn', `delivery to ${sink} is failing: ${messageOf(e.error)}${hintFor(messageOf(e.error))}; ${whileFailing}`);
+      if (failedAttempts++ > 0) return;
+      const message = messageOf(e.error);
+      log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message)}; ${whileFailing}`);
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;

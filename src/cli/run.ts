@@ -35,17 +35,17 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     o.log('error', `cannot write ${lines.length} dead letter(s) to ${c.deadLetter.path}: ${error instanceof Error ? error.message : String(error)}; they follow in this log`);
     for (const line of lines) o.log('error', `dead letter: ${line.trimEnd()}`);
   };
-  // A line that is not a sample was read and is a dead letter: counted on both sides, so that
-  // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
-  // last term; with the lines left out of `in` it came out short by one per bad line).
-  // A file source reads only while the delivery queue has room (the file holds the rest).
-  // A shutdown can stop a file source before the file's end (it waits while delivery is full).
   const parts = buildParts(c, clock, {
+    // A line that is not a sample was read and is a dead letter: counted on both sides, so that
+    // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
+    // last term; with the lines left out of `in` it came out short by one per bad line).
     onInvalid: () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++),
     onDeadLetterWriteError: deadLetterWriteError,
     onDeadLettersRemoved: (e) =>
       o.log('warn', `dead-letter rotation removed ${e.path}: its ${e.letters} dead letters are gone (deadLetter.maxFiles ${c.deadLetter.maxFiles} files of maxBytes ${c.deadLetter.maxBytes}; raise them to keep more)`, { path: e.path, letters: e.letters }),
+    // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
+    // ...so a shutdown can stop it before the file's end.
     onUnread: (index, e) =>
       o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read (the rest: tail -n +${e.linesRead + 1} ${e.source})`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });

@@ -3,7 +3,7 @@
  * damaged file as a dead letter. Shared by `chronoq run` and createPipeline.
  */
 import { type Either, right, isLeft } from 'fp-ts/lib/Either.js';
-import type { ResolvedConfig } from '../config/resolve.js';
+import { type ResolvedConfig, deliveryLaneCount } from '../config/resolve.js';
 import type { DeadLetter } from '../routed.js';
 import { type Clock, platformTimers } from '../clock.js';
 import { Spool, type OpenReport } from './spool.js';
@@ -19,9 +19,7 @@ export const openConfiguredSpool = (
   deadLetter: (d: DeadLetter<unknown>) => void,
 ): Either<Error, { spool: Spool; report: OpenReport } | undefined> => {
   if (!c.spool || !usesSpool(c)) return right(undefined);
-  // The spool's lanes are delivery's: one under reorder.order 'global'.
-  const lanes = c.reorder.order === 'global' ? 1 : c.delivery.lanes;
-  const opened = Spool.open(c.spool.path, { lanes, maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock }, platformTimers);
+  const opened = Spool.open(c.spool.path, { lanes: deliveryLaneCount(c), maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock }, platformTimers);
   if (isLeft(opened)) return opened;
   const damage = opened.right.report.damage;
   if (damage) deadLetter({ reason: 'invalid', item: { spool: c.spool.path, ...damage }, detail: damageDetail(c.spool.path, damage), atUnixMs: clock.now() });

@@ -151,8 +151,7 @@ export class Spool {
 
   /** Room for `fraction` of maxBytes more (always, without a maxBytes)? */
   hasRoomFor(fraction: number): boolean {
-    const max = this.opts.maxBytes ?? Infinity;
-    return this.bytes + fraction * max <= max;
+    return this.hasRoom(fraction * (this.opts.maxBytes ?? Infinity));
   }
 
   /** Room for `bytes` more? */

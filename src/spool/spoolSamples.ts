@@ -65,6 +65,9 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         earlier.set(l.lane, l.nextSeq - 1);
       }
       let readBackTask: Subscription | undefined;
+      const readBackLater = (): void => {
+        readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
+      };
       let upstreamDone: { error: unknown } | 'complete' | undefined;
 
       const reportWaiting = (): void => {
@@ -100,7 +103,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
           }
         }
         reportWaiting();
-        if (behind.size > 0) readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
+        if (behind.size > 0) readBackLater();
         else finishIfCaughtUp();
       };
 
@@ -114,21 +117,17 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         const items = burst;
         burst = [];
         const rights = items.flatMap((r) => (isLeft(r) ? [] : [r.right]));
-        let refused: Set<Sample> = new Set();
-        let writeError: { error: unknown } | undefined;
+        let refused: Set<Sample>;
         try {
           refused = new Set(spool.append(rights));
-        } catch (e) {
-          writeError = { error: e };
-        }
-        if (writeError !== undefined) {
+        } catch (error) {
           // Not written (disk full, say). Before, the stage errored and the burst was lost with
           // the pipeline. Now, with nothing waiting in the spool ahead of them, the samples go on
           // without it (not durable); behind a backlog they cannot, and become dead letters.
-          if (!writeFailing) opts.onWriteError?.(writeError.error);
+          if (!writeFailing) opts.onWriteError?.(error);
           writeFailing = true;
           const at = scheduler.now();
-          const why = `the spool could not write it (${writeError.error instanceof Error ? writeError.error.message : String(writeError.error)}) and samples wait in it ahead of this one`;
+          const why = `the spool could not write it (${error instanceof Error ? error.message : String(error)}) and samples wait in it ahead of this one`;
           const handOn = behind.size === 0;
           for (const r of items) subscriber.next(handOn || isLeft(r) ? r : left(toDeadLetter('overflow', r.right, why, at)));
           return;
@@ -150,7 +149,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
           }
         }
         if (behind.size > 0) reportWaiting();
-        if (behind.size > 0 && readBackTask === undefined) readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
+        if (behind.size > 0 && readBackTask === undefined) readBackLater();
       };
       const upstream = source.subscribe({
         next: (r) => {
