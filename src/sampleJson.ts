@@ -5,6 +5,8 @@
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
 import type { DeadLetter } from './routed.js';
+import { createAttributeInterner } from './internAttributes.js';
+import type { Attributes } from './sample.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
@@ -30,6 +32,9 @@ const parseNanos = (v: unknown, field: string): Either<string, bigint | undefine
   return left(`${field} must be a decimal string of nanoseconds, got ${JSON.stringify(v)}`);
 };
 
+/** Samples of one series share their attributes and resource objects (see internAttributes.ts). */
+const intern = createAttributeInterner();
+
 /** A parsed JSON object → Sample, or what is wrong with it. */
 export const sampleFromJson = (o: unknown): Either<string, Sample> => {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return left('a sample must be a JSON object');
@@ -51,15 +56,18 @@ export const sampleFromJson = (o: unknown): Either<string, Sample> => {
     kind: (r['kind'] ?? 'gauge') as SampleKind,
     value: r['value'] as Sample['value'],
     timeUnixNano: times.timeUnixNano,
-    attributes: (r['attributes'] ?? {}) as Sample['attributes'],
+    attributes: internIfObject(r['attributes'] ?? {}) as Sample['attributes'],
     ...(times.startTimeUnixNano !== undefined ? { startTimeUnixNano: times.startTimeUnixNano } : {}),
     ...(times.correctedFromUnixNano !== undefined ? { correctedFromUnixNano: times.correctedFromUnixNano } : {}),
     ...(typeof r['unit'] === 'string' ? { unit: r['unit'] } : {}),
     ...(typeof r['description'] === 'string' ? { description: r['description'] } : {}),
-    ...(typeof r['resource'] === 'object' && r['resource'] !== null ? { resource: r['resource'] as Sample['attributes'] } : {}),
+    ...(typeof r['resource'] === 'object' && r['resource'] !== null ? { resource: intern(r['resource'] as Sample['attributes']) } : {}),
   };
   return validateSample(sample);
 };
+
+/** Interns an attributes value that is an object; anything else goes on to validation as it is. */
+const internIfObject = (v: unknown): unknown => (typeof v === 'object' && v !== null && !Array.isArray(v) ? intern(v as Attributes) : v);
 
 const parseJson = (line: string): Either<string, unknown> => {
   try {

@@ -1,0 +1,33 @@
+/**
+ * One object for equal attribute sets. Samples parsed one by one (NDJSON, replay) each bring a
+ * fresh attributes object, and every per-series look-up downstream (reorderByEventTime's last
+ * released time, deliverOrdered's lane, the sink's encoding worker) is memoised by that object's
+ * identity: without sharing, each of them misses and builds the series key again, and the
+ * encoding worker is not used at all (batchColumns.ts). Interning at the parser makes the
+ * samples of a series share one object, as a source that builds them in code does.
+ */
+import type { Attributes } from './sample.js';
+
+/**
+ * An interner keeping at most `maxEntries` sets (it starts over when full, so a stream of ever-new
+ * series costs bounded memory). Only sets of plain values are interned: any other is returned
+ * as it is. Sets with the same pairs in another order stay separate objects (still correct:
+ * sharing is only a shortcut, series keys sort the names).
+ */
+export const createAttributeInterner = (maxEntries = 65_536): ((a: Attributes) => Attributes) => {
+  let byText = new Map<string, Attributes>();
+  return (a) => {
+    let text = '';
+    for (const k in a) {
+      const v = a[k];
+      const t = typeof v;
+      if (t !== 'string' && t !== 'number' && t !== 'boolean') return a;
+      text += `${k}\u0000${t === 'string' ? 's' : t === 'number' ? 'n' : 'b'}${String(v)}\u0001`;
+    }
+    const prior = byText.get(text);
+    if (prior !== undefined) return prior;
+    if (byText.size >= maxEntries) byText = new Map();
+    byText.set(text, a);
+    return a;
+  };
+};

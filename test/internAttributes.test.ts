@@ -1,0 +1,42 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createAttributeInterner } from '../src/internAttributes.js';
+import { parseSampleLine } from '../src/sampleJson.js';
+import { createBatchPacker } from '../src/otlp/batchColumns.js';
+import type { Sample } from '../src/sample.js';
+
+const test = suite('attribute objects shared by content');
+
+test('equal sets give one object; other values, types or names do not; sets that are not plain pass as they are', () => {
+  const intern = createAttributeInterner();
+  const a = intern({ host: 'a', cpu: '1' });
+  assert.is(intern({ host: 'a', cpu: '1' }), a);
+  assert.is.not(intern({ host: 'a', cpu: '2' }), a);
+  assert.is.not(intern({ host: 'a', cpu: 1 }), a, 'a number is not its string');
+  assert.is.not(intern({ host: 'a', cpux: '1' }), a);
+  assert.is(intern({}), intern({}));
+  const nested = { host: { name: 'a' } } as unknown as Record<string, string>;
+  assert.is(intern(nested), nested);
+  assert.is.not(intern({ host: { name: 'b' } } as unknown as Record<string, string>), nested, 'never merged by their text');
+});
+
+test('bounded: past maxEntries it starts over (still correct, only less shared)', () => {
+  const intern = createAttributeInterner(2);
+  const first = intern({ k: '0' });
+  intern({ k: '1' });
+  intern({ k: '2' }); // full: starts over
+  const again = intern({ k: '0' });
+  assert.is.not(again, first);
+  assert.equal(again, { k: '0' });
+});
+
+test('parsed NDJSON samples of one series share attributes and resource, so the sink can encode them off the thread', () => {
+  const line = (i: number) => JSON.stringify({ name: 'cpu', value: i, timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(i)), attributes: { cpu: String(i % 4) }, resource: { 'service.name': 'x' } });
+  const samples = Array.from({ length: 400 }, (_, i) => parseSampleLine(line(i))).map((p) => (p._tag === 'Right' ? p.right : assert.unreachable(p.left)) as Sample);
+  assert.is(samples[0]!.attributes, samples[4]!.attributes);
+  assert.is(samples[0]!.resource, samples[399]!.resource);
+  assert.is(new Set(samples.map((s) => s.attributes)).size, 4);
+  assert.ok(createBatchPacker().pack(samples), 'packed: four series, not 400');
+});
+
+test.run();
