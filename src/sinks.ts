@@ -37,6 +37,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         ...(config.headers !== undefined ? { headers: config.headers } : {}),
         ...(config.compression !== undefined ? { compression: config.compression } : {}),
         ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
+        ...(config.encodeOffThread !== undefined ? { encodeOffThread: config.encodeOffThread } : {}),
         ...(config.tls !== undefined ? { tls: { ...config.tls, ca: read(config.tls.ca), cert: read(config.tls.cert), key: read(config.tls.key) } } : {}),
         resource,
         clock,

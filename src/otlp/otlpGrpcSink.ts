@@ -22,6 +22,7 @@ import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
 import { hasOtlpTimes, type InstrumentationScopeInfo } from './toResourceMetrics.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
+import { createOffThreadEncoder } from './offThreadEncoder.js';
 import { isExportError, isTimeOutOfRangeError } from '../errors.js';
 import { GrpcStatus, classifyExportFailure } from './classify.js';
 
@@ -48,6 +49,11 @@ export interface OtlpGrpcSinkOptions {
   readonly scope?: InstrumentationScopeInfo;
   /** Deadlines are computed on this clock. */
   readonly clock?: Clock;
+  /**
+   * Encode batches of 256 samples or more on a worker thread (offThreadEncoder.ts), off the
+   * thread that runs the pipeline. Default true; false encodes every batch in place.
+   */
+  readonly encodeOffThread?: boolean;
 }
 
 export interface OtlpGrpcSink {
@@ -106,26 +112,36 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   /** The errors of attempts whose batch could not be encoded (nothing was sent). */
   const encodeFailures = new WeakSet<object>();
 
+  const encoder = createOffThreadEncoder({
+    resource,
+    scope: opts.scope,
+    encodeInPlace: (batch) => encodeBatch(batch, resource, opts.scope),
+    ...(opts.encodeOffThread === false ? { minBatchSize: Infinity } : {}),
+  });
+
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */
   const attempt = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     new Observable<RejectedSamples>((subscriber) => {
-      let request: Buffer;
-      try {
-        request = encodeBatch(batch, resource, opts.scope);
-      } catch (e) {
-        const failure = isTimeOutOfRangeError(e) ? e : classifyExportFailure(e);
-        encodeFailures.add(failure);
-        subscriber.error(failure);
-        return undefined;
-      }
-      const call = client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
-        if (err) return subscriber.error(classifyExportFailure(err));
-        const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;
-        const rejected = rejectedCount(partial?.rejectedDataPoints);
-        if (rejected > 0) subscriber.next({ kind: 'rejected-samples', samples: batch, rejectedDataPoints: rejected, message: partial?.errorMessage ?? '' });
-        subscriber.complete();
+      let call: grpc.ClientUnaryCall | undefined;
+      const cancelEncode = encoder.encode(batch, (e, request) => {
+        if (request === undefined) {
+          const failure = isTimeOutOfRangeError(e) ? e : classifyExportFailure(e);
+          encodeFailures.add(failure);
+          return subscriber.error(failure);
+        }
+        if (subscriber.closed) return;
+        call = client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
+          if (err) return subscriber.error(classifyExportFailure(err));
+          const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;
+          const rejected = rejectedCount(partial?.rejectedDataPoints);
+          if (rejected > 0) subscriber.next({ kind: 'rejected-samples', samples: batch, rejectedDataPoints: rejected, message: partial?.errorMessage ?? '' });
+          subscriber.complete();
+        });
       });
-      return () => call.cancel();
+      return () => {
+        cancelEncode();
+        call?.cancel();
+      };
     });
 
   /**
@@ -197,7 +213,14 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     return concat(from(refused), rest.length > 0 ? send(rest) : EMPTY);
   };
 
-  return { send, address: config.url, shutdown: () => client.close() };
+  return {
+    send,
+    address: config.url,
+    shutdown: () => {
+      encoder.close();
+      client.close();
+    },
+  };
 };
 
 const asBuffer = (v: string | Buffer | undefined): Buffer | null => (v === undefined ? null : typeof v === 'string' ? Buffer.from(v) : v);

@@ -1,0 +1,154 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createBatchPacker, createBatchUnpacker } from '../src/otlp/batchColumns.js';
+import { createOffThreadEncoder, type OffThreadEncoder } from '../src/otlp/offThreadEncoder.js';
+import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
+import { isTimeOutOfRangeError } from '../src/errors.js';
+import type { Sample } from '../src/sample.js';
+import { decodePoints } from './support/fakeOtlpServer.js';
+
+const test = suite('encoding off the pipeline thread');
+const T = 1_764_064_800_123_456_789n;
+const FIELDS = ['name', 'kind', 'value', 'timeUnixNano', 'startTimeUnixNano', 'attributes', 'unit', 'description', 'resource', 'scope', 'temporality', 'monotonic'] as const;
+const fieldsOf = (s: Sample) => FIELDS.map((f) => s[f]);
+
+/** Every kind of field a sample can carry, over a few series (whose samples share attribute objects, as a source's do). */
+const ATTRS = { cpu: [{ cpu: '0' }, { cpu: '1' }, { cpu: '2' }], route: { route: '/a' }, none: {}, ok: { ok: true }, x: { cpu: 'x', n: 4 } };
+const assorted = (n: number, resource = { 'service.name': 'other' }): Sample[] =>
+  Array.from({ length: n }, (_, i): Sample => {
+    const t = T + BigInt(i);
+    switch (i % 5) {
+      case 0: return { name: 'cpu', kind: 'gauge', value: i / 3, timeUnixNano: t, attributes: ATTRS.cpu[i % 3]! };
+      case 1: return { name: 'requests', kind: 'sum', value: i, timeUnixNano: t, startTimeUnixNano: T - 1_000n, attributes: ATTRS.route, unit: '{request}', description: 'served' };
+      case 2: return { name: 'queue', kind: 'sum', value: -i, timeUnixNano: t, attributes: ATTRS.none, monotonic: false, temporality: 'delta', resource };
+      case 3: return { name: 'latency', kind: 'histogram', value: { boundaries: [1, 10], counts: [1, 2, i], sum: 5 + i, count: 3 + i, min: 0.5, max: 20 }, timeUnixNano: t, attributes: ATTRS.ok, scope: { name: 'lib', version: '2' } };
+      default: return { name: 'cpu', kind: 'gauge', value: 7, timeUnixNano: 2n ** 62n + BigInt(i), attributes: ATTRS.x };
+    }
+  });
+
+const waitReady = async (encoder: OffThreadEncoder): Promise<void> => {
+  for (let i = 0; i < 3000 && !encoder.workerReady; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(encoder.workerReady, 'the encoding worker started within 15 s');
+};
+
+/** Encodes through `encoder`; `sync` says whether `done` ran before encode returned. */
+const encodeVia = (encoder: OffThreadEncoder, batch: readonly Sample[]) =>
+  new Promise<{ error: unknown; bytes?: Buffer; sync: boolean }>((resolve) => {
+    let returned = false;
+    encoder.encode(batch, (error, bytes) => resolve({ error, ...(bytes ? { bytes } : {}), sync: !returned }));
+    returned = true;
+  });
+
+test('packed and unpacked, every sample is itself again field by field, and encodes to the same bytes', () => {
+  const packer = createBatchPacker();
+  const unpack = createBatchUnpacker();
+  // The second batch's resource is another object with the same content: it groups as one resource.
+  for (const batch of [assorted(40), assorted(60, { 'service.name': 'other' })]) {
+    const packed = packer.pack(batch);
+    assert.ok(packed);
+    const back = unpack(packed!);
+    assert.equal(back.map(fieldsOf), batch.map(fieldsOf));
+    assert.ok(encodeBatch(back, { 'service.name': 'svc' }).equals(encodeBatch(batch, { 'service.name': 'svc' })));
+  }
+});
+
+test('a series is sent once; a batch that cannot be packed exactly gives undefined, and the next starts over', () => {
+  const packer = createBatchPacker();
+  const batch = assorted(10);
+  const first = packer.pack(batch)!;
+  assert.is(first.reset, true);
+  assert.is(first.newSeries.length, 6, 'one SeriesInfo per series (cpu 0, cpu 2, requests, queue, latency, cpu x), not per sample');
+  assert.is(packer.pack(batch)!.newSeries.length, 0, 'known series are referred to by number');
+  for (const bad of [2n ** 63n, -1n, 5 as unknown as bigint]) {
+    assert.is(packer.pack([...batch, { ...batch[0]!, timeUnixNano: bad }]), undefined, `time ${String(bad)}`);
+    const next = packer.pack(batch)!;
+    assert.equal([next.reset, next.newSeries.length], [true, 6], 'the series numbered in the failed batch are sent again');
+  }
+  assert.is(packer.pack([{ ...batch[1]!, startTimeUnixNano: 2n ** 64n }]), undefined);
+  assert.is(packer.pack([{ ...batch[0]!, attributes: null as unknown as Sample['attributes'] }]), undefined);
+  // Samples that each bring their own attribute object (parsed one by one): not packed.
+  const unshared = Array.from({ length: 300 }, (_, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T, attributes: { k: String(i % 10) } }));
+  assert.is(packer.pack(unshared), undefined);
+  assert.equal(packer.pack(batch)!.reset, true);
+});
+
+test('the series table is bounded: past maxSeries it starts over, and samples still come back right', () => {
+  const packer = createBatchPacker(4);
+  const unpack = createBatchUnpacker();
+  let resets = 0;
+  for (let b = 0; b < 6; b++) {
+    const batch: Sample[] = [0, 1, 2].map((k) => ({ name: 'm', kind: 'gauge', value: b * 10 + k, timeUnixNano: T, attributes: { k: `${b}-${k}` } }));
+    const packed = packer.pack(batch)!;
+    if (packed.reset) resets++;
+    assert.ok(packed.newSeries.length <= 4);
+    assert.equal(unpack(packed).map(fieldsOf), batch.map(fieldsOf));
+  }
+  assert.is(resets, 6, 'three new series a batch against a table of four: every batch starts over');
+});
+
+test('large batches are encoded by the worker to the very bytes encoded in place; small ones in place, at once', async () => {
+  const resource = { 'service.name': 'svc' };
+  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: (b) => encodeBatch(b, resource) });
+  try {
+    const small = await encodeVia(encoder, assorted(10));
+    assert.equal([small.sync, small.bytes?.equals(encodeBatch(assorted(10), resource))], [true, true]);
+    encoder.encode(assorted(300), () => undefined); // starts the worker
+    await waitReady(encoder);
+    for (const n of [300, 1000, 257]) {
+      const batch = assorted(n);
+      const r = await encodeVia(encoder, batch);
+      assert.is(r.sync, false, 'answered by the worker');
+      assert.is(r.error, undefined);
+      assert.ok(r.bytes!.equals(encodeBatch(batch, resource)), `${n} samples: same bytes`);
+      assert.is(decodePoints(r.bytes!).length, n);
+    }
+  } finally {
+    encoder.close();
+  }
+});
+
+test('a batch the worker cannot take is encoded in place: a time OTLP carries but int64 does not, and one it cannot carry', async () => {
+  const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
+  try {
+    encoder.encode(assorted(300), () => undefined);
+    await waitReady(encoder);
+    const late = [...assorted(299), { name: 'cpu', kind: 'gauge', value: 1, timeUnixNano: 2n ** 64n - 1n, attributes: {} } as Sample];
+    const r = await encodeVia(encoder, late);
+    assert.equal([r.sync, r.error], [true, undefined]);
+    assert.ok(decodePoints(r.bytes!).some((p) => p.timeUnixNano === 2n ** 64n - 1n));
+    const beyond = [...assorted(299), { name: 'cpu', kind: 'gauge', value: 1, timeUnixNano: 2n ** 64n, attributes: {} } as Sample];
+    const f = await encodeVia(encoder, beyond);
+    assert.ok(isTimeOutOfRangeError(f.error), 'the sink gets the error it handles (refusing that sample by name)');
+    const after = assorted(400);
+    const ok = await encodeVia(encoder, after);
+    assert.equal([ok.sync, ok.bytes?.equals(encodeBatch(after, {}))], [false, true], 'the worker serves the next batch');
+  } finally {
+    encoder.close();
+  }
+});
+
+test('close() encodes in place what was still at the worker; afterwards everything is encoded in place', async () => {
+  const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
+  encoder.encode(assorted(300), () => undefined);
+  await waitReady(encoder);
+  const batch = assorted(500);
+  let bytes: Buffer | undefined;
+  encoder.encode(batch, (_e, b) => (bytes = b));
+  assert.is(bytes, undefined, 'at the worker');
+  encoder.close();
+  assert.ok(bytes?.equals(encodeBatch(batch, {})), 'encoded in place by close()');
+  const r = await encodeVia(encoder, batch);
+  assert.equal([r.sync, r.bytes?.equals(encodeBatch(batch, {}))], [true, true]);
+});
+
+test('a worker that dies with a batch at it: that batch and every later one are encoded in place', () => {
+  const script = fileURLToPath(new URL('./support/encodeWorkerCrash.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(out, { readyBefore: true, first: { sameBytes: true, syncCall: false }, after: { sync: true, sameBytes: true }, readyAfter: false });
+});
+
+test.run();
