@@ -51,7 +51,9 @@ export interface OtlpGrpcSinkOptions {
   readonly clock?: Clock;
   /**
    * Encode batches of 256 samples or more on a worker thread (offThreadEncoder.ts), off the
-   * thread that runs the pipeline. Default true; false encodes every batch in place.
+   * thread that runs the pipeline: for an application whose event loop the encoding would slow.
+   * It costs 10–35 % more CPU in all and is no faster where the cores are already busy (a
+   * 2-core machine with the collector beside it), so it is off unless asked for.
    */
   readonly encodeOffThread?: boolean;
 }
@@ -116,7 +118,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     resource,
     scope: opts.scope,
     encodeInPlace: (batch) => encodeBatch(batch, resource, opts.scope),
-    ...(opts.encodeOffThread === false ? { minBatchSize: Infinity } : {}),
+    ...(opts.encodeOffThread === true ? {} : { minBatchSize: Infinity }),
   });
 
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */

@@ -34,10 +34,12 @@ export interface ChronoqScenario {
   /** Changes samples on their way in (e.g. makes one the collector must refuse). */
   readonly transform?: (sample: Sample) => Sample;
   readonly timeoutMs?: number;
+  /** The sink's encodeOffThread option. */
+  readonly encodeOffThread?: boolean;
 }
 
 export const runChronoq = async (s: ChronoqScenario): Promise<ChronoqRun> => {
-  const sink = otlpGrpcSink({ endpoint: s.collector.endpoint, timeoutMs: 2_000, resource: { 'service.name': 'chronoq-e2e' } });
+  const sink = otlpGrpcSink({ endpoint: s.collector.endpoint, timeoutMs: 2_000, resource: { 'service.name': 'chronoq-e2e' }, encodeOffThread: s.encodeOffThread ?? false });
   const breaker = createCircuitBreaker({ failureThreshold: 3, halfOpenAfterMs: 500, maxHalfOpenAfterMs: 2_000 });
   const sent: SentSample[] = [];
   let retries = 0;
