@@ -68,10 +68,6 @@ test('a series is sent once; a batch that cannot be packed exactly gives undefin
   }
   assert.is(packer.pack([{ ...batch[1]!, startTimeUnixNano: 2n ** 64n }]), undefined);
   assert.is(packer.pack([{ ...batch[0]!, attributes: null as unknown as Sample['attributes'] }]), undefined);
-  // Samples that each bring their own attribute object (parsed one by one): not packed.
-  const unshared = Array.from({ length: 300 }, (_, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T, attributes: { k: String(i % 10) } }));
-  assert.is(packer.pack(unshared), undefined);
-  assert.equal(packer.pack(batch)!.reset, true);
 });
 
 test('the series table is bounded: past maxSeries it starts over, and samples still come back right', () => {
@@ -124,6 +120,34 @@ test('a batch the worker cannot take is encoded in place: a time OTLP carries bu
     const after = assorted(400);
     const ok = await encodeVia(encoder, after);
     assert.equal([ok.sync, ok.bytes?.equals(encodeBatch(after, {}))], [false, true], 'the worker serves the next batch');
+  } finally {
+    encoder.close();
+  }
+});
+
+test('samples that do not share attribute objects: after three such batches in a row, in place for a while', async () => {
+  const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
+  try {
+    encoder.encode(assorted(300), () => undefined);
+    await waitReady(encoder);
+    // A fresh object per sample, as `next({ …, attributes: { cpu: '0' } })` in a loop makes.
+    const unshared = (): Sample[] => Array.from({ length: 300 }, (_, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T + BigInt(i), attributes: { k: String(i % 10) } }));
+    const via: boolean[] = [];
+    for (let b = 0; b < 5; b++) {
+      const batch = unshared();
+      const r = await encodeVia(encoder, batch);
+      assert.ok(r.bytes!.equals(encodeBatch(batch, {})));
+      via.push(!r.sync);
+    }
+    assert.equal(via, [true, true, true, false, false], 'three to the worker, then in place');
+    // Many series sharing their objects: a first batch of all-new series is no reason to stop.
+    const many = Array.from({ length: 400 }, (_, k) => ({ k: String(k) }));
+    const shared = (): Sample[] => many.map((attributes, i): Sample => ({ name: 'n', kind: 'gauge', value: i, timeUnixNano: T, attributes }));
+    const fresh = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
+    const worked: boolean[] = [];
+    for (let b = 0; b < 5; b++) worked.push(!(await encodeVia(fresh, shared())).sync);
+    fresh.close();
+    assert.equal(worked, [true, true, true, true, true]);
   } finally {
     encoder.close();
   }

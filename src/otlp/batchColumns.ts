@@ -9,8 +9,7 @@
  * The packer remembers which series the worker already has (by the sample's attributes object,
  * as series usually share one, checked field by field). A batch that cannot be packed exactly —
  * a time outside 0 ≤ t < 2⁶³, a malformed sample — gives undefined: the caller encodes it on its
- * own thread, where the sink's usual failure handling names the faulty sample. So does a batch
- * whose samples mostly bring a series of their own (attribute objects not shared).
+ * own thread, where the sink's usual failure handling names the faulty sample.
  */
 import type { Attributes, Sample } from '../sample.js';
 import { INT64_END } from '../timeKey.js';
@@ -45,9 +44,6 @@ export interface PackedBatch {
   readonly flags: Uint8Array;
   readonly otherValues: readonly unknown[];
 }
-
-/** New series a batch may bring before the packer checks that most samples share theirs. */
-const MIN_NEW_SERIES_CHECKED = 32;
 
 interface Known extends SeriesInfo {
   readonly id: number;
@@ -97,9 +93,6 @@ export const createBatchPacker = (maxSeries = 65_536) => {
         let k = known.get(s.attributes);
         if (k === undefined || !sameSeries(k, s)) {
           if (typeof s.attributes !== 'object' || s.attributes === null) throw new TypeError('attributes');
-          // Samples that do not share attribute objects (each parsed on its own) would send a
-          // SeriesInfo apiece, a structured clone as dear as encoding them: not worth a worker.
-          if (newSeries.length >= MIN_NEW_SERIES_CHECKED && newSeries.length * 2 > i) throw new RangeError('unshared');
           const info = infoOf(s);
           k = { ...info, id: count++ };
           known.set(s.attributes, k);

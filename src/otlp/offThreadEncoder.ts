@@ -10,8 +10,9 @@
  * Small batches (below `minBatchSize`) are encoded in place: the round trip to the worker would
  * cost more than it saves, and a quiet pipeline never starts a worker. A batch is also encoded in
  * place when it cannot be packed exactly, when the worker is not ready yet, when it answers with
- * an error, and for good once it has failed (could not start, exited, threw): the worker is an
- * optimisation, never a reason for a batch to fail.
+ * an error, for a while after batches whose samples do not share attribute objects, and for good
+ * once the worker has failed (could not start, exited, threw): the worker is an optimisation,
+ * never a reason for a batch to fail.
  *
  * Lifecycle: one worker serves every sink of the process; it starts on the first large batch
  * and holds the process open only while it has work. A sink's `close()` ends its channel (work
@@ -121,12 +122,19 @@ const startWorker = (): void => {
   });
 };
 
+/** Batches of mostly new series in a row after which the encoder stops using the worker for a while. */
+const MOSTLY_NEW_LIMIT = 3;
+const IN_PLACE_AFTER_MOSTLY_NEW = 1_000;
+
 export const createOffThreadEncoder = (opts: OffThreadEncoderOptions): OffThreadEncoder => {
   const minBatchSize = opts.minBatchSize ?? 256;
   const channel = shared.nextChannel++;
   const packer = createBatchPacker();
   let opened = false;
   let closed = false;
+  /** Batches in a row that were mostly new series, and how many more to encode in place. */
+  let mostlyNewInARow = 0;
+  let inPlaceFor = 0;
 
   const inPlace = (batch: readonly Sample[], done: EncodeDone): void => {
     let bytes: Buffer;
@@ -153,6 +161,11 @@ export const createOffThreadEncoder = (opts: OffThreadEncoderOptions): OffThread
         inPlace(batch, done);
         return () => undefined;
       }
+      if (inPlaceFor > 0) {
+        inPlaceFor--;
+        inPlace(batch, done);
+        return () => undefined;
+      }
       if (shared.worker === undefined) startWorker();
       const worker = shared.worker;
       if (worker === undefined || !shared.ready) {
@@ -165,6 +178,16 @@ export const createOffThreadEncoder = (opts: OffThreadEncoderOptions): OffThread
         return () => undefined;
       }
       const packed = packer.pack(batch);
+      // Samples that do not share attribute objects (each built on its own) bring a SeriesInfo
+      // apiece, whose structured clone costs as much as the encoding it moves: a first batch of
+      // many series does once, such a stream every time. After three such batches in a row,
+      // the next thousand are encoded in place, then the worker is tried again.
+      if (packed !== undefined && packed.newSeries.length * 2 > batch.length) {
+        if (++mostlyNewInARow >= MOSTLY_NEW_LIMIT) {
+          mostlyNewInARow = 0;
+          inPlaceFor = IN_PLACE_AFTER_MOSTLY_NEW;
+        }
+      } else mostlyNewInARow = 0;
       const seq = shared.nextSeq++;
       const sent = packed !== undefined && post(worker, { channel, seq, packed }, [packed.series.buffer, packed.times.buffer, packed.starts.buffer, packed.values.buffer, packed.flags.buffer] as ArrayBuffer[]);
       if (!sent) {
