@@ -119,6 +119,38 @@ test('replay with the receiver down says so, and Ctrl-C ends it with every sampl
   assert.equal(letters.map((l) => l.reason), ['shutdown', 'shutdown', 'shutdown']);
 });
 
+test('replay reads its file as delivery takes it: stopped early, it dead-letters what it read and names the lines it did not', async () => {
+  // Before, the whole file was read into memory first (past 512 MiB it could not be), and Ctrl-C
+  // left the samples not yet handed to delivery unaccounted for: "replayed 30000 samples: 0
+  // delivered, 1 500 dead-lettered", the other 28 500 never mentioned.
+  const dir = tempDir();
+  const dlPath = join(dir, 'dead.ndjson');
+  const out = join(dir, 'replay-dead.ndjson');
+  const total = 30_000;
+  const f = new DeadLetterFile(dlPath);
+  for (let i = 0; i < total; i++) f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 5) } }, detail: 'x', atUnixMs: 0 });
+  f.close();
+  const port = await freePort(); // nothing listens here
+  const cfg = writeConfig(dir, [`sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`, `deadLetter: {path: ${out}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
+    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
+  const { child, result } = startCli(['replay', dlPath, '--config', cfg]);
+  await new Promise((r) => setTimeout(r, 2_000));
+  child.kill('SIGINT');
+  const r = await result;
+  const stopped = /replay stopped after line (\d+) of .*dead\.ndjson: the (\d+) bytes after it were not replayed \(the rest: tail -n \+(\d+) /.exec(r.stderr);
+  assert.ok(stopped, r.stderr);
+  const read = Number(stopped![1]);
+  assert.is(Number(stopped![3]), read + 1);
+  assert.ok(read < total / 2, `read ${read} of ${total} lines: no further than delivery had room`);
+  assert.match(r.stderr, new RegExp(`replayed ${read} samples .*: 0 delivered, ${read} dead-lettered`));
+  const letters = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { value: number } });
+  assert.is(letters.length, read);
+  assert.ok(letters.every((l) => l.reason === 'shutdown'));
+  assert.equal(letters.map((l) => l.item.value).sort((a, b) => a - b), Array.from({ length: read }, (_, i) => i), 'the first lines, each once');
+  // And the rest really is the rest: tail -n +N gives lines N… of the file.
+  assert.is(readFileSync(dlPath, 'utf8').split('\n').slice(read).filter(Boolean).length, total - read);
+});
+
 test('a file longer than delivery.maxQueued is read as delivery takes it — run and replay alike: all delivered, in order, no overflow', async () => {
   // Before, the file was pushed in at once: 20 000 lines against maxQueued 1 000 made ~19 000
   // overflow dead letters, and replaying them did the same again.

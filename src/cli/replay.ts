@@ -3,9 +3,9 @@
  * timestamps, through the skew and reorder checks (as samples not stamped by this process).
  * New dead letters go to the configured file (or FILE.replay if that is FILE itself).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { type Either, isLeft, right } from 'fp-ts/lib/Either.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { parseDeadLetterLine } from '../sampleJson.js';
 import type { Sample } from '../sample.js';
@@ -17,31 +17,41 @@ import type { Logger } from './log.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
 import { STOP_SIGNALS } from './run.js';
 import { totalDeadLetters } from '../stats.js';
-import { arraySamples } from '../sources/arraySamples.js';
+import { ndjsonSamples } from '../sources/ndjson.js';
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    closeSync(openSync(file, 'r'));
   } catch (e) {
     log('error', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return 2;
   }
-  const samples: Sample[] = [];
+  let replayed = 0;
   let skipped = 0;
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
+  /** A dead-letter line → its sample (counted), or why it cannot be replayed. */
+  const sampleOfLetter = (line: string): Either<string, Sample> => {
     const d = parseDeadLetterLine(line);
-    if (isLeft(d)) {
-      skipped++;
-      log('warn', `${file} line ${i + 1} not replayed: ${d.left}`);
-    } else samples.push(d.right.item);
-  });
+    if (isLeft(d)) return d;
+    replayed++;
+    return right(d.right.item);
+  };
   const outPath = resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, c.deadLetter);
   const sink = createSink(c.sink, c.resource, clock);
-  // The samples go in as the delivery queue has room for them, not all at once.
-  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, sources: [arraySamples({ items: samples, hasRoom: () => pipeline.sourceHasRoom() })], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  // The file is read as the delivery queue has room for its samples, a line at a time: a
+  // dead-letter file of any size, not all of it in memory (it was, as one string: past 512 MiB
+  // Node cannot hold it, and replay failed).
+  const letters = ndjsonSamples({
+    path: file,
+    parseLine: sampleOfLetter,
+    hasRoom: () => pipeline.sourceHasRoom(),
+    onInvalid: (e) => {
+      skipped++;
+      log('warn', `${file} line ${e.line} not replayed: ${e.reason}`);
+    },
+    onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: tail -n +${e.linesRead + 1} ${file})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
+  });
+  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();
@@ -57,8 +67,8 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   sink.close();
   const s = pipeline.stats;
   const dead = totalDeadLetters(s);
-  log('info', `replayed ${samples.length} samples from ${file}: ${s.delivered} delivered, ${dead} dead-lettered${dead ? ` (→ ${outPath})` : ''}, ${skipped} lines skipped`, {
-    replayed: samples.length, delivered: s.delivered, deadLettered: dead, skipped, deadLetters: s.deadLetters,
+  log('info', `replayed ${replayed} samples from ${file}: ${s.delivered} delivered, ${dead} dead-lettered${dead ? ` (→ ${outPath})` : ''}, ${skipped} lines skipped`, {
+    replayed, delivered: s.delivered, deadLettered: dead, skipped, deadLetters: s.deadLetters,
   });
   return dead > 0 ? 1 : 0;
 };

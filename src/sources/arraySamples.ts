@@ -1,7 +1,7 @@
 /**
- * Samples already in memory (a dead-letter file being replayed), emitted in order and in chunks
- * while the gate has room: `from(items)` pushed them all at once, so replaying a file longer than
- * maxQueued turned most of it into `overflow` dead letters again.
+ * Samples already in memory, emitted in order and in chunks while the gate has room: `from(items)`
+ * pushes them all at once, so a list longer than maxQueued turns most of it into `overflow` dead
+ * letters. (`chronoq replay` used this; it now reads its file a line at a time, src/cli/replay.ts.)
  */
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type PumpStep, type RoomGate, pumpWithRoom } from '../roomGate.js';

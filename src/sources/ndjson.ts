@@ -9,7 +9,7 @@
 import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
@@ -45,6 +45,8 @@ export interface NdjsonSourceOptions {
   readonly hasRoom?: RoomGate;
   /** Unsubscribed (a shutdown) before the end of its file: where it stopped (files, not stdin). */
   readonly onUnread?: (e: UnreadRest) => void;
+  /** A line → its sample, or why it is not one. Default parseSampleLine (`chronoq replay` reads dead letters). */
+  readonly parseLine?: (text: string) => Either<string, Sample>;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -52,11 +54,12 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const onInvalid = safeHook(opts.onInvalid);
     const onUnread = safeHook(opts.onUnread);
+    const parseLine = opts.parseLine ?? parseSampleLine;
     let lineNumber = 0;
     const handle = (text: string): void => {
       lineNumber++;
       if (text.trim() === '') return;
-      const r = parseSampleLine(text);
+      const r = parseLine(text);
       if (isLeft(r)) onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
       else subscriber.next(r.right);
     };
