@@ -52,6 +52,13 @@ test('fromResourceMetrics keeps times, resource, scope, units, temporality, mono
   const updown = metrics.find((m) => m.descriptor.name === 'connections')!;
   assert.ok(updown.dataPointType === DataPointType.SUM && !updown.isMonotonic);
   assert.equal(metrics.find((m) => m.descriptor.name === 'queue.depth')!.dataPoints[0]!.endTime, gaugePoint.endTime);
+  // The next collection's samples of a series share the first one's attributes and resource
+  // objects (per-series look-ups downstream are memoised by them).
+  const next = fromResourceMetrics((await reader.collect()).resourceMetrics).samples;
+  const again = (n: string) => next.find((s) => s.name === n)!;
+  assert.is(again('queue.depth').attributes, by('queue.depth').attributes);
+  assert.is(again('requests').resource, by('requests').resource);
+  assert.is.not(again('requests').attributes, by('queue.depth').attributes);
   await provider.shutdown();
 });
 

@@ -7,11 +7,15 @@
 import type { HrTime } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type ResourceMetrics, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Sample } from '../sample.js';
+import { createAttributeInterner } from '../internAttributes.js';
 
 export const hrTimeToNanos = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
 
+/** The samples of a series share one attributes object from export to export (internAttributes.ts). */
+const intern = createAttributeInterner();
+
 const plain = (a: Record<string, unknown>): Attributes =>
-  Object.fromEntries(Object.entries(a).flatMap(([k, v]) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, v]] : v === undefined ? [] : [[k, JSON.stringify(v)]])));
+  intern(Object.fromEntries(Object.entries(a).flatMap(([k, v]) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, v]] : v === undefined ? [] : [[k, JSON.stringify(v)]]))));
 
 export interface Converted {
   readonly samples: Sample[];
