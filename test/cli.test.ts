@@ -94,6 +94,18 @@ test('replay: the samples of a dead-letter file go out again with their original
   assert.not.ok(existsSync(join(dir, 'replay-dead.ndjson')));
 });
 
+test('replay of something that cannot be read as a file says so and exits 2', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const missing = await runCli(['replay', join(dir, 'nope.ndjson'), '--config', cfg]);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /cannot read .*nope\.ndjson: ENOENT/);
+  // A directory opens, and fails when read: it was "replayed 0 samples", exit 0.
+  const directory = await runCli(['replay', dir, '--config', cfg]);
+  assert.is(directory.code, 2, directory.stderr);
+  assert.match(directory.stderr, /cannot read .*: EISDIR/);
+});
+
 test('replay with the receiver down says so, and Ctrl-C ends it with every sample accounted for', async () => {
   const dir = tempDir();
   const dlPath = join(dir, 'dead.ndjson');

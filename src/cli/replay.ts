@@ -52,6 +52,15 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: tail -n +${e.linesRead + 1} ${file})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
   const pipeline: Pipeline = new Pipeline(c, { send: sink.send, sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  // A file that fails while it is read (a directory, an I/O error) ends the replay of it: said, and
+  // the exit code says it too (the pipeline reports a failed source as an event, not an error).
+  let readFailure: string | undefined;
+  pipeline.events$.subscribe((e) => {
+    if (e.type !== 'source-failed') return;
+    const err = e.error as NodeJS.ErrnoException;
+    readFailure = err?.code ?? String(err?.message ?? err);
+    log('error', `cannot read ${file}: ${readFailure}; replayed what was read before it failed`);
+  });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();
@@ -70,5 +79,5 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   log('info', `replayed ${replayed} samples from ${file}: ${s.delivered} delivered, ${dead} dead-lettered${dead ? ` (→ ${outPath})` : ''}, ${skipped} lines skipped`, {
     replayed, delivered: s.delivered, deadLettered: dead, skipped, deadLetters: s.deadLetters,
   });
-  return dead > 0 ? 1 : 0;
+  return readFailure !== undefined ? 2 : dead > 0 ? 1 : 0;
 };
