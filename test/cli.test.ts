@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, statSync, existsSync, truncateSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { Spool } from '../src/spool/spool.js';
 import { freePort } from './support/collector.js';
@@ -92,6 +93,21 @@ test('replay: the samples of a dead-letter file go out again with their original
   const got = readFileSync(out, 'utf8').trim().split('\n').map((l) => BigInt((JSON.parse(l) as { timeUnixNano: string }).timeUnixNano));
   assert.equal(got, times);
   assert.not.ok(existsSync(join(dir, 'replay-dead.ndjson')));
+});
+
+test('replay - reads the letters from stdin: a grep of a dead-letter file replays just those', () => {
+  const dir = tempDir();
+  const dlPath = join(dir, 'dead.ndjson');
+  const out = join(dir, 'out.ndjson');
+  const f = new DeadLetterFile(dlPath);
+  for (let i = 0; i < 6; i++) f.append({ reason: i % 2 ? 'rejected' : 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} }, detail: 'x', atUnixMs: 0 });
+  f.close();
+  const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'again.ndjson')}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const input = readFileSync(dlPath, 'utf8').split('\n').filter((l) => l.includes('"retries-exhausted"')).join('\n');
+  const r = spawnSync(process.execPath, [BIN, 'replay', '-', '--config', cfg], { input, encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /replayed 3 samples from stdin: 3 delivered, 0 dead-lettered/);
+  assert.equal(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value), [0, 2, 4]);
 });
 
 test('replay of something that cannot be read as a file says so and exits 2', async () => {

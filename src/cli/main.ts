@@ -23,6 +23,7 @@ Usage:
   chronoq validate config.yaml       check a config; print it resolved, secrets masked
   chronoq replay dead-letters.ndjson [--config config.yaml]
                                      send dead-lettered samples again, original timestamps kept
+                                     (- reads them from stdin)
   chronoq inspect chronoq-spool.db [--json]
                                      samples waiting in a spool, per lane
 
@@ -63,7 +64,7 @@ export const parseArgs = (argv: readonly string[]): Args => {
       const v = x.includes('=') ? x.split('=')[1] : argv[++i];
       if (v) a.config = v;
       else a.errors.push('--config: expected a file name');
-    } else if (x.startsWith('-')) a.errors.push(`unknown option ${x} (see --help)`);
+    } else if (x.startsWith('-') && x !== '-') a.errors.push(`unknown option ${x} (see --help)`); // '-' alone is stdin
     else if (a.command === undefined) a.command = x;
     else a.positional.push(x);
   }

@@ -1,5 +1,5 @@
 /**
- * `chronoq replay FILE`: sends the samples of a dead-letter file again, with their original
+ * `chronoq replay FILE` (or `-`, stdin): sends the samples of a dead-letter file again, with their original
  * timestamps, through the skew and reorder checks (as samples not stamped by this process).
  * New dead letters go to the configured file (or FILE.replay if that is FILE itself).
  */
@@ -20,12 +20,15 @@ import { totalDeadLetters } from '../stats.js';
 import { ndjsonSamples } from '../sources/ndjson.js';
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
+  // '-' reads the letters from stdin: `grep '"retries-exhausted"' dead.ndjson | chronoq replay -`.
+  const stdin = file === '-';
   try {
-    closeSync(openSync(file, 'r'));
+    if (!stdin) closeSync(openSync(file, 'r'));
   } catch (e) {
     log('error', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return 2;
   }
+  const named = stdin ? 'stdin' : file;
   let replayed = 0;
   let skipped = 0;
   /** A dead-letter line → its sample (counted), or why it cannot be replayed. */
@@ -35,7 +38,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     replayed++;
     return right(d.right.item);
   };
-  const outPath = resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
+  const outPath = !stdin && resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, c.deadLetter);
   const sink = createSink(c.sink, c.resource, clock);
   // The file is read as the delivery queue has room for its samples, a line at a time: a
@@ -47,7 +50,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     hasRoom: () => pipeline.sourceHasRoom(),
     onInvalid: (e) => {
       skipped++;
-      log('warn', `${file} line ${e.line} not replayed: ${e.reason}`);
+      log('warn', `${named} line ${e.line} not replayed: ${e.reason}`);
     },
     onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: tail -n +${e.linesRead + 1} ${file})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
@@ -59,7 +62,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     if (e.type !== 'source-failed') return;
     const err = e.error as NodeJS.ErrnoException;
     readFailure = err?.code ?? String(err?.message ?? err);
-    log('error', `cannot read ${file}: ${readFailure}; replayed what was read before it failed`);
+    log('error', `cannot read ${named}: ${readFailure}; replayed what was read before it failed`);
   });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
@@ -76,7 +79,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   sink.close();
   const s = pipeline.stats;
   const dead = totalDeadLetters(s);
-  log('info', `replayed ${replayed} samples from ${file}: ${s.delivered} delivered, ${dead} dead-lettered${dead ? ` (→ ${outPath})` : ''}, ${skipped} lines skipped`, {
+  log('info', `replayed ${replayed} samples from ${named}: ${s.delivered} delivered, ${dead} dead-lettered${dead ? ` (→ ${outPath})` : ''}, ${skipped} lines skipped`, {
     replayed, delivered: s.delivered, deadLettered: dead, skipped, deadLetters: s.deadLetters,
   });
   return readFailure !== undefined ? 2 : dead > 0 ? 1 : 0;
