@@ -117,9 +117,18 @@ test('a batch the worker cannot take is encoded in place: a time OTLP carries bu
     const beyond = [...assorted(299), { name: 'cpu', kind: 'gauge', value: 1, timeUnixNano: 2n ** 64n, attributes: {} } as Sample];
     const f = await encodeVia(encoder, beyond);
     assert.ok(isTimeOutOfRangeError(f.error), 'the sink gets the error it handles (refusing that sample by name)');
-    const after = assorted(400);
+    // A value the structured clone refuses (a histogram carrying a function): nothing reaches the
+    // worker, the batch is encoded in place, and the series it introduced are sent again later.
+    const odd = Object.fromEntries(['s', 't'].map((k) => [k, { k }]));
+    const uncloneable = Array.from({ length: 300 }, (_, i): Sample => ({
+      name: 'h', kind: 'histogram', timeUnixNano: T + BigInt(i), attributes: odd[i % 2 ? 's' : 't']!,
+      value: { boundaries: [1], counts: [1, 0], sum: 1, count: 1, toJSON: () => 'x' } as unknown as Sample['value'],
+    }));
+    const c = await encodeVia(encoder, uncloneable);
+    assert.equal([c.sync, c.bytes?.equals(encodeBatch(uncloneable, {}))], [true, true]);
+    const after = [...assorted(400), ...uncloneable.map((s) => ({ ...s, value: { boundaries: [1], counts: [1, 0], sum: 1, count: 1 } }))];
     const ok = await encodeVia(encoder, after);
-    assert.equal([ok.sync, ok.bytes?.equals(encodeBatch(after, {}))], [false, true], 'the worker serves the next batch');
+    assert.equal([ok.sync, ok.bytes?.equals(encodeBatch(after, {}))], [false, true], 'the worker serves the next batch, its series table intact');
   } finally {
     encoder.close();
   }
