@@ -10,9 +10,9 @@ import type { Attributes } from './sample.js';
 
 /**
  * An interner keeping at most `maxEntries` sets (it starts over when full, so a stream of ever-new
- * series costs bounded memory: a few MiB at the default 16 384). Only sets of plain values are interned: any other is returned
- * as it is. Sets with the same pairs in another order stay separate objects (still correct:
- * sharing is only a shortcut, series keys sort the names).
+ * series costs bounded memory: a few MiB at the default 16 384). Only sets of plain values are
+ * interned: any other is returned as it is. Sets with the same pairs in another order stay
+ * separate objects (still correct: sharing is only a shortcut, series keys sort the names).
  */
 export const createAttributeInterner = (maxEntries = 16_384): ((a: Attributes) => Attributes) => {
   let byText = new Map<string, Attributes>();

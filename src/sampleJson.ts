@@ -3,10 +3,9 @@
  * RFC 3339 `time` with up to nine fractional digits on input.
  */
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
-import { type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
+import { type Attributes, type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
 import type { DeadLetter } from './routed.js';
 import { createAttributeInterner } from './internAttributes.js';
-import type { Attributes } from './sample.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 

@@ -33,6 +33,16 @@ const waitReady = async (encoder: OffThreadEncoder): Promise<void> => {
   assert.ok(encoder.workerReady, 'the encoding worker started within 15 s');
 };
 
+const inPlaceWith = (resource: Record<string, string>) => (b: readonly Sample[]) => encodeBatch(b, resource);
+
+/** An encoder for `resource` whose worker has started (a first large batch starts it). */
+const startedEncoder = async (resource: Record<string, string> = {}): Promise<OffThreadEncoder> => {
+  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: inPlaceWith(resource) });
+  encoder.encode(assorted(300), () => undefined);
+  await waitReady(encoder);
+  return encoder;
+};
+
 /** Encodes through `encoder`; `sync` says whether `done` ran before encode returned. */
 const encodeVia = (encoder: OffThreadEncoder, batch: readonly Sample[]) =>
   new Promise<{ error: unknown; bytes?: Buffer; sync: boolean }>((resolve) => {
@@ -86,7 +96,7 @@ test('the series table is bounded: past maxSeries it starts over, and samples st
 
 test('large batches are encoded by the worker to the very bytes encoded in place; small ones in place, at once', async () => {
   const resource = { 'service.name': 'svc' };
-  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: (b) => encodeBatch(b, resource) });
+  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: inPlaceWith(resource) });
   try {
     const small = await encodeVia(encoder, assorted(10));
     assert.equal([small.sync, small.bytes?.equals(encodeBatch(assorted(10), resource))], [true, true]);
@@ -106,10 +116,8 @@ test('large batches are encoded by the worker to the very bytes encoded in place
 });
 
 test('a batch the worker cannot take is encoded in place: a time OTLP carries but int64 does not, and one it cannot carry', async () => {
-  const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
+  const encoder = await startedEncoder();
   try {
-    encoder.encode(assorted(300), () => undefined);
-    await waitReady(encoder);
     const late = [...assorted(299), { name: 'cpu', kind: 'gauge', value: 1, timeUnixNano: 2n ** 64n - 1n, attributes: {} } as Sample];
     const r = await encodeVia(encoder, late);
     assert.equal([r.sync, r.error], [true, undefined]);
@@ -135,10 +143,8 @@ test('a batch the worker cannot take is encoded in place: a time OTLP carries bu
 });
 
 test('samples that do not share attribute objects: after three such batches in a row, in place for a while', async () => {
-  const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
+  const encoder = await startedEncoder();
   try {
-    encoder.encode(assorted(300), () => undefined);
-    await waitReady(encoder);
     // A fresh object per sample, as `next({ …, attributes: { cpu: '0' } })` in a loop makes.
     const unshared = (): Sample[] => Array.from({ length: 300 }, (_, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T + BigInt(i), attributes: { k: String(i % 10) } }));
     const via: boolean[] = [];
@@ -152,7 +158,7 @@ test('samples that do not share attribute objects: after three such batches in a
     // Many series sharing their objects: a first batch of all-new series is no reason to stop.
     const many = Array.from({ length: 400 }, (_, k) => ({ k: String(k) }));
     const shared = (): Sample[] => many.map((attributes, i): Sample => ({ name: 'n', kind: 'gauge', value: i, timeUnixNano: T, attributes }));
-    const fresh = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
+    const fresh = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: inPlaceWith({}) });
     const worked: boolean[] = [];
     for (let b = 0; b < 5; b++) worked.push(!(await encodeVia(fresh, shared())).sync);
     fresh.close();
@@ -163,9 +169,7 @@ test('samples that do not share attribute objects: after three such batches in a
 });
 
 test('close() encodes in place what was still at the worker; afterwards everything is encoded in place', async () => {
-  const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
-  encoder.encode(assorted(300), () => undefined);
-  await waitReady(encoder);
+  const encoder = await startedEncoder();
   const batch = assorted(500);
   let bytes: Buffer | undefined;
   encoder.encode(batch, (_e, b) => (bytes = b));

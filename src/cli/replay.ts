@@ -17,7 +17,7 @@ import type { Logger } from './log.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
 import { STOP_SIGNALS } from './run.js';
 import { totalDeadLetters } from '../stats.js';
-import { ndjsonSamples } from '../sources/ndjson.js';
+import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
   // '-' reads the letters from stdin: `grep '"retries-exhausted"' dead.ndjson | chronoq replay -`.
@@ -52,7 +52,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
       skipped++;
       log('warn', `${named} line ${e.line} not replayed: ${e.reason}`);
     },
-    onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: tail -n +${e.linesRead + 1} ${file})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
+    onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: ${restCommand(e)})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
   const pipeline: Pipeline = new Pipeline(c, { send: sink.send, sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
   // A file that fails while it is read (a directory, an I/O error) ends the replay of it: said, and

@@ -16,6 +16,7 @@ import { formatStatus, snapshot } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
+import { restCommand } from '../sources/ndjson.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -47,7 +48,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     hasRoom: () => pipeline.sourceHasRoom(),
     // ...so a shutdown can stop it before the file's end.
     onUnread: (index, e) =>
-      o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read (the rest: tail -n +${e.linesRead + 1} ${e.source})`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
+      o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read (the rest: ${restCommand(e)})`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
   const alerts = createAlerts(c.telemetry.alerts);
   // The self-metrics endpoint first: a port already in use is a clear error before anything is

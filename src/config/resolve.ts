@@ -98,10 +98,10 @@ export const resolveConfig = (c: FileConfig): ResolvedConfig => ({
 
 const SECRET_KEY = /key|token|secret|password|authorization|auth/i;
 
-/** The resolved config with header values and TLS keys replaced by '***', for printing. */
 /** The lanes delivery (and the spool) use: one under reorder.order 'global', which then holds at the receiver too. */
 export const deliveryLaneCount = (c: ResolvedConfig): number => (c.reorder.order === 'global' ? 1 : c.delivery.lanes);
 
+/** The resolved config with header values and TLS keys replaced by '***', for printing. */
 export const maskSecrets = (c: ResolvedConfig): unknown => {
   if (c.sink.type !== 'otlp-grpc') return c;
   const headers = Object.fromEntries(Object.entries(c.sink.headers ?? {}).map(([k, v]) => [k, SECRET_KEY.test(k) || v.length > 0 ? '***' : v]));

@@ -11,7 +11,7 @@
  * a time outside 0 ≤ t < 2⁶³, a malformed sample — gives undefined: the caller encodes it on its
  * own thread, where the sink's usual failure handling names the faulty sample.
  */
-import type { Attributes, Sample } from '../sample.js';
+import { type Attributes, type Sample, canonicalAttributes } from '../sample.js';
 import { INT64_END } from '../timeKey.js';
 
 /** What the samples of one series share. */
@@ -143,7 +143,7 @@ export const createBatchUnpacker = () => {
   const shared = new Map<string, object>();
   const one = <T extends object | undefined>(v: T): T => {
     if (v === undefined) return v;
-    const key = JSON.stringify(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const key = canonicalAttributes(v as Attributes);
     const prior = shared.get(key);
     if (prior !== undefined) return prior as T;
     shared.set(key, v as object);

@@ -33,6 +33,9 @@ export interface UnreadRest {
   readonly unreadBytes: number;
 }
 
+/** The command that prints the lines a stopped source did not read. */
+export const restCommand = (e: UnreadRest): string => `tail -n +${e.linesRead + 1} ${e.source}`;
+
 export interface NdjsonSourceOptions {
   readonly path: string;
   readonly follow?: boolean;
