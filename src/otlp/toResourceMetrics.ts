@@ -93,70 +93,19 @@ const toMetric = ({ first, points, allInts }: MetricGroup): MetricData => {
   }
 };
 
-/**
- * Groups items by `key`, in first-seen order, each group made by `open` from its first item and
- * filled by `add`. An item that `sameGroup` says belongs with the item before it joins that
- * item's group without computing its key: batches come in runs of the same resource, scope and
- * metric, and building a key string per sample cost more than the rest of the conversion.
- */
-const groupInto = <T, G>(
-  items: readonly T[],
-  key: (t: T) => string,
-  sameGroup: (a: T, b: T) => boolean,
-  open: (first: T) => G,
-  add: (group: G, item: T) => void,
-): G[] => {
-  const byKey = new Map<string, G>();
-  const groups: G[] = [];
-  let prev: T | undefined;
-  let group: G | undefined;
-  for (const item of items) {
-    if (prev === undefined || group === undefined || !sameGroup(item, prev)) {
-      const k = key(item);
-      group = byKey.get(k);
-      if (group === undefined) {
-        group = open(item);
-        byKey.set(k, group);
-        groups.push(group);
-      }
-    }
-    add(group, item);
-    prev = item;
-  }
-  return groups;
-};
-
-/**
- * groupInto with the items themselves as each group. When every item belongs with the first (one
- * resource, one scope: the usual batch), the items are the one group and nothing is copied.
- */
-const groupBy = <T>(items: readonly T[], key: (t: T) => string, sameGroup: (a: T, b: T) => boolean): (readonly T[])[] => {
-  const first = items[0];
-  if (first === undefined) return [];
-  let i = 1;
-  while (i < items.length && sameGroup(items[i]!, first)) i++;
-  if (i === items.length) return [items];
-  return groupInto(items, key, sameGroup, (): T[] => [], (g, item) => g.push(item));
-};
-
-/**
- * The metrics of one scope's samples: each sample's data point goes straight into its metric's
- * list, so no per-metric list of samples is built first.
- */
-const toMetrics = (samples: readonly Sample[], point: PointFactory): MetricData[] =>
-  groupInto(
-    samples,
-    metricKey,
-    sameMetric,
-    (first): MetricGroup => ({ first, points: [], allInts: true }),
-    (group, s) => {
-      group.points.push(point(s));
-      if (group.allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) group.allInts = false;
-    },
-  ).map(toMetric);
+/** A resource's scopes and a scope's metrics, in first-seen order, by key. */
+interface ScopeGroup {
+  readonly scope: InstrumentationScopeInfo;
+  readonly metrics: MetricGroup[];
+  readonly metricByKey: Map<string, MetricGroup>;
+}
+interface ResourceGroup {
+  readonly resource: Attributes;
+  readonly scopes: ScopeGroup[];
+  readonly scopeByKey: Map<string, ScopeGroup>;
+}
 
 const resourceKey = (s: Sample): string => (s.resource === undefined ? '' : canonicalAttributes(s.resource));
-const sameResource = (a: Sample, b: Sample): boolean => a.resource === b.resource;
 const scopeKey = (s: Sample): string => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}`);
 const sameScope = ({ scope: a }: Sample, { scope: b }: Sample): boolean =>
   a === b || (a !== undefined && b !== undefined && a.name === b.name && a.version === b.version);
@@ -164,20 +113,61 @@ const metricKey = (s: Sample): string => `${s.name}\u0000${s.kind}\u0000${s.unit
 const sameMetric = (a: Sample, b: Sample): boolean =>
   a.name === b.name && a.kind === b.kind && a.unit === b.unit && a.temporality === b.temporality && a.monotonic === b.monotonic;
 
-/** toResourceMetrics with the data points made by `point` (the sink's encoder reuses them). */
+/**
+ * toResourceMetrics with the data points made by `point` (the sink's encoder reuses them).
+ *
+ * One pass over the batch: each sample's data point goes straight into its metric's list. A
+ * sample of the same resource object, scope and metric as the sample before it (batches come in
+ * runs of those) joins that sample's metric without any key being built; otherwise the keys are
+ * looked up, the resource's only when its resource object differs. Resources equal in content in
+ * distinct objects share one group (keyed by canonicalAttributes).
+ */
 export const buildResourceMetrics = (
   batch: readonly Sample[],
   resource: Attributes,
   scope: InstrumentationScopeInfo,
   point: PointFactory,
-): ResourceMetrics[] =>
-  groupBy(batch, resourceKey, sameResource).map((samples) => ({
-    resource: resourceFromAttributes({ ...(samples[0]!.resource ?? resource) }),
-    scopeMetrics: groupBy(samples, scopeKey, sameScope).map((inScope) => ({
-      scope: { ...(inScope[0]!.scope ?? scope) },
-      metrics: toMetrics(inScope, point),
-    })),
+): ResourceMetrics[] => {
+  const resources: ResourceGroup[] = [];
+  const resourceByKey = new Map<string, ResourceGroup>();
+  let prev: Sample | undefined;
+  let inResource: ResourceGroup | undefined;
+  let metric: MetricGroup | undefined;
+  for (const s of batch) {
+    if (prev === undefined || s.resource !== prev.resource || !sameScope(s, prev) || !sameMetric(s, prev)) {
+      if (prev === undefined || s.resource !== prev.resource) {
+        const rKey = resourceKey(s);
+        inResource = resourceByKey.get(rKey);
+        if (inResource === undefined) {
+          inResource = { resource: s.resource ?? resource, scopes: [], scopeByKey: new Map() };
+          resourceByKey.set(rKey, inResource);
+          resources.push(inResource);
+        }
+      }
+      const sKey = scopeKey(s);
+      let inScope = inResource!.scopeByKey.get(sKey);
+      if (inScope === undefined) {
+        inScope = { scope: s.scope ?? scope, metrics: [], metricByKey: new Map() };
+        inResource!.scopeByKey.set(sKey, inScope);
+        inResource!.scopes.push(inScope);
+      }
+      const mKey = metricKey(s);
+      metric = inScope.metricByKey.get(mKey);
+      if (metric === undefined) {
+        metric = { first: s, points: [], allInts: true };
+        inScope.metricByKey.set(mKey, metric);
+        inScope.metrics.push(metric);
+      }
+    }
+    metric!.points.push(point(s));
+    if (metric!.allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) metric!.allInts = false;
+    prev = s;
+  }
+  return resources.map((r) => ({
+    resource: resourceFromAttributes({ ...r.resource }),
+    scopeMetrics: r.scopes.map((sc) => ({ scope: { ...sc.scope }, metrics: sc.metrics.map(toMetric) })),
   }));
+};
 
 /** One ResourceMetrics per distinct resource in the batch (a sample's own, else `resource`). */
 export const toResourceMetrics = (
