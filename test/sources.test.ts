@@ -117,4 +117,27 @@ test('synthetic: exact grid times, unique sequence values, disorder within bound
   assert.is(byValue.get(4)!.timeUnixNano, BigInt(WALL0) * 1_000_000n + 10_000_000n, 'sample 4 = series 1, tick 1: 10 ms after start');
 });
 
+test('synthetic: the disorder stays within disorderMs of grid time when the ticks run late (a busy event loop)', () => {
+  for (const tickMs of [10, 300]) {
+    const scheduler = new TestScheduler(() => undefined);
+    let out: Sample[] = [];
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    scheduler.run(() => {
+      const clock = schedulerClock(scheduler, WALL0);
+      syntheticSamples({ series: 4, ratePerSecond: 100, count: 4_000, disorderMs: 50, tickMs, scheduler, clock, random }).pipe(toArray()).subscribe((x) => (out = x));
+    });
+    assert.is(out.length, 4_000);
+    // How far behind the newest sample emitted before it each sample comes out, in ms.
+    let newest = 0n;
+    let worstMs = 0;
+    for (const s of out) {
+      if (s.timeUnixNano > newest) newest = s.timeUnixNano;
+      worstMs = Math.max(worstMs, Number(newest - s.timeUnixNano) / 1e6);
+    }
+    assert.ok(worstMs <= 50, `ticks every ${tickMs} ms: a sample came out ${worstMs} ms behind a newer one (disorderMs 50)`);
+    assert.ok(worstMs >= 20, `ticks every ${tickMs} ms: there is disorder (${worstMs} ms)`);
+  }
+});
+
 test.run();

@@ -18,7 +18,10 @@ export interface SyntheticOptions {
   readonly count?: number;
   readonly name?: string;
   readonly valuePattern?: 'sequence' | 'sine' | 'random';
-  /** Emit each sample up to this much later than its grid time, at random. */
+  /**
+   * Emit each sample up to this much later than its grid time, at random: no sample comes out
+   * after one more than this much newer, however late the source's ticks run.
+   */
   readonly disorderMs?: number;
   /** Grid start; default the clock's wall time at subscription. */
   readonly startUnixNano?: bigint;
@@ -56,7 +59,9 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
       const limit = Math.min(dueCount, opts.count ?? Infinity);
       for (; next < limit && !subscriber.closed; next++) {
         const sample = make(next);
-        if (disorderMs > 0) held.push({ dueMs: elapsedMs + random() * disorderMs, sample });
+        // Due up to disorderMs after its own grid time, not after this tick: a tick that comes
+        // late (a busy event loop) must not scramble the samples it catches up on by more.
+        if (disorderMs > 0) held.push({ dueMs: (Math.floor(next / opts.series) * 1000) / opts.ratePerSecond + random() * disorderMs, sample });
         else subscriber.next(sample);
       }
       if (held.length > 0) {
