@@ -105,4 +105,28 @@ test('an abandoned probe frees the half-open slot', () => {
   assert.is(breaker.acquire()._tag, 'Right');
 });
 
+test('halfOpenNow: an open breaker half-opens at once and lets the probe through; its timer is cancelled; closed or half-open, nothing happens', () => {
+  const transitions: BreakerTransition[] = [];
+  testScheduler().run(({ cold, expectObservable, flush }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 50 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    breaker.halfOpenNow(); // closed: nothing
+    const fail = cold<string>('#', undefined, unavailable);
+    const ok = cold<string>('(a|)', { a: 'ok' });
+    expectObservable(fail.pipe(circuitBreaker(breaker)), '^').toBe('#', undefined, unavailable);
+    // open until 50; at 3 the connection is back: half-open now, the next attempt is the probe
+    cold('---x').subscribe(() => breaker.halfOpenNow());
+    expectObservable(ok.pipe(circuitBreaker(breaker)), '--^').toBe('--#', undefined, new BrokenCircuitError(48));
+    expectObservable(ok.pipe(circuitBreaker(breaker)), '----^').toBe('----(a|)', { a: 'ok' });
+    flush();
+    assert.is(breaker.state, 'closed');
+  });
+  // the open timer (due at 50) was cancelled: no second half-open
+  assert.equal(transitions, [
+    { from: 'closed', to: 'open', atMs: 0 },
+    { from: 'open', to: 'half-open', atMs: 3 },
+    { from: 'half-open', to: 'closed', atMs: 4 },
+  ]);
+});
+
 test.run();

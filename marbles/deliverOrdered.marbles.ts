@@ -185,6 +185,20 @@ test('a breaker shared by two lanes opens on their combined failures', () => {
   assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
 });
 
+test('batches held back by an open breaker go as soon as it half-opens early (halfOpenNow: the connection is back), not when their wait runs out', () => {
+  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  const laneA = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
+  const laneB = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const s = testScheduler();
+  // The breaker's wait has grown to a minute; the receiver is back at 3 s and the sink sees its connection come up at 5 s.
+  const breaker = createCircuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 60_000, scheduler: s });
+  s.schedule(() => breaker.halfOpenNow(), 5_000);
+  const { sink, out } = deliver(s, ({ cold }) => cold('(ab|)', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 3_000 ? { error: unavailable } : {}), { lanes: 2, breaker });
+  assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
+  const deliveredAt = out.filter((o) => isRight(o.r)).map((o) => o.atMs);
+  assert.equal(deliveredAt, [5_000, 5_000], 'both lanes at 5 s (the probe, then the other lane as the breaker closes), not at 60 s');
+});
+
 test('drains every lane on complete, without waiting for maxDelayMs, then completes', () => {
   const s = testScheduler();
   const { sink, completedAt } = deliver(s, ({ cold }) => cold('(abc|)', { a: R(sample(1, 'x')), b: R(sample(2, 'y')), c: R(sample(3, 'z')) }), () => ({ delayMs: 3 }), { lanes: 4, batch: { maxDelayMs: 60_000 } });

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defer, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, defer, throwError, type Observable } from 'rxjs';
 import { retryBackoff, backoffDelayMs, type RetryEvent } from '../operators/retryBackoff.js';
 import { ExportError, BrokenCircuitError, RetriesExhaustedError } from '../src/errors.js';
 import { testScheduler, pendingActions } from '../test/support/marbles.js';
@@ -122,6 +122,27 @@ test('a BrokenCircuitError waits its retryAfterMs and costs no attempt', () => {
     // attempt 1 fails at 0, retry after 1 → broken at 1 (wait 5) → broken at 6 (wait 5) → attempt 2 at 11 fails: maxAttempts 2
     const result = attempt.pipe(retryBackoff({ initialDelayMs: 1, jitter: 'none', maxAttempts: 2 }));
     expectObservable(result).toBe('11ms #', undefined, new RetriesExhaustedError(2, 11, unavailable));
+  });
+});
+
+test('retryNow$ ends a wait early (the breaker half-opened); emissions outside a wait and during the subscription are ignored', () => {
+  testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+    const attempt = scripted([
+      () => throwError(() => new BrokenCircuitError(20)),
+      () => throwError(() => unavailable),
+      () => cold('(a|)', { a: 'ok' }),
+    ]);
+    // turned away at 0 (wait 20); retryNow$ at 4 → attempt at 4 fails (wait 10); nothing wakes it → ok at 14
+    const now$ = hot('----x---------------x');
+    const result = attempt.pipe(retryBackoff({ initialDelayMs: 10, jitter: 'none', retryNow$: now$ }));
+    expectObservable(result).toBe('14ms (a|)', { a: 'ok' });
+    expectSubscriptions(now$.subscriptions).toBe(['^---!', '----^---------!']);
+  });
+  // A retryNow$ that emits as it is subscribed (a replaying subject) does not turn the wait into a loop.
+  testScheduler().run(({ cold, expectObservable }) => {
+    const attempt = scripted([() => throwError(() => new BrokenCircuitError(5)), () => cold('(a|)', { a: 'ok' })]);
+    const replaying = new BehaviorSubject('x');
+    expectObservable(attempt.pipe(retryBackoff({ retryNow$: replaying }))).toBe('5ms (a|)', { a: 'ok' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction, type Subscription, asyncScheduler, defer, tap } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscription, asyncScheduler, defer, filter, merge, tap } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesKeyedValue } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason, invalidSample } from '../src/routed.js';
@@ -64,6 +64,10 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
   return (source) =>
     new Observable<DeliveryResult>((subscriber) => {
       const breaker = opts.breaker ?? createCircuitBreaker({ scheduler });
+      // A batch held back by an open breaker goes as soon as the breaker half-opens or closes,
+      // not when its own wait (the breaker's estimate when it was turned away) runs out.
+      const breakerMoved$ = breaker.state$.pipe(filter((t) => t.to !== 'open'));
+      const retryNow$ = opts.retry?.retryNow$ === undefined ? breakerMoved$ : merge(opts.retry.retryNow$, breakerMoved$);
       const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({ index, queue: createSampleQueue(queueBatchSize), busy: false, pumping: false }));
       let queued = 0;
       let draining = false;
@@ -100,6 +104,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           retryBackoff({
             ...opts.retry,
             ...(atMostOnce ? { maxAttempts: 1 } : {}),
+            retryNow$,
             scheduler,
             onRetry: (e) => onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
           }),

@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type ObservableInput, type SchedulerLike, type Subscription, asyncScheduler, from } from 'rxjs';
 import { RetriesExhaustedError, isBrokenCircuitError, isRetryable, retryAfterMsOf } from '../src/errors.js';
 import { safeHook, safePredicate } from '../src/hooks.js';
 
@@ -25,6 +25,13 @@ export interface RetryOptions {
   readonly random?: () => number;
   readonly scheduler?: SchedulerLike;
   readonly onRetry?: (e: RetryEvent) => void;
+  /**
+   * While a retry waits, an emission starts it at once: news that waiting longer is pointless.
+   * deliverOrdered passes its breaker's moves out of 'open', so lanes held back by an open
+   * breaker try again as soon as it half-opens or closes. Emissions during the subscription
+   * itself (a replaying subject) are ignored.
+   */
+  readonly retryNow$?: ObservableInput<unknown>;
 }
 
 /** The wait before retry n (1-based), per the jitter mode; `previousMs` feeds 'decorrelated'. */
@@ -52,6 +59,7 @@ export const backoffDelayMs = (
  * for bit. A non-retryable error passes unchanged; when attempts run out, or the next attempt
  * would start after maxElapsedMs, it errors with RetriesExhaustedError { attempts, elapsedMs,
  * cause }. A BrokenCircuitError costs no attempt: it waits its retryAfterMs (elapsed time counts).
+ * An emission of `retryNow$` ends a wait early.
  *
  * ```
  * jitter 'none', initialDelayMs 2, multiplier 2, maxAttempts 3; each attempt fails with a retryable e
@@ -85,16 +93,33 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
       let previousMs = o.initialDelayMs;
       let inner: Subscription | undefined;
       let timer: Subscription | undefined;
+      let wake: Subscription | undefined;
       let lastError: unknown;
 
       const exhausted = (cause: unknown): void =>
         subscriber.error(new RetriesExhaustedError(attempts, scheduler.now() - startMs, cause));
       const wait = (delayMs: number): void => {
         if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(lastError);
-        timer = scheduler.schedule(() => {
+        let waiting = true;
+        const resume = (): void => {
+          if (!waiting) return;
+          waiting = false;
+          timer?.unsubscribe();
           timer = undefined;
+          wake?.unsubscribe();
+          wake = undefined;
           subscribe();
-        }, delayMs);
+        };
+        timer = scheduler.schedule(resume, delayMs);
+        if (opts.retryNow$ !== undefined) {
+          let subscribing = true;
+          const sub = from(opts.retryNow$).subscribe(() => {
+            if (!subscribing) resume();
+          });
+          subscribing = false;
+          if (waiting) wake = sub;
+          else sub.unsubscribe();
+        }
       };
       const onError = (e: unknown): void => {
         if (isBrokenCircuitError(e)) {
@@ -131,6 +156,7 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
       return () => {
         inner?.unsubscribe();
         timer?.unsubscribe();
+        wake?.unsubscribe();
       };
     });
 }

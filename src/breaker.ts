@@ -3,6 +3,9 @@
  * consecutive failures; open → half-open on a timer; half-open lets exactly one probe through;
  * the probe's success closes it (and resets the wait), its failure re-opens it with the wait
  * doubled up to maxHalfOpenAfterMs. Guard an attempt with the `circuitBreaker` operator.
+ * `halfOpenNow()` ends an open wait early when there is news that the endpoint is back (the OTLP
+ * sink's `reachable$`: its connection is up again), so recovery does not wait out a wait that has
+ * doubled to a minute.
  */
 import { type Observable, type SchedulerLike, type Subscription, Subject, asyncScheduler } from 'rxjs';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
@@ -39,6 +42,11 @@ export interface CircuitBreaker {
   readonly state$: Observable<BreakerTransition>;
   /** A permit, or the BrokenCircuitError to fail the attempt with (used by `circuitBreaker`). */
   acquire(): Either<BrokenCircuitError, BreakerPermit>;
+  /**
+   * Open → half-open at once, as if the wait were over (the next attempt is the probe): for a
+   * sign the endpoint is back, such as the sink's connection coming up again. Otherwise nothing.
+   */
+  halfOpenNow(): void;
   /** Cancels the half-open timer and completes state$. */
   dispose(): void;
 }
@@ -128,6 +136,13 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
       }
       const untilProbeMs = state === 'open' ? Math.max(0, halfOpenAtMs - scheduler.now()) : Math.min(waitMs, 1_000);
       return left(new BrokenCircuitError(untilProbeMs));
+    },
+    halfOpenNow() {
+      if (state !== 'open') return;
+      timer?.unsubscribe();
+      timer = undefined;
+      halfOpenAtMs = scheduler.now();
+      moveTo('half-open');
     },
     dispose() {
       timer?.unsubscribe();
