@@ -23,6 +23,8 @@ import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 export interface PipelineDeps {
   /** The export attempt (from the config's sink, see sinks.ts). */
   readonly send: SendBatch;
+  /** The receiver is reachable again (the sink's `reachable$`): an open breaker half-opens at once. */
+  readonly reachable$?: Observable<unknown>;
   readonly sources?: readonly Observable<Sample>[];
   /** Accept `push()`: the input then ends only at shutdown, not when the sources end. */
   readonly acceptPush?: boolean;
@@ -82,6 +84,7 @@ export class Pipeline {
   /** Everything that happens, as it happens. */
   readonly events$: Observable<PipelineEvent> = this.events.asObservable();
   private subscription: Subscription | undefined;
+  private readonly reachable: Subscription | undefined;
   private finished = false;
   private failures = 0;
 
@@ -117,6 +120,7 @@ export class Pipeline {
       this.stats.breakerState = t.to;
       this.stats.breakerOpenedAtMs = t.to === 'open' && t.from === 'closed' ? t.atMs : t.to === 'closed' ? undefined : this.stats.breakerOpenedAtMs;
     });
+    this.reachable = deps.reachable$?.subscribe(() => this.breaker.halfOpenNow());
   }
 
   /** Feeds one sample in (for applications that produce samples themselves). */
@@ -244,6 +248,7 @@ export class Pipeline {
     } else if (!drained) this.abort$.next();
     await this.done;
     this.subscription?.unsubscribe();
+    this.reachable?.unsubscribe();
     this.breaker.dispose();
     return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before, leftInSpool };
   }

@@ -15,6 +15,8 @@ import { classifyExportFailure } from './otlp/classify.js';
 export interface Sink {
   readonly send: SendBatch;
   readonly describe: string;
+  /** Emits when the receiver is reachable again (otlp-grpc: its connection came back up). */
+  readonly reachable$?: Observable<void>;
   close(): void;
 }
 
@@ -42,7 +44,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         resource,
         clock,
       });
-      return { send: sink.send, describe: `otlp-grpc ${sink.address}`, close: () => sink.shutdown() };
+      return { send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, close: () => sink.shutdown() };
     }
     case 'ndjson':
       return { send: writeLines((t) => appendFileSync(config.path, t)), describe: `ndjson ${config.path}`, close: () => undefined };

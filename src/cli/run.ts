@@ -77,6 +77,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   pipeline = new Pipeline(c, {
     ...(spool ? { spool } : {}),
     send: parts.sink.send,
+    ...(parts.sink.reachable$ ? { reachable$: parts.sink.reachable$ } : {}),
     sources: parts.sources,
     deadLetters: (d) => parts.deadLetterFile.append(d),
     flushDeadLetters: () => parts.deadLetterFile.flush(),

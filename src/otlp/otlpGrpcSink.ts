@@ -25,6 +25,7 @@ import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { createOffThreadEncoder } from './offThreadEncoder.js';
 import { isExportError, isTimeOutOfRangeError } from '../errors.js';
 import { GrpcStatus, classifyExportFailure } from './classify.js';
+import { channelReachable } from './channelReachable.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -62,6 +63,14 @@ export interface OtlpGrpcSink {
   readonly send: SendBatch;
   /** host:port the sink talks to. */
   readonly address: string;
+  /**
+   * Emits each time the connection to the receiver is (re)established: the receiver is back.
+   * Give it to the breaker (`reachable$.subscribe(() => breaker.halfOpenNow())`, as the command
+   * does) and delivery resumes within about a second of the receiver's return, instead of at the
+   * breaker's next probe, up to maxHalfOpenAfterMs (a minute) later. While subscribed, a channel
+   * gone idle is asked to connect, so the return is noticed without a call being made.
+   */
+  readonly reachable$: Observable<void>;
   shutdown(): void;
 }
 
@@ -113,6 +122,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const resource = opts.resource ?? {};
   /** The errors of attempts whose batch could not be encoded (nothing was sent). */
   const encodeFailures = new WeakSet<object>();
+
+  const reachable$ = channelReachable(client.getChannel());
 
   const encoder = createOffThreadEncoder({
     resource,
@@ -218,6 +229,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   return {
     send,
     address: config.url,
+    reachable$,
     shutdown: () => {
       encoder.close();
       client.close();

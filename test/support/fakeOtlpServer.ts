@@ -75,7 +75,8 @@ export interface FakeServerTls {
   readonly clientCa?: Buffer;
 }
 
-export const startFakeOtlpServer = async (reply: (r: Received, index: number) => Reply, tls?: FakeServerTls) => {
+/** `port`: listen on this one (a restart on the same port); default a free one. */
+export const startFakeOtlpServer = async (reply: (r: Received, index: number) => Reply, tls?: FakeServerTls, port = 0) => {
   const received: Received[] = [];
   const server = new grpc.Server();
   server.addService(
@@ -97,14 +98,14 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
       },
     },
   );
-  const port = await new Promise<number>((resolve, reject) =>
+  const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
-      '127.0.0.1:0',
+      `127.0.0.1:${port}`,
       tls === undefined
         ? grpc.ServerCredentials.createInsecure()
         : grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined),
       (err, p) => (err ? reject(err) : resolve(p)),
     ),
   );
-  return { port, received, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())), kill: () => server.forceShutdown() };
+  return { port: bound, received, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())), kill: () => server.forceShutdown() };
 };
