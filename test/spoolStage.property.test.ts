@@ -83,4 +83,25 @@ test('exactly once, nothing while there is no room, each lane in the order writt
   );
 });
 
+test('a backlog is read back one chunk per lane a turn, yielding between turns: live timers and I/O are not held up while it is caught up on', () => {
+  const path = join(tempDir(), 'spool.db');
+  const before = openSpool(path);
+  before.append(Array.from({ length: 10_000 }, (_, i) => mk(i, i % 7)));
+  before.close();
+  const spool = openSpool(path);
+  const virtual = new VirtualTimeScheduler(undefined, Infinity);
+  let turn = 0;
+  // Counts the read-back turns: each scheduled run of the read-back is one synchronous turn.
+  const turns = { now: () => virtual.now(), schedule: (work: () => void, delay?: number) => virtual.schedule(() => (turn++, work()), delay) } as unknown as VirtualTimeScheduler;
+  const perTurn = new Map<number, number>();
+  const sub = new Subject<Routed<Sample>>().pipe(spoolSamples(spool, { hasRoom: () => true, scheduler: virtual, readBackScheduler: turns, readBackChunk: 100 }))
+    .subscribe((r) => isRight(r) && perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1));
+  virtual.flush();
+  sub.unsubscribe();
+  spool.close();
+  assert.is([...perTurn.values()].reduce((a, b) => a + b, 0), 10_000, 'all of it');
+  assert.ok(Math.max(...perTurn.values()) <= 3 * 100, `at most a chunk per lane a turn: ${Math.max(...perTurn.values())}`);
+  assert.ok(virtual.now() < 10, `turns follow each other at once while there is room (${virtual.now()} ms)`);
+});
+
 test.run();

@@ -65,8 +65,9 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         earlier.set(l.lane, l.nextSeq - 1);
       }
       let readBackTask: Subscription | undefined;
-      const readBackLater = (): void => {
-        readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, ROOM_POLL_MS);
+      /** The next turn: at once after a yield while there is room, else when room may be back. */
+      const readBackLater = (yieldOnly = false): void => {
+        readBackTask = (opts.readBackScheduler ?? asyncScheduler).schedule(readBack, yieldOnly ? 0 : ROOM_POLL_MS);
       };
       let upstreamDone: { error: unknown } | 'complete' | undefined;
 
@@ -80,10 +81,17 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         if (upstreamDone === 'complete') subscriber.complete();
         else subscriber.error(upstreamDone.error);
       };
-      /** Hands on one chunk per lane that is behind, while there is room; then again later. */
+      /**
+       * Hands on one chunk per lane that is behind, while there is room; then yields and goes on.
+       * One chunk per lane a turn: reading on while delivery had room handed on up to half of
+       * delivery.maxQueued (50 000) in one synchronous turn, with the batches it filled encoded
+       * in it too — 200–350 ms in which no timer ran, so live samples a source emitted meanwhile
+       * arrived after their reorder window had closed (`late` dead letters while a collector's
+       * backlog was caught up on).
+       */
       const readBack = (): void => {
         readBackTask = undefined;
-        while (behind.size > 0 && hasRoom() && !subscriber.closed) {
+        if (behind.size > 0 && hasRoom() && !subscriber.closed) {
           for (const [lane, until] of earlier) if ((handedOn.get(lane) ?? -1) >= until) earlier.delete(lane);
           for (const [lane, last] of behind) {
             const after = handedOn.get(lane) ?? -1;
@@ -103,7 +111,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
           }
         }
         reportWaiting();
-        if (behind.size > 0) readBackLater();
+        if (behind.size > 0) readBackLater(hasRoom());
         else finishIfCaughtUp();
       };
 
