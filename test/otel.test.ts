@@ -103,6 +103,35 @@ test('ChronoqMetricExporter with the receiver down: provider.shutdown() through 
   assert.ok(exporter.pipeline.outstanding === 0, 'nothing left unaccounted');
 });
 
+test('ChronoqMetricExporter: after a forceFlush that gave up (receiver down), shutdown does not wait a second deadline; without one it drains for the full deadline', async () => {
+  const port = await freePort(); // nothing listens here
+  const deadlines: (number | undefined)[] = [];
+  const make = () => {
+    const dir = tempDir();
+    const exporter = new ChronoqMetricExporter({
+      sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${port}`, timeoutMs: 200 },
+      reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') },
+      delivery: { shutdownDeadlineMs: 1_000, retry: { initialDelayMs: 20, maxDelayMs: 50 } },
+    });
+    const shutdown = exporter.pipeline.shutdown.bind(exporter.pipeline);
+    (exporter.pipeline as { shutdown: typeof shutdown }).shutdown = (ms) => (deadlines.push(ms), shutdown(ms));
+    return { exporter, dead: join(dir, 'dead.ndjson') };
+  };
+  // The stock reader's shutdown: forceFlush (gives up after 1 s without progress), then shutdown.
+  const a = make();
+  const provider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: a.exporter, exportIntervalMillis: 100 })] });
+  provider.getMeter('app').createCounter('requests').add(3, { route: '/' });
+  await new Promise((r) => setTimeout(r, 250));
+  await provider.shutdown();
+  assert.equal(deadlines, [0], 'no second wait: the flush already waited a deadline without progress (was 1000)');
+  assert.is(a.exporter.pipeline.outstanding, 0, 'nothing left unaccounted');
+  assert.ok(readFileSync(a.dead, 'utf8').trim().split('\n').every((l) => (JSON.parse(l) as { reason: string }).reason === 'shutdown'));
+  // Shut down without a flush that gave up: the full deadline.
+  const b = make();
+  await b.exporter.shutdown();
+  assert.equal(deadlines, [0, 1_000]);
+});
+
 test("self-metrics on the app's own MeterProvider are delivered but do not count themselves", async () => {
   const dir = tempDir();
   const { provider, reader } = appProvider();

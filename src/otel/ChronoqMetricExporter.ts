@@ -13,6 +13,7 @@ import { diag } from '@opentelemetry/api';
 import { createPipeline, type PipelineHandle, type PipelineOptions, type HandleDeps } from './createPipeline.js';
 import { formatConfigError, type ConfigError } from '../config/errors.js';
 import { fromResourceMetrics } from './fromResourceMetrics.js';
+import { totalDeadLetters } from '../stats.js';
 
 const INVALID_CONFIG = Symbol.for('chronoq.InvalidConfigError');
 
@@ -31,6 +32,8 @@ export class ChronoqMetricExporter implements PushMetricExporter {
   readonly pipeline: PipelineHandle;
   private shutDown = false;
   private readonly warned = new Set<string>();
+  /** Samples settled (delivered or dead-lettered) when the last forceFlush gave up; undefined after one that did not. */
+  private settledWhenFlushGaveUp: number | undefined;
 
   /** Throws InvalidConfigError for options that do not decode (use createPipeline for an Either). */
   constructor(options: PipelineOptions = {}, deps: HandleDeps = {}) {
@@ -62,15 +65,28 @@ export class ChronoqMetricExporter implements PushMetricExporter {
   async forceFlush(): Promise<void> {
     try {
       await this.pipeline.flush(this.pipeline.config.delivery.shutdownDeadlineMs);
+      this.settledWhenFlushGaveUp = undefined;
     } catch (e) {
+      this.settledWhenFlushGaveUp = this.settled();
       diag.warn(`chronoq: ${(e as Error).message}; they stay queued (shutdown spools or dead-letters what is left)`);
     }
   }
 
+  /**
+   * Drains for at most delivery.shutdownDeadlineMs, then spools or dead-letters the rest — at once
+   * when the last forceFlush gave up and nothing was settled since: the stock reader's shutdown
+   * is a forceFlush and then this, and with the receiver down the two waited a deadline each
+   * (20 s with the defaults) where one deadline without progress says all there is to say.
+   */
   async shutdown(): Promise<void> {
     if (this.shutDown) return;
     this.shutDown = true;
-    await this.pipeline.shutdown();
+    const stalled = this.settledWhenFlushGaveUp !== undefined && this.settled() === this.settledWhenFlushGaveUp;
+    await this.pipeline.shutdown(stalled ? 0 : this.pipeline.config.delivery.shutdownDeadlineMs);
+  }
+
+  private settled(): number {
+    return this.pipeline.stats.delivered + totalDeadLetters(this.pipeline.stats);
   }
 
   /** Cumulative, as OTLP receivers and Prometheus expect; the SDK keeps start times stable. */
