@@ -16,6 +16,8 @@ import { collectorOrSkip } from './requireCollector.js';
 import { startCli, tempDir, writeConfig } from '../support/cli.js';
 import { Spool } from '../../src/spool/spool.js';
 import { sleep } from './scenarios.js';
+import { otlpGrpcSink } from '../../src/otlp/otlpGrpcSink.js';
+import type { Sample } from '../../src/sample.js';
 
 const test = suite('e2e: Prometheus as the backend');
 const binary = collectorOrSkip('e2e Prometheus');
@@ -128,6 +130,35 @@ it("the Collector's own persistent queue (file_storage, default consumers) throu
     await agent.stop();
     await gateway.stop();
     await p.stop();
+  }
+});
+
+it('what the README tells Prometheus users, against the real stack: a sample Prometheus refuses (out of order, or older than its head takes) is a permanent error, so a dead letter; Prometheus down is UNAVAILABLE, so retried', async () => {
+  const p = await startPrometheus();
+  const gateway = await startCollector(binary!, { configYaml: gatewayYaml(p) });
+  const sink = otlpGrpcSink({ endpoint: gateway.endpoint, resource: { 'service.name': 'e2e' } });
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const send = (name: string, t: bigint) =>
+    new Promise<{ code?: number; retryable?: boolean; message: string }>((resolve) =>
+      sink.send([{ name, kind: 'gauge', value: 1, timeUnixNano: t, attributes: { a: '1' } } satisfies Sample]).subscribe({
+        error: (e: { code?: number; retryable?: boolean; message: string }) => resolve(e),
+        complete: () => resolve({ message: 'ok' }),
+      }));
+  try {
+    assert.is((await send('prom_c', now)).message, 'ok');
+    const outOfOrder = await send('prom_c', now - 60_000_000_000n);
+    const tooOld = await send('prom_d', now - 3n * 3_600_000_000_000n); // 3 h behind the head's newest sample
+    assert.is((await send('prom_e', now - 1_800_000_000_000n)).message, 'ok', '30 min old is taken');
+    await p.stop();
+    const down = await send('prom_f', now);
+    console.log(`\nout of order: ${outOfOrder.message}\n3 h old: ${tooOld.message}\nPrometheus down: ${down.message.slice(0, 120)}`);
+    for (const refused of [outOfOrder, tooOld]) assert.is(refused.retryable, false, refused.message);
+    assert.is(down.retryable, true, down.message);
+    assert.is(down.code, 14);
+  } finally {
+    sink.shutdown();
+    await gateway.stop();
+    await p.stop().catch(() => undefined);
   }
 });
 
