@@ -129,4 +129,20 @@ test('halfOpenNow: an open breaker half-opens at once and lets the probe through
   ]);
 });
 
+test('halfOpenNow at most once per halfOpenAfterMs: a connection that keeps coming up and failing does not earn a probe each time', () => {
+  const transitions: BreakerTransition[] = [];
+  testScheduler().run(({ cold, expectObservable, flush }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 10, maxHalfOpenAfterMs: 100 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    const fail = cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker));
+    expectObservable(fail, '^').toBe('#', undefined, unavailable); // open at 0 (timer: 10)
+    cold('--x').subscribe(() => breaker.halfOpenNow()); // 2: half-open now
+    expectObservable(fail, '---^').toBe('---#', undefined, unavailable); // 3: the probe fails, open (timer: 23)
+    cold('-----x').subscribe(() => breaker.halfOpenNow()); // 5: within 10 of the last early one: nothing
+    cold('------------x').subscribe(() => breaker.halfOpenNow()); // 12: half-open now
+    flush();
+  });
+  assert.equal(transitions.map((t) => `${t.to}@${t.atMs}`), ['open@0', 'half-open@2', 'open@3', 'half-open@12']);
+});
+
 test.run();

@@ -44,7 +44,10 @@ export interface CircuitBreaker {
   acquire(): Either<BrokenCircuitError, BreakerPermit>;
   /**
    * Open → half-open at once, as if the wait were over (the next attempt is the probe): for a
-   * sign the endpoint is back, such as the sink's connection coming up again. Otherwise nothing.
+   * sign the endpoint is back, such as the sink's connection coming up again. Otherwise nothing;
+   * nothing either within halfOpenAfterMs of the last early half-open, so that a connection that
+   * comes up and fails again and again (a load balancer with no healthy backend) does not earn a
+   * probe each time.
    */
   halfOpenNow(): void;
   /** Cancels the half-open timer and completes state$. */
@@ -65,6 +68,7 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
   let halfOpenAtMs = 0;
   let probeOut = false;
   let timer: Subscription | undefined;
+  let earlyAtMs = -Infinity;
 
   const moveTo = (to: BreakerState): void => {
     const from = state;
@@ -138,7 +142,8 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
       return left(new BrokenCircuitError(untilProbeMs));
     },
     halfOpenNow() {
-      if (state !== 'open') return;
+      if (state !== 'open' || scheduler.now() - earlyAtMs < initialWaitMs) return;
+      earlyAtMs = scheduler.now();
       timer?.unsubscribe();
       timer = undefined;
       halfOpenAtMs = scheduler.now();
