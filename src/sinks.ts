@@ -3,7 +3,7 @@
  * the console (one sample per line, times as decimal strings).
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { Observable } from 'rxjs';
+import { Observable, Subject, throwError } from 'rxjs';
 import type { SendBatch } from './delivery.js';
 import type { SinkConfig } from './config/schema.js';
 import type { Attributes } from './sample.js';
@@ -11,12 +11,15 @@ import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
 import { toJsonLine } from './sampleJson.js';
 import { classifyExportFailure } from './otlp/classify.js';
+import { ExportError } from './errors.js';
 
 export interface Sink {
   readonly send: SendBatch;
   readonly describe: string;
   /** Emits when the receiver is reachable again (otlp-grpc: its connection came back up). */
   readonly reachable$?: Observable<void>;
+  /** Emits once when the receiver is gone for good (console: nothing reads standard output any more). */
+  readonly gone$?: Observable<Error>;
   close(): void;
 }
 
@@ -49,6 +52,33 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
     case 'ndjson':
       return { send: writeLines((t) => appendFileSync(config.path, t)), describe: `ndjson ${config.path}`, close: () => undefined };
     case 'console':
-      return { send: writeLines((t) => process.stdout.write(t)), describe: 'console', close: () => undefined };
+      return consoleSink();
   }
+};
+
+/**
+ * Standard output as the receiver. When its reader goes away (`chronoq run … | head`, or the
+ * program it feeds exits) the pipe's EPIPE says so once, asynchronously: from then on every batch
+ * fails as a permanent error — dead letters `rejected` that say why, to replay elsewhere — and
+ * `gone$` tells the command to stop. Before, the process exited 0 on the spot, and the samples it
+ * had read and not yet written were in neither the output nor a dead letter.
+ */
+const consoleSink = (): Sink => {
+  let gone: NodeJS.ErrnoException | undefined;
+  const gone$ = new Subject<Error>();
+  const onError = (e: NodeJS.ErrnoException): void => {
+    if (e.code !== 'EPIPE' || gone !== undefined) return;
+    gone = e;
+    gone$.next(e);
+    gone$.complete();
+  };
+  process.stdout.on('error', onError);
+  const write = writeLines((t) => process.stdout.write(t));
+  return {
+    send: (batch) =>
+      gone === undefined ? write(batch) : throwError(() => new ExportError('standard output is closed (EPIPE): nothing reads it any more', { retryable: false, code: 'EPIPE' })),
+    describe: 'console',
+    gone$: gone$.asObservable(),
+    close: () => void process.stdout.off('error', onError),
+  };
 };

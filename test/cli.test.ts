@@ -322,6 +322,30 @@ test('with its log gone (stderr closed, as when the terminal is) a run still dra
   assert.ok(letters.every((l) => l.reason === 'shutdown'));
 });
 
+test('console sink whose reader goes away (| head): the run stops, what it could not write becomes dead letters saying why, the done line adds up, exit 1', async () => {
+  // Before, the EPIPE ended the process with exit 0 on the spot: no done line, no dead letters,
+  // the samples read and not yet written nowhere.
+  const dir = tempDir();
+  const dl = join(dir, 'dead.ndjson');
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 200, valuePattern: sequence}]', 'sink: {type: console}', `deadLetter: {path: ${dl}}`, 'reorder: {maxDelayMs: 10}', 'batch: {maxSize: 50, maxDelayMs: 200}', ''].join('\n'));
+  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  let lines = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    lines += d.toString().split('\n').length - 1;
+    if (lines >= 3) child.stdout!.destroy(); // the reader has what it wanted
+  });
+  const r = await result;
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /nothing reads standard output any more/);
+  const done = r.stderr.split('\n').map((l) => { try { return JSON.parse(l) as { samplesIn?: number; delivered?: number; deadLetters?: { rejected: number } }; } catch { return {}; } }).find((l) => l.samplesIn !== undefined);
+  assert.ok(done !== undefined, r.stderr);
+  const letters = readFileSync(dl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string });
+  assert.ok(letters.length >= 1, 'what was not written is a dead letter');
+  assert.is(done!.deadLetters!.rejected, letters.length);
+  assert.is(done!.samplesIn, done!.delivered! + letters.length, 'every sample read: written or a dead letter');
+  assert.ok(letters.every((l) => l.reason === 'rejected' && /standard output is closed \(EPIPE\)/.test(l.detail)));
+});
+
 test('inspect: samples waiting per lane in a spool, as text and JSON', async () => {
   const dir = tempDir();
   const path = join(dir, 'spool.db');

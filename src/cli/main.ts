@@ -72,8 +72,9 @@ export const parseArgs = (argv: readonly string[]): Args => {
 };
 
 export const main = async (argv: readonly string[]): Promise<number> => {
-  // A closed pipe (chronoq run … | head) ends output quietly, not with an EPIPE trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
+  // A closed pipe (chronoq validate … | head) ends output quietly, not with an EPIPE trace — unless
+  // standard output is a run's sink, which listens too and accounts for what it could not write.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' && process.stdout.listenerCount('error') === 1 ? process.exit(0) : undefined));
   // A log nobody can read any more (the terminal closed, the reader of a piped stderr gone) must
   // not stop a run: its error ended the process on the spot, with the samples in memory. Lines are
   // dropped; the dead-letter file and the spool still account for every sample.

@@ -133,6 +133,14 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     else if (!report.drained) o.log('warn', `deadline passed: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
   };
   const onSignal = (sig: NodeJS.Signals) => void shutdown(sig);
+  // The receiver is gone for good (nothing reads standard output any more): stop as on a signal;
+  // what could not be written becomes dead letters `rejected` saying so.
+  let sinkGone = false;
+  const goneSub = parts.sink.gone$?.subscribe((e) => {
+    sinkGone = true;
+    o.log('error', `${parts.sink.describe}: nothing reads standard output any more (${e.message}); stopping, what was not written goes to ${c.deadLetter.path}`);
+    void shutdown('output closed');
+  });
   // SIGHUP too (the terminal closed): by default it ends the process on the spot, and the samples
   // in memory went with it, without a dead letter or a log line.
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
@@ -141,6 +149,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;
   ticker.cancel();
   for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+  goneSub?.unsubscribe();
   tick();
   if (tty && !o.quiet) process.stderr.write('\n');
   parts.deadLetterFile.close();
@@ -150,5 +159,5 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const s = pipeline.stats;
   const left = leftInSpool > 0 ? `, ${leftInSpool} left in the spool` : '';
   o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered${left}`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters, leftInSpool });
-  return pipeline.failed || parts.deadLetterFile.failed > 0 ? 1 : 0;
+  return pipeline.failed || sinkGone || parts.deadLetterFile.failed > 0 ? 1 : 0;
 };
