@@ -346,6 +346,34 @@ test('console sink whose reader goes away (| head): the run stops, what it could
   assert.ok(letters.every((l) => l.reason === 'rejected' && /standard output is closed \(EPIPE\)/.test(l.detail)));
 });
 
+test('replay into a console sink whose reader goes away stops reading: what it read and could not write is dead letters, the rest is named with tail -n +N', async () => {
+  const dir = tempDir();
+  const letters = join(dir, 'letters.ndjson');
+  const total = 20_000;
+  writeFileSync(letters, Array.from({ length: total }, (_, i) => JSON.stringify({ reason: 'late', item: { name: 'm', kind: 'gauge', value: i, timeUnixNano: String(1_796_180_000_000_000_000n + BigInt(i) * 1_000_000n), attributes: { s: String(i % 3) } }, detail: 'x', atUnixMs: 1 })).join('\n') + '\n');
+  const out = join(dir, 'out-dead.ndjson');
+  const cfg = writeConfig(dir, ['sink: {type: console}', `deadLetter: {path: ${out}}`, 'reorder: {maxDelayMs: 0}', 'batch: {maxSize: 100, maxDelayMs: 50}', 'delivery: {maxQueued: 1000}', ''].join('\n'));
+  const { child, result } = startCli(['replay', letters, '--config', cfg]);
+  let lines = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    lines += d.toString().split('\n').length - 1;
+    if (lines >= 3) child.stdout!.destroy();
+  });
+  const r = await result;
+  assert.is(r.code, 1, r.stderr);
+  const stopped = /replay stopped after line (\d+) .*tail -n \+(\d+) /.exec(r.stderr);
+  assert.ok(stopped, r.stderr);
+  const read = Number(stopped![1]);
+  assert.ok(read < total, `stopped early: read ${read} of ${total}`);
+  const summary = /replayed (\d+) samples .*: (\d+) delivered, (\d+) dead-lettered/.exec(r.stderr);
+  assert.ok(summary, r.stderr);
+  assert.is(Number(summary![1]), read);
+  assert.is(Number(summary![2]) + Number(summary![3]), read, 'every letter read: written or a dead letter');
+  const dead = readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { reason: string });
+  assert.is(dead.length, Number(summary![3]));
+  assert.ok(dead.every((l) => l.reason === 'rejected'));
+});
+
 test('inspect: samples waiting per lane in a spool, as text and JSON', async () => {
   const dir = tempDir();
   const path = join(dir, 'spool.db');

@@ -67,13 +67,19 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: string): void => {
     for (const sig of STOP_SIGNALS) process.off(sig, stop);
     log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
     void pipeline.shutdown();
   };
   for (const sig of STOP_SIGNALS) process.on(sig, stop);
+  // Nothing reads standard output any more (console sink): stop reading, as on Ctrl-C.
+  const goneSub = sink.gone$?.subscribe((e) => {
+    log('error', `${sink.describe}: nothing reads standard output any more (${e.message}); stopping`);
+    stop('output closed');
+  });
   await pipeline.done;
+  goneSub?.unsubscribe();
   for (const sig of STOP_SIGNALS) process.off(sig, stop);
   deadLetterFile.close();
   sink.close();
