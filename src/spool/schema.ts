@@ -8,6 +8,8 @@
  * numbers [first_seq, last_seq]; a lane's samples are delivered in sequence order, so "settled"
  * is one watermark per lane (lanes.acked_seq). Rows at or below it are deleted.
  */
+import type Database from 'better-sqlite3';
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -21,7 +23,11 @@ CREATE TABLE IF NOT EXISTS chunks (
   newest_ns TEXT NOT NULL,
   payload TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS chunks_lane_seq ON chunks (lane, first_seq);
+-- A lane's chunks are disjoint, increasing ranges of sequence numbers, so last_seq orders them as
+-- first_seq does, and settling (last_seq <= acked) and reading back (last_seq > after) are range
+-- scans on it. On (lane, first_seq), used before, every settle scanned the lane's whole backlog.
+DROP INDEX IF EXISTS chunks_lane_seq;
+CREATE INDEX IF NOT EXISTS chunks_lane_last ON chunks (lane, last_seq);
 CREATE TABLE IF NOT EXISTS lanes (lane INTEGER PRIMARY KEY, next_seq INTEGER NOT NULL, acked_seq INTEGER NOT NULL);
 `;
 
@@ -36,3 +42,17 @@ export interface ChunkRow {
   readonly newest_ns: string;
   readonly payload: string;
 }
+
+export type SpoolStatements = Record<'laneRow' | 'upsert' | 'insert' | 'getAcked' | 'setAcked' | 'freed' | 'drop' | 'after', Database.Statement>;
+
+/** The hot paths' statements; every range over a lane's chunks is on the (lane, last_seq) index. */
+export const prepareStatements = (db: Database.Database): SpoolStatements => ({
+  laneRow: db.prepare('SELECT next_seq FROM lanes WHERE lane = ?'),
+  upsert: db.prepare('INSERT INTO lanes (lane, next_seq, acked_seq) VALUES (?, ?, -1) ON CONFLICT(lane) DO UPDATE SET next_seq = excluded.next_seq'),
+  insert: db.prepare('INSERT INTO chunks (lane, first_seq, last_seq, count, bytes, oldest_ns, newest_ns, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+  getAcked: db.prepare('SELECT acked_seq FROM lanes WHERE lane = ?'),
+  setAcked: db.prepare('UPDATE lanes SET acked_seq = ? WHERE lane = ?'),
+  freed: db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks WHERE lane = ? AND last_seq <= ?'),
+  drop: db.prepare('DELETE FROM chunks WHERE lane = ? AND last_seq <= ?'),
+  after: db.prepare('SELECT first_seq, payload FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq'),
+});
