@@ -24,7 +24,7 @@ export interface PipelineDeps {
   /** The export attempt (from the config's sink, see sinks.ts). */
   readonly send: SendBatch;
   /** The receiver is reachable again (the sink's `reachable$`): an open breaker half-opens at once. */
-  readonly reachable$?: Observable<unknown>;
+  readonly reachable$?: Observable<unknown> | undefined;
   readonly sources?: readonly Observable<Sample>[];
   /** Accept `push()`: the input then ends only at shutdown, not when the sources end. */
   readonly acceptPush?: boolean;

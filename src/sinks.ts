@@ -18,7 +18,7 @@ export interface Sink {
   readonly describe: string;
   /** Emits when the receiver is reachable again (otlp-grpc: its connection came back up). */
   readonly reachable$?: Observable<void>;
-  /** Emits once when the receiver is gone for good (console: nothing reads standard output any more). */
+  /** Emits once, with what happened, when the receiver is gone for good (console: nothing reads standard output any more). */
   readonly gone$?: Observable<Error>;
   close(): void;
 }
@@ -69,7 +69,7 @@ const consoleSink = (): Sink => {
   const onError = (e: NodeJS.ErrnoException): void => {
     if (e.code !== 'EPIPE' || gone !== undefined) return;
     gone = e;
-    gone$.next(e);
+    gone$.next(new Error(`nothing reads standard output any more (${e.message})`, { cause: e }));
     gone$.complete();
   };
   process.stdout.on('error', onError);

@@ -54,7 +54,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     },
     onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: ${restCommand(e)})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
-  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, ...(sink.reachable$ ? { reachable$: sink.reachable$ } : {}), sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, reachable$: sink.reachable$, sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
   // A file that fails while it is read (a directory, an I/O error) ends the replay of it: said, and
   // the exit code says it too (the pipeline reports a failed source as an event, not an error).
   let readFailure: string | undefined;
@@ -73,9 +73,9 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     void pipeline.shutdown();
   };
   for (const sig of STOP_SIGNALS) process.on(sig, stop);
-  // Nothing reads standard output any more (console sink): stop reading, as on Ctrl-C.
+  // The receiver is gone for good (console sink: nothing reads standard output): stop reading, as on Ctrl-C.
   const goneSub = sink.gone$?.subscribe((e) => {
-    log('error', `${sink.describe}: nothing reads standard output any more (${e.message}); stopping`);
+    log('error', `${sink.describe}: ${e.message}; stopping`);
     stop('output closed');
   });
   await pipeline.done;

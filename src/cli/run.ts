@@ -77,7 +77,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   pipeline = new Pipeline(c, {
     ...(spool ? { spool } : {}),
     send: parts.sink.send,
-    ...(parts.sink.reachable$ ? { reachable$: parts.sink.reachable$ } : {}),
+    reachable$: parts.sink.reachable$,
     sources: parts.sources,
     deadLetters: (d) => parts.deadLetterFile.append(d),
     flushDeadLetters: () => parts.deadLetterFile.flush(),
@@ -138,7 +138,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   let sinkGone = false;
   const goneSub = parts.sink.gone$?.subscribe((e) => {
     sinkGone = true;
-    o.log('error', `${parts.sink.describe}: nothing reads standard output any more (${e.message}); stopping, what was not written goes to ${c.deadLetter.path}`);
+    o.log('error', `${parts.sink.describe}: ${e.message}; stopping, what was not written goes to ${c.deadLetter.path}`);
     void shutdown('output closed');
   });
   // SIGHUP too (the terminal closed): by default it ends the process on the spot, and the samples

@@ -59,7 +59,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const sink = createSink(config.sink, config.resource, clock);
   const pipeline = new Pipeline(config, {
     ...(spool ? { spool } : {}),
-    send: sink.send, ...(sink.reachable$ ? { reachable$: sink.reachable$ } : {}), acceptPush: true, deadLetters: (d) => deadLetterFile.append(d), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
+    send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(d), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, undefined, deps.meter);
