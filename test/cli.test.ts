@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, statSync, existsSync, truncateSync, writeFil
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
+import { BIN, readerLeavesAfter, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { Spool } from '../src/spool/spool.js';
 import { freePort } from './support/collector.js';
@@ -329,11 +329,7 @@ test('console sink whose reader goes away (| head): the run stops, what it could
   const dl = join(dir, 'dead.ndjson');
   const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 200, valuePattern: sequence}]', 'sink: {type: console}', `deadLetter: {path: ${dl}}`, 'reorder: {maxDelayMs: 10}', 'batch: {maxSize: 50, maxDelayMs: 200}', ''].join('\n'));
   const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
-  let lines = 0;
-  child.stdout!.on('data', (d: Buffer) => {
-    lines += d.toString().split('\n').length - 1;
-    if (lines >= 3) child.stdout!.destroy(); // the reader has what it wanted
-  });
+  readerLeavesAfter(child, 3);
   const r = await result;
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, /nothing reads standard output any more/);
@@ -350,15 +346,13 @@ test('replay into a console sink whose reader goes away stops reading: what it r
   const dir = tempDir();
   const letters = join(dir, 'letters.ndjson');
   const total = 20_000;
-  writeFileSync(letters, Array.from({ length: total }, (_, i) => JSON.stringify({ reason: 'late', item: { name: 'm', kind: 'gauge', value: i, timeUnixNano: String(1_796_180_000_000_000_000n + BigInt(i) * 1_000_000n), attributes: { s: String(i % 3) } }, detail: 'x', atUnixMs: 1 })).join('\n') + '\n');
+  const f = new DeadLetterFile(letters);
+  for (let i = 0; i < total; i++) f.append({ reason: 'late', item: { name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i) * 1_000_000n, attributes: { s: String(i % 3) } }, detail: 'x', atUnixMs: 0 });
+  f.close();
   const out = join(dir, 'out-dead.ndjson');
-  const cfg = writeConfig(dir, ['sink: {type: console}', `deadLetter: {path: ${out}}`, 'reorder: {maxDelayMs: 0}', 'batch: {maxSize: 100, maxDelayMs: 50}', 'delivery: {maxQueued: 1000}', ''].join('\n'));
+  const cfg = writeConfig(dir, ['sink: {type: console}', `deadLetter: {path: ${out}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', 'batch: {maxSize: 100, maxDelayMs: 50}', 'delivery: {maxQueued: 1000}', ''].join('\n'));
   const { child, result } = startCli(['replay', letters, '--config', cfg]);
-  let lines = 0;
-  child.stdout!.on('data', (d: Buffer) => {
-    lines += d.toString().split('\n').length - 1;
-    if (lines >= 3) child.stdout!.destroy();
-  });
+  readerLeavesAfter(child, 3);
   const r = await result;
   assert.is(r.code, 1, r.stderr);
   const stopped = /replay stopped after line (\d+) .*tail -n \+(\d+) /.exec(r.stderr);

@@ -41,6 +41,15 @@ export const startCli = (args: string[], env: Record<string, string | undefined>
   return { child, result };
 };
 
+/** Closes the child's standard output once `lines` lines have come through, as `| head -n lines` does. */
+export const readerLeavesAfter = (child: ChildProcess, lines: number): void => {
+  let seen = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    seen += d.toString().split('\n').length - 1;
+    if (seen >= lines) child.stdout!.destroy();
+  });
+};
+
 export const runCli = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliResult> => {
   const { child, result } = startCli(args, env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
