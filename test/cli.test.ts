@@ -327,7 +327,9 @@ test('console sink whose reader goes away (| head): the run stops, what it could
   // the samples read and not yet written nowhere.
   const dir = tempDir();
   const dl = join(dir, 'dead.ndjson');
-  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 200, valuePattern: sequence}]', 'sink: {type: console}', `deadLetter: {path: ${dl}}`, 'reorder: {maxDelayMs: 10}', 'batch: {maxSize: 50, maxDelayMs: 200}', ''].join('\n'));
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 200, valuePattern: sequence}]', 'sink: {type: console}', `deadLetter: {path: ${dl}}`, 'reorder: {maxDelayMs: 2000}', 'batch: {maxSize: 50, maxDelayMs: 200}', ''].join('\n'));
+  // A 2 s reorder window always holds ~800 samples when the reader leaves: what the run cannot
+  // write is never nothing (with 10 ms, a run could stop between batches with nothing pending).
   const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
   readerLeavesAfter(child, 3);
   const r = await result;
