@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Spool } from '../spool/spool.js';
+import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
 import type { Logger } from './log.js';
 
 const iso = (ns: bigint | undefined): string => (ns === undefined ? '-' : new Date(Number(ns / 1_000_000n)).toISOString());
@@ -12,12 +13,15 @@ export const inspectCommand = (path: string, json: boolean, log: Logger, out: (s
   const read = Spool.inspectFile(path);
   if (isLeft(read)) return log('error', read.left.message), 2;
   const info = read.right;
+  // The chronoq that has it open, if one does: its figures change while it runs.
+  const owner = spoolOwner(path);
   if (json) {
-    out(`${JSON.stringify({ path, ...info }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    out(`${JSON.stringify({ path, ...info, ...(owner ? { inUseBy: owner } : {}) }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
     return 0;
   }
   const damage = info.damage === undefined ? '' : ` (DAMAGED: ${info.damage}; chronoq run would move it aside and salvage ${info.salvageable ?? 0} samples)`;
-  out(`spool ${path}: ${info.waiting} samples waiting, ${info.bytes} bytes${damage}\n`);
+  const inUse = owner === undefined ? '' : ` (in use by the chronoq with ${describeOwner(owner)})`;
+  out(`spool ${path}: ${info.waiting} samples waiting, ${info.bytes} bytes${damage}${inUse}\n`);
   out('lane  waiting  oldest                    newest                    bytes      acknowledged up to seq\n');
   for (const l of info.lanes) {
     out(`${String(l.lane).padEnd(6)}${String(l.waiting).padEnd(9)}${iso(l.oldestUnixNano).padEnd(26)}${iso(l.newestUnixNano).padEnd(26)}${String(l.bytes).padEnd(11)}${l.ackedSeq}\n`);

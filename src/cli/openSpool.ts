@@ -1,15 +1,53 @@
 /** Opens the config's spool for `chronoq run`, logging recovery and damage. */
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { type Either, isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { firstValueFrom, timer } from 'rxjs';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { Spool } from '../spool/spool.js';
+import type { Spool, OpenReport } from '../spool/spool.js';
 import { openConfiguredSpool, usesSpool, damageDetail } from '../spool/openConfigured.js';
+import { isSpoolInUseError } from '../spool/spoolLock.js';
 import type { Clock } from '../clock.js';
 import type { DeadLetter } from '../routed.js';
 import type { Logger } from './log.js';
+import { STOP_SIGNALS } from './run.js';
 
-export const openSpool = (c: ResolvedConfig, log: Logger, clock: Clock, deadLetter: (d: DeadLetter<unknown>) => void): Spool | undefined | 'failed' => {
+/** How often a spool another process has open is tried again while waiting for it. */
+export const SPOOL_RETRY_MS = 250;
+
+type Opened = Either<Error, { spool: Spool; report: OpenReport } | undefined>;
+
+/**
+ * The spool, undefined when the config uses none, 'failed' (logged), or 'stopped' when a stop
+ * signal came while waiting for it.
+ *
+ * A spool another chronoq has open is waited for, up to that process's drain
+ * (delivery.shutdownDeadlineMs) and 5 s more: a rolling update starts the new process while the
+ * old one drains, and the new one then takes over what the old one left in the spool. Nothing is
+ * read in the meantime; a stop signal ends the wait.
+ */
+export const openSpool = async (
+  c: ResolvedConfig,
+  log: Logger,
+  clock: Clock,
+  deadLetter: (d: DeadLetter<unknown>) => void,
+  waitMs = c.delivery.shutdownDeadlineMs + 5_000,
+): Promise<Spool | undefined | 'failed' | 'stopped'> => {
   if (c.spool && !usesSpool(c)) log('info', 'delivery.guarantee is at-most-once: the spool is not used');
-  const opened = openConfiguredSpool(c, clock, deadLetter);
+  const open = (): Opened => openConfiguredSpool(c, clock, deadLetter);
+  let opened = open();
+  if (isLeft(opened) && isSpoolInUseError(opened.left) && waitMs > 0) {
+    log('warn', `${opened.left.message}. Waiting up to ${Math.round(waitMs / 1000)} s for it to stop (delivery.shutdownDeadlineMs + 5 s); nothing is read meanwhile`);
+    const waited = await waitForSpool(open, clock, waitMs);
+    if (waited === 'stopped') {
+      log('info', 'stopped while waiting for the spool: nothing was read');
+      return 'stopped';
+    }
+    opened = waited.opened;
+    if (isRight(opened)) log('info', `spool ${c.spool?.path}: the other chronoq let it go after ${Math.round(waited.afterMs)} ms; this one takes over`);
+    else if (isSpoolInUseError(opened.left)) {
+      log('error', `${opened.left.message}. Still in use after ${Math.round(waitMs / 1000)} s; nothing was read or sent`);
+      return 'failed';
+    }
+  }
   if (isLeft(opened)) {
     log('error', opened.left.message);
     return 'failed';
@@ -21,4 +59,25 @@ export const openSpool = (c: ResolvedConfig, log: Logger, clock: Clock, deadLett
   if (report.tornWalBytes !== undefined) log('warn', `spool ${path}: its write-ahead log ended in a partial frame (${report.tornWalBytes} bytes, a commit cut off by a crash); SQLite discarded it, nothing acknowledged was lost`);
   if (report.pending > 0) log('info', `spool ${path}: ${report.pending} samples from an earlier run are delivered first`);
   return spool;
+};
+
+/** Tries `open` every SPOOL_RETRY_MS until the spool is free (or fails otherwise), waitMs passes, or a stop signal comes. */
+const waitForSpool = async (open: () => Opened, clock: Clock, waitMs: number): Promise<{ opened: Opened; afterMs: number } | 'stopped'> => {
+  const started = clock.monotonic();
+  let stopped = false;
+  const onSignal = (): void => {
+    stopped = true;
+  };
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  try {
+    for (;;) {
+      await firstValueFrom(timer(SPOOL_RETRY_MS));
+      if (stopped) return 'stopped';
+      const opened = open();
+      const afterMs = clock.monotonic() - started;
+      if (isRight(opened) || !isSpoolInUseError(opened.left) || afterMs >= waitMs) return { opened, afterMs };
+    }
+  } finally {
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+  }
 };

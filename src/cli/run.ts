@@ -67,12 +67,12 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     }
     o.log('info', `self-metrics at http://${host}:${port}/metrics`);
   }
-  const spool = openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d));
-  if (spool === 'failed') {
+  const spool = await openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d));
+  if (spool === 'failed' || spool === 'stopped') {
     server?.close();
     parts.deadLetterFile.close();
     parts.sink.close();
-    return 1;
+    return spool === 'failed' ? 1 : 0;
   }
   pipeline = new Pipeline(c, {
     ...(spool ? { spool } : {}),

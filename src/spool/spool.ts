@@ -17,6 +17,7 @@ import { SCHEMA, type ChunkRow, type SpoolStatements, prepareStatements } from '
 import { salvageSamples, tornWalTail } from './salvage.js';
 import { foreignTables, tableNames } from './peek.js';
 import { type Clock, systemClock } from '../clock.js';
+import { type SpoolLock, lockSpool } from './spoolLock.js';
 
 export type SpoolFsync = 'always' | { intervalMs: number };
 
@@ -63,7 +64,7 @@ export class Spool {
   /** The statements of the hot paths, prepared once (preparing one each time cost ~2 % of a run). */
   private readonly sql: SpoolStatements;
 
-  private constructor(readonly path: string, private readonly db: Database.Database, private readonly opts: SpoolOptions) {
+  private constructor(readonly path: string, private readonly db: Database.Database, private readonly opts: SpoolOptions, private readonly lock?: SpoolLock) {
     this.laneCount = Math.max(1, opts.lanes ?? 1);
     this.sql = prepareStatements(db);
     this.bytes = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks').get() as { b: number }).b;
@@ -76,16 +77,21 @@ export class Spool {
     const torn = tornWalTail(path);
     const foreign = foreignTables(path);
     if (foreign !== undefined) return left(new Error(`${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`));
+    // Before anything is read or changed: a spool another process has open is not touched.
+    const locked = lockSpool(path, (opts.clock ?? systemClock).now());
+    if (locked._tag === 'Left') return locked;
+    const lock = locked.right;
     try {
       db = Spool.connect(path, opts);
     } catch (e) {
       try {
         ({ db, damage, recovered } = Spool.salvage(path, opts, (e as Error).message));
       } catch (e2) {
+        lock.release();
         return left(new Error(`cannot open spool ${path}: ${(e2 as Error).message}`));
       }
     }
-    const spool = new Spool(path, db, opts);
+    const spool = new Spool(path, db, opts, lock);
     spool.append(recovered);
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
     const pending = spool.inspect().waiting;
@@ -286,6 +292,17 @@ export class Spool {
   close(): void {
     this.checkpointTimer?.cancel();
     this.db.close();
+    this.lock?.release();
+  }
+
+  /**
+   * Lets go of the spool's owner lock as a killed process would, leaving everything else as it is
+   * (nothing closed, checkpointed or settled): for tests that simulate a crash in one process and
+   * open the file again.
+   */
+  abandon(): void {
+    this.checkpointTimer?.cancel();
+    this.lock?.release();
   }
 }
 
