@@ -4,7 +4,7 @@
  * optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
  * the oldest rotated file is the only thing rotation ever removes).
  */
-import { openSync, writeSync, closeSync, fsyncSync, statSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { openSync, writeSync, closeSync, fsyncSync, statSync, fstatSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import type { DeadLetter } from '../routed.js';
 import type { Sample } from '../sample.js';
 import { toJsonLine } from '../sampleJson.js';
@@ -75,13 +75,29 @@ export class DeadLetterFile {
     this.fd = undefined;
   }
 
+  /**
+   * The file at `path`, opened again when what is there is no longer the file written so far: a
+   * person deleted it after replaying it, or moved it away (logrotate). Before, the letters went on
+   * into the deleted file's open descriptor, and were gone with the process.
+   */
   private open(): number {
+    if (this.fd !== undefined && !this.isStillAtPath(this.fd)) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
     if (this.fd === undefined) {
       this.fd = openSync(this.path, 'a', 0o600);
       chmodSync(this.path, 0o600);
       this.size = statSync(this.path).size;
     }
     return this.fd;
+  }
+
+  private isStillAtPath(fd: number): boolean {
+    const atPath = statSync(this.path, { throwIfNoEntry: false });
+    if (atPath === undefined) return false;
+    const open = fstatSync(fd);
+    return atPath.ino === open.ino && atPath.dev === open.dev;
   }
 
   private rotate(): void {

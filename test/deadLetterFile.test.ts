@@ -1,0 +1,76 @@
+/**
+ * The dead-letter file may be deleted (after a replay) or moved away (logrotate) while chronoq
+ * writes it: later letters go to a new file at its path. Before, they went on into the open
+ * descriptor of the deleted file and were gone with the process.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import type { DeadLetter } from '../src/routed.js';
+import type { Sample } from '../src/sample.js';
+import { startCli, tempDir, writeConfig } from './support/cli.js';
+
+const test = suite('dead-letter file');
+const letter = (i: number): DeadLetter<Sample> => ({
+  reason: 'rejected', detail: `letter ${i}`, atUnixMs: 1_764_064_800_000 + i,
+  item: { name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} },
+});
+const details = (path: string): string[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { detail: string }).detail);
+
+test('deleted while open: the next letters start a new file at the path (mode 0600)', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const f = new DeadLetterFile(path);
+  f.append(letter(0));
+  f.flush();
+  rmSync(path);
+  f.append(letter(1));
+  f.append(letter(2));
+  f.flush();
+  assert.ok(existsSync(path), 'a new file');
+  assert.equal(details(path), ['letter 1', 'letter 2']);
+  assert.is(statSync(path).mode & 0o777, 0o600);
+  f.close();
+});
+
+test('moved away while open (logrotate): earlier letters stay in the moved file, later ones go to the path', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const f = new DeadLetterFile(path);
+  f.append(letter(0));
+  f.flush();
+  renameSync(path, `${path}.moved`);
+  f.append(letter(1));
+  f.flush();
+  assert.equal(details(`${path}.moved`), ['letter 0']);
+  assert.equal(details(path), ['letter 1']);
+  f.close();
+});
+
+test('chronoq run: a dead-letter file deleted while it runs (replayed, then removed) is started again for the next letters', async () => {
+  const dir = tempDir();
+  const input = join(dir, 'in.ndjson');
+  const dl = join(dir, 'dead.ndjson');
+  const out = join(dir, 'out.ndjson');
+  writeFileSync(input, 'not a sample 1\n');
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}, follow: true, pollMs: 50}]`, `sink: {type: ndjson, path: ${out}}`,
+    `deadLetter: {path: ${dl}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  const until = async (ok: () => boolean) => {
+    for (const end = Date.now() + 15_000; !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error('timed out');
+  };
+  try {
+    await until(() => existsSync(dl) && readFileSync(dl, 'utf8').includes('not a sample 1'));
+    rmSync(dl);
+    appendFileSync(input, 'not a sample 2\n');
+    await until(() => existsSync(dl) && readFileSync(dl, 'utf8').includes('not a sample 2'));
+    child.kill('SIGTERM');
+    const r = await result;
+    assert.is(r.code, 0, r.stderr);
+    assert.is(readFileSync(dl, 'utf8').trim().split('\n').length, 1, 'the new file holds the letter written after the delete');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test.run();
