@@ -74,6 +74,29 @@ test('wall clock stepped forward 1 h: one step, no future events, output continu
   assert.ok(lastMs - WALL0 < 12_000 * 1.05 + 1, `no jump forward: ${lastMs - WALL0}`);
 });
 
+test('the machine slept 1 h (monotonic clock stood still, wall clock and time since boot went on): no step, nothing re-stamped', () => {
+  // Taken for a forward step, trusted time stayed an hour behind and slewed back at 5 %: every
+  // sample of the next 20 h was re-stamped into the past.
+  const r = oneHertz(testScheduler(), 12, {}, (clock) => timer(3500).subscribe(() => clock.suspend(HOUR)));
+  assert.equal(r.events, []);
+  const out = rights(r.out);
+  assert.is(out.length, 12);
+  assert.ok(out.every((x) => x.correctedFromUnixNano === undefined), 'every sample keeps its stamp');
+  assert.is(Number(out[4]!.timeUnixNano / 1_000_000n), WALL0 + 5_000 + HOUR, 'after waking: wall time');
+});
+
+test('slept 1 h and the wall clock was also 10 min behind on waking: the step alone is reported and corrected', () => {
+  const r = oneHertz(testScheduler(), 12, {}, (clock) => timer(3500).subscribe(() => (clock.suspend(HOUR), clock.step(-600_000))));
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  assert.ok(Math.abs((r.events[0] as { deltaMs: number }).deltaMs + 600_000) < 1, 'deltaMs ≈ −600 000, not +3 000 000');
+  const out = rights(r.out);
+  assert.ok(nonDecreasing(out));
+  // After waking: trusted time, an hour on, slewing towards the wall clock at ≤ 5 % since.
+  const behindMs = WALL0 + 5_000 + HOUR - Number(out[4]!.timeUnixNano / 1_000_000n);
+  assert.ok(behindMs >= 0 && behindMs <= 0.05 * 2_000, `${behindMs} ms behind`);
+  assert.ok(out.slice(4).every((x) => x.correctedFromUnixNano !== undefined));
+});
+
 test('a step is reported but not corrected when samples were not stamped locally', () => {
   const r = oneHertz(testScheduler(), 8, { stampedLocally: false, maxPastMs: 2 * HOUR }, (clock) =>
     timer(3500).subscribe(() => clock.step(-HOUR)),

@@ -4,6 +4,7 @@
  * virtual time and can step the wall clock.
  */
 import { performance } from 'node:perf_hooks';
+import { uptime } from 'node:os';
 import { type SchedulerLike, asyncScheduler } from 'rxjs';
 import { msToNanos } from './sample.js';
 
@@ -12,6 +13,12 @@ export interface Clock {
   now(): number;
   /** Ms since an arbitrary origin. Never steps, never goes backwards. */
   monotonic(): number;
+  /**
+   * Ms since boot, counting time the machine was suspended, which `monotonic()` does not (Linux
+   * CLOCK_BOOTTIME, 10 ms resolution). Optional: when given, a forward jump of the wall clock that
+   * the monotonic clock missed because the machine slept is time that passed, not a clock step.
+   */
+  sinceBootMs?(): number;
 }
 
 /**
@@ -22,6 +29,9 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
+  // Linux only: there os.uptime() is CLOCK_BOOTTIME. Elsewhere it is derived from the wall clock
+  // (macOS: now − boot time), so a wall step would look like a suspend.
+  ...(process.platform === 'linux' ? { sinceBootMs: () => uptime() * 1000 } : {}),
 };
 
 /** How long one reading of a clock may stand for later ones (detectClockSkew shares readings in a burst). */
@@ -58,20 +68,29 @@ export interface SteppableClock extends Clock {
   step(deltaMs: number): void;
   /** Sets the wall clock so that `now()` returns wallMs at this instant. */
   setWall(wallMs: number): void;
+  /** As if the machine had slept for ms just now: wall time and time since boot move on, monotonic time does not. */
+  suspend(ms: number): void;
 }
 
 /**
  * A clock driven by a scheduler's `now()`: `monotonic()` is the scheduler's time, `now()` is that
- * plus a wall offset a test can step. Under `TestScheduler.run`, time is virtual.
+ * plus a wall offset a test can step, `sinceBootMs()` that plus the time `suspend` said the
+ * machine slept. Under `TestScheduler.run`, time is virtual.
  */
 export const schedulerClock = (scheduler: SchedulerLike = asyncScheduler, wallStartMs = 0): SteppableClock => {
   const origin = scheduler.now();
   let offsetMs = wallStartMs - origin;
+  let sleptMs = 0;
   return {
     now: () => scheduler.now() + offsetMs,
     monotonic: () => scheduler.now() - origin,
+    sinceBootMs: () => scheduler.now() - origin + sleptMs,
     step: (deltaMs) => {
       offsetMs += deltaMs;
+    },
+    suspend: (ms) => {
+      sleptMs += ms;
+      offsetMs += ms;
     },
     setWall: (wallMs) => {
       offsetMs = wallMs - scheduler.now();

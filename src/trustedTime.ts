@@ -1,6 +1,13 @@
 /**
  * Trusted time: follows the monotonic clock, never steps, and converges to the wall clock at no
  * more than maxSlewPpm after the wall clock stepped. Used by detectClockSkew.
+ *
+ * Except for sleep: the monotonic clock stops while the machine is suspended and the wall clock
+ * does not, so waking up looks like a forward step by the time slept. Taken for one, trusted time
+ * stayed behind by all of it and slewed back at 5 %: after a night's sleep of 8 h, every locally
+ * stamped sample was re-stamped into the past for the next 160 h. With a clock that counts time
+ * since boot including sleep (`sinceBootMs`, systemClock on Linux), the part of a forward jump
+ * spent asleep is credited at once, and only the rest is a step.
  */
 import type { Clock } from './clock.js';
 
@@ -29,17 +36,38 @@ export interface TrustedTime {
   read(): TrustedReading;
 }
 
+/** A forward jump of the wall clock larger than this is checked for sleep. */
+const SLEEP_CHECK_MS = 100;
+
 export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): TrustedTime => {
   // Doubles kept in a Float64Array and one reading object rewritten in place: read() runs once
   // a sample, and fresh numbers in closure variables and a fresh reading cost ~150 bytes of
   // garbage a sample (a third of the whole pipeline's).
-  const state = new Float64Array(3);
+  const state = new Float64Array(4);
   const LAST_MONO = 0;
   const LAST_OFFSET = 1;
   const TRUSTED_OFFSET = 2;
+  /** sinceBoot − monotonic when last looked at: it grows by the time slept. */
+  const LAST_SLEPT = 3;
   state[LAST_MONO] = clock.monotonic();
   state[LAST_OFFSET] = clock.now() - state[LAST_MONO];
   state[TRUSTED_OFFSET] = state[LAST_OFFSET];
+  const sinceBoot = clock.sinceBootMs?.bind(clock);
+  if (sinceBoot) state[LAST_SLEPT] = sinceBoot() - state[LAST_MONO];
+  /**
+   * How long the machine slept since the last look, read only when the wall clock jumped forward
+   * by more than SLEEP_CHECK_MS (rare: the two clocks otherwise drift by microseconds; and
+   * os.uptime() is a system call). What it slept is credited whole, so a wall clock also stepped
+   * while it slept is still caught: the jump minus the sleep.
+   */
+  const sleptSinceLastLook = (mono: number, delta: number): number => {
+    if (sinceBoot === undefined || delta <= SLEEP_CHECK_MS) return 0;
+    const slept = sinceBoot() - mono;
+    const sleptMs = slept - state[LAST_SLEPT]!;
+    state[LAST_SLEPT] = slept;
+    return Math.max(0, sleptMs);
+  };
+
   const slewPerMs = opts.maxSlewPpm / 1e6;
   const reading: Mutable<TrustedReading> = { trustedMs: 0, wallMs: 0, errorMs: 0, stepping: false, stepDeltaMs: undefined };
 
@@ -48,8 +76,14 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       const mono = clock.monotonic();
       const wall = clock.now();
       const offset = wall - mono;
-      const delta = offset - state[LAST_OFFSET]!;
+      let delta = offset - state[LAST_OFFSET]!;
       state[LAST_OFFSET] = offset;
+      const sleptMs = sleptSinceLastLook(mono, delta);
+      if (sleptMs > 0) {
+        // Time that passed while the monotonic clock stood still: trusted time moves on by it.
+        state[TRUSTED_OFFSET] = state[TRUSTED_OFFSET]! + sleptMs;
+        delta -= sleptMs;
+      }
       const stepped = Math.abs(delta) > opts.stepThresholdMs;
       let stepping = reading.stepping || stepped;
       // Slew towards the wall clock, never faster than maxSlewPpm of elapsed monotonic time.
