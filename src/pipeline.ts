@@ -79,6 +79,7 @@ export class Pipeline {
   private readonly pushed = new Subject<Sample>();
   private readonly stop$ = new Subject<void>();
   private readonly abort$ = new Subject<void>();
+  private readonly hurry$ = new Subject<void>();
   private readonly completed = new Subject<void>();
   private readonly events = new Subject<PipelineEvent>();
   /** Everything that happens, as it happens. */
@@ -238,7 +239,8 @@ export class Pipeline {
   async shutdown(deadlineMs = this.config.delivery.shutdownDeadlineMs): Promise<ShutdownReport> {
     const before = this.stats.deadLetters.shutdown;
     this.stop$.next();
-    const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), timer(deadlineMs, this.deps.scheduler ?? asyncScheduler).pipe(map(() => false))), { defaultValue: true }));
+    const deadline$ = merge(timer(deadlineMs, this.deps.scheduler ?? asyncScheduler), this.hurry$).pipe(map(() => false));
+    const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), deadline$), { defaultValue: true }));
     let leftInSpool = 0;
     if (!drained && this.deps.spool) {
       // Durable: the rest stays in the spool and is delivered first at the next start.
@@ -251,6 +253,11 @@ export class Pipeline {
     this.reachable?.unsubscribe();
     this.breaker.dispose();
     return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before, leftInSpool };
+  }
+
+  /** Ends the drain of a shutdown in progress now, as if its deadline had passed (a second Ctrl-C). */
+  endDrainNow(): void {
+    this.hurry$.next();
   }
 
   /** Samples taken in and not yet delivered or dead-lettered (buffered, queued or in flight). */

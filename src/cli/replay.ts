@@ -67,9 +67,19 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
   pipeline.start();
+  let stopping = false;
+  let cutShort = false;
+  // A second stop signal stops at once, what is left written as dead letters as at the deadline
+  // (before, it ended the process on the spot: no dead letters, no line saying where it stopped).
   const stop = (signal: string): void => {
-    for (const sig of STOP_SIGNALS) process.off(sig, stop);
-    log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
+    if (stopping) {
+      if (cutShort || !signal.startsWith('SIG')) return;
+      cutShort = true;
+      log('warn', `${signal} again: stopping now instead of draining`);
+      return pipeline.endDrainNow();
+    }
+    stopping = true;
+    log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms (again to stop at once: what is left goes to ${outPath} as dead letters)`);
     void pipeline.shutdown();
   };
   for (const sig of STOP_SIGNALS) process.on(sig, stop);

@@ -123,16 +123,28 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const ticker = platformTimers.every(tty ? 1_000 : c.telemetry.statusIntervalMs, tick);
 
   let stopping: Promise<ShutdownReport> | undefined;
+  let cutShort = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping !== undefined) return;
     if (tty) process.stderr.write('\n');
-    o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
+    const rest = spool ? `stays in the spool ${c.spool?.path}` : `becomes dead letters in ${c.deadLetter.path}`;
+    o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms (${signal.startsWith('SIG') ? 'again' : 'a stop signal'} to stop at once: what is left ${rest})`);
     stopping = pipeline.shutdown();
     const report = await stopping;
-    if (report.leftInSpool > 0) o.log('warn', `deadline passed: ${report.leftInSpool} samples stay in the spool ${c.spool?.path} and are delivered first at the next start`);
-    else if (!report.drained) o.log('warn', `deadline passed: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
+    const why = cutShort ? 'drain cut short' : 'deadline passed';
+    if (report.leftInSpool > 0) o.log('warn', `${why}: ${report.leftInSpool} samples stay in the spool ${c.spool?.path} and are delivered first at the next start`);
+    else if (!report.drained) o.log('warn', `${why}: ${report.shutdownDeadLetters} samples written to ${c.deadLetter.path} as dead letters (reason shutdown); replay them with: chronoq replay ${c.deadLetter.path}`);
   };
-  const onSignal = (sig: NodeJS.Signals) => void shutdown(sig);
+  // A second stop signal while draining stops at once, everything accounted for as at the deadline
+  // (before, it was ignored: an impatient user's next step was kill -9, and without a spool the
+  // samples in memory went with it, unaccounted).
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stopping === undefined) return void shutdown(sig);
+    if (cutShort) return;
+    cutShort = true;
+    o.log('warn', `${sig} again: stopping now instead of draining`);
+    pipeline.endDrainNow();
+  };
   // The receiver is gone for good (nothing reads standard output any more): stop as on a signal;
   // what could not be written becomes dead letters `rejected` saying so.
   let sinkGone = false;
