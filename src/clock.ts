@@ -111,4 +111,8 @@ export const platformTimers = {
     handle.unref?.();
     return { cancel: () => clearInterval(handle) };
   },
+  /** Runs fn once after ms, if the process is still alive then for another reason (the timer itself never keeps it alive). */
+  afterIfAlive: (ms: number, fn: () => void): void => {
+    setTimeout(fn, ms).unref();
+  },
 };

@@ -4,11 +4,11 @@
  */
 import { stringify } from 'yaml';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { systemClock } from '../clock.js';
+import { systemClock, platformTimers } from '../clock.js';
 import { formatConfigError } from '../config/errors.js';
 import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { createLogger, diagToLog, type LogFormat } from './log.js';
+import { createLogger, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
 import { loadConfig } from './loadConfig.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
@@ -71,6 +71,23 @@ export const parseArgs = (argv: readonly string[]): Args => {
   return a;
 };
 
+/** How long a finished run may take to exit by itself before it is made to. */
+export const EXIT_GRACE_MS = 2_000;
+
+/**
+ * A finished run or replay (every sample accounted for, files closed) exits with `code` even if
+ * something still holds the process open: grpc-js cannot cancel a TLS handshake in progress, so a
+ * receiver that accepted the connection and never answered it (a hung collector) kept the process
+ * alive for good after its done line — under systemd until the stop timeout's SIGKILL.
+ */
+const exitEvenIfHeldOpen = (code: number, log: Logger): number => {
+  platformTimers.afterIfAlive(EXIT_GRACE_MS, () => {
+    log('warn', `still held open ${EXIT_GRACE_MS} ms after the end (a connection the receiver never answered, such as a TLS handshake): exiting with code ${code}`);
+    process.exit(code);
+  });
+  return code;
+};
+
 export const main = async (argv: readonly string[]): Promise<number> => {
   // A closed pipe (chronoq validate … | head) ends output quietly, not with an EPIPE trace — unless
   // standard output is a run's sink, which listens too and accounts for what it could not write.
@@ -82,6 +99,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   const a = parseArgs(argv);
   const log = createLogger(a.logFormat, systemClock);
   diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  processWarningsToLog(log);
   const out = (s: string) => process.stdout.write(s);
   if (a.help) return out(HELP), 0;
   if (a.version) return out(`${VERSION}\n`), 0;
@@ -101,13 +119,13 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     case 'run': {
       const c = loadConfig(a.positional[0] ?? a.config);
       if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
-      return runCommand(c.right, { quiet: a.quiet, log });
+      return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, log }), log);
     }
     case 'replay': {
       if (!a.positional[0]) return log('error', 'replay: which dead-letter file? (chronoq replay dead-letters.ndjson)'), 2;
       const c = loadConfig(a.config);
       if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
-      return replayCommand(a.positional[0], c.right, log);
+      return exitEvenIfHeldOpen(await replayCommand(a.positional[0], c.right, log), log);
     }
     case 'inspect': {
       if (!a.positional[0]) return log('error', 'inspect: which spool file? (chronoq inspect chronoq-spool.db)'), 2;

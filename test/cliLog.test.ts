@@ -1,0 +1,50 @@
+/**
+ * `--log-format json`: every line chronoq writes to stderr is one JSON object, Node's own
+ * warnings included. grpc-js connecting with TLS to an IP address makes Node warn (DEP0123),
+ * which Node printed as two raw lines in the middle of the JSON log. And a run whose receiver
+ * accepted the connection but never answered the TLS handshake exits after its done line: grpc-js
+ * cannot cancel the handshake, and the process stayed up for good.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { startCli, tempDir, writeConfig } from './support/cli.js';
+
+const test = suite('CLI log');
+
+test('a TLS endpoint given as an IP address that never answers the handshake: DEP0123 is a JSON log line `node: …`, every stderr line parses, and the run exits after its done line', async () => {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => (sockets.push(s), s.on('error', () => undefined))); // accepts, never answers TLS
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const dir = tempDir();
+    const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, ratePerSecond: 10}]', `sink: {type: otlp-grpc, endpoint: "https://127.0.0.1:${port}", timeoutMs: 300}`,
+      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'delivery: {shutdownDeadlineMs: 100}', ''].join('\n'));
+    const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    child.kill('SIGTERM');
+    const r = await result;
+    clearTimeout(guard);
+    assert.is(r.code, 0, `exited by itself, not killed 20 s later: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    const parsed = lines.map((l): { level: string; message: string } => {
+      try {
+        return JSON.parse(l) as { level: string; message: string };
+      } catch {
+        assert.unreachable(`not a JSON line: ${l}`);
+        throw new Error('unreachable');
+      }
+    });
+    assert.ok(parsed.some((l) => l.level === 'warn' && /^node: DeprecationWarning DEP0123: Setting the TLS ServerName to an IP address/.test(l.message)), r.stderr);
+    const done = parsed.findIndex((l) => l.message.startsWith('done: '));
+    assert.ok(done >= 0 && parsed.slice(done + 1).some((l) => /^still held open 2000 ms after the end .*: exiting with code 0$/.test(l.message)), r.stderr);
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    server.close();
+  }
+});
+
+test.run();
