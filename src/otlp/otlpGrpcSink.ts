@@ -12,7 +12,7 @@
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
-import { EMPTY, Observable, catchError, concat, concatMap, from, map, reduce, throwError } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, catchError, concat, concatMap, from, map, reduce, switchMap, throwError } from 'rxjs';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -26,6 +26,7 @@ import { createOffThreadEncoder } from './offThreadEncoder.js';
 import { isExportError, isTimeOutOfRangeError } from '../errors.js';
 import { GrpcStatus, classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
+import { watchStuckConnecting } from './stuckConnect.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -57,6 +58,12 @@ export interface OtlpGrpcSinkOptions {
    * 2-core machine with the collector beside it), so it is off unless asked for.
    */
   readonly encodeOffThread?: boolean;
+  /**
+   * A connection attempt still not established after this long is given up and a new one made
+   * (stuckConnect.ts: grpc-js waits for ever on a receiver that accepts and never answers).
+   * Default 20 000, the least gRPC's connection backoff spec allows.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 export interface OtlpGrpcSink {
@@ -110,20 +117,34 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     },
     'METRICS',
   );
-  const client = new MetricsClient(config.url, config.credentials(), {
-    'grpc.default_compression_algorithm': config.compression === CompressionAlgorithm.GZIP ? 2 : 0,
-    'grpc.primary_user_agent': 'chronoq/0.1.0',
-    // chronoq's retryBackoff is the retry policy; the channel should reconnect promptly.
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': 1_000,
-  });
-  const callMetadata = config.metadata();
   const clock = opts.clock ?? systemClock;
+  const newClient = (): InstanceType<typeof MetricsClient> => {
+    const made = new MetricsClient(config.url, config.credentials(), {
+      'grpc.default_compression_algorithm': config.compression === CompressionAlgorithm.GZIP ? 2 : 0,
+      'grpc.primary_user_agent': 'chronoq/0.1.0',
+      // chronoq's retryBackoff is the retry policy; the channel should reconnect promptly.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1_000,
+    });
+    // A connection attempt that hangs is given up with its client: calls waiting on it fail
+    // (retryably) and the next attempt goes through a new client that connects afresh.
+    watchStuckConnecting(made.getChannel(), opts.connectTimeoutMs ?? 20_000, clock, () => {
+      if (client !== made || closed) return;
+      client = newClient();
+      clients.next(client);
+      made.close();
+    });
+    return made;
+  };
+  let closed = false;
+  let client = newClient();
+  const clients = new BehaviorSubject(client);
+  const callMetadata = config.metadata();
   const resource = opts.resource ?? {};
   /** The errors of attempts whose batch could not be encoded (nothing was sent). */
   const encodeFailures = new WeakSet<object>();
 
-  const reachable$ = channelReachable(client.getChannel());
+  const reachable$ = clients.pipe(switchMap((c) => channelReachable(c.getChannel())));
 
   const encoder = createOffThreadEncoder({
     resource,
@@ -231,8 +252,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     address: config.url,
     reachable$,
     shutdown: () => {
+      closed = true;
       encoder.close();
       client.close();
+      clients.complete();
     },
   };
 };
