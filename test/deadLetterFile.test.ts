@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import type { DeadLetter } from '../src/routed.js';
@@ -44,6 +44,23 @@ test('moved away while open (logrotate): earlier letters stay in the moved file,
   f.flush();
   assert.equal(details(`${path}.moved`), ['letter 0']);
   assert.equal(details(path), ['letter 1']);
+  f.close();
+});
+
+test('its directory removed while open: the next letters go to onWriteError (the log), not into the deleted file', () => {
+  const dir = tempDir();
+  const path = join(dir, 'sub', 'dead.ndjson');
+  mkdirSync(join(dir, 'sub'));
+  const failed: string[] = [];
+  const f = new DeadLetterFile(path, { onWriteError: (_e, lines) => failed.push(...lines) });
+  f.append(letter(0));
+  f.flush();
+  rmSync(join(dir, 'sub'), { recursive: true });
+  f.append(letter(1));
+  f.flush();
+  assert.is(failed.length, 1);
+  assert.match(failed[0]!, /"detail":"letter 1"/);
+  assert.is(f.failed, 1);
   f.close();
 });
 

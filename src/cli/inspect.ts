@@ -1,7 +1,7 @@
 /** `chronoq inspect SPOOL`: samples waiting per lane, oldest and newest time, bytes, acknowledged. */
 import { existsSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { Spool } from '../spool/spool.js';
+import { inspectSpoolFile } from '../spool/inspectSpool.js';
 import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
 import type { Logger } from './log.js';
 
@@ -10,7 +10,7 @@ const iso = (ns: bigint | undefined): string => (ns === undefined ? '-' : new Da
 export const inspectCommand = (path: string, json: boolean, log: Logger, out: (s: string) => void): number => {
   if (!existsSync(path)) return log('error', `no spool at ${path}`), 2;
   // Read only: inspect never creates, repairs or moves a file (it may be pointed at the wrong one).
-  const read = Spool.inspectFile(path);
+  const read = inspectSpoolFile(path);
   if (isLeft(read)) return log('error', read.left.message), 2;
   const info = read.right;
   // The chronoq that has it open, if one does: its figures change while it runs.

@@ -15,7 +15,8 @@ import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { SCHEMA, type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
 import { salvageSamples, tornWalTail } from './salvage.js';
-import { foreignTables, tableNames } from './peek.js';
+import { foreignTables } from './peek.js';
+import { type SpoolContents, inspectSpoolDb } from './inspectSpool.js';
 import { type Clock, systemClock } from '../clock.js';
 import { type SpoolLock, lockSpool } from './spoolLock.js';
 
@@ -44,14 +45,6 @@ interface Placed {
   readonly seq: number;
 }
 
-export interface SpoolLaneInfo {
-  readonly lane: number;
-  readonly waiting: number;
-  readonly oldestUnixNano?: bigint;
-  readonly newestUnixNano?: bigint;
-  readonly bytes: number;
-  readonly ackedSeq: number;
-}
 
 export class Spool {
   private readonly placed = new WeakMap<Sample, Placed>();
@@ -96,34 +89,6 @@ export class Spool {
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
     const pending = spool.inspect().waiting;
     return right({ spool, report: { pending, ...(damage ? { damage } : {}), ...(torn !== undefined ? { tornWalBytes: torn } : {}) } });
-  }
-
-  /**
-   * What a spool file holds, read only: nothing is created, repaired, moved or converted (for
-   * `chronoq inspect`, which may be pointed at the wrong file, or at a spool a running chronoq is
-   * using). Left when the file is not a chronoq spool; a spool that fails its integrity check is
-   * reported with how many samples `chronoq run` would salvage from it.
-   */
-  static inspectFile(path: string): Either<Error, ReturnType<Spool['inspect']> & { damage?: string; salvageable?: number }> {
-    let db: Database.Database;
-    try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
-    } catch (e) {
-      return left(new Error(`cannot open ${path}: ${(e as Error).message}`));
-    }
-    try {
-      const tables = new Set(tableNames(db));
-      if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
-      const check = String(db.pragma('quick_check', { simple: true }));
-      const info = new Spool(path, db, {}).inspect();
-      return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
-    } catch (e) {
-      const salvageable = salvageSamples(path).length;
-      const salvage = salvageable > 0 ? `; chronoq run would move it aside and salvage the ${salvageable} samples found in it` : '';
-      return left(new Error(`${path} cannot be read as a chronoq spool (${(e as Error).message}); nothing was changed${salvage}`));
-    } finally {
-      db.close();
-    }
   }
 
   private static connect(path: string, opts: SpoolOptions): Database.Database {
@@ -266,22 +231,8 @@ export class Spool {
     return this.lanesState().flatMap((l) => this.readBack(l.lane, l.ackedSeq));
   }
 
-  inspect(): { lanes: SpoolLaneInfo[]; bytes: number; waiting: number } {
-    const rows = this.db.prepare('SELECT l.lane AS lane, l.acked_seq AS acked, c.first_seq AS first, c.last_seq AS last, c.bytes AS bytes, c.oldest_ns AS oldest, c.newest_ns AS newest FROM lanes l LEFT JOIN chunks c ON c.lane = l.lane').all() as { lane: number; acked: number; first: number | null; last: number | null; bytes: number | null; oldest: string | null; newest: string | null }[];
-    const byLane = new Map<number, SpoolLaneInfo>();
-    for (const r of rows) {
-      const cur = byLane.get(r.lane) ?? { lane: r.lane, waiting: 0, bytes: 0, ackedSeq: r.acked };
-      if (r.first === null || r.last === null) {
-        byLane.set(r.lane, cur);
-        continue;
-      }
-      const waiting = cur.waiting + Math.max(0, r.last - Math.max(r.first - 1, r.acked));
-      const oldest = cur.oldestUnixNano === undefined || BigInt(r.oldest!) < cur.oldestUnixNano ? BigInt(r.oldest!) : cur.oldestUnixNano;
-      const newest = cur.newestUnixNano === undefined || BigInt(r.newest!) > cur.newestUnixNano ? BigInt(r.newest!) : cur.newestUnixNano;
-      byLane.set(r.lane, { ...cur, waiting, bytes: cur.bytes + (r.bytes ?? 0), oldestUnixNano: oldest, newestUnixNano: newest });
-    }
-    const lanes = [...byLane.values()].sort((a, b) => a.lane - b.lane);
-    return { lanes, bytes: this.bytes, waiting: lanes.reduce((n, l) => n + l.waiting, 0) };
+  inspect(): SpoolContents {
+    return inspectSpoolDb(this.db);
   }
 
   /** Makes every commit so far durable against power loss (interval mode calls it on a timer). */

@@ -1,0 +1,79 @@
+/**
+ * What a spool holds, per lane: samples waiting, oldest and newest time, bytes, acknowledged
+ * sequence. Read only, from an open spool (Spool.inspect) or a file (`chronoq inspect`).
+ */
+import Database from 'better-sqlite3';
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { salvageSamples } from './salvage.js';
+import { tableNames } from './peek.js';
+
+export interface SpoolLaneInfo {
+  readonly lane: number;
+  readonly waiting: number;
+  readonly oldestUnixNano?: bigint;
+  readonly newestUnixNano?: bigint;
+  readonly bytes: number;
+  readonly ackedSeq: number;
+}
+
+export interface SpoolContents {
+  readonly lanes: SpoolLaneInfo[];
+  readonly bytes: number;
+  readonly waiting: number;
+}
+
+interface LaneChunkRow {
+  lane: number;
+  acked: number;
+  first: number | null;
+  last: number | null;
+  bytes: number | null;
+  oldest: string | null;
+  newest: string | null;
+}
+
+export const inspectSpoolDb = (db: Database.Database): SpoolContents => {
+  const rows = db.prepare('SELECT l.lane AS lane, l.acked_seq AS acked, c.first_seq AS first, c.last_seq AS last, c.bytes AS bytes, c.oldest_ns AS oldest, c.newest_ns AS newest FROM lanes l LEFT JOIN chunks c ON c.lane = l.lane').all() as LaneChunkRow[];
+  const byLane = new Map<number, SpoolLaneInfo>();
+  for (const r of rows) {
+    const cur = byLane.get(r.lane) ?? { lane: r.lane, waiting: 0, bytes: 0, ackedSeq: r.acked };
+    if (r.first === null || r.last === null) {
+      byLane.set(r.lane, cur);
+      continue;
+    }
+    const waiting = cur.waiting + Math.max(0, r.last - Math.max(r.first - 1, r.acked));
+    const oldest = cur.oldestUnixNano === undefined || BigInt(r.oldest!) < cur.oldestUnixNano ? BigInt(r.oldest!) : cur.oldestUnixNano;
+    const newest = cur.newestUnixNano === undefined || BigInt(r.newest!) > cur.newestUnixNano ? BigInt(r.newest!) : cur.newestUnixNano;
+    byLane.set(r.lane, { ...cur, waiting, bytes: cur.bytes + (r.bytes ?? 0), oldestUnixNano: oldest, newestUnixNano: newest });
+  }
+  const lanes = [...byLane.values()].sort((a, b) => a.lane - b.lane);
+  return { lanes, bytes: lanes.reduce((n, l) => n + l.bytes, 0), waiting: lanes.reduce((n, l) => n + l.waiting, 0) };
+};
+
+/**
+ * What a spool file holds, read only: nothing is created, repaired, moved or converted (for
+ * `chronoq inspect`, which may be pointed at the wrong file, or at a spool a running chronoq is
+ * using). Left when the file is not a chronoq spool; a spool that fails its integrity check is
+ * reported with how many samples `chronoq run` would salvage from it.
+ */
+export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { damage?: string; salvageable?: number }> => {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    return left(new Error(`cannot open ${path}: ${(e as Error).message}`));
+  }
+  try {
+    const tables = new Set(tableNames(db));
+    if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
+    const check = String(db.pragma('quick_check', { simple: true }));
+    const info = inspectSpoolDb(db);
+    return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
+  } catch (e) {
+    const salvageable = salvageSamples(path).length;
+    const salvage = salvageable > 0 ? `; chronoq run would move it aside and salvage the ${salvageable} samples found in it` : '';
+    return left(new Error(`${path} cannot be read as a chronoq spool (${(e as Error).message}); nothing was changed${salvage}`));
+  } finally {
+    db.close();
+  }
+};
