@@ -10,6 +10,9 @@ import { createServer, connect, type Socket } from 'node:net';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { createSink } from '../src/sinks.js';
+import { decodeConfigValue } from '../src/config/decode.js';
+import { systemClock } from '../src/clock.js';
 
 const test = suite('a connection attempt that hangs');
 const sample = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} });
@@ -63,6 +66,27 @@ test('the first connection is held without an answer: after connectTimeoutMs the
     proxy.close();
     await server.stop();
   }
+});
+
+test('the config: sink.connectTimeoutMs reaches the sink (and must be a positive number)', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  const proxy = await silentFirst(server.port);
+  const decoded = decodeConfigValue({ sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${proxy.port}`, timeoutMs: 300, connectTimeoutMs: 1_000 } });
+  if (decoded._tag === 'Left') throw new Error(JSON.stringify(decoded.left));
+  const sink = createSink(decoded.right.sink!, {}, systemClock);
+  try {
+    let outcome = '';
+    for (const end = Date.now() + 8_000; Date.now() < end && outcome !== 'ok'; await sleep(200)) {
+      outcome = await new Promise<string>((resolve) => sink.send([sample(0)]).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') }));
+    }
+    assert.is(outcome, 'ok');
+  } finally {
+    sink.close();
+    proxy.close();
+    await server.stop();
+  }
+  const bad = decodeConfigValue({ sink: { type: 'otlp-grpc', connectTimeoutMs: 0 } });
+  assert.ok(bad._tag === 'Left' && bad.left.some((e) => e.path === 'config.sink.connectTimeoutMs'), JSON.stringify(bad));
 });
 
 test.run();

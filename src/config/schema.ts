@@ -34,7 +34,7 @@ export const DeliveryCodec = closed('delivery', {}, {
 export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool });
 export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc') }, {
   endpoint: NonEmptyString, headers: stringMap(t.string, 'header names to values'), compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
-  encodeOffThread: Bool,
+  encodeOffThread: Bool, connectTimeoutMs: PositiveNumber,
 });
 export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, {});
 export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') }, {});
