@@ -17,11 +17,6 @@ export const createLogger = (format: LogFormat, clock: Clock, write: (s: string)
   };
 
 /**
- * The OpenTelemetry packages' own warnings and errors (diag) as log lines: without it they are
- * silent — for instance that an OTEL_EXPORTER_OTLP_CERTIFICATE file could not be read, after which
- * the exporter conventions go on without it and every export fails its TLS handshake.
- */
-/**
  * Node's own warnings (a dependency's DeprecationWarning, such as grpc-js's DEP0123 for TLS to an
  * IP address) as log lines `node: …`. Printed by Node, they were two lines of raw text in the
  * middle of a JSON log. Node's printer is a listener like any other: it is replaced.
@@ -31,6 +26,11 @@ export const processWarningsToLog = (log: Logger): void => {
   process.on('warning', (w: Error & { code?: string }) => log('warn', `node: ${w.name}${w.code ? ` ${w.code}` : ''}: ${w.message}`));
 };
 
+/**
+ * The OpenTelemetry packages' own warnings and errors (diag) as log lines: without it they are
+ * silent — for instance that an OTEL_EXPORTER_OTLP_CERTIFICATE file could not be read, after which
+ * the exporter conventions go on without it and every export fails its TLS handshake.
+ */
 export const diagToLog = (log: Logger): DiagLogger => {
   const line = (level: Level) => (message: string, ...args: unknown[]) =>
     log(level, `opentelemetry: ${[message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ')}`);

@@ -1,6 +1,6 @@
 /** Opens the config's spool for `chronoq run`, logging recovery and damage. */
 import { type Either, isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { firstValueFrom, timer } from 'rxjs';
+import { type Observable, firstValueFrom, map, race, timer } from 'rxjs';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Spool, OpenReport } from '../spool/spool.js';
 import { openConfiguredSpool, usesSpool, damageDetail } from '../spool/openConfigured.js';
@@ -8,7 +8,6 @@ import { isSpoolInUseError } from '../spool/spoolLock.js';
 import type { Clock } from '../clock.js';
 import type { DeadLetter } from '../routed.js';
 import type { Logger } from './log.js';
-import { STOP_SIGNALS } from './run.js';
 
 /** How often a spool another process has open is tried again while waiting for it. */
 export const SPOOL_RETRY_MS = 250;
@@ -16,8 +15,8 @@ export const SPOOL_RETRY_MS = 250;
 type Opened = Either<Error, { spool: Spool; report: OpenReport } | undefined>;
 
 /**
- * The spool, undefined when the config uses none, 'failed' (logged), or 'stopped' when a stop
- * signal came while waiting for it.
+ * The spool, undefined when the config uses none, 'failed' (logged), or 'stopped' when `stop$`
+ * (the stop signals) emitted while waiting for it.
  *
  * A spool another chronoq has open is waited for, up to that process's drain
  * (delivery.shutdownDeadlineMs) and 5 s more: a rolling update starts the new process while the
@@ -29,6 +28,7 @@ export const openSpool = async (
   log: Logger,
   clock: Clock,
   deadLetter: (d: DeadLetter<unknown>) => void,
+  stop$: Observable<unknown>,
   waitMs = c.delivery.shutdownDeadlineMs + 5_000,
 ): Promise<Spool | undefined | 'failed' | 'stopped'> => {
   if (c.spool && !usesSpool(c)) log('info', 'delivery.guarantee is at-most-once: the spool is not used');
@@ -36,7 +36,7 @@ export const openSpool = async (
   let opened = open();
   if (isLeft(opened) && isSpoolInUseError(opened.left) && waitMs > 0) {
     log('warn', `${opened.left.message}. Waiting up to ${Math.round(waitMs / 1000)} s for it to stop (delivery.shutdownDeadlineMs + 5 s); nothing is read meanwhile`);
-    const waited = await waitForSpool(open, clock, waitMs);
+    const waited = await waitForSpool(open, clock, waitMs, stop$);
     if (waited === 'stopped') {
       log('info', 'stopped while waiting for the spool: nothing was read');
       return 'stopped';
@@ -61,23 +61,14 @@ export const openSpool = async (
   return spool;
 };
 
-/** Tries `open` every SPOOL_RETRY_MS until the spool is free (or fails otherwise), waitMs passes, or a stop signal comes. */
-const waitForSpool = async (open: () => Opened, clock: Clock, waitMs: number): Promise<{ opened: Opened; afterMs: number } | 'stopped'> => {
+/** Tries `open` every SPOOL_RETRY_MS until the spool is free (or fails otherwise), waitMs passes, or stop$ emits. */
+const waitForSpool = async (open: () => Opened, clock: Clock, waitMs: number, stop$: Observable<unknown>): Promise<{ opened: Opened; afterMs: number } | 'stopped'> => {
   const started = clock.monotonic();
-  let stopped = false;
-  const onSignal = (): void => {
-    stopped = true;
-  };
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
-  try {
-    for (;;) {
-      await firstValueFrom(timer(SPOOL_RETRY_MS));
-      if (stopped) return 'stopped';
-      const opened = open();
-      const afterMs = clock.monotonic() - started;
-      if (isRight(opened) || !isSpoolInUseError(opened.left) || afterMs >= waitMs) return { opened, afterMs };
-    }
-  } finally {
-    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+  for (;;) {
+    const next = await firstValueFrom(race(timer(SPOOL_RETRY_MS).pipe(map(() => 'again' as const)), stop$.pipe(map(() => 'stopped' as const))));
+    if (next === 'stopped') return 'stopped';
+    const opened = open();
+    const afterMs = clock.monotonic() - started;
+    if (isRight(opened) || !isSpoolInUseError(opened.left) || afterMs >= waitMs) return { opened, afterMs };
   }
 };

@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM/SIGHUP drain with the config's deadline; what is left becomes dead letters `shutdown`.
  */
 import type { Server } from 'node:http';
+import { fromEvent, merge } from 'rxjs';
 import { type Clock, systemClock, platformTimers } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { Pipeline, type ShutdownReport } from '../pipeline.js';
@@ -67,7 +68,9 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     }
     o.log('info', `self-metrics at http://${host}:${port}/metrics`);
   }
-  const spool = await openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d));
+  // A stop signal while it waits for a spool another chronoq has open ends the wait.
+  const stopSignal$ = merge(...STOP_SIGNALS.map((sig) => fromEvent(process, sig)));
+  const spool = await openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d), stopSignal$);
   if (spool === 'failed' || spool === 'stopped') {
     server?.close();
     parts.deadLetterFile.close();

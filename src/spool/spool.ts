@@ -57,7 +57,7 @@ export class Spool {
   /** The statements of the hot paths, prepared once (preparing one each time cost ~2 % of a run). */
   private readonly sql: SpoolStatements;
 
-  private constructor(readonly path: string, private readonly db: Database.Database, private readonly opts: SpoolOptions, private readonly lock?: SpoolLock) {
+  private constructor(readonly path: string, private readonly db: Database.Database, private readonly opts: SpoolOptions, private readonly lock: SpoolLock) {
     this.laneCount = Math.max(1, opts.lanes ?? 1);
     this.sql = prepareStatements(db);
     this.bytes = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks').get() as { b: number }).b;
@@ -243,7 +243,7 @@ export class Spool {
   close(): void {
     this.checkpointTimer?.cancel();
     this.db.close();
-    this.lock?.release();
+    this.lock.release();
   }
 
   /**
@@ -253,7 +253,7 @@ export class Spool {
    */
   abandon(): void {
     this.checkpointTimer?.cancel();
-    this.lock?.release();
+    this.lock.release();
   }
 }
 
