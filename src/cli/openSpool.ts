@@ -1,6 +1,6 @@
 /** Opens the config's spool for `chronoq run`, logging recovery and damage. */
 import { type Either, isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { type Observable, firstValueFrom, map, race, timer } from 'rxjs';
+import { type Observable, ReplaySubject, firstValueFrom, map, race, timer } from 'rxjs';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Spool, OpenReport } from '../spool/spool.js';
 import { openConfiguredSpool, usesSpool, damageDetail } from '../spool/openConfigured.js';
@@ -64,11 +64,19 @@ export const openSpool = async (
 /** Tries `open` every SPOOL_RETRY_MS until the spool is free (or fails otherwise), waitMs passes, or stop$ emits. */
 const waitForSpool = async (open: () => Opened, clock: Clock, waitMs: number, stop$: Observable<unknown>): Promise<{ opened: Opened; afterMs: number } | 'stopped'> => {
   const started = clock.monotonic();
-  for (;;) {
-    const next = await firstValueFrom(race(timer(SPOOL_RETRY_MS).pipe(map(() => 'again' as const)), stop$.pipe(map(() => 'stopped' as const))));
-    if (next === 'stopped') return 'stopped';
-    const opened = open();
-    const afterMs = clock.monotonic() - started;
-    if (isRight(opened) || !isSpoolInUseError(opened.left) || afterMs >= waitMs) return { opened, afterMs };
+  // One subscription for the whole wait (a signal listener that came and went with each poll
+  // would leave gaps in which a signal ends the process by default).
+  const stopped = new ReplaySubject<'stopped'>(1);
+  const listening = stop$.subscribe(() => stopped.next('stopped'));
+  try {
+    for (;;) {
+      const next = await firstValueFrom(race(timer(SPOOL_RETRY_MS).pipe(map(() => 'again' as const)), stopped));
+      if (next === 'stopped') return 'stopped';
+      const opened = open();
+      const afterMs = clock.monotonic() - started;
+      if (isRight(opened) || !isSpoolInUseError(opened.left) || afterMs >= waitMs) return { opened, afterMs };
+    }
+  } finally {
+    listening.unsubscribe();
   }
 };
