@@ -113,11 +113,15 @@ test('a failing receiver is logged with its error once per episode, and its reco
   }
 });
 
-test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP port), or https:// to a plaintext one: the warning says so', async () => {
+test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP port), https:// to a plaintext one, or one that accepts and never answers: the warning says so', async () => {
   const http1 = createHttpServer((_, res) => res.writeHead(404).end('404 page not found'));
   await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
   const plaintext = await startFakeOtlpServer(() => ({ ok: true }));
+  const held: import('node:net').Socket[] = [];
+  const silent = createServer((s) => held.push(s.on('error', () => undefined)));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const cases = [
+    [`http://127.0.0.1:${(silent.address() as { port: number }).port}`, /DEADLINE_EXCEEDED.*Waiting for LB pick \(no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink\.connectTimeoutMs\); retrying/],
     [`http://127.0.0.1:${(http1.address() as { port: number }).port}`, /Protocol error.* \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); retrying/],
     [`https://localhost:${plaintext.port}`, /wrong version number.* \(the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http:\/\/…\); retrying/],
   ] as const;
@@ -126,7 +130,7 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
       const dir = tempDir();
       const cfg = writeConfig(dir, [
         'sources: [{type: synthetic, series: 1, ratePerSecond: 20, count: 1, valuePattern: sequence}]',
-        `sink: {type: otlp-grpc, endpoint: "${endpoint}"}`,
+        `sink: {type: otlp-grpc, endpoint: "${endpoint}", timeoutMs: 500}`,
         `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
         'reorder: {maxDelayMs: 0}',
         'delivery: {retry: {initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 3}}',
@@ -138,6 +142,8 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
     }
   } finally {
     http1.close();
+    held.forEach((s) => s.destroy());
+    silent.close();
     await plaintext.stop();
   }
 });

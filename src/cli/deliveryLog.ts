@@ -19,6 +19,7 @@ const messageOf = (error: unknown): string =>
 const hintFor = (message: string): string =>
   /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)'
   : /wrong version number/.test(message) ? ' (the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http://…)'
+  : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
   : '';
 
 /** Logs delivery failures to `sink` (its description) as episodes; `whileFailing` ends the warning. */
