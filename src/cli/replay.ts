@@ -15,7 +15,7 @@ import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
-import { STOP_SIGNALS } from './run.js';
+import { stopSignal$ } from './run.js';
 import { totalDeadLetters } from '../stats.js';
 import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
 
@@ -82,7 +82,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms (again to stop at once: what is left goes to ${outPath} as dead letters)`);
     void pipeline.shutdown();
   };
-  for (const sig of STOP_SIGNALS) process.on(sig, stop);
+  const signals = stopSignal$.subscribe(stop);
   // The receiver is gone for good (console sink: nothing reads standard output): stop reading, as on Ctrl-C.
   const goneSub = sink.gone$?.subscribe((e) => {
     log('error', `${sink.describe}: ${e.message}; stopping`);
@@ -90,7 +90,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   });
   await pipeline.done;
   goneSub?.unsubscribe();
-  for (const sig of STOP_SIGNALS) process.off(sig, stop);
+  signals.unsubscribe();
   deadLetterFile.close();
   sink.close();
   const s = pipeline.stats;

@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM/SIGHUP drain with the config's deadline; what is left becomes dead letters `shutdown`.
  */
 import type { Server } from 'node:http';
-import { fromEvent, merge } from 'rxjs';
+import { type Observable, fromEvent, map, merge } from 'rxjs';
 import { type Clock, systemClock, platformTimers } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { Pipeline, type ShutdownReport } from '../pipeline.js';
@@ -27,7 +27,14 @@ export interface RunOptions {
 }
 
 /** Signals that drain and stop the pipeline. */
-export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * The stop signals, each as its name. While subscribed, Node's default for them (ending the
+ * process on the spot) is off: the subscriber decides. Used by run and replay, and by the wait
+ * for a spool another chronoq has open.
+ */
+export const stopSignal$: Observable<NodeJS.Signals> = merge(...STOP_SIGNALS.map((sig) => fromEvent(process, sig).pipe(map(() => sig))));
 
 export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<number> => {
   const clock = o.clock ?? systemClock;
@@ -69,7 +76,6 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     o.log('info', `self-metrics at http://${host}:${port}/metrics`);
   }
   // A stop signal while it waits for a spool another chronoq has open ends the wait.
-  const stopSignal$ = merge(...STOP_SIGNALS.map((sig) => fromEvent(process, sig)));
   const spool = await openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d), stopSignal$);
   if (spool === 'failed' || spool === 'stopped') {
     server?.close();
@@ -158,12 +164,12 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   });
   // SIGHUP too (the terminal closed): by default it ends the process on the spot, and the samples
   // in memory went with it, without a dead letter or a log line.
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  const signals = stopSignal$.subscribe(onSignal);
   await pipeline.done;
   // After a signal, the shutdown's own lines come before the last ones.
   const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;
   ticker.cancel();
-  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+  signals.unsubscribe();
   goneSub?.unsubscribe();
   tick();
   if (tty && !o.quiet) process.stderr.write('\n');
