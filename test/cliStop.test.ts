@@ -9,12 +9,10 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
-import { startCli, tempDir, writeConfig, type CliResult } from './support/cli.js';
+import { jsonLog, sleep, startCli, tempDir, writeConfig, type CliResult } from './support/cli.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('stopping at once');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const logged = (r: CliResult) => r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string; message: string; samplesIn?: number; deadLetters?: Record<string, number>; leftInSpool?: number });
 /** A config whose receiver is unreachable and whose drain would last 60 s. */
 const unreachable = async (dir: string, extra: string[]) => {
   const port = await freePort(); // nothing listens here
@@ -40,7 +38,7 @@ for (const spooled of [true, false]) test(`run ${spooled ? 'with' : 'without'} a
   const { r, signalledAgain } = await stopTwice(['run', cfg, '--log-format', 'json'], 1_500);
   assert.ok(signalledAgain, 'still draining when signalled again');
   assert.is(r.code, 0, r.stderr);
-  const logs = logged(r);
+  const logs = jsonLog(r.stderr);
   assert.ok(logs.some((l) => /SIGINT: draining for at most 60000 ms \(again to stop at once: what is left (stays in the spool|becomes dead letters)/.test(l.message)), r.stderr);
   assert.ok(logs.some((l) => l.message === 'SIGINT again: stopping now instead of draining'), r.stderr);
   const done = logs.find((l) => l.message.startsWith('done'))!;
@@ -65,7 +63,7 @@ test('replay, receiver unreachable: a second Ctrl-C stops the drain at once; eve
   const { r, signalledAgain } = await stopTwice(['replay', letters, '--config', cfg, '--log-format', 'json'], 1_500);
   assert.ok(signalledAgain, 'still draining when signalled again');
   assert.is(r.code, 1, r.stderr); // dead letters were written
-  const messages = logged(r).map((l) => l.message);
+  const messages = jsonLog(r.stderr).map((l) => l.message);
   assert.ok(messages.includes('SIGINT again: stopping now instead of draining'), r.stderr);
   assert.ok(messages.some((m) => /replayed 5 samples .*: 0 delivered, 5 dead-lettered/.test(m)), r.stderr);
   const out = readFileSync(join(dir, 'dead.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import type { DeadLetter } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
-import { startCli, tempDir, writeConfig } from './support/cli.js';
+import { startCli, tempDir, until, writeConfig } from './support/cli.js';
 
 const test = suite('dead-letter file');
 const letter = (i: number): DeadLetter<Sample> => ({
@@ -73,14 +73,11 @@ test('chronoq run: a dead-letter file deleted while it runs (replayed, then remo
   const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}, follow: true, pollMs: 50}]`, `sink: {type: ndjson, path: ${out}}`,
     `deadLetter: {path: ${dl}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
   const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
-  const until = async (ok: () => boolean) => {
-    for (const end = Date.now() + 15_000; !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error('timed out');
-  };
   try {
-    await until(() => existsSync(dl) && readFileSync(dl, 'utf8').includes('not a sample 1'));
+    await until('the first dead letter', () => existsSync(dl) && readFileSync(dl, 'utf8').includes('not a sample 1'));
     rmSync(dl);
     appendFileSync(input, 'not a sample 2\n');
-    await until(() => existsSync(dl) && readFileSync(dl, 'utf8').includes('not a sample 2'));
+    await until('the letter written after the delete', () => existsSync(dl) && readFileSync(dl, 'utf8').includes('not a sample 2'));
     child.kill('SIGTERM');
     const r = await result;
     assert.is(r.code, 0, r.stderr);

@@ -10,13 +10,13 @@ import { createServer, connect, type Socket } from 'node:net';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { sleep } from './support/cli.js';
 import { createSink } from '../src/sinks.js';
 import { decodeConfigValue } from '../src/config/decode.js';
 import { systemClock } from '../src/clock.js';
 
 const test = suite('a connection attempt that hangs');
 const sample = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const send = (sink: ReturnType<typeof otlpGrpcSink>, batch: Sample[]) =>
   new Promise<string>((resolve) => sink.send(batch).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') }));
 

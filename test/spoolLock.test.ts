@@ -14,17 +14,13 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { isSpoolInUseError, spoolOwner } from '../src/spool/spoolLock.js';
 import type { Sample } from '../src/sample.js';
-import { runCli, startCli, tempDir, writeConfig, type CliResult } from './support/cli.js';
+import { jsonLog, runCli, sleep, startCli, tempDir, until, writeConfig, type CliResult } from './support/cli.js';
 import { freePort } from './support/collector.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 
 const test = suite('spool owner lock');
 const root = new URL('..', import.meta.url).pathname;
 const mk = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 2) } });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> => {
-  for (const end = Date.now() + timeoutMs; !ok(); await sleep(50)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-};
 
 test('a second open of an open spool is refused, naming the owner; once closed or abandoned (as by kill -9) it opens', () => {
   const path = join(tempDir(), 'spool.db');
@@ -94,7 +90,6 @@ const stuckRun = async (dir: string, spool: string, name: string, shutdownDeadli
     `deadLetter: {path: ${join(dir, `${name}-dead.ndjson`)}}`, `spool: {path: ${spool}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
     `delivery: {shutdownDeadlineMs: ${shutdownDeadlineMs}, retry: {initialDelayMs: 50, maxDelayMs: 200}}`, ''].join('\n'), `${name}.yaml`);
 };
-const logged = (r: { stderr: string }) => r.stderr.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level: string; message: string });
 const stderrOf = (child: ReturnType<typeof startCli>['child']) => {
   const text = { all: '' };
   child.stderr!.on('data', (d: Buffer) => (text.all += d.toString()));
@@ -125,11 +120,11 @@ test('chronoq run on a spool another chronoq has open waits for it, then takes o
     a.child.kill('SIGTERM');
     const ar: CliResult = await a.result;
     assert.is(ar.code, 0, ar.stderr);
-    assert.ok(logged(ar).some((l) => /5 samples stay in the spool/.test(l.message)), ar.stderr);
+    assert.ok(jsonLog(ar.stderr).some((l) => /5 samples stay in the spool/.test(l.message)), ar.stderr);
     // Its file read and every sample delivered, the second run ends by itself.
     const br = await b.result;
     assert.is(br.code, 0, br.stderr);
-    const messages = logged(br).map((l) => l.message);
+    const messages = jsonLog(br.stderr).map((l) => l.message);
     assert.ok(messages.some((m) => /the other chronoq let it go after \d+ ms; this one takes over/.test(m)), br.stderr);
     assert.ok(messages.some((m) => /5 samples from an earlier run are delivered first/.test(m)), br.stderr);
     const values = readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
@@ -153,15 +148,15 @@ test('chronoq run gives up on a spool still in use after the wait: exit 1, nothi
     // delivery.shutdownDeadlineMs 100: waits 5.1 s.
     const b = await runCli(['run', await stuckRun(dir, spool, 'b', 100), '--log-format', 'json'], {}, 30_000);
     assert.is(b.code, 1, b.stderr);
-    assert.ok(logged(b).some((l) => l.level === 'error' && /is in use by another chronoq .*Still in use after 5 s; nothing was read or sent/.test(l.message)), b.stderr);
-    assert.not.ok(logged(b).some((l) => /chronoq running/.test(l.message)));
+    assert.ok(jsonLog(b.stderr).some((l) => l.level === 'error' && /is in use by another chronoq .*Still in use after 5 s; nothing was read or sent/.test(l.message)), b.stderr);
+    assert.not.ok(jsonLog(b.stderr).some((l) => /chronoq running/.test(l.message)));
     const c = startCli(['run', await stuckRun(dir, spool, 'c'), '--log-format', 'json']);
     const cLog = stderrOf(c.child);
     await until('the third run to wait', () => cLog.all.includes('Waiting up to'));
     c.child.kill('SIGINT');
     const cr = await c.result;
     assert.is(cr.code, 0, cr.stderr);
-    assert.ok(logged(cr).some((l) => /stopped while waiting for the spool: nothing was read/.test(l.message)), cr.stderr);
+    assert.ok(jsonLog(cr.stderr).some((l) => /stopped while waiting for the spool: nothing was read/.test(l.message)), cr.stderr);
   } finally {
     a.child.kill('SIGKILL');
   }

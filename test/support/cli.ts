@@ -50,6 +50,26 @@ export const readerLeavesAfter = (child: ChildProcess, lines: number): void => {
   });
 };
 
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` every 50 ms until it holds; throws, naming `what`, after timeoutMs. */
+export const until = async (what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> => {
+  for (const end = Date.now() + timeoutMs; !ok(); await sleep(50)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+};
+
+/** One line of `--log-format json` output. */
+export interface JsonLogLine {
+  readonly level: string;
+  readonly message: string;
+  readonly samplesIn?: number;
+  readonly delivered?: number;
+  readonly deadLetters?: Record<string, number>;
+  readonly leftInSpool?: number;
+}
+/** A run's standard error under `--log-format json`, parsed line by line. */
+export const jsonLog = (stderr: string): JsonLogLine[] =>
+  stderr.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as JsonLogLine);
+
 export const runCli = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliResult> => {
   const { child, result } = startCli(args, env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
