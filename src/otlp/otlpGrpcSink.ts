@@ -129,16 +129,15 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     // A connection attempt that hangs is given up with its client: calls waiting on it fail
     // (retryably) and the next attempt goes through a new client that connects afresh.
     watchStuckConnecting(made.getChannel(), opts.connectTimeoutMs ?? 20_000, clock, () => {
-      if (client !== made || closed) return;
-      client = newClient();
-      clients.next(client);
+      if (clients.value !== made || closed) return;
+      clients.next(newClient());
       made.close();
     });
     return made;
   };
   let closed = false;
-  let client = newClient();
-  const clients = new BehaviorSubject(client);
+  /** The client in use (a new one after a connection attempt hung), for calls and reachable$. */
+  const clients = new BehaviorSubject(newClient());
   const callMetadata = config.metadata();
   const resource = opts.resource ?? {};
   /** The errors of attempts whose batch could not be encoded (nothing was sent). */
@@ -164,7 +163,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
           return subscriber.error(failure);
         }
         if (subscriber.closed) return;
-        call = client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
+        call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
           if (err) return subscriber.error(classifyExportFailure(err));
           const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;
           const rejected = rejectedCount(partial?.rejectedDataPoints);
@@ -254,7 +253,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     shutdown: () => {
       closed = true;
       encoder.close();
-      client.close();
+      clients.value.close();
       clients.complete();
     },
   };
