@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, statSync, existsSync, truncateSync, writeFil
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, readerLeavesAfter, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
+import { BIN, jsonLog, readerLeavesAfter, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { Spool } from '../src/spool/spool.js';
 import { freePort } from './support/collector.js';
@@ -35,6 +35,26 @@ test('validate: a misspelt key, a wrong type and a missing variable, each as pat
   const missing = await runCli(['validate', join(dir, 'nope.yaml')]);
   assert.is(missing.code, 2);
   assert.match(missing.stderr, /expected a readable config file, found ENOENT/);
+});
+
+test('--log-format json: config errors are JSON lines with path, expected, found and the hint, for run and validate', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['delivery:', '  lanse: 4', 'reorder:', '  maxDelayMs: soon', ''].join('\n'));
+  for (const command of ['run', 'validate']) {
+    const r = await runCli([command, cfg, '--log-format', 'json']);
+    assert.is(r.code, 2, r.stderr);
+    const lines = jsonLog(r.stderr); // throws on a line that is not JSON
+    assert.is(lines.length, 2, r.stderr);
+    assert.ok(lines.every((l) => l.level === 'error'), r.stderr);
+    const misspelt = lines.find((l) => l.path === 'config.delivery.lanse');
+    assert.ok(misspelt, r.stderr);
+    assert.match(String(misspelt.message), /^config error: config\.delivery\.lanse: expected no key 'lanse'/);
+    assert.is(misspelt.found, 'number 4');
+    assert.is(misspelt.suggestion, "did you mean 'lanes'?");
+    assert.is(lines.find((l) => l.path === 'config.reorder.maxDelayMs')?.found, '"soon"');
+  }
+  const missing = jsonLog((await runCli(['run', join(dir, 'nope.yaml'), '--log-format=json'])).stderr);
+  assert.equal(missing.map((l) => [l.path, l.expected, l.found]), [[join(dir, 'nope.yaml'), 'a readable config file', 'ENOENT']]);
 });
 
 test('validate: prints the resolved config with defaults, variables interpolated and secrets masked', async () => {

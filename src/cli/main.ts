@@ -1,11 +1,11 @@
 /**
  * The `chronoq` command: run, validate, replay. Config mistakes are printed as path, expected,
- * found and a hint, with exit code 2 and no stack trace.
+ * found and a hint (JSON log lines under --log-format json), with exit code 2 and no stack trace.
  */
 import { stringify } from 'yaml';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { systemClock, platformTimers } from '../clock.js';
-import { formatConfigError } from '../config/errors.js';
+import { type ConfigError, formatConfigError } from '../config/errors.js';
 import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createLogger, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
@@ -104,27 +104,33 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   if (a.help) return out(HELP), 0;
   if (a.version) return out(`${VERSION}\n`), 0;
   if (a.errors.length) return a.errors.forEach((e) => log('error', e)), 2;
-  const configErrors = (errors: ReturnType<typeof formatConfigError>[]) => {
-    for (const e of errors) process.stderr.write(`config error: ${e}\n`);
+  // Plain lines for a person; under --log-format json each is a log line with its parts as fields
+  // (they were plain text in the middle of a JSON stream, which a log shipper cannot parse).
+  const configErrors = (errors: readonly ConfigError[]) => {
+    for (const e of errors) {
+      const line = `config error: ${formatConfigError(e)}`;
+      if (a.logFormat === 'json') log('error', line, { ...e });
+      else process.stderr.write(`${line}\n`);
+    }
     return 2;
   };
   switch (a.command) {
     case 'validate': {
       if (!a.positional[0]) return log('error', 'validate: which config file? (chronoq validate config.yaml)'), 2;
       const c = loadConfig(a.positional[0]);
-      if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
+      if (isLeft(c)) return configErrors(c.left);
       out(stringify(maskSecrets(c.right)));
       return 0;
     }
     case 'run': {
       const c = loadConfig(a.positional[0] ?? a.config);
-      if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
+      if (isLeft(c)) return configErrors(c.left);
       return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, log }), log);
     }
     case 'replay': {
       if (!a.positional[0]) return log('error', 'replay: which dead-letter file? (chronoq replay dead-letters.ndjson)'), 2;
       const c = loadConfig(a.config);
-      if (isLeft(c)) return configErrors(c.left.map(formatConfigError));
+      if (isLeft(c)) return configErrors(c.left);
       return exitEvenIfHeldOpen(await replayCommand(a.positional[0], c.right, log), log);
     }
     case 'inspect': {

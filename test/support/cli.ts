@@ -65,6 +65,11 @@ export interface JsonLogLine {
   readonly delivered?: number;
   readonly deadLetters?: Record<string, number>;
   readonly leftInSpool?: number;
+  /** A config error's parts. */
+  readonly path?: string;
+  readonly expected?: string;
+  readonly found?: string;
+  readonly suggestion?: string;
 }
 /** A run's standard error under `--log-format json`, parsed line by line. */
 export const jsonLog = (stderr: string): JsonLogLine[] =>
