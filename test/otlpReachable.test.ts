@@ -86,4 +86,98 @@ test('the pipeline delivers within seconds of the receiver coming back, although
   }
 });
 
+/** A receiver whose process stops answering (as a SIGSTOPped collector: its connection stays up) until `hung` is false again. */
+const hangable = async (opts: { emptyAnswered?: boolean } = {}) => {
+  let hung = false;
+  const server = await startFakeOtlpServer((r) => (hung && !(opts.emptyAnswered && r.points.length === 0) ? { hang: true } : ok()));
+  return { server, hang: (h: boolean) => void (hung = h), empties: () => server.received.filter((r) => r.points.length === 0).length };
+};
+
+/**
+ * A sink to `port` whose reachable$ is watched (emissions counted), after one delivered sample and
+ * its connection's first emission; `body` runs with the receiver then hung and a call timed out.
+ */
+const afterTimedOutCall = async (h: Awaited<ReturnType<typeof hangable>>, body: (sink: ReturnType<typeof otlpGrpcSink>, emitted: () => number) => Promise<void>) => {
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${h.server.port}`, timeoutMs: 500 });
+  let emitted = 0;
+  const sub = sink.reachable$.subscribe(() => emitted++);
+  try {
+    assert.is(await send(sink, [sample(1)]), 'ok');
+    assert.ok((await within(2_000, () => emitted === 1)) !== undefined, 'the first connection');
+    h.hang(true);
+    assert.match(await send(sink, [sample(2)]), /DEADLINE_EXCEEDED/);
+    await body(sink, () => emitted);
+  } finally {
+    sub.unsubscribe();
+    sink.shutdown();
+    h.server.kill();
+  }
+};
+
+test('reachable$ emits when a receiver that stopped answering (connection kept) answers again after a call timed out', async () => {
+  const h = await hangable();
+  await afterTimedOutCall(h, async (sink, emitted) => {
+    await sleep(2_500);
+    assert.is(emitted(), 1, 'nothing while it is silent');
+    assert.ok(h.empties() >= 2, `probes while silent, one a deadline: ${h.empties()}`);
+    h.hang(false);
+    assert.ok((await within(3_000, () => emitted() === 2)) !== undefined, 'reachable$ emitted once the receiver answered again');
+    const probes = h.empties();
+    await sleep(1_500);
+    assert.is(h.empties(), probes, 'no probe after the answer');
+    assert.is(await send(sink, [sample(3)]), 'ok');
+  });
+});
+
+test('a receiver only slow with data (empty requests answered at once) is not reported back, and is probed once per timed-out call', async () => {
+  const h = await hangable({ emptyAnswered: true });
+  await afterTimedOutCall(h, async (_sink, emitted) => {
+    await sleep(1_500);
+    assert.is(emitted(), 1, 'answering empty requests at once is not news');
+    assert.is(h.empties(), 1);
+  });
+});
+
+test('without a subscriber to reachable$, a timed-out call sends no probe', async () => {
+  const { server, hang, empties } = await hangable();
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, timeoutMs: 500 });
+  try {
+    hang(true);
+    assert.match(await send(sink, [sample(1)]), /DEADLINE_EXCEEDED/);
+    await sleep(1_500);
+    assert.is(empties(), 0);
+  } finally {
+    sink.shutdown();
+    server.kill();
+  }
+});
+
+test('the pipeline delivers within seconds of a hung receiver answering again, although its breaker would wait a minute', async () => {
+  const { server, hang } = await hangable();
+  hang(true); // silent from the start, its connection accepted
+  const dir = tempDir();
+  const h = createPipeline({
+    sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${server.port}`, timeoutMs: 500 },
+    reorder: { maxDelayMs: 0 },
+    batch: { maxSize: 10, maxDelayMs: 10 },
+    delivery: { lanes: 2, fenceMs: 0, retry: { initialDelayMs: 50, maxDelayMs: 100 }, breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } },
+    deadLetter: { path: join(dir, 'dead.ndjson') },
+  });
+  if (isLeft(h)) throw new Error(JSON.stringify(h.left));
+  const pipeline = h.right;
+  try {
+    for (let i = 0; i < 30; i++) pipeline.push(sample(i));
+    assert.ok((await within(5_000, () => pipeline.stats.breakerState === 'open')) !== undefined, 'the breaker opened');
+    await sleep(2_000);
+    hang(false);
+    const tookMs = await within(5_000, () => pipeline.stats.delivered === 30);
+    assert.ok(tookMs !== undefined, `delivered ${pipeline.stats.delivered} of 30 within 5 s of the receiver answering (the breaker's own wait: 60 s)`);
+    const times = server.received.flatMap((r) => r.points.map((p) => p.timeUnixNano));
+    assert.is(new Set(times).size, 30);
+  } finally {
+    await pipeline.shutdown(1_000);
+    server.kill();
+  }
+});
+
 test.run();

@@ -5,9 +5,9 @@
  * so a collector restarted after a long outage waited up to that long for the next probe (measured:
  * back after a 15 s outage, delivery resumed 20 s later). The channel itself knows sooner: it keeps
  * reconnecting during an outage (the sink sets its reconnect backoff to at most 1 s) and turns
- * READY as soon as the receiver accepts a connection again. A hung receiver (SIGSTOP) does not
- * complete the HTTP/2 handshake, and one that answers with errors stays connected, so neither
- * looks like a return: for those the breaker's timer still decides.
+ * READY as soon as the receiver accepts a connection again. A hung receiver (SIGSTOP) keeps its
+ * connection, so its return does not show here (answersAgain.ts probes for it); one that answers
+ * with errors stays connected too, and for it the breaker's timer still decides.
  *
  * ```
  * channel: READY ─drop─► IDLE ─► CONNECTING ─► TRANSIENT_FAILURE … ─► READY

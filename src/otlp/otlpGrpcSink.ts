@@ -12,7 +12,7 @@
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
-import { BehaviorSubject, EMPTY, Observable, catchError, concat, concatMap, from, map, reduce, switchMap, throwError } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, catchError, concat, concatMap, from, map, merge, reduce, switchMap, throwError } from 'rxjs';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -26,6 +26,7 @@ import { createOffThreadEncoder } from './offThreadEncoder.js';
 import { isExportError, isTimeOutOfRangeError } from '../errors.js';
 import { GrpcStatus, classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
+import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
 import { watchStuckConnecting } from './stuckConnect.js';
 
 export interface OtlpTlsOptions {
@@ -71,11 +72,13 @@ export interface OtlpGrpcSink {
   /** host:port the sink talks to. */
   readonly address: string;
   /**
-   * Emits each time the connection to the receiver is (re)established: the receiver is back.
+   * Emits each time the receiver is back: the connection to it is (re)established, or — after a
+   * call timed out — it answers again (a hung collector resumed; answersAgain.ts).
    * Give it to the breaker (`reachable$.subscribe(() => breaker.halfOpenNow())`, as the command
    * does) and delivery resumes within about a second of the receiver's return, instead of at the
    * breaker's next probe, up to maxHalfOpenAfterMs (a minute) later. While subscribed, a channel
-   * gone idle is asked to connect, so the return is noticed without a call being made.
+   * gone idle is asked to connect, so the return is noticed without a call being made, and a
+   * call that timed out is followed by empty requests (no data) until the receiver answers one.
    */
   readonly reachable$: Observable<void>;
   shutdown(): void;
@@ -83,6 +86,8 @@ export interface OtlpGrpcSink {
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const identity = (b: Buffer): Buffer => b;
+/** An ExportMetricsServiceRequest without data. */
+const EMPTY_REQUEST = Buffer.alloc(0);
 const MetricsClient = grpc.makeGenericClientConstructor(
   { export: { path: EXPORT_PATH, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
   'MetricsExportService',
@@ -143,7 +148,12 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   /** The errors of attempts whose batch could not be encoded (nothing was sent). */
   const encodeFailures = new WeakSet<object>();
 
-  const reachable$ = clients.pipe(switchMap((c) => channelReachable(c.getChannel())));
+  /** After a call timed out, empty requests tell when the receiver answers again (answersAgain.ts). */
+  const answers = watchAnswers((done) => {
+    const call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, EMPTY_REQUEST, callMetadata, { deadline: clock.now() + PROBE_TIMEOUT_MS }, (err) => done(heardFrom(err)));
+    return () => call.cancel();
+  });
+  const reachable$ = merge(clients.pipe(switchMap((c) => channelReachable(c.getChannel()))), answers.answersAgain$);
 
   const encoder = createOffThreadEncoder({
     resource,
@@ -164,6 +174,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
         }
         if (subscriber.closed) return;
         call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
+          answers.sawCall(heardFrom(err));
           if (err) return subscriber.error(classifyExportFailure(err));
           const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;
           const rejected = rejectedCount(partial?.rejectedDataPoints);
@@ -252,6 +263,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     reachable$,
     shutdown: () => {
       closed = true;
+      answers.stop();
       encoder.close();
       clients.value.close();
       clients.complete();
