@@ -130,6 +130,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       // chronoq's retryBackoff is the retry policy; the channel should reconnect promptly.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
+      // A failed connection makes grpc-js look the name up again, by default at most every 30 s:
+      // a collector back at a new address (a pod or container recreated) went unseen that long.
+      // Only failures cause look-ups, so a working connection costs none.
+      'grpc.dns_min_time_between_resolutions_ms': 1_000,
     });
     // A connection attempt that hangs is given up with its client: calls waiting on it fail
     // (retryably) and the next attempt goes through a new client that connects afresh.
