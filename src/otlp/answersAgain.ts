@@ -57,6 +57,7 @@ export const watchAnswers = (probe: Probe): AnswerWatch => {
   let round = 0;
   let probing = false;
   let cancel: (() => void) | undefined;
+  let stopped = false;
 
   const end = (): void => {
     round++;
@@ -65,19 +66,24 @@ export const watchAnswers = (probe: Probe): AnswerWatch => {
     cancel = undefined;
   };
   const probeFrom = (mine: number, sawSilence: boolean): void => {
-    cancel = probe((heard) => {
+    const heardBack = (heard: Heard): void => {
       if (mine !== round) return;
       cancel = undefined;
       if (heard === 'silent' && watchers > 0) return probeFrom(mine, true);
       end();
       if (heard === 'answered' && sawSilence) again.next();
-    });
+    };
+    try {
+      cancel = probe(heardBack);
+    } catch {
+      heardBack('gone'); // the client was closed under it: nothing to probe
+    }
   };
 
   return {
     sawCall: (heard) => {
       if (heard === 'answered' || heard === 'gone') return end();
-      if (probing || watchers === 0) return;
+      if (probing || watchers === 0 || stopped) return;
       probing = true;
       probeFrom(round, false);
     },
@@ -90,6 +96,7 @@ export const watchAnswers = (probe: Probe): AnswerWatch => {
       };
     }),
     stop: () => {
+      stopped = true;
       end();
       again.complete();
     },
