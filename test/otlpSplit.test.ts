@@ -1,9 +1,10 @@
 /**
- * A request the receiver refuses as larger than its message size limit (RESOURCE_EXHAUSTED,
- * "received message larger than max"): the sink sends the batch again in halves, so the good
- * samples are delivered, in order, and only a sample too large on its own becomes a dead letter,
- * with the receiver's error. (The Collector's receiver takes 4 MiB by default: big histograms or
- * long attribute values reach it.)
+ * Narrowing down what the receiver refused (src/otlp/narrowingDown.ts). A request refused as larger
+ * than its message size limit (RESOURCE_EXHAUSTED, "received message larger than max"): the sink
+ * sends the batch again in halves, so the good samples are delivered, in order, and only a sample
+ * too large on its own becomes a dead letter, with the receiver's error. (The Collector's receiver
+ * takes 4 MiB by default: big histograms or long attribute values reach it.) Partial success:
+ * the rejected points are found by halving too.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,7 +17,7 @@ import { routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 
-const test = suite('OTLP sink: a request too large for the receiver');
+const test = suite('OTLP sink: narrowing down what the receiver refused');
 const T = 1_767_225_600_000_000_000n;
 const sample = (i: number, name = 'cpu'): Sample => ({ name, kind: 'gauge', value: i, timeUnixNano: T + BigInt(i), attributes: { host: 'a' } });
 
@@ -53,6 +54,30 @@ test('RESOURCE_EXHAUSTED for another reason (no size wording) is not split: the 
     const out = await lastValueFrom(from([sample(1), sample(2), sample(3)]).pipe(routed(), deliverOrdered(sink.send, { batch: { maxSize: 3, maxDelayMs: 1_000 } }), toArray()));
     assert.equal(out.map((r) => (isLeft(r) ? r.left.reason : 'delivered')), ['rejected', 'rejected', 'rejected']);
     assert.is(server.received.length, 1, 'one request, no halves');
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+test('partial success in a batch of 1 000 with two rejected points: found by halving in a few dozen requests, not one request per sample', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true, rejected: (p) => p.name === 'bad', message: 'metric name "bad" is not allowed' }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    const batch = Array.from({ length: 1_000 }, (_, i) => sample(i, i === 137 || i === 702 ? 'bad' : 'cpu'));
+    const out = await lastValueFrom(from(batch).pipe(routed(), deliverOrdered(sink.send, { batch: { maxSize: 1_000, maxDelayMs: 1_000 } }), toArray()));
+    const dead = out.filter(isLeft).map((r) => r.left);
+    assert.equal(dead.map((d) => [d.reason, d.item.value]), [['rejected', 137], ['rejected', 702]]);
+    assert.ok(dead.every((d) => d.detail.includes('metric name "bad" is not allowed')));
+    const delivered = out.filter(isRight).flatMap((r) => r.right.samples.map((s) => s.value as number));
+    assert.equal(delivered, batch.map((_, i) => i).filter((i) => i !== 137 && i !== 702));
+    // The receiver got every good sample (the first request already took them) and was asked
+    // again only about halves holding a rejected point: ~2 requests a level, 10 levels a point.
+    const requests = server.received.length;
+    console.log(`partial success, 2 rejected in 1 000: ${requests} requests`);
+    assert.ok(requests <= 1 + 2 * 2 * Math.ceil(Math.log2(1_000)), `${requests} requests`);
+    const received = new Set(server.received.flatMap((r) => r.points.map((p) => p.timeUnixNano)));
+    assert.is(received.size, 1_000);
   } finally {
     sink.shutdown();
     await server.stop();

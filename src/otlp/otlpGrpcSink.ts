@@ -12,22 +12,22 @@
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
-import { BehaviorSubject, EMPTY, Observable, catchError, concat, concatMap, from, map, merge, reduce, switchMap, throwError } from 'rxjs';
+import { BehaviorSubject, Observable, merge, switchMap } from 'rxjs';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Attributes, Sample } from '../sample.js';
-import { sampleProblem } from '../routed.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
-import { hasOtlpTimes, type InstrumentationScopeInfo } from './toResourceMetrics.js';
+import type { InstrumentationScopeInfo } from './toResourceMetrics.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { createOffThreadEncoder } from './offThreadEncoder.js';
-import { isExportError, isTimeOutOfRangeError } from '../errors.js';
-import { GrpcStatus, classifyExportFailure } from './classify.js';
+import { isTimeOutOfRangeError } from '../errors.js';
+import { classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
 import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
 import { watchStuckConnecting } from './stuckConnect.js';
+import { narrowingDown } from './narrowingDown.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -98,10 +98,6 @@ const MetricsClient = grpc.makeGenericClientConstructor(
  * encoder serves every sink: an encode runs synchronously, so its pooled points are never shared.
  */
 export const encodeBatch: BatchEncoder = createBatchEncoder();
-
-/** RESOURCE_EXHAUSTED because the request exceeded the receiver's message size limit (gRPC's own wording). */
-const isTooLarge = (e: unknown): boolean =>
-  isExportError(e) && e.code === GrpcStatus.RESOURCE_EXHAUSTED && !e.retryable && /larger than max|message too large|exceeds (the )?max/i.test(e.message);
 
 const rejectedCount = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number(v ?? 0));
 
@@ -192,74 +188,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       };
     });
 
-  /**
-   * Partial success names how many points were rejected, never which: isolate them by sending the
-   * batch's samples one by one, in order. The accepted ones arrive twice, bit-identical.
-   * A sample that fails the encoding — a time OTLP cannot carry, or a malformed sample from an app
-   * that composes the operators without validating (never the common path, so no per-sample check
-   * up front) — is refused here, by name, and the rest is sent without it.
-   */
-  const send = (batch: readonly Sample[]): Observable<RejectedSamples> =>
-    attempt(batch).pipe(
-      concatMap((partial) =>
-        batch.length === 1
-          ? [partial]
-          : from(batch).pipe(
-              concatMap((s) => attempt([s])),
-              reduce((acc: Sample[], r) => [...acc, ...r.samples], []),
-              map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
-            ),
-      ),
-      catchError((e: unknown) =>
-        encodeFailures.has(e as object) ? sendWithoutUnsendable(batch, e)
-        : isTooLarge(e) ? sendInHalves(batch, e)
-        : throwError(() => e),
-      ),
-    );
-  /**
-   * The receiver refused the request as larger than its limit (the Collector's OTLP receiver
-   * takes 4 MiB by default): not the samples' fault, so the batch goes again in two halves, in
-   * order, and so on down; only a sample too large on its own is refused, by name, with the
-   * receiver's error. (Before, the whole batch — up to 1 000 good samples — became dead letters.)
-   * A later half failing retryably fails the whole attempt, which retryBackoff repeats whole:
-   * the halves already delivered arrive twice, bit-identical.
-   */
-  const sendInHalves = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
-    if (batch.length === 1) {
-      const detail = `the receiver refused it as too large for one request: ${(error as Error).message}`;
-      return from([{ kind: 'rejected-samples' as const, samples: batch, rejectedDataPoints: 1, message: (error as Error).message, detail, error }]);
-    }
-    const half = Math.ceil(batch.length / 2);
-    return concat(send(batch.slice(0, half)), send(batch.slice(half)));
-  };
-  /** Why `s` cannot be encoded, or undefined when it can (encoded alone: only after a failure). */
-  const unsendableBecause = (s: Sample): string | undefined => {
-    try {
-      if (hasOtlpTimes(s)) {
-        encodeBatch([s], resource, opts.scope);
-        return undefined;
-      }
-    } catch (e) {
-      return `not sent: it cannot be encoded: ${sampleProblem(s, e)}`;
-    }
-    return 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time';
-  };
-  const sendWithoutUnsendable = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
-    const byDetail = new Map<string, Sample[]>();
-    const rest: Sample[] = [];
-    for (const s of batch) {
-      const detail = unsendableBecause(s);
-      if (detail === undefined) rest.push(s);
-      else {
-        const same = byDetail.get(detail);
-        if (same === undefined) byDetail.set(detail, [s]);
-        else same.push(s);
-      }
-    }
-    if (byDetail.size === 0) return throwError(() => error);
-    const refused = [...byDetail].map(([detail, samples]): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: '', detail }));
-    return concat(from(refused), rest.length > 0 ? send(rest) : EMPTY);
-  };
+  const send = narrowingDown(attempt, {
+    isEncodeFailure: (e) => encodeFailures.has(e as object),
+    encodeAlone: (sample) => void encodeBatch([sample], resource, opts.scope),
+  });
 
   return {
     send,

@@ -1,0 +1,129 @@
+/**
+ * The OTLP sink's `send`: one attempt, and — when the receiver refused part of it or all of it for
+ * something the samples carry — narrowing down to the samples at fault, so the rest is delivered
+ * and only those become dead letters, each with the reason.
+ *
+ * - Partial success (the receiver rejected some points, naming how many, never which): halving,
+ *   `rejectedOf` below.
+ * - A request larger than the receiver's limit: the batch again in halves, down to a sample too
+ *   large on its own.
+ * - A batch that cannot be encoded (a time OTLP cannot carry, a malformed sample from an app that
+ *   composes the operators without validating): the samples at fault refused by name, the rest
+ *   sent without them (each sample is encoded alone only after such a failure, never on the
+ *   common path).
+ *
+ * ```
+ * 8 samples, the receiver rejects sample 6 (partial success, 1 point)
+ * requests: [1..8]→1   [1..4]→0   [5..8]→1   [5,6]→1   [5]→0   [6]→1
+ * result:   rejected [6]; the rest delivered, some more than once (bit-identical)
+ * ```
+ */
+import { EMPTY, type Observable, catchError, concat, concatMap, filter, from, map, of, reduce, throwError } from 'rxjs';
+import type { Sample } from '../sample.js';
+import { sampleProblem } from '../routed.js';
+import type { RejectedSamples } from '../delivery.js';
+import { isExportError } from '../errors.js';
+import { GrpcStatus } from './classify.js';
+import { hasOtlpTimes } from './toResourceMetrics.js';
+
+/** One request of `batch`: completes on success; emits RejectedSamples when the receiver rejected some. */
+export type Attempt = (batch: readonly Sample[]) => Observable<RejectedSamples>;
+
+export interface NarrowingOptions {
+  /** The attempt failed because its batch could not be encoded (nothing was sent). */
+  readonly isEncodeFailure: (error: unknown) => boolean;
+  /** Encodes one sample alone; throws what the batch's encoding threw for it. */
+  readonly encodeAlone: (sample: Sample) => void;
+}
+
+/** RESOURCE_EXHAUSTED because the request exceeded the receiver's message size limit (gRPC's own wording). */
+const isTooLarge = (e: unknown): boolean =>
+  isExportError(e) && e.code === GrpcStatus.RESOURCE_EXHAUSTED && !e.retryable && /larger than max|message too large|exceeds (the )?max/i.test(e.message);
+
+export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt => {
+  const send: Attempt = (batch) =>
+    attempt(batch).pipe(
+      concatMap((partial) =>
+        rejectedOf(batch, partial.rejectedDataPoints).pipe(
+          filter((samples) => samples.length > 0),
+          map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
+        ),
+      ),
+      catchError((e: unknown) =>
+        opts.isEncodeFailure(e) ? sendWithoutUnsendable(batch, e)
+        : isTooLarge(e) ? sendInHalves(batch, e)
+        : throwError(() => e),
+      ),
+    );
+
+  /**
+   * Which `rejected` samples of `batch` the receiver rejected: each half is sent again, in order,
+   * and only a half still holding rejected points is halved further; a half the counts show clean
+   * is not sent. About 2 requests a level, log2(n) levels a rejected point — sending the samples
+   * one by one, as before, took n requests (1 000 for a full batch, and every batch while the
+   * backend rejected one series). The accepted samples of a half sent again arrive again,
+   * bit-identical.
+   */
+  const rejectedOf = (batch: readonly Sample[], rejected: number): Observable<readonly Sample[]> => {
+    if (rejected <= 0) return of([]);
+    if (rejected >= batch.length) return of(batch);
+    const half = Math.ceil(batch.length / 2);
+    const first = batch.slice(0, half);
+    const second = batch.slice(half);
+    const rejectedIn = (part: readonly Sample[]) => attempt(part).pipe(reduce((n, r) => n + r.rejectedDataPoints, 0));
+    return rejectedIn(first).pipe(
+      concatMap((inFirst) =>
+        concat(rejectedOf(first, inFirst), rejected - inFirst > 0 ? rejectedIn(second).pipe(concatMap((inSecond) => rejectedOf(second, inSecond))) : EMPTY),
+      ),
+      reduce((all: Sample[], some) => [...all, ...some], []),
+    );
+  };
+
+  /**
+   * The receiver refused the request as larger than its limit (the Collector's OTLP receiver
+   * takes 4 MiB by default): not the samples' fault, so the batch goes again in two halves, in
+   * order, and so on down; only a sample too large on its own is refused, by name, with the
+   * receiver's error. (Before, the whole batch — up to 1 000 good samples — became dead letters.)
+   * A later half failing retryably fails the whole attempt, which retryBackoff repeats whole:
+   * the halves already delivered arrive twice, bit-identical.
+   */
+  const sendInHalves = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+    if (batch.length === 1) {
+      const detail = `the receiver refused it as too large for one request: ${(error as Error).message}`;
+      return from([{ kind: 'rejected-samples' as const, samples: batch, rejectedDataPoints: 1, message: (error as Error).message, detail, error }]);
+    }
+    const half = Math.ceil(batch.length / 2);
+    return concat(send(batch.slice(0, half)), send(batch.slice(half)));
+  };
+
+  /** Why `s` cannot be encoded, or undefined when it can. */
+  const unsendableBecause = (s: Sample): string | undefined => {
+    try {
+      if (hasOtlpTimes(s)) {
+        opts.encodeAlone(s);
+        return undefined;
+      }
+    } catch (e) {
+      return `not sent: it cannot be encoded: ${sampleProblem(s, e)}`;
+    }
+    return 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time';
+  };
+  const sendWithoutUnsendable = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+    const byDetail = new Map<string, Sample[]>();
+    const rest: Sample[] = [];
+    for (const s of batch) {
+      const detail = unsendableBecause(s);
+      if (detail === undefined) rest.push(s);
+      else {
+        const same = byDetail.get(detail);
+        if (same === undefined) byDetail.set(detail, [s]);
+        else same.push(s);
+      }
+    }
+    if (byDetail.size === 0) return throwError(() => error);
+    const refused = [...byDetail].map(([detail, samples]): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: '', detail }));
+    return concat(from(refused), rest.length > 0 ? send(rest) : EMPTY);
+  };
+
+  return send;
+};
