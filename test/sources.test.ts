@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -95,6 +95,33 @@ test('ndjson with a gate (back-pressure): reading stops while it is closed and g
     assert.ok(got.every((v, i) => v === i), `${follow}: in file order`);
     assert.is(completed, !follow);
   }
+});
+
+test('ndjson: a UTF-8 byte order mark before the first line is not part of it (files from Windows tools), read whole and followed', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'bom.ndjson');
+  const line = (v: number) => `{"name":"m","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(v)}","attributes":{"a":"b"}}`;
+  writeFileSync(path, `\uFEFF${line(1)}\r\n${line(2)}\r\n`);
+  for (const follow of [false, true]) {
+    const invalid: InvalidLine[] = [];
+    const got = await lastValueFrom(ndjsonSamples({ path, follow, pollMs: 20, onInvalid: (e) => invalid.push(e) }).pipe(take(2), toArray()));
+    assert.equal(got.map((s) => s.value), [1, 2]);
+    assert.equal(invalid, []);
+  }
+});
+
+test('ndjson: a character whose UTF-8 bytes straddle two reads of the file arrives whole', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'utf8.ndjson');
+  const line = (v: number, city: string) => `{"name":"m","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(v)}","attributes":{"city":"${city}"}}`;
+  // Pad the first line so that the 2-byte "é" of the second starts on the last byte of a 64 KiB read.
+  const second = line(2, 'Besançon é');
+  const prefix = Buffer.byteLength(line(1, '')) + 1 + Buffer.byteLength(second.slice(0, second.indexOf('é')));
+  const pad = (1 << 16) - 1 - prefix;
+  writeFileSync(path, `${line(1, 'x'.repeat(pad))}\n${second}\n`);
+  assert.is(readFileSync(path).indexOf(Buffer.from('é')), (1 << 16) - 1, 'the character straddles the first read');
+  const got = await lastValueFrom(ndjsonSamples({ path }).pipe(toArray()));
+  assert.equal(got.map((s) => s.attributes['city']), ['x'.repeat(pad), 'Besançon é']);
 });
 
 test('ndjson: a missing file is an error, not a silent empty stream', async () => {

@@ -8,6 +8,7 @@
  */
 import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
@@ -59,8 +60,11 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onUnread = safeHook(opts.onUnread);
     const parseLine = opts.parseLine ?? parseSampleLine;
     let lineNumber = 0;
-    const handle = (text: string): void => {
+    const handle = (line: string): void => {
       lineNumber++;
+      // A byte order mark before the first line (files from Windows tools) is not part of it: the
+      // first sample became a dead letter 'invalid' ("Unexpected token '﻿'", an invisible character).
+      const text = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
       if (text.trim() === '') return;
       const r = parseLine(text);
       if (isLeft(r)) onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
@@ -101,6 +105,9 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     }
     let offset = 0;
     let partial = '';
+    // Decodes across reads: a character whose bytes straddle two reads was decoded as two U+FFFD
+    // halves — an attribute value silently changed, the sample delivered as another series.
+    let decoder = new StringDecoder('utf8');
     // Lines read from the file and not yet handled (reading waits for room line by line).
     let lines: string[] = [];
     let nextLine = 0;
@@ -123,11 +130,14 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
         const n = readSync(fd, buf, 0, buf.length, offset);
         if (n <= 0) break;
         offset += n;
-        lines = (partial + buf.toString('utf8', 0, n)).split('\n');
+        lines = (partial + decoder.write(buf.subarray(0, n))).split('\n');
         partial = lines.pop() ?? '';
         nextLine = 0;
       }
-      if (!closed && fstatSync(fd).size < offset) offset = 0; // truncated: start over
+      if (!closed && fstatSync(fd).size < offset) {
+        offset = 0; // truncated: start over
+        decoder = new StringDecoder('utf8');
+      }
       return 'done';
     };
     const close = (): void => {
@@ -146,7 +156,8 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const first = drain();
     if (!opts.follow) {
       const finish = (): PumpStep => {
-        if (partial !== '') handle(partial);
+        const last = partial + decoder.end(); // a character cut off by the end of the file: U+FFFD
+        if (last !== '') handle(last);
         close();
         subscriber.complete();
         return 'done';
@@ -187,6 +198,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
           closeSync(fd);
           fd = next;
           offset = 0;
+          decoder = new StringDecoder('utf8');
           lineNumber = 0;
           r = drain();
         }
