@@ -34,6 +34,24 @@ export const systemClock: Clock = {
   ...(process.platform === 'linux' ? { sinceBootMs: () => uptime() * 1000 } : {}),
 };
 
+/**
+ * asyncScheduler's timers with a clock that does not step: `now()` is the wall time when the
+ * process started plus monotonic time since (performance.timeOrigin + performance.now()), so
+ * scheduler times read like Unix ms but never jump. asyncScheduler's own `now()` is Date.now(),
+ * and every wait computed from it — a batch's maxDelayMs, reorder's max wait, the breaker's
+ * half-open wait, retry's elapsed time, the synthetic source's grid — went wrong when the wall
+ * clock stepped: after a step back of 1 h, `chronoq run` queued samples and delivered none (its
+ * batch timer would have waited the hour). The pipeline's (so the command's and the SDK
+ * bridge's) scheduler; an application composing the operators itself should pass it too. The
+ * operators' default stays asyncScheduler, which RxJS's TestScheduler.run() runs in virtual time.
+ * (Its timers are Node's, which run on the monotonic clock; like it, they do not count time the
+ * machine was suspended.)
+ */
+export const steadyScheduler: SchedulerLike = {
+  now: () => performance.timeOrigin + performance.now(),
+  schedule: asyncScheduler.schedule.bind(asyncScheduler) as SchedulerLike['schedule'],
+};
+
 /** How long one reading of a clock may stand for later ones (detectClockSkew shares readings in a burst). */
 export interface ReadingReuse {
   /** Times one reading may be handed out again. */

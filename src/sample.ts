@@ -131,8 +131,17 @@ const histogramProblem = (h: HistogramValue): string | undefined => {
   return undefined;
 };
 
-/** Checks a sample's shape; Left carries what is wrong, in words a person can act on. */
-export const validateSample = (s: Sample): Either<string, Sample> => {
+/** A start time after the sample's time, in words; undefined when in order or absent. */
+export const startOrderProblem = (s: Sample): string | undefined =>
+  s.startTimeUnixNano !== undefined && s.startTimeUnixNano > s.timeUnixNano ? 'startTimeUnixNano is after timeUnixNano' : undefined;
+
+/**
+ * Checks a sample's shape; Left carries what is wrong, in words a person can act on. With
+ * `startOrder: false` a start time after the sample's time is let through, for a pipeline that
+ * checks it after detectClockSkew: a local clock stepped back leaves the samples stamped after the
+ * step behind their start time, until the step is corrected.
+ */
+export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean } = {}): Either<string, Sample> => {
   if (typeof s.name !== 'string' || s.name.length === 0) return left('name must be a non-empty string');
   if (s.kind !== 'gauge' && s.kind !== 'sum' && s.kind !== 'histogram') {
     return left(`kind must be gauge, sum or histogram, got ${String(s.kind)}`);
@@ -144,9 +153,8 @@ export const validateSample = (s: Sample): Either<string, Sample> => {
   if (s.startTimeUnixNano !== undefined && (typeof s.startTimeUnixNano !== 'bigint' || s.startTimeUnixNano < 0n)) {
     return left('startTimeUnixNano must be a non-negative bigint');
   }
-  if (s.startTimeUnixNano !== undefined && s.startTimeUnixNano > s.timeUnixNano) {
-    return left('startTimeUnixNano is after timeUnixNano');
-  }
+  const order = opts.startOrder === false ? undefined : startOrderProblem(s);
+  if (order !== undefined) return left(order);
   if (s.kind === 'histogram') {
     if (typeof s.value !== 'object' || s.value === null) return left('a histogram sample needs a histogram value');
     const problem = histogramProblem(s.value);

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { type Observable, fromEvent, map, merge } from 'rxjs';
-import { type Clock, systemClock, platformTimers } from '../clock.js';
+import { type Clock, systemClock, platformTimers, steadyScheduler } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { Pipeline, type ShutdownReport } from '../pipeline.js';
 import { buildParts } from './build.js';
@@ -117,13 +117,15 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   pipeline.start();
 
   const tty = o.isTTY ?? process.stderr.isTTY === true;
-  let last = snapshot(pipeline.stats, clock.now());
+  // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
+  // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s".
+  let last = snapshot(pipeline.stats, steadyScheduler.now());
   const tick = (): void => {
-    for (const change of alerts.evaluate(pipeline.stats, clock.now())) {
+    for (const change of alerts.evaluate(pipeline.stats, steadyScheduler.now())) {
       o.log(change.active ? 'error' : 'info', `${change.active ? 'ALERT' : 'resolved'} ${change.rule}: ${change.message}`, { alert: change.rule, active: change.active });
     }
     if (o.quiet) return;
-    const now = snapshot(pipeline.stats, clock.now());
+    const now = snapshot(pipeline.stats, steadyScheduler.now());
     const line = formatStatus(pipeline.stats, last, now, parts.sink.describe);
     last = now;
     if (tty) process.stderr.write(`\r\x1b[2K${line}`);

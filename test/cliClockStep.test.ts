@@ -1,0 +1,58 @@
+/**
+ * `chronoq run` when the wall clock steps back an hour mid-run (the process's Date is stepped by
+ * test/fixtures/stepWallClock.mjs; the monotonic clock and timers go on, as in a real step). The
+ * host source's samples after the step are stamped an hour back: detectClockSkew re-stamps them,
+ * and delivery must go on. Before, it stopped — every wait was computed on Date.now(), and the
+ * lane's batch timer would have waited out the hour — and the counters (their start time stamped
+ * before the step) became dead letters 'invalid': 110 of 304 samples in 15 s.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jsonLog, sleep, startCli, tempDir, writeConfig } from './support/cli.js';
+
+const test = suite('chronoq run through a wall-clock step');
+const FIXTURE = fileURLToPath(new URL('./fixtures/stepWallClock.mjs', import.meta.url));
+
+test('a step back of an hour: delivery goes on, samples re-stamped, none dead-lettered, the done line adds up', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, [
+    'sources: [{type: host, intervalMs: 200}]',
+    'sink: {type: console}',
+    'reorder: {maxDelayMs: 100}',
+    'batch: {maxSize: 1000, maxDelayMs: 1000}', // a sample is nearly always waiting in the lane when the clock steps
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'telemetry: {statusIntervalMs: 1000}',
+    '',
+  ].join('\n'));
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_AT_MS: '3000', STEP_MS: '-3600000' });
+  let lines = 0;
+  cli.child.stdout?.on('data', (d: Buffer) => (lines += d.toString().split('\n').length - 1));
+  try {
+    await sleep(2_800);
+    const beforeStep = lines;
+    assert.ok(beforeStep > 0, 'delivering before the step');
+    await sleep(2_500);
+    const soonAfter = lines;
+    await sleep(2_500);
+    const later = lines;
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(later > soonAfter && soonAfter > beforeStep, `delivered lines: ${beforeStep} before the step, ${soonAfter} 2.5 s after, ${later} 5 s after`);
+    const log = jsonLog(r.stderr);
+    assert.ok(log.some((l) => /wall clock stepped by -3600000 ms/.test(l.message)), r.stderr);
+    const done = log.find((l) => l.samplesIn !== undefined)!;
+    assert.ok(done, r.stderr);
+    assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 });
+    assert.is(done.delivered, done.samplesIn);
+    // What reached the sink after the step carries the corrected time, not the stepped one.
+    const times = r.stdout.trim().split('\n').map((l) => BigInt((JSON.parse(l) as { timeUnixNano: string }).timeUnixNano));
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! > times[0]! - 60_000_000_000n, 'no sample stamped an hour back');
+  } finally {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  }
+});
+
+test.run();
