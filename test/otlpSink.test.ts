@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { firstValueFrom, lastValueFrom, toArray, of, Subject } from 'rxjs';
 import { right, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { DataPointType, type GaugeMetricData, type SumMetricData, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
-import { ValueType } from '@opentelemetry/api';
+import { ValueType, diag, DiagLogLevel } from '@opentelemetry/api';
 import { toResourceMetrics, toHrTime } from '../src/otlp/toResourceMetrics.js';
 import { otlpGrpcSink, encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
@@ -227,6 +227,26 @@ test('partial success: the rejected points are isolated and become dead letters 
     const delivered = results.filter(isRight).flatMap((x) => x.right.samples.map((s) => s.value));
     assert.equal(delivered, [1, 3]);
   } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+test('partial success with nothing rejected and a message (a warning, per the OTLP spec) is logged once per message through diag; the batch is delivered', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true, warning: 'attribute values longer than 4096 characters were truncated' }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  const warnings: string[] = [];
+  const quiet = () => undefined;
+  diag.setLogger({ warn: (m: string) => void warnings.push(m), error: quiet, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const emitted = await lastValueFrom(sink.send([g('cpu', T + BigInt(i), i)]).pipe(toArray()));
+      assert.equal(emitted, [], 'delivered: nothing rejected');
+    }
+    assert.is(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /accepted every point with a warning: attribute values longer than 4096 characters were truncated/);
+  } finally {
+    diag.disable();
     sink.shutdown();
     await server.stop();
   }

@@ -13,6 +13,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { BehaviorSubject, Observable, merge, switchMap } from 'rxjs';
+import { diag } from '@opentelemetry/api';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -162,6 +163,18 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     ...(opts.encodeOffThread === true ? {} : { minBatchSize: Infinity }),
   });
 
+  /**
+   * Partial success with nothing rejected and a message is a warning, per the OTLP spec (points
+   * accepted, but something about them changed or will stop working): it went unseen. Logged
+   * through diag (the command's log) once per message, the first 100 distinct ones.
+   */
+  const warned = new Set<string>();
+  const warnOnce = (message: string): void => {
+    if (warned.has(message) || warned.size >= 100) return;
+    warned.add(message);
+    diag.warn(`chronoq: the receiver at ${config.url} accepted every point with a warning: ${message}`);
+  };
+
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */
   const attempt = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     new Observable<RejectedSamples>((subscriber) => {
@@ -179,6 +192,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
           const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;
           const rejected = rejectedCount(partial?.rejectedDataPoints);
           if (rejected > 0) subscriber.next({ kind: 'rejected-samples', samples: batch, rejectedDataPoints: rejected, message: partial?.errorMessage ?? '' });
+          else if (partial?.errorMessage) warnOnce(partial.errorMessage);
           subscriber.complete();
         });
       });

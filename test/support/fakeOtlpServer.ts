@@ -17,7 +17,7 @@ export interface Received {
   readonly deadlineMs: number;
 }
 export type Reply =
-  | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string }
+  | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string; warning?: string }
   | { code: number; message: string; retryDelayMs?: number }
   | { hang: true };
 
@@ -94,7 +94,7 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
           return callback({ code: answer.code, details: answer.message, metadata: trailer });
         }
         const rejected = answer.rejected ? r.points.filter(answer.rejected).length : 0;
-        callback(null, rejected > 0 ? encodePartialSuccess(rejected, answer.message ?? 'rejected') : Buffer.alloc(0));
+        callback(null, rejected > 0 ? encodePartialSuccess(rejected, answer.message ?? 'rejected') : answer.warning !== undefined ? encodePartialSuccess(0, answer.warning) : Buffer.alloc(0));
       },
     },
   );
