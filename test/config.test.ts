@@ -7,6 +7,9 @@ import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { checkConfigFiles } from '../src/config/files.js';
+import { checkEnvHeaders } from '../src/config/headers.js';
+import { createPipeline } from '../src/otel/createPipeline.js';
+import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
 
 const test = suite('config and sample decoding');
@@ -110,6 +113,36 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   assert.equal(problems({ cert: 'client.pem' }), ['config.sink.tls.key: expected the client key beside tls.cert (mutual TLS needs both), found nothing']);
   assert.equal(problems({ cert: 'client.pem', key: 'server-key.pem' }), [`config.sink.tls.key: expected the private key of tls.cert, found "${join(dir, 'server-key.pem')}", the key of another certificate`]);
   assert.equal(checkConfigFiles(resolveConfig({})), [], 'no TLS, nothing to check');
+});
+
+test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gRPC can send, checked at load (a bad value described, not printed); upper case folded', async () => {
+  const yaml = ['sink:', '  type: otlp-grpc', '  headers:', '    x-key: "ключ"', '    "Bad Header": v', '    auth-bin: xx', '    X-Upper: fine', ''].join('\n');
+  assert.equal(errorsOf(yaml), [
+    'config.sink.headers.x-key: expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
+    `config.sink.headers.Bad Header: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "Bad Header"`,
+    `config.sink.headers.auth-bin: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "auth-bin"`,
+  ]);
+  assert.equal(errorsOf(['sink:', '  type: otlp-grpc', '  headers:', '    X-Upper: fine', '    x-api-key: "abc-123_/=+"', ''].join('\n')), []);
+  assert.equal(checkEnvHeaders({ OTEL_EXPORTER_OTLP_HEADERS: 'a=ok,x-key=%D0%BA%D0%BB', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'b=fine' }).map(formatConfigError), [
+    'environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
+  ]);
+  // createPipeline returns them as config errors, where building the sink threw.
+  const fromOptions = createPipeline({ sink: { type: 'otlp-grpc', headers: { 'x-key': 'ключ' } } });
+  assert.equal(isLeft(fromOptions) ? fromOptions.left.map((e) => e.path) : [], ['config.sink.headers.x-key']);
+  process.env['OTEL_EXPORTER_OTLP_METRICS_HEADERS'] = 'x-key=%D0%BA';
+  try {
+    const fromEnv = createPipeline({ sink: { type: 'otlp-grpc' } });
+    assert.equal(isLeft(fromEnv) ? fromEnv.left.map((e) => e.path) : [], ['environment OTEL_EXPORTER_OTLP_METRICS_HEADERS, header "x-key"']);
+  } finally {
+    delete process.env['OTEL_EXPORTER_OTLP_METRICS_HEADERS'];
+  }
+  // chronoq run reports it as a config error (exit 2) where it stopped with an internal error and a stack trace.
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, count: 1}]', 'sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:1"}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const r = await runCli(['run', cfg], { OTEL_EXPORTER_OTLP_HEADERS: 'x-key=%D0%BA' });
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^config error: environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII/m);
+  assert.not.match(r.stderr, /internal error|\n\s+at /);
 });
 
 test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons for bad lines', () => {

@@ -9,6 +9,7 @@ import { decodeConfig } from '../config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
 import { checkConfigFiles } from '../config/files.js';
+import { checkEnvHeaders } from '../config/headers.js';
 
 export const loadConfig = (path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> => {
   let text = DEFAULT_CONFIG_YAML;
@@ -23,7 +24,7 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
     decodeConfig(text, env),
     map(resolveConfig),
     chain((c) => {
-      const errors = checkConfigFiles(c);
+      const errors = [...checkConfigFiles(c), ...(c.sink.type === 'otlp-grpc' ? checkEnvHeaders(env) : [])];
       return errors.length > 0 ? left(errors) : right(c);
     }),
   );

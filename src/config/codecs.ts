@@ -6,10 +6,13 @@
  */
 import * as t from 'io-ts';
 import { closestKey } from './errors.js';
+import { headerNameProblem, headerValueProblem } from './headers.js';
 
 export interface FailureWording {
   readonly expected: string;
   readonly suggestion?: string;
+  /** What was found, when the value itself must not be printed (a secret). */
+  readonly found?: string;
 }
 const fail = <A>(value: unknown, context: t.Context, wording: FailureWording): t.Validation<A> => t.failure<A>(value, context, JSON.stringify(wording));
 const problem = (value: unknown, context: t.Context, wording: FailureWording): t.ValidationError => ({ value, context, message: JSON.stringify(wording) });
@@ -72,6 +75,18 @@ export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string) =>
     }
     return errors.length ? t.failures(errors) : t.success(out);
   }, (m) => m);
+
+/** Request headers: gRPC metadata names and values (headers.ts), each problem at its path. */
+export const HeadersCodec = new t.Type<Record<string, string>, Record<string, string>, unknown>('a mapping of header names to values', (u): u is Record<string, string> => typeof u === 'object' && u !== null, (u, c) => {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: 'a mapping of header names to values' });
+  const errors: t.Errors = [];
+  for (const [k, v] of Object.entries(u)) {
+    const at = t.appendContext(c, k, t.string, v);
+    const wrong = headerNameProblem(k) ?? (typeof v === 'string' ? headerValueProblem(v) : { expected: 'a string', found: typeof v });
+    if (wrong !== undefined) errors.push(problem(v, at, wrong));
+  }
+  return errors.length ? t.failures(errors) : t.success(u as Record<string, string>);
+}, (m) => m);
 
 export const AttrValueCodec = new t.Type<string | number | boolean, string | number | boolean, unknown>('a string, number or boolean', (u): u is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof u), (u, c) => (['string', 'number', 'boolean'].includes(typeof u) ? t.success(u as string) : fail(u, c, { expected: 'a string, number or boolean' })), (v) => v);
 

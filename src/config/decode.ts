@@ -35,7 +35,7 @@ export const fromValidationErrors = (errors: t.Errors): ConfigError[] => {
   const seen = new Set<string>();
   return errors.flatMap((e) => {
     const w = wording(e);
-    const ce: ConfigError = { path: pathOf(e.context), expected: w.expected, found: describeFound(e.value), ...(w.suggestion ? { suggestion: w.suggestion } : {}) };
+    const ce: ConfigError = { path: pathOf(e.context), expected: w.expected, found: w.found ?? describeFound(e.value), ...(w.suggestion ? { suggestion: w.suggestion } : {}) };
     const key = `${ce.path}|${ce.expected}`;
     if (seen.has(key)) return [];
     seen.add(key);
