@@ -7,7 +7,7 @@ import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { checkConfigFiles } from '../src/config/files.js';
-import { checkEnvHeaders } from '../src/config/headers.js';
+import { checkOtlpEnv } from '../src/config/grpcValues.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
@@ -123,7 +123,7 @@ test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gR
     `config.sink.headers.auth-bin: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "auth-bin"`,
   ]);
   assert.equal(errorsOf(['sink:', '  type: otlp-grpc', '  headers:', '    X-Upper: fine', '    x-api-key: "abc-123_/=+"', ''].join('\n')), []);
-  assert.equal(checkEnvHeaders({ OTEL_EXPORTER_OTLP_HEADERS: 'a=ok,x-key=%D0%BA%D0%BB', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'b=fine' }).map(formatConfigError), [
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'a=ok,x-key=%D0%BA%D0%BB', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'b=fine' }).map(formatConfigError), [
     'environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
   ]);
   // createPipeline returns them as config errors, where building the sink threw.
@@ -143,6 +143,22 @@ test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gR
   assert.is(r.code, 2, r.stderr);
   assert.match(r.stderr, /^config error: environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII/m);
   assert.not.match(r.stderr, /internal error|\n\s+at /);
+});
+
+test('sink.endpoint and OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT: a URL or host:port, checked at load (the environment only when the config names none)', async () => {
+  const endpointErrors = (endpoint: string) => errorsOf(`sink:\n  type: otlp-grpc\n  endpoint: "${endpoint}"\n`);
+  for (const bad of ['http://', 'http://127.0.0.1:99999', 'http://[::1']) {
+    assert.equal(endpointErrors(bad), [`config.sink.endpoint: expected an endpoint URL such as http://collector:4317 (or host:port), found ${JSON.stringify(bad)}`]);
+  }
+  for (const good of ['http://collector:4317', 'https://10.0.0.1:4317', 'localhost:4317', 'unix:///run/otel.sock', 'http://[::1]:4317']) assert.equal(endpointErrors(good), [], good);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://:99999' }).map(formatConfigError), ['environment OTEL_EXPORTER_OTLP_ENDPOINT: expected an endpoint URL such as http://collector:4317 (or host:port), found "http://:99999"']);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://:99999' }, 'http://collector:4317'), [], 'the config\'s endpoint wins');
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, count: 1}]', 'sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:99999"}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const r = await runCli(['run', cfg]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^config error: config\.sink\.endpoint: expected an endpoint URL/m);
+  assert.not.match(r.stderr, /internal error/);
 });
 
 test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons for bad lines', () => {

@@ -9,7 +9,7 @@ import { decodeConfig } from '../config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
 import { checkConfigFiles } from '../config/files.js';
-import { checkEnvHeaders } from '../config/headers.js';
+import { checkOtlpEnv } from '../config/grpcValues.js';
 
 export const loadConfig = (path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> => {
   let text = DEFAULT_CONFIG_YAML;
@@ -24,7 +24,7 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
     decodeConfig(text, env),
     map(resolveConfig),
     chain((c) => {
-      const errors = [...checkConfigFiles(c), ...(c.sink.type === 'otlp-grpc' ? checkEnvHeaders(env) : [])];
+      const errors = [...checkConfigFiles(c), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
       return errors.length > 0 ? left(errors) : right(c);
     }),
   );

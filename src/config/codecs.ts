@@ -6,7 +6,7 @@
  */
 import * as t from 'io-ts';
 import { closestKey } from './errors.js';
-import { headerNameProblem, headerValueProblem } from './headers.js';
+import { endpointProblem, headerNameProblem, headerValueProblem } from './grpcValues.js';
 
 export interface FailureWording {
   readonly expected: string;
@@ -87,6 +87,13 @@ export const HeadersCodec = new t.Type<Record<string, string>, Record<string, st
   }
   return errors.length ? t.failures(errors) : t.success(u as Record<string, string>);
 }, (m) => m);
+
+/** An OTLP/gRPC endpoint (grpcValues.ts). */
+export const EndpointCodec = new t.Type<string, string, unknown>('an endpoint URL', (u): u is string => typeof u === 'string', (u, c) => {
+  if (typeof u !== 'string' || u.length === 0) return fail(u, c, { expected: 'an endpoint URL such as http://collector:4317 (or host:port)' });
+  const wrong = endpointProblem(u);
+  return wrong === undefined ? t.success(u) : fail(u, c, wrong);
+}, (s) => s);
 
 export const AttrValueCodec = new t.Type<string | number | boolean, string | number | boolean, unknown>('a string, number or boolean', (u): u is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof u), (u, c) => (['string', 'number', 'boolean'].includes(typeof u) ? t.success(u as string) : fail(u, c, { expected: 'a string, number or boolean' })), (v) => v);
 

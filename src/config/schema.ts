@@ -5,7 +5,7 @@
 import * as t from 'io-ts';
 import {
   closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber,
-  MsOrInfinite, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec,
+  MsOrInfinite, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec,
 } from './codecs.js';
 
 export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool });
@@ -33,7 +33,7 @@ export const DeliveryCodec = closed('delivery', {}, {
 });
 export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool });
 export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc') }, {
-  endpoint: NonEmptyString, headers: HeadersCodec, compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
+  endpoint: EndpointCodec, headers: HeadersCodec, compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
   encodeOffThread: Bool, connectTimeoutMs: PositiveNumber,
 });
 export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, {});

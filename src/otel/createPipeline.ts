@@ -6,7 +6,7 @@ import { type Observable, type Subscription, filter, firstValueFrom, timer, race
 import { type Either, left, right, isLeft, map as mapRight } from 'fp-ts/lib/Either.js';
 import type { FileConfig } from '../config/schema.js';
 import { decodeConfigValue } from '../config/decode.js';
-import { checkEnvHeaders } from '../config/headers.js';
+import { checkOtlpEnv } from '../config/grpcValues.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
@@ -52,8 +52,8 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const decoded = decodeOptions(options ?? {});
   if (isLeft(decoded)) return decoded;
   const config = { ...decoded.right, sources: [] };
-  // The OTLP exporter conventions add headers from the environment, which grpc-js would throw on.
-  const envErrors = config.sink.type === 'otlp-grpc' ? checkEnvHeaders(process.env) : [];
+  // The OTLP exporter conventions take headers and the endpoint from the environment (grpcValues.ts).
+  const envErrors = config.sink.type === 'otlp-grpc' ? checkOtlpEnv(process.env, config.sink.endpoint) : [];
   if (envErrors.length > 0) return left(envErrors);
   const clock = deps.clock ?? systemClock;
   const deadLetterFile = new DeadLetterFile(config.deadLetter.path, config.deadLetter);

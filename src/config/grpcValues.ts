@@ -1,0 +1,71 @@
+/**
+ * What gRPC can take, checked when the config is loaded, each problem at its path, where grpc-js
+ * would throw when the sink is built — which stopped `chronoq run` with an internal error and a
+ * stack trace, after `chronoq validate` had passed the config:
+ * - request headers (gRPC metadata): names of lowercase letters, digits, '-', '_' and '.' (upper
+ *   case is folded), values of printable ASCII; a header value with an accented letter did it. A
+ *   bad value is described, not printed: it is often a secret.
+ * - the endpoint: a URL (or host:port); `http://` alone, a port over 65535 or `http://[::1` did it.
+ * Both in the config and in OTEL_EXPORTER_OTLP_[METRICS_]HEADERS / _ENDPOINT.
+ */
+import type { ConfigError } from './errors.js';
+
+/** What is wrong with a header name or value, in config-error words; undefined when nothing. */
+export interface HeaderProblem {
+  readonly expected: string;
+  readonly found: string;
+}
+
+export const headerNameProblem = (name: string): HeaderProblem | undefined => {
+  const folded = name.toLowerCase();
+  if (/^[0-9a-z_.-]+$/.test(folded) && !folded.endsWith('-bin')) return undefined;
+  return { expected: "a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give)", found: `the name ${JSON.stringify(name)}` };
+};
+
+export const headerValueProblem = (value: string): HeaderProblem | undefined => {
+  const chars = [...value];
+  const bad = chars.findIndex((ch) => ch < ' ' || ch > '~');
+  if (bad < 0) return undefined;
+  const code = chars[bad]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return { expected: 'a header value of printable ASCII characters (gRPC metadata)', found: `a value with U+${code} at character ${bad + 1}` };
+};
+
+/** What is wrong with an OTLP/gRPC endpoint (`http[s]://host:port`, `host:port`, `unix:…`); undefined when nothing. */
+export const endpointProblem = (endpoint: string): HeaderProblem | undefined => {
+  try {
+    new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
+    return undefined;
+  } catch {
+    return { expected: 'an endpoint URL such as http://collector:4317 (or host:port)', found: JSON.stringify(endpoint) };
+  }
+};
+
+const HEADER_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'];
+const ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
+
+/**
+ * The OTLP exporter conventions' environment, as the OpenTelemetry exporters read it: headers
+ * (`name=value,…`, values percent-decoded) and, unless the config names one (it wins), the endpoint.
+ */
+export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, configEndpoint?: string): ConfigError[] => [
+  ...HEADER_VARIABLES.flatMap((variable) =>
+    (env[variable] ?? '').split(',').flatMap((pair): ConfigError[] => {
+      const at = pair.indexOf('=');
+      if (pair.trim() === '' || at < 0) return [];
+      const name = pair.slice(0, at).trim();
+      let value = pair.slice(at + 1).trim();
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        // kept as written
+      }
+      const problem = headerNameProblem(name) ?? headerValueProblem(value);
+      return problem === undefined ? [] : [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...problem }];
+    }),
+  ),
+  ...(configEndpoint !== undefined ? [] : ENDPOINT_VARIABLES).flatMap((variable): ConfigError[] => {
+    const value = env[variable]?.trim();
+    const problem = value ? endpointProblem(value) : undefined;
+    return problem === undefined ? [] : [{ path: `environment ${variable}`, ...problem }];
+  }),
+];
