@@ -57,6 +57,19 @@ test('--log-format json: config errors are JSON lines with path, expected, found
   assert.equal(missing.map((l) => [l.path, l.expected, l.found]), [[join(dir, 'nope.yaml'), 'a readable config file', 'ENOENT']]);
 });
 
+test('a named pipe as a file source or a replayed file: a config error / an error at once (exit 2), where opening it stopped everything, Ctrl-C included, until a writer came', async () => {
+  const dir = tempDir();
+  const fifo = join(dir, 'samples.fifo');
+  assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+  const cfg = writeConfig(dir, ['sources: [{type: ndjson, path: ' + fifo + '}]', 'sink: {type: console}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const run = await runCli(['run', cfg], {}, 10_000);
+  assert.is(run.code, 2, run.stderr);
+  assert.match(run.stderr, /config\.sources\[0\]\.path: expected a readable file \(or - for standard input\), found ".*samples\.fifo" \(a named pipe: read it as standard input, path: - and < pipe\)/);
+  const replay = await runCli(['replay', fifo], {}, 10_000);
+  assert.is(replay.code, 2, replay.stderr);
+  assert.match(replay.stderr, /cannot replay .*samples\.fifo: it is a named pipe.*chronoq replay - </);
+});
+
 test('validate: prints the resolved config with defaults, variables interpolated and secrets masked', async () => {
   const dir = tempDir();
   const cfg = writeConfig(dir, ['sink:', '  type: otlp-grpc', '  endpoint: ${EP:-http://127.0.0.1:4317}', '  headers:', '    x-instana-key: ${KEY}', ''].join('\n'));

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, networkBytes } from '../src/sources/host.js';
@@ -128,6 +129,13 @@ test('ndjson: a missing file is an error, not a silent empty stream', async () =
   let error: unknown;
   await firstValueFrom(ndjsonSamples({ path: '/nonexistent/x.ndjson' }), { defaultValue: undefined }).catch((e) => (error = e));
   assert.is((error as NodeJS.ErrnoException).code, 'ENOENT');
+});
+
+test('ndjson: a named pipe errors at once instead of blocking the process until a writer opens it', async () => {
+  const fifo = join(tempDir(), 'in.fifo');
+  assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+  const error = await firstValueFrom(ndjsonSamples({ path: fifo }), { defaultValue: undefined }).then(() => undefined, (e: Error) => e);
+  assert.match(String(error?.message), /is a named pipe.*read it as standard input/);
 });
 
 test('synthetic: exact grid times, unique sequence values, disorder within bounds, completes at count', () => {

@@ -17,12 +17,13 @@ import type { Logger } from './log.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
 import { stopSignal$ } from './run.js';
 import { totalDeadLetters } from '../stats.js';
-import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
+import { isNamedPipe, ndjsonSamples, restCommand } from '../sources/ndjson.js';
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
   // '-' reads the letters from stdin: `grep '"retries-exhausted"' dead.ndjson | chronoq replay -`.
   const stdin = file === '-';
   try {
+    if (!stdin && isNamedPipe(file)) return log('error', `cannot replay ${file}: it is a named pipe, which would stop everything until a writer opens it; read it as standard input: chronoq replay - < ${file}`), 2;
     if (!stdin) closeSync(openSync(file, 'r'));
   } catch (e) {
     log('error', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);

@@ -12,6 +12,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
+import { isNamedPipe } from '../sources/ndjson.js';
 
 type ReadFile = (path: string) => Buffer;
 
@@ -64,8 +65,9 @@ const unwritable = (path: string): string | undefined => {
 const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   const errors: ConfigError[] = [];
   c.sources.forEach((s, i) => {
-    const why = s.type === 'ndjson' && s.path !== '-' ? unreadable(s.path) : undefined;
-    if (why !== undefined && s.type === 'ndjson') errors.push({ path: `config.sources[${i}].path`, expected: 'a readable file (or - for standard input)', found: `${JSON.stringify(s.path)} (${why})` });
+    if (s.type !== 'ndjson' || s.path === '-') return;
+    const why = unreadable(s.path) ?? (isNamedPipe(s.path) ? 'a named pipe: read it as standard input, path: - and < pipe' : undefined);
+    if (why !== undefined) errors.push({ path: `config.sources[${i}].path`, expected: 'a readable file (or - for standard input)', found: `${JSON.stringify(s.path)} (${why})` });
   });
   const written: [string, string | undefined][] = [
     ['config.deadLetter.path', c.deadLetter.path],

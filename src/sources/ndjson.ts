@@ -54,6 +54,19 @@ export interface NdjsonSourceOptions {
   readonly scheduler?: SchedulerLike;
 }
 
+/**
+ * A named pipe is not read as a file source: opening one blocks until a writer opens it — with the
+ * whole process stopped, a stop signal included (a `chronoq run` on a FIFO nobody wrote to hung for
+ * good). Standard input reads one without blocking (`path: -`, and `< pipe`).
+ */
+export const isNamedPipe = (path: string): boolean => {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false; // not there: the open says so
+  }
+};
+
 export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const onInvalid = safeHook(opts.onInvalid);
@@ -98,6 +111,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
 
     let fd: number;
     try {
+      if (isNamedPipe(opts.path)) throw new Error(`${opts.path} is a named pipe, which a file source cannot open without stopping everything until a writer does: read it as standard input (path: -, and < ${opts.path})`);
       fd = openSync(opts.path, 'r');
     } catch (e) {
       subscriber.error(e);
