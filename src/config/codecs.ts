@@ -76,7 +76,7 @@ export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string) =>
     return errors.length ? t.failures(errors) : t.success(out);
   }, (m) => m);
 
-/** Request headers: gRPC metadata names and values (headers.ts), each problem at its path. */
+/** Request headers: gRPC metadata names and values (grpcValues.ts), each problem at its path. */
 export const HeadersCodec = new t.Type<Record<string, string>, Record<string, string>, unknown>('a mapping of header names to values', (u): u is Record<string, string> => typeof u === 'object' && u !== null, (u, c) => {
   if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: 'a mapping of header names to values' });
   const errors: t.Errors = [];

@@ -10,19 +10,19 @@
  */
 import type { ConfigError } from './errors.js';
 
-/** What is wrong with a header name or value, in config-error words; undefined when nothing. */
-export interface HeaderProblem {
+/** What is wrong with a header name or value or an endpoint, in config-error words. */
+export interface GrpcValueProblem {
   readonly expected: string;
   readonly found: string;
 }
 
-export const headerNameProblem = (name: string): HeaderProblem | undefined => {
+export const headerNameProblem = (name: string): GrpcValueProblem | undefined => {
   const folded = name.toLowerCase();
   if (/^[0-9a-z_.-]+$/.test(folded) && !folded.endsWith('-bin')) return undefined;
   return { expected: "a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give)", found: `the name ${JSON.stringify(name)}` };
 };
 
-export const headerValueProblem = (value: string): HeaderProblem | undefined => {
+export const headerValueProblem = (value: string): GrpcValueProblem | undefined => {
   const chars = [...value];
   const bad = chars.findIndex((ch) => ch < ' ' || ch > '~');
   if (bad < 0) return undefined;
@@ -31,7 +31,7 @@ export const headerValueProblem = (value: string): HeaderProblem | undefined => 
 };
 
 /** What is wrong with an OTLP/gRPC endpoint (`http[s]://host:port`, `host:port`, `unix:…`); undefined when nothing. */
-export const endpointProblem = (endpoint: string): HeaderProblem | undefined => {
+export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined => {
   try {
     new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
     return undefined;
