@@ -42,7 +42,8 @@ export const systemClock: Clock = {
  * half-open wait, retry's elapsed time, the synthetic source's grid — went wrong when the wall
  * clock stepped: after a step back of 1 h, `chronoq run` queued samples and delivered none (its
  * batch timer would have waited the hour). The pipeline's (so the command's and the SDK
- * bridge's) scheduler; an application composing the operators itself should pass it too. The
+ * bridge's) scheduler and the synthetic source's default; an application composing the
+ * operators itself should pass it too. The
  * operators' default stays asyncScheduler, which RxJS's TestScheduler.run() runs in virtual time.
  * (Its timers are Node's, which run on the monotonic clock; like it, they do not count time the
  * machine was suspended.)

@@ -2,7 +2,7 @@
  * `chronoq run` when the wall clock steps back an hour mid-run (the process's Date is stepped by
  * test/fixtures/stepWallClock.mjs; the monotonic clock and timers go on, as in a real step). The
  * host source's samples after the step are stamped an hour back: detectClockSkew re-stamps them,
- * and delivery must go on. Before, it stopped — every wait was computed on Date.now(), and the
+ * and delivery must go on, as must the synthetic source, whose grid is scheduler time. Before, it stopped — every wait was computed on Date.now(), and the
  * lane's batch timer would have waited out the hour — and the counters (their start time stamped
  * before the step) became dead letters 'invalid': 110 of 304 samples in 15 s.
  */
@@ -18,7 +18,7 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/stepWallClock.mjs', import.met
 test('a step back of an hour: delivery goes on, samples re-stamped, none dead-lettered, the done line adds up', async () => {
   const dir = tempDir();
   const cfg = writeConfig(dir, [
-    'sources: [{type: host, intervalMs: 200}]',
+    'sources: [{type: host, intervalMs: 200}, {type: synthetic, series: 1, ratePerSecond: 5, name: synthetic.grid}]',
     'sink: {type: console}',
     'reorder: {maxDelayMs: 100}',
     'batch: {maxSize: 1000, maxDelayMs: 1000}', // a sample is nearly always waiting in the lane when the clock steps
@@ -28,21 +28,28 @@ test('a step back of an hour: delivery goes on, samples re-stamped, none dead-le
   ].join('\n'));
   const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_AT_MS: '3000', STEP_MS: '-3600000' });
   let lines = 0;
-  cli.child.stdout?.on('data', (d: Buffer) => (lines += d.toString().split('\n').length - 1));
+  let synthetic = 0;
+  cli.child.stdout?.on('data', (d: Buffer) => {
+    lines += d.toString().split('\n').length - 1;
+    synthetic += d.toString().split('synthetic.grid').length - 1;
+  });
   try {
     await sleep(2_800);
     const beforeStep = lines;
+    const syntheticBefore = synthetic;
     assert.ok(beforeStep > 0, 'delivering before the step');
     await sleep(2_500);
     const soonAfter = lines;
     await sleep(2_500);
     const later = lines;
+    // The synthetic source's grid is scheduler time: it went on producing (it stopped for the hour).
+    assert.ok(synthetic >= syntheticBefore + 15, `synthetic samples: ${syntheticBefore} before the step, ${synthetic} 5 s after`);
     cli.child.kill('SIGINT');
     const r = await cli.result;
     assert.is(r.code, 0, r.stderr);
     assert.ok(later > soonAfter && soonAfter > beforeStep, `delivered lines: ${beforeStep} before the step, ${soonAfter} 2.5 s after, ${later} 5 s after`);
     const log = jsonLog(r.stderr);
-    assert.ok(log.some((l) => /wall clock stepped by -3600000 ms/.test(l.message)), r.stderr);
+    assert.ok(log.some((l) => /wall clock stepped by -3(599|600)\d{3} ms/.test(l.message)), r.stderr);
     const done = log.find((l) => l.samplesIn !== undefined)!;
     assert.ok(done, r.stderr);
     assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 });

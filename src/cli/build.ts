@@ -2,7 +2,7 @@
 import type { Observable } from 'rxjs';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sample } from '../sample.js';
-import { type Clock, steadyScheduler } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
 import { ndjsonSamples, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
@@ -52,7 +52,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
         });
       case 'synthetic':
         return syntheticSamples({
-          clock, scheduler: steadyScheduler, series: s.series ?? 10, ratePerSecond: s.ratePerSecond ?? 1,
+          clock, series: s.series ?? 10, ratePerSecond: s.ratePerSecond ?? 1,
           ...(s.count !== undefined ? { count: s.count } : {}), ...(s.disorderMs !== undefined ? { disorderMs: s.disorderMs } : {}),
           ...(s.valuePattern !== undefined ? { valuePattern: s.valuePattern } : {}), ...(s.name !== undefined ? { name: s.name } : {}),
         });

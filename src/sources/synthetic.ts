@@ -5,9 +5,9 @@
  * With valuePattern 'sequence' every sample's value is its global index, so a receiver can tell
  * exactly which samples arrived, twice, or never.
  */
-import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { Sample, Attributes } from '../sample.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock, steadyScheduler } from '../clock.js';
 import { msToNanos } from '../sample.js';
 
 export interface SyntheticOptions {
@@ -29,13 +29,14 @@ export interface SyntheticOptions {
   /** How often the source wakes to emit what is due. Default 10 ms. */
   readonly tickMs?: number;
   readonly random?: () => number;
+  /** Default steadyScheduler: the grid is elapsed scheduler time, which must not step with the wall clock. */
   readonly scheduler?: SchedulerLike;
   readonly clock?: Clock;
 }
 
 export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
-    const scheduler = opts.scheduler ?? asyncScheduler;
+    const scheduler = opts.scheduler ?? steadyScheduler;
     const clock = opts.clock ?? systemClock;
     const random = opts.random ?? Math.random;
     const periodNs = BigInt(Math.round(1e9 / opts.ratePerSecond));
