@@ -95,8 +95,9 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
       const armTimer = (): void => {
         const head = core.oldestArrival();
         if (head < 0) return;
-        dueAtMs = Math.max(core.deadline(head), scheduler.now());
-        timer = scheduler.schedule(onTimer, dueAtMs - scheduler.now());
+        const now = scheduler.now();
+        dueAtMs = Math.max(core.deadline(head), now);
+        timer = scheduler.schedule(onTimer, dueAtMs - now);
       };
       const onTimer = (): void => {
         timer = undefined;

@@ -63,30 +63,34 @@ export const oneOf = <K extends string>(...values: K[]) => {
   }, (k) => k);
 };
 
-export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string) =>
+/** A mapping whose values are `value`; with `keyProblem`, a key it finds wrong is an error at its path. */
+export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string, keyProblem?: (key: string) => FailureWording | undefined) =>
   new t.Type<Record<string, A>, Record<string, A>, unknown>(`a mapping of ${what}`, (u): u is Record<string, A> => typeof u === 'object' && u !== null, (u, c) => {
     if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: `a mapping of ${what}` });
     const out: Record<string, A> = {};
     const errors: t.Errors = [];
     for (const [k, v] of Object.entries(u)) {
-      const r = value.validate(v, t.appendContext(c, k, value, v));
+      const at = t.appendContext(c, k, value, v);
+      const wrongKey = keyProblem?.(k);
+      if (wrongKey !== undefined) {
+        errors.push(problem(v, at, wrongKey));
+        continue;
+      }
+      const r = value.validate(v, at);
       if (r._tag === 'Left') errors.push(...r.left);
       else out[k] = r.right;
     }
     return errors.length ? t.failures(errors) : t.success(out);
   }, (m) => m);
 
+/** A header value gRPC can send (grpcValues.ts); what is wrong is described, not printed. */
+const HeaderValueCodec = new t.Type<string, string, unknown>('a header value', (u): u is string => typeof u === 'string', (u, c) => {
+  const wrong = typeof u === 'string' ? headerValueProblem(u) : { expected: 'a string', found: typeof u };
+  return wrong === undefined ? t.success(u as string) : fail(u, c, wrong);
+}, (s) => s);
+
 /** Request headers: gRPC metadata names and values (grpcValues.ts), each problem at its path. */
-export const HeadersCodec = new t.Type<Record<string, string>, Record<string, string>, unknown>('a mapping of header names to values', (u): u is Record<string, string> => typeof u === 'object' && u !== null, (u, c) => {
-  if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: 'a mapping of header names to values' });
-  const errors: t.Errors = [];
-  for (const [k, v] of Object.entries(u)) {
-    const at = t.appendContext(c, k, t.string, v);
-    const wrong = headerNameProblem(k) ?? (typeof v === 'string' ? headerValueProblem(v) : { expected: 'a string', found: typeof v });
-    if (wrong !== undefined) errors.push(problem(v, at, wrong));
-  }
-  return errors.length ? t.failures(errors) : t.success(u as Record<string, string>);
-}, (m) => m);
+export const HeadersCodec = stringMap(HeaderValueCodec, 'header names to values', headerNameProblem);
 
 /** An OTLP/gRPC endpoint (grpcValues.ts). */
 export const EndpointCodec = new t.Type<string, string, unknown>('an endpoint URL', (u): u is string => typeof u === 'string', (u, c) => {

@@ -57,7 +57,6 @@ export const watchAnswers = (probe: Probe): AnswerWatch => {
   let round = 0;
   let probing = false;
   let cancel: (() => void) | undefined;
-  let stopped = false;
 
   const end = (): void => {
     round++;
@@ -83,7 +82,7 @@ export const watchAnswers = (probe: Probe): AnswerWatch => {
   return {
     sawCall: (heard) => {
       if (heard === 'answered' || heard === 'gone') return end();
-      if (probing || watchers === 0 || stopped) return;
+      if (probing || watchers === 0) return;
       probing = true;
       probeFrom(round, false);
     },
@@ -96,9 +95,8 @@ export const watchAnswers = (probe: Probe): AnswerWatch => {
       };
     }),
     stop: () => {
-      stopped = true;
       end();
-      again.complete();
+      again.complete(); // its subscribers complete and leave: watchers is 0, nothing more is probed
     },
   };
 };
