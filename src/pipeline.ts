@@ -39,6 +39,11 @@ export interface PipelineDeps {
   readonly onSkew?: (e: SkewEvent) => void;
   readonly onDelivered?: (d: Delivered) => void;
   /**
+   * Each sample that has reached the end: delivered, dead-lettered, or written to the spool (a
+   * followed file's read position moves on with them: src/sources/readPositions.ts).
+   */
+  readonly onSettled?: (s: Sample) => void;
+  /**
    * Samples that are not counted in `stats` (still delivered): chronoq's own self-metrics, when the
    * MeterProvider that exports through chronoq also carries them, so they do not count themselves.
    */
@@ -154,9 +159,11 @@ export class Pipeline {
         this.events.next({ type: 'spool-write-failed', error });
       }
     };
+    const onSettled = this.deps.onSettled;
     const dead = (d: DeadLetter<Sample>): void => {
       if (counted(d.item)) s.deadLetters[d.reason]++;
       this.deps.deadLetters(d);
+      onSettled?.(d.item);
       this.events.next({ type: 'dead-letter', deadLetter: d });
     };
     // A source that errors (a file that cannot be read, say) ends alone and is reported; before,
@@ -204,6 +211,7 @@ export class Pipeline {
             hasRoom: () => this.hasRoom(), readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
             onWriteError: (error) => this.events.next({ type: 'spool-write-failed', error }),
             onWriteRecovered: () => this.events.next({ type: 'spool-write-recovered' }),
+            ...(onSettled ? { onWritten: (written: readonly Sample[]) => written.forEach(onSettled) } : {}),
           }));
         },
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
@@ -216,6 +224,7 @@ export class Pipeline {
           },
           onDelivered: (d) => {
             settle(d.samples);
+            if (onSettled) for (const x of d.samples) onSettled(x);
             this.events.next({ type: 'delivered', delivered: d });
             s.delivered += this.deps.uncounted ? d.samples.filter(counted).length : d.samples.length;
             s.batchesDelivered++;

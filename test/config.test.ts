@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
@@ -41,7 +41,7 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
     'config.delivery.lanes: expected a positive integer, found number 0',
   ]);
   assert.equal(errorsOf('sources:\n  - type: ndjson\n    folow: true\n'), [
-    "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs), found boolean true (did you mean 'follow'?)",
+    "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs, positionFile), found boolean true (did you mean 'follow'?)",
     'config.sources[0].path: expected a non-empty string (required), found nothing',
   ]);
   assert.ok(errorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
@@ -96,6 +96,26 @@ test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every seri
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: infinite\n'), Infinity);
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: 3600000\n'), 3_600_000);
   assert.equal(errorsOf('reorder:\n  forgetSeriesAfterMs: -1\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found number -1']);
+});
+
+test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable', () => {
+  const dir = tempDir();
+  const file = join(dir, 'in.ndjson');
+  writeFileSync(file, '');
+  const resolved = (source: string) => {
+    const r = decodeConfig(`sources: [${source}]\n`, {});
+    assert.ok(isRight(r));
+    return isRight(r) ? resolveConfig(r.right) : resolveConfig({});
+  };
+  const positionFileOf = (source: string) => { const s = resolved(source).sources[0]!; return s.type === 'ndjson' ? s.positionFile : 'not ndjson'; };
+  assert.is(positionFileOf(`{type: ndjson, path: ${file}, follow: true}`), 'chronoq-positions.json');
+  assert.is(positionFileOf(`{type: ndjson, path: ${file}, follow: true, positionFile: /var/lib/chronoq/p.json}`), '/var/lib/chronoq/p.json');
+  assert.is(positionFileOf(`{type: ndjson, path: ${file}}`), undefined, 'a file read once has none');
+  assert.is(positionFileOf('{type: ndjson, path: "-", follow: true}'), undefined, 'nor standard input');
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${file}, positionFile: ${join(dir, 'p.json')}}`)).map(formatConfigError),
+    [`config.sources[0].positionFile: expected a position file only with follow: true (a file read once is read whole at every run), found "${join(dir, 'p.json')}"`]);
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${file}, follow: true, positionFile: /nonexistent/p.json}`)).map(formatConfigError),
+    ['config.sources[0].positionFile: expected a file chronoq can write, found "/nonexistent/p.json" (ENOENT: cannot create it in /nonexistent)']);
 });
 
 test('the sink\'s TLS files are checked at load: unreadable, not a certificate or key, half a client pair, a key of another certificate', () => {

@@ -9,6 +9,9 @@ import { syntheticSamples } from '../sources/synthetic.js';
 import { DeadLetterFile, type DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
 import { createSink, type Sink } from '../sinks.js';
 import type { RoomGate } from '../roomGate.js';
+import { type Either, isLeft, right } from 'fp-ts/lib/Either.js';
+import { type PositionFile, type PositionFileOptions, openPositionFile } from '../sources/positionFile.js';
+import type { ResumeEvent } from '../sources/resumeFollowed.js';
 
 export interface Parts {
   readonly sources: Observable<Sample>[];
@@ -29,10 +32,14 @@ export interface PartsHooks {
   readonly onDeadLettersRemoved?: DeadLetterFileOptions['onRemove'];
   /** An NDJSON source (index `source` in the config) stopped with part of its file unread. */
   readonly onUnread?: (source: number, e: UnreadRest) => void;
+  /** The position files of followed NDJSON sources, opened, by their config path (`positionFile`). */
+  readonly positionFiles?: ReadonlyMap<string, PositionFile>;
+  /** A followed NDJSON source (index `source`) starts where an earlier run left it, or says why not. */
+  readonly onResume?: (source: number, e: ResumeEvent) => void;
 }
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
-  const { onInvalid, onDeadLetterWriteError, onDeadLettersRemoved, hasRoom, onUnread } = hooks;
+  const { onInvalid, onDeadLetterWriteError, onDeadLettersRemoved, hasRoom, onUnread, positionFiles, onResume } = hooks;
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, {
     ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}), ...(onDeadLettersRemoved ? { onRemove: onDeadLettersRemoved } : {}),
   });
@@ -40,7 +47,8 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
     switch (s.type) {
       case 'host':
         return hostSamples({ clock, ...(s.intervalMs !== undefined ? { intervalMs: s.intervalMs } : {}), ...(s.perCore !== undefined ? { perCore: s.perCore } : {}), ...(s.network !== undefined ? { network: s.network } : {}) });
-      case 'ndjson':
+      case 'ndjson': {
+        const positionFile = s.positionFile === undefined ? undefined : positionFiles?.get(s.positionFile);
         return ndjsonSamples({
           path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
@@ -49,7 +57,9 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} line ${e.line}: ${e.reason}`, atUnixMs: clock.now() });
             onInvalid?.(e);
           },
+          ...(positionFile !== undefined ? { positions: { file: positionFile, ...(onResume ? { onResume: (e: ResumeEvent) => onResume(index, e) } : {}) } } : {}),
         });
+      }
       case 'synthetic':
         return syntheticSamples({
           clock, series: s.series ?? 10, ratePerSecond: s.ratePerSecond ?? 1,
@@ -59,4 +69,19 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
     }
   });
   return { sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson') };
+};
+
+/**
+ * The position files the config's followed NDJSON sources name (`positionFile`), opened — one for
+ * every distinct path, shared by the sources that name it — or what is wrong with one.
+ */
+export const openPositionFiles = (c: ResolvedConfig, opts: PositionFileOptions): Either<string, Map<string, PositionFile>> => {
+  const files = new Map<string, PositionFile>();
+  for (const s of c.sources) {
+    if (s.type !== 'ndjson' || s.positionFile === undefined || files.has(s.positionFile)) continue;
+    const opened = openPositionFile(s.positionFile, opts);
+    if (isLeft(opened)) return opened;
+    files.set(s.positionFile, opened.right);
+  }
+  return right(files);
 };

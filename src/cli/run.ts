@@ -8,7 +8,7 @@ import { type Observable, fromEvent, map, merge } from 'rxjs';
 import { type Clock, systemClock, platformTimers, steadyScheduler } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { Pipeline, type ShutdownReport } from '../pipeline.js';
-import { buildParts } from './build.js';
+import { buildParts, openPositionFiles } from './build.js';
 import type { Logger } from './log.js';
 import { createAlerts } from '../telemetry/alerts.js';
 import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
@@ -18,6 +18,9 @@ import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
 import { logDeliveryTrouble } from './deliveryLog.js';
 import { restCommand } from '../sources/ndjson.js';
+import { settleRead } from '../sources/readPositions.js';
+import type { ResumeEvent } from '../sources/resumeFollowed.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -44,7 +47,17 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     o.log('error', `cannot write ${lines.length} dead letter(s) to ${c.deadLetter.path}: ${error instanceof Error ? error.message : String(error)}; they follow in this log`);
     for (const line of lines) o.log('error', `dead letter: ${line.trimEnd()}`);
   };
+  // Followed files' read positions: opened first, so that a damaged file stops the run before anything is read.
+  const positions = openPositionFiles(c, {
+    scheduler: steadyScheduler,
+    beforeWrite: () => parts.deadLetterFile.flush(),
+    onWriteError: (e) => o.log('error', `cannot write a position file: ${e instanceof Error ? e.message : String(e)}; a restart would read those followed files again from where the last write left them`),
+  });
+  if (isLeft(positions)) return o.log('error', positions.left), 2;
+  const positionFiles = positions.right;
   const parts = buildParts(c, clock, {
+    positionFiles,
+    onResume: (index, e) => logResume(o.log, index, e),
     // A line that is not a sample was read and is a dead letter: counted on both sides, so that
     // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
     // last term; with the lines left out of `in` it came out short by one per bad line).
@@ -94,6 +107,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     clock,
     onSkew: (e) => (e.kind === 'step' ? o.log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.deltaMs }) : undefined),
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
+    ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
   logDeliveryTrouble(pipeline.events$, parts.sink.describe, o.log);
@@ -175,6 +189,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   goneSub?.unsubscribe();
   tick();
   if (tty && !o.quiet) process.stderr.write('\n');
+  for (const f of positionFiles.values()) f.close();
   parts.deadLetterFile.close();
   parts.sink.close();
   if (spool) spool.close();
@@ -183,4 +198,15 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const left = leftInSpool > 0 ? `, ${leftInSpool} left in the spool` : '';
   o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered${left}`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters, leftInSpool });
   return pipeline.failed || sinkGone || parts.deadLetterFile.failed > 0 ? 1 : 0;
+};
+
+/** Where a followed file starts, said. */
+const logResume = (log: Logger, index: number, e: ResumeEvent): void => {
+  const name = `source ${index} (ndjson ${e.source})`;
+  const at = `line ${e.saved.line} (byte ${e.saved.offset})`;
+  const fields = { source: index, kind: e.kind, line: e.saved.line, offset: e.saved.offset };
+  if (e.kind === 'resumed') log('info', `${name} resumed after ${at}, where the last run's samples had settled`, fields);
+  else if (e.kind === 'rotated') log('info', `${name} was rotated while chronoq was stopped: the rest of the old file, ${e.from}, after ${at} first, then the new one`, { ...fields, from: e.from });
+  else if (e.kind === 'truncated') log('warn', `${name} is shorter than the last run's position, ${at}: truncated since, read from its start`, fields);
+  else log('warn', `${name} is another file than the one the last run read, and that one is gone from its directory: the new one is read from its start; what the old one held after ${at} was not read`, fields);
 };

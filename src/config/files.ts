@@ -68,6 +68,13 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
     if (s.type !== 'ndjson' || s.path === '-') return;
     const why = unreadable(s.path) ?? (isNamedPipe(s.path) ? 'a named pipe: read it as standard input, path: - and < pipe' : undefined);
     if (why !== undefined) errors.push({ path: `config.sources[${i}].path`, expected: 'a readable file (or - for standard input)', found: `${JSON.stringify(s.path)} (${why})` });
+    if (s.positionFile === undefined) return;
+    const at = `config.sources[${i}].positionFile`;
+    if (s.follow !== true) errors.push({ path: at, expected: 'a position file only with follow: true (a file read once is read whole at every run)', found: JSON.stringify(s.positionFile) });
+    else {
+      const cannot = unwritable(s.positionFile);
+      if (cannot !== undefined) errors.push({ path: at, expected: 'a file chronoq can write', found: `${JSON.stringify(s.positionFile)} (${cannot})` });
+    }
   });
   const written: [string, string | undefined][] = [
     ['config.deadLetter.path', c.deadLetter.path],

@@ -17,6 +17,9 @@ spool:
   path: \${CHRONOQ_SPOOL:-./chronoq-spool.db}
 `;
 
+/** Where followed files' read positions are kept, unless a source says otherwise. */
+export const DEFAULT_POSITION_FILE = 'chronoq-positions.json';
+
 export interface ResolvedConfig {
   readonly resource: Readonly<Record<string, string | number | boolean>>;
   readonly sources: readonly SourceConfig[];
@@ -45,7 +48,9 @@ export interface ResolvedConfig {
 
 export const resolveConfig = (c: FileConfig): ResolvedConfig => ({
   resource: { 'service.name': 'chronoq', ...c.resource },
-  sources: c.sources ?? [{ type: 'host', intervalMs: 10_000 }],
+  // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
+  sources: (c.sources ?? [{ type: 'host', intervalMs: 10_000 }]).map((s) =>
+    s.type === 'ndjson' && s.follow === true && s.path !== '-' ? { ...s, positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : s),
   skew: {
     policy: c.skew?.policy ?? 'correct',
     maxFutureMs: c.skew?.maxFutureMs ?? 5_000,

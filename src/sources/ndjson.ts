@@ -4,17 +4,24 @@
  * and the reason, and nothing else is affected. With `follow`, the file is polled for new lines,
  * as `tail -F` follows a name: truncated in place (copytruncate), it is read again from the start;
  * rotated (renamed, a new file created under the name), the old file is read to its end and the new
- * one from its start, its lines numbered from 1.
+ * one from its start, its lines numbered from 1. With `positions` as well, a followed file is resumed
+ * at the next start where this run's samples had settled, not read again from its start (every
+ * restart sent the whole file again: duplicates, which a backend such as Prometheus refuses as
+ * out of order).
  */
-import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
+import { openSync, closeSync, fstatSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
-import { StringDecoder } from 'node:string_decoder';
 import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
+import { fileLines } from './fileLines.js';
+import { createReadPositions } from './readPositions.js';
+import type { PositionFile } from './positionFile.js';
+import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
 
 /** Chunks of 64 KiB read in one turn of the event loop when reading against a gate. */
 const CHUNKS_PER_TURN = 16;
@@ -52,6 +59,12 @@ export interface NdjsonSourceOptions {
   /** A line → its sample, or why it is not one. Default parseSampleLine (`chronoq replay` reads dead letters). */
   readonly parseLine?: (text: string) => Either<string, Sample>;
   readonly scheduler?: SchedulerLike;
+  /**
+   * With `follow`: where the file's read position is kept across runs. Reading starts where an
+   * earlier run's samples had settled (resumeFollowed.ts: the rest of a file rotated meanwhile
+   * first), and the position moves on as the pipeline settles this run's (`settleRead`).
+   */
+  readonly positions?: { readonly file: PositionFile; readonly onResume?: (e: ResumeEvent) => void };
 }
 
 /**
@@ -73,15 +86,17 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onUnread = safeHook(opts.onUnread);
     const parseLine = opts.parseLine ?? parseSampleLine;
     let lineNumber = 0;
-    const handle = (line: string): void => {
+    /** A line → its sample; undefined for a blank line and one that is not a sample (reported). */
+    const handle = (line: string): Sample | undefined => {
       lineNumber++;
       // A byte order mark before the first line (files from Windows tools) is not part of it: the
       // first sample became a dead letter 'invalid' ("Unexpected token '﻿'", an invisible character).
       const text = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
-      if (text.trim() === '') return;
+      if (text.trim() === '') return undefined;
       const r = parseLine(text);
-      if (isLeft(r)) onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
-      else subscriber.next(r.right);
+      if (!isLeft(r)) return r.right;
+      onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
+      return undefined;
     };
 
     const hasRoom = opts.hasRoom;
@@ -91,7 +106,8 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
       let waiting: Subscription | undefined;
       rl.on('line', (text) => {
-        handle(text);
+        const sample = handle(text);
+        if (sample !== undefined) subscriber.next(sample);
         // Out of room: stop reading stdin (the writer blocks on the pipe) until there is.
         if (hasRoom === undefined || waiting !== undefined || hasRoom()) return;
         rl.pause();
@@ -117,15 +133,34 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       subscriber.error(e);
       return undefined;
     }
-    let offset = 0;
-    let partial = '';
-    // Decodes across reads: a character whose bytes straddle two reads was decoded as two U+FFFD
-    // halves — an attribute value silently changed, the sample delivered as another series.
-    let decoder = new StringDecoder('utf8');
-    // Lines read from the file and not yet handled (reading waits for room line by line).
-    let lines: string[] = [];
-    let nextLine = 0;
-    const buf = Buffer.alloc(1 << 16);
+    // A followed file with a positions file: resumed where an earlier run's samples had settled,
+    // and each line's sample tracked until it settles (readPositions.ts).
+    const positions = opts.follow === true ? opts.positions : undefined;
+    const source = resolvePath(opts.path);
+    let start = { offset: 0, line: 0 };
+    const saved = positions?.file.saved(source);
+    if (saved !== undefined) {
+      try {
+        const r = resumeFollowed(source, fd, saved);
+        fd = r.fd;
+        start = r;
+        safeHook(positions?.onResume)?.(r.event);
+      } catch (e) {
+        closeSync(fd);
+        subscriber.error(e);
+        return undefined;
+      }
+    }
+    const tracker = positions === undefined ? undefined : createReadPositions((p) => positions.file.update(source, p));
+    let fileId = tracker === undefined ? undefined : fileIdOf(fd);
+    let reader = fileLines(fd, start.offset);
+    lineNumber = start.line;
+    /** Handles the line the reader just returned. */
+    const take = (text: string): void => {
+      const sample = handle(text);
+      const out = tracker === undefined ? sample : tracker.read({ ...fileId!, offset: reader.lineEnd, line: lineNumber }, sample);
+      if (out !== undefined) subscriber.next(out);
+    };
     let closed = false;
     /**
      * Reads what the file holds: 'done' at its end; with a gate, 'wait' when it is closed (checked
@@ -134,23 +169,23 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const drain = (): PumpStep => {
       let chunks = 0;
       for (;;) {
-        while (nextLine < lines.length) {
+        for (;;) {
           if (subscriber.closed) return 'done';
-          if (hasRoom !== undefined && !hasRoom()) return 'wait';
-          handle(lines[nextLine++]!.replace(/\r$/, ''));
+          if (hasRoom !== undefined && reader.heldBytes > 0 && !hasRoom()) return 'wait';
+          const text = reader.next();
+          if (text === undefined) break;
+          take(text);
         }
         if (closed || subscriber.closed) break;
         if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';
-        const n = readSync(fd, buf, 0, buf.length, offset);
-        if (n <= 0) break;
-        offset += n;
-        lines = (partial + decoder.write(buf.subarray(0, n))).split('\n');
-        partial = lines.pop() ?? '';
-        nextLine = 0;
+        if (!reader.readChunk()) break;
+        // A file shorter than its fingerprint when opened: the fingerprint grows with it.
+        if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) fileId = fileIdOf(fd);
       }
-      if (!closed && fstatSync(fd).size < offset) {
-        offset = 0; // truncated: start over
-        decoder = new StringDecoder('utf8');
+      if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) {
+        // Truncated in place (copytruncate): start over, the new content told apart from the old (its copy).
+        reader = fileLines(fd, 0);
+        if (fileId !== undefined) fileId = fileIdOf(fd);
       }
       return 'done';
     };
@@ -161,8 +196,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     /** Teardown: says what was left unread, then closes. */
     const stop = (): void => {
       if (!closed && opts.onUnread !== undefined) {
-        const unhandled = lines.slice(nextLine).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
-        const unreadBytes = fstatSync(fd).size - offset + Buffer.byteLength(partial) + unhandled;
+        const unreadBytes = fstatSync(fd).size - reader.lineEnd;
         if (unreadBytes > 0) onUnread?.({ source: opts.path, linesRead: lineNumber, unreadBytes });
       }
       close();
@@ -170,8 +204,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const first = drain();
     if (!opts.follow) {
       const finish = (): PumpStep => {
-        const last = partial + decoder.end(); // a character cut off by the end of the file: U+FFFD
-        if (last !== '') handle(last);
+        if (reader.heldBytes > 0) take(reader.takePartial()); // the last line, without a newline (a character cut off by the end: U+FFFD)
         close();
         subscriber.complete();
         return 'done';
@@ -207,12 +240,11 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
         r = drain(); // whatever reached the old file before the switch
         if (r !== 'done') closeSync(next); // not read to its end yet: switch at a later poll
         else {
-          if (partial !== '') handle(partial);
-          partial = '';
+          if (reader.heldBytes > 0) take(reader.takePartial());
           closeSync(fd);
           fd = next;
-          offset = 0;
-          decoder = new StringDecoder('utf8');
+          fileId = tracker === undefined ? undefined : fileIdOf(fd);
+          reader = fileLines(fd, 0);
           lineNumber = 0;
           r = drain();
         }

@@ -44,6 +44,8 @@ export interface SpoolStageOptions {
   readonly onWriteError?: (error: unknown) => void;
   /** ...and when a write works again. */
   readonly onWriteRecovered?: () => void;
+  /** Samples now in the spool (durable: delivered after a crash too), after each write. */
+  readonly onWritten?: (samples: readonly Sample[]) => void;
 }
 
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
@@ -142,6 +144,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         }
         if (writeFailing) opts.onWriteRecovered?.();
         writeFailing = false;
+        opts.onWritten?.(refused.size === 0 ? rights : rights.filter((x) => !refused.has(x)));
         // A sample is handed on only when nothing waits in the spool ahead of it and there is room;
         // once one is not, the rest of the burst waits behind it.
         const at = scheduler.now();

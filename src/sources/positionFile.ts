@@ -1,0 +1,110 @@
+/**
+ * The positions file: where each followed file was read up to for good (readPositions.ts), kept
+ * across runs so a restart resumes there. One JSON object, keyed by the followed file's absolute
+ * path:
+ *
+ *   {"version":1,"files":{"/var/log/app/samples.ndjson":{"dev":"2049","ino":"1835","fingerprint":"9f86…","fingerprintBytes":1024,"offset":81920,"line":1024}}}
+ *
+ * Written at most once every `intervalMs` while it changes, and at close: to a temporary file,
+ * synced, then renamed over it, so a crash leaves the old version or the new, never half of one.
+ * Before each write `beforeWrite` runs (the command flushes the dead-letter file: a position
+ * written never covers a line whose dead letter is not in its file yet). A position at most
+ * `intervalMs` old after a kill -9 means those lines are read and sent again — duplicates, the
+ * at-least-once side — never skipped.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import type { FilePosition } from './readPositions.js';
+
+export interface PositionFileOptions {
+  /** Longest a changed position waits to be written. Default 1 000. */
+  readonly intervalMs?: number;
+  readonly scheduler?: SchedulerLike;
+  readonly beforeWrite?: () => void;
+  /** The file could not be written (it is tried again at the next change). */
+  readonly onWriteError?: (error: unknown) => void;
+}
+
+export interface PositionFile {
+  readonly path: string;
+  /** What an earlier run saved for the file at `source` (an absolute path). */
+  saved(source: string): FilePosition | undefined;
+  /** `source` is read for good up to `p`. */
+  update(source: string, p: FilePosition): void;
+  /** Writes what changed, now. */
+  flush(): void;
+  /** Flushes and stops the timer. */
+  close(): void;
+}
+
+const isPosition = (v: unknown): v is FilePosition => {
+  const p = v as Record<string, unknown>;
+  return typeof v === 'object' && v !== null && typeof p['dev'] === 'string' && typeof p['ino'] === 'string' && typeof p['fingerprint'] === 'string'
+    && [p['fingerprintBytes'], p['offset'], p['line']].every(Number.isSafeInteger);
+};
+
+/** The positions an earlier run saved (none when there is no file), or what is wrong with the file. */
+const load = (path: string): Either<string, Map<string, FilePosition>> => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? right(new Map()) : left(`cannot read ${path}: ${code ?? String(e)}`);
+  }
+  try {
+    const o = JSON.parse(text) as { version?: unknown; files?: unknown };
+    if (o.version !== 1 || typeof o.files !== 'object' || o.files === null) throw new Error('not a chronoq positions file (version 1)');
+    const files = new Map<string, FilePosition>();
+    for (const [source, p] of Object.entries(o.files)) {
+      if (!isPosition(p)) throw new Error(`the entry for ${source} is not {dev, ino, fingerprint, fingerprintBytes, offset, line}`);
+      const { dev, ino, fingerprint, fingerprintBytes, offset, line } = p;
+      files.set(source, { dev, ino, fingerprint, fingerprintBytes, offset, line });
+    }
+    return right(files);
+  } catch (e) {
+    return left(`${path} is damaged (${(e as Error).message}); delete it to read the followed files from their start again`);
+  }
+};
+
+export const openPositionFile = (path: string, opts: PositionFileOptions = {}): Either<string, PositionFile> => {
+  const loaded = load(path);
+  if (loaded._tag === 'Left') return loaded;
+  const files = loaded.right;
+  const intervalMs = opts.intervalMs ?? 1_000;
+  let dirty = false;
+  let timer: Subscription | undefined;
+  const write = (): void => {
+    timer?.unsubscribe();
+    timer = undefined;
+    if (!dirty) return;
+    dirty = false;
+    try {
+      opts.beforeWrite?.();
+      const tmp = `${path}.tmp`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify({ version: 1, files: Object.fromEntries(files) })}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (error) {
+      dirty = true;
+      opts.onWriteError?.(error);
+    }
+  };
+  return right({
+    path,
+    saved: (source) => files.get(source),
+    update(source, p) {
+      files.set(source, p);
+      dirty = true;
+      timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, intervalMs);
+    },
+    flush: write,
+    close: write,
+  });
+};

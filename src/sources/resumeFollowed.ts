@@ -1,0 +1,120 @@
+/**
+ * Where a followed file is read from at start, given the position an earlier run saved for it
+ * (positionFile.ts):
+ * - the same file (device, inode and first bytes) and at least that long: from the saved position;
+ * - otherwise it was rotated while chronoq was stopped, and what the old file held is looked for in
+ *   the same directory: renamed (`app.ndjson` → `app.ndjson.1`, same inode and first bytes) or
+ *   copied before a truncation in place (copytruncate: the same first bytes). Found, the rest of
+ *   it is read first, from the saved position, and the follow's rotation handling then goes on
+ *   to the file under the name;
+ * - not found (compressed, deleted): the file under the name is read from its start — 'truncated'
+ *   when it has the old inode, else 'replaced' — and whatever the old one held past the saved
+ *   position is lost: said, with that position.
+ */
+import { createHash } from 'node:crypto';
+import { type BigIntStats, closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FileId, FilePosition } from './readPositions.js';
+
+/** A file's first bytes that tell it apart (fewer while it is shorter: see fileIdOf). */
+export const FINGERPRINT_BYTES = 1024;
+
+/** SHA-256 (hex) of the first `bytes` bytes of the open file; undefined when it holds fewer. */
+const fingerprintOf = (fd: number, bytes: number): string | undefined => {
+  const head = Buffer.alloc(bytes);
+  let n = 0;
+  while (n < bytes) {
+    const got = readSync(fd, head, n, bytes - n, n);
+    if (got <= 0) return undefined;
+    n += got;
+  }
+  return createHash('sha256').update(head).digest('hex');
+};
+
+/** Which file `fd` is, as a FilePosition says it. */
+export const fileIdOf = (fd: number): FileId => {
+  const st = fstatSync(fd, { bigint: true });
+  const fingerprintBytes = Number(st.size < FINGERPRINT_BYTES ? st.size : FINGERPRINT_BYTES);
+  return { dev: st.dev.toString(), ino: st.ino.toString(), fingerprint: fingerprintOf(fd, fingerprintBytes) ?? '', fingerprintBytes };
+};
+
+export type ResumeKind =
+  /** From the saved position of the same file. */
+  | 'resumed'
+  /** The file is shorter than the saved position: read from its start. */
+  | 'truncated'
+  /** Another file is under the name; the old one was found (`from`): the rest of it first. */
+  | 'rotated'
+  /** Another file is under the name and the old one is gone: the new one from its start. */
+  | 'replaced';
+
+export interface ResumeEvent {
+  readonly source: string;
+  readonly kind: ResumeKind;
+  readonly saved: FilePosition;
+  /** Where the rest of the old file was found ('rotated'). */
+  readonly from?: string;
+}
+
+export interface ResumeStart {
+  /** The file to read first (the one opened, or the rotated one found, the opened one closed). */
+  readonly fd: number;
+  readonly offset: number;
+  /** Lines before `offset`. */
+  readonly line: number;
+  readonly event: ResumeEvent;
+}
+
+const sameInode = (st: BigIntStats, p: FileId): boolean => st.dev.toString() === p.dev && st.ino.toString() === p.ino;
+
+/** Fewer first bytes than this could be another file's by chance: such a file is only recognised by its inode. */
+const MIN_CONTENT_MATCH = 64;
+
+/**
+ * The file in `dir` (other than `source`) with `p`'s first bytes, at least `p.offset` long, opened:
+ * renamed (same inode), or copied before a truncation (copytruncate); the one with the inode first.
+ */
+const findRotated = (dir: string, source: string, p: FilePosition): { fd: number; path: string } | undefined => {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const candidates: { path: string; renamed: boolean }[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const st = statSync(path, { bigint: true });
+      const renamed = sameInode(st, p);
+      if (path === source || !st.isFile() || st.size < BigInt(p.offset) || (!renamed && p.fingerprintBytes < MIN_CONTENT_MATCH)) continue;
+      candidates.push({ path, renamed });
+    } catch {
+      // gone meanwhile: not it
+    }
+  }
+  for (const { path } of candidates.sort((a, b) => Number(b.renamed) - Number(a.renamed))) {
+    try {
+      const fd = openSync(path, 'r');
+      if (fingerprintOf(fd, p.fingerprintBytes) === p.fingerprint) return { fd, path };
+      closeSync(fd);
+    } catch {
+      // gone meanwhile, or not ours to read: not it
+    }
+  }
+  return undefined;
+};
+
+/** `fd` is the file now under `source` (an absolute path); `saved`, what an earlier run read of it. */
+export const resumeFollowed = (source: string, fd: number, saved: FilePosition): ResumeStart => {
+  const st = fstatSync(fd, { bigint: true });
+  if (sameInode(st, saved) && st.size >= BigInt(saved.offset) && fingerprintOf(fd, saved.fingerprintBytes) === saved.fingerprint) {
+    return { fd, offset: saved.offset, line: saved.line, event: { source, kind: 'resumed', saved } };
+  }
+  const rotated = findRotated(dirname(source), source, saved);
+  if (rotated !== undefined) {
+    closeSync(fd);
+    return { fd: rotated.fd, offset: saved.offset, line: saved.line, event: { source, kind: 'rotated', saved, from: rotated.path } };
+  }
+  return { fd, offset: 0, line: 0, event: { source, kind: sameInode(st, saved) ? 'truncated' : 'replaced', saved } };
+};

@@ -1,0 +1,146 @@
+/**
+ * A followed NDJSON file is resumed where an earlier run's samples had settled (its positions
+ * file), not read again from its start — and a file rotated or truncated while chronoq was
+ * stopped is handled as tail -F would have, had it been running.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VirtualTimeScheduler } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
+import { openPositionFile, type PositionFile } from '../src/sources/positionFile.js';
+import { settleRead } from '../src/sources/readPositions.js';
+import type { ResumeEvent } from '../src/sources/resumeFollowed.js';
+import type { Sample } from '../src/sample.js';
+import { tempDir } from './support/cli.js';
+
+const test = suite('followed files resumed');
+const line = (v: number) => `{"name":"m","value":${v},"timeUnixNano":"${1_000 + v}"}\n`;
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const lines = (from: number, to: number) => range(from, to).map(line).join('');
+
+/** One run of a followed source: reads what is there (virtual polls), settles the samples `settles` says, closes the positions file. */
+const run = (path: string, positionsPath: string, settles: (v: number) => boolean = () => true) => {
+  const opened = openPositionFile(positionsPath);
+  if (isLeft(opened)) throw new Error(opened.left);
+  const file: PositionFile = opened.right;
+  const scheduler = new VirtualTimeScheduler(undefined, 2_000);
+  const got: number[] = [];
+  const invalid: InvalidLine[] = [];
+  const resumed: ResumeEvent[] = [];
+  const sub = ndjsonSamples({
+    path, follow: true, pollMs: 100, scheduler, onInvalid: (e) => invalid.push(e),
+    positions: { file, onResume: (e) => resumed.push(e) },
+  }).subscribe((s: Sample) => {
+    got.push(s.value as number);
+    if (settles(s.value as number)) settleRead(s);
+  });
+  scheduler.flush();
+  sub.unsubscribe();
+  file.close();
+  return { got, invalid, resumed };
+};
+
+test('resumed after the last line whose sample, and every one before it, settled: delivered lines are not read again, unsettled ones are', () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, `${lines(1, 5)}nope\n${lines(7, 10)}`);
+  // First run: 1–8 settle, 9 does not (in memory when the process was killed), 10 does.
+  const first = run(path, positions, (v) => v !== 9);
+  assert.equal(first.got, [1, 2, 3, 4, 5, 7, 8, 9, 10]);
+  assert.equal(first.resumed, [], 'nothing saved yet: from the start, without a word');
+  appendFileSync(path, lines(11, 12));
+  const second = run(path, positions);
+  assert.equal(second.got, [9, 10, 11, 12], 'from the first unsettled line on');
+  assert.equal(second.resumed.map((e) => [e.kind, e.saved.line]), [['resumed', 8]]);
+  appendFileSync(path, 'bad\n');
+  const third = run(path, positions);
+  assert.equal(third.got, []);
+  assert.equal(third.invalid.map((e) => e.line), [13], 'lines numbered on from where it resumed');
+  assert.equal(run(path, positions).invalid, [], 'an invalid line counts as read');
+});
+
+test('rotated while stopped (renamed in its directory, a new file under the name): the rest of the old file first, then the new one from its start', () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, lines(1, 3));
+  run(path, positions);
+  appendFileSync(path, lines(4, 5)); // written after the run stopped...
+  renameSync(path, `${path}.1`); // ...then rotated
+  writeFileSync(path, lines(6, 7));
+  const after = run(path, positions);
+  assert.equal(after.got, [4, 5, 6, 7]);
+  assert.equal(after.resumed.map((e) => [e.kind, e.from]), [['rotated', `${path}.1`]]);
+  appendFileSync(path, lines(8, 8));
+  assert.equal(run(path, positions).got, [8], "the new file's position is saved in turn");
+});
+
+test('copied and truncated in place while stopped (logrotate copytruncate): the rest from the copy (found by its first bytes), then the file from its start', () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, lines(1, 30)); // past the 64 bytes a match by content needs
+  run(path, positions);
+  appendFileSync(path, lines(31, 32));
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(33, 34));
+  const after = run(path, positions);
+  assert.equal(after.got, [31, 32, 33, 34]);
+  assert.equal(after.resumed.map((e) => [e.kind, e.from]), [['rotated', `${path}.1`]]);
+});
+
+test("copied and truncated while running: the position is the new content's, and the next run is not misled by the copy", () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, lines(1, 30));
+  const opened = openPositionFile(positions);
+  if (isLeft(opened)) throw new Error(opened.left);
+  const scheduler = new VirtualTimeScheduler(undefined, 2_000);
+  const got: number[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, positions: { file: opened.right } }).subscribe((s) => {
+    got.push(s.value as number);
+    settleRead(s);
+  });
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(31, 32));
+  scheduler.flush();
+  sub.unsubscribe();
+  opened.right.close();
+  assert.equal(got, range(1, 32));
+  const next = run(path, positions);
+  assert.equal(next.got, []);
+  assert.equal(next.resumed.map((e) => [e.kind, e.saved.line]), [['resumed', 32]]);
+});
+
+test('the old file gone (compressed, deleted) or truncated in place without a copy: read from the start, and said', () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, lines(1, 3));
+  run(path, positions);
+  writeFileSync(`${path}.new`, lines(4, 5)); // another file (while the old one exists: another inode)...
+  rmSync(path);
+  renameSync(`${path}.new`, path); // ...under the name, the old one gone
+  const replaced = run(path, positions);
+  assert.equal(replaced.got, [4, 5]);
+  assert.equal(replaced.resumed.map((e) => [e.kind, e.saved.line]), [['replaced', 3]]);
+  writeFileSync(path, lines(6, 6)); // truncated in place and written again, no copy kept
+  const truncated = run(path, positions);
+  assert.equal(truncated.got, [6]);
+  assert.equal(truncated.resumed.map((e) => [e.kind, e.saved.line]), [['truncated', 2]]);
+  // A file whose inode was reused (deleted, another created): told apart by its first bytes.
+  rmSync(path);
+  writeFileSync(path, lines(7, 8));
+  const reused = run(path, positions);
+  assert.equal(reused.got, [7, 8]);
+  assert.equal(reused.resumed.length, 1);
+});
+
+test.run();

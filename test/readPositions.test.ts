@@ -1,0 +1,109 @@
+/**
+ * A followed file's read position: the byte-level line reader's offsets, the tickets that commit
+ * a position only once every sample before it has settled, and the positions file.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VirtualTimeScheduler } from 'rxjs';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { fileLines } from '../src/sources/fileLines.js';
+import { createReadPositions, settleRead, type FilePosition } from '../src/sources/readPositions.js';
+import { openPositionFile } from '../src/sources/positionFile.js';
+import type { Sample } from '../src/sample.js';
+import { tempDir } from './support/cli.js';
+
+const test = suite('read positions');
+
+/** Every line of `bytes` with the offset after it, read through fileLines in chunks. */
+const linesOf = (bytes: Buffer, startOffset = 0): { lines: [string, number][]; partial: string } => {
+  const path = join(tempDir(), 'f');
+  writeFileSync(path, bytes);
+  const fd = openSync(path, 'r');
+  const reader = fileLines(fd, startOffset);
+  const lines: [string, number][] = [];
+  for (;;) {
+    let text: string | undefined;
+    while ((text = reader.next()) !== undefined) lines.push([text, reader.lineEnd]);
+    if (!reader.readChunk()) break;
+  }
+  const partial = reader.takePartial();
+  closeSync(fd);
+  return { lines, partial };
+};
+
+test('fileLines: each line with the byte offset after its newline — multi-byte characters, CRLF, bytes that are not UTF-8, a line longer than a read', () => {
+  const long = 'x'.repeat(200_000);
+  const bytes = Buffer.concat([
+    Buffer.from('{"city":"Besançon é"}\n'), // 2-byte characters
+    Buffer.from('a\r\n'),
+    Buffer.from([0x62, 0xff, 0x0a]), // 'b', a byte that is not UTF-8, newline
+    Buffer.from(`${long}\n`),
+    Buffer.from('tail'),
+  ]);
+  const { lines, partial } = linesOf(bytes);
+  assert.equal(lines.map(([t]) => t.length), [21, 1, 2, 200_000]);
+  assert.is(lines[0]![0], '{"city":"Besançon é"}');
+  assert.is(lines[1]![0], 'a');
+  assert.is(lines[2]![0], 'b\ufffd');
+  // The offsets are the file's: after the 24-byte first line, 3 more, 3 more (not 1 + 3 for U+FFFD + 1), then the long one.
+  assert.equal(lines.map(([, end]) => end), [24, 27, 30, 30 + 200_001]);
+  assert.is(partial, 'tail');
+  // Read again from an offset: the same lines after it, the same offsets.
+  assert.equal(linesOf(bytes, 27).lines, lines.slice(2));
+});
+
+const sample = (n: number): Sample => ({ name: 'q', kind: 'gauge', value: n, timeUnixNano: BigInt(n), attributes: {} });
+const at = (line: number): FilePosition => ({ dev: '1', ino: '2', fingerprint: 'ab', fingerprintBytes: 2, offset: line * 10, line });
+
+test('tickets: the position commits only past lines whose samples, and all before them, have settled — in any order; copies keep the ticket', () => {
+  const committed: number[] = [];
+  const r = createReadPositions((p) => committed.push(p.line));
+  const s = [1, 2, 3, 4].map((n) => r.read(at(n), sample(n))!);
+  r.read(at(5)); // a blank or invalid line: nothing to wait for, but behind 1–4
+  assert.is(r.outstanding, 5);
+  settleRead(s[1]!);
+  settleRead(s[3]!);
+  assert.equal(committed, [], 'line 1 is still on its way');
+  settleRead({ ...s[0]! }); // a re-stamped copy (detectClockSkew) settles the same line
+  assert.equal(committed, [2]);
+  settleRead(s[0]!); // settled twice: no effect
+  settleRead(s[2]!);
+  assert.equal(committed, [2, 5], 'lines 3–5 at once');
+  assert.is(r.outstanding, 0);
+  r.read(at(6));
+  assert.equal(committed, [2, 5, 6], 'a line without a sample, nothing outstanding: committed at once');
+  settleRead(sample(7)); // a sample of no tracked file
+  assert.equal(committed, [2, 5, 6]);
+});
+
+test('positions file: written within the interval and at close, atomically (temporary file renamed), read back by the next open; a damaged one is an error that says what to do', () => {
+  const path = join(tempDir(), 'positions.json');
+  const scheduler = new VirtualTimeScheduler(undefined, 10_000);
+  let flushes = 0;
+  const f = openPositionFile(path, { scheduler, intervalMs: 1_000, beforeWrite: () => flushes++ });
+  assert.ok(isRight(f));
+  if (isLeft(f)) return;
+  assert.is(f.right.saved('/a'), undefined, 'no file yet: nothing saved');
+  f.right.update('/a', at(3));
+  f.right.update('/a', at(4));
+  assert.not.ok(existsSync(path), 'not before the interval');
+  scheduler.flush();
+  assert.is(scheduler.now(), 1_000);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')), { version: 1, files: { '/a': at(4) } });
+  assert.is(flushes, 1, 'the dead letters flushed before the write');
+  assert.not.ok(existsSync(`${path}.tmp`));
+  f.right.update('/b', at(7));
+  f.right.close();
+  const again = openPositionFile(path);
+  assert.ok(isRight(again));
+  if (isRight(again)) assert.equal([again.right.saved('/a'), again.right.saved('/b')], [at(4), at(7)]);
+
+  writeFileSync(path, '{"version":1,"files":{"/a":{"dev":1}}}');
+  const damaged = openPositionFile(path);
+  assert.ok(isLeft(damaged));
+  if (isLeft(damaged)) assert.match(damaged.left, /positions\.json is damaged \(the entry for \/a is not \{dev, ino, fingerprint, fingerprintBytes, offset, line\}\); delete it to read the followed files from their start again/);
+});
+
+test.run();
