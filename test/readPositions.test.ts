@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
@@ -104,6 +104,26 @@ test('positions file: written within the interval and at close, atomically (temp
   const damaged = openPositionFile(path);
   assert.ok(isLeft(damaged));
   if (isLeft(damaged)) assert.match(damaged.left, /positions\.json is damaged \(the entry for \/a is not \{dev, ino, fingerprint, fingerprintBytes, offset, line\}\); delete it to read the followed files from their start again/);
+});
+
+test('positions file that cannot be written: said once when it starts and once when it ends, not at every write; the position is written once it can be', () => {
+  const path = join(tempDir(), 'positions.json');
+  const scheduler = new VirtualTimeScheduler(undefined, 10_000);
+  const said: string[] = [];
+  const f = openPositionFile(path, { scheduler, onWriteError: (e) => said.push(`error ${(e as NodeJS.ErrnoException).code}`), onWriteRecovered: () => said.push('recovered') });
+  if (isLeft(f)) throw new Error(f.left);
+  mkdirSync(`${path}.tmp`); // the temporary file cannot be made: EISDIR
+  for (const line of [1, 2, 3]) {
+    f.right.update('/a', at(line));
+    scheduler.flush();
+  }
+  assert.equal(said, ['error EISDIR']);
+  assert.not.ok(existsSync(path));
+  rmdirSync(`${path}.tmp`);
+  f.right.update('/a', at(4));
+  scheduler.flush();
+  assert.equal(said, ['error EISDIR', 'recovered']);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).files['/a'], at(4));
 });
 
 test.run();

@@ -51,7 +51,8 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const positions = openPositionFiles(c, {
     scheduler: steadyScheduler,
     beforeWrite: () => parts.deadLetterFile.flush(),
-    onWriteError: (e) => o.log('error', `cannot write a position file: ${e instanceof Error ? e.message : String(e)}; a restart would read those followed files again from where the last write left them`),
+    onWriteError: (e) => o.log('error', `cannot write a position file: ${e instanceof Error ? e.message : String(e)}; until it can, a restart would read the followed files again from the last position written`),
+    onWriteRecovered: () => o.log('info', 'position files are written again'),
   });
   if (isLeft(positions)) return o.log('error', positions.left), 2;
   const positionFiles = positions.right;

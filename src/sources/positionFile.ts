@@ -22,8 +22,10 @@ export interface PositionFileOptions {
   readonly intervalMs?: number;
   readonly scheduler?: SchedulerLike;
   readonly beforeWrite?: () => void;
-  /** The file could not be written (it is tried again at the next change). */
+  /** The file could not be written (disk full, say): called when that starts, not for each write that fails while it lasts (each is tried again at the next change)... */
   readonly onWriteError?: (error: unknown) => void;
+  /** ...and when a write works again. */
+  readonly onWriteRecovered?: () => void;
 }
 
 export interface PositionFile {
@@ -74,6 +76,7 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
   const files = loaded.right;
   const intervalMs = opts.intervalMs ?? 1_000;
   let dirty = false;
+  let failing = false;
   let timer: Subscription | undefined;
   const write = (): void => {
     timer?.unsubscribe();
@@ -91,9 +94,12 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
         closeSync(fd);
       }
       renameSync(tmp, path);
+      if (failing) opts.onWriteRecovered?.();
+      failing = false;
     } catch (error) {
       dirty = true;
-      opts.onWriteError?.(error);
+      if (!failing) opts.onWriteError?.(error);
+      failing = true;
     }
   };
   return right({
