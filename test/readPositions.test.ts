@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { fileLines } from '../src/sources/fileLines.js';
-import { createReadPositions, settleRead, type FilePosition } from '../src/sources/readPositions.js';
+import { createReadPositions, settleRead, type FileId, type FilePosition } from '../src/sources/readPositions.js';
 import { openPositionFile } from '../src/sources/positionFile.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
@@ -55,13 +55,16 @@ test('fileLines: each line with the byte offset after its newline — multi-byte
 });
 
 const sample = (n: number): Sample => ({ name: 'q', kind: 'gauge', value: n, timeUnixNano: BigInt(n), attributes: {} });
-const at = (line: number): FilePosition => ({ dev: '1', ino: '2', fingerprint: 'ab', fingerprintBytes: 2, offset: line * 10, line });
+const FILE: FileId = { dev: '1', ino: '2', fingerprint: 'ab', fingerprintBytes: 2 };
+const at = (line: number): FilePosition => ({ file: FILE, offset: line * 10, line });
+/** A position as the positions file holds it. */
+const flat = (line: number) => ({ ...FILE, offset: line * 10, line });
 
 test('tickets: the position commits only past lines whose samples, and all before them, have settled — in any order; copies keep the ticket', () => {
   const committed: number[] = [];
   const r = createReadPositions((p) => committed.push(p.line));
-  const s = [1, 2, 3, 4].map((n) => r.read(at(n), sample(n))!);
-  r.read(at(5)); // a blank or invalid line: nothing to wait for, but behind 1–4
+  const s = [1, 2, 3, 4].map((n) => r.read(FILE, n * 10, n, sample(n))!);
+  r.read(FILE, 50, 5); // a blank or invalid line: nothing to wait for, but behind 1–4
   assert.is(r.outstanding, 5);
   settleRead(s[1]!);
   settleRead(s[3]!);
@@ -72,7 +75,7 @@ test('tickets: the position commits only past lines whose samples, and all befor
   settleRead(s[2]!);
   assert.equal(committed, [2, 5], 'lines 3–5 at once');
   assert.is(r.outstanding, 0);
-  r.read(at(6));
+  r.read(FILE, 60, 6);
   assert.equal(committed, [2, 5, 6], 'a line without a sample, nothing outstanding: committed at once');
   settleRead(sample(7)); // a sample of no tracked file
   assert.equal(committed, [2, 5, 6]);
@@ -91,7 +94,7 @@ test('positions file: written within the interval and at close, atomically (temp
   assert.not.ok(existsSync(path), 'not before the interval');
   scheduler.flush();
   assert.is(scheduler.now(), 1_000);
-  assert.equal(JSON.parse(readFileSync(path, 'utf8')), { version: 1, files: { '/a': at(4) } });
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')), { version: 1, files: { '/a': flat(4) } });
   assert.is(flushes, 1, 'the dead letters flushed before the write');
   assert.not.ok(existsSync(`${path}.tmp`));
   f.right.update('/b', at(7));
@@ -123,7 +126,7 @@ test('positions file that cannot be written: said once when it starts and once w
   f.right.update('/a', at(4));
   scheduler.flush();
   assert.equal(said, ['error EISDIR', 'recovered']);
-  assert.equal(JSON.parse(readFileSync(path, 'utf8')).files['/a'], at(4));
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).files['/a'], flat(4));
 });
 
 test.run();

@@ -158,7 +158,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     /** Handles the line the reader just returned. */
     const take = (text: string): void => {
       const sample = handle(text);
-      const out = tracker === undefined ? sample : tracker.read({ ...fileId!, offset: reader.lineEnd, line: lineNumber }, sample);
+      const out = tracker === undefined ? sample : tracker.read(fileId!, reader.lineEnd, lineNumber, sample);
       if (out !== undefined) subscriber.next(out);
     };
     let closed = false;

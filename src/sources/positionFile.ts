@@ -15,7 +15,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
-import type { FilePosition } from './readPositions.js';
+import type { FileId, FilePosition } from './readPositions.js';
 
 export interface PositionFileOptions {
   /** Longest a changed position waits to be written. Default 1 000. */
@@ -32,7 +32,7 @@ export interface PositionFile {
   readonly path: string;
   /** What an earlier run saved for the file at `source` (an absolute path). */
   saved(source: string): FilePosition | undefined;
-  /** `source` is read for good up to `p`. */
+  /** `source` is read for good up to `p` (kept by reference, read when the file is written). */
   update(source: string, p: FilePosition): void;
   /** Writes what changed, now. */
   flush(): void;
@@ -40,7 +40,10 @@ export interface PositionFile {
   close(): void;
 }
 
-const isPosition = (v: unknown): v is FilePosition => {
+/** A position as the file holds it: flat. */
+type SavedPosition = FileId & { readonly offset: number; readonly line: number };
+
+const isPosition = (v: unknown): v is SavedPosition => {
   const p = v as Record<string, unknown>;
   return typeof v === 'object' && v !== null && typeof p['dev'] === 'string' && typeof p['ino'] === 'string' && typeof p['fingerprint'] === 'string'
     && [p['fingerprintBytes'], p['offset'], p['line']].every(Number.isSafeInteger);
@@ -62,7 +65,7 @@ const load = (path: string): Either<string, Map<string, FilePosition>> => {
     for (const [source, p] of Object.entries(o.files)) {
       if (!isPosition(p)) throw new Error(`the entry for ${source} is not {dev, ino, fingerprint, fingerprintBytes, offset, line}`);
       const { dev, ino, fingerprint, fingerprintBytes, offset, line } = p;
-      files.set(source, { dev, ino, fingerprint, fingerprintBytes, offset, line });
+      files.set(source, { file: { dev, ino, fingerprint, fingerprintBytes }, offset, line });
     }
     return right(files);
   } catch (e) {
@@ -88,7 +91,8 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
       const tmp = `${path}.tmp`;
       const fd = openSync(tmp, 'w', 0o600);
       try {
-        writeSync(fd, `${JSON.stringify({ version: 1, files: Object.fromEntries(files) })}\n`);
+        const saved = [...files].map(([source, p]): [string, SavedPosition] => [source, { ...p.file, offset: p.offset, line: p.line }]);
+        writeSync(fd, `${JSON.stringify({ version: 1, files: Object.fromEntries(saved) })}\n`);
         fsyncSync(fd);
       } finally {
         closeSync(fd);

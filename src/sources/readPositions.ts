@@ -30,13 +30,14 @@ export interface FileId {
 }
 
 /** A place in a file: which file, the byte offset after a line, and that line's number. */
-export interface FilePosition extends FileId {
+export interface FilePosition {
+  readonly file: FileId;
   readonly offset: number;
   readonly line: number;
 }
 
-interface Ticket {
-  readonly position: FilePosition;
+/** A line read, until its sample settles; it is the position after that line (no object more a line). */
+interface Ticket extends FilePosition {
   settled: boolean;
   readonly tracker: Tracker;
 }
@@ -47,7 +48,7 @@ interface Tracker {
 
 const TICKET = Symbol('chronoq.readTicket');
 
-type Ticketed = Sample & { [TICKET]?: Ticket };
+type Ticketed = { -readonly [K in keyof Sample]: Sample[K] } & { [TICKET]?: Ticket };
 
 /** The sample has reached the end of the pipeline (delivered, dead-lettered, in the spool): its line may count as read for good. */
 export const settleRead = (s: Sample): void => {
@@ -56,13 +57,17 @@ export const settleRead = (s: Sample): void => {
 };
 
 export interface ReadPositions {
-  /** A line ending at `position` was read; its sample (then tagged and returned), or none (a blank or invalid line: settled at once). */
-  read(position: FilePosition, sample?: Sample): Sample | undefined;
+  /** The line of `file` ending at `offset` was read; its sample (then tagged and returned), or none (a blank or invalid line: settled at once). */
+  read(file: FileId, offset: number, line: number, sample?: Sample): Sample | undefined;
   /** Lines read whose samples have not all settled. */
   readonly outstanding: number;
 }
 
-/** Tracks one source's lines; `onCommitted` hears each new committed position. */
+/**
+ * Tracks one source's lines; `onCommitted` hears each new committed position (as the settled
+ * ticket itself, kept by reference: it allocates nothing a line beyond its ticket, and the
+ * positions file reads it only when it writes).
+ */
 export const createReadPositions = (onCommitted: (p: FilePosition) => void): ReadPositions => {
   const queue: Ticket[] = [];
   let head = 0;
@@ -73,7 +78,7 @@ export const createReadPositions = (onCommitted: (p: FilePosition) => void): Rea
       queue.splice(0, head);
       head = 0;
     }
-    if (last !== undefined) onCommitted(last.position);
+    if (last !== undefined) onCommitted(last);
   };
   const tracker: Tracker = {
     settle(t) {
@@ -82,15 +87,16 @@ export const createReadPositions = (onCommitted: (p: FilePosition) => void): Rea
     },
   };
   return {
-    read(position, sample) {
+    read(file, offset, line, sample) {
+      const ticket: Ticket = { file, offset, line, settled: sample === undefined, tracker };
       if (sample === undefined) {
-        if (head === queue.length) onCommitted(position);
-        else queue.push({ position, settled: true, tracker });
+        if (head === queue.length) onCommitted(ticket);
+        else queue.push(ticket);
         return undefined;
       }
-      const ticket: Ticket = { position, settled: false, tracker };
       queue.push(ticket);
-      return Object.assign(sample, { [TICKET]: ticket }) as Sample;
+      (sample as Ticketed)[TICKET] = ticket;
+      return sample;
     },
     get outstanding() {
       return queue.length - head;

@@ -65,7 +65,7 @@ export interface ResumeStart {
   readonly event: ResumeEvent;
 }
 
-const sameInode = (st: BigIntStats, p: FileId): boolean => st.dev.toString() === p.dev && st.ino.toString() === p.ino;
+const sameInode = (st: BigIntStats, f: FileId): boolean => st.dev.toString() === f.dev && st.ino.toString() === f.ino;
 
 /** Fewer first bytes than this could be another file's by chance: such a file is only recognised by its inode. */
 const MIN_CONTENT_MATCH = 64;
@@ -86,8 +86,8 @@ const findRotated = (dir: string, source: string, p: FilePosition): { fd: number
     const path = join(dir, name);
     try {
       const st = statSync(path, { bigint: true });
-      const renamed = sameInode(st, p);
-      if (path === source || !st.isFile() || st.size < BigInt(p.offset) || (!renamed && p.fingerprintBytes < MIN_CONTENT_MATCH)) continue;
+      const renamed = sameInode(st, p.file);
+      if (path === source || !st.isFile() || st.size < BigInt(p.offset) || (!renamed && p.file.fingerprintBytes < MIN_CONTENT_MATCH)) continue;
       candidates.push({ path, renamed });
     } catch {
       // gone meanwhile: not it
@@ -96,7 +96,7 @@ const findRotated = (dir: string, source: string, p: FilePosition): { fd: number
   for (const { path } of candidates.sort((a, b) => Number(b.renamed) - Number(a.renamed))) {
     try {
       const fd = openSync(path, 'r');
-      if (fingerprintOf(fd, p.fingerprintBytes) === p.fingerprint) return { fd, path };
+      if (fingerprintOf(fd, p.file.fingerprintBytes) === p.file.fingerprint) return { fd, path };
       closeSync(fd);
     } catch {
       // gone meanwhile, or not ours to read: not it
@@ -108,7 +108,7 @@ const findRotated = (dir: string, source: string, p: FilePosition): { fd: number
 /** `fd` is the file now under `source` (an absolute path); `saved`, what an earlier run read of it. */
 export const resumeFollowed = (source: string, fd: number, saved: FilePosition): ResumeStart => {
   const st = fstatSync(fd, { bigint: true });
-  if (sameInode(st, saved) && st.size >= BigInt(saved.offset) && fingerprintOf(fd, saved.fingerprintBytes) === saved.fingerprint) {
+  if (sameInode(st, saved.file) && st.size >= BigInt(saved.offset) && fingerprintOf(fd, saved.file.fingerprintBytes) === saved.file.fingerprint) {
     return { fd, offset: saved.offset, line: saved.line, event: { source, kind: 'resumed', saved } };
   }
   const rotated = findRotated(dirname(source), source, saved);
@@ -116,5 +116,5 @@ export const resumeFollowed = (source: string, fd: number, saved: FilePosition):
     closeSync(fd);
     return { fd: rotated.fd, offset: saved.offset, line: saved.line, event: { source, kind: 'rotated', saved, from: rotated.path } };
   }
-  return { fd, offset: 0, line: 0, event: { source, kind: sameInode(st, saved) ? 'truncated' : 'replaced', saved } };
+  return { fd, offset: 0, line: 0, event: { source, kind: sameInode(st, saved.file) ? 'truncated' : 'replaced', saved } };
 };
