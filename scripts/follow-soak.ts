@@ -35,8 +35,10 @@ clearInterval(writer); clearInterval(rotator);
 await runFor(4000, 'SIGTERM');
 const vals = readFileSync(`${D}/out.ndjson`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).value as number);
 const seen = new Map<number, number>(); for (const v of vals) seen.set(v, (seen.get(v) ?? 0) + 1);
-let missing = 0; for (let i = 0; i < n; i++) if (!seen.has(i)) missing++;
+let missing = 0; const gaps: string[] = [];
+for (let i = 0; i < n; i++) if (!seen.has(i)) { missing++; if (seen.has(i - 1) || i === 0) gaps.push(String(i)); else gaps[gaps.length - 1] = `${gaps[gaps.length - 1]!.split('–')[0]}–${i}`; }
 const dups = vals.length - seen.size;
-console.log(`written ${n}, delivered ${vals.length}, distinct ${seen.size}, missing ${missing}, duplicates ${dups}, rotations ${rot}, runs ${runs} (stopped with ${SIGNAL} but the last)`);
-rmSync(D, { recursive: true, force: true });
-console.log(logs.split('\n').filter((l) => /resumed|rotated|replaced|truncated|error|done/.test(l)).map((l) => { try { return JSON.parse(l).message.slice(0, 160); } catch { return l.slice(0, 160); } }).join('\n'));
+console.log(`written ${n}, delivered ${vals.length}, distinct ${seen.size}, missing ${missing}, duplicates ${dups}, rotations ${rot}, runs ${runs} (stopped with ${SIGNAL} but the last)${gaps.length ? `; missing: ${gaps.slice(0, 10).join(', ')}` : ''}`);
+if (!process.env['KEEP']) rmSync(D, { recursive: true, force: true });
+else console.log(D);
+console.log(logs.split('\n').filter((l) => /resumed|rotated|replaced|truncated|error|done/.test(l)).map((l) => { try { return JSON.parse(l).message.slice(0, 600); } catch { return l.slice(0, 160); } }).join('\n'));

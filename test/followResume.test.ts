@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -77,6 +77,52 @@ test('rotated while stopped (renamed in its directory, a new file under the name
   assert.equal(after.resumed.map((e) => [e.kind, e.from]), [['rotated', `${path}.1`]]);
   appendFileSync(path, lines(8, 8));
   assert.equal(run(path, positions).got, [8], "the new file's position is saved in turn");
+});
+
+test('rotated twice while stopped (numbered: name → .1 → .2): the rest of the old file (.2), then .1 whole, then the file under the name; compressed ones are not read', () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, lines(1, 3));
+  run(path, positions);
+  const later = (s: number) => new Date(Date.now() + s * 1000);
+  appendFileSync(path, lines(4, 5));
+  renameSync(path, `${path}.1`);
+  utimesSync(`${path}.1`, later(1), later(1));
+  writeFileSync(path, lines(6, 7));
+  renameSync(`${path}.1`, `${path}.2`);
+  renameSync(path, `${path}.1`);
+  utimesSync(`${path}.1`, later(2), later(2));
+  writeFileSync(`${path}.3.gz`, 'compressed');
+  writeFileSync(path, lines(8, 9));
+  const after = run(path, positions);
+  assert.equal(after.got, [4, 5, 6, 7, 8, 9]);
+  assert.equal(after.resumed.map((e) => [e.kind, e.from, e.then]), [['rotated', `${path}.2`, [`${path}.1`]]]);
+  appendFileSync(path, lines(10, 10));
+  assert.equal(run(path, positions).got, [10], 'resumed in the file under the name: nothing read twice');
+});
+
+test('rotated again while the files rotated before the start are still being read: the file that was under the name is read too', () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, lines(1, 3));
+  run(path, positions);
+  appendFileSync(path, lines(4, 5));
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, lines(6, 7));
+  const opened = openPositionFile(positions);
+  if (isLeft(opened)) throw new Error(opened.left);
+  const scheduler = new VirtualTimeScheduler(undefined, 2_000);
+  const got: number[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, positions: { file: opened.right } }).subscribe((s) => got.push(s.value as number));
+  assert.equal(got, [4, 5], 'the rest of the old file, read at the start');
+  renameSync(path, `${path}.2`); // rotated again before the source got to the file under the name
+  writeFileSync(path, lines(8, 9));
+  scheduler.flush();
+  sub.unsubscribe();
+  opened.right.close();
+  assert.equal(got, [4, 5, 6, 7, 8, 9]);
 });
 
 test('copied and truncated in place while stopped (logrotate copytruncate): the rest from the copy (found by its first bytes), then the file from its start', () => {

@@ -58,7 +58,9 @@ const sample = (n: number): Sample => ({ name: 'q', kind: 'gauge', value: n, tim
 const FILE: FileId = { dev: '1', ino: '2', fingerprint: 'ab', fingerprintBytes: 2 };
 const at = (line: number): FilePosition => ({ file: FILE, offset: line * 10, line });
 /** A position as the positions file holds it. */
-const flat = (line: number) => ({ ...FILE, offset: line * 10, line });
+const WALL_MS = 1_764_064_800_000;
+const clock = { now: () => WALL_MS };
+const flat = (line: number) => ({ ...FILE, offset: line * 10, line, followedUntilMs: WALL_MS });
 
 test('tickets: the position commits only past lines whose samples, and all before them, have settled — in any order; copies keep the ticket', () => {
   const committed: number[] = [];
@@ -85,10 +87,11 @@ test('positions file: written within the interval and at close, atomically (temp
   const path = join(tempDir(), 'positions.json');
   const scheduler = new VirtualTimeScheduler(undefined, 10_000);
   let flushes = 0;
-  const f = openPositionFile(path, { scheduler, intervalMs: 1_000, beforeWrite: () => flushes++ });
+  const f = openPositionFile(path, { scheduler, clock, intervalMs: 1_000, beforeWrite: () => flushes++ });
   assert.ok(isRight(f));
   if (isLeft(f)) return;
   assert.is(f.right.saved('/a'), undefined, 'no file yet: nothing saved');
+  f.right.following('/a');
   f.right.update('/a', at(3));
   f.right.update('/a', at(4));
   assert.not.ok(existsSync(path), 'not before the interval');
@@ -97,11 +100,12 @@ test('positions file: written within the interval and at close, atomically (temp
   assert.equal(JSON.parse(readFileSync(path, 'utf8')), { version: 1, files: { '/a': flat(4) } });
   assert.is(flushes, 1, 'the dead letters flushed before the write');
   assert.not.ok(existsSync(`${path}.tmp`));
+  f.right.following('/b');
   f.right.update('/b', at(7));
   f.right.close();
   const again = openPositionFile(path);
   assert.ok(isRight(again));
-  if (isRight(again)) assert.equal([again.right.saved('/a'), again.right.saved('/b')], [at(4), at(7)]);
+  if (isRight(again)) assert.equal([again.right.saved('/a'), again.right.saved('/b')], [{ ...at(4), followedUntilMs: WALL_MS }, { ...at(7), followedUntilMs: WALL_MS }]);
 
   writeFileSync(path, '{"version":1,"files":{"/a":{"dev":1}}}');
   const damaged = openPositionFile(path);
@@ -109,12 +113,35 @@ test('positions file: written within the interval and at close, atomically (temp
   if (isLeft(damaged)) assert.match(damaged.left, /positions\.json is damaged \(the entry for \/a is not \{dev, ino, fingerprint, fingerprintBytes, offset, line\}\); delete it to read the followed files from their start again/);
 });
 
+test('positions file: each file followed until its source stopped reading it (not until the file was closed, later: a file rotated between was unread); an entry of a file not followed now keeps its time', () => {
+  const path = join(tempDir(), 'positions.json');
+  let now = 1_000;
+  const wall = { now: () => now };
+  const first = openPositionFile(path, { clock: wall });
+  if (isLeft(first)) throw new Error(first.left);
+  for (const source of ['/a', '/b']) {
+    first.right.following(source);
+    first.right.update(source, at(1));
+  }
+  first.right.close();
+  const second = openPositionFile(path, { clock: wall });
+  if (isLeft(second)) throw new Error(second.left);
+  second.right.following('/a'); // /b is not followed in this run
+  now = 5_000;
+  second.right.stopped('/a'); // the source stopped...
+  now = 9_000;
+  second.right.close(); // ...the drain took 4 s more
+  const files = JSON.parse(readFileSync(path, 'utf8')).files;
+  assert.equal([files['/a'].followedUntilMs, files['/b'].followedUntilMs], [5_000, 1_000]);
+});
+
 test('positions file that cannot be written: said once when it starts and once when it ends, not at every write; the position is written once it can be', () => {
   const path = join(tempDir(), 'positions.json');
   const scheduler = new VirtualTimeScheduler(undefined, 10_000);
   const said: string[] = [];
-  const f = openPositionFile(path, { scheduler, onWriteError: (e) => said.push(`error ${(e as NodeJS.ErrnoException).code}`), onWriteRecovered: () => said.push('recovered') });
+  const f = openPositionFile(path, { scheduler, clock, onWriteError: (e) => said.push(`error ${(e as NodeJS.ErrnoException).code}`), onWriteRecovered: () => said.push('recovered') });
   if (isLeft(f)) throw new Error(f.left);
+  f.right.following('/a');
   mkdirSync(`${path}.tmp`); // the temporary file cannot be made: EISDIR
   for (const line of [1, 2, 3]) {
     f.right.update('/a', at(line));

@@ -137,7 +137,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     // and each line's sample tracked until it settles (readPositions.ts).
     const positions = opts.follow === true ? opts.positions : undefined;
     const source = resolvePath(opts.path);
-    let start = { offset: 0, line: 0 };
+    let start: { offset: number; line: number; next?: readonly number[] } = { offset: 0, line: 0 };
     const saved = positions?.file.saved(source);
     if (saved !== undefined) {
       try {
@@ -152,6 +152,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       }
     }
     const tracker = positions === undefined ? undefined : createReadPositions((p) => positions.file.update(source, p));
+    positions?.file.following(source);
     let fileId = tracker === undefined ? undefined : fileIdOf(fd);
     let reader = fileLines(fd, start.offset);
     lineNumber = start.line;
@@ -219,8 +220,14 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
         stop();
       };
     }
-    /** The file now under the name, when it is not the one being read (rotated); else undefined. */
+    /** Files to read after this one, opened when an earlier run's position was resumed (resumeFollowed.ts). */
+    const queued = [...(start.next ?? [])];
+    /**
+     * The file to go on to once this one is read: the next queued; else the file under the name,
+     * when it is not the one being read (rotated); else undefined.
+     */
     const rotatedTo = (): number | undefined => {
+      if (queued.length > 0) return queued[0];
       try {
         const named = statSync(opts.path);
         const reading = fstatSync(fd);
@@ -238,10 +245,13 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
       const next = closed || r !== 'done' ? undefined : rotatedTo();
       if (next !== undefined) {
         r = drain(); // whatever reached the old file before the switch
-        if (r !== 'done') closeSync(next); // not read to its end yet: switch at a later poll
-        else {
+        if (r !== 'done') {
+          if (next !== queued[0]) closeSync(next); // not read to its end yet: switch at a later poll
+        } else {
           if (reader.heldBytes > 0) take(reader.takePartial());
           closeSync(fd);
+          if (next === queued[0]) queued.shift();
+          positions?.file.touch(); // followed until now, this rotation included
           fd = next;
           fileId = tracker === undefined ? undefined : fileIdOf(fd);
           reader = fileLines(fd, 0);
@@ -254,5 +264,7 @@ export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
     return () => {
       poll.unsubscribe();
       stop();
+      for (const q of queued) closeSync(q);
+      positions?.file.stopped(source); // files rotated from now on hold lines not read
     };
   });

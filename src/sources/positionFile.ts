@@ -3,9 +3,13 @@
  * across runs so a restart resumes there. One JSON object, keyed by the followed file's absolute
  * path:
  *
- *   {"version":1,"files":{"/var/log/app/samples.ndjson":{"dev":"2049","ino":"1835","fingerprint":"9f86…","fingerprintBytes":1024,"offset":81920,"line":1024}}}
+ *   {"version":1,"files":{"/var/log/app/samples.ndjson":{"dev":"2049","ino":"1835","fingerprint":"9f86…",
+ *     "fingerprintBytes":1024,"offset":81920,"line":1024,"followedUntilMs":1764064800000}}}
  *
- * Written at most once every `intervalMs` while it changes, and at close: to a temporary file,
+ * Written at most once every `intervalMs` while it changes, and at close, with the time until
+ * which each file was followed (rotations included: a rotated file written after it holds lines
+ * not read, resumeFollowed.ts) — the time of the write while it is read, the time its source
+ * stopped after that. Written to a temporary file,
  * synced, then renamed over it, so a crash leaves the old version or the new, never half of one.
  * Before each write `beforeWrite` runs (the command flushes the dead-letter file: a position
  * written never covers a line whose dead letter is not in its file yet). A position at most
@@ -16,6 +20,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } f
 import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import type { FileId, FilePosition } from './readPositions.js';
+import { type Clock, systemClock } from '../clock.js';
 
 export interface PositionFileOptions {
   /** Longest a changed position waits to be written. Default 1 000. */
@@ -26,31 +31,44 @@ export interface PositionFileOptions {
   readonly onWriteError?: (error: unknown) => void;
   /** ...and when a write works again. */
   readonly onWriteRecovered?: () => void;
+  /** The wall clock the file records its writes on (`followedUntilMs`). Default systemClock. */
+  readonly clock?: Pick<Clock, 'now'>;
+}
+
+/** What an earlier run saved for a file: its position, and until when (wall ms) it followed the file — a rotated file written after that holds lines it never read. */
+export interface SavedFilePosition extends FilePosition {
+  readonly followedUntilMs?: number;
 }
 
 export interface PositionFile {
   readonly path: string;
   /** What an earlier run saved for the file at `source` (an absolute path). */
-  saved(source: string): FilePosition | undefined;
+  saved(source: string): SavedFilePosition | undefined;
   /** `source` is read for good up to `p` (kept by reference, read when the file is written). */
   update(source: string, p: FilePosition): void;
+  /** Something else worth recording happened (a rotation followed): written like a change. */
+  touch(): void;
+  /** The file at `source` is followed from now on (its entry's followedUntilMs is then the time of each write)... */
+  following(source: string): void;
+  /** ...until now: it is no longer read (a stop). */
+  stopped(source: string): void;
   /** Writes what changed, now. */
   flush(): void;
-  /** Flushes and stops the timer. */
+  /** Writes (whether or not anything changed: the time followed until moves on) and stops the timer. */
   close(): void;
 }
 
 /** A position as the file holds it: flat. */
-type SavedPosition = FileId & { readonly offset: number; readonly line: number };
+type FlatPosition = FileId & { readonly offset: number; readonly line: number; readonly followedUntilMs?: number };
 
-const isPosition = (v: unknown): v is SavedPosition => {
+const isPosition = (v: unknown): v is FlatPosition => {
   const p = v as Record<string, unknown>;
   return typeof v === 'object' && v !== null && typeof p['dev'] === 'string' && typeof p['ino'] === 'string' && typeof p['fingerprint'] === 'string'
-    && [p['fingerprintBytes'], p['offset'], p['line']].every(Number.isSafeInteger);
+    && [p['fingerprintBytes'], p['offset'], p['line']].every(Number.isSafeInteger) && (p['followedUntilMs'] === undefined || Number.isFinite(p['followedUntilMs']));
 };
 
 /** The positions an earlier run saved (none when there is no file), or what is wrong with the file. */
-const load = (path: string): Either<string, Map<string, FilePosition>> => {
+const load = (path: string): Either<string, Map<string, SavedFilePosition>> => {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -61,11 +79,11 @@ const load = (path: string): Either<string, Map<string, FilePosition>> => {
   try {
     const o = JSON.parse(text) as { version?: unknown; files?: unknown };
     if (o.version !== 1 || typeof o.files !== 'object' || o.files === null) throw new Error('not a chronoq positions file (version 1)');
-    const files = new Map<string, FilePosition>();
+    const files = new Map<string, SavedFilePosition>();
     for (const [source, p] of Object.entries(o.files)) {
       if (!isPosition(p)) throw new Error(`the entry for ${source} is not {dev, ino, fingerprint, fingerprintBytes, offset, line}`);
-      const { dev, ino, fingerprint, fingerprintBytes, offset, line } = p;
-      files.set(source, { file: { dev, ino, fingerprint, fingerprintBytes }, offset, line });
+      const { dev, ino, fingerprint, fingerprintBytes, offset, line, followedUntilMs } = p;
+      files.set(source, { file: { dev, ino, fingerprint, fingerprintBytes }, offset, line, ...(followedUntilMs !== undefined ? { followedUntilMs } : {}) });
     }
     return right(files);
   } catch (e) {
@@ -76,11 +94,23 @@ const load = (path: string): Either<string, Map<string, FilePosition>> => {
 export const openPositionFile = (path: string, opts: PositionFileOptions = {}): Either<string, PositionFile> => {
   const loaded = load(path);
   if (loaded._tag === 'Left') return loaded;
-  const files = loaded.right;
+  const earlier = loaded.right;
+  /** This run's positions, by reference; the earlier run's for files not followed now. */
+  const files = new Map<string, FilePosition>(earlier);
+  /** Files followed in this run, and when each stopped being read (undefined while it is). */
+  const followed = new Map<string, number | undefined>();
+  /** Until when `source` was followed, as of now: files rotated after that hold lines it has not read. */
+  const followedUntil = (source: string, now: number): number | undefined =>
+    followed.has(source) ? (followed.get(source) ?? now) : earlier.get(source)?.followedUntilMs;
+  const clock = opts.clock ?? systemClock;
   const intervalMs = opts.intervalMs ?? 1_000;
   let dirty = false;
   let failing = false;
   let timer: Subscription | undefined;
+  const changed = (): void => {
+    dirty = true;
+    timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, intervalMs);
+  };
   const write = (): void => {
     timer?.unsubscribe();
     timer = undefined;
@@ -91,7 +121,11 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
       const tmp = `${path}.tmp`;
       const fd = openSync(tmp, 'w', 0o600);
       try {
-        const saved = [...files].map(([source, p]): [string, SavedPosition] => [source, { ...p.file, offset: p.offset, line: p.line }]);
+        const now = clock.now();
+        const saved = [...files].map(([source, p]): [string, FlatPosition] => {
+          const followedUntilMs = followedUntil(source, now);
+          return [source, { ...p.file, offset: p.offset, line: p.line, ...(followedUntilMs !== undefined ? { followedUntilMs } : {}) }];
+        });
         writeSync(fd, `${JSON.stringify({ version: 1, files: Object.fromEntries(saved) })}\n`);
         fsyncSync(fd);
       } finally {
@@ -108,13 +142,21 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
   };
   return right({
     path,
-    saved: (source) => files.get(source),
+    saved: (source) => earlier.get(source),
     update(source, p) {
       files.set(source, p);
-      dirty = true;
-      timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, intervalMs);
+      changed();
+    },
+    touch: () => changed(),
+    following: (source) => void followed.set(source, undefined),
+    stopped(source) {
+      followed.set(source, clock.now());
+      changed();
     },
     flush: write,
-    close: write,
+    close() {
+      dirty = true;
+      write();
+    },
   });
 };

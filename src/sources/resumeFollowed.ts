@@ -10,11 +10,16 @@
  * - not found (compressed, deleted): the file under the name is read from its start — 'truncated'
  *   when it has the old inode, else 'replaced' — and whatever the old one held past the saved
  *   position is lost: said, with that position.
+ * Either way, files rotated since (named as a rotation names them — app.ndjson.1, app.ndjson-20261202,
+ * not compressed — and written after the earlier run stopped following) are read whole, oldest
+ * first, before the file under the name: a second rotation while chronoq was stopped lost the
+ * files between.
  */
 import { createHash } from 'node:crypto';
 import { type BigIntStats, closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { FileId, FilePosition } from './readPositions.js';
+import type { SavedFilePosition } from './positionFile.js';
 
 /** A file's first bytes that tell it apart (fewer while it is shorter: see fileIdOf). */
 export const FINGERPRINT_BYTES = 1024;
@@ -51,19 +56,60 @@ export type ResumeKind =
 export interface ResumeEvent {
   readonly source: string;
   readonly kind: ResumeKind;
-  readonly saved: FilePosition;
+  readonly saved: SavedFilePosition;
   /** Where the rest of the old file was found ('rotated'). */
   readonly from?: string;
+  /** Files rotated after it while chronoq was stopped, read whole, oldest first, before the file under the name. */
+  readonly then: readonly string[];
 }
 
 export interface ResumeStart {
-  /** The file to read first (the one opened, or the rotated one found, the opened one closed). */
+  /** The file to read first: the one under the name, the old one found, or the first rotated since. */
   readonly fd: number;
   readonly offset: number;
   /** Lines before `offset`. */
   readonly line: number;
+  /**
+   * The files to read after it, from their start, opened now — the rotated since, then the one
+   * under the name — so that a rotation while the earlier ones are read cannot take one away.
+   */
+  readonly next: readonly number[];
   readonly event: ResumeEvent;
 }
+
+/** A name a rotation gives the file `base`: base.1, base-20261202, base.2026-12-02 (not compressed: base.2.gz is not). */
+const isRotationOf = (base: string, name: string): boolean => name.startsWith(base) && /^[.-][0-9][0-9._:T-]*$/.test(name.slice(base.length));
+
+/**
+ * Files rotated from `source` (named as a rotation names them, in its directory) and last
+ * written after `sinceMs` — so holding lines written after chronoq stopped following — oldest
+ * first, but `except` (the old file found).
+ */
+const rotatedSince = (source: string, sinceMs: number | undefined, except: string | undefined): { path: string; fd: number }[] => {
+  if (sinceMs === undefined) return [];
+  const dir = dirname(source);
+  const base = basename(source);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: { path: string; fd: number; mtimeMs: number }[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!isRotationOf(base, name) || path === except) continue;
+    try {
+      const fd = openSync(path, 'r');
+      const st = fstatSync(fd);
+      if (st.isFile() && st.mtimeMs > sinceMs) found.push({ path, fd, mtimeMs: st.mtimeMs });
+      else closeSync(fd);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found.sort((a, b) => a.mtimeMs - b.mtimeMs);
+};
 
 const sameInode = (st: BigIntStats, f: FileId): boolean => st.dev.toString() === f.dev && st.ino.toString() === f.ino;
 
@@ -106,15 +152,16 @@ const findRotated = (dir: string, source: string, p: FilePosition): { fd: number
 };
 
 /** `fd` is the file now under `source` (an absolute path); `saved`, what an earlier run read of it. */
-export const resumeFollowed = (source: string, fd: number, saved: FilePosition): ResumeStart => {
+export const resumeFollowed = (source: string, fd: number, saved: SavedFilePosition): ResumeStart => {
   const st = fstatSync(fd, { bigint: true });
   if (sameInode(st, saved.file) && st.size >= BigInt(saved.offset) && fingerprintOf(fd, saved.file.fingerprintBytes) === saved.file.fingerprint) {
-    return { fd, offset: saved.offset, line: saved.line, event: { source, kind: 'resumed', saved } };
+    return { fd, offset: saved.offset, line: saved.line, next: [], event: { source, kind: 'resumed', saved, then: [] } };
   }
   const rotated = findRotated(dirname(source), source, saved);
-  if (rotated !== undefined) {
-    closeSync(fd);
-    return { fd: rotated.fd, offset: saved.offset, line: saved.line, event: { source, kind: 'rotated', saved, from: rotated.path } };
-  }
-  return { fd, offset: 0, line: 0, event: { source, kind: sameInode(st, saved.file) ? 'truncated' : 'replaced', saved } };
+  const since = rotatedSince(source, saved.followedUntilMs, rotated?.path);
+  const then = since.map((f) => f.path);
+  const next = [...since.map((f) => f.fd), fd];
+  if (rotated !== undefined) return { fd: rotated.fd, offset: saved.offset, line: saved.line, next, event: { source, kind: 'rotated', saved, from: rotated.path, then } };
+  const kind = sameInode(st, saved.file) ? 'truncated' : 'replaced';
+  return { fd: next[0]!, offset: 0, line: 0, next: next.slice(1), event: { source, kind, saved, then } };
 };
