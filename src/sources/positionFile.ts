@@ -52,8 +52,6 @@ export interface PositionFile {
   following(source: string): void;
   /** ...until now: it is no longer read (a stop). */
   stopped(source: string): void;
-  /** Writes what changed, now. */
-  flush(): void;
   /** Writes (whether or not anything changed: the time followed until moves on) and stops the timer. */
   close(): void;
 }
@@ -153,7 +151,6 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
       followed.set(source, clock.now());
       changed();
     },
-    flush: write,
     close() {
       dirty = true;
       write();
