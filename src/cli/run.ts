@@ -206,9 +206,9 @@ const logResume = (log: Logger, index: number, e: ResumeEvent): void => {
   const name = `source ${index} (ndjson ${e.source})`;
   const at = `line ${e.saved.line} (byte ${e.saved.offset})`;
   const fields = { source: index, kind: e.kind, line: e.saved.line, offset: e.saved.offset, ...(e.from ? { from: e.from } : {}), then: e.then };
-  const then = e.then.length > 0 ? `, then the ${e.then.length} rotated after it (${e.then.join(', ')})` : '';
+  const thenUnderName = `${e.then.length > 0 ? `the ${e.then.length} rotated since (${e.then.join(', ')}), then ` : ''}the file under the name`;
   if (e.kind === 'resumed') log('info', `${name} resumed after ${at}, where the last run's samples had settled`, fields);
-  else if (e.kind === 'rotated') log('info', `${name} was rotated while chronoq was stopped: the rest of the old file, ${e.from}, after ${at} first${then}, then the one under the name`, fields);
-  else if (e.kind === 'truncated') log('warn', `${name} is shorter than the last run's position, ${at}, or holds other lines: truncated since, and no copy found; read from its start${then ? ` after the ${e.then.length} rotated since (${e.then.join(', ')})` : ''}`, fields);
-  else log('warn', `${name} is another file than the one the last run read, and that one is gone from its directory: what it held after ${at} was not read; ${then ? `the ${e.then.length} rotated since (${e.then.join(', ')}) and ` : ''}the one under the name are read from their start`, fields);
+  else if (e.kind === 'rotated') log('info', `${name} was rotated while chronoq was stopped: reading on in ${e.from} after ${at}, then ${thenUnderName}`, fields);
+  else if (e.kind === 'truncated') log('warn', `${name} holds other lines than the last run read up to ${at} (truncated since, no copy found): reading ${thenUnderName} from the start`, fields);
+  else log('warn', `${name} is another file than the last run read, and that one is gone from its directory: what it held after ${at} was not read; reading ${thenUnderName} from the start`, fields);
 };
