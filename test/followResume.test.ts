@@ -43,6 +43,16 @@ const run = (path: string, positionsPath: string, settles: (v: number) => boolea
   return { got, invalid, resumed };
 };
 
+/** A followed app.ndjson holding `content`, read whole and settled by a first run (its positions file saved). */
+const afterAFirstRun = (content: string): { path: string; positions: string } => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, content);
+  run(path, positions);
+  return { path, positions };
+};
+
 test('resumed after the last line whose sample, and every one before it, settled: delivered lines are not read again, unsettled ones are', () => {
   const dir = tempDir();
   const path = join(dir, 'in.ndjson');
@@ -64,11 +74,7 @@ test('resumed after the last line whose sample, and every one before it, settled
 });
 
 test('rotated while stopped (renamed in its directory, a new file under the name): the rest of the old file first, then the new one from its start', () => {
-  const dir = tempDir();
-  const path = join(dir, 'app.ndjson');
-  const positions = join(dir, 'positions.json');
-  writeFileSync(path, lines(1, 3));
-  run(path, positions);
+  const { path, positions } = afterAFirstRun(lines(1, 3));
   appendFileSync(path, lines(4, 5)); // written after the run stopped...
   renameSync(path, `${path}.1`); // ...then rotated
   writeFileSync(path, lines(6, 7));
@@ -80,11 +86,7 @@ test('rotated while stopped (renamed in its directory, a new file under the name
 });
 
 test('rotated twice while stopped (numbered: name → .1 → .2): the rest of the old file (.2), then .1 whole, then the file under the name; compressed ones are not read', () => {
-  const dir = tempDir();
-  const path = join(dir, 'app.ndjson');
-  const positions = join(dir, 'positions.json');
-  writeFileSync(path, lines(1, 3));
-  run(path, positions);
+  const { path, positions } = afterAFirstRun(lines(1, 3));
   const later = (s: number) => new Date(Date.now() + s * 1000);
   appendFileSync(path, lines(4, 5));
   renameSync(path, `${path}.1`);
@@ -103,11 +105,7 @@ test('rotated twice while stopped (numbered: name → .1 → .2): the rest of th
 });
 
 test('rotated again while the files rotated before the start are still being read: the file that was under the name is read too', () => {
-  const dir = tempDir();
-  const path = join(dir, 'app.ndjson');
-  const positions = join(dir, 'positions.json');
-  writeFileSync(path, lines(1, 3));
-  run(path, positions);
+  const { path, positions } = afterAFirstRun(lines(1, 3));
   appendFileSync(path, lines(4, 5));
   renameSync(path, `${path}.1`);
   writeFileSync(path, lines(6, 7));
@@ -166,11 +164,7 @@ test("copied and truncated while running: the position is the new content's, and
 });
 
 test('the old file gone (compressed, deleted) or truncated in place without a copy: read from the start, and said', () => {
-  const dir = tempDir();
-  const path = join(dir, 'app.ndjson');
-  const positions = join(dir, 'positions.json');
-  writeFileSync(path, lines(1, 3));
-  run(path, positions);
+  const { path, positions } = afterAFirstRun(lines(1, 3));
   writeFileSync(`${path}.new`, lines(4, 5)); // another file (while the old one exists: another inode)...
   rmSync(path);
   renameSync(`${path}.new`, path); // ...under the name, the old one gone
