@@ -99,7 +99,7 @@ test('positions file: written within the interval and at close, atomically (temp
   assert.is(scheduler.now(), 1_000);
   assert.equal(JSON.parse(readFileSync(path, 'utf8')), { version: 1, files: { '/a': flat(4) } });
   assert.is(flushes, 1, 'the dead letters flushed before the write');
-  assert.not.ok(existsSync(`${path}.tmp`));
+  assert.not.ok(existsSync(`${path}.${process.pid}.tmp`));
   f.right.following('/b');
   f.right.update('/b', at(7));
   f.right.close();
@@ -135,6 +135,31 @@ test('positions file: each file followed until its source stopped reading it (no
   assert.equal([files['/a'].followedUntilMs, files['/b'].followedUntilMs], [5_000, 1_000]);
 });
 
+test("one positions file shared by two runs (two configs in one directory): each writes its own files' positions and keeps the other's as the file holds them now", () => {
+  const path = join(tempDir(), 'positions.json');
+  const scheduler = new VirtualTimeScheduler(undefined, 10_000);
+  const open = () => {
+    const f = openPositionFile(path, { clock, scheduler });
+    if (isLeft(f)) throw new Error(f.left);
+    return f.right;
+  };
+  const a = open();
+  const b = open(); // both started before either wrote
+  a.following('/a');
+  b.following('/b');
+  const lines = () => { const files = JSON.parse(readFileSync(path, 'utf8')).files; return [files['/a']?.line, files['/b']?.line]; };
+  a.update('/a', at(1));
+  scheduler.flush();
+  b.update('/b', at(2));
+  scheduler.flush();
+  assert.equal(lines(), [1, 2], "B read no entry for /a at its start: it must not drop A's");
+  a.update('/a', at(3));
+  a.close();
+  b.update('/b', at(4));
+  b.close();
+  assert.equal(lines(), [3, 4], "nor set A's back to what it saw before");
+});
+
 test('positions file that cannot be written: said once when it starts and once when it ends, not at every write; the position is written once it can be', () => {
   const path = join(tempDir(), 'positions.json');
   const scheduler = new VirtualTimeScheduler(undefined, 10_000);
@@ -142,14 +167,14 @@ test('positions file that cannot be written: said once when it starts and once w
   const f = openPositionFile(path, { scheduler, clock, onWriteError: (e) => said.push(`error ${(e as NodeJS.ErrnoException).code}`), onWriteRecovered: () => said.push('recovered') });
   if (isLeft(f)) throw new Error(f.left);
   f.right.following('/a');
-  mkdirSync(`${path}.tmp`); // the temporary file cannot be made: EISDIR
+  mkdirSync(`${path}.${process.pid}.tmp`); // the temporary file cannot be made: EISDIR
   for (const line of [1, 2, 3]) {
     f.right.update('/a', at(line));
     scheduler.flush();
   }
   assert.equal(said, ['error EISDIR']);
   assert.not.ok(existsSync(path));
-  rmdirSync(`${path}.tmp`);
+  rmdirSync(`${path}.${process.pid}.tmp`);
   f.right.update('/a', at(4));
   scheduler.flush();
   assert.equal(said, ['error EISDIR', 'recovered']);

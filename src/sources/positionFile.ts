@@ -9,7 +9,9 @@
  * Written at most once every `intervalMs` while it changes, and at close, with the time until
  * which each file was followed (rotations included: a rotated file written after it holds lines
  * not read, resumeFollowed.ts) — the time of the write while it is read, the time its source
- * stopped after that. Written to a temporary file,
+ * stopped after that. Several chronoq runs may share it (two configs in one directory): each writes
+ * the entries of the files it follows and takes the others' as the file holds them at that moment.
+ * Written to a temporary file of its own,
  * synced, then renamed over it, so a crash leaves the old version or the new, never half of one.
  * Before each write `beforeWrite` runs (the command flushes the dead-letter file: a position
  * written never covers a line whose dead letter is not in its file yet). A position at most
@@ -18,7 +20,7 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
-import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { FileId, FilePosition } from './readPositions.js';
 import { type Clock, systemClock } from '../clock.js';
 
@@ -93,13 +95,10 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
   const loaded = load(path);
   if (loaded._tag === 'Left') return loaded;
   const earlier = loaded.right;
-  /** This run's positions, by reference; the earlier run's for files not followed now. */
-  const files = new Map<string, FilePosition>(earlier);
+  /** This run's positions, by reference; for files not followed now, the last seen in the file. */
+  const files = new Map<string, SavedFilePosition>(earlier);
   /** Files followed in this run, and when each stopped being read (undefined while it is). */
   const followed = new Map<string, number | undefined>();
-  /** Until when `source` was followed, as of now: files rotated after that hold lines it has not read. */
-  const followedUntil = (source: string, now: number): number | undefined =>
-    followed.has(source) ? (followed.get(source) ?? now) : earlier.get(source)?.followedUntilMs;
   const clock = opts.clock ?? systemClock;
   const intervalMs = opts.intervalMs ?? 1_000;
   let dirty = false;
@@ -116,12 +115,18 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
     dirty = false;
     try {
       opts.beforeWrite?.();
-      const tmp = `${path}.tmp`;
+      const tmp = `${path}.${process.pid}.tmp`; // another chronoq may be writing the same file
       const fd = openSync(tmp, 'w', 0o600);
       try {
         const now = clock.now();
+        // Entries of files this run does not follow are taken as the file holds them now: another
+        // chronoq in the same directory (a second config) shares it, and writing back what this
+        // run read at its start set that one's positions back.
+        const onDisk = load(path);
+        if (!isLeft(onDisk)) for (const [source, p] of onDisk.right) if (!followed.has(source)) files.set(source, p);
         const saved = [...files].map(([source, p]): [string, FlatPosition] => {
-          const followedUntilMs = followedUntil(source, now);
+          // Until when it was followed: now while it is (rotations after now hold lines not read yet).
+          const followedUntilMs = followed.has(source) ? (followed.get(source) ?? now) : p.followedUntilMs;
           return [source, { ...p.file, offset: p.offset, line: p.line, ...(followedUntilMs !== undefined ? { followedUntilMs } : {}) }];
         });
         writeSync(fd, `${JSON.stringify({ version: 1, files: Object.fromEntries(saved) })}\n`);
