@@ -98,7 +98,7 @@ test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every seri
   assert.equal(errorsOf('reorder:\n  forgetSeriesAfterMs: -1\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found number -1']);
 });
 
-test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable', () => {
+test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable; a followed file may come later', () => {
   const dir = tempDir();
   const file = join(dir, 'in.ndjson');
   writeFileSync(file, '');
@@ -116,6 +116,12 @@ test('sources[].positionFile: a followed file keeps its read position in chronoq
     [`config.sources[0].positionFile: expected a position file only with follow: true (a file read once is read whole at every run), found "${join(dir, 'p.json')}"`]);
   assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${file}, follow: true, positionFile: /nonexistent/p.json}`)).map(formatConfigError),
     ['config.sources[0].positionFile: expected a file chronoq can write, found "/nonexistent/p.json" (ENOENT: cannot create it in /nonexistent)']);
+  // A followed file may come later, in a directory that exists; a file read once must be there.
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${join(dir, 'later.ndjson')}, follow: true}`)), []);
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${join(dir, 'later.ndjson')}}`)).map(formatConfigError),
+    [`config.sources[0].path: expected a readable file (or - for standard input), found "${join(dir, 'later.ndjson')}" (ENOENT)`]);
+  assert.equal(checkConfigFiles(resolved('{type: ndjson, path: /nonexistent/later.ndjson, follow: true}')).map(formatConfigError),
+    ['config.sources[0].path: expected a readable file (or - for standard input), or one to come in a directory that exists, found "/nonexistent/later.ndjson" (ENOENT)']);
 });
 
 test('the sink\'s TLS files are checked at load: unreadable, not a certificate or key, half a client pair, a key of another certificate', () => {

@@ -183,4 +183,20 @@ test('the old file gone (compressed, deleted) or truncated in place without a co
   assert.equal(reused.resumed.length, 1);
 });
 
+test('a followed file that is not there yet is waited for (said once), and read from its start when it appears', () => {
+  const path = join(tempDir(), 'later.ndjson');
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const missing: string[] = [];
+  const got: number[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, onMissing: (p) => missing.push(p) }).subscribe((s) => got.push(s.value as number));
+  scheduler.flush();
+  assert.equal([missing, got], [[path], []]);
+  writeFileSync(path, lines(1, 2));
+  scheduler.maxFrames = 2_000;
+  scheduler.flush();
+  sub.unsubscribe();
+  assert.equal(got, [1, 2]);
+  assert.equal(missing, [path], 'said once');
+});
+
 test.run();

@@ -36,10 +36,12 @@ export interface PartsHooks {
   readonly positionFiles?: ReadonlyMap<string, PositionFile>;
   /** A followed NDJSON source (index `source`) starts where an earlier run left it, or says why not. */
   readonly onResume?: (source: number, e: ResumeEvent) => void;
+  /** A followed NDJSON source's file is not there yet: it is waited for. */
+  readonly onMissing?: (source: number, path: string) => void;
 }
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
-  const { onInvalid, onDeadLetterWriteError, onDeadLettersRemoved, hasRoom, onUnread, positionFiles, onResume } = hooks;
+  const { onInvalid, onDeadLetterWriteError, onDeadLettersRemoved, hasRoom, onUnread, positionFiles, onResume, onMissing } = hooks;
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, {
     ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}), ...(onDeadLettersRemoved ? { onRemove: onDeadLettersRemoved } : {}),
   });
@@ -53,6 +55,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
           ...(onUnread !== undefined ? { onUnread: (e: UnreadRest) => onUnread(index, e) } : {}),
+          ...(onMissing !== undefined ? { onMissing: (path: string) => onMissing(index, path) } : {}),
           onInvalid: (e) => {
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} line ${e.line}: ${e.reason}`, atUnixMs: clock.now() });
             onInvalid?.(e);

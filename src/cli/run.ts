@@ -59,6 +59,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const parts = buildParts(c, clock, {
     positionFiles,
     onResume: (index, e) => logResume(o.log, index, e),
+    onMissing: (index, path) => o.log('warn', `source ${index} (ndjson ${path}): no such file yet; reading starts when it appears`, { source: index }),
     // A line that is not a sample was read and is a dead letter: counted on both sides, so that
     // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
     // last term; with the lines left out of `in` it came out short by one per bad line).

@@ -47,6 +47,14 @@ const inaccessible = (path: string, mode: number): string | undefined => {
 
 const unreadable = (path: string): string | undefined => inaccessible(path, constants.R_OK);
 
+const isDirectory = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 /** Why chronoq could not write (append to, or create) `path`, or undefined when it can. */
 const unwritable = (path: string): string | undefined => {
   const why = inaccessible(path, constants.W_OK);
@@ -67,7 +75,11 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   c.sources.forEach((s, i) => {
     if (s.type !== 'ndjson' || s.path === '-') return;
     const why = unreadable(s.path) ?? (isNamedPipe(s.path) ? 'a named pipe: read it as standard input, path: - and < pipe' : undefined);
-    if (why !== undefined) errors.push({ path: `config.sources[${i}].path`, expected: 'a readable file (or - for standard input)', found: `${JSON.stringify(s.path)} (${why})` });
+    // A followed file may not be there yet (its writer starts later): waited for, in a directory that is.
+    const waitedFor = s.follow === true && why === 'ENOENT' && isDirectory(dirname(s.path));
+    if (why !== undefined && !waitedFor) {
+      errors.push({ path: `config.sources[${i}].path`, expected: `a readable file (or - for standard input)${s.follow === true ? ', or one to come in a directory that exists' : ''}`, found: `${JSON.stringify(s.path)} (${why})` });
+    }
     if (s.positionFile === undefined) return;
     const at = `config.sources[${i}].positionFile`;
     if (s.follow !== true) errors.push({ path: at, expected: 'a position file only with follow: true (a file read once is read whole at every run)', found: JSON.stringify(s.positionFile) });

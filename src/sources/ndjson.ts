@@ -12,13 +12,14 @@
 import { openSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler, concatMap } from 'rxjs';
 import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { fileLines } from './fileLines.js';
+import { untilExists } from './untilExists.js';
 import { createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
 import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
@@ -65,6 +66,8 @@ export interface NdjsonSourceOptions {
    * first), and the position moves on as the pipeline settles this run's (`settleRead`).
    */
   readonly positions?: { readonly file: PositionFile; readonly onResume?: (e: ResumeEvent) => void };
+  /** With `follow`: the file is not there (yet); reading starts when it appears. */
+  readonly onMissing?: (path: string) => void;
 }
 
 /**
@@ -80,7 +83,17 @@ export const isNamedPipe = (path: string): boolean => {
   }
 };
 
+/**
+ * The samples of the file (or stdin). A followed file that is not there yet is waited for (as
+ * `tail -F` does): `onMissing` says so once, and reading starts when it appears — a `chronoq run`
+ * started before the program that writes the file used to stop at once.
+ */
 export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
+  opts.follow === true && opts.path !== '-'
+    ? untilExists(opts.path, { pollMs: opts.pollMs ?? 250, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
+    : readNdjson(opts);
+
+const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const onInvalid = safeHook(opts.onInvalid);
     const onUnread = safeHook(opts.onUnread);
