@@ -20,7 +20,7 @@ import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { fileLines } from './fileLines.js';
 import { untilExists } from './untilExists.js';
-import { createReadPositions } from './readPositions.js';
+import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
 import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
 
@@ -166,7 +166,9 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     }
     const tracker = positions === undefined ? undefined : createReadPositions((p) => positions.file.update(source, p));
     positions?.file.following(source);
-    let fileId = tracker === undefined ? undefined : fileIdOf(fd);
+    /** Which file `fd` is, for the positions (none without them); taken again whenever its content may have changed. */
+    const idOf = (): FileId | undefined => (tracker === undefined ? undefined : fileIdOf(fd));
+    let fileId = idOf();
     let reader = fileLines(fd, start.offset);
     lineNumber = start.line;
     /** Handles the line the reader just returned. */
@@ -194,12 +196,12 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';
         if (!reader.readChunk()) break;
         // A file shorter than its fingerprint when opened: the fingerprint grows with it.
-        if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) fileId = fileIdOf(fd);
+        if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) fileId = idOf();
       }
       if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) {
         // Truncated in place (copytruncate): start over, the new content told apart from the old (its copy).
         reader = fileLines(fd, 0);
-        if (fileId !== undefined) fileId = fileIdOf(fd);
+        fileId = idOf();
       }
       return 'done';
     };
@@ -266,7 +268,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
           if (next === queued[0]) queued.shift();
           positions?.file.touch(); // followed until now, this rotation included
           fd = next;
-          fileId = tracker === undefined ? undefined : fileIdOf(fd);
+          fileId = idOf();
           reader = fileLines(fd, 0);
           lineNumber = 0;
           r = drain();
