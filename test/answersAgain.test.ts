@@ -17,15 +17,21 @@ const scripted = () => {
   };
 };
 
+/** A watch over a scripted probe, subscribed, counting its emissions. */
+const watched = () => {
+  const p = scripted();
+  const w = watchAnswers(p.probe);
+  let emitted = 0;
+  w.answersAgain$.subscribe(() => emitted++);
+  return { p, w, emitted: () => emitted };
+};
+
 test('heardFrom: OK and statuses the receiver sent are answers; a deadline is silence; no connection or a cancel is gone', () => {
   assert.equal([null, { code: 3 }, { code: 8 }, { code: 4 }, { code: 14 }, { code: 1 }].map(heardFrom), ['answered', 'answered', 'answered', 'silent', 'gone', 'gone']);
 });
 
 test('silent, silent, answered → one emission; probing stops then', () => {
-  const p = scripted();
-  const w = watchAnswers(p.probe);
-  let emitted = 0;
-  w.answersAgain$.subscribe(() => emitted++);
+  const { p, w, emitted } = watched();
   w.sawCall('silent');
   w.sawCall('silent'); // already probing: no second round
   assert.is(p.sent(), 1);
@@ -33,28 +39,25 @@ test('silent, silent, answered → one emission; probing stops then', () => {
   p.answer('silent');
   assert.is(p.sent(), 3);
   p.answer('answered');
-  assert.is(emitted, 1);
+  assert.is(emitted(), 1);
   assert.is(p.sent(), 3);
 });
 
 test('a first probe answered is not news; a call answered, or gone, ends a round (its probe cancelled, its late answer ignored)', () => {
-  const p = scripted();
-  const w = watchAnswers(p.probe);
-  let emitted = 0;
-  w.answersAgain$.subscribe(() => emitted++);
+  const { p, w, emitted } = watched();
   w.sawCall('silent');
   p.answer('answered');
-  assert.is(emitted, 0);
+  assert.is(emitted(), 0);
   w.sawCall('silent');
   p.answer('silent');
   w.sawCall('answered');
   assert.is(p.cancelled(), 1);
   p.answer('answered'); // the cancelled probe's late answer
-  assert.is(emitted, 0);
+  assert.is(emitted(), 0);
   w.sawCall('silent');
   p.answer('silent');
   p.answer('gone');
-  assert.is(emitted, 0);
+  assert.is(emitted(), 0);
   assert.is(p.sent(), 5);
 });
 
