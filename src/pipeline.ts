@@ -17,8 +17,9 @@ import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';
 import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
-import { backlogOf, createStats, queuedOf, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
+import { createStats, queuedOf, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
+import { type ReorderWait, sourceRoomGate } from './sourceRoom.js';
 
 export interface PipelineDeps {
   /** The export attempt (from the config's sink, see sinks.ts). */
@@ -68,6 +69,8 @@ export type PipelineEvent =
   | { readonly type: 'spool-write-failed'; readonly error: unknown }
   /** ... until a write works again. */
   | { readonly type: 'spool-write-recovered' }
+  /** Reading waits for the reorder buffer (once a run; src/sourceRoom.ts). */
+  | ReorderWait
   /** The pipeline itself errored (after draining what it held): it has ended. */
   | { readonly type: 'failed'; readonly error: unknown };
 
@@ -101,11 +104,8 @@ export class Pipeline {
    */
   readonly hasRoom: RoomGate;
   /**
-   * Back-pressure for sources that can wait (a file, stdin, replayed samples): `hasRoom`; with a
-   * spool, the same thresholds on the backlog (queue and spool), and while the breaker is not
-   * closed (an outage) room in the spool (up to 90 % of spool.maxBytes): a followed log that
-   * rotates during an outage is then safe in the spool, not left in files that the rotation may
-   * delete. Sources built before the pipeline take `() => pipeline.sourceHasRoom()`.
+   * Back-pressure for sources that can wait (a file, stdin, replayed samples): see
+   * src/sourceRoom.ts. Sources built before the pipeline take `() => pipeline.sourceHasRoom()`.
    */
   readonly sourceHasRoom: RoomGate;
 
@@ -113,12 +113,10 @@ export class Pipeline {
     this.stats = createStats(config.delivery.maxQueued);
     const fullBatches = deliveryLaneCount(config) * config.batch.maxSize;
     this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, fullBatches);
-    const spool = deps.spool;
-    // With a spool: paced by the backlog (queue and spool) while delivery works — a backfill is
-    // not copied into the spool ahead of delivery — and into the spool while the breaker says the
-    // receiver is unreachable.
-    const backlogRoom = deliveryRoomGate(() => backlogOf(this.stats), config.delivery.maxQueued, fullBatches);
-    this.sourceHasRoom = spool === undefined ? this.hasRoom : () => backlogRoom() || (this.breaker.state !== 'closed' && spool.hasRoomFor(0.1));
+    this.sourceHasRoom = sourceRoomGate({
+      stats: this.stats, config, fullBatches, spool: deps.spool, outstanding: () => this.outstanding,
+      breakerClosed: () => this.breaker.state === 'closed', onReorderWait: (e) => this.events.next(e),
+    });
     const scheduler = deps.scheduler ?? steadyScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
     this.breaker.state$.subscribe((t) => {

@@ -59,6 +59,13 @@ export const queuedOf = (s: PipelineStats): number => Math.max(0, s.enteredDeliv
 /** Samples waiting for delivery: queued (or in flight) and, with a spool, waiting in its file. */
 export const backlogOf = (s: PipelineStats): number => queuedOf(s) + s.waitingInSpool;
 
+/**
+ * Samples taken in and not handed on yet by the reorder buffer: not in delivery, not waiting in
+ * the spool, not dead-lettered before delivery (invalid, late, skew).
+ */
+export const reorderingOf = (s: PipelineStats): number =>
+  Math.max(0, s.samplesIn - s.enteredDelivery - s.waitingInSpool - (totalDeadLetters(s) - s.deadLetteredInDelivery));
+
 export const totalDeadLetters = (s: PipelineStats): number => Object.values(s.deadLetters).reduce((a, b) => a + b, 0);
 
 export const recordLatency = (s: PipelineStats, ms: number): void => {

@@ -128,4 +128,17 @@ test('the status line shows rates, queue, breaker and dead letters by reason', (
   assert.is(line, 'in 1000/s · delivered 750/s · queued 500 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable: samples wait) · dead letters: late 4');
 });
 
+test('the status line shows what waits before the queue: in the reorder buffer and in the spool', () => {
+  const s = createStats(100);
+  s.samplesIn = 10_000;
+  s.deadLetters.late = 4; // dead-lettered before delivery: not held anywhere
+  s.enteredDelivery = 6_000;
+  s.delivered = 5_000;
+  s.waitingInSpool = 1_000;
+  const line = formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317');
+  assert.match(line, / · queued 1000 \(\+2996 in reorder, \+1000 in the spool\) · in flight/);
+  s.enteredDelivery = 9_996 - 1_000;
+  assert.match(formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317'), / · queued 3996 \(\+1000 in the spool\) · in flight/);
+});
+
 test.run();

@@ -22,7 +22,11 @@ const hintFor = (message: string): string =>
   : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
   : '';
 
-/** Logs delivery failures to `sink` (its description) as episodes; `whileFailing` ends the warning. */
+/**
+ * Logs delivery failures to `sink` (its description) as episodes; `whileFailing` ends the warning.
+ * Also the one warning a run that reading waits for the reorder buffer, which says which settings
+ * make it faster: without it, a slow import showed only `queued 0` and a low input rate.
+ */
 export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: string, log: Logger, whileFailing = 'retrying, the samples wait') => {
   let failedAttempts = 0;
   return events$.subscribe((e) => {
@@ -30,6 +34,9 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: str
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
       log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message)}; ${whileFailing}`);
+    } else if (e.type === 'reading-waits-for-reorder') {
+      log('warn', `reading waits for the reorder buffer: it holds ${e.reordering} samples of the ${e.highWater} reading may have outstanding (delivery.maxQueued ${e.maxQueued}), ` +
+        `which go on as later times arrive or when they have waited reorder.maxDelayMs ${e.maxDelayMs}; to read faster, raise delivery.maxQueued or lower reorder.maxDelayMs`, { reordering: e.reordering, highWater: e.highWater });
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;

@@ -1,5 +1,5 @@
-/** The one-line status: rates since the last line, queue, breaker, dead letters by reason. */
-import { type PipelineStats, queuedOf } from '../stats.js';
+/** The one-line status: rates since the last line, queue (and what waits before it), breaker, dead letters by reason. */
+import { type PipelineStats, queuedOf, reorderingOf } from '../stats.js';
 
 export interface StatusSnapshot {
   readonly atMs: number;
@@ -14,5 +14,7 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const rate = (n: number) => (n / secs).toFixed(n / secs < 10 ? 1 : 0);
   const dead = Object.entries(s.deadLetters).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
   const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} unreachable: samples wait)`;
-  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${s.waitingInSpool > 0 ? ` (+${s.waitingInSpool} in the spool)` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker} · dead letters: ${dead}`;
+  const reordering = reorderingOf(s);
+  const before = [reordering > 0 ? `+${reordering} in reorder` : '', s.waitingInSpool > 0 ? `+${s.waitingInSpool} in the spool` : ''].filter(Boolean).join(', ');
+  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker} · dead letters: ${dead}`;
 };
