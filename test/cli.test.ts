@@ -91,23 +91,25 @@ test('run: bad NDJSON lines land in the dead-letter file (0600) with line number
     '{"name":"cpu","value":0.6,"time":"2025-11-25T10:00:01.000000001Z","attributes":{"host":"a"}}',
     '{"name":"cpu","value":"high","timeUnixNano":"1764064802000000000"}',
     '{"name":"mem","kind":"sum","value":7,"timeUnixNano":"1764064803000000000"}',
+    `[${'{"name":"cpu","value":0.7,"timeUnixNano":"1764064804000000000"},'.repeat(100)}]`, // longer than maxLineBytes
   ];
   (await import('node:fs')).writeFileSync(input, `${lines.join('\n')}\n`);
-  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${dl}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}, maxLineBytes: 2000}]`, `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${dl}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
   const r = await runCli(['run', cfg, '--quiet']);
   assert.is(r.code, 0, r.stderr);
   const delivered = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { timeUnixNano: string; value: number });
   assert.equal(delivered.map((d) => d.timeUnixNano).sort(), ['1764064800123456789', '1764064801000000001', '1764064803000000000']);
   const dead = readFileSync(dl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string });
-  assert.equal(dead.map((d) => d.reason), ['invalid', 'invalid']);
+  assert.equal(dead.map((d) => d.reason), ['invalid', 'invalid', 'invalid']);
   assert.match(dead[0]!.detail, /line 2: not JSON/);
   assert.match(dead[1]!.detail, /line 4: value must be a finite number/);
+  assert.match(dead[2]!.detail, /line 6: a line of 6402 bytes, longer than maxLineBytes 2000: not read/);
   assert.is(statSync(dl).mode & 0o777, 0o600);
   // Replayed, such a letter is skipped with what it is (it said "its item is not a sample: a sample needs timeUnixNano").
   const replay = await runCli(['replay', dl, '--config', cfg]);
   assert.match(replay.stderr, /line 1 not replayed: it records input line 2 of .*in\.ndjson, which was not a sample \(not JSON[^)]*\): correct that line and feed it again/);
   assert.match(replay.stderr, /line 2 not replayed: it records input line 4 of .*in\.ndjson, which was not a sample \(value must be a finite number, got high\)/);
-  assert.match(replay.stderr, /replayed 0 samples .*2 lines skipped/);
+  assert.match(replay.stderr, /replayed 0 samples .*3 lines skipped/);
 });
 
 test('replay: the samples of a dead-letter file go out again with their original timestamps, exactly', async () => {

@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, wr
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { fileLines } from '../src/sources/fileLines.js';
+import { type LongLine, fileLines } from '../src/sources/fileLines.js';
 import { createReadPositions, settleRead, type FileId, type FilePosition } from '../src/sources/readPositions.js';
 import { openPositionFile } from '../src/sources/positionFile.js';
 import type { Sample } from '../src/sample.js';
@@ -17,16 +17,18 @@ import { tempDir } from './support/cli.js';
 const test = suite('read positions');
 
 /** Every line of `bytes` with the offset after it, read through fileLines in chunks. */
-const linesOf = (bytes: Buffer, startOffset = 0): { lines: [string, number][]; partial: string } => {
+const linesOf = (bytes: Buffer, startOffset = 0, maxLineBytes?: number): { lines: [string | LongLine, number][]; partial: string | LongLine } => {
   const path = join(tempDir(), 'f');
   writeFileSync(path, bytes);
   const fd = openSync(path, 'r');
-  const reader = fileLines(fd, startOffset);
-  const lines: [string, number][] = [];
+  const reader = fileLines(fd, startOffset, maxLineBytes);
+  const lines: [string | LongLine, number][] = [];
   for (;;) {
-    let text: string | undefined;
+    let text: string | LongLine | undefined;
     while ((text = reader.next()) !== undefined) lines.push([text, reader.lineEnd]);
     if (!reader.readChunk()) break;
+    // The memory held stays within the bound (and a few reads) however long the line.
+    if (maxLineBytes !== undefined) assert.ok(reader.capacity <= 4 * (maxLineBytes + 65_536), `${reader.capacity} bytes held`);
   }
   const partial = reader.takePartial();
   closeSync(fd);
@@ -43,7 +45,7 @@ test('fileLines: each line with the byte offset after its newline — multi-byte
     Buffer.from('tail'),
   ]);
   const { lines, partial } = linesOf(bytes);
-  assert.equal(lines.map(([t]) => t.length), [21, 1, 2, 200_000]);
+  assert.equal(lines.map(([t]) => (t as string).length), [21, 1, 2, 200_000]);
   assert.is(lines[0]![0], '{"city":"Besançon é"}');
   assert.is(lines[1]![0], 'a');
   assert.is(lines[2]![0], 'b\ufffd');
@@ -52,6 +54,24 @@ test('fileLines: each line with the byte offset after its newline — multi-byte
   assert.is(partial, 'tail');
   // Read again from an offset: the same lines after it, the same offsets.
   assert.equal(linesOf(bytes, 27).lines, lines.slice(2));
+});
+
+test('fileLines: a line longer than maxLineBytes comes out as its length and first bytes, read past without being held, the offsets still the file\'s', () => {
+  const huge = Buffer.alloc(3_000_000, 0x41); // 3 MB without a newline: 'AAAA…'
+  const bytes = Buffer.concat([Buffer.from('a\n'), huge, Buffer.from('\nb\n'), Buffer.from('x'.repeat(5_000)), Buffer.from('\nc\n'), huge]);
+  const { lines, partial } = linesOf(bytes, 0, 4_096);
+  assert.equal(lines, [
+    ['a', 2],
+    [{ bytes: 3_000_000, start: 'A'.repeat(1_000) }, 3_000_003],
+    ['b', 3_000_005],
+    [{ bytes: 5_000, start: 'x'.repeat(1_000) }, 3_005_006], // a long line that arrived whole in one read
+    ['c', 3_005_008],
+  ]);
+  assert.equal(partial, { bytes: 3_000_000, start: 'A'.repeat(1_000) }, 'the end of the file, too long, without a newline');
+  // Read again from an offset after a long line: the same lines after it.
+  assert.equal(linesOf(bytes, 3_000_003, 4_096).lines, lines.slice(2));
+  // Lines within the bound are untouched by it.
+  assert.equal(linesOf(Buffer.from('x'.repeat(4_096) + '\n'), 0, 4_096).lines, [['x'.repeat(4_096), 4_097]]);
 });
 
 const sample = (n: number): Sample => ({ name: 'q', kind: 'gauge', value: n, timeUnixNano: BigInt(n), attributes: {} });

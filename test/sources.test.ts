@@ -125,6 +125,23 @@ test('ndjson: a character whose UTF-8 bytes straddle two reads of the file arriv
   assert.equal(got.map((s) => s.attributes['city']), ['x'.repeat(pad), 'Besançon é']);
 });
 
+test('ndjson: a line longer than maxLineBytes (a JSON array on one line) is one invalid line with its start, not read into memory; the lines around it are samples — read whole and followed', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'array.ndjson');
+  const line = (v: number) => `{"name":"m","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(v)}","attributes":{}}`;
+  const array = `[${Array.from({ length: 40_000 }, (_, i) => line(100 + i)).join(',')}]`; // ~3.6 MB
+  writeFileSync(path, `${line(1)}\n${array}\n${line(2)}\n`);
+  for (const follow of [false, true]) {
+    const invalid: InvalidLine[] = [];
+    const got = await lastValueFrom(ndjsonSamples({ path, follow, pollMs: 20, maxLineBytes: 100_000, onInvalid: (e) => invalid.push(e) }).pipe(take(2), toArray()));
+    assert.equal(got.map((s) => s.value), [1, 2]);
+    assert.is(invalid.length, 1);
+    assert.is(invalid[0]!.line, 2);
+    assert.is(invalid[0]!.text, array.slice(0, 1_000));
+    assert.is(invalid[0]!.reason, `a line of ${array.length} bytes, longer than maxLineBytes 100000: not read (is the file NDJSON, one sample a line?)`);
+  }
+});
+
 test('ndjson: a missing file is an error, not a silent empty stream', async () => {
   let error: unknown;
   await firstValueFrom(ndjsonSamples({ path: '/nonexistent/x.ndjson' }), { defaultValue: undefined }).catch((e) => (error = e));

@@ -53,6 +53,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
         const positionFile = s.positionFile === undefined ? undefined : positionFiles?.get(s.positionFile);
         return ndjsonSamples({
           path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
+          ...(s.maxLineBytes !== undefined ? { maxLineBytes: s.maxLineBytes } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
           ...(onUnread !== undefined ? { onUnread: (e: UnreadRest) => onUnread(index, e) } : {}),
           ...(onMissing !== undefined ? { onMissing: (path: string) => onMissing(index, path) } : {}),

@@ -9,7 +9,7 @@ import {
 } from './codecs.js';
 
 export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool });
-export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt, positionFile: NonEmptyString });
+export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt, positionFile: NonEmptyString, maxLineBytes: PositiveInt });
 export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('synthetic') }, {
   series: PositiveInt, ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,
   valuePattern: oneOf('sequence', 'sine', 'random'), name: NonEmptyString,

@@ -8,6 +8,11 @@
  * where the text holds bytes that are not UTF-8 (decoded as U+FFFD, whose re-encoded length is
  * not theirs: counting the decoded text's bytes would have drifted).
  *
+ * A line longer than `maxLineBytes` is not held whole: its first bytes are kept, the rest is
+ * skipped up to its newline, and it comes out as a `LongLine`. Without the bound, a file that is
+ * not NDJSON — a JSON array on one line, a binary file — was read into memory whole: 580 MB took
+ * 1.4 GB and ended the source with V8's "Cannot create a string longer than 0x1fffffe8 characters".
+ *
  * ```
  * file:    {"a":1}\n{"b":2}\r\n{"c":
  * lines:   '{"a":1}' end 8, '{"b":2}' end 17 ('\r' dropped); '{"c":' waits for its newline
@@ -18,10 +23,23 @@ import { readSync } from 'node:fs';
 const CHUNK_BYTES = 1 << 16;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
+/** Bytes of a long line kept to show what it was. */
+const LONG_LINE_SHOWN_BYTES = 1_000;
+/** Default bound on a line: a sample is a few hundred bytes, a histogram with many buckets a few KiB. */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+/** A line longer than maxLineBytes: its length and its first bytes, decoded. */
+export interface LongLine {
+  readonly bytes: number;
+  readonly start: string;
+}
 
 export interface FileLines {
-  /** The next complete line (without its newline and a carriage return before it), or undefined when the bytes read so far hold none. */
-  next(): string | undefined;
+  /**
+   * The next complete line (without its newline and a carriage return before it), a LongLine, or
+   * undefined when the bytes read so far hold none.
+   */
+  next(): string | LongLine | undefined;
   /** Reads one more chunk of the file: false at its end (for now: a followed file may grow). */
   readChunk(): boolean;
   /** The offset just after the last line `next` returned (where the file was opened at, before any). */
@@ -29,21 +47,43 @@ export interface FileLines {
   /** Bytes of the file read so far past the last line returned: a partial line and complete lines not taken yet. */
   readonly heldBytes: number;
   /** The rest after the last newline, decoded (the end of a file that does not end with a newline); clears it. */
-  takePartial(): string;
+  takePartial(): string | LongLine;
+  /** Bytes of buffer held (memory), for tests and inspection. */
+  readonly capacity: number;
 }
 
 /** Reads `fd` from `startOffset` (a line's start). */
-export const fileLines = (fd: number, startOffset = 0): FileLines => {
+export const fileLines = (fd: number, startOffset = 0, maxLineBytes = DEFAULT_MAX_LINE_BYTES): FileLines => {
   // The bytes read and not yet returned as lines: held[from, to).
   let held = Buffer.alloc(CHUNK_BYTES);
   let from = 0;
   let to = 0;
   let lineEnd = startOffset;
   let readOffset = startOffset;
+  /** Of a line found too long: its first bytes, and how many of its bytes were let go so far. */
+  let longStart: string | undefined;
+  let skipped = 0;
+  /** Ends the long line at held[end] (its newline, or the end of what is held): returns it. */
+  const longLine = (end: number, newline: boolean): LongLine => {
+    const line = { bytes: skipped + end - from, start: longStart ?? held.toString('utf8', from, Math.min(end, from + LONG_LINE_SHOWN_BYTES)) };
+    lineEnd += line.bytes + (newline ? 1 : 0);
+    from = newline ? end + 1 : end;
+    longStart = undefined;
+    skipped = 0;
+    return line;
+  };
   return {
     next() {
       const nl = held.indexOf(NEWLINE, from);
-      if (nl === -1 || nl >= to) return undefined;
+      if (nl === -1 || nl >= to) {
+        if (longStart === undefined && to - from <= maxLineBytes) return undefined;
+        // Too long already: keep its start, let the rest go as it is read.
+        longStart ??= held.toString('utf8', from, from + LONG_LINE_SHOWN_BYTES);
+        skipped += to - from;
+        from = to;
+        return undefined;
+      }
+      if (longStart !== undefined || nl - from > maxLineBytes) return longLine(nl, true);
       const textEnd = nl > from && held[nl - 1] === CR ? nl - 1 : nl;
       const text = held.toString('utf8', from, textEnd);
       lineEnd += nl + 1 - from;
@@ -71,10 +111,14 @@ export const fileLines = (fd: number, startOffset = 0): FileLines => {
     get lineEnd() {
       return lineEnd;
     },
+    get capacity() {
+      return held.length;
+    },
     get heldBytes() {
-      return to - from;
+      return skipped + to - from;
     },
     takePartial() {
+      if (longStart !== undefined || to - from > maxLineBytes) return longLine(to, false);
       const text = held.toString('utf8', from, to);
       lineEnd += to - from;
       from = to;

@@ -18,7 +18,7 @@ import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
-import { fileLines } from './fileLines.js';
+import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines } from './fileLines.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
@@ -68,6 +68,11 @@ export interface NdjsonSourceOptions {
   readonly positions?: { readonly file: PositionFile; readonly onResume?: (e: ResumeEvent) => void };
   /** With `follow`: the file is not there (yet); reading starts when it appears. */
   readonly onMissing?: (path: string) => void;
+  /**
+   * A longer line is not read (1 MiB by default): `onInvalid` gets its first 1 000 bytes, and
+   * reading goes on after its newline. Files only (stdin's lines are not bounded).
+   */
+  readonly maxLineBytes?: number;
 }
 
 /**
@@ -98,10 +103,15 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onInvalid = safeHook(opts.onInvalid);
     const onUnread = safeHook(opts.onUnread);
     const parseLine = opts.parseLine ?? parseSampleLine;
+    const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNumber = 0;
     /** A line → its sample; undefined for a blank line and one that is not a sample (reported). */
-    const handle = (line: string): Sample | undefined => {
+    const handle = (line: string | LongLine): Sample | undefined => {
       lineNumber++;
+      if (typeof line !== 'string') {
+        onInvalid?.({ source: opts.path, line: lineNumber, text: line.start, reason: `a line of ${line.bytes} bytes, longer than maxLineBytes ${maxLineBytes}: not read (is the file NDJSON, one sample a line?)` });
+        return undefined;
+      }
       // A byte order mark before the first line (files from Windows tools) is not part of it: the
       // first sample became a dead letter 'invalid' ("Unexpected token '﻿'", an invisible character).
       const text = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
@@ -169,10 +179,10 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     /** Which file `fd` is, for the positions (none without them); taken again whenever its content may have changed. */
     const idOf = (): FileId | undefined => (tracker === undefined ? undefined : fileIdOf(fd));
     let fileId = idOf();
-    let reader = fileLines(fd, start.offset);
+    let reader = fileLines(fd, start.offset, maxLineBytes);
     lineNumber = start.line;
     /** Handles the line the reader just returned. */
-    const take = (text: string): void => {
+    const take = (text: string | LongLine): void => {
       const sample = handle(text);
       const out = tracker === undefined ? sample : tracker.read(fileId!, reader.lineEnd, lineNumber, sample);
       if (out !== undefined) subscriber.next(out);
@@ -200,7 +210,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       }
       if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) {
         // Truncated in place (copytruncate): start over, the new content told apart from the old (its copy).
-        reader = fileLines(fd, 0);
+        reader = fileLines(fd, 0, maxLineBytes);
         fileId = idOf();
       }
       return 'done';
@@ -269,7 +279,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
           positions?.file.touch(); // followed until now, this rotation included
           fd = next;
           fileId = idOf();
-          reader = fileLines(fd, 0);
+          reader = fileLines(fd, 0, maxLineBytes);
           lineNumber = 0;
           r = drain();
         }
