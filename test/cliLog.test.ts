@@ -3,13 +3,15 @@
  * warnings included. grpc-js connecting with TLS to an IP address makes Node warn (DEP0123),
  * which Node printed as two raw lines in the middle of the JSON log. And a run whose receiver
  * accepted the connection but never answered the TLS handshake exits after its done line: grpc-js
- * cannot cancel the handshake, and the process stayed up for good.
+ * cannot cancel the handshake, and the process stayed up for good. And samples the receiver
+ * refuses are said in the log, not only counted in the status line.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { startCli, tempDir, writeConfig } from './support/cli.js';
+import { jsonLog, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
+import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 
 const test = suite('CLI log');
 
@@ -44,6 +46,26 @@ test('a TLS endpoint given as an IP address that never answers the handshake: DE
   } finally {
     sockets.forEach((s) => s.destroy());
     server.close();
+  }
+});
+
+test('a receiver that refuses every batch (a collector without a metrics pipeline): one error line saying so, with the hint, and where the samples went — not only a count in the status line', async () => {
+  const server = await startFakeOtlpServer(() => ({ code: 12, message: 'unknown service opentelemetry.proto.collector.metrics.v1.MetricsService' }));
+  try {
+    const dir = tempDir();
+    const dead = join(dir, 'dead.ndjson');
+    const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 100, count: 300}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${server.port}"}`,
+      `deadLetter: {path: ${dead}}`, 'batch: {maxSize: 50, maxDelayMs: 20}', 'reorder: {maxDelayMs: 20}', ''].join('\n'));
+    const r = await runCli(['run', cfg, '--log-format', 'json']);
+    assert.is(r.code, 0, r.stderr);
+    const log = jsonLog(r.stderr);
+    const refusals = log.filter((l) => / refused /.test(l.message));
+    assert.is(refusals.length, 1, r.stderr);
+    assert.is(refusals[0]!.level, 'error');
+    assert.match(refusals[0]!.message, /refused samples, which are not sent again: the receiver refused the batch: 12 UNIMPLEMENTED: unknown service .*no OTLP metrics service.*; they are dead letters in .*dead\.ndjson/);
+    assert.is(log.at(-1)!.deadLetters?.['rejected'], 300);
+  } finally {
+    await server.stop();
   }
 });
 

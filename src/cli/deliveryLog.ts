@@ -4,7 +4,8 @@
  * next delivery — once, with how many attempts failed. One line each way however long the outage
  * and however many lanes retry.
  */
-import type { Observable } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { platformTimers } from '../clock.js';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from './log.js';
 
@@ -22,18 +23,57 @@ const hintFor = (message: string): string =>
   : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
   : '';
 
+/** What a user can do about a refusal, by the gRPC status in its words. */
+const refusalHintFor = (message: string): string =>
+  /UNIMPLEMENTED/.test(message) ? ' (the endpoint speaks gRPC but has no OTLP metrics service: a collector whose otlp receiver is in no metrics pipeline?)'
+  : /UNAUTHENTICATED|PERMISSION_DENIED/.test(message) ? ' (check the credentials the receiver expects: sink.headers, an API key, x-instana-key)'
+  : '';
+
+/** How often further refusals are summed up in the log. */
+const REFUSALS_EVERY_MS = 60_000;
+
+export interface DeliveryLogOptions {
+  /** The sink's description. */
+  readonly sink: string;
+  readonly log: Logger;
+  /** Where dead letters go (named when the receiver refuses samples). */
+  readonly deadLetterPath: string;
+  /** Ends the warning that delivery is failing. */
+  readonly whileFailing?: string;
+  /** Repeats fn every ms until cancelled (default: platformTimers.every, which never keeps the process alive). */
+  readonly every?: (ms: number, fn: () => void) => { cancel(): void };
+}
+
 /**
- * Logs delivery failures to `sink` (its description) as episodes; `whileFailing` ends the warning.
- * Also the one warning a run that reading waits for the reorder buffer, which says which settings
- * make it faster: without it, a slow import showed only `queued 0` and a low input rate.
+ * Logs delivery failures as episodes: the first failed attempt with its error, and the next
+ * delivery once, with how many attempts failed. Samples the receiver refused (dead letters
+ * `rejected`: not retried) as an error at the first, with the receiver's words and where the
+ * letters are, then at most a line a minute with how many more: before, a receiver that refused
+ * everything (a collector without a metrics pipeline) showed only a growing count in the status
+ * line. Also the one warning a run that reading waits for the reorder buffer, with the settings
+ * that make it faster: a slow import showed only `queued 0` and a low input rate.
  */
-export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: string, log: Logger, whileFailing = 'retrying, the samples wait') => {
+export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: DeliveryLogOptions): Subscription => {
+  const { sink, log } = opts;
+  const whileFailing = opts.whileFailing ?? 'retrying, the samples wait';
   let failedAttempts = 0;
-  return events$.subscribe((e) => {
+  let refused = 0;
+  let moreRefused = 0;
+  let latestRefusal = '';
+  const summary = (opts.every ?? platformTimers.every)(REFUSALS_EVERY_MS, () => {
+    if (moreRefused === 0) return;
+    log('error', `${sink} refused ${moreRefused} more samples in the last minute (the latest: ${latestRefusal}); they are dead letters in ${opts.deadLetterPath}`, { refused: moreRefused });
+    moreRefused = 0;
+  });
+  const subscription = events$.subscribe((e) => {
     if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
       log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message)}; ${whileFailing}`);
+    } else if (e.type === 'dead-letter' && e.deadLetter.reason === 'rejected') {
+      latestRefusal = e.deadLetter.detail;
+      if (refused++ > 0) return void moreRefused++;
+      log('error', `${sink} refused samples, which are not sent again: ${latestRefusal}${refusalHintFor(latestRefusal)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`);
     } else if (e.type === 'reading-waits-for-reorder') {
       log('warn', `reading waits for the reorder buffer: it holds ${e.reordering} samples of the ${e.highWater} reading may have outstanding (delivery.maxQueued ${e.maxQueued}), ` +
         `which go on as later times arrive or when they have waited reorder.maxDelayMs ${e.maxDelayMs}; to read faster, raise delivery.maxQueued or lower reorder.maxDelayMs`, { reordering: e.reordering, highWater: e.highWater });
@@ -42,4 +82,6 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, sink: str
       failedAttempts = 0;
     }
   });
+  subscription.add(() => summary.cancel());
+  return subscription;
 };

@@ -66,7 +66,10 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     log('error', `cannot read ${named}: ${readFailure}; replayed what was read before it failed`);
   });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
-  logDeliveryTrouble(pipeline.events$, sink.describe, log, `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`);
+  logDeliveryTrouble(pipeline.events$, {
+    sink: sink.describe, log, deadLetterPath: outPath,
+    whileFailing: `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`,
+  });
   pipeline.start();
   let stopping = false;
   let cutShort = false;

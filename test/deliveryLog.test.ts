@@ -1,0 +1,54 @@
+/**
+ * The delivery log of `run` and `replay` (src/cli/deliveryLog.ts): failures and refusals as a few
+ * lines, however many batches and samples they concern.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Subject } from 'rxjs';
+import { logDeliveryTrouble } from '../src/cli/deliveryLog.js';
+import type { PipelineEvent } from '../src/pipeline.js';
+import type { Sample } from '../src/sample.js';
+
+const test = suite('delivery log');
+
+const sample: Sample = { name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1n, attributes: {} };
+const refused = (detail: string): PipelineEvent => ({ type: 'dead-letter', deadLetter: { reason: 'rejected', item: sample, detail, atUnixMs: 0 } });
+
+/** The log lines, and a hand-driven summary timer. */
+const watched = () => {
+  const events = new Subject<PipelineEvent>();
+  const lines: { level: string; message: string }[] = [];
+  const timer = { fn: (): void => undefined, ms: 0, cancelled: false };
+  logDeliveryTrouble(events, {
+    sink: 'otlp-grpc c:4317', deadLetterPath: 'dead.ndjson', log: (level, message) => void lines.push({ level, message }),
+    every: (ms, fn) => (Object.assign(timer, { ms, fn }), { cancel: () => void (timer.cancelled = true) }),
+  });
+  return { events, lines, timer };
+};
+
+test('samples the receiver refuses: an error line at the first, with its words, a hint and where the letters are; then at most one line a minute with how many more', () => {
+  const { events, lines, timer } = watched();
+  for (let i = 0; i < 40; i++) events.next(refused('the receiver refused the batch: 12 UNIMPLEMENTED: The server does not implement the method /opentelemetry.proto.collector.metrics.v1.MetricsService/Export'));
+  assert.is(lines.length, 1);
+  assert.is(lines[0]!.level, 'error');
+  assert.match(lines[0]!.message, /^otlp-grpc c:4317 refused samples, which are not sent again: the receiver refused the batch: 12 UNIMPLEMENTED: .* \(the endpoint speaks gRPC but has no OTLP metrics service: .*\); they are dead letters in dead\.ndjson \(chronoq replay sends them again\)$/);
+  assert.is(timer.ms, 60_000);
+  events.next(refused('the receiver rejected this data point (partial success): out of order sample'));
+  timer.fn();
+  assert.is(lines.length, 2);
+  assert.is(lines[1]!.message, 'otlp-grpc c:4317 refused 40 more samples in the last minute (the latest: the receiver rejected this data point (partial success): out of order sample); they are dead letters in dead.ndjson');
+  timer.fn(); // a minute without refusals: nothing to say
+  assert.is(lines.length, 2);
+  events.complete();
+  assert.ok(timer.cancelled, 'the timer goes with the run');
+});
+
+test('credentials refused: the hint says where they are set; other dead letters are not refusals', () => {
+  const { events, lines } = watched();
+  events.next({ type: 'dead-letter', deadLetter: { reason: 'late', item: sample, detail: 'older than the last released', atUnixMs: 0 } });
+  assert.is(lines.length, 0);
+  events.next(refused('the receiver refused the batch: 16 UNAUTHENTICATED: missing x-instana-key'));
+  assert.match(lines[0]!.message, /16 UNAUTHENTICATED: missing x-instana-key \(check the credentials the receiver expects: sink\.headers/);
+});
+
+test.run();
