@@ -5,9 +5,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jsonLog, runCli, tempDir, writeConfig } from './support/cli.js';
+import { jsonLog, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 
@@ -86,6 +86,37 @@ test('a reorder window holding more samples than delivery.maxQueued allows: all 
       assert.ok((last.get(s) ?? -1n) < p.timeUnixNano, `series ${s} in order`);
       last.set(s, p.timeUnixNano);
     }
+  } finally {
+    await server.stop();
+  }
+});
+
+test('standard input (path: -) is read as delivery takes it, its lines bounded by maxLineBytes: a JSON array on one line is one invalid line; a byte order mark, CRLF and a last line without a newline are fine', async () => {
+  // Before, stdin went through readline, whose lines had no bound: the array was held whole.
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  try {
+    const dir = tempDir();
+    const total = 20_000;
+    const t0 = 1_764_064_800_000_000_000n;
+    const line = (i: number) => `{"name":"m","value":${i},"timeUnixNano":"${t0 + BigInt(i) * 1_000n}","attributes":{"s":"${i % 10}"}}`;
+    const cfg = writeConfig(dir, ['sources: [{type: ndjson, path: "-", maxLineBytes: 2000}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${server.port}"}`,
+      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
+      'batch: {maxSize: 100, maxDelayMs: 10}', 'delivery: {maxQueued: 1000, lanes: 2}', ''].join('\n'));
+    const { child, result } = startCli(['run', cfg, '--log-format', 'json'], {}, { stdin: true });
+    const array = `[${Array.from({ length: 100 }, (_, i) => line(i)).join(',')}]`;
+    const text = `\uFEFF${Array.from({ length: total / 2 }, (_, i) => line(i)).join('\r\n')}\r\n${array}\n${Array.from({ length: total / 2 }, (_, i) => line(total / 2 + i)).join('\n')}`;
+    for (let at = 0; at < text.length; at += 100_000) child.stdin!.write(text.slice(at, at + 100_000));
+    child.stdin!.end();
+    const r = await result;
+    assert.is(r.code, 0, r.stderr);
+    const log = jsonLog(r.stderr);
+    assert.equal(log.at(-1)!.deadLetters, { invalid: 1, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 });
+    assert.is(log.at(-1)!.delivered, total);
+    const letter = JSON.parse(readFileSync(join(dir, 'dead.ndjson'), 'utf8')) as { detail: string };
+    assert.is(letter.detail, `- line ${total / 2 + 1}: a line of ${array.length} bytes, longer than maxLineBytes 2000: not read (is the file NDJSON, one sample a line?)`);
+    const points = server.received.flatMap((p) => p.points);
+    assert.is(points.length, total);
+    assert.is(new Set(points.map((p) => p.timeUnixNano)).size, total, 'each once');
   } finally {
     await server.stop();
   }

@@ -1,5 +1,5 @@
 /**
- * The lines of an open file, split at its newline bytes, each with the byte offset just after
+ * The lines of an open file (or of a stream's chunks: standard input), split at its newline bytes, each with the byte offset just after
  * it: where reading would go on from once the line is handled — the read position a followed
  * file is resumed at (src/sources/readPositions.ts).
  *
@@ -34,17 +34,17 @@ export interface LongLine {
   readonly start: string;
 }
 
-export interface FileLines {
+export interface Lines {
   /**
    * The next complete line (without its newline and a carriage return before it), a LongLine, or
    * undefined when the bytes read so far hold none.
    */
   next(): string | LongLine | undefined;
-  /** Reads one more chunk of the file: false at its end (for now: a followed file may grow). */
-  readChunk(): boolean;
-  /** The offset just after the last line `next` returned (where the file was opened at, before any). */
+  /** Reads into the buffer: `read(buffer, offset, length)` writes up to length bytes there and returns how many (0 at an end). */
+  fill(read: (buffer: Buffer, offset: number, length: number) => number): number;
+  /** The offset just after the last line `next` returned (where reading started, before any). */
   readonly lineEnd: number;
-  /** Bytes of the file read so far past the last line returned: a partial line and complete lines not taken yet. */
+  /** Bytes read so far past the last line returned: a partial line and complete lines not taken yet. */
   readonly heldBytes: number;
   /** The rest after the last newline, decoded (the end of a file that does not end with a newline); clears it. */
   takePartial(): string | LongLine;
@@ -52,14 +52,42 @@ export interface FileLines {
   readonly capacity: number;
 }
 
+export interface FileLines extends Lines {
+  /** Reads one more chunk of the file: false at its end (for now: a followed file may grow). */
+  readChunk(): boolean;
+}
+
 /** Reads `fd` from `startOffset` (a line's start). */
 export const fileLines = (fd: number, startOffset = 0, maxLineBytes = DEFAULT_MAX_LINE_BYTES): FileLines => {
+  const lines = byteLines(startOffset, maxLineBytes);
+  let readOffset = startOffset;
+  const readChunk = (): boolean => {
+    const n = lines.fill((buffer, offset, length) => readSync(fd, buffer, offset, length, readOffset));
+    readOffset += n;
+    return n > 0;
+  };
+  return Object.assign(lines, { readChunk });
+};
+
+/**
+ * Lines from the chunks a stream hands over (standard input): `push` a chunk, then take its lines
+ * with `next` — bounded as a file's are, so take them before pushing much more.
+ */
+export const streamLines = (maxLineBytes = DEFAULT_MAX_LINE_BYTES): Lines & { push(chunk: Buffer): void } => {
+  const lines = byteLines(0, maxLineBytes);
+  const push = (chunk: Buffer): void => {
+    for (let at = 0; at < chunk.length; ) at += lines.fill((buffer, offset, length) => chunk.copy(buffer, offset, at, at + Math.min(length, chunk.length - at)));
+  };
+  return Object.assign(lines, { push });
+};
+
+/** The lines of the bytes filled in, counting offsets from `startOffset`. */
+const byteLines = (startOffset: number, maxLineBytes: number): Lines => {
   // The bytes read and not yet returned as lines: held[from, to).
   let held = Buffer.alloc(CHUNK_BYTES);
   let from = 0;
   let to = 0;
   let lineEnd = startOffset;
-  let readOffset = startOffset;
   /** Of a line found too long: its first bytes, and how many of its bytes were let go so far. */
   let longStart: string | undefined;
   let skipped = 0;
@@ -90,7 +118,7 @@ export const fileLines = (fd: number, startOffset = 0, maxLineBytes = DEFAULT_MA
       from = nl + 1;
       return text;
     },
-    readChunk() {
+    fill(read) {
       // Keep what is held at the start of the buffer; grow it for a line longer than it.
       if (from > 0) {
         held.copy(held, 0, from, to);
@@ -102,11 +130,9 @@ export const fileLines = (fd: number, startOffset = 0, maxLineBytes = DEFAULT_MA
         held.copy(grown, 0, 0, to);
         held = grown;
       }
-      const n = readSync(fd, held, to, held.length - to, readOffset);
-      if (n <= 0) return false;
+      const n = Math.max(0, read(held, to, held.length - to));
       to += n;
-      readOffset += n;
-      return true;
+      return n;
     },
     get lineEnd() {
       return lineEnd;

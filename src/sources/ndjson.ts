@@ -11,14 +11,14 @@
  */
 import { openSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler, concatMap } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler, concatMap } from 'rxjs';
 import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines } from './fileLines.js';
+import { readStdin } from './readStdin.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
@@ -70,7 +70,7 @@ export interface NdjsonSourceOptions {
   readonly onMissing?: (path: string) => void;
   /**
    * A longer line is not read (1 MiB by default): `onInvalid` gets its first 1 000 bytes, and
-   * reading goes on after its newline. Files only (stdin's lines are not bounded).
+   * reading goes on after its newline.
    */
   readonly maxLineBytes?: number;
 }
@@ -125,28 +125,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const hasRoom = opts.hasRoom;
     const scheduler = opts.scheduler ?? asyncScheduler;
 
-    if (opts.path === '-') {
-      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-      let waiting: Subscription | undefined;
-      rl.on('line', (text) => {
-        const sample = handle(text);
-        if (sample !== undefined) subscriber.next(sample);
-        // Out of room: stop reading stdin (the writer blocks on the pipe) until there is.
-        if (hasRoom === undefined || waiting !== undefined || hasRoom()) return;
-        rl.pause();
-        waiting = pumpWithRoom(scheduler, () => {
-          if (!hasRoom()) return 'wait';
-          waiting = undefined;
-          rl.resume();
-          return 'done';
-        }, 'wait');
-      });
-      rl.on('close', () => subscriber.complete());
-      return () => {
-        waiting?.unsubscribe();
-        rl.close();
-      };
-    }
+    if (opts.path === '-') return readStdin(subscriber, { handle, maxLineBytes, scheduler, ...(hasRoom ? { hasRoom } : {}) });
 
     let fd: number;
     try {

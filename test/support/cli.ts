@@ -31,8 +31,9 @@ export const writeConfig = (dir: string, yaml: string, name = 'chronoq.yaml'): s
   return p;
 };
 
-export const startCli = (args: string[], env: Record<string, string | undefined> = {}): { child: ChildProcess; result: Promise<CliResult> } => {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `stdin: true`: the child's standard input is a pipe the test writes to (child.stdin). */
+export const startCli = (args: string[], env: Record<string, string | undefined> = {}, opts: { stdin?: boolean } = {}): { child: ChildProcess; result: Promise<CliResult> } => {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

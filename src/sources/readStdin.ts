@@ -1,0 +1,67 @@
+/**
+ * The NDJSON source's standard input (path '-'): lines split on bytes as a file's are, under the
+ * same maxLineBytes (src/sources/fileLines.ts), and read against the gate: out of room, stdin is
+ * paused — the writer blocks on the pipe — until there is. (It was read through readline, whose
+ * lines had no bound: a JSON array piped in on one line was held whole.)
+ */
+import type { SchedulerLike, Subscriber, Subscription, TeardownLogic } from 'rxjs';
+import type { Sample } from '../sample.js';
+import { type RoomGate, pumpWithRoom } from '../roomGate.js';
+import { type LongLine, streamLines } from './fileLines.js';
+
+export interface StdinOptions {
+  /** A line → its sample; undefined for a blank line and one that is not a sample (reported by it). */
+  readonly handle: (line: string | LongLine) => Sample | undefined;
+  readonly maxLineBytes: number;
+  readonly hasRoom?: RoomGate;
+  readonly scheduler: SchedulerLike;
+}
+
+/** Reads process.stdin into `subscriber` until its end; the teardown stops reading. */
+export const readStdin = (subscriber: Subscriber<Sample>, opts: StdinOptions): TeardownLogic => {
+  const { handle, hasRoom, scheduler } = opts;
+  const input = process.stdin;
+  const lines = streamLines(opts.maxLineBytes);
+  let waiting: Subscription | undefined;
+  let ended = false;
+  /** Takes the lines held while there is room: false when it stopped for room. */
+  const takeLines = (): boolean => {
+    for (;;) {
+      if (subscriber.closed) return true;
+      if (hasRoom !== undefined && lines.heldBytes > 0 && !hasRoom()) return false;
+      const line = lines.next();
+      if (line === undefined) return true;
+      const sample = handle(line);
+      if (sample !== undefined) subscriber.next(sample);
+    }
+  };
+  const finish = (): void => {
+    const sample = lines.heldBytes > 0 ? handle(lines.takePartial()) : undefined; // the last line, without a newline
+    if (sample !== undefined) subscriber.next(sample);
+    subscriber.complete();
+  };
+  const onData = (chunk: Buffer): void => {
+    lines.push(chunk);
+    if (takeLines()) return;
+    // Out of room: stop reading stdin (the writer blocks on the pipe) until there is.
+    input.pause();
+    waiting ??= pumpWithRoom(scheduler, () => {
+      if (!takeLines()) return 'wait';
+      waiting = undefined;
+      if (ended) finish();
+      else input.resume();
+      return 'done';
+    }, 'wait');
+  };
+  const onEnd = (): void => {
+    ended = true;
+    if (waiting === undefined) finish();
+  };
+  const onError = (e: unknown): void => subscriber.error(e);
+  input.on('data', onData).on('end', onEnd).on('error', onError);
+  return () => {
+    waiting?.unsubscribe();
+    input.off('data', onData).off('end', onEnd).off('error', onError);
+    input.pause();
+  };
+};
