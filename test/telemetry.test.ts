@@ -110,7 +110,7 @@ test("self-metrics reach an application's MeterProvider through @opentelemetry/a
   m.recordLatency(12);
   await reader.forceFlush();
   const names = exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.descriptor.name)));
-  for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
+  for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.reorder.buffered', 'chronoq.reorder.overflow', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
   const dead = exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === 'chronoq.dead_letters')!;
   assert.ok(dead.dataPoints.some((p) => p.attributes['reason'] === 'overflow' && p.value === 3));
   await provider.shutdown();
@@ -128,7 +128,7 @@ test('the status line shows rates, queue, breaker and dead letters by reason', (
   assert.is(line, 'in 1000/s · delivered 750/s · queued 500 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable: samples wait) · dead letters: late 4');
 });
 
-test('the status line shows what waits before the queue: in the reorder buffer and in the spool', () => {
+test('the status line and /metrics show what waits before the queue: in the reorder buffer and in the spool', () => {
   const s = createStats(100);
   s.samplesIn = 10_000;
   s.deadLetters.late = 4; // dead-lettered before delivery: not held anywhere
@@ -137,6 +137,9 @@ test('the status line shows what waits before the queue: in the reorder buffer a
   s.waitingInSpool = 1_000;
   const line = formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317');
   assert.match(line, / · queued 1000 \(\+2996 in reorder, \+1000 in the spool\) · in flight/);
+  s.reorderOverflow = 7;
+  assert.match(renderPrometheus(s), /^chronoq_reorder_buffered 2996$/m);
+  assert.match(renderPrometheus(s), /^chronoq_reorder_overflow_total 7$/m);
   s.enteredDelivery = 9_996 - 1_000;
   assert.match(formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317'), / · queued 3996 \(\+1000 in the spool\) · in flight/);
 });

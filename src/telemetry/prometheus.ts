@@ -3,7 +3,7 @@
  * serving them at /metrics.
  */
 import { createServer, type Server } from 'node:http';
-import { type PipelineStats, LATENCY_BUCKETS_MS, queuedOf } from '../stats.js';
+import { type PipelineStats, LATENCY_BUCKETS_MS, queuedOf, reorderingOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
 
 const line = (name: string, value: number, labels: Record<string, string> = {}): string => {
@@ -19,6 +19,8 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts): string => {
   metric('chronoq_dead_letters_total', 'counter', 'Samples dead-lettered, by reason.', Object.entries(s.deadLetters).map(([reason, n]) => line('chronoq_dead_letters_total', n, { reason })));
   metric('chronoq_retries_total', 'counter', 'Export attempts retried.', [line('chronoq_retries_total', s.retries)]);
   metric('chronoq_queue_depth', 'gauge', 'Samples waiting for delivery or in flight, in memory.', [line('chronoq_queue_depth', queuedOf(s))]);
+  metric('chronoq_reorder_buffered', 'gauge', 'Samples in the reorder buffer, waiting for their turn in event-time order.', [line('chronoq_reorder_buffered', reorderingOf(s))]);
+  metric('chronoq_reorder_overflow_total', 'counter', 'Samples the full reorder buffer released early (maxBuffered).', [line('chronoq_reorder_overflow_total', s.reorderOverflow)]);
   metric('chronoq_spool_waiting', 'gauge', 'Samples waiting in the spool file beyond the delivery queue (an outage backlog, or an earlier run).', [line('chronoq_spool_waiting', s.waitingInSpool)]);
   metric('chronoq_breaker_state', 'gauge', 'Circuit breaker state (1 for the current one).', (['closed', 'half-open', 'open'] as const).map((st) => line('chronoq_breaker_state', s.breakerState === st ? 1 : 0, { state: st })));
   metric('chronoq_skew_events_total', 'counter', 'Clock skew events, by kind.', Object.entries(s.skew).map(([kind, n]) => line('chronoq_skew_events_total', n, { kind })));

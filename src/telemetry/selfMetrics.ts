@@ -3,7 +3,7 @@
  * MeterProvider's, so a host application's provider exports them alongside its own metrics).
  */
 import { type Meter, metrics } from '@opentelemetry/api';
-import { type PipelineStats, queuedOf } from '../stats.js';
+import { type PipelineStats, queuedOf, reorderingOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
 
 export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter: Meter = metrics.getMeter('chronoq', '0.1.0')) => {
@@ -14,6 +14,8 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
   });
   meter.createObservableCounter('chronoq.retries', { description: 'Export attempts retried' }).addCallback((r) => r.observe(stats.retries));
   meter.createObservableGauge('chronoq.queue.depth', { description: 'Samples waiting for delivery or in flight, in memory' }).addCallback((r) => r.observe(queuedOf(stats)));
+  meter.createObservableGauge('chronoq.reorder.buffered', { description: 'Samples in the reorder buffer, waiting for their turn in event-time order' }).addCallback((r) => r.observe(reorderingOf(stats)));
+  meter.createObservableCounter('chronoq.reorder.overflow', { description: 'Samples the full reorder buffer released early (maxBuffered)' }).addCallback((r) => r.observe(stats.reorderOverflow));
   meter.createObservableGauge('chronoq.spool.waiting', { description: 'Samples waiting in the spool file beyond the delivery queue' }).addCallback((r) => r.observe(stats.waitingInSpool));
   meter.createObservableGauge('chronoq.breaker.state', { description: '0 closed, 1 half-open, 2 open' }).addCallback((r) => r.observe({ closed: 0, 'half-open': 1, open: 2 }[stats.breakerState]));
   meter.createObservableCounter('chronoq.skew.events', { description: 'Clock skew events, by kind' }).addCallback((r) => {
