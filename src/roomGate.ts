@@ -41,13 +41,9 @@ export const createRoomGate = ({ level, highWater, lowWater }: RoomGateOptions):
  * 500 samples a second, one half batch per maxDelayMs) — and opens again at half that.
  */
 export const deliveryRoomGate = (queued: () => number, maxQueued: number, fullBatches = 0): RoomGate => {
-  const highWater = deliveryHighWater(maxQueued, fullBatches);
+  const highWater = Math.max(1, Math.min(maxQueued, Math.max(Math.floor(maxQueued / 2), fullBatches)));
   return createRoomGate({ level: queued, highWater, lowWater: Math.floor(highWater / 2) });
 };
-
-/** Where deliveryRoomGate closes. */
-export const deliveryHighWater = (maxQueued: number, fullBatches = 0): number =>
-  Math.max(1, Math.min(maxQueued, Math.max(Math.floor(maxQueued / 2), fullBatches)));
 
 /** How often a waiting source asks again. */
 export const ROOM_POLL_MS = 10;

@@ -1,16 +1,19 @@
 /**
  * The Pipeline's back-pressure for sources that can wait (a file, stdin, replayed samples), with
- * the delivery gate's thresholds (src/roomGate.ts: closed at half of delivery.maxQueued, open
- * again at half that).
+ * the delivery gate's thresholds (src/roomGate.ts: closed at half of delivery.maxQueued queued,
+ * open again at half that).
  *
- * Without a spool, the level is everything taken in and not yet settled (the reorder buffer, the
- * queue, the batches in flight) — not the queue alone: the reorder buffer hands samples on in
- * bursts (a watermark step releases a whole timestamp's samples, a max-wait timer a run of
- * them), and with the queue near its gate those bursts went past maxQueued as `overflow` dead
- * letters (a 500 000-line file of 50 000 series, maxDelayMs 5 000, into a healthy collector:
- * 36 000). The price: a reorder window wider than the gate (many series, a long maxDelayMs) is
- * read at about the gate's size per maxDelayMs, as its samples go when they have waited it —
- * reported once (`onReorderWait`) so the run can say which settings make it faster.
+ * Without a spool, also a ceiling on everything taken in and not yet settled (the reorder
+ * buffer, the queue, the batches in flight): maxQueued. The queue gate alone let the reorder
+ * buffer fill far beyond it, and it hands samples on in bursts (a watermark step releases a whole
+ * timestamp's samples): with the queue near its gate those bursts went past maxQueued as
+ * `overflow` dead letters (a 500 000-line file of 50 000 series, maxDelayMs 5 000, into a healthy
+ * collector: 36 000). The whole of maxQueued, not the gate's half: a followed file's reorder
+ * window holds rate × maxDelayMs samples in steady state (60 000 at 30 000 lines/s and 2 s), and
+ * a ceiling below that would cap reading at ceiling / maxDelayMs — the samples would then leave
+ * only when they had waited maxDelayMs, the watermark no longer moving. A window wider than the
+ * ceiling (many series, a long maxDelayMs) is read at about that pace: reported once
+ * (`onReorderWait`) so the run can say which settings make it faster.
  *
  * With a spool, which takes such bursts, the level is the backlog (queue and spool) — a backfill
  * is not copied into the spool ahead of delivery — and while the breaker is not closed (an
@@ -20,15 +23,13 @@
  */
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Spool } from './spool/spool.js';
-import { type PipelineStats, backlogOf, reorderingOf } from './stats.js';
-import { type RoomGate, createRoomGate, deliveryHighWater, deliveryRoomGate } from './roomGate.js';
+import { type PipelineStats, backlogOf, queuedOf, reorderingOf } from './stats.js';
+import { type RoomGate, createRoomGate, deliveryRoomGate } from './roomGate.js';
 
 export interface ReorderWait {
   readonly type: 'reading-waits-for-reorder';
   /** Samples in the reorder buffer when reading first waited with most of them there. */
   readonly reordering: number;
-  /** What reading may have outstanding. */
-  readonly highWater: number;
   readonly maxQueued: number;
   readonly maxDelayMs: number;
 }
@@ -42,7 +43,7 @@ export interface SourceRoomOptions {
   /** Samples taken in and not yet delivered or dead-lettered. */
   readonly outstanding: () => number;
   readonly breakerClosed: () => boolean;
-  /** Once a run: reading waits, and at least half of what it may have outstanding is in the reorder buffer. */
+  /** Once a run: reading waits at the ceiling, and at least half of it is in the reorder buffer. */
   readonly onReorderWait: (e: ReorderWait) => void;
 }
 
@@ -53,15 +54,18 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
     const backlogRoom = deliveryRoomGate(() => backlogOf(stats), maxQueued, fullBatches);
     return () => backlogRoom() || (!opts.breakerClosed() && spool.hasRoomFor(0.1));
   }
-  const highWater = deliveryHighWater(maxQueued, fullBatches);
-  const outstandingRoom = createRoomGate({ level: opts.outstanding, highWater, lowWater: Math.floor(highWater / 2) });
+  const queueRoom = deliveryRoomGate(() => queuedOf(stats), maxQueued, fullBatches);
+  // Reading resumes with a tenth of the ceiling free: in runs, not a sample at a time.
+  const ceiling = createRoomGate({ level: opts.outstanding, highWater: maxQueued, lowWater: Math.floor(maxQueued * 0.9) });
   let said = false;
   return () => {
-    if (outstandingRoom()) return true;
+    const belowCeiling = ceiling();
+    const open = queueRoom() && belowCeiling;
+    if (open || belowCeiling || said) return open;
     const reordering = reorderingOf(stats);
-    if (!said && reordering >= highWater / 2) {
+    if (reordering >= maxQueued / 2) {
       said = true;
-      opts.onReorderWait({ type: 'reading-waits-for-reorder', reordering, highWater, maxQueued, maxDelayMs: config.reorder.maxDelayMs });
+      opts.onReorderWait({ type: 'reading-waits-for-reorder', reordering, maxQueued, maxDelayMs: config.reorder.maxDelayMs });
     }
     return false;
   };

@@ -91,6 +91,32 @@ test('a reorder window holding more samples than delivery.maxQueued allows: all 
   }
 });
 
+test('a reorder window wider than half of maxQueued but within it is read at the pace of delivery, not held back to the max-wait', async () => {
+  // 10 series a second of event time with maxDelayMs 60 000: the window holds ~610 samples, more
+  // than the queue gate (500) and less than maxQueued (1 000). A gate on everything outstanding at
+  // the queue gate's 500 held reading until samples had waited their 60 s (a followed log at
+  // 30 000 lines/s with maxDelayMs 2 000 was read at 25 000/s, falling behind for good).
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  try {
+    const dir = tempDir();
+    const input = join(dir, 'in.ndjson');
+    const total = 20_000;
+    const t0 = 1_764_064_800_000_000_000n;
+    writeFileSync(input, Array.from({ length: total }, (_, i) => `{"name":"m","value":${i},"timeUnixNano":"${t0 + BigInt(Math.floor(i / 10)) * 1_000_000_000n + BigInt(i % 10)}","attributes":{"s":"${i % 10}"}}\n`).join(''));
+    const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${server.port}"}`,
+      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 60000}',
+      'batch: {maxSize: 100, maxDelayMs: 10}', 'delivery: {maxQueued: 1000, lanes: 2}', ''].join('\n'));
+    const run = await runCli(['run', cfg, '--log-format', 'json']);
+    assert.is(run.code, 0, `not held for a minute: ${run.stderr}`);
+    const log = jsonLog(run.stderr);
+    assert.is(log.at(-1)!.delivered, total);
+    assert.not.ok(log.some((l) => /reading waits for the reorder buffer/.test(l.message)), run.stderr);
+    assert.is(server.received.flatMap((r) => r.points).length, total);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('standard input (path: -) is read as delivery takes it, its lines bounded by maxLineBytes: a JSON array on one line is one invalid line; a byte order mark, CRLF and a last line without a newline are fine', async () => {
   // Before, stdin went through readline, whose lines had no bound: the array was held whole.
   const server = await startFakeOtlpServer(() => ({ ok: true }));

@@ -75,8 +75,8 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
       if (refused++ > 0) return void moreRefused++;
       log('error', `${sink} refused samples, which are not sent again: ${latestRefusal}${refusalHintFor(latestRefusal)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`);
     } else if (e.type === 'reading-waits-for-reorder') {
-      log('warn', `reading waits for the reorder buffer: it holds ${e.reordering} samples of the ${e.highWater} reading may have outstanding (delivery.maxQueued ${e.maxQueued}), ` +
-        `which go on as later times arrive or when they have waited reorder.maxDelayMs ${e.maxDelayMs}; to read faster, raise delivery.maxQueued or lower reorder.maxDelayMs`, { reordering: e.reordering, highWater: e.highWater });
+      log('warn', `reading waits for the reorder buffer: it holds ${e.reordering} of the ${e.maxQueued} samples reading may have outstanding (delivery.maxQueued), ` +
+        `which go on as later times arrive or when they have waited reorder.maxDelayMs ${e.maxDelayMs}; to read faster, raise delivery.maxQueued or lower reorder.maxDelayMs`, { reordering: e.reordering, maxQueued: e.maxQueued });
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
