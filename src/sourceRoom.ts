@@ -28,7 +28,7 @@ import { type RoomGate, createRoomGate, deliveryRoomGate } from './roomGate.js';
 
 export interface ReorderWait {
   readonly type: 'reading-waits-for-reorder';
-  /** Samples in the reorder buffer when reading first waited with most of them there. */
+  /** Samples in the reorder buffer when reading first waited with all of them there. */
   readonly reordering: number;
   readonly maxQueued: number;
   readonly maxDelayMs: number;
@@ -43,7 +43,7 @@ export interface SourceRoomOptions {
   /** Samples taken in and not yet delivered or dead-lettered. */
   readonly outstanding: () => number;
   readonly breakerClosed: () => boolean;
-  /** Once a run: reading waits at the ceiling, and at least half of it is in the reorder buffer. */
+  /** Once a run: reading waits at the ceiling with all of it in the reorder buffer. */
   readonly onReorderWait: (e: ReorderWait) => void;
 }
 
@@ -62,8 +62,11 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
     const belowCeiling = ceiling();
     const open = queueRoom() && belowCeiling;
     if (open || belowCeiling || said) return open;
+    // Held at the ceiling with nothing queued or in flight: all of it is in the reorder buffer,
+    // which lets it go only as samples have waited maxDelayMs. (At the ceiling with a queue, the
+    // queue's progress opens it again.)
     const reordering = reorderingOf(stats);
-    if (reordering >= maxQueued / 2) {
+    if (queuedOf(stats) === 0 && reordering > 0) {
       said = true;
       opts.onReorderWait({ type: 'reading-waits-for-reorder', reordering, maxQueued, maxDelayMs: config.reorder.maxDelayMs });
     }
