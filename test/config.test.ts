@@ -110,6 +110,9 @@ test('sources[].positionFile: a followed file keeps its read position in chronoq
   };
   const positionFileOf = (source: string) => { const s = resolved(source).sources[0]!; return s.type === 'ndjson' ? s.positionFile : 'not ndjson'; };
   assert.is(positionFileOf(`{type: ndjson, path: ${file}, follow: true}`), 'chronoq-positions.json');
+  // (And every NDJSON source shows its line bound: 1 MiB unless set.)
+  const maxLineBytesOf = (source: string) => { const s = resolved(source).sources[0]!; return s.type === 'ndjson' ? s.maxLineBytes : 'not ndjson'; };
+  assert.equal([maxLineBytesOf(`{type: ndjson, path: ${file}}`), maxLineBytesOf('{type: ndjson, path: "-", maxLineBytes: 4096}')], [1_048_576, 4_096]);
   assert.is(positionFileOf(`{type: ndjson, path: ${file}, follow: true, positionFile: /var/lib/chronoq/p.json}`), '/var/lib/chronoq/p.json');
   assert.is(positionFileOf(`{type: ndjson, path: ${file}}`), undefined, 'a file read once has none');
   assert.is(positionFileOf('{type: ndjson, path: "-", follow: true}'), undefined, 'nor standard input');

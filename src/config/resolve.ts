@@ -4,6 +4,7 @@
  * localhost:4317 (or OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT).
  */
 import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
 
 export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default
 resource:
@@ -50,7 +51,8 @@ export const resolveConfig = (c: FileConfig): ResolvedConfig => ({
   resource: { 'service.name': 'chronoq', ...c.resource },
   // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
   sources: (c.sources ?? [{ type: 'host', intervalMs: 10_000 }]).map((s) =>
-    s.type === 'ndjson' && s.follow === true && s.path !== '-' ? { ...s, positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : s),
+    s.type !== 'ndjson' ? s
+    : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
   skew: {
     policy: c.skew?.policy ?? 'correct',
     maxFutureMs: c.skew?.maxFutureMs ?? 5_000,
