@@ -1,7 +1,7 @@
 /**
- * The lines of an open file (or of a stream's chunks: standard input), split at its newline bytes, each with the byte offset just after
- * it: where reading would go on from once the line is handled — the read position a followed
- * file is resumed at (src/sources/readPositions.ts).
+ * The lines of an open file (or of a stream's chunks: standard input), split at its newline
+ * bytes, each with the byte offset just after it: where reading would go on from once the line
+ * is handled — the read position a followed file is resumed at (src/sources/readPositions.ts).
  *
  * Lines are split on bytes and decoded one by one: a newline byte never occurs inside a UTF-8
  * character, so a character never straddles two lines, and offsets are the file's, exact even
