@@ -51,4 +51,14 @@ test('credentials refused: the hint says where they are set; other dead letters 
   assert.match(lines[0]!.message, /16 UNAUTHENTICATED: missing x-instana-key \(check the credentials the receiver expects: sink\.headers/);
 });
 
+test('delivery failing: one warning with the error and a hint, one line when it works again', () => {
+  const { events, lines } = watched();
+  const error = new Error('14 UNAVAILABLE: Name resolution failed for target dns:collectr.invalid:4317');
+  for (let attempt = 1; attempt <= 3; attempt++) events.next({ type: 'retry', lane: 0, attempt, delayMs: 100, error });
+  events.next({ type: 'delivered', delivered: { samples: [sample], lane: 0, attempts: 4, firstAttemptAtMs: 0, deliveredAtMs: 1 } });
+  assert.equal(lines.map((l) => l.level), ['warn', 'info']);
+  assert.match(lines[0]!.message, /^delivery to otlp-grpc c:4317 is failing: 14 UNAVAILABLE: Name resolution failed .* \(its host name does not resolve: a typo in sink\.endpoint, or this host's DNS; .*\); retrying, the samples wait$/);
+  assert.is(lines[1]!.message, 'delivery to otlp-grpc c:4317 works again (after 3 failed attempts)');
+});
+
 test.run();
