@@ -19,7 +19,8 @@ import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createStats, queuedOf, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
-import { type ReorderWait, sourceRoomGate } from './sourceRoom.js';
+import { sourceRoomGate } from './sourceRoom.js';
+import { holdForRoom } from './holdForRoom.js';
 
 export interface PipelineDeps {
   /** The export attempt (from the config's sink, see sinks.ts). */
@@ -69,8 +70,6 @@ export type PipelineEvent =
   | { readonly type: 'spool-write-failed'; readonly error: unknown }
   /** ... until a write works again. */
   | { readonly type: 'spool-write-recovered' }
-  /** Reading waits for the reorder buffer (once a run; src/sourceRoom.ts). */
-  | ReorderWait
   /** The pipeline itself errored (after draining what it held): it has ended. */
   | { readonly type: 'failed'; readonly error: unknown };
 
@@ -115,7 +114,7 @@ export class Pipeline {
     this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, fullBatches);
     this.sourceHasRoom = sourceRoomGate({
       stats: this.stats, config, fullBatches, spool: deps.spool, outstanding: () => this.outstanding,
-      breakerClosed: () => this.breaker.state === 'closed', onReorderWait: (e) => this.events.next(e),
+      breakerClosed: () => this.breaker.state === 'closed',
     });
     const scheduler = deps.scheduler ?? steadyScheduler;
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
@@ -201,7 +200,11 @@ export class Pipeline {
         reorderByEventTime({ ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++ }),
         (live$) => {
           const spool = this.deps.spool;
-          if (spool === undefined) return live$;
+          // What the reorder buffer hands on while the queue is full waits for room (holdForRoom.ts).
+          if (spool === undefined) {
+            const maxQueued = c.delivery.maxQueued;
+            return live$.pipe(holdForRoom({ hasRoom: () => queuedOf(s) < maxQueued, maxHeld: c.reorder.maxBuffered, scheduler, abort$: this.abort$, now: () => clock.now() }));
+          }
           // What an earlier run left unsettled goes first, ahead of anything new, as delivery
           // has room for it; so do samples that arrive while delivery has none (spoolSamples.ts).
           s.samplesIn += spool.inspect().waiting;

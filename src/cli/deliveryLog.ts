@@ -51,8 +51,7 @@ export interface DeliveryLogOptions {
  * `rejected`: not retried) as an error at the first, with the receiver's words and where the
  * letters are, then at most a line a minute with how many more: before, a receiver that refused
  * everything (a collector without a metrics pipeline) showed only a growing count in the status
- * line. Also the one warning a run that reading waits for the reorder buffer, with the settings
- * that make it faster: a slow import showed only `queued 0` and a low input rate.
+ * line.
  */
 export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: DeliveryLogOptions): Subscription => {
   const { sink, log } = opts;
@@ -75,9 +74,6 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
       latestRefusal = e.deadLetter.detail;
       if (refused++ > 0) return void moreRefused++;
       log('error', `${sink} refused samples, which are not sent again: ${latestRefusal}${refusalHintFor(latestRefusal)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`);
-    } else if (e.type === 'reading-waits-for-reorder') {
-      log('warn', `reading waits for the reorder buffer: it holds ${e.reordering} of the ${e.maxQueued} samples reading may have outstanding (delivery.maxQueued), ` +
-        `which go on as later times arrive or when they have waited reorder.maxDelayMs ${e.maxDelayMs}; to read faster, raise delivery.maxQueued or lower reorder.maxDelayMs`, { reordering: e.reordering, maxQueued: e.maxQueued });
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
