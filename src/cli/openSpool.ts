@@ -35,8 +35,12 @@ export const openSpool = async (
   const open = (): Opened => openConfiguredSpool(c, clock, deadLetter);
   let opened = open();
   if (isLeft(opened) && isSpoolInUseError(opened.left) && waitMs > 0) {
+    // Listening before saying so: a stop signal sent on reading the line must find the listener
+    // (it came first, and a loaded machine now and then ended the process by the signal's default).
+    const stopped = new ReplaySubject<'stopped'>(1);
+    const listening = stop$.subscribe(() => stopped.next('stopped'));
     log('warn', `${opened.left.message}. Waiting up to ${Math.round(waitMs / 1000)} s for it to stop (delivery.shutdownDeadlineMs + 5 s); nothing is read meanwhile`);
-    const waited = await waitForSpool(open, clock, waitMs, stop$);
+    const waited = await waitForSpool(open, clock, waitMs, stopped).finally(() => listening.unsubscribe());
     if (waited === 'stopped') {
       log('info', 'stopped while waiting for the spool: nothing was read');
       return 'stopped';
@@ -61,22 +65,19 @@ export const openSpool = async (
   return spool;
 };
 
-/** Tries `open` every SPOOL_RETRY_MS until the spool is free (or fails otherwise), waitMs passes, or stop$ emits. */
-const waitForSpool = async (open: () => Opened, clock: Clock, waitMs: number, stop$: Observable<unknown>): Promise<{ opened: Opened; afterMs: number } | 'stopped'> => {
+/**
+ * Tries `open` every SPOOL_RETRY_MS until the spool is free (or fails otherwise), waitMs passes,
+ * or `stopped` emits — one subscription to the stop signals for the whole wait, made by the
+ * caller (a listener that came and went with each poll would leave gaps in which a signal ends
+ * the process by default).
+ */
+const waitForSpool = async (open: () => Opened, clock: Clock, waitMs: number, stopped: Observable<'stopped'>): Promise<{ opened: Opened; afterMs: number } | 'stopped'> => {
   const started = clock.monotonic();
-  // One subscription for the whole wait (a signal listener that came and went with each poll
-  // would leave gaps in which a signal ends the process by default).
-  const stopped = new ReplaySubject<'stopped'>(1);
-  const listening = stop$.subscribe(() => stopped.next('stopped'));
-  try {
-    for (;;) {
-      const next = await firstValueFrom(race(timer(SPOOL_RETRY_MS).pipe(map(() => 'again' as const)), stopped));
-      if (next === 'stopped') return 'stopped';
-      const opened = open();
-      const afterMs = clock.monotonic() - started;
-      if (isRight(opened) || !isSpoolInUseError(opened.left) || afterMs >= waitMs) return { opened, afterMs };
-    }
-  } finally {
-    listening.unsubscribe();
+  for (;;) {
+    const next = await firstValueFrom(race(timer(SPOOL_RETRY_MS).pipe(map(() => 'again' as const)), stopped));
+    if (next === 'stopped') return 'stopped';
+    const opened = open();
+    const afterMs = clock.monotonic() - started;
+    if (isRight(opened) || !isSpoolInUseError(opened.left) || afterMs >= waitMs) return { opened, afterMs };
   }
 };
