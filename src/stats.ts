@@ -60,8 +60,9 @@ export const queuedOf = (s: PipelineStats): number => Math.max(0, s.enteredDeliv
 export const backlogOf = (s: PipelineStats): number => queuedOf(s) + s.waitingInSpool;
 
 /**
- * Samples taken in and not handed on yet by the reorder buffer: not in delivery, not waiting in
- * the spool, not dead-lettered before delivery (invalid, late, skew).
+ * Samples taken in and not in delivery yet: in the reorder buffer, or released by it and waiting
+ * for room in the queue (src/holdForRoom.ts); not waiting in the spool, not dead-lettered before
+ * delivery (invalid, late, skew).
  */
 export const reorderingOf = (s: PipelineStats): number =>
   Math.max(0, s.samplesIn - s.enteredDelivery - s.waitingInSpool - (totalDeadLetters(s) - s.deadLetteredInDelivery));
