@@ -23,7 +23,7 @@ import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Sub
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
 import { type Routed, deadLetter } from './routed.js';
-import { ROOM_POLL_MS } from './roomGate.js';
+import { type PumpStep, pumpWithRoom } from './roomGate.js';
 
 export interface HoldForRoomOptions {
   /** True while delivery's queue can take another sample. */
@@ -44,7 +44,8 @@ export const holdForRoom = (opts: HoldForRoomOptions): MonoTypeOperatorFunction<
     let held: (Routed<Sample> | undefined)[] = [];
     let head = 0;
     let ended = false;
-    let timer: Subscription | undefined;
+    /** Looking for room again every ROOM_POLL_MS while something is held. */
+    let waiting: Subscription | undefined;
     const size = (): number => held.length - head;
     const take = (): Routed<Sample> => {
       const item = held[head]!;
@@ -53,17 +54,17 @@ export const holdForRoom = (opts: HoldForRoomOptions): MonoTypeOperatorFunction<
       else if (head >= 1_024 && head * 2 >= held.length) [held, head] = [held.slice(head), 0];
       return item;
     };
-    /** Lets go what the queue has room for (and what is beyond maxHeld); looks again later if some is left. */
-    const pump = (): void => {
+    /** Lets go what the queue has room for (and what is beyond maxHeld): true when nothing is left. */
+    const release = (): boolean => {
       while (size() > 0 && !subscriber.closed && (size() > maxHeld || hasRoom())) subscriber.next(take());
-      if (size() === 0) {
-        if (ended) subscriber.complete();
-        return;
-      }
-      timer ??= scheduler.schedule(() => {
-        timer = undefined;
-        pump();
-      }, ROOM_POLL_MS);
+      if (size() > 0) return false;
+      if (ended) subscriber.complete();
+      return true;
+    };
+    /** Releases now, and while some is left looks again every ROOM_POLL_MS (one look-out at a time). */
+    const pump = (): void => {
+      if (release()) return;
+      waiting ??= pumpWithRoom(scheduler, (): PumpStep => (release() ? ((waiting = undefined), 'done') : 'wait'), 'wait');
     };
     const upstream = source.subscribe({
       next: (item) => {
@@ -92,6 +93,6 @@ export const holdForRoom = (opts: HoldForRoomOptions): MonoTypeOperatorFunction<
     return () => {
       upstream.unsubscribe();
       aborted.unsubscribe();
-      timer?.unsubscribe();
+      waiting?.unsubscribe();
     };
   });
