@@ -113,7 +113,7 @@ export class Pipeline {
     const fullBatches = deliveryLaneCount(config) * config.batch.maxSize;
     this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, fullBatches);
     this.sourceHasRoom = sourceRoomGate({
-      stats: this.stats, config, fullBatches, spool: deps.spool, outstanding: () => this.outstanding,
+      stats: this.stats, config, fullBatches, spool: deps.spool, queueRoom: this.hasRoom, outstanding: () => this.outstanding,
       breakerClosed: () => this.breaker.state === 'closed',
     });
     const scheduler = deps.scheduler ?? steadyScheduler;

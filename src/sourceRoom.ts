@@ -20,7 +20,7 @@
  */
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Spool } from './spool/spool.js';
-import { type PipelineStats, backlogOf, queuedOf } from './stats.js';
+import { type PipelineStats, backlogOf } from './stats.js';
 import { type RoomGate, createRoomGate, deliveryRoomGate } from './roomGate.js';
 
 export interface SourceRoomOptions {
@@ -29,6 +29,8 @@ export interface SourceRoomOptions {
   /** A full batch in every lane: the gate closes no lower (src/roomGate.ts). */
   readonly fullBatches: number;
   readonly spool: Spool | undefined;
+  /** Room in delivery's queue: the Pipeline's `hasRoom` (the queue gate). */
+  readonly queueRoom: RoomGate;
   /** Samples taken in and not yet delivered or dead-lettered. */
   readonly outstanding: () => number;
   readonly breakerClosed: () => boolean;
@@ -41,7 +43,7 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
     const backlogRoom = deliveryRoomGate(() => backlogOf(stats), maxQueued, fullBatches);
     return () => backlogRoom() || (!opts.breakerClosed() && spool.hasRoomFor(0.1));
   }
-  const queueRoom = deliveryRoomGate(() => queuedOf(stats), maxQueued, fullBatches);
+  const { queueRoom } = opts;
   const highWater = maxQueued + config.reorder.maxBuffered;
   const ceiling = createRoomGate({ level: opts.outstanding, highWater, lowWater: Math.floor(highWater * 0.9) });
   return () => {
