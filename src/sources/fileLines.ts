@@ -81,6 +81,23 @@ export const streamLines = (maxLineBytes = DEFAULT_MAX_LINE_BYTES): Lines & { pu
   return Object.assign(lines, { push });
 };
 
+/** Where takeLines stopped: no complete line held, no room (`hasRoom` said no), or `closed`. */
+export type Taken = 'empty' | 'wait' | 'closed';
+
+/**
+ * Hands the lines held to `take`, one by one, until none is left, `closed()` says so, or
+ * `hasRoom` (asked before each line while bytes are held; back-pressure, src/roomGate.ts) says no.
+ */
+export const takeLines = (lines: Lines, take: (line: string | LongLine) => void, closed: () => boolean, hasRoom?: () => boolean): Taken => {
+  for (;;) {
+    if (closed()) return 'closed';
+    if (hasRoom !== undefined && lines.heldBytes > 0 && !hasRoom()) return 'wait';
+    const line = lines.next();
+    if (line === undefined) return 'empty';
+    take(line);
+  }
+};
+
 /** The lines of the bytes filled in, counting offsets from `startOffset`. */
 const byteLines = (startOffset: number, maxLineBytes: number): Lines => {
   // The bytes read and not yet returned as lines: held[from, to).

@@ -17,7 +17,7 @@ import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
-import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines } from './fileLines.js';
+import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines } from './fileLines.js';
 import { readStdin } from './readStdin.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
@@ -167,6 +167,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       if (out !== undefined) subscriber.next(out);
     };
     let closed = false;
+    const isClosed = (): boolean => subscriber.closed;
     /**
      * Reads what the file holds: 'done' at its end; with a gate, 'wait' when it is closed (checked
      * before each line) and 'more' after CHUNKS_PER_TURN chunks (the rest after a yield).
@@ -174,14 +175,9 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const drain = (): PumpStep => {
       let chunks = 0;
       for (;;) {
-        for (;;) {
-          if (subscriber.closed) return 'done';
-          if (hasRoom !== undefined && reader.heldBytes > 0 && !hasRoom()) return 'wait';
-          const text = reader.next();
-          if (text === undefined) break;
-          take(text);
-        }
-        if (closed || subscriber.closed) break;
+        const taken = takeLines(reader, take, isClosed, hasRoom);
+        if (taken !== 'empty') return taken === 'wait' ? 'wait' : 'done';
+        if (closed) break;
         if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';
         if (!reader.readChunk()) break;
         // A file shorter than its fingerprint when opened: the fingerprint grows with it.

@@ -7,7 +7,7 @@
 import type { SchedulerLike, Subscriber, Subscription, TeardownLogic } from 'rxjs';
 import type { Sample } from '../sample.js';
 import { type RoomGate, pumpWithRoom } from '../roomGate.js';
-import { type LongLine, streamLines } from './fileLines.js';
+import { type LongLine, streamLines, takeLines } from './fileLines.js';
 
 export interface StdinOptions {
   /** A line → its sample; undefined for a blank line and one that is not a sample (reported by it). */
@@ -24,17 +24,12 @@ export const readStdin = (subscriber: Subscriber<Sample>, opts: StdinOptions): T
   const lines = streamLines(opts.maxLineBytes);
   let waiting: Subscription | undefined;
   let ended = false;
-  /** Takes the lines held while there is room: false when it stopped for room. */
-  const takeLines = (): boolean => {
-    for (;;) {
-      if (subscriber.closed) return true;
-      if (hasRoom !== undefined && lines.heldBytes > 0 && !hasRoom()) return false;
-      const line = lines.next();
-      if (line === undefined) return true;
-      const sample = handle(line);
-      if (sample !== undefined) subscriber.next(sample);
-    }
+  const emit = (line: string | LongLine): void => {
+    const sample = handle(line);
+    if (sample !== undefined) subscriber.next(sample);
   };
+  /** Takes the lines held while there is room: false when it stopped for room. */
+  const takeHeld = (): boolean => takeLines(lines, emit, () => subscriber.closed, hasRoom) !== 'wait';
   const finish = (): void => {
     const sample = lines.heldBytes > 0 ? handle(lines.takePartial()) : undefined; // the last line, without a newline
     if (sample !== undefined) subscriber.next(sample);
@@ -42,11 +37,11 @@ export const readStdin = (subscriber: Subscriber<Sample>, opts: StdinOptions): T
   };
   const onData = (chunk: Buffer): void => {
     lines.push(chunk);
-    if (takeLines()) return;
+    if (takeHeld()) return;
     // Out of room: stop reading stdin (the writer blocks on the pipe) until there is.
     input.pause();
     waiting ??= pumpWithRoom(scheduler, () => {
-      if (!takeLines()) return 'wait';
+      if (!takeHeld()) return 'wait';
       waiting = undefined;
       if (ended) finish();
       else input.resume();
