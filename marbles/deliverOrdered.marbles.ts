@@ -93,6 +93,30 @@ test('a permanent error becomes one Left `rejected` per sample, with the error',
   ]);
 });
 
+test('a refusal of a resend says so, with the earlier attempt\'s failure: that attempt may have reached the backend, which then refuses the copy', () => {
+  const s = testScheduler();
+  const timedOut = new ExportError('4 DEADLINE_EXCEEDED: Deadline exceeded', { retryable: true, code: 4, outcomeUnknown: true });
+  const outOfOrder = new ExportError('13 INTERNAL: Permanent error: remote write request failed', { retryable: false, code: 13 });
+  const { out, sink } = deliver(s, ({ cold }) => cold('(a|)', { a: R(sample(1)) }), (_b, call) => ({ error: call === 0 ? timedOut : outOfOrder }), { batch: { maxSize: 1 } });
+  assert.is(sink.calls.length, 2);
+  const [letter] = out.map((o) => o.r);
+  assert.ok(letter && isLeft(letter));
+  assert.is(letter.left.reason, 'rejected');
+  assert.is(letter.left.attempts, 2);
+  assert.is(
+    letter.left.detail,
+    'the receiver refused the batch on a resend (attempt 2): 13 INTERNAL: Permanent error: remote write request failed; ' +
+      'an earlier attempt failed with 4 DEADLINE_EXCEEDED: Deadline exceeded, which the receiver may have processed all the same: ' +
+      'the samples may be there already (a backend that refuses a sample it holds, as Prometheus does, refuses the copy)',
+  );
+  // After attempts that reached no receiver (connection refused), a refusal is the data's own.
+  const s2 = testScheduler();
+  const second = deliver(s2, ({ cold }) => cold('(a|)', { a: R(sample(1)) }), (_b, call) => ({ error: call === 0 ? unavailable : outOfOrder }), { batch: { maxSize: 1 } });
+  const [plain] = second.out.map((o) => o.r);
+  assert.ok(plain && isLeft(plain));
+  assert.is(plain.left.detail, 'the receiver refused the batch: 13 INTERNAL: Permanent error: remote write request failed');
+});
+
 test('exhaustion becomes Left `retries-exhausted` with the attempts; the next batch then goes', () => {
   const s = testScheduler();
   const { out, sink } = deliver(

@@ -2,11 +2,11 @@ import { Observable, type OperatorFunction, type Subscription, asyncScheduler, d
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesKeyedValue } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason, invalidSample } from '../src/routed.js';
-import { isRetriesExhaustedError, isOutcomeUnknown } from '../src/errors.js';
+import { isRetriesExhaustedError, isOutcomeUnknown, isAnsweredByReceiver, isRetryable } from '../src/errors.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered,
-  laneOfKey, isRejectedSamples, type DeliverOptions,
+  laneOfKey, isRejectedSamples, type DeliverOptions, refusalDetail,
 } from '../src/delivery.js';
 import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
 import { safeHook } from '../src/hooks.js';
@@ -95,11 +95,18 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         let attempts = 0;
         let firstAttemptAtMs = 0;
         let uncertain = false;
+        /** The latest retried failure the receiver may have processed all the same. */
+        let mayHaveLanded: unknown;
         const attempt$ = defer(() => {
           if (attempts++ === 0) firstAttemptAtMs = scheduler.now();
           return send(batch);
         }).pipe(
-          tap({ error: (e: unknown) => (uncertain ||= isOutcomeUnknown(e)) }),
+          tap({
+            error: (e: unknown) => {
+              uncertain ||= isOutcomeUnknown(e);
+              if (isRetryable(e) && (isOutcomeUnknown(e) || isAnsweredByReceiver(e))) mayHaveLanded = e;
+            },
+          }),
           circuitBreaker(breaker),
           retryBackoff({
             ...opts.retry,
@@ -123,7 +130,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             if (isRetriesExhaustedError(e)) {
               deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${e.elapsedMs} ms: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
             } else {
-              deadLetters(batch, 'rejected', `the receiver refused the batch: ${(e as Error)?.message ?? String(e)}`, lane.index, { attempts, error: e });
+              deadLetters(batch, 'rejected', refusalDetail(e, attempts, mayHaveLanded), lane.index, { attempts, error: e });
             }
             settle();
           },

@@ -26,6 +26,14 @@ export const isRetryable = (e: unknown): boolean =>
 export const isOutcomeUnknown = (e: unknown): boolean =>
   typeof e === 'object' && e !== null && (e as { outcomeUnknown?: unknown }).outcomeUnknown === true;
 
+/**
+ * True when the receiver itself answered the failed attempt (`e.answered === true`): it had the
+ * request. A collector that answers UNAVAILABLE because its own export timed out may still get
+ * the data to its backend.
+ */
+export const isAnsweredByReceiver = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { answered?: unknown }).answered === true;
+
 /** Delay the server asked for (RetryInfo, Retry-After), if the error carries one. */
 export const retryAfterMsOf = (e: unknown): number | undefined => {
   const v = typeof e === 'object' && e !== null ? (e as { retryAfterMs?: unknown }).retryAfterMs : undefined;
@@ -42,6 +50,8 @@ export interface ExportErrorOptions {
   rejectedDataPoints?: number;
   /** The request may still be processed by the receiver (it timed out or was cancelled in flight). */
   outcomeUnknown?: boolean;
+  /** The receiver answered this failure itself (a status it sent, not one the client made up). */
+  answered?: boolean;
 }
 
 /** One failed export attempt, classified: retryable or permanent. */
@@ -52,6 +62,7 @@ export class ExportError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly rejectedDataPoints: number | undefined;
   readonly outcomeUnknown: boolean;
+  readonly answered: boolean;
   readonly [EXPORT_ERROR] = true;
   constructor(message: string, opts: ExportErrorOptions) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -60,6 +71,7 @@ export class ExportError extends Error {
     this.retryAfterMs = opts.retryAfterMs;
     this.rejectedDataPoints = opts.rejectedDataPoints;
     this.outcomeUnknown = opts.outcomeUnknown ?? false;
+    this.answered = opts.answered ?? false;
   }
 }
 export const isExportError = (e: unknown): e is ExportError => hasBrand(e, EXPORT_ERROR);

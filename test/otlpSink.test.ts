@@ -176,7 +176,9 @@ test('every gRPC status is classified per the OTLP spec; RESOURCE_EXHAUSTED only
     assert.ok(throttled.retryable);
     assert.is(throttled.retryAfterMs, 2_500);
     next = { code: GrpcStatus.UNAVAILABLE, retryDelayMs: 1_250 };
-    assert.is((await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }))).retryAfterMs, 1_250);
+    const unavailable = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
+    assert.is(unavailable.retryAfterMs, 1_250);
+    assert.ok(unavailable.answered, 'a status the receiver sent: it had the request');
   } finally {
     sink.shutdown();
     await server.stop();
@@ -191,6 +193,7 @@ test('connection refused is retryable; a server that never answers hits the dead
   const e = await failureOf(() => firstValueFrom(refused.send([g('cpu', T, 1)]), { defaultValue: undefined }));
   assert.ok(e.retryable);
   assert.is(e.code, GrpcStatus.UNAVAILABLE);
+  assert.not.ok(e.answered, 'UNAVAILABLE made up by the client: nothing reached a receiver');
   refused.shutdown();
 
   const hanging = await startFakeOtlpServer(() => ({ hang: true }));
@@ -198,6 +201,7 @@ test('connection refused is retryable; a server that never answers hits the dead
   const d = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
   assert.is(d.code, GrpcStatus.DEADLINE_EXCEEDED);
   assert.ok(d.retryable);
+  assert.ok(d.outcomeUnknown && !d.answered, "the client's own deadline: no answer, outcome unknown");
   sink.shutdown();
   hanging.kill();
 });

@@ -29,6 +29,7 @@ const CODE_NAMES = Object.fromEntries(Object.entries(GrpcStatus).map(([k, v]) =>
 
 interface MetadataLike {
   get(key: string): (string | Buffer)[];
+  getMap?(): Record<string, unknown>;
 }
 interface ErrorLike {
   code?: unknown;
@@ -51,6 +52,15 @@ export const retryInfoMs = (metadata: unknown): number | undefined => {
 
 export const grpcCodeName = (code: number): string => CODE_NAMES[code] ?? `CODE_${code}`;
 
+/**
+ * The receiver sent this status (it had the request): its response carries metadata, at least the
+ * content-type of a trailers-only answer; a status grpc-js makes up itself (no connection, its own
+ * deadline) carries none. Measured with Collector 0.159: `{content-type: application/grpc}` on its
+ * UNAVAILABLE for an unreachable backend, `{}` on a refused connection and on a deadline.
+ */
+const answeredByReceiver = (metadata: unknown): boolean =>
+  isMetadata(metadata) && typeof metadata.getMap === 'function' && Object.keys(metadata.getMap()).length > 0;
+
 /** Any failure of one export attempt → an ExportError saying whether to retry, and when. */
 export const classifyExportFailure = (error: unknown): ExportError => {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
@@ -59,7 +69,7 @@ export const classifyExportFailure = (error: unknown): ExportError => {
     const retryAfterMs = retryInfoMs(e.metadata);
     const retryable = RETRYABLE_CODES.has(e.code) || (e.code === GrpcStatus.RESOURCE_EXHAUSTED && retryAfterMs !== undefined);
     const outcomeUnknown = UNKNOWN_OUTCOME_CODES.has(e.code);
-    return new ExportError(message, { retryable, code: e.code, cause: error, outcomeUnknown, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    return new ExportError(message, { retryable, code: e.code, cause: error, outcomeUnknown, answered: answeredByReceiver(e.metadata), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
   if (typeof e.code === 'string') {
     return new ExportError(message, { retryable: RETRYABLE_TRANSPORT.has(e.code), code: e.code, cause: error, outcomeUnknown: UNKNOWN_OUTCOME_TRANSPORT.has(e.code) });
