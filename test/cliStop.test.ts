@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
-import { jsonLog, sleep, startCli, tempDir, writeConfig, type CliResult } from './support/cli.js';
+import { jsonLog, sleep, startCli, tempDir, until, writeConfig, type CliResult } from './support/cli.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('stopping at once');
@@ -19,10 +19,19 @@ const unreachable = async (dir: string, extra: string[]) => {
   return writeConfig(dir, [`sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
     'delivery: {shutdownDeadlineMs: 60000, retry: {initialDelayMs: 50, maxDelayMs: 200}}', 'reorder: {maxDelayMs: 10}', ...extra, ''].join('\n'));
 };
-/** Starts `args`, sends SIGINT after `firstMs` and again 300 ms later; the run is killed if still there 20 s later (the drain would take 60). */
-const stopTwice = async (args: string[], firstMs: number): Promise<{ r: CliResult; signalledAgain: boolean }> => {
+/**
+ * Starts `args`, sends SIGINT `firstMs` after it started (after a log line matching `started`,
+ * when given: a loaded machine can take a second to start node) and again 300 ms later; the run
+ * is killed if still there 20 s later (the drain would take 60).
+ */
+const stopTwice = async (args: string[], firstMs: number, started?: RegExp): Promise<{ r: CliResult; signalledAgain: boolean }> => {
   const { child, result } = startCli(args);
   const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  if (started) {
+    let seen = '';
+    child.stderr!.on('data', (d: Buffer) => (seen += d.toString()));
+    await until(`a line matching ${started}`, () => started.test(seen));
+  }
   await sleep(firstMs);
   child.kill('SIGINT');
   await sleep(300);
@@ -35,7 +44,7 @@ const stopTwice = async (args: string[], firstMs: number): Promise<{ r: CliResul
 for (const spooled of [true, false]) test(`run ${spooled ? 'with' : 'without'} a spool, receiver unreachable: a second Ctrl-C stops the 60 s drain at once; what was read ${spooled ? 'stays in the spool' : 'becomes dead letters `shutdown`'}`, async () => {
   const dir = tempDir();
   const cfg = await unreachable(dir, ['sources: [{type: synthetic, series: 2, ratePerSecond: 100, valuePattern: sequence}]', ...(spooled ? [`spool: {path: ${join(dir, 'spool.db')}}`] : [])]);
-  const { r, signalledAgain } = await stopTwice(['run', cfg, '--log-format', 'json'], 1_500);
+  const { r, signalledAgain } = await stopTwice(['run', cfg, '--log-format', 'json'], 1_000, /chronoq running/);
   assert.ok(signalledAgain, 'still draining when signalled again');
   assert.is(r.code, 0, r.stderr);
   const logs = jsonLog(r.stderr);
@@ -60,7 +69,7 @@ test('replay, receiver unreachable: a second Ctrl-C stops the drain at once; eve
   for (let i = 0; i < 5; i++) f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} }, detail: 'x', atUnixMs: 0 });
   f.close();
   const cfg = await unreachable(dir, ['skew: {maxPastMs: 1000000000000}']);
-  const { r, signalledAgain } = await stopTwice(['replay', letters, '--config', cfg, '--log-format', 'json'], 1_500);
+  const { r, signalledAgain } = await stopTwice(['replay', letters, '--config', cfg, '--log-format', 'json'], 200, /is failing/);
   assert.ok(signalledAgain, 'still draining when signalled again');
   assert.is(r.code, 1, r.stderr); // dead letters were written
   const messages = jsonLog(r.stderr).map((l) => l.message);
