@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { EMPTY, of, throwError } from 'rxjs';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { Pipeline, type PipelineEvent } from '../src/pipeline.js';
@@ -113,10 +113,12 @@ test('a failing receiver is logged with its error once per episode, and its reco
   }
 });
 
-test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP port), https:// to a plaintext one, or one that accepts and never answers: the warning says so', async () => {
+test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP port), https:// to a plaintext one, http:// to a TLS one, a certificate not trusted, or one that accepts and never answers: the warning says so', async () => {
   const http1 = createHttpServer((_, res) => res.writeHead(404).end('404 page not found'));
   await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
   const plaintext = await startFakeOtlpServer(() => ({ ok: true }));
+  const tlsDir = join(import.meta.dirname, 'fixtures/tls');
+  const tls = await startFakeOtlpServer(() => ({ ok: true }), { cert: readFileSync(join(tlsDir, 'server.pem')), key: readFileSync(join(tlsDir, 'server-key.pem')) });
   const held: import('node:net').Socket[] = [];
   const silent = createServer((s) => held.push(s.on('error', () => undefined)));
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -124,6 +126,8 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
     [`http://127.0.0.1:${(silent.address() as { port: number }).port}`, /DEADLINE_EXCEEDED.*Waiting for LB pick \(no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink\.connectTimeoutMs\); retrying/],
     [`http://127.0.0.1:${(http1.address() as { port: number }).port}`, /Protocol error.* \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); retrying/],
     [`https://localhost:${plaintext.port}`, /wrong version number.* \(the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http:\/\/…\); retrying/],
+    [`http://localhost:${tls.port}`, /Failed to connect.* \(the receiver closed the connection before HTTP\/2 started: one that expects TLS\? then write the endpoint as https:\/\/…\); retrying/],
+    [`https://localhost:${tls.port}`, /unable to verify the first certificate.* \(the receiver's TLS certificate is not trusted here: give its CA as sink\.tls\.ca or OTEL_EXPORTER_OTLP_CERTIFICATE\); retrying/],
   ] as const;
   try {
     for (const [endpoint, warning] of cases) {
@@ -145,6 +149,7 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
     held.forEach((s) => s.destroy());
     silent.close();
     await plaintext.stop();
+    await tls.stop();
   }
 });
 

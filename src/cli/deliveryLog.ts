@@ -20,6 +20,9 @@ const messageOf = (error: unknown): string =>
 const hintFor = (message: string): string =>
   /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)'
   : /wrong version number/.test(message) ? ' (the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http://…)'
+  : /unable to verify the first certificate|self-signed certificate|unable to get (local )?issuer certificate/.test(message) ? ' (the receiver\'s TLS certificate is not trusted here: give its CA as sink.tls.ca or OTEL_EXPORTER_OTLP_CERTIFICATE)'
+  : /does not match certificate's altnames/.test(message) ? ' (the receiver\'s TLS certificate is for other names than the endpoint\'s host: use a name it lists)'
+  : /Last error: Failed to connect/.test(message) ? ' (the receiver closed the connection before HTTP/2 started: one that expects TLS? then write the endpoint as https://…)'
   : /Name resolution failed/.test(message) ? ' (its host name does not resolve: a typo in sink.endpoint, or this host\'s DNS; it is looked up again at each attempt)'
   : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
   : '';
