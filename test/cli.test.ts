@@ -1,13 +1,11 @@
 /** The `chronoq` command, spawned as a user would run it. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, readdirSync, statSync, existsSync, truncateSync, writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, jsonLog, readerLeavesAfter, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
-import { Spool } from '../src/spool/spool.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('chronoq CLI');
@@ -363,56 +361,6 @@ test('replay into a console sink whose reader goes away stops reading: what it r
   const dead = readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { reason: string });
   assert.is(dead.length, Number(summary![3]));
   assert.ok(dead.every((l) => l.reason === 'rejected'));
-});
-
-test('inspect: samples waiting per lane in a spool, as text and JSON', async () => {
-  const dir = tempDir();
-  const path = join(dir, 'spool.db');
-  const opened = Spool.open(path, { lanes: 2 });
-  if (opened._tag !== 'Right') throw opened.left;
-  opened.right.spool.append([0, 1, 2, 3].map((i) => ({ name: 'm', kind: 'gauge' as const, value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i) } })));
-  opened.right.spool.close();
-  const text = await runCli(['inspect', path]);
-  assert.is(text.code, 0, text.stderr);
-  assert.match(text.stdout, /4 samples waiting/);
-  assert.match(text.stdout, /2025-11-25T10:00:00\.000Z/);
-  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { waiting: number; lanes: { waiting: number }[] };
-  assert.is(json.waiting, 4);
-  assert.is(json.lanes.reduce((n, l) => n + l.waiting, 0), 4);
-  assert.is((await runCli(['inspect', join(dir, 'none.db')])).code, 2);
-});
-
-test('inspect is read only: pointed at a file that is not a spool, or at a damaged spool, it says so and changes nothing', async () => {
-  const dir = tempDir();
-  const files = { text: join(dir, 'notes.db'), other: join(dir, 'other-app.db'), damaged: join(dir, 'spool.db') };
-  writeFileSync(files.text, 'not a database\n');
-  // Another program's SQLite database: before, inspect added chronoq's tables to it (and moved a
-  // non-database file aside, putting a fresh spool in its place).
-  const otherDb = new Database(files.other);
-  otherDb.exec("CREATE TABLE users (id INTEGER); INSERT INTO users VALUES (1)");
-  otherDb.close();
-  const damaged = Spool.open(files.damaged);
-  if (damaged._tag !== 'Right') throw damaged.left;
-  for (let b = 0; b < 50; b++) damaged.right.spool.append(Array.from({ length: 40 }, (_, i) => ({ name: 'm', kind: 'gauge' as const, value: b * 40 + i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(b * 40 + i), attributes: {} })));
-  damaged.right.spool.checkpoint();
-  damaged.right.spool.close();
-  truncateSync(files.damaged, Math.floor(statSync(files.damaged).size * 0.6));
-  const before = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, readFileSync(f)]));
-  // SQLite's own reader files of a WAL database (-wal, -shm) may appear beside the damaged spool;
-  // nothing else may.
-  const listing = () => readdirSync(dir).filter((f) => !/^spool\.db-(wal|shm)$/.test(f)).sort();
-  const filesBefore = listing();
-
-  const text = await runCli(['inspect', files.text]);
-  assert.is(text.code, 2);
-  assert.match(text.stderr, /notes\.db cannot be read as a chronoq spool \(file is not a database\); nothing was changed/);
-  const otherApp = await runCli(['inspect', files.other]);
-  assert.is(otherApp.code, 2);
-  assert.match(otherApp.stderr, /other-app\.db is not a chronoq spool/);
-  const cut = await runCli(['inspect', files.damaged]);
-  assert.match(cut.stderr + cut.stdout, /chronoq run would move it aside and salvage (the )?\d+ samples/);
-  for (const [k, f] of Object.entries(files)) assert.ok(readFileSync(f).equals(before[k]!), `${k}: unchanged`);
-  assert.equal(listing(), filesBefore, 'nothing moved aside or created');
 });
 
 test('the dead-letter file rotates by size, keeps maxFiles, never loses the current letters', () => {

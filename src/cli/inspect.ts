@@ -1,14 +1,41 @@
-/** `chronoq inspect SPOOL`: samples waiting per lane, oldest and newest time, bytes, acknowledged. */
-import { existsSync } from 'node:fs';
+/**
+ * `chronoq inspect FILE`: a spool (samples waiting per lane, oldest and newest time, bytes,
+ * acknowledged) or a dead-letter file (src/cli/inspectDeadLetters.ts), told apart by its first bytes.
+ */
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../spool/inspectSpool.js';
 import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
 import type { Logger } from './log.js';
+import { formatDeadLetterSummary, summarizeDeadLetters } from './inspectDeadLetters.js';
 
 const iso = (ns: bigint | undefined): string => (ns === undefined ? '-' : new Date(Number(ns / 1_000_000n)).toISOString());
 
-export const inspectCommand = (path: string, json: boolean, log: Logger, out: (s: string) => void): number => {
-  if (!existsSync(path)) return log('error', `no spool at ${path}`), 2;
+/** The first bytes of `path` (fewer for a shorter file). */
+const head = (path: string, bytes: number): Buffer => {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(bytes);
+    return b.subarray(0, readSync(fd, b, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+};
+
+export const inspectCommand = async (path: string, json: boolean, log: Logger, out: (s: string) => void): Promise<number> => {
+  if (!existsSync(path)) return log('error', `no file at ${path}`), 2;
+  let first: Buffer;
+  try {
+    first = head(path, 16);
+  } catch (e) {
+    return log('error', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`), 2;
+  }
+  if (first.toString('latin1') !== 'SQLite format 3\0') {
+    if (first.length > 0 && !first.toString('utf8').trimStart().startsWith('{')) return log('error', `${path} is neither a chronoq spool (SQLite) nor a dead-letter file (NDJSON); nothing was changed`), 2;
+    const summary = await summarizeDeadLetters(path);
+    out(json ? `${JSON.stringify(summary)}\n` : formatDeadLetterSummary(summary));
+    return 0;
+  }
   // Read only: inspect never creates, repairs or moves a file (it may be pointed at the wrong one).
   const read = inspectSpoolFile(path);
   if (isLeft(read)) return log('error', read.left.message), 2;

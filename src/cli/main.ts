@@ -1,5 +1,5 @@
 /**
- * The `chronoq` command: run, validate, replay. Config mistakes are printed as path, expected,
+ * The `chronoq` command: run, validate, replay, inspect. Config mistakes are printed as path, expected,
  * found and a hint (JSON log lines under --log-format json), with exit code 2 and no stack trace.
  */
 import { stringify } from 'yaml';
@@ -26,6 +26,8 @@ Usage:
                                      (- reads them from stdin)
   chronoq inspect chronoq-spool.db [--json]
                                      samples waiting in a spool, per lane
+  chronoq inspect dead-letters.ndjson [--json]
+                                     dead letters per reason, kind of detail and metric
 
 Options:
   --quiet, -q              no status line
@@ -134,8 +136,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       return exitEvenIfHeldOpen(await replayCommand(a.positional[0], c.right, log), log);
     }
     case 'inspect': {
-      if (!a.positional[0]) return log('error', 'inspect: which spool file? (chronoq inspect chronoq-spool.db)'), 2;
-      return inspectCommand(a.positional[0], a.json, log, out);
+      if (!a.positional[0]) return log('error', 'inspect: which file? (chronoq inspect chronoq-spool.db, or a dead-letter file)'), 2;
+      return await inspectCommand(a.positional[0], a.json, log, out);
     }
     case undefined:
       return out(HELP), 2;

@@ -1,0 +1,95 @@
+/** `chronoq inspect`: a spool's waiting samples, a dead-letter file's letters; read only. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { runCli, tempDir } from './support/cli.js';
+import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import { Spool } from '../src/spool/spool.js';
+
+const test = suite('chronoq inspect');
+
+test('inspect: samples waiting per lane in a spool, as text and JSON', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'spool.db');
+  const opened = Spool.open(path, { lanes: 2 });
+  if (opened._tag !== 'Right') throw opened.left;
+  opened.right.spool.append([0, 1, 2, 3].map((i) => ({ name: 'm', kind: 'gauge' as const, value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i) } })));
+  opened.right.spool.close();
+  const text = await runCli(['inspect', path]);
+  assert.is(text.code, 0, text.stderr);
+  assert.match(text.stdout, /4 samples waiting/);
+  assert.match(text.stdout, /2025-11-25T10:00:00\.000Z/);
+  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { waiting: number; lanes: { waiting: number }[] };
+  assert.is(json.waiting, 4);
+  assert.is(json.lanes.reduce((n, l) => n + l.waiting, 0), 4);
+  assert.is((await runCli(['inspect', join(dir, 'none.db')])).code, 2);
+});
+
+test('inspect is read only: pointed at a file that is not a spool, or at a damaged spool, it says so and changes nothing', async () => {
+  const dir = tempDir();
+  const files = { text: join(dir, 'notes.db'), other: join(dir, 'other-app.db'), damaged: join(dir, 'spool.db') };
+  writeFileSync(files.text, 'not a database\n');
+  // Another program's SQLite database: before, inspect added chronoq's tables to it (and moved a
+  // non-database file aside, putting a fresh spool in its place).
+  const otherDb = new Database(files.other);
+  otherDb.exec("CREATE TABLE users (id INTEGER); INSERT INTO users VALUES (1)");
+  otherDb.close();
+  const damaged = Spool.open(files.damaged);
+  if (damaged._tag !== 'Right') throw damaged.left;
+  for (let b = 0; b < 50; b++) damaged.right.spool.append(Array.from({ length: 40 }, (_, i) => ({ name: 'm', kind: 'gauge' as const, value: b * 40 + i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(b * 40 + i), attributes: {} })));
+  damaged.right.spool.checkpoint();
+  damaged.right.spool.close();
+  truncateSync(files.damaged, Math.floor(statSync(files.damaged).size * 0.6));
+  const before = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, readFileSync(f)]));
+  // SQLite's own reader files of a WAL database (-wal, -shm) may appear beside the damaged spool;
+  // nothing else may.
+  const listing = () => readdirSync(dir).filter((f) => !/^spool\.db-(wal|shm)$/.test(f)).sort();
+  const filesBefore = listing();
+
+  const text = await runCli(['inspect', files.text]);
+  assert.is(text.code, 2);
+  assert.match(text.stderr, /notes\.db is neither a chronoq spool \(SQLite\) nor a dead-letter file \(NDJSON\); nothing was changed/);
+  const otherApp = await runCli(['inspect', files.other]);
+  assert.is(otherApp.code, 2);
+  assert.match(otherApp.stderr, /other-app\.db is not a chronoq spool/);
+  const cut = await runCli(['inspect', files.damaged]);
+  assert.match(cut.stderr + cut.stdout, /chronoq run would move it aside and salvage (the )?\d+ samples/);
+  for (const [k, f] of Object.entries(files)) assert.ok(readFileSync(f).equals(before[k]!), `${k}: unchanged`);
+  assert.equal(listing(), filesBefore, 'nothing moved aside or created');
+});
+
+test('inspect a dead-letter file: letters per reason with their time range, kinds of detail (numbers folded), metrics, series, and the refusals of a resend', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'dead.ndjson');
+  const f = new DeadLetterFile(path);
+  const t0 = 1_764_064_800_000_000_000n; // 2025-11-25T10:00:00Z
+  const s = (name: string, i: number, host: string) => ({ name, kind: 'gauge' as const, value: i, timeUnixNano: t0 + BigInt(i) * 1_000_000_000n, attributes: { host } });
+  for (let i = 0; i < 3; i++) f.append({ reason: 'late', item: s('cpu', i, 'a'), detail: `sample at ${t0 + BigInt(i)} ns is older than the last released sample of its series (${t0 + 99n} ns); maxDelayMs 2000`, atUnixMs: 0 });
+  const resend = 'the receiver refused the batch on a resend (attempt 2): 13 INTERNAL: Permanent error: remote write request failed; an earlier attempt failed with 4 DEADLINE_EXCEEDED: Deadline exceeded, which the receiver may have processed all the same: the samples may be there already (a backend that refuses a sample it holds, as Prometheus does, refuses the copy)';
+  for (let i = 10; i < 12; i++) f.append({ reason: 'rejected', item: s('mem', i, 'b'), detail: resend, attempts: 2, atUnixMs: 0 });
+  f.append({ reason: 'rejected', item: s('mem', 20, 'c'), detail: 'the receiver refused the batch: 3 INVALID_ARGUMENT: bad', attempts: 1, atUnixMs: 0 });
+  f.close();
+  writeFileSync(path, `${readFileSync(path, 'utf8')}not a letter\n`);
+
+  const text = await runCli(['inspect', path]);
+  assert.is(text.code, 0, text.stderr);
+  const lines = text.stdout.trim().split('\n');
+  assert.is(lines[0], `dead letters ${path}: 6 letters, 3 series, 1 lines that are not dead letters`);
+  assert.is(lines[1], 'late: 3, samples from 2025-11-25T10:00:00.000Z to 2025-11-25T10:00:02.000Z');
+  assert.is(lines[2], '         3 × sample at N ns is older than the last released sample of its series (N ns); maxDelayMs N');
+  assert.is(lines[3], 'rejected: 3, samples from 2025-11-25T10:00:10.000Z to 2025-11-25T10:00:20.000Z');
+  assert.match(lines[4]!, /^ {9}2 × the receiver refused the batch on a resend \(attempt N\): N INTERNAL/);
+  assert.is(lines[5], '         1 × the receiver refused the batch: N INVALID_ARGUMENT: bad');
+  assert.is(lines[6], 'metrics: cpu 3, mem 3');
+  assert.match(lines[7]!, /^2 of the rejected were refused on a resend .*check the backend for them before replaying$/);
+
+  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { letters: number; reasons: Record<string, { letters: number; oldestUnixNano: string }>; refusedOnResend: number; series: number };
+  assert.is(json.letters, 6);
+  assert.is(json.reasons['late']!.oldestUnixNano, String(t0));
+  assert.is(json.refusedOnResend, 2);
+  assert.is(json.series, 3);
+});
+
+test.run();
