@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runCli, tempDir } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { Spool } from '../src/spool/spool.js';
+import { summarizeDeadLetters } from '../src/cli/inspectDeadLetters.js';
 
 const test = suite('chronoq inspect');
 
@@ -90,6 +91,16 @@ test('inspect a dead-letter file: letters per reason with their time range, kind
   assert.is(json.reasons['late']!.oldestUnixNano, String(t0));
   assert.is(json.refusedOnResend, 2);
   assert.is(json.series, 3);
+});
+
+test('a file of details that do not fold (ids in them) is summed up in bounded memory: past 10 000 kinds, the rest are one line', async () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const id = (i: number): string => (i < 26 ? '' : id(Math.floor(i / 26) - 1)) + String.fromCharCode(97 + (i % 26)); // a, b, …, z, aa, ab, …: no digits
+  writeFileSync(path, Array.from({ length: 10_050 }, (_, i) => JSON.stringify({ reason: 'rejected', item: {}, detail: `request ${id(i)} refused`, atUnixMs: 0 })).join('\n'));
+  const s = await summarizeDeadLetters(path);
+  assert.is(s.letters, 10_050);
+  assert.is(s.reasons['rejected']!.details[0]!.detail, '(other kinds)');
+  assert.is(s.reasons['rejected']!.details[0]!.letters, 50);
 });
 
 test.run();

@@ -7,9 +7,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../spool/inspectSpool.js';
 import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
 import type { Logger } from './log.js';
-import { formatDeadLetterSummary, summarizeDeadLetters } from './inspectDeadLetters.js';
-
-const iso = (ns: bigint | undefined): string => (ns === undefined ? '-' : new Date(Number(ns / 1_000_000n)).toISOString());
+import { formatDeadLetterSummary, isoOfNanos as iso, summarizeDeadLetters } from './inspectDeadLetters.js';
 
 /** The first bytes of `path` (fewer for a shorter file). */
 const head = (path: string, bytes: number): Buffer => {

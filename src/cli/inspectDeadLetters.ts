@@ -12,6 +12,9 @@ import { createInterface } from 'node:readline';
 const TOP = 5;
 /** Distinct series counted at most (their keys are held in memory while the file is read). */
 const MAX_SERIES = 1_000_000;
+/** Distinct kinds of detail, and metric names, told apart at most; more are summed as OTHERS. */
+const MAX_KINDS = 10_000;
+const OTHERS = '(other kinds)';
 
 export interface ReasonSummary {
   letters: number;
@@ -39,7 +42,10 @@ export interface DeadLetterSummary {
 
 const foldDigits = (detail: string): string => detail.replace(/\d+(\.\d+)?/g, 'N').slice(0, 300);
 const top = (counts: Map<string, number>): [string, number][] => [...counts].sort((a, b) => b[1] - a[1]).slice(0, TOP);
-const bump = (counts: Map<string, number>, key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+const bump = (counts: Map<string, number>, key: string): void => {
+  const k = counts.size >= MAX_KINDS && !counts.has(key) ? OTHERS : key;
+  counts.set(k, (counts.get(k) ?? 0) + 1);
+};
 
 interface Letter {
   reason?: unknown;
@@ -98,7 +104,9 @@ export const summarizeDeadLetters = async (path: string): Promise<DeadLetterSumm
   return { path, letters, unreadable, reasons, metrics: top(metrics).map(([name, n]) => ({ name, letters: n })), series: series.size, ...(series.size >= MAX_SERIES ? { seriesAtLeast: true as const } : {}), refusedOnResend };
 };
 
-const iso = (ns: string | undefined): string => new Date(Number(BigInt(ns ?? 0) / 1_000_000n)).toISOString();
+/** A nanosecond time as ISO 8601 (ms), '-' for none. */
+export const isoOfNanos = (ns: bigint | undefined): string => (ns === undefined ? '-' : new Date(Number(ns / 1_000_000n)).toISOString());
+const iso = (ns: string | undefined): string => isoOfNanos(ns === undefined ? undefined : BigInt(ns));
 
 /** The summary as text lines. */
 export const formatDeadLetterSummary = (s: DeadLetterSummary): string => {
