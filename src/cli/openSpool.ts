@@ -2,7 +2,7 @@
 import { type Either, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { type Observable, ReplaySubject, firstValueFrom, map, race, timer } from 'rxjs';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { Spool, OpenReport } from '../spool/spool.js';
+import { type Spool, type OpenReport, type SpoolOptions, FILE_CHECK_MS } from '../spool/spool.js';
 import { openConfiguredSpool, usesSpool, damageDetail } from '../spool/openConfigured.js';
 import { isSpoolInUseError } from '../spool/spoolLock.js';
 import type { Clock } from '../clock.js';
@@ -32,7 +32,13 @@ export const openSpool = async (
   waitMs = c.delivery.shutdownDeadlineMs + 5_000,
 ): Promise<Spool | undefined | 'failed' | 'stopped'> => {
   if (c.spool && !usesSpool(c)) log('info', 'delivery.guarantee is at-most-once: the spool is not used');
-  const open = (): Opened => openConfiguredSpool(c, clock, deadLetter);
+  const path = c.spool?.path ?? '';
+  // Deleted while running (a cleanup job, someone freeing space): put back, loudly.
+  const onDeleted: SpoolOptions['onDeleted'] = (e) =>
+    e.error === undefined
+      ? log('error', `spool ${path} was deleted while chronoq ran: written again at ${path} with the ${e.samples} samples unsettled in it; delete a spool only while chronoq is stopped`, { spool: path, samples: e.samples })
+      : log('error', `spool ${path} was deleted while chronoq ran and cannot be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost when chronoq stops unless it can; tried again every ${FILE_CHECK_MS / 1000} s`, { spool: path, samples: e.samples });
+  const open = (): Opened => openConfiguredSpool(c, clock, deadLetter, onDeleted);
   let opened = open();
   if (isLeft(opened) && isSpoolInUseError(opened.left) && waitMs > 0) {
     // Listening before saying so: a stop signal sent on reading the line must find the listener
@@ -58,7 +64,6 @@ export const openSpool = async (
   }
   if (opened.right === undefined) return undefined;
   const { spool, report } = opened.right;
-  const path = c.spool?.path ?? '';
   if (report.damage) log('error', damageDetail(path, report.damage), { spool: path, ...report.damage });
   if (report.tornWalBytes !== undefined) log('warn', `spool ${path}: its write-ahead log ended in a partial frame (${report.tornWalBytes} bytes, a commit cut off by a crash); SQLite discarded it, nothing acknowledged was lost`);
   if (report.pending > 0) log('info', `spool ${path}: ${report.pending} samples from an earlier run are delivered first`);

@@ -6,7 +6,7 @@ import { type Either, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type ResolvedConfig, deliveryLaneCount } from '../config/resolve.js';
 import type { DeadLetter } from '../routed.js';
 import { type Clock, platformTimers } from '../clock.js';
-import { Spool, type OpenReport } from './spool.js';
+import { Spool, type OpenReport, type SpoolOptions } from './spool.js';
 
 export const damageDetail = (path: string, damage: NonNullable<OpenReport['damage']>): string =>
   `spool ${path} was damaged (${damage.message}); ${damage.salvagedSamples} samples recovered, the damaged file kept as ${damage.movedTo}`;
@@ -17,9 +17,10 @@ export const openConfiguredSpool = (
   c: ResolvedConfig,
   clock: Clock,
   deadLetter: (d: DeadLetter<unknown>) => void,
+  onDeleted?: SpoolOptions['onDeleted'],
 ): Either<Error, { spool: Spool; report: OpenReport } | undefined> => {
   if (!c.spool || !usesSpool(c)) return right(undefined);
-  const opened = Spool.open(c.spool.path, { lanes: deliveryLaneCount(c), maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock }, platformTimers);
+  const opened = Spool.open(c.spool.path, { lanes: deliveryLaneCount(c), maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock, ...(onDeleted ? { onDeleted } : {}) }, platformTimers);
   if (isLeft(opened)) return opened;
   const damage = opened.right.report.damage;
   if (damage) deadLetter({ reason: 'invalid', item: { spool: c.spool.path, ...damage }, detail: damageDetail(c.spool.path, damage), atUnixMs: clock.now() });

@@ -8,17 +8,18 @@
  * interval's commits). A process kill loses nothing in either mode: commits are in the WAL file.
  */
 import Database from 'better-sqlite3';
-import { renameSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesKey } from '../sample.js';
 import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
-import { SCHEMA, type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
-import { salvageSamples, tornWalTail } from './salvage.js';
+import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
+import { type FileIdentity, connectSpool, fileIdentity, salvageSpoolFile, sameFile, writeAgainAt } from './spoolFile.js';
+import { tornWalTail } from './salvage.js';
 import { foreignTables } from './peek.js';
 import { type SpoolContents, inspectSpoolDb } from './inspectSpool.js';
 import { type Clock, systemClock } from '../clock.js';
-import { type SpoolLock, lockSpool } from './spoolLock.js';
+import { type SpoolLock, lockPathOf, lockSpool } from './spoolLock.js';
 
 export type SpoolFsync = 'always' | { intervalMs: number };
 
@@ -29,7 +30,15 @@ export interface SpoolOptions {
   readonly fsync?: SpoolFsync;
   /** Names the moved-aside file of a damaged spool. */
   readonly clock?: Clock;
+  /**
+   * The spool's file was deleted while it was open: its contents were written again at the path
+   * (`samples` unsettled in it), or could not be (`error`: they go when this process stops).
+   */
+  readonly onDeleted?: (e: { samples: number; error?: Error }) => void;
 }
+
+/** How often the spool looks whether its file is still at its path. */
+export const FILE_CHECK_MS = 5_000;
 
 export interface OpenReport {
   /** Samples found unsettled at open (to be delivered first). */
@@ -53,13 +62,18 @@ export class Spool {
   private bytes = 0;
   private readonly laneCount: number;
   private checkpointTimer: { cancel(): void } | undefined;
+  private fileCheckTimer: { cancel(): void } | undefined;
+  /** The file this spool has open, to tell when the path names another (or none). */
+  private file: FileIdentity | undefined;
+  private putBackFailed = false;
 
   /** The statements of the hot paths, prepared once (preparing one each time cost ~2 % of a run). */
-  private readonly sql: SpoolStatements;
+  private sql: SpoolStatements;
 
-  private constructor(readonly path: string, private readonly db: Database.Database, private readonly opts: SpoolOptions, private readonly lock: SpoolLock) {
+  private constructor(readonly path: string, private db: Database.Database, private readonly opts: SpoolOptions, private lock: SpoolLock) {
     this.laneCount = Math.max(1, opts.lanes ?? 1);
     this.sql = prepareStatements(db);
+    this.file = fileIdentity(path);
     this.bytes = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks').get() as { b: number }).b;
   }
 
@@ -75,10 +89,10 @@ export class Spool {
     if (locked._tag === 'Left') return locked;
     const lock = locked.right;
     try {
-      db = Spool.connect(path, opts);
+      db = connectSpool(path, opts.fsync);
     } catch (e) {
       try {
-        ({ db, damage, recovered } = Spool.salvage(path, opts, (e as Error).message));
+        ({ db, damage, recovered } = salvageSpoolFile(path, opts.fsync, (opts.clock ?? systemClock).now(), (e as Error).message));
       } catch (e2) {
         lock.release();
         return left(new Error(`cannot open spool ${path}: ${(e2 as Error).message}`));
@@ -87,32 +101,9 @@ export class Spool {
     const spool = new Spool(path, db, opts, lock);
     spool.append(recovered);
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
+    if (timers) spool.fileCheckTimer = timers.every(FILE_CHECK_MS, () => spool.keepAtPath());
     const pending = spool.inspect().waiting;
     return right({ spool, report: { pending, ...(damage ? { damage } : {}), ...(torn !== undefined ? { tornWalBytes: torn } : {}) } });
-  }
-
-  private static connect(path: string, opts: SpoolOptions): Database.Database {
-    const db = new Database(path);
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${opts.fsync === undefined || opts.fsync === 'always' ? 'FULL' : 'NORMAL'}`);
-      db.exec(SCHEMA);
-      const check = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
-      return db;
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-  }
-
-  /** A damaged file: move it aside, recover its samples from the raw bytes, start a fresh file. */
-  private static salvage(path: string, opts: SpoolOptions, why: string): { db: Database.Database; damage: NonNullable<OpenReport['damage']>; recovered: Sample[] } {
-    const movedTo = `${path}.damaged-${new Date((opts.clock ?? systemClock).now()).toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(path, movedTo);
-    for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
-    const recovered = [movedTo, `${movedTo}-wal`].filter((f) => existsSync(f)).flatMap((f) => salvageSamples(f));
-    return { db: Spool.connect(path, opts), damage: { message: why, salvagedSamples: recovered.length, movedTo }, recovered };
   }
 
   laneOf(s: Sample): number {
@@ -240,8 +231,41 @@ export class Spool {
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
+  /**
+   * When the spool's file is no longer at its path (deleted while open), writes the open copy
+   * there again, with what is unsettled in it, and goes on in that file: checked on a timer and
+   * at close. Reported through `onDeleted`; false when the file is not there and could not be put back.
+   */
+  keepAtPath(): boolean {
+    if (sameFile(this.file, fileIdentity(this.path))) return true;
+    const samples = this.inspect().waiting;
+    try {
+      writeAgainAt(this.db, this.path);
+    } catch (e) {
+      // Said once; tried again at each check (the directory may be made again).
+      if (!this.putBackFailed) this.opts.onDeleted?.({ samples, error: e as Error });
+      this.putBackFailed = true;
+      return false;
+    }
+    this.putBackFailed = false;
+    this.db.close();
+    this.db = connectSpool(this.path, this.opts.fsync);
+    this.sql = prepareStatements(this.db);
+    this.file = fileIdentity(this.path);
+    // Its owner lock, when that went too: taken again at the path.
+    if (!existsSync(lockPathOf(this.path))) {
+      this.lock.release();
+      const relocked = lockSpool(this.path, (this.opts.clock ?? systemClock).now());
+      if (relocked._tag === 'Right') this.lock = relocked.right;
+    }
+    this.opts.onDeleted?.({ samples });
+    return true;
+  }
+
   close(): void {
     this.checkpointTimer?.cancel();
+    this.fileCheckTimer?.cancel();
+    if (this.db.open) this.keepAtPath();
     this.db.close();
     this.lock.release();
   }
@@ -253,6 +277,7 @@ export class Spool {
    */
   abandon(): void {
     this.checkpointTimer?.cancel();
+    this.fileCheckTimer?.cancel();
     this.lock.release();
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * A spool deleted while chronoq runs (a cleanup job, someone freeing space) is written again at
+ * its path with what is unsettled in it, loudly. Before, the process went on in the deleted file,
+ * said at exit that the samples "stay in the spool", and the next start found an empty one.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { Spool } from '../src/spool/spool.js';
+import type { Sample } from '../src/sample.js';
+import { freePort } from './support/collector.js';
+import { jsonLog, runCli, startCli, tempDir, until, writeConfig } from './support/cli.js';
+
+const test = suite('spool deleted while open');
+const mk = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 3) } });
+const removeSpoolFiles = (path: string): void => {
+  for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
+};
+
+test('written again at its path with what is unsettled; appends and settles go on in the new file; a restart recovers them', () => {
+  const path = join(tempDir(), 'spool.db');
+  const events: { samples: number; error?: Error }[] = [];
+  const opened = Spool.open(path, { lanes: 2, onDeleted: (e) => events.push(e) });
+  if (!isRight(opened)) throw opened.left;
+  const spool = opened.right.spool;
+  const first = Array.from({ length: 10 }, (_, i) => mk(i));
+  spool.append(first);
+  spool.settle(first.slice(0, 3));
+  assert.ok(spool.keepAtPath(), 'nothing to do while the file is there');
+  assert.is(events.length, 0);
+  removeSpoolFiles(path);
+  assert.ok(spool.keepAtPath());
+  assert.equal(events, [{ samples: 7 }]);
+  assert.ok(existsSync(path));
+  const more = [10, 11].map(mk);
+  spool.append(more);
+  spool.settle(first.slice(3, 5));
+  spool.close();
+  const again = Spool.open(path, { lanes: 2 });
+  if (!isRight(again)) throw again.left;
+  assert.equal(again.right.spool.recover().map((s) => s.value).sort((a, b) => Number(a) - Number(b)), [5, 6, 7, 8, 9, 10, 11]);
+  again.right.spool.close();
+});
+
+test('its directory gone too: said once, tried again, and put back once the directory is there again', () => {
+  const dir = join(tempDir(), 'spool-dir');
+  const path = join(dir, 'spool.db');
+  mkdirSync(dir);
+  const events: { samples: number; error?: Error }[] = [];
+  const opened = Spool.open(path, { onDeleted: (e) => events.push(e) });
+  if (!isRight(opened)) throw opened.left;
+  const spool = opened.right.spool;
+  spool.append([0, 1, 2].map(mk));
+  rmSync(dir, { recursive: true });
+  assert.not.ok(spool.keepAtPath());
+  assert.not.ok(spool.keepAtPath());
+  assert.is(events.length, 1, 'the failure is said once');
+  assert.is(events[0]!.samples, 3);
+  assert.ok(events[0]!.error instanceof Error);
+  mkdirSync(dir);
+  assert.ok(spool.keepAtPath());
+  assert.equal(events.slice(1), [{ samples: 3 }]);
+  spool.close();
+});
+
+test('chronoq run: the spool deleted under it is written again within seconds, logged as an error, and every sample read is in it at exit', async () => {
+  const dir = tempDir();
+  const spoolPath = join(dir, 'spool.db');
+  const cfg = writeConfig(dir, [
+    `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${await freePort()}", timeoutMs: 300}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'sources: [{type: synthetic, series: 3, ratePerSecond: 50, valuePattern: sequence}]',
+    `spool: {path: ${spoolPath}}`,
+    'delivery: {shutdownDeadlineMs: 500}',
+    '',
+  ].join('\n'));
+  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await until('the run to start', () => stderr.includes('chronoq running'));
+  await until('samples in the spool', () => existsSync(`${spoolPath}-wal`));
+  removeSpoolFiles(spoolPath);
+  await until('the deletion to be noticed', () => stderr.includes('was deleted while chronoq ran'), 15_000);
+  child.kill('SIGINT');
+  const r = await result;
+  const logs = jsonLog(r.stderr);
+  const deleted = logs.find((l) => l.message.includes('was deleted while chronoq ran'))!;
+  assert.is(deleted.level, 'error');
+  assert.match(deleted.message, /written again at .*spool\.db with the \d+ samples unsettled in it/);
+  const done = logs.find((l) => l.message.startsWith('done'))!;
+  assert.ok(done.samplesIn! > 0);
+  assert.is(done.leftInSpool, done.samplesIn, r.stderr);
+  const inspected = JSON.parse((await runCli(['inspect', spoolPath, '--json'])).stdout) as { waiting: number };
+  assert.is(inspected.waiting, done.samplesIn, 'what the done line says stays in the spool is in it');
+});
+
+test.run();
