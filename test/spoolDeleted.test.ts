@@ -21,7 +21,7 @@ const removeSpoolFiles = (path: string): void => {
 
 test('written again at its path with what is unsettled; appends and settles go on in the new file; a restart recovers them', () => {
   const path = join(tempDir(), 'spool.db');
-  const events: { samples: number; error?: Error }[] = [];
+  const events: { samples: number; error?: Error; atClose?: true }[] = [];
   const opened = Spool.open(path, { lanes: 2, onDeleted: (e) => events.push(e) });
   if (!isRight(opened)) throw opened.left;
   const spool = opened.right.spool;
@@ -48,7 +48,7 @@ test('its directory gone too: said once, tried again, and put back once the dire
   const dir = join(tempDir(), 'spool-dir');
   const path = join(dir, 'spool.db');
   mkdirSync(dir);
-  const events: { samples: number; error?: Error }[] = [];
+  const events: { samples: number; error?: Error; atClose?: true }[] = [];
   const opened = Spool.open(path, { onDeleted: (e) => events.push(e) });
   if (!isRight(opened)) throw opened.left;
   const spool = opened.right.spool;
@@ -63,6 +63,15 @@ test('its directory gone too: said once, tried again, and put back once the dire
   assert.ok(spool.keepAtPath());
   assert.equal(events.slice(1), [{ samples: 3 }]);
   spool.close();
+  // Gone for good at close: said once more, as lost.
+  const other = Spool.open(join(dir, 'again.db'), { onDeleted: (e) => events.push(e) });
+  if (!isRight(other)) throw other.left;
+  other.right.spool.append([7].map(mk));
+  other.right.spool.keepAtPath(); // fine: nothing said
+  rmSync(dir, { recursive: true });
+  other.right.spool.keepAtPath();
+  other.right.spool.close();
+  assert.equal(events.slice(2).map((e) => [e.samples, e.atClose ?? false, e.error instanceof Error]), [[1, false, true], [1, true, true]]);
 });
 
 test('chronoq run: the spool deleted under it is written again within seconds, logged as an error, and every sample read is in it at exit', async () => {

@@ -37,7 +37,9 @@ export const openSpool = async (
   const onDeleted: SpoolOptions['onDeleted'] = (e) =>
     e.error === undefined
       ? log('error', `spool ${path} was deleted while chronoq ran: written again at ${path} with the ${e.samples} samples unsettled in it; delete a spool only while chronoq is stopped`, { spool: path, samples: e.samples })
-      : log('error', `spool ${path} was deleted while chronoq ran and cannot be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost when chronoq stops unless it can; tried again every ${FILE_CHECK_MS / 1000} s`, { spool: path, samples: e.samples });
+      : e.atClose
+        ? log('error', `spool ${path} was deleted while chronoq ran and could not be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost`, { spool: path, lost: e.samples })
+        : log('error', `spool ${path} was deleted while chronoq ran and cannot be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost when chronoq stops unless it can; tried again every ${FILE_CHECK_MS / 1000} s`, { spool: path, samples: e.samples });
   const open = (): Opened => openConfiguredSpool(c, clock, deadLetter, onDeleted);
   let opened = open();
   if (isLeft(opened) && isSpoolInUseError(opened.left) && waitMs > 0) {

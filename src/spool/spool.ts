@@ -34,7 +34,7 @@ export interface SpoolOptions {
    * The spool's file was deleted while it was open: its contents were written again at the path
    * (`samples` unsettled in it), or could not be (`error`: they go when this process stops).
    */
-  readonly onDeleted?: (e: { samples: number; error?: Error }) => void;
+  readonly onDeleted?: (e: { samples: number; error?: Error; atClose?: true }) => void;
 }
 
 /** How often the spool looks whether its file is still at its path. */
@@ -236,14 +236,14 @@ export class Spool {
    * there again, with what is unsettled in it, and goes on in that file: checked on a timer and
    * at close. Reported through `onDeleted`; false when the file is not there and could not be put back.
    */
-  keepAtPath(): boolean {
+  keepAtPath(atClose = false): boolean {
     if (sameFile(this.file, fileIdentity(this.path))) return true;
     const samples = this.inspect().waiting;
     try {
       writeAgainAt(this.db, this.path);
     } catch (e) {
-      // Said once; tried again at each check (the directory may be made again).
-      if (!this.putBackFailed) this.opts.onDeleted?.({ samples, error: e as Error });
+      // Said once, and at close (then they are lost); tried again at each check meanwhile.
+      if (!this.putBackFailed || atClose) this.opts.onDeleted?.({ samples, error: e as Error, ...(atClose ? { atClose } : {}) });
       this.putBackFailed = true;
       return false;
     }
@@ -265,7 +265,7 @@ export class Spool {
   close(): void {
     this.checkpointTimer?.cancel();
     this.fileCheckTimer?.cancel();
-    if (this.db.open) this.keepAtPath();
+    if (this.db.open) this.keepAtPath(true);
     this.db.close();
     this.lock.release();
   }
