@@ -239,8 +239,10 @@ export class Spool {
   keepAtPath(atClose = false): boolean {
     if (sameFile(this.file, fileIdentity(this.path))) return true;
     const samples = this.inspect().waiting;
+    let db: Database.Database;
     try {
       writeAgainAt(this.db, this.path);
+      db = connectSpool(this.path, this.opts.fsync);
     } catch (e) {
       // Said once, and at close (then they are lost); tried again at each check meanwhile.
       if (!this.putBackFailed || atClose) this.opts.onDeleted?.({ samples, error: e as Error, ...(atClose ? { atClose } : {}) });
@@ -249,8 +251,8 @@ export class Spool {
     }
     this.putBackFailed = false;
     this.db.close();
-    this.db = connectSpool(this.path, this.opts.fsync);
-    this.sql = prepareStatements(this.db);
+    this.db = db;
+    this.sql = prepareStatements(db);
     this.file = fileIdentity(this.path);
     // Its owner lock, when that went too: taken again at the path.
     if (!existsSync(lockPathOf(this.path))) {
