@@ -8,6 +8,7 @@ import { openSync, writeSync, closeSync, fsyncSync, statSync, fstatSync, renameS
 import type { DeadLetter } from '../routed.js';
 import type { Sample } from '../sample.js';
 import { toJsonLine } from '../sampleJson.js';
+import { fileIdentity, sameFile } from '../fileIdentity.js';
 
 export interface DeadLetterFileOptions {
   readonly maxBytes?: number;
@@ -94,10 +95,7 @@ export class DeadLetterFile {
   }
 
   private isStillAtPath(fd: number): boolean {
-    const atPath = statSync(this.path, { throwIfNoEntry: false });
-    if (atPath === undefined) return false;
-    const open = fstatSync(fd);
-    return atPath.ino === open.ino && atPath.dev === open.dev;
+    return sameFile(fileIdentity(this.path), fstatSync(fd));
   }
 
   private rotate(): void {

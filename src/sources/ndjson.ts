@@ -19,6 +19,7 @@ import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines } from './fileLines.js';
 import { readStdin } from './readStdin.js';
+import { sameFile } from '../fileIdentity.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
@@ -229,9 +230,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const rotatedTo = (): number | undefined => {
       if (queued.length > 0) return queued[0];
       try {
-        const named = statSync(opts.path);
-        const reading = fstatSync(fd);
-        if (named.ino === reading.ino && named.dev === reading.dev) return undefined;
+        if (sameFile(statSync(opts.path), fstatSync(fd))) return undefined;
         return openSync(opts.path, 'r');
       } catch {
         return undefined; // no file under the name yet: keep reading the old one

@@ -1,5 +1,6 @@
 /**
- * The spool's SQLite file: opening it, and telling whether it is still the file at its path.
+ * The spool's SQLite file: opening it, and putting it back at its path (src/fileIdentity.ts tells
+ * whether the path still names it).
  * A spool deleted while chronoq runs (a cleanup job on /tmp or /var/tmp, an operator freeing
  * space) goes on working in the deleted file, which its open connection keeps alive — and was
  * gone at exit with everything unsettled in it, while the last log line said those samples "stay
@@ -8,29 +9,11 @@
  * Also: a damaged file moved aside and salvaged.
  */
 import Database from 'better-sqlite3';
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { SCHEMA } from './schema.js';
 import type { SpoolFsync, OpenReport } from './spool.js';
 import type { Sample } from '../sample.js';
 import { salvageSamples } from './salvage.js';
-
-/** Which file a path names: device and inode. */
-export interface FileIdentity {
-  readonly dev: number;
-  readonly ino: number;
-}
-
-export const fileIdentity = (path: string): FileIdentity | undefined => {
-  try {
-    const s = statSync(path);
-    return { dev: s.dev, ino: s.ino };
-  } catch {
-    return undefined;
-  }
-};
-
-export const sameFile = (a: FileIdentity | undefined, b: FileIdentity | undefined): boolean =>
-  a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 
 /** Opens (or creates) the spool database at `path`, WAL, checked; throws when it is damaged. */
 export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Database.Database => {
