@@ -25,13 +25,9 @@ const unreachable = async (dir: string, extra: string[]) => {
  * is killed if still there 20 s later (the drain would take 60).
  */
 const stopTwice = async (args: string[], firstMs: number, started?: RegExp): Promise<{ r: CliResult; signalledAgain: boolean }> => {
-  const { child, result } = startCli(args);
+  const { child, result, stderrSoFar } = startCli(args);
   const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  if (started) {
-    let seen = '';
-    child.stderr!.on('data', (d: Buffer) => (seen += d.toString()));
-    await until(`a line matching ${started}`, () => started.test(seen));
-  }
+  if (started) await until(`a line matching ${started}`, () => started.test(stderrSoFar()));
   await sleep(firstMs);
   child.kill('SIGINT');
   await sleep(300);

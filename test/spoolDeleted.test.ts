@@ -85,13 +85,11 @@ test('chronoq run: the spool deleted under it is written again within seconds, l
     'delivery: {shutdownDeadlineMs: 500}',
     '',
   ].join('\n'));
-  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await until('the run to start', () => stderr.includes('chronoq running'));
+  const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
+  await until('the run to start', () => stderrSoFar().includes('chronoq running'));
   await until('samples in the spool', () => existsSync(`${spoolPath}-wal`));
   removeSpoolFiles(spoolPath);
-  await until('the deletion to be noticed', () => stderr.includes('was deleted while chronoq ran'), 15_000);
+  await until('the deletion to be noticed', () => stderrSoFar().includes('was deleted while chronoq ran'), 15_000);
   child.kill('SIGINT');
   const r = await result;
   const logs = jsonLog(r.stderr);

@@ -90,18 +90,12 @@ const stuckRun = async (dir: string, spool: string, name: string, shutdownDeadli
     `deadLetter: {path: ${join(dir, `${name}-dead.ndjson`)}}`, `spool: {path: ${spool}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
     `delivery: {shutdownDeadlineMs: ${shutdownDeadlineMs}, retry: {initialDelayMs: 50, maxDelayMs: 200}}`, ''].join('\n'), `${name}.yaml`);
 };
-const stderrOf = (child: ReturnType<typeof startCli>['child']) => {
-  const text = { all: '' };
-  child.stderr!.on('data', (d: Buffer) => (text.all += d.toString()));
-  return text;
-};
 
 test('chronoq run on a spool another chronoq has open waits for it, then takes over what it left: each sample delivered once, in order', async () => {
   const dir = tempDir();
   const spool = join(dir, 'spool.db');
   const a = startCli(['run', await stuckRun(dir, spool, 'a'), '--log-format', 'json']);
-  const aLog = stderrOf(a.child);
-  await until('the first run to spool its file', () => aLog.all.includes('chronoq running'));
+  await until('the first run to spool its file', () => a.stderrSoFar().includes('chronoq running'));
   await sleep(700);
   const input = join(dir, 'b.ndjson');
   writeFileSync(input, [5, 6].map((i) => `{"name":"m","value":${i},"timeUnixNano":"17640648000000000${i}0"}\n`).join(''));
@@ -109,10 +103,9 @@ test('chronoq run on a spool another chronoq has open waits for it, then takes o
   const bCfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'b-dead.ndjson')}}`,
     `spool: {path: ${spool}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'), 'b.yaml');
   const b = startCli(['run', bCfg, '--log-format', 'json']);
-  const bLog = stderrOf(b.child);
   try {
-    await until('the second run to say it waits', () => bLog.all.includes('Waiting up to 15 s'));
-    assert.match(bLog.all, new RegExp(`spool ${spool} is in use by another chronoq \\(pid ${a.child.pid} on `));
+    await until('the second run to say it waits', () => b.stderrSoFar().includes('Waiting up to 15 s'));
+    assert.match(b.stderrSoFar(), new RegExp(`spool ${spool} is in use by another chronoq \\(pid ${a.child.pid} on `));
     await sleep(500);
     assert.not.ok(existsSync(out), 'nothing read or sent while it waits');
     const inspected = await runCli(['inspect', spool]);
@@ -142,17 +135,15 @@ test('chronoq run gives up on a spool still in use after the wait: exit 1, nothi
   const dir = tempDir();
   const spool = join(dir, 'spool.db');
   const a = startCli(['run', await stuckRun(dir, spool, 'a'), '--log-format', 'json']);
-  const aLog = stderrOf(a.child);
   try {
-    await until('the first run', () => aLog.all.includes('chronoq running'));
+    await until('the first run', () => a.stderrSoFar().includes('chronoq running'));
     // delivery.shutdownDeadlineMs 100: waits 5.1 s.
     const b = await runCli(['run', await stuckRun(dir, spool, 'b', 100), '--log-format', 'json'], {}, 30_000);
     assert.is(b.code, 1, b.stderr);
     assert.ok(jsonLog(b.stderr).some((l) => l.level === 'error' && /is in use by another chronoq .*Still in use after 5 s; nothing was read or sent/.test(l.message)), b.stderr);
     assert.not.ok(jsonLog(b.stderr).some((l) => /chronoq running/.test(l.message)));
     const c = startCli(['run', await stuckRun(dir, spool, 'c'), '--log-format', 'json']);
-    const cLog = stderrOf(c.child);
-    await until('the third run to wait', () => cLog.all.includes('Waiting up to'));
+      await until('the third run to wait', () => c.stderrSoFar().includes('Waiting up to'));
     c.child.kill('SIGINT');
     const cr = await c.result;
     assert.is(cr.code, 0, cr.stderr);

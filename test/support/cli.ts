@@ -32,14 +32,15 @@ export const writeConfig = (dir: string, yaml: string, name = 'chronoq.yaml'): s
 };
 
 /** `stdin: true`: the child's standard input is a pipe the test writes to (child.stdin). */
-export const startCli = (args: string[], env: Record<string, string | undefined> = {}, opts: { stdin?: boolean } = {}): { child: ChildProcess; result: Promise<CliResult> } => {
+/** `stderrSoFar`: what the child has written to standard error up to now (to wait for a line). */
+export const startCli = (args: string[], env: Record<string, string | undefined> = {}, opts: { stdin?: boolean } = {}): { child: ChildProcess; result: Promise<CliResult>; stderrSoFar: () => string } => {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, result };
+  return { child, result, stderrSoFar: () => stderr };
 };
 
 /** Closes the child's standard output once `lines` lines have come through, as `| head -n lines` does. */
