@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { jsonLog, runCli, startCli, tempDir, writeConfig } from './support/cli.js';
+import { jsonLog, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 
 const test = suite('CLI log');
@@ -24,9 +24,9 @@ test('a TLS endpoint given as an IP address that never answers the handshake: DE
     const dir = tempDir();
     const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, ratePerSecond: 10}]', `sink: {type: otlp-grpc, endpoint: "https://127.0.0.1:${port}", timeoutMs: 300}`,
       `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'delivery: {shutdownDeadlineMs: 100}', ''].join('\n'));
-    const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+    const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
     const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await runningFor(stderrSoFar, 1_500);
     child.kill('SIGTERM');
     const r = await result;
     clearTimeout(guard);

@@ -59,6 +59,16 @@ export const until = async (what: string, ok: () => boolean, timeoutMs = 15_000)
   for (const end = Date.now() + timeoutMs; !ok(); await sleep(50)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 };
 
+/**
+ * Waits until the child has written a line matching `started` (by then its stop signals are
+ * handled), then `ms` more. A fixed sleep from the spawn instead let a slow start (a loaded
+ * machine: node took over 1.5 s to load) meet the signal with Node's default, exit on the spot.
+ */
+export const runningFor = async (stderrSoFar: () => string, ms: number, started = /chronoq running/): Promise<void> => {
+  await until(`a line matching ${started}`, () => started.test(stderrSoFar()), 30_000);
+  await sleep(ms);
+};
+
 /** One line of `--log-format json` output. */
 export interface JsonLogLine {
   readonly level: string;
