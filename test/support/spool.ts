@@ -1,0 +1,20 @@
+/** Shared by the spool suites: a numbered sample, a spool opened or thrown, and what a restart would deliver first. */
+import { isRight } from 'fp-ts/lib/Either.js';
+import { Spool } from '../../src/spool/spool.js';
+import type { Sample } from '../../src/sample.js';
+
+/** Sample i of series `series` (i mod 3 by default), its time i ns after 2025-11-25T10:00Z. */
+export const mk = (i: number, series = i % 3): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(series) } });
+/** A spool at `path`, or the error thrown. */
+export const open = (path: string, lanes = 2, maxBytes?: number) => {
+  const r = Spool.open(path, { lanes, ...(maxBytes ? { maxBytes } : {}) });
+  if (!isRight(r)) throw r.left;
+  return r.right;
+};
+/** What a restart would deliver first from the spool at `path` (opened, read back, closed). */
+export const recoveredValues = (path: string, lanes = 1): unknown[] => {
+  const { spool } = open(path, lanes);
+  const values = spool.recover().map((s) => s.value);
+  spool.close();
+  return values;
+};
