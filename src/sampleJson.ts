@@ -24,23 +24,40 @@ export const parseRfc3339 = (text: string): Either<string, bigint> => {
   return right(msToNanos(ms) + fraction);
 };
 
-const parseNanos = (v: unknown, field: string): Either<string, bigint | undefined> => {
+/**
+ * The digits of `field`'s number as written in `line`, when they are the one token there that
+ * JSON.parse read as `v`. Nanoseconds since the epoch are past 2⁵³, so JSON.parse rounds a time
+ * written as a number (as Go's, Python's and most producers' JSON encoders write an integer) to a
+ * multiple of 256 ns; the text still has it exactly.
+ */
+const exactDigits = (line: string | undefined, field: string, v: number): string | undefined => {
+  if (line === undefined || !Number.isInteger(v)) return undefined;
+  const tokens = [...line.matchAll(new RegExp(`"${field}"\\s*:\\s*(-?\\d+)(?=\\s*[,}])`, 'g'))].map((m) => m[1]!).filter((t) => Number(t) === v);
+  return tokens.length > 0 && tokens.every((t) => t === tokens[0]) ? tokens[0] : undefined;
+};
+
+const parseNanos = (v: unknown, field: string, line?: string): Either<string, bigint | undefined> => {
   if (v === undefined || v === null) return right(undefined);
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return right(BigInt(v));
   if (typeof v === 'number' && Number.isSafeInteger(v)) return right(BigInt(v));
+  if (typeof v === 'number') {
+    const digits = exactDigits(line, field, v);
+    if (digits !== undefined) return right(BigInt(digits));
+    return left(`${field} must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as ${JSON.stringify(v)}, not exact)`);
+  }
   return left(`${field} must be a decimal string of nanoseconds, got ${JSON.stringify(v)}`);
 };
 
 /** Samples of one series share their attributes and resource objects (see internAttributes.ts). */
 const intern = createAttributeInterner();
 
-/** A parsed JSON object → Sample, or what is wrong with it. */
-export const sampleFromJson = (o: unknown): Either<string, Sample> => {
+/** A parsed JSON object → Sample, or what is wrong with it; `line`, the text it was parsed from, gives times written as numbers exactly. */
+export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample> => {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return left('a sample must be a JSON object');
   const r = o as Record<string, unknown>;
   const times: Partial<Record<(typeof BIGINT_FIELDS)[number], bigint>> = {};
   for (const f of BIGINT_FIELDS) {
-    const p = parseNanos(r[f], f);
+    const p = parseNanos(r[f], f, line);
     if (isLeft(p)) return p;
     if (p.right !== undefined) times[f] = p.right;
   }
@@ -79,7 +96,7 @@ const parseJson = (line: string): Either<string, unknown> => {
 /** One NDJSON line → Sample, or the reason it is not one. */
 export const parseSampleLine = (line: string): Either<string, Sample> => {
   const parsed = parseJson(line);
-  return isLeft(parsed) ? parsed : sampleFromJson(parsed.right);
+  return isLeft(parsed) ? parsed : sampleFromJson(parsed.right, line);
 };
 
 /** One dead-letter line → the dead letter with its sample restored (bigints included). */

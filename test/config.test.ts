@@ -210,6 +210,24 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.ok(isLeft(negStart) && /startTimeUnixNano must be a non-negative/.test(negStart.left));
 });
 
+test('NDJSON samples: times written as JSON numbers (as Go and Python encode an integer) are read exactly from the text; a number not in digits is refused', () => {
+  // JSON.parse reads 1764064800123456789 as 1764064800123456800: these were dead letters `invalid`.
+  const s = parseSampleLine('{"name":"x","value":1,"timeUnixNano":1764064800123456789,"startTimeUnixNano": 1764064700000000001 ,"attributes":{"timeUnixNano":"a"}}');
+  assert.ok(isRight(s), String(isLeft(s) && s.left));
+  assert.is(s.right.timeUnixNano, 1_764_064_800_123_456_789n);
+  assert.is(s.right.startTimeUnixNano, 1_764_064_700_000_000_001n);
+  // The same key nested with another number that rounds elsewhere is not taken for it.
+  const nested = parseSampleLine('{"name":"x","value":1,"attributes":{"k":"v"},"resource":{"timeUnixNano":17},"timeUnixNano":1764064800123456789}');
+  assert.ok(isRight(nested) && nested.right.timeUnixNano === 1_764_064_800_123_456_789n);
+  // Two different spellings that JSON.parse reads as the same number: which one was meant cannot be told.
+  const ambiguous = parseSampleLine('{"name":"x","value":1,"resource":{"timeUnixNano":1764064800123456790},"timeUnixNano":1764064800123456789}');
+  assert.ok(isLeft(ambiguous) && /timeUnixNano must be whole nanoseconds, in digits or as a decimal string/.test(ambiguous.left));
+  const exponent = parseSampleLine('{"name":"x","value":1,"timeUnixNano":1.7640648001234568e18}');
+  assert.ok(isLeft(exponent) && /got a number in another form \(read as 1764064800123456800, not exact\)/.test(exponent.left), String(isLeft(exponent) && exponent.left));
+  const fraction = parseSampleLine('{"name":"x","value":1,"timeUnixNano":1764064800.5}');
+  assert.ok(isLeft(fraction));
+});
+
 test('every file in examples/ is a valid config', () => {
   const dir = new URL('../examples/', import.meta.url).pathname;
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
