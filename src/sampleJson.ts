@@ -12,15 +12,18 @@ const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNa
 /** JSON.stringify with bigints as decimal strings. */
 export const toJsonLine = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
-const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i;
+// RFC 3339 lets a space stand for the T (section 5.6), as Python's str(datetime) and SQL write it.
+const RFC3339 = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i;
 
 /** RFC 3339 → ns since the epoch, exact to the nanosecond. */
 export const parseRfc3339 = (text: string): Either<string, bigint> => {
   const m = RFC3339.exec(text.trim());
   if (!m) return left(`time ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`);
-  const ms = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(ms)) return left(`time ${JSON.stringify(text)} is not a valid date`);
-  const fraction = BigInt((m[2] ?? '').padEnd(9, '0') || '0');
+  const ms = Date.parse(`${m[1]}T${m[2]}${m[4]}`);
+  // Date.parse takes any day up to 31 (2025-02-30 is read as March 2): the day must exist in its month.
+  const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];
+  if (Number.isNaN(ms) || new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return left(`time ${JSON.stringify(text)} is not a valid date`);
+  const fraction = BigInt((m[3] ?? '').padEnd(9, '0') || '0');
   return right(msToNanos(ms) + fraction);
 };
 

@@ -195,6 +195,11 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.equal(parseRfc3339('2025-11-25T10:00:00.123456789Z'), { _tag: 'Right', right: 1_764_064_800_123_456_789n });
   assert.equal(parseRfc3339('2025-11-25T11:00:00.5+01:00'), { _tag: 'Right', right: 1_764_064_800_500_000_000n });
   assert.ok(isLeft(parseRfc3339('yesterday')));
+  // A space for the T (RFC 3339 5.6; Python's str(datetime)) was refused as not RFC 3339.
+  assert.equal(parseRfc3339('2025-11-25 10:00:00.000000001+00:00'), { _tag: 'Right', right: 1_764_064_800_000_000_001n });
+  assert.ok(isLeft(parseRfc3339('2025-11-25 10:00:00')), 'no zone: not a time');
+  assert.ok(isLeft(parseRfc3339('2025-02-30T10:00:00Z')), 'Date.parse reads February 30 as March 2');
+  assert.ok(isRight(parseRfc3339('2024-02-29T10:00:00Z')));
   const s = parseSampleLine('{"name":"x","value":1,"timeUnixNano":"1764064800123456789","startTimeUnixNano":"1764064700000000000","attributes":{"a":"b"}}');
   assert.ok(isRight(s) && s.right.timeUnixNano === 1_764_064_800_123_456_789n && s.right.startTimeUnixNano === 1_764_064_700_000_000_000n);
   const bad = parseSampleLine('{"name":"x","value":1}');
