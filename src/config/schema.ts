@@ -34,7 +34,7 @@ export const DeliveryCodec = closed('delivery', {}, {
 export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool });
 export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc') }, {
   endpoint: EndpointCodec, headers: HeadersCodec, compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
-  encodeOffThread: Bool, connectTimeoutMs: PositiveNumber,
+  encodeOffThread: Bool, connectTimeoutMs: PositiveNumber, keepaliveMs: NonNegativeNumber,
 });
 export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, {});
 export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') }, {});

@@ -66,6 +66,15 @@ export interface OtlpGrpcSinkOptions {
    * Default 20 000, the least gRPC's connection backoff spec allows.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * While calls wait on a connection, it is pinged (HTTP/2 PING, gRPC keepalive) every this many
+   * ms, and dropped when a ping is not answered within the same time: a connection whose receiver
+   * vanished without a reset (a pod deleted in a rollout, a host lost, a NAT or proxy dropping the
+   * flow) was used for good — every call and probe timed out on it while new connections reached
+   * a live receiver. No pings on an idle connection (servers count those against the client:
+   * gRPC's keepalive enforcement). Default 10 000; 0 turns it off.
+   */
+  readonly keepaliveMs?: number;
 }
 
 export interface OtlpGrpcSink {
@@ -120,6 +129,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     'METRICS',
   );
   const clock = opts.clock ?? systemClock;
+  const keepaliveMs = opts.keepaliveMs ?? 10_000;
   const newClient = (): InstanceType<typeof MetricsClient> => {
     const made = new MetricsClient(config.url, config.credentials(), {
       'grpc.default_compression_algorithm': config.compression === CompressionAlgorithm.GZIP ? 2 : 0,
@@ -131,6 +141,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       // a collector back at a new address (a pod or container recreated) went unseen that long.
       // Only failures cause look-ups, so a working connection costs none.
       'grpc.dns_min_time_between_resolutions_ms': 1_000,
+      // A connection that went silent (keepaliveMs above) is dropped; grpc-js then connects afresh
+      // and looks the name up again. Pings only while calls are outstanding (permit_without_calls
+      // is off): between a healthy receiver's answers, at most one ping in keepaliveMs.
+      ...(keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': keepaliveMs, 'grpc.keepalive_timeout_ms': keepaliveMs } : {}),
     });
     // A connection attempt that hangs is given up with its client: calls waiting on it fail
     // (retryably) and the next attempt goes through a new client that connects afresh.

@@ -9,6 +9,8 @@ import { startCollector, type Collector } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
 import { runChronoq, killAndRestart, stopAndContinue } from './scenarios.js';
 import { formatTable } from './measure.js';
+import { otlpGrpcSink } from '../../src/otlp/otlpGrpcSink.js';
+import type { Sample } from '../../src/sample.js';
 
 const test = suite('e2e: chronoq → real collector');
 const binary = collectorOrSkip('e2e delivery');
@@ -86,6 +88,30 @@ it('permanent rejection: what the collector refuses (a request over its size lim
   assert.is(r.delivered + r.deadLettered, r.sent);
   // The refused request's batch went again in halves: only the sample too large on its own is left.
   assert.is(r.deadLettered, 1, 'only the oversized sample');
+});
+
+it("keepalive pings while calls wait are welcome at the Collector: 150 exports pinged every 100 ms, none refused, one connection (Go's gRPC server drops a client that pings too often: GOAWAY too_many_pings)", async () => {
+  await withCollector(async (c) => {
+    const sink = otlpGrpcSink({ endpoint: c.endpoint, keepaliveMs: 100 });
+    let connections = 0;
+    const sub = sink.reachable$.subscribe(() => connections++);
+    const failures: string[] = [];
+    try {
+      for (let i = 0; i < 150; i++) {
+        const sample: Sample = { name: 'keepalive', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} };
+        // Three at a time, 40 ms apart: a ping goes out during calls, and at the start of a call after a quiet spell.
+        const outcomes = await Promise.all([0, 1, 2].map(() => new Promise<string>((resolve) => sink.send([sample]).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') }))));
+        failures.push(...outcomes.filter((o) => o !== 'ok'));
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    } finally {
+      sub.unsubscribe();
+      sink.shutdown();
+    }
+    assert.equal(failures, []);
+    assert.is(connections, 1, 'never reconnected');
+    assert.not.match(c.logs(), /too_many_pings|too many pings/i);
+  });
 });
 
 test.run();
