@@ -9,6 +9,7 @@ import type { SinkConfig } from './config/schema.js';
 import type { Attributes } from './sample.js';
 import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
+import { watchTlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
 import { toJsonLine } from './sampleJson.js';
 import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
@@ -20,6 +21,8 @@ export interface Sink {
   readonly reachable$?: Observable<void>;
   /** Emits once, with what happened, when the receiver is gone for good (console: nothing reads standard output any more). */
   readonly gone$?: Observable<Error>;
+  /** otlp-grpc with TLS files: each time they changed, whether they are in use now or why not. */
+  readonly tlsFiles$?: Observable<TlsFilesEvent>;
   close(): void;
 }
 
@@ -33,7 +36,10 @@ const writeLines = (write: (text: string) => void): SendBatch => (batch) =>
     }
   });
 
-export const createSink = (config: SinkConfig, resource: Attributes, clock: Clock): Sink => {
+/** How often the sink's TLS files are looked at for a rotation. */
+export const TLS_CHECK_MS = 10_000;
+
+export const createSink = (config: SinkConfig, resource: Attributes, clock: Clock, opts: { readonly tlsCheckMs?: number } = {}): Sink => {
   switch (config.type) {
     case 'otlp-grpc': {
       const read = (p?: string) => (p === undefined ? undefined : readFileSync(p));
@@ -49,7 +55,15 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         resource,
         clock,
       });
-      return { send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, close: () => sink.shutdown() };
+      // Rotated certificate files are read again (tlsFilesWatch.ts); the events say what happened.
+      const tlsFiles$ = new Subject<TlsFilesEvent>();
+      const tls = config.tls;
+      const watch = tls === undefined || tls.insecure === true || (tls.ca ?? tls.cert ?? tls.key) === undefined ? undefined
+        : watchTlsFiles(tls, { everyMs: opts.tlsCheckMs ?? TLS_CHECK_MS, onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e) });
+      return {
+        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$,
+        close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
+      };
     }
     case 'ndjson':
       return { send: writeLines((t) => appendFileSync(config.path, t)), describe: `ndjson ${config.path}`, close: () => undefined };

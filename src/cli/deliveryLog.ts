@@ -8,6 +8,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { platformTimers } from '../clock.js';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from './log.js';
+import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 
 /**
  * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
@@ -46,6 +47,8 @@ export interface DeliveryLogOptions {
   readonly whileFailing?: string;
   /** Repeats fn every ms until cancelled (default: platformTimers.every, which never keeps the process alive). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
+  /** The sink's TLS files changing (sinks.ts): each change is a line, in use now or why not. */
+  readonly tlsFiles$?: Observable<TlsFilesEvent>;
 }
 
 /**
@@ -83,5 +86,10 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     }
   });
   subscription.add(() => summary.cancel());
+  subscription.add(opts.tlsFiles$?.subscribe((e) =>
+    e.kind === 'reloaded'
+      ? log('info', `${sink}: its TLS files changed (${e.changed.map((n) => `tls.${n}`).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; the client certificate is valid until ${e.certNotAfter}`}`)
+      : log('warn', `${sink}: its TLS files changed but cannot be used: ${e.problem}; the ones read before stay in use until they can`),
+  ));
   return subscription;
 };

@@ -112,7 +112,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
-  logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path });
+  logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$ });
   let spoolFailing = false;
   pipeline.events$.subscribe((e) => {
     const why = (error: unknown) => (error instanceof Error ? error.message : String(error));

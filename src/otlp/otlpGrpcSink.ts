@@ -91,6 +91,11 @@ export interface OtlpGrpcSink {
    * call that timed out is followed by empty requests (no data) until the receiver answers one.
    */
   readonly reachable$: Observable<void>;
+  /**
+   * New TLS certificates (rotated files: src/otlp/tlsFilesWatch.ts): new connections use them
+   * from now on — the current one is replaced — and calls in flight finish on theirs.
+   */
+  useTls(tls: Pick<OtlpTlsOptions, 'ca' | 'cert' | 'key'>): void;
   shutdown(): void;
 }
 
@@ -115,7 +120,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(opts.headers ?? {})) metadata.set(k, v);
   const tls = opts.tls;
-  const credentials = tls === undefined ? undefined
+  const tlsCredentials = tls === undefined ? undefined
     : tls.insecure ? grpc.credentials.createInsecure()
     : grpc.credentials.createSsl(asBuffer(tls.ca), asBuffer(tls.key), asBuffer(tls.cert));
   const config = convertLegacyOtlpGrpcOptions(
@@ -124,14 +129,16 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       metadata,
       ...(opts.compression !== undefined ? { compression: opts.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMillis: opts.timeoutMs } : {}),
-      ...(credentials !== undefined ? { credentials } : {}),
+      ...(tlsCredentials !== undefined ? { credentials: tlsCredentials } : {}),
     },
     'METRICS',
   );
   const clock = opts.clock ?? systemClock;
   const keepaliveMs = opts.keepaliveMs ?? 10_000;
+  /** Credentials for new connections: the options', or the TLS files' contents given to useTls since. */
+  let credentials = config.credentials;
   const newClient = (): InstanceType<typeof MetricsClient> => {
-    const made = new MetricsClient(config.url, config.credentials(), {
+    const made = new MetricsClient(config.url, credentials(), {
       'grpc.default_compression_algorithm': config.compression === CompressionAlgorithm.GZIP ? 2 : 0,
       'grpc.primary_user_agent': 'chronoq/0.1.0',
       // chronoq's retryBackoff is the retry policy; the channel should reconnect promptly.
@@ -148,12 +155,14 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     });
     // A connection attempt that hangs is given up with its client: calls waiting on it fail
     // (retryably) and the next attempt goes through a new client that connects afresh.
-    watchStuckConnecting(made.getChannel(), opts.connectTimeoutMs ?? 20_000, clock, () => {
-      if (clients.value !== made || closed) return;
-      clients.next(newClient());
-      made.close();
-    });
+    watchStuckConnecting(made.getChannel(), opts.connectTimeoutMs ?? 20_000, clock, () => replaceClient(made));
     return made;
+  };
+  /** Calls go through a new client from now on; `old`'s calls in flight finish on their connection. */
+  const replaceClient = (old: InstanceType<typeof MetricsClient>): void => {
+    if (clients.value !== old || closed) return;
+    clients.next(newClient());
+    old.close();
   };
   let closed = false;
   /** The client in use (a new one after a connection attempt hung), for calls and reachable$. */
@@ -225,6 +234,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     send,
     address: config.url,
     reachable$,
+    useTls: (next) => {
+      credentials = () => grpc.credentials.createSsl(asBuffer(next.ca), asBuffer(next.key), asBuffer(next.cert));
+      replaceClient(clients.value);
+    },
     shutdown: () => {
       closed = true;
       answers.stop();

@@ -1,0 +1,107 @@
+/**
+ * The sink's TLS files, read again when they change: certificates are rotated under a running
+ * process (cert-manager renewing a client certificate, a CA bundle replaced, a Kubernetes secret
+ * updated by its symlink swap), and credentials built from the files at start went on being used —
+ * after the old certificate expired or the receiver stopped trusting it, every attempt failed its
+ * handshake until a restart.
+ *
+ * Every `everyMs` each file's identity, size and modification time are compared with the last
+ * look; on a change the files are read and checked as the config check does (certificates and
+ * key parse, the key is the certificate's). A consistent set goes to `onReload` (the sink makes new
+ * connections with it); one that is not (a rotation caught half-way: the new certificate beside
+ * the old key) is reported and the set in use kept, until a later look finds it consistent.
+ *
+ * ```
+ * files:    cert,key ──── cert' ── key' ───────
+ * looks:    ·    ·    ·    ·    ·    ·    ·
+ * events:             invalid      reloaded(cert, key)
+ * ```
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { platformTimers } from '../clock.js';
+
+export interface TlsFiles {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+export interface TlsContents {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+export type TlsFilesEvent =
+  | { readonly kind: 'reloaded'; readonly changed: readonly (keyof TlsFiles)[]; readonly certNotAfter?: string }
+  | { readonly kind: 'invalid'; readonly problem: string };
+
+export interface TlsFilesWatchOptions {
+  readonly everyMs: number;
+  readonly onReload: (tls: TlsContents) => void;
+  readonly onEvent?: (e: TlsFilesEvent) => void;
+  /** Repeats fn every ms until cancelled (default platformTimers.every: never keeps the process alive). */
+  readonly every?: (ms: number, fn: () => void) => { cancel(): void };
+}
+
+const NAMES = ['ca', 'cert', 'key'] as const;
+
+/** What a look at `path` sees: identity, size and modification time ('' when it cannot be seen). */
+const stampOf = (path: string): string => {
+  const s = statSync(path, { throwIfNoEntry: false });
+  return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+};
+
+/** The files' contents, or why they cannot be used together. */
+const readConsistent = (files: TlsFiles): { tls: TlsContents; certNotAfter?: string } | { problem: string } => {
+  const tls: { -readonly [K in keyof TlsContents]: Buffer } = {};
+  for (const name of NAMES) {
+    const path = files[name];
+    if (path === undefined) continue;
+    try {
+      tls[name] = readFileSync(path);
+    } catch (e) {
+      return { problem: `tls.${name} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    }
+  }
+  const parse = <A>(name: keyof TlsFiles, what: string, f: (pem: Buffer) => A): A | string | undefined => {
+    const pem = tls[name];
+    if (pem === undefined) return undefined;
+    try {
+      return f(pem);
+    } catch {
+      return `tls.${name} ${files[name]} is not ${what}`;
+    }
+  };
+  const ca = parse('ca', 'a PEM certificate', (pem) => new X509Certificate(pem));
+  const cert = parse('cert', 'a PEM certificate', (pem) => new X509Certificate(pem));
+  const key = parse('key', 'a PEM private key', (pem) => createPrivateKey(pem));
+  for (const r of [ca, cert, key]) if (typeof r === 'string') return { problem: r };
+  if (cert instanceof X509Certificate && key !== undefined && typeof key !== 'string' && !cert.checkPrivateKey(key)) {
+    return { problem: `tls.key ${files.key} is not the private key of tls.cert ${files.cert} (a rotation half done?)` };
+  }
+  return cert instanceof X509Certificate ? { tls, certNotAfter: cert.validTo } : { tls };
+};
+
+/** Watches `files`; cancel() stops it. */
+export const watchTlsFiles = (files: TlsFiles, opts: TlsFilesWatchOptions): { cancel(): void } => {
+  const names = NAMES.filter((n) => files[n] !== undefined);
+  let inUse = new Map(names.map((n) => [n, stampOf(files[n]!)]));
+  let reported = '';
+  const look = (): void => {
+    const now = new Map(names.map((n) => [n, stampOf(files[n]!)]));
+    const changed = names.filter((n) => now.get(n) !== inUse.get(n));
+    if (changed.length === 0) return;
+    const r = readConsistent(files);
+    if ('problem' in r) {
+      const seen = [...now.values()].join('|');
+      if (seen !== reported) opts.onEvent?.({ kind: 'invalid', problem: r.problem });
+      reported = seen;
+      return;
+    }
+    inUse = now;
+    reported = '';
+    opts.onReload(r.tls);
+    opts.onEvent?.({ kind: 'reloaded', changed, ...(r.certNotAfter !== undefined ? { certNotAfter: r.certNotAfter } : {}) });
+  };
+  return (opts.every ?? platformTimers.every)(opts.everyMs, look);
+};

@@ -1,0 +1,91 @@
+/**
+ * Certificates rotated under a running sink: the config's TLS files are read again when they
+ * change (src/otlp/tlsFilesWatch.ts). Before, the credentials built at start stayed in use: once
+ * the receiver's certificates were re-issued by a new CA (and the client's files replaced to
+ * match), every attempt failed its handshake until a restart. Against a real gRPC server with the
+ * certificates of test/fixtures/tls (scripts/make-test-certs.sh: ca and ca2, a server and a client
+ * certificate of each).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NEVER, Subject } from 'rxjs';
+import { createSink } from '../src/sinks.js';
+import { systemClock } from '../src/clock.js';
+import { logDeliveryTrouble } from '../src/cli/deliveryLog.js';
+import type { TlsFilesEvent } from '../src/otlp/tlsFilesWatch.js';
+import type { Sample } from '../src/sample.js';
+import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { sleep, tempDir, until } from './support/cli.js';
+
+const test = suite('TLS files rotated while running');
+const fixtures = join(import.meta.dirname, 'fixtures/tls');
+const pem = (name: string): Buffer => readFileSync(join(fixtures, name));
+const sample = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} });
+
+test('the receiver re-issued by a new CA, the client files replaced (half-way first): the sink reports the half, then connects with the new ones and delivers', async () => {
+  const dir = tempDir();
+  const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client-key.pem') };
+  copyFileSync(join(fixtures, 'ca.pem'), files.ca);
+  copyFileSync(join(fixtures, 'client.pem'), files.cert);
+  copyFileSync(join(fixtures, 'client-key.pem'), files.key);
+  let server = await startFakeOtlpServer(() => ({ ok: true }), { cert: pem('server.pem'), key: pem('server-key.pem'), clientCa: pem('ca.pem') });
+  const port = server.port;
+  const sink = createSink({ type: 'otlp-grpc', endpoint: `https://localhost:${port}`, timeoutMs: 1_000, tls: files }, {}, systemClock, { tlsCheckMs: 100 });
+  const events: TlsFilesEvent[] = [];
+  sink.tlsFiles$!.subscribe((e) => events.push(e));
+  const send = (i: number) => new Promise<string>((resolve) => sink.send([sample(i)]).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') }));
+  try {
+    assert.is(await send(1), 'ok');
+    // Rotation on the receiver's side: its certificate and the client certificates it accepts now come from ca2.
+    server.kill();
+    server = await startFakeOtlpServer(() => ({ ok: true }), { cert: pem('server2.pem'), key: pem('server2-key.pem'), clientCa: pem('ca2.pem') }, port);
+    await sleep(200);
+    const refused = await send(2);
+    assert.match(refused, /UNAVAILABLE.*(certificate|handshake|alert)/i, refused);
+    // Half a rotation: the new client certificate beside the old key.
+    copyFileSync(join(fixtures, 'client2.pem'), files.cert);
+    await until('the half rotation to be reported', () => events.length > 0, 5_000);
+    assert.equal(events, [{ kind: 'invalid', problem: `tls.key ${files.key} is not the private key of tls.cert ${files.cert} (a rotation half done?)` }]);
+    await sleep(300);
+    assert.is(events.length, 1, 'reported once, not at every look');
+    // The rest: the key and the CA bundle.
+    copyFileSync(join(fixtures, 'client2-key.pem'), files.key);
+    copyFileSync(join(fixtures, 'ca2.pem'), files.ca);
+    await until('the new files to be taken', () => events.some((e) => e.kind === 'reloaded'), 5_000);
+    const reloaded = events.find((e) => e.kind === 'reloaded');
+    assert.ok(reloaded?.kind === 'reloaded' && reloaded.changed.includes('cert') && reloaded.changed.includes('key') && reloaded.changed.includes('ca'), JSON.stringify(events));
+    assert.ok(reloaded.certNotAfter !== undefined && /20\d\d|21\d\d/.test(reloaded.certNotAfter));
+    let outcome = '';
+    for (let i = 3; i < 30 && outcome !== 'ok'; i++) {
+      outcome = await send(i);
+      if (outcome !== 'ok') await sleep(100);
+    }
+    assert.is(outcome, 'ok', 'delivered with the rotated certificates, no restart');
+    assert.ok(server.received.length >= 1);
+  } finally {
+    sink.close();
+    server.kill();
+  }
+});
+
+test('an unchanged or plaintext config has no watch; the command logs a change as a line, and a half rotation as a warning', () => {
+  const lines: string[] = [];
+  const tlsFiles$ = new Subject<TlsFilesEvent>();
+  const sub = logDeliveryTrouble(NEVER, { sink: 'otlp-grpc collector:4317', log: (level, message) => void lines.push(`${level} ${message}`), deadLetterPath: 'dl.ndjson', tlsFiles$ });
+  tlsFiles$.next({ kind: 'invalid', problem: 'tls.key k.pem is not the private key of tls.cert c.pem (a rotation half done?)' });
+  tlsFiles$.next({ kind: 'reloaded', changed: ['cert', 'key'], certNotAfter: 'Nov 25 10:00:00 2027 GMT' });
+  sub.unsubscribe();
+  assert.equal(lines, [
+    'warn otlp-grpc collector:4317: its TLS files changed but cannot be used: tls.key k.pem is not the private key of tls.cert c.pem (a rotation half done?); the ones read before stay in use until they can',
+    'info otlp-grpc collector:4317: its TLS files changed (tls.cert, tls.key): new connections use them; the client certificate is valid until Nov 25 10:00:00 2027 GMT',
+  ]);
+  const plain = createSink({ type: 'otlp-grpc', endpoint: 'http://127.0.0.1:1' }, {}, systemClock);
+  let events = 0;
+  plain.tlsFiles$?.subscribe(() => events++);
+  plain.close();
+  assert.is(events, 0);
+});
+
+test.run();
