@@ -119,6 +119,7 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
   const plaintext = await startFakeOtlpServer(() => ({ ok: true }));
   const tlsDir = join(import.meta.dirname, 'fixtures/tls');
   const tls = await startFakeOtlpServer(() => ({ ok: true }), { cert: readFileSync(join(tlsDir, 'server.pem')), key: readFileSync(join(tlsDir, 'server-key.pem')) });
+  const mutual = await startFakeOtlpServer(() => ({ ok: true }), { cert: readFileSync(join(tlsDir, 'server.pem')), key: readFileSync(join(tlsDir, 'server-key.pem')), clientCa: readFileSync(join(tlsDir, 'ca.pem')) });
   const held: import('node:net').Socket[] = [];
   const silent = createServer((s) => held.push(s.on('error', () => undefined)));
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -126,15 +127,18 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
     [`http://127.0.0.1:${(silent.address() as { port: number }).port}`, /DEADLINE_EXCEEDED.*Waiting for LB pick \(no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink\.connectTimeoutMs\); retrying/],
     [`http://127.0.0.1:${(http1.address() as { port: number }).port}`, /Protocol error.* \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); retrying/],
     [`https://localhost:${plaintext.port}`, /wrong version number.* \(the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http:\/\/…\); retrying/],
-    [`http://localhost:${tls.port}`, /Failed to connect.* \(the receiver closed the connection before HTTP\/2 started: one that expects TLS\? then write the endpoint as https:\/\/…\); retrying/],
+    [`http://localhost:${tls.port}`, /Failed to connect.* \(the receiver closed the connection before HTTP\/2 started: over https:\/\/, .* over http:\/\/, it expects TLS: write the endpoint as https:\/\/…\); retrying/],
+    // Mutual TLS: no client certificate, and one the receiver does not trust (TLS 1.3: only a closed connection).
+    [`https://localhost:${mutual.port}`, /alert certificate required.* \(the receiver asks for a client certificate: give it as sink\.tls\.cert and sink\.tls\.key\); retrying/, `{ca: ${join(tlsDir, 'ca.pem')}}`],
+    [`https://localhost:${mutual.port}`, /Failed to connect.* \(the receiver closed the connection before HTTP\/2 started: over https:\/\/, it did not accept this client's certificate — sink\.tls\.cert signed by a CA it trusts, not expired\? —/, `{ca: ${join(tlsDir, 'ca.pem')}, cert: ${join(tlsDir, 'client2.pem')}, key: ${join(tlsDir, 'client2-key.pem')}}`],
     [`https://localhost:${tls.port}`, /unable to verify the first certificate.* \(the receiver's TLS certificate is not trusted here: give its CA as sink\.tls\.ca or OTEL_EXPORTER_OTLP_CERTIFICATE\); retrying/],
   ] as const;
   try {
-    for (const [endpoint, warning] of cases) {
+    for (const [endpoint, warning, tlsYaml] of cases as ReadonlyArray<readonly [string, RegExp, string?]>) {
       const dir = tempDir();
       const cfg = writeConfig(dir, [
         'sources: [{type: synthetic, series: 1, ratePerSecond: 20, count: 1, valuePattern: sequence}]',
-        `sink: {type: otlp-grpc, endpoint: "${endpoint}", timeoutMs: 500}`,
+        `sink: {type: otlp-grpc, endpoint: "${endpoint}", timeoutMs: 500${tlsYaml === undefined ? '' : `, tls: ${tlsYaml}`}}`,
         `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
         'reorder: {maxDelayMs: 0}',
         'delivery: {retry: {initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 3}}',
@@ -150,6 +154,7 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
     silent.close();
     await plaintext.stop();
     await tls.stop();
+    mutual.kill();
   }
 });
 

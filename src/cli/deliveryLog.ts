@@ -23,7 +23,11 @@ const hintFor = (message: string): string =>
   : /wrong version number/.test(message) ? ' (the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http://…)'
   : /unable to verify the first certificate|self-signed certificate|unable to get (local )?issuer certificate/.test(message) ? ' (the receiver\'s TLS certificate is not trusted here: give its CA as sink.tls.ca or OTEL_EXPORTER_OTLP_CERTIFICATE)'
   : /does not match certificate's altnames/.test(message) ? ' (the receiver\'s TLS certificate is for other names than the endpoint\'s host: use a name it lists)'
-  : /Last error: Failed to connect/.test(message) ? ' (the receiver closed the connection before HTTP/2 started: one that expects TLS? then write the endpoint as https://…)'
+  : /alert certificate required/.test(message) ? ' (the receiver asks for a client certificate: give it as sink.tls.cert and sink.tls.key)'
+  : /alert certificate expired/.test(message) ? ' (the receiver refused this client\'s certificate as expired: renew sink.tls.cert and sink.tls.key; a running chronoq reads them again when they change)'
+  : /certificate has expired/.test(message) ? ' (the receiver\'s TLS certificate has expired: it must be renewed on the receiver)'
+  // With TLS 1.3 a client certificate the receiver does not accept shows only as a closed connection.
+  : /Last error: Failed to connect/.test(message) ? ' (the receiver closed the connection before HTTP/2 started: over https://, it did not accept this client\'s certificate — sink.tls.cert signed by a CA it trusts, not expired? — over http://, it expects TLS: write the endpoint as https://…)'
   : /Name resolution failed/.test(message) ? ' (its host name does not resolve: a typo in sink.endpoint, or this host\'s DNS; it is looked up again at each attempt)'
   : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
   : '';
