@@ -17,7 +17,7 @@ import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';
 import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
-import { createStats, queuedOf, recordLatency, totalDeadLetters, type PipelineStats } from './stats.js';
+import { createStats, queuedOf, recordLatency, noteDelivered, totalDeadLetters, type PipelineStats } from './stats.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 import { sourceRoomGate } from './sourceRoom.js';
 import { holdForRoom } from './holdForRoom.js';
@@ -227,8 +227,10 @@ export class Pipeline {
             settle(d.samples);
             if (onSettled) for (const x of d.samples) onSettled(x);
             this.events.next({ type: 'delivered', delivered: d });
-            s.delivered += this.deps.uncounted ? d.samples.filter(counted).length : d.samples.length;
+            const own = this.deps.uncounted ? d.samples.filter(counted) : d.samples;
+            s.delivered += own.length;
             s.batchesDelivered++;
+            noteDelivered(s, own);
             recordLatency(s, d.deliveredAtMs - d.firstAttemptAtMs);
             this.deps.onDelivered?.(d);
           },

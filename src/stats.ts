@@ -5,6 +5,7 @@
 import type { DeadLetterReason } from './routed.js';
 import type { BreakerState } from './breaker.js';
 import type { SkewEvent } from '../operators/detectClockSkew.js';
+import type { Sample } from './sample.js';
 
 /** Upper bounds (ms) of the export-latency histogram buckets. */
 export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000] as const;
@@ -31,6 +32,8 @@ export interface PipelineStats {
   maxQueued: number;
   /** Samples waiting in the spool file beyond the delivery queue (an outage's backlog, or an earlier run's). */
   waitingInSpool: number;
+  /** Event time (ms since the epoch) of the newest sample delivered so far; undefined before the first. */
+  newestDeliveredMs: number | undefined;
 }
 
 export const createStats = (maxQueued: number): PipelineStats => ({
@@ -51,6 +54,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   latency: { counts: LATENCY_BUCKETS_MS.map(() => 0).concat(0), sumMs: 0, count: 0 },
   maxQueued,
   waitingInSpool: 0,
+  newestDeliveredMs: undefined,
 });
 
 /** Samples accepted by delivery and not yet delivered or dead-lettered (queued or in flight). */
@@ -66,6 +70,22 @@ export const backlogOf = (s: PipelineStats): number => queuedOf(s) + s.waitingIn
  */
 export const reorderingOf = (s: PipelineStats): number =>
   Math.max(0, s.samplesIn - s.enteredDelivery - s.waitingInSpool - (totalDeadLetters(s) - s.deadLetteredInDelivery));
+
+/** Counts delivered samples into newestDeliveredMs (one bigint comparison a sample, one conversion a batch). */
+export const noteDelivered = (s: PipelineStats, samples: readonly Sample[]): void => {
+  if (samples.length === 0) return;
+  let newest = samples[0]!.timeUnixNano;
+  for (const x of samples) if (x.timeUnixNano > newest) newest = x.timeUnixNano;
+  const ms = Number(newest / 1_000_000n);
+  if (s.newestDeliveredMs === undefined || ms > s.newestDeliveredMs) s.newestDeliveredMs = ms;
+};
+
+/**
+ * How far delivery is behind, in ms: now minus the event time of the newest sample delivered.
+ * Undefined before the first delivery. It includes the reorder window and the batch wait by design.
+ */
+export const deliveryLagMs = (s: PipelineStats, nowMs: number): number | undefined =>
+  s.newestDeliveredMs === undefined ? undefined : Math.max(0, nowMs - s.newestDeliveredMs);
 
 export const totalDeadLetters = (s: PipelineStats): number => Object.values(s.deadLetters).reduce((a, b) => a + b, 0);
 

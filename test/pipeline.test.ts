@@ -29,4 +29,16 @@ test("reorder.order 'global' holds at the receiver with delivery.lanes 4: one la
   }
 });
 
+test('stats.newestDeliveredMs: the event time of the newest sample the receiver took (the delivery lag is measured from it); undefined before', async () => {
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 7, maxDelayMs: 5 }, delivery: { lanes: 2 } }), sources: [] };
+  // Out of order within the source (reordered), the newest in the middle of the stream.
+  const times = [5n, 1n, 9_000_000_000n, 3n, 8n];
+  const samples: Sample[] = times.map((t, i) => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T0 + t, attributes: { s: String(i % 3) } }));
+  const p = new Pipeline(config, { send: () => timer(1).pipe(ignoreElements()), sources: [from(samples)], deadLetters: () => undefined, stampedLocally: false });
+  assert.is(p.stats.newestDeliveredMs, undefined);
+  p.start();
+  await p.done;
+  assert.is(p.stats.newestDeliveredMs, Number((T0 + 9_000_000_000n) / 1_000_000n));
+});
+
 test.run();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { MeterProvider, InMemoryMetricExporter, AggregationTemporality, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { createStats, recordLatency } from '../src/stats.js';
+import { createStats, noteDelivered, recordLatency } from '../src/stats.js';
 import { createAlerts } from '../src/telemetry/alerts.js';
 import { renderPrometheus, servePrometheus } from '../src/telemetry/prometheus.js';
 import { registerSelfMetrics } from '../src/telemetry/selfMetrics.js';
@@ -30,6 +30,33 @@ test('alerts fire once per episode and resolve once', () => {
   s.skew.step = 1;
   s.lastStepDeltaMs = -3_600_000;
   assert.ok(alerts.evaluate(s, 95_000).some((c) => c.rule === 'clock-step' && c.active && /-3600000 ms/.test(c.message)));
+});
+
+test('delivery lag: /metrics and the OTel gauge show now minus the newest delivered time; the alert fires only while samples wait', async () => {
+  const s = createStats(1000);
+  const alerts = createAlerts({ lagSeconds: 60 });
+  assert.not.match(renderPrometheus(s, alerts, 1_000_000), /chronoq_delivery_lag_seconds/, 'nothing delivered yet: no lag');
+  noteDelivered(s, [{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 400_000_000_000n, attributes: {} }, { name: 'm', kind: 'gauge', value: 2, timeUnixNano: 300_000_000_000n, attributes: {} }]);
+  assert.is(s.newestDeliveredMs, 400_000);
+  assert.match(renderPrometheus(s, alerts, 490_000), /\n# TYPE chronoq_delivery_lag_seconds gauge\nchronoq_delivery_lag_seconds 90\n/);
+  // 90 s behind, but nothing waits (the source went quiet): not an alert.
+  assert.equal(alerts.evaluate(s, 490_000), []);
+  s.samplesIn = 10;
+  s.enteredDelivery = 10;
+  s.delivered = 2;
+  const fired = alerts.evaluate(s, 491_000);
+  assert.equal(fired.map((c) => [c.rule, c.active]), [['delivery-lag', true]]);
+  assert.match(fired[0]!.message, /delivery is 91\.0 s behind .*limit 60 s.*, 8 samples waiting/);
+  noteDelivered(s, [{ name: 'm', kind: 'gauge', value: 3, timeUnixNano: 490_000_000_000n, attributes: {} }]);
+  assert.equal(alerts.evaluate(s, 492_000).map((c) => [c.rule, c.active]), [['delivery-lag', false]]);
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  registerSelfMetrics(s, undefined, provider.getMeter('chronoq'), () => 500_000);
+  await reader.forceFlush();
+  const lag = exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === 'chronoq.delivery.lag');
+  assert.is(lag?.dataPoints[0]?.value, 10);
+  await provider.shutdown();
 });
 
 test('with a spool, the backlog waiting in its file counts: the queue alert fires, the status line and /metrics show it', () => {

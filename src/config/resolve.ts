@@ -43,7 +43,7 @@ export interface ResolvedConfig {
   readonly telemetry: {
     statusIntervalMs: number;
     prometheus?: { port: number; host: string };
-    alerts: { deadLettersPerMinute?: number; breakerOpenSeconds?: number; queuePercent?: number; clockStep: boolean };
+    alerts: { deadLettersPerMinute?: number; breakerOpenSeconds?: number; queuePercent?: number; clockStep: boolean; lagSeconds?: number };
   };
 }
 

@@ -41,7 +41,7 @@ export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') 
 export const SinkCodec = tagged('sink', { 'otlp-grpc': OtlpSinkCodec, ndjson: FileSinkCodec, console: ConsoleSinkCodec });
 export const DeadLetterCodec = closed('deadLetter', {}, { path: NonEmptyString, maxBytes: PositiveInt, maxFiles: NonNegativeInt, fsync: Bool });
 export const SpoolCodec = closed('spool', { path: NonEmptyString }, { maxBytes: PositiveInt, fsync: oneOf('always', 'interval'), fsyncIntervalMs: PositiveInt });
-export const AlertsCodec = closed('alerts', {}, { deadLettersPerMinute: NonNegativeNumber, breakerOpenSeconds: NonNegativeNumber, queuePercent: NonNegativeNumber, clockStep: Bool });
+export const AlertsCodec = closed('alerts', {}, { deadLettersPerMinute: NonNegativeNumber, breakerOpenSeconds: NonNegativeNumber, queuePercent: NonNegativeNumber, clockStep: Bool, lagSeconds: NonNegativeNumber });
 export const PrometheusCodec = closed('prometheus', { port: Port }, { host: NonEmptyString });
 export const TelemetryCodec = closed('telemetry', {}, { statusIntervalMs: PositiveInt, prometheus: PrometheusCodec, alerts: AlertsCodec });
 

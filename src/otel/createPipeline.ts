@@ -66,7 +66,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(d), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
   });
-  const selfMetrics = registerSelfMetrics(pipeline.stats, undefined, deps.meter);
+  const selfMetrics = registerSelfMetrics(pipeline.stats, undefined, deps.meter, () => clock.now());
   pipeline.start();
   const settled$ = pipeline.events$.pipe(filter((e) => e.type === 'delivered' || e.type === 'dead-letter'));
 

@@ -1,18 +1,21 @@
 /**
  * Alert rules over the pipeline's stats: dead letters per minute above N, breaker open longer than
- * N s, backlog (queue and spool) above N % of maxQueued, a clock step seen (in the last minute). Each rule is an
+ * N s, backlog (queue and spool) above N % of maxQueued, a clock step seen (in the last minute),
+ * delivery more than N s behind (event time) while samples wait. Each rule is an
  * episode: it reports once when it starts and once when it ends, never on every check.
  */
-import { type PipelineStats, backlogOf, totalDeadLetters } from '../stats.js';
+import { type PipelineStats, backlogOf, deliveryLagMs, reorderingOf, totalDeadLetters } from '../stats.js';
 
 export interface AlertRules {
   readonly deadLettersPerMinute?: number;
   readonly breakerOpenSeconds?: number;
   readonly queuePercent?: number;
   readonly clockStep?: boolean;
+  /** Samples wait and the newest delivered one is more than this many seconds old (event time). */
+  readonly lagSeconds?: number;
 }
 
-export type AlertRule = 'dead-letters-per-minute' | 'breaker-open' | 'queue-full' | 'clock-step';
+export type AlertRule = 'dead-letters-per-minute' | 'breaker-open' | 'queue-full' | 'clock-step' | 'delivery-lag';
 
 export interface AlertChange {
   readonly rule: AlertRule;
@@ -48,6 +51,12 @@ export const createAlerts = (rules: AlertRules) => {
       }
       if (rules.clockStep) {
         checks.push(['clock-step', s.skew.step > minuteAgo.steps || (history.length === 1 && s.skew.step > 0), `wall clock stepped by ${s.lastStepDeltaMs ?? 0} ms; samples re-stamped onto trusted time`]);
+      }
+      if (rules.lagSeconds !== undefined) {
+        // Only while samples wait: a source that went quiet leaves the newest delivered sample old.
+        const lagMs = deliveryLagMs(s, nowMs) ?? 0;
+        const waiting = backlogOf(s) + reorderingOf(s);
+        checks.push(['delivery-lag', waiting > 0 && lagMs > rules.lagSeconds * 1000, `delivery is ${(lagMs / 1000).toFixed(1)} s behind (the newest delivered sample's time; limit ${rules.lagSeconds} s), ${waiting} samples waiting`]);
       }
       const changes: AlertChange[] = [];
       for (const [rule, now, message] of checks) {

@@ -3,7 +3,7 @@
  * serving them at /metrics.
  */
 import { createServer, type Server } from 'node:http';
-import { type PipelineStats, LATENCY_BUCKETS_MS, queuedOf, reorderingOf } from '../stats.js';
+import { type PipelineStats, LATENCY_BUCKETS_MS, deliveryLagMs, queuedOf, reorderingOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
 
 const line = (name: string, value: number, labels: Record<string, string> = {}): string => {
@@ -11,7 +11,8 @@ const line = (name: string, value: number, labels: Record<string, string> = {}):
   return `${name}${l ? `{${l}}` : ''} ${Number.isFinite(value) ? value : 0}`;
 };
 
-export const renderPrometheus = (s: PipelineStats, alerts?: Alerts): string => {
+/** `nowMs`: the time the delivery lag is measured at (ms since the epoch, on the pipeline's steady clock). */
+export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: number): string => {
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, rows: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows);
   metric('chronoq_samples_in_total', 'counter', 'Samples read from the sources (lines that are not samples included: each is a dead letter invalid).', [line('chronoq_samples_in_total', s.samplesIn)]);
@@ -24,6 +25,8 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts): string => {
   metric('chronoq_spool_waiting', 'gauge', 'Samples waiting in the spool file beyond the delivery queue (an outage backlog, or an earlier run).', [line('chronoq_spool_waiting', s.waitingInSpool)]);
   metric('chronoq_breaker_state', 'gauge', 'Circuit breaker state (1 for the current one).', (['closed', 'half-open', 'open'] as const).map((st) => line('chronoq_breaker_state', s.breakerState === st ? 1 : 0, { state: st })));
   metric('chronoq_skew_events_total', 'counter', 'Clock skew events, by kind.', Object.entries(s.skew).map(([kind, n]) => line('chronoq_skew_events_total', n, { kind })));
+  const lagMs = nowMs === undefined ? undefined : deliveryLagMs(s, nowMs);
+  if (lagMs !== undefined) metric('chronoq_delivery_lag_seconds', 'gauge', 'Now minus the event time of the newest sample delivered: how far the receiver is behind.', [line('chronoq_delivery_lag_seconds', lagMs / 1000)]);
   // Seconds, Prometheus' base unit (promtool flags a name carrying `_ms`).
   let cumulative = 0;
   const buckets = LATENCY_BUCKETS_MS.map((le, i) => line('chronoq_export_latency_seconds_bucket', (cumulative += s.latency.counts[i]!), { le: String(le / 1000) }));

@@ -3,10 +3,11 @@
  * MeterProvider's, so a host application's provider exports them alongside its own metrics).
  */
 import { type Meter, metrics } from '@opentelemetry/api';
-import { type PipelineStats, queuedOf, reorderingOf } from '../stats.js';
+import { type PipelineStats, deliveryLagMs, queuedOf, reorderingOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
 
-export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter: Meter = metrics.getMeter('chronoq', '0.1.0')) => {
+/** `now`: ms since the epoch, for the delivery lag (without it, no lag gauge). */
+export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter: Meter = metrics.getMeter('chronoq', '0.1.0'), now?: () => number) => {
   meter.createObservableCounter('chronoq.samples.in', { description: 'Samples read from the sources (lines that are not samples included: each is a dead letter invalid)' }).addCallback((r) => r.observe(stats.samplesIn));
   meter.createObservableCounter('chronoq.samples.delivered', { description: 'Samples the receiver accepted' }).addCallback((r) => r.observe(stats.delivered));
   meter.createObservableCounter('chronoq.dead_letters', { description: 'Samples dead-lettered, by reason' }).addCallback((r) => {
@@ -21,6 +22,12 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
   meter.createObservableCounter('chronoq.skew.events', { description: 'Clock skew events, by kind' }).addCallback((r) => {
     for (const [kind, n] of Object.entries(stats.skew)) r.observe(n, { kind });
   });
+  if (now !== undefined) {
+    meter.createObservableGauge('chronoq.delivery.lag', { unit: 's', description: 'Now minus the event time of the newest sample delivered' }).addCallback((r) => {
+      const lagMs = deliveryLagMs(stats, now());
+      if (lagMs !== undefined) r.observe(lagMs / 1000);
+    });
+  }
   if (alerts) {
     meter.createObservableGauge('chronoq.alert.active', { description: 'Alert rules currently firing' }).addCallback((r) => {
       for (const [rule, on] of alerts.active()) r.observe(on ? 1 : 0, { rule });
