@@ -10,7 +10,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { jsonLog, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
+import { jsonLog, runCli, startCli, tempDir, writeConfig, runningFor, until } from './support/cli.js';
+import { freePort } from './support/collector.js';
+import { createTerminalLines } from '../src/cli/log.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 
 const test = suite('CLI log');
@@ -67,6 +69,38 @@ test('a receiver that refuses every batch (a collector without a metrics pipelin
   } finally {
     await server.stop();
   }
+});
+
+test('alerts are checked every second, not at the status line\'s interval: with statusIntervalMs 10 min, the breaker-open alert of 1 s comes within seconds', async () => {
+  // Before, the rules were evaluated when a status line was due: this alert came 10 minutes late.
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, ratePerSecond: 20}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${await freePort()}", timeoutMs: 300}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'delivery: {shutdownDeadlineMs: 100, retry: {initialDelayMs: 20, maxDelayMs: 50}, breaker: {failureThreshold: 1}}',
+    'telemetry: {statusIntervalMs: 600000, alerts: {breakerOpenSeconds: 1}}', ''].join('\n'));
+  const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
+  try {
+    await until('the breaker-open alert', () => /ALERT breaker-open/.test(stderrSoFar()), 10_000);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const alert = jsonLog((await result).stderr).find((l) => /ALERT breaker-open/.test(l.message));
+  assert.is(alert?.level, 'error');
+});
+
+test('on a terminal, log lines go above the status line instead of onto its end', () => {
+  // Before: "…dead letters: none2026-12-02T19:39:01Z INFO  delivery to … works again".
+  let screen = '';
+  const terminal = createTerminalLines((s) => void (screen += s));
+  terminal.write('first line\n');
+  terminal.status.show('in 5/s · queued 0');
+  terminal.status.show('in 6/s · queued 1');
+  terminal.write('a log line\n');
+  terminal.status.end();
+  const CLEAR = '\r\x1b[2K';
+  assert.is(screen, `first line\n${CLEAR}in 5/s · queued 0${CLEAR}in 6/s · queued 1${CLEAR}a log line\nin 6/s · queued 1\n`);
+  // What a terminal shows: each clear takes the line back to nothing.
+  const shown = screen.split('\n').map((l) => l.split(CLEAR).at(-1));
+  assert.equal(shown, ['first line', 'a log line', 'in 6/s · queued 1', '']);
 });
 
 test.run();

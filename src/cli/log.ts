@@ -16,6 +16,38 @@ export const createLogger = (format: LogFormat, clock: Clock, write: (s: string)
     else write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}\n`);
   };
 
+/** The refreshing status line on a terminal, under the log lines. */
+export interface StatusLine {
+  /** Draws `line` in place of the status line shown. */
+  show(line: string): void;
+  /** Ends the status line where it is (its last state stays on screen). */
+  end(): void;
+}
+
+/**
+ * Standard error on a terminal, with `chronoq run`'s status line: that line has no line end (it is
+ * redrawn in place each second), so a log line written while it showed was glued onto its end
+ * ("…dead letters: none2026-12-02T19:39:01Z INFO delivery … works again"). Log lines go through
+ * `write`, which clears the status line, writes the log line, and draws the status line again
+ * below it.
+ */
+export const createTerminalLines = (out: (s: string) => void): { write: (s: string) => void; status: StatusLine } => {
+  let shown = '';
+  return {
+    write: (s) => out(shown === '' ? s : `\r\x1b[2K${s}${shown}`),
+    status: {
+      show: (line) => {
+        shown = line;
+        out(`\r\x1b[2K${line}`);
+      },
+      end: () => {
+        if (shown !== '') out('\n');
+        shown = '';
+      },
+    },
+  };
+};
+
 /**
  * Node's own warnings (a dependency's DeprecationWarning, such as grpc-js's DEP0123 for TLS to an
  * IP address) as log lines `node: …`. Printed by Node, they were two lines of raw text in the

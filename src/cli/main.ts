@@ -8,7 +8,7 @@ import { systemClock, platformTimers } from '../clock.js';
 import { type ConfigError, formatConfigError } from '../config/errors.js';
 import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { createLogger, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
+import { createLogger, createTerminalLines, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
 import { loadConfig } from './loadConfig.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
@@ -99,7 +99,9 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   // dropped; the dead-letter file and the spool still account for every sample.
   process.stderr.on('error', () => undefined);
   const a = parseArgs(argv);
-  const log = createLogger(a.logFormat, systemClock);
+  // On a terminal, log lines go above run's status line (createTerminalLines).
+  const terminal = createTerminalLines((s) => process.stderr.write(s));
+  const log = createLogger(a.logFormat, systemClock, terminal.write);
   diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   processWarningsToLog(log);
   const out = (s: string) => process.stdout.write(s);
@@ -127,7 +129,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     case 'run': {
       const c = loadConfig(a.positional[0] ?? a.config);
       if (isLeft(c)) return configErrors(c.left);
-      return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, log }), log);
+      return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, log, statusLine: terminal.status }), log);
     }
     case 'replay': {
       if (!a.positional[0]) return log('error', 'replay: which dead-letter file? (chronoq replay dead-letters.ndjson)'), 2;

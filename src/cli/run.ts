@@ -9,7 +9,7 @@ import { type Clock, systemClock, platformTimers, steadyScheduler } from '../clo
 import type { ResolvedConfig } from '../config/resolve.js';
 import { Pipeline, type ShutdownReport } from '../pipeline.js';
 import { buildParts, openPositionFiles } from './build.js';
-import type { Logger } from './log.js';
+import { createTerminalLines, type Logger, type StatusLine } from './log.js';
 import { createAlerts } from '../telemetry/alerts.js';
 import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
@@ -27,7 +27,12 @@ export interface RunOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly isTTY?: boolean;
+  /** Where the status line is drawn on a terminal (log lines written through `log` go above it). */
+  readonly statusLine?: StatusLine;
 }
+
+/** How often the alert rules are checked. */
+const ALERT_CHECK_MS = 1_000;
 
 /** Signals that drain and stop the pipeline. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -81,7 +86,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     const { port, host } = c.telemetry.prometheus;
     try {
       // (A scrape before the pipeline exists gets an empty page.)
-      server = await servePrometheus(port, host, () => ((pipeline as Pipeline | undefined) === undefined ? '' : renderPrometheus(pipeline.stats, alerts)));
+      server = await servePrometheus(port, host, () => ((pipeline as Pipeline | undefined) === undefined ? '' : renderPrometheus(pipeline.stats, alerts, steadyScheduler.now())));
     } catch (e) {
       o.log('error', `cannot serve self-metrics on ${host}:${port} (telemetry.prometheus): ${(e as Error).message}; nothing was read or sent`);
       parts.deadLetterFile.close();
@@ -111,7 +116,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
     ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
   });
-  const selfMetrics = registerSelfMetrics(pipeline.stats, alerts);
+  const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
   logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$ });
   let spoolFailing = false;
   pipeline.events$.subscribe((e) => {
@@ -133,18 +138,24 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   pipeline.start();
 
   const tty = o.isTTY ?? process.stderr.isTTY === true;
+  const statusLine = o.statusLine ?? createTerminalLines((s) => process.stderr.write(s)).status;
   // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
   // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s".
   let last = snapshot(pipeline.stats, steadyScheduler.now());
-  const tick = (): void => {
+  // Alerts are checked every second, whatever the status line's interval (they were checked with
+  // it: with statusIntervalMs 300000, an alert came up to 5 minutes late).
+  const checkAlerts = (): void => {
     for (const change of alerts.evaluate(pipeline.stats, steadyScheduler.now())) {
       o.log(change.active ? 'error' : 'info', `${change.active ? 'ALERT' : 'resolved'} ${change.rule}: ${change.message}`, { alert: change.rule, active: change.active });
     }
+  };
+  const alertChecks = platformTimers.every(ALERT_CHECK_MS, checkAlerts);
+  const tick = (): void => {
     if (o.quiet) return;
     const now = snapshot(pipeline.stats, steadyScheduler.now());
     const line = formatStatus(pipeline.stats, last, now, parts.sink.describe);
     last = now;
-    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    if (tty) statusLine.show(line);
     else o.log('info', line);
   };
   const ticker = platformTimers.every(tty ? 1_000 : c.telemetry.statusIntervalMs, tick);
@@ -153,7 +164,6 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   let cutShort = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping !== undefined) return;
-    if (tty) process.stderr.write('\n');
     const rest = spool ? `stays in the spool ${c.spool?.path}` : `becomes dead letters in ${c.deadLetter.path}`;
     o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms (${signal.startsWith('SIG') ? 'again' : 'a stop signal'} to stop at once: what is left ${rest})`);
     stopping = pipeline.shutdown();
@@ -187,10 +197,11 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // After a signal, the shutdown's own lines come before the last ones.
   const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;
   ticker.cancel();
+  alertChecks.cancel();
   signals.unsubscribe();
   goneSub?.unsubscribe();
   tick();
-  if (tty && !o.quiet) process.stderr.write('\n');
+  statusLine.end();
   for (const f of positionFiles.values()) f.close();
   parts.deadLetterFile.close();
   parts.sink.close();
