@@ -3,7 +3,7 @@
  * the console (one sample per line, times as decimal strings).
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { Observable, Subject, throwError } from 'rxjs';
+import { Observable, ReplaySubject, Subject, throwError } from 'rxjs';
 import type { SendBatch } from './delivery.js';
 import type { SinkConfig } from './config/schema.js';
 import type { Attributes } from './sample.js';
@@ -56,10 +56,11 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         clock,
       });
       // Rotated certificate files are read again (tlsFilesWatch.ts); the events say what happened.
-      const tlsFiles$ = new Subject<TlsFilesEvent>();
+      // Replayed: the check at start comes before the command subscribes.
+      const tlsFiles$ = new ReplaySubject<TlsFilesEvent>(8);
       const tls = config.tls;
       const watch = tls === undefined || tls.insecure === true || (tls.ca ?? tls.cert ?? tls.key) === undefined ? undefined
-        : watchTlsFiles(tls, { everyMs: opts.tlsCheckMs ?? TLS_CHECK_MS, onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e) });
+        : watchTlsFiles(tls, { everyMs: opts.tlsCheckMs ?? TLS_CHECK_MS, now: () => clock.now(), onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e) });
       return {
         send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$,
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),

@@ -14,10 +14,13 @@ import { NEVER, Subject } from 'rxjs';
 import { createSink } from '../src/sinks.js';
 import { systemClock } from '../src/clock.js';
 import { logDeliveryTrouble } from '../src/cli/deliveryLog.js';
-import type { TlsFilesEvent } from '../src/otlp/tlsFilesWatch.js';
+import { watchTlsFiles, type TlsFilesEvent } from '../src/otlp/tlsFilesWatch.js';
+import { X509Certificate } from 'node:crypto';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
-import { sleep, tempDir, until } from './support/cli.js';
+import { jsonLog, sleep, startCli, tempDir, until, writeConfig } from './support/cli.js';
+import { freePort } from './support/collector.js';
+import { fileURLToPath } from 'node:url';
 
 const test = suite('TLS files rotated while running');
 const fixtures = join(import.meta.dirname, 'fixtures/tls');
@@ -70,16 +73,60 @@ test('the receiver re-issued by a new CA, the client files replaced (half-way fi
   }
 });
 
+test('a client certificate close to its end is reported at start (once), and again when it has expired', () => {
+  const files = { ca: join(fixtures, 'ca.pem'), cert: join(fixtures, 'client.pem'), key: join(fixtures, 'client-key.pem') };
+  const notAfterMs = Date.parse(new X509Certificate(pem('client.pem')).validTo);
+  let nowMs = notAfterMs - 3 * 86_400_000 - 3_600_000; // 3 days and an hour left
+  let look = (): void => undefined;
+  const events: TlsFilesEvent[] = [];
+  const watch = watchTlsFiles(files, { everyMs: 10_000, now: () => nowMs, onReload: () => undefined, onEvent: (e) => events.push(e), every: (_ms, fn) => ((look = fn), { cancel: () => undefined }) });
+  assert.equal(events.map((e) => e.kind === 'expiry' && [e.daysLeft, e.expired]), [[3, false]], 'at start');
+  look();
+  nowMs += 3_600_000;
+  look();
+  assert.is(events.length, 1, 'once, not at every look');
+  nowMs = notAfterMs + 1;
+  look();
+  look();
+  assert.equal(events.map((e) => e.kind === 'expiry' && e.expired), [false, true]);
+  watch.cancel();
+  // Far from its end: nothing.
+  const quiet: TlsFilesEvent[] = [];
+  watchTlsFiles(files, { everyMs: 10_000, now: () => notAfterMs - 30 * 86_400_000, onReload: () => undefined, onEvent: (e) => quiet.push(e), every: () => ({ cancel: () => undefined }) });
+  assert.equal(quiet, []);
+});
+
+test('chronoq run says at start that its client certificate has expired (the wall clock 101 years on: the fixtures are valid for 100)', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, ratePerSecond: 5}]',
+    `sink: {type: otlp-grpc, endpoint: "https://localhost:${await freePort()}", timeoutMs: 300, tls: {ca: ${join(fixtures, 'ca.pem')}, cert: ${join(fixtures, 'client.pem')}, key: ${join(fixtures, 'client-key.pem')}}}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'delivery: {shutdownDeadlineMs: 100}', ''].join('\n'));
+  const stepWallClock = fileURLToPath(new URL('./fixtures/stepWallClock.mjs', import.meta.url));
+  const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${stepWallClock}`, STEP_AT_MS: '0', STEP_MS: String(101 * 365 * 86_400_000) });
+  try {
+    await until('the expiry line', () => /client certificate \(sink\.tls\.cert\) expired/.test(stderrSoFar()), 15_000);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const line = jsonLog((await result).stderr).find((l) => /client certificate/.test(l.message));
+  assert.is(line?.level, 'error');
+  assert.match(line!.message, /expired .*: the receiver will refuse new connections; replace sink\.tls\.cert and sink\.tls\.key/);
+});
+
 test('an unchanged or plaintext config has no watch; the command logs a change as a line, and a half rotation as a warning', () => {
   const lines: string[] = [];
   const tlsFiles$ = new Subject<TlsFilesEvent>();
   const sub = logDeliveryTrouble(NEVER, { sink: 'otlp-grpc collector:4317', log: (level, message) => void lines.push(`${level} ${message}`), deadLetterPath: 'dl.ndjson', tlsFiles$ });
   tlsFiles$.next({ kind: 'invalid', problem: 'tls.key k.pem is not the private key of tls.cert c.pem (a rotation half done?)' });
   tlsFiles$.next({ kind: 'reloaded', changed: ['cert', 'key'], certNotAfter: 'Nov 25 10:00:00 2027 GMT' });
+  tlsFiles$.next({ kind: 'expiry', certNotAfter: 'Nov 25 10:00:00 2027 GMT', daysLeft: 1, expired: false });
+  tlsFiles$.next({ kind: 'expiry', certNotAfter: 'Nov 25 10:00:00 2027 GMT', daysLeft: -1, expired: true });
   sub.unsubscribe();
   assert.equal(lines, [
     'warn otlp-grpc collector:4317: its TLS files changed but cannot be used: tls.key k.pem is not the private key of tls.cert c.pem (a rotation half done?); the ones read before stay in use until they can',
     'info otlp-grpc collector:4317: its TLS files changed (tls.cert, tls.key): new connections use them; the client certificate is valid until Nov 25 10:00:00 2027 GMT',
+    'warn otlp-grpc collector:4317: the client certificate (sink.tls.cert) expires Nov 25 10:00:00 2027 GMT, in 1 day: renew it (the new files are read when they change)',
+    'error otlp-grpc collector:4317: the client certificate (sink.tls.cert) expired Nov 25 10:00:00 2027 GMT: the receiver will refuse new connections; replace sink.tls.cert and sink.tls.key (read again when they change)',
   ]);
   const plain = createSink({ type: 'otlp-grpc', endpoint: 'http://127.0.0.1:1' }, {}, systemClock);
   let events = 0;

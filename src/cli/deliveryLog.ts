@@ -90,10 +90,11 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     }
   });
   subscription.add(() => summary.cancel());
-  subscription.add(opts.tlsFiles$?.subscribe((e) =>
-    e.kind === 'reloaded'
-      ? log('info', `${sink}: its TLS files changed (${e.changed.map((n) => `tls.${n}`).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; the client certificate is valid until ${e.certNotAfter}`}`)
-      : log('warn', `${sink}: its TLS files changed but cannot be used: ${e.problem}; the ones read before stay in use until they can`),
-  ));
+  subscription.add(opts.tlsFiles$?.subscribe((e) => {
+    if (e.kind === 'reloaded') log('info', `${sink}: its TLS files changed (${e.changed.map((n) => `tls.${n}`).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; the client certificate is valid until ${e.certNotAfter}`}`);
+    else if (e.kind === 'invalid') log('warn', `${sink}: its TLS files changed but cannot be used: ${e.problem}; the ones read before stay in use until they can`);
+    else if (e.expired) log('error', `${sink}: the client certificate (sink.tls.cert) expired ${e.certNotAfter}: the receiver will refuse new connections; replace sink.tls.cert and sink.tls.key (read again when they change)`);
+    else log('warn', `${sink}: the client certificate (sink.tls.cert) expires ${e.certNotAfter}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}: renew it (the new files are read when they change)`);
+  }));
   return subscription;
 };

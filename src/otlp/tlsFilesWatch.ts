@@ -11,6 +11,10 @@
  * connections with it); one that is not (a rotation caught half-way: the new certificate beside
  * the old key) is reported and the set in use kept, until a later look finds it consistent.
  *
+ * A client certificate that expires within a week is reported once, and once more when it has
+ * expired (the receiver then refuses every handshake), so a rotation that is not happening is
+ * seen before it costs an outage.
+ *
  * ```
  * files:    cert,key ──── cert' ── key' ───────
  * looks:    ·    ·    ·    ·    ·    ·    ·
@@ -33,7 +37,13 @@ export interface TlsContents {
 }
 export type TlsFilesEvent =
   | { readonly kind: 'reloaded'; readonly changed: readonly (keyof TlsFiles)[]; readonly certNotAfter?: string }
-  | { readonly kind: 'invalid'; readonly problem: string };
+  | { readonly kind: 'invalid'; readonly problem: string }
+  /** The client certificate in use expires within EXPIRY_WARNING_DAYS, or has expired (once per certificate and stage). */
+  | { readonly kind: 'expiry'; readonly certNotAfter: string; readonly daysLeft: number; readonly expired: boolean };
+
+/** A client certificate this close to its end is reported (and again when it has expired). */
+export const EXPIRY_WARNING_DAYS = 7;
+const DAY_MS = 86_400_000;
 
 export interface TlsFilesWatchOptions {
   readonly everyMs: number;
@@ -41,6 +51,8 @@ export interface TlsFilesWatchOptions {
   readonly onEvent?: (e: TlsFilesEvent) => void;
   /** Repeats fn every ms until cancelled (default platformTimers.every: never keeps the process alive). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
+  /** Wall-clock now (ms), for the client certificate's expiry. */
+  readonly now: () => number;
 }
 
 const NAMES = ['ca', 'cert', 'key'] as const;
@@ -87,10 +99,25 @@ export const watchTlsFiles = (files: TlsFiles, opts: TlsFilesWatchOptions): { ca
   const names = NAMES.filter((n) => files[n] !== undefined);
   let inUse = new Map(names.map((n) => [n, stampOf(files[n]!)]));
   let reported = '';
+  /** The client certificate in use: its end, and the expiry stage last reported for it. */
+  let cert: { notAfter: string; stage: 'fine' | 'soon' | 'expired' } | undefined;
+  const useCert = (notAfter: string | undefined): void => {
+    cert = notAfter === undefined ? undefined : { notAfter, stage: 'fine' };
+  };
+  const checkExpiry = (): void => {
+    if (cert === undefined) return;
+    const leftMs = Date.parse(cert.notAfter) - opts.now();
+    const stage = leftMs <= 0 ? 'expired' : leftMs < EXPIRY_WARNING_DAYS * DAY_MS ? 'soon' : 'fine';
+    if (stage === cert.stage) return;
+    cert.stage = stage;
+    if (stage !== 'fine') opts.onEvent?.({ kind: 'expiry', certNotAfter: cert.notAfter, daysLeft: Math.floor(leftMs / DAY_MS), expired: stage === 'expired' });
+  };
+  const atStart = files.cert === undefined ? undefined : readConsistent(files);
+  useCert(atStart !== undefined && 'certNotAfter' in atStart ? atStart.certNotAfter : undefined);
   const look = (): void => {
     const now = new Map(names.map((n) => [n, stampOf(files[n]!)]));
     const changed = names.filter((n) => now.get(n) !== inUse.get(n));
-    if (changed.length === 0) return;
+    if (changed.length === 0) return checkExpiry();
     const r = readConsistent(files);
     if ('problem' in r) {
       const seen = [...now.values()].join('|');
@@ -102,6 +129,10 @@ export const watchTlsFiles = (files: TlsFiles, opts: TlsFilesWatchOptions): { ca
     reported = '';
     opts.onReload(r.tls);
     opts.onEvent?.({ kind: 'reloaded', changed, ...(r.certNotAfter !== undefined ? { certNotAfter: r.certNotAfter } : {}) });
+    useCert(r.certNotAfter);
+    checkExpiry();
   };
+  // At start too: a certificate that expires in two days is said at once, not at its first change.
+  checkExpiry();
   return (opts.every ?? platformTimers.every)(opts.everyMs, look);
 };
