@@ -46,6 +46,19 @@ export const MsOrInfinite = new t.Type<number, number, unknown>(
   },
   (n) => n,
 );
+/**
+ * A positive integer, or Infinity written as "infinite" or YAML's .inf — the way `chronoq
+ * validate` prints the default maxAttempts, which could not be read back.
+ */
+export const CountOrInfinite = new t.Type<number, number, unknown>(
+  'a positive integer or "infinite"',
+  (u): u is number => typeof u === 'number',
+  (raw, c) => {
+    const u = asNumber(raw);
+    return u === 'infinite' || u === Infinity ? t.success(Infinity) : typeof u === 'number' && Number.isInteger(u) && u > 0 ? t.success(u) : fail(raw, c, { expected: 'a positive integer or "infinite"' });
+  },
+  (n) => n,
+);
 export const Port = num('a TCP port (1-65535)', (n) => Number.isInteger(n) && n >= 1 && n <= 65535);
 
 export const NonEmptyString = new t.Type<string, string, unknown>('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0, (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : fail(u, c, { expected: 'a non-empty string' })), (s) => s);

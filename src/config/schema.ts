@@ -5,7 +5,7 @@
 import * as t from 'io-ts';
 import {
   closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber,
-  MsOrInfinite, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec,
+  MsOrInfinite, CountOrInfinite, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec,
 } from './codecs.js';
 
 export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool });
@@ -24,7 +24,7 @@ export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumbe
 export const BatchCodec = closed('batch', {}, { maxSize: PositiveInt, maxDelayMs: NonNegativeNumber });
 export const RetryCodec = closed('retry', {}, {
   initialDelayMs: NonNegativeNumber, maxDelayMs: NonNegativeNumber, multiplier: PositiveNumber,
-  jitter: oneOf('full', 'equal', 'decorrelated', 'none'), maxAttempts: PositiveInt, maxElapsedMs: MsOrInfinite,
+  jitter: oneOf('full', 'equal', 'decorrelated', 'none'), maxAttempts: CountOrInfinite, maxElapsedMs: MsOrInfinite,
 });
 export const BreakerCodec = closed('breaker', {}, { failureThreshold: PositiveInt, halfOpenAfterMs: PositiveNumber, maxHalfOpenAfterMs: PositiveNumber });
 export const DeliveryCodec = closed('delivery', {}, {
