@@ -6,7 +6,7 @@ import { isRetriesExhaustedError, isOutcomeUnknown, isAnsweredByReceiver, isRetr
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered,
-  laneOfKey, isRejectedSamples, type DeliverOptions, refusalDetail,
+  laneOfKey, isRejectedSamples, type DeliverOptions, refusalDetail, partRefusalDetail,
 } from '../src/delivery.js';
 import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
 import { safeHook } from '../src/hooks.js';
@@ -122,7 +122,8 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         return attempt$.subscribe({
           next: (v) => {
             if (!isRejectedSamples(v)) return;
-            const detail = v.detail ?? `the receiver rejected this data point (partial success): ${v.message || 'no message'}`;
+            const detail = v.detail === undefined ? `the receiver rejected this data point (partial success): ${v.message || 'no message'}`
+              : v.error === undefined ? v.detail : partRefusalDetail(v.detail, attempts, mayHaveLanded);
             for (const s of v.samples) rejected.set(s, detail);
             if (v.error !== undefined) rejectedError.set(detail, v.error);
           },

@@ -120,8 +120,18 @@ export interface DeliverOptions {
  * detail read as if the data were bad.
  */
 export const refusalDetail = (error: unknown, attempts: number, mayHaveLanded: unknown): string => {
-  const message = (e: unknown): string => (e as Error)?.message ?? String(e);
-  if (attempts < 2 || mayHaveLanded === undefined) return `the receiver refused the batch: ${message(error)}`;
-  return `the receiver refused the batch on a resend (attempt ${attempts}): ${message(error)}; an earlier attempt failed with ${message(mayHaveLanded)}, ` +
-    'which the receiver may have processed all the same: the samples may be there already (a backend that refuses a sample it holds, as Prometheus does, refuses the copy)';
+  if (attempts < 2 || mayHaveLanded === undefined) return `the receiver refused the batch: ${messageOf(error)}`;
+  return `the receiver refused the batch on a resend (attempt ${attempts}): ${messageOf(error)}; ${mayBeThere(mayHaveLanded)}`;
 };
+
+/**
+ * The detail of samples the sink found refused in a batch sent again in parts (narrowingDown.ts),
+ * hedged as refusalDetail is when the attempt was a resend after one that may have landed.
+ */
+export const partRefusalDetail = (detail: string, attempts: number, mayHaveLanded: unknown): string =>
+  attempts < 2 || mayHaveLanded === undefined ? detail : `${detail}; this was on a resend (attempt ${attempts}): ${mayBeThere(mayHaveLanded)}`;
+
+const messageOf = (e: unknown): string => (e as Error)?.message ?? String(e);
+const mayBeThere = (earlier: unknown): string =>
+  `an earlier attempt failed with ${messageOf(earlier)}, which the receiver may have processed all the same: the samples may be there already ` +
+  '(a backend that refuses a sample it holds, as Prometheus does, refuses the copy)';

@@ -7,6 +7,9 @@
  *   `rejectedOf` below.
  * - A request larger than the receiver's limit: the batch again in halves, down to a sample too
  *   large on its own.
+ * - A request refused whole, permanently, maybe for some of its samples (a Collector before
+ *   Prometheus, which stores none of a request for one out-of-order sample): in halves too, within
+ *   MAX_NARROWING_REQUESTS requests.
  * - A batch that cannot be encoded (a time OTLP cannot carry, a malformed sample from an app that
  *   composes the operators without validating): the samples at fault refused by name, the rest
  *   sent without them (each sample is encoded alone only after such a failure, never on the
@@ -18,7 +21,7 @@
  * result:   rejected [6]; the rest delivered, some more than once (bit-identical)
  * ```
  */
-import { EMPTY, type Observable, catchError, concat, concatMap, filter, from, map, of, reduce, throwError } from 'rxjs';
+import { EMPTY, type Observable, catchError, concat, concatMap, defer, filter, from, map, of, reduce, throwError, toArray } from 'rxjs';
 import type { Sample } from '../sample.js';
 import { sampleProblem } from '../routed.js';
 import type { RejectedSamples } from '../delivery.js';
@@ -40,8 +43,21 @@ export interface NarrowingOptions {
 const isTooLarge = (e: unknown): boolean =>
   isExportError(e) && e.code === GrpcStatus.RESOURCE_EXHAUSTED && !e.retryable && /larger than max|message too large|exceeds (the )?max/i.test(e.message);
 
+/**
+ * A permanent refusal of the whole request that may be about some of its samples, not about the
+ * endpoint or the caller: INVALID_ARGUMENT (the OTLP spec's "malformed data") or INTERNAL (what a
+ * Collector answers when its exporter failed for good — before Prometheus, for one out-of-order,
+ * duplicate or too-old sample, after Prometheus rolled the whole request back).
+ */
+const mayBeSomeSamples = (e: unknown): boolean =>
+  isExportError(e) && !e.retryable && (e.code === GrpcStatus.INVALID_ARGUMENT || e.code === GrpcStatus.INTERNAL);
+
+/** Requests a batch refused whole may take to find the samples at fault (one bad sample in 1 000 takes ~20). */
+export const MAX_NARROWING_REQUESTS = 32;
+
 export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt => {
-  const send: Attempt = (batch) =>
+  /** One request, with partial success narrowed down. */
+  const sendOnce: Attempt = (batch) =>
     attempt(batch).pipe(
       concatMap((partial) =>
         rejectedOf(batch, partial.rejectedDataPoints).pipe(
@@ -49,9 +65,13 @@ export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt
           map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
         ),
       ),
+    );
+  const send: Attempt = (batch) =>
+    sendOnce(batch).pipe(
       catchError((e: unknown) =>
         opts.isEncodeFailure(e) ? sendWithoutUnsendable(batch, e)
         : isTooLarge(e) ? sendInHalves(batch, e)
+        : mayBeSomeSamples(e) && batch.length > 1 ? sendAroundRefused(batch, e)
         : throwError(() => e),
       ),
     );
@@ -94,6 +114,49 @@ export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt
     }
     const half = Math.ceil(batch.length / 2);
     return concat(send(batch.slice(0, half)), send(batch.slice(half)));
+  };
+
+  /**
+   * The receiver refused the whole request permanently, maybe for some of its samples (above): the
+   * batch goes again in halves, in order, depth first — so what is delivered stays in time order —
+   * and only a part refused again is halved further, down to single samples, while fewer than
+   * MAX_NARROWING_REQUESTS requests were made; a part refused after that is refused whole (the
+   * second halves still pending then are each tried once: at most one request more a level).
+   * When nothing of the batch was taken (a resend of what the receiver has already), the original
+   * error stands, as it did before narrowing. A retryable failure on the way fails the attempt,
+   * which retryBackoff repeats whole (the parts delivered arrive again, bit-identical).
+   */
+  const sendAroundRefused = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+    let requests = 0;
+    let taken = 0;
+    const message = (error as Error).message;
+    const refused = (samples: readonly Sample[]): RejectedSamples => ({
+      kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message, error,
+      detail: samples.length === 1
+        ? `the receiver refused the request holding it: ${message}; its batch went again in parts, and the rest was delivered without it`
+        : `the receiver refused the request holding these ${samples.length} samples: ${message}; its batch went again in parts (${MAX_NARROWING_REQUESTS} requests), and the rest was delivered without them`,
+    });
+    const part = (samples: readonly Sample[]): Observable<RejectedSamples> =>
+      defer(() => {
+        requests++;
+        return sendOnce(samples).pipe(
+          toArray(),
+          concatMap((rejected) => {
+            taken += samples.length - rejected.reduce((n, r) => n + r.samples.length, 0);
+            return from(rejected);
+          }),
+          catchError((e: unknown) => (mayBeSomeSamples(e) ? inParts(samples) : throwError(() => e))),
+        );
+      });
+    const inParts = (samples: readonly Sample[]): Observable<RejectedSamples> => {
+      if (samples.length === 1 || requests >= MAX_NARROWING_REQUESTS) return of(refused(samples));
+      const half = Math.ceil(samples.length / 2);
+      return concat(part(samples.slice(0, half)), part(samples.slice(half)));
+    };
+    return inParts(batch).pipe(
+      toArray(),
+      concatMap((rejected) => (taken === 0 ? throwError(() => error) : from(rejected))),
+    );
   };
 
   /** Why `s` cannot be encoded, or undefined when it can. */

@@ -10,7 +10,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
-import { isRight } from 'fp-ts/lib/Either.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
+import { routed } from '../../src/routed.js';
+import { deliverOrdered } from '../../operators/deliverOrdered.js';
 import { startCollector, otlpReceiverYaml, metricsServiceYaml, type Collector } from '../support/collector.js';
 import { startPrometheus, findPrometheus, type Prometheus } from '../support/prometheus.js';
 import { collectorOrSkip } from './requireCollector.js';
@@ -184,6 +187,36 @@ it('what the README tells Prometheus users, against the real stack: a sample Pro
     sink.shutdown();
     await gateway.stop();
     await p.stop().catch(() => undefined);
+  }
+});
+
+it('one sample Prometheus refuses in a batch (out of order, a duplicate time with another value, too old): the others are in Prometheus, only it is a dead letter — Prometheus refuses the remote-write request whole', async () => {
+  const p = await startPrometheus();
+  const gateway = await startCollector(binary!, { configYaml: gatewayYaml(p) });
+  const sink = otlpGrpcSink({ endpoint: gateway.endpoint, resource: { 'service.name': 'e2e' } });
+  const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
+  const at = (ms: number, value: number, series: string, t = t0 + BigInt(ms) * 1_000_000n): Sample => ({ name: 'prom_part', kind: 'gauge', value, timeUnixNano: t, attributes: { s: series } });
+  const batches: Sample[][] = [
+    [at(100, 1, 'a')],
+    [at(50, 2, 'a'), at(200, 3, 'a'), at(300, 4, 'b')], // 50 ms behind a's newest
+    [at(100, 9, 'a'), at(400, 5, 'a')], // a's time 100 again, another value
+    [at(0, 7, 'old', BigInt(Date.now() - 5 * 3_600_000) * 1_000_000n), at(500, 8, 'c')], // 5 h old
+  ];
+  try {
+    const out = await lastValueFrom(from(batches).pipe(
+      concatMap((batch) => from(batch).pipe(routed(), deliverOrdered(sink.send, { batch: { maxSize: batch.length, maxDelayMs: 1_000 } }))),
+      toArray(),
+    ));
+    const dead = out.filter(isLeft).map((r) => r.left.item.value);
+    assert.equal(dead, [2, 9, 7], 'the refused samples, and only they');
+    await sleep(500);
+    const stored = Object.fromEntries((await p.series('prom_part')).map((x) => [x.labels['s'], x.points.map((q) => q.value)]));
+    // Before: a [1] only — each batch refused whole, its good samples not stored.
+    assert.equal(stored, { a: [1, 3, 5], b: [4], c: [8] });
+  } finally {
+    sink.shutdown();
+    await gateway.stop();
+    await p.stop();
   }
 });
 
