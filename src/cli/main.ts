@@ -36,6 +36,7 @@ Options:
   --version, -V            the version
 
 Config: YAML; \${VAR} and \${VAR:-default} are taken from the environment; OTEL_EXPORTER_OTLP_* are honoured.
+Every key at its default, with what it does: examples/reference.yaml (in the package).
 `;
 
 interface Args {

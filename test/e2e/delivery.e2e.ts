@@ -90,7 +90,7 @@ it('permanent rejection: what the collector refuses (a request over its size lim
   assert.is(r.deadLettered, 1, 'only the oversized sample');
 });
 
-it("keepalive pings while calls wait are welcome at the Collector: 150 exports pinged every 100 ms, none refused, one connection (Go's gRPC server drops a client that pings too often: GOAWAY too_many_pings)", async () => {
+it("keepalive pings while calls wait are welcome at the Collector: 450 exports, 3 at a time, pinged every 100 ms, none refused, one connection (Go's gRPC server drops a client that pings too often: GOAWAY too_many_pings)", async () => {
   await withCollector(async (c) => {
     const sink = otlpGrpcSink({ endpoint: c.endpoint, keepaliveMs: 100 });
     let connections = 0;
