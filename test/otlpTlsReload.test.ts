@@ -50,7 +50,7 @@ test('the receiver re-issued by a new CA, the client files replaced (half-way fi
     // Half a rotation: the new client certificate beside the old key.
     copyFileSync(join(fixtures, 'client2.pem'), files.cert);
     await until('the half rotation to be reported', () => events.length > 0, 5_000);
-    assert.equal(events, [{ kind: 'invalid', problem: `tls.key ${files.key} is not the private key of tls.cert ${files.cert} (a rotation half done?)` }]);
+    assert.equal(events, [{ kind: 'invalid', problem: `config.sink.tls.key: expected the private key of tls.cert, found ${JSON.stringify(files.key)}, the key of another certificate` }]);
     await sleep(300);
     assert.is(events.length, 1, 'reported once, not at every look');
     // The rest: the key and the CA bundle.
@@ -117,13 +117,13 @@ test('an unchanged or plaintext config has no watch; the command logs a change a
   const lines: string[] = [];
   const tlsFiles$ = new Subject<TlsFilesEvent>();
   const sub = logDeliveryTrouble(NEVER, { sink: 'otlp-grpc collector:4317', log: (level, message) => void lines.push(`${level} ${message}`), deadLetterPath: 'dl.ndjson', tlsFiles$ });
-  tlsFiles$.next({ kind: 'invalid', problem: 'tls.key k.pem is not the private key of tls.cert c.pem (a rotation half done?)' });
+  tlsFiles$.next({ kind: 'invalid', problem: 'config.sink.tls.key: expected the private key of tls.cert, found "k.pem", the key of another certificate' });
   tlsFiles$.next({ kind: 'reloaded', changed: ['cert', 'key'], certNotAfter: 'Nov 25 10:00:00 2027 GMT' });
   tlsFiles$.next({ kind: 'expiry', certNotAfter: 'Nov 25 10:00:00 2027 GMT', daysLeft: 1, expired: false });
   tlsFiles$.next({ kind: 'expiry', certNotAfter: 'Nov 25 10:00:00 2027 GMT', daysLeft: -1, expired: true });
   sub.unsubscribe();
   assert.equal(lines, [
-    'warn otlp-grpc collector:4317: its TLS files changed but cannot be used: tls.key k.pem is not the private key of tls.cert c.pem (a rotation half done?); the ones read before stay in use until they can',
+    'warn otlp-grpc collector:4317: its TLS files changed but cannot be used: config.sink.tls.key: expected the private key of tls.cert, found "k.pem", the key of another certificate; the ones read before stay in use until they can',
     'info otlp-grpc collector:4317: its TLS files changed (tls.cert, tls.key): new connections use them; the client certificate is valid until Nov 25 10:00:00 2027 GMT',
     'warn otlp-grpc collector:4317: the client certificate (sink.tls.cert) expires Nov 25 10:00:00 2027 GMT, in 1 day: renew it (the new files are read when they change)',
     'error otlp-grpc collector:4317: the client certificate (sink.tls.cert) expired Nov 25 10:00:00 2027 GMT: the receiver will refuse new connections; replace sink.tls.cert and sink.tls.key (read again when they change)',

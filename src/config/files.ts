@@ -104,9 +104,16 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
 export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync): ConfigError[] => [...checkPaths(c), ...checkTlsFiles(c, read)];
 
 /** Every problem with the sink's TLS files; none when there is no TLS. */
-const checkTlsFiles = (c: ResolvedConfig, read: ReadFile): ConfigError[] => {
-  if (c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined) return [];
-  const { ca, cert, key } = c.sink.tls;
+const checkTlsFiles = (c: ResolvedConfig, read: ReadFile): ConfigError[] =>
+  c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined ? [] : tlsFileProblems(c.sink.tls, read);
+
+/**
+ * Every problem with a set of TLS files, each at its config path (config.sink.tls.…): unreadable,
+ * not a certificate or key, half a client pair, a key of another certificate. At load, and when
+ * the files change while running (src/otlp/tlsFilesWatch.ts).
+ */
+export const tlsFileProblems = (tls: { readonly ca?: string; readonly cert?: string; readonly key?: string }, read: ReadFile = readFileSync): ConfigError[] => {
+  const { ca, cert, key } = tls;
   const errors: ConfigError[] = [];
   const certificate = (pem: Buffer) => new X509Certificate(pem);
   const checked = <A>(at: string, path: string | undefined, what: string, parse: (pem: Buffer) => A): A | undefined => {

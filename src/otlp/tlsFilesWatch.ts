@@ -6,8 +6,8 @@
  * handshake until a restart.
  *
  * Every `everyMs` each file's identity, size and modification time are compared with the last
- * look; on a change the files are read and checked as the config check does (certificates and
- * key parse, the key is the certificate's). A consistent set goes to `onReload` (the sink makes new
+ * look; on a change the files are read and checked as at load (config/files.ts: certificates
+ * and key parse, the key is the certificate's). A consistent set goes to `onReload` (the sink makes new
  * connections with it); one that is not (a rotation caught half-way: the new certificate beside
  * the old key) is reported and the set in use kept, until a later look finds it consistent.
  *
@@ -22,7 +22,9 @@
  * ```
  */
 import { readFileSync, statSync } from 'node:fs';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { tlsFileProblems } from '../config/files.js';
+import { formatConfigError } from '../config/errors.js';
 import { platformTimers } from '../clock.js';
 
 export interface TlsFiles {
@@ -63,35 +65,18 @@ const stampOf = (path: string): string => {
   return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
 };
 
-/** The files' contents, or why they cannot be used together. */
+/** The files' contents, or why they cannot be used together (the check made at load: config/files.ts). */
 const readConsistent = (files: TlsFiles): { tls: TlsContents; certNotAfter?: string } | { problem: string } => {
-  const tls: { -readonly [K in keyof TlsContents]: Buffer } = {};
-  for (const name of NAMES) {
-    const path = files[name];
-    if (path === undefined) continue;
-    try {
-      tls[name] = readFileSync(path);
-    } catch (e) {
-      return { problem: `tls.${name} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-    }
-  }
-  const parse = <A>(name: keyof TlsFiles, what: string, f: (pem: Buffer) => A): A | string | undefined => {
-    const pem = tls[name];
-    if (pem === undefined) return undefined;
-    try {
-      return f(pem);
-    } catch {
-      return `tls.${name} ${files[name]} is not ${what}`;
-    }
-  };
-  const ca = parse('ca', 'a PEM certificate', (pem) => new X509Certificate(pem));
-  const cert = parse('cert', 'a PEM certificate', (pem) => new X509Certificate(pem));
-  const key = parse('key', 'a PEM private key', (pem) => createPrivateKey(pem));
-  for (const r of [ca, cert, key]) if (typeof r === 'string') return { problem: r };
-  if (cert instanceof X509Certificate && key !== undefined && typeof key !== 'string' && !cert.checkPrivateKey(key)) {
-    return { problem: `tls.key ${files.key} is not the private key of tls.cert ${files.cert} (a rotation half done?)` };
-  }
-  return cert instanceof X509Certificate ? { tls, certNotAfter: cert.validTo } : { tls };
+  const read = new Map<string, Buffer>();
+  const problems = tlsFileProblems(files, (path) => {
+    const pem = readFileSync(path);
+    read.set(path, pem);
+    return pem;
+  });
+  if (problems.length > 0) return { problem: `${formatConfigError(problems[0]!)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` };
+  const contentOf = (name: keyof TlsFiles) => (files[name] === undefined ? {} : { [name]: read.get(files[name]!)! });
+  const tls: TlsContents = { ...contentOf('ca'), ...contentOf('cert'), ...contentOf('key') };
+  return tls.cert === undefined ? { tls } : { tls, certNotAfter: new X509Certificate(tls.cert).validTo };
 };
 
 /** Watches `files`; cancel() stops it. */
