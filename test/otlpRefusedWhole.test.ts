@@ -13,7 +13,7 @@ import { lastValueFrom, from, toArray } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { GrpcStatus } from '../src/otlp/classify.js';
-import { MAX_NARROWING_REQUESTS } from '../src/otlp/narrowingDown.js';
+import { MAX_NARROWING_REQUESTS, REFUSING_ALL_AFTER } from '../src/otlp/narrowingDown.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
@@ -84,6 +84,31 @@ test('on a resend after an attempt that timed out (and may have landed), the ref
   } finally {
     sink.shutdown();
     server.kill();
+  }
+});
+
+test('a receiver that refuses everything costs the budget for the first batches only, then one request a batch, until one is taken again', async () => {
+  let refuseAll = true;
+  const server = await startFakeOtlpServer((r) => (refuseAll || r.points.some((p) => p.name === 'bad') ? { code: GrpcStatus.INTERNAL, message: REFUSAL } : { ok: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  const requestsFor = async (batch: Sample[]) => {
+    const before = server.received.length;
+    const out = await deliver(sink.send, batch);
+    return { requests: server.received.length - before, delivered: out.filter(isRight).flatMap((r) => r.right.samples.map((s) => s.value as number)) };
+  };
+  try {
+    const batch = Array.from({ length: 100 }, (_, i) => sample(i));
+    const costs: number[] = [];
+    for (let i = 0; i < REFUSING_ALL_AFTER + 2; i++) costs.push((await requestsFor(batch)).requests);
+    assert.ok(costs.slice(0, REFUSING_ALL_AFTER).every((n) => n > 1), costs.join(' '));
+    assert.equal(costs.slice(REFUSING_ALL_AFTER), [1, 1], 'then one request a batch');
+    refuseAll = false;
+    assert.equal((await requestsFor(batch)).requests, 1, 'taken again');
+    const mixed = await requestsFor(Array.from({ length: 100 }, (_, i) => sample(i, i === 40 ? 'bad' : 'cpu')));
+    assert.is(mixed.delivered.length, 99, 'narrowed again once a request was taken');
+  } finally {
+    sink.shutdown();
+    await server.stop();
   }
 });
 

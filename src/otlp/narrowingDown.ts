@@ -21,7 +21,7 @@
  * result:   rejected [6]; the rest delivered, some more than once (bit-identical)
  * ```
  */
-import { EMPTY, type Observable, catchError, concat, concatMap, defer, filter, from, map, of, reduce, throwError, toArray } from 'rxjs';
+import { EMPTY, type Observable, catchError, concat, concatMap, defer, filter, from, map, of, reduce, tap, throwError, toArray } from 'rxjs';
 import type { Sample } from '../sample.js';
 import { sampleProblem } from '../routed.js';
 import type { RejectedSamples } from '../delivery.js';
@@ -54,6 +54,12 @@ const mayBeSomeSamples = (e: unknown): boolean =>
 
 /** Requests a batch refused whole may take to find the samples at fault (one bad sample in 1 000 takes ~20). */
 export const MAX_NARROWING_REQUESTS = 32;
+/**
+ * Batches in a row refused in every part after which refusals are no longer narrowed down, until
+ * a request is taken again: a receiver that refuses everything (an exporter misconfigured behind
+ * a Collector) costs one request a batch, not the budget.
+ */
+export const REFUSING_ALL_AFTER = 3;
 
 export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt => {
   /** One request, with partial success narrowed down. */
@@ -66,12 +72,15 @@ export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt
         ),
       ),
     );
+  /** Batches refused in every part since a request was last taken (REFUSING_ALL_AFTER). */
+  let refusedWholeInARow = 0;
   const send: Attempt = (batch) =>
     sendOnce(batch).pipe(
+      tap({ complete: () => (refusedWholeInARow = 0) }),
       catchError((e: unknown) =>
         opts.isEncodeFailure(e) ? sendWithoutUnsendable(batch, e)
         : isTooLarge(e) ? sendInHalves(batch, e)
-        : mayBeSomeSamples(e) && batch.length > 1 ? sendAroundRefused(batch, e)
+        : mayBeSomeSamples(e) && batch.length > 1 && refusedWholeInARow < REFUSING_ALL_AFTER ? sendAroundRefused(batch, e)
         : throwError(() => e),
       ),
     );
@@ -155,7 +164,10 @@ export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt
     };
     return inParts(batch).pipe(
       toArray(),
-      concatMap((rejected) => (taken === 0 ? throwError(() => error) : from(rejected))),
+      concatMap((rejected) => {
+        refusedWholeInARow = taken === 0 ? refusedWholeInARow + 1 : 0;
+        return taken === 0 ? throwError(() => error) : from(rejected);
+      }),
     );
   };
 
