@@ -5,7 +5,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { logDeliveryTrouble } from '../src/cli/deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate } from '../src/cli/deliveryLog.js';
+import type { ResolvedConfig } from '../src/config/resolve.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import type { Sample } from '../src/sample.js';
 
@@ -59,6 +60,22 @@ test('delivery failing: one warning with the error and a hint, one line when it 
   assert.equal(lines.map((l) => l.level), ['warn', 'info']);
   assert.match(lines[0]!.message, /^delivery to otlp-grpc c:4317 is failing: 14 UNAVAILABLE: Name resolution failed .* \(its host name does not resolve: a typo in sink\.endpoint, or this host's DNS; .*\); retrying, the samples wait$/);
   assert.is(lines[1]!.message, 'delivery to otlp-grpc c:4317 works again (after 3 failed attempts)');
+});
+
+test('a handshake the receiver closes: with a client certificate, the hint is about that certificate (TLS 1.3 shows no more); without, none about it', () => {
+  const retry = (message: string): PipelineEvent => ({ type: 'retry', lane: 0, attempt: 1, delayMs: 10, error: new Error(message) });
+  const reset = '14 UNAVAILABLE: No connection established. Last error: read ECONNRESET (2026-12-02T19:56:07.568Z).';
+  for (const clientCertificate of [true, false]) {
+    const events = new Subject<PipelineEvent>();
+    const lines: string[] = [];
+    logDeliveryTrouble(events, { sink: 'otlp-grpc c:4317', deadLetterPath: 'dead.ndjson', log: (_l, m) => void lines.push(m), clientCertificate, every: () => ({ cancel: () => undefined }) });
+    events.next(retry(reset));
+    if (clientCertificate) assert.match(lines[0]!, /ECONNRESET .*\(the receiver closed the connection during the TLS handshake, as one does that does not accept this client's certificate: sink\.tls\.cert signed by a CA it trusts, not expired\?\); retrying/);
+    else assert.not.match(lines[0]!, /client's certificate/);
+  }
+  const env = { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: 'c.pem' };
+  const config = (tls?: { cert: string; key: string }) => ({ sink: { type: 'otlp-grpc' as const, ...(tls ? { tls } : {}) } }) as unknown as ResolvedConfig;
+  assert.equal([presentsClientCertificate(config({ cert: 'c', key: 'k' }), {}), presentsClientCertificate(config(), env), presentsClientCertificate(config(), {})], [true, true, false]);
 });
 
 test.run();

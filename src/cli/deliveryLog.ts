@@ -9,6 +9,7 @@ import { platformTimers } from '../clock.js';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from './log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 
 /**
  * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
@@ -17,17 +18,22 @@ import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 const messageOf = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').replace(/\s*Resolution note:\s*$/, '').trim();
 
-/** What a user can do about an error whose cause is not in its words. */
-const hintFor = (message: string): string =>
-  /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)'
+/**
+ * What a user can do about an error whose cause is not in its words. `clientCertificate`: the sink
+ * presents one (mutual TLS) — a receiver that does not accept it closes the connection during the
+ * handshake (TLS 1.3), which reads as "Failed to connect" or "read ECONNRESET".
+ */
+const hintFor = (message: string, clientCertificate: boolean): string =>
+  clientCertificate && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up|Client network socket disconnected)/.test(message)
+    ? ' (the receiver closed the connection during the TLS handshake, as one does that does not accept this client\'s certificate: sink.tls.cert signed by a CA it trusts, not expired?)'
+  : /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)'
   : /wrong version number/.test(message) ? ' (the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http://…)'
   : /unable to verify the first certificate|self-signed certificate|unable to get (local )?issuer certificate/.test(message) ? ' (the receiver\'s TLS certificate is not trusted here: give its CA as sink.tls.ca or OTEL_EXPORTER_OTLP_CERTIFICATE)'
   : /does not match certificate's altnames/.test(message) ? ' (the receiver\'s TLS certificate is for other names than the endpoint\'s host: use a name it lists)'
   : /alert certificate required/.test(message) ? ' (the receiver asks for a client certificate: give it as sink.tls.cert and sink.tls.key)'
   : /alert certificate expired/.test(message) ? ' (the receiver refused this client\'s certificate as expired: renew sink.tls.cert and sink.tls.key; a running chronoq reads them again when they change)'
   : /certificate has expired/.test(message) ? ' (the receiver\'s TLS certificate has expired: it must be renewed on the receiver)'
-  // With TLS 1.3 a client certificate the receiver does not accept shows only as a closed connection.
-  : /Last error: Failed to connect/.test(message) ? ' (the receiver closed the connection before HTTP/2 started: over https://, it did not accept this client\'s certificate — sink.tls.cert signed by a CA it trusts, not expired? — over http://, it expects TLS: write the endpoint as https://…)'
+  : /Last error: Failed to connect/.test(message) ? ' (the receiver closed the connection before HTTP/2 started: one that expects TLS? then write the endpoint as https://…)'
   : /Name resolution failed/.test(message) ? ' (its host name does not resolve: a typo in sink.endpoint, or this host\'s DNS; it is looked up again at each attempt)'
   : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
   : '';
@@ -51,6 +57,8 @@ export interface DeliveryLogOptions {
   readonly whileFailing?: string;
   /** Repeats fn every ms until cancelled (default: platformTimers.every, which never keeps the process alive). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
+  /** The sink presents a client certificate (mutual TLS): a closed handshake is then likely about it. */
+  readonly clientCertificate?: boolean;
   /** The sink's TLS files changing (sinks.ts): each change is a line, in use now or why not. */
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
 }
@@ -79,7 +87,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
-      log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message)}; ${whileFailing}`);
+      log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message, opts.clientCertificate === true)}; ${whileFailing}`);
     } else if (e.type === 'dead-letter' && e.deadLetter.reason === 'rejected') {
       latestRefusal = e.deadLetter.detail;
       if (refused++ > 0) return void moreRefused++;
@@ -98,3 +106,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
   }));
   return subscription;
 };
+
+/** Whether the config's sink presents a client certificate (sink.tls.cert, or the OTLP environment variable). */
+export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Record<string, string | undefined>> = process.env): boolean =>
+  c.sink.type === 'otlp-grpc' && (c.sink.tls?.cert !== undefined || env['OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE'] !== undefined || env['OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'] !== undefined);

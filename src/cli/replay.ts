@@ -14,7 +14,7 @@ import { Pipeline } from '../pipeline.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
-import { logDeliveryTrouble } from './deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate } from './deliveryLog.js';
 import { stopSignal$ } from './run.js';
 import { totalDeadLetters } from '../stats.js';
 import { isNamedPipe, ndjsonSamples, restCommand } from '../sources/ndjson.js';
@@ -67,7 +67,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, {
-    sink: sink.describe, log, deadLetterPath: outPath, tlsFiles$: sink.tlsFiles$,
+    sink: sink.describe, log, deadLetterPath: outPath, tlsFiles$: sink.tlsFiles$, clientCertificate: presentsClientCertificate(c),
     whileFailing: `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`,
   });
   pipeline.start();

@@ -16,7 +16,7 @@ import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
-import { logDeliveryTrouble } from './deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate } from './deliveryLog.js';
 import { restCommand } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
@@ -117,7 +117,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
-  logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$ });
+  logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$, clientCertificate: presentsClientCertificate(c) });
   let spoolFailing = false;
   pipeline.events$.subscribe((e) => {
     const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
