@@ -121,7 +121,10 @@ if (!promtool && process.env['REQUIRE_E2E'] !== '1') console.log('\n!!! promtool
   const s = createStats(1000);
   s.samplesIn = 3;
   recordLatency(s, 42);
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: renderPrometheus(s, createAlerts({ clockStep: true })), encoding: 'utf8' });
+  noteDelivered(s, [{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1_000_000_000n, attributes: {} }]);
+  const text = renderPrometheus(s, createAlerts({ clockStep: true, lagSeconds: 60 }), 5_000);
+  assert.match(text, /chronoq_delivery_lag_seconds 4\n/, 'the lag gauge is in what promtool checks');
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.is(r.error, undefined, 'promtool runs');
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
 });
