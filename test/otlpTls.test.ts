@@ -15,7 +15,7 @@ import { otlpGrpcSink, type OtlpTlsOptions } from '../src/otlp/otlpGrpcSink.js';
 import { isExportError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer, type FakeServerTls } from './support/fakeOtlpServer.js';
-import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
+import { runCli, runningFor, startCli, tempDir, writeConfig } from './support/cli.js';
 
 const test = suite('OTLP sink over TLS');
 const dir = join(import.meta.dirname, 'fixtures/tls');
@@ -119,12 +119,13 @@ test('chronoq run says when an OTEL_EXPORTER_OTLP_CERTIFICATE file cannot be rea
     'delivery: {shutdownDeadlineMs: 100}',
     '',
   ].join('\n'));
-  const { child, result } = startCli(['run', cfg, '--quiet'], { OTEL_EXPORTER_OTLP_CERTIFICATE: join(work, 'missing.pem') });
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const { child, result, stderrSoFar } = startCli(['run', cfg, '--quiet'], { OTEL_EXPORTER_OTLP_CERTIFICATE: join(work, 'missing.pem') });
+  // From when it runs: a fixed 1.5 s from the spawn failed in CI (a slow start: not both samples read, or no handlers yet).
+  await runningFor(stderrSoFar, 700);
   child.kill('SIGINT');
   const r = await result;
   assert.match(r.stderr, /WARN\s+opentelemetry: Failed to read root certificate file/);
-  assert.match(r.stderr, /done: 2 in, 0 delivered, 2 dead-lettered/, 'nothing lost: the undelivered become dead letters at shutdown');
+  assert.match(r.stderr, /done: 2 in, 0 delivered, 2 dead-lettered/, `nothing lost: the undelivered become dead letters at shutdown: ${r.stderr}`);
 });
 
 test.run();
