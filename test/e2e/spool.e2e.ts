@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { startCollector, readReceived, type Collector } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { startCli, tempDir, writeConfig } from '../support/cli.js';
+import { runningFor, startCli, tempDir, writeConfig } from '../support/cli.js';
 import { Spool } from '../../src/spool/spool.js';
-import { sleep } from './scenarios.js';
 
 const test = suite('e2e: spool across kill -9');
 const binary = collectorOrSkip('e2e spool');
@@ -44,7 +43,7 @@ const crashAndRestart = async (collectorUpDuringRun1: boolean) => {
   try {
     if (!collectorUpDuringRun1) c.signal('SIGKILL');
     const run1 = startCli(['run', config(dir, c, 'run1'), '--quiet']);
-    await sleep(3_000);
+    await runningFor(run1.stderrSoFar, 2_000); // from when it runs, not from the spawn (a slow start spooled nothing)
     run1.child.kill('SIGKILL');
     await run1.result;
     if (!collectorUpDuringRun1) await c.restart();
