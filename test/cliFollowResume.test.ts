@@ -30,9 +30,11 @@ const written = (dir: string): number[] => {
   return existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).value as number) : [];
 };
 
-/** Runs until `ready`, then `afterMs` more, then stops it with `signal`. */
+/** Runs until it says it is running and `ready` holds, then `afterMs` more, then stops it with `signal`. */
 const runUntil = async (cfg: string, ready: () => boolean, signal: NodeJS.Signals = 'SIGINT', afterMs = 300): Promise<CliResult> => {
-  const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
+  const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
+  // From when it runs, not from the spawn: a slow start (CI) met the signal before the run handled it.
+  await until('the run to start', () => stderrSoFar().includes('chronoq running'), 30_000);
   await until('the run got that far', ready);
   await sleep(afterMs);
   child.kill(signal);
