@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonLog, sleep, startCli, tempDir, writeConfig } from './support/cli.js';
+import { jsonLog, sleep, startCli, tempDir, until, writeConfig } from './support/cli.js';
 
 const test = suite('chronoq run through a wall-clock step');
 const FIXTURE = fileURLToPath(new URL('./fixtures/stepWallClock.mjs', import.meta.url));
@@ -26,7 +26,9 @@ test('a step back of an hour: delivery goes on, samples re-stamped, none dead-le
     'telemetry: {statusIntervalMs: 1000}',
     '',
   ].join('\n'));
-  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_AT_MS: '3000', STEP_MS: '-3600000' });
+  // The step comes 1.5 s after the first delivered sample (it came 3 s after the spawn: a slow start
+  // left nothing delivered before it).
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-output', STEP_AT_MS: '1500', STEP_MS: '-3600000' });
   let lines = 0;
   let synthetic = 0;
   cli.child.stdout?.on('data', (d: Buffer) => {
@@ -34,7 +36,8 @@ test('a step back of an hour: delivery goes on, samples re-stamped, none dead-le
     synthetic += d.toString().split('synthetic.grid').length - 1;
   });
   try {
-    await sleep(2_800);
+    await until('the first delivered sample', () => lines > 0, 30_000);
+    await sleep(1_300);
     const beforeStep = lines;
     const syntheticBefore = synthetic;
     assert.ok(beforeStep > 0, 'delivering before the step');
