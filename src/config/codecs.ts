@@ -36,29 +36,20 @@ export const PositiveInt = num('a positive integer', (n) => Number.isInteger(n) 
 export const NonNegativeInt = num('a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
 export const PositiveNumber = num('a positive number', (n) => Number.isFinite(n) && n > 0);
 export const NonNegativeNumber = num('a non-negative number', (n) => Number.isFinite(n) && n >= 0);
-/** Milliseconds, or Infinity written as the string "infinite". */
-export const MsOrInfinite = new t.Type<number, number, unknown>(
-  'a non-negative number of milliseconds or "infinite"',
-  (u): u is number => typeof u === 'number',
-  (raw, c) => {
-    const u = asNumber(raw);
-    return u === 'infinite' ? t.success(Infinity) : typeof u === 'number' && u >= 0 ? t.success(u) : fail(raw, c, { expected: 'a non-negative number of milliseconds or "infinite"' });
-  },
-  (n) => n,
-);
 /**
- * A positive integer, or Infinity written as "infinite" or YAML's .inf — the way `chronoq
- * validate` prints the default maxAttempts, which could not be read back.
+ * A number `ok` accepts, or Infinity written as the string "infinite" or YAML's .inf (the way
+ * `chronoq validate` prints an infinite default: the default maxAttempts could not be read back).
  */
-export const CountOrInfinite = new t.Type<number, number, unknown>(
-  'a positive integer or "infinite"',
-  (u): u is number => typeof u === 'number',
-  (raw, c) => {
+const orInfinite = (name: string, ok: (n: number) => boolean) =>
+  new t.Type<number, number, unknown>(name, (u): u is number => typeof u === 'number', (raw, c) => {
     const u = asNumber(raw);
-    return u === 'infinite' || u === Infinity ? t.success(Infinity) : typeof u === 'number' && Number.isInteger(u) && u > 0 ? t.success(u) : fail(raw, c, { expected: 'a positive integer or "infinite"' });
-  },
-  (n) => n,
-);
+    return u === 'infinite' || u === Infinity ? t.success(Infinity) : typeof u === 'number' && ok(u) ? t.success(u) : fail(raw, c, { expected: name });
+  }, (n) => n);
+
+/** Milliseconds, or "infinite". */
+export const MsOrInfinite = orInfinite('a non-negative number of milliseconds or "infinite"', (n) => n >= 0);
+/** A count of attempts, or "infinite". */
+export const CountOrInfinite = orInfinite('a positive integer or "infinite"', (n) => Number.isInteger(n) && n > 0);
 export const Port = num('a TCP port (1-65535)', (n) => Number.isInteger(n) && n >= 1 && n <= 65535);
 
 export const NonEmptyString = new t.Type<string, string, unknown>('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0, (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : fail(u, c, { expected: 'a non-empty string' })), (s) => s);
