@@ -5,6 +5,7 @@
  */
 import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
+import type { AlertRules } from '../telemetry/alerts.js';
 
 export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default
 resource:
@@ -43,7 +44,8 @@ export interface ResolvedConfig {
   readonly telemetry: {
     statusIntervalMs: number;
     prometheus?: { port: number; host: string };
-    alerts: { deadLettersPerMinute?: number; breakerOpenSeconds?: number; queuePercent?: number; clockStep: boolean; lagSeconds?: number };
+    /** The rules of telemetry/alerts.ts, clockStep on unless set to false. */
+    alerts: AlertRules & { clockStep: boolean };
   };
 }
 
