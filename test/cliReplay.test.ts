@@ -54,20 +54,29 @@ test('replay of something that cannot be read as a file says so and exits 2', as
   assert.match(directory.stderr, /cannot read .*: EISDIR/);
 });
 
-test('replay with the receiver down says so, and Ctrl-C ends it with every sample accounted for', async () => {
+/**
+ * `total` dead letters (cpu, value i, attributes(i)) replayed toward a receiver that is not there,
+ * stopped with Ctrl-C half a second after it says delivery is failing; `delivery` adds to the
+ * config's delivery section.
+ */
+const replayStoppedWhileFailing = async (total: number, attributes: (i: number) => Record<string, string>, delivery = '') => {
   const dir = tempDir();
   const dlPath = join(dir, 'dead.ndjson');
   const out = join(dir, 'replay-dead.ndjson');
   const f = new DeadLetterFile(dlPath);
-  for (let i = 0; i < 3; i++) f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} }, detail: 'x', atUnixMs: 0 });
+  for (let i = 0; i < total; i++) f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: attributes(i) }, detail: 'x', atUnixMs: 0 });
   f.close();
   const port = await freePort(); // nothing listens here
   const cfg = writeConfig(dir, [`sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`, `deadLetter: {path: ${out}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
-    'delivery: {shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
+    `delivery: {${delivery}shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}`, ''].join('\n'));
   const { child, result, stderrSoFar } = startCli(['replay', dlPath, '--config', cfg]);
   await runningFor(stderrSoFar, 500, /is failing/);
   child.kill('SIGINT');
-  const r = await result;
+  return { r: await result, out, dlPath, port };
+};
+
+test('replay with the receiver down says so, and Ctrl-C ends it with every sample accounted for', async () => {
+  const { r, out, port } = await replayStoppedWhileFailing(3, () => ({}));
   // Before: not a line while it waited, and Ctrl-C killed it without a summary.
   assert.match(r.stderr, new RegExp(`delivery to otlp-grpc 127\\.0\\.0\\.1:${port} is failing: .*UNAVAILABLE.*; retrying, the samples wait; Ctrl-C stops`));
   assert.is(r.stderr.match(/is failing/g)!.length, 1, 'one line for the outage, not one per retry');
@@ -83,20 +92,8 @@ test('replay reads its file as delivery takes it: stopped early, it dead-letters
   // Before, the whole file was read into memory first (past 512 MiB it could not be), and Ctrl-C
   // left the samples not yet handed to delivery unaccounted for: "replayed 30000 samples: 0
   // delivered, 1 500 dead-lettered", the other 28 500 never mentioned.
-  const dir = tempDir();
-  const dlPath = join(dir, 'dead.ndjson');
-  const out = join(dir, 'replay-dead.ndjson');
   const total = 30_000;
-  const f = new DeadLetterFile(dlPath);
-  for (let i = 0; i < total; i++) f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 5) } }, detail: 'x', atUnixMs: 0 });
-  f.close();
-  const port = await freePort(); // nothing listens here
-  const cfg = writeConfig(dir, [`sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`, `deadLetter: {path: ${out}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
-    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
-  const { child, result, stderrSoFar } = startCli(['replay', dlPath, '--config', cfg]);
-  await runningFor(stderrSoFar, 500, /is failing/);
-  child.kill('SIGINT');
-  const r = await result;
+  const { r, out, dlPath } = await replayStoppedWhileFailing(total, (i) => ({ s: String(i % 5) }), 'maxQueued: 1000, ');
   const stopped = /replay stopped after line (\d+) of .*dead\.ndjson: the (\d+) bytes after it were not replayed \(the rest: tail -n \+(\d+) /.exec(r.stderr);
   assert.ok(stopped, r.stderr);
   const read = Number(stopped![1]);

@@ -137,11 +137,16 @@ test('pipeline: with a spool and a receiver that keeps up, a file source is pace
   spool.close();
 });
 
+/** An earlier run's backlog at `path`: `bursts` appends of `size` samples of one series, values 0, 1, 2… */
+const leaveBacklog = (path: string, bursts: number, size: number): void => {
+  const before = open(path, 1).spool;
+  for (let b = 0; b < bursts; b++) before.append(Array.from({ length: size }, (_, i) => mk(b * size + i, 0)));
+  before.close();
+};
+
 test('pipeline: a backlog from an earlier run larger than delivery.maxQueued goes first, as delivery takes it, with no overflow', async () => {
   const path = join(tempDir(), 'spool.db');
-  const before = open(path, 1).spool;
-  for (let b = 0; b < 25; b++) before.append(Array.from({ length: 200 }, (_, i) => mk(b * 200 + i, 0)));
-  before.close();
+  leaveBacklog(path, 25, 200);
   const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 50, maxDelayMs: 5 }, delivery: { maxQueued: 200 } }), sources: [] };
   const second = open(path, 1);
   const sent: number[] = [];
@@ -163,9 +168,7 @@ test('pipeline: a backlog is read back in full batches when maxQueued is no more
   // With the gate at half of maxQueued (500) below the batch size (1 000), each batch waited for
   // its timer with 500 samples in it: a backlog drained at 500 samples a maxDelayMs.
   const path = join(tempDir(), 'spool.db');
-  const before = open(path, 1).spool;
-  for (let b = 0; b < 5; b++) before.append(Array.from({ length: 1_000 }, (_, i) => mk(b * 1_000 + i, 0)));
-  before.close();
+  leaveBacklog(path, 5, 1_000);
   const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 1_000, maxDelayMs: 2_000 }, delivery: { maxQueued: 1_000 } }), sources: [] };
   const second = open(path, 1);
   const sizes: number[] = [];
