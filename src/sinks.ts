@@ -9,7 +9,9 @@ import type { SinkConfig } from './config/schema.js';
 import type { Attributes } from './sample.js';
 import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
-import { watchTlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
+import { watchTlsFiles, type TlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
+import { envTlsFiles } from './otlp/envTlsFiles.js';
+import { CONFIG_TLS_SETTINGS, type TlsFileSettings } from './config/files.js';
 import { toJsonLine } from './sampleJson.js';
 import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
@@ -23,6 +25,8 @@ export interface Sink {
   readonly gone$?: Observable<Error>;
   /** otlp-grpc with TLS files: each time they changed, whether they are in use now or why not. */
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
+  /** How messages name those files: the config's sink.tls, or the OTLP environment variables. */
+  readonly tlsFileSettings?: TlsFileSettings | undefined;
   close(): void;
 }
 
@@ -39,7 +43,24 @@ const writeLines = (write: (text: string) => void): SendBatch => (batch) =>
 /** How often the sink's TLS files are looked at for a rotation. */
 export const TLS_CHECK_MS = 10_000;
 
-export const createSink = (config: SinkConfig, resource: Attributes, clock: Clock, opts: { readonly tlsCheckMs?: number } = {}): Sink => {
+/**
+ * The TLS files the sink's credentials come from, to watch: the config's sink.tls (unless
+ * insecure), or without it those the OTLP environment variables name (envTlsFiles.ts).
+ */
+const tlsFilesOf = (config: SinkConfig & { type: 'otlp-grpc' }, env: Readonly<Record<string, string | undefined>>): { files: TlsFiles; settings: TlsFileSettings } | undefined => {
+  const tls = config.tls;
+  if (tls === undefined) return envTlsFiles(env, config.endpoint);
+  return tls.insecure === true || (tls.ca ?? tls.cert ?? tls.key) === undefined ? undefined : { files: tls, settings: CONFIG_TLS_SETTINGS };
+};
+
+export interface CreateSinkOptions {
+  /** How often the TLS files are looked at (default TLS_CHECK_MS). */
+  readonly tlsCheckMs?: number;
+  /** The environment the OTLP variables are read from (default process.env, which the exporter base reads too). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export const createSink = (config: SinkConfig, resource: Attributes, clock: Clock, opts: CreateSinkOptions = {}): Sink => {
   switch (config.type) {
     case 'otlp-grpc': {
       const read = (p?: string) => (p === undefined ? undefined : readFileSync(p));
@@ -58,11 +79,13 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
       // Rotated certificate files are read again (tlsFilesWatch.ts); the events say what happened.
       // Replayed: the check at start comes before the command subscribes.
       const tlsFiles$ = new ReplaySubject<TlsFilesEvent>(8);
-      const tls = config.tls;
-      const watch = tls === undefined || tls.insecure === true || (tls.ca ?? tls.cert ?? tls.key) === undefined ? undefined
-        : watchTlsFiles(tls, { everyMs: opts.tlsCheckMs ?? TLS_CHECK_MS, now: () => clock.now(), onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e) });
+      const watched = tlsFilesOf(config, opts.env ?? process.env);
+      const watch = watched === undefined ? undefined : watchTlsFiles(watched.files, {
+        everyMs: opts.tlsCheckMs ?? TLS_CHECK_MS, now: () => clock.now(), settings: watched.settings,
+        onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e),
+      });
       return {
-        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$,
+        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };
     }

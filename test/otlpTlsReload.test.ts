@@ -11,10 +11,11 @@ import * as assert from 'uvu/assert';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NEVER, Subject } from 'rxjs';
-import { createSink } from '../src/sinks.js';
+import { createSink, type Sink } from '../src/sinks.js';
 import { systemClock } from '../src/clock.js';
 import { logDeliveryTrouble } from '../src/cli/deliveryLog.js';
 import { watchTlsFiles, type TlsFilesEvent } from '../src/otlp/tlsFilesWatch.js';
+import { envTlsFiles } from '../src/otlp/envTlsFiles.js';
 import { X509Certificate } from 'node:crypto';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
@@ -27,15 +28,25 @@ const fixtures = join(import.meta.dirname, 'fixtures/tls');
 const pem = (name: string): Buffer => readFileSync(join(fixtures, name));
 const sample = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} });
 
-test('the receiver re-issued by a new CA, the client files replaced (half-way first): the sink reports the half, then connects with the new ones and delivers', async () => {
+/** The client's files, in a directory of their own: the ones ca.pem issued. */
+const clientFiles = () => {
   const dir = tempDir();
   const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client-key.pem') };
   copyFileSync(join(fixtures, 'ca.pem'), files.ca);
   copyFileSync(join(fixtures, 'client.pem'), files.cert);
   copyFileSync(join(fixtures, 'client-key.pem'), files.key);
+  return files;
+};
+
+/**
+ * Delivers once; re-issues the receiver's certificates by ca2; replaces the client's `files` with
+ * ca2's, the certificate first (a half rotation, expected to be reported as `halfProblem`), then
+ * the key and the CA; and expects the sink to deliver again with them, without a restart.
+ */
+const rotatedUnder = async (files: { ca: string; cert: string; key: string }, makeSink: (endpoint: string) => Sink, halfProblem: string): Promise<void> => {
   let server = await startFakeOtlpServer(() => ({ ok: true }), { cert: pem('server.pem'), key: pem('server-key.pem'), clientCa: pem('ca.pem') });
   const port = server.port;
-  const sink = createSink({ type: 'otlp-grpc', endpoint: `https://localhost:${port}`, timeoutMs: 1_000, tls: files }, {}, systemClock, { tlsCheckMs: 100 });
+  const sink = makeSink(`https://localhost:${port}`);
   const events: TlsFilesEvent[] = [];
   sink.tlsFiles$!.subscribe((e) => events.push(e));
   const send = (i: number) => new Promise<string>((resolve) => sink.send([sample(i)]).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') }));
@@ -50,7 +61,7 @@ test('the receiver re-issued by a new CA, the client files replaced (half-way fi
     // Half a rotation: the new client certificate beside the old key.
     copyFileSync(join(fixtures, 'client2.pem'), files.cert);
     await until('the half rotation to be reported', () => events.length > 0, 5_000);
-    assert.equal(events, [{ kind: 'invalid', problem: `config.sink.tls.key: expected the private key of tls.cert, found ${JSON.stringify(files.key)}, the key of another certificate` }]);
+    assert.equal(events, [{ kind: 'invalid', problem: halfProblem }]);
     await sleep(300);
     assert.is(events.length, 1, 'reported once, not at every look');
     // The rest: the key and the CA bundle.
@@ -71,6 +82,49 @@ test('the receiver re-issued by a new CA, the client files replaced (half-way fi
     sink.close();
     server.kill();
   }
+};
+
+test('the receiver re-issued by a new CA, the client files replaced (half-way first): the sink reports the half, then connects with the new ones and delivers', async () => {
+  const files = clientFiles();
+  await rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000, tls: files }, {}, systemClock, { tlsCheckMs: 100 }),
+    `config.sink.tls.key: expected the private key of tls.cert, found ${JSON.stringify(files.key)}, the key of another certificate`);
+});
+
+test('the same with the files named by OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_CERTIFICATE / _CLIENT_KEY (as an OpenTelemetry Operator sets them): they are watched too', async () => {
+  const files = clientFiles();
+  const variables = { OTEL_EXPORTER_OTLP_CERTIFICATE: files.ca, OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: files.cert, OTEL_EXPORTER_OTLP_CLIENT_KEY: files.key };
+  const saved = Object.fromEntries(Object.keys(variables).map((k) => [k, process.env[k]]));
+  // The exporter base reads them from process.env when the sink is made.
+  Object.assign(process.env, variables);
+  try {
+    await rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000 }, {}, systemClock, { tlsCheckMs: 100 }),
+      `environment OTEL_EXPORTER_OTLP_CLIENT_KEY: expected the private key of OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE, found ${JSON.stringify(files.key)}, the key of another certificate`);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  }
+});
+
+test('which environment variables are watched: as the exporter base uses them', () => {
+  const cwd = '/srv/app';
+  const env = { OTEL_EXPORTER_OTLP_CERTIFICATE: 'certs/ca.pem', OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: ' ', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/tls/c.pem', OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: '/tls/k.pem' };
+  const watched = (e: Record<string, string>, configEndpoint?: string) => envTlsFiles(e, configEndpoint, cwd)?.files;
+  // A blank signal-specific variable falls back to the general one; paths are the working directory's.
+  assert.equal(watched({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317' }), { ca: '/srv/app/certs/ca.pem', cert: '/tls/c.pem', key: '/tls/k.pem' });
+  assert.equal(envTlsFiles({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317' }, undefined, cwd)?.settings.names,
+    { ca: 'OTEL_EXPORTER_OTLP_CERTIFICATE', cert: 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', key: 'OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY' });
+  // Plaintext: http://, the default endpoint, or no scheme with INSECURE=true; the config's endpoint wins over the variable's.
+  assert.is(watched({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' }), undefined);
+  assert.is(watched(env), undefined, 'the default endpoint is http://localhost:4317');
+  assert.is(watched({ ...env, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'collector:4317', OTEL_EXPORTER_OTLP_INSECURE: ' TRUE ' }), undefined);
+  assert.ok(watched({ ...env, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'collector:4317' }), 'no scheme and not insecure: TLS');
+  assert.ok(watched({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' }, 'https://other:4317'));
+  assert.is(watched({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317' }, 'http://other:4317'), undefined);
+  // No file named: nothing to watch.
+  assert.is(watched({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317' }), undefined);
+  // With sink.tls in the config the variables are not used (the config's credentials win), so not watched.
+  const withTls = createSink({ type: 'otlp-grpc', endpoint: 'https://127.0.0.1:1', tls: { insecure: false } }, {}, systemClock, { env: { ...env } });
+  assert.is(withTls.tlsFileSettings, undefined);
+  withTls.close();
 });
 
 test('a client certificate close to its end is reported at start (once), and again when it has expired', () => {
@@ -104,13 +158,13 @@ test('chronoq run says at start that its client certificate has expired (the wal
   const stepWallClock = fileURLToPath(new URL('./fixtures/stepWallClock.mjs', import.meta.url));
   const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${stepWallClock}`, STEP_AT_MS: '0', STEP_MS: String(101 * 365 * 86_400_000) });
   try {
-    await until('the expiry line', () => /client certificate \(sink\.tls\.cert\) expired/.test(stderrSoFar()), 15_000);
+    await until('the expiry line', () => /client certificate \(config\.sink\.tls\.cert\) expired/.test(stderrSoFar()), 15_000);
   } finally {
     child.kill('SIGTERM');
   }
   const line = jsonLog((await result).stderr).find((l) => /client certificate/.test(l.message));
   assert.is(line?.level, 'error');
-  assert.match(line!.message, /expired .*: the receiver will refuse new connections; replace sink\.tls\.cert and sink\.tls\.key/);
+  assert.match(line!.message, /expired .*: the receiver will refuse new connections; replace the files tls\.cert and tls\.key name/);
 });
 
 test('an unchanged or plaintext config has no watch; the command logs a change as a line, and a half rotation as a warning', () => {
@@ -125,8 +179,19 @@ test('an unchanged or plaintext config has no watch; the command logs a change a
   assert.equal(lines, [
     'warn otlp-grpc collector:4317: its TLS files changed but cannot be used: config.sink.tls.key: expected the private key of tls.cert, found "k.pem", the key of another certificate; the ones read before stay in use until they can',
     'info otlp-grpc collector:4317: its TLS files changed (tls.cert, tls.key): new connections use them; the client certificate is valid until Nov 25 10:00:00 2027 GMT',
-    'warn otlp-grpc collector:4317: the client certificate (sink.tls.cert) expires Nov 25 10:00:00 2027 GMT, in 1 day: renew it (the new files are read when they change)',
-    'error otlp-grpc collector:4317: the client certificate (sink.tls.cert) expired Nov 25 10:00:00 2027 GMT: the receiver will refuse new connections; replace sink.tls.cert and sink.tls.key (read again when they change)',
+    'warn otlp-grpc collector:4317: the client certificate (config.sink.tls.cert) expires Nov 25 10:00:00 2027 GMT, in 1 day: renew it (the new files are read when they change)',
+    'error otlp-grpc collector:4317: the client certificate (config.sink.tls.cert) expired Nov 25 10:00:00 2027 GMT: the receiver will refuse new connections; replace the files tls.cert and tls.key name (read again when they change)',
+  ]);
+  // Files named by the environment: the lines name the variables.
+  const fromEnv: string[] = [];
+  const settings = envTlsFiles({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: 'c.pem', OTEL_EXPORTER_OTLP_CLIENT_KEY: 'k.pem' }, undefined)!.settings;
+  const envSub = logDeliveryTrouble(NEVER, { sink: 'otlp-grpc collector:4317', log: (level, message) => void fromEnv.push(`${level} ${message}`), deadLetterPath: 'dl.ndjson', tlsFiles$, tlsFileSettings: settings });
+  tlsFiles$.next({ kind: 'reloaded', changed: ['cert', 'key'] });
+  tlsFiles$.next({ kind: 'expiry', certNotAfter: 'Nov 25 10:00:00 2027 GMT', daysLeft: -1, expired: true });
+  envSub.unsubscribe();
+  assert.equal(fromEnv, [
+    'info otlp-grpc collector:4317: its TLS files changed (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, OTEL_EXPORTER_OTLP_CLIENT_KEY): new connections use them',
+    'error otlp-grpc collector:4317: the client certificate (environment OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE) expired Nov 25 10:00:00 2027 GMT: the receiver will refuse new connections; replace the files OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY name (read again when they change)',
   ]);
   const plain = createSink({ type: 'otlp-grpc', endpoint: 'http://127.0.0.1:1' }, {}, systemClock);
   let events = 0;

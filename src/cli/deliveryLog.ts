@@ -9,6 +9,7 @@ import { platformTimers } from '../clock.js';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from './log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
+import { CONFIG_TLS_SETTINGS, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 
 /**
@@ -61,6 +62,8 @@ export interface DeliveryLogOptions {
   readonly clientCertificate?: boolean;
   /** The sink's TLS files changing (sinks.ts): each change is a line, in use now or why not. */
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
+  /** How the lines name the TLS files (default: the config's sink.tls). */
+  readonly tlsFileSettings?: TlsFileSettings | undefined;
 }
 
 /**
@@ -98,11 +101,13 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     }
   });
   subscription.add(() => summary.cancel());
+  const { names, pathOf } = opts.tlsFileSettings ?? CONFIG_TLS_SETTINGS;
+  const certificate = `the client certificate (${pathOf(names.cert)})`;
   subscription.add(opts.tlsFiles$?.subscribe((e) => {
-    if (e.kind === 'reloaded') log('info', `${sink}: its TLS files changed (${e.changed.map((n) => `tls.${n}`).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; the client certificate is valid until ${e.certNotAfter}`}`);
+    if (e.kind === 'reloaded') log('info', `${sink}: its TLS files changed (${e.changed.map((n) => names[n]).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; the client certificate is valid until ${e.certNotAfter}`}`);
     else if (e.kind === 'invalid') log('warn', `${sink}: its TLS files changed but cannot be used: ${e.problem}; the ones read before stay in use until they can`);
-    else if (e.expired) log('error', `${sink}: the client certificate (sink.tls.cert) expired ${e.certNotAfter}: the receiver will refuse new connections; replace sink.tls.cert and sink.tls.key (read again when they change)`);
-    else log('warn', `${sink}: the client certificate (sink.tls.cert) expires ${e.certNotAfter}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}: renew it (the new files are read when they change)`);
+    else if (e.expired) log('error', `${sink}: ${certificate} expired ${e.certNotAfter}: the receiver will refuse new connections; replace the files ${names.cert} and ${names.key} name (read again when they change)`);
+    else log('warn', `${sink}: ${certificate} expires ${e.certNotAfter}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}: renew it (the new files are read when they change)`);
   }));
   return subscription;
 };

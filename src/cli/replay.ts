@@ -67,7 +67,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, {
-    sink: sink.describe, log, deadLetterPath: outPath, tlsFiles$: sink.tlsFiles$, clientCertificate: presentsClientCertificate(c),
+    sink: sink.describe, log, deadLetterPath: outPath, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c),
     whileFailing: `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`,
   });
   pipeline.start();

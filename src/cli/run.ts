@@ -117,7 +117,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
-  logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$, clientCertificate: presentsClientCertificate(c) });
+  logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$, tlsFileSettings: parts.sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c) });
   let spoolFailing = false;
   pipeline.events$.subscribe((e) => {
     const why = (error: unknown) => (error instanceof Error ? error.message : String(error));

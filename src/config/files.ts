@@ -107,18 +107,38 @@ export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSyn
 const checkTlsFiles = (c: ResolvedConfig, read: ReadFile): ConfigError[] =>
   c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined ? [] : tlsFileProblems(c.sink.tls, read);
 
+/** The three TLS files of a sink. */
+export type TlsFileKind = 'ca' | 'cert' | 'key';
+
 /**
- * Every problem with a set of TLS files, each at its config path (config.sink.tls.…): unreadable,
- * not a certificate or key, half a client pair, a key of another certificate. At load, and when
- * the files change while running (src/otlp/tlsFilesWatch.ts).
+ * How messages name a sink's TLS files: the setting that named each (`tls.cert` in the config,
+ * or an OTLP environment variable) and where such a setting is (`config.sink.tls.cert`,
+ * `environment OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`).
  */
-export const tlsFileProblems = (tls: { readonly ca?: string; readonly cert?: string; readonly key?: string }, read: ReadFile = readFileSync): ConfigError[] => {
+export interface TlsFileSettings {
+  readonly names: Readonly<Record<TlsFileKind, string>>;
+  readonly pathOf: (name: string) => string;
+}
+export const CONFIG_TLS_SETTINGS: TlsFileSettings = { names: { ca: 'tls.ca', cert: 'tls.cert', key: 'tls.key' }, pathOf: (name) => `config.sink.${name}` };
+
+/**
+ * Every problem with a set of TLS files, each at the path of its setting (config.sink.tls.…, or
+ * an environment variable with `settings`): unreadable, not a certificate or key, half a client
+ * pair, a key of another certificate. At load, and when the files change while running
+ * (src/otlp/tlsFilesWatch.ts).
+ */
+export const tlsFileProblems = (
+  tls: { readonly ca?: string; readonly cert?: string; readonly key?: string },
+  read: ReadFile = readFileSync,
+  settings: TlsFileSettings = CONFIG_TLS_SETTINGS,
+): ConfigError[] => {
   const { ca, cert, key } = tls;
+  const { names, pathOf } = settings;
   const errors: ConfigError[] = [];
   const certificate = (pem: Buffer) => new X509Certificate(pem);
-  const checked = <A>(at: string, path: string | undefined, what: string, parse: (pem: Buffer) => A): A | undefined => {
+  const checked = <A>(kind: TlsFileKind, path: string | undefined, what: string, parse: (pem: Buffer) => A): A | undefined => {
     if (path === undefined) return undefined;
-    const r = readPem(read, `config.sink.tls.${at}`, path, what, parse);
+    const r = readPem(read, pathOf(names[kind]), path, what, parse);
     if ('error' in r) errors.push(r.error);
     return 'ok' in r ? r.ok : undefined;
   };
@@ -128,10 +148,10 @@ export const tlsFileProblems = (tls: { readonly ca?: string; readonly cert?: str
   if ((cert === undefined) !== (key === undefined)) {
     const missing = cert === undefined ? 'cert' : 'key';
     const other = missing === 'cert' ? 'key' : 'cert';
-    errors.push({ path: `config.sink.tls.${missing}`, expected: `the client ${missing === 'cert' ? 'certificate' : 'key'} beside tls.${other} (mutual TLS needs both)`, found: 'nothing' });
+    errors.push({ path: pathOf(names[missing]), expected: `the client ${missing === 'cert' ? 'certificate' : 'key'} beside ${names[other]} (mutual TLS needs both)`, found: 'nothing' });
   }
   if (clientCert !== undefined && clientKey !== undefined && !clientCert.checkPrivateKey(clientKey)) {
-    errors.push({ path: 'config.sink.tls.key', expected: 'the private key of tls.cert', found: `${JSON.stringify(key)}, the key of another certificate` });
+    errors.push({ path: pathOf(names.key), expected: `the private key of ${names.cert}`, found: `${JSON.stringify(key)}, the key of another certificate` });
   }
   return errors;
 };

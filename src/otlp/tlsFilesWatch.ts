@@ -23,7 +23,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { tlsFileProblems } from '../config/files.js';
+import { type TlsFileSettings, tlsFileProblems } from '../config/files.js';
 import { formatConfigError } from '../config/errors.js';
 import { platformTimers } from '../clock.js';
 
@@ -55,6 +55,8 @@ export interface TlsFilesWatchOptions {
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
   /** Wall-clock now (ms), for the client certificate's expiry. */
   readonly now: () => number;
+  /** How problems name the files (default: the config's sink.tls). */
+  readonly settings?: TlsFileSettings;
 }
 
 const NAMES = ['ca', 'cert', 'key'] as const;
@@ -66,13 +68,14 @@ const stampOf = (path: string): string => {
 };
 
 /** The files' contents, or why they cannot be used together (the check made at load: config/files.ts). */
-const readConsistent = (files: TlsFiles): { tls: TlsContents; certNotAfter?: string } | { problem: string } => {
+const readConsistent = (files: TlsFiles, settings?: TlsFileSettings): { tls: TlsContents; certNotAfter?: string } | { problem: string } => {
   const read = new Map<string, Buffer>();
-  const problems = tlsFileProblems(files, (path) => {
+  const readPem = (path: string): Buffer => {
     const pem = readFileSync(path);
     read.set(path, pem);
     return pem;
-  });
+  };
+  const problems = tlsFileProblems(files, readPem, settings);
   if (problems.length > 0) return { problem: `${formatConfigError(problems[0]!)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` };
   const contentOf = (name: keyof TlsFiles) => (files[name] === undefined ? {} : { [name]: read.get(files[name]!)! });
   const tls: TlsContents = { ...contentOf('ca'), ...contentOf('cert'), ...contentOf('key') };
@@ -97,13 +100,13 @@ export const watchTlsFiles = (files: TlsFiles, opts: TlsFilesWatchOptions): { ca
     cert.stage = stage;
     if (stage !== 'fine') opts.onEvent?.({ kind: 'expiry', certNotAfter: cert.notAfter, daysLeft: Math.floor(leftMs / DAY_MS), expired: stage === 'expired' });
   };
-  const atStart = files.cert === undefined ? undefined : readConsistent(files);
+  const atStart = files.cert === undefined ? undefined : readConsistent(files, opts.settings);
   useCert(atStart !== undefined && 'certNotAfter' in atStart ? atStart.certNotAfter : undefined);
   const look = (): void => {
     const now = new Map(names.map((n) => [n, stampOf(files[n]!)]));
     const changed = names.filter((n) => now.get(n) !== inUse.get(n));
     if (changed.length === 0) return checkExpiry();
-    const r = readConsistent(files);
+    const r = readConsistent(files, opts.settings);
     if ('problem' in r) {
       const seen = [...now.values()].join('|');
       if (seen !== reported) opts.onEvent?.({ kind: 'invalid', problem: r.problem });

@@ -1,0 +1,55 @@
+/**
+ * The TLS files that the OTLP environment variables name, when the sink takes its credentials
+ * from them — so that they are watched for a rotation like the config's `sink.tls` files
+ * (tlsFilesWatch.ts). An OpenTelemetry Operator or a Helm chart typically sets
+ * OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_CERTIFICATE / _CLIENT_KEY to files of a Kubernetes
+ * secret that cert-manager renews; the exporter base reads them once per connection set-up, and a
+ * connection set up again by grpc-js keeps the credentials it had, so a renewed certificate went
+ * unused until a restart.
+ *
+ * The rules are @opentelemetry/otlp-grpc-exporter-base's (configuration/otlp-grpc-env-configuration.js):
+ * the variables are used only when the config has no `sink.tls`; each is the signal-specific one
+ * (OTEL_EXPORTER_OTLP_METRICS_…) unless that is blank, else the general one; paths are resolved
+ * against the working directory; an `http://` endpoint is plaintext, an `https://` one is TLS, and
+ * one without a scheme is TLS unless OTEL_EXPORTER_OTLP_[METRICS_]INSECURE is `true`.
+ */
+import { resolve } from 'node:path';
+import type { TlsFileKind, TlsFileSettings } from '../config/files.js';
+import type { TlsFiles } from './tlsFilesWatch.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const VARIABLES: Readonly<Record<TlsFileKind, string>> = { ca: 'CERTIFICATE', cert: 'CLIENT_CERTIFICATE', key: 'CLIENT_KEY' };
+/** The exporter base's endpoint when neither the config nor the environment names one. */
+const DEFAULT_ENDPOINT = 'http://localhost:4317';
+
+/** The variable that holds the setting (signal-specific first, as the exporter base reads it), or undefined when both are blank. */
+const variableOf = (env: Env, suffix: string): string | undefined =>
+  [`OTEL_EXPORTER_OTLP_METRICS_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`].find((name) => (env[name]?.trim() ?? '') !== '');
+
+/** Whether the exporter base makes TLS credentials from the environment for this endpoint. */
+const usesTls = (env: Env, configEndpoint: string | undefined): boolean => {
+  const endpointVariable = variableOf(env, 'ENDPOINT');
+  const endpoint = configEndpoint ?? (endpointVariable === undefined ? DEFAULT_ENDPOINT : env[endpointVariable]!.trim());
+  if (endpoint.startsWith('http://')) return false;
+  if (endpoint.startsWith('https://')) return true;
+  const insecure = variableOf(env, 'INSECURE');
+  return insecure === undefined || env[insecure]!.trim().toLowerCase() !== 'true';
+};
+
+/**
+ * The files the environment names for a sink without `sink.tls`, and how messages name them (by
+ * their variables); undefined when the endpoint is plaintext or no variable names a file.
+ */
+export const envTlsFiles = (env: Env, configEndpoint: string | undefined, cwd = process.cwd()): { files: TlsFiles; settings: TlsFileSettings } | undefined => {
+  if (!usesTls(env, configEndpoint)) return undefined;
+  const files: { ca?: string; cert?: string; key?: string } = {};
+  const names: Record<TlsFileKind, string> = { ca: '', cert: '', key: '' };
+  for (const kind of ['ca', 'cert', 'key'] as const) {
+    const variable = variableOf(env, VARIABLES[kind]);
+    names[kind] = variable ?? `OTEL_EXPORTER_OTLP_${VARIABLES[kind]}`;
+    if (variable !== undefined) files[kind] = resolve(cwd, env[variable]!.trim());
+  }
+  if (files.ca === undefined && files.cert === undefined && files.key === undefined) return undefined;
+  return { files, settings: { names, pathOf: (name) => `environment ${name}` } };
+};
