@@ -1,11 +1,11 @@
 /**
- * The delivery log of `run` and `replay` (src/cli/deliveryLog.ts): failures and refusals as a few
+ * The delivery log of `run` and `replay` (src/telemetry/deliveryLog.ts): failures and refusals as a few
  * lines, however many batches and samples they concern.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { logDeliveryTrouble, presentsClientCertificate } from '../src/cli/deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate } from '../src/telemetry/deliveryLog.js';
 import type { ResolvedConfig } from '../src/config/resolve.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import type { Sample } from '../src/sample.js';

@@ -9,7 +9,9 @@ import { fromResourceMetrics, hrTimeToNanos } from '../src/otel/fromResourceMetr
 import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { toResourceMetrics } from '../src/otel/../otlp/toResourceMetrics.js';
-import { tempDir } from './support/cli.js';
+import { tempDir, until } from './support/cli.js';
+import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { freePort } from './support/collector.js';
 
 const test = suite('OpenTelemetry SDK bridge');
@@ -130,6 +132,40 @@ test('ChronoqMetricExporter: after a forceFlush that gave up (receiver down), sh
   const b = make();
   await b.exporter.shutdown();
   assert.equal(deadlines, [0, 1_000]);
+});
+
+test('ChronoqMetricExporter says delivery trouble through diag, as `chronoq run` logs it: failing with the error, refused samples, working again', async () => {
+  // Before, export() answered SUCCESS and nothing was said: an app whose collector was gone (or
+  // refused everything) saw no line at all, where the stock exporter at least logs its failures.
+  const lines: string[] = [];
+  const capture = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
+  diag.setLogger({ error: capture('error'), warn: capture('warn'), info: capture('info'), debug: () => undefined, verbose: () => undefined }, DiagLogLevel.INFO);
+  const port = await freePort(); // nothing listens here yet
+  const dir = tempDir();
+  const exporter = new ChronoqMetricExporter({
+    sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${port}`, timeoutMs: 300 },
+    reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') },
+    delivery: { shutdownDeadlineMs: 300, retry: { initialDelayMs: 20, maxDelayMs: 100 } },
+  });
+  let server: Awaited<ReturnType<typeof startFakeOtlpServer>> | undefined;
+  try {
+    const { provider, reader } = appProvider();
+    const collected = async () => (await reader.collect()).resourceMetrics;
+    exporter.export(await collected(), () => undefined);
+    await until('the failing line', () => lines.some((l) => /delivery to/.test(l)), 10_000);
+    assert.match(lines.find((l) => /delivery to/.test(l))!, new RegExp(`^warn chronoq: delivery to otlp-grpc .*127\\.0\\.0\\.1:${port} is failing: 14 UNAVAILABLE: .*; retrying, the samples wait$`));
+    // The receiver comes up and refuses one sample of each batch: works again, and the refusal is an error line.
+    server = await startFakeOtlpServer(() => ({ ok: true, rejected: (p) => p.name === 'connections', message: 'negative gauge not allowed' }), undefined, port);
+    await until('the working-again line', () => lines.some((l) => /works again/.test(l)), 10_000);
+    assert.ok(lines.some((l) => /^info chronoq: delivery to otlp-grpc .* works again \(after \d+ failed attempts?\)$/.test(l)), lines.join('\n'));
+    await until('the refusal line', () => lines.some((l) => /refused samples/.test(l)), 10_000);
+    assert.match(lines.find((l) => /refused samples/.test(l))!, new RegExp(`^error chronoq: otlp-grpc .* refused samples, which are not sent again: .*negative gauge not allowed.*; they are dead letters in ${dir}/dead\\.ndjson`));
+    await provider.shutdown();
+  } finally {
+    await exporter.shutdown();
+    server?.kill();
+    diag.disable();
+  }
 });
 
 test("self-metrics on the app's own MeterProvider are delivered but do not count themselves", async () => {

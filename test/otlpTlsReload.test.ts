@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { NEVER, Subject } from 'rxjs';
 import { createSink, type Sink } from '../src/sinks.js';
 import { systemClock } from '../src/clock.js';
-import { logDeliveryTrouble } from '../src/cli/deliveryLog.js';
+import { logDeliveryTrouble } from '../src/telemetry/deliveryLog.js';
 import { watchTlsFiles, type TlsFilesEvent } from '../src/otlp/tlsFilesWatch.js';
 import { envTlsFiles } from '../src/otlp/envTlsFiles.js';
 import { X509Certificate } from 'node:crypto';

@@ -14,7 +14,7 @@ import { Pipeline } from '../pipeline.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
-import { logDeliveryTrouble, presentsClientCertificate } from './deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
 import { stopSignal$ } from './run.js';
 import { totalDeadLetters } from '../stats.js';
 import { isNamedPipe, ndjsonSamples, restCommand } from '../sources/ndjson.js';

@@ -16,7 +16,7 @@ import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
-import { logDeliveryTrouble, presentsClientCertificate } from './deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
 import { restCommand } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';

@@ -18,7 +18,15 @@ import { openConfiguredSpool } from '../spool/openConfigured.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
-import type { Meter } from '@opentelemetry/api';
+import { type Meter, diag } from '@opentelemetry/api';
+import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
+import type { Logger } from '../cli/log.js';
+
+/**
+ * chronoq's log lines as OpenTelemetry diag messages, where an application on the SDK sees its
+ * exporters' trouble (`diag.setLogger(...)`).
+ */
+const diagLog: Logger = (level, message) => diag[level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'info' ? 'info' : 'debug'](`chronoq: ${message}`);
 
 export type PipelineOptions = FileConfig;
 
@@ -67,6 +75,12 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, undefined, deps.meter, () => clock.now());
+  // Delivery trouble is said as `run` says it: export() answers SUCCESS whatever happens next, so
+  // without these lines an application saw nothing when its samples stopped being delivered.
+  const troubleLog = logDeliveryTrouble(pipeline.events$, {
+    sink: sink.describe, log: diagLog, deadLetterPath: config.deadLetter.path,
+    tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(config),
+  });
   pipeline.start();
   const settled$ = pipeline.events$.pipe(filter((e) => e.type === 'delivered' || e.type === 'dead-letter'));
 
@@ -88,6 +102,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     },
     async shutdown(deadlineMs) {
       const report = await pipeline.shutdown(deadlineMs);
+      troubleLog.unsubscribe();
       deadLetterFile.close();
       sink.close();
       spool?.close();

@@ -1,13 +1,14 @@
 /**
- * Log lines for delivery trouble, for `run` and `replay`: the status line only counts retries, so
- * the first failed attempt of an episode is logged with its error, and the episode's end — the
- * next delivery — once, with how many attempts failed. One line each way however long the outage
- * and however many lanes retry.
+ * Log lines for delivery trouble, for `run` and `replay`, and through OpenTelemetry's diag for the
+ * library's pipelines (createPipeline, ChronoqMetricExporter): the status line only counts
+ * retries, so the first failed attempt of an episode is logged with its error, and the episode's
+ * end — the next delivery — once, with how many attempts failed. One line each way however long
+ * the outage and however many lanes retry.
  */
 import type { Observable, Subscription } from 'rxjs';
 import { platformTimers } from '../clock.js';
 import type { PipelineEvent } from '../pipeline.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../cli/log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 import { CONFIG_TLS_SETTINGS, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
