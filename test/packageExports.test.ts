@@ -1,0 +1,33 @@
+/**
+ * The package's entry points as other projects reach them: `chronoq`, `chronoq/operators` and
+ * `chronoq/otel`, by ES module import and by CommonJS require. The exports map had only "import"
+ * conditions, so a CommonJS project — what `npm init` makes, and a TypeScript test suite run by tsx
+ * in it — failed at its first line with ERR_PACKAGE_PATH_NOT_EXPORTED. (Reads the built package:
+ * `npm test` builds first.)
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const test = suite('package entry points');
+const root = join(import.meta.dirname, '..');
+const ENTRIES = { chronoq: 'dist/src/index.js', 'chronoq/operators': 'dist/operators/index.js', 'chronoq/otel': 'dist/src/otel/index.js' };
+
+test('each entry resolves to the same built file by import and by require', () => {
+  const require = createRequire(import.meta.url);
+  for (const [entry, file] of Object.entries(ENTRIES)) {
+    assert.is(fileURLToPath(import.meta.resolve(entry)), join(root, file), `import ${entry}`);
+    assert.is(require.resolve(entry), join(root, file), `require ${entry}`);
+  }
+});
+
+test('a CommonJS consumer run by tsx requires the three entries and uses them', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/cjsConsumer.cjs')], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.trim()), { values: [1, 2, 3], exporter: 'function' });
+});
+
+test.run();
