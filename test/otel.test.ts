@@ -134,7 +134,7 @@ test('ChronoqMetricExporter: after a forceFlush that gave up (receiver down), sh
   assert.equal(deadlines, [0, 1_000]);
 });
 
-test('ChronoqMetricExporter says delivery trouble through diag, as `chronoq run` logs it: failing with the error, refused samples, working again', async () => {
+test('ChronoqMetricExporter says delivery trouble and its alerts through diag, as `chronoq run` logs them: failing with the error, the breaker alert, refused samples, working again', async () => {
   // Before, export() answered SUCCESS and nothing was said: an app whose collector was gone (or
   // refused everything) saw no line at all, where the stock exporter at least logs its failures.
   const lines: string[] = [];
@@ -145,7 +145,8 @@ test('ChronoqMetricExporter says delivery trouble through diag, as `chronoq run`
   const exporter = new ChronoqMetricExporter({
     sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${port}`, timeoutMs: 300 },
     reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') },
-    delivery: { shutdownDeadlineMs: 300, retry: { initialDelayMs: 20, maxDelayMs: 100 } },
+    delivery: { shutdownDeadlineMs: 300, retry: { initialDelayMs: 20, maxDelayMs: 100 }, breaker: { failureThreshold: 1, halfOpenAfterMs: 200 } },
+    telemetry: { alerts: { breakerOpenSeconds: 1 } }, // decoded, and never evaluated, before
   });
   let server: Awaited<ReturnType<typeof startFakeOtlpServer>> | undefined;
   try {
@@ -154,10 +155,14 @@ test('ChronoqMetricExporter says delivery trouble through diag, as `chronoq run`
     exporter.export(await collected(), () => undefined);
     await until('the failing line', () => lines.some((l) => /delivery to/.test(l)), 10_000);
     assert.match(lines.find((l) => /delivery to/.test(l))!, new RegExp(`^warn chronoq: delivery to otlp-grpc .*127\\.0\\.0\\.1:${port} is failing: 14 UNAVAILABLE: .*; retrying, the samples wait$`));
+    await until('the breaker alert', () => lines.some((l) => /ALERT breaker-open/.test(l)), 10_000);
+    assert.match(lines.find((l) => /ALERT/.test(l))!, /^error chronoq: ALERT breaker-open: circuit breaker open for \d+ s \(limit 1 s\)/);
     // The receiver comes up and refuses one sample of each batch: works again, and the refusal is an error line.
     server = await startFakeOtlpServer(() => ({ ok: true, rejected: (p) => p.name === 'connections', message: 'negative gauge not allowed' }), undefined, port);
     await until('the working-again line', () => lines.some((l) => /works again/.test(l)), 10_000);
     assert.ok(lines.some((l) => /^info chronoq: delivery to otlp-grpc .* works again \(after \d+ failed attempts?\)$/.test(l)), lines.join('\n'));
+    await until('the alert to be resolved', () => lines.some((l) => /resolved breaker-open/.test(l)), 10_000);
+    assert.ok(lines.some((l) => /^info chronoq: resolved breaker-open: /.test(l)));
     await until('the refusal line', () => lines.some((l) => /refused samples/.test(l)), 10_000);
     assert.match(lines.find((l) => /refused samples/.test(l))!, new RegExp(`^error chronoq: otlp-grpc .* refused samples, which are not sent again: .*negative gauge not allowed.*; they are dead letters in ${dir}/dead\\.ndjson`));
     await provider.shutdown();
@@ -200,6 +205,11 @@ test('options are decoded like the config file: a typo is an error, listed, not 
     assert.ok(isInvalidConfigError(e));
     assert.match((e as Error).message, /config\.sink\.type: expected one of 'otlp-grpc', 'ndjson', 'console', found "otlp-grcp" \(did you mean 'otlp-grpc'\?\)/);
   }
+  // What only `chronoq run` acts on is an error too (it was dropped without a word): a config file's sources, a /metrics port.
+  const commandOnly = createPipeline({ sources: [{ type: 'host' }, { type: 'ndjson', path: 'in.ndjson' }], telemetry: { prometheus: { port: 9464 } } });
+  assert.ok(isLeft(commandOnly));
+  assert.equal(commandOnly.left.map((e) => [e.path, e.found]), [['config.sources', '2 sources (host, ndjson)'], ['config.telemetry.prometheus', 'port 9464']]);
+  assert.match(commandOnly.left[0]!.expected, /feed it with export\(\), push\(\) or fromObservable\(\)/);
 });
 
 test('createPipeline: push and fromObservable feed one pipeline; the handle reports events and stats', async () => {

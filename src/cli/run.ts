@@ -11,6 +11,7 @@ import { Pipeline, type ShutdownReport } from '../pipeline.js';
 import { buildParts, openPositionFiles } from './build.js';
 import { createTerminalLines, type Logger, type StatusLine } from './log.js';
 import { createAlerts } from '../telemetry/alerts.js';
+import { logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
 import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../telemetry/status.js';
@@ -30,9 +31,6 @@ export interface RunOptions {
   /** Where the status line is drawn on a terminal (log lines written through `log` go above it). */
   readonly statusLine?: StatusLine;
 }
-
-/** How often the alert rules are checked. */
-const ALERT_CHECK_MS = 1_000;
 
 /** Signals that drain and stop the pipeline. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -112,27 +110,17 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     flushDeadLetters: () => parts.deadLetterFile.flush(),
     stampedLocally: parts.stampedLocally,
     clock,
-    onSkew: (e) => (e.kind === 'step' ? o.log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.deltaMs }) : undefined),
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
     ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
   logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$, tlsFileSettings: parts.sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c) });
-  let spoolFailing = false;
-  pipeline.events$.subscribe((e) => {
-    const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
-    if (e.type === 'source-failed') {
-      const source = c.sources[e.index];
-      const name = source === undefined ? `source ${e.index}` : `source ${e.index} (${source.type}${'path' in source ? ` ${source.path}` : ''})`;
-      o.log('error', `${name} failed: ${why(e.error)}; it has stopped, the other sources go on`);
-    } else if (e.type === 'failed') o.log('error', `the pipeline failed: ${why(e.error)}`);
-    else if (e.type === 'spool-write-failed' && !spoolFailing) {
-      spoolFailing = true; // once an episode: it fails for every burst and batch while the disk is full
-      o.log('error', `spool ${c.spool?.path} cannot be written (${why(e.error)}): samples go on without it, not durable across a crash, until it can`);
-    } else if (e.type === 'spool-write-recovered') {
-      spoolFailing = false;
-      o.log('info', `spool ${c.spool?.path} is written again`);
-    }
+  logPipelineEvents(pipeline.events$, {
+    log: o.log, spoolPath: c.spool?.path,
+    sourceName: (index) => {
+      const source = c.sources[index];
+      return source === undefined ? `source ${index}` : `source ${index} (${source.type}${'path' in source ? ` ${source.path}` : ''})`;
+    },
   });
   o.log('info', `chronoq running: ${c.sources.map((s) => s.type).join(', ')} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
   pipeline.start();
@@ -142,14 +130,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
   // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s".
   let last = snapshot(pipeline.stats, steadyScheduler.now());
-  // Alerts are checked every second, whatever the status line's interval (they were checked with
-  // it: with statusIntervalMs 300000, an alert came up to 5 minutes late).
-  const checkAlerts = (): void => {
-    for (const change of alerts.evaluate(pipeline.stats, steadyScheduler.now())) {
-      o.log(change.active ? 'error' : 'info', `${change.active ? 'ALERT' : 'resolved'} ${change.rule}: ${change.message}`, { alert: change.rule, active: change.active });
-    }
-  };
-  const alertChecks = platformTimers.every(ALERT_CHECK_MS, checkAlerts);
+  const alertChecks = watchAlerts(alerts, pipeline.stats, { log: o.log, now: () => steadyScheduler.now() });
   const tick = (): void => {
     if (o.quiet) return;
     const now = snapshot(pipeline.stats, steadyScheduler.now());

@@ -3,7 +3,7 @@
  * not thrown: a Left lists every mistake), fed with `push(sample)` or `fromObservable(samples$)`.
  */
 import { type Observable, type Subscription, filter, firstValueFrom, timer, race, map } from 'rxjs';
-import { type Either, left, right, isLeft, map as mapRight } from 'fp-ts/lib/Either.js';
+import { type Either, chain, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { FileConfig } from '../config/schema.js';
 import { decodeConfigValue } from '../config/decode.js';
 import { checkOtlpEnv } from '../config/grpcValues.js';
@@ -13,11 +13,13 @@ import type { ConfigError } from '../config/errors.js';
 import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
 import type { PipelineStats } from '../stats.js';
 import type { Sample } from '../sample.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, steadyScheduler, systemClock } from '../clock.js';
 import { openConfiguredSpool } from '../spool/openConfigured.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
+import { createAlerts } from '../telemetry/alerts.js';
+import { logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
 import { type Meter, diag } from '@opentelemetry/api';
 import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
 import type { Logger } from '../cli/log.js';
@@ -50,16 +52,46 @@ export interface HandleDeps {
   readonly meter?: Meter;
 }
 
+/**
+ * Options only `chronoq run` acts on. An application's pipeline is fed by export(), push() and
+ * fromObservable(), and its self-metrics go to the MeterProvider: sources and a /metrics endpoint
+ * in its options were decoded and then dropped without a word.
+ */
+const commandOnlyOptions = (c: FileConfig): ConfigError[] => [
+  ...(c.sources === undefined || c.sources.length === 0 ? [] : [{
+    path: 'config.sources',
+    expected: 'no sources in an application\'s pipeline (feed it with export(), push() or fromObservable(); sources are read by `chronoq run`)',
+    found: `${c.sources.length} source${c.sources.length === 1 ? '' : 's'} (${c.sources.map((s) => s.type).join(', ')})`,
+  }]),
+  ...(c.telemetry?.prometheus === undefined ? [] : [{
+    path: 'config.telemetry.prometheus',
+    expected: 'no /metrics endpoint in an application\'s pipeline (its self-metrics go to the MeterProvider: export them with your own reader, such as @opentelemetry/exporter-prometheus; the endpoint is served by `chronoq run`)',
+    found: `port ${c.telemetry.prometheus.port}`,
+  }]),
+];
+
+/**
+ * The options decoded as the config file is, and resolved for an application's pipeline: what
+ * only `chronoq run` acts on is an error (commandOnlyOptions), and it has no sources (the
+ * command's default, a host source, is not taken).
+ */
 export const decodeOptions = (options: unknown): Either<ConfigError[], ResolvedConfig> =>
-  pipe(decodeConfigValue(options), mapRight(resolveConfig));
+  pipe(
+    decodeConfigValue(options),
+    chain((file) => {
+      const commandOnly = commandOnlyOptions(file);
+      return commandOnly.length > 0 ? left(commandOnly) : right({ ...resolveConfig(file), sources: [] });
+    }),
+  );
 
 /** Samples of chronoq's own instrumentation scope: delivered, never counted in its own stats. */
 export const isSelfTelemetry = (s: Sample): boolean => s.scope?.name === 'chronoq';
 
+
 export const createPipeline = (options: PipelineOptions | unknown, deps: HandleDeps = {}): Either<ConfigError[], PipelineHandle> => {
   const decoded = decodeOptions(options ?? {});
   if (isLeft(decoded)) return decoded;
-  const config = { ...decoded.right, sources: [] };
+  const config = decoded.right;
   // The OTLP exporter conventions take headers and the endpoint from the environment (grpcValues.ts).
   const envErrors = config.sink.type === 'otlp-grpc' ? checkOtlpEnv(process.env, config.sink.endpoint) : [];
   if (envErrors.length > 0) return left(envErrors);
@@ -74,13 +106,18 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(d), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
   });
-  const selfMetrics = registerSelfMetrics(pipeline.stats, undefined, deps.meter, () => clock.now());
-  // Delivery trouble is said as `run` says it: export() answers SUCCESS whatever happens next, so
-  // without these lines an application saw nothing when its samples stopped being delivered.
+  const alerts = createAlerts(config.telemetry.alerts);
+  const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, deps.meter, () => clock.now());
+  // Delivery trouble, alerts, clock steps and the spool's failures are said as `run` says them:
+  // export() answers SUCCESS whatever happens next, so without these lines an application saw
+  // nothing when its samples stopped being delivered.
   const troubleLog = logDeliveryTrouble(pipeline.events$, {
     sink: sink.describe, log: diagLog, deadLetterPath: config.deadLetter.path,
     tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(config),
   });
+  troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path }));
+  const alertChecks = watchAlerts(alerts, pipeline.stats, { log: diagLog, now: () => steadyScheduler.now() });
+  troubleLog.add(() => alertChecks.cancel());
   pipeline.start();
   const settled$ = pipeline.events$.pipe(filter((e) => e.type === 'delivered' || e.type === 'dead-letter'));
 

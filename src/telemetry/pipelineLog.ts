@@ -1,0 +1,62 @@
+/**
+ * What a running pipeline has to say besides delivery trouble (deliveryLog.ts), for `chronoq run`
+ * and, through OpenTelemetry's diag, for the library's pipelines (createPipeline,
+ * ChronoqMetricExporter): its alerts (telemetry.alerts), a wall-clock step, a spool that cannot be
+ * written, a source that failed, the pipeline failing. The library's pipelines said none of it —
+ * `telemetry.alerts` in their options was decoded and then never evaluated.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import { platformTimers } from '../clock.js';
+import type { PipelineEvent } from '../pipeline.js';
+import type { PipelineStats } from '../stats.js';
+import type { Logger } from '../cli/log.js';
+import type { Alerts } from './alerts.js';
+
+/** How often the alert rules are checked. */
+export const ALERT_CHECK_MS = 1_000;
+
+export interface PipelineLogOptions {
+  readonly log: Logger;
+  /** The spool's path, for its lines (undefined: no spool). */
+  readonly spoolPath?: string | undefined;
+  /** How a source is named in its failure line (default `source N`). */
+  readonly sourceName?: (index: number) => string;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Logs the pipeline's events that are not about delivery; unsubscribe to stop. */
+export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: PipelineLogOptions): Subscription => {
+  const { log } = opts;
+  let spoolFailing = false;
+  return events$.subscribe((e) => {
+    if (e.type === 'source-failed') {
+      log('error', `${opts.sourceName?.(e.index) ?? `source ${e.index}`} failed: ${messageOf(e.error)}; it has stopped, the other sources go on`);
+    } else if (e.type === 'failed') log('error', `the pipeline failed: ${messageOf(e.error)}`);
+    else if (e.type === 'skew' && e.event.kind === 'step') {
+      log('warn', `wall clock stepped by ${Math.round(e.event.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.event.deltaMs });
+    } else if (e.type === 'spool-write-failed' && !spoolFailing) {
+      spoolFailing = true; // once an episode: it fails for every burst and batch while the disk is full
+      log('error', `spool ${opts.spoolPath} cannot be written (${messageOf(e.error)}): samples go on without it, not durable across a crash, until it can`);
+    } else if (e.type === 'spool-write-recovered') {
+      spoolFailing = false;
+      log('info', `spool ${opts.spoolPath} is written again`);
+    }
+  });
+};
+
+/**
+ * Checks the alert rules every ALERT_CHECK_MS (whatever the status line's interval: checked with
+ * it, an alert came up to statusIntervalMs late) and logs each change: an error when an alert
+ * starts, info when it ends. `now` is the time the pipeline's breaker and rates use.
+ */
+export const watchAlerts = (
+  alerts: Alerts,
+  stats: PipelineStats,
+  opts: { readonly log: Logger; readonly now: () => number; readonly every?: (ms: number, fn: () => void) => { cancel(): void } },
+): { cancel(): void } =>
+  (opts.every ?? platformTimers.every)(ALERT_CHECK_MS, () => {
+    for (const change of alerts.evaluate(stats, opts.now())) {
+      opts.log(change.active ? 'error' : 'info', `${change.active ? 'ALERT' : 'resolved'} ${change.rule}: ${change.message}`, { alert: change.rule, active: change.active });
+    }
+  });
