@@ -131,6 +131,15 @@ export class Pipeline {
     this.pushed.next(sample);
   }
 
+  /**
+   * A stream the application feeds in with push() failed (createPipeline's fromObservable): it
+   * is reported as a source failure, `index` numbering such streams; the pipeline goes on.
+   */
+  pushedStreamFailed(index: number, error: unknown): void {
+    this.failures++;
+    this.events.next({ type: 'source-failed', index, error });
+  }
+
   /** True when a source or the pipeline itself failed (each reported as an event). */
   get failed(): boolean {
     return this.failures > 0;

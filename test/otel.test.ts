@@ -8,6 +8,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromResourceMetrics, hrTimeToNanos } from '../src/otel/fromResourceMetrics.js';
 import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
+import type { PipelineEvent } from '../src/pipeline.js';
 import { toResourceMetrics } from '../src/otel/../otlp/toResourceMetrics.js';
 import { tempDir, until } from './support/cli.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
@@ -227,6 +228,37 @@ test('createPipeline: push and fromObservable feed one pipeline; the handle repo
   assert.ok(kinds.includes('delivered'));
   const report = await h.right.shutdown();
   assert.ok(report.drained);
+});
+
+test('createPipeline: a stream given to fromObservable that errors ends alone, reported (an event, a diag error); it used to be thrown as an uncaught exception, which ended the application', async () => {
+  const dir = tempDir();
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  if (isLeft(h)) return assert.unreachable();
+  const lines: string[] = [];
+  diag.setLogger({ error: (m) => void lines.push(`error ${m}`), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.ERROR);
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown): void => void uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const events: PipelineEvent[] = [];
+    h.right.events$.subscribe((e) => events.push(e));
+    const { concat, of, throwError, timer, map } = await import('rxjs');
+    const sample = (value: number) => ({ name: 'x', kind: 'gauge' as const, value, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(value), attributes: {} });
+    const failing = h.right.fromObservable(concat(of(sample(1)), throwError(() => new Error('sensor gone'))));
+    h.right.fromObservable(timer(50).pipe(map(() => sample(2)))); // another stream goes on
+    await new Promise((r) => setTimeout(r, 200));
+    await h.right.flush();
+    assert.equal(uncaught, [], 'nothing thrown at the application');
+    assert.ok(failing.closed);
+    assert.is(h.right.stats.delivered, 2, 'the sample before the error and the other stream\'s');
+    const failed = events.find((e) => e.type === 'source-failed');
+    assert.ok(failed?.type === 'source-failed' && failed.index === 0 && (failed.error as Error).message === 'sensor gone');
+    assert.equal(lines, ['error chronoq: the stream given to fromObservable (#1) failed: sensor gone; it has stopped, the other sources go on']);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    diag.disable();
+    await h.right.shutdown();
+  }
 });
 
 test('createPipeline honours a spool in the options: samples are spooled, then settled on delivery', async () => {

@@ -115,7 +115,9 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     sink: sink.describe, log: diagLog, deadLetterPath: config.deadLetter.path,
     tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(config),
   });
-  troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path }));
+  /** Streams given to fromObservable so far (numbered in their failure lines). */
+  let streams = 0;
+  troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path, sourceName: (index) => `the stream given to fromObservable (#${index + 1})` }));
   const alertChecks = watchAlerts(alerts, pipeline.stats, { log: diagLog, now: () => steadyScheduler.now() });
   troubleLog.add(() => alertChecks.cancel());
   pipeline.start();
@@ -129,7 +131,13 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
       return pipeline.outstanding;
     },
     push: (s) => pipeline.push(s),
-    fromObservable: (samples$) => samples$.subscribe((s) => pipeline.push(s)),
+    // An error of the stream ends that stream, reported (a 'source-failed' event and a diag
+    // error): subscribed without an error callback, RxJS threw it as an uncaught exception, which
+    // ended the application with its samples in flight.
+    fromObservable: (samples$) => {
+      const index = streams++;
+      return samples$.subscribe({ next: (s) => pipeline.push(s), error: (error: unknown) => pipeline.pushedStreamFailed(index, error) });
+    },
     async flush(timeoutMs = 30_000) {
       const deadline = timer(timeoutMs).pipe(map(() => false));
       while (pipeline.outstanding > 0) {
