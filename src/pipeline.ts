@@ -4,17 +4,15 @@
  * every event counted in `stats`. It has a lifecycle: `start()`, then `shutdown()` drains with a
  * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
  */
-import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type Subscription, type SchedulerLike, firstValueFrom, timer, race } from 'rxjs';
-import type { Spool } from './spool/spool.js';
+import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type Subscription, firstValueFrom, timer, race } from 'rxjs';
 import { spoolSamples } from './spool/spoolSamples.js';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, validateSample, startOrderProblem } from './sample.js';
 import { type Routed, type DeadLetter, toDeadLetter } from './routed.js';
-import { type Clock, systemClock, steadyScheduler } from './clock.js';
+import { systemClock, steadyScheduler } from './clock.js';
 import { createCircuitBreaker, type CircuitBreaker } from './breaker.js';
-import type { Delivered, SendBatch } from './delivery.js';
 import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';
-import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
+import { detectClockSkew } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createStats, queuedOf, recordLatency, noteDelivered, totalDeadLetters, type PipelineStats } from './stats.js';
@@ -22,63 +20,8 @@ import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 import { sourceRoomGate } from './sourceRoom.js';
 import { holdForRoom } from './holdForRoom.js';
 
-export interface PipelineDeps {
-  /** The export attempt (from the config's sink, see sinks.ts). */
-  readonly send: SendBatch;
-  /** The receiver is reachable again (the sink's `reachable$`): an open breaker half-opens at once. */
-  readonly reachable$?: Observable<unknown> | undefined;
-  readonly sources?: readonly Observable<Sample>[];
-  /** Accept `push()`: the input then ends only at shutdown, not when the sources end. */
-  readonly acceptPush?: boolean;
-  /** Where dead letters go (the dead-letter file). */
-  readonly deadLetters: (d: DeadLetter<Sample>) => void;
-  /** Makes what `deadLetters` took durable; called before dead-lettered samples are settled in the spool. */
-  readonly flushDeadLetters?: () => void;
-  /** Samples were stamped by this process's clock (host source, SDK bridge). Default true. */
-  readonly stampedLocally?: boolean;
-  readonly clock?: Clock;
-  readonly scheduler?: SchedulerLike;
-  readonly onSkew?: (e: SkewEvent) => void;
-  readonly onDelivered?: (d: Delivered) => void;
-  /**
-   * Each sample that has reached the end: delivered, dead-lettered, or written to the spool (a
-   * followed file's read position moves on with them: src/sources/readPositions.ts).
-   */
-  readonly onSettled?: (s: Sample) => void;
-  /**
-   * Samples that are not counted in `stats` (still delivered): chronoq's own self-metrics, when the
-   * MeterProvider that exports through chronoq also carries them, so they do not count themselves.
-   */
-  readonly uncounted?: (s: Sample) => boolean;
-  /**
-   * The durable spool: samples are written before delivery and settled after it; what an earlier
-   * run left unsettled is delivered first. At shutdown the undelivered rest stays in the spool
-   * (for the next start) instead of becoming dead letters.
-   */
-  readonly spool?: Spool;
-}
-
-export type PipelineEvent =
-  | { readonly type: 'delivered'; readonly delivered: Delivered }
-  | { readonly type: 'dead-letter'; readonly deadLetter: DeadLetter<Sample> }
-  | { readonly type: 'retry'; readonly lane: number; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
-  | { readonly type: 'skew'; readonly event: SkewEvent }
-  | { readonly type: 'breaker'; readonly from: string; readonly to: string; readonly atMs: number }
-  /** Source `index` (of deps.sources) errored: it has ended; the other sources go on. */
-  | { readonly type: 'source-failed'; readonly index: number; readonly error: unknown }
-  /** The spool could not be written (disk full, say): samples go on without it, not durable, and delivered ones stay unsettled ... */
-  | { readonly type: 'spool-write-failed'; readonly error: unknown }
-  /** ... until a write works again. */
-  | { readonly type: 'spool-write-recovered' }
-  /** The pipeline itself errored (after draining what it held): it has ended. */
-  | { readonly type: 'failed'; readonly error: unknown };
-
-export interface ShutdownReport {
-  readonly drained: boolean;
-  readonly shutdownDeadLetters: number;
-  /** Samples left unsettled in the spool (delivered first at the next start). */
-  readonly leftInSpool: number;
-}
+export type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
+import type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
 
 export class Pipeline {
   readonly stats: PipelineStats;
@@ -94,6 +37,7 @@ export class Pipeline {
   private subscription: Subscription | undefined;
   private readonly reachable: Subscription | undefined;
   private finished = false;
+  private stopping = false;
   private failures = 0;
 
   /**
@@ -126,9 +70,22 @@ export class Pipeline {
     this.reachable = deps.reachable$?.subscribe(() => this.breaker.halfOpenNow());
   }
 
-  /** Feeds one sample in (for applications that produce samples themselves). */
+  /**
+   * Feeds one sample in (for applications that produce samples themselves). Once shutdown() has
+   * begun the input is closed: the sample is a dead letter `shutdown` at once. (It used to vanish
+   * — counted nowhere, written nowhere — when an application went on pushing during the drain or
+   * after it.)
+   */
   push(sample: Sample): void {
-    this.pushed.next(sample);
+    if (!this.stopping) return this.pushed.next(sample);
+    const counted = !(this.deps.uncounted?.(sample) ?? false);
+    if (counted) {
+      this.stats.samplesIn++;
+      this.stats.deadLetters.shutdown++;
+    }
+    const d = toDeadLetter('shutdown', sample, 'pushed after the pipeline began shutting down', (this.deps.clock ?? systemClock).now());
+    this.deps.deadLetters(d);
+    this.events.next({ type: 'dead-letter', deadLetter: d });
   }
 
   /**
@@ -267,6 +224,7 @@ export class Pipeline {
   /** Stops the sources, drains for at most deadlineMs, then dead-letters the rest as `shutdown`. */
   async shutdown(deadlineMs = this.config.delivery.shutdownDeadlineMs): Promise<ShutdownReport> {
     const before = this.stats.deadLetters.shutdown;
+    this.stopping = true;
     this.stop$.next();
     const deadline$ = merge(timer(deadlineMs, this.deps.scheduler ?? steadyScheduler), this.hurry$).pipe(map(() => false));
     const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), deadline$), { defaultValue: true }));

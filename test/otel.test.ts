@@ -8,7 +8,6 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromResourceMetrics, hrTimeToNanos } from '../src/otel/fromResourceMetrics.js';
 import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
-import type { PipelineEvent } from '../src/pipeline.js';
 import { toResourceMetrics } from '../src/otel/../otlp/toResourceMetrics.js';
 import { tempDir, until } from './support/cli.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
@@ -211,69 +210,6 @@ test('options are decoded like the config file: a typo is an error, listed, not 
   assert.ok(isLeft(commandOnly));
   assert.equal(commandOnly.left.map((e) => [e.path, e.found]), [['config.sources', '2 sources (host, ndjson)'], ['config.telemetry.prometheus', 'port 9464']]);
   assert.match(commandOnly.left[0]!.expected, /feed it with export\(\), push\(\) or fromObservable\(\)/);
-});
-
-test('createPipeline: push and fromObservable feed one pipeline; the handle reports events and stats', async () => {
-  const dir = tempDir();
-  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
-  assert.ok(!isLeft(h));
-  if (isLeft(h)) return;
-  const kinds: string[] = [];
-  h.right.events$.subscribe((e) => kinds.push(e.type));
-  h.right.push({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
-  const { of } = await import('rxjs');
-  h.right.fromObservable(of({ name: 'x', kind: 'gauge' as const, value: 2, timeUnixNano: 1_764_064_801_000_000_000n, attributes: {} }));
-  await h.right.flush();
-  assert.is(h.right.stats.delivered, 2);
-  assert.ok(kinds.includes('delivered'));
-  const report = await h.right.shutdown();
-  assert.ok(report.drained);
-});
-
-test('createPipeline: a stream given to fromObservable that errors ends alone, reported (an event, a diag error); it used to be thrown as an uncaught exception, which ended the application', async () => {
-  const dir = tempDir();
-  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
-  if (isLeft(h)) return assert.unreachable();
-  const lines: string[] = [];
-  diag.setLogger({ error: (m) => void lines.push(`error ${m}`), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.ERROR);
-  const uncaught: unknown[] = [];
-  const onUncaught = (e: unknown): void => void uncaught.push(e);
-  process.on('uncaughtException', onUncaught);
-  try {
-    const events: PipelineEvent[] = [];
-    h.right.events$.subscribe((e) => events.push(e));
-    const { concat, of, throwError, timer, map } = await import('rxjs');
-    const sample = (value: number) => ({ name: 'x', kind: 'gauge' as const, value, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(value), attributes: {} });
-    const failing = h.right.fromObservable(concat(of(sample(1)), throwError(() => new Error('sensor gone'))));
-    h.right.fromObservable(timer(50).pipe(map(() => sample(2)))); // another stream goes on
-    await new Promise((r) => setTimeout(r, 200));
-    await h.right.flush();
-    assert.equal(uncaught, [], 'nothing thrown at the application');
-    assert.ok(failing.closed);
-    assert.is(h.right.stats.delivered, 2, 'the sample before the error and the other stream\'s');
-    const failed = events.find((e) => e.type === 'source-failed');
-    assert.ok(failed?.type === 'source-failed' && failed.index === 0 && (failed.error as Error).message === 'sensor gone');
-    assert.equal(lines, ['error chronoq: the stream given to fromObservable (#1) failed: sensor gone; it has stopped, the other sources go on']);
-  } finally {
-    process.off('uncaughtException', onUncaught);
-    diag.disable();
-    await h.right.shutdown();
-  }
-});
-
-test('createPipeline honours a spool in the options: samples are spooled, then settled on delivery', async () => {
-  const dir = tempDir();
-  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, spool: { path: join(dir, 'spool.db') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
-  if (isLeft(h)) throw new Error('options');
-  for (let i = 0; i < 5; i++) h.right.push({ name: 'x', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} });
-  await h.right.flush();
-  await h.right.shutdown();
-  const { Spool } = await import('../src/spool/spool.js');
-  const reopened = Spool.open(join(dir, 'spool.db'));
-  if (reopened._tag !== 'Right') throw reopened.left;
-  assert.ok(reopened.right.spool.inspect().lanes.length > 0, 'the spool was written');
-  assert.is(reopened.right.spool.inspect().waiting, 0, 'and settled after delivery');
-  reopened.right.spool.close();
 });
 
 test.run();

@@ -1,0 +1,101 @@
+/**
+ * createPipeline: a chronoq pipeline an application feeds itself (push, fromObservable), built
+ * from the config file's options.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { createPipeline } from '../src/otel/createPipeline.js';
+import type { PipelineEvent } from '../src/pipeline.js';
+import { tempDir } from './support/cli.js';
+
+const test = suite('createPipeline');
+
+test('createPipeline: push and fromObservable feed one pipeline; the handle reports events and stats', async () => {
+  const dir = tempDir();
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  assert.ok(!isLeft(h));
+  if (isLeft(h)) return;
+  const kinds: string[] = [];
+  h.right.events$.subscribe((e) => kinds.push(e.type));
+  h.right.push({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
+  const { of } = await import('rxjs');
+  h.right.fromObservable(of({ name: 'x', kind: 'gauge' as const, value: 2, timeUnixNano: 1_764_064_801_000_000_000n, attributes: {} }));
+  await h.right.flush();
+  assert.is(h.right.stats.delivered, 2);
+  assert.ok(kinds.includes('delivered'));
+  const report = await h.right.shutdown();
+  assert.ok(report.drained);
+});
+
+test('createPipeline: a stream given to fromObservable that errors ends alone, reported (an event, a diag error); it used to be thrown as an uncaught exception, which ended the application', async () => {
+  const dir = tempDir();
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  if (isLeft(h)) return assert.unreachable();
+  const lines: string[] = [];
+  diag.setLogger({ error: (m) => void lines.push(`error ${m}`), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.ERROR);
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown): void => void uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const events: PipelineEvent[] = [];
+    h.right.events$.subscribe((e) => events.push(e));
+    const { concat, of, throwError, timer, map } = await import('rxjs');
+    const sample = (value: number) => ({ name: 'x', kind: 'gauge' as const, value, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(value), attributes: {} });
+    const failing = h.right.fromObservable(concat(of(sample(1)), throwError(() => new Error('sensor gone'))));
+    h.right.fromObservable(timer(50).pipe(map(() => sample(2)))); // another stream goes on
+    await new Promise((r) => setTimeout(r, 200));
+    await h.right.flush();
+    assert.equal(uncaught, [], 'nothing thrown at the application');
+    assert.ok(failing.closed);
+    assert.is(h.right.stats.delivered, 2, 'the sample before the error and the other stream\'s');
+    const failed = events.find((e) => e.type === 'source-failed');
+    assert.ok(failed?.type === 'source-failed' && failed.index === 0 && (failed.error as Error).message === 'sensor gone');
+    assert.equal(lines, ['error chronoq: the stream given to fromObservable (#1) failed: sensor gone; it has stopped, the other sources go on']);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    diag.disable();
+    await h.right.shutdown();
+  }
+});
+
+test('createPipeline honours a spool in the options: samples are spooled, then settled on delivery', async () => {
+  const dir = tempDir();
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, spool: { path: join(dir, 'spool.db') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  if (isLeft(h)) throw new Error('options');
+  for (let i = 0; i < 5; i++) h.right.push({ name: 'x', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} });
+  await h.right.flush();
+  await h.right.shutdown();
+  const { Spool } = await import('../src/spool/spool.js');
+  const reopened = Spool.open(join(dir, 'spool.db'));
+  if (reopened._tag !== 'Right') throw reopened.left;
+  assert.ok(reopened.right.spool.inspect().lanes.length > 0, 'the spool was written');
+  assert.is(reopened.right.spool.inspect().waiting, 0, 'and settled after delivery');
+  reopened.right.spool.close();
+});
+
+test('createPipeline: a sample pushed once shutdown has begun (during the drain, or after it) is a dead letter shutdown; it vanished, counted and written nowhere', async () => {
+  const dir = tempDir();
+  const dead = join(dir, 'd.ndjson');
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: dead } });
+  if (isLeft(h)) return assert.unreachable();
+  const sample = (value: number) => ({ name: 'x', kind: 'gauge' as const, value, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(value), attributes: {} });
+  h.right.push(sample(1));
+  await h.right.flush();
+  const stopping = h.right.shutdown();
+  h.right.push(sample(2)); // during the drain
+  const report = await stopping;
+  h.right.push(sample(3)); // after it
+  await new Promise((r) => setTimeout(r, 50)); // the dead-letter file writes at the end of the task
+  const { stats } = h.right;
+  assert.equal([stats.samplesIn, stats.delivered, stats.deadLetters.shutdown, h.right.outstanding], [3, 1, 2, 0]);
+  assert.ok(report.shutdownDeadLetters >= 1);
+  const letters = readFileSync(dead, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string; item: { value: number } });
+  assert.equal(letters.map((l) => [l.reason, l.item.value]), [['shutdown', 2], ['shutdown', 3]]);
+  assert.match(letters[0]!.detail, /pushed after the pipeline began shutting down/);
+});
+
+test.run();
