@@ -143,6 +143,16 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   assert.equal(problems({ cert: 'client.pem' }), ['config.sink.tls.key: expected the client key beside tls.cert (mutual TLS needs both), found nothing']);
   assert.equal(problems({ cert: 'client.pem', key: 'server-key.pem' }), [`config.sink.tls.key: expected the private key of tls.cert, found "${join(dir, 'server-key.pem')}", the key of another certificate`]);
   assert.equal(checkConfigFiles(resolveConfig({})), [], 'no TLS, nothing to check');
+  // Without sink.tls, the files OTEL_EXPORTER_OTLP_* name, at their variables (an unreadable one was a diag warning, and the run went on without it).
+  const tlsSink = (endpoint: string) => resolveConfig({ sink: { type: 'otlp-grpc', endpoint } });
+  const env = { OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem', OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: join(dir, 'client.pem') };
+  assert.equal(checkConfigFiles(tlsSink('https://collector:4317'), readFileSync, env).map(formatConfigError), [
+    'environment OTEL_EXPORTER_OTLP_CERTIFICATE: expected a readable file with a PEM certificate, found "/nonexistent/ca.pem" (ENOENT)',
+    'environment OTEL_EXPORTER_OTLP_CLIENT_KEY: expected the client key beside OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE (mutual TLS needs both), found nothing',
+  ]);
+  assert.equal(checkConfigFiles(tlsSink('http://collector:4317'), readFileSync, env), [], 'plaintext: the variables are not used');
+  assert.equal(checkConfigFiles(resolveConfig({ sink: { type: 'otlp-grpc', endpoint: 'https://collector:4317', tls: { insecure: false } } }), readFileSync, env), [], 'sink.tls wins over the variables');
+  assert.equal(checkConfigFiles(tlsSink('https://collector:4317'), readFileSync, { OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'ca.pem') }), []);
 });
 
 test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gRPC can send, checked at load (a bad value described, not printed); upper case folded', async () => {

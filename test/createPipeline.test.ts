@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { createPipeline } from '../src/otel/createPipeline.js';
+import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import { tempDir } from './support/cli.js';
 
@@ -96,6 +97,21 @@ test('createPipeline: a sample pushed once shutdown has begun (during the drain,
   const letters = readFileSync(dead, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string; item: { value: number } });
   assert.equal(letters.map((l) => [l.reason, l.item.value]), [['shutdown', 2], ['shutdown', 3]]);
   assert.match(letters[0]!.detail, /pushed after the pipeline began shutting down/);
+});
+
+test('createPipeline checks the files its options name as `chronoq run` does: a TLS file it cannot read is a config error; it threw ENOENT (out of ChronoqMetricExporter too)', () => {
+  const dir = tempDir();
+  const options = { sink: { type: 'otlp-grpc' as const, endpoint: 'https://127.0.0.1:4317', tls: { ca: '/nonexistent/ca.pem' } }, deadLetter: { path: join(dir, 'd.ndjson') } };
+  const r = createPipeline(options);
+  assert.ok(isLeft(r));
+  assert.equal(r.left.map((e) => e.path), ['config.sink.tls.ca']);
+  try {
+    new ChronoqMetricExporter(options);
+    assert.unreachable();
+  } catch (e) {
+    assert.ok(isInvalidConfigError(e), String(e));
+    assert.match((e as Error).message, /config\.sink\.tls\.ca: expected a readable file with a PEM certificate, found "\/nonexistent\/ca\.pem" \(ENOENT\)/);
+  }
 });
 
 test.run();

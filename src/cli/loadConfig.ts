@@ -24,7 +24,7 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
     decodeConfig(text, env),
     map(resolveConfig),
     chain((c) => {
-      const errors = [...checkConfigFiles(c), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
+      const errors = [...checkConfigFiles(c, readFileSync, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
       return errors.length > 0 ? left(errors) : right(c);
     }),
   );

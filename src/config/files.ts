@@ -12,6 +12,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
+import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { isNamedPipe } from '../sources/ndjson.js';
 
 type ReadFile = (path: string) => Buffer;
@@ -100,12 +101,26 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   return errors;
 };
 
-/** Every problem with the files the config names, each at its config path. */
-export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync): ConfigError[] => [...checkPaths(c), ...checkTlsFiles(c, read)];
+type Env = Readonly<Record<string, string | undefined>>;
 
-/** Every problem with the sink's TLS files; none when there is no TLS. */
-const checkTlsFiles = (c: ResolvedConfig, read: ReadFile): ConfigError[] =>
-  c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined ? [] : tlsFileProblems(c.sink.tls, read);
+/**
+ * Every problem with the files the config names, each at its config path — and with the TLS
+ * files the OTLP environment variables name when the config has no sink.tls, at the variable.
+ */
+export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] => [...checkPaths(c), ...checkTlsFiles(c, read, env)];
+
+/**
+ * Every problem with the sink's TLS files; none when there is no TLS. Those of the environment
+ * were read by the exporter base alone: one it could not read was a diag warning, and the
+ * connection went on without it (no client certificate, or the system's CAs), so the run failed
+ * every handshake with a hint that named the very variable that was set.
+ */
+const checkTlsFiles = (c: ResolvedConfig, read: ReadFile, env: Env): ConfigError[] => {
+  if (c.sink.type !== 'otlp-grpc') return [];
+  if (c.sink.tls !== undefined) return tlsFileProblems(c.sink.tls, read);
+  const fromEnv = envTlsFiles(env, c.sink.endpoint);
+  return fromEnv === undefined ? [] : tlsFileProblems(fromEnv.files, read, fromEnv.settings);
+};
 
 /** The three TLS files of a sink. */
 export type TlsFileKind = 'ca' | 'cert' | 'key';

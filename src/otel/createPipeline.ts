@@ -7,6 +7,7 @@ import { type Either, chain, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { FileConfig } from '../config/schema.js';
 import { decodeConfigValue } from '../config/decode.js';
 import { checkOtlpEnv } from '../config/grpcValues.js';
+import { checkConfigFiles } from '../config/files.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
@@ -92,9 +93,11 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const decoded = decodeOptions(options ?? {});
   if (isLeft(decoded)) return decoded;
   const config = decoded.right;
+  // The files it names (dead letters, spool, TLS) are checked as `chronoq run` checks them: a TLS
+  // file that could not be read threw ENOENT out of createPipeline (and the exporter's constructor).
   // The OTLP exporter conventions take headers and the endpoint from the environment (grpcValues.ts).
-  const envErrors = config.sink.type === 'otlp-grpc' ? checkOtlpEnv(process.env, config.sink.endpoint) : [];
-  if (envErrors.length > 0) return left(envErrors);
+  const errors = [...checkConfigFiles(config), ...(config.sink.type === 'otlp-grpc' ? checkOtlpEnv(process.env, config.sink.endpoint) : [])];
+  if (errors.length > 0) return left(errors);
   const clock = deps.clock ?? systemClock;
   const deadLetterFile = new DeadLetterFile(config.deadLetter.path, config.deadLetter);
   const opened = openConfiguredSpool(config, clock, (d) => deadLetterFile.append(d));
