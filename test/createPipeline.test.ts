@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
@@ -14,6 +14,16 @@ import type { PipelineEvent } from '../src/pipeline.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('createPipeline');
+
+/** What an application sees: chronoq's diag error lines, and exceptions nothing caught. */
+const watchApplication = () => {
+  const lines: string[] = [];
+  diag.setLogger({ error: (m) => void lines.push(`error ${m}`), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.ERROR);
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown): void => void uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  return { lines, uncaught, stop: () => (process.off('uncaughtException', onUncaught), diag.disable()) };
+};
 
 test('createPipeline: push and fromObservable feed one pipeline; the handle reports events and stats', async () => {
   const dir = tempDir();
@@ -36,11 +46,7 @@ test('createPipeline: a stream given to fromObservable that errors ends alone, r
   const dir = tempDir();
   const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
   if (isLeft(h)) return assert.unreachable();
-  const lines: string[] = [];
-  diag.setLogger({ error: (m) => void lines.push(`error ${m}`), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.ERROR);
-  const uncaught: unknown[] = [];
-  const onUncaught = (e: unknown): void => void uncaught.push(e);
-  process.on('uncaughtException', onUncaught);
+  const { lines, uncaught, stop } = watchApplication();
   try {
     const events: PipelineEvent[] = [];
     h.right.events$.subscribe((e) => events.push(e));
@@ -57,8 +63,7 @@ test('createPipeline: a stream given to fromObservable that errors ends alone, r
     assert.ok(failed?.type === 'source-failed' && failed.index === 0 && (failed.error as Error).message === 'sensor gone');
     assert.equal(lines, ['error chronoq: the stream given to fromObservable (#1) failed: sensor gone; it has stopped, the other sources go on']);
   } finally {
-    process.off('uncaughtException', onUncaught);
-    diag.disable();
+    stop();
     await h.right.shutdown();
   }
 });
@@ -97,6 +102,27 @@ test('createPipeline: a sample pushed once shutdown has begun (during the drain,
   const letters = readFileSync(dead, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string; item: { value: number } });
   assert.equal(letters.map((l) => [l.reason, l.item.value]), [['shutdown', 2], ['shutdown', 3]]);
   assert.match(letters[0]!.detail, /pushed after the pipeline began shutting down/);
+});
+
+test('createPipeline: dead letters its file cannot take (the directory gone) go to diag as error lines; the write error was thrown from a microtask, which ended the application', async () => {
+  const dir = tempDir();
+  const letters = join(dir, 'letters');
+  mkdirSync(letters);
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(letters, 'd.ndjson') } });
+  if (isLeft(h)) return assert.unreachable();
+  const { lines, uncaught, stop } = watchApplication();
+  try {
+    rmSync(letters, { recursive: true });
+    h.right.push({ name: 'x', kind: 'gauge', value: Number.NaN, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} }); // invalid: a dead letter
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(uncaught, [], 'nothing thrown at the application');
+    assert.is(h.right.stats.deadLetters.invalid, 1);
+    assert.match(lines[0] ?? '', /^error chronoq: cannot write 1 dead letter\(s\) to .*d\.ndjson: ENOENT.*; they follow in this log$/);
+    assert.match(lines[1] ?? '', /^error chronoq: dead letter: \{"reason":"invalid",/);
+  } finally {
+    stop();
+    await h.right.shutdown();
+  }
 });
 
 test('createPipeline checks the files its options name as `chronoq run` does: a TLS file it cannot read is a config error; it threw ENOENT (out of ChronoqMetricExporter too)', () => {

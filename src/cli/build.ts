@@ -25,11 +25,10 @@ export interface Parts {
 export interface PartsHooks {
   /** A line of an NDJSON source that is not a sample (already in the dead-letter file). */
   readonly onInvalid?: (e: InvalidLine) => void;
-  readonly onDeadLetterWriteError?: (error: unknown, lines: readonly string[]) => void;
+  /** The dead-letter file's trouble: letters it cannot write, a file rotation removes (telemetry/pipelineLog.ts). */
+  readonly deadLetterFile?: Pick<DeadLetterFileOptions, 'onWriteError' | 'onRemove'>;
   /** Back-pressure for the sources that can wait (NDJSON files and stdin). */
   readonly hasRoom?: RoomGate;
-  /** Dead-letter rotation is removing its oldest file (deadLetter.maxFiles), with these letters. */
-  readonly onDeadLettersRemoved?: DeadLetterFileOptions['onRemove'];
   /** An NDJSON source (index `source` in the config) stopped with part of its file unread. */
   readonly onUnread?: (source: number, e: UnreadRest) => void;
   /** The position files of followed NDJSON sources, opened, by their config path (`positionFile`). */
@@ -41,9 +40,9 @@ export interface PartsHooks {
 }
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
-  const { onInvalid, onDeadLetterWriteError, onDeadLettersRemoved, hasRoom, onUnread, positionFiles, onResume, onMissing } = hooks;
+  const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing } = hooks;
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, {
-    ...c.deadLetter, ...(onDeadLetterWriteError ? { onWriteError: onDeadLetterWriteError } : {}), ...(onDeadLettersRemoved ? { onRemove: onDeadLettersRemoved } : {}),
+    ...c.deadLetter, ...hooks.deadLetterFile,
   });
   const sources = c.sources.map((s, index): Observable<Sample> => {
     switch (s.type) {

@@ -16,6 +16,7 @@ import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
 import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
 import { stopSignal$ } from './run.js';
+import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
 import { isNamedPipe, ndjsonSamples, restCommand } from '../sources/ndjson.js';
 
@@ -40,7 +41,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     return right(d.right.item);
   };
   const outPath = !stdin && resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
-  const deadLetterFile = new DeadLetterFile(outPath, c.deadLetter);
+  const deadLetterFile = new DeadLetterFile(outPath, { ...c.deadLetter, ...deadLetterFileLog({ ...c.deadLetter, path: outPath }, log) });
   const sink = createSink(c.sink, c.resource, clock);
   // The file is read as the delivery queue has room for its samples, a line at a time: a
   // dead-letter file of any size, not all of it in memory (it was, as one string: past 512 MiB

@@ -11,7 +11,7 @@ import { Pipeline, type ShutdownReport } from '../pipeline.js';
 import { buildParts, openPositionFiles } from './build.js';
 import { createTerminalLines, type Logger, type StatusLine } from './log.js';
 import { createAlerts } from '../telemetry/alerts.js';
-import { logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
+import { deadLetterFileLog, logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
 import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../telemetry/status.js';
@@ -45,11 +45,6 @@ export const stopSignal$: Observable<NodeJS.Signals> = merge(...STOP_SIGNALS.map
 export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<number> => {
   const clock = o.clock ?? systemClock;
   let pipeline!: Pipeline;
-  // Dead letters the file cannot take (disk full, directory gone) go to the log, never nowhere.
-  const deadLetterWriteError = (error: unknown, lines: readonly string[]): void => {
-    o.log('error', `cannot write ${lines.length} dead letter(s) to ${c.deadLetter.path}: ${error instanceof Error ? error.message : String(error)}; they follow in this log`);
-    for (const line of lines) o.log('error', `dead letter: ${line.trimEnd()}`);
-  };
   // Followed files' read positions: opened first, so that a damaged file stops the run before anything is read.
   const positions = openPositionFiles(c, {
     scheduler: steadyScheduler,
@@ -67,9 +62,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
     // last term; with the lines left out of `in` it came out short by one per bad line).
     onInvalid: () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++),
-    onDeadLetterWriteError: deadLetterWriteError,
-    onDeadLettersRemoved: (e) =>
-      o.log('warn', `dead-letter rotation removed ${e.path}: its ${e.letters} dead letters are gone (deadLetter.maxFiles ${c.deadLetter.maxFiles} files of maxBytes ${c.deadLetter.maxBytes}; raise them to keep more)`, { path: e.path, letters: e.letters }),
+    deadLetterFile: deadLetterFileLog(c.deadLetter, o.log),
     // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
     // ...so a shutdown can stop it before the file's end.

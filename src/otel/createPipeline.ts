@@ -20,7 +20,7 @@ import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { createAlerts } from '../telemetry/alerts.js';
-import { logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
+import { deadLetterFileLog, logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
 import { type Meter, diag } from '@opentelemetry/api';
 import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
 import type { Logger } from '../cli/log.js';
@@ -99,7 +99,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const errors = [...checkConfigFiles(config), ...(config.sink.type === 'otlp-grpc' ? checkOtlpEnv(process.env, config.sink.endpoint) : [])];
   if (errors.length > 0) return left(errors);
   const clock = deps.clock ?? systemClock;
-  const deadLetterFile = new DeadLetterFile(config.deadLetter.path, config.deadLetter);
+  const deadLetterFile = new DeadLetterFile(config.deadLetter.path, { ...config.deadLetter, ...deadLetterFileLog(config.deadLetter, diagLog) });
   const opened = openConfiguredSpool(config, clock, (d) => deadLetterFile.append(d));
   if (isLeft(opened)) return left([{ path: 'config.spool.path', expected: 'a spool file that can be opened', found: opened.left.message }]);
   const spool = opened.right?.spool;

@@ -11,6 +11,8 @@ import type { PipelineEvent } from '../pipeline.js';
 import type { PipelineStats } from '../stats.js';
 import type { Logger } from '../cli/log.js';
 import type { Alerts } from './alerts.js';
+import type { DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 
 /** How often the alert rules are checked. */
 export const ALERT_CHECK_MS = 1_000;
@@ -60,3 +62,17 @@ export const watchAlerts = (
       opts.log(change.active ? 'error' : 'info', `${change.active ? 'ALERT' : 'resolved'} ${change.rule}: ${change.message}`, { alert: change.rule, active: change.active });
     }
   });
+
+/**
+ * The dead-letter file's trouble as log lines: letters it cannot take (disk full, directory gone)
+ * go to the log, never nowhere — without this a library pipeline's file threw from a microtask,
+ * an uncaught exception that ended the application; a file removed by rotation is a warning.
+ */
+export const deadLetterFileLog = (c: ResolvedConfig['deadLetter'], log: Logger): Pick<DeadLetterFileOptions, 'onWriteError' | 'onRemove'> => ({
+  onWriteError: (error, lines) => {
+    log('error', `cannot write ${lines.length} dead letter(s) to ${c.path}: ${messageOf(error)}; they follow in this log`);
+    for (const line of lines) log('error', `dead letter: ${line.trimEnd()}`);
+  },
+  onRemove: (e) =>
+    log('warn', `dead-letter rotation removed ${e.path}: its ${e.letters} dead letters are gone (deadLetter.maxFiles ${c.maxFiles} files of maxBytes ${c.maxBytes}; raise them to keep more)`, { path: e.path, letters: e.letters }),
+});
