@@ -88,7 +88,6 @@ export const decodeOptions = (options: unknown): Either<ConfigError[], ResolvedC
 /** Samples of chronoq's own instrumentation scope: delivered, never counted in its own stats. */
 export const isSelfTelemetry = (s: Sample): boolean => s.scope?.name === 'chronoq';
 
-
 export const createPipeline = (options: PipelineOptions | unknown, deps: HandleDeps = {}): Either<ConfigError[], PipelineHandle> => {
   const decoded = decodeOptions(options ?? {});
   if (isLeft(decoded)) return decoded;
