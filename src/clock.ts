@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { uptime } from 'node:os';
-import { type SchedulerLike, asyncScheduler } from 'rxjs';
+import { type SchedulerAction, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { msToNanos } from './sample.js';
 
 export interface Clock {
@@ -51,6 +51,55 @@ export const systemClock: Clock = {
 export const steadyScheduler: SchedulerLike = {
   now: () => performance.timeOrigin + performance.now(),
   schedule: asyncScheduler.schedule.bind(asyncScheduler) as SchedulerLike['schedule'],
+};
+
+/**
+ * One scheduled piece of work of unrefScheduler: a platform timer that does not keep the process
+ * alive; `schedule` again from inside the work runs it again (RxJS's interval and timer do).
+ */
+class UnrefAction<T> extends Subscription implements SchedulerAction<T> {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private rescheduled = false;
+
+  constructor(private readonly work: (this: SchedulerAction<T>, state?: T) => void) {
+    super(() => this.clear());
+  }
+
+  schedule(state?: T, delay = 0): Subscription {
+    if (this.closed) return this;
+    this.clear();
+    this.rescheduled = true;
+    this.timer = setTimeout(() => this.run(state), Math.max(0, delay));
+    this.timer.unref();
+    return this;
+  }
+
+  private run(state?: T): void {
+    this.timer = undefined;
+    this.rescheduled = false;
+    try {
+      this.work.call(this, state);
+    } finally {
+      if (!this.rescheduled) this.unsubscribe();
+    }
+  }
+
+  private clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * steadyScheduler's time with timers that do not keep the process alive: the library's pipelines
+ * (createPipeline, ChronoqMetricExporter) run on it. On steadyScheduler a reorder or batch timer was
+ * armed whenever samples came, and the SDK's reader feeds one every interval, so an application
+ * that had finished its work never exited. The pipeline drains at `beforeExit` instead
+ * (createPipeline.ts), holding the process open while it does (platformTimers.holdOpen).
+ */
+export const unrefScheduler: SchedulerLike = {
+  now: steadyScheduler.now,
+  schedule: <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription => new UnrefAction(work).schedule(state, delay),
 };
 
 /** How long one reading of a clock may stand for later ones (detectClockSkew shares readings in a burst). */
@@ -133,5 +182,10 @@ export const platformTimers = {
   /** Runs fn once after ms, if the process is still alive then for another reason (the timer itself never keeps it alive). */
   afterIfAlive: (ms: number, fn: () => void): void => {
     setTimeout(fn, ms).unref();
+  },
+  /** Keeps the process alive until the returned function is called (a drain on unrefScheduler's timers). */
+  holdOpen: (): (() => void) => {
+    const handle = setInterval(() => undefined, 1 << 30);
+    return () => clearInterval(handle);
   },
 };

@@ -12,6 +12,9 @@ import { createPipeline } from '../src/otel/createPipeline.js';
 import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import { tempDir } from './support/cli.js';
+import { freePort } from './support/collector.js';
+import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { spawn } from 'node:child_process';
 
 const test = suite('createPipeline');
 
@@ -122,6 +125,37 @@ test('createPipeline: dead letters its file cannot take (the directory gone) go 
   } finally {
     stop();
     await h.right.shutdown();
+  }
+});
+
+test('an application that ends without shutting the exporter down exits by itself, its samples delivered first (or, the receiver down, dead-lettered within the deadline); it never exited', async () => {
+  const fixture = join(import.meta.dirname, 'fixtures/jobWithoutShutdown.ts');
+  /** Runs it (the fake receiver lives in this process: not spawnSync); killed after 20 s. */
+  const run = (endpoint: string, deadLetters: string) =>
+    new Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, endpoint, deadLetters], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('exit', (status, signal) => (clearTimeout(killer), resolve({ status, signal, stdout, stderr })));
+    });
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  try {
+    const dir = tempDir();
+    const up = await run(`http://127.0.0.1:${server.port}`, join(dir, 'up.ndjson'));
+    assert.is(up.signal, null, 'it exited by itself (it was killed at the timeout before)');
+    assert.is(up.status, 0, up.stderr);
+    assert.match(up.stdout, /work done/);
+    assert.ok(server.received.some((r) => r.points.some((p) => p.name === 'jobs.done')), 'delivered before it exited');
+    const down = await run(`http://127.0.0.1:${await freePort()}`, join(dir, 'down.ndjson'));
+    assert.is(down.signal, null);
+    assert.is(down.status, 0, down.stderr);
+    const letters = readFileSync(join(dir, 'down.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { name: string } });
+    assert.ok(letters.length > 0 && letters.every((l) => l.reason === 'shutdown' && l.item.name === 'jobs.done'), JSON.stringify(letters));
+  } finally {
+    server.kill();
   }
 });
 

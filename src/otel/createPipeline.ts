@@ -14,7 +14,7 @@ import type { ConfigError } from '../config/errors.js';
 import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
 import type { PipelineStats } from '../stats.js';
 import type { Sample } from '../sample.js';
-import { type Clock, steadyScheduler, systemClock } from '../clock.js';
+import { type Clock, platformTimers, systemClock, unrefScheduler } from '../clock.js';
 import { openConfiguredSpool } from '../spool/openConfigured.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
@@ -43,7 +43,7 @@ export interface PipelineHandle {
   fromObservable(samples$: Observable<Sample>): Subscription;
   /** Resolves when everything pushed so far is delivered or dead-lettered; rejects after timeoutMs. */
   flush(timeoutMs?: number): Promise<void>;
-  /** Drains for at most deadlineMs, then dead-letters the rest (reason `shutdown`). */
+  /** Drains for at most deadlineMs, then spools or dead-letters the rest (reason `shutdown`); once (a second call gets the first report). Also run at the process's beforeExit. */
   shutdown(deadlineMs?: number): Promise<ShutdownReport>;
 }
 
@@ -107,6 +107,8 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     ...(spool ? { spool } : {}),
     send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(d), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
+    // Its timers do not keep the application alive; it drains at beforeExit instead (below).
+    scheduler: unrefScheduler,
   });
   const alerts = createAlerts(config.telemetry.alerts);
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, deps.meter, () => clock.now());
@@ -120,8 +122,30 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   /** Streams given to fromObservable so far (numbered in their failure lines). */
   let streams = 0;
   troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path, sourceName: (index) => `the stream given to fromObservable (#${index + 1})` }));
-  const alertChecks = watchAlerts(alerts, pipeline.stats, { log: diagLog, now: () => steadyScheduler.now() });
+  const alertChecks = watchAlerts(alerts, pipeline.stats, { log: diagLog, now: () => unrefScheduler.now() });
   troubleLog.add(() => alertChecks.cancel());
+  let stopping: Promise<ShutdownReport> | undefined;
+  /** Drains once (a second call gets the first's report), holding the process open meanwhile. */
+  const shutdown = (deadlineMs?: number): Promise<ShutdownReport> =>
+    (stopping ??= (async () => {
+      process.off('beforeExit', drainAtExit);
+      const release = platformTimers.holdOpen();
+      try {
+        const report = await pipeline.shutdown(deadlineMs);
+        troubleLog.unsubscribe();
+        deadLetterFile.close();
+        sink.close();
+        spool?.close();
+        return report;
+      } finally {
+        release();
+      }
+    })());
+  // The application's work is done and nothing else keeps the process alive (a job that ran to its
+  // end without shutting the exporter down): what is left is delivered, spooled or dead-lettered
+  // before it exits, within delivery.shutdownDeadlineMs. (process.exit() skips this.)
+  const drainAtExit = (): void => void shutdown();
+  process.on('beforeExit', drainAtExit);
   pipeline.start();
   const settled$ = pipeline.events$.pipe(filter((e) => e.type === 'delivered' || e.type === 'dead-letter'));
 
@@ -147,13 +171,6 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
         if (!progressed && pipeline.outstanding > 0) throw new Error(`flush: ${pipeline.outstanding} samples still waiting for delivery after ${timeoutMs} ms (is the receiver reachable?)`);
       }
     },
-    async shutdown(deadlineMs) {
-      const report = await pipeline.shutdown(deadlineMs);
-      troubleLog.unsubscribe();
-      deadLetterFile.close();
-      sink.close();
-      spool?.close();
-      return report;
-    },
+    shutdown,
   });
 };
