@@ -74,8 +74,10 @@ test('a handshake the receiver closes: with a client certificate, the hint is ab
     else assert.not.match(lines[0]!, /client's certificate/);
   }
   const env = { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: 'c.pem' };
-  const config = (tls?: { cert: string; key: string }) => ({ sink: { type: 'otlp-grpc' as const, ...(tls ? { tls } : {}) } }) as unknown as ResolvedConfig;
+  const config = (tls?: { cert?: string; key?: string }, endpoint = 'https://c:4317') => ({ sink: { type: 'otlp-grpc' as const, endpoint, ...(tls ? { tls } : {}) } }) as unknown as ResolvedConfig;
   assert.equal([presentsClientCertificate(config({ cert: 'c', key: 'k' }), {}), presentsClientCertificate(config(), env), presentsClientCertificate(config(), {})], [true, true, false]);
+  // The variable only where the exporter uses it: not beside sink.tls (which wins), not to a plaintext endpoint, not blank.
+  assert.equal([presentsClientCertificate(config({}), env), presentsClientCertificate(config(undefined, 'http://c:4317'), env), presentsClientCertificate(config(), { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: ' ' })], [false, false, false]);
 });
 
 test.run();

@@ -12,6 +12,7 @@ import type { Logger } from '../cli/log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 import { CONFIG_TLS_SETTINGS, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import { envTlsFiles } from '../otlp/envTlsFiles.js';
 
 /**
  * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
@@ -113,6 +114,10 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
   return subscription;
 };
 
-/** Whether the config's sink presents a client certificate (sink.tls.cert, or the OTLP environment variable). */
+/**
+ * Whether the config's sink presents a client certificate: sink.tls.cert, or without sink.tls the
+ * OTLP environment variable when the exporter uses it (envTlsFiles.ts: a TLS endpoint; a blank
+ * variable is none).
+ */
 export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Record<string, string | undefined>> = process.env): boolean =>
-  c.sink.type === 'otlp-grpc' && (c.sink.tls?.cert !== undefined || env['OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE'] !== undefined || env['OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'] !== undefined);
+  c.sink.type === 'otlp-grpc' && (c.sink.tls !== undefined ? c.sink.tls.cert !== undefined : envTlsFiles(env, c.sink.endpoint)?.files.cert !== undefined);
