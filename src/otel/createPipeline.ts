@@ -88,6 +88,15 @@ export const decodeOptions = (options: unknown): Either<ConfigError[], ResolvedC
 /** Samples of chronoq's own instrumentation scope: delivered, never counted in its own stats. */
 export const isSelfTelemetry = (s: Sample): boolean => s.scope?.name === 'chronoq';
 
+/** The drains of the pipelines not shut down yet, run at the process's beforeExit (one listener for all of them). */
+const drainedAtExit = new Set<() => void>();
+let listeningForExit = false;
+const drainAtExitToo = (drain: () => void): void => {
+  if (!listeningForExit) process.on('beforeExit', () => [...drainedAtExit].forEach((d) => d()));
+  listeningForExit = true;
+  drainedAtExit.add(drain);
+};
+
 export const createPipeline = (options: PipelineOptions | unknown, deps: HandleDeps = {}): Either<ConfigError[], PipelineHandle> => {
   const decoded = decodeOptions(options ?? {});
   if (isLeft(decoded)) return decoded;
@@ -128,7 +137,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   /** Drains once (a second call gets the first's report), holding the process open meanwhile. */
   const shutdown = (deadlineMs?: number): Promise<ShutdownReport> =>
     (stopping ??= (async () => {
-      process.off('beforeExit', drainAtExit);
+      drainedAtExit.delete(drainAtExit);
       const release = platformTimers.holdOpen();
       try {
         const report = await pipeline.shutdown(deadlineMs);
@@ -145,7 +154,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   // end without shutting the exporter down): what is left is delivered, spooled or dead-lettered
   // before it exits, within delivery.shutdownDeadlineMs. (process.exit() skips this.)
   const drainAtExit = (): void => void shutdown();
-  process.on('beforeExit', drainAtExit);
+  drainAtExitToo(drainAtExit);
   pipeline.start();
   const settled$ = pipeline.events$.pipe(filter((e) => e.type === 'delivered' || e.type === 'dead-letter'));
 
