@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { NEVER, concat, of, type Observable } from 'rxjs';
+import { NEVER, Observable, concat, of } from 'rxjs';
 import { deliverOrdered, type DeliverOptions } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
@@ -271,6 +271,14 @@ test('abort$: everything queued or in flight becomes a Left `shutdown`, in order
   assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : 'right']), [
     [5, 'shutdown:1'], [5, 'shutdown:2'], [5, 'shutdown:3'],
   ]);
+});
+
+test('an abort$ that errors aborts nothing, and its error goes nowhere (it was thrown as an uncaught exception): delivery goes on', () => {
+  const s = testScheduler();
+  const { out } = deliver(s, ({ cold }) => cold('(ab)', { a: R(sample(1)), b: R(sample(2)) }), () => ({}), {
+    batch: { maxSize: 2 }, abort$: new Observable((subscriber) => subscriber.error(new Error('signal source gone'))),
+  });
+  assert.equal(out.map((o) => (isRight(o.r) ? o.r.right.samples.map((x) => x.value) : o.r.left.reason)), [[1, 2]]);
 });
 
 test('events: onRetry, onDelivered, onDeadLetter fire once per occurrence, with lane and counts', () => {

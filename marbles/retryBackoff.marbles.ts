@@ -144,6 +144,12 @@ test('retryNow$ ends a wait early (the breaker half-opened); emissions outside a
     const replaying = new BehaviorSubject('x');
     expectObservable(attempt.pipe(retryBackoff({ retryNow$: replaying }))).toBe('5ms (a|)', { a: 'ok' });
   });
+  // A retryNow$ that errors wakes nothing more, and its error goes nowhere (it was thrown as an uncaught exception): the wait runs out.
+  testScheduler().run(({ cold, expectObservable }) => {
+    const attempt = scripted([() => throwError(() => unavailable), () => cold('(a|)', { a: 'ok' })]);
+    const failing$ = cold('--#', undefined, new Error('signal source gone'));
+    expectObservable(attempt.pipe(retryBackoff({ initialDelayMs: 10, jitter: 'none', retryNow$: failing$ }))).toBe('10ms (a|)', { a: 'ok' });
+  });
 });
 
 test('unsubscribe cancels the pending retry', () => {

@@ -246,7 +246,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           lanes.forEach(pump);
         },
       });
-      const abortSub = opts.abort$?.subscribe(() => {
+      const abort = (): void => {
         cancelLanes();
         for (const l of lanes) {
           const left = [...(l.current ?? []), ...l.queue.drainAll()];
@@ -257,7 +257,9 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         queued = 0;
         upstream.unsubscribe();
         subscriber.complete();
-      });
+      };
+      // An abort$ that errors aborts nothing (without an error callback RxJS threw it as an uncaught exception).
+      const abortSub = opts.abort$?.subscribe({ next: abort, error: () => undefined });
       return () => {
         upstream.unsubscribe();
         abortSub?.unsubscribe();

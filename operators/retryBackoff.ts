@@ -113,9 +113,9 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
         timer = scheduler.schedule(resume, delayMs);
         if (opts.retryNow$ !== undefined) {
           let subscribing = true;
-          const sub = from(opts.retryNow$).subscribe(() => {
-            if (!subscribing) resume();
-          });
+          // One that errors only stops waking waits early: the timer still runs (without an error
+          // callback RxJS threw it as an uncaught exception).
+          const sub = from(opts.retryNow$).subscribe({ next: () => (subscribing ? undefined : resume()), error: () => undefined });
           subscribing = false;
           if (waiting) wake = sub;
           else sub.unsubscribe();
