@@ -67,7 +67,8 @@ export class Pipeline {
       this.stats.breakerState = t.to;
       this.stats.breakerOpenedAtMs = t.to === 'open' && t.from === 'closed' ? t.atMs : t.to === 'closed' ? undefined : this.stats.breakerOpenedAtMs;
     });
-    this.reachable = deps.reachable$?.subscribe(() => this.breaker.halfOpenNow());
+    // One that errors only stops telling (without an error callback RxJS threw it as an uncaught exception).
+    this.reachable = deps.reachable$?.subscribe({ next: () => this.breaker.halfOpenNow(), error: () => undefined });
   }
 
   /**

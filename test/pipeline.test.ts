@@ -1,7 +1,7 @@
 /** The Pipeline (what `chronoq run` and createPipeline build): how the config's options reach the operators. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { from, ignoreElements, tap, timer } from 'rxjs';
+import { from, ignoreElements, tap, throwError, timer } from 'rxjs';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import type { Sample } from '../src/sample.js';
@@ -39,6 +39,24 @@ test('stats.newestDeliveredMs: the event time of the newest sample the receiver 
   p.start();
   await p.done;
   assert.is(p.stats.newestDeliveredMs, Number((T0 + 9_000_000_000n) / 1_000_000n));
+});
+
+test('a reachable$ that errors stops telling and throws nothing at the application (it was an uncaught exception); the pipeline goes on', async () => {
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 1, maxDelayMs: 1 } }), sources: [] };
+  const sample: Sample = { name: 'm', kind: 'gauge', value: 1, timeUnixNano: T0, attributes: {} };
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown): void => void uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const p = new Pipeline(config, { send: () => timer(1).pipe(ignoreElements()), sources: [from([sample])], deadLetters: () => undefined, stampedLocally: false, reachable$: throwError(() => new Error('watch gone')) });
+    p.start();
+    await p.done;
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(uncaught, []);
+    assert.is(p.stats.delivered, 1);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
 });
 
 test.run();
