@@ -3,7 +3,7 @@ export { seriesKey, seriesMemo, validateSample, msToNanos, nanosToMs } from './s
 export type { DeadLetter, DeadLetterReason, DeadLetterError, Routed } from './routed.js';
 export { routed, partitionRouted, deadLetter, toDeadLetter, describeError } from './routed.js';
 export type { Clock, SteppableClock } from './clock.js';
-export { systemClock, schedulerClock, clockNowNanos, steadyScheduler } from './clock.js';
+export { systemClock, schedulerClock, clockNowNanos, steadyScheduler, unrefScheduler } from './clock.js';
 export {
   ExportError,
   RetriesExhaustedError,
