@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const test = suite('package entry points');
@@ -21,6 +22,16 @@ test('each entry resolves to the same built file by import and by require', () =
   for (const [entry, file] of Object.entries(ENTRIES)) {
     assert.is(fileURLToPath(import.meta.resolve(entry)), join(root, file), `import ${entry}`);
     assert.is(require.resolve(entry), join(root, file), `require ${entry}`);
+  }
+});
+
+test('TypeScript finds each entry\'s types under every module resolution: typesVersions maps the subpaths as exports does (under moduleResolution node10, which ignores exports, `chronoq/otel` was "Cannot find module")', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { types?: string }>; types: string; typesVersions?: Record<string, Record<string, string[]>> };
+  for (const [subpath, entry] of Object.entries(pkg.exports)) {
+    if (entry.types === undefined) continue;
+    if (subpath === '.') assert.is(pkg.types.replace(/^\.\//, ''), entry.types.replace(/^\.\//, ''));
+    else assert.equal(pkg.typesVersions?.['*']?.[subpath.replace(/^\.\//, '')], [entry.types], `typesVersions for ${subpath}`);
+    assert.ok(existsSync(join(root, entry.types)), `${entry.types} is built`);
   }
 });
 
