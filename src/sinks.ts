@@ -10,8 +10,7 @@ import type { Attributes } from './sample.js';
 import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
 import { watchTlsFiles, type TlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
-import { envTlsFiles } from './otlp/envTlsFiles.js';
-import { CONFIG_TLS_SETTINGS, type TlsFileSettings } from './config/files.js';
+import { sinkTlsFiles, type TlsFileSettings } from './config/files.js';
 import { toJsonLine } from './sampleJson.js';
 import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
@@ -43,14 +42,11 @@ const writeLines = (write: (text: string) => void): SendBatch => (batch) =>
 /** How often the sink's TLS files are looked at for a rotation. */
 export const TLS_CHECK_MS = 10_000;
 
-/**
- * The TLS files the sink's credentials come from, to watch: the config's sink.tls (unless
- * insecure), or without it those the OTLP environment variables name (envTlsFiles.ts).
- */
+/** The TLS files to watch: those the credentials come from (sinkTlsFiles), unless insecure or none. */
 const tlsFilesOf = (config: SinkConfig & { type: 'otlp-grpc' }, env: Readonly<Record<string, string | undefined>>): { files: TlsFiles; settings: TlsFileSettings } | undefined => {
-  const tls = config.tls;
-  if (tls === undefined) return envTlsFiles(env, config.endpoint);
-  return tls.insecure === true || (tls.ca ?? tls.cert ?? tls.key) === undefined ? undefined : { files: tls, settings: CONFIG_TLS_SETTINGS };
+  const named = sinkTlsFiles(config, env);
+  const { ca, cert, key } = named?.files ?? {};
+  return config.tls?.insecure === true || (ca ?? cert ?? key) === undefined ? undefined : named;
 };
 
 export interface CreateSinkOptions {

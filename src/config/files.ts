@@ -116,14 +116,23 @@ export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSyn
  * every handshake with a hint that named the very variable that was set.
  */
 const checkTlsFiles = (c: ResolvedConfig, read: ReadFile, env: Env): ConfigError[] => {
-  if (c.sink.type !== 'otlp-grpc') return [];
-  if (c.sink.tls !== undefined) return tlsFileProblems(c.sink.tls, read);
-  const fromEnv = envTlsFiles(env, c.sink.endpoint);
-  return fromEnv === undefined ? [] : tlsFileProblems(fromEnv.files, read, fromEnv.settings);
+  const named = c.sink.type === 'otlp-grpc' ? sinkTlsFiles(c.sink, env) : undefined;
+  return named === undefined ? [] : tlsFileProblems(named.files, read, named.settings);
 };
 
 /** The three TLS files of a sink. */
 export type TlsFileKind = 'ca' | 'cert' | 'key';
+/** Paths of a sink's TLS files (any of them may be absent). */
+export type TlsFiles = Readonly<Partial<Record<TlsFileKind, string>>>;
+
+/**
+ * The TLS files a sink's credentials come from, as the exporter base decides: the config's
+ * sink.tls when it has one (whatever it names, insecure or not), else those the OTLP environment
+ * variables name (otlp/envTlsFiles.ts); undefined when neither names a set. Checked at load here,
+ * watched by the sink (sinks.ts), asked for a client certificate by the delivery log.
+ */
+export const sinkTlsFiles = (sink: { readonly tls?: TlsFiles; readonly endpoint?: string }, env: Env): { files: TlsFiles; settings: TlsFileSettings } | undefined =>
+  sink.tls !== undefined ? { files: sink.tls, settings: CONFIG_TLS_SETTINGS } : envTlsFiles(env, sink.endpoint);
 
 /**
  * How messages name a sink's TLS files: the setting that named each (`tls.cert` in the config,
@@ -143,7 +152,7 @@ export const CONFIG_TLS_SETTINGS: TlsFileSettings = { names: { ca: 'tls.ca', cer
  * (src/otlp/tlsFilesWatch.ts).
  */
 export const tlsFileProblems = (
-  tls: { readonly ca?: string; readonly cert?: string; readonly key?: string },
+  tls: TlsFiles,
   read: ReadFile = readFileSync,
   settings: TlsFileSettings = CONFIG_TLS_SETTINGS,
 ): ConfigError[] => {

@@ -14,8 +14,7 @@
  * one without a scheme is TLS unless OTEL_EXPORTER_OTLP_[METRICS_]INSECURE is `true`.
  */
 import { resolve } from 'node:path';
-import type { TlsFileKind, TlsFileSettings } from '../config/files.js';
-import type { TlsFiles } from './tlsFilesWatch.js';
+import type { TlsFileKind, TlsFileSettings, TlsFiles } from '../config/files.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,7 +42,7 @@ const usesTls = (env: Env, configEndpoint: string | undefined): boolean => {
  */
 export const envTlsFiles = (env: Env, configEndpoint: string | undefined, cwd = process.cwd()): { files: TlsFiles; settings: TlsFileSettings } | undefined => {
   if (!usesTls(env, configEndpoint)) return undefined;
-  const files: { ca?: string; cert?: string; key?: string } = {};
+  const files: Partial<Record<TlsFileKind, string>> = {};
   const names: Record<TlsFileKind, string> = { ca: '', cert: '', key: '' };
   for (const kind of ['ca', 'cert', 'key'] as const) {
     const variable = variableOf(env, VARIABLES[kind]);

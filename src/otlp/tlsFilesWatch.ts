@@ -23,15 +23,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { type TlsFileSettings, tlsFileProblems } from '../config/files.js';
+import { type TlsFileSettings, type TlsFiles, tlsFileProblems } from '../config/files.js';
 import { formatConfigError } from '../config/errors.js';
 import { platformTimers } from '../clock.js';
 
-export interface TlsFiles {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-}
+export type { TlsFiles } from '../config/files.js';
 export interface TlsContents {
   readonly ca?: Buffer;
   readonly cert?: Buffer;

@@ -10,9 +10,8 @@ import { platformTimers } from '../clock.js';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from '../cli/log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
-import { CONFIG_TLS_SETTINGS, type TlsFileSettings } from '../config/files.js';
+import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { envTlsFiles } from '../otlp/envTlsFiles.js';
 
 /**
  * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
@@ -116,8 +115,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
 
 /**
  * Whether the config's sink presents a client certificate: sink.tls.cert, or without sink.tls the
- * OTLP environment variable when the exporter uses it (envTlsFiles.ts: a TLS endpoint; a blank
- * variable is none).
+ * OTLP environment variable when the exporter uses it (sinkTlsFiles).
  */
 export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Record<string, string | undefined>> = process.env): boolean =>
-  c.sink.type === 'otlp-grpc' && (c.sink.tls !== undefined ? c.sink.tls.cert !== undefined : envTlsFiles(env, c.sink.endpoint)?.files.cert !== undefined);
+  c.sink.type === 'otlp-grpc' && sinkTlsFiles(c.sink, env)?.files.cert !== undefined;
