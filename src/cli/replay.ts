@@ -14,7 +14,7 @@ import { Pipeline } from '../pipeline.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import type { Logger } from './log.js';
-import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
+import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
 import { stopSignal$ } from './run.js';
 import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
@@ -68,7 +68,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   });
   // Replay retries like run does; with the receiver down it would otherwise wait without a word.
   logDeliveryTrouble(pipeline.events$, {
-    sink: sink.describe, log, deadLetterPath: outPath, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c),
+    ...sinkLogOptions(sink, c), log, deadLetterPath: outPath,
     whileFailing: `retrying, the samples wait; Ctrl-C stops, and what is not delivered by then goes to ${outPath} as dead letters (reason shutdown)`,
   });
   pipeline.start();

@@ -17,7 +17,7 @@ import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
-import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
+import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
 import { restCommand } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
@@ -107,7 +107,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
-  logDeliveryTrouble(pipeline.events$, { sink: parts.sink.describe, log: o.log, deadLetterPath: c.deadLetter.path, tlsFiles$: parts.sink.tlsFiles$, tlsFileSettings: parts.sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c) });
+  logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(parts.sink, c), log: o.log, deadLetterPath: c.deadLetter.path });
   logPipelineEvents(pipeline.events$, {
     log: o.log, spoolPath: c.spool?.path,
     sourceName: (index) => {

@@ -22,7 +22,7 @@ import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { createAlerts } from '../telemetry/alerts.js';
 import { deadLetterFileLog, logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
 import { type Meter, diag } from '@opentelemetry/api';
-import { logDeliveryTrouble, presentsClientCertificate } from '../telemetry/deliveryLog.js';
+import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
 import type { Logger } from '../cli/log.js';
 
 /**
@@ -124,10 +124,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   // Delivery trouble, alerts, clock steps and the spool's failures are said as `run` says them:
   // export() answers SUCCESS whatever happens next, so without these lines an application saw
   // nothing when its samples stopped being delivered.
-  const troubleLog = logDeliveryTrouble(pipeline.events$, {
-    sink: sink.describe, log: diagLog, deadLetterPath: config.deadLetter.path,
-    tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(config),
-  });
+  const troubleLog = logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(sink, config), log: diagLog, deadLetterPath: config.deadLetter.path });
   /** Streams given to fromObservable so far (numbered in their failure lines). */
   let streams = 0;
   troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path, sourceName: (index) => `the stream given to fromObservable (#${index + 1})` }));

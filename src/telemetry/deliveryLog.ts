@@ -12,6 +12,7 @@ import type { Logger } from '../cli/log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { Sink } from '../sinks.js';
 
 /**
  * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
@@ -119,3 +120,12 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
  */
 export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Record<string, string | undefined>> = process.env): boolean =>
   c.sink.type === 'otlp-grpc' && sinkTlsFiles(c.sink, env)?.files.cert !== undefined;
+
+/**
+ * What the delivery log takes from the sink and the config (`run`, `replay` and the library's
+ * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
+ * presents a client certificate.
+ */
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate'> => ({
+  sink: sink.describe, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c),
+});
