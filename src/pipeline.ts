@@ -79,13 +79,20 @@ export class Pipeline {
    */
   push(sample: Sample): void {
     if (!this.stopping) return this.pushed.next(sample);
-    const counted = !(this.deps.uncounted?.(sample) ?? false);
-    if (counted) {
-      this.stats.samplesIn++;
-      this.stats.deadLetters.shutdown++;
-    }
-    const d = toDeadLetter('shutdown', sample, 'pushed after the pipeline began shutting down', (this.deps.clock ?? systemClock).now());
+    if (this.counts(sample)) this.stats.samplesIn++;
+    this.deadLettered(toDeadLetter('shutdown', sample, 'pushed after the pipeline began shutting down', (this.deps.clock ?? systemClock).now()));
+  }
+
+  /** Whether `x` counts in `stats` (deps.uncounted: chronoq's own self-metrics do not). */
+  private counts(x: Sample): boolean {
+    return !(this.deps.uncounted?.(x) ?? false);
+  }
+
+  /** A dead letter reaches its end: counted, written, settled (deps.onSettled), reported. */
+  private deadLettered(d: DeadLetter<Sample>): void {
+    if (this.counts(d.item)) this.stats.deadLetters[d.reason]++;
     this.deps.deadLetters(d);
+    this.deps.onSettled?.(d.item);
     this.events.next({ type: 'dead-letter', deadLetter: d });
   }
 
@@ -113,7 +120,7 @@ export class Pipeline {
     const s = this.stats;
     const scheduler = this.deps.scheduler ?? steadyScheduler;
     const clock = this.deps.clock ?? systemClock;
-    const counted = (x: Sample): boolean => !(this.deps.uncounted?.(x) ?? false);
+    const counted = (x: Sample): boolean => this.counts(x);
     // A settle the spool cannot write (disk full) leaves the samples unsettled: delivered again
     // after a restart (a duplicate, never a loss). It must not escape from delivery's hooks.
     const settle = (samples: readonly Sample[]): void => {
@@ -124,12 +131,6 @@ export class Pipeline {
       }
     };
     const onSettled = this.deps.onSettled;
-    const dead = (d: DeadLetter<Sample>): void => {
-      if (counted(d.item)) s.deadLetters[d.reason]++;
-      this.deps.deadLetters(d);
-      onSettled?.(d.item);
-      this.events.next({ type: 'dead-letter', deadLetter: d });
-    };
     // A source that errors (a file that cannot be read, say) ends alone and is reported; before,
     // its error ended every source and the run finished as if all had simply run out.
     const fail = (event: PipelineEvent & { error: unknown }): Observable<never> => {
@@ -212,7 +213,7 @@ export class Pipeline {
         }),
       )
       .subscribe({
-        next: (r) => (isLeft(r) ? dead(r.left) : undefined),
+        next: (r) => (isLeft(r) ? this.deadLettered(r.left) : undefined),
         error: (error: unknown) => {
           fail({ type: 'failed', error });
           this.finish();
