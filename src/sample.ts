@@ -165,5 +165,18 @@ export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean 
     return left('a monotonic sum cannot be negative');
   }
   if (typeof s.attributes !== 'object' || s.attributes === null) return left('attributes must be an object');
-  return right(s);
+  return optionalFieldProblem(s) ?? right(s);
+};
+
+/** The optional fields a sample carries from the OpenTelemetry SDK (scope, temporality, monotonic), when malformed. */
+const optionalFieldProblem = (s: Sample): Either<string, never> | undefined => {
+  if (s.temporality !== undefined && s.temporality !== 'cumulative' && s.temporality !== 'delta') {
+    return left(`temporality must be 'cumulative' or 'delta', got ${JSON.stringify(s.temporality)}`);
+  }
+  if (s.monotonic !== undefined && typeof s.monotonic !== 'boolean') return left(`monotonic must be true or false, got ${JSON.stringify(s.monotonic)}`);
+  const scope = s.scope as { name?: unknown; version?: unknown } | undefined;
+  if (scope !== undefined && (typeof scope !== 'object' || scope === null || typeof scope.name !== 'string' || (scope.version !== undefined && typeof scope.version !== 'string'))) {
+    return left(`scope must be an object with a string name (and a string version), got ${JSON.stringify(scope)}`);
+  }
+  return undefined;
 };

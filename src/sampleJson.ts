@@ -81,6 +81,10 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
     ...(typeof r['unit'] === 'string' ? { unit: r['unit'] } : {}),
     ...(typeof r['description'] === 'string' ? { description: r['description'] } : {}),
     ...(typeof r['resource'] === 'object' && r['resource'] !== null ? { resource: intern(r['resource'] as Sample['attributes']) } : {}),
+    // What a sample bridged from the OpenTelemetry SDK carries besides; checked by validateSample.
+    ...(r['scope'] !== undefined ? { scope: r['scope'] as Sample['scope'] } : {}),
+    ...(r['temporality'] !== undefined ? { temporality: r['temporality'] as Sample['temporality'] } : {}),
+    ...(r['monotonic'] !== undefined ? { monotonic: r['monotonic'] as boolean } : {}),
   };
   return validateSample(sample);
 };

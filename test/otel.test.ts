@@ -105,6 +105,39 @@ test('ChronoqMetricExporter with the receiver down: provider.shutdown() through 
   assert.ok(exporter.pipeline.outstanding === 0, 'nothing left unaccounted');
 });
 
+test('ChronoqMetricExporter with a spool, the receiver down: the next start delivers the points as the SDK made them — up-down counter below zero, delta, scope and all', async () => {
+  // Before, the spool read back a sample without its scope, temporality and monotonicity: the
+  // up-down counter came back a monotonic counter, and below zero it did not come back at all.
+  const dir = tempDir();
+  const spool = { path: join(dir, 'spool.db') };
+  const port = await freePort(); // nothing listens here
+  const exporter = new ChronoqMetricExporter({
+    sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${port}`, timeoutMs: 200 },
+    reorder: { maxDelayMs: 0 }, spool, deadLetter: { path: join(dir, 'dead.ndjson') },
+    delivery: { shutdownDeadlineMs: 300, retry: { initialDelayMs: 20, maxDelayMs: 50 } },
+  });
+  const { provider, reader } = appProvider();
+  const collected = await reader.collect();
+  assert.is(await new Promise((r) => exporter.export(collected.resourceMetrics, (x) => r(x.code))), 0);
+  // A delta sum, as an application may push one beside the SDK's cumulative points.
+  const requests = fromResourceMetrics(collected.resourceMetrics).samples.find((s) => s.name === 'requests')!;
+  exporter.pipeline.push({ ...requests, name: 'requests.delta', temporality: 'delta' });
+  await exporter.shutdown();
+  await provider.shutdown();
+
+  const out = join(dir, 'out.ndjson');
+  const next = createPipeline({ sink: { type: 'ndjson', path: out }, reorder: { maxDelayMs: 0 }, spool, deadLetter: { path: join(dir, 'dead.ndjson') } });
+  if (isLeft(next)) return assert.unreachable();
+  await next.right.flush();
+  await next.right.shutdown();
+  const delivered = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: unknown; monotonic?: boolean; temporality?: string; scope?: object });
+  const byName = new Map(delivered.map((s) => [s.name, s]));
+  assert.equal([...byName.keys()].sort(), ['connections', 'latency', 'queue.depth', 'requests', 'requests.delta']);
+  assert.equal(byName.get('connections'), { ...byName.get('connections'), value: -2, monotonic: false, temporality: 'cumulative', scope: { name: 'app-scope', version: '1.2.3' } });
+  assert.equal(byName.get('requests'), { ...byName.get('requests'), monotonic: true, scope: { name: 'app-scope', version: '1.2.3' } });
+  assert.is(byName.get('requests.delta')?.temporality, 'delta');
+});
+
 test('ChronoqMetricExporter: after a forceFlush that gave up (receiver down), shutdown does not wait a second deadline; without one it drains for the full deadline', async () => {
   const port = await freePort(); // nothing listens here
   const deadlines: (number | undefined)[] = [];

@@ -209,7 +209,7 @@ export class Spool {
       const lines = row.payload.split('\n');
       for (let i = Math.max(0, afterSeq + 1 - row.first_seq); i < lines.length && out.length < max; i++) {
         const parsed = parseSampleLine(lines[i]!);
-        if (parsed._tag === 'Left') continue; // cannot happen for rows we wrote; a salvaged bad row is damage
+        if (parsed._tag === 'Left') continue; // not for rows we wrote (every valid sample comes back: test/sampleJson.property.test.ts); a salvaged bad row is damage
         this.placed.set(parsed.right, { lane, seq: row.first_seq + i });
         out.push(parsed.right);
       }

@@ -1,0 +1,97 @@
+/**
+ * A sample written as a JSON line — to the spool, to the dead-letter file — must come back the
+ * same sample: every field of `Sample`. Before, `scope`, `temporality` and `monotonic` were not
+ * read back, so an up-down counter bridged from the OpenTelemetry SDK came out of the spool (after
+ * an outage longer than the queue, or a restart) or out of `chronoq replay` as a monotonic counter
+ * without its scope, and one below zero did not come back at all: the spool skipped the line,
+ * the sample was neither delivered nor a dead letter.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
+import type { Sample } from '../src/sample.js';
+import { open } from './support/spool.js';
+import { tempDir } from './support/cli.js';
+
+const test = suite('samples as JSON lines');
+
+const attrs = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean()), { maxKeys: 3, noNullPrototype: true });
+const time = fc.bigInt({ min: 1n, max: 2n ** 63n - 1n });
+const optional = <T>(key: string, arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined }).map((v) => (v === undefined ? {} : { [key]: v }));
+const histogram = fc.array(fc.nat(1000), { minLength: 1, maxLength: 4 }).chain((counts) =>
+  fc.record({
+    boundaries: fc.constant(counts.slice(1).map((_, i) => i * 10 + 0.5)),
+    counts: fc.constant(counts),
+    sum: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    count: fc.constant(counts.reduce((a, b) => a + b, 0)),
+  }, { noNullPrototype: true }),
+);
+const kindAndValue = fc.oneof(
+  fc.record({ kind: fc.constant('gauge' as const), value: fc.double({ noNaN: true, noDefaultInfinity: true }) }, { noNullPrototype: true }),
+  // Every sum the model allows: a counter (≥ 0), an up-down counter or a delta of either sign.
+  fc.record({ kind: fc.constant('sum' as const), value: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), monotonic: fc.constant(true), temporality: fc.constantFrom('cumulative' as const, 'delta' as const) }, { noNullPrototype: true }),
+  fc.record({ kind: fc.constant('sum' as const), value: fc.double({ noNaN: true, noDefaultInfinity: true }), monotonic: fc.constant(false), temporality: fc.constantFrom('cumulative' as const, 'delta' as const) }, { noNullPrototype: true }),
+  fc.record({ kind: fc.constant('histogram' as const), value: histogram }, { requiredKeys: ['kind', 'value'], noNullPrototype: true }),
+);
+const sample: fc.Arbitrary<Sample> = fc
+  .tuple(
+    fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }), attributes: attrs, timeUnixNano: time }, { noNullPrototype: true }),
+    kindAndValue,
+    optional('unit', fc.string({ maxLength: 4 })),
+    optional('description', fc.string({ maxLength: 8 })),
+    optional('resource', attrs),
+    optional('scope', fc.record({ name: fc.string({ maxLength: 6 }), version: fc.string({ maxLength: 4 }) }, { requiredKeys: ['name'], noNullPrototype: true })),
+    optional('correctedFromUnixNano', time),
+    fc.nat(1000),
+  )
+  .map(([base, kv, ...rest]) => {
+    const s = Object.assign({}, base, kv, ...rest.slice(0, -1)) as Sample & { correctedFromUnixNano?: bigint };
+    const back = BigInt(rest[rest.length - 1] as number);
+    return { ...s, startTimeUnixNano: s.timeUnixNano > back ? s.timeUnixNano - back : s.timeUnixNano };
+  });
+
+test('every sample comes back from its JSON line whole: scope, temporality, monotonicity and all', () => {
+  fc.assert(
+    fc.property(sample, (s) => {
+      const back = parseSampleLine(toJsonLine(s));
+      assert.ok(isRight(back), `${toJsonLine(s)} → ${isLeft(back) ? back.left : ''}`);
+      assert.equal(back.right, s);
+      const letter = parseDeadLetterLine(toJsonLine({ reason: 'rejected', item: s, detail: 'd', atUnixMs: 1 }));
+      assert.ok(isRight(letter));
+      assert.equal(letter.right.item, s);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('an up-down counter below zero, bridged from the SDK, is read back from the spool as it was written', () => {
+  const dir = tempDir();
+  const { spool } = open(join(dir, 'spool.db'), 1);
+  const queueDepth: Sample = {
+    name: 'queue.depth.change', kind: 'sum', monotonic: false, temporality: 'cumulative', value: -4,
+    timeUnixNano: 1_764_064_800_000_000_000n, startTimeUnixNano: 1_764_064_700_000_000_000n,
+    attributes: { queue: 'a' }, scope: { name: 'shop', version: '2.1.0' },
+  };
+  spool.append([queueDepth, { ...queueDepth, value: 3, timeUnixNano: queueDepth.timeUnixNano + 1n }]);
+  assert.equal(spool.recover(), [queueDepth, { ...queueDepth, value: 3, timeUnixNano: queueDepth.timeUnixNano + 1n }]);
+  spool.close();
+});
+
+test('a line with a malformed scope, temporality or monotonic is refused with what is wrong, not read as a default', () => {
+  const line = (extra: string) => `{"name":"x","kind":"sum","value":1,"timeUnixNano":"5",${extra}}`;
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    ['"temporality":"DELTA"', "temporality must be 'cumulative' or 'delta', got \"DELTA\""],
+    ['"monotonic":"false"', 'monotonic must be true or false, got "false"'],
+    ['"scope":"app"', 'scope must be an object with a string name (and a string version), got "app"'],
+    ['"scope":{"version":"1"}', 'scope must be an object with a string name (and a string version), got {"version":"1"}'],
+  ];
+  for (const [extra, message] of cases) assert.equal(parseSampleLine(line(extra)), { _tag: 'Left', left: message }, extra);
+  assert.ok(isRight(parseSampleLine(line('"temporality":"delta","monotonic":false,"scope":{"name":"app"}'))));
+  const negative = parseSampleLine(line('"monotonic":false').replace('"value":1', '"value":-1'));
+  assert.ok(isRight(negative) && negative.right.value === -1, 'an up-down counter may go below zero');
+});
+
+test.run();
