@@ -10,9 +10,10 @@ import type { Attributes } from './sample.js';
 
 /**
  * An interner keeping at most `maxEntries` sets (it starts over when full, so a stream of ever-new
- * series costs bounded memory: a few MiB at the default 16 384). Only sets of plain values are
- * interned: any other is returned as it is. Sets with the same pairs in another order stay
- * separate objects (still correct: sharing is only a shortcut, series keys sort the names).
+ * series costs bounded memory: a few MiB at the default 16 384). Only sets of plain values, or
+ * arrays of them (the SDK's resource has one), are interned: any other is returned as it is. Sets
+ * with the same pairs in another order stay separate objects (still correct: sharing is only a
+ * shortcut, series keys sort the names).
  */
 export const createAttributeInterner = (maxEntries = 16_384): ((a: Attributes) => Attributes) => {
   let byText = new Map<string, Attributes>();
@@ -21,8 +22,9 @@ export const createAttributeInterner = (maxEntries = 16_384): ((a: Attributes) =
     for (const k in a) {
       const v = a[k];
       const t = typeof v;
-      if (t !== 'string' && t !== 'number' && t !== 'boolean') return a;
-      text += `${k}\u0000${t === 'string' ? 's' : t === 'number' ? 'n' : 'b'}${String(v)}\u0001`;
+      if (t === 'string' || t === 'number' || t === 'boolean') text += `${k}\u0000${t === 'string' ? 's' : t === 'number' ? 'n' : 'b'}${String(v)}\u0001`;
+      else if (Array.isArray(v)) text += `${k}\u0000a${JSON.stringify(v)}\u0001`;
+      else return a;
     }
     const prior = byText.get(text);
     if (prior !== undefined) return prior;

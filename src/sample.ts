@@ -5,7 +5,12 @@
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { INT64_END, nonNegativeNanosToMs } from './timeKey.js';
 
-export type AttrValue = string | number | boolean;
+/**
+ * An attribute's value: a string, number or boolean, or an array of them, as OpenTelemetry's
+ * AttributeValue (the SDK's resource has one: process.command_args). Arrays are sent as OTLP
+ * arrays, as the stock exporter sends them.
+ */
+export type AttrValue = string | number | boolean | ReadonlyArray<string | number | boolean | null>;
 export type Attributes = Readonly<Record<string, AttrValue>>;
 
 export interface HistogramValue {
@@ -34,13 +39,30 @@ export interface Sample {
   readonly resource?: Attributes;
   /** Set only when a skew policy re-stamped the sample: the time it carried before. */
   readonly correctedFromUnixNano?: bigint;
-  /** Instrumentation scope (samples bridged from the OpenTelemetry SDK keep theirs). */
-  readonly scope?: { readonly name: string; readonly version?: string };
+  /** Instrumentation scope (samples bridged from the OpenTelemetry SDK keep theirs, schema URL too). */
+  readonly scope?: Scope;
   /** For `sum` (and `histogram`): default 'cumulative'. */
   readonly temporality?: 'cumulative' | 'delta';
   /** For `sum`: default true (a counter); false for an up-down counter. */
   readonly monotonic?: boolean;
+  /**
+   * For `gauge` and `sum`: how the value is sent. By default as an integer when every value of
+   * its metric in a request is a whole number, else as a double; `double` always as a double (the
+   * SDK's instruments are double-valued unless made with ValueType.INT, and the stock exporter
+   * sends them so).
+   */
+  readonly valueType?: 'int' | 'double';
 }
+
+export interface Scope {
+  readonly name: string;
+  readonly version?: string;
+  readonly schemaUrl?: string;
+}
+
+/** The same instrumentation scope (both absent, or equal name, version and schema URL). */
+export const sameScope = (a: Scope | undefined, b: Scope | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.name === b.name && a.version === b.version && a.schemaUrl === b.schemaUrl);
 
 export const NANOS_PER_MS = 1_000_000n;
 
@@ -168,15 +190,18 @@ export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean 
   return optionalFieldProblem(s) ?? right(s);
 };
 
-/** The optional fields a sample carries from the OpenTelemetry SDK (scope, temporality, monotonic), when malformed. */
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+
+/** The optional fields a sample carries from the OpenTelemetry SDK (scope, temporality, monotonic, valueType), when malformed. */
 const optionalFieldProblem = (s: Sample): Either<string, never> | undefined => {
   if (s.temporality !== undefined && s.temporality !== 'cumulative' && s.temporality !== 'delta') {
     return left(`temporality must be 'cumulative' or 'delta', got ${JSON.stringify(s.temporality)}`);
   }
   if (s.monotonic !== undefined && typeof s.monotonic !== 'boolean') return left(`monotonic must be true or false, got ${JSON.stringify(s.monotonic)}`);
-  const scope = s.scope as { name?: unknown; version?: unknown } | undefined;
-  if (scope !== undefined && (typeof scope !== 'object' || scope === null || typeof scope.name !== 'string' || (scope.version !== undefined && typeof scope.version !== 'string'))) {
-    return left(`scope must be an object with a string name (and a string version), got ${JSON.stringify(scope)}`);
+  if (s.valueType !== undefined && s.valueType !== 'int' && s.valueType !== 'double') return left(`valueType must be 'int' or 'double', got ${JSON.stringify(s.valueType)}`);
+  const scope = s.scope as { name?: unknown; version?: unknown; schemaUrl?: unknown } | undefined;
+  if (scope !== undefined && (typeof scope !== 'object' || scope === null || typeof scope.name !== 'string' || !optionalString(scope.version) || !optionalString(scope.schemaUrl))) {
+    return left(`scope must be an object with a string name (and a string version, schemaUrl), got ${JSON.stringify(scope)}`);
   }
   return undefined;
 };

@@ -85,6 +85,7 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
     ...(r['scope'] !== undefined ? { scope: r['scope'] as Sample['scope'] } : {}),
     ...(r['temporality'] !== undefined ? { temporality: r['temporality'] as Sample['temporality'] } : {}),
     ...(r['monotonic'] !== undefined ? { monotonic: r['monotonic'] as boolean } : {}),
+    ...(r['valueType'] !== undefined ? { valueType: r['valueType'] as Sample['valueType'] } : {}),
   };
   return validateSample(sample);
 };

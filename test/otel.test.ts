@@ -11,7 +11,12 @@ import { createPipeline } from '../src/otel/createPipeline.js';
 import { toResourceMetrics } from '../src/otel/../otlp/toResourceMetrics.js';
 import { tempDir, until } from './support/cli.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
-import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { DiagLogLevel, ValueType, diag } from '@opentelemetry/api';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
+import { createBatchPacker, createBatchUnpacker } from '../src/otlp/batchColumns.js';
+import { parseSampleLine, toJsonLine } from '../src/sampleJson.js';
+import type { Sample } from '../src/sample.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('OpenTelemetry SDK bridge');
@@ -61,6 +66,30 @@ test('fromResourceMetrics keeps times, resource, scope, units, temporality, mono
   assert.is(again('queue.depth').attributes, by('queue.depth').attributes);
   assert.is(again('requests').resource, by('requests').resource);
   assert.is.not(again('requests').attributes, by('queue.depth').attributes);
+  await provider.shutdown();
+});
+
+test("bridged and encoded again, an SDK collection is the stock exporter's request byte for byte: array attributes, scope schema URL, double-valued instruments", async () => {
+  // Before, arrays became JSON text ('["node","app.js"]'), the scope's schema URL was dropped, and
+  // a double instrument's whole numbers went as integers (asInt 5 where the stock sends asDouble 5).
+  const reader = new ManualReader();
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'app', 'process.command_args': ['node', 'app.js'], 'host.cpus': 2 }), readers: [reader] });
+  const meter = provider.getMeter('lib', '1.0.0', { schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' });
+  meter.createCounter('requests', { unit: '{request}', description: 'served' }).add(5, { tags: ['a', 'b'], code: 200 });
+  meter.createCounter('bytes', { valueType: ValueType.INT }).add(7);
+  meter.createUpDownCounter('connections').add(-3, { pool: 'db' });
+  meter.createHistogram('latency', { unit: 'ms' }).record(42, { route: '/' });
+  meter.createGauge('temperature').record(21.5);
+  provider.getMeter('other').createObservableGauge('queue.depth').addCallback((r) => r.observe(4, { queue: 'orders' }));
+  const { resourceMetrics } = await reader.collect();
+  const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!);
+  const samples = fromResourceMetrics(resourceMetrics).samples;
+  assert.ok(encodeBatch(samples, {}).equals(stock), 'the same bytes');
+  // The off-thread encoder's columns carry the same.
+  const back = createBatchUnpacker()(createBatchPacker().pack(samples)!);
+  assert.ok(encodeBatch(back, {}).equals(stock), 'the same bytes after packing for the worker');
+  // And so does a sample written to the spool or a dead-letter file and read back.
+  assert.ok(encodeBatch(samples.map((s) => (parseSampleLine(toJsonLine(s)) as { right: Sample }).right), {}).equals(stock), 'the same bytes read back from JSON');
   await provider.shutdown();
 });
 

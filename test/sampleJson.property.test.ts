@@ -18,7 +18,7 @@ import { tempDir } from './support/cli.js';
 
 const test = suite('samples as JSON lines');
 
-const attrs = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean()), { maxKeys: 3, noNullPrototype: true });
+const attrs = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 })), { maxKeys: 3, noNullPrototype: true });
 const time = fc.bigInt({ min: 1n, max: 2n ** 63n - 1n });
 const optional = <T>(key: string, arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined }).map((v) => (v === undefined ? {} : { [key]: v }));
 const histogram = fc.array(fc.nat(1000), { minLength: 1, maxLength: 4 }).chain((counts) =>
@@ -43,7 +43,8 @@ const sample: fc.Arbitrary<Sample> = fc
     optional('unit', fc.string({ maxLength: 4 })),
     optional('description', fc.string({ maxLength: 8 })),
     optional('resource', attrs),
-    optional('scope', fc.record({ name: fc.string({ maxLength: 6 }), version: fc.string({ maxLength: 4 }) }, { requiredKeys: ['name'], noNullPrototype: true })),
+    optional('scope', fc.record({ name: fc.string({ maxLength: 6 }), version: fc.string({ maxLength: 4 }), schemaUrl: fc.webUrl() }, { requiredKeys: ['name'], noNullPrototype: true })),
+    optional('valueType', fc.constantFrom('int' as const, 'double' as const)),
     optional('correctedFromUnixNano', time),
     fc.nat(1000),
   )
@@ -53,7 +54,7 @@ const sample: fc.Arbitrary<Sample> = fc
     return { ...s, startTimeUnixNano: s.timeUnixNano > back ? s.timeUnixNano - back : s.timeUnixNano };
   });
 
-test('every sample comes back from its JSON line whole: scope, temporality, monotonicity and all', () => {
+test('every sample comes back from its JSON line whole: scope, temporality, monotonicity, value type, array attributes and all', () => {
   fc.assert(
     fc.property(sample, (s) => {
       const back = parseSampleLine(toJsonLine(s));
@@ -85,8 +86,8 @@ test('a line with a malformed scope, temporality or monotonic is refused with wh
   const cases: ReadonlyArray<readonly [string, string]> = [
     ['"temporality":"DELTA"', "temporality must be 'cumulative' or 'delta', got \"DELTA\""],
     ['"monotonic":"false"', 'monotonic must be true or false, got "false"'],
-    ['"scope":"app"', 'scope must be an object with a string name (and a string version), got "app"'],
-    ['"scope":{"version":"1"}', 'scope must be an object with a string name (and a string version), got {"version":"1"}'],
+    ['"scope":"app"', 'scope must be an object with a string name (and a string version, schemaUrl), got "app"'],
+    ['"scope":{"version":"1"}', 'scope must be an object with a string name (and a string version, schemaUrl), got {"version":"1"}'],
   ];
   for (const [extra, message] of cases) assert.equal(parseSampleLine(line(extra)), { _tag: 'Left', left: message }, extra);
   assert.ok(isRight(parseSampleLine(line('"temporality":"delta","monotonic":false,"scope":{"name":"app"}'))));

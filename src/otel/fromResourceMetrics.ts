@@ -1,12 +1,14 @@
 /**
  * OpenTelemetry SDK `ResourceMetrics` → Samples, keeping everything chronoq needs to export them
  * again unchanged: the data point's endTime (its collection time) and startTime exactly, the
- * resource, the scope, attributes, unit, description, histograms, and sums with their temporality
- * and monotonicity. Exponential histograms have no Sample form yet: they are returned apart.
+ * resource, the scope (schema URL too), attributes (arrays too), unit, description, histograms,
+ * sums with their temporality and monotonicity, and the instrument's value type: encoded again, a
+ * batch of them is the stock exporter's request byte for byte (test/otel.test.ts). Exponential
+ * histograms have no Sample form yet: they are returned apart.
  */
-import type { HrTime } from '@opentelemetry/api';
+import { ValueType, type HrTime } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type ResourceMetrics, type MetricData } from '@opentelemetry/sdk-metrics';
-import type { Attributes, Sample } from '../sample.js';
+import type { AttrValue, Attributes, Sample } from '../sample.js';
 import { createAttributeInterner } from '../internAttributes.js';
 
 export const hrTimeToNanos = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
@@ -14,8 +16,12 @@ export const hrTimeToNanos = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000
 /** The samples of a series share one attributes object from export to export (internAttributes.ts). */
 const intern = createAttributeInterner();
 
+/** An SDK attribute value as a Sample's: primitives and arrays as they are; anything else (the API allows none) as JSON text. */
+const attrValue = (v: unknown): AttrValue =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : Array.isArray(v) ? (v as AttrValue) : JSON.stringify(v);
+
 const plain = (a: Record<string, unknown>): Attributes =>
-  intern(Object.fromEntries(Object.entries(a).flatMap(([k, v]) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, v]] : v === undefined ? [] : [[k, JSON.stringify(v)]]))));
+  intern(Object.fromEntries(Object.entries(a).flatMap(([k, v]) => (v === undefined ? [] : [[k, attrValue(v)]]))));
 
 export interface Converted {
   readonly samples: Sample[];
@@ -31,11 +37,13 @@ const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>):
     ...base,
     temporality: m.aggregationTemporality === AggregationTemporality.DELTA ? ('delta' as const) : ('cumulative' as const),
   };
+  // A double instrument's whole numbers are sent as doubles, as the stock exporter sends them.
+  const valueType = m.descriptor.valueType === ValueType.INT ? ('int' as const) : ('double' as const);
   switch (m.dataPointType) {
     case DataPointType.GAUGE:
-      return m.dataPoints.map((p) => ({ ...common, kind: 'gauge', value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
+      return m.dataPoints.map((p) => ({ ...common, kind: 'gauge', valueType, value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
     case DataPointType.SUM:
-      return m.dataPoints.map((p) => ({ ...common, kind: 'sum', monotonic: m.isMonotonic, value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
+      return m.dataPoints.map((p) => ({ ...common, kind: 'sum', monotonic: m.isMonotonic, valueType, value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
     case DataPointType.HISTOGRAM:
       return m.dataPoints.map((p) => ({
         ...common,
@@ -56,7 +64,7 @@ export const fromResourceMetrics = (rm: ResourceMetrics): Converted => {
   const samples: Sample[] = [];
   const unsupported: string[] = [];
   for (const sm of rm.scopeMetrics) {
-    const scope = { name: sm.scope.name, ...(sm.scope.version ? { version: sm.scope.version } : {}) };
+    const scope = { name: sm.scope.name, ...(sm.scope.version ? { version: sm.scope.version } : {}), ...(sm.scope.schemaUrl ? { schemaUrl: sm.scope.schemaUrl } : {}) };
     for (const m of sm.metrics) {
       const converted = convertMetric(m, { resource, scope });
       if (converted === undefined) unsupported.push(m.descriptor.name);

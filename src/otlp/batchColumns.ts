@@ -3,7 +3,7 @@
  * cost of a copy of numbers instead of a structured clone of every sample object: the clone cost
  * as much as encoding the batch (~650 ns a sample), which left nothing to gain from a second
  * thread. What a series shares — name, kind, unit, description, temporality, monotonic,
- * resource, scope, attributes — is sent once as a SeriesInfo and referred to by number; each
+ * valueType, resource, scope, attributes — is sent once as a SeriesInfo and referred to by number; each
  * sample is its series number, its times (int64 nanoseconds) and its value.
  *
  * The packer remembers which series the worker already has (by the sample's attributes object,
@@ -11,7 +11,7 @@
  * a time outside 0 ≤ t < 2⁶³, a malformed sample — gives undefined: the caller encodes it on its
  * own thread, where the sink's usual failure handling names the faulty sample.
  */
-import { type Attributes, type Sample, canonicalAttributes } from '../sample.js';
+import { type Attributes, type Sample, canonicalAttributes, sameScope } from '../sample.js';
 import { INT64_END } from '../timeKey.js';
 
 /** What the samples of one series share. */
@@ -22,6 +22,7 @@ export interface SeriesInfo {
   readonly description: string | undefined;
   readonly temporality: Sample['temporality'];
   readonly monotonic: boolean | undefined;
+  readonly valueType: Sample['valueType'];
   readonly resource: Attributes | undefined;
   readonly scope: Sample['scope'];
   readonly attributes: Attributes;
@@ -51,13 +52,12 @@ interface Known extends SeriesInfo {
 
 const infoOf = (s: Sample): SeriesInfo => ({
   name: s.name, kind: s.kind, unit: s.unit, description: s.description, temporality: s.temporality,
-  monotonic: s.monotonic, resource: s.resource, scope: s.scope, attributes: s.attributes,
+  monotonic: s.monotonic, valueType: s.valueType, resource: s.resource, scope: s.scope, attributes: s.attributes,
 });
 
 const sameSeries = (k: Known, s: Sample): boolean =>
   k.name === s.name && k.kind === s.kind && k.unit === s.unit && k.description === s.description && k.resource === s.resource &&
-  (k.scope === s.scope || (k.scope?.name === s.scope?.name && k.scope?.version === s.scope?.version)) &&
-  k.temporality === s.temporality && k.monotonic === s.monotonic;
+  sameScope(k.scope, s.scope) && k.temporality === s.temporality && k.monotonic === s.monotonic && k.valueType === s.valueType;
 
 /**
  * A packer for one receiver. It numbers at most `maxSeries` series, then starts over with a
@@ -165,7 +165,7 @@ export const createBatchUnpacker = () => {
       const f = p.flags[i]!;
       let s = pool[i];
       if (s === undefined) {
-        s = { name: '', kind: 'gauge', value: 0, timeUnixNano: 0n, startTimeUnixNano: undefined, attributes: d.attributes, unit: undefined, description: undefined, resource: undefined, scope: undefined, temporality: undefined, monotonic: undefined };
+        s = { name: '', kind: 'gauge', value: 0, timeUnixNano: 0n, startTimeUnixNano: undefined, attributes: d.attributes, unit: undefined, description: undefined, resource: undefined, scope: undefined, temporality: undefined, monotonic: undefined, valueType: undefined };
         pool.push(s);
       }
       s.name = d.name;
@@ -174,6 +174,7 @@ export const createBatchUnpacker = () => {
       s.description = d.description;
       s.temporality = d.temporality;
       s.monotonic = d.monotonic;
+      s.valueType = d.valueType;
       s.resource = d.resource;
       s.scope = d.scope;
       s.attributes = d.attributes;

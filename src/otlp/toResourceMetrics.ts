@@ -7,18 +7,19 @@
  * integer, else DOUBLE. A time OTLP cannot carry (outside 0 ≤ t < 2⁶⁴ ns) throws TimeOutOfRangeError
  * instead of being wrapped into another time.
  */
-import { ValueType, type HrTime } from '@opentelemetry/api';
+import { ValueType, type HrTime, type Attributes as OtelAttributes } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type DataPoint,
 } from '@opentelemetry/sdk-metrics';
-import { type AttrValue, type Attributes, type HistogramValue, type Sample, canonicalAttributes } from '../sample.js';
+import { type Attributes, type HistogramValue, type Sample, canonicalAttributes, sameScope } from '../sample.js';
 import { secondsNanosInto, secondsNanosOf } from '../timeKey.js';
 import { TimeOutOfRangeError } from '../errors.js';
 
 export interface InstrumentationScopeInfo {
   readonly name: string;
   readonly version?: string;
+  readonly schemaUrl?: string;
 }
 
 export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
@@ -53,7 +54,7 @@ const newPoint: PointFactory = (s) => {
   const endTime = wireHrTimeInto(s.timeUnixNano, [0, 0]);
   const start = s.startTimeUnixNano;
   // The serializer only reads attributes: the sample's own (frozen-by-contract) object is passed.
-  return { startTime: start === undefined ? endTime : wireHrTimeInto(start, [0, 0]), endTime, attributes: s.attributes as Record<string, AttrValue>, value: s.value };
+  return { startTime: start === undefined ? endTime : wireHrTimeInto(start, [0, 0]), endTime, attributes: s.attributes as OtelAttributes, value: s.value };
 };
 
 const histogramPoint = (h: HistogramValue) => ({
@@ -106,9 +107,7 @@ interface ResourceGroup {
 }
 
 const resourceKey = (s: Sample): string => (s.resource === undefined ? '' : canonicalAttributes(s.resource));
-const scopeKey = (s: Sample): string => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}`);
-const sameScope = ({ scope: a }: Sample, { scope: b }: Sample): boolean =>
-  a === b || (a !== undefined && b !== undefined && a.name === b.name && a.version === b.version);
+const scopeKey = (s: Sample): string => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}\u0000${s.scope.schemaUrl ?? ''}`);
 const metricKey = (s: Sample): string => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}\u0000${s.temporality ?? ''}\u0000${s.monotonic ?? ''}`;
 const sameMetric = (a: Sample, b: Sample): boolean =>
   a.name === b.name && a.kind === b.kind && a.unit === b.unit && a.temporality === b.temporality && a.monotonic === b.monotonic;
@@ -134,7 +133,7 @@ export const buildResourceMetrics = (
   let inResource: ResourceGroup | undefined;
   let metric: MetricGroup | undefined;
   for (const s of batch) {
-    if (prev === undefined || s.resource !== prev.resource || !sameScope(s, prev) || !sameMetric(s, prev)) {
+    if (prev === undefined || s.resource !== prev.resource || !sameScope(s.scope, prev.scope) || !sameMetric(s, prev)) {
       if (prev === undefined || s.resource !== prev.resource) {
         const rKey = resourceKey(s);
         inResource = resourceByKey.get(rKey);
@@ -160,11 +159,11 @@ export const buildResourceMetrics = (
       }
     }
     metric!.points.push(point(s));
-    if (metric!.allInts && !(typeof s.value === 'number' && Number.isSafeInteger(s.value))) metric!.allInts = false;
+    if (metric!.allInts && (s.valueType === 'double' || !(typeof s.value === 'number' && Number.isSafeInteger(s.value)))) metric!.allInts = false;
     prev = s;
   }
   return resources.map((r) => ({
-    resource: resourceFromAttributes({ ...r.resource }),
+    resource: resourceFromAttributes({ ...r.resource } as OtelAttributes),
     scopeMetrics: r.scopes.map((sc) => ({ scope: { ...sc.scope }, metrics: sc.metrics.map(toMetric) })),
   }));
 };
