@@ -4,6 +4,7 @@
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { INT64_END, nonNegativeNanosToMs } from './timeKey.js';
+import { valueProblem } from './sampleValues.js';
 
 /**
  * An attribute's value: a string, number or boolean, or an array of them, as OpenTelemetry's
@@ -22,13 +23,33 @@ export interface HistogramValue {
   readonly max?: number;
 }
 
-/** `sum` is a monotonic cumulative counter. */
-export type SampleKind = 'gauge' | 'sum' | 'histogram';
+/** One side (positive or negative values) of an exponential histogram: counts from bucket index `offset` up. */
+export interface ExponentialBuckets {
+  readonly offset: number;
+  readonly bucketCounts: readonly number[];
+}
+
+/** A base-2 exponential histogram, as OTLP's ExponentialHistogramDataPoint and the SDK's. */
+export interface ExponentialHistogramValue {
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly positive: ExponentialBuckets;
+  readonly negative: ExponentialBuckets;
+  readonly count: number;
+  /** Absent when the instrument may record negative values (the SDK leaves it out then). */
+  readonly sum?: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** `sum` is a monotonic cumulative counter (unless `monotonic`/`temporality` say otherwise). */
+export type SampleKind = 'gauge' | 'sum' | 'histogram' | 'exponential-histogram';
+const KINDS: readonly string[] = ['gauge', 'sum', 'histogram', 'exponential-histogram'] satisfies SampleKind[];
 
 export interface Sample {
   readonly name: string;
   readonly kind: SampleKind;
-  readonly value: number | HistogramValue;
+  readonly value: number | HistogramValue | ExponentialHistogramValue;
   /** Original collection time, exact to the nanosecond. Never changed by retries. */
   readonly timeUnixNano: bigint;
   readonly startTimeUnixNano?: bigint;
@@ -137,22 +158,6 @@ export const seriesMemo = <V>(make: (key: string) => V): ((s: Sample) => V) => {
 export const seriesKeyedValue = <V>(compute: (key: string) => V): ((s: Sample) => V) =>
   memoByAttributes((s) => compute(seriesKey(s)));
 
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-const histogramProblem = (h: HistogramValue): string | undefined => {
-  if (!Array.isArray(h.boundaries) || !Array.isArray(h.counts)) return 'histogram needs boundaries and counts arrays';
-  if (h.counts.length !== h.boundaries.length + 1) return 'histogram counts must have boundaries.length + 1 entries';
-  if (!h.boundaries.every(isFiniteNumber)) return 'histogram boundaries must be finite numbers';
-  for (let i = 1; i < h.boundaries.length; i++) {
-    if (h.boundaries[i]! <= h.boundaries[i - 1]!) return 'histogram boundaries must be strictly increasing';
-  }
-  if (!h.counts.every((c) => Number.isInteger(c) && c >= 0)) return 'histogram counts must be non-negative integers';
-  const total = h.counts.reduce((a, b) => a + b, 0);
-  if (total !== h.count) return `histogram count ${h.count} differs from the sum of counts ${total}`;
-  if (!isFiniteNumber(h.sum)) return 'histogram sum must be a finite number';
-  return undefined;
-};
-
 /** A start time after the sample's time, in words; undefined when in order or absent. */
 export const startOrderProblem = (s: Sample): string | undefined =>
   s.startTimeUnixNano !== undefined && s.startTimeUnixNano > s.timeUnixNano ? 'startTimeUnixNano is after timeUnixNano' : undefined;
@@ -165,9 +170,7 @@ export const startOrderProblem = (s: Sample): string | undefined =>
  */
 export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean } = {}): Either<string, Sample> => {
   if (typeof s.name !== 'string' || s.name.length === 0) return left('name must be a non-empty string');
-  if (s.kind !== 'gauge' && s.kind !== 'sum' && s.kind !== 'histogram') {
-    return left(`kind must be gauge, sum or histogram, got ${String(s.kind)}`);
-  }
+  if (!KINDS.includes(s.kind)) return left(`kind must be gauge, sum, histogram or exponential-histogram, got ${String(s.kind)}`);
   if (typeof s.timeUnixNano !== 'bigint' || s.timeUnixNano <= 0n) return left('timeUnixNano must be a positive bigint');
   // The OpenTelemetry Collector reads a time as Go's int64 nanoseconds (later ones wrap to before
   // 1970), and chronoq's reorder keys are int64 halves, so a time from 2⁶³ ns on is refused.
@@ -177,15 +180,8 @@ export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean 
   }
   const order = opts.startOrder === false ? undefined : startOrderProblem(s);
   if (order !== undefined) return left(order);
-  if (s.kind === 'histogram') {
-    if (typeof s.value !== 'object' || s.value === null) return left('a histogram sample needs a histogram value');
-    const problem = histogramProblem(s.value);
-    if (problem !== undefined) return left(problem);
-  } else if (!isFiniteNumber(s.value)) {
-    return left(`value must be a finite number, got ${String(s.value)}`);
-  } else if (s.kind === 'sum' && s.monotonic !== false && s.temporality !== 'delta' && s.value < 0) {
-    return left('a monotonic sum cannot be negative');
-  }
+  const problem = valueProblem(s);
+  if (problem !== undefined) return left(problem);
   if (typeof s.attributes !== 'object' || s.attributes === null) return left('attributes must be an object');
   return optionalFieldProblem(s) ?? right(s);
 };

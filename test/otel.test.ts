@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MeterProvider, MetricReader, PeriodicExportingMetricReader, type ResourceMetrics, DataPointType } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, MetricReader, PeriodicExportingMetricReader, type ResourceMetrics, DataPointType } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromResourceMetrics, hrTimeToNanos } from '../src/otel/fromResourceMetrics.js';
@@ -16,7 +16,7 @@ import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import { createBatchPacker, createBatchUnpacker } from '../src/otlp/batchColumns.js';
 import { parseSampleLine, toJsonLine } from '../src/sampleJson.js';
-import type { Sample } from '../src/sample.js';
+import { type ExponentialHistogramValue, type Sample, validateSample } from '../src/sample.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('OpenTelemetry SDK bridge');
@@ -69,21 +69,37 @@ test('fromResourceMetrics keeps times, resource, scope, units, temporality, mono
   await provider.shutdown();
 });
 
-test("bridged and encoded again, an SDK collection is the stock exporter's request byte for byte: array attributes, scope schema URL, double-valued instruments", async () => {
-  // Before, arrays became JSON text ('["node","app.js"]'), the scope's schema URL was dropped, and
-  // a double instrument's whole numbers went as integers (asInt 5 where the stock sends asDouble 5).
+test("bridged and encoded again, an SDK collection is the stock exporter's request byte for byte: array attributes, scope schema URL, double-valued instruments, exponential histograms", async () => {
+  // Before, arrays became JSON text ('["node","app.js"]'), the scope's schema URL was dropped, a
+  // double instrument's whole numbers went as integers (asInt 5 where the stock sends asDouble 5),
+  // and exponential histograms were not exported at all (a diag warning).
   const reader = new ManualReader();
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'app', 'process.command_args': ['node', 'app.js'], 'host.cpus': 2 }), readers: [reader] });
+  const exponential = { type: AggregationType.EXPONENTIAL_HISTOGRAM } as const;
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'app', 'process.command_args': ['node', 'app.js'], 'host.cpus': 2 }),
+    readers: [reader],
+    views: [{ instrumentName: 'payload.size', aggregation: exponential }, { instrumentName: 'temperature.spread', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 4 } } }],
+  });
   const meter = provider.getMeter('lib', '1.0.0', { schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' });
   meter.createCounter('requests', { unit: '{request}', description: 'served' }).add(5, { tags: ['a', 'b'], code: 200 });
   meter.createCounter('bytes', { valueType: ValueType.INT }).add(7);
   meter.createUpDownCounter('connections').add(-3, { pool: 'db' });
   meter.createHistogram('latency', { unit: 'ms' }).record(42, { route: '/' });
   meter.createGauge('temperature').record(21.5);
+  const payload = meter.createHistogram('payload.size', { unit: 'By' });
+  for (const v of [0, 3, 17, 17, 250, 4096]) payload.record(v, { route: '/' });
+  // An up-down counter's histogram: negative values, no sum (the SDK leaves it out).
+  const spread = meter.createUpDownCounter('temperature.spread');
+  for (const v of [-40, -2, 0, 5, 1e6]) spread.add(v);
   provider.getMeter('other').createObservableGauge('queue.depth').addCallback((r) => r.observe(4, { queue: 'orders' }));
   const { resourceMetrics } = await reader.collect();
   const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!);
-  const samples = fromResourceMetrics(resourceMetrics).samples;
+  const { samples, unsupported } = fromResourceMetrics(resourceMetrics);
+  assert.equal(unsupported, []);
+  assert.equal(samples.filter((s) => s.kind === 'exponential-histogram').map((s) => s.name), ['payload.size', 'temperature.spread']);
+  const spreadValue = samples.find((s) => s.name === 'temperature.spread')!.value as ExponentialHistogramValue;
+  assert.equal([spreadValue.count, spreadValue.sum, spreadValue.negative.bucketCounts.length > 0, spreadValue.zeroCount], [5, undefined, true, 1]);
+  assert.equal(samples.map((s) => validateSample(s)).filter(isLeft), [], 'each is a valid sample (the pipeline validates what it is given)');
   assert.ok(encodeBatch(samples, {}).equals(stock), 'the same bytes');
   // The off-thread encoder's columns carry the same.
   const back = createBatchUnpacker()(createBatchPacker().pack(samples)!);

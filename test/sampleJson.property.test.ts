@@ -29,12 +29,18 @@ const histogram = fc.array(fc.nat(1000), { minLength: 1, maxLength: 4 }).chain((
     count: fc.constant(counts.reduce((a, b) => a + b, 0)),
   }, { noNullPrototype: true }),
 );
+const buckets = fc.record({ offset: fc.integer({ min: -50, max: 50 }), bucketCounts: fc.array(fc.nat(100), { maxLength: 4 }) }, { noNullPrototype: true });
+const exponential = fc
+  .tuple(fc.integer({ min: -10, max: 20 }), fc.nat(10), buckets, buckets, optional('sum', fc.double({ noNaN: true, noDefaultInfinity: true })), optional('min', fc.double({ noNaN: true, noDefaultInfinity: true })))
+  .map(([scale, zeroCount, positive, negative, ...rest]) =>
+    Object.assign({ scale, zeroCount, positive, negative, count: zeroCount + [...positive.bucketCounts, ...negative.bucketCounts].reduce((a, b) => a + b, 0) }, ...rest));
 const kindAndValue = fc.oneof(
   fc.record({ kind: fc.constant('gauge' as const), value: fc.double({ noNaN: true, noDefaultInfinity: true }) }, { noNullPrototype: true }),
   // Every sum the model allows: a counter (≥ 0), an up-down counter or a delta of either sign.
   fc.record({ kind: fc.constant('sum' as const), value: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), monotonic: fc.constant(true), temporality: fc.constantFrom('cumulative' as const, 'delta' as const) }, { noNullPrototype: true }),
   fc.record({ kind: fc.constant('sum' as const), value: fc.double({ noNaN: true, noDefaultInfinity: true }), monotonic: fc.constant(false), temporality: fc.constantFrom('cumulative' as const, 'delta' as const) }, { noNullPrototype: true }),
   fc.record({ kind: fc.constant('histogram' as const), value: histogram }, { requiredKeys: ['kind', 'value'], noNullPrototype: true }),
+  fc.record({ kind: fc.constant('exponential-histogram' as const), value: exponential }, { noNullPrototype: true }),
 );
 const sample: fc.Arbitrary<Sample> = fc
   .tuple(
@@ -93,6 +99,23 @@ test('a line with a malformed scope, temporality or monotonic is refused with wh
   assert.ok(isRight(parseSampleLine(line('"temporality":"delta","monotonic":false,"scope":{"name":"app"}'))));
   const negative = parseSampleLine(line('"monotonic":false').replace('"value":1', '"value":-1'));
   assert.ok(isRight(negative) && negative.right.value === -1, 'an up-down counter may go below zero');
+});
+
+test('an exponential histogram is checked as one: scale, counts adding up, buckets', () => {
+  const value = { scale: 3, zeroCount: 1, positive: { offset: -2, bucketCounts: [1, 0, 2] }, negative: { offset: 0, bucketCounts: [1] }, count: 5 };
+  const line = (v: unknown) => JSON.stringify({ name: 'payload.size', kind: 'exponential-histogram', value: v, timeUnixNano: '5' });
+  assert.ok(isRight(parseSampleLine(line(value))));
+  const cases: ReadonlyArray<readonly [object, string]> = [
+    [{ ...value, count: 4 }, 'exponential histogram count 4 differs from zeroCount plus the bucket counts, 5'],
+    [{ ...value, scale: 21 }, 'exponential histogram scale must be an integer from -10 to 20'],
+    [{ ...value, positive: { offset: 0.5, bucketCounts: [4] } }, 'exponential histogram positive.offset must be an integer'],
+    [{ ...value, negative: { offset: 0, bucketCounts: [-1] } }, 'exponential histogram negative.bucketCounts must be non-negative integers'],
+    [{ ...value, negative: undefined }, 'exponential histogram negative needs { offset, bucketCounts }'],
+    [{ ...value, sum: 'x' }, 'exponential histogram sum must be a finite number when given'],
+    [{ ...value, max: 'x' }, 'histogram min and max must be finite numbers when given'],
+  ];
+  for (const [v, message] of cases) assert.equal(parseSampleLine(line(v)), { _tag: 'Left', left: message }, message);
+  assert.equal(parseSampleLine(line(7)), { _tag: 'Left', left: 'an exponential-histogram sample needs an exponential histogram value' });
 });
 
 test.run();

@@ -48,7 +48,7 @@ export class ChronoqMetricExporter implements PushMetricExporter {
     for (const name of unsupported) {
       if (this.warned.has(name)) continue;
       this.warned.add(name);
-      diag.warn(`chronoq: metric ${name} is an exponential histogram, which chronoq cannot carry yet; configure an explicit-bucket histogram view for it`);
+      diag.warn(`chronoq: metric ${name} has a data point type chronoq has no sample form for; its points are not exported`);
     }
     for (const s of samples) this.pipeline.push(s);
     resultCallback({ code: ExportResultCode.SUCCESS });

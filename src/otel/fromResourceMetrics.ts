@@ -3,8 +3,8 @@
  * again unchanged: the data point's endTime (its collection time) and startTime exactly, the
  * resource, the scope (schema URL too), attributes (arrays too), unit, description, histograms,
  * sums with their temporality and monotonicity, and the instrument's value type: encoded again, a
- * batch of them is the stock exporter's request byte for byte (test/otel.test.ts). Exponential
- * histograms have no Sample form yet: they are returned apart.
+ * batch of them is the stock exporter's request byte for byte (test/otel.test.ts). A data point
+ * type without a Sample form (none the SDK makes today) is returned apart, by metric name.
  */
 import { ValueType, type HrTime } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type ResourceMetrics, type MetricData } from '@opentelemetry/sdk-metrics';
@@ -25,7 +25,7 @@ const plain = (a: Record<string, unknown>): Attributes =>
 
 export interface Converted {
   readonly samples: Sample[];
-  /** Metrics without a Sample form (exponential histograms), by name. */
+  /** Metrics without a Sample form, by name. */
   readonly unsupported: string[];
 }
 
@@ -51,6 +51,20 @@ const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>):
         value: {
           boundaries: p.value.buckets.boundaries, counts: p.value.buckets.counts, sum: p.value.sum ?? 0, count: p.value.count,
           ...(p.value.min !== undefined && p.value.max !== undefined ? { min: p.value.min, max: p.value.max } : {}),
+        },
+        timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes),
+      }));
+    case DataPointType.EXPONENTIAL_HISTOGRAM:
+      return m.dataPoints.map((p) => ({
+        ...common,
+        kind: 'exponential-histogram',
+        value: {
+          scale: p.value.scale, zeroCount: p.value.zeroCount, count: p.value.count,
+          positive: { offset: p.value.positive.offset, bucketCounts: p.value.positive.bucketCounts },
+          negative: { offset: p.value.negative.offset, bucketCounts: p.value.negative.bucketCounts },
+          ...(p.value.sum !== undefined ? { sum: p.value.sum } : {}),
+          ...(p.value.min !== undefined ? { min: p.value.min } : {}),
+          ...(p.value.max !== undefined ? { max: p.value.max } : {}),
         },
         timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes),
       }));

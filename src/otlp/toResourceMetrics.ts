@@ -2,9 +2,10 @@
  * Samples → OpenTelemetry SDK `ResourceMetrics`, hand-built so that every data point keeps its
  * sample's time exactly: endTime is `timeUnixNano`, startTime is `startTimeUnixNano ?? timeUnixNano`
  * (as HrTime, which the official serializer writes back as the same nanoseconds).
- * Grouped by resource, then by metric (name, kind, unit). gauge → GAUGE, sum → SUM (monotonic,
- * cumulative), histogram → HISTOGRAM; a metric is INT when every value in the batch is a safe
- * integer, else DOUBLE. A time OTLP cannot carry (outside 0 ≤ t < 2⁶⁴ ns) throws TimeOutOfRangeError
+ * Grouped by resource, scope, then metric (name, kind, unit, temporality, monotonic). gauge →
+ * GAUGE, sum → SUM (monotonic, cumulative unless the sample says otherwise), histogram →
+ * HISTOGRAM, exponential-histogram → EXPONENTIAL_HISTOGRAM; a metric is INT when every value in
+ * the batch is a safe integer and no sample says valueType 'double', else DOUBLE. A time OTLP cannot carry (outside 0 ≤ t < 2⁶⁴ ns) throws TimeOutOfRangeError
  * instead of being wrapped into another time.
  */
 import { ValueType, type HrTime, type Attributes as OtelAttributes } from '@opentelemetry/api';
@@ -12,7 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type DataPoint,
 } from '@opentelemetry/sdk-metrics';
-import { type Attributes, type HistogramValue, type Sample, canonicalAttributes, sameScope } from '../sample.js';
+import { type Attributes, type ExponentialHistogramValue, type HistogramValue, type Sample, canonicalAttributes, sameScope } from '../sample.js';
 import { secondsNanosInto, secondsNanosOf } from '../timeKey.js';
 import { TimeOutOfRangeError } from '../errors.js';
 
@@ -64,6 +65,18 @@ const histogramPoint = (h: HistogramValue) => ({
   ...(h.min !== undefined && h.max !== undefined ? { min: h.min, max: h.max, hasMinMax: true } : { hasMinMax: false }),
 });
 
+/** The SDK's ExponentialHistogram value (the serializer leaves out an absent sum, min or max). */
+const exponentialPoint = (h: ExponentialHistogramValue) => ({
+  scale: h.scale,
+  zeroCount: h.zeroCount,
+  positive: { offset: h.positive.offset, bucketCounts: [...h.positive.bucketCounts] },
+  negative: { offset: h.negative.offset, bucketCounts: [...h.negative.bucketCounts] },
+  count: h.count,
+  sum: h.sum,
+  min: h.min,
+  max: h.max,
+});
+
 /** The data points of one metric, made as its samples are grouped. */
 interface MetricGroup {
   readonly first: Sample;
@@ -90,6 +103,13 @@ const toMetric = ({ first, points, allInts }: MetricGroup): MetricData => {
         aggregationTemporality,
         dataPointType: DataPointType.HISTOGRAM,
         dataPoints: points.map((p) => ({ ...p, value: histogramPoint(p.value as HistogramValue) })),
+      };
+    case 'exponential-histogram':
+      return {
+        descriptor: { ...descriptor, valueType: ValueType.DOUBLE },
+        aggregationTemporality,
+        dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
+        dataPoints: points.map((p) => ({ ...p, value: exponentialPoint(p.value as ExponentialHistogramValue) })),
       };
   }
 };

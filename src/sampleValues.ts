@@ -1,0 +1,62 @@
+/**
+ * What a sample's value must be for its kind, in words a person can act on: a finite number for
+ * gauges and sums (not below zero for a monotonic cumulative sum), a consistent explicit-bucket
+ * histogram, or a consistent base-2 exponential histogram (OTLP's ExponentialHistogram: bucket
+ * i of a side covers (2^((offset+i)·2^−scale), 2^((offset+i+1)·2^−scale)]).
+ */
+import type { ExponentialBuckets, ExponentialHistogramValue, HistogramValue, Sample } from './sample.js';
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isCount = (c: unknown): boolean => Number.isInteger(c) && (c as number) >= 0;
+const total = (counts: readonly number[]): number => counts.reduce((a, b) => a + b, 0);
+
+const histogramProblem = (h: HistogramValue): string | undefined => {
+  if (!Array.isArray(h.boundaries) || !Array.isArray(h.counts)) return 'histogram needs boundaries and counts arrays';
+  if (h.counts.length !== h.boundaries.length + 1) return 'histogram counts must have boundaries.length + 1 entries';
+  if (!h.boundaries.every(isFiniteNumber)) return 'histogram boundaries must be finite numbers';
+  for (let i = 1; i < h.boundaries.length; i++) {
+    if (h.boundaries[i]! <= h.boundaries[i - 1]!) return 'histogram boundaries must be strictly increasing';
+  }
+  if (!h.counts.every(isCount)) return 'histogram counts must be non-negative integers';
+  const sum = total(h.counts);
+  if (sum !== h.count) return `histogram count ${h.count} differs from the sum of counts ${sum}`;
+  if (!isFiniteNumber(h.sum)) return 'histogram sum must be a finite number';
+  return undefined;
+};
+
+/** OTLP's range of scales (the SDK starts at 20 and lowers it to fit its buckets). */
+const MIN_SCALE = -10;
+const MAX_SCALE = 20;
+
+const bucketsProblem = (b: ExponentialBuckets | undefined, side: string): string | undefined => {
+  if (typeof b !== 'object' || b === null || !Array.isArray(b.bucketCounts)) return `exponential histogram ${side} needs { offset, bucketCounts }`;
+  if (!Number.isInteger(b.offset)) return `exponential histogram ${side}.offset must be an integer`;
+  if (!b.bucketCounts.every(isCount)) return `exponential histogram ${side}.bucketCounts must be non-negative integers`;
+  return undefined;
+};
+
+const exponentialProblem = (h: ExponentialHistogramValue): string | undefined => {
+  if (!Number.isInteger(h.scale) || h.scale < MIN_SCALE || h.scale > MAX_SCALE) return `exponential histogram scale must be an integer from ${MIN_SCALE} to ${MAX_SCALE}`;
+  if (!isCount(h.zeroCount)) return 'exponential histogram zeroCount must be a non-negative integer';
+  const sides = bucketsProblem(h.positive, 'positive') ?? bucketsProblem(h.negative, 'negative');
+  if (sides !== undefined) return sides;
+  const counted = h.zeroCount + total(h.positive.bucketCounts) + total(h.negative.bucketCounts);
+  if (counted !== h.count) return `exponential histogram count ${h.count} differs from zeroCount plus the bucket counts, ${counted}`;
+  // The SDK leaves the sum out for instruments that may record negative values.
+  if (h.sum !== undefined && !isFiniteNumber(h.sum)) return 'exponential histogram sum must be a finite number when given';
+  return undefined;
+};
+
+const minMaxProblem = (h: { readonly min?: number; readonly max?: number }): string | undefined =>
+  (h.min !== undefined && !isFiniteNumber(h.min)) || (h.max !== undefined && !isFiniteNumber(h.max)) ? 'histogram min and max must be finite numbers when given' : undefined;
+
+/** What is wrong with `s.value` for `s.kind` (a known kind), or undefined. */
+export const valueProblem = (s: Sample): string | undefined => {
+  if (s.kind === 'histogram' || s.kind === 'exponential-histogram') {
+    if (typeof s.value !== 'object' || s.value === null) return s.kind === 'histogram' ? 'a histogram sample needs a histogram value' : 'an exponential-histogram sample needs an exponential histogram value';
+    return (s.kind === 'histogram' ? histogramProblem(s.value as HistogramValue) : exponentialProblem(s.value as ExponentialHistogramValue)) ?? minMaxProblem(s.value);
+  }
+  if (!isFiniteNumber(s.value)) return `value must be a finite number, got ${String(s.value)}`;
+  if (s.kind === 'sum' && s.monotonic !== false && s.temporality !== 'delta' && s.value < 0) return 'a monotonic sum cannot be negative';
+  return undefined;
+};
