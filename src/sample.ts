@@ -17,7 +17,8 @@ export type Attributes = Readonly<Record<string, AttrValue>>;
 export interface HistogramValue {
   readonly boundaries: readonly number[];
   readonly counts: readonly number[];
-  readonly sum: number;
+  /** Absent when unknown: the SDK leaves it out for instruments that may record negative values. */
+  readonly sum?: number;
   readonly count: number;
   readonly min?: number;
   readonly max?: number;

@@ -20,7 +20,7 @@ const histogramProblem = (h: HistogramValue): string | undefined => {
   if (!h.counts.every(isCount)) return 'histogram counts must be non-negative integers';
   const sum = total(h.counts);
   if (sum !== h.count) return `histogram count ${h.count} differs from the sum of counts ${sum}`;
-  if (!isFiniteNumber(h.sum)) return 'histogram sum must be a finite number';
+  if (h.sum !== undefined && !isFiniteNumber(h.sum)) return 'histogram sum must be a finite number when given';
   return undefined;
 };
 

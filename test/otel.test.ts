@@ -72,13 +72,15 @@ test('fromResourceMetrics keeps times, resource, scope, units, temporality, mono
 test("bridged and encoded again, an SDK collection is the stock exporter's request byte for byte: array attributes, scope schema URL, double-valued instruments, exponential histograms", async () => {
   // Before, arrays became JSON text ('["node","app.js"]'), the scope's schema URL was dropped, a
   // double instrument's whole numbers went as integers (asInt 5 where the stock sends asDouble 5),
-  // and exponential histograms were not exported at all (a diag warning).
+  // exponential histograms were not exported at all (a diag warning), and a histogram whose sum
+  // the SDK left out went with sum 0.
   const reader = new ManualReader();
   const exponential = { type: AggregationType.EXPONENTIAL_HISTOGRAM } as const;
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'app', 'process.command_args': ['node', 'app.js'], 'host.cpus': 2 }),
     readers: [reader],
-    views: [{ instrumentName: 'payload.size', aggregation: exponential }, { instrumentName: 'temperature.spread', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 4 } } }],
+    views: [{ instrumentName: 'payload.size', aggregation: exponential }, { instrumentName: 'temperature.spread', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 4 } } },
+      { instrumentName: 'queue.change', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [0, 10] } } }],
   });
   const meter = provider.getMeter('lib', '1.0.0', { schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' });
   meter.createCounter('requests', { unit: '{request}', description: 'served' }).add(5, { tags: ['a', 'b'], code: 200 });
@@ -91,6 +93,9 @@ test("bridged and encoded again, an SDK collection is the stock exporter's reque
   // An up-down counter's histogram: negative values, no sum (the SDK leaves it out).
   const spread = meter.createUpDownCounter('temperature.spread');
   for (const v of [-40, -2, 0, 5, 1e6]) spread.add(v);
+  // An explicit-bucket histogram without a sum, likewise (chronoq sent sum 0).
+  const change = meter.createUpDownCounter('queue.change');
+  for (const v of [-3, 12]) change.add(v);
   provider.getMeter('other').createObservableGauge('queue.depth').addCallback((r) => r.observe(4, { queue: 'orders' }));
   const { resourceMetrics } = await reader.collect();
   const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!);

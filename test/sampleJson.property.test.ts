@@ -27,7 +27,7 @@ const histogram = fc.array(fc.nat(1000), { minLength: 1, maxLength: 4 }).chain((
     counts: fc.constant(counts),
     sum: fc.double({ noNaN: true, noDefaultInfinity: true }),
     count: fc.constant(counts.reduce((a, b) => a + b, 0)),
-  }, { noNullPrototype: true }),
+  }, { requiredKeys: ['boundaries', 'counts', 'count'], noNullPrototype: true }),
 );
 const buckets = fc.record({ offset: fc.integer({ min: -50, max: 50 }), bucketCounts: fc.array(fc.nat(100), { maxLength: 4 }) }, { noNullPrototype: true });
 const exponential = fc

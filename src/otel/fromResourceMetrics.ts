@@ -49,7 +49,8 @@ const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>):
         ...common,
         kind: 'histogram',
         value: {
-          boundaries: p.value.buckets.boundaries, counts: p.value.buckets.counts, sum: p.value.sum ?? 0, count: p.value.count,
+          boundaries: p.value.buckets.boundaries, counts: p.value.buckets.counts, count: p.value.count,
+          ...(p.value.sum !== undefined ? { sum: p.value.sum } : {}),
           ...(p.value.min !== undefined && p.value.max !== undefined ? { min: p.value.min, max: p.value.max } : {}),
         },
         timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes),
