@@ -35,6 +35,15 @@ export const systemClock: Clock = {
 };
 
 /**
+ * The wall times (ms since the epoch, as `clock` reads now) the machine booted and this process
+ * started: the start times of counters that count since then (network bytes, CPU time).
+ */
+export const bootAndProcessStartMs = (clock: Clock): { readonly bootMs: number; readonly processMs: number } => {
+  const now = clock.now();
+  return { bootMs: now - (clock.sinceBootMs?.() ?? uptime() * 1000), processMs: now - process.uptime() * 1000 };
+};
+
+/**
  * asyncScheduler's timers with a clock that does not step: `now()` is the wall time when the
  * process started plus monotonic time since (performance.timeOrigin + performance.now()), so
  * scheduler times read like Unix ms but never jump. asyncScheduler's own `now()` is Date.now(),

@@ -2,13 +2,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { uptime } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, networkBytes } from '../src/sources/host.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
 import { syntheticSamples } from '../src/sources/synthetic.js';
-import { schedulerClock } from '../src/clock.js';
+import { schedulerClock, systemClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
 
@@ -31,6 +32,31 @@ test('host: CPU total and per core, memory, load, process, network; stamped on t
   assert.ok((total.value as number) >= 0 && (total.value as number) <= 1);
   const mem = out.filter((s) => s.name === 'system.memory.usage' && s.timeUnixNano === times[0]);
   assert.equal(mem.map((s) => s.attributes['state']).sort(), ['available', 'used']);
+  // The counters start where they count from: CPU time at the process's start, network bytes at
+  // boot (they started at the first collection: bytes since boot in no time, a spike at each restart).
+  const startsOf = (name: string) => new Set(out.filter((s) => s.name === name).map((s) => s.startTimeUnixNano));
+  const uptimeMs = process.uptime() * 1000;
+  const [cpuStart, ...more] = startsOf('process.cpu.time');
+  assert.is(more.length, 0, 'one start time throughout');
+  assert.ok(cpuStart! < times[0]! && Math.abs(Number(times[0]! - cpuStart!) / 1e6 - uptimeMs) < 5_000, `process start ${cpuStart}, first time ${times[0]}`);
+  assert.equal(startsOf('system.network.io').size, networkBytes().length > 0 ? 1 : 0, 'one start time throughout');
+});
+
+test('host: with start times given, the counters carry them exactly', () => {
+  const out: Sample[] = [];
+  const clock = { now: () => WALL0, monotonic: () => 0 };
+  hostSamples({ clock, scheduler: new TestScheduler(() => undefined), startTimes: { bootMs: WALL0 - 86_400_000, processMs: WALL0 - 2_500 } }).subscribe((s) => out.push(s));
+  const startOf = (name: string) => out.find((s) => s.name === name)?.startTimeUnixNano;
+  assert.is(startOf('process.cpu.time'), BigInt(WALL0 - 2_500) * 1_000_000n);
+  if (networkBytes().length > 0) assert.is(startOf('system.network.io'), BigInt(WALL0 - 86_400_000) * 1_000_000n);
+  assert.is(startOf('system.memory.usage'), undefined, 'gauges have none');
+  // On the system clock, by default: the machine's boot (as `uptime` has it) and this process's start.
+  const real: Sample[] = [];
+  hostSamples({ clock: systemClock, scheduler: new TestScheduler(() => undefined) }).subscribe((s) => real.push(s));
+  const nowMs = Date.now();
+  const realStart = (name: string) => Number(real.find((s) => s.name === name)!.startTimeUnixNano! / 1_000_000n);
+  assert.ok(Math.abs(realStart('process.cpu.time') - (nowMs - process.uptime() * 1000)) < 1_000, 'the process start');
+  if (networkBytes().length > 0) assert.ok(Math.abs(realStart('system.network.io') - (nowMs - uptime() * 1000)) < 2_000, 'the boot');
 });
 
 test('ndjson: follow mode picks up appended lines; bad lines are reported with their numbers', async () => {

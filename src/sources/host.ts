@@ -1,13 +1,16 @@
 /**
  * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation (total and per
  * core), memory used/available, load averages, this process's CPU time and memory, and network
- * bytes where the OS gives them (/proc/net/dev).
+ * bytes where the OS gives them (/proc/net/dev). The two counters start where they count from, as
+ * the Collector's hostmetrics receiver has them: network bytes at boot, CPU time at the process's
+ * start. (Both started at the first collection, which told a backend that converts to deltas or
+ * rates that the bytes since boot went by in no time: a spike at every restart.)
  */
 import { cpus, loadavg, totalmem, freemem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type Sample, type Attributes, msToNanos } from '../sample.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
 
 export interface HostSourceOptions {
   readonly intervalMs?: number;
@@ -15,6 +18,8 @@ export interface HostSourceOptions {
   readonly network?: boolean;
   readonly scheduler?: SchedulerLike;
   readonly clock?: Clock;
+  /** When the machine booted and this process started, wall ms (default: read from the clock and the OS at subscription). */
+  readonly startTimes?: { readonly bootMs: number; readonly processMs: number };
 }
 
 interface CpuTimes { idle: number; total: number }
@@ -47,10 +52,12 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const scheduler = opts.scheduler ?? asyncScheduler;
     const clock = opts.clock ?? systemClock;
-    const startNanos = msToNanos(clock.now());
+    const starts = opts.startTimes ?? bootAndProcessStartMs(clock);
+    const bootNanos = msToNanos(Math.round(starts.bootMs));
+    const processNanos = msToNanos(Math.round(starts.processMs));
     let previous = cpuTimes().map(() => ({ idle: 0, total: 0 })); // first reading: since boot
     const gauge = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes, unit });
-    const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: startNanos, attributes, unit });
+    const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string, start: bigint): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: start, attributes, unit });
     const collect = (): void => {
       const t = msToNanos(clock.now());
       const now = cpuTimes();
@@ -68,11 +75,11 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       const [l1, l5, l15] = loadavg();
       out.push(gauge('system.cpu.load_average.1m', l1 ?? 0, {}, t, '1'), gauge('system.cpu.load_average.5m', l5 ?? 0, {}, t, '1'), gauge('system.cpu.load_average.15m', l15 ?? 0, {}, t, '1'));
       const cpu = process.cpuUsage();
-      out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's'), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's'));
+      out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's', processNanos), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's', processNanos));
       out.push(gauge('process.memory.usage', process.memoryUsage().rss, {}, t, 'By'));
       if (opts.network !== false) {
         for (const n of networkBytes()) {
-          out.push(sum('system.network.io', n.rx, { device: n.device, direction: 'receive' }, t, 'By'), sum('system.network.io', n.tx, { device: n.device, direction: 'transmit' }, t, 'By'));
+          out.push(sum('system.network.io', n.rx, { device: n.device, direction: 'receive' }, t, 'By', bootNanos), sum('system.network.io', n.tx, { device: n.device, direction: 'transmit' }, t, 'By', bootNanos));
         }
       }
       for (const s of out) subscriber.next(s);
