@@ -1,4 +1,4 @@
-export type { AttrValue, Attributes, HistogramValue, Sample, SampleKind } from './sample.js';
+export type { AttrValue, Attributes, ExponentialBuckets, ExponentialHistogramValue, HistogramValue, Sample, SampleKind, Scope } from './sample.js';
 export { seriesKey, seriesMemo, validateSample, msToNanos, nanosToMs } from './sample.js';
 export type { DeadLetter, DeadLetterReason, DeadLetterError, Routed } from './routed.js';
 export { routed, partitionRouted, deadLetter, toDeadLetter, describeError } from './routed.js';
