@@ -56,7 +56,8 @@ export const valueProblem = (s: Sample): string | undefined => {
     if (typeof s.value !== 'object' || s.value === null) return s.kind === 'histogram' ? 'a histogram sample needs a histogram value' : 'an exponential-histogram sample needs an exponential histogram value';
     return (s.kind === 'histogram' ? histogramProblem(s.value as HistogramValue) : exponentialProblem(s.value as ExponentialHistogramValue)) ?? minMaxProblem(s.value);
   }
-  if (!isFiniteNumber(s.value)) return `value must be a finite number, got ${String(s.value)}`;
+  // A string is quoted: `got "12"` says why 12 was refused (a shell script's printf wrote it quoted).
+  if (!isFiniteNumber(s.value)) return `value must be a finite number, got ${typeof s.value === 'string' ? JSON.stringify(s.value) : String(s.value)}`;
   if (s.kind === 'sum' && s.monotonic !== false && s.temporality !== 'delta' && s.value < 0) return 'a monotonic sum cannot be negative';
   return undefined;
 };

@@ -106,7 +106,7 @@ test('run: bad NDJSON lines land in the dead-letter file (0600) with line number
   // Replayed, such a letter is skipped with what it is (it said "its item is not a sample: a sample needs timeUnixNano").
   const replay = await runCli(['replay', dl, '--config', cfg]);
   assert.match(replay.stderr, /line 1 not replayed: it records input line 2 of .*in\.ndjson, which was not a sample \(not JSON[^)]*\): correct that line and feed it again/);
-  assert.match(replay.stderr, /line 2 not replayed: it records input line 4 of .*in\.ndjson, which was not a sample \(value must be a finite number, got high\)/);
+  assert.match(replay.stderr, /line 2 not replayed: it records input line 4 of .*in\.ndjson, which was not a sample \(value must be a finite number, got "high"\)/);
   assert.match(replay.stderr, /replayed 0 samples .*3 lines skipped/);
 });
 

@@ -115,6 +115,7 @@ test('an exponential histogram is checked as one: scale, counts adding up, bucke
     [{ ...value, max: 'x' }, 'histogram min and max must be finite numbers when given'],
   ];
   for (const [v, message] of cases) assert.equal(parseSampleLine(line(v)), { _tag: 'Left', left: message }, message);
+  assert.equal(parseSampleLine('{"name":"x","value":"12","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got "12"' }, 'a string is quoted');
   assert.equal(parseSampleLine(line(7)), { _tag: 'Left', left: 'an exponential-histogram sample needs an exponential histogram value' });
 });
 
