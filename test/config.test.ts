@@ -8,7 +8,8 @@ import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/r
 import { formatConfigError } from '../src/config/errors.js';
 import { checkConfigFiles } from '../src/config/files.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
-import { createPipeline } from '../src/otel/createPipeline.js';
+import { createPipeline, decodeOptions } from '../src/otel/createPipeline.js';
+import { loadConfig } from '../src/cli/loadConfig.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
 
@@ -199,6 +200,30 @@ test('sink.endpoint and OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT: a URL or host:por
   assert.is(r.code, 2, r.stderr);
   assert.match(r.stderr, /^config error: config\.sink\.endpoint: expected an endpoint URL/m);
   assert.not.match(r.stderr, /internal error/);
+});
+
+test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under the config\'s own; a malformed list is a config error (both were ignored)', async () => {
+  const dir = tempDir();
+  const resourceOf = (yaml: string | undefined, env: Record<string, string>) => {
+    const path = yaml === undefined ? undefined : writeConfig(dir, yaml);
+    const r = loadConfig(path, env);
+    return isLeft(r) ? r.left.map(formatConfigError) : r.right.resource;
+  };
+  const operator = { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=shop-7d9f,k8s.namespace.name=prod, deployment.environment = "eu%2Cwest" ,service.name=from-list' };
+  assert.equal(resourceOf(undefined, operator), { 'service.name': 'from-list', 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'prod', 'deployment.environment': 'eu,west' }, 'the built-in default');
+  assert.equal(resourceOf(undefined, { ...operator, OTEL_SERVICE_NAME: 'shop' })['service.name' as never], 'shop', 'OTEL_SERVICE_NAME wins over the list');
+  assert.equal(resourceOf(undefined, {}), { 'service.name': 'chronoq' });
+  assert.equal(resourceOf('resource: {service.name: feeder, k8s.namespace.name: staging}\nsources: [{type: synthetic, series: 1, count: 1}]\n', operator),
+    { 'service.name': 'feeder', 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'staging', 'deployment.environment': 'eu,west' }, "the config's resource wins");
+  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'a=1,oops,b=%zz' }), [
+    'environment OTEL_RESOURCE_ATTRIBUTES: expected comma-separated key=value pairs, values percent-encoded (W3C Baggage), as the OpenTelemetry SDKs read them, found "oops", which has no key=',
+    'environment OTEL_RESOURCE_ATTRIBUTES, attribute "b": expected comma-separated key=value pairs, values percent-encoded (W3C Baggage), as the OpenTelemetry SDKs read them, found "%zz", which is not valid percent-encoding (write % as %25)',
+  ]);
+  // An application's pipeline too (its pushed samples take the pipeline's resource).
+  const decoded = decodeOptions({}, { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=p1', OTEL_SERVICE_NAME: 'app' });
+  assert.ok(isRight(decoded) && decoded.right.resource['k8s.pod.name'] === 'p1' && decoded.right.resource['service.name'] === 'app');
+  const refused = decodeOptions({}, { OTEL_RESOURCE_ATTRIBUTES: '=x' });
+  assert.ok(isLeft(refused) && refused.left[0]!.path === 'environment OTEL_RESOURCE_ATTRIBUTES');
 });
 
 test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons for bad lines', () => {

@@ -10,6 +10,7 @@ import { resolveConfig, DEFAULT_CONFIG_YAML, type ResolvedConfig } from '../conf
 import type { ConfigError } from '../config/errors.js';
 import { checkConfigFiles } from '../config/files.js';
 import { checkOtlpEnv } from '../config/grpcValues.js';
+import { resourceFromEnv } from '../config/resourceEnv.js';
 
 export const loadConfig = (path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> => {
   let text = DEFAULT_CONFIG_YAML;
@@ -20,11 +21,12 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
       return left([{ path: path, expected: 'a readable config file', found: (e as NodeJS.ErrnoException).code ?? String(e) }]);
     }
   }
+  const envResource = resourceFromEnv(env);
   return pipe(
     decodeConfig(text, env),
-    map(resolveConfig),
+    map((file) => resolveConfig(file, envResource.attributes)),
     chain((c) => {
-      const errors = [...checkConfigFiles(c, readFileSync, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
+      const errors = [...envResource.errors, ...checkConfigFiles(c, readFileSync, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
       return errors.length > 0 ? left(errors) : right(c);
     }),
   );

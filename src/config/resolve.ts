@@ -7,9 +7,7 @@ import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
 import type { AlertRules } from '../telemetry/alerts.js';
 
-export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default
-resource:
-  service.name: \${OTEL_SERVICE_NAME:-chronoq}
+export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default (the resource: service.name chronoq, or as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say)
 sources:
   - type: host
     intervalMs: 10000
@@ -49,8 +47,12 @@ export interface ResolvedConfig {
   };
 }
 
-export const resolveConfig = (c: FileConfig): ResolvedConfig => ({
-  resource: { 'service.name': 'chronoq', ...c.resource },
+/**
+ * `envResource`: what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give (config/resourceEnv.ts),
+ * under the config's own resource and over the default service.name.
+ */
+export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}): ResolvedConfig => ({
+  resource: { 'service.name': 'chronoq', ...envResource, ...c.resource },
   // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
   sources: (c.sources ?? [{ type: 'host', intervalMs: 10_000 }]).map((s) =>
     s.type !== 'ndjson' ? s

@@ -7,6 +7,7 @@ import { type Either, chain, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { FileConfig } from '../config/schema.js';
 import { decodeConfigValue } from '../config/decode.js';
 import { checkOtlpEnv } from '../config/grpcValues.js';
+import { resourceFromEnv } from '../config/resourceEnv.js';
 import { checkConfigFiles } from '../config/files.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
@@ -76,12 +77,14 @@ const commandOnlyOptions = (c: FileConfig): ConfigError[] => [
  * only `chronoq run` acts on is an error (commandOnlyOptions), and it has no sources (the
  * command's default, a host source, is not taken).
  */
-export const decodeOptions = (options: unknown): Either<ConfigError[], ResolvedConfig> =>
+export const decodeOptions = (options: unknown, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> =>
   pipe(
     decodeConfigValue(options),
     chain((file) => {
       const commandOnly = commandOnlyOptions(file);
-      return commandOnly.length > 0 ? left(commandOnly) : right({ ...resolveConfig(file), sources: [] });
+      const envResource = resourceFromEnv(env);
+      const errors = [...commandOnly, ...envResource.errors];
+      return errors.length > 0 ? left(errors) : right({ ...resolveConfig(file, envResource.attributes), sources: [] });
     }),
   );
 
