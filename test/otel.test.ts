@@ -2,7 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AggregationType, MeterProvider, MetricReader, PeriodicExportingMetricReader, type ResourceMetrics, DataPointType } from '@opentelemetry/sdk-metrics';
+import { AggregationType, InstrumentType, MeterProvider, MetricReader, PeriodicExportingMetricReader, type ResourceMetrics, DataPointType } from '@opentelemetry/sdk-metrics';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { formatConfigError } from '../src/config/errors.js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromResourceMetrics, hrTimeToNanos } from '../src/otel/fromResourceMetrics.js';
@@ -112,6 +114,41 @@ test("bridged and encoded again, an SDK collection is the stock exporter's reque
   // And so does a sample written to the spool or a dead-letter file and read back.
   assert.ok(encodeBatch(samples.map((s) => (parseSampleLine(toJsonLine(s)) as { right: Sample }).right), {}).equals(stock), 'the same bytes read back from JSON');
   await provider.shutdown();
+});
+
+test('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: the temporality the stock exporter asks for, per instrument; deltas delivered as deltas; an unknown value refused', async () => {
+  // Before, chronoq always asked for cumulative: a backend that takes only deltas refused every counter.
+  const variable = 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE';
+  const saved = process.env[variable];
+  const dir = tempDir();
+  const options = { sink: { type: 'ndjson', path: join(dir, 'out.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') } } as const;
+  try {
+    for (const preference of [undefined, 'cumulative', 'delta', 'LowMemory']) {
+      if (preference === undefined) delete process.env[variable];
+      else process.env[variable] = preference;
+      const stock = new OTLPMetricExporter();
+      const ours = new ChronoqMetricExporter(options);
+      for (const type of Object.values(InstrumentType)) assert.is(ours.selectAggregationTemporality(type), stock.selectAggregationTemporality(type), `${preference} ${type}`);
+      await Promise.all([ours.shutdown(), stock.shutdown()]);
+    }
+    process.env[variable] = 'delta';
+    const exporter = new ChronoqMetricExporter(options);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+    const provider = new MeterProvider({ readers: [reader] });
+    const requests = provider.getMeter('app').createCounter('requests');
+    requests.add(3);
+    await provider.forceFlush();
+    requests.add(4);
+    await provider.forceFlush();
+    await provider.shutdown();
+    const points = readFileSync(join(dir, 'out.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: number; temporality?: string });
+    assert.equal(points.filter((p) => p.name === 'requests').map((p) => [p.value, p.temporality]), [[3, 'delta'], [4, 'delta']]);
+    process.env[variable] = 'deltas';
+    assert.throws(() => new ChronoqMetricExporter(options), (e: unknown) => isInvalidConfigError(e) && e.errors.map(formatConfigError).join() === 'environment OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: expected cumulative, delta or lowmemory, found "deltas"');
+  } finally {
+    if (saved === undefined) delete process.env[variable];
+    else process.env[variable] = saved;
+  }
 });
 
 test('ChronoqMetricExporter: export answers SUCCESS, forceFlush waits for delivery, points keep their collection time', async () => {

@@ -6,11 +6,11 @@
  * accepted — never FAILED because the collector is down (then they wait, or become dead letters).
  */
 import type { PushMetricExporter, ResourceMetrics, AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
-import { AggregationTemporality as Temporality } from '@opentelemetry/sdk-metrics';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { diag } from '@opentelemetry/api';
-import { createPipeline, type PipelineHandle, type PipelineOptions, type HandleDeps } from './createPipeline.js';
+import { createPipeline, decodeOptions, type PipelineHandle, type PipelineOptions, type HandleDeps } from './createPipeline.js';
+import { type TemporalitySelector, temporalityPreferenceFromEnv, temporalitySelector } from './temporality.js';
 import { formatConfigError, type ConfigError } from '../config/errors.js';
 import { fromResourceMetrics } from './fromResourceMetrics.js';
 import { totalDeadLetters } from '../stats.js';
@@ -34,9 +34,19 @@ export class ChronoqMetricExporter implements PushMetricExporter {
   private readonly warned = new Set<string>();
   /** Samples settled (delivered or dead-lettered) when the last forceFlush gave up; undefined after one that did not. */
   private settledWhenFlushGaveUp: number | undefined;
+  private readonly temporality: TemporalitySelector;
 
-  /** Throws InvalidConfigError for options that do not decode (use createPipeline for an Either). */
+  /**
+   * Throws InvalidConfigError for options that do not decode (use createPipeline for an Either),
+   * and for an OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE that is none of the three.
+   */
   constructor(options: PipelineOptions = {}, deps: HandleDeps = {}) {
+    const preference = temporalityPreferenceFromEnv(process.env);
+    if (isLeft(preference)) {
+      const decoded = decodeOptions(options ?? {});
+      throw new InvalidConfigError([...(isLeft(decoded) ? decoded.left : []), preference.left]);
+    }
+    this.temporality = temporalitySelector(preference.right);
     const handle = createPipeline(options, deps);
     if (isLeft(handle)) throw new InvalidConfigError(handle.left);
     this.pipeline = handle.right;
@@ -89,8 +99,12 @@ export class ChronoqMetricExporter implements PushMetricExporter {
     return this.pipeline.stats.delivered + totalDeadLetters(this.pipeline.stats);
   }
 
-  /** Cumulative, as OTLP receivers and Prometheus expect; the SDK keeps start times stable. */
-  selectAggregationTemporality(_instrumentType: InstrumentType): AggregationTemporality {
-    return Temporality.CUMULATIVE;
+  /**
+   * Cumulative unless OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says delta or lowmemory
+   * (temporality.ts): cumulative suits OTLP receivers and Prometheus, and a resent duplicate of a
+   * cumulative point is harmless, where a delta's is counted twice.
+   */
+  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
+    return this.temporality(instrumentType);
   }
 }
