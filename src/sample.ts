@@ -63,7 +63,7 @@ export interface Sample {
   readonly correctedFromUnixNano?: bigint;
   /** Instrumentation scope (samples bridged from the OpenTelemetry SDK keep theirs, schema URL too). */
   readonly scope?: Scope;
-  /** For `sum` (and `histogram`): default 'cumulative'. */
+  /** For sums and histograms: default 'cumulative' (a gauge bridged from an SDK asked for deltas says 'delta', which OTLP does not carry for gauges). */
   readonly temporality?: 'cumulative' | 'delta';
   /** For `sum`: default true (a counter); false for an up-down counter. */
   readonly monotonic?: boolean;

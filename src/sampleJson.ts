@@ -82,10 +82,11 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
     ...(typeof r['description'] === 'string' ? { description: r['description'] } : {}),
     ...(typeof r['resource'] === 'object' && r['resource'] !== null ? { resource: intern(r['resource'] as Sample['attributes']) } : {}),
     // What a sample bridged from the OpenTelemetry SDK carries besides; checked by validateSample.
-    ...(r['scope'] !== undefined ? { scope: r['scope'] as Sample['scope'] } : {}),
-    ...(r['temporality'] !== undefined ? { temporality: r['temporality'] as Sample['temporality'] } : {}),
-    ...(r['monotonic'] !== undefined ? { monotonic: r['monotonic'] as boolean } : {}),
-    ...(r['valueType'] !== undefined ? { valueType: r['valueType'] as Sample['valueType'] } : {}),
+    // null is absent, as for the times (Python's json writes None so).
+    ...(r['scope'] != null ? { scope: r['scope'] as Sample['scope'] } : {}),
+    ...(r['temporality'] != null ? { temporality: r['temporality'] as Sample['temporality'] } : {}),
+    ...(r['monotonic'] != null ? { monotonic: r['monotonic'] as boolean } : {}),
+    ...(r['valueType'] != null ? { valueType: r['valueType'] as Sample['valueType'] } : {}),
   };
   return validateSample(sample);
 };
