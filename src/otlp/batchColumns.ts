@@ -3,8 +3,8 @@
  * cost of a copy of numbers instead of a structured clone of every sample object: the clone cost
  * as much as encoding the batch (~650 ns a sample), which left nothing to gain from a second
  * thread. What a series shares — name, kind, unit, description, temporality, monotonic,
- * valueType, resource, scope, attributes — is sent once as a SeriesInfo and referred to by number; each
- * sample is its series number, its times (int64 nanoseconds) and its value.
+ * valueType, resource, scope, attributes — is sent once as a SeriesInfo and referred to by
+ * number; each sample is its series number, its times (int64 nanoseconds) and its value.
  *
  * The packer remembers which series the worker already has (by the sample's attributes object,
  * as series usually share one, checked field by field). A batch that cannot be packed exactly —

@@ -5,8 +5,9 @@
  * Grouped by resource, scope, then metric (name, kind, unit, temporality, monotonic). gauge →
  * GAUGE, sum → SUM (monotonic, cumulative unless the sample says otherwise), histogram →
  * HISTOGRAM, exponential-histogram → EXPONENTIAL_HISTOGRAM; a metric is INT when every value in
- * the batch is a safe integer and no sample says valueType 'double', else DOUBLE. A time OTLP cannot carry (outside 0 ≤ t < 2⁶⁴ ns) throws TimeOutOfRangeError
- * instead of being wrapped into another time.
+ * the batch is a safe integer and no sample says valueType 'double', else DOUBLE. A time OTLP
+ * cannot carry (outside 0 ≤ t < 2⁶⁴ ns) throws TimeOutOfRangeError instead of being wrapped into
+ * another time.
  */
 import { ValueType, type HrTime, type Attributes as OtelAttributes } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
