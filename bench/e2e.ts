@@ -135,32 +135,38 @@ try {
   await raw();
   await sinkAlone();
   await chronoq(undefined, true);
-  // Alternating rounds; the machine's speed drifts by ±20 % within minutes, so each round is
-  // compared in itself and the medians are reported. A run is affected by the run before it
-  // (over seven runs of this script, the pipeline's ratio was 0.67–1.00, median 0.80, in rounds
-  // ordered raw, sink, pipeline, and 0.73–1.03, median 0.87, in reversed ones, where the
-  // pipeline follows the pipeline and raw follows the sink instead of raw following raw). So the
-  // order alternates, and neither side is always the one that follows itself.
-  const rounds = quick ? 3 : 7;
+  // Paired rounds; the machine's speed drifts by ±20 % within minutes, so each round is compared
+  // in itself and the medians are reported. A run is affected by the run before it (over seven
+  // runs of this script, the pipeline's ratio was 0.67–1.00, median 0.80, in rounds ordered raw,
+  // sink, pipeline, and 0.73–1.03, median 0.87, in reversed ones), so the order alternates, and
+  // neither side is always the one that follows itself. The ratio that counts pairs raw with the
+  // pipeline alone, run after run, over many rounds: with the sink alone and the off-thread
+  // variant in the same rounds, a pair was up to three runs (~5 s) apart, and single rounds
+  // ranged 0.72–1.58 (medians of seven, on one day, 0.92 and 0.98). Those two are measured after,
+  // in rounds of their own against raw.
+  const rounds = quick ? 5 : 15;
+  const diagnosticRounds = quick ? 3 : 5;
+  type Variant = readonly [() => Promise<Run>, Run[]];
+  const pairedRounds = async (n: number, variants: readonly Variant[]): Promise<void> => {
+    for (let i = 0; i < n; i++) for (const [run, runs] of i % 2 === 0 ? variants : [...variants].reverse()) runs.push(await run());
+  };
   const rawRuns: Run[] = [];
-  const sinkRuns: Run[] = [];
   const chronoqRuns: Run[] = [];
+  await pairedRounds(rounds, [[raw, rawRuns], [() => chronoq(), chronoqRuns]]);
+  const diagnosticRawRuns: Run[] = [];
+  const sinkRuns: Run[] = [];
   const workerRuns: Run[] = [];
-  const chronoqWorker = () => chronoq(undefined, true);
-  for (let i = 0; i < rounds; i++) {
-    const order: ReadonlyArray<readonly [() => Promise<Run>, Run[]]> = [[raw, rawRuns], [sinkAlone, sinkRuns], [chronoqWorker, workerRuns], [() => chronoq(), chronoqRuns]];
-    for (const [run, runs] of i % 2 === 0 ? order : [...order].reverse()) runs.push(await run());
-  }
-  const ratiosOf = (runs: Run[]) => runs.map((r, i) => r.rate / rawRuns[i]!.rate);
-  const ratios = ratiosOf(chronoqRuns);
-  const sinkRatios = ratiosOf(sinkRuns);
-  const workerRatios = ratiosOf(workerRuns);
+  await pairedRounds(diagnosticRounds, [[raw, diagnosticRawRuns], [sinkAlone, sinkRuns], [() => chronoq(undefined, true), workerRuns]]);
+  const ratiosOf = (runs: Run[], base: Run[]) => runs.map((r, i) => r.rate / base[i]!.rate);
+  const ratios = ratiosOf(chronoqRuns, rawRuns);
+  const sinkRatios = ratiosOf(sinkRuns, diagnosticRawRuns);
+  const workerRatios = ratiosOf(workerRuns, diagnosticRawRuns);
   const line = (label: string, runs: Run[]) =>
     `  ${label.padEnd(50)}${(median(runs.map((r) => r.rate)) / 1000).toFixed(1).padStart(7)} k samples/s   event loop busy ${(median(runs.map((r) => r.busy)) * 100).toFixed(0)} %`;
-  console.log(`\nwhole pipeline into a real collector (nop exporter), ${total} samples in ${batches.length} batches of up to ${batchSize} (${slices ? 'slices of the source for raw and sink' : 'the ones the pipeline sent'}), ${inFlight} in flight, median of ${rounds} rounds in alternating order`);
+  console.log(`\nwhole pipeline into a real collector (nop exporter), ${total} samples in ${batches.length} batches of up to ${batchSize} (${slices ? 'slices of the source for raw and sink' : 'the ones the pipeline sent'}), ${inFlight} in flight; medians of ${rounds} rounds raw/pipeline and ${diagnosticRounds} rounds raw/sink/off-thread, in alternating order`);
   console.log(line('raw OTLPMetricExporter (pre-built batches)', rawRuns));
-  console.log(line('chronoq sink alone (converts and encodes)', sinkRuns));
   console.log(line('chronoq pipeline', chronoqRuns));
+  console.log(line('chronoq sink alone (converts and encodes)', sinkRuns));
   console.log(line('chronoq pipeline, encodeOffThread: true', workerRuns));
   console.log(`  ratio sink alone / raw                       ${median(sinkRatios).toFixed(2)}  (rounds: ${sinkRatios.map((r) => r.toFixed(2)).join(' ')})`);
   console.log(`  ratio chronoq, encodeOffThread: true / raw  ${median(workerRatios).toFixed(2)}  (rounds: ${workerRatios.map((r) => r.toFixed(2)).join(' ')})`);
