@@ -83,13 +83,19 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
     ...(typeof r['resource'] === 'object' && r['resource'] !== null ? { resource: intern(r['resource'] as Sample['attributes']) } : {}),
     // What a sample bridged from the OpenTelemetry SDK carries besides; checked by validateSample.
     // null is absent, as for the times (Python's json writes None so).
-    ...(r['scope'] != null ? { scope: r['scope'] as Sample['scope'] } : {}),
+    ...(r['scope'] != null ? { scope: scopeFromJson(r['scope']) } : {}),
     ...(r['temporality'] != null ? { temporality: r['temporality'] as Sample['temporality'] } : {}),
     ...(r['monotonic'] != null ? { monotonic: r['monotonic'] as boolean } : {}),
     ...(r['valueType'] != null ? { valueType: r['valueType'] as Sample['valueType'] } : {}),
   };
   return validateSample(sample);
 };
+
+/** A scope object without its null fields (validateSample judges the rest). */
+const scopeFromJson = (v: unknown): Sample['scope'] =>
+  (typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null))
+    : v) as Sample['scope'];
 
 /** Interns an attributes value that is an object; anything else goes on to validation as it is. */
 const internIfObject = (v: unknown): unknown => (typeof v === 'object' && v !== null && !Array.isArray(v) ? intern(v as Attributes) : v);

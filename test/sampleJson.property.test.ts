@@ -98,6 +98,7 @@ test('a line with a malformed scope, temporality or monotonic is refused with wh
   for (const [extra, message] of cases) assert.equal(parseSampleLine(line(extra)), { _tag: 'Left', left: message }, extra);
   assert.ok(isRight(parseSampleLine(line('"temporality":"delta","monotonic":false,"scope":{"name":"app"}'))));
   assert.equal(parseSampleLine(line('"temporality":null,"monotonic":null,"scope":null,"valueType":null')), parseSampleLine(line('"unit":null')), 'null is absent (Python writes None so)');
+  assert.equal(parseSampleLine(line('"scope":{"name":"app","version":null,"schemaUrl":null}')), parseSampleLine(line('"scope":{"name":"app"}')), "and so in a scope");
   const negative = parseSampleLine(line('"monotonic":false').replace('"value":1', '"value":-1'));
   assert.ok(isRight(negative) && negative.right.value === -1, 'an up-down counter may go below zero');
 });
