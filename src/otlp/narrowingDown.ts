@@ -4,7 +4,8 @@
  * and only those become dead letters, each with the reason.
  *
  * - Partial success (the receiver rejected some points, naming how many, never which): halving,
- *   `rejectedOf` below.
+ *   `rejectedOf` below — of the cumulative samples only: a delta sent again would be counted
+ *   again where it was taken, so rejected deltas are counted and said, not found.
  * - A request larger than the receiver's limit: the batch again in halves, down to a sample too
  *   large on its own.
  * - A request refused whole, permanently, maybe for some of its samples (a Collector before
@@ -37,7 +38,12 @@ export interface NarrowingOptions {
   readonly isEncodeFailure: (error: unknown) => boolean;
   /** Encodes one sample alone; throws what the batch's encoding threw for it. */
   readonly encodeAlone: (sample: Sample) => void;
+  /** Partial success rejected `count` delta points of a request, which are not looked for (they count as delivered). */
+  readonly onUnidentifiedDeltas?: (count: number, message: string) => void;
 }
+
+/** A point a backend adds up: sending it again counts it twice (a delta gauge is only a gauge). */
+const isDelta = (s: Sample): boolean => s.temporality === 'delta' && s.kind !== 'gauge';
 
 /** RESOURCE_EXHAUSTED because the request exceeded the receiver's message size limit (gRPC's own wording). */
 const isTooLarge = (e: unknown): boolean =>
@@ -62,16 +68,31 @@ export const MAX_NARROWING_REQUESTS = 32;
 export const REFUSING_ALL_AFTER = 3;
 
 export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt => {
-  /** One request, with partial success narrowed down. */
+  /**
+   * One request, with partial success narrowed down: among all its samples, or — when it holds
+   * deltas — among the others, sent again once to count theirs; the rest of the rejected points
+   * are deltas, reported by count (before, the halves went again whole, deltas and all).
+   */
   const sendOnce: Attempt = (batch) =>
     attempt(batch).pipe(
-      concatMap((partial) =>
-        rejectedOf(batch, partial.rejectedDataPoints).pipe(
+      concatMap((partial) => {
+        const resendable = batch.some(isDelta) ? batch.filter((s) => !isDelta(s)) : batch;
+        const found$ = resendable === batch ? rejectedOf(batch, partial.rejectedDataPoints)
+          : (resendable.length === 0 ? of(0) : rejectedIn(resendable)).pipe(
+            concatMap((inResendable) => {
+              const deltas = partial.rejectedDataPoints - inResendable;
+              if (deltas > 0) opts.onUnidentifiedDeltas?.(deltas, partial.message);
+              return rejectedOf(resendable, inResendable);
+            }),
+          );
+        return found$.pipe(
           filter((samples) => samples.length > 0),
           map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
-        ),
-      ),
+        );
+      }),
     );
+  /** How many points the receiver rejects of `part`, sent on its own. */
+  const rejectedIn = (part: readonly Sample[]): Observable<number> => attempt(part).pipe(reduce((n, r) => n + r.rejectedDataPoints, 0));
   /** Batches refused in every part since a request was last taken (REFUSING_ALL_AFTER). */
   let refusedWholeInARow = 0;
   const send: Attempt = (batch) =>
@@ -99,7 +120,6 @@ export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt
     const half = Math.ceil(batch.length / 2);
     const first = batch.slice(0, half);
     const second = batch.slice(half);
-    const rejectedIn = (part: readonly Sample[]) => attempt(part).pipe(reduce((n, r) => n + r.rejectedDataPoints, 0));
     return rejectedIn(first).pipe(
       concatMap((inFirst) =>
         concat(rejectedOf(first, inFirst), rejected - inFirst > 0 ? rejectedIn(second).pipe(concatMap((inSecond) => rejectedOf(second, inSecond))) : EMPTY),

@@ -114,6 +114,8 @@ const MetricsClient = grpc.makeGenericClientConstructor(
  */
 export const encodeBatch: BatchEncoder = createBatchEncoder();
 
+/** Rejected deltas that partial success leaves unidentified are said at most this often. */
+const UNIDENTIFIED_DELTAS_EVERY_MS = 60_000;
 const rejectedCount = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number(v ?? 0));
 
 export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
@@ -225,9 +227,20 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       };
     });
 
+  let unidentifiedDeltas = 0;
+  let deltasSaidAtMs = -Infinity;
   const send = narrowingDown(attempt, {
     isEncodeFailure: (e) => encodeFailures.has(e as object),
     encodeAlone: (sample) => void encodeBatch([sample], resource, opts.scope),
+    onUnidentifiedDeltas: (count, message) => {
+      // Said at the first, then at most once a minute with how many since (a backend rejecting one
+      // series would otherwise say it every batch).
+      unidentifiedDeltas += count;
+      if (clock.now() - deltasSaidAtMs < UNIDENTIFIED_DELTAS_EVERY_MS) return;
+      deltasSaidAtMs = clock.now();
+      diag.error(`chronoq: the receiver at ${config.url} rejected ${unidentifiedDeltas} delta point(s) (partial success; the latest: ${message || 'no message'}); they are not identified, since sending the accepted deltas again to find them would count those twice, and count as delivered`);
+      unidentifiedDeltas = 0;
+    },
   });
 
   return {
