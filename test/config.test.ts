@@ -10,6 +10,8 @@ import { checkConfigFiles } from '../src/config/files.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
 import { createPipeline, decodeOptions } from '../src/otel/createPipeline.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
+import { resourceFromEnv } from '../src/config/resourceEnv.js';
+import { detectResources, envDetector } from '@opentelemetry/resources';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
 
@@ -209,16 +211,36 @@ test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under th
     const r = loadConfig(path, env);
     return isLeft(r) ? r.left.map(formatConfigError) : r.right.resource;
   };
-  const operator = { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=shop-7d9f,k8s.namespace.name=prod, deployment.environment = "eu%2Cwest" ,service.name=from-list' };
+  const operator = { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=shop-7d9f,k8s.namespace.name=prod, deployment.environment = eu%2Cwest ,service.name=from-list' };
   assert.equal(resourceOf(undefined, operator), { 'service.name': 'from-list', 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'prod', 'deployment.environment': 'eu,west' }, 'the built-in default');
   assert.equal(resourceOf(undefined, { ...operator, OTEL_SERVICE_NAME: 'shop' })['service.name' as never], 'shop', 'OTEL_SERVICE_NAME wins over the list');
   assert.equal(resourceOf(undefined, {}), { 'service.name': 'chronoq' });
   assert.equal(resourceOf('resource: {service.name: feeder, k8s.namespace.name: staging}\nsources: [{type: synthetic, series: 1, count: 1}]\n', operator),
     { 'service.name': 'feeder', 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'staging', 'deployment.environment': 'eu,west' }, "the config's resource wins");
-  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'a=1,oops,b=%zz' }), [
-    'environment OTEL_RESOURCE_ATTRIBUTES: expected comma-separated key=value pairs, values percent-encoded (W3C Baggage), as the OpenTelemetry SDKs read them, found "oops", which has no key=',
-    'environment OTEL_RESOURCE_ATTRIBUTES, attribute "b": expected comma-separated key=value pairs, values percent-encoded (W3C Baggage), as the OpenTelemetry SDKs read them, found "%zz", which is not valid percent-encoding (write % as %25)',
+  const expected = 'expected comma-separated key=value pairs, a , or = inside a key or value percent-encoded, as the OpenTelemetry SDKs read them';
+  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: `a=1,oops,b=%zz,c=x=y,=v,d=${'x'.repeat(256)}` }), [
+    `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "oops", which has no =`,
+    `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "b=%zz", which is not valid percent-encoding (write % as %25)`,
+    `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "c=x=y", which has more than one = (write one inside a value as %3D)`,
+    `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "=v", which has no key`,
+    `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "d=${'x'.repeat(256)}", whose key or value is longer than 255 characters`,
   ]);
+  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db' }), { 'service.name': 'chronoq', 'team/name': 'a=b' }, 'keys and values percent-decoded, as the SDK does');
+  // What the SDK's own EnvDetector makes of the same variables.
+  const saved = { list: process.env['OTEL_RESOURCE_ATTRIBUTES'], name: process.env['OTEL_SERVICE_NAME'] };
+  try {
+    for (const env of [operator, { ...operator, OTEL_SERVICE_NAME: 'shop' }, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db, x = y%20z' }]) {
+      process.env['OTEL_RESOURCE_ATTRIBUTES'] = env.OTEL_RESOURCE_ATTRIBUTES;
+      if ('OTEL_SERVICE_NAME' in env) process.env['OTEL_SERVICE_NAME'] = env.OTEL_SERVICE_NAME;
+      else delete process.env['OTEL_SERVICE_NAME'];
+      assert.equal(resourceFromEnv(env).attributes, detectResources({ detectors: [envDetector] }).attributes, JSON.stringify(env));
+    }
+  } finally {
+    for (const [k, v] of [['OTEL_RESOURCE_ATTRIBUTES', saved.list], ['OTEL_SERVICE_NAME', saved.name]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
   // An application's pipeline too (its pushed samples take the pipeline's resource).
   const decoded = decodeOptions({}, { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=p1', OTEL_SERVICE_NAME: 'app' });
   assert.ok(isRight(decoded) && decoded.right.resource['k8s.pod.name'] === 'p1' && decoded.right.resource['service.name'] === 'app');
