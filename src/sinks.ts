@@ -14,6 +14,7 @@ import { sinkTlsFiles, type TlsFileSettings } from './config/files.js';
 import { toJsonLine } from './sampleJson.js';
 import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
+import { otlpProtocolWarning } from './config/grpcValues.js';
 
 export interface Sink {
   readonly send: SendBatch;
@@ -26,6 +27,8 @@ export interface Sink {
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
   /** How messages name those files: the config's sink.tls, or the OTLP environment variables. */
   readonly tlsFileSettings?: TlsFileSettings | undefined;
+  /** What to warn of when the run starts (an OTLP protocol it does not speak asked for). */
+  readonly startWarnings?: readonly string[];
   close(): void;
 }
 
@@ -82,6 +85,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
       });
       return {
         send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
+        startWarnings: [otlpProtocolWarning(opts.env ?? process.env, sink.address)].filter((w) => w !== undefined),
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };
     }

@@ -17,6 +17,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { otlpProtocolWarning } from '../src/config/grpcValues.js';
 
 const test = suite('chronoq run: startup and runtime failures');
 const noStack = (s: string) => !/\n\s+at /.test(s);
@@ -156,6 +157,26 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
     await plaintext.stop();
     await tls.stop();
     mutual.kill();
+  }
+});
+
+test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the JS SDK default, often set for a whole pod): a warning at start that chronoq speaks gRPC, naming the endpoint; none for grpc', async () => {
+  // Before, nothing was said until the first export failed with "Protocol error".
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  try {
+    const dir = tempDir();
+    const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, count: 1}]', 'sink: {type: otlp-grpc}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+    const endpoint = `http://127.0.0.1:${server.port}`;
+    const warned = await runCli(['run', cfg], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    assert.match(warned.stderr, /WARN +OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf, but chronoq speaks OTLP\/gRPC only: it sends gRPC to 127\.0\.0\.1:\d+\n/, warned.stderr);
+    assert.match(warned.stderr, /done: 1 in, 1 delivered/);
+    const quiet = await runCli(['run', cfg], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    assert.not.match(quiet.stderr, /speaks OTLP\/gRPC only/, 'the metrics variable wins');
+    assert.equal(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'collector:4318'),
+      'OTEL_EXPORTER_OTLP_PROTOCOL=http/json, but chronoq speaks OTLP/gRPC only: it sends gRPC to collector:4318; 4318 is the usual OTLP/HTTP port, OTLP/gRPC listens on 4317');
+    assert.is(otlpProtocolWarning({}, 'collector:4317'), undefined);
+  } finally {
+    await server.stop();
   }
 });
 

@@ -116,6 +116,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     },
   });
   o.log('info', `chronoq running: ${c.sources.map((s) => s.type).join(', ')} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
+  for (const warning of parts.sink.startWarnings ?? []) o.log('warn', warning);
   pipeline.start();
 
   const tty = o.isTTY ?? process.stderr.isTTY === true;

@@ -69,3 +69,20 @@ export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, 
     return problem === undefined ? [] : [{ path: `environment ${variable}`, ...problem }];
   }),
 ];
+
+const PROTOCOL_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'];
+
+/**
+ * A warning when the environment asks for an OTLP protocol chronoq does not speak: it speaks
+ * OTLP/gRPC only, so with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the OpenTelemetry JS SDK's
+ * default, often set for every container of a pod) it sends gRPC, to an endpoint that may be
+ * the collector's OTLP/HTTP port — which failed at the first export with "Protocol error", after
+ * a silent start. Undefined when the variable is unset or grpc.
+ */
+export const otlpProtocolWarning = (env: Readonly<Record<string, string | undefined>>, endpoint: string): string | undefined => {
+  const variable = PROTOCOL_VARIABLES.find((v) => (env[v] ?? '').trim() !== '');
+  const protocol = variable === undefined ? 'grpc' : env[variable]!.trim();
+  if (protocol.toLowerCase() === 'grpc') return undefined;
+  const httpPort = /:4318\/?$/.test(endpoint) ? '; 4318 is the usual OTLP/HTTP port, OTLP/gRPC listens on 4317' : '';
+  return `${variable}=${protocol}, but chronoq speaks OTLP/gRPC only: it sends gRPC to ${endpoint}${httpPort}`;
+};

@@ -128,6 +128,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   // export() answers SUCCESS whatever happens next, so without these lines an application saw
   // nothing when its samples stopped being delivered.
   const troubleLog = logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(sink, config), log: diagLog, deadLetterPath: config.deadLetter.path });
+  for (const warning of sink.startWarnings ?? []) diagLog('warn', warning);
   /** Streams given to fromObservable so far (numbered in their failure lines). */
   let streams = 0;
   troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path, sourceName: (index) => `the stream given to fromObservable (#${index + 1})` }));
