@@ -78,7 +78,7 @@ test('validate: prints the resolved config with defaults, variables interpolated
   assert.match(r.stdout, /maxDelayMs: 2000/);
 });
 
-test('run: bad NDJSON lines land in the dead-letter file (0600) with line numbers; good lines keep their exact times', async () => {
+test('run: bad NDJSON lines land in the dead-letter file (0600) with line numbers; good lines keep their exact times; --fail-on-dead-letters exits 3 then', async () => {
   const dir = tempDir();
   const input = join(dir, 'in.ndjson');
   const out = join(dir, 'out.ndjson');
@@ -108,6 +108,12 @@ test('run: bad NDJSON lines land in the dead-letter file (0600) with line number
   assert.match(replay.stderr, /line 1 not replayed: it records input line 2 of .*in\.ndjson, which was not a sample \(not JSON[^)]*\): correct that line and feed it again/);
   assert.match(replay.stderr, /line 2 not replayed: it records input line 4 of .*in\.ndjson, which was not a sample \(value must be a finite number, got "high"\)/);
   assert.match(replay.stderr, /replayed 0 samples .*3 lines skipped/);
+  // A batch job's check that everything arrived: exit 3 with dead letters, 0 without.
+  const strict = await runCli(['run', cfg, '--quiet', '--fail-on-dead-letters']);
+  assert.is(strict.code, 3, strict.stderr);
+  (await import('node:fs')).writeFileSync(input, `${lines[0]}\n`);
+  const clean = await runCli(['run', cfg, '--quiet', '--fail-on-dead-letters']);
+  assert.is(clean.code, 0, clean.stderr);
 });
 
 test('a shutdown while a file source waits for room says where it stopped; what was read is accounted for, the rest is still in the file', async () => {

@@ -31,11 +31,15 @@ Usage:
 
 Options:
   --quiet, -q              no status line
+  --fail-on-dead-letters   run: exit code 3 when any sample became a dead letter (a batch job's
+                           check that everything arrived; by default dead letters are accounted
+                           for and the exit code is 0)
   --log-format text|json   log lines as text (default) or JSON
   --help, -h               this help
   --version, -V            the version
 
-Config: YAML; \${VAR} and \${VAR:-default} are taken from the environment; OTEL_EXPORTER_OTLP_* are honoured.
+Config: YAML; \${VAR} and \${VAR:-default} are taken from the environment; OTEL_EXPORTER_OTLP_*,
+OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME are honoured.
 Every key at its default, with what it does: examples/reference.yaml (in the package).
 `;
 
@@ -43,6 +47,7 @@ interface Args {
   command?: string;
   positional: string[];
   quiet: boolean;
+  failOnDeadLetters: boolean;
   logFormat: LogFormat;
   config?: string;
   help: boolean;
@@ -52,12 +57,13 @@ interface Args {
 }
 
 export const parseArgs = (argv: readonly string[]): Args => {
-  const a: Args = { positional: [], quiet: false, logFormat: 'text', help: false, version: false, json: false, errors: [] };
+  const a: Args = { positional: [], quiet: false, failOnDeadLetters: false, logFormat: 'text', help: false, version: false, json: false, errors: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--help' || x === '-h') a.help = true;
     else if (x === '--version' || x === '-V') a.version = true;
     else if (x === '--quiet' || x === '-q') a.quiet = true;
+    else if (x === '--fail-on-dead-letters') a.failOnDeadLetters = true;
     else if (x === '--json') a.json = true;
     else if (x === '--log-format' || x.startsWith('--log-format=')) {
       const v = x.includes('=') ? x.split('=')[1] : argv[++i];
@@ -130,7 +136,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     case 'run': {
       const c = loadConfig(a.positional[0] ?? a.config);
       if (isLeft(c)) return configErrors(c.left);
-      return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, log, statusLine: terminal.status }), log);
+      return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, failOnDeadLetters: a.failOnDeadLetters, log, statusLine: terminal.status }), log);
     }
     case 'replay': {
       if (!a.positional[0]) return log('error', 'replay: which dead-letter file? (chronoq replay dead-letters.ndjson)'), 2;

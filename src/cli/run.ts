@@ -25,6 +25,8 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
+  /** Exit code 3 (not 0) when the run ended without failing but some samples became dead letters. */
+  readonly failOnDeadLetters?: boolean;
   readonly log: Logger;
   readonly clock?: Clock;
   readonly isTTY?: boolean;
@@ -185,7 +187,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const s = pipeline.stats;
   const left = leftInSpool > 0 ? `, ${leftInSpool} left in the spool` : '';
   o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered${left}`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters, leftInSpool });
-  return pipeline.failed || sinkGone || parts.deadLetterFile.failed > 0 ? 1 : 0;
+  return pipeline.failed || sinkGone || parts.deadLetterFile.failed > 0 ? 1 : o.failOnDeadLetters === true && totalDeadLetters(s) > 0 ? 3 : 0;
 };
 
 /** Where a followed file starts, said. */
