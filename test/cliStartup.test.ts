@@ -160,7 +160,7 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
   }
 });
 
-test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the JS SDK default, often set for a whole pod): a warning at start that chronoq speaks gRPC, naming the endpoint; none for grpc', async () => {
+test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the JS SDK default, often set for a whole pod): a warning at start of run and replay that chronoq speaks gRPC, naming the endpoint; none for grpc', async () => {
   // Before, nothing was said until the first export failed with "Protocol error".
   const server = await startFakeOtlpServer(() => ({ ok: true }));
   try {
@@ -170,6 +170,10 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the JS SDK default, often set f
     const warned = await runCli(['run', cfg], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
     assert.match(warned.stderr, /WARN +OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf, but chronoq speaks OTLP\/gRPC only: it sends gRPC to 127\.0\.0\.1:\d+\n/, warned.stderr);
     assert.match(warned.stderr, /done: 1 in, 1 delivered/);
+    const letters = join(dir, 'letters.ndjson');
+    (await import('node:fs')).writeFileSync(letters, '{"reason":"rejected","item":{"name":"x","value":1,"timeUnixNano":"1764064800000000000","attributes":{}},"detail":"d","atUnixMs":1}\n');
+    const replayed = await runCli(['replay', letters, '--config', cfg], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    assert.match(replayed.stderr, /speaks OTLP\/gRPC only: it sends gRPC to 127\.0\.0\.1:\d+\n/, 'replay says it too');
     const quiet = await runCli(['run', cfg], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
     assert.not.match(quiet.stderr, /speaks OTLP\/gRPC only/, 'the metrics variable wins');
     assert.equal(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'collector:4318'),

@@ -43,6 +43,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const outPath = !stdin && resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, { ...c.deadLetter, ...deadLetterFileLog({ ...c.deadLetter, path: outPath }, log) });
   const sink = createSink(c.sink, c.resource, clock);
+  for (const warning of sink.startWarnings ?? []) log('warn', warning);
   // The file is read as the delivery queue has room for its samples, a line at a time: a
   // dead-letter file of any size, not all of it in memory (it was, as one string: past 512 MiB
   // Node cannot hold it, and replay failed).
