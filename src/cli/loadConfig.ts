@@ -8,8 +8,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { decodeConfig } from '../config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
-import { checkConfigFiles } from '../config/files.js';
-import { checkOtlpEnv } from '../config/grpcValues.js';
+import { checkResolvedConfig } from '../config/files.js';
 import { resourceFromEnv } from '../config/resourceEnv.js';
 
 export const loadConfig = (path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> => {
@@ -26,7 +25,7 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
     decodeConfig(text, env),
     map((file) => resolveConfig(file, envResource.attributes)),
     chain((c) => {
-      const errors = [...envResource.errors, ...checkConfigFiles(c, readFileSync, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
+      const errors = [...envResource.errors, ...checkResolvedConfig(c, readFileSync, env)];
       return errors.length > 0 ? left(errors) : right(c);
     }),
   );

@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
+import { checkOtlpEnv } from './grpcValues.js';
 import { isNamedPipe } from '../sources/ndjson.js';
 
 type ReadFile = (path: string) => Buffer;
@@ -108,6 +109,14 @@ type Env = Readonly<Record<string, string | undefined>>;
  * files the OTLP environment variables name when the config has no sink.tls, at the variable.
  */
 export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] => [...checkPaths(c), ...checkTlsFiles(c, read, env)];
+
+/**
+ * What `chronoq run` (loadConfig) and an application's pipeline (createPipeline) check once a
+ * config is resolved: the files it names, and for an OTLP sink the exporter conventions'
+ * environment (headers, endpoint: grpcValues.ts).
+ */
+export const checkResolvedConfig = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] =>
+  [...checkConfigFiles(c, read, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
 
 /**
  * Every problem with the sink's TLS files; none when there is no TLS. Those of the environment

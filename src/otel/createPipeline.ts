@@ -6,9 +6,8 @@ import { type Observable, type Subscription, filter, firstValueFrom, timer, race
 import { type Either, chain, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import type { FileConfig } from '../config/schema.js';
 import { decodeConfigValue } from '../config/decode.js';
-import { checkOtlpEnv } from '../config/grpcValues.js';
 import { resourceFromEnv } from '../config/resourceEnv.js';
-import { checkConfigFiles } from '../config/files.js';
+import { checkResolvedConfig } from '../config/files.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
@@ -104,10 +103,10 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const decoded = decodeOptions(options ?? {});
   if (isLeft(decoded)) return decoded;
   const config = decoded.right;
-  // The files it names (dead letters, spool, TLS) are checked as `chronoq run` checks them: a TLS
-  // file that could not be read threw ENOENT out of createPipeline (and the exporter's constructor).
-  // The OTLP exporter conventions take headers and the endpoint from the environment (grpcValues.ts).
-  const errors = [...checkConfigFiles(config), ...(config.sink.type === 'otlp-grpc' ? checkOtlpEnv(process.env, config.sink.endpoint) : [])];
+  // The files it names (dead letters, spool, TLS) and the OTLP environment are checked as `chronoq
+  // run` checks them: a TLS file that could not be read threw ENOENT out of createPipeline (and
+  // the exporter's constructor).
+  const errors = checkResolvedConfig(config);
   if (errors.length > 0) return left(errors);
   const clock = deps.clock ?? systemClock;
   const deadLetterFile = new DeadLetterFile(config.deadLetter.path, { ...config.deadLetter, ...deadLetterFileLog(config.deadLetter, diagLog) });
