@@ -22,7 +22,8 @@ export const createAttributeInterner = (maxEntries = 16_384): ((a: Attributes) =
     for (const k in a) {
       const v = a[k];
       const t = typeof v;
-      if (t === 'string' || t === 'number' || t === 'boolean') text += `${k}\u0000${t === 'string' ? 's' : t === 'number' ? 'n' : 'b'}${String(v)}\u0001`;
+      // -0 apart from 0 (String(-0) is "0"): a series' attributes come back as they were written.
+      if (t === 'string' || t === 'number' || t === 'boolean') text += `${k}\u0000${t === 'string' ? 's' : t === 'number' ? 'n' : 'b'}${Object.is(v, -0) ? '-0' : String(v)}\u0001`;
       else if (Array.isArray(v)) text += `${k}\u0000a${JSON.stringify(v)}\u0001`;
       else return a;
     }

@@ -9,8 +9,23 @@ import { createAttributeInterner } from './internAttributes.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
-/** JSON.stringify with bigints as decimal strings. */
-export const toJsonLine = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+/**
+ * A string no sample carries, standing for -0 until the line is written: JSON.stringify writes -0
+ * as 0, so a gauge the SDK recorded as -0 came back 0 from the spool (JSON.parse reads -0 back).
+ */
+const NEGATIVE_ZERO = '\u0000chronoq:-0';
+const NEGATIVE_ZERO_WRITTEN = JSON.stringify(NEGATIVE_ZERO);
+
+/** JSON.stringify with bigints as decimal strings and -0 as -0. */
+export const toJsonLine = (v: unknown): string => {
+  let negativeZero = false;
+  const text = JSON.stringify(v, (_k, x: unknown) => {
+    if (typeof x === 'bigint') return x.toString();
+    if (x === 0 && Object.is(x, -0)) return (negativeZero = true), NEGATIVE_ZERO;
+    return x;
+  });
+  return negativeZero ? text.replaceAll(NEGATIVE_ZERO_WRITTEN, '-0') : text;
+};
 
 // RFC 3339 lets a space stand for the T (section 5.6), as Python's str(datetime) and SQL write it.
 const RFC3339 = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i;

@@ -74,6 +74,15 @@ test('every sample comes back from its JSON line whole: scope, temporality, mono
   );
 });
 
+test('-0 comes back -0 (JSON.stringify writes it 0): a gauge the SDK recorded as -0 is sent as -0 after the spool too', () => {
+  const g: Sample = { name: 'temperature', kind: 'gauge', valueType: 'double', value: -0, timeUnixNano: 5n, attributes: { offset: -0 } };
+  const line = toJsonLine(g);
+  assert.is(line, '{"name":"temperature","kind":"gauge","valueType":"double","value":-0,"timeUnixNano":"5","attributes":{"offset":-0}}');
+  const back = parseSampleLine(line);
+  assert.ok(isRight(back) && Object.is(back.right.value, -0) && Object.is(back.right.attributes['offset'], -0));
+  assert.is(toJsonLine({ text: '-0', n: 0 }), '{"text":"-0","n":0}', 'a string "-0" and a 0 stay what they are');
+});
+
 test('an up-down counter below zero, bridged from the SDK, is read back from the spool as it was written', () => {
   const dir = tempDir();
   const { spool } = open(join(dir, 'spool.db'), 1);
