@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { uptime } from 'node:os';
+import { cpus, uptime } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -28,8 +28,14 @@ test('host: CPU total and per core, memory, load, process, network; stamped on t
   if (networkBytes().length > 0) assert.ok(names.has('system.network.io'));
   const times = [...new Set(out.map((s) => s.timeUnixNano))];
   assert.equal(times.slice(0, 3), [0, 10_000, 20_000].map((d) => BigInt(WALL0 + d) * 1_000_000n));
-  const total = out.find((s) => s.name === 'system.cpu.utilization' && !('cpu' in s.attributes))!;
-  assert.ok((total.value as number) >= 0 && (total.value as number) <= 1);
+  // Per core only: a series for the whole machine beside them made a sum over cores count it too.
+  const cpuAt0 = out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === times[0]);
+  assert.equal(cpuAt0.map((s) => s.attributes['cpu']), cpus().map((_, i) => String(i)));
+  for (const s of cpuAt0) assert.ok((s.value as number) >= 0 && (s.value as number) <= 1, `${s.value}`);
+  // Units as the hostmetrics receiver has them ("1" made a Prometheus backend name load a ratio).
+  const unitOf = (name: string) => [...new Set(out.filter((s) => s.name === name).map((s) => s.unit))];
+  for (const n of ['1m', '5m', '15m']) assert.equal(unitOf(`system.cpu.load_average.${n}`), ['{thread}'], n);
+  assert.equal(unitOf('system.cpu.utilization'), ['1']);
   const mem = out.filter((s) => s.name === 'system.memory.usage' && s.timeUnixNano === times[0]);
   assert.equal(mem.map((s) => s.attributes['state']).sort(), ['available', 'used']);
   // The counters start where they count from: CPU time at the process's start, network bytes at
@@ -40,6 +46,16 @@ test('host: CPU total and per core, memory, load, process, network; stamped on t
   assert.is(more.length, 0, 'one start time throughout');
   assert.ok(cpuStart! < times[0]! && Math.abs(Number(times[0]! - cpuStart!) / 1e6 - uptimeMs) < 5_000, `process start ${cpuStart}, first time ${times[0]}`);
   assert.equal(startsOf('system.network.io').size, networkBytes().length > 0 ? 1 : 0, 'one start time throughout');
+});
+
+test('host: perCore false gives one system.cpu.utilization series for the whole machine, the mean of the cores', () => {
+  const out: Sample[] = [];
+  const clock = { now: () => WALL0, monotonic: () => 0 };
+  hostSamples({ clock, scheduler: new TestScheduler(() => undefined), perCore: false }).subscribe((s) => out.push(s));
+  const cpu = out.filter((s) => s.name === 'system.cpu.utilization');
+  assert.is(cpu.length, 1);
+  assert.equal(cpu[0]!.attributes, {});
+  assert.ok((cpu[0]!.value as number) >= 0 && (cpu[0]!.value as number) <= 1);
 });
 
 test('host: with start times given, the counters carry them exactly', () => {

@@ -1,7 +1,8 @@
 /**
- * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation (total and per
- * core), memory used/available, load averages, this process's CPU time and memory, and network
- * bytes where the OS gives them (/proc/net/dev). The two counters start where they count from, as
+ * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation (per core, or for
+ * the whole machine with `perCore: false`), memory used/available, load averages, this process's
+ * CPU time and memory, and network bytes where the OS gives them (/proc/net/dev). Names, units and
+ * attributes as the Collector's hostmetrics receiver has them. The two counters start where they count from, as
  * the Collector's hostmetrics receiver has them: network bytes at boot, CPU time at the process's
  * start. (Both started at the first collection, which told a backend that converts to deltas or
  * rates that the bytes since boot went by in no time: a spike at every restart.)
@@ -14,6 +15,7 @@ import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
 
 export interface HostSourceOptions {
   readonly intervalMs?: number;
+  /** system.cpu.utilization per core, attribute `cpu` (default); false: one series for the whole machine. */
   readonly perCore?: boolean;
   readonly network?: boolean;
   readonly scheduler?: SchedulerLike;
@@ -67,13 +69,19 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
         return total > 0 ? 1 - (c.idle - p.idle) / total : 0;
       });
       previous = now;
-      const out: Sample[] = [gauge('system.cpu.utilization', util.reduce((a, b) => a + b, 0) / Math.max(1, util.length), {}, t, '1')];
-      if (opts.perCore !== false) util.forEach((u, i) => out.push(gauge('system.cpu.utilization', u, { cpu: String(i) }, t, '1')));
+      // One metric's series must add up across its attributes (OpenTelemetry's data model): per
+      // core, or one for the whole machine, never both (a sum over cores counted the total too).
+      const out: Sample[] =
+        opts.perCore !== false
+          ? util.map((u, i) => gauge('system.cpu.utilization', u, { cpu: String(i) }, t, '1'))
+          : [gauge('system.cpu.utilization', util.reduce((a, b) => a + b, 0) / Math.max(1, util.length), {}, t, '1')];
       const available = memAvailable();
       out.push(gauge('system.memory.usage', totalmem() - available, { state: 'used' }, t, 'By'));
       out.push(gauge('system.memory.usage', available, { state: 'available' }, t, 'By'));
       const [l1, l5, l15] = loadavg();
-      out.push(gauge('system.cpu.load_average.1m', l1 ?? 0, {}, t, '1'), gauge('system.cpu.load_average.5m', l5 ?? 0, {}, t, '1'), gauge('system.cpu.load_average.15m', l15 ?? 0, {}, t, '1'));
+      // The hostmetrics receiver's unit: with "1", a Prometheus backend names a gauge …_ratio.
+      const load = (name: string, v: number | undefined) => gauge(name, v ?? 0, {}, t, '{thread}');
+      out.push(load('system.cpu.load_average.1m', l1), load('system.cpu.load_average.5m', l5), load('system.cpu.load_average.15m', l15));
       const cpu = process.cpuUsage();
       out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's', processNanos), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's', processNanos));
       out.push(gauge('process.memory.usage', process.memoryUsage().rss, {}, t, 'By'));
