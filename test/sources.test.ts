@@ -36,6 +36,10 @@ test('host: CPU total and per core, memory, load, process, network; stamped on t
   const unitOf = (name: string) => [...new Set(out.filter((s) => s.name === name).map((s) => s.unit))];
   for (const n of ['1m', '5m', '15m']) assert.equal(unitOf(`system.cpu.load_average.${n}`), ['{thread}'], n);
   assert.equal(unitOf('system.cpu.utilization'), ['1']);
+  // Memory in use is an UpDownCounter (a non-monotonic sum), not a gauge.
+  for (const n of ['system.memory.usage', 'process.memory.usage']) {
+    assert.equal([...new Set(out.filter((s) => s.name === n).map((s) => `${s.kind} monotonic ${s.monotonic}`))], ['sum monotonic false'], n);
+  }
   const mem = out.filter((s) => s.name === 'system.memory.usage' && s.timeUnixNano === times[0]);
   assert.equal(mem.map((s) => s.attributes['state']).sort(), ['available', 'used']);
   // The counters start where they count from: CPU time at the process's start, network bytes at
@@ -65,7 +69,9 @@ test('host: with start times given, the counters carry them exactly', () => {
   const startOf = (name: string) => out.find((s) => s.name === name)?.startTimeUnixNano;
   assert.is(startOf('process.cpu.time'), BigInt(WALL0 - 2_500) * 1_000_000n);
   if (networkBytes().length > 0) assert.is(startOf('system.network.io'), BigInt(WALL0 - 86_400_000) * 1_000_000n);
-  assert.is(startOf('system.memory.usage'), undefined, 'gauges have none');
+  assert.is(startOf('system.memory.usage'), BigInt(WALL0 - 86_400_000) * 1_000_000n, 'memory in use since boot');
+  assert.is(startOf('process.memory.usage'), BigInt(WALL0 - 2_500) * 1_000_000n, 'and since the process started');
+  assert.is(startOf('system.cpu.load_average.1m'), undefined, 'gauges have none');
   // On the system clock, by default: the machine's boot (as `uptime` has it) and this process's start.
   const real: Sample[] = [];
   hostSamples({ clock: systemClock, scheduler: new TestScheduler(() => undefined) }).subscribe((s) => real.push(s));

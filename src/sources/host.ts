@@ -60,6 +60,8 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     let previous = cpuTimes().map(() => ({ idle: 0, total: 0 })); // first reading: since boot
     const gauge = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes, unit });
     const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string, start: bigint): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: start, attributes, unit });
+    // Memory in use goes up and down: a non-monotonic sum (an UpDownCounter), as the receiver has it.
+    const upDown = (name: string, value: number, attributes: Attributes, t: bigint, start: bigint): Sample => ({ ...sum(name, value, attributes, t, 'By', start), monotonic: false });
     const collect = (): void => {
       const t = msToNanos(clock.now());
       const now = cpuTimes();
@@ -76,15 +78,15 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
           ? util.map((u, i) => gauge('system.cpu.utilization', u, { cpu: String(i) }, t, '1'))
           : [gauge('system.cpu.utilization', util.reduce((a, b) => a + b, 0) / Math.max(1, util.length), {}, t, '1')];
       const available = memAvailable();
-      out.push(gauge('system.memory.usage', totalmem() - available, { state: 'used' }, t, 'By'));
-      out.push(gauge('system.memory.usage', available, { state: 'available' }, t, 'By'));
+      out.push(upDown('system.memory.usage', totalmem() - available, { state: 'used' }, t, bootNanos));
+      out.push(upDown('system.memory.usage', available, { state: 'available' }, t, bootNanos));
       const [l1, l5, l15] = loadavg();
       // The hostmetrics receiver's unit: with "1", a Prometheus backend names a gauge …_ratio.
       const load = (name: string, v: number | undefined) => gauge(name, v ?? 0, {}, t, '{thread}');
       out.push(load('system.cpu.load_average.1m', l1), load('system.cpu.load_average.5m', l5), load('system.cpu.load_average.15m', l15));
       const cpu = process.cpuUsage();
       out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's', processNanos), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's', processNanos));
-      out.push(gauge('process.memory.usage', process.memoryUsage().rss, {}, t, 'By'));
+      out.push(upDown('process.memory.usage', process.memoryUsage().rss, {}, t, processNanos));
       if (opts.network !== false) {
         for (const n of networkBytes()) {
           out.push(sum('system.network.io', n.rx, { device: n.device, direction: 'receive' }, t, 'By', bootNanos), sum('system.network.io', n.tx, { device: n.device, direction: 'transmit' }, t, 'By', bootNanos));
