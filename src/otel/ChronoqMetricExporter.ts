@@ -5,12 +5,12 @@
  * reorder buffer and ordered, retried delivery, and `export()` answers SUCCESS once the samples are
  * accepted — never FAILED because the collector is down (then they wait, or become dead letters).
  */
-import type { PushMetricExporter, ResourceMetrics, AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
+import { type PushMetricExporter, type ResourceMetrics, type AggregationTemporality, type InstrumentType, type AggregationOption, type AggregationSelector, AggregationType } from '@opentelemetry/sdk-metrics';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { diag } from '@opentelemetry/api';
 import { createPipeline, decodeOptions, type PipelineHandle, type PipelineOptions, type HandleDeps } from './createPipeline.js';
-import { type TemporalitySelector, temporalityPreferenceFromEnv, temporalitySelector } from './temporality.js';
+import { type TemporalityPreference, type TemporalitySelector, temporalityPreferenceOf, temporalitySelector } from './temporality.js';
 import { formatConfigError, type ConfigError } from '../config/errors.js';
 import { fromResourceMetrics } from './fromResourceMetrics.js';
 import { totalDeadLetters } from '../stats.js';
@@ -28,6 +28,23 @@ export class InvalidConfigError extends Error {
 export const isInvalidConfigError = (e: unknown): e is InvalidConfigError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[INVALID_CONFIG] === true;
 
+/**
+ * The options: the config file's (PipelineOptions), and the two the stock OTLPMetricExporter takes
+ * for the SDK, with the same meaning, so an application that sets them keeps them when it swaps.
+ */
+export type ChronoqMetricExporterOptions = PipelineOptions & {
+  /**
+   * The temporality asked for per instrument (temporality.ts): 'cumulative' | 'delta' |
+   * 'lowmemory', or the stock exporter's AggregationTemporalityPreference; over
+   * OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
+   */
+  readonly temporalityPreference?: TemporalityPreference | number;
+  /** The aggregation per instrument type, e.g. exponential histograms (default: the SDK's default). */
+  readonly aggregationPreference?: AggregationSelector;
+};
+
+const DEFAULT_AGGREGATION: AggregationOption = Object.freeze({ type: AggregationType.DEFAULT });
+
 export class ChronoqMetricExporter implements PushMetricExporter {
   readonly pipeline: PipelineHandle;
   private shutDown = false;
@@ -35,19 +52,23 @@ export class ChronoqMetricExporter implements PushMetricExporter {
   /** Samples settled (delivered or dead-lettered) when the last forceFlush gave up; undefined after one that did not. */
   private settledWhenFlushGaveUp: number | undefined;
   private readonly temporality: TemporalitySelector;
+  private readonly aggregation: AggregationSelector;
 
   /**
    * Throws InvalidConfigError for options that do not decode (use createPipeline for an Either),
-   * and for an OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE that is none of the three.
+   * and for a temporality preference (given, or in the environment) that is none of the three.
    */
-  constructor(options: PipelineOptions = {}, deps: HandleDeps = {}) {
-    const preference = temporalityPreferenceFromEnv(process.env);
-    if (isLeft(preference)) {
-      const decoded = decodeOptions(options ?? {});
-      throw new InvalidConfigError([...(isLeft(decoded) ? decoded.left : []), preference.left]);
+  constructor(options: ChronoqMetricExporterOptions = {}, deps: HandleDeps = {}) {
+    const { temporalityPreference, aggregationPreference, ...pipelineOptions } = options ?? {};
+    const preference = temporalityPreferenceOf(temporalityPreference, process.env);
+    const aggregationError = aggregationPreference === undefined || typeof aggregationPreference === 'function' ? [] : [{ path: 'config.aggregationPreference', expected: 'a function of the instrument type', found: typeof aggregationPreference }];
+    if (isLeft(preference) || aggregationError.length > 0) {
+      const decoded = decodeOptions(pipelineOptions);
+      throw new InvalidConfigError([...(isLeft(decoded) ? decoded.left : []), ...(isLeft(preference) ? [preference.left] : []), ...aggregationError]);
     }
     this.temporality = temporalitySelector(preference.right);
-    const handle = createPipeline(options, deps);
+    this.aggregation = aggregationPreference ?? (() => DEFAULT_AGGREGATION);
+    const handle = createPipeline(pipelineOptions, deps);
     if (isLeft(handle)) throw new InvalidConfigError(handle.left);
     this.pipeline = handle.right;
   }
@@ -100,11 +121,16 @@ export class ChronoqMetricExporter implements PushMetricExporter {
   }
 
   /**
-   * Cumulative unless OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says delta or lowmemory
-   * (temporality.ts): cumulative suits OTLP receivers and Prometheus, and a resent duplicate of a
-   * cumulative point is harmless, where a delta's is counted twice.
+   * Cumulative unless `temporalityPreference` or OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE
+   * says delta or lowmemory (temporality.ts): cumulative suits OTLP receivers and Prometheus, and a
+   * resent duplicate of a cumulative point is harmless, where a delta's is counted twice.
    */
   selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
     return this.temporality(instrumentType);
+  }
+
+  /** `aggregationPreference`'s choice (PeriodicExportingMetricReader asks), else the SDK's default. */
+  selectAggregation(instrumentType: InstrumentType): AggregationOption {
+    return this.aggregation(instrumentType);
   }
 }

@@ -29,6 +29,25 @@ export const temporalityPreferenceFromEnv = (env: Readonly<Record<string, string
     : left({ path: `environment ${VARIABLE}`, expected: 'cumulative, delta or lowmemory', found: JSON.stringify(env[VARIABLE]) });
 };
 
+/**
+ * The stock exporter's enum values for its `temporalityPreference` option: AggregationTemporalityPreference
+ * (DELTA 0, CUMULATIVE 1, LOWMEMORY 2), or AggregationTemporality (DELTA 0, CUMULATIVE 1), which agree.
+ */
+const BY_ENUM_VALUE: readonly TemporalityPreference[] = ['delta', 'cumulative', 'lowmemory'];
+
+/**
+ * The preference given in code — a name as the variable takes it, or the stock exporter's enum
+ * value — else the environment's; given in code, the variable is not read (as the stock exporter
+ * does it).
+ */
+export const temporalityPreferenceOf = (option: unknown, env: Readonly<Record<string, string | undefined>>): Either<ConfigError, TemporalityPreference> => {
+  if (option === undefined || option === null) return temporalityPreferenceFromEnv(env);
+  const named = typeof option === 'string' ? option.trim().toLowerCase() : typeof option === 'number' ? BY_ENUM_VALUE[option] : undefined;
+  return named !== undefined && PREFERENCES.includes(named)
+    ? right(named as TemporalityPreference)
+    : left({ path: 'config.temporalityPreference', expected: "'cumulative', 'delta' or 'lowmemory' (or AggregationTemporalityPreference)", found: typeof option === 'string' ? JSON.stringify(option) : String(option) });
+};
+
 /** Instruments asked for deltas under each preference (every other one: cumulative). */
 const DELTA_UNDER: Readonly<Record<TemporalityPreference, readonly InstrumentType[]>> = {
   cumulative: [],
