@@ -1,2 +1,3 @@
 /** The chronoq command line (bin/chronoq.js runs `main`). */
-export { main, parseArgs, HELP, VERSION } from './cli/main.js';
+export { main, parseArgs, HELP } from './cli/main.js';
+export { VERSION } from './version.js';

@@ -41,4 +41,12 @@ test('a CommonJS consumer run by tsx requires the three entries and uses them', 
   assert.equal(JSON.parse(r.stdout.trim()), { values: [1, 2, 3], exporter: 'function' });
 });
 
+test('the version said by --version, the gRPC user agent and the default scope is package.json\'s', async () => {
+  const { VERSION } = await import('../src/version.js');
+  const { CHRONOQ_SCOPE } = await import('../src/otlp/toResourceMetrics.js');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  assert.is(VERSION, pkg.version);
+  assert.is(CHRONOQ_SCOPE.version, pkg.version);
+});
+
 test.run();

@@ -13,8 +13,8 @@ import { loadConfig } from './loadConfig.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { inspectCommand } from './inspect.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
 
 export const HELP = `chronoq ${VERSION} — deliver metric samples to OpenTelemetry with their original timestamps, in order
 

@@ -29,6 +29,7 @@ import { channelReachable } from './channelReachable.js';
 import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
 import { watchStuckConnecting } from './stuckConnect.js';
 import { narrowingDown } from './narrowingDown.js';
+import { VERSION } from '../version.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -142,7 +143,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const newClient = (): InstanceType<typeof MetricsClient> => {
     const made = new MetricsClient(config.url, credentials(), {
       'grpc.default_compression_algorithm': config.compression === CompressionAlgorithm.GZIP ? 2 : 0,
-      'grpc.primary_user_agent': 'chronoq/0.1.0',
+      'grpc.primary_user_agent': `chronoq/${VERSION}`,
       // chronoq's retryBackoff is the retry policy; the channel should reconnect promptly.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,

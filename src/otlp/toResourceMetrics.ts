@@ -17,6 +17,7 @@ import {
 import { type Attributes, type ExponentialHistogramValue, type HistogramValue, type Sample, canonicalAttributes, sameScope } from '../sample.js';
 import { secondsNanosInto, secondsNanosOf } from '../timeKey.js';
 import { TimeOutOfRangeError } from '../errors.js';
+import { VERSION } from '../version.js';
 
 export interface InstrumentationScopeInfo {
   readonly name: string;
@@ -24,7 +25,7 @@ export interface InstrumentationScopeInfo {
   readonly schemaUrl?: string;
 }
 
-export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: '0.1.0' };
+export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: VERSION };
 /** Exact HrTime of a nanosecond time. */
 export const toHrTime = (ns: bigint): HrTime => secondsNanosOf(ns);
 
