@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
@@ -204,6 +205,23 @@ test('sink.endpoint and OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT: a URL or host:por
   assert.not.match(r.stderr, /internal error/);
 });
 
+test('with a host source the resource names this machine (host.name, as the SDK\'s host detector has it), under the environment and the config; without one, and in an application\'s pipeline, it does not', () => {
+  // examples/host.yaml took host.name from $HOSTNAME, which a shell does not export to the
+  // programs it starts: every machine's metrics went out as host "unknown", into one set of series.
+  const dir = tempDir();
+  const resourceOf = (path: string | undefined, env: Record<string, string> = {}) => {
+    const r = loadConfig(path, env);
+    return isLeft(r) ? r.left.map(formatConfigError) : r.right.resource;
+  };
+  assert.equal(resourceOf(join(import.meta.dirname, '../examples/host.yaml')), { 'service.name': 'my-host', 'host.name': hostname() }, 'the quick start, $HOSTNAME unset');
+  assert.equal(resourceOf(undefined), { 'service.name': 'chronoq', 'host.name': hostname() }, 'the built-in default');
+  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'host.name=node-7' })['host.name' as never], 'node-7', 'the environment wins');
+  assert.equal(resourceOf(writeConfig(dir, 'resource: {host.name: web-1}\nsources: [{type: host}]\n'))['host.name' as never], 'web-1', 'the config wins');
+  assert.equal(resourceOf(writeConfig(dir, 'sources: [{type: synthetic, series: 1, count: 1}]\n')), { 'service.name': 'chronoq' }, 'no host source: no host.name');
+  const decoded = decodeOptions({}, {});
+  assert.ok(isRight(decoded) && !('host.name' in decoded.right.resource), 'an application pipeline (no sources)');
+});
+
 test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under the config\'s own; a malformed list is a config error (both were ignored)', async () => {
   const dir = tempDir();
   const resourceOf = (yaml: string | undefined, env: Record<string, string>) => {
@@ -212,9 +230,9 @@ test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under th
     return isLeft(r) ? r.left.map(formatConfigError) : r.right.resource;
   };
   const operator = { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=shop-7d9f,k8s.namespace.name=prod, deployment.environment = eu%2Cwest ,service.name=from-list' };
-  assert.equal(resourceOf(undefined, operator), { 'service.name': 'from-list', 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'prod', 'deployment.environment': 'eu,west' }, 'the built-in default');
+  assert.equal(resourceOf(undefined, operator), { 'service.name': 'from-list', 'host.name': hostname(), 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'prod', 'deployment.environment': 'eu,west' }, 'the built-in default');
   assert.equal(resourceOf(undefined, { ...operator, OTEL_SERVICE_NAME: 'shop' })['service.name' as never], 'shop', 'OTEL_SERVICE_NAME wins over the list');
-  assert.equal(resourceOf(undefined, {}), { 'service.name': 'chronoq' });
+  assert.equal(resourceOf(undefined, {}), { 'service.name': 'chronoq', 'host.name': hostname() });
   assert.equal(resourceOf('resource: {service.name: feeder, k8s.namespace.name: staging}\nsources: [{type: synthetic, series: 1, count: 1}]\n', operator),
     { 'service.name': 'feeder', 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'staging', 'deployment.environment': 'eu,west' }, "the config's resource wins");
   const expected = 'expected comma-separated key=value pairs, a , or = inside a key or value percent-encoded, as the OpenTelemetry SDKs read them';
@@ -225,7 +243,7 @@ test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under th
     `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "=v", which has no key`,
     `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "d=${'x'.repeat(256)}", whose key or value is longer than 255 characters`,
   ]);
-  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db' }), { 'service.name': 'chronoq', 'team/name': 'a=b' }, 'keys and values percent-decoded, as the SDK does');
+  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db' }), { 'service.name': 'chronoq', 'host.name': hostname(), 'team/name': 'a=b' }, 'keys and values percent-decoded, as the SDK does');
   // What the SDK's own EnvDetector makes of the same variables.
   const saved = { list: process.env['OTEL_RESOURCE_ATTRIBUTES'], name: process.env['OTEL_SERVICE_NAME'] };
   try {

@@ -6,8 +6,9 @@
 import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
 import type { AlertRules } from '../telemetry/alerts.js';
+import { hostname } from 'node:os';
 
-export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default (the resource: service.name chronoq, or as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say)
+export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default (the resource: service.name chronoq and host.name this machine's, or as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say)
 sources:
   - type: host
     intervalMs: 10000
@@ -49,63 +50,70 @@ export interface ResolvedConfig {
 
 /**
  * `envResource`: what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give (config/resourceEnv.ts),
- * under the config's own resource and over the default service.name.
+ * under the config's own resource and over the defaults: service.name chronoq, and with a host
+ * source `host.name` this machine's name (`hostName`), which says whose host metrics they are, as
+ * the SDK's host detector does. (examples/host.yaml took it from $HOSTNAME, which a shell does not
+ * export: every machine sent its metrics as host "unknown", into one set of series.)
  */
-export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}): ResolvedConfig => ({
-  resource: { 'service.name': 'chronoq', ...envResource, ...c.resource },
-  // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
-  sources: (c.sources ?? [{ type: 'host', intervalMs: 10_000 }]).map((s) =>
-    s.type !== 'ndjson' ? s
-    : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
-  skew: {
-    policy: c.skew?.policy ?? 'correct',
-    maxFutureMs: c.skew?.maxFutureMs ?? 5_000,
-    maxPastMs: c.skew?.maxPastMs ?? 3_600_000,
-    stepThresholdMs: c.skew?.stepThresholdMs ?? 1_000,
-    ...(c.skew?.sourceAttribute !== undefined ? { sourceAttribute: c.skew.sourceAttribute } : {}),
-    sourceOffsetThresholdMs: c.skew?.sourceOffsetThresholdMs ?? 2_000,
-    maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
-  },
-  reorder: {
-    maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000,
-    // A long-running agent sees series come and go: hold the series of the last day, not all ever seen.
-    forgetSeriesAfterMs: c.reorder?.forgetSeriesAfterMs ?? 86_400_000,
-  },
-  batch: { maxSize: c.batch?.maxSize ?? 1_000, maxDelayMs: c.batch?.maxDelayMs ?? 1_000 },
-  delivery: {
-    guarantee: c.delivery?.guarantee ?? 'at-least-once',
-    lanes: c.delivery?.lanes ?? 1,
-    maxQueued: c.delivery?.maxQueued ?? 100_000,
-    overflow: c.delivery?.overflow ?? 'dead-letter-newest',
-    shutdownDeadlineMs: c.delivery?.shutdownDeadlineMs ?? 10_000,
-    fenceMs: c.delivery?.fenceMs ?? 1_000,
-    retry: {
-      initialDelayMs: c.delivery?.retry?.initialDelayMs ?? 500,
-      maxDelayMs: c.delivery?.retry?.maxDelayMs ?? 30_000,
-      multiplier: c.delivery?.retry?.multiplier ?? 2,
-      jitter: c.delivery?.retry?.jitter ?? 'full',
-      maxAttempts: c.delivery?.retry?.maxAttempts ?? Infinity,
-      maxElapsedMs: c.delivery?.retry?.maxElapsedMs ?? Infinity,
+export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}, hostName: string = hostname()): ResolvedConfig => {
+  const sources = c.sources ?? [{ type: 'host', intervalMs: 10_000 }];
+  const hostDefault: Record<string, string> = sources.some((s) => s.type === 'host') ? { 'host.name': hostName } : {};
+  return {
+    resource: { 'service.name': 'chronoq', ...hostDefault, ...envResource, ...c.resource },
+    // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
+    sources: sources.map((s) =>
+      s.type !== 'ndjson' ? s
+      : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
+    skew: {
+      policy: c.skew?.policy ?? 'correct',
+      maxFutureMs: c.skew?.maxFutureMs ?? 5_000,
+      maxPastMs: c.skew?.maxPastMs ?? 3_600_000,
+      stepThresholdMs: c.skew?.stepThresholdMs ?? 1_000,
+      ...(c.skew?.sourceAttribute !== undefined ? { sourceAttribute: c.skew.sourceAttribute } : {}),
+      sourceOffsetThresholdMs: c.skew?.sourceOffsetThresholdMs ?? 2_000,
+      maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
     },
-    breaker: {
-      failureThreshold: c.delivery?.breaker?.failureThreshold ?? 5,
-      halfOpenAfterMs: c.delivery?.breaker?.halfOpenAfterMs ?? 5_000,
-      maxHalfOpenAfterMs: c.delivery?.breaker?.maxHalfOpenAfterMs ?? 60_000,
+    reorder: {
+      maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000,
+      // A long-running agent sees series come and go: hold the series of the last day, not all ever seen.
+      forgetSeriesAfterMs: c.reorder?.forgetSeriesAfterMs ?? 86_400_000,
     },
-  },
-  sink: c.sink ?? { type: 'otlp-grpc' },
-  deadLetter: { path: c.deadLetter?.path ?? 'chronoq-dead-letters.ndjson', maxBytes: c.deadLetter?.maxBytes ?? 100 * 1024 * 1024, maxFiles: c.deadLetter?.maxFiles ?? 5, fsync: c.deadLetter?.fsync ?? false },
-  ...(c.spool ? { spool: {
-    path: c.spool.path,
-    maxBytes: c.spool.maxBytes ?? 1024 * 1024 * 1024,
-    fsync: c.spool.fsync === 'interval' ? { intervalMs: c.spool.fsyncIntervalMs ?? 1_000 } : 'always',
-  } } : {}),
-  telemetry: {
-    statusIntervalMs: c.telemetry?.statusIntervalMs ?? 10_000,
-    ...(c.telemetry?.prometheus ? { prometheus: { port: c.telemetry.prometheus.port, host: c.telemetry.prometheus.host ?? '127.0.0.1' } } : {}),
-    alerts: { ...c.telemetry?.alerts, clockStep: c.telemetry?.alerts?.clockStep ?? true },
-  },
-});
+    batch: { maxSize: c.batch?.maxSize ?? 1_000, maxDelayMs: c.batch?.maxDelayMs ?? 1_000 },
+    delivery: {
+      guarantee: c.delivery?.guarantee ?? 'at-least-once',
+      lanes: c.delivery?.lanes ?? 1,
+      maxQueued: c.delivery?.maxQueued ?? 100_000,
+      overflow: c.delivery?.overflow ?? 'dead-letter-newest',
+      shutdownDeadlineMs: c.delivery?.shutdownDeadlineMs ?? 10_000,
+      fenceMs: c.delivery?.fenceMs ?? 1_000,
+      retry: {
+        initialDelayMs: c.delivery?.retry?.initialDelayMs ?? 500,
+        maxDelayMs: c.delivery?.retry?.maxDelayMs ?? 30_000,
+        multiplier: c.delivery?.retry?.multiplier ?? 2,
+        jitter: c.delivery?.retry?.jitter ?? 'full',
+        maxAttempts: c.delivery?.retry?.maxAttempts ?? Infinity,
+        maxElapsedMs: c.delivery?.retry?.maxElapsedMs ?? Infinity,
+      },
+      breaker: {
+        failureThreshold: c.delivery?.breaker?.failureThreshold ?? 5,
+        halfOpenAfterMs: c.delivery?.breaker?.halfOpenAfterMs ?? 5_000,
+        maxHalfOpenAfterMs: c.delivery?.breaker?.maxHalfOpenAfterMs ?? 60_000,
+      },
+    },
+    sink: c.sink ?? { type: 'otlp-grpc' },
+    deadLetter: { path: c.deadLetter?.path ?? 'chronoq-dead-letters.ndjson', maxBytes: c.deadLetter?.maxBytes ?? 100 * 1024 * 1024, maxFiles: c.deadLetter?.maxFiles ?? 5, fsync: c.deadLetter?.fsync ?? false },
+    ...(c.spool ? { spool: {
+      path: c.spool.path,
+      maxBytes: c.spool.maxBytes ?? 1024 * 1024 * 1024,
+      fsync: c.spool.fsync === 'interval' ? { intervalMs: c.spool.fsyncIntervalMs ?? 1_000 } : 'always',
+    } } : {}),
+    telemetry: {
+      statusIntervalMs: c.telemetry?.statusIntervalMs ?? 10_000,
+      ...(c.telemetry?.prometheus ? { prometheus: { port: c.telemetry.prometheus.port, host: c.telemetry.prometheus.host ?? '127.0.0.1' } } : {}),
+      alerts: { ...c.telemetry?.alerts, clockStep: c.telemetry?.alerts?.clockStep ?? true },
+    },
+  };
+};
 
 const SECRET_KEY = /key|token|secret|password|authorization|auth/i;
 

@@ -83,7 +83,7 @@ export const decodeOptions = (options: unknown, env: Readonly<Record<string, str
       const commandOnly = commandOnlyOptions(file);
       const envResource = resourceFromEnv(env);
       const errors = [...commandOnly, ...envResource.errors];
-      return errors.length > 0 ? left(errors) : right({ ...resolveConfig(file, envResource.attributes), sources: [] });
+      return errors.length > 0 ? left(errors) : right(resolveConfig({ ...file, sources: [] }, envResource.attributes));
     }),
   );
 
