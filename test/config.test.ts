@@ -1,9 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
@@ -12,9 +11,13 @@ import { checkOtlpEnv } from '../src/config/grpcValues.js';
 import { createPipeline, decodeOptions } from '../src/otel/createPipeline.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
 import { resourceFromEnv } from '../src/config/resourceEnv.js';
-import { detectResources, envDetector } from '@opentelemetry/resources';
+import { hostResource } from '../src/config/hostResource.js';
+import { detectResources, envDetector, hostDetector } from '@opentelemetry/resources';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
+
+/** This machine, as a host source's resource names it. */
+const HOST = hostResource();
 
 const test = suite('config and sample decoding');
 const errorsOf = (yaml: string, env = {}) => {
@@ -213,13 +216,21 @@ test('with a host source the resource names this machine (host.name, as the SDK\
     const r = loadConfig(path, env);
     return isLeft(r) ? r.left.map(formatConfigError) : r.right.resource;
   };
-  assert.equal(resourceOf(join(import.meta.dirname, '../examples/host.yaml')), { 'service.name': 'my-host', 'host.name': hostname() }, 'the quick start, $HOSTNAME unset');
-  assert.equal(resourceOf(undefined), { 'service.name': 'chronoq', 'host.name': hostname() }, 'the built-in default');
+  assert.equal(resourceOf(join(import.meta.dirname, '../examples/host.yaml')), { 'service.name': 'my-host', ...HOST }, 'the quick start, $HOSTNAME unset');
+  assert.equal(resourceOf(undefined), { 'service.name': 'chronoq', ...HOST }, 'the built-in default');
   assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'host.name=node-7' })['host.name' as never], 'node-7', 'the environment wins');
   assert.equal(resourceOf(writeConfig(dir, 'resource: {host.name: web-1}\nsources: [{type: host}]\n'))['host.name' as never], 'web-1', 'the config wins');
   assert.equal(resourceOf(writeConfig(dir, 'sources: [{type: synthetic, series: 1, count: 1}]\n')), { 'service.name': 'chronoq' }, 'no host source: no host.name');
   const decoded = decodeOptions({}, {});
   assert.ok(isRight(decoded) && !('host.name' in decoded.right.resource), 'an application pipeline (no sources)');
+});
+
+test('the host attributes are the SDK host detector\'s: host.name, host.arch and host.id (the machine id, which Instana\'s OTLP acceptor needs)', async () => {
+  const sdk = detectResources({ detectors: [hostDetector] });
+  await sdk.waitForAsyncAttributes?.();
+  assert.equal(HOST, Object.fromEntries(Object.entries(sdk.attributes).filter(([, v]) => v !== undefined)));
+  assert.type(HOST['host.name'], 'string');
+  if (process.platform === 'linux' && existsSync('/etc/machine-id')) assert.is(HOST['host.id'], readFileSync('/etc/machine-id', 'utf8').trim(), 'the machine id');
 });
 
 test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under the config\'s own; a malformed list is a config error (both were ignored)', async () => {
@@ -230,9 +241,9 @@ test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under th
     return isLeft(r) ? r.left.map(formatConfigError) : r.right.resource;
   };
   const operator = { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=shop-7d9f,k8s.namespace.name=prod, deployment.environment = eu%2Cwest ,service.name=from-list' };
-  assert.equal(resourceOf(undefined, operator), { 'service.name': 'from-list', 'host.name': hostname(), 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'prod', 'deployment.environment': 'eu,west' }, 'the built-in default');
+  assert.equal(resourceOf(undefined, operator), { 'service.name': 'from-list', ...HOST, 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'prod', 'deployment.environment': 'eu,west' }, 'the built-in default');
   assert.equal(resourceOf(undefined, { ...operator, OTEL_SERVICE_NAME: 'shop' })['service.name' as never], 'shop', 'OTEL_SERVICE_NAME wins over the list');
-  assert.equal(resourceOf(undefined, {}), { 'service.name': 'chronoq', 'host.name': hostname() });
+  assert.equal(resourceOf(undefined, {}), { 'service.name': 'chronoq', ...HOST });
   assert.equal(resourceOf('resource: {service.name: feeder, k8s.namespace.name: staging}\nsources: [{type: synthetic, series: 1, count: 1}]\n', operator),
     { 'service.name': 'feeder', 'k8s.pod.name': 'shop-7d9f', 'k8s.namespace.name': 'staging', 'deployment.environment': 'eu,west' }, "the config's resource wins");
   const expected = 'expected comma-separated key=value pairs, a , or = inside a key or value percent-encoded, as the OpenTelemetry SDKs read them';
@@ -243,7 +254,7 @@ test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under th
     `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "=v", which has no key`,
     `environment OTEL_RESOURCE_ATTRIBUTES: ${expected}, found "d=${'x'.repeat(256)}", whose key or value is longer than 255 characters`,
   ]);
-  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db' }), { 'service.name': 'chronoq', 'host.name': hostname(), 'team/name': 'a=b' }, 'keys and values percent-decoded, as the SDK does');
+  assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db' }), { 'service.name': 'chronoq', ...HOST, 'team/name': 'a=b' }, 'keys and values percent-decoded, as the SDK does');
   // What the SDK's own EnvDetector makes of the same variables.
   const saved = { list: process.env['OTEL_RESOURCE_ATTRIBUTES'], name: process.env['OTEL_SERVICE_NAME'] };
   try {
