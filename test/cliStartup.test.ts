@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { EMPTY, of, throwError } from 'rxjs';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { Pipeline, type PipelineEvent } from '../src/pipeline.js';
@@ -182,6 +182,29 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the JS SDK default, often set f
   } finally {
     await server.stop();
   }
+});
+
+test('better-sqlite3 without its compiled module (npm 11 skipped its install script): run and inspect say so and how to build it, in one line, exit 1', async () => {
+  // It was better-sqlite3's own words: "cannot open ….lock (the spool's owner lock): Could not
+  // locate the bindings file. Tried:" and a list of paths, nothing about what to do.
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, count: 5}]', 'sink: {type: ndjson, path: ' + join(dir, 'out.ndjson') + '}', `spool: {path: ${join(dir, 'spool.db')}}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const env = { NODE_OPTIONS: `--require ${join(import.meta.dirname, 'fixtures/noSqliteModule.cjs')}` };
+  const run = await runCli(['run', cfg], env);
+  assert.is(run.code, 1, run.stderr);
+  const errors = run.stderr.split('\n').filter((l) => /ERROR/.test(l));
+  assert.is(errors.length, 1, run.stderr);
+  assert.match(errors[0]!, `cannot open the spool ${join(dir, 'spool.db')}: better-sqlite3's native module (SQLite) is not built for this Node ${process.version} (Could not locate the bindings file). Build it`);
+  assert.match(errors[0]!, 'npm rebuild better-sqlite3');
+  assert.match(errors[0]!, 'npm install-scripts approve better-sqlite3');
+  assert.match(errors[0]!, 'Or run without a spool');
+  assert.not.match(run.stderr, /Tried|better_sqlite3\.node/);
+  assert.ok(noStack(run.stderr), run.stderr);
+  writeFileSync(join(dir, 'spool.db'), Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(84)])); // inspect tells a spool by its header
+  const inspect = await runCli(['inspect', join(dir, 'spool.db')], env);
+  assert.is(inspect.code, 2, inspect.stderr);
+  assert.match(inspect.stderr, 'npm rebuild better-sqlite3');
+  assert.not.match(inspect.stderr, /Or run without a spool|Tried/);
 });
 
 test('dead letters the file cannot take go to onWriteError (the command logs them), not into a crash', () => {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { salvageSamples } from './salvage.js';
 import { tableNames } from './peek.js';
+import { isSqliteLoadFailure, sqliteLoadFailure } from './sqliteBinding.js';
 
 export interface SpoolLaneInfo {
   readonly lane: number;
@@ -61,7 +62,7 @@ export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { 
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (e) {
-    return left(new Error(`cannot open ${path}: ${(e as Error).message}`));
+    return left(isSqliteLoadFailure(e) ? sqliteLoadFailure(path, e as Error) : new Error(`cannot open ${path}: ${(e as Error).message}`));
   }
   try {
     const tables = new Set(tableNames(db));

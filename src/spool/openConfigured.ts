@@ -2,7 +2,8 @@
  * Opens the spool a resolved config names (when its delivery guarantee uses one), reporting a
  * damaged file as a dead letter. Shared by `chronoq run` and createPipeline.
  */
-import { type Either, right, isLeft } from 'fp-ts/lib/Either.js';
+import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
+import { WITHOUT_SPOOL, isSqliteLoadFailure, sqliteLoadFailure } from './sqliteBinding.js';
 import { type ResolvedConfig, deliveryLaneCount } from '../config/resolve.js';
 import type { DeadLetter } from '../routed.js';
 import { type Clock, platformTimers } from '../clock.js';
@@ -21,7 +22,7 @@ export const openConfiguredSpool = (
 ): Either<Error, { spool: Spool; report: OpenReport } | undefined> => {
   if (!c.spool || !usesSpool(c)) return right(undefined);
   const opened = Spool.open(c.spool.path, { lanes: deliveryLaneCount(c), maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock, ...(onDeleted ? { onDeleted } : {}) }, platformTimers);
-  if (isLeft(opened)) return opened;
+  if (isLeft(opened)) return isSqliteLoadFailure(opened.left) ? left(sqliteLoadFailure(c.spool.path, opened.left, WITHOUT_SPOOL)) : opened;
   const damage = opened.right.report.damage;
   if (damage) deadLetter({ reason: 'invalid', item: { spool: c.spool.path, ...damage }, detail: damageDetail(c.spool.path, damage), atUnixMs: clock.now() });
   return opened;
