@@ -27,6 +27,28 @@ test('replay: the samples of a dead-letter file go out again with their original
   assert.not.ok(existsSync(join(dir, 'replay-dead.ndjson')));
 });
 
+test('replay: letters of any age go out (none is stale: under skew.policy dead-letter every letter over maxPastMs old came back a skew letter); one in the future is still caught', async () => {
+  const dir = tempDir();
+  const dlPath = join(dir, 'dead.ndjson');
+  const out = join(dir, 'out.ndjson');
+  const again = join(dir, 'again.ndjson');
+  const f = new DeadLetterFile(dlPath);
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  const hourNs = 3_600_000_000_000n;
+  for (const [i, t] of [nowNs - 30n * 24n * hourNs, nowNs - 2n * hourNs, nowNs + hourNs].entries()) {
+    f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: t, attributes: {} }, detail: 'x', atUnixMs: 0 });
+  }
+  f.close();
+  const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${again}}`, 'skew: {policy: dead-letter}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const r = await runCli(['replay', dlPath, '--config', cfg]);
+  assert.is(r.code, 1, r.stderr); // a letter dead-lettered again
+  assert.match(r.stderr, /replayed 3 samples .*: 2 delivered, 1 dead-lettered/);
+  assert.equal(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value), [0, 1]);
+  const bounced = readFileSync(again, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { value: number }; detail: string });
+  assert.equal(bounced.map((d) => [d.reason, d.item.value]), [['skew', 2]]);
+  assert.match(bounced[0]!.detail, /in the future/);
+});
+
 test('replay - reads the letters from stdin: a grep of a dead-letter file replays just those', () => {
   const dir = tempDir();
   const dlPath = join(dir, 'dead.ndjson');

@@ -57,7 +57,11 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     },
     onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: ${restCommand(e)})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
-  const pipeline: Pipeline = new Pipeline(c, { send: sink.send, reachable$: sink.reachable$, sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  // Dead letters are old on purpose: none is judged stale (maxPastMs), or under skew.policy
+  // 'dead-letter' a replay an hour after the outage dead-lettered every letter again, as `skew`.
+  // A sample in the future is still caught.
+  const replayConfig: ResolvedConfig = { ...c, skew: { ...c.skew, maxPastMs: Number.POSITIVE_INFINITY } };
+  const pipeline: Pipeline = new Pipeline(replayConfig, { send: sink.send, reachable$: sink.reachable$, sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
   // A file that fails while it is read (a directory, an I/O error) ends the replay of it: said, and
   // the exit code says it too (the pipeline reports a failed source as an event, not an error).
   let readFailure: string | undefined;
