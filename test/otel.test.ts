@@ -116,13 +116,24 @@ test("bridged and encoded again, an SDK collection is the stock exporter's reque
   await provider.shutdown();
 });
 
-test('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: the temporality the stock exporter asks for, per instrument; deltas delivered as deltas; an unknown value refused', async () => {
-  // Before, chronoq always asked for cumulative: a backend that takes only deltas refused every counter.
-  const variable = 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE';
-  const saved = process.env[variable];
+const TEMPORALITY_VARIABLE = 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE';
+
+/** Runs `body` with exporter options writing NDJSON into a fresh directory, and puts the temporality variable back as it was. */
+const withTemporalityVariable = async (body: (options: { readonly sink: { readonly type: 'ndjson'; readonly path: string }; readonly reorder: { readonly maxDelayMs: 0 }; readonly deadLetter: { readonly path: string } }, dir: string) => Promise<void>): Promise<void> => {
+  const saved = process.env[TEMPORALITY_VARIABLE];
   const dir = tempDir();
-  const options = { sink: { type: 'ndjson', path: join(dir, 'out.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') } } as const;
   try {
+    await body({ sink: { type: 'ndjson', path: join(dir, 'out.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') } }, dir);
+  } finally {
+    if (saved === undefined) delete process.env[TEMPORALITY_VARIABLE];
+    else process.env[TEMPORALITY_VARIABLE] = saved;
+  }
+};
+
+test('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: the temporality the stock exporter asks for, per instrument; deltas delivered as deltas; an unknown value refused', () =>
+  // Before, chronoq always asked for cumulative: a backend that takes only deltas refused every counter.
+  withTemporalityVariable(async (options, dir) => {
+    const variable = TEMPORALITY_VARIABLE;
     for (const preference of [undefined, 'cumulative', 'delta', 'LowMemory']) {
       if (preference === undefined) delete process.env[variable];
       else process.env[variable] = preference;
@@ -145,20 +156,14 @@ test('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: the temporality the sto
     assert.equal(points.filter((p) => p.name === 'requests').map((p) => [p.value, p.temporality]), [[3, 'delta'], [4, 'delta']]);
     process.env[variable] = 'deltas';
     assert.throws(() => new ChronoqMetricExporter(options), (e: unknown) => isInvalidConfigError(e) && e.errors.map(formatConfigError).join() === 'environment OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: expected cumulative, delta or lowmemory, found "deltas"');
-  } finally {
-    if (saved === undefined) delete process.env[variable];
-    else process.env[variable] = saved;
-  }
-});
+  }),
+);
 
-test('temporalityPreference and aggregationPreference in code, as the stock exporter takes them: the same choice per instrument, over the environment; exponential histograms delivered; a wrong one refused', async () => {
+test('temporalityPreference and aggregationPreference in code, as the stock exporter takes them: the same choice per instrument, over the environment; exponential histograms delivered; a wrong one refused', () =>
   // Before, the exporter had neither: an application that set them for the stock exporter lost
   // them in the swap (deltas for a delta-only backend; exponential histograms).
-  const variable = 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE';
-  const saved = process.env[variable];
-  const dir = tempDir();
-  const options = { sink: { type: 'ndjson', path: join(dir, 'out.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'dead.ndjson') } } as const;
-  try {
+  withTemporalityVariable(async (options, dir) => {
+    const variable = TEMPORALITY_VARIABLE;
     process.env[variable] = 'deltas'; // not read when the preference is given in code (nor by the stock exporter)
     // AggregationTemporality.DELTA / CUMULATIVE (0, 1) are AggregationTemporalityPreference's DELTA / CUMULATIVE; 2 is its LOWMEMORY.
     for (const [ours, stocks] of [['delta', AggregationTemporality.DELTA], ['lowmemory', 2], [AggregationTemporality.CUMULATIVE, AggregationTemporality.CUMULATIVE], [2, 2], [AggregationTemporality.DELTA, AggregationTemporality.DELTA]] as const) {
@@ -190,11 +195,8 @@ test('temporalityPreference and aggregationPreference in code, as the stock expo
     await provider.shutdown(); // collects once, and delivers
     const points = readFileSync(join(dir, 'out.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; kind: string; value: { count: number } });
     assert.equal(points.filter((p) => p.name === 'latency').map((p) => [p.kind, p.value.count]), [['exponential-histogram', 4]]);
-  } finally {
-    if (saved === undefined) delete process.env[variable];
-    else process.env[variable] = saved;
-  }
-});
+  }),
+);
 
 test('ChronoqMetricExporter: export answers SUCCESS, forceFlush waits for delivery, points keep their collection time', async () => {
   const dir = tempDir();
