@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
@@ -16,8 +17,10 @@ import { detectResources, envDetector, hostDetector } from '@opentelemetry/resou
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
 
-/** This machine, as a host source's resource names it. */
-const HOST = hostResource();
+/** This machine, as the SDK's host detector names it. */
+const MACHINE = hostResource();
+/** This machine, as a host source's resource names it: also the instance of the service. */
+const HOST = { ...MACHINE, 'service.instance.id': MACHINE['host.name'] };
 
 const test = suite('config and sample decoding');
 const errorsOf = (yaml: string, env = {}) => {
@@ -208,7 +211,7 @@ test('sink.endpoint and OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT: a URL or host:por
   assert.not.match(r.stderr, /internal error/);
 });
 
-test('with a host source the resource names this machine (host.name, as the SDK\'s host detector has it), under the environment and the config; without one, and in an application\'s pipeline, it does not', () => {
+test('with a host source the resource names this machine (host.*, as the SDK\'s host detector has them, and service.instance.id), under the environment and the config; without one, and in an application\'s pipeline, it does not', () => {
   // examples/host.yaml took host.name from $HOSTNAME, which a shell does not export to the
   // programs it starts: every machine's metrics went out as host "unknown", into one set of series.
   const dir = tempDir();
@@ -219,6 +222,10 @@ test('with a host source the resource names this machine (host.name, as the SDK\
   assert.equal(resourceOf(join(import.meta.dirname, '../examples/host.yaml')), { 'service.name': 'my-host', ...HOST }, 'the quick start, $HOSTNAME unset');
   assert.equal(resourceOf(undefined), { 'service.name': 'chronoq', ...HOST }, 'the built-in default');
   assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'host.name=node-7' })['host.name' as never], 'node-7', 'the environment wins');
+  // service.instance.id: Prometheus' `instance` behind the Collector (its translation keeps only
+  // job and instance of a resource), so two machines' series stay apart there.
+  assert.is(resourceOf(undefined)['service.instance.id' as never], hostname());
+  assert.is(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=i-1' })['service.instance.id' as never], 'i-1', 'the environment wins');
   assert.equal(resourceOf(writeConfig(dir, 'resource: {host.name: web-1}\nsources: [{type: host}]\n'))['host.name' as never], 'web-1', 'the config wins');
   assert.equal(resourceOf(writeConfig(dir, 'sources: [{type: synthetic, series: 1, count: 1}]\n')), { 'service.name': 'chronoq' }, 'no host source: no host.name');
   const decoded = decodeOptions({}, {});
@@ -228,9 +235,8 @@ test('with a host source the resource names this machine (host.name, as the SDK\
 test('the host attributes are the SDK host detector\'s: host.name, host.arch and host.id (the machine id, which Instana\'s OTLP acceptor needs)', async () => {
   const sdk = detectResources({ detectors: [hostDetector] });
   await sdk.waitForAsyncAttributes?.();
-  assert.equal(HOST, Object.fromEntries(Object.entries(sdk.attributes).filter(([, v]) => v !== undefined)));
-  assert.type(HOST['host.name'], 'string');
-  if (process.platform === 'linux' && existsSync('/etc/machine-id')) assert.is(HOST['host.id'], readFileSync('/etc/machine-id', 'utf8').trim(), 'the machine id');
+  assert.equal(MACHINE, Object.fromEntries(Object.entries(sdk.attributes).filter(([, v]) => v !== undefined)));
+  if (process.platform === 'linux' && existsSync('/etc/machine-id')) assert.is(MACHINE['host.id'], readFileSync('/etc/machine-id', 'utf8').trim(), 'the machine id');
 });
 
 test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under the config\'s own; a malformed list is a config error (both were ignored)', async () => {

@@ -27,7 +27,10 @@ const machineId = (): string | undefined => {
   return undefined;
 };
 
-export const hostResource = (): Record<string, string> => {
+/** The host's attributes; host.name always. */
+export type HostResource = Readonly<Record<string, string>> & { readonly 'host.name': string };
+
+export const hostResource = (): HostResource => {
   const id = machineId();
   return { 'host.name': hostname(), 'host.arch': ARCH[arch()] ?? arch(), ...(id !== undefined ? { 'host.id': id } : {}) };
 };

@@ -6,7 +6,7 @@
 import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
 import type { AlertRules } from '../telemetry/alerts.js';
-import { hostResource } from './hostResource.js';
+import { type HostResource, hostResource } from './hostResource.js';
 
 export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default (the resource: service.name chronoq and host.name this machine's, or as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say)
 sources:
@@ -52,12 +52,16 @@ export interface ResolvedConfig {
  * `envResource`: what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give (config/resourceEnv.ts),
  * under the config's own resource and over the defaults: service.name chronoq, and with a host
  * source `host` (host.name, host.arch, host.id: config/hostResource.ts), which says whose host
- * metrics they are. (examples/host.yaml took host.name from $HOSTNAME, which a shell does not
- * export: every machine sent its metrics as host "unknown", into one set of series.)
+ * metrics they are, and service.instance.id = host.name: behind the Collector's Prometheus
+ * translation a resource becomes only `job` (service.name) and `instance` (service.instance.id),
+ * so without it every machine's `system_cpu_utilization{cpu="0"}` was one series in Prometheus.
+ * (examples/host.yaml took host.name from $HOSTNAME, which a shell does not export: every machine
+ * sent its metrics as host "unknown".)
  */
-export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}, host?: Readonly<Record<string, string>>): ResolvedConfig => {
+export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}, host?: HostResource): ResolvedConfig => {
   const sources = c.sources ?? [{ type: 'host', intervalMs: 10_000 }];
-  const hostDefault = sources.some((s) => s.type === 'host') ? (host ?? hostResource()) : {};
+  const machine = sources.some((s) => s.type === 'host') ? (host ?? hostResource()) : undefined;
+  const hostDefault = machine === undefined ? {} : { ...machine, 'service.instance.id': machine['host.name'] };
   return {
     resource: { 'service.name': 'chronoq', ...hostDefault, ...envResource, ...c.resource },
     // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
