@@ -8,7 +8,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
 import type { AlertRules } from '../telemetry/alerts.js';
 import { type HostResource, hostResource } from './hostResource.js';
 
-export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default (the resource: service.name chronoq and host.name this machine's, or as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say)
+export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default (the resource: service.name chronoq and this machine's host.name, host.arch, host.id, service.instance.id, or as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say)
 sources:
   - type: host
     intervalMs: 10000
@@ -48,76 +48,80 @@ export interface ResolvedConfig {
   };
 }
 
+const DEFAULT_SOURCES: readonly SourceConfig[] = [{ type: 'host', intervalMs: 10_000 }];
+
 /**
- * `envResource`: what OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give (config/resourceEnv.ts),
- * under the config's own resource and over the defaults: service.name chronoq, and with a host
- * source `host` (host.name, host.arch, host.id: config/hostResource.ts), which says whose host
- * metrics they are, and service.instance.id = host.name: behind the Collector's Prometheus
- * translation a resource becomes only `job` (service.name) and `instance` (service.instance.id),
- * so without it every machine's `system_cpu_utilization{cpu="0"}` was one series in Prometheus.
- * (examples/host.yaml took host.name from $HOSTNAME, which a shell does not export: every machine
- * sent its metrics as host "unknown".)
+ * The pipeline's resource: the config's own over `envResource` (what OTEL_RESOURCE_ATTRIBUTES and
+ * OTEL_SERVICE_NAME give, config/resourceEnv.ts) over the defaults: service.name chronoq, and with
+ * a host source the machine (`host`: host.name, host.arch, host.id, config/hostResource.ts), which
+ * says whose host metrics they are, and service.instance.id = host.name: behind the Collector's
+ * Prometheus translation a resource becomes only `job` (service.name) and `instance`
+ * (service.instance.id), so without it every machine's `system_cpu_utilization{cpu="0"}` was one
+ * series in Prometheus. (examples/host.yaml took host.name from $HOSTNAME, which a shell does not
+ * export: every machine sent its metrics as host "unknown".)
  */
-export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}, host?: HostResource): ResolvedConfig => {
-  const sources = c.sources ?? [{ type: 'host', intervalMs: 10_000 }];
-  const machine = sources.some((s) => s.type === 'host') ? (host ?? hostResource()) : undefined;
-  const hostDefault = machine === undefined ? {} : { ...machine, 'service.instance.id': machine['host.name'] };
-  return {
-    resource: { 'service.name': 'chronoq', ...hostDefault, ...envResource, ...c.resource },
-    // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
-    sources: sources.map((s) =>
-      s.type !== 'ndjson' ? s
-      : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
-    skew: {
-      policy: c.skew?.policy ?? 'correct',
-      maxFutureMs: c.skew?.maxFutureMs ?? 5_000,
-      maxPastMs: c.skew?.maxPastMs ?? 3_600_000,
-      stepThresholdMs: c.skew?.stepThresholdMs ?? 1_000,
-      ...(c.skew?.sourceAttribute !== undefined ? { sourceAttribute: c.skew.sourceAttribute } : {}),
-      sourceOffsetThresholdMs: c.skew?.sourceOffsetThresholdMs ?? 2_000,
-      maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
-    },
-    reorder: {
-      maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000,
-      // A long-running agent sees series come and go: hold the series of the last day, not all ever seen.
-      forgetSeriesAfterMs: c.reorder?.forgetSeriesAfterMs ?? 86_400_000,
-    },
-    batch: { maxSize: c.batch?.maxSize ?? 1_000, maxDelayMs: c.batch?.maxDelayMs ?? 1_000 },
-    delivery: {
-      guarantee: c.delivery?.guarantee ?? 'at-least-once',
-      lanes: c.delivery?.lanes ?? 1,
-      maxQueued: c.delivery?.maxQueued ?? 100_000,
-      overflow: c.delivery?.overflow ?? 'dead-letter-newest',
-      shutdownDeadlineMs: c.delivery?.shutdownDeadlineMs ?? 10_000,
-      fenceMs: c.delivery?.fenceMs ?? 1_000,
-      retry: {
-        initialDelayMs: c.delivery?.retry?.initialDelayMs ?? 500,
-        maxDelayMs: c.delivery?.retry?.maxDelayMs ?? 30_000,
-        multiplier: c.delivery?.retry?.multiplier ?? 2,
-        jitter: c.delivery?.retry?.jitter ?? 'full',
-        maxAttempts: c.delivery?.retry?.maxAttempts ?? Infinity,
-        maxElapsedMs: c.delivery?.retry?.maxElapsedMs ?? Infinity,
-      },
-      breaker: {
-        failureThreshold: c.delivery?.breaker?.failureThreshold ?? 5,
-        halfOpenAfterMs: c.delivery?.breaker?.halfOpenAfterMs ?? 5_000,
-        maxHalfOpenAfterMs: c.delivery?.breaker?.maxHalfOpenAfterMs ?? 60_000,
-      },
-    },
-    sink: c.sink ?? { type: 'otlp-grpc' },
-    deadLetter: { path: c.deadLetter?.path ?? 'chronoq-dead-letters.ndjson', maxBytes: c.deadLetter?.maxBytes ?? 100 * 1024 * 1024, maxFiles: c.deadLetter?.maxFiles ?? 5, fsync: c.deadLetter?.fsync ?? false },
-    ...(c.spool ? { spool: {
-      path: c.spool.path,
-      maxBytes: c.spool.maxBytes ?? 1024 * 1024 * 1024,
-      fsync: c.spool.fsync === 'interval' ? { intervalMs: c.spool.fsyncIntervalMs ?? 1_000 } : 'always',
-    } } : {}),
-    telemetry: {
-      statusIntervalMs: c.telemetry?.statusIntervalMs ?? 10_000,
-      ...(c.telemetry?.prometheus ? { prometheus: { port: c.telemetry.prometheus.port, host: c.telemetry.prometheus.host ?? '127.0.0.1' } } : {}),
-      alerts: { ...c.telemetry?.alerts, clockStep: c.telemetry?.alerts?.clockStep ?? true },
-    },
-  };
+const resolveResource = (c: FileConfig, envResource: Readonly<Record<string, string>>, host: HostResource | undefined): ResolvedConfig['resource'] => {
+  const machine = (c.sources ?? DEFAULT_SOURCES).some((s) => s.type === 'host') ? (host ?? hostResource()) : undefined;
+  const machineDefault = machine === undefined ? {} : { ...machine, 'service.instance.id': machine['host.name'] };
+  return { 'service.name': 'chronoq', ...machineDefault, ...envResource, ...c.resource };
 };
+
+/** `envResource` and `host`: see resolveResource (`host` defaults to this machine's). */
+export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}, host?: HostResource): ResolvedConfig => ({
+  resource: resolveResource(c, envResource, host),
+  // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
+  sources: (c.sources ?? DEFAULT_SOURCES).map((s) =>
+    s.type !== 'ndjson' ? s
+    : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
+  skew: {
+    policy: c.skew?.policy ?? 'correct',
+    maxFutureMs: c.skew?.maxFutureMs ?? 5_000,
+    maxPastMs: c.skew?.maxPastMs ?? 3_600_000,
+    stepThresholdMs: c.skew?.stepThresholdMs ?? 1_000,
+    ...(c.skew?.sourceAttribute !== undefined ? { sourceAttribute: c.skew.sourceAttribute } : {}),
+    sourceOffsetThresholdMs: c.skew?.sourceOffsetThresholdMs ?? 2_000,
+    maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
+  },
+  reorder: {
+    maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000,
+    // A long-running agent sees series come and go: hold the series of the last day, not all ever seen.
+    forgetSeriesAfterMs: c.reorder?.forgetSeriesAfterMs ?? 86_400_000,
+  },
+  batch: { maxSize: c.batch?.maxSize ?? 1_000, maxDelayMs: c.batch?.maxDelayMs ?? 1_000 },
+  delivery: {
+    guarantee: c.delivery?.guarantee ?? 'at-least-once',
+    lanes: c.delivery?.lanes ?? 1,
+    maxQueued: c.delivery?.maxQueued ?? 100_000,
+    overflow: c.delivery?.overflow ?? 'dead-letter-newest',
+    shutdownDeadlineMs: c.delivery?.shutdownDeadlineMs ?? 10_000,
+    fenceMs: c.delivery?.fenceMs ?? 1_000,
+    retry: {
+      initialDelayMs: c.delivery?.retry?.initialDelayMs ?? 500,
+      maxDelayMs: c.delivery?.retry?.maxDelayMs ?? 30_000,
+      multiplier: c.delivery?.retry?.multiplier ?? 2,
+      jitter: c.delivery?.retry?.jitter ?? 'full',
+      maxAttempts: c.delivery?.retry?.maxAttempts ?? Infinity,
+      maxElapsedMs: c.delivery?.retry?.maxElapsedMs ?? Infinity,
+    },
+    breaker: {
+      failureThreshold: c.delivery?.breaker?.failureThreshold ?? 5,
+      halfOpenAfterMs: c.delivery?.breaker?.halfOpenAfterMs ?? 5_000,
+      maxHalfOpenAfterMs: c.delivery?.breaker?.maxHalfOpenAfterMs ?? 60_000,
+    },
+  },
+  sink: c.sink ?? { type: 'otlp-grpc' },
+  deadLetter: { path: c.deadLetter?.path ?? 'chronoq-dead-letters.ndjson', maxBytes: c.deadLetter?.maxBytes ?? 100 * 1024 * 1024, maxFiles: c.deadLetter?.maxFiles ?? 5, fsync: c.deadLetter?.fsync ?? false },
+  ...(c.spool ? { spool: {
+    path: c.spool.path,
+    maxBytes: c.spool.maxBytes ?? 1024 * 1024 * 1024,
+    fsync: c.spool.fsync === 'interval' ? { intervalMs: c.spool.fsyncIntervalMs ?? 1_000 } : 'always',
+  } } : {}),
+  telemetry: {
+    statusIntervalMs: c.telemetry?.statusIntervalMs ?? 10_000,
+    ...(c.telemetry?.prometheus ? { prometheus: { port: c.telemetry.prometheus.port, host: c.telemetry.prometheus.host ?? '127.0.0.1' } } : {}),
+    alerts: { ...c.telemetry?.alerts, clockStep: c.telemetry?.alerts?.clockStep ?? true },
+  },
+});
 
 const SECRET_KEY = /key|token|secret|password|authorization|auth/i;
 
