@@ -39,6 +39,9 @@ test('with a host source the resource names this machine (host.*, as the SDK\'s 
   // job and instance of a resource), so two machines' series stay apart there.
   assert.is(resourceOf(undefined)['service.instance.id' as never], hostname());
   assert.is(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=i-1' })['service.instance.id' as never], 'i-1', 'the environment wins');
+  // The host.name that results, when the config or the environment gives one.
+  assert.is(resourceOf(writeConfig(dir, 'resource: {host.name: web-1}\nsources: [{type: host}]\n'))['service.instance.id' as never], 'web-1');
+  assert.is(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'host.name=node-7' })['service.instance.id' as never], 'node-7');
   assert.equal(resourceOf(writeConfig(dir, 'resource: {host.name: web-1}\nsources: [{type: host}]\n'))['host.name' as never], 'web-1', 'the config wins');
   assert.equal(resourceOf(writeConfig(dir, 'sources: [{type: synthetic, series: 1, count: 1}]\n')), { 'service.name': 'chronoq' }, 'no host source: no host.name');
   const decoded = decodeOptions({}, {});

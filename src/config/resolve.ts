@@ -54,16 +54,16 @@ const DEFAULT_SOURCES: readonly SourceConfig[] = [{ type: 'host', intervalMs: 10
  * The pipeline's resource: the config's own over `envResource` (what OTEL_RESOURCE_ATTRIBUTES and
  * OTEL_SERVICE_NAME give, config/resourceEnv.ts) over the defaults: service.name chronoq, and with
  * a host source the machine (`host`: host.name, host.arch, host.id, config/hostResource.ts), which
- * says whose host metrics they are, and service.instance.id = host.name: behind the Collector's
- * Prometheus translation a resource becomes only `job` (service.name) and `instance`
- * (service.instance.id), so without it every machine's `system_cpu_utilization{cpu="0"}` was one
- * series in Prometheus. (examples/host.yaml took host.name from $HOSTNAME, which a shell does not
+ * says whose host metrics they are, and service.instance.id = the host.name that results (the
+ * config's or the environment's if given): behind the Collector's Prometheus translation a
+ * resource becomes only `job` (service.name) and `instance` (service.instance.id), so without it
+ * every machine's `system_cpu_utilization{cpu="0"}` was one series in Prometheus. (examples/host.yaml took host.name from $HOSTNAME, which a shell does not
  * export: every machine sent its metrics as host "unknown".)
  */
 const resolveResource = (c: FileConfig, envResource: Readonly<Record<string, string>>, host: HostResource | undefined): ResolvedConfig['resource'] => {
-  const machine = (c.sources ?? DEFAULT_SOURCES).some((s) => s.type === 'host') ? (host ?? hostResource()) : undefined;
-  const machineDefault = machine === undefined ? {} : { ...machine, 'service.instance.id': machine['host.name'] };
-  return { 'service.name': 'chronoq', ...machineDefault, ...envResource, ...c.resource };
+  if (!(c.sources ?? DEFAULT_SOURCES).some((s) => s.type === 'host')) return { 'service.name': 'chronoq', ...envResource, ...c.resource };
+  const resource: ResolvedConfig['resource'] = { 'service.name': 'chronoq', ...(host ?? hostResource()), ...envResource, ...c.resource };
+  return { ...resource, 'service.instance.id': resource['service.instance.id'] ?? String(resource['host.name']) };
 };
 
 /** `envResource` and `host`: see resolveResource (`host` defaults to this machine's). */
