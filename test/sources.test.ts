@@ -16,7 +16,7 @@ import { tempDir } from './support/cli.js';
 const test = suite('sources');
 const WALL0 = Date.UTC(2026, 10, 25, 10);
 
-test('host: CPU total and per core, memory, load, process, network; stamped on the clock at each interval', () => {
+test('host: CPU per core, memory, load, process, network, with the hostmetrics receiver\'s units and types; stamped on the clock at each interval', () => {
   const scheduler = new TestScheduler(() => undefined);
   const out: Sample[] = [];
   scheduler.run(() => {
