@@ -10,6 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
 import { routed } from '../../src/routed.js';
@@ -125,6 +126,48 @@ it('chronoq with its spool, SIGKILLed while the collector is down: every sample 
     assert.is(missing.length, 0, why);
     assert.is(rejections, 0, why);
   } finally {
+    await gateway.stop();
+    await p.stop();
+  }
+});
+
+it('two machines running the host source: apart in Prometheus (instance = their host.name), load averages not named ratios, memory as gauges, CPU per core only', async () => {
+  // Before, they were one set of series: the resource reaches Prometheus only as job
+  // (service.name) and instance (service.instance.id), which the host source did not set.
+  const p = await startPrometheus();
+  const gateway = await startCollector(binary!, { configYaml: gatewayYaml(p) });
+  const dir = tempDir();
+  const runs: ReturnType<typeof startCli>[] = [];
+  try {
+    const machine = (host: string) =>
+      writeConfig(dir, [
+        `resource: {service.name: fleet, host.name: ${host}}`,
+        'sources: [{type: host, intervalMs: 300, network: false}]',
+        `sink: {type: otlp-grpc, endpoint: "${gateway.endpoint}"}`,
+        `deadLetter: {path: ${join(dir, `${host}-dead.ndjson`)}}`,
+        'reorder: {maxDelayMs: 0}',
+        'batch: {maxSize: 100, maxDelayMs: 100}',
+        '',
+      ].join('\n'), `${host}.yaml`);
+    runs.push(...['host-a', 'host-b'].map((h) => startCli(['run', machine(h), '--quiet'])));
+    const instancesOf = async (metric: string) => new Set((await p.series(metric)).map((x) => x.labels['instance']));
+    for (const end = Date.now() + 30_000; (await instancesOf('system_cpu_utilization_ratio')).size < 2; await sleep(200)) {
+      if (Date.now() > end) throw new Error(`both machines not in Prometheus after 30 s: ${runs.map((r) => r.stderrSoFar()).join('\n')}`);
+    }
+    await sleep(1_000);
+    for (const r of runs) r.child.kill('SIGINT');
+    for (const r of runs) assert.is((await r.result).code, 0);
+    const cpu = await p.series('system_cpu_utilization_ratio');
+    assert.equal(new Set(cpu.map((x) => `${x.labels['job']} ${x.labels['instance']}`)), new Set(['fleet host-a', 'fleet host-b']));
+    assert.is(cpu.length, 2 * cpus().length, `one series per machine and core: ${JSON.stringify(cpu.map((x) => x.labels))}`);
+    assert.ok(cpu.every((x) => x.labels['cpu'] !== undefined), 'no series for the whole machine beside the cores');
+    assert.equal(await instancesOf('system_cpu_load_average_1m'), new Set(['host-a', 'host-b']), 'load average in {thread}: no _ratio');
+    assert.is((await p.series('system_cpu_load_average_1m_ratio')).length, 0);
+    assert.equal(await instancesOf('system_memory_usage_bytes'), new Set(['host-a', 'host-b']), 'memory in use: an UpDownCounter, a gauge in Prometheus (no _total)');
+    assert.is(outOfOrderLines(gateway.logs(), p.logs()), 0);
+  } finally {
+    for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    await Promise.all(runs.map((r) => r.result));
     await gateway.stop();
     await p.stop();
   }
