@@ -94,25 +94,21 @@ const toMetric = ({ first, points, allInts }: MetricGroup): MetricData => {
     valueType: allInts ? ValueType.INT : ValueType.DOUBLE,
   };
   const aggregationTemporality = first.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+  /** A histogram of either kind: doubles whatever its values, each point's value in the SDK's shape. */
+  const distribution = <V, R>(toSdkValue: (v: V) => R) => ({
+    descriptor: { ...descriptor, valueType: ValueType.DOUBLE },
+    aggregationTemporality,
+    dataPoints: points.map((p) => ({ ...p, value: toSdkValue(p.value as V) })),
+  });
   switch (first.kind) {
     case 'gauge':
       return { descriptor, aggregationTemporality, dataPointType: DataPointType.GAUGE, dataPoints: points as DataPoint<number>[] };
     case 'sum':
       return { descriptor, aggregationTemporality, dataPointType: DataPointType.SUM, isMonotonic: first.monotonic ?? true, dataPoints: points as DataPoint<number>[] };
     case 'histogram':
-      return {
-        descriptor: { ...descriptor, valueType: ValueType.DOUBLE },
-        aggregationTemporality,
-        dataPointType: DataPointType.HISTOGRAM,
-        dataPoints: points.map((p) => ({ ...p, value: histogramPoint(p.value as HistogramValue) })),
-      };
+      return { ...distribution(histogramPoint), dataPointType: DataPointType.HISTOGRAM };
     case 'exponential-histogram':
-      return {
-        descriptor: { ...descriptor, valueType: ValueType.DOUBLE },
-        aggregationTemporality,
-        dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
-        dataPoints: points.map((p) => ({ ...p, value: exponentialPoint(p.value as ExponentialHistogramValue) })),
-      };
+      return { ...distribution(exponentialPoint), dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM };
   }
 };
 
