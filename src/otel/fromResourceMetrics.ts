@@ -7,7 +7,7 @@
  * type without a Sample form (none the SDK makes today) is returned apart, by metric name.
  */
 import { ValueType, type HrTime } from '@opentelemetry/api';
-import { AggregationTemporality, DataPointType, type ResourceMetrics, type MetricData } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type DataPoint, type ResourceMetrics, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { AttrValue, Attributes, Sample } from '../sample.js';
 import { createAttributeInterner } from '../internAttributes.js';
 
@@ -29,6 +29,13 @@ export interface Converted {
   readonly unsupported: string[];
 }
 
+/** What every data point gives its sample: its times, exactly, and its attributes. */
+const pointOf = (p: DataPoint<unknown>): Pick<Sample, 'timeUnixNano' | 'startTimeUnixNano' | 'attributes'> => ({
+  timeUnixNano: hrTimeToNanos(p.endTime),
+  startTimeUnixNano: hrTimeToNanos(p.startTime),
+  attributes: plain(p.attributes),
+});
+
 const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>): Sample[] | undefined => {
   const common = {
     name: m.descriptor.name,
@@ -41,9 +48,9 @@ const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>):
   const valueType = m.descriptor.valueType === ValueType.INT ? ('int' as const) : ('double' as const);
   switch (m.dataPointType) {
     case DataPointType.GAUGE:
-      return m.dataPoints.map((p) => ({ ...common, kind: 'gauge', valueType, value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
+      return m.dataPoints.map((p) => ({ ...common, kind: 'gauge', valueType, value: p.value, ...pointOf(p) }));
     case DataPointType.SUM:
-      return m.dataPoints.map((p) => ({ ...common, kind: 'sum', monotonic: m.isMonotonic, valueType, value: p.value, timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes) }));
+      return m.dataPoints.map((p) => ({ ...common, kind: 'sum', monotonic: m.isMonotonic, valueType, value: p.value, ...pointOf(p) }));
     case DataPointType.HISTOGRAM:
       return m.dataPoints.map((p) => ({
         ...common,
@@ -53,7 +60,7 @@ const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>):
           ...(p.value.sum !== undefined ? { sum: p.value.sum } : {}),
           ...(p.value.min !== undefined && p.value.max !== undefined ? { min: p.value.min, max: p.value.max } : {}),
         },
-        timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes),
+        ...pointOf(p),
       }));
     case DataPointType.EXPONENTIAL_HISTOGRAM:
       return m.dataPoints.map((p) => ({
@@ -67,7 +74,7 @@ const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>):
           ...(p.value.min !== undefined ? { min: p.value.min } : {}),
           ...(p.value.max !== undefined ? { max: p.value.max } : {}),
         },
-        timeUnixNano: hrTimeToNanos(p.endTime), startTimeUnixNano: hrTimeToNanos(p.startTime), attributes: plain(p.attributes),
+        ...pointOf(p),
       }));
     default:
       return undefined;
