@@ -4,11 +4,12 @@
  * optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
  * the oldest rotated file is the only thing rotation ever removes).
  */
-import { openSync, writeSync, closeSync, fsyncSync, statSync, fstatSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, fsyncSync, statSync, fstatSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import type { DeadLetter } from '../routed.js';
 import type { Sample } from '../sample.js';
 import { toJsonLine } from '../sampleJson.js';
 import { fileIdentity, sameFile } from '../fileIdentity.js';
+import { appendWhole } from '../writeFully.js';
 
 export interface DeadLetterFileOptions {
   readonly maxBytes?: number;
@@ -57,7 +58,10 @@ export class DeadLetterFile {
     const buf = Buffer.from(lines.join(''));
     try {
       const fd = this.open();
-      writeSync(fd, buf);
+      // All of the burst or none of it: a disk that fills part way took part of it before. Cut
+      // back to the size the file has now (another writer may have appended since it was opened).
+      this.size = fstatSync(fd).size;
+      appendWhole(fd, buf, this.size);
       if (this.opts.fsync) fsyncSync(fd);
     } catch (e) {
       if (this.opts.onWriteError === undefined) throw e;

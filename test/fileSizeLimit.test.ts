@@ -1,0 +1,61 @@
+/**
+ * A disk that fills up: `writeSync` writes what fits, returns the short count without an error,
+ * and only the next write fails. Simulated with the shell's file-size limit (`ulimit -f`, in KiB),
+ * under which writes past the limit behave the same way (and fail with EFBIG, not ENOSPC).
+ * Before, the dead-letter file kept a torn last line and counted the cut-off letters as written —
+ * letters lost with no word anywhere — a position file was renamed into place cut off, and the
+ * ndjson sink left a torn line that a retry of the batch then followed.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './support/cli.js';
+
+const test = suite('files written on a full disk');
+const fixture = join(import.meta.dirname, 'fixtures', 'fileSizeLimit.ts');
+
+/** Runs the fixture under a file-size limit of `kib` KiB; its report. */
+const underLimit = <R>(kib: number, mode: string, path: string): R => {
+  const run = spawnSync('bash', ['-c', `ulimit -f ${kib} && exec "${process.execPath}" --import tsx "${fixture}" ${mode} "${path}"`], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout) as R;
+};
+
+test('dead letters: a burst that does not fit is reported whole and leaves no torn line; the count says what is in the file', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const r = underLimit<{ written: number; failed: number; reported: string[] }>(8, 'dead-letters', path);
+  const text = readFileSync(path, 'utf8');
+  assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
+  const inFile = text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { detail: string }).detail);
+  assert.ok(r.failed > 0 && r.written > 0, `some fit, some did not (written ${r.written}, failed ${r.failed})`);
+  assert.is(inFile.length, r.written, 'written counts the letters in the file');
+  assert.is(r.written + r.failed, 100);
+  const all = Array.from({ length: 100 }, (_, i) => `letter ${i}`);
+  assert.equal([...inFile, ...r.reported].sort(), [...all].sort(), 'every letter is in the file or reported, once');
+  assert.ok(statSync(path).size <= 8 * 1024);
+});
+
+test('the ndjson sink: a batch that does not fit fails whole (to be retried or dead-lettered), leaving no torn line', () => {
+  const path = join(tempDir(), 'out.ndjson');
+  const r = underLimit<{ sent: number[][]; failed: string[] }>(8, 'ndjson-sink', path);
+  assert.ok(r.sent.length > 0 && r.failed.length > 0, `some batches fit, some did not (${r.sent.length} sent, ${r.failed.length} failed)`);
+  assert.is(r.sent.length + r.failed.length, 10);
+  const text = readFileSync(path, 'utf8');
+  assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
+  const values = text.trimEnd().split('\n').map((l) => Number((JSON.parse(l) as { value: number | string }).value));
+  assert.equal(values, r.sent.flat(), 'the file holds exactly the batches that succeeded');
+});
+
+test('positions: a write that does not fit is an error, with nothing cut off renamed into place and no temporary file left', () => {
+  const dir = tempDir();
+  const path = join(dir, 'positions.json');
+  const r = underLimit<{ errors: string[] }>(4, 'positions', path);
+  assert.is(r.errors.length, 1, 'onWriteError, once');
+  assert.match(r.errors[0]!, /EFBIG|too large/i);
+  assert.not.ok(existsSync(path), 'no position file (before: a cut-off one that the next start could not read)');
+  assert.equal(readdirSync(dir), [], 'no temporary file left behind');
+});
+
+test.run();
