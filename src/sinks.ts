@@ -2,7 +2,8 @@
  * The config's sink → a `send` for deliverOrdered: OTLP/gRPC, or for local use an NDJSON file or
  * the console (one sample per line, times as decimal strings).
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { appendWholeToFile } from './writeFully.js';
 import { Observable, ReplaySubject, Subject, throwError } from 'rxjs';
 import type { SendBatch } from './delivery.js';
 import type { SinkConfig } from './config/schema.js';
@@ -90,7 +91,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
       };
     }
     case 'ndjson':
-      return { send: writeLines((t) => appendFileSync(config.path, t)), describe: `ndjson ${config.path}`, close: () => undefined };
+      return { send: writeLines((t) => appendWholeToFile(config.path, Buffer.from(t))), describe: `ndjson ${config.path}`, close: () => undefined };
     case 'console':
       return consoleSink();
   }

@@ -18,7 +18,8 @@
  * `intervalMs` old after a kill -9 means those lines are read and sent again — duplicates, the
  * at-least-once side — never skipped.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { writeFully } from '../writeFully.js';
 import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { FileId, FilePosition } from './readPositions.js';
@@ -129,8 +130,12 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
           const followedUntilMs = followed.has(source) ? (followed.get(source) ?? now) : p.followedUntilMs;
           return [source, { ...p.file, offset: p.offset, line: p.line, ...(followedUntilMs !== undefined ? { followedUntilMs } : {}) }];
         });
-        writeSync(fd, `${JSON.stringify({ version: 1, files: Object.fromEntries(saved) })}\n`);
+        // All of it, or an error: one short write (a full disk) renamed a cut-off file into place.
+        writeFully(fd, Buffer.from(`${JSON.stringify({ version: 1, files: Object.fromEntries(saved) })}\n`));
         fsyncSync(fd);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw e;
       } finally {
         closeSync(fd);
       }
