@@ -16,6 +16,7 @@ import { toJsonLine } from './sampleJson.js';
 import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
 import { otlpProtocolWarning } from './config/grpcValues.js';
+import { endpointPortWarning, rawEndpointOf } from './otlp/dialTarget.js';
 
 export interface Sink {
   readonly send: SendBatch;
@@ -86,7 +87,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
       });
       return {
         send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
-        startWarnings: [otlpProtocolWarning(opts.env ?? process.env, sink.address)].filter((w) => w !== undefined),
+        startWarnings: [otlpProtocolWarning(opts.env ?? process.env, sink.address), endpointPortWarning(rawEndpointOf(config.endpoint, opts.env ?? process.env))].filter((w) => w !== undefined),
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };
     }

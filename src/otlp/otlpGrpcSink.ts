@@ -30,6 +30,7 @@ import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
 import { watchStuckConnecting } from './stuckConnect.js';
 import { narrowingDown } from './narrowingDown.js';
 import { VERSION } from '../version.js';
+import { dialTarget, rawEndpointOf } from './dialTarget.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -136,12 +137,14 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     },
     'METRICS',
   );
+  /** host:port dialled (the exporter's url can lack the port, see dialTarget.ts). */
+  const target = dialTarget(config.url, rawEndpointOf(opts.endpoint, process.env));
   const clock = opts.clock ?? systemClock;
   const keepaliveMs = opts.keepaliveMs ?? 10_000;
   /** Credentials for new connections: the options', or the TLS files' contents given to useTls since. */
   let credentials = config.credentials;
   const newClient = (): InstanceType<typeof MetricsClient> => {
-    const made = new MetricsClient(config.url, credentials(), {
+    const made = new MetricsClient(target, credentials(), {
       'grpc.default_compression_algorithm': config.compression === CompressionAlgorithm.GZIP ? 2 : 0,
       'grpc.primary_user_agent': `chronoq/${VERSION}`,
       // chronoq's retryBackoff is the retry policy; the channel should reconnect promptly.
@@ -198,7 +201,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const warnOnce = (message: string): void => {
     if (warned.has(message) || warned.size >= 100) return;
     warned.add(message);
-    diag.warn(`chronoq: the receiver at ${config.url} accepted every point with a warning: ${message}`);
+    diag.warn(`chronoq: the receiver at ${target} accepted every point with a warning: ${message}`);
   };
 
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */
@@ -239,14 +242,14 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       unidentifiedDeltas += count;
       if (clock.now() - deltasSaidAtMs < UNIDENTIFIED_DELTAS_EVERY_MS) return;
       deltasSaidAtMs = clock.now();
-      diag.error(`chronoq: the receiver at ${config.url} rejected ${unidentifiedDeltas} delta point(s) (partial success; the latest: ${message || 'no message'}); they are not identified, since sending the accepted deltas again to find them would count those twice, and count as delivered`);
+      diag.error(`chronoq: the receiver at ${target} rejected ${unidentifiedDeltas} delta point(s) (partial success; the latest: ${message || 'no message'}); they are not identified, since sending the accepted deltas again to find them would count those twice, and count as delivered`);
       unidentifiedDeltas = 0;
     },
   });
 
   return {
     send,
-    address: config.url,
+    address: target,
     reachable$,
     useTls: (next) => {
       credentials = () => grpc.credentials.createSsl(asBuffer(next.ca), asBuffer(next.key), asBuffer(next.cert));

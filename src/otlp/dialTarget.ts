@@ -1,0 +1,35 @@
+/**
+ * Which host and port the sink's gRPC channel dials, written out in full.
+ *
+ * The OpenTelemetry exporter reduces an endpoint URL to its host part and gRPC fills in a missing
+ * port with 443. Two surprises came of it, both silent: `http://collector` (no port) dialled
+ * collector:443 in plaintext, where an OTLP/gRPC receiver listens on 4317, and the status line said
+ * only "otlp-grpc collector unreachable"; and `http://collector:80` lost its port to URL parsing
+ * (80 is http's default, so `URL.host` leaves it out) and dialled 443 as well.
+ */
+
+/** The endpoint the exporter takes: the option, else OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (trimmed, blank = unset). */
+export const rawEndpointOf = (endpoint: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined =>
+  [endpoint, env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'], env['OTEL_EXPORTER_OTLP_ENDPOINT']].map((e) => e?.trim()).find((e) => e !== undefined && e !== '');
+
+/**
+ * host:port for the exporter's normalised `url` (a host, with its port unless the URL's scheme
+ * implied it): 80 when `raw` wrote `http://…:80`, otherwise the 443 gRPC dials. A `unix:` address
+ * is kept.
+ */
+export const dialTarget = (url: string, raw: string | undefined): string => {
+  if (url.startsWith('unix:') || /:\d+$/.test(url)) return url;
+  const wroteHttpPort80 = raw !== undefined && /^http:\/\/[^/?#]*:0*80(?:[/?#]|$)/i.test(raw);
+  return `${url}:${wroteHttpPort80 ? 80 : 443}`;
+};
+
+/**
+ * A warning for a plaintext endpoint that names no port (`http://collector`): gRPC dials port 443
+ * there, which is hardly ever what a plaintext endpoint means. Undefined otherwise.
+ */
+export const endpointPortWarning = (raw: string | undefined): string | undefined => {
+  const m = raw === undefined ? null : /^http:\/\/([^/?#]*)/i.exec(raw);
+  if (m === null || /:\d+$/.test(m[1]!) || m[1] === '') return undefined;
+  const host = m[1]!;
+  return `the sink endpoint ${raw} names no port: gRPC dials ${host}:443, in plaintext; OTLP/gRPC receivers listen on 4317 (write http://${host}:4317)`;
+};
