@@ -1,7 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { measure } from './e2e/measure.js';
-import type { ReceivedPoint } from './support/collector.js';
+import { readReceived, type ReceivedPoint } from './support/collector.js';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const test = suite('e2e measures');
 const p = (series: string, t: number, value: number): ReceivedPoint => ({ series, name: series, timeUnixNano: BigInt(t), value });
@@ -24,6 +27,23 @@ test('lost excludes dead letters; a changed timestamp is re-stamped; series are 
   const m = measure(sent, [p('a', 10, 1), p('b', 25, 2), p('a', 5, 3)], new Set([4]));
   assert.equal([m.lost, m.deadLettered, m.restamped, m.inversions], [0, 1, 2, 1]);
   assert.is(measure(sent, [p('a', 10, 1)], new Set()).lost, 3);
+});
+
+test('the file exporter output is read in whole lines: one the collector is still writing waits for the next read', () => {
+  // CI failed once with "Expected ':' after property name in JSON" polling the file mid-write.
+  const dir = mkdtempSync(join(tmpdir(), 'chronoq-received-'));
+  try {
+    const output = join(dir, 'out.json');
+    const line = (t: number) => JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', gauge: { dataPoints: [{ timeUnixNano: String(t), asDouble: t }] } }] }] }] });
+    writeFileSync(output, `${line(1)}\n`);
+    const second = line(2);
+    appendFileSync(output, second.slice(0, 40));
+    assert.equal(readReceived(output).map((x) => x.timeUnixNano), [1n]);
+    appendFileSync(output, `${second.slice(40)}\n`);
+    assert.equal(readReceived(output).map((x) => x.timeUnixNano), [1n, 2n]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -165,11 +165,16 @@ const attrValue = (v: Record<string, unknown>): unknown => Object.values(v)[0];
 const attrsKey = (attrs: JsonAttr[] | undefined): string =>
   JSON.stringify((attrs ?? []).map((a) => [a.key, attrValue(a.value)]).sort());
 
-/** Every data point in the file exporter's output, in the order the collector wrote them. */
+/**
+ * Every data point in the file exporter's output, in the order the collector wrote them. Only
+ * whole lines: a test that polls the file while the collector writes it can read a line cut off
+ * part way (CI failed once on JSON.parse of one); it is read at the next poll.
+ */
 export const readReceived = (output: string): ReceivedPoint[] => {
   if (!existsSync(output)) return [];
   const points: ReceivedPoint[] = [];
-  for (const line of readFileSync(output, 'utf8').split('\n')) {
+  const text = readFileSync(output, 'utf8');
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
     if (!line.trim()) continue;
     const req = JSON.parse(line) as { resourceMetrics?: { resource?: { attributes?: JsonAttr[] }; scopeMetrics?: { metrics?: Record<string, unknown>[] }[] }[] };
     for (const rm of req.resourceMetrics ?? []) {
