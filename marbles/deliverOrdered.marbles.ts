@@ -271,6 +271,20 @@ test('abort$: everything queued or in flight becomes a Left `shutdown`, in order
   assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : 'right']), [
     [5, 'shutdown:1'], [5, 'shutdown:2'], [5, 'shutdown:3'],
   ]);
+  assert.is(isLeft(out[0]!.r) && out[0]!.r.left.detail, 'not delivered before shutdown: the drain deadline passed');
+});
+
+test('abort$ emitting an AbortReason: the dead letters carry its detail (the process exiting); any other value means the drain deadline', () => {
+  const s = testScheduler();
+  const details: string[] = [];
+  s.run(({ cold, hot }) => {
+    const sink = fakeSink(s, () => ({ error: unavailable }));
+    const abort$ = hot('---a', { a: { abortDetail: 'the process exited' } });
+    cold('(ab)', { a: R(sample(1)), b: R(sample(2)) })
+      .pipe(deliverOrdered(sink.send, { batch: { maxSize: 1 }, abort$ }))
+      .subscribe((r) => (isLeft(r) ? details.push(`${r.left.reason}:${r.left.item.value}:${r.left.detail}`) : undefined));
+  });
+  assert.equal(details, ['shutdown:1:the process exited', 'shutdown:2:the process exited']);
 });
 
 test('an abort$ that errors aborts nothing, and its error goes nowhere (it was thrown as an uncaught exception): delivery goes on', () => {

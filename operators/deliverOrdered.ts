@@ -6,7 +6,7 @@ import { isRetriesExhaustedError, isOutcomeUnknown, isAnsweredByReceiver, isRetr
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered,
-  laneOfKey, isRejectedSamples, type DeliverOptions, refusalDetail, partRefusalDetail,
+  laneOfKey, abortDetail, isRejectedSamples, type DeliverOptions, refusalDetail, partRefusalDetail,
 } from '../src/delivery.js';
 import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
 import { safeHook } from '../src/hooks.js';
@@ -246,13 +246,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           lanes.forEach(pump);
         },
       });
-      const abort = (): void => {
+      const abort = (why: unknown): void => {
         cancelLanes();
         for (const l of lanes) {
           const left = [...(l.current ?? []), ...l.queue.drainAll()];
           l.current = undefined;
           l.busy = false;
-          if (left.length > 0) deadLetters(left, 'shutdown', 'not delivered before shutdown: the drain deadline passed', l.index);
+          if (left.length > 0) deadLetters(left, 'shutdown', abortDetail(why), l.index);
         }
         queued = 0;
         upstream.unsubscribe();

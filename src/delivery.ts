@@ -66,6 +66,14 @@ export interface DeliveryDeadLetterEvent {
 }
 
 /** FNV-1a of a series key, mod lanes: stable across runs and processes, so lanes are too. */
+/** What an abort$ may emit for its dead letters to say something else than that the drain deadline passed. */
+export interface AbortReason {
+  readonly abortDetail: string;
+}
+/** The detail of a dead letter `shutdown` made by an abort$ emitting `why` (any other value: the drain deadline). */
+export const abortDetail = (why: unknown): string =>
+  typeof why === 'object' && why !== null && typeof (why as AbortReason).abortDetail === 'string' ? (why as AbortReason).abortDetail : 'not delivered before shutdown: the drain deadline passed';
+
 export const laneOfKey = (key: string, lanes: number): number => {
   if (lanes <= 1) return 0;
   let h = 0x811c9dc5;
@@ -99,7 +107,8 @@ export interface DeliverOptions {
   readonly fenceMs?: number;
   /**
    * Give up: when this emits, every sample still queued or in flight becomes a Left `shutdown`
-   * (in stream order per lane), pending attempts are cancelled, and the stream completes.
+   * (in stream order per lane), pending attempts are cancelled, and the stream completes. An
+   * AbortReason emitted gives the dead letters' detail (else: the drain deadline passed).
    */
   readonly abort$?: Observable<unknown>;
   readonly scheduler?: SchedulerLike;

@@ -24,6 +24,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
 import { type Routed, deadLetter } from './routed.js';
 import { type PumpStep, pumpWithRoom } from './roomGate.js';
+import { abortDetail } from './delivery.js';
 
 export interface HoldForRoomOptions {
   /** True while delivery's queue can take another sample. */
@@ -83,11 +84,11 @@ export const holdForRoom = (opts: HoldForRoomOptions): MonoTypeOperatorFunction<
     });
     // Subscribed before delivery subscribes to abort$ (it subscribes to this stage first): the held
     // samples are dead letters before delivery's own queue is.
-    const aborted = opts.abort$.subscribe(() => {
+    const aborted = opts.abort$.subscribe((why) => {
       const at = opts.now();
       while (size() > 0) {
         const item = take();
-        subscriber.next(isLeft(item) ? item : deadLetter('shutdown', item.right, 'not delivered before shutdown: the drain deadline passed', at));
+        subscriber.next(isLeft(item) ? item : deadLetter('shutdown', item.right, abortDetail(why), at));
       }
     });
     return () => {

@@ -51,6 +51,7 @@ export type {
   DeliveryRetryEvent,
   DeliveryOverflowEvent,
   DeliveryDeadLetterEvent,
+  AbortReason,
 } from './delivery.js';
 export { otlpGrpcSink, encodeBatch } from './otlp/otlpGrpcSink.js';
 export type { OtlpGrpcSink, OtlpGrpcSinkOptions, OtlpTlsOptions } from './otlp/otlpGrpcSink.js';

@@ -15,6 +15,7 @@ import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';
 import { detectClockSkew } from '../operators/detectClockSkew.js';
 import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
+import type { AbortReason } from './delivery.js';
 import { createStats, queuedOf, recordLatency, noteDelivered, totalDeadLetters, type PipelineStats } from './stats.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 import { sourceRoomGate } from './sourceRoom.js';
@@ -28,7 +29,8 @@ export class Pipeline {
   readonly breaker: CircuitBreaker;
   private readonly pushed = new Subject<Sample>();
   private readonly stop$ = new Subject<void>();
-  private readonly abort$ = new Subject<void>();
+  /** Give up on what is left: delivery and the room gate dead-letter it (with an AbortReason's detail). */
+  private readonly abort$ = new Subject<AbortReason | undefined>();
   private readonly hurry$ = new Subject<void>();
   private readonly completed = new Subject<void>();
   private readonly events = new Subject<PipelineEvent>();
@@ -236,12 +238,30 @@ export class Pipeline {
       leftInSpool = this.outstanding;
       this.subscription?.unsubscribe();
       this.finish();
-    } else if (!drained) this.abort$.next();
+    } else if (!drained) this.abort$.next(undefined);
     await this.done;
     this.subscription?.unsubscribe();
     this.reachable?.unsubscribe();
     this.breaker.dispose();
     return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before, leftInSpool };
+  }
+
+  /**
+   * The process is exiting (process.exit(), from an `exit` listener): only synchronous work is
+   * left, so nothing can be sent any more, but nothing may vanish. The sources stop and the reorder
+   * buffer hands on what it held; with a spool, all of it is in the spool (delivered first at the
+   * next start); without one, everything outstanding is a dead letter `shutdown` with `detail`,
+   * written through at once. Before, process.exit() took it all with it, spool or not.
+   */
+  abandonNow(detail: string): void {
+    if (this.finished || this.subscription === undefined) return;
+    this.stopping = true;
+    this.stop$.next();
+    if (this.deps.spool) {
+      this.subscription.unsubscribe();
+      this.finish();
+    } else this.abort$.next({ abortDetail: detail });
+    this.deps.flushDeadLetters?.();
   }
 
   /** Ends the drain of a shutdown in progress now, as if its deadline had passed (a second Ctrl-C). */

@@ -92,11 +92,18 @@ export const isSelfTelemetry = (s: Sample): boolean => s.scope?.name === 'chrono
 
 /** The drains of the pipelines not shut down yet, run at the process's beforeExit (one listener for all of them). */
 const drainedAtExit = new Set<() => void>();
+/** The pipelines not finished yet, abandoned at the process's exit (process.exit() skips beforeExit). */
+const abandonedAtExit = new Set<Pipeline>();
+const EXIT_DETAIL = 'not delivered: the process exited (process.exit()) before they could be sent';
 let listeningForExit = false;
-const drainAtExitToo = (drain: () => void): void => {
-  if (!listeningForExit) process.on('beforeExit', () => [...drainedAtExit].forEach((d) => d()));
+const drainAtExitToo = (drain: () => void, pipeline: Pipeline): void => {
+  if (!listeningForExit) {
+    process.on('beforeExit', () => [...drainedAtExit].forEach((d) => d()));
+    process.on('exit', () => [...abandonedAtExit].forEach((p) => p.abandonNow(EXIT_DETAIL)));
+  }
   listeningForExit = true;
   drainedAtExit.add(drain);
+  abandonedAtExit.add(pipeline);
 };
 
 export const createPipeline = (options: PipelineOptions | unknown, deps: HandleDeps = {}): Either<ConfigError[], PipelineHandle> => {
@@ -141,6 +148,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
       const release = platformTimers.holdOpen();
       try {
         const report = await pipeline.shutdown(deadlineMs);
+        abandonedAtExit.delete(pipeline);
         troubleLog.unsubscribe();
         deadLetterFile.close();
         sink.close();
@@ -152,9 +160,10 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     })());
   // The application's work is done and nothing else keeps the process alive (a job that ran to its
   // end without shutting the exporter down): what is left is delivered, spooled or dead-lettered
-  // before it exits, within delivery.shutdownDeadlineMs. (process.exit() skips this.)
+  // before it exits, within delivery.shutdownDeadlineMs. process.exit() skips this: what is left
+  // then is spooled, or written as dead letters, synchronously at its `exit` (Pipeline.abandonNow).
   const drainAtExit = (): void => void shutdown();
-  drainAtExitToo(drainAtExit);
+  drainAtExitToo(drainAtExit, pipeline);
   pipeline.start();
   const settled$ = pipeline.events$.pipe(filter((e) => e.type === 'delivered' || e.type === 'dead-letter'));
 
