@@ -170,7 +170,17 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // SIGHUP too (the terminal closed): by default it ends the process on the spot, and the samples
   // in memory went with it, without a dead letter or a log line.
   const signals = stopSignal$.subscribe(onSignal);
+  // An end nobody planned (an uncaught exception, a process.exit() in a dependency): at `exit`
+  // only synchronous work is left, so what the pipeline holds goes to the spool or the dead-letter
+  // file, and the followed files' positions are written after it, so a restart neither loses
+  // those samples nor reads them again. It went with the process.
+  const atExit = (): void => {
+    pipeline.abandonNow('not delivered: chronoq exited unexpectedly before they could be sent');
+    for (const f of positionFiles.values()) f.close();
+  };
+  process.on('exit', atExit);
   await pipeline.done;
+  process.off('exit', atExit);
   // After a signal, the shutdown's own lines come before the last ones.
   const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;
   ticker.cancel();
