@@ -15,6 +15,7 @@
  */
 import { resolve } from 'node:path';
 import type { TlsFileKind, TlsFileSettings, TlsFiles } from '../config/files.js';
+import { rawEndpointOf } from './dialTarget.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,8 +29,7 @@ const variableOf = (env: Env, suffix: string): string | undefined =>
 
 /** Whether the exporter base makes TLS credentials from the environment for this endpoint. */
 const usesTls = (env: Env, configEndpoint: string | undefined): boolean => {
-  const endpointVariable = variableOf(env, 'ENDPOINT');
-  const endpoint = configEndpoint ?? (endpointVariable === undefined ? DEFAULT_ENDPOINT : env[endpointVariable]!.trim());
+  const endpoint = rawEndpointOf(configEndpoint, env) ?? DEFAULT_ENDPOINT;
   if (endpoint.startsWith('http://')) return false;
   if (endpoint.startsWith('https://')) return true;
   const insecure = variableOf(env, 'INSECURE');
