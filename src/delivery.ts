@@ -65,7 +65,6 @@ export interface DeliveryDeadLetterEvent {
   readonly samples: readonly Sample[];
 }
 
-/** FNV-1a of a series key, mod lanes: stable across runs and processes, so lanes are too. */
 /** What an abort$ may emit for its dead letters to say something else than that the drain deadline passed. */
 export interface AbortReason {
   readonly abortDetail: string;
@@ -74,6 +73,7 @@ export interface AbortReason {
 export const abortDetail = (why: unknown): string =>
   typeof why === 'object' && why !== null && typeof (why as AbortReason).abortDetail === 'string' ? (why as AbortReason).abortDetail : 'not delivered before shutdown: the drain deadline passed';
 
+/** FNV-1a of a series key, mod lanes: stable across runs and processes, so lanes are too. */
 export const laneOfKey = (key: string, lanes: number): number => {
   if (lanes <= 1) return 0;
   let h = 0x811c9dc5;
