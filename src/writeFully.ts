@@ -8,7 +8,12 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 export const writeFully = (fd: number, data: Uint8Array): void => {
-  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+  for (let done = 0; done < data.length; ) {
+    const written = writeSync(fd, data, done, data.length - done);
+    // Not seen (a full disk throws ENOSPC at the next write), but a loop must not spin on it.
+    if (written === 0) throw Object.assign(new Error(`write made no progress after ${done} of ${data.length} bytes`), { code: 'EIO' });
+    done += written;
+  }
 };
 
 /**
