@@ -14,6 +14,7 @@ import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { inspectCommand } from './inspect.js';
 import { VERSION } from '../version.js';
+import { createSink } from '../sinks.js';
 
 
 export const HELP = `chronoq ${VERSION} — deliver metric samples to OpenTelemetry with their original timestamps, in order
@@ -131,6 +132,11 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       const c = loadConfig(a.positional[0]);
       if (isLeft(c)) return configErrors(c.left);
       out(stringify(maskSecrets(c.right)));
+      // What `run` would warn of at its start (an OTLP/HTTP protocol variable, an endpoint without
+      // a port) is said here too: the config is valid, and probably not what was meant.
+      const sink = createSink(c.right.sink, c.right.resource, systemClock);
+      for (const warning of sink.startWarnings ?? []) log('warn', warning);
+      sink.close();
       return 0;
     }
     case 'run': {
