@@ -15,6 +15,7 @@ import { tempDir } from './support/cli.js';
 import { freePort } from './support/collector.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 import { spawn } from 'node:child_process';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 
 const test = suite('createPipeline');
 
@@ -156,6 +157,24 @@ test('an application that ends without shutting the exporter down exits by itsel
     assert.ok(letters.length > 0 && letters.every((l) => l.reason === 'shutdown' && l.item.name === 'jobs.done'), JSON.stringify(letters));
   } finally {
     server.kill();
+  }
+});
+
+test('an SDK gauge that reports NaN: its dead letters `invalid` are said through diag, naming the metric, once and then a line a minute; nothing was said', async () => {
+  const dir = tempDir();
+  const warnings: string[] = [];
+  diag.setLogger({ error: () => undefined, warn: (m) => void warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+  const exporter = new ChronoqMetricExporter({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  const provider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 100 })] });
+  try {
+    provider.getMeter('app').createObservableGauge('queue.avg_wait').addCallback((r) => r.observe(Number.NaN));
+    await new Promise((r) => setTimeout(r, 450));
+    await provider.shutdown();
+    const letters = readFileSync(join(dir, 'd.ndjson'), 'utf8').trim().split('\n');
+    assert.ok(letters.length >= 2, `a letter each collection (${letters.length})`);
+    assert.equal(warnings.filter((w) => /dead letters/.test(w)), [`chronoq: samples became dead letters (invalid) (the first: queue.avg_wait): value must be a finite number, got NaN; they are in ${join(dir, 'd.ndjson')}`]);
+  } finally {
+    diag.disable();
   }
 });
 

@@ -13,6 +13,7 @@ import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
+import { createDeadLetterLog } from './deadLetterLog.js';
 
 /**
  * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
@@ -46,6 +47,12 @@ const refusalHintFor = (message: string): string =>
   /UNIMPLEMENTED/.test(message) ? ' (the endpoint speaks gRPC but has no OTLP metrics service: a collector whose otlp receiver is in no metrics pipeline?)'
   : /UNAUTHENTICATED|PERMISSION_DENIED/.test(message) ? ' (check the credentials the receiver expects: sink.headers, an API key, x-instana-key)'
   : '';
+
+/** A dead letter's metric name, when its item is a sample-like object with one. */
+const nameOf = (item: unknown): string | undefined => {
+  const name = typeof item === 'object' && item !== null ? (item as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+};
 
 /** How often further refusals are summed up in the log. */
 const REFUSALS_EVERY_MS = 60_000;
@@ -88,8 +95,10 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     log('error', `${sink} refused ${moreRefused} more samples in the last minute (the latest: ${latestRefusal}); they are dead letters in ${opts.deadLetterPath}`, { refused: moreRefused });
     moreRefused = 0;
   });
+  const otherLetters = createDeadLetterLog({ log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}) });
   const subscription = events$.subscribe((e) => {
-    if (e.type === 'retry') {
+    if (e.type === 'dead-letter' && e.deadLetter.reason !== 'rejected' && e.deadLetter.reason !== 'shutdown') otherLetters.note(e.deadLetter.reason, e.deadLetter.detail, nameOf(e.deadLetter.item));
+    else if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
       log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message, opts.clientCertificate === true)}; ${whileFailing}`);
@@ -102,7 +111,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
       failedAttempts = 0;
     }
   });
-  subscription.add(() => summary.cancel());
+  subscription.add(() => (summary.cancel(), otherLetters.cancel()));
   const { names, pathOf } = opts.tlsFileSettings ?? CONFIG_TLS_SETTINGS;
   const certificate = `the client certificate (${pathOf(names.cert)})`;
   subscription.add(opts.tlsFiles$?.subscribe((e) => {

@@ -1,0 +1,64 @@
+/**
+ * Log lines for samples that became dead letters for what they are, not for what the receiver
+ * said (those, `rejected`, are deliveryLog's): `invalid`, `late`, `skew`, `overflow`,
+ * `retries-exhausted`. The first of each reason is a warning with its detail and where the letters
+ * are; after it, at most a line a minute per reason with how many more. Before, nothing was said:
+ * the command's status line counted them, and a library pipeline (ChronoqMetricExporter) said
+ * nothing at all — an observable gauge reporting NaN became a dead letter `invalid` at every
+ * collection, and an outage longer than the queue made `overflow` letters, without a line.
+ * (`shutdown` letters are said by the shutdown itself.)
+ */
+import { platformTimers } from '../clock.js';
+import type { DeadLetterReason } from '../routed.js';
+import type { Logger } from '../cli/log.js';
+
+/** How often further dead letters of a reason are summed up. */
+const SUMMARY_EVERY_MS = 60_000;
+
+/** What a person can do about each reason, beyond the letter's own detail. */
+const HINTS: Partial<Record<DeadLetterReason, string>> = {
+  late: ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)',
+  skew: ' (skew.policy dead-letter)',
+  overflow: ' (more samples waiting than delivery.maxQueued or the spool\'s maxBytes allow: the receiver was away longer than the queue lasts)',
+};
+
+export interface DeadLetterLogOptions {
+  readonly log: Logger;
+  /** Where the letters are. */
+  readonly deadLetterPath: string;
+  /** Repeats fn every ms until cancelled (default platformTimers.every, which never keeps the process alive). */
+  readonly every?: (ms: number, fn: () => void) => { cancel(): void };
+}
+
+export interface DeadLetterLog {
+  /** One more sample (of metric `name`, when it has one) became a dead letter for `reason`, with this detail. */
+  readonly note: (reason: DeadLetterReason, detail: string, name?: string) => void;
+  readonly cancel: () => void;
+}
+
+export const createDeadLetterLog = (opts: DeadLetterLogOptions): DeadLetterLog => {
+  const said = new Set<DeadLetterReason>();
+  const more = new Map<DeadLetterReason, { count: number; latest: string }>();
+  const summary = (opts.every ?? platformTimers.every)(SUMMARY_EVERY_MS, () => {
+    for (const [reason, m] of more) {
+      opts.log('warn', `${m.count} more samples became dead letters (${reason}) in the last minute (the latest: ${m.latest}); they are in ${opts.deadLetterPath}`, { reason, count: m.count });
+    }
+    more.clear();
+  });
+  return {
+    note: (reason, detail, name) => {
+      if (!said.has(reason)) {
+        said.add(reason);
+        const of = name === undefined ? '' : ` (the first: ${name})`;
+        return opts.log('warn', `samples became dead letters (${reason})${of}: ${detail}${HINTS[reason] ?? ''}; they are in ${opts.deadLetterPath}`, { reason });
+      }
+      const m = more.get(reason);
+      if (m === undefined) more.set(reason, { count: 1, latest: detail });
+      else {
+        m.count++;
+        m.latest = detail;
+      }
+    },
+    cancel: () => summary.cancel(),
+  };
+};
