@@ -117,6 +117,11 @@ test('run: bad NDJSON lines land in the dead-letter file (0600) with line number
   assert.match(dead[1]!.detail, /line 4: value must be a finite number/);
   assert.match(dead[2]!.detail, /line 6: a line of 6402 bytes, longer than maxLineBytes 2000: not read/);
   assert.is(statSync(dl).mode & 0o777, 0o600);
+  // Said in the log at the first (it was only a count in the status line), not once per line.
+  const said = r.stderr.split('\n').filter((l) => /samples became dead letters/.test(l));
+  assert.is(said.length, 1, r.stderr);
+  assert.match(said[0]!, /WARN +samples became dead letters \(invalid\): /);
+  assert.ok(said[0]!.includes(`${input} line 2: not JSON`) && said[0]!.includes(`; they are in ${dl}`), said[0]);
   // Replayed, such a letter is skipped with what it is (it said "its item is not a sample: a sample needs timeUnixNano").
   const replay = await runCli(['replay', dl, '--config', cfg]);
   assert.match(replay.stderr, /line 1 not replayed: it records input line 2 of .*in\.ndjson, which was not a sample \(not JSON[^)]*\): correct that line and feed it again/);

@@ -22,6 +22,7 @@ import { restCommand } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { createDeadLetterLog } from '../telemetry/deadLetterLog.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -56,6 +57,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   });
   if (isLeft(positions)) return o.log('error', positions.left), 2;
   const positionFiles = positions.right;
+  const invalidLines = createDeadLetterLog({ log: o.log, deadLetterPath: c.deadLetter.path });
   const parts = buildParts(c, clock, {
     positionFiles,
     onResume: (index, e) => logResume(o.log, index, e),
@@ -63,7 +65,13 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     // A line that is not a sample was read and is a dead letter: counted on both sides, so that
     // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
     // last term; with the lines left out of `in` it came out short by one per bad line).
-    onInvalid: () => (pipeline.stats.samplesIn++, pipeline.stats.deadLetters.invalid++),
+    onInvalid: (e) => {
+      pipeline.stats.samplesIn++;
+      pipeline.stats.deadLetters.invalid++;
+      // Said as the pipeline's own dead letters are (deadLetterLog.ts): a file of lines that are
+      // not samples showed only as a count in the status line.
+      invalidLines.note('invalid', `${e.source} line ${e.line}: ${e.reason}`);
+    },
     deadLetterFile: deadLetterFileLog(c.deadLetter, o.log),
     // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
@@ -185,6 +193,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;
   ticker.cancel();
   alertChecks.cancel();
+  invalidLines.cancel();
   signals.unsubscribe();
   goneSub?.unsubscribe();
   tick();
