@@ -6,7 +6,6 @@
  * the outage and however many lanes retry.
  */
 import type { Observable, Subscription } from 'rxjs';
-import { platformTimers } from '../clock.js';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from '../cli/log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
@@ -54,9 +53,6 @@ const nameOf = (item: unknown): string | undefined => {
   return typeof name === 'string' && name !== '' ? name : undefined;
 };
 
-/** How often further refusals are summed up in the log. */
-const REFUSALS_EVERY_MS = 60_000;
-
 export interface DeliveryLogOptions {
   /** The sink's description. */
   readonly sink: string;
@@ -81,37 +77,34 @@ export interface DeliveryLogOptions {
  * `rejected`: not retried) as an error at the first, with the receiver's words and where the
  * letters are, then at most a line a minute with how many more: before, a receiver that refused
  * everything (a collector without a metrics pipeline) showed only a growing count in the status
- * line.
+ * line. The other dead letters but `shutdown` the same way, as warnings (deadLetterLog.ts).
  */
 export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: DeliveryLogOptions): Subscription => {
   const { sink, log } = opts;
   const whileFailing = opts.whileFailing ?? 'retrying, the samples wait';
   let failedAttempts = 0;
-  let refused = 0;
-  let moreRefused = 0;
-  let latestRefusal = '';
-  const summary = (opts.every ?? platformTimers.every)(REFUSALS_EVERY_MS, () => {
-    if (moreRefused === 0) return;
-    log('error', `${sink} refused ${moreRefused} more samples in the last minute (the latest: ${latestRefusal}); they are dead letters in ${opts.deadLetterPath}`, { refused: moreRefused });
-    moreRefused = 0;
+  const letters = createDeadLetterLog({
+    log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}),
+    wording: {
+      rejected: {
+        level: 'error',
+        first: (detail) => `${sink} refused samples, which are not sent again: ${detail}${refusalHintFor(detail)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`,
+        more: (count, latest) => `${sink} refused ${count} more samples in the last minute (the latest: ${latest}); they are dead letters in ${opts.deadLetterPath}`,
+      },
+    },
   });
-  const otherLetters = createDeadLetterLog({ log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}) });
   const subscription = events$.subscribe((e) => {
-    if (e.type === 'dead-letter' && e.deadLetter.reason !== 'rejected' && e.deadLetter.reason !== 'shutdown') otherLetters.note(e.deadLetter.reason, e.deadLetter.detail, nameOf(e.deadLetter.item));
+    if (e.type === 'dead-letter' && e.deadLetter.reason !== 'shutdown') letters.note(e.deadLetter.reason, e.deadLetter.detail, nameOf(e.deadLetter.item));
     else if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
       log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message, opts.clientCertificate === true)}; ${whileFailing}`);
-    } else if (e.type === 'dead-letter' && e.deadLetter.reason === 'rejected') {
-      latestRefusal = e.deadLetter.detail;
-      if (refused++ > 0) return void moreRefused++;
-      log('error', `${sink} refused samples, which are not sent again: ${latestRefusal}${refusalHintFor(latestRefusal)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`);
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
     }
   });
-  subscription.add(() => (summary.cancel(), otherLetters.cancel()));
+  subscription.add(() => letters.cancel());
   const { names, pathOf } = opts.tlsFileSettings ?? CONFIG_TLS_SETTINGS;
   const certificate = `the client certificate (${pathOf(names.cert)})`;
   subscription.add(opts.tlsFiles$?.subscribe((e) => {
