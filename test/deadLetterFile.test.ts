@@ -64,6 +64,26 @@ test('its directory removed while open: the next letters go to onWriteError (the
   f.close();
 });
 
+test('a rotation that fails (the oldest, PATH.2, is a directory it cannot remove): the letters are written, onRotateError is told once, and rotation works again once it can; it threw out of the write', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  mkdirSync(`${path}.2`);
+  writeFileSync(join(`${path}.2`, 'x'), 'in the way');
+  const rotateErrors: string[] = [];
+  const f = new DeadLetterFile(path, { maxBytes: 100, maxFiles: 2, onRotateError: (e) => rotateErrors.push((e as NodeJS.ErrnoException).code ?? String(e)) });
+  for (let i = 0; i < 3; i++) {
+    f.append(letter(i));
+    f.flush();
+  }
+  assert.equal(details(path), ['letter 0', 'letter 1', 'letter 2'], 'every letter written, past maxBytes');
+  assert.is(rotateErrors.length, 1, `told once: ${rotateErrors.join(', ')}`);
+  rmSync(`${path}.2`, { recursive: true });
+  f.append(letter(3));
+  f.flush();
+  assert.equal(details(`${path}.1`), ['letter 0', 'letter 1', 'letter 2', 'letter 3'], 'rotated once it could');
+  assert.not.ok(existsSync(path));
+  f.close();
+});
+
 test('chronoq run: a dead-letter file deleted while it runs (replayed, then removed) is started again for the next letters', async () => {
   const dir = tempDir();
   const input = join(dir, 'in.ndjson');

@@ -26,6 +26,13 @@ export interface DeadLetterFileOptions {
    * leave (maxFiles bounds the disk). Called before it goes, so a person can be told.
    */
   readonly onRemove?: (e: { readonly path: string; readonly letters: number; readonly bytes: number }) => void;
+  /**
+   * Rotation failed (a rename refused: PATH.1 a directory, the folder made read-only): the letters
+   * are written, the file goes on growing past maxBytes and rotation is tried again at the next
+   * write; called once until a rotation works again. Before, the error was thrown out of the
+   * write — from a microtask, an uncaught exception that ended the application.
+   */
+  readonly onRotateError?: (error: unknown) => void;
 }
 
 export class DeadLetterFile {
@@ -36,6 +43,7 @@ export class DeadLetterFile {
   written = 0;
   /** Letters that could not be written (handed to onWriteError). */
   failed = 0;
+  private rotateFailing = false;
 
   constructor(readonly path: string, private readonly opts: DeadLetterFileOptions = {}) {}
 
@@ -71,7 +79,15 @@ export class DeadLetterFile {
     }
     this.size += buf.length;
     this.written += count;
-    if (this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) this.rotate();
+    if (this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) {
+      try {
+        this.rotate();
+        this.rotateFailing = false;
+      } catch (e) {
+        if (!this.rotateFailing) this.opts.onRotateError?.(e);
+        this.rotateFailing = true;
+      }
+    }
   }
 
   close(): void {

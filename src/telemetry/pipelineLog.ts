@@ -68,11 +68,12 @@ export const watchAlerts = (
  * go to the log, never nowhere — without this a library pipeline's file threw from a microtask,
  * an uncaught exception that ended the application; a file removed by rotation is a warning.
  */
-export const deadLetterFileLog = (c: ResolvedConfig['deadLetter'], log: Logger): Pick<DeadLetterFileOptions, 'onWriteError' | 'onRemove'> => ({
+export const deadLetterFileLog = (c: ResolvedConfig['deadLetter'], log: Logger): Pick<DeadLetterFileOptions, 'onWriteError' | 'onRemove' | 'onRotateError'> => ({
   onWriteError: (error, lines) => {
     log('error', `cannot write ${lines.length} dead letter(s) to ${c.path}: ${messageOf(error)}; they follow in this log`);
     for (const line of lines) log('error', `dead letter: ${line.trimEnd()}`);
   },
+  onRotateError: (error) => log('warn', `cannot rotate the dead-letter file ${c.path}: ${messageOf(error)}; letters go on into it, and rotation is tried again at the next write`),
   onRemove: (e) =>
     log('warn', `dead-letter rotation removed ${e.path}: its ${e.letters} dead letters are gone (deadLetter.maxFiles ${c.maxFiles} files of maxBytes ${c.maxBytes}; raise them to keep more)`, { path: e.path, letters: e.letters }),
 });
