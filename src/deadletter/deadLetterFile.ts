@@ -27,7 +27,7 @@ export interface DeadLetterFileOptions {
    */
   readonly onRemove?: (e: { readonly path: string; readonly letters: number; readonly bytes: number }) => void;
   /**
-   * Rotation failed (a rename refused: PATH.1 a directory, the folder made read-only): the letters
+   * Rotation failed (the oldest file a directory it cannot remove, a rename refused): the letters
    * are written, the file goes on growing past maxBytes and rotation is tried again at the next
    * write; called once until a rotation works again. Before, the error was thrown out of the
    * write — from a microtask, an uncaught exception that ended the application.
