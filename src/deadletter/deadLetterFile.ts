@@ -4,7 +4,7 @@
  * optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
  * the oldest rotated file is the only thing rotation ever removes).
  */
-import { openSync, closeSync, fsyncSync, statSync, fstatSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, fsyncSync, fstatSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import type { DeadLetter } from '../routed.js';
 import type { Sample } from '../sample.js';
 import { toJsonLine } from '../sampleJson.js';
@@ -67,8 +67,7 @@ export class DeadLetterFile {
     try {
       const fd = this.open();
       // All of the burst or none of it: a disk that fills part way took part of it before. Cut
-      // back to the size the file has now (another writer may have appended since it was opened).
-      this.size = fstatSync(fd).size;
+      // back to the size open() just read (another writer may have appended since it was opened).
       appendWhole(fd, buf, this.size);
       if (this.opts.fsync) fsyncSync(fd);
     } catch (e) {
@@ -99,23 +98,23 @@ export class DeadLetterFile {
   /**
    * The file at `path`, opened again when what is there is no longer the file written so far: a
    * person deleted it after replaying it, or moved it away (logrotate). Before, the letters went on
-   * into the deleted file's open descriptor, and were gone with the process.
+   * into the deleted file's open descriptor, and were gone with the process. Sets `size` to the
+   * file's size now, from the one fstat that also tells whether it is still at the path.
    */
   private open(): number {
-    if (this.fd !== undefined && !this.isStillAtPath(this.fd)) {
+    if (this.fd !== undefined) {
+      const st = fstatSync(this.fd);
+      if (sameFile(fileIdentity(this.path), st)) {
+        this.size = st.size;
+        return this.fd;
+      }
       closeSync(this.fd);
-      this.fd = undefined;
+      this.fd = undefined; // opened again below, or at the next write if that fails
     }
-    if (this.fd === undefined) {
-      this.fd = openSync(this.path, 'a', 0o600);
-      chmodSync(this.path, 0o600);
-      this.size = statSync(this.path).size;
-    }
+    this.fd = openSync(this.path, 'a', 0o600);
+    chmodSync(this.path, 0o600);
+    this.size = fstatSync(this.fd).size;
     return this.fd;
-  }
-
-  private isStillAtPath(fd: number): boolean {
-    return sameFile(fileIdentity(this.path), fstatSync(fd));
   }
 
   private rotate(): void {
