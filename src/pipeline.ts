@@ -228,17 +228,10 @@ export class Pipeline {
   /** Stops the sources, drains for at most deadlineMs, then dead-letters the rest as `shutdown`. */
   async shutdown(deadlineMs = this.config.delivery.shutdownDeadlineMs): Promise<ShutdownReport> {
     const before = this.stats.deadLetters.shutdown;
-    this.stopping = true;
-    this.stop$.next();
+    this.stopInput();
     const deadline$ = merge(timer(deadlineMs, this.deps.scheduler ?? steadyScheduler), this.hurry$).pipe(map(() => false));
     const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), deadline$), { defaultValue: true }));
-    let leftInSpool = 0;
-    if (!drained && this.deps.spool) {
-      // Durable: the rest stays in the spool and is delivered first at the next start.
-      leftInSpool = this.outstanding;
-      this.subscription?.unsubscribe();
-      this.finish();
-    } else if (!drained) this.abort$.next(undefined);
+    const leftInSpool = drained ? 0 : this.giveUp();
     await this.done;
     this.subscription?.unsubscribe();
     this.reachable?.unsubscribe();
@@ -255,13 +248,31 @@ export class Pipeline {
    */
   abandonNow(detail: string): void {
     if (this.finished || this.subscription === undefined) return;
+    this.stopInput();
+    this.giveUp({ abortDetail: detail });
+    this.deps.flushDeadLetters?.();
+  }
+
+  /** Closes the input: the sources stop, and a sample pushed from now on is a dead letter `shutdown`. */
+  private stopInput(): void {
     this.stopping = true;
     this.stop$.next();
-    if (this.deps.spool) {
-      this.subscription.unsubscribe();
-      this.finish();
-    } else this.abort$.next({ abortDetail: detail });
-    this.deps.flushDeadLetters?.();
+  }
+
+  /**
+   * Ends delivery of what is left; how many samples stay in the spool. Durable with a spool: the
+   * rest stays there and is delivered first at the next start. Without one it becomes dead letters
+   * `shutdown` (with `reason`'s detail, else the drain deadline's).
+   */
+  private giveUp(reason?: AbortReason): number {
+    if (!this.deps.spool) {
+      this.abort$.next(reason);
+      return 0;
+    }
+    const leftInSpool = this.outstanding;
+    this.subscription?.unsubscribe();
+    this.finish();
+    return leftInSpool;
   }
 
   /** Ends the drain of a shutdown in progress now, as if its deadline had passed (a second Ctrl-C). */
