@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { MeterProvider, InMemoryMetricExporter, AggregationTemporality, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { createStats, noteDelivered, recordLatency } from '../src/stats.js';
+import { createStats, noteDelivered, recordLatency, totalDeadLetters } from '../src/stats.js';
 import { createAlerts } from '../src/telemetry/alerts.js';
 import { renderPrometheus, servePrometheus } from '../src/telemetry/prometheus.js';
 import { registerSelfMetrics } from '../src/telemetry/selfMetrics.js';
@@ -11,6 +11,13 @@ import { formatStatus, snapshot } from '../src/telemetry/status.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('self-metrics, alerts, status');
+
+test('totalDeadLetters counts every reason (it sums the fields by name: a reason it left out would be lost from `outstanding` and the done line)', () => {
+  const s = createStats(100);
+  const reasons = Object.keys(s.deadLetters) as (keyof typeof s.deadLetters)[];
+  reasons.forEach((r, i) => (s.deadLetters[r] = 2 ** i));
+  assert.is(totalDeadLetters(s), 2 ** reasons.length - 1);
+});
 
 test('alerts fire once per episode and resolve once', () => {
   const s = createStats(1000);
