@@ -5,7 +5,6 @@
  * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
  */
 import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type Subscription, firstValueFrom, timer, race } from 'rxjs';
-import { spoolSamples } from './spool/spoolSamples.js';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, validateSample, startOrderProblem } from './sample.js';
 import { type Routed, type DeadLetter, toDeadLetter } from './routed.js';
@@ -19,7 +18,7 @@ import type { AbortReason } from './delivery.js';
 import { createStats, queuedOf, recordLatency, noteDelivered, totalDeadLetters, type PipelineStats } from './stats.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 import { sourceRoomGate } from './sourceRoom.js';
-import { holdForRoom } from './holdForRoom.js';
+import { backlogStage } from './backlogStage.js';
 
 export type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
 import type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
@@ -168,23 +167,11 @@ export class Pipeline {
           return problem === undefined ? r : left(toDeadLetter('invalid', r.right, problem, clock.now()));
         }),
         reorderByEventTime({ ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++ }),
-        (live$) => {
-          const spool = this.deps.spool;
-          // What the reorder buffer hands on while the queue is full waits for room (holdForRoom.ts).
-          if (spool === undefined) {
-            const maxQueued = c.delivery.maxQueued;
-            return live$.pipe(holdForRoom({ hasRoom: () => queuedOf(s) < maxQueued, maxHeld: c.reorder.maxBuffered, scheduler, abort$: this.abort$, now: () => clock.now() }));
-          }
-          // What an earlier run left unsettled goes first, ahead of anything new, as delivery
-          // has room for it; so do samples that arrive while delivery has none (spoolSamples.ts).
-          s.samplesIn += spool.inspect().waiting;
-          return live$.pipe(spoolSamples(spool, {
-            hasRoom: () => this.hasRoom(), readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
-            onWriteError: (error) => this.events.next({ type: 'spool-write-failed', error }),
-            onWriteRecovered: () => this.events.next({ type: 'spool-write-recovered' }),
-            ...(onSettled ? { onWritten: (written: readonly Sample[]) => written.forEach(onSettled) } : {}),
-          }));
-        },
+        // Where samples wait while delivery's queue has no room: in memory, or in the spool.
+        backlogStage({
+          config: c, stats: s, spool: this.deps.spool, hasRoom: () => this.hasRoom(), scheduler, now: () => clock.now(),
+          abort$: this.abort$, report: (e) => this.events.next(e), onSettled,
+        }),
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {
           // reorder.order 'global' holds at the receiver too: delivery then uses one lane.

@@ -1,0 +1,56 @@
+/**
+ * The Pipeline's stage between reorderByEventTime and deliverOrdered, where samples wait while
+ * delivery's queue has no room: without a spool in memory, up to reorder.maxBuffered
+ * (holdForRoom.ts); with one in the spool file, which also hands on first what an earlier run left
+ * unsettled (spool/spoolSamples.ts).
+ *
+ * ```
+ * room:   yyyyn----y--
+ * source: ab--cd-e----|
+ * result: ab-------cde|
+ * ```
+ */
+import type { MonoTypeOperatorFunction, Observable, SchedulerLike } from 'rxjs';
+import type { Sample } from './sample.js';
+import type { Routed } from './routed.js';
+import type { Spool } from './spool/spool.js';
+import type { ResolvedConfig } from './config/resolve.js';
+import type { AbortReason } from './delivery.js';
+import type { PipelineEvent } from './pipelineTypes.js';
+import { type PipelineStats, queuedOf } from './stats.js';
+import type { RoomGate } from './roomGate.js';
+import { holdForRoom } from './holdForRoom.js';
+import { spoolSamples } from './spool/spoolSamples.js';
+
+export interface BacklogStageOptions {
+  readonly config: ResolvedConfig;
+  readonly stats: PipelineStats;
+  readonly spool: Spool | undefined;
+  /** Room in delivery's queue (the Pipeline's `hasRoom`), for the spool's read-back. */
+  readonly hasRoom: RoomGate;
+  readonly scheduler: SchedulerLike;
+  /** Wall time, ms. */
+  readonly now: () => number;
+  /** A shutdown gives up: what is held in memory becomes dead letters. */
+  readonly abort$: Observable<AbortReason | undefined>;
+  readonly report: (e: PipelineEvent) => void;
+  readonly onSettled: ((s: Sample) => void) | undefined;
+}
+
+export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<Routed<Sample>> => {
+  const { config: c, stats: s, spool, scheduler } = o;
+  if (spool === undefined) {
+    const maxQueued = c.delivery.maxQueued;
+    return holdForRoom({ hasRoom: () => queuedOf(s) < maxQueued, maxHeld: c.reorder.maxBuffered, scheduler, abort$: o.abort$, now: o.now });
+  }
+  return (live$) => {
+    // What an earlier run left is taken in as the stage starts (the pipeline's start).
+    s.samplesIn += spool.inspect().waiting;
+    return live$.pipe(spoolSamples(spool, {
+      hasRoom: o.hasRoom, readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
+      onWriteError: (error) => o.report({ type: 'spool-write-failed', error }),
+      onWriteRecovered: () => o.report({ type: 'spool-write-recovered' }),
+      ...(o.onSettled ? { onWritten: (written: readonly Sample[]) => written.forEach(o.onSettled!) } : {}),
+    }));
+  };
+};
