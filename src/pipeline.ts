@@ -89,8 +89,14 @@ export class Pipeline {
     return !(this.deps.uncounted?.(x) ?? false);
   }
 
-  /** A dead letter reaches its end: counted, written, settled (deps.onSettled), reported. */
-  private deadLettered(d: DeadLetter<Sample>): void {
+  /**
+   * A dead letter reaches its end: counted, written, settled (deps.onSettled), reported. Stamped
+   * with the pipeline's wall clock: the operators stamp theirs with scheduler time, which on
+   * steadyScheduler is fractional and, after the wall clock steps, off it by the step — one file
+   * mixed both.
+   */
+  private deadLettered(letter: DeadLetter<Sample>): void {
+    const d = { ...letter, atUnixMs: (this.deps.clock ?? systemClock).now() };
     if (this.counts(d.item)) this.stats.deadLetters[d.reason]++;
     this.deps.deadLetters(d);
     this.deps.onSettled?.(d.item);

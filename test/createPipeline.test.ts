@@ -46,6 +46,24 @@ test('createPipeline: push and fromObservable feed one pipeline; the handle repo
   assert.ok(report.drained);
 });
 
+test('dead letters are stamped with the wall clock (the pipeline\'s clock), in whole ms: the operators\' scheduler time is off the wall clock after a step, and fractional', async () => {
+  const dir = tempDir();
+  // A wall clock 10 minutes ahead of the scheduler's time (as after a step the scheduler does not follow).
+  const clock = { now: () => Date.now() + 600_000, monotonic: () => performance.now() };
+  const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } }, { clock });
+  if (isLeft(h)) return assert.unreachable();
+  const t = BigInt(Date.now()) * 1_000_000n;
+  h.right.push({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: t, attributes: {} });
+  h.right.push({ name: 'x', kind: 'gauge', value: 0, timeUnixNano: t - 1_000_000_000n, attributes: {} }); // late
+  const before = clock.now();
+  await h.right.shutdown();
+  const letters = readFileSync(join(dir, 'd.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; atUnixMs: number });
+  assert.equal(letters.map((l) => l.reason), ['late']);
+  const at = letters[0]!.atUnixMs;
+  assert.ok(Number.isInteger(at), `atUnixMs ${at} is whole ms`);
+  assert.ok(at >= before - 5_000 && at <= clock.now(), `atUnixMs ${at} is the pipeline's wall clock (${before}), not the scheduler's (${Date.now()})`);
+});
+
 test('createPipeline: a stream given to fromObservable that errors ends alone, reported (an event, a diag error); it used to be thrown as an uncaught exception, which ended the application', async () => {
   const dir = tempDir();
   const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
