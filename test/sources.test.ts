@@ -1,12 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, uptime } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, networkBytes } from '../src/sources/host.js';
+import { CPU_STATES, cpuTimeDeltas, parseProcStat } from '../src/sources/cpuTimes.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
 import { syntheticSamples } from '../src/sources/synthetic.js';
 import { schedulerClock, systemClock } from '../src/clock.js';
@@ -28,10 +29,17 @@ test('host: CPU per core, memory, load, process, network, with the hostmetrics r
   if (networkBytes().length > 0) assert.ok(names.has('system.network.io'));
   const times = [...new Set(out.map((s) => s.timeUnixNano))];
   assert.equal(times.slice(0, 3), [0, 10_000, 20_000].map((d) => BigInt(WALL0 + d) * 1_000_000n));
-  // Per core only: a series for the whole machine beside them made a sum over cores count it too.
+  // Per CPU only (a series for the whole machine beside them made a sum over CPUs count it too),
+  // by state, as the hostmetrics receiver has it: cpu0, cpu1, …, each CPU's shares adding up to 1.
   const cpuAt0 = out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === times[0]);
-  assert.equal(cpuAt0.map((s) => s.attributes['cpu']), cpus().map((_, i) => String(i)));
-  for (const s of cpuAt0) assert.ok((s.value as number) >= 0 && (s.value as number) <= 1, `${s.value}`);
+  assert.equal([...new Set(cpuAt0.map((s) => s.attributes['cpu']))], cpus().map((_, i) => `cpu${i}`));
+  const states = existsSync('/proc/stat') ? [...CPU_STATES] : ['user', 'system', 'idle', 'interrupt', 'nice'];
+  for (const cpu of cpus().map((_, i) => `cpu${i}`)) {
+    const mine = cpuAt0.filter((s) => s.attributes['cpu'] === cpu);
+    assert.equal(mine.map((s) => s.attributes['state']).sort(), [...states].sort(), cpu);
+    for (const s of mine) assert.ok((s.value as number) >= 0 && (s.value as number) <= 1, `${s.value}`);
+    assert.ok(Math.abs(mine.reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9, `${cpu}'s shares add up to 1`);
+  }
   // Units as the hostmetrics receiver has them ("1" made a Prometheus backend name load a ratio).
   const unitOf = (name: string) => [...new Set(out.filter((s) => s.name === name).map((s) => s.unit))];
   for (const n of ['1m', '5m', '15m']) assert.equal(unitOf(`system.cpu.load_average.${n}`), ['{thread}'], n);
@@ -52,14 +60,27 @@ test('host: CPU per core, memory, load, process, network, with the hostmetrics r
   assert.equal(startsOf('system.network.io').size, networkBytes().length > 0 ? 1 : 0, 'one start time throughout');
 });
 
-test('host: perCore false gives one system.cpu.utilization series for the whole machine, the mean of the cores', () => {
+test('host: perCore false gives system.cpu.utilization for the whole machine, one series a state, adding up to 1', () => {
   const out: Sample[] = [];
   const clock = { now: () => WALL0, monotonic: () => 0 };
   hostSamples({ clock, scheduler: new TestScheduler(() => undefined), perCore: false }).subscribe((s) => out.push(s));
   const cpu = out.filter((s) => s.name === 'system.cpu.utilization');
-  assert.is(cpu.length, 1);
-  assert.equal(cpu[0]!.attributes, {});
-  assert.ok((cpu[0]!.value as number) >= 0 && (cpu[0]!.value as number) <= 1);
+  assert.ok(cpu.length >= 5);
+  assert.ok(cpu.every((s) => Object.keys(s.attributes).join() === 'state'), 'no cpu attribute');
+  assert.ok(Math.abs(cpu.reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9);
+});
+
+test('host: CPU states from /proc/stat — iowait, softirq and steal too, which os.cpus() leaves out — shares of the time between readings', () => {
+  const at = (line0: string, line1: string) => parseProcStat(`cpu  1 2 3 4 5 6 7 8 0 0\n${line0}\n${line1}\nintr 1 2 3\nctxt 9\n`);
+  //                                   user nice system idle iowait irq softirq steal guest guest_nice
+  const before = at('cpu0 100 0 50 800 10 0 10 30 0 0', 'cpu1 10 0 10 100');
+  assert.equal(before[0], { cpu: 'cpu0', times: { user: 100, nice: 0, system: 50, idle: 800, wait: 10, interrupt: 0, softirq: 10, steal: 30 } });
+  assert.equal(before[1], { cpu: 'cpu1', times: { user: 10, nice: 0, system: 10, idle: 100 } }, 'an old kernel\'s four fields');
+  const after = at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 10 0 10 100');
+  const [c0, c1] = cpuTimeDeltas(after, before);
+  assert.equal(c0, { cpu: 'cpu0', deltas: { user: 60, system: 10, idle: 100, interrupt: 0, nice: 0, softirq: 0, steal: 70, wait: 20 }, total: 260 });
+  assert.is(c1!.total, 0, 'no time passed on cpu1: no shares (not a share of 0 of nothing)');
+  assert.is(cpuTimeDeltas(after, undefined)[0]!.total, 1260, 'since boot, the first time');
 });
 
 test('host: with start times given, the counters carry them exactly', () => {

@@ -1,5 +1,5 @@
 /**
- * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation (per core, or for
+ * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation by state (per CPU, or for
  * the whole machine with `perCore: false`), memory used/available, load averages, this process's
  * CPU time and memory, and network bytes where the OS gives them (/proc/net/dev). Names and units
  * as the Collector's hostmetrics receiver has them. The two counters start where they count from,
@@ -7,11 +7,12 @@
  * started at the first collection, which told a backend that converts to deltas or rates that the
  * bytes since boot went by in no time: a spike at every restart.)
  */
-import { cpus, loadavg, totalmem, freemem } from 'node:os';
+import { loadavg, totalmem, freemem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type Sample, type Attributes, msToNanos } from '../sample.js';
 import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
+import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes } from './cpuTimes.js';
 
 export interface HostSourceOptions {
   readonly intervalMs?: number;
@@ -23,10 +24,6 @@ export interface HostSourceOptions {
   /** When the machine booted and this process started, wall ms (default: read from the clock and the OS at subscription). */
   readonly startTimes?: { readonly bootMs: number; readonly processMs: number };
 }
-
-interface CpuTimes { idle: number; total: number }
-const cpuTimes = (): CpuTimes[] =>
-  cpus().map((c) => ({ idle: c.times.idle, total: c.times.user + c.times.nice + c.times.sys + c.times.idle + c.times.irq }));
 
 const memAvailable = (): number => {
   try {
@@ -57,26 +54,29 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     const starts = opts.startTimes ?? bootAndProcessStartMs(clock);
     const bootNanos = msToNanos(Math.round(starts.bootMs));
     const processNanos = msToNanos(Math.round(starts.processMs));
-    let previous = cpuTimes().map(() => ({ idle: 0, total: 0 })); // first reading: since boot
+    let previous: CpuTimes[] | undefined; // first reading: since boot
     const gauge = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes, unit });
     const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string, start: bigint): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: start, attributes, unit });
     // Memory in use goes up and down: a non-monotonic sum (an UpDownCounter), as the receiver has it.
     const upDown = (name: string, value: number, attributes: Attributes, t: bigint, start: bigint): Sample => ({ ...sum(name, value, attributes, t, 'By', start), monotonic: false });
     const collect = (): void => {
       const t = msToNanos(clock.now());
-      const now = cpuTimes();
-      const util = now.map((c, i) => {
-        const p = previous[i] ?? { idle: 0, total: 0 };
-        const total = c.total - p.total;
-        return total > 0 ? 1 - (c.idle - p.idle) / total : 0;
-      });
+      const now = readCpuTimes();
+      const spent = cpuTimeDeltas(now, previous);
       previous = now;
-      // One metric's series must add up across its attributes (OpenTelemetry's data model): per
-      // core, or one for the whole machine, never both (a sum over cores counted the total too).
-      const out: Sample[] =
-        opts.perCore !== false
-          ? util.map((u, i) => gauge('system.cpu.utilization', u, { cpu: String(i) }, t, '1'))
-          : [gauge('system.cpu.utilization', util.reduce((a, b) => a + b, 0) / Math.max(1, util.length), {}, t, '1')];
+      // Each state's share of the time, per CPU, as the hostmetrics receiver has it ({cpu, state};
+      // a CPU's shares add up to 1). One metric's series must add up across its attributes
+      // (OpenTelemetry's data model): per CPU, or for the whole machine, never both.
+      const out: Sample[] = [];
+      const shares = (deltas: Partial<Record<CpuState, number>>, total: number, attributes: Attributes) => {
+        if (total > 0) for (const state of CPU_STATES) if (deltas[state] !== undefined) out.push(gauge('system.cpu.utilization', deltas[state]! / total, { ...attributes, state }, t, '1'));
+      };
+      if (opts.perCore !== false) for (const c of spent) shares(c.deltas, c.total, { cpu: c.cpu });
+      else {
+        const machine: Partial<Record<CpuState, number>> = {};
+        for (const c of spent) for (const state of CPU_STATES) if (c.deltas[state] !== undefined) machine[state] = (machine[state] ?? 0) + c.deltas[state]!;
+        shares(machine, spent.reduce((n, c) => n + c.total, 0), {});
+      }
       const available = memAvailable();
       out.push(upDown('system.memory.usage', totalmem() - available, { state: 'used' }, t, bootNanos));
       out.push(upDown('system.memory.usage', available, { state: 'available' }, t, bootNanos));

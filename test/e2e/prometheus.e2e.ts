@@ -24,6 +24,7 @@ import { formatDeadLetterSummary, summarizeDeadLetters } from '../../src/cli/ins
 import { Spool } from '../../src/spool/spool.js';
 import { sleep } from './scenarios.js';
 import { otlpGrpcSink } from '../../src/otlp/otlpGrpcSink.js';
+import { CPU_STATES } from '../../src/sources/cpuTimes.js';
 import type { Sample } from '../../src/sample.js';
 
 const test = suite('e2e: Prometheus as the backend');
@@ -159,7 +160,8 @@ it('two machines running the host source: apart in Prometheus (instance = their 
     for (const r of runs) assert.is((await r.result).code, 0);
     const cpu = await p.series('system_cpu_utilization_ratio');
     assert.equal(new Set(cpu.map((x) => `${x.labels['job']} ${x.labels['instance']}`)), new Set(['fleet host-a', 'fleet host-b']));
-    assert.is(cpu.length, 2 * cpus().length, `one series per machine and core: ${JSON.stringify(cpu.map((x) => x.labels))}`);
+    assert.is(cpu.length, 2 * cpus().length * CPU_STATES.length, `one series per machine, CPU and state: ${JSON.stringify(cpu.map((x) => x.labels))}`);
+    assert.ok(cpu.every((x) => /^cpu\d+$/.test(x.labels['cpu'] ?? '') && (CPU_STATES as readonly string[]).includes(x.labels['state'] ?? '')), 'cpu and state as the hostmetrics receiver names them');
     assert.ok(cpu.every((x) => x.labels['cpu'] !== undefined), 'no series for the whole machine beside the cores');
     assert.equal(await instancesOf('system_cpu_load_average_1m'), new Set(['host-a', 'host-b']), 'load average in {thread}: no _ratio');
     assert.is((await p.series('system_cpu_load_average_1m_ratio')).length, 0);
