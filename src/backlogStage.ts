@@ -44,7 +44,7 @@ export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<R
     return holdForRoom({ hasRoom: () => queuedOf(s) < maxQueued, maxHeld: c.reorder.maxBuffered, scheduler, abort$: o.abort$, now: o.now });
   }
   return (live$) => {
-    // What an earlier run left is taken in as the stage starts (the pipeline's start).
+    // What an earlier run left unsettled counts as taken in; it goes first, ahead of anything new.
     s.samplesIn += spool.inspect().waiting;
     return live$.pipe(spoolSamples(spool, {
       hasRoom: o.hasRoom, readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
