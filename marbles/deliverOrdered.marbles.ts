@@ -2,40 +2,21 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { NEVER, Observable, concat, of } from 'rxjs';
-import { deliverOrdered, type DeliverOptions } from '../operators/deliverOrdered.js';
+import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
 import { laneOf, type DeliveryResult } from '../src/delivery.js';
 import { toDeadLetter, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { testScheduler, pendingActions, sample } from '../test/support/marbles.js';
-import { fakeSink, type Answer } from '../test/support/fakeSink.js';
-import type { TestScheduler } from 'rxjs/testing';
+import { deliver, noJitter } from '../test/support/deliverMarbles.js';
+import { fakeSink } from '../test/support/fakeSink.js';
 
 const test = suite('deliverOrdered');
 const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
 const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3 });
 const R = (s: Sample): Routed<Sample> => right(s);
 const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
-const noJitter = { jitter: 'none' as const, initialDelayMs: 500, maxDelayMs: 30_000 };
-
-/** Runs `source$` through deliverOrdered in virtual time; returns outputs, sink and end time. */
-const deliver = (
-  scheduler: TestScheduler,
-  source: (h: { cold: TestScheduler['createColdObservable'] }) => Observable<Routed<Sample>>,
-  answer: (batch: readonly Sample[], call: number, atMs: number) => Answer,
-  opts: DeliverOptions = {},
-) => {
-  const out: { atMs: number; r: DeliveryResult }[] = [];
-  const sink = fakeSink(scheduler, answer);
-  let completedAt = -1;
-  scheduler.run(({ cold }) => {
-    source({ cold: cold as TestScheduler['createColdObservable'] })
-      .pipe(deliverOrdered(sink.send, { retry: noJitter, ...opts }))
-      .subscribe({ next: (r) => out.push({ atMs: scheduler.now(), r }), complete: () => (completedAt = scheduler.now()) });
-  });
-  return { out, sink, completedAt };
-};
 
 test("the seed's failure scenario: 10:00 CPU=50 fails, 10:01 CPU=60 is collected; the sink gets 50@10:00 then 60@10:01", () => {
   const cpu50 = sample(at(0), 'system.cpu.utilization', {}, 50);

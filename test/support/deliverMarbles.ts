@@ -1,0 +1,33 @@
+/**
+ * deliverOrdered's marble spec (marbles/deliverOrdered.marbles.ts) runs each case through this:
+ * a source in virtual time, a fake sink answering each call, and what came out when.
+ */
+import type { Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { deliverOrdered, type DeliverOptions } from '../../operators/deliverOrdered.js';
+import type { DeliveryResult } from '../../src/delivery.js';
+import type { Routed } from '../../src/routed.js';
+import type { Sample } from '../../src/sample.js';
+import { fakeSink, type Answer } from './fakeSink.js';
+
+/** Retries at 0.5, 1, 2, 4 … s, capped at 30 s: plain times to write down. */
+export const noJitter = { jitter: 'none' as const, initialDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Runs `source$` through deliverOrdered in virtual time; returns outputs, sink and end time. */
+export const deliver = (
+  scheduler: TestScheduler,
+  source: (h: { cold: TestScheduler['createColdObservable'] }) => Observable<Routed<Sample>>,
+  answer: (batch: readonly Sample[], call: number, atMs: number) => Answer,
+  opts: DeliverOptions = {},
+) => {
+  const out: { atMs: number; r: DeliveryResult }[] = [];
+  const sink = fakeSink(scheduler, answer);
+  let completedAt = -1;
+  scheduler.run(({ cold }) => {
+    source({ cold: cold as TestScheduler['createColdObservable'] })
+      .pipe(deliverOrdered(sink.send, { retry: noJitter, ...opts }))
+      .subscribe({ next: (r) => out.push({ atMs: scheduler.now(), r }), complete: () => (completedAt = scheduler.now()) });
+  });
+  return { out, sink, completedAt };
+};
+
