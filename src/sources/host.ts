@@ -1,11 +1,12 @@
 /**
- * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation by state (per CPU, or for
- * the whole machine with `perCore: false`), memory used/available, load averages, this process's
- * CPU time and memory, and network bytes where the OS gives them (/proc/net/dev). Names and units
- * as the Collector's hostmetrics receiver has them. The two counters start where they count from,
- * as that receiver has them too: network bytes at boot, CPU time at the process's start. (Both
- * started at the first collection, which told a backend that converts to deltas or rates that the
- * bytes since boot went by in no time: a spike at every restart.)
+ * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation by state (per CPU,
+ * or for the whole machine with `perCore: false`: cpuTimes.ts), memory used/available, load
+ * averages, this process's CPU time and memory, and network bytes where the OS gives them
+ * (/proc/net/dev). Names and units as the Collector's hostmetrics receiver has them. The two
+ * counters start where they count from, as that receiver has them too: network bytes at boot, CPU
+ * time at the process's start. (Both started at the first collection, which told a backend that
+ * converts to deltas or rates that the bytes since boot went by in no time: a spike at every
+ * restart.)
  */
 import { loadavg, totalmem, freemem } from 'node:os';
 import { readFileSync } from 'node:fs';
