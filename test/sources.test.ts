@@ -79,7 +79,10 @@ test('host: CPU states from /proc/stat — iowait, softirq and steal too, which 
   const after = at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 10 0 10 100');
   const [c0, c1] = cpuTimeDeltas(after, before);
   assert.equal(c0, { cpu: 'cpu0', deltas: { user: 60, system: 10, idle: 100, interrupt: 0, nice: 0, softirq: 0, steal: 70, wait: 20 }, total: 260 });
-  assert.is(c1!.total, 0, 'no time passed on cpu1: no shares (not a share of 0 of nothing)');
+  assert.is(c1!.total, 0, 'no time passed on cpu1 (the source sends no shares for it)');
+  // A counter lower than before (the CPU went offline and came back) counts from zero.
+  const [, back] = cpuTimeDeltas(at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 2 0 1 40'), before);
+  assert.equal(back, { cpu: 'cpu1', deltas: { user: 2, system: 1, idle: 40, nice: 0 }, total: 43 });
   assert.is(cpuTimeDeltas(after, undefined)[0]!.total, 1260, 'since boot, the first time');
 });
 
