@@ -12,6 +12,8 @@ import { lastValueFrom, from, toArray } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { GrpcStatus } from '../src/otlp/classify.js';
+import { createSizeLimit } from '../src/otlp/sizeLimit.js';
+import { ExportError } from '../src/errors.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
@@ -46,6 +48,49 @@ test('the batch goes again in halves: every other sample is delivered once, in o
     sink.shutdown();
     await server.stop();
   }
+});
+
+test('the size limit a refusal names is remembered: later batches over it are sent in parts at once, not uploaded whole to be refused again', async () => {
+  const LIMIT = 8_000;
+  // As a Go gRPC server (the Collector) words it, with the request's size and its limit.
+  const server = await startFakeOtlpServer((r) =>
+    r.bytes > LIMIT ? { code: GrpcStatus.RESOURCE_EXHAUSTED, message: `grpc: received message larger than max (${r.bytes} vs. ${LIMIT})` } : { ok: true });
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    const batchOf = (from_: number) => Array.from({ length: 400 }, (_, i) => sample(from_ + i));
+    const sendAll = (batch: readonly Sample[]) => lastValueFrom(from(batch).pipe(routed(), deliverOrdered(sink.send, { batch: { maxSize: 400, maxDelayMs: 1_000 } }), toArray()));
+    const first = await sendAll(batchOf(0));
+    assert.ok(first.every(isRight), 'all delivered, in parts');
+    const refusedAfterFirst = server.received.filter((r) => r.bytes > LIMIT).length;
+    assert.ok(refusedAfterFirst >= 1, 'the first batch was refused whole once');
+    const second = await sendAll(batchOf(400));
+    assert.ok(second.every(isRight));
+    assert.equal(second.flatMap((r) => (isRight(r) ? r.right.samples.map((s) => s.value as number) : [])), batchOf(400).map((s) => s.value as number), 'in order');
+    assert.is(server.received.filter((r) => r.bytes > LIMIT).length, refusedAfterFirst, 'no request over the limit after it was learned');
+    const accepted = server.received.filter((r) => r.bytes <= LIMIT).flatMap((r) => r.points.map((p) => Number(p.timeUnixNano - T)));
+    assert.equal(accepted, Array.from({ length: 800 }, (_, i) => i), 'each sample received once, in order');
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
+test('the limit is read from Go\'s and grpc-js\'s wording, and only from a RESOURCE_EXHAUSTED refusal', () => {
+  const refusal = (message: string, code: number = GrpcStatus.RESOURCE_EXHAUSTED) => new ExportError(`${code} X: ${message}`, { retryable: false, code });
+  const go = createSizeLimit();
+  assert.is(go.refusalFor(10_000_000), undefined, 'nothing known: sent');
+  go.learn(refusal('grpc: received message after decompression larger than max (9437184 vs. 4194304)'));
+  assert.is(go.refusalFor(4_194_304), undefined, 'at the limit: sent');
+  assert.match(go.refusalFor(4_194_305)!.message, /not sent: the request is larger than max \(4194305 vs\. 4194304\)/);
+  assert.is(go.refusalFor(4_194_305)!.code, GrpcStatus.RESOURCE_EXHAUSTED);
+  const js = createSizeLimit();
+  js.learn(refusal('Received message larger than max (5000 vs 4096)'));
+  assert.ok(js.refusalFor(4097) !== undefined && js.refusalFor(4096) === undefined);
+  const other = createSizeLimit();
+  other.learn(refusal('quota exceeded for tenant'));
+  other.learn(refusal('larger than max (9 vs. 4)', GrpcStatus.INVALID_ARGUMENT));
+  other.learn(new Error('larger than max (9 vs. 4)'));
+  assert.is(other.refusalFor(1e9), undefined, 'nothing learned');
 });
 
 test('RESOURCE_EXHAUSTED for another reason (no size wording) is not split: the batch is refused as before', async () => {

@@ -30,6 +30,7 @@ import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
 import { watchStuckConnecting } from './stuckConnect.js';
 import { narrowingDown } from './narrowingDown.js';
 import { VERSION } from '../version.js';
+import { createSizeLimit } from './sizeLimit.js';
 import { dialTarget, rawEndpointOf } from './dialTarget.js';
 
 export interface OtlpTlsOptions {
@@ -204,6 +205,9 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     diag.warn(`chronoq: the receiver at ${target} accepted every point with a warning: ${message}`);
   };
 
+  /** Requests over the size the receiver refused one for are not sent (sizeLimit.ts). */
+  const sizeLimit = createSizeLimit();
+
   /** One attempt: completes on success; emits RejectedSamples when the server rejected some. */
   const attempt = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     new Observable<RejectedSamples>((subscriber) => {
@@ -215,9 +219,15 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
           return subscriber.error(failure);
         }
         if (subscriber.closed) return;
+        const tooLarge = sizeLimit.refusalFor(request.length);
+        if (tooLarge !== undefined) return subscriber.error(tooLarge);
         call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
           answers.sawCall(heardFrom(err));
-          if (err) return subscriber.error(classifyExportFailure(err));
+          if (err) {
+            const failure = classifyExportFailure(err);
+            sizeLimit.learn(failure);
+            return subscriber.error(failure);
+          }
           const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;
           const rejected = rejectedCount(partial?.rejectedDataPoints);
           if (rejected > 0) subscriber.next({ kind: 'rejected-samples', samples: batch, rejectedDataPoints: rejected, message: partial?.errorMessage ?? '' });

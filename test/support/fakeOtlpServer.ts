@@ -15,6 +15,8 @@ export interface Received {
   readonly metadata: grpc.Metadata;
   /** The call's deadline as the client set it (ms since the epoch; Infinity for none). */
   readonly deadlineMs: number;
+  /** The request's size, bytes. */
+  readonly bytes: number;
 }
 export type Reply =
   | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string; warning?: string }
@@ -84,7 +86,7 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
     {
       export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const deadline = call.getDeadline();
-        const r: Received = { points: decodePoints(call.request), metadata: call.metadata, deadlineMs: deadline instanceof Date ? deadline.getTime() : deadline };
+        const r: Received = { points: decodePoints(call.request), metadata: call.metadata, deadlineMs: deadline instanceof Date ? deadline.getTime() : deadline, bytes: call.request.length };
         received.push(r);
         const answer = reply(r, received.length - 1);
         if ('hang' in answer) return;
