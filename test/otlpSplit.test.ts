@@ -55,6 +55,8 @@ test('the size limit a refusal names is remembered: later batches over it are se
   // As a Go gRPC server (the Collector) words it, with the request's size and its limit.
   const server = await startFakeOtlpServer((r) =>
     r.bytes > LIMIT ? { code: GrpcStatus.RESOURCE_EXHAUSTED, message: `grpc: received message larger than max (${r.bytes} vs. ${LIMIT})` } : { ok: true });
+  const warnings: string[] = [];
+  diag.setLogger({ error: () => undefined, warn: (m) => void warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
   const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
   try {
     const batchOf = (from_: number) => Array.from({ length: 400 }, (_, i) => sample(from_ + i));
@@ -69,7 +71,10 @@ test('the size limit a refusal names is remembered: later batches over it are se
     assert.is(server.received.filter((r) => r.bytes > LIMIT).length, refusedAfterFirst, 'no request over the limit after it was learned');
     const accepted = server.received.filter((r) => r.bytes <= LIMIT).flatMap((r) => r.points.map((p) => Number(p.timeUnixNano - T)));
     assert.equal(accepted, Array.from({ length: 800 }, (_, i) => i), 'each sample received once, in order');
+    assert.equal(warnings.filter((w) => w.includes('refuses requests over')).length, 1, 'said once');
+    assert.match(warnings.find((w) => w.includes('refuses requests over'))!, new RegExp(`refuses requests over ${LIMIT} bytes \\(one of \\d+ bytes, 400 samples, was refused\\).*a smaller batch.maxSize`));
   } finally {
+    diag.disable();
     sink.shutdown();
     await server.stop();
   }

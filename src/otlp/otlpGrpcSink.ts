@@ -225,7 +225,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
           answers.sawCall(heardFrom(err));
           if (err) {
             const failure = classifyExportFailure(err);
-            sizeLimit.learn(failure);
+            const limit = sizeLimit.learn(failure);
+            if (limit !== undefined) diag.warn(`chronoq: the receiver at ${target} refuses requests over ${limit} bytes (one of ${request.length} bytes, ${batch.length} samples, was refused): larger batches go in parts from now on; a smaller batch.maxSize sends them whole`);
             return subscriber.error(failure);
           }
           const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;

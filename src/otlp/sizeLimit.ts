@@ -21,8 +21,8 @@ import { GrpcStatus } from './classify.js';
 const LIMIT_IN_WORDS = /larger than max \((\d+) vs\.? (\d+)\)/i;
 
 export interface SizeLimit {
-  /** Notes the limit a refusal names (any other error is ignored). */
-  learn(error: unknown): void;
+  /** Notes the limit a refusal names (any other error is ignored); the limit when it is new or lower. */
+  learn(error: unknown): number | undefined;
   /** The refusal for a request of `bytes` over the learned limit, or undefined to send it. */
   refusalFor(bytes: number): ExportError | undefined;
 }
@@ -31,10 +31,12 @@ export const createSizeLimit = (): SizeLimit => {
   let limitBytes: number | undefined;
   return {
     learn: (error) => {
-      if (!isExportError(error) || error.code !== GrpcStatus.RESOURCE_EXHAUSTED) return;
+      if (!isExportError(error) || error.code !== GrpcStatus.RESOURCE_EXHAUSTED) return undefined;
       const m = LIMIT_IN_WORDS.exec(error.message);
       const limit = m === null ? NaN : Number(m[2]);
-      if (Number.isSafeInteger(limit) && limit > 0) limitBytes = Math.min(limit, limitBytes ?? Infinity);
+      if (!Number.isSafeInteger(limit) || limit <= 0 || limit >= (limitBytes ?? Infinity)) return undefined;
+      limitBytes = limit;
+      return limit;
     },
     refusalFor: (bytes) =>
       limitBytes === undefined || bytes <= limitBytes ? undefined
