@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, networkBytes } from '../src/sources/host.js';
-import { CPU_STATES, cpuTimeDeltas, parseProcStat } from '../src/sources/cpuTimes.js';
+import { CPU_STATES, type CpuTimes, cpuTimeDeltas, parseProcStat, readCpuTimes } from '../src/sources/cpuTimes.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
 import { syntheticSamples } from '../src/sources/synthetic.js';
 import { schedulerClock, systemClock } from '../src/clock.js';
@@ -17,12 +17,21 @@ import { tempDir } from './support/cli.js';
 const test = suite('sources');
 const WALL0 = Date.UTC(2026, 10, 25, 10);
 
+/** Two CPUs whose every reading adds 1, 2, … 8 ticks to cpu0's states (in CPU_STATES order) and twice that to cpu1's. */
+const fakeCpuTimes = (): (() => CpuTimes[]) => {
+  let n = 0;
+  return () => {
+    n++;
+    return [1, 2].map((k, i) => ({ cpu: `cpu${i}`, times: Object.fromEntries(CPU_STATES.map((state, j) => [state, 1_000 + n * k * (j + 1)])) }));
+  };
+};
+
 test('host: CPU per core, memory, load, process, network, with the hostmetrics receiver\'s units and types; stamped on the clock at each interval', () => {
   const scheduler = new TestScheduler(() => undefined);
   const out: Sample[] = [];
   scheduler.run(() => {
     const clock = schedulerClock(scheduler, WALL0);
-    hostSamples({ intervalMs: 10_000, clock, scheduler }).pipe(take(200)).subscribe((s) => out.push(s));
+    hostSamples({ intervalMs: 10_000, clock, scheduler, readCpuTimes: fakeCpuTimes() }).pipe(take(200)).subscribe((s) => out.push(s));
   });
   const names = new Set(out.map((s) => s.name));
   for (const n of ['system.cpu.utilization', 'system.memory.usage', 'system.cpu.load_average.1m', 'process.cpu.time', 'process.memory.usage']) assert.ok(names.has(n), n);
@@ -30,16 +39,15 @@ test('host: CPU per core, memory, load, process, network, with the hostmetrics r
   const times = [...new Set(out.map((s) => s.timeUnixNano))];
   assert.equal(times.slice(0, 3), [0, 10_000, 20_000].map((d) => BigInt(WALL0 + d) * 1_000_000n));
   // Per CPU only (a series for the whole machine beside them made a sum over CPUs count it too),
-  // by state, as the hostmetrics receiver has it: cpu0, cpu1, …, each CPU's shares adding up to 1.
-  const cpuAt0 = out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === times[0]);
-  assert.equal([...new Set(cpuAt0.map((s) => s.attributes['cpu']))], cpus().map((_, i) => `cpu${i}`));
-  const states = existsSync('/proc/stat') ? [...CPU_STATES] : ['user', 'system', 'idle', 'interrupt', 'nice'];
-  for (const cpu of cpus().map((_, i) => `cpu${i}`)) {
-    const mine = cpuAt0.filter((s) => s.attributes['cpu'] === cpu);
-    assert.equal(mine.map((s) => s.attributes['state']).sort(), [...states].sort(), cpu);
-    for (const s of mine) assert.ok((s.value as number) >= 0 && (s.value as number) <= 1, `${s.value}`);
-    assert.ok(Math.abs(mine.reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9, `${cpu}'s shares add up to 1`);
-  }
+  // by state, as the hostmetrics receiver has it: cpu0, cpu1, …, each CPU's shares adding up to 1;
+  // from the second collection on (the first has no interval: a share since boot was sent).
+  const cpuAt = (t: bigint | undefined) => out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === t);
+  assert.is(cpuAt(times[0]).length, 0, 'none at the first collection');
+  const cpuAt1 = cpuAt(times[1]);
+  assert.equal([...new Set(cpuAt1.map((s) => s.attributes['cpu']))], ['cpu0', 'cpu1']);
+  // fakeCpuTimes: each reading adds 1 tick of user, 2 of system … 8 of wait to cpu0 (36 in all), twice that to cpu1.
+  assert.equal(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu0').map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (i + 1) / 36]));
+  assert.ok(Math.abs(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu1').reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9, "cpu1's shares add up to 1");
   // Units as the hostmetrics receiver has them ("1" made a Prometheus backend name load a ratio).
   const unitOf = (name: string) => [...new Set(out.filter((s) => s.name === name).map((s) => s.unit))];
   for (const n of ['1m', '5m', '15m']) assert.equal(unitOf(`system.cpu.load_average.${n}`), ['{thread}'], n);
@@ -61,13 +69,26 @@ test('host: CPU per core, memory, load, process, network, with the hostmetrics r
 });
 
 test('host: perCore false gives system.cpu.utilization for the whole machine, one series a state, adding up to 1', () => {
+  const scheduler = new TestScheduler(() => undefined);
   const out: Sample[] = [];
-  const clock = { now: () => WALL0, monotonic: () => 0 };
-  hostSamples({ clock, scheduler: new TestScheduler(() => undefined), perCore: false }).subscribe((s) => out.push(s));
-  const cpu = out.filter((s) => s.name === 'system.cpu.utilization');
-  assert.ok(cpu.length >= 5);
+  scheduler.run(() => {
+    hostSamples({ intervalMs: 1_000, clock: schedulerClock(scheduler, WALL0), scheduler, perCore: false, readCpuTimes: fakeCpuTimes() }).pipe(take(40)).subscribe((s) => out.push(s));
+  });
+  const cpu = out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === BigInt(WALL0 + 1_000) * 1_000_000n);
+  assert.ok(out.filter((s) => s.name === 'system.cpu.utilization').every((s) => s.timeUnixNano > BigInt(WALL0) * 1_000_000n), 'none at the first collection');
   assert.ok(cpu.every((s) => Object.keys(s.attributes).join() === 'state'), 'no cpu attribute');
-  assert.ok(Math.abs(cpu.reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9);
+  // Both CPUs' ticks together: 3 of each 36·3 for user … 24 for wait.
+  assert.equal(cpu.map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (3 * (i + 1)) / 108]));
+});
+
+test('host: this machine\'s CPU times: every CPU as cpuN, with the eight states on Linux (os.cpus() elsewhere: five)', () => {
+  const first = readCpuTimes();
+  for (const until = Date.now() + 50; Date.now() < until; ); // ticks are 10 ms: let some pass
+  const spent = cpuTimeDeltas(readCpuTimes(), first);
+  assert.equal(spent.map((c) => c.cpu), cpus().map((_, i) => `cpu${i}`));
+  const states = existsSync('/proc/stat') ? [...CPU_STATES] : ['user', 'system', 'idle', 'interrupt', 'nice'];
+  for (const c of spent) assert.equal(Object.keys(c.deltas).sort(), [...states].sort(), c.cpu);
+  assert.ok(spent.some((c) => c.total > 0), 'time passed');
 });
 
 test('host: CPU states from /proc/stat — iowait, softirq and steal too, which os.cpus() leaves out — shares of the time between readings', () => {
@@ -83,7 +104,6 @@ test('host: CPU states from /proc/stat — iowait, softirq and steal too, which 
   // A counter lower than before (the CPU went offline and came back) counts from zero.
   const [, back] = cpuTimeDeltas(at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 2 0 1 40'), before);
   assert.equal(back, { cpu: 'cpu1', deltas: { user: 2, system: 1, idle: 40, nice: 0 }, total: 43 });
-  assert.is(cpuTimeDeltas(after, undefined)[0]!.total, 1260, 'since boot, the first time');
 });
 
 test('host: with start times given, the counters carry them exactly', () => {

@@ -60,10 +60,10 @@ export interface CpuTimeDeltas {
   readonly total: number;
 }
 
-/** The time each CPU spent in each state between two readings (`previous` undefined: since boot). */
-export const cpuTimeDeltas = (now: readonly CpuTimes[], previous: readonly CpuTimes[] | undefined): CpuTimeDeltas[] =>
+/** The time each CPU spent in each state between two readings (a CPU new since `previous`: since boot). */
+export const cpuTimeDeltas = (now: readonly CpuTimes[], previous: readonly CpuTimes[]): CpuTimeDeltas[] =>
   now.map((c) => {
-    const before = previous?.find((p) => p.cpu === c.cpu)?.times ?? {};
+    const before = previous.find((p) => p.cpu === c.cpu)?.times ?? {};
     const deltas: Partial<Record<CpuState, number>> = {};
     let total = 0;
     for (const state of CPU_STATES) {

@@ -22,6 +22,8 @@ export interface HostSourceOptions {
   readonly network?: boolean;
   readonly scheduler?: SchedulerLike;
   readonly clock?: Clock;
+  /** Each CPU's time by state now (default: /proc/stat, else os.cpus(); cpuTimes.ts). */
+  readonly readCpuTimes?: () => CpuTimes[];
   /** When the machine booted and this process started, wall ms (default: read from the clock and the OS at subscription). */
   readonly startTimes?: { readonly bootMs: number; readonly processMs: number };
 }
@@ -55,15 +57,17 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     const starts = opts.startTimes ?? bootAndProcessStartMs(clock);
     const bootNanos = msToNanos(Math.round(starts.bootMs));
     const processNanos = msToNanos(Math.round(starts.processMs));
-    let previous: CpuTimes[] | undefined; // first reading: since boot
+    let previous: CpuTimes[] | undefined;
     const gauge = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes, unit });
     const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string, start: bigint): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: start, attributes, unit });
     // Memory in use goes up and down: a non-monotonic sum (an UpDownCounter), as the receiver has it.
     const upDown = (name: string, value: number, attributes: Attributes, t: bigint, start: bigint): Sample => ({ ...sum(name, value, attributes, t, 'By', start), monotonic: false });
     const collect = (): void => {
       const t = msToNanos(clock.now());
-      const now = readCpuTimes();
-      const spent = cpuTimeDeltas(now, previous);
+      const now = (opts.readCpuTimes ?? readCpuTimes)();
+      // The first collection has no interval to measure over, so no utilization, as the receiver
+      // has it: the share since boot it sent instead was a false dip or peak at every start.
+      const spent = previous === undefined ? [] : cpuTimeDeltas(now, previous);
       previous = now;
       // Each state's share of the time, per CPU, as the hostmetrics receiver has it ({cpu, state};
       // a CPU's shares add up to 1). One metric's series must add up across its attributes
