@@ -4,11 +4,11 @@
  * every event counted in `stats`. It has a lifecycle: `start()`, then `shutdown()` drains with a
  * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
  */
-import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type Subscription, firstValueFrom, timer, race } from 'rxjs';
+import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type SchedulerLike, type Subscription, firstValueFrom, timer, race } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, validateSample, startOrderProblem } from './sample.js';
 import { type Routed, type DeadLetter, toDeadLetter } from './routed.js';
-import { systemClock, steadyScheduler } from './clock.js';
+import { type Clock, systemClock, steadyScheduler } from './clock.js';
 import { createCircuitBreaker, type CircuitBreaker } from './breaker.js';
 import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';
 import { detectClockSkew } from '../operators/detectClockSkew.js';
@@ -40,6 +40,10 @@ export class Pipeline {
   private finished = false;
   private stopping = false;
   private failures = 0;
+  /** Wall time (deps.clock, else the system's): validation and every dead letter's atUnixMs. */
+  private readonly clock: Clock;
+  /** The operators' timers and waits (deps.scheduler, else steadyScheduler). */
+  private readonly scheduler: SchedulerLike;
 
   /**
    * Room in delivery's queue, for the spool's backlog and for sources without a spool: closed at
@@ -55,14 +59,15 @@ export class Pipeline {
 
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
+    this.clock = deps.clock ?? systemClock;
+    this.scheduler = deps.scheduler ?? steadyScheduler;
     const fullBatches = deliveryLaneCount(config) * config.batch.maxSize;
     this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, fullBatches);
     this.sourceHasRoom = sourceRoomGate({
       stats: this.stats, config, fullBatches, spool: deps.spool, queueRoom: this.hasRoom, outstanding: () => this.outstanding,
       breakerClosed: () => this.breaker.state === 'closed',
     });
-    const scheduler = deps.scheduler ?? steadyScheduler;
-    this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler });
+    this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler: this.scheduler });
     this.breaker.state$.subscribe((t) => {
       this.events.next({ type: 'breaker', ...t });
       this.stats.breakerState = t.to;
@@ -81,7 +86,7 @@ export class Pipeline {
   push(sample: Sample): void {
     if (!this.stopping) return this.pushed.next(sample);
     if (this.counts(sample)) this.stats.samplesIn++;
-    this.deadLettered(toDeadLetter('shutdown', sample, 'pushed after the pipeline began shutting down', (this.deps.clock ?? systemClock).now()));
+    this.deadLettered(toDeadLetter('shutdown', sample, 'pushed after the pipeline began shutting down', this.clock.now()));
   }
 
   /** Whether `x` counts in `stats` (deps.uncounted: chronoq's own self-metrics do not). */
@@ -96,7 +101,7 @@ export class Pipeline {
    * mixed both.
    */
   private deadLettered(letter: DeadLetter<Sample>): void {
-    const d = { ...letter, atUnixMs: (this.deps.clock ?? systemClock).now() };
+    const d = { ...letter, atUnixMs: this.clock.now() };
     if (this.counts(d.item)) this.stats.deadLetters[d.reason]++;
     this.deps.deadLetters(d);
     this.deps.onSettled?.(d.item);
@@ -125,8 +130,7 @@ export class Pipeline {
   start(): this {
     const c = this.config;
     const s = this.stats;
-    const scheduler = this.deps.scheduler ?? steadyScheduler;
-    const clock = this.deps.clock ?? systemClock;
+    const { scheduler, clock } = this;
     const counted = (x: Sample): boolean => this.counts(x);
     // A settle the spool cannot write (disk full) leaves the samples unsettled: delivered again
     // after a restart (a duplicate, never a loss). It must not escape from delivery's hooks.
@@ -222,7 +226,7 @@ export class Pipeline {
   async shutdown(deadlineMs = this.config.delivery.shutdownDeadlineMs): Promise<ShutdownReport> {
     const before = this.stats.deadLetters.shutdown;
     this.stopInput();
-    const deadline$ = merge(timer(deadlineMs, this.deps.scheduler ?? steadyScheduler), this.hurry$).pipe(map(() => false));
+    const deadline$ = merge(timer(deadlineMs, this.scheduler), this.hurry$).pipe(map(() => false));
     const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), deadline$), { defaultValue: true }));
     const leftInSpool = drained ? 0 : this.giveUp();
     await this.done;
