@@ -35,6 +35,8 @@ export interface BacklogStageOptions {
   readonly abort$: Observable<AbortReason | undefined>;
   readonly report: (e: PipelineEvent) => void;
   readonly onSettled: ((s: Sample) => void) | undefined;
+  /** With a spool: samples handed on that the spool could not write (disk full), in memory only. */
+  readonly onUnspooled: (samples: readonly Sample[]) => void;
 }
 
 export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<Routed<Sample>> => {
@@ -50,6 +52,7 @@ export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<R
       hasRoom: o.hasRoom, readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
       onWriteError: (error) => o.report({ type: 'spool-write-failed', error }),
       onWriteRecovered: () => o.report({ type: 'spool-write-recovered' }),
+      onHandedOnUnwritten: o.onUnspooled,
       ...(o.onSettled ? { onWritten: (written: readonly Sample[]) => written.forEach(o.onSettled!) } : {}),
     }));
   };

@@ -10,6 +10,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { ExportError } from '../src/errors.js';
 import { queuedOf, totalDeadLetters } from '../src/stats.js';
 import type { Sample } from '../src/sample.js';
+import type { DeadLetter } from '../src/routed.js';
 import { tempDir } from './support/cli.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 
@@ -243,6 +244,59 @@ test('pipeline: a dead-lettered sample is settled in the spool only after the de
   assert.equal(settledEarly, []);
   assert.is(spool.inspect().waiting, 0, 'and settled');
   spool.close();
+});
+
+/**
+ * A receiver that is down and a spool that takes the first burst, then cannot be written (disk
+ * full): the second burst goes on in memory only. `end` gives up on the rest (a shutdown past its
+ * deadline, or the process exiting); then what the spool holds and every dead letter.
+ */
+const giveUpOnAFullDisk = async (end: (p: Pipeline) => Promise<number>) => {
+  const path = join(tempDir(), 'spool.db');
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, delivery: { shutdownDeadlineMs: 100, retry: { initialDelayMs: 20, maxDelayMs: 50 } } }), sources: [] };
+  const { spool } = open(path, 1);
+  const append = spool.append.bind(spool);
+  let writes = 0;
+  spool.append = (samples) => {
+    if (writes++ > 0) throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
+    return append(samples);
+  };
+  const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
+  const feed = new Subject<Sample>();
+  const letters: DeadLetter<Sample>[] = [];
+  const p = new Pipeline(config, { send: () => throwError(() => unavailable), sources: [feed], deadLetters: (d) => letters.push(d), spool, stampedLocally: false });
+  p.start();
+  for (const burst of [[0, 1, 2], [3, 4, 5]]) {
+    for (const i of burst) feed.next(mk(i, 0));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const leftInSpool = await end(p);
+  spool.close();
+  return { leftInSpool, letters, inSpool: recoveredValues(path), outstanding: p.outstanding };
+};
+
+test('pipeline: at a shutdown past its deadline, samples the spool could not write (disk full) are dead letters `shutdown`, not counted as left in the spool', async () => {
+  // Before, all 6 were reported left in the spool; 3, 4 and 5 were in neither it nor the dead letters.
+  const r = await giveUpOnAFullDisk(async (p) => {
+    const report = await p.shutdown();
+    assert.is(report.shutdownDeadLetters, 3);
+    return report.leftInSpool;
+  });
+  assert.equal(r.inSpool, [0, 1, 2]);
+  assert.is(r.leftInSpool, 3, 'only what the spool holds');
+  assert.equal(r.letters.map((d) => [d.reason, d.item.value]), [['shutdown', 3], ['shutdown', 4], ['shutdown', 5]]);
+  assert.match(r.letters[0]!.detail, 'the drain deadline passed; not in the spool, which could not write it');
+  assert.is(r.outstanding, 3, 'every sample accounted for: 3 in the spool, 3 dead letters');
+});
+
+test('pipeline: when the process exits (abandonNow), samples the spool could not write are dead letters too', async () => {
+  const r = await giveUpOnAFullDisk(async (p) => {
+    p.abandonNow('the process exited (process.exit)');
+    return p.outstanding;
+  });
+  assert.equal(r.inSpool, [0, 1, 2]);
+  assert.is(r.leftInSpool, 3);
+  assert.equal(r.letters.map((d) => [d.reason, d.item.value, d.detail]), [3, 4, 5].map((v) => ['shutdown', v, 'the process exited (process.exit); not in the spool, which could not write it']));
 });
 
 test.run();

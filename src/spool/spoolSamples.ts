@@ -46,6 +46,11 @@ export interface SpoolStageOptions {
   readonly onWriteRecovered?: () => void;
   /** Samples now in the spool (durable: delivered after a crash too), after each write. */
   readonly onWritten?: (samples: readonly Sample[]) => void;
+  /**
+   * Samples handed on although the spool could not write them: in memory only, so whoever gives
+   * up on delivery with the rest left in the spool must account for these itself.
+   */
+  readonly onHandedOnUnwritten?: (samples: readonly Sample[]) => void;
 }
 
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
@@ -139,6 +144,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
           const at = scheduler.now();
           const why = `the spool could not write it (${error instanceof Error ? error.message : String(error)}) and samples wait in it ahead of this one`;
           const handOn = behind.size === 0;
+          if (handOn) opts.onHandedOnUnwritten?.(rights);
           for (const r of items) subscriber.next(handOn || isLeft(r) ? r : left(toDeadLetter('overflow', r.right, why, at)));
           return;
         }
