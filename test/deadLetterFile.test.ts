@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import { deadLetterFileLog } from '../src/telemetry/pipelineLog.js';
 import type { DeadLetter } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { startCli, tempDir, until, writeConfig } from './support/cli.js';
@@ -61,6 +62,37 @@ test('its directory removed while open: the next letters go to onWriteError (the
   assert.is(failed.length, 1);
   assert.match(failed[0]!, /"detail":"letter 1"/);
   assert.is(f.failed, 1);
+  f.close();
+});
+
+test('with the command\'s log: a failure is said once (again when its error changes), each letter on its line, and a line when the file is written again; it was said before every write that failed', () => {
+  const dir = tempDir();
+  const path = join(dir, 'sub', 'dead.ndjson');
+  mkdirSync(join(dir, 'sub'));
+  const said: string[] = [];
+  const log = (level: string, message: string) => said.push(`${level} ${message.replace(path, 'PATH').replace(/"atUnixMs".*/, '')}`);
+  const f = new DeadLetterFile(path, deadLetterFileLog({ path, maxBytes: 1e6, maxFiles: 5, fsync: false }, log));
+  const write = (i: number) => (f.append(letter(i)), f.flush());
+  write(0);
+  rmSync(join(dir, 'sub'), { recursive: true });
+  write(1);
+  write(2);
+  writeFileSync(join(dir, 'sub'), 'a file where the directory was'); // another error: ENOTDIR
+  write(3);
+  rmSync(join(dir, 'sub'));
+  mkdirSync(join(dir, 'sub'));
+  write(4);
+  write(5);
+  const headline = (code: string) => new RegExp(`^error cannot write dead letters to PATH: ${code}: .*; they follow in this log, one a line, until it can be written again$`);
+  assert.is(said.length, 6, said.join('\n'));
+  assert.match(said[0]!, headline('ENOENT'));
+  assert.match(said[1]!, /^error dead letter: \{"reason":"rejected",.*"detail":"letter 1",$/);
+  assert.match(said[2]!, /"detail":"letter 2"/);
+  assert.match(said[3]!, headline('ENOTDIR'));
+  assert.match(said[4]!, /"detail":"letter 3"/);
+  assert.is(said[5], 'info the dead-letter file PATH is written again (3 dead letter(s) went to this log meanwhile)');
+  assert.equal(details(path), ['letter 4', 'letter 5']);
+  assert.is(f.failed, 3);
   f.close();
 });
 

@@ -26,7 +26,7 @@ export interface PartsHooks {
   /** A line of an NDJSON source that is not a sample (already in the dead-letter file). */
   readonly onInvalid?: (e: InvalidLine) => void;
   /** The dead-letter file's trouble: letters it cannot write, a file rotation removes (telemetry/pipelineLog.ts). */
-  readonly deadLetterFile?: Pick<DeadLetterFileOptions, 'onWriteError' | 'onRemove' | 'onRotateError'>;
+  readonly deadLetterFile?: Pick<DeadLetterFileOptions, 'onWriteError' | 'onWriteRecovered' | 'onRemove' | 'onRotateError'>;
   /** Back-pressure for the sources that can wait (NDJSON files and stdin). */
   readonly hasRoom?: RoomGate;
   /** An NDJSON source (index `source` in the config) stopped with part of its file unread. */

@@ -21,6 +21,8 @@ export interface DeadLetterFileOptions {
    * sample can go, so the caller should put them somewhere a person will see (the log).
    */
   readonly onWriteError?: (error: unknown, lines: readonly string[]) => void;
+  /** A write worked again after onWriteError, with how many letters went to it meanwhile. */
+  readonly onWriteRecovered?: (failedMeanwhile: number) => void;
   /**
    * Rotation removed the oldest rotated file, and the letters in it with it: the one way letters
    * leave (maxFiles bounds the disk). Called before it goes, so a person can be told.
@@ -43,6 +45,8 @@ export class DeadLetterFile {
   written = 0;
   /** Letters that could not be written (handed to onWriteError). */
   failed = 0;
+  /** `failed` when the writes began to fail; undefined while they work. */
+  private failedBefore: number | undefined;
   private rotateFailing = false;
 
   constructor(readonly path: string, private readonly opts: DeadLetterFileOptions = {}) {}
@@ -72,10 +76,13 @@ export class DeadLetterFile {
       if (this.opts.fsync) fsyncSync(fd);
     } catch (e) {
       if (this.opts.onWriteError === undefined) throw e;
+      this.failedBefore ??= this.failed;
       this.opts.onWriteError(e, lines);
       this.failed += count;
       return;
     }
+    if (this.failedBefore !== undefined) this.opts.onWriteRecovered?.(this.failed - this.failedBefore);
+    this.failedBefore = undefined;
     this.size += buf.length;
     this.written += count;
     if (this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) {

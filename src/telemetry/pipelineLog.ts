@@ -67,13 +67,25 @@ export const watchAlerts = (
  * The dead-letter file's trouble as log lines: letters it cannot take (disk full, directory gone)
  * go to the log, never nowhere — without this a library pipeline's file threw from a microtask,
  * an uncaught exception that ended the application; a file removed by rotation is a warning.
+ * The failure is said once (again if its error changes), then one line a letter, and a line when
+ * the file is written again; it was said before each write that failed, which on a full disk
+ * with samples overflowing one by one was a second line for every letter (60 MB of log in 40 s).
  */
-export const deadLetterFileLog = (c: ResolvedConfig['deadLetter'], log: Logger): Pick<DeadLetterFileOptions, 'onWriteError' | 'onRemove' | 'onRotateError'> => ({
-  onWriteError: (error, lines) => {
-    log('error', `cannot write ${lines.length} dead letter(s) to ${c.path}: ${messageOf(error)}; they follow in this log`);
-    for (const line of lines) log('error', `dead letter: ${line.trimEnd()}`);
-  },
-  onRotateError: (error) => log('warn', `cannot rotate the dead-letter file ${c.path}: ${messageOf(error)}; letters go on into it, and rotation is tried again at the next write`),
-  onRemove: (e) =>
-    log('warn', `dead-letter rotation removed ${e.path}: its ${e.letters} dead letters are gone (deadLetter.maxFiles ${c.maxFiles} files of maxBytes ${c.maxBytes}; raise them to keep more)`, { path: e.path, letters: e.letters }),
-});
+export const deadLetterFileLog = (c: ResolvedConfig['deadLetter'], log: Logger): Pick<DeadLetterFileOptions, 'onWriteError' | 'onWriteRecovered' | 'onRemove' | 'onRotateError'> => {
+  let failing: string | undefined;
+  return {
+    onWriteError: (error, lines) => {
+      const message = messageOf(error);
+      if (message !== failing) log('error', `cannot write dead letters to ${c.path}: ${message}; they follow in this log, one a line, until it can be written again`);
+      failing = message;
+      for (const line of lines) log('error', `dead letter: ${line.trimEnd()}`);
+    },
+    onWriteRecovered: (meanwhile) => {
+      failing = undefined;
+      log('info', `the dead-letter file ${c.path} is written again (${meanwhile} dead letter(s) went to this log meanwhile)`);
+    },
+    onRotateError: (error) => log('warn', `cannot rotate the dead-letter file ${c.path}: ${messageOf(error)}; letters go on into it, and rotation is tried again at the next write`),
+    onRemove: (e) =>
+      log('warn', `dead-letter rotation removed ${e.path}: its ${e.letters} dead letters are gone (deadLetter.maxFiles ${c.maxFiles} files of maxBytes ${c.maxBytes}; raise them to keep more)`, { path: e.path, letters: e.letters }),
+  };
+};
