@@ -99,6 +99,19 @@ test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every seri
   assert.equal(errorsOf('reorder:\n  forgetSeriesAfterMs: -1\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found number -1']);
 });
 
+test('skew.maxPastMs and maxFutureMs may be "infinite" (a backfill of old data: nothing is stale); other ms keys say they want a finite number', () => {
+  const skewOf = (yaml: string) => {
+    const r = decodeConfig(yaml, {});
+    assert.ok(isRight(r), JSON.stringify(r));
+    return isRight(r) ? resolveConfig(r.right).skew : undefined;
+  };
+  assert.is(skewOf('skew:\n  maxPastMs: .inf\n')?.maxPastMs, Infinity);
+  assert.is(skewOf('skew:\n  maxPastMs: infinite\n  maxFutureMs: infinite\n')?.maxFutureMs, Infinity);
+  assert.is(skewOf('{}\n')?.maxPastMs, 3_600_000);
+  assert.equal(errorsOf('skew:\n  maxPastMs: -5\n'), ['config.skew.maxPastMs: expected a non-negative number of milliseconds or "infinite", found number -5']);
+  assert.equal(errorsOf('batch:\n  maxDelayMs: .inf\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found number Infinity']);
+});
+
 test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable; a followed file may come later', () => {
   const dir = tempDir();
   const file = join(dir, 'in.ndjson');

@@ -34,8 +34,8 @@ const num = (name: string, ok: (n: number) => boolean) =>
 
 export const PositiveInt = num('a positive integer', (n) => Number.isInteger(n) && n > 0);
 export const NonNegativeInt = num('a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
-export const PositiveNumber = num('a positive number', (n) => Number.isFinite(n) && n > 0);
-export const NonNegativeNumber = num('a non-negative number', (n) => Number.isFinite(n) && n >= 0);
+export const PositiveNumber = num('a finite positive number', (n) => Number.isFinite(n) && n > 0);
+export const NonNegativeNumber = num('a finite non-negative number', (n) => Number.isFinite(n) && n >= 0);
 /**
  * A number `ok` accepts, or Infinity written as the string "infinite" or YAML's .inf (the way
  * `chronoq validate` prints an infinite default: the default maxAttempts could not be read back).

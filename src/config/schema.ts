@@ -17,7 +17,7 @@ export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('sy
 export const SourceCodec = tagged('source', { host: HostSourceCodec, ndjson: NdjsonSourceCodec, synthetic: SyntheticSourceCodec });
 
 export const SkewCodec = closed('skew', {}, {
-  policy: oneOf('correct', 'dead-letter', 'pass'), maxFutureMs: NonNegativeNumber, maxPastMs: NonNegativeNumber,
+  policy: oneOf('correct', 'dead-letter', 'pass'), maxFutureMs: MsOrInfinite, maxPastMs: MsOrInfinite,
   stepThresholdMs: PositiveNumber, sourceAttribute: NonEmptyString, sourceOffsetThresholdMs: PositiveNumber, maxSlewPpm: PositiveNumber,
 });
 export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt, forgetSeriesAfterMs: MsOrInfinite });
