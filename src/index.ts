@@ -64,6 +64,8 @@ export { syntheticSamples } from './sources/synthetic.js';
 export type { SyntheticOptions } from './sources/synthetic.js';
 export { hostSamples } from './sources/host.js';
 export type { HostSourceOptions } from './sources/host.js';
+export type { CpuTimes } from './sources/cpuTimes.js';
+export type { MemoryStates } from './sources/memInfo.js';
 export { ndjsonSamples } from './sources/ndjson.js';
 export { arraySamples } from './sources/arraySamples.js';
 export type { ArraySamplesOptions } from './sources/arraySamples.js';

@@ -1,129 +1,18 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, uptime } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { hostSamples, networkBytes } from '../src/sources/host.js';
-import { CPU_STATES, type CpuTimes, cpuTimeDeltas, parseProcStat, readCpuTimes } from '../src/sources/cpuTimes.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
 import { syntheticSamples } from '../src/sources/synthetic.js';
-import { schedulerClock, systemClock } from '../src/clock.js';
+import { schedulerClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('sources');
 const WALL0 = Date.UTC(2026, 10, 25, 10);
-
-/** Two CPUs whose every reading adds 1, 2, … 8 ticks to cpu0's states (in CPU_STATES order) and twice that to cpu1's. */
-const fakeCpuTimes = (): (() => CpuTimes[]) => {
-  let n = 0;
-  return () => {
-    n++;
-    return [1, 2].map((k, i) => ({ cpu: `cpu${i}`, times: Object.fromEntries(CPU_STATES.map((state, j) => [state, 1_000 + n * k * (j + 1)])) }));
-  };
-};
-
-test('host: CPU per core, memory, load, process, network, with the hostmetrics receiver\'s units and types; stamped on the clock at each interval', () => {
-  const scheduler = new TestScheduler(() => undefined);
-  const out: Sample[] = [];
-  scheduler.run(() => {
-    const clock = schedulerClock(scheduler, WALL0);
-    hostSamples({ intervalMs: 10_000, clock, scheduler, readCpuTimes: fakeCpuTimes() }).pipe(take(200)).subscribe((s) => out.push(s));
-  });
-  const names = new Set(out.map((s) => s.name));
-  for (const n of ['system.cpu.utilization', 'system.memory.usage', 'system.cpu.load_average.1m', 'process.cpu.time', 'process.memory.usage']) assert.ok(names.has(n), n);
-  if (networkBytes().length > 0) assert.ok(names.has('system.network.io'));
-  const times = [...new Set(out.map((s) => s.timeUnixNano))];
-  assert.equal(times.slice(0, 3), [0, 10_000, 20_000].map((d) => BigInt(WALL0 + d) * 1_000_000n));
-  // Per CPU only (a series for the whole machine beside them made a sum over CPUs count it too),
-  // by state, as the hostmetrics receiver has it: cpu0, cpu1, …, each CPU's shares adding up to 1;
-  // from the second collection on (the first has no interval: a share since boot was sent).
-  const cpuAt = (t: bigint | undefined) => out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === t);
-  assert.is(cpuAt(times[0]).length, 0, 'none at the first collection');
-  const cpuAt1 = cpuAt(times[1]);
-  assert.equal([...new Set(cpuAt1.map((s) => s.attributes['cpu']))], ['cpu0', 'cpu1']);
-  // fakeCpuTimes: each reading adds 1 tick of user, 2 of system … 8 of wait to cpu0 (36 in all), twice that to cpu1.
-  assert.equal(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu0').map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (i + 1) / 36]));
-  assert.ok(Math.abs(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu1').reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9, "cpu1's shares add up to 1");
-  // Units as the hostmetrics receiver has them ("1" made a Prometheus backend name load a ratio).
-  const unitOf = (name: string) => [...new Set(out.filter((s) => s.name === name).map((s) => s.unit))];
-  for (const n of ['1m', '5m', '15m']) assert.equal(unitOf(`system.cpu.load_average.${n}`), ['{thread}'], n);
-  assert.equal(unitOf('system.cpu.utilization'), ['1']);
-  // Memory in use is an UpDownCounter (a non-monotonic sum), not a gauge.
-  for (const n of ['system.memory.usage', 'process.memory.usage']) {
-    assert.equal([...new Set(out.filter((s) => s.name === n).map((s) => `${s.kind} monotonic ${s.monotonic}`))], ['sum monotonic false'], n);
-  }
-  const mem = out.filter((s) => s.name === 'system.memory.usage' && s.timeUnixNano === times[0]);
-  assert.equal(mem.map((s) => s.attributes['state']).sort(), ['available', 'used']);
-  // The counters start where they count from: CPU time at the process's start, network bytes at
-  // boot (they started at the first collection: bytes since boot in no time, a spike at each restart).
-  const startsOf = (name: string) => new Set(out.filter((s) => s.name === name).map((s) => s.startTimeUnixNano));
-  const uptimeMs = process.uptime() * 1000;
-  const [cpuStart, ...more] = startsOf('process.cpu.time');
-  assert.is(more.length, 0, 'one start time throughout');
-  assert.ok(cpuStart! < times[0]! && Math.abs(Number(times[0]! - cpuStart!) / 1e6 - uptimeMs) < 5_000, `process start ${cpuStart}, first time ${times[0]}`);
-  assert.equal(startsOf('system.network.io').size, networkBytes().length > 0 ? 1 : 0, 'one start time throughout');
-});
-
-test('host: perCore false gives system.cpu.utilization for the whole machine, one series a state, adding up to 1', () => {
-  const scheduler = new TestScheduler(() => undefined);
-  const out: Sample[] = [];
-  scheduler.run(() => {
-    hostSamples({ intervalMs: 1_000, clock: schedulerClock(scheduler, WALL0), scheduler, perCore: false, readCpuTimes: fakeCpuTimes() }).pipe(take(40)).subscribe((s) => out.push(s));
-  });
-  const cpu = out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === BigInt(WALL0 + 1_000) * 1_000_000n);
-  assert.ok(out.filter((s) => s.name === 'system.cpu.utilization').every((s) => s.timeUnixNano > BigInt(WALL0) * 1_000_000n), 'none at the first collection');
-  assert.ok(cpu.every((s) => Object.keys(s.attributes).join() === 'state'), 'no cpu attribute');
-  // Both CPUs' ticks together: 3 of each 36·3 for user … 24 for wait.
-  assert.equal(cpu.map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (3 * (i + 1)) / 108]));
-});
-
-test('host: this machine\'s CPU times: every CPU as cpuN, with the eight states on Linux (os.cpus() elsewhere: five)', () => {
-  const first = readCpuTimes();
-  for (const until = Date.now() + 50; Date.now() < until; ); // ticks are 10 ms: let some pass
-  const spent = cpuTimeDeltas(readCpuTimes(), first);
-  assert.equal(spent.map((c) => c.cpu), cpus().map((_, i) => `cpu${i}`));
-  const states = existsSync('/proc/stat') ? [...CPU_STATES] : ['user', 'system', 'idle', 'interrupt', 'nice'];
-  for (const c of spent) assert.equal(Object.keys(c.deltas).sort(), [...states].sort(), c.cpu);
-  assert.ok(spent.some((c) => c.total > 0), 'time passed');
-});
-
-test('host: CPU states from /proc/stat — iowait, softirq and steal too, which os.cpus() leaves out — shares of the time between readings', () => {
-  const at = (line0: string, line1: string) => parseProcStat(`cpu  1 2 3 4 5 6 7 8 0 0\n${line0}\n${line1}\nintr 1 2 3\nctxt 9\n`);
-  //                                   user nice system idle iowait irq softirq steal guest guest_nice
-  const before = at('cpu0 100 0 50 800 10 0 10 30 0 0', 'cpu1 10 0 10 100');
-  assert.equal(before[0], { cpu: 'cpu0', times: { user: 100, nice: 0, system: 50, idle: 800, wait: 10, interrupt: 0, softirq: 10, steal: 30 } });
-  assert.equal(before[1], { cpu: 'cpu1', times: { user: 10, nice: 0, system: 10, idle: 100 } }, 'an old kernel\'s four fields');
-  const after = at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 10 0 10 100');
-  const [c0, c1] = cpuTimeDeltas(after, before);
-  assert.equal(c0, { cpu: 'cpu0', deltas: { user: 60, system: 10, idle: 100, interrupt: 0, nice: 0, softirq: 0, steal: 70, wait: 20 }, total: 260 });
-  assert.is(c1!.total, 0, 'no time passed on cpu1 (the source sends no shares for it)');
-  // A counter lower than before (the CPU went offline and came back) counts from zero.
-  const [, back] = cpuTimeDeltas(at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 2 0 1 40'), before);
-  assert.equal(back, { cpu: 'cpu1', deltas: { user: 2, system: 1, idle: 40, nice: 0 }, total: 43 });
-});
-
-test('host: with start times given, the counters carry them exactly', () => {
-  const out: Sample[] = [];
-  const clock = { now: () => WALL0, monotonic: () => 0 };
-  hostSamples({ clock, scheduler: new TestScheduler(() => undefined), startTimes: { bootMs: WALL0 - 86_400_000, processMs: WALL0 - 2_500 } }).subscribe((s) => out.push(s));
-  const startOf = (name: string) => out.find((s) => s.name === name)?.startTimeUnixNano;
-  assert.is(startOf('process.cpu.time'), BigInt(WALL0 - 2_500) * 1_000_000n);
-  if (networkBytes().length > 0) assert.is(startOf('system.network.io'), BigInt(WALL0 - 86_400_000) * 1_000_000n);
-  assert.is(startOf('system.memory.usage'), BigInt(WALL0 - 86_400_000) * 1_000_000n, 'memory in use since boot');
-  assert.is(startOf('process.memory.usage'), BigInt(WALL0 - 2_500) * 1_000_000n, 'and since the process started');
-  assert.is(startOf('system.cpu.load_average.1m'), undefined, 'gauges have none');
-  // On the system clock, by default: the machine's boot (as `uptime` has it) and this process's start.
-  const real: Sample[] = [];
-  hostSamples({ clock: systemClock, scheduler: new TestScheduler(() => undefined) }).subscribe((s) => real.push(s));
-  const nowMs = Date.now();
-  const realStart = (name: string) => Number(real.find((s) => s.name === name)!.startTimeUnixNano! / 1_000_000n);
-  assert.ok(Math.abs(realStart('process.cpu.time') - (nowMs - process.uptime() * 1000)) < 1_000, 'the process start');
-  if (networkBytes().length > 0) assert.ok(Math.abs(realStart('system.network.io') - (nowMs - uptime() * 1000)) < 2_000, 'the boot');
-});
 
 test('ndjson: follow mode picks up appended lines; bad lines are reported with their numbers', async () => {
   const dir = tempDir();

@@ -1,8 +1,8 @@
 /**
  * Each logical CPU's time by state, as the Collector's hostmetrics receiver breaks it down
- * (`state`: user, system, idle, interrupt, nice, softirq, steal, wait). On Linux from /proc/stat,
- * in the kernel's ticks; elsewhere from os.cpus(), in ms, which has only the first five. Only
- * ratios of these are used (utilization), so the unit does not matter.
+ * (`state`: user, system, idle, interrupt, nice, softirq, steal, wait), in seconds. On Linux from
+ * /proc/stat, whose unit is USER_HZ (100 a second: the kernel scales its ticks to it, as gopsutil,
+ * the receiver's reader, assumes); elsewhere from os.cpus() (ms), which has only the first five.
  *
  * Why not os.cpus() everywhere: libuv leaves out iowait, softirq and steal, so on a virtual
  * machine the time the hypervisor took (steal: 2.4 % of this 2-core VM's, measured) and the time
@@ -17,7 +17,7 @@ export type CpuState = (typeof CPU_STATES)[number];
 export interface CpuTimes {
   /** hostmetrics' `cpu` value: `cpu0`, `cpu1`, … */
   readonly cpu: string;
-  /** Time in each state the source knows (os.cpus() has no softirq, steal or wait). */
+  /** Seconds in each state since boot, of the states the source knows (os.cpus() has no softirq, steal or wait). */
   readonly times: Partial<Record<CpuState, number>>;
 }
 
@@ -25,6 +25,9 @@ export interface CpuTimes {
  * The per-CPU lines of /proc/stat (`cpuN user nice system idle iowait irq softirq steal guest
  * guest_nice`; guest time is counted in user already). Fields a kernel does not have are left out.
  */
+/** /proc/stat's unit, a second's share. */
+const USER_HZ = 100;
+
 export const parseProcStat = (text: string): CpuTimes[] => {
   const order: (CpuState | undefined)[] = ['user', 'nice', 'system', 'idle', 'wait', 'interrupt', 'softirq', 'steal'];
   return text.split('\n').flatMap((line) => {
@@ -33,14 +36,14 @@ export const parseProcStat = (text: string): CpuTimes[] => {
     const fields = m[2]!.trim().split(/\s+/).map(Number);
     const times: Partial<Record<CpuState, number>> = {};
     order.forEach((state, i) => {
-      if (state !== undefined && Number.isFinite(fields[i])) times[state] = fields[i]!;
+      if (state !== undefined && Number.isFinite(fields[i])) times[state] = fields[i]! / USER_HZ;
     });
     return [{ cpu: m[1]!, times }];
   });
 };
 
 const fromOsCpus = (): CpuTimes[] =>
-  cpus().map((c, i) => ({ cpu: `cpu${i}`, times: { user: c.times.user, nice: c.times.nice, system: c.times.sys, idle: c.times.idle, interrupt: c.times.irq } }));
+  cpus().map((c, i) => ({ cpu: `cpu${i}`, times: { user: c.times.user / 1000, nice: c.times.nice / 1000, system: c.times.sys / 1000, idle: c.times.idle / 1000, interrupt: c.times.irq / 1000 } }));
 
 /** This machine's CPU times now: /proc/stat where there is one, else os.cpus(). */
 export const readCpuTimes = (): CpuTimes[] => {

@@ -1,50 +1,65 @@
 /**
- * Host metrics, stamped at collection on the pipeline's Clock: CPU utilisation by state (per CPU,
- * or for the whole machine with `perCore: false`: cpuTimes.ts), memory used/available, load
- * averages, this process's CPU time and memory, and network bytes where the OS gives them
- * (/proc/net/dev). Names and units as the Collector's hostmetrics receiver has them. The two
- * counters start where they count from, as that receiver has them too: network bytes at boot, CPU
- * time at the process's start. (Both started at the first collection, which told a backend that
- * converts to deltas or rates that the bytes since boot went by in no time: a spike at every
- * restart.)
+ * Host metrics, stamped at collection on the pipeline's Clock: CPU time and utilisation by state
+ * (per CPU, or for the whole machine with `perCore: false`: cpuTimes.ts) and the CPU count, memory
+ * by state (memInfo.ts), load averages, this process's CPU time and memory, and network bytes,
+ * packets, errors and drops where the OS gives them (/proc/net/dev). Names, units, types and
+ * attributes as the Collector's hostmetrics receiver has them. The counters start where they
+ * count from, as that receiver has them too: the machine's at boot, the process's at its start.
+ * (They started at the first collection, which told a backend that converts to deltas or rates
+ * that the bytes since boot went by in no time: a spike at every restart.)
  */
-import { loadavg, totalmem, freemem } from 'node:os';
+import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type Sample, type Attributes, msToNanos } from '../sample.js';
 import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
 import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes } from './cpuTimes.js';
+import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
 
 export interface HostSourceOptions {
   readonly intervalMs?: number;
-  /** system.cpu.utilization per core, attribute `cpu` (default); false: one series for the whole machine. */
+  /** system.cpu.time and .utilization per CPU, attribute `cpu` (default); false: per state for the whole machine. */
   readonly perCore?: boolean;
   readonly network?: boolean;
   readonly scheduler?: SchedulerLike;
   readonly clock?: Clock;
   /** Each CPU's time by state now (default: /proc/stat, else os.cpus(); cpuTimes.ts). */
   readonly readCpuTimes?: () => CpuTimes[];
+  /** The machine's memory by state now (default: /proc/meminfo, else Node's; memInfo.ts). */
+  readonly readMemoryStates?: () => MemoryStates;
   /** When the machine booted and this process started, wall ms (default: read from the clock and the OS at subscription). */
   readonly startTimes?: { readonly bootMs: number; readonly processMs: number };
 }
 
-const memAvailable = (): number => {
-  try {
-    const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    /* not Linux: fall back to free memory */
-  }
-  return freemem();
-};
+/** One direction's counters of a network device. */
+interface NetworkCounters {
+  readonly bytes: number;
+  readonly packets: number;
+  readonly errors: number;
+  readonly dropped: number;
+}
 
-/** Bytes received/transmitted per device from /proc/net/dev (empty where unavailable). */
-export const networkBytes = (): { device: string; rx: number; tx: number }[] => {
+export interface DeviceCounters {
+  readonly device: string;
+  readonly receive: NetworkCounters;
+  readonly transmit: NetworkCounters;
+}
+
+/** Per device, what the text of /proc/net/dev counts each way. */
+export const parseNetDev = (text: string): DeviceCounters[] =>
+  text.split('\n').slice(2).flatMap((line) => {
+    // receive: bytes packets errs drop fifo frame compressed multicast; transmit: bytes packets errs drop …
+    const m = /^\s*([^:]+):\s*(\d+(?:\s+\d+){15})/.exec(line);
+    if (!m) return [];
+    const f = m[2]!.split(/\s+/).map(Number);
+    const at = (i: number): NetworkCounters => ({ bytes: f[i]!, packets: f[i + 1]!, errors: f[i + 2]!, dropped: f[i + 3]! });
+    return [{ device: m[1]!.trim(), receive: at(0), transmit: at(8) }];
+  });
+
+/** Per device, what /proc/net/dev counts each way since boot (empty where unavailable). */
+export const networkCounters = (): DeviceCounters[] => {
   try {
-    return readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).flatMap((line) => {
-      const m = /^\s*([^:]+):\s*(\d+)(?:\s+\d+){7}\s+(\d+)/.exec(line);
-      return m ? [{ device: m[1]!, rx: Number(m[2]), tx: Number(m[3]) }] : [];
-    });
+    return parseNetDev(readFileSync('/proc/net/dev', 'utf8'));
   } catch {
     return [];
   }
@@ -61,7 +76,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     const gauge = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes, unit });
     const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string, start: bigint): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: start, attributes, unit });
     // Memory in use goes up and down: a non-monotonic sum (an UpDownCounter), as the receiver has it.
-    const upDown = (name: string, value: number, attributes: Attributes, t: bigint, start: bigint): Sample => ({ ...sum(name, value, attributes, t, 'By', start), monotonic: false });
+    const upDown = (name: string, value: number, attributes: Attributes, t: bigint, start: bigint, unit = 'By'): Sample => ({ ...sum(name, value, attributes, t, unit, start), monotonic: false });
     const collect = (): void => {
       const t = msToNanos(clock.now());
       const now = (opts.readCpuTimes ?? readCpuTimes)();
@@ -82,9 +97,19 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
         for (const c of spent) for (const state of CPU_STATES) if (c.deltas[state] !== undefined) machine[state] = (machine[state] ?? 0) + c.deltas[state]!;
         shares(machine, spent.reduce((n, c) => n + c.total, 0), {});
       }
-      const available = memAvailable();
-      out.push(upDown('system.memory.usage', totalmem() - available, { state: 'used' }, t, bootNanos));
-      out.push(upDown('system.memory.usage', available, { state: 'available' }, t, bootNanos));
+      // CPU time since boot, as the receiver sends by default (utilization it leaves off).
+      const seconds = (times: Partial<Record<CpuState, number>>, attributes: Attributes) => {
+        for (const state of CPU_STATES) if (times[state] !== undefined) out.push(sum('system.cpu.time', times[state]!, { ...attributes, state }, t, 's', bootNanos));
+      };
+      if (opts.perCore !== false) for (const c of now) seconds(c.times, { cpu: c.cpu });
+      else {
+        const machine: Partial<Record<CpuState, number>> = {};
+        for (const c of now) for (const state of CPU_STATES) if (c.times[state] !== undefined) machine[state] = (machine[state] ?? 0) + c.times[state]!;
+        seconds(machine, {});
+      }
+      out.push(upDown('system.cpu.logical.count', now.length, {}, t, bootNanos, '{cpu}'));
+      const memory = (opts.readMemoryStates ?? readMemoryStates)();
+      for (const state of MEMORY_STATES) if (memory[state] !== undefined) out.push(upDown('system.memory.usage', memory[state]!, { state }, t, bootNanos));
       const [l1, l5, l15] = loadavg();
       // The hostmetrics receiver's unit: with "1", a Prometheus backend names a gauge …_ratio.
       const load = (name: string, v: number | undefined) => gauge(name, v ?? 0, {}, t, '{thread}');
@@ -93,8 +118,17 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's', processNanos), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's', processNanos));
       out.push(upDown('process.memory.usage', process.memoryUsage().rss, {}, t, processNanos));
       if (opts.network !== false) {
-        for (const n of networkBytes()) {
-          out.push(sum('system.network.io', n.rx, { device: n.device, direction: 'receive' }, t, 'By', bootNanos), sum('system.network.io', n.tx, { device: n.device, direction: 'transmit' }, t, 'By', bootNanos));
+        for (const n of networkCounters()) {
+          for (const direction of ['receive', 'transmit'] as const) {
+            const c = n[direction];
+            const attributes = { device: n.device, direction };
+            out.push(
+              sum('system.network.io', c.bytes, attributes, t, 'By', bootNanos),
+              sum('system.network.packets', c.packets, attributes, t, '{packets}', bootNanos),
+              sum('system.network.errors', c.errors, attributes, t, '{errors}', bootNanos),
+              sum('system.network.dropped', c.dropped, attributes, t, '{packets}', bootNanos),
+            );
+          }
         }
       }
       for (const s of out) subscriber.next(s);

@@ -1,0 +1,146 @@
+/**
+ * The host source says it sends the Collector's hostmetrics receiver's metrics: held to it here.
+ * The receiver (cpu with utilization on, memory, load, network scrapers) and `chronoq run` with the
+ * host source (perCore false: the receiver's default shape, without `cpu`) send to one collector
+ * at once; every system.* metric chronoq sends must be one the receiver sends, with its unit, type,
+ * monotonicity, temporality, attribute keys and values (states, devices), its start time (boot),
+ * and values that agree with the receiver's, read within a second of each other.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCollector, metricsServiceYaml } from '../support/collector.js';
+import { collectorOrSkip } from './requireCollector.js';
+import { startCli, tempDir, writeConfig } from '../support/cli.js';
+import { sleep } from './scenarios.js';
+
+const test = suite('e2e: host source against the hostmetrics receiver');
+const binary = collectorOrSkip('e2e host source');
+const it = binary === undefined ? test.skip : test;
+
+type JsonAttr = { key: string; value: Record<string, unknown> };
+/** What one sender said of one metric: its shape, and each series' latest point. */
+interface MetricSeen {
+  readonly shape: string;
+  readonly attributeKeys: Set<string>;
+  readonly latest: Map<string, { value: number; timeUnixNano: bigint; startTimeUnixNano: bigint }>;
+}
+
+/** Per sender (chronoq: its resource has service.name; the receiver's has none) and metric. */
+const readMetrics = (output: string): { chronoq: Map<string, MetricSeen>; receiver: Map<string, MetricSeen> } => {
+  const seen = { chronoq: new Map<string, MetricSeen>(), receiver: new Map<string, MetricSeen>() };
+  const text = existsSync(output) ? readFileSync(output, 'utf8') : '';
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+    if (!line.trim()) continue;
+    const req = JSON.parse(line) as { resourceMetrics: { resource?: { attributes?: JsonAttr[] }; scopeMetrics?: { metrics?: Record<string, unknown>[] }[] }[] };
+    for (const rm of req.resourceMetrics) {
+      const sender = (rm.resource?.attributes ?? []).some((a) => a.key === 'service.name') ? seen.chronoq : seen.receiver;
+      for (const m of (rm.scopeMetrics ?? []).flatMap((sm) => sm.metrics ?? [])) {
+        const kind = 'gauge' in m ? 'gauge' : 'sum';
+        const body = m[kind] as { dataPoints: Record<string, unknown>[]; isMonotonic?: boolean; aggregationTemporality?: number };
+        const shape = `unit ${String(m['unit'])}, ${kind}${kind === 'sum' ? `, monotonic ${body.isMonotonic === true}, temporality ${body.aggregationTemporality}` : ''}`;
+        const name = m['name'] as string;
+        const metric = sender.get(name) ?? { shape, attributeKeys: new Set<string>(), latest: new Map() };
+        sender.set(name, metric);
+        for (const dp of body.dataPoints) {
+          const attrs = ((dp['attributes'] as JsonAttr[] | undefined) ?? []).map((a) => [a.key, String(Object.values(a.value)[0])] as const).sort();
+          for (const [k] of attrs) metric.attributeKeys.add(k);
+          const t = BigInt(dp['timeUnixNano'] as string);
+          const key = JSON.stringify(attrs);
+          if ((metric.latest.get(key)?.timeUnixNano ?? -1n) < t) {
+            metric.latest.set(key, { value: Number(dp['asDouble'] ?? dp['asInt']), timeUnixNano: t, startTimeUnixNano: BigInt((dp['startTimeUnixNano'] as string | undefined) ?? '0') });
+          }
+        }
+      }
+    }
+  }
+  return seen;
+};
+
+/** How far apart two readings of the same thing may be, a second apart on a busy machine. */
+const TOLERANCE: Record<string, (receiver: number) => number> = {
+  'system.cpu.time': () => 5, // s: each CPU adds up to 1 s a second to some state
+  'system.cpu.logical.count': () => 0,
+  'system.memory.usage': (v) => Math.max(128 * 2 ** 20, 0.05 * v), // processes start and stop beside
+  'system.network.io': (v) => Math.max(2 ** 20, 0.05 * v), // this test's own traffic on lo
+  'system.network.packets': (v) => Math.max(2_000, 0.05 * v),
+  'system.network.errors': () => 10,
+  'system.network.dropped': () => 10,
+  'system.cpu.load_average.1m': (v) => 0.5 + 0.3 * v,
+  'system.cpu.load_average.5m': (v) => 0.5 + 0.3 * v,
+  'system.cpu.load_average.15m': (v) => 0.5 + 0.3 * v,
+};
+
+it('every system.* metric of the host source is the receiver\'s: name, unit, type, attributes, start time, and values', async () => {
+  const c = await startCollector(binary!, {
+    configYaml: ({ port, output }) => `receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${port}
+  hostmetrics:
+    collection_interval: 1s
+    scrapers:
+      cpu:
+        metrics:
+          system.cpu.utilization: {enabled: true}
+      memory:
+      load:
+      network:
+exporters:
+  file:
+    path: ${output}
+    format: json
+    rotation:
+      max_megabytes: 4096
+${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp, hostmetrics]')}`,
+  });
+  const dir = tempDir();
+  const run = startCli(['run', writeConfig(dir, [
+    'resource: {service.name: chronoq-host}',
+    'sources: [{type: host, intervalMs: 1000, perCore: false}]',
+    `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'reorder: {maxDelayMs: 0}',
+    'batch: {maxSize: 1000, maxDelayMs: 50}',
+    '',
+  ].join('\n')), '--quiet']);
+  try {
+    let seen = readMetrics(c.output);
+    for (const end = Date.now() + 30_000; !seen.chronoq.has('system.cpu.utilization') || !seen.receiver.has('system.cpu.utilization'); seen = readMetrics(c.output)) {
+      if (Date.now() > end) throw new Error(`no utilization from both after 30 s: ${run.stderrSoFar()} ${c.logs().slice(-1000)}`);
+      await sleep(250);
+    }
+    run.child.kill('SIGINT');
+    assert.is((await run.result).code, 0);
+    seen = readMetrics(c.output);
+    const ours = [...seen.chronoq.keys()].filter((n) => n.startsWith('system.')).sort();
+    assert.equal(ours, [
+      'system.cpu.load_average.15m', 'system.cpu.load_average.1m', 'system.cpu.load_average.5m', 'system.cpu.logical.count', 'system.cpu.time', 'system.cpu.utilization',
+      'system.memory.usage', 'system.network.dropped', 'system.network.errors', 'system.network.io', 'system.network.packets',
+    ]);
+    for (const name of ours) {
+      const mine = seen.chronoq.get(name)!;
+      const theirs = seen.receiver.get(name);
+      assert.ok(theirs !== undefined, `the receiver sends no ${name}`);
+      assert.is(mine.shape, theirs.shape, name);
+      assert.equal([...mine.attributeKeys].sort(), [...theirs.attributeKeys].sort(), `${name}: attribute keys`);
+      assert.equal([...mine.latest.keys()].sort(), [...theirs.latest.keys()].sort(), `${name}: the same series (states, devices, directions)`);
+      for (const [series, point] of theirs.latest) {
+        const m = mine.latest.get(series)!;
+        if (theirs.shape.includes(', sum')) { // a gauge's start time means nothing (OTLP)
+          assert.ok(Math.abs(Number(m.startTimeUnixNano - point.startTimeUnixNano)) < 2e9, `${name} ${series}: start ${m.startTimeUnixNano} vs the receiver's ${point.startTimeUnixNano} (boot)`);
+        }
+        const tolerance = TOLERANCE[name];
+        if (tolerance !== undefined) assert.ok(Math.abs(m.value - point.value) <= tolerance(point.value), `${name} ${series}: ${m.value} vs the receiver's ${point.value}`);
+      }
+    }
+  } finally {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await run.result;
+    await c.stop();
+  }
+});
+
+test.run();

@@ -1,0 +1,183 @@
+/** The host source: the hostmetrics receiver's metrics, names, units, types and attributes, from /proc where there is one. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { cpus, totalmem, uptime } from 'node:os';
+import { take } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { hostSamples, networkCounters } from '../src/sources/host.js';
+import { CPU_STATES, type CpuTimes, cpuTimeDeltas, parseProcStat, readCpuTimes } from '../src/sources/cpuTimes.js';
+import { MEMORY_STATES, parseMemInfo, readMemoryStates } from '../src/sources/memInfo.js';
+import { parseNetDev } from '../src/sources/host.js';
+import { schedulerClock, systemClock } from '../src/clock.js';
+import type { Sample } from '../src/sample.js';
+
+const test = suite('host source');
+const WALL0 = Date.UTC(2026, 10, 25, 10);
+
+/** Two CPUs whose every reading adds 1, 2, … 8 ticks to cpu0's states (in CPU_STATES order) and twice that to cpu1's. */
+const fakeCpuTimes = (): (() => CpuTimes[]) => {
+  let n = 0;
+  return () => {
+    n++;
+    return [1, 2].map((k, i) => ({ cpu: `cpu${i}`, times: Object.fromEntries(CPU_STATES.map((state, j) => [state, 1_000 + n * k * (j + 1)])) }));
+  };
+};
+
+test('host: CPU per core, memory, load, process, network, with the hostmetrics receiver\'s units and types; stamped on the clock at each interval', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    hostSamples({ intervalMs: 10_000, clock, scheduler, readCpuTimes: fakeCpuTimes() }).pipe(take(2_000)).subscribe((s) => out.push(s));
+  });
+  const names = new Set(out.map((s) => s.name));
+  for (const n of ['system.cpu.time', 'system.cpu.utilization', 'system.cpu.logical.count', 'system.memory.usage', 'system.cpu.load_average.1m', 'process.cpu.time', 'process.memory.usage']) assert.ok(names.has(n), n);
+  if (networkCounters().length > 0) for (const n of ['io', 'packets', 'errors', 'dropped']) assert.ok(names.has(`system.network.${n}`), n);
+  const times = [...new Set(out.map((s) => s.timeUnixNano))];
+  assert.equal(times.slice(0, 3), [0, 10_000, 20_000].map((d) => BigInt(WALL0 + d) * 1_000_000n));
+  // Per CPU only (a series for the whole machine beside them made a sum over CPUs count it too),
+  // by state, as the hostmetrics receiver has it: cpu0, cpu1, …, each CPU's shares adding up to 1;
+  // from the second collection on (the first has no interval: a share since boot was sent).
+  const cpuAt = (t: bigint | undefined) => out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === t);
+  assert.is(cpuAt(times[0]).length, 0, 'none at the first collection');
+  const cpuAt1 = cpuAt(times[1]);
+  assert.equal([...new Set(cpuAt1.map((s) => s.attributes['cpu']))], ['cpu0', 'cpu1']);
+  // fakeCpuTimes: each reading adds 1 tick of user, 2 of system … 8 of wait to cpu0 (36 in all), twice that to cpu1.
+  assert.equal(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu0').map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (i + 1) / 36]));
+  assert.ok(Math.abs(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu1').reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9, "cpu1's shares add up to 1");
+  // Units as the hostmetrics receiver has them ("1" made a Prometheus backend name load a ratio).
+  const unitOf = (name: string) => [...new Set(out.filter((s) => s.name === name).map((s) => s.unit))];
+  for (const n of ['1m', '5m', '15m']) assert.equal(unitOf(`system.cpu.load_average.${n}`), ['{thread}'], n);
+  assert.equal(unitOf('system.cpu.utilization'), ['1']);
+  // Memory in use is an UpDownCounter (a non-monotonic sum), not a gauge.
+  for (const n of ['system.memory.usage', 'process.memory.usage']) {
+    assert.equal([...new Set(out.filter((s) => s.name === n).map((s) => `${s.kind} monotonic ${s.monotonic}`))], ['sum monotonic false'], n);
+  }
+  const mem = out.filter((s) => s.name === 'system.memory.usage' && s.timeUnixNano === times[0]);
+  assert.equal(mem.map((s) => s.attributes['state']).sort(), existsSync('/proc/meminfo') ? [...MEMORY_STATES].sort() : ['free', 'used']);
+  // The counters start where they count from: CPU time at the process's start, network bytes at
+  // boot (they started at the first collection: bytes since boot in no time, a spike at each restart).
+  const startsOf = (name: string) => new Set(out.filter((s) => s.name === name).map((s) => s.startTimeUnixNano));
+  const uptimeMs = process.uptime() * 1000;
+  const [cpuStart, ...more] = startsOf('process.cpu.time');
+  assert.is(more.length, 0, 'one start time throughout');
+  assert.ok(cpuStart! < times[0]! && Math.abs(Number(times[0]! - cpuStart!) / 1e6 - uptimeMs) < 5_000, `process start ${cpuStart}, first time ${times[0]}`);
+  assert.equal(startsOf('system.network.io').size, networkCounters().length > 0 ? 1 : 0, 'one start time throughout');
+});
+
+test('host: system.cpu.time, seconds in each state since boot, per CPU — at the first collection too — or, perCore false, for the machine; the CPU count', () => {
+  const run = (perCore: boolean) => {
+    const scheduler = new TestScheduler(() => undefined);
+    const out: Sample[] = [];
+    scheduler.run(() => {
+      const clock = schedulerClock(scheduler, WALL0);
+      hostSamples({ intervalMs: 1_000, clock, scheduler, perCore, readCpuTimes: fakeCpuTimes(), startTimes: { bootMs: WALL0 - 60_000, processMs: WALL0 } }).pipe(take(400)).subscribe((s) => out.push(s));
+    });
+    return out;
+  };
+  const at = (out: Sample[], name: string, dMs: number) => out.filter((s) => s.name === name && s.timeUnixNano === BigInt(WALL0 + dMs) * 1_000_000n);
+  const perCpu = run(true);
+  // fakeCpuTimes: reading n holds 1000 + n·k·(i+1) in state i of cpu k-1.
+  const first = at(perCpu, 'system.cpu.time', 0);
+  assert.equal(first.map((s) => [s.attributes['cpu'], s.attributes['state'], s.value]), [1, 2].flatMap((k) => CPU_STATES.map((state, i) => [`cpu${k - 1}`, state, 1_000 + k * (i + 1)])));
+  assert.equal(at(perCpu, 'system.cpu.time', 1_000).map((s) => s.value), [1, 2].flatMap((k) => CPU_STATES.map((_, i) => 1_000 + 2 * k * (i + 1))));
+  assert.ok(first.every((s) => s.kind === 'sum' && s.monotonic === undefined && s.unit === 's' && s.startTimeUnixNano === BigInt(WALL0 - 60_000) * 1_000_000n), 'a counter in s since boot');
+  const machine = at(run(false), 'system.cpu.time', 0);
+  assert.equal(machine.map((s) => [Object.keys(s.attributes).join(), s.attributes['state'], s.value]), CPU_STATES.map((state, i) => ['state', state, 2_000 + 3 * (i + 1)]));
+  const count = at(perCpu, 'system.cpu.logical.count', 0);
+  assert.equal(count.map((s) => [s.value, s.unit, s.kind, s.monotonic]), [[2, '{cpu}', 'sum', false]]);
+});
+
+test('host: memory by the receiver\'s states from /proc/meminfo — used is MemTotal − MemAvailable, cached holds reclaimable slab (gopsutil) — and this machine\'s', () => {
+  const meminfo = (available: boolean) => [
+    'MemTotal:       24683584 kB', 'MemFree:        22620156 kB', ...(available ? ['MemAvailable:   24234292 kB'] : []), 'Buffers:           93288 kB',
+    'Cached:          1590656 kB', 'SwapCached:            0 kB', 'Active(file):     500000 kB', 'SReclaimable:     261512 kB', 'SUnreclaim:        32312 kB', 'HugePages_Total:       0', '',
+  ].join('\n');
+  const kB = 1024;
+  assert.equal(parseMemInfo(meminfo(true)), {
+    used: (24683584 - 24234292) * kB, free: 22620156 * kB, buffered: 93288 * kB, cached: (1590656 + 261512) * kB, slab_reclaimable: 261512 * kB, slab_unreclaimable: 32312 * kB,
+  });
+  // A kernel before 3.14 (no MemAvailable): gopsutil's fallback, available = cached + free.
+  assert.is(parseMemInfo(meminfo(false))!.used, (24683584 - 22620156 - 1590656 - 261512) * kB);
+  assert.is(parseMemInfo('nothing here\n'), undefined);
+  const real = readMemoryStates();
+  assert.equal(Object.keys(real).sort(), existsSync('/proc/meminfo') ? [...MEMORY_STATES].sort() : ['free', 'used']);
+  assert.ok(real.used! > 0 && real.free! > 0 && real.used! + real.free! <= totalmem(), JSON.stringify(real));
+});
+
+test('host: network bytes, packets, errors and drops per device and direction from /proc/net/dev', () => {
+  const text = [
+    'Inter-|   Receive                                                |  Transmit',
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+    '    lo: 47101362582 3063853    0    0    0     0          0         0 47101362582 3063853    0    0    0     0       0          0',
+    '  eth0: 1770797750  174093    3    7    0     0          0         0 15341418  149426    5   11    0     0       0          0',
+    '',
+  ].join('\n');
+  assert.equal(parseNetDev(text), [
+    { device: 'lo', receive: { bytes: 47101362582, packets: 3063853, errors: 0, dropped: 0 }, transmit: { bytes: 47101362582, packets: 3063853, errors: 0, dropped: 0 } },
+    { device: 'eth0', receive: { bytes: 1770797750, packets: 174093, errors: 3, dropped: 7 }, transmit: { bytes: 15341418, packets: 149426, errors: 5, dropped: 11 } },
+  ]);
+});
+
+test('host: perCore false gives system.cpu.utilization for the whole machine, one series a state, adding up to 1', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  scheduler.run(() => {
+    hostSamples({ intervalMs: 1_000, clock: schedulerClock(scheduler, WALL0), scheduler, perCore: false, readCpuTimes: fakeCpuTimes() }).pipe(take(400)).subscribe((s) => out.push(s));
+  });
+  const cpu = out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === BigInt(WALL0 + 1_000) * 1_000_000n);
+  assert.ok(out.filter((s) => s.name === 'system.cpu.utilization').every((s) => s.timeUnixNano > BigInt(WALL0) * 1_000_000n), 'none at the first collection');
+  assert.ok(cpu.every((s) => Object.keys(s.attributes).join() === 'state'), 'no cpu attribute');
+  // Both CPUs' ticks together: 3 of each 36·3 for user … 24 for wait.
+  assert.equal(cpu.map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (3 * (i + 1)) / 108]));
+});
+
+test('host: this machine\'s CPU times: every CPU as cpuN, with the eight states on Linux (os.cpus() elsewhere: five)', () => {
+  const first = readCpuTimes();
+  for (const until = Date.now() + 50; Date.now() < until; ); // ticks are 10 ms: let some pass
+  const spent = cpuTimeDeltas(readCpuTimes(), first);
+  assert.equal(spent.map((c) => c.cpu), cpus().map((_, i) => `cpu${i}`));
+  const states = existsSync('/proc/stat') ? [...CPU_STATES] : ['user', 'system', 'idle', 'interrupt', 'nice'];
+  for (const c of spent) assert.equal(Object.keys(c.deltas).sort(), [...states].sort(), c.cpu);
+  assert.ok(spent.some((c) => c.total > 0), 'time passed');
+});
+
+test('host: CPU states from /proc/stat, in seconds (its unit is USER_HZ, 100 a second) — iowait, softirq and steal too, which os.cpus() leaves out — and the time between readings', () => {
+  const at = (line0: string, line1: string) => parseProcStat(`cpu  1 2 3 4 5 6 7 8 0 0\n${line0}\n${line1}\nintr 1 2 3\nctxt 9\n`);
+  /** Back to /proc/stat's ticks, to compare exactly. */
+  const ticks = (times: Partial<Record<string, number>>) => Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v! * 100)]));
+  //                                   user nice system idle iowait irq softirq steal guest guest_nice
+  const before = at('cpu0 100 0 50 800 10 0 10 30 0 0', 'cpu1 10 0 10 100');
+  assert.equal(before[0], { cpu: 'cpu0', times: { user: 1, nice: 0, system: 0.5, idle: 8, wait: 0.1, interrupt: 0, softirq: 0.1, steal: 0.3 } });
+  assert.equal(before[1], { cpu: 'cpu1', times: { user: 0.1, nice: 0, system: 0.1, idle: 1 } }, 'an old kernel\'s four fields');
+  const after = at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 10 0 10 100');
+  const [c0, c1] = cpuTimeDeltas(after, before);
+  assert.equal(ticks(c0!.deltas), { user: 60, system: 10, idle: 100, interrupt: 0, nice: 0, softirq: 0, steal: 70, wait: 20 });
+  assert.is(Math.round(c0!.total * 100), 260);
+  assert.is(c1!.total, 0, 'no time passed on cpu1 (the source sends no shares for it)');
+  // A counter lower than before (the CPU went offline and came back) counts from zero.
+  const [, back] = cpuTimeDeltas(at('cpu0 160 0 60 900 30 0 10 100 0 0', 'cpu1 2 0 1 40'), before);
+  assert.equal(ticks(back!.deltas), { user: 2, system: 1, idle: 40, nice: 0 });
+});
+
+test('host: with start times given, the counters carry them exactly', () => {
+  const out: Sample[] = [];
+  const clock = { now: () => WALL0, monotonic: () => 0 };
+  hostSamples({ clock, scheduler: new TestScheduler(() => undefined), startTimes: { bootMs: WALL0 - 86_400_000, processMs: WALL0 - 2_500 } }).subscribe((s) => out.push(s));
+  const startOf = (name: string) => out.find((s) => s.name === name)?.startTimeUnixNano;
+  assert.is(startOf('process.cpu.time'), BigInt(WALL0 - 2_500) * 1_000_000n);
+  if (networkCounters().length > 0) assert.is(startOf('system.network.io'), BigInt(WALL0 - 86_400_000) * 1_000_000n);
+  assert.is(startOf('system.memory.usage'), BigInt(WALL0 - 86_400_000) * 1_000_000n, 'memory in use since boot');
+  assert.is(startOf('process.memory.usage'), BigInt(WALL0 - 2_500) * 1_000_000n, 'and since the process started');
+  assert.is(startOf('system.cpu.load_average.1m'), undefined, 'gauges have none');
+  // On the system clock, by default: the machine's boot (as `uptime` has it) and this process's start.
+  const real: Sample[] = [];
+  hostSamples({ clock: systemClock, scheduler: new TestScheduler(() => undefined) }).subscribe((s) => real.push(s));
+  const nowMs = Date.now();
+  const realStart = (name: string) => Number(real.find((s) => s.name === name)!.startTimeUnixNano! / 1_000_000n);
+  assert.ok(Math.abs(realStart('process.cpu.time') - (nowMs - process.uptime() * 1000)) < 1_000, 'the process start');
+  if (networkCounters().length > 0) assert.ok(Math.abs(realStart('system.network.io') - (nowMs - uptime() * 1000)) < 2_000, 'the boot');
+});
+
+test.run();
