@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCollector, metricsServiceYaml } from '../support/collector.js';
+import { startCollector, metricsServiceYaml, otlpReceiverYaml, fileExporterYaml } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
 import { startCli, tempDir, writeConfig } from '../support/cli.js';
 import { sleep } from './scenarios.js';
@@ -74,12 +74,7 @@ const TOLERANCE: Record<string, (receiver: number) => number> = {
 
 it('every system.* metric of the host source is the receiver\'s: name, unit, type, attributes, start time, and values', async () => {
   const c = await startCollector(binary!, {
-    configYaml: ({ port, output }) => `receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${port}
-  hostmetrics:
+    configYaml: ({ port, output }) => `${otlpReceiverYaml(port)}  hostmetrics:
     collection_interval: 1s
     scrapers:
       cpu:
@@ -89,12 +84,7 @@ it('every system.* metric of the host source is the receiver\'s: name, unit, typ
       load:
       network:
 exporters:
-  file:
-    path: ${output}
-    format: json
-    rotation:
-      max_megabytes: 4096
-${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp, hostmetrics]')}`,
+${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp, hostmetrics]')}`,
   });
   const dir = tempDir();
   const run = startCli(['run', writeConfig(dir, [

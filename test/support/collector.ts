@@ -82,14 +82,17 @@ ${extensions.length ? `  extensions: [${extensions.join(', ')}]\n` : ''}  teleme
       exporters: [${exporter}]
 `;
 
-const defaultConfig = (port: number, output: string, o: CollectorOptions): string => `${otlpReceiverYaml(port, o.maxRecvMiB)}
-exporters:
-  file:
+/** The file exporter writing every request to `output`, one JSON line each (see the header for why `rotation`). */
+export const fileExporterYaml = (output: string): string => `  file:
     path: ${output}
     format: json
     rotation:
       max_megabytes: 4096
-  nop:
+`;
+
+const defaultConfig = (port: number, output: string, o: CollectorOptions): string => `${otlpReceiverYaml(port, o.maxRecvMiB)}
+exporters:
+${fileExporterYaml(output)}  nop:
 ${metricsServiceYaml(o.exporter ?? 'file')}`;
 
 export interface Collector {
