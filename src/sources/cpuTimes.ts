@@ -21,13 +21,13 @@ export interface CpuTimes {
   readonly times: Partial<Record<CpuState, number>>;
 }
 
+/** /proc/stat's unit, a second's share. */
+const USER_HZ = 100;
+
 /**
  * The per-CPU lines of /proc/stat (`cpuN user nice system idle iowait irq softirq steal guest
  * guest_nice`; guest time is counted in user already). Fields a kernel does not have are left out.
  */
-/** /proc/stat's unit, a second's share. */
-const USER_HZ = 100;
-
 export const parseProcStat = (text: string): CpuTimes[] => {
   const order: (CpuState | undefined)[] = ['user', 'nice', 'system', 'idle', 'wait', 'interrupt', 'softirq', 'steal'];
   return text.split('\n').flatMap((line) => {
@@ -79,3 +79,10 @@ export const cpuTimeDeltas = (now: readonly CpuTimes[], previous: readonly CpuTi
     }
     return { cpu: c.cpu, deltas, total };
   });
+
+/** Each state's time summed over CPUs (the whole machine's), of the states any CPU has. */
+export const sumOverCpus = (perCpu: readonly Partial<Record<CpuState, number>>[]): Partial<Record<CpuState, number>> => {
+  const machine: Partial<Record<CpuState, number>> = {};
+  for (const times of perCpu) for (const state of CPU_STATES) if (times[state] !== undefined) machine[state] = (machine[state] ?? 0) + times[state]!;
+  return machine;
+};

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type Sample, type Attributes, msToNanos } from '../sample.js';
 import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
-import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes } from './cpuTimes.js';
+import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, sumOverCpus } from './cpuTimes.js';
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
 
 export interface HostSourceOptions {
@@ -92,21 +92,13 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
         if (total > 0) for (const state of CPU_STATES) if (deltas[state] !== undefined) out.push(gauge('system.cpu.utilization', deltas[state]! / total, { ...attributes, state }, t, '1'));
       };
       if (opts.perCore !== false) for (const c of spent) shares(c.deltas, c.total, { cpu: c.cpu });
-      else {
-        const machine: Partial<Record<CpuState, number>> = {};
-        for (const c of spent) for (const state of CPU_STATES) if (c.deltas[state] !== undefined) machine[state] = (machine[state] ?? 0) + c.deltas[state]!;
-        shares(machine, spent.reduce((n, c) => n + c.total, 0), {});
-      }
+      else shares(sumOverCpus(spent.map((c) => c.deltas)), spent.reduce((n, c) => n + c.total, 0), {});
       // CPU time since boot, as the receiver sends by default (utilization it leaves off).
       const seconds = (times: Partial<Record<CpuState, number>>, attributes: Attributes) => {
         for (const state of CPU_STATES) if (times[state] !== undefined) out.push(sum('system.cpu.time', times[state]!, { ...attributes, state }, t, 's', bootNanos));
       };
       if (opts.perCore !== false) for (const c of now) seconds(c.times, { cpu: c.cpu });
-      else {
-        const machine: Partial<Record<CpuState, number>> = {};
-        for (const c of now) for (const state of CPU_STATES) if (c.times[state] !== undefined) machine[state] = (machine[state] ?? 0) + c.times[state]!;
-        seconds(machine, {});
-      }
+      else seconds(sumOverCpus(now.map((c) => c.times)), {});
       out.push(upDown('system.cpu.logical.count', now.length, {}, t, bootNanos, '{cpu}'));
       const memory = (opts.readMemoryStates ?? readMemoryStates)();
       for (const state of MEMORY_STATES) if (memory[state] !== undefined) out.push(upDown('system.memory.usage', memory[state]!, { state }, t, bootNanos));
