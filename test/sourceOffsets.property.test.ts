@@ -7,30 +7,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { FORGET_AFTER_MS, createSourceOffsets, type SourceVerdict } from '../src/sourceOffsets.js';
+import { FORGET_AFTER_MS, createSourceOffsets } from '../src/sourceOffsets.js';
+import { plainOffsets } from './support/plainSourceOffsets.js';
 
 const test = suite('source offsets');
-
-/** The definition, computed from scratch at every observation. */
-const plainOffsets = (windowSize: number, thresholdMs: number) => {
-  const windows = new Map<string, number[]>();
-  const wasOff = new Map<string, boolean>();
-  return (source: string, sampleMs: number, arrivalMs: number): SourceVerdict => {
-    const w = windows.get(source) ?? [];
-    windows.set(source, w);
-    w.push(sampleMs - arrivalMs);
-    if (w.length > windowSize) w.shift();
-    const aheads = [...windows.values()].map((x) => Math.max(...x));
-    const all = [0, ...aheads].sort((a, b) => a - b);
-    const mid = all.length >> 1;
-    const reference = all.length % 2 === 1 ? all[mid]! : Math.abs(all[mid - 1]!) <= Math.abs(all[mid]!) ? all[mid - 1]! : all[mid]!;
-    const offsetMs = Math.max(...w) - reference;
-    const off = Math.abs(offsetMs) > thresholdMs;
-    const becameOff = off && !(wasOff.get(source) ?? false);
-    wasOff.set(source, off);
-    return { offsetMs, off, becameOff };
-  };
-};
 
 test('the verdicts are the definition\'s, observation by observation', () => {
   const observation = fc.record({ source: fc.integer({ min: 0, max: 6 }), sampleMs: fc.integer({ min: -5_000, max: 5_000 }), transitMs: fc.integer({ min: 0, max: 300 }) });

@@ -1,0 +1,28 @@
+/**
+ * detectClockSkew's per-source offsets as defined (src/sourceOffsets.ts) and as the code computed
+ * them before: at every observation the source's window maximum afresh, and the median of every
+ * source's maximum with this clock's 0, sorted afresh — O(sources) a sample. The property test's
+ * model and the bench's baseline.
+ */
+import type { SourceVerdict } from '../../src/sourceOffsets.js';
+
+export const plainOffsets = (windowSize: number, thresholdMs: number) => {
+  const windows = new Map<string, number[]>();
+  const aheads = new Map<string, number>();
+  const wasOff = new Map<string, boolean>();
+  return (source: string, sampleMs: number, arrivalMs: number): SourceVerdict => {
+    const w = windows.get(source) ?? [];
+    windows.set(source, w);
+    w.push(sampleMs - arrivalMs);
+    if (w.length > windowSize) w.shift();
+    aheads.set(source, Math.max(...w));
+    const all = [0, ...aheads.values()].sort((a, b) => a - b);
+    const mid = all.length >> 1;
+    const reference = all.length % 2 === 1 ? all[mid]! : Math.abs(all[mid - 1]!) <= Math.abs(all[mid]!) ? all[mid - 1]! : all[mid]!;
+    const offsetMs = aheads.get(source)! - reference;
+    const off = Math.abs(offsetMs) > thresholdMs;
+    const becameOff = off && !(wasOff.get(source) ?? false);
+    wasOff.set(source, off);
+    return { offsetMs, off, becameOff };
+  };
+};
