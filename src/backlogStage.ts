@@ -50,8 +50,14 @@ export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<R
     s.samplesIn += spool.inspect().waiting;
     return live$.pipe(spoolSamples(spool, {
       hasRoom: o.hasRoom, readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
-      onWriteError: (error) => o.report({ type: 'spool-write-failed', error }),
-      onWriteRecovered: () => o.report({ type: 'spool-write-recovered' }),
+      onWriteError: (error) => {
+        s.spoolFailing = true;
+        o.report({ type: 'spool-write-failed', error });
+      },
+      onWriteRecovered: () => {
+        s.spoolFailing = false;
+        o.report({ type: 'spool-write-recovered' });
+      },
       onHandedOnUnwritten: o.onUnspooled,
       ...(o.onSettled ? { onWritten: (written: readonly Sample[]) => written.forEach(o.onSettled!) } : {}),
     }));

@@ -32,6 +32,8 @@ export interface PipelineStats {
   maxQueued: number;
   /** Samples waiting in the spool file beyond the delivery queue (an outage's backlog, or an earlier run's). */
   waitingInSpool: number;
+  /** The spool cannot be written (disk full): samples go on in memory only, not durable. */
+  spoolFailing: boolean;
   /** Event time (ms since the epoch) of the newest sample delivered so far; undefined before the first. */
   newestDeliveredMs: number | undefined;
 }
@@ -54,6 +56,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   latency: { counts: LATENCY_BUCKETS_MS.map(() => 0).concat(0), sumMs: 0, count: 0 },
   maxQueued,
   waitingInSpool: 0,
+  spoolFailing: false,
   newestDeliveredMs: undefined,
 });
 

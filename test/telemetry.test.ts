@@ -181,4 +181,14 @@ test('the status line and /metrics show what waits before the queue: in the reor
   assert.match(formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317'), / · queued 3996 \(\+1000 in the spool\) · in flight/);
 });
 
+test('a spool that cannot be written (disk full) shows in the status line and /metrics while it lasts', () => {
+  const s = createStats(100);
+  const line = () => formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317');
+  assert.not.match(line(), /SPOOL/);
+  assert.match(renderPrometheus(s), /^chronoq_spool_write_failing 0$/m);
+  s.spoolFailing = true;
+  assert.match(line(), / · breaker closed · SPOOL NOT WRITABLE \(samples not durable\) · dead letters: none$/);
+  assert.match(renderPrometheus(s), /^chronoq_spool_write_failing 1$/m);
+});
+
 test.run();

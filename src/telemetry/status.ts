@@ -16,5 +16,6 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} unreachable: samples wait)`;
   const reordering = reorderingOf(s);
   const before = [reordering > 0 ? `+${reordering} in reorder` : '', s.waitingInSpool > 0 ? `+${s.waitingInSpool} in the spool` : ''].filter(Boolean).join(', ');
-  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker} · dead letters: ${dead}`;
+  const spool = s.spoolFailing ? ' · SPOOL NOT WRITABLE (samples not durable)' : '';
+  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${spool} · dead letters: ${dead}`;
 };
