@@ -147,7 +147,7 @@ test("self-metrics reach an application's MeterProvider through @opentelemetry/a
   m.recordLatency(12);
   await reader.forceFlush();
   const names = exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.descriptor.name)));
-  for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.reorder.buffered', 'chronoq.reorder.overflow', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
+  for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.reorder.buffered', 'chronoq.reorder.overflow', 'chronoq.spool.write_failing', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
   const dead = exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === 'chronoq.dead_letters')!;
   assert.ok(dead.dataPoints.some((p) => p.attributes['reason'] === 'overflow' && p.value === 3));
   await provider.shutdown();
