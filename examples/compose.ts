@@ -21,6 +21,6 @@ samples$
 
 samples$.next({
   name: 'system.cpu.utilization', kind: 'gauge', value: 0.5,
-  timeUnixNano: BigInt(Date.now()) * 1_000_000n, attributes: { cpu: '0' }, // collected now
+  timeUnixNano: BigInt(Date.now()) * 1_000_000n, attributes: { cpu: 'cpu0', state: 'user' }, // collected now
 });
 samples$.complete();
