@@ -15,7 +15,7 @@ import type { Sample } from '../src/sample.js';
 const test = suite('host source');
 const WALL0 = Date.UTC(2026, 10, 25, 10);
 
-/** Two CPUs whose every reading adds 1, 2, … 8 ticks to cpu0's states (in CPU_STATES order) and twice that to cpu1's. */
+/** Two CPUs whose every reading adds 1, 2, … 8 s to cpu0's states (in CPU_STATES order) and twice that to cpu1's. */
 const fakeCpuTimes = (): (() => CpuTimes[]) => {
   let n = 0;
   return () => {
@@ -43,7 +43,7 @@ test('host: CPU per core, memory, load, process, network, with the hostmetrics r
   assert.is(cpuAt(times[0]).length, 0, 'none at the first collection');
   const cpuAt1 = cpuAt(times[1]);
   assert.equal([...new Set(cpuAt1.map((s) => s.attributes['cpu']))], ['cpu0', 'cpu1']);
-  // fakeCpuTimes: each reading adds 1 tick of user, 2 of system … 8 of wait to cpu0 (36 in all), twice that to cpu1.
+  // fakeCpuTimes: each reading adds 1 s of user, 2 of system … 8 of wait to cpu0 (36 in all), twice that to cpu1.
   assert.equal(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu0').map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (i + 1) / 36]));
   assert.ok(Math.abs(cpuAt1.filter((s) => s.attributes['cpu'] === 'cpu1').reduce((n, s) => n + (s.value as number), 0) - 1) < 1e-9, "cpu1's shares add up to 1");
   // Units as the hostmetrics receiver has them ("1" made a Prometheus backend name load a ratio).
@@ -129,7 +129,7 @@ test('host: perCore false gives system.cpu.utilization for the whole machine, on
   const cpu = out.filter((s) => s.name === 'system.cpu.utilization' && s.timeUnixNano === BigInt(WALL0 + 1_000) * 1_000_000n);
   assert.ok(out.filter((s) => s.name === 'system.cpu.utilization').every((s) => s.timeUnixNano > BigInt(WALL0) * 1_000_000n), 'none at the first collection');
   assert.ok(cpu.every((s) => Object.keys(s.attributes).join() === 'state'), 'no cpu attribute');
-  // Both CPUs' ticks together: 3 of each 36·3 for user … 24 for wait.
+  // Both CPUs together: 3 s of each 108 for user … 24 for wait.
   assert.equal(cpu.map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (3 * (i + 1)) / 108]));
 });
 
