@@ -1,4 +1,4 @@
-/** The spool inside a Pipeline: backlogs across restarts and outages, pacing of file sources, a spool that cannot be written. */
+/** The spool inside a Pipeline: backlogs across restarts and outages, pacing of file sources (a full disk: spoolDiskFull.test.ts). */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
@@ -10,9 +10,8 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { ExportError } from '../src/errors.js';
 import { queuedOf, totalDeadLetters } from '../src/stats.js';
 import type { Sample } from '../src/sample.js';
-import type { DeadLetter } from '../src/routed.js';
 import { tempDir } from './support/cli.js';
-import { mk, open, recoveredValues } from './support/spool.js';
+import { mk, open } from './support/spool.js';
 
 const test = suite('spool in the pipeline');
 
@@ -181,52 +180,6 @@ test('pipeline: a backlog is read back in full batches when maxQueued is no more
   second.spool.close();
 });
 
-test('pipeline: a spool that cannot be written (disk full) does not stop delivery or lose a burst; reported when it starts, and its recovery', async () => {
-  // Before, the spool stage errored: the pipeline failed, and the burst it could not write was in
-  // neither the receiver, the spool nor the dead letters.
-  const path = join(tempDir(), 'spool.db');
-  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 5, maxDelayMs: 5 } }), sources: [] };
-  const { spool } = open(path, 1);
-  const append = spool.append.bind(spool);
-  let failures = 2;
-  spool.append = (samples) => {
-    if (failures-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    return append(samples);
-  };
-  const settle = spool.settle.bind(spool);
-  let settleFailures = 1; // and the first settle of a written batch fails too (it ran in a delivery hook, and threw out of it)
-  spool.settle = (samples) => {
-    if (samples.some((x) => spool.placeOf(x) !== undefined) && settleFailures-- > 0) throw new Error('SQLITE_FULL: database or disk is full');
-    settle(samples);
-  };
-  const sent: number[] = [];
-  const feed = new Subject<Sample>();
-  const p = new Pipeline(config, { send: (batch) => (batch.forEach((x) => sent.push(x.value as number)), EMPTY), sources: [feed], deadLetters: () => undefined, spool, stampedLocally: false });
-  const events: string[] = [];
-  const writable: boolean[] = [];
-  p.events$.subscribe((e) => {
-    if (e.type.startsWith('spool') || e.type === 'failed') events.push(e.type);
-    if (e.type === 'spool-write-failed' || e.type === 'spool-write-recovered') writable.push(!p.stats.spoolFailing);
-  });
-  p.start();
-  for (let burst = 0; burst < 4; burst++) {
-    for (let i = 0; i < 5; i++) feed.next(mk(burst * 5 + i, 0));
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  feed.complete();
-  await p.done;
-  assert.equal(sent, Array.from({ length: 20 }, (_, i) => i), 'every sample delivered, in order');
-  assert.equal(events, ['spool-write-failed', 'spool-write-recovered', 'spool-write-failed']);
-  // stats.spoolFailing (the status line, /metrics) follows the appends; a settle that fails leaves
-  // delivered samples in the spool (duplicates after a restart), which puts nothing at risk.
-  assert.equal(writable, [false, true, true]);
-  assert.not.ok(p.failed);
-  // The batch whose settle failed stays in the spool, and what follows it in its lane: delivered
-  // again after a restart (duplicates), never lost.
-  spool.close();
-  assert.equal(recoveredValues(path), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-});
-
 test('pipeline: a dead-lettered sample is settled in the spool only after the dead-letter file wrote it', async () => {
   const path = join(tempDir(), 'spool.db');
   const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 } }), sources: [] };
@@ -251,59 +204,6 @@ test('pipeline: a dead-lettered sample is settled in the spool only after the de
   assert.equal(settledEarly, []);
   assert.is(spool.inspect().waiting, 0, 'and settled');
   spool.close();
-});
-
-/**
- * A receiver that is down and a spool that takes the first burst, then cannot be written (disk
- * full): the second burst goes on in memory only. `end` gives up on the rest (a shutdown past its
- * deadline, or the process exiting); then what the spool holds and every dead letter.
- */
-const giveUpOnAFullDisk = async (end: (p: Pipeline) => Promise<number>) => {
-  const path = join(tempDir(), 'spool.db');
-  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, delivery: { shutdownDeadlineMs: 100, retry: { initialDelayMs: 20, maxDelayMs: 50 } } }), sources: [] };
-  const { spool } = open(path, 1);
-  const append = spool.append.bind(spool);
-  let writes = 0;
-  spool.append = (samples) => {
-    if (writes++ > 0) throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
-    return append(samples);
-  };
-  const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
-  const feed = new Subject<Sample>();
-  const letters: DeadLetter<Sample>[] = [];
-  const p = new Pipeline(config, { send: () => throwError(() => unavailable), sources: [feed], deadLetters: (d) => letters.push(d), spool, stampedLocally: false });
-  p.start();
-  for (const burst of [[0, 1, 2], [3, 4, 5]]) {
-    for (const i of burst) feed.next(mk(i, 0));
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const leftInSpool = await end(p);
-  spool.close();
-  return { leftInSpool, letters, inSpool: recoveredValues(path), outstanding: p.outstanding };
-};
-
-test('pipeline: at a shutdown past its deadline, samples the spool could not write (disk full) are dead letters `shutdown`, not counted as left in the spool', async () => {
-  // Before, all 6 were reported left in the spool; 3, 4 and 5 were in neither it nor the dead letters.
-  const r = await giveUpOnAFullDisk(async (p) => {
-    const report = await p.shutdown();
-    assert.is(report.shutdownDeadLetters, 3);
-    return report.leftInSpool;
-  });
-  assert.equal(r.inSpool, [0, 1, 2]);
-  assert.is(r.leftInSpool, 3, 'only what the spool holds');
-  assert.equal(r.letters.map((d) => [d.reason, d.item.value]), [['shutdown', 3], ['shutdown', 4], ['shutdown', 5]]);
-  assert.match(r.letters[0]!.detail, 'the drain deadline passed; not in the spool, which could not write it');
-  assert.is(r.outstanding, 3, 'every sample accounted for: 3 in the spool, 3 dead letters');
-});
-
-test('pipeline: when the process exits (abandonNow), samples the spool could not write are dead letters too', async () => {
-  const r = await giveUpOnAFullDisk(async (p) => {
-    p.abandonNow('the process exited (process.exit)');
-    return p.outstanding;
-  });
-  assert.equal(r.inSpool, [0, 1, 2]);
-  assert.is(r.leftInSpool, 3);
-  assert.equal(r.letters.map((d) => [d.reason, d.item.value, d.detail]), [3, 4, 5].map((v) => ['shutdown', v, 'the process exited (process.exit); not in the spool, which could not write it']));
 });
 
 test.run();
