@@ -8,10 +8,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
-import { startCollector, metricsServiceYaml, otlpReceiverYaml, fileExporterYaml } from '../support/collector.js';
+import { startCollector, metricsServiceYaml, otlpReceiverYaml, fileExporterYaml, readReceivedMetrics, attrValue, type JsonAttr } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
 import { startCli, tempDir, writeConfig } from '../support/cli.js';
 import { sleep } from './scenarios.js';
@@ -20,7 +19,6 @@ const test = suite('e2e: host source against the hostmetrics receiver');
 const binary = collectorOrSkip('e2e host source');
 const it = binary === undefined ? test.skip : test;
 
-type JsonAttr = { key: string; value: Record<string, unknown> };
 interface Point {
   readonly value: number;
   readonly timeUnixNano: bigint;
@@ -36,28 +34,21 @@ interface MetricSeen {
 /** Per sender (chronoq: its resource has service.name; the receiver's has none) and metric. */
 const readMetrics = (output: string): { chronoq: Map<string, MetricSeen>; receiver: Map<string, MetricSeen> } => {
   const seen = { chronoq: new Map<string, MetricSeen>(), receiver: new Map<string, MetricSeen>() };
-  const text = existsSync(output) ? readFileSync(output, 'utf8') : '';
-  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
-    if (!line.trim()) continue;
-    const req = JSON.parse(line) as { resourceMetrics: { resource?: { attributes?: JsonAttr[] }; scopeMetrics?: { metrics?: Record<string, unknown>[] }[] }[] };
-    for (const rm of req.resourceMetrics) {
-      const sender = (rm.resource?.attributes ?? []).some((a) => a.key === 'service.name') ? seen.chronoq : seen.receiver;
-      for (const m of (rm.scopeMetrics ?? []).flatMap((sm) => sm.metrics ?? [])) {
-        const kind = 'gauge' in m ? 'gauge' : 'sum';
-        const body = m[kind] as { dataPoints: Record<string, unknown>[]; isMonotonic?: boolean; aggregationTemporality?: number };
-        const shape = `unit ${String(m['unit'])}, ${kind}${kind === 'sum' ? `, monotonic ${body.isMonotonic === true}, temporality ${body.aggregationTemporality}` : ''}`;
-        const name = m['name'] as string;
-        const metric = sender.get(name) ?? { shape, attributeKeys: new Set<string>(), series: new Map() };
-        sender.set(name, metric);
-        for (const dp of body.dataPoints) {
-          const attrs = ((dp['attributes'] as JsonAttr[] | undefined) ?? []).map((a) => [a.key, String(Object.values(a.value)[0])] as const).sort();
-          for (const [k] of attrs) metric.attributeKeys.add(k);
-          const key = JSON.stringify(attrs);
-          const points = metric.series.get(key) ?? [];
-          metric.series.set(key, points);
-          points.push({ value: Number(dp['asDouble'] ?? dp['asInt']), timeUnixNano: BigInt(dp['timeUnixNano'] as string), startTimeUnixNano: BigInt((dp['startTimeUnixNano'] as string | undefined) ?? '0') });
-        }
-      }
+  for (const { resource, metric: m } of readReceivedMetrics(output)) {
+    const sender = resource.some((a) => a.key === 'service.name') ? seen.chronoq : seen.receiver;
+    const kind = 'gauge' in m ? 'gauge' : 'sum';
+    const body = m[kind] as { dataPoints: Record<string, unknown>[]; isMonotonic?: boolean; aggregationTemporality?: number };
+    const shape = `unit ${String(m['unit'])}, ${kind}${kind === 'sum' ? `, monotonic ${body.isMonotonic === true}, temporality ${body.aggregationTemporality}` : ''}`;
+    const name = m['name'] as string;
+    const metric = sender.get(name) ?? { shape, attributeKeys: new Set<string>(), series: new Map() };
+    sender.set(name, metric);
+    for (const dp of body.dataPoints) {
+      const attrs = ((dp['attributes'] as JsonAttr[] | undefined) ?? []).map((a) => [a.key, String(attrValue(a.value))] as const).sort();
+      for (const [k] of attrs) metric.attributeKeys.add(k);
+      const key = JSON.stringify(attrs);
+      const points = metric.series.get(key) ?? [];
+      metric.series.set(key, points);
+      points.push({ value: Number(dp['asDouble'] ?? dp['asInt']), timeUnixNano: BigInt(dp['timeUnixNano'] as string), startTimeUnixNano: BigInt((dp['startTimeUnixNano'] as string | undefined) ?? '0') });
     }
   }
   return seen;

@@ -163,40 +163,46 @@ export interface ReceivedPoint {
   readonly value: number;
 }
 
-type JsonAttr = { key: string; value: Record<string, unknown> };
-const attrValue = (v: Record<string, unknown>): unknown => Object.values(v)[0];
+export type JsonAttr = { key: string; value: Record<string, unknown> };
+/** An attribute's value (its AnyValue's one field). */
+export const attrValue = (v: Record<string, unknown>): unknown => Object.values(v)[0];
 const attrsKey = (attrs: JsonAttr[] | undefined): string =>
   JSON.stringify((attrs ?? []).map((a) => [a.key, attrValue(a.value)]).sort());
 
+/** One metric of the file exporter's output, with its resource's attributes. */
+export interface ReceivedMetric {
+  readonly resource: JsonAttr[];
+  readonly metric: Record<string, unknown>;
+}
+
 /**
- * Every data point in the file exporter's output, in the order the collector wrote them. Only
- * whole lines: a test that polls the file while the collector writes it can read a line cut off
- * part way (CI failed once on JSON.parse of one); it is read at the next poll.
+ * Every metric in the file exporter's output, in the order the collector wrote them. Only whole
+ * lines: a test that polls the file while the collector writes it can read a line cut off part
+ * way (CI failed once on JSON.parse of one); it is read at the next poll.
  */
-export const readReceived = (output: string): ReceivedPoint[] => {
+export const readReceivedMetrics = (output: string): ReceivedMetric[] => {
   if (!existsSync(output)) return [];
-  const points: ReceivedPoint[] = [];
+  const metrics: ReceivedMetric[] = [];
   const text = readFileSync(output, 'utf8');
   for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
     if (!line.trim()) continue;
     const req = JSON.parse(line) as { resourceMetrics?: { resource?: { attributes?: JsonAttr[] }; scopeMetrics?: { metrics?: Record<string, unknown>[] }[] }[] };
     for (const rm of req.resourceMetrics ?? []) {
-      const resource = attrsKey(rm.resource?.attributes);
-      for (const sm of rm.scopeMetrics ?? [])
-        for (const m of sm.metrics ?? []) {
-          const name = m['name'] as string;
-          const body = (m['gauge'] ?? m['sum'] ?? m['histogram']) as { dataPoints?: Record<string, unknown>[] } | undefined;
-          for (const dp of body?.dataPoints ?? []) {
-            const value = dp['asDouble'] ?? dp['asInt'] ?? dp['sum'] ?? 0;
-            points.push({
-              series: `${name}|${resource}|${attrsKey(dp['attributes'] as JsonAttr[])}`,
-              name,
-              timeUnixNano: BigInt(dp['timeUnixNano'] as string),
-              value: Number(value),
-            });
-          }
-        }
+      for (const sm of rm.scopeMetrics ?? []) for (const metric of sm.metrics ?? []) metrics.push({ resource: rm.resource?.attributes ?? [], metric });
     }
   }
-  return points;
+  return metrics;
 };
+
+/** Every data point in the file exporter's output, in the order the collector wrote them (whole lines only). */
+export const readReceived = (output: string): ReceivedPoint[] =>
+  readReceivedMetrics(output).flatMap(({ resource, metric: m }) => {
+    const name = m['name'] as string;
+    const body = (m['gauge'] ?? m['sum'] ?? m['histogram']) as { dataPoints?: Record<string, unknown>[] } | undefined;
+    return (body?.dataPoints ?? []).map((dp) => ({
+      series: `${name}|${attrsKey(resource)}|${attrsKey(dp['attributes'] as JsonAttr[])}`,
+      name,
+      timeUnixNano: BigInt(dp['timeUnixNano'] as string),
+      value: Number(dp['asDouble'] ?? dp['asInt'] ?? dp['sum'] ?? 0),
+    }));
+  });
