@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { startCollector, readReceived, type Collector } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { runningFor, startCli, tempDir, writeConfig } from '../support/cli.js';
+import { runningFor, sleep, startCli, tempDir, writeConfig } from '../support/cli.js';
 import { Spool } from '../../src/spool/spool.js';
 
 const test = suite('e2e: spool across kill -9');
@@ -44,13 +44,25 @@ const crashAndRestart = async (collectorUpDuringRun1: boolean) => {
     if (!collectorUpDuringRun1) c.signal('SIGKILL');
     const run1 = startCli(['run', config(dir, c, 'run1'), '--quiet']);
     await runningFor(run1.stderrSoFar, 2_000); // from when it runs, not from the spawn (a slow start spooled nothing)
+    // With the collector up, every batch may happen to be acknowledged at the instant of the kill
+    // (an empty spool: CI saw it). Freezing the collector first makes the kill land between send
+    // and acknowledgement: batches sent, none acknowledged, the newer ones still in the spool.
+    if (collectorUpDuringRun1) {
+      c.signal('SIGSTOP');
+      await sleep(400);
+    }
     run1.child.kill('SIGKILL');
     await run1.result;
+    if (collectorUpDuringRun1) {
+      c.signal('SIGCONT');
+      await sleep(500); // it takes what was sent before the kill, then flushes
+    }
     if (!collectorUpDuringRun1) await c.restart();
     const deliveredBefore = new Set(readReceived(c.output).filter((p) => p.name === 'run1').map((p) => p.value));
     const unsettled = unsettledValues(join(dir, 'spool.db'));
     const accepted = new Set([...deliveredBefore, ...unsettled]);
     assert.ok(unsettled.length > 0, 'the crash left samples in the spool');
+    if (collectorUpDuringRun1) assert.ok(deliveredBefore.size > 0, 'the collector took samples before the crash');
     const run2 = await startCli(['run', config(dir, c, 'run2', 200), '--log-format', 'json']).result;
     assert.is(run2.code, 0, run2.stderr);
     assert.match(run2.stderr, new RegExp(`${unsettled.length} samples from an earlier run are delivered first`));
