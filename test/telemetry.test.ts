@@ -191,4 +191,13 @@ test('a spool that cannot be written (disk full) shows in the status line and /m
   assert.match(renderPrometheus(s), /^chronoq_spool_write_failing 1$/m);
 });
 
+test('clock trouble shows in the status line by kind, once there is any (it was only in /metrics)', () => {
+  const s = createStats(100);
+  const line = () => formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc x:4317');
+  assert.not.match(line(), /skew/);
+  s.skew.future = 3;
+  s.skew['source-offset'] = 1;
+  assert.match(line(), / · breaker closed · clock skew: future 3, source-offset 1 · dead letters: none$/);
+});
+
 test.run();

@@ -119,7 +119,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
   logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(parts.sink, c), log: o.log, deadLetterPath: c.deadLetter.path });
   logPipelineEvents(pipeline.events$, {
-    log: o.log, spoolPath: c.spool?.path,
+    log: o.log, spoolPath: c.spool?.path, skew: c.skew,
     sourceName: (index) => {
       const source = c.sources[index];
       return source === undefined ? `source ${index}` : `source ${index} (${source.type}${'path' in source ? ` ${source.path}` : ''})`;

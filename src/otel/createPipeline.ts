@@ -137,7 +137,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   for (const warning of sink.startWarnings ?? []) diagLog('warn', warning);
   /** Streams given to fromObservable so far (numbered in their failure lines). */
   let streams = 0;
-  troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path, sourceName: (index) => `the stream given to fromObservable (#${index + 1})` }));
+  troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path, skew: config.skew, sourceName: (index) => `the stream given to fromObservable (#${index + 1})` }));
   const alertChecks = watchAlerts(alerts, pipeline.stats, { log: diagLog, now: () => unrefScheduler.now() });
   troubleLog.add(() => alertChecks.cancel());
   let stopping: Promise<ShutdownReport> | undefined;

@@ -1,7 +1,7 @@
 /**
  * What a running pipeline has to say besides delivery trouble (deliveryLog.ts), for `chronoq run`
  * and, through OpenTelemetry's diag, for the library's pipelines (createPipeline,
- * ChronoqMetricExporter): its alerts (telemetry.alerts), a wall-clock step, a spool that cannot be
+ * ChronoqMetricExporter): its alerts (telemetry.alerts), clock trouble (skewLog.ts), a spool that cannot be
  * written, a source that failed, the pipeline failing. The library's pipelines said none of it —
  * `telemetry.alerts` in their options was decoded and then never evaluated.
  */
@@ -13,6 +13,7 @@ import type { Logger } from '../cli/log.js';
 import type { Alerts } from './alerts.js';
 import type { DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import { createSkewLog } from './skewLog.js';
 
 /** How often the alert rules are checked. */
 export const ALERT_CHECK_MS = 1_000;
@@ -23,6 +24,10 @@ export interface PipelineLogOptions {
   readonly spoolPath?: string | undefined;
   /** How a source is named in its failure line (default `source N`). */
   readonly sourceName?: (index: number) => string;
+  /** The config's skew settings, for the clock-trouble lines (skewLog.ts; default policy 'correct'). */
+  readonly skew?: Pick<ResolvedConfig['skew'], 'policy' | 'sourceAttribute'>;
+  /** Repeats fn every ms until cancelled (the skew log's minute lines; default platformTimers.every). */
+  readonly every?: (ms: number, fn: () => void) => { cancel(): void };
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -31,13 +36,13 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: PipelineLogOptions): Subscription => {
   const { log } = opts;
   let spoolFailing = false;
-  return events$.subscribe((e) => {
+  const skew = createSkewLog({ log, policy: opts.skew?.policy ?? 'correct', sourceAttribute: opts.skew?.sourceAttribute, ...(opts.every ? { every: opts.every } : {}) });
+  const subscription = events$.subscribe((e) => {
     if (e.type === 'source-failed') {
       log('error', `${opts.sourceName?.(e.index) ?? `source ${e.index}`} failed: ${messageOf(e.error)}; it has stopped, the other sources go on`);
     } else if (e.type === 'failed') log('error', `the pipeline failed: ${messageOf(e.error)}`);
-    else if (e.type === 'skew' && e.event.kind === 'step') {
-      log('warn', `wall clock stepped by ${Math.round(e.event.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.event.deltaMs });
-    } else if (e.type === 'spool-write-failed' && !spoolFailing) {
+    else if (e.type === 'skew') skew.note(e.event);
+    else if (e.type === 'spool-write-failed' && !spoolFailing) {
       spoolFailing = true; // once an episode: it fails for every burst and batch while the disk is full
       log('error', `spool ${opts.spoolPath} cannot be written (${messageOf(e.error)}): samples go on without it, not durable across a crash, until it can`);
     } else if (e.type === 'spool-write-recovered') {
@@ -45,6 +50,8 @@ export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: Pipe
       log('info', `spool ${opts.spoolPath} is written again`);
     }
   });
+  subscription.add(() => skew.cancel());
+  return subscription;
 };
 
 /**

@@ -1,4 +1,4 @@
-/** The one-line status: rates since the last line, queue (and what waits before it), breaker, dead letters by reason. */
+/** The one-line status: rates since the last line, queue (and what waits before it), breaker, clock trouble by kind (when any), dead letters by reason. */
 import { type PipelineStats, queuedOf, reorderingOf } from '../stats.js';
 
 export interface StatusSnapshot {
@@ -17,5 +17,6 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const reordering = reorderingOf(s);
   const before = [reordering > 0 ? `+${reordering} in reorder` : '', s.waitingInSpool > 0 ? `+${s.waitingInSpool} in the spool` : ''].filter(Boolean).join(', ');
   const spool = s.spoolFailing ? ' · SPOOL NOT WRITABLE (samples not durable)' : '';
-  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${spool} · dead letters: ${dead}`;
+  const skew = Object.entries(s.skew).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${spool}${skew ? ` · clock skew: ${skew}` : ''} · dead letters: ${dead}`;
 };

@@ -1,0 +1,110 @@
+/**
+ * Clock trouble in the log (src/telemetry/skewLog.ts through logPipelineEvents, as `chronoq run` and
+ * the library's pipelines use it): future and stale samples, sources whose clock is off, steps.
+ * Before, only steps were said.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Subject } from 'rxjs';
+import { logPipelineEvents } from '../src/telemetry/pipelineLog.js';
+import { coarserUnitOf, formatDurationMs } from '../src/telemetry/skewLog.js';
+import type { PipelineEvent } from '../src/pipeline.js';
+import type { Sample } from '../src/sample.js';
+import type { SkewEvent, SkewPolicy } from '../operators/detectClockSkew.js';
+
+const test = suite('clock-skew log');
+
+const NOW_MS = Date.UTC(2026, 11, 3, 10, 0, 0);
+const sample = (timeUnixNano: bigint, attributes: Sample['attributes'] = { host: 'web-1' }): Sample => ({ name: 'cpu', kind: 'gauge', value: 1, timeUnixNano, attributes });
+const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
+
+/** The log lines and the minute's timer, driven by hand. */
+const watched = (policy: SkewPolicy = 'correct', sourceAttribute?: string) => {
+  const events = new Subject<PipelineEvent>();
+  const lines: { level: string; message: string }[] = [];
+  let tick = (): void => undefined;
+  let cancelled = false;
+  const subscription = logPipelineEvents(events, {
+    log: (level, message) => void lines.push({ level, message }),
+    skew: { policy, ...(sourceAttribute === undefined ? {} : { sourceAttribute }) },
+    every: (_ms, fn) => {
+      tick = fn;
+      return { cancel: () => void (cancelled = true) };
+    },
+  });
+  const skew = (event: SkewEvent): void => events.next({ type: 'skew', event });
+  return { skew, lines, minute: () => tick(), stop: () => subscription.unsubscribe(), cancelled: () => cancelled };
+};
+
+test('future samples: the first with its series and time, then a line a minute with how many more; the timer goes with the subscription', () => {
+  const w = watched();
+  w.skew({ kind: 'future', sample: sample(ns(NOW_MS + 600_000)), aheadMs: 600_000 });
+  assert.is(w.lines.length, 1);
+  assert.is(w.lines[0]!.level, 'warn');
+  assert.match(w.lines[0]!.message, 'the first 10 min ahead: cpu{host=web-1} at 2026-12-03T10:10:00.000Z: re-stamped with this machine\'s time');
+  w.skew({ kind: 'future', sample: sample(ns(NOW_MS + 7_000)), aheadMs: 7_000 });
+  w.skew({ kind: 'future', sample: sample(ns(NOW_MS + 8_000)), aheadMs: 8_000 });
+  assert.is(w.lines.length, 1, 'the next ones wait for the minute');
+  w.minute();
+  assert.is(w.lines.length, 2);
+  assert.match(w.lines[1]!.message, /^2 more samples stamped ahead of this machine's clock in the last minute \(the latest 8\.0 s ahead: cpu\{host=web-1\} at 2026-12-03T10:00:08\.000Z\); re-stamped/);
+  w.minute();
+  assert.is(w.lines.length, 2, 'a quiet minute says nothing');
+  w.stop();
+  assert.ok(w.cancelled());
+});
+
+test('stale samples: sent as they are; a time in milliseconds, microseconds or seconds where nanoseconds belong is named', () => {
+  for (const [given, unit] of [[BigInt(NOW_MS), 'milliseconds'], [BigInt(NOW_MS) * 1000n, 'microseconds'], [BigInt(NOW_MS / 1000), 'seconds']] as const) {
+    const w = watched();
+    const behindMs = NOW_MS - Number(given / 1_000_000n);
+    w.skew({ kind: 'stale', sample: sample(given), behindMs });
+    assert.is(w.lines.length, 1);
+    assert.match(w.lines[0]!.message, 'samples older than skew.maxPastMs, the first 57 years old: cpu{host=web-1} at 1970-01-');
+    assert.match(w.lines[0]!.message, `its timeUnixNano ${given} reads as now in ${unit}`);
+    assert.match(w.lines[0]!.message, 'sent as they are');
+  }
+  const w = watched('pass');
+  w.skew({ kind: 'stale', sample: sample(ns(NOW_MS - 2 * 86_400_000)), behindMs: 2 * 86_400_000 });
+  assert.match(w.lines[0]!.message, 'the first 2 days old: cpu{host=web-1} at 2026-12-01T10:00:00.000Z: sent as they are');
+  assert.not.match(w.lines[0]!.message, 'reads as now');
+});
+
+test('policy dead-letter: future and stale samples are dead letters, said by the dead-letter log, not here; a source off is said', () => {
+  const w = watched('dead-letter', 'host');
+  w.skew({ kind: 'future', sample: sample(ns(NOW_MS + 600_000)), aheadMs: 600_000 });
+  w.skew({ kind: 'stale', sample: sample(ns(NOW_MS - 7_200_000)), behindMs: 7_200_000 });
+  w.minute();
+  assert.is(w.lines.length, 0);
+  w.skew({ kind: 'source-offset', source: 'web-2', offsetMs: -90_000 });
+  assert.equal(w.lines.map((l) => l.message), ['the clock of source host=web-2 is 90.0 s behind the other sources\' (their median): its samples are dead letters (skew)']);
+});
+
+test('a source whose clock is off: once each time it goes off, with the attribute, how far and which way, and what becomes of its samples', () => {
+  const w = watched('correct', 'host');
+  w.skew({ kind: 'source-offset', source: 'web-3', offsetMs: 600_000 });
+  w.skew({ kind: 'source-offset', source: 'web-4', offsetMs: -2_500 });
+  assert.equal(w.lines.map((l) => [l.level, l.message]), [
+    ['warn', 'the clock of source host=web-3 is 10 min ahead of the other sources\' (their median): its samples are re-stamped by that much'],
+    ['warn', 'the clock of source host=web-4 is 2.5 s behind the other sources\' (their median): its samples are re-stamped by that much'],
+  ]);
+  const p = watched('pass', 'host');
+  p.skew({ kind: 'source-offset', source: 'web-3', offsetMs: 600_000 });
+  assert.match(p.lines[0]!.message, 'its samples are sent as they are (skew.policy pass)');
+});
+
+test('a wall-clock step: one warning, as before', () => {
+  const w = watched();
+  w.skew({ kind: 'step', deltaMs: -3_600_000.4, atUnixMs: NOW_MS });
+  assert.equal(w.lines, [{ level: 'warn', message: 'wall clock stepped by -3600000 ms; trusted time slews, samples are re-stamped' }]);
+});
+
+test('formatDurationMs and coarserUnitOf', () => {
+  assert.equal([850, 12_500, 600_000, 3 * 3_600_000, 12 * 86_400_000, 57 * 365.25 * 86_400_000].map(formatDurationMs), ['850 ms', '12.5 s', '10 min', '3.0 h', '12 days', '57 years']);
+  assert.is(coarserUnitOf(ns(NOW_MS - 86_400_000), NOW_MS), undefined, 'a day old, in nanoseconds: just old');
+  assert.is(coarserUnitOf(BigInt(NOW_MS - 20 * 86_400_000), NOW_MS), 'milliseconds', 'within a month of now');
+  assert.is(coarserUnitOf(BigInt(NOW_MS - 40 * 86_400_000), NOW_MS), undefined, 'further off: no guess');
+  assert.is(coarserUnitOf(0n, NOW_MS), undefined);
+});
+
+test.run();
