@@ -2,9 +2,15 @@
  * Per-source clock offset estimates for detectClockSkew. A source's offset is how far its clock is
  * ahead of trusted time, estimated as the largest (sample time − arrival time) over a sliding
  * window: the sample that travelled fastest bounds the offset best (minimum-delay estimate).
- * A source is off when its offset differs from the reference by more than the threshold; the
- * reference is the median of all sources' offsets and this process's own clock (offset 0), which
- * settles the two-source case, where a plain median cannot tell which clock is wrong.
+ * A source is off when its offset differs by more than the threshold, in the same direction, both
+ * from the reference — the median of all sources' offsets and this process's own clock (offset 0),
+ * which settles the two-source case, where a plain median cannot tell which clock is wrong — and
+ * from this process's clock; its offset is the nearer of the two. A source behind is judged only
+ * once another source is known: arrival minus sample time is also the data's age, so a lone
+ * source of old data (a file read from its start, a backlog) looked like a clock behind. Before,
+ * the first source of a file of minutes-old data was judged against this clock alone and its
+ * samples re-stamped minutes forward, and one source in step with this clock was "ahead" of others
+ * reading a backlog, its samples re-stamped back by the backlog's age.
  *
  * Cost: the offsets are kept sorted (with the 0), and a source's entry moves only when its
  * window's maximum changes, so the median is read, not computed. It was sorted afresh from every
@@ -21,7 +27,10 @@ export interface SourceOffsetOptions {
 }
 
 export interface SourceVerdict {
-  /** Offset relative to the reference, ms (positive: the source's clock is ahead). */
+  /**
+   * How far the source's clock is off, ms (positive: ahead): its offset from the reference or from
+   * this process's clock, whichever is nearer zero; 0 when the two disagree in direction.
+   */
   readonly offsetMs: number;
   /** True when |offsetMs| exceeds the threshold. */
   readonly off: boolean;
@@ -52,6 +61,9 @@ const lowerBound = (sorted: readonly number[], v: number): number => {
   }
   return lo;
 };
+
+/** Of two offsets, the one nearer zero when both point the same way, else 0. */
+export const nearerZero = (a: number, b: number): number => (a > 0 && b > 0 ? Math.min(a, b) : a < 0 && b < 0 ? Math.max(a, b) : 0);
 
 export const createSourceOffsets = (opts: SourceOffsetOptions) => {
   const sources = new Map<string, SourceState>();
@@ -97,8 +109,8 @@ export const createSourceOffsets = (opts: SourceOffsetOptions) => {
         insert(aheadMs);
         st.aheadMs = aheadMs;
       }
-      const offsetMs = st.aheadMs - reference();
-      const off = Math.abs(offsetMs) > opts.thresholdMs;
+      const offsetMs = nearerZero(st.aheadMs - reference(), st.aheadMs);
+      const off = Math.abs(offsetMs) > opts.thresholdMs && (offsetMs > 0 || sources.size > 1);
       const becameOff = off && !st.off;
       st.off = off;
       return { offsetMs, off, becameOff };

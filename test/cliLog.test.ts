@@ -9,6 +9,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Socket } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonLog, runCli, startCli, tempDir, writeConfig, runningFor, until } from './support/cli.js';
 import { freePort } from './support/collector.js';
@@ -69,6 +70,26 @@ test('a receiver that refuses every batch (a collector without a metrics pipelin
   } finally {
     await server.stop();
   }
+});
+
+test('clock trouble is said: a time in milliseconds where nanoseconds belong, a sample an hour ahead, a source whose clock is 10 min ahead of the others (all silent before, counted only in /metrics)', async () => {
+  const dir = tempDir();
+  const nowMs = Date.now();
+  const line = (o: object) => JSON.stringify(o);
+  const lines = [line({ name: 'ms', value: 1, timeUnixNano: String(nowMs) }), line({ name: 'ahead', value: 1, timeUnixNano: `${nowMs + 3_600_000}000000` })];
+  for (let i = 0; i < 20; i++) {
+    for (const [host, offsetMs] of [['a', 0], ['b', 0], ['c', 0], ['d', 600_000]] as const) lines.push(line({ name: 'x', value: i, timeUnixNano: `${nowMs - 20_000 + i * 1000 + offsetMs}000000`, attributes: { host } }));
+  }
+  const file = join(dir, 'in.ndjson');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${file}}]`, 'sink: {type: console}', 'skew: {sourceAttribute: host}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const r = await runCli(['run', cfg, '--log-format', 'json']);
+  assert.is(r.code, 0, r.stderr);
+  const warnings = jsonLog(r.stderr).filter((l) => l.level === 'warn').map((l) => l.message);
+  assert.ok(warnings.some((m) => /^samples older than skew\.maxPastMs, the first 5\d years old: ms at 1970-01-01T.* reads as now in milliseconds/.test(m)), r.stderr);
+  assert.ok(warnings.some((m) => /^samples stamped ahead of this machine's clock .*the first (59|60) min ahead: ahead at .*: re-stamped/.test(m)), r.stderr);
+  assert.equal(warnings.filter((m) => m.startsWith('the clock of source')), ['the clock of source host=d is 10 min ahead of the other sources\' (their median) and this machine\'s clock: its samples are re-stamped by that much'], r.stderr);
+  assert.match(r.stderr, /clock skew: future 1, stale 1, source-offset 1/);
 });
 
 test('alerts are checked every second, not at the status line\'s interval: with statusIntervalMs 10 min, the breaker-open alert of 1 s comes within seconds', async () => {

@@ -77,7 +77,7 @@ test('policy dead-letter: future and stale samples are dead letters, said by the
   w.minute();
   assert.is(w.lines.length, 0);
   w.skew({ kind: 'source-offset', source: 'web-2', offsetMs: -90_000 });
-  assert.equal(w.lines.map((l) => l.message), ['the clock of source host=web-2 is 90.0 s behind the other sources\' (their median): its samples are dead letters (skew)']);
+  assert.equal(w.lines.map((l) => l.message), ['the clock of source host=web-2 is 90.0 s behind the other sources\' (their median) and this machine\'s clock: its samples are dead letters (skew)']);
 });
 
 test('a source whose clock is off: once each time it goes off, with the attribute, how far and which way, and what becomes of its samples', () => {
@@ -85,8 +85,8 @@ test('a source whose clock is off: once each time it goes off, with the attribut
   w.skew({ kind: 'source-offset', source: 'web-3', offsetMs: 600_000 });
   w.skew({ kind: 'source-offset', source: 'web-4', offsetMs: -2_500 });
   assert.equal(w.lines.map((l) => [l.level, l.message]), [
-    ['warn', 'the clock of source host=web-3 is 10 min ahead of the other sources\' (their median): its samples are re-stamped by that much'],
-    ['warn', 'the clock of source host=web-4 is 2.5 s behind the other sources\' (their median): its samples are re-stamped by that much'],
+    ['warn', 'the clock of source host=web-3 is 10 min ahead of the other sources\' (their median) and this machine\'s clock: its samples are re-stamped by that much'],
+    ['warn', 'the clock of source host=web-4 is 2.5 s behind the other sources\' (their median) and this machine\'s clock: its samples are re-stamped by that much'],
   ]);
   const p = watched('pass', 'host');
   p.skew({ kind: 'source-offset', source: 'web-3', offsetMs: 600_000 });

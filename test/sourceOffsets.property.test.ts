@@ -31,17 +31,40 @@ test('the verdicts are the definition\'s, observation by observation', () => {
 test('sources idle for an hour are forgotten at a sweep (1 024 sources, then each time they have doubled); one that comes back starts afresh', () => {
   const offsets = createSourceOffsets({ windowSize: 4, thresholdMs: 1_000 });
   const t0 = 1_000_000;
-  offsets.observe('steady', t0, t0);
+  offsets.observe('steady', t0 + 120_000, t0); // two minutes ahead of this clock
   for (let i = 0; i < 1_023; i++) offsets.observe(`pod-${i}`, t0 + 60_000, t0); // all a minute ahead, then gone
   const half = t0 + FORGET_AFTER_MS / 2;
-  offsets.observe('steady', half, half);
+  offsets.observe('steady', half + 120_000, half);
   assert.is(offsets.size(), 1_024);
-  assert.is(offsets.observe('steady', half + 1, half + 1).offsetMs, -60_000, 'the pods hold the median a minute ahead');
+  assert.is(offsets.observe('steady', half + 1 + 120_000, half + 1).offsetMs, 60_000, 'the pods hold the median a minute ahead: steady is one minute off them');
   const later = t0 + FORGET_AFTER_MS + 1;
   const v = offsets.observe('new', later, later);
   assert.is(offsets.size(), 2, 'the pods, idle for over an hour, forgotten; "steady" kept');
-  assert.is(v.offsetMs, 0, 'the gone pods no longer pull the median a minute ahead');
+  assert.is(v.offsetMs, 0);
+  assert.is(offsets.observe('steady', later + 1 + 120_000, later + 1).offsetMs, 120_000, 'the gone pods no longer pull the median a minute ahead');
   assert.is(offsets.observe('pod-7', later + 2_000, later + 1).offsetMs, 1_999, 'a pod that comes back is estimated afresh');
+});
+
+test('old data is no clock behind: a lone source of minutes-old samples is not off (it was, against this clock alone), nor the first of several', () => {
+  const offsets = createSourceOffsets({ windowSize: 8, thresholdMs: 2_000 });
+  const t = 5_000_000;
+  const lone = offsets.observe('a', t - 200_000, t); // read from a file written 200 s ago
+  assert.equal([lone.off, lone.becameOff], [false, false]);
+  for (const host of ['b', 'c']) assert.is(offsets.observe(host, t - 200_000, t + 1).off, false, `${host}: as old as a`);
+  assert.is(offsets.observe('a', t - 199_000, t + 2).off, false);
+  const behind = createSourceOffsets({ windowSize: 8, thresholdMs: 2_000 });
+  behind.observe('a', t - 200_000, t);
+  const v = behind.observe('fresh', t + 1, t + 1);
+  assert.is(v.off, false);
+  assert.equal(behind.observe('a', t - 199_000, t + 2), { offsetMs: -199_002, off: true, becameOff: true }, 'with a source in step with this clock beside it, a is behind');
+});
+
+test('a source in step with this clock is not off when the others read a backlog (it was "ahead" by the backlog\'s age); one ahead of both is off by the nearer', () => {
+  const offsets = createSourceOffsets({ windowSize: 8, thresholdMs: 2_000 });
+  const t = 5_000_000;
+  for (const host of ['old-1', 'old-2', 'old-3']) offsets.observe(host, t - 300_000, t);
+  assert.equal(offsets.observe('live', t, t), { offsetMs: 0, off: false, becameOff: false });
+  assert.equal(offsets.observe('ahead', t + 60_000, t), { offsetMs: 60_000, off: true, becameOff: true }, 'a minute ahead of this clock, six ahead of the backlog: re-stamped by a minute');
 });
 
 test.run();

@@ -83,7 +83,7 @@ export const createSkewLog = (opts: SkewLogOptions): { note(e: SkewEvent): void;
         log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.deltaMs });
       } else if (e.kind === 'source-offset') {
         const source = opts.sourceAttribute === undefined ? e.source : `${opts.sourceAttribute}=${e.source}`;
-        log('warn', `the clock of source ${source} is ${formatDurationMs(e.offsetMs)} ${e.offsetMs > 0 ? 'ahead of' : 'behind'} the other sources' (their median): ${offsetHandled}`, { source: e.source, offsetMs: Math.round(e.offsetMs) });
+        log('warn', `the clock of source ${source} is ${formatDurationMs(e.offsetMs)} ${e.offsetMs > 0 ? 'ahead of' : 'behind'} the other sources' (their median) and this machine's clock: ${offsetHandled}`, { source: e.source, offsetMs: Math.round(e.offsetMs) });
       } else if (policy !== 'dead-letter') {
         if (e.kind === 'future') samples.note('future', `${formatDurationMs(e.aheadMs)} ahead: ${describe(e.sample)}`);
         else {

@@ -1,7 +1,8 @@
 /**
  * detectClockSkew's per-source offsets as defined (src/sourceOffsets.ts) and as the code computed
  * them before: at every observation the source's window maximum afresh, and the median of every
- * source's maximum with this clock's 0, sorted afresh — O(sources) a sample. The property test's
+ * source's maximum with this clock's 0, sorted afresh — O(sources) a sample — and the offset the
+ * nearer zero of the source's from that median and from this clock. The property test's
  * model and the bench's baseline.
  */
 import type { SourceVerdict } from '../../src/sourceOffsets.js';
@@ -19,8 +20,10 @@ export const plainOffsets = (windowSize: number, thresholdMs: number) => {
     const all = [0, ...aheads.values()].sort((a, b) => a - b);
     const mid = all.length >> 1;
     const reference = all.length % 2 === 1 ? all[mid]! : Math.abs(all[mid - 1]!) <= Math.abs(all[mid]!) ? all[mid - 1]! : all[mid]!;
-    const offsetMs = aheads.get(source)! - reference;
-    const off = Math.abs(offsetMs) > thresholdMs;
+    const ahead = aheads.get(source)!;
+    // Off from the reference and from this clock the same way; the nearer of the two.
+    const offsetMs = ahead > 0 && ahead - reference > 0 ? Math.min(ahead, ahead - reference) : ahead < 0 && ahead - reference < 0 ? Math.max(ahead, ahead - reference) : 0;
+    const off = Math.abs(offsetMs) > thresholdMs && (offsetMs > 0 || aheads.size > 1);
     const becameOff = off && !(wasOff.get(source) ?? false);
     wasOff.set(source, off);
     return { offsetMs, off, becameOff };
