@@ -15,6 +15,7 @@ import { jsonLog, runCli, startCli, tempDir, writeConfig, runningFor, until } fr
 import { freePort } from './support/collector.js';
 import { createTerminalLines } from '../src/cli/log.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { virtualTerminal } from './support/virtualTerminal.js';
 
 const test = suite('CLI log');
 
@@ -123,5 +124,25 @@ test('on a terminal, log lines go above the status line instead of onto its end'
   const shown = screen.split('\n').map((l) => l.split(CLEAR).at(-1));
   assert.equal(shown, ['first line', 'a log line', 'in 6/s · queued 1', '']);
 });
+
+test('on a terminal narrower than the status line, each redraw replaces all of its rows: it cleared the last row only, and left a stale row a second', () => {
+  const term = virtualTerminal(40);
+  const terminal = createTerminalLines(term.write, () => 40);
+  const status = (n: number) => `in ${n}/s · delivered ${n}/s · queued 0 · in flight 0 · retries 0 · breaker closed · dead letters: none`; // 95 columns: 3 rows
+  terminal.write('first line\n');
+  for (let n = 1; n <= 5; n++) terminal.status.show(status(n));
+  terminal.write('a log line\n');
+  terminal.status.show(status(6));
+  assert.equal(term.screen(), ['first line', 'a log line', ...rowsOf(status(6), 40)]);
+  terminal.status.show('short');
+  assert.equal(term.screen(), ['first line', 'a log line', 'short'], 'a shorter line clears the rows the longer one took');
+  terminal.status.show(status(7));
+  terminal.status.end();
+  terminal.write('after the end\n');
+  assert.equal(term.screen(), ['first line', 'a log line', ...rowsOf(status(7), 40), 'after the end']);
+});
+
+/** A line as the rows of a terminal `width` wide. */
+const rowsOf = (line: string, width: number): string[] => Array.from({ length: Math.ceil(line.length / width) }, (_, i) => line.slice(i * width, (i + 1) * width).trimEnd());
 
 test.run();

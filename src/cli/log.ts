@@ -29,20 +29,36 @@ export interface StatusLine {
  * redrawn in place each second), so a log line written while it showed was glued onto its end
  * ("…dead letters: none2026-12-02T19:39:01Z INFO delivery … works again"). Log lines go through
  * `write`, which clears the status line, writes the log line, and draws the status line again
- * below it.
+ * below it. A status line wider than the terminal (`columns`) wraps onto further rows; clearing
+ * goes back up over all of them — it cleared the last row only, and on an 80-column terminal
+ * every redraw left the rest of the line behind, a new stale row every second.
  */
-export const createTerminalLines = (out: (s: string) => void): { write: (s: string) => void; status: StatusLine } => {
+export const createTerminalLines = (out: (s: string) => void, columns: () => number | undefined = () => undefined): { write: (s: string) => void; status: StatusLine } => {
   let shown = '';
+  /** Rows the shown status line takes on the terminal. */
+  let rows = 0;
+  const rowsOf = (line: string): number => {
+    const width = columns();
+    return width !== undefined && width > 0 ? Math.max(1, Math.ceil([...line].length / width)) : 1;
+  };
+  /** Back to the start of the status line's first row, clearing it and what is below. */
+  const clear = (): string => (rows > 1 ? `\x1b[${rows - 1}A\r\x1b[J` : '\r\x1b[2K');
   return {
-    write: (s) => out(shown === '' ? s : `\r\x1b[2K${s}${shown}`),
+    write: (s) => {
+      if (shown === '') return out(s);
+      out(`${clear()}${s}${shown}`);
+      rows = rowsOf(shown);
+    },
     status: {
       show: (line) => {
+        out(`${clear()}${line}`);
         shown = line;
-        out(`\r\x1b[2K${line}`);
+        rows = rowsOf(line);
       },
       end: () => {
         if (shown !== '') out('\n');
         shown = '';
+        rows = 0;
       },
     },
   };

@@ -108,7 +108,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   process.stderr.on('error', () => undefined);
   const a = parseArgs(argv);
   // On a terminal, log lines go above run's status line (createTerminalLines).
-  const terminal = createTerminalLines((s) => process.stderr.write(s));
+  const terminal = createTerminalLines((s) => process.stderr.write(s), () => process.stderr.columns);
   const log = createLogger(a.logFormat, systemClock, terminal.write);
   diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   processWarningsToLog(log);

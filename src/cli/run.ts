@@ -130,7 +130,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   pipeline.start();
 
   const tty = o.isTTY ?? process.stderr.isTTY === true;
-  const statusLine = o.statusLine ?? createTerminalLines((s) => process.stderr.write(s)).status;
+  const statusLine = o.statusLine ?? createTerminalLines((s) => process.stderr.write(s), () => process.stderr.columns).status;
   // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
   // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s".
   let last = snapshot(pipeline.stats, steadyScheduler.now());
