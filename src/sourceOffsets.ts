@@ -5,12 +5,16 @@
  * A source is off when its offset differs by more than the threshold, in the same direction, both
  * from the reference — the median of all sources' offsets and this process's own clock (offset 0),
  * which settles the two-source case, where a plain median cannot tell which clock is wrong — and
- * from this process's clock; its offset is the nearer of the two. A source behind is judged only
- * once another source is known: arrival minus sample time is also the data's age, so a lone
- * source of old data (a file read from its start, a backlog) looked like a clock behind. Before,
- * the first source of a file of minutes-old data was judged against this clock alone and its
- * samples re-stamped minutes forward, and one source in step with this clock was "ahead" of others
- * reading a backlog, its samples re-stamped back by the backlog's age.
+ * from this process's clock; its offset is the nearer of the two. Arrival minus sample time is
+ * also the data's age, so old data looks like a clock behind; a source is judged behind only once
+ * another source is known (a lone source of old data — a file read from its start — is no
+ * evidence) and once its estimate has held steady, within the threshold, for `settleMs` of
+ * arrival time: a backlog delivered at once (a log shipper flushing its queue after an outage)
+ * moves the estimate by every sample's age, a clock behind does not. Before, the first source of
+ * a file of minutes-old data was judged against this clock alone and its samples re-stamped
+ * minutes forward; a source in step with this clock was "ahead" of others reading a backlog, its
+ * samples re-stamped back by the backlog's age; and a flushed backlog was re-stamped to its
+ * arrival, as a retry queue that re-stamps would have it.
  *
  * Cost: the offsets are kept sorted (with the 0), and a source's entry moves only when its
  * window's maximum changes, so the median is read, not computed. It was sorted afresh from every
@@ -24,6 +28,8 @@
 export interface SourceOffsetOptions {
   readonly windowSize: number;
   readonly thresholdMs: number;
+  /** How long (arrival time) an estimate must hold within thresholdMs before a source is judged behind (default SETTLE_MS). */
+  readonly settleMs?: number;
 }
 
 export interface SourceVerdict {
@@ -42,10 +48,15 @@ interface SourceState {
   readonly window: number[];
   next: number;
   aheadMs: number;
+  /** The estimate when it last moved by more than the threshold, and since when it has held near it. */
+  steadyAheadMs: number;
+  steadySinceMs: number;
   off: boolean;
   lastArrivalMs: number;
 }
 
+/** An estimate steady for this long (arrival time) can say a clock is behind. */
+export const SETTLE_MS = 10_000;
 /** An hour without a sample: the source is forgotten. */
 export const FORGET_AFTER_MS = 3_600_000;
 const MIN_SWEEP_AT = 1024;
@@ -93,7 +104,7 @@ export const createSourceOffsets = (opts: SourceOffsetOptions) => {
       const ahead = sampleMs - arrivalMs;
       if (st === undefined) {
         if (sources.size >= sweepAt) sweep(arrivalMs);
-        st = { window: [], next: 0, aheadMs: ahead, off: false, lastArrivalMs: arrivalMs };
+        st = { window: [], next: 0, aheadMs: ahead, steadyAheadMs: ahead, steadySinceMs: arrivalMs, off: false, lastArrivalMs: arrivalMs };
         sources.set(source, st);
         insert(ahead);
       }
@@ -109,8 +120,13 @@ export const createSourceOffsets = (opts: SourceOffsetOptions) => {
         insert(aheadMs);
         st.aheadMs = aheadMs;
       }
+      if (Math.abs(st.aheadMs - st.steadyAheadMs) > opts.thresholdMs) {
+        st.steadyAheadMs = st.aheadMs;
+        st.steadySinceMs = arrivalMs;
+      }
       const offsetMs = nearerZero(st.aheadMs - reference(), st.aheadMs);
-      const off = Math.abs(offsetMs) > opts.thresholdMs && (offsetMs > 0 || sources.size > 1);
+      const settled = sources.size > 1 && arrivalMs - st.steadySinceMs >= (opts.settleMs ?? SETTLE_MS);
+      const off = Math.abs(offsetMs) > opts.thresholdMs && (offsetMs > 0 || settled);
       const becameOff = off && !st.off;
       st.off = off;
       return { offsetMs, off, becameOff };

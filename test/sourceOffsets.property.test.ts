@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { FORGET_AFTER_MS, createSourceOffsets } from '../src/sourceOffsets.js';
+import { FORGET_AFTER_MS, SETTLE_MS, createSourceOffsets } from '../src/sourceOffsets.js';
 import { plainOffsets } from './support/plainSourceOffsets.js';
 
 const test = suite('source offsets');
@@ -15,9 +15,9 @@ const test = suite('source offsets');
 test('the verdicts are the definition\'s, observation by observation', () => {
   const observation = fc.record({ source: fc.integer({ min: 0, max: 6 }), sampleMs: fc.integer({ min: -5_000, max: 5_000 }), transitMs: fc.integer({ min: 0, max: 300 }) });
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 5 }), fc.array(observation, { maxLength: 300 }), (windowSize, observations) => {
-      const fast = createSourceOffsets({ windowSize, thresholdMs: 1_000 });
-      const plain = plainOffsets(windowSize, 1_000);
+    fc.property(fc.integer({ min: 1, max: 5 }), fc.constantFrom(0, 30, 500), fc.array(observation, { maxLength: 300 }), (windowSize, settleMs, observations) => {
+      const fast = createSourceOffsets({ windowSize, thresholdMs: 1_000, settleMs });
+      const plain = plainOffsets(windowSize, 1_000, settleMs);
       observations.forEach((o, i) => {
         const arrivalMs = 1_000_000 + i * 10; // arrival time only goes forward
         const sampleMs = arrivalMs + o.sampleMs - o.transitMs;
@@ -54,9 +54,28 @@ test('old data is no clock behind: a lone source of minutes-old samples is not o
   assert.is(offsets.observe('a', t - 199_000, t + 2).off, false);
   const behind = createSourceOffsets({ windowSize: 8, thresholdMs: 2_000 });
   behind.observe('a', t - 200_000, t);
-  const v = behind.observe('fresh', t + 1, t + 1);
-  assert.is(v.off, false);
-  assert.equal(behind.observe('a', t - 199_000, t + 2), { offsetMs: -199_002, off: true, becameOff: true }, 'with a source in step with this clock beside it, a is behind');
+  behind.observe('fresh', t + 1, t + 1);
+  assert.is(behind.observe('a', t - 199_000, t + 2).off, false, 'not yet: its estimate has not held for SETTLE_MS');
+  behind.observe('fresh', t + SETTLE_MS, t + SETTLE_MS);
+  assert.equal(behind.observe('a', t + SETTLE_MS - 200_000, t + SETTLE_MS), { offsetMs: -199_002, off: true, becameOff: true }, 'beside a source in step with this clock, steady for 10 s: a is behind');
+});
+
+test('a backlog flushed at once among live sources (a shipper emptying its queue after an outage) is no clock behind: its samples keep their times (they were re-stamped to their arrival)', () => {
+  const offsets = createSourceOffsets({ windowSize: 32, thresholdMs: 2_000 });
+  const t0 = 5_000_000;
+  const live = (at: number) => ['a', 'b', 'c'].forEach((host) => offsets.observe(host, at - 50, at));
+  for (let s = 0; s < 30; s++) live(t0 + s * 1_000);
+  const flushAt = t0 + 30_000;
+  const verdicts = Array.from({ length: 600 }, (_, i) => offsets.observe('shipper', flushAt - 600_000 + i * 1_000, flushAt + i * 2)); // 10 minutes of samples in 1.2 s
+  assert.is(verdicts.filter((v) => v.off).length, 0);
+  for (let s = 1; s <= 15; s++) {
+    live(flushAt + s * 1_000);
+    assert.is(offsets.observe('shipper', flushAt + s * 1_000 - 80, flushAt + s * 1_000).off, false, 'live again');
+  }
+  // A clock 90 s behind, live, is still found — once its estimate has held for SETTLE_MS.
+  const late: boolean[] = [];
+  for (let s = 1; s <= 15; s++) late.push(offsets.observe('slow-clock', flushAt + s * 1_000 - 90_000, flushAt + s * 1_000).off);
+  assert.equal(late.indexOf(true), SETTLE_MS / 1_000);
 });
 
 test('a source in step with this clock is not off when the others read a backlog (it was "ahead" by the backlog\'s age); one ahead of both is off by the nearer', () => {
