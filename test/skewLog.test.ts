@@ -26,7 +26,7 @@ const watched = (policy: SkewPolicy = 'correct', sourceAttribute?: string) => {
   let cancelled = false;
   const subscription = logPipelineEvents(events, {
     log: (level, message) => void lines.push({ level, message }),
-    skew: { policy, ...(sourceAttribute === undefined ? {} : { sourceAttribute }) },
+    skew: { policy, maxSlewPpm: 50_000, ...(sourceAttribute === undefined ? {} : { sourceAttribute }) },
     every: (_ms, fn) => {
       tick = fn;
       return { cancel: () => void (cancelled = true) };
@@ -93,10 +93,14 @@ test('a source whose clock is off: once each time it goes off, with the attribut
   assert.match(p.lines[0]!.message, 'its samples are sent as they are (skew.policy pass)');
 });
 
-test('a wall-clock step: one warning, as before', () => {
+test('a wall-clock step: one warning, with how long trusted time takes to reach the wall clock; a step forward says its samples are stamped behind until then', () => {
   const w = watched();
   w.skew({ kind: 'step', deltaMs: -3_600_000.4, atUnixMs: NOW_MS });
-  assert.equal(w.lines, [{ level: 'warn', message: 'wall clock stepped by -3600000 ms; trusted time slews, samples are re-stamped' }]);
+  assert.equal(w.lines, [{ level: 'warn', message: 'wall clock stepped by -3600000 ms; trusted time slews, samples are re-stamped onto trusted time, which reaches the wall clock in 20.0 h (skew.maxSlewPpm 50000), so that no series goes back in time' }]);
+  // A machine without a battery-backed clock boots with yesterday's time, then NTP sets it right:
+  // the samples it stamps are a day behind for 20 days, which the line said nothing of.
+  w.skew({ kind: 'step', deltaMs: 86_400_000, atUnixMs: NOW_MS });
+  assert.is(w.lines[1]!.message, 'wall clock stepped by 86400000 ms; trusted time slews, samples are re-stamped onto trusted time, which reaches the wall clock in 20 days (skew.maxSlewPpm 50000); until then they are stamped behind the wall clock (if the new time is right, a restart takes it at once)');
 });
 
 test('formatDurationMs and coarserUnitOf', () => {

@@ -18,6 +18,8 @@ export interface SkewLogOptions {
   readonly policy: SkewPolicy;
   /** The attribute that names a sample's source (source-offset lines name it). */
   readonly sourceAttribute?: string | undefined;
+  /** How fast trusted time approaches the wall clock after a step (the step line says how long it takes). */
+  readonly maxSlewPpm?: number | undefined;
   /** Repeats fn every ms until cancelled (default platformTimers.every, which never keeps the process alive). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
 }
@@ -76,11 +78,22 @@ export const createSkewLog = (opts: SkewLogOptions): { note(e: SkewEvent): void;
           more: (count, latest) => `${count} more samples older than skew.maxPastMs in the last minute (the latest ${latest}); sent as they are`,
         },
   });
+  /**
+   * How long trusted time takes to reach the wall clock, and what that means: after a step forward
+   * (NTP setting right a machine that booted with a stale clock, as one without a battery-backed
+   * clock does) samples are stamped behind for all of it — a day's step takes 20 days at 5 % —
+   * and a receiver may refuse them as too old; a restart takes the new time at once.
+   */
+  const catchUp = (deltaMs: number): string => {
+    if (opts.maxSlewPpm === undefined) return '';
+    const takes = ` onto trusted time, which reaches the wall clock in ${formatDurationMs(Math.abs(deltaMs) / (opts.maxSlewPpm / 1e6))} (skew.maxSlewPpm ${opts.maxSlewPpm})`;
+    return deltaMs > 0 ? `${takes}; until then they are stamped behind the wall clock (if the new time is right, a restart takes it at once)` : `${takes}, so that no series goes back in time`;
+  };
   const offsetHandled = policy === 'correct' ? 'its samples are re-stamped by that much' : policy === 'dead-letter' ? 'its samples are dead letters (skew)' : 'its samples are sent as they are (skew.policy pass)';
   return {
     note: (e) => {
       if (e.kind === 'step') {
-        log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped`, { deltaMs: e.deltaMs });
+        log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped${catchUp(e.deltaMs)}`, { deltaMs: e.deltaMs });
       } else if (e.kind === 'source-offset') {
         const source = opts.sourceAttribute === undefined ? e.source : `${opts.sourceAttribute}=${e.source}`;
         log('warn', `the clock of source ${source} is ${formatDurationMs(e.offsetMs)} ${e.offsetMs > 0 ? 'ahead of' : 'behind'} the other sources' (their median) and this machine's clock: ${offsetHandled}`, { source: e.source, offsetMs: Math.round(e.offsetMs) });
