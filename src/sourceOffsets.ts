@@ -74,7 +74,7 @@ const lowerBound = (sorted: readonly number[], v: number): number => {
 };
 
 /** Of two offsets, the one nearer zero when both point the same way, else 0. */
-export const nearerZero = (a: number, b: number): number => (a > 0 && b > 0 ? Math.min(a, b) : a < 0 && b < 0 ? Math.max(a, b) : 0);
+const nearerZero = (a: number, b: number): number => (a > 0 && b > 0 ? Math.min(a, b) : a < 0 && b < 0 ? Math.max(a, b) : 0);
 
 export const createSourceOffsets = (opts: SourceOffsetOptions) => {
   const sources = new Map<string, SourceState>();

@@ -1,11 +1,12 @@
 /**
  * Log lines for samples that became dead letters: the first of each reason with its detail and
- * where the letters are, then at most a line a minute per reason with how many more (summarizedLog.ts). deliveryLog
- * words `rejected` (the receiver's refusals, an error); the others — `invalid`, `late`, `skew`,
- * `overflow`, `retries-exhausted` — are warnings worded here. Before, only refusals were said: the
- * command's status line counted the others, and a library pipeline (ChronoqMetricExporter) said
- * nothing at all — an observable gauge reporting NaN became a dead letter `invalid` at every
- * collection, and an outage longer than the queue made `overflow` letters, without a line.
+ * where the letters are, then at most a line a minute per reason with how many more
+ * (summarizedLog.ts). deliveryLog words `rejected` (the receiver's refusals, an error); the
+ * others — `invalid`, `late`, `skew`, `overflow`, `retries-exhausted` — are warnings worded here.
+ * Before, only refusals were said: the command's status line counted the others, and a library
+ * pipeline (ChronoqMetricExporter) said nothing at all — an observable gauge reporting NaN became
+ * a dead letter `invalid` at every collection, and an outage longer than the queue made `overflow`
+ * letters, without a line.
  * (`shutdown` letters are said by the shutdown itself.)
  */
 import type { DeadLetterReason } from '../routed.js';
