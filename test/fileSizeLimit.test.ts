@@ -37,6 +37,19 @@ test('dead letters: a burst that does not fit is reported whole and leaves no to
   assert.ok(statSync(path).size <= 8 * 1024);
 });
 
+test('dead letters: one burst larger than a write (a full spool refusing millions at once) goes in pieces, each whole or not at all; joined whole it passed V8\'s longest string and ended the process', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const r = underLimit<{ written: number; failed: number; reported: string[] }>(8, 'dead-letters-one-burst', path);
+  const text = readFileSync(path, 'utf8');
+  assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
+  const inFile = text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { detail: string }).detail);
+  assert.ok(r.written > 0 && r.failed > 0, `the pieces that fit are in the file, the rest reported (written ${r.written}, failed ${r.failed})`);
+  assert.is(inFile.length, r.written);
+  const all = Array.from({ length: 100 }, (_, i) => `letter ${i}`);
+  assert.equal(inFile, all.slice(0, r.written), 'in order, from the first');
+  assert.equal(r.reported, all.slice(r.written), 'the rest reported, once, in order');
+});
+
 test('the ndjson sink: a batch that does not fit fails whole (to be retried or dead-lettered), leaving no torn line', () => {
   const path = join(tempDir(), 'out.ndjson');
   const r = underLimit<{ sent: number[][]; failed: string[] }>(8, 'ndjson-sink', path);

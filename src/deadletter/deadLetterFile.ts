@@ -1,7 +1,7 @@
 /**
  * The dead-letter file: NDJSON, one DeadLetter per line (times as decimal strings), mode 0600,
- * appended, written once per burst (all letters a delivery batch produced in one go) and
- * optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
+ * appended, written once per burst (all letters a delivery batch produced in one go; a burst of
+ * more than CHUNK_CHARS in pieces) and optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
  * the oldest rotated file is the only thing rotation ever removes).
  */
 import { openSync, closeSync, fsyncSync, fstatSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { appendWhole } from '../writeFully.js';
 
 export interface DeadLetterFileOptions {
   readonly maxBytes?: number;
+  /** Most characters one write takes (default CHUNK_CHARS; smaller in tests). */
+  readonly chunkChars?: number;
   readonly maxFiles?: number;
   readonly fsync?: boolean;
   /**
@@ -37,6 +39,9 @@ export interface DeadLetterFileOptions {
   readonly onRotateError?: (error: unknown) => void;
 }
 
+/** About the most characters one write takes (~8–24 MB); a larger burst is written in pieces. */
+export const CHUNK_CHARS = 8 * 1024 * 1024;
+
 export class DeadLetterFile {
   private fd: number | undefined;
   private size = 0;
@@ -60,31 +65,45 @@ export class DeadLetterFile {
     }
   }
 
-  /** Writes everything queued now. */
+  /**
+   * Writes everything queued now, in pieces of about CHUNK_CHARS, each whole or not at all. One
+   * piece for the whole burst passed V8's longest string when a full spool refused millions of
+   * samples at once (`RangeError: Invalid string length` from a microtask: the process ended, the
+   * samples in memory with it). On a failure, that piece and the rest go to onWriteError.
+   */
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
     const lines = this.pending;
-    const count = lines.length;
     this.pending = [];
-    const buf = Buffer.from(lines.join(''));
+    const most = this.opts.chunkChars ?? CHUNK_CHARS;
+    for (let start = 0; start < lines.length; ) {
+      let end = start + 1;
+      for (let chars = lines[start]!.length; end < lines.length && chars + lines[end]!.length <= most; end++) chars += lines[end]!.length;
+      if (!this.writePiece(lines, start, end)) return;
+      start = end;
+    }
+  }
+
+  /** Appends lines[start, end); false when it failed (then lines[start…] went to onWriteError). */
+  private writePiece(lines: readonly string[], start: number, end: number): boolean {
+    const buf = Buffer.from(lines.slice(start, end).join(''));
     try {
       const fd = this.open();
-      // All of the burst or none of it: a disk that fills part way took part of it before. Cut
+      // All of the piece or none of it: a disk that fills part way took part of it before. Cut
       // back to the size open() just read (another writer may have appended since it was opened).
       appendWhole(fd, buf, this.size);
       if (this.opts.fsync) fsyncSync(fd);
     } catch (e) {
       if (this.opts.onWriteError === undefined) throw e;
       this.failedBefore ??= this.failed;
-      this.opts.onWriteError(e, lines);
-      this.failed += count;
-      return;
+      this.opts.onWriteError(e, start === 0 ? lines : lines.slice(start));
+      this.failed += lines.length - start;
+      return false;
     }
     if (this.failedBefore !== undefined) this.opts.onWriteRecovered?.(this.failed - this.failedBefore);
     this.failedBefore = undefined;
     this.size += buf.length;
-    this.written += count;
+    this.written += end - start;
     if (this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) {
       try {
         this.rotate();
@@ -94,6 +113,7 @@ export class DeadLetterFile {
         this.rotateFailing = true;
       }
     }
+    return true;
   }
 
   close(): void {
