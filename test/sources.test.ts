@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { take, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler } from 'rxjs';
+import { take, tap, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
-import { syntheticSamples } from '../src/sources/synthetic.js';
+import { MAX_PER_TICK, syntheticSamples } from '../src/sources/synthetic.js';
 import { schedulerClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
@@ -171,6 +171,29 @@ test('synthetic: the disorder stays within disorderMs of grid time when the tick
     assert.ok(worstMs <= 50, `ticks every ${tickMs} ms: a sample came out ${worstMs} ms behind a newer one (disorderMs 50)`);
     assert.ok(worstMs >= 20, `ticks every ${tickMs} ms: there is disorder (${worstMs} ms)`);
   }
+});
+
+test('synthetic above what a tick may emit (10 M samples/s): at most MAX_PER_TICK a tick, the next at once, every sample on its grid; one tick emitted all that was due', () => {
+  const ts = new TestScheduler(() => undefined);
+  const bursts: number[] = [0];
+  /** The test scheduler, counting the samples each scheduled tick emits. */
+  const scheduler: SchedulerLike = {
+    now: () => ts.now(),
+    schedule: (work, delay, state) => ts.schedule(function (this: SchedulerAction<unknown>, st) {
+      bursts.push(0);
+      return (work as (this: SchedulerAction<unknown>, st: unknown) => void).call(this, st);
+    }, delay, state),
+  };
+  let out: Sample[] = [];
+  ts.run(() => {
+    const clock = schedulerClock(ts, WALL0);
+    syntheticSamples({ series: 10, ratePerSecond: 1_000_000, count: 200_000, valuePattern: 'sequence', scheduler, clock })
+      .pipe(tap(() => bursts[bursts.length - 1]!++), toArray()).subscribe((x) => (out = x));
+  });
+  assert.is(out.length, 200_000);
+  assert.ok(out.every((s, i) => s.value === i && s.timeUnixNano === BigInt(WALL0) * 1_000_000n + BigInt(Math.floor(i / 10) * 1_000)), 'in order, each on its grid time');
+  assert.ok(Math.max(...bursts) <= MAX_PER_TICK, `largest tick ${Math.max(...bursts)}`);
+  assert.ok(bursts.length >= 200_000 / MAX_PER_TICK, 'the rest in the ticks that follow');
 });
 
 test.run();

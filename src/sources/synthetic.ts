@@ -34,6 +34,15 @@ export interface SyntheticOptions {
   readonly clock?: Clock;
 }
 
+/**
+ * Most samples one tick emits; when more are due (a rate above what the pipeline takes, or a tick
+ * that came late), the next tick comes at once, after the event loop has had its turn. A late
+ * tick used to emit all that was due in one synchronous burst: at 1 M samples/s into a pipeline
+ * that takes 300 k, bursts of millions held the event loop for minutes — SIGTERM went unheard
+ * for 10 minutes — each burst making the next one larger.
+ */
+export const MAX_PER_TICK = 20_000;
+
 export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const scheduler = opts.scheduler ?? steadyScheduler;
@@ -54,10 +63,10 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
       const k = Math.floor(i / opts.series);
       return { name, kind: 'gauge', value: valueOf(i, k), timeUnixNano: start + BigInt(k) * periodNs, attributes: attrs[i % opts.series]! };
     };
-    const tick = (): void => {
+    const tick = (): boolean => {
       const elapsedMs = scheduler.now() - startMono;
       const dueCount = Math.floor((elapsedMs * opts.ratePerSecond) / 1000 + 1) * opts.series;
-      const limit = Math.min(dueCount, opts.count ?? Infinity);
+      const limit = Math.min(dueCount, opts.count ?? Infinity, next + MAX_PER_TICK);
       for (; next < limit && !subscriber.closed; next++) {
         const sample = make(next);
         // Due up to disorderMs after its own grid time, not after this tick: a tick that comes
@@ -70,11 +79,12 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
         while (held.length > 0 && (held[0]!.dueMs <= elapsedMs || next >= (opts.count ?? Infinity))) subscriber.next(held.shift()!.sample);
       }
       if (next >= (opts.count ?? Infinity) && held.length === 0) subscriber.complete();
+      return Math.min(dueCount, opts.count ?? Infinity) > next; // more due than one tick emits
     };
     tick();
     const sub = scheduler.schedule(function (this: SchedulerAction<unknown>) {
-      tick();
-      if (!subscriber.closed) this.schedule(undefined, opts.tickMs ?? 10);
+      const behind = tick();
+      if (!subscriber.closed) this.schedule(undefined, behind ? 0 : opts.tickMs ?? 10);
     }, opts.tickMs ?? 10);
     return () => sub.unsubscribe();
   });
