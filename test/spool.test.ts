@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { tempDir } from './support/cli.js';
+import type { Sample } from '../src/sample.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 
 const test = suite('spool');
@@ -138,6 +139,48 @@ test('a torn write-ahead-log tail (crash mid-commit) is detected and reported; e
   assert.is(r.right.spool.recover().length, 50);
   r.right.spool.close();
   spool.close();
+});
+
+/** The spool file's bytes on disk, its write-ahead log included. */
+const onDisk = (path: string): number => statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+/** 20 000 samples spooled in bursts of 1 000, written through to the file. */
+const backlog = (spool: Spool): Sample[] => {
+  const xs = Array.from({ length: 20_000 }, (_, i) => mk(i));
+  for (let i = 0; i < xs.length; i += 1_000) spool.append(xs.slice(i, i + 1_000));
+  spool.checkpoint();
+  return xs;
+};
+
+test('emptied after a backlog, the file gives its space back (SQLite keeps freed pages and never shrinks: an emptied 410 MB spool stayed 410 MB); not while samples wait', () => {
+  const path = join(tempDir(), 'spool.db');
+  const r = Spool.open(path, { lanes: 1, shrinkAtFreeBytes: 256 * 1024 });
+  if (!isRight(r)) throw r.left;
+  const spool = r.right.spool;
+  const xs = backlog(spool);
+  const full = statSync(path).size;
+  assert.ok(full > 1_500_000, `the backlog in the file: ${full} bytes`);
+  spool.settle(xs.slice(0, 19_000));
+  spool.checkpoint();
+  assert.is(statSync(path).size, full, 'one sample in 20 still waits: left as it is');
+  spool.settle(xs.slice(19_000));
+  assert.ok(onDisk(path) < 100_000, `emptied: ${onDisk(path)} bytes on disk (was ${full})`);
+  spool.append([mk(20_000)]);
+  spool.close();
+  assert.equal(recoveredValues(path), [20_000], 'the spool goes on as before');
+});
+
+test('a spool emptied by an earlier run (before this, or below the threshold) is shrunk when opened', () => {
+  const path = join(tempDir(), 'spool.db');
+  const first = Spool.open(path, { lanes: 1, shrinkAtFreeBytes: Infinity });
+  if (!isRight(first)) throw first.left;
+  first.right.spool.settle(backlog(first.right.spool));
+  first.right.spool.close();
+  const full = statSync(path).size;
+  assert.ok(full > 1_500_000, `kept: ${full} bytes`);
+  const again = Spool.open(path, { lanes: 1, shrinkAtFreeBytes: 256 * 1024 });
+  if (!isRight(again)) throw again.left;
+  assert.ok(onDisk(path) < 100_000, `${onDisk(path)} bytes`);
+  again.right.spool.close();
 });
 
 test.run();

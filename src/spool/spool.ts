@@ -14,7 +14,7 @@ import { type Sample, seriesKey } from '../sample.js';
 import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
-import { connectSpool, salvageSpoolFile, writeAgainAt } from './spoolFile.js';
+import { connectSpool, shrinkEmpty, salvageSpoolFile, writeAgainAt } from './spoolFile.js';
 import { type FileIdentity, fileIdentity, sameFile } from '../fileIdentity.js';
 import { tornWalTail } from './salvage.js';
 import { foreignTables } from './peek.js';
@@ -36,6 +36,8 @@ export interface SpoolOptions {
    * (`samples` unsettled in it), or could not be (`error`: they go when this process stops).
    */
   readonly onDeleted?: (e: { samples: number; error?: Error; atClose?: true }) => void;
+  /** Free space at which the file is shrunk once the spool is empty (default SHRINK_AT_FREE_BYTES). */
+  readonly shrinkAtFreeBytes?: number;
 }
 
 /** How often the spool looks whether its file is still at its path. */
@@ -101,6 +103,7 @@ export class Spool {
     }
     const spool = new Spool(path, db, opts, lock);
     spool.append(recovered);
+    spool.shrinkIfEmpty();
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
     if (timers) spool.fileCheckTimer = timers.every(FILE_CHECK_MS, () => spool.keepAtPath());
     const pending = spool.inspect().waiting;
@@ -189,6 +192,11 @@ export class Spool {
         drop.run(lane, acked);
       }
     })();
+    this.shrinkIfEmpty();
+  }
+
+  private shrinkIfEmpty(): void {
+    if (this.bytes === 0) shrinkEmpty(this.db, this.opts.shrinkAtFreeBytes);
   }
 
   /** Each lane's sequence numbers: settled up to ackedSeq, written up to nextSeq − 1. */

@@ -6,7 +6,7 @@
  * gone at exit with everything unsettled in it, while the last log line said those samples "stay
  * in the spool and are delivered first at the next start" (measured: 768 of 768, then an empty
  * spool at the next start). `writeAgainAt` puts the open copy back at the path (VACUUM INTO).
- * Also: a damaged file moved aside and salvaged.
+ * Also: a damaged file moved aside and salvaged, and the space of a delivered backlog given back.
  */
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
@@ -21,6 +21,9 @@ export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Datab
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${fsync === undefined || fsync === 'always' ? 'FULL' : 'NORMAL'}`);
+    // The write-ahead log is cut back to this at checkpoints; a backlog written in large bursts
+    // left it at its largest burst's size.
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     db.exec(SCHEMA);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
@@ -28,6 +31,33 @@ export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Datab
   } catch (e) {
     db.close();
     throw e;
+  }
+};
+
+/** Free space at which an emptied spool's file is shrunk (shrinkEmpty). */
+export const SHRINK_AT_FREE_BYTES = 16 * 1024 * 1024;
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+const freeBytesOf = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * Gives a delivered backlog's space back to the file system, called when the spool has just been
+ * emptied: SQLite keeps the pages it freed for reuse and never shrinks its file, so after an
+ * outage had spooled 1 GiB the empty spool kept 1 GiB of disk for good. VACUUM then copies next to
+ * nothing (4 ms for an emptied spool of 410 MB). Returns the bytes given back (0: too few free).
+ */
+export const shrinkEmpty = (db: Database.Database, atFreeBytes = SHRINK_AT_FREE_BYTES): number => {
+  // Called at every settle that empties the spool (in a steady stream, most of them): a prepared
+  // statement, not db.pragma(), which prepares one each call (11 µs for the two).
+  let freeBytes = freeBytesOf.get(db);
+  if (freeBytes === undefined) freeBytesOf.set(db, (freeBytes = db.prepare('SELECT freelist_count * page_size FROM pragma_freelist_count(), pragma_page_size()').pluck()));
+  const free = Number(freeBytes.get());
+  if (free < atFreeBytes) return 0;
+  try {
+    db.exec('VACUUM');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    return free;
+  } catch {
+    return 0; // the space stays in use, as before; tried again when the spool is next emptied
   }
 };
 
