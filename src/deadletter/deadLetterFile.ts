@@ -1,8 +1,9 @@
 /**
  * The dead-letter file: NDJSON, one DeadLetter per line (times as decimal strings), mode 0600,
  * appended, written once per burst (all letters a delivery batch produced in one go; a burst of
- * more than CHUNK_CHARS in pieces) and optionally fsynced; rotated by size to PATH.1 … PATH.maxFiles (maxFiles 0: never rotated, as
- * the oldest rotated file is the only thing rotation ever removes).
+ * more than CHUNK_CHARS in pieces) and optionally fsynced; rotated by size to PATH.1 …
+ * PATH.maxFiles (maxFiles 0: never rotated, as the oldest rotated file is the only thing rotation
+ * ever removes).
  */
 import { openSync, closeSync, fsyncSync, fstatSync, renameSync, existsSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import type { DeadLetter } from '../routed.js';
