@@ -11,7 +11,10 @@ import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { EMPTY, of, throwError } from 'rxjs';
-import { runCli, tempDir, writeConfig } from './support/cli.js';
+import { jsonLog, runCli, tempDir, writeConfig } from './support/cli.js';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { Spool } from '../src/spool/spool.js';
+import { mk as spoolSample } from './support/spool.js';
 import { Pipeline, type PipelineEvent } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
@@ -228,6 +231,26 @@ test('dead letters the file cannot take go to onWriteError (the command logs the
   const bare = new DeadLetterFile(join(dir, 'dead.ndjson'));
   bare.append({ reason: 'rejected', item: mk(3), detail: 'third', atUnixMs: 0 });
   assert.throws(() => bare.flush(), /ENOENT/);
+});
+
+test('sources: [] — with a spool, delivers what it holds and stops; without one, a warning that there is nothing to send (it said `chronoq running:  → …`)', async () => {
+  const dir = tempDir();
+  const spoolPath = join(dir, 'spool.db');
+  const opened = Spool.open(spoolPath, { lanes: 1 });
+  if (!isRight(opened)) throw opened.left;
+  opened.right.spool.append([0, 1, 2, 3, 4].map((i) => spoolSample(i)));
+  opened.right.spool.close();
+  const out = join(dir, 'out.ndjson');
+  const base = ['sources: []', `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`];
+  const drained = await runCli(['run', writeConfig(dir, [...base, `spool: {path: ${spoolPath}}`, ''].join('\n'), 'a.yaml'), '--log-format', 'json']);
+  assert.is(drained.code, 0, drained.stderr);
+  const log = jsonLog(drained.stderr);
+  assert.ok(log.some((l) => l.level === 'info' && /^chronoq running: no sources \(what the spool holds, then it stops\) → ndjson /.test(l.message)), drained.stderr);
+  assert.equal(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value), [0, 1, 2, 3, 4]);
+  assert.is(log.at(-1)!.delivered, 5);
+  const idle = await runCli(['run', writeConfig(dir, [...base, ''].join('\n'), 'b.yaml'), '--log-format', 'json']);
+  assert.is(idle.code, 0, idle.stderr);
+  assert.ok(jsonLog(idle.stderr).some((l) => l.level === 'warn' && /^chronoq running: no sources \(nothing to send; without the key, the host source\)/.test(l.message)), idle.stderr);
 });
 
 test.run();

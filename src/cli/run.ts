@@ -125,7 +125,9 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
       return source === undefined ? `source ${index}` : `source ${index} (${source.type}${'path' in source ? ` ${source.path}` : ''})`;
     },
   });
-  o.log('info', `chronoq running: ${c.sources.map((s) => s.type).join(', ')} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
+  // `sources: []` (every entry commented out, say) ran nothing and said `chronoq running:  → …`.
+  const sources = c.sources.length > 0 ? c.sources.map((s) => s.type).join(', ') : `no sources (${c.spool ? 'what the spool holds, then it stops' : 'nothing to send; without the key, the host source'})`;
+  o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
   for (const warning of parts.sink.startWarnings ?? []) o.log('warn', warning);
   pipeline.start();
 
