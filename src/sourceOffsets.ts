@@ -9,7 +9,7 @@
  * also the data's age, so old data looks like a clock behind; a source is judged behind only once
  * another source is known (a lone source of old data — a file read from its start — is no
  * evidence) and once its estimate has held steady, within the threshold, for `settleMs` of
- * arrival time: a backlog delivered at once (a log shipper flushing its queue after an outage)
+ * arrival time (then it stays off while it is behind): a backlog delivered at once (a log shipper flushing its queue after an outage)
  * moves the estimate by every sample's age, a clock behind does not. Before, the first source of
  * a file of minutes-old data was judged against this clock alone and its samples re-stamped
  * minutes forward; a source in step with this clock was "ahead" of others reading a backlog, its
@@ -126,7 +126,9 @@ export const createSourceOffsets = (opts: SourceOffsetOptions) => {
       }
       const offsetMs = nearerZero(st.aheadMs - reference(), st.aheadMs);
       const settled = sources.size > 1 && arrivalMs - st.steadySinceMs >= (opts.settleMs ?? SETTLE_MS);
-      const off = Math.abs(offsetMs) > opts.thresholdMs && (offsetMs > 0 || settled);
+      // Settling is for becoming off: one found behind stays off while it is, through a jump of
+      // its estimate (a delay spike), or its samples would go back uncorrected and be late.
+      const off = Math.abs(offsetMs) > opts.thresholdMs && (offsetMs > 0 || settled || st.off);
       const becameOff = off && !st.off;
       st.off = off;
       return { offsetMs, off, becameOff };

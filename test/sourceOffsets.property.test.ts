@@ -76,6 +76,11 @@ test('a backlog flushed at once among live sources (a shipper emptying its queue
   const late: boolean[] = [];
   for (let s = 1; s <= 15; s++) late.push(offsets.observe('slow-clock', flushAt + s * 1_000 - 90_000, flushAt + s * 1_000).off);
   assert.equal(late.indexOf(true), SETTLE_MS / 1_000);
+  // A delay spike moves its estimate by 3 s: it stays off (its samples went back 90 s uncorrected
+  // for the next 10 s, and were late), and is not reported again.
+  const t = flushAt + 16_000;
+  const spiked = Array.from({ length: 40 }, (_, i) => offsets.observe('slow-clock', t + i * 100 - 90_000 - 3_000, t + i * 100));
+  assert.ok(spiked.every((v) => v.off && !v.becameOff));
 });
 
 test('a source in step with this clock is not off when the others read a backlog (it was "ahead" by the backlog\'s age); one ahead of both is off by the nearer', () => {

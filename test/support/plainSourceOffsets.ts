@@ -3,7 +3,7 @@
  * them before: at every observation the source's window maximum afresh, and the median of every
  * source's maximum with this clock's 0, sorted afresh — O(sources) a sample — and the offset the
  * nearer zero of the source's from that median and from this clock; behind only once its window
- * maximum has held within the threshold for settleMs. The property test's
+ * maximum has held within the threshold for settleMs, or it was off already. The property test's
  * model and the bench's baseline.
  */
 import { SETTLE_MS, type SourceVerdict } from '../../src/sourceOffsets.js';
@@ -28,7 +28,7 @@ export const plainOffsets = (windowSize: number, thresholdMs: number, settleMs =
     const settled = aheads.size > 1 && arrivalMs - steady.get(source)!.sinceMs >= settleMs;
     // Off from the reference and from this clock the same way; the nearer of the two.
     const offsetMs = ahead > 0 && ahead - reference > 0 ? Math.min(ahead, ahead - reference) : ahead < 0 && ahead - reference < 0 ? Math.max(ahead, ahead - reference) : 0;
-    const off = Math.abs(offsetMs) > thresholdMs && (offsetMs > 0 || settled);
+    const off = Math.abs(offsetMs) > thresholdMs && (offsetMs > 0 || settled || (wasOff.get(source) ?? false));
     const becameOff = off && !(wasOff.get(source) ?? false);
     wasOff.set(source, off);
     return { offsetMs, off, becameOff };
