@@ -23,31 +23,33 @@ const underLimit = <R>(kib: number, mode: string, path: string): R => {
   return JSON.parse(run.stdout) as R;
 };
 
-test('dead letters: a burst that does not fit is reported whole and leaves no torn line; the count says what is in the file', () => {
+/** The fixture's 100 letters, by detail. */
+const ALL_LETTERS = Array.from({ length: 100 }, (_, i) => `letter ${i}`);
+
+/** The dead-letter fixture under an 8 KiB limit: its report, and the letters in the file, which must end with a whole line. */
+const deadLettersUnderLimit = (mode: 'dead-letters' | 'dead-letters-one-burst') => {
   const path = join(tempDir(), 'dead.ndjson');
-  const r = underLimit<{ written: number; failed: number; reported: string[] }>(8, 'dead-letters', path);
+  const r = underLimit<{ written: number; failed: number; reported: string[] }>(8, mode, path);
   const text = readFileSync(path, 'utf8');
   assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
-  const inFile = text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { detail: string }).detail);
+  return { r, path, inFile: text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { detail: string }).detail) };
+};
+
+test('dead letters: a burst that does not fit is reported whole and leaves no torn line; the count says what is in the file', () => {
+  const { r, path, inFile } = deadLettersUnderLimit('dead-letters');
   assert.ok(r.failed > 0 && r.written > 0, `some fit, some did not (written ${r.written}, failed ${r.failed})`);
   assert.is(inFile.length, r.written, 'written counts the letters in the file');
   assert.is(r.written + r.failed, 100);
-  const all = Array.from({ length: 100 }, (_, i) => `letter ${i}`);
-  assert.equal([...inFile, ...r.reported].sort(), [...all].sort(), 'every letter is in the file or reported, once');
+  assert.equal([...inFile, ...r.reported].sort(), [...ALL_LETTERS].sort(), 'every letter is in the file or reported, once');
   assert.ok(statSync(path).size <= 8 * 1024);
 });
 
 test('dead letters: one burst larger than a write (a full spool refusing millions at once) goes in pieces, each whole or not at all; joined whole it passed V8\'s longest string and ended the process', () => {
-  const path = join(tempDir(), 'dead.ndjson');
-  const r = underLimit<{ written: number; failed: number; reported: string[] }>(8, 'dead-letters-one-burst', path);
-  const text = readFileSync(path, 'utf8');
-  assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
-  const inFile = text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { detail: string }).detail);
+  const { r, inFile } = deadLettersUnderLimit('dead-letters-one-burst');
   assert.ok(r.written > 0 && r.failed > 0, `the pieces that fit are in the file, the rest reported (written ${r.written}, failed ${r.failed})`);
   assert.is(inFile.length, r.written);
-  const all = Array.from({ length: 100 }, (_, i) => `letter ${i}`);
-  assert.equal(inFile, all.slice(0, r.written), 'in order, from the first');
-  assert.equal(r.reported, all.slice(r.written), 'the rest reported, once, in order');
+  assert.equal(inFile, ALL_LETTERS.slice(0, r.written), 'in order, from the first');
+  assert.equal(r.reported, ALL_LETTERS.slice(r.written), 'the rest reported, once, in order');
 });
 
 test('the ndjson sink: a batch that does not fit fails whole (to be retried or dead-lettered), leaving no torn line', () => {

@@ -2,8 +2,8 @@
  * What a running pipeline has to say besides delivery trouble (deliveryLog.ts), for `chronoq run`
  * and, through OpenTelemetry's diag, for the library's pipelines (createPipeline,
  * ChronoqMetricExporter): its alerts (telemetry.alerts), clock trouble (skewLog.ts), a spool that
- * cannot be written, a source that failed, the pipeline failing. The library's pipelines said none of it —
- * `telemetry.alerts` in their options was decoded and then never evaluated.
+ * cannot be written, a source that failed, the pipeline failing. The library's pipelines said none
+ * of it — `telemetry.alerts` in their options was decoded and then never evaluated.
  */
 import type { Observable, Subscription } from 'rxjs';
 import { platformTimers } from '../clock.js';
