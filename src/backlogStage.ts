@@ -59,6 +59,11 @@ export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<R
         o.report({ type: 'spool-write-recovered' });
       },
       onHandedOnUnwritten: o.onUnspooled,
+      // What an earlier run left counts as taken in once the spool that waited for space opens.
+      onOpened: (e) => {
+        s.samplesIn += e.pending;
+        o.report({ type: 'spool-opened', pending: e.pending, ...(e.damage ? { damage: e.damage } : {}) });
+      },
       ...(o.onSettled ? { onWritten: (written: readonly Sample[]) => written.forEach(o.onSettled!) } : {}),
     }));
   };

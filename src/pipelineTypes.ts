@@ -3,7 +3,7 @@
  * and what a shutdown says.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { Spool } from './spool/spool.js';
+import type { Spool, OpenReport } from './spool/spool.js';
 import type { Sample } from './sample.js';
 import type { DeadLetter } from './routed.js';
 import type { Clock } from './clock.js';
@@ -58,6 +58,8 @@ export type PipelineEvent =
   | { readonly type: 'spool-write-failed'; readonly error: unknown }
   /** ... until a write works again. */
   | { readonly type: 'spool-write-recovered' }
+  /** A spool that waited for disk space (chronoq started on a full disk) opened its file, holding `pending` samples of an earlier run. */
+  | { readonly type: 'spool-opened'; readonly pending: number; readonly damage?: OpenReport['damage'] }
   /** The pipeline itself errored (after draining what it held): it has ended. */
   | { readonly type: 'failed'; readonly error: unknown };
 

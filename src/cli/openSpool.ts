@@ -3,7 +3,7 @@ import { type Either, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { type Observable, ReplaySubject, firstValueFrom, map, race, timer } from 'rxjs';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { type Spool, type OpenReport, type SpoolOptions, FILE_CHECK_MS } from '../spool/spool.js';
-import { openConfiguredSpool, usesSpool, damageDetail } from '../spool/openConfigured.js';
+import { openConfiguredSpool, usesSpool, damageDetail, waitingForSpaceDetail } from '../spool/openConfigured.js';
 import { isSpoolInUseError } from '../spool/spoolLock.js';
 import type { Clock } from '../clock.js';
 import type { DeadLetter } from '../routed.js';
@@ -66,6 +66,7 @@ export const openSpool = async (
   }
   if (opened.right === undefined) return undefined;
   const { spool, report } = opened.right;
+  if (report.waitingForSpace !== undefined) log('error', waitingForSpaceDetail(report.waitingForSpace), { spool: path });
   if (report.damage) log('error', damageDetail(path, report.damage), { spool: path, ...report.damage });
   if (report.tornWalBytes !== undefined) log('warn', `spool ${path}: its write-ahead log ended in a partial frame (${report.tornWalBytes} bytes, a commit cut off by a crash); SQLite discarded it, nothing acknowledged was lost`);
   if (report.pending > 0) log('info', `spool ${path}: ${report.pending} samples from an earlier run are delivered first`);

@@ -15,7 +15,7 @@ import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.j
 import type { PipelineStats } from '../stats.js';
 import type { Sample } from '../sample.js';
 import { type Clock, platformTimers, systemClock, unrefScheduler } from '../clock.js';
-import { openConfiguredSpool } from '../spool/openConfigured.js';
+import { openConfiguredSpool, waitingForSpaceDetail } from '../spool/openConfigured.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
@@ -135,6 +135,8 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   // nothing when its samples stopped being delivered.
   const troubleLog = logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(sink, config), log: diagLog, deadLetterPath: config.deadLetter.path });
   for (const warning of sink.startWarnings ?? []) diagLog('warn', warning);
+  const waitingForSpace = opened.right?.report.waitingForSpace;
+  if (waitingForSpace !== undefined) diagLog('error', waitingForSpaceDetail(waitingForSpace));
   /** Streams given to fromObservable so far (numbered in their failure lines). */
   let streams = 0;
   troubleLog.add(logPipelineEvents(pipeline.events$, { log: diagLog, spoolPath: config.spool?.path, skew: config.skew, sourceName: (index) => `the stream given to fromObservable (#${index + 1})` }));

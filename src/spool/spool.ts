@@ -9,54 +9,28 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesKey } from '../sample.js';
 import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
-import { connectSpool, shrinkEmpty, salvageSpoolFile, writeAgainAt } from './spoolFile.js';
+import { connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb, isNoSpace } from './spoolFile.js';
+import { bytesIn, openSpoolFile } from './openSpoolFile.js';
+import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 import { type FileIdentity, fileIdentity, sameFile } from '../fileIdentity.js';
 import { tornWalTail } from './salvage.js';
 import { foreignTables } from './peek.js';
 import { type SpoolContents, inspectSpoolDb } from './inspectSpool.js';
-import { type Clock, systemClock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { Subject, type Observable } from 'rxjs';
 import { type SpoolLock, lockPathOf, lockSpool } from './spoolLock.js';
 
-export type SpoolFsync = 'always' | { intervalMs: number };
-
-export interface SpoolOptions {
-  readonly lanes?: number;
-  /** Unsettled bytes at most; past it, new samples are refused (they become dead letters `overflow`). */
-  readonly maxBytes?: number;
-  readonly fsync?: SpoolFsync;
-  /** Names the moved-aside file of a damaged spool. */
-  readonly clock?: Clock;
-  /**
-   * The spool's file was deleted while it was open: its contents were written again at the path
-   * (`samples` unsettled in it), or could not be (`error`: they go when this process stops).
-   */
-  readonly onDeleted?: (e: { samples: number; error?: Error; atClose?: true }) => void;
-  /** Free space at which the file is shrunk once the spool is empty (default SHRINK_AT_FREE_BYTES). */
-  readonly shrinkAtFreeBytes?: number;
-}
-
-/** How often the spool looks whether its file is still at its path. */
-export const FILE_CHECK_MS = 5_000;
-
-export interface OpenReport {
-  /** Samples found unsettled at open (to be delivered first). */
-  readonly pending: number;
-  /** Set when the file was damaged: what was salvaged and where the damaged file was moved. */
-  readonly damage?: { readonly message: string; readonly salvagedSamples: number; readonly movedTo: string };
-  /** Set when the write-ahead log ended in a partial frame (a commit cut off by a crash): reported, nothing acknowledged was lost. */
-  readonly tornWalBytes?: number;
-}
+export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 
 interface Placed {
   readonly lane: number;
   readonly seq: number;
 }
-
 
 export class Spool {
   private readonly placed = new WeakMap<Sample, Placed>();
@@ -73,41 +47,67 @@ export class Spool {
   /** The statements of the hot paths, prepared once (preparing one each time cost ~2 % of a run). */
   private sql: SpoolStatements;
 
-  private constructor(readonly path: string, private db: Database.Database, private readonly opts: SpoolOptions, private lock: SpoolLock) {
+  /** Set while the file could not be opened for lack of disk space (SpoolOptions.waitForSpace): what every append throws. */
+  private waitingForSpace: Error | undefined;
+  private readonly opened = new Subject<{ pending: number; damage?: OpenReport['damage'] }>();
+  /**
+   * A spool that waited for disk space (SpoolOptions.waitForSpace) has opened its file: what an
+   * earlier run left in it (`pending`) is to be delivered now, after what went on without it.
+   */
+  readonly opened$: Observable<{ pending: number; damage?: OpenReport['damage'] }> = this.opened.asObservable();
+
+  private constructor(readonly path: string, private db: Database.Database, private readonly opts: SpoolOptions, private lock: SpoolLock | undefined) {
     this.laneCount = Math.max(1, opts.lanes ?? 1);
     this.sql = prepareStatements(db);
     this.file = fileIdentity(path);
-    this.bytes = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks').get() as { b: number }).b;
+    this.bytes = bytesIn(db);
   }
 
   static open(path: string, opts: SpoolOptions = {}, timers?: { every(ms: number, fn: () => void): { cancel(): void } }): Either<Error, { spool: Spool; report: OpenReport }> {
-    let damage: OpenReport['damage'];
-    let recovered: Sample[] = [];
-    let db: Database.Database;
     const torn = tornWalTail(path);
     const foreign = foreignTables(path);
     if (foreign !== undefined) return left(new Error(`${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`));
-    // Before anything is read or changed: a spool another process has open is not touched.
-    const locked = lockSpool(path, (opts.clock ?? systemClock).now());
-    if (locked._tag === 'Left') return locked;
-    const lock = locked.right;
-    try {
-      db = connectSpool(path, opts.fsync);
-    } catch (e) {
-      try {
-        ({ db, damage, recovered } = salvageSpoolFile(path, opts.fsync, (opts.clock ?? systemClock).now(), (e as Error).message));
-      } catch (e2) {
-        lock.release();
-        return left(new Error(`cannot open spool ${path}: ${(e2 as Error).message}`));
-      }
+    const file = openSpoolFile(path, opts);
+    let spool: Spool;
+    if (isLeft(file)) {
+      if (!opts.waitForSpace || !isNoSpace(file.left)) return file;
+      spool = new Spool(path, emptySpoolDb(), opts, undefined);
+      spool.waitingForSpace = file.left;
+    } else {
+      spool = new Spool(path, file.right.db, opts, file.right.lock);
+      spool.append(file.right.recovered);
+      spool.shrinkIfEmpty();
     }
-    const spool = new Spool(path, db, opts, lock);
-    spool.append(recovered);
-    spool.shrinkIfEmpty();
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
-    if (timers) spool.fileCheckTimer = timers.every(FILE_CHECK_MS, () => spool.keepAtPath());
+    if (timers) spool.fileCheckTimer = timers.every(FILE_CHECK_MS, () => (spool.waitingForSpace ? spool.openWhenThereIsRoom() : spool.keepAtPath()));
     const pending = spool.inspect().waiting;
-    return right({ spool, report: { pending, ...(damage ? { damage } : {}), ...(torn !== undefined ? { tornWalBytes: torn } : {}) } });
+    const damage = isLeft(file) ? undefined : file.right.damage;
+    const waiting = isLeft(file) ? { waitingForSpace: file.left.message } : {};
+    return right({ spool, report: { pending, ...(damage ? { damage } : {}), ...(torn !== undefined ? { tornWalBytes: torn } : {}), ...waiting } });
+  }
+
+  /**
+   * Waiting for space: opens the file when it can be, takes what an earlier run left in it, and
+   * says so on opened$. Until then every append throws why (tried again every FILE_CHECK_MS).
+   */
+  openWhenThereIsRoom(): boolean {
+    if (this.waitingForSpace === undefined) return true;
+    const file = openSpoolFile(this.path, this.opts);
+    if (isLeft(file)) {
+      this.waitingForSpace = file.left;
+      return false;
+    }
+    this.db.close();
+    ({ db: this.db, lock: this.lock } = file.right);
+    this.sql = prepareStatements(this.db);
+    this.file = fileIdentity(this.path);
+    this.bytes = bytesIn(this.db);
+    this.waitingForSpace = undefined;
+    this.append(file.right.recovered);
+    this.shrinkIfEmpty();
+    const damage = file.right.damage;
+    this.opened.next({ pending: this.inspect().waiting, ...(damage ? { damage } : {}) });
+    return true;
   }
 
   laneOf(s: Sample): number {
@@ -136,6 +136,7 @@ export class Spool {
   append(samples: readonly Sample[]): Sample[] {
     const refused: Sample[] = [];
     if (samples.length === 0) return refused;
+    if (this.waitingForSpace !== undefined) throw this.waitingForSpace;
     const byLane = new Map<number, Sample[]>();
     for (const s of samples) {
       const lane = this.laneOf(s);
@@ -265,7 +266,7 @@ export class Spool {
     this.file = fileIdentity(this.path);
     // Its owner lock, when that went too: taken again at the path.
     if (!existsSync(lockPathOf(this.path))) {
-      this.lock.release();
+      this.lock?.release();
       const relocked = lockSpool(this.path, (this.opts.clock ?? systemClock).now());
       if (relocked._tag === 'Right') this.lock = relocked.right;
     }
@@ -276,9 +277,10 @@ export class Spool {
   close(): void {
     this.checkpointTimer?.cancel();
     this.fileCheckTimer?.cancel();
-    if (this.db.open) this.keepAtPath(true);
+    if (this.db.open && this.waitingForSpace === undefined) this.keepAtPath(true);
     this.db.close();
-    this.lock.release();
+    this.lock?.release();
+    this.opened.complete();
   }
 
   /**
@@ -289,7 +291,7 @@ export class Spool {
   abandon(): void {
     this.checkpointTimer?.cancel();
     this.fileCheckTimer?.cancel();
-    this.lock.release();
+    this.lock?.release();
   }
 }
 

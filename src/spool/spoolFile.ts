@@ -11,9 +11,26 @@
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
 import { SCHEMA } from './schema.js';
-import type { SpoolFsync, OpenReport } from './spool.js';
+import type { SpoolFsync, OpenReport } from './spoolTypes.js';
 import type { Sample } from '../sample.js';
 import { salvageSamples } from './salvage.js';
+
+/**
+ * Whether `e` says the disk (or the user's quota) has no room: SQLite's SQLITE_FULL, and
+ * SQLITE_IOERR_SHMSIZE, which is how opening a WAL database fails when its shared-memory index
+ * (`-shm`) cannot be given its first 32 KiB. Such a file is not damaged and must not be salvaged.
+ */
+export const isNoSpace = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_SHMSIZE' || code === 'ENOSPC' || code === 'EDQUOT';
+};
+
+/** An empty spool database in memory: what a spool waiting for disk space reads (src/spool/spool.ts). */
+export const emptySpoolDb = (): Database.Database => {
+  const db = new Database(':memory:');
+  db.exec(SCHEMA);
+  return db;
+};
 
 /** Opens (or creates) the spool database at `path`, WAL, checked; throws when it is damaged. */
 export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Database.Database => {
@@ -68,6 +85,20 @@ export const shrinkEmpty = (db: Database.Database, atFreeBytes = SHRINK_AT_FREE_
 export const writeAgainAt = (db: Database.Database, path: string): void => {
   if (existsSync(path)) throw new Error(`another file is at ${path} now; it was left as it is`);
   db.prepare('VACUUM INTO ?').run(path);
+};
+
+/**
+ * The spool database at `path`; a damaged one is moved aside and salvaged (salvageSpoolFile).
+ * Throws when it cannot be opened at all — and, without touching it, when the disk has no room
+ * (isNoSpace): before, that was taken for damage, and a good spool was moved aside.
+ */
+export const openSpoolDb = (path: string, fsync: SpoolFsync | undefined, nowMs: number): { db: Database.Database; damage?: NonNullable<OpenReport['damage']>; recovered: Sample[] } => {
+  try {
+    return { db: connectSpool(path, fsync), recovered: [] };
+  } catch (e) {
+    if (isNoSpace(e)) throw e;
+    return salvageSpoolFile(path, fsync, nowMs, (e as Error).message);
+  }
 };
 
 /** A damaged file: moved aside (named by `nowMs`), its samples recovered from the raw bytes, a fresh file started. */

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { isNoSpace } from './spoolFile.js';
 
 export interface SpoolOwner {
   readonly pid: number;
@@ -58,19 +59,27 @@ export const lockSpool = (spoolPath: string, nowMs: number): Either<Error, Spool
   try {
     db = new Database(lockPathOf(spoolPath), { timeout: 0 });
   } catch (e) {
-    return left(new Error(`cannot open ${lockPathOf(spoolPath)} (the spool's owner lock): ${(e as Error).message}`));
+    return left(Object.assign(new Error(`cannot open ${lockPathOf(spoolPath)} (the spool's owner lock): ${(e as Error).message}`), { code: (e as { code?: unknown }).code }));
   }
   try {
-    db.exec(OWNER_TABLE);
-    db.exec('BEGIN IMMEDIATE');
-    db.prepare('INSERT OR REPLACE INTO owner (id, pid, host, since_ms) VALUES (1, ?, ?, ?)').run(process.pid, hostname(), Math.round(nowMs));
-    db.exec('COMMIT');
+    try {
+      db.exec(OWNER_TABLE);
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare('INSERT OR REPLACE INTO owner (id, pid, host, since_ms) VALUES (1, ?, ?, ?)').run(process.pid, hostname(), Math.round(nowMs));
+      db.exec('COMMIT');
+    } catch (e) {
+      // A full disk: the record (only for messages) cannot be written, but the lock, which writes
+      // nothing, can still be held in a lock file an earlier run left. Before, a full disk kept
+      // chronoq from starting at all.
+      if (!isNoSpace(e)) throw e;
+      if (db.inTransaction) db.exec('ROLLBACK');
+    }
     // Held from here on: the write lock of a transaction that stays open (it writes nothing).
     db.exec('BEGIN IMMEDIATE');
   } catch (e) {
     const owner = isBusy(e) ? safely(() => readOwner(db)) : undefined;
     db.close();
-    return left(isBusy(e) ? new SpoolInUseError(spoolPath, owner) : new Error(`cannot take ${lockPathOf(spoolPath)} (the spool's owner lock): ${(e as Error).message}`));
+    return left(isBusy(e) ? new SpoolInUseError(spoolPath, owner) : Object.assign(new Error(`cannot take ${lockPathOf(spoolPath)} (the spool's owner lock): ${(e as Error).message}`), { code: (e as { code?: unknown }).code }));
   }
   return right({
     release: () => {

@@ -23,7 +23,7 @@ import { Observable, type OperatorFunction, type SchedulerLike, type Subscriptio
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { type Routed, toDeadLetter } from '../routed.js';
-import type { Spool } from './spool.js';
+import type { Spool, OpenReport } from './spool.js';
 import { type RoomGate, ROOM_POLL_MS } from '../roomGate.js';
 
 /** Samples written in one transaction at most. */
@@ -51,6 +51,8 @@ export interface SpoolStageOptions {
    * up on delivery with the rest left in the spool must account for these itself.
    */
   readonly onHandedOnUnwritten?: (samples: readonly Sample[]) => void;
+  /** A spool that waited for disk space opened its file, holding `pending` samples of an earlier run (handed on next). */
+  readonly onOpened?: (e: { readonly pending: number; readonly damage?: OpenReport['damage'] }) => void;
 }
 
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
@@ -63,14 +65,18 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
       const handedOn = new Map<number, number>();
       const behind = new Map<number, number>(); // lane → last sequence number written
       // An earlier run's backlog, per lane: all of it is handed on before anything of this run,
-      // whatever lane this run puts a series in (the lane count may have changed since).
+      // whatever lane this run puts a series in (the lane count may have changed since). Taken at
+      // the start, or when a spool that waited for disk space opens (nothing of this run is in it).
       const earlier = new Map<number, number>();
-      for (const l of spool.lanesState()) {
-        handedOn.set(l.lane, l.ackedSeq);
-        if (l.nextSeq - 1 <= l.ackedSeq) continue;
-        behind.set(l.lane, l.nextSeq - 1);
-        earlier.set(l.lane, l.nextSeq - 1);
-      }
+      const takeEarlierBacklog = (): void => {
+        for (const l of spool.lanesState()) {
+          handedOn.set(l.lane, l.ackedSeq);
+          if (l.nextSeq - 1 <= l.ackedSeq) continue;
+          behind.set(l.lane, l.nextSeq - 1);
+          earlier.set(l.lane, l.nextSeq - 1);
+        }
+      };
+      takeEarlierBacklog();
       let readBackTask: Subscription | undefined;
       /** The next turn: at once after a yield while there is room, else when room may be back. */
       const readBackLater = (yieldOnly = false): void => {
@@ -188,7 +194,13 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         },
       });
       if (behind.size > 0) readBack(); // an earlier run's backlog goes first
+      const opened = spool.opened$.subscribe((e) => {
+        opts.onOpened?.(e);
+        takeEarlierBacklog();
+        if (behind.size > 0 && readBackTask === undefined) readBack();
+      });
       return () => {
+        opened.unsubscribe();
         upstream.unsubscribe();
         pending?.unsubscribe();
         readBackTask?.unsubscribe();

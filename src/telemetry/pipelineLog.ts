@@ -14,6 +14,7 @@ import type { Alerts } from './alerts.js';
 import type { DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createSkewLog } from './skewLog.js';
+import { damageDetail } from '../spool/openConfigured.js';
 
 /** How often the alert rules are checked. */
 export const ALERT_CHECK_MS = 1_000;
@@ -44,10 +45,14 @@ export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: Pipe
     else if (e.type === 'skew') skew.note(e.event);
     else if (e.type === 'spool-write-failed' && !spoolFailing) {
       spoolFailing = true; // once an episode: it fails for every burst and batch while the disk is full
-      log('error', `spool ${opts.spoolPath} cannot be written (${messageOf(e.error)}): samples go on without it, not durable across a crash, until it can`);
+      // A spool waiting for disk space since the start was said then (waitingForSpaceDetail).
+      if ((e.error as { waitingForSpace?: unknown } | undefined)?.waitingForSpace !== true) log('error', `spool ${opts.spoolPath} cannot be written (${messageOf(e.error)}): samples go on without it, not durable across a crash, until it can`);
     } else if (e.type === 'spool-write-recovered') {
       spoolFailing = false;
       log('info', `spool ${opts.spoolPath} is written again`);
+    } else if (e.type === 'spool-opened') {
+      if (e.damage) log('error', damageDetail(opts.spoolPath ?? '', e.damage), { spool: opts.spoolPath, ...e.damage });
+      log(e.pending > 0 ? 'warn' : 'info', `spool ${opts.spoolPath} opened: its disk has room again${e.pending > 0 ? `; the ${e.pending} samples an earlier run left in it are delivered now, after newer ones this run sent without it (a receiver that keeps each series in order, such as Prometheus, may refuse them)` : ''}`, { spool: opts.spoolPath, pending: e.pending });
     }
   });
   subscription.add(() => skew.cancel());

@@ -1,0 +1,122 @@
+/**
+ * chronoq starting on a disk with no room (a real one: a full 1 MiB tmpfs). Before, it could not
+ * start at all — `cannot take …/spool.db.lock (the spool's owner lock): database or disk is full`,
+ * exit 1 — and had the lock been taken, the spool would have been moved aside as damaged. Now it
+ * runs without the spool until there is room, then opens it and delivers what an earlier run left.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { Spool } from '../src/spool/spool.js';
+import { isNoSpace } from '../src/spool/spoolFile.js';
+import { mk, open, recoveredValues } from './support/spool.js';
+import { mountSmallDisk, type SmallDisk } from './support/smallDisk.js';
+import { jsonLog, runningFor, startCli, tempDir, writeConfig } from './support/cli.js';
+
+const NAME = 'spool on a disk with no room at the start';
+const test = suite(NAME);
+const disk = mountSmallDisk();
+const it = 'dir' in disk ? test : test.skip;
+if (!('dir' in disk)) console.log(`\n!!! SKIPPING ${NAME}: ${disk.missing} !!!\n`);
+const d = disk as SmallDisk;
+test.after.each(() => {
+  if ('dir' in disk) d.free();
+});
+test.after(() => {
+  if ('dir' in disk) d.unmount();
+});
+
+/** A spool at `name` on the small disk holding samples 0..n-1 unsettled, closed as a run that ended leaves it. */
+const earlierRun = (name: string, n: number): string => {
+  const path = join(d.dir, name);
+  const { spool } = open(path, 1);
+  spool.append(Array.from({ length: n }, (_, i) => mk(i, 0)));
+  spool.close();
+  return path;
+};
+
+it('a spool left by an earlier run: opened without room it is a Left that says so, and the file is left as it is', () => {
+  const path = earlierRun('a.db', 5);
+  d.fill();
+  const r = Spool.open(path, { lanes: 1 });
+  assert.ok(isLeft(r), 'no room: not opened');
+  if (isLeft(r)) {
+    assert.ok(isNoSpace(r.left), `${r.left.message} (code ${String((r.left as { code?: unknown }).code)})`);
+    assert.match(r.left.message, /no room on its disk to open spool/);
+  }
+  assert.equal(readdirSync(d.dir).filter((f) => f.includes('damaged')), [], 'not taken for damage');
+  d.free();
+  assert.equal(recoveredValues(path), [0, 1, 2, 3, 4], 'the backlog is all there once there is room');
+});
+
+it('waitForSpace: opens without its file, appends fail, and once there is room it opens the file with the earlier backlog', () => {
+  const path = earlierRun('b.db', 4);
+  d.fill();
+  const r = Spool.open(path, { lanes: 1, waitForSpace: true });
+  assert.ok(isRight(r), 'opened, waiting');
+  if (!isRight(r)) return;
+  const { spool, report } = r.right;
+  assert.match(report.waitingForSpace ?? '', /no room on its disk to open spool/);
+  assert.is(report.pending, 0, 'nothing can be read yet');
+  assert.throws(() => spool.append([mk(10, 0)]), (e: unknown) => isNoSpace(e), 'an append fails as on a full disk');
+  const opened: number[] = [];
+  spool.opened$.subscribe((e) => opened.push(e.pending));
+  assert.not.ok(spool.openWhenThereIsRoom(), 'still no room');
+  assert.equal(opened, []);
+  d.free();
+  assert.ok(spool.openWhenThereIsRoom(), 'room again: opened');
+  assert.equal(opened, [4], 'what the earlier run left');
+  assert.equal(spool.recover().map((s) => s.value), [0, 1, 2, 3]);
+  spool.append([mk(11, 0)]);
+  spool.close();
+  assert.equal(recoveredValues(path), [0, 1, 2, 3, 11], 'durable again, after the backlog');
+});
+
+it('waitForSpace with no spool and no lock file yet (the first start on a full disk)', () => {
+  d.fill();
+  const path = join(d.dir, 'c.db');
+  const r = Spool.open(path, { lanes: 1, waitForSpace: true });
+  assert.ok(isRight(r), isRight(r) ? '' : r.left.message);
+  if (!isRight(r)) return;
+  d.free();
+  assert.ok(r.right.spool.openWhenThereIsRoom());
+  r.right.spool.append([mk(1, 0)]);
+  r.right.spool.close();
+  assert.equal(recoveredValues(path), [1]);
+});
+
+it('chronoq run on a full disk: delivers from the start, then opens the spool and delivers what an earlier run left', async () => {
+  const spoolPath = earlierRun('run.db', 30);
+  d.fill();
+  const dir = tempDir();
+  const out = join(dir, 'out.ndjson');
+  const config = writeConfig(dir, `
+sources: [{type: synthetic, series: 2, ratePerSecond: 20}]
+reorder: {maxDelayMs: 0}
+sink: {type: ndjson, path: ${out}}
+deadLetter: {path: ${join(dir, 'dead.ndjson')}}
+spool: {path: ${spoolPath}}
+`);
+  const { child, result, stderrSoFar } = startCli(['run', config, '--log-format', 'json']);
+  await runningFor(stderrSoFar, 1_000);
+  assert.ok(existsSync(out) && readFileSync(out, 'utf8').length > 0, 'samples delivered while the disk is full');
+  d.free();
+  await runningFor(stderrSoFar, 500, /opened: its disk has room again/);
+  child.kill('SIGTERM');
+  const { code, stderr } = await result;
+  const log = jsonLog(stderr);
+  assert.is(code, 0, stderr);
+  assert.ok(log.some((l) => l.level === 'error' && /no room on its disk to open spool .*chronoq runs without it until there is room/.test(l.message)), stderr);
+  assert.is(log.filter((l) => /cannot be written/.test(l.message)).length, 0, 'said once, at the start');
+  assert.ok(log.some((l) => l.level === 'warn' && /the 30 samples an earlier run left in it are delivered now/.test(l.message)), stderr);
+  const done = log.find((l) => l.message.startsWith('done:'))!;
+  const delivered = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: number });
+  assert.equal(delivered.filter((x) => x.name === 'm').map((x) => x.value), Array.from({ length: 30 }, (_, i) => i), 'the earlier backlog, in its order');
+  assert.ok(delivered.length > 30, `${delivered.length} delivered`);
+  assert.is(done.delivered, delivered.length);
+  assert.is(done.samplesIn, delivered.length, 'every sample accounted for, the earlier backlog included');
+});
+
+test.run();

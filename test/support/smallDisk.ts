@@ -1,0 +1,51 @@
+/**
+ * A real file system that fills up: a 1 MiB tmpfs mounted in a temp directory (needs root, as
+ * CI's machine runs; where mounting is not allowed the caller skips, saying why). `fill` writes a
+ * file of zeros until the disk refuses (ENOSPC), `free` deletes it, `unmount` ends it all.
+ */
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+export interface SmallDisk {
+  readonly dir: string;
+  fill(): void;
+  free(): void;
+  unmount(): void;
+}
+
+/** The disk, or why there is none. */
+export const mountSmallDisk = (sizeKiB = 1024): SmallDisk | { readonly missing: string } => {
+  const dir = mkdtempSync(join(tmpdir(), 'chronoq-small-disk-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return { missing: `cannot mount a tmpfs (${(mounted.stderr || mounted.error?.message || `exit ${mounted.status}`).trim()}); it needs root` };
+  }
+  const filler = join(dir, 'filler');
+  return {
+    dir,
+    fill: () => {
+      const fd = openSync(filler, 'a');
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(64 * 1024));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      } finally {
+        closeSync(fd);
+      }
+      // What a short write left: the last few bytes too.
+      try {
+        for (;;) writeFileSync(filler, Buffer.alloc(512), { flag: 'a' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      }
+    },
+    free: () => rmSync(filler, { force: true }),
+    unmount: () => {
+      spawnSync('umount', ['-l', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
