@@ -9,6 +9,7 @@ import { hostSamples, networkCounters } from '../src/sources/host.js';
 import { CPU_STATES, type CpuTimes, cpuTimeDeltas, parseProcStat, readCpuTimes } from '../src/sources/cpuTimes.js';
 import { MEMORY_STATES, parseMemInfo, readMemoryStates } from '../src/sources/memInfo.js';
 import { parseNetDev } from '../src/sources/host.js';
+import { deviceFsTypes, parseMountInfo, readFilesystems } from '../src/sources/filesystems.js';
 import { schedulerClock, systemClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 
@@ -118,6 +119,47 @@ test('host: network bytes, packets, errors and drops per device and direction fr
     { device: 'lo', receive: { bytes: 47101362582, packets: 3063853, errors: 0, dropped: 0 }, transmit: { bytes: 47101362582, packets: 3063853, errors: 0, dropped: 0 } },
     { device: 'eth0', receive: { bytes: 1770797750, packets: 174093, errors: 3, dropped: 7 }, transmit: { bytes: 15341418, packets: 149426, errors: 5, dropped: 11 } },
   ]);
+});
+
+test('host: file systems as the receiver picks them — types that need a device, from mountinfo — with space used, free and reserved, and inodes', () => {
+  const types = deviceFsTypes('nodev\tsysfs\nnodev\ttmpfs\nnodev\toverlay\n\text4\n\txfs\n');
+  assert.equal([...types], ['ext4', 'xfs']);
+  const mountinfo = [
+    '22 27 0:21 / /proc rw,relatime - proc proc rw',
+    '25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24683584k',
+    '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard',
+    '40 27 254:1 / /srv/my\\040data ro,nosuid shared:5 - xfs /dev/vdb1 ro',
+    '41 27 0:40 / /var/lib/docker/overlay2/x/merged rw - overlay overlay rw,lowerdir=a',
+    '',
+  ].join('\n');
+  const mounts = parseMountInfo(mountinfo, types);
+  assert.equal(mounts, [
+    { device: '/dev/vda', mode: 'rw', mountpoint: '/', type: 'ext4' },
+    { device: '/dev/vdb1', mode: 'ro', mountpoint: '/srv/my data', type: 'xfs' },
+  ]);
+  const statfs = (path: string) => {
+    if (path !== '/') throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    return { bsize: 4096, blocks: 1_000, bfree: 400, bavail: 300, files: 500, ffree: 120 };
+  };
+  assert.equal(readFilesystems(mounts, statfs), [
+    { device: '/dev/vda', mode: 'rw', mountpoint: '/', type: 'ext4', bytes: { used: 600 * 4096, free: 300 * 4096, reserved: 100 * 4096 }, inodes: { used: 380, free: 120 } },
+  ], 'one statfs cannot read is left out');
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  scheduler.run(() => {
+    hostSamples({ clock: schedulerClock(scheduler, WALL0), scheduler, readFilesystems: () => readFilesystems(mounts, statfs), startTimes: { bootMs: WALL0 - 60_000, processMs: WALL0 } })
+      .pipe(take(1_000)).subscribe((x) => out.push(x));
+  });
+  const first = out.filter((x) => x.name.startsWith('system.filesystem.') && x.timeUnixNano === BigInt(WALL0) * 1_000_000n);
+  assert.equal(first.map((x) => [x.name, x.attributes['state'], x.value, x.unit, x.kind, x.monotonic, x.startTimeUnixNano]), [
+    ['system.filesystem.usage', 'used', 600 * 4096, 'By', 'sum', false, BigInt(WALL0 - 60_000) * 1_000_000n],
+    ['system.filesystem.usage', 'free', 300 * 4096, 'By', 'sum', false, BigInt(WALL0 - 60_000) * 1_000_000n],
+    ['system.filesystem.usage', 'reserved', 100 * 4096, 'By', 'sum', false, BigInt(WALL0 - 60_000) * 1_000_000n],
+    ['system.filesystem.inodes.usage', 'used', 380, '{inodes}', 'sum', false, BigInt(WALL0 - 60_000) * 1_000_000n],
+    ['system.filesystem.inodes.usage', 'free', 120, '{inodes}', 'sum', false, BigInt(WALL0 - 60_000) * 1_000_000n],
+  ]);
+  assert.equal(first[0]!.attributes, { device: '/dev/vda', mode: 'rw', mountpoint: '/', type: 'ext4', state: 'used' });
+  if (existsSync('/proc/self/mountinfo')) assert.ok(readFilesystems().some((f) => f.mountpoint === '/'), 'this machine\'s root file system');
 });
 
 test('host: perCore false gives system.cpu.utilization for the whole machine, one series a state, adding up to 1', () => {

@@ -47,7 +47,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
   const sources = c.sources.map((s, index): Observable<Sample> => {
     switch (s.type) {
       case 'host':
-        return hostSamples({ clock, ...(s.intervalMs !== undefined ? { intervalMs: s.intervalMs } : {}), ...(s.perCore !== undefined ? { perCore: s.perCore } : {}), ...(s.network !== undefined ? { network: s.network } : {}) });
+        return hostSamples({ clock, ...(s.intervalMs !== undefined ? { intervalMs: s.intervalMs } : {}), ...(s.perCore !== undefined ? { perCore: s.perCore } : {}), ...(s.network !== undefined ? { network: s.network } : {}), ...(s.filesystem !== undefined ? { filesystem: s.filesystem } : {}) });
       case 'ndjson': {
         const positionFile = s.positionFile === undefined ? undefined : positionFiles?.get(s.positionFile);
         return ndjsonSamples({

@@ -1,8 +1,9 @@
 /**
  * Host metrics, stamped at collection on the pipeline's Clock: CPU time and utilisation by state
  * (per CPU, or for the whole machine with `perCore: false`: cpuTimes.ts) and the CPU count, memory
- * by state (memInfo.ts), load averages, this process's CPU time and memory, and network bytes,
- * packets, errors and drops where the OS gives them (/proc/net/dev). Names, units, types and
+ * by state (memInfo.ts), load averages, this process's CPU time and memory, network bytes,
+ * packets, errors and drops where the OS gives them (/proc/net/dev), and each file system's space
+ * and inodes (filesystems.ts). Names, units, types and
  * attributes as the Collector's hostmetrics receiver has them. The counters start where they
  * count from, as that receiver has them too: the machine's at boot, the process's at its start.
  * (They started at the first collection, which told a backend that converts to deltas or rates
@@ -15,18 +16,23 @@ import { type Sample, type Attributes, msToNanos } from '../sample.js';
 import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
 import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, sumOverCpus } from './cpuTimes.js';
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
+import { type FilesystemUsage, readFilesystems } from './filesystems.js';
 
 export interface HostSourceOptions {
   readonly intervalMs?: number;
   /** system.cpu.time and .utilization per CPU, attribute `cpu` (default); false: per state for the whole machine. */
   readonly perCore?: boolean;
   readonly network?: boolean;
+  /** system.filesystem.usage and .inodes.usage per mounted file system (default true). */
+  readonly filesystem?: boolean;
   readonly scheduler?: SchedulerLike;
   readonly clock?: Clock;
   /** Each CPU's time by state now (default: /proc/stat, else os.cpus(); cpuTimes.ts). */
   readonly readCpuTimes?: () => CpuTimes[];
   /** The machine's memory by state now (default: /proc/meminfo, else Node's; memInfo.ts). */
   readonly readMemoryStates?: () => MemoryStates;
+  /** Each file system's usage now (default: /proc/1/mountinfo and statfs; filesystems.ts). */
+  readonly readFilesystems?: () => FilesystemUsage[];
   /** When the machine booted and this process started, wall ms (default: read from the clock and the OS at subscription). */
   readonly startTimes?: { readonly bootMs: number; readonly processMs: number };
 }
@@ -121,6 +127,13 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
               sum('system.network.dropped', c.dropped, attributes, t, '{packets}', bootNanos),
             );
           }
+        }
+      }
+      if (opts.filesystem !== false) {
+        for (const f of (opts.readFilesystems ?? readFilesystems)()) {
+          const fs = { device: f.device, mode: f.mode, mountpoint: f.mountpoint, type: f.type };
+          for (const state of ['used', 'free', 'reserved'] as const) out.push(upDown('system.filesystem.usage', f.bytes[state], { ...fs, state }, t, bootNanos));
+          for (const state of ['used', 'free'] as const) out.push(upDown('system.filesystem.inodes.usage', f.inodes[state], { ...fs, state }, t, bootNanos, '{inodes}'));
         }
       }
       for (const s of out) subscriber.next(s);
