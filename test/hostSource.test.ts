@@ -10,6 +10,7 @@ import { CPU_STATES, type CpuTimes, cpuTimeDeltas, parseProcStat, readCpuTimes }
 import { MEMORY_STATES, parseMemInfo, readMemoryStates } from '../src/sources/memInfo.js';
 import { parseNetDev } from '../src/sources/host.js';
 import { deviceFsTypes, parseMountInfo, readFilesystems } from '../src/sources/filesystems.js';
+import { parseDiskStats, readDiskStats } from '../src/sources/diskStats.js';
 import { schedulerClock, systemClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 
@@ -160,6 +161,39 @@ test('host: file systems as the receiver picks them — types that need a device
   ]);
   assert.equal(first[0]!.attributes, { device: '/dev/vda', mode: 'rw', mountpoint: '/', type: 'ext4', state: 'used' });
   if (existsSync('/proc/self/mountinfo')) assert.ok(readFilesystems().some((f) => f.mountpoint === '/'), 'this machine\'s root file system');
+});
+
+test('host: block devices from /proc/diskstats — bytes (512-byte sectors), operations, merged, times in seconds, in flight — leaving out devices never used', () => {
+  const text = [
+    '   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0',
+    ' 254       0 vda 290988 85769 38631586 165757 1724818 1435860 84022208 427823 3 318544 703110 1068932 3 48931008 84552 545428 24976',
+    ' 254       1 vda1 10 0 80 4 0 0 0 0 0 4 4',
+    '',
+  ].join('\n');
+  const disks = parseDiskStats(text);
+  assert.equal(disks, [
+    { device: 'vda', read: { bytes: 38631586 * 512, operations: 290988, merged: 85769, timeS: 165.757 }, write: { bytes: 84022208 * 512, operations: 1724818, merged: 1435860, timeS: 427.823 }, ioTimeS: 318.544, weightedIoTimeS: 703.11, pendingOperations: 3 },
+    { device: 'vda1', read: { bytes: 80 * 512, operations: 10, merged: 0, timeS: 0.004 }, write: { bytes: 0, operations: 0, merged: 0, timeS: 0 }, ioTimeS: 0.004, weightedIoTimeS: 0.004, pendingOperations: 0 },
+  ]);
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  const boot = BigInt(WALL0 - 60_000) * 1_000_000n;
+  scheduler.run(() => {
+    hostSamples({ clock: schedulerClock(scheduler, WALL0), scheduler, readDiskStats: () => disks.slice(0, 1), filesystem: false, startTimes: { bootMs: WALL0 - 60_000, processMs: WALL0 } })
+      .pipe(take(1_000)).subscribe((x) => out.push(x));
+  });
+  const first = out.filter((x) => x.name.startsWith('system.disk.') && x.timeUnixNano === BigInt(WALL0) * 1_000_000n);
+  assert.equal(first.map((x) => [x.name, x.attributes['direction'] ?? '', x.value, x.unit, x.monotonic ?? true]), [
+    ['system.disk.io', 'read', 38631586 * 512, 'By', true], ['system.disk.operations', 'read', 290988, '{operations}', true],
+    ['system.disk.merged', 'read', 85769, '{operations}', true], ['system.disk.operation_time', 'read', 165.757, 's', true],
+    ['system.disk.io', 'write', 84022208 * 512, 'By', true], ['system.disk.operations', 'write', 1724818, '{operations}', true],
+    ['system.disk.merged', 'write', 1435860, '{operations}', true], ['system.disk.operation_time', 'write', 427.823, 's', true],
+    ['system.disk.io_time', '', 318.544, 's', true], ['system.disk.weighted_io_time', '', 703.11, 's', true],
+    ['system.disk.pending_operations', '', 3, '{operations}', false],
+  ]);
+  assert.ok(first.every((x) => x.kind === 'sum' && x.startTimeUnixNano === boot && x.attributes['device'] === 'vda'), 'counters since boot, per device');
+  assert.not.ok(out.some((x) => x.name.startsWith('system.filesystem.')), 'filesystem: false');
+  if (existsSync('/proc/diskstats')) assert.ok(readDiskStats().every((d) => d.device !== ''), "this machine's devices");
 });
 
 test('host: perCore false gives system.cpu.utilization for the whole machine, one series a state, adding up to 1', () => {

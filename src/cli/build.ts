@@ -47,7 +47,8 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
   const sources = c.sources.map((s, index): Observable<Sample> => {
     switch (s.type) {
       case 'host':
-        return hostSamples({ clock, ...(s.intervalMs !== undefined ? { intervalMs: s.intervalMs } : {}), ...(s.perCore !== undefined ? { perCore: s.perCore } : {}), ...(s.network !== undefined ? { network: s.network } : {}), ...(s.filesystem !== undefined ? { filesystem: s.filesystem } : {}) });
+        // The decoded keys are the source's options (an absent one is left to its default).
+        return hostSamples({ clock, intervalMs: s.intervalMs, perCore: s.perCore, network: s.network, filesystem: s.filesystem, disk: s.disk });
       case 'ndjson': {
         const positionFile = s.positionFile === undefined ? undefined : positionFiles?.get(s.positionFile);
         return ndjsonSamples({

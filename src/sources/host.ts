@@ -2,8 +2,8 @@
  * Host metrics, stamped at collection on the pipeline's Clock: CPU time and utilisation by state
  * (per CPU, or for the whole machine with `perCore: false`: cpuTimes.ts) and the CPU count, memory
  * by state (memInfo.ts), load averages, this process's CPU time and memory, network bytes,
- * packets, errors and drops where the OS gives them (/proc/net/dev), and each file system's space
- * and inodes (filesystems.ts). Names, units, types and
+ * packets, errors and drops where the OS gives them (/proc/net/dev), block devices' I/O
+ * (diskStats.ts), and each file system's space and inodes (filesystems.ts). Names, units, types and
  * attributes as the Collector's hostmetrics receiver has them. The counters start where they
  * count from, as that receiver has them too: the machine's at boot, the process's at its start.
  * (They started at the first collection, which told a backend that converts to deltas or rates
@@ -17,6 +17,7 @@ import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
 import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, sumOverCpus } from './cpuTimes.js';
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
 import { type FilesystemUsage, readFilesystems } from './filesystems.js';
+import { type DiskCounters, type DiskDirection, readDiskStats } from './diskStats.js';
 
 export interface HostSourceOptions {
   readonly intervalMs?: number;
@@ -25,6 +26,8 @@ export interface HostSourceOptions {
   readonly network?: boolean;
   /** system.filesystem.usage and .inodes.usage per mounted file system (default true). */
   readonly filesystem?: boolean;
+  /** system.disk.* per block device (default true). */
+  readonly disk?: boolean;
   readonly scheduler?: SchedulerLike;
   readonly clock?: Clock;
   /** Each CPU's time by state now (default: /proc/stat, else os.cpus(); cpuTimes.ts). */
@@ -33,6 +36,8 @@ export interface HostSourceOptions {
   readonly readMemoryStates?: () => MemoryStates;
   /** Each file system's usage now (default: /proc/1/mountinfo and statfs; filesystems.ts). */
   readonly readFilesystems?: () => FilesystemUsage[];
+  /** Each block device's I/O counters now (default: /proc/diskstats; diskStats.ts). */
+  readonly readDiskStats?: () => DiskCounters[];
   /** When the machine booted and this process started, wall ms (default: read from the clock and the OS at subscription). */
   readonly startTimes?: { readonly bootMs: number; readonly processMs: number };
 }
@@ -70,6 +75,17 @@ export const networkCounters = (): DeviceCounters[] => {
     return [];
   }
 };
+
+/** Metrics of one device's counters in each direction: name, the field it reads, unit. */
+type DirectionTable<C> = readonly (readonly [string, keyof C, string])[];
+const NETWORK_METRICS: DirectionTable<NetworkCounters> = [
+  ['system.network.io', 'bytes', 'By'], ['system.network.packets', 'packets', '{packets}'],
+  ['system.network.errors', 'errors', '{errors}'], ['system.network.dropped', 'dropped', '{packets}'],
+];
+const DISK_METRICS: DirectionTable<DiskDirection> = [
+  ['system.disk.io', 'bytes', 'By'], ['system.disk.operations', 'operations', '{operations}'],
+  ['system.disk.merged', 'merged', '{operations}'], ['system.disk.operation_time', 'timeS', 's'],
+];
 
 export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
@@ -115,18 +131,22 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       const cpu = process.cpuUsage();
       out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's', processNanos), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's', processNanos));
       out.push(upDown('process.memory.usage', process.memoryUsage().rss, {}, t, processNanos));
-      if (opts.network !== false) {
-        for (const n of networkCounters()) {
-          for (const direction of ['receive', 'transmit'] as const) {
-            const c = n[direction];
-            const attributes = { device: n.device, direction };
-            out.push(
-              sum('system.network.io', c.bytes, attributes, t, 'By', bootNanos),
-              sum('system.network.packets', c.packets, attributes, t, '{packets}', bootNanos),
-              sum('system.network.errors', c.errors, attributes, t, '{errors}', bootNanos),
-              sum('system.network.dropped', c.dropped, attributes, t, '{packets}', bootNanos),
-            );
-          }
+      // Counters since boot per device and direction, each metric reading one field (the tables below).
+      const perDirection = <C,>(device: string, counters: Readonly<Record<string, C>>, table: DirectionTable<C>): void => {
+        for (const [direction, c] of Object.entries(counters)) {
+          for (const [name, field, unit] of table) out.push(sum(name, c[field] as number, { device, direction }, t, unit, bootNanos));
+        }
+      };
+      if (opts.network !== false) for (const n of networkCounters()) perDirection(n.device, { receive: n.receive, transmit: n.transmit }, NETWORK_METRICS);
+      if (opts.disk !== false) {
+        for (const d of (opts.readDiskStats ?? readDiskStats)()) {
+          perDirection(d.device, { read: d.read, write: d.write }, DISK_METRICS);
+          const device = { device: d.device };
+          out.push(
+            sum('system.disk.io_time', d.ioTimeS, device, t, 's', bootNanos),
+            sum('system.disk.weighted_io_time', d.weightedIoTimeS, device, t, 's', bootNanos),
+            upDown('system.disk.pending_operations', d.pendingOperations, device, t, bootNanos, '{operations}'),
+          );
         }
       }
       if (opts.filesystem !== false) {

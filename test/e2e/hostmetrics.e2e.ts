@@ -1,6 +1,6 @@
 /**
  * The host source says it sends the Collector's hostmetrics receiver's metrics: held to it here.
- * The receiver (cpu with utilization on, memory, load, network, filesystem scrapers) and `chronoq run` with the
+ * The receiver (cpu with utilization on, memory, load, network, disk, filesystem scrapers) and `chronoq run` with the
  * host source (perCore false: the receiver's default shape, without `cpu`) send to one collector
  * at once; every system.* metric chronoq sends must be one the receiver sends, with its unit, type,
  * monotonicity, temporality, attribute keys and values (states, devices), its start time (boot),
@@ -68,6 +68,13 @@ const TOLERANCE: Record<string, (receiver: number, apartS: number) => number> = 
   'system.cpu.load_average.15m': (v) => 0.5 + 0.3 * v,
   'system.filesystem.usage': (v) => Math.max(256 * 2 ** 20, 0.01 * v), // the tests beside write files
   'system.filesystem.inodes.usage': (v) => Math.max(10_000, 0.01 * v),
+  'system.disk.io': (v) => Math.max(256 * 2 ** 20, 0.05 * v),
+  'system.disk.operations': (v) => Math.max(20_000, 0.05 * v),
+  'system.disk.merged': (v) => Math.max(20_000, 0.05 * v),
+  'system.disk.operation_time': (v) => Math.max(30, 0.05 * v),
+  'system.disk.io_time': (_, apartS) => apartS + 1, // at most a second a second
+  'system.disk.weighted_io_time': (v) => Math.max(30, 0.05 * v),
+  'system.disk.pending_operations': () => 256,
 };
 
 it('every system.* metric of the host source is the receiver\'s: name, unit, type, attributes, start time, and values', async () => {
@@ -81,6 +88,7 @@ it('every system.* metric of the host source is the receiver\'s: name, unit, typ
       memory:
       load:
       network:
+      disk:
       filesystem:
 exporters:
 ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp, hostmetrics]')}`,
@@ -107,7 +115,8 @@ ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otl
     const ours = [...seen.chronoq.keys()].filter((n) => n.startsWith('system.')).sort();
     assert.equal(ours, [
       'system.cpu.load_average.15m', 'system.cpu.load_average.1m', 'system.cpu.load_average.5m', 'system.cpu.logical.count', 'system.cpu.time', 'system.cpu.utilization',
-      'system.filesystem.inodes.usage', 'system.filesystem.usage',
+      'system.disk.io', 'system.disk.io_time', 'system.disk.merged', 'system.disk.operation_time', 'system.disk.operations', 'system.disk.pending_operations',
+      'system.disk.weighted_io_time', 'system.filesystem.inodes.usage', 'system.filesystem.usage',
       'system.memory.usage', 'system.network.dropped', 'system.network.errors', 'system.network.io', 'system.network.packets',
     ]);
     for (const name of ours) {
