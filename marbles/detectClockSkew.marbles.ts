@@ -74,6 +74,28 @@ test('wall clock stepped forward 1 h: one step, no future events, output continu
   assert.ok(lastMs - WALL0 < 12_000 * 1.05 + 1, `no jump forward: ${lastMs - WALL0}`);
 });
 
+test("forwardSteps 'follow': a step forward is taken at once — samples after it keep their stamps — while a step back still slews", () => {
+  // A virtual machine resumed after a pause (its monotonic clock stood still), a clock set right
+  // late: slewed to, samples were stamped behind the wall clock by all of it for 20 times as long.
+  const r = oneHertz(testScheduler(), 12, { forwardSteps: 'follow' }, (clock) => timer(3500).subscribe(() => clock.step(HOUR)));
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  assert.ok(Math.abs((r.events[0] as { deltaMs: number }).deltaMs - HOUR) < 1);
+  const out = rights(r.out);
+  assert.ok(nonDecreasing(out));
+  assert.ok(out.every((x) => x.correctedFromUnixNano === undefined), 'every sample keeps its stamp');
+  assert.is(Number(out[4]!.timeUnixNano / 1_000_000n), WALL0 + 5_000 + HOUR, 'after the step: the new wall time');
+  // Back 1 h, then forward 10 min while trusted time is still ahead: trusted time never goes back.
+  const back = oneHertz(testScheduler(), 12, { forwardSteps: 'follow' }, (clock) => {
+    timer(3500).subscribe(() => clock.step(-HOUR));
+    timer(6500).subscribe(() => clock.step(600_000));
+  });
+  assert.equal(back.events.map((e) => e.kind), ['step', 'step']);
+  const backOut = rights(back.out);
+  assert.is(backOut.length, 12);
+  assert.ok(nonDecreasing(backOut));
+  assert.ok(backOut.slice(4).every((x) => x.correctedFromUnixNano !== undefined), 'the wall clock is still behind trusted time: re-stamped');
+});
+
 test('the machine slept 1 h (monotonic clock stood still, wall clock and time since boot went on): no step, nothing re-stamped', () => {
   // Taken for a forward step, trusted time stayed an hour behind and slewed back at 5 %: every
   // sample of the next 20 h was re-stamped into the past.

@@ -28,6 +28,8 @@ export interface SkewOptions {
   /** Samples per source in the sliding offset window. Default 32. */
   readonly sourceWindow?: number;
   readonly maxSlewPpm?: number;
+  /** A step forward: slewed to at maxSlewPpm like any step (default), or followed at once (src/trustedTime.ts says why one would). */
+  readonly forwardSteps?: 'slew' | 'follow';
   readonly clock?: Clock;
   readonly onSkew?: (e: SkewEvent) => void;
 }
@@ -87,7 +89,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm: opts.maxSlewPpm ?? 50_000 });
+      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm: opts.maxSlewPpm ?? 50_000, forwardSteps: opts.forwardSteps ?? 'slew' });
       // The burst's shared reading: samples timed in [sharedLoNs, sharedHiNs] may use it, usesLeft
       // more. Kept here as bigint bounds and plain variables, because the check runs for every
       // sample: converting each sample's time to ms and asking trustedTime cost ~27 ns more.

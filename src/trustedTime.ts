@@ -16,6 +16,15 @@ export interface TrustedTimeOptions {
   readonly stepThresholdMs: number;
   /** Fastest rate at which trusted time may approach wall time, in parts per million. */
   readonly maxSlewPpm: number;
+  /**
+   * A step forward: 'slew' (default) approaches the new wall time at maxSlewPpm as after any step;
+   * 'follow' takes it at once. Time going forward keeps every series in order, and a forward step
+   * is mostly the wall clock set right — a virtual machine resumed after a pause (its monotonic
+   * clock stood still, measured here: +7.9 s), a machine without a battery-backed clock synced
+   * late by NTP (days) — after which slewing stamped samples behind by all of it, for 20 times as
+   * long (a day's step: 20 days), and a receiver refuses samples that old.
+   */
+  readonly forwardSteps?: 'slew' | 'follow';
 }
 
 export interface TrustedReading {
@@ -69,6 +78,7 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
   };
 
   const slewPerMs = opts.maxSlewPpm / 1e6;
+  const follow = opts.forwardSteps === 'follow';
   const reading: Mutable<TrustedReading> = { trustedMs: 0, wallMs: 0, errorMs: 0, stepping: false, stepDeltaMs: undefined };
 
   return {
@@ -85,6 +95,8 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
         delta -= sleptMs;
       }
       const stepped = Math.abs(delta) > opts.stepThresholdMs;
+      // Followed at once, never past the wall clock, and never back (trusted time only moves on).
+      if (stepped && delta > 0 && follow) state[TRUSTED_OFFSET] = Math.max(state[TRUSTED_OFFSET]!, Math.min(offset, state[TRUSTED_OFFSET]! + delta));
       let stepping = reading.stepping || stepped;
       // Slew towards the wall clock, never faster than maxSlewPpm of elapsed monotonic time.
       const maxAdjust = Math.max(0, mono - state[LAST_MONO]!) * slewPerMs;

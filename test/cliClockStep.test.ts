@@ -65,4 +65,47 @@ test('a step back of an hour: delivery goes on, samples re-stamped, none dead-le
   }
 });
 
+/**
+ * A step forward of 10 min (a virtual machine resumed after a pause; a clock set right late):
+ * the host source's samples after it, at skew.forwardSteps' default, carry the new time. Before,
+ * trusted time slewed to it at 5 %: they were stamped up to 10 min behind for 3 h 20 min (a day's
+ * step: 20 days), which a receiver refuses as too old. `slew` keeps the contract's behaviour.
+ */
+const runThroughForwardStep = async (forwardSteps?: 'slew'): Promise<{ spanS: number; log: ReturnType<typeof jsonLog> }> => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, [
+    'sources: [{type: host, intervalMs: 200, network: false, disk: false, filesystem: false}]',
+    'sink: {type: console}',
+    'reorder: {maxDelayMs: 100}',
+    ...(forwardSteps ? [`skew: {forwardSteps: ${forwardSteps}}`] : []),
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    '',
+  ].join('\n'));
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-output', STEP_AT_MS: '1000', STEP_MS: '600000' });
+  let lines = 0;
+  cli.child.stdout?.on('data', (d: Buffer) => (lines += d.toString().split('\n').length - 1));
+  try {
+    await until('the first delivered sample', () => lines > 0, 30_000);
+    await sleep(3_000);
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.is(r.code, 0, r.stderr);
+    const times = r.stdout.trim().split('\n').map((l) => Number(BigInt((JSON.parse(l) as { timeUnixNano: string }).timeUnixNano) / 1_000_000n));
+    return { spanS: (Math.max(...times) - Math.min(...times)) / 1000, log: jsonLog(r.stderr) };
+  } finally {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  }
+};
+
+test('a step forward of 10 min: samples after it carry the new time at once (skew.forwardSteps follow, the default), and the log says so; slew keeps the old way', async () => {
+  const follow = await runThroughForwardStep();
+  assert.ok(follow.spanS > 600 && follow.spanS < 620, `samples span ${follow.spanS} s: the step is taken`);
+  assert.ok(follow.log.some((l) => l.level === 'warn' && /wall clock stepped forward by 10 min .*takes the new time at once/.test(l.message)), JSON.stringify(follow.log));
+  const done = follow.log.find((l) => l.samplesIn !== undefined);
+  assert.ok(done !== undefined && done.delivered === done.samplesIn, `every sample delivered: ${JSON.stringify(done)}`);
+  const slew = await runThroughForwardStep('slew');
+  assert.ok(slew.spanS < 60, `samples span ${slew.spanS} s: trusted time slews`);
+  assert.ok(slew.log.some((l) => /wall clock stepped by (599|600)\d{3} ms; trusted time slews/.test(l.message)), JSON.stringify(slew.log));
+});
+
 test.run();

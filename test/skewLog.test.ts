@@ -19,14 +19,14 @@ const sample = (timeUnixNano: bigint, attributes: Sample['attributes'] = { host:
 const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
 
 /** The log lines and the minute's timer, driven by hand. */
-const watched = (policy: SkewPolicy = 'correct', sourceAttribute?: string) => {
+const watched = (policy: SkewPolicy = 'correct', sourceAttribute?: string, forwardSteps?: 'follow') => {
   const events = new Subject<PipelineEvent>();
   const lines: { level: string; message: string }[] = [];
   let tick = (): void => undefined;
   let cancelled = false;
   const subscription = logPipelineEvents(events, {
     log: (level, message) => void lines.push({ level, message }),
-    skew: { policy, maxSlewPpm: 50_000, ...(sourceAttribute === undefined ? {} : { sourceAttribute }) },
+    skew: { policy, maxSlewPpm: 50_000, ...(sourceAttribute === undefined ? {} : { sourceAttribute }), ...(forwardSteps ? { forwardSteps } : {}) },
     every: (_ms, fn) => {
       tick = fn;
       return { cancel: () => void (cancelled = true) };
@@ -101,6 +101,16 @@ test('a wall-clock step: one warning, with how long trusted time takes to reach 
   // the samples it stamps are a day behind for 20 days, which the line said nothing of.
   w.skew({ kind: 'step', deltaMs: 86_400_000, atUnixMs: NOW_MS });
   assert.is(w.lines[1]!.message, 'wall clock stepped by 86400000 ms; trusted time slews, samples are re-stamped onto trusted time, which reaches the wall clock in 20 days (skew.maxSlewPpm 50000); until then they are stamped behind the wall clock (if the new time is right, a restart takes it at once)');
+});
+
+test('a step forward under forwardSteps follow: said as taken at once; a step back still slews', () => {
+  const w = watched('correct', undefined, 'follow');
+  w.skew({ kind: 'step', deltaMs: 7_874.3, atUnixMs: NOW_MS });
+  w.skew({ kind: 'step', deltaMs: -5_000, atUnixMs: NOW_MS });
+  assert.equal(w.lines.map((l) => l.message), [
+    'wall clock stepped forward by 7.9 s (a virtual machine resumed after a pause, or the clock set right): trusted time takes the new time at once (skew.forwardSteps follow); samples are stamped by it',
+    'wall clock stepped by -5000 ms; trusted time slews, samples are re-stamped onto trusted time, which reaches the wall clock in 100.0 s (skew.maxSlewPpm 50000), so that no series goes back in time',
+  ]);
 });
 
 test('formatDurationMs and coarserUnitOf', () => {

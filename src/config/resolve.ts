@@ -26,7 +26,7 @@ export interface ResolvedConfig {
   readonly sources: readonly SourceConfig[];
   readonly skew: {
     policy: 'correct' | 'dead-letter' | 'pass'; maxFutureMs: number; maxPastMs: number; stepThresholdMs: number;
-    sourceAttribute?: string; sourceOffsetThresholdMs: number; maxSlewPpm: number;
+    sourceAttribute?: string; sourceOffsetThresholdMs: number; maxSlewPpm: number; forwardSteps: 'slew' | 'follow';
   };
   readonly reorder: { maxDelayMs: number; order: 'series' | 'global'; maxBuffered: number; forgetSeriesAfterMs: number };
   readonly batch: { maxSize: number; maxDelayMs: number };
@@ -81,6 +81,8 @@ export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string
     ...(c.skew?.sourceAttribute !== undefined ? { sourceAttribute: c.skew.sourceAttribute } : {}),
     sourceOffsetThresholdMs: c.skew?.sourceOffsetThresholdMs ?? 2_000,
     maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
+    // Unlike the operator's default (the contract's): a forward step is mostly the clock set right.
+    forwardSteps: c.skew?.forwardSteps ?? 'follow',
   },
   reorder: {
     maxDelayMs: c.reorder?.maxDelayMs ?? 2_000, order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000,

@@ -19,6 +19,7 @@ export const SourceCodec = tagged('source', { host: HostSourceCodec, ndjson: Ndj
 export const SkewCodec = closed('skew', {}, {
   policy: oneOf('correct', 'dead-letter', 'pass'), maxFutureMs: MsOrInfinite, maxPastMs: MsOrInfinite,
   stepThresholdMs: PositiveNumber, sourceAttribute: NonEmptyString, sourceOffsetThresholdMs: PositiveNumber, maxSlewPpm: PositiveNumber,
+  forwardSteps: oneOf('slew', 'follow'),
 });
 export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt, forgetSeriesAfterMs: MsOrInfinite });
 export const BatchCodec = closed('batch', {}, { maxSize: PositiveInt, maxDelayMs: NonNegativeNumber });

@@ -50,7 +50,7 @@ export const createAlerts = (rules: AlertRules) => {
         checks.push(['queue-full', pct > rules.queuePercent, `delivery backlog at ${pct.toFixed(1)} % of maxQueued ${s.maxQueued}${spooled} (limit ${rules.queuePercent} %)`]);
       }
       if (rules.clockStep) {
-        checks.push(['clock-step', s.skew.step > minuteAgo.steps || (history.length === 1 && s.skew.step > 0), `wall clock stepped by ${s.lastStepDeltaMs ?? 0} ms; samples re-stamped onto trusted time`]);
+        checks.push(['clock-step', s.skew.step > minuteAgo.steps || (history.length === 1 && s.skew.step > 0), `wall clock stepped by ${Math.round(s.lastStepDeltaMs ?? 0)} ms`]);
       }
       if (rules.lagSeconds !== undefined) {
         // Only while samples wait: a source that went quiet leaves the newest delivered sample old.

@@ -26,7 +26,7 @@ export interface PipelineLogOptions {
   /** How a source is named in its failure line (default `source N`). */
   readonly sourceName?: (index: number) => string;
   /** The config's skew settings, for the clock-trouble lines (skewLog.ts; default policy 'correct'). */
-  readonly skew?: Pick<ResolvedConfig['skew'], 'policy' | 'sourceAttribute' | 'maxSlewPpm'>;
+  readonly skew?: Pick<ResolvedConfig['skew'], 'policy' | 'sourceAttribute' | 'maxSlewPpm'> & { forwardSteps?: 'slew' | 'follow' };
   /** Repeats fn every ms until cancelled (the skew log's minute lines; default platformTimers.every). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
 }
@@ -37,7 +37,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: PipelineLogOptions): Subscription => {
   const { log } = opts;
   let spoolFailing = false;
-  const skew = createSkewLog({ log, policy: opts.skew?.policy ?? 'correct', sourceAttribute: opts.skew?.sourceAttribute, maxSlewPpm: opts.skew?.maxSlewPpm, ...(opts.every ? { every: opts.every } : {}) });
+  const skew = createSkewLog({ log, policy: opts.skew?.policy ?? 'correct', sourceAttribute: opts.skew?.sourceAttribute, maxSlewPpm: opts.skew?.maxSlewPpm, forwardSteps: opts.skew?.forwardSteps, ...(opts.every ? { every: opts.every } : {}) });
   const subscription = events$.subscribe((e) => {
     if (e.type === 'source-failed') {
       log('error', `${opts.sourceName?.(e.index) ?? `source ${e.index}`} failed: ${messageOf(e.error)}; it has stopped, the other sources go on`);

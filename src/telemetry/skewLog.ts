@@ -20,6 +20,8 @@ export interface SkewLogOptions {
   readonly sourceAttribute?: string | undefined;
   /** How fast trusted time approaches the wall clock after a step (the step line says how long it takes). */
   readonly maxSlewPpm?: number | undefined;
+  /** Whether trusted time follows a step forward at once (skew.forwardSteps). */
+  readonly forwardSteps?: 'slew' | 'follow' | undefined;
   /** Repeats fn every ms until cancelled (default platformTimers.every, which never keeps the process alive). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
 }
@@ -92,7 +94,9 @@ export const createSkewLog = (opts: SkewLogOptions): { note(e: SkewEvent): void;
   const offsetHandled = policy === 'correct' ? 'its samples are re-stamped by that much' : policy === 'dead-letter' ? 'its samples are dead letters (skew)' : 'its samples are sent as they are (skew.policy pass)';
   return {
     note: (e) => {
-      if (e.kind === 'step') {
+      if (e.kind === 'step' && e.deltaMs > 0 && opts.forwardSteps === 'follow') {
+        log('warn', `wall clock stepped forward by ${formatDurationMs(e.deltaMs)} (a virtual machine resumed after a pause, or the clock set right): trusted time takes the new time at once (skew.forwardSteps follow); samples are stamped by it`, { deltaMs: e.deltaMs });
+      } else if (e.kind === 'step') {
         log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped${catchUp(e.deltaMs)}`, { deltaMs: e.deltaMs });
       } else if (e.kind === 'source-offset') {
         const source = opts.sourceAttribute === undefined ? e.source : `${opts.sourceAttribute}=${e.source}`;
