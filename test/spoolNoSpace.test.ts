@@ -14,6 +14,8 @@ import { isNoSpace } from '../src/spool/spoolFile.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 import { mountSmallDisk, type SmallDisk } from './support/smallDisk.js';
 import { jsonLog, runningFor, startCli, tempDir, writeConfig } from './support/cli.js';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { createPipeline } from '../src/otel/createPipeline.js';
 
 const NAME = 'spool on a disk with no room at the start';
 const test = suite(NAME);
@@ -85,6 +87,26 @@ it('waitForSpace with no spool and no lock file yet (the first start on a full d
   r.right.spool.append([mk(1, 0)]);
   r.right.spool.close();
   assert.equal(recoveredValues(path), [1]);
+});
+
+it('createPipeline on a full disk: the application gets its pipeline (before: a config error at config.spool.path), told through diag; samples are delivered', async () => {
+  const spoolPath = earlierRun('lib.db', 3);
+  d.fill();
+  const errors: string[] = [];
+  diag.setLogger({ error: (m) => void errors.push(m), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.ERROR);
+  try {
+    const dir = tempDir();
+    const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') }, spool: { path: spoolPath } });
+    assert.ok(isRight(h), isLeft(h) ? JSON.stringify(h.left) : '');
+    if (!isRight(h)) return;
+    assert.ok(errors.some((m) => /no room on its disk to open spool .*runs without it until there is room/.test(m)), errors.join('\n'));
+    h.right.push({ ...mk(100, 1), timeUnixNano: BigInt(Date.now()) * 1_000_000n });
+    await h.right.flush();
+    assert.is(h.right.stats.delivered, 1);
+    await h.right.shutdown();
+  } finally {
+    diag.disable();
+  }
 });
 
 it('chronoq run on a full disk: delivers from the start, then opens the spool and delivers what an earlier run left', async () => {
