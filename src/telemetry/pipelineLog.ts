@@ -26,7 +26,7 @@ export interface PipelineLogOptions {
   /** How a source is named in its failure line (default `source N`). */
   readonly sourceName?: (index: number) => string;
   /** The config's skew settings, for the clock-trouble lines (skewLog.ts; default policy 'correct'). */
-  readonly skew?: Pick<ResolvedConfig['skew'], 'policy' | 'sourceAttribute' | 'maxSlewPpm'> & { forwardSteps?: 'slew' | 'follow' };
+  readonly skew?: Pick<ResolvedConfig['skew'], 'policy' | 'sourceAttribute' | 'maxSlewPpm'> & Partial<Pick<ResolvedConfig['skew'], 'forwardSteps'>>;
   /** Repeats fn every ms until cancelled (the skew log's minute lines; default platformTimers.every). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
 }
