@@ -13,7 +13,7 @@ import { Spool } from '../src/spool/spool.js';
 import { isNoSpace } from '../src/spool/spoolFile.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 import { mountSmallDisk, type SmallDisk } from './support/smallDisk.js';
-import { jsonLog, runningFor, startCli, tempDir, writeConfig } from './support/cli.js';
+import { jsonLog, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { createPipeline } from '../src/otel/createPipeline.js';
 
@@ -122,14 +122,20 @@ deadLetter: {path: ${join(dir, 'dead.ndjson')}}
 spool: {path: ${spoolPath}}
 `);
   const { child, result, stderrSoFar } = startCli(['run', config, '--log-format', 'json']);
-  await runningFor(stderrSoFar, 1_000);
-  assert.ok(existsSync(out) && readFileSync(out, 'utf8').length > 0, 'samples delivered while the disk is full');
-  d.free();
-  await runningFor(stderrSoFar, 500, /opened: its disk has room again/);
-  child.kill('SIGTERM');
-  const { code, stderr } = await result;
+  let stderr: string;
+  try {
+    await until('samples delivered while the disk is full', () => existsSync(out) && readFileSync(out, 'utf8').length > 0, 30_000);
+    d.free();
+    await runningFor(stderrSoFar, 500, /opened: its disk has room again/);
+    child.kill('SIGTERM');
+    const r = await result;
+    stderr = r.stderr;
+    assert.is(r.code, 0, stderr);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await result;
+  }
   const log = jsonLog(stderr);
-  assert.is(code, 0, stderr);
   assert.ok(log.some((l) => l.level === 'error' && /no room on its disk to open spool .*chronoq runs without it until there is room/.test(l.message)), stderr);
   assert.is(log.filter((l) => /cannot be written/.test(l.message)).length, 0, 'said once, at the start');
   assert.ok(log.some((l) => l.level === 'warn' && /the 30 samples an earlier run left in it are delivered now/.test(l.message)), stderr);
