@@ -123,8 +123,8 @@ test('host: network bytes, packets, errors and drops per device and direction fr
 });
 
 test('host: file systems as the receiver picks them — types that need a device, from mountinfo — with space used, free and reserved, and inodes', () => {
-  const types = deviceFsTypes('nodev\tsysfs\nnodev\ttmpfs\nnodev\toverlay\n\text4\n\txfs\n');
-  assert.equal([...types], ['ext4', 'xfs']);
+  const types = deviceFsTypes('nodev\tsysfs\nnodev\ttmpfs\nnodev\toverlay\n\text4\n\txfs\nnodev\tzfs\n');
+  assert.equal([...types], ['ext4', 'xfs', 'zfs']);
   const mountinfo = [
     '22 27 0:21 / /proc rw,relatime - proc proc rw',
     '25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24683584k',
@@ -138,6 +138,13 @@ test('host: file systems as the receiver picks them — types that need a device
     { device: '/dev/vda', mode: 'rw', mountpoint: '/', type: 'ext4' },
     { device: '/dev/vdb1', mode: 'ro', mountpoint: '/srv/my data', type: 'xfs' },
   ]);
+  // Devices as gopsutil names them: /dev/root by its major:minor, an LVM volume by its dm node.
+  const resolved = parseMountInfo([
+    '27 1 179:2 / / rw,noatime - ext4 /dev/root rw',
+    '30 27 253:0 / /var rw - xfs /dev/mapper/vg-var rw',
+    '31 27 0:50 / /tank rw - zfs tank rw,xattr',
+  ].join('\n'), types, (device, majorMinor) => (device === '/dev/root' ? `/dev/mmcblk0p2 (${majorMinor})` : device.startsWith('/dev/mapper/') ? '/dev/dm-0' : device));
+  assert.equal(resolved.map((m) => m.device), ['/dev/mmcblk0p2 (179:2)', '/dev/dm-0', 'tank']);
   const statfs = (path: string) => {
     if (path !== '/') throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
     return { bsize: 4096, blocks: 1_000, bfree: 400, bavail: 300, files: 500, ffree: 120 };

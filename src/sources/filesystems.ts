@@ -3,14 +3,16 @@
  * filesystem scraper has them (v0.159, gopsutil v4, its defaults): the mounts of
  * /proc/1/mountinfo (else this process's), those of a type that needs a device (`nodev` types in
  * /proc/filesystems — proc, tmpfs, overlay, cgroup, nfs — are left out, as the receiver leaves
- * out "virtual" file systems), each with its device, mode (`rw`/`ro`), mount point and type; bytes
+ * out "virtual" file systems; zfs is kept), each with its device (realDevice), mode (`rw`/`ro`),
+ * mount point and type; bytes
  * `used` (blocks − free blocks), `free` (blocks available to users) and `reserved` (the rest, for
  * root), and inodes `used` and `free`. Linux only (elsewhere none: Node has no list of mounts).
  *
  * chronoq sent none of it: the first thing a machine running out of disk needs, and a disk that
  * fills is what stops its services (and chronoq's own spool).
  */
-import { readFileSync, statfsSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync, statfsSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export interface FilesystemUsage {
   readonly device: string;
@@ -28,9 +30,27 @@ export interface Mount {
   readonly type: string;
 }
 
-/** The types of /proc/filesystems that need a device (not marked `nodev`). */
+/** The types of /proc/filesystems that need a device (not marked `nodev`), and zfs (nodev, but a disk's), as gopsutil takes them. */
 export const deviceFsTypes = (procFilesystems: string): Set<string> =>
-  new Set(procFilesystems.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('nodev')).map((l) => l.trim()));
+  new Set(procFilesystems.split('\n').flatMap((l) => {
+    const [flag, type] = l.split('\t');
+    return type === undefined || type.trim() === '' ? [] : flag === '' || type.trim() === 'zfs' ? [type.trim()] : [];
+  }));
+
+/**
+ * The device as gopsutil names it: an LVM or dm-crypt volume by what its /dev/mapper link points
+ * to (`/dev/dm-0`), and `/dev/root` (a kernel's root= device: a Raspberry Pi's, an embedded
+ * board's) by its major:minor in /sys (`/dev/mmcblk0p2`); else as mountinfo says.
+ */
+export const realDevice = (device: string, majorMinor: string): string => {
+  try {
+    if (device.startsWith('/dev/mapper/')) return realpathSync(device);
+    if (device === '/dev/root') return `/dev/${basename(readlinkSync(`/sys/dev/block/${majorMinor}`))}`;
+  } catch {
+    // left as mountinfo names it
+  }
+  return device;
+};
 
 /** Octal escapes of mountinfo (`\040` for a space, as in fstab). */
 const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -39,7 +59,7 @@ const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string
  * The mounts of a mountinfo text whose type is in `types`:
  * `36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue`.
  */
-export const parseMountInfo = (text: string, types: ReadonlySet<string>): Mount[] =>
+export const parseMountInfo = (text: string, types: ReadonlySet<string>, resolve: (device: string, majorMinor: string) => string = realDevice): Mount[] =>
   text.split('\n').flatMap((line) => {
     const [before, after] = line.split(' - ');
     if (before === undefined || after === undefined) return [];
@@ -49,7 +69,7 @@ export const parseMountInfo = (text: string, types: ReadonlySet<string>): Mount[
     const options = fields[5]?.split(',') ?? [];
     if (mountpoint === undefined || type === undefined || source === undefined || source === 'none' || !types.has(type)) return [];
     const mode = options.includes('rw') ? 'rw' : options.includes('ro') ? 'ro' : 'unknown';
-    return [{ device: unescape(source), mode, mountpoint: unescape(mountpoint), type }];
+    return [{ device: resolve(unescape(source), fields[2] ?? ''), mode, mountpoint: unescape(mountpoint), type }];
   });
 
 const readMounts = (): Mount[] => {
