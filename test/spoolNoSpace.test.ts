@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { isNoSpace } from '../src/spool/spoolFile.js';
+import { isSpoolInUseError } from '../src/spool/spoolLock.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 import { mountSmallDisk, type SmallDisk } from './support/smallDisk.js';
 import { jsonLog, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
@@ -63,6 +64,9 @@ it('waitForSpace: opens without its file, appends fail, and once there is room i
   assert.match(report.waitingForSpace ?? '', /no room on its disk to open spool/);
   assert.is(report.pending, 0, 'nothing can be read yet');
   assert.throws(() => spool.append([mk(10, 0)]), (e: unknown) => isNoSpace(e), 'an append fails as on a full disk');
+  // Waiting, it holds the owner lock (its file was there): another chronoq does not take the spool.
+  const other = Spool.open(path, { lanes: 1, waitForSpace: true });
+  assert.ok(isLeft(other) && isSpoolInUseError(other.left), isLeft(other) ? other.left.message : 'opened by a second one');
   const opened: number[] = [];
   spool.opened$.subscribe((e) => opened.push(e.pending));
   assert.not.ok(spool.openWhenThereIsRoom(), 'still no room');

@@ -7,7 +7,8 @@
  * full`, exit 1. And had the lock been taken, the WAL file's shared-memory index failing for lack
  * of room (SQLITE_IOERR_SHMSIZE) would have been taken for damage: the good spool moved aside as
  * `.damaged-…`, its backlog no longer delivered. Such a failure is now a Left that isNoSpace
- * knows, the file left as it is, and Spool.open (waitForSpace) runs without it until it opens.
+ * knows, the file left as it is, and Spool.open (waitForSpace) runs without it until it opens —
+ * holding the owner lock meanwhile when it could take it.
  */
 import type Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
@@ -19,21 +20,37 @@ import type { OpenReport, SpoolOptions } from './spoolTypes.js';
 
 export const bytesIn = (db: Database.Database): number => (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks').get() as { b: number }).b;
 
-/**
- * Takes the spool's lock and opens its file (salvaging a damaged one). A disk without room for
- * either is a Left that isNoSpace knows, saying so: SQLite's own words ("disk I/O error") do not.
- */
-export const openSpoolFile = (path: string, opts: SpoolOptions): Either<Error, { db: Database.Database; lock: SpoolLock; damage?: OpenReport['damage']; recovered: Sample[] }> => {
-  const nowMs = (opts.clock ?? systemClock).now();
+/** A disk without room is an error that isNoSpace knows, saying so: SQLite's own words ("disk I/O error") do not. */
+const noSpace = (path: string, e: Error): Error =>
   // Marked, so that the log says it once (at the start), not again when the first append fails.
-  const noSpace = (e: Error): Error => Object.assign(new Error(`no room on its disk to open spool ${path} (${e.message})`), { code: (e as { code?: unknown }).code, waitingForSpace: true });
-  // Before anything is read or changed: a spool another process has open is not touched.
-  const locked = lockSpool(path, nowMs);
-  if (isLeft(locked)) return isNoSpace(locked.left) ? left(noSpace(locked.left)) : locked;
+  Object.assign(new Error(`no room on its disk to open spool ${path} (${e.message})`), { code: (e as { code?: unknown }).code, waitingForSpace: true });
+
+/** Takes the spool's owner lock (spoolLock.ts); before anything is read or changed: a spool another process has open is not touched. */
+const takeSpoolLock = (path: string, opts: SpoolOptions): Either<Error, SpoolLock> => {
+  const locked = lockSpool(path, (opts.clock ?? systemClock).now());
+  return isLeft(locked) && isNoSpace(locked.left) ? left(noSpace(path, locked.left)) : locked;
+};
+
+/** Opens the spool's file (its lock taken), salvaging a damaged one. */
+const openSpoolData = (path: string, opts: SpoolOptions): Either<Error, { db: Database.Database; damage?: OpenReport['damage']; recovered: Sample[] }> => {
   try {
-    return right({ ...openSpoolDb(path, opts.fsync, nowMs), lock: locked.right });
+    return right(openSpoolDb(path, opts.fsync, (opts.clock ?? systemClock).now()));
   } catch (e) {
-    locked.right.release();
-    return left(isNoSpace(e) ? noSpace(e as Error) : new Error(`cannot open spool ${path}: ${(e as Error).message}`));
+    return left(isNoSpace(e) ? noSpace(path, e as Error) : new Error(`cannot open spool ${path}: ${(e as Error).message}`));
   }
+};
+
+/**
+ * The owner lock (taken unless `held`) and the file. Under waitForSpace the lock is kept when only
+ * the file could not be opened for lack of room, so that no other chronoq takes the spool meanwhile.
+ */
+export const openSpoolFile = (path: string, opts: SpoolOptions, held?: SpoolLock): { lock: SpoolLock | undefined; file: Either<Error, { db: Database.Database; damage?: OpenReport['damage']; recovered: Sample[] }> } => {
+  const locked = held === undefined ? takeSpoolLock(path, opts) : right(held);
+  if (isLeft(locked)) return { lock: undefined, file: locked };
+  const file = openSpoolData(path, opts);
+  if (isLeft(file) && !(opts.waitForSpace === true && isNoSpace(file.left))) {
+    locked.right.release();
+    return { lock: undefined, file };
+  }
+  return { lock: locked.right, file };
 };

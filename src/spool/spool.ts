@@ -67,14 +67,11 @@ export class Spool {
     const torn = tornWalTail(path);
     const foreign = foreignTables(path);
     if (foreign !== undefined) return left(new Error(`${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`));
-    const file = openSpoolFile(path, opts);
-    let spool: Spool;
-    if (isLeft(file)) {
-      if (!opts.waitForSpace || !isNoSpace(file.left)) return file;
-      spool = new Spool(path, emptySpoolDb(), opts, undefined);
-      spool.waitingForSpace = file.left;
-    } else {
-      spool = new Spool(path, file.right.db, opts, file.right.lock);
+    const { lock, file } = openSpoolFile(path, opts);
+    if (isLeft(file) && !(opts.waitForSpace && isNoSpace(file.left))) return file;
+    const spool = new Spool(path, isLeft(file) ? emptySpoolDb() : file.right.db, opts, lock);
+    if (isLeft(file)) spool.waitingForSpace = file.left;
+    else {
       spool.append(file.right.recovered);
       spool.shrinkIfEmpty();
     }
@@ -92,13 +89,14 @@ export class Spool {
    */
   openWhenThereIsRoom(): boolean {
     if (this.waitingForSpace === undefined) return true;
-    const file = openSpoolFile(this.path, this.opts);
+    const { lock, file } = openSpoolFile(this.path, this.opts, this.lock);
+    this.lock = lock;
     if (isLeft(file)) {
       this.waitingForSpace = file.left;
       return false;
     }
     this.db.close();
-    ({ db: this.db, lock: this.lock } = file.right);
+    this.db = file.right.db;
     this.sql = prepareStatements(this.db);
     this.file = fileIdentity(this.path);
     this.bytes = bytesIn(this.db);
