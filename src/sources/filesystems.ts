@@ -4,9 +4,9 @@
  * /proc/1/mountinfo (else this process's), those of a type that needs a device (`nodev` types in
  * /proc/filesystems — proc, tmpfs, overlay, cgroup, nfs — are left out, as the receiver leaves
  * out "virtual" file systems; zfs is kept), each with its device (realDevice), mode (`rw`/`ro`),
- * mount point and type; bytes
- * `used` (blocks − free blocks), `free` (blocks available to users) and `reserved` (the rest, for
- * root), and inodes `used` and `free`. Linux only (elsewhere none: Node has no list of mounts).
+ * mount point and type; bytes `used` (blocks − free blocks), `free` (blocks available to users)
+ * and `reserved` (the rest, for root), and inodes `used` and `free`. Linux only (elsewhere none:
+ * Node has no list of mounts).
  *
  * chronoq sent none of it: the first thing a machine running out of disk needs, and a disk that
  * fills is what stops its services (and chronoq's own spool).
