@@ -151,4 +151,31 @@ spool: {path: ${spoolPath}}
   assert.is(done.samplesIn, delivered.length, 'every sample accounted for, the earlier backlog included');
 });
 
+it('chronoq run stopped while the spool waits for room: the stop line says what the spool could not write becomes dead letters; every sample accounted for', async () => {
+  d.fill();
+  const dir = tempDir();
+  const config = writeConfig(dir, `
+sources: [{type: synthetic, series: 2, ratePerSecond: 20}]
+sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:1"}
+deadLetter: {path: ${join(dir, 'dead.ndjson')}}
+spool: {path: ${join(d.dir, 'stop.db')}}
+delivery: {shutdownDeadlineMs: 300}
+`);
+  const { child, result, stderrSoFar } = startCli(['run', config, '--log-format', 'json']);
+  let stderr: string;
+  try {
+    await runningFor(stderrSoFar, 1_500);
+    child.kill('SIGTERM');
+    stderr = (await result).stderr;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await result;
+  }
+  const log = jsonLog(stderr);
+  // It said "what is left stays in the spool": nothing this run sent was in it.
+  assert.ok(log.some((l) => /draining .*stays in the spool .* as far as it could write it, the rest becomes dead letters in /.test(l.message)), stderr);
+  const done = log.find((l) => l.message.startsWith('done:'))!;
+  assert.ok(done.samplesIn! > 0 && done.deadLetters!['shutdown'] === done.samplesIn && done.leftInSpool === 0, JSON.stringify(done));
+});
+
 test.run();

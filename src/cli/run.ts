@@ -151,7 +151,10 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   let cutShort = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping !== undefined) return;
-    const rest = spool ? `stays in the spool ${c.spool?.path}` : `becomes dead letters in ${c.deadLetter.path}`;
+    // A spool that cannot be written (a full disk) holds only what it wrote: the rest is dead letters.
+    const rest = !spool ? `becomes dead letters in ${c.deadLetter.path}`
+      : pipeline.stats.spoolFailing || spool.isWaitingForSpace ? `stays in the spool ${c.spool?.path} as far as it could write it, the rest becomes dead letters in ${c.deadLetter.path}`
+        : `stays in the spool ${c.spool?.path}`;
     o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms (${signal.startsWith('SIG') ? 'again' : 'a stop signal'} to stop at once: what is left ${rest})`);
     stopping = pipeline.shutdown();
     const report = await stopping;

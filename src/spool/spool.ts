@@ -8,7 +8,6 @@
  * interval's commits). A process kill loses nothing in either mode: commits are in the WAL file.
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { type Sample, seriesKey } from '../sample.js';
 import { laneOfKey } from '../delivery.js';
@@ -23,7 +22,7 @@ import { foreignTables } from './peek.js';
 import { type SpoolContents, inspectSpoolDb } from './inspectSpool.js';
 import { systemClock } from '../clock.js';
 import { Subject, type Observable } from 'rxjs';
-import { type SpoolLock, lockPathOf, lockSpool } from './spoolLock.js';
+import { type SpoolLock, relockIfGone } from './spoolLock.js';
 
 export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 
@@ -106,6 +105,11 @@ export class Spool {
     const damage = file.right.damage;
     this.opened.next({ pending: this.inspect().waiting, ...(damage ? { damage } : {}) });
     return true;
+  }
+
+  /** Waiting for disk space to open its file: nothing of this run is in it. */
+  get isWaitingForSpace(): boolean {
+    return this.waitingForSpace !== undefined;
   }
 
   laneOf(s: Sample): number {
@@ -262,12 +266,7 @@ export class Spool {
     this.db = db;
     this.sql = prepareStatements(db);
     this.file = fileIdentity(this.path);
-    // Its owner lock, when that went too: taken again at the path.
-    if (!existsSync(lockPathOf(this.path))) {
-      this.lock?.release();
-      const relocked = lockSpool(this.path, (this.opts.clock ?? systemClock).now());
-      if (relocked._tag === 'Right') this.lock = relocked.right;
-    }
+    this.lock = relockIfGone(this.path, this.lock, (this.opts.clock ?? systemClock).now());
     this.opts.onDeleted?.({ samples });
     return true;
   }

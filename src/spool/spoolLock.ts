@@ -91,6 +91,17 @@ export const lockSpool = (spoolPath: string, nowMs: number): Either<Error, Spool
 };
 
 /**
+ * The owner lock of a spool whose files were deleted while it was open (spool.ts, keepAtPath):
+ * when its lock file went too, the lock is taken again at the path (`held` let go); else `held`.
+ */
+export const relockIfGone = (spoolPath: string, held: SpoolLock | undefined, nowMs: number): SpoolLock | undefined => {
+  if (existsSync(lockPathOf(spoolPath))) return held;
+  held?.release();
+  const relocked = lockSpool(spoolPath, nowMs);
+  return relocked._tag === 'Right' ? relocked.right : held;
+};
+
+/**
  * Who holds the spool at `spoolPath` now, if anyone (read only: for `chronoq inspect`). A record
  * left by a process that was killed is not an owner: only a lock still held is.
  */
