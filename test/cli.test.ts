@@ -174,6 +174,8 @@ test('SIGTERM drains: everything read is delivered, then the process exits 0', a
   assert.ok(done.samplesIn! > 100);
   assert.is(done.delivered, done.samplesIn, 'drained: buffered and batched samples were delivered, not dropped');
   assert.is(readFileSync(out, 'utf8').trim().split('\n').length, done.samplesIn);
+  // The start line says the synthetic source's total rate (ratePerSecond is per series).
+  assert.match(r.stderr, 'chronoq running: synthetic (3 series × 200/s = 600 samples/s) → ndjson ');
 });
 
 for (const signal of ['SIGTERM', 'SIGHUP'] as const) test(`${signal} with an unreachable receiver: after the deadline, what is left becomes dead letters \`shutdown\``, async () => {

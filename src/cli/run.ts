@@ -8,7 +8,7 @@ import { type Observable, fromEvent, map, merge } from 'rxjs';
 import { type Clock, systemClock, platformTimers, steadyScheduler } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { Pipeline, type ShutdownReport } from '../pipeline.js';
-import { buildParts, openPositionFiles } from './build.js';
+import { buildParts, describeSource, openPositionFiles } from './build.js';
 import { createTerminalLines, type Logger, type StatusLine } from './log.js';
 import { createAlerts } from '../telemetry/alerts.js';
 import { deadLetterFileLog, logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
@@ -126,7 +126,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     },
   });
   // `sources: []` (every entry commented out, say) ran nothing and said `chronoq running:  → …`.
-  const sources = c.sources.length > 0 ? c.sources.map((s) => s.type).join(', ') : `no sources (${c.spool ? 'what the spool holds, then it stops' : 'nothing to send; without the key, the host source'})`;
+  const sources = c.sources.length > 0 ? c.sources.map(describeSource).join(', ') : `no sources (${c.spool ? 'what the spool holds, then it stops' : 'nothing to send; without the key, the host source'})`;
   o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
   for (const warning of parts.sink.startWarnings ?? []) o.log('warn', warning);
   pipeline.start();
