@@ -9,12 +9,12 @@
  * also the data's age, so old data looks like a clock behind; a source is judged behind only once
  * another source is known (a lone source of old data — a file read from its start — is no
  * evidence) and once its estimate has held steady, within the threshold, for `settleMs` of
- * arrival time (then it stays off while it is behind): a backlog delivered at once (a log shipper flushing its queue after an outage)
- * moves the estimate by every sample's age, a clock behind does not. Before, the first source of
- * a file of minutes-old data was judged against this clock alone and its samples re-stamped
- * minutes forward; a source in step with this clock was "ahead" of others reading a backlog, its
- * samples re-stamped back by the backlog's age; and a flushed backlog was re-stamped to its
- * arrival, as a retry queue that re-stamps would have it.
+ * arrival time (then it stays off while it is behind): a backlog delivered at once (a log
+ * shipper flushing its queue after an outage) moves the estimate by every sample's age, a clock
+ * behind does not. Before, the first source of a file of minutes-old data was judged against this
+ * clock alone and its samples re-stamped minutes forward; a source in step with this clock was
+ * "ahead" of others reading a backlog, its samples re-stamped back by the backlog's age; and a
+ * flushed backlog was re-stamped to its arrival, as a retry queue that re-stamps would have it.
  *
  * Cost: the offsets are kept sorted (with the 0), and a source's entry moves only when its
  * window's maximum changes, so the median is read, not computed. It was sorted afresh from every

@@ -33,8 +33,9 @@ export interface Mount {
 /** The types of /proc/filesystems that need a device (not marked `nodev`), and zfs (nodev, but a disk's), as gopsutil takes them. */
 export const deviceFsTypes = (procFilesystems: string): Set<string> =>
   new Set(procFilesystems.split('\n').flatMap((l) => {
-    const [flag, type] = l.split('\t');
-    return type === undefined || type.trim() === '' ? [] : flag === '' || type.trim() === 'zfs' ? [type.trim()] : [];
+    const [flag, name] = l.split('\t');
+    const type = name?.trim() ?? '';
+    return type !== '' && (flag === '' || type === 'zfs') ? [type] : [];
   }));
 
 /**

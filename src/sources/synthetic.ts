@@ -54,6 +54,7 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
     const attrs = Array.from({ length: opts.series }, (_, s) => opts.attributes?.(s) ?? { series: `s${s}` });
     const name = opts.name ?? 'chronoq.synthetic';
     const disorderMs = opts.disorderMs ?? 0;
+    const count = opts.count ?? Infinity;
     let next = 0;
     const held: { dueMs: number; sample: Sample }[] = [];
 
@@ -66,7 +67,8 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
     const tick = (): boolean => {
       const elapsedMs = scheduler.now() - startMono;
       const dueCount = Math.floor((elapsedMs * opts.ratePerSecond) / 1000 + 1) * opts.series;
-      const limit = Math.min(dueCount, opts.count ?? Infinity, next + MAX_PER_TICK);
+      const due = Math.min(dueCount, count);
+      const limit = Math.min(due, next + MAX_PER_TICK);
       for (; next < limit && !subscriber.closed; next++) {
         const sample = make(next);
         // Due up to disorderMs after its own grid time, not after this tick: a tick that comes
@@ -76,10 +78,10 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
       }
       if (held.length > 0) {
         held.sort((a, b) => a.dueMs - b.dueMs);
-        while (held.length > 0 && (held[0]!.dueMs <= elapsedMs || next >= (opts.count ?? Infinity))) subscriber.next(held.shift()!.sample);
+        while (held.length > 0 && (held[0]!.dueMs <= elapsedMs || next >= count)) subscriber.next(held.shift()!.sample);
       }
-      if (next >= (opts.count ?? Infinity) && held.length === 0) subscriber.complete();
-      return Math.min(dueCount, opts.count ?? Infinity) > next; // more due than one tick emits
+      if (next >= count && held.length === 0) subscriber.complete();
+      return due > next; // more due than one tick emits
     };
     tick();
     const sub = scheduler.schedule(function (this: SchedulerAction<unknown>) {

@@ -94,10 +94,7 @@ export class Spool {
       this.waitingForSpace = file.left;
       return false;
     }
-    this.db.close();
-    this.db = file.right.db;
-    this.sql = prepareStatements(this.db);
-    this.file = fileIdentity(this.path);
+    this.goOnIn(file.right.db);
     this.bytes = bytesIn(this.db);
     this.waitingForSpace = undefined;
     this.append(file.right.recovered);
@@ -198,6 +195,14 @@ export class Spool {
     this.shrinkIfEmpty();
   }
 
+  /** Closes the database it had and goes on in `db`, the file now at its path. */
+  private goOnIn(db: Database.Database): void {
+    this.db.close();
+    this.db = db;
+    this.sql = prepareStatements(db);
+    this.file = fileIdentity(this.path);
+  }
+
   private shrinkIfEmpty(): void {
     if (this.bytes === 0) shrinkEmpty(this.db, this.opts.shrinkAtFreeBytes);
   }
@@ -262,10 +267,7 @@ export class Spool {
       return false;
     }
     this.putBackFailed = false;
-    this.db.close();
-    this.db = db;
-    this.sql = prepareStatements(db);
-    this.file = fileIdentity(this.path);
+    this.goOnIn(db);
     this.lock = relockIfGone(this.path, this.lock, (this.opts.clock ?? systemClock).now());
     this.opts.onDeleted?.({ samples });
     return true;
