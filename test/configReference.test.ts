@@ -33,7 +33,7 @@ test('examples/reference.yaml: its values are the defaults', () => {
   const ref = resolved(reference);
   const defaults = resolved('{}');
   for (const section of ['resource', 'skew', 'reorder', 'batch', 'delivery', 'deadLetter', 'telemetry'] as const) assert.equal(ref[section], defaults[section], section);
-  assert.equal(ref.sources[0], { ...defaults.sources[0], perCore: true, network: true, filesystem: true, disk: true }, 'the host source (perCore, network, filesystem and disk: on unless false)');
+  assert.equal(ref.sources[0], { ...defaults.sources[0], perCore: true, network: true, connections: true, filesystem: true, disk: true, paging: true, processes: true }, 'the host source (each family on unless false)');
   assert.equal({ ...ref.sink, type: 'otlp-grpc' }, { type: 'otlp-grpc', endpoint: 'http://localhost:4317', timeoutMs: 10_000, compression: 'none', connectTimeoutMs: 20_000, keepaliveMs: 10_000, encodeOffThread: false });
 });
 

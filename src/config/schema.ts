@@ -8,7 +8,7 @@ import {
   MsOrInfinite, CountOrInfinite, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec,
 } from './codecs.js';
 
-export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool, filesystem: Bool, disk: Bool });
+export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool, filesystem: Bool, disk: Bool, paging: Bool, processes: Bool, connections: Bool });
 export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt, positionFile: NonEmptyString, maxLineBytes: PositiveInt });
 export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('synthetic') }, {
   series: PositiveInt, ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,

@@ -3,7 +3,8 @@
  * (per CPU, or for the whole machine with `perCore: false`: cpuTimes.ts) and the CPU count, memory
  * by state (memInfo.ts), load averages, this process's CPU time and memory, network bytes,
  * packets, errors and drops where the OS gives them (/proc/net/dev), block devices' I/O
- * (diskStats.ts), and each file system's space and inodes (filesystems.ts). Names, units, types and
+ * (diskStats.ts), each file system's space and inodes (filesystems.ts), swap and paging (paging.ts),
+ * processes by status (processes.ts) and TCP connections by state (tcpConnections.ts). Names, units, types and
  * attributes as the Collector's hostmetrics receiver has them. The counters start where they
  * count from, as that receiver has them too: the machine's at boot, the process's at its start.
  * (They started at the first collection, which told a backend that converts to deltas or rates
@@ -18,8 +19,11 @@ import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, 
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
 import { type FilesystemUsage, readFilesystems } from './filesystems.js';
 import { type DiskCounters, type DiskDirection, readDiskStats } from './diskStats.js';
+import { type ActivityOptions, activitySamples } from './hostActivity.js';
+import { gauge, sum, upDown } from './hostShapes.js';
 
-export interface HostSourceOptions {
+/** With ActivityOptions: paging, processes, connections and their readers (hostActivity.ts). */
+export interface HostSourceOptions extends ActivityOptions {
   readonly intervalMs?: number;
   /** system.cpu.time and .utilization per CPU, attribute `cpu` (default); false: per state for the whole machine. */
   readonly perCore?: boolean;
@@ -95,10 +99,6 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     const bootNanos = msToNanos(Math.round(starts.bootMs));
     const processNanos = msToNanos(Math.round(starts.processMs));
     let previous: CpuTimes[] | undefined;
-    const gauge = (name: string, value: number, attributes: Attributes, t: bigint, unit: string): Sample => ({ name, kind: 'gauge', value, timeUnixNano: t, attributes, unit });
-    const sum = (name: string, value: number, attributes: Attributes, t: bigint, unit: string, start: bigint): Sample => ({ name, kind: 'sum', value, timeUnixNano: t, startTimeUnixNano: start, attributes, unit });
-    // Memory in use goes up and down: a non-monotonic sum (an UpDownCounter), as the receiver has it.
-    const upDown = (name: string, value: number, attributes: Attributes, t: bigint, start: bigint, unit = 'By'): Sample => ({ ...sum(name, value, attributes, t, unit, start), monotonic: false });
     const collect = (): void => {
       const t = msToNanos(clock.now());
       const now = (opts.readCpuTimes ?? readCpuTimes)();
@@ -156,6 +156,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
           for (const state of ['used', 'free'] as const) out.push(upDown('system.filesystem.inodes.usage', f.inodes[state], { ...fs, state }, t, bootNanos, '{inodes}'));
         }
       }
+      out.push(...activitySamples(opts, t, bootNanos));
       for (const s of out) subscriber.next(s);
     };
     const interval = opts.intervalMs ?? 10_000;

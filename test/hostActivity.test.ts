@@ -1,0 +1,118 @@
+/** The host source's paging, processes and TCP connections, as the hostmetrics receiver's paging, processes and network scrapers send them. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { take } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { hostSamples, type HostSourceOptions } from '../src/sources/host.js';
+import { parseSwaps, parseVmstat, readPaging } from '../src/sources/paging.js';
+import { countProcesses, parseMiscStat, readProcesses, statusOfStat } from '../src/sources/processes.js';
+import { TCP_STATES, countTcpTable, readTcpConnections } from '../src/sources/tcpConnections.js';
+import { schedulerClock } from '../src/clock.js';
+import type { Sample } from '../src/sample.js';
+
+const test = suite('host source: paging, processes, connections');
+const WALL0 = Date.UTC(2026, 11, 3, 10);
+const BOOT = BigInt(WALL0 - 60_000) * 1_000_000n;
+
+/** The first collection's samples of `family` (a name prefix), with only the given readers' families on. */
+const firstCollection = (family: string, opts: HostSourceOptions): Sample[] => {
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  scheduler.run(() => {
+    const off = { network: false, filesystem: false, disk: false, paging: false, processes: false, connections: false };
+    hostSamples({ ...off, clock: schedulerClock(scheduler, WALL0), scheduler, startTimes: { bootMs: WALL0 - 60_000, processMs: WALL0 }, ...opts })
+      .pipe(take(1_000)).subscribe((x) => out.push(x));
+  });
+  return out.filter((x) => x.name.startsWith(family) && x.timeUnixNano === BigInt(WALL0) * 1_000_000n);
+};
+const shape = (x: Sample) => [x.name, x.attributes, x.value, x.unit, x.monotonic ?? true];
+
+test('paging: swap devices from /proc/swaps (KiB → bytes used and free), the kernel\'s counts from /proc/vmstat — not gopsutil\'s ×4096', () => {
+  const swaps = parseSwaps([
+    'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority',
+    '/dev/vda3                               partition\t2097148\t\t1024\t\t-2',
+    '/swap\\040file                          file\t\t16380\t\t0\t\t-3',
+    '',
+  ].join('\n'));
+  assert.equal(swaps, [{ device: '/dev/vda3', usedBytes: 1024 * 1024, freeBytes: 2096124 * 1024 }, { device: '/swap\\040file', usedBytes: 0, freeBytes: 16380 * 1024 }]);
+  assert.equal(parseSwaps('Filename\tType\tSize\tUsed\tPriority\n'), [], 'no swap: no device');
+  const counters = parseVmstat('nr_free_pages 1\npgpgin 22292381\npgpgout 48999280\npswpin 5\npswpout 7\npgfault 369334401\npgmajfault 19759\n');
+  assert.equal(counters, { pagedIn: 22292381, pagedOut: 48999280, swappedIn: 5, swappedOut: 7, faults: 369334401, majorFaults: 19759 });
+  assert.is(parseVmstat('pgpgin 1\n'), undefined, 'a counter missing: none sent rather than a wrong one');
+
+  const samples = firstCollection('system.paging.', { paging: true, readPaging: () => ({ swaps, counters }) });
+  assert.equal(samples.map(shape), [
+    ['system.paging.usage', { device: '/dev/vda3', state: 'used' }, 1024 * 1024, 'By', false],
+    ['system.paging.usage', { device: '/dev/vda3', state: 'free' }, 2096124 * 1024, 'By', false],
+    ['system.paging.usage', { device: '/swap\\040file', state: 'used' }, 0, 'By', false],
+    ['system.paging.usage', { device: '/swap\\040file', state: 'free' }, 16380 * 1024, 'By', false],
+    ['system.paging.operations', { direction: 'page_in', type: 'major' }, 5, '{operations}', true],
+    ['system.paging.operations', { direction: 'page_out', type: 'major' }, 7, '{operations}', true],
+    ['system.paging.operations', { direction: 'page_in', type: 'minor' }, 22292381, '{operations}', true],
+    ['system.paging.operations', { direction: 'page_out', type: 'minor' }, 48999280, '{operations}', true],
+    ['system.paging.faults', { type: 'major' }, 19759, '{faults}', true],
+    ['system.paging.faults', { type: 'minor' }, 369334401 - 19759, '{faults}', true],
+  ]);
+  assert.ok(samples.every((x) => x.kind === 'sum' && x.startTimeUnixNano === BOOT), 'sums since boot');
+  assert.equal(firstCollection('system.paging.', { paging: true, readPaging: () => ({ swaps: [], counters: undefined }) }), [], 'no swap, no vmstat: nothing');
+  assert.equal(firstCollection('system.paging.', { paging: false, readPaging: () => ({ swaps, counters }) }), [], 'paging: false');
+  if (existsSync('/proc/vmstat')) assert.ok(readPaging().counters !== undefined, "this machine's counters");
+});
+
+test('processes: a state letter after the command (which may hold parentheses and spaces) as the receiver names it; running and blocked from /proc/stat; the rest unknown', () => {
+  assert.is(statusOfStat('1234 (my (odd) cmd) S 1 1234 1234 0 -1'), 'sleeping');
+  assert.equal(['R', 'S', 'D', 'I', 'Z', 'T', 't', 'W', 'X'].map((c) => statusOfStat(`7 (x) ${c} 1`)), ['running', 'sleeping', 'blocked', 'idle', 'zombies', 'stopped', 'stopped', 'paging', 'unknown']);
+  const misc = parseMiscStat('cpu 1 2 3\nctxt 99\nprocesses 300488\nprocs_running 3\nprocs_blocked 1\n');
+  assert.equal(misc, { created: 300488, running: 3, blocked: 1 });
+  assert.is(parseMiscStat('cpu 1 2 3\n'), undefined);
+  // 7 listed: 3 sleeping, 1 idle, 1 running by letter (/proc/stat says 3 running, 1 blocked), 1 gone, 1 of an unknown letter.
+  const counts = countProcesses(['sleeping', 'sleeping', 'sleeping', 'idle', 'running', undefined, 'unknown'], misc!);
+  assert.equal(counts, { byStatus: { sleeping: 3, idle: 1, unknown: 1, blocked: 1, running: 3 }, created: 300488 });
+  assert.equal(countProcesses(['sleeping', 'zombies', undefined, undefined], { created: 5, running: 0, blocked: 0 }).byStatus, { sleeping: 1, zombies: 1, blocked: 0, running: 0, unknown: 2 }, 'what the walk missed is unknown');
+
+  const samples = firstCollection('system.processes.', { processes: true, readProcesses: () => counts });
+  const byStatus = (x: Sample) => `${x.name} ${x.attributes['status'] ?? ''}`;
+  assert.equal(samples.sort((a, b) => byStatus(a).localeCompare(byStatus(b))).map(shape), [
+    ['system.processes.count', { status: 'blocked' }, 1, '{processes}', false],
+    ['system.processes.count', { status: 'idle' }, 1, '{processes}', false],
+    ['system.processes.count', { status: 'running' }, 3, '{processes}', false],
+    ['system.processes.count', { status: 'sleeping' }, 3, '{processes}', false],
+    ['system.processes.count', { status: 'unknown' }, 1, '{processes}', false],
+    ['system.processes.created', {}, 300488, '{processes}', true],
+  ]);
+  assert.ok(samples.every((x) => x.kind === 'sum' && x.startTimeUnixNano === BOOT));
+  assert.equal(firstCollection('system.processes.', { processes: false, readProcesses: () => counts }), [], 'processes: false');
+  if (existsSync('/proc/stat')) {
+    const mine = readProcesses()!;
+    assert.ok(mine.created > 0 && (mine.byStatus['running'] ?? 0) >= 1, `this machine's processes: ${JSON.stringify(mine)}`);
+  }
+});
+
+test('connections: TCP sockets of /proc/net/tcp and tcp6 by state, every state present, alike sockets once, FIN_WAIT under the receiver\'s names', () => {
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+  const v4 = [
+    header,
+    '   0: 0100007F:A1B2 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1 0 100 0 0 10 0',
+    '   1: 0100007F:A1B2 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 112 1 0 100 0 0 10 0', // SO_REUSEPORT: the same listener again
+    '   2: 0100007F:A1B2 0100007F:C3D4 01 00000000:00000000 00:00000000 00000000     0        0 113 1 0 20 4 30 10 -1',
+    '   3: 0100007F:C3D4 0100007F:A1B2 04 00000000:00000000 00:00000000 00000000     0        0 114 1 0 20 4 30 10 -1',
+    '   4: 0100007F:C3D5 0100007F:A1B2 06 00000000:00000000 03:00000EE4 00000000     0        0 0 3',
+    '',
+  ].join('\n');
+  const v6 = [header, '   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 115 1 0 100 0 0 10 0', ''].join('\n');
+  const counts: Record<string, number> = Object.fromEntries(TCP_STATES.map((s) => [s, 0]));
+  const seen = new Set<string>();
+  countTcpTable(v4, counts, seen);
+  countTcpTable(v6, counts, seen);
+  assert.equal(counts, { CLOSE_WAIT: 0, CLOSE: 0, CLOSING: 0, DELETE: 0, ESTABLISHED: 1, FIN_WAIT_1: 1, FIN_WAIT_2: 0, LAST_ACK: 0, LISTEN: 2, SYN_SENT: 0, SYN_RECV: 0, TIME_WAIT: 1 });
+
+  const samples = firstCollection('system.network.connections', { connections: true, readTcpConnections: () => counts });
+  assert.equal(samples.length, 12, 'every state, 0 too');
+  assert.ok(samples.every((x) => x.kind === 'sum' && x.monotonic === false && x.unit === '{connections}' && x.attributes['protocol'] === 'tcp' && x.startTimeUnixNano === BOOT));
+  assert.equal(Object.fromEntries(samples.map((x) => [x.attributes['state'], x.value])), counts);
+  assert.equal(firstCollection('system.network.connections', { connections: false, readTcpConnections: () => counts }), [], 'connections: false');
+  if (existsSync('/proc/net/tcp')) assert.equal(Object.keys(readTcpConnections()!).sort(), [...TCP_STATES].sort(), "this machine's, every state");
+});
+
+test.run();
