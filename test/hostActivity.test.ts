@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { take } from 'rxjs';
+import { VirtualTimeScheduler, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, type HostSourceOptions } from '../src/sources/host.js';
 import { parseSwaps, parseVmstat, readPaging } from '../src/sources/paging.js';
@@ -89,7 +89,7 @@ test('processes: a state letter after the command (which may hold parentheses an
   }
 });
 
-test('connections: TCP sockets of /proc/net/tcp and tcp6 by state, every state present, alike sockets once, FIN_WAIT under the receiver\'s names', () => {
+test('connections: TCP sockets of /proc/net/tcp and tcp6 by state, every state present, alike sockets once, FIN_WAIT under the receiver\'s names', async () => {
   const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
   const v4 = [
     header,
@@ -112,7 +112,32 @@ test('connections: TCP sockets of /proc/net/tcp and tcp6 by state, every state p
   assert.ok(samples.every((x) => x.kind === 'sum' && x.monotonic === false && x.unit === '{connections}' && x.attributes['protocol'] === 'tcp' && x.startTimeUnixNano === BOOT));
   assert.equal(Object.fromEntries(samples.map((x) => [x.attributes['state'], x.value])), counts);
   assert.equal(firstCollection('system.network.connections', { connections: false, readTcpConnections: () => counts }), [], 'connections: false');
-  if (existsSync('/proc/net/tcp')) assert.equal(Object.keys(readTcpConnections()!).sort(), [...TCP_STATES].sort(), "this machine's, every state");
+  if (existsSync('/proc/net/tcp')) assert.equal(Object.keys((await readTcpConnections())!).sort(), [...TCP_STATES].sort(), "this machine's, every state");
+});
+
+test('connections read off the event loop: sent when the read settles, stamped at its collection; no second read while one is in flight', async () => {
+  const scheduler = new VirtualTimeScheduler();
+  const settle: ((counts: Record<string, number>) => void)[] = [];
+  const out: Sample[] = [];
+  const sub = hostSamples({
+    network: false, filesystem: false, disk: false, paging: false, processes: false, perCore: false,
+    clock: schedulerClock(scheduler, WALL0), scheduler, intervalMs: 10_000, startTimes: { bootMs: WALL0 - 60_000, processMs: WALL0 },
+    readTcpConnections: () => new Promise((resolve) => settle.push(resolve)),
+  }).subscribe((x) => x.name === 'system.network.connections' && out.push(x));
+  scheduler.maxFrames = 15_000;
+  scheduler.flush(); // collections at 0 and 10 s: the first read still in flight, the second collection reads none
+  assert.is(settle.length, 1);
+  assert.equal(out, []);
+  settle[0]!({ LISTEN: 2, ESTABLISHED: 5 });
+  await Promise.resolve();
+  assert.equal(out.map((x) => [x.attributes['state'], x.value, x.timeUnixNano]), [['LISTEN', 2, BigInt(WALL0) * 1_000_000n], ['ESTABLISHED', 5, BigInt(WALL0) * 1_000_000n]], 'stamped at the first collection');
+  scheduler.maxFrames = 25_000;
+  scheduler.flush(); // 20 s: read again
+  assert.is(settle.length, 2);
+  sub.unsubscribe();
+  settle[1]!({ LISTEN: 3 });
+  await Promise.resolve();
+  assert.is(out.length, 2, 'nothing after unsubscribing');
 });
 
 test.run();

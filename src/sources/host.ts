@@ -19,7 +19,7 @@ import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, 
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
 import { type FilesystemUsage, readFilesystems } from './filesystems.js';
 import { type DiskCounters, type DiskDirection, readDiskStats } from './diskStats.js';
-import { type ActivityOptions, activitySamples } from './hostActivity.js';
+import { type ActivityOptions, activitySamples, connectionsEachCollection } from './hostActivity.js';
 import { gauge, sum, upDown } from './hostShapes.js';
 
 /** With ActivityOptions: paging, processes, connections and their readers (hostActivity.ts). */
@@ -99,6 +99,9 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     const bootNanos = msToNanos(Math.round(starts.bootMs));
     const processNanos = msToNanos(Math.round(starts.processMs));
     let previous: CpuTimes[] | undefined;
+    const connections = connectionsEachCollection(opts, (s) => {
+      if (!subscriber.closed) subscriber.next(s);
+    });
     const collect = (): void => {
       const t = msToNanos(clock.now());
       const now = (opts.readCpuTimes ?? readCpuTimes)();
@@ -156,7 +159,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
           for (const state of ['used', 'free'] as const) out.push(upDown('system.filesystem.inodes.usage', f.inodes[state], { ...fs, state }, t, bootNanos, '{inodes}'));
         }
       }
-      out.push(...activitySamples(opts, t, bootNanos));
+      out.push(...connections(t, bootNanos), ...activitySamples(opts, t, bootNanos));
       for (const s of out) subscriber.next(s);
     };
     const interval = opts.intervalMs ?? 10_000;

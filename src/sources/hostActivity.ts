@@ -2,12 +2,12 @@
  * The host source's TCP connections by state, swap and paging, and processes by status — the
  * hostmetrics receiver's `system.network.connections` and its paging and processes scrapers —
  * at time `t`, counting since boot (`start`). Each family read by its reader, off when its
- * option is false (host.ts).
+ * option is false (host.ts); the connections off the event loop.
  */
 import type { Sample } from '../sample.js';
 import { type Paging, readPaging } from './paging.js';
 import { type ProcessCounts, readProcesses } from './processes.js';
-import { readTcpConnections } from './tcpConnections.js';
+import { type TcpConnectionCounts, readTcpConnections } from './tcpConnections.js';
 import { sum, upDown } from './hostShapes.js';
 
 export interface ActivityOptions {
@@ -21,16 +21,36 @@ export interface ActivityOptions {
   readonly readPaging?: () => Paging;
   /** Processes by status now (default: /proc; processes.ts). */
   readonly readProcesses?: () => ProcessCounts | undefined;
-  /** TCP connections by state now (default: /proc/net/tcp, tcp6; tcpConnections.ts). */
-  readonly readTcpConnections?: () => Readonly<Record<string, number>> | undefined;
+  /** TCP connections by state now, or a promise of them (default: /proc/net/tcp, tcp6, read off the event loop; tcpConnections.ts). */
+  readonly readTcpConnections?: () => TcpConnectionCounts | Promise<TcpConnectionCounts>;
 }
 
+const connectionSamples = (byState: TcpConnectionCounts, t: bigint, start: bigint): Sample[] =>
+  Object.entries(byState ?? {}).map(([state, n]) => upDown('system.network.connections', n, { protocol: 'tcp', state }, t, start, '{connections}'));
+
+/**
+ * The connections of each collection, for `emit`: a reader's counts at once (returned), a
+ * promise's when it settles, stamped at the collection all the same. A collection while a read
+ * is still in flight reads none, so a series never goes back in time.
+ */
+export const connectionsEachCollection = (opts: ActivityOptions, emit: (s: Sample) => void): ((t: bigint, start: bigint) => Sample[]) => {
+  let reading = false;
+  return (t, start) => {
+    if (opts.connections === false || reading) return [];
+    const read = (opts.readTcpConnections ?? readTcpConnections)();
+    if (!(read instanceof Promise)) return connectionSamples(read, t, start);
+    reading = true;
+    read.then((byState) => {
+      reading = false;
+      for (const s of connectionSamples(byState, t, start)) emit(s);
+    }, () => (reading = false));
+    return [];
+  };
+};
+
+/** Paging and processes at `t` (connections: connectionsEachCollection). */
 export const activitySamples = (opts: ActivityOptions, t: bigint, start: bigint): Sample[] => {
   const out: Sample[] = [];
-  if (opts.connections !== false) {
-    const byState = (opts.readTcpConnections ?? readTcpConnections)() ?? {};
-    for (const [state, n] of Object.entries(byState)) out.push(upDown('system.network.connections', n, { protocol: 'tcp', state }, t, start, '{connections}'));
-  }
   if (opts.paging !== false) {
     const { swaps, counters: c } = (opts.readPaging ?? readPaging)();
     for (const s of swaps) {
