@@ -1,4 +1,4 @@
-/** The host source's paging, processes and TCP connections, as the hostmetrics receiver's paging, processes and network scrapers send them. */
+/** The host source's paging, processes, TCP connections and uptime, as the hostmetrics receiver's paging, processes, network and system scrapers send them. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { TCP_STATES, countTcpTable, readTcpConnections } from '../src/sources/tc
 import { schedulerClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 
-const test = suite('host source: paging, processes, connections');
+const test = suite('host source: paging, processes, connections, uptime');
 const WALL0 = Date.UTC(2026, 11, 3, 10);
 const BOOT = BigInt(WALL0 - 60_000) * 1_000_000n;
 
@@ -138,6 +138,18 @@ test('connections read off the event loop: sent when the read settles, stamped a
   settle[1]!({ LISTEN: 3 });
   await Promise.resolve();
   assert.is(out.length, 2, 'nothing after unsubscribing');
+});
+
+test('uptime: seconds since boot, time asleep included, a gauge as the receiver\'s system scraper sends it', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    scheduler.schedule(() => clock.suspend(3_600_000), 15_000); // the machine slept an hour
+    hostSamples({ network: false, filesystem: false, disk: false, paging: false, processes: false, connections: false, clock, scheduler, intervalMs: 10_000, startTimes: { bootMs: WALL0 - 60_000, processMs: WALL0 } })
+      .pipe(take(1_000)).subscribe((x) => x.name === 'system.uptime' && out.push(x));
+  });
+  assert.equal(out.slice(0, 3).map((x) => [x.kind, x.unit, x.value, Number(x.timeUnixNano / 1_000_000n) - WALL0]), [['gauge', 's', 0, 0], ['gauge', 's', 10, 10_000], ['gauge', 's', 3620, 3_620_000]]);
 });
 
 test.run();

@@ -1,7 +1,7 @@
 /**
  * Host metrics, stamped at collection on the pipeline's Clock: CPU time and utilisation by state
  * (per CPU, or for the whole machine with `perCore: false`: cpuTimes.ts) and the CPU count, memory
- * by state (memInfo.ts), load averages, this process's CPU time and memory, network bytes,
+ * by state (memInfo.ts), load averages, uptime, this process's CPU time and memory, network bytes,
  * packets, errors and drops where the OS gives them (/proc/net/dev), block devices' I/O
  * (diskStats.ts), each file system's space and inodes (filesystems.ts), swap and paging (paging.ts),
  * processes by status (processes.ts) and TCP connections by state (tcpConnections.ts). Names, units, types and
@@ -131,6 +131,8 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       // The hostmetrics receiver's unit: with "1", a Prometheus backend names a gauge …_ratio.
       const load = (name: string, v: number | undefined) => gauge(name, v ?? 0, {}, t, '{thread}');
       out.push(load('system.cpu.load_average.1m', l1), load('system.cpu.load_average.5m', l5), load('system.cpu.load_average.15m', l15));
+      // The receiver's system scraper: seconds since boot, time asleep included (CLOCK_BOOTTIME, where the clock has it).
+      out.push(gauge('system.uptime', (clock.sinceBootMs?.() ?? clock.now() - starts.bootMs) / 1000, {}, t, 's'));
       const cpu = process.cpuUsage();
       out.push(sum('process.cpu.time', cpu.user / 1e6, { state: 'user' }, t, 's', processNanos), sum('process.cpu.time', cpu.system / 1e6, { state: 'system' }, t, 's', processNanos));
       out.push(upDown('process.memory.usage', process.memoryUsage().rss, {}, t, processNanos));

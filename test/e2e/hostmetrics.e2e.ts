@@ -1,6 +1,6 @@
 /**
  * The host source says it sends the Collector's hostmetrics receiver's metrics: held to it here.
- * The receiver (cpu with utilization on, memory, load, network, disk, filesystem, paging, processes scrapers) and `chronoq run` with the
+ * The receiver (cpu with utilization on, memory, load, network, disk, filesystem, paging, processes, system scrapers) and `chronoq run` with the
  * host source (perCore false: the receiver's default shape, without `cpu`) send to one collector
  * at once; every system.* metric chronoq sends must be one the receiver sends, with its unit, type,
  * monotonicity, temporality, attribute keys and values (states, devices), its start time (boot),
@@ -85,6 +85,7 @@ const TOLERANCE: Record<string, (receiver: number, apartS: number) => number> = 
   'system.paging.faults': (v, apartS) => Math.max(500_000 * (apartS + 1), 0.01 * v),
   'system.processes.count': (v) => Math.max(8, 0.1 * v), // processes start and stop beside
   'system.processes.created': (_, apartS) => 500 * (apartS + 1),
+  'system.uptime': (_, apartS) => apartS + 1.5, // the receiver's is in whole seconds
 };
 /** The receiver's value over chronoq's: gopsutil multiplies /proc/vmstat counts by 4·1024. */
 const RECEIVER_SCALE: Record<string, number> = { 'system.paging.operations': 4096, 'system.paging.faults': 4096 };
@@ -127,6 +128,7 @@ it('every system.* metric of the host source is the receiver\'s: name, unit, typ
       filesystem:
       paging:
       processes:
+      system:
 exporters:
 ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp, hostmetrics]')}`,
     });
@@ -156,7 +158,7 @@ ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otl
       'system.disk.weighted_io_time', 'system.filesystem.inodes.usage', 'system.filesystem.usage',
       'system.memory.usage', 'system.network.connections', 'system.network.dropped', 'system.network.errors', 'system.network.io', 'system.network.packets',
       ...('missing' in swap ? [] : ['system.paging.usage']), 'system.paging.faults', 'system.paging.operations',
-      'system.processes.count', 'system.processes.created',
+      'system.processes.count', 'system.processes.created', 'system.uptime',
       ].sort());
       for (const name of ours) {
       const mine = seen.chronoq.get(name)!;
