@@ -22,6 +22,11 @@ import { swapOn } from '../support/swapFile.js';
 const test = suite('e2e: host source against the hostmetrics receiver');
 const binary = collectorOrSkip('e2e host source');
 const it = binary === undefined ? test.skip : test;
+/** The swap file switched on for the test, off again after it. */
+let swap: ReturnType<typeof swapOn> | undefined;
+test.after(() => {
+  if (swap !== undefined && !('missing' in swap)) swap.remove();
+});
 
 interface Point {
   readonly value: number;
@@ -108,14 +113,14 @@ const comparedSeries = (name: string, receivers: readonly string[], ours: readon
 };
 
 it('every system.* metric of the host source is the receiver\'s: name, unit, type, attributes, start time, and values', async () => {
-  const swap = swapOn();
-  if ('missing' in swap) {
-    if (process.env['REQUIRE_E2E'] === '1') throw new Error(`REQUIRE_E2E=1: ${swap.missing}`);
-    console.log(`\n!!! system.paging.usage unchecked: ${swap.missing} !!!\n`);
+  const on = (swap = swapOn());
+  if ('missing' in on) {
+    if (process.env['REQUIRE_E2E'] === '1') throw new Error(`REQUIRE_E2E=1: ${on.missing}`);
+    console.log(`\n!!! system.paging.usage unchecked: ${on.missing} !!!\n`);
   }
-  try {
-    const c = await startCollector(binary!, {
-      configYaml: ({ port, output }) => `${otlpReceiverYaml(port)}  hostmetrics:
+  const swapPath = 'missing' in on ? undefined : on.path;
+  const c = await startCollector(binary!, {
+    configYaml: ({ port, output }) => `${otlpReceiverYaml(port)}  hostmetrics:
     collection_interval: 1s
     scrapers:
       cpu:
@@ -131,36 +136,36 @@ it('every system.* metric of the host source is the receiver\'s: name, unit, typ
       system:
 exporters:
 ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp, hostmetrics]')}`,
-    });
-    const dir = tempDir();
-    const run = startCli(['run', writeConfig(dir, [
-      'resource: {service.name: chronoq-host}',
-      'sources: [{type: host, intervalMs: 1000, perCore: false}]',
-      `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`,
-      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-      'reorder: {maxDelayMs: 0}',
-      'batch: {maxSize: 1000, maxDelayMs: 50}',
-      '',
-    ].join('\n')), '--quiet']);
-    try {
-      let seen = readMetrics(c.output);
-      for (const end = Date.now() + 30_000; !seen.chronoq.has('system.cpu.utilization') || !seen.receiver.has('system.cpu.utilization'); seen = readMetrics(c.output)) {
+  });
+  const dir = tempDir();
+  const run = startCli(['run', writeConfig(dir, [
+    'resource: {service.name: chronoq-host}',
+    'sources: [{type: host, intervalMs: 1000, perCore: false}]',
+    `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'reorder: {maxDelayMs: 0}',
+    'batch: {maxSize: 1000, maxDelayMs: 50}',
+    '',
+  ].join('\n')), '--quiet']);
+  try {
+    let seen = readMetrics(c.output);
+    for (const end = Date.now() + 30_000; !seen.chronoq.has('system.cpu.utilization') || !seen.receiver.has('system.cpu.utilization'); seen = readMetrics(c.output)) {
       if (Date.now() > end) throw new Error(`no utilization from both after 30 s: ${run.stderrSoFar()} ${c.logs().slice(-1000)}`);
       await sleep(250);
-      }
-      run.child.kill('SIGINT');
-      assert.is((await run.result).code, 0);
-      seen = readMetrics(c.output);
-      const ours = [...seen.chronoq.keys()].filter((n) => n.startsWith('system.')).sort();
-      assert.equal(ours, [
+    }
+    run.child.kill('SIGINT');
+    assert.is((await run.result).code, 0);
+    seen = readMetrics(c.output);
+    const ours = [...seen.chronoq.keys()].filter((n) => n.startsWith('system.')).sort();
+    assert.equal(ours, [
       'system.cpu.load_average.15m', 'system.cpu.load_average.1m', 'system.cpu.load_average.5m', 'system.cpu.logical.count', 'system.cpu.time', 'system.cpu.utilization',
       'system.disk.io', 'system.disk.io_time', 'system.disk.merged', 'system.disk.operation_time', 'system.disk.operations', 'system.disk.pending_operations',
       'system.disk.weighted_io_time', 'system.filesystem.inodes.usage', 'system.filesystem.usage',
       'system.memory.usage', 'system.network.connections', 'system.network.dropped', 'system.network.errors', 'system.network.io', 'system.network.packets',
-      ...('missing' in swap ? [] : ['system.paging.usage']), 'system.paging.faults', 'system.paging.operations',
+      ...('missing' in on ? [] : ['system.paging.usage']), 'system.paging.faults', 'system.paging.operations',
       'system.processes.count', 'system.processes.created', 'system.uptime',
-      ].sort());
-      for (const name of ours) {
+    ].sort());
+    for (const name of ours) {
       const mine = seen.chronoq.get(name)!;
       const theirs = seen.receiver.get(name);
       assert.ok(theirs !== undefined, `the receiver sends no ${name}`);
@@ -168,7 +173,7 @@ ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otl
       assert.equal([...mine.attributeKeys].sort(), [...theirs.attributeKeys].sort(), `${name}: attribute keys`);
       const compared = comparedSeries(name, [...theirs.series.keys()], [...mine.series.keys()]);
       assert.equal(compared.mine.sort(), compared.theirs.sort(), `${name}: the same series (states, devices, directions)`);
-      if ('path' in swap && swap.path !== undefined && name === 'system.paging.usage') assert.ok(compared.mine.some((k) => k.includes(swap.path!)), `the swap file in ${compared.mine.join(' ')}`);
+      if (swapPath !== undefined && name === 'system.paging.usage') assert.ok(compared.mine.some((k) => k.includes(swapPath)), `the swap file in ${compared.mine.join(' ')}`);
       for (const [series, points] of mine.series) {
         if (!compared.mine.includes(series)) continue;
         // chronoq's latest point, against the receiver's nearest in time.
@@ -182,14 +187,11 @@ ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otl
         const tolerance = TOLERANCE[name];
         if (tolerance !== undefined) assert.ok(Math.abs(m.value - point.value) <= tolerance(point.value, apart(point)), `${name} ${series}: ${m.value} vs the receiver's ${point.value}, ${apart(point)} s apart`);
       }
-      }
-    } finally {
-      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-      await run.result;
-      await c.stop();
     }
   } finally {
-    if (!('missing' in swap)) swap.remove();
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await run.result;
+    await c.stop();
   }
 });
 
