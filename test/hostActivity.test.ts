@@ -1,4 +1,4 @@
-/** The host source's paging, processes, TCP connections and uptime, as the hostmetrics receiver's paging, processes, network and system scrapers send them. */
+/** The host source's paging, processes, TCP connections and uptime, as the hostmetrics receiver's paging, processes, network and system scrapers send them; the file systems read off the event loop. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { hostSamples, type HostSourceOptions } from '../src/sources/host.js';
 import { parseSwaps, parseVmstat, readPaging } from '../src/sources/paging.js';
 import { countProcesses, parseMiscStat, readProcesses, statusOfStat } from '../src/sources/processes.js';
 import { TCP_STATES, countTcpTable, readTcpConnections } from '../src/sources/tcpConnections.js';
+import { type Mount, type StatFsNumbers, filesystemSamples, statfsOffLoop } from '../src/sources/filesystems.js';
 import { schedulerClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 
@@ -138,6 +139,39 @@ test('connections read off the event loop: sent when the read settles, stamped a
   settle[1]!({ LISTEN: 3 });
   await Promise.resolve();
   assert.is(out.length, 2, 'nothing after unsubscribing');
+});
+
+test('file systems statfs\'d off the event loop: each mount reported when it answers; one that hangs is not asked again until it does, the others go on', async () => {
+  const answers = new Map<string, ((s: StatFsNumbers) => void)[]>();
+  const asked: string[] = [];
+  const statfs = (path: string) => new Promise<StatFsNumbers>((resolve, reject) => {
+    asked.push(path);
+    if (path === '/gone') return reject(new Error('EIO'));
+    answers.set(path, [...(answers.get(path) ?? []), resolve]);
+  });
+  const mounts: Mount[] = ['/', '/hung', '/gone'].map((mountpoint) => ({ device: `/dev/x${mountpoint.length}`, mode: 'rw', mountpoint, type: 'ext4' }));
+  const each = statfsOffLoop(statfs);
+  const got: string[] = [];
+  const use = (u: { mountpoint: string; bytes: { used: number } }) => got.push(`${u.mountpoint} ${u.bytes.used}`);
+  const numbers = (bfree: number): StatFsNumbers => ({ bsize: 4096, blocks: 100, bfree, bavail: bfree - 5, files: 50, ffree: 20 });
+  each(mounts, use);
+  assert.equal(asked, ['/', '/hung', '/gone']);
+  answers.get('/')![0]!(numbers(40));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(got, ['/ 245760'], 'the answer that came, (100 − 40) blocks of 4096; /gone failed and is left out');
+  each(mounts, use); // /hung has not answered: not asked again
+  assert.equal(asked, ['/', '/hung', '/gone', '/', '/gone']);
+  answers.get('/hung')![0]!(numbers(90));
+  answers.get('/')![1]!(numbers(30));
+  await new Promise((r) => setImmediate(r));
+  each(mounts, use);
+  assert.equal(asked.slice(5), ['/', '/hung', '/gone'], 'asked again once it answered');
+  assert.equal(got, ['/ 245760', '/hung 40960', '/ 286720']);
+  const samples = filesystemSamples({ ...mounts[0]!, bytes: { used: 1, free: 2, reserved: 3 }, inodes: { used: 4, free: 5 } }, 7n, 1n);
+  assert.equal(samples.map((x) => [x.name, x.attributes['state'], x.value, x.monotonic]), [
+    ['system.filesystem.usage', 'used', 1, false], ['system.filesystem.usage', 'free', 2, false], ['system.filesystem.usage', 'reserved', 3, false],
+    ['system.filesystem.inodes.usage', 'used', 4, false], ['system.filesystem.inodes.usage', 'free', 5, false],
+  ]);
 });
 
 test('uptime: seconds since boot, time asleep included, a gauge as the receiver\'s system scraper sends it', () => {

@@ -12,7 +12,10 @@
  * fills is what stops its services (and chronoq's own spool).
  */
 import { readFileSync, readlinkSync, realpathSync, statfsSync } from 'node:fs';
+import { statfs as statfsAsync } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { Sample } from '../sample.js';
+import { upDown } from './hostShapes.js';
 
 export interface FilesystemUsage {
   readonly device: string;
@@ -73,7 +76,8 @@ export const parseMountInfo = (text: string, types: ReadonlySet<string>, resolve
     return [{ device: resolve(unescape(source), fields[2] ?? ''), mode, mountpoint: unescape(mountpoint), type }];
   });
 
-const readMounts = (): Mount[] => {
+/** This machine's mounts of the types that need a device (none where /proc has no mountinfo). */
+export const readMounts = (): Mount[] => {
   let types: Set<string>;
   try {
     types = deviceFsTypes(readFileSync('/proc/filesystems', 'utf8'));
@@ -100,16 +104,52 @@ export interface StatFsNumbers {
   readonly ffree: number;
 }
 
+const usageOf = (m: Mount, s: StatFsNumbers): FilesystemUsage => {
+  const total = s.blocks * s.bsize;
+  const used = (s.blocks - s.bfree) * s.bsize;
+  const free = s.bavail * s.bsize;
+  return { ...m, bytes: { used, free, reserved: total - used - free }, inodes: { used: s.files - s.ffree, free: s.ffree } };
+};
+
 /** The usage of each mount a statfs answers for (one that does not is left out, as the receiver does). */
 export const readFilesystems = (mounts: readonly Mount[] = readMounts(), statfs: (path: string) => StatFsNumbers = (p) => statfsSync(p)): FilesystemUsage[] =>
   mounts.flatMap((m) => {
     try {
-      const s = statfs(m.mountpoint);
-      const total = s.blocks * s.bsize;
-      const used = (s.blocks - s.bfree) * s.bsize;
-      const free = s.bavail * s.bsize;
-      return [{ ...m, bytes: { used, free, reserved: total - used - free }, inodes: { used: s.files - s.ffree, free: s.ffree } }];
+      return [usageOf(m, statfs(m.mountpoint))];
     } catch {
       return [];
     }
   });
+
+/**
+ * statfs of each mount off the event loop, each mount's usage handed to `use` when its answer
+ * comes. A mount whose statfs has not answered since an earlier call (a FUSE-backed file system,
+ * fuseblk — an NTFS disk's — whose daemon hung) is not asked again until it does: the event loop,
+ * and delivery with it, goes on, and the other mounts are reported (statfsSync on such a mount
+ * would hold chronoq whole). One that fails is left out, as readFilesystems leaves it.
+ */
+export const statfsOffLoop = (statfs: (path: string) => Promise<StatFsNumbers> = (p) => statfsAsync(p)) => {
+  const asking = new Set<string>();
+  return (mounts: readonly Mount[], use: (usage: FilesystemUsage) => void): void => {
+    for (const m of mounts) {
+      if (asking.has(m.mountpoint)) continue;
+      asking.add(m.mountpoint);
+      statfs(m.mountpoint).then(
+        (s) => {
+          asking.delete(m.mountpoint);
+          use(usageOf(m, s));
+        },
+        () => asking.delete(m.mountpoint),
+      );
+    }
+  };
+};
+
+/** A file system's samples at `t`: bytes used, free, reserved and inodes used, free, counting since `start`. */
+export const filesystemSamples = (f: FilesystemUsage, t: bigint, start: bigint): Sample[] => {
+  const fs = { device: f.device, mode: f.mode, mountpoint: f.mountpoint, type: f.type };
+  return [
+    ...(['used', 'free', 'reserved'] as const).map((state) => upDown('system.filesystem.usage', f.bytes[state], { ...fs, state }, t, start)),
+    ...(['used', 'free'] as const).map((state) => upDown('system.filesystem.inodes.usage', f.inodes[state], { ...fs, state }, t, start, '{inodes}')),
+  ];
+};

@@ -17,7 +17,7 @@ import { type Sample, type Attributes, msToNanos } from '../sample.js';
 import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
 import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, sumOverCpus } from './cpuTimes.js';
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
-import { type FilesystemUsage, readFilesystems } from './filesystems.js';
+import { type FilesystemUsage, filesystemSamples, readMounts, statfsOffLoop } from './filesystems.js';
 import { type DiskCounters, type DiskDirection, readDiskStats } from './diskStats.js';
 import { type ActivityOptions, activitySamples, connectionsEachCollection } from './hostActivity.js';
 import { gauge, sum, upDown } from './hostShapes.js';
@@ -38,7 +38,7 @@ export interface HostSourceOptions extends ActivityOptions {
   readonly readCpuTimes?: () => CpuTimes[];
   /** The machine's memory by state now (default: /proc/meminfo, else Node's; memInfo.ts). */
   readonly readMemoryStates?: () => MemoryStates;
-  /** Each file system's usage now (default: /proc/1/mountinfo and statfs; filesystems.ts). */
+  /** Each file system's usage now (default: /proc/1/mountinfo, and statfs off the event loop; filesystems.ts). */
   readonly readFilesystems?: () => FilesystemUsage[];
   /** Each block device's I/O counters now (default: /proc/diskstats; diskStats.ts). */
   readonly readDiskStats?: () => DiskCounters[];
@@ -99,9 +99,12 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     const bootNanos = msToNanos(Math.round(starts.bootMs));
     const processNanos = msToNanos(Math.round(starts.processMs));
     let previous: CpuTimes[] | undefined;
-    const connections = connectionsEachCollection(opts, (s) => {
+    /** Samples of a collection read off the event loop (file systems, connections), when they come. */
+    const emitLate = (s: Sample): void => {
       if (!subscriber.closed) subscriber.next(s);
-    });
+    };
+    const connections = connectionsEachCollection(opts, emitLate);
+    const statfsEach = statfsOffLoop();
     const collect = (): void => {
       const t = msToNanos(clock.now());
       const now = (opts.readCpuTimes ?? readCpuTimes)();
@@ -155,11 +158,8 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
         }
       }
       if (opts.filesystem !== false) {
-        for (const f of (opts.readFilesystems ?? readFilesystems)()) {
-          const fs = { device: f.device, mode: f.mode, mountpoint: f.mountpoint, type: f.type };
-          for (const state of ['used', 'free', 'reserved'] as const) out.push(upDown('system.filesystem.usage', f.bytes[state], { ...fs, state }, t, bootNanos));
-          for (const state of ['used', 'free'] as const) out.push(upDown('system.filesystem.inodes.usage', f.inodes[state], { ...fs, state }, t, bootNanos, '{inodes}'));
-        }
+        if (opts.readFilesystems !== undefined) for (const f of opts.readFilesystems()) out.push(...filesystemSamples(f, t, bootNanos));
+        else statfsEach(readMounts(), (f) => filesystemSamples(f, t, bootNanos).forEach(emitLate));
       }
       out.push(...connections(t, bootNanos), ...activitySamples(opts, t, bootNanos));
       for (const s of out) subscriber.next(s);
