@@ -49,13 +49,14 @@ test('the version said by --version, the gRPC user agent and the default scope i
   assert.is(CHRONOQ_SCOPE.version, pkg.version);
 });
 
-test('the packed package holds what the help and README name (examples/reference.yaml, the example configs) and no TypeScript example, which imports ../src, a folder the package does not ship', () => {
+test('the packed package holds what the help and README name (examples/reference.yaml, the example configs, the systemd unit) and no TypeScript example, which imports ../src, a folder the package does not ship', () => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const r = spawnSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   assert.is(r.status, 0, r.stderr);
   const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
   for (const name of ['reference.yaml', 'host.yaml', 'ndjson.yaml', 'instana.yaml', 'load.yaml']) assert.ok(files.includes(`examples/${name}`), name);
-  assert.equal(files.filter((f) => f.startsWith('examples/') && !f.endsWith('.yaml')), [], 'examples/*.ts were packed');
+  assert.ok(files.includes('examples/chronoq.service'), 'the systemd unit README names');
+  assert.equal(files.filter((f) => f.startsWith('examples/') && f.endsWith('.ts')), [], 'examples/*.ts were packed');
   assert.ok(files.includes('dist/src/index.js') && files.includes('bin/chronoq.js'));
 });
 
