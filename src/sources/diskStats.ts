@@ -6,7 +6,7 @@
  * each, the time the device was busy and its weighted time, and the operations in progress.
  * Linux only (elsewhere none).
  */
-import { readFileSync } from 'node:fs';
+import { parsedOr } from './procText.js';
 
 /** One direction's counters of a block device. */
 export interface DiskDirection {
@@ -52,10 +52,4 @@ export const parseDiskStats = (text: string): DiskCounters[] =>
   });
 
 /** This machine's block devices (empty where there is no /proc/diskstats). */
-export const readDiskStats = (): DiskCounters[] => {
-  try {
-    return parseDiskStats(readFileSync('/proc/diskstats', 'utf8'));
-  } catch {
-    return [];
-  }
-};
+export const readDiskStats = (): DiskCounters[] => parsedOr('/proc/diskstats', parseDiskStats, []);

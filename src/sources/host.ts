@@ -11,7 +11,7 @@
  * that the bytes since boot went by in no time: a spike at every restart.)
  */
 import { loadavg } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { parsedOr } from './procText.js';
 import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type Sample, type Attributes, msToNanos } from '../sample.js';
 import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
@@ -72,13 +72,7 @@ export const parseNetDev = (text: string): DeviceCounters[] =>
   });
 
 /** Per device, what /proc/net/dev counts each way since boot (empty where unavailable). */
-export const networkCounters = (): DeviceCounters[] => {
-  try {
-    return parseNetDev(readFileSync('/proc/net/dev', 'utf8'));
-  } catch {
-    return [];
-  }
-};
+export const networkCounters = (): DeviceCounters[] => parsedOr('/proc/net/dev', parseNetDev, []);
 
 /** Metrics of one device's counters in each direction: name, the field it reads, unit. */
 type DirectionTable<C> = readonly (readonly [string, keyof C, string])[];

@@ -9,7 +9,7 @@
  * for pgpgin and pgpgout, which the kernel counts in KiB), so its `system.paging.faults` went up
  * by 4096 a fault.
  */
-import { readFileSync } from 'node:fs';
+import { parsedOr } from './procText.js';
 
 export interface SwapDevice {
   /** The first column of /proc/swaps (a path; the kernel writes a space in it as \040). */
@@ -60,16 +60,8 @@ export const parseVmstat = (text: string): PagingCounters | undefined => {
   return Object.values(VMSTAT_KEYS).every((f) => found[f] !== undefined) ? (found as PagingCounters) : undefined;
 };
 
-const readOr = <T>(path: string, parse: (text: string) => T, otherwise: T): T => {
-  try {
-    return parse(readFileSync(path, 'utf8'));
-  } catch {
-    return otherwise;
-  }
-};
-
 /** This machine's swap devices and paging counters (none where /proc has no such files). */
 export const readPaging = (): Paging => ({
-  swaps: readOr('/proc/swaps', parseSwaps, []),
-  counters: readOr('/proc/vmstat', parseVmstat, undefined),
+  swaps: parsedOr('/proc/swaps', parseSwaps, []),
+  counters: parsedOr('/proc/vmstat', parseVmstat, undefined),
 });
