@@ -40,6 +40,9 @@ const openSpoolData = (path: string, opts: SpoolOptions): Either<Error, { db: Da
   }
 };
 
+/** A file that could not be opened for lack of room, under waitForSpace: the spool goes on without it until there is room. */
+export const waitsForRoom = (opts: SpoolOptions, e: unknown): boolean => opts.waitForSpace === true && isNoSpace(e);
+
 /**
  * The owner lock (taken unless `held`) and the file. Under waitForSpace the lock is kept when only
  * the file could not be opened for lack of room, so that no other chronoq takes the spool meanwhile.
@@ -48,7 +51,7 @@ export const openSpoolFile = (path: string, opts: SpoolOptions, held?: SpoolLock
   const locked = held === undefined ? takeSpoolLock(path, opts) : right(held);
   if (isLeft(locked)) return { lock: undefined, file: locked };
   const file = openSpoolData(path, opts);
-  if (isLeft(file) && !(opts.waitForSpace === true && isNoSpace(file.left))) {
+  if (isLeft(file) && !waitsForRoom(opts, file.left)) {
     locked.right.release();
     return { lock: undefined, file };
   }

@@ -13,8 +13,8 @@ import { type Sample, seriesKey } from '../sample.js';
 import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
-import { connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb, isNoSpace } from './spoolFile.js';
-import { bytesIn, openSpoolFile } from './openSpoolFile.js';
+import { connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
+import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
 import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 import { type FileIdentity, fileIdentity, sameFile } from '../fileIdentity.js';
 import { tornWalTail } from './salvage.js';
@@ -67,7 +67,7 @@ export class Spool {
     const foreign = foreignTables(path);
     if (foreign !== undefined) return left(new Error(`${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`));
     const { lock, file } = openSpoolFile(path, opts);
-    if (isLeft(file) && !(opts.waitForSpace && isNoSpace(file.left))) return file;
+    if (isLeft(file) && !waitsForRoom(opts, file.left)) return file;
     const spool = new Spool(path, isLeft(file) ? emptySpoolDb() : file.right.db, opts, lock);
     if (isLeft(file)) spool.waitingForSpace = file.left;
     else {
