@@ -1,7 +1,7 @@
 /**
  * reorderByEventTime's per-series records (each series' last released time, which "late" is
- * measured against), found by the sample's attributes object as seriesMemo finds its values, and —
- * with `forgetAfterNs` — forgotten once their series has been idle that long, so that a pipeline
+ * measured against), in a series table (seriesTable.ts: found by the sample's attributes
+ * object), and — with `forgetAfterNs` — forgotten once their series has been idle that long, so that a pipeline
  * whose series come and go (a pod name, a container id in the attributes) holds memory for the
  * series of that window instead of every series it has ever seen (~280 bytes each).
  *
@@ -14,8 +14,9 @@
  * when their number has doubled since the last sweep: O(1) amortised a new series, nothing a
  * sample of a known one.
  */
-import { type Attributes, type Sample, seriesKey } from './sample.js';
+import type { Sample } from './sample.js';
 import { type Released, newReleased } from './reorderCore.js';
+import { createSeriesTable } from './seriesTable.js';
 
 export interface SeriesRecordsOptions {
   /** Forget a series idle this long, in ns of event time (Infinity: never). */
@@ -25,9 +26,6 @@ export interface SeriesRecordsOptions {
   /** Records of series with samples still buffered (never forgotten). */
   readonly bufferedRecords: () => ReadonlySet<Released>;
 }
-
-/** Sweeps start at this many records. */
-const MIN_SWEEP_AT = 1024;
 
 export interface SeriesRecords {
   /** The series' record; a new one when the series is new or was forgotten. */
@@ -40,45 +38,19 @@ export interface SeriesRecords {
 
 export const createSeriesRecords = (opts: SeriesRecordsOptions): SeriesRecords => {
   const { forgetAfterNs, watermarkKey, bufferedRecords } = opts;
-  const byKey = new Map<string, Released>();
-  const memo = new WeakMap<object, { name: string; resource: Attributes | undefined; record: Released }>();
-  let sweepAt = MIN_SWEEP_AT;
   let floor: bigint | undefined;
-
-  const sweep = (): void => {
-    const limitKey = watermarkKey() - forgetAfterNs;
-    if (limitKey > -Infinity) {
+  const table = createSeriesTable<Released>({
+    make: newReleased,
+    idleTest: () => {
+      const limitKey = watermarkKey() - forgetAfterNs;
+      if (!(limitKey > -Infinity)) return undefined;
       const buffered = bufferedRecords();
-      for (const [series, r] of byKey) {
-        if (buffered.has(r) || (r.timeUnixNano !== undefined && r.key >= limitKey)) continue;
-        // Idle; or nothing released (only late samples came): a record that says nothing.
-        r.forgotten = true;
-        byKey.delete(series);
-        if (r.timeUnixNano !== undefined && (floor === undefined || r.timeUnixNano > floor)) floor = r.timeUnixNano;
-      }
-    }
-    sweepAt = Math.max(MIN_SWEEP_AT, byKey.size * 2);
-  };
-
-  const lookUp = (s: Sample): Released => {
-    const series = seriesKey(s);
-    let record = byKey.get(series);
-    if (record === undefined) {
-      if (byKey.size >= sweepAt) sweep();
-      record = newReleased();
-      byKey.set(series, record);
-    }
-    memo.set(s.attributes, { name: s.name, resource: s.resource, record });
-    return record;
-  };
-
-  return {
-    recordOf: (s) => {
-      const m = memo.get(s.attributes);
-      if (m !== undefined && m.name === s.name && m.resource === s.resource && !m.record.forgotten) return m.record;
-      return lookUp(s);
+      // Idle; or nothing released (only late samples came): a record that says nothing.
+      return (r) => !buffered.has(r) && (r.timeUnixNano === undefined || r.key < limitKey);
     },
-    floor: () => floor,
-    size: () => byKey.size,
-  };
+    onForget: (r) => {
+      if (r.timeUnixNano !== undefined && (floor === undefined || r.timeUnixNano > floor)) floor = r.timeUnixNano;
+    },
+  });
+  return { recordOf: table.valueOf, floor: () => floor, size: table.size };
 };
