@@ -26,6 +26,7 @@ export {
   backoffDelayMs,
   circuitBreaker,
   deliverOrdered,
+  fillStartTimes,
 } from '../operators/index.js';
 export type {
   ReorderOptions,
@@ -40,6 +41,7 @@ export type {
   RetryEvent,
   Jitter,
   DeliverOptions,
+  FillStartTimesOptions,
 } from '../operators/index.js';
 export { createCircuitBreaker } from './breaker.js';
 export type { CircuitBreaker, CircuitBreakerOptions, BreakerState, BreakerTransition, BreakerPermit } from './breaker.js';
