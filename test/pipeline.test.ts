@@ -59,4 +59,19 @@ test('a reachable$ that errors stops telling and throws nothing at the applicati
   }
 });
 
+test('a counter without start times reaches the sink with its series\' start, worked out in time order (after the reorder buffer), the reset included', async () => {
+  // Values by time: 1 ms 5, 2 ms 7, 3 ms 2 (the counter started again), 4 ms 4; they arrive 2, 1, 4, 3.
+  const at = (ms: number, value: number): Sample => ({ name: 'requests', kind: 'sum', value, timeUnixNano: T0 + BigInt(ms) * 1_000_000n, attributes: {} });
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 50 }, batch: { maxSize: 10, maxDelayMs: 5 } }), sources: [] };
+  const received: Sample[] = [];
+  const p = new Pipeline(config, {
+    send: (batch) => timer(1).pipe(tap(() => received.push(...batch)), ignoreElements()),
+    sources: [from([at(2, 7), at(1, 5), at(4, 4), at(3, 2)])], deadLetters: () => undefined, stampedLocally: false,
+  });
+  p.start();
+  await p.done;
+  const ms = (t: bigint | undefined) => (t === undefined ? undefined : Number((t - T0) / 1_000_000n));
+  assert.equal(received.map((s) => [ms(s.startTimeUnixNano), ms(s.timeUnixNano)]), [[1, 1], [1, 2], [2, 3], [2, 4]]);
+});
+
 test.run();
