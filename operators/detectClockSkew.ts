@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { isLeft, right } from 'fp-ts/lib/Either.js';
-import { type Sample, msToNanos, nanosToMs } from '../src/sample.js';
+import { type Sample, copyWith, msToNanos, nanosToMs } from '../src/sample.js';
 import { type Routed, deadLetter, invalidSample } from '../src/routed.js';
 import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
@@ -162,10 +162,10 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         if (v.correctedMs === undefined) return item;
         const timeUnixNano = msToNanos(v.correctedMs);
         if (timeUnixNano === s.timeUnixNano) return item;
-        const fixed: Sample = { ...s, timeUnixNano, correctedFromUnixNano: s.correctedFromUnixNano ?? s.timeUnixNano };
+        const correctedFromUnixNano = s.correctedFromUnixNano ?? s.timeUnixNano;
         // A start time stamped by the same wrong clock must not end up after the sample's time.
         const start = s.startTimeUnixNano;
-        return right(start !== undefined && start > timeUnixNano ? { ...fixed, startTimeUnixNano: timeUnixNano } : fixed);
+        return right(copyWith(s, start !== undefined && start > timeUnixNano ? { timeUnixNano, correctedFromUnixNano, startTimeUnixNano: timeUnixNano } : { timeUnixNano, correctedFromUnixNano }));
       };
 
       return source.subscribe({

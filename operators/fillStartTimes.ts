@@ -1,6 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import { isLeft, right } from 'fp-ts/lib/Either.js';
-import { type ExponentialHistogramValue, type HistogramValue, type Sample, msToNanos } from '../src/sample.js';
+import { type ExponentialHistogramValue, type HistogramValue, type Sample, copyWith, msToNanos } from '../src/sample.js';
 import type { Routed } from '../src/routed.js';
 import { createSeriesTable } from '../src/seriesTable.js';
 
@@ -118,11 +118,7 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
             // No series key (attributes missing): passed on as it is, for the sink to refuse by name.
             return subscriber.next(item);
           }
-          // Not `{ ...sample, startTimeUnixNano }`: spread and a property the sample lacks cost ~1 µs
-          // on Node 20 (V8 makes the copy a map of its own), Object.assign and a write ~0.2 µs.
-          const filled: { -readonly [K in keyof Sample]: Sample[K] } = Object.assign({}, item.right);
-          filled.startTimeUnixNano = start;
-          subscriber.next(right(filled));
+          subscriber.next(right(copyWith(item.right, { startTimeUnixNano: start })));
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),

