@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { isRight, left, right } from 'fp-ts/lib/Either.js';
 import { from, lastValueFrom, map, toArray, type OperatorFunction } from 'rxjs';
 import { fillStartTimes } from '../operators/fillStartTimes.js';
+import * as root from '../src/index.js';
+import * as operators from '../operators/index.js';
 import { toDeadLetter, type Routed } from '../src/routed.js';
 import { type HistogramValue, type Sample, msToNanos, nanosToMs } from '../src/sample.js';
 import { testScheduler, sample } from '../test/support/marbles.js';
@@ -126,6 +128,11 @@ test('errors and completion pass through', () => {
     const exp = '     a-#';
     expectObservable(src.pipe(fillStartTimes(), startView())).toBe(exp, { a: '1→1' }, new Error('source failed'));
   });
+});
+
+test('exported from the package root and chronoq/operators', () => {
+  assert.is(root.fillStartTimes, fillStartTimes);
+  assert.is(operators.fillStartTimes, fillStartTimes);
 });
 
 test.run();
