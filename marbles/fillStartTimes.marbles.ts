@@ -104,7 +104,10 @@ test('a sample older than its series newest gets a start no later than its time 
 test('forgetSeriesAfterMs: a series idle that long (event time) starts afresh, as a true reset point', async () => {
   // 1 024 series at 0 ms (requests and 1 023 more): the next new series, at 10 s, makes the map sweep.
   const many = Array.from({ length: 1_023 }, (_, i) => counter(0, 1, { attributes: { i: String(i) } }));
-  const items = [counter(0, 1), ...many, counter(10_000, 1, {}, 'other'), counter(10_001, 2)];
+  // One attributes object for both samples of `requests`, as a source shares one: the table
+  // remembers the series by it, and must not hand back the forgotten state.
+  const shared = { attributes: { route: '/' } };
+  const items = [counter(0, 1, shared), ...many, counter(10_000, 1, {}, 'other'), counter(10_001, 2, shared)];
   const forgetting = await startsOf(items, { forgetSeriesAfterMs: 5_000 });
   assert.is(forgetting[forgetting.length - 1], '10001→10001');
   const keeping = await startsOf(items);

@@ -120,13 +120,14 @@ export const seriesKey = (s: Sample): string =>
 /**
  * A per-series value looked up by the sample's attributes object (samples of a series usually
  * share one), checked against name and resource, so the hot path skips building seriesKey;
- * `valueOf` runs on a miss. The memo is weak: an entry goes with its attributes object.
+ * `valueOf` runs on a miss, or when `stillValid` says the remembered value is not (a forgotten
+ * series' state, seriesTable.ts). The memo is weak: an entry goes with its attributes object.
  */
-const memoByAttributes = <V>(valueOf: (s: Sample) => V): ((s: Sample) => V) => {
+export const memoByAttributes = <V>(valueOf: (s: Sample) => V, stillValid: (v: V) => boolean = () => true): ((s: Sample) => V) => {
   const memo = new WeakMap<object, { name: string; resource: Attributes | undefined; value: V }>();
   return (s) => {
     const m = memo.get(s.attributes);
-    if (m !== undefined && m.name === s.name && m.resource === s.resource) return m.value;
+    if (m !== undefined && m.name === s.name && m.resource === s.resource && stillValid(m.value)) return m.value;
     const value = valueOf(s);
     memo.set(s.attributes, { name: s.name, resource: s.resource, value });
     return value;

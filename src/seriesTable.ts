@@ -8,7 +8,7 @@
  * Looked up by a key built afresh each time instead, a sample of one of 200 000 series cost
  * ~0.8 µs (the key's text hashed and compared); by its attributes object, tens of ns.
  */
-import { type Attributes, type Sample, seriesKey } from './sample.js';
+import { type Sample, memoByAttributes, seriesKey } from './sample.js';
 
 /** A series' value: set `forgotten` when it is swept, so that no memo hands it out again. */
 export interface SeriesValue {
@@ -40,7 +40,6 @@ const MIN_SWEEP_AT = 1024;
 export const createSeriesTable = <V extends SeriesValue>(opts: SeriesTableOptions<V>): SeriesTable<V> => {
   const { make, idleTest, onForget } = opts;
   const byKey = new Map<string, V>();
-  const memo = new WeakMap<object, { name: string; resource: Attributes | undefined; value: V }>();
   let sweepAt = MIN_SWEEP_AT;
 
   const sweep = (): void => {
@@ -56,7 +55,7 @@ export const createSeriesTable = <V extends SeriesValue>(opts: SeriesTableOption
     sweepAt = Math.max(MIN_SWEEP_AT, byKey.size * 2);
   };
 
-  const lookUp = (s: Sample): V => {
+  const byKeyOf = (s: Sample): V => {
     const series = seriesKey(s);
     let value = byKey.get(series);
     if (value === undefined) {
@@ -64,16 +63,8 @@ export const createSeriesTable = <V extends SeriesValue>(opts: SeriesTableOption
       value = make();
       byKey.set(series, value);
     }
-    memo.set(s.attributes, { name: s.name, resource: s.resource, value });
     return value;
   };
 
-  return {
-    valueOf: (s) => {
-      const m = memo.get(s.attributes);
-      if (m !== undefined && m.name === s.name && m.resource === s.resource && !m.value.forgotten) return m.value;
-      return lookUp(s);
-    },
-    size: () => byKey.size,
-  };
+  return { valueOf: memoByAttributes(byKeyOf, (v) => !v.forgotten), size: () => byKey.size };
 };
