@@ -7,8 +7,7 @@
 import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type SchedulerLike, type Subscription, firstValueFrom, timer, race } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
-import { validated, startInOrder } from './validateStages.js';
-import { type DeadLetter, toDeadLetter } from './routed.js';
+import { type DeadLetter, toDeadLetter, validated, startInOrder } from './routed.js';
 import { type Clock, systemClock, steadyScheduler } from './clock.js';
 import { createCircuitBreaker, type CircuitBreaker } from './breaker.js';
 import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';

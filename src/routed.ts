@@ -4,7 +4,8 @@
  */
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { Observable, type OperatorFunction, Subject, type Subscription, map } from 'rxjs';
-import { type Sample, validateSample } from './sample.js';
+import { type Sample, validateSample, startOrderProblem } from './sample.js';
+import type { Clock } from './clock.js';
 
 export type DeadLetterReason = 'invalid' | 'late' | 'skew' | 'overflow' | 'rejected' | 'retries-exhausted' | 'shutdown';
 
@@ -29,6 +30,27 @@ export type Routed<A> = Either<DeadLetter<A>, A>;
 
 /** Lifts a stream of samples (or anything) into Routed: every element becomes a Right. */
 export const routed = <A = Sample>(): OperatorFunction<A, Routed<A>> => map((a) => right(a));
+
+/**
+ * The pipeline's two checks of a sample's shape (src/pipeline.ts). `validated`: a sample, or a
+ * Left `invalid` saying what is wrong with it, its start time's order aside — checked after
+ * detectClockSkew by `startInOrder`: a local clock stepped back leaves the samples stamped after
+ * the step behind their start time (a counter's, stamped before it) until the step is corrected
+ * (checked at once, 110 of 304 host samples were dead letters `invalid` after one).
+ */
+export const validated = (clock: Pick<Clock, 'now'>): OperatorFunction<Sample, Routed<Sample>> =>
+  map((x) => {
+    const v = validateSample(x, { startOrder: false });
+    return isLeft(v) ? left(toDeadLetter('invalid', x, v.left, clock.now())) : right(x);
+  });
+
+/** A Right whose start time is after its time becomes a Left `invalid` (see `validated`). */
+export const startInOrder = (clock: Pick<Clock, 'now'>): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
+  map((r) => {
+    if (isLeft(r)) return r;
+    const problem = startOrderProblem(r.right);
+    return problem === undefined ? r : left(toDeadLetter('invalid', r.right, problem, clock.now()));
+  });
 
 /** Builds the Left for one item. */
 export const deadLetter = <A>(
