@@ -43,7 +43,8 @@ const isReset = (s: Sample, before: Sample['value']): boolean => {
       return typeof now === 'object' && typeof before === 'object' && histogramReset(before as HistogramValue, now as HistogramValue);
     case 'exponential-histogram': {
       if (typeof now !== 'object' || typeof before !== 'object') return false;
-      const [b, n] = [before as ExponentialHistogramValue, now as ExponentialHistogramValue];
+      const b = before as ExponentialHistogramValue;
+      const n = now as ExponentialHistogramValue;
       return n.count < b.count || n.zeroCount < b.zeroCount;
     }
     default:
@@ -65,14 +66,14 @@ const isReset = (s: Sample, before: Sample['value']): boolean => {
  * - a delta sample starts at the time of the sample before it (its first at its own time).
  *
  * Samples that have a start time, gauges and Lefts pass unchanged, and a sample given a start is
- * a copy (its own properties, symbols too, and the start). Place it after reorderByEventTime: it expects each
- * series in time order (a sample older than its series' newest gets a start no later than its
- * time and changes nothing kept).
+ * a copy (its own properties, symbols too, and the start). Place it after reorderByEventTime: it
+ * expects each series in time order (a sample older than its series' newest gets a start no later
+ * than its time and changes nothing kept).
  *
  * ```
- * counter c, its values at times 1 2 3 4 (ms); the start each is given underneath
- * source: 1-2-3-4|     values 5, 7, 2, 4
- * result: a-b-c-d|     a: start 1 (own time), b: start 1, c: start 2 (went down: reset), d: start 2
+ * one counter, one frame = 1 ms: a = 5 at 1 ms, b = 7 at 2, c = 2 at 3 (went down), d = 4 at 4
+ * source: -abcd|
+ * result: -abcd|      starts: a 1 (its own time), b 1, c 2 (a reset: the time of b), d 2
  * ```
  *
  * @example

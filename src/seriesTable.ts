@@ -6,7 +6,7 @@
  * (seriesRecords.ts) and fillStartTimes' starts.
  *
  * Looked up by a key built afresh each time instead, a sample of one of 200 000 series cost
- * ~0.8 µs (the key's text hashed and compared); by its attributes object, tens of ns.
+ * ~0.8 µs in the Map alone (764 ns measured: the key's text flattened, hashed and compared).
  */
 import { type Sample, memoByAttributes, seriesKey } from './sample.js';
 
