@@ -4,7 +4,7 @@
  */
 import { Subject } from 'rxjs';
 import {
-  routed, detectClockSkew, reorderByEventTime, deliverOrdered, splitDeadLetters, otlpGrpcSink, type Sample,
+  routed, detectClockSkew, reorderByEventTime, fillStartTimes, deliverOrdered, splitDeadLetters, otlpGrpcSink, type Sample,
 } from '../src/index.js';
 
 const sink = otlpGrpcSink({ endpoint: 'http://localhost:4317', resource: { 'service.name': 'my-app' } });
@@ -14,6 +14,7 @@ samples$
     routed(), // Sample → Right<Sample>
     detectClockSkew({ onSkew: (e) => console.warn('skew', e) }),
     reorderByEventTime({ maxDelayMs: 2_000 }), // repairs up to 2 s of disorder
+    fillStartTimes(), // counters without a start: their series'
     deliverOrdered(sink.send, { lanes: 4, retry: { maxDelayMs: 30_000 } }),
     splitDeadLetters((dl) => console.error('dead letter', dl.reason, dl.detail)),
   )
