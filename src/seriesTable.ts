@@ -2,7 +2,8 @@
  * Per-series state that can be forgotten: one value per series key, found by the sample's
  * attributes object (samples of a series usually share one: a WeakMap look-up, no key built), and
  * swept of idle series when their number has doubled since the last sweep — O(1) amortised a new
- * series, nothing a sample of a known one. Behind reorderByEventTime's last released times
+ * series, nothing a sample of a known one — and, past `maxSeries`, of the least recently active
+ * (a sort every quarter of the cap's new series: O(log n) amortised a new series). Behind reorderByEventTime's last released times
  * (seriesRecords.ts) and fillStartTimes' starts.
  *
  * Looked up by a key built afresh each time instead, a sample of one of 200 000 series cost
@@ -25,6 +26,20 @@ export interface SeriesTableOptions<V extends SeriesValue> {
   readonly idleTest: () => ((v: V) => boolean) | undefined;
   /** Hears each value forgotten. */
   readonly onForget?: (v: V) => void;
+  /**
+   * At most this many values (default Infinity). Past it, after the idle ones, the least recently
+   * active go — down to three quarters of it — so that series with ever-new attributes (a request
+   * id) hold bounded memory: a day of them, the default forgetting, took ~25 MB a second at 40 000
+   * samples a second.
+   */
+  readonly maxSeries?: number;
+  /**
+   * Called when the cap forgets: how recently a value was active (larger: more recent), or
+   * undefined for one that must stay. Default: all alike, first made first forgotten.
+   */
+  readonly activity?: () => (v: V) => number | undefined;
+  /** Hears how many values the cap forgot that were not idle. */
+  readonly onCapped?: (forgotten: number) => void;
 }
 
 export interface SeriesTable<V extends SeriesValue> {
@@ -39,20 +54,43 @@ const MIN_SWEEP_AT = 1024;
 
 export const createSeriesTable = <V extends SeriesValue>(opts: SeriesTableOptions<V>): SeriesTable<V> => {
   const { make, idleTest, onForget } = opts;
+  const maxSeries = Math.max(1, opts.maxSeries ?? Infinity);
   const byKey = new Map<string, V>();
-  let sweepAt = MIN_SWEEP_AT;
+  let sweepAt = Math.min(maxSeries, MIN_SWEEP_AT);
 
-  const sweep = (): void => {
-    const idle = idleTest();
-    if (idle !== undefined) {
-      for (const [series, v] of byKey) {
-        if (!idle(v)) continue;
-        v.forgotten = true;
-        byKey.delete(series);
-        onForget?.(v);
+  const forget = (series: string, v: V): void => {
+    v.forgotten = true;
+    byKey.delete(series);
+    onForget?.(v);
+  };
+  /** The cap: forgets the least recently active down to three quarters of maxSeries. */
+  const forgetLeastActive = (): void => {
+    const activityOf = opts.activity?.() ?? (() => 0);
+    const activities = new Float64Array(byKey.size);
+    let n = 0;
+    for (const v of byKey.values()) {
+      const a = activityOf(v);
+      if (a !== undefined) activities[n++] = a;
+    }
+    const k = Math.min(n, byKey.size - Math.floor((maxSeries * 3) / 4));
+    if (k <= 0) return;
+    const threshold = activities.subarray(0, n).sort()[k - 1]!;
+    let forgotten = 0;
+    for (const [series, v] of byKey) {
+      if (forgotten === k) break;
+      const a = activityOf(v);
+      if (a !== undefined && a <= threshold) {
+        forget(series, v);
+        forgotten++;
       }
     }
-    sweepAt = Math.max(MIN_SWEEP_AT, byKey.size * 2);
+    opts.onCapped?.(forgotten);
+  };
+  const sweep = (): void => {
+    const idle = idleTest();
+    if (idle !== undefined) for (const [series, v] of byKey) if (idle(v)) forget(series, v);
+    if (byKey.size >= maxSeries) forgetLeastActive();
+    sweepAt = Math.min(maxSeries, Math.max(MIN_SWEEP_AT, byKey.size * 2));
   };
 
   const byKeyOf = (s: Sample): V => {
