@@ -114,6 +114,17 @@ test('forgetSeriesAfterMs: a series idle that long (event time) starts afresh, a
   assert.is(keeping[keeping.length - 1], '0→10001');
 });
 
+test('maxSeries: past it the least recently seen series are forgotten; one of them starts afresh, a recent one keeps its start', async () => {
+  const a = { attributes: { route: '/a' } };
+  const b = { attributes: { route: '/b' } };
+  const others = Array.from({ length: 6 }, (_, i) => counter(10 + i, 1, { attributes: { i: String(i) } }));
+  // 8 series at most: a (seen at 1 ms) is the least recent when the 9th comes, b (seen at 20) the most.
+  const items = [counter(1, 1, a), ...others, counter(20, 1, b), counter(21, 1, { attributes: { i: 'new' } }), counter(30, 2, a), counter(31, 2, b)];
+  const starts = await startsOf(items, { maxSeries: 8 });
+  assert.equal(starts.slice(-2), ['30→30', '20→31']);
+  assert.equal((await startsOf(items)).slice(-2), ['1→30', '20→31'], 'without the cap a keeps its start');
+});
+
 test('a sample given a start is a copy with every own property of the original, symbols too (a followed file\'s read position rides on one)', async () => {
   const ticket = Symbol('ticket');
   const original = { ...sample(1, 'requests'), kind: 'sum' as const, value: 1, unit: '{request}', [ticket]: 'line 7' };

@@ -10,6 +10,8 @@ export interface FillStartTimesOptions {
    * its next sample starts it afresh, as a true reset point. Default Infinity: every series is kept.
    */
   readonly forgetSeriesAfterMs?: number;
+  /** At most this many series kept; past it the least recently seen are forgotten. Default Infinity. */
+  readonly maxSeries?: number;
 }
 
 /** What is kept of a series whose samples come without a start time (none until its first). */
@@ -92,6 +94,8 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
           const limit = newest - forgetAfterNs;
           return (state) => state.lastTime < limit;
         },
+        maxSeries: opts.maxSeries ?? Infinity,
+        activity: () => (state) => Number(state.lastTime),
       });
 
       /** The start `s` is given, and what its series keeps of it. */

@@ -1,5 +1,5 @@
 export { reorderByEventTime } from './reorderByEventTime.js';
-export type { ReorderOptions, LateEvent, OverflowEvent } from './reorderByEventTime.js';
+export type { ReorderOptions, LateEvent, OverflowEvent, SeriesCappedEvent } from './reorderByEventTime.js';
 export { detectClockSkew } from './detectClockSkew.js';
 export type { SkewOptions, SkewEvent, SkewPolicy } from './detectClockSkew.js';
 export { batchSamples } from './batchSamples.js';

@@ -42,9 +42,22 @@ export interface ReorderOptions {
    * late: forgetting never lets an out-of-order sample through. Default Infinity (never).
    */
   readonly forgetSeriesAfterMs?: number;
+  /**
+   * Under order 'series': at most this many series records; past it the least recently released
+   * are forgotten as idle ones are (bounded memory when attributes hold ever-new values, such as
+   * a request id). Default Infinity.
+   */
+  readonly maxSeries?: number;
   readonly scheduler?: SchedulerLike;
   readonly onLate?: (e: LateEvent) => void;
   readonly onOverflow?: (e: OverflowEvent) => void;
+  /** The maxSeries cap forgot `forgotten` series that were not idle. */
+  readonly onSeriesCapped?: (e: SeriesCappedEvent) => void;
+}
+
+export interface SeriesCappedEvent {
+  readonly forgotten: number;
+  readonly maxSeries: number;
 }
 
 /**
@@ -54,7 +67,8 @@ export interface ReorderOptions {
  * first releases every buffered sample with an earlier time. A sample older than the last
  * released one of its series (or of the stream, under order 'global') comes out at once as a
  * Left `late`. Lefts pass through untouched and in place. O(log n) per sample; one record per
- * series, for every series ever seen unless `forgetSeriesAfterMs` lets idle ones go.
+ * series, for every series ever seen unless `forgetSeriesAfterMs` lets idle ones go (and
+ * `maxSeries` the least recently released).
  *
  * ```
  * maxDelayMs: 3, one frame = 1 ms, event times a=5 ms, b=3 ms, c=6 ms
@@ -75,6 +89,8 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
   const scheduler = opts.scheduler ?? asyncScheduler;
   const onLate = safeHook(opts.onLate);
   const onOverflow = safeHook(opts.onOverflow);
+  const onSeriesCapped = safeHook(opts.onSeriesCapped);
+  const maxSeries = opts.maxSeries ?? Infinity;
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
@@ -86,7 +102,10 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         onOverflow: (sample) => onOverflow?.({ sample, maxBuffered }),
       });
       const stream = newReleased();
-      const records = createSeriesRecords({ forgetAfterNs, watermarkKey: core.watermarkKey, bufferedRecords: core.bufferedRecords });
+      const records = createSeriesRecords({
+        forgetAfterNs, watermarkKey: core.watermarkKey, bufferedRecords: core.bufferedRecords, maxSeries,
+        onCapped: (forgotten) => onSeriesCapped?.({ forgotten, maxSeries }),
+      });
       const releasedOf = bySeries ? records.recordOf : () => stream;
       let timer: Subscription | undefined;
       /** When the armed timer is due (scheduler time). */

@@ -32,6 +32,7 @@ export type {
   ReorderOptions,
   LateEvent,
   OverflowEvent,
+  SeriesCappedEvent,
   SkewOptions,
   SkewEvent,
   SkewPolicy,

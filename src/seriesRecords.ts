@@ -25,6 +25,10 @@ export interface SeriesRecordsOptions {
   readonly watermarkKey: () => number;
   /** Records of series with samples still buffered (never forgotten). */
   readonly bufferedRecords: () => ReadonlySet<Released>;
+  /** At most this many records: past it the least recently released go (seriesTable.ts). */
+  readonly maxSeries?: number;
+  /** Hears how many records the cap forgot. */
+  readonly onCapped?: (forgotten: number) => void;
 }
 
 export interface SeriesRecords {
@@ -47,6 +51,12 @@ export const createSeriesRecords = (opts: SeriesRecordsOptions): SeriesRecords =
       const buffered = bufferedRecords();
       // Idle; or nothing released (only late samples came): a record that says nothing.
       return (r) => !buffered.has(r) && (r.timeUnixNano === undefined || r.key < limitKey);
+    },
+    ...(opts.maxSeries !== undefined ? { maxSeries: opts.maxSeries } : {}),
+    ...(opts.onCapped !== undefined ? { onCapped: opts.onCapped } : {}),
+    activity: () => {
+      const buffered = bufferedRecords();
+      return (r) => (buffered.has(r) ? undefined : r.timeUnixNano === undefined ? -Infinity : r.key);
     },
     onForget: (r) => {
       if (r.timeUnixNano !== undefined && (floor === undefined || r.timeUnixNano > floor)) floor = r.timeUnixNano;

@@ -13,7 +13,7 @@ import { runInNewContext } from 'node:vm';
 import { EMPTY, Subject, type OperatorFunction } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { routed, type Routed } from '../src/routed.js';
-import { reorderByEventTime } from '../operators/reorderByEventTime.js';
+import { reorderByEventTime, type ReorderOptions } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import type { Sample } from '../src/sample.js';
 
@@ -32,6 +32,12 @@ const sampleOf = (i: number): Sample => ({
   timeUnixNano: T0 + BigInt(i) * 1_000_000n,
   attributes: { 'k8s.pod.name': `web-${i}`, 'k8s.namespace.name': 'default' },
 });
+
+/** A sample of pod `pod`'s series at `ms`. */
+const at = (pod: string, ms: number): Sample => ({ ...sampleOf(0), attributes: { 'k8s.pod.name': pod }, timeUnixNano: T0 + BigInt(ms) * 1_000_000n });
+
+/** What came out: `late` or `ok`, and the sample's time (ns after T0). */
+const outcomes = (out: Routed<Sample>[]): string[] => out.map((r) => (isLeft(r) ? `late ${String(r.left.item.timeUnixNano - T0)}` : `ok ${String(r.right.timeUnixNano - T0)}`));
 
 test('reorderByEventTime keeps no released sample (nor its value and attributes) alive', async () => {
   const refs: WeakRef<object>[] = [];
@@ -96,25 +102,48 @@ test('reorderByEventTime with forgetSeriesAfterMs: memory follows the series see
   assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
 });
 
-test('a forgotten series: an older sample is still late, a newer one goes through; a new series older than what was forgotten is late', () => {
+/**
+ * Through reorderByEventTime: series 'a' at 1 s, then `others` other series 10 ms apart from 2 s
+ * on; what `probes` then give (late or ok, and the letters' details).
+ */
+const afterManySeries = (opts: ReorderOptions, others: number, probes: Sample[]): { outcomes: string[]; details: string[] } => {
   const input = new Subject<Sample>();
   const out: Routed<Sample>[] = [];
-  const sub = input.pipe(routed(), reorderByEventTime({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 })).subscribe((r) => out.push(r));
-  const at = (pod: string, ms: number): Sample => ({ ...sampleOf(0), attributes: { 'k8s.pod.name': pod }, timeUnixNano: T0 + BigInt(ms) * 1_000_000n });
+  const sub = input.pipe(routed(), reorderByEventTime(opts)).subscribe((r) => out.push(r));
   input.next(at('a', 1_000));
-  // 1 500 other series, 10 ms apart, move the watermark to ~16 s: 'a' (idle 15 s) is forgotten.
-  for (let i = 0; i < 1_500; i++) input.next(at(`p${i}`, 2_000 + i * 10));
+  for (let i = 0; i < others; i++) input.next(at(`p${i}`, 2_000 + i * 10));
   out.length = 0;
-  input.next(at('a', 999)); // older than what 'a' released
-  input.next(at('a', 16_500)); // newer than anything forgotten
-  input.next(at('z', 1_500)); // a new series, older than series forgotten since: may be one of them
-  input.next(at('p1499', 16_990)); // a recent series: untouched
+  for (const p of probes) input.next(p);
   sub.unsubscribe();
-  assert.equal(out.map((r) => (isLeft(r) ? `late ${String(r.left.item.timeUnixNano - T0)}` : `ok ${String(r.right.timeUnixNano - T0)}`)), [
-    'late 999000000', 'ok 16500000000', 'late 1500000000', 'ok 16990000000',
+  return { outcomes: outcomes(out), details: out.flatMap((r) => (isLeft(r) ? [r.left.detail] : [])) };
+};
+
+test('a forgotten series: an older sample is still late, a newer one goes through; a new series older than what was forgotten is late', () => {
+  // 1 500 other series move the watermark to ~16 s: 'a' (idle 15 s) is forgotten.
+  const r = afterManySeries({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 }, 1_500, [
+    at('a', 999), // older than what 'a' released
+    at('a', 16_500), // newer than anything forgotten
+    at('z', 1_500), // a new series, older than series forgotten since: may be one of them
+    at('p1499', 16_990), // a recent series: untouched
   ]);
-  const detail = (out[0] as { left: { detail: string } }).left.detail;
-  assert.match(detail, /forgotten after 1000 ms idle/);
+  assert.equal(r.outcomes, ['late 999000000', 'ok 16500000000', 'late 1500000000', 'ok 16990000000']);
+  assert.match(r.details[0]!, /forgotten after 1000 ms idle/);
+});
+
+test('reorderByEventTime with maxSeries: memory bounded when every sample is a series of its own (an id in the attributes); what was forgotten stays in order', async () => {
+  const capped: number[] = [];
+  let out = 0;
+  const perSeries = (await heapGrowthThrough(reorderByEventTime({ maxDelayMs: 0, maxSeries: 2_000, onSeriesCapped: (e) => capped.push(e.forgotten) }), () => out++)) / SERIES;
+  assert.is(out, SERIES);
+  // 2 000 records held at most, of 40 000 series: a twentieth of the ~300 bytes each.
+  assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
+  assert.ok(capped.length > 0 && capped.every((n) => n === 500), 'a quarter of the cap at a time, said');
+  // The least recently released go: an old series' older sample is still late, a recent one untouched.
+  const r = afterManySeries({ maxDelayMs: 0, maxSeries: 100 }, 150, [
+    at('a', 999), // forgotten by the cap: older than what it released, still late
+    at('p149', 3_500), // among the most recent: kept, in order
+  ]);
+  assert.equal(r.outcomes, ['late 999000000', 'ok 3500000000']);
 });
 
 test.run();
