@@ -170,9 +170,12 @@ export class Pipeline {
         }),
         // Counters stamped before a step back are in order again once the step is corrected.
         startInOrder(clock),
-        reorderByEventTime({ ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++ }),
+        reorderByEventTime({
+          ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++,
+          onSeriesCapped: (e) => this.events.next({ type: 'series-capped', ...e }),
+        }),
         // In time order here; before the spool, so a sample keeps the start it was given.
-        fillStartTimes({ forgetSeriesAfterMs: c.reorder.forgetSeriesAfterMs }),
+        fillStartTimes({ forgetSeriesAfterMs: c.reorder.forgetSeriesAfterMs, maxSeries: c.reorder.maxSeries }),
         // Where samples wait while delivery's queue has no room: in memory, or in the spool.
         backlogStage({
           config: c, stats: s, spool: this.deps.spool, hasRoom: () => this.hasRoom(), scheduler, now: () => clock.now(),

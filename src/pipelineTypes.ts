@@ -60,6 +60,8 @@ export type PipelineEvent =
   | { readonly type: 'spool-write-recovered' }
   /** A spool that waited for disk space (chronoq started on a full disk) opened its file, holding `pending` samples of an earlier run. */
   | { readonly type: 'spool-opened'; readonly pending: number; readonly damage?: OpenReport['damage'] }
+  /** reorder.maxSeries was reached: the `forgotten` least recently released series were forgotten early. */
+  | { readonly type: 'series-capped'; readonly forgotten: number; readonly maxSeries: number }
   /** The pipeline itself errored (after draining what it held): it has ended. */
   | { readonly type: 'failed'; readonly error: unknown };
 

@@ -87,6 +87,18 @@ test('maxElapsedMs accepts "infinite"', () => {
   assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.maxElapsedMs === Infinity);
 });
 
+test('reorder.maxSeries: 500 000 by default, "infinite" lifts the cap, a fraction is refused at its path', () => {
+  const resolved = (text: string): number => {
+    const r = decodeConfig(text, {});
+    return isRight(r) ? resolveConfig(r.right).reorder.maxSeries : NaN;
+  };
+  assert.is(resolved('{}'), 500_000);
+  assert.is(resolved('reorder:\n  maxSeries: infinite\n'), Infinity);
+  assert.is(resolved('reorder:\n  maxSeries: 20000\n'), 20_000);
+  const bad = decodeConfig('reorder:\n  maxSeries: 1.5\n', {});
+  assert.ok(isLeft(bad) && bad.left.some((e) => e.path === 'config.reorder.maxSeries'));
+});
+
 test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every series, a negative is refused at its path', () => {
   const resolved = (yaml: string) => {
     const r = decodeConfig(yaml, {});

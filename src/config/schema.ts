@@ -21,7 +21,7 @@ export const SkewCodec = closed('skew', {}, {
   stepThresholdMs: PositiveNumber, sourceAttribute: NonEmptyString, sourceOffsetThresholdMs: PositiveNumber, maxSlewPpm: PositiveNumber,
   forwardSteps: oneOf('slew', 'follow'),
 });
-export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt, forgetSeriesAfterMs: MsOrInfinite });
+export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt, forgetSeriesAfterMs: MsOrInfinite, maxSeries: CountOrInfinite });
 export const BatchCodec = closed('batch', {}, { maxSize: PositiveInt, maxDelayMs: NonNegativeNumber });
 export const RetryCodec = closed('retry', {}, {
   initialDelayMs: NonNegativeNumber, maxDelayMs: NonNegativeNumber, multiplier: PositiveNumber,

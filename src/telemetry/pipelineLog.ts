@@ -14,6 +14,7 @@ import type { Alerts } from './alerts.js';
 import type { DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createSkewLog } from './skewLog.js';
+import { type SummarizedLog, createSummarizedLog } from './summarizedLog.js';
 import { damageDetail } from '../spool/openConfigured.js';
 
 /** How often the alert rules are checked. */
@@ -38,8 +39,23 @@ export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: Pipe
   const { log } = opts;
   let spoolFailing = false;
   const skew = createSkewLog({ log, policy: opts.skew?.policy ?? 'correct', sourceAttribute: opts.skew?.sourceAttribute, maxSlewPpm: opts.skew?.maxSlewPpm, forwardSteps: opts.skew?.forwardSteps, ...(opts.every ? { every: opts.every } : {}) });
+  /** The maxSeries cap's lines: made at its first event (most pipelines never reach it: no timer for them). */
+  let capped: SummarizedLog<'series-capped'> | undefined;
+  const cappedLog = (): SummarizedLog<'series-capped'> =>
+    (capped ??= createSummarizedLog<'series-capped'>({
+      log, field: 'kind', ...(opts.every ? { every: opts.every } : {}),
+      wordingOf: () => ({
+        level: 'warn',
+        first: (detail) =>
+          `${detail}, so that memory stays bounded: attributes with ever-new values (an id, a time) make every sample a series of its own. ` +
+          'A later sample of one of them older than the newest one forgotten becomes a dead letter late; a counter of one without start times starts afresh',
+        more: (count, latest) => `series forgotten early ${count} more time(s) in the last minute, the latest: ${latest}`,
+      }),
+    }));
   const subscription = events$.subscribe((e) => {
-    if (e.type === 'source-failed') {
+    if (e.type === 'series-capped') {
+      cappedLog().note('series-capped', `more than ${e.maxSeries} series (reorder.maxSeries): the ${e.forgotten} least recently seen were forgotten early`);
+    } else if (e.type === 'source-failed') {
       log('error', `${opts.sourceName?.(e.index) ?? `source ${e.index}`} failed: ${messageOf(e.error)}; it has stopped, the other sources go on`);
     } else if (e.type === 'failed') log('error', `the pipeline failed: ${messageOf(e.error)}`);
     else if (e.type === 'skew') skew.note(e.event);
@@ -56,6 +72,7 @@ export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: Pipe
     }
   });
   subscription.add(() => skew.cancel());
+  subscription.add(() => capped?.cancel());
   return subscription;
 };
 
