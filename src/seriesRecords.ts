@@ -1,18 +1,17 @@
 /**
  * reorderByEventTime's per-series records (each series' last released time, which "late" is
  * measured against), in a series table (seriesTable.ts: found by the sample's attributes
- * object), and — with `forgetAfterNs` — forgotten once their series has been idle that long, so that a pipeline
- * whose series come and go (a pod name, a container id in the attributes) holds memory for the
- * series of that window instead of every series it has ever seen (~280 bytes each).
+ * object), and — with `forgetAfterNs` — forgotten once their series has been idle that long, so
+ * that a pipeline whose series come and go (a pod name, a container id in the attributes) holds
+ * memory for the series of that window instead of every series it has ever seen (~280 bytes
+ * each); with `maxSeries`, the least recently released are forgotten past that many.
  *
  * Forgetting never lets an out-of-order sample through: the newest last-released time of any
  * forgotten series is kept as a floor, and a sample of a series without a released time that is
  * older than the floor counts as late (it may belong to a forgotten series whose newer samples
  * were already sent). A series is idle when its last released time is more than forgetAfterNs
  * behind the watermark; one with samples still buffered is never forgotten (one with nothing
- * released and nothing buffered holds no information and goes too). The records are swept
- * when their number has doubled since the last sweep: O(1) amortised a new series, nothing a
- * sample of a known one.
+ * released and nothing buffered holds no information and goes too).
  */
 import type { Sample } from './sample.js';
 import { type Released, newReleased } from './reorderCore.js';
@@ -52,7 +51,7 @@ export const createSeriesRecords = (opts: SeriesRecordsOptions): SeriesRecords =
       // Idle; or nothing released (only late samples came): a record that says nothing.
       return (r) => !buffered.has(r) && (r.timeUnixNano === undefined || r.key < limitKey);
     },
-    ...(opts.maxSeries !== undefined ? { maxSeries: opts.maxSeries } : {}),
+    maxSeries: opts.maxSeries ?? Infinity,
     ...(opts.onCapped !== undefined ? { onCapped: opts.onCapped } : {}),
     activity: () => {
       const buffered = bufferedRecords();
