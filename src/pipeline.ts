@@ -1,8 +1,9 @@
 /**
  * A running chronoq pipeline, built from a resolved config: sources → validate → detectClockSkew
  * → reorderByEventTime → fillStartTimes → deliverOrdered → sink, with dead letters to the
- * dead-letter file and every event counted in `stats`. It has a lifecycle: `start()`, then `shutdown()` drains with a
- * deadline, and whatever is left becomes dead letters `shutdown` — never lost silently.
+ * dead-letter file and every event counted in `stats`. It has a lifecycle: `start()`, then
+ * `shutdown()` drains with a deadline, and whatever is left becomes dead letters `shutdown` —
+ * never lost silently.
  */
 import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type SchedulerLike, type Subscription, firstValueFrom, timer, race } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
