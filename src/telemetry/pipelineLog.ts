@@ -47,7 +47,7 @@ export const logPipelineEvents = (events$: Observable<PipelineEvent>, opts: Pipe
       wordingOf: () => ({
         level: 'warn',
         first: (detail) =>
-          `${detail}, so that memory stays bounded: attributes with ever-new values (an id, a time) make every sample a series of its own. ` +
+          `${detail}, so that memory stays bounded (~340 bytes a series; raise it if that many are expected): attributes with ever-new values (an id, a time) make every sample a series of its own. ` +
           'A later sample of one of them older than the newest one forgotten becomes a dead letter late; a counter of one without start times starts afresh',
         more: (count, latest) => `series forgotten early ${count} more time(s) in the last minute, the latest: ${latest}`,
       }),
