@@ -173,7 +173,7 @@ export class Pipeline {
         startInOrder(clock),
         reorderByEventTime({
           ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++,
-          onSeriesCapped: (e) => this.events.next({ type: 'series-capped', ...e }),
+          onSeriesCapped: (e) => { s.seriesCapped += e.forgotten; this.events.next({ type: 'series-capped', ...e }); },
         }),
         // In time order here; before the spool, so a sample keeps the start it was given.
         fillStartTimes({ forgetSeriesAfterMs: c.reorder.forgetSeriesAfterMs, maxSeries: c.reorder.maxSeries }),

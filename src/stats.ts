@@ -28,6 +28,8 @@ export interface PipelineStats {
   lastStepDeltaMs: number | undefined;
   late: number;
   reorderOverflow: number;
+  /** Series forgotten early by reorder.maxSeries (not idle: a cardinality explosion, or a cap set too low). */
+  seriesCapped: number;
   latency: { counts: number[]; sumMs: number; count: number };
   maxQueued: number;
   /** Samples waiting in the spool file beyond the delivery queue (an outage's backlog, or an earlier run's). */
@@ -53,6 +55,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   lastStepDeltaMs: undefined,
   late: 0,
   reorderOverflow: 0,
+  seriesCapped: 0,
   latency: { counts: LATENCY_BUCKETS_MS.map(() => 0).concat(0), sumMs: 0, count: 0 },
   maxQueued,
   waitingInSpool: 0,

@@ -10,12 +10,13 @@ import { Subject, from, ignoreElements, timer } from 'rxjs';
 import { Pipeline, type PipelineEvent } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { logPipelineEvents } from '../src/telemetry/pipelineLog.js';
+import { renderPrometheus } from '../src/telemetry/prometheus.js';
 import type { Sample } from '../src/sample.js';
 
 const test = suite('series cap');
 const T0 = 1_764_064_800_000_000_000n;
 
-test('a pipeline past reorder.maxSeries forgets the least recently seen, reports it, and delivers every sample', async () => {
+test('a pipeline past reorder.maxSeries forgets the least recently seen, reports and counts it (/metrics), and delivers every sample', async () => {
   const samples: Sample[] = Array.from({ length: 5_000 }, (_, i) => ({
     name: 'http.latency', kind: 'sum', value: i, timeUnixNano: T0 + BigInt(i) * 1_000n, attributes: { request_id: `r${i}` },
   }));
@@ -33,6 +34,8 @@ test('a pipeline past reorder.maxSeries forgets the least recently seen, reports
   const capped = events.filter((e) => e.type === 'series-capped');
   assert.ok(capped.length >= 4, `${capped.length} cap passes`);
   assert.equal(capped[0], { type: 'series-capped', forgotten: 250, maxSeries: 1_000 });
+  assert.is(p.stats.seriesCapped, capped.length * 250, 'counted');
+  assert.match(renderPrometheus(p.stats), new RegExp(`^chronoq_series_capped_total ${capped.length * 250}$`, 'm'));
 });
 
 test('the log: the first cap pass a warning saying why and what it costs, then a line a minute with how many more', () => {

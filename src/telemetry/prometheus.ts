@@ -22,6 +22,7 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: numb
   metric('chronoq_queue_depth', 'gauge', 'Samples waiting for delivery or in flight, in memory.', [line('chronoq_queue_depth', queuedOf(s))]);
   metric('chronoq_reorder_buffered', 'gauge', 'Samples in the reorder buffer, waiting for their turn in event-time order.', [line('chronoq_reorder_buffered', reorderingOf(s))]);
   metric('chronoq_reorder_overflow_total', 'counter', 'Samples the full reorder buffer released early (maxBuffered).', [line('chronoq_reorder_overflow_total', s.reorderOverflow)]);
+  metric('chronoq_series_capped_total', 'counter', 'Series forgotten early because more than reorder.maxSeries were held (ever-new attribute values?).', [line('chronoq_series_capped_total', s.seriesCapped)]);
   metric('chronoq_spool_waiting', 'gauge', 'Samples waiting in the spool file beyond the delivery queue (an outage backlog, or an earlier run).', [line('chronoq_spool_waiting', s.waitingInSpool)]);
   metric('chronoq_spool_write_failing', 'gauge', '1 while the spool cannot be written (disk full): samples go on in memory only, not durable across a crash.', [line('chronoq_spool_write_failing', s.spoolFailing ? 1 : 0)]);
   metric('chronoq_breaker_state', 'gauge', 'Circuit breaker state (1 for the current one).', (['closed', 'half-open', 'open'] as const).map((st) => line('chronoq_breaker_state', s.breakerState === st ? 1 : 0, { state: st })));

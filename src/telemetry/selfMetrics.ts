@@ -17,6 +17,7 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
   meter.createObservableGauge('chronoq.queue.depth', { description: 'Samples waiting for delivery or in flight, in memory' }).addCallback((r) => r.observe(queuedOf(stats)));
   meter.createObservableGauge('chronoq.reorder.buffered', { description: 'Samples in the reorder buffer, waiting for their turn in event-time order' }).addCallback((r) => r.observe(reorderingOf(stats)));
   meter.createObservableCounter('chronoq.reorder.overflow', { description: 'Samples the full reorder buffer released early (maxBuffered)' }).addCallback((r) => r.observe(stats.reorderOverflow));
+  meter.createObservableCounter('chronoq.series.capped', { description: 'Series forgotten early because more than reorder.maxSeries were held' }).addCallback((r) => r.observe(stats.seriesCapped));
   meter.createObservableGauge('chronoq.spool.waiting', { description: 'Samples waiting in the spool file beyond the delivery queue' }).addCallback((r) => r.observe(stats.waitingInSpool));
   meter.createObservableGauge('chronoq.spool.write_failing', { description: '1 while the spool cannot be written (disk full): samples not durable' }).addCallback((r) => r.observe(stats.spoolFailing ? 1 : 0));
   meter.createObservableGauge('chronoq.breaker.state', { description: '0 closed, 1 half-open, 2 open' }).addCallback((r) => r.observe({ closed: 0, 'half-open': 1, open: 2 }[stats.breakerState]));
