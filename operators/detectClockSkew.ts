@@ -165,7 +165,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const correctedFromUnixNano = s.correctedFromUnixNano ?? s.timeUnixNano;
         // A start time stamped by the same wrong clock must not end up after the sample's time.
         const start = s.startTimeUnixNano;
-        return right(copyWith(s, start !== undefined && start > timeUnixNano ? { timeUnixNano, correctedFromUnixNano, startTimeUnixNano: timeUnixNano } : { timeUnixNano, correctedFromUnixNano }));
+        const startTooLate = start !== undefined && start > timeUnixNano;
+        return right(copyWith(s, startTooLate ? { timeUnixNano, correctedFromUnixNano, startTimeUnixNano: timeUnixNano } : { timeUnixNano, correctedFromUnixNano }));
       };
 
       return source.subscribe({
