@@ -8,9 +8,8 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { startCollector, readReceived, readReceivedMetrics } from '../support/collector.js';
-import { sleep } from './scenarios.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { startCli, tempDir, writeConfig } from '../support/cli.js';
+import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
 
 const test = suite('e2e: start times of counters without them');
 const binary = collectorOrSkip('e2e start times');
@@ -43,7 +42,7 @@ it('`chronoq run` sends an NDJSON counter and histogram with their series\' star
     const r = await startCli(['run', cfg, '--quiet']).result;
     assert.is(r.code, 0, r.stderr);
     // Delivered (acknowledged) before the command exited; the file exporter writes within its flush interval.
-    for (let i = 0; i < 50 && readReceived(c.output).filter((p) => p.name.startsWith('jobs.')).length < 9; i++) await sleep(100);
+    await until('the 9 points at the collector', () => readReceived(c.output).filter((p) => p.name.startsWith('jobs.')).length >= 9, 5_000);
     const starts = (name: string): [string, string][] =>
       readReceivedMetrics(c.output)
         .filter(({ metric }) => metric['name'] === name)
