@@ -6,7 +6,8 @@
  * and going), and what the walk missed of the processes /proc lists counted `unknown`. Linux only
  * (elsewhere none).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { parsedOr } from './procText.js';
 
 export interface ProcessCounts {
   /** Processes per status (`running`, `sleeping`, `blocked`, `idle`, `zombies`, …). */
@@ -60,18 +61,14 @@ export const countProcesses = (statuses: readonly (string | undefined)[], misc: 
 
 /** This machine's processes (undefined where there is no /proc/stat). */
 export const readProcesses = (): ProcessCounts | undefined => {
+  const misc = parsedOr('/proc/stat', parseMiscStat, undefined);
+  if (misc === undefined) return undefined;
+  let pids: string[];
   try {
-    const misc = parseMiscStat(readFileSync('/proc/stat', 'utf8'));
-    if (misc === undefined) return undefined;
-    const statuses = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((pid) => {
-      try {
-        return statusOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      } catch {
-        return undefined; // gone since it was listed
-      }
-    });
-    return countProcesses(statuses, misc);
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return undefined;
   }
+  // undefined: gone since it was listed
+  return countProcesses(pids.map((pid) => parsedOr(`/proc/${pid}/stat`, statusOfStat, undefined)), misc);
 };
