@@ -66,20 +66,24 @@ export const createSeriesTable = <V extends SeriesValue>(opts: SeriesTableOption
   /** The cap: forgets the least recently active down to three quarters of maxSeries. */
   const forgetLeastActive = (): void => {
     const activityOf = opts.activity?.() ?? (() => 0);
+    // Each value's activity in the map's order, NaN for one that must stay (a typed array's sort
+    // puts NaN last, and NaN is never ≤ the threshold).
     const activities = new Float64Array(byKey.size);
+    let i = 0;
     let n = 0;
     for (const v of byKey.values()) {
       const a = activityOf(v);
-      if (a !== undefined) activities[n++] = a;
+      activities[i++] = a ?? NaN;
+      if (a !== undefined) n++;
     }
     const k = Math.min(n, byKey.size - Math.floor((maxSeries * 3) / 4));
     if (k <= 0) return;
-    const threshold = activities.subarray(0, n).sort()[k - 1]!;
+    const threshold = activities.slice().sort()[k - 1]!;
     let forgotten = 0;
+    i = 0;
     for (const [series, v] of byKey) {
       if (forgotten === k) break;
-      const a = activityOf(v);
-      if (a !== undefined && a <= threshold) {
+      if (activities[i++]! <= threshold) {
         forget(series, v);
         forgotten++;
       }
