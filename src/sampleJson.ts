@@ -16,12 +16,20 @@ const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNa
 const NEGATIVE_ZERO = '\u0000chronoq:-0';
 const NEGATIVE_ZERO_WRITTEN = JSON.stringify(NEGATIVE_ZERO);
 
-/** JSON.stringify with bigints as decimal strings and -0 as -0. */
+/**
+ * JSON.stringify with bigints as decimal strings, -0 as -0, and a `value` that is NaN or ±Infinity
+ * as the string "NaN", "Infinity" or "-Infinity" — as OTLP/JSON (proto3's JSON mapping) writes such
+ * doubles; JSON.stringify wrote null, which no sample's value may be: a NaN gauge came back from the
+ * spool or the dead-letter file as invalid.
+ */
 export const toJsonLine = (v: unknown): string => {
   let negativeZero = false;
-  const text = JSON.stringify(v, (_k, x: unknown) => {
+  const text = JSON.stringify(v, (k, x: unknown) => {
     if (typeof x === 'bigint') return x.toString();
-    if (x === 0 && Object.is(x, -0)) return (negativeZero = true), NEGATIVE_ZERO;
+    if (typeof x === 'number') {
+      if (x === 0 && Object.is(x, -0)) return (negativeZero = true), NEGATIVE_ZERO;
+      if (k === 'value' && !Number.isFinite(x)) return String(x);
+    }
     return x;
   });
   return negativeZero ? text.replaceAll(NEGATIVE_ZERO_WRITTEN, '-0') : text;
@@ -90,7 +98,7 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   const sample: { -readonly [K in keyof Sample]?: Sample[K] } = {
     name: r['name'] as string,
     kind: (r['kind'] ?? 'gauge') as SampleKind,
-    value: r['value'] as Sample['value'],
+    value: numberFromJson(r['value']) as Sample['value'],
     timeUnixNano: times.timeUnixNano,
     attributes: internIfObject(r['attributes'] ?? {}) as Sample['attributes'],
   };
@@ -107,6 +115,11 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   if (r['valueType'] != null) sample.valueType = r['valueType'] as Sample['valueType'];
   return validateSample(sample as Sample);
 };
+
+/** The doubles JSON has no number for, as OTLP/JSON writes them (see toJsonLine). */
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+/** A value: "NaN", "Infinity" or "-Infinity" → that number; anything else as it is (validateSample judges it). */
+const numberFromJson = (v: unknown): unknown => (typeof v === 'string' && Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : v);
 
 /** A scope object without its null fields (validateSample judges the rest). */
 const scopeFromJson = (v: unknown): Sample['scope'] =>

@@ -1,6 +1,8 @@
 /**
- * What a sample's value must be for its kind, in words a person can act on: a finite number for
- * gauges and sums (not below zero for a monotonic cumulative sum), a consistent explicit-bucket
+ * What a sample's value must be for its kind, in words a person can act on: a number for a gauge
+ * (NaN and ±Infinity too: OTLP carries any double, the stock exporter sends them, Prometheus stores
+ * NaN — an average over nothing, a ratio of zeros), a finite number for a sum (a counter counts;
+ * not below zero for a monotonic cumulative sum), a consistent explicit-bucket
  * histogram, or a consistent base-2 exponential histogram (OTLP's ExponentialHistogram: bucket
  * i of a side covers (2^((offset+i)·2^−scale), 2^((offset+i+1)·2^−scale)]).
  */
@@ -57,7 +59,10 @@ export const valueProblem = (s: Sample): string | undefined => {
     return (s.kind === 'histogram' ? histogramProblem(s.value as HistogramValue) : exponentialProblem(s.value as ExponentialHistogramValue)) ?? minMaxProblem(s.value);
   }
   // A string is quoted: `got "12"` says why 12 was refused (a shell script's printf wrote it quoted).
-  if (!isFiniteNumber(s.value)) return `value must be a finite number, got ${typeof s.value === 'string' ? JSON.stringify(s.value) : String(s.value)}`;
+  const gauge = s.kind === 'gauge';
+  if (typeof s.value !== 'number' || (!gauge && !Number.isFinite(s.value))) {
+    return `value must be ${gauge ? 'a number' : 'a finite number'}, got ${typeof s.value === 'string' ? JSON.stringify(s.value) : String(s.value)}`;
+  }
   if (s.kind === 'sum' && s.monotonic !== false && s.temporality !== 'delta' && s.value < 0) return 'a monotonic sum cannot be negative';
   return undefined;
 };

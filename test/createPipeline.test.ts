@@ -6,12 +6,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import { tempDir } from './support/cli.js';
+import { parseSampleLine } from '../src/sampleJson.js';
 import { freePort } from './support/collector.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 import { spawn } from 'node:child_process';
@@ -135,7 +136,7 @@ test('createPipeline: dead letters its file cannot take (the directory gone) go 
   const { lines, uncaught, stop } = watchApplication();
   try {
     rmSync(letters, { recursive: true });
-    h.right.push({ name: 'x', kind: 'gauge', value: Number.NaN, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} }); // invalid: a dead letter
+    h.right.push({ name: 'x', kind: 'sum', value: Number.NaN, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} }); // invalid: a dead letter
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(uncaught, [], 'nothing thrown at the application');
     assert.is(h.right.stats.deadLetters.invalid, 1);
@@ -178,19 +179,26 @@ test('an application that ends without shutting the exporter down exits by itsel
   }
 });
 
-test('an SDK gauge that reports NaN: its dead letters `invalid` are said through diag, naming the metric, once and then a line a minute; nothing was said', async () => {
+test('an SDK gauge that reports NaN (an average over nothing) is delivered as the double it is, as the stock exporter sends it — it was an `invalid` dead letter at every collection; a counter reporting NaN is one, said through diag, naming the metric, once and then a line a minute', async () => {
   const dir = tempDir();
   const warnings: string[] = [];
   diag.setLogger({ error: () => undefined, warn: (m) => void warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
   const exporter = new ChronoqMetricExporter({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
   const provider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 100 })] });
   try {
-    provider.getMeter('app').createObservableGauge('queue.avg_wait').addCallback((r) => r.observe(Number.NaN));
+    const meter = provider.getMeter('app');
+    meter.createObservableGauge('queue.avg_wait').addCallback((r) => r.observe(Number.NaN));
+    meter.createObservableGauge('queue.max_wait').addCallback((r) => r.observe(Number.POSITIVE_INFINITY));
+    meter.createObservableCounter('jobs.rate').addCallback((r) => r.observe(Number.NaN));
     await new Promise((r) => setTimeout(r, 450));
     await provider.shutdown();
-    const letters = readFileSync(join(dir, 'd.ndjson'), 'utf8').trim().split('\n');
-    assert.ok(letters.length >= 2, `a letter each collection (${letters.length})`);
-    assert.equal(warnings.filter((w) => /dead letters/.test(w)), [`chronoq: samples became dead letters (invalid) (the first: queue.avg_wait): value must be a finite number, got NaN; they are in ${join(dir, 'd.ndjson')}`]);
+    const delivered = readFileSync(join(dir, 'o.ndjson'), 'utf8').trim().split('\n').map((l) => parseSampleLine(l));
+    const values = (name: string) => delivered.flatMap((d) => (isRight(d) && d.right.name === name ? [d.right.value] : []));
+    assert.ok(values('queue.avg_wait').length >= 2 && values('queue.avg_wait').every((v) => Number.isNaN(v)), `NaN each collection: ${JSON.stringify(values('queue.avg_wait'))}`);
+    assert.ok(values('queue.max_wait').length >= 2 && values('queue.max_wait').every((v) => v === Number.POSITIVE_INFINITY));
+    const letters = readFileSync(join(dir, 'd.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { name: string } });
+    assert.ok(letters.length >= 2 && letters.every((l) => l.reason === 'invalid' && l.item.name === 'jobs.rate'), `a letter each collection, the counter's only: ${JSON.stringify(letters)}`);
+    assert.equal(warnings.filter((w) => /dead letters/.test(w)), [`chronoq: samples became dead letters (invalid) (the first: jobs.rate): value must be a finite number, got NaN; they are in ${join(dir, 'd.ndjson')}`]);
   } finally {
     diag.disable();
   }

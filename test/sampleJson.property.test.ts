@@ -35,7 +35,8 @@ const exponential = fc
   .map(([scale, zeroCount, positive, negative, ...rest]) =>
     Object.assign({ scale, zeroCount, positive, negative, count: zeroCount + [...positive.bucketCounts, ...negative.bucketCounts].reduce((a, b) => a + b, 0) }, ...rest));
 const kindAndValue = fc.oneof(
-  fc.record({ kind: fc.constant('gauge' as const), value: fc.double({ noNaN: true, noDefaultInfinity: true }) }, { noNullPrototype: true }),
+  // A gauge may be any double, NaN and ±Infinity too (as OTLP carries them).
+  fc.record({ kind: fc.constant('gauge' as const), value: fc.double() }, { noNullPrototype: true }),
   // Every sum the model allows: a counter (≥ 0), an up-down counter or a delta of either sign.
   fc.record({ kind: fc.constant('sum' as const), value: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), monotonic: fc.constant(true), temporality: fc.constantFrom('cumulative' as const, 'delta' as const) }, { noNullPrototype: true }),
   fc.record({ kind: fc.constant('sum' as const), value: fc.double({ noNaN: true, noDefaultInfinity: true }), monotonic: fc.constant(false), temporality: fc.constantFrom('cumulative' as const, 'delta' as const) }, { noNullPrototype: true }),
@@ -83,6 +84,23 @@ test('-0 comes back -0 (JSON.stringify writes it 0): a gauge the SDK recorded as
   assert.is(toJsonLine({ text: '-0', n: 0 }), '{"text":"-0","n":0}', 'a string "-0" and a 0 stay what they are');
 });
 
+test('a gauge that is NaN or ±Infinity is a sample (OTLP carries any double): written "NaN", "Infinity", "-Infinity" as OTLP/JSON writes them, and read back from the spool; JSON.stringify wrote null, and the sample was `invalid`', () => {
+  const gauge = (value: number): Sample => ({ name: 'queue.avg_wait', kind: 'gauge', value, timeUnixNano: 1_764_064_800_000_000_000n, attributes: { queue: 'a' } });
+  const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  assert.equal(values.map((v) => (JSON.parse(toJsonLine(gauge(v))) as { value: unknown }).value), ['NaN', 'Infinity', '-Infinity']);
+  for (const v of values) assert.equal(parseSampleLine(toJsonLine(gauge(v))), { _tag: 'Right', right: gauge(v) }, String(v));
+  assert.equal(parseSampleLine('{"name":"queue.avg_wait","value":"NaN","timeUnixNano":"5"}'), { _tag: 'Right', right: { name: 'queue.avg_wait', kind: 'gauge', value: Number.NaN, timeUnixNano: 5n, attributes: {} } }, 'an input line may say so too');
+  assert.is(toJsonLine({ value: 'NaN', n: Number.NaN }), '{"value":"NaN","n":null}', 'only a value is written so');
+  const dir = tempDir();
+  const { spool } = open(join(dir, 'spool.db'), 1);
+  spool.append(values.map((v, i) => ({ ...gauge(v), timeUnixNano: gauge(v).timeUnixNano + BigInt(i) })));
+  assert.equal(spool.recover(), values.map((v, i) => ({ ...gauge(v), timeUnixNano: gauge(v).timeUnixNano + BigInt(i) })));
+  spool.close();
+  // A counter counts: one that is NaN or infinite is still refused, with what it is.
+  assert.equal(parseSampleLine('{"name":"jobs.done","kind":"sum","value":"NaN","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got NaN' });
+  assert.equal(parseSampleLine('{"name":"jobs.done","kind":"sum","monotonic":false,"value":"-Infinity","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got -Infinity' });
+});
+
 test('an up-down counter below zero, bridged from the SDK, is read back from the spool as it was written', () => {
   const dir = tempDir();
   const { spool } = open(join(dir, 'spool.db'), 1);
@@ -126,7 +144,7 @@ test('an exponential histogram is checked as one: scale, counts adding up, bucke
     [{ ...value, max: 'x' }, 'histogram min and max must be finite numbers when given'],
   ];
   for (const [v, message] of cases) assert.equal(parseSampleLine(line(v)), { _tag: 'Left', left: message }, message);
-  assert.equal(parseSampleLine('{"name":"x","value":"12","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got "12"' }, 'a string is quoted');
+  assert.equal(parseSampleLine('{"name":"x","value":"12","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a number, got "12"' }, 'a string is quoted');
   assert.equal(parseSampleLine(line(7)), { _tag: 'Left', left: 'an exponential-histogram sample needs an exponential histogram value' });
 });
 

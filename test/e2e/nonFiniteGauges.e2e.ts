@@ -1,0 +1,40 @@
+/**
+ * Gauges that are NaN or ±Infinity (an average over nothing, a ratio of zeros), read from an
+ * NDJSON file by `chronoq run`, as a real collector receives them: the doubles they are, as the
+ * stock exporter sends them. They were `invalid` dead letters.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCollector, readReceived } from '../support/collector.js';
+import { collectorOrSkip } from './requireCollector.js';
+import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
+
+const test = suite('e2e: NaN and infinite gauges');
+const binary = collectorOrSkip('e2e NaN and infinite gauges');
+const it = binary === undefined ? test.skip : test;
+
+const T0_NS = BigInt(Date.now() - 60_000) * 1_000_000n;
+
+it('`chronoq run` delivers gauges written "NaN", "Infinity" and "-Infinity" (as OTLP/JSON writes them) as those doubles, each at its time', async () => {
+  const c = await startCollector(binary!);
+  try {
+    const dir = tempDir();
+    const input = join(dir, 'in.ndjson');
+    const values = ['NaN', 0.25, 'Infinity', '-Infinity', 'NaN'];
+    writeFileSync(input, `${values.map((value, i) => JSON.stringify({ name: 'queue.avg_wait', value, timeUnixNano: String(T0_NS + BigInt(i) * 1_000_000_000n), attributes: { queue: 'q1' } })).join('\n')}\n`);
+    const deadLetters = join(dir, 'dead.ndjson');
+    const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`, `deadLetter: {path: ${deadLetters}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+    const r = await startCli(['run', cfg, '--quiet']).result;
+    assert.is(r.code, 0, r.stderr);
+    const received = () => readReceived(c.output).filter((p) => p.name === 'queue.avg_wait');
+    await until('the 5 points at the collector', () => received().length >= 5, 5_000);
+    assert.equal(received().map((p) => [p.timeUnixNano, String(p.value)]), values.map((v, i) => [T0_NS + BigInt(i) * 1_000_000_000n, String(v)]));
+    assert.ok(!existsSync(deadLetters) || readFileSync(deadLetters, 'utf8') === '', 'no dead letters');
+  } finally {
+    await c.stop();
+  }
+});
+
+test.run();
