@@ -138,9 +138,32 @@ const parseJson = (line: string): Either<string, unknown> => {
   }
 };
 
+/**
+ * A JSON string, or a bare NaN, Infinity or -Infinity after `"value":` (group 1: the key and the
+ * colon; group 2: the token). Strings are matched whole so that nothing inside one is touched.
+ */
+const STRING_OR_BARE_VALUE = /("value"\s*:\s*)(NaN|-?Infinity)(?=\s*[,}])|"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * The line with a bare NaN, Infinity or -Infinity value quoted, as OTLP/JSON writes them, or
+ * undefined when it has none. Python's json module writes such floats bare (allow_nan, its
+ * default), which is not JSON: the whole line was a dead letter `invalid`.
+ */
+const quoteBareNonFiniteValue = (line: string): string | undefined => {
+  let quoted = false;
+  const text = line.replace(STRING_OR_BARE_VALUE, (m, key: string | undefined, token: string | undefined) =>
+    token === undefined ? m : ((quoted = true), `${key}"${token}"`));
+  return quoted ? text : undefined;
+};
+
 /** One NDJSON line → Sample, or the reason it is not one. */
 export const parseSampleLine = (line: string): Either<string, Sample> => {
-  const parsed = parseJson(line);
+  let parsed = parseJson(line);
+  if (isLeft(parsed) && (line.includes('NaN') || line.includes('Infinity'))) {
+    const quoted = quoteBareNonFiniteValue(line);
+    const again = quoted === undefined ? parsed : parseJson(quoted);
+    if (!isLeft(again)) parsed = again;
+  }
   return isLeft(parsed) ? parsed : sampleFromJson(parsed.right, line);
 };
 

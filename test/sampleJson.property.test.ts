@@ -91,6 +91,13 @@ test('a gauge that is NaN or ±Infinity is a sample (OTLP carries any double): w
   for (const v of values) assert.equal(parseSampleLine(toJsonLine(gauge(v))), { _tag: 'Right', right: gauge(v) }, String(v));
   assert.equal(parseSampleLine('{"name":"queue.avg_wait","value":"NaN","timeUnixNano":"5"}'), { _tag: 'Right', right: { name: 'queue.avg_wait', kind: 'gauge', value: Number.NaN, timeUnixNano: 5n, attributes: {} } }, 'an input line may say so too');
   assert.is(toJsonLine({ value: 'NaN', n: Number.NaN }), '{"value":"NaN","n":null}', 'only a value is written so');
+  // Python's json module writes them bare (not JSON): such a value is read as the quoted form, and
+  // nothing inside a string is touched.
+  const python = '{"name": "queue.avg_wait", "value": -Infinity, "timeUnixNano": "5", "attributes": {"note": "\\"value\\": NaN, too"}}';
+  assert.equal(parseSampleLine(python), { _tag: 'Right', right: { name: 'queue.avg_wait', kind: 'gauge', value: Number.NEGATIVE_INFINITY, timeUnixNano: 5n, attributes: { note: '"value": NaN, too' } } });
+  assert.ok(isRight(parseSampleLine('{"name": "q", "value": NaN, "timeUnixNano": "5"}')));
+  const elsewhere = parseSampleLine('{"name": "q", "value": 1, "timeUnixNano": "5", "attributes": {"x": NaN}}');
+  assert.ok(isLeft(elsewhere) && elsewhere.left.startsWith('not JSON: '), 'a bare NaN that is not a value is not JSON, as before');
   const dir = tempDir();
   const { spool } = open(join(dir, 'spool.db'), 1);
   spool.append(values.map((v, i) => ({ ...gauge(v), timeUnixNano: gauge(v).timeUnixNano + BigInt(i) })));

@@ -17,13 +17,15 @@ const it = binary === undefined ? test.skip : test;
 
 const T0_NS = BigInt(Date.now() - 60_000) * 1_000_000n;
 
-it('`chronoq run` delivers gauges written "NaN", "Infinity" and "-Infinity" (as OTLP/JSON writes them) as those doubles, each at its time', async () => {
+it('`chronoq run` delivers gauges written "NaN", "Infinity" and "-Infinity" (as OTLP/JSON writes them) or NaN bare (as Python writes it) as those doubles, each at its time', async () => {
   const c = await startCollector(binary!);
   try {
     const dir = tempDir();
     const input = join(dir, 'in.ndjson');
     const values = ['NaN', 0.25, 'Infinity', '-Infinity', 'NaN'];
-    writeFileSync(input, `${values.map((value, i) => JSON.stringify({ name: 'queue.avg_wait', value, timeUnixNano: String(T0_NS + BigInt(i) * 1_000_000_000n), attributes: { queue: 'q1' } })).join('\n')}\n`);
+    const lines = values.map((value, i) => JSON.stringify({ name: 'queue.avg_wait', value, timeUnixNano: String(T0_NS + BigInt(i) * 1_000_000_000n), attributes: { queue: 'q1' } }));
+    lines[4] = lines[4]!.replace('"value":"NaN"', '"value": NaN'); // as Python's json module writes it
+    writeFileSync(input, `${lines.join('\n')}\n`);
     const deadLetters = join(dir, 'dead.ndjson');
     const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`, `deadLetter: {path: ${deadLetters}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
     const r = await startCli(['run', cfg, '--quiet']).result;
