@@ -167,13 +167,25 @@ export const parseSampleLine = (line: string): Either<string, Sample> => {
   return isLeft(parsed) ? parsed : sampleFromJson(parsed.right, line);
 };
 
+/**
+ * The letter's item, with the value an earlier chronoq wrote as null: a gauge that was NaN or
+ * ±Infinity became a letter `invalid` ("value must be a finite number, got NaN") whose value
+ * JSON.stringify wrote null. The detail keeps what it was, so that such letters replay now.
+ */
+const withValueBefore = (d: Record<string, unknown>): unknown => {
+  const item = d['item'] as Record<string, unknown> | null;
+  if (d['reason'] !== 'invalid' || typeof item !== 'object' || item === null || item['value'] !== null || typeof d['detail'] !== 'string') return item;
+  const was = /value must be a finite number, got (NaN|-?Infinity)$/.exec(d['detail']);
+  return was === null ? item : { ...item, value: was[1] };
+};
+
 /** One dead-letter line → the dead letter with its sample restored (bigints included). */
 export const parseDeadLetterLine = (line: string): Either<string, DeadLetter<Sample>> => {
   const parsed = parseJson(line);
   if (isLeft(parsed)) return parsed;
   const d = parsed.right as Record<string, unknown>;
   if (typeof d !== 'object' || d === null || typeof d['reason'] !== 'string') return left('not a dead letter (no reason)');
-  const item = sampleFromJson(d['item']);
+  const item = sampleFromJson(withValueBefore(d));
   if (isLeft(item)) {
     // An input line that never was a sample (the ndjson source's `invalid` letters): say which.
     const raw = d['item'] as Record<string, unknown> | null;

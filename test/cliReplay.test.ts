@@ -1,7 +1,7 @@
 /** `chronoq replay`, spawned as a user would run it: dead-letter files and stdin, the receiver down, stops part-way. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
@@ -25,6 +25,20 @@ test('replay: the samples of a dead-letter file go out again with their original
   const got = readFileSync(out, 'utf8').trim().split('\n').map((l) => BigInt((JSON.parse(l) as { timeUnixNano: string }).timeUnixNano));
   assert.equal(got, times);
   assert.not.ok(existsSync(join(dir, 'replay-dead.ndjson')));
+});
+
+test('replay: the NaN and infinite gauges an earlier chronoq set aside as `invalid` (their value written null) go out now as those doubles; a null value of another letter is still not a sample', async () => {
+  const dir = tempDir();
+  const dlPath = join(dir, 'dead.ndjson');
+  const out = join(dir, 'out.ndjson');
+  const letter = (value: string, i: number, detail = `value must be a finite number, got ${value}`) =>
+    JSON.stringify({ reason: 'invalid', item: { name: 'queue.avg_wait', kind: 'gauge', value: null, timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(i)), attributes: {} }, detail, atUnixMs: 0 });
+  writeFileSync(dlPath, `${[letter('NaN', 0), letter('Infinity', 1), letter('-Infinity', 2), letter('NaN', 3, 'value must be a number, got null')].join('\n')}\n`);
+  const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'again.ndjson')}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const r = await runCli(['replay', dlPath, '--config', cfg]);
+  assert.match(r.stderr, /replayed 3 samples .*: 3 delivered, 0 dead-lettered/);
+  assert.match(r.stderr, /line 4 not replayed: its item is not a sample: value must be a number, got null/);
+  assert.equal(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: unknown }).value), ['NaN', 'Infinity', '-Infinity']);
 });
 
 test('replay: letters of any age go out (none is stale: under skew.policy dead-letter every letter over maxPastMs old came back a skew letter); one in the future is still caught', async () => {
