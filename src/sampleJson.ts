@@ -16,19 +16,23 @@ const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNa
 const NEGATIVE_ZERO = '\u0000chronoq:-0';
 const NEGATIVE_ZERO_WRITTEN = JSON.stringify(NEGATIVE_ZERO);
 
+/** A histogram's doubles besides its boundaries (a value object with counts or a zeroCount). */
+const HISTOGRAM_DOUBLES = ['sum', 'min', 'max'];
+const isHistogramValue = (o: Record<string, unknown>): boolean => Array.isArray(o['counts']) || typeof o['zeroCount'] === 'number';
+
 /**
- * JSON.stringify with bigints as decimal strings, -0 as -0, and a `value` that is NaN or ±Infinity
- * as the string "NaN", "Infinity" or "-Infinity" — as OTLP/JSON (proto3's JSON mapping) writes such
- * doubles; JSON.stringify wrote null, which no sample's value may be: a NaN gauge came back from the
- * spool or the dead-letter file as invalid.
+ * JSON.stringify with bigints as decimal strings, -0 as -0, and a `value` — or a histogram's sum,
+ * min or max — that is NaN or ±Infinity as the string "NaN", "Infinity" or "-Infinity", as
+ * OTLP/JSON (proto3's JSON mapping) writes such doubles; JSON.stringify wrote null, which no value
+ * may be: a NaN gauge came back from the spool or the dead-letter file as invalid.
  */
 export const toJsonLine = (v: unknown): string => {
   let negativeZero = false;
-  const text = JSON.stringify(v, (k, x: unknown) => {
+  const text = JSON.stringify(v, function (this: Record<string, unknown>, k, x: unknown) {
     if (typeof x === 'bigint') return x.toString();
     if (typeof x === 'number') {
       if (x === 0 && Object.is(x, -0)) return (negativeZero = true), NEGATIVE_ZERO;
-      if (k === 'value' && !Number.isFinite(x)) return String(x);
+      if (!Number.isFinite(x) && (k === 'value' || (HISTOGRAM_DOUBLES.includes(k) && isHistogramValue(this)))) return String(x);
     }
     return x;
   });
@@ -98,7 +102,7 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   const sample: { -readonly [K in keyof Sample]?: Sample[K] } = {
     name: r['name'] as string,
     kind: (r['kind'] ?? 'gauge') as SampleKind,
-    value: numberFromJson(r['value']) as Sample['value'],
+    value: valueFromJson(r['value']) as Sample['value'],
     timeUnixNano: times.timeUnixNano,
     attributes: internIfObject(r['attributes'] ?? {}) as Sample['attributes'],
   };
@@ -118,8 +122,17 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
 
 /** The doubles JSON has no number for, as OTLP/JSON writes them (see toJsonLine). */
 const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
-/** A value: "NaN", "Infinity" or "-Infinity" → that number; anything else as it is (validateSample judges it). */
+/** "NaN", "Infinity" or "-Infinity" → that number; anything else as it is (validateSample judges it). */
 const numberFromJson = (v: unknown): unknown => (typeof v === 'string' && Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : v);
+/** A sample's value with those strings read back: the value itself, or a histogram's sum, min and max. */
+const valueFromJson = (v: unknown): unknown => {
+  if (typeof v !== 'object' || v === null) return numberFromJson(v);
+  const h = v as Record<string, unknown>;
+  if (!HISTOGRAM_DOUBLES.some((k) => typeof h[k] === 'string')) return v;
+  const read = { ...h };
+  for (const k of HISTOGRAM_DOUBLES) if (typeof h[k] === 'string') read[k] = numberFromJson(h[k]);
+  return read;
+};
 
 /** A scope object without its null fields (validateSample judges the rest). */
 const scopeFromJson = (v: unknown): Sample['scope'] =>

@@ -4,7 +4,9 @@
  * NaN — an average over nothing, a ratio of zeros), a finite number for a sum (a counter counts;
  * not below zero for a monotonic cumulative sum), a consistent explicit-bucket
  * histogram, or a consistent base-2 exponential histogram (OTLP's ExponentialHistogram: bucket
- * i of a side covers (2^((offset+i)·2^−scale), 2^((offset+i+1)·2^−scale)]).
+ * i of a side covers (2^((offset+i)·2^−scale), 2^((offset+i+1)·2^−scale)]). A histogram's sum, min
+ * and max may be NaN or ±Infinity (the SDK's, once Infinity was recorded: its buckets and count
+ * still hold), its boundaries not.
  */
 import type { ExponentialBuckets, ExponentialHistogramValue, HistogramValue, Sample } from './sample.js';
 
@@ -22,7 +24,7 @@ const histogramProblem = (h: HistogramValue): string | undefined => {
   if (!h.counts.every(isCount)) return 'histogram counts must be non-negative integers';
   const sum = total(h.counts);
   if (sum !== h.count) return `histogram count ${h.count} differs from the sum of counts ${sum}`;
-  if (h.sum !== undefined && !isFiniteNumber(h.sum)) return 'histogram sum must be a finite number when given';
+  if (h.sum !== undefined && typeof h.sum !== 'number') return 'histogram sum must be a number when given';
   return undefined;
 };
 
@@ -45,12 +47,12 @@ const exponentialProblem = (h: ExponentialHistogramValue): string | undefined =>
   const counted = h.zeroCount + total(h.positive.bucketCounts) + total(h.negative.bucketCounts);
   if (counted !== h.count) return `exponential histogram count ${h.count} differs from zeroCount plus the bucket counts, ${counted}`;
   // The SDK leaves the sum out for instruments that may record negative values.
-  if (h.sum !== undefined && !isFiniteNumber(h.sum)) return 'exponential histogram sum must be a finite number when given';
+  if (h.sum !== undefined && typeof h.sum !== 'number') return 'exponential histogram sum must be a number when given';
   return undefined;
 };
 
 const minMaxProblem = (h: { readonly min?: number; readonly max?: number }): string | undefined =>
-  (h.min !== undefined && !isFiniteNumber(h.min)) || (h.max !== undefined && !isFiniteNumber(h.max)) ? 'histogram min and max must be finite numbers when given' : undefined;
+  (h.min !== undefined && typeof h.min !== 'number') || (h.max !== undefined && typeof h.max !== 'number') ? 'histogram min and max must be numbers when given' : undefined;
 
 /** What is wrong with `s.value` for `s.kind` (a known kind), or undefined. */
 export const valueProblem = (s: Sample): string | undefined => {

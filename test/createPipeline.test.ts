@@ -11,6 +11,7 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
 import type { PipelineEvent } from '../src/pipeline.js';
+import type { HistogramValue } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
 import { parseSampleLine } from '../src/sampleJson.js';
 import { freePort } from './support/collector.js';
@@ -179,7 +180,7 @@ test('an application that ends without shutting the exporter down exits by itsel
   }
 });
 
-test('an SDK gauge that reports NaN (an average over nothing) is delivered as the double it is, as the stock exporter sends it — it was an `invalid` dead letter at every collection; a counter reporting NaN is one, said through diag, naming the metric, once and then a line a minute', async () => {
+test('an SDK gauge that reports NaN (an average over nothing), or a histogram that recorded Infinity, is delivered as the doubles it has, as the stock exporter sends it — each was an `invalid` dead letter at every collection; a counter reporting NaN is one, said through diag, naming the metric, once and then a line a minute', async () => {
   const dir = tempDir();
   const warnings: string[] = [];
   diag.setLogger({ error: () => undefined, warn: (m) => void warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
@@ -190,12 +191,18 @@ test('an SDK gauge that reports NaN (an average over nothing) is delivered as th
     meter.createObservableGauge('queue.avg_wait').addCallback((r) => r.observe(Number.NaN));
     meter.createObservableGauge('queue.max_wait').addCallback((r) => r.observe(Number.POSITIVE_INFINITY));
     meter.createObservableCounter('jobs.rate').addCallback((r) => r.observe(Number.NaN));
+    const latency = meter.createHistogram('job.seconds', { advice: { explicitBucketBoundaries: [1] } });
+    latency.record(0.5);
+    latency.record(Number.POSITIVE_INFINITY); // (the SDK drops NaN) from then on its sum and max are infinite: every collection's point was a dead letter
     await new Promise((r) => setTimeout(r, 450));
     await provider.shutdown();
     const delivered = readFileSync(join(dir, 'o.ndjson'), 'utf8').trim().split('\n').map((l) => parseSampleLine(l));
     const values = (name: string) => delivered.flatMap((d) => (isRight(d) && d.right.name === name ? [d.right.value] : []));
     assert.ok(values('queue.avg_wait').length >= 2 && values('queue.avg_wait').every((v) => Number.isNaN(v)), `NaN each collection: ${JSON.stringify(values('queue.avg_wait'))}`);
     assert.ok(values('queue.max_wait').length >= 2 && values('queue.max_wait').every((v) => v === Number.POSITIVE_INFINITY));
+    const histograms = values('job.seconds') as HistogramValue[];
+    assert.ok(histograms.length >= 2, `the histogram each collection: ${histograms.length}`);
+    for (const h of histograms) assert.ok(h.count === 2 && h.counts[0] === 1 && h.counts[1] === 1 && h.sum === Number.POSITIVE_INFINITY && h.max === Number.POSITIVE_INFINITY, JSON.stringify(h));
     const letters = readFileSync(join(dir, 'd.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { name: string } });
     assert.ok(letters.length >= 2 && letters.every((l) => l.reason === 'invalid' && l.item.name === 'jobs.rate'), `a letter each collection, the counter's only: ${JSON.stringify(letters)}`);
     assert.equal(warnings.filter((w) => /dead letters/.test(w)), [`chronoq: samples became dead letters (invalid) (the first: jobs.rate): value must be a finite number, got NaN; they are in ${join(dir, 'd.ndjson')}`]);
