@@ -1,6 +1,7 @@
 /**
  * Samples and dead letters as JSON lines: nanosecond times as decimal strings (exact), or an
- * RFC 3339 `time` with up to nine fractional digits on input.
+ * RFC 3339 `time` with up to nine fractional digits on input; a value (or a histogram's sum, min,
+ * max) that is NaN or ±Infinity as "NaN", "Infinity", "-Infinity", as OTLP/JSON writes them.
  */
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type Attributes, type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
@@ -19,6 +20,19 @@ const NEGATIVE_ZERO_WRITTEN = JSON.stringify(NEGATIVE_ZERO);
 /** A histogram's doubles besides its boundaries (a value object with counts or a zeroCount). */
 const HISTOGRAM_DOUBLES = ['sum', 'min', 'max'];
 const isHistogramValue = (o: Record<string, unknown>): boolean => Array.isArray(o['counts']) || typeof o['zeroCount'] === 'number';
+/** The doubles JSON has no number for, as OTLP/JSON writes them (toJsonLine writes them so). */
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+/** "NaN", "Infinity" or "-Infinity" → that number; anything else as it is (validateSample judges it). */
+const numberFromJson = (v: unknown): unknown => (typeof v === 'string' && Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : v);
+/** A sample's value with those strings read back: the value itself, or a histogram's sum, min and max. */
+const valueFromJson = (v: unknown): unknown => {
+  if (typeof v !== 'object' || v === null) return numberFromJson(v);
+  const h = v as Record<string, unknown>;
+  if (!HISTOGRAM_DOUBLES.some((k) => typeof h[k] === 'string')) return v;
+  const read = { ...h };
+  for (const k of HISTOGRAM_DOUBLES) if (typeof h[k] === 'string') read[k] = numberFromJson(h[k]);
+  return read;
+};
 
 /**
  * JSON.stringify with bigints as decimal strings, -0 as -0, and a `value` — or a histogram's sum,
@@ -118,20 +132,6 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   if (r['monotonic'] != null) sample.monotonic = r['monotonic'] as boolean;
   if (r['valueType'] != null) sample.valueType = r['valueType'] as Sample['valueType'];
   return validateSample(sample as Sample);
-};
-
-/** The doubles JSON has no number for, as OTLP/JSON writes them (see toJsonLine). */
-const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
-/** "NaN", "Infinity" or "-Infinity" → that number; anything else as it is (validateSample judges it). */
-const numberFromJson = (v: unknown): unknown => (typeof v === 'string' && Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : v);
-/** A sample's value with those strings read back: the value itself, or a histogram's sum, min and max. */
-const valueFromJson = (v: unknown): unknown => {
-  if (typeof v !== 'object' || v === null) return numberFromJson(v);
-  const h = v as Record<string, unknown>;
-  if (!HISTOGRAM_DOUBLES.some((k) => typeof h[k] === 'string')) return v;
-  const read = { ...h };
-  for (const k of HISTOGRAM_DOUBLES) if (typeof h[k] === 'string') read[k] = numberFromJson(h[k]);
-  return read;
 };
 
 /** A scope object without its null fields (validateSample judges the rest). */
