@@ -9,7 +9,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join, dirname } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
@@ -232,6 +232,27 @@ it('what the README tells Prometheus users, against the real stack: a sample Pro
     sink.shutdown();
     await gateway.stop();
     await p.stop().catch(() => undefined);
+  }
+});
+
+it('`chronoq run` with gauges that are NaN or ±Infinity: in Prometheus as those values, each at its millisecond (they were dead letters `invalid`)', async () => {
+  const p = await startPrometheus();
+  const gateway = await startCollector(binary!, { configYaml: gatewayYaml(p) });
+  const dir = tempDir();
+  const nowMs = Date.now();
+  const values = [0.5, 'NaN', 'Infinity', '-Infinity'];
+  try {
+    const input = join(dir, 'in.ndjson');
+    writeFileSync(input, `${values.map((value, i) => JSON.stringify({ name: 'queue_avg_wait', value, timeUnixNano: String(BigInt(nowMs - 4_000 + i * 1_000) * 1_000_000n), attributes: { queue: 'q1' } })).join('\n')}\n`);
+    const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "${gateway.endpoint}"}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+    const r = await startCli(['run', cfg, '--quiet']).result;
+    assert.is(r.code, 0, r.stderr);
+    // Delivered means written to Prometheus: the gateway writes before it answers (its remote-write queue is off).
+    assert.equal((await stored(p, 'queue_avg_wait')).map((x) => [x.ms, String(x.value)]), values.map((v, i) => [nowMs - 4_000 + i * 1_000, String(v)]));
+    assert.not.ok(existsSync(join(dir, 'dead.ndjson')), 'no dead letters');
+  } finally {
+    await gateway.stop();
+    await p.stop();
   }
 });
 

@@ -26,6 +26,9 @@ export interface Prometheus {
   logs(): string;
 }
 
+/** A value as Prometheus's API writes it: "+Inf" and "-Inf" (which Number reads as NaN), "NaN", or a decimal. */
+const promNumber = (v: string): number => (v === '+Inf' ? Number.POSITIVE_INFINITY : v === '-Inf' ? Number.NEGATIVE_INFINITY : Number(v));
+
 const get = async (url: string): Promise<unknown> => {
   const res = await fetch(url);
   return res.json();
@@ -60,7 +63,7 @@ export const startPrometheus = async (): Promise<Prometheus> => {
       const body = (await get(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`${metric}[3h]`)}&time=${at}`)) as {
         data?: { result?: { metric: Record<string, string>; values: [number, string][] }[] };
       };
-      return (body.data?.result ?? []).map((r) => ({ labels: r.metric, points: r.values.map(([ts, v]) => ({ ms: Math.round(ts * 1000), value: Number(v) })) }));
+      return (body.data?.result ?? []).map((r) => ({ labels: r.metric, points: r.values.map(([ts, v]) => ({ ms: Math.round(ts * 1000), value: promNumber(v) })) }));
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
