@@ -12,13 +12,13 @@ import { startCollector, readReceived, readReceivedMetrics } from '../support/co
 import { collectorOrSkip } from './requireCollector.js';
 import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
 
-const test = suite('e2e: NaN and infinite gauges');
-const binary = collectorOrSkip('e2e NaN and infinite gauges');
+const test = suite('e2e: NaN and infinite values');
+const binary = collectorOrSkip('e2e NaN and infinite values');
 const it = binary === undefined ? test.skip : test;
 
 const T0_NS = BigInt(Date.now() - 60_000) * 1_000_000n;
 
-it('`chronoq run` delivers gauges written "NaN", "Infinity" and "-Infinity" (as OTLP/JSON writes them) or NaN bare (as Python writes it) as those doubles, each at its time', async () => {
+it('`chronoq run` delivers gauges written "NaN", "Infinity" and "-Infinity" (as OTLP/JSON writes them) or NaN bare (as Python writes it) as those doubles, each at its time, and a histogram with an infinite sum and max', async () => {
   const c = await startCollector(binary!);
   try {
     const dir = tempDir();
