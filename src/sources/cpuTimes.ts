@@ -9,7 +9,7 @@
  * spent waiting for the disk were no part of any state, and the rest was scaled up to cover them.
  */
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { parsedOr } from './procText.js';
 
 export const CPU_STATES = ['user', 'system', 'idle', 'interrupt', 'nice', 'softirq', 'steal', 'wait'] as const;
 export type CpuState = (typeof CPU_STATES)[number];
@@ -47,13 +47,8 @@ const fromOsCpus = (): CpuTimes[] =>
 
 /** This machine's CPU times now: /proc/stat where there is one, else os.cpus(). */
 export const readCpuTimes = (): CpuTimes[] => {
-  try {
-    const parsed = parseProcStat(readFileSync('/proc/stat', 'utf8'));
-    if (parsed.length > 0) return parsed;
-  } catch {
-    /* not Linux */
-  }
-  return fromOsCpus();
+  const parsed = parsedOr('/proc/stat', parseProcStat, []); // none: not Linux
+  return parsed.length > 0 ? parsed : fromOsCpus();
 };
 
 /** Time per state between two readings of one CPU, and their sum. */

@@ -11,11 +11,12 @@
  * chronoq sent none of it: the first thing a machine running out of disk needs, and a disk that
  * fills is what stops its services (and chronoq's own spool).
  */
-import { readFileSync, readlinkSync, realpathSync, statfsSync } from 'node:fs';
+import { readlinkSync, realpathSync, statfsSync } from 'node:fs';
 import { statfs as statfsAsync } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Sample } from '../sample.js';
 import { upDown } from './hostShapes.js';
+import { parsedOr } from './procText.js';
 
 export interface FilesystemUsage {
   readonly device: string;
@@ -78,18 +79,11 @@ export const parseMountInfo = (text: string, types: ReadonlySet<string>, resolve
 
 /** This machine's mounts of the types that need a device (none where /proc has no mountinfo). */
 export const readMounts = (): Mount[] => {
-  let types: Set<string>;
-  try {
-    types = deviceFsTypes(readFileSync('/proc/filesystems', 'utf8'));
-  } catch {
-    return [];
-  }
+  const types = parsedOr('/proc/filesystems', deviceFsTypes, undefined);
+  if (types === undefined) return [];
   for (const file of ['/proc/1/mountinfo', '/proc/self/mountinfo']) {
-    try {
-      return parseMountInfo(readFileSync(file, 'utf8'), types);
-    } catch {
-      // not readable here: the next one
-    }
+    const mounts = parsedOr(file, (text) => parseMountInfo(text, types), undefined);
+    if (mounts !== undefined) return mounts; // else not readable here: the next one
   }
   return [];
 };

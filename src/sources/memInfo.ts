@@ -11,7 +11,7 @@
  * `free`, `cached` or `buffered`, and `available` is no state of its.
  */
 import { freemem, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { parsedOr } from './procText.js';
 
 export const MEMORY_STATES = ['used', 'free', 'buffered', 'cached', 'slab_reclaimable', 'slab_unreclaimable'] as const;
 export type MemoryState = (typeof MEMORY_STATES)[number];
@@ -41,12 +41,8 @@ export const parseMemInfo = (text: string): MemoryStates | undefined => {
 
 /** This machine's memory states now: /proc/meminfo where there is one, else Node's total and free. */
 export const readMemoryStates = (): MemoryStates => {
-  try {
-    const parsed = parseMemInfo(readFileSync('/proc/meminfo', 'utf8'));
-    if (parsed !== undefined) return parsed;
-  } catch {
-    /* not Linux */
-  }
+  const parsed = parsedOr('/proc/meminfo', parseMemInfo, undefined); // none: not Linux
+  if (parsed !== undefined) return parsed;
   const free = freemem();
   return { used: totalmem() - free, free };
 };
