@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCollector, readReceived, readReceivedMetrics } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
+import { ndjsonToOtlpConfig, startCli, tempDir, until } from '../support/cli.js';
 
 const test = suite('e2e: NaN and infinite values');
 const binary = collectorOrSkip('e2e NaN and infinite values');
@@ -29,8 +29,8 @@ it('`chronoq run` delivers gauges written "NaN", "Infinity" and "-Infinity" (as 
     // A histogram whose sum and max are infinite (the SDK's, once Infinity was recorded).
     lines.push(JSON.stringify({ name: 'job.seconds', kind: 'histogram', value: { boundaries: [1], counts: [1, 1], count: 2, sum: 'Infinity', min: 0.5, max: 'Infinity' }, timeUnixNano: String(T0_NS), attributes: {} }));
     writeFileSync(input, `${lines.join('\n')}\n`);
+    const cfg = ndjsonToOtlpConfig(dir, input, c.endpoint);
     const deadLetters = join(dir, 'dead.ndjson');
-    const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`, `deadLetter: {path: ${deadLetters}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
     const r = await startCli(['run', cfg, '--quiet']).result;
     assert.is(r.code, 0, r.stderr);
     const received = () => readReceived(c.output).filter((p) => p.name === 'queue.avg_wait');

@@ -18,7 +18,7 @@ import { deliverOrdered } from '../../operators/deliverOrdered.js';
 import { startCollector, otlpReceiverYaml, metricsServiceYaml, type Collector } from '../support/collector.js';
 import { startPrometheus, findPrometheus, type Prometheus } from '../support/prometheus.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { startCli, tempDir, writeConfig, until } from '../support/cli.js';
+import { startCli, tempDir, writeConfig, until, ndjsonToOtlpConfig } from '../support/cli.js';
 import { inspectSpoolFile } from '../../src/spool/inspectSpool.js';
 import { formatDeadLetterSummary, summarizeDeadLetters } from '../../src/cli/inspectDeadLetters.js';
 import { Spool } from '../../src/spool/spool.js';
@@ -244,7 +244,7 @@ it('`chronoq run` with gauges that are NaN or ±Infinity: in Prometheus as those
   try {
     const input = join(dir, 'in.ndjson');
     writeFileSync(input, `${values.map((value, i) => JSON.stringify({ name: 'queue_avg_wait', value, timeUnixNano: String(BigInt(nowMs - 4_000 + i * 1_000) * 1_000_000n), attributes: { queue: 'q1' } })).join('\n')}\n`);
-    const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "${gateway.endpoint}"}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+    const cfg = ndjsonToOtlpConfig(dir, input, gateway.endpoint);
     const r = await startCli(['run', cfg, '--quiet']).result;
     assert.is(r.code, 0, r.stderr);
     // Delivered means written to Prometheus: the gateway writes before it answers (its remote-write queue is off).

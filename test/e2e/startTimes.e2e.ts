@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { startCollector, readReceived, readReceivedMetrics } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
+import { ndjsonToOtlpConfig, startCli, tempDir, until } from '../support/cli.js';
 
 const test = suite('e2e: start times of counters without them');
 const binary = collectorOrSkip('e2e start times');
@@ -32,13 +32,7 @@ it('`chronoq run` sends an NDJSON counter and histogram with their series\' star
       JSON.stringify({ name: 'jobs.given', kind: 'sum', value: 9, timeUnixNano: at(3), startTimeUnixNano: at(-30), attributes: {} }),
       '',
     ].join('\n'));
-    const cfg = writeConfig(dir, [
-      `sources: [{type: ndjson, path: ${input}}]`,
-      `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`,
-      `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-      'reorder: {maxDelayMs: 0}',
-      '',
-    ].join('\n'));
+    const cfg = ndjsonToOtlpConfig(dir, input, c.endpoint);
     const r = await startCli(['run', cfg, '--quiet']).result;
     assert.is(r.code, 0, r.stderr);
     // Delivered (acknowledged) before the command exited; the file exporter writes within its flush interval.

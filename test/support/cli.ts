@@ -31,6 +31,10 @@ export const writeConfig = (dir: string, yaml: string, name = 'chronoq.yaml'): s
   return p;
 };
 
+/** A config sending the NDJSON file `input` to the OTLP/gRPC receiver at `endpoint` as it comes (reorder.maxDelayMs 0), dead letters to dir/dead.ndjson. */
+export const ndjsonToOtlpConfig = (dir: string, input: string, endpoint: string): string =>
+  writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "${endpoint}"}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+
 /** `stdin: true`: the child's standard input is a pipe the test writes to (child.stdin). */
 /** `stderrSoFar`: what the child has written to standard error up to now (to wait for a line). */
 export const startCli = (args: string[], env: Record<string, string | undefined> = {}, opts: { stdin?: boolean } = {}): { child: ChildProcess; result: Promise<CliResult>; stderrSoFar: () => string } => {
