@@ -145,4 +145,20 @@ test('halfOpenNow at most once per halfOpenAfterMs: a connection that keeps comi
   assert.equal(transitions.map((t) => `${t.to}@${t.atMs}`), ['open@0', 'half-open@2', 'open@3', 'half-open@12']);
 });
 
+test("halfOpenNow('answered') is not held back by that limit: a receiver that answers after a silence is back, although its connection came up (and failed) just before — a hung collector resuming waited out the whole wait", () => {
+  const transitions: BreakerTransition[] = [];
+  testScheduler().run(({ cold, expectObservable, flush }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 10, maxHalfOpenAfterMs: 100 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    const fail = cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker));
+    expectObservable(fail, '^').toBe('#', undefined, unavailable); // open at 0 (timer: 10)
+    cold('--x').subscribe(() => breaker.halfOpenNow('connected')); // 2: half-open now
+    expectObservable(fail, '---^').toBe('---#', undefined, unavailable); // 3: the probe fails, open (timer: 23)
+    cold('-----x').subscribe(() => breaker.halfOpenNow('connected')); // 5: within 10 of the last early one: nothing
+    cold('------x').subscribe(() => breaker.halfOpenNow('answered')); // 6: the receiver answered: half-open now
+    flush();
+  });
+  assert.equal(transitions.map((t) => `${t.to}@${t.atMs}`), ['open@0', 'half-open@2', 'open@3', 'half-open@6']);
+});
+
 test.run();

@@ -13,6 +13,8 @@ import { BrokenCircuitError, isRetryable } from './errors.js';
 import { safePredicate } from './hooks.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
+/** What says an endpoint is back: its connection came up, or it answered after a silence. */
+export type ReachableNews = 'connected' | 'answered';
 
 export interface BreakerTransition {
   readonly from: BreakerState;
@@ -44,12 +46,15 @@ export interface CircuitBreaker {
   acquire(): Either<BrokenCircuitError, BreakerPermit>;
   /**
    * Open → half-open at once, as if the wait were over (the next attempt is the probe): for a
-   * sign the endpoint is back, such as the sink's connection coming up again. Otherwise nothing;
-   * nothing either within halfOpenAfterMs of the last early half-open, so that a connection that
-   * comes up and fails again and again (a load balancer with no healthy backend) does not earn a
-   * probe each time.
+   * sign the endpoint is back. `'connected'` (the default), the sink's connection came up again:
+   * nothing within halfOpenAfterMs of the last early half-open, so that a connection that comes
+   * up and fails again and again (a load balancer with no healthy backend) does not earn a probe
+   * each time. `'answered'`, the receiver answered a request after a silence (a hung collector
+   * resumed): that limit does not hold it back — a connection that had come up just before, while
+   * the receiver still hung, held the answer back for the whole wait (a minute at most).
+   * Otherwise (closed, half-open) nothing.
    */
-  halfOpenNow(): void;
+  halfOpenNow(news?: ReachableNews): void;
   /** Cancels the half-open timer and completes state$. */
   dispose(): void;
 }
@@ -141,8 +146,8 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
       const untilProbeMs = state === 'open' ? Math.max(0, halfOpenAtMs - scheduler.now()) : Math.min(waitMs, 1_000);
       return left(new BrokenCircuitError(untilProbeMs));
     },
-    halfOpenNow() {
-      if (state !== 'open' || scheduler.now() - earlyAtMs < initialWaitMs) return;
+    halfOpenNow(news: ReachableNews = 'connected') {
+      if (state !== 'open' || (news === 'connected' && scheduler.now() - earlyAtMs < initialWaitMs)) return;
       earlyAtMs = scheduler.now();
       timer?.unsubscribe();
       timer = undefined;

@@ -45,7 +45,7 @@ export type {
   FillStartTimesOptions,
 } from '../operators/index.js';
 export { createCircuitBreaker } from './breaker.js';
-export type { CircuitBreaker, CircuitBreakerOptions, BreakerState, BreakerTransition, BreakerPermit } from './breaker.js';
+export type { CircuitBreaker, CircuitBreakerOptions, BreakerState, BreakerTransition, BreakerPermit, ReachableNews } from './breaker.js';
 export { laneOf } from './delivery.js';
 export type {
   SendBatch,

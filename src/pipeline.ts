@@ -78,7 +78,7 @@ export class Pipeline {
       this.stats.breakerOpenedAtMs = t.to === 'open' && t.from === 'closed' ? t.atMs : t.to === 'closed' ? undefined : this.stats.breakerOpenedAtMs;
     });
     // One that errors only stops telling (without an error callback RxJS threw it as an uncaught exception).
-    this.reachable = deps.reachable$?.subscribe({ next: () => this.breaker.halfOpenNow(), error: () => undefined });
+    this.reachable = deps.reachable$?.subscribe({ next: (news) => this.breaker.halfOpenNow(news), error: () => undefined });
   }
 
   /**

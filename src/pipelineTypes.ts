@@ -7,6 +7,7 @@ import type { Spool, OpenReport } from './spool/spool.js';
 import type { Sample } from './sample.js';
 import type { DeadLetter } from './routed.js';
 import type { Clock } from './clock.js';
+import type { ReachableNews } from './breaker.js';
 import type { Delivered, SendBatch } from './delivery.js';
 import type { SkewEvent } from '../operators/detectClockSkew.js';
 
@@ -14,7 +15,7 @@ export interface PipelineDeps {
   /** The export attempt (from the config's sink, see sinks.ts). */
   readonly send: SendBatch;
   /** The receiver is reachable again (the sink's `reachable$`): an open breaker half-opens at once. */
-  readonly reachable$?: Observable<unknown> | undefined;
+  readonly reachable$?: Observable<ReachableNews> | undefined;
   readonly sources?: readonly Observable<Sample>[];
   /** Accept `push()`: the input then ends only at shutdown, not when the sources end. */
   readonly acceptPush?: boolean;

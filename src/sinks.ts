@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { appendWholeToFile } from './writeFully.js';
 import { Observable, ReplaySubject, Subject, throwError } from 'rxjs';
+import type { ReachableNews } from './breaker.js';
 import type { SendBatch } from './delivery.js';
 import type { SinkConfig } from './config/schema.js';
 import type { Attributes } from './sample.js';
@@ -22,7 +23,7 @@ export interface Sink {
   readonly send: SendBatch;
   readonly describe: string;
   /** Emits when the receiver is reachable again (otlp-grpc: its connection came back up). */
-  readonly reachable$?: Observable<void>;
+  readonly reachable$?: Observable<ReachableNews>;
   /** Emits once, with what happened, when the receiver is gone for good (console: nothing reads standard output any more). */
   readonly gone$?: Observable<Error>;
   /** otlp-grpc with TLS files: each time they changed, whether they are in use now or why not. */

@@ -97,16 +97,17 @@ const hangable = async (opts: { emptyAnswered?: boolean } = {}) => {
  * A sink to `port` whose reachable$ is watched (emissions counted), after one delivered sample and
  * its connection's first emission; `body` runs with the receiver then hung and a call timed out.
  */
-const afterTimedOutCall = async (h: Awaited<ReturnType<typeof hangable>>, body: (sink: ReturnType<typeof otlpGrpcSink>, emitted: () => number) => Promise<void>) => {
+const afterTimedOutCall = async (h: Awaited<ReturnType<typeof hangable>>, body: (sink: ReturnType<typeof otlpGrpcSink>, emitted: () => number, news: readonly string[]) => Promise<void>) => {
   const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${h.server.port}`, timeoutMs: 500 });
-  let emitted = 0;
-  const sub = sink.reachable$.subscribe(() => emitted++);
+  const news: string[] = [];
+  const sub = sink.reachable$.subscribe((n) => news.push(n));
+  const emitted = () => news.length;
   try {
     assert.is(await send(sink, [sample(1)]), 'ok');
-    assert.ok((await within(2_000, () => emitted === 1)) !== undefined, 'the first connection');
+    assert.ok((await within(2_000, () => emitted() === 1)) !== undefined, 'the first connection');
     h.hang(true);
     assert.match(await send(sink, [sample(2)]), /DEADLINE_EXCEEDED/);
-    await body(sink, () => emitted);
+    await body(sink, emitted, news);
   } finally {
     sub.unsubscribe();
     sink.shutdown();
@@ -116,12 +117,13 @@ const afterTimedOutCall = async (h: Awaited<ReturnType<typeof hangable>>, body: 
 
 test('reachable$ emits when a receiver that stopped answering (connection kept) answers again after a call timed out', async () => {
   const h = await hangable();
-  await afterTimedOutCall(h, async (sink, emitted) => {
+  await afterTimedOutCall(h, async (sink, emitted, news) => {
     await sleep(2_500);
     assert.is(emitted(), 1, 'nothing while it is silent');
     assert.ok(h.empties() >= 2, `probes while silent, one a deadline: ${h.empties()}`);
     h.hang(false);
     assert.ok((await within(3_000, () => emitted() === 2)) !== undefined, 'reachable$ emitted once the receiver answered again');
+    assert.equal(news, ['connected', 'answered'], 'the connection, then the answer (which the breaker takes however recent its last early half-open)');
     const probes = h.empties();
     await sleep(1_500);
     assert.is(h.empties(), probes, 'no probe after the answer');

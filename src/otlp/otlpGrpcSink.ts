@@ -12,13 +12,14 @@
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
-import { BehaviorSubject, Observable, merge, switchMap } from 'rxjs';
+import { BehaviorSubject, Observable, map, merge, switchMap } from 'rxjs';
 import { diag } from '@opentelemetry/api';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Attributes, Sample } from '../sample.js';
 import { type Clock, systemClock } from '../clock.js';
+import type { ReachableNews } from '../breaker.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
 import type { InstrumentationScopeInfo } from './toResourceMetrics.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
@@ -85,15 +86,16 @@ export interface OtlpGrpcSink {
   /** host:port the sink talks to. */
   readonly address: string;
   /**
-   * Emits each time the receiver is back: the connection to it is (re)established, or — after a
-   * call timed out — it answers again (a hung collector resumed; answersAgain.ts).
-   * Give it to the breaker (`reachable$.subscribe(() => breaker.halfOpenNow())`, as the command
+   * Emits each time the receiver is back: `'connected'`, the connection to it is (re)established,
+   * or `'answered'`, after a call timed out it answers again (a hung collector resumed;
+   * answersAgain.ts). Give it to the breaker
+   * (`reachable$.subscribe((news) => breaker.halfOpenNow(news))`, as the command
    * does) and delivery resumes within about a second of the receiver's return, instead of at the
    * breaker's next probe, up to maxHalfOpenAfterMs (a minute) later. While subscribed, a channel
    * gone idle is asked to connect, so the return is noticed without a call being made, and a
    * call that timed out is followed by empty requests (no data) until the receiver answers one.
    */
-  readonly reachable$: Observable<void>;
+  readonly reachable$: Observable<ReachableNews>;
   /**
    * New TLS certificates (rotated files: src/otlp/tlsFilesWatch.ts): new connections use them
    * from now on — the current one is replaced — and calls in flight finish on theirs.
@@ -184,7 +186,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     const call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, EMPTY_REQUEST, callMetadata, { deadline: clock.now() + PROBE_TIMEOUT_MS }, (err) => done(heardFrom(err)));
     return () => call.cancel();
   });
-  const reachable$ = merge(clients.pipe(switchMap((c) => channelReachable(c.getChannel()))), answers.answersAgain$);
+  const reachable$ = merge(
+    clients.pipe(switchMap((c) => channelReachable(c.getChannel())), map((): ReachableNews => 'connected')),
+    answers.answersAgain$.pipe(map((): ReachableNews => 'answered')),
+  );
 
   const encoder = createOffThreadEncoder({
     resource,
