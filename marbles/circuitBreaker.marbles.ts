@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { circuitBreaker } from '../operators/circuitBreaker.js';
-import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
+import { createCircuitBreaker, type BreakerTransition, type ReachableNews } from '../src/breaker.js';
 import { ExportError, BrokenCircuitError } from '../src/errors.js';
 import { testScheduler, pendingActions } from '../test/support/marbles.js';
 
@@ -129,36 +129,33 @@ test('halfOpenNow: an open breaker half-opens at once and lets the probe through
   ]);
 });
 
-test('halfOpenNow at most once per halfOpenAfterMs: a connection that keeps coming up and failing does not earn a probe each time', () => {
+/**
+ * A breaker (threshold 1, halfOpenAfterMs 10) open at 0, half-opened early by news of a connection
+ * at 2, its probe failing at 3 (open, timer at 23); then `later` news at each of its frames.
+ */
+const earlyHalfOpens = (later: Readonly<Record<string, ReachableNews>>): string[] => {
   const transitions: BreakerTransition[] = [];
   testScheduler().run(({ cold, expectObservable, flush }) => {
     const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 10, maxHalfOpenAfterMs: 100 });
     breaker.state$.subscribe((t) => transitions.push(t));
     const fail = cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker));
     expectObservable(fail, '^').toBe('#', undefined, unavailable); // open at 0 (timer: 10)
-    cold('--x').subscribe(() => breaker.halfOpenNow()); // 2: half-open now
+    cold('--x').subscribe(() => breaker.halfOpenNow()); // 2: half-open now ('connected' by default)
     expectObservable(fail, '---^').toBe('---#', undefined, unavailable); // 3: the probe fails, open (timer: 23)
-    cold('-----x').subscribe(() => breaker.halfOpenNow()); // 5: within 10 of the last early one: nothing
-    cold('------------x').subscribe(() => breaker.halfOpenNow()); // 12: half-open now
+    for (const [marbles, news] of Object.entries(later)) cold(marbles).subscribe(() => breaker.halfOpenNow(news));
     flush();
   });
-  assert.equal(transitions.map((t) => `${t.to}@${t.atMs}`), ['open@0', 'half-open@2', 'open@3', 'half-open@12']);
+  return transitions.map((t) => `${t.to}@${t.atMs}`);
+};
+
+test('halfOpenNow at most once per halfOpenAfterMs: a connection that keeps coming up and failing does not earn a probe each time', () => {
+  // 5: within 10 of the last early one: nothing; 12: half-open now
+  assert.equal(earlyHalfOpens({ '-----x': 'connected', '------------x': 'connected' }), ['open@0', 'half-open@2', 'open@3', 'half-open@12']);
 });
 
 test("halfOpenNow('answered') is not held back by that limit: a receiver that answers after a silence is back, although its connection came up (and failed) just before — a hung collector resuming waited out the whole wait", () => {
-  const transitions: BreakerTransition[] = [];
-  testScheduler().run(({ cold, expectObservable, flush }) => {
-    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 10, maxHalfOpenAfterMs: 100 });
-    breaker.state$.subscribe((t) => transitions.push(t));
-    const fail = cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker));
-    expectObservable(fail, '^').toBe('#', undefined, unavailable); // open at 0 (timer: 10)
-    cold('--x').subscribe(() => breaker.halfOpenNow('connected')); // 2: half-open now
-    expectObservable(fail, '---^').toBe('---#', undefined, unavailable); // 3: the probe fails, open (timer: 23)
-    cold('-----x').subscribe(() => breaker.halfOpenNow('connected')); // 5: within 10 of the last early one: nothing
-    cold('------x').subscribe(() => breaker.halfOpenNow('answered')); // 6: the receiver answered: half-open now
-    flush();
-  });
-  assert.equal(transitions.map((t) => `${t.to}@${t.atMs}`), ['open@0', 'half-open@2', 'open@3', 'half-open@6']);
+  // 5: a connection, within 10 of the last early one: nothing; 6: the receiver answered: half-open now
+  assert.equal(earlyHalfOpens({ '-----x': 'connected', '------x': 'answered' }), ['open@0', 'half-open@2', 'open@3', 'half-open@6']);
 });
 
 test.run();
