@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { take, tap, toArray, lastValueFrom, firstValueFrom, VirtualTimeScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
@@ -50,6 +50,27 @@ test('ndjson follow, rotated like logrotate does (renamed, a new file under the 
   // Before, the source kept reading the renamed file: d and e were never read.
   assert.equal(got, ['a', 'b', 'c', 'd', 'e']);
   assert.equal(invalid.map((e) => [e.line, e.text]), [[2, 'nope']], 'lines of the new file are numbered from 1');
+});
+
+test('ndjson follow, truncated in place (logrotate copytruncate): the new content is numbered from line 1, and a byte order mark before it is not part of it', () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.ndjson');
+  const line = (name: string, t: number) => `{"name":"${name}","value":${t},"timeUnixNano":"${t}"}\n`;
+  writeFileSync(path, `${line('a', 1)}${line('b', 2)}${line('c', 3)}`);
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: string[] = [];
+  const invalid: InvalidLine[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, onInvalid: (e) => invalid.push(e) }).subscribe((s) => got.push(s.name));
+  scheduler.flush();
+  truncateSync(path, 0);
+  writeFileSync(path, `\uFEFF${line('d', 4)}nope\n`);
+  scheduler.maxFrames = 2_000;
+  scheduler.flush();
+  sub.unsubscribe();
+  assert.equal(got, ['a', 'b', 'c', 'd']);
+  // Before, the count went on from the old content (line 5): a dead letter, or the `tail -n +N` a
+  // stop prints, named a line of the file that was not the one.
+  assert.equal(invalid.map((e) => [e.line, e.text]), [[2, 'nope']]);
 });
 
 test('ndjson with a gate (back-pressure): reading stops while it is closed and goes on when it opens; every line once, in order — read whole and followed', () => {

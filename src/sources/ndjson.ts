@@ -185,9 +185,12 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) fileId = idOf();
       }
       if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) {
-        // Truncated in place (copytruncate): start over, the new content told apart from the old (its copy).
+        // Truncated in place (copytruncate): start over, the new content told apart from the old (its
+        // copy) and numbered from line 1 (the count went on from the old content's: dead letters and
+        // the `tail -n +N` of a stop named other lines, and a byte order mark made line 1 invalid).
         reader = fileLines(fd, 0, maxLineBytes);
         fileId = idOf();
+        lineNumber = 0;
       }
       return 'done';
     };
