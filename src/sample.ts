@@ -4,7 +4,7 @@
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { INT64_END, nonNegativeNanosToMs } from './timeKey.js';
-import { valueProblem } from './sampleValues.js';
+import { shownValue, valueProblem } from './sampleValues.js';
 
 /**
  * An attribute's value: a string, number or boolean, or an array of them, as OpenTelemetry's
@@ -179,7 +179,7 @@ export const startOrderProblem = (s: Sample): string | undefined =>
  */
 export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean } = {}): Either<string, Sample> => {
   if (typeof s.name !== 'string' || s.name.length === 0) return left('name must be a non-empty string');
-  if (!KINDS.includes(s.kind)) return left(`kind must be gauge, sum, histogram or exponential-histogram, got ${String(s.kind)}`);
+  if (!KINDS.includes(s.kind)) return left(`kind must be gauge, sum, histogram or exponential-histogram, got ${shownValue(s.kind)}`);
   if (typeof s.timeUnixNano !== 'bigint' || s.timeUnixNano <= 0n) return left('timeUnixNano must be a positive bigint');
   // The OpenTelemetry Collector reads a time as Go's int64 nanoseconds (later ones wrap to before
   // 1970), and chronoq's reorder keys are int64 halves, so a time from 2⁶³ ns on is refused.
@@ -200,13 +200,13 @@ const optionalString = (v: unknown): boolean => v === undefined || typeof v === 
 /** The optional fields a sample carries from the OpenTelemetry SDK (scope, temporality, monotonic, valueType), when malformed. */
 const optionalFieldProblem = (s: Sample): Either<string, never> | undefined => {
   if (s.temporality !== undefined && s.temporality !== 'cumulative' && s.temporality !== 'delta') {
-    return left(`temporality must be 'cumulative' or 'delta', got ${JSON.stringify(s.temporality)}`);
+    return left(`temporality must be 'cumulative' or 'delta', got ${shownValue(s.temporality)}`);
   }
-  if (s.monotonic !== undefined && typeof s.monotonic !== 'boolean') return left(`monotonic must be true or false, got ${JSON.stringify(s.monotonic)}`);
-  if (s.valueType !== undefined && s.valueType !== 'int' && s.valueType !== 'double') return left(`valueType must be 'int' or 'double', got ${JSON.stringify(s.valueType)}`);
+  if (s.monotonic !== undefined && typeof s.monotonic !== 'boolean') return left(`monotonic must be true or false, got ${shownValue(s.monotonic)}`);
+  if (s.valueType !== undefined && s.valueType !== 'int' && s.valueType !== 'double') return left(`valueType must be 'int' or 'double', got ${shownValue(s.valueType)}`);
   const scope = s.scope as { name?: unknown; version?: unknown; schemaUrl?: unknown } | undefined;
   if (scope !== undefined && (typeof scope !== 'object' || scope === null || typeof scope.name !== 'string' || !optionalString(scope.version) || !optionalString(scope.schemaUrl))) {
-    return left(`scope must be an object with a string name (and a string version, schemaUrl), got ${JSON.stringify(scope)}`);
+    return left(`scope must be an object with a string name (and a string version, schemaUrl), got ${shownValue(scope)}`);
   }
   return undefined;
 };

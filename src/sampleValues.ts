@@ -54,17 +54,35 @@ const exponentialProblem = (h: ExponentialHistogramValue): string | undefined =>
 const minMaxProblem = (h: { readonly min?: number; readonly max?: number }): string | undefined =>
   (h.min !== undefined && typeof h.min !== 'number') || (h.max !== undefined && typeof h.max !== 'number') ? 'histogram min and max must be numbers when given' : undefined;
 
+/** At most this many characters of a value shown in a refusal. */
+const SHOWN_CHARS = 60;
+
+/**
+ * A field's value as a refusal shows it: as JSON for a string, list or object (quoted, `"12"`:
+ * why 12 was refused — a shell script's printf wrote it quoted; `[]`, `{"avg":1.5}` — String()
+ * showed nothing and `[object Object]`), cut after SHOWN_CHARS; a number as JS writes it (NaN,
+ * Infinity); `no value` when absent.
+ */
+export const shownValue = (v: unknown): string => {
+  if (v === undefined) return 'no value';
+  if (typeof v !== 'string' && (typeof v !== 'object' || v === null)) return String(v);
+  let json: string;
+  try {
+    json = JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v); // a bigint or a cycle in an app's own object
+  }
+  return json.length <= SHOWN_CHARS ? json : `${json.slice(0, SHOWN_CHARS)}… (${json.length} characters)`;
+};
+
 /** What is wrong with `s.value` for `s.kind` (a known kind), or undefined. */
 export const valueProblem = (s: Sample): string | undefined => {
   if (s.kind === 'histogram' || s.kind === 'exponential-histogram') {
     if (typeof s.value !== 'object' || s.value === null) return s.kind === 'histogram' ? 'a histogram sample needs a histogram value' : 'an exponential-histogram sample needs an exponential histogram value';
     return (s.kind === 'histogram' ? histogramProblem(s.value as HistogramValue) : exponentialProblem(s.value as ExponentialHistogramValue)) ?? minMaxProblem(s.value);
   }
-  // A string is quoted: `got "12"` says why 12 was refused (a shell script's printf wrote it quoted).
   const gauge = s.kind === 'gauge';
-  if (typeof s.value !== 'number' || (!gauge && !Number.isFinite(s.value))) {
-    return `value must be ${gauge ? 'a number' : 'a finite number'}, got ${typeof s.value === 'string' ? JSON.stringify(s.value) : String(s.value)}`;
-  }
+  if (typeof s.value !== 'number' || (!gauge && !Number.isFinite(s.value))) return `value must be ${gauge ? 'a number' : 'a finite number'}, got ${shownValue(s.value)}`;
   if (s.kind === 'sum' && s.monotonic !== false && s.temporality !== 'delta' && s.value < 0) return 'a monotonic sum cannot be negative';
   return undefined;
 };

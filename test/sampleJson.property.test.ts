@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
-import type { Sample } from '../src/sample.js';
+import { type Sample, validateSample } from '../src/sample.js';
 import { open } from './support/spool.js';
 import { tempDir } from './support/cli.js';
 
@@ -111,6 +111,21 @@ test('a gauge (or a histogram sum, min or max) that is NaN or ±Infinity is a sa
   // A counter counts: one that is NaN or infinite is still refused, with what it is.
   assert.equal(parseSampleLine('{"name":"jobs.done","kind":"sum","value":"NaN","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got NaN' });
   assert.equal(parseSampleLine('{"name":"jobs.done","kind":"sum","monotonic":false,"value":"-Infinity","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got -Infinity' });
+});
+
+test('a value or kind that is not one is shown as written in the line: a list, an object, none', () => {
+  const refused = (fields: string) => parseSampleLine(`{"name":"m",${fields}"timeUnixNano":"5","attributes":{}}`);
+  // Before: "got " for a list, "got [object Object]" for an object, "got undefined" for none.
+  assert.equal(refused('"value":[],'), { _tag: 'Left', left: 'value must be a number, got []' });
+  assert.equal(refused('"kind":"sum","value":{"avg":1.5},'), { _tag: 'Left', left: 'value must be a finite number, got {"avg":1.5}' });
+  assert.equal(refused(''), { _tag: 'Left', left: 'value must be a number, got no value' });
+  assert.equal(refused(`"value":[${'1,'.repeat(60)}1],`), { _tag: 'Left', left: `value must be a number, got [${'1,'.repeat(29)}1… (123 characters)` });
+  assert.equal(refused('"kind":{"type":"gauge"},"value":1,'), { _tag: 'Left', left: 'kind must be gauge, sum, histogram or exponential-histogram, got {"type":"gauge"}' });
+  assert.equal(refused('"value":"12",'), { _tag: 'Left', left: 'value must be a number, got "12"' });
+  assert.equal(refused('"value":true,'), { _tag: 'Left', left: 'value must be a number, got true' });
+  // An app's own sample: a field JSON cannot write (a bigint) is said, where validateSample threw.
+  const appSample = { name: 'm', kind: 'sum', value: 1, timeUnixNano: 5n, attributes: {}, temporality: 5n } as unknown as Sample;
+  assert.equal(validateSample(appSample), { _tag: 'Left', left: "temporality must be 'cumulative' or 'delta', got 5" });
 });
 
 test('an up-down counter below zero, bridged from the SDK, is read back from the spool as it was written', () => {
