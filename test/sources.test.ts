@@ -100,15 +100,16 @@ test('ndjson with a gate (back-pressure): reading stops while it is closed and g
   }
 });
 
-test('ndjson: a UTF-8 byte order mark before the first line is not part of it (files from Windows tools), read whole and followed', async () => {
+test('ndjson: a UTF-8 byte order mark before a line is not part of it (files from Windows tools, and such files joined), read whole and followed', async () => {
   const dir = tempDir();
   const path = join(dir, 'bom.ndjson');
   const line = (v: number) => `{"name":"m","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(v)}","attributes":{"a":"b"}}`;
-  writeFileSync(path, `\uFEFF${line(1)}\r\n${line(2)}\r\n`);
+  // The second mark: files that each began with one, joined by `cat a.ndjson b.ndjson` (it made that line invalid).
+  writeFileSync(path, `\uFEFF${line(1)}\r\n${line(2)}\r\n\uFEFF${line(3)}\r\n`);
   for (const follow of [false, true]) {
     const invalid: InvalidLine[] = [];
-    const got = await lastValueFrom(ndjsonSamples({ path, follow, pollMs: 20, onInvalid: (e) => invalid.push(e) }).pipe(take(2), toArray()));
-    assert.equal(got.map((s) => s.value), [1, 2]);
+    const got = await lastValueFrom(ndjsonSamples({ path, follow, pollMs: 20, onInvalid: (e) => invalid.push(e) }).pipe(take(3), toArray()));
+    assert.equal(got.map((s) => s.value), [1, 2, 3]);
     assert.equal(invalid, []);
   }
 });

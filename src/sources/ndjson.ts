@@ -113,9 +113,10 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         onInvalid?.({ source: opts.path, line: lineNumber, text: line.start, reason: `a line of ${line.bytes} bytes, longer than maxLineBytes ${maxLineBytes}: not read (is the file NDJSON, one sample a line?)` });
         return undefined;
       }
-      // A byte order mark before the first line (files from Windows tools) is not part of it: the
-      // first sample became a dead letter 'invalid' ("Unexpected token '﻿'", an invisible character).
-      const text = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      // A byte order mark before a line (the first of a file from a Windows tool, or of each of
+      // such files joined by cat) is not part of it: that sample became a dead letter 'invalid'
+      // ("Unexpected token '﻿'", an invisible character). No JSON text starts with one.
+      const text = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
       if (text.trim() === '') return undefined;
       const r = parseLine(text);
       if (!isLeft(r)) return r.right;
