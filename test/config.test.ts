@@ -44,7 +44,7 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
     "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs, positionFile, maxLineBytes), found boolean true (did you mean 'follow'?)",
     'config.sources[0].path: expected a non-empty string (required), found nothing',
   ]);
-  assert.equal(errorsOf('sources:\n  - type: ndjson\n    path: x\n    maxLineBytes: 1MB\n'), ['config.sources[0].maxLineBytes: expected a positive integer, found "1MB"']);
+  assert.equal(errorsOf('sources:\n  - type: ndjson\n    path: x\n    maxLineBytes: 1MB\n'), ['config.sources[0].maxLineBytes: expected a positive integer, found "1MB" (did you mean 1000000? maxLineBytes is in bytes)']);
   assert.ok(errorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
 });
 

@@ -7,6 +7,7 @@
 import * as t from 'io-ts';
 import { closestKey } from './errors.js';
 import { endpointProblem, headerNameProblem, headerValueProblem } from './grpcValues.js';
+import { numberHint } from './numberHints.js';
 
 export interface FailureWording {
   readonly expected: string;
@@ -26,10 +27,16 @@ const asNumber = (u: unknown): unknown => (typeof u === 'string' && NUMERAL.test
 /** A boolean, or the string 'true' or 'false' (interpolated). */
 const asBoolean = (u: unknown): unknown => (u === 'true' ? true : u === 'false' ? false : u);
 
+/** A refused number, with the number to write when `raw` is one written with a unit or digit groups (numberHints.ts). */
+const refusedNumber = (raw: unknown, c: t.Context, expected: string, ok: (n: number) => boolean): t.Validation<number> => {
+  const suggestion = numberHint(raw, c[c.length - 1]?.key, ok);
+  return fail(raw, c, { expected, ...(suggestion !== undefined ? { suggestion } : {}) });
+};
+
 const num = (name: string, ok: (n: number) => boolean) =>
   new t.Type<number, number, unknown>(name, (u): u is number => typeof u === 'number' && ok(u), (raw, c) => {
     const u = asNumber(raw);
-    return typeof u === 'number' && ok(u) ? t.success(u) : fail(raw, c, { expected: name });
+    return typeof u === 'number' && ok(u) ? t.success(u) : refusedNumber(raw, c, name, ok);
   }, (n) => n);
 
 export const PositiveInt = num('a positive integer', (n) => Number.isInteger(n) && n > 0);
@@ -43,7 +50,7 @@ export const NonNegativeNumber = num('a finite non-negative number', (n) => Numb
 const orInfinite = (name: string, ok: (n: number) => boolean) =>
   new t.Type<number, number, unknown>(name, (u): u is number => typeof u === 'number', (raw, c) => {
     const u = asNumber(raw);
-    return u === 'infinite' || u === Infinity ? t.success(Infinity) : typeof u === 'number' && ok(u) ? t.success(u) : fail(raw, c, { expected: name });
+    return u === 'infinite' || u === Infinity ? t.success(Infinity) : typeof u === 'number' && ok(u) ? t.success(u) : refusedNumber(raw, c, name, ok);
   }, (n) => n);
 
 /** Milliseconds, or "infinite". */
