@@ -14,6 +14,7 @@ import type { ConfigError } from './errors.js';
 export interface GrpcValueProblem {
   readonly expected: string;
   readonly found: string;
+  readonly suggestion?: string;
 }
 
 export const headerNameProblem = (name: string): GrpcValueProblem | undefined => {
@@ -30,14 +31,32 @@ export const headerValueProblem = (value: string): GrpcValueProblem | undefined 
   return { expected: 'a header value of printable ASCII characters (gRPC metadata)', found: `a value with U+${code} at character ${bad + 1}` };
 };
 
-/** What is wrong with an OTLP/gRPC endpoint (`http[s]://host:port`, `host:port`, `unix:…`); undefined when nothing. */
+const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or host:port)';
+
+/**
+ * What is wrong with an OTLP/gRPC endpoint (`http[s]://host:port`, `host:port`, `unix:…`); undefined
+ * when nothing. The scheme is read as the OpenTelemetry exporter reads it (otlp-grpc-exporter-base):
+ * plaintext only for a URL that starts with `http://` as written — `HTTP://` and any other scheme
+ * (`grpc://`, of which it says "Using http://") get TLS — and the host of the URL, which gRPC's
+ * `dns:///host:port` target names leave empty (it dialled ":443", "waiting for name resolution").
+ * Those were taken and failed at every attempt; they are refused with the endpoint to write.
+ */
 export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined => {
+  const found = JSON.stringify(endpoint);
+  let url: URL;
   try {
-    new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
-    return undefined;
+    url = new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
   } catch {
-    return { expected: 'an endpoint URL such as http://collector:4317 (or host:port)', found: JSON.stringify(endpoint) };
+    return { expected: ENDPOINT_EXPECTED, found };
   }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
+  const lower = scheme?.toLowerCase();
+  if (scheme === undefined || scheme === 'http' || lower === 'https' || lower === 'unix') return undefined;
+  const refused = (write: string, why: string): GrpcValueProblem => ({ expected: ENDPOINT_EXPECTED, found, suggestion: `did you mean ${write}? ${why}` });
+  if (lower === 'dns') return refused(`http://${url.pathname.slice(1)}`, 'a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS');
+  const rest = endpoint.slice(scheme.length + 3);
+  if (lower === 'http') return refused(`http://${rest}`, `the OpenTelemetry exporter reads http:// in lower case only, and dialled ${scheme}:// with TLS`);
+  return refused(`${lower === 'grpcs' ? 'https' : 'http'}://${rest}`, `the scheme is http:// for plaintext or https:// for TLS; the OpenTelemetry exporter took ${scheme}:// as http:// and dialled TLS all the same`);
 };
 
 const HEADER_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'];
