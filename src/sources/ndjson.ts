@@ -187,8 +187,8 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       }
       if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) {
         // Truncated in place (copytruncate): start over, the new content told apart from the old (its
-        // copy) and numbered from line 1 (the count went on from the old content's: dead letters and
-        // the `tail -n +N` of a stop named other lines, and a byte order mark made line 1 invalid).
+        // copy) and numbered from line 1 (the count went on from the old content's: dead letters, the
+        // saved position and the `tail -n +N` of a stop named other lines).
         reader = fileLines(fd, 0, maxLineBytes);
         fileId = idOf();
         lineNumber = 0;
