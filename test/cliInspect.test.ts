@@ -93,6 +93,16 @@ test('inspect a dead-letter file: letters per reason with their time range, kind
   assert.is(json.series, 3);
 });
 
+test('a dead-letter file with a byte order mark (saved by a Windows editor): its first letter counts, as replay reads it', async () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const letter = (i: number) => JSON.stringify({ reason: 'rejected', item: { name: 'g', kind: 'gauge', value: i, timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(i)), attributes: {} }, detail: 'x', atUnixMs: 0 });
+  writeFileSync(path, `\uFEFF${letter(1)}\r\n${letter(2)}\r\n`);
+  const s = await summarizeDeadLetters(path);
+  // Before: 1 letter and "1 lines that are not dead letters".
+  assert.is(s.letters, 2);
+  assert.is(s.unreadable, 0);
+});
+
 test('a file of details that do not fold (ids in them) is summed up in bounded memory: past 10 000 kinds, the rest are one line', async () => {
   const path = join(tempDir(), 'dead.ndjson');
   const id = (i: number): string => (i < 26 ? '' : id(Math.floor(i / 26) - 1)) + String.fromCharCode(97 + (i % 26)); // a, b, …, z, aa, ab, …: no digits

@@ -8,6 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { withoutByteOrderMark } from '../sources/ndjson.js';
 
 const TOP = 5;
 /** Distinct series counted at most (their keys are held in memory while the file is read). */
@@ -62,7 +63,8 @@ export const summarizeDeadLetters = async (path: string): Promise<DeadLetterSumm
   let unreadable = 0;
   let refusedOnResend = 0;
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const text of lines) {
+    const line = withoutByteOrderMark(text);
     if (line.trim() === '') continue;
     let d: Letter;
     try {

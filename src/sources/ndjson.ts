@@ -94,6 +94,13 @@ export const isNamedPipe = (path: string): boolean => {
  * `tail -F` does): `onMissing` says so once, and reading starts when it appears — a `chronoq run`
  * started before the program that writes the file used to stop at once.
  */
+/**
+ * A line without the byte order mark before it (the first line of a file from a Windows tool, or of
+ * each of such files joined by cat): it is no part of the line — a sample with one became a dead
+ * letter 'invalid' ("Unexpected token '﻿'", an invisible character). No JSON text starts with one.
+ */
+export const withoutByteOrderMark = (line: string): string => (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
+
 export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
   opts.follow === true && opts.path !== '-'
     ? untilExists(opts.path, { pollMs: opts.pollMs ?? 250, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
@@ -113,10 +120,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         onInvalid?.({ source: opts.path, line: lineNumber, text: line.start, reason: `a line of ${line.bytes} bytes, longer than maxLineBytes ${maxLineBytes}: not read (is the file NDJSON, one sample a line?)` });
         return undefined;
       }
-      // A byte order mark before a line (the first of a file from a Windows tool, or of each of
-      // such files joined by cat) is not part of it: that sample became a dead letter 'invalid'
-      // ("Unexpected token '﻿'", an invisible character). No JSON text starts with one.
-      const text = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      const text = withoutByteOrderMark(line);
       if (text.trim() === '') return undefined;
       const r = parseLine(text);
       if (!isLeft(r)) return r.right;
