@@ -9,7 +9,7 @@
  * sink consecutive slices of the source's order instead, as this script did before.
  * Prints the three rates, the ratios to raw, and how busy the event loop was in each (the share of
  * the run it was not waiting for I/O: a run at ~1.0 is bound by this thread's CPU, one below it
- * waits for the collector). Not a test.
+ * waits for the collector). Not a test; about two minutes.
  *   npx tsx bench/e2e.ts [--quick] [--slices]
  */
 import { Observable, lastValueFrom, toArray } from 'rxjs';
@@ -31,6 +31,8 @@ const quick = process.argv.includes('--quick');
 const slices = process.argv.includes('--slices');
 const total = quick ? 60_000 : 400_000;
 const batchSize = 1_000;
+/** Runs of every side before the measured rounds. */
+const WARM_UP_ROUNDS = 8;
 const inFlight = 4;
 const resource = { 'service.name': 'bench' };
 
@@ -130,11 +132,18 @@ try {
     return run;
   };
 
-  await chronoq(slices ? undefined : batches); // warm-up of every path, recording the batches the others export
+  await chronoq(slices ? undefined : batches); // recording the batches the others export
   if (new Set(batches.flat()).size !== total || batches.reduce((n, b) => n + b.length, 0) !== total) throw new Error('the batches do not hold every sample once');
-  await raw();
-  await sinkAlone();
-  await chronoq(undefined, true);
+  // Warm-up: a side's rate climbs over its first ~10 runs, as V8 optimises the code and the
+  // collector settles (a process running raw alone, 25 rounds: 767, 850, 844, 955, 1 038 … then
+  // 900–1 200 k samples/s; the pipeline alone 768, 657, 796 … then 900–1 050). With one run each
+  // before the rounds, as this script did before, the rounds compared the sides as they climbed.
+  for (let i = 0; i < (quick ? 2 : WARM_UP_ROUNDS); i++) {
+    await raw();
+    await chronoq();
+    await sinkAlone();
+    await chronoq(undefined, true);
+  }
   // Paired rounds; the machine's speed drifts by ±20 % within minutes, so each round is compared
   // in itself and the medians are reported. A run is affected by the run before it (over seven
   // runs of this script, the pipeline's ratio was 0.67–1.00, median 0.80, in rounds ordered raw,
