@@ -1,11 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { NEVER, Observable, concat, of } from 'rxjs';
+import { NEVER, Observable, concat, merge, of, timer } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
-import { laneOf, type DeliveryResult } from '../src/delivery.js';
+import { laneOf } from '../src/delivery.js';
 import { toDeadLetter, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { testScheduler, pendingActions, sample } from '../test/support/marbles.js';
@@ -42,12 +42,8 @@ test("the seed's failure scenario: 10:00 CPU=50 fails, 10:01 CPU=60 is collected
 test('per lane one batch in flight, batches in order; batch by size or by the oldest sample waiting maxDelayMs', () => {
   const s = testScheduler();
   const xs = Array.from({ length: 7 }, (_, i) => sample(1000 + i));
-  const { sink, completedAt } = deliver(
-    s,
-    ({ cold }) => cold('abcdefg 100ms |', Object.fromEntries(xs.map((x, i) => ['abcdefg'[i]!, R(x)]))),
-    () => ({ delayMs: 10 }),
-    { batch: { maxSize: 3, maxDelayMs: 50 } },
-  );
+  const source = Object.fromEntries(xs.map((x, i) => ['abcdefg'[i]!, R(x)]));
+  const { sink, completedAt } = deliver(s, ({ cold }) => cold('abcdefg 100ms |', source), () => ({ delayMs: 10 }), { batch: { maxSize: 3, maxDelayMs: 50 } });
   assert.is(sink.maxInFlight, 1);
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples.map((x) => x.value)]), [
     [2, [1000, 1001, 1002]],
@@ -212,6 +208,14 @@ test('drains every lane on complete, without waiting for maxDelayMs, then comple
   assert.is(completedAt, 3);
 });
 
+test('flushNow$ sends what the lane holds without waiting for maxDelayMs (after its batch in flight); later samples wait as usual', () => {
+  const s = testScheduler();
+  const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)), d: R(sample(4)) };
+  // flushes at 5 and 15 ms; each call answered after 20 ms
+  const { sink } = deliver(s, ({ cold }) => cold('ab 8ms c 19ms d 100s |', source), () => ({ delayMs: 20 }), { batch: { maxSize: 10, maxDelayMs: 60_000 }, flushNow$: merge(timer(5), timer(15)) });
+  assert.equal(sink.calls.map((x) => [x.atMs, x.samples.map((y) => y.value)]), [[5, [1, 2]], [25, [3]], [60_030, [4]]]);
+});
+
 test('unsubscribe cancels retries and batch timers', () => {
   const scheduler = testScheduler();
   const sink = fakeSink(scheduler, () => ({ error: unavailable }));
@@ -239,15 +243,8 @@ test('after an attempt of unknown outcome (timed out), the lane waits fenceMs be
 
 test('abort$: everything queued or in flight becomes a Left `shutdown`, in order, and the stream completes', () => {
   const s = testScheduler();
-  const out: { atMs: number; r: DeliveryResult }[] = [];
-  let completedAt = -1;
-  s.run(({ cold, hot }) => {
-    const sink = fakeSink(s, () => ({ error: unavailable }));
-    const abort$ = hot('-----a');
-    cold('(abc)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) })
-      .pipe(deliverOrdered(sink.send, { batch: { maxSize: 2 }, abort$ }))
-      .subscribe({ next: (r) => out.push({ atMs: s.now(), r }), complete: () => (completedAt = s.now()) });
-  });
+  const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) };
+  const { out, completedAt } = deliver(s, ({ cold }) => cold('(abc)', source), () => ({ error: unavailable }), { batch: { maxSize: 2 }, abort$: timer(5) });
   assert.is(completedAt, 5);
   assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : 'right']), [
     [5, 'shutdown:1'], [5, 'shutdown:2'], [5, 'shutdown:3'],

@@ -47,6 +47,17 @@ test('disorder within maxDelayMs comes out sorted', () => {
   });
 });
 
+test('flushNow$: everything buffered is released at once, in order; a later sample older than one released is late', () => {
+  testScheduler().run(({ cold, hot, expectObservable }) => {
+    const src = cold('  ab------c--d---|', { a: R(50), b: R(30), c: R(20), d: R(60) });
+    const flush = hot(' ---f------------');
+    const exp = '       ---(xy)-z------(w|)';
+    expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 100, flushNow$: flush }), viewAll())).toBe(exp, {
+      x: '30', y: '50', z: 'late:20', w: '60',
+    });
+  });
+});
+
 test('ties keep arrival order', () => {
   testScheduler().run(({ cold, expectObservable }) => {
     const a = right(sample(7, 'cpu', {}, 1));

@@ -21,6 +21,8 @@ interface Lane {
   current?: readonly Sample[];
   busy: boolean;
   pumping: boolean;
+  /** Samples at the head of the queue that go without waiting (flushNow$). */
+  flushing: number;
   inFlight?: Subscription;
   timer?: Subscription;
   fence?: Subscription;
@@ -68,7 +70,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       // not when its own wait (the breaker's estimate when it was turned away) runs out.
       const breakerMoved$ = breaker.state$.pipe(filter((t) => t.to !== 'open'));
       const retryNow$ = opts.retry?.retryNow$ === undefined ? breakerMoved$ : merge(opts.retry.retryNow$, breakerMoved$);
-      const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({ index, queue: createSampleQueue(queueBatchSize), busy: false, pumping: false }));
+      const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({ index, queue: createSampleQueue(queueBatchSize), busy: false, pumping: false, flushing: 0 }));
       let queued = 0;
       let draining = false;
       let upstreamError: { error: unknown } | undefined;
@@ -157,7 +159,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         try {
           while (!lane.busy && lane.queue.length > 0 && !subscriber.closed) {
             const waitedMs = scheduler.now() - lane.queue.oldestArrivalMs()!;
-            if (!draining && lane.queue.length < maxSize && waitedMs < maxDelayMs) {
+            if (!draining && lane.flushing === 0 && lane.queue.length < maxSize && waitedMs < maxDelayMs) {
               lane.timer ??= scheduler.schedule(() => {
                 lane.timer = undefined;
                 pump(lane);
@@ -168,6 +170,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             lane.timer = undefined;
             const batch = lane.queue.take(maxSize);
             queued -= batch.length;
+            lane.flushing = Math.max(0, lane.flushing - batch.length);
             lane.busy = true;
             lane.current = batch;
             onBatch?.({ lane: lane.index, size: batch.length, phase: 'sent' });
@@ -200,6 +203,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         }
         const victim = newest ? incoming : victimLane.queue.take(1)[0]!;
         if (!newest) {
+          if (victimLane.flushing > 0) victimLane.flushing--;
           queued--;
           lanes[laneIndex]!.queue.push(incoming, scheduler);
           queued++;
@@ -260,9 +264,21 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       };
       // An abort$ that errors aborts nothing (without an error callback RxJS threw it as an uncaught exception).
       const abortSub = opts.abort$?.subscribe({ next: abort, error: () => undefined });
+      // Subscribed after upstream: an operator before this one that flushes on the same signal
+      // (reorderByEventTime's flushNow$) has handed its samples on by the time the lanes flush.
+      const flushSub = opts.flushNow$?.subscribe({
+        next: () => {
+          for (const l of lanes) {
+            l.flushing = l.queue.length;
+            pump(l);
+          }
+        },
+        error: () => undefined,
+      });
       return () => {
         upstream.unsubscribe();
         abortSub?.unsubscribe();
+        flushSub?.unsubscribe();
         cancelLanes();
         if (opts.breaker === undefined) breaker.dispose();
       };

@@ -48,6 +48,11 @@ export interface ReorderOptions {
    * a request id). Default Infinity.
    */
   readonly maxSeries?: number;
+  /**
+   * Release now: when this emits, every buffered sample is released, in order, as on complete
+   * (an application's forceFlush). A sample that comes later and is older than one released is late.
+   */
+  readonly flushNow$?: Observable<unknown>;
   readonly scheduler?: SchedulerLike;
   readonly onLate?: (e: LateEvent) => void;
   readonly onOverflow?: (e: OverflowEvent) => void;
@@ -168,8 +173,10 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
           subscriber.complete();
         },
       });
+      const flushSub = opts.flushNow$?.subscribe({ next: flush, error: () => undefined });
       return () => {
         upstream.unsubscribe();
+        flushSub?.unsubscribe();
         timer?.unsubscribe();
         timer = undefined;
       };

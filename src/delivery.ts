@@ -111,6 +111,12 @@ export interface DeliverOptions {
    * AbortReason emitted gives the dead letters' detail (else: the drain deadline passed).
    */
   readonly abort$?: Observable<unknown>;
+  /**
+   * Send now: when this emits, what every lane holds goes in batches without waiting to fill or
+   * for maxDelayMs (after the batch a lane has in flight) — an application's forceFlush. Samples
+   * that come later wait as usual.
+   */
+  readonly flushNow$?: Observable<unknown>;
   readonly scheduler?: SchedulerLike;
   readonly onRetry?: (e: DeliveryRetryEvent) => void;
   readonly onOverflow?: (e: DeliveryOverflowEvent) => void;

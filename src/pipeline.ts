@@ -17,7 +17,8 @@ import { reorderByEventTime } from '../operators/reorderByEventTime.js';
 import { fillStartTimes } from '../operators/fillStartTimes.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { type AbortReason, abortDetail } from './delivery.js';
-import { createStats, queuedOf, recordLatency, noteDelivered, totalDeadLetters, type PipelineStats } from './stats.js';
+import { createStats, queuedOf, totalDeadLetters, type PipelineStats } from './stats.js';
+import { pipelineDeliveryHooks } from './pipelineDeliveryHooks.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 import { sourceRoomGate } from './sourceRoom.js';
 import { backlogStage } from './backlogStage.js';
@@ -33,6 +34,7 @@ export class Pipeline {
   /** Give up on what is left: delivery and the room gate dead-letter it (with an AbortReason's detail). */
   private readonly abort$ = new Subject<AbortReason | undefined>();
   private readonly hurry$ = new Subject<void>();
+  private readonly flushNow$ = new Subject<void>();
   private readonly completed = new Subject<void>();
   private readonly events = new Subject<PipelineEvent>();
   /** Everything that happens, as it happens. */
@@ -135,16 +137,6 @@ export class Pipeline {
     const s = this.stats;
     const { scheduler, clock } = this;
     const counted = (x: Sample): boolean => this.counts(x);
-    // A settle the spool cannot write (disk full) leaves the samples unsettled: delivered again
-    // after a restart (a duplicate, never a loss). It must not escape from delivery's hooks.
-    const settle = (samples: readonly Sample[]): void => {
-      try {
-        this.deps.spool?.settle(samples);
-      } catch (error) {
-        this.events.next({ type: 'spool-write-failed', error });
-      }
-    };
-    const onSettled = this.deps.onSettled;
     // A source that errors (a file that cannot be read, say) ends alone and is reported; before,
     // its error ended every source and the run finished as if all had simply run out.
     const fail = (event: PipelineEvent & { error: unknown }): Observable<never> => {
@@ -172,7 +164,7 @@ export class Pipeline {
         // Counters stamped before a step back are in order again once the step is corrected.
         startInOrder(clock),
         reorderByEventTime({
-          ...c.reorder, scheduler, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++,
+          ...c.reorder, scheduler, flushNow$: this.flushNow$, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++,
           onSeriesCapped: (e) => { s.seriesCapped += e.forgotten; this.events.next({ type: 'series-capped', ...e }); },
         }),
         // In time order here; before the spool, so a sample keeps the start it was given.
@@ -180,37 +172,14 @@ export class Pipeline {
         // Where samples wait while delivery's queue has no room: in memory, or in the spool.
         backlogStage({
           config: c, stats: s, spool: this.deps.spool, hasRoom: () => this.hasRoom(), scheduler, now: () => clock.now(),
-          abort$: this.abort$, report: (e) => this.events.next(e), onSettled,
+          abort$: this.abort$, report: (e) => this.events.next(e), onSettled: this.deps.onSettled,
           onUnspooled: (xs) => xs.forEach((x) => this.unspooled.add(x)),
         }),
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),
         deliverOrdered(this.deps.send, {
           // reorder.order 'global' holds at the receiver too: delivery then uses one lane.
-          ...c.delivery, order: c.reorder.order, batch: c.batch, breaker: this.breaker, scheduler, abort$: this.abort$,
-          onRetry: (e) => {
-            s.retries++;
-            this.events.next({ type: 'retry', lane: e.lane, attempt: e.attempt, delayMs: e.delayMs, error: e.error });
-          },
-          onDelivered: (d) => {
-            settle(d.samples);
-            if (this.unspooled.size > 0) for (const x of d.samples) this.unspooled.delete(x);
-            if (onSettled) for (const x of d.samples) onSettled(x);
-            this.events.next({ type: 'delivered', delivered: d });
-            const own = this.deps.uncounted ? d.samples.filter(counted) : d.samples;
-            s.delivered += own.length;
-            s.batchesDelivered++;
-            noteDelivered(s, own);
-            recordLatency(s, d.deliveredAtMs - d.firstAttemptAtMs);
-            this.deps.onDelivered?.(d);
-          },
-          onBatch: (e) => (s.inFlightBatches += e.phase === 'sent' ? 1 : -1),
-          // The batch's Lefts are in the dead-letter file by now: write them through, then settle.
-          onDeadLetter: (e) => {
-            s.deadLetteredInDelivery += this.deps.uncounted ? e.samples.filter(counted).length : e.count;
-            if (this.deps.spool === undefined) return;
-            this.deps.flushDeadLetters?.();
-            settle(e.samples);
-          },
+          ...c.delivery, order: c.reorder.order, batch: c.batch, breaker: this.breaker, scheduler, abort$: this.abort$, flushNow$: this.flushNow$,
+          ...pipelineDeliveryHooks({ stats: s, deps: this.deps, events: this.events, unspooled: this.unspooled, counted }),
         }),
       )
       .subscribe({
@@ -275,6 +244,14 @@ export class Pipeline {
     const leftInSpool = this.outstanding;
     this.finish();
     return leftInSpool;
+  }
+
+  /**
+   * Sends what the pipeline holds now: the reorder buffer is released (in order) and the lanes
+   * send without waiting for full batches or maxDelayMs (an application's flush).
+   */
+  flushNow(): void {
+    this.flushNow$.next();
   }
 
   /** Ends the drain of a shutdown in progress now, as if its deadline had passed (a second Ctrl-C). */
