@@ -33,6 +33,8 @@ export interface BacklogStageOptions {
   readonly now: () => number;
   /** A shutdown gives up: what is held in memory becomes dead letters. */
   readonly abort$: Observable<AbortReason | undefined>;
+  /** A flush: what the spool stage holds for its next write is written and handed on now. */
+  readonly flushNow$?: Observable<unknown>;
   readonly report: (e: PipelineEvent) => void;
   readonly onSettled: ((s: Sample) => void) | undefined;
   /** With a spool: samples handed on that the spool could not write (disk full), in memory only. */
@@ -49,7 +51,7 @@ export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<R
     // What an earlier run left unsettled counts as taken in; it goes first, ahead of anything new.
     s.samplesIn += spool.inspect().waiting;
     return live$.pipe(spoolSamples(spool, {
-      hasRoom: o.hasRoom, readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n),
+      hasRoom: o.hasRoom, readBackScheduler: scheduler, onWaiting: (n) => (s.waitingInSpool = n), ...(o.flushNow$ ? { flushNow$: o.flushNow$ } : {}),
       onWriteError: (error) => {
         s.spoolFailing = true;
         o.report({ type: 'spool-write-failed', error });

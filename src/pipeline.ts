@@ -172,7 +172,7 @@ export class Pipeline {
         // Where samples wait while delivery's queue has no room: in memory, or in the spool.
         backlogStage({
           config: c, stats: s, spool: this.deps.spool, hasRoom: () => this.hasRoom(), scheduler, now: () => clock.now(),
-          abort$: this.abort$, report: (e) => this.events.next(e), onSettled: this.deps.onSettled,
+          abort$: this.abort$, flushNow$: this.flushNow$, report: (e) => this.events.next(e), onSettled: this.deps.onSettled,
           onUnspooled: (xs) => xs.forEach((x) => this.unspooled.add(x)),
         }),
         tap((r) => (isLeft(r) || !counted(r.right) ? undefined : s.enteredDelivery++)),

@@ -38,6 +38,8 @@ export interface SpoolStageOptions {
   readonly readBackScheduler?: SchedulerLike;
   /** Samples read back per lane at a time. Default 1 000. */
   readonly readBackChunk?: number;
+  /** Write the burst and hand it on now, not after the current synchronous work (a flush). */
+  readonly flushNow$?: Observable<unknown>;
   /** How many samples wait in the spool, not handed on, each time that may have changed. */
   readonly onWaiting?: (samples: number) => void;
   /** The spool could not be written (disk full, say): called when that starts (per burst after a write that worked), with the error... */
@@ -199,8 +201,11 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         takeEarlierBacklog();
         if (behind.size > 0 && readBackTask === undefined) readBack();
       });
+      // After upstream: the reorder buffer released on the same signal is in the burst by now.
+      const flushSub = opts.flushNow$?.subscribe({ next: flush, error: () => undefined });
       return () => {
         opened.unsubscribe();
+        flushSub?.unsubscribe();
         upstream.unsubscribe();
         pending?.unsubscribe();
         readBackTask?.unsubscribe();
