@@ -10,13 +10,10 @@ import { checkConfigFiles } from '../src/config/files.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
+import { configErrorsOf } from './support/config.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
 
 const test = suite('config and sample decoding');
-const errorsOf = (yaml: string, env = {}) => {
-  const r = decodeConfig(yaml, env);
-  return isLeft(r) ? r.left.map(formatConfigError) : [];
-};
 
 test('the built-in default decodes: host every 10 s to otlp-grpc', () => {
   const r = decodeConfig(DEFAULT_CONFIG_YAML, {});
@@ -30,22 +27,22 @@ test('the built-in default decodes: host every 10 s to otlp-grpc', () => {
 });
 
 test('every problem is reported at its path, with suggestions; nothing throws', () => {
-  assert.equal(errorsOf('batch:\n  maxSise: 10\n'), ["config.batch.maxSise: expected no key 'maxSise' (batch takes maxSize, maxDelayMs), found number 10 (did you mean 'maxSize'?)"]);
-  assert.equal(errorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', found \"syntetic\" (did you mean 'synthetic'?)"]);
-  assert.equal(errorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
-  assert.equal(errorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);
-  assert.equal(errorsOf('sources: 3\n'), ['config.sources: expected a list of sources, found number 3']);
+  assert.equal(configErrorsOf('batch:\n  maxSise: 10\n'), ["config.batch.maxSise: expected no key 'maxSise' (batch takes maxSize, maxDelayMs), found number 10 (did you mean 'maxSize'?)"]);
+  assert.equal(configErrorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', found \"syntetic\" (did you mean 'synthetic'?)"]);
+  assert.equal(configErrorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
+  assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);
+  assert.equal(configErrorsOf('sources: 3\n'), ['config.sources: expected a list of sources, found number 3']);
   // A misspelt key does not hide the other mistakes of its mapping (lanes: 0 went unreported).
-  assert.equal(errorsOf('delivery:\n  lanes: 0\n  order: series\n'), [
+  assert.equal(configErrorsOf('delivery:\n  lanes: 0\n  order: series\n'), [
     "config.delivery.order: expected no key 'order' (delivery takes guarantee, lanes, retry, breaker, maxQueued, overflow, shutdownDeadlineMs, fenceMs), found \"series\"",
     'config.delivery.lanes: expected a positive integer, found number 0',
   ]);
-  assert.equal(errorsOf('sources:\n  - type: ndjson\n    folow: true\n'), [
+  assert.equal(configErrorsOf('sources:\n  - type: ndjson\n    folow: true\n'), [
     "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs, positionFile, maxLineBytes), found boolean true (did you mean 'follow'?)",
     'config.sources[0].path: expected a non-empty string (required), found nothing',
   ]);
-  assert.equal(errorsOf('sources:\n  - type: ndjson\n    path: x\n    maxLineBytes: 1MB\n'), ['config.sources[0].maxLineBytes: expected a positive integer, found "1MB" (did you mean 1000000? maxLineBytes is in bytes)']);
-  assert.ok(errorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
+  assert.equal(configErrorsOf('sources:\n  - type: ndjson\n    path: x\n    maxLineBytes: 1MB\n'), ['config.sources[0].maxLineBytes: expected a positive integer, found "1MB" (did you mean 1000000? maxLineBytes is in bytes)']);
+  assert.ok(configErrorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
 });
 
 test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty string', () => {
@@ -56,7 +53,7 @@ test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty st
     assert.equal(ok.right.sink.headers, { k: 't0k' });
     assert.equal((maskSecrets(resolveConfig(ok.right)) as { sink: { headers: unknown } }).sink.headers, { k: '***' });
   }
-  assert.match(errorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set/);
+  assert.match(configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set/);
 });
 
 test('${VAR} in a number or a boolean field gives that number or boolean (interpolated text is a string); a non-numeral is still refused', () => {
@@ -70,14 +67,14 @@ test('${VAR} in a number or a boolean field gives that number or boolean (interp
   assert.equal([byDefault.delivery.lanes, byDefault.delivery.retry.maxElapsedMs, byDefault.deadLetter.fsync, byDefault.batch.maxDelayMs], [4, Infinity, false, 250.5]);
   const set = resolved({ LANES: '8', MAXEL: '60000', FS: 'true', BATCH_MS: '1e3' })!;
   assert.equal([set.delivery.lanes, set.delivery.retry.maxElapsedMs, set.deadLetter.fsync, set.batch.maxDelayMs], [8, 60_000, true, 1_000]);
-  assert.equal(errorsOf(yaml, { LANES: 'eight', FS: 'yes please' }), [
+  assert.equal(configErrorsOf(yaml, { LANES: 'eight', FS: 'yes please' }), [
     'config.delivery.lanes: expected a positive integer, found "eight"',
     'config.deadLetter.fsync: expected true or false, found "yes please"',
   ]);
 });
 
 test('broken YAML: the first error only, with how many follow from it, and the fix for an unquoted ${VAR} inside { }', () => {
-  assert.equal(errorsOf('telemetry:\n  prometheus: {port: ${PORT:-9464}}\nbatch:\n  maxSize: 5\n'), [
+  assert.equal(configErrorsOf('telemetry:\n  prometheus: {port: ${PORT:-9464}}\nbatch:\n  maxSize: 5\n'), [
     'config (line 2, column 23): expected valid YAML, found Unexpected flow-map-start at node end at line 2, column 23: (inside { } write a variable in quotes: "${VAR}"; 7 more YAML error(s) after it, most likely caused by it)',
   ]);
 });
@@ -108,7 +105,7 @@ test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every seri
   assert.is(resolved('{}\n'), 86_400_000);
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: infinite\n'), Infinity);
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: 3600000\n'), 3_600_000);
-  assert.equal(errorsOf('reorder:\n  forgetSeriesAfterMs: -1\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found number -1']);
+  assert.equal(configErrorsOf('reorder:\n  forgetSeriesAfterMs: -1\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found number -1']);
 });
 
 test('skew.maxPastMs and maxFutureMs may be "infinite" (a backfill of old data: nothing is stale); other ms keys say they want a finite number', () => {
@@ -120,8 +117,8 @@ test('skew.maxPastMs and maxFutureMs may be "infinite" (a backfill of old data: 
   assert.is(skewOf('skew:\n  maxPastMs: .inf\n')?.maxPastMs, Infinity);
   assert.is(skewOf('skew:\n  maxPastMs: infinite\n  maxFutureMs: infinite\n')?.maxFutureMs, Infinity);
   assert.is(skewOf('{}\n')?.maxPastMs, 3_600_000);
-  assert.equal(errorsOf('skew:\n  maxPastMs: -5\n'), ['config.skew.maxPastMs: expected a non-negative number of milliseconds or "infinite", found number -5']);
-  assert.equal(errorsOf('batch:\n  maxDelayMs: .inf\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found number Infinity']);
+  assert.equal(configErrorsOf('skew:\n  maxPastMs: -5\n'), ['config.skew.maxPastMs: expected a non-negative number of milliseconds or "infinite", found number -5']);
+  assert.equal(configErrorsOf('batch:\n  maxDelayMs: .inf\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found number Infinity']);
 });
 
 test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable; a followed file may come later', () => {
@@ -182,12 +179,12 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
 
 test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gRPC can send, checked at load (a bad value described, not printed); upper case folded', async () => {
   const yaml = ['sink:', '  type: otlp-grpc', '  headers:', '    x-key: "ключ"', '    "Bad Header": v', '    auth-bin: xx', '    X-Upper: fine', ''].join('\n');
-  assert.equal(errorsOf(yaml), [
+  assert.equal(configErrorsOf(yaml), [
     'config.sink.headers.x-key: expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
     `config.sink.headers.Bad Header: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "Bad Header"`,
     `config.sink.headers.auth-bin: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "auth-bin"`,
   ]);
-  assert.equal(errorsOf(['sink:', '  type: otlp-grpc', '  headers:', '    X-Upper: fine', '    x-api-key: "abc-123_/=+"', ''].join('\n')), []);
+  assert.equal(configErrorsOf(['sink:', '  type: otlp-grpc', '  headers:', '    X-Upper: fine', '    x-api-key: "abc-123_/=+"', ''].join('\n')), []);
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'a=ok,x-key=%D0%BA%D0%BB', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'b=fine' }).map(formatConfigError), [
     'environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
   ]);
@@ -208,22 +205,6 @@ test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gR
   assert.is(r.code, 2, r.stderr);
   assert.match(r.stderr, /^config error: environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII/m);
   assert.not.match(r.stderr, /internal error|\n\s+at /);
-});
-
-test('sink.endpoint and OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT: a URL or host:port, checked at load (the environment only when the config names none)', async () => {
-  const endpointErrors = (endpoint: string) => errorsOf(`sink:\n  type: otlp-grpc\n  endpoint: "${endpoint}"\n`);
-  for (const bad of ['http://', 'http://127.0.0.1:99999', 'http://[::1']) {
-    assert.equal(endpointErrors(bad), [`config.sink.endpoint: expected an endpoint URL such as http://collector:4317 (or host:port), found ${JSON.stringify(bad)}`]);
-  }
-  for (const good of ['http://collector:4317', 'https://10.0.0.1:4317', 'localhost:4317', 'unix:///run/otel.sock', 'http://[::1]:4317']) assert.equal(endpointErrors(good), [], good);
-  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://:99999' }).map(formatConfigError), ['environment OTEL_EXPORTER_OTLP_ENDPOINT: expected an endpoint URL such as http://collector:4317 (or host:port), found "http://:99999"']);
-  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://:99999' }, 'http://collector:4317'), [], 'the config\'s endpoint wins');
-  const dir = tempDir();
-  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, count: 1}]', 'sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:99999"}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
-  const r = await runCli(['run', cfg]);
-  assert.is(r.code, 2, r.stderr);
-  assert.match(r.stderr, /^config error: config\.sink\.endpoint: expected an endpoint URL/m);
-  assert.not.match(r.stderr, /internal error/);
 });
 
 test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons for bad lines', () => {

@@ -1,5 +1,6 @@
 /**
- * An endpoint's scheme: http:// (plaintext), https:// (TLS), unix:, or none (host:port: TLS unless
+ * The sink's endpoint, in the config and in OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT, checked at load:
+ * a URL or host:port. Its scheme: http:// (plaintext), https:// (TLS), unix:, or none (host:port: TLS unless
  * OTEL_EXPORTER_OTLP_INSECURE says otherwise) — as the OpenTelemetry exporter reads them. Any
  * other was taken and went wrong with no config error: `dns:///collector:4317`, gRPC's target
  * syntax, dialled ":443" and timed out "waiting for name resolution" for good; `grpc://…` was said
@@ -8,32 +9,29 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { decodeConfig } from '../src/config/decode.js';
+import { join } from 'node:path';
 import { formatConfigError } from '../src/config/errors.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
+import { endpointErrorsOf } from './support/config.js';
+import { runCli, tempDir, writeConfig } from './support/cli.js';
 
-const test = suite('sink endpoint schemes');
-const endpointErrors = (endpoint: string) => {
-  const r = decodeConfig(`sink:\n  type: otlp-grpc\n  endpoint: "${endpoint}"\n`, {});
-  return isLeft(r) ? r.left.map(formatConfigError) : [];
-};
+const test = suite('sink endpoint');
 const EXPECTED = 'expected an endpoint URL such as http://collector:4317 (or host:port)';
 
 test('a gRPC target name (dns:) or another scheme is refused with the http:// endpoint to write', () => {
-  assert.equal(endpointErrors('dns:///collector:4317'), [
+  assert.equal(endpointErrorsOf('dns:///collector:4317'), [
     `config.sink.endpoint: ${EXPECTED}, found "dns:///collector:4317" (did you mean http://collector:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)`,
   ]);
-  assert.equal(endpointErrors('dns://8.8.8.8/collector.example:4317'), [
+  assert.equal(endpointErrorsOf('dns://8.8.8.8/collector.example:4317'), [
     `config.sink.endpoint: ${EXPECTED}, found "dns://8.8.8.8/collector.example:4317" (did you mean http://collector.example:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)`,
   ]);
-  assert.equal(endpointErrors('grpc://collector:4317'), [
+  assert.equal(endpointErrorsOf('grpc://collector:4317'), [
     `config.sink.endpoint: ${EXPECTED}, found "grpc://collector:4317" (did you mean http://collector:4317? the scheme is http:// for plaintext or https:// for TLS; the OpenTelemetry exporter took grpc:// as http:// and dialled TLS all the same)`,
   ]);
-  assert.equal(endpointErrors('grpcs://collector:4317'), [
+  assert.equal(endpointErrorsOf('grpcs://collector:4317'), [
     `config.sink.endpoint: ${EXPECTED}, found "grpcs://collector:4317" (did you mean https://collector:4317? the scheme is http:// for plaintext or https:// for TLS; the OpenTelemetry exporter took grpcs:// as http:// and dialled TLS all the same)`,
   ]);
-  assert.equal(endpointErrors('HTTP://collector:4317'), [
+  assert.equal(endpointErrorsOf('HTTP://collector:4317'), [
     `config.sink.endpoint: ${EXPECTED}, found "HTTP://collector:4317" (did you mean http://collector:4317? the OpenTelemetry exporter reads http:// in lower case only, and dialled HTTP:// with TLS)`,
   ]);
 });
@@ -43,8 +41,23 @@ test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the export
     `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found "dns:///otel-collector:4317" (did you mean http://otel-collector:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)`,
   ]);
   for (const good of ['http://collector:4317', 'HTTPS://collector:4317', 'localhost:4317', 'collector', 'unix:///run/otel.sock', 'unix:/run/otel.sock', 'http://[::1]:4317']) {
-    assert.equal(endpointErrors(good), [], good);
+    assert.equal(endpointErrorsOf(good), [], good);
   }
+});
+
+test('sink.endpoint and OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT: a URL or host:port, checked at load (the environment only when the config names none)', async () => {
+  for (const bad of ['http://', 'http://127.0.0.1:99999', 'http://[::1']) {
+    assert.equal(endpointErrorsOf(bad), [`config.sink.endpoint: expected an endpoint URL such as http://collector:4317 (or host:port), found ${JSON.stringify(bad)}`]);
+  }
+  for (const good of ['http://collector:4317', 'https://10.0.0.1:4317', 'localhost:4317', 'unix:///run/otel.sock', 'http://[::1]:4317']) assert.equal(endpointErrorsOf(good), [], good);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://:99999' }).map(formatConfigError), ['environment OTEL_EXPORTER_OTLP_ENDPOINT: expected an endpoint URL such as http://collector:4317 (or host:port), found "http://:99999"']);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://:99999' }, 'http://collector:4317'), [], 'the config\'s endpoint wins');
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, count: 1}]', 'sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:99999"}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const r = await runCli(['run', cfg]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^config error: config\.sink\.endpoint: expected an endpoint URL/m);
+  assert.not.match(r.stderr, /internal error/);
 });
 
 test.run();

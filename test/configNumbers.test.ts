@@ -6,40 +6,34 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { decodeConfig } from '../src/config/decode.js';
-import { formatConfigError } from '../src/config/errors.js';
+import { configErrorsOf } from './support/config.js';
 
 const test = suite('config numbers written with units or digit groups');
-const errorsOf = (yaml: string) => {
-  const r = decodeConfig(yaml, {});
-  return isLeft(r) ? r.left.map(formatConfigError) : [];
-};
 
 test('a duration with a unit, for a key in milliseconds: the milliseconds to write', () => {
-  assert.equal(errorsOf('reorder: {maxDelayMs: 5s}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "5s" (did you mean 5000? maxDelayMs is in milliseconds)']);
-  assert.equal(errorsOf('sink: {type: otlp-grpc, timeoutMs: 1.5m}\n'), ['config.sink.timeoutMs: expected a finite positive number, found "1.5m" (did you mean 90000? timeoutMs is in milliseconds)']);
-  assert.equal(errorsOf('delivery: {retry: {maxElapsedMs: 2h}}\n'), ['config.delivery.retry.maxElapsedMs: expected a non-negative number of milliseconds or "infinite", found "2h" (did you mean 7200000? maxElapsedMs is in milliseconds)']);
-  assert.equal(errorsOf('batch: {maxDelayMs: 250ms}\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found "250ms" (did you mean 250? maxDelayMs is in milliseconds)']);
-  assert.equal(errorsOf('reorder: {forgetSeriesAfterMs: 1d}\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found "1d" (did you mean 86400000? forgetSeriesAfterMs is in milliseconds)']);
+  assert.equal(configErrorsOf('reorder: {maxDelayMs: 5s}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "5s" (did you mean 5000? maxDelayMs is in milliseconds)']);
+  assert.equal(configErrorsOf('sink: {type: otlp-grpc, timeoutMs: 1.5m}\n'), ['config.sink.timeoutMs: expected a finite positive number, found "1.5m" (did you mean 90000? timeoutMs is in milliseconds)']);
+  assert.equal(configErrorsOf('delivery: {retry: {maxElapsedMs: 2h}}\n'), ['config.delivery.retry.maxElapsedMs: expected a non-negative number of milliseconds or "infinite", found "2h" (did you mean 7200000? maxElapsedMs is in milliseconds)']);
+  assert.equal(configErrorsOf('batch: {maxDelayMs: 250ms}\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found "250ms" (did you mean 250? maxDelayMs is in milliseconds)']);
+  assert.equal(configErrorsOf('reorder: {forgetSeriesAfterMs: 1d}\n'), ['config.reorder.forgetSeriesAfterMs: expected a non-negative number of milliseconds or "infinite", found "1d" (did you mean 86400000? forgetSeriesAfterMs is in milliseconds)']);
 });
 
 test('a size with a unit, for a key in bytes: the bytes to write', () => {
-  assert.equal(errorsOf('deadLetter: {maxBytes: 10MB}\n'), ['config.deadLetter.maxBytes: expected a positive integer, found "10MB" (did you mean 10000000? maxBytes is in bytes)']);
-  assert.equal(errorsOf('spool: {path: s.db, maxBytes: 2GiB}\n'), ['config.spool.maxBytes: expected a positive integer, found "2GiB" (did you mean 2147483648? maxBytes is in bytes)']);
+  assert.equal(configErrorsOf('deadLetter: {maxBytes: 10MB}\n'), ['config.deadLetter.maxBytes: expected a positive integer, found "10MB" (did you mean 10000000? maxBytes is in bytes)']);
+  assert.equal(configErrorsOf('spool: {path: s.db, maxBytes: 2GiB}\n'), ['config.spool.maxBytes: expected a positive integer, found "2GiB" (did you mean 2147483648? maxBytes is in bytes)']);
 });
 
 test('digits in groups: the number without them', () => {
-  assert.equal(errorsOf('delivery: {maxQueued: 1_000_000}\n'), ['config.delivery.maxQueued: expected a positive integer, found "1_000_000" (did you mean 1000000?)']);
-  assert.equal(errorsOf('delivery: {maxQueued: "100,000"}\n'), ['config.delivery.maxQueued: expected a positive integer, found "100,000" (did you mean 100000?)']);
+  assert.equal(configErrorsOf('delivery: {maxQueued: 1_000_000}\n'), ['config.delivery.maxQueued: expected a positive integer, found "1_000_000" (did you mean 1000000?)']);
+  assert.equal(configErrorsOf('delivery: {maxQueued: "100,000"}\n'), ['config.delivery.maxQueued: expected a positive integer, found "100,000" (did you mean 100000?)']);
 });
 
 test('no suggestion where the unit does not fit the key, or the text is no number at all', () => {
-  assert.equal(errorsOf('delivery: {maxQueued: 5s}\n'), ['config.delivery.maxQueued: expected a positive integer, found "5s"']);
-  assert.equal(errorsOf('deadLetter: {maxBytes: 5s}\n'), ['config.deadLetter.maxBytes: expected a positive integer, found "5s"']);
-  assert.equal(errorsOf('reorder: {maxDelayMs: soon}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "soon"']);
+  assert.equal(configErrorsOf('delivery: {maxQueued: 5s}\n'), ['config.delivery.maxQueued: expected a positive integer, found "5s"']);
+  assert.equal(configErrorsOf('deadLetter: {maxBytes: 5s}\n'), ['config.deadLetter.maxBytes: expected a positive integer, found "5s"']);
+  assert.equal(configErrorsOf('reorder: {maxDelayMs: soon}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "soon"']);
   // A suggestion is only ever a number the key takes: -5s is no maxDelayMs.
-  assert.equal(errorsOf('reorder: {maxDelayMs: -5s}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "-5s"']);
+  assert.equal(configErrorsOf('reorder: {maxDelayMs: -5s}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "-5s"']);
 });
 
 test.run();
