@@ -26,6 +26,16 @@ test('the built-in default decodes: host every 10 s to otlp-grpc', () => {
   }
 });
 
+test('a sink or source without `type` whose keys are one kind\'s only: the type to write is suggested', () => {
+  const wanting = (kinds: string) => `expected one of ${kinds}, found nothing`;
+  // It said only "expected one of …, found nothing": an endpoint is an otlp-grpc sink's, a path an ndjson one's.
+  assert.equal(configErrorsOf('sink: {endpoint: "http://c:4317"}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")} (did you mean type: otlp-grpc? endpoint: a key of the otlp-grpc sink)`]);
+  assert.equal(configErrorsOf('sink: {path: out.ndjson}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")} (did you mean type: ndjson? path: a key of the ndjson sink)`]);
+  assert.equal(configErrorsOf('sources: [{path: in.ndjson, follow: true}]\n'), [`config.sources[0].type: ${wanting("'host', 'ndjson', 'synthetic'")} (did you mean type: ndjson? path, follow: keys of the ndjson source)`]);
+  assert.equal(configErrorsOf('sink: {}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")}`], 'nothing to go by');
+  assert.equal(configErrorsOf('sink: {path: x, endpoint: y}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")}`], 'no one kind takes both');
+});
+
 test('every problem is reported at its path, with suggestions; nothing throws', () => {
   assert.equal(configErrorsOf('batch:\n  maxSise: 10\n'), ["config.batch.maxSise: expected no key 'maxSise' (batch takes maxSize, maxDelayMs), found number 10 (did you mean 'maxSize'?)"]);
   assert.equal(configErrorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', found \"syntetic\" (did you mean 'synthetic'?)"]);

@@ -116,7 +116,7 @@ export const AttrValueCodec = new t.Type<string | number | boolean, string | num
 export const closed = <R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) => {
   const inner = t.intersection([t.type(required), t.partial(optional)]);
   const known = [...Object.keys(required), ...Object.keys(optional)];
-  return new t.Type<t.TypeOf<typeof inner>, t.TypeOf<typeof inner>, unknown>(name, inner.is, (u, c) => {
+  const type = new t.Type<t.TypeOf<typeof inner>, t.TypeOf<typeof inner>, unknown>(name, inner.is, (u, c) => {
     if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: `a mapping (${name})` });
     const errors: t.Errors = [];
     for (const key of Object.keys(u)) {
@@ -139,6 +139,22 @@ export const closed = <R extends t.Props, O extends t.Props>(name: string, requi
     if (result._tag === 'Left') errors.push(...result.left.filter((e) => !(e.value === undefined && missing.has(e.context[e.context.length - 1]?.key ?? ''))));
     return t.failures(errors);
   }, inner.encode);
+  return Object.assign(type, { knownKeys: known });
+};
+
+/**
+ * For a mapping without `type`: the one branch whose keys include all of its keys, as a
+ * suggestion (`sink: {endpoint: …}` is an otlp-grpc sink's); none when no key or several branches fit.
+ */
+const typeSuggestion = (u: object, branches: Record<string, t.Mixed>): string | undefined => {
+  const keys = Object.keys(u).filter((k) => k !== 'type');
+  const fits = Object.entries(branches).filter(([, b]) => {
+    const known = (b as { knownKeys?: readonly string[] }).knownKeys;
+    return known !== undefined && keys.every((k) => known.includes(k));
+  });
+  if (keys.length === 0 || fits.length !== 1) return undefined;
+  const [tag, branch] = fits[0]!;
+  return `did you mean type: ${tag}? ${keys.join(', ')}: ${keys.length === 1 ? 'a key' : 'keys'} of the ${branch.name}`;
 };
 
 /** A union picked by the value of `type`: errors come from the chosen branch only. */
@@ -149,7 +165,8 @@ export const tagged = <C extends Record<string, t.Mixed>>(name: string, branches
     const branch = typeof tag === 'string' ? branches[tag] : undefined;
     if (branch === undefined) {
       const close = typeof tag === 'string' ? closestKey(tag, tags) : undefined;
-      return fail(tag, t.appendContext(c, 'type', t.string, tag), { expected: `one of ${tags.map((x) => `'${x}'`).join(', ')}`, ...(close ? { suggestion: `did you mean '${close}'?` } : {}) });
+      const suggestion = close !== undefined ? `did you mean '${close}'?` : tag === undefined && typeof u === 'object' && u !== null ? typeSuggestion(u, branches) : undefined;
+      return fail(tag, t.appendContext(c, 'type', t.string, tag), { expected: `one of ${tags.map((x) => `'${x}'`).join(', ')}`, ...(suggestion ? { suggestion } : {}) });
     }
     return branch.validate(u, c);
   }, (a) => a);
