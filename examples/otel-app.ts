@@ -4,10 +4,7 @@
  *   - import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
  *   - const exporter = new OTLPMetricExporter({ url: 'http://localhost:4317' });
  *   + import { ChronoqMetricExporter } from 'chronoq/otel';
- *   + // chronoq says delivery trouble, refusals and alerts through OpenTelemetry's diag ("chronoq: …").
-diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.INFO);
-
-const exporter = new ChronoqMetricExporter({ sink: { type: 'otlp-grpc', endpoint: 'http://localhost:4317' } });
+ *   + const exporter = new ChronoqMetricExporter({ sink: { type: 'otlp-grpc', endpoint: 'http://localhost:4317' } });
  *
  * Everything else stays. While the collector is down, points wait in chronoq (export() still
  * answers SUCCESS); when it is back they arrive with their collection times, in order.
