@@ -1,12 +1,14 @@
 /**
  * Samples and dead letters as JSON lines: nanosecond times as decimal strings (exact), or an
  * RFC 3339 `time` with up to nine fractional digits on input; a value (or a histogram's sum, min,
- * max) that is NaN or ±Infinity as "NaN", "Infinity", "-Infinity", as OTLP/JSON writes them.
+ * max) that is NaN or ±Infinity as "NaN", "Infinity", "-Infinity", as OTLP/JSON writes them; an
+ * attribute that is one as `{"doubleValue":"NaN"}` (attributeJson.ts).
  */
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type Attributes, type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
 import type { DeadLetter } from './routed.js';
 import { createAttributeInterner } from './internAttributes.js';
+import { NON_FINITE, attributeToJson, attributesFromJson } from './attributeJson.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
@@ -20,8 +22,6 @@ const NEGATIVE_ZERO_WRITTEN = JSON.stringify(NEGATIVE_ZERO);
 /** A histogram's doubles besides its boundaries (a value object with counts or a zeroCount). */
 const HISTOGRAM_DOUBLES = ['sum', 'min', 'max'];
 const isHistogramValue = (o: Record<string, unknown>): boolean => Array.isArray(o['counts']) || typeof o['zeroCount'] === 'number';
-/** The doubles JSON has no number for, as OTLP/JSON writes them (toJsonLine writes them so). */
-const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
 /** "NaN", "Infinity" or "-Infinity" → that number; anything else as it is (validateSample judges it). */
 const numberFromJson = (v: unknown): unknown => (typeof v === 'string' && Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : v);
 /** A sample's value with those strings read back: the value itself, or a histogram's sum, min and max. */
@@ -34,19 +34,33 @@ const valueFromJson = (v: unknown): unknown => {
   return read;
 };
 
+/** True when `holder` is one of these attribute sets or an array that is a value of one. */
+const holdsAttribute = (holder: unknown, ...sets: (object | undefined)[]): boolean =>
+  sets.some((a) => a !== undefined && (holder === a || (Array.isArray(holder) && Object.values(a).includes(holder))));
+
 /**
  * JSON.stringify with bigints as decimal strings, -0 as -0, and a `value` — or a histogram's sum,
  * min or max — that is NaN or ±Infinity as the string "NaN", "Infinity" or "-Infinity", as
  * OTLP/JSON (proto3's JSON mapping) writes such doubles; JSON.stringify wrote null, which no value
- * may be: a NaN gauge came back from the spool or the dead-letter file as invalid.
+ * may be: a NaN gauge came back from the spool or the dead-letter file as invalid. An attribute
+ * (of a sample or its resource, alone or in an array) that is one is written by attributeToJson.
  */
 export const toJsonLine = (v: unknown): string => {
   let negativeZero = false;
+  // The attributes and resource last written (JSON.stringify visits a holder before what it holds).
+  let attributes: object | undefined;
+  let resource: object | undefined;
   const text = JSON.stringify(v, function (this: Record<string, unknown>, k, x: unknown) {
     if (typeof x === 'bigint') return x.toString();
     if (typeof x === 'number') {
       if (x === 0 && Object.is(x, -0)) return (negativeZero = true), NEGATIVE_ZERO;
-      if (!Number.isFinite(x) && (k === 'value' || (HISTOGRAM_DOUBLES.includes(k) && isHistogramValue(this)))) return String(x);
+      if (!Number.isFinite(x)) {
+        if (holdsAttribute(this, attributes, resource)) return attributeToJson(x); // an attribute named "value" too
+        if (k === 'value' || (HISTOGRAM_DOUBLES.includes(k) && isHistogramValue(this))) return String(x);
+      }
+    } else if (typeof x === 'object' && x !== null) {
+      if (k === 'attributes') attributes = x;
+      else if (k === 'resource') resource = x;
     }
     return x;
   });
@@ -124,7 +138,7 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   if (times.correctedFromUnixNano !== undefined) sample.correctedFromUnixNano = times.correctedFromUnixNano;
   if (typeof r['unit'] === 'string') sample.unit = r['unit'];
   if (typeof r['description'] === 'string') sample.description = r['description'];
-  if (typeof r['resource'] === 'object' && r['resource'] !== null) sample.resource = intern(r['resource'] as Sample['attributes']);
+  if (typeof r['resource'] === 'object' && r['resource'] !== null) sample.resource = internIfObject(r['resource']) as Attributes;
   // What a sample bridged from the OpenTelemetry SDK carries besides; checked by validateSample.
   // null is absent, as for the times (Python's json writes None so).
   if (r['scope'] != null) sample.scope = scopeFromJson(r['scope']);
@@ -141,7 +155,8 @@ const scopeFromJson = (v: unknown): Sample['scope'] =>
     : v) as Sample['scope'];
 
 /** Interns an attributes value that is an object; anything else goes on to validation as it is. */
-const internIfObject = (v: unknown): unknown => (typeof v === 'object' && v !== null && !Array.isArray(v) ? intern(v as Attributes) : v);
+const internIfObject = (v: unknown): unknown =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? intern(attributesFromJson(v as Record<string, unknown>) as Attributes) : v;
 
 const parseJson = (line: string): Either<string, unknown> => {
   try {

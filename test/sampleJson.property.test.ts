@@ -12,13 +12,14 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
-import { type Sample, validateSample } from '../src/sample.js';
+import { type Sample, seriesKey, validateSample } from '../src/sample.js';
 import { open } from './support/spool.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('samples as JSON lines');
 
-const attrs = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 })), { maxKeys: 3, noNullPrototype: true });
+// Any double, NaN and ±Infinity too (OpenTelemetry's attributes take them, OTLP carries them), alone or in an array.
+const attrs = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double(), fc.boolean(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 }), fc.array(fc.double(), { maxLength: 3 })), { maxKeys: 3, noNullPrototype: true });
 const time = fc.bigInt({ min: 1n, max: 2n ** 63n - 1n });
 const optional = <T>(key: string, arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined }).map((v) => (v === undefined ? {} : { [key]: v }));
 const histogram = fc.array(fc.nat(1000), { minLength: 1, maxLength: 4 }).chain((counts) =>
@@ -111,6 +112,35 @@ test('a gauge (or a histogram sum, min or max) that is NaN or ±Infinity is a sa
   // A counter counts: one that is NaN or infinite is still refused, with what it is.
   assert.equal(parseSampleLine('{"name":"jobs.done","kind":"sum","value":"NaN","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got NaN' });
   assert.equal(parseSampleLine('{"name":"jobs.done","kind":"sum","monotonic":false,"value":"-Infinity","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a finite number, got -Infinity' });
+});
+
+test('an attribute (or resource attribute) that is NaN or ±Infinity comes back from the spool and the dead-letter file as that number, written as OTLP/JSON writes it; JSON.stringify wrote null: another series at the receiver after a restart', () => {
+  const ratio = (r: number, i = 0): Sample => ({
+    name: 'cache.fill', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i),
+    attributes: { ratio: r, spread: [1, r], host: 'a', value: r }, resource: { 'process.load': r },
+  });
+  const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  assert.match(toJsonLine(ratio(Number.NaN)), /"attributes":\{"ratio":\{"doubleValue":"NaN"\},"spread":\[1,\{"doubleValue":"NaN"\}\],"host":"a","value":\{"doubleValue":"NaN"\}\},"resource":\{"process.load":\{"doubleValue":"NaN"\}\}/);
+  const dir = tempDir();
+  const { spool } = open(join(dir, 'spool.db'), 1);
+  spool.append(values.map((v, i) => ratio(v, i)));
+  const recovered = spool.recover();
+  spool.close();
+  assert.equal(recovered, values.map((v, i) => ratio(v, i)));
+  for (const [i, v] of values.entries()) {
+    assert.ok(Object.is(recovered[i]!.attributes['ratio'], v) && Object.is(recovered[i]!.resource!['process.load'], v), String(v));
+    const letter = parseDeadLetterLine(toJsonLine({ reason: 'shutdown', item: ratio(v), detail: 'd', atUnixMs: 1 }));
+    assert.ok(isRight(letter) && Object.is(letter.right.item.attributes['ratio'], v));
+  }
+  // Each is its own series, as at the receiver (the canonical text wrote all three, and null, as null).
+  const keys = [...values, null, 0].map((v) => seriesKey({ ...ratio(0), attributes: { ratio: v as number } }));
+  assert.is(new Set(keys).size, 5);
+  assert.is(seriesKey({ ...ratio(0), attributes: { ratio: 0.5, host: 'a' } }), `cache.fill\u0000[["process.load",0]]\u0000[["host","a"],["ratio",0.5]]`, 'finite attributes: the key as before');
+  // An object that is not exactly that form is left as it was written (validation judges it).
+  assert.equal((JSON.parse(toJsonLine(ratio(2))) as { attributes: unknown }).attributes, { ratio: 2, spread: [1, 2], host: 'a', value: 2 });
+  const other = parseSampleLine('{"name":"m","value":1,"timeUnixNano":"5","attributes":{"a":{"doubleValue":"NaN","x":1},"b":{"doubleValue":"12"}}}');
+  assert.ok(isRight(other));
+  assert.equal(other.right.attributes, { a: { doubleValue: 'NaN', x: 1 }, b: { doubleValue: '12' } } as unknown as Sample['attributes']);
 });
 
 test('a value or kind that is not one is shown as written in the line: a list, an object, none', () => {

@@ -1,0 +1,40 @@
+/**
+ * Attribute values JSON has no number for. OpenTelemetry's attributes take any double, NaN and
+ * ±Infinity too, and OTLP carries them (AnyValue double_value); JSON.stringify wrote them null, so
+ * a sample whose attribute was NaN came back from the spool or the dead-letter file with a null
+ * attribute — sent as an empty value, another series at the receiver than the same sample
+ * delivered without a restart. Such a value (alone or in an array) is written as OTLP/JSON writes
+ * an AnyValue that holds it, `{"doubleValue":"NaN"}` ("Infinity", "-Infinity"), an object no
+ * attribute value is otherwise, and read back as the number.
+ */
+/** The doubles JSON has no number for, as OTLP/JSON (proto3's JSON mapping) writes them. */
+export const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+
+const isNonFinite = (v: unknown): v is number => typeof v === 'number' && !Number.isFinite(v);
+
+/** How an attribute value that is NaN or ±Infinity is written; any other value as it is. */
+export const attributeToJson = (v: unknown): unknown => (isNonFinite(v) ? { doubleValue: String(v) } : v);
+
+/** `{"doubleValue":"NaN"}` (or "Infinity", "-Infinity") → that number; anything else as it is. */
+const readBack = (v: unknown): unknown => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  const keys = Object.keys(v);
+  const text = (v as { doubleValue?: unknown }).doubleValue;
+  return keys.length === 1 && typeof text === 'string' && Object.hasOwn(NON_FINITE, text) ? NON_FINITE[text] : v;
+};
+const isWritten = (v: unknown): boolean => readBack(v) !== v;
+
+/** Attributes read from JSON: the same object, or a copy with those objects read back as numbers. */
+export const attributesFromJson = (attrs: Record<string, unknown>): Record<string, unknown> => {
+  let copy: Record<string, unknown> | undefined;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (!(isWritten(v) || (Array.isArray(v) && v.some(isWritten)))) continue;
+    copy ??= { ...attrs };
+    copy[k] = Array.isArray(v) ? v.map(readBack) : readBack(v);
+  }
+  return copy ?? attrs;
+};
+
+/** An attribute value in a series' canonical text: NaN, Infinity and -Infinity apart from each other and from null. */
+export const canonicalReplacer = (_key: string, v: unknown): unknown => attributeToJson(v);
