@@ -9,6 +9,7 @@ import { type Attributes, type Sample, type SampleKind, validateSample, msToNano
 import type { DeadLetter } from './routed.js';
 import { createAttributeInterner } from './internAttributes.js';
 import { NON_FINITE, attributeToJson, attributesFromJson } from './attributeJson.js';
+import { shownValue } from './sampleValues.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
@@ -103,7 +104,7 @@ const parseNanos = (v: unknown, field: string, line?: string): Either<string, bi
     if (digits !== undefined) return right(BigInt(digits));
     return left(`${field} must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as ${JSON.stringify(v)}, not exact)`);
   }
-  return left(`${field} must be a decimal string of nanoseconds, got ${JSON.stringify(v)}`);
+  return left(`${field} must be a decimal string of nanoseconds, got ${shownValue(v)}`);
 };
 
 /** Samples of one series share their attributes and resource objects (see internAttributes.ts). */

@@ -153,6 +153,9 @@ test('a value or kind that is not one is shown as written in the line: a list, a
   assert.equal(refused('"kind":{"type":"gauge"},"value":1,'), { _tag: 'Left', left: 'kind must be gauge, sum, histogram or exponential-histogram, got {"type":"gauge"}' });
   assert.equal(refused('"value":"12",'), { _tag: 'Left', left: 'value must be a number, got "12"' });
   assert.equal(refused('"value":true,'), { _tag: 'Left', left: 'value must be a number, got true' });
+  // A time likewise, cut as a value is (the whole list went into the dead letter's detail).
+  assert.equal(parseSampleLine(`{"name":"m","value":1,"timeUnixNano":[${'1,'.repeat(200)}1]}`), { _tag: 'Left', left: `timeUnixNano must be a decimal string of nanoseconds, got [${'1,'.repeat(29)}1… (403 characters)` });
+  assert.equal(parseSampleLine('{"name":"m","value":1,"timeUnixNano":"1.5e18"}'), { _tag: 'Left', left: 'timeUnixNano must be a decimal string of nanoseconds, got "1.5e18"' });
   // An app's own sample: a field JSON cannot write (a bigint) is said, where validateSample threw.
   const appSample = { name: 'm', kind: 'sum', value: 1, timeUnixNano: 5n, attributes: {}, temporality: 5n } as unknown as Sample;
   assert.equal(validateSample(appSample), { _tag: 'Left', left: "temporality must be 'cumulative' or 'delta', got 5" });
