@@ -14,6 +14,12 @@ test('equal sets give one object; other values, types or names do not; sets that
   assert.is.not(intern({ host: 'a', cpu: '2' }), a);
   assert.is.not(intern({ host: 'a', cpu: 1 }), a, 'a number is not its string');
   assert.is.not(intern({ host: 'a', cpux: '1' }), a);
+  // Array elements by value too: JSON.stringify writes NaN, ±Infinity and null all null, and -0 as 0.
+  const spreads = [[1, Number.NaN], [1, null], [1, Number.POSITIVE_INFINITY], [1, Number.NEGATIVE_INFINITY], [0], [-0]] as const;
+  const interned = spreads.map((spread) => intern({ spread } as unknown as Record<string, string>));
+  assert.is(new Set(interned).size, spreads.length);
+  const lastOf = (spread: unknown) => (spread as readonly unknown[]).at(-1);
+  interned.forEach((got, i) => assert.ok(Object.is(lastOf(got['spread']), lastOf(spreads[i])), `[${String(spreads[i])}] kept as given`));
   assert.is(intern({}), intern({}));
   const nested = { host: { name: 'a' } } as unknown as Record<string, string>;
   assert.is(intern(nested), nested);
