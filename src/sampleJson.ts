@@ -62,7 +62,7 @@ export const toJsonLine = (v: unknown): string => {
     } else if (typeof x === 'object' && x !== null) {
       if (k === 'attributes') attributes = x;
       else if (k === 'resource') resource = x;
-    }
+    } else if (x === undefined && (this === attributes || this === resource)) return null; // as sent: an empty value, not no attribute
     return x;
   });
   return negativeZero ? text.replaceAll(NEGATIVE_ZERO_WRITTEN, '-0') : text;

@@ -14,6 +14,7 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
 import { type Sample, seriesKey, validateSample } from '../src/sample.js';
 import { open } from './support/spool.js';
+import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('samples as JSON lines');
@@ -141,6 +142,16 @@ test('an attribute (or resource attribute) that is NaN or ±Infinity comes back 
   const other = parseSampleLine('{"name":"m","value":1,"timeUnixNano":"5","attributes":{"a":{"doubleValue":"NaN","x":1},"b":{"doubleValue":"12"}}}');
   assert.ok(isRight(other));
   assert.equal(other.right.attributes, { a: { doubleValue: 'NaN', x: 1 }, b: { doubleValue: '12' } } as unknown as Sample['attributes']);
+});
+
+test('an attribute whose value is undefined goes through the spool as the same series it was sent as live: an empty value (JSON dropped the key, and the sample came back another series)', () => {
+  const encode = createBatchEncoder();
+  const request: Sample = { name: 'http.requests', kind: 'sum', value: 3, timeUnixNano: 5n, attributes: { route: undefined, method: 'GET' } as unknown as Sample['attributes'] };
+  const back = parseSampleLine(toJsonLine(request));
+  assert.ok(isRight(back));
+  assert.equal(back.right.attributes, { route: null, method: 'GET' } as unknown as Sample['attributes']);
+  assert.equal(encode([back.right], {}), encode([request], {}), 'the same request bytes');
+  assert.is(seriesKey(back.right), seriesKey(request));
 });
 
 test('a value or kind that is not one is shown as written in the line: a list, an object, none', () => {
