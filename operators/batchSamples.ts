@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import type { Sample } from '../src/sample.js';
+import { timerMs } from '../src/clock.js';
 
 export interface BatchOptions {
   /** A batch is emitted as soon as it holds this many items. Default 1000. */
@@ -43,7 +44,7 @@ export function batchSamples<T = Sample>(opts: BatchOptions = {}): OperatorFunct
         next: (item) => {
           batch.push(item);
           if (batch.length >= maxSize) emit();
-          else if (timer === undefined) timer = scheduler.schedule(emit, maxDelayMs);
+          else if (timer === undefined) timer = scheduler.schedule(emit, timerMs(maxDelayMs));
         },
         error: (e: unknown) => {
           emit();

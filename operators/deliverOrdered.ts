@@ -12,6 +12,7 @@ import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
 import { safeHook } from '../src/hooks.js';
 import { circuitBreaker } from './circuitBreaker.js';
 import { retryBackoff } from './retryBackoff.js';
+import { timerMs } from '../src/clock.js';
 
 export type { DeliverOptions } from '../src/delivery.js';
 
@@ -92,7 +93,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           lane.fence = scheduler.schedule(() => {
             lane.fence = undefined;
             settleNow();
-          }, fenceMs);
+          }, timerMs(fenceMs));
         };
         let attempts = 0;
         let firstAttemptAtMs = 0;
@@ -163,7 +164,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
               lane.timer ??= scheduler.schedule(() => {
                 lane.timer = undefined;
                 pump(lane);
-              }, maxDelayMs - waitedMs);
+              }, timerMs(maxDelayMs - waitedMs));
               break;
             }
             lane.timer?.unsubscribe();

@@ -5,6 +5,7 @@ import { type Routed, deadLetter, invalidSample } from '../src/routed.js';
 import { createReorderCore, newReleased, type Released } from '../src/reorderCore.js';
 import { createSeriesRecords } from '../src/seriesRecords.js';
 import { safeHook } from '../src/hooks.js';
+import { timerMs } from '../src/clock.js';
 
 /**
  * A max-wait timer that fires more than this late found the process stopped — a long synchronous
@@ -121,7 +122,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
         if (head < 0) return;
         const now = scheduler.now();
         dueAtMs = Math.max(core.deadline(head), now);
-        timer = scheduler.schedule(onTimer, dueAtMs - now);
+        timer = scheduler.schedule(onTimer, timerMs(dueAtMs - now));
       };
       const onTimer = (): void => {
         timer = undefined;

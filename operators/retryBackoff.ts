@@ -1,6 +1,7 @@
 import { Observable, type MonoTypeOperatorFunction, type ObservableInput, type SchedulerLike, type Subscription, asyncScheduler, from } from 'rxjs';
 import { RetriesExhaustedError, isBrokenCircuitError, isRetryable, retryAfterMsOf } from '../src/errors.js';
 import { safeHook, safePredicate } from '../src/hooks.js';
+import { timerMs } from '../src/clock.js';
 
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
 
@@ -110,7 +111,7 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
           wake = undefined;
           subscribe();
         };
-        timer = scheduler.schedule(resume, delayMs);
+        timer = scheduler.schedule(resume, timerMs(delayMs));
         if (opts.retryNow$ !== undefined) {
           let subscribing = true;
           // One that errors only stops waking waits early: the timer still runs (without an error
@@ -133,7 +134,7 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
         if (attempts >= maxAttempts) return exhausted(e);
         const jittered = backoffDelayMs(attempts, previousMs, o);
         previousMs = jittered;
-        const delayMs = Math.max(jittered, retryAfterMsOf(e) ?? 0);
+        const delayMs = timerMs(Math.max(jittered, retryAfterMsOf(e) ?? 0));
         if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(e);
         onRetry?.({ attempt: attempts, delayMs, error: e });
         wait(delayMs);

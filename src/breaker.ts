@@ -11,6 +11,7 @@ import { type Observable, type SchedulerLike, type Subscription, Subject, asyncS
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { BrokenCircuitError, isRetryable } from './errors.js';
 import { safePredicate } from './hooks.js';
+import { timerMs } from './clock.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 /** What says an endpoint is back: its connection came up, or it answered after a silence. */
@@ -88,7 +89,7 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
     timer = scheduler.schedule(() => {
       timer = undefined;
       moveTo('half-open');
-    }, waitMs);
+    }, timerMs(waitMs));
     moveTo('open');
   };
   const close = (): void => {

@@ -8,6 +8,15 @@ import { uptime } from 'node:os';
 import { type SchedulerAction, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { msToNanos } from './sample.js';
 
+/**
+ * The longest wait a Node timer takes: 2³¹ − 1 ms (24.8 days). A longer one runs after 1 ms, with
+ * a TimeoutOverflowWarning — a receiver's RetryInfo of 30 days was a retry after 1 ms.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A wait as a timer can take it: cut to MAX_TIMER_MS (a longer wait still means "not soon"). */
+export const timerMs = (ms: number): number => Math.min(ms, MAX_TIMER_MS);
+
 export interface Clock {
   /** Wall time, ms since the epoch. Can step (NTP, an operator, a VM resume). */
   now(): number;
@@ -78,7 +87,7 @@ class UnrefAction<T> extends Subscription implements SchedulerAction<T> {
     if (this.closed) return this;
     this.clear();
     this.rescheduled = true;
-    this.timer = setTimeout(() => this.run(state), Math.max(0, delay));
+    this.timer = setTimeout(() => this.run(state), timerMs(Math.max(0, delay)));
     this.timer.unref();
     return this;
   }
@@ -184,13 +193,13 @@ export const clockNowNanos = (clock: Clock): bigint => msToNanos(clock.now());
  */
 export const platformTimers = {
   every: (ms: number, fn: () => void): { cancel(): void } => {
-    const handle = setInterval(fn, ms);
+    const handle = setInterval(fn, timerMs(ms));
     handle.unref?.();
     return { cancel: () => clearInterval(handle) };
   },
   /** Runs fn once after ms, if the process is still alive then for another reason (the timer itself never keeps it alive). */
   afterIfAlive: (ms: number, fn: () => void): void => {
-    setTimeout(fn, ms).unref();
+    setTimeout(fn, timerMs(ms)).unref();
   },
   /** Keeps the process alive until the returned function is called (a drain on unrefScheduler's timers). */
   holdOpen: (): (() => void) => {

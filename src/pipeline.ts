@@ -9,7 +9,7 @@ import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, sha
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
 import { type DeadLetter, toDeadLetter, validated, startInOrder } from './routed.js';
-import { type Clock, systemClock, steadyScheduler } from './clock.js';
+import { type Clock, systemClock, steadyScheduler, timerMs } from './clock.js';
 import { createCircuitBreaker, type CircuitBreaker } from './breaker.js';
 import { type ResolvedConfig, deliveryLaneCount } from './config/resolve.js';
 import { detectClockSkew } from '../operators/detectClockSkew.js';
@@ -197,7 +197,7 @@ export class Pipeline {
   async shutdown(deadlineMs = this.config.delivery.shutdownDeadlineMs): Promise<ShutdownReport> {
     const before = this.stats.deadLetters.shutdown;
     this.stopInput();
-    const deadline$ = merge(timer(deadlineMs, this.scheduler), this.hurry$).pipe(map(() => false));
+    const deadline$ = merge(timer(timerMs(deadlineMs), this.scheduler), this.hurry$).pipe(map(() => false));
     const drained = this.finished || (await firstValueFrom(race(this.completed.pipe(map(() => true)), deadline$), { defaultValue: true }));
     const leftInSpool = drained ? 0 : this.giveUp();
     await this.done;

@@ -14,7 +14,7 @@ import type { ConfigError } from '../config/errors.js';
 import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
 import type { PipelineStats } from '../stats.js';
 import type { Sample } from '../sample.js';
-import { type Clock, platformTimers, systemClock, unrefScheduler } from '../clock.js';
+import { type Clock, platformTimers, systemClock, timerMs, unrefScheduler } from '../clock.js';
 import { openConfiguredSpool, waitingForSpaceDetail } from '../spool/openConfigured.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
 import { createSink } from '../sinks.js';
@@ -192,7 +192,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
     // each settle, for what reached the lanes since (from the spool, or past a full queue): a
     // flush waited for both windows (3 s with the defaults, where the stock exporter took ~20 ms).
     async flush(timeoutMs = 30_000) {
-      const deadline = timer(timeoutMs).pipe(map(() => false));
+      const deadline = timer(timerMs(timeoutMs)).pipe(map(() => false));
       while (pipeline.outstanding > 0) {
         // Listening before the flush: a sink that answers at once settles within flushNow().
         const progress = firstValueFrom(race(settled$.pipe(map(() => true)), deadline), { defaultValue: false });

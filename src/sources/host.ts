@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { parsedOr } from './procText.js';
 import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { type Sample, type Attributes, msToNanos } from '../sample.js';
-import { type Clock, bootAndProcessStartMs, systemClock } from '../clock.js';
+import { type Clock, bootAndProcessStartMs, systemClock, timerMs } from '../clock.js';
 import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, sumOverCpus } from './cpuTimes.js';
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
 import { type FilesystemUsage, filesystemSamples, readMounts, statfsOffLoop } from './filesystems.js';
@@ -158,7 +158,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       out.push(...connections(t, bootNanos), ...activitySamples(opts, t, bootNanos));
       for (const s of out) subscriber.next(s);
     };
-    const interval = opts.intervalMs ?? 10_000;
+    const interval = timerMs(opts.intervalMs ?? 10_000);
     const sub = scheduler.schedule(function (this: SchedulerAction<unknown>) {
       collect();
       if (!subscriber.closed) this.schedule(undefined, interval);

@@ -24,6 +24,7 @@ import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
 import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
+import { timerMs } from '../clock.js';
 
 /** Chunks of 64 KiB read in one turn of the event loop when reading against a gate. */
 const CHUNKS_PER_TURN = 16;
@@ -103,7 +104,7 @@ export const withoutByteOrderMark = (line: string): string => (line.charCodeAt(0
 
 export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
   opts.follow === true && opts.path !== '-'
-    ? untilExists(opts.path, { pollMs: opts.pollMs ?? 250, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
+    ? untilExists(opts.path, { pollMs: timerMs(opts.pollMs ?? 250), ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
     : readNdjson(opts);
 
 const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
@@ -244,7 +245,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         return undefined; // no file under the name yet: keep reading the old one
       }
     };
-    const pollMs = opts.pollMs ?? 250;
+    const pollMs = timerMs(opts.pollMs ?? 250);
     /** The next poll's delay after a read that said `r`. */
     const after = (r: PumpStep): number => (r === 'done' ? pollMs : r === 'wait' ? ROOM_POLL_MS : 0);
     const poll = scheduler.schedule(function (this: SchedulerAction<unknown>) {

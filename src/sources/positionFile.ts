@@ -23,7 +23,7 @@ import { writeFully } from '../writeFully.js';
 import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { FileId, FilePosition } from './readPositions.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock, timerMs } from '../clock.js';
 
 export interface PositionFileOptions {
   /** Longest a changed position waits to be written. Default 1 000. */
@@ -107,7 +107,7 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
   let timer: Subscription | undefined;
   const changed = (): void => {
     dirty = true;
-    timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, intervalMs);
+    timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, timerMs(intervalMs));
   };
   const write = (): void => {
     timer?.unsubscribe();

@@ -7,7 +7,7 @@
  */
 import { Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { Sample, Attributes } from '../sample.js';
-import { type Clock, systemClock, steadyScheduler } from '../clock.js';
+import { type Clock, systemClock, steadyScheduler, timerMs } from '../clock.js';
 import { msToNanos } from '../sample.js';
 
 export interface SyntheticOptions {
@@ -84,9 +84,10 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
       return due > next; // more due than one tick emits
     };
     tick();
+    const tickMs = timerMs(opts.tickMs ?? 10);
     const sub = scheduler.schedule(function (this: SchedulerAction<unknown>) {
       const behind = tick();
-      if (!subscriber.closed) this.schedule(undefined, behind ? 0 : opts.tickMs ?? 10);
-    }, opts.tickMs ?? 10);
+      if (!subscriber.closed) this.schedule(undefined, behind ? 0 : tickMs);
+    }, tickMs);
     return () => sub.unsubscribe();
   });
