@@ -70,6 +70,22 @@ test("a receiver's RetryInfo of 30 days: the batch waits (the longest a timer ta
   }
 });
 
+test('a sink whose timeoutMs is 30 days (or 10¹⁵ ms) waits for a receiver that hangs: the deadline was exceeded at once (and 10¹⁵ ms ended the process)', async () => {
+  const server = await startFakeOtlpServer(() => ({ hang: true }));
+  const outcomes: string[] = [];
+  const sinks = [DAYS_30, 1e15].map((timeoutMs) => otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, timeoutMs }));
+  try {
+    const subs = sinks.map((sink) => sink.send([sample(1)]).subscribe({ error: (e: Error) => outcomes.push(e.message), complete: () => outcomes.push('done') }));
+    await sleep(300);
+    subs.forEach((s) => s.unsubscribe());
+    assert.equal(outcomes, [], 'both calls still waiting');
+    assert.is(server.received.length, 2);
+  } finally {
+    sinks.forEach((s) => s.shutdown());
+    await server.stop();
+  }
+});
+
 test('reorderByEventTime, batchSamples and deliverOrdered with a wait of 30 days hold their samples', async () => {
   const out: string[] = [];
   const subs: Subscription[] = [];

@@ -123,6 +123,15 @@ export const encodeBatch: BatchEncoder = createBatchEncoder();
 const UNIDENTIFIED_DELTAS_EVERY_MS = 60_000;
 const rejectedCount = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number(v ?? 0));
 
+/**
+ * The longest deadline a call gets: 2 147 483 s, whole seconds under a Node timer's limit (2³¹ − 1
+ * ms). gRPC sends the deadline as `grpc-timeout` in whole seconds (rounded up) past 10⁸ ms; a
+ * grpc-js receiver's timer for 2 147 484 s ran after 1 ms (DEADLINE_EXCEEDED at once, with
+ * `timeoutMs` 30 days), and past 10⁸ hours grpc-js threw from inside the call ("Deadline is too far
+ * in the future"), an uncaught exception that ended the process.
+ */
+const MAX_DEADLINE_MS = 2_147_483_000;
+
 export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(opts.headers ?? {})) metadata.set(k, v);
@@ -226,7 +235,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
         if (subscriber.closed) return;
         const tooLarge = sizeLimit.refusalFor(request.length);
         if (tooLarge !== undefined) return subscriber.error(tooLarge);
-        call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + config.timeoutMillis }, (err, response) => {
+        call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + Math.min(config.timeoutMillis, MAX_DEADLINE_MS) }, (err, response) => {
           answers.sawCall(heardFrom(err));
           if (err) {
             const failure = classifyExportFailure(err);
