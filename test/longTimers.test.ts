@@ -86,6 +86,25 @@ test('a sink whose timeoutMs is 30 days (or 10¹⁵ ms) waits for a receiver tha
   }
 });
 
+test('a sink whose keepaliveMs and connectTimeoutMs are 30 days delivers over one connection (its pings and connect watch ran after 1 ms)', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, keepaliveMs: DAYS_30, connectTimeoutMs: DAYS_30 });
+  const outcomes: string[] = [];
+  try {
+    const warnings = await overflowWarnings(async () => {
+      for (let i = 0; i < 3; i++) {
+        sink.send([sample(i)]).subscribe({ error: (e: Error) => outcomes.push(e.message), complete: () => outcomes.push('done') });
+        await sleep(100);
+      }
+    });
+    assert.equal(outcomes, ['done', 'done', 'done']);
+    assert.is(warnings, 0);
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
 test('reorderByEventTime, batchSamples and deliverOrdered with a wait of 30 days hold their samples', async () => {
   const out: string[] = [];
   const subs: Subscription[] = [];

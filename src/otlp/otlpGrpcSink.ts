@@ -18,7 +18,7 @@ import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Attributes, Sample } from '../sample.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock, timerMs } from '../clock.js';
 import type { ReachableNews } from '../breaker.js';
 import type { RejectedSamples, SendBatch } from '../delivery.js';
 import type { InstrumentationScopeInfo } from './toResourceMetrics.js';
@@ -169,7 +169,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       // A connection that went silent (keepaliveMs above) is dropped; grpc-js then connects afresh
       // and looks the name up again. Pings only while calls are outstanding (permit_without_calls
       // is off): between a healthy receiver's answers, at most one ping in keepaliveMs.
-      ...(keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': keepaliveMs, 'grpc.keepalive_timeout_ms': keepaliveMs } : {}),
+      ...(keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': timerMs(keepaliveMs), 'grpc.keepalive_timeout_ms': timerMs(keepaliveMs) } : {}),
     });
     // A connection attempt that hangs is given up with its client: calls waiting on it fail
     // (retryably) and the next attempt goes through a new client that connects afresh.

@@ -16,13 +16,13 @@
  * ```
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Clock } from '../clock.js';
+import { type Clock, timerMs } from '../clock.js';
 
 export const watchStuckConnecting = (channel: grpc.ChannelInterface, connectTimeoutMs: number, clock: Clock, onStuck: () => void): void => {
   const watch = (state: grpc.connectivityState): void => {
     if (state === grpc.connectivityState.SHUTDOWN) return;
     // grpc-js's own timer (it clears it when the state changes): no deadline outside CONNECTING.
-    const deadline = state === grpc.connectivityState.CONNECTING ? clock.now() + connectTimeoutMs : Infinity;
+    const deadline = state === grpc.connectivityState.CONNECTING ? clock.now() + timerMs(connectTimeoutMs) : Infinity;
     try {
       channel.watchConnectivityState(state, deadline, (deadlinePassed?: Error) => {
         if (deadlinePassed === undefined) return watch(channel.getConnectivityState(false));
