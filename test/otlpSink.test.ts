@@ -175,6 +175,31 @@ test('partial success with nothing rejected and a message (a warning, per the OT
   }
 });
 
+test("an OK answer whose body is not an ExportMetricsServiceResponse (a proxy's, a receiver's bug): the batch is delivered, one warning says so; it was an uncaught exception (the end of `chronoq run`) and a batch that never settled", async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true, body: Buffer.from([0xff, 0xff, 0xff]) }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  const warnings: string[] = [];
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => void uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  const quiet = () => undefined;
+  diag.setLogger({ warn: (m: string) => void warnings.push(m), error: quiet, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const settled = await Promise.race([lastValueFrom(sink.send([g('cpu', T + BigInt(i), i)]).pipe(toArray())), new Promise((r) => setTimeout(() => r('unsettled'), 2_000))]);
+      assert.equal(settled, [], 'delivered');
+    }
+    assert.equal(uncaught, []);
+    assert.is(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /answered OK with a body that is not an OTLP export response \(Truncated buffer[^)]*\): taken as accepted/);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    diag.disable();
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
 test("RetryInfo's delay reaches retryBackoff", async () => {
   const server = await startFakeOtlpServer((_r, i) => (i === 0 ? { code: GrpcStatus.UNAVAILABLE, message: 'draining', retryDelayMs: 300 } : { ok: true }));
   const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });

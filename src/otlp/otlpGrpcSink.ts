@@ -6,7 +6,7 @@
  * reaches retryBackoff), and queues behind its own concurrency limit. This sink keeps the official
  * OpenTelemetry packages doing everything that defines the wire format and the conventions —
  * @opentelemetry/otlp-transformer's ProtobufMetricsSerializer encodes the request and decodes the
- * response, @opentelemetry/otlp-grpc-exporter-base resolves endpoint, headers, compression,
+ * response (exportAnswer.ts), @opentelemetry/otlp-grpc-exporter-base resolves endpoint, headers, compression,
  * timeout and TLS from options and OTEL_EXPORTER_OTLP_[METRICS_]* exactly as the official exporter
  * does — and makes the unary call itself over @grpc/grpc-js (the same raw-bytes service client the
  * official transport builds), so that it sees the full gRPC status, trailers and response.
@@ -14,7 +14,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { BehaviorSubject, Observable, map, merge, switchMap } from 'rxjs';
 import { diag } from '@opentelemetry/api';
-import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Attributes, Sample } from '../sample.js';
@@ -33,6 +32,7 @@ import { narrowingDown } from './narrowingDown.js';
 import { VERSION } from '../version.js';
 import { createSizeLimit } from './sizeLimit.js';
 import { dialTarget, rawEndpointOf } from './dialTarget.js';
+import { createAnswerReader } from './exportAnswer.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -121,7 +121,6 @@ export const encodeBatch: BatchEncoder = createBatchEncoder();
 
 /** Rejected deltas that partial success leaves unidentified are said at most this often. */
 const UNIDENTIFIED_DELTAS_EVERY_MS = 60_000;
-const rejectedCount = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number(v ?? 0));
 
 /**
  * The longest deadline a call gets: 2 147 483 s, whole seconds under a Node timer's limit (2³¹ − 1
@@ -207,17 +206,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     ...(opts.encodeOffThread === true ? {} : { minBatchSize: Infinity }),
   });
 
-  /**
-   * Partial success with nothing rejected and a message is a warning, per the OTLP spec (points
-   * accepted, but something about them changed or will stop working): it went unseen. Logged
-   * through diag (the command's log) once per message, the first 100 distinct ones.
-   */
-  const warned = new Set<string>();
-  const warnOnce = (message: string): void => {
-    if (warned.has(message) || warned.size >= 100) return;
-    warned.add(message);
-    diag.warn(`chronoq: the receiver at ${target} accepted every point with a warning: ${message}`);
-  };
+  /** Partial success (and warnings, and answers that cannot be read): exportAnswer.ts. */
+  const readAnswer = createAnswerReader(target);
 
   /** Requests over the size the receiver refused one for are not sent (sizeLimit.ts). */
   const sizeLimit = createSizeLimit();
@@ -243,10 +233,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
             if (limit !== undefined) diag.warn(`chronoq: the receiver at ${target} refuses requests over ${limit} bytes (one of ${request.length} bytes, ${batch.length} samples, was refused): larger batches go in parts from now on; a smaller batch.maxSize sends them whole`);
             return subscriber.error(failure);
           }
-          const partial = response === undefined ? undefined : ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess;
-          const rejected = rejectedCount(partial?.rejectedDataPoints);
-          if (rejected > 0) subscriber.next({ kind: 'rejected-samples', samples: batch, rejectedDataPoints: rejected, message: partial?.errorMessage ?? '' });
-          else if (partial?.errorMessage) warnOnce(partial.errorMessage);
+          const { rejected, message } = readAnswer(response);
+          if (rejected > 0) subscriber.next({ kind: 'rejected-samples', samples: batch, rejectedDataPoints: rejected, message });
           subscriber.complete();
         });
       });

@@ -19,7 +19,7 @@ export interface Received {
   readonly bytes: number;
 }
 export type Reply =
-  | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string; warning?: string }
+  | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string; warning?: string; body?: Buffer }
   | { code: number; message: string; retryDelayMs?: number }
   | { hang: true };
 
@@ -96,6 +96,7 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
           return callback({ code: answer.code, details: answer.message, metadata: trailer });
         }
         const rejected = answer.rejected ? r.points.filter(answer.rejected).length : 0;
+        if (answer.body !== undefined) return callback(null, answer.body);
         callback(null, rejected > 0 ? encodePartialSuccess(rejected, answer.message ?? 'rejected') : answer.warning !== undefined ? encodePartialSuccess(0, answer.warning) : Buffer.alloc(0));
       },
     },
