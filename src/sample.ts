@@ -192,19 +192,24 @@ export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean 
   if (order !== undefined) return left(order);
   const problem = valueProblem(s);
   if (problem !== undefined) return left(problem);
-  if (typeof s.attributes !== 'object' || s.attributes === null) return left('attributes must be an object');
+  if (!isAttributeSet(s.attributes)) return left(`attributes must be an object of names to values, got ${shownValue(s.attributes)}`);
   return optionalFieldProblem(s) ?? right(s);
 };
 
 const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+/** An object of names to values; a list is not one (it was taken, its attributes named "0", "1", …). */
+const isAttributeSet = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The optional fields a sample carries from the OpenTelemetry SDK (scope, temporality, monotonic, valueType), when malformed. */
+/** The optional fields (scope, temporality, monotonic, valueType from the OpenTelemetry SDK; resource, unit, description), when malformed. */
 const optionalFieldProblem = (s: Sample): Either<string, never> | undefined => {
   if (s.temporality !== undefined && s.temporality !== 'cumulative' && s.temporality !== 'delta') {
     return left(`temporality must be 'cumulative' or 'delta', got ${shownValue(s.temporality)}`);
   }
   if (s.monotonic !== undefined && typeof s.monotonic !== 'boolean') return left(`monotonic must be true or false, got ${shownValue(s.monotonic)}`);
   if (s.valueType !== undefined && s.valueType !== 'int' && s.valueType !== 'double') return left(`valueType must be 'int' or 'double', got ${shownValue(s.valueType)}`);
+  if (s.resource !== undefined && !isAttributeSet(s.resource)) return left(`resource must be an object of names to values, got ${shownValue(s.resource)}`);
+  if (!optionalString(s.unit)) return left(`unit must be a string, got ${shownValue(s.unit)}`);
+  if (!optionalString(s.description)) return left(`description must be a string, got ${shownValue(s.description)}`);
   const scope = s.scope as { name?: unknown; version?: unknown; schemaUrl?: unknown } | undefined;
   if (scope !== undefined && (typeof scope !== 'object' || scope === null || typeof scope.name !== 'string' || !optionalString(scope.version) || !optionalString(scope.schemaUrl))) {
     return left(`scope must be an object with a string name (and a string version, schemaUrl), got ${shownValue(scope)}`);

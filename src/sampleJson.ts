@@ -137,9 +137,9 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   };
   if (times.startTimeUnixNano !== undefined) sample.startTimeUnixNano = times.startTimeUnixNano;
   if (times.correctedFromUnixNano !== undefined) sample.correctedFromUnixNano = times.correctedFromUnixNano;
-  if (typeof r['unit'] === 'string') sample.unit = r['unit'];
-  if (typeof r['description'] === 'string') sample.description = r['description'];
-  if (typeof r['resource'] === 'object' && r['resource'] !== null) sample.resource = internIfObject(r['resource']) as Attributes;
+  if (r['unit'] != null) sample.unit = r['unit'] as string;
+  if (r['description'] != null) sample.description = r['description'] as string;
+  if (r['resource'] != null) sample.resource = internIfObject(r['resource']) as Attributes;
   // What a sample bridged from the OpenTelemetry SDK carries besides; checked by validateSample.
   // null is absent, as for the times (Python's json writes None so).
   if (r['scope'] != null) sample.scope = scopeFromJson(r['scope']);

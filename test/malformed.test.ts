@@ -32,7 +32,7 @@ const showDelivery = (out: DeliveryResult[]) => out.map((r) => (r._tag === 'Righ
 
 const INVALID = [
   'L:invalid:could not be handled: timeUnixNano must be a positive bigint',
-  'L:invalid:could not be handled: attributes must be an object',
+  'L:invalid:could not be handled: attributes must be an object of names to values, got no value',
   'L:invalid:could not be handled: a sample must be an object, got null',
 ];
 

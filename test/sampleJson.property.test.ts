@@ -164,6 +164,14 @@ test('a value or kind that is not one is shown as written in the line: a list, a
   assert.equal(refused('"kind":{"type":"gauge"},"value":1,'), { _tag: 'Left', left: 'kind must be gauge, sum, histogram or exponential-histogram, got {"type":"gauge"}' });
   assert.equal(refused('"value":"12",'), { _tag: 'Left', left: 'value must be a number, got "12"' });
   assert.equal(refused('"value":true,'), { _tag: 'Left', left: 'value must be a number, got true' });
+  // Attributes or a resource that are a list, a unit or description that is not text: refused with
+  // what they are. A list was taken (its attributes named "0", "1", …) and a unit 5 dropped.
+  assert.equal(parseSampleLine('{"name":"m","value":1,"timeUnixNano":"5","attributes":["host","a"]}'), { _tag: 'Left', left: 'attributes must be an object of names to values, got ["host","a"]' });
+  assert.equal(parseSampleLine('{"name":"m","value":1,"timeUnixNano":"5","resource":["svc"]}'), { _tag: 'Left', left: 'resource must be an object of names to values, got ["svc"]' });
+  assert.equal(parseSampleLine('{"name":"m","value":1,"timeUnixNano":"5","resource":"svc"}'), { _tag: 'Left', left: 'resource must be an object of names to values, got "svc"' });
+  assert.equal(refused('"value":1,"unit":5,'), { _tag: 'Left', left: 'unit must be a string, got 5' });
+  assert.equal(refused('"value":1,"description":{"text":"x"},'), { _tag: 'Left', left: 'description must be a string, got {"text":"x"}' });
+  assert.ok(isRight(refused('"value":1,"unit":null,"description":null,"resource":null,')), 'null is absent (Python writes None so)');
   // A time likewise, cut as a value is (the whole list went into the dead letter's detail).
   assert.equal(parseSampleLine(`{"name":"m","value":1,"timeUnixNano":[${'1,'.repeat(200)}1]}`), { _tag: 'Left', left: `timeUnixNano must be a decimal string of nanoseconds, got [${'1,'.repeat(29)}1… (403 characters)` });
   assert.equal(parseSampleLine('{"name":"m","value":1,"timeUnixNano":"1.5e18"}'), { _tag: 'Left', left: 'timeUnixNano must be a decimal string of nanoseconds, got "1.5e18"' });
