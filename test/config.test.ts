@@ -45,7 +45,7 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
   // A misspelt key does not hide the other mistakes of its mapping (lanes: 0 went unreported).
   assert.equal(configErrorsOf('delivery:\n  lanes: 0\n  order: series\n'), [
     "config.delivery.order: expected no key 'order' (delivery takes guarantee, lanes, retry, breaker, maxQueued, overflow, shutdownDeadlineMs, fenceMs), found \"series\"",
-    'config.delivery.lanes: expected a positive integer, found number 0',
+    'config.delivery.lanes: expected a whole number from 1 to 1024 (requests in flight at once), found number 0',
   ]);
   assert.equal(configErrorsOf('sources:\n  - type: ndjson\n    folow: true\n'), [
     "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs, positionFile, maxLineBytes), found boolean true (did you mean 'follow'?)",
@@ -78,7 +78,7 @@ test('${VAR} in a number or a boolean field gives that number or boolean (interp
   const set = resolved({ LANES: '8', MAXEL: '60000', FS: 'true', BATCH_MS: '1e3' })!;
   assert.equal([set.delivery.lanes, set.delivery.retry.maxElapsedMs, set.deadLetter.fsync, set.batch.maxDelayMs], [8, 60_000, true, 1_000]);
   assert.equal(configErrorsOf(yaml, { LANES: 'eight', FS: 'yes please' }), [
-    'config.delivery.lanes: expected a positive integer, found "eight"',
+    'config.delivery.lanes: expected a whole number from 1 to 1024 (requests in flight at once), found "eight"',
     'config.deadLetter.fsync: expected true or false, found "yes please"',
   ]);
 });

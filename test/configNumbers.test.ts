@@ -36,4 +36,12 @@ test('no suggestion where the unit does not fit the key, or the text is no numbe
   assert.equal(configErrorsOf('reorder: {maxDelayMs: -5s}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "-5s"']);
 });
 
+
+test('counts that are made up front have a ceiling: delivery.lanes (a lane is a request in flight) and a synthetic source\'s series; 10⁹ lanes ended `chronoq run` in V8 at its first sample', () => {
+  assert.equal(configErrorsOf('delivery: {lanes: 1000000000}\n'), ['config.delivery.lanes: expected a whole number from 1 to 1024 (requests in flight at once), found number 1000000000']);
+  assert.equal(configErrorsOf('delivery: {lanes: 0}\n'), ['config.delivery.lanes: expected a whole number from 1 to 1024 (requests in flight at once), found number 0']);
+  assert.equal(configErrorsOf('delivery: {lanes: 1024}\n'), []);
+  assert.equal(configErrorsOf('sources: [{type: synthetic, series: 2000000}]\n'), ['config.sources[0].series: expected a whole number from 1 to 1000000 (series made up front), found number 2000000']);
+});
+
 test.run();

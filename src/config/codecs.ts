@@ -57,6 +57,8 @@ const orInfinite = (name: string, ok: (n: number) => boolean) =>
 export const MsOrInfinite = orInfinite('a non-negative number of milliseconds or "infinite"', (n) => n >= 0);
 /** A count of attempts, or "infinite". */
 export const CountOrInfinite = orInfinite('a positive integer or "infinite"', (n) => Number.isInteger(n) && n > 0);
+/** A whole number from 1 to `max`, for a count of things made up front (`what`). */
+export const CountUpTo = (max: number, what: string) => num(`a whole number from 1 to ${max} (${what})`, (n) => Number.isInteger(n) && n >= 1 && n <= max);
 export const Port = num('a TCP port (1-65535)', (n) => Number.isInteger(n) && n >= 1 && n <= 65535);
 
 export const NonEmptyString = new t.Type<string, string, unknown>('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0, (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : fail(u, c, { expected: 'a non-empty string' })), (s) => s);

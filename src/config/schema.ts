@@ -5,13 +5,13 @@
 import * as t from 'io-ts';
 import {
   closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber,
-  MsOrInfinite, CountOrInfinite, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec,
+  MsOrInfinite, CountOrInfinite, CountUpTo, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec,
 } from './codecs.js';
 
 export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool, filesystem: Bool, disk: Bool, paging: Bool, processes: Bool, connections: Bool });
 export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt, positionFile: NonEmptyString, maxLineBytes: PositiveInt });
 export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('synthetic') }, {
-  series: PositiveInt, ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,
+  series: CountUpTo(1_000_000, 'series made up front'), ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,
   valuePattern: oneOf('sequence', 'sine', 'random'), name: NonEmptyString,
 });
 export const SourceCodec = tagged('source', { host: HostSourceCodec, ndjson: NdjsonSourceCodec, synthetic: SyntheticSourceCodec });
@@ -29,7 +29,7 @@ export const RetryCodec = closed('retry', {}, {
 });
 export const BreakerCodec = closed('breaker', {}, { failureThreshold: PositiveInt, halfOpenAfterMs: PositiveNumber, maxHalfOpenAfterMs: PositiveNumber });
 export const DeliveryCodec = closed('delivery', {}, {
-  guarantee: oneOf('at-least-once', 'at-most-once'), lanes: PositiveInt, retry: RetryCodec, breaker: BreakerCodec,
+  guarantee: oneOf('at-least-once', 'at-most-once'), lanes: CountUpTo(1024, 'requests in flight at once'), retry: RetryCodec, breaker: BreakerCodec,
   maxQueued: PositiveInt, overflow: oneOf('dead-letter-oldest', 'dead-letter-newest'), shutdownDeadlineMs: NonNegativeNumber, fenceMs: NonNegativeNumber,
 });
 export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool });
