@@ -36,5 +36,9 @@ export const attributesFromJson = (attrs: Record<string, unknown>): Record<strin
   return copy ?? attrs;
 };
 
-/** An attribute value in a series' canonical text: NaN, Infinity and -Infinity apart from each other and from null. */
-export const canonicalReplacer = (_key: string, v: unknown): unknown => attributeToJson(v);
+/**
+ * A JSON.stringify replacer for text that identifies attribute values (a series' canonical text,
+ * the interner's key): NaN, Infinity, -Infinity and -0 apart from each other, from null and from 0
+ * (JSON.stringify's own text writes the first three null and -0 as 0).
+ */
+export const distinctNumbers = (_key: string, v: unknown): unknown => (Object.is(v, -0) ? { doubleValue: '-0' } : attributeToJson(v));

@@ -7,10 +7,7 @@
  * samples of a series share one object, as a source that builds them in code does.
  */
 import type { Attributes } from './sample.js';
-import { attributeToJson } from './attributeJson.js';
-
-/** An array element in the set's text: NaN, ±Infinity and -0 apart from null and 0 (JSON.stringify's own text). */
-const exactElement = (_key: string, v: unknown): unknown => (Object.is(v, -0) ? { doubleValue: '-0' } : attributeToJson(v));
+import { distinctNumbers } from './attributeJson.js';
 
 /**
  * An interner keeping at most `maxEntries` sets (it starts over when full, so a stream of ever-new
@@ -28,7 +25,7 @@ export const createAttributeInterner = (maxEntries = 16_384): ((a: Attributes) =
       const t = typeof v;
       // -0 apart from 0 (String(-0) is "0"): a series' attributes come back as they were written.
       if (t === 'string' || t === 'number' || t === 'boolean') text += `${k}\u0000${t === 'string' ? 's' : t === 'number' ? 'n' : 'b'}${Object.is(v, -0) ? '-0' : String(v)}\u0001`;
-      else if (Array.isArray(v)) text += `${k}\u0000a${JSON.stringify(v, exactElement)}\u0001`;
+      else if (Array.isArray(v)) text += `${k}\u0000a${JSON.stringify(v, distinctNumbers)}\u0001`;
       else return a;
     }
     const prior = byText.get(text);

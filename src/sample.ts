@@ -5,7 +5,7 @@
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { INT64_END, nonNegativeNanosToMs } from './timeKey.js';
 import { shownValue, valueProblem } from './sampleValues.js';
-import { canonicalReplacer } from './attributeJson.js';
+import { distinctNumbers } from './attributeJson.js';
 
 /**
  * An attribute's value: a string, number or boolean, or an array of them, as OpenTelemetry's
@@ -109,7 +109,7 @@ export const canonicalAttributes = (attrs: Attributes | undefined): string => {
   const cached = canonicalCache.get(attrs);
   if (cached !== undefined) return cached;
   const keys = Object.keys(attrs).sort();
-  const text = JSON.stringify(keys.map((k) => [k, attrs[k]]), canonicalReplacer);
+  const text = JSON.stringify(keys.map((k) => [k, attrs[k]]), distinctNumbers);
   canonicalCache.set(attrs, text);
   return text;
 };

@@ -133,9 +133,9 @@ test('an attribute (or resource attribute) that is NaN or ±Infinity comes back 
     const letter = parseDeadLetterLine(toJsonLine({ reason: 'shutdown', item: ratio(v), detail: 'd', atUnixMs: 1 }));
     assert.ok(isRight(letter) && Object.is(letter.right.item.attributes['ratio'], v));
   }
-  // Each is its own series, as at the receiver (the canonical text wrote all three, and null, as null).
-  const keys = [...values, null, 0].map((v) => seriesKey({ ...ratio(0), attributes: { ratio: v as number } }));
-  assert.is(new Set(keys).size, 5);
+  // Each is its own series, as at the receiver (the canonical text wrote all three, and null, as null, and -0 as 0).
+  const keys = [...values, null, 0, -0].map((v) => seriesKey({ ...ratio(0), attributes: { ratio: v as number } }));
+  assert.is(new Set(keys).size, 6);
   assert.is(seriesKey({ ...ratio(0), attributes: { ratio: 0.5, host: 'a' } }), `cache.fill\u0000[["process.load",0]]\u0000[["host","a"],["ratio",0.5]]`, 'finite attributes: the key as before');
   // An object that is not exactly that form is left as it was written (validation judges it).
   assert.equal((JSON.parse(toJsonLine(ratio(2))) as { attributes: unknown }).attributes, { ratio: 2, spread: [1, 2], host: 'a', value: 2 });
