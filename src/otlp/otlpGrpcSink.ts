@@ -6,9 +6,9 @@
  * reaches retryBackoff), and queues behind its own concurrency limit. This sink keeps the official
  * OpenTelemetry packages doing everything that defines the wire format and the conventions —
  * @opentelemetry/otlp-transformer's ProtobufMetricsSerializer encodes the request and decodes the
- * response (exportAnswer.ts), @opentelemetry/otlp-grpc-exporter-base resolves endpoint, headers, compression,
- * timeout and TLS from options and OTEL_EXPORTER_OTLP_[METRICS_]* exactly as the official exporter
- * does — and makes the unary call itself over @grpc/grpc-js (the same raw-bytes service client the
+ * response (exportAnswer.ts), @opentelemetry/otlp-grpc-exporter-base resolves endpoint, headers,
+ * compression, timeout and TLS from options and OTEL_EXPORTER_OTLP_[METRICS_]* exactly as the
+ * official exporter does — and makes the unary call itself over @grpc/grpc-js (the same raw-bytes service client the
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
