@@ -252,6 +252,15 @@ test('abort$: everything queued or in flight becomes a Left `shutdown`, in order
   assert.is(isLeft(out[0]!.r) && out[0]!.r.left.detail, 'not delivered before shutdown: the drain deadline passed');
 });
 
+test('abort$: a batch in flight is settled for onBatch too (the CLI counted it in flight after it was dead-lettered)', () => {
+  const s = testScheduler();
+  const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) };
+  const phases: string[] = [];
+  const onBatch = (e: { size: number; phase: string }) => phases.push(`${e.phase}:${e.size}`);
+  deliver(s, ({ cold }) => cold('(abc)', source), () => ({ error: unavailable }), { batch: { maxSize: 2 }, abort$: timer(5), onBatch });
+  assert.equal(phases, ['sent:2', 'settled:2']);
+});
+
 test('abort$ emitting an AbortReason: the dead letters carry its detail (the process exiting); any other value means the drain deadline', () => {
   const s = testScheduler();
   const details: string[] = [];

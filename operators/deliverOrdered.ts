@@ -254,6 +254,8 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       const abort = (why: unknown): void => {
         cancelLanes();
         for (const l of lanes) {
+          // A batch in flight is settled here (as a dead letter): onBatch hears it, as it heard it sent.
+          if (l.current !== undefined) onBatch?.({ lane: l.index, size: l.current.length, phase: 'settled' });
           const left = [...(l.current ?? []), ...l.queue.drainAll()];
           l.current = undefined;
           l.busy = false;
