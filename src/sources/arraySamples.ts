@@ -17,7 +17,7 @@ export interface ArraySamplesOptions<T> {
 export const arraySamples = <T>(opts: ArraySamplesOptions<T>): Observable<T> =>
   new Observable<T>((subscriber) => {
     const { items, hasRoom } = opts;
-    const chunk = Math.max(1, opts.chunk ?? 1_000);
+    const chunk = Math.max(1, Math.floor(opts.chunk ?? 1_000)) || 1; // NaN: 1 (it emitted nothing, turn after turn)
     let next = 0;
     /** Emits up to a chunk while there is room: 'done' at the end, 'wait' without room, else 'more'. */
     const step = (): PumpStep => {
