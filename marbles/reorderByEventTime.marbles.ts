@@ -37,6 +37,14 @@ test('max-wait release: a sample waits maxDelayMs of scheduler time at most, and
   });
 });
 
+test('maxDelayMs Infinity: nothing is released by time (60 days, beyond any timer) — the end releases it all, sorted', () => {
+  testScheduler().run(({ cold, expectObservable }) => {
+    const src = cold(' a-b-c 86400m |', { a: R(5000), b: R(3000), c: R(100_000_000_000) });
+    const exp = '       ----- 86400m (xyz|)';
+    expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: Infinity }), viewAll())).toBe(exp, { x: '3000', y: '5000', z: '100000000000' });
+  });
+});
+
 test('disorder within maxDelayMs comes out sorted', () => {
   testScheduler().run(({ cold, expectObservable }) => {
     const src = cold(' a-b-c-d-e|', { a: R(10), b: R(12), c: R(11), d: R(14), e: R(13) });

@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import type { Sample } from '../src/sample.js';
 import { timerMs } from '../src/clock.js';
+import { numberOption } from '../src/options.js';
 
 export interface BatchOptions {
   /** A batch is emitted as soon as it holds this many items. Default 1000. */
@@ -25,8 +26,8 @@ export interface BatchOptions {
  * samples$.pipe(batchSamples({ maxSize: 500, maxDelayMs: 200 }))
  */
 export function batchSamples<T = Sample>(opts: BatchOptions = {}): OperatorFunction<T, readonly T[]> {
-  const maxSize = Math.max(1, opts.maxSize ?? 1000);
-  const maxDelayMs = opts.maxDelayMs ?? 1000;
+  const maxSize = Math.max(1, numberOption('batchSamples', 'maxSize', opts.maxSize, 1000));
+  const maxDelayMs = numberOption('batchSamples', 'maxDelayMs', opts.maxDelayMs, 1000);
   const scheduler = opts.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<readonly T[]>((subscriber) => {

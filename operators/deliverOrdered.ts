@@ -11,8 +11,9 @@ import {
 import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
 import { safeHook } from '../src/hooks.js';
 import { circuitBreaker } from './circuitBreaker.js';
-import { retryBackoff } from './retryBackoff.js';
+import { checkRetryOptions, retryBackoff } from './retryBackoff.js';
 import { timerMs } from '../src/clock.js';
+import { numberOption } from '../src/options.js';
 
 export type { DeliverOptions } from '../src/delivery.js';
 
@@ -48,13 +49,14 @@ interface Lane {
  * samples$.pipe(routed(), reorderByEventTime({ maxDelayMs: 2_000 }), deliverOrdered(otlpGrpcSink(opts).send, { lanes: 4 }))
  */
 export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): OperatorFunction<Routed<Sample>, DeliveryResult> {
-  const laneCount = opts.order === 'global' ? 1 : Math.max(1, Math.floor(opts.lanes ?? 1));
-  const maxSize = Math.max(1, opts.batch?.maxSize ?? 1000);
-  const maxDelayMs = opts.batch?.maxDelayMs ?? 1000;
-  const maxQueued = Math.max(1, opts.maxQueued ?? 100_000);
+  const laneCount = opts.order === 'global' ? 1 : Math.max(1, Math.floor(numberOption('deliverOrdered', 'lanes', opts.lanes, 1, true)));
+  const maxSize = Math.max(1, numberOption('deliverOrdered', 'batch.maxSize', opts.batch?.maxSize, 1000));
+  const maxDelayMs = numberOption('deliverOrdered', 'batch.maxDelayMs', opts.batch?.maxDelayMs, 1000);
+  const maxQueued = Math.max(1, numberOption('deliverOrdered', 'maxQueued', opts.maxQueued, 100_000));
   const scheduler = opts.scheduler ?? asyncScheduler;
   const atMostOnce = opts.guarantee === 'at-most-once';
-  const fenceMs = opts.fenceMs ?? 1_000;
+  const fenceMs = numberOption('deliverOrdered', 'fenceMs', opts.fenceMs, 1_000);
+  checkRetryOptions(opts.retry ?? {}, 'deliverOrdered', 'retry.'); // each batch's retryBackoff would throw it later, in the stream
   // Lanes take batches of maxSize, and overflow under 'dead-letter-oldest' takes one sample.
   const queueBatchSize = opts.overflow === 'dead-letter-oldest' ? 1 : maxSize;
   // The user's hooks: one that throws is reported, and the batch or sample goes on (src/hooks.ts).

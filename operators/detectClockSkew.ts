@@ -6,6 +6,9 @@ import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
 import { createSourceOffsets } from '../src/sourceOffsets.js';
 import { safeHook } from '../src/hooks.js';
+import { numberOption } from '../src/options.js';
+
+const OP = 'detectClockSkew';
 
 export type SkewEvent =
   | { readonly kind: 'step'; readonly deltaMs: number; readonly atUnixMs: number }
@@ -68,14 +71,17 @@ const BEFORE_ALL_TIME = -(1n << 128n);
  * samples$.pipe(routed(), detectClockSkew({ policy: 'correct', onSkew: (e) => log(e) }))
  */
 export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> {
-  const maxFutureMs = opts.maxFutureMs ?? 5_000;
-  const maxPastMs = opts.maxPastMs ?? 3_600_000;
+  const maxFutureMs = numberOption(OP, 'maxFutureMs', opts.maxFutureMs, 5_000);
+  const maxPastMs = numberOption(OP, 'maxPastMs', opts.maxPastMs, 3_600_000);
   const policy = opts.policy ?? 'correct';
   const stampedLocally = opts.stampedLocally ?? true;
   const clock = opts.clock ?? systemClock;
   const sourceAttribute = opts.sourceAttribute;
   const report = safeHook(opts.onSkew) ?? (() => undefined);
-  const stepThresholdMs = opts.stepThresholdMs ?? 1_000;
+  const stepThresholdMs = numberOption(OP, 'stepThresholdMs', opts.stepThresholdMs, 1_000);
+  const maxSlewPpm = numberOption(OP, 'maxSlewPpm', opts.maxSlewPpm, 50_000);
+  const sourceWindow = numberOption(OP, 'sourceWindow', opts.sourceWindow, 32);
+  const sourceOffsetThresholdMs = numberOption(OP, 'sourceOffsetThresholdMs', opts.sourceOffsetThresholdMs, 2_000);
   // A reading of the clocks may stand for a later one taken in the same burst (see readingReuseOf)
   // for a sample no later than its trusted time and at most reuseBandMs before it: any reading of
   // that burst judges such a sample OK. It is not in the future; it is half of maxPastMs from
@@ -89,7 +95,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm: opts.maxSlewPpm ?? 50_000, forwardSteps: opts.forwardSteps ?? 'slew' });
+      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm, forwardSteps: opts.forwardSteps ?? 'slew' });
       // The burst's shared reading: samples timed in [sharedLoNs, sharedHiNs] may use it, usesLeft
       // more. Kept here as bigint bounds and plain variables, because the check runs for every
       // sample: converting each sample's time to ms and asking trustedTime cost ~27 ns more.
@@ -117,8 +123,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         }
       };
       const offsets = createSourceOffsets({
-        windowSize: opts.sourceWindow ?? 32,
-        thresholdMs: opts.sourceOffsetThresholdMs ?? 2_000,
+        windowSize: sourceWindow,
+        thresholdMs: sourceOffsetThresholdMs,
       });
 
       const judge = (s: Sample, now: TrustedReading): Verdict => {

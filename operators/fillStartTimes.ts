@@ -3,6 +3,7 @@ import { isLeft, right } from 'fp-ts/lib/Either.js';
 import { type ExponentialHistogramValue, type HistogramValue, type Sample, copyWith, msToNanos } from '../src/sample.js';
 import type { Routed } from '../src/routed.js';
 import { createSeriesTable } from '../src/seriesTable.js';
+import { numberOption } from '../src/options.js';
 
 export interface FillStartTimesOptions {
   /**
@@ -82,7 +83,8 @@ const isReset = (s: Sample, before: Sample['value']): boolean => {
  * samples$.pipe(routed(), reorderByEventTime({ maxDelayMs: 2_000 }), fillStartTimes(), deliverOrdered(sink.send))
  */
 export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperatorFunction<Routed<Sample>> {
-  const forgetAfterMs = opts.forgetSeriesAfterMs ?? Infinity;
+  const forgetAfterMs = numberOption('fillStartTimes', 'forgetSeriesAfterMs', opts.forgetSeriesAfterMs, Infinity);
+  const maxSeries = numberOption('fillStartTimes', 'maxSeries', opts.maxSeries, Infinity);
   const forgetAfterNs = Number.isFinite(forgetAfterMs) ? msToNanos(forgetAfterMs) : undefined;
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
@@ -94,7 +96,7 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
           const limit = newest - forgetAfterNs;
           return (state) => state.lastTime < limit;
         },
-        maxSeries: opts.maxSeries ?? Infinity,
+        maxSeries,
         activity: () => (state) => Number(state.lastTime),
       });
 

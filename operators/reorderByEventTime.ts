@@ -6,6 +6,11 @@ import { createReorderCore, newReleased, type Released } from '../src/reorderCor
 import { createSeriesRecords } from '../src/seriesRecords.js';
 import { safeHook } from '../src/hooks.js';
 import { timerMs } from '../src/clock.js';
+import { numberOption, requiredNumberOption } from '../src/options.js';
+
+const OP = 'reorderByEventTime';
+/** A delay longer than any span of sample times (they lie within 2⁶⁴ ns). */
+const BEYOND_ALL_TIME_NS = 1n << 128n;
 
 /**
  * A max-wait timer that fires more than this late found the process stopped — a long synchronous
@@ -87,21 +92,22 @@ export interface SeriesCappedEvent {
  * samples$.pipe(routed(), reorderByEventTime({ maxDelayMs: 2_000, onLate: (e) => log(e) }))
  */
 export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Routed<Sample>, Routed<Sample>> {
-  const maxDelayMs = opts.maxDelayMs;
+  const maxDelayMs = Math.max(0, requiredNumberOption(OP, 'maxDelayMs', opts.maxDelayMs));
   const bySeries = (opts.order ?? 'series') === 'series';
-  const maxBuffered = Math.max(1, opts.maxBuffered ?? 100_000);
-  const forgetAfterMs = opts.forgetSeriesAfterMs ?? Infinity;
+  const maxBuffered = Math.max(1, numberOption(OP, 'maxBuffered', opts.maxBuffered, 100_000));
+  const forgetAfterMs = numberOption(OP, 'forgetSeriesAfterMs', opts.forgetSeriesAfterMs, Infinity);
   const forgetAfterNs = forgetAfterMs * 1e6;
   const scheduler = opts.scheduler ?? asyncScheduler;
   const onLate = safeHook(opts.onLate);
   const onOverflow = safeHook(opts.onOverflow);
   const onSeriesCapped = safeHook(opts.onSeriesCapped);
-  const maxSeries = opts.maxSeries ?? Infinity;
+  const maxSeries = numberOption(OP, 'maxSeries', opts.maxSeries, Infinity);
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
       const core = createReorderCore({
-        maxDelayNs: msToNanos(maxDelayMs),
+        // Infinity: released only by maxBuffered, a flush or the end (sorting a finite stream whole).
+        maxDelayNs: Number.isFinite(maxDelayMs) ? msToNanos(maxDelayMs) : BEYOND_ALL_TIME_NS,
         maxBuffered,
         emit: (item) => subscriber.next(item),
         deadlineMs: () => scheduler.now() + maxDelayMs,

@@ -2,6 +2,7 @@ import { Observable, type MonoTypeOperatorFunction, type ObservableInput, type S
 import { RetriesExhaustedError, isBrokenCircuitError, isRetryable, retryAfterMsOf } from '../src/errors.js';
 import { safeHook, safePredicate } from '../src/hooks.js';
 import { timerMs } from '../src/clock.js';
+import { numberOption } from '../src/options.js';
 
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
 
@@ -55,6 +56,18 @@ export const backoffDelayMs = (
 };
 
 /**
+ * The numeric retry options with their defaults; one that is not a number throws
+ * InvalidOptionError (src/options.ts) — here, or in deliverOrdered when it is made.
+ */
+export const checkRetryOptions = (opts: RetryOptions, operator = 'retryBackoff', prefix = '') => ({
+  initialDelayMs: numberOption(operator, `${prefix}initialDelayMs`, opts.initialDelayMs, 500),
+  maxDelayMs: numberOption(operator, `${prefix}maxDelayMs`, opts.maxDelayMs, 30_000),
+  multiplier: numberOption(operator, `${prefix}multiplier`, opts.multiplier, 2),
+  maxAttempts: numberOption(operator, `${prefix}maxAttempts`, opts.maxAttempts, Infinity),
+  maxElapsedMs: numberOption(operator, `${prefix}maxElapsedMs`, opts.maxElapsedMs, Infinity),
+});
+
+/**
  * Retries a cold attempt observable with exponential backoff: on a retryable error it waits, then
  * resubscribes to the same source, so the same payload, timestamps included, is sent again bit
  * for bit. A non-retryable error passes unchanged; when attempts run out, or the next attempt
@@ -73,15 +86,8 @@ export const backoffDelayMs = (
  * defer(() => send(batch)).pipe(retryBackoff({ initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 10 }))
  */
 export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFunction<T> {
-  const o = {
-    initialDelayMs: opts.initialDelayMs ?? 500,
-    maxDelayMs: opts.maxDelayMs ?? 30_000,
-    multiplier: opts.multiplier ?? 2,
-    jitter: opts.jitter ?? 'full',
-    random: opts.random ?? Math.random,
-  };
-  const maxAttempts = opts.maxAttempts ?? Infinity;
-  const maxElapsedMs = opts.maxElapsedMs ?? Infinity;
+  const { initialDelayMs, maxDelayMs, multiplier, maxAttempts, maxElapsedMs } = checkRetryOptions(opts);
+  const o = { initialDelayMs, maxDelayMs, multiplier, jitter: opts.jitter ?? 'full', random: opts.random ?? Math.random };
   // A shouldRetry that throws is reported and answers "no": the error passes on (src/hooks.ts).
   const shouldRetry = opts.shouldRetry === undefined ? isRetryable : safePredicate(opts.shouldRetry, false);
   const scheduler = opts.scheduler ?? asyncScheduler;

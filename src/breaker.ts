@@ -12,6 +12,9 @@ import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { BrokenCircuitError, isRetryable } from './errors.js';
 import { safePredicate } from './hooks.js';
 import { timerMs } from './clock.js';
+import { numberOption } from './options.js';
+
+const OP = 'createCircuitBreaker';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 /** What says an endpoint is back: its connection came up, or it answered after a silence. */
@@ -61,9 +64,9 @@ export interface CircuitBreaker {
 }
 
 export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitBreaker => {
-  const failureThreshold = Math.max(1, opts.failureThreshold ?? 5);
-  const initialWaitMs = opts.halfOpenAfterMs ?? 5_000;
-  const maxWaitMs = Math.max(initialWaitMs, opts.maxHalfOpenAfterMs ?? 60_000);
+  const failureThreshold = Math.max(1, numberOption(OP, 'failureThreshold', opts.failureThreshold, 5));
+  const initialWaitMs = numberOption(OP, 'halfOpenAfterMs', opts.halfOpenAfterMs, 5_000);
+  const maxWaitMs = Math.max(initialWaitMs, numberOption(OP, 'maxHalfOpenAfterMs', opts.maxHalfOpenAfterMs, 60_000));
   const isFailure = opts.isFailure === undefined ? isRetryable : safePredicate(opts.isFailure, true);
   const scheduler = opts.scheduler ?? asyncScheduler;
   const transitions = new Subject<BreakerTransition>();

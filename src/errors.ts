@@ -8,6 +8,7 @@ const EXPORT_ERROR = brand('ExportError');
 const RETRIES_EXHAUSTED = brand('RetriesExhaustedError');
 const BROKEN_CIRCUIT = brand('BrokenCircuitError');
 const TIME_OUT_OF_RANGE = brand('TimeOutOfRangeError');
+const INVALID_OPTION = brand('InvalidOptionError');
 
 const hasBrand = (e: unknown, key: symbol): boolean =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[key] === true;
@@ -120,3 +121,23 @@ export class TimeOutOfRangeError extends RangeError {
   }
 }
 export const isTimeOutOfRangeError = (e: unknown): e is TimeOutOfRangeError => hasBrand(e, TIME_OUT_OF_RANGE);
+
+/**
+ * An operator was given an option that is not a number where it takes one (NaN: `Number()` of an
+ * unset environment variable; a string from an untyped config). Thrown where the operator is
+ * made: a programming error, not an outcome of the stream (src/options.ts).
+ */
+export class InvalidOptionError extends RangeError {
+  override readonly name = 'InvalidOptionError';
+  /** Where: 'deliverOrdered', 'retryBackoff', … */
+  readonly operator: string;
+  /** The option's path: 'lanes', 'retry.initialDelayMs', … */
+  readonly option: string;
+  readonly [INVALID_OPTION] = true;
+  constructor(operator: string, option: string, expected: string, found: string) {
+    super(`${operator}: option ${option} must be ${expected}, found ${found}`);
+    this.operator = operator;
+    this.option = option;
+  }
+}
+export const isInvalidOptionError = (e: unknown): e is InvalidOptionError => hasBrand(e, INVALID_OPTION);

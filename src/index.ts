@@ -13,6 +13,8 @@ export {
   isBrokenCircuitError,
   TimeOutOfRangeError,
   isTimeOutOfRangeError,
+  InvalidOptionError,
+  isInvalidOptionError,
   isRetryable,
   retryAfterMsOf,
 } from './errors.js';

@@ -21,6 +21,7 @@ import { type FilesystemUsage, filesystemSamples, readMounts, statfsOffLoop } fr
 import { type DiskCounters, type DiskDirection, readDiskStats } from './diskStats.js';
 import { type ActivityOptions, activitySamples, connectionsEachCollection } from './hostActivity.js';
 import { gauge, sum, upDown } from './hostShapes.js';
+import { numberOption } from '../options.js';
 
 /** With ActivityOptions: paging, processes, connections and their readers (hostActivity.ts). */
 export interface HostSourceOptions extends ActivityOptions {
@@ -85,8 +86,9 @@ const DISK_METRICS: DirectionTable<DiskDirection> = [
   ['system.disk.merged', 'merged', '{operations}'], ['system.disk.operation_time', 'timeS', 's'],
 ];
 
-export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
-  new Observable<Sample>((subscriber) => {
+export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> => {
+  const intervalMs = numberOption('hostSamples', 'intervalMs', opts.intervalMs, 10_000);
+  return new Observable<Sample>((subscriber) => {
     const scheduler = opts.scheduler ?? asyncScheduler;
     const clock = opts.clock ?? systemClock;
     const starts = opts.startTimes ?? bootAndProcessStartMs(clock);
@@ -158,7 +160,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       out.push(...connections(t, bootNanos), ...activitySamples(opts, t, bootNanos));
       for (const s of out) subscriber.next(s);
     };
-    const interval = timerMs(opts.intervalMs ?? 10_000);
+    const interval = timerMs(intervalMs);
     const sub = scheduler.schedule(function (this: SchedulerAction<unknown>) {
       collect();
       if (!subscriber.closed) this.schedule(undefined, interval);
@@ -166,3 +168,4 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
     collect();
     return () => sub.unsubscribe();
   });
+};

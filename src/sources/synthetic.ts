@@ -9,6 +9,7 @@ import { Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { Sample, Attributes } from '../sample.js';
 import { type Clock, systemClock, steadyScheduler, timerMs } from '../clock.js';
 import { msToNanos } from '../sample.js';
+import { requiredNumberOption } from '../options.js';
 
 export interface SyntheticOptions {
   readonly series: number;
@@ -43,15 +44,17 @@ export interface SyntheticOptions {
  */
 export const MAX_PER_TICK = 20_000;
 
-export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
-  new Observable<Sample>((subscriber) => {
+export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> => {
+  const series = requiredNumberOption('syntheticSamples', 'series', opts.series, true);
+  const ratePerSecond = requiredNumberOption('syntheticSamples', 'ratePerSecond', opts.ratePerSecond);
+  return new Observable<Sample>((subscriber) => {
     const scheduler = opts.scheduler ?? steadyScheduler;
     const clock = opts.clock ?? systemClock;
     const random = opts.random ?? Math.random;
-    const periodNs = BigInt(Math.round(1e9 / opts.ratePerSecond));
+    const periodNs = BigInt(Math.round(1e9 / ratePerSecond));
     const start = opts.startUnixNano ?? msToNanos(clock.now());
     const startMono = scheduler.now();
-    const attrs = Array.from({ length: opts.series }, (_, s) => opts.attributes?.(s) ?? { series: `s${s}` });
+    const attrs = Array.from({ length: series }, (_, s) => opts.attributes?.(s) ?? { series: `s${s}` });
     const name = opts.name ?? 'chronoq.synthetic';
     const disorderMs = opts.disorderMs ?? 0;
     const count = opts.count ?? Infinity;
@@ -61,19 +64,19 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
     const valueOf = (i: number, k: number): number =>
       opts.valuePattern === 'sine' ? Math.sin(k / 10) : opts.valuePattern === 'random' ? random() : i;
     const make = (i: number): Sample => {
-      const k = Math.floor(i / opts.series);
-      return { name, kind: 'gauge', value: valueOf(i, k), timeUnixNano: start + BigInt(k) * periodNs, attributes: attrs[i % opts.series]! };
+      const k = Math.floor(i / series);
+      return { name, kind: 'gauge', value: valueOf(i, k), timeUnixNano: start + BigInt(k) * periodNs, attributes: attrs[i % series]! };
     };
     const tick = (): boolean => {
       const elapsedMs = scheduler.now() - startMono;
-      const dueCount = Math.floor((elapsedMs * opts.ratePerSecond) / 1000 + 1) * opts.series;
+      const dueCount = Math.floor((elapsedMs * ratePerSecond) / 1000 + 1) * series;
       const due = Math.min(dueCount, count);
       const limit = Math.min(due, next + MAX_PER_TICK);
       for (; next < limit && !subscriber.closed; next++) {
         const sample = make(next);
         // Due up to disorderMs after its own grid time, not after this tick: a tick that comes
         // late (a busy event loop) must not scramble the samples it catches up on by more.
-        if (disorderMs > 0) held.push({ dueMs: (Math.floor(next / opts.series) * 1000) / opts.ratePerSecond + random() * disorderMs, sample });
+        if (disorderMs > 0) held.push({ dueMs: (Math.floor(next / series) * 1000) / ratePerSecond + random() * disorderMs, sample });
         else subscriber.next(sample);
       }
       if (held.length > 0) {
@@ -91,3 +94,4 @@ export const syntheticSamples = (opts: SyntheticOptions): Observable<Sample> =>
     }, tickMs);
     return () => sub.unsubscribe();
   });
+};
