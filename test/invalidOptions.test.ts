@@ -11,7 +11,7 @@ import { EMPTY, Observable, from, lastValueFrom, toArray } from 'rxjs';
 import { VirtualTimeScheduler } from 'rxjs';
 import {
   batchSamples, createCircuitBreaker, deliverOrdered, detectClockSkew, fillStartTimes, reorderByEventTime, retryBackoff, routed,
-  InvalidOptionError, isInvalidOptionError, ExportError, syntheticSamples, hostSamples,
+  InvalidOptionError, isInvalidOptionError, ExportError, syntheticSamples, hostSamples, ndjsonSamples,
 } from '../src/index.js';
 import { sample } from './support/marbles.js';
 
@@ -49,6 +49,8 @@ const makers: ReadonlyArray<readonly [string, string, (v: never) => unknown]> = 
   ['createCircuitBreaker', 'maxHalfOpenAfterMs', (v) => createCircuitBreaker({ maxHalfOpenAfterMs: v })],
   ['syntheticSamples', 'ratePerSecond', (v) => syntheticSamples({ series: 1, ratePerSecond: v })],
   ['hostSamples', 'intervalMs', (v) => hostSamples({ intervalMs: v })],
+  ['ndjsonSamples', 'pollMs', (v) => ndjsonSamples({ path: 'samples.ndjson', follow: true, pollMs: v })],
+  ['ndjsonSamples', 'maxLineBytes', (v) => ndjsonSamples({ path: 'samples.ndjson', maxLineBytes: v })],
 ];
 
 test('NaN, a string or null: InvalidOptionError at once, naming the operator and the option', () => {

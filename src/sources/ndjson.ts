@@ -25,6 +25,7 @@ import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
 import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
 import { timerMs } from '../clock.js';
+import { numberOption } from '../options.js';
 
 /** Chunks of 64 KiB read in one turn of the event loop when reading against a gate. */
 const CHUNKS_PER_TURN = 16;
@@ -102,10 +103,13 @@ export const isNamedPipe = (path: string): boolean => {
  */
 export const withoutByteOrderMark = (line: string): string => (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
 
-export const ndjsonSamples = (opts: NdjsonSourceOptions): Observable<Sample> =>
-  opts.follow === true && opts.path !== '-'
-    ? untilExists(opts.path, { pollMs: timerMs(opts.pollMs ?? 250), ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
+export const ndjsonSamples = (given: NdjsonSourceOptions): Observable<Sample> => {
+  // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and took every line for too long.
+  const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, 250), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
+  return opts.follow === true && opts.path !== '-'
+    ? untilExists(opts.path, { pollMs: timerMs(opts.pollMs), ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
     : readNdjson(opts);
+};
 
 const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
