@@ -11,7 +11,7 @@ import { EMPTY, Observable, from, lastValueFrom, toArray } from 'rxjs';
 import { VirtualTimeScheduler } from 'rxjs';
 import {
   batchSamples, createCircuitBreaker, deliverOrdered, detectClockSkew, fillStartTimes, reorderByEventTime, retryBackoff, routed,
-  InvalidOptionError, isInvalidOptionError, ExportError, syntheticSamples, hostSamples, ndjsonSamples,
+  InvalidOptionError, isInvalidOptionError, ExportError, syntheticSamples, hostSamples, ndjsonSamples, otlpGrpcSink,
 } from '../src/index.js';
 import { sample } from './support/marbles.js';
 
@@ -50,6 +50,10 @@ const makers: ReadonlyArray<readonly [string, string, (v: never) => unknown]> = 
   ['syntheticSamples', 'ratePerSecond', (v) => syntheticSamples({ series: 1, ratePerSecond: v })],
   ['hostSamples', 'intervalMs', (v) => hostSamples({ intervalMs: v })],
   ['ndjsonSamples', 'pollMs', (v) => ndjsonSamples({ path: 'samples.ndjson', follow: true, pollMs: v })],
+  // connectTimeoutMs NaN: every call "Channel closed before call started", nothing ever delivered; keepaliveMs NaN: no keepalive.
+  ['otlpGrpcSink', 'connectTimeoutMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', connectTimeoutMs: v })],
+  ['otlpGrpcSink', 'keepaliveMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', keepaliveMs: v })],
+  ['otlpGrpcSink', 'timeoutMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', timeoutMs: v })],
   ['ndjsonSamples', 'maxLineBytes', (v) => ndjsonSamples({ path: 'samples.ndjson', maxLineBytes: v })],
 ];
 

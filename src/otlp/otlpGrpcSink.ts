@@ -33,6 +33,9 @@ import { VERSION } from '../version.js';
 import { createSizeLimit } from './sizeLimit.js';
 import { dialTarget, rawEndpointOf } from './dialTarget.js';
 import { createAnswerReader } from './exportAnswer.js';
+import { numberOption } from '../options.js';
+
+const SINK = 'otlpGrpcSink';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -143,7 +146,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       ...(opts.endpoint !== undefined ? { url: opts.endpoint } : {}),
       metadata,
       ...(opts.compression !== undefined ? { compression: opts.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE } : {}),
-      ...(opts.timeoutMs !== undefined ? { timeoutMillis: opts.timeoutMs } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMillis: numberOption(SINK, 'timeoutMs', opts.timeoutMs, 10_000) } : {}),
       ...(tlsCredentials !== undefined ? { credentials: tlsCredentials } : {}),
     },
     'METRICS',
@@ -151,7 +154,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   /** host:port dialled (the exporter's url can lack the port, see dialTarget.ts). */
   const target = dialTarget(config.url, rawEndpointOf(opts.endpoint, process.env));
   const clock = opts.clock ?? systemClock;
-  const keepaliveMs = opts.keepaliveMs ?? 10_000;
+  const keepaliveMs = numberOption(SINK, 'keepaliveMs', opts.keepaliveMs, 10_000); // NaN: no keepalive, silently
+  const connectTimeoutMs = numberOption(SINK, 'connectTimeoutMs', opts.connectTimeoutMs, 20_000);
   /** Credentials for new connections: the options', or the TLS files' contents given to useTls since. */
   let credentials = config.credentials;
   const newClient = (): InstanceType<typeof MetricsClient> => {
@@ -172,7 +176,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     });
     // A connection attempt that hangs is given up with its client: calls waiting on it fail
     // (retryably) and the next attempt goes through a new client that connects afresh.
-    watchStuckConnecting(made.getChannel(), opts.connectTimeoutMs ?? 20_000, clock, () => replaceClient(made));
+    watchStuckConnecting(made.getChannel(), connectTimeoutMs, clock, () => replaceClient(made));
     return made;
   };
   /** Calls go through a new client from now on; `old`'s calls in flight finish on their connection. */
