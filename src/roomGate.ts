@@ -11,6 +11,7 @@
  * overflow policy still applies.
  */
 import { type SchedulerLike, type Subscription } from 'rxjs';
+import { requiredNumberOption } from './options.js';
 
 /** True while there is room for another sample. */
 export type RoomGate = () => boolean;
@@ -24,7 +25,10 @@ export interface RoomGateOptions {
   readonly lowWater: number;
 }
 
-export const createRoomGate = ({ level, highWater, lowWater }: RoomGateOptions): RoomGate => {
+export const createRoomGate = ({ level, highWater: high, lowWater: low }: RoomGateOptions): RoomGate => {
+  // NaN (src/options.ts): a gate that never closed, no back-pressure at all.
+  const highWater = requiredNumberOption('createRoomGate', 'highWater', high);
+  const lowWater = requiredNumberOption('createRoomGate', 'lowWater', low);
   let open = true;
   return () => {
     const n = level();

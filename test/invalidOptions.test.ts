@@ -11,7 +11,7 @@ import { EMPTY, Observable, from, lastValueFrom, toArray } from 'rxjs';
 import { VirtualTimeScheduler } from 'rxjs';
 import {
   batchSamples, createCircuitBreaker, deliverOrdered, detectClockSkew, fillStartTimes, reorderByEventTime, retryBackoff, routed,
-  InvalidOptionError, isInvalidOptionError, ExportError, syntheticSamples, hostSamples, ndjsonSamples, otlpGrpcSink,
+  InvalidOptionError, isInvalidOptionError, ExportError, syntheticSamples, hostSamples, ndjsonSamples, otlpGrpcSink, DeadLetterFile, createRoomGate,
 } from '../src/index.js';
 import { sample } from './support/marbles.js';
 
@@ -54,6 +54,10 @@ const makers: ReadonlyArray<readonly [string, string, (v: never) => unknown]> = 
   ['otlpGrpcSink', 'connectTimeoutMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', connectTimeoutMs: v })],
   ['otlpGrpcSink', 'keepaliveMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', keepaliveMs: v })],
   ['otlpGrpcSink', 'timeoutMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', timeoutMs: v })],
+  ['DeadLetterFile', 'maxBytes', (v) => new DeadLetterFile('dead.ndjson', { maxBytes: v })],
+  ['DeadLetterFile', 'maxFiles', (v) => new DeadLetterFile('dead.ndjson', { maxFiles: v })],
+  ['createRoomGate', 'highWater', (v) => createRoomGate({ level: () => 0, highWater: v, lowWater: 0 })],
+  ['createRoomGate', 'lowWater', (v) => createRoomGate({ level: () => 0, highWater: 10, lowWater: v })],
   ['ndjsonSamples', 'maxLineBytes', (v) => ndjsonSamples({ path: 'samples.ndjson', maxLineBytes: v })],
 ];
 

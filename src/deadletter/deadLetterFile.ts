@@ -11,6 +11,7 @@ import type { Sample } from '../sample.js';
 import { toJsonLine } from '../sampleJson.js';
 import { fileIdentity, sameFile } from '../fileIdentity.js';
 import { appendWhole } from '../writeFully.js';
+import { numberOption } from '../options.js';
 
 export interface DeadLetterFileOptions {
   readonly maxBytes?: number;
@@ -55,7 +56,11 @@ export class DeadLetterFile {
   private failedBefore: number | undefined;
   private rotateFailing = false;
 
-  constructor(readonly path: string, private readonly opts: DeadLetterFileOptions = {}) {}
+  constructor(readonly path: string, private readonly opts: DeadLetterFileOptions = {}) {
+    // NaN (src/options.ts) never rotated: the file grew without bound.
+    numberOption('DeadLetterFile', 'maxBytes', opts.maxBytes, Infinity);
+    numberOption('DeadLetterFile', 'maxFiles', opts.maxFiles, 5);
+  }
 
   /** Queues one letter; the burst is written when the current synchronous work ends. */
   append(letter: DeadLetter<Sample> | DeadLetter<unknown>): void {
