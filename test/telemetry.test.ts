@@ -165,6 +165,18 @@ test('the status line shows rates, queue, breaker and dead letters by reason', (
   assert.is(line, 'in 1000/s · delivered 750/s · queued 500 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable: samples wait) · dead letters: late 4');
 });
 
+test('an open breaker with nothing waiting (the last line after a drain deadline dead-lettered everything) does not say samples wait', () => {
+  const s = createStats(100);
+  const a = snapshot(s, 0);
+  s.samplesIn = 2_000;
+  s.enteredDelivery = 2_000;
+  s.deadLetters.shutdown = 2_000;
+  s.deadLetteredInDelivery = 2_000;
+  s.breakerState = 'open';
+  const line = formatStatus(s, a, snapshot(s, 1_000), 'otlp-grpc localhost:4317');
+  assert.is(line, 'in 2000/s · delivered 0.0/s · queued 0 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable) · dead letters: shutdown 2000');
+});
+
 test('the status line and /metrics show what waits before the queue: in the reorder buffer and in the spool', () => {
   const s = createStats(100);
   s.samplesIn = 10_000;
