@@ -252,6 +252,20 @@ test('abort$: everything queued or in flight becomes a Left `shutdown`, in order
   assert.is(isLeft(out[0]!.r) && out[0]!.r.left.detail, 'not delivered before shutdown: the drain deadline passed');
 });
 
+test('the batch given to send is frozen: a send that empties it (JavaScript) cannot make its samples vanish', () => {
+  const s = testScheduler();
+  const source = { a: R(sample(1)), b: R(sample(2)) };
+  const emptying = (batch: readonly Sample[]) => new Observable<never>((subscriber) => {
+    (batch as Sample[]).length = 0; // throws: the batch is frozen
+    subscriber.complete();
+  });
+  const out: string[] = [];
+  s.run(({ cold }) => {
+    cold('(ab|)', source).pipe(deliverOrdered(emptying, { batch: { maxSize: 2 } })).subscribe((r) => out.push(isLeft(r) ? `${r.left.reason}:${r.left.item.value}` : `delivered:${r.right.samples.length}`));
+  });
+  assert.equal(out, ['rejected:1', 'rejected:2']);
+});
+
 test('abort$: a batch in flight is settled for onBatch too (the CLI counted it in flight after it was dead-lettered)', () => {
   const s = testScheduler();
   const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) };

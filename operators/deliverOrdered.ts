@@ -171,7 +171,8 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             }
             lane.timer?.unsubscribe();
             lane.timer = undefined;
-            const batch = lane.queue.take(maxSize);
+            // Frozen: a send that emptied it (b.length = 0, in JavaScript) made its samples vanish — no delivery, no dead letter.
+            const batch = Object.freeze(lane.queue.take(maxSize));
             queued -= batch.length;
             lane.flushing = Math.max(0, lane.flushing - batch.length);
             lane.busy = true;
