@@ -55,6 +55,16 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
   assert.ok(configErrorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
 });
 
+test('YAML merge keys (<<: *anchor, as compose files use them): sources that share settings; a key of its own wins', () => {
+  const text = ['sources:', '  - &base {type: ndjson, path: a.ndjson, follow: true, pollMs: 500}', '  - <<: *base', '    path: b.ndjson'].join('\n');
+  const r = decodeConfig(text, {});
+  assert.ok(isRight(r), JSON.stringify(r));
+  assert.equal(r.right.sources, [
+    { type: 'ndjson', path: 'a.ndjson', follow: true, pollMs: 500 },
+    { type: 'ndjson', path: 'b.ndjson', follow: true, pollMs: 500 },
+  ]);
+});
+
 test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty string', () => {
   const ok = decodeConfig('sink:\n  type: otlp-grpc\n  endpoint: ${EP:-http://x:4317}\n  headers:\n    k: "${TOKEN}"\n', { TOKEN: 't0k' });
   assert.ok(isRight(ok));

@@ -50,7 +50,8 @@ export const decodeConfigValue = (value: unknown): Either<ConfigError[], FileCon
 };
 
 export const decodeConfig = (text: string, env: Readonly<Record<string, string | undefined>>): Either<ConfigError[], FileConfig> => {
-  const doc = parseDocument(text);
+  // merge: `<<: *base` (YAML 1.1 merge keys, as docker compose files use them): sources that share settings.
+  const doc = parseDocument(text, { merge: true });
   if (doc.errors.length > 0) {
     // The first YAML error only: the parser reports every token after it too (28 lines for one
     // unquoted `${VAR}` inside `{ }`), which buries the one that matters.
