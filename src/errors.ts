@@ -123,13 +123,13 @@ export class TimeOutOfRangeError extends RangeError {
 export const isTimeOutOfRangeError = (e: unknown): e is TimeOutOfRangeError => hasBrand(e, TIME_OUT_OF_RANGE);
 
 /**
- * An operator was given an option that is not a number where it takes one (NaN: `Number()` of an
- * unset environment variable; a string from an untyped config). Thrown where the operator is
- * made: a programming error, not an outcome of the stream (src/options.ts).
+ * An operator, source or sink was given an option that is not a number where it takes one (NaN:
+ * `Number()` of an unset environment variable; a string from an untyped config). Thrown where it
+ * is made: a programming error, not an outcome of the stream (src/options.ts).
  */
 export class InvalidOptionError extends RangeError {
   override readonly name = 'InvalidOptionError';
-  /** Where: 'deliverOrdered', 'retryBackoff', … */
+  /** Where: 'deliverOrdered', 'retryBackoff', 'otlpGrpcSink', … */
   readonly operator: string;
   /** The option's path: 'lanes', 'retry.initialDelayMs', … */
   readonly option: string;
