@@ -5,9 +5,10 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Either, isLeft, right } from 'fp-ts/lib/Either.js';
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { parseDeadLetterLine } from '../sampleJson.js';
+import { parseDeadLetterLine, parseSampleLine } from '../sampleJson.js';
+import { createSummarizedLog } from '../telemetry/summarizedLog.js';
 import type { Sample } from '../sample.js';
 import { type Clock, systemClock } from '../clock.js';
 import { Pipeline } from '../pipeline.js';
@@ -19,6 +20,8 @@ import { stopSignal$ } from './run.js';
 import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
 import { isNamedPipe, ndjsonSamples, restCommand } from '../sources/ndjson.js';
+
+const NOT_A_LETTER = 'a sample, not a dead letter';
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
   // '-' reads the letters from stdin: `grep '"retries-exhausted"' dead.ndjson | chronoq replay -`.
@@ -33,13 +36,25 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const named = stdin ? 'stdin' : file;
   let replayed = 0;
   let skipped = 0;
+  /** Skipped lines that are samples, not dead letters (a file of samples given to replay). */
+  let plainSamples = 0;
   /** A dead-letter line → its sample (counted), or why it cannot be replayed. */
   const sampleOfLetter = (line: string): Either<string, Sample> => {
     const d = parseDeadLetterLine(line);
-    if (isLeft(d)) return d;
+    if (isLeft(d)) {
+      if (isLeft(parseSampleLine(line))) return d;
+      plainSamples++;
+      return left(NOT_A_LETTER);
+    }
     replayed++;
     return right(d.right.item);
   };
+  // The first skipped line is said with its number, the rest summed up (a minute's worth at a
+  // time, and in the last line): a file of a million samples given to replay wrote a million lines.
+  const skippedLog = createSummarizedLog<'sample' | 'unreadable'>({
+    log, field: 'skipped',
+    wordingOf: () => ({ level: 'warn', first: (detail) => `${named} ${detail}`, more: (n, latest) => `${named}: ${n} more lines not replayed (the latest: ${latest})` }),
+  });
   const outPath = !stdin && resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, { ...c.deadLetter, ...deadLetterFileLog({ ...c.deadLetter, path: outPath }, log) });
   const sink = createSink(c.sink, c.resource, clock);
@@ -53,7 +68,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     hasRoom: () => pipeline.sourceHasRoom(),
     onInvalid: (e) => {
       skipped++;
-      log('warn', `${named} line ${e.line} not replayed: ${e.reason}`);
+      skippedLog.note(e.reason === NOT_A_LETTER ? 'sample' : 'unreadable', `line ${e.line} not replayed: ${e.reason}`);
     },
     onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: ${restCommand(e)})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
@@ -99,6 +114,10 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     stop('output closed');
   });
   await pipeline.done;
+  skippedLog.cancel();
+  if (plainSamples > 0) {
+    log('warn', `${plainSamples} of the lines skipped are samples, not dead letters: a file of samples is sent by \`chronoq run\` with a source {type: ndjson, path: ${stdin ? '-' : file}}`);
+  }
   goneSub?.unsubscribe();
   signals.unsubscribe();
   deadLetterFile.close();
