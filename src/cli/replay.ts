@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { parseDeadLetterLine, parseSampleLine } from '../sampleJson.js';
-import { createSummarizedLog } from '../telemetry/summarizedLog.js';
 import type { Sample } from '../sample.js';
 import { type Clock, systemClock } from '../clock.js';
 import { Pipeline } from '../pipeline.js';
@@ -22,6 +21,8 @@ import { totalDeadLetters } from '../stats.js';
 import { isNamedPipe, ndjsonSamples, restCommand } from '../sources/ndjson.js';
 
 const NOT_A_LETTER = 'a sample, not a dead letter';
+/** Skipped lines said one by one; the rest are counted. */
+const SAID_SKIPPED = 10;
 
 export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger, clock: Clock = systemClock): Promise<number> => {
   // '-' reads the letters from stdin: `grep '"retries-exhausted"' dead.ndjson | chronoq replay -`.
@@ -49,12 +50,11 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     replayed++;
     return right(d.right.item);
   };
-  // The first skipped line is said with its number, the rest summed up (a minute's worth at a
-  // time, and in the last line): a file of a million samples given to replay wrote a million lines.
-  const skippedLog = createSummarizedLog<'sample' | 'unreadable'>({
-    log, field: 'skipped',
-    wordingOf: () => ({ level: 'warn', first: (detail) => `${named} ${detail}`, more: (n, latest) => `${named}: ${n} more lines not replayed (the latest: ${latest})` }),
-  });
+  // The first skipped lines are said each with its number (each names an input line to correct),
+  // the rest counted and said once at the end: a file of a million samples given to replay wrote
+  // a million lines.
+  let unsaid = 0;
+  let latestUnsaid = '';
   const outPath = !stdin && resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, { ...c.deadLetter, ...deadLetterFileLog({ ...c.deadLetter, path: outPath }, log) });
   const sink = createSink(c.sink, c.resource, clock);
@@ -68,7 +68,12 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     hasRoom: () => pipeline.sourceHasRoom(),
     onInvalid: (e) => {
       skipped++;
-      skippedLog.note(e.reason === NOT_A_LETTER ? 'sample' : 'unreadable', `line ${e.line} not replayed: ${e.reason}`);
+      const line = `${named} line ${e.line} not replayed: ${e.reason}`;
+      if (skipped <= SAID_SKIPPED) log('warn', skipped < SAID_SKIPPED ? line : `${line} (lines not replayed after this one are counted, and said in the last line)`);
+      else {
+        unsaid++;
+        latestUnsaid = line;
+      }
     },
     onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: ${restCommand(e)})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
@@ -114,7 +119,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     stop('output closed');
   });
   await pipeline.done;
-  skippedLog.cancel();
+  if (unsaid > 0) log('warn', `${named}: ${unsaid} more lines not replayed (the last: ${latestUnsaid})`);
   if (plainSamples > 0) {
     log('warn', `${plainSamples} of the lines skipped are samples, not dead letters: a file of samples is sent by \`chronoq run\` with a source {type: ndjson, path: ${stdin ? '-' : file}}`);
   }
