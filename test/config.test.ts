@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
@@ -168,6 +168,36 @@ test('sources[].positionFile: a followed file keeps its read position in chronoq
     [`config.sources[0].path: expected a readable file (or - for standard input), found "${join(dir, 'later.ndjson')}" (ENOENT)`]);
   assert.equal(checkConfigFiles(resolved('{type: ndjson, path: /nonexistent/later.ndjson, follow: true}')).map(formatConfigError),
     ['config.sources[0].path: expected a readable file (or - for standard input), or one to come in a directory that exists, found "/nonexistent/later.ndjson" (ENOENT)']);
+});
+
+test('one file in two roles is refused: a source reading the dead-letter file (it fed on its own letters without end, each line twice as long), or the NDJSON sink\'s file, or another source\'s', () => {
+  const dir = tempDir();
+  const file = join(dir, 'in.ndjson');
+  writeFileSync(file, '');
+  const errorsOf = (yaml: string) => {
+    const r = decodeConfig(yaml, {});
+    assert.ok(isRight(r), JSON.stringify(r));
+    return isRight(r) ? checkConfigFiles(resolveConfig(r.right)).map(formatConfigError) : [];
+  };
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}, follow: true}]\ndeadLetter: {path: ${file}}\n`), [
+    `config.deadLetter.path: expected a file of its own, not also config.sources[0].path's, found "${file}" (a source reading the dead letters reads its own letters, forever; to send dead letters again: chronoq replay FILE)`,
+  ]);
+  // Through a symbolic link too (the same file by device and inode).
+  const link = join(dir, 'link.ndjson');
+  symlinkSync(file, link);
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${link}, follow: true}]\nsink: {type: ndjson, path: ${file}}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), [
+    `config.sink.path: expected a file of its own, not also config.sources[0].path's, found "${file}" (a source reading what the sink writes sends every sample again, forever)`,
+  ]);
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}}, {type: ndjson, path: ${file}}]\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), [
+    `config.sources[1].path: expected a file of its own, not also config.sources[0].path's, found "${file}"`,
+  ]);
+  assert.equal(errorsOf(`spool: {path: ${join(dir, 'x.db')}}\ndeadLetter: {path: ${join(dir, 'x.db')}}\n`), [
+    `config.spool.path: expected a file of its own, not also config.deadLetter.path's, found "${join(dir, 'x.db')}"`,
+  ]);
+  // Followed sources share a position file by design (a position per file in it).
+  const other = join(dir, 'other.ndjson');
+  writeFileSync(other, '');
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}, follow: true}, {type: ndjson, path: ${other}, follow: true}]\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), []);
 });
 
 test('the sink\'s TLS files are checked at load: unreadable, not a certificate or key, half a client pair, a key of another certificate', () => {

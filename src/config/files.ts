@@ -9,7 +9,7 @@
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
@@ -102,13 +102,59 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   return errors;
 };
 
+/** A file's identity for comparing paths: its device and inode when it exists (links), else its absolute path. */
+const fileKey = (path: string): string => {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return resolve(path);
+  }
+};
+
+/**
+ * Two roles naming one file. A source that reads the dead-letter file fed on its own letters —
+ * each line it could not read became a letter holding that line, appended to the file it reads:
+ * lines twice as long each time, without end (11 lines, 16 KB, in 3 s). A source reading
+ * an NDJSON sink's file sent every sample again, forever; the spool or a position file shared with
+ * another role is corrupted by it; two sources on one file send every sample twice. (Followed
+ * sources share a position file by design: it holds a position per file.)
+ */
+const sharedFileHint = (a: string, b: string): { suggestion: string } | Record<string, never> => {
+  const both = `${a} ${b}`;
+  if (!both.includes('.sources[')) return {};
+  if (both.includes('deadLetter')) return { suggestion: 'a source reading the dead letters reads its own letters, forever; to send dead letters again: chronoq replay FILE' };
+  if (both.includes('sink.path')) return { suggestion: 'a source reading what the sink writes sends every sample again, forever' };
+  return {};
+};
+
+const checkSharedFiles = (c: ResolvedConfig): ConfigError[] => {
+  const roles: [string, string | undefined][] = [
+    ...c.sources.flatMap((s, i): [string, string | undefined][] => (s.type === 'ndjson' && s.path !== '-' ? [[`config.sources[${i}].path`, s.path]] : [])),
+    ['config.deadLetter.path', c.deadLetter.path],
+    ['config.sink.path', c.sink.type === 'ndjson' ? c.sink.path : undefined],
+    ['config.spool.path', c.spool?.path],
+    ...[...new Set(c.sources.flatMap((s) => (s.type === 'ndjson' && s.positionFile !== undefined ? [s.positionFile] : [])))].map((p): [string, string] => ['a source\'s positionFile', p]),
+  ];
+  const seen = new Map<string, string>();
+  const errors: ConfigError[] = [];
+  for (const [at, path] of roles) {
+    if (path === undefined) continue;
+    const key = fileKey(path);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, at);
+    else errors.push({ path: at.startsWith('config.') ? at : first, expected: `a file of its own, not also ${at.startsWith('config.') ? first : at}'s`, found: JSON.stringify(path), ...sharedFileHint(first, at) });
+  }
+  return errors;
+};
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Every problem with the files the config names, each at its config path — and with the TLS
  * files the OTLP environment variables name when the config has no sink.tls, at the variable.
  */
-export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] => [...checkPaths(c), ...checkTlsFiles(c, read, env)];
+export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] => [...checkPaths(c), ...checkSharedFiles(c), ...checkTlsFiles(c, read, env)];
 
 /**
  * What `chronoq run` (loadConfig) and an application's pipeline (createPipeline) check once a
