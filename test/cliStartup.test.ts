@@ -131,7 +131,7 @@ test('a sink endpoint that does not match the server — not gRPC (an OTLP/HTTP 
     [`http://127.0.0.1:${(silent.address() as { port: number }).port}`, /DEADLINE_EXCEEDED.*Waiting for LB pick \(no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink\.connectTimeoutMs\); retrying/],
     [`http://127.0.0.1:${(http1.address() as { port: number }).port}`, /Protocol error.* \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); retrying/],
     [`https://localhost:${plaintext.port}`, /wrong version number.* \(the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http:\/\/…\); retrying/],
-    [`http://localhost:${tls.port}`, /Failed to connect.* \(the receiver closed the connection before HTTP\/2 started: one that expects TLS\? then write the endpoint as https:\/\/…\); retrying/],
+    [`http://localhost:${tls.port}`, /Failed to connect.* \(the receiver closed the connection before HTTP\/2 started: one that expects TLS\? then write the endpoint as https:\/\/…; or one stopping or starting, as a collector restarting does\); retrying/],
     // Mutual TLS: no client certificate, and one the receiver does not trust (TLS 1.3: only a closed
     // connection, read as 'Failed to connect' or 'read ECONNRESET' — seen in CI).
     [`https://localhost:${mutual.port}`, /alert certificate required.* \(the receiver asks for a client certificate: give it as sink\.tls\.cert and sink\.tls\.key\); retrying/, `{ca: ${join(tlsDir, 'ca.pem')}}`],
