@@ -104,7 +104,7 @@ export const isNamedPipe = (path: string): boolean => {
 export const withoutByteOrderMark = (line: string): string => (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
 
 export const ndjsonSamples = (given: NdjsonSourceOptions): Observable<Sample> => {
-  // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and took every line for too long.
+  // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and refused its first line as too long.
   const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, 250), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
   return opts.follow === true && opts.path !== '-'
     ? untilExists(opts.path, { pollMs: timerMs(opts.pollMs), ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
