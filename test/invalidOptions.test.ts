@@ -1,14 +1,14 @@
 /**
  * A numeric option that is not a number (NaN from `Number()` of an unset variable, a string from
- * an untyped config) throws an InvalidOptionError where the operator is made, naming it (src/options.ts).
+ * an untyped config) throws an InvalidOptionError where the operator, source or sink is made,
+ * naming it and the option (src/options.ts).
  * Before, each misbehaved in the stream: deliverOrdered threw a TypeError per sample as an
  * uncaught exception and never completed; a NaN retry delay retried every millisecond; a NaN
  * breaker threshold never opened; reorderByEventTime threw at subscribe.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EMPTY, Observable, from, lastValueFrom, toArray } from 'rxjs';
-import { VirtualTimeScheduler } from 'rxjs';
+import { EMPTY, Observable, VirtualTimeScheduler, from, lastValueFrom, toArray } from 'rxjs';
 import {
   batchSamples, createCircuitBreaker, deliverOrdered, detectClockSkew, fillStartTimes, reorderByEventTime, retryBackoff, routed,
   InvalidOptionError, isInvalidOptionError, ExportError, syntheticSamples, hostSamples, ndjsonSamples, otlpGrpcSink, DeadLetterFile, createRoomGate,
