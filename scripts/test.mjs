@@ -34,6 +34,9 @@ const typecheck = () => {
   else failed++;
 };
 
+/** How long one uvu process may run. */
+const SUITE_TIMEOUT_MS = 20 * 60_000;
+
 const runUvu = (files, label) => {
   if (files.length === 0) return;
   console.log(`# ${label}: ${files.map((f) => relative(root, f)).join(' ')}`);
@@ -42,10 +45,15 @@ const runUvu = (files, label) => {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 256 * 1024 * 1024,
+    // A test that never finishes fails the run (it would otherwise hold CI to its time limit): the
+    // unit process takes ~3 minutes here, an end-to-end file at most ~2.
+    timeout: SUITE_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   });
   process.stdout.write(r.stdout ?? '');
   const out = strip(r.stdout ?? '');
   const total = /Total:\s+(\d+)/.exec(out), ok = /Passed:\s+(\d+)/.exec(out), skip = /Skipped:\s+(\d+)/.exec(out);
+  if (r.error?.code === 'ETIMEDOUT') console.log(`\n# ${label}: stopped after ${SUITE_TIMEOUT_MS / 60_000} minutes (a test that never finished)`);
   if (!total || !ok) {
     console.log(`# ${label}: no summary (exit ${r.status ?? r.signal}); counted as 1 failed`);
     failed++;

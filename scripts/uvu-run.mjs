@@ -12,3 +12,7 @@ for (const suite of files) {
   await import(pathToFileURL(suite.file).href);
 }
 await uvu.exec(false);
+// Every suite has run and the summary is written (stdout to a pipe is synchronous on Linux): exit
+// now. A test that failed before its cleanup can leave a server or a timer open, and the process
+// then waited for it for good — `npm test` hung after printing its summary (seen in CI, once).
+process.exit(process.exitCode ?? 0);
