@@ -11,6 +11,8 @@ import type { Sample } from '../src/sample.js';
 import type { Routed } from '../src/routed.js';
 import { isRejectedSamples, type DeliveryResult } from '../src/delivery.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { createServer as createHttp2Server, type ServerHttp2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 
 const test = suite('OTLP sink');
 const T = 1_764_064_800_123_456_789n;
@@ -109,20 +111,35 @@ test('connection refused is retryable; a server that never answers hits the dead
   const port = gone.port;
   await gone.stop();
   const refused = otlpGrpcSink({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 2_000 });
-  const e = await failureOf(() => firstValueFrom(refused.send([g('cpu', T, 1)]), { defaultValue: undefined }));
-  assert.ok(e.retryable);
-  assert.is(e.code, GrpcStatus.UNAVAILABLE);
-  assert.not.ok(e.answered, 'UNAVAILABLE made up by the client: nothing reached a receiver');
-  refused.shutdown();
+  try {
+    const e = await failureOf(() => firstValueFrom(refused.send([g('cpu', T, 1)]), { defaultValue: undefined }));
+    assert.ok(e.retryable);
+    assert.is(e.code, GrpcStatus.UNAVAILABLE);
+    assert.not.ok(e.answered, 'UNAVAILABLE made up by the client: nothing reached a receiver');
+  } finally {
+    refused.shutdown();
+  }
 
-  const hanging = await startFakeOtlpServer(() => ({ hang: true }));
-  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${hanging.port}`, timeoutMs: 150 });
-  const d = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
-  assert.is(d.code, GrpcStatus.DEADLINE_EXCEEDED);
-  assert.ok(d.retryable);
-  assert.ok(d.outcomeUnknown && !d.answered, "the client's own deadline: no answer, outcome unknown");
-  sink.shutdown();
-  hanging.kill();
+  // An HTTP/2 server that takes the call and never answers. (The fake gRPC server enforces the
+  // grpc-timeout it is sent, so on a busy machine its own DEADLINE_EXCEEDED, with trailers, could
+  // arrive before the client's timer: `answered`, and this test failed — and, its cleanup skipped,
+  // left the suite's process hanging.)
+  const silent = createHttp2Server();
+  const sessions = new Set<ServerHttp2Session>();
+  silent.on('session', (session) => sessions.add(session));
+  silent.on('stream', () => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 150 });
+  try {
+    const d = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
+    assert.is(d.code, GrpcStatus.DEADLINE_EXCEEDED);
+    assert.ok(d.retryable);
+    assert.ok(d.outcomeUnknown && !d.answered, "the client's own deadline: no answer, outcome unknown");
+  } finally {
+    sink.shutdown();
+    silent.close();
+    for (const session of sessions) session.destroy();
+  }
 });
 
 test('classification outside gRPC: transport codes, the exporter concurrency limit, anything else permanent', () => {
