@@ -77,24 +77,32 @@ const answerArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ delayMs: fc.constant(0), error: fc.constant(permanent) }) },
 );
 
+/** Samples of up to six series, each arriving some ms after the one before. */
+const arrivalsArb = (maxLength: number) => fc.array(fc.record({ series: fc.integer({ min: 0, max: 5 }), gapMs: fc.integer({ min: 0, max: 20 }) }), { maxLength });
+/** The arrivals as samples (value = index), each with its arrival time. */
+const inputsOf = (rows: readonly { series: number; gapMs: number }[]): { atMs: number; sample: Sample }[] => {
+  let t = 0;
+  return rows.map((r, id) => {
+    t += r.gapMs;
+    return { atMs: t, sample: mk(id, r.series, 1_000 + t) };
+  });
+};
+
+/** Lanes, batch size and queue bound, as both conservation properties vary them. */
+const laneSettingsArb = { lanes: fc.integer({ min: 1, max: 4 }), maxSize: fc.integer({ min: 1, max: 6 }), maxQueued: fc.integer({ min: 1, max: 200 }) };
+
 test('every sample ends exactly once, as a delivery or a dead letter; every series reaches the sink in order', () => {
   const arb = fc.record({
-    samples: fc.array(fc.record({ series: fc.integer({ min: 0, max: 5 }), gapMs: fc.integer({ min: 0, max: 20 }) }), { maxLength: 120 }),
+    samples: arrivalsArb(120),
     answers: fc.array(answerArb, { minLength: 1, maxLength: 40 }),
-    lanes: fc.integer({ min: 1, max: 4 }),
-    maxSize: fc.integer({ min: 1, max: 6 }),
+    ...laneSettingsArb,
     maxAttempts: fc.integer({ min: 1, max: 5 }),
-    maxQueued: fc.integer({ min: 1, max: 200 }),
     overflow: fc.constantFrom<'dead-letter-oldest' | 'dead-letter-newest'>('dead-letter-oldest', 'dead-letter-newest'),
     guarantee: fc.constantFrom<'at-least-once' | 'at-most-once'>('at-least-once', 'at-most-once'),
   });
   fc.assert(
     fc.property(arb, (p) => {
-      let t = 0;
-      const inputs = p.samples.map((r, id) => {
-        t += r.gapMs;
-        return { atMs: t, sample: mk(id, r.series, 1_000 + t) };
-      });
+      const inputs = inputsOf(p.samples);
       const run = runDelivery(inputs, (_b, call) => p.answers[call % p.answers.length]!, {
         lanes: p.lanes, batch: { maxSize: p.maxSize, maxDelayMs: 15 }, retry: { initialDelayMs: 5, jitter: 'none', maxAttempts: p.maxAttempts },
         maxQueued: p.maxQueued, overflow: p.overflow, guarantee: p.guarantee,
@@ -165,22 +173,17 @@ test('with partial rejections, flushes and an abort at random times, every sampl
     refuseEvery: fc.integer({ min: 1, max: 4 }),
   });
   const arb = fc.record({
-    samples: fc.array(fc.record({ series: fc.integer({ min: 0, max: 5 }), gapMs: fc.integer({ min: 0, max: 20 }) }), { maxLength: 100 }),
+    samples: arrivalsArb(100),
     answers: fc.array(answer, { minLength: 1, maxLength: 20 }),
-    lanes: fc.integer({ min: 1, max: 4 }),
-    maxSize: fc.integer({ min: 1, max: 6 }),
-    maxQueued: fc.integer({ min: 1, max: 200 }),
+    ...laneSettingsArb,
     flushesAtMs: fc.array(fc.integer({ min: 0, max: 2_000 }), { maxLength: 4 }),
     abortAtMs: fc.option(fc.integer({ min: 0, max: 3_000 }), { nil: undefined }),
   });
   fc.assert(
     fc.property(arb, (p) => {
       const scheduler = new VirtualTimeScheduler(undefined, Infinity); // the breaker's waits run to minutes
-      let t = 0;
-      const inputs = p.samples.map((r, id) => {
-        t += r.gapMs;
-        return { atMs: t, sample: mk(id, r.series, 1_000 + t) };
-      });
+      const inputs = inputsOf(p.samples);
+      const t = inputs.at(-1)?.atMs ?? 0;
       let call = 0;
       const send = (batch: readonly Sample[]) =>
         new Observable<unknown>((subscriber) => {
