@@ -122,7 +122,8 @@ test('chronoq run: a dead-letter file deleted while it runs (replayed, then remo
   const dl = join(dir, 'dead.ndjson');
   const out = join(dir, 'out.ndjson');
   writeFileSync(input, 'not a sample 1\n');
-  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}, follow: true, pollMs: 50}]`, `sink: {type: ndjson, path: ${out}}`,
+  // Its own position file: the default (chronoq-positions.json in the working directory) was left in the repository.
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}, follow: true, pollMs: 50, positionFile: ${join(dir, 'positions.json')}}]`, `sink: {type: ndjson, path: ${out}}`,
     `deadLetter: {path: ${dl}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
   const { child, result } = startCli(['run', cfg, '--log-format', 'json']);
   try {
