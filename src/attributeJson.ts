@@ -12,12 +12,15 @@ export const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, I
 
 const isNonFinite = (v: unknown): v is number => typeof v === 'number' && !Number.isFinite(v);
 
+/** An object of names to values: not null, and not a list (a list's items would be attributes "0", "1", …). */
+export const isAttributeSet = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** How an attribute value that is NaN or ±Infinity is written; any other value as it is. */
 export const attributeToJson = (v: unknown): unknown => (isNonFinite(v) ? { doubleValue: String(v) } : v);
 
 /** `{"doubleValue":"NaN"}` (or "Infinity", "-Infinity") → that number; anything else as it is. */
 const readBack = (v: unknown): unknown => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  if (!isAttributeSet(v)) return v;
   const keys = Object.keys(v);
   const text = (v as { doubleValue?: unknown }).doubleValue;
   return keys.length === 1 && typeof text === 'string' && Object.hasOwn(NON_FINITE, text) ? NON_FINITE[text] : v;

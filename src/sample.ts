@@ -5,7 +5,7 @@
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { INT64_END, nonNegativeNanosToMs } from './timeKey.js';
 import { shownValue, valueProblem } from './sampleValues.js';
-import { distinctNumbers } from './attributeJson.js';
+import { distinctNumbers, isAttributeSet } from './attributeJson.js';
 
 /**
  * An attribute's value: a string, number or boolean, or an array of them, as OpenTelemetry's
@@ -197,8 +197,6 @@ export const validateSample = (s: Sample, opts: { readonly startOrder?: boolean 
 };
 
 const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
-/** An object of names to values; a list is not one (it was taken, its attributes named "0", "1", …). */
-const isAttributeSet = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The optional fields (scope, temporality, monotonic, valueType from the OpenTelemetry SDK; resource, unit, description), when malformed. */
 const optionalFieldProblem = (s: Sample): Either<string, never> | undefined => {

@@ -8,7 +8,7 @@ import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type Attributes, type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
 import type { DeadLetter } from './routed.js';
 import { createAttributeInterner } from './internAttributes.js';
-import { NON_FINITE, attributeToJson, attributesFromJson } from './attributeJson.js';
+import { NON_FINITE, attributeToJson, attributesFromJson, isAttributeSet } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
@@ -151,13 +151,13 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
 
 /** A scope object without its null fields (validateSample judges the rest). */
 const scopeFromJson = (v: unknown): Sample['scope'] =>
-  (typeof v === 'object' && v !== null && !Array.isArray(v)
+  (isAttributeSet(v)
     ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null))
     : v) as Sample['scope'];
 
 /** Interns an attributes value that is an object; anything else goes on to validation as it is. */
 const internIfObject = (v: unknown): unknown =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? intern(attributesFromJson(v as Record<string, unknown>) as Attributes) : v;
+  isAttributeSet(v) ? intern(attributesFromJson(v) as Attributes) : v;
 
 const parseJson = (line: string): Either<string, unknown> => {
   try {
