@@ -36,6 +36,19 @@ test('a gRPC target name (dns:) or another scheme is refused with the http:// en
   ]);
 });
 
+test('a scheme written twice (`http://${COLLECTOR}` with COLLECTOR=http://otel:4317) is refused: the exporter took the first as the whole URL and dialled the host "http", port 443', () => {
+  assert.equal(endpointErrorsOf('http://http://otel:4317'), [
+    `config.sink.endpoint: ${EXPECTED}, found "http://http://otel:4317" (did you mean http://otel:4317? the scheme is written twice: the OpenTelemetry exporter dialled the host "http", port 443)`,
+  ]);
+  assert.equal(endpointErrorsOf('https://http://otel:4317/'), [
+    `config.sink.endpoint: ${EXPECTED}, found "https://http://otel:4317/" (did you mean http://otel:4317/? the scheme is written twice: the OpenTelemetry exporter dialled the host "http", port 443)`,
+  ]);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://https://otel:4317' }).map(formatConfigError), [
+    `environment OTEL_EXPORTER_OTLP_ENDPOINT: ${EXPECTED}, found "http://https://otel:4317" (did you mean https://otel:4317? the scheme is written twice: the OpenTelemetry exporter dialled the host "https", port 443)`,
+  ]);
+  assert.equal(endpointErrorsOf('http://otel:4317/v1/metrics'), [], 'a path is not a second scheme');
+});
+
 test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the exporter reads are taken as before', () => {
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'dns:///otel-collector:4317' }).map(formatConfigError), [
     `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found "dns:///otel-collector:4317" (did you mean http://otel-collector:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)`,

@@ -38,7 +38,8 @@ const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or hos
  * when nothing. The scheme is read as the OpenTelemetry exporter reads it (otlp-grpc-exporter-base):
  * plaintext only for a URL that starts with `http://` as written — `HTTP://` and any other scheme
  * (`grpc://`, of which it says "Using http://") get TLS — and the host of the URL, which gRPC's
- * `dns:///host:port` target names leave empty (it dialled ":443", "waiting for name resolution").
+ * `dns:///host:port` target names leave empty (it dialled ":443", "waiting for name resolution"),
+ * or a scheme written twice makes the host (`http://http://otel:4317` dialled "http:443").
  * Those were taken and failed at every attempt; they are refused with the endpoint to write.
  */
 export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined => {
@@ -51,6 +52,12 @@ export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined 
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
   const lower = scheme?.toLowerCase();
+  // `http://${COLLECTOR}` with COLLECTOR=http://otel:4317: the URL's host is "http", its port empty.
+  const inner = scheme === undefined ? undefined : /^[a-z][a-z0-9+.-]*:\/\//i.exec(endpoint.slice(scheme.length + 3))?.[0];
+  if (inner !== undefined) {
+    const write = endpoint.slice(scheme!.length + 3);
+    return { expected: ENDPOINT_EXPECTED, found, suggestion: `did you mean ${write}? the scheme is written twice: the OpenTelemetry exporter dialled the host "${url.hostname}", port 443` };
+  }
   if (scheme === undefined || scheme === 'http' || lower === 'https' || lower === 'unix') return undefined;
   const refused = (write: string, why: string): GrpcValueProblem => ({ expected: ENDPOINT_EXPECTED, found, suggestion: `did you mean ${write}? ${why}` });
   if (lower === 'dns') return refused(`http://${url.pathname.slice(1)}`, 'a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS');
