@@ -4,7 +4,7 @@ import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { NEVER, Observable, concat, merge, of, timer } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
-import { ExportError } from '../src/errors.js';
+import { BrokenCircuitError, ExportError, RetriesExhaustedError } from '../src/errors.js';
 import { laneOf } from '../src/delivery.js';
 import { toDeadLetter, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
@@ -113,6 +113,15 @@ test('at-most-once: one attempt, then a Left', () => {
   const { out, sink } = deliver(s, ({ cold }) => cold('a|', { a: R(sample(1)) }), () => ({ error: unavailable }), { guarantee: 'at-most-once' });
   assert.is(sink.calls.length, 1);
   assert.ok(isLeft(out[0]!.r) && out[0]!.r.left.reason === 'retries-exhausted');
+});
+
+test('the dead letter says how long it tried in whole milliseconds (a monotonic scheduler\'s time has fractions: "over 6.88916015625 ms")', () => {
+  const s = testScheduler();
+  const { out } = deliver(s, ({ cold }) => cold('a|', { a: R(sample(1)) }), () => ({ error: unavailable, delayMs: 6.88916015625 }), { guarantee: 'at-most-once' });
+  assert.ok(isLeft(out[0]!.r));
+  assert.is(out[0]!.r.left.detail, 'gave up after 1 attempt(s) over 7 ms: 14 UNAVAILABLE: connection refused');
+  assert.is(new RetriesExhaustedError(2, 1499.5, unavailable).message, 'gave up after 2 attempt(s) in 1500 ms: 14 UNAVAILABLE: connection refused');
+  assert.is(new BrokenCircuitError(4993.125).message, 'circuit open: next attempt allowed in 4994 ms');
 });
 
 test("maxQueued 'dead-letter-newest' and 'dead-letter-oldest', counted", () => {

@@ -134,7 +134,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           },
           error: (e: unknown) => {
             if (isRetriesExhaustedError(e)) {
-              deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${e.elapsedMs} ms: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
+              deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${Math.round(e.elapsedMs)} ms: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
             } else {
               deadLetters(batch, 'rejected', refusalDetail(e, attempts, mayHaveLanded), lane.index, { attempts, error: e });
             }

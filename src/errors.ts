@@ -85,7 +85,7 @@ export class RetriesExhaustedError extends Error {
   readonly [RETRIES_EXHAUSTED] = true;
   constructor(attempts: number, elapsedMs: number, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`gave up after ${attempts} attempt(s) in ${elapsedMs} ms: ${why}`, { cause });
+    super(`gave up after ${attempts} attempt(s) in ${Math.round(elapsedMs)} ms: ${why}`, { cause });
     this.attempts = attempts;
     this.elapsedMs = elapsedMs;
   }
@@ -101,7 +101,7 @@ export class BrokenCircuitError extends Error {
   readonly retryable = true;
   readonly [BROKEN_CIRCUIT] = true;
   constructor(retryAfterMs: number) {
-    super(`circuit open: next attempt allowed in ${retryAfterMs} ms`);
+    super(`circuit open: next attempt allowed in ${Math.ceil(retryAfterMs)} ms`);
     this.retryAfterMs = retryAfterMs;
   }
 }
