@@ -3,10 +3,11 @@
  * second to s.ndjson and renames it to s.ndjson.N every ROTATE ms; `chronoq run` follows it (with a
  * spool, into an NDJSON sink) and is stopped with SIGNAL every RESTART ms, started again GAP ms
  * later (env), for SECS seconds; a last run reads the rest. Prints how many samples were written,
- * delivered, missing and delivered twice. Not a test (wall-clock driven).
+ * delivered, missing and delivered twice. ROTATION=copytruncate (env) copies the file to s.ndjson.N
+ * and truncates it in place instead, as logrotate's copytruncate does. Not a test (wall-clock driven).
  *   npm run build && GAP=800 npx tsx scripts/follow-soak.ts [RATE 2000] [ROTATE 2500] [RESTART 3000] [SECS 24] [SIGNAL SIGTERM]
  */
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -24,7 +25,11 @@ const T0 = BigInt(Date.now() - 3_600_000) * 1_000_000n;
 let n = 0; let rot = 0; let runs = 0;
 writeFileSync(`${D}/s.ndjson`, '');
 const writer = setInterval(() => { let s = ''; for (let i = 0; i < RATE / 20; i++, n++) s += JSON.stringify({ name: 'm', value: n, timeUnixNano: String(T0 + BigInt(n) * 1_000_000n), attributes: { k: String(n % 7) } }) + '\n'; appendFileSync(`${D}/s.ndjson`, s); }, 50);
-const rotator = setInterval(() => { renameSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`); writeFileSync(`${D}/s.ndjson`, ''); }, ROTATE);
+const copyTruncate = process.env.ROTATION === 'copytruncate';
+const rotator = setInterval(() => {
+  if (copyTruncate) (copyFileSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`), truncateSync(`${D}/s.ndjson`, 0));
+  else (renameSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`), writeFileSync(`${D}/s.ndjson`, ''));
+}, ROTATE);
 const start = () => spawn(process.execPath, [BIN, 'run', `${D}/c.yaml`, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
 let logs = '';
 const runFor = (ms: number, sig: string) => new Promise<void>((res) => { runs++; const c = start(); c.stderr!.on('data', (d) => (logs += d)); setTimeout(() => c.kill(sig as NodeJS.Signals), ms); c.on('exit', () => res()); });

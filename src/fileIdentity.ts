@@ -2,7 +2,7 @@
  * Which file a path names now: device and inode. A file deleted or moved away while it is open
  * goes on working through its descriptor, and whatever is written to it goes with it — the
  * dead-letter file, a followed log and the spool each check that their path still names the file
- * they have open, with these.
+ * they have open, with these. And what kind of file a path names where opening it would block.
  */
 import { statSync } from 'node:fs';
 
@@ -20,3 +20,16 @@ export const fileIdentity = (path: string): FileIdentity | undefined => {
 /** Both are the same file (false when either is missing). */
 export const sameFile = (a: FileIdentity | undefined, b: FileIdentity | undefined): boolean =>
   a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+
+/**
+ * A named pipe is not read as a file source: opening one blocks until a writer opens it — with the
+ * whole process stopped, a stop signal included (a `chronoq run` on a FIFO nobody wrote to hung for
+ * good). Standard input reads one without blocking (`path: -`, and `< pipe`).
+ */
+export const isNamedPipe = (path: string): boolean => {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false; // not there: the open says so
+  }
+};

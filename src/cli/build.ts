@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sample } from '../sample.js';
 import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
-import { ndjsonSamples, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
+import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
 import type { SourceConfig } from '../config/schema.js';
 import { DeadLetterFile, type DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
@@ -53,10 +53,12 @@ export interface PartsHooks {
   readonly onResume?: (source: number, e: ResumeEvent) => void;
   /** A followed NDJSON source's file is not there yet: it is waited for. */
   readonly onMissing?: (source: number, path: string) => void;
+  /** A followed NDJSON source's file was truncated in place (copytruncate) while it was read. */
+  readonly onTruncatedInPlace?: (source: number, e: InPlaceTruncation) => void;
 }
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
-  const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing } = hooks;
+  const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing, onTruncatedInPlace } = hooks;
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, {
     ...c.deadLetter, ...hooks.deadLetterFile,
   });
@@ -73,6 +75,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(hasRoom !== undefined ? { hasRoom } : {}),
           ...(onUnread !== undefined ? { onUnread: (e: UnreadRest) => onUnread(index, e) } : {}),
           ...(onMissing !== undefined ? { onMissing: (path: string) => onMissing(index, path) } : {}),
+          ...(onTruncatedInPlace !== undefined ? { onTruncatedInPlace: (e: InPlaceTruncation) => onTruncatedInPlace(index, e) } : {}),
           onInvalid: (e) => {
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} line ${e.line}: ${e.reason}`, atUnixMs: clock.now() });
             onInvalid?.(e);

@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { withoutByteOrderMark } from '../sources/ndjson.js';
+import { withoutByteOrderMark } from '../sources/fileLines.js';
 
 const TOP = 5;
 /** Distinct series counted at most (their keys are held in memory while the file is read). */

@@ -18,7 +18,8 @@ import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js'
 import { stopSignal$ } from './run.js';
 import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
-import { isNamedPipe, ndjsonSamples, restCommand } from '../sources/ndjson.js';
+import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
+import { isNamedPipe } from '../fileIdentity.js';
 
 const NOT_A_LETTER = 'a sample, not a dead letter';
 /** Skipped lines said one by one; the rest are counted. */

@@ -18,7 +18,7 @@ import { formatStatus, snapshot } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
 import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
-import { restCommand } from '../sources/ndjson.js';
+import { type InPlaceTruncation, restCommand } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -62,6 +62,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     positionFiles,
     onResume: (index, e) => logResume(o.log, index, e),
     onMissing: (index, path) => o.log('warn', `source ${index} (ndjson ${path}): no such file yet; reading starts when it appears`, { source: index }),
+    onTruncatedInPlace: (index, e) => logTruncatedInPlace(o.log, index, e),
     // A line that is not a sample was read and is a dead letter: counted on both sides, so that
     // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
     // last term; with the lines left out of `in` it came out short by one per bad line).
@@ -212,6 +213,14 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const left = leftInSpool > 0 ? `, ${leftInSpool} left in the spool` : '';
   o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered${left}`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters, leftInSpool });
   return pipeline.failed || sinkGone || parts.deadLetterFile.failed > 0 ? 1 : o.failOnDeadLetters === true && totalDeadLetters(s) > 0 ? 3 : 0;
+};
+
+/** A followed file truncated in place while it was read, said: with the copy its rest was read from, or that none was found. */
+const logTruncatedInPlace = (log: Logger, index: number, e: InPlaceTruncation): void => {
+  const name = `source ${index} (ndjson ${e.source})`;
+  const fields = { source: index, line: e.line, offset: e.offset, ...(e.copy ? { copy: e.copy } : {}) };
+  if (e.copy !== undefined) log('info', `${name} was truncated in place (copytruncate): reading on in its copy ${e.copy} after line ${e.line}, then the file from its start`, fields);
+  else log('warn', `${name} was truncated in place after line ${e.line} (byte ${e.offset}) was read, and no copy of it was found beside it (compressed at once?): lines written after that and before the truncation were not read; reading the file from its start`, fields);
 };
 
 /** Where a followed file starts, said. */

@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
-import { isNamedPipe } from '../sources/ndjson.js';
+import { isNamedPipe } from '../fileIdentity.js';
 
 type ReadFile = (path: string) => Buffer;
 

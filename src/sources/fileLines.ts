@@ -169,3 +169,10 @@ const byteLines = (startOffset: number, maxLineBytes: number): Lines => {
     },
   };
 };
+
+/**
+ * A line without the byte order mark before it (the first line of a file from a Windows tool, or of
+ * each of such files joined by cat): it is no part of the line — a sample with one became a dead
+ * letter 'invalid' ("Unexpected token '﻿'", an invisible character). No JSON text starts with one.
+ */
+export const withoutByteOrderMark = (line: string): string => (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);

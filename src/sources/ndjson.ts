@@ -17,13 +17,15 @@ import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
-import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines } from './fileLines.js';
+import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines, withoutByteOrderMark } from './fileLines.js';
 import { readStdin } from './readStdin.js';
-import { sameFile } from '../fileIdentity.js';
+import { isNamedPipe, sameFile } from '../fileIdentity.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
 import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
+import { type InPlaceTruncation, createHeadWatch } from './inPlaceTruncation.js';
+export type { InPlaceTruncation } from './inPlaceTruncation.js';
 import { timerMs } from '../clock.js';
 import { numberOption } from '../options.js';
 
@@ -71,6 +73,8 @@ export interface NdjsonSourceOptions {
   readonly positions?: { readonly file: PositionFile; readonly onResume?: (e: ResumeEvent) => void };
   /** With `follow`: the file is not there (yet); reading starts when it appears. */
   readonly onMissing?: (path: string) => void;
+  /** With `follow`: the file was truncated in place (copytruncate); where reading stood, and the copy the rest was read from. */
+  readonly onTruncatedInPlace?: (e: InPlaceTruncation) => void;
   /**
    * A longer line is not read (1 MiB by default): `onInvalid` gets its first 1 000 bytes, and
    * reading goes on after its newline.
@@ -79,30 +83,10 @@ export interface NdjsonSourceOptions {
 }
 
 /**
- * A named pipe is not read as a file source: opening one blocks until a writer opens it — with the
- * whole process stopped, a stop signal included (a `chronoq run` on a FIFO nobody wrote to hung for
- * good). Standard input reads one without blocking (`path: -`, and `< pipe`).
- */
-export const isNamedPipe = (path: string): boolean => {
-  try {
-    return statSync(path).isFIFO();
-  } catch {
-    return false; // not there: the open says so
-  }
-};
-
-/**
  * The samples of the file (or stdin). A followed file that is not there yet is waited for (as
  * `tail -F` does): `onMissing` says so once, and reading starts when it appears — a `chronoq run`
  * started before the program that writes the file used to stop at once.
  */
-/**
- * A line without the byte order mark before it (the first line of a file from a Windows tool, or of
- * each of such files joined by cat): it is no part of the line — a sample with one became a dead
- * letter 'invalid' ("Unexpected token '﻿'", an invisible character). No JSON text starts with one.
- */
-export const withoutByteOrderMark = (line: string): string => (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
-
 export const ndjsonSamples = (given: NdjsonSourceOptions): Observable<Sample> => {
   // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and refused its first line as too long.
   const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, 250), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
@@ -179,12 +163,36 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     };
     let closed = false;
     const isClosed = (): boolean => subscriber.closed;
+    /** Files to read after this one: opened when an earlier run's position was resumed (resumeFollowed.ts), or the file under the name while its copy is read. */
+    const queued = [...(start.next ?? [])];
+    const head = opts.follow === true ? createHeadWatch() : undefined;
+    /**
+     * Truncated in place (copytruncate): the rest of the old content from its copy, if there is
+     * one, then the new content from its start, told apart from the old (its copy) and numbered
+     * from line 1 (the count went on from the old content's: dead letters, the saved position and
+     * the `tail -n +N` of a stop named other lines).
+     */
+    const startOver = (): void => {
+      const copy = head?.findCopy(source, fd, reader.lineEnd);
+      safeHook(opts.onTruncatedInPlace)?.({ source: opts.path, line: lineNumber, offset: reader.lineEnd, ...(copy ? { copy: copy.path } : {}) });
+      if (copy !== undefined) {
+        queued.unshift(fd);
+        fd = copy.fd;
+        reader = fileLines(fd, reader.lineEnd, maxLineBytes);
+      } else {
+        reader = fileLines(fd, 0, maxLineBytes);
+        lineNumber = 0;
+      }
+      fileId = idOf();
+      head?.reset();
+    };
     /**
      * Reads what the file holds: 'done' at its end; with a gate, 'wait' when it is closed (checked
      * before each line) and 'more' after CHUNKS_PER_TURN chunks (the rest after a yield).
      */
     const drain = (): PumpStep => {
       let chunks = 0;
+      if (!closed && head !== undefined && !head.same(fd)) startOver();
       for (;;) {
         const taken = takeLines(reader, take, isClosed, hasRoom);
         if (taken !== 'empty') return taken === 'wait' ? 'wait' : 'done';
@@ -194,14 +202,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         // A file shorter than its fingerprint when opened: the fingerprint grows with it.
         if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) fileId = idOf();
       }
-      if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) {
-        // Truncated in place (copytruncate): start over, the new content told apart from the old (its
-        // copy) and numbered from line 1 (the count went on from the old content's: dead letters, the
-        // saved position and the `tail -n +N` of a stop named other lines).
-        reader = fileLines(fd, 0, maxLineBytes);
-        fileId = idOf();
-        lineNumber = 0;
-      }
+      if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) startOver();
       return 'done';
     };
     const close = (): void => {
@@ -234,8 +235,6 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         stop();
       };
     }
-    /** Files to read after this one, opened when an earlier run's position was resumed (resumeFollowed.ts). */
-    const queued = [...(start.next ?? [])];
     /**
      * The file to go on to once this one is read: the next queued; else the file under the name,
      * when it is not the one being read (rotated); else undefined.
@@ -266,6 +265,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
           positions?.file.touch(); // followed until now, this rotation included
           fd = next;
           fileId = idOf();
+          head?.reset();
           reader = fileLines(fd, 0, maxLineBytes);
           lineNumber = 0;
           r = drain();

@@ -25,7 +25,7 @@ import type { SavedFilePosition } from './positionFile.js';
 export const FINGERPRINT_BYTES = 1024;
 
 /** SHA-256 (hex) of the first `bytes` bytes of the open file; undefined when it holds fewer. */
-const fingerprintOf = (fd: number, bytes: number): string | undefined => {
+export const fingerprintOf = (fd: number, bytes: number): string | undefined => {
   const head = Buffer.alloc(bytes);
   let n = 0;
   while (n < bytes) {
@@ -120,7 +120,7 @@ const MIN_CONTENT_MATCH = 64;
  * The file in `dir` (other than `source`) with `p`'s first bytes, at least `p.offset` long, opened:
  * renamed (same inode), or copied before a truncation (copytruncate); the one with the inode first.
  */
-const findRotated = (dir: string, source: string, p: FilePosition): { fd: number; path: string } | undefined => {
+export const findRotated = (dir: string, source: string, p: FilePosition): { fd: number; path: string } | undefined => {
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -1,0 +1,142 @@
+/**
+ * A followed file truncated in place while chronoq runs (logrotate's copytruncate: the file is
+ * copied to app.ndjson.1, then truncated, and the writer goes on at its start). Before, the source
+ * noticed only a file shorter than its read position, and then read it from the start:
+ * - the lines written after its last poll and before the copy — in the copy only — were never
+ *   read, and nothing said so (at every rotation; many under back-pressure, when reading waits
+ *   for delivery during an outage, exactly when the file grows most);
+ * - a file written past the old position again before the next poll was read on from that
+ *   position, in the middle of the new content: its first lines lost, and a line cut in two.
+ * Now the file's first bytes are compared before each read, and the rest of the old content is
+ * read from the copy (found by its first bytes, as a restart finds it) before the new content.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appendFileSync, copyFileSync, openSync, closeSync, writeSync, truncateSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { VirtualTimeScheduler } from 'rxjs';
+import { ndjsonSamples, type InPlaceTruncation, type InvalidLine } from '../src/sources/ndjson.js';
+import { tempDir } from './support/cli.js';
+
+const test = suite('ndjson follow, copytruncate while running');
+
+/** A sample line of about 110 bytes (the copy is found by the first 64 bytes or more). */
+const line = (v: number): string => `{"name":"app.requests","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000 + v * 1_000_000_000}","attributes":{"k":"v"}}\n`;
+const lines = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => line(from + i)).join('');
+
+/** Follows `path` under virtual time; `step()` lets one more virtual second of polls run. */
+const follow = (path: string) => {
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: number[] = [];
+  const invalid: InvalidLine[] = [];
+  const truncations: InPlaceTruncation[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, onInvalid: (e) => invalid.push(e), onTruncatedInPlace: (e) => truncations.push(e) })
+    .subscribe((s) => got.push(s.value as number));
+  const step = (): void => {
+    scheduler.flush();
+    scheduler.maxFrames += 1_000;
+  };
+  step();
+  return { got, invalid, truncations, step, stop: () => sub.unsubscribe() };
+};
+
+test('lines written after the last poll and before the copy are read from the copy, then the new content from its start', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 3));
+  const f = follow(path);
+  appendFileSync(path, lines(4, 5)); // after the last poll
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(6, 7));
+  f.step();
+  appendFileSync(path, lines(8, 8));
+  f.step();
+  f.stop();
+  assert.equal(f.got, [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(f.truncations, [{ source: path, line: 3, offset: line(1).length * 3, copy: `${path}.1` }]);
+  assert.equal(f.invalid, []);
+});
+
+test('written past the old position again before the next poll: the new content is read from its start, not from the middle', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 3));
+  const f = follow(path);
+  appendFileSync(path, lines(4, 4));
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(10, 19)); // ten lines: far past where reading stood
+  f.step();
+  f.stop();
+  assert.equal(f.got, [1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  assert.equal(f.invalid, [], 'no line cut in two');
+});
+
+test('no copy (compressed at once, or none made): the new content from its start, and the truncation said, without a copy', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 3));
+  const f = follow(path);
+  copyFileSync(path, `${path}.1`);
+  rmSync(`${path}.1`); // gzip replaced it
+  truncateSync(path, 0);
+  appendFileSync(path, lines(10, 15));
+  f.step();
+  f.stop();
+  assert.equal(f.got, [1, 2, 3, 10, 11, 12, 13, 14, 15]);
+  assert.equal(f.truncations, [{ source: path, line: 3, offset: line(1).length * 3 }]);
+});
+
+test('while reading waits for room (delivery held up by an outage: the file grows most then), the truncation and the lines before it are caught up with once it opens', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 100));
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: number[] = [];
+  let room = 50;
+  const truncations: InPlaceTruncation[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, hasRoom: () => got.length < room, onTruncatedInPlace: (e) => truncations.push(e) })
+    .subscribe((s) => got.push(s.value as number));
+  scheduler.flush();
+  assert.is(got.length, 50, 'waits with 50 read');
+  appendFileSync(path, lines(101, 200));
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(1001, 1300)); // past where reading stood
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  room = Infinity;
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  sub.unsubscribe();
+  assert.equal(got, [...Array.from({ length: 200 }, (_, i) => i + 1), ...Array.from({ length: 300 }, (_, i) => 1001 + i)]);
+  assert.equal(truncations.map((e) => [e.line, e.copy]), [[50, `${path}.1`]]);
+});
+
+test('a writer without O_APPEND goes on at its offset after the truncation (the file starts with a hole of zeros): reading goes on where it stood, as before', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 3));
+  const f = follow(path);
+  const end = line(1).length * 3;
+  truncateSync(path, 0);
+  const fd = openSync(path, 'r+');
+  writeSync(fd, line(4), end); // at the writer's old offset: bytes 0..end read as zeros
+  closeSync(fd);
+  f.step();
+  f.stop();
+  assert.equal(f.got, [1, 2, 3, 4]);
+  assert.equal(f.truncations, []);
+  assert.equal(f.invalid, []);
+});
+
+test('appending alone is not a truncation, also while the file is shorter than the bytes compared', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, '{"name":"a","value":1,"timeUnixNano":"1"}\n');
+  const f = follow(path);
+  for (let v = 2; v < 40; v++) {
+    appendFileSync(path, line(v));
+    f.step();
+  }
+  f.stop();
+  assert.equal(f.got, Array.from({ length: 39 }, (_, i) => i + 1));
+  assert.equal(f.truncations, []);
+});
+
+test.run();
