@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonLog, sleep, startCli, tempDir, until, writeConfig, type CliResult } from './support/cli.js';
 import { freePort } from './support/collector.js';
@@ -77,6 +77,26 @@ test('kill -9 mid-run, with a spool: the next run loses nothing (what was read a
   assert.equal([...new Set(values)].sort((a, b) => a - b), range(1, 2_100), 'nothing lost');
   // At most the last second's position (the file is written once a second) is read again.
   assert.ok(values.length - 2_100 <= 2_000, `${values.length - 2_100} duplicates`);
+});
+
+test('copied and truncated in place while it runs (logrotate copytruncate): every line once, in order, and the log names the copy read from', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.ndjson');
+  writeFileSync(path, lines(1, 200));
+  const cfg = config(dir, `sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, false);
+  const r = await runUntil(cfg, () => {
+    if (written(dir).length === 200 && !existsSync(`${path}.1`)) {
+      appendFileSync(path, lines(201, 220));
+      copyFileSync(path, `${path}.1`);
+      truncateSync(path, 0);
+      appendFileSync(path, lines(221, 240));
+    }
+    return written(dir).length >= 240;
+  });
+  assert.equal(written(dir), range(1, 240), 'every value once, in order');
+  // After line 200, or 220 when a poll came between the append and the copy.
+  const said = `source 0 (ndjson ${path}) was truncated in place (copytruncate): reading on in its copy ${path}.1 after line `;
+  assert.ok(jsonLog(r.stderr).some((l) => [200, 220].some((n) => l.message === `${said}${n}, then the file from its start`)), r.stderr);
 });
 
 test.run();
