@@ -73,7 +73,7 @@ export interface NdjsonSourceOptions {
   readonly positions?: { readonly file: PositionFile; readonly onResume?: (e: ResumeEvent) => void };
   /** With `follow`: the file is not there (yet); reading starts when it appears. */
   readonly onMissing?: (path: string) => void;
-  /** With `follow`: the file was truncated in place (copytruncate); where reading stood, and the copy the rest was read from. */
+  /** The file was truncated in place while it was read (copytruncate); where reading stood, and (with `follow`) the copy the rest was read from. */
   readonly onTruncatedInPlace?: (e: InPlaceTruncation) => void;
   /**
    * A longer line is not read (1 MiB by default): `onInvalid` gets its first 1 000 bytes, and
