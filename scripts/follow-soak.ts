@@ -4,7 +4,9 @@
  * spool, into an NDJSON sink) and is stopped with SIGNAL every RESTART ms, started again GAP ms
  * later (env), for SECS seconds; a last run reads the rest. Prints how many samples were written,
  * delivered, missing and delivered twice. ROTATION=copytruncate (env) copies the file to s.ndjson.N
- * and truncates it in place instead, as logrotate's copytruncate does. Not a test (wall-clock driven).
+ * and truncates it in place instead, as logrotate's copytruncate does; REOPEN_MS=N (env) has the writer
+ * go on writing to the renamed file for N ms after each rename, as one reopening in logrotate's
+ * postrotate does. Not a test (wall-clock driven).
  *   npm run build && GAP=800 npx tsx scripts/follow-soak.ts [RATE 2000] [ROTATE 2500] [RESTART 3000] [SECS 24] [SIGNAL SIGTERM]
  */
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -24,11 +26,18 @@ deadLetter: {path: ${D}/dl.ndjson}
 const T0 = BigInt(Date.now() - 3_600_000) * 1_000_000n;
 let n = 0; let rot = 0; let runs = 0;
 writeFileSync(`${D}/s.ndjson`, '');
-const writer = setInterval(() => { let s = ''; for (let i = 0; i < RATE / 20; i++, n++) s += JSON.stringify({ name: 'm', value: n, timeUnixNano: String(T0 + BigInt(n) * 1_000_000n), attributes: { k: String(n % 7) } }) + '\n'; appendFileSync(`${D}/s.ndjson`, s); }, 50);
+/** Where the writer appends: the name, or for REOPEN_MS after a rename the renamed file (a writer reopening in logrotate's postrotate). */
+let target = `${D}/s.ndjson`;
+const REOPEN_MS = Number(process.env.REOPEN_MS ?? 0);
+const writer = setInterval(() => { let s = ''; for (let i = 0; i < RATE / 20; i++, n++) s += JSON.stringify({ name: 'm', value: n, timeUnixNano: String(T0 + BigInt(n) * 1_000_000n), attributes: { k: String(n % 7) } }) + '\n'; appendFileSync(target, s); }, 50);
 const copyTruncate = process.env.ROTATION === 'copytruncate';
 const rotator = setInterval(() => {
   if (copyTruncate) (copyFileSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`), truncateSync(`${D}/s.ndjson`, 0));
-  else (renameSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`), writeFileSync(`${D}/s.ndjson`, ''));
+  else {
+    renameSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`);
+    writeFileSync(`${D}/s.ndjson`, '');
+    if (REOPEN_MS > 0) (target = `${D}/s.ndjson.${rot}`, setTimeout(() => (target = `${D}/s.ndjson`), REOPEN_MS));
+  }
 }, ROTATE);
 const start = () => spawn(process.execPath, [BIN, 'run', `${D}/c.yaml`, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
 let logs = '';

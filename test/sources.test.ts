@@ -52,6 +52,32 @@ test('ndjson follow, rotated like logrotate does (renamed, a new file under the 
   assert.equal(invalid.map((e) => [e.line, e.text]), [[2, 'nope']], 'lines of the new file are numbered from 1');
 });
 
+test('ndjson follow, rotated with an empty file created under the name (logrotate `create`) before the writer reopens: what it writes to the old file meanwhile is read, then the new file', () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.ndjson');
+  const line = (name: string, t: number) => `{"name":"${name}","value":${t},"timeUnixNano":"${t}"}\n`;
+  writeFileSync(path, line('a', 1));
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: string[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler }).subscribe((s) => got.push(s.name));
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, ''); // logrotate's `create`; the writer reopens later (postrotate)
+  scheduler.flush(); // polls see the empty file under the name
+  appendFileSync(`${path}.1`, line('b', 2)); // written before the writer reopened
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  appendFileSync(`${path}.1`, line('c', 3));
+  appendFileSync(path, line('d', 4)); // reopened
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  appendFileSync(path, line('e', 5));
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  sub.unsubscribe();
+  // Before, the source went on to the empty file at its first poll: b and c were never read.
+  assert.equal(got, ['a', 'b', 'c', 'd', 'e']);
+});
+
 test('ndjson follow, truncated in place (logrotate copytruncate): the new content is numbered from line 1', () => {
   const dir = tempDir();
   const path = join(dir, 'in.ndjson');

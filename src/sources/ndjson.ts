@@ -237,12 +237,15 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     }
     /**
      * The file to go on to once this one is read: the next queued; else the file under the name,
-     * when it is not the one being read (rotated); else undefined.
+     * when it is not the one being read (rotated) and has been written to; else undefined. While
+     * the new file is empty (logrotate's `create`, before the writer reopens in `postrotate`), the
+     * writer still writes to the old one: going on at once lost those lines.
      */
     const rotatedTo = (): number | undefined => {
       if (queued.length > 0) return queued[0];
       try {
-        if (sameFile(statSync(opts.path), fstatSync(fd))) return undefined;
+        const named = statSync(opts.path);
+        if (sameFile(named, fstatSync(fd)) || named.size === 0) return undefined;
         return openSync(opts.path, 'r');
       } catch {
         return undefined; // no file under the name yet: keep reading the old one
