@@ -87,6 +87,10 @@ test('${VAR} in a number or a boolean field gives that number or boolean (interp
   assert.equal([byDefault.delivery.lanes, byDefault.delivery.retry.maxElapsedMs, byDefault.deadLetter.fsync, byDefault.batch.maxDelayMs], [4, Infinity, false, 250.5]);
   const set = resolved({ LANES: '8', MAXEL: '60000', FS: 'true', BATCH_MS: '1e3' })!;
   assert.equal([set.delivery.lanes, set.delivery.retry.maxElapsedMs, set.deadLetter.fsync, set.batch.maxDelayMs], [8, 60_000, true, 1_000]);
+  // YAML's own spelling of infinity, as the reference config writes maxAttempts, given as a variable's default or value.
+  assert.equal(resolved({ MAXEL: '.inf' })!.delivery.retry.maxElapsedMs, Infinity);
+  assert.equal(resolved({ MAXEL: '+.Inf' })!.delivery.retry.maxElapsedMs, Infinity);
+  assert.equal(configErrorsOf(yaml, { MAXEL: '-.inf' }), ['config.delivery.retry.maxElapsedMs: expected a non-negative number of milliseconds or "infinite", found "-.inf"']);
   assert.equal(configErrorsOf(yaml, { LANES: 'eight', FS: 'yes please' }), [
     'config.delivery.lanes: expected a whole number from 1 to 1024 (requests in flight at once), found "eight"',
     'config.deadLetter.fsync: expected true or false, found "yes please"',

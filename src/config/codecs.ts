@@ -23,7 +23,9 @@ const problem = (value: unknown, context: t.Context, wording: FailureWording): t
  * `lanes: ${LANES:-4}` (interpolated text is a string), read as the number it spells.
  */
 const NUMERAL = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
-const asNumber = (u: unknown): unknown => (typeof u === 'string' && NUMERAL.test(u) ? Number(u) : u);
+/** YAML's positive infinity (`.inf`, `+.Inf`, `.INF`), as interpolated text: `maxAttempts: ${ATTEMPTS:-.inf}`. */
+const INFINITY = /^\s*\+?\.(inf|Inf|INF)\s*$/;
+const asNumber = (u: unknown): unknown => (typeof u !== 'string' ? u : NUMERAL.test(u) ? Number(u) : INFINITY.test(u) ? Infinity : u);
 /** A boolean, or the string 'true' or 'false' (interpolated). */
 const asBoolean = (u: unknown): unknown => (u === 'true' ? true : u === 'false' ? false : u);
 
