@@ -76,7 +76,7 @@ export { arraySamples } from './sources/arraySamples.js';
 export type { ArraySamplesOptions } from './sources/arraySamples.js';
 export { createRoomGate } from './roomGate.js';
 export type { RoomGate, RoomGateOptions } from './roomGate.js';
-export type { NdjsonSourceOptions, InvalidLine } from './sources/ndjson.js';
+export type { NdjsonSourceOptions, InvalidLine, UnreadRest, InPlaceTruncation } from './sources/ndjson.js';
 export { Pipeline } from './pipeline.js';
 export type { PipelineDeps, ShutdownReport } from './pipeline.js';
 export type { PipelineStats } from './stats.js';
