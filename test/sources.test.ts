@@ -13,6 +13,8 @@ import { tempDir } from './support/cli.js';
 
 const test = suite('sources');
 const WALL0 = Date.UTC(2026, 10, 25, 10);
+/** A sample line named `name` with value and time `t`. */
+const line = (name: string, t: number) => `{"name":"${name}","value":${t},"timeUnixNano":"${t}"}\n`;
 
 test('ndjson: follow mode picks up appended lines; bad lines are reported with their numbers', async () => {
   const dir = tempDir();
@@ -32,7 +34,6 @@ test('ndjson: follow mode picks up appended lines; bad lines are reported with t
 test('ndjson follow, rotated like logrotate does (renamed, a new file under the name): the rest of the old file, then the new one from line 1', () => {
   const dir = tempDir();
   const path = join(dir, 'in.ndjson');
-  const line = (name: string, t: number) => `{"name":"${name}","value":${t},"timeUnixNano":"${t}"}\n`;
   writeFileSync(path, line('a', 1));
   const scheduler = new VirtualTimeScheduler(undefined, 1_000);
   const got: string[] = [];
@@ -55,7 +56,6 @@ test('ndjson follow, rotated like logrotate does (renamed, a new file under the 
 test('ndjson follow, rotated with an empty file created under the name (logrotate `create`) before the writer reopens: what it writes to the old file meanwhile is read, then the new file', () => {
   const dir = tempDir();
   const path = join(dir, 'in.ndjson');
-  const line = (name: string, t: number) => `{"name":"${name}","value":${t},"timeUnixNano":"${t}"}\n`;
   writeFileSync(path, line('a', 1));
   const scheduler = new VirtualTimeScheduler(undefined, 1_000);
   const got: string[] = [];
@@ -81,7 +81,6 @@ test('ndjson follow, rotated with an empty file created under the name (logrotat
 test('ndjson follow, truncated in place (logrotate copytruncate): the new content is numbered from line 1', () => {
   const dir = tempDir();
   const path = join(dir, 'in.ndjson');
-  const line = (name: string, t: number) => `{"name":"${name}","value":${t},"timeUnixNano":"${t}"}\n`;
   writeFileSync(path, `${line('a', 1)}${line('b', 2)}${line('c', 3)}`);
   const scheduler = new VirtualTimeScheduler(undefined, 1_000);
   const got: string[] = [];
