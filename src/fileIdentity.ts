@@ -4,7 +4,7 @@
  * dead-letter file, a followed log and the spool each check that their path still names the file
  * they have open, with these. And what kind of file a path names where opening it would block.
  */
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 
 export interface FileIdentity {
   readonly dev: number;
@@ -31,5 +31,15 @@ export const isNamedPipe = (path: string): boolean => {
     return statSync(path).isFIFO();
   } catch {
     return false; // not there: the open says so
+  }
+};
+
+/** Where the open file `fd` is now (Linux: /proc/self/fd); undefined when that cannot be told, or it was deleted. */
+export const pathOfOpenFile = (fd: number): string | undefined => {
+  try {
+    const path = readlinkSync(`/proc/self/fd/${fd}`);
+    return path.endsWith(' (deleted)') ? undefined : path;
+  } catch {
+    return undefined;
   }
 };

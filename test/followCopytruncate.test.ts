@@ -12,10 +12,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, openSync, closeSync, writeSync, truncateSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, openSync, closeSync, renameSync, writeSync, truncateSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
-import { ndjsonSamples, type InPlaceTruncation, type InvalidLine } from '../src/sources/ndjson.js';
+import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../src/sources/ndjson.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('ndjson follow, copytruncate while running');
@@ -108,6 +108,24 @@ test('while reading waits for room (delivery held up by an outage: the file grow
   sub.unsubscribe();
   assert.equal(got, [...Array.from({ length: 200 }, (_, i) => i + 1), ...Array.from({ length: 300 }, (_, i) => 1001 + i)]);
   assert.equal(truncations.map((e) => [e.line, e.copy]), [[50, `${path}.1`]]);
+});
+
+test('stopped while the rest of the old content is read (from the copy, or from the file renamed away), what was not read is said of that file, not of the one under the name', () => {
+  for (const rotation of ['copytruncate', 'rename'] as const) {
+    const path = join(tempDir(), 'app.ndjson');
+    writeFileSync(path, lines(1, 100));
+    const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+    let read = 0;
+    const unread: UnreadRest[] = [];
+    const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, hasRoom: () => read < 50, onUnread: (e) => unread.push(e) }).subscribe(() => read++);
+    scheduler.flush();
+    if (rotation === 'copytruncate') (copyFileSync(path, `${path}.1`), truncateSync(path, 0));
+    else (renameSync(path, `${path}.1`), writeFileSync(path, ''));
+    scheduler.maxFrames += 1_000;
+    scheduler.flush();
+    sub.unsubscribe();
+    assert.equal(unread, [{ source: `${path}.1`, linesRead: 50, unreadBytes: lines(51, 100).length }], rotation);
+  }
 });
 
 test('a writer without O_APPEND goes on at its offset after the truncation (the file starts with a hole of zeros): reading goes on where it stood, as before', () => {

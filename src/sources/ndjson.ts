@@ -19,7 +19,7 @@ import { safeHook } from '../hooks.js';
 import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines, withoutByteOrderMark } from './fileLines.js';
 import { readStdin } from './readStdin.js';
-import { isNamedPipe, sameFile } from '../fileIdentity.js';
+import { isNamedPipe, pathOfOpenFile, sameFile } from '../fileIdentity.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
@@ -209,11 +209,20 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       if (!closed) closeSync(fd);
       closed = true;
     };
-    /** Teardown: says what was left unread, then closes. */
+    /** The file being read: the one under the name, or the old content's copy, or the file it was renamed to. */
+    const readingPath = (): string => {
+      try {
+        if (sameFile(statSync(opts.path), fstatSync(fd))) return opts.path;
+      } catch {
+        // nothing under the name: the file read was renamed or deleted
+      }
+      return pathOfOpenFile(fd) ?? opts.path;
+    };
+    /** Teardown: says what was left unread (of the file being read), then closes. */
     const stop = (): void => {
       if (!closed && opts.onUnread !== undefined) {
         const unreadBytes = fstatSync(fd).size - reader.lineEnd;
-        if (unreadBytes > 0) onUnread?.({ source: opts.path, linesRead: lineNumber, unreadBytes });
+        if (unreadBytes > 0) onUnread?.({ source: readingPath(), linesRead: lineNumber, unreadBytes });
       }
       close();
     };
