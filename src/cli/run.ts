@@ -220,7 +220,7 @@ const logTruncatedInPlace = (log: Logger, index: number, e: InPlaceTruncation): 
   const name = `source ${index} (ndjson ${e.source})`;
   const fields = { source: index, line: e.line, offset: e.offset, ...(e.copy ? { copy: e.copy } : {}) };
   if (e.copy !== undefined) log('info', `${name} was truncated in place (copytruncate): reading on in its copy ${e.copy} after line ${e.line}, then the file from its start`, fields);
-  else log('warn', `${name} was truncated in place after line ${e.line} (byte ${e.offset}) was read, and no copy of it was found beside it (compressed at once?): lines written after that and before the truncation were not read; reading the file from its start`, fields);
+  else log('warn', `${name} was truncated in place after line ${e.line} (byte ${e.offset}) was read, and no copy of it was found beside it (compressed at once?): any lines written after that and before the truncation were not read; reading the file from its start`, fields);
 };
 
 /** Where a followed file starts, said. */
