@@ -4,7 +4,7 @@
  * dead-letter file, a followed log and the spool each check that their path still names the file
  * they have open, with these. And what kind of file a path names where opening it would block.
  */
-import { readlinkSync, statSync } from 'node:fs';
+import { fstatSync, readlinkSync, statSync } from 'node:fs';
 
 export interface FileIdentity {
   readonly dev: number;
@@ -34,12 +34,20 @@ export const isNamedPipe = (path: string): boolean => {
   }
 };
 
-/** Where the open file `fd` is now (Linux: /proc/self/fd); undefined when that cannot be told, or it was deleted. */
-export const pathOfOpenFile = (fd: number): string | undefined => {
+/**
+ * Where the open file `fd` is now: `name` while it names that file, else its path from
+ * /proc/self/fd (Linux: a file renamed away, or another file opened in its place), else `name`.
+ */
+export const pathOfOpenFile = (fd: number, name: string): string => {
+  try {
+    if (sameFile(statSync(name), fstatSync(fd))) return name;
+  } catch {
+    // nothing under the name
+  }
   try {
     const path = readlinkSync(`/proc/self/fd/${fd}`);
-    return path.endsWith(' (deleted)') ? undefined : path;
+    return path.endsWith(' (deleted)') ? name : path;
   } catch {
-    return undefined;
+    return name;
   }
 };

@@ -107,7 +107,8 @@ test('while reading waits for room (delivery held up by an outage: the file grow
   scheduler.flush();
   sub.unsubscribe();
   assert.equal(got, [...Array.from({ length: 200 }, (_, i) => i + 1), ...Array.from({ length: 300 }, (_, i) => 1001 + i)]);
-  assert.equal(truncations.map((e) => [e.line, e.copy]), [[50, `${path}.1`]]);
+  // Found when the lines read before it (to 100) had been taken, before reading on.
+  assert.equal(truncations.map((e) => [e.line, e.copy]), [[100, `${path}.1`]]);
 });
 
 test('stopped while the rest of the old content is read (from the copy, or from the file renamed away), what was not read is said of that file, not of the one under the name', () => {
@@ -126,6 +127,25 @@ test('stopped while the rest of the old content is read (from the copy, or from 
     sub.unsubscribe();
     assert.equal(unread, [{ source: `${path}.1`, linesRead: 50, unreadBytes: lines(51, 100).length }], rotation);
   }
+});
+
+test('lines already read into memory when the truncation is found (reading waiting for room) come out before the new content, with no copy to read them again from', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 100)); // one chunk: read whole, then taken a line at a time
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: number[] = [];
+  let room = 50;
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, hasRoom: () => got.length < room }).subscribe((s) => got.push(s.value as number));
+  scheduler.flush();
+  truncateSync(path, 0); // no copy kept
+  appendFileSync(path, lines(1001, 1010));
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  room = Infinity;
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  sub.unsubscribe();
+  assert.equal(got, [...Array.from({ length: 100 }, (_, i) => i + 1), ...Array.from({ length: 10 }, (_, i) => 1001 + i)]);
 });
 
 test('a writer without O_APPEND goes on at its offset after the truncation (the file starts with a hole of zeros): reading goes on where it stood, as before', () => {

@@ -192,12 +192,20 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
      */
     const drain = (): PumpStep => {
       let chunks = 0;
-      if (!closed && head !== undefined && !head.same(fd)) startOver();
+      let checked = head === undefined;
       for (;;) {
         const taken = takeLines(reader, take, isClosed, hasRoom);
         if (taken !== 'empty') return taken === 'wait' ? 'wait' : 'done';
         if (closed) break;
         if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';
+        // Before reading on (once a turn), with what was read before taken: still the same file?
+        if (!checked) {
+          checked = true;
+          if (!head!.same(fd)) {
+            startOver();
+            continue;
+          }
+        }
         if (!reader.readChunk()) break;
         // A file shorter than its fingerprint when opened: the fingerprint grows with it.
         if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) fileId = idOf();
@@ -209,20 +217,12 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       if (!closed) closeSync(fd);
       closed = true;
     };
-    /** The file being read: the one under the name, or the old content's copy, or the file it was renamed to. */
-    const readingPath = (): string => {
-      try {
-        if (sameFile(statSync(opts.path), fstatSync(fd))) return opts.path;
-      } catch {
-        // nothing under the name: the file read was renamed or deleted
-      }
-      return pathOfOpenFile(fd) ?? opts.path;
-    };
     /** Teardown: says what was left unread (of the file being read), then closes. */
     const stop = (): void => {
       if (!closed && opts.onUnread !== undefined) {
+        if (head !== undefined && !head.same(fd)) startOver(); // truncated since: what is unread is in the copy, if anywhere
         const unreadBytes = fstatSync(fd).size - reader.lineEnd;
-        if (unreadBytes > 0) onUnread?.({ source: readingPath(), linesRead: lineNumber, unreadBytes });
+        if (unreadBytes > 0) onUnread?.({ source: pathOfOpenFile(fd, opts.path), linesRead: lineNumber, unreadBytes });
       }
       close();
     };
