@@ -53,6 +53,27 @@ const afterAFirstRun = (content: string): { path: string; positions: string } =>
   return { path, positions };
 };
 
+test('rotated while stopped with an empty file created under the name (logrotate `create`), the writer not reopened yet: its late lines to the old file are read, then the new file', () => {
+  const { path, positions } = afterAFirstRun(lines(1, 3));
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, '');
+  const opened = openPositionFile(positions);
+  if (isLeft(opened)) throw new Error(opened.left);
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: number[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, positions: { file: opened.right } }).subscribe((s) => got.push(s.value as number));
+  scheduler.flush();
+  appendFileSync(`${path}.1`, line(4)); // the writer, not reopened yet
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  appendFileSync(path, line(5)); // reopened
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  sub.unsubscribe();
+  opened.right.close();
+  assert.equal(got, [4, 5]);
+});
+
 test('resumed after the last line whose sample, and every one before it, settled: delivered lines are not read again, unsettled ones are', () => {
   const dir = tempDir();
   const path = join(dir, 'in.ndjson');

@@ -246,12 +246,13 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     }
     /**
      * The file to go on to once this one is read: the next queued; else the file under the name,
-     * when it is not the one being read (rotated) and has been written to; else undefined. While
+     * when it is not the one being read (rotated); either once it has been written to. While
      * the new file is empty (logrotate's `create`, before the writer reopens in `postrotate`), the
      * writer still writes to the old one: going on at once lost those lines.
      */
     const rotatedTo = (): number | undefined => {
-      if (queued.length > 0) return queued[0];
+      // The last queued is the file under the name (or the one truncated in place): the same rule.
+      if (queued.length > 0) return queued.length > 1 || fstatSync(queued[0]!).size > 0 ? queued[0] : undefined;
       try {
         const named = statSync(opts.path);
         if (sameFile(named, fstatSync(fd)) || named.size === 0) return undefined;
