@@ -1,16 +1,16 @@
 /**
  * A followed file truncated in place while it is read (logrotate's copytruncate: copied to
  * app.ndjson.1, then truncated; the writer goes on at the start). Told by its first bytes, compared
- * before each read — a file shorter than the read position says it too late, or never: written past
+ * before reading on — a file shorter than the read position says it too late, or never: written past
  * that position again before the next poll, it was read on from there, in the middle of the new
  * content. Then the rest of the old content is looked for in the copy, found by those first bytes
  * as a restart finds it (resumeFollowed.ts): the lines written after the last poll and before the
  * copy are only there.
  */
 import { createHash } from 'node:crypto';
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FINGERPRINT_BYTES, findRotated } from './resumeFollowed.js';
+import { FINGERPRINT_BYTES, findRotated, readHead } from './resumeFollowed.js';
 
 /** Where a followed file stood when it was found truncated in place, and where the rest of its old content was read from. */
 export interface InPlaceTruncation {
@@ -21,17 +21,6 @@ export interface InPlaceTruncation {
   /** The copy the rest was read from; absent when none was found (compressed at once, or never made). */
   readonly copy?: string;
 }
-
-const readHead = (fd: number, bytes: number): Buffer => {
-  const head = Buffer.alloc(bytes);
-  let n = 0;
-  while (n < bytes) {
-    const got = readSync(fd, head, n, bytes - n, n);
-    if (got <= 0) break;
-    n += got;
-  }
-  return head.subarray(0, n);
-};
 
 const allZero = (b: Buffer): boolean => b.every((byte) => byte === 0);
 

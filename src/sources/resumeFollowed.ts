@@ -24,16 +24,22 @@ import type { SavedFilePosition } from './positionFile.js';
 /** A file's first bytes that tell it apart (fewer while it is shorter: see fileIdOf). */
 export const FINGERPRINT_BYTES = 1024;
 
-/** SHA-256 (hex) of the first `bytes` bytes of the open file; undefined when it holds fewer. */
-export const fingerprintOf = (fd: number, bytes: number): string | undefined => {
+/** The first `bytes` bytes of the open file (fewer when it holds fewer). */
+export const readHead = (fd: number, bytes: number): Buffer => {
   const head = Buffer.alloc(bytes);
   let n = 0;
   while (n < bytes) {
     const got = readSync(fd, head, n, bytes - n, n);
-    if (got <= 0) return undefined;
+    if (got <= 0) break;
     n += got;
   }
-  return createHash('sha256').update(head).digest('hex');
+  return head.subarray(0, n);
+};
+
+/** SHA-256 (hex) of the first `bytes` bytes of the open file; undefined when it holds fewer. */
+const fingerprintOf = (fd: number, bytes: number): string | undefined => {
+  const head = readHead(fd, bytes);
+  return head.length < bytes ? undefined : createHash('sha256').update(head).digest('hex');
 };
 
 /** Which file `fd` is, as a FilePosition says it. */
