@@ -24,20 +24,28 @@ const test = suite('ndjson follow, copytruncate while running');
 const line = (v: number): string => `{"name":"app.requests","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000 + v * 1_000_000_000}","attributes":{"k":"v"}}\n`;
 const lines = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => line(from + i)).join('');
 
-/** Follows `path` under virtual time; `step()` lets one more virtual second of polls run. */
-const follow = (path: string) => {
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * Follows `path` under virtual time — given `room`, with room for `room()` samples in all (reading
+ * waits beyond: back-pressure); `step()` lets one more virtual second of polls run.
+ */
+const follow = (path: string, room?: () => number) => {
   const scheduler = new VirtualTimeScheduler(undefined, 1_000);
   const got: number[] = [];
   const invalid: InvalidLine[] = [];
   const truncations: InPlaceTruncation[] = [];
-  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, onInvalid: (e) => invalid.push(e), onTruncatedInPlace: (e) => truncations.push(e) })
-    .subscribe((s) => got.push(s.value as number));
+  const unread: UnreadRest[] = [];
+  const sub = ndjsonSamples({
+    path, follow: true, pollMs: 100, scheduler, ...(room !== undefined ? { hasRoom: () => got.length < room() } : {}),
+    onInvalid: (e) => invalid.push(e), onTruncatedInPlace: (e) => truncations.push(e), onUnread: (e) => unread.push(e),
+  }).subscribe((s) => got.push(s.value as number));
   const step = (): void => {
     scheduler.flush();
     scheduler.maxFrames += 1_000;
   };
   step();
-  return { got, invalid, truncations, step, stop: () => sub.unsubscribe() };
+  return { got, invalid, truncations, unread, step, stop: () => sub.unsubscribe() };
 };
 
 test('lines written after the last poll and before the copy are read from the copy, then the new content from its start', () => {
@@ -88,64 +96,47 @@ test('no copy (compressed at once, or none made): the new content from its start
 test('while reading waits for room (delivery held up by an outage: the file grows most then), the truncation and the lines before it are caught up with once it opens', () => {
   const path = join(tempDir(), 'app.ndjson');
   writeFileSync(path, lines(1, 100));
-  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
-  const got: number[] = [];
   let room = 50;
-  const truncations: InPlaceTruncation[] = [];
-  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, hasRoom: () => got.length < room, onTruncatedInPlace: (e) => truncations.push(e) })
-    .subscribe((s) => got.push(s.value as number));
-  scheduler.flush();
-  assert.is(got.length, 50, 'waits with 50 read');
+  const f = follow(path, () => room);
+  assert.is(f.got.length, 50, 'waits with 50 read');
   appendFileSync(path, lines(101, 200));
   copyFileSync(path, `${path}.1`);
   truncateSync(path, 0);
   appendFileSync(path, lines(1001, 1300)); // past where reading stood
-  scheduler.maxFrames += 1_000;
-  scheduler.flush();
+  f.step();
   room = Infinity;
-  scheduler.maxFrames += 1_000;
-  scheduler.flush();
-  sub.unsubscribe();
-  assert.equal(got, [...Array.from({ length: 200 }, (_, i) => i + 1), ...Array.from({ length: 300 }, (_, i) => 1001 + i)]);
+  f.step();
+  f.stop();
+  assert.equal(f.got, [...range(1, 200), ...range(1001, 1300)]);
   // Found when the lines read before it (to 100) had been taken, before reading on.
-  assert.equal(truncations.map((e) => [e.line, e.copy]), [[100, `${path}.1`]]);
+  assert.equal(f.truncations.map((e) => [e.line, e.copy]), [[100, `${path}.1`]]);
 });
 
 test('stopped while the rest of the old content is read (from the copy, or from the file renamed away), what was not read is said of that file, not of the one under the name', () => {
   for (const rotation of ['copytruncate', 'rename'] as const) {
     const path = join(tempDir(), 'app.ndjson');
     writeFileSync(path, lines(1, 100));
-    const scheduler = new VirtualTimeScheduler(undefined, 1_000);
-    let read = 0;
-    const unread: UnreadRest[] = [];
-    const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, hasRoom: () => read < 50, onUnread: (e) => unread.push(e) }).subscribe(() => read++);
-    scheduler.flush();
+    const f = follow(path, () => 50);
     if (rotation === 'copytruncate') (copyFileSync(path, `${path}.1`), truncateSync(path, 0));
     else (renameSync(path, `${path}.1`), writeFileSync(path, ''));
-    scheduler.maxFrames += 1_000;
-    scheduler.flush();
-    sub.unsubscribe();
-    assert.equal(unread, [{ source: `${path}.1`, linesRead: 50, unreadBytes: lines(51, 100).length }], rotation);
+    f.step();
+    f.stop();
+    assert.equal(f.unread, [{ source: `${path}.1`, linesRead: 50, unreadBytes: lines(51, 100).length }], rotation);
   }
 });
 
 test('lines already read into memory when the truncation is found (reading waiting for room) come out before the new content, with no copy to read them again from', () => {
   const path = join(tempDir(), 'app.ndjson');
   writeFileSync(path, lines(1, 100)); // one chunk: read whole, then taken a line at a time
-  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
-  const got: number[] = [];
   let room = 50;
-  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, hasRoom: () => got.length < room }).subscribe((s) => got.push(s.value as number));
-  scheduler.flush();
+  const f = follow(path, () => room);
   truncateSync(path, 0); // no copy kept
   appendFileSync(path, lines(1001, 1010));
-  scheduler.maxFrames += 1_000;
-  scheduler.flush();
+  f.step();
   room = Infinity;
-  scheduler.maxFrames += 1_000;
-  scheduler.flush();
-  sub.unsubscribe();
-  assert.equal(got, [...Array.from({ length: 100 }, (_, i) => i + 1), ...Array.from({ length: 10 }, (_, i) => 1001 + i)]);
+  f.step();
+  f.stop();
+  assert.equal(f.got, [...range(1, 100), ...range(1001, 1010)]);
 });
 
 test('a writer without O_APPEND goes on at its offset after the truncation (the file starts with a hole of zeros): reading goes on where it stood, as before', () => {
@@ -173,7 +164,7 @@ test('appending alone is not a truncation, also while the file is shorter than t
     f.step();
   }
   f.stop();
-  assert.equal(f.got, Array.from({ length: 39 }, (_, i) => i + 1));
+  assert.equal(f.got, range(1, 39));
   assert.equal(f.truncations, []);
 });
 
