@@ -172,6 +172,18 @@ test('sources[].positionFile: a followed file keeps its read position in chronoq
     [`config.sources[0].path: expected a readable file (or - for standard input), found "${join(dir, 'later.ndjson')}" (ENOENT)`]);
   assert.equal(checkConfigFiles(resolved('{type: ndjson, path: /nonexistent/later.ndjson, follow: true}')).map(formatConfigError),
     ['config.sources[0].path: expected a readable file (or - for standard input), or one to come in a directory that exists, found "/nonexistent/later.ndjson" (ENOENT)']);
+  // A pattern, as the Collector's filelog receiver takes (include: [/var/log/app/*.log]), is not
+  // expanded: followed, it was waited for as a file of that name ("no such file yet"), for good.
+  writeFileSync(join(dir, 'b.ndjson'), '');
+  const pattern = join(dir, '*.ndjson');
+  for (const follow of [', follow: true', '']) {
+    assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${pattern}"${follow}}`)).map(formatConfigError),
+      [`config.sources[0].path: expected a file's path (a pattern is not expanded), found "${pattern}" (a pattern, which matches 2 files now: b.ndjson, in.ndjson) (one source for each file: - {type: ndjson, path: ${join(dir, 'b.ndjson')}${follow}})`], follow);
+  }
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${join(dir, 'app-?.log')}", follow: true}`)).map(formatConfigError),
+    [`config.sources[0].path: expected a file's path (a pattern is not expanded), found "${join(dir, 'app-?.log')}" (a pattern, which matches no file now)`]);
+  writeFileSync(join(dir, '[x].ndjson'), ''); // a file that is named so is read
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${join(dir, '[x].ndjson')}"}`)), []);
 });
 
 test('one file in two roles is refused: a source reading the dead-letter file (it fed on its own letters without end, each line twice as long), or the NDJSON sink\'s file, or another source\'s', () => {

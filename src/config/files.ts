@@ -15,6 +15,7 @@ import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
 import { isNamedPipe } from '../fileIdentity.js';
+import { pathPatternProblem } from './pathPattern.js';
 
 type ReadFile = (path: string) => Buffer;
 
@@ -77,6 +78,8 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   c.sources.forEach((s, i) => {
     if (s.type !== 'ndjson' || s.path === '-') return;
     const why = unreadable(s.path) ?? (isNamedPipe(s.path) ? 'a named pipe: read it as standard input, path: - and < pipe' : undefined);
+    const pattern = why === 'ENOENT' ? pathPatternProblem(s.path, `config.sources[${i}].path`, s.follow === true) : undefined;
+    if (pattern !== undefined) return void errors.push(pattern);
     // A followed file may not be there yet (its writer starts later): waited for, in a directory that is.
     const waitedFor = s.follow === true && why === 'ENOENT' && isDirectory(dirname(s.path));
     if (why !== undefined && !waitedFor) {
