@@ -23,7 +23,7 @@ import { isNamedPipe, pathOfOpenFile, sameFile } from '../fileIdentity.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
 import type { PositionFile } from './positionFile.js';
-import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
+import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed, rotatedBetween } from './resumeFollowed.js';
 import { type InPlaceTruncation, createHeadWatch } from './inPlaceTruncation.js';
 export type { InPlaceTruncation } from './inPlaceTruncation.js';
 import { timerMs } from '../clock.js';
@@ -176,7 +176,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       const copy = head?.findCopy(source, fd, reader.lineEnd);
       safeHook(opts.onTruncatedInPlace)?.({ source: opts.path, line: lineNumber, offset: reader.lineEnd, ...(copy ? { copy: copy.path } : {}) });
       if (copy !== undefined) {
-        queued.unshift(fd);
+        closeSync(fd); // the file under the name is opened again once the copy is read (rotatedTo)
         fd = copy.fd;
         reader = fileLines(fd, reader.lineEnd, maxLineBytes);
       } else {
@@ -245,38 +245,39 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       };
     }
     /**
-     * The file to go on to once this one is read: the next queued; else the file under the name,
-     * when it is not the one being read (rotated); either once it has been written to. While
-     * the new file is empty (logrotate's `create`, before the writer reopens in `postrotate`), the
-     * writer still writes to the old one: going on at once lost those lines.
+     * Whether this file is done with and `queued` holds what to read next: the queued (opened at a
+     * resume); else the file under the name when it is another (rotated), after the files rotated in
+     * between (twice or more while reading waited for room, the files between were skipped). The
+     * last, the file under the name, once it has been written to: while it is empty (logrotate's
+     * `create`, before the writer reopens in `postrotate`) the writer still writes to the old one,
+     * and going on at once lost those lines.
      */
-    const rotatedTo = (): number | undefined => {
-      // The last queued is the file under the name (or the one truncated in place): the same rule.
-      if (queued.length > 0) return queued.length > 1 || fstatSync(queued[0]!).size > 0 ? queued[0] : undefined;
+    const rotatedTo = (): boolean => {
+      if (queued.length > 0) return queued.length > 1 || fstatSync(queued[0]!).size > 0;
+      let next: number;
       try {
-        const named = statSync(opts.path);
-        if (sameFile(named, fstatSync(fd)) || named.size === 0) return undefined;
-        return openSync(opts.path, 'r');
+        if (sameFile(statSync(opts.path), fstatSync(fd))) return false;
+        next = openSync(opts.path, 'r');
       } catch {
-        return undefined; // no file under the name yet: keep reading the old one
+        return false; // no file under the name yet: keep reading the old one
       }
+      const between = rotatedBetween(source, fd, next);
+      if (between.length === 0 && fstatSync(next).size === 0) return closeSync(next), false;
+      queued.push(...between, next);
+      return true;
     };
     const pollMs = timerMs(opts.pollMs ?? 250);
     /** The next poll's delay after a read that said `r`. */
     const after = (r: PumpStep): number => (r === 'done' ? pollMs : r === 'wait' ? ROOM_POLL_MS : 0);
     const poll = scheduler.schedule(function (this: SchedulerAction<unknown>) {
       let r = drain();
-      const next = closed || r !== 'done' ? undefined : rotatedTo();
-      if (next !== undefined) {
-        r = drain(); // whatever reached the old file before the switch
-        if (r !== 'done') {
-          if (next !== queued[0]) closeSync(next); // not read to its end yet: switch at a later poll
-        } else {
+      if (!closed && r === 'done' && rotatedTo()) {
+        r = drain(); // whatever reached the old file before the switch (not read to its end yet: the switch waits)
+        if (r === 'done') {
           if (reader.heldBytes > 0) take(reader.takePartial());
           closeSync(fd);
-          if (next === queued[0]) queued.shift();
           positions?.file.touch(); // followed until now, this rotation included
-          fd = next;
+          fd = queued.shift()!;
           fileId = idOf();
           head?.reset();
           reader = fileLines(fd, 0, maxLineBytes);

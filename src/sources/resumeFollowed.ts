@@ -16,7 +16,8 @@
  * files between.
  */
 import { createHash } from 'node:crypto';
-import { type BigIntStats, closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { type BigIntStats, type Stats, closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { sameFile } from '../fileIdentity.js';
 import { basename, dirname, join } from 'node:path';
 import type { FileId, FilePosition } from './readPositions.js';
 import type { SavedFilePosition } from './positionFile.js';
@@ -89,9 +90,9 @@ const isRotationOf = (base: string, name: string): boolean => name.startsWith(ba
 /**
  * Files rotated from `source` (named as a rotation names them, in its directory) and last
  * written after `sinceMs` — so holding lines written after chronoq stopped following — oldest
- * first, but `except` (the old file found).
+ * first, opened, but those `skip` names (the old file found).
  */
-const rotatedSince = (source: string, sinceMs: number | undefined, except: string | undefined): { path: string; fd: number }[] => {
+const rotatedSince = (source: string, sinceMs: number | undefined, skip: (path: string, st: Stats) => boolean): { path: string; fd: number }[] => {
   if (sinceMs === undefined) return [];
   const dir = dirname(source);
   const base = basename(source);
@@ -104,11 +105,11 @@ const rotatedSince = (source: string, sinceMs: number | undefined, except: strin
   const found: { path: string; fd: number; mtimeMs: number }[] = [];
   for (const name of names) {
     const path = join(dir, name);
-    if (!isRotationOf(base, name) || path === except) continue;
+    if (!isRotationOf(base, name)) continue;
     try {
       const fd = openSync(path, 'r');
       const st = fstatSync(fd);
-      if (st.isFile() && st.mtimeMs > sinceMs) found.push({ path, fd, mtimeMs: st.mtimeMs });
+      if (st.isFile() && st.mtimeMs > sinceMs && !skip(path, st)) found.push({ path, fd, mtimeMs: st.mtimeMs });
       else closeSync(fd);
     } catch {
       // gone meanwhile, or not ours to read
@@ -157,6 +158,16 @@ export const findRotated = (dir: string, source: string, p: FilePosition): { fd:
   return undefined;
 };
 
+/**
+ * Going on from the file `from` (read to its end) to `to` (now under the name): the files rotated
+ * in between — last written after `from`, but neither — opened, oldest first. Rotated twice or more
+ * while reading waited (for room, through an outage), the files between were skipped.
+ */
+export const rotatedBetween = (source: string, from: number, to: number): number[] => {
+  const [a, b] = [fstatSync(from), fstatSync(to)];
+  return rotatedSince(source, a.mtimeMs, (_, st) => sameFile(st, a) || sameFile(st, b)).map((f) => f.fd);
+};
+
 /** `fd` is the file now under `source` (an absolute path); `saved`, what an earlier run read of it. */
 export const resumeFollowed = (source: string, fd: number, saved: SavedFilePosition): ResumeStart => {
   const st = fstatSync(fd, { bigint: true });
@@ -164,7 +175,7 @@ export const resumeFollowed = (source: string, fd: number, saved: SavedFilePosit
     return { fd, offset: saved.offset, line: saved.line, next: [], event: { source, kind: 'resumed', saved, then: [] } };
   }
   const rotated = findRotated(dirname(source), source, saved);
-  const since = rotatedSince(source, saved.followedUntilMs, rotated?.path);
+  const since = rotatedSince(source, saved.followedUntilMs, (path) => path === rotated?.path);
   const then = since.map((f) => f.path);
   const next = [...since.map((f) => f.fd), fd];
   if (rotated !== undefined) return { fd: rotated.fd, offset: saved.offset, line: saved.line, next, event: { source, kind: 'rotated', saved, from: rotated.path, then } };

@@ -1,24 +1,26 @@
 /**
- * A followed file truncated in place while chronoq runs (logrotate's copytruncate: the file is
- * copied to app.ndjson.1, then truncated, and the writer goes on at its start). Before, the source
- * noticed only a file shorter than its read position, and then read it from the start:
+ * A followed file rotated while chronoq runs. Truncated in place (logrotate's copytruncate: copied
+ * to app.ndjson.1, then truncated, and the writer goes on at its start): before, the source
+ * noticed only a file shorter than its read position, and then read it from the start —
  * - the lines written after its last poll and before the copy — in the copy only — were never
  *   read, and nothing said so (at every rotation; many under back-pressure, when reading waits
  *   for delivery during an outage, exactly when the file grows most);
  * - a file written past the old position again before the next poll was read on from that
  *   position, in the middle of the new content: its first lines lost, and a line cut in two.
- * Now the file's first bytes are compared before each read, and the rest of the old content is
+ * Now the file's first bytes are compared before reading on, and the rest of the old content is
  * read from the copy (found by its first bytes, as a restart finds it) before the new content.
+ * Rotated twice or more while reading waited (either way: renamed or copied), the files rotated in
+ * between were skipped; they are read now, oldest first.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, openSync, closeSync, renameSync, writeSync, truncateSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, openSync, closeSync, renameSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../src/sources/ndjson.js';
 import { tempDir } from './support/cli.js';
 
-const test = suite('ndjson follow, copytruncate while running');
+const test = suite('ndjson follow, rotated while running');
 
 /** A sample line of about 110 bytes (the copy is found by the first 64 bytes or more). */
 const line = (v: number): string => `{"name":"app.requests","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000 + v * 1_000_000_000}","attributes":{"k":"v"}}\n`;
@@ -137,6 +139,35 @@ test('lines already read into memory when the truncation is found (reading waiti
   f.step();
   f.stop();
   assert.equal(f.got, [...range(1, 100), ...range(1001, 1010)]);
+});
+
+test('rotated twice or more while reading waits for room (a long outage): what was rotated in between is read too, oldest first, then the file under the name', () => {
+  for (const [rotation, writtenAfter] of [['copytruncate', true], ['rename', true], ['copytruncate', false], ['rename', false]] as const) {
+    const path = join(tempDir(), 'app.ndjson');
+    writeFileSync(path, lines(1, 100));
+    let room = 50;
+    const f = follow(path, () => room);
+    // Each rotated file last written a minute after the one before (their times tell their order).
+    const rotate = (k: number): void => {
+      const writtenAt = new Date(Date.now() - (10 - k) * 60_000);
+      utimesSync(path, writtenAt, writtenAt);
+      if (rotation === 'copytruncate') (copyFileSync(path, `${path}.${k}`), utimesSync(`${path}.${k}`, writtenAt, writtenAt), truncateSync(path, 0));
+      else (renameSync(path, `${path}.${k}`), writeFileSync(path, ''));
+    };
+    appendFileSync(path, lines(101, 200));
+    rotate(1);
+    appendFileSync(path, lines(1001, 1100));
+    rotate(2);
+    appendFileSync(path, lines(2001, 2100));
+    rotate(3);
+    // Nothing written under the name since (the writer stopped): the rotated files are read all the same.
+    if (writtenAfter) appendFileSync(path, lines(3001, 3050));
+    f.step();
+    room = Infinity;
+    f.step();
+    f.stop();
+    assert.equal(f.got, [...range(1, 200), ...range(1001, 1100), ...range(2001, 2100), ...(writtenAfter ? range(3001, 3050) : [])], `${rotation}, ${writtenAfter}`);
+  }
 });
 
 test('a writer without O_APPEND goes on at its offset after the truncation (the file starts with a hole of zeros): reading goes on where it stood, as before', () => {
