@@ -163,7 +163,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     };
     let closed = false;
     const isClosed = (): boolean => subscriber.closed;
-    /** Files to read after this one: opened when an earlier run's position was resumed (resumeFollowed.ts), or the file under the name while its copy is read. */
+    /** Files to read after this one, opened: what an earlier run's position left (resumeFollowed.ts), or at a rotation the files rotated in between and the file under the name (rotatedTo). */
     const queued = [...(start.next ?? [])];
     const head = opts.follow === true ? createHeadWatch() : undefined;
     /**
