@@ -13,7 +13,9 @@
  * Either way, files rotated since (named as a rotation names them — app.ndjson.1, app.ndjson-20261202,
  * not compressed — and written after the earlier run stopped following) are read whole, oldest
  * first, before the file under the name: a second rotation while chronoq was stopped lost the
- * files between.
+ * files between. The same look-ups serve a running follow (ndjson.ts): the copy of a file
+ * truncated in place (findRotated, via inPlaceTruncation.ts), and the files rotated between the
+ * one read and the one now under the name (rotatedBetween).
  */
 import { createHash } from 'node:crypto';
 import { type BigIntStats, type Stats, closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
