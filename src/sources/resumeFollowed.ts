@@ -109,10 +109,9 @@ const rotatedSince = (source: string, sinceMs: number | undefined, skip: (path: 
     const path = join(dir, name);
     if (!isRotationOf(base, name)) continue;
     try {
-      const fd = openSync(path, 'r');
-      const st = fstatSync(fd);
-      if (st.isFile() && st.mtimeMs > sinceMs && !skip(path, st)) found.push({ path, fd, mtimeMs: st.mtimeMs });
-      else closeSync(fd);
+      // Looked at before it is opened: a running follow asks at every poll while the file under the name is empty.
+      const st = statSync(path);
+      if (st.isFile() && st.mtimeMs > sinceMs && !skip(path, st)) found.push({ path, fd: openSync(path, 'r'), mtimeMs: st.mtimeMs });
     } catch {
       // gone meanwhile, or not ours to read
     }
