@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -123,6 +123,28 @@ test('rotated twice while stopped (numbered: name → .1 → .2): the rest of th
   assert.equal(after.resumed.map((e) => [e.kind, e.from, e.then]), [['rotated', `${path}.2`, [`${path}.1`]]]);
   appendFileSync(path, lines(10, 10));
   assert.equal(run(path, positions).got, [10], 'resumed in the file under the name: nothing read twice');
+});
+
+test('an earlier run that was behind (reading a rotated file while it waited for room) when it stopped: a file rotated after that one and before the stop is read too', () => {
+  const { path, positions } = afterAFirstRun(lines(1, 3));
+  const at = (s: number) => new Date(Date.now() + s * 1000);
+  // While the earlier run was still on the first file (its last position there), the file was
+  // rotated twice; both rotated files were last written before that run stopped (followedUntilMs).
+  appendFileSync(path, lines(4, 5));
+  renameSync(path, `${path}.1`);
+  utimesSync(`${path}.1`, at(-20), at(-20));
+  writeFileSync(path, lines(6, 7));
+  renameSync(`${path}.1`, `${path}.2`);
+  renameSync(path, `${path}.1`);
+  utimesSync(`${path}.1`, at(-10), at(-10));
+  writeFileSync(path, lines(8, 9));
+  const saved = JSON.parse(readFileSync(positions, 'utf8'));
+  for (const p of Object.values(saved.files) as { followedUntilMs: number }[]) p.followedUntilMs = Date.now() - 5_000;
+  writeFileSync(positions, JSON.stringify(saved));
+  const after = run(path, positions);
+  // Before, only files last written after the earlier run stopped were looked for: 6 and 7 were skipped.
+  assert.equal(after.got, [4, 5, 6, 7, 8, 9]);
+  assert.equal(after.resumed.map((e) => [e.kind, e.from, e.then]), [['rotated', `${path}.2`, [`${path}.1`]]]);
 });
 
 test('rotated again while the files rotated before the start are still being read: the file that was under the name is read too', () => {

@@ -261,7 +261,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       } catch {
         return false; // no file under the name yet: keep reading the old one
       }
-      const between = rotatedBetween(source, fd, next);
+      const between = rotatedBetween(source, fd, next).map((f) => f.fd);
       if (between.length === 0 && fstatSync(next).size === 0) return closeSync(next), false;
       queued.push(...between, next);
       return true;

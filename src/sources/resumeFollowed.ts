@@ -11,9 +11,10 @@
  *   when it has the old inode, else 'replaced' — and whatever the old one held past the saved
  *   position is lost: said, with that position.
  * Either way, files rotated since (named as a rotation names them — app.ndjson.1, app.ndjson-20261202,
- * not compressed — and written after the earlier run stopped following) are read whole, oldest
- * first, before the file under the name: a second rotation while chronoq was stopped lost the
- * files between. The same look-ups serve a running follow (ndjson.ts): the copy of a file
+ * not compressed — and last written after the old file found, or when it is gone after the earlier
+ * run stopped following) are read whole, oldest first, before the file under the name: a second
+ * rotation while chronoq was stopped lost the files between, and so did one before it stopped
+ * while it was behind. The same look-ups serve a running follow (ndjson.ts): the copy of a file
  * truncated in place (findRotated, via inPlaceTruncation.ts), and the files rotated between the
  * one read and the one now under the name (rotatedBetween).
  */
@@ -92,9 +93,9 @@ const isRotationOf = (base: string, name: string): boolean => name.startsWith(ba
 /**
  * Files rotated from `source` (named as a rotation names them, in its directory) and last
  * written after `sinceMs` — so holding lines written after chronoq stopped following — oldest
- * first, opened, but those `skip` names (the old file found).
+ * first, opened, but those `skip` tells (by their identity).
  */
-const rotatedSince = (source: string, sinceMs: number | undefined, skip: (path: string, st: Stats) => boolean): { path: string; fd: number }[] => {
+const rotatedSince = (source: string, sinceMs: number | undefined, skip: (st: Stats) => boolean = () => false): { path: string; fd: number }[] => {
   if (sinceMs === undefined) return [];
   const dir = dirname(source);
   const base = basename(source);
@@ -111,7 +112,7 @@ const rotatedSince = (source: string, sinceMs: number | undefined, skip: (path: 
     try {
       // Looked at before it is opened: a running follow asks at every poll while the file under the name is empty.
       const st = statSync(path);
-      if (st.isFile() && st.mtimeMs > sinceMs && !skip(path, st)) found.push({ path, fd: openSync(path, 'r'), mtimeMs: st.mtimeMs });
+      if (st.isFile() && st.mtimeMs > sinceMs && !skip(st)) found.push({ path, fd: openSync(path, 'r'), mtimeMs: st.mtimeMs });
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -164,9 +165,9 @@ export const findRotated = (dir: string, source: string, p: FilePosition): { fd:
  * in between — last written after `from`, but neither — opened, oldest first. Rotated twice or more
  * while reading waited (for room, through an outage), the files between were skipped.
  */
-export const rotatedBetween = (source: string, from: number, to: number): number[] => {
+export const rotatedBetween = (source: string, from: number, to: number): { path: string; fd: number }[] => {
   const [a, b] = [fstatSync(from), fstatSync(to)];
-  return rotatedSince(source, a.mtimeMs, (_, st) => sameFile(st, a) || sameFile(st, b)).map((f) => f.fd);
+  return rotatedSince(source, a.mtimeMs, (st) => sameFile(st, a) || sameFile(st, b));
 };
 
 /** `fd` is the file now under `source` (an absolute path); `saved`, what an earlier run read of it. */
@@ -176,7 +177,11 @@ export const resumeFollowed = (source: string, fd: number, saved: SavedFilePosit
     return { fd, offset: saved.offset, line: saved.line, next: [], event: { source, kind: 'resumed', saved, then: [] } };
   }
   const rotated = findRotated(dirname(source), source, saved);
-  const since = rotatedSince(source, saved.followedUntilMs, (path) => path === rotated?.path);
+  // Found, the files rotated after it (an earlier run that was behind, reading a rotated file while
+  // it waited for room, had not read those rotated before it stopped); else those written since it stopped.
+  const since = rotated !== undefined
+    ? rotatedBetween(source, rotated.fd, fd)
+    : rotatedSince(source, saved.followedUntilMs);
   const then = since.map((f) => f.path);
   const next = [...since.map((f) => f.fd), fd];
   if (rotated !== undefined) return { fd: rotated.fd, offset: saved.offset, line: saved.line, next, event: { source, kind: 'rotated', saved, from: rotated.path, then } };
