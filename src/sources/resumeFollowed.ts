@@ -92,8 +92,9 @@ const isRotationOf = (base: string, name: string): boolean => name.startsWith(ba
 
 /**
  * Files rotated from `source` (named as a rotation names them, in its directory) and last
- * written after `sinceMs` — so holding lines written after chronoq stopped following — oldest
- * first, opened, but those `skip` tells (by their identity).
+ * written after `sinceMs` — when chronoq stopped following, or when the file it read last was
+ * last written: so holding lines it has not read — oldest first, opened, but those `skip` tells
+ * (by their identity).
  */
 const rotatedSince = (source: string, sinceMs: number | undefined, skip: (st: Stats) => boolean = () => false): { path: string; fd: number }[] => {
   if (sinceMs === undefined) return [];
