@@ -7,10 +7,9 @@
  * as a restart finds it (resumeFollowed.ts): the lines written after the last poll and before the
  * copy are only there.
  */
-import { createHash } from 'node:crypto';
 import { fstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FINGERPRINT_BYTES, findRotated, readHead } from './resumeFollowed.js';
+import { FINGERPRINT_BYTES, findRotated, fingerprintOfHead, readHead } from './resumeFollowed.js';
 
 /** Where a followed file stood when it was found truncated in place, and where the rest of its old content was read from. */
 export interface InPlaceTruncation {
@@ -49,7 +48,7 @@ export const createHeadWatch = () => {
     /** The copy of the old content, opened, if one is in the file's directory: at least `offset` long, with the first bytes seen. */
     findCopy(source: string, fd: number, offset: number): { fd: number; path: string } | undefined {
       const st = fstatSync(fd, { bigint: true });
-      const file = { dev: st.dev.toString(), ino: st.ino.toString(), fingerprint: createHash('sha256').update(seen).digest('hex'), fingerprintBytes: seen.length };
+      const file = { dev: st.dev.toString(), ino: st.ino.toString(), fingerprint: fingerprintOfHead(seen), fingerprintBytes: seen.length };
       return findRotated(dirname(source), source, { file, offset, line: 0 });
     },
   };

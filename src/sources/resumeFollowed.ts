@@ -40,10 +40,13 @@ export const readHead = (fd: number, bytes: number): Buffer => {
   return head.subarray(0, n);
 };
 
-/** SHA-256 (hex) of the first `bytes` bytes of the open file; undefined when it holds fewer. */
+/** A file's first bytes as a FileId's fingerprint: SHA-256, hex. */
+export const fingerprintOfHead = (head: Buffer): string => createHash('sha256').update(head).digest('hex');
+
+/** The fingerprint of the first `bytes` bytes of the open file; undefined when it holds fewer. */
 const fingerprintOf = (fd: number, bytes: number): string | undefined => {
   const head = readHead(fd, bytes);
-  return head.length < bytes ? undefined : createHash('sha256').update(head).digest('hex');
+  return head.length < bytes ? undefined : fingerprintOfHead(head);
 };
 
 /** Which file `fd` is, as a FilePosition says it. */
