@@ -99,6 +99,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const onInvalid = safeHook(opts.onInvalid);
     const onUnread = safeHook(opts.onUnread);
+    const onTruncatedInPlace = safeHook(opts.onTruncatedInPlace);
     const parseLine = opts.parseLine ?? parseSampleLine;
     const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNumber = 0;
@@ -174,7 +175,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
      */
     const startOver = (): void => {
       const copy = head?.findCopy(source, fd, reader.lineEnd);
-      safeHook(opts.onTruncatedInPlace)?.({ source: opts.path, line: lineNumber, offset: reader.lineEnd, ...(copy ? { copy: copy.path } : {}) });
+      onTruncatedInPlace?.({ source: opts.path, line: lineNumber, offset: reader.lineEnd, ...(copy ? { copy: copy.path } : {}) });
       if (copy !== undefined) {
         closeSync(fd); // the file under the name is opened again once the copy is read (rotatedTo)
         fd = copy.fd;
