@@ -8,7 +8,7 @@ import {
   type SendBatch, type DeliveryResult, type Delivered,
   laneOfKey, abortDetail, isRejectedSamples, type DeliverOptions, refusalDetail, partRefusalDetail,
 } from '../src/delivery.js';
-import { createSampleQueue, type SampleQueue } from '../src/sampleQueue.js';
+import { createLaneTable, type Lane } from '../src/deliveryLanes.js';
 import { safeHook } from '../src/hooks.js';
 import { circuitBreaker } from './circuitBreaker.js';
 import { checkRetryOptions, retryBackoff } from './retryBackoff.js';
@@ -16,19 +16,6 @@ import { timerMs } from '../src/clock.js';
 import { numberOption } from '../src/options.js';
 
 export type { DeliverOptions } from '../src/delivery.js';
-
-interface Lane {
-  readonly index: number;
-  readonly queue: SampleQueue;
-  current?: readonly Sample[];
-  busy: boolean;
-  pumping: boolean;
-  /** Samples at the head of the queue that go without waiting (flushNow$). */
-  flushing: number;
-  inFlight?: Subscription;
-  timer?: Subscription;
-  fence?: Subscription;
-}
 
 /**
  * Delivers samples in order through `send`, per lane strictly one batch in flight: batch k+1 of
@@ -73,8 +60,11 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       // not when its own wait (the breaker's estimate when it was turned away) runs out.
       const breakerMoved$ = breaker.state$.pipe(filter((t) => t.to !== 'open'));
       const retryNow$ = opts.retry?.retryNow$ === undefined ? breakerMoved$ : merge(opts.retry.retryNow$, breakerMoved$);
-      const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({ index, queue: createSampleQueue(queueBatchSize), busy: false, pumping: false, flushing: 0 }));
+      // Made at their first sample (src/deliveryLanes.ts).
+      const { lanes, at: laneAt } = createLaneTable(queueBatchSize);
       let queued = 0;
+      /** Lanes with a batch in flight. */
+      let busyLanes = 0;
       let draining = false;
       let upstreamError: { error: unknown } | undefined;
 
@@ -84,7 +74,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         onDeadLetter?.({ reason, count: samples.length, lane, samples });
       };
       const finishIfDrained = (): void => {
-        if (!draining || lanes.some((l) => l.busy || l.queue.length > 0)) return;
+        if (!draining || queued > 0 || busyLanes > 0) return;
         if (upstreamError) subscriber.error(upstreamError.error);
         else subscriber.complete();
       };
@@ -176,12 +166,14 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             queued -= batch.length;
             lane.flushing = Math.max(0, lane.flushing - batch.length);
             lane.busy = true;
+            busyLanes++;
             lane.current = batch;
             onBatch?.({ lane: lane.index, size: batch.length, phase: 'sent' });
             let settledSync = false;
             const sub = sendBatch(lane, batch, () => {
               onBatch?.({ lane: lane.index, size: batch.length, phase: 'settled' });
               lane.busy = false;
+              busyLanes--;
               lane.current = undefined;
               lane.inFlight = undefined;
               settledSync = true;
@@ -197,7 +189,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
 
       const overflow = (incoming: Sample, laneIndex: number): void => {
         const newest = opts.overflow !== 'dead-letter-oldest';
-        let victimLane = lanes[laneIndex]!;
+        let victimLane = laneAt(laneIndex);
         if (!newest) {
           for (const l of lanes) {
             const o = l.queue.oldest();
@@ -209,7 +201,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         if (!newest) {
           if (victimLane.flushing > 0) victimLane.flushing--;
           queued--;
-          lanes[laneIndex]!.queue.push(incoming, scheduler);
+          laneAt(laneIndex).queue.push(incoming, scheduler);
           queued++;
         }
         onOverflow?.({ sample: victim, queued });
@@ -225,7 +217,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           // No series key (no attributes, not an object): a Left 'invalid', not a lost sample.
           return subscriber.next(invalidSample(s, e, scheduler.now()));
         }
-        const lane = lanes[index]!;
+        const lane = laneAt(index);
         if (queued >= maxQueued) overflow(s, index);
         else {
           lane.queue.push(s, scheduler);
@@ -248,10 +240,12 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           upstreamError = { error };
           draining = true;
           lanes.forEach(pump);
+          finishIfDrained(); // no lanes made: nothing came
         },
         complete: () => {
           draining = true;
           lanes.forEach(pump);
+          finishIfDrained(); // no lanes made: nothing came
         },
       });
       const abort = (why: unknown): void => {
@@ -265,6 +259,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           if (left.length > 0) deadLetters(left, 'shutdown', abortDetail(why), l.index);
         }
         queued = 0;
+        busyLanes = 0;
         upstream.unsubscribe();
         subscriber.complete();
       };
