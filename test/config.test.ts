@@ -286,6 +286,14 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.ok(isRight(s) && s.right.timeUnixNano === 1_764_064_800_123_456_789n && s.right.startTimeUnixNano === 1_764_064_700_000_000_000n);
   const bad = parseSampleLine('{"name":"x","value":1}');
   assert.ok(isLeft(bad) && /needs timeUnixNano/.test(bad.left));
+  // A time that is there in another form says what to write (it said only "needs timeUnixNano … or time").
+  const reason = (line: string): string => { const p = parseSampleLine(line); return isLeft(p) ? p.left : 'accepted'; };
+  assert.match(reason('{"name":"x","value":1,"time":1764064800}'), /time is the number 1764064800, seconds since the epoch\? write timeUnixNano: "1764064800000000000"$/);
+  assert.match(reason('{"name":"x","value":1,"time":1764064800123}'), /milliseconds since the epoch\? write timeUnixNano: "1764064800123000000"$/);
+  assert.match(reason('{"name":"x","value":1,"time":1764064800123456}'), /microseconds since the epoch\? write timeUnixNano: "1764064800123456000"$/);
+  assert.match(reason('{"name":"x","value":1,"time":1764064800123456789}'), /time is a number of nanoseconds since the epoch\? name it timeUnixNano$/);
+  assert.match(reason('{"name":"x","value":1,"time":true}'), /time is true, not RFC 3339 text$/);
+  assert.match(reason('{"name":"x","value":1,"timestamp":1764064800}'), /; this one has timestamp, which chronoq does not read$/);
   const neg = parseSampleLine('{"name":"x","kind":"sum","value":-1,"timeUnixNano":"1"}');
   assert.ok(isLeft(neg) && /cannot be negative/.test(neg.left));
   // The end of int64 nanoseconds: the last time accepted, and the first refused (a ms time × 1e9 lands far beyond).
