@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { NEVER, Observable, concat, merge, of, timer } from 'rxjs';
+import { NEVER, Observable, concat, map, merge, of, timer } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
 import { BrokenCircuitError, ExportError, RetriesExhaustedError } from '../src/errors.js';
@@ -17,6 +17,7 @@ const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retr
 const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3 });
 const R = (s: Sample): Routed<Sample> => right(s);
 const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
+const xs300 = Array.from({ length: 300 }, (_, i) => i + 1);
 
 test("the seed's failure scenario: 10:00 CPU=50 fails, 10:01 CPU=60 is collected; the sink gets 50@10:00 then 60@10:01", () => {
   const cpu50 = sample(at(0), 'system.cpu.utilization', {}, 50);
@@ -145,20 +146,37 @@ test("maxQueued 'dead-letter-newest' and 'dead-letter-oldest', counted", () => {
 
 test("'dead-letter-oldest': the sample left oldest waits maxDelayMs from its own arrival", () => {
   const s = testScheduler();
-  const xs = Array.from({ length: 4 }, (_, i) => sample(i + 1));
-  // [1] goes at 50 (waited maxDelayMs) and is in flight until 150; 2 (at 60) and 3 (at 120) wait;
-  // 4 (at 130) overflows and 2, the oldest, goes.
+  const xs = Array.from({ length: 5 }, (_, i) => sample(i + 1));
+  // [1] goes at 50 (waited maxDelayMs) and is in flight until 150; 2 (at 60), 3 (120) and 4 (125)
+  // fill the queue; 5 (at 130) overflows and 2, the oldest, goes. At 150 [3, 4] goes (a full
+  // batch), answered at 160; 5 is left, and waits its own 50 ms: it goes at 180, not at once.
   const { out, sink } = deliver(
     s,
-    ({ cold }) => cold('a 59ms b 59ms c 9ms d 100ms |', Object.fromEntries(xs.map((x, i) => ['abcd'[i]!, R(x)]))),
-    () => ({ delayMs: 100 }),
-    { batch: { maxSize: 3, maxDelayMs: 50 }, maxQueued: 2, overflow: 'dead-letter-oldest' },
+    ({ cold }) => cold('a 59ms b 59ms c 4ms d 4ms e 100ms |', Object.fromEntries(xs.map((x, i) => ['abcde'[i]!, R(x)]))),
+    (_b, call) => ({ delayMs: call === 0 ? 100 : 10 }),
+    { batch: { maxSize: 2, maxDelayMs: 50 }, maxQueued: 3, overflow: 'dead-letter-oldest' },
   );
   assert.equal(out.filter((o) => isLeft(o.r)).map((o) => [o.atMs, (o.r as { left: { reason: string; item: Sample } }).left.item.value]), [[130, 2]]);
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples.map((x) => x.value)]), [
     [50, [1]],
-    [170, [3, 4]], // 3 arrived at 120: at 150 it has waited 30 of its 50 ms
+    [150, [3, 4]],
+    [180, [5]], // 5 arrived at 130
   ]);
+});
+
+test('a full queue does not wait for batches to fill: with maxQueued below batch.maxSize, nothing overflows while the receiver keeps up', () => {
+  const s = testScheduler();
+  // 300 samples, one a millisecond; the receiver answers in 10 ms. The queue holds 50, a batch
+  // 1 000, and a batch waits up to 1 s: each batch went only at its timer, and 250 samples of
+  // 300 became `overflow` dead letters while the receiver sat idle.
+  const source = ({ cold }: { cold: typeof s.createColdObservable }) =>
+    cold(`${'a'.repeat(300)}|`, { a: R(sample(0)) }).pipe(map((_, i) => R(sample(i + 1))));
+  const { out, sink } = deliver(s, source, () => ({ delayMs: 10 }), { batch: { maxSize: 1_000, maxDelayMs: 1_000 }, maxQueued: 50 });
+  assert.equal(out.filter((o) => isLeft(o.r)).length, 0, 'no overflow');
+  assert.is(sink.accepted().length, 300);
+  assert.equal(sink.accepted().map((x) => x.value), xs300, 'in order');
+  assert.ok(sink.calls.every((c) => c.samples.length <= 50));
+  assert.is(sink.calls[0]!.atMs, 49, 'the first batch went when the queue was full, not at its 1 s timer');
 });
 
 test('lanes by series: a stalled lane never blocks another lane; the breaker is shared', () => {

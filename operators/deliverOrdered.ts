@@ -152,7 +152,8 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         try {
           while (!lane.busy && lane.queue.length > 0 && !subscriber.closed) {
             const waitedMs = scheduler.now() - lane.queue.oldestArrivalMs()!;
-            if (!draining && lane.flushing === 0 && lane.queue.length < maxSize && waitedMs < maxDelayMs) {
+            // A full queue (maxQueued) does not wait for batches to fill: they cannot.
+            if (!draining && lane.flushing === 0 && lane.queue.length < maxSize && waitedMs < maxDelayMs && queued < maxQueued) {
               lane.timer ??= scheduler.schedule(() => {
                 lane.timer = undefined;
                 pump(lane);
@@ -221,7 +222,13 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         if (queued >= maxQueued) overflow(s, index);
         else {
           lane.queue.push(s, scheduler);
-          queued++;
+          if (++queued === maxQueued) {
+            // Full: every idle lane sends what it holds now. With maxQueued below what fills the
+            // batches, they waited for their timers while the samples after them overflowed — a
+            // healthy receiver, and all but maxQueued samples per batch.maxDelayMs dead-lettered.
+            for (const l of lanes) if (!l.busy && l.queue.length > 0) pump(l);
+            return;
+          }
         }
         // A busy lane is pumped when its batch settles; an armed timer fires unless the batch fills.
         if (!lane.busy && (lane.timer === undefined || lane.queue.length >= maxSize)) pump(lane);

@@ -96,7 +96,10 @@ export interface DeliverOptions {
   /** Shared by all lanes. Default: a breaker with default options, per subscription. */
   readonly breaker?: CircuitBreaker;
   readonly guarantee?: 'at-least-once' | 'at-most-once';
-  /** Most samples waiting (not in flight) across lanes. Default 100 000. */
+  /**
+   * Most samples waiting (not in flight) across lanes; beyond, the overflow policy. When full, every
+   * lane without a batch in flight sends what it holds without waiting for a full batch. Default 100 000.
+   */
   readonly maxQueued?: number;
   readonly overflow?: 'dead-letter-oldest' | 'dead-letter-newest';
   /**
