@@ -1,7 +1,7 @@
 /** `chronoq replay`, spawned as a user would run it: dead-letter files and stdin, the receiver down, stops part-way. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
@@ -93,6 +93,43 @@ test('replay - reads the letters from stdin: a grep of a dead-letter file replay
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /replayed 3 samples from stdin: 3 delivered, 0 dead-lettered/);
   assert.equal(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value), [0, 2, 4]);
+});
+
+test('a dead-letter file with rotated files beside it: inspect and replay name them and the command that sends every file oldest first; with no file at PATH they said only "no file" / ENOENT', async () => {
+  const dir = tempDir();
+  const dlPath = join(dir, 'dead.ndjson');
+  const out = join(dir, 'out.ndjson');
+  // Each letter (~200 bytes) fills a file of maxBytes 150: four letters, in PATH.3, .2, .1 and PATH.
+  const f = new DeadLetterFile(dlPath, { maxBytes: 150, maxFiles: 5 });
+  for (let i = 0; i < 4; i++) {
+    f.append({ reason: 'retries-exhausted', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} }, detail: 'x', atUnixMs: 0 });
+    f.flush();
+  }
+  f.close();
+  const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'again.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const oldestFirst = `${dlPath}.3 ${dlPath}.2 ${dlPath}.1 ${dlPath}`;
+  const inspected = await runCli(['inspect', dlPath]);
+  assert.is(inspected.code, 0, inspected.stderr);
+  assert.match(inspected.stdout, /1 letters/);
+  assert.ok(inspected.stdout.includes(`older dead letters are in 3 rotated files, ${dlPath}.3 (oldest) to ${dlPath}.1; every file, oldest first: cat ${oldestFirst} | chronoq replay -`), inspected.stdout);
+  assert.equal((JSON.parse((await runCli(['inspect', dlPath, '--json'])).stdout) as { rotatedFiles: string[] }).rotatedFiles, [`${dlPath}.1`, `${dlPath}.2`, `${dlPath}.3`]);
+  const one = await runCli(['replay', dlPath, '--config', cfg]);
+  assert.is(one.code, 0, one.stderr);
+  assert.ok(one.stderr.includes(`replaying ${dlPath} only: older dead letters are in 3 rotated files`), one.stderr);
+  assert.match(one.stderr, /replayed 1 samples/);
+  // The command it names sends all four, oldest first.
+  rmSync(out);
+  const all = spawnSync(process.execPath, [BIN, 'replay', '-', '--config', cfg], { input: oldestFirst.split(' ').map((p) => readFileSync(p, 'utf8')).join(''), encoding: 'utf8', timeout: 60_000 });
+  assert.is(all.status, 0, all.stderr);
+  assert.equal(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value), [0, 1, 2, 3]);
+  // No file at PATH, the letters all in rotated files.
+  renameSync(dlPath, `${dlPath}.moved`);
+  const missing = await runCli(['replay', dlPath, '--config', cfg]);
+  assert.is(missing.code, 2);
+  assert.ok(missing.stderr.includes(`cannot read ${dlPath}: ENOENT; older dead letters are in 3 rotated files, ${dlPath}.3 (oldest) to ${dlPath}.1; every file, oldest first: cat ${dlPath}.3 ${dlPath}.2 ${dlPath}.1 | chronoq replay -`), missing.stderr);
+  const notThere = await runCli(['inspect', dlPath]);
+  assert.is(notThere.code, 2);
+  assert.match(notThere.stderr, /no file at .*dead\.ndjson; older dead letters are in 3 rotated files/);
 });
 
 test('replay of something that cannot be read as a file says so and exits 2', async () => {

@@ -111,9 +111,30 @@ test('a rotation that fails (the oldest, PATH.2, is a directory it cannot remove
   rmSync(`${path}.2`, { recursive: true });
   f.append(letter(3));
   f.flush();
-  assert.equal(details(`${path}.1`), ['letter 0', 'letter 1', 'letter 2', 'letter 3'], 'rotated once it could');
-  assert.not.ok(existsSync(path));
+  assert.equal(details(`${path}.1`), ['letter 0', 'letter 1', 'letter 2'], 'rotated once it could');
+  assert.equal(details(path), ['letter 3']);
   f.close();
+});
+
+test('rotated before the write that needs it, not after the one that filled the file: the newest letters are always at PATH, where the log and `chronoq replay PATH` look', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const f = new DeadLetterFile(path, { maxBytes: 100, maxFiles: 3 });
+  f.append(letter(0));
+  f.flush();
+  assert.ok(statSync(path).size >= 100, 'one letter fills it');
+  // It was renamed to PATH.1 here, leaving no file at PATH until the next letter.
+  assert.equal(details(path), ['letter 0'], 'still at PATH after the write that filled it');
+  assert.not.ok(existsSync(`${path}.1`));
+  f.append(letter(1));
+  f.flush();
+  assert.equal([details(`${path}.1`), details(path)], [['letter 0'], ['letter 1']]);
+  f.close();
+  // A new run (a new file object) with a full file at PATH: rotated at its first letter.
+  const again = new DeadLetterFile(path, { maxBytes: 100, maxFiles: 3 });
+  again.append(letter(2));
+  again.flush();
+  assert.equal([details(`${path}.2`), details(`${path}.1`), details(path)], [['letter 0'], ['letter 1'], ['letter 2']]);
+  again.close();
 });
 
 test('chronoq run: a dead-letter file deleted while it runs (replayed, then removed) is started again for the next letters', async () => {

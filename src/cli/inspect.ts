@@ -7,6 +7,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../spool/inspectSpool.js';
 import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
 import type { Logger } from './log.js';
+import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
 import { formatDeadLetterSummary, isoOfNanos as iso, summarizeDeadLetters } from './inspectDeadLetters.js';
 
 /** The first bytes of `path` (fewer for a shorter file). */
@@ -21,7 +22,8 @@ const head = (path: string, bytes: number): Buffer => {
 };
 
 export const inspectCommand = async (path: string, json: boolean, log: Logger, out: (s: string) => void): Promise<number> => {
-  if (!existsSync(path)) return log('error', `no file at ${path}`), 2;
+  const rotated = rotatedDeadLetterFiles(path);
+  if (!existsSync(path)) return log('error', `no file at ${path}${rotated.length > 0 ? `; ${rotatedFilesNote(path, rotated, false)} (or inspect each)` : ''}`), 2;
   let first: Buffer;
   try {
     first = head(path, 16);
@@ -31,7 +33,8 @@ export const inspectCommand = async (path: string, json: boolean, log: Logger, o
   if (first.toString('latin1') !== 'SQLite format 3\0') {
     if (first.length > 0 && !first.toString('utf8').trimStart().startsWith('{')) return log('error', `${path} is neither a chronoq spool (SQLite) nor a dead-letter file (NDJSON); nothing was changed`), 2;
     const summary = await summarizeDeadLetters(path);
-    out(json ? `${JSON.stringify(summary)}\n` : formatDeadLetterSummary(summary));
+    out(json ? `${JSON.stringify(rotated.length > 0 ? { ...summary, rotatedFiles: rotated } : summary)}\n` : formatDeadLetterSummary(summary));
+    if (!json && rotated.length > 0) out(`${rotatedFilesNote(path, rotated, true)}\n`);
     return 0;
   }
   // Read only: inspect never creates, repairs or moves a file (it may be pointed at the wrong one).

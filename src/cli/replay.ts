@@ -20,6 +20,7 @@ import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
 import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
 import { isNamedPipe } from '../fileIdentity.js';
+import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
 
 const NOT_A_LETTER = 'a sample, not a dead letter';
 /** Skipped lines said one by one; the rest are counted. */
@@ -32,9 +33,14 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
     if (!stdin && isNamedPipe(file)) return log('error', `cannot replay ${file}: it is a named pipe, which would stop everything until a writer opens it; read it as standard input: chronoq replay - < ${file}`), 2;
     if (!stdin) closeSync(openSync(file, 'r'));
   } catch (e) {
-    log('error', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    const rotated = stdin ? [] : rotatedDeadLetterFiles(file);
+    log('error', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}${rotated.length > 0 ? `; ${rotatedFilesNote(file, rotated, false)}` : ''}`);
     return 2;
   }
+  // Older letters beside it are not replayed with it: said before anything is sent, while the
+  // person can still stop and send them first.
+  const rotated = stdin ? [] : rotatedDeadLetterFiles(file);
+  if (rotated.length > 0) log('warn', `replaying ${file} only: ${rotatedFilesNote(file, rotated, true)}`);
   const named = stdin ? 'stdin' : file;
   let replayed = 0;
   let skipped = 0;

@@ -94,7 +94,8 @@ export class DeadLetterFile {
   private writePiece(lines: readonly string[], start: number, end: number): boolean {
     const buf = Buffer.from(lines.slice(start, end).join(''));
     try {
-      const fd = this.open();
+      let fd = this.open();
+      if (this.size > 0 && this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) fd = this.rotateThenOpen();
       // All of the piece or none of it: a disk that fills part way took part of it before. Cut
       // back to the size open() just read (another writer may have appended since it was opened).
       appendWhole(fd, buf, this.size);
@@ -110,16 +111,24 @@ export class DeadLetterFile {
     this.failedBefore = undefined;
     this.size += buf.length;
     this.written += end - start;
-    if (this.size >= (this.opts.maxBytes ?? Infinity) && (this.opts.maxFiles ?? 5) > 0) {
-      try {
-        this.rotate();
-        this.rotateFailing = false;
-      } catch (e) {
-        if (!this.rotateFailing) this.opts.onRotateError?.(e);
-        this.rotateFailing = true;
-      }
-    }
     return true;
+  }
+
+  /**
+   * Rotated before a write, not after the write that filled it: the file at `path` is then always
+   * the one with the newest letters — what the log's "they are in PATH" and "chronoq replay PATH"
+   * name. Rotated after, a run whose last letters filled the file left no file at PATH: both
+   * commands answered "no file", the letters being in PATH.1 ….
+   */
+  private rotateThenOpen(): number {
+    try {
+      this.rotate();
+      this.rotateFailing = false;
+    } catch (e) {
+      if (!this.rotateFailing) this.opts.onRotateError?.(e);
+      this.rotateFailing = true;
+    }
+    return this.open();
   }
 
   close(): void {
