@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMPTY, type Observable, defer, from, lastValueFrom, throwError, timeout, toArray } from 'rxjs';
+import { EMPTY, type Observable, defer, from, lastValueFrom, throwError, timeout, timer, toArray } from 'rxjs';
 import { routed, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { detectClockSkew } from '../operators/detectClockSkew.js';
@@ -88,7 +88,8 @@ test('deliverOrdered: a throwing onRetry still retries', async () => {
 });
 
 test('deliverOrdered: a throwing onOverflow still dead-letters the overflowing sample', async () => {
-  const out = await deliver(() => EMPTY, { onOverflow: boom('onOverflow') }, { maxQueued: 1, batch: { maxSize: 2, maxDelayMs: 10 } });
+  // The receiver takes 5 ms a batch: with one in flight and one waiting, the third overflows.
+  const out = await deliver(() => timer(5), { onOverflow: boom('onOverflow') }, { maxQueued: 1, batch: { maxSize: 2, maxDelayMs: 10 } });
   assert.is(out.filter((r) => r._tag === 'Left' && r.left.reason === 'overflow').length + out.flatMap((r) => (r._tag === 'Right' ? r.right.samples : [])).length, 3);
   assert.ok(out.some((r) => r._tag === 'Left' && r.left.reason === 'overflow'));
   await settle();
