@@ -179,6 +179,21 @@ test('a full queue does not wait for batches to fill: with maxQueued below batch
   assert.is(sink.calls[0]!.atMs, 49, 'the first batch went when the queue was full, not at its 1 s timer');
 });
 
+test('a full queue sends from every idle lane at once, not from the first alone', () => {
+  const s = testScheduler();
+  // Four series, one per lane, a sample each a millisecond: at 8 queued (2 a lane) the queue is
+  // full. Only the first lane sent then (the queue was no longer full after its batch); the others
+  // waited for their 1 s timer.
+  const lanes = 4;
+  const byLane = new Map<number, string>();
+  for (let n = 0; byLane.size < lanes; n++) byLane.set(laneOf(sample(0, `m${n}`), lanes), `m${n}`);
+  const source = ({ cold }: { cold: typeof s.createColdObservable }) =>
+    cold(`${'a'.repeat(8)} 100ms |`, { a: R(sample(0)) }).pipe(map((_, i) => R(sample(i + 1, byLane.get(i % lanes)!))));
+  const { out, sink } = deliver(s, source, () => ({ delayMs: 10 }), { lanes, batch: { maxSize: 100, maxDelayMs: 1_000 }, maxQueued: 8 });
+  assert.equal(out.filter((o) => isLeft(o.r)).length, 0);
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples.length]), [[7, 2], [7, 2], [7, 2], [7, 2]]);
+});
+
 test('lanes by series: a stalled lane never blocks another lane; the breaker is shared', () => {
   const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
   const stalled = names.find((n) => laneOf(sample(0, n), 2) === 0)!;

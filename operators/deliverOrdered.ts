@@ -226,7 +226,12 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             // Full: every idle lane sends what it holds now. With maxQueued below what fills the
             // batches, they waited for their timers while the samples after them overflowed — a
             // healthy receiver, and all but maxQueued samples per batch.maxDelayMs dead-lettered.
-            for (const l of lanes) if (!l.busy && l.queue.length > 0) pump(l);
+            // (`flushing`: each sends all it holds, though the first batch leaves the queue not full.)
+            for (const l of lanes.slice()) {
+              if (l.busy || l.queue.length === 0) continue;
+              l.flushing = l.queue.length;
+              pump(l);
+            }
             return;
           }
         }
