@@ -148,6 +148,27 @@ const earlyHalfOpens = (later: Readonly<Record<string, ReachableNews>>): string[
   return transitions.map((t) => `${t.to}@${t.atMs}`);
 };
 
+test("a failure with the receiver's retryAfterMs (RetryInfo) keeps the breaker open at least that long, halfOpenNow included; it half-opened after halfOpenAfterMs and its probe went before the asked-for delay", () => {
+  const transitions: BreakerTransition[] = [];
+  const slowDown = new ExportError('8 RESOURCE_EXHAUSTED', { retryable: true, code: 8, retryAfterMs: 30 });
+  testScheduler().run(({ cold, expectObservable, flush }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 5 });
+    breaker.state$.subscribe((t) => transitions.push(t));
+    expectObservable(cold<string>('#', undefined, slowDown).pipe(circuitBreaker(breaker)), '^').toBe('#', undefined, slowDown);
+    cold('----------x').subscribe(() => breaker.halfOpenNow('answered')); // at 10: too early
+    expectObservable(cold<string>('(a|)', { a: 'ok' }).pipe(circuitBreaker(breaker)), '------^').toBe('------#', undefined, new BrokenCircuitError(24));
+    // The probe at 30 fails without a delay asked for: open for the doubled wait, 10.
+    expectObservable(cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker)), '30ms ^').toBe('30ms #', undefined, unavailable);
+    flush();
+  });
+  assert.equal(transitions, [
+    { from: 'closed', to: 'open', atMs: 0 },
+    { from: 'open', to: 'half-open', atMs: 30 },
+    { from: 'half-open', to: 'open', atMs: 30 },
+    { from: 'open', to: 'half-open', atMs: 40 },
+  ]);
+});
+
 test('halfOpenNow at most once per halfOpenAfterMs: a connection that keeps coming up and failing does not earn a probe each time', () => {
   // 5: within 10 of the last early one: nothing; 12: half-open now
   assert.equal(earlyHalfOpens({ '-----x': 'connected', '------------x': 'connected' }), ['open@0', 'half-open@2', 'open@3', 'half-open@12']);

@@ -242,6 +242,23 @@ test('batches held back by an open breaker go as soon as it half-opens early (ha
   assert.equal(deliveredAt, [5_000, 5_000], 'both lanes at 5 s (the probe, then the other lane as the breaker closes), not at 60 s');
 });
 
+test("a receiver's RetryInfo is honoured by every lane: the breaker's half-open does not send before the delay it asked for", () => {
+  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  const laneA = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
+  const laneB = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const s = testScheduler();
+  // An overloaded collector (memory_limiter) answers RESOURCE_EXHAUSTED with RetryInfo 30 s, until 40 s.
+  const slowDown = new ExportError('8 RESOURCE_EXHAUSTED: data refused due to high memory usage', { retryable: true, code: 8, retryAfterMs: 30_000 });
+  const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 5_000, scheduler: s });
+  const { sink } = deliver(s, ({ cold }) => cold('a 9ms b|', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 40_000 ? { error: slowDown } : {}), { lanes: 2, breaker });
+  // Both go at the end of the source (11 ms); A's batch fails and opens the breaker, B's is turned
+  // away. The breaker stays open the 30 s asked for, the probe fails again, and the next 30 s on
+  // it passes. Before, the breaker half-opened after 5 s and woke A's wait: A was sent at 5 s,
+  // 15 s and 35 s, each before the delay the receiver asked for, and delivered at 75 s.
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[11, 1], [30_011, 1], [60_011, 1], [60_011, 2]]);
+  assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
+});
+
 test('drains every lane on complete, without waiting for maxDelayMs, then completes', () => {
   const s = testScheduler();
   const { sink, completedAt } = deliver(s, ({ cold }) => cold('(abc|)', { a: R(sample(1, 'x')), b: R(sample(2, 'y')), c: R(sample(3, 'z')) }), () => ({ delayMs: 3 }), { lanes: 4, batch: { maxDelayMs: 60_000 } });

@@ -152,6 +152,17 @@ test('retryNow$ ends a wait early (the breaker half-opened); emissions outside a
   });
 });
 
+test("retryNow$ does not end a wait before the receiver's retryAfterMs (RetryInfo); after it, it does", () => {
+  testScheduler().run(({ cold, hot, expectObservable }) => {
+    const slowDown = new ExportError('8 RESOURCE_EXHAUSTED', { retryable: true, code: 8, retryAfterMs: 10 });
+    const attempt = scripted([() => throwError(() => slowDown), () => cold('(a|)', { a: 'ok' })]);
+    // The wait is max(jittered 30, asked 10) = 30: the wake at 4 is before the 10 asked for
+    // (it started the attempt at 4), the one at 12 is after it.
+    const now$ = hot('----x-------x');
+    expectObservable(attempt.pipe(retryBackoff({ initialDelayMs: 30, jitter: 'none', retryNow$: now$ }))).toBe('12ms (a|)', { a: 'ok' });
+  });
+});
+
 test('unsubscribe cancels the pending retry', () => {
   const scheduler = testScheduler();
   const sub = throwError(() => unavailable).pipe(retryBackoff({ initialDelayMs: 50, scheduler })).subscribe({ error: () => undefined });

@@ -31,7 +31,8 @@ export interface RetryOptions {
    * While a retry waits, an emission starts it at once: news that waiting longer is pointless.
    * deliverOrdered passes its breaker's moves out of 'open', so lanes held back by an open
    * breaker try again as soon as it half-opens or closes. Emissions during the subscription
-   * itself (a replaying subject) are ignored.
+   * itself (a replaying subject) are ignored, and so are those before the delay a receiver asked
+   * for (an error's retryAfterMs) has passed.
    */
   readonly retryNow$?: ObservableInput<unknown>;
 }
@@ -73,7 +74,7 @@ export const checkRetryOptions = (opts: RetryOptions, operator = 'retryBackoff',
  * for bit. A non-retryable error passes unchanged; when attempts run out, or the next attempt
  * would start after maxElapsedMs, it errors with RetriesExhaustedError { attempts, elapsedMs,
  * cause }. A BrokenCircuitError costs no attempt: it waits its retryAfterMs (elapsed time counts).
- * An emission of `retryNow$` ends a wait early.
+ * An emission of `retryNow$` ends a wait early — not before a receiver's retryAfterMs has passed.
  *
  * ```
  * jitter 'none', initialDelayMs 2, multiplier 2, maxAttempts 3; each attempt fails with a retryable e
@@ -105,8 +106,10 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
 
       const exhausted = (cause: unknown): void =>
         subscriber.error(new RetriesExhaustedError(attempts, scheduler.now() - startMs, cause));
-      const wait = (delayMs: number): void => {
+      /** `askedMs`: the receiver's RetryInfo; `retryNow$` does not end the wait before it. */
+      const wait = (delayMs: number, askedMs = 0): void => {
         if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(lastError);
+        const notBeforeMs = scheduler.now() + askedMs;
         let waiting = true;
         const resume = (): void => {
           if (!waiting) return;
@@ -122,7 +125,7 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
           let subscribing = true;
           // One that errors only stops waking waits early: the timer still runs (without an error
           // callback RxJS threw it as an uncaught exception).
-          const sub = from(opts.retryNow$).subscribe({ next: () => (subscribing ? undefined : resume()), error: () => undefined });
+          const sub = from(opts.retryNow$).subscribe({ next: () => (subscribing || scheduler.now() < notBeforeMs ? undefined : resume()), error: () => undefined });
           subscribing = false;
           if (waiting) wake = sub;
           else sub.unsubscribe();
@@ -140,10 +143,11 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
         if (attempts >= maxAttempts) return exhausted(e);
         const jittered = backoffDelayMs(attempts, previousMs, o);
         previousMs = jittered;
-        const delayMs = timerMs(Math.max(jittered, retryAfterMsOf(e) ?? 0));
+        const askedMs = retryAfterMsOf(e) ?? 0;
+        const delayMs = timerMs(Math.max(jittered, askedMs));
         if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(e);
         onRetry?.({ attempt: attempts, delayMs, error: e });
-        wait(delayMs);
+        wait(delayMs, askedMs);
       };
       const subscribe = (): void => {
         inner = source.subscribe({

@@ -5,11 +5,14 @@
  * doubled up to maxHalfOpenAfterMs. Guard an attempt with the `circuitBreaker` operator.
  * `halfOpenNow()` ends an open wait early when there is news that the endpoint is back (the OTLP
  * sink's `reachable$`: its connection is up again), so recovery does not wait out a wait that has
- * doubled to a minute.
+ * doubled to a minute. A failure whose receiver asked for a delay (RetryInfo: `retryAfterMs`)
+ * keeps it open at least that long, early news included: its half-open woke every waiting lane,
+ * and the probe went before the delay the receiver had asked for (an overloaded collector asking
+ * for 30 s was probed after 5, 10 and 20).
  */
 import { type Observable, type SchedulerLike, type Subscription, Subject, asyncScheduler } from 'rxjs';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
-import { BrokenCircuitError, isRetryable } from './errors.js';
+import { BrokenCircuitError, isRetryable, retryAfterMsOf } from './errors.js';
 import { safePredicate } from './hooks.js';
 import { timerMs } from './clock.js';
 import { numberOption } from './options.js';
@@ -85,14 +88,19 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
     state = to;
     transitions.next({ from, to, atMs: scheduler.now() });
   };
-  const open = (): void => {
+  /** Until when (scheduler time, ms) the receiver asked not to be sent to. */
+  let askedUntilMs = -Infinity;
+  const open = (error: unknown): void => {
     probeOut = false;
-    halfOpenAtMs = scheduler.now() + waitMs;
+    const now = scheduler.now();
+    askedUntilMs = now + (retryAfterMsOf(error) ?? 0);
+    const forMs = Math.max(waitMs, askedUntilMs - now);
+    halfOpenAtMs = now + forMs;
     timer?.unsubscribe();
     timer = scheduler.schedule(() => {
       timer = undefined;
       moveTo('half-open');
-    }, timerMs(waitMs));
+    }, timerMs(forMs));
     moveTo('open');
   };
   const close = (): void => {
@@ -120,9 +128,9 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
           }
           if (isProbe) {
             waitMs = Math.min(maxWaitMs, waitMs * 2);
-            return open();
+            return open(error);
           }
-          if (state === 'closed' && ++failures >= failureThreshold) open();
+          if (state === 'closed' && ++failures >= failureThreshold) open(error);
         })(),
       cancelled: settle(() => {
         if (isProbe) probeOut = false;
@@ -151,7 +159,7 @@ export const createCircuitBreaker = (opts: CircuitBreakerOptions = {}): CircuitB
       return left(new BrokenCircuitError(untilProbeMs));
     },
     halfOpenNow(news: ReachableNews = 'connected') {
-      if (state !== 'open' || (news === 'connected' && scheduler.now() - earlyAtMs < initialWaitMs)) return;
+      if (state !== 'open' || scheduler.now() < askedUntilMs || (news === 'connected' && scheduler.now() - earlyAtMs < initialWaitMs)) return;
       earlyAtMs = scheduler.now();
       timer?.unsubscribe();
       timer = undefined;
