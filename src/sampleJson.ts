@@ -119,9 +119,11 @@ const TIME_LOOKALIKES = ['timestamp', 'ts', 'timeUnixMs', 'time_unix_nano', 'tim
 const missingTime = (r: Record<string, unknown>): string => {
   const needs = 'a sample needs timeUnixNano (decimal string) or time (RFC 3339)';
   const time = r['time'];
-  if (typeof time === 'number' && Number.isInteger(time)) {
+  if (typeof time === 'number' && Number.isFinite(time)) {
     const unit = EPOCH_UNITS.find(([lo, hi]) => time >= lo && time < hi);
-    if (unit !== undefined) return `${needs}: time is the number ${time}, ${unit[2]} since the epoch? write timeUnixNano: "${BigInt(time) * unit[3]}"`;
+    // Python's time.time() has a fraction: shown to the microsecond, all a double holds of it.
+    const nanos = unit === undefined ? 0n : Number.isInteger(time) ? BigInt(time) * unit[3] : (BigInt(Math.round(time * 1e6)) * unit[3]) / 1_000_000n;
+    if (unit !== undefined) return `${needs}: time is the number ${time}, ${unit[2]} since the epoch? write timeUnixNano: "${nanos}"`;
     if (time >= 1e18 && time < 1e19) return `${needs}: time is a number of nanoseconds since the epoch? name it timeUnixNano`;
   }
   if (time !== undefined && time !== null) return `${needs}: time is ${shownValue(time)}, not RFC 3339 text`;

@@ -289,6 +289,7 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   // A time that is there in another form says what to write (it said only "needs timeUnixNano … or time").
   const reason = (line: string): string => { const p = parseSampleLine(line); return isLeft(p) ? p.left : 'accepted'; };
   assert.match(reason('{"name":"x","value":1,"time":1764064800}'), /time is the number 1764064800, seconds since the epoch\? write timeUnixNano: "1764064800000000000"$/);
+  assert.match(reason('{"name":"x","value":1,"time":1764064800.123456}'), /seconds since the epoch\? write timeUnixNano: "1764064800123456000"$/);
   assert.match(reason('{"name":"x","value":1,"time":1764064800123}'), /milliseconds since the epoch\? write timeUnixNano: "1764064800123000000"$/);
   assert.match(reason('{"name":"x","value":1,"time":1764064800123456}'), /microseconds since the epoch\? write timeUnixNano: "1764064800123456000"$/);
   assert.match(reason('{"name":"x","value":1,"time":1764064800123456789}'), /time is a number of nanoseconds since the epoch\? name it timeUnixNano$/);

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import { rotatedFilesNote } from '../src/deadletter/rotatedFiles.js';
 import { deadLetterFileLog } from '../src/telemetry/pipelineLog.js';
 import type { DeadLetter } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
@@ -135,6 +136,11 @@ test('rotated before the write that needs it, not after the one that filled the 
   again.flush();
   assert.equal([details(`${path}.2`), details(`${path}.1`), details(path)], [['letter 0'], ['letter 1'], ['letter 2']]);
   again.close();
+});
+
+test('the note on rotated files names the command for one file, and quotes a path with a space', () => {
+  assert.is(rotatedFilesNote('/d/dead.ndjson', ['/d/dead.ndjson.1'], false), 'older dead letters are in /d/dead.ndjson.1; to replay it: chronoq replay /d/dead.ndjson.1');
+  assert.is(rotatedFilesNote('/my d/x', ['/my d/x.1'], true), "older dead letters are in /my d/x.1; every file, oldest first: cat '/my d/x.1' '/my d/x' | chronoq replay -");
 });
 
 test('chronoq run: a dead-letter file deleted while it runs (replayed, then removed) is started again for the next letters', async () => {

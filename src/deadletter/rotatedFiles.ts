@@ -24,5 +24,6 @@ export const rotatedFilesNote = (path: string, rotated: readonly string[], withP
   const oldestFirst = [...rotated].reverse();
   const all = withPath ? [...oldestFirst, path] : oldestFirst;
   const files = rotated.length === 1 ? `${rotated[0]}` : `${rotated.length} rotated files, ${oldestFirst[0]} (oldest) to ${rotated[0]}`;
-  return `older dead letters are in ${files}; every file, oldest first: cat ${all.map(quoted).join(' ')} | chronoq replay -`;
+  const command = all.length === 1 ? `chronoq replay ${quoted(all[0]!)}` : `cat ${all.map(quoted).join(' ')} | chronoq replay -`;
+  return `older dead letters are in ${files}; ${all.length === 1 ? 'to replay it' : 'every file, oldest first'}: ${command}`;
 };
