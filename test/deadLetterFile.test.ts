@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
-import { rotatedFilesNote } from '../src/deadletter/rotatedFiles.js';
+import { rotatedDeadLetterFiles, rotatedFilesNote } from '../src/deadletter/rotatedFiles.js';
 import { deadLetterFileLog } from '../src/telemetry/pipelineLog.js';
 import type { DeadLetter } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
@@ -136,6 +136,16 @@ test('rotated before the write that needs it, not after the one that filled the 
   again.flush();
   assert.equal([details(`${path}.2`), details(`${path}.1`), details(path)], [['letter 0'], ['letter 1'], ['letter 2']]);
   again.close();
+});
+
+test('rotated files are found with a gap among them (a process killed part way through a rotation), newest first', () => {
+  const dir = tempDir();
+  const path = join(dir, 'dead.ndjson');
+  for (const n of [2, 3, 10]) writeFileSync(`${path}.${n}`, '');
+  writeFileSync(`${path}.replay`, '');
+  writeFileSync(`${path}.01`, '');
+  assert.equal(rotatedDeadLetterFiles(path), [`${path}.2`, `${path}.3`, `${path}.10`]);
+  assert.equal(rotatedDeadLetterFiles(join(dir, 'gone', 'dead.ndjson')), []);
 });
 
 test('the note on rotated files names the command for one file, and quotes a path with a space', () => {

@@ -4,13 +4,26 @@
  * PATH, they said nothing of the older letters beside it — inspect counted 332 letters of a run
  * that had 2 461 — and, when the last write had just rotated PATH away, answered "no file".
  */
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
-/** PATH.1, PATH.2, … as they exist (rotation keeps them numbered without gaps), newest first. */
+/**
+ * PATH.1, PATH.2, … as they exist, newest first. Read from the directory, not by counting up
+ * from PATH.1: a process killed in the middle of a rotation (its renames one by one) leaves a gap.
+ */
 export const rotatedDeadLetterFiles = (path: string): string[] => {
-  const files: string[] = [];
-  for (let n = 1; existsSync(`${path}.${n}`); n++) files.push(`${path}.${n}`);
-  return files;
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .flatMap((name) => (name.startsWith(prefix) && /^[1-9]\d*$/.test(name.slice(prefix.length)) ? [[Number(name.slice(prefix.length)), name] as const] : []))
+    .sort((a, b) => a[0] - b[0])
+    .map(([, name]) => (dir === '.' && !path.startsWith('./') ? name : join(dir, name)));
 };
 
 const quoted = (p: string): string => (/^[\w./@%+:,-]+$/.test(p) ? p : `'${p.replaceAll("'", `'\\''`)}'`);
