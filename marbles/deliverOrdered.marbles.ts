@@ -247,8 +247,8 @@ test("a receiver's RetryInfo is honoured by every lane: the breaker's half-open 
   const laneA = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
   const laneB = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
   const s = testScheduler();
-  // An overloaded collector (memory_limiter) answers RESOURCE_EXHAUSTED with RetryInfo 30 s, until 40 s.
-  const slowDown = new ExportError('8 RESOURCE_EXHAUSTED: data refused due to high memory usage', { retryable: true, code: 8, retryAfterMs: 30_000 });
+  // A rate-limited receiver answers RESOURCE_EXHAUSTED with RetryInfo 30 s, until 40 s.
+  const slowDown = new ExportError('8 RESOURCE_EXHAUSTED: rate limit exceeded', { retryable: true, code: 8, retryAfterMs: 30_000 });
   const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 5_000, scheduler: s });
   const { sink } = deliver(s, ({ cold }) => cold('a 9ms b|', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 40_000 ? { error: slowDown } : {}), { lanes: 2, breaker });
   // Both go at the end of the source (11 ms); A's batch fails and opens the breaker, B's is turned

@@ -7,8 +7,8 @@
  * sink's `reachable$`: its connection is up again), so recovery does not wait out a wait that has
  * doubled to a minute. A failure whose receiver asked for a delay (RetryInfo: `retryAfterMs`)
  * keeps it open at least that long, early news included: its half-open woke every waiting lane,
- * and the probe went before the delay the receiver had asked for (an overloaded collector asking
- * for 30 s was probed after 5, 10 and 20).
+ * and the probe went before the delay the receiver had asked for (a rate-limited receiver asking
+ * for 30 s was probed at 5, 15 and 35 s).
  */
 import { type Observable, type SchedulerLike, type Subscription, Subject, asyncScheduler } from 'rxjs';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
