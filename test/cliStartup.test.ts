@@ -253,4 +253,23 @@ test('sources: [] — with a spool, delivers what it holds and stops; without on
   assert.ok(jsonLog(idle.stderr).some((l) => l.level === 'warn' && /^chronoq running: no sources \(nothing to send; without the key, the host source\)/.test(l.message)), idle.stderr);
 });
 
+test('a config file with no settings (empty, only comments, `---`) is the built-in defaults, said in a warning; `{}` asks for the defaults and is not warned of', async () => {
+  const dir = tempDir();
+  const warned = /config file .* holds no settings \(it is empty, or only comments\): chronoq runs with its built-in defaults/;
+  for (const [name, text] of [['empty.yaml', ''], ['comments.yaml', '# sink: {type: console}\n'], ['dashes.yaml', '---\n']] as const) {
+    const r = await runCli(['validate', writeConfig(dir, text, name)]);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, warned, name);
+    assert.match(r.stdout, /type: host/, 'the defaults it resolved to');
+  }
+  const braces = await runCli(['validate', writeConfig(dir, '{}\n', 'braces.yaml')]);
+  assert.is(braces.code, 0, braces.stderr);
+  assert.not.match(braces.stderr, warned);
+  // replay with an empty --config: the warning before anything is sent (to localhost:4317).
+  const letters = join(dir, 'none.ndjson');
+  writeFileSync(letters, '');
+  const replay = await runCli(['replay', letters, '--config', join(dir, 'empty.yaml'), '--log-format', 'json']);
+  assert.ok(jsonLog(replay.stderr)[0]?.level === 'warn' && warned.test(jsonLog(replay.stderr)[0]!.message), replay.stderr);
+});
+
 test.run();

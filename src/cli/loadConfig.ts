@@ -3,6 +3,7 @@
  * sink's TLS); errors as printable lines.
  */
 import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { type Either, chain, left, map, right } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodeConfig } from '../config/decode.js';
@@ -29,4 +30,20 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
       return errors.length > 0 ? left(errors) : right(c);
     }),
   );
+};
+
+/**
+ * A config file with no settings at all — empty, or every line a comment — is the built-in default
+ * config, as if no file had been given: this host's metrics to localhost:4317. It ran so without
+ * a word; a file left empty by a template that failed to render, or a mounted file whose key was
+ * missing, looks like that. Said, not refused (`{}` says "the defaults" on purpose, and is not warned of).
+ */
+export const emptyConfigWarning = (path: string | undefined): string | undefined => {
+  if (path === undefined) return undefined;
+  try {
+    if (parseDocument(readFileSync(path, 'utf8')).toJS() != null) return undefined; // `---` and `~` alone are null too
+  } catch {
+    return undefined; // loadConfig says what is wrong with it
+  }
+  return `config file ${path} holds no settings (it is empty, or only comments): chronoq runs with its built-in defaults, as with no file (chronoq validate prints them)`;
 };

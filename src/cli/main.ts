@@ -9,7 +9,7 @@ import { type ConfigError, formatConfigError } from '../config/errors.js';
 import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createLogger, createTerminalLines, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
-import { loadConfig } from './loadConfig.js';
+import { emptyConfigWarning, loadConfig } from './loadConfig.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { inspectCommand } from './inspect.js';
@@ -126,11 +126,16 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     }
     return 2;
   };
+  const warnIfEmpty = (path: string | undefined): void => {
+    const warning = emptyConfigWarning(path);
+    if (warning !== undefined) log('warn', warning);
+  };
   switch (a.command) {
     case 'validate': {
       if (!a.positional[0]) return log('error', 'validate: which config file? (chronoq validate config.yaml)'), 2;
       const c = loadConfig(a.positional[0]);
       if (isLeft(c)) return configErrors(c.left);
+      warnIfEmpty(a.positional[0]);
       out(stringify(maskSecrets(c.right)));
       // What `run` would warn of at its start (an OTLP/HTTP protocol variable, an endpoint without
       // a port) is said here too: the config is valid, and probably not what was meant.
@@ -142,12 +147,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     case 'run': {
       const c = loadConfig(a.positional[0] ?? a.config);
       if (isLeft(c)) return configErrors(c.left);
+      warnIfEmpty(a.positional[0] ?? a.config);
       return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, failOnDeadLetters: a.failOnDeadLetters, log, statusLine: terminal.status }), log);
     }
     case 'replay': {
       if (!a.positional[0]) return log('error', 'replay: which dead-letter file? (chronoq replay dead-letters.ndjson)'), 2;
       const c = loadConfig(a.config);
       if (isLeft(c)) return configErrors(c.left);
+      warnIfEmpty(a.config);
       return exitEvenIfHeldOpen(await replayCommand(a.positional[0], c.right, log), log);
     }
     case 'inspect': {
