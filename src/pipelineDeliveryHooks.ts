@@ -9,6 +9,7 @@ import type { Sample } from './sample.js';
 import type { DeliverOptions } from './delivery.js';
 import { noteDelivered, recordLatency, type PipelineStats } from './stats.js';
 import type { PipelineDeps, PipelineEvent } from './pipelineTypes.js';
+import { howFailing } from './telemetry/failingAs.js';
 
 export interface DeliveryHookContext {
   readonly stats: PipelineStats;
@@ -34,6 +35,7 @@ export const pipelineDeliveryHooks = ({ stats: s, deps, events, unspooled, count
   return {
     onRetry: (e) => {
       s.retries++;
+      s.failingAs = howFailing(e.error);
       events.next({ type: 'retry', lane: e.lane, attempt: e.attempt, delayMs: e.delayMs, error: e.error });
     },
     onDelivered: (d) => {

@@ -6,6 +6,7 @@ import type { DeadLetterReason } from './routed.js';
 import type { BreakerState } from './breaker.js';
 import type { SkewEvent } from '../operators/detectClockSkew.js';
 import type { Sample } from './sample.js';
+import type { FailingAs } from './telemetry/failingAs.js';
 
 /** Upper bounds (ms) of the export-latency histogram buckets. */
 export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000] as const;
@@ -24,6 +25,8 @@ export interface PipelineStats {
   inFlightBatches: number;
   breakerState: BreakerState;
   breakerOpenedAtMs: number | undefined;
+  /** How the receiver failed at the last retry (telemetry/failingAs.ts); undefined before any. */
+  failingAs: FailingAs | undefined;
   skew: Record<SkewEvent['kind'], number>;
   lastStepDeltaMs: number | undefined;
   late: number;
@@ -51,6 +54,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   inFlightBatches: 0,
   breakerState: 'closed',
   breakerOpenedAtMs: undefined,
+  failingAs: undefined,
   skew: { step: 0, future: 0, stale: 0, 'source-offset': 0 },
   lastStepDeltaMs: undefined,
   late: 0,

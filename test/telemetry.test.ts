@@ -9,6 +9,10 @@ import { renderPrometheus, servePrometheus } from '../src/telemetry/prometheus.j
 import { registerSelfMetrics } from '../src/telemetry/selfMetrics.js';
 import { formatStatus, snapshot } from '../src/telemetry/status.js';
 import { freePort } from './support/collector.js';
+import { startFakeOtlpServer, type Reply } from './support/fakeOtlpServer.js';
+import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
+import { howFailing } from '../src/telemetry/failingAs.js';
+import { firstValueFrom } from 'rxjs';
 
 const test = suite('self-metrics, alerts, status');
 
@@ -175,6 +179,40 @@ test('an open breaker with nothing waiting (the last line after a drain deadline
   s.breakerState = 'open';
   const line = formatStatus(s, a, snapshot(s, 1_000), 'otlp-grpc localhost:4317');
   assert.is(line, 'in 2000/s · delivered 0.0/s · queued 0 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable) · dead letters: shutdown 2000');
+});
+
+test('an open breaker says how the receiver fails, from the sink\'s own errors: unreachable, not answering, refusing for now, throttling (it said "unreachable" for all of them)', async () => {
+  const port = await freePort(); // nothing listens
+  const replies: Reply[] = [{ hang: true }, { code: 14, message: 'data refused due to high memory usage' }, { code: 8, message: 'rate limit exceeded', retryDelayMs: 1_000 }];
+  let next = 0;
+  const server = await startFakeOtlpServer(() => replies[next]!);
+  const failureOf = async (endpoint: string): Promise<unknown> => {
+    const sink = otlpGrpcSink({ endpoint, timeoutMs: 300, connectTimeoutMs: 2_000 });
+    try {
+      await firstValueFrom(sink.send([{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} }]), { defaultValue: undefined });
+      throw new Error('expected the send to fail');
+    } catch (e) {
+      return e;
+    } finally {
+      sink.shutdown();
+    }
+  };
+  const said: string[] = [];
+  try {
+    said.push(howFailing(await failureOf(`http://127.0.0.1:${port}`)));
+    for (next = 0; next < replies.length; next++) said.push(howFailing(await failureOf(`http://127.0.0.1:${server.port}`)));
+  } finally {
+    await server.stop();
+  }
+  assert.equal(said, ['unreachable', 'not answering', 'refusing for now', 'throttling']);
+  const s = createStats(100);
+  s.breakerState = 'open';
+  s.enteredDelivery = 10;
+  s.failingAs = 'not answering';
+  assert.match(formatStatus(s, snapshot(s, 0), snapshot(s, 1_000), 'otlp-grpc 127.0.0.1:4317'), /breaker OPEN \(otlp-grpc 127\.0\.0\.1:4317 not answering: samples wait\)/);
+  s.breakerOpenedAtMs = 0;
+  const [change] = createAlerts({ breakerOpenSeconds: 1 }).evaluate(s, 5_000);
+  assert.match(change!.message, /the receiver is not answering, samples are waiting/);
 });
 
 test('the status line and /metrics show what waits before the queue: in the reorder buffer and in the spool', () => {

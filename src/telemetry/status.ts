@@ -16,7 +16,7 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const reordering = reorderingOf(s);
   // "samples wait" only when some do: the last line of a run whose samples were all dead-lettered said so too.
   const waiting = queuedOf(s) + reordering + s.waitingInSpool + s.inFlightBatches > 0;
-  const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} unreachable${waiting ? ': samples wait' : ''})`;
+  const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} ${s.failingAs ?? 'unreachable'}${waiting ? ': samples wait' : ''})`;
   const before = [reordering > 0 ? `+${reordering} in reorder` : '', s.waitingInSpool > 0 ? `+${s.waitingInSpool} in the spool` : ''].filter(Boolean).join(', ');
   const spool = s.spoolFailing ? ' · SPOOL NOT WRITABLE (samples not durable)' : '';
   const skew = Object.entries(s.skew).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
