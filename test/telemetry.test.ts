@@ -12,6 +12,7 @@ import { freePort } from './support/collector.js';
 import { startFakeOtlpServer, type Reply } from './support/fakeOtlpServer.js';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { howFailing } from '../src/telemetry/failingAs.js';
+import { ExportError } from '../src/errors.js';
 import { firstValueFrom } from 'rxjs';
 
 const test = suite('self-metrics, alerts, status');
@@ -205,6 +206,8 @@ test('an open breaker says how the receiver fails, from the sink\'s own errors: 
     await server.stop();
   }
   assert.equal(said, ['unreachable', 'not answering', 'refusing for now', 'throttling']);
+  // An NDJSON sink on a full disk is retried until there is room (sinks.ts): it is not "unreachable".
+  assert.is(howFailing(new ExportError('cannot write out.ndjson: ENOSPC: no space left on device', { retryable: true, code: 'ENOSPC' })), 'out of disk space');
   const s = createStats(100);
   s.breakerState = 'open';
   s.enteredDelivery = 10;

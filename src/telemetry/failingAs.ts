@@ -7,7 +7,7 @@
  */
 import { isExportError, isOutcomeUnknown } from '../errors.js';
 
-export type FailingAs = 'unreachable' | 'not answering' | 'refusing for now' | 'throttling' | 'failing';
+export type FailingAs = 'unreachable' | 'not answering' | 'refusing for now' | 'throttling' | 'out of disk space' | 'failing';
 
 /** Words of a connection that could not be made or was lost (grpc-js's and Node's). */
 const CONNECTION = /No connection established|Failed to connect|Connection dropped|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up|Connection closed|TLS|handshake|certificate/i;
@@ -15,6 +15,7 @@ const CONNECTION = /No connection established|Failed to connect|Connection dropp
 export const howFailing = (e: unknown): FailingAs => {
   if (!isExportError(e)) return 'failing';
   if (e.code === 8) return 'throttling';
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'out of disk space'; // an NDJSON sink's file (sinks.ts)
   if (typeof e.code === 'string') return /TIMEOUT/.test(e.code) ? 'not answering' : 'unreachable';
   if (e.code === 14) return CONNECTION.test(e.message) ? 'unreachable' : 'refusing for now';
   if (e.code === 4 || isOutcomeUnknown(e)) return 'not answering';
