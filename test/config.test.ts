@@ -8,6 +8,7 @@ import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/r
 import { formatConfigError } from '../src/config/errors.js';
 import { checkConfigFiles } from '../src/config/files.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
+import { unusedSettings } from '../src/config/unusedSettings.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { configErrorsOf } from './support/config.js';
@@ -332,6 +333,25 @@ test('every file in examples/ is a valid config', () => {
     const r = decodeConfig(readFileSync(join(dir, f), 'utf8'), { INSTANA_AGENT_KEY: 'k' });
     assert.ok(isRight(r), `${f}: ${isLeft(r) ? r.left.map(formatConfigError).join('; ') : ''}`);
   }
+});
+
+test('settings that do nothing with the rest of the config are warned of by validate (and run): lanes under global order, retry backoff under at-most-once', async () => {
+  const warnings = (yaml: string): string[] => {
+    const d = decodeConfig(yaml);
+    if (isLeft(d)) throw new Error(d.left.map(formatConfigError).join('; '));
+    return unusedSettings(resolveConfig(d.right));
+  };
+  assert.equal(warnings('delivery: {lanes: 8}\nreorder: {order: global}\n'), ['delivery.lanes 8 is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order']);
+  assert.equal(warnings('delivery: {guarantee: at-most-once, retry: {maxAttempts: 5, jitter: none, maxElapsedMs: 5000}}\n'), [
+    'delivery.retry.jitter, .maxAttempts are not used: delivery.guarantee at-most-once makes one attempt a batch (retry.maxElapsedMs still bounds its wait for an open breaker)',
+  ]);
+  // What is used says nothing: maxElapsedMs under at-most-once, lanes under series order, the defaults.
+  assert.equal(warnings('delivery: {guarantee: at-most-once, retry: {maxElapsedMs: 5000}}\n'), []);
+  assert.equal(warnings('delivery: {lanes: 8}\n'), []);
+  assert.equal(warnings('reorder: {order: global}\ndelivery: {guarantee: at-most-once}\n'), []);
+  const r = await runCli(['validate', writeConfig(tempDir(), 'sources: []\ndelivery: {lanes: 4}\nreorder: {order: global}\n')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /WARN {2}delivery\.lanes 4 is not used: reorder\.order global delivers on one lane/);
 });
 
 test.run();

@@ -10,6 +10,7 @@ import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createLogger, createTerminalLines, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
 import { emptyConfigWarning, loadConfig } from './loadConfig.js';
+import { unusedSettings } from '../config/unusedSettings.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { inspectCommand } from './inspect.js';
@@ -136,6 +137,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       const c = loadConfig(a.positional[0]);
       if (isLeft(c)) return configErrors(c.left);
       warnIfEmpty(a.positional[0]);
+      for (const line of unusedSettings(c.right)) log('warn', line);
       out(stringify(maskSecrets(c.right)));
       // What `run` would warn of at its start (an OTLP/HTTP protocol variable, an endpoint without
       // a port) is said here too: the config is valid, and probably not what was meant.

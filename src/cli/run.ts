@@ -23,6 +23,7 @@ import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { createDeadLetterLog } from '../telemetry/deadLetterLog.js';
+import { unusedSettings } from '../config/unusedSettings.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -129,7 +130,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // `sources: []` (every entry commented out, say) ran nothing and said `chronoq running:  → …`.
   const sources = c.sources.length > 0 ? c.sources.map(describeSource).join(', ') : `no sources (${c.spool ? 'what the spool holds, then it stops' : 'nothing to send; without the key, the host source'})`;
   o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
-  for (const warning of parts.sink.startWarnings ?? []) o.log('warn', warning);
+  for (const warning of [...(parts.sink.startWarnings ?? []), ...unusedSettings(c)]) o.log('warn', warning);
   pipeline.start();
 
   const tty = o.isTTY ?? process.stderr.isTTY === true;

@@ -1,0 +1,25 @@
+/**
+ * Settings a config gives that do nothing with the rest of it — said by `validate` and at the
+ * start of `run`, as warnings: each was taken without a word, and the person who wrote it believed
+ * it in effect.
+ * - `delivery.lanes` under `reorder.order: global`: one lane carries the whole stream, in order.
+ * - `delivery.retry`'s backoff and attempts under `guarantee: at-most-once`: one attempt a batch
+ *   (its `maxElapsedMs` still bounds how long a batch waits for an open breaker).
+ */
+import { type ResolvedConfig, resolveConfig } from './resolve.js';
+
+// `sources: []`: no host source, so no host lookup for the resource — only the defaults are read.
+const DEFAULTS = resolveConfig({ sources: [] });
+const UNUSED_AT_MOST_ONCE = ['initialDelayMs', 'maxDelayMs', 'multiplier', 'jitter', 'maxAttempts'] as const;
+
+export const unusedSettings = (c: ResolvedConfig): string[] => {
+  const lines: string[] = [];
+  if (c.reorder.order === 'global' && c.delivery.lanes !== 1) {
+    lines.push(`delivery.lanes ${c.delivery.lanes} is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order`);
+  }
+  if (c.delivery.guarantee === 'at-most-once') {
+    const set = UNUSED_AT_MOST_ONCE.filter((k) => c.delivery.retry[k] !== DEFAULTS.delivery.retry[k]);
+    if (set.length > 0) lines.push(`delivery.retry.${set.join(', .')} ${set.length === 1 ? 'is' : 'are'} not used: delivery.guarantee at-most-once makes one attempt a batch (retry.maxElapsedMs still bounds its wait for an open breaker)`);
+  }
+  return lines;
+};
