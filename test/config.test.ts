@@ -337,7 +337,7 @@ test('every file in examples/ is a valid config', () => {
 
 test('settings that do nothing with the rest of the config are warned of by validate (and run): lanes under global order, retry backoff under at-most-once', async () => {
   const warnings = (yaml: string): string[] => {
-    const d = decodeConfig(yaml);
+    const d = decodeConfig(yaml, {});
     if (isLeft(d)) throw new Error(d.left.map(formatConfigError).join('; '));
     return unusedSettings(resolveConfig(d.right));
   };

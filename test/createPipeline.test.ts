@@ -48,6 +48,20 @@ test('createPipeline: push and fromObservable feed one pipeline; the handle repo
   assert.ok(report.drained);
 });
 
+test('createPipeline warns (diag) of a setting that does nothing, as run does: lanes under global order', async () => {
+  const dir = tempDir();
+  const warned: string[] = [];
+  diag.setLogger({ error: () => undefined, warn: (m) => void warned.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+  try {
+    const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, reorder: { order: 'global' }, delivery: { lanes: 4 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+    if (isLeft(h)) return assert.unreachable();
+    await h.right.shutdown();
+  } finally {
+    diag.disable();
+  }
+  assert.ok(warned.some((m) => m === 'chronoq: delivery.lanes 4 is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order'), warned.join('\n'));
+});
+
 test('dead letters are stamped with the wall clock (the pipeline\'s clock), in whole ms: the operators\' scheduler time is off the wall clock after a step, and fractional', async () => {
   const dir = tempDir();
   // A wall clock 10 minutes ahead of the scheduler's time (as after a step the scheduler does not follow).

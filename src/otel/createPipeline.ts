@@ -11,6 +11,7 @@ import { checkResolvedConfig } from '../config/files.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import type { ConfigError } from '../config/errors.js';
+import { unusedSettings } from '../config/unusedSettings.js';
 import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
 import type { PipelineStats } from '../stats.js';
 import type { Sample } from '../sample.js';
@@ -138,7 +139,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   // export() answers SUCCESS whatever happens next, so without these lines an application saw
   // nothing when its samples stopped being delivered.
   const troubleLog = logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(sink, config), log: diagLog, deadLetterPath: config.deadLetter.path });
-  for (const warning of sink.startWarnings ?? []) diagLog('warn', warning);
+  for (const warning of [...(sink.startWarnings ?? []), ...unusedSettings(config)]) diagLog('warn', warning);
   const waitingForSpace = opened.right?.report.waitingForSpace;
   if (waitingForSpace !== undefined) diagLog('error', waitingForSpaceDetail(waitingForSpace));
   /** Streams given to fromObservable so far (numbered in their failure lines). */
