@@ -349,6 +349,7 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('delivery: {guarantee: at-most-once, retry: {maxElapsedMs: 5000}}\n'), []);
   assert.equal(warnings('delivery: {lanes: 8}\n'), []);
   assert.equal(warnings('reorder: {order: global}\ndelivery: {guarantee: at-most-once}\n'), []);
+  assert.equal(warnings('delivery: {guarantee: at-most-once}\nspool: {path: s.db}\n'), ['spool s.db is not used: delivery.guarantee at-most-once keeps nothing for a later attempt']);
   const r = await runCli(['validate', writeConfig(tempDir(), 'sources: []\ndelivery: {lanes: 4}\nreorder: {order: global}\n')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /WARN {2}delivery\.lanes 4 is not used: reorder\.order global delivers on one lane/);

@@ -3,7 +3,7 @@ import { type Either, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { type Observable, ReplaySubject, firstValueFrom, map, race, timer } from 'rxjs';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { type Spool, type OpenReport, type SpoolOptions, FILE_CHECK_MS } from '../spool/spool.js';
-import { openConfiguredSpool, usesSpool, damageDetail, waitingForSpaceDetail } from '../spool/openConfigured.js';
+import { openConfiguredSpool, damageDetail, waitingForSpaceDetail } from '../spool/openConfigured.js';
 import { isSpoolInUseError } from '../spool/spoolLock.js';
 import type { Clock } from '../clock.js';
 import type { DeadLetter } from '../routed.js';
@@ -31,7 +31,6 @@ export const openSpool = async (
   stop$: Observable<unknown>,
   waitMs = c.delivery.shutdownDeadlineMs + 5_000,
 ): Promise<Spool | undefined | 'failed' | 'stopped'> => {
-  if (c.spool && !usesSpool(c)) log('info', 'delivery.guarantee is at-most-once: the spool is not used');
   const path = c.spool?.path ?? '';
   // Deleted while running (a cleanup job, someone freeing space): put back, loudly.
   const onDeleted: SpoolOptions['onDeleted'] = (e) =>

@@ -5,6 +5,8 @@
  * - `delivery.lanes` under `reorder.order: global`: one lane carries the whole stream, in order.
  * - `delivery.retry`'s backoff and attempts under `guarantee: at-most-once`: one attempt a batch
  *   (its `maxElapsedMs` still bounds how long a batch waits for an open breaker).
+ * - `spool` under `guarantee: at-most-once`: nothing is kept for a later attempt (it was an info
+ *   line of `run` alone).
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 
@@ -19,6 +21,7 @@ export const unusedSettings = (c: ResolvedConfig): string[] => {
   }
   if (c.delivery.guarantee === 'at-most-once') {
     const set = UNUSED_AT_MOST_ONCE.filter((k) => c.delivery.retry[k] !== DEFAULTS.delivery.retry[k]);
+    if (c.spool !== undefined) lines.push(`spool ${c.spool.path} is not used: delivery.guarantee at-most-once keeps nothing for a later attempt`);
     if (set.length > 0) lines.push(`delivery.retry.${set.join(', .')} ${set.length === 1 ? 'is' : 'are'} not used: delivery.guarantee at-most-once makes one attempt a batch (retry.maxElapsedMs still bounds its wait for an open breaker)`);
   }
   return lines;
