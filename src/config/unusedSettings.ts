@@ -7,6 +7,8 @@
  *   (its `maxElapsedMs` still bounds how long a batch waits for an open breaker).
  * - `spool` under `guarantee: at-most-once`: nothing is kept for a later attempt (it was an info
  *   line of `run` alone).
+ * - `skew.sourceOffsetThresholdMs` without `skew.sourceAttribute`: no source is told apart.
+ * - an NDJSON source's `pollMs` without `follow: true`: the file is read once, to its end.
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 
@@ -24,5 +26,11 @@ export const unusedSettings = (c: ResolvedConfig): string[] => {
     if (c.spool !== undefined) lines.push(`spool ${c.spool.path} is not used: delivery.guarantee at-most-once keeps nothing for a later attempt`);
     if (set.length > 0) lines.push(`delivery.retry.${set.join(', .')} ${set.length === 1 ? 'is' : 'are'} not used: delivery.guarantee at-most-once makes one attempt a batch (retry.maxElapsedMs still bounds its wait for an open breaker)`);
   }
+  if (c.skew.sourceAttribute === undefined && c.skew.sourceOffsetThresholdMs !== DEFAULTS.skew.sourceOffsetThresholdMs) {
+    lines.push(`skew.sourceOffsetThresholdMs ${c.skew.sourceOffsetThresholdMs} is not used: without skew.sourceAttribute no source's clock is watched`);
+  }
+  c.sources.forEach((src, i) => {
+    if (src.type === 'ndjson' && src.follow !== true && src.pollMs !== undefined) lines.push(`sources[${i}].pollMs ${src.pollMs} is not used: without follow: true the file is read once, to its end`);
+  });
   return lines;
 };
