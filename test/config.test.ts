@@ -349,6 +349,8 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('delivery: {guarantee: at-most-once, retry: {maxElapsedMs: 5000}}\n'), []);
   assert.equal(warnings('delivery: {lanes: 8}\n'), []);
   assert.equal(warnings('reorder: {order: global}\ndelivery: {guarantee: at-most-once}\n'), []);
+  assert.equal(warnings('delivery: {overflow: dead-letter-oldest}\nspool: {path: s.db}\n'), ['delivery.overflow dead-letter-oldest is not used with a spool: what has no room in delivery\'s queue waits in the spool, and a full spool (spool.maxBytes) refuses the newest samples']);
+  assert.equal(warnings('delivery: {overflow: dead-letter-oldest}\n'), []);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500}\n'), ['skew.sourceOffsetThresholdMs 500 is not used: without skew.sourceAttribute no source\'s clock is watched']);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500, sourceAttribute: host.name}\n'), []);
   assert.equal(warnings('sources: [{type: ndjson, path: "-", pollMs: 50}, {type: ndjson, path: "-", pollMs: 50, follow: true}]\n'), ['sources[0].pollMs 50 is not used: without follow: true the file is read once, to its end']);

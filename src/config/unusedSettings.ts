@@ -7,6 +7,8 @@
  *   (its `maxElapsedMs` still bounds how long a batch waits for an open breaker).
  * - `spool` under `guarantee: at-most-once`: nothing is kept for a later attempt (it was an info
  *   line of `run` alone).
+ * - `delivery.overflow: dead-letter-oldest` with a spool: delivery's queue never overflows then
+ *   (what has no room in it waits in the spool), and a full spool refuses the newest samples.
  * - `skew.sourceOffsetThresholdMs` without `skew.sourceAttribute`: no source is told apart.
  * - an NDJSON source's `pollMs` without `follow: true`: the file is read once, to its end.
  */
@@ -25,6 +27,9 @@ export const unusedSettings = (c: ResolvedConfig): string[] => {
     const set = UNUSED_AT_MOST_ONCE.filter((k) => c.delivery.retry[k] !== DEFAULTS.delivery.retry[k]);
     if (c.spool !== undefined) lines.push(`spool ${c.spool.path} is not used: delivery.guarantee at-most-once keeps nothing for a later attempt`);
     if (set.length > 0) lines.push(`delivery.retry.${set.join(', .')} ${set.length === 1 ? 'is' : 'are'} not used: delivery.guarantee at-most-once makes one attempt a batch (retry.maxElapsedMs still bounds its wait for an open breaker)`);
+  }
+  if (c.spool !== undefined && c.delivery.guarantee === 'at-least-once' && c.delivery.overflow === 'dead-letter-oldest') {
+    lines.push('delivery.overflow dead-letter-oldest is not used with a spool: what has no room in delivery\'s queue waits in the spool, and a full spool (spool.maxBytes) refuses the newest samples');
   }
   if (c.skew.sourceAttribute === undefined && c.skew.sourceOffsetThresholdMs !== DEFAULTS.skew.sourceOffsetThresholdMs) {
     lines.push(`skew.sourceOffsetThresholdMs ${c.skew.sourceOffsetThresholdMs} is not used: without skew.sourceAttribute no source's clock is watched`);
