@@ -353,7 +353,9 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('delivery: {overflow: dead-letter-oldest}\n'), []);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500}\n'), ['skew.sourceOffsetThresholdMs 500 is not used: without skew.sourceAttribute no source\'s clock is watched']);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500, sourceAttribute: host.name}\n'), []);
-  assert.equal(warnings('sources: [{type: ndjson, path: "-", pollMs: 50}, {type: ndjson, path: "-", pollMs: 50, follow: true}]\n'), ['sources[0].pollMs 50 is not used: without follow: true the file is read once, to its end']);
+  assert.equal(warnings('sources: [{type: ndjson, path: "-", pollMs: 50}, {type: ndjson, path: "-", pollMs: 50, follow: true}, {type: ndjson, path: "-", pollMs: 250}]\n'), ['sources[0].pollMs 50 is not used: without follow: true the file is read once, to its end']);
+  // Every key at its default, as examples/reference.yaml names them: nothing to warn of.
+  assert.equal(warnings(readFileSync('examples/reference.yaml', 'utf8')), []);
   assert.equal(warnings('delivery: {guarantee: at-most-once}\nspool: {path: s.db}\n'), ['spool s.db is not used: delivery.guarantee at-most-once keeps nothing for a later attempt']);
   const r = await runCli(['validate', writeConfig(tempDir(), 'sources: []\ndelivery: {lanes: 4}\nreorder: {order: global}\n')]);
   assert.is(r.code, 0, r.stderr);

@@ -10,9 +10,11 @@
  * - `delivery.overflow: dead-letter-oldest` with a spool: delivery's queue never overflows then
  *   (what has no room in it waits in the spool), and a full spool refuses the newest samples.
  * - `skew.sourceOffsetThresholdMs` without `skew.sourceAttribute`: no source is told apart.
- * - an NDJSON source's `pollMs` without `follow: true`: the file is read once, to its end.
+ * - an NDJSON source's `pollMs` (other than the default: examples/reference.yaml names every key)
+ *   without `follow: true`: the file is read once, to its end.
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
+import { DEFAULT_POLL_MS } from '../sources/ndjson.js';
 
 // `sources: []`: no host source, so no host lookup for the resource — only the defaults are read.
 const DEFAULTS = resolveConfig({ sources: [] });
@@ -35,7 +37,7 @@ export const unusedSettings = (c: ResolvedConfig): string[] => {
     lines.push(`skew.sourceOffsetThresholdMs ${c.skew.sourceOffsetThresholdMs} is not used: without skew.sourceAttribute no source's clock is watched`);
   }
   c.sources.forEach((src, i) => {
-    if (src.type === 'ndjson' && src.follow !== true && src.pollMs !== undefined) lines.push(`sources[${i}].pollMs ${src.pollMs} is not used: without follow: true the file is read once, to its end`);
+    if (src.type === 'ndjson' && src.follow !== true && src.pollMs !== undefined && src.pollMs !== DEFAULT_POLL_MS) lines.push(`sources[${i}].pollMs ${src.pollMs} is not used: without follow: true the file is read once, to its end`);
   });
   return lines;
 };

@@ -87,9 +87,12 @@ export interface NdjsonSourceOptions {
  * `tail -F` does): `onMissing` says so once, and reading starts when it appears — a `chronoq run`
  * started before the program that writes the file used to stop at once.
  */
+/** How often a followed file is looked at, by default. */
+export const DEFAULT_POLL_MS = 250;
+
 export const ndjsonSamples = (given: NdjsonSourceOptions): Observable<Sample> => {
   // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and refused its first line as too long.
-  const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, 250), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
+  const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, DEFAULT_POLL_MS), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
   return opts.follow === true && opts.path !== '-'
     ? untilExists(opts.path, { pollMs: timerMs(opts.pollMs), ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.onMissing ? { onMissing: opts.onMissing } : {}) }).pipe(concatMap(() => readNdjson(opts)))
     : readNdjson(opts);
@@ -267,7 +270,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       queued.push(...between, next);
       return true;
     };
-    const pollMs = timerMs(opts.pollMs ?? 250);
+    const pollMs = timerMs(opts.pollMs ?? DEFAULT_POLL_MS);
     /** The next poll's delay after a read that said `r`. */
     const after = (r: PumpStep): number => (r === 'done' ? pollMs : r === 'wait' ? ROOM_POLL_MS : 0);
     const poll = scheduler.schedule(function (this: SchedulerAction<unknown>) {
