@@ -14,7 +14,7 @@
  *   without `follow: true`: the file is read once, to its end.
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
-import { DEFAULT_POLL_MS } from '../sources/ndjson.js';
+import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
 
 // `sources: []`: no host source, so no host lookup for the resource — only the defaults are read.
 const DEFAULTS = resolveConfig({ sources: [] });

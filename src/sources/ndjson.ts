@@ -11,85 +11,34 @@
  */
 import { openSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { Observable, type SchedulerAction, type SchedulerLike, asyncScheduler, concatMap } from 'rxjs';
-import { type Either, isLeft } from 'fp-ts/lib/Either.js';
+import { Observable, type SchedulerAction, asyncScheduler, concatMap } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { safeHook } from '../hooks.js';
-import { type PumpStep, type RoomGate, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
+import { type PumpStep, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines, withoutByteOrderMark } from './fileLines.js';
 import { readStdin } from './readStdin.js';
 import { isNamedPipe, pathOfOpenFile, sameFile } from '../fileIdentity.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
-import type { PositionFile } from './positionFile.js';
-import { type ResumeEvent, FINGERPRINT_BYTES, fileIdOf, resumeFollowed, rotatedBetween } from './resumeFollowed.js';
-import { type InPlaceTruncation, createHeadWatch } from './inPlaceTruncation.js';
+import { FINGERPRINT_BYTES, fileIdOf, resumeFollowed, rotatedBetween } from './resumeFollowed.js';
+import { createHeadWatch } from './inPlaceTruncation.js';
 export type { InPlaceTruncation } from './inPlaceTruncation.js';
+import { DEFAULT_POLL_MS, type NdjsonSourceOptions } from './ndjsonOptions.js';
+export { DEFAULT_POLL_MS, restCommand } from './ndjsonOptions.js';
+export type { InvalidLine, NdjsonSourceOptions, UnreadRest } from './ndjsonOptions.js';
 import { timerMs } from '../clock.js';
 import { numberOption } from '../options.js';
 
 /** Chunks of 64 KiB read in one turn of the event loop when reading against a gate. */
 const CHUNKS_PER_TURN = 16;
 
-export interface InvalidLine {
-  readonly source: string;
-  readonly line: number;
-  readonly text: string;
-  readonly reason: string;
-}
-
-/** Where reading stopped when the source was unsubscribed with part of its file unread. */
-export interface UnreadRest {
-  readonly source: string;
-  /** Lines read (the last one may have been partial and is not counted). */
-  readonly linesRead: number;
-  readonly unreadBytes: number;
-}
-
-/** The command that prints the lines a stopped source did not read. */
-export const restCommand = (e: UnreadRest): string => `tail -n +${e.linesRead + 1} ${e.source}`;
-
-export interface NdjsonSourceOptions {
-  readonly path: string;
-  readonly follow?: boolean;
-  readonly pollMs?: number;
-  readonly onInvalid?: (e: InvalidLine) => void;
-  /**
-   * Back-pressure (src/roomGate.ts): asked before each line; while it says no, reading waits (the
-   * file, or the pipe into stdin, holds the rest). Without it the file is read as fast as it can be.
-   */
-  readonly hasRoom?: RoomGate;
-  /** Unsubscribed (a shutdown) before the end of its file: where it stopped (files, not stdin). */
-  readonly onUnread?: (e: UnreadRest) => void;
-  /** A line → its sample, or why it is not one. Default parseSampleLine (`chronoq replay` reads dead letters). */
-  readonly parseLine?: (text: string) => Either<string, Sample>;
-  readonly scheduler?: SchedulerLike;
-  /**
-   * With `follow`: where the file's read position is kept across runs. Reading starts where an
-   * earlier run's samples had settled (resumeFollowed.ts: the rest of a file rotated meanwhile
-   * first), and the position moves on as the pipeline settles this run's (`settleRead`).
-   */
-  readonly positions?: { readonly file: PositionFile; readonly onResume?: (e: ResumeEvent) => void };
-  /** With `follow`: the file is not there (yet); reading starts when it appears. */
-  readonly onMissing?: (path: string) => void;
-  /** The file was truncated in place while it was read (copytruncate); where reading stood, and (with `follow`) the copy the rest was read from. */
-  readonly onTruncatedInPlace?: (e: InPlaceTruncation) => void;
-  /**
-   * A longer line is not read (1 MiB by default): `onInvalid` gets its first 1 000 bytes, and
-   * reading goes on after its newline.
-   */
-  readonly maxLineBytes?: number;
-}
-
 /**
  * The samples of the file (or stdin). A followed file that is not there yet is waited for (as
  * `tail -F` does): `onMissing` says so once, and reading starts when it appears — a `chronoq run`
  * started before the program that writes the file used to stop at once.
  */
-/** How often a followed file is looked at, by default. */
-export const DEFAULT_POLL_MS = 250;
-
 export const ndjsonSamples = (given: NdjsonSourceOptions): Observable<Sample> => {
   // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and refused its first line as too long.
   const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, DEFAULT_POLL_MS), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
