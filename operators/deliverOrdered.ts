@@ -8,7 +8,7 @@ import {
   type SendBatch, type DeliveryResult, type Delivered,
   laneOfKey, abortDetail, isRejectedSamples, type DeliverOptions, refusalDetail, partRefusalDetail,
 } from '../src/delivery.js';
-import { createLaneTable, type Lane } from '../src/deliveryLanes.js';
+import { createLaneTable, laneWithOldest, type Lane } from '../src/deliveryLanes.js';
 import { safeHook } from '../src/hooks.js';
 import { circuitBreaker } from './circuitBreaker.js';
 import { checkRetryOptions, retryBackoff } from './retryBackoff.js';
@@ -190,14 +190,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
 
       const overflow = (incoming: Sample, laneIndex: number): void => {
         const newest = opts.overflow !== 'dead-letter-oldest';
-        let victimLane = laneAt(laneIndex);
-        if (!newest) {
-          for (const l of lanes) {
-            const o = l.queue.oldest();
-            const v = victimLane.queue.oldest();
-            if (o !== undefined && (v === undefined || o.timeUnixNano < v.timeUnixNano)) victimLane = l;
-          }
-        }
+        const victimLane = newest ? laneAt(laneIndex) : laneWithOldest(lanes, laneAt(laneIndex));
         const victim = newest ? incoming : victimLane.queue.take(1)[0]!;
         if (!newest) {
           if (victimLane.flushing > 0) victimLane.flushing--;

@@ -52,3 +52,14 @@ export const createLaneTable = (queueBatchSize: number): LaneTable => {
   };
   return { lanes, at: (index) => byIndex[index] ?? make(index) };
 };
+
+/** The lane whose queue holds the oldest sample (event time), or `start` when none is older ('dead-letter-oldest'). */
+export const laneWithOldest = (lanes: readonly Lane[], start: Lane): Lane => {
+  let found = start;
+  for (const l of lanes) {
+    const o = l.queue.oldest();
+    const v = found.queue.oldest();
+    if (o !== undefined && (v === undefined || o.timeUnixNano < v.timeUnixNano)) found = l;
+  }
+  return found;
+};
