@@ -73,7 +73,7 @@ test('dead letters for what the samples are (invalid, late, skew, overflow, retr
   assert.equal(lines.map((l) => `${l.level} ${l.message}`), [
     'warn samples became dead letters (invalid) (the first: avg.latency): value must be a finite number, got NaN; they are in dead.ndjson',
     'warn samples became dead letters (late) (the first: m): older than the last released sample of its series (older than what was already sent of its series: disorder beyond reorder.maxDelayMs); they are in dead.ndjson',
-    "warn samples became dead letters (overflow) (the first: m): more than maxQueued 100000 samples waiting for delivery (more samples waiting than delivery.maxQueued or the spool's maxBytes allow: the receiver was away longer than the queue lasts); they are in dead.ndjson",
+    "warn samples became dead letters (overflow) (the first: m): more than maxQueued 100000 samples waiting for delivery (more samples waiting than delivery.maxQueued or the spool's maxBytes allow: the receiver was away longer than the queue lasts, or takes them slower than they come — or the limit is below what waits between two batches); they are in dead.ndjson",
   ]);
   timer.fn();
   assert.equal(lines.slice(3).map((l) => l.message), ['4 more samples became dead letters (invalid) in the last minute (the latest: value must be a finite number, got NaN); they are in dead.ndjson']);

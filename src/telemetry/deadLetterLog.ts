@@ -17,7 +17,7 @@ import { createSummarizedLog, type SummarizedLog, type SummaryWording } from './
 const HINTS: Partial<Record<DeadLetterReason, string>> = {
   late: ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)',
   skew: ' (skew.policy dead-letter)',
-  overflow: ' (more samples waiting than delivery.maxQueued or the spool\'s maxBytes allow: the receiver was away longer than the queue lasts)',
+  overflow: ' (more samples waiting than delivery.maxQueued or the spool\'s maxBytes allow: the receiver was away longer than the queue lasts, or takes them slower than they come — or the limit is below what waits between two batches)',
 };
 
 /** How one reason's lines read. */
