@@ -5,19 +5,17 @@
  * itself (the memory limiter refusing data) or a backend throttling with RetryInfo — someone
  * reading it went looking for a network fault. The log's warning line has the error itself.
  */
-import { isExportError, isOutcomeUnknown } from '../errors.js';
+import { isAnsweredByReceiver, isExportError, isOutcomeUnknown } from '../errors.js';
 
 export type FailingAs = 'unreachable' | 'not answering' | 'refusing for now' | 'throttling' | 'out of disk space' | 'failing';
-
-/** Words of a connection that could not be made or was lost (grpc-js's and Node's). */
-const CONNECTION = /No connection established|Failed to connect|Connection dropped|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up|Connection closed|TLS|handshake|certificate/i;
 
 export const howFailing = (e: unknown): FailingAs => {
   if (!isExportError(e)) return 'failing';
   if (e.code === 8) return 'throttling';
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'out of disk space'; // an NDJSON sink's file (sinks.ts)
   if (typeof e.code === 'string') return /TIMEOUT/.test(e.code) ? 'not answering' : 'unreachable';
-  if (e.code === 14) return CONNECTION.test(e.message) ? 'unreachable' : 'refusing for now';
+  // The receiver's own UNAVAILABLE (classify.ts marks it `answered`), or one gRPC made up for a connection it could not make or lost.
+  if (e.code === 14) return isAnsweredByReceiver(e) ? 'refusing for now' : 'unreachable';
   if (e.code === 4 || isOutcomeUnknown(e)) return 'not answering';
   return 'failing';
 };
