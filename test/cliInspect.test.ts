@@ -61,7 +61,7 @@ test('inspect is read only: pointed at a file that is not a spool, or at a damag
   assert.equal(listing(), filesBefore, 'nothing moved aside or created');
 });
 
-test('inspect a dead-letter file: letters per reason with their time range, kinds of detail (numbers folded), metrics, series, and the refusals of a resend', async () => {
+test('inspect a dead-letter file: letters per reason with their time range, kinds of detail (the numbers that differ folded), metrics, series, and the refusals of a resend', async () => {
   const dir = tempDir();
   const path = join(dir, 'dead.ndjson');
   const f = new DeadLetterFile(path);
@@ -79,10 +79,12 @@ test('inspect a dead-letter file: letters per reason with their time range, kind
   const lines = text.stdout.trim().split('\n');
   assert.is(lines[0], `dead letters ${path}: 6 letters, 3 series, 1 lines that are not dead letters`);
   assert.is(lines[1], 'late: 3, samples from 2025-11-25T10:00:00.000Z to 2025-11-25T10:00:02.000Z');
-  assert.is(lines[2], '         3 × sample at N ns is older than the last released sample of its series (N ns); maxDelayMs N');
+  // Only what differs within a kind is folded: the three samples' times; not the last released
+  // time they share, nor maxDelayMs (before: every number, "(N ns); maxDelayMs N").
+  assert.is(lines[2], `         3 × sample at N ns is older than the last released sample of its series (${t0 + 99n} ns); maxDelayMs 2000`);
   assert.is(lines[3], 'rejected: 3, samples from 2025-11-25T10:00:10.000Z to 2025-11-25T10:00:20.000Z');
-  assert.match(lines[4]!, /^ {9}2 × the receiver refused the batch on a resend \(attempt N\): N INTERNAL/);
-  assert.is(lines[5], '         1 × the receiver refused the batch: N INVALID_ARGUMENT: bad');
+  assert.match(lines[4]!, /^ {9}2 × the receiver refused the batch on a resend \(attempt 2\): 13 INTERNAL: .* 4 DEADLINE_EXCEEDED: /);
+  assert.is(lines[5], '         1 × the receiver refused the batch: 3 INVALID_ARGUMENT: bad');
   assert.is(lines[6], 'metrics: cpu 3, mem 3');
   assert.match(lines[7]!, /^2 of the rejected were refused on a resend .*check the backend for them before replaying$/);
 
@@ -91,6 +93,20 @@ test('inspect a dead-letter file: letters per reason with their time range, kind
   assert.is(json.reasons['late']!.oldestUnixNano, String(t0));
   assert.is(json.refusedOnResend, 2);
   assert.is(json.series, 3);
+});
+
+test('a kind of detail keeps the numbers its letters share: a lone letter is shown whole, "RFC 3339" stays; past 300 characters, text that differs is cut', async () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const invalid = (line: number, time: string) => ({ reason: 'invalid', item: { source: 'in.ndjson', line }, detail: `in.ndjson line ${line}: time "${time}" is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`, atUnixMs: 0 });
+  const long = (tail: string) => ({ reason: 'rejected', item: {}, detail: `${'x'.repeat(310)} ${tail}`, atUnixMs: 0 });
+  writeFileSync(path, [invalid(4, '2026-12-04 08:00:03'), invalid(9, '2026-12-04 08:00:07'), invalid(12, 'yesterday'), long('a'), long('b')].map((l) => JSON.stringify(l)).join('\n'));
+  const s = await summarizeDeadLetters(path);
+  // Before: "in.ndjson line N: time \"N-N-N N:N:N\" is not RFC N (e.g. N-N-NTN:N:NZ)", for each.
+  assert.equal(s.reasons['invalid']!.details, [
+    { detail: 'in.ndjson line N: time "2026-12-04 08:00:N" is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)', letters: 2 },
+    { detail: 'in.ndjson line 12: time "yesterday" is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)', letters: 1 },
+  ]);
+  assert.equal(s.reasons['rejected']!.details, [{ detail: `${'x'.repeat(300)}…`, letters: 2 }]);
 });
 
 test('a dead-letter file with a byte order mark (saved by a Windows editor): its first letter counts, as replay reads it', async () => {

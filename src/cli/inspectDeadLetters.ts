@@ -5,6 +5,10 @@
  * they concern, and how many were refused on a resend (possibly delivered already: see the README).
  * Before, answering "what did we lose, and why?" after an incident took jq. Read only, a line at a
  * time (a file of any size).
+ *
+ * A kind is shown as its first detail with only the numbers that differed within it folded to N:
+ * folding them all turned "RFC 3339" into "RFC N", a lone letter's "line 2" into "line N" and a
+ * receiver's "13 INTERNAL" into "N INTERNAL" — the very figures a reader needs.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -22,7 +26,7 @@ export interface ReasonSummary {
   /** Oldest and newest sample time (ns, as decimal strings), where the letters carry samples. */
   oldestUnixNano?: string;
   newestUnixNano?: string;
-  /** The most frequent kinds of detail (digits folded to N), with their counts. */
+  /** The most frequent kinds of detail (numbers that differ within a kind folded to N), with their counts. */
   details: { detail: string; letters: number }[];
 }
 
@@ -41,11 +45,63 @@ export interface DeadLetterSummary {
   refusedOnResend: number;
 }
 
-const foldDigits = (detail: string): string => detail.replace(/\d+(\.\d+)?/g, 'N').slice(0, 300);
+/** Details shown (and told apart) up to this many characters. */
+const DETAIL_CHARS = 300;
+const NUMBER = /(\d+(?:\.\d+)?)/;
+const foldDigits = (detail: string): string => detail.replace(/\d+(\.\d+)?/g, 'N').slice(0, DETAIL_CHARS);
 const top = (counts: Map<string, number>): [string, number][] => [...counts].sort((a, b) => b[1] - a[1]).slice(0, TOP);
 const bump = (counts: Map<string, number>, key: string): void => {
   const k = counts.size >= MAX_KINDS && !counts.has(key) ? OTHERS : key;
   counts.set(k, (counts.get(k) ?? 0) + 1);
+};
+
+/**
+ * The details of one kind (equal once every number is folded): the first one's pieces, text and
+ * numbers alternating, a number replaced by N once another detail of the kind has a different
+ * one there. Past DETAIL_CHARS details of a kind may differ in their text too: the shown detail
+ * ends where they first do.
+ */
+interface DetailKind {
+  letters: number;
+  pieces: string[];
+  /** Pieces shown: the details of the kind differ in their text within the next one. */
+  end: number;
+  /** The details differ past what is shown. */
+  cut: boolean;
+  /** The kind of every detail past MAX_KINDS kinds: shown as OTHERS. */
+  others?: true;
+}
+/** A detail's pieces, of its first 2 × DETAIL_CHARS characters (a kind holds its first detail's). */
+const piecesOf = (detail: string): string[] => detail.slice(0, 2 * DETAIL_CHARS).split(NUMBER);
+const newKind = (detail: string): DetailKind => {
+  const pieces = piecesOf(detail);
+  return { letters: 0, pieces, end: pieces.length, cut: false };
+};
+const commonPrefix = (a: string, b: string): string => {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return a.slice(0, i);
+};
+const addToKind = (kind: DetailKind, detail: string): void => {
+  kind.letters++;
+  if (kind.letters === 1 || kind.others) return;
+  const pieces = piecesOf(detail);
+  for (let i = 0; i < kind.end; i++) {
+    const mine = kind.pieces[i]!;
+    const theirs = pieces[i];
+    if (theirs === mine) continue;
+    if (i % 2 === 1 && theirs !== undefined) kind.pieces[i] = 'N';
+    else {
+      kind.pieces[i] = commonPrefix(mine, theirs ?? '');
+      kind.end = i + 1;
+      kind.cut = true;
+    }
+  }
+  if (pieces.length > kind.end && kind.end === kind.pieces.length) kind.cut = true;
+};
+const shownKind = (kind: DetailKind): string => {
+  const text = kind.pieces.slice(0, kind.end).join('');
+  return kind.cut || text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS)}…` : text;
 };
 
 interface Letter {
@@ -56,7 +112,7 @@ interface Letter {
 
 /** Reads the file once and sums it up. */
 export const summarizeDeadLetters = async (path: string): Promise<DeadLetterSummary> => {
-  const perReason = new Map<string, { letters: number; oldest?: bigint; newest?: bigint; details: Map<string, number> }>();
+  const perReason = new Map<string, { letters: number; oldest?: bigint; newest?: bigint; details: Map<string, DetailKind> }>();
   const metrics = new Map<string, number>();
   const series = new Set<string>();
   let letters = 0;
@@ -78,11 +134,15 @@ export const summarizeDeadLetters = async (path: string): Promise<DeadLetterSumm
       continue;
     }
     letters++;
-    const r = perReason.get(d.reason) ?? { letters: 0, details: new Map<string, number>() };
+    const r = perReason.get(d.reason) ?? { letters: 0, details: new Map<string, DetailKind>() };
     perReason.set(d.reason, r);
     r.letters++;
     const detail = typeof d.detail === 'string' ? d.detail : '';
-    bump(r.details, foldDigits(detail));
+    const folded = foldDigits(detail);
+    const key = r.details.size >= MAX_KINDS && !r.details.has(folded) ? OTHERS : folded;
+    let kind = r.details.get(key);
+    if (kind === undefined) r.details.set(key, (kind = key === OTHERS ? { letters: 0, pieces: [OTHERS], end: 1, cut: false, others: true } : newKind(detail)));
+    addToKind(kind, detail);
     if (d.reason === 'rejected' && detail.includes('on a resend')) refusedOnResend++;
     const item = d.item;
     if (typeof item?.name === 'string') {
@@ -100,7 +160,7 @@ export const summarizeDeadLetters = async (path: string): Promise<DeadLetterSumm
     reasons[reason] = {
       letters: r.letters,
       ...(r.oldest !== undefined ? { oldestUnixNano: String(r.oldest), newestUnixNano: String(r.newest) } : {}),
-      details: top(r.details).map(([detail, n]) => ({ detail, letters: n })),
+      details: [...r.details.values()].sort((a, b) => b.letters - a.letters).slice(0, TOP).map((k) => ({ detail: shownKind(k), letters: k.letters })),
     };
   }
   return { path, letters, unreadable, reasons, metrics: top(metrics).map(([name, n]) => ({ name, letters: n })), series: series.size, ...(series.size >= MAX_SERIES ? { seriesAtLeast: true as const } : {}), refusedOnResend };
