@@ -150,6 +150,14 @@ test('classification outside gRPC: transport codes, the exporter concurrency lim
   assert.not.ok(classifyExportFailure(Object.assign(new Error('bad file'), { code: 'ENOENT' })).retryable);
 });
 
+test("an export error's message is one line, without grpc-js's empty resolution note: dead letters' details quote it", () => {
+  const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: '), { code: GrpcStatus.UNAVAILABLE });
+  // Before: the dead letters of an outage read "… ECONNREFUSED 127.0.0.1:1. Resolution note: " (the log line had it cut).
+  assert.is(classifyExportFailure(refused).message, '14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1.');
+  const tls = Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: error:0A000086:SSL routines:\n  tls_post_process_server_certificate:certificate verify failed'), { code: GrpcStatus.UNAVAILABLE });
+  assert.is(classifyExportFailure(tls).message, '14 UNAVAILABLE: No connection established. Last error: error:0A000086:SSL routines: tls_post_process_server_certificate:certificate verify failed');
+});
+
 test('partial success: the rejected points are isolated and become dead letters with the server message', async () => {
   const server = await startFakeOtlpServer(() => ({ ok: true, rejected: (p) => p.name === 'bad', message: 'metric name "bad" is not allowed' }));
   const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });

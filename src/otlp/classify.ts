@@ -61,10 +61,21 @@ export const grpcCodeName = (code: number): string => CODE_NAMES[code] ?? `CODE_
 const answeredByReceiver = (metadata: unknown): boolean =>
   isMetadata(metadata) && typeof metadata.getMap === 'function' && Object.keys(metadata.getMap()).length > 0;
 
-/** Any failure of one export attempt → an ExportError saying whether to retry, and when. */
+/**
+ * An error message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
+ * without the empty "Resolution note:" grpc-js ends a connection error with.
+ */
+export const oneLineMessage = (message: string): string =>
+  message.replace(/\s*\n\s*/g, ' ').replace(/\s*Resolution note:\s*$/, '').trim();
+
+/**
+ * Any failure of one export attempt → an ExportError saying whether to retry, and when. Its
+ * message is the failure's on one line (oneLineMessage): it is what dead letters' details, the
+ * status and the logs quote.
+ */
 export const classifyExportFailure = (error: unknown): ExportError => {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
-  const message = typeof e.message === 'string' ? e.message : String(error);
+  const message = oneLineMessage(typeof e.message === 'string' ? e.message : String(error));
   if (typeof e.code === 'number') {
     const retryAfterMs = retryInfoMs(e.metadata);
     const retryable = RETRYABLE_CODES.has(e.code) || (e.code === GrpcStatus.RESOURCE_EXHAUSTED && retryAfterMs !== undefined);

@@ -13,13 +13,10 @@ import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../conf
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
 import { createDeadLetterLog } from './deadLetterLog.js';
+import { oneLineMessage } from '../otlp/classify.js';
 
-/**
- * The error's message on one line (OpenSSL's reasons reach grpc-js's with line breaks in them),
- * without the empty "Resolution note:" grpc-js ends a connection error with.
- */
-const messageOf = (error: unknown): string =>
-  (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').replace(/\s*Resolution note:\s*$/, '').trim();
+/** The error's message on one line (a sink's errors are already; others may not be). */
+const messageOf = (error: unknown): string => oneLineMessage(error instanceof Error ? error.message : String(error));
 
 /**
  * What a user can do about an error whose cause is not in its words. `clientCertificate`: the sink
