@@ -44,6 +44,29 @@ test('alerts fire once per episode and resolve once', () => {
   assert.ok(alerts.evaluate(s, 95_000).some((c) => c.rule === 'clock-step' && c.active && /-3600000 ms/.test(c.message)));
 });
 
+test('delivery lag before the first delivery: samples waiting with nothing ever delivered (receiver down since the start) fire the alert once they have waited lagSeconds', () => {
+  const s = createStats(1000);
+  const alerts = createAlerts({ lagSeconds: 5 });
+  assert.equal(alerts.evaluate(s, 1_000), [], 'nothing taken in: nothing waits');
+  s.samplesIn = 100;
+  s.enteredDelivery = 100;
+  assert.equal(alerts.evaluate(s, 2_000), []);
+  assert.equal(alerts.evaluate(s, 7_000), [], 'waited 5 s: not over the limit');
+  // Before: no newest delivered time, lag 0, never an alert.
+  const fired = alerts.evaluate(s, 7_500);
+  assert.equal(fired.map((c) => [c.rule, c.active]), [['delivery-lag', true]]);
+  assert.match(fired[0]!.message, /^nothing delivered yet, samples waiting for 5\.5 s \(limit 5 s\), 100 samples waiting$/);
+  // All dead-lettered (the drain's deadline): nothing waits, the episode ends, and the next wait counts afresh.
+  s.deadLetters.shutdown = 100;
+  s.deadLetteredInDelivery = 100;
+  assert.equal(alerts.evaluate(s, 8_000).map((c) => [c.rule, c.active]), [['delivery-lag', false]]);
+  s.samplesIn = 110;
+  s.enteredDelivery = 110;
+  assert.equal(alerts.evaluate(s, 9_000), []);
+  assert.equal(alerts.evaluate(s, 13_000), []);
+  assert.equal(alerts.evaluate(s, 14_500).map((c) => [c.rule, c.active]), [['delivery-lag', true]]);
+});
+
 test('delivery lag: /metrics and the OTel gauge show now minus the newest delivered time; the alert fires only while samples wait', async () => {
   const s = createStats(1000);
   const alerts = createAlerts({ lagSeconds: 60 });

@@ -26,6 +26,11 @@ export interface AlertChange {
 export const createAlerts = (rules: AlertRules) => {
   const active = new Map<AlertRule, boolean>();
   const history: { atMs: number; deadLetters: number; steps: number }[] = [];
+  /**
+   * Before the first delivery there is no newest delivered time to measure lag from: samples have
+   * waited at least since the first check that saw them waiting with nothing delivered.
+   */
+  let undeliveredSinceMs: number | undefined;
   return {
     active: (): ReadonlyMap<AlertRule, boolean> => active,
     /** Checks every rule now; returns the rules whose state changed. */
@@ -54,9 +59,16 @@ export const createAlerts = (rules: AlertRules) => {
       }
       if (rules.lagSeconds !== undefined) {
         // Only while samples wait: a source that went quiet leaves the newest delivered sample old.
-        const lagMs = deliveryLagMs(s, nowMs) ?? 0;
         const waiting = backlogOf(s) + reorderingOf(s);
-        checks.push(['delivery-lag', waiting > 0 && lagMs > rules.lagSeconds * 1000, `delivery is ${(lagMs / 1000).toFixed(1)} s behind (the newest delivered sample's time; limit ${rules.lagSeconds} s), ${waiting} samples waiting`]);
+        const deliveredLagMs = deliveryLagMs(s, nowMs);
+        undeliveredSinceMs = deliveredLagMs === undefined && waiting > 0 ? (undeliveredSinceMs ?? nowMs) : undefined;
+        // Nothing delivered yet (a receiver down, or a wrong endpoint, since the start): how long
+        // samples have waited. It was 0, and the alert never fired for a pipeline that had never delivered.
+        const lagMs = deliveredLagMs ?? (undeliveredSinceMs === undefined ? 0 : nowMs - undeliveredSinceMs);
+        const behind = deliveredLagMs === undefined
+          ? `nothing delivered yet, samples waiting for ${(lagMs / 1000).toFixed(1)} s (limit ${rules.lagSeconds} s)`
+          : `delivery is ${(lagMs / 1000).toFixed(1)} s behind (the newest delivered sample's time; limit ${rules.lagSeconds} s)`;
+        checks.push(['delivery-lag', waiting > 0 && lagMs > rules.lagSeconds * 1000, `${behind}, ${waiting} samples waiting`]);
       }
       const changes: AlertChange[] = [];
       for (const [rule, now, message] of checks) {
