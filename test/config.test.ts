@@ -74,7 +74,18 @@ test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty st
     assert.equal(ok.right.sink.headers, { k: 't0k' });
     assert.equal((maskSecrets(resolveConfig(ok.right)) as { sink: { headers: unknown } }).sink.headers, { k: '***' });
   }
-  assert.match(configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set/);
+  assert.match(configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set, found \$\{EP\} with EP unset/);
+});
+
+test('$${ is a literal ${ (as in the Collector\'s config); a $$ elsewhere stays; a variable set to an empty string is said to be empty, not unset', () => {
+  const r = decodeConfig('resource:\n  pattern: "$${HOME} and $${X:-y}"\n  password: "pa$$word ${P}"\n', { HOME: '/root', P: 'q' });
+  if (!isRight(r)) throw new Error(JSON.stringify(r.left));
+  // Before: $${HOME} was "$/root", and a literal ${…} could not be written at all.
+  assert.is(r.right.resource?.['pattern'], '${HOME} and ${X:-y}');
+  assert.is(r.right.resource?.['password'], 'pa$$word q');
+  const empty = decodeConfig('resource:\n  owner: ${OWNER}\n', { OWNER: '' });
+  assert.ok(isLeft(empty));
+  if (isLeft(empty)) assert.match(formatConfigError(empty.left[0]!), /expected environment variable OWNER to be set, found \$\{OWNER\} with OWNER set to an empty string/);
 });
 
 test('${VAR} in a number or a boolean field gives that number or boolean (interpolated text is a string); a non-numeral is still refused', () => {

@@ -40,8 +40,8 @@ Options:
   --help, -h               this help
   --version, -V            the version
 
-Config: YAML; \${VAR} and \${VAR:-default} are taken from the environment; OTEL_EXPORTER_OTLP_*,
-OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME are honoured.
+Config: YAML; \${VAR} and \${VAR:-default} are taken from the environment (\$\${ is a literal \${);
+OTEL_EXPORTER_OTLP_*, OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME are honoured.
 Every key at its default, with what it does: examples/reference.yaml (in the package).
 `;
 

@@ -1,22 +1,27 @@
 /**
  * `${VAR}` and `${VAR:-default}` in every string value of a parsed config, from an environment.
- * A variable that is unset (and has no default) is an error at its path, never an empty string.
+ * A variable that is unset or empty (and has no default) is an error at its path, never an empty
+ * string. `$${` is a literal `${` (the OpenTelemetry Collector's escape): there was no way to
+ * write one. Only before `{`: a `$$` elsewhere (a password's) stays as written.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import type { ConfigError } from './errors.js';
 
-const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** The interpolated value (unset variables left as written) and the errors for them. */
 export const interpolateAll = (value: unknown, env: Readonly<Record<string, string | undefined>>, path = 'config'): { value: unknown; errors: ConfigError[] } => {
   const errors: ConfigError[] = [];
   const walk = (v: unknown, at: string): unknown => {
     if (typeof v === 'string') {
-      return v.replace(PATTERN, (whole, name: string, fallback: string | undefined) => {
+      return v.replace(PATTERN, (whole: string, name: string | undefined, fallback: string | undefined) => {
+        if (name === undefined) return '${'; // $${
         const found = env[name];
         if (found !== undefined && found !== '') return found;
         if (fallback !== undefined) return fallback;
-        errors.push({ path: at, expected: `environment variable ${name} to be set`, found: `${whole} with ${name} unset`, suggestion: `export ${name}=… or write \${${name}:-default}` });
+        // Set to '' it was reported as unset.
+        const state = found === undefined ? 'unset' : 'set to an empty string';
+        errors.push({ path: at, expected: `environment variable ${name} to be set`, found: `${whole} with ${name} ${state}`, suggestion: `export ${name}=… or write \${${name}:-default}` });
         return whole;
       });
     }
