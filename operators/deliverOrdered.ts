@@ -71,7 +71,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       const deadLetters = (samples: readonly Sample[], reason: DeadLetterReason, detail: string, lane: number, extra: { attempts?: number; error?: unknown } = {}): void => {
         const at = scheduler.now();
         for (const s of samples) subscriber.next(left(toDeadLetter(reason, s, detail, at, extra)));
-        onDeadLetter?.({ reason, count: samples.length, lane, samples });
+        onDeadLetter?.({ reason, count: samples.length, lane, samples, ...(extra.error !== undefined ? { error: extra.error } : {}) });
       };
       const finishIfDrained = (): void => {
         if (!draining || queued > 0 || busyLanes > 0) return;

@@ -63,6 +63,8 @@ export interface DeliveryDeadLetterEvent {
   readonly count: number;
   readonly lane: number;
   readonly samples: readonly Sample[];
+  /** The failure that made them dead letters (the receiver's refusal, the last attempt's error); absent for overflow and shutdown. */
+  readonly error?: unknown;
 }
 
 /** What an abort$ may emit for its dead letters to say something else than that the drain deadline passed. */

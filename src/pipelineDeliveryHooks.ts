@@ -10,6 +10,7 @@ import type { DeliverOptions } from './delivery.js';
 import { noteDelivered, recordLatency, type PipelineStats } from './stats.js';
 import type { PipelineDeps, PipelineEvent } from './pipelineTypes.js';
 import { howFailing } from './telemetry/failingAs.js';
+import { isExportError } from './errors.js';
 
 export interface DeliveryHookContext {
   readonly stats: PipelineStats;
@@ -54,6 +55,9 @@ export const pipelineDeliveryHooks = ({ stats: s, deps, events, unspooled, count
     // The batch's Lefts are in the dead-letter file by now: write them through, then settle.
     onDeadLetter: (e) => {
       s.deadLetteredInDelivery += deps.uncounted ? e.samples.filter(counted).length : e.count;
+      // Under at-most-once nothing is retried: a retryable failure is a dead letter at once, and
+      // the status word (an open breaker's) stayed "unreachable" whatever the receiver did.
+      if (isExportError(e.error) && e.error.retryable) s.failingAs = howFailing(e.error);
       if (deps.spool === undefined) return;
       deps.flushDeadLetters?.();
       settle(e.samples);

@@ -2,6 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { from, ignoreElements, tap, throwError, timer } from 'rxjs';
+import { ExportError } from '../src/errors.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import type { Sample } from '../src/sample.js';
@@ -39,6 +40,26 @@ test('stats.newestDeliveredMs: the event time of the newest sample the receiver 
   p.start();
   await p.done;
   assert.is(p.stats.newestDeliveredMs, Number((T0 + 9_000_000_000n) / 1_000_000n));
+});
+
+test('at-most-once: how the receiver fails (the status word) is learnt from the failures that became dead letters, there being no retries to learn it from', async () => {
+  for (const guarantee of ['at-most-once', 'at-least-once'] as const) {
+    const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 1, maxDelayMs: 1 }, delivery: { guarantee, fenceMs: 0, retry: { maxAttempts: 2, initialDelayMs: 1 } } }), sources: [] };
+    const sample: Sample = { name: 'm', kind: 'gauge', value: 1, timeUnixNano: T0, attributes: {} };
+    const timedOut = new ExportError('4 DEADLINE_EXCEEDED: Deadline exceeded', { retryable: true, code: 4, outcomeUnknown: true });
+    const p = new Pipeline(config, { send: () => throwError(() => timedOut), sources: [from([sample])], deadLetters: () => undefined, stampedLocally: false });
+    p.start();
+    await p.done;
+    assert.is(p.stats.deadLetteredInDelivery, 1, guarantee);
+    // Before: undefined under at-most-once (no onRetry), so an open breaker read "unreachable".
+    assert.is(p.stats.failingAs, 'not answering', guarantee);
+  }
+  // A permanent refusal says nothing about the receiver's health: no word from it.
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 1, maxDelayMs: 1 }, delivery: { guarantee: 'at-most-once' } }), sources: [] };
+  const p = new Pipeline(config, { send: () => throwError(() => new ExportError('3 INVALID_ARGUMENT: bad', { retryable: false, code: 3 })), sources: [from([{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: T0, attributes: {} } as Sample])], deadLetters: () => undefined, stampedLocally: false });
+  p.start();
+  await p.done;
+  assert.is(p.stats.failingAs, undefined);
 });
 
 test('a reachable$ that errors stops telling and throws nothing at the application (it was an uncaught exception); the pipeline goes on', async () => {
