@@ -368,6 +368,11 @@ test('settings that do nothing with the rest of the config are warned of by vali
   // Every key at its default, as examples/reference.yaml names them: nothing to warn of.
   assert.equal(warnings(readFileSync('examples/reference.yaml', 'utf8')), []);
   assert.equal(warnings('delivery: {guarantee: at-most-once}\nspool: {path: s.db}\n'), ['spool s.db is not used: delivery.guarantee at-most-once keeps nothing for a later attempt']);
+  // The endpoint's scheme against sink.tls: given TLS files win over http://, insecure over https://.
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {ca: ca.pem}}\n'), ["sink.endpoint's http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver"]);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {insecure: true}}\n'), ["sink.endpoint's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS"]);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {ca: ca.pem}}\n'), []);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {insecure: true}}\n'), []);
   const r = await runCli(['validate', writeConfig(tempDir(), 'sources: []\ndelivery: {lanes: 4}\nreorder: {order: global}\n')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /WARN {2}delivery\.lanes 4 is not used: reorder\.order global delivers on one lane/);

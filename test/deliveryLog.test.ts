@@ -5,7 +5,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { logDeliveryTrouble, presentsClientCertificate } from '../src/telemetry/deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate, sinkLogOptions } from '../src/telemetry/deliveryLog.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import type { ResolvedConfig } from '../src/config/resolve.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import type { Sample } from '../src/sample.js';
@@ -107,6 +108,28 @@ test('a handshake the receiver closes: with a client certificate, the hint is ab
   assert.equal([presentsClientCertificate(config({ cert: 'c', key: 'k' }), {}), presentsClientCertificate(config(), env), presentsClientCertificate(config(), {})], [true, true, false]);
   // The variable only where the exporter uses it: not beside sink.tls (which wins), not to a plaintext endpoint, not blank.
   assert.equal([presentsClientCertificate(config({}), env), presentsClientCertificate(config(undefined, 'http://c:4317'), env), presentsClientCertificate(config(), { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: ' ' })], [false, false, false]);
+});
+
+test('sink.tls against the endpoint\'s scheme: the hints name sink.tls, not the scheme already written (they said "write https://" to an https:// endpoint)', () => {
+  const firstLine = (tlsAgainstScheme: 'tls-on-http' | 'plaintext-on-https' | undefined, message: string): string => {
+    const events = new Subject<PipelineEvent>();
+    const lines: string[] = [];
+    logDeliveryTrouble(events, { sink: 'otlp-grpc c:4317', deadLetterPath: 'dead.ndjson', log: (_l, m) => void lines.push(m), tlsAgainstScheme, every: () => ({ cancel: () => undefined }) });
+    events.next({ type: 'retry', lane: 0, attempt: 1, delayMs: 10, error: new Error(message) });
+    return lines[0]!;
+  };
+  const closed = '14 UNAVAILABLE: No connection established. Last error: Failed to connect (2026-12-04T08:18:36.044Z).';
+  const notTls = '14 UNAVAILABLE: No connection established. Last error: Error: 808C891A537F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number';
+  assert.match(firstLine('plaintext-on-https', closed), /\(the receiver closed the connection before HTTP\/2 started, as one expecting TLS does: sink\.tls\.insecure makes the connection plaintext though the endpoint says https:\/\/; leave insecure out\)/);
+  assert.match(firstLine('tls-on-http', notTls), /\(the endpoint does not speak TLS, and sink\.tls makes the connection TLS though the endpoint says http:\/\/: leave sink\.tls out for a plaintext receiver\)/);
+  // Without the override, the usual advice.
+  assert.match(firstLine(undefined, closed), /then write the endpoint as https:\/\//);
+  assert.match(firstLine(undefined, notTls), /write the endpoint as http:\/\//);
+  const against = (sink: Record<string, unknown>) => sinkLogOptions({ describe: 'x', send: () => { throw new Error('unused'); } } as never, resolveConfig({ sources: [], sink: { type: 'otlp-grpc', ...sink } } as never)).tlsAgainstScheme;
+  assert.equal(
+    [against({ endpoint: 'https://c:4317', tls: { insecure: true } }), against({ endpoint: 'HTTP://c:4317', tls: { ca: 'ca.pem' } }), against({ endpoint: 'https://c:4317', tls: { ca: 'ca.pem' } }), against({ endpoint: 'http://c:4317', tls: { insecure: true } }), against({ endpoint: 'c:4317', tls: { ca: 'ca.pem' } })],
+    ['plaintext-on-https', 'tls-on-http', undefined, undefined, undefined],
+  );
 });
 
 test.run();

@@ -12,6 +12,10 @@
  * - `skew.sourceOffsetThresholdMs` without `skew.sourceAttribute`: no source is told apart.
  * - an NDJSON source's `pollMs` (other than the default: examples/reference.yaml names every key)
  *   without `follow: true`: the file is read once, to its end.
+ * - the scheme of `sink.endpoint` against `sink.tls` (tlsAgainstScheme): `http://` with a CA or a
+ *   client certificate connects with TLS, `https://` with `insecure: true` in plaintext — given
+ *   credentials win, as the official exporter's do — and the failure hints told the person who
+ *   wrote https:// to write https://.
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
@@ -20,8 +24,25 @@ import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
 const DEFAULTS = resolveConfig({ sources: [] });
 const UNUSED_AT_MOST_ONCE = ['initialDelayMs', 'maxDelayMs', 'multiplier', 'jitter', 'maxAttempts'] as const;
 
+/**
+ * How sink.tls overrides the endpoint's scheme: 'tls-on-http' (http:// with TLS files: TLS is
+ * used), 'plaintext-on-https' (https:// with insecure: plaintext), or undefined.
+ */
+export type TlsAgainstScheme = 'tls-on-http' | 'plaintext-on-https';
+export const tlsAgainstScheme = (c: ResolvedConfig): TlsAgainstScheme | undefined => {
+  if (c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined || c.sink.endpoint === undefined) return undefined;
+  const scheme = /^(https?):\/\//i.exec(c.sink.endpoint)?.[1]?.toLowerCase();
+  const { insecure, ca, cert, key } = c.sink.tls;
+  if (scheme === 'https' && insecure === true) return 'plaintext-on-https';
+  if (scheme === 'http' && insecure !== true && (ca ?? cert ?? key) !== undefined) return 'tls-on-http';
+  return undefined;
+};
+
 export const unusedSettings = (c: ResolvedConfig): string[] => {
   const lines: string[] = [];
+  const against = tlsAgainstScheme(c);
+  if (against === 'tls-on-http') lines.push("sink.endpoint's http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver");
+  if (against === 'plaintext-on-https') lines.push("sink.endpoint's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS");
   if (c.reorder.order === 'global' && c.delivery.lanes !== 1) {
     lines.push(`delivery.lanes ${c.delivery.lanes} is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order`);
   }

@@ -14,6 +14,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
 import { createDeadLetterLog } from './deadLetterLog.js';
 import { oneLineMessage } from '../otlp/classify.js';
+import { tlsAgainstScheme, type TlsAgainstScheme } from '../config/unusedSettings.js';
 
 /** The error's message on one line (a sink's errors are already; others may not be). */
 const messageOf = (error: unknown): string => oneLineMessage(error instanceof Error ? error.message : String(error));
@@ -21,10 +22,14 @@ const messageOf = (error: unknown): string => oneLineMessage(error instanceof Er
 /**
  * What a user can do about an error whose cause is not in its words. `clientCertificate`: the sink
  * presents one (mutual TLS) — a receiver that does not accept it closes the connection during the
- * handshake (TLS 1.3), which reads as "Failed to connect" or "read ECONNRESET".
+ * handshake (TLS 1.3), which reads as "Failed to connect" or "read ECONNRESET". `against`: sink.tls
+ * overrides the endpoint's scheme (config/unusedSettings.ts), so the usual advice — write the
+ * other scheme — would name the scheme already written.
  */
-const hintFor = (message: string, clientCertificate: boolean): string =>
-  clientCertificate && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up|Client network socket disconnected)/.test(message)
+const hintFor = (message: string, clientCertificate: boolean, against?: TlsAgainstScheme): string =>
+  against === 'tls-on-http' && /wrong version number/.test(message) ? ' (the endpoint does not speak TLS, and sink.tls makes the connection TLS though the endpoint says http://: leave sink.tls out for a plaintext receiver)'
+  : against === 'plaintext-on-https' && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up)/.test(message) ? ' (the receiver closed the connection before HTTP/2 started, as one expecting TLS does: sink.tls.insecure makes the connection plaintext though the endpoint says https://; leave insecure out)'
+  : clientCertificate && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up|Client network socket disconnected)/.test(message)
     ? ' (the receiver closed the connection during the TLS handshake, as one does that does not accept this client\'s certificate: sink.tls.cert signed by a CA it trusts, not expired?)'
   : /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)'
   : /wrong version number/.test(message) ? ' (the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http://…)'
@@ -62,6 +67,8 @@ export interface DeliveryLogOptions {
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
   /** The sink presents a client certificate (mutual TLS): a closed handshake is then likely about it. */
   readonly clientCertificate?: boolean;
+  /** sink.tls overrides the endpoint's scheme (the hints then name sink.tls, not the scheme). */
+  readonly tlsAgainstScheme?: TlsAgainstScheme | undefined;
   /** The sink's TLS files changing (sinks.ts): each change is a line, in use now or why not. */
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
   /** How the lines name the TLS files (default: the config's sink.tls). */
@@ -95,7 +102,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     else if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
-      log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message, opts.clientCertificate === true)}; ${whileFailing}`);
+      log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message, opts.clientCertificate === true, opts.tlsAgainstScheme)}; ${whileFailing}`);
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
@@ -125,6 +132,6 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
  * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
  * presents a client certificate.
  */
-export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate'> => ({
-  sink: sink.describe, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c),
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme'> => ({
+  sink: sink.describe, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
 });
