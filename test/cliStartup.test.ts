@@ -245,12 +245,12 @@ test('sources: [] — with a spool, delivers what it holds and stops; without on
   const drained = await runCli(['run', writeConfig(dir, [...base, `spool: {path: ${spoolPath}}`, ''].join('\n'), 'a.yaml'), '--log-format', 'json']);
   assert.is(drained.code, 0, drained.stderr);
   const log = jsonLog(drained.stderr);
-  assert.ok(log.some((l) => l.level === 'info' && /^chronoq running: no sources \(what the spool holds, then it stops\) → ndjson /.test(l.message)), drained.stderr);
+  assert.ok(log.some((l) => l.level === 'info' && /^chronoq running: no sources \(what the spool holds, then it stops\) → ndjson \S+; spool \S+spool\.db; dead letters → /.test(l.message)), drained.stderr);
   assert.equal(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value), [0, 1, 2, 3, 4]);
   assert.is(log.at(-1)!.delivered, 5);
   const idle = await runCli(['run', writeConfig(dir, [...base, ''].join('\n'), 'b.yaml'), '--log-format', 'json']);
   assert.is(idle.code, 0, idle.stderr);
-  assert.ok(jsonLog(idle.stderr).some((l) => l.level === 'warn' && /^chronoq running: no sources \(nothing to send; without the key, the host source\)/.test(l.message)), idle.stderr);
+  assert.ok(jsonLog(idle.stderr).some((l) => l.level === 'warn' && /^chronoq running: no sources \(nothing to send; without the key, the host source\) → ndjson \S+; dead letters → /.test(l.message)), idle.stderr);
 });
 
 test('a config file with no settings (empty, only comments, `---`) is the built-in defaults, said in a warning; `{}` asks for the defaults and is not warned of', async () => {

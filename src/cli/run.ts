@@ -129,7 +129,9 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   });
   // `sources: []` (every entry commented out, say) ran nothing and said `chronoq running:  → …`.
   const sources = c.sources.length > 0 ? c.sources.map(describeSource).join(', ') : `no sources (${c.spool ? 'what the spool holds, then it stops' : 'nothing to send; without the key, the host source'})`;
-  o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}; dead letters → ${c.deadLetter.path}`);
+  // The spool named too (the default config has one): where samples wait across restarts was said only at a stop.
+  const spoolNamed = c.spool ? `; spool ${c.spool.path}` : '';
+  o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}${spoolNamed}; dead letters → ${c.deadLetter.path}`);
   for (const warning of [...(parts.sink.startWarnings ?? []), ...unusedSettings(c)]) o.log('warn', warning);
   pipeline.start();
 
