@@ -105,6 +105,7 @@ test('exhaustion becomes Left `retries-exhausted` with the attempts; the next ba
   );
   const [first, second] = out.map((o) => o.r);
   assert.ok(first && isLeft(first) && first.left.reason === 'retries-exhausted' && first.left.attempts === 3);
+  assert.is(first.left.detail, 'gave up after 3 attempt(s) over 1500 ms (maxAttempts 3): 14 UNAVAILABLE: connection refused', 'the limit that ended it is named');
   assert.ok(second && isRight(second));
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1500, 1], [1500, 2]]);
 });
@@ -120,8 +121,9 @@ test('the dead letter says how long it tried in whole milliseconds (a monotonic 
   const s = testScheduler();
   const { out } = deliver(s, ({ cold }) => cold('a|', { a: R(sample(1)) }), () => ({ error: unavailable, delayMs: 6.88916015625 }), { guarantee: 'at-most-once' });
   assert.ok(isLeft(out[0]!.r));
-  assert.is(out[0]!.r.left.detail, 'gave up after 1 attempt(s) over 7 ms: 14 UNAVAILABLE: connection refused');
+  assert.is(out[0]!.r.left.detail, 'gave up after 1 attempt(s) over 7 ms (guarantee at-most-once: one attempt a batch): 14 UNAVAILABLE: connection refused');
   assert.is(new RetriesExhaustedError(2, 1499.5, unavailable).message, 'gave up after 2 attempt(s) in 1500 ms: 14 UNAVAILABLE: connection refused');
+  assert.is(new RetriesExhaustedError(2, 1499.5, unavailable, 'maxAttempts 2').message, 'gave up after 2 attempt(s) in 1500 ms (maxAttempts 2): 14 UNAVAILABLE: connection refused');
   assert.is(new BrokenCircuitError(4993.125).message, 'circuit open: next attempt allowed in 4994 ms');
 });
 

@@ -19,7 +19,7 @@ test("exact attempt times: 'none' jitter, multiplier 2, maxAttempts 3 → Retrie
   testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
     const attempt = cold<string>('#', undefined, unavailable);
     const result = attempt.pipe(retryBackoff({ initialDelayMs: 2, multiplier: 2, jitter: 'none', maxAttempts: 3 }));
-    expectObservable(result).toBe('------#', undefined, new RetriesExhaustedError(3, 6, unavailable));
+    expectObservable(result).toBe('------#', undefined, new RetriesExhaustedError(3, 6, unavailable, 'maxAttempts 3'));
     expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '--(^!)', '------(^!)']);
   });
 });
@@ -45,7 +45,7 @@ test('multiplier and cap: delays 10, 30, 50, 50', () => {
   testScheduler().run(({ cold, expectObservable }) => {
     const attempt = cold<string>('#', undefined, unavailable);
     const result = attempt.pipe(retryBackoff({ initialDelayMs: 10, multiplier: 3, maxDelayMs: 50, jitter: 'none', maxAttempts: 5, onRetry: (e) => events.push(e) }));
-    expectObservable(result).toBe('140ms #', undefined, new RetriesExhaustedError(5, 140, unavailable));
+    expectObservable(result).toBe('140ms #', undefined, new RetriesExhaustedError(5, 140, unavailable, 'maxAttempts 5'));
   });
   assert.equal(events.map((e) => [e.attempt, e.delayMs]), [[1, 10], [2, 30], [3, 50], [4, 50]]);
   assert.ok(events.every((e) => e.error === unavailable));
@@ -69,7 +69,7 @@ test("'full' jitter delays in virtual time follow the random sequence", () => {
     const result = attempt.pipe(retryBackoff({ initialDelayMs: 8, jitter: 'full', maxAttempts: 4, random: () => randoms.shift()! }));
     // waits 0.25·8 = 2, 0.5·16 = 8, 1·32 = 32
     expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '--(^!)', '----------(^!)', '42ms (^!)']);
-    expectObservable(result).toBe('42ms #', undefined, new RetriesExhaustedError(4, 42, unavailable));
+    expectObservable(result).toBe('42ms #', undefined, new RetriesExhaustedError(4, 42, unavailable, 'maxAttempts 4'));
   });
 });
 
@@ -82,11 +82,11 @@ test('retryAfterMs raises the delay to at least that', () => {
   });
 });
 
-test('maxElapsedMs: no attempt starts after it', () => {
+test('maxElapsedMs: no attempt starts after it (the error says which limit ended the retries)', () => {
   testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
     const attempt = cold<string>('#', undefined, unavailable);
     const result = attempt.pipe(retryBackoff({ initialDelayMs: 4, multiplier: 1, jitter: 'none', maxElapsedMs: 10 }));
-    expectObservable(result).toBe('--------#', undefined, new RetriesExhaustedError(3, 8, unavailable));
+    expectObservable(result).toBe('--------#', undefined, new RetriesExhaustedError(3, 8, unavailable, 'the next attempt, 4 ms later, would start past maxElapsedMs 10'));
     expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '----(^!)', '--------(^!)']);
   });
 });
@@ -121,7 +121,7 @@ test('a BrokenCircuitError waits its retryAfterMs and costs no attempt', () => {
     ]);
     // attempt 1 fails at 0, retry after 1 → broken at 1 (wait 5) → broken at 6 (wait 5) → attempt 2 at 11 fails: maxAttempts 2
     const result = attempt.pipe(retryBackoff({ initialDelayMs: 1, jitter: 'none', maxAttempts: 2 }));
-    expectObservable(result).toBe('11ms #', undefined, new RetriesExhaustedError(2, 11, unavailable));
+    expectObservable(result).toBe('11ms #', undefined, new RetriesExhaustedError(2, 11, unavailable, 'maxAttempts 2'));
   });
 });
 

@@ -124,7 +124,8 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           },
           error: (e: unknown) => {
             if (isRetriesExhaustedError(e)) {
-              deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${Math.round(e.elapsedMs)} ms: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
+              const limit = atMostOnce ? 'guarantee at-most-once: one attempt a batch' : e.limit;
+              deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${Math.round(e.elapsedMs)} ms${limit === undefined ? '' : ` (${limit})`}: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
             } else {
               deadLetters(batch, 'rejected', refusalDetail(e, attempts, mayHaveLanded), lane.index, { attempts, error: e });
             }

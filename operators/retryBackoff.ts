@@ -104,11 +104,12 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
       let wake: Subscription | undefined;
       let lastError: unknown;
 
-      const exhausted = (cause: unknown): void =>
-        subscriber.error(new RetriesExhaustedError(attempts, scheduler.now() - startMs, cause));
+      const exhausted = (cause: unknown, limit: string): void =>
+        subscriber.error(new RetriesExhaustedError(attempts, scheduler.now() - startMs, cause, limit));
+      const pastElapsed = (delayMs: number): string => `the next attempt, ${Math.round(delayMs)} ms later, would start past maxElapsedMs ${maxElapsedMs}`;
       /** `askedMs`: the receiver's RetryInfo; `retryNow$` does not end the wait before it. */
       const wait = (delayMs: number, askedMs = 0): void => {
-        if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(lastError);
+        if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(lastError, pastElapsed(delayMs));
         const notBeforeMs = scheduler.now() + askedMs;
         let waiting = true;
         const resume = (): void => {
@@ -140,12 +141,12 @@ export function retryBackoff<T>(opts: RetryOptions = {}): MonoTypeOperatorFuncti
         attempts++;
         lastError = e;
         if (!shouldRetry(e)) return subscriber.error(e);
-        if (attempts >= maxAttempts) return exhausted(e);
+        if (attempts >= maxAttempts) return exhausted(e, `maxAttempts ${maxAttempts}`);
         const jittered = backoffDelayMs(attempts, previousMs, o);
         previousMs = jittered;
         const askedMs = retryAfterMsOf(e) ?? 0;
         const delayMs = timerMs(Math.max(jittered, askedMs));
-        if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(e);
+        if (scheduler.now() - startMs + delayMs > maxElapsedMs) return exhausted(e, pastElapsed(delayMs));
         onRetry?.({ attempt: attempts, delayMs, error: e });
         wait(delayMs, askedMs);
       };

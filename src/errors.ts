@@ -82,12 +82,19 @@ export class RetriesExhaustedError extends Error {
   override readonly name = 'RetriesExhaustedError';
   readonly attempts: number;
   readonly elapsedMs: number;
+  /**
+   * The limit that ended the retries, in words (`maxAttempts 3`; `the next attempt, 1461 ms
+   * later, would start past maxElapsedMs 2000`): "gave up after 3 attempt(s) in 539 ms" under a
+   * maxElapsedMs of 2 s read as a limit not kept.
+   */
+  readonly limit: string | undefined;
   readonly [RETRIES_EXHAUSTED] = true;
-  constructor(attempts: number, elapsedMs: number, cause: unknown) {
+  constructor(attempts: number, elapsedMs: number, cause: unknown, limit?: string) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`gave up after ${attempts} attempt(s) in ${Math.round(elapsedMs)} ms: ${why}`, { cause });
+    super(`gave up after ${attempts} attempt(s) in ${Math.round(elapsedMs)} ms${limit === undefined ? '' : ` (${limit})`}: ${why}`, { cause });
     this.attempts = attempts;
     this.elapsedMs = elapsedMs;
+    this.limit = limit;
   }
 }
 export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError => hasBrand(e, RETRIES_EXHAUSTED);
