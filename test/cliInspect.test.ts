@@ -109,6 +109,20 @@ test('a kind of detail keeps the numbers its letters share: a lone letter is sho
   assert.equal(s.reasons['rejected']!.details, [{ detail: `${'x'.repeat(300)}…`, letters: 2 }]);
 });
 
+test('kinds of detail and metrics past the five most frequent are counted, not left out without a word', async () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const letters = Array.from({ length: 8 }, (_, k) => Array.from({ length: 8 - k }, () => ({ reason: 'invalid', item: { name: `m${k}` }, detail: `problem ${'abcdefgh'[k]}`, atUnixMs: 0 }))).flat();
+  writeFileSync(path, letters.map((l) => JSON.stringify(l)).join('\n'));
+  const s = await summarizeDeadLetters(path);
+  // Before: 36 letters, five kinds shown (8 + 7 + 6 + 5 + 4 = 30), and nothing said of the other 6.
+  assert.equal(s.reasons['invalid']!.moreKinds, { kinds: 3, letters: 6 });
+  assert.equal(s.moreMetrics, { names: 3, letters: 6 });
+  const text = await runCli(['inspect', path]);
+  const lines = text.stdout.trim().split('\n');
+  assert.is(lines[7], '         6 × (3 more kinds of detail)');
+  assert.is(lines[8], 'metrics: m0 8, m1 7, m2 6, m3 5, m4 4, and 3 more (6 letters)');
+});
+
 test('a dead-letter file with a byte order mark (saved by a Windows editor): its first letter counts, as replay reads it', async () => {
   const path = join(tempDir(), 'dead.ndjson');
   const letter = (i: number) => JSON.stringify({ reason: 'rejected', item: { name: 'g', kind: 'gauge', value: i, timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(i)), attributes: {} }, detail: 'x', atUnixMs: 0 });

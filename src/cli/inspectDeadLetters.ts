@@ -28,6 +28,8 @@ export interface ReasonSummary {
   newestUnixNano?: string;
   /** The most frequent kinds of detail (numbers that differ within a kind folded to N), with their counts. */
   details: { detail: string; letters: number }[];
+  /** The kinds past the most frequent, and their letters (they were left out without a word). */
+  moreKinds?: { kinds: number; letters: number };
 }
 
 export interface DeadLetterSummary {
@@ -38,6 +40,8 @@ export interface DeadLetterSummary {
   reasons: Record<string, ReasonSummary>;
   /** The most frequent metric names, with their counts. */
   metrics: { name: string; letters: number }[];
+  /** The metric names past the most frequent, and their letters. */
+  moreMetrics?: { names: number; letters: number };
   series: number;
   /** More than MAX_SERIES distinct series: `series` is a lower bound. */
   seriesAtLeast?: true;
@@ -50,6 +54,12 @@ const DETAIL_CHARS = 300;
 const NUMBER = /(\d+(?:\.\d+)?)/;
 const foldDigits = (detail: string): string => detail.replace(/\d+(\.\d+)?/g, 'N').slice(0, DETAIL_CHARS);
 const top = (counts: Map<string, number>): [string, number][] => [...counts].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+/** What the most frequent TOP leave out of `counts`: how many, and their total. */
+const rest = (counts: readonly number[]): { count: number; total: number } | undefined => {
+  if (counts.length <= TOP) return undefined;
+  const left = [...counts].sort((a, b) => b - a).slice(TOP);
+  return { count: left.length, total: left.reduce((a, b) => a + b, 0) };
+};
 const bump = (counts: Map<string, number>, key: string): void => {
   const k = counts.size >= MAX_KINDS && !counts.has(key) ? OTHERS : key;
   counts.set(k, (counts.get(k) ?? 0) + 1);
@@ -157,13 +167,21 @@ export const summarizeDeadLetters = async (path: string): Promise<DeadLetterSumm
   }
   const reasons: Record<string, ReasonSummary> = {};
   for (const [reason, r] of [...perReason].sort((a, b) => b[1].letters - a[1].letters)) {
+    const kinds = [...r.details.values()];
+    const moreKinds = rest(kinds.map((k) => k.letters));
     reasons[reason] = {
       letters: r.letters,
       ...(r.oldest !== undefined ? { oldestUnixNano: String(r.oldest), newestUnixNano: String(r.newest) } : {}),
-      details: [...r.details.values()].sort((a, b) => b.letters - a.letters).slice(0, TOP).map((k) => ({ detail: shownKind(k), letters: k.letters })),
+      details: kinds.sort((a, b) => b.letters - a.letters).slice(0, TOP).map((k) => ({ detail: shownKind(k), letters: k.letters })),
+      ...(moreKinds !== undefined ? { moreKinds: { kinds: moreKinds.count, letters: moreKinds.total } } : {}),
     };
   }
-  return { path, letters, unreadable, reasons, metrics: top(metrics).map(([name, n]) => ({ name, letters: n })), series: series.size, ...(series.size >= MAX_SERIES ? { seriesAtLeast: true as const } : {}), refusedOnResend };
+  const moreMetrics = rest([...metrics.values()]);
+  return {
+    path, letters, unreadable, reasons, metrics: top(metrics).map(([name, n]) => ({ name, letters: n })),
+    ...(moreMetrics !== undefined ? { moreMetrics: { names: moreMetrics.count, letters: moreMetrics.total } } : {}),
+    series: series.size, ...(series.size >= MAX_SERIES ? { seriesAtLeast: true as const } : {}), refusedOnResend,
+  };
 };
 
 /** A nanosecond time as ISO 8601 (ms), '-' for none. */
@@ -176,8 +194,10 @@ export const formatDeadLetterSummary = (s: DeadLetterSummary): string => {
   for (const [reason, r] of Object.entries(s.reasons)) {
     out.push(`${reason}: ${r.letters}${r.oldestUnixNano === undefined ? '' : `, samples from ${iso(r.oldestUnixNano)} to ${iso(r.newestUnixNano)}`}`);
     for (const d of r.details) out.push(`  ${String(d.letters).padStart(8)} × ${d.detail}`);
+    if (r.moreKinds) out.push(`  ${String(r.moreKinds.letters).padStart(8)} × (${r.moreKinds.kinds} more kind${r.moreKinds.kinds === 1 ? '' : 's'} of detail)`);
   }
-  if (s.metrics.length > 0) out.push(`metrics: ${s.metrics.map((m) => `${m.name} ${m.letters}`).join(', ')}`);
+  const moreMetrics = s.moreMetrics ? `, and ${s.moreMetrics.names} more (${s.moreMetrics.letters} letters)` : '';
+  if (s.metrics.length > 0) out.push(`metrics: ${s.metrics.map((m) => `${m.name} ${m.letters}`).join(', ')}${moreMetrics}`);
   if (s.refusedOnResend > 0) {
     out.push(`${s.refusedOnResend} of the rejected were refused on a resend after an attempt the receiver may have processed: check the backend for them before replaying`);
   }
