@@ -51,8 +51,11 @@ const exponentialProblem = (h: ExponentialHistogramValue): string | undefined =>
   return undefined;
 };
 
+/** min above max (measurements in swapped fields) was sent as it was: a receiver shows it as such. */
 const minMaxProblem = (h: { readonly min?: number; readonly max?: number }): string | undefined =>
-  (h.min !== undefined && typeof h.min !== 'number') || (h.max !== undefined && typeof h.max !== 'number') ? 'histogram min and max must be numbers when given' : undefined;
+  (h.min !== undefined && typeof h.min !== 'number') || (h.max !== undefined && typeof h.max !== 'number') ? 'histogram min and max must be numbers when given'
+  : h.min !== undefined && h.max !== undefined && h.min > h.max ? `histogram min ${h.min} is greater than its max ${h.max}`
+  : undefined;
 
 /** At most this many characters of a value shown in a refusal. */
 const SHOWN_CHARS = 60;

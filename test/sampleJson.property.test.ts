@@ -221,10 +221,17 @@ test('an exponential histogram is checked as one: scale, counts adding up, bucke
     [{ ...value, negative: undefined }, 'exponential histogram negative needs { offset, bucketCounts }'],
     [{ ...value, sum: 'x' }, 'exponential histogram sum must be a number when given'],
     [{ ...value, max: 'x' }, 'histogram min and max must be numbers when given'],
+    // Swapped fields were sent as they were.
+    [{ ...value, min: 3, max: 1 }, 'histogram min 3 is greater than its max 1'],
   ];
   for (const [v, message] of cases) assert.equal(parseSampleLine(line(v)), { _tag: 'Left', left: message }, message);
   assert.equal(parseSampleLine('{"name":"x","value":"12","timeUnixNano":"5"}'), { _tag: 'Left', left: 'value must be a number, got "12"' }, 'a string is quoted');
   assert.equal(parseSampleLine(line(7)), { _tag: 'Left', left: 'an exponential-histogram sample needs an exponential histogram value' });
+  const explicit = (v: object) => JSON.stringify({ name: 'latency', kind: 'histogram', value: { boundaries: [1, 2], counts: [1, 2, 3], sum: 10, count: 6, ...v }, timeUnixNano: '5' });
+  assert.equal(parseSampleLine(explicit({ min: 3, max: 1 })), { _tag: 'Left', left: 'histogram min 3 is greater than its max 1' });
+  assert.ok(isRight(parseSampleLine(explicit({ min: 0.5, max: 0.5 }))), 'equal: one measurement');
+  // The SDK's min and max once Infinity was recorded (and NaN, which compares false) still go.
+  assert.ok(isRight(parseSampleLine(explicit({ min: 1, max: 'Infinity' }))));
 });
 
 test.run();
