@@ -142,6 +142,31 @@ test('on a terminal narrower than the status line, each redraw replaces all of i
   assert.equal(term.screen(), ['first line', 'a log line', ...rowsOf(status(7), 40), 'after the end']);
 });
 
+test('under --log-format json the status line carries its figures as fields (a log pipeline read them out of the words); the text line is unchanged', async () => {
+  const dir = tempDir();
+  const base = ['sources: [{type: synthetic, series: 2, ratePerSecond: 50}]', `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${await freePort()}", timeoutMs: 300}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'telemetry: {statusIntervalMs: 300}', 'delivery: {shutdownDeadlineMs: 100, retry: {initialDelayMs: 20, maxDelayMs: 50}}', ''];
+  const statusOf = async (format: 'json' | 'text', name: string) => {
+    const { child, result, stderrSoFar } = startCli(['run', writeConfig(dir, base.join('\n'), name), '--log-format', format]);
+    await until('two status lines', () => (stderrSoFar().match(/ · in flight /g) ?? []).length >= 4, 20_000);
+    child.kill('SIGINT');
+    return (await result).stderr;
+  };
+  const json = jsonLog(await statusOf('json', 'j.yaml')).filter((l) => / · in flight /.test(l.message)) as unknown as Array<Record<string, unknown> & { message: string }>;
+  const last = json.at(-2)!;
+  const number = (re: RegExp) => Number(re.exec(last.message)![1]);
+  assert.is(last['queued'], number(/ · queued (\d+)/), last.message);
+  assert.is(last['inFlightBatches'], number(/ · in flight (\d+)/));
+  assert.is(last['retries'], number(/ · retries (\d+)/));
+  assert.is(typeof last['inPerSecond'], 'number');
+  assert.is(typeof last['inReorder'], 'number');
+  assert.ok(['closed', 'open', 'half-open'].includes(last['breaker'] as string));
+  assert.equal(Object.keys(last['deadLetters'] as object).sort(), ['invalid', 'late', 'overflow', 'rejected', 'retries-exhausted', 'shutdown', 'skew']);
+  const text = (await statusOf('text', 't.yaml')).split('\n').filter((l) => / · in flight /.test(l));
+  assert.ok(text.length >= 2);
+  for (const l of text) assert.match(l, / · dead letters: [^{]*$/, 'no JSON after a text status line');
+});
+
 /** A line as the rows of a terminal `width` wide. */
 const rowsOf = (line: string, width: number): string[] => Array.from({ length: Math.ceil(line.length / width) }, (_, i) => line.slice(i * width, (i + 1) * width).trimEnd());
 

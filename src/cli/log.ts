@@ -6,13 +6,17 @@ export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
-  (level: Level, message: string, fields?: Record<string, unknown>): void;
+  /**
+   * `jsonFields`: fields for JSON lines only, where the text line already says them in words (the
+   * status line's figures): a log pipeline reads them without parsing the message.
+   */
+  (level: Level, message: string, fields?: Record<string, unknown>, jsonFields?: Record<string, unknown>): void;
 }
 
 export const createLogger = (format: LogFormat, clock: Clock, write: (s: string) => void = (s) => process.stderr.write(s)): Logger =>
-  (level, message, fields = {}) => {
+  (level, message, fields = {}, jsonFields = {}) => {
     const time = new Date(clock.now()).toISOString();
-    if (format === 'json') write(`${JSON.stringify({ time, level, message, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    if (format === 'json') write(`${JSON.stringify({ time, level, message, ...fields, ...jsonFields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
     else write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}\n`);
   };
 

@@ -14,7 +14,7 @@ import { createAlerts } from '../telemetry/alerts.js';
 import { deadLetterFileLog, logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
 import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
-import { formatStatus, snapshot } from '../telemetry/status.js';
+import { formatStatus, snapshot, statusFields } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
 import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
@@ -145,9 +145,10 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     if (o.quiet) return;
     const now = snapshot(pipeline.stats, steadyScheduler.now());
     const line = formatStatus(pipeline.stats, last, now, parts.sink.describe);
+    const fields = statusFields(pipeline.stats, last, now);
     last = now;
     if (tty) statusLine.show(line);
-    else o.log('info', line);
+    else o.log('info', line, undefined, fields);
   };
   const ticker = platformTimers.every(tty ? 1_000 : c.telemetry.statusIntervalMs, tick);
 

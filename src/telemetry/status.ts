@@ -9,9 +9,37 @@ export interface StatusSnapshot {
 
 export const snapshot = (s: PipelineStats, atMs: number): StatusSnapshot => ({ atMs, samplesIn: s.samplesIn, delivered: s.delivered });
 
-export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: StatusSnapshot, sink: string): string => {
+/** Samples a second between two snapshots. */
+const ratesOf = (prev: StatusSnapshot, now: StatusSnapshot): { inPerSecond: number; deliveredPerSecond: number } => {
   const secs = Math.max(0.001, (now.atMs - prev.atMs) / 1000);
-  const rate = (n: number) => (n / secs).toFixed(n / secs < 10 ? 1 : 0);
+  return { inPerSecond: (now.samplesIn - prev.samplesIn) / secs, deliveredPerSecond: (now.delivered - prev.delivered) / secs };
+};
+
+/**
+ * The status line's figures as fields of a JSON log line (`--log-format json`): the line carried
+ * them in its words only, so a log pipeline had to parse "queued 1000 (+635 in the spool)".
+ */
+export const statusFields = (s: PipelineStats, prev: StatusSnapshot, now: StatusSnapshot): Record<string, unknown> => {
+  const { inPerSecond, deliveredPerSecond } = ratesOf(prev, now);
+  return {
+    inPerSecond: Math.round(inPerSecond * 10) / 10,
+    deliveredPerSecond: Math.round(deliveredPerSecond * 10) / 10,
+    queued: queuedOf(s),
+    inReorder: reorderingOf(s),
+    inSpool: s.waitingInSpool,
+    inFlightBatches: s.inFlightBatches,
+    retries: s.retries,
+    breaker: s.breakerState,
+    ...(s.breakerState !== 'closed' ? { failingAs: s.failingAs ?? 'unreachable' } : {}),
+    ...(s.spoolFailing ? { spoolFailing: true } : {}),
+    skew: { ...s.skew },
+    deadLetters: { ...s.deadLetters },
+  };
+};
+
+export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: StatusSnapshot, sink: string): string => {
+  const { inPerSecond, deliveredPerSecond } = ratesOf(prev, now);
+  const rate = (perSecond: number) => perSecond.toFixed(perSecond < 10 ? 1 : 0);
   const dead = Object.entries(s.deadLetters).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
   const reordering = reorderingOf(s);
   // "samples wait" only when some do: the last line of a run whose samples were all dead-lettered said so too.
@@ -20,5 +48,5 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const before = [reordering > 0 ? `+${reordering} in reorder` : '', s.waitingInSpool > 0 ? `+${s.waitingInSpool} in the spool` : ''].filter(Boolean).join(', ');
   const spool = s.spoolFailing ? ' · SPOOL NOT WRITABLE (samples not durable)' : '';
   const skew = Object.entries(s.skew).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
-  return `in ${rate(now.samplesIn - prev.samplesIn)}/s · delivered ${rate(now.delivered - prev.delivered)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${spool}${skew ? ` · clock skew: ${skew}` : ''} · dead letters: ${dead}`;
+  return `in ${rate(inPerSecond)}/s · delivered ${rate(deliveredPerSecond)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${spool}${skew ? ` · clock skew: ${skew}` : ''} · dead letters: ${dead}`;
 };
