@@ -18,6 +18,31 @@ test('--help, --version; an unknown command or option exits 2', async () => {
   assert.is((await runCli(['--version'])).stdout.trim(), '0.1.0');
   assert.is((await runCli(['frobnicate'])).code, 2);
   assert.is((await runCli(['run', '--colour'])).code, 2);
+  const misspelt = await runCli(['inspct', 'x.db']);
+  assert.is(misspelt.code, 2);
+  assert.match(misspelt.stderr, /unknown command inspct \(did you mean inspect\? run, validate, replay or inspect; see --help\)/);
+});
+
+test('a file more than the command takes is an error, not ignored (run a.yaml b.yaml ran a.yaml alone); validate takes --config as run does', async () => {
+  const dir = tempDir();
+  const a = writeConfig(dir, 'sources: []\nsink: {type: console}\n', 'a.yaml');
+  const b = writeConfig(dir, 'sources: []\nsink: {type: console}\n', 'b.yaml');
+  const cases: ReadonlyArray<readonly [string[], RegExp]> = [
+    [['run', a, b], /run: one config file, found 2 \(.*a\.yaml, .*b\.yaml\)/],
+    [['run', a, '--config', b], /run: two config files, .*a\.yaml and --config .*b\.yaml: give one/],
+    [['validate', a, b], /validate: one config file, found 2/],
+    [['replay', 'x.ndjson', 'y.ndjson', '--config', a], /replay: one dead-letter file, found 2 \(x\.ndjson, y\.ndjson\): to replay several, oldest first, cat x\.ndjson y\.ndjson \| chronoq replay - --config .*a\.yaml/],
+    [['inspect', 'x.db', 'y.db'], /inspect: one file, found 2/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    assert.is(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
+    assert.not.match(r.stderr, /chronoq running/, 'nothing ran');
+  }
+  const v = await runCli(['validate', '--config', a]);
+  assert.is(v.code, 0, v.stderr);
+  assert.match(v.stdout, /^sink:\n {2}type: console/m);
 });
 
 test('validate: a misspelt key, a wrong type and a missing variable, each as path/expected/found; exit 2; no stack trace', async () => {

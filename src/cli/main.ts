@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { systemClock, platformTimers } from '../clock.js';
-import { type ConfigError, formatConfigError } from '../config/errors.js';
+import { type ConfigError, closestKey, formatConfigError } from '../config/errors.js';
 import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createLogger, createTerminalLines, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
@@ -82,6 +82,34 @@ export const parseArgs = (argv: readonly string[]): Args => {
   return a;
 };
 
+const COMMANDS = ['run', 'validate', 'replay', 'inspect'] as const;
+
+/**
+ * What is wrong with the files given to the command, or undefined. A second file was ignored
+ * without a word (`chronoq run a.yaml b.yaml` ran a.yaml alone; `chronoq replay x y` replayed x),
+ * and so was `--config` beside run's own config file.
+ */
+export const argumentProblem = (a: { readonly command?: string; readonly positional: readonly string[]; readonly config?: string }): string | undefined => {
+  const files = a.positional;
+  const listed = `${files.length} (${files.join(', ')})`;
+  switch (a.command) {
+    case 'run':
+      if (files.length > 1) return `run: one config file, found ${listed}`;
+      if (files.length === 1 && a.config !== undefined) return `run: two config files, ${files[0]} and --config ${a.config}: give one`;
+      return undefined;
+    case 'validate':
+      if (files.length > 1) return `validate: one config file, found ${listed}: validate each on its own`;
+      if (files.length === 1 && a.config !== undefined) return `validate: two config files, ${files[0]} and --config ${a.config}: give one`;
+      return undefined;
+    case 'replay':
+      return files.length > 1 ? `replay: one dead-letter file, found ${listed}: to replay several, oldest first, cat ${files.join(' ')} | chronoq replay -${a.config !== undefined ? ` --config ${a.config}` : ''}` : undefined;
+    case 'inspect':
+      return files.length > 1 ? `inspect: one file, found ${listed}: inspect each on its own` : undefined;
+    default:
+      return undefined;
+  }
+};
+
 /** How long a finished run may take to exit by itself before it is made to. */
 export const EXIT_GRACE_MS = 2_000;
 
@@ -117,6 +145,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   if (a.help) return out(HELP), 0;
   if (a.version) return out(`${VERSION}\n`), 0;
   if (a.errors.length) return a.errors.forEach((e) => log('error', e)), 2;
+  const problem = argumentProblem(a);
+  if (problem !== undefined) return log('error', `${problem} (see --help)`), 2;
   // Plain lines for a person; under --log-format json each is a log line with its parts as fields
   // (they were plain text in the middle of a JSON stream, which a log shipper cannot parse).
   const configErrors = (errors: readonly ConfigError[]) => {
@@ -133,10 +163,12 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   };
   switch (a.command) {
     case 'validate': {
-      if (!a.positional[0]) return log('error', 'validate: which config file? (chronoq validate config.yaml)'), 2;
-      const c = loadConfig(a.positional[0]);
+      // --config as run takes it: `chronoq validate --config c.yaml` asked which file.
+      const file = a.positional[0] ?? a.config;
+      if (!file) return log('error', 'validate: which config file? (chronoq validate config.yaml)'), 2;
+      const c = loadConfig(file);
       if (isLeft(c)) return configErrors(c.left);
-      warnIfEmpty(a.positional[0]);
+      warnIfEmpty(file);
       for (const line of unusedSettings(c.right)) log('warn', line);
       out(stringify(maskSecrets(c.right)));
       // What `run` would warn of at its start (an OTLP/HTTP protocol variable, an endpoint without
@@ -165,7 +197,9 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     }
     case undefined:
       return out(HELP), 2;
-    default:
-      return log('error', `unknown command ${a.command} (run, validate, replay or inspect; see --help)`), 2;
+    default: {
+      const meant = closestKey(a.command, COMMANDS);
+      return log('error', `unknown command ${a.command} (${meant !== undefined ? `did you mean ${meant}? ` : ''}run, validate, replay or inspect; see --help)`), 2;
+    }
   }
 };
