@@ -33,6 +33,8 @@ test('a file more than the command takes is an error, not ignored (run a.yaml b.
     [['validate', a, b], /validate: one config file, found 2/],
     [['replay', 'x.ndjson', 'y.ndjson', '--config', a], /replay: one dead-letter file, found 2 \(x\.ndjson, y\.ndjson\): to replay several, oldest first, cat x\.ndjson y\.ndjson \| chronoq replay - --config .*a\.yaml/],
     [['inspect', 'x.db', 'y.db'], /inspect: one file, found 2/],
+    [['run', a, '--json'], /run: --json is inspect's \(for log lines as JSON: --log-format json\)/],
+    [['inspect', 'x.db', '--config', a], /inspect: --config is for run, validate and replay/],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(args);

@@ -85,12 +85,15 @@ export const parseArgs = (argv: readonly string[]): Args => {
 const COMMANDS = ['run', 'validate', 'replay', 'inspect'] as const;
 
 /**
- * What is wrong with the files given to the command, or undefined. A second file was ignored
- * without a word (`chronoq run a.yaml b.yaml` ran a.yaml alone; `chronoq replay x y` replayed x),
- * and so was `--config` beside run's own config file.
+ * What is wrong with the files and options given to the command, or undefined. A second file was
+ * ignored without a word (`chronoq run a.yaml b.yaml` ran a.yaml alone; `chronoq replay x y`
+ * replayed x), and so were `--config` beside run's own config file and another command's option.
  */
-export const argumentProblem = (a: { readonly command?: string; readonly positional: readonly string[]; readonly config?: string }): string | undefined => {
+export const argumentProblem = (a: { readonly command?: string; readonly positional: readonly string[]; readonly config?: string; readonly json?: boolean }): string | undefined => {
   const files = a.positional;
+  // Options another command takes, ignored here without a word (`run c.yaml --json` logged text).
+  if (a.json === true && a.command !== undefined && a.command !== 'inspect') return `${a.command}: --json is inspect's (for log lines as JSON: --log-format json)`;
+  if (a.config !== undefined && a.command === 'inspect') return 'inspect: --config is for run, validate and replay (inspect reads the file it is given)';
   const listed = `${files.length} (${files.join(', ')})`;
   switch (a.command) {
     case 'run':
