@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { runCli, tempDir } from './support/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, runCli, tempDir } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { Spool } from '../src/spool/spool.js';
 import { summarizeDeadLetters } from '../src/cli/inspectDeadLetters.js';
@@ -121,6 +122,18 @@ test('kinds of detail and metrics past the five most frequent are counted, not l
   const lines = text.stdout.trim().split('\n');
   assert.is(lines[7], '         6 × (3 more kinds of detail)');
   assert.is(lines[8], 'metrics: m0 8, m1 7, m2 6, m3 5, m4 4, and 3 more (6 letters)');
+});
+
+test('inspect - sums up dead letters from stdin, as replay - takes them (a rotated file with the newest: cat PATH.1 PATH | chronoq inspect -)', () => {
+  const letter = (i: number, reason: string) => JSON.stringify({ reason, item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(i)), attributes: {} }, detail: 'x', atUnixMs: 0 });
+  const input = [letter(1, 'late'), letter(2, 'late'), letter(3, 'overflow')].join('\n');
+  const r = spawnSync(process.execPath, [BIN, 'inspect', '-'], { input, encoding: 'utf8', timeout: 60_000 });
+  // Before: "no file at -", exit 2.
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^dead letters stdin: 3 letters, 1 series\nlate: 2, /);
+  assert.match(r.stdout, /\noverflow: 1, /);
+  const json = spawnSync(process.execPath, [BIN, 'inspect', '-', '--json'], { input, encoding: 'utf8', timeout: 60_000 });
+  assert.is((JSON.parse(json.stdout) as { letters: number }).letters, 3);
 });
 
 test('a dead-letter file with a byte order mark (saved by a Windows editor): its first letter counts, as replay reads it', async () => {

@@ -22,6 +22,13 @@ const head = (path: string, bytes: number): Buffer => {
 };
 
 export const inspectCommand = async (path: string, json: boolean, log: Logger, out: (s: string) => void): Promise<number> => {
+  // `-`: dead letters on standard input, as replay takes them (`cat PATH.1 PATH | chronoq inspect -`,
+  // a rotated file's letters with the newest); it said "no file at -".
+  if (path === '-') {
+    const summary = await summarizeDeadLetters('stdin', process.stdin);
+    out(json ? `${JSON.stringify(summary)}\n` : formatDeadLetterSummary(summary));
+    return 0;
+  }
   const rotated = rotatedDeadLetterFiles(path);
   if (!existsSync(path)) return log('error', `no file at ${path}${rotated.length > 0 ? `; ${rotatedFilesNote(path, rotated, false)} (or inspect each)` : ''}`), 2;
   let first: Buffer;

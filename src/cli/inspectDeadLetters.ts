@@ -120,15 +120,15 @@ interface Letter {
   item?: { name?: unknown; timeUnixNano?: unknown; attributes?: unknown; resource?: unknown };
 }
 
-/** Reads the file once and sums it up. */
-export const summarizeDeadLetters = async (path: string): Promise<DeadLetterSummary> => {
+/** Reads the file once and sums it up; `input` instead of the file (standard input), `path` naming it. */
+export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableStream = createReadStream(path)): Promise<DeadLetterSummary> => {
   const perReason = new Map<string, { letters: number; oldest?: bigint; newest?: bigint; details: Map<string, DetailKind> }>();
   const metrics = new Map<string, number>();
   const series = new Set<string>();
   let letters = 0;
   let unreadable = 0;
   let refusedOnResend = 0;
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const text of lines) {
     const line = withoutByteOrderMark(text);
     if (line.trim() === '') continue;

@@ -30,6 +30,7 @@ Usage:
                                      samples waiting in a spool, per lane
   chronoq inspect dead-letters.ndjson [--json]
                                      dead letters per reason, kind of detail and metric
+                                     (- reads them from stdin)
 
 Options:
   --quiet, -q              no status line
