@@ -42,6 +42,10 @@ test('a file more than the command takes is an error, not ignored (run a.yaml b.
     assert.match(r.stderr, message);
     assert.not.match(r.stderr, /chronoq running/, 'nothing ran');
   }
+  const dash = await runCli(['validate', '-']);
+  assert.is(dash.code, 2);
+  // Before: "-: expected a readable config file, found ENOENT".
+  assert.match(dash.stderr, /config error: -: expected a config file \(standard input is not read for the config: it is for an NDJSON source with path: -\), found - \(write the config to a file and give its name\)/);
   const v = await runCli(['validate', '--config', a]);
   assert.is(v.code, 0, v.stderr);
   assert.match(v.stdout, /^sink:\n {2}type: console/m);

@@ -14,6 +14,8 @@ import { resourceFromEnv } from '../config/resourceEnv.js';
 
 export const loadConfig = (path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> => {
   let text = DEFAULT_CONFIG_YAML;
+  // `-` is not standard input here (that is an NDJSON source's `path: -`): it said "found ENOENT".
+  if (path === '-') return left([{ path: '-', expected: 'a config file (standard input is not read for the config: it is for an NDJSON source with path: -)', found: '-', suggestion: 'write the config to a file and give its name' }]);
   if (path !== undefined) {
     try {
       text = readFileSync(path, 'utf8');
