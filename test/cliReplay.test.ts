@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
+import { Spool } from '../src/spool/spool.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('chronoq replay');
@@ -78,6 +79,21 @@ test('replay given a file of samples, not dead letters: the first ten lines name
   assert.match(r.stderr, /: 1991 more lines not replayed \(the last: .*line 2001 not replayed: (?!a sample)/);
   assert.match(r.stderr, /2000 of the lines skipped are samples, not dead letters: a file of samples is sent by `chronoq run` with a source \{type: ndjson, path: .*samples\.ndjson\}/);
   assert.match(r.stderr, /replayed 0 samples from .*: 0 delivered, 0 dead-lettered, 2001 lines skipped/);
+});
+
+test('replay pointed at a spool says it is one, and how its samples are sent (it read the database as lines: 15 "not JSON" warnings and a hint to send it as samples)', async () => {
+  const dir = tempDir();
+  const spoolPath = join(dir, 'chronoq-spool.db');
+  const opened = Spool.open(spoolPath, { lanes: 1 });
+  if (opened._tag !== 'Right') throw opened.left;
+  opened.right.spool.append([0, 1, 2].map((i) => ({ name: 'm', kind: 'gauge' as const, value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} })));
+  opened.right.spool.close();
+  const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, `deadLetter: {path: ${join(dir, 'again.ndjson')}}`, ''].join('\n'));
+  const r = await runCli(['replay', spoolPath, '--config', cfg]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /cannot replay .*chronoq-spool\.db: it is a chronoq spool \(SQLite\), not a dead-letter file; chronoq run with spool\.path .* delivers what it holds first/);
+  assert.not.match(r.stderr, /not JSON/);
+  assert.not.ok(existsSync(join(dir, 'out.ndjson')), 'nothing sent');
 });
 
 test('replay - reads the letters from stdin: a grep of a dead-letter file replays just those', () => {

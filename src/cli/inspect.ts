@@ -10,6 +10,8 @@ import type { Logger } from './log.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
 import { formatDeadLetterSummary, isoOfNanos as iso, summarizeDeadLetters } from './inspectDeadLetters.js';
 
+const SQLITE_HEADER = 'SQLite format 3\0';
+
 /** The first bytes of `path` (fewer for a shorter file). */
 const head = (path: string, bytes: number): Buffer => {
   const fd = openSync(path, 'r');
@@ -18,6 +20,15 @@ const head = (path: string, bytes: number): Buffer => {
     return b.subarray(0, readSync(fd, b, 0, bytes, 0));
   } finally {
     closeSync(fd);
+  }
+};
+
+/** `path` is an SQLite database (a spool), by its first bytes; false for anything unreadable. */
+export const isSqliteFile = (path: string): boolean => {
+  try {
+    return head(path, 16).toString('latin1') === SQLITE_HEADER;
+  } catch {
+    return false;
   }
 };
 
@@ -37,7 +48,7 @@ export const inspectCommand = async (path: string, json: boolean, log: Logger, o
   } catch (e) {
     return log('error', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`), 2;
   }
-  if (first.toString('latin1') !== 'SQLite format 3\0') {
+  if (first.toString('latin1') !== SQLITE_HEADER) {
     if (first.length > 0 && !first.toString('utf8').trimStart().startsWith('{')) return log('error', `${path} is neither a chronoq spool (SQLite) nor a dead-letter file (NDJSON); nothing was changed`), 2;
     const summary = await summarizeDeadLetters(path);
     out(json ? `${JSON.stringify(rotated.length > 0 ? { ...summary, rotatedFiles: rotated } : summary)}\n` : formatDeadLetterSummary(summary));

@@ -21,6 +21,7 @@ import { totalDeadLetters } from '../stats.js';
 import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
 import { isNamedPipe } from '../fileIdentity.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
+import { isSqliteFile } from './inspect.js';
 
 const NOT_A_LETTER = 'a sample, not a dead letter';
 /** Skipped lines said one by one; the rest are counted. */
@@ -32,6 +33,8 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   try {
     if (!stdin && isNamedPipe(file)) return log('error', `cannot replay ${file}: it is a named pipe, which would stop everything until a writer opens it; read it as standard input: chronoq replay - < ${file}`), 2;
     if (!stdin) closeSync(openSync(file, 'r'));
+    // A spool's bytes were read as lines: 15 "not JSON" warnings, and a hint to send it as a file of samples.
+    if (!stdin && isSqliteFile(file)) return log('error', `cannot replay ${file}: it is a chronoq spool (SQLite), not a dead-letter file; chronoq run with spool.path ${file} delivers what it holds first, at its start (chronoq inspect ${file} shows it)`), 2;
   } catch (e) {
     const rotated = stdin ? [] : rotatedDeadLetterFiles(file);
     log('error', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}${rotated.length > 0 ? `; ${rotatedFilesNote(file, rotated, false)}` : ''}`);
