@@ -4,7 +4,7 @@
  * dead-letter file, a followed log and the spool each check that their path still names the file
  * they have open, with these. And what kind of file a path names where opening it would block.
  */
-import { fstatSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
 
 export interface FileIdentity {
   readonly dev: number;
@@ -49,5 +49,27 @@ export const pathOfOpenFile = (fd: number, name: string): string => {
     return path.endsWith(' (deleted)') ? name : path;
   } catch {
     return name;
+  }
+};
+
+/** The first bytes of `path` (fewer for a shorter file); throws as open and read do. */
+export const fileHead = (path: string, bytes: number): Buffer => {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(bytes);
+    return b.subarray(0, readSync(fd, b, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+};
+
+export const SQLITE_HEADER = 'SQLite format 3\0';
+
+/** `path` is an SQLite database (a spool), by its first bytes; false for anything unreadable. */
+export const isSqliteFile = (path: string): boolean => {
+  try {
+    return fileHead(path, 16).toString('latin1') === SQLITE_HEADER;
+  } catch {
+    return false;
   }
 };

@@ -138,6 +138,10 @@ const intern = createAttributeInterner();
 export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample> => {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return left('a sample must be a JSON object');
   const r = o as Record<string, unknown>;
+  // A dead-letter file read as samples (a source pointed at it) said "a sample needs timeUnixNano".
+  if (r['name'] === undefined && typeof r['reason'] === 'string' && typeof r['item'] === 'object' && r['item'] !== null) {
+    return left(`a dead letter (reason ${r['reason']}), not a sample: dead letters are sent again with chronoq replay FILE`);
+  }
   const times: Partial<Record<(typeof BIGINT_FIELDS)[number], bigint>> = {};
   for (const f of BIGINT_FIELDS) {
     const p = parseNanos(r[f], f, line);

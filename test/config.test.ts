@@ -13,6 +13,7 @@ import { createPipeline } from '../src/otel/createPipeline.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { configErrorsOf } from './support/config.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
+import { Spool } from '../src/spool/spool.js';
 
 const test = suite('config and sample decoding');
 
@@ -155,6 +156,21 @@ test('skew.maxPastMs and maxFutureMs may be "infinite" (a backfill of old data: 
   assert.is(skewOf('{}\n')?.maxPastMs, 3_600_000);
   assert.equal(configErrorsOf('skew:\n  maxPastMs: -5\n'), ['config.skew.maxPastMs: expected a non-negative number of milliseconds or "infinite", found number -5']);
   assert.equal(configErrorsOf('batch:\n  maxDelayMs: .inf\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found number Infinity']);
+});
+
+test('a source pointed at a spool, or at a dead-letter file, is told what it is and what sends it (a spool\'s bytes were read as lines and one of its samples sent again; a letter was "a sample needs timeUnixNano")', () => {
+  const dir = tempDir();
+  const spoolPath = join(dir, 'chronoq-spool.db');
+  const opened = Spool.open(spoolPath, { lanes: 1 });
+  if (opened._tag !== 'Right') throw opened.left;
+  opened.right.spool.append([{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} }]);
+  opened.right.spool.close();
+  const r = decodeConfig(`sources: [{type: ndjson, path: ${spoolPath}}]\n`, {});
+  if (!isRight(r)) throw new Error('decodes');
+  assert.equal(checkConfigFiles(resolveConfig(r.right)).map(formatConfigError),
+    [`config.sources[0].path: expected an NDJSON file of samples, found "${spoolPath}", a chronoq spool (SQLite) (what a spool holds is delivered by a run with spool.path ${spoolPath})`]);
+  const letter = JSON.stringify({ reason: 'retries-exhausted', item: { name: 'm', kind: 'gauge', value: 1, timeUnixNano: '5', attributes: {} }, detail: 'x', atUnixMs: 0 });
+  assert.equal(parseSampleLine(letter), { _tag: 'Left', left: 'a dead letter (reason retries-exhausted), not a sample: dead letters are sent again with chronoq replay FILE' });
 });
 
 test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable; a followed file may come later', () => {

@@ -2,35 +2,14 @@
  * `chronoq inspect FILE`: a spool (samples waiting per lane, oldest and newest time, bytes,
  * acknowledged) or a dead-letter file (src/cli/inspectDeadLetters.ts), told apart by its first bytes.
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { SQLITE_HEADER, fileHead as head } from '../fileIdentity.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../spool/inspectSpool.js';
 import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
 import type { Logger } from './log.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
 import { formatDeadLetterSummary, isoOfNanos as iso, summarizeDeadLetters } from './inspectDeadLetters.js';
-
-const SQLITE_HEADER = 'SQLite format 3\0';
-
-/** The first bytes of `path` (fewer for a shorter file). */
-const head = (path: string, bytes: number): Buffer => {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(bytes);
-    return b.subarray(0, readSync(fd, b, 0, bytes, 0));
-  } finally {
-    closeSync(fd);
-  }
-};
-
-/** `path` is an SQLite database (a spool), by its first bytes; false for anything unreadable. */
-export const isSqliteFile = (path: string): boolean => {
-  try {
-    return head(path, 16).toString('latin1') === SQLITE_HEADER;
-  } catch {
-    return false;
-  }
-};
 
 export const inspectCommand = async (path: string, json: boolean, log: Logger, out: (s: string) => void): Promise<number> => {
   // `-`: dead letters on standard input, as replay takes them (`cat PATH.1 PATH | chronoq inspect -`,

@@ -19,9 +19,8 @@ import { stopSignal$ } from './run.js';
 import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
 import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
-import { isNamedPipe } from '../fileIdentity.js';
+import { isNamedPipe, isSqliteFile } from '../fileIdentity.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
-import { isSqliteFile } from './inspect.js';
 
 const NOT_A_LETTER = 'a sample, not a dead letter';
 /** Skipped lines said one by one; the rest are counted. */

@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
-import { isNamedPipe } from '../fileIdentity.js';
+import { isNamedPipe, isSqliteFile } from '../fileIdentity.js';
 import { pathPatternProblem } from './pathPattern.js';
 
 type ReadFile = (path: string) => Buffer;
@@ -78,6 +78,10 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   c.sources.forEach((s, i) => {
     if (s.type !== 'ndjson' || s.path === '-') return;
     const why = unreadable(s.path) ?? (isNamedPipe(s.path) ? 'a named pipe: read it as standard input, path: - and < pipe' : undefined);
+    // A spool read as lines: its bytes dead-lettered, and a sample in its pages sent (again).
+    if (why === undefined && isSqliteFile(s.path)) {
+      errors.push({ path: `config.sources[${i}].path`, expected: 'an NDJSON file of samples', found: `${JSON.stringify(s.path)}, a chronoq spool (SQLite)`, suggestion: `what a spool holds is delivered by a run with spool.path ${s.path}` });
+    }
     const pattern = why === 'ENOENT' ? pathPatternProblem(s.path, `config.sources[${i}].path`, s.follow === true) : undefined;
     if (pattern !== undefined) return void errors.push(pattern);
     // A followed file may not be there yet (its writer starts later): waited for, in a directory that is.
