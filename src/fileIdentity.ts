@@ -73,3 +73,18 @@ export const isSqliteFile = (path: string): boolean => {
     return false;
   }
 };
+
+/**
+ * A regular, non-empty file at `path` that is not an SQLite database, in words (its size and first
+ * printable characters); undefined for none, an empty file, or an SQLite one.
+ */
+export const nonSqliteFile = (path: string): string | undefined => {
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || st.size === 0 || isSqliteFile(path)) return undefined;
+    const begins = fileHead(path, 40).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
+    return `a file of ${st.size} bytes that is not an SQLite database${begins ? ` (it begins "${begins}")` : ''}`;
+  } catch {
+    return undefined; // none yet, or unreadable (opening it says why)
+  }
+};

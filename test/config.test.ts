@@ -169,6 +169,13 @@ test('a source pointed at a spool, or at a dead-letter file, is told what it is 
   if (!isRight(r)) throw new Error('decodes');
   assert.equal(checkConfigFiles(resolveConfig(r.right)).map(formatConfigError),
     [`config.sources[0].path: expected an NDJSON file of samples, found "${spoolPath}", a chronoq spool (SQLite) (what a spool holds is delivered by a run with spool.path ${spoolPath})`]);
+  // And a spool.path naming a file that is not SQLite: run refuses it (it was moved aside "as damaged").
+  const notes = join(dir, 'notes.txt');
+  writeFileSync(notes, 'important notes\n');
+  const n = decodeConfig(`sources: []\nspool: {path: ${notes}}\n`, {});
+  if (!isRight(n)) throw new Error('decodes');
+  assert.equal(checkConfigFiles(resolveConfig(n.right)).map(formatConfigError),
+    [`config.spool.path: expected a chronoq spool, or a file to be made, found "${notes}", a file of 16 bytes that is not an SQLite database (it begins "important notes") (give the spool a file of its own)`]);
   const letter = JSON.stringify({ reason: 'retries-exhausted', item: { name: 'm', kind: 'gauge', value: 1, timeUnixNano: '5', attributes: {} }, detail: 'x', atUnixMs: 0 });
   assert.equal(parseSampleLine(letter), { _tag: 'Left', left: 'a dead letter (reason retries-exhausted), not a sample: dead letters are sent again with chronoq replay FILE' });
 });

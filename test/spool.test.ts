@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dirname, join } from 'node:path';
-import { statSync, truncateSync, existsSync, appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { statSync, truncateSync, existsSync, appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
@@ -99,6 +99,23 @@ test("a spool path that is another program's SQLite database: refused, and the d
   if (!isRight(r)) assert.match(r.left.message, /another program's SQLite database \(tables: users\), not a chronoq spool; it was not changed/);
   assert.ok(readFileSync(path).equals(before), 'not changed');
   assert.equal(readdirSync(dirname(path)), ['app.db'], 'nothing moved aside or created');
+});
+
+test('a spool path naming a file that is not SQLite at all (notes, a sample file): refused, not moved aside as damaged with a spool in its place', () => {
+  const dir = tempDir();
+  const path = join(dir, 'notes.txt');
+  writeFileSync(path, 'important notes\n');
+  const r = Spool.open(path, { lanes: 1 });
+  assert.ok(!isRight(r), 'refused');
+  if (!isRight(r)) assert.match(r.left.message, /notes\.txt is not a chronoq spool: a file of 16 bytes that is not an SQLite database \(it begins "important notes"\); it was not changed: choose another spool\.path/);
+  assert.is(readFileSync(path, 'utf8'), 'important notes\n');
+  assert.equal(readdirSync(dir), ['notes.txt'], 'nothing moved aside or created');
+  // An empty file is a spool to be made, as no file is.
+  const empty = join(dir, 'empty.db');
+  writeFileSync(empty, '');
+  const made = Spool.open(empty, { lanes: 1 });
+  assert.ok(isRight(made));
+  if (isRight(made)) made.right.spool.close();
 });
 
 test('a spool whose file was cut off opens, recovers what is readable, keeps the damaged file and reports it', () => {

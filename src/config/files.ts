@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
-import { isNamedPipe, isSqliteFile } from '../fileIdentity.js';
+import { isNamedPipe, isSqliteFile, nonSqliteFile } from '../fileIdentity.js';
 import { pathPatternProblem } from './pathPattern.js';
 
 type ReadFile = (path: string) => Buffer;
@@ -106,6 +106,9 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
     const why = path === undefined ? undefined : unwritable(path);
     if (why !== undefined) errors.push({ path: at, expected: 'a file chronoq can write', found: `${JSON.stringify(path)} (${why})` });
   }
+  // As run refuses it (spool/peek.ts): someone's file was moved aside "as damaged" for a spool.
+  const notSqlite = c.spool === undefined ? undefined : nonSqliteFile(c.spool.path);
+  if (notSqlite !== undefined) errors.push({ path: 'config.spool.path', expected: 'a chronoq spool, or a file to be made', found: `${JSON.stringify(c.spool!.path)}, ${notSqlite}`, suggestion: 'give the spool a file of its own' });
   return errors;
 };
 

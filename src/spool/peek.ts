@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { nonSqliteFile } from '../fileIdentity.js';
 
 export const tableNames = (db: Database.Database): string[] =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
@@ -26,4 +27,17 @@ export const foreignTables = (path: string): string[] | undefined => {
   } catch {
     return undefined;
   }
+};
+
+/**
+ * Why the file at `path` is not one the spool may open, or undefined: another program's SQLite
+ * database, or a file that is not SQLite at all (a spool.path naming someone's notes or a sample
+ * file was moved aside "as damaged" and a spool put in its place). A spool cut off keeps its
+ * first bytes, and is salvaged.
+ */
+export const notASpool = (path: string): string | undefined => {
+  const foreign = foreignTables(path);
+  if (foreign !== undefined) return `${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`;
+  const other = nonSqliteFile(path);
+  return other === undefined ? undefined : `${path} is not a chronoq spool: ${other}; it was not changed: choose another spool.path (a spool whose first bytes were damaged: move it aside, and a new one is made)`;
 };

@@ -18,7 +18,7 @@ import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
 import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 import { type FileIdentity, fileIdentity, sameFile } from '../fileIdentity.js';
 import { tornWalTail } from './salvage.js';
-import { foreignTables } from './peek.js';
+import { notASpool } from './peek.js';
 import { type SpoolContents, inspectSpoolDb } from './inspectSpool.js';
 import { systemClock } from '../clock.js';
 import { Subject, type Observable } from 'rxjs';
@@ -64,8 +64,8 @@ export class Spool {
 
   static open(path: string, opts: SpoolOptions = {}, timers?: { every(ms: number, fn: () => void): { cancel(): void } }): Either<Error, { spool: Spool; report: OpenReport }> {
     const torn = tornWalTail(path);
-    const foreign = foreignTables(path);
-    if (foreign !== undefined) return left(new Error(`${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`));
+    const refused = notASpool(path);
+    if (refused !== undefined) return left(new Error(refused));
     const { lock, file } = openSpoolFile(path, opts);
     if (isLeft(file) && !waitsForRoom(opts, file.left)) return file;
     const spool = new Spool(path, isLeft(file) ? emptySpoolDb() : file.right.db, opts, lock);
