@@ -2,7 +2,9 @@
  * Which file a path names now: device and inode. A file deleted or moved away while it is open
  * goes on working through its descriptor, and whatever is written to it goes with it — the
  * dead-letter file, a followed log and the spool each check that their path still names the file
- * they have open, with these. And what kind of file a path names where opening it would block.
+ * they have open, with these. And what kind of file a path names: one whose opening would block
+ * (a named pipe), and an SQLite database (a spool) or not, by its first bytes — so that a spool
+ * is not read as NDJSON nor replayed, and someone's file is not taken for a damaged spool.
  */
 import { closeSync, fstatSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
 
