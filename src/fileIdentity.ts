@@ -76,17 +76,27 @@ export const isSqliteFile = (path: string): boolean => {
   }
 };
 
-/**
- * A regular, non-empty file at `path` that is not an SQLite database, in words (its size and first
- * printable characters); undefined for none, an empty file, or an SQLite one.
- */
-export const nonSqliteFile = (path: string): string | undefined => {
+/** A regular, non-empty file at `path` that `is` says is not of its kind, in words (size, first printable characters). */
+const otherFile = (path: string, is: (head: Buffer) => boolean, kind: string): string | undefined => {
   try {
     const st = statSync(path);
-    if (!st.isFile() || st.size === 0 || isSqliteFile(path)) return undefined;
-    const begins = fileHead(path, 40).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
-    return `a file of ${st.size} bytes that is not an SQLite database${begins ? ` (it begins "${begins}")` : ''}`;
+    if (!st.isFile() || st.size === 0) return undefined;
+    const head = fileHead(path, 40);
+    if (is(head)) return undefined;
+    const begins = head.toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
+    return `a file of ${st.size} bytes that is not ${kind}${begins ? ` (it begins "${begins}")` : ''}`;
   } catch {
     return undefined; // none yet, or unreadable (opening it says why)
   }
 };
+
+/** A regular, non-empty file at `path` that is not an SQLite database, in words; undefined for none, an empty file, or an SQLite one. */
+export const nonSqliteFile = (path: string): string | undefined =>
+  otherFile(path, (head) => head.subarray(0, 16).toString('latin1') === SQLITE_HEADER, 'an SQLite database');
+
+/**
+ * A regular, non-empty file at `path` whose first characters are not a JSON object's (`{`, after
+ * a byte order mark and blank space), in words; undefined for none, an empty file, or NDJSON.
+ */
+export const nonNdjsonFile = (path: string): string | undefined =>
+  otherFile(path, (head) => /^(\uFEFF)?\s*(\{|$)/.test(head.toString('utf8')), 'NDJSON (JSON objects, one a line)');

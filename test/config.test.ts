@@ -176,6 +176,15 @@ test('a source pointed at a spool, or at a dead-letter file, is told what it is 
   if (!isRight(n)) throw new Error('decodes');
   assert.equal(checkConfigFiles(resolveConfig(n.right)).map(formatConfigError),
     [`config.spool.path: expected a chronoq spool, or a file to be made, found "${notes}", a file of 16 bytes that is not an SQLite database (it begins "important notes") (give the spool a file of its own)`]);
+  // The files chronoq appends JSON lines to: one holding something else (a typo onto the config) had lines appended to it.
+  const yaml = join(dir, 'chronoq.yaml');
+  writeFileSync(yaml, 'sources: []\n');
+  const ndjson = join(dir, 'out.ndjson');
+  writeFileSync(ndjson, '\uFEFF  {"name":"m"}\n');
+  const appended = decodeConfig(`sources: []\ndeadLetter: {path: ${yaml}}\nsink: {type: ndjson, path: ${ndjson}}\n`, {});
+  if (!isRight(appended)) throw new Error('decodes');
+  assert.equal(checkConfigFiles(resolveConfig(appended.right)).map(formatConfigError),
+    [`config.deadLetter.path: expected a dead-letter file or a file to be made, found "${yaml}", a file of 12 bytes that is not NDJSON (JSON objects, one a line) (it begins "sources: []") (chronoq appends JSON lines to it: give it a file of its own)`]);
   const letter = JSON.stringify({ reason: 'retries-exhausted', item: { name: 'm', kind: 'gauge', value: 1, timeUnixNano: '5', attributes: {} }, detail: 'x', atUnixMs: 0 });
   assert.equal(parseSampleLine(letter), { _tag: 'Left', left: 'a dead letter (reason retries-exhausted), not a sample: dead letters are sent again with chronoq replay FILE' });
 });

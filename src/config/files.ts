@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
-import { isNamedPipe, isSqliteFile, nonSqliteFile } from '../fileIdentity.js';
+import { isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile } from '../fileIdentity.js';
 import { pathPatternProblem } from './pathPattern.js';
 
 type ReadFile = (path: string) => Buffer;
@@ -105,6 +105,16 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   for (const [at, path] of written) {
     const why = path === undefined ? undefined : unwritable(path);
     if (why !== undefined) errors.push({ path: at, expected: 'a file chronoq can write', found: `${JSON.stringify(path)} (${why})` });
+  }
+  // Files chronoq appends NDJSON to: one that holds something else (a typo onto a config or a
+  // spool) had lines appended to it.
+  const appended: [string, string | undefined, string][] = [
+    ['config.deadLetter.path', c.deadLetter.path, 'a dead-letter file'],
+    ['config.sink.path', c.sink.type === 'ndjson' && c.sink.path !== '-' ? c.sink.path : undefined, 'an NDJSON file'],
+  ];
+  for (const [at, path, kind] of appended) {
+    const other = path === undefined ? undefined : nonNdjsonFile(path);
+    if (other !== undefined) errors.push({ path: at, expected: `${kind} or a file to be made`, found: `${JSON.stringify(path)}, ${other}`, suggestion: 'chronoq appends JSON lines to it: give it a file of its own' });
   }
   // As run refuses it (spool/peek.ts): someone's file was moved aside "as damaged" for a spool.
   const notSqlite = c.spool === undefined ? undefined : nonSqliteFile(c.spool.path);
