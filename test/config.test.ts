@@ -158,7 +158,7 @@ test('skew.maxPastMs and maxFutureMs may be "infinite" (a backfill of old data: 
   assert.equal(configErrorsOf('batch:\n  maxDelayMs: .inf\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found number Infinity']);
 });
 
-test('a source pointed at a spool, or at a dead-letter file, is told what it is and what sends it (a spool\'s bytes were read as lines and one of its samples sent again; a letter was "a sample needs timeUnixNano")', () => {
+test('a file in the wrong role is told what it is: a source on a spool or a dead-letter file, a spool.path or a dead-letter or sink path on a file of another kind (read as lines, moved aside, appended to)', () => {
   const dir = tempDir();
   const spoolPath = join(dir, 'chronoq-spool.db');
   const opened = Spool.open(spoolPath, { lanes: 1 });
