@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { type Either, chain, left, map, right } from 'fp-ts/lib/Either.js';
+import { type Either, chain, isLeft, left, map, right } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodeConfig } from '../config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, type ResolvedConfig } from '../config/resolve.js';
@@ -12,7 +12,15 @@ import type { ConfigError } from '../config/errors.js';
 import { checkResolvedConfig } from '../config/files.js';
 import { resourceFromEnv } from '../config/resourceEnv.js';
 
-export const loadConfig = (path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Either<ConfigError[], ResolvedConfig> => {
+/**
+ * `warn` hears what is not an error in a config that loads: a file that holds no settings
+ * (emptyConfigWarning), judged on the text read here — it was read and parsed a second time.
+ */
+export const loadConfig = (
+  path: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  warn?: (line: string) => void,
+): Either<ConfigError[], ResolvedConfig> => {
   let text = DEFAULT_CONFIG_YAML;
   // `-` is not standard input here (that is an NDJSON source's `path: -`): it said "found ENOENT".
   if (path === '-') return left([{ path: '-', expected: 'a config file (standard input is not read for the config: it is for an NDJSON source with path: -)', found: '-', suggestion: 'write the config to a file and give its name' }]);
@@ -24,7 +32,7 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
     }
   }
   const envResource = resourceFromEnv(env);
-  return pipe(
+  const loaded = pipe(
     decodeConfig(text, env),
     map((file) => resolveConfig(file, envResource.attributes)),
     chain((c) => {
@@ -32,6 +40,9 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
       return errors.length > 0 ? left(errors) : right(c);
     }),
   );
+  const warning = path === undefined || isLeft(loaded) ? undefined : emptyConfigWarning(path, text);
+  if (warning !== undefined) warn?.(warning);
+  return loaded;
 };
 
 /**
@@ -40,10 +51,9 @@ export const loadConfig = (path: string | undefined, env: Readonly<Record<string
  * a word; a file left empty by a template that failed to render, or a mounted file whose key was
  * missing, looks like that. Said, not refused (`{}` says "the defaults" on purpose, and is not warned of).
  */
-export const emptyConfigWarning = (path: string | undefined): string | undefined => {
-  if (path === undefined) return undefined;
+export const emptyConfigWarning = (path: string, text: string): string | undefined => {
   try {
-    if (parseDocument(readFileSync(path, 'utf8')).toJS() != null) return undefined; // `---` and `~` alone are null too
+    if (parseDocument(text).toJS() != null) return undefined; // `---` and `~` alone are null too
   } catch {
     return undefined; // loadConfig says what is wrong with it
   }

@@ -9,7 +9,7 @@ import { type ConfigError, closestKey, formatConfigError } from '../config/error
 import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { createLogger, createTerminalLines, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
-import { emptyConfigWarning, loadConfig } from './loadConfig.js';
+import { loadConfig } from './loadConfig.js';
 import { unusedSettings } from '../config/unusedSettings.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
@@ -161,18 +161,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     }
     return 2;
   };
-  const warnIfEmpty = (path: string | undefined): void => {
-    const warning = emptyConfigWarning(path);
-    if (warning !== undefined) log('warn', warning);
-  };
+  const warn = (line: string): void => log('warn', line);
   switch (a.command) {
     case 'validate': {
       // --config as run takes it: `chronoq validate --config c.yaml` asked which file.
       const file = a.positional[0] ?? a.config;
       if (!file) return log('error', 'validate: which config file? (chronoq validate config.yaml)'), 2;
-      const c = loadConfig(file);
+      const c = loadConfig(file, process.env, warn);
       if (isLeft(c)) return configErrors(c.left);
-      warnIfEmpty(file);
       for (const line of unusedSettings(c.right)) log('warn', line);
       out(stringify(maskSecrets(c.right)));
       // What `run` would warn of at its start (an OTLP/HTTP protocol variable, an endpoint without
@@ -183,16 +179,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       return 0;
     }
     case 'run': {
-      const c = loadConfig(a.positional[0] ?? a.config);
+      const c = loadConfig(a.positional[0] ?? a.config, process.env, warn);
       if (isLeft(c)) return configErrors(c.left);
-      warnIfEmpty(a.positional[0] ?? a.config);
       return exitEvenIfHeldOpen(await runCommand(c.right, { quiet: a.quiet, failOnDeadLetters: a.failOnDeadLetters, log, statusLine: terminal.status }), log);
     }
     case 'replay': {
       if (!a.positional[0]) return log('error', 'replay: which dead-letter file? (chronoq replay dead-letters.ndjson)'), 2;
-      const c = loadConfig(a.config);
+      const c = loadConfig(a.config, process.env, warn);
       if (isLeft(c)) return configErrors(c.left);
-      warnIfEmpty(a.config);
       return exitEvenIfHeldOpen(await replayCommand(a.positional[0], c.right, log), log);
     }
     case 'inspect': {
