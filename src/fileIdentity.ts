@@ -65,12 +65,15 @@ export const fileHead = (path: string, bytes: number): Buffer => {
   }
 };
 
-export const SQLITE_HEADER = 'SQLite format 3\0';
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/** A file's first bytes are an SQLite database's (a spool's). */
+export const isSqliteHead = (head: Buffer): boolean => head.subarray(0, 16).toString('latin1') === SQLITE_HEADER;
 
 /** `path` is an SQLite database (a spool), by its first bytes; false for anything unreadable. */
 export const isSqliteFile = (path: string): boolean => {
   try {
-    return fileHead(path, 16).toString('latin1') === SQLITE_HEADER;
+    return isSqliteHead(fileHead(path, 16));
   } catch {
     return false;
   }
@@ -92,7 +95,7 @@ const otherFile = (path: string, is: (head: Buffer) => boolean, kind: string): s
 
 /** A regular, non-empty file at `path` that is not an SQLite database, in words; undefined for none, an empty file, or an SQLite one. */
 export const nonSqliteFile = (path: string): string | undefined =>
-  otherFile(path, (head) => head.subarray(0, 16).toString('latin1') === SQLITE_HEADER, 'an SQLite database');
+  otherFile(path, isSqliteHead, 'an SQLite database');
 
 /**
  * A regular, non-empty file at `path` whose first characters are not a JSON object's (`{`, after

@@ -3,7 +3,7 @@
  * acknowledged) or a dead-letter file (src/cli/inspectDeadLetters.ts), told apart by its first bytes.
  */
 import { existsSync } from 'node:fs';
-import { SQLITE_HEADER, fileHead as head } from '../fileIdentity.js';
+import { fileHead as head, isSqliteHead } from '../fileIdentity.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../spool/inspectSpool.js';
 import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
@@ -27,7 +27,7 @@ export const inspectCommand = async (path: string, json: boolean, log: Logger, o
   } catch (e) {
     return log('error', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`), 2;
   }
-  if (first.toString('latin1') !== SQLITE_HEADER) {
+  if (!isSqliteHead(first)) {
     if (first.length > 0 && !first.toString('utf8').trimStart().startsWith('{')) return log('error', `${path} is neither a chronoq spool (SQLite) nor a dead-letter file (NDJSON); nothing was changed`), 2;
     const summary = await summarizeDeadLetters(path);
     out(json ? `${JSON.stringify(rotated.length > 0 ? { ...summary, rotatedFiles: rotated } : summary)}\n` : formatDeadLetterSummary(summary));
