@@ -5,6 +5,7 @@
  * episode: it reports once when it starts and once when it ends, never on every check.
  */
 import { type PipelineStats, backlogOf, deliveryLagMs, reorderingOf, totalDeadLetters } from '../stats.js';
+import { failingWord } from './failingAs.js';
 
 export interface AlertRules {
   readonly deadLettersPerMinute?: number;
@@ -45,7 +46,7 @@ export const createAlerts = (rules: AlertRules) => {
       }
       if (rules.breakerOpenSeconds !== undefined) {
         const openMs = s.breakerState !== 'closed' && s.breakerOpenedAtMs !== undefined ? nowMs - s.breakerOpenedAtMs : 0;
-        checks.push(['breaker-open', openMs > rules.breakerOpenSeconds * 1000, `circuit breaker open for ${Math.round(openMs / 1000)} s (limit ${rules.breakerOpenSeconds} s): the receiver is ${s.failingAs ?? 'unreachable'}, samples are waiting`]);
+        checks.push(['breaker-open', openMs > rules.breakerOpenSeconds * 1000, `circuit breaker open for ${Math.round(openMs / 1000)} s (limit ${rules.breakerOpenSeconds} s): the receiver is ${failingWord(s.failingAs)}, samples are waiting`]);
       }
       if (rules.queuePercent !== undefined) {
         // The backlog, spool included: with a spool, the queue in memory stops at half of maxQueued

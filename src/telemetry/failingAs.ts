@@ -19,3 +19,6 @@ export const howFailing = (e: unknown): FailingAs => {
   if (e.code === 4 || isOutcomeUnknown(e)) return 'not answering';
   return 'failing';
 };
+
+/** The word for an open breaker: how the receiver failed, or "unreachable" before any failure said more. */
+export const failingWord = (failingAs: FailingAs | undefined): FailingAs => failingAs ?? 'unreachable';

@@ -1,5 +1,6 @@
 /** The one-line status: rates since the last line, queue (and what waits before it), breaker, clock trouble by kind (when any), dead letters by reason. */
 import { type PipelineStats, queuedOf, reorderingOf } from '../stats.js';
+import { failingWord } from './failingAs.js';
 
 export interface StatusSnapshot {
   readonly atMs: number;
@@ -30,7 +31,7 @@ export const statusFields = (s: PipelineStats, prev: StatusSnapshot, now: Status
     inFlightBatches: s.inFlightBatches,
     retries: s.retries,
     breaker: s.breakerState,
-    ...(s.breakerState !== 'closed' ? { failingAs: s.failingAs ?? 'unreachable' } : {}),
+    ...(s.breakerState !== 'closed' ? { failingAs: failingWord(s.failingAs) } : {}),
     ...(s.spoolFailing ? { spoolFailing: true } : {}),
     skew: { ...s.skew },
     deadLetters: { ...s.deadLetters },
@@ -44,7 +45,7 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const reordering = reorderingOf(s);
   // "samples wait" only when some do: the last line of a run whose samples were all dead-lettered said so too.
   const waiting = queuedOf(s) + reordering + s.waitingInSpool + s.inFlightBatches > 0;
-  const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} ${s.failingAs ?? 'unreachable'}${waiting ? ': samples wait' : ''})`;
+  const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} ${failingWord(s.failingAs)}${waiting ? ': samples wait' : ''})`;
   const before = [reordering > 0 ? `+${reordering} in reorder` : '', s.waitingInSpool > 0 ? `+${s.waitingInSpool} in the spool` : ''].filter(Boolean).join(', ');
   const spool = s.spoolFailing ? ' · SPOOL NOT WRITABLE (samples not durable)' : '';
   const skew = Object.entries(s.skew).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
