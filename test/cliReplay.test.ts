@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
-import { Spool } from '../src/spool/spool.js';
+import { mk, open as openSpool } from './support/spool.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('chronoq replay');
@@ -84,10 +84,9 @@ test('replay given a file of samples, not dead letters: the first ten lines name
 test('replay pointed at a spool says it is one, and how its samples are sent (it read the database as lines: 15 "not JSON" warnings and a hint to send it as samples)', async () => {
   const dir = tempDir();
   const spoolPath = join(dir, 'chronoq-spool.db');
-  const opened = Spool.open(spoolPath, { lanes: 1 });
-  if (opened._tag !== 'Right') throw opened.left;
-  opened.right.spool.append([0, 1, 2].map((i) => ({ name: 'm', kind: 'gauge' as const, value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} })));
-  opened.right.spool.close();
+  const { spool } = openSpool(spoolPath, 1);
+  spool.append([0, 1, 2].map((i) => mk(i)));
+  spool.close();
   const cfg = writeConfig(dir, [`sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, `deadLetter: {path: ${join(dir, 'again.ndjson')}}`, ''].join('\n'));
   const r = await runCli(['replay', spoolPath, '--config', cfg]);
   assert.is(r.code, 2);

@@ -13,7 +13,7 @@ import { createPipeline } from '../src/otel/createPipeline.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { configErrorsOf } from './support/config.js';
 import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
-import { Spool } from '../src/spool/spool.js';
+import { mk, open as openSpool } from './support/spool.js';
 
 const test = suite('config and sample decoding');
 
@@ -161,10 +161,9 @@ test('skew.maxPastMs and maxFutureMs may be "infinite" (a backfill of old data: 
 test('a file in the wrong role is told what it is: a source on a spool or a dead-letter file, a spool.path or a dead-letter or sink path on a file of another kind (read as lines, moved aside, appended to)', () => {
   const dir = tempDir();
   const spoolPath = join(dir, 'chronoq-spool.db');
-  const opened = Spool.open(spoolPath, { lanes: 1 });
-  if (opened._tag !== 'Right') throw opened.left;
-  opened.right.spool.append([{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} }]);
-  opened.right.spool.close();
+  const { spool } = openSpool(spoolPath, 1);
+  spool.append([mk(1)]);
+  spool.close();
   const r = decodeConfig(`sources: [{type: ndjson, path: ${spoolPath}}]\n`, {});
   if (!isRight(r)) throw new Error('decodes');
   assert.equal(checkConfigFiles(resolveConfig(r.right)).map(formatConfigError),
