@@ -4,7 +4,7 @@
  */
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { Observable, type OperatorFunction, Subject, type Subscription, map } from 'rxjs';
-import { type Sample, validateSample, startOrderProblem } from './sample.js';
+import { type Attributes, type Sample, validateSample, startOrderProblem, withResource } from './sample.js';
 import type { Clock } from './clock.js';
 
 export type DeadLetterReason = 'invalid' | 'late' | 'skew' | 'overflow' | 'rejected' | 'retries-exhausted' | 'shutdown';
@@ -51,6 +51,17 @@ export const startInOrder = (clock: Pick<Clock, 'now'>): OperatorFunction<Routed
     const problem = startOrderProblem(r.right);
     return problem === undefined ? r : left(toDeadLetter('invalid', r.right, problem, clock.now()));
   });
+
+/**
+ * The letter with its sample's resource written in (withResource): a dead-letter file recorded
+ * only the sample's own, so `chronoq replay` without the run's config, or on another machine,
+ * sent the samples as `service.name: chronoq` and the replaying host. A letter `invalid` is left
+ * as it is: it records the input as it came.
+ */
+export const letterWithResource = (resource: Attributes): ((d: DeadLetter<Sample>) => DeadLetter<Sample>) => {
+  const sent = withResource(resource);
+  return (d) => (d.reason === 'invalid' || d.item.resource !== undefined ? d : { ...d, item: sent(d.item) });
+};
 
 /** Builds the Left for one item. */
 export const deadLetter = <A>(

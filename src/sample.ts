@@ -168,6 +168,13 @@ export const seriesKeyedValue = <V>(compute: (key: string) => V): ((s: Sample) =
  */
 export const copyWith = (s: Sample, changes: Partial<Sample>): Sample => Object.assign(Object.assign({}, s), changes);
 
+/**
+ * `s` as a sink sends it: with `resource` (the pipeline's) when it carries no resource of its own.
+ * What is written down for later — an NDJSON sink's line, a dead letter — says it, so the sample
+ * goes out again as the service and host it came from wherever it is read back.
+ */
+export const withResource = (resource: Attributes) => (s: Sample): Sample => (s.resource === undefined ? copyWith(s, { resource }) : s);
+
 /** A start time after the sample's time, in words; undefined when in order or absent. */
 export const startOrderProblem = (s: Sample): string | undefined =>
   s.startTimeUnixNano !== undefined && s.startTimeUnixNano > s.timeUnixNano ? 'startTimeUnixNano is after timeUnixNano' : undefined;

@@ -8,7 +8,7 @@ import { Observable, ReplaySubject, Subject, throwError } from 'rxjs';
 import type { ReachableNews } from './breaker.js';
 import type { SendBatch } from './delivery.js';
 import type { SinkConfig } from './config/schema.js';
-import type { Attributes } from './sample.js';
+import { type Attributes, withResource } from './sample.js';
 import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
 import { watchTlsFiles, type TlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
@@ -39,15 +39,19 @@ export interface Sink {
 const NO_ROOM: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
 
 /**
- * A `send` that writes each batch as NDJSON lines through `write` (all of a batch or none of it).
+ * A `send` that writes each batch as NDJSON lines through `write` (all of a batch or none of it),
+ * each sample as the OTLP sink would send it: with `resource` when it carries none of its own. A
+ * line without it lost the service and host it came from: read back by an NDJSON source (a file
+ * carried to another machine and sent from there), it went out under that config's resource.
  * A full disk is retryable: the samples wait and go, in order, once there is room. It was a
  * permanent refusal — measured, 6 000 of 22 040 samples dead-lettered `rejected` in 4 s on a full
  * tmpfs, although room came back a moment later.
  */
-export const writeLines = (write: (text: string) => void, where: string): SendBatch => (batch) =>
-  new Observable<never>((subscriber) => {
+export const writeLines = (write: (text: string) => void, where: string, resource: Attributes): SendBatch => {
+  const asSent = withResource(resource);
+  return (batch) => new Observable<never>((subscriber) => {
     try {
-      write(batch.map((s) => `${toJsonLine(s)}\n`).join(''));
+      write(batch.map((s) => `${toJsonLine(asSent(s))}\n`).join(''));
       subscriber.complete();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -56,6 +60,7 @@ export const writeLines = (write: (text: string) => void, where: string): SendBa
         : classifyExportFailure(e));
     }
   });
+};
 
 /** How often the sink's TLS files are looked at for a rotation. */
 export const TLS_CHECK_MS = 10_000;
@@ -105,9 +110,9 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
       };
     }
     case 'ndjson':
-      return { send: writeLines((t) => appendWholeToFile(config.path, Buffer.from(t)), config.path), describe: `ndjson ${config.path}`, close: () => undefined };
+      return { send: writeLines((t) => appendWholeToFile(config.path, Buffer.from(t)), config.path, resource), describe: `ndjson ${config.path}`, close: () => undefined };
     case 'console':
-      return consoleSink();
+      return consoleSink(resource);
   }
 };
 
@@ -118,7 +123,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
  * `gone$` tells the command to stop. Before, the process exited 0 on the spot, and the samples it
  * had read and not yet written were in neither the output nor a dead letter.
  */
-const consoleSink = (): Sink => {
+const consoleSink = (resource: Attributes): Sink => {
   let gone: NodeJS.ErrnoException | undefined;
   const gone$ = new Subject<Error>();
   const onError = (e: NodeJS.ErrnoException): void => {
@@ -128,7 +133,7 @@ const consoleSink = (): Sink => {
     gone$.complete();
   };
   process.stdout.on('error', onError);
-  const write = writeLines((t) => process.stdout.write(t), 'standard output');
+  const write = writeLines((t) => process.stdout.write(t), 'standard output', resource);
   return {
     send: (batch) =>
       gone === undefined ? write(batch) : throwError(() => new ExportError('standard output is closed (EPIPE): nothing reads it any more', { retryable: false, code: 'EPIPE' })),

@@ -28,6 +28,33 @@ test('replay: the samples of a dead-letter file go out again with their original
   assert.not.ok(existsSync(join(dir, 'replay-dead.ndjson')));
 });
 
+test('dead letters and an NDJSON sink record the resource their samples go out as: replayed under another config, they still go as the service they came from (they went as the replaying config\'s)', async () => {
+  const dir = tempDir();
+  const input = join(dir, 'in.ndjson');
+  // Two series: one with no resource of its own (the config's applies), one with its own.
+  writeFileSync(input, ['{"name":"cpu","value":1,"timeUnixNano":"1764064800000000001","attributes":{"cpu":"0"}}',
+    '{"name":"cpu","value":2,"timeUnixNano":"1764064800000000002","attributes":{"cpu":"1"},"resource":{"service.name":"its-own"}}', ''].join('\n'));
+  const dlPath = join(dir, 'dead.ndjson');
+  const port = await freePort(); // nothing listens here: under at-most-once both become letters
+  const edge = writeConfig(dir, ['resource: {service.name: edge-a, deployment.environment: prod}', `sources: [{type: ndjson, path: ${input}}]`,
+    `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`, 'delivery: {guarantee: at-most-once}', `deadLetter: {path: ${dlPath}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'), 'edge.yaml');
+  const run = await runCli(['run', '-q', edge]);
+  assert.is(run.code, 0, run.stderr);
+  const resources = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { item?: { resource?: unknown }; resource?: unknown }).map((x) => x.item?.resource ?? x.resource);
+  const expected = [{ 'service.name': 'edge-a', 'deployment.environment': 'prod' }, { 'service.name': 'its-own' }];
+  assert.equal(resources(dlPath), expected);
+  // Replayed elsewhere, under a config of another resource, into an NDJSON sink.
+  const out = join(dir, 'out.ndjson');
+  const central = writeConfig(dir, ['resource: {service.name: central}', `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${join(dir, 'replay-dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'), 'central.yaml');
+  const replay = await runCli(['replay', dlPath, '--config', central]);
+  assert.is(replay.code, 0, replay.stderr);
+  assert.equal(resources(out), expected);
+  // A sample with no resource, into that NDJSON sink: written with the config's.
+  const live = writeConfig(dir, ['resource: {service.name: central}', `sources: [{type: ndjson, path: ${input}}]`, `sink: {type: ndjson, path: ${join(dir, 'live.ndjson')}}`, `deadLetter: {path: ${join(dir, 'live-dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'), 'live.yaml');
+  assert.is((await runCli(['run', '-q', live])).code, 0);
+  assert.equal(resources(join(dir, 'live.ndjson')), [{ 'service.name': 'central' }, { 'service.name': 'its-own' }]);
+});
+
 test('replay: the NaN and infinite gauges an earlier chronoq set aside as `invalid` (their value written null) go out now as those doubles; a null value of another letter is still not a sample', async () => {
   const dir = tempDir();
   const dlPath = join(dir, 'dead.ndjson');

@@ -14,7 +14,7 @@ const test = suite('file sink');
 const run = async (write: (text: string) => void) => {
   const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 5, maxDelayMs: 5 }, delivery: { retry: { initialDelayMs: 10, maxDelayMs: 20 }, breaker: { failureThreshold: 100 } } }), sources: [] };
   const feed = new Subject<Sample>();
-  const p = new Pipeline(config, { send: writeLines(write, 'out.ndjson'), sources: [feed], deadLetters: () => undefined, stampedLocally: false }).start();
+  const p = new Pipeline(config, { send: writeLines(write, 'out.ndjson', {}), sources: [feed], deadLetters: () => undefined, stampedLocally: false }).start();
   for (let i = 0; i < 20; i++) feed.next(mk(i, 0));
   feed.complete();
   await p.done;

@@ -9,6 +9,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { parseDeadLetterLine, parseSampleLine } from '../sampleJson.js';
 import type { Sample } from '../sample.js';
+import { letterWithResource } from '../routed.js';
 import { type Clock, systemClock } from '../clock.js';
 import { Pipeline } from '../pipeline.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
@@ -67,6 +68,8 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const outPath = !stdin && resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, { ...c.deadLetter, ...deadLetterFileLog({ ...c.deadLetter, path: outPath }, log) });
   const sink = createSink(c.sink, c.resource, clock);
+  // A letter written again keeps the resource it carried; one without gets this config's (letterWithResource).
+  const asSent = letterWithResource(c.resource);
   for (const warning of sink.startWarnings ?? []) log('warn', warning);
   // The file is read as the delivery queue has room for its samples, a line at a time: a
   // dead-letter file of any size, not all of it in memory (it was, as one string: past 512 MiB
@@ -90,7 +93,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   // 'dead-letter' a replay an hour after the outage dead-lettered every letter again, as `skew`.
   // A sample in the future is still caught.
   const replayConfig: ResolvedConfig = { ...c, skew: { ...c.skew, maxPastMs: Number.POSITIVE_INFINITY } };
-  const pipeline: Pipeline = new Pipeline(replayConfig, { send: sink.send, reachable$: sink.reachable$, sources: [letters], deadLetters: (d) => deadLetterFile.append(d), stampedLocally: false, clock });
+  const pipeline: Pipeline = new Pipeline(replayConfig, { send: sink.send, reachable$: sink.reachable$, sources: [letters], deadLetters: (d) => deadLetterFile.append(asSent(d)), stampedLocally: false, clock });
   // A file that fails while it is read (a directory, an I/O error) ends the replay of it: said, and
   // the exit code says it too (the pipeline reports a failed source as an event, not an error).
   let readFailure: string | undefined;

@@ -23,6 +23,7 @@ import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { createDeadLetterLog } from '../telemetry/deadLetterLog.js';
+import { letterWithResource } from '../routed.js';
 import { unusedSettings } from '../config/unusedSettings.js';
 
 export interface RunOptions {
@@ -106,12 +107,14 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     parts.sink.close();
     return spool === 'failed' ? 1 : 0;
   }
+  // Letters carry the resource their samples would have gone with (letterWithResource).
+  const asSent = letterWithResource(c.resource);
   pipeline = new Pipeline(c, {
     ...(spool ? { spool } : {}),
     send: parts.sink.send,
     reachable$: parts.sink.reachable$,
     sources: parts.sources,
-    deadLetters: (d) => parts.deadLetterFile.append(d),
+    deadLetters: (d) => parts.deadLetterFile.append(asSent(d)),
     flushDeadLetters: () => parts.deadLetterFile.flush(),
     stampedLocally: parts.stampedLocally,
     clock,

@@ -15,6 +15,7 @@ import { unusedSettings } from '../config/unusedSettings.js';
 import { Pipeline, type PipelineEvent, type ShutdownReport } from '../pipeline.js';
 import type { PipelineStats } from '../stats.js';
 import type { Sample } from '../sample.js';
+import { letterWithResource } from '../routed.js';
 import { type Clock, platformTimers, systemClock, timerMs, unrefScheduler } from '../clock.js';
 import { openConfiguredSpool, waitingForSpaceDetail } from '../spool/openConfigured.js';
 import { DeadLetterFile } from '../deadletter/deadLetterFile.js';
@@ -123,12 +124,13 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const clock = deps.clock ?? systemClock;
   const deadLetterFile = new DeadLetterFile(config.deadLetter.path, { ...config.deadLetter, ...deadLetterFileLog(config.deadLetter, diagLog) });
   const opened = openConfiguredSpool(config, clock, (d) => deadLetterFile.append(d));
+  const asSent = letterWithResource(config.resource);
   if (isLeft(opened)) return left([{ path: 'config.spool.path', expected: 'a spool file that can be opened', found: opened.left.message }]);
   const spool = opened.right?.spool;
   const sink = createSink(config.sink, config.resource, clock);
   const pipeline = new Pipeline(config, {
     ...(spool ? { spool } : {}),
-    send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(d), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
+    send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(asSent(d)), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
     // Its timers do not keep the application alive; it drains at beforeExit instead (below).
     scheduler: unrefScheduler,
