@@ -92,6 +92,21 @@ test('delivery failing: one warning with the error and a hint, one line when it 
   assert.is(lines[1]!.message, 'delivery to otlp-grpc c:4317 works again (after 3 failed attempts)');
 });
 
+test('a message ending in a full stop (grpc-js\'s do) is quoted without it before the line goes on: "…127.0.0.1:9.; retrying" read as a typo', () => {
+  const { events, lines } = watched();
+  const error = new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:9.');
+  events.next({ type: 'retry', lane: 0, attempt: 1, delayMs: 100, error });
+  events.next(refused('the receiver refused the batch: 3 INVALID_ARGUMENT: bad point.'));
+  events.next({ type: 'dead-letter', deadLetter: { reason: 'retries-exhausted', item: sample, detail: 'gave up after 1 attempt(s): 14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:9.', atUnixMs: 0 } });
+  events.next({ type: 'dead-letter', deadLetter: { reason: 'late', item: sample, detail: 'waited...', atUnixMs: 0 } });
+  const said = lines.map((l) => l.message);
+  assert.match(said[0]!, /ECONNREFUSED 127\.0\.0\.1:9; retrying, the samples wait$/);
+  assert.match(said[1]!, /INVALID_ARGUMENT: bad point; they are dead letters in dead\.ndjson/);
+  assert.match(said[2]!, /ECONNREFUSED 127\.0\.0\.1:9; they are in dead\.ndjson$/);
+  assert.match(said[3]!, /: waited\.\.\. \(older than/, 'an ellipsis is kept');
+  assert.not.match(said.join('\n'), /\.;/);
+});
+
 test('a handshake the receiver closes: with a client certificate, the hint is about that certificate (TLS 1.3 shows no more); without, none about it', () => {
   const retry = (message: string): PipelineEvent => ({ type: 'retry', lane: 0, attempt: 1, delayMs: 10, error: new Error(message) });
   const reset = '14 UNAVAILABLE: No connection established. Last error: read ECONNRESET (2026-12-02T19:56:07.568Z).';

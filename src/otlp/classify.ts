@@ -69,6 +69,12 @@ export const oneLineMessage = (message: string): string =>
   message.replace(/\s*\n\s*/g, ' ').replace(/\s*Resolution note:\s*$/, '').trim();
 
 /**
+ * A message quoted inside a longer line, before a `;` or a hint: without its final full stop
+ * (grpc-js's end in one: "…ECONNREFUSED 127.0.0.1:9.; retrying"). An ellipsis is kept.
+ */
+export const asClause = (message: string): string => message.replace(/(?<!\.)\.\s*$/, '');
+
+/**
  * Any failure of one export attempt → an ExportError saying whether to retry, and when. Its
  * message is the failure's on one line (oneLineMessage): it is what dead letters' details, the
  * status and the logs quote.

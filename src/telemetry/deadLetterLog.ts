@@ -11,6 +11,7 @@
  */
 import type { DeadLetterReason } from '../routed.js';
 import type { Logger } from '../cli/log.js';
+import { asClause } from '../otlp/classify.js';
 import { createSummarizedLog, type SummarizedLog, type SummaryWording } from './summarizedLog.js';
 
 /** What a person can do about each reason, beyond the letter's own detail. */
@@ -42,7 +43,7 @@ export const createDeadLetterLog = (opts: DeadLetterLogOptions): DeadLetterLog =
     log: opts.log, field: 'reason', ...(opts.every ? { every: opts.every } : {}),
     wordingOf: (reason) => opts.wording?.[reason] ?? {
       level: 'warn',
-      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${detail}${HINTS[reason] ?? ''}; they are in ${path}`,
+      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${asClause(detail)}${HINTS[reason] ?? ''}; they are in ${path}`,
       more: (count, latest) => `${count} more samples became dead letters (${reason}) in the last minute (the latest: ${latest}); they are in ${path}`,
     },
   });

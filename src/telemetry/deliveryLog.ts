@@ -13,7 +13,7 @@ import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../conf
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
 import { createDeadLetterLog } from './deadLetterLog.js';
-import { oneLineMessage } from '../otlp/classify.js';
+import { asClause, oneLineMessage } from '../otlp/classify.js';
 import { tlsAgainstScheme, type TlsAgainstScheme } from '../config/unusedSettings.js';
 
 /** The error's message on one line (a sink's errors are already; others may not be). */
@@ -92,7 +92,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     wording: {
       rejected: {
         level: 'error',
-        first: (detail) => `${sink} refused samples, which are not sent again: ${detail}${refusalHintFor(detail)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`,
+        first: (detail) => `${sink} refused samples, which are not sent again: ${asClause(detail)}${refusalHintFor(detail)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`,
         more: (count, latest) => `${sink} refused ${count} more samples in the last minute (the latest: ${latest}); they are dead letters in ${opts.deadLetterPath}`,
       },
     },
@@ -102,7 +102,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     else if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
-      log('warn', `delivery to ${sink} is failing: ${message}${hintFor(message, opts.clientCertificate === true, opts.tlsAgainstScheme)}; ${whileFailing}`);
+      log('warn', `delivery to ${sink} is failing: ${asClause(message)}${hintFor(message, opts.clientCertificate === true, opts.tlsAgainstScheme)}; ${whileFailing}`);
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
