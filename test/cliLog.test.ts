@@ -167,6 +167,18 @@ test('under --log-format json the status line carries its figures as fields (a l
   for (const l of text) assert.match(l, / · dead letters: [^{]*$/, 'no JSON after a text status line');
 });
 
+test('a short job\'s status counts in its rate the samples its source gave as it started: in and delivered match (it said in 286/s · delivered 305/s for 50 samples)', async () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 5, ratePerSecond: 100, count: 50}]', `sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));
+  const r = await runCli(['run', cfg, '--log-format', 'json']);
+  assert.is(r.code, 0, r.stderr);
+  const statuses = (jsonLog(r.stderr) as unknown as Array<{ message: string; inPerSecond?: number; deliveredPerSecond?: number }>).filter((l) => / · in flight /.test(l.message));
+  assert.is(statuses.length, 1, r.stderr);
+  assert.ok(statuses[0]!.inPerSecond! > 0);
+  assert.is(statuses[0]!.inPerSecond, statuses[0]!.deliveredPerSecond, statuses[0]!.message);
+});
+
 /** A line as the rows of a terminal `width` wide. */
 const rowsOf = (line: string, width: number): string[] => Array.from({ length: Math.ceil(line.length / width) }, (_, i) => line.slice(i * width, (i + 1) * width).trimEnd());
 

@@ -136,13 +136,15 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const spoolNamed = c.spool ? `; spool ${c.spool.path}` : '';
   o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}${spoolNamed}; dead letters → ${c.deadLetter.path}`);
   for (const warning of [...(parts.sink.startWarnings ?? []), ...unusedSettings(c)]) o.log('warn', warning);
+  // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
+  // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s". Taken
+  // before the start: a source that emits as it is subscribed (synthetic, a file) had its first
+  // samples left out of the first rate ("in 286/s · delivered 305/s" for 50 samples).
+  let last = snapshot(pipeline.stats, steadyScheduler.now());
   pipeline.start();
 
   const tty = o.isTTY ?? process.stderr.isTTY === true;
   const statusLine = o.statusLine ?? createTerminalLines((s) => process.stderr.write(s), () => process.stderr.columns).status;
-  // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
-  // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s".
-  let last = snapshot(pipeline.stats, steadyScheduler.now());
   const alertChecks = watchAlerts(alerts, pipeline.stats, { log: o.log, now: () => steadyScheduler.now() });
   const tick = (): void => {
     if (o.quiet) return;
