@@ -107,6 +107,17 @@ test('a message ending in a full stop (grpc-js\'s do) is quoted without it befor
   assert.not.match(said.join('\n'), /\.;/);
 });
 
+test('samples given up on (retries-exhausted) carry the failing attempt\'s hint: under at-most-once there is no retry, so no failing line, and "Protocol error" went without a word of 4318', () => {
+  const { events, lines } = watched();
+  const giveUp = (detail: string): PipelineEvent => ({ type: 'dead-letter', deadLetter: { reason: 'retries-exhausted', item: sample, detail, atUnixMs: 0 } });
+  events.next(giveUp('gave up after 1 attempt(s) over 6 ms (guarantee at-most-once: one attempt a batch): 14 UNAVAILABLE: No connection established. Last error: Protocol error (2026-12-04T10:30:19.240Z)'));
+  assert.is(lines.length, 1);
+  assert.match(lines[0]!.message, /Protocol error \(2026-12-04T10:30:19\.240Z\) \(the endpoint answered, but not in gRPC: OTLP\/gRPC usually listens on 4317, OTLP\/HTTP on 4318\); they are in dead\.ndjson$/);
+  // Other reasons get no delivery hint: a `late` letter's detail naming a protocol error is not one.
+  events.next({ type: 'dead-letter', deadLetter: { reason: 'late', item: sample, detail: 'Protocol error', atUnixMs: 0 } });
+  assert.not.match(lines[1]!.message, /4318/);
+});
+
 test('a handshake the receiver closes: with a client certificate, the hint is about that certificate (TLS 1.3 shows no more); without, none about it', () => {
   const retry = (message: string): PipelineEvent => ({ type: 'retry', lane: 0, attempt: 1, delayMs: 10, error: new Error(message) });
   const reset = '14 UNAVAILABLE: No connection established. Last error: read ECONNRESET (2026-12-02T19:56:07.568Z).';

@@ -28,6 +28,11 @@ export interface DeadLetterLogOptions {
   readonly log: Logger;
   /** Where the letters are. */
   readonly deadLetterPath: string;
+  /**
+   * What a person can do about a letter's detail beyond the reason's own hint (deliveryLog's
+   * hints for a failed attempt's error, for `retries-exhausted`), '' for nothing.
+   */
+  readonly hintOf?: (reason: DeadLetterReason, detail: string) => string;
   /** Other words for some reasons (deliveryLog's for `rejected`). */
   readonly wording?: Partial<Record<DeadLetterReason, LetterWording>>;
   /** Repeats fn every ms until cancelled (default platformTimers.every, which never keeps the process alive). */
@@ -43,7 +48,7 @@ export const createDeadLetterLog = (opts: DeadLetterLogOptions): DeadLetterLog =
     log: opts.log, field: 'reason', ...(opts.every ? { every: opts.every } : {}),
     wordingOf: (reason) => opts.wording?.[reason] ?? {
       level: 'warn',
-      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${asClause(detail)}${HINTS[reason] ?? ''}; they are in ${path}`,
+      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${asClause(detail)}${HINTS[reason] ?? ''}${opts.hintOf?.(reason, detail) ?? ''}; they are in ${path}`,
       more: (count, latest) => `${count} more samples became dead letters (${reason}) in the last minute (the latest: ${latest}); they are in ${path}`,
     },
   });

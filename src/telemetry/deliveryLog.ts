@@ -89,6 +89,9 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
   let failedAttempts = 0;
   const letters = createDeadLetterLog({
     log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}),
+    // Letters given up on carry the failed attempt's error: the same hint as the failing line,
+    // which under at-most-once (no retry) never comes — "Protocol error" went without a word of 4318.
+    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts.clientCertificate === true, opts.tlsAgainstScheme) : ''),
     wording: {
       rejected: {
         level: 'error',
