@@ -35,6 +35,9 @@ test('a file more than the command takes is an error, not ignored (run a.yaml b.
     [['inspect', 'x.db', 'y.db'], /inspect: one file, found 2/],
     [['run', a, '--json'], /run: --json is inspect's \(for log lines as JSON: --log-format json\)/],
     [['inspect', 'x.db', '--config', a], /inspect: --config is for run, validate and replay/],
+    // Taken and ignored: replay exited 0 or 1 by its own rule whatever the flag said.
+    [['replay', 'x.ndjson', '--fail-on-dead-letters'], /replay: --fail-on-dead-letters is run's \(replay exits 1 whenever a sample becomes a dead letter again\)/],
+    [['validate', a, '--fail-on-dead-letters'], /validate: --fail-on-dead-letters is run's \(see --help\)$/m],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(args);

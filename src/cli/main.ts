@@ -90,10 +90,13 @@ const COMMANDS = ['run', 'validate', 'replay', 'inspect'] as const;
  * ignored without a word (`chronoq run a.yaml b.yaml` ran a.yaml alone; `chronoq replay x y`
  * replayed x), and so were `--config` beside run's own config file and another command's option.
  */
-export const argumentProblem = (a: { readonly command?: string; readonly positional: readonly string[]; readonly config?: string; readonly json?: boolean }): string | undefined => {
+export const argumentProblem = (a: { readonly command?: string; readonly positional: readonly string[]; readonly config?: string; readonly json?: boolean; readonly failOnDeadLetters?: boolean }): string | undefined => {
   const files = a.positional;
   // Options another command takes, ignored here without a word (`run c.yaml --json` logged text).
   if (a.json === true && a.command !== undefined && a.command !== 'inspect') return `${a.command}: --json is inspect's (for log lines as JSON: --log-format json)`;
+  if (a.failOnDeadLetters === true && a.command !== undefined && a.command !== 'run') {
+    return `${a.command}: --fail-on-dead-letters is run's${a.command === 'replay' ? ' (replay exits 1 whenever a sample becomes a dead letter again)' : ''}`;
+  }
   if (a.config !== undefined && a.command === 'inspect') return 'inspect: --config is for run, validate and replay (inspect reads the file it is given)';
   const listed = `${files.length} (${files.join(', ')})`;
   switch (a.command) {
