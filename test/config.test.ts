@@ -377,6 +377,15 @@ test('every file in examples/ is a valid config', () => {
   }
 });
 
+test('the sample lines examples/ndjson.yaml shows are samples, and its two forms of one time are one time (its RFC 3339 line said 2026 beside a timeUnixNano of 2025)', () => {
+  const shown = readFileSync('examples/ndjson.yaml', 'utf8').split('\n').filter((l) => l.startsWith('#   {')).map((l) => l.slice(4).replace(/\s+\(.*$/, ''));
+  assert.is(shown.length, 2);
+  const samples = shown.map((l) => parseSampleLine(l));
+  for (const r of samples) assert.ok(isRight(r), String(isLeft(r) && r.left));
+  const [a, b] = samples.map((r) => (isRight(r) ? r.right : undefined));
+  assert.is(a!.timeUnixNano, b!.timeUnixNano);
+});
+
 test('settings that do nothing with the rest of the config are warned of by validate (and run): lanes under global order, retry backoff under at-most-once', async () => {
   const warnings = (yaml: string): string[] => {
     const d = decodeConfig(yaml, {});
