@@ -48,6 +48,18 @@ test('createPipeline: push and fromObservable feed one pipeline; the handle repo
   assert.ok(report.drained);
 });
 
+test('createPipeline: a pushed sample without a resource is a dead letter with the pipeline\'s resource, as it would have been sent (replayed elsewhere it kept no service name)', async () => {
+  const dir = tempDir();
+  const h = createPipeline({ resource: { 'service.name': 'checkout' }, sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${await freePort()}`, timeoutMs: 300 },
+    delivery: { guarantee: 'at-most-once' }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
+  if (isLeft(h)) throw new Error(JSON.stringify(h.left));
+  h.right.push({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
+  h.right.push({ name: 'y', kind: 'gauge', value: 2, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {}, resource: { 'service.name': 'its-own' } });
+  await h.right.shutdown();
+  const letters = readFileSync(join(dir, 'd.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { name: string; resource?: Record<string, string> } });
+  assert.equal(letters.map((l) => [l.reason, l.item.name, l.item.resource?.['service.name']]).sort(), [['retries-exhausted', 'x', 'checkout'], ['retries-exhausted', 'y', 'its-own']]);
+});
+
 test('createPipeline warns (diag) of a setting that does nothing, as run does: lanes under global order', async () => {
   const dir = tempDir();
   const warned: string[] = [];

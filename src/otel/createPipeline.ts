@@ -124,10 +124,11 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const clock = deps.clock ?? systemClock;
   const deadLetterFile = new DeadLetterFile(config.deadLetter.path, { ...config.deadLetter, ...deadLetterFileLog(config.deadLetter, diagLog) });
   const opened = openConfiguredSpool(config, clock, (d) => deadLetterFile.append(d));
-  const asSent = letterWithResource(config.resource);
   if (isLeft(opened)) return left([{ path: 'config.spool.path', expected: 'a spool file that can be opened', found: opened.left.message }]);
   const spool = opened.right?.spool;
   const sink = createSink(config.sink, config.resource, clock);
+  // Letters carry the resource their samples would have gone with (letterWithResource).
+  const asSent = letterWithResource(config.resource);
   const pipeline = new Pipeline(config, {
     ...(spool ? { spool } : {}),
     send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(asSent(d)), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
