@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
-import { type Sample, seriesKey, validateSample } from '../src/sample.js';
+import { type Sample, seriesKey, validateSample, withResource } from '../src/sample.js';
+import { writeLines } from '../src/sinks.js';
 import { open } from './support/spool.js';
 import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
 import { tempDir } from './support/cli.js';
@@ -72,6 +73,21 @@ test('every sample comes back from its JSON line whole: scope, temporality, mono
       const letter = parseDeadLetterLine(toJsonLine({ reason: 'rejected', item: s, detail: 'd', atUnixMs: 1 }));
       assert.ok(isRight(letter));
       assert.equal(letter.right.item, s);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('an NDJSON sink\'s line is the sample as sent — with the pipeline\'s resource when it has none of its own — and reads back as that sample (the resource is written once and spliced in)', () => {
+  fc.assert(
+    fc.property(sample, attrs, (s, resource) => {
+      let written = '';
+      writeLines((t) => void (written += t), 'out.ndjson', resource)([s]).subscribe();
+      const expected = withResource(resource)(s);
+      assert.is(written, `${toJsonLine(expected)}\n`);
+      const back = parseSampleLine(written.trimEnd());
+      assert.ok(isRight(back));
+      assert.equal(back.right, expected);
     }),
     { numRuns: 500 },
   );
