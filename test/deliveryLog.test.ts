@@ -118,6 +118,12 @@ test('samples given up on (retries-exhausted) carry the failing attempt\'s hint:
   assert.not.match(lines[1]!.message, /4318/);
 });
 
+test('a call that got no answer in time (DEADLINE_EXCEEDED, a SIGSTOPped collector) says what the timeout is and that a resend may be a duplicate; grpc-js\'s words name neither', () => {
+  const { events, lines } = watched();
+  events.next({ type: 'retry', lane: 0, attempt: 1, delayMs: 100, error: new Error('4 DEADLINE_EXCEEDED: Deadline exceeded after 2.001s,name resolution: 0.001s,remote_addr=127.0.0.1:33341') });
+  assert.match(lines[0]!.message, /remote_addr=127\.0\.0\.1:33341 \(no answer within sink\.timeoutMs: .*it may have arrived all the same, and a resend then be a duplicate\); retrying, the samples wait$/);
+});
+
 test('a handshake the receiver closes: with a client certificate, the hint is about that certificate (TLS 1.3 shows no more); without, none about it', () => {
   const retry = (message: string): PipelineEvent => ({ type: 'retry', lane: 0, attempt: 1, delayMs: 10, error: new Error(message) });
   const reset = '14 UNAVAILABLE: No connection established. Last error: read ECONNRESET (2026-12-02T19:56:07.568Z).';
