@@ -9,7 +9,7 @@ import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { isTimeOutOfRangeError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
-import { decodePoints } from './support/fakeOtlpServer.js';
+import { decodeHistogramMinMax, decodePoints } from './support/fakeOtlpServer.js';
 
 const test = suite('OTLP encoding');
 const T = 1_764_064_800_123_456_789n;
@@ -70,6 +70,14 @@ test('the batch encoder reuses its data points across batches: each request is e
   for (const k of [2n, 3n]) assert.ok(encode(mixed(k), { 'service.name': 'svc' }).equals(official(mixed(k))), `batch ${k}`);
   assert.ok(first.equals(firstCopy), 'an earlier request is not overwritten by later batches');
   assert.ok(first.equals(official(mixed(1n))));
+});
+
+test('a histogram\'s min and max are each sent when the sample has it, alone too (OTLP has each on its own; one without the other was dropped)', () => {
+  const h = (name: string, extra: { min?: number; max?: number }): Sample => ({ name, kind: 'histogram', value: { boundaries: [10], counts: [1, 1], sum: 20, count: 2, ...extra }, timeUnixNano: T, attributes: {} });
+  const cases = [{ min: 1, max: 19 }, { max: 19 }, { min: 1 }, {}, { min: -0.5, max: 0 }];
+  const encode = createBatchEncoder();
+  const request = encode(cases.map((c, i) => h(`h${i}`, c)), {});
+  assert.equal(decodeHistogramMinMax(request), cases);
 });
 
 test('toResourceMetrics refuses a time OTLP cannot carry instead of wrapping it into another time', () => {

@@ -43,6 +43,19 @@ export const decodePoints = (request: Uint8Array): ReceivedPoint[] => {
   return points;
 };
 
+/** The min (field 11) and max (12) of each histogram data point of a request, undefined where absent. */
+export const decodeHistogramMinMax = (request: Uint8Array): { min?: number; max?: number }[] =>
+  sub(request, 1).flatMap((rm) => sub(rm, 2)).flatMap((sm) => sub(sm, 2)).flatMap((metric) => sub(metric, 9)).flatMap((h) => sub(h, 1)).map((dp) => {
+    const fields = readFields(dp);
+    const double = (n: number) => {
+      const f = fields.find((x) => x.field === n);
+      return f === undefined ? undefined : Buffer.from(bytes(f)).readDoubleLE(0);
+    };
+    const min = double(11);
+    const max = double(12);
+    return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  });
+
 const varint = (n: bigint | number): number[] => {
   let v = BigInt(n);
   const out: number[] = [];
