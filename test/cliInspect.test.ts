@@ -136,6 +136,19 @@ test('inspect - sums up dead letters from stdin, as replay - takes them (a rotat
   assert.is((JSON.parse(json.stdout) as { letters: number }).letters, 3);
 });
 
+test('inspect given a file of samples (an NDJSON sink\'s) says they are samples and how they are sent, as replay does; it said only "0 letters, N lines that are not dead letters"', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'out.ndjson');
+  writeFileSync(path, ['{"name":"cpu","kind":"gauge","value":1,"timeUnixNano":"5","attributes":{}}', '{"name":"cpu","value":2,"time":"2025-11-25T10:00:00Z"}', 'not json', ''].join('\n'));
+  const r = spawnSync(process.execPath, [BIN, 'inspect', path], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /0 letters, 0 series, 3 lines that are not dead letters\n2 of the lines that are not dead letters are samples: a file of samples is sent by `chronoq run` with a source \{type: ndjson, path: .*out\.ndjson\}/);
+  const json = JSON.parse(spawnSync(process.execPath, [BIN, 'inspect', '-', '--json'], { input: readFileSync(path), encoding: 'utf8', timeout: 60_000 }).stdout) as { samples?: number };
+  assert.is(json.samples, 2);
+  const stdin = spawnSync(process.execPath, [BIN, 'inspect', '-'], { input: readFileSync(path), encoding: 'utf8', timeout: 60_000 });
+  assert.match(stdin.stdout, /path: -\}/);
+});
+
 test('a dead-letter file with a byte order mark (saved by a Windows editor): its first letter counts, as replay reads it', async () => {
   const path = join(tempDir(), 'dead.ndjson');
   const letter = (i: number) => JSON.stringify({ reason: 'rejected', item: { name: 'g', kind: 'gauge', value: i, timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(i)), attributes: {} }, detail: 'x', atUnixMs: 0 });

@@ -37,6 +37,8 @@ export interface DeadLetterSummary {
   letters: number;
   /** Lines that are not dead letters (not JSON, or without a reason). */
   unreadable: number;
+  /** Of those, the lines that are samples (a file of samples given for one of letters); absent when none. */
+  samples?: number;
   reasons: Record<string, ReasonSummary>;
   /** The most frequent metric names, with their counts. */
   metrics: { name: string; letters: number }[];
@@ -116,6 +118,8 @@ const shownKind = (kind: DetailKind): string => {
 
 interface Letter {
   reason?: unknown;
+  name?: unknown;
+  value?: unknown;
   detail?: unknown;
   item?: { name?: unknown; timeUnixNano?: unknown; attributes?: unknown; resource?: unknown };
 }
@@ -127,6 +131,7 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
   const series = new Set<string>();
   let letters = 0;
   let unreadable = 0;
+  let samples = 0;
   let refusedOnResend = 0;
   const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const text of lines) {
@@ -141,6 +146,8 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
     }
     if (typeof d !== 'object' || d === null || typeof d.reason !== 'string') {
       unreadable++;
+      // A sample's line, as an NDJSON sink or an application writes them (replay says the same of them).
+      if (typeof d === 'object' && d !== null && typeof d.name === 'string' && 'value' in d) samples++;
       continue;
     }
     letters++;
@@ -178,7 +185,7 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
   }
   const moreMetrics = rest([...metrics.values()]);
   return {
-    path, letters, unreadable, reasons, metrics: top(metrics).map(([name, n]) => ({ name, letters: n })),
+    path, letters, unreadable, ...(samples > 0 ? { samples } : {}), reasons, metrics: top(metrics).map(([name, n]) => ({ name, letters: n })),
     ...(moreMetrics !== undefined ? { moreMetrics: { names: moreMetrics.count, letters: moreMetrics.total } } : {}),
     series: series.size, ...(series.size >= MAX_SERIES ? { seriesAtLeast: true as const } : {}), refusedOnResend,
   };
@@ -195,6 +202,9 @@ export const formatDeadLetterSummary = (s: DeadLetterSummary): string => {
     out.push(`${reason}: ${r.letters}${r.oldestUnixNano === undefined ? '' : `, samples from ${iso(r.oldestUnixNano)} to ${iso(r.newestUnixNano)}`}`);
     for (const d of r.details) out.push(`  ${String(d.letters).padStart(8)} × ${d.detail}`);
     if (r.moreKinds) out.push(`  ${String(r.moreKinds.letters).padStart(8)} × (${r.moreKinds.kinds} more kind${r.moreKinds.kinds === 1 ? '' : 's'} of detail)`);
+  }
+  if (s.samples !== undefined) {
+    out.push(`${s.samples} of the lines that are not dead letters are samples: a file of samples is sent by \`chronoq run\` with a source {type: ndjson, path: ${s.path === 'stdin' ? '-' : s.path}}`);
   }
   const moreMetrics = s.moreMetrics ? `, and ${s.moreMetrics.names} more (${s.moreMetrics.letters} letters)` : '';
   if (s.metrics.length > 0) out.push(`metrics: ${s.metrics.map((m) => `${m.name} ${m.letters}`).join(', ')}${moreMetrics}`);
