@@ -387,10 +387,10 @@ test('the sample lines examples/ndjson.yaml shows are samples, and its two forms
 });
 
 test('settings that do nothing with the rest of the config are warned of by validate (and run): lanes under global order, retry backoff under at-most-once', async () => {
-  const warnings = (yaml: string): string[] => {
+  const warnings = (yaml: string, env: Record<string, string> = {}): string[] => {
     const d = decodeConfig(yaml, {});
     if (isLeft(d)) throw new Error(d.left.map(formatConfigError).join('; '));
-    return unusedSettings(resolveConfig(d.right));
+    return unusedSettings(resolveConfig(d.right), env);
   };
   assert.equal(warnings('delivery: {lanes: 8}\nreorder: {order: global}\n'), ['delivery.lanes 8 is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order']);
   assert.equal(warnings('delivery: {guarantee: at-most-once, retry: {maxAttempts: 5, jitter: none, maxElapsedMs: 5000}}\n'), [
@@ -413,6 +413,11 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {insecure: true}}\n'), ["sink.endpoint's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS"]);
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {ca: ca.pem}}\n'), []);
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {insecure: true}}\n'), []);
+  // The endpoint from the environment, named as such (it was not looked at: no warning, and the hints advised the scheme already written).
+  assert.equal(warnings('sink: {type: otlp-grpc, tls: {ca: ca.pem}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }), ["OTEL_EXPORTER_OTLP_ENDPOINT's http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver"]);
+  assert.equal(warnings('sink: {type: otlp-grpc, tls: {insecure: true}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ' https://c:4317 ' }), ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS"]);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {ca: ca.pem}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }), [], 'the config\'s endpoint wins over the variable');
+  assert.equal(warnings('sink: {type: otlp-grpc, tls: {ca: ca.pem}}\n'), [], 'no endpoint written: nothing to contradict');
   const r = await runCli(['validate', writeConfig(tempDir(), 'sources: []\ndelivery: {lanes: 4}\nreorder: {order: global}\n')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /WARN {2}delivery\.lanes 4 is not used: reorder\.order global delivers on one lane/);

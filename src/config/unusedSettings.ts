@@ -19,6 +19,9 @@
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
+import { endpointSettingOf } from '../otlp/dialTarget.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 // `sources: []`: no host source, so no host lookup for the resource — only the defaults are read.
 const DEFAULTS = resolveConfig({ sources: [] });
@@ -29,20 +32,24 @@ const UNUSED_AT_MOST_ONCE = ['initialDelayMs', 'maxDelayMs', 'multiplier', 'jitt
  * used), 'plaintext-on-https' (https:// with insecure: plaintext), or undefined.
  */
 export type TlsAgainstScheme = 'tls-on-http' | 'plaintext-on-https';
-export const tlsAgainstScheme = (c: ResolvedConfig): TlsAgainstScheme | undefined => {
-  if (c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined || c.sink.endpoint === undefined) return undefined;
-  const scheme = /^(https?):\/\//i.exec(c.sink.endpoint)?.[1]?.toLowerCase();
+export const tlsAgainstScheme = (c: ResolvedConfig, env: Env = process.env): TlsAgainstScheme | undefined => {
+  if (c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined) return undefined;
+  // The endpoint from the environment too: sink.tls overrides its scheme the same way.
+  const endpoint = endpointSettingOf(c.sink.endpoint, env)?.value;
+  if (endpoint === undefined) return undefined;
+  const scheme = /^(https?):\/\//i.exec(endpoint)?.[1]?.toLowerCase();
   const { insecure, ca, cert, key } = c.sink.tls;
   if (scheme === 'https' && insecure === true) return 'plaintext-on-https';
   if (scheme === 'http' && insecure !== true && (ca ?? cert ?? key) !== undefined) return 'tls-on-http';
   return undefined;
 };
 
-export const unusedSettings = (c: ResolvedConfig): string[] => {
+export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): string[] => {
   const lines: string[] = [];
-  const against = tlsAgainstScheme(c);
-  if (against === 'tls-on-http') lines.push("sink.endpoint's http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver");
-  if (against === 'plaintext-on-https') lines.push("sink.endpoint's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS");
+  const against = tlsAgainstScheme(c, env);
+  const endpoint = c.sink.type === 'otlp-grpc' ? endpointSettingOf(c.sink.endpoint, env)?.setting : undefined;
+  if (against === 'tls-on-http') lines.push(`${endpoint}'s http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver`);
+  if (against === 'plaintext-on-https') lines.push(`${endpoint}'s https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS`);
   if (c.reorder.order === 'global' && c.delivery.lanes !== 1) {
     lines.push(`delivery.lanes ${c.delivery.lanes} is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order`);
   }

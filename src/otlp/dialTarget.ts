@@ -8,9 +8,19 @@
  * (80 is http's default, so `URL.host` leaves it out) and dialled 443 as well.
  */
 
-/** The endpoint the exporter takes: the option, else OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (trimmed, blank = unset). */
+/**
+ * The endpoint the exporter takes and the setting that gave it: the option (`sink.endpoint`), else
+ * OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (trimmed, blank = unset).
+ */
+export const endpointSettingOf = (endpoint: string | undefined, env: Readonly<Record<string, string | undefined>>): { readonly value: string; readonly setting: string } | undefined => {
+  const given: [string, string | undefined][] = [['sink.endpoint', endpoint], ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT']], ['OTEL_EXPORTER_OTLP_ENDPOINT', env['OTEL_EXPORTER_OTLP_ENDPOINT']]];
+  for (const [setting, value] of given) if (value !== undefined && value.trim() !== '') return { value: value.trim(), setting };
+  return undefined;
+};
+
+/** The endpoint the exporter takes (endpointSettingOf's value). */
 export const rawEndpointOf = (endpoint: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined =>
-  [endpoint, env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'], env['OTEL_EXPORTER_OTLP_ENDPOINT']].map((e) => e?.trim()).find((e) => e !== undefined && e !== '');
+  endpointSettingOf(endpoint, env)?.value;
 
 /**
  * host:port for the exporter's normalised `url` (a host, with its port unless the URL's scheme
