@@ -12,10 +12,10 @@
  * - `skew.sourceOffsetThresholdMs` without `skew.sourceAttribute`: no source is told apart.
  * - an NDJSON source's `pollMs` (other than the default: examples/reference.yaml names every key)
  *   without `follow: true`: the file is read once, to its end.
- * - the scheme of `sink.endpoint` against `sink.tls` (tlsAgainstScheme): `http://` with a CA or a
- *   client certificate connects with TLS, `https://` with `insecure: true` in plaintext — given
- *   credentials win, as the official exporter's do — and the failure hints told the person who
- *   wrote https:// to write https://.
+ * - the scheme of the endpoint (`sink.endpoint`, else the OTLP variables') against `sink.tls`
+ *   (tlsAgainstScheme): `http://` with a CA or a client certificate connects with TLS, `https://`
+ *   with `insecure: true` in plaintext — given credentials win, as the official exporter's do —
+ *   and the failure hints told the person who wrote https:// to write https://.
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
