@@ -12,7 +12,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { isRight } from 'fp-ts/lib/Either.js';
 import { withoutByteOrderMark } from '../sources/fileLines.js';
+import { parseSampleLine } from '../sampleJson.js';
 
 const TOP = 5;
 /** Distinct series counted at most (their keys are held in memory while the file is read). */
@@ -116,10 +118,11 @@ const shownKind = (kind: DetailKind): string => {
   return kind.cut || text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS)}…` : text;
 };
 
+/** What replay and inspect say of a file of samples given for one of dead letters (`path` `-` for stdin). */
+export const samplesFileHint = (path: string): string => `a file of samples is sent by \`chronoq run\` with a source {type: ndjson, path: ${path}}`;
+
 interface Letter {
   reason?: unknown;
-  name?: unknown;
-  value?: unknown;
   detail?: unknown;
   item?: { name?: unknown; timeUnixNano?: unknown; attributes?: unknown; resource?: unknown };
 }
@@ -137,17 +140,16 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
   for await (const text of lines) {
     const line = withoutByteOrderMark(text);
     if (line.trim() === '') continue;
-    let d: Letter;
+    let d: Letter | undefined;
     try {
       d = JSON.parse(line) as Letter;
     } catch {
-      unreadable++;
-      continue;
+      d = undefined;
     }
     if (typeof d !== 'object' || d === null || typeof d.reason !== 'string') {
       unreadable++;
-      // A sample's line, as an NDJSON sink or an application writes them (replay says the same of them).
-      if (typeof d === 'object' && d !== null && typeof d.name === 'string' && 'value' in d) samples++;
+      // A sample's line, as an NDJSON sink or an application writes them (a bare NaN too): replay's test of them.
+      if (isRight(parseSampleLine(line))) samples++;
       continue;
     }
     letters++;
@@ -204,7 +206,7 @@ export const formatDeadLetterSummary = (s: DeadLetterSummary): string => {
     if (r.moreKinds) out.push(`  ${String(r.moreKinds.letters).padStart(8)} × (${r.moreKinds.kinds} more kind${r.moreKinds.kinds === 1 ? '' : 's'} of detail)`);
   }
   if (s.samples !== undefined) {
-    out.push(`${s.samples} of the lines that are not dead letters are samples: a file of samples is sent by \`chronoq run\` with a source {type: ndjson, path: ${s.path === 'stdin' ? '-' : s.path}}`);
+    out.push(`${s.samples} of the lines that are not dead letters are samples: ${samplesFileHint(s.path === 'stdin' ? '-' : s.path)}`);
   }
   const moreMetrics = s.moreMetrics ? `, and ${s.moreMetrics.names} more (${s.moreMetrics.letters} letters)` : '';
   if (s.metrics.length > 0) out.push(`metrics: ${s.metrics.map((m) => `${m.name} ${m.letters}`).join(', ')}${moreMetrics}`);

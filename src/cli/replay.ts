@@ -22,6 +22,7 @@ import { totalDeadLetters } from '../stats.js';
 import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
 import { isNamedPipe, isSqliteFile } from '../fileIdentity.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
+import { samplesFileHint } from './inspectDeadLetters.js';
 
 const NOT_A_LETTER = 'a sample, not a dead letter';
 /** Skipped lines said one by one; the rest are counted. */
@@ -133,7 +134,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   await pipeline.done;
   if (unsaid > 0) log('warn', `${named}: ${unsaid} more lines not replayed (the last: ${latestUnsaid})`);
   if (plainSamples > 0) {
-    log('warn', `${plainSamples} of the lines skipped are samples, not dead letters: a file of samples is sent by \`chronoq run\` with a source {type: ndjson, path: ${stdin ? '-' : file}}`);
+    log('warn', `${plainSamples} of the lines skipped are samples, not dead letters: ${samplesFileHint(stdin ? '-' : file)}`);
   }
   goneSub?.unsubscribe();
   signals.unsubscribe();
