@@ -32,22 +32,25 @@ const UNUSED_AT_MOST_ONCE = ['initialDelayMs', 'maxDelayMs', 'multiplier', 'jitt
  * used), 'plaintext-on-https' (https:// with insecure: plaintext), or undefined.
  */
 export type TlsAgainstScheme = 'tls-on-http' | 'plaintext-on-https';
-export const tlsAgainstScheme = (c: ResolvedConfig, env: Env = process.env): TlsAgainstScheme | undefined => {
+
+/** The override, and the setting the endpoint came from (`sink.endpoint` or an OTLP variable). */
+const schemeOverride = (c: ResolvedConfig, env: Env): { readonly against: TlsAgainstScheme; readonly endpoint: string } | undefined => {
   if (c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined) return undefined;
   // The endpoint from the environment too: sink.tls overrides its scheme the same way.
-  const endpoint = endpointSettingOf(c.sink.endpoint, env)?.value;
-  if (endpoint === undefined) return undefined;
-  const scheme = /^(https?):\/\//i.exec(endpoint)?.[1]?.toLowerCase();
+  const given = endpointSettingOf(c.sink.endpoint, env);
+  if (given === undefined) return undefined;
+  const scheme = /^(https?):\/\//i.exec(given.value)?.[1]?.toLowerCase();
   const { insecure, ca, cert, key } = c.sink.tls;
-  if (scheme === 'https' && insecure === true) return 'plaintext-on-https';
-  if (scheme === 'http' && insecure !== true && (ca ?? cert ?? key) !== undefined) return 'tls-on-http';
+  if (scheme === 'https' && insecure === true) return { against: 'plaintext-on-https', endpoint: given.setting };
+  if (scheme === 'http' && insecure !== true && (ca ?? cert ?? key) !== undefined) return { against: 'tls-on-http', endpoint: given.setting };
   return undefined;
 };
 
+export const tlsAgainstScheme = (c: ResolvedConfig, env: Env = process.env): TlsAgainstScheme | undefined => schemeOverride(c, env)?.against;
+
 export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): string[] => {
   const lines: string[] = [];
-  const against = tlsAgainstScheme(c, env);
-  const endpoint = c.sink.type === 'otlp-grpc' ? endpointSettingOf(c.sink.endpoint, env)?.setting : undefined;
+  const { against, endpoint } = schemeOverride(c, env) ?? {};
   if (against === 'tls-on-http') lines.push(`${endpoint}'s http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver`);
   if (against === 'plaintext-on-https') lines.push(`${endpoint}'s https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS`);
   if (c.reorder.order === 'global' && c.delivery.lanes !== 1) {
