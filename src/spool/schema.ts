@@ -54,5 +54,5 @@ export const prepareStatements = (db: Database.Database): SpoolStatements => ({
   setAcked: db.prepare('UPDATE lanes SET acked_seq = ? WHERE lane = ?'),
   freed: db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks WHERE lane = ? AND last_seq <= ?'),
   drop: db.prepare('DELETE FROM chunks WHERE lane = ? AND last_seq <= ?'),
-  after: db.prepare('SELECT first_seq, payload FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq'),
+  after: db.prepare('SELECT id, first_seq, payload FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq'),
 });

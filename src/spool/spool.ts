@@ -23,6 +23,7 @@ import { type SpoolContents, inspectSpoolDb } from './inspectSpool.js';
 import { systemClock } from '../clock.js';
 import { Subject, type Observable } from 'rxjs';
 import { type SpoolLock, relockIfGone } from './spoolLock.js';
+import { type ResourceEras, resourceEras } from './resourceEras.js';
 
 export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 
@@ -45,6 +46,8 @@ export class Spool {
 
   /** The statements of the hot paths, prepared once (preparing one each time cost ~2 % of a run). */
   private sql: SpoolStatements;
+  /** The resource each chunk's samples were written under (resourceEras.ts). */
+  private eras: ResourceEras;
 
   /** Set while the file could not be opened for lack of disk space (SpoolOptions.waitForSpace): what every append throws. */
   private waitingForSpace: Error | undefined;
@@ -58,6 +61,7 @@ export class Spool {
   private constructor(readonly path: string, private db: Database.Database, private readonly opts: SpoolOptions, private lock: SpoolLock | undefined) {
     this.laneCount = Math.max(1, opts.lanes ?? 1);
     this.sql = prepareStatements(db);
+    this.eras = resourceEras(db, opts.resource);
     this.file = fileIdentity(path);
     this.bytes = bytesIn(db);
   }
@@ -200,6 +204,7 @@ export class Spool {
     this.db.close();
     this.db = db;
     this.sql = prepareStatements(db);
+    this.eras = resourceEras(db, this.opts.resource);
     this.file = fileIdentity(this.path);
   }
 
@@ -220,14 +225,15 @@ export class Spool {
    */
   readBack(lane: number, afterSeq: number, max = Infinity): Sample[] {
     const out: Sample[] = [];
-    const rows = this.sql.after.iterate(lane, afterSeq) as IterableIterator<Pick<ChunkRow, 'first_seq' | 'payload'>>;
+    const rows = this.sql.after.iterate(lane, afterSeq) as IterableIterator<Pick<ChunkRow, 'id' | 'first_seq' | 'payload'>>;
     for (const row of rows) {
       const lines = row.payload.split('\n');
       for (let i = Math.max(0, afterSeq + 1 - row.first_seq); i < lines.length && out.length < max; i++) {
         const parsed = parseSampleLine(lines[i]!);
         if (parsed._tag === 'Left') continue; // not for rows we wrote (every valid sample comes back: test/sampleJson.property.test.ts); a salvaged bad row is damage
-        this.placed.set(parsed.right, { lane, seq: row.first_seq + i });
-        out.push(parsed.right);
+        const s = this.eras.asWritten(parsed.right, row.id);
+        this.placed.set(s, { lane, seq: row.first_seq + i });
+        out.push(s);
       }
       if (out.length >= max) break;
     }
@@ -282,11 +288,7 @@ export class Spool {
     this.opened.complete();
   }
 
-  /**
-   * Lets go of the spool's owner lock as a killed process would, leaving everything else as it is
-   * (nothing closed, checkpointed or settled): for tests that simulate a crash in one process and
-   * open the file again.
-   */
+  /** Lets go of the owner lock as a killed process would, nothing else (not closed, checkpointed or settled): for tests of a crash. */
   abandon(): void {
     this.checkpointTimer?.cancel();
     this.fileCheckTimer?.cancel();

@@ -1,5 +1,6 @@
 /** The spool's options and what opening it reports (src/spool/spool.ts). */
 import type { Clock } from '../clock.js';
+import type { Attributes } from '../sample.js';
 
 export type SpoolFsync = 'always' | { intervalMs: number };
 
@@ -8,6 +9,11 @@ export interface SpoolOptions {
   /** Unsettled bytes at most; past it, new samples are refused (they become dead letters `overflow`). */
   readonly maxBytes?: number;
   readonly fsync?: SpoolFsync;
+  /**
+   * The pipeline's resource, which samples without one of their own go out with: recorded, so that
+   * an earlier run's backlog is read back with the resource it was written under (resourceEras.ts).
+   */
+  readonly resource?: Attributes;
   /** Names the moved-aside file of a damaged spool. */
   readonly clock?: Clock;
   /**
