@@ -413,6 +413,11 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {insecure: true}}\n'), ["sink.endpoint's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS"]);
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {ca: ca.pem}}\n'), []);
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {insecure: true}}\n'), []);
+  // No files, and not insecure: TLS against the system's CAs (measured: "wrong version number" from a plaintext collector, and no warning).
+  const systemCas = "sink.endpoint's http:// is not used: sink.tls without insecure: true makes the connection TLS (checked against the system's CAs); write https:// to say so, or leave sink.tls out for a plaintext receiver";
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {}}\n'), [systemCas]);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {insecure: false}}\n'), [systemCas]);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {}}\n'), []);
   // The endpoint from the environment, named as such (it was not looked at: no warning, and the hints advised the scheme already written).
   assert.equal(warnings('sink: {type: otlp-grpc, tls: {ca: ca.pem}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }), ["OTEL_EXPORTER_OTLP_ENDPOINT's http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver"]);
   assert.equal(warnings('sink: {type: otlp-grpc, tls: {insecure: true}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ' https://c:4317 ' }), ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS"]);

@@ -13,7 +13,7 @@
  * - an NDJSON source's `pollMs` (other than the default: examples/reference.yaml names every key)
  *   without `follow: true`: the file is read once, to its end.
  * - the scheme of the endpoint (`sink.endpoint`, else the OTLP variables') against `sink.tls`
- *   (tlsAgainstScheme): `http://` with a CA or a client certificate connects with TLS, `https://`
+ *   (tlsAgainstScheme): `http://` with sink.tls (files or not) connects with TLS, `https://`
  *   with `insecure: true` in plaintext — given credentials win, as the official exporter's do —
  *   and the failure hints told the person who wrote https:// to write https://.
  */
@@ -28,21 +28,23 @@ const DEFAULTS = resolveConfig({ sources: [] });
 const UNUSED_AT_MOST_ONCE = ['initialDelayMs', 'maxDelayMs', 'multiplier', 'jitter', 'maxAttempts'] as const;
 
 /**
- * How sink.tls overrides the endpoint's scheme: 'tls-on-http' (http:// with TLS files: TLS is
+ * How sink.tls overrides the endpoint's scheme: 'tls-on-http' (http:// with sink.tls: TLS is
  * used), 'plaintext-on-https' (https:// with insecure: plaintext), or undefined.
  */
 export type TlsAgainstScheme = 'tls-on-http' | 'plaintext-on-https';
 
 /** The override, and the setting the endpoint came from (`sink.endpoint` or an OTLP variable). */
-const schemeOverride = (c: ResolvedConfig, env: Env): { readonly against: TlsAgainstScheme; readonly endpoint: string } | undefined => {
+const schemeOverride = (c: ResolvedConfig, env: Env): { readonly against: TlsAgainstScheme; readonly endpoint: string; readonly files: boolean } | undefined => {
   if (c.sink.type !== 'otlp-grpc' || c.sink.tls === undefined) return undefined;
   // The endpoint from the environment too: sink.tls overrides its scheme the same way.
   const given = endpointSettingOf(c.sink.endpoint, env);
   if (given === undefined) return undefined;
   const scheme = /^(https?):\/\//i.exec(given.value)?.[1]?.toLowerCase();
   const { insecure, ca, cert, key } = c.sink.tls;
-  if (scheme === 'https' && insecure === true) return { against: 'plaintext-on-https', endpoint: given.setting };
-  if (scheme === 'http' && insecure !== true && (ca ?? cert ?? key) !== undefined) return { against: 'tls-on-http', endpoint: given.setting };
+  const files = (ca ?? cert ?? key) !== undefined;
+  if (scheme === 'https' && insecure === true) return { against: 'plaintext-on-https', endpoint: given.setting, files };
+  // Without files too: `tls: {}` (or `insecure: false`) is TLS checked against the system's CAs.
+  if (scheme === 'http' && insecure !== true) return { against: 'tls-on-http', endpoint: given.setting, files };
   return undefined;
 };
 
@@ -50,8 +52,9 @@ export const tlsAgainstScheme = (c: ResolvedConfig, env: Env = process.env): Tls
 
 export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): string[] => {
   const lines: string[] = [];
-  const { against, endpoint } = schemeOverride(c, env) ?? {};
-  if (against === 'tls-on-http') lines.push(`${endpoint}'s http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver`);
+  const { against, endpoint, files } = schemeOverride(c, env) ?? {};
+  const why = files ? 'sink.tls gives TLS files, so the connection uses TLS' : "sink.tls without insecure: true makes the connection TLS (checked against the system's CAs)";
+  if (against === 'tls-on-http') lines.push(`${endpoint}'s http:// is not used: ${why}; write https:// to say so, or leave sink.tls out for a plaintext receiver`);
   if (against === 'plaintext-on-https') lines.push(`${endpoint}'s https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS`);
   if (c.reorder.order === 'global' && c.delivery.lanes !== 1) {
     lines.push(`delivery.lanes ${c.delivery.lanes} is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order`);
