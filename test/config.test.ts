@@ -55,6 +55,12 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
   ]);
   assert.equal(configErrorsOf('sources:\n  - type: ndjson\n    path: x\n    maxLineBytes: 1MB\n'), ['config.sources[0].maxLineBytes: expected a positive integer, found "1MB" (did you mean 1000000? maxLineBytes is in bytes)']);
   assert.ok(configErrorsOf('a: [\n')[0]!.startsWith('config (line 2, column 1): expected valid YAML'));
+  // A second host source sent every host series twice (perCore on one and off on the other: the CPU states per CPU and for the machine).
+  assert.equal(configErrorsOf('sources: [{type: ndjson, path: a.ndjson}, {type: host, perCore: true}, {type: host, intervalMs: 60000, perCore: false}]\n'), [
+    "config.sources[2]: expected no second host source (sources[1] is one): a second sends every host series again, each point twice, found another host source (keep one host source with the options of both: its intervalMs applies to every metric, and filesystem, disk, network, connections, paging and processes can each be left out)",
+  ]);
+  assert.equal(configErrorsOf('sources: [{type: host, intervalMs: 500}, {type: synthetic}, {type: ndjson, path: a.ndjson}]\n'), []);
+  assert.equal(configErrorsOf('sources: [{type: host}, {type: host, intervalMs: nope}]\n'), ['config.sources[1].intervalMs: expected a positive integer, found "nope"'], 'what is wrong inside a source first');
 });
 
 test('YAML merge keys (<<: *anchor, as compose files use them): sources that share settings; a key of its own wins', () => {

@@ -15,6 +15,28 @@ export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('sy
   valuePattern: oneOf('sequence', 'sine', 'random'), name: NonEmptyString,
 });
 export const SourceCodec = tagged('source', { host: HostSourceCodec, ndjson: NdjsonSourceCodec, synthetic: SyntheticSourceCodec });
+const SourceListCodec = t.array(SourceCodec, 'a list of sources');
+/**
+ * The sources, with at most one host source. A second one sends every host series again (CPU,
+ * memory, load, uptime and process metrics have no option to leave them out): each point twice,
+ * with start times a few milliseconds apart — and with `perCore` set differently, the CPU states
+ * both per CPU and for the machine, so a sum over CPUs counted the machine twice. It was taken
+ * without a word.
+ */
+const SourcesCodec = new t.Type<t.TypeOf<typeof SourceListCodec>, t.TypeOf<typeof SourceListCodec>, unknown>(SourceListCodec.name, SourceListCodec.is, (u, c) => {
+  const decoded = SourceListCodec.validate(u, c);
+  if (decoded._tag === 'Left') return decoded;
+  const hosts = decoded.right.flatMap((s, i) => (s.type === 'host' ? [i] : []));
+  if (hosts.length < 2) return decoded;
+  const at = hosts[1]!;
+  const wording = {
+    expected: `no second host source (sources[${hosts[0]}] is one): a second sends every host series again, each point twice`,
+    found: 'another host source',
+    suggestion: 'keep one host source with the options of both: its intervalMs applies to every metric, and filesystem, disk, network, connections, paging and processes can each be left out',
+  };
+  const second = (u as unknown[])[at];
+  return t.failure(second, [...c, { key: String(at), type: HostSourceCodec, actual: second }], JSON.stringify(wording));
+}, t.identity);
 
 export const SkewCodec = closed('skew', {}, {
   policy: oneOf('correct', 'dead-letter', 'pass'), maxFutureMs: MsOrInfinite, maxPastMs: MsOrInfinite,
@@ -48,7 +70,7 @@ export const TelemetryCodec = closed('telemetry', {}, { statusIntervalMs: Positi
 
 export const ConfigCodec = closed('config', {}, {
   resource: stringMap(AttrValueCodec, 'attribute names to values'),
-  sources: t.array(SourceCodec, 'a list of sources'),
+  sources: SourcesCodec,
   skew: SkewCodec,
   reorder: ReorderCodec,
   batch: BatchCodec,
