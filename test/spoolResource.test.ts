@@ -44,7 +44,7 @@ test("a backlog written under one resource is read back with it after a restart 
   third.close();
 });
 
-test('the same resource at every start records one era; eras without chunks are dropped', () => {
+test('an era is recorded with the first chunk written under a new resource, once; eras without chunks are dropped at open', () => {
   const path = join(tempDir(), 'spool.db');
   const eras = () => {
     const db = new Database(path, { readonly: true });
@@ -53,18 +53,42 @@ test('the same resource at every start records one era; eras without chunks are 
     return n;
   };
   const a = openWith(path, v1);
+  assert.is(eras(), 0, 'nothing written yet: no era');
   a.append([mk(0)]);
+  a.append([mk(1)]);
   a.close();
-  openWith(path, v1).close();
+  assert.is(eras(), 1);
+  const again = openWith(path, v1);
+  again.append([mk(2)]);
+  again.close();
   assert.is(eras(), 1, 'unchanged: no new era');
+  openWith(path, v2).close();
+  assert.is(eras(), 1, 'a run that writes nothing records nothing');
   const b = openWith(path, v2);
-  assert.is(eras(), 2, 'version 1 still has a chunk');
+  b.append([mk(3)]);
+  assert.is(eras(), 2, 'version 1 still has chunks');
   b.settle(b.recover());
   b.close();
   openWith(path, v2).close();
   assert.is(eras(), 1, "version 1's chunks are settled: its era is gone");
-  openWith(path, v1).close();
-  assert.is(eras(), 1, 'no chunk between two starts: the era is replaced, not added');
+});
+
+test('an append that fails takes its era back with it, and the next one records it: no chunk is read back under the era before', () => {
+  const path = join(tempDir(), 'spool.db');
+  const a = openWith(path, v1);
+  a.append([mk(0)]);
+  a.abandon();
+  const b = openWith(path, v2);
+  const circular: Record<string, unknown> = {};
+  circular['self'] = circular;
+  assert.throws(() => b.append([{ ...mk(1), value: circular as never }]), /circular/i); // in the transaction, after the era row
+  b.append([mk(2)]);
+  b.abandon();
+  const c = openWith(path, { 'service.name': 'shop', 'service.version': '3' });
+  const back = resourcesOf(c.recover());
+  assert.equal(back.get(0), v1);
+  assert.equal(back.get(2), v2, 'written under version 2 (as version 1, had the era been lost with the failed append)');
+  c.close();
 });
 
 test('a spool opened without a resource (the Spool API on its own) reads back samples as written', () => {

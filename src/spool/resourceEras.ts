@@ -6,17 +6,16 @@
  * — or on a renamed host — sent the outage's samples as the new version, environment or host, and
  * a changed `service.name` put them under another Prometheus `job` than the samples around them.
  *
- * Each run that opens the spool under a resource other than the last one recorded starts an era:
- * a row (first chunk id it covers, the resource). Reading back a chunk of an earlier era gives its
- * samples without a resource that era's, as the dead-letter file does for its letters; chunks of
- * the current era (and of a spool written before eras existed) are read back as they were written.
- * Eras no chunk belongs to any more are dropped when an era is recorded.
+ * A run that writes to the spool under a resource other than the last one recorded starts an era:
+ * a row (the first chunk id it covers, the resource), written in the transaction of its first
+ * chunk, so a chunk is never written without its era. Reading back a chunk of an earlier era gives
+ * its samples without a resource that era's, as the dead-letter file does for its letters; chunks
+ * of the current era (and of a spool written before eras existed) are read back as written. Eras
+ * no chunk belongs to any more are dropped at open.
  */
 import type Database from 'better-sqlite3';
 import { type Attributes, type Sample, canonicalAttributes, copyWith } from '../sample.js';
 import { attributeToJson, attributesFromJson } from '../attributeJson.js';
-
-export const RESOURCE_ERAS_SCHEMA = 'CREATE TABLE IF NOT EXISTS resource_eras (from_chunk INTEGER PRIMARY KEY, canonical TEXT NOT NULL, json TEXT NOT NULL);';
 
 interface Era {
   readonly fromChunk: number;
@@ -27,35 +26,33 @@ interface Era {
 export interface ResourceEras {
   /** The sample as it goes out again, read back from chunk `chunkId`. */
   readonly asWritten: (s: Sample, chunkId: number) => Sample;
+  /** In the transaction that writes this run's first chunk: records its era when it is a new one. */
+  readonly recordBeforeFirstChunk: () => void;
 }
 
+const AS_WRITTEN: ResourceEras = { asWritten: (s) => s, recordBeforeFirstChunk: () => undefined };
+
 /**
- * Records `resource` (the pipeline's, for samples that carry none) as the current era of the
- * spool in `db`, unless it already is, and loads the earlier eras that still have chunks.
- * Without a resource (a spool used on its own) nothing is recorded and samples read back as written.
+ * The eras of the spool in `db` (its `resource_eras` table, made with the schema), read against
+ * `resource`, the pipeline's for samples that carry none. Without it (the Spool API on its own)
+ * nothing is recorded and samples read back as written.
  */
 export const resourceEras = (db: Database.Database, resource: Attributes | undefined): ResourceEras => {
-  if (resource === undefined) return { asWritten: (s) => s };
-  db.exec(RESOURCE_ERAS_SCHEMA);
+  if (resource === undefined) return AS_WRITTEN;
   const canonical = canonicalAttributes(resource);
-  const latest = db.prepare('SELECT from_chunk, canonical FROM resource_eras ORDER BY from_chunk DESC LIMIT 1').get() as { from_chunk: number; canonical: string } | undefined;
-  if (latest?.canonical !== canonical) {
-    // The next chunk's id: AUTOINCREMENT ids only grow, and sqlite_sequence holds the largest given.
-    const last = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").pluck().get() as number | undefined;
-    const json = JSON.stringify(resource, (_k, v: unknown) => attributeToJson(v));
-    db.prepare('INSERT OR REPLACE INTO resource_eras (from_chunk, canonical, json) VALUES (?, ?, ?)').run((last ?? 0) + 1, canonical, json);
+  try {
+    // The era of the oldest chunk left, and those after it, are kept. (A failure — a full disk —
+    // leaves them all: they are only rows, and read the same.)
+    const oldestChunk = db.prepare('SELECT MIN(id) FROM chunks').pluck().get() as number | null;
+    db.prepare('DELETE FROM resource_eras WHERE from_chunk < (SELECT MAX(from_chunk) FROM resource_eras WHERE from_chunk <= ?)').run(oldestChunk ?? Number.MAX_SAFE_INTEGER);
+  } catch {
+    // kept
   }
-  // The era of the oldest chunk left, and those after it, are kept; the ones before go.
-  const oldestChunk = db.prepare('SELECT MIN(id) FROM chunks').pluck().get() as number | null;
-  if (oldestChunk !== null) db.prepare('DELETE FROM resource_eras WHERE from_chunk < (SELECT MAX(from_chunk) FROM resource_eras WHERE from_chunk <= ?)').run(oldestChunk);
-  else db.prepare('DELETE FROM resource_eras WHERE from_chunk < (SELECT MAX(from_chunk) FROM resource_eras)').run();
-
   const rows = db.prepare('SELECT from_chunk, canonical, json FROM resource_eras ORDER BY from_chunk').all() as { from_chunk: number; canonical: string; json: string }[];
   const eras: Era[] = rows.map((r) => ({
     fromChunk: r.from_chunk,
     resource: r.canonical === canonical ? undefined : (attributesFromJson(JSON.parse(r.json) as Record<string, unknown>) as Attributes),
   }));
-  if (eras.every((e) => e.resource === undefined)) return { asWritten: (s) => s };
   /** The era a chunk was written in: the last one starting at or before it (none: before eras were kept). */
   const eraOf = (chunkId: number): Era | undefined => {
     let found: Era | undefined;
@@ -64,8 +61,21 @@ export const resourceEras = (db: Database.Database, resource: Attributes | undef
   };
   return {
     asWritten: (s, chunkId) => {
-      const era = s.resource === undefined ? eraOf(chunkId) : undefined;
+      if (s.resource !== undefined || eras.length === 0) return s;
+      const era = eraOf(chunkId);
       return era?.resource === undefined ? s : copyWith(s, { resource: era.resource });
+    },
+    recordBeforeFirstChunk: () => {
+      // Read from the file, not `rows`: a transaction that failed took its era row back with it.
+      if (db.prepare('SELECT canonical FROM resource_eras ORDER BY from_chunk DESC LIMIT 1').pluck().get() === canonical) return;
+      // The next chunk's id: AUTOINCREMENT ids only grow, and sqlite_sequence holds the largest given.
+      const last = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").pluck().get() as number | undefined;
+      const fromChunk = (last ?? 0) + 1;
+      const json = JSON.stringify(resource, (_k, v: unknown) => attributeToJson(v));
+      // REPLACE: an era whose run wrote nothing gives way.
+      db.prepare('INSERT OR REPLACE INTO resource_eras (from_chunk, canonical, json) VALUES (?, ?, ?)').run(fromChunk, canonical, json);
+      while (eras.length > 0 && eras.at(-1)!.fromChunk >= fromChunk) eras.pop();
+      eras.push({ fromChunk, resource: undefined });
     },
   };
 };

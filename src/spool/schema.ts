@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 DROP INDEX IF EXISTS chunks_lane_seq;
 CREATE INDEX IF NOT EXISTS chunks_lane_last ON chunks (lane, last_seq);
 CREATE TABLE IF NOT EXISTS lanes (lane INTEGER PRIMARY KEY, next_seq INTEGER NOT NULL, acked_seq INTEGER NOT NULL);
+-- The resource chunks from from_chunk on were written under (resourceEras.ts).
+CREATE TABLE IF NOT EXISTS resource_eras (from_chunk INTEGER PRIMARY KEY, canonical TEXT NOT NULL, json TEXT NOT NULL);
 `;
 
 export interface ChunkRow {

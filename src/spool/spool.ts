@@ -46,16 +46,14 @@ export class Spool {
 
   /** The statements of the hot paths, prepared once (preparing one each time cost ~2 % of a run). */
   private sql: SpoolStatements;
-  /** The resource each chunk's samples were written under (resourceEras.ts). */
+  /** The resource each chunk's samples were written under (resourceEras.ts), and whether this run's is recorded. */
   private eras: ResourceEras;
+  private eraRecorded = false;
 
   /** Set while the file could not be opened for lack of disk space (SpoolOptions.waitForSpace): what every append throws. */
   private waitingForSpace: Error | undefined;
   private readonly opened = new Subject<{ pending: number; damage?: OpenReport['damage'] }>();
-  /**
-   * A spool that waited for disk space (SpoolOptions.waitForSpace) has opened its file: what an
-   * earlier run left in it (`pending`) is to be delivered now, after what went on without it.
-   */
+  /** A spool that waited for disk space has opened its file: what an earlier run left in it (`pending`) is delivered now. */
   readonly opened$: Observable<{ pending: number; damage?: OpenReport['damage'] }> = this.opened.asObservable();
 
   private constructor(readonly path: string, private db: Database.Database, private readonly opts: SpoolOptions, private lock: SpoolLock | undefined) {
@@ -132,10 +130,7 @@ export class Spool {
     return this.bytes + bytes <= (this.opts.maxBytes ?? Infinity);
   }
 
-  /**
-   * Writes samples (one transaction, one row per lane), before they go to delivery. Returns the
-   * samples refused because the spool is full (maxBytes): they are not written.
-   */
+  /** Writes samples (one transaction, one row per lane), before delivery; returns those refused as over maxBytes (not written). */
   append(samples: readonly Sample[]): Sample[] {
     const refused: Sample[] = [];
     if (samples.length === 0) return refused;
@@ -149,6 +144,7 @@ export class Spool {
     }
     const { laneRow, upsert, insert } = this.sql;
     this.db.transaction(() => {
+      if (!this.eraRecorded) this.eras.recordBeforeFirstChunk();
       for (const [lane, list] of byLane) {
         const first = (laneRow.get(lane) as { next_seq: number } | undefined)?.next_seq ?? 0;
         const payload = list.map((s) => toJsonLine(s)).join('\n');
@@ -169,6 +165,7 @@ export class Spool {
         this.bytes += bytes;
       }
     })();
+    this.eraRecorded = true;
     return refused;
   }
 
@@ -205,6 +202,7 @@ export class Spool {
     this.db = db;
     this.sql = prepareStatements(db);
     this.eras = resourceEras(db, this.opts.resource);
+    this.eraRecorded = false;
     this.file = fileIdentity(this.path);
   }
 
