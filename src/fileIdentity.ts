@@ -13,10 +13,18 @@ export interface FileIdentity {
   readonly ino: number;
 }
 
-/** The file at `path`, undefined when there is none. */
+/**
+ * The file at `path`, undefined when there is none to be found there — also when the path cannot
+ * be followed (a directory on it made unreadable, EACCES, or replaced by a file, ENOTDIR). Those
+ * threw: from the spool's timer that checks its path, an uncaught exception that ended the run.
+ */
 export const fileIdentity = (path: string): FileIdentity | undefined => {
-  const s = statSync(path, { throwIfNoEntry: false });
-  return s === undefined ? undefined : { dev: s.dev, ino: s.ino };
+  try {
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s === undefined ? undefined : { dev: s.dev, ino: s.ino };
+  } catch {
+    return undefined;
+  }
 };
 
 /** Both are the same file (false when either is missing). */

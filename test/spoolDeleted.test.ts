@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
@@ -72,6 +72,32 @@ test('its directory gone too: said once, tried again, and put back once the dire
   other.right.spool.keepAtPath();
   other.right.spool.close();
   assert.equal(events.slice(2).map((e) => [e.samples, e.atClose ?? false, e.error instanceof Error]), [[1, false, true], [1, true, true]]);
+});
+
+test('its directory moved away and a file put at its name (stat says ENOTDIR): said and tried again, not thrown from the timer', () => {
+  // The check runs on a timer: fileIdentity threw ENOTDIR (or EACCES, a directory made unreadable)
+  // out of it, an uncaught exception that ended `chronoq run` with a stack trace.
+  const base = tempDir();
+  const dir = join(base, 'spool-dir');
+  const path = join(dir, 'spool.db');
+  mkdirSync(dir);
+  const events: { samples: number; error?: Error; back?: true }[] = [];
+  const opened = Spool.open(path, { onDeleted: (e) => events.push(e) });
+  if (!isRight(opened)) throw opened.left;
+  const spool = opened.right.spool;
+  spool.append([0, 1].map(mk));
+  renameSync(dir, join(base, 'moved'));
+  writeFileSync(dir, 'not a directory');
+  assert.not.ok(spool.keepAtPath());
+  assert.is(events.length, 1);
+  assert.ok(events[0]!.error instanceof Error, 'could not be put back: said, with why');
+  rmSync(dir);
+  renameSync(join(base, 'moved'), dir);
+  assert.ok(spool.keepAtPath(), 'the file is at its path again: nothing to do');
+  assert.equal(events.slice(1), [{ samples: 2, back: true }], 'and said, after the failure was');
+  assert.ok(spool.keepAtPath());
+  assert.is(events.length, 2, 'once');
+  spool.close();
 });
 
 test('chronoq run: the spool deleted under it is written again within seconds, logged as an error, and every sample read is in it at exit', async () => {

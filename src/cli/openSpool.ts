@@ -34,7 +34,8 @@ export const openSpool = async (
   const path = c.spool?.path ?? '';
   // Deleted while running (a cleanup job, someone freeing space): put back, loudly.
   const onDeleted: SpoolOptions['onDeleted'] = (e) =>
-    e.error === undefined
+    e.back ? log('info', `spool ${path} is at its path again: the ${e.samples} samples unsettled in it are safe`, { spool: path, samples: e.samples })
+    : e.error === undefined
       ? log('error', `spool ${path} was deleted while chronoq ran: written again at ${path} with the ${e.samples} samples unsettled in it; delete a spool only while chronoq is stopped`, { spool: path, samples: e.samples })
       : e.atClose
         ? log('error', `spool ${path} was deleted while chronoq ran and could not be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost`, { spool: path, lost: e.samples })

@@ -253,12 +253,15 @@ export class Spool {
   }
 
   /**
-   * When the spool's file is no longer at its path (deleted while open), writes the open copy
-   * there again, with what is unsettled in it, and goes on in that file: checked on a timer and
-   * at close. Reported through `onDeleted`; false when the file is not there and could not be put back.
+   * When the spool's file is no longer at its path (deleted while open), writes the open copy there again, with what
+   * is unsettled in it, and goes on in it: on a timer and at close. Said through `onDeleted`; false when it could not.
    */
   keepAtPath(atClose = false): boolean {
-    if (sameFile(this.file, fileIdentity(this.path))) return true;
+    if (sameFile(this.file, fileIdentity(this.path))) {
+      if (this.putBackFailed) this.opts.onDeleted?.({ samples: this.inspect().waiting, back: true }); // someone put it back
+      this.putBackFailed = false;
+      return true;
+    }
     const samples = this.inspect().waiting;
     let db: Database.Database;
     try {

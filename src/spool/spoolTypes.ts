@@ -18,9 +18,10 @@ export interface SpoolOptions {
   readonly clock?: Clock;
   /**
    * The spool's file was deleted while it was open: its contents were written again at the path
-   * (`samples` unsettled in it), or could not be (`error`: they go when this process stops).
+   * (`samples` unsettled in it), or could not be (`error`: they go when this process stops); or,
+   * after that was said, `back`: the file is at its path again (its directory was moved back).
    */
-  readonly onDeleted?: (e: { samples: number; error?: Error; atClose?: true }) => void;
+  readonly onDeleted?: (e: { samples: number; error?: Error; atClose?: true; back?: true }) => void;
   /** Free space at which the file is shrunk once the spool is empty (default SHRINK_AT_FREE_BYTES). */
   readonly shrinkAtFreeBytes?: number;
   /**
