@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
@@ -91,6 +91,33 @@ it('waitForSpace with no spool and no lock file yet (the first start on a full d
   r.right.spool.append([mk(1, 0)]);
   r.right.spool.close();
   assert.equal(recoveredValues(path), [1]);
+});
+
+it("fsync interval: a checkpoint on a full disk does not throw out of its timer (it ended chronoq run: uncaught SQLITE_FULL); the commits stay in the log and the next checkpoint after room came back takes them", () => {
+  const path = join(d.dir, 'interval.db');
+  const ticks: (() => void)[] = [];
+  const r = Spool.open(path, { lanes: 1, fsync: { intervalMs: 100 } }, { every: (_ms, fn) => (ticks.push(fn), { cancel: () => undefined }) });
+  if (!isRight(r)) throw r.left;
+  const spool = r.right.spool;
+  let written = 0;
+  try {
+    try {
+      for (;;) written += (spool.append(Array.from({ length: 200 }, (_, i) => mk(written + i, 0))), 200);
+    } catch (e) {
+      assert.ok(isNoSpace(e), String(e));
+    }
+    d.fill();
+    const checkpoint = ticks[0]!;
+    checkpoint(); // threw SQLITE_FULL
+    checkpoint();
+    d.free();
+    checkpoint();
+    spool.close();
+    assert.is(recoveredValues(path).length, written, 'every sample written is there');
+  } finally {
+    spool.close();
+    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true }); // the disk's room, for the tests after
+  }
 });
 
 it('createPipeline on a full disk: the application gets its pipeline (before: a config error at config.spool.path), told through diag; samples are delivered', async () => {

@@ -13,7 +13,7 @@ import { type Sample, seriesKey } from '../sample.js';
 import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
-import { connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
+import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
 import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
 import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 import { type FileIdentity, fileIdentity, sameFile } from '../fileIdentity.js';
@@ -249,7 +249,7 @@ export class Spool {
 
   /** Makes every commit so far durable against power loss (interval mode calls it on a timer). */
   checkpoint(): void {
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    checkpointWal(this.db);
   }
 
   /**

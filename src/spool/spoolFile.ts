@@ -79,6 +79,22 @@ export const shrinkEmpty = (db: Database.Database, atFreeBytes = SHRINK_AT_FREE_
 };
 
 /**
+ * Copies the write-ahead log's commits into the database file (PASSIVE: without waiting on
+ * readers); false when it could not. On a full disk (SQLITE_FULL, the file cannot grow) the commits
+ * stay in the log — a process kill loses none of them — and the next call tries again. Called from
+ * the spool's interval timer, where the error was thrown: an uncaught exception that ended `chronoq
+ * run` with `fsync: interval` when its disk filled (the writes that fail then are reported by append).
+ */
+export const checkpointWal = (db: Database.Database): boolean => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
  * Writes the whole of `db` (a spool whose file was deleted under it) as a new file at `path`.
  * Refuses when another file is there now: that is someone else's, and is left as it is.
  */
