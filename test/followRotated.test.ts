@@ -14,7 +14,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, openSync, closeSync, renameSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, openSync, closeSync, mkdirSync, renameSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../src/sources/ndjson.js';
@@ -197,6 +197,23 @@ test('appending alone is not a truncation, also while the file is shorter than t
   f.stop();
   assert.equal(f.got, range(1, 39));
   assert.equal(f.truncations, []);
+});
+
+test('a directory put under the name after a rename is not a file to read: the old one is read on, and the file that comes after it is read (an uncaught EISDIR ended the run)', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 2));
+  const f = follow(path);
+  renameSync(path, `${path}.1`);
+  mkdirSync(path);
+  appendFileSync(`${path}.1`, lines(3, 3));
+  f.step(); // threw EISDIR: illegal operation on a directory, read
+  f.step();
+  assert.equal(f.got, range(1, 3));
+  rmSync(path, { recursive: true });
+  writeFileSync(path, lines(4, 5));
+  f.step();
+  assert.equal(f.got, range(1, 5));
+  f.stop();
 });
 
 test.run();

@@ -209,7 +209,10 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       if (queued.length > 0) return queued.length > 1 || fstatSync(queued[0]!).size > 0;
       let next: number;
       try {
-        if (sameFile(statSync(opts.path), fstatSync(fd))) return false;
+        const under = statSync(opts.path);
+        // Only a file is read: a directory opened and read threw EISDIR out of the poll (the run
+        // ended), and opening a named pipe would stop everything until a writer opened it.
+        if (!under.isFile() || sameFile(under, fstatSync(fd))) return false;
         next = openSync(opts.path, 'r');
       } catch {
         return false; // no file under the name yet: keep reading the old one
