@@ -8,7 +8,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NEVER, Subject } from 'rxjs';
 import { createSink, type Sink } from '../src/sinks.js';
@@ -148,6 +148,29 @@ test('a client certificate close to its end is reported at start (once), and aga
   const quiet: TlsFilesEvent[] = [];
   watchTlsFiles(files, { everyMs: 10_000, now: () => notAfterMs - 30 * 86_400_000, onReload: () => undefined, onEvent: (e) => quiet.push(e), every: () => ({ cancel: () => undefined }) });
   assert.equal(quiet, []);
+});
+
+test('a TLS file whose directory is moved away and replaced by a file (stat: ENOTDIR) is reported as unusable, not thrown out of the timer (the run ended); back as it was, nothing to reload', () => {
+  const dir = join(tempDir(), 'certs');
+  mkdirSync(dir);
+  for (const f of ['ca.pem', 'client.pem', 'client-key.pem']) copyFileSync(join(fixtures, f), join(dir, f));
+  const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client-key.pem') };
+  let look = (): void => undefined;
+  const events: TlsFilesEvent[] = [];
+  const watch = watchTlsFiles(files, { everyMs: 10_000, now: () => 0, onReload: () => undefined, onEvent: (e) => events.push(e), every: (_ms, fn) => ((look = fn), { cancel: () => undefined }) });
+  renameSync(dir, `${dir}.moved`);
+  writeFileSync(dir, 'not a directory');
+  look(); // threw ENOTDIR
+  look();
+  assert.equal(events.map((e) => e.kind), ['invalid'], 'said once');
+  rmSync(dir);
+  renameSync(`${dir}.moved`, dir);
+  look();
+  assert.equal(events.map((e) => e.kind), ['invalid'], 'the files in use are back as they were: nothing to reload');
+  renameSync(dir, `${dir}.moved`);
+  look();
+  assert.equal(events.map((e) => e.kind), ['invalid', 'invalid'], 'gone again: said again');
+  watch.cancel();
 });
 
 test('chronoq run says at start that its client certificate has expired (the wall clock 101 years on: the fixtures are valid for 100)', async () => {

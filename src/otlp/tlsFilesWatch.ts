@@ -57,10 +57,18 @@ export interface TlsFilesWatchOptions {
 
 const NAMES = ['ca', 'cert', 'key'] as const;
 
-/** What a look at `path` sees: identity, size and modification time ('' when it cannot be seen). */
+/**
+ * What a look at `path` sees: identity, size and modification time ('' when it cannot be seen —
+ * not there, or a directory on its path replaced by a file or made unreadable: those threw out of
+ * the timer, and the run ended).
+ */
 const stampOf = (path: string): string => {
-  const s = statSync(path, { throwIfNoEntry: false });
-  return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+  try {
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return '';
+  }
 };
 
 /** The files' contents, or why they cannot be used together (the check made at load: config/files.ts). */
@@ -101,7 +109,10 @@ export const watchTlsFiles = (files: TlsFiles, opts: TlsFilesWatchOptions): { ca
   const look = (): void => {
     const now = new Map(names.map((n) => [n, stampOf(files[n]!)]));
     const changed = names.filter((n) => now.get(n) !== inUse.get(n));
-    if (changed.length === 0) return checkExpiry();
+    if (changed.length === 0) {
+      reported = ''; // the files in use are there as they were: a problem after this is said again
+      return checkExpiry();
+    }
     const r = readConsistent(files, opts.settings);
     if ('problem' in r) {
       const seen = [...now.values()].join('|');
