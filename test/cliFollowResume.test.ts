@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonLog, sleep, startCli, tempDir, until, writeConfig, type CliResult } from './support/cli.js';
 import { freePort } from './support/collector.js';
@@ -31,8 +31,9 @@ const written = (dir: string): number[] => {
 };
 
 /** Runs until it says it is running and `ready` holds, then `afterMs` more, then stops it with `signal`. */
-const runUntil = async (cfg: string, ready: () => boolean, signal: NodeJS.Signals = 'SIGINT', afterMs = 300): Promise<CliResult> => {
+const runUntil = async (cfg: string, ready: () => boolean, signal: NodeJS.Signals = 'SIGINT', afterMs = 300, watch?: (stderrSoFar: () => string) => void): Promise<CliResult> => {
   const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
+  watch?.(stderrSoFar);
   // From when it runs, not from the spawn: a slow start (CI) met the signal before the run handled it.
   await until('the run to start', () => stderrSoFar().includes('chronoq running'), 30_000);
   await until('the run got that far', ready);
@@ -97,6 +98,34 @@ test('copied and truncated in place while it runs (logrotate copytruncate): ever
   // After line 200, or 220 when a poll came between the append and the copy.
   const said = `source 0 (ndjson ${path}) was truncated in place (copytruncate): reading on in its copy ${path}.1 after line `;
   assert.ok(jsonLog(r.stderr).some((l) => [200, 220].some((n) => l.message === `${said}${n}, then the file from its start`)), r.stderr);
+});
+
+test('renamed, and what is under its name cannot be opened (a symlink loop here; logrotate creating it unreadable: EACCES): said, the old one read on, then the new one once it opens', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.ndjson');
+  writeFileSync(path, lines(1, 10));
+  const cfg = config(dir, `sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, false);
+  let step = 0;
+  let stderr = (): string => '';
+  const r = await runUntil(cfg, () => {
+    if (step === 0 && written(dir).length === 10) {
+      renameSync(path, `${path}.1`);
+      symlinkSync(path, path);
+      appendFileSync(`${path}.1`, lines(11, 12));
+      step = 1;
+    }
+    if (step === 1 && written(dir).length === 12 && stderr().includes('cannot be opened')) {
+      rmSync(path);
+      writeFileSync(path, lines(13, 14));
+      step = 2;
+    }
+    return written(dir).length >= 14;
+  }, 'SIGINT', 300, (s) => (stderr = s));
+  assert.equal(written(dir), range(1, 14));
+  const said = jsonLog(r.stderr).filter((l) => l.message.startsWith(`source 0 (ndjson ${path}): `));
+  assert.equal(said.map((l) => l.level), ['warn', 'info'], r.stderr);
+  assert.match(said[0]!.message, /a new file is under its name \(rotated\) but cannot be opened \(ELOOP/);
+  assert.match(said[1]!.message, /the new file under its name can be read now/);
 });
 
 test.run();

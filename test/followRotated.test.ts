@@ -14,7 +14,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, openSync, closeSync, mkdirSync, renameSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, openSync, closeSync, mkdirSync, renameSync, symlinkSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../src/sources/ndjson.js';
@@ -214,6 +214,34 @@ test('a directory put under the name after a rename is not a file to read: the o
   f.step();
   assert.equal(f.got, range(1, 5));
   f.stop();
+});
+
+test('a file under the name that cannot be opened (here a symlink loop, ELOOP; logrotate creating it unreadable: EACCES) is said once, the old one read on; once it opens, that is said and it is read', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 2));
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: number[] = [];
+  const said: { path: string; error?: string }[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, onNextFileUnreadable: (e) => said.push(e) }).subscribe((x) => got.push(x.value as number));
+  const step = (): void => {
+    scheduler.flush();
+    scheduler.maxFrames += 1_000;
+  };
+  step();
+  renameSync(path, `${path}.1`);
+  symlinkSync(path, path);
+  appendFileSync(`${path}.1`, lines(3, 3));
+  step();
+  step();
+  assert.equal(got, range(1, 3), 'the old one read on');
+  assert.is(said.length, 1, 'said once, not at every poll');
+  assert.match(said[0]!.error!, /ELOOP/);
+  rmSync(path);
+  writeFileSync(path, lines(4, 4));
+  step();
+  assert.equal(got, range(1, 4));
+  assert.equal(said.slice(1), [{ path }], 'and that it opens now');
+  sub.unsubscribe();
 });
 
 test.run();

@@ -55,10 +55,12 @@ export interface PartsHooks {
   readonly onMissing?: (source: number, path: string) => void;
   /** A followed NDJSON source's file was truncated in place (copytruncate) while it was read. */
   readonly onTruncatedInPlace?: (source: number, e: InPlaceTruncation) => void;
+  /** A followed NDJSON source's next file (rotated) cannot be opened (`error`), or can now. */
+  readonly onNextFileUnreadable?: (source: number, e: { readonly path: string; readonly error?: string }) => void;
 }
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
-  const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing, onTruncatedInPlace } = hooks;
+  const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing, onTruncatedInPlace, onNextFileUnreadable } = hooks;
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, {
     ...c.deadLetter, ...hooks.deadLetterFile,
   });
@@ -76,6 +78,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(onUnread !== undefined ? { onUnread: (e: UnreadRest) => onUnread(index, e) } : {}),
           ...(onMissing !== undefined ? { onMissing: (path: string) => onMissing(index, path) } : {}),
           ...(onTruncatedInPlace !== undefined ? { onTruncatedInPlace: (e: InPlaceTruncation) => onTruncatedInPlace(index, e) } : {}),
+          ...(onNextFileUnreadable !== undefined ? { onNextFileUnreadable: (e: { path: string; error?: string }) => onNextFileUnreadable(index, e) } : {}),
           onInvalid: (e) => {
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} line ${e.line}: ${e.reason}`, atUnixMs: clock.now() });
             onInvalid?.(e);

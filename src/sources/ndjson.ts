@@ -52,6 +52,9 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onInvalid = safeHook(opts.onInvalid);
     const onUnread = safeHook(opts.onUnread);
     const onTruncatedInPlace = safeHook(opts.onTruncatedInPlace);
+    const onNextFileUnreadable = safeHook(opts.onNextFileUnreadable);
+    /** The error a file under the name could not be opened with, once said (onNextFileUnreadable). */
+    let unreadableSaid: string | undefined;
     const parseLine = opts.parseLine ?? parseSampleLine;
     const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNumber = 0;
@@ -214,9 +217,15 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         // ended), and opening a named pipe would stop everything until a writer opened it.
         if (!under.isFile() || sameFile(under, fstatSync(fd))) return false;
         next = openSync(opts.path, 'r');
-      } catch {
-        return false; // no file under the name yet: keep reading the old one
+      } catch (e) {
+        // No file under the name yet (keep reading the old one), or one that cannot be opened: said.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR' && unreadableSaid !== code) onNextFileUnreadable?.({ path: opts.path, error: (e as Error).message });
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') unreadableSaid = code;
+        return false;
       }
+      if (unreadableSaid !== undefined) onNextFileUnreadable?.({ path: opts.path });
+      unreadableSaid = undefined;
       const between = rotatedBetween(source, fd, next).map((f) => f.fd);
       if (between.length === 0 && fstatSync(next).size === 0) return closeSync(next), false;
       queued.push(...between, next);

@@ -54,6 +54,13 @@ export interface NdjsonSourceOptions {
   readonly positions?: { readonly file: PositionFile; readonly onResume?: (e: ResumeEvent) => void };
   /** With `follow`: the file is not there (yet); reading starts when it appears. */
   readonly onMissing?: (path: string) => void;
+  /**
+   * With `follow`: another file is under the name (rotated) but cannot be opened — logrotate's
+   * `create` with an owner or mode this process may not read (`error`: EACCES …). The old file is
+   * read on meanwhile; the new one's lines wait unread, which before went on without a word. Said
+   * once per error, and again without `error` once the new file can be opened.
+   */
+  readonly onNextFileUnreadable?: (e: { readonly path: string; readonly error?: string }) => void;
   /** The file was truncated in place while it was read (copytruncate); where reading stood, and (with `follow`) the copy the rest was read from. */
   readonly onTruncatedInPlace?: (e: InPlaceTruncation) => void;
   /**
