@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
-import { isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile } from '../fileIdentity.js';
+import { fileIdentity, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile } from '../fileIdentity.js';
 import { pathPatternProblem } from './pathPattern.js';
 
 type ReadFile = (path: string) => Buffer;
@@ -124,12 +124,8 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
 
 /** A file's identity for comparing paths: its device and inode when it exists (links), else its absolute path. */
 const fileKey = (path: string): string => {
-  try {
-    const st = statSync(path);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return resolve(path);
-  }
+  const id = fileIdentity(path);
+  return id === undefined ? resolve(path) : `${id.dev}:${id.ino}`;
 };
 
 /**
