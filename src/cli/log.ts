@@ -68,14 +68,23 @@ export const createTerminalLines = (out: (s: string) => void, columns: () => num
   };
 };
 
+/** Node's "Setting the TLS ServerName to an IP address is not permitted by RFC 6066". */
+const TLS_SERVERNAME_IP = 'DEP0123';
+
 /**
  * Node's own warnings (a dependency's DeprecationWarning, such as grpc-js's DEP0123 for TLS to an
  * IP address) as log lines `node: …`. Printed by Node, they were two lines of raw text in the
  * middle of a JSON log. Node's printer is a listener like any other: it is replaced.
  */
+
 export const processWarningsToLog = (log: Logger): void => {
   process.removeAllListeners('warning');
-  process.on('warning', (w: Error & { code?: string }) => log('warn', `node: ${w.name}${w.code ? ` ${w.code}` : ''}: ${w.message}`));
+  process.on('warning', (w: Error & { code?: string }) =>
+    w.code === TLS_SERVERNAME_IP
+      // Said at every TLS run against an address as a warning, about nothing the user can change
+      // or should worry about: what it is, at info.
+      ? log('info', `node: ${w.name} ${w.code}: ${w.message} (grpc-js gives the endpoint's IP address as the TLS server name; nothing to change: the connection is made all the same)`)
+      : log('warn', `node: ${w.name}${w.code ? ` ${w.code}` : ''}: ${w.message}`));
 };
 
 /**
