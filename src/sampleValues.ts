@@ -2,7 +2,7 @@
  * What a sample's value must be for its kind, in words a person can act on: a number for a gauge
  * (NaN and ±Infinity too: OTLP carries any double, the stock exporter sends them, Prometheus stores
  * NaN — an average over nothing, a ratio of zeros), a finite number for a sum (a counter counts;
- * not below zero for a monotonic cumulative sum), a consistent explicit-bucket
+ * not below zero for a monotonic sum, cumulative or delta), a consistent explicit-bucket
  * histogram, or a consistent base-2 exponential histogram (OTLP's ExponentialHistogram: bucket
  * i of a side covers (2^((offset+i)·2^−scale), 2^((offset+i+1)·2^−scale)]). A histogram's sum, min
  * and max may be NaN or ±Infinity (the SDK's, once Infinity was recorded: its buckets and count
@@ -86,6 +86,7 @@ export const valueProblem = (s: Sample): string | undefined => {
   }
   const gauge = s.kind === 'gauge';
   if (typeof s.value !== 'number' || (!gauge && !Number.isFinite(s.value))) return `value must be ${gauge ? 'a number' : 'a finite number'}, got ${shownValue(s.value)}`;
-  if (s.kind === 'sum' && s.monotonic !== false && s.temporality !== 'delta' && s.value < 0) return 'a monotonic sum cannot be negative';
+  // A counter's deltas count up as its total does (the SDK's never go below 0: a lower observation is a reset).
+  if (s.kind === 'sum' && s.monotonic !== false && s.value < 0) return `a monotonic sum cannot be negative, got ${s.value} (a counter counts up, as do its deltas): a value that goes down is an up-down counter, monotonic: false`;
   return undefined;
 };

@@ -346,6 +346,10 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.match(reason('{"name":"x","value":1,"timestamp":1764064800}'), /; this one has timestamp, which chronoq does not read$/);
   const neg = parseSampleLine('{"name":"x","kind":"sum","value":-1,"timeUnixNano":"1"}');
   assert.ok(isLeft(neg) && /cannot be negative/.test(neg.left));
+  // A counter's delta counts up too (it was sent: a backend adding deltas up went backwards); an up-down counter's may go down.
+  assert.equal(reason('{"name":"x","kind":"sum","temporality":"delta","value":-3,"timeUnixNano":"1"}'), 'a monotonic sum cannot be negative, got -3 (a counter counts up, as do its deltas): a value that goes down is an up-down counter, monotonic: false');
+  assert.is(reason('{"name":"x","kind":"sum","temporality":"delta","monotonic":false,"value":-3,"timeUnixNano":"1"}'), 'accepted');
+  assert.is(reason('{"name":"x","kind":"sum","temporality":"delta","value":0,"timeUnixNano":"1"}'), 'accepted');
   // The end of int64 nanoseconds: the last time accepted, and the first refused (a ms time × 1e9 lands far beyond).
   assert.ok(isRight(parseSampleLine('{"name":"x","value":1,"timeUnixNano":"9223372036854775807"}')));
   const beyond = parseSampleLine('{"name":"x","value":1,"timeUnixNano":"9223372036854775808"}');
