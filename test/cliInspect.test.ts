@@ -29,6 +29,36 @@ test('inspect: samples waiting per lane in a spool, as text and JSON', async () 
   assert.is((await runCli(['inspect', join(dir, 'none.db')])).code, 2);
 });
 
+test('inspect: the samples waiting by the resource they were written under, which they go out as (resource eras), and those written before it was recorded', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'spool.db');
+  const sample = (i: number) => ({ name: 'm', kind: 'gauge' as const, value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 2) } });
+  const run = (resource: Record<string, string | number> | undefined, values: number[], settle = 0): void => {
+    const opened = Spool.open(path, { lanes: 2, ...(resource ? { resource } : {}) });
+    if (opened._tag !== 'Right') throw opened.left;
+    const spool = opened.right.spool;
+    spool.append(values.map(sample));
+    if (settle > 0) spool.settle(spool.recover().filter((s) => (s.value as number) < settle));
+    spool.close();
+  };
+  run(undefined, [0, 1]); // as an older chronoq wrote it: no resource recorded
+  run({ 'service.name': 'shop', 'service.version': '1' }, [2, 3, 4]);
+  run({ 'service.name': 'shop', 'service.version': '2', ratio: Number.NaN }, [5, 6, 7, 8]);
+  const text = await runCli(['inspect', path]);
+  assert.is(text.code, 0, text.stderr);
+  assert.match(text.stdout, /\nwaiting  resource they were written under, and go out as\n2        \(written before chronoq recorded it: the next run's\)\n3        \{"service\.name":"shop","service\.version":"1"\}\n4        \{"service\.name":"shop","service\.version":"2","ratio":\{"doubleValue":"NaN"\}\}\n$/);
+  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { resources: unknown[] };
+  assert.equal(json.resources, [
+    { waiting: 2 },
+    { resource: { 'service.name': 'shop', 'service.version': '1' }, waiting: 3 },
+    { resource: { 'service.name': 'shop', 'service.version': '2', ratio: { doubleValue: 'NaN' } }, waiting: 4 },
+  ]);
+  // Delivered (settled), a resource's samples are not listed.
+  run({ 'service.name': 'shop', 'service.version': '2', ratio: Number.NaN }, [], 5);
+  const after = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { resources: { waiting: number }[] };
+  assert.equal(after.resources.map((r) => r.waiting), [4]);
+});
+
 test('inspect is read only: pointed at a file that is not a spool, or at a damaged spool, it says so and changes nothing', async () => {
   const dir = tempDir();
   const files = { text: join(dir, 'notes.db'), other: join(dir, 'other-app.db'), damaged: join(dir, 'spool.db') };

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileHead as head, isSqliteHead } from '../fileIdentity.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../spool/inspectSpool.js';
+import { attributeToJson } from '../attributeJson.js';
 import { describeOwner, spoolOwner } from '../spool/spoolLock.js';
 import type { Logger } from './log.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
@@ -41,7 +42,8 @@ export const inspectCommand = async (path: string, json: boolean, log: Logger, o
   // The chronoq that has it open, if one does: its figures change while it runs.
   const owner = spoolOwner(path);
   if (json) {
-    out(`${JSON.stringify({ path, ...info, ...(owner ? { inUseBy: owner } : {}) }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    // Times as decimal strings; a resource's NaN or ±Infinity as the dead-letter file writes it.
+    out(`${JSON.stringify({ path, ...info, ...(owner ? { inUseBy: owner } : {}) }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : attributeToJson(v)))}\n`);
     return 0;
   }
   const damage = info.damage === undefined ? '' : ` (DAMAGED: ${info.damage}; chronoq run would move it aside and salvage ${info.salvageable ?? 0} samples)`;
@@ -50,6 +52,13 @@ export const inspectCommand = async (path: string, json: boolean, log: Logger, o
   out('lane  waiting  oldest                    newest                    bytes      acknowledged up to seq\n');
   for (const l of info.lanes) {
     out(`${String(l.lane).padEnd(6)}${String(l.waiting).padEnd(9)}${iso(l.oldestUnixNano).padEnd(26)}${iso(l.newestUnixNano).padEnd(26)}${String(l.bytes).padEnd(11)}${l.ackedSeq}\n`);
+  }
+  // Who the samples go out as: each with the resource it was written under (resourceEras.ts).
+  const resources = info.resources ?? [];
+  if (resources.length > 0) out('waiting  resource they were written under, and go out as\n');
+  for (const r of resources) {
+    const as = r.resource === undefined ? "(written before chronoq recorded it: the next run's)" : JSON.stringify(r.resource, (_k, v: unknown) => attributeToJson(v));
+    out(`${String(r.waiting).padEnd(9)}${as}\n`);
   }
   return 0;
 };

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { salvageSamples } from './salvage.js';
 import { tableNames } from './peek.js';
+import { attributesFromJson } from '../attributeJson.js';
 import { isSqliteLoadFailure, sqliteLoadFailure } from './sqliteBinding.js';
 
 export interface SpoolLaneInfo {
@@ -20,6 +21,12 @@ export interface SpoolLaneInfo {
 export interface SpoolContents {
   readonly lanes: SpoolLaneInfo[];
   readonly bytes: number;
+  readonly waiting: number;
+}
+
+/** Samples waiting that were written under one resource (resourceEras.ts); none: before it was recorded. */
+export interface SpoolResourceInfo {
+  readonly resource?: Record<string, unknown>;
   readonly waiting: number;
 }
 
@@ -52,12 +59,30 @@ export const inspectSpoolDb = (db: Database.Database): SpoolContents => {
 };
 
 /**
+ * The samples waiting, by the resource they were written under (resourceEras.ts): what they go out
+ * as — all but the last run's (and those written before chronoq recorded it) whatever the config
+ * of the next run says.
+ */
+const waitingByResource = (db: Database.Database): SpoolResourceInfo[] => {
+  const eras = db.prepare('SELECT from_chunk AS fromChunk, json FROM resource_eras ORDER BY from_chunk').all() as { fromChunk: number; json: string }[];
+  const chunks = db.prepare('SELECT c.id AS id, c.first_seq AS first, c.last_seq AS last, l.acked_seq AS acked FROM chunks c JOIN lanes l ON l.lane = c.lane').all() as { id: number; first: number; last: number; acked: number }[];
+  const waiting = new Map<number, number>(); // era index (-1: before any) → samples
+  for (const c of chunks) {
+    let era = -1;
+    while (era + 1 < eras.length && eras[era + 1]!.fromChunk <= c.id) era++;
+    waiting.set(era, (waiting.get(era) ?? 0) + Math.max(0, c.last - Math.max(c.first - 1, c.acked)));
+  }
+  return [...waiting].filter(([, n]) => n > 0).sort(([a], [b]) => a - b)
+    .map(([era, n]) => (era < 0 ? { waiting: n } : { resource: attributesFromJson(JSON.parse(eras[era]!.json) as Record<string, unknown>), waiting: n }));
+};
+
+/**
  * What a spool file holds, read only: nothing is created, repaired, moved or converted (for
  * `chronoq inspect`, which may be pointed at the wrong file, or at a spool a running chronoq is
  * using). Left when the file is not a chronoq spool; a spool that fails its integrity check is
  * reported with how many samples `chronoq run` would salvage from it.
  */
-export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { damage?: string; salvageable?: number }> => {
+export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { resources?: SpoolResourceInfo[]; damage?: string; salvageable?: number }> => {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -68,7 +93,7 @@ export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { 
     const tables = new Set(tableNames(db));
     if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
     const check = String(db.pragma('quick_check', { simple: true }));
-    const info = inspectSpoolDb(db);
+    const info = { ...inspectSpoolDb(db), ...(tables.has('resource_eras') ? { resources: waitingByResource(db) } : {}) };
     return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
   } catch (e) {
     const salvageable = salvageSamples(path).length;
