@@ -60,8 +60,8 @@ export const inspectSpoolDb = (db: Database.Database): SpoolContents => {
 
 /**
  * The samples waiting, by the resource they were written under (resourceEras.ts): what they go out
- * as — all but the last run's (and those written before chronoq recorded it) whatever the config
- * of the next run says.
+ * as, whatever the next run's config says — but for those written before chronoq recorded it
+ * (by an older chronoq), which go out with the next run's.
  */
 const waitingByResource = (db: Database.Database): SpoolResourceInfo[] => {
   const eras = db.prepare('SELECT from_chunk AS fromChunk, json FROM resource_eras ORDER BY from_chunk').all() as { fromChunk: number; json: string }[];
