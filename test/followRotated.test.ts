@@ -32,14 +32,14 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
  * Follows `path` under virtual time — given `room`, with room for `room()` samples in all (reading
  * waits beyond: back-pressure); `step()` lets one more virtual second of polls run.
  */
-const follow = (path: string, room?: () => number) => {
+const follow = (path: string, room?: () => number, onNextFileUnreadable?: (e: { path: string; error?: string }) => void) => {
   const scheduler = new VirtualTimeScheduler(undefined, 1_000);
   const got: number[] = [];
   const invalid: InvalidLine[] = [];
   const truncations: InPlaceTruncation[] = [];
   const unread: UnreadRest[] = [];
   const sub = ndjsonSamples({
-    path, follow: true, pollMs: 100, scheduler, ...(room !== undefined ? { hasRoom: () => got.length < room() } : {}),
+    path, follow: true, pollMs: 100, scheduler, ...(room !== undefined ? { hasRoom: () => got.length < room() } : {}), ...(onNextFileUnreadable ? { onNextFileUnreadable } : {}),
     onInvalid: (e) => invalid.push(e), onTruncatedInPlace: (e) => truncations.push(e), onUnread: (e) => unread.push(e),
   }).subscribe((s) => got.push(s.value as number));
   const step = (): void => {
@@ -199,20 +199,23 @@ test('appending alone is not a truncation, also while the file is shorter than t
   assert.equal(f.truncations, []);
 });
 
-test('a directory put under the name after a rename is not a file to read: the old one is read on, and the file that comes after it is read (an uncaught EISDIR ended the run)', () => {
+test('a directory put under the name after a rename is not a file to read: said once, the old one is read on, and the file that comes after it is read (an uncaught EISDIR ended the run)', () => {
   const path = join(tempDir(), 'app.ndjson');
   writeFileSync(path, lines(1, 2));
-  const f = follow(path);
+  const said: { path: string; error?: string }[] = [];
+  const f = follow(path, undefined, (e) => said.push(e));
   renameSync(path, `${path}.1`);
   mkdirSync(path);
   appendFileSync(`${path}.1`, lines(3, 3));
   f.step(); // threw EISDIR: illegal operation on a directory, read
   f.step();
   assert.equal(f.got, range(1, 3));
+  assert.equal(said, [{ path, error: 'it is a directory' }]);
   rmSync(path, { recursive: true });
   writeFileSync(path, lines(4, 5));
   f.step();
   assert.equal(f.got, range(1, 5));
+  assert.equal(said.slice(1), [{ path }], 'and that a file is there now');
   f.stop();
 });
 

@@ -67,7 +67,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     onTruncatedInPlace: (index, e) => logTruncatedInPlace(o.log, index, e),
     onNextFileUnreadable: (index, e) => (e.error === undefined
       ? o.log('info', `source ${index} (ndjson ${e.path}): the new file under its name can be read now; it is read after the old one`, { source: index })
-      : o.log('warn', `source ${index} (ndjson ${e.path}): a new file is under its name (rotated) but cannot be opened (${e.error}): the old one is read on, and the new one's lines wait unread until it can be (logrotate's create: give it an owner or mode this process may read)`, { source: index })),
+      : o.log('warn', `source ${index} (ndjson ${e.path}): a new file is under its name (rotated) but cannot be opened (${e.error}): the old one is read on, and the new one's lines wait unread until it can be${/EACCES|EPERM/.test(e.error) ? " (logrotate's create: give it an owner or mode this process may read)" : ''}`, { source: index })),
     // A line that is not a sample was read and is a dead letter: counted on both sides, so that
     // in = delivered + dead-lettered + outstanding (the count left in the spool at shutdown is the
     // last term; with the lines left out of `in` it came out short by one per bad line).

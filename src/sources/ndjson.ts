@@ -213,9 +213,10 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       let next: number;
       try {
         const under = statSync(opts.path);
+        if (sameFile(under, fstatSync(fd))) return false;
         // Only a file is read: a directory opened and read threw EISDIR out of the poll (the run
         // ended), and opening a named pipe would stop everything until a writer opened it.
-        if (!under.isFile() || sameFile(under, fstatSync(fd))) return false;
+        if (!under.isFile()) throw Object.assign(new Error(`it is ${under.isDirectory() ? 'a directory' : under.isFIFO() ? 'a named pipe' : 'not a regular file'}`), { code: 'ENOTFILE' });
         next = openSync(opts.path, 'r');
       } catch (e) {
         // No file under the name yet (keep reading the old one), or one that cannot be opened: said.

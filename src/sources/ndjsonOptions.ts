@@ -56,7 +56,8 @@ export interface NdjsonSourceOptions {
   readonly onMissing?: (path: string) => void;
   /**
    * With `follow`: another file is under the name (rotated) but cannot be opened — logrotate's
-   * `create` with an owner or mode this process may not read (`error`: EACCES …). The old file is
+   * `create` with an owner or mode this process may not read (`error`: EACCES …), or not a file at
+   * all (`it is a directory`, `a named pipe`: not opened). The old file is
    * read on meanwhile; the new one's lines wait unread, which before went on without a word. Said
    * once per error, and again without `error` once the new file can be opened.
    */
