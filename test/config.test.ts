@@ -433,6 +433,16 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('sink: {type: otlp-grpc, tls: {insecure: true}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ' https://c:4317 ' }), ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS"]);
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {ca: ca.pem}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }), [], 'the config\'s endpoint wins over the variable');
   assert.equal(warnings('sink: {type: otlp-grpc, tls: {ca: ca.pem}}\n'), [], 'no endpoint written: nothing to contradict');
+  // TLS files from the OTLP variables with a plaintext endpoint: not read (a plaintext Collector took every batch, and nothing said so).
+  const envCa = { OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/otel/ca.pem' };
+  assert.equal(warnings('sink: {type: otlp-grpc}\n', { ...envCa, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }),
+    ["OTEL_EXPORTER_OTLP_CERTIFICATE is not used: OTEL_EXPORTER_OTLP_ENDPOINT's http:// makes the connection plaintext; write https:// to use it, or unset it for a plaintext receiver"]);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317"}\n', { OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: 'c.pem', OTEL_EXPORTER_OTLP_CLIENT_KEY: 'k.pem' }),
+    ["OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE, OTEL_EXPORTER_OTLP_CLIENT_KEY are not used: sink.endpoint's http:// makes the connection plaintext; write https:// to use them, or unset them for a plaintext receiver"]);
+  assert.equal(warnings('sink: {type: otlp-grpc}\n', envCa), ["OTEL_EXPORTER_OTLP_CERTIFICATE is not used: the default endpoint http://localhost:4317's http:// makes the connection plaintext; write https:// to use it, or unset it for a plaintext receiver"]);
+  assert.equal(warnings('sink: {type: otlp-grpc}\n', { ...envCa, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' }), [], 'TLS: used');
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "c:4317"}\n', envCa), [], 'no scheme: TLS unless INSECURE');
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {insecure: true}}\n', envCa), [], 'sink.tls given: the variables are not read at all');
   const r = await runCli(['validate', writeConfig(tempDir(), 'sources: []\ndelivery: {lanes: 4}\nreorder: {order: global}\n')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /WARN {2}delivery\.lanes 4 is not used: reorder\.order global delivers on one lane/);

@@ -15,11 +15,13 @@
  * - the scheme of the endpoint (`sink.endpoint`, else the OTLP variables') against `sink.tls`
  *   (tlsAgainstScheme): `http://` with sink.tls (files or not) connects with TLS, `https://`
  *   with `insecure: true` in plaintext — given credentials win, as the official exporter's do —
- *   and the failure hints told the person who wrote https:// to write https://.
+ *   and the failure hints told the person who wrote https:// to write https://; and TLS files named
+ *   by the OTLP variables with an `http://` endpoint (envTlsAgainstPlaintext).
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
 import { endpointSettingOf } from '../otlp/dialTarget.js';
+import { DEFAULT_ENDPOINT, envTlsVariables } from '../otlp/envTlsFiles.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -48,6 +50,22 @@ const schemeOverride = (c: ResolvedConfig, env: Env): { readonly against: TlsAga
   return undefined;
 };
 
+/**
+ * TLS files named by the OTLP variables (a sink without `sink.tls` takes its credentials from
+ * them) with an `http://` endpoint: plaintext, the files not read — as the exporter base's rules
+ * have it (envTlsFiles.ts). Measured: a plaintext Collector took every batch with
+ * OTEL_EXPORTER_OTLP_CERTIFICATE set, and nothing said the certificate was not in use.
+ */
+const envTlsAgainstPlaintext = (c: ResolvedConfig, env: Env): string | undefined => {
+  if (c.sink.type !== 'otlp-grpc' || c.sink.tls !== undefined) return undefined;
+  const variables = envTlsVariables(env);
+  if (variables.length === 0) return undefined;
+  const given = endpointSettingOf(c.sink.endpoint, env) ?? { value: DEFAULT_ENDPOINT, setting: `the default endpoint ${DEFAULT_ENDPOINT}` };
+  if (!/^http:\/\//i.test(given.value)) return undefined;
+  const them = variables.length === 1 ? 'it' : 'them';
+  return `${variables.join(', ')} ${variables.length === 1 ? 'is' : 'are'} not used: ${given.setting}'s http:// makes the connection plaintext; write https:// to use ${them}, or unset ${them} for a plaintext receiver`;
+};
+
 export const tlsAgainstScheme = (c: ResolvedConfig, env: Env = process.env): TlsAgainstScheme | undefined => schemeOverride(c, env)?.against;
 
 export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): string[] => {
@@ -56,6 +74,8 @@ export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): strin
   const why = files ? 'sink.tls gives TLS files, so the connection uses TLS' : "sink.tls without insecure: true makes the connection TLS (checked against the system's CAs)";
   if (against === 'tls-on-http') lines.push(`${endpoint}'s http:// is not used: ${why}; write https:// to say so, or leave sink.tls out for a plaintext receiver`);
   if (against === 'plaintext-on-https') lines.push(`${endpoint}'s https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS`);
+  const unusedEnvTls = envTlsAgainstPlaintext(c, env);
+  if (unusedEnvTls !== undefined) lines.push(unusedEnvTls);
   if (c.reorder.order === 'global' && c.delivery.lanes !== 1) {
     lines.push(`delivery.lanes ${c.delivery.lanes} is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order`);
   }

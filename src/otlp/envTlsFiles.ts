@@ -21,11 +21,15 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const VARIABLES: Readonly<Record<TlsFileKind, string>> = { ca: 'CERTIFICATE', cert: 'CLIENT_CERTIFICATE', key: 'CLIENT_KEY' };
 /** The exporter base's endpoint when neither the config nor the environment names one. */
-const DEFAULT_ENDPOINT = 'http://localhost:4317';
+export const DEFAULT_ENDPOINT = 'http://localhost:4317';
 
 /** The variable that holds the setting (signal-specific first, as the exporter base reads it), or undefined when both are blank. */
 const variableOf = (env: Env, suffix: string): string | undefined =>
   [`OTEL_EXPORTER_OTLP_METRICS_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`].find((name) => (env[name]?.trim() ?? '') !== '');
+
+/** The variables that name TLS files (signal-specific or general, as the exporter base reads them). */
+export const envTlsVariables = (env: Env): string[] =>
+  Object.values(VARIABLES).flatMap((suffix) => variableOf(env, suffix) ?? []);
 
 /** Whether the exporter base makes TLS credentials from the environment for this endpoint. */
 const usesTls = (env: Env, configEndpoint: string | undefined): boolean => {
