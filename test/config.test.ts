@@ -442,6 +442,7 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('sink: {type: otlp-grpc}\n', envCa), ["OTEL_EXPORTER_OTLP_CERTIFICATE is not used: the default endpoint http://localhost:4317's http:// makes the connection plaintext; write https:// to use it, or unset it for a plaintext receiver"]);
   assert.equal(warnings('sink: {type: otlp-grpc}\n', { ...envCa, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' }), [], 'TLS: used');
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "c:4317"}\n', envCa), [], 'no scheme: TLS unless INSECURE');
+  assert.equal(warnings('sink: {type: otlp-grpc}\n', { ...envCa, OTEL_EXPORTER_OTLP_ENDPOINT: 'HTTP://c:4317' }), [], 'the exporter base tells http:// by its exact text: HTTP:// is TLS, the file read');
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {insecure: true}}\n', envCa), [], 'sink.tls given: the variables are not read at all');
   const r = await runCli(['validate', writeConfig(tempDir(), 'sources: []\ndelivery: {lanes: 4}\nreorder: {order: global}\n')]);
   assert.is(r.code, 0, r.stderr);

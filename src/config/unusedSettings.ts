@@ -61,7 +61,7 @@ const envTlsAgainstPlaintext = (c: ResolvedConfig, env: Env): string | undefined
   const variables = envTlsVariables(env);
   if (variables.length === 0) return undefined;
   const given = endpointSettingOf(c.sink.endpoint, env) ?? { value: DEFAULT_ENDPOINT, setting: `the default endpoint ${DEFAULT_ENDPOINT}` };
-  if (!/^http:\/\//i.test(given.value)) return undefined;
+  if (!given.value.startsWith('http://')) return undefined; // as the exporter base tells it (case and all: `HTTP://` is TLS there)
   const them = variables.length === 1 ? 'it' : 'them';
   return `${variables.join(', ')} ${variables.length === 1 ? 'is' : 'are'} not used: ${given.setting}'s http:// makes the connection plaintext; write https:// to use ${them}, or unset ${them} for a plaintext receiver`;
 };
