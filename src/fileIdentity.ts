@@ -6,7 +6,7 @@
  * (a named pipe), and an SQLite database (a spool) or not, by its first bytes — so that a spool
  * is not read as NDJSON nor replayed, and someone's file is not taken for a damaged spool.
  */
-import { closeSync, fstatSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
+import { type Stats, closeSync, fstatSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
 
 export interface FileIdentity {
   readonly dev: number;
@@ -19,9 +19,14 @@ export interface FileIdentity {
  * threw: from the spool's timer that checks its path, an uncaught exception that ended the run.
  */
 export const fileIdentity = (path: string): FileIdentity | undefined => {
+  const s = statIfThere(path);
+  return s === undefined ? undefined : { dev: s.dev, ino: s.ino };
+};
+
+/** `stat` of `path`, undefined when nothing can be found there (missing, or a path that cannot be followed: fileIdentity). */
+export const statIfThere = (path: string): Stats | undefined => {
   try {
-    const s = statSync(path, { throwIfNoEntry: false });
-    return s === undefined ? undefined : { dev: s.dev, ino: s.ino };
+    return statSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

@@ -21,7 +21,8 @@
  * events:             invalid      reloaded(cert, key)
  * ```
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { statIfThere } from '../fileIdentity.js';
 import { X509Certificate } from 'node:crypto';
 import { type TlsFileSettings, type TlsFiles, tlsFileProblems } from '../config/files.js';
 import { formatConfigError } from '../config/errors.js';
@@ -63,12 +64,8 @@ const NAMES = ['ca', 'cert', 'key'] as const;
  * the timer, and the run ended).
  */
 const stampOf = (path: string): string => {
-  try {
-    const s = statSync(path, { throwIfNoEntry: false });
-    return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
-  } catch {
-    return '';
-  }
+  const s = statIfThere(path);
+  return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
 };
 
 /** The files' contents, or why they cannot be used together (the check made at load: config/files.ts). */

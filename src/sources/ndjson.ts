@@ -221,8 +221,9 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       } catch (e) {
         // No file under the name yet (keep reading the old one), or one that cannot be opened: said.
         const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR' && unreadableSaid !== code) onNextFileUnreadable?.({ path: opts.path, error: (e as Error).message });
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') unreadableSaid = code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+        if (unreadableSaid !== code) onNextFileUnreadable?.({ path: opts.path, error: (e as Error).message });
+        unreadableSaid = code;
         return false;
       }
       if (unreadableSaid !== undefined) onNextFileUnreadable?.({ path: opts.path });

@@ -14,13 +14,13 @@
  * no chunk belongs to any more are dropped at open.
  */
 import type Database from 'better-sqlite3';
-import { type Attributes, type Sample, canonicalAttributes, copyWith } from '../sample.js';
+import { type Attributes, type Sample, canonicalAttributes, withResource } from '../sample.js';
 import { attributeToJson, attributesFromJson } from '../attributeJson.js';
 
 interface Era {
   readonly fromChunk: number;
-  /** undefined: the current run's own resource (what the sink adds), so nothing to add. */
-  readonly resource: Attributes | undefined;
+  /** A sample of it as the sink sends it (withResource); undefined: the current run's own resource, which the sink adds. */
+  readonly asSent: ((s: Sample) => Sample) | undefined;
 }
 
 export interface ResourceEras {
@@ -51,7 +51,7 @@ export const resourceEras = (db: Database.Database, resource: Attributes | undef
   const rows = db.prepare('SELECT from_chunk, canonical, json FROM resource_eras ORDER BY from_chunk').all() as { from_chunk: number; canonical: string; json: string }[];
   const eras: Era[] = rows.map((r) => ({
     fromChunk: r.from_chunk,
-    resource: r.canonical === canonical ? undefined : (attributesFromJson(JSON.parse(r.json) as Record<string, unknown>) as Attributes),
+    asSent: r.canonical === canonical ? undefined : withResource(attributesFromJson(JSON.parse(r.json) as Record<string, unknown>) as Attributes),
   }));
   /** The era a chunk was written in: the last one starting at or before it (none: before eras were kept). */
   const eraOf = (chunkId: number): Era | undefined => {
@@ -62,8 +62,7 @@ export const resourceEras = (db: Database.Database, resource: Attributes | undef
   return {
     asWritten: (s, chunkId) => {
       if (s.resource !== undefined || eras.length === 0) return s;
-      const era = eraOf(chunkId);
-      return era?.resource === undefined ? s : copyWith(s, { resource: era.resource });
+      return eraOf(chunkId)?.asSent?.(s) ?? s;
     },
     recordBeforeFirstChunk: () => {
       // Read from the file, not `rows`: a transaction that failed took its era row back with it.
@@ -75,7 +74,7 @@ export const resourceEras = (db: Database.Database, resource: Attributes | undef
       // REPLACE: an era whose run wrote nothing gives way.
       db.prepare('INSERT OR REPLACE INTO resource_eras (from_chunk, canonical, json) VALUES (?, ?, ?)').run(fromChunk, canonical, json);
       while (eras.length > 0 && eras.at(-1)!.fromChunk >= fromChunk) eras.pop();
-      eras.push({ fromChunk, resource: undefined });
+      eras.push({ fromChunk, asSent: undefined });
     },
   };
 };

@@ -80,17 +80,16 @@ export const shrinkEmpty = (db: Database.Database, atFreeBytes = SHRINK_AT_FREE_
 
 /**
  * Copies the write-ahead log's commits into the database file (PASSIVE: without waiting on
- * readers); false when it could not. On a full disk (SQLITE_FULL, the file cannot grow) the commits
+ * readers), when it can. On a full disk (SQLITE_FULL, the file cannot grow) the commits
  * stay in the log — a process kill loses none of them — and the next call tries again. Called from
  * the spool's interval timer, where the error was thrown: an uncaught exception that ended `chronoq
  * run` with `fsync: interval` when its disk filled (the writes that fail then are reported by append).
  */
-export const checkpointWal = (db: Database.Database): boolean => {
+export const checkpointWal = (db: Database.Database): void => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
-    return true;
   } catch {
-    return false;
+    // tried again at the next call
   }
 };
 
