@@ -1,7 +1,7 @@
 /** `chronoq replay`, spawned as a user would run it: dead-letter files and stdin, the receiver down, stops part-way. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
@@ -264,6 +264,26 @@ test('replay into a console sink whose reader goes away stops reading: what it r
   const dead = readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { reason: string });
   assert.is(dead.length, Number(summary![3]));
   assert.ok(dead.every((l) => l.reason === 'rejected'));
+});
+
+test('replay of the configured dead-letter file writes its new letters to FILE.replay, also when FILE is named by another path (a symlinked directory, a hard link): they were appended to the file being replayed', async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'real'));
+  symlinkSync(join(dir, 'real'), join(dir, 'link'));
+  const dlPath = join(dir, 'real', 'dead.ndjson');
+  const future = (BigInt(Date.now()) + 3_600_000n) * 1_000_000n;
+  const letter = `${JSON.stringify({ reason: 'skew', item: { name: 'cpu', kind: 'gauge', value: 1, timeUnixNano: String(future), attributes: {} }, detail: 'x', atUnixMs: 0 })}\n`;
+  for (const [named, configured] of [[dlPath, dlPath], [dlPath, join(dir, 'link', 'dead.ndjson')], [join(dir, 'hard.ndjson'), dlPath]] as const) {
+    writeFileSync(dlPath, letter);
+    rmSync(`${dlPath}.replay`, { force: true });
+    rmSync(`${named}.replay`, { force: true });
+    if (named !== dlPath) rmSync(named, { force: true }), linkSync(dlPath, named);
+    const cfg = writeConfig(dir, ['sink: {type: console}', `deadLetter: {path: ${configured}}`, 'skew: {policy: dead-letter}', ''].join('\n'));
+    const r = await runCli(['replay', named, '--config', cfg]);
+    assert.match(r.stderr, /replayed 1 samples .*: 0 delivered, 1 dead-lettered \(→ [^)]*\.ndjson\.replay\)/, `${named} with ${configured}: ${r.stderr}`);
+    assert.is(readFileSync(dlPath, 'utf8'), letter, `${named} with ${configured}: the file replayed is as it was`);
+    assert.is(readFileSync(`${named}.replay`, 'utf8').split('\n').filter(Boolean).length, 1);
+  }
 });
 
 test.run();

@@ -20,7 +20,7 @@ import { stopSignal$ } from './run.js';
 import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
 import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
-import { isNamedPipe, isSqliteFile } from '../fileIdentity.js';
+import { fileIdentity, isNamedPipe, isSqliteFile, sameFile } from '../fileIdentity.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
 import { samplesFileHint } from './inspectDeadLetters.js';
 
@@ -66,7 +66,10 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   // a million lines.
   let unsaid = 0;
   let latestUnsaid = '';
-  const outPath = !stdin && resolve(c.deadLetter.path) === resolve(file) ? `${file}.replay` : c.deadLetter.path;
+  // The file itself by any name — a symlinked directory, a hard link — not only by the same path:
+  // its new letters were appended to the file being read (read again, or sent twice next time).
+  const replaysOwnFile = !stdin && (resolve(c.deadLetter.path) === resolve(file) || sameFile(fileIdentity(c.deadLetter.path), fileIdentity(file)));
+  const outPath = replaysOwnFile ? `${file}.replay` : c.deadLetter.path;
   const deadLetterFile = new DeadLetterFile(outPath, { ...c.deadLetter, ...deadLetterFileLog({ ...c.deadLetter, path: outPath }, log) });
   const sink = createSink(c.sink, c.resource, clock);
   // A letter written again keeps the resource it carried; one without gets this config's (letterWithResource).
