@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
@@ -258,6 +258,12 @@ test('one file in two roles is refused: a source reading the dead-letter file (i
   ]);
   assert.equal(errorsOf(`spool: {path: ${join(dir, 'x.db')}}\ndeadLetter: {path: ${join(dir, 'x.db')}}\n`), [
     `config.spool.path: expected a file of its own, not also config.deadLetter.path's, found "${join(dir, 'x.db')}"`,
+  ]);
+  // Files not there yet (a followed file whose writer starts later, letters to come), named through a symlinked directory.
+  mkdirSync(join(dir, 'real'));
+  symlinkSync(join(dir, 'real'), join(dir, 'linked'));
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${join(dir, 'linked', 'app.ndjson')}, follow: true}]\ndeadLetter: {path: ${join(dir, 'real', 'app.ndjson')}}\n`), [
+    `config.deadLetter.path: expected a file of its own, not also config.sources[0].path's, found "${join(dir, 'real', 'app.ndjson')}" (a source reading the dead letters reads its own letters, forever; to send dead letters again: chronoq replay FILE)`,
   ]);
   // Followed sources share a position file by design (a position per file in it).
   const other = join(dir, 'other.ndjson');

@@ -8,8 +8,8 @@
  * dead-letter path crashed the process at its first dead letter. Nothing is created here.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
@@ -122,10 +122,19 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   return errors;
 };
 
-/** A file's identity for comparing paths: its device and inode when it exists (links), else its absolute path. */
+/**
+ * A file's identity for comparing paths: its device and inode when it exists (links), else its
+ * directory's real path and its name — a file still to come (a followed file whose writer starts
+ * later, the first dead letters) named through a symlinked directory is the same file.
+ */
 const fileKey = (path: string): string => {
   const id = fileIdentity(path);
-  return id === undefined ? resolve(path) : `${id.dev}:${id.ino}`;
+  if (id !== undefined) return `${id.dev}:${id.ino}`;
+  try {
+    return join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return resolve(path);
+  }
 };
 
 /**
