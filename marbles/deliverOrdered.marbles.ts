@@ -302,6 +302,19 @@ test('after an attempt of unknown outcome (timed out), the lane waits fenceMs be
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1200, 2], [1700, 2], [1700, 3]]);
 });
 
+test('abort$ while a lane waits out its fence: the batch already delivered is not dead-lettered again as `shutdown`; only what waited behind it is', () => {
+  const timedOut = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
+  const s = testScheduler();
+  const source = { a: R(sample(1)), b: R(sample(2)) };
+  // [1] times out at 0, retried at 500 and delivered → fence until 1200; abort at 800.
+  const { out, completedAt } = deliver(s, ({ cold }) => cold('(ab)', source), (_b, call) => (call === 0 ? { error: timedOut } : {}),
+    { batch: { maxSize: 1 }, fenceMs: 700, abort$: timer(800), breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s }) });
+  assert.is(completedAt, 800);
+  assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : `delivered:${o.r.right.samples.map((x) => x.value).join()}`]), [
+    [500, 'delivered:1'], [800, 'shutdown:2'],
+  ]);
+});
+
 test('abort$: everything queued or in flight becomes a Left `shutdown`, in order, and the stream completes', () => {
   const s = testScheduler();
   const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) };

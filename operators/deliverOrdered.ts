@@ -259,7 +259,10 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         for (const l of lanes) {
           // A batch in flight is settled here (as a dead letter): onBatch hears it, as it heard it sent.
           if (l.current !== undefined) onBatch?.({ lane: l.index, size: l.current.length, phase: 'settled' });
-          const left = [...(l.current ?? []), ...l.queue.drainAll()];
+          // A batch in its fence has had its outcome (delivered or dead letters): it was dead-lettered
+          // again here as `shutdown`, a sample both delivered and a letter to replay.
+          const unsettled = l.fence === undefined ? (l.current ?? []) : [];
+          const left = [...unsettled, ...l.queue.drainAll()];
           l.current = undefined;
           l.busy = false;
           if (left.length > 0) deadLetters(left, 'shutdown', abortDetail(why), l.index);

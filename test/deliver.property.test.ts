@@ -19,6 +19,7 @@ import { fakeSink, type Answer } from './support/fakeSink.js';
 const test = suite('deliverOrdered properties');
 const retryable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
 const permanent = new ExportError('3 INVALID_ARGUMENT', { retryable: false, code: 3 });
+const timedOut = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
 
 const mk = (id: number, series: number, tMs: number): Sample => ({
   name: `m${series}`, kind: 'gauge', value: id, timeUnixNano: BigInt(tMs) * 1_000_000n, attributes: { s: series },
@@ -162,14 +163,14 @@ test('a stalled lane never blocks another lane', () => {
 
 /**
  * The rest of what can happen to a batch, together: the receiver refusing some of its points
- * (partial success), failing the attempt, a flush (flushNow$) and the drain deadline (abort$) at
+ * (partial success), failing the attempt (timed out too: a fence after the batch), a flush (flushNow$) and the drain deadline (abort$) at
  * random times. Every sample still ends exactly once — delivered, or a dead letter `rejected`,
  * `retries-exhausted`, `overflow` or `shutdown` — and the stream completes.
  */
 test('with partial rejections, flushes and an abort at random times, every sample still ends exactly once', () => {
   const answer = fc.record({
     delayMs: fc.integer({ min: 0, max: 30 }),
-    outcome: fc.constantFrom('ok', 'ok', 'partial', 'retryable', 'permanent'),
+    outcome: fc.constantFrom('ok', 'ok', 'partial', 'retryable', 'timed-out', 'permanent'),
     refuseEvery: fc.integer({ min: 1, max: 4 }),
   });
   const arb = fc.record({
@@ -190,6 +191,8 @@ test('with partial rejections, flushes and an abort at random times, every sampl
           const a = p.answers[call++ % p.answers.length]!;
           return timer(a.delayMs, scheduler).subscribe(() => {
             if (a.outcome === 'retryable') return subscriber.error(retryable);
+            // Outcome unknown: the lane waits out a fence after the batch (fenceMs, 1 s), where an abort may find it.
+            if (a.outcome === 'timed-out') return subscriber.error(timedOut);
             if (a.outcome === 'permanent') return subscriber.error(permanent);
             if (a.outcome === 'partial') {
               const refused = batch.filter((s) => (s.value as number) % a.refuseEvery === 0);
