@@ -1,7 +1,8 @@
 /**
  * Properties of the whole Pipeline (what `chronoq run` and createPipeline build: validate →
  * detectClockSkew → reorderByEventTime → fillStartTimes → deliverOrdered) over generated streams
- * and failure patterns, in virtual time: every sample ends once — delivered or a dead letter —
+ * and failure patterns (timed-out attempts, a shutdown whose drain deadline cuts delivery short
+ * among them), in virtual time: every sample ends once — delivered or a dead letter —
  * each series reaches the sink in time order with its original times, and every counter there has
  * a start no later than its time and no earlier than the one before it.
  */
@@ -21,6 +22,8 @@ const test = suite('pipeline properties');
 const T0 = 1_764_064_800_000_000_000n;
 const retryable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
 const permanent = new ExportError('3 INVALID_ARGUMENT', { retryable: false, code: 3 });
+/** Outcome unknown: the lane waits out its fence (delivery.fenceMs) after the batch. */
+const timedOut = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
 
 const arrivals = fc.array(
   fc.record({ series: fc.integer({ min: 0, max: 4 }), counter: fc.boolean(), tMs: fc.integer({ min: 0, max: 2_000 }), value: fc.integer({ min: 0, max: 9 }) }),
@@ -31,8 +34,10 @@ const settings = fc.record({
   maxSize: fc.integer({ min: 1, max: 40 }),
   lanes: fc.integer({ min: 1, max: 4 }),
   maxAttempts: fc.integer({ min: 1, max: 4 }),
-  /** Per call: 0 answers, 1 fails retryably, 2 refuses. */
-  answers: fc.array(fc.constantFrom(0, 0, 0, 1, 2), { minLength: 1, maxLength: 50 }),
+  /** Per call: 0 answers, 1 fails retryably, 2 refuses, 3 times out. */
+  answers: fc.array(fc.constantFrom(0, 0, 0, 1, 2, 3), { minLength: 1, maxLength: 50 }),
+  /** A shutdown while it delivers, with a drain deadline: what is left becomes `shutdown` letters. */
+  shutdown: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 3_000 }), deadlineMs: fc.integer({ min: 0, max: 2_000 }) }), { nil: undefined }),
 });
 
 test('conservation, per-series order and counters\' start times through the whole pipeline', async () => {
@@ -45,7 +50,7 @@ test('conservation, per-series order and counters\' start times through the whol
       const scheduler = new VirtualTimeScheduler(undefined, Infinity);
       const sink = fakeSink(scheduler, (_b, call) => {
         const a = o.answers[call % o.answers.length]!;
-        return { delayMs: 1, ...(a === 1 ? { error: retryable } : a === 2 ? { error: permanent } : {}) };
+        return { delayMs: 1, ...(a === 1 ? { error: retryable } : a === 2 ? { error: permanent } : a === 3 ? { error: timedOut } : {}) };
       });
       const config = {
         ...resolveConfig({
@@ -60,8 +65,19 @@ test('conservation, per-series order and counters\' start times through the whol
         scheduler, clock: schedulerClock(scheduler, Number(T0 / 1_000_000n)),
       });
       p.start();
-      scheduler.flush();
+      let stopped: Promise<unknown> | undefined;
+      if (o.shutdown !== undefined) scheduler.schedule(() => void (stopped = p.shutdown(o.shutdown!.deadlineMs)), o.shutdown.atMs);
+      // Virtual time in steps, the promises between them settled: the drain deadline acts after an
+      // await, which a single flush() would put after all of virtual time (nothing cut short).
+      let done = false;
+      void p.done.then(() => (done = true));
+      while (!done && scheduler.actions.length > 0) {
+        scheduler.maxFrames = scheduler.actions[0]!.delay; // the next time anything is due (they are kept sorted)
+        scheduler.flush();
+        await new Promise((r) => setImmediate(r));
+      }
       await p.done;
+      await stopped;
 
       const delivered = sink.calls.filter((c) => c.ok).flatMap((c) => c.samples);
       // Every sample once: delivered, or a dead letter (by its original time and series).
