@@ -130,4 +130,38 @@ test('forgetSeriesAfterMs, with series coming and going: every sample exactly on
   );
 });
 
+test('flushes at random times, a cap on series (maxSeries) and an upstream error: every sample exactly once, no series ever out of order, the error after the flush', () => {
+  const arb = fc.record({
+    items: fc.array(fc.record({ series: fc.integer({ min: 0, max: 40 }), tMs: fc.integer({ min: 1, max: 5_000 }), atMs: fc.integer({ min: 0, max: 5_000 }) }), { maxLength: 300 }),
+    maxDelayMs: fc.integer({ min: 0, max: 2_000 }),
+    maxSeries: fc.integer({ min: 1, max: 30 }),
+    flushesAtMs: fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 6 }),
+    order: fc.constantFrom<'series' | 'global'>('series', 'global'),
+    fails: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(arb, ({ items, maxDelayMs, maxSeries, flushesAtMs, order, fails }) => {
+      const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+      const input = new Subject<Routed<Sample>>();
+      const flushNow$ = new Subject<void>();
+      const out: Routed<Sample>[] = [];
+      let ended: 'complete' | 'error' | undefined;
+      input.pipe(reorderByEventTime({ maxDelayMs, maxSeries, order, flushNow$, scheduler }))
+        .subscribe({ next: (x) => out.push(x), complete: () => (ended = 'complete'), error: () => (ended = 'error') });
+      items.forEach((r, id) => scheduler.schedule(() => input.next(right(mk(id, r.series, r.tMs))), r.atMs));
+      for (const at of flushesAtMs) scheduler.schedule(() => flushNow$.next(), at);
+      scheduler.schedule(() => (fails ? input.error(new Error('source failed')) : input.complete()), 5_001);
+      scheduler.flush();
+      assert.is(ended, fails ? 'error' : 'complete');
+      const ids = out.map((r) => idOf(isLeft(r) ? r.left.item : r.right)).sort((a, b) => a - b);
+      assert.equal(ids, items.map((_, i) => i), 'exactly once');
+      assert.ok(out.every((r) => !isLeft(r) || r.left.reason === 'late'));
+      const rights = out.filter((r) => !isLeft(r)).map((r) => (r as { right: Sample }).right);
+      if (order === 'series') assert.ok(nonDecreasingPerSeries(rights), 'each series non-decreasing');
+      else assert.ok(rights.every((s, i) => i === 0 || rights[i - 1]!.timeUnixNano <= s.timeUnixNano), 'globally ordered');
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test.run();
