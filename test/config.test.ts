@@ -127,6 +127,23 @@ test('maxElapsedMs accepts "infinite"', () => {
   assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.maxElapsedMs === Infinity);
 });
 
+test('reorder.maxDelayMs: 0 by default when the only source is the host source (in order: its collections waited 2 s in memory, ahead of the spool, and a kill -9 lost them), 2 s with any other source or order global, as given when given', () => {
+  const delayOf = (yaml: string): number => {
+    const r = decodeConfig(yaml, {});
+    assert.ok(isRight(r), JSON.stringify(r));
+    return isRight(r) ? resolveConfig(r.right).reorder.maxDelayMs : NaN;
+  };
+  assert.is(delayOf('{}'), 0, 'the default config: one host source');
+  assert.is(delayOf('sources: [{type: host, intervalMs: 1000}]\n'), 0);
+  assert.is(delayOf('sources: [{type: host}, {type: ndjson, path: "-"}]\n'), 2_000);
+  assert.is(delayOf('sources: [{type: ndjson, path: "-"}]\n'), 2_000);
+  assert.is(delayOf('sources: [{type: synthetic}]\n'), 2_000);
+  assert.is(delayOf('sources: []\n'), 2_000, 'an application\'s pipeline, fed by push(): anything may come');
+  assert.is(delayOf('reorder: {order: global}\n'), 2_000);
+  assert.is(delayOf('reorder: {maxDelayMs: 2000}\n'), 2_000);
+  assert.is(delayOf('sources: [{type: ndjson, path: "-"}]\nreorder: {maxDelayMs: 0}\n'), 0);
+});
+
 test('reorder.maxSeries: 500 000 by default, "infinite" lifts the cap, a fraction is refused at its path', () => {
   const resolved = (text: string): number => {
     const r = decodeConfig(text, {});
