@@ -123,7 +123,8 @@ test('validate: prints the resolved config with defaults, variables interpolated
   assert.match(r.stdout, /endpoint: http:\/\/127\.0\.0\.1:4317/);
   assert.match(r.stdout, /x-instana-key: "\*\*\*"/);
   assert.not.match(r.stdout, /super-secret-value/);
-  assert.match(r.stdout, /maxDelayMs: 2000/);
+  assert.match(r.stdout, /reorder:\n {2}maxDelayMs: 0\n/, 'the default config (one host source): nothing to reorder');
+  assert.match(r.stdout, /batch:\n {2}maxSize: 1000\n {2}maxDelayMs: 1000\n/);
 });
 
 test('run: bad NDJSON lines land in the dead-letter file (0600) with line numbers; good lines keep their exact times; --fail-on-dead-letters exits 3 then', async () => {
