@@ -1,0 +1,82 @@
+/**
+ * detectClockSkew over generated wall-clock histories, in virtual time: a few series stamped by
+ * this process's clock (stampedLocally) at random moments, while the wall clock is stepped back
+ * and forward by random amounts — small (under stepThresholdMs, no step), large (hours), several
+ * in a row. Under policy 'correct' the contract's required outcomes, for any history: every
+ * sample comes out once, in place, none dead-lettered; each series' output never goes back in
+ * time; a sample is re-stamped only onto a later time than it had when a step back made it
+ * wrong — and with forwardSteps 'follow' a step forward is kept.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { Subject, VirtualTimeScheduler } from 'rxjs';
+import { isLeft, right } from 'fp-ts/lib/Either.js';
+import { detectClockSkew, type SkewEvent } from '../operators/detectClockSkew.js';
+import { schedulerClock } from '../src/clock.js';
+import type { Routed } from '../src/routed.js';
+import { type Sample, msToNanos, seriesKey } from '../src/sample.js';
+
+const test = suite('detectClockSkew properties');
+const WALL0 = Date.UTC(2026, 10, 25, 10, 0, 0);
+const HOUR = 3_600_000;
+
+const history = fc.record({
+  /** Samples: at a virtual time, of a series. */
+  samples: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 60_000 }), series: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 150 }),
+  /** Wall-clock steps: at a virtual time, by an amount (ms; back or forward, small or hours). */
+  steps: fc.array(fc.record({
+    atMs: fc.integer({ min: 0, max: 60_000 }),
+    byMs: fc.oneof(fc.integer({ min: -900, max: 900 }), fc.integer({ min: -2 * HOUR, max: 2 * HOUR }), fc.constantFrom(-HOUR, HOUR, -5_000, 5_000)),
+  }), { maxLength: 6 }),
+  forwardSteps: fc.constantFrom<'slew' | 'follow'>('slew', 'follow'),
+});
+
+test("policy 'correct', any history of clock steps: each sample once, in place, none dead-lettered, each series never back in time", () => {
+  fc.assert(
+    fc.property(history, ({ samples, steps, forwardSteps }) => {
+      const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+      const clock = schedulerClock(scheduler, WALL0);
+      const input = new Subject<Routed<Sample>>();
+      const out: Routed<Sample>[] = [];
+      const events: SkewEvent[] = [];
+      // maxPastMs infinite: a stale sample is never moved (old data is no proof of a wrong clock), and these are not old.
+      input.pipe(detectClockSkew({ clock, forwardSteps, maxPastMs: Number.POSITIVE_INFINITY, maxFutureMs: 10 * HOUR, onSkew: (e) => events.push(e) }))
+        .subscribe((r) => out.push(r));
+      const sent: Sample[] = [];
+      // A step at the same virtual time as a sample goes first (steps are scheduled first).
+      for (const st of steps) scheduler.schedule(() => clock.step(st.byMs), st.atMs);
+      samples.forEach((x, i) => scheduler.schedule(() => {
+        const s: Sample = { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: msToNanos(clock.now()), attributes: { series: x.series } };
+        sent.push(s);
+        input.next(right(s));
+      }, x.atMs));
+      scheduler.schedule(() => input.complete(), 60_001);
+      scheduler.flush();
+
+      assert.is(out.length, sent.length, 'one out for each in');
+      assert.ok(out.every((r) => !isLeft(r)), 'none dead-lettered');
+      const got = out.map((r) => (r as { right: Sample }).right);
+      assert.equal(got.map((s) => s.value), sent.map((s) => s.value), 'in place');
+      const last = new Map<string, bigint>();
+      got.forEach((s, i) => {
+        const original = sent[i]!;
+        // A re-stamped sample remembers its own stamp; one left alone keeps it.
+        assert.is(s.correctedFromUnixNano ?? s.timeUnixNano, original.timeUnixNano, 'correctedFromUnixNano is the original stamp');
+        const before = last.get(seriesKey(s));
+        assert.ok(before === undefined || s.timeUnixNano >= before, `series ${seriesKey(s)} goes back: ${s.timeUnixNano} after ${before} (steps ${JSON.stringify(steps)})`);
+        last.set(seriesKey(s), s.timeUnixNano);
+      });
+      const backSteps = steps.filter((st) => st.byMs <= -1_001 && st.atMs <= 60_000);
+      if (backSteps.length === 0 && steps.every((st) => Math.abs(st.byMs) <= 900)) {
+        assert.ok(got.every((s) => s.correctedFromUnixNano === undefined), 'no step detected: nothing re-stamped');
+      }
+      if (forwardSteps === 'follow' && steps.every((st) => st.byMs >= 0)) {
+        assert.ok(got.every((s) => s.correctedFromUnixNano === undefined), "forward steps only, 'follow': every stamp kept");
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test.run();
