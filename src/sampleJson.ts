@@ -69,9 +69,10 @@ export const toJsonLine = (v: unknown): string => {
 };
 
 // RFC 3339 lets a space stand for the T (section 5.6), as Python's str(datetime) and SQL write it.
-const RFC3339 = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i;
+// Any number of fraction digits (RFC 3339's time-secfrac): more than nine were refused as not RFC 3339.
+const RFC3339 = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i;
 
-/** RFC 3339 → ns since the epoch, exact to the nanosecond. */
+/** RFC 3339 → ns since the epoch, exact to the nanosecond (digits past the ninth are cut: OTLP carries nanoseconds). */
 export const parseRfc3339 = (text: string): Either<string, bigint> => {
   const m = RFC3339.exec(text.trim());
   if (!m) return left(`time ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`);
@@ -79,7 +80,7 @@ export const parseRfc3339 = (text: string): Either<string, bigint> => {
   // Date.parse takes any day up to 31 (2025-02-30 is read as March 2): the day must exist in its month.
   const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];
   if (Number.isNaN(ms) || new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return left(`time ${JSON.stringify(text)} is not a valid date`);
-  const fraction = BigInt((m[3] ?? '').padEnd(9, '0') || '0');
+  const fraction = BigInt((m[3] ?? '').slice(0, 9).padEnd(9, '0'));
   return right(msToNanos(ms) + fraction);
 };
 

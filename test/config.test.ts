@@ -354,6 +354,10 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.ok(isLeft(parseRfc3339('2025-11-25 10:00:00')), 'no zone: not a time');
   assert.ok(isLeft(parseRfc3339('2025-02-30T10:00:00Z')), 'Date.parse reads February 30 as March 2');
   assert.ok(isRight(parseRfc3339('2024-02-29T10:00:00Z')));
+  // RFC 3339 takes any number of fraction digits; past nine (a picosecond clock) the nanosecond is kept,
+  // the rest cut. It was refused as "not RFC 3339".
+  assert.equal(parseRfc3339('2025-11-25T10:00:00.1234567891Z'), { _tag: 'Right', right: 1_764_064_800_123_456_789n });
+  assert.equal(parseRfc3339('2025-11-25T10:00:00.000000000999Z'), { _tag: 'Right', right: 1_764_064_800_000_000_000n });
   const s = parseSampleLine('{"name":"x","value":1,"timeUnixNano":"1764064800123456789","startTimeUnixNano":"1764064700000000000","attributes":{"a":"b"}}');
   assert.ok(isRight(s) && s.right.timeUnixNano === 1_764_064_800_123_456_789n && s.right.startTimeUnixNano === 1_764_064_700_000_000_000n);
   const bad = parseSampleLine('{"name":"x","value":1}');
