@@ -73,13 +73,13 @@ export const toJsonLine = (v: unknown): string => {
 const RFC3339 = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i;
 
 /** RFC 3339 → ns since the epoch, exact to the nanosecond (digits past the ninth are cut: OTLP carries nanoseconds). */
-export const parseRfc3339 = (text: string): Either<string, bigint> => {
+export const parseRfc3339 = (text: string, field = 'time'): Either<string, bigint> => {
   const m = RFC3339.exec(text.trim());
-  if (!m) return left(`time ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`);
+  if (!m) return left(`${field} ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`);
   const ms = Date.parse(`${m[1]}T${m[2]}${m[4]}`);
   // Date.parse takes any day up to 31 (2025-02-30 is read as March 2): the day must exist in its month.
   const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];
-  if (Number.isNaN(ms) || new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return left(`time ${JSON.stringify(text)} is not a valid date`);
+  if (Number.isNaN(ms) || new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return left(`${field} ${JSON.stringify(text)} is not a valid date`);
   const fraction = BigInt((m[3] ?? '').slice(0, 9).padEnd(9, '0'));
   return right(msToNanos(ms) + fraction);
 };
@@ -154,6 +154,14 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
     const t = parseRfc3339(r['time']);
     if (isLeft(t)) return t;
     times.timeUnixNano = t.right;
+  }
+  // A counter's start as RFC 3339 beside `time`, as `startTimeUnixNano` beside `timeUnixNano`:
+  // it was passed over without a word, and the counter took its series' start instead.
+  if (times.startTimeUnixNano === undefined && r['startTime'] != null) {
+    if (typeof r['startTime'] !== 'string') return left(`startTime must be RFC 3339 text, got ${shownValue(r['startTime'])}`);
+    const t = parseRfc3339(r['startTime'], 'startTime');
+    if (isLeft(t)) return t;
+    times.startTimeUnixNano = t.right;
   }
   // Built field by field, in the order spreads of conditional objects gave before (each an object
   // of its own: parsing a line cost 10–13 % more in paired runs).

@@ -358,6 +358,16 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   // the rest cut. It was refused as "not RFC 3339".
   assert.equal(parseRfc3339('2025-11-25T10:00:00.1234567891Z'), { _tag: 'Right', right: 1_764_064_800_123_456_789n });
   assert.equal(parseRfc3339('2025-11-25T10:00:00.000000000999Z'), { _tag: 'Right', right: 1_764_064_800_000_000_000n });
+  // A counter's start as RFC 3339, beside time (it was passed over: the counter took its series' start).
+  const started = parseSampleLine('{"name":"jobs","kind":"sum","value":3,"time":"2025-11-25T10:00:00Z","startTime":"2025-11-25T09:00:00.000000001Z"}');
+  assert.ok(isRight(started) && started.right.startTimeUnixNano === 1_764_061_200_000_000_001n, isLeft(started) ? started.left : String(started.right.startTimeUnixNano));
+  const badStart = parseSampleLine('{"name":"jobs","kind":"sum","value":3,"time":"2025-11-25T10:00:00Z","startTime":"09:00"}');
+  assert.ok(isLeft(badStart) && badStart.left === 'startTime "09:00" is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)', JSON.stringify(badStart));
+  const numericStart = parseSampleLine('{"name":"jobs","kind":"sum","value":3,"time":"2025-11-25T10:00:00Z","startTime":1764061200}');
+  assert.ok(isLeft(numericStart) && /^startTime must be RFC 3339 text, got/.test(numericStart.left), JSON.stringify(numericStart));
+  // startTimeUnixNano wins when both are there.
+  const both = parseSampleLine('{"name":"jobs","kind":"sum","value":3,"time":"2025-11-25T10:00:00Z","startTime":"2025-11-25T09:00:00Z","startTimeUnixNano":"1764060000000000000"}');
+  assert.ok(isRight(both) && both.right.startTimeUnixNano === 1_764_060_000_000_000_000n);
   const s = parseSampleLine('{"name":"x","value":1,"timeUnixNano":"1764064800123456789","startTimeUnixNano":"1764064700000000000","attributes":{"a":"b"}}');
   assert.ok(isRight(s) && s.right.timeUnixNano === 1_764_064_800_123_456_789n && s.right.startTimeUnixNano === 1_764_064_700_000_000_000n);
   const bad = parseSampleLine('{"name":"x","value":1}');
