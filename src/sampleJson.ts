@@ -10,6 +10,7 @@ import type { DeadLetter } from './routed.js';
 import { createAttributeInterner } from './internAttributes.js';
 import { NON_FINITE, attributeToJson, attributesFromJson, isAttributeSet } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
+import { misnamedField, missingTime } from './sampleLookalikes.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
@@ -108,30 +109,6 @@ const parseNanos = (v: unknown, field: string, line?: string): Either<string, bi
   return left(`${field} must be a decimal string of nanoseconds, got ${shownValue(v)}`);
 };
 
-/** Seconds, ms, µs or ns since the epoch, by size (any time from 2001 to 2286). */
-const EPOCH_UNITS = [[1e9, 1e10, 'seconds', 1_000_000_000n], [1e12, 1e13, 'milliseconds', 1_000_000n], [1e15, 1e16, 'microseconds', 1_000n]] as const;
-/** Names producers give a sample's time that chronoq does not read. */
-const TIME_LOOKALIKES = ['timestamp', 'ts', 'timeUnixMs', 'time_unix_nano', 'timestamp_ns', 'timestampMs', 'timeUnixNanos', '@timestamp', 'date'];
-
-/**
- * Why a sample has no time, and what to write: a `time` given as a number (seconds since the
- * epoch, say — which the message read as no time at all) or a time under another name.
- */
-const missingTime = (r: Record<string, unknown>): string => {
-  const needs = 'a sample needs timeUnixNano (decimal string) or time (RFC 3339)';
-  const time = r['time'];
-  if (typeof time === 'number' && Number.isFinite(time)) {
-    const unit = EPOCH_UNITS.find(([lo, hi]) => time >= lo && time < hi);
-    // Python's time.time() has a fraction: shown to the microsecond, all a double holds of it.
-    const nanos = unit === undefined ? 0n : Number.isInteger(time) ? BigInt(time) * unit[3] : (BigInt(Math.round(time * 1e6)) * unit[3]) / 1_000_000n;
-    if (unit !== undefined) return `${needs}: time is the number ${time}, ${unit[2]} since the epoch? write timeUnixNano: "${nanos}"`;
-    if (time >= 1e18 && time < 1e19) return `${needs}: time is a number of nanoseconds since the epoch? name it timeUnixNano`;
-  }
-  if (time !== undefined && time !== null) return `${needs}: time is ${shownValue(time)}, not RFC 3339 text`;
-  const other = TIME_LOOKALIKES.find((k) => r[k] !== undefined && r[k] !== null);
-  return other === undefined ? needs : `${needs}; this one has ${other}, which chronoq does not read`;
-};
-
 /** Samples of one series share their attributes and resource objects (see internAttributes.ts). */
 const intern = createAttributeInterner();
 
@@ -149,6 +126,8 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
     if (isLeft(p)) return p;
     if (p.right !== undefined) times[f] = p.right;
   }
+  const misnamed = misnamedField(r);
+  if (misnamed !== undefined) return left(misnamed);
   if (times.timeUnixNano === undefined) {
     if (typeof r['time'] !== 'string') return left(missingTime(r));
     const t = parseRfc3339(r['time']);

@@ -374,6 +374,16 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.ok(isLeft(bad) && /needs timeUnixNano/.test(bad.left));
   // A time that is there in another form says what to write (it said only "needs timeUnixNano … or time").
   const reason = (line: string): string => { const p = parseSampleLine(line); return isLeft(p) ? p.left : 'accepted'; };
+  // Attributes and a kind under the names other systems give them are said, not passed over (every
+  // host's cpu one series; a counter sent as a gauge).
+  assert.is(reason('{"name":"cpu","value":1,"time":"2025-11-25T10:00:00Z","labels":{"host":"a"}}'), 'this sample has labels, which chronoq does not read: name them attributes (passed over, every series of "cpu" would be one)');
+  assert.match(reason('{"name":"cpu","value":1,"time":"2025-11-25T10:00:00Z","tags":["host:a"]}'), /^this sample has tags, .*name them attributes, an object of names to values/);
+  assert.is(reason('{"name":"jobs","value":1,"time":"2025-11-25T10:00:00Z","type":"Counter"}'), 'this sample has type "Counter", which chronoq does not read: write kind, one of gauge, sum, histogram, exponential-histogram (here sum; without kind a sample is a gauge)');
+  assert.match(reason('{"name":"q","value":1,"time":"2025-11-25T10:00:00Z","metric_type":"up-down-counter"}'), /here sum with monotonic: false;/);
+  // With attributes or kind given, or a type that names no kind (a shipper's), the line is read as before.
+  assert.is(reason('{"name":"cpu","value":1,"time":"2025-11-25T10:00:00Z","tags":{"x":"y"},"attributes":{"host":"a"}}'), 'accepted');
+  assert.is(reason('{"name":"jobs","kind":"sum","value":1,"time":"2025-11-25T10:00:00Z","type":"counter"}'), 'accepted');
+  assert.is(reason('{"name":"jobs","value":1,"time":"2025-11-25T10:00:00Z","type":"metrics"}'), 'accepted');
   assert.match(reason('{"name":"x","value":1,"time":1764064800}'), /time is the number 1764064800, seconds since the epoch\? write timeUnixNano: "1764064800000000000"$/);
   assert.match(reason('{"name":"x","value":1,"time":1764064800.123456}'), /seconds since the epoch\? write timeUnixNano: "1764064800123456000"$/);
   assert.match(reason('{"name":"x","value":1,"time":1764064800123}'), /milliseconds since the epoch\? write timeUnixNano: "1764064800123000000"$/);
