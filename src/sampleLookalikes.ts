@@ -18,10 +18,14 @@ const ATTRIBUTE_LOOKALIKES = ['labels', 'tags', 'dimensions', 'attrs', 'attribut
 /** Names producers give a sample's kind, and the kinds they name so (lower case, - and _ alike). */
 const KIND_LOOKALIKES = ['type', 'metricType', 'metric_type'];
 const KIND_WORDS: Readonly<Record<string, string>> = {
-  gauge: 'gauge', counter: 'sum', sum: 'sum', monotonic_counter: 'sum', cumulative: 'sum',
+  gauge: 'gauge', counter: 'sum', sum: 'sum', monotonic_counter: 'sum',
   up_down_counter: 'sum with monotonic: false', updowncounter: 'sum with monotonic: false',
-  histogram: 'histogram', exponential_histogram: 'exponential-histogram', summary: 'histogram',
+  histogram: 'histogram', exponential_histogram: 'exponential-histogram',
 };
+/** The kind another system's word names, or undefined. */
+const kindNamed = (word: unknown): string | undefined => (typeof word === 'string' ? KIND_WORDS[word.toLowerCase().replaceAll('-', '_')] : undefined);
+
+const KINDS: ReadonlySet<unknown> = new Set(['gauge', 'sum', 'histogram', 'exponential-histogram']);
 
 /**
  * Why a sample has no time, and what to write: a `time` given as a number (seconds since the
@@ -44,8 +48,9 @@ export const missingTime = (r: Readonly<Record<string, unknown>>): string => {
 
 /**
  * Attributes or a kind under another name, in a sample without `attributes` or `kind` (those
- * present win, and other fields are left alone): what to write instead; undefined when there is
- * none. A `type` that names no kind (a shipper's `"type": "metrics"`) is not one.
+ * present win, and other fields are left alone), or a kind in another system's word (`counter`):
+ * what to write instead; undefined when there is none. A `type` that names no kind (a shipper's
+ * `"type": "metrics"`) is not one.
  */
 export const misnamedField = (r: Readonly<Record<string, unknown>>): string | undefined => {
   if (r['attributes'] === undefined) {
@@ -56,11 +61,16 @@ export const misnamedField = (r: Readonly<Record<string, unknown>>): string | un
       return `this sample has ${other}, which chronoq does not read: name them attributes${form} (passed over, every series of ${shownValue(r['name'])} would be one)`;
     }
   }
-  if (r['kind'] === undefined) {
+  const kind = r['kind'];
+  if (!KINDS.has(kind)) {
+    // Another system's word for a kind (Prometheus' and OpenTelemetry's instruments): the one to write.
+    const meant = kindNamed(kind);
+    if (meant !== undefined) return `kind must be gauge, sum, histogram or exponential-histogram, got ${JSON.stringify(kind)}: write ${meant}`;
+  }
+  if (kind === undefined) {
     for (const k of KIND_LOOKALIKES) {
-      const v = r[k];
-      const kind = typeof v === 'string' ? KIND_WORDS[v.toLowerCase().replaceAll('-', '_')] : undefined;
-      if (kind !== undefined) return `this sample has ${k} ${JSON.stringify(v)}, which chronoq does not read: write kind, one of gauge, sum, histogram, exponential-histogram (here ${kind}; without kind a sample is a gauge)`;
+      const named = kindNamed(r[k]);
+      if (named !== undefined) return `this sample has ${k} ${JSON.stringify(r[k])}, which chronoq does not read: write kind, one of gauge, sum, histogram, exponential-histogram (here ${named}; without kind a sample is a gauge)`;
     }
   }
   return undefined;

@@ -380,6 +380,9 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.match(reason('{"name":"cpu","value":1,"time":"2025-11-25T10:00:00Z","tags":["host:a"]}'), /^this sample has tags, .*name them attributes, an object of names to values/);
   assert.is(reason('{"name":"jobs","value":1,"time":"2025-11-25T10:00:00Z","type":"Counter"}'), 'this sample has type "Counter", which chronoq does not read: write kind, one of gauge, sum, histogram, exponential-histogram (here sum; without kind a sample is a gauge)');
   assert.match(reason('{"name":"q","value":1,"time":"2025-11-25T10:00:00Z","metric_type":"up-down-counter"}'), /here sum with monotonic: false;/);
+  assert.is(reason('{"name":"jobs","kind":"counter","value":1,"time":"2025-11-25T10:00:00Z"}'), 'kind must be gauge, sum, histogram or exponential-histogram, got "counter": write sum');
+  assert.is(reason('{"name":"jobs","kind":"Gauge","value":1,"time":"2025-11-25T10:00:00Z"}'), 'kind must be gauge, sum, histogram or exponential-histogram, got "Gauge": write gauge');
+  assert.is(reason('{"name":"jobs","kind":"meter","value":1,"time":"2025-11-25T10:00:00Z"}'), 'kind must be gauge, sum, histogram or exponential-histogram, got "meter"');
   // With attributes or kind given, or a type that names no kind (a shipper's), the line is read as before.
   assert.is(reason('{"name":"cpu","value":1,"time":"2025-11-25T10:00:00Z","tags":{"x":"y"},"attributes":{"host":"a"}}'), 'accepted');
   assert.is(reason('{"name":"jobs","kind":"sum","value":1,"time":"2025-11-25T10:00:00Z","type":"counter"}'), 'accepted');
