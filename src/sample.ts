@@ -46,7 +46,8 @@ export interface ExponentialHistogramValue {
 
 /** `sum` is a monotonic cumulative counter (unless `monotonic`/`temporality` say otherwise). */
 export type SampleKind = 'gauge' | 'sum' | 'histogram' | 'exponential-histogram';
-const KINDS: readonly string[] = ['gauge', 'sum', 'histogram', 'exponential-histogram'] satisfies SampleKind[];
+/** The kinds a sample may be. */
+export const KINDS: readonly string[] = ['gauge', 'sum', 'histogram', 'exponential-histogram'] satisfies SampleKind[];
 
 export interface Sample {
   readonly name: string;

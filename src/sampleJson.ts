@@ -1,6 +1,6 @@
 /**
  * Samples and dead letters as JSON lines: nanosecond times as decimal strings (exact), or an
- * RFC 3339 `time` with up to nine fractional digits on input; a value (or a histogram's sum, min,
+ * RFC 3339 `time` (`startTime`) to the nanosecond on input; a value (or a histogram's sum, min,
  * max) that is NaN or ±Infinity as "NaN", "Infinity", "-Infinity", as OTLP/JSON writes them; an
  * attribute that is one as `{"doubleValue":"NaN"}` (attributeJson.ts).
  */

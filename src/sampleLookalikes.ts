@@ -8,6 +8,7 @@
  */
 import { shownValue } from './sampleValues.js';
 import { isAttributeSet } from './attributeJson.js';
+import { KINDS } from './sample.js';
 
 /** Seconds, ms, µs or ns since the epoch, by size (any time from 2001 to 2286). */
 const EPOCH_UNITS = [[1e9, 1e10, 'seconds', 1_000_000_000n], [1e12, 1e13, 'milliseconds', 1_000_000n], [1e15, 1e16, 'microseconds', 1_000n]] as const;
@@ -24,8 +25,6 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
 };
 /** The kind another system's word names, or undefined. */
 const kindNamed = (word: unknown): string | undefined => (typeof word === 'string' ? KIND_WORDS[word.toLowerCase().replaceAll('-', '_')] : undefined);
-
-const KINDS: ReadonlySet<unknown> = new Set(['gauge', 'sum', 'histogram', 'exponential-histogram']);
 
 /**
  * Why a sample has no time, and what to write: a `time` given as a number (seconds since the
@@ -50,7 +49,7 @@ export const missingTime = (r: Readonly<Record<string, unknown>>): string => {
  * Attributes or a kind under another name, in a sample without `attributes` or `kind` (those
  * present win, and other fields are left alone), or a kind in another system's word (`counter`):
  * what to write instead; undefined when there is none. A `type` that names no kind (a shipper's
- * `"type": "metrics"`) is not one.
+ * `"type": "metrics"`) is not one, nor `"type": "gauge"` (what a sample without kind is).
  */
 export const misnamedField = (r: Readonly<Record<string, unknown>>): string | undefined => {
   if (r['attributes'] === undefined) {
@@ -62,7 +61,7 @@ export const misnamedField = (r: Readonly<Record<string, unknown>>): string | un
     }
   }
   const kind = r['kind'];
-  if (!KINDS.has(kind)) {
+  if (!KINDS.includes(kind as string)) {
     // Another system's word for a kind (Prometheus' and OpenTelemetry's instruments): the one to write.
     const meant = kindNamed(kind);
     if (meant !== undefined) return `kind must be gauge, sum, histogram or exponential-histogram, got ${JSON.stringify(kind)}: write ${meant}`;
@@ -70,7 +69,8 @@ export const misnamedField = (r: Readonly<Record<string, unknown>>): string | un
   if (kind === undefined) {
     for (const k of KIND_LOOKALIKES) {
       const named = kindNamed(r[k]);
-      if (named !== undefined) return `this sample has ${k} ${JSON.stringify(r[k])}, which chronoq does not read: write kind, one of gauge, sum, histogram, exponential-histogram (here ${named}; without kind a sample is a gauge)`;
+      // `"type": "gauge"` is read right: a sample without kind is a gauge.
+      if (named !== undefined && named !== 'gauge') return `this sample has ${k} ${JSON.stringify(r[k])}, which chronoq does not read: write kind, one of gauge, sum, histogram, exponential-histogram (here ${named}; without kind a sample is a gauge)`;
     }
   }
   return undefined;

@@ -387,6 +387,7 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.is(reason('{"name":"cpu","value":1,"time":"2025-11-25T10:00:00Z","tags":{"x":"y"},"attributes":{"host":"a"}}'), 'accepted');
   assert.is(reason('{"name":"jobs","kind":"sum","value":1,"time":"2025-11-25T10:00:00Z","type":"counter"}'), 'accepted');
   assert.is(reason('{"name":"jobs","value":1,"time":"2025-11-25T10:00:00Z","type":"metrics"}'), 'accepted');
+  assert.is(reason('{"name":"load","value":1,"time":"2025-11-25T10:00:00Z","type":"gauge"}'), 'accepted', 'read right: without kind, a gauge');
   assert.match(reason('{"name":"x","value":1,"time":1764064800}'), /time is the number 1764064800, seconds since the epoch\? write timeUnixNano: "1764064800000000000"$/);
   assert.match(reason('{"name":"x","value":1,"time":1764064800.123456}'), /seconds since the epoch\? write timeUnixNano: "1764064800123456000"$/);
   assert.match(reason('{"name":"x","value":1,"time":1764064800123}'), /milliseconds since the epoch\? write timeUnixNano: "1764064800123000000"$/);
