@@ -17,6 +17,7 @@ import { ExportError } from '../src/errors.js';
 import type { DeadLetter } from '../src/routed.js';
 import { type Sample, seriesKey } from '../src/sample.js';
 import { fakeSink } from './support/fakeSink.js';
+import { runVirtual } from './support/virtualTime.js';
 
 const test = suite('pipeline properties');
 const T0 = 1_764_064_800_000_000_000n;
@@ -67,15 +68,10 @@ test('conservation, per-series order and counters\' start times through the whol
       p.start();
       let stopped: Promise<unknown> | undefined;
       if (o.shutdown !== undefined) scheduler.schedule(() => void (stopped = p.shutdown(o.shutdown!.deadlineMs)), o.shutdown.atMs);
-      // Virtual time in steps, the promises between them settled: the drain deadline acts after an
-      // await, which a single flush() would put after all of virtual time (nothing cut short).
+      // Due time by due time, the promises between settled: the drain deadline acts after an await.
       let done = false;
       void p.done.then(() => (done = true));
-      while (!done && scheduler.actions.length > 0) {
-        scheduler.maxFrames = scheduler.actions[0]!.delay; // the next time anything is due (they are kept sorted)
-        scheduler.flush();
-        await new Promise((r) => setImmediate(r));
-      }
+      await runVirtual(scheduler, Number.POSITIVE_INFINITY, () => done);
       await p.done;
       await stopped;
 

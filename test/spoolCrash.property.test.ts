@@ -20,6 +20,7 @@ import { type Sample, seriesKey } from '../src/sample.js';
 import { fakeSink } from './support/fakeSink.js';
 import { tempDir } from './support/cli.js';
 import { open } from './support/spool.js';
+import { runVirtual } from './support/virtualTime.js';
 
 const test = suite('spool across a crash (property)');
 const T0 = 1_764_064_800_000_000_000n;
@@ -29,15 +30,6 @@ const failures = [
   new ExportError('3 INVALID_ARGUMENT', { retryable: false, code: 3 }),
   new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true }),
 ];
-
-/** Runs `scheduler` until `until` (virtual ms) or until nothing is due, letting promises settle between due times. */
-const runUntil = async (scheduler: VirtualTimeScheduler, until: number, stop: () => boolean = () => false): Promise<void> => {
-  while (!stop() && scheduler.actions.length > 0 && scheduler.actions[0]!.delay <= until) {
-    scheduler.maxFrames = scheduler.actions[0]!.delay;
-    scheduler.flush();
-    await new Promise((r) => setImmediate(r));
-  }
-};
 
 const arb = fc.record({
   arrivals: fc.array(fc.record({ series: fc.integer({ min: 0, max: 4 }), gapMs: fc.integer({ min: 0, max: 40 }) }), { minLength: 1, maxLength: 120 }),
@@ -85,7 +77,7 @@ test('killed at any moment, every sample taken in is delivered (by either run) o
         if (atMs <= p.crashAtMs) taken.push(s);
         s1.schedule(() => input.next(s), atMs);
       });
-      await runUntil(s1, p.crashAtMs);
+      await runVirtual(s1, p.crashAtMs);
       received.push(...sink1.calls.filter((c) => c.ok).flatMap((c) => c.samples));
       first.abandon(); // kill -9: nothing more of this run happens
 
@@ -99,7 +91,7 @@ test('killed at any moment, every sample taken in is delivered (by either run) o
       run2.start();
       let done = false;
       void run2.done.then(() => (done = true));
-      await runUntil(s2, Infinity, () => done);
+      await runVirtual(s2, Number.POSITIVE_INFINITY, () => done);
       await run2.done;
       second.close();
 
