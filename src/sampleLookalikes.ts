@@ -1,10 +1,10 @@
 /**
  * Fields of an NDJSON sample under names chronoq does not read, said instead of passed over: a
- * time under another name or in another form (a sample without one is refused anyway — the
- * message says what to write), and a kind or attributes under the names other systems give them
- * (Prometheus' `labels`, StatsD's and InfluxDB's `tags`, `"type": "counter"`), which were
- * dropped without a word — every host's `cpu` one series of interleaved values, counters sent
- * as gauges.
+ * time, name or value under another name or in another form (a sample without one is refused
+ * anyway; the message says what to write), and a kind or attributes under the names other systems
+ * give them (Prometheus' `labels`, StatsD's and InfluxDB's `tags`, `"type": "counter"`), which
+ * were dropped without a word — every host's `cpu` one series of interleaved values, counters
+ * sent as gauges.
  */
 import { shownValue } from './sampleValues.js';
 import { isAttributeSet } from './attributeJson.js';
@@ -16,6 +16,9 @@ const EPOCH_UNITS = [[1e9, 1e10, 'seconds', 1_000_000_000n], [1e12, 1e13, 'milli
 const TIME_LOOKALIKES = ['timestamp', 'ts', 'timeUnixMs', 'time_unix_nano', 'timestamp_ns', 'timestampMs', 'timeUnixNanos', '@timestamp', 'date'];
 /** Names producers give a sample's attributes. */
 const ATTRIBUTE_LOOKALIKES = ['labels', 'tags', 'dimensions', 'attrs', 'attribute'];
+/** Names producers give a sample's name and value. */
+const NAME_LOOKALIKES = ['metric', '__name__', 'metric_name', 'metricName'];
+const VALUE_LOOKALIKES = ['val', 'metric_value', 'metricValue', 'sample'];
 /** Names producers give a sample's kind, and the kinds they name so (lower case, - and _ alike). */
 const KIND_LOOKALIKES = ['type', 'metricType', 'metric_type'];
 const KIND_WORDS: Readonly<Record<string, string>> = {
@@ -46,12 +49,24 @@ export const missingTime = (r: Readonly<Record<string, unknown>>): string => {
 };
 
 /**
- * Attributes or a kind under another name, in a sample without `attributes` or `kind` (those
- * present win, and other fields are left alone), or a kind in another system's word (`counter`):
+ * A name, value, attributes or kind under another name, in a sample without `name`, `value`,
+ * `attributes` or `kind` (those present win, and other fields are left alone), or a kind in another
+ * system's word (`counter`):
  * what to write instead; undefined when there is none. A `type` that names no kind (a shipper's
  * `"type": "metrics"`) is not one, nor `"type": "gauge"` (what a sample without kind is).
  */
 export const misnamedField = (r: Readonly<Record<string, unknown>>): string | undefined => {
+  const there = (k: string): boolean => r[k] !== undefined && r[k] !== null;
+  if (!there('name')) {
+    const other = NAME_LOOKALIKES.find(there);
+    if (other !== undefined) return `this sample has ${other}, which chronoq does not read: name it name`;
+  }
+  if (!there('value')) {
+    // Telegraf's and InfluxDB's JSON: a measurement's several fields in one line.
+    if (isAttributeSet(r['fields'])) return 'this line has fields (Telegraf, InfluxDB), several values in one: chronoq takes a sample a line, with its name and value';
+    const other = VALUE_LOOKALIKES.find(there);
+    if (other !== undefined) return `this sample has ${other}, which chronoq does not read: name it value`;
+  }
   if (r['attributes'] === undefined) {
     // An object, or a list (Datadog's "host:web-1" tags).
     const other = ATTRIBUTE_LOOKALIKES.find((k) => isAttributeSet(r[k]) || Array.isArray(r[k]));

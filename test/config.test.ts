@@ -383,6 +383,10 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.is(reason('{"name":"jobs","kind":"counter","value":1,"time":"2025-11-25T10:00:00Z"}'), 'kind must be gauge, sum, histogram or exponential-histogram, got "counter": write sum');
   assert.is(reason('{"name":"jobs","kind":"Gauge","value":1,"time":"2025-11-25T10:00:00Z"}'), 'kind must be gauge, sum, histogram or exponential-histogram, got "Gauge": write gauge');
   assert.is(reason('{"name":"jobs","kind":"meter","value":1,"time":"2025-11-25T10:00:00Z"}'), 'kind must be gauge, sum, histogram or exponential-histogram, got "meter"');
+  // A name or value under another name, and Telegraf's several fields in one line, say what to write (they said "name must be a non-empty string", "value must be a number, got no value").
+  assert.is(reason('{"metric":"cpu","value":1,"time":"2025-11-25T10:00:00Z"}'), 'this sample has metric, which chronoq does not read: name it name');
+  assert.is(reason('{"name":"cpu","val":1,"time":"2025-11-25T10:00:00Z"}'), 'this sample has val, which chronoq does not read: name it value');
+  assert.is(reason('{"name":"cpu","fields":{"usage_idle":99},"tags":{"cpu":"cpu0"},"timestamp":1458229140}'), 'this line has fields (Telegraf, InfluxDB), several values in one: chronoq takes a sample a line, with its name and value');
   // With attributes or kind given, or a type that names no kind (a shipper's), the line is read as before.
   assert.is(reason('{"name":"cpu","value":1,"time":"2025-11-25T10:00:00Z","tags":{"x":"y"},"attributes":{"host":"a"}}'), 'accepted');
   assert.is(reason('{"name":"jobs","kind":"sum","value":1,"time":"2025-11-25T10:00:00Z","type":"counter"}'), 'accepted');
