@@ -15,6 +15,10 @@ test('--help, --version; an unknown command or option exits 2', async () => {
   const help = await runCli(['--help']);
   assert.is(help.code, 0);
   assert.match(help.stdout, /chronoq run \[config.yaml\]/);
+  // `chronoq help` as git and npm take it (it was an unknown command).
+  const word = await runCli(['help']);
+  assert.is(word.code, 0, word.stderr);
+  assert.is(word.stdout, help.stdout);
   assert.is((await runCli(['--version'])).stdout.trim(), '0.1.0');
   assert.is((await runCli(['frobnicate'])).code, 2);
   assert.is((await runCli(['run', '--colour'])).code, 2);

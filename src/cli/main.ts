@@ -196,6 +196,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       if (!a.positional[0]) return log('error', 'inspect: which file? (chronoq inspect chronoq-spool.db, or a dead-letter file)'), 2;
       return await inspectCommand(a.positional[0], a.json, log, out);
     }
+    case 'help':
+      return out(HELP), 0;
     case undefined:
       return out(HELP), 2;
     default: {
