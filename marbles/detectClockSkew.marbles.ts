@@ -96,6 +96,19 @@ test("forwardSteps 'follow': a step forward is taken at once — samples after i
   assert.ok(backOut.slice(4).every((x) => x.correctedFromUnixNano !== undefined), 'the wall clock is still behind trusted time: re-stamped');
 });
 
+test("forwardSteps 'follow' after a drift under the threshold not yet slewed in: the step takes trusted time to the wall clock, and the samples after it keep their stamps (they were re-stamped by the drift)", () => {
+  // +800 ms (no step: under stepThresholdMs, slewed in at 5 %, over 16 s), then +1 h a second later.
+  const r = oneHertz(testScheduler(), 8, { forwardSteps: 'follow' }, (clock) => {
+    timer(2500).subscribe(() => clock.step(800));
+    timer(3500).subscribe(() => clock.step(HOUR));
+  });
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  const out = rights(r.out);
+  assert.ok(nonDecreasing(out));
+  assert.equal(out.map((x) => x.correctedFromUnixNano), out.map(() => undefined), 'every sample keeps its stamp');
+  assert.is(Number(out[4]!.timeUnixNano / 1_000_000n), WALL0 + 5_000 + 800 + HOUR);
+});
+
 test('the machine slept 1 h (monotonic clock stood still, wall clock and time since boot went on): no step, nothing re-stamped', () => {
   // Taken for a forward step, trusted time stayed an hour behind and slewed back at 5 %: every
   // sample of the next 20 h was re-stamped into the past.

@@ -95,8 +95,11 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
         delta -= sleptMs;
       }
       const stepped = Math.abs(delta) > opts.stepThresholdMs;
-      // Followed at once, never past the wall clock, and never back (trusted time only moves on).
-      if (stepped && delta > 0 && follow) state[TRUSTED_OFFSET] = Math.max(state[TRUSTED_OFFSET]!, Math.min(offset, state[TRUSTED_OFFSET]! + delta));
+      // Followed at once to the wall clock, and never back (trusted time only moves on). To the wall
+      // clock, not by the step: what trusted time had still to slew in of a smaller change before it
+      // (a drift under stepThresholdMs) was left behind, and the samples after the step — which
+      // 'follow' keeps as stamped — were re-stamped by it until that was slewed in.
+      if (stepped && delta > 0 && follow) state[TRUSTED_OFFSET] = Math.max(state[TRUSTED_OFFSET]!, offset);
       let stepping = reading.stepping || stepped;
       // Slew towards the wall clock, never faster than maxSlewPpm of elapsed monotonic time.
       const maxAdjust = Math.max(0, mono - state[LAST_MONO]!) * slewPerMs;
