@@ -134,7 +134,11 @@ test('reorder.maxDelayMs: 0 by default when the only source is the host source (
     return isRight(r) ? resolveConfig(r.right).reorder.maxDelayMs : NaN;
   };
   assert.is(delayOf('{}'), 0, 'the default config: one host source');
-  assert.is(delayOf('sources: [{type: host, intervalMs: 1000}]\n'), 0);
+  assert.is(delayOf('sources: [{type: host, intervalMs: 1001}]\n'), 0);
+  // Collections no further apart than skew.stepThresholdMs: a clock set back by less (no step, not
+  // re-stamped) can make the next one earlier, which the reorder window repairs.
+  assert.is(delayOf('sources: [{type: host, intervalMs: 1000}]\n'), 2_000);
+  assert.is(delayOf('sources: [{type: host, intervalMs: 5000}]\nskew: {stepThresholdMs: 5000}\n'), 2_000);
   assert.is(delayOf('sources: [{type: host}, {type: ndjson, path: "-"}]\n'), 2_000);
   assert.is(delayOf('sources: [{type: ndjson, path: "-"}]\n'), 2_000);
   assert.is(delayOf('sources: [{type: synthetic}]\n'), 2_000);
