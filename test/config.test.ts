@@ -144,6 +144,8 @@ test('reorder.maxDelayMs: 0 by default when the only source is the host source (
   assert.is(delayOf('sources: [{type: synthetic}]\n'), 2_000);
   assert.is(delayOf('sources: []\n'), 2_000, 'an application\'s pipeline, fed by push(): anything may come');
   assert.is(delayOf('reorder: {order: global}\n'), 2_000);
+  assert.is(delayOf('skew: {policy: pass}\n'), 2_000, 'a step back is not re-stamped then');
+  assert.is(delayOf('skew: {policy: dead-letter}\n'), 0);
   assert.is(delayOf('reorder: {maxDelayMs: 2000}\n'), 2_000);
   assert.is(delayOf('sources: [{type: ndjson, path: "-"}]\nreorder: {maxDelayMs: 0}\n'), 0);
 });

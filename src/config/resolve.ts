@@ -70,7 +70,8 @@ const resolveResource = (c: FileConfig, envResource: Readonly<Record<string, str
  * reorder.maxDelayMs unless the config says: 2 s of disorder repaired — but none to repair when the
  * only source is the host source (the default config) and order is per series: each of its series
  * comes in time order. A step back of the clock is re-stamped onto trusted time by
- * detectClockSkew; one under skew.stepThresholdMs is no step and is left, so collections must be
+ * detectClockSkew (not under skew.policy pass, which keeps the window); one under
+ * skew.stepThresholdMs is no step and is left, so collections must be
  * further apart than that for the next one to be later all the same (10 s and 1 s by default).
  * Held for 2 s, every collection waited in memory, ahead of the spool, and a kill -9 lost the
  * last one or two (measured at intervalMs 1000: the last sample at the collector 2.4–2.6 s before
@@ -79,7 +80,7 @@ const resolveResource = (c: FileConfig, envResource: Readonly<Record<string, str
 const defaultReorderDelayMs = (c: FileConfig): number => {
   const sources = c.sources ?? DEFAULT_SOURCES;
   const stepThresholdMs = c.skew?.stepThresholdMs ?? 1_000;
-  const inOrder = sources.length > 0 && (c.reorder?.order ?? 'series') === 'series'
+  const inOrder = sources.length > 0 && (c.reorder?.order ?? 'series') === 'series' && c.skew?.policy !== 'pass'
     && sources.every((s) => s.type === 'host' && (s.intervalMs ?? 10_000) > stepThresholdMs);
   return inOrder ? 0 : 2_000;
 };
