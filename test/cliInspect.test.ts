@@ -164,6 +164,10 @@ test('inspect - sums up dead letters from stdin, as replay - takes them (a rotat
   assert.match(r.stdout, /\noverflow: 1, /);
   const json = spawnSync(process.execPath, [BIN, 'inspect', '-', '--json'], { input, encoding: 'utf8', timeout: 60_000 });
   assert.is((JSON.parse(json.stdout) as { letters: number }).letters, 3);
+  // One series whatever order its attributes were written in (two programs, or JSON from a map): it counted each order as a series.
+  const ordered = (i: number, attributes: Record<string, string>) => JSON.stringify({ reason: 'late', item: { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(i)), attributes, resource: { 'service.name': 'a', 'host.name': 'h' } }, detail: 'x', atUnixMs: 0 });
+  const reordered = spawnSync(process.execPath, [BIN, 'inspect', '-'], { input: [ordered(1, { cpu: '0', state: 'user' }), ordered(2, { state: 'user', cpu: '0' })].join('\n'), encoding: 'utf8', timeout: 60_000 });
+  assert.match(reordered.stdout, /^dead letters stdin: 2 letters, 1 series\n/);
 });
 
 test('inspect given a file of samples (an NDJSON sink\'s) says they are samples and how they are sent, as replay does; it said only "0 letters, N lines that are not dead letters"', async () => {

@@ -15,8 +15,17 @@ import { createInterface } from 'node:readline';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { withoutByteOrderMark } from '../sources/fileLines.js';
 import { parseSampleLine } from '../sampleJson.js';
+import { type Attributes, type Sample, seriesKey } from '../sample.js';
 
 const TOP = 5;
+/** A letter's series as seriesKey has it; a letter whose attributes are not an object, by its text. */
+const letterSeriesKey = (name: string, item: { readonly attributes?: unknown; readonly resource?: unknown }): string => {
+  const set = (v: unknown): v is Attributes => typeof v === 'object' && v !== null && !Array.isArray(v);
+  return set(item.attributes) && (item.resource === undefined || set(item.resource))
+    ? seriesKey({ name, attributes: item.attributes, resource: item.resource } as Sample)
+    : JSON.stringify([name, item.attributes, item.resource]);
+};
+
 /** Distinct series counted at most (their keys are held in memory while the file is read). */
 const MAX_SERIES = 1_000_000;
 /** Distinct kinds of detail, and metric names, told apart at most; more are summed as OTHERS. */
@@ -166,7 +175,8 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
     const item = d.item;
     if (typeof item?.name === 'string') {
       bump(metrics, item.name);
-      if (series.size < MAX_SERIES) series.add(JSON.stringify([item.name, item.attributes, item.resource]));
+      // As delivery tells series apart (seriesKey: attributes in any order are one series).
+      if (series.size < MAX_SERIES) series.add(letterSeriesKey(item.name, item));
     }
     if (typeof item?.timeUnixNano === 'string' && /^-?\d+$/.test(item.timeUnixNano)) {
       const t = BigInt(item.timeUnixNano);
