@@ -15,13 +15,13 @@ import { createInterface } from 'node:readline';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { withoutByteOrderMark } from '../sources/fileLines.js';
 import { parseSampleLine } from '../sampleJson.js';
-import { type Attributes, type Sample, seriesKey } from '../sample.js';
+import { type Sample, seriesKey } from '../sample.js';
+import { isAttributeSet } from '../attributeJson.js';
 
 const TOP = 5;
 /** A letter's series as seriesKey has it; a letter whose attributes are not an object, by its text. */
 const letterSeriesKey = (name: string, item: { readonly attributes?: unknown; readonly resource?: unknown }): string => {
-  const set = (v: unknown): v is Attributes => typeof v === 'object' && v !== null && !Array.isArray(v);
-  return set(item.attributes) && (item.resource === undefined || set(item.resource))
+  return isAttributeSet(item.attributes) && (item.resource === undefined || isAttributeSet(item.resource))
     ? seriesKey({ name, attributes: item.attributes, resource: item.resource } as Sample)
     : JSON.stringify([name, item.attributes, item.resource]);
 };
