@@ -50,10 +50,10 @@ export const missingTime = (r: Readonly<Record<string, unknown>>): string => {
 
 /**
  * A name, value, attributes or kind under another name, in a sample without `name`, `value`,
- * `attributes` or `kind` (those present win, and other fields are left alone), or a kind in another
- * system's word (`counter`):
- * what to write instead; undefined when there is none. A `type` that names no kind (a shipper's
- * `"type": "metrics"`) is not one, nor `"type": "gauge"` (what a sample without kind is).
+ * `attributes` or `kind` (those present win, and other fields are left alone), or a kind in
+ * another system's word (`counter`): what to write instead; undefined when there is none. A
+ * `type` that names no kind (a shipper's `"type": "metrics"`) is not one, nor `"type": "gauge"`
+ * (what a sample without kind is).
  */
 export const misnamedField = (r: Readonly<Record<string, unknown>>): string | undefined => {
   const there = (k: string): boolean => r[k] !== undefined && r[k] !== null;

@@ -20,11 +20,10 @@ import { isAttributeSet } from '../attributeJson.js';
 
 const TOP = 5;
 /** A letter's series as seriesKey has it; a letter whose attributes are not an object, by its text. */
-const letterSeriesKey = (name: string, item: { readonly attributes?: unknown; readonly resource?: unknown }): string => {
-  return isAttributeSet(item.attributes) && (item.resource === undefined || isAttributeSet(item.resource))
+const letterSeriesKey = (name: string, item: { readonly attributes?: unknown; readonly resource?: unknown }): string =>
+  isAttributeSet(item.attributes) && (item.resource === undefined || isAttributeSet(item.resource))
     ? seriesKey({ name, attributes: item.attributes, resource: item.resource } as Sample)
     : JSON.stringify([name, item.attributes, item.resource]);
-};
 
 /** Distinct series counted at most (their keys are held in memory while the file is read). */
 const MAX_SERIES = 1_000_000;

@@ -71,8 +71,8 @@ const resolveResource = (c: FileConfig, envResource: Readonly<Record<string, str
  * only source is the host source (the default config) and order is per series: each of its series
  * comes in time order. A step back of the clock is re-stamped onto trusted time by
  * detectClockSkew (not under skew.policy pass, which keeps the window); one under
- * skew.stepThresholdMs is no step and is left, so collections must be
- * further apart than that for the next one to be later all the same (10 s and 1 s by default).
+ * skew.stepThresholdMs is no step and is left, so collections must be further apart than that
+ * for the next one to be later all the same (10 s and 1 s by default).
  * Held for 2 s, every collection waited in memory, ahead of the spool, and a kill -9 lost the
  * last one or two (measured at intervalMs 1000: the last sample at the collector 2.4–2.6 s before
  * the kill; 0.02–0.8 s, the collection in progress, without the wait).
