@@ -109,6 +109,19 @@ test("forwardSteps 'follow' after a drift under the threshold not yet slewed in:
   assert.is(Number(out[4]!.timeUnixNano / 1_000_000n), WALL0 + 5_000 + 800 + HOUR);
 });
 
+test('two steps back under the threshold, a second apart: together over it, they are one step, and the series does not go back (each was no step, and it went back 1.8 s)', () => {
+  const r = oneHertz(testScheduler(), 8, {}, (clock) => {
+    timer(2500).subscribe(() => clock.step(-900));
+    timer(3500).subscribe(() => clock.step(-900));
+  });
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  assert.ok(Math.abs((r.events[0] as { deltaMs: number }).deltaMs + 1_800) <= 100, `deltaMs ${(r.events[0] as { deltaMs: number }).deltaMs}`);
+  const out = rights(r.out);
+  assert.is(out.length, 8);
+  assert.ok(nonDecreasing(out));
+  assert.is(r.out.filter(isLeft).length, 0);
+});
+
 test('the machine slept 1 h (monotonic clock stood still, wall clock and time since boot went on): no step, nothing re-stamped', () => {
   // Taken for a forward step, trusted time stayed an hour behind and slewed back at 5 %: every
   // sample of the next 20 h was re-stamped into the past.

@@ -27,7 +27,7 @@ const history = fc.record({
   /** Wall-clock steps: at a virtual time, by an amount (ms; back or forward, small or hours). */
   steps: fc.array(fc.record({
     atMs: fc.integer({ min: 0, max: 60_000 }),
-    byMs: fc.oneof(fc.integer({ min: -900, max: 900 }), fc.integer({ min: -2 * HOUR, max: 2 * HOUR }), fc.constantFrom(-HOUR, HOUR, -5_000, 5_000)),
+    byMs: fc.oneof(fc.integer({ min: -900, max: 900 }), fc.integer({ min: -2 * HOUR, max: 2 * HOUR }), fc.constantFrom(-HOUR, HOUR, -5_000, 5_000, -900, 900)),
   }), { maxLength: 6 }),
   forwardSteps: fc.constantFrom<'slew' | 'follow'>('slew', 'follow'),
 });
