@@ -109,17 +109,14 @@ test("forwardSteps 'follow' after a drift under the threshold not yet slewed in:
   assert.is(Number(out[4]!.timeUnixNano / 1_000_000n), WALL0 + 5_000 + 800 + HOUR);
 });
 
-test('two steps back under the threshold, a second apart: together over it, they are one step, and the series does not go back (each was no step, and it went back 1.8 s)', () => {
-  const r = oneHertz(testScheduler(), 8, {}, (clock) => {
-    timer(2500).subscribe(() => clock.step(-900));
-    timer(3500).subscribe(() => clock.step(-900));
-  });
-  assert.equal(r.events.map((e) => e.kind), ['step']);
-  assert.ok(Math.abs((r.events[0] as { deltaMs: number }).deltaMs + 1_800) <= 100, `deltaMs ${(r.events[0] as { deltaMs: number }).deltaMs}`);
+test('the wall clock slewed faster than maxSlewPpm (chrony slews at up to 8.3 %) by more than the threshold: no step, every stamp kept, the series in order', () => {
+  // +3 s over 30 s, a step of 100 ms a second: each under the threshold, together past it from trusted time.
+  const r = oneHertz(testScheduler(), 40, {}, (clock) => interval(1000).pipe(take(30)).subscribe(() => clock.step(100)));
+  assert.equal(r.events, []);
   const out = rights(r.out);
-  assert.is(out.length, 8);
+  assert.is(out.length, 40);
   assert.ok(nonDecreasing(out));
-  assert.is(r.out.filter(isLeft).length, 0);
+  assert.ok(out.every((x) => x.correctedFromUnixNano === undefined));
 });
 
 test('the machine slept 1 h (monotonic clock stood still, wall clock and time since boot went on): no step, nothing re-stamped', () => {

@@ -94,12 +94,11 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
         state[TRUSTED_OFFSET] = state[TRUSTED_OFFSET]! + sleptMs;
         delta -= sleptMs;
       }
-      // A step: the wall clock moved by more than the threshold since the last look — or, moved by
-      // less each time, has gone further than that from trusted time (two steps back of 900 ms with
-      // a reading between were two non-steps, and a series went back 1.8 s unre-stamped). Once
-      // stepping, what is left is slewed in; only a new jump is another step.
-      const drifted = offset - state[TRUSTED_OFFSET]!;
-      if (Math.abs(delta) <= opts.stepThresholdMs && !reading.stepping && Math.abs(drifted) > opts.stepThresholdMs) delta = drifted;
+      // A step: the wall clock moved by more than the threshold since the last look. Not how far it
+      // has gone from trusted time: a daemon slewing faster than maxSlewPpm (chrony's default
+      // maxslewrate is 8.3 %) would take it past the threshold with no step at all — and a slew
+      // never takes a series back. The price: steps under the threshold with a reading between
+      // are each no step, and a series can go back by their sum.
       const stepped = Math.abs(delta) > opts.stepThresholdMs;
       // Followed at once to the wall clock, and never back (trusted time only moves on). To the wall
       // clock, not by the step: what trusted time had still to slew in of a smaller change before it
