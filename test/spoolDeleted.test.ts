@@ -9,22 +9,28 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
+import type { SpoolOptions } from '../src/spool/spoolTypes.js';
 import type { Sample } from '../src/sample.js';
 import { freePort } from './support/collector.js';
 import { jsonLog, runCli, startCli, tempDir, until, writeConfig } from './support/cli.js';
 
 const test = suite('spool deleted while open');
 const mk = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 3) } });
+type DeletedEvent = Parameters<NonNullable<SpoolOptions['onDeleted']>>[0];
+/** A spool at `path` (opened, or the error thrown), and what its onDeleted said so far. */
+const watchedSpool = (path: string, lanes?: number): { spool: Spool; events: DeletedEvent[] } => {
+  const events: DeletedEvent[] = [];
+  const opened = Spool.open(path, { ...(lanes !== undefined ? { lanes } : {}), onDeleted: (e) => events.push(e) });
+  if (!isRight(opened)) throw opened.left;
+  return { spool: opened.right.spool, events };
+};
 const removeSpoolFiles = (path: string): void => {
   for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
 };
 
 test('written again at its path with what is unsettled; appends and settles go on in the new file; a restart recovers them', () => {
   const path = join(tempDir(), 'spool.db');
-  const events: { samples: number; error?: Error; atClose?: true }[] = [];
-  const opened = Spool.open(path, { lanes: 2, onDeleted: (e) => events.push(e) });
-  if (!isRight(opened)) throw opened.left;
-  const spool = opened.right.spool;
+  const { spool, events } = watchedSpool(path, 2);
   const first = Array.from({ length: 10 }, (_, i) => mk(i));
   spool.append(first);
   spool.settle(first.slice(0, 3));
@@ -48,10 +54,7 @@ test('its directory gone too: said once, tried again, and put back once the dire
   const dir = join(tempDir(), 'spool-dir');
   const path = join(dir, 'spool.db');
   mkdirSync(dir);
-  const events: { samples: number; error?: Error; atClose?: true }[] = [];
-  const opened = Spool.open(path, { onDeleted: (e) => events.push(e) });
-  if (!isRight(opened)) throw opened.left;
-  const spool = opened.right.spool;
+  const { spool, events } = watchedSpool(path);
   spool.append([0, 1, 2].map(mk));
   rmSync(dir, { recursive: true });
   assert.not.ok(spool.keepAtPath());
@@ -81,10 +84,7 @@ test('its directory moved away and a file put at its name (stat says ENOTDIR): s
   const dir = join(base, 'spool-dir');
   const path = join(dir, 'spool.db');
   mkdirSync(dir);
-  const events: { samples: number; error?: Error; back?: true }[] = [];
-  const opened = Spool.open(path, { onDeleted: (e) => events.push(e) });
-  if (!isRight(opened)) throw opened.left;
-  const spool = opened.right.spool;
+  const { spool, events } = watchedSpool(path);
   spool.append([0, 1].map(mk));
   renameSync(dir, join(base, 'moved'));
   writeFileSync(dir, 'not a directory');
