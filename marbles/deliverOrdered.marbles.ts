@@ -15,6 +15,8 @@ import { fakeSink } from '../test/support/fakeSink.js';
 const test = suite('deliverOrdered');
 const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
 const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3 });
+/** An attempt of unknown outcome: the lane waits out its fence after the batch. */
+const unknownOutcome = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
 const R = (s: Sample): Routed<Sample> => right(s);
 const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
 const xs300 = Array.from({ length: 300 }, (_, i) => i + 1);
@@ -290,12 +292,11 @@ test('unsubscribe cancels retries and batch timers', () => {
 });
 
 test('after an attempt of unknown outcome (timed out), the lane waits fenceMs before its next batch', () => {
-  const timedOut = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
   const s = testScheduler();
   const { sink } = deliver(
     s,
     ({ cold }) => cold('(abc|)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) }),
-    (_b, call) => (call === 0 ? { error: timedOut } : call === 2 ? { error: unavailable } : {}),
+    (_b, call) => (call === 0 ? { error: unknownOutcome } : call === 2 ? { error: unavailable } : {}),
     { batch: { maxSize: 1 }, fenceMs: 700, breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s }) },
   );
   // [1] fails (unknown) at 0, retried at 500 ok → fence 700 → [2] at 1200 fails (known) → retried at 1700 ok → [3] at once
@@ -303,11 +304,10 @@ test('after an attempt of unknown outcome (timed out), the lane waits fenceMs be
 });
 
 test('abort$ while a lane waits out its fence: the batch already delivered is not dead-lettered again as `shutdown`; only what waited behind it is', () => {
-  const timedOut = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
   const s = testScheduler();
   const source = { a: R(sample(1)), b: R(sample(2)) };
   // [1] times out at 0, retried at 500 and delivered → fence until 1200; abort at 800.
-  const { out, completedAt } = deliver(s, ({ cold }) => cold('(ab)', source), (_b, call) => (call === 0 ? { error: timedOut } : {}),
+  const { out, completedAt } = deliver(s, ({ cold }) => cold('(ab)', source), (_b, call) => (call === 0 ? { error: unknownOutcome } : {}),
     { batch: { maxSize: 1 }, fenceMs: 700, abort$: timer(800), breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s }) });
   assert.is(completedAt, 800);
   assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : `delivered:${o.r.right.samples.map((x) => x.value).join()}`]), [

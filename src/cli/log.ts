@@ -76,7 +76,6 @@ const TLS_SERVERNAME_IP = 'DEP0123';
  * IP address) as log lines `node: …`. Printed by Node, they were two lines of raw text in the
  * middle of a JSON log. Node's printer is a listener like any other: it is replaced.
  */
-
 export const processWarningsToLog = (log: Logger): void => {
   process.removeAllListeners('warning');
   process.on('warning', (w: Error & { code?: string }) =>
