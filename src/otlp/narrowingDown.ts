@@ -16,6 +16,9 @@
  *   sent without them (each sample is encoded alone only after such a failure, never on the
  *   common path).
  *
+ * A retry of the batch (a retryable failure on the way) sends only what no request settled
+ * (resumingBatches.ts).
+ *
  * ```
  * 8 samples, the receiver rejects sample 6 (partial success, 1 point)
  * requests: [1..8]→1   [1..4]→0   [5..8]→1   [5,6]→1   [5]→0   [6]→1
@@ -27,11 +30,11 @@ import type { Sample } from '../sample.js';
 import { sampleProblem } from '../routed.js';
 import type { RejectedSamples } from '../delivery.js';
 import { isExportError } from '../errors.js';
+import { type Attempt, isDelta, resumingBatches } from './resumingBatches.js';
 import { GrpcStatus } from './classify.js';
 import { hasOtlpTimes } from './toResourceMetrics.js';
 
-/** One request of `batch`: completes on success; emits RejectedSamples when the receiver rejected some. */
-export type Attempt = (batch: readonly Sample[]) => Observable<RejectedSamples>;
+export type { Attempt };
 
 export interface NarrowingOptions {
   /** The attempt failed because its batch could not be encoded (nothing was sent). */
@@ -41,9 +44,6 @@ export interface NarrowingOptions {
   /** Partial success rejected `count` delta points of a request, which are not looked for (they count as delivered). */
   readonly onUnidentifiedDeltas?: (count: number, message: string) => void;
 }
-
-/** A point a backend adds up: sending it again counts it twice (a delta gauge is only a gauge). */
-const isDelta = (s: Sample): boolean => s.temporality === 'delta' && s.kind !== 'gauge';
 
 /** RESOURCE_EXHAUSTED because the request exceeded the receiver's message size limit (gRPC's own wording). */
 const isTooLarge = (e: unknown): boolean =>
@@ -68,157 +68,158 @@ export const MAX_NARROWING_REQUESTS = 32;
 export const REFUSING_ALL_AFTER = 3;
 
 export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt => {
-  /**
-   * One request, with partial success narrowed down: among all its samples, or — when it holds
-   * deltas — among the others, sent again once to count theirs; the rest of the rejected points
-   * are deltas, reported by count (before, the halves went again whole, deltas and all).
-   */
-  const sendOnce: Attempt = (batch) =>
-    attempt(batch).pipe(
-      concatMap((partial) => {
-        const resendable = batch.some(isDelta) ? batch.filter((s) => !isDelta(s)) : batch;
-        const found$ = resendable === batch ? rejectedOf(batch, partial.rejectedDataPoints)
-          : (resendable.length === 0 ? of(0) : rejectedIn(resendable)).pipe(
-            concatMap((inResendable) => {
-              const deltas = partial.rejectedDataPoints - inResendable;
-              if (deltas > 0) opts.onUnidentifiedDeltas?.(deltas, partial.message);
-              return rejectedOf(resendable, inResendable);
-            }),
-          );
-        return found$.pipe(
-          filter((samples) => samples.length > 0),
-          map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
-        );
-      }),
-    );
-  /** How many points the receiver rejects of `part`, sent on its own. */
-  const rejectedIn = (part: readonly Sample[]): Observable<number> => attempt(part).pipe(reduce((n, r) => n + r.rejectedDataPoints, 0));
-  /** Batches refused in every part since a request was last taken (REFUSING_ALL_AFTER). */
+  /** Batches in a row refused in every part since a request was last taken (REFUSING_ALL_AFTER). */
   let refusedWholeInARow = 0;
-  const send: Attempt = (batch) =>
-    sendOnce(batch).pipe(
-      tap({ complete: () => (refusedWholeInARow = 0) }),
-      catchError((e: unknown) =>
-        opts.isEncodeFailure(e) ? sendWithoutUnsendable(batch, e)
-        : isTooLarge(e) ? sendInHalves(batch, e)
-        : mayBeSomeSamples(e) && batch.length > 1 && refusedWholeInARow < REFUSING_ALL_AFTER ? sendAroundRefused(batch, e)
-        : throwError(() => e),
-      ),
-    );
 
-  /**
-   * Which `rejected` samples of `batch` the receiver rejected: each half is sent again, in order,
-   * and only a half still holding rejected points is halved further; a half the counts show clean
-   * is not sent. About 2 requests a level, log2(n) levels a rejected point — sending the samples
-   * one by one, as before, took n requests (1 000 for a full batch, and every batch while the
-   * backend rejected one series). The accepted samples of a half sent again arrive again,
-   * bit-identical.
-   */
-  const rejectedOf = (batch: readonly Sample[], rejected: number): Observable<readonly Sample[]> => {
-    if (rejected <= 0) return of([]);
-    if (rejected >= batch.length) return of(batch);
-    const half = Math.ceil(batch.length / 2);
-    const first = batch.slice(0, half);
-    const second = batch.slice(half);
-    return rejectedIn(first).pipe(
-      concatMap((inFirst) =>
-        concat(rejectedOf(first, inFirst), rejected - inFirst > 0 ? rejectedIn(second).pipe(concatMap((inSecond) => rejectedOf(second, inSecond))) : EMPTY),
-      ),
-      reduce((all: Sample[], some) => [...all, ...some], []),
-    );
-  };
+  /** The narrowing down of one attempt, making its requests through `attempt`. */
+  const narrower = (attempt: Attempt): Attempt => {
+    /**
+     * One request, with partial success narrowed down: among all its samples, or — when it holds
+     * deltas — among the others, sent again once to count theirs; the rest of the rejected points
+     * are deltas, reported by count (before, the halves went again whole, deltas and all).
+     */
+    const sendOnce: Attempt = (batch) =>
+      attempt(batch).pipe(
+        concatMap((partial) => {
+          const resendable = batch.some(isDelta) ? batch.filter((s) => !isDelta(s)) : batch;
+          // The rejected deltas are said when the batch is done (the wrapper above): the others
+          // found rejected by then tell how many they were, after a retry too.
+          const found$ = resendable === batch ? rejectedOf(batch, partial.rejectedDataPoints)
+            : (resendable.length === 0 ? of(0) : rejectedIn(resendable)).pipe(concatMap((inResendable) => rejectedOf(resendable, inResendable)));
+          return found$.pipe(
+            filter((samples) => samples.length > 0),
+            map((samples): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: partial.message })),
+          );
+        }),
+      );
+    /** How many points the receiver rejects of `part`, sent on its own. */
+    const rejectedIn = (part: readonly Sample[]): Observable<number> => attempt(part).pipe(reduce((n, r) => n + r.rejectedDataPoints, 0));
+    const send: Attempt = (batch) =>
+      sendOnce(batch).pipe(
+        tap({ complete: () => (refusedWholeInARow = 0) }),
+        catchError((e: unknown) =>
+          opts.isEncodeFailure(e) ? sendWithoutUnsendable(batch, e)
+          : isTooLarge(e) ? sendInHalves(batch, e)
+          : mayBeSomeSamples(e) && batch.length > 1 && refusedWholeInARow < REFUSING_ALL_AFTER ? sendAroundRefused(batch, e)
+          : throwError(() => e),
+        ),
+      );
 
-  /**
-   * The receiver refused the request as larger than its limit (the Collector's OTLP receiver
-   * takes 4 MiB by default): not the samples' fault, so the batch goes again in two halves, in
-   * order, and so on down; only a sample too large on its own is refused, by name, with the
-   * receiver's error. (Before, the whole batch — up to 1 000 good samples — became dead letters.)
-   * A later half failing retryably fails the whole attempt, which retryBackoff repeats whole:
-   * the halves already delivered arrive twice, bit-identical.
-   */
-  const sendInHalves = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
-    if (batch.length === 1) {
-      const detail = `the receiver refused it as too large for one request: ${(error as Error).message}`;
-      return from([{ kind: 'rejected-samples' as const, samples: batch, rejectedDataPoints: 1, message: (error as Error).message, detail, error }]);
-    }
-    const half = Math.ceil(batch.length / 2);
-    return concat(send(batch.slice(0, half)), send(batch.slice(half)));
-  };
-
-  /**
-   * The receiver refused the whole request permanently, maybe for some of its samples (above): the
-   * batch goes again in halves, in order, depth first — so what is delivered stays in time order —
-   * and only a part refused again is halved further, down to single samples, while fewer than
-   * MAX_NARROWING_REQUESTS requests were made; a part refused after that is refused whole (the
-   * second halves still pending then are each tried once: at most one request more a level).
-   * When nothing of the batch was taken (a resend of what the receiver has already), the original
-   * error stands, as it did before narrowing. A retryable failure on the way fails the attempt,
-   * which retryBackoff repeats whole (the parts delivered arrive again, bit-identical).
-   */
-  const sendAroundRefused = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
-    let requests = 0;
-    let taken = 0;
-    const message = (error as Error).message;
-    const refused = (samples: readonly Sample[]): RejectedSamples => ({
-      kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message, error,
-      detail: samples.length === 1
-        ? `the receiver refused the request holding it: ${message}; its batch went again in parts, and the rest was delivered without it`
-        : `the receiver refused the request holding these ${samples.length} samples: ${message}; its batch went again in parts (${MAX_NARROWING_REQUESTS} requests), and the rest was delivered without them`,
-    });
-    const part = (samples: readonly Sample[]): Observable<RejectedSamples> =>
-      defer(() => {
-        requests++;
-        return sendOnce(samples).pipe(
-          toArray(),
-          concatMap((rejected) => {
-            taken += samples.length - rejected.reduce((n, r) => n + r.samples.length, 0);
-            return from(rejected);
-          }),
-          catchError((e: unknown) => (mayBeSomeSamples(e) ? inParts(samples) : throwError(() => e))),
-        );
-      });
-    const inParts = (samples: readonly Sample[]): Observable<RejectedSamples> => {
-      if (samples.length === 1 || requests >= MAX_NARROWING_REQUESTS) return of(refused(samples));
-      const half = Math.ceil(samples.length / 2);
-      return concat(part(samples.slice(0, half)), part(samples.slice(half)));
+    /**
+     * Which `rejected` samples of `batch` the receiver rejected: each half is sent again, in order,
+     * and only a half still holding rejected points is halved further; a half the counts show clean
+     * is not sent. About 2 requests a level, log2(n) levels a rejected point — sending the samples
+     * one by one, as before, took n requests (1 000 for a full batch, and every batch while the
+     * backend rejected one series). The accepted samples of a half sent again arrive again,
+     * bit-identical.
+     */
+    const rejectedOf = (batch: readonly Sample[], rejected: number): Observable<readonly Sample[]> => {
+      if (rejected <= 0) return of([]);
+      if (rejected >= batch.length) return of(batch);
+      const half = Math.ceil(batch.length / 2);
+      const first = batch.slice(0, half);
+      const second = batch.slice(half);
+      return rejectedIn(first).pipe(
+        concatMap((inFirst) =>
+          concat(rejectedOf(first, inFirst), rejected - inFirst > 0 ? rejectedIn(second).pipe(concatMap((inSecond) => rejectedOf(second, inSecond))) : EMPTY),
+        ),
+        reduce((all: Sample[], some) => [...all, ...some], []),
+      );
     };
-    return inParts(batch).pipe(
-      toArray(),
-      concatMap((rejected) => {
-        refusedWholeInARow = taken === 0 ? refusedWholeInARow + 1 : 0;
-        return taken === 0 ? throwError(() => error) : from(rejected);
-      }),
-    );
-  };
 
-  /** Why `s` cannot be encoded, or undefined when it can. */
-  const unsendableBecause = (s: Sample): string | undefined => {
-    try {
-      if (hasOtlpTimes(s)) {
-        opts.encodeAlone(s);
-        return undefined;
+    /**
+     * The receiver refused the request as larger than its limit (the Collector's OTLP receiver
+     * takes 4 MiB by default): not the samples' fault, so the batch goes again in two halves, in
+     * order, and so on down; only a sample too large on its own is refused, by name, with the
+     * receiver's error. (Before, the whole batch — up to 1 000 good samples — became dead letters.)
+     * A later half failing retryably fails the attempt; retryBackoff's next attempt sends only
+     * what no half delivered (resumingBatches.ts).
+     */
+    const sendInHalves = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+      if (batch.length === 1) {
+        const detail = `the receiver refused it as too large for one request: ${(error as Error).message}`;
+        return from([{ kind: 'rejected-samples' as const, samples: batch, rejectedDataPoints: 1, message: (error as Error).message, detail, error }]);
       }
-    } catch (e) {
-      return `not sent: it cannot be encoded: ${sampleProblem(s, e)}`;
-    }
-    return 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time';
-  };
-  const sendWithoutUnsendable = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
-    const byDetail = new Map<string, Sample[]>();
-    const rest: Sample[] = [];
-    for (const s of batch) {
-      const detail = unsendableBecause(s);
-      if (detail === undefined) rest.push(s);
-      else {
-        const same = byDetail.get(detail);
-        if (same === undefined) byDetail.set(detail, [s]);
-        else same.push(s);
-      }
-    }
-    if (byDetail.size === 0) return throwError(() => error);
-    const refused = [...byDetail].map(([detail, samples]): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: '', detail }));
-    return concat(from(refused), rest.length > 0 ? send(rest) : EMPTY);
-  };
+      const half = Math.ceil(batch.length / 2);
+      return concat(send(batch.slice(0, half)), send(batch.slice(half)));
+    };
 
-  return send;
+    /**
+     * The receiver refused the whole request permanently, maybe for some of its samples (above): the
+     * batch goes again in halves, in order, depth first — so what is delivered stays in time order —
+     * and only a part refused again is halved further, down to single samples, while fewer than
+     * MAX_NARROWING_REQUESTS requests were made; a part refused after that is refused whole (the
+     * second halves still pending then are each tried once: at most one request more a level).
+     * When nothing of the batch was taken (a resend of what the receiver has already), the original
+     * error stands, as it did before narrowing. A retryable failure on the way fails the attempt,
+     * whose retry sends only what no part delivered (resumingBatches.ts).
+     */
+    const sendAroundRefused = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+      let requests = 0;
+      let taken = 0;
+      const message = (error as Error).message;
+      const refused = (samples: readonly Sample[]): RejectedSamples => ({
+        kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message, error,
+        detail: samples.length === 1
+          ? `the receiver refused the request holding it: ${message}; its batch went again in parts, and the rest was delivered without it`
+          : `the receiver refused the request holding these ${samples.length} samples: ${message}; its batch went again in parts (${MAX_NARROWING_REQUESTS} requests), and the rest was delivered without them`,
+      });
+      const part = (samples: readonly Sample[]): Observable<RejectedSamples> =>
+        defer(() => {
+          requests++;
+          return sendOnce(samples).pipe(
+            toArray(),
+            concatMap((rejected) => {
+              taken += samples.length - rejected.reduce((n, r) => n + r.samples.length, 0);
+              return from(rejected);
+            }),
+            catchError((e: unknown) => (mayBeSomeSamples(e) ? inParts(samples) : throwError(() => e))),
+          );
+        });
+      const inParts = (samples: readonly Sample[]): Observable<RejectedSamples> => {
+        if (samples.length === 1 || requests >= MAX_NARROWING_REQUESTS) return of(refused(samples));
+        const half = Math.ceil(samples.length / 2);
+        return concat(part(samples.slice(0, half)), part(samples.slice(half)));
+      };
+      return inParts(batch).pipe(
+        toArray(),
+        concatMap((rejected) => {
+          refusedWholeInARow = taken === 0 ? refusedWholeInARow + 1 : 0;
+          return taken === 0 ? throwError(() => error) : from(rejected);
+        }),
+      );
+    };
+
+    /** Why `s` cannot be encoded, or undefined when it can. */
+    const unsendableBecause = (s: Sample): string | undefined => {
+      try {
+        if (hasOtlpTimes(s)) {
+          opts.encodeAlone(s);
+          return undefined;
+        }
+      } catch (e) {
+        return `not sent: it cannot be encoded: ${sampleProblem(s, e)}`;
+      }
+      return 'not sent: its time is outside what OTLP carries (0 ≤ t < 2^64 ns) and would arrive as another time';
+    };
+    const sendWithoutUnsendable = (batch: readonly Sample[], error: unknown): Observable<RejectedSamples> => {
+      const byDetail = new Map<string, Sample[]>();
+      const rest: Sample[] = [];
+      for (const s of batch) {
+        const detail = unsendableBecause(s);
+        if (detail === undefined) rest.push(s);
+        else {
+          const same = byDetail.get(detail);
+          if (same === undefined) byDetail.set(detail, [s]);
+          else same.push(s);
+        }
+      }
+      if (byDetail.size === 0) return throwError(() => error);
+      const refused = [...byDetail].map(([detail, samples]): RejectedSamples => ({ kind: 'rejected-samples', samples, rejectedDataPoints: samples.length, message: '', detail }));
+      return concat(from(refused), rest.length > 0 ? send(rest) : EMPTY);
+    };
+
+    return send;
+  };
+  return resumingBatches(attempt, narrower, opts.onUnidentifiedDeltas);
 };

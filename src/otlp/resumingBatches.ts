@@ -1,0 +1,109 @@
+/**
+ * A batch's attempts pick up where the one before left off (narrowingDown's outer layer).
+ *
+ * retryBackoff sends the same batch object again after a retryable failure. Narrowing a refusal
+ * down makes several requests for one attempt, and the receiver settles parts of the batch on the
+ * way: a part answered in full is taken, a delta in a request answered with partial success is
+ * taken or rejected (unnamed, and counted either way), a sample found rejected is rejected. A
+ * retry sends only the rest: a delta sent again would be counted twice, and a part the receiver
+ * holds, sent again, is refused by a backend that takes no older repeat (Prometheus behind a
+ * Collector) — before, a retryable failure while narrowing down sent the whole batch again.
+ *
+ * ```
+ * receiver rejects sample 6 (partial success); 7 and 8 are deltas; × = UNAVAILABLE
+ * attempt 1: [1..8]→1 (7, 8 taken)   [1..6]→×
+ * attempt 2: [1..6]→1   [1..3]→0   [4..6]→1   [4,5]→0   [6]→1      rejected [6]; 7, 8 sent once
+ * ```
+ */
+import { EMPTY, type Observable, catchError, defer, of, tap, throwError } from 'rxjs';
+import type { Sample } from '../sample.js';
+import type { RejectedSamples } from '../delivery.js';
+import { isRetryable } from '../errors.js';
+
+/** One request of `batch`: completes on success; emits RejectedSamples when the receiver rejected some. */
+export type Attempt = (batch: readonly Sample[]) => Observable<RejectedSamples>;
+
+/** What the attempts of one batch have settled so far. */
+interface BatchProgress {
+  /** Not to be sent again: taken, or found rejected. */
+  readonly settled: Set<Sample>;
+  readonly rejected: Set<Sample>;
+  /** Requests holding deltas answered with partial success: how many it rejected, and its other samples. */
+  readonly deltaAnswers: { readonly others: readonly Sample[]; readonly rejected: number; readonly message: string }[];
+}
+
+/** A point a backend adds up: sending it again counts it twice (a delta gauge is only a gauge). */
+export const isDelta = (s: Sample): boolean => s.temporality === 'delta' && s.kind !== 'gauge';
+
+/**
+ * `send` for deliverOrdered: each attempt of a batch runs `narrow` (the narrowing down of one
+ * attempt, making its requests through the `request` it is given) on what earlier attempts left
+ * unsettled. When the batch is done, the rejected deltas that partial success counted and never
+ * named are said through `onUnidentifiedDeltas` — a request's count less its other samples found
+ * rejected by then, after a retry too.
+ */
+export const resumingBatches = (
+  attempt: Attempt,
+  narrow: (request: Attempt) => Attempt,
+  onUnidentifiedDeltas?: (count: number, message: string) => void,
+): Attempt => {
+  const progressOf = new WeakMap<readonly Sample[], BatchProgress>();
+  return (batch) =>
+    defer(() => {
+      const known = progressOf.get(batch);
+      const rest = known === undefined ? batch : batch.filter((s) => !known.settled.has(s));
+      if (rest.length === 0) return EMPTY;
+      const progress = (): BatchProgress => {
+        let p = progressOf.get(batch);
+        if (p === undefined) progressOf.set(batch, (p = { settled: new Set(), rejected: new Set(), deltaAnswers: [] }));
+        return p;
+      };
+      // A request of the whole rest answered in full ends the attempt: nothing to remember then.
+      const request: Attempt = (part) => {
+        let partial: RejectedSamples | undefined;
+        return attempt(part).pipe(
+          tap({
+            next: (r) => (partial = r),
+            complete: () => {
+              if (partial === undefined) {
+                if (part !== rest) for (const s of part) progress().settled.add(s);
+                return;
+              }
+              const deltas = part.filter(isDelta);
+              if (deltas.length === 0) return;
+              const p = progress();
+              for (const s of deltas) p.settled.add(s);
+              p.deltaAnswers.push({ others: part.filter((s) => !isDelta(s)), rejected: partial.rejectedDataPoints, message: partial.message });
+            },
+          }),
+        );
+      };
+      const sent$ = narrow(request)(rest).pipe(
+        tap({
+          next: (r) => {
+            const p = progress();
+            for (const s of r.samples) p.settled.add(s), p.rejected.add(s);
+          },
+          complete: () => {
+            const p = progressOf.get(batch);
+            for (const a of p?.deltaAnswers.splice(0) ?? []) {
+              const deltas = a.rejected - a.others.filter((s) => p!.rejected.has(s)).length;
+              if (deltas > 0) onUnidentifiedDeltas?.(deltas, a.message);
+            }
+          },
+        }),
+      );
+      if (rest === batch) return sent$;
+      // What an earlier attempt settled stays so: a permanent refusal now is the rest's alone.
+      return sent$.pipe(catchError((e: unknown) => (isRetryable(e) ? throwError(() => e) : of(refusedRest(rest, batch.length - rest.length, e)))));
+    });
+};
+
+/** The rest of a batch, refused for good on a later attempt, after `earlier` of its samples were settled. */
+const refusedRest = (rest: readonly Sample[], earlier: number, error: unknown): RejectedSamples => {
+  const message = (error as Error)?.message ?? String(error);
+  return {
+    kind: 'rejected-samples', samples: rest, rejectedDataPoints: rest.length, message, error,
+    detail: `the receiver refused the request holding the rest of its batch (${rest.length} samples; ${earlier} were settled by earlier attempts, and stay so): ${message}`,
+  };
+};
