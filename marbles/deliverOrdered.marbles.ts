@@ -112,6 +112,22 @@ test('exhaustion becomes Left `retries-exhausted` with the attempts; the next ba
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1500, 1], [1500, 2]]);
 });
 
+test('parts the sink says were taken (TakenSamples) stay delivered when the batch fails or is cut short: only the rest shares its fate', () => {
+  // Before, the whole batch became dead letters: replayed, the taken part arrived twice.
+  const s = testScheduler();
+  const taken = (batch: readonly Sample[]) => ({ kind: 'taken-samples', samples: batch.slice(0, 2) });
+  const failing = deliver(s, ({ cold }) => cold('(abcd|)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)), d: R(sample(4)) }),
+    (batch) => ({ delayMs: 1, emit: [taken(batch)], error: unavailable }), { batch: { maxSize: 4 }, retry: { ...noJitter, maxAttempts: 2 } });
+  assert.equal(failing.out.map((o) => [o.atMs, isRight(o.r) ? `delivered:${o.r.right.samples.map((x) => x.value).join(',')}` : `${o.r.left.reason}:${o.r.left.item.value}`]), [
+    [502, 'delivered:1,2'], [502, 'retries-exhausted:3'], [502, 'retries-exhausted:4'],
+  ]);
+  const cut = deliver(testScheduler(), ({ cold }) => cold('(abc)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) }),
+    (batch) => ({ delayMs: 1, emit: [taken(batch)], error: unavailable }), { batch: { maxSize: 3 }, abort$: timer(5) });
+  assert.equal(cut.out.map((o) => [o.atMs, isRight(o.r) ? `delivered:${o.r.right.samples.map((x) => x.value).join(',')}` : `${o.r.left.reason}:${o.r.left.item.value}`]), [
+    [5, 'delivered:1,2'], [5, 'shutdown:3'],
+  ]);
+});
+
 test('at-most-once: one attempt, then a Left', () => {
   const s = testScheduler();
   const { out, sink } = deliver(s, ({ cold }) => cold('a|', { a: R(sample(1)) }), () => ({ error: unavailable }), { guarantee: 'at-most-once' });

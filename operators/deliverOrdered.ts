@@ -6,8 +6,9 @@ import { isRetriesExhaustedError, isOutcomeUnknown, isAnsweredByReceiver, isRetr
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered,
-  laneOfKey, abortDetail, isRejectedSamples, type DeliverOptions, refusalDetail, partRefusalDetail,
+  laneOfKey, abortDetail, type DeliverOptions, refusalDetail,
 } from '../src/delivery.js';
+import { type BatchEnd, createBatchOutcome } from '../src/batchOutcome.js';
 import { createLaneTable, laneWithOldest, type Lane } from '../src/deliveryLanes.js';
 import { safeHook } from '../src/hooks.js';
 import { circuitBreaker } from './circuitBreaker.js';
@@ -23,7 +24,9 @@ export type { DeliverOptions } from '../src/delivery.js';
  * the sink in order however long a retry takes. Each batch runs
  * `send(batch).pipe(circuitBreaker(breaker), retryBackoff(retry))`: the same batch object is
  * resent, timestamps untouched. Success → Right Delivered; permanent error → a Left `rejected`
- * per sample; exhaustion → Left `retries-exhausted`. Upstream Lefts pass through at once.
+ * per sample; exhaustion → Left `retries-exhausted`. A send may name samples refused on their own
+ * and parts already taken before it ends: those keep their outcome whatever becomes of the rest
+ * (src/batchOutcome.ts). Upstream Lefts pass through at once.
  *
  * ```
  * lanes 1, batch maxSize 2; the first send of [a,b] fails, its retry succeeds
@@ -111,40 +114,36 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
             onRetry: (e) => onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
           }),
         );
-        /** Each rejected sample and its dead letter's detail (a retried attempt may name it again). */
-        const rejected = new Map<Sample, string>();
-        const rejectedError = new Map<string, unknown>();
+        const outcome = createBatchOutcome(batch);
+        lane.cutShort = () => ended(lane, outcome.end(false), attempts, firstAttemptAtMs).rest;
         return attempt$.subscribe({
-          next: (v) => {
-            if (!isRejectedSamples(v)) return;
-            const detail = v.detail === undefined ? `the receiver rejected this data point (partial success): ${v.message || 'no message'}`
-              : v.error === undefined ? v.detail : partRefusalDetail(v.detail, attempts, mayHaveLanded);
-            for (const s of v.samples) rejected.set(s, detail);
-            if (v.error !== undefined) rejectedError.set(detail, v.error);
-          },
+          next: (v) => outcome.see(v, attempts, mayHaveLanded),
           error: (e: unknown) => {
+            const { rest } = ended(lane, outcome.end(false), attempts, firstAttemptAtMs);
             if (isRetriesExhaustedError(e)) {
               const limit = atMostOnce ? 'guarantee at-most-once: one attempt a batch' : e.limit;
-              deadLetters(batch, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${Math.round(e.elapsedMs)} ms${limit === undefined ? '' : ` (${limit})`}: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
+              deadLetters(rest, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${Math.round(e.elapsedMs)} ms${limit === undefined ? '' : ` (${limit})`}: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
             } else {
-              deadLetters(batch, 'rejected', refusalDetail(e, attempts, mayHaveLanded), lane.index, { attempts, error: e });
+              deadLetters(rest, 'rejected', refusalDetail(e, attempts, mayHaveLanded), lane.index, { attempts, error: e });
             }
             settle();
           },
           complete: () => {
-            const accepted = rejected.size === 0 ? batch : batch.filter((s) => !rejected.has(s));
-            if (accepted.length > 0) {
-              const delivered: Delivered = { samples: accepted, lane: lane.index, attempts, firstAttemptAtMs, deliveredAtMs: scheduler.now() };
-              onDelivered?.(delivered);
-              subscriber.next(right(delivered));
-            }
-            for (const detail of new Set(rejected.values())) {
-              const error = rejectedError.get(detail);
-              deadLetters(batch.filter((s) => rejected.get(s) === detail), 'rejected', detail, lane.index, { attempts, ...(error !== undefined ? { error } : {}) });
-            }
+            ended(lane, outcome.end(true), attempts, firstAttemptAtMs);
             settle();
           },
         });
+      };
+      /** The delivered part of a batch that ended, and its samples refused on their own; returns the rest. */
+      const ended = (lane: Lane, end: BatchEnd, attempts: number, firstAttemptAtMs: number): BatchEnd => {
+        lane.cutShort = undefined;
+        if (end.delivered.length > 0) {
+          const delivered: Delivered = { samples: end.delivered, lane: lane.index, attempts, firstAttemptAtMs, deliveredAtMs: scheduler.now() };
+          onDelivered?.(delivered);
+          subscriber.next(right(delivered));
+        }
+        for (const g of end.refused) deadLetters(g.samples, 'rejected', g.detail, lane.index, { attempts, ...(g.error !== undefined ? { error: g.error } : {}) });
+        return end;
       };
 
       const pump = (lane: Lane): void => {
@@ -260,8 +259,9 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           // A batch in flight is settled here (as a dead letter): onBatch hears it, as it heard it sent.
           if (l.current !== undefined) onBatch?.({ lane: l.index, size: l.current.length, phase: 'settled' });
           // A batch in its fence has had its outcome (delivered or dead letters): it was dead-lettered
-          // again here as `shutdown`, a sample both delivered and a letter to replay.
-          const unsettled = l.fence === undefined ? (l.current ?? []) : [];
+          // again here as `shutdown`, a sample both delivered and a letter to replay. Of a batch in
+          // flight, the parts taken and the samples refused so far have theirs (batchOutcome.ts).
+          const unsettled = l.fence !== undefined ? [] : (l.cutShort?.() ?? l.current ?? []);
           const left = [...unsettled, ...l.queue.drainAll()];
           l.current = undefined;
           l.busy = false;

@@ -10,7 +10,10 @@ import type { CircuitBreaker } from './breaker.js';
 import type { BatchOptions } from '../operators/batchSamples.js';
 import type { RetryOptions } from '../operators/retryBackoff.js';
 
-/** One cold export attempt: completes on success, errors with an ExportError otherwise. */
+/**
+ * One cold export attempt: completes on success, errors with an ExportError otherwise. It may emit
+ * RejectedSamples (below) and TakenSamples (batchOutcome.ts) before it ends; other values are ignored.
+ */
 export type SendBatch = (batch: readonly Sample[]) => Observable<unknown>;
 
 /**

@@ -16,6 +16,11 @@ export interface Lane {
   readonly index: number;
   readonly queue: SampleQueue;
   current?: readonly Sample[];
+  /**
+   * Ends the batch in flight as cut short (an abort): its parts taken so far delivered, its samples
+   * refused so far dead letters; returns the rest.
+   */
+  cutShort?: () => readonly Sample[];
   busy: boolean;
   pumping: boolean;
   /** Samples at the head of the queue that go without waiting (flushNow$). */

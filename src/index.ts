@@ -65,6 +65,8 @@ export { classifyExportFailure, GrpcStatus } from './otlp/classify.js';
 export { isOutcomeUnknown } from './errors.js';
 export { isRejectedSamples } from './delivery.js';
 export type { RejectedSamples } from './delivery.js';
+export { isTakenSamples } from './batchOutcome.js';
+export type { TakenSamples } from './batchOutcome.js';
 export { syntheticSamples } from './sources/synthetic.js';
 export type { SyntheticOptions } from './sources/synthetic.js';
 export { hostSamples } from './sources/host.js';

@@ -33,6 +33,8 @@ import { type Sample, seriesKey } from '../src/sample.js';
 import { runVirtual } from './support/virtualTime.js';
 
 const test = suite('narrowing-down properties');
+/** The most samples the receiver takes in one request under refusal 'size'. */
+const SIZE_LIMIT = 4;
 const T0 = 1_764_064_800_000_000_000n;
 
 const arrivals = fc.array(
@@ -44,13 +46,19 @@ const arrivals = fc.array(
   { minLength: 1, maxLength: 80 },
 );
 const settings = fc.record({
-  refusal: fc.constantFrom('partial', 'whole'),
+  /** How the receiver refuses the bad samples (size: as too large, as it refuses any request of more than SIZE_LIMIT). */
+  refusal: fc.constantFrom('partial', 'whole', 'size'),
   maxSize: fc.integer({ min: 1, max: 24 }),
   lanes: fc.integer({ min: 1, max: 3 }),
   maxAttempts: fc.integer({ min: 1, max: 5 }),
-  /** Per request: unavailable (nothing stored), or timed out at the sender (stored all the same: outcome unknown). */
-  failures: fc.array(fc.constantFrom('none', 'none', 'unavailable', 'timeout'), { minLength: 1, maxLength: 40 }),
+  /**
+   * Per request: unavailable (nothing stored), timed out at the sender (stored all the same:
+   * outcome unknown), or denied for good (PERMISSION_DENIED: nothing stored).
+   */
+  failures: fc.array(fc.constantFrom('none', 'none', 'none', 'unavailable', 'timeout', 'denied'), { minLength: 1, maxLength: 40 }),
   badShare: fc.constantFrom(0, 0.1, 0.5),
+  /** A shutdown while it delivers, with a drain deadline: what is left becomes `shutdown` letters. */
+  shutdown: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 60 }), deadlineMs: fc.integer({ min: 0, max: 30 }) }), { nil: undefined }),
 });
 
 type Arrival = typeof arrivals extends fc.Arbitrary<infer A> ? A : never;
@@ -75,7 +83,11 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
       const failure = o.failures[requests++ % o.failures.length]!;
       const answer$: Observable<RejectedSamples> = defer(() => {
         if (failure === 'unavailable') return throwError(() => new ExportError('14 UNAVAILABLE', { retryable: true, code: GrpcStatus.UNAVAILABLE }));
+        if (failure === 'denied') return throwError(() => new ExportError('7 PERMISSION_DENIED: key revoked', { retryable: false, code: GrpcStatus.PERMISSION_DENIED }));
         const refused = batch.filter(isBad);
+        if (o.refusal === 'size' && (batch.length > SIZE_LIMIT || refused.length > 0)) {
+          return throwError(() => new ExportError(`8 RESOURCE_EXHAUSTED: grpc: received message larger than max (${batch.length} vs. ${SIZE_LIMIT})`, { retryable: false, code: GrpcStatus.RESOURCE_EXHAUSTED }));
+        }
         if (o.refusal === 'whole' && refused.length > 0) {
           return throwError(() => new ExportError('3 INVALID_ARGUMENT: bad point', { retryable: false, code: GrpcStatus.INVALID_ARGUMENT }));
         }
@@ -89,7 +101,12 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
       return timer(1, scheduler).pipe(concatMap(() => answer$));
     });
   let unidentifiedDeltas = 0;
-  const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined, onUnidentifiedDeltas: (n) => (unidentifiedDeltas += n) });
+  let saidAtMost = false;
+  const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined, onUnidentifiedDeltas: (n, message) => {
+    unidentifiedDeltas += n;
+    // Said before the request's other samples were all counted (refused for good, cut short): an upper bound.
+    if (message.includes('at most')) saidAtMost = true;
+  } });
   const config = {
     ...resolveConfig({
       reorder: { maxDelayMs: 0 }, batch: { maxSize: o.maxSize, maxDelayMs: 5 },
@@ -105,10 +122,13 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
   });
   p.events$.subscribe((e) => e.type === 'delivered' && delivered.push(...e.delivered.samples));
   p.start();
+  let stopped: Promise<unknown> | undefined;
+  if (o.shutdown !== undefined) scheduler.schedule(() => void (stopped = p.shutdown(o.shutdown!.deadlineMs)), o.shutdown.atMs);
   let done = false;
   void p.done.then(() => (done = true));
   await runVirtual(scheduler, Number.POSITIVE_INFINITY, () => done);
   await p.done;
+  await stopped;
 
   const id = (s: Sample) => s.value as number;
   // Every sample once: delivered or a dead letter.
@@ -119,12 +139,17 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
     if (isBad(s)) assert.ok(isDelta(s) && o.refusal === 'partial', `bad sample ${id(s)} delivered`);
     else assert.ok(storedIds.has(id(s)), `sample ${id(s)} called delivered, never stored`);
   }
-  for (const d of letters) if (d.reason === 'rejected') assert.ok(isBad(d.item), `good sample ${id(d.item)} dead-lettered as rejected: ${d.detail}`);
+  for (const d of letters) {
+    if (d.reason === 'rejected') assert.ok(isBad(d.item) || d.detail.includes('PERMISSION_DENIED'), `good sample ${id(d.item)} dead-lettered as rejected: ${d.detail}`);
+    // A dead letter is something to replay: never one the receiver holds (known only where no
+    // request timed out, and where partial success did not leave the taken ones unnamed).
+    if (!timedOut && o.refusal !== 'partial') assert.not.ok(storedIds.has(id(d.item)), `sample ${id(d.item)} stored and a dead letter (${d.reason}: ${d.detail})`);
+  }
   // Deltas: stored once each, retries and narrowing down among them (a backend would count a copy).
   const deltaCounts = new Map<number, number>();
   for (const s of stored) if (isDelta(s)) deltaCounts.set(id(s), (deltaCounts.get(id(s)) ?? 0) + 1);
   if (!timedOut) for (const [d, n] of deltaCounts) assert.is(n, 1, `delta ${d} stored ${n} times`);
-  if (o.refusal === 'whole' && !timedOut) assert.is(new Set(stored).size, stored.length, 'a sample stored twice');
+  if (o.refusal !== 'partial' && !timedOut) assert.is(new Set(stored).size, stored.length, 'a sample stored twice');
   // Per series, first arrivals in time order.
   const seen = new Set<number>();
   const last = new Map<string, bigint>();
@@ -136,11 +161,17 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
     assert.ok(before === undefined || s.timeUnixNano >= before, `series ${k} went back at the receiver`);
     last.set(k, s.timeUnixNano);
   }
-  if (o.refusal === 'partial' && !timedOut) assert.is(unidentifiedDeltas, delivered.filter(isBad).length, 'the bad deltas sent were said');
+  // Unsaid when the batch's attempts ran out, or a shutdown came between them, before the count
+  // came (left alone: see resumingBatches.ts).
+  if (o.refusal === 'partial' && !timedOut && !letters.some((d) => d.reason === 'retries-exhausted' || d.reason === 'shutdown')) {
+    const badDeltas = delivered.filter(isBad).length;
+    if (saidAtMost) assert.ok(unidentifiedDeltas >= badDeltas, `${badDeltas} bad deltas, ${unidentifiedDeltas} said`);
+    else assert.is(unidentifiedDeltas, badDeltas, 'the bad deltas sent were said');
+  }
 };
 
 test('conservation, no false delivery, no false refusal, deltas stored once, per-series order', async () => {
-  await fc.assert(fc.asyncProperty(arrivals, settings, check), { numRuns: 400 });
+  await fc.assert(fc.asyncProperty(arrivals, settings, check), { numRuns: 500 });
 });
 
 test.run();

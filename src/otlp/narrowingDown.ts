@@ -31,6 +31,7 @@ import { sampleProblem } from '../routed.js';
 import type { RejectedSamples } from '../delivery.js';
 import { isExportError } from '../errors.js';
 import { type Attempt, isDelta, resumingBatches } from './resumingBatches.js';
+import type { TakenSamples } from '../batchOutcome.js';
 import { GrpcStatus } from './classify.js';
 import { hasOtlpTimes } from './toResourceMetrics.js';
 
@@ -67,7 +68,8 @@ export const MAX_NARROWING_REQUESTS = 32;
  */
 export const REFUSING_ALL_AFTER = 3;
 
-export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): Attempt => {
+/** `send` for deliverOrdered: see above; it also says which parts the receiver took before the batch ended (batchOutcome.ts). */
+export const narrowingDown = (attempt: Attempt, opts: NarrowingOptions): ((batch: readonly Sample[]) => Observable<RejectedSamples | TakenSamples>) => {
   /** Batches in a row refused in every part since a request was last taken (REFUSING_ALL_AFTER). */
   let refusedWholeInARow = 0;
 

@@ -15,9 +15,10 @@
  * attempt 2: [1..6]→1   [1..3]→0   [4..6]→1   [4,5]→0   [6]→1      rejected [6]; 7, 8 sent once
  * ```
  */
-import { EMPTY, type Observable, catchError, defer, of, tap, throwError } from 'rxjs';
+import { Observable, tap } from 'rxjs';
 import type { Sample } from '../sample.js';
 import type { RejectedSamples } from '../delivery.js';
+import type { TakenSamples } from '../batchOutcome.js';
 import { isRetryable } from '../errors.js';
 
 /** One request of `batch`: completes on success; emits RejectedSamples when the receiver rejected some. */
@@ -46,17 +47,23 @@ export const resumingBatches = (
   attempt: Attempt,
   narrow: (request: Attempt) => Attempt,
   onUnidentifiedDeltas?: (count: number, message: string) => void,
-): Attempt => {
+): ((batch: readonly Sample[]) => Observable<RejectedSamples | TakenSamples>) => {
   const progressOf = new WeakMap<readonly Sample[], BatchProgress>();
   return (batch) =>
-    defer(() => {
+    new Observable<RejectedSamples | TakenSamples>((subscriber) => {
       const known = progressOf.get(batch);
       const rest = known === undefined ? batch : batch.filter((s) => !known.settled.has(s));
-      if (rest.length === 0) return EMPTY;
+      if (rest.length === 0) return subscriber.complete();
       const progress = (): BatchProgress => {
         let p = progressOf.get(batch);
         if (p === undefined) progressOf.set(batch, (p = { settled: new Set(), rejected: new Set(), deltaAnswers: [] }));
         return p;
+      };
+      /** A part the receiver took: not sent again, and delivered whatever becomes of the rest (batchOutcome.ts). */
+      const taken = (samples: readonly Sample[]): void => {
+        const { settled } = progress();
+        for (const s of samples) settled.add(s);
+        subscriber.next({ kind: 'taken-samples', samples });
       };
       // A request of the whole rest answered in full ends the attempt: nothing to remember then.
       const request: Attempt = (part) => {
@@ -65,45 +72,43 @@ export const resumingBatches = (
           tap({
             next: (r) => (partial = r),
             complete: () => {
-              if (partial === undefined) {
-                if (part !== rest) for (const s of part) progress().settled.add(s);
-                return;
-              }
+              if (partial === undefined) return part !== rest && taken(part);
               const deltas = part.filter(isDelta);
               if (deltas.length === 0) return;
-              const p = progress();
-              for (const s of deltas) p.settled.add(s);
-              p.deltaAnswers.push({ others: part.filter((s) => !isDelta(s)), rejected: partial.rejectedDataPoints, message: partial.message });
+              taken(deltas);
+              progress().deltaAnswers.push({ others: part.filter((s) => !isDelta(s)), rejected: partial.rejectedDataPoints, message: partial.message });
             },
           }),
         );
       };
-      const sent$ = narrow(request)(rest).pipe(
-        tap({
-          next: (r) => {
-            const p = progress();
-            for (const s of r.samples) p.settled.add(s), p.rejected.add(s);
-          },
-          complete: () => {
-            const p = progressOf.get(batch);
-            for (const a of p?.deltaAnswers.splice(0) ?? []) {
-              const deltas = a.rejected - a.others.filter((s) => p!.rejected.has(s)).length;
-              if (deltas > 0) onUnidentifiedDeltas?.(deltas, a.message);
-            }
-          },
-        }),
-      );
-      if (rest === batch) return sent$;
-      // What an earlier attempt settled stays so: a permanent refusal now is the rest's alone.
-      return sent$.pipe(catchError((e: unknown) => (isRetryable(e) ? throwError(() => e) : of(refusedRest(rest, batch.length - rest.length, e)))));
+      /** The deltas partial success rejected: its count less the request's other samples found rejected. */
+      const sayDeltas = (hedge: string): void => {
+        const p = progressOf.get(batch);
+        for (const a of p?.deltaAnswers.splice(0) ?? []) {
+          const deltas = a.rejected - a.others.filter((s) => p!.rejected.has(s)).length;
+          if (deltas > 0) onUnidentifiedDeltas?.(deltas, a.message + hedge);
+        }
+      };
+      const uncounted = ' (at most: the request\'s other samples were not all counted)';
+      let ended = false;
+      const sub = narrow(request)(rest)
+        .pipe(
+          tap({
+            next: (r) => {
+              const p = progress();
+              for (const s of r.samples) p.settled.add(s), p.rejected.add(s);
+            },
+            complete: () => ((ended = true), sayDeltas('')),
+            // Refused for good before the others were all counted: what the count allows. (After a
+            // retryable failure the next attempt counts them; when attempts run out, or a shutdown
+            // comes before the next, there is none, and they go unsaid: the sink cannot tell.)
+            error: (e: unknown) => ((ended = true), isRetryable(e) || sayDeltas(uncounted)),
+          }),
+        )
+        .subscribe(subscriber);
+      return () => {
+        sub.unsubscribe();
+        if (!ended) sayDeltas(uncounted); // cut short (a shutdown): no attempt follows
+      };
     });
-};
-
-/** The rest of a batch, refused for good on a later attempt, after `earlier` of its samples were settled. */
-const refusedRest = (rest: readonly Sample[], earlier: number, error: unknown): RejectedSamples => {
-  const message = (error as Error)?.message ?? String(error);
-  return {
-    kind: 'rejected-samples', samples: rest, rejectedDataPoints: rest.length, message, error,
-    detail: `the receiver refused the request holding the rest of its batch (${rest.length} samples; ${earlier} were settled by earlier attempts, and stay so): ${message}`,
-  };
 };

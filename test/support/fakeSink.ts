@@ -2,7 +2,7 @@
  * A scripted `send` for delivery tests: records every call (time, samples) and answers each
  * attempt as `answer` says — after an optional delay, with success or an error.
  */
-import { type Observable, type SchedulerLike, defer, timer, throwError, EMPTY, concatMap, tap } from 'rxjs';
+import { type Observable, type SchedulerLike, defer, timer, throwError, EMPTY, concat, concatMap, from, tap } from 'rxjs';
 import type { Sample } from '../../src/sample.js';
 
 export interface SinkCall {
@@ -11,7 +11,8 @@ export interface SinkCall {
   ok?: boolean;
 }
 
-export type Answer = { delayMs?: number; error?: unknown };
+/** `emit`: values the attempt emits (a sink's RejectedSamples, TakenSamples) before its outcome. */
+export type Answer = { delayMs?: number; error?: unknown; emit?: readonly unknown[] };
 
 export const fakeSink = (scheduler: SchedulerLike, answer: (batch: readonly Sample[], call: number, atMs: number) => Answer) => {
   const calls: SinkCall[] = [];
@@ -25,7 +26,7 @@ export const fakeSink = (scheduler: SchedulerLike, answer: (batch: readonly Samp
       const a = answer(batch, calls.length - 1, atMs);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      const done$ = a.error === undefined ? EMPTY : throwError(() => a.error);
+      const done$ = concat(from(a.emit ?? []), a.error === undefined ? EMPTY : throwError(() => a.error));
       const answered$ = (a.delayMs ?? 0) > 0 ? timer(a.delayMs!, scheduler).pipe(concatMap(() => done$)) : done$;
       let settled = false;
       const settle = (): void => {
