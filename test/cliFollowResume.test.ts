@@ -128,4 +128,26 @@ test('renamed, and what is under its name cannot be opened (a symlink loop here;
   assert.match(said[1]!.message, /the new file under its name can be read now/);
 });
 
+test('stopped with the file not read to its end (the receiver down, the queue full): the warning says the next run reads the rest — no tail command to feed in as well — and it does, each line once', async () => {
+  // Before, the warning proposed `tail -n +N file`: fed to chronoq besides the next run, which
+  // resumes there anyway, the rest was sent twice.
+  const dir = tempDir();
+  writeFileSync(join(dir, 'in.ndjson'), lines(1, 20_000));
+  // Reading pauses at maxQueued + reorder.maxBuffered samples in the pipeline (src/sourceRoom.ts).
+  const down = writeConfig(dir, [
+    `sources: [{type: ndjson, path: ${join(dir, 'in.ndjson')}, follow: true, pollMs: 50, positionFile: ${join(dir, 'positions.json')}}]`,
+    'skew: {maxPastMs: 1e12}', 'reorder: {maxDelayMs: 20, maxBuffered: 1000}', 'delivery: {maxQueued: 500, shutdownDeadlineMs: 300}',
+    `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${await freePort()}", timeoutMs: 300}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, '',
+  ].join('\n'));
+  const first = await runUntil(down, () => true, 'SIGINT', 1_500);
+  const stopped = jsonLog(first.stderr).find((l) => /^source 0 \(ndjson .*\) stopped after line/.test(l.message));
+  assert.ok(stopped, first.stderr);
+  assert.match(stopped.message, /bytes after it were not read yet: the next run reads on from where this one's samples settled \(the position is kept in .*positions\.json\)$/);
+  assert.not.match(stopped.message, /tail -n/);
+  const read = stopped['linesRead'] as number;
+  assert.ok(read > 0 && read < 20_000, `${read} lines read`);
+  await runUntil(config(dir, `sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, false), () => written(dir).length >= 20_000 - read);
+  assert.equal(written(dir), range(read + 1, 20_000), 'the rest, each line once (what the first run read is in its dead-letter file)');
+});
+
 test.run();

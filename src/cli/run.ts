@@ -82,8 +82,14 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
     // ...so a shutdown can stop it before the file's end.
-    onUnread: (index, e) =>
-      o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read (the rest: ${restCommand(e)})`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
+    // A followed file's position is kept: the next run reads the rest (a `tail` of it, fed to
+    // chronoq as well, sent it twice).
+    onUnread: (index, e) => {
+      const s = c.sources[index];
+      const positions = s?.type === 'ndjson' ? s.positionFile : undefined;
+      const rest = positions === undefined ? `(the rest: ${restCommand(e)})` : `yet: the next run reads on from where this one's samples settled (the position is kept in ${positions})`;
+      o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read ${rest}`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes });
+    },
   });
   const alerts = createAlerts(c.telemetry.alerts);
   // The self-metrics endpoint first: a port already in use is a clear error before anything is
