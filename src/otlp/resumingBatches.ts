@@ -8,6 +8,8 @@
  * retry sends only the rest: a delta sent again would be counted twice, and a part the receiver
  * holds, sent again, is refused by a backend that takes no older repeat (Prometheus behind a
  * Collector) — before, a retryable failure while narrowing down sent the whole batch again.
+ * Each part taken is also said to deliverOrdered (TakenSamples), which counts it delivered if the
+ * batch then fails or is cut short (src/batchOutcome.ts).
  *
  * ```
  * receiver rejects sample 6 (partial success); 7 and 8 are deltas; × = UNAVAILABLE
@@ -41,7 +43,8 @@ export const isDelta = (s: Sample): boolean => s.temporality === 'delta' && s.ki
  * attempt, making its requests through the `request` it is given) on what earlier attempts left
  * unsettled. When the batch is done, the rejected deltas that partial success counted and never
  * named are said through `onUnidentifiedDeltas` — a request's count less its other samples found
- * rejected by then, after a retry too.
+ * rejected by then, after a retry too; as an upper bound ("at most") when the batch is refused
+ * for good or cut short before they were all counted.
  */
 export const resumingBatches = (
   attempt: Attempt,
