@@ -1,19 +1,24 @@
 /**
- * Properties of narrowing down refusals (src/otlp/narrowingDown.ts) inside the whole Pipeline,
- * over generated streams, receivers and failure patterns, in virtual time. The receiver refuses
- * some samples ("bad" ones) — by partial success (it stores the rest and says only how many it
- * rejected) or by refusing any request holding one (INVALID_ARGUMENT: it stores none of it, as a
- * Collector before Prometheus does) — and now and then is unavailable (stores nothing) or answers
- * too late (stores it all the same: the sender's resend is a copy).
+ * Properties of narrowing down refusals (src/otlp/narrowingDown.ts, resumingBatches.ts) and of
+ * what deliverOrdered makes of it (src/batchOutcome.ts), inside the whole Pipeline, over generated
+ * streams, receivers and failure patterns, in virtual time. The receiver refuses some samples
+ * ("bad" ones) — by partial success (it stores the rest and says only how many it rejected), by
+ * refusing any request holding one (INVALID_ARGUMENT: it stores none of it, as a Collector before
+ * Prometheus does), or as too large (as it refuses any request over SIZE_LIMIT samples) — and now
+ * and then is unavailable (stores nothing), answers too late (stores it all the same: the
+ * sender's resend is a copy) or denies a request for good; attempts may run out, the breaker may
+ * open, a shutdown may cut delivery short.
  *
  * - every sample ends once: delivered or a dead letter;
  * - nothing the pipeline calls delivered is missing at the receiver (bad deltas excepted: partial
  *   success never names them, and they are said and counted as delivered);
- * - a good sample is never a `rejected` dead letter, and a bad cumulative one never delivered;
+ * - a good sample is a `rejected` dead letter only when a request holding it was denied, and a
+ *   bad cumulative one is never delivered;
  * - without timeouts: no delta point is stored twice, retries of a batch among its requests (a
  *   backend would count the copy), and the bad deltas partial success took without naming are
- *   said, by count; a receiver that refuses whole requests gets no sample twice (a retry sends
- *   only what no request took);
+ *   said, by count; unless partial success left the taken ones unnamed, no sample is both at the
+ *   receiver and a dead letter, and none reaches the receiver twice (a retry sends only what no
+ *   request took);
  * - per series, the samples reach the receiver in time order (first arrivals: narrowing a partial
  *   success down sends parts of a batch again, bit-identical, as documented).
  */
@@ -51,6 +56,8 @@ const settings = fc.record({
   maxSize: fc.integer({ min: 1, max: 24 }),
   lanes: fc.integer({ min: 1, max: 3 }),
   maxAttempts: fc.integer({ min: 1, max: 5 }),
+  /** The breaker opens after this many failures in a row (1 000: never here); it half-opens after 3 ms. */
+  failureThreshold: fc.constantFrom(1, 2, 1_000),
   /**
    * Per request: unavailable (nothing stored), timed out at the sender (stored all the same:
    * outcome unknown), or denied for good (PERMISSION_DENIED: nothing stored).
@@ -110,7 +117,7 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
   const config = {
     ...resolveConfig({
       reorder: { maxDelayMs: 0 }, batch: { maxSize: o.maxSize, maxDelayMs: 5 },
-      delivery: { lanes: o.lanes, retry: { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: o.maxAttempts }, breaker: { failureThreshold: 1_000 } },
+      delivery: { lanes: o.lanes, retry: { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: o.maxAttempts }, breaker: { failureThreshold: o.failureThreshold, halfOpenAfterMs: 3, maxHalfOpenAfterMs: 12 } },
     }),
     sources: [],
   };
