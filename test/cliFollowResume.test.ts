@@ -144,7 +144,7 @@ test('stopped with the file not read to its end (the receiver down, the queue fu
   assert.ok(stopped, first.stderr);
   assert.match(stopped.message, /bytes after it were not read yet: the next run reads on from where this one's samples settled \(the position is kept in .*positions\.json\)$/);
   assert.not.match(stopped.message, /tail -n/);
-  const read = stopped['linesRead'] as number;
+  const read = (stopped as unknown as { linesRead: number }).linesRead;
   assert.ok(read > 0 && read < 20_000, `${read} lines read`);
   await runUntil(config(dir, `sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, false), () => written(dir).length >= 20_000 - read);
   assert.equal(written(dir), range(read + 1, 20_000), 'the rest, each line once (what the first run read is in its dead-letter file)');
