@@ -14,7 +14,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, openSync, closeSync, mkdirSync, renameSync, symlinkSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, openSync, closeSync, mkdirSync, renameSync, symlinkSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../src/sources/ndjson.js';
@@ -245,6 +245,32 @@ test('a file under the name that cannot be opened (here a symlink loop, ELOOP; l
   assert.equal(got, range(1, 4));
   assert.equal(said.slice(1), [{ path }], 'and that it opens now');
   sub.unsubscribe();
+});
+
+test('a file written rarely, rotated (renamed, logrotate rotating empty files too) twice while empty: the file under the name is read once written, not waited on for ever', () => {
+  // Before, the first empty file rotated away stayed queued as the next to read, waiting to be
+  // written — and what was written under the name from then on was never read, without a word.
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 1));
+  const f = follow(path);
+  let at = Date.now() / 1000;
+  const rotate = (): void => {
+    if (existsSync(`${path}.2`)) renameSync(`${path}.2`, `${path}.3`);
+    if (existsSync(`${path}.1`)) renameSync(`${path}.1`, `${path}.2`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, '');
+    utimesSync(path, ++at, ++at); // a day later, as the file's time goes
+  };
+  rotate();
+  rotate();
+  f.step();
+  rotate();
+  appendFileSync(path, lines(2, 3));
+  utimesSync(path, ++at, ++at);
+  f.step();
+  f.step();
+  f.stop();
+  assert.equal(f.got, [1, 2, 3]);
 });
 
 test.run();

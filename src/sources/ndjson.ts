@@ -151,7 +151,10 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       let checked = head === undefined;
       for (;;) {
         const taken = takeLines(reader, take, isClosed, hasRoom);
-        if (taken !== 'empty') return taken === 'wait' ? 'wait' : 'done';
+        // Waiting for room, the file's first bytes are still looked at as it grows: fewer than 64
+        // seen, a copy made meanwhile (copytruncate) could not be told, and its lines were lost.
+        if (taken === 'wait') return head?.same(fd), 'wait';
+        if (taken !== 'empty') return 'done';
         if (closed) break;
         if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';
         // Before reading on (once a turn), with what was read before taken: still the same file?
@@ -209,11 +212,22 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
      * and going on at once lost those lines.
      */
     const rotatedTo = (): boolean => {
-      if (queued.length > 0) return queued.length > 1 || fstatSync(queued[0]!).size > 0;
+      if (queued.length > 0) {
+        // The last one queued was the file under the name. Rotated away since while still empty
+        // (logrotate rotates empty files too), it waited to be written, and the file now under the
+        // name, written, was never read.
+        const last = queued[queued.length - 1]!;
+        if (fstatSync(last).size === 0) nextUnder(last);
+        return queued.length > 1 || fstatSync(queued[0]!).size > 0;
+      }
+      return nextUnder(fd);
+    };
+    /** Queues the file under the name when it is not `after` (rotated), after the files rotated in between. */
+    const nextUnder = (after: number): boolean => {
       let next: number;
       try {
         const under = statSync(opts.path);
-        if (sameFile(under, fstatSync(fd))) return false;
+        if (sameFile(under, fstatSync(after))) return false;
         // Only a file is read: a directory opened and read threw EISDIR out of the poll (the run
         // ended), and opening a named pipe would stop everything until a writer opened it.
         if (!under.isFile()) throw Object.assign(new Error(`it is ${under.isDirectory() ? 'a directory' : under.isFIFO() ? 'a named pipe' : 'not a regular file'}`), { code: 'ENOTFILE' });
@@ -228,8 +242,8 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       }
       if (unreadableSaid !== undefined) onNextFileUnreadable?.({ path: opts.path });
       unreadableSaid = undefined;
-      const between = rotatedBetween(source, fd, next).map((f) => f.fd);
-      if (between.length === 0 && fstatSync(next).size === 0) return closeSync(next), false;
+      const between = rotatedBetween(source, after, next, [fd, ...queued]).map((f) => f.fd);
+      if (between.length === 0 && fstatSync(next).size === 0 && after === fd) return closeSync(next), false;
       queued.push(...between, next);
       return true;
     };

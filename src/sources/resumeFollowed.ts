@@ -167,11 +167,12 @@ export const findRotated = (dir: string, source: string, p: FilePosition): { fd:
 /**
  * Going on from the file `from` (read to its end) to `to` (now under the name): the files rotated
  * in between — last written after `from`, but neither — opened, oldest first. Rotated twice or more
- * while reading waited (for room, through an outage), the files between were skipped.
+ * while reading waited (for room, through an outage), the files between were skipped. `alsoSkip`:
+ * files read or queued already.
  */
-export const rotatedBetween = (source: string, from: number, to: number): { path: string; fd: number }[] => {
-  const [a, b] = [fstatSync(from), fstatSync(to)];
-  return rotatedSince(source, a.mtimeMs, (st) => sameFile(st, a) || sameFile(st, b));
+export const rotatedBetween = (source: string, from: number, to: number, alsoSkip: readonly number[] = []): { path: string; fd: number }[] => {
+  const known = [from, to, ...alsoSkip].map((fd) => fstatSync(fd));
+  return rotatedSince(source, fstatSync(from).mtimeMs, (st) => known.some((k) => sameFile(st, k)));
 };
 
 /** `fd` is the file now under `source` (an absolute path); `saved`, what an earlier run read of it. */
