@@ -32,6 +32,8 @@ export interface Sink {
   readonly tlsFileSettings?: TlsFileSettings | undefined;
   /** What to warn of when the run starts (an OTLP protocol it does not speak asked for). */
   readonly startWarnings?: readonly string[];
+  /** otlp-grpc: the connection settings in use, environment variables applied (chronoq validate shows them). */
+  readonly effective?: Readonly<Record<string, unknown>>;
   close(): void;
 }
 
@@ -108,7 +110,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e),
       });
       return {
-        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
+        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings, effective: sink.effective,
         startWarnings: [otlpProtocolWarning(opts.env ?? process.env, sink.address), endpointPortWarning(rawEndpointOf(config.endpoint, opts.env ?? process.env))].filter((w) => w !== undefined),
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };

@@ -131,6 +131,22 @@ test('validate: prints the resolved config with defaults, variables interpolated
   assert.match(r.stdout, /batch:\n {2}maxSize: 1000\n {2}maxDelayMs: 1000\n/);
 });
 
+test('validate: shows what the sink will use with the OTEL_EXPORTER_OTLP_* variables applied (they are not in the config) — header names, never values — as YAML comments', async () => {
+  // Before, `sink: type: otlp-grpc` was all it showed: an endpoint, headers or a timeout from the
+  // environment were not to be seen before the run.
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sink:', '  type: otlp-grpc', '  headers: {x-tenant: t1}', ''].join('\n'));
+  const r = await runCli(['validate', cfg], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4317', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=super-secret-value',
+    OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+  });
+  assert.is(r.code, 0, r.stderr);
+  const shown = r.stdout.slice(r.stdout.indexOf('# the sink uses'));
+  assert.match(shown, /^# the sink uses \(its options over OTEL_EXPORTER_OTLP_\*, over the defaults\):\n#   dials: collector\.example:4317\n#   tls: true\n#   headers:\n#     - (api-key|x-tenant)\n#     - (api-key|x-tenant)\n#   compression: gzip\n#   timeoutMs: 3000\n$/);
+  assert.not.match(r.stdout, /super-secret-value/);
+  assert.ok((await import('yaml')).parse(r.stdout).sink.type === 'otlp-grpc', 'still YAML: the lines are comments');
+});
+
 test('run: bad NDJSON lines land in the dead-letter file (0600) with line numbers; good lines keep their exact times; --fail-on-dead-letters exits 3 then', async () => {
   const dir = tempDir();
   const input = join(dir, 'in.ndjson');

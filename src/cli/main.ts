@@ -177,6 +177,11 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       // What `run` would warn of at its start (an OTLP/HTTP protocol variable, an endpoint without
       // a port) is said here too: the config is valid, and probably not what was meant.
       const sink = createSink(c.right.sink, c.right.resource, systemClock);
+      // The endpoint, headers, compression and timeout can come from OTEL_EXPORTER_OTLP_*, which
+      // the config above does not show: a run's connection was not to be seen before it ran.
+      if (sink.effective !== undefined) {
+        out(`# the sink uses (its options over OTEL_EXPORTER_OTLP_*, over the defaults):\n${stringify(sink.effective).trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}\n`);
+      }
       for (const warning of sink.startWarnings ?? []) log('warn', warning);
       sink.close();
       return 0;

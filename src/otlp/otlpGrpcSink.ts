@@ -89,6 +89,11 @@ export interface OtlpGrpcSink {
   /** host:port the sink talks to. */
   readonly address: string;
   /**
+   * What it uses, its options over OTEL_EXPORTER_OTLP_[METRICS_]* over the defaults (for
+   * `chronoq validate`): header names only, their values are not shown.
+   */
+  readonly effective: { readonly dials: string; readonly tls: boolean; readonly headers: readonly string[]; readonly compression: 'gzip' | 'none'; readonly timeoutMs: number };
+  /**
    * Emits each time the receiver is back: `'connected'`, the connection to it is (re)established,
    * or `'answered'`, after a call timed out it answers again (a hung collector resumed;
    * answersAgain.ts). Give it to the breaker
@@ -267,6 +272,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   return {
     send,
     address: target,
+    effective: {
+      dials: target, tls: credentials()._isSecure(), headers: Object.keys(callMetadata.getMap()),
+      compression: config.compression === CompressionAlgorithm.GZIP ? 'gzip' : 'none', timeoutMs: config.timeoutMillis,
+    },
     reachable$,
     useTls: (next) => {
       credentials = () => grpc.credentials.createSsl(asBuffer(next.ca), asBuffer(next.key), asBuffer(next.cert));
