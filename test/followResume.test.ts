@@ -106,6 +106,18 @@ test('rotated while stopped (renamed in its directory, a new file under the name
   assert.equal(run(path, positions).got, [8], "the new file's position is saved in turn");
 });
 
+test('a first run that read nothing (the file empty: the application just started) and was stopped; the file written and rotated meanwhile: its lines are read, then the new file', () => {
+  // Before, a file was on record only once a line of it had settled: the next run knew nothing of
+  // it and read the file under the name, the rotated one's lines never.
+  const { path, positions } = afterAFirstRun('');
+  appendFileSync(path, lines(1, 3));
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, lines(4, 5));
+  const after = run(path, positions);
+  assert.equal(after.got, [1, 2, 3, 4, 5]);
+  assert.equal(after.resumed.map((e) => [e.kind, e.from]), [['rotated', `${path}.1`]]);
+});
+
 test('rotated twice while stopped (numbered: name → .1 → .2): the rest of the old file (.2), then .1 whole, then the file under the name; compressed ones are not read', () => {
   const { path, positions } = afterAFirstRun(lines(1, 3));
   const later = (s: number) => new Date(Date.now() + s * 1000);

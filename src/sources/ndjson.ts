@@ -109,6 +109,20 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     /** Which file `fd` is, for the positions (none without them); taken again whenever its content may have changed. */
     const idOf = (): FileId | undefined => (tracker === undefined ? undefined : fileIdOf(fd));
     let fileId = idOf();
+    /**
+     * A file is on record from where reading it starts — the first one, and each one gone on to
+     * after a rotation — in read order, so once what was read before it has
+     * settled (a ticket of no sample: readPositions.ts). Before, a file was on record only once a
+     * line of it had settled: stopped before that and rotated meanwhile, it was not known at the
+     * next start, and the lines in it were never read. Its first bytes grow on the record as they
+     * are seen (a copy of it is told by them).
+     */
+    let startRecord: { -readonly [K in keyof FileId]: FileId[K] } | undefined;
+    const recordStart = (offset: number, line: number): void => {
+      startRecord = fileId === undefined ? undefined : { ...fileId };
+      if (startRecord !== undefined) tracker!.read(startRecord, offset, line);
+    };
+    recordStart(start.offset, start.line);
     let reader = fileLines(fd, start.offset, maxLineBytes);
     lineNumber = start.line;
     /** Handles the line the reader just returned. */
@@ -140,6 +154,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         lineNumber = 0;
       }
       fileId = idOf();
+      startRecord = undefined; // another file's, or other content's, from here on
       head?.reset();
     };
     /**
@@ -167,7 +182,10 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         }
         if (!reader.readChunk()) break;
         // A file shorter than its fingerprint when opened: the fingerprint grows with it.
-        if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) fileId = idOf();
+        if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) {
+          fileId = idOf();
+          if (startRecord !== undefined) Object.assign(startRecord, fileId);
+        }
       }
       if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) startOver();
       return 'done';
@@ -260,6 +278,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
           positions?.file.touch(); // followed until now, this rotation included
           fd = queued.shift()!;
           fileId = idOf();
+          recordStart(0, 0);
           head?.reset();
           reader = fileLines(fd, 0, maxLineBytes);
           lineNumber = 0;
