@@ -122,6 +122,12 @@ test('broken YAML: the first error only, with how many follow from it, and the f
   ]);
 });
 
+test('delivery.retry.multiplier below 1 is refused (each retry would come sooner than the one before, toward none: it was taken); 1 is a constant wait', () => {
+  assert.equal(configErrorsOf('delivery: {retry: {multiplier: 0.5}}\n'), ['config.delivery.retry.multiplier: expected a finite number of at least 1 (each retry waits at least as long as the one before; 1: the same wait each time), found number 0.5']);
+  const r = decodeConfig('delivery: {retry: {multiplier: 1}}\n', {});
+  assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.multiplier === 1);
+});
+
 test('maxElapsedMs accepts "infinite"', () => {
   const r = decodeConfig('delivery:\n  retry:\n    maxElapsedMs: infinite\n', {});
   assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.maxElapsedMs === Infinity);

@@ -45,6 +45,8 @@ export const PositiveInt = num('a positive integer', (n) => Number.isInteger(n) 
 export const NonNegativeInt = num('a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
 export const PositiveNumber = num('a finite positive number', (n) => Number.isFinite(n) && n > 0);
 export const NonNegativeNumber = num('a finite non-negative number', (n) => Number.isFinite(n) && n >= 0);
+/** A backoff's growth: below 1 each retry would come sooner than the one before, down to none. */
+export const Multiplier = num('a finite number of at least 1 (each retry waits at least as long as the one before; 1: the same wait each time)', (n) => Number.isFinite(n) && n >= 1);
 /**
  * A number `ok` accepts, or Infinity written as the string "infinite" or YAML's .inf (the way
  * `chronoq validate` prints an infinite default: the default maxAttempts could not be read back).

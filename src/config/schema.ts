@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import {
-  closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber,
+  closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber, Multiplier,
   MsOrInfinite, CountOrInfinite, CountUpTo, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec,
 } from './codecs.js';
 
@@ -46,7 +46,7 @@ export const SkewCodec = closed('skew', {}, {
 export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt, forgetSeriesAfterMs: MsOrInfinite, maxSeries: CountOrInfinite });
 export const BatchCodec = closed('batch', {}, { maxSize: PositiveInt, maxDelayMs: NonNegativeNumber });
 export const RetryCodec = closed('retry', {}, {
-  initialDelayMs: NonNegativeNumber, maxDelayMs: NonNegativeNumber, multiplier: PositiveNumber,
+  initialDelayMs: NonNegativeNumber, maxDelayMs: NonNegativeNumber, multiplier: Multiplier,
   jitter: oneOf('full', 'equal', 'decorrelated', 'none'), maxAttempts: CountOrInfinite, maxElapsedMs: MsOrInfinite,
 });
 export const BreakerCodec = closed('breaker', {}, { failureThreshold: PositiveInt, halfOpenAfterMs: PositiveNumber, maxHalfOpenAfterMs: PositiveNumber });
