@@ -463,7 +463,7 @@ test('the sample lines examples/ndjson.yaml shows are samples, and its two forms
   assert.is(a!.timeUnixNano, b!.timeUnixNano);
 });
 
-test('settings that do nothing with the rest of the config are warned of by validate (and run): lanes under global order, retry backoff under at-most-once', async () => {
+test('settings that do nothing with the rest of the config are warned of by validate (and run): lanes under global order, retry backoff under at-most-once, a first wait above the longest', async () => {
   const warnings = (yaml: string, env: Record<string, string> = {}): string[] => {
     const d = decodeConfig(yaml, {});
     if (isLeft(d)) throw new Error(d.left.map(formatConfigError).join('; '));
@@ -479,6 +479,8 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('reorder: {order: global}\ndelivery: {guarantee: at-most-once}\n'), []);
   assert.equal(warnings('delivery: {overflow: dead-letter-oldest}\nspool: {path: s.db}\n'), ['delivery.overflow dead-letter-oldest is not used with a spool: what has no room in delivery\'s queue waits in the spool, and a full spool (spool.maxBytes) refuses the newest samples']);
   assert.equal(warnings('delivery: {overflow: dead-letter-oldest}\n'), []);
+  assert.equal(warnings('delivery: {retry: {initialDelayMs: 60000, maxDelayMs: 1000}}\n'), ['delivery.retry.initialDelayMs 60000 is not used: retry.maxDelayMs 1000 caps every wait, the first too']);
+  assert.equal(warnings('delivery: {retry: {initialDelayMs: 1000, maxDelayMs: 1000}}\n'), []);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500}\n'), ['skew.sourceOffsetThresholdMs 500 is not used: without skew.sourceAttribute no source\'s clock is watched']);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500, sourceAttribute: host.name}\n'), []);
   assert.equal(warnings('sources: [{type: ndjson, path: "-", pollMs: 50}, {type: ndjson, path: "-", pollMs: 50, follow: true}, {type: ndjson, path: "-", pollMs: 250}]\n'), ['sources[0].pollMs 50 is not used: without follow: true the file is read once, to its end']);

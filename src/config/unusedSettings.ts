@@ -90,6 +90,10 @@ export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): strin
   if (c.skew.sourceAttribute === undefined && c.skew.sourceOffsetThresholdMs !== DEFAULTS.skew.sourceOffsetThresholdMs) {
     lines.push(`skew.sourceOffsetThresholdMs ${c.skew.sourceOffsetThresholdMs} is not used: without skew.sourceAttribute no source's clock is watched`);
   }
+  const { initialDelayMs, maxDelayMs } = c.delivery.retry;
+  if (c.delivery.guarantee === 'at-least-once' && initialDelayMs > maxDelayMs) {
+    lines.push(`delivery.retry.initialDelayMs ${initialDelayMs} is not used: retry.maxDelayMs ${maxDelayMs} caps every wait, the first too`);
+  }
   c.sources.forEach((src, i) => {
     if (src.type === 'ndjson' && src.follow !== true && src.pollMs !== undefined && src.pollMs !== DEFAULT_POLL_MS) lines.push(`sources[${i}].pollMs ${src.pollMs} is not used: without follow: true the file is read once, to its end`);
   });
