@@ -481,6 +481,7 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('delivery: {overflow: dead-letter-oldest}\n'), []);
   assert.equal(warnings('delivery: {retry: {initialDelayMs: 60000, maxDelayMs: 1000}}\n'), ['delivery.retry.initialDelayMs 60000 is not used: retry.maxDelayMs 1000 caps every wait, the first too']);
   assert.equal(warnings('delivery: {retry: {initialDelayMs: 1000, maxDelayMs: 1000}}\n'), []);
+  assert.equal(warnings('delivery: {breaker: {halfOpenAfterMs: 120000, maxHalfOpenAfterMs: 60000}}\n'), ['delivery.breaker.maxHalfOpenAfterMs 60000 is not used: it is below breaker.halfOpenAfterMs 120000, so every wait is that']);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500}\n'), ['skew.sourceOffsetThresholdMs 500 is not used: without skew.sourceAttribute no source\'s clock is watched']);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500, sourceAttribute: host.name}\n'), []);
   assert.equal(warnings('sources: [{type: ndjson, path: "-", pollMs: 50}, {type: ndjson, path: "-", pollMs: 50, follow: true}, {type: ndjson, path: "-", pollMs: 250}]\n'), ['sources[0].pollMs 50 is not used: without follow: true the file is read once, to its end']);

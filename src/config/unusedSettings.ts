@@ -94,6 +94,10 @@ export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): strin
   if (c.delivery.guarantee === 'at-least-once' && initialDelayMs > maxDelayMs) {
     lines.push(`delivery.retry.initialDelayMs ${initialDelayMs} is not used: retry.maxDelayMs ${maxDelayMs} caps every wait, the first too`);
   }
+  const { halfOpenAfterMs, maxHalfOpenAfterMs } = c.delivery.breaker;
+  if (maxHalfOpenAfterMs < halfOpenAfterMs) {
+    lines.push(`delivery.breaker.maxHalfOpenAfterMs ${maxHalfOpenAfterMs} is not used: it is below breaker.halfOpenAfterMs ${halfOpenAfterMs}, so every wait is that`);
+  }
   c.sources.forEach((src, i) => {
     if (src.type === 'ndjson' && src.follow !== true && src.pollMs !== undefined && src.pollMs !== DEFAULT_POLL_MS) lines.push(`sources[${i}].pollMs ${src.pollMs} is not used: without follow: true the file is read once, to its end`);
   });
