@@ -126,6 +126,13 @@ test('parts the sink says were taken (TakenSamples) stay delivered when the batc
   assert.equal(cut.out.map((o) => [o.atMs, isRight(o.r) ? `delivered:${o.r.right.samples.map((x) => x.value).join(',')}` : `${o.r.left.reason}:${o.r.left.item.value}`]), [
     [5, 'delivered:1,2'], [5, 'shutdown:3'],
   ]);
+  // Every sample taken before the failure: a delivery, and no dead letter (nor an event of none).
+  const letterEvents: number[] = [];
+  const whole = deliver(testScheduler(), ({ cold }) => cold('(ab|)', { a: R(sample(1)), b: R(sample(2)) }),
+    (batch) => ({ delayMs: 1, emit: [{ kind: 'taken-samples', samples: batch }], error: unavailable }),
+    { batch: { maxSize: 2 }, retry: { ...noJitter, maxAttempts: 1 }, onDeadLetter: (e) => letterEvents.push(e.count) });
+  assert.equal(whole.out.map((o) => (isRight(o.r) ? o.r.right.samples.map((x) => x.value).join(',') : 'letter')), ['1,2']);
+  assert.equal(letterEvents, []);
 });
 
 test('at-most-once: one attempt, then a Left', () => {

@@ -120,6 +120,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
           next: (v) => outcome.see(v, attempts, mayHaveLanded),
           error: (e: unknown) => {
             const { rest } = ended(lane, outcome.end(false), attempts, firstAttemptAtMs);
+            if (rest.length === 0) return settle(); // every sample taken or refused on its own before
             if (isRetriesExhaustedError(e)) {
               const limit = atMostOnce ? 'guarantee at-most-once: one attempt a batch' : e.limit;
               deadLetters(rest, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${Math.round(e.elapsedMs)} ms${limit === undefined ? '' : ` (${limit})`}: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
@@ -256,7 +257,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       const abort = (why: unknown): void => {
         cancelLanes();
         for (const l of lanes) {
-          // A batch in flight is settled here (as a dead letter): onBatch hears it, as it heard it sent.
+          // A batch in flight is settled here (as dead letters, but for what it had delivered): onBatch hears it, as it heard it sent.
           if (l.current !== undefined) onBatch?.({ lane: l.index, size: l.current.length, phase: 'settled' });
           // A batch in its fence has had its outcome (delivered or dead letters): it was dead-lettered
           // again here as `shutdown`, a sample both delivered and a letter to replay. Of a batch in
