@@ -98,10 +98,6 @@ test('every line once, in writing order, through appends, split lines, renames a
           pending = whole.slice(at);
           bytes += at;
         } else if (o.t === 'restart') {
-          // Left alone: truncated in place (copytruncate) while reading waited for room, restarted,
-          // and truncated again before its new content was looked at, the lines of the second copy
-          // can be lost (its first bytes were never seen, so the copy cannot be told).
-          if (pressure && rotation === 'copytruncate') continue;
           stop();
           clockS++;
           stop = start();
@@ -127,7 +123,18 @@ test('every line once, in writing order, through appends, split lines, renames a
       assert.equal(invalid, [], 'no line cut in two');
       assert.equal(got, Array.from({ length: written }, (_, i) => i + 1), 'every line once, in order');
     }),
-    { numRuns: 1000 },
+    {
+      numRuns: 2_000,
+      // What this property found, each lost lines before (see the commits of src/sources/ndjson.ts).
+      examples: [
+        [[{ t: 'append', n: 1 }, { t: 'poll' }, { t: 'rotate' }, { t: 'rotate' }, { t: 'poll' }, { t: 'rotate' }, { t: 'append', n: 1 }], 'rename', false],
+        [[{ t: 'split', cut: 1 }, { t: 'room', more: 0 }, { t: 'poll' }, { t: 'append', n: 1 }, { t: 'poll' }, { t: 'rotate' }], 'copytruncate', true],
+        [[{ t: 'split', cut: 64 }, { t: 'poll' }, { t: 'rotate' }, { t: 'restart' }, { t: 'append', n: 1 }], 'rename', false],
+        [[{ t: 'restart' }, { t: 'split', cut: 64 }, { t: 'poll' }, { t: 'rotate' }, { t: 'restart' }], 'copytruncate', false],
+        [[{ t: 'append', n: 4 }, { t: 'poll' }, { t: 'rotate' }, { t: 'append', n: 1 }, { t: 'restart' }, { t: 'poll' }, { t: 'rotate' }], 'copytruncate', true],
+        [[{ t: 'room', more: 0 }, { t: 'split', cut: 1 }, { t: 'restart' }, { t: 'split', cut: 1 }, { t: 'poll' }, { t: 'rotate' }, { t: 'restart' }], 'copytruncate', true],
+      ],
+    },
   );
 });
 

@@ -41,9 +41,9 @@ export const createHeadWatch = () => {
       }
       return head.length >= seen.length && allZero(head.subarray(0, seen.length));
     },
-    /** A file to be seen afresh. */
-    reset(): void {
-      seen = Buffer.alloc(0);
+    /** Another file, of which `seed` was seen already (its first bytes when it was queued: nextFiles.ts). */
+    reset(seed: Buffer = Buffer.alloc(0)): void {
+      seen = seed;
     },
     /** The copy of the old content, opened, if one is in the file's directory: at least `offset` long, with the first bytes seen. */
     findCopy(source: string, fd: number, offset: number): { fd: number; path: string } | undefined {

@@ -9,7 +9,7 @@
  * restart sent the whole file again: duplicates, which a backend such as Prometheus refuses as
  * out of order).
  */
-import { openSync, closeSync, fstatSync, statSync } from 'node:fs';
+import { openSync, closeSync, fstatSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Observable, type SchedulerAction, asyncScheduler, concatMap } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -19,11 +19,12 @@ import { safeHook } from '../hooks.js';
 import { type PumpStep, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines, withoutByteOrderMark } from './fileLines.js';
 import { readStdin } from './readStdin.js';
-import { isNamedPipe, pathOfOpenFile, sameFile } from '../fileIdentity.js';
+import { isNamedPipe, pathOfOpenFile } from '../fileIdentity.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
-import { FINGERPRINT_BYTES, fileIdOf, resumeFollowed, rotatedBetween } from './resumeFollowed.js';
+import { FINGERPRINT_BYTES, fileIdOf, resumeFollowed } from './resumeFollowed.js';
 import { createHeadWatch } from './inPlaceTruncation.js';
+import { createNextFiles } from './nextFiles.js';
 export type { InPlaceTruncation } from './inPlaceTruncation.js';
 import { DEFAULT_POLL_MS, type NdjsonSourceOptions } from './ndjsonOptions.js';
 export { DEFAULT_POLL_MS, restCommand } from './ndjsonOptions.js';
@@ -53,8 +54,6 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onUnread = safeHook(opts.onUnread);
     const onTruncatedInPlace = safeHook(opts.onTruncatedInPlace);
     const onNextFileUnreadable = safeHook(opts.onNextFileUnreadable);
-    /** The error a file under the name could not be opened with, once said (onNextFileUnreadable). */
-    let unreadableSaid: string | undefined;
     const parseLine = opts.parseLine ?? parseSampleLine;
     const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNumber = 0;
@@ -123,6 +122,12 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       if (startRecord !== undefined) tracker!.read(startRecord, offset, line);
     };
     recordStart(start.offset, start.line);
+    /** A file shorter than its fingerprint when opened: the fingerprint grows with it, on its start record too. */
+    const growId = (): void => {
+      if (fileId === undefined || fileId.fingerprintBytes >= FINGERPRINT_BYTES || fstatSync(fd).size <= fileId.fingerprintBytes) return;
+      fileId = idOf();
+      if (startRecord !== undefined) Object.assign(startRecord, fileId);
+    };
     let reader = fileLines(fd, start.offset, maxLineBytes);
     lineNumber = start.line;
     /** Handles the line the reader just returned. */
@@ -133,8 +138,8 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     };
     let closed = false;
     const isClosed = (): boolean => subscriber.closed;
-    /** Files to read after this one, opened: what an earlier run's position left (resumeFollowed.ts), or at a rotation the files rotated in between and the file under the name (rotatedTo). */
-    const queued = [...(start.next ?? [])];
+    /** Files to read after this one: what an earlier run's position left, or at a rotation the files rotated in between and the file under the name. */
+    const next = createNextFiles({ path: opts.path, source, initial: start.next ?? [], onUnreadable: onNextFileUnreadable });
     const head = opts.follow === true ? createHeadWatch() : undefined;
     /**
      * Truncated in place (copytruncate): the rest of the old content from its copy, if there is
@@ -146,7 +151,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       const copy = head?.findCopy(source, fd, reader.lineEnd);
       onTruncatedInPlace?.({ source: opts.path, line: lineNumber, offset: reader.lineEnd, ...(copy ? { copy: copy.path } : {}) });
       if (copy !== undefined) {
-        closeSync(fd); // the file under the name is opened again once the copy is read (rotatedTo)
+        closeSync(fd); // the file under the name is opened again once the copy is read (nextFiles.ts)
         fd = copy.fd;
         reader = fileLines(fd, reader.lineEnd, maxLineBytes);
       } else {
@@ -166,9 +171,10 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       let checked = head === undefined;
       for (;;) {
         const taken = takeLines(reader, take, isClosed, hasRoom);
-        // Waiting for room, the file's first bytes are still looked at as it grows: fewer than 64
-        // seen, a copy made meanwhile (copytruncate) could not be told, and its lines were lost.
-        if (taken === 'wait') return head?.same(fd), 'wait';
+        // Waiting for room, the file's first bytes are still looked at as it grows, and those of
+        // the file under the name queued after it: fewer than 64 seen, a copy made meanwhile
+        // (copytruncate) could not be told, and its lines were lost.
+        if (taken === 'wait') return head?.same(fd) && growId(), next.look(), 'wait';
         if (taken !== 'empty') return 'done';
         if (closed) break;
         if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';
@@ -181,11 +187,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
           }
         }
         if (!reader.readChunk()) break;
-        // A file shorter than its fingerprint when opened: the fingerprint grows with it.
-        if (fileId !== undefined && fileId.fingerprintBytes < FINGERPRINT_BYTES) {
-          fileId = idOf();
-          if (startRecord !== undefined) Object.assign(startRecord, fileId);
-        }
+        growId();
       }
       if (!closed && fstatSync(fd).size < reader.lineEnd + reader.heldBytes) startOver();
       return 'done';
@@ -221,65 +223,22 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         stop();
       };
     }
-    /**
-     * Whether this file is done with and `queued` holds what to read next: the queued (opened at a
-     * resume); else the file under the name when it is another (rotated), after the files rotated in
-     * between (twice or more while reading waited for room, the files between were skipped). The
-     * last, the file under the name, once it has been written to: while it is empty (logrotate's
-     * `create`, before the writer reopens in `postrotate`) the writer still writes to the old one,
-     * and going on at once lost those lines.
-     */
-    const rotatedTo = (): boolean => {
-      if (queued.length > 0) {
-        // The last one queued was the file under the name. Rotated away since while still empty
-        // (logrotate rotates empty files too), it waited to be written, and the file now under the
-        // name, written, was never read.
-        const last = queued[queued.length - 1]!;
-        if (fstatSync(last).size === 0) nextUnder(last);
-        return queued.length > 1 || fstatSync(queued[0]!).size > 0;
-      }
-      return nextUnder(fd);
-    };
-    /** Queues the file under the name when it is not `after` (rotated), after the files rotated in between. */
-    const nextUnder = (after: number): boolean => {
-      let next: number;
-      try {
-        const under = statSync(opts.path);
-        if (sameFile(under, fstatSync(after))) return false;
-        // Only a file is read: a directory opened and read threw EISDIR out of the poll (the run
-        // ended), and opening a named pipe would stop everything until a writer opened it.
-        if (!under.isFile()) throw Object.assign(new Error(`it is ${under.isDirectory() ? 'a directory' : under.isFIFO() ? 'a named pipe' : 'not a regular file'}`), { code: 'ENOTFILE' });
-        next = openSync(opts.path, 'r');
-      } catch (e) {
-        // No file under the name yet (keep reading the old one), or one that cannot be opened: said.
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-        if (unreadableSaid !== code) onNextFileUnreadable?.({ path: opts.path, error: (e as Error).message });
-        unreadableSaid = code;
-        return false;
-      }
-      if (unreadableSaid !== undefined) onNextFileUnreadable?.({ path: opts.path });
-      unreadableSaid = undefined;
-      const between = rotatedBetween(source, after, next, [fd, ...queued]).map((f) => f.fd);
-      if (between.length === 0 && fstatSync(next).size === 0 && after === fd) return closeSync(next), false;
-      queued.push(...between, next);
-      return true;
-    };
     const pollMs = timerMs(opts.pollMs ?? DEFAULT_POLL_MS);
     /** The next poll's delay after a read that said `r`. */
     const after = (r: PumpStep): number => (r === 'done' ? pollMs : r === 'wait' ? ROOM_POLL_MS : 0);
     const poll = scheduler.schedule(function (this: SchedulerAction<unknown>) {
       let r = drain();
-      if (!closed && r === 'done' && rotatedTo()) {
+      if (!closed && r === 'done' && next.rotatedTo(fd)) {
         r = drain(); // whatever reached the old file before the switch (not read to its end yet: the switch waits)
         if (r === 'done') {
           if (reader.heldBytes > 0) take(reader.takePartial());
           closeSync(fd);
           positions?.file.touch(); // followed until now, this rotation included
-          fd = queued.shift()!;
+          const gone = next.shift();
+          fd = gone.fd;
           fileId = idOf();
           recordStart(0, 0);
-          head?.reset();
+          head?.reset(gone.head);
           reader = fileLines(fd, 0, maxLineBytes);
           lineNumber = 0;
           r = drain();
@@ -290,7 +249,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     return () => {
       poll.unsubscribe();
       stop();
-      for (const q of queued) closeSync(q);
+      next.close();
       positions?.file.stopped(source); // files rotated from now on hold lines not read
     };
   });
