@@ -1,10 +1,12 @@
 /**
- * Properties of following a file through what writers and logrotate do to it (src/sources/ndjson.ts),
- * over generated sequences, under virtual time: lines appended (whole, or a line written in two
- * parts across a poll), rotations by rename (logrotate's `create`: app.ndjson → app.ndjson.1, the
- * older ones shifted to .2, .3 …, a new empty file under the name) and by copy and truncate
- * (`copytruncate`), each any number of times between polls, while reading waits for room
- * (back-pressure) or not. Every line written is read once, in the order written, none cut in two.
+ * Properties of following a file through what writers and logrotate do to it (src/sources/ndjson.ts,
+ * nextFiles.ts, resumeFollowed.ts), over generated sequences, under virtual time: lines appended
+ * (whole, or a line written in two parts across a poll), rotations by rename (logrotate's `create`:
+ * app.ndjson → app.ndjson.1, the older ones shifted to .2, .3 …, a new empty file under the name) or
+ * by copy and truncate (`copytruncate`), each any number of times between polls, while reading waits
+ * for room (back-pressure) or not, and restarts (the positions file kept, every sample settled as
+ * it comes). Every line written is read once, in the order written, none cut in two — given that the
+ * follower had seen a file's first 64 bytes before it was rotated (a copy is told by them).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,7 +34,7 @@ const op = fc.oneof(
   fc.record({ t: fc.constant('restart' as const) }),
 );
 
-test('every line once, in writing order, through appends, split lines, renames and copytruncates, with and without back-pressure', () => {
+test('every line once, in writing order, through appends, split lines, renames and copytruncates, with and without back-pressure, across restarts', () => {
   fc.assert(
     // One way of rotating a run, as one logrotate config has (mixed — truncated in place, then
     // renamed away before the new content was read — the new content is lost: left alone).
@@ -104,8 +106,7 @@ test('every line once, in writing order, through appends, split lines, renames a
         } else if (o.t === 'poll') {
           poll();
           looked ||= bytes >= 64;
-        }
-        else if (o.t === 'room') room = pressure ? got.length + o.more : Infinity;
+        } else if (o.t === 'room') room = pressure ? got.length + o.more : Infinity;
         else if (looked || bytes === 0) {
           // A writer rotates at a line's end: the part of a line written goes out whole first.
           if (pending !== '') (write(path, pending), (bytes += pending.length), (pending = ''));
