@@ -35,7 +35,7 @@ import { narrowingDown } from '../src/otlp/narrowingDown.js';
 import type { RejectedSamples } from '../src/delivery.js';
 import type { DeadLetter } from '../src/routed.js';
 import { type Sample, seriesKey } from '../src/sample.js';
-import { runVirtual } from './support/virtualTime.js';
+import { runPipeline } from './support/virtualTime.js';
 
 const test = suite('narrowing-down properties');
 /** The most samples the receiver takes in one request under refusal 'size'. */
@@ -128,14 +128,7 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
     scheduler, clock: schedulerClock(scheduler, Number(T0 / 1_000_000n)),
   });
   p.events$.subscribe((e) => e.type === 'delivered' && delivered.push(...e.delivered.samples));
-  p.start();
-  let stopped: Promise<unknown> | undefined;
-  if (o.shutdown !== undefined) scheduler.schedule(() => void (stopped = p.shutdown(o.shutdown!.deadlineMs)), o.shutdown.atMs);
-  let done = false;
-  void p.done.then(() => (done = true));
-  await runVirtual(scheduler, Number.POSITIVE_INFINITY, () => done);
-  await p.done;
-  await stopped;
+  await runPipeline(p, scheduler, o.shutdown);
 
   const id = (s: Sample) => s.value as number;
   // Every sample once: delivered or a dead letter.

@@ -17,7 +17,7 @@ import { ExportError } from '../src/errors.js';
 import type { DeadLetter } from '../src/routed.js';
 import { type Sample, seriesKey } from '../src/sample.js';
 import { fakeSink } from './support/fakeSink.js';
-import { runVirtual } from './support/virtualTime.js';
+import { runPipeline } from './support/virtualTime.js';
 
 const test = suite('pipeline properties');
 const T0 = 1_764_064_800_000_000_000n;
@@ -65,15 +65,7 @@ test('conservation, per-series order and counters\' start times through the whol
         send: sink.send, sources: [from(input)], deadLetters: (d) => letters.push(d), stampedLocally: false,
         scheduler, clock: schedulerClock(scheduler, Number(T0 / 1_000_000n)),
       });
-      p.start();
-      let stopped: Promise<unknown> | undefined;
-      if (o.shutdown !== undefined) scheduler.schedule(() => void (stopped = p.shutdown(o.shutdown!.deadlineMs)), o.shutdown.atMs);
-      // Due time by due time, the promises between settled: the drain deadline acts after an await.
-      let done = false;
-      void p.done.then(() => (done = true));
-      await runVirtual(scheduler, Number.POSITIVE_INFINITY, () => done);
-      await p.done;
-      await stopped;
+      await runPipeline(p, scheduler, o.shutdown);
 
       const delivered = sink.calls.filter((c) => c.ok).flatMap((c) => c.samples);
       // Every sample once: delivered, or a dead letter (by its original time and series).

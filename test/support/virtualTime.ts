@@ -14,3 +14,25 @@ export const runVirtual = async (scheduler: VirtualTimeScheduler, untilMs = Numb
     await new Promise((r) => setImmediate(r));
   }
 };
+
+/** What runPipeline drives: a Pipeline (src/pipeline.ts). */
+interface Runnable {
+  start(): void;
+  shutdown(deadlineMs?: number): Promise<unknown>;
+  readonly done: Promise<unknown>;
+}
+
+/**
+ * Starts `p` and runs virtual time until it is done; with `shutdown`, shuts it down at `atMs` with
+ * that drain deadline (which acts after an await: due time by due time, the promises between settled).
+ */
+export const runPipeline = async (p: Runnable, scheduler: VirtualTimeScheduler, shutdown?: { readonly atMs: number; readonly deadlineMs: number }): Promise<void> => {
+  p.start();
+  let stopped: Promise<unknown> | undefined;
+  if (shutdown !== undefined) scheduler.schedule(() => void (stopped = p.shutdown(shutdown.deadlineMs)), shutdown.atMs);
+  let done = false;
+  void p.done.then(() => (done = true));
+  await runVirtual(scheduler, Number.POSITIVE_INFINITY, () => done);
+  await p.done;
+  await stopped;
+};
