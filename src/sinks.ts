@@ -110,7 +110,10 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e),
       });
       return {
-        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings, effective: sink.effective,
+        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
+        get effective() {
+          return sink.effective; // when read: see otlpGrpcSink
+        },
         startWarnings: [otlpProtocolWarning(opts.env ?? process.env, sink.address), endpointPortWarning(rawEndpointOf(config.endpoint, opts.env ?? process.env))].filter((w) => w !== undefined),
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };

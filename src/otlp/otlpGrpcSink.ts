@@ -272,9 +272,12 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   return {
     send,
     address: target,
-    effective: {
-      dials: target, tls: credentials()._isSecure(), headers: Object.keys(callMetadata.getMap()),
-      compression: config.compression === CompressionAlgorithm.GZIP ? 'gzip' : 'none', timeoutMs: config.timeoutMillis,
+    // Made when read (chronoq validate): TLS credentials build a secure context, work every start did for nothing.
+    get effective() {
+      return {
+        dials: target, tls: credentials()._isSecure(), headers: Object.keys(callMetadata.getMap()),
+        compression: config.compression === CompressionAlgorithm.GZIP ? 'gzip' as const : 'none' as const, timeoutMs: config.timeoutMillis,
+      };
     },
     reachable$,
     useTls: (next) => {
