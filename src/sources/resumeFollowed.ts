@@ -172,7 +172,7 @@ export const findRotated = (dir: string, source: string, p: FilePosition): { fd:
  */
 export const rotatedBetween = (source: string, from: number, to: number, alsoSkip: readonly number[] = []): { path: string; fd: number }[] => {
   const known = [from, to, ...alsoSkip].map((fd) => fstatSync(fd));
-  return rotatedSince(source, fstatSync(from).mtimeMs, (st) => known.some((k) => sameFile(st, k)));
+  return rotatedSince(source, known[0]!.mtimeMs, (st) => known.some((k) => sameFile(st, k)));
 };
 
 /** `fd` is the file now under `source` (an absolute path); `saved`, what an earlier run read of it. */
