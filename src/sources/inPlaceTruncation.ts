@@ -23,6 +23,11 @@ export interface InPlaceTruncation {
 
 const allZero = (b: Buffer): boolean => b.every((byte) => byte === 0);
 
+/** A file's first bytes, up to FINGERPRINT_BYTES: what a copy of it is told by. */
+export const firstBytes = (fd: number): Buffer => readHead(fd, Math.min(FINGERPRINT_BYTES, fstatSync(fd).size));
+/** `head` begins with `seen`: the same content, grown or not. */
+export const startsWith = (head: Buffer, seen: Buffer): boolean => head.length >= seen.length && head.subarray(0, seen.length).equals(seen);
+
 /**
  * The first bytes (up to FINGERPRINT_BYTES) of the file being read, as far as it has been seen.
  * `same(fd)` reads them again: false when they are no longer the ones seen (the content replaced:
@@ -34,8 +39,8 @@ export const createHeadWatch = () => {
   let seen: Buffer = Buffer.alloc(0);
   return {
     same(fd: number): boolean {
-      const head = readHead(fd, Math.min(FINGERPRINT_BYTES, fstatSync(fd).size));
-      if (head.length >= seen.length && head.subarray(0, seen.length).equals(seen)) {
+      const head = firstBytes(fd);
+      if (startsWith(head, seen)) {
         seen = head;
         return true;
       }

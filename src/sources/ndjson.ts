@@ -174,7 +174,11 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
         // Waiting for room, the file's first bytes are still looked at as it grows, and those of
         // the file under the name queued after it: fewer than 64 seen, a copy made meanwhile
         // (copytruncate) could not be told, and its lines were lost.
-        if (taken === 'wait') return head?.same(fd) && growId(), next.look(), 'wait';
+        if (taken === 'wait') {
+          if (head?.same(fd)) growId();
+          next.look();
+          return 'wait';
+        }
         if (taken !== 'empty') return 'done';
         if (closed) break;
         if (hasRoom !== undefined && chunks++ === CHUNKS_PER_TURN) return 'more';

@@ -14,7 +14,8 @@
  */
 import { openSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { sameFile } from '../fileIdentity.js';
-import { FINGERPRINT_BYTES, readHead, rotatedBetween } from './resumeFollowed.js';
+import { FINGERPRINT_BYTES, rotatedBetween } from './resumeFollowed.js';
+import { firstBytes, startsWith } from './inPlaceTruncation.js';
 
 export interface NextFiles {
   /** Whether the file being read (`fd`, read to its end) is done with: a next one is queued to go on to. */
@@ -45,11 +46,11 @@ interface Queued {
   head: Buffer;
 }
 
-const headOf = (fd: number): Buffer => readHead(fd, Math.min(FINGERPRINT_BYTES, fstatSync(fd).size));
+/** A file queued now, with its first bytes. */
+const queuedNow = (fd: number): Queued => ({ fd, head: firstBytes(fd) });
 
 export const createNextFiles = (opts: NextFilesOptions): NextFiles => {
-  const queued: Queued[] = opts.initial.map((fd) => ({ fd, head: headOf(fd) }));
-  const push = (fds: readonly number[]): void => void queued.push(...fds.map((fd) => ({ fd, head: headOf(fd) })));
+  const queued: Queued[] = opts.initial.map(queuedNow);
   /** The error a file under the name could not be opened with, once said. */
   let unreadableSaid: string | undefined;
 
@@ -75,7 +76,7 @@ export const createNextFiles = (opts: NextFilesOptions): NextFiles => {
     unreadableSaid = undefined;
     const between = rotatedBetween(opts.source, after, next, [reading, ...queued.map((q) => q.fd)]).map((f) => f.fd);
     if (between.length === 0 && fstatSync(next).size === 0 && after === reading) return closeSync(next), false;
-    push([...between, next]);
+    queued.push(...[...between, next].map(queuedNow));
     return true;
   };
 
@@ -92,8 +93,8 @@ export const createNextFiles = (opts: NextFilesOptions): NextFiles => {
     look: () => {
       const last = queued[queued.length - 1];
       if (last === undefined || last.head.length >= FINGERPRINT_BYTES) return;
-      const now = headOf(last.fd);
-      if (now.length > last.head.length && now.subarray(0, last.head.length).equals(last.head)) last.head = now;
+      const now = firstBytes(last.fd);
+      if (now.length > last.head.length && startsWith(now, last.head)) last.head = now;
     },
     close: () => {
       for (const q of queued.splice(0)) closeSync(q.fd);
