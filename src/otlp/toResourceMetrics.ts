@@ -158,7 +158,8 @@ export const buildResourceMetrics = (
   let prev: Sample | undefined;
   let inResource: ResourceGroup | undefined;
   let metric: MetricGroup | undefined;
-  for (const s of batch) {
+  for (let i = 0; i < batch.length; i++) {
+    const s = batch[i]!;
     if (prev === undefined || s.resource !== prev.resource || !sameScope(s.scope, prev.scope) || !sameMetric(s, prev)) {
       if (prev === undefined || s.resource !== prev.resource) {
         const rKey = resourceKey(s);
