@@ -2,12 +2,12 @@
  * A followed file rotated often while delivery is held up, measured end to end: a writer appends
  * 2 000 samples/s to s.ndjson, which is rotated every 1.5 s — copied and truncated in place
  * (`copytruncate`, the default) or renamed with an empty file created under the name and the writer
- * reopening 0.3 s later (`rename`); `chronoq run` follows it (maxQueued 3 000, so reading waits for
+ * reopening 0.3 s later (`rename`), or by each in turn (`mixed`: copied, then renamed, …); `chronoq run` follows it (maxQueued 3 000, so reading waits for
  * room as soon as delivery stops) into a real collector that is SIGSTOPped for 5 s every 9 s, and
  * chronoq is kill -9ed at every second stop. Prints how many samples were written, how many reached
  * the collector (distinct, missing, duplicates, per-series inversions). Not a test (wall-clock
  * driven, ~75 s).
- *   npm run build && npx tsx scripts/follow-outage-soak.ts [copytruncate|rename]
+ *   npm run build && npx tsx scripts/follow-outage-soak.ts [copytruncate|rename|mixed]
  */
 import { appendFileSync, copyFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +32,8 @@ deadLetter: {path: ${D}/dl.ndjson}
   let target = `${D}/s.ndjson`;
   const writer = setInterval(() => { let s = ''; for (let i = 0; i < 100; i++, n++) s += JSON.stringify({ name: 'm', value: n, timeUnixNano: String(T0 + BigInt(n) * 1_000_000n), attributes: { k: String(n % 5) } }) + '\n'; appendFileSync(target, s); }, 50);
   const rotator = setInterval(() => {
-    if (ROT === 'copytruncate') (copyFileSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`), truncateSync(`${D}/s.ndjson`, 0));
+    const how = ROT === 'mixed' ? (rot % 2 === 0 ? 'copytruncate' : 'rename') : ROT;
+    if (how === 'copytruncate') (copyFileSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`), truncateSync(`${D}/s.ndjson`, 0));
     else { renameSync(`${D}/s.ndjson`, `${D}/s.ndjson.${++rot}`); writeFileSync(`${D}/s.ndjson`, ''); target = `${D}/s.ndjson.${rot}`; setTimeout(() => (target = `${D}/s.ndjson`), 300); }
   }, 1500);
   let logs = '';
