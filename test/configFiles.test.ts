@@ -1,0 +1,184 @@
+/** What a config's files and header values are checked for when it is loaded (validate, run, createPipeline): each file's role, positions, TLS material, gRPC header values. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeConfig } from '../src/config/decode.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { formatConfigError } from '../src/config/errors.js';
+import { checkConfigFiles } from '../src/config/files.js';
+import { checkOtlpEnv } from '../src/config/grpcValues.js';
+import { createPipeline } from '../src/otel/createPipeline.js';
+import { runCli, tempDir, writeConfig } from './support/cli.js';
+import { configErrorsOf } from './support/config.js';
+import { parseSampleLine } from '../src/sampleJson.js';
+import { mk, open as openSpool } from './support/spool.js';
+
+const test = suite('config: files and header values checked at load');
+
+test('a file in the wrong role is told what it is: a source on a spool or a dead-letter file, a spool.path or a dead-letter or sink path on a file of another kind (read as lines, moved aside, appended to)', () => {
+  const dir = tempDir();
+  const spoolPath = join(dir, 'chronoq-spool.db');
+  const { spool } = openSpool(spoolPath, 1);
+  spool.append([mk(1)]);
+  spool.close();
+  const r = decodeConfig(`sources: [{type: ndjson, path: ${spoolPath}}]\n`, {});
+  if (!isRight(r)) throw new Error('decodes');
+  assert.equal(checkConfigFiles(resolveConfig(r.right)).map(formatConfigError),
+    [`config.sources[0].path: expected an NDJSON file of samples, found "${spoolPath}", a chronoq spool (SQLite) (what a spool holds is delivered by a run with spool.path ${spoolPath})`]);
+  // And a spool.path naming a file that is not SQLite: run refuses it (it was moved aside "as damaged").
+  const notes = join(dir, 'notes.txt');
+  writeFileSync(notes, 'important notes\n');
+  const n = decodeConfig(`sources: []\nspool: {path: ${notes}}\n`, {});
+  if (!isRight(n)) throw new Error('decodes');
+  assert.equal(checkConfigFiles(resolveConfig(n.right)).map(formatConfigError),
+    [`config.spool.path: expected a chronoq spool, or a file to be made, found "${notes}", a file of 16 bytes that is not an SQLite database (it begins "important notes") (give the spool a file of its own)`]);
+  // The files chronoq appends JSON lines to: one holding something else (a typo onto the config) had lines appended to it.
+  const yaml = join(dir, 'chronoq.yaml');
+  writeFileSync(yaml, 'sources: []\n');
+  const ndjson = join(dir, 'out.ndjson');
+  writeFileSync(ndjson, '\uFEFF  {"name":"m"}\n');
+  const appended = decodeConfig(`sources: []\ndeadLetter: {path: ${yaml}}\nsink: {type: ndjson, path: ${ndjson}}\n`, {});
+  if (!isRight(appended)) throw new Error('decodes');
+  assert.equal(checkConfigFiles(resolveConfig(appended.right)).map(formatConfigError),
+    [`config.deadLetter.path: expected a dead-letter file or a file to be made, found "${yaml}", a file of 12 bytes that is not NDJSON (JSON objects, one a line) (it begins "sources: []") (chronoq appends JSON lines to it: give it a file of its own)`]);
+  const letter = JSON.stringify({ reason: 'retries-exhausted', item: { name: 'm', kind: 'gauge', value: 1, timeUnixNano: '5', attributes: {} }, detail: 'x', atUnixMs: 0 });
+  assert.equal(parseSampleLine(letter), { _tag: 'Left', left: 'a dead letter (reason retries-exhausted), not a sample: dead letters are sent again with chronoq replay FILE' });
+});
+
+test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable; a followed file may come later', () => {
+  const dir = tempDir();
+  const file = join(dir, 'in.ndjson');
+  writeFileSync(file, '');
+  const resolved = (source: string) => {
+    const r = decodeConfig(`sources: [${source}]\n`, {});
+    assert.ok(isRight(r));
+    return isRight(r) ? resolveConfig(r.right) : resolveConfig({});
+  };
+  const positionFileOf = (source: string) => { const s = resolved(source).sources[0]!; return s.type === 'ndjson' ? s.positionFile : 'not ndjson'; };
+  assert.is(positionFileOf(`{type: ndjson, path: ${file}, follow: true}`), 'chronoq-positions.json');
+  // (And every NDJSON source shows its line bound: 1 MiB unless set.)
+  const maxLineBytesOf = (source: string) => { const s = resolved(source).sources[0]!; return s.type === 'ndjson' ? s.maxLineBytes : 'not ndjson'; };
+  assert.equal([maxLineBytesOf(`{type: ndjson, path: ${file}}`), maxLineBytesOf('{type: ndjson, path: "-", maxLineBytes: 4096}')], [1_048_576, 4_096]);
+  assert.is(positionFileOf(`{type: ndjson, path: ${file}, follow: true, positionFile: /var/lib/chronoq/p.json}`), '/var/lib/chronoq/p.json');
+  assert.is(positionFileOf(`{type: ndjson, path: ${file}}`), undefined, 'a file read once has none');
+  assert.is(positionFileOf('{type: ndjson, path: "-", follow: true}'), undefined, 'nor standard input');
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${file}, positionFile: ${join(dir, 'p.json')}}`)).map(formatConfigError),
+    [`config.sources[0].positionFile: expected a position file only with follow: true (a file read once is read whole at every run), found "${join(dir, 'p.json')}"`]);
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${file}, follow: true, positionFile: /nonexistent/p.json}`)).map(formatConfigError),
+    ['config.sources[0].positionFile: expected a file chronoq can write, found "/nonexistent/p.json" (ENOENT: cannot create it in /nonexistent)']);
+  // A followed file may come later, in a directory that exists; a file read once must be there.
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${join(dir, 'later.ndjson')}, follow: true}`)), []);
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: ${join(dir, 'later.ndjson')}}`)).map(formatConfigError),
+    [`config.sources[0].path: expected a readable file (or - for standard input), found "${join(dir, 'later.ndjson')}" (ENOENT)`]);
+  assert.equal(checkConfigFiles(resolved('{type: ndjson, path: /nonexistent/later.ndjson, follow: true}')).map(formatConfigError),
+    ['config.sources[0].path: expected a readable file (or - for standard input), or one to come in a directory that exists, found "/nonexistent/later.ndjson" (ENOENT)']);
+  // A pattern, as the Collector's filelog receiver takes (include: [/var/log/app/*.log]), is not
+  // expanded: followed, it was waited for as a file of that name ("no such file yet"), for good.
+  writeFileSync(join(dir, 'b.ndjson'), '');
+  const pattern = join(dir, '*.ndjson');
+  for (const follow of [', follow: true', '']) {
+    assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${pattern}"${follow}}`)).map(formatConfigError),
+      [`config.sources[0].path: expected a file's path (a pattern is not expanded), found "${pattern}" (a pattern, which matches 2 files now: b.ndjson, in.ndjson) (one source for each file: - {type: ndjson, path: ${join(dir, 'b.ndjson')}${follow}})`], follow);
+  }
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${join(dir, 'app-?.log')}", follow: true}`)).map(formatConfigError),
+    [`config.sources[0].path: expected a file's path (a pattern is not expanded), found "${join(dir, 'app-?.log')}" (a pattern, which matches no file now)`]);
+  writeFileSync(join(dir, '[x].ndjson'), ''); // a file that is named so is read
+  assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${join(dir, '[x].ndjson')}"}`)), []);
+});
+
+test('one file in two roles is refused: a source reading the dead-letter file (it fed on its own letters without end, each line twice as long), or the NDJSON sink\'s file, or another source\'s', () => {
+  const dir = tempDir();
+  const file = join(dir, 'in.ndjson');
+  writeFileSync(file, '');
+  const errorsOf = (yaml: string) => {
+    const r = decodeConfig(yaml, {});
+    assert.ok(isRight(r), JSON.stringify(r));
+    return isRight(r) ? checkConfigFiles(resolveConfig(r.right)).map(formatConfigError) : [];
+  };
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}, follow: true}]\ndeadLetter: {path: ${file}}\n`), [
+    `config.deadLetter.path: expected a file of its own, not also config.sources[0].path's, found "${file}" (a source reading the dead letters reads its own letters, forever; to send dead letters again: chronoq replay FILE)`,
+  ]);
+  // Through a symbolic link too (the same file by device and inode).
+  const link = join(dir, 'link.ndjson');
+  symlinkSync(file, link);
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${link}, follow: true}]\nsink: {type: ndjson, path: ${file}}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), [
+    `config.sink.path: expected a file of its own, not also config.sources[0].path's, found "${file}" (a source reading what the sink writes sends every sample again, forever)`,
+  ]);
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}}, {type: ndjson, path: ${file}}]\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), [
+    `config.sources[1].path: expected a file of its own, not also config.sources[0].path's, found "${file}"`,
+  ]);
+  assert.equal(errorsOf(`spool: {path: ${join(dir, 'x.db')}}\ndeadLetter: {path: ${join(dir, 'x.db')}}\n`), [
+    `config.spool.path: expected a file of its own, not also config.deadLetter.path's, found "${join(dir, 'x.db')}"`,
+  ]);
+  // Files not there yet (a followed file whose writer starts later, letters to come), named through a symlinked directory.
+  mkdirSync(join(dir, 'real'));
+  symlinkSync(join(dir, 'real'), join(dir, 'linked'));
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${join(dir, 'linked', 'app.ndjson')}, follow: true}]\ndeadLetter: {path: ${join(dir, 'real', 'app.ndjson')}}\n`), [
+    `config.deadLetter.path: expected a file of its own, not also config.sources[0].path's, found "${join(dir, 'real', 'app.ndjson')}" (a source reading the dead letters reads its own letters, forever; to send dead letters again: chronoq replay FILE)`,
+  ]);
+  // Followed sources share a position file by design (a position per file in it).
+  const other = join(dir, 'other.ndjson');
+  writeFileSync(other, '');
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}, follow: true}, {type: ndjson, path: ${other}, follow: true}]\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), []);
+});
+
+test('the sink\'s TLS files are checked at load: unreadable, not a certificate or key, half a client pair, a key of another certificate', () => {
+  const dir = join(import.meta.dirname, 'fixtures/tls');
+  const problems = (tls: Record<string, string>) => {
+    const yaml = `sink:\n  type: otlp-grpc\n  endpoint: https://localhost:4317\n  tls:\n${Object.entries(tls).map(([k, v]) => `    ${k}: ${v.startsWith('/') ? v : join(dir, v)}\n`).join('')}`;
+    const r = decodeConfig(yaml, {});
+    assert.ok(isRight(r));
+    return isRight(r) ? checkConfigFiles(resolveConfig(r.right)).map(formatConfigError) : [];
+  };
+  assert.equal(problems({ ca: 'ca.pem', cert: 'client.pem', key: 'client-key.pem' }), [], 'a valid mutual-TLS set');
+  assert.equal(problems({ ca: '/nonexistent/ca.pem' }), ['config.sink.tls.ca: expected a readable file with a PEM certificate, found "/nonexistent/ca.pem" (ENOENT)']);
+  assert.equal(problems({ ca: 'client-key.pem' }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(dir, 'client-key.pem')}", which holds none`]);
+  assert.equal(problems({ cert: 'client.pem', key: 'client.pem' }), [`config.sink.tls.key: expected a PEM private key, found "${join(dir, 'client.pem')}", which holds none`]);
+  assert.equal(problems({ cert: 'client.pem' }), ['config.sink.tls.key: expected the client key beside tls.cert (mutual TLS needs both), found nothing']);
+  assert.equal(problems({ cert: 'client.pem', key: 'server-key.pem' }), [`config.sink.tls.key: expected the private key of tls.cert, found "${join(dir, 'server-key.pem')}", the key of another certificate`]);
+  assert.equal(checkConfigFiles(resolveConfig({})), [], 'no TLS, nothing to check');
+  // Without sink.tls, the files OTEL_EXPORTER_OTLP_* name, at their variables (an unreadable one was a diag warning, and the run went on without it).
+  const tlsSink = (endpoint: string) => resolveConfig({ sink: { type: 'otlp-grpc', endpoint } });
+  const env = { OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem', OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: join(dir, 'client.pem') };
+  assert.equal(checkConfigFiles(tlsSink('https://collector:4317'), readFileSync, env).map(formatConfigError), [
+    'environment OTEL_EXPORTER_OTLP_CERTIFICATE: expected a readable file with a PEM certificate, found "/nonexistent/ca.pem" (ENOENT)',
+    'environment OTEL_EXPORTER_OTLP_CLIENT_KEY: expected the client key beside OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE (mutual TLS needs both), found nothing',
+  ]);
+  assert.equal(checkConfigFiles(tlsSink('http://collector:4317'), readFileSync, env), [], 'plaintext: the variables are not used');
+  assert.equal(checkConfigFiles(resolveConfig({ sink: { type: 'otlp-grpc', endpoint: 'https://collector:4317', tls: { insecure: false } } }), readFileSync, env), [], 'sink.tls wins over the variables');
+  assert.equal(checkConfigFiles(tlsSink('https://collector:4317'), readFileSync, { OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'ca.pem') }), []);
+});
+
+test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gRPC can send, checked at load (a bad value described, not printed); upper case folded', async () => {
+  const yaml = ['sink:', '  type: otlp-grpc', '  headers:', '    x-key: "ключ"', '    "Bad Header": v', '    auth-bin: xx', '    X-Upper: fine', ''].join('\n');
+  assert.equal(configErrorsOf(yaml), [
+    'config.sink.headers.x-key: expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
+    `config.sink.headers.Bad Header: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "Bad Header"`,
+    `config.sink.headers.auth-bin: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "auth-bin"`,
+  ]);
+  assert.equal(configErrorsOf(['sink:', '  type: otlp-grpc', '  headers:', '    X-Upper: fine', '    x-api-key: "abc-123_/=+"', ''].join('\n')), []);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'a=ok,x-key=%D0%BA%D0%BB', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'b=fine' }).map(formatConfigError), [
+    'environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
+  ]);
+  // createPipeline returns them as config errors, where building the sink threw.
+  const fromOptions = createPipeline({ sink: { type: 'otlp-grpc', headers: { 'x-key': 'ключ' } } });
+  assert.equal(isLeft(fromOptions) ? fromOptions.left.map((e) => e.path) : [], ['config.sink.headers.x-key']);
+  process.env['OTEL_EXPORTER_OTLP_METRICS_HEADERS'] = 'x-key=%D0%BA';
+  try {
+    const fromEnv = createPipeline({ sink: { type: 'otlp-grpc' } });
+    assert.equal(isLeft(fromEnv) ? fromEnv.left.map((e) => e.path) : [], ['environment OTEL_EXPORTER_OTLP_METRICS_HEADERS, header "x-key"']);
+  } finally {
+    delete process.env['OTEL_EXPORTER_OTLP_METRICS_HEADERS'];
+  }
+  // chronoq run reports it as a config error (exit 2) where it stopped with an internal error and a stack trace.
+  const dir = tempDir();
+  const cfg = writeConfig(dir, ['sources: [{type: synthetic, series: 1, count: 1}]', 'sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:1"}', `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'));
+  const r = await runCli(['run', cfg], { OTEL_EXPORTER_OTLP_HEADERS: 'x-key=%D0%BA' });
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^config error: environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII/m);
+  assert.not.match(r.stderr, /internal error|\n\s+at /);
+});
+
+test.run();
