@@ -1,15 +1,14 @@
-/** The `chronoq` command, spawned as a user would run it. */
+/** The `chronoq` command, spawned as a user would run it (validate: cliValidate.test.ts). */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { jsonLog, readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
+import { readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('chronoq CLI');
-const noStack = (s: string) => !/\n\s+at /.test(s);
 
 test('--help, --version; an unknown command or option exits 2', async () => {
   const help = await runCli(['--help']);
@@ -58,54 +57,6 @@ test('a file more than the command takes is an error, not ignored (run a.yaml b.
   assert.match(v.stdout, /^sink:\n {2}type: console/m);
 });
 
-test('validate: a misspelt key, a wrong type and a missing variable, each as path/expected/found; exit 2; no stack trace', async () => {
-  const dir = tempDir();
-  const cfg = writeConfig(dir, ['delivery:', '  lanse: 4', 'reorder:', '  maxDelayMs: soon', 'sink:', '  type: otlp-grpc', '  headers:', '    x-instana-key: ${INSTANA_AGENT_KEY}', ''].join('\n'));
-  const r = await runCli(['validate', cfg], { INSTANA_AGENT_KEY: undefined });
-  assert.is(r.code, 2);
-  assert.match(r.stderr, /config\.delivery\.lanse: expected no key 'lanse'.*did you mean 'lanes'\?/);
-  assert.match(r.stderr, /config\.reorder\.maxDelayMs: expected a finite non-negative number, found "soon"/);
-  assert.match(r.stderr, /config\.sink\.headers\.x-instana-key: expected environment variable INSTANA_AGENT_KEY to be set/);
-  assert.ok(noStack(r.stderr), r.stderr);
-  const missing = await runCli(['validate', join(dir, 'nope.yaml')]);
-  assert.is(missing.code, 2);
-  assert.match(missing.stderr, /expected a readable config file, found ENOENT/);
-});
-
-test('validate: a valid config run would warn of (an endpoint without a port, an OTLP/HTTP protocol variable) says so on stderr, exit 0', async () => {
-  // Before, validate printed the config and nothing else; the warning came only at run's start.
-  const dir = tempDir();
-  const cfg = writeConfig(dir, "sink: {type: otlp-grpc, endpoint: 'http://collector'}\n");
-  const r = await runCli(['validate', cfg], { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /endpoint: http:\/\/collector/);
-  assert.match(r.stderr, /WARN +the sink endpoint http:\/\/collector names no port: gRPC dials collector:443, in plaintext; OTLP\/gRPC receivers listen on 4317/);
-  assert.match(r.stderr, /WARN +OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf, but chronoq speaks OTLP\/gRPC only: it sends gRPC to collector:443/);
-  const quiet = await runCli(['validate', writeConfig(dir, "sink: {type: otlp-grpc, endpoint: 'http://collector:4317'}\n", 'ok.yaml')], { OTEL_EXPORTER_OTLP_PROTOCOL: undefined, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: undefined });
-  assert.is(quiet.code, 0);
-  assert.is(quiet.stderr, '', 'nothing to say');
-});
-
-test('--log-format json: config errors are JSON lines with path, expected, found and the hint, for run and validate', async () => {
-  const dir = tempDir();
-  const cfg = writeConfig(dir, ['delivery:', '  lanse: 4', 'reorder:', '  maxDelayMs: soon', ''].join('\n'));
-  for (const command of ['run', 'validate']) {
-    const r = await runCli([command, cfg, '--log-format', 'json']);
-    assert.is(r.code, 2, r.stderr);
-    const lines = jsonLog(r.stderr); // throws on a line that is not JSON
-    assert.is(lines.length, 2, r.stderr);
-    assert.ok(lines.every((l) => l.level === 'error'), r.stderr);
-    const misspelt = lines.find((l) => l.path === 'config.delivery.lanse');
-    assert.ok(misspelt, r.stderr);
-    assert.match(String(misspelt.message), /^config error: config\.delivery\.lanse: expected no key 'lanse'/);
-    assert.is(misspelt.found, 'number 4');
-    assert.is(misspelt.suggestion, "did you mean 'lanes'?");
-    assert.is(lines.find((l) => l.path === 'config.reorder.maxDelayMs')?.found, '"soon"');
-  }
-  const missing = jsonLog((await runCli(['run', join(dir, 'nope.yaml'), '--log-format=json'])).stderr);
-  assert.equal(missing.map((l) => [l.path, l.expected, l.found]), [[join(dir, 'nope.yaml'), 'a readable config file', 'ENOENT']]);
-});
-
 test('a named pipe as a file source or a replayed file: a config error / an error at once (exit 2), where opening it stopped everything, Ctrl-C included, until a writer came', async () => {
   const dir = tempDir();
   const fifo = join(dir, 'samples.fifo');
@@ -117,34 +68,6 @@ test('a named pipe as a file source or a replayed file: a config error / an erro
   const replay = await runCli(['replay', fifo], {}, 10_000);
   assert.is(replay.code, 2, replay.stderr);
   assert.match(replay.stderr, /cannot replay .*samples\.fifo: it is a named pipe.*chronoq replay - </);
-});
-
-test('validate: prints the resolved config with defaults, variables interpolated and secrets masked', async () => {
-  const dir = tempDir();
-  const cfg = writeConfig(dir, ['sink:', '  type: otlp-grpc', '  endpoint: ${EP:-http://127.0.0.1:4317}', '  headers:', '    x-instana-key: ${KEY}', ''].join('\n'));
-  const r = await runCli(['validate', cfg], { KEY: 'super-secret-value' });
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /endpoint: http:\/\/127\.0\.0\.1:4317/);
-  assert.match(r.stdout, /x-instana-key: "\*\*\*"/);
-  assert.not.match(r.stdout, /super-secret-value/);
-  assert.match(r.stdout, /reorder:\n {2}maxDelayMs: 0\n/, 'the default config (one host source): nothing to reorder');
-  assert.match(r.stdout, /batch:\n {2}maxSize: 1000\n {2}maxDelayMs: 1000\n/);
-});
-
-test('validate: shows what the sink will use with the OTEL_EXPORTER_OTLP_* variables applied (they are not in the config) — header names, never values — as YAML comments', async () => {
-  // Before, `sink: type: otlp-grpc` was all it showed: an endpoint, headers or a timeout from the
-  // environment were not to be seen before the run.
-  const dir = tempDir();
-  const cfg = writeConfig(dir, ['sink:', '  type: otlp-grpc', '  headers: {x-tenant: t1}', ''].join('\n'));
-  const r = await runCli(['validate', cfg], {
-    OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4317', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=super-secret-value',
-    OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
-  });
-  assert.is(r.code, 0, r.stderr);
-  const shown = r.stdout.slice(r.stdout.indexOf('# the sink uses'));
-  assert.match(shown, /^# the sink uses \(its options over OTEL_EXPORTER_OTLP_\*, over the defaults\):\n#   dials: collector\.example:4317\n#   tls: true\n#   headers:\n#     - (api-key|x-tenant)\n#     - (api-key|x-tenant)\n#   compression: gzip\n#   timeoutMs: 3000\n$/);
-  assert.not.match(r.stdout, /super-secret-value/);
-  assert.ok((await import('yaml')).parse(r.stdout).sink.type === 'otlp-grpc', 'still YAML: the lines are comments');
 });
 
 test('run: bad NDJSON lines land in the dead-letter file (0600) with line numbers; good lines keep their exact times; --fail-on-dead-letters exits 3 then', async () => {
