@@ -294,6 +294,17 @@ test('drains every lane on complete, without waiting for maxDelayMs, then comple
   assert.is(completedAt, 3);
 });
 
+test('an upstream error drains every lane first — what was queued is delivered, without waiting for maxDelayMs — then passes on', () => {
+  const s = testScheduler();
+  const sourceFailed = new Error('the source failed');
+  const { out, sink, completedAt, failed } = deliver(s, ({ cold }) => cold('(ab#)', { a: R(sample(1, 'x')), b: R(sample(2, 'y')) }, sourceFailed), () => ({ delayMs: 3 }), { lanes: 4, batch: { maxDelayMs: 60_000 } });
+  assert.equal(sink.calls.map((c) => c.atMs), [0, 0]);
+  // Two lanes settling at one instant: their order between them says nothing.
+  assert.equal(out.map((o) => [o.atMs, isRight(o.r) ? o.r.right.samples.map((x) => x.value) : o.r.left.reason]).sort(), [[3, [1]], [3, [2]]]);
+  assert.is(completedAt, -1);
+  assert.equal(failed, { atMs: 3, error: sourceFailed });
+});
+
 test('flushNow$ sends what the lane holds without waiting for maxDelayMs (after its batch in flight); later samples wait as usual', () => {
   const s = testScheduler();
   const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)), d: R(sample(4)) };

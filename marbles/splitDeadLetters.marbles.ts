@@ -41,6 +41,18 @@ test('a sink that throws errors the stream instead of losing the letter silently
   assert.is((error as Error).message, 'disk full');
 });
 
+test('an upstream error reaches the dead-letter observer and the stream, after the letters before it', () => {
+  const failed = new Error('the source failed');
+  testScheduler().run(({ cold, expectObservable }) => {
+    const letters = new Subject<DeadLetter<string>>();
+    const src = cold(' a-L-#', { a: R('a'), L }, failed);
+    const exp = '       a---#';
+    const sink = '      --L-#';
+    expectObservable(src.pipe(splitDeadLetters(letters))).toBe(exp, { a: 'a' }, failed);
+    expectObservable(letters).toBe(sink, { L: letterL }, failed);
+  });
+});
+
 test('partitionRouted: one subscription to the source, both halves see everything', () => {
   let subscriptions = 0;
   const src = of(R('a'), L, R('b'), M);
@@ -56,6 +68,15 @@ test('partitionRouted: one subscription to the source, both halves see everythin
   assert.is(subscriptions, 1);
   assert.equal(r, ['a', 'b']);
   assert.equal(l, ['l', 'm']);
+});
+
+test('partitionRouted: an error of the source ends both halves with it, after what came before', () => {
+  const failed = new Error('the source failed');
+  testScheduler().run(({ cold, expectObservable }) => {
+    const [rights$, lefts$] = partitionRouted(cold('a-L-#', { a: R('a'), L }, failed));
+    expectObservable(rights$).toBe('a---#', { a: 'a' }, failed);
+    expectObservable(lefts$).toBe(' --L-#', { L: letterL }, failed);
+  });
 });
 
 test.run();

@@ -13,7 +13,7 @@ import { fakeSink, type Answer } from './fakeSink.js';
 /** Retries at 0.5, 1, 2, 4 … s, capped at 30 s: plain times to write down. */
 export const noJitter = { jitter: 'none' as const, initialDelayMs: 500, maxDelayMs: 30_000 };
 
-/** Runs `source$` through deliverOrdered in virtual time; returns outputs, sink and end time. */
+/** Runs `source$` through deliverOrdered in virtual time; returns outputs, sink and when it ended (completed, or errored and with what). */
 export const deliver = (
   scheduler: TestScheduler,
   source: (h: { cold: TestScheduler['createColdObservable'] }) => Observable<Routed<Sample>>,
@@ -23,11 +23,16 @@ export const deliver = (
   const out: { atMs: number; r: DeliveryResult }[] = [];
   const sink = fakeSink(scheduler, answer);
   let completedAt = -1;
+  let failed: { atMs: number; error: unknown } | undefined;
   scheduler.run(({ cold }) => {
     source({ cold: cold as TestScheduler['createColdObservable'] })
       .pipe(deliverOrdered(sink.send, { retry: noJitter, ...opts }))
-      .subscribe({ next: (r) => out.push({ atMs: scheduler.now(), r }), complete: () => (completedAt = scheduler.now()) });
+      .subscribe({
+        next: (r) => out.push({ atMs: scheduler.now(), r }),
+        complete: () => (completedAt = scheduler.now()),
+        error: (error: unknown) => (failed = { atMs: scheduler.now(), error }),
+      });
   });
-  return { out, sink, completedAt };
+  return { out, sink, completedAt, failed };
 };
 
