@@ -142,10 +142,15 @@ test('connection refused is retryable; a server that never answers hits the dead
   }
 });
 
-test('classification outside gRPC: transport codes, the exporter concurrency limit, anything else permanent', () => {
+test('classification outside gRPC: transport codes, the exporter concurrency limit, a timeout, anything else permanent', () => {
   assert.ok(classifyExportFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).retryable);
-  assert.ok(classifyExportFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).retryable);
-  assert.ok(classifyExportFailure(new Error('Concurrent export limit reached')).retryable);
+  const reset = classifyExportFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  assert.ok(reset.retryable && reset.outcomeUnknown, 'a reset connection may have delivered the request');
+  const limit = classifyExportFailure(new Error('Concurrent export limit reached'));
+  assert.equal([limit.retryable, limit.code, limit.outcomeUnknown], [true, 'CONCURRENCY_LIMIT', false], 'never sent: nothing to fence');
+  // A timeout said only in words (an exporter's own, no gRPC status): retried, and it may have landed.
+  const timedOut = classifyExportFailure(new Error('Request timed out'));
+  assert.equal([timedOut.retryable, timedOut.code, timedOut.outcomeUnknown], [true, 'TIMEOUT', true]);
   assert.not.ok(classifyExportFailure(new Error('Cannot serialize')).retryable);
   assert.not.ok(classifyExportFailure(Object.assign(new Error('bad file'), { code: 'ENOENT' })).retryable);
 });
