@@ -74,9 +74,13 @@ export const retryDelayMsFromStatus = (statusBytes: Uint8Array): number | undefi
       if (typeUrl !== RETRY_INFO_TYPE) continue;
       const retryInfo = readFields(bytesOf(any.find((f) => f.field === 2)) ?? new Uint8Array());
       const duration = readFields(bytesOf(retryInfo.find((f) => f.field === 1)) ?? new Uint8Array());
-      const seconds = varintOf(duration.find((f) => f.field === 1));
-      const nanos = varintOf(duration.find((f) => f.field === 2));
-      return Number(seconds) * 1000 + Number(nanos) / 1e6;
+      // Duration's fields are signed (int64 seconds, int32 nanos): a negative one is written as its
+      // 64-bit two's complement, which read unsigned was a wait of 2⁶⁴ s — the breaker held open
+      // and the batch held back for good. A delay that is already over (a rate limiter's reset
+      // time minus a clock that is ahead) is no wait.
+      const seconds = BigInt.asIntN(64, varintOf(duration.find((f) => f.field === 1)));
+      const nanos = BigInt.asIntN(64, varintOf(duration.find((f) => f.field === 2)));
+      return Math.max(0, Number(seconds) * 1000 + Number(nanos) / 1e6);
     }
   } catch {
     return undefined;
