@@ -9,6 +9,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { checkConfigFiles } from '../src/config/files.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { configErrorsOf } from './support/config.js';
@@ -162,6 +163,20 @@ test('sink.headers and OTEL_EXPORTER_OTLP_[METRICS_]HEADERS: names and values gR
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'a=ok,x-key=%D0%BA%D0%BB', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'b=fine' }).map(formatConfigError), [
     'environment OTEL_EXPORTER_OTLP_HEADERS, header "x-key": expected a header value of printable ASCII characters (gRPC metadata), found a value with U+043A at character 1',
   ]);
+  // Entries the exporters' parser leaves out without a word — the header then not sent, every
+  // request refused as unauthenticated — are errors, their values never printed.
+  const env = 'api-key=abc%xyz,Authorization: Bearer t0ken,=v,k=,,ok=1';
+  const leftOut = checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: env }).map(formatConfigError);
+  const expected = 'expected comma-separated name=value pairs, values percent-encoded (a % itself as %25), as the OpenTelemetry exporters read them, found';
+  assert.equal(leftOut, [
+    `environment OTEL_EXPORTER_OTLP_HEADERS, header "api-key": ${expected} a value that is not valid percent-encoding: the exporter leaves the header out, and it would not be sent`,
+    `environment OTEL_EXPORTER_OTLP_HEADERS, entry 2: ${expected} an entry of 27 characters with no "=" (not shown), which the exporter leaves out`,
+    `environment OTEL_EXPORTER_OTLP_HEADERS, entry 3: ${expected} an entry of 2 characters with no name before its "=" (not shown), which the exporter leaves out`,
+    `environment OTEL_EXPORTER_OTLP_HEADERS, header "k": ${expected} an empty value: the exporter leaves the header out, and it would not be sent`,
+  ]);
+  assert.not.ok(leftOut.some((m) => m.includes('abc%xyz') || m.includes('t0ken')), 'no value printed');
+  // …which is what the exporters do with them (@opentelemetry/core's parser): the one good entry is all that is sent.
+  assert.equal(parseKeyPairsIntoRecord(env), { ok: '1' });
   // createPipeline returns them as config errors, where building the sink threw.
   const fromOptions = createPipeline({ sink: { type: 'otlp-grpc', headers: { 'x-key': 'ключ' } } });
   assert.equal(isLeft(fromOptions) ? fromOptions.left.map((e) => e.path) : [], ['config.sink.headers.x-key']);

@@ -69,22 +69,40 @@ export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined 
 const HEADER_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'];
 const ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
 
+const HEADERS_EXPECTED = 'comma-separated name=value pairs, values percent-encoded (a % itself as %25), as the OpenTelemetry exporters read them';
+/** Why the exporters' parser (@opentelemetry/core's parseKeyPairsIntoRecord) leaves a header entry out, or undefined. */
+const leftOut = (value: string): string | undefined => {
+  if (value === '') return 'an empty value';
+  try {
+    decodeURIComponent(value);
+    return undefined;
+  } catch {
+    return 'a value that is not valid percent-encoding';
+  }
+};
+
 /**
  * The OTLP exporter conventions' environment, as the OpenTelemetry exporters read it: headers
  * (`name=value,…`, values percent-decoded) and, unless the config names one (it wins), the endpoint.
+ * A header entry the exporters' parser leaves out without a word — no `=`, no name, an empty value,
+ * a value that is not percent-encoding (an API key with a % in it) — is an error too: the header
+ * was not sent, and a receiver that needs it refused every request (dead letters, all).
+ * Values are described, never printed (they are often secrets); so is an entry with no `=`.
  */
 export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, configEndpoint?: string): ConfigError[] => [
   ...HEADER_VARIABLES.flatMap((variable) =>
-    (env[variable] ?? '').split(',').flatMap((pair): ConfigError[] => {
+    (env[variable] ?? '').split(',').flatMap((pair, i): ConfigError[] => {
+      if (pair.trim() === '') return [];
       const at = pair.indexOf('=');
-      if (pair.trim() === '' || at < 0) return [];
-      const name = pair.slice(0, at).trim();
-      let value = pair.slice(at + 1).trim();
-      try {
-        value = decodeURIComponent(value);
-      } catch {
-        // kept as written
+      const name = at < 0 ? '' : pair.slice(0, at).trim();
+      if (name === '') {
+        const what = at < 0 ? 'no "="' : 'no name before its "="';
+        return [{ path: `environment ${variable}, entry ${i + 1}`, expected: HEADERS_EXPECTED, found: `an entry of ${pair.trim().length} characters with ${what} (not shown), which the exporter leaves out` }];
       }
+      let value = pair.slice(at + 1).trim();
+      const why = leftOut(value);
+      if (why !== undefined) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, expected: HEADERS_EXPECTED, found: `${why}: the exporter leaves the header out, and it would not be sent` }];
+      value = decodeURIComponent(value);
       const problem = headerNameProblem(name) ?? headerValueProblem(value);
       return problem === undefined ? [] : [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...problem }];
     }),
