@@ -87,7 +87,8 @@ const leftOut = (value: string): string | undefined => {
  * A header entry the exporters' parser leaves out without a word — no `=`, no name, an empty value,
  * a value that is not percent-encoding (an API key with a % in it) — is an error too: the header
  * was not sent, and a receiver that needs it refused every request (dead letters, all).
- * Values are described, never printed (they are often secrets); so is an entry with no `=`.
+ * Values are described, never printed (they are often secrets); so are an entry with no `=` and a
+ * name of other characters than a header name's.
  */
 export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, configEndpoint?: string): ConfigError[] => [
   ...HEADER_VARIABLES.flatMap((variable) =>
@@ -99,11 +100,18 @@ export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, 
         const what = at < 0 ? 'no "="' : 'no name before its "="';
         return [{ path: `environment ${variable}, entry ${i + 1}`, expected: HEADERS_EXPECTED, found: `an entry of ${pair.trim().length} characters with ${what} (not shown), which the exporter leaves out` }];
       }
-      let value = pair.slice(at + 1).trim();
+      const nameProblem = headerNameProblem(name);
+      if (nameProblem !== undefined) {
+        // A name of other characters is not printed: 'Authorization: Basic dXNlcjpwYXNz=' (': ' for
+        // '=') has its secret before the first '='.
+        const bad = [...name.toLowerCase()].findIndex((ch) => !/[0-9a-z_.-]/.test(ch));
+        if (bad < 0) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...nameProblem }];
+        return [{ path: `environment ${variable}, entry ${i + 1}`, expected: nameProblem.expected, found: `a name with ${JSON.stringify(name[bad])} at character ${bad + 1} (not shown)` }];
+      }
+      const value = pair.slice(at + 1).trim();
       const why = leftOut(value);
       if (why !== undefined) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, expected: HEADERS_EXPECTED, found: `${why}: the exporter leaves the header out, and it would not be sent` }];
-      value = decodeURIComponent(value);
-      const problem = headerNameProblem(name) ?? headerValueProblem(value);
+      const problem = headerValueProblem(decodeURIComponent(value));
       return problem === undefined ? [] : [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...problem }];
     }),
   ),
