@@ -49,6 +49,19 @@ test('a scheme written twice (`http://${COLLECTOR}` with COLLECTOR=http://otel:4
   assert.equal(endpointErrorsOf('http://otel:4317/v1/metrics'), [], 'a path is not a second scheme');
 });
 
+test('a user name and password in the endpoint are refused, and not printed: the exporter dialled the host without them', () => {
+  const credentials = (write: string) => `(gRPC sends no credentials from the URL, the OpenTelemetry exporter dialled ${write.replace(/^https?:\/\//, '')} without them: write ${write} and give them as a header (sink.headers or OTEL_EXPORTER_OTLP_HEADERS: authorization=Basic …))`;
+  assert.equal(endpointErrorsOf('http://user:s3cret@collector:4317'), [
+    `config.sink.endpoint: ${EXPECTED}, found "http://***@collector:4317", with a user name or password ${credentials('http://collector:4317')}`,
+  ]);
+  assert.equal(endpointErrorsOf('t0ken@collector:4317'), [`config.sink.endpoint: ${EXPECTED}, found "***@collector:4317", with a user name or password ${credentials('collector:4317')}`]);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:s3cret@otel.example:443' }).map(formatConfigError), [
+    `environment OTEL_EXPORTER_OTLP_ENDPOINT: ${EXPECTED}, found "https://***@otel.example:443", with a user name or password ${credentials('https://otel.example:443')}`,
+  ]);
+  // An @ in the path is not a user name.
+  assert.equal(endpointErrorsOf('http://collector:4317/a@b'), []);
+});
+
 test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the exporter reads are taken as before', () => {
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'dns:///otel-collector:4317' }).map(formatConfigError), [
     `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found "dns:///otel-collector:4317" (did you mean http://otel-collector:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)`,

@@ -43,7 +43,8 @@ const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or hos
  * Those were taken and failed at every attempt; they are refused with the endpoint to write.
  */
 export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined => {
-  const found = JSON.stringify(endpoint);
+  // A user name and password in the URL are not printed (validate and the log would show them).
+  const found = JSON.stringify(endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@'));
   let url: URL;
   try {
     url = new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
@@ -51,6 +52,12 @@ export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined 
     return { expected: ENDPOINT_EXPECTED, found };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
+  if (url.username !== '' || url.password !== '') {
+    // The exporter dials the host and drops them: requests went without credentials, refused.
+    const hostPort = endpoint.slice(endpoint.indexOf('@') + 1).split('/')[0];
+    const write = `${scheme === undefined ? '' : `${scheme}://`}${hostPort}`;
+    return { expected: ENDPOINT_EXPECTED, found: `${found}, with a user name or password`, suggestion: `gRPC sends no credentials from the URL, the OpenTelemetry exporter dialled ${hostPort} without them: write ${write} and give them as a header (sink.headers or OTEL_EXPORTER_OTLP_HEADERS: authorization=Basic …)` };
+  }
   const lower = scheme?.toLowerCase();
   // `http://${COLLECTOR}` with COLLECTOR=http://otel:4317: the URL's host is "http", its port empty.
   const inner = scheme === undefined ? undefined : /^[a-z][a-z0-9+.-]*:\/\//i.exec(endpoint.slice(scheme.length + 3))?.[0];
