@@ -2,8 +2,9 @@
  * A followed file rotated often while delivery is held up, measured end to end: a writer appends
  * 2 000 samples/s to s.ndjson, which is rotated every 1.5 s — copied and truncated in place
  * (`copytruncate`, the default) or renamed with an empty file created under the name and the writer
- * reopening 0.3 s later (`rename`), or by each in turn (`mixed`: copied, then renamed, …); `chronoq run` follows it (maxQueued 3 000, so reading waits for
- * room as soon as delivery stops) into a real collector that is SIGSTOPped for 5 s every 9 s, and
+ * reopening 0.3 s later (`rename`), or by each in turn (`mixed`: copied, then renamed, …);
+ * `chronoq run` follows it (maxQueued 3 000, so reading waits for room as soon as delivery stops)
+ * into a real collector that is SIGSTOPped for 5 s every 9 s, and
  * chronoq is kill -9ed at every second stop. Prints how many samples were written, how many reached
  * the collector (distinct, missing, duplicates, per-series inversions). Not a test (wall-clock
  * driven, ~75 s).
