@@ -77,14 +77,20 @@ const HEADER_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_O
 const ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
 
 const HEADERS_EXPECTED = 'comma-separated name=value pairs, values percent-encoded (a % itself as %25), as the OpenTelemetry exporters read them';
-/** Why the exporters' parser (@opentelemetry/core's parseKeyPairsIntoRecord) leaves a header entry out, or undefined. */
-const leftOut = (value: string): string | undefined => {
-  if (value === '') return 'an empty value';
+/**
+ * What the exporters' parser (@opentelemetry/core's parseKeyPairsIntoRecord) does to a header
+ * value other than decode it — leave the header out, or cut the value — said; undefined when nothing.
+ */
+const parserLoses = (value: string): string | undefined => {
+  const out = 'the exporter leaves the header out, and it would not be sent';
+  if (value === '') return `an empty value: ${out}`;
+  // What follows a ';' is W3C baggage metadata to that parser: the value sent ended before it.
+  if (value.includes(';')) return `a value with ";" at character ${value.indexOf(';') + 1}, where the exporter cuts it (write it %3B): the header would be sent with less than its value`;
   try {
     decodeURIComponent(value);
     return undefined;
   } catch {
-    return 'a value that is not valid percent-encoding';
+    return `a value that is not valid percent-encoding: ${out}`;
   }
 };
 
@@ -93,7 +99,8 @@ const leftOut = (value: string): string | undefined => {
  * (`name=value,…`, values percent-decoded) and, unless the config names one (it wins), the endpoint.
  * A header entry the exporters' parser leaves out without a word — no `=`, no name, an empty value,
  * a value that is not percent-encoding (an API key with a % in it) — is an error too: the header
- * was not sent, and a receiver that needs it refused every request (dead letters, all).
+ * was not sent, and a receiver that needs it refused every request (dead letters, all); so is a
+ * value with a `;`, which it cuts there.
  * Values are described, never printed (they are often secrets); so are an entry with no `=` and a
  * name of other characters than a header name's.
  */
@@ -116,8 +123,8 @@ export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, 
         return [{ path: `environment ${variable}, entry ${i + 1}`, expected: nameProblem.expected, found: `a name with ${JSON.stringify(name[bad])} at character ${bad + 1} (not shown)` }];
       }
       const value = pair.slice(at + 1).trim();
-      const why = leftOut(value);
-      if (why !== undefined) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, expected: HEADERS_EXPECTED, found: `${why}: the exporter leaves the header out, and it would not be sent` }];
+      const lost = parserLoses(value);
+      if (lost !== undefined) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, expected: HEADERS_EXPECTED, found: lost }];
       const problem = headerValueProblem(decodeURIComponent(value));
       return problem === undefined ? [] : [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...problem }];
     }),
