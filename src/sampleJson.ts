@@ -77,6 +77,8 @@ const RFC3339 = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\
 export const parseRfc3339 = (text: string, field = 'time'): Either<string, bigint> => {
   const m = RFC3339.exec(text.trim());
   if (!m) return left(`${field} ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`);
+  // RFC 3339 allows a leap second; Unix time, and so OTLP's nanoseconds, has no place for one.
+  if (m[2]!.endsWith(':60')) return left(`${field} ${JSON.stringify(text)} is a leap second, which Unix time (and OTLP) has no place for: write ${m[2]!.slice(0, -2)}59.999999999 or the next second`);
   const ms = Date.parse(`${m[1]}T${m[2]}${m[4]}`);
   // Date.parse takes any day up to 31 (2025-02-30 is read as March 2): the day must exist in its month.
   const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];

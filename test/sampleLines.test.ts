@@ -11,6 +11,8 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.equal(parseRfc3339('2025-11-25T10:00:00.123456789Z'), { _tag: 'Right', right: 1_764_064_800_123_456_789n });
   assert.equal(parseRfc3339('2025-11-25T11:00:00.5+01:00'), { _tag: 'Right', right: 1_764_064_800_500_000_000n });
   assert.ok(isLeft(parseRfc3339('yesterday')));
+  // A leap second is RFC 3339, not a Unix time: said so (it was "not a valid date").
+  assert.equal(parseRfc3339('2016-12-31T23:59:60Z'), { _tag: 'Left', left: 'time "2016-12-31T23:59:60Z" is a leap second, which Unix time (and OTLP) has no place for: write 23:59:59.999999999 or the next second' });
   // A space for the T (RFC 3339 5.6; Python's str(datetime)) was refused as not RFC 3339.
   assert.equal(parseRfc3339('2025-11-25 10:00:00.000000001+00:00'), { _tag: 'Right', right: 1_764_064_800_000_000_001n });
   assert.ok(isLeft(parseRfc3339('2025-11-25 10:00:00')), 'no zone: not a time');
