@@ -5,24 +5,15 @@
  * line onto — the letters it could not take go to onWriteError, and once there is room again the
  * next letters are appended whole and onWriteRecovered says how many went to onWriteError meanwhile.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { toDeadLetter } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
-import { mountSmallDisk, type SmallDisk } from './support/smallDisk.js';
+import { smallDiskSuite } from './support/smallDisk.js';
 
-const NAME = 'dead-letter file on a disk that fills';
-const test = suite(NAME);
-const disk = mountSmallDisk();
-const it = 'dir' in disk ? test : test.skip;
-if (!('dir' in disk)) console.log(`\n!!! SKIPPING ${NAME}: ${disk.missing} !!!\n`);
-const d = disk as SmallDisk;
-test.after(() => {
-  if ('dir' in disk) d.unmount();
-});
+const { test, it, disk: d } = smallDiskSuite('dead-letter file on a disk that fills');
 
 const letter = (v: number) =>
   toDeadLetter<Sample>('retries-exhausted', { name: 'app.requests', kind: 'gauge', value: v, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(v), attributes: { pad: 'x'.repeat(200) } }, 'gave up', 0);

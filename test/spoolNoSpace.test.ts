@@ -4,7 +4,6 @@
  * exit 1 — and had the lock been taken, the spool would have been moved aside as damaged. Now it
  * runs without the spool until there is room, then opens it and delivers what an earlier run left.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,23 +12,12 @@ import { Spool } from '../src/spool/spool.js';
 import { isNoSpace } from '../src/spool/spoolFile.js';
 import { isSpoolInUseError } from '../src/spool/spoolLock.js';
 import { mk, open, recoveredValues } from './support/spool.js';
-import { mountSmallDisk, type SmallDisk } from './support/smallDisk.js';
+import { smallDiskSuite } from './support/smallDisk.js';
 import { jsonLog, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { createPipeline } from '../src/otel/createPipeline.js';
 
-const NAME = 'spool on a disk with no room at the start';
-const test = suite(NAME);
-const disk = mountSmallDisk();
-const it = 'dir' in disk ? test : test.skip;
-if (!('dir' in disk)) console.log(`\n!!! SKIPPING ${NAME}: ${disk.missing} !!!\n`);
-const d = disk as SmallDisk;
-test.after.each(() => {
-  if ('dir' in disk) d.free();
-});
-test.after(() => {
-  if ('dir' in disk) d.unmount();
-});
+const { test, it, disk: d } = smallDiskSuite('spool on a disk with no room at the start');
 
 /** A spool at `name` on the small disk holding samples 0..n-1 unsettled, closed as a run that ended leaves it. */
 const earlierRun = (name: string, n: number): string => {

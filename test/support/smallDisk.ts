@@ -3,6 +3,7 @@
  * CI's machine runs; where mounting is not allowed the caller skips, saying why). `fill` writes a
  * file of zeros until the disk refuses (ENOSPC), `free` deletes it, `unmount` ends it all.
  */
+import { suite } from 'uvu';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,4 +49,22 @@ export const mountSmallDisk = (sizeKiB = 1024): SmallDisk | { readonly missing: 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+};
+
+/**
+ * A uvu suite on a small disk: `it` is the suite where one could be mounted, else its skip (said
+ * with a loud line, and why); the disk is emptied after each test and unmounted after the suite.
+ */
+export const smallDiskSuite = (name: string) => {
+  const test = suite(name);
+  const disk = mountSmallDisk();
+  const mounted = 'dir' in disk;
+  if (!mounted) console.log(`\n!!! SKIPPING ${name}: ${disk.missing} !!!\n`);
+  test.after.each(() => {
+    if (mounted) disk.free();
+  });
+  test.after(() => {
+    if (mounted) disk.unmount();
+  });
+  return { test, it: mounted ? test : test.skip, disk: disk as SmallDisk };
 };
