@@ -16,7 +16,7 @@ const R = (x: string): Routed<string> => right(x);
 test('Lefts go to the sink in stream order, Rights continue', () => {
   testScheduler().run(({ cold, expectObservable }) => {
     const letters = new Subject<DeadLetter<string>>();
-    const src = cold(' a-L-b-M-|', { a: R('a'), L, b: R('b'), M });
+    const src = cold('  a-L-b-M-|', { a: R('a'), L, b: R('b'), M });
     const exp = '       a---b---|';
     const sink = '      --L---M-|';
     const out$ = src.pipe(splitDeadLetters(letters));
@@ -45,7 +45,7 @@ test('an upstream error reaches the dead-letter observer and the stream, after t
   const failed = new Error('the source failed');
   testScheduler().run(({ cold, expectObservable }) => {
     const letters = new Subject<DeadLetter<string>>();
-    const src = cold(' a-L-#', { a: R('a'), L }, failed);
+    const src = cold('  a-L-#', { a: R('a'), L }, failed);
     const exp = '       a---#';
     const sink = '      --L-#';
     expectObservable(src.pipe(splitDeadLetters(letters))).toBe(exp, { a: 'a' }, failed);
@@ -73,9 +73,12 @@ test('partitionRouted: one subscription to the source, both halves see everythin
 test('partitionRouted: an error of the source ends both halves with it, after what came before', () => {
   const failed = new Error('the source failed');
   testScheduler().run(({ cold, expectObservable }) => {
-    const [rights$, lefts$] = partitionRouted(cold('a-L-#', { a: R('a'), L }, failed));
-    expectObservable(rights$).toBe('a---#', { a: 'a' }, failed);
-    expectObservable(lefts$).toBe(' --L-#', { L: letterL }, failed);
+    const src = cold('   a-L-#', { a: R('a'), L }, failed);
+    const rights = '     a---#';
+    const lefts = '      --L-#';
+    const [rights$, lefts$] = partitionRouted(src);
+    expectObservable(rights$).toBe(rights, { a: 'a' }, failed);
+    expectObservable(lefts$).toBe(lefts, { L: letterL }, failed);
   });
 });
 
