@@ -8,7 +8,7 @@ const test = suite('batchSamples');
 
 test('emits when full or when the oldest item waited maxDelayMs; flushes on complete', () => {
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' abcd-e----f|');
+    const src = cold('  abcd-e----f|');
     const exp = '       --x----y---(z|)';
     expectObservable(src.pipe(batchSamples({ maxSize: 3, maxDelayMs: 4 }))).toBe(exp, {
       x: ['a', 'b', 'c'], y: ['d', 'e'], z: ['f'],

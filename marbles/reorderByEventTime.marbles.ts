@@ -11,7 +11,7 @@ const R = (t: number, name = 'cpu') => right(sample(t, name));
 
 test('in-order input flows out at the watermark, no earlier', () => {
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' a-b-c-d|', { a: R(1000), b: R(2000), c: R(3000), d: R(4000) });
+    const src = cold('  a-b-c-d|', { a: R(1000), b: R(2000), c: R(3000), d: R(4000) });
     const exp = '       --a-b-c(d|)';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 1000 }), viewAll())).toBe(exp, {
       a: '1000', b: '2000', c: '3000', d: '4000',
@@ -21,7 +21,7 @@ test('in-order input flows out at the watermark, no earlier', () => {
 
 test('watermark release: a later sample releases everything at or below max − maxDelayMs', () => {
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' a-b-c-------|', { a: R(5000), b: R(3000), c: R(100_000) });
+    const src = cold('  a-b-c-------|', { a: R(5000), b: R(3000), c: R(100_000) });
     const exp = '       ----(xy)----(z|)';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 50_000 }), viewAll())).toBe(exp, {
       x: '3000', y: '5000', z: '100000',
@@ -31,7 +31,7 @@ test('watermark release: a later sample releases everything at or below max − 
 
 test('max-wait release: a sample waits maxDelayMs of scheduler time at most, and takes earlier ones along', () => {
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' ab--c-----|', { a: R(5), b: R(3), c: R(6) });
+    const src = cold('  ab--c-----|', { a: R(5), b: R(3), c: R(6) });
     const exp = '       ---(xy)z--|';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 3 }), viewAll())).toBe(exp, { x: '3', y: '5', z: '6' });
   });
@@ -47,7 +47,7 @@ test('maxDelayMs Infinity: nothing is released by time (60 days, beyond any time
 
 test('disorder within maxDelayMs comes out sorted', () => {
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' a-b-c-d-e|', { a: R(10), b: R(12), c: R(11), d: R(14), e: R(13) });
+    const src = cold('  a-b-c-d-e|', { a: R(10), b: R(12), c: R(11), d: R(14), e: R(13) });
     const exp = '       ---------(vwxyz|)';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 100 }), viewAll())).toBe(exp, {
       v: '10', w: '11', x: '12', y: '13', z: '14',
@@ -71,7 +71,7 @@ test('ties keep arrival order', () => {
     const a = right(sample(7, 'cpu', {}, 1));
     const b = right(sample(7, 'cpu', {}, 2));
     const c = right(sample(6, 'cpu', {}, 3));
-    const src = cold(' abc|', { a, b, c });
+    const src = cold('  abc|', { a, b, c });
     const exp = '       ---(xyz|)';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 100 }))).toBe(exp, { x: c, y: a, z: b });
   });
@@ -80,7 +80,7 @@ test('ties keep arrival order', () => {
 test("late under 'series': only the sample's own series counts", () => {
   testScheduler().run(({ cold, expectObservable }) => {
     // cpu@10 released by the watermark of cpu@20; mem@5 is older than cpu@10 but its series released nothing.
-    const src = cold(' a-b-c-d---|', { a: R(10), b: R(20), c: R(5, 'mem'), d: R(8) });
+    const src = cold('  a-b-c-d---|', { a: R(10), b: R(20), c: R(5, 'mem'), d: R(8) });
     const exp = '       --a-b-c---(e|)';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 10 }), viewAll())).toBe(exp, {
       a: '10', b: 'mem@5', c: 'late:8', e: '20',
@@ -90,7 +90,7 @@ test("late under 'series': only the sample's own series counts", () => {
 
 test("late under 'global': any older sample is late", () => {
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' a-b-c-d---|', { a: R(10), b: R(20), c: R(5, 'mem'), d: R(8) });
+    const src = cold('  a-b-c-d---|', { a: R(10), b: R(20), c: R(5, 'mem'), d: R(8) });
     const exp = '       --a-b-c---(e|)';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 10, order: 'global' }), viewAll())).toBe(exp, {
       a: '10', b: 'late:mem@5', c: 'late:8', e: '20',
@@ -100,7 +100,7 @@ test("late under 'global': any older sample is late", () => {
 
 test('a timestamp equal to the last released one is not late', () => {
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' a-b-c-|', { a: R(10), b: R(20), c: R(10) });
+    const src = cold('  a-b-c-|', { a: R(10), b: R(20), c: R(10) });
     const exp = '       --a-b-(c|)';
     expectObservable(src.pipe(reorderByEventTime({ maxDelayMs: 10 }), viewAll())).toBe(exp, { a: '10', b: '10', c: '20' });
   });
@@ -121,7 +121,7 @@ test('the late Left carries the sample, a detail and the time; onLate reports it
 test('overflow releases the oldest early, drops nothing, and reports it', () => {
   const events: OverflowEvent[] = [];
   testScheduler().run(({ cold, expectObservable }) => {
-    const src = cold(' a-b-c-d-|', { a: R(4), b: R(2), c: R(3), d: R(1) });
+    const src = cold('  a-b-c-d-|', { a: R(4), b: R(2), c: R(3), d: R(1) });
     const exp = '       ----x-y-(zw|)';
     // d@1 arrives after 2 was released early: it is late, not lost.
     expectObservable(
