@@ -12,6 +12,9 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { formatConfigError } from '../src/config/errors.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
+import { decodeConfig } from '../src/config/decode.js';
+import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
+import { isRight } from 'fp-ts/lib/Either.js';
 import { endpointErrorsOf } from './support/config.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 
@@ -68,6 +71,19 @@ test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the export
   ]);
   for (const good of ['http://collector:4317', 'HTTPS://collector:4317', 'localhost:4317', 'collector', 'unix:///run/otel.sock', 'unix:/run/otel.sock', 'http://[::1]:4317']) {
     assert.equal(endpointErrorsOf(good), [], good);
+  }
+});
+
+test('spaces around the endpoint are trimmed, as the exporter trims the variable: " http://…" was not read as http:// and dialled TLS', () => {
+  const decoded = decodeConfig('sink:\n  type: otlp-grpc\n  endpoint: " http://127.0.0.1:4317 "\n', {});
+  assert.is(isRight(decoded) ? (decoded.right.sink as { endpoint?: string } | undefined)?.endpoint : undefined, 'http://127.0.0.1:4317');
+  assert.equal(endpointErrorsOf('  '), [`config.sink.endpoint: ${EXPECTED}, found "  "`]);
+  // The library sink too (its own url the exporter does not trim).
+  const sink = otlpGrpcSink({ endpoint: ' http://127.0.0.1:4317 ' });
+  try {
+    assert.equal([sink.effective.dials, sink.effective.tls], ['127.0.0.1:4317', false]);
+  } finally {
+    sink.shutdown();
   }
 });
 

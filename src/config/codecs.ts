@@ -111,9 +111,12 @@ export const HeadersCodec = stringMap(HeaderValueCodec, 'header names to values'
 
 /** An OTLP/gRPC endpoint (grpcValues.ts). */
 export const EndpointCodec = new t.Type<string, string, unknown>('an endpoint URL', (u): u is string => typeof u === 'string', (u, c) => {
-  if (typeof u !== 'string' || u.length === 0) return fail(u, c, { expected: 'an endpoint URL such as http://collector:4317 (or host:port)' });
-  const wrong = endpointProblem(u);
-  return wrong === undefined ? t.success(u) : fail(u, c, wrong);
+  // Trimmed, as the exporter trims OTEL_EXPORTER_OTLP_ENDPOINT: " http://…" (a ${VAR} set with a
+  // space) was not read as http:// and dialled TLS, which a plaintext receiver refuses.
+  const endpoint = typeof u === 'string' ? u.trim() : u;
+  if (typeof endpoint !== 'string' || endpoint.length === 0) return fail(u, c, { expected: 'an endpoint URL such as http://collector:4317 (or host:port)' });
+  const wrong = endpointProblem(endpoint);
+  return wrong === undefined ? t.success(endpoint) : fail(u, c, wrong);
 }, (s) => s);
 
 export const AttrValueCodec = new t.Type<string | number | boolean, string | number | boolean, unknown>('a string, number or boolean', (u): u is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof u), (u, c) => (['string', 'number', 'boolean'].includes(typeof u) ? t.success(u as string) : fail(u, c, { expected: 'a string, number or boolean' })), (v) => v);

@@ -16,11 +16,10 @@ import { BehaviorSubject, Observable, map, merge, switchMap } from 'rxjs';
 import { diag } from '@opentelemetry/api';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
-import type { Attributes, Sample } from '../sample.js';
-import { type Clock, systemClock, timerMs } from '../clock.js';
+import type { Sample } from '../sample.js';
+import { systemClock, timerMs } from '../clock.js';
 import type { ReachableNews } from '../breaker.js';
-import type { RejectedSamples, SendBatch } from '../delivery.js';
-import type { InstrumentationScopeInfo } from './toResourceMetrics.js';
+import type { RejectedSamples } from '../delivery.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { createOffThreadEncoder } from './offThreadEncoder.js';
 import { isTimeOutOfRangeError } from '../errors.js';
@@ -34,83 +33,11 @@ import { createSizeLimit } from './sizeLimit.js';
 import { dialTarget, rawEndpointOf } from './dialTarget.js';
 import { createAnswerReader } from './exportAnswer.js';
 import { numberOption } from '../options.js';
+import type { OtlpGrpcSink, OtlpGrpcSinkOptions } from './otlpGrpcSinkTypes.js';
 
 const SINK = 'otlpGrpcSink';
 
-export interface OtlpTlsOptions {
-  /** PEM of the CA that signs the server certificate. */
-  readonly ca?: string | Buffer;
-  /** Client certificate chain and key (PEM), for mutual TLS. */
-  readonly cert?: string | Buffer;
-  readonly key?: string | Buffer;
-  /** Plaintext (no TLS). */
-  readonly insecure?: boolean;
-}
-
-export interface OtlpGrpcSinkOptions {
-  /** `http://host:4317` (plaintext) or `https://host:4317`; default OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT, else http://localhost:4317. */
-  readonly endpoint?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly compression?: 'gzip' | 'none';
-  /** Per attempt. Default OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT, else 10 000. */
-  readonly timeoutMs?: number;
-  readonly tls?: OtlpTlsOptions;
-  /** The pipeline's resource, for samples that carry none. */
-  readonly resource?: Attributes;
-  readonly scope?: InstrumentationScopeInfo;
-  /** Deadlines are computed on this clock. */
-  readonly clock?: Clock;
-  /**
-   * Encode batches of 256 samples or more on a worker thread (offThreadEncoder.ts), off the
-   * thread that runs the pipeline: for an application whose event loop the encoding would slow.
-   * It costs 10–35 % more CPU in all and is no faster where the cores are already busy (a
-   * 2-core machine with the collector beside it), so it is off unless asked for.
-   */
-  readonly encodeOffThread?: boolean;
-  /**
-   * A connection attempt still not established after this long is given up and a new one made
-   * (stuckConnect.ts: grpc-js waits for ever on a receiver that accepts and never answers).
-   * Default 20 000, the least gRPC's connection backoff spec allows.
-   */
-  readonly connectTimeoutMs?: number;
-  /**
-   * While calls wait on a connection, it is pinged (HTTP/2 PING, gRPC keepalive) every this many
-   * ms, and dropped when a ping is not answered within the same time: a connection whose receiver
-   * vanished without a reset (a pod deleted in a rollout, a host lost, a NAT or proxy dropping the
-   * flow) was used for good — every call and probe timed out on it while new connections reached
-   * a live receiver. No pings on an idle connection (servers count those against the client:
-   * gRPC's keepalive enforcement). Default 10 000; 0 turns it off.
-   */
-  readonly keepaliveMs?: number;
-}
-
-export interface OtlpGrpcSink {
-  readonly send: SendBatch;
-  /** host:port the sink talks to. */
-  readonly address: string;
-  /**
-   * What it uses, its options over OTEL_EXPORTER_OTLP_[METRICS_]* over the defaults (for
-   * `chronoq validate`): header names only, their values are not shown.
-   */
-  readonly effective: { readonly dials: string; readonly tls: boolean; readonly headers: readonly string[]; readonly compression: 'gzip' | 'none'; readonly timeoutMs: number };
-  /**
-   * Emits each time the receiver is back: `'connected'`, the connection to it is (re)established,
-   * or `'answered'`, after a call timed out it answers again (a hung collector resumed;
-   * answersAgain.ts). Give it to the breaker
-   * (`reachable$.subscribe((news) => breaker.halfOpenNow(news))`, as the command
-   * does) and delivery resumes within about a second of the receiver's return, instead of at the
-   * breaker's next probe, up to maxHalfOpenAfterMs (a minute) later. While subscribed, a channel
-   * gone idle is asked to connect, so the return is noticed without a call being made, and a
-   * call that timed out is followed by empty requests (no data) until the receiver answers one.
-   */
-  readonly reachable$: Observable<ReachableNews>;
-  /**
-   * New TLS certificates (rotated files: src/otlp/tlsFilesWatch.ts): new connections use them
-   * from now on — the current one is replaced — and calls in flight finish on theirs.
-   */
-  useTls(tls: Pick<OtlpTlsOptions, 'ca' | 'cert' | 'key'>): void;
-  shutdown(): void;
-}
+export type { OtlpGrpcSink, OtlpGrpcSinkOptions, OtlpTlsOptions } from './otlpGrpcSinkTypes.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const identity = (b: Buffer): Buffer => b;
@@ -140,6 +67,9 @@ const UNIDENTIFIED_DELTAS_EVERY_MS = 60_000;
 const MAX_DEADLINE_MS = 2_147_483_000;
 
 export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
+  // Trimmed, as the exporter trims OTEL_EXPORTER_OTLP_ENDPOINT: its own url it does not, and
+  // " http://collector:4317" was not read as http:// — TLS to a plaintext receiver, refused.
+  const endpoint = opts.endpoint?.trim();
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(opts.headers ?? {})) metadata.set(k, v);
   const tls = opts.tls;
@@ -148,7 +78,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     : grpc.credentials.createSsl(asBuffer(tls.ca), asBuffer(tls.key), asBuffer(tls.cert));
   const config = convertLegacyOtlpGrpcOptions(
     {
-      ...(opts.endpoint !== undefined ? { url: opts.endpoint } : {}),
+      ...(endpoint !== undefined ? { url: endpoint } : {}),
       metadata,
       ...(opts.compression !== undefined ? { compression: opts.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMillis: numberOption(SINK, 'timeoutMs', opts.timeoutMs, 10_000) } : {}),
@@ -157,7 +87,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     'METRICS',
   );
   /** host:port dialled (the exporter's url can lack the port, see dialTarget.ts). */
-  const target = dialTarget(config.url, rawEndpointOf(opts.endpoint, process.env));
+  const target = dialTarget(config.url, rawEndpointOf(endpoint, process.env));
   const clock = opts.clock ?? systemClock;
   const keepaliveMs = numberOption(SINK, 'keepaliveMs', opts.keepaliveMs, 10_000); // NaN: no keepalive, silently
   const connectTimeoutMs = numberOption(SINK, 'connectTimeoutMs', opts.connectTimeoutMs, 20_000);
