@@ -17,9 +17,11 @@ export interface GrpcValueProblem {
   readonly suggestion?: string;
 }
 
+/** Where `name` first has a character a gRPC metadata name cannot (in characters, from 0), or -1. */
+const badNameCharAt = (name: string): number => [...name].findIndex((ch) => !/^[0-9a-z_.-]$/.test(ch.toLowerCase()));
+
 export const headerNameProblem = (name: string): GrpcValueProblem | undefined => {
-  const folded = name.toLowerCase();
-  if (/^[0-9a-z_.-]+$/.test(folded) && !folded.endsWith('-bin')) return undefined;
+  if (name !== '' && badNameCharAt(name) < 0 && !name.toLowerCase().endsWith('-bin')) return undefined;
   return { expected: "a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give)", found: `the name ${JSON.stringify(name)}` };
 };
 
@@ -118,9 +120,9 @@ export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, 
       if (nameProblem !== undefined) {
         // A name of other characters is not printed: 'Authorization: Basic dXNlcjpwYXNz=' (': ' for
         // '=') has its secret before the first '='.
-        const bad = [...name.toLowerCase()].findIndex((ch) => !/[0-9a-z_.-]/.test(ch));
+        const bad = badNameCharAt(name);
         if (bad < 0) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...nameProblem }];
-        return [{ path: `environment ${variable}, entry ${i + 1}`, expected: nameProblem.expected, found: `a name with ${JSON.stringify(name[bad])} at character ${bad + 1} (not shown)` }];
+        return [{ path: `environment ${variable}, entry ${i + 1}`, expected: nameProblem.expected, found: `a name with ${JSON.stringify([...name][bad])} at character ${bad + 1} (not shown)` }];
       }
       const value = pair.slice(at + 1).trim();
       const lost = parserLoses(value);
