@@ -7,23 +7,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { retryDelayMsFromStatus } from '../src/otlp/protowire.js';
+import { bytesField as bytes, intField as int, text } from './support/protobufWriter.js';
 
 const test = suite('protowire: RetryInfo');
 
-/** A varint of the value as protobuf writes an int64 (a negative one as its 64-bit two's complement). */
-const varint = (n: bigint | number): number[] => {
-  let v = BigInt.asUintN(64, BigInt(n));
-  const out: number[] = [];
-  do {
-    const b = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v > 0n ? b | 0x80 : b);
-  } while (v > 0n);
-  return out;
-};
-const bytes = (n: number, payload: number[]): number[] => [...varint((n << 3) | 2), ...varint(payload.length), ...payload];
-const int = (n: number, v: bigint | number): number[] => [...varint(n << 3), ...varint(v)];
-const text = (s: string): number[] => [...Buffer.from(s)];
 const any = (typeUrl: string, value: number[]): number[] => bytes(3, [...bytes(1, text(`type.googleapis.com/${typeUrl}`)), ...bytes(2, value)]);
 const retryInfo = (seconds: bigint | number, nanos: number): number[] => any('google.rpc.RetryInfo', bytes(1, [...int(1, seconds), ...int(2, nanos)]));
 const status = (...details: number[][]): Uint8Array => new Uint8Array([...int(1, 8), ...bytes(2, text('rate limited')), ...details.flat()]);

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFields, type WireField } from '../../src/otlp/protowire.js';
+import { bytesField as field, intField, text } from './protobufWriter.js';
 
 export interface ReceivedPoint {
   readonly name: string;
@@ -56,20 +57,6 @@ export const decodeHistogramMinMax = (request: Uint8Array): { min?: number; max?
     return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
   });
 
-const varint = (n: bigint | number): number[] => {
-  let v = BigInt(n);
-  const out: number[] = [];
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
-};
-const field = (n: number, payload: Uint8Array | number[]): number[] => [...varint((n << 3) | 2), ...varint(payload.length), ...payload];
-const intField = (n: number, v: bigint | number): number[] => [...varint(n << 3), ...varint(v)];
-const text = (s: string): number[] => [...Buffer.from(s)];
 
 export const encodePartialSuccess = (rejected: number, message: string): Buffer =>
   Buffer.from(field(1, [...intField(1, rejected), ...field(2, text(message))]));
