@@ -34,6 +34,7 @@ export const headerValueProblem = (value: string): GrpcValueProblem | undefined 
 };
 
 const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or host:port)';
+const UNIX_EXPECTED = 'a unix socket endpoint such as unix:///run/otel.sock (or unix:relative/path.sock)';
 
 /**
  * What is wrong with an OTLP/gRPC endpoint (`http[s]://host:port`, `host:port`, `unix:…`); undefined
@@ -47,6 +48,11 @@ const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or hos
 export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined => {
   // A user name and password in the URL are not printed (validate and the log would show them).
   const found = JSON.stringify(endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@'));
+  // A unix socket, in any of gRPC's forms (otlp/dialTarget.ts): not a URL with a host, but a path to a socket.
+  if (/^unix:/i.test(endpoint)) {
+    const path = endpoint.slice('unix:'.length).replace(/^\/\//, '');
+    return path === '' || path.endsWith('/') ? { expected: UNIX_EXPECTED, found } : undefined;
+  }
   let url: URL;
   try {
     url = new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
@@ -67,7 +73,7 @@ export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined 
     const write = endpoint.slice(scheme!.length + 3);
     return { expected: ENDPOINT_EXPECTED, found, suggestion: `did you mean ${write}? the scheme is written twice: the OpenTelemetry exporter dialled the host "${url.hostname}", port 443` };
   }
-  if (scheme === undefined || scheme === 'http' || lower === 'https' || lower === 'unix') return undefined;
+  if (scheme === undefined || scheme === 'http' || lower === 'https') return undefined;
   const refused = (write: string, why: string): GrpcValueProblem => ({ expected: ENDPOINT_EXPECTED, found, suggestion: `did you mean ${write}? ${why}` });
   if (lower === 'dns') return refused(`http://${url.pathname.slice(1)}`, 'a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS');
   const rest = endpoint.slice(scheme.length + 3);

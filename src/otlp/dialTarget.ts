@@ -23,11 +23,32 @@ export const rawEndpointOf = (endpoint: string | undefined, env: Readonly<Record
   endpointSettingOf(endpoint, env)?.value;
 
 /**
+ * A unix socket endpoint, in any of gRPC's three forms (`unix:///run/otel.sock`, `unix:/run/otel.sock`,
+ * `unix:otel.sock` relative to the working directory), as the gRPC target that dials it; undefined
+ * for any other endpoint. The exporter keeps only the first form whole: it reads the other two as a
+ * URL without a scheme (`https://unix:/run/otel.sock`) whose host is "unix", which gRPC then dialled
+ * as the socket "443" ("connect ENOENT 443" at every attempt), after a warning that the URL's path
+ * is ignored.
+ */
+export const unixSocketTarget = (raw: string | undefined): string | undefined => {
+  const m = raw === undefined ? null : /^unix:(.*)$/is.exec(raw);
+  return m === null ? undefined : `unix:${m[1]}`;
+};
+
+/**
+ * The URL the exporter is given for a unix socket endpoint: `unix://` and the path, a form it keeps
+ * whole (the target dialled is unixSocketTarget's either way).
+ */
+export const exporterUnixUrl = (raw: string): string => `unix://${raw.slice('unix:'.length).replace(/^\/\//, '')}`;
+
+/**
  * host:port for the exporter's normalised `url` (a host, with its port unless the URL's scheme
  * implied it): 80 when `raw` wrote `http://…:80`, otherwise the 443 gRPC dials. A `unix:` address
  * is kept.
  */
 export const dialTarget = (url: string, raw: string | undefined): string => {
+  const socket = unixSocketTarget(raw);
+  if (socket !== undefined) return socket;
   if (url.startsWith('unix:') || /:\d+$/.test(url)) return url;
   const wroteHttpPort80 = raw !== undefined && /^http:\/\/[^/?#]*:0*80(?:[/?#]|$)/i.test(raw);
   return `${url}:${wroteHttpPort80 ? 80 : 443}`;

@@ -30,7 +30,7 @@ import { watchStuckConnecting } from './stuckConnect.js';
 import { narrowingDown } from './narrowingDown.js';
 import { VERSION } from '../version.js';
 import { createSizeLimit } from './sizeLimit.js';
-import { dialTarget, rawEndpointOf } from './dialTarget.js';
+import { dialTarget, exporterUnixUrl, rawEndpointOf, unixSocketTarget } from './dialTarget.js';
 import { createAnswerReader } from './exportAnswer.js';
 import { numberOption } from '../options.js';
 import type { OtlpGrpcSink, OtlpGrpcSinkOptions } from './otlpGrpcSinkTypes.js';
@@ -76,9 +76,11 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const tlsCredentials = tls === undefined ? undefined
     : tls.insecure ? grpc.credentials.createInsecure()
     : grpc.credentials.createSsl(asBuffer(tls.ca), asBuffer(tls.key), asBuffer(tls.cert));
+  const rawEndpoint = rawEndpointOf(endpoint, process.env);
   const config = convertLegacyOtlpGrpcOptions(
     {
-      ...(endpoint !== undefined ? { url: endpoint } : {}),
+      // A unix socket in a form the exporter keeps whole (from the environment too): see unixSocketTarget.
+      ...(unixSocketTarget(rawEndpoint) !== undefined ? { url: exporterUnixUrl(rawEndpoint!) } : endpoint !== undefined ? { url: endpoint } : {}),
       metadata,
       ...(opts.compression !== undefined ? { compression: opts.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMillis: numberOption(SINK, 'timeoutMs', opts.timeoutMs, 10_000) } : {}),
@@ -87,7 +89,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     'METRICS',
   );
   /** host:port dialled (the exporter's url can lack the port, see dialTarget.ts). */
-  const target = dialTarget(config.url, rawEndpointOf(endpoint, process.env));
+  const target = dialTarget(config.url, rawEndpoint);
   const clock = opts.clock ?? systemClock;
   const keepaliveMs = numberOption(SINK, 'keepaliveMs', opts.keepaliveMs, 10_000); // NaN: no keepalive, silently
   const connectTimeoutMs = numberOption(SINK, 'connectTimeoutMs', opts.connectTimeoutMs, 20_000);

@@ -24,10 +24,13 @@ const messageOf = (error: unknown): string => oneLineMessage(error instanceof Er
  * presents one (mutual TLS) — a receiver that does not accept it closes the connection during the
  * handshake (TLS 1.3), which reads as "Failed to connect" or "read ECONNRESET". `against`: sink.tls
  * overrides the endpoint's scheme (config/unusedSettings.ts), so the usual advice — write the
- * other scheme — would name the scheme already written.
+ * other scheme — would name the scheme already written. `unixSocket`: the endpoint is a unix
+ * socket, which has no http:// to write.
  */
-const hintFor = (message: string, clientCertificate: boolean, against?: TlsAgainstScheme): string =>
-  against === 'tls-on-http' && /wrong version number/.test(message) ? ' (the endpoint does not speak TLS, and sink.tls makes the connection TLS though the endpoint says http://: leave sink.tls out for a plaintext receiver)'
+const hintFor = (message: string, clientCertificate: boolean, against?: TlsAgainstScheme, unixSocket = false): string =>
+  // A unix: endpoint is TLS unless insecure, as the OpenTelemetry exporters read it (no scheme says plaintext there).
+  unixSocket && /wrong version number/.test(message) ? ' (the receiver on the socket does not speak TLS: a unix: endpoint is dialled with TLS unless sink.tls.insecure is true or OTEL_EXPORTER_OTLP_INSECURE=true, as the OpenTelemetry exporters dial it)'
+  : against === 'tls-on-http' && /wrong version number/.test(message) ? ' (the endpoint does not speak TLS, and sink.tls makes the connection TLS though the endpoint says http://: leave sink.tls out for a plaintext receiver)'
   : against === 'plaintext-on-https' && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up)/.test(message) ? ' (the receiver closed the connection before HTTP/2 started, as one expecting TLS does: sink.tls.insecure makes the connection plaintext though the endpoint says https://; leave insecure out)'
   : clientCertificate && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up|Client network socket disconnected)/.test(message)
     ? ' (the receiver closed the connection during the TLS handshake, as one does that does not accept this client\'s certificate: sink.tls.cert signed by a CA it trusts, not expired?)'
@@ -70,6 +73,8 @@ export interface DeliveryLogOptions {
   readonly clientCertificate?: boolean;
   /** sink.tls overrides the endpoint's scheme (the hints then name sink.tls, not the scheme). */
   readonly tlsAgainstScheme?: TlsAgainstScheme | undefined;
+  /** The sink dials a unix socket (its hints then name insecure, not http://). */
+  readonly unixSocket?: boolean;
   /** The sink's TLS files changing (sinks.ts): each change is a line, in use now or why not. */
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
   /** How the lines name the TLS files (default: the config's sink.tls). */
@@ -92,7 +97,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}),
     // Letters given up on carry the failed attempt's error: the same hint as the failing line,
     // which under at-most-once (no retry) never comes — "Protocol error" went without a word of 4318.
-    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts.clientCertificate === true, opts.tlsAgainstScheme) : ''),
+    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts.clientCertificate === true, opts.tlsAgainstScheme, opts.unixSocket) : ''),
     wording: {
       rejected: {
         level: 'error',
@@ -106,7 +111,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     else if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
-      log('warn', `delivery to ${sink} is failing: ${asClause(message)}${hintFor(message, opts.clientCertificate === true, opts.tlsAgainstScheme)}; ${whileFailing}`);
+      log('warn', `delivery to ${sink} is failing: ${asClause(message)}${hintFor(message, opts.clientCertificate === true, opts.tlsAgainstScheme, opts.unixSocket)}; ${whileFailing}`);
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
@@ -136,6 +141,6 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
  * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
  * presents a client certificate.
  */
-export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme'> => ({
-  sink: sink.describe, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket'> => ({
+  sink: sink.describe, unixSocket: sink.describe.startsWith('otlp-grpc unix:'), tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
 });

@@ -78,7 +78,8 @@ export interface FakeServerTls {
 }
 
 /** `port`: listen on this one (a restart on the same port); default a free one. */
-export const startFakeOtlpServer = async (reply: (r: Received, index: number) => Reply, tls?: FakeServerTls, port = 0) => {
+/** Listens on 127.0.0.1:`port` (a free one by default), or on `port` itself when it is a gRPC bind address such as `unix:///tmp/x.sock`. */
+export const startFakeOtlpServer = async (reply: (r: Received, index: number) => Reply, tls?: FakeServerTls, port: number | string = 0) => {
   const received: Received[] = [];
   const server = new grpc.Server();
   server.addService(
@@ -103,7 +104,7 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
   );
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
-      `127.0.0.1:${port}`,
+      typeof port === 'string' ? port : `127.0.0.1:${port}`,
       tls === undefined
         ? grpc.ServerCredentials.createInsecure()
         : grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined),
