@@ -4,7 +4,8 @@
  * stack trace, after `chronoq validate` had passed the config:
  * - request headers (gRPC metadata): names of lowercase letters, digits, '-', '_' and '.' (upper
  *   case is folded), values of printable ASCII; a header value with an accented letter did it. A
- *   bad value is described, not printed: it is often a secret.
+ *   bad value is described, not printed: it is often a secret. And names gRPC does not send as
+ *   given (NOT_SENT_AS_GIVEN), which built and then failed every call, or went unsent.
  * - the endpoint: a URL (or host:port); `http://` alone, a port over 65535 or `http://[::1` did it.
  * Both in the config and in OTEL_EXPORTER_OTLP_[METRICS_]HEADERS / _ENDPOINT.
  */
@@ -20,7 +21,35 @@ export interface GrpcValueProblem {
 /** Where `name` first has a character a gRPC metadata name cannot (in characters, from 0), or -1. */
 const badNameCharAt = (name: string): number => [...name].findIndex((ch) => !/^[0-9a-z_.-]$/.test(ch.toLowerCase()));
 
+const FORBIDDEN_IN_HTTP2 = 'a connection header, which HTTP/2 forbids: every call would fail (gRPC tries each again until its deadline)';
+const WRITTEN_BY_GRPC = 'a header gRPC writes itself: the value given would not be sent';
+/**
+ * Names gRPC does not send as given, in lower case, with why. HTTP/2 forbids connection-specific
+ * headers (RFC 9113 §8.2.2): with one, Node refused every request, which grpc-js tried again some
+ * 10 000 times within the call's deadline, and every batch ended DEADLINE_EXCEEDED, retried for
+ * good. With content-length the receiver reset every call (INTERNAL: each batch a dead letter).
+ * The rest gRPC writes itself over what it is given (seen on the wire): the value never went.
+ */
+const NOT_SENT_AS_GIVEN: Readonly<Record<string, { readonly why: string; readonly suggestion?: string }>> = {
+  connection: { why: FORBIDDEN_IN_HTTP2 },
+  'keep-alive': { why: FORBIDDEN_IN_HTTP2, suggestion: 'sink.keepaliveMs sets gRPC\'s own keepalive' },
+  'proxy-connection': { why: FORBIDDEN_IN_HTTP2 },
+  'transfer-encoding': { why: FORBIDDEN_IN_HTTP2 },
+  upgrade: { why: FORBIDDEN_IN_HTTP2 },
+  'http2-settings': { why: FORBIDDEN_IN_HTTP2 },
+  'content-length': { why: 'a length gRPC cannot give ahead of its stream: the receiver would reset every call' },
+  te: { why: WRITTEN_BY_GRPC },
+  'content-type': { why: WRITTEN_BY_GRPC },
+  'user-agent': { why: 'a header gRPC writes itself (chronoq/<version> grpc-node-js/<version>): the value given would not be sent' },
+  'grpc-timeout': { why: WRITTEN_BY_GRPC, suggestion: 'sink.timeoutMs sets it' },
+  'grpc-encoding': { why: WRITTEN_BY_GRPC, suggestion: 'sink.compression sets it' },
+  'grpc-accept-encoding': { why: WRITTEN_BY_GRPC },
+  'accept-encoding': { why: WRITTEN_BY_GRPC },
+};
+
 export const headerNameProblem = (name: string): GrpcValueProblem | undefined => {
+  const notSent = Object.hasOwn(NOT_SENT_AS_GIVEN, name.toLowerCase()) ? NOT_SENT_AS_GIVEN[name.toLowerCase()] : undefined;
+  if (notSent !== undefined) return { expected: 'a header name gRPC sends as given', found: `the name ${JSON.stringify(name)}, ${notSent.why}`, ...(notSent.suggestion ? { suggestion: notSent.suggestion } : {}) };
   if (name !== '' && badNameCharAt(name) < 0 && !name.toLowerCase().endsWith('-bin')) return undefined;
   return { expected: "a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give)", found: `the name ${JSON.stringify(name)}` };
 };

@@ -22,7 +22,7 @@ import type { ReachableNews } from '../breaker.js';
 import type { RejectedSamples } from '../delivery.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { createOffThreadEncoder } from './offThreadEncoder.js';
-import { isTimeOutOfRangeError } from '../errors.js';
+import { InvalidOptionError, isTimeOutOfRangeError } from '../errors.js';
 import { classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
 import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
@@ -33,6 +33,7 @@ import { createSizeLimit } from './sizeLimit.js';
 import { dialTarget, exporterUnixUrl, rawEndpointOf, unixSocketTarget } from './dialTarget.js';
 import { createAnswerReader } from './exportAnswer.js';
 import { numberOption } from '../options.js';
+import { headerNameProblem, headerValueProblem } from '../config/grpcValues.js';
 import type { OtlpGrpcSink, OtlpGrpcSinkOptions } from './otlpGrpcSinkTypes.js';
 
 const SINK = 'otlpGrpcSink';
@@ -71,7 +72,13 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   // " http://collector:4317" was not read as http:// — TLS to a plaintext receiver, refused.
   const endpoint = opts.endpoint?.trim();
   const metadata = new grpc.Metadata();
-  for (const [k, v] of Object.entries(opts.headers ?? {})) metadata.set(k, v);
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    // What the config refuses (config/grpcValues.ts): grpc-js threw its own error for some, and
+    // took others to fail every call or never send them.
+    const wrong = headerNameProblem(k) ?? (typeof v === 'string' ? headerValueProblem(v) : { expected: 'a string', found: typeof v });
+    if (wrong !== undefined) throw new InvalidOptionError(SINK, `headers.${k}`, wrong.expected, wrong.suggestion === undefined ? wrong.found : `${wrong.found} (${wrong.suggestion})`);
+    metadata.set(k, v);
+  }
   const tls = opts.tls;
   const tlsCredentials = tls === undefined ? undefined
     : tls.insecure ? grpc.credentials.createInsecure()
