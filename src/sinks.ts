@@ -18,6 +18,7 @@ import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
 import { otlpProtocolWarning } from './config/grpcValues.js';
 import { endpointPortWarning, rawEndpointOf } from './otlp/dialTarget.js';
+import { insecureValueWarning } from './otlp/envTlsFiles.js';
 
 export interface Sink {
   readonly send: SendBatch;
@@ -114,7 +115,11 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         get effective() {
           return sink.effective; // when read: see otlpGrpcSink
         },
-        startWarnings: [otlpProtocolWarning(opts.env ?? process.env, sink.address), endpointPortWarning(rawEndpointOf(config.endpoint, opts.env ?? process.env))].filter((w) => w !== undefined),
+        startWarnings: [
+          otlpProtocolWarning(opts.env ?? process.env, sink.address),
+          endpointPortWarning(rawEndpointOf(config.endpoint, opts.env ?? process.env)),
+          insecureValueWarning(opts.env ?? process.env, config.endpoint, config.tls !== undefined),
+        ].filter((w) => w !== undefined),
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };
     }

@@ -13,6 +13,9 @@ import { lastValueFrom } from 'rxjs';
 import { otlpGrpcSink, type OtlpGrpcSinkOptions } from '../src/otlp/otlpGrpcSink.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { insecureValueWarning } from '../src/otlp/envTlsFiles.js';
+import { createSink } from '../src/sinks.js';
+import { systemClock } from '../src/clock.js';
 
 const test = suite('OTLP sink: OTEL_EXPORTER_OTLP_* timeout, compression, insecure');
 const T = 1_767_225_600_000_000_000n;
@@ -85,6 +88,23 @@ test('an endpoint without a scheme is TLS unless OTEL_EXPORTER_OTLP_INSECURE=tru
   const secure = await sendWith({}, (port) => ({ endpoint: `localhost:${port}`, timeoutMs: 3_000 }));
   assert.ok(secure.error !== undefined, 'a TLS handshake with a plaintext server fails');
   assert.is(secure.points, 0);
+});
+
+test('OTEL_EXPORTER_OTLP_INSECURE=1 (true to Go\'s SDK) is read as false: TLS, refused by a plaintext server; a start warning says so, for any value but true or false', async () => {
+  const one = await sendWith({ OTEL_EXPORTER_OTLP_INSECURE: '1' }, (port) => ({ endpoint: `localhost:${port}`, timeoutMs: 3_000 }));
+  assert.is(one.points, 0, 'the premise: the exporter dialled TLS');
+  assert.is(insecureValueWarning({ OTEL_EXPORTER_OTLP_INSECURE: '1' }, 'collector:4317', false), 'OTEL_EXPORTER_OTLP_INSECURE=1 is read as false — only true (in any case) is true to the OpenTelemetry exporters: collector:4317 is dialled with TLS');
+  // The signal's own variable first, the endpoint from the environment when the config names none.
+  assert.is(insecureValueWarning({ OTEL_EXPORTER_OTLP_METRICS_INSECURE: ' yes ', OTEL_EXPORTER_OTLP_INSECURE: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'otel:4317' }, undefined, false), 'OTEL_EXPORTER_OTLP_METRICS_INSECURE=yes is read as false — only true (in any case) is true to the OpenTelemetry exporters: otel:4317 is dialled with TLS');
+  // Where the variable decides nothing, the warning says only what it is read as.
+  assert.is(insecureValueWarning({ OTEL_EXPORTER_OTLP_INSECURE: 't' }, 'http://collector:4317', false), 'OTEL_EXPORTER_OTLP_INSECURE=t is read as false — only true (in any case) is true to the OpenTelemetry exporters');
+  assert.is(insecureValueWarning({ OTEL_EXPORTER_OTLP_INSECURE: 'on' }, 'collector:4317', true), 'OTEL_EXPORTER_OTLP_INSECURE=on is read as false — only true (in any case) is true to the OpenTelemetry exporters');
+  for (const value of ['true', ' TRUE ', 'False', 'false', '', '  ']) assert.is(insecureValueWarning({ OTEL_EXPORTER_OTLP_INSECURE: value }, 'collector:4317', false), undefined, JSON.stringify(value));
+  assert.is(insecureValueWarning({}, 'collector:4317', false), undefined);
+  // The sink's start warnings carry it (run, replay, validate and the library's pipelines log them).
+  const sink = createSink({ type: 'otlp-grpc', endpoint: 'collector:4317' }, {}, systemClock, { env: { OTEL_EXPORTER_OTLP_INSECURE: '1' } });
+  sink.close();
+  assert.equal(sink.startWarnings, ['OTEL_EXPORTER_OTLP_INSECURE=1 is read as false — only true (in any case) is true to the OpenTelemetry exporters: collector:4317 is dialled with TLS']);
 });
 
 test.run();

@@ -56,3 +56,19 @@ export const envTlsFiles = (env: Env, configEndpoint: string | undefined, cwd = 
   if (files.ca === undefined && files.cert === undefined && files.key === undefined) return undefined;
   return { files, settings: { names, pathOf: (name) => `environment ${name}` } };
 };
+
+/**
+ * A warning when OTEL_EXPORTER_OTLP_[METRICS_]INSECURE holds neither true nor false: the exporters
+ * read only `true` (in any case) as true, so `1`, `yes` or `t` — true to Go's OpenTelemetry SDK
+ * and the Collector's own settings — left an endpoint without a scheme on TLS without a word, and
+ * a plaintext receiver refused every call. The specification asks for a warning on such a value.
+ * `tlsConfigured`: the config's sink.tls decides instead (the variable is not read).
+ */
+export const insecureValueWarning = (env: Env, configEndpoint: string | undefined, tlsConfigured: boolean): string | undefined => {
+  const variable = variableOf(env, 'INSECURE');
+  const value = variable === undefined ? '' : env[variable]!.trim();
+  if (variable === undefined || ['true', 'false'].includes(value.toLowerCase())) return undefined;
+  const endpoint = rawEndpointOf(configEndpoint, env) ?? DEFAULT_ENDPOINT;
+  const effect = tlsConfigured || /^https?:\/\//i.test(endpoint) ? '' : `: ${endpoint} is dialled with TLS`;
+  return `${variable}=${value} is read as false — only true (in any case) is true to the OpenTelemetry exporters${effect}`;
+};
