@@ -19,6 +19,7 @@ import { ExportError } from './errors.js';
 import { otlpProtocolWarning } from './config/grpcValues.js';
 import { endpointPortWarning, rawEndpointOf } from './otlp/dialTarget.js';
 import { insecureValueWarning } from './otlp/envTlsFiles.js';
+import type { GrpcProxy } from './otlp/grpcProxy.js';
 
 export interface Sink {
   readonly send: SendBatch;
@@ -33,6 +34,8 @@ export interface Sink {
   readonly tlsFileSettings?: TlsFileSettings | undefined;
   /** What to warn of when the run starts (an OTLP protocol it does not speak asked for). */
   readonly startWarnings?: readonly string[];
+  /** otlp-grpc: the HTTP proxy its connection goes through (from the environment), if any. */
+  readonly proxy?: GrpcProxy | undefined;
   /** otlp-grpc: the connection settings in use, environment variables applied (chronoq validate shows them). */
   readonly effective?: Readonly<Record<string, unknown>>;
   close(): void;
@@ -111,7 +114,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e),
       });
       return {
-        send: sink.send, describe: `otlp-grpc ${sink.address}`, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
+        send: sink.send, describe: `otlp-grpc ${sink.address}${sink.proxy === undefined ? '' : ` via proxy ${sink.proxy.url}`}`, proxy: sink.proxy, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
         get effective() {
           return sink.effective; // when read: see otlpGrpcSink
         },

@@ -96,3 +96,30 @@ export const diagToLog = (log: Logger): DiagLogger => {
     log(level, `opentelemetry: ${[message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ')}`);
   return { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug'), verbose: line('debug') };
 };
+
+/** How long the same grpc-js line is not logged again: it says the same thing at every attempt. */
+const GRPC_REPEAT_MS = 60_000;
+
+/**
+ * grpc-js's own log lines (its errors by default; more with GRPC_VERBOSITY and GRPC_TRACE) as log
+ * lines: it wrote them to standard error as "E …", outside the log's format — a line a log shipper
+ * reading --log-format json could not parse — and they are the only place some reasons appear:
+ * why a proxy did not connect the sink ("Failed to connect to proxy … ECONNREFUSED"), where the
+ * failed call says only "Last error: undefined". Its errors are warnings here, as failing delivery
+ * is; the same line at most once a minute (it repeats at every attempt), its debug lines all.
+ */
+export const grpcLogToLog = (log: Logger, clock: Pick<Clock, 'monotonic'>): Partial<Console> => {
+  const lastLoggedMs = new Map<string, number>();
+  const line = (level: Level, dedupe: boolean) => (message: unknown, ...args: unknown[]) => {
+    const text = `grpc-js: ${[message, ...args].map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')}`;
+    const now = clock.monotonic();
+    const last = lastLoggedMs.get(text);
+    if (dedupe && last !== undefined && now - last < GRPC_REPEAT_MS) return;
+    if (dedupe) {
+      if (lastLoggedMs.size >= 100) lastLoggedMs.clear(); // texts that vary (addresses, times) do not pile up
+      lastLoggedMs.set(text, now);
+    }
+    log(level, text);
+  };
+  return { error: line('warn', true), info: line('info', true), debug: line('debug', false) };
+};

@@ -8,7 +8,8 @@ import { systemClock, platformTimers } from '../clock.js';
 import { type ConfigError, closestKey, formatConfigError } from '../config/errors.js';
 import { maskSecrets } from '../config/resolve.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { createLogger, createTerminalLines, diagToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
+import { createLogger, createTerminalLines, diagToLog, grpcLogToLog, processWarningsToLog, type LogFormat, type Logger } from './log.js';
+import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { loadConfig } from './loadConfig.js';
 import { unusedSettings } from '../config/unusedSettings.js';
 import { runCommand } from './run.js';
@@ -147,6 +148,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   const terminal = createTerminalLines((s) => process.stderr.write(s), () => process.stderr.columns);
   const log = createLogger(a.logFormat, systemClock, terminal.write);
   diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  setGrpcLogger(grpcLogToLog(log, systemClock));
   processWarningsToLog(log);
   const out = (s: string) => process.stdout.write(s);
   if (a.help) return out(HELP), 0;

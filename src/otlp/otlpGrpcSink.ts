@@ -31,6 +31,7 @@ import { narrowingDown } from './narrowingDown.js';
 import { VERSION } from '../version.js';
 import { createSizeLimit } from './sizeLimit.js';
 import { dialTarget, exporterUnixUrl, rawEndpointOf, unixSocketTarget } from './dialTarget.js';
+import { grpcProxyFor } from './grpcProxy.js';
 import { createAnswerReader } from './exportAnswer.js';
 import { numberOption } from '../options.js';
 import { headerNameProblem, headerValueProblem } from '../config/grpcValues.js';
@@ -97,6 +98,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   );
   /** host:port dialled (the exporter's url can lack the port, see dialTarget.ts). */
   const target = dialTarget(config.url, rawEndpoint);
+  const proxy = grpcProxyFor(target, process.env);
   const clock = opts.clock ?? systemClock;
   const keepaliveMs = numberOption(SINK, 'keepaliveMs', opts.keepaliveMs, 10_000); // NaN: no keepalive, silently
   const connectTimeoutMs = numberOption(SINK, 'connectTimeoutMs', opts.connectTimeoutMs, 20_000);
@@ -211,11 +213,13 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   return {
     send,
     address: target,
+    proxy,
     // Made when read (chronoq validate): TLS credentials build a secure context, work every start did for nothing.
     get effective() {
       return {
         dials: target, tls: credentials()._isSecure(), headers: Object.keys(callMetadata.getMap()),
         compression: config.compression === CompressionAlgorithm.GZIP ? 'gzip' as const : 'none' as const, timeoutMs: config.timeoutMillis,
+        ...(proxy !== undefined ? { proxy: `${proxy.url} (${proxy.variable})` } : {}),
       };
     },
     reachable$,

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { ReachableNews } from '../breaker.js';
 import type { SendBatch } from '../delivery.js';
 import type { InstrumentationScopeInfo } from './toResourceMetrics.js';
+import type { GrpcProxy } from './grpcProxy.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -61,7 +62,9 @@ export interface OtlpGrpcSink {
    * What it uses, its options over OTEL_EXPORTER_OTLP_[METRICS_]* over the defaults (for
    * `chronoq validate`): header names only, their values are not shown.
    */
-  readonly effective: { readonly dials: string; readonly tls: boolean; readonly headers: readonly string[]; readonly compression: 'gzip' | 'none'; readonly timeoutMs: number };
+  readonly effective: { readonly dials: string; readonly tls: boolean; readonly headers: readonly string[]; readonly compression: 'gzip' | 'none'; readonly timeoutMs: number; readonly proxy?: string };
+  /** The HTTP proxy gRPC connects through (grpc_proxy, https_proxy or http_proxy, less no_proxy: grpcProxy.ts), if any. */
+  readonly proxy: GrpcProxy | undefined;
   /**
    * Emits each time the receiver is back: `'connected'`, the connection to it is (re)established,
    * or `'answered'`, after a call timed out it answers again (a hung collector resumed;

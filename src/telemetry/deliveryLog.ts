@@ -15,6 +15,7 @@ import type { Sink } from '../sinks.js';
 import { createDeadLetterLog } from './deadLetterLog.js';
 import { asClause, oneLineMessage } from '../otlp/classify.js';
 import { tlsAgainstScheme, type TlsAgainstScheme } from '../config/unusedSettings.js';
+import type { GrpcProxy } from '../otlp/grpcProxy.js';
 
 /** The error's message on one line (a sink's errors are already; others may not be). */
 const messageOf = (error: unknown): string => oneLineMessage(error instanceof Error ? error.message : String(error));
@@ -27,9 +28,11 @@ const messageOf = (error: unknown): string => oneLineMessage(error instanceof Er
  * other scheme — would name the scheme already written. `unixSocket`: the endpoint is a unix
  * socket, which has no http:// to write.
  */
-const hintFor = (message: string, clientCertificate: boolean, against?: TlsAgainstScheme, unixSocket = false): string =>
+const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme: against, unixSocket = false, proxy }: HintContext): string =>
+  // grpc-js gives no reason when the proxy did not connect it (refused, or answered other than 200): its own log line has it.
+  proxy !== undefined && /Last error: undefined/.test(message) ? ` (the connection goes through the proxy ${proxy.url}, from ${proxy.variable}, which did not connect it — the line grpc-js logged says why: a receiver to be reached directly belongs in no_proxy or no_grpc_proxy)`
   // A unix: endpoint is TLS unless insecure, as the OpenTelemetry exporters read it (no scheme says plaintext there).
-  unixSocket && /wrong version number/.test(message) ? ' (the receiver on the socket does not speak TLS: a unix: endpoint is dialled with TLS unless sink.tls.insecure is true or OTEL_EXPORTER_OTLP_INSECURE=true, as the OpenTelemetry exporters dial it)'
+  : unixSocket && /wrong version number/.test(message) ? ' (the receiver on the socket does not speak TLS: a unix: endpoint is dialled with TLS unless sink.tls.insecure is true or OTEL_EXPORTER_OTLP_INSECURE=true, as the OpenTelemetry exporters dial it)'
   : against === 'tls-on-http' && /wrong version number/.test(message) ? ' (the endpoint does not speak TLS, and sink.tls makes the connection TLS though the endpoint says http://: leave sink.tls out for a plaintext receiver)'
   : against === 'plaintext-on-https' && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up)/.test(message) ? ' (the receiver closed the connection before HTTP/2 started, as one expecting TLS does: sink.tls.insecure makes the connection plaintext though the endpoint says https://; leave insecure out)'
   : clientCertificate && /No connection established\. Last error: (Failed to connect|read ECONNRESET|socket hang up|Client network socket disconnected)/.test(message)
@@ -75,11 +78,16 @@ export interface DeliveryLogOptions {
   readonly tlsAgainstScheme?: TlsAgainstScheme | undefined;
   /** The sink dials a unix socket (its hints then name insecure, not http://). */
   readonly unixSocket?: boolean;
+  /** The HTTP proxy the sink's connection goes through (its failures carry no reason). */
+  readonly proxy?: GrpcProxy | undefined;
   /** The sink's TLS files changing (sinks.ts): each change is a line, in use now or why not. */
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
   /** How the lines name the TLS files (default: the config's sink.tls). */
   readonly tlsFileSettings?: TlsFileSettings | undefined;
 }
+
+/** What the hints go by besides the error's words. */
+type HintContext = Pick<DeliveryLogOptions, 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy'>;
 
 /**
  * Logs delivery failures as episodes: the first failed attempt with its error, and the next
@@ -97,7 +105,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}),
     // Letters given up on carry the failed attempt's error: the same hint as the failing line,
     // which under at-most-once (no retry) never comes — "Protocol error" went without a word of 4318.
-    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts.clientCertificate === true, opts.tlsAgainstScheme, opts.unixSocket) : ''),
+    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts) : ''),
     wording: {
       rejected: {
         level: 'error',
@@ -111,7 +119,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     else if (e.type === 'retry') {
       if (failedAttempts++ > 0) return;
       const message = messageOf(e.error);
-      log('warn', `delivery to ${sink} is failing: ${asClause(message)}${hintFor(message, opts.clientCertificate === true, opts.tlsAgainstScheme, opts.unixSocket)}; ${whileFailing}`);
+      log('warn', `delivery to ${sink} is failing: ${asClause(message)}${hintFor(message, opts)}; ${whileFailing}`);
     } else if (e.type === 'delivered' && failedAttempts > 0) {
       log('info', `delivery to ${sink} works again (after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'})`);
       failedAttempts = 0;
@@ -141,6 +149,6 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
  * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
  * presents a client certificate.
  */
-export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket'> => ({
-  sink: sink.describe, unixSocket: sink.describe.startsWith('otlp-grpc unix:'), tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy'> => ({
+  sink: sink.describe, unixSocket: sink.describe.startsWith('otlp-grpc unix:'), proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
 });
