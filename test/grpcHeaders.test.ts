@@ -82,6 +82,21 @@ test('the same in OTEL_EXPORTER_OTLP_[METRICS_]HEADERS', () => {
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'api-key=k,x-team=core' }), []);
 });
 
+test('a header given twice, in any case, is a config error (gRPC metadata names are lower case: the second value overwrote the first, and validate showed both)', () => {
+  assert.equal(configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: http://c:4317\n  headers:\n    Authorization: "Bearer a"\n    x-team: core\n    authorization: "Bearer b"\n'), [
+    'config.sink.headers.authorization: expected each header once, found the header of "Authorization" again (names are not case-sensitive: one value would overwrite the other)',
+  ]);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'x-key=a,x-team=core,X-Key=b,x-team=ops' }).map(formatConfigError), [
+    'environment OTEL_EXPORTER_OTLP_HEADERS, header "X-Key": expected each header once, found the header of entry 1 again (names are not case-sensitive: one value would overwrite the other)',
+    'environment OTEL_EXPORTER_OTLP_HEADERS, header "x-team": expected each header once, found the header of entry 2 again (names are not case-sensitive: one value would overwrite the other)',
+  ]);
+  // The premise: gRPC metadata keeps one value of the two.
+  const metadata = new grpc.Metadata();
+  metadata.set('Authorization', 'Bearer a');
+  metadata.set('authorization', 'Bearer b');
+  assert.equal(metadata.get('authorization'), ['Bearer b']);
+});
+
 test('otlpGrpcSink refuses them (and a name or value grpc-js threw its own error for) with an InvalidOptionError naming the header', () => {
   const refusal = (headers: Record<string, string>): string => {
     try {
@@ -95,6 +110,7 @@ test('otlpGrpcSink refuses them (and a name or value grpc-js threw its own error
   assert.is(refusal({ 'grpc-encoding': 'gzip' }), 'otlpGrpcSink: option headers.grpc-encoding must be a header name gRPC sends as given, found the name "grpc-encoding", a header gRPC writes itself: the value given would not be sent (sink.compression sets it)');
   assert.match(refusal({ 'x-key-bin': 'AAEC' }), /^otlpGrpcSink: option headers\.x-key-bin must be a header name of letters/);
   assert.is(refusal({ 'x-key': 'caf\u00e9' }), 'otlpGrpcSink: option headers.x-key must be a header value of printable ASCII characters (gRPC metadata), found a value with U+00E9 at character 4');
+  assert.is(refusal({ Authorization: 'Bearer a', authorization: 'Bearer b' }), 'otlpGrpcSink: option headers.authorization must be each header once, found the header of "Authorization" again (names are not case-sensitive: one value would overwrite the other)');
   assert.is(refusal({ 'x-key': 'k', authorization: 'Bearer t' }), 'built');
 });
 

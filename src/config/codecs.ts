@@ -6,7 +6,7 @@
  */
 import * as t from 'io-ts';
 import { closestKey } from './errors.js';
-import { endpointProblem, headerNameProblem, headerValueProblem } from './grpcValues.js';
+import { endpointProblem, headerNameProblem, headerTwiceProblem, headerValueProblem, otherSpellingOf } from './grpcValues.js';
 import { numberHint } from './numberHints.js';
 
 export interface FailureWording {
@@ -80,15 +80,16 @@ export const oneOf = <K extends string>(...values: K[]) => {
   }, (k) => k);
 };
 
-/** A mapping whose values are `value`; with `keyProblem`, a key it finds wrong is an error at its path. */
-export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string, keyProblem?: (key: string) => FailureWording | undefined) =>
+/** A mapping whose values are `value`; with `keyProblem` (given the mapping's keys too), a key it finds wrong is an error at its path. */
+export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string, keyProblem?: (key: string, keys: readonly string[]) => FailureWording | undefined) =>
   new t.Type<Record<string, A>, Record<string, A>, unknown>(`a mapping of ${what}`, (u): u is Record<string, A> => typeof u === 'object' && u !== null, (u, c) => {
     if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail(u, c, { expected: `a mapping of ${what}` });
     const out: Record<string, A> = {};
     const errors: t.Errors = [];
+    const keys = Object.keys(u);
     for (const [k, v] of Object.entries(u)) {
       const at = t.appendContext(c, k, value, v);
-      const wrongKey = keyProblem?.(k);
+      const wrongKey = keyProblem?.(k, keys);
       if (wrongKey !== undefined) {
         errors.push(problem(v, at, wrongKey));
         continue;
@@ -106,8 +107,15 @@ const HeaderValueCodec = new t.Type<string, string, unknown>('a header value', (
   return wrong === undefined ? t.success(u as string) : fail(u, c, wrong);
 }, (s) => s);
 
-/** Request headers: gRPC metadata names and values (grpcValues.ts), each problem at its path. */
-export const HeadersCodec = stringMap(HeaderValueCodec, 'header names to values', headerNameProblem);
+/**
+ * Request headers: gRPC metadata names and values (grpcValues.ts), each problem at its path; and a
+ * name given twice in different case (`Authorization` and `authorization`): gRPC metadata names are
+ * lower case, so one value overwrote the other without a word.
+ */
+export const HeadersCodec = stringMap(HeaderValueCodec, 'header names to values', (name, names) => {
+  const first = otherSpellingOf(name, names);
+  return headerNameProblem(name) ?? (first === undefined ? undefined : headerTwiceProblem(JSON.stringify(first)));
+});
 
 /** An OTLP/gRPC endpoint (grpcValues.ts). */
 export const EndpointCodec = new t.Type<string, string, unknown>('an endpoint URL', (u): u is string => typeof u === 'string', (u, c) => {

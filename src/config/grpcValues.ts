@@ -54,6 +54,21 @@ export const headerNameProblem = (name: string): GrpcValueProblem | undefined =>
   return { expected: "a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give)", found: `the name ${JSON.stringify(name)}` };
 };
 
+/**
+ * A header given again, in the same or another case: gRPC metadata names are lower case, so one
+ * value overwrote the other without a word. `first` says where the first one is.
+ */
+export const headerTwiceProblem = (first: string): GrpcValueProblem => ({
+  expected: 'each header once',
+  found: `the header of ${first} again (names are not case-sensitive: one value would overwrite the other)`,
+});
+
+/** The first of `names` that is `name` in any case, when that is another key than `name` (a mapping's keys). */
+export const otherSpellingOf = (name: string, names: readonly string[]): string | undefined => {
+  const first = names.find((other) => other.toLowerCase() === name.toLowerCase());
+  return first === name ? undefined : first;
+};
+
 export const headerValueProblem = (value: string): GrpcValueProblem | undefined => {
   const chars = [...value];
   const bad = chars.findIndex((ch) => ch < ' ' || ch > '~');
@@ -142,11 +157,13 @@ const parserLoses = (value: string): string | undefined => {
  * name of other characters than a header name's.
  */
 export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, configEndpoint?: string): ConfigError[] => [
-  ...HEADER_VARIABLES.flatMap((variable) =>
-    (env[variable] ?? '').split(',').flatMap((pair, i): ConfigError[] => {
+  ...HEADER_VARIABLES.flatMap((variable) => {
+    const pairs = (env[variable] ?? '').split(',');
+    const nameOf = (pair: string): string => (pair.includes('=') ? pair.slice(0, pair.indexOf('=')).trim() : '');
+    return pairs.flatMap((pair, i): ConfigError[] => {
       if (pair.trim() === '') return [];
       const at = pair.indexOf('=');
-      const name = at < 0 ? '' : pair.slice(0, at).trim();
+      const name = nameOf(pair);
       if (name === '') {
         const what = at < 0 ? 'no "="' : 'no name before its "="';
         return [{ path: `environment ${variable}, entry ${i + 1}`, expected: HEADERS_EXPECTED, found: `an entry of ${pair.trim().length} characters with ${what} (not shown), which the exporter leaves out` }];
@@ -159,13 +176,16 @@ export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, 
         if (bad < 0) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...nameProblem }];
         return [{ path: `environment ${variable}, entry ${i + 1}`, expected: nameProblem.expected, found: `a name with ${JSON.stringify([...name][bad])} at character ${bad + 1} (not shown)` }];
       }
+      // The parser keeps the last of two entries of a name; two in different case are both set, and the later value wins.
+      const earlier = pairs.slice(0, i).findIndex((other) => nameOf(other).toLowerCase() === name.toLowerCase());
+      if (earlier >= 0) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...headerTwiceProblem(`entry ${earlier + 1}`) }];
       const value = pair.slice(at + 1).trim();
       const lost = parserLoses(value);
       if (lost !== undefined) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, expected: HEADERS_EXPECTED, found: lost }];
       const problem = headerValueProblem(decodeURIComponent(value));
       return problem === undefined ? [] : [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...problem }];
-    }),
-  ),
+    });
+  }),
   ...(configEndpoint !== undefined ? [] : ENDPOINT_VARIABLES).flatMap((variable): ConfigError[] => {
     const value = env[variable]?.trim();
     const problem = value ? endpointProblem(value) : undefined;
