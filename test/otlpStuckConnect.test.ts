@@ -7,6 +7,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
@@ -68,7 +70,7 @@ test('the first connection is held without an answer: after connectTimeoutMs the
   }
 });
 
-test('the config: sink.connectTimeoutMs reaches the sink (and must be a positive number)', async () => {
+test('the config: sink.connectTimeoutMs reaches the sink (and must be 1 000 or more)', async () => {
   const server = await startFakeOtlpServer(() => ({ ok: true }));
   const proxy = await silentFirst(server.port);
   const decoded = decodeConfigValue({ sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${proxy.port}`, timeoutMs: 300, connectTimeoutMs: 1_000 } });
@@ -85,8 +87,24 @@ test('the config: sink.connectTimeoutMs reaches the sink (and must be a positive
     proxy.close();
     await server.stop();
   }
-  const bad = decodeConfigValue({ sink: { type: 'otlp-grpc', connectTimeoutMs: 0 } });
-  assert.ok(bad._tag === 'Left' && bad.left.some((e) => e.path === 'config.sink.connectTimeoutMs'), JSON.stringify(bad));
+  for (const connectTimeoutMs of [0, 5, 999]) {
+    const bad = decodeConfigValue({ sink: { type: 'otlp-grpc', connectTimeoutMs } });
+    assert.ok(bad._tag === 'Left' && bad.left.some((e) => e.path === 'config.sink.connectTimeoutMs' && /from 1000 up/.test(e.expected)), JSON.stringify(bad));
+  }
+});
+
+test('a connectTimeoutMs too short for a TLS handshake (5 ms): the library\'s sink takes 1 000 for it and delivers (it gave up every connection: "Channel closed before call started")', async () => {
+  const tlsDir = join(import.meta.dirname, 'fixtures/tls');
+  const server = await startFakeOtlpServer(() => ({ ok: true }), { cert: readFileSync(join(tlsDir, 'server.pem')), key: readFileSync(join(tlsDir, 'server-key.pem')) });
+  const sink = otlpGrpcSink({ endpoint: `https://localhost:${server.port}`, tls: { ca: readFileSync(join(tlsDir, 'ca.pem')) }, connectTimeoutMs: 5, timeoutMs: 3_000 });
+  try {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i++) outcomes.push(await new Promise<string>((resolve) => sink.send([sample(i)]).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') })));
+    assert.equal(outcomes, ['ok', 'ok', 'ok']);
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
 });
 
 test.run();

@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import { closestKey } from './errors.js';
 import { endpointProblem, headerNameProblem, headerTwiceProblem, headerValueProblem, otherSpellingOf } from './grpcValues.js';
 import { numberHint } from './numberHints.js';
-import { KEEPALIVE_MIN_MS } from '../otlp/otlpGrpcSinkTypes.js';
+import { CONNECT_TIMEOUT_MIN_MS, KEEPALIVE_MIN_MS } from '../otlp/otlpGrpcSinkTypes.js';
 
 export interface FailureWording {
   readonly expected: string;
@@ -52,6 +52,8 @@ export const NonNegativeNumber = num('a finite non-negative number', (n) => Numb
  * 40 s (each a failed attempt, a reconnect and a resend).
  */
 export const KeepaliveMs = num(`0 (no pings) or at least ${KEEPALIVE_MIN_MS} milliseconds (a ping unanswered that long drops the connection: a shorter wait dropped healthy ones)`, (n) => n === 0 || (Number.isFinite(n) && n >= KEEPALIVE_MIN_MS));
+/** sink.connectTimeoutMs: at least CONNECT_TIMEOUT_MIN_MS (a connection, TLS included, must have time to be made). */
+export const ConnectTimeoutMs = num(`a number of milliseconds from ${CONNECT_TIMEOUT_MIN_MS} up (time to make a connection, its TLS handshake included: with 5 a local TLS receiver was never reached)`, (n) => Number.isFinite(n) && n >= CONNECT_TIMEOUT_MIN_MS);
 /** A backoff's growth: below 1 each retry would come sooner than the one before, down to none. */
 export const Multiplier = num('a finite number of at least 1 (each retry waits at least as long as the one before; 1: the same wait each time)', (n) => Number.isFinite(n) && n >= 1);
 /**

@@ -5,7 +5,7 @@
 import * as t from 'io-ts';
 import {
   closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber, Multiplier,
-  MsOrInfinite, CountOrInfinite, CountUpTo, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec, KeepaliveMs,
+  MsOrInfinite, CountOrInfinite, CountUpTo, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec, KeepaliveMs, ConnectTimeoutMs,
 } from './codecs.js';
 
 export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool, filesystem: Bool, disk: Bool, paging: Bool, processes: Bool, connections: Bool });
@@ -57,7 +57,7 @@ export const DeliveryCodec = closed('delivery', {}, {
 export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool });
 export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc') }, {
   endpoint: EndpointCodec, headers: HeadersCodec, compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
-  encodeOffThread: Bool, connectTimeoutMs: PositiveNumber, keepaliveMs: KeepaliveMs,
+  encodeOffThread: Bool, connectTimeoutMs: ConnectTimeoutMs, keepaliveMs: KeepaliveMs,
 });
 export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, {});
 export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') }, {});

@@ -35,7 +35,7 @@ import { grpcProxyFor } from './grpcProxy.js';
 import { createAnswerReader } from './exportAnswer.js';
 import { numberOption } from '../options.js';
 import { headerNameProblem, headerTwiceProblem, headerValueProblem, otherSpellingOf } from '../config/grpcValues.js';
-import { KEEPALIVE_MIN_MS, type OtlpGrpcSink, type OtlpGrpcSinkOptions } from './otlpGrpcSinkTypes.js';
+import { CONNECT_TIMEOUT_MIN_MS, KEEPALIVE_MIN_MS, type OtlpGrpcSink, type OtlpGrpcSinkOptions } from './otlpGrpcSinkTypes.js';
 
 const SINK = 'otlpGrpcSink';
 
@@ -104,7 +104,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const clock = opts.clock ?? systemClock;
   const askedKeepaliveMs = numberOption(SINK, 'keepaliveMs', opts.keepaliveMs, 10_000); // NaN: no keepalive, silently
   const keepaliveMs = askedKeepaliveMs > 0 ? Math.max(askedKeepaliveMs, KEEPALIVE_MIN_MS) : askedKeepaliveMs;
-  const connectTimeoutMs = numberOption(SINK, 'connectTimeoutMs', opts.connectTimeoutMs, 20_000);
+  const connectTimeoutMs = Math.max(numberOption(SINK, 'connectTimeoutMs', opts.connectTimeoutMs, 20_000), CONNECT_TIMEOUT_MIN_MS);
   /** Credentials for new connections: the options', or the TLS files' contents given to useTls since. */
   let credentials = config.credentials;
   const newClient = (): InstanceType<typeof MetricsClient> => {

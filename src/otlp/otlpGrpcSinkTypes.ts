@@ -40,7 +40,8 @@ export interface OtlpGrpcSinkOptions {
   /**
    * A connection attempt still not established after this long is given up and a new one made
    * (stuckConnect.ts: grpc-js waits for ever on a receiver that accepts and never answers).
-   * Default 20 000, the least gRPC's connection backoff spec allows.
+   * Default 20 000, the least gRPC's connection backoff spec allows; less than CONNECT_TIMEOUT_MIN_MS
+   * is that (the config refuses it).
    */
   readonly connectTimeoutMs?: number;
   /**
@@ -61,6 +62,13 @@ export interface OtlpGrpcSinkOptions {
  * than 10 s.
  */
 export const KEEPALIVE_MIN_MS = 1_000;
+
+/**
+ * The least connectTimeoutMs: a connection, its TLS handshake included, must have time to be made
+ * — with 5 ms one to a TLS receiver on this machine never was ("Channel closed before call
+ * started" at every attempt). gRPC's connection backoff spec asks for 20 s.
+ */
+export const CONNECT_TIMEOUT_MIN_MS = 1_000;
 
 export interface OtlpGrpcSink {
   readonly send: SendBatch;
