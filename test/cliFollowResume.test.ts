@@ -37,11 +37,17 @@ const written = (dir: string): number[] => {
 /** Runs until it says it is running and `ready` holds, then `afterMs` more, then stops it with `signal`. */
 const runUntil = async (cfg: string, ready: () => boolean, signal: NodeJS.Signals = 'SIGINT', afterMs = 300, watch?: (stderrSoFar: () => string) => void): Promise<CliResult> => {
   const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
-  watch?.(stderrSoFar);
-  // From when it runs, not from the spawn: a slow start (CI) met the signal before the run handled it.
-  await until('the run to start', () => stderrSoFar().includes('chronoq running'), 30_000);
-  await until('the run got that far', ready);
-  await sleep(afterMs);
+  try {
+    watch?.(stderrSoFar);
+    // From when it runs, not from the spawn: a slow start (CI) met the signal before the run handled it.
+    await until('the run to start', () => stderrSoFar().includes('chronoq running'), 30_000);
+    await until('the run got that far', ready);
+    await sleep(afterMs);
+  } catch (e) {
+    // The run follows its file for ever: stopped here, not left running after the failed test.
+    child.kill('SIGKILL');
+    throw e;
+  }
   child.kill(signal);
   return result;
 };

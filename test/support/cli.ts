@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killedOnExit } from './children.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const BIN = join(root, 'bin/chronoq.js');
@@ -38,7 +39,7 @@ export const ndjsonToOtlpConfig = (dir: string, input: string, endpoint: string)
 /** `stdin: true`: the child's standard input is a pipe the test writes to (child.stdin). */
 /** `stderrSoFar`: what the child has written to standard error up to now (to wait for a line). */
 export const startCli = (args: string[], env: Record<string, string | undefined> = {}, opts: { stdin?: boolean } = {}): { child: ChildProcess; result: Promise<CliResult>; stderrSoFar: () => string } => {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const child = killedOnExit(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

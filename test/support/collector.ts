@@ -14,6 +14,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'no
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killedOnExit } from './children.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -115,7 +116,7 @@ export const startCollector = async (binary: string, o: CollectorOptions = {}): 
   let child: ChildProcess | undefined;
   let log = '';
   const launch = async (): Promise<void> => {
-    const p = spawn(binary, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = killedOnExit(spawn(binary, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
     child = p;
     p.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     p.stderr?.on('data', (d: Buffer) => (log += d.toString()));

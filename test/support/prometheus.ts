@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './collector.js';
+import { killedOnExit } from './children.js';
 
 export const findPrometheus = (): { path: string } | { missing: string } => {
   const r = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
@@ -39,10 +40,10 @@ export const startPrometheus = async (): Promise<Prometheus> => {
   const port = await freePort();
   writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
   let log = '';
-  const child: ChildProcess = spawn('prometheus', [
+  const child: ChildProcess = killedOnExit(spawn('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
     '--web.enable-remote-write-receiver', '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   for (let i = 0; ; i++) {
