@@ -6,7 +6,7 @@
  */
 import * as t from 'io-ts';
 import { closestKey } from './errors.js';
-import { endpointProblem, headerNameProblem, headerTwiceProblem, headerValueProblem, otherSpellingOf } from './grpcValues.js';
+import { endpointProblem, headerKeyProblem, headerValueProblem } from './grpcValues.js';
 import { numberHint } from './numberHints.js';
 import { CONNECT_TIMEOUT_MIN_MS, KEEPALIVE_MIN_MS } from '../otlp/otlpGrpcSinkTypes.js';
 
@@ -121,10 +121,7 @@ const HeaderValueCodec = new t.Type<string, string, unknown>('a header value', (
  * name given twice in different case (`Authorization` and `authorization`): gRPC metadata names are
  * lower case, so one value overwrote the other without a word.
  */
-export const HeadersCodec = stringMap(HeaderValueCodec, 'header names to values', (name, names) => {
-  const first = otherSpellingOf(name, names);
-  return headerNameProblem(name) ?? (first === undefined ? undefined : headerTwiceProblem(JSON.stringify(first)));
-});
+export const HeadersCodec = stringMap(HeaderValueCodec, 'header names to values', headerKeyProblem);
 
 /** An OTLP/gRPC endpoint (grpcValues.ts). */
 export const EndpointCodec = new t.Type<string, string, unknown>('an endpoint URL', (u): u is string => typeof u === 'string', (u, c) => {

@@ -58,15 +58,18 @@ export const headerNameProblem = (name: string): GrpcValueProblem | undefined =>
  * A header given again, in the same or another case: gRPC metadata names are lower case, so one
  * value overwrote the other without a word. `first` says where the first one is.
  */
-export const headerTwiceProblem = (first: string): GrpcValueProblem => ({
+const headerTwiceProblem = (first: string): GrpcValueProblem => ({
   expected: 'each header once',
   found: `the header of ${first} again (names are not case-sensitive: one value would overwrite the other)`,
 });
 
-/** The first of `names` that is `name` in any case, when that is another key than `name` (a mapping's keys). */
-export const otherSpellingOf = (name: string, names: readonly string[]): string | undefined => {
+/**
+ * What is wrong with `name` as a key of a mapping of headers whose keys are `names` (sink.headers,
+ * otlpGrpcSink's headers): the name itself, or another spelling of it that came first.
+ */
+export const headerKeyProblem = (name: string, names: readonly string[]): GrpcValueProblem | undefined => {
   const first = names.find((other) => other.toLowerCase() === name.toLowerCase());
-  return first === name ? undefined : first;
+  return headerNameProblem(name) ?? (first !== undefined && first !== name ? headerTwiceProblem(JSON.stringify(first)) : undefined);
 };
 
 export const headerValueProblem = (value: string): GrpcValueProblem | undefined => {

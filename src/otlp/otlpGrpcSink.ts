@@ -34,7 +34,7 @@ import { dialTarget, exporterUnixUrl, rawEndpointOf, unixSocketTarget } from './
 import { grpcProxyFor } from './grpcProxy.js';
 import { createAnswerReader } from './exportAnswer.js';
 import { numberOption } from '../options.js';
-import { headerNameProblem, headerTwiceProblem, headerValueProblem, otherSpellingOf } from '../config/grpcValues.js';
+import { headerKeyProblem, headerValueProblem } from '../config/grpcValues.js';
 import { CONNECT_TIMEOUT_MIN_MS, KEEPALIVE_MIN_MS, type OtlpGrpcSink, type OtlpGrpcSinkOptions } from './otlpGrpcSinkTypes.js';
 
 const SINK = 'otlpGrpcSink';
@@ -73,12 +73,11 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   // " http://collector:4317" was not read as http:// — TLS to a plaintext receiver, refused.
   const endpoint = opts.endpoint?.trim();
   const metadata = new grpc.Metadata();
+  const headerNames = Object.keys(opts.headers ?? {});
   for (const [k, v] of Object.entries(opts.headers ?? {})) {
     // What the config refuses (config/grpcValues.ts): grpc-js threw its own error for some, and
     // took others to fail every call or never send them.
-    const first = otherSpellingOf(k, Object.keys(opts.headers!));
-    const wrong = headerNameProblem(k) ?? (first !== undefined ? headerTwiceProblem(JSON.stringify(first)) : undefined)
-      ?? (typeof v === 'string' ? headerValueProblem(v) : { expected: 'a string', found: typeof v });
+    const wrong = headerKeyProblem(k, headerNames) ?? (typeof v === 'string' ? headerValueProblem(v) : { expected: 'a string', found: typeof v });
     if (wrong !== undefined) throw new InvalidOptionError(SINK, `headers.${k}`, wrong.expected, wrong.suggestion === undefined ? wrong.found : `${wrong.found} (${wrong.suggestion})`);
     metadata.set(k, v);
   }
