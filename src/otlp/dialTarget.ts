@@ -43,13 +43,13 @@ export const exporterUnixUrl = (raw: string): string => `unix://${raw.slice('uni
 
 /**
  * host:port for the exporter's normalised `url` (a host, with its port unless the URL's scheme
- * implied it): 80 when `raw` wrote `http://…:80`, otherwise the 443 gRPC dials. A `unix:` address
- * is kept.
+ * implied it): 80 when `raw` wrote `http://…:80`, otherwise the 443 gRPC dials. A unix socket
+ * (`raw` in any of its forms; the exporter's url is one only then) is unixSocketTarget's.
  */
 export const dialTarget = (url: string, raw: string | undefined): string => {
   const socket = unixSocketTarget(raw);
   if (socket !== undefined) return socket;
-  if (url.startsWith('unix:') || /:\d+$/.test(url)) return url;
+  if (/:\d+$/.test(url)) return url;
   const wroteHttpPort80 = raw !== undefined && /^http:\/\/[^/?#]*:0*80(?:[/?#]|$)/i.test(raw);
   return `${url}:${wroteHttpPort80 ? 80 : 443}`;
 };

@@ -86,10 +86,11 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     : tls.insecure ? grpc.credentials.createInsecure()
     : grpc.credentials.createSsl(asBuffer(tls.ca), asBuffer(tls.key), asBuffer(tls.cert));
   const rawEndpoint = rawEndpointOf(endpoint, process.env);
+  const socket = unixSocketTarget(rawEndpoint);
   const config = convertLegacyOtlpGrpcOptions(
     {
       // A unix socket in a form the exporter keeps whole (from the environment too): see unixSocketTarget.
-      ...(unixSocketTarget(rawEndpoint) !== undefined ? { url: exporterUnixUrl(rawEndpoint!) } : endpoint !== undefined ? { url: endpoint } : {}),
+      ...(socket !== undefined ? { url: exporterUnixUrl(socket) } : endpoint !== undefined ? { url: endpoint } : {}),
       metadata,
       ...(opts.compression !== undefined ? { compression: opts.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMillis: numberOption(SINK, 'timeoutMs', opts.timeoutMs, 10_000) } : {}),
