@@ -16,6 +16,7 @@ import { createDeadLetterLog } from './deadLetterLog.js';
 import { asClause, oneLineMessage } from '../otlp/classify.js';
 import { tlsAgainstScheme, type TlsAgainstScheme } from '../config/unusedSettings.js';
 import type { GrpcProxy } from '../otlp/grpcProxy.js';
+import { rawEndpointOf, unixSocketTarget } from '../otlp/dialTarget.js';
 
 /** The error's message on one line (a sink's errors are already; others may not be). */
 const messageOf = (error: unknown): string => oneLineMessage(error instanceof Error ? error.message : String(error));
@@ -150,5 +151,5 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
  * presents a client certificate.
  */
 export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy'> => ({
-  sink: sink.describe, unixSocket: sink.describe.startsWith('otlp-grpc unix:'), proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
+  sink: sink.describe, unixSocket: c.sink.type === 'otlp-grpc' && unixSocketTarget(rawEndpointOf(c.sink.endpoint, process.env)) !== undefined, proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
 });
