@@ -16,6 +16,7 @@ import { resourceFromEnv } from '../src/config/resourceEnv.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
 import { decodeOptions } from '../src/otel/createPipeline.js';
 import { tempDir, writeConfig } from './support/cli.js';
+import { withEnv } from './support/env.js';
 
 /** This machine, as the SDK's host detector names it. */
 const MACHINE = hostResource();
@@ -78,19 +79,9 @@ test('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME give the resource, under th
   ]);
   assert.equal(resourceOf(undefined, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db' }), { 'service.name': 'chronoq', ...HOST, 'team/name': 'a=b' }, 'keys and values percent-decoded, as the SDK does');
   // What the SDK's own EnvDetector makes of the same variables.
-  const saved = { list: process.env['OTEL_RESOURCE_ATTRIBUTES'], name: process.env['OTEL_SERVICE_NAME'] };
-  try {
-    for (const env of [operator, { ...operator, OTEL_SERVICE_NAME: 'shop' }, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db, x = y%20z' }]) {
-      process.env['OTEL_RESOURCE_ATTRIBUTES'] = env.OTEL_RESOURCE_ATTRIBUTES;
-      if ('OTEL_SERVICE_NAME' in env) process.env['OTEL_SERVICE_NAME'] = env.OTEL_SERVICE_NAME;
-      else delete process.env['OTEL_SERVICE_NAME'];
-      assert.equal(resourceFromEnv(env).attributes, detectResources({ detectors: [envDetector] }).attributes, JSON.stringify(env));
-    }
-  } finally {
-    for (const [k, v] of [['OTEL_RESOURCE_ATTRIBUTES', saved.list], ['OTEL_SERVICE_NAME', saved.name]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+  for (const env of [operator, { ...operator, OTEL_SERVICE_NAME: 'shop' }, { OTEL_RESOURCE_ATTRIBUTES: 'team%2Fname=a%3Db, x = y%20z' }]) {
+    await withEnv({ OTEL_SERVICE_NAME: undefined, ...env }, () =>
+      assert.equal(resourceFromEnv(env).attributes, detectResources({ detectors: [envDetector] }).attributes, JSON.stringify(env)));
   }
   // An application's pipeline too (its pushed samples take the pipeline's resource).
   const decoded = decodeOptions({}, { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=p1', OTEL_SERVICE_NAME: 'app' });

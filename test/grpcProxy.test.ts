@@ -17,6 +17,7 @@ import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { grpcLogToLog } from '../src/cli/log.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
+import { withEnv } from './support/env.js';
 
 const test = suite('gRPC through an HTTP proxy');
 const PROXY_VARIABLES = ['grpc_proxy', 'https_proxy', 'http_proxy', 'no_grpc_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY'];
@@ -42,17 +43,8 @@ const startProxy = async () => {
 };
 
 /** Runs `fn` with exactly `env`'s proxy variables set (the others unset), restoring them after. */
-const withProxyEnv = async <T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> => {
-  const saved = Object.fromEntries(PROXY_VARIABLES.map((k) => [k, process.env[k]]));
-  for (const k of PROXY_VARIABLES) delete process.env[k];
-  Object.assign(process.env, env);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-};
+const withProxyEnv = <T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> =>
+  withEnv({ ...Object.fromEntries(PROXY_VARIABLES.map((k) => [k, undefined])), ...env }, fn);
 
 test('which proxy, by grpc-js\'s rules: the first of grpc_proxy, https_proxy, http_proxy (lower case), http:// only, not for a unix socket or a host in no_grpc_proxy / no_proxy', () => {
   const p = 'http://proxy.corp:3128';

@@ -21,6 +21,7 @@ import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 import { jsonLog, sleep, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { freePort } from './support/collector.js';
+import { withEnv } from './support/env.js';
 import { fileURLToPath } from 'node:url';
 
 const test = suite('TLS files rotated while running');
@@ -93,15 +94,10 @@ test('the receiver re-issued by a new CA, the client files replaced (half-way fi
 test('the same with the files named by OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_CERTIFICATE / _CLIENT_KEY (as an OpenTelemetry Operator sets them): they are watched too', async () => {
   const files = clientFiles();
   const variables = { OTEL_EXPORTER_OTLP_CERTIFICATE: files.ca, OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: files.cert, OTEL_EXPORTER_OTLP_CLIENT_KEY: files.key };
-  const saved = Object.fromEntries(Object.keys(variables).map((k) => [k, process.env[k]]));
   // The exporter base reads them from process.env when the sink is made.
-  Object.assign(process.env, variables);
-  try {
-    await rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000 }, {}, systemClock, { tlsCheckMs: 100 }),
-      `environment OTEL_EXPORTER_OTLP_CLIENT_KEY: expected the private key of OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE, found ${JSON.stringify(files.key)}, the key of another certificate`);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
+  await withEnv(variables, () =>
+    rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000 }, {}, systemClock, { tlsCheckMs: 100 }),
+      `environment OTEL_EXPORTER_OTLP_CLIENT_KEY: expected the private key of OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE, found ${JSON.stringify(files.key)}, the key of another certificate`));
 });
 
 test('which environment variables are watched: as the exporter base uses them', () => {

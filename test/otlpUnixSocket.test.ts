@@ -16,6 +16,7 @@ import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 import { endpointErrorsOf } from './support/config.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
+import { withEnv } from './support/env.js';
 
 const test = suite('OTLP over a unix socket');
 const sample = (value: number): Sample => ({ name: 'queue.depth', kind: 'gauge', value, timeUnixNano: 1_764_064_800_123_456_789n + BigInt(value), attributes: {} });
@@ -26,18 +27,19 @@ const socketServer = async (dir: string) => startFakeOtlpServer(() => ({ ok: tru
 /** Sends one sample through a sink made with `endpoint` (in `cwd`), in plaintext; what it dials and how the send ended. */
 const sendOne = async (endpoint: string | undefined, cwd: string, env: Record<string, string> = {}): Promise<{ dials: unknown; outcome: string }> => {
   const before = process.cwd();
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   process.chdir(cwd);
-  Object.assign(process.env, env);
-  const sink = otlpGrpcSink({ ...(endpoint !== undefined ? { endpoint } : {}), tls: { insecure: true }, timeoutMs: 5_000, connectTimeoutMs: 5_000 });
   try {
-    const outcome = await lastValueFrom(sink.send([sample(1)]).pipe(toArray())).then(() => 'delivered', (e: Error) => e.message);
-    return { dials: sink.effective.dials, outcome };
+    return await withEnv(env, async () => {
+      const sink = otlpGrpcSink({ ...(endpoint !== undefined ? { endpoint } : {}), tls: { insecure: true }, timeoutMs: 5_000, connectTimeoutMs: 5_000 });
+      try {
+        const outcome = await lastValueFrom(sink.send([sample(1)]).pipe(toArray())).then(() => 'delivered', (e: Error) => e.message);
+        return { dials: sink.effective.dials, outcome };
+      } finally {
+        sink.shutdown();
+      }
+    });
   } finally {
-    sink.shutdown();
     process.chdir(before);
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
   }
 };
 
