@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { NEVER, Observable, concat, map, merge, of, timer } from 'rxjs';
+import { NEVER, concat, map, of } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
 import { BrokenCircuitError, ExportError, RetriesExhaustedError } from '../src/errors.js';
@@ -15,8 +15,6 @@ import { fakeSink } from '../test/support/fakeSink.js';
 const test = suite('deliverOrdered');
 const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
 const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3 });
-/** An attempt of unknown outcome: the lane waits out its fence after the batch. */
-const unknownOutcome = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
 const R = (s: Sample): Routed<Sample> => right(s);
 const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
 const xs300 = Array.from({ length: 300 }, (_, i) => i + 1);
@@ -110,29 +108,6 @@ test('exhaustion becomes Left `retries-exhausted` with the attempts; the next ba
   assert.is(first.left.detail, 'gave up after 3 attempt(s) over 1500 ms (maxAttempts 3): 14 UNAVAILABLE: connection refused', 'the limit that ended it is named');
   assert.ok(second && isRight(second));
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1500, 1], [1500, 2]]);
-});
-
-test('parts the sink says were taken (TakenSamples) stay delivered when the batch fails or is cut short: only the rest shares its fate', () => {
-  // Before, the whole batch became dead letters: replayed, the taken part arrived twice.
-  const s = testScheduler();
-  const taken = (batch: readonly Sample[]) => ({ kind: 'taken-samples', samples: batch.slice(0, 2) });
-  const failing = deliver(s, ({ cold }) => cold('(abcd|)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)), d: R(sample(4)) }),
-    (batch) => ({ delayMs: 1, emit: [taken(batch)], error: unavailable }), { batch: { maxSize: 4 }, retry: { ...noJitter, maxAttempts: 2 } });
-  assert.equal(failing.out.map((o) => [o.atMs, isRight(o.r) ? `delivered:${o.r.right.samples.map((x) => x.value).join(',')}` : `${o.r.left.reason}:${o.r.left.item.value}`]), [
-    [502, 'delivered:1,2'], [502, 'retries-exhausted:3'], [502, 'retries-exhausted:4'],
-  ]);
-  const cut = deliver(testScheduler(), ({ cold }) => cold('(abc)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) }),
-    (batch) => ({ delayMs: 1, emit: [taken(batch)], error: unavailable }), { batch: { maxSize: 3 }, abort$: timer(5) });
-  assert.equal(cut.out.map((o) => [o.atMs, isRight(o.r) ? `delivered:${o.r.right.samples.map((x) => x.value).join(',')}` : `${o.r.left.reason}:${o.r.left.item.value}`]), [
-    [5, 'delivered:1,2'], [5, 'shutdown:3'],
-  ]);
-  // Every sample taken before the failure: a delivery, and no dead letter (nor an event of none).
-  const letterEvents: number[] = [];
-  const whole = deliver(testScheduler(), ({ cold }) => cold('(ab|)', { a: R(sample(1)), b: R(sample(2)) }),
-    (batch) => ({ delayMs: 1, emit: [{ kind: 'taken-samples', samples: batch }], error: unavailable }),
-    { batch: { maxSize: 2 }, retry: { ...noJitter, maxAttempts: 1 }, onDeadLetter: (e) => letterEvents.push(e.count) });
-  assert.equal(whole.out.map((o) => (isRight(o.r) ? o.r.right.samples.map((x) => x.value).join(',') : 'letter')), ['1,2']);
-  assert.equal(letterEvents, []);
 });
 
 test('at-most-once: one attempt, then a Left', () => {
@@ -305,14 +280,6 @@ test('an upstream error drains every lane first — what was queued is delivered
   assert.equal(failed, { atMs: 3, error: sourceFailed });
 });
 
-test('flushNow$ sends what the lane holds without waiting for maxDelayMs (after its batch in flight); later samples wait as usual', () => {
-  const s = testScheduler();
-  const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)), d: R(sample(4)) };
-  // flushes at 5 and 15 ms; each call answered after 20 ms
-  const { sink } = deliver(s, ({ cold }) => cold('ab 8ms c 19ms d 100s |', source), () => ({ delayMs: 20 }), { batch: { maxSize: 10, maxDelayMs: 60_000 }, flushNow$: merge(timer(5), timer(15)) });
-  assert.equal(sink.calls.map((x) => [x.atMs, x.samples.map((y) => y.value)]), [[5, [1, 2]], [25, [3]], [60_030, [4]]]);
-});
-
 test('unsubscribe cancels retries and batch timers', () => {
   const scheduler = testScheduler();
   const sink = fakeSink(scheduler, () => ({ error: unavailable }));
@@ -323,102 +290,6 @@ test('unsubscribe cancels retries and batch timers', () => {
   sub.unsubscribe();
   sub2.unsubscribe();
   assert.is(pendingActions(scheduler), 0);
-});
-
-test('after an attempt of unknown outcome (timed out), the lane waits fenceMs before its next batch', () => {
-  const s = testScheduler();
-  const { sink } = deliver(
-    s,
-    ({ cold }) => cold('(abc|)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) }),
-    (_b, call) => (call === 0 ? { error: unknownOutcome } : call === 2 ? { error: unavailable } : {}),
-    { batch: { maxSize: 1 }, fenceMs: 700, breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s }) },
-  );
-  // [1] fails (unknown) at 0, retried at 500 ok → fence 700 → [2] at 1200 fails (known) → retried at 1700 ok → [3] at once
-  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1200, 2], [1700, 2], [1700, 3]]);
-});
-
-test('abort$ while a lane waits out its fence: the batch already delivered is not dead-lettered again as `shutdown`; only what waited behind it is', () => {
-  const s = testScheduler();
-  const source = { a: R(sample(1)), b: R(sample(2)) };
-  // [1] times out at 0, retried at 500 and delivered → fence until 1200; abort at 800.
-  const { out, completedAt } = deliver(s, ({ cold }) => cold('(ab)', source), (_b, call) => (call === 0 ? { error: unknownOutcome } : {}),
-    { batch: { maxSize: 1 }, fenceMs: 700, abort$: timer(800), breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s }) });
-  assert.is(completedAt, 800);
-  assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : `delivered:${o.r.right.samples.map((x) => x.value).join()}`]), [
-    [500, 'delivered:1'], [800, 'shutdown:2'],
-  ]);
-});
-
-test('abort$: everything queued or in flight becomes a Left `shutdown`, in order, and the stream completes', () => {
-  const s = testScheduler();
-  const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) };
-  const { out, completedAt } = deliver(s, ({ cold }) => cold('(abc)', source), () => ({ error: unavailable }), { batch: { maxSize: 2 }, abort$: timer(5) });
-  assert.is(completedAt, 5);
-  assert.equal(out.map((o) => [o.atMs, isLeft(o.r) ? `${o.r.left.reason}:${o.r.left.item.value}` : 'right']), [
-    [5, 'shutdown:1'], [5, 'shutdown:2'], [5, 'shutdown:3'],
-  ]);
-  assert.is(isLeft(out[0]!.r) && out[0]!.r.left.detail, 'not delivered before shutdown: the drain deadline passed');
-});
-
-test('the batch given to send is frozen: a send that empties it (JavaScript) cannot make its samples vanish', () => {
-  const s = testScheduler();
-  const source = { a: R(sample(1)), b: R(sample(2)) };
-  const emptying = (batch: readonly Sample[]) => new Observable<never>((subscriber) => {
-    (batch as Sample[]).length = 0; // throws: the batch is frozen
-    subscriber.complete();
-  });
-  const out: string[] = [];
-  s.run(({ cold }) => {
-    cold('(ab|)', source).pipe(deliverOrdered(emptying, { batch: { maxSize: 2 } })).subscribe((r) => out.push(isLeft(r) ? `${r.left.reason}:${r.left.item.value}` : `delivered:${r.right.samples.length}`));
-  });
-  assert.equal(out, ['rejected:1', 'rejected:2']);
-});
-
-test('abort$: a batch in flight is settled for onBatch too (the CLI counted it in flight after it was dead-lettered)', () => {
-  const s = testScheduler();
-  const source = { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) };
-  const phases: string[] = [];
-  const onBatch = (e: { size: number; phase: string }) => phases.push(`${e.phase}:${e.size}`);
-  deliver(s, ({ cold }) => cold('(abc)', source), () => ({ error: unavailable }), { batch: { maxSize: 2 }, abort$: timer(5), onBatch });
-  assert.equal(phases, ['sent:2', 'settled:2']);
-});
-
-test('abort$ emitting an AbortReason: the dead letters carry its detail (the process exiting); any other value means the drain deadline', () => {
-  const s = testScheduler();
-  const details: string[] = [];
-  s.run(({ cold, hot }) => {
-    const sink = fakeSink(s, () => ({ error: unavailable }));
-    const abort$ = hot('---a', { a: { abortDetail: 'the process exited' } });
-    cold('(ab)', { a: R(sample(1)), b: R(sample(2)) })
-      .pipe(deliverOrdered(sink.send, { batch: { maxSize: 1 }, abort$ }))
-      .subscribe((r) => (isLeft(r) ? details.push(`${r.left.reason}:${r.left.item.value}:${r.left.detail}`) : undefined));
-  });
-  assert.equal(details, ['shutdown:1:the process exited', 'shutdown:2:the process exited']);
-});
-
-test('an abort$ that errors aborts nothing, and its error goes nowhere (it was thrown as an uncaught exception): delivery goes on', () => {
-  const s = testScheduler();
-  const { out } = deliver(s, ({ cold }) => cold('(ab)', { a: R(sample(1)), b: R(sample(2)) }), () => ({}), {
-    batch: { maxSize: 2 }, abort$: new Observable((subscriber) => subscriber.error(new Error('signal source gone'))),
-  });
-  assert.equal(out.map((o) => (isRight(o.r) ? o.r.right.samples.map((x) => x.value) : o.r.left.reason)), [[1, 2]]);
-});
-
-test('events: onRetry, onDelivered, onDeadLetter fire once per occurrence, with lane and counts', () => {
-  const s = testScheduler();
-  const log: string[] = [];
-  deliver(
-    s,
-    ({ cold }) => cold('(ab)-c|', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)) }),
-    (batch, call) => (call === 0 ? { error: unavailable } : batch[0]!.value === 3 ? { error: invalid } : {}),
-    {
-      batch: { maxSize: 2 },
-      onRetry: (e) => log.push(`retry lane ${e.lane} attempt ${e.attempt} wait ${e.delayMs} size ${e.batchSize}`),
-      onDelivered: (d) => log.push(`delivered ${d.samples.length} after ${d.attempts}`),
-      onDeadLetter: (e) => log.push(`dead ${e.reason} ${e.count}`),
-    },
-  );
-  assert.equal(log, ['retry lane 0 attempt 1 wait 500 size 2', 'delivered 2 after 2', 'dead rejected 1']);
 });
 
 test.run();

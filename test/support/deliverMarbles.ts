@@ -1,5 +1,6 @@
 /**
- * deliverOrdered's marble spec (marbles/deliverOrdered.marbles.ts) runs each case through this:
+ * deliverOrdered's marble spec (marbles/deliverOrdered.marbles.ts) and the cases of its other options
+ * (test/deliverOrderedOptions.test.ts) run through this:
  * a source in virtual time, a fake sink answering each call, and what came out when.
  */
 import type { Observable } from 'rxjs';
