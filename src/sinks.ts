@@ -19,7 +19,7 @@ import { ExportError } from './errors.js';
 import { otlpProtocolWarning } from './config/grpcValues.js';
 import { endpointPortWarning, rawEndpointOf } from './otlp/dialTarget.js';
 import { insecureValueWarning } from './otlp/envTlsFiles.js';
-import type { GrpcProxy } from './otlp/grpcProxy.js';
+import { proxyEnvWarnings, type GrpcProxy } from './otlp/grpcProxy.js';
 
 export interface Sink {
   readonly send: SendBatch;
@@ -122,6 +122,8 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
           otlpProtocolWarning(opts.env ?? process.env, sink.address),
           endpointPortWarning(rawEndpointOf(config.endpoint, opts.env ?? process.env)),
           insecureValueWarning(opts.env ?? process.env, config.endpoint, config.tls !== undefined),
+          // grpc-js reads the proxy variables from process.env itself, whatever opts.env says.
+          ...proxyEnvWarnings(sink.address, process.env),
         ].filter((w) => w !== undefined),
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };

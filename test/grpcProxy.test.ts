@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
-import { grpcProxyFor } from '../src/otlp/grpcProxy.js';
+import { grpcProxyFor, proxyEnvWarnings } from '../src/otlp/grpcProxy.js';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { grpcLogToLog } from '../src/cli/log.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
@@ -20,7 +20,7 @@ import { runCli, tempDir, writeConfig } from './support/cli.js';
 import { withEnv } from './support/env.js';
 
 const test = suite('gRPC through an HTTP proxy');
-const PROXY_VARIABLES = ['grpc_proxy', 'https_proxy', 'http_proxy', 'no_grpc_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY'];
+const PROXY_VARIABLES = ['grpc_proxy', 'https_proxy', 'http_proxy', 'no_grpc_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'GRPC_PROXY', 'NO_PROXY'];
 
 /** An HTTP CONNECT proxy that tunnels to whatever is asked and counts the tunnels. */
 const startProxy = async () => {
@@ -67,6 +67,30 @@ test('which proxy, by grpc-js\'s rules: the first of grpc_proxy, https_proxy, ht
   assert.is(grpcProxyFor('collector:4317', { http_proxy: p, no_grpc_proxy: 'elsewhere', no_proxy: 'collector' })?.variable, 'http_proxy', 'no_grpc_proxy, when set, is the list');
 });
 
+test('proxy settings gRPC does not read as meant are said: no http:// scheme, an https:// proxy, upper case only, NO_PROXY alone', () => {
+  const t = 'collector.corp:4317';
+  assert.equal(proxyEnvWarnings(t, { https_proxy: 'proxy.corp:3128' }), [
+    "https_proxy=proxy.corp:3128 is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL — write http://proxy.corp:3128; the sink connects to collector.corp:4317 directly",
+  ]);
+  assert.equal(proxyEnvWarnings(t, { http_proxy: 'https://u:secret@proxy.corp:3128' }), [
+    "http_proxy=https://***@proxy.corp:3128 is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL — it speaks to a proxy in plain HTTP (CONNECT), whatever the endpoint's scheme, and cannot use one reached over TLS; the sink connects to collector.corp:4317 directly",
+  ]);
+  assert.equal(proxyEnvWarnings(t, { grpc_proxy: 'u:secret@10.0.0.1:3128' })[0]?.startsWith('grpc_proxy=***@10.0.0.1:3128 is not used'), true, 'credentials masked in a value without a scheme');
+  assert.equal(proxyEnvWarnings(t, { HTTPS_PROXY: 'http://proxy.corp:3128', HTTP_PROXY: 'http://other:1' }), [
+    "HTTPS_PROXY=http://proxy.corp:3128 is not used for the sink's connection: gRPC (grpc-js) reads only lower-case proxy variables (grpc_proxy, https_proxy, http_proxy), so it connects to collector.corp:4317 directly; set https_proxy as well for it to go through the proxy",
+  ]);
+  assert.equal(proxyEnvWarnings(t, { https_proxy: 'http://proxy.corp:3128', NO_PROXY: 'localhost,.corp' }), [
+    'NO_PROXY lists collector.corp, but gRPC (grpc-js) reads only no_grpc_proxy and no_proxy (lower case): the sink connects through the proxy http://proxy.corp:3128 (https_proxy); set no_proxy as well for collector.corp to be reached directly',
+  ]);
+  // Nothing to say: no proxy at all; a proxy gRPC uses; a receiver meant to be reached directly
+  // (a no-proxy list of either case names it); upper case beside lower case; a unix socket.
+  for (const env of [{}, { http_proxy: 'http://proxy.corp:3128' }, { HTTPS_PROXY: 'http://p:1', NO_PROXY: '.corp' }, { https_proxy: 'p:1', no_proxy: '.corp' },
+    { https_proxy: 'p:1', NO_PROXY: '.corp' }, { HTTPS_PROXY: 'http://p:1', https_proxy: 'http://p:1' }, { http_proxy: 'http://p:1', NO_PROXY: '.corp', no_proxy: '.corp' }]) {
+    assert.equal(proxyEnvWarnings(t, env), [], JSON.stringify(env));
+  }
+  assert.equal(proxyEnvWarnings('unix:/run/otel.sock', { https_proxy: 'p:1', HTTPS_PROXY: 'http://p:1' }), []);
+});
+
 test('the rules agree with grpc-js: a real CONNECT proxy sees a tunnel exactly when grpcProxyFor names it, and the samples arrive either way', async () => {
   const receiver = await startFakeOtlpServer(() => ({ ok: true }));
   const proxy = await startProxy();
@@ -79,6 +103,10 @@ test('the rules agree with grpc-js: a real CONNECT proxy sees a tunnel exactly w
     { http_proxy: proxy.url, no_proxy: 'localhost,' },
     { https_proxy: proxy.url, no_grpc_proxy: 'other', no_proxy: '127.0.0.1' },
     { HTTP_PROXY: proxy.url },
+    { HTTPS_PROXY: proxy.url },
+    { https_proxy: proxy.url.replace('http://', '') },
+    { https_proxy: proxy.url.replace('http://', 'https://') },
+    { http_proxy: proxy.url, NO_PROXY: '127.0.0.1' },
   ];
   try {
     for (const env of cases) {
@@ -94,7 +122,10 @@ test('the rules agree with grpc-js: a real CONNECT proxy sees a tunnel exactly w
         }
       });
       assert.ok(delivered);
-      assert.is(proxy.tunnels.length - before, grpcProxyFor(target, env) === undefined ? 0 : 1, `tunnels with ${JSON.stringify(env)}`);
+      const tunnels = proxy.tunnels.length - before;
+      assert.is(tunnels, grpcProxyFor(target, env) === undefined ? 0 : 1, `tunnels with ${JSON.stringify(env)}`);
+      // A warning that the sink connects directly, or through the proxy, says what happened.
+      for (const w of proxyEnvWarnings(target, env)) assert.ok(tunnels === 0 ? w.includes('directly') : w.includes('connects through the proxy'), `${w} (${tunnels} tunnels)`);
     }
   } finally {
     await proxy.close();
@@ -109,14 +140,15 @@ test('grpc-js\'s lines become log lines: its errors as warnings, the same line a
   logger.error!('Failed to connect to proxy 127.0.0.1:9 with error connect ECONNREFUSED 127.0.0.1:9');
   nowMs = 59_000;
   logger.error!('Failed to connect to proxy 127.0.0.1:9 with error connect ECONNREFUSED 127.0.0.1:9');
+  // Said whole by the sink's start warning (proxyEnvWarnings), not at every new channel:
   logger.error!('"https:" scheme not supported in proxy URI');
+  logger.error!('cannot parse value of "https_proxy" env var');
   nowMs = 60_000;
   logger.error!('Failed to connect to proxy 127.0.0.1:9 with error connect ECONNREFUSED 127.0.0.1:9');
   logger.debug!('a trace line');
   logger.debug!('a trace line');
   assert.equal(lines, [
     ['warn', 'grpc-js: Failed to connect to proxy 127.0.0.1:9 with error connect ECONNREFUSED 127.0.0.1:9'],
-    ['warn', 'grpc-js: "https:" scheme not supported in proxy URI'],
     ['warn', 'grpc-js: Failed to connect to proxy 127.0.0.1:9 with error connect ECONNREFUSED 127.0.0.1:9'],
     ['debug', 'grpc-js: a trace line'],
     ['debug', 'grpc-js: a trace line'],
@@ -143,6 +175,11 @@ test('chronoq run through a proxy that refuses: the run names the proxy, grpc-js
   assert.not.match(r.stderr, /s3cret/);
   const v = await runCli(['validate', cfg], env);
   assert.match(v.stdout, /#\s+proxy: http:\/\/\*\*\*@127\.0\.0\.1:9 \(http_proxy\)/, v.stdout);
+  // A proxy gRPC does not take is said once, at start, instead of grpc-js's bare line.
+  const ignored = await runCli(['run', cfg, '--log-format', 'json'], { http_proxy: '', https_proxy: '127.0.0.1:9', no_proxy: '', NO_PROXY: '' });
+  const said = ignored.stderr.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message);
+  assert.ok(said.includes("https_proxy=127.0.0.1:9 is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL — write http://127.0.0.1:9; the sink connects to 127.0.0.1:4317 directly"), said.join('\n'));
+  assert.not.ok(said.some((m) => m.includes('cannot parse value')), said.join('\n'));
 });
 
 test.run();

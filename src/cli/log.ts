@@ -97,6 +97,12 @@ export const diagToLog = (log: Logger): DiagLogger => {
   return { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug'), verbose: line('debug') };
 };
 
+/**
+ * grpc-js's lines about a proxy variable it does not take, which the sink's start warning says
+ * whole (proxyEnvWarnings: which variable, that the sink connects directly, what to write instead).
+ */
+const SAID_AT_START = [/^grpc-js: "[^"]*" scheme not supported in proxy URI$/, /^grpc-js: cannot parse value of "\w+" env var$/];
+
 /** How long the same grpc-js line is not logged again: it says the same thing at every attempt. */
 const GRPC_REPEAT_MS = 60_000;
 
@@ -112,6 +118,7 @@ export const grpcLogToLog = (log: Logger, clock: Pick<Clock, 'monotonic'>): Part
   const lastLoggedMs = new Map<string, number>();
   const line = (level: Level, dedupe: boolean) => (message: unknown, ...args: unknown[]) => {
     const text = `grpc-js: ${[message, ...args].map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')}`;
+    if (SAID_AT_START.some((re) => re.test(text))) return;
     const now = clock.monotonic();
     const last = lastLoggedMs.get(text);
     if (dedupe && last !== undefined && now - last < GRPC_REPEAT_MS) return;

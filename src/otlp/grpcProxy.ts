@@ -47,19 +47,26 @@ const cidrOf = (entry: string): { ip: number; prefix: number } | undefined => {
   return parts.length === 2 && isIPv4(parts[0]!) && prefix >= 0 && prefix <= 32 ? { ip: ipv4ToInt(parts[0]!), prefix } : undefined;
 };
 
-/** grpc-js's no_proxy match: an IPv4 CIDR range holding the host, or a suffix of it. */
-const inNoProxyList = (host: string, env: Env): boolean => {
-  const variable = NO_PROXY_VARIABLES.find((v) => env[v]);
-  return (variable === undefined ? [] : env[variable]!.split(',')).some((entry) => {
+/** grpc-js's no_proxy match of a list (comma-separated): an IPv4 CIDR range holding the host, or a suffix of it. */
+const listHolds = (host: string, list: string | undefined): boolean =>
+  (list === undefined ? [] : list.split(',')).some((entry) => {
     const cidr = cidrOf(entry);
     const mask = cidr === undefined ? 0 : -1 << (32 - cidr.prefix);
     return (cidr !== undefined && isIPv4(host) && (ipv4ToInt(host) & mask) === (cidr.ip & mask)) || host.endsWith(entry);
   });
+
+/** The first of `variables` that is set (not empty), as grpc-js picks them. */
+const firstSet = <V extends string>(variables: readonly V[], env: Env): V | undefined => variables.find((v) => env[v]);
+
+/** grpc-js's no_proxy match, on the first of no_grpc_proxy, no_proxy that is set. */
+const inNoProxyList = (host: string, env: Env): boolean => {
+  const variable = firstSet(NO_PROXY_VARIABLES, env);
+  return listHolds(host, variable === undefined ? undefined : env[variable]);
 };
 
 /** The proxy grpc-js connects `target` (the sink's address) through, from `env`; undefined when none. */
 export const grpcProxyFor = (target: string, env: Env): GrpcProxy | undefined => {
-  const variable = PROXY_VARIABLES.find((v) => env[v]);
+  const variable = firstSet(PROXY_VARIABLES, env);
   if (variable === undefined) return undefined;
   let url: URL;
   try {
@@ -75,4 +82,51 @@ export const grpcProxyFor = (target: string, env: Env): GrpcProxy | undefined =>
     url.password = '';
   }
   return { variable, url: url.href.replace(/\/$/, '') };
+};
+
+/** A proxy variable's value for a log line: a user name and password in it masked. */
+const masked = (value: string): string => value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
+
+/**
+ * What in the environment a user may take for the sink's proxy setting, and gRPC does not read as
+ * they mean it — each a line to say at start (they were silent, or a bare grpc-js line such as
+ * `"proxy.corp:" scheme not supported in proxy URI`, and the sink connected directly: in a network
+ * that lets out only through the proxy, every attempt failed as unreachable or as a name that does
+ * not resolve):
+ * - a proxy URL grpc-js does not take: not `http://` — written without a scheme, as curl, wget and
+ *   npm accept it (`proxy.corp:3128`), or an `https://` proxy;
+ * - only upper-case variables (`HTTPS_PROXY`, as Docker, Kubernetes and systemd units often set
+ *   them, and Go programs such as the Collector read): grpc-js reads lower case only;
+ * - a proxy in use and the receiver listed in `NO_PROXY` alone, which grpc-js does not read.
+ * None for a unix socket (never proxied), nor when a no-proxy list of either case names the receiver.
+ */
+export const proxyEnvWarnings = (target: string, env: Env): string[] => {
+  const host = hostOf(target);
+  if (host === undefined) return [];
+  const upperNoProxy = env['NO_PROXY'] || undefined;
+  const meantDirect = inNoProxyList(host, env) || listHolds(host, upperNoProxy);
+  const variable = firstSet(PROXY_VARIABLES, env);
+  if (variable === undefined) {
+    const upper = firstSet(['GRPC_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY'] as const, env);
+    if (upper === undefined || meantDirect) return [];
+    return [`${upper}=${masked(env[upper]!)} is not used for the sink's connection: gRPC (grpc-js) reads only lower-case proxy variables (grpc_proxy, https_proxy, http_proxy), so it connects to ${target} directly; set ${upper.toLowerCase()} as well for it to go through the proxy`];
+  }
+  const value = env[variable]!;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:') {
+    if (meantDirect) return [];
+    const schemeless = !value.includes('://');
+    const why = schemeless ? ` — write http://${masked(value)}` : protocol === 'https:' ? ' — it speaks to a proxy in plain HTTP (CONNECT), whatever the endpoint\'s scheme, and cannot use one reached over TLS' : '';
+    return [`${variable}=${masked(value)} is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL${why}; the sink connects to ${target} directly`];
+  }
+  if (!inNoProxyList(host, env) && listHolds(host, upperNoProxy)) {
+    const proxy = grpcProxyFor(target, env);
+    return [`NO_PROXY lists ${host}, but gRPC (grpc-js) reads only no_grpc_proxy and no_proxy (lower case): the sink connects through the proxy ${proxy?.url ?? masked(value)} (${variable}); set no_proxy as well for ${host} to be reached directly`];
+  }
+  return [];
 };
