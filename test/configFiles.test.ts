@@ -2,7 +2,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig } from '../src/config/resolve.js';
@@ -135,8 +137,34 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   };
   assert.equal(problems({ ca: 'ca.pem', cert: 'client.pem', key: 'client-key.pem' }), [], 'a valid mutual-TLS set');
   assert.equal(problems({ ca: '/nonexistent/ca.pem' }), ['config.sink.tls.ca: expected a readable file with a PEM certificate, found "/nonexistent/ca.pem" (ENOENT)']);
-  assert.equal(problems({ ca: 'client-key.pem' }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(dir, 'client-key.pem')}", which holds none`]);
-  assert.equal(problems({ cert: 'client.pem', key: 'client.pem' }), [`config.sink.tls.key: expected a PEM private key, found "${join(dir, 'client.pem')}", which holds none`]);
+  assert.equal(problems({ ca: 'client-key.pem' }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(dir, 'client-key.pem')}", a private key, not a certificate`]);
+  assert.equal(problems({ cert: 'client.pem', key: 'client.pem' }), [`config.sink.tls.key: expected a PEM private key, found "${join(dir, 'client.pem')}", a certificate, not a private key (tls.cert and tls.key swapped?)`]);
+  assert.equal(problems({ cert: 'client-key.pem', key: 'client.pem' }), [
+    `config.sink.tls.cert: expected a PEM certificate, found "${join(dir, 'client-key.pem')}", a private key, not a certificate (tls.cert and tls.key swapped?)`,
+    `config.sink.tls.key: expected a PEM private key, found "${join(dir, 'client.pem')}", a certificate, not a private key (tls.cert and tls.key swapped?)`,
+  ]);
+  // What gRPC cannot read though Node's X509Certificate can: DER (a DER client certificate
+  // stopped the run with an uncaught "PEM routines::no start line"; a DER CA trusted nothing);
+  // and an encrypted key (gRPC takes no passphrase). A combined PEM (certificate and key) is fine.
+  const tmp = mkdtempSync(join(tmpdir(), 'chronoq-pem-'));
+  execFileSync('openssl', ['x509', '-in', join(dir, 'ca.pem'), '-outform', 'der', '-out', join(tmp, 'ca.der')]);
+  execFileSync('openssl', ['pkey', '-in', join(dir, 'client-key.pem'), '-outform', 'der', '-out', join(tmp, 'key.der')]);
+  execFileSync('openssl', ['pkey', '-in', join(dir, 'client-key.pem'), '-aes256', '-passout', 'pass:x', '-out', join(tmp, 'encrypted.pem')]);
+  writeFileSync(join(tmp, 'notes.txt'), 'the CA is on the wiki\n');
+  writeFileSync(join(tmp, 'bundle.p12'), Buffer.from([0x30, 0x82, 0x0a, 0x01, 0x02, 0x01, 0x03, 0x30]));
+  assert.equal(problems({ ca: join(tmp, 'notes.txt') }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(tmp, 'notes.txt')}", no PEM block in it`]);
+  assert.equal(problems({ ca: join(tmp, 'bundle.p12') }), [
+    `config.sink.tls.ca: expected a PEM certificate, found "${join(tmp, 'bundle.p12')}", binary, not PEM (a PKCS#12 bundle (.p12, .pfx)? openssl pkcs12 -in ${join(tmp, 'bundle.p12')} -nodes writes its certificates and key as PEM)`,
+  ]);
+  writeFileSync(join(tmp, 'combined.pem'), Buffer.concat([readFileSync(join(dir, 'client.pem')), readFileSync(join(dir, 'client-key.pem'))]));
+  assert.equal(problems({ ca: join(tmp, 'ca.der'), cert: 'client.pem', key: join(tmp, 'key.der') }), [
+    `config.sink.tls.ca: expected a PEM certificate, found "${join(tmp, 'ca.der')}", a DER (binary) certificate, not PEM (gRPC reads PEM only: openssl x509 -inform der -in ${join(tmp, 'ca.der')} -out ${join(tmp, 'ca.der')}.pem)`,
+    `config.sink.tls.key: expected a PEM private key, found "${join(tmp, 'key.der')}", a DER (binary) private key, not PEM (gRPC reads PEM only: openssl pkey -inform der -in ${join(tmp, 'key.der')} -out ${join(tmp, 'key.der')}.pem)`,
+  ]);
+  assert.equal(problems({ cert: 'client.pem', key: join(tmp, 'encrypted.pem') }), [
+    `config.sink.tls.key: expected a PEM private key, found "${join(tmp, 'encrypted.pem')}", an encrypted private key (gRPC takes no passphrase: give it decrypted — openssl pkey -in ${join(tmp, 'encrypted.pem')} -out ${join(tmp, 'encrypted.pem')}.plain — readable by this user alone)`,
+  ]);
+  assert.equal(problems({ cert: join(tmp, 'combined.pem'), key: join(tmp, 'combined.pem') }), [], 'one file with the certificate and its key');
   assert.equal(problems({ cert: 'client.pem' }), ['config.sink.tls.key: expected the client key beside tls.cert (mutual TLS needs both), found nothing']);
   assert.equal(problems({ cert: 'client.pem', key: 'server-key.pem' }), [`config.sink.tls.key: expected the private key of tls.cert, found "${join(dir, 'server-key.pem')}", the key of another certificate`]);
   assert.equal(checkConfigFiles(resolveConfig({})), [], 'no TLS, nothing to check');

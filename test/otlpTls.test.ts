@@ -8,11 +8,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { otlpGrpcSink, type OtlpTlsOptions } from '../src/otlp/otlpGrpcSink.js';
-import { isExportError } from '../src/errors.js';
+import { isExportError, isInvalidOptionError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer, type FakeServerTls } from './support/fakeOtlpServer.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
@@ -79,6 +80,27 @@ test('OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE and _CLIENT_KEY (files
   assert.equal(r.points, [{ name: 'cpu', timeUnixNano: T }]);
 });
 
+test('otlpGrpcSink refuses TLS contents gRPC cannot read, naming the option: DER (a DER certificate threw "PEM routines::no start line" from deep in grpc-js, a DER CA trusted nothing), an encrypted key, a key given as the certificate', () => {
+  const der = (name: string) => Buffer.from(new X509Certificate(pem(name)).raw);
+  const encrypted = createPrivateKey(pem('client-key.pem')).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'x' });
+  const cases: [OtlpTlsOptions, string, RegExp][] = [
+    [{ ca: der('ca.pem') }, 'tls.ca', /must be the PEM of a certificate, found a DER \(binary\) certificate, not PEM \(gRPC reads PEM only: openssl x509 -inform der/],
+    [{ ca: pem('ca.pem'), cert: der('client.pem'), key: pem('client-key.pem') }, 'tls.cert', /found a DER \(binary\) certificate, not PEM/],
+    [{ ca: pem('ca.pem'), cert: pem('client.pem'), key: encrypted }, 'tls.key', /must be the PEM of a private key, found an encrypted private key \(gRPC takes no passphrase/],
+    [{ cert: pem('client-key.pem'), key: pem('client-key.pem') }, 'tls.cert', /found a private key, not a certificate \(tls\.cert and tls\.key swapped\?\)/],
+  ];
+  for (const [tls, option, message] of cases) {
+    try {
+      otlpGrpcSink({ endpoint: 'https://localhost:1', tls }).shutdown();
+      assert.unreachable(`${option} was taken`);
+    } catch (e) {
+      assert.ok(isInvalidOptionError(e) && e.option === option, String(e));
+      assert.match((e as Error).message, message);
+    }
+  }
+  otlpGrpcSink({ endpoint: 'https://localhost:1', tls: { ca: pem('ca.pem').toString(), cert: pem('client.pem'), key: pem('client-key.pem') } }).shutdown();
+});
+
 test('an explicit tls option wins over the environment', async () => {
   const r = await sendOnce(serverTls, { ca: pem('ca.pem') }, { OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'other-ca.pem') });
   assert.is(r.error, undefined);
@@ -105,6 +127,12 @@ test('chronoq run with sink.tls naming the files delivers over mutual TLS; valid
     assert.is(bad.code, 2);
     assert.match(bad.stderr, /config\.sink\.tls\.ca: expected a readable file with a PEM certificate, found ".*missing\.pem" \(ENOENT\)/);
     assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace');
+    // A DER client certificate passed the check (Node reads DER) and the run stopped on an uncaught exception.
+    writeFileSync(join(work, 'client.der'), new X509Certificate(pem('client.pem')).raw);
+    const derRun = await runCli(['run', config(`{ca: ${join(dir, 'ca.pem')}, cert: ${join(work, 'client.der')}, key: ${join(dir, 'client-key.pem')}}`)]);
+    assert.is(derRun.code, 2, derRun.stderr);
+    assert.match(derRun.stderr, /config\.sink\.tls\.cert: expected a PEM certificate, found ".*client\.der", a DER \(binary\) certificate, not PEM/);
+    assert.not.match(derRun.stderr, /\n\s+at |PEM routines/, 'no stack trace');
   } finally {
     fake.kill();
   }

@@ -7,7 +7,7 @@
  * trace, a missing source file made a run that read nothing and exited 0, and an unwritable
  * dead-letter path crashed the process at its first dead letter. Nothing is created here.
  */
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
@@ -16,6 +16,7 @@ import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
 import { fileIdentity, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile } from '../fileIdentity.js';
 import { pathPatternProblem } from './pathPattern.js';
+import { PemProblem, pemCertificate, pemPrivateKey } from '../otlp/pemFiles.js';
 
 type ReadFile = (path: string) => Buffer;
 
@@ -30,8 +31,10 @@ const readPem = <A>(read: ReadFile, at: string, path: string, what: string, pars
   }
   try {
     return { ok: parse(pem) };
-  } catch {
-    return { error: { path: at, expected: what, found: `${JSON.stringify(path)}, which holds none` } };
+  } catch (e) {
+    if (!(e instanceof PemProblem)) return { error: { path: at, expected: what, found: `${JSON.stringify(path)}, which holds none` } };
+    const suggestion = e.suggestion?.replaceAll('FILE', path);
+    return { error: { path: at, expected: what, found: `${JSON.stringify(path)}, ${e.found}`, ...(suggestion !== undefined ? { suggestion } : {}) } };
   }
 };
 
@@ -239,16 +242,16 @@ export const tlsFileProblems = (
   const { ca, cert, key } = tls;
   const { names, pathOf } = settings;
   const errors: ConfigError[] = [];
-  const certificate = (pem: Buffer) => new X509Certificate(pem);
+  const pair = { cert: names.cert, key: names.key };
   const checked = <A>(kind: TlsFileKind, path: string | undefined, what: string, parse: (pem: Buffer) => A): A | undefined => {
     if (path === undefined) return undefined;
     const r = readPem(read, pathOf(names[kind]), path, what, parse);
     if ('error' in r) errors.push(r.error);
     return 'ok' in r ? r.ok : undefined;
   };
-  checked('ca', ca, 'a PEM certificate', certificate);
-  const clientCert = checked('cert', cert, 'a PEM certificate', certificate);
-  const clientKey: KeyObject | undefined = checked('key', key, 'a PEM private key', (pem) => createPrivateKey(pem));
+  checked('ca', ca, 'a PEM certificate', (pem) => pemCertificate(pem));
+  const clientCert = checked('cert', cert, 'a PEM certificate', (pem) => pemCertificate(pem, pair));
+  const clientKey: KeyObject | undefined = checked('key', key, 'a PEM private key', (pem) => pemPrivateKey(pem, pair));
   if ((cert === undefined) !== (key === undefined)) {
     const missing = cert === undefined ? 'cert' : 'key';
     const other = missing === 'cert' ? 'key' : 'cert';

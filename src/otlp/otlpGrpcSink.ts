@@ -23,6 +23,7 @@ import type { RejectedSamples } from '../delivery.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { createOffThreadEncoder } from './offThreadEncoder.js';
 import { InvalidOptionError, isTimeOutOfRangeError } from '../errors.js';
+import { sslCredentials } from './sslCredentials.js';
 import { classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
 import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
@@ -84,7 +85,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const tls = opts.tls;
   const tlsCredentials = tls === undefined ? undefined
     : tls.insecure ? grpc.credentials.createInsecure()
-    : grpc.credentials.createSsl(asBuffer(tls.ca), asBuffer(tls.key), asBuffer(tls.cert));
+    : sslCredentials(tls);
   const rawEndpoint = rawEndpointOf(endpoint, process.env);
   const socket = unixSocketTarget(rawEndpoint);
   const config = convertLegacyOtlpGrpcOptions(
@@ -227,7 +228,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     },
     reachable$,
     useTls: (next) => {
-      credentials = () => grpc.credentials.createSsl(asBuffer(next.ca), asBuffer(next.key), asBuffer(next.cert));
+      credentials = () => sslCredentials(next);
       replaceClient(clients.value);
     },
     shutdown: () => {
@@ -239,5 +240,3 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     },
   };
 };
-
-const asBuffer = (v: string | Buffer | undefined): Buffer | null => (v === undefined ? null : typeof v === 'string' ? Buffer.from(v) : v);
