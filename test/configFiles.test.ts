@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig } from '../src/config/resolve.js';
@@ -147,9 +147,10 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   // stopped the run with an uncaught "PEM routines::no start line"; a DER CA trusted nothing);
   // and an encrypted key (gRPC takes no passphrase). A combined PEM (certificate and key) is fine.
   const tmp = mkdtempSync(join(tmpdir(), 'chronoq-pem-'));
-  execFileSync('openssl', ['x509', '-in', join(dir, 'ca.pem'), '-outform', 'der', '-out', join(tmp, 'ca.der')]);
-  execFileSync('openssl', ['pkey', '-in', join(dir, 'client-key.pem'), '-outform', 'der', '-out', join(tmp, 'key.der')]);
-  execFileSync('openssl', ['pkey', '-in', join(dir, 'client-key.pem'), '-aes256', '-passout', 'pass:x', '-out', join(tmp, 'encrypted.pem')]);
+  const clientKey = createPrivateKey(readFileSync(join(dir, 'client-key.pem')));
+  writeFileSync(join(tmp, 'ca.der'), new X509Certificate(readFileSync(join(dir, 'ca.pem'))).raw);
+  writeFileSync(join(tmp, 'key.der'), clientKey.export({ format: 'der', type: 'pkcs8' }));
+  writeFileSync(join(tmp, 'encrypted.pem'), clientKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'x' }));
   writeFileSync(join(tmp, 'notes.txt'), 'the CA is on the wiki\n');
   writeFileSync(join(tmp, 'bundle.p12'), Buffer.from([0x30, 0x82, 0x0a, 0x01, 0x02, 0x01, 0x03, 0x30]));
   assert.equal(problems({ ca: join(tmp, 'notes.txt') }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(tmp, 'notes.txt')}", no PEM block in it`]);

@@ -92,6 +92,13 @@ test('delivery failing: one warning with the error and a hint, one line when it 
   assert.is(lines[1]!.message, 'delivery to otlp-grpc c:4317 works again (after 3 failed attempts)');
 });
 
+test('a server certificate not valid yet by this host\'s clock (a machine booted before its time was set): the hint says so; grpc-js says only "not yet valid"', () => {
+  const { events, lines } = watched();
+  // As a real TLS server with a certificate from 2030 answered (src/otlp: the sink classifies it UNAVAILABLE, the samples wait).
+  events.next({ type: 'retry', lane: 0, attempt: 1, delayMs: 100, error: new Error('14 UNAVAILABLE: No connection established. Last error: Error: certificate is not yet valid.') });
+  assert.match(lines[0]!.message, /certificate is not yet valid \(the receiver's TLS certificate is not valid yet by this host's clock: a clock behind — .*; the samples wait, and go once it is valid\); retrying, the samples wait$/);
+});
+
 test('a message ending in a full stop (grpc-js\'s do) is quoted without it before the line goes on: "…127.0.0.1:9.; retrying" read as a typo', () => {
   const { events, lines } = watched();
   const error = new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:9.');

@@ -45,6 +45,7 @@ const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme:
   : /alert certificate required/.test(message) ? ' (the receiver asks for a client certificate: give it as sink.tls.cert and sink.tls.key)'
   : /alert certificate expired/.test(message) ? ' (the receiver refused this client\'s certificate as expired: renew sink.tls.cert and sink.tls.key; a running chronoq reads them again when they change)'
   : /certificate has expired/.test(message) ? ' (the receiver\'s TLS certificate has expired: it must be renewed on the receiver)'
+  : /certificate is not yet valid/.test(message) ? ' (the receiver\'s TLS certificate is not valid yet by this host\'s clock: a clock behind — a machine started before its time was set, as one without a battery-backed clock is until NTP answers — or a certificate issued for later; the samples wait, and go once it is valid)'
   : /Last error: Failed to connect/.test(message) ? ' (the receiver closed the connection before HTTP/2 started: one that expects TLS? then write the endpoint as https://…; or one stopping or starting, as a collector restarting does)'
   : /Name resolution failed/.test(message) ? ' (its host name does not resolve: a typo in sink.endpoint, or this host\'s DNS; it is looked up again at each attempt)'
   : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
