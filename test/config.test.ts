@@ -79,6 +79,22 @@ test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty st
   assert.match(configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set, found \$\{EP\} with EP unset/);
 });
 
+test('the Collector\'s ${env:VAR} and ${env:VAR:-default} are read; any other ${…} is an error, not text sent as written (a header copied from a Collector config went out as "${env:API_KEY}")', () => {
+  const ok = decodeConfig('sink:\n  type: otlp-grpc\n  headers:\n    x-instana-key: ${env:KEY}\nresource:\n  service.name: ${env:SVC:-shop}\n  team: ${env:TEAM:-core}\n', { KEY: 'k3y', TEAM: 'pay' });
+  if (!isRight(ok)) throw new Error(JSON.stringify(ok.left));
+  assert.equal(ok.right.sink?.type === 'otlp-grpc' ? ok.right.sink.headers : undefined, { 'x-instana-key': 'k3y' });
+  assert.equal(ok.right.resource, { 'service.name': 'shop', team: 'pay' });
+  assert.match(configErrorsOf('resource:\n  a: ${env:NOPE}\n')[0]!, /config\.resource\.a: expected environment variable NOPE to be set, found \$\{env:NOPE\} with NOPE unset/);
+  const expected = "expected ${VAR}, ${VAR:-default}, or the Collector's ${env:VAR}, ${env:VAR:-default}";
+  assert.equal(configErrorsOf('resource:\n  a: ${KEY:?set it}\n  b: ${KEY-x}\n  c: ${file:/run/key}\n  d: "x${not a var}y"\n  e: ${env:KEY:=x}\n  f: "${unclosed"\n', { KEY: 'k' }), [
+    `config.resource.a: ${expected}, found \${KEY:?set it} (an unset variable is an error already: write \${KEY})`,
+    `config.resource.b: ${expected}, found \${KEY-x} (write \${KEY:-default} for a default)`,
+    `config.resource.c: ${expected}, found \${file:/run/key} (chronoq reads environment variables only (\${NAME}, \${env:NAME}), not the Collector's file provider)`,
+    `config.resource.d: ${expected}, found \${not a var} (for the text \${ itself, write $\${)`,
+    `config.resource.e: ${expected}, found \${env:KEY:=x} (write \${KEY:-default} for a default)`,
+  ]);
+});
+
 test('$${ is a literal ${ (as in the Collector\'s config); a $$ elsewhere stays; a variable set to an empty string is said to be empty, not unset', () => {
   const r = decodeConfig('resource:\n  pattern: "$${HOME} and $${X:-y}"\n  password: "pa$$word ${P}"\n', { HOME: '/root', P: 'q' });
   if (!isRight(r)) throw new Error(JSON.stringify(r.left));
