@@ -79,6 +79,19 @@ test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty st
   assert.match(configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: ${EP}\n')[0]!, /config\.sink\.endpoint: expected environment variable EP to be set, found \$\{EP\} with EP unset/);
 });
 
+test('an otlp exporter\'s keys copied from a Collector config are each answered with chronoq\'s own (insecure_skip_verify is not tls.insecure, which is no TLS at all)', () => {
+  const errors = configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: https://c:4317\n  timeout: 10s\n  sending_queue: {queue_size: 5000}\n  tls:\n    ca_file: /etc/ca.pem\n    insecure_skip_verify: true\n');
+  const sinkKeys = 'otlp-grpc sink takes type, endpoint, headers, compression, timeoutMs, tls, encodeOffThread, connectTimeoutMs, keepaliveMs';
+  assert.equal(errors, [
+    `config.sink.timeout: expected no key 'timeout' (${sinkKeys}), found "10s" (the Collector's timeout is timeoutMs here, in milliseconds)`,
+    `config.sink.sending_queue: expected no key 'sending_queue' (${sinkKeys}), found a mapping (samples wait in memory up to delivery.maxQueued, and on disk in the spool: spool.path)`,
+    "config.sink.tls.ca_file: expected no key 'ca_file' (tls takes ca, cert, key, insecure), found \"/etc/ca.pem\" (did you mean 'ca'? ca_file is the Collector's name for it)",
+    "config.sink.tls.insecure_skip_verify: expected no key 'insecure_skip_verify' (tls takes ca, cert, key, insecure), found boolean true (chronoq always verifies the receiver's certificate — give its CA as tls.ca; tls.insecure is no TLS at all, for a plaintext receiver)",
+  ]);
+  // Elsewhere a key is still matched to the nearest known one.
+  assert.match(configErrorsOf('delivery:\n  lanse: 4\n')[0]!, /did you mean 'lanes'\?\)$/);
+});
+
 test('the Collector\'s ${env:VAR} and ${env:VAR:-default} are read; any other ${…} is an error, not text sent as written (a header copied from a Collector config went out as "${env:API_KEY}")', () => {
   const ok = decodeConfig('sink:\n  type: otlp-grpc\n  headers:\n    x-instana-key: ${env:KEY}\nresource:\n  service.name: ${env:SVC:-shop}\n  team: ${env:TEAM:-core}\n', { KEY: 'k3y', TEAM: 'pay' });
   if (!isRight(ok)) throw new Error(JSON.stringify(ok.left));

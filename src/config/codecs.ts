@@ -136,7 +136,8 @@ export const EndpointCodec = new t.Type<string, string, unknown>('an endpoint UR
 export const AttrValueCodec = new t.Type<string | number | boolean, string | number | boolean, unknown>('a string, number or boolean', (u): u is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof u), (u, c) => (['string', 'number', 'boolean'].includes(typeof u) ? t.success(u as string) : fail(u, c, { expected: 'a string, number or boolean' })), (v) => v);
 
 /** A closed object: `required` keys must be there, `optional` may be, anything else is an error. */
-export const closed = <R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) => {
+/** `foreignKeys`: what to say of a key another tool's config has here (collectorKeys.ts), in place of "did you mean". */
+export const closed = <R extends t.Props, O extends t.Props>(name: string, required: R, optional: O, foreignKeys: Readonly<Record<string, string>> = {}) => {
   const inner = t.intersection([t.type(required), t.partial(optional)]);
   const known = [...Object.keys(required), ...Object.keys(optional)];
   const type = new t.Type<t.TypeOf<typeof inner>, t.TypeOf<typeof inner>, unknown>(name, inner.is, (u, c) => {
@@ -145,9 +146,10 @@ export const closed = <R extends t.Props, O extends t.Props>(name: string, requi
     for (const key of Object.keys(u)) {
       if (known.includes(key)) continue;
       const close = closestKey(key, known);
+      const suggestion = Object.hasOwn(foreignKeys, key) ? foreignKeys[key] : close ? `did you mean '${close}'?` : undefined;
       errors.push(problem((u as Record<string, unknown>)[key], t.appendContext(c, key, t.unknown, undefined), {
         expected: `no key '${key}' (${name} takes ${known.join(', ')})`,
-        ...(close ? { suggestion: `did you mean '${close}'?` } : {}),
+        ...(suggestion !== undefined ? { suggestion } : {}),
       }));
     }
     const missing = new Set<string>();

@@ -3,6 +3,7 @@
  * closed: an unknown key is an error with a suggestion. Defaults are applied in resolve.ts.
  */
 import * as t from 'io-ts';
+import { COLLECTOR_SINK_KEYS, COLLECTOR_TLS_KEYS } from './collectorKeys.js';
 import {
   closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber, Multiplier,
   MsOrInfinite, CountOrInfinite, CountUpTo, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec, KeepaliveMs, ConnectTimeoutMs,
@@ -54,11 +55,11 @@ export const DeliveryCodec = closed('delivery', {}, {
   guarantee: oneOf('at-least-once', 'at-most-once'), lanes: CountUpTo(1024, 'requests in flight at once'), retry: RetryCodec, breaker: BreakerCodec,
   maxQueued: PositiveInt, overflow: oneOf('dead-letter-oldest', 'dead-letter-newest'), shutdownDeadlineMs: NonNegativeNumber, fenceMs: NonNegativeNumber,
 });
-export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool });
+export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool }, COLLECTOR_TLS_KEYS);
 export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc') }, {
   endpoint: EndpointCodec, headers: HeadersCodec, compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
   encodeOffThread: Bool, connectTimeoutMs: ConnectTimeoutMs, keepaliveMs: KeepaliveMs,
-});
+}, COLLECTOR_SINK_KEYS);
 export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, {});
 export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') }, {});
 export const SinkCodec = tagged('sink', { 'otlp-grpc': OtlpSinkCodec, ndjson: FileSinkCodec, console: ConsoleSinkCodec });
