@@ -10,6 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { grpcProxyFor, proxyEnvWarnings } from '../src/otlp/grpcProxy.js';
@@ -89,6 +90,16 @@ test('proxy settings gRPC does not read as meant are said: no http:// scheme, an
     assert.equal(proxyEnvWarnings(t, env), [], JSON.stringify(env));
   }
   assert.equal(proxyEnvWarnings('unix:/run/otel.sock', { https_proxy: 'p:1', HTTPS_PROXY: 'http://p:1' }), []);
+  // A receiver on this machine: not reached through a proxy by Go's rules, so an upper-case or
+  // unusable setting changes nothing worth a word — but grpc-js does tunnel it through a proxy it uses.
+  for (const local of ['localhost:4317', '127.0.0.1:4317', '[::1]:4317']) {
+    assert.equal(proxyEnvWarnings(local, { HTTPS_PROXY: 'http://p:1' }), [], local);
+    assert.equal(proxyEnvWarnings(local, { https_proxy: 'p:1' }), [], local);
+    assert.equal(proxyEnvWarnings(local, { https_proxy: 'http://p:1', no_proxy: 'localhost,127.0.0.1,::1' }), [], local);
+  }
+  assert.equal(proxyEnvWarnings('localhost:4317', { http_proxy: 'http://proxy.corp:3128' }), [
+    'the receiver localhost:4317 is on this machine, yet gRPC connects to it through the proxy http://proxy.corp:3128 (http_proxy), which then dials its own localhost: grpc-js leaves out no address of its own accord (Go, and so the Collector, leaves out this machine\'s); add localhost to no_proxy',
+  ]);
 });
 
 test('the rules agree with grpc-js: a real CONNECT proxy sees a tunnel exactly when grpcProxyFor names it, and the samples arrive either way', async () => {
@@ -124,8 +135,10 @@ test('the rules agree with grpc-js: a real CONNECT proxy sees a tunnel exactly w
       assert.ok(delivered);
       const tunnels = proxy.tunnels.length - before;
       assert.is(tunnels, grpcProxyFor(target, env) === undefined ? 0 : 1, `tunnels with ${JSON.stringify(env)}`);
-      // A warning that the sink connects directly, or through the proxy, says what happened.
-      for (const w of proxyEnvWarnings(target, env)) assert.ok(tunnels === 0 ? w.includes('directly') : w.includes('connects through the proxy'), `${w} (${tunnels} tunnels)`);
+      // A warning says what happened: here (a receiver on this machine) one only when the
+      // connection went through the proxy, which a user can hardly mean.
+      const warnings = proxyEnvWarnings(target, env);
+      assert.equal(warnings.map((w) => /is on this machine, yet gRPC connects to it through the proxy/.test(w)), tunnels === 0 ? [] : [true], `${warnings.join('\n')} (${tunnels} tunnels)`);
     }
   } finally {
     await proxy.close();
@@ -170,15 +183,17 @@ test('chronoq run through a proxy that refuses: the run names the proxy, grpc-js
   assert.ok(lines.every((l) => l.startsWith('{')), `every line is JSON:\n${r.stderr}`);
   const messages = lines.map((l) => (JSON.parse(l) as { message: string }).message);
   assert.ok(messages.some((m) => m.startsWith('chronoq running: ') && m.includes('→ otlp-grpc 127.0.0.1:4317 via proxy http://***@127.0.0.1:9;')), messages.join('\n'));
+  assert.ok(messages.some((m) => m.startsWith('the receiver 127.0.0.1:4317 is on this machine, yet gRPC connects to it through the proxy http://***@127.0.0.1:9 (http_proxy)')), messages.join('\n'));
   assert.ok(messages.includes('grpc-js: Failed to connect to proxy 127.0.0.1:9 with error connect ECONNREFUSED 127.0.0.1:9'), messages.join('\n'));
   assert.match(r.stderr, /Last error: undefined \(the connection goes through the proxy http:\/\/\*\*\*@127\.0\.0\.1:9, from http_proxy, which did not connect it — the line grpc-js logged says why: a receiver to be reached directly belongs in no_proxy or no_grpc_proxy\)/);
   assert.not.match(r.stderr, /s3cret/);
   const v = await runCli(['validate', cfg], env);
   assert.match(v.stdout, /#\s+proxy: http:\/\/\*\*\*@127\.0\.0\.1:9 \(http_proxy\)/, v.stdout);
   // A proxy gRPC does not take is said once, at start, instead of grpc-js's bare line.
-  const ignored = await runCli(['run', cfg, '--log-format', 'json'], { http_proxy: '', https_proxy: '127.0.0.1:9', no_proxy: '', NO_PROXY: '' });
+  const remote = writeConfig(dir, readFileSync(cfg, 'utf8').replace('http://127.0.0.1:4317', 'http://collector.invalid:4317'), 'remote.yaml');
+  const ignored = await runCli(['run', remote, '--log-format', 'json'], { http_proxy: '', https_proxy: '127.0.0.1:9', no_proxy: '', NO_PROXY: '' });
   const said = ignored.stderr.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message);
-  assert.ok(said.includes("https_proxy=127.0.0.1:9 is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL — write http://127.0.0.1:9; the sink connects to 127.0.0.1:4317 directly"), said.join('\n'));
+  assert.ok(said.includes("https_proxy=127.0.0.1:9 is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL — write http://127.0.0.1:9; the sink connects to collector.invalid:4317 directly"), said.join('\n'));
   assert.not.ok(said.some((m) => m.includes('cannot parse value')), said.join('\n'));
 });
 

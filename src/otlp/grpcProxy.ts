@@ -84,6 +84,9 @@ export const grpcProxyFor = (target: string, env: Env): GrpcProxy | undefined =>
   return { variable, url: url.href.replace(/\/$/, '') };
 };
 
+/** localhost, a name under it, or a loopback address: this machine. */
+const isLoopback = (host: string): boolean => host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+
 /** A proxy variable's value for a log line: a user name and password in it masked. */
 const masked = (value: string): string => value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
 
@@ -97,14 +100,19 @@ const masked = (value: string): string => value.replace(/^([a-z][a-z0-9+.-]*:\/\
  *   npm accept it (`proxy.corp:3128`), or an `https://` proxy;
  * - only upper-case variables (`HTTPS_PROXY`, as Docker, Kubernetes and systemd units often set
  *   them, and Go programs such as the Collector read): grpc-js reads lower case only;
- * - a proxy in use and the receiver listed in `NO_PROXY` alone, which grpc-js does not read.
- * None for a unix socket (never proxied), nor when a no-proxy list of either case names the receiver.
+ * - a proxy in use and the receiver listed in `NO_PROXY` alone, which grpc-js does not read;
+ * - a proxy in use for a receiver on this machine (localhost, 127.0.0.1, ::1): grpc-js leaves
+ *   no address out by itself, and the proxy dials its own localhost.
+ * None for a unix socket (never proxied), nor when the receiver is meant to be reached directly
+ * (a no-proxy list of either case names it, or it is this machine) and gRPC does so.
  */
 export const proxyEnvWarnings = (target: string, env: Env): string[] => {
   const host = hostOf(target);
   if (host === undefined) return [];
   const upperNoProxy = env['NO_PROXY'] || undefined;
-  const meantDirect = inNoProxyList(host, env) || listHolds(host, upperNoProxy);
+  // This machine is never reached through a proxy by Go's rules (the Collector's), whatever no_proxy says.
+  const loopback = isLoopback(host);
+  const meantDirect = loopback || inNoProxyList(host, env) || listHolds(host, upperNoProxy);
   const variable = firstSet(PROXY_VARIABLES, env);
   if (variable === undefined) {
     const upper = firstSet(['GRPC_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY'] as const, env);
@@ -124,9 +132,13 @@ export const proxyEnvWarnings = (target: string, env: Env): string[] => {
     const why = schemeless ? ` — write http://${masked(value)}` : protocol === 'https:' ? ' — it speaks to a proxy in plain HTTP (CONNECT), whatever the endpoint\'s scheme, and cannot use one reached over TLS' : '';
     return [`${variable}=${masked(value)} is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL${why}; the sink connects to ${target} directly`];
   }
-  if (!inNoProxyList(host, env) && listHolds(host, upperNoProxy)) {
-    const proxy = grpcProxyFor(target, env);
-    return [`NO_PROXY lists ${host}, but gRPC (grpc-js) reads only no_grpc_proxy and no_proxy (lower case): the sink connects through the proxy ${proxy?.url ?? masked(value)} (${variable}); set no_proxy as well for ${host} to be reached directly`];
+  const proxy = grpcProxyFor(target, env);
+  if (proxy === undefined) return [];
+  if (loopback) {
+    return [`the receiver ${target} is on this machine, yet gRPC connects to it through the proxy ${proxy.url} (${variable}), which then dials its own ${host}: grpc-js leaves out no address of its own accord (Go, and so the Collector, leaves out this machine's); add ${host} to no_proxy`];
+  }
+  if (listHolds(host, upperNoProxy)) {
+    return [`NO_PROXY lists ${host}, but gRPC (grpc-js) reads only no_grpc_proxy and no_proxy (lower case): the sink connects through the proxy ${proxy.url} (${variable}); set no_proxy as well for ${host} to be reached directly`];
   }
   return [];
 };
