@@ -40,7 +40,7 @@ const binaryProblem = (pem: Buffer): PemProblem => {
     }
   };
   if (der(() => new X509Certificate(pem))) return new PemProblem('a DER (binary) certificate, not PEM', 'gRPC reads PEM only: openssl x509 -inform der -in FILE -out FILE.pem');
-  if (der(() => createPrivateKey({ key: pem, format: 'der', type: 'pkcs8' })) || der(() => createPrivateKey({ key: pem, format: 'der', type: 'pkcs1' }))) {
+  if ((['pkcs8', 'pkcs1', 'sec1'] as const).some((type) => der(() => createPrivateKey({ key: pem, format: 'der', type })))) {
     return new PemProblem('a DER (binary) private key, not PEM', 'gRPC reads PEM only: openssl pkey -inform der -in FILE -out FILE.pem');
   }
   // Text (no control bytes but line ends and tabs): simply not PEM; binary: likely a PKCS#12 bundle.
