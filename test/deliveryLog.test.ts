@@ -5,8 +5,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { logDeliveryTrouble, presentsClientCertificate, sinkLogOptions } from '../src/telemetry/deliveryLog.js';
+import { logDeliveryTrouble, presentsClientCertificate, sinkLogOptions, type DeliveryLogOptions } from '../src/telemetry/deliveryLog.js';
 import { resolveConfig } from '../src/config/resolve.js';
+import { withEnv } from './support/env.js';
 import type { ResolvedConfig } from '../src/config/resolve.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import type { Sample } from '../src/sample.js';
@@ -17,7 +18,7 @@ const sample: Sample = { name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1n, a
 const refused = (detail: string): PipelineEvent => ({ type: 'dead-letter', deadLetter: { reason: 'rejected', item: sample, detail, atUnixMs: 0 } });
 
 /** The log lines, and the summary timers, driven by hand together (`fn` runs each once). */
-const watched = () => {
+const watched = (more: Partial<DeliveryLogOptions> = {}) => {
   const events = new Subject<PipelineEvent>();
   const lines: { level: string; message: string }[] = [];
   const timers: { ms: number; fn: () => void; cancelled: boolean }[] = [];
@@ -33,6 +34,7 @@ const watched = () => {
       timers.push(t);
       return { cancel: () => void (t.cancelled = true) };
     },
+    ...more,
   });
   return { events, lines, timer };
 };
@@ -90,6 +92,22 @@ test('delivery failing: one warning with the error and a hint, one line when it 
   assert.equal(lines.map((l) => l.level), ['warn', 'info']);
   assert.match(lines[0]!.message, /^delivery to otlp-grpc c:4317 is failing: 14 UNAVAILABLE: Name resolution failed .* \(its host name does not resolve: a typo in sink\.endpoint, or this host's DNS; .*\); retrying, the samples wait$/);
   assert.is(lines[1]!.message, 'delivery to otlp-grpc c:4317 works again (after 3 failed attempts)');
+});
+
+test('a receiver\'s certificate not trusted here: the hint says where to give its CA, and what this process trusts — Node\'s own CAs (not the system\'s store), or GRPC_DEFAULT_SSL_ROOTS_FILE_PATH alone when that is set', async () => {
+  const error = new Error('14 UNAVAILABLE: No connection established. Last error: Error: unable to verify the first certificate.');
+  for (const [grpcRootsFile, says] of [
+    [undefined, "this process trusts the CAs Node ships with, not the system's store (curl's, the Collector's), unless NODE_EXTRA_CA_CERTS names a file of more"],
+    ['/etc/ssl/certs/ca-certificates.crt', "gRPC trusts GRPC_DEFAULT_SSL_ROOTS_FILE_PATH (/etc/ssl/certs/ca-certificates.crt) alone here, in place of Node's CAs and NODE_EXTRA_CA_CERTS"],
+  ] as const) {
+    const { events, lines } = watched({ grpcRootsFile });
+    events.next({ type: 'retry', lane: 0, attempt: 1, delayMs: 100, error });
+    assert.ok(lines[0]!.message.endsWith(`(the receiver's TLS certificate is not trusted here: give its CA as sink.tls.ca or OTEL_EXPORTER_OTLP_CERTIFICATE; ${says}); retrying, the samples wait`), lines[0]!.message);
+  }
+  // The variable counts only where the sink gives no CA of its own (grpc-js reads it then alone).
+  const rootsFile = (sink: Record<string, unknown>) => withEnv({ GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/etc/roots.pem', OTEL_EXPORTER_OTLP_CERTIFICATE: undefined, OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: undefined },
+    () => sinkLogOptions({ describe: 'x', send: () => { throw new Error('unused'); } } as never, resolveConfig({ sources: [], sink: { type: 'otlp-grpc', ...sink } } as never)).grpcRootsFile);
+  assert.equal([await rootsFile({ endpoint: 'https://c:4317' }), await rootsFile({ endpoint: 'https://c:4317', tls: { ca: 'ca.pem' } })], ['/etc/roots.pem', undefined]);
 });
 
 test('a server certificate not valid yet by this host\'s clock (a machine booted before its time was set): the hint says so; grpc-js says only "not yet valid"', () => {

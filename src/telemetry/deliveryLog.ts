@@ -29,7 +29,18 @@ const messageOf = (error: unknown): string => oneLineMessage(error instanceof Er
  * other scheme — would name the scheme already written. `unixSocket`: the endpoint is a unix
  * socket, which has no http:// to write.
  */
-const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme: against, unixSocket = false, proxy }: HintContext): string =>
+/**
+ * Where an untrusted receiver's CA can be given. Node trusts the CAs it ships with, not the
+ * system's store that curl and the Collector (Go) read — the usual reason a certificate signed
+ * by a company CA verifies for them and not here — and grpc-js trusts GRPC_DEFAULT_SSL_ROOTS_FILE_PATH
+ * instead, when that is set, and the sink gives no CA of its own.
+ */
+const untrustedHint = (grpcRootsFile: string | undefined): string =>
+  ` (the receiver's TLS certificate is not trusted here: give its CA as sink.tls.ca or OTEL_EXPORTER_OTLP_CERTIFICATE; ${grpcRootsFile === undefined
+    ? "this process trusts the CAs Node ships with, not the system's store (curl's, the Collector's), unless NODE_EXTRA_CA_CERTS names a file of more"
+    : `gRPC trusts GRPC_DEFAULT_SSL_ROOTS_FILE_PATH (${grpcRootsFile}) alone here, in place of Node's CAs and NODE_EXTRA_CA_CERTS`})`;
+
+const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme: against, unixSocket = false, proxy, grpcRootsFile }: HintContext): string =>
   // grpc-js gives no reason when the proxy did not connect it (refused, or answered other than 200): its own log line has it.
   proxy !== undefined && /Last error: undefined/.test(message) ? ` (the connection goes through the proxy ${proxy.url}, from ${proxy.variable}, which did not connect it — the line grpc-js logged says why: a receiver to be reached directly belongs in no_proxy or no_grpc_proxy)`
   // A unix: endpoint is TLS unless insecure, as the OpenTelemetry exporters read it (no scheme says plaintext there).
@@ -40,7 +51,7 @@ const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme:
     ? ' (the receiver closed the connection during the TLS handshake, as one does that does not accept this client\'s certificate: sink.tls.cert signed by a CA it trusts, not expired?)'
   : /Protocol error/.test(message) ? ' (the endpoint answered, but not in gRPC: OTLP/gRPC usually listens on 4317, OTLP/HTTP on 4318)'
   : /wrong version number/.test(message) ? ' (the endpoint does not speak TLS: for a plaintext receiver, write the endpoint as http://…)'
-  : /unable to verify the first certificate|self-signed certificate|unable to get (local )?issuer certificate/.test(message) ? ' (the receiver\'s TLS certificate is not trusted here: give its CA as sink.tls.ca or OTEL_EXPORTER_OTLP_CERTIFICATE)'
+  : /unable to verify the first certificate|self-signed certificate|unable to get (local )?issuer certificate/.test(message) ? untrustedHint(grpcRootsFile)
   : /does not match certificate's altnames/.test(message) ? ' (the receiver\'s TLS certificate is for other names than the endpoint\'s host: use a name it lists)'
   : /alert certificate required/.test(message) ? ' (the receiver asks for a client certificate: give it as sink.tls.cert and sink.tls.key)'
   : /alert certificate expired/.test(message) ? ' (the receiver refused this client\'s certificate as expired: renew sink.tls.cert and sink.tls.key; a running chronoq reads them again when they change)'
@@ -80,6 +91,8 @@ export interface DeliveryLogOptions {
   readonly tlsAgainstScheme?: TlsAgainstScheme | undefined;
   /** The sink dials a unix socket (its hints then name insecure, not http://). */
   readonly unixSocket?: boolean;
+  /** GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, when the sink gives no CA of its own: the CAs gRPC trusts in place of Node's. */
+  readonly grpcRootsFile?: string | undefined;
   /** The HTTP proxy the sink's connection goes through (its failures carry no reason). */
   readonly proxy?: GrpcProxy | undefined;
   /** The sink's TLS files changing (sinks.ts): each change is a line, in use now or why not. */
@@ -89,7 +102,7 @@ export interface DeliveryLogOptions {
 }
 
 /** What the hints go by besides the error's words. */
-type HintContext = Pick<DeliveryLogOptions, 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy'>;
+type HintContext = Pick<DeliveryLogOptions, 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile'>;
 
 /**
  * Logs delivery failures as episodes: the first failed attempt with its error, and the next
@@ -151,6 +164,7 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
  * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
  * presents a client certificate.
  */
-export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy'> => ({
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile'> => ({
   sink: sink.describe, unixSocket: c.sink.type === 'otlp-grpc' && unixSocketTarget(rawEndpointOf(c.sink.endpoint, process.env)) !== undefined, proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
+  grpcRootsFile: c.sink.type === 'otlp-grpc' && sinkTlsFiles(c.sink, process.env)?.files.ca === undefined ? process.env['GRPC_DEFAULT_SSL_ROOTS_FILE_PATH'] || undefined : undefined,
 });
