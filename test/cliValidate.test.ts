@@ -1,5 +1,6 @@
 /** `chronoq validate`, spawned as a user would run it: config errors as path, expected, found; the resolved config and what the sink will use. */
 import { suite } from 'uvu';
+import { trustedCas } from '../src/otlp/envTlsFiles.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { jsonLog, runCli, tempDir, writeConfig } from './support/cli.js';
@@ -76,12 +77,30 @@ test('validate: shows what the sink will use with the OTEL_EXPORTER_OTLP_* varia
   const r = await runCli(['validate', cfg], {
     OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4317', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=super-secret-value',
     OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+    GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '', NODE_EXTRA_CA_CERTS: '/etc/company/ca.pem',
   });
   assert.is(r.code, 0, r.stderr);
   const shown = r.stdout.slice(r.stdout.indexOf('# the sink uses'));
-  assert.match(shown, /^# the sink uses \(its options over OTEL_EXPORTER_OTLP_\*, over the defaults\):\n#   dials: collector\.example:4317\n#   tls: true\n#   headers:\n#     - (api-key|x-tenant)\n#     - (api-key|x-tenant)\n#   compression: gzip\n#   timeoutMs: 3000\n$/);
+  assert.match(shown, /^# the sink uses \(its options over OTEL_EXPORTER_OTLP_\*, over the defaults\):\n#   dials: collector\.example:4317\n#   tls: true\n#   trusts: the CAs Node ships with and \/etc\/company\/ca\.pem \(NODE_EXTRA_CA_CERTS\)\n#   headers:\n#     - (api-key|x-tenant)\n#     - (api-key|x-tenant)\n#   compression: gzip\n#   timeoutMs: 3000\n$/);
   assert.not.match(r.stdout, /super-secret-value/);
   assert.ok((await import('yaml')).parse(r.stdout).sink.type === 'otlp-grpc', 'still YAML: the lines are comments');
+});
+
+test('validate: with TLS, which CAs the receiver\'s certificate is checked against — the sink\'s own, else GRPC_DEFAULT_SSL_ROOTS_FILE_PATH alone, else Node\'s (not the system store curl and the Collector read)', () => {
+  const tls = { ca: Buffer.from('') };
+  assert.equal([
+    trustedCas({ OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem', GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/etc/roots.pem' }, tls),
+    trustedCas({ OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem', OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: '/etc/m.pem' }, undefined),
+    trustedCas({ OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem', GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/etc/roots.pem' }, {}),
+    trustedCas({ NODE_EXTRA_CA_CERTS: '/etc/extra.pem' }, undefined),
+    trustedCas({}, undefined),
+  ], [
+    'tls.ca',
+    '/etc/m.pem (OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE)',
+    '/etc/roots.pem (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)', // a tls option without ca: the variables are not read
+    'the CAs Node ships with and /etc/extra.pem (NODE_EXTRA_CA_CERTS)',
+    'the CAs Node ships with',
+  ]);
 });
 
 test.run();

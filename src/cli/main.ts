@@ -182,7 +182,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       // The endpoint, headers, compression and timeout can come from OTEL_EXPORTER_OTLP_*, which
       // the config above does not show: a run's connection was not to be seen before it ran.
       if (sink.effective !== undefined) {
-        out(`# the sink uses (its options over OTEL_EXPORTER_OTLP_*, over the defaults):\n${stringify(sink.effective).trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}\n`);
+        out(`# the sink uses (its options over OTEL_EXPORTER_OTLP_*, over the defaults):\n${stringify(sink.effective, { lineWidth: 0 }).trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}\n`);
       }
       for (const warning of sink.startWarnings ?? []) log('warn', warning);
       sink.close();

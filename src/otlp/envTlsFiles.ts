@@ -31,6 +31,23 @@ const variableOf = (env: Env, suffix: string): string | undefined =>
 export const envTlsVariables = (env: Env): string[] =>
   Object.values(VARIABLES).flatMap((suffix) => variableOf(env, suffix) ?? []);
 
+/**
+ * Which CAs a TLS sink trusts, for `chronoq validate`: its own (`tls.ca`; without a tls option,
+ * the CERTIFICATE variable, as the exporter base reads it), else those grpc-js reads from
+ * GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, else Node's own — and NODE_EXTRA_CA_CERTS'. Not the system's
+ * store that curl and the Collector read.
+ */
+export const trustedCas = (env: Env, tls: { readonly ca?: unknown } | undefined): string => {
+  if (tls?.ca !== undefined) return 'tls.ca';
+  // The variables count only without a tls option (the exporter base's credentials then).
+  const variable = tls === undefined ? variableOf(env, VARIABLES.ca) : undefined;
+  if (variable !== undefined) return `${env[variable]!.trim()} (${variable})`;
+  const grpcRoots = env['GRPC_DEFAULT_SSL_ROOTS_FILE_PATH'];
+  if (grpcRoots) return `${grpcRoots} (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)`;
+  const extra = env['NODE_EXTRA_CA_CERTS'];
+  return `the CAs Node ships with${extra ? ` and ${extra} (NODE_EXTRA_CA_CERTS)` : ''}`;
+};
+
 /** Whether the exporter base makes TLS credentials from the environment for this endpoint. */
 const usesTls = (env: Env, configEndpoint: string | undefined): boolean => {
   const endpoint = rawEndpointOf(configEndpoint, env) ?? DEFAULT_ENDPOINT;

@@ -24,6 +24,7 @@ import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
 import { createOffThreadEncoder } from './offThreadEncoder.js';
 import { InvalidOptionError, isTimeOutOfRangeError } from '../errors.js';
 import { sslCredentials } from './sslCredentials.js';
+import { trustedCas } from './envTlsFiles.js';
 import { classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
 import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
@@ -220,8 +221,9 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     proxy,
     // Made when read (chronoq validate): TLS credentials build a secure context, work every start did for nothing.
     get effective() {
+      const secure = credentials()._isSecure();
       return {
-        dials: target, tls: credentials()._isSecure(), headers: Object.keys(callMetadata.getMap()),
+        dials: target, tls: secure, ...(secure ? { trusts: trustedCas(process.env, tls) } : {}), headers: Object.keys(callMetadata.getMap()),
         compression: config.compression === CompressionAlgorithm.GZIP ? 'gzip' as const : 'none' as const, timeoutMs: config.timeoutMillis,
         ...(proxy !== undefined ? { proxy: `${proxy.url} (${proxy.variable})` } : {}),
       };

@@ -78,7 +78,12 @@ export interface OtlpGrpcSink {
    * What it uses, its options over OTEL_EXPORTER_OTLP_[METRICS_]* over the defaults (for
    * `chronoq validate`): header names only, their values are not shown.
    */
-  readonly effective: { readonly dials: string; readonly tls: boolean; readonly headers: readonly string[]; readonly compression: 'gzip' | 'none'; readonly timeoutMs: number; readonly proxy?: string };
+  readonly effective: {
+    readonly dials: string; readonly tls: boolean;
+    /** With TLS, the CAs the receiver's certificate is verified against (envTlsFiles.ts trustedCas). */
+    readonly trusts?: string;
+    readonly headers: readonly string[]; readonly compression: 'gzip' | 'none'; readonly timeoutMs: number; readonly proxy?: string;
+  };
   /** The HTTP proxy gRPC connects through (grpc_proxy, https_proxy or http_proxy, less no_proxy: grpcProxy.ts), if any. */
   readonly proxy: GrpcProxy | undefined;
   /**
