@@ -65,6 +65,23 @@ test('a user name and password in the endpoint are refused, and not printed: the
   assert.equal(endpointErrorsOf('http://collector:4317/a@b'), []);
 });
 
+test('a variable reference nothing expanded is refused, with where it should have been: Kubernetes\' $(HOST_IP), a shell\'s $HOST or ${HOST} in a value no shell read (each was dialled as a host name, failing name resolution at every attempt)', () => {
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://$(HOST_IP):4317' }).map(formatConfigError), [
+    `environment OTEL_EXPORTER_OTLP_ENDPOINT: ${EXPECTED}, found "http://$(HOST_IP):4317", with a Kubernetes reference $(HOST_IP) that was not expanded (a pod spec expands $(HOST_IP) only when HOST_IP is defined earlier in the same container's env (for the node's address: valueFrom: fieldRef: fieldPath: status.hostIP))`,
+  ]);
+  for (const [endpoint, reference, name] of [['http://$HOST_IP:4317', '$HOST_IP', 'HOST_IP'], ['https://${COLLECTOR}:4317', '${COLLECTOR}', 'COLLECTOR']]) {
+    assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: endpoint }).map(formatConfigError), [
+      `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found ${JSON.stringify(endpoint)}, with a variable reference ${reference} that nothing expanded (a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write the endpoint in the config file, where chronoq expands \${${name}})`,
+    ]);
+  }
+  // In the config file, $${ is the text ${: the endpoint it makes is refused the same way.
+  assert.match(endpointErrorsOf('http://$${COLLECTOR}:4317')[0]!, /with a variable reference \$\{COLLECTOR\} that nothing expanded/);
+  assert.equal(endpointErrorsOf('http://coll*ector:4317'), [`config.sink.endpoint: ${EXPECTED}, found "http://coll*ector:4317", whose host "coll*ector" is no host name (letters, digits, '-', '.') nor IP address: its name resolution would fail at every attempt`]);
+  // A '$' in a password is about the password (refused as such), not a reference; names with '_' (Docker's) and IDNs are hosts.
+  assert.match(endpointErrorsOf('http://user:pa$word@collector:4317')[0]!, /with a user name or password/);
+  for (const good of ['http://collector_1:4317', 'http://bücher.example:4317', 'http://10.0.0.1:4317', 'https://[fd00::1]:4317']) assert.equal(endpointErrorsOf(good), [], good);
+});
+
 test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the exporter reads are taken as before', () => {
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'dns:///otel-collector:4317' }).map(formatConfigError), [
     `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found "dns:///otel-collector:4317" (did you mean http://otel-collector:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)`,

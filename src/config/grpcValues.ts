@@ -81,6 +81,22 @@ export const headerValueProblem = (value: string): GrpcValueProblem | undefined 
 };
 
 const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or host:port)';
+
+/**
+ * A variable reference that nothing expanded, in an endpoint: Kubernetes' `$(HOST_IP)` (a pod spec
+ * expands it only for a variable defined before it in the same container's env), or a shell's
+ * `$HOST`/`${HOST}` in a value no shell read (a systemd Environment= line, a Docker --env-file).
+ * Taken as a host name, it failed name resolution at every attempt.
+ */
+const unexpandedReference = (endpoint: string): { found: string; suggestion: string } | undefined => {
+  const k8s = /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/.exec(endpoint);
+  if (k8s !== null) {
+    return { found: `with a Kubernetes reference ${k8s[0]} that was not expanded`, suggestion: `a pod spec expands $(${k8s[1]}) only when ${k8s[1]} is defined earlier in the same container's env (for the node's address: valueFrom: fieldRef: fieldPath: status.hostIP)` };
+  }
+  const shell = /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/.exec(endpoint);
+  if (shell === null) return undefined;
+  return { found: `with a variable reference ${shell[0]} that nothing expanded`, suggestion: `a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write the endpoint in the config file, where chronoq expands \${${shell[1]}}` };
+};
 const UNIX_EXPECTED = 'a unix socket endpoint such as unix:///run/otel.sock (or unix:relative/path.sock)';
 
 /**
@@ -107,6 +123,9 @@ export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined 
     return { expected: ENDPOINT_EXPECTED, found };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
+  // In the host and port only: a password in the URL (refused below) may hold a '$'.
+  const unexpanded = unexpandedReference(endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0]!.replace(/^.*@/, ''));
+  if (unexpanded !== undefined) return { expected: ENDPOINT_EXPECTED, found: `${found}, ${unexpanded.found}`, suggestion: unexpanded.suggestion };
   if (url.username !== '' || url.password !== '') {
     // The exporter dials the host and drops them: requests went without credentials, refused.
     const hostPort = endpoint.slice(endpoint.indexOf('@') + 1).split('/')[0];
@@ -120,7 +139,10 @@ export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined 
     const write = endpoint.slice(scheme!.length + 3);
     return { expected: ENDPOINT_EXPECTED, found, suggestion: `did you mean ${write}? the scheme is written twice: the OpenTelemetry exporter dialled the host "${url.hostname}", port 443` };
   }
-  if (scheme === undefined || scheme === 'http' || lower === 'https') return undefined;
+  if (scheme === undefined || scheme === 'http' || lower === 'https') {
+    return /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)$/i.test(url.hostname) ? undefined
+      : { expected: ENDPOINT_EXPECTED, found: `${found}, whose host ${JSON.stringify(url.hostname)} is no host name (letters, digits, '-', '.') nor IP address: its name resolution would fail at every attempt` };
+  }
   const refused = (write: string, why: string): GrpcValueProblem => ({ expected: ENDPOINT_EXPECTED, found, suggestion: `did you mean ${write}? ${why}` });
   if (lower === 'dns') return refused(`http://${url.pathname.slice(1)}`, 'a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS');
   const rest = endpoint.slice(scheme.length + 3);
