@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { formatConfigError } from '../src/config/errors.js';
 import { checkOtlpEnv } from '../src/config/grpcValues.js';
+import { resourceFromEnv } from '../src/config/resourceEnv.js';
 import { decodeConfig } from '../src/config/decode.js';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { isRight } from 'fp-ts/lib/Either.js';
@@ -67,11 +68,11 @@ test('a user name and password in the endpoint are refused, and not printed: the
 
 test('a variable reference nothing expanded is refused, with where it should have been: Kubernetes\' $(HOST_IP), a shell\'s $HOST or ${HOST} in a value no shell read (each was dialled as a host name, failing name resolution at every attempt)', () => {
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://$(HOST_IP):4317' }).map(formatConfigError), [
-    `environment OTEL_EXPORTER_OTLP_ENDPOINT: ${EXPECTED}, found "http://$(HOST_IP):4317", with a Kubernetes reference $(HOST_IP) that was not expanded (a pod spec expands $(HOST_IP) only when HOST_IP is defined earlier in the same container's env (for the node's address: valueFrom: fieldRef: fieldPath: status.hostIP))`,
+    `environment OTEL_EXPORTER_OTLP_ENDPOINT: ${EXPECTED}, found "http://$(HOST_IP):4317", with a Kubernetes reference $(HOST_IP) that was not expanded (a pod spec expands $(HOST_IP) only when HOST_IP is defined earlier in the same container's env (valueFrom: fieldRef: fieldPath: status.hostIP))`,
   ]);
   for (const [endpoint, reference, name] of [['http://$HOST_IP:4317', '$HOST_IP', 'HOST_IP'], ['https://${COLLECTOR}:4317', '${COLLECTOR}', 'COLLECTOR']]) {
     assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: endpoint }).map(formatConfigError), [
-      `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found ${JSON.stringify(endpoint)}, with a variable reference ${reference} that nothing expanded (a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write the endpoint in the config file, where chronoq expands \${${name}})`,
+      `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found ${JSON.stringify(endpoint)}, with a variable reference ${reference} that nothing expanded (a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write it in the config file, where chronoq expands \${${name}})`,
     ]);
   }
   // In the config file, $${ is the text ${: the endpoint it makes is refused the same way.
@@ -80,6 +81,17 @@ test('a variable reference nothing expanded is refused, with where it should hav
   // A '$' in a password is about the password (refused as such), not a reference; names with '_' (Docker's) and IDNs are hosts.
   assert.match(endpointErrorsOf('http://user:pa$word@collector:4317')[0]!, /with a user name or password/);
   for (const good of ['http://collector_1:4317', 'http://bücher.example:4317', 'http://10.0.0.1:4317', 'https://[fd00::1]:4317']) assert.equal(endpointErrorsOf(good), [], good);
+  // A header from the environment (the receiver refused the text as a key), its value not shown;
+  // a bare $ there may be the secret's own.
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'x-instana-key=$(INSTANA_AGENT_KEY),x-other=pa$word' }).map(formatConfigError), [
+    `environment OTEL_EXPORTER_OTLP_HEADERS, header "x-instana-key": expected comma-separated name=value pairs, values percent-encoded (a % itself as %25), as the OpenTelemetry exporters read them, found a value with a Kubernetes reference $(INSTANA_AGENT_KEY) that was not expanded (a pod spec expands $(INSTANA_AGENT_KEY) only when INSTANA_AGENT_KEY is defined earlier in the same container's env)`,
+  ]);
+  // A resource attribute (the OpenTelemetry Operator's k8s.pod.name=$(POD_NAME)): series named for no pod.
+  const resource = resourceFromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=$(POD_NAME),team=a$b,region=${REGION}' });
+  assert.equal(resource.errors.map(formatConfigError).map((e) => e.replace(/: expected .*?, found /, ': … found ')), [
+    `environment OTEL_RESOURCE_ATTRIBUTES: … found "k8s.pod.name=$(POD_NAME)", with a Kubernetes reference $(POD_NAME) that was not expanded (a pod spec expands $(POD_NAME) only when POD_NAME is defined earlier in the same container's env (valueFrom: fieldRef: fieldPath: metadata.name))`,
+    `environment OTEL_RESOURCE_ATTRIBUTES: … found "region=\${REGION}", with a variable reference \${REGION} that nothing expanded (a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write it in the config file, where chronoq expands \${REGION})`,
+  ]);
 });
 
 test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the exporter reads are taken as before', () => {

@@ -10,6 +10,7 @@
  * Both in the config and in OTEL_EXPORTER_OTLP_[METRICS_]HEADERS / _ENDPOINT.
  */
 import type { ConfigError } from './errors.js';
+import { unexpandedReference } from './unexpanded.js';
 
 /** What is wrong with a header name or value or an endpoint, in config-error words. */
 export interface GrpcValueProblem {
@@ -81,22 +82,6 @@ export const headerValueProblem = (value: string): GrpcValueProblem | undefined 
 };
 
 const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or host:port)';
-
-/**
- * A variable reference that nothing expanded, in an endpoint: Kubernetes' `$(HOST_IP)` (a pod spec
- * expands it only for a variable defined before it in the same container's env), or a shell's
- * `$HOST`/`${HOST}` in a value no shell read (a systemd Environment= line, a Docker --env-file).
- * Taken as a host name, it failed name resolution at every attempt.
- */
-const unexpandedReference = (endpoint: string): { found: string; suggestion: string } | undefined => {
-  const k8s = /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/.exec(endpoint);
-  if (k8s !== null) {
-    return { found: `with a Kubernetes reference ${k8s[0]} that was not expanded`, suggestion: `a pod spec expands $(${k8s[1]}) only when ${k8s[1]} is defined earlier in the same container's env (for the node's address: valueFrom: fieldRef: fieldPath: status.hostIP)` };
-  }
-  const shell = /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/.exec(endpoint);
-  if (shell === null) return undefined;
-  return { found: `with a variable reference ${shell[0]} that nothing expanded`, suggestion: `a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write the endpoint in the config file, where chronoq expands \${${shell[1]}}` };
-};
 const UNIX_EXPECTED = 'a unix socket endpoint such as unix:///run/otel.sock (or unix:relative/path.sock)';
 
 /**
@@ -124,7 +109,7 @@ export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined 
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(endpoint)?.[1];
   // In the host and port only: a password in the URL (refused below) may hold a '$'.
-  const unexpanded = unexpandedReference(endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0]!.replace(/^.*@/, ''));
+  const unexpanded = unexpandedReference(endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0]!.replace(/^.*@/, ''), { bare: true });
   if (unexpanded !== undefined) return { expected: ENDPOINT_EXPECTED, found: `${found}, ${unexpanded.found}`, suggestion: unexpanded.suggestion };
   if (url.username !== '' || url.password !== '') {
     // The exporter dials the host and drops them: requests went without credentials, refused.
@@ -207,6 +192,9 @@ export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, 
       const value = pair.slice(at + 1).trim();
       const lost = parserLoses(value);
       if (lost !== undefined) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, expected: HEADERS_EXPECTED, found: lost }];
+      // The value is not shown (a secret), the reference is.
+      const unexpanded = unexpandedReference(decodeURIComponent(value));
+      if (unexpanded !== undefined) return [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, expected: HEADERS_EXPECTED, found: `a value ${unexpanded.found}`, suggestion: unexpanded.suggestion }];
       const problem = headerValueProblem(decodeURIComponent(value));
       return problem === undefined ? [] : [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...problem }];
     });

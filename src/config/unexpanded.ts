@@ -1,0 +1,45 @@
+/**
+ * A variable reference that nothing expanded, in a value from the environment: Kubernetes'
+ * `$(NAME)` (a pod spec expands it only for a variable defined before it in the same container's
+ * env — the OpenTelemetry Operator's `k8s.pod.name=$(POD_NAME)` among them), or a shell's
+ * `${NAME}` (and, where a value cannot hold a `$` of its own, `$NAME`) in a value no shell read:
+ * a systemd `Environment=` line, a Docker `--env-file`. Taken as written, it was a host name that
+ * never resolved, a header the receiver refused, a resource attribute naming no pod.
+ */
+export interface UnexpandedReference {
+  /** The reference as written: `$(POD_NAME)`, `${HOST}`. */
+  readonly reference: string;
+  /** Said after the value: "with a Kubernetes reference $(HOST_IP) that was not expanded". */
+  readonly found: string;
+  readonly suggestion: string;
+}
+
+const NAME = '[A-Za-z_][A-Za-z0-9_]*';
+
+/** The downward API field a variable of this name usually holds (`valueFrom: fieldRef: fieldPath: …`). */
+const FIELD_PATHS: readonly (readonly [RegExp, string])[] = [
+  [/POD_IP/i, 'status.podIP'], [/(HOST|NODE)_IP/i, 'status.hostIP'], [/POD_NAME/i, 'metadata.name'],
+  [/NODE_NAME/i, 'spec.nodeName'], [/NAMESPACE/i, 'metadata.namespace'], [/POD_UID/i, 'metadata.uid'],
+];
+
+const fieldOf = (name: string): string => {
+  const path = FIELD_PATHS.find(([re]) => re.test(name))?.[1];
+  return path === undefined ? '' : ` (valueFrom: fieldRef: fieldPath: ${path})`;
+};
+
+/** The first unexpanded reference in `text`; `bare`: a `$NAME` counts too (not where a secret may hold a `$`). */
+export const unexpandedReference = (text: string, opts: { readonly bare?: boolean } = {}): UnexpandedReference | undefined => {
+  const k8s = new RegExp(`\\$\\((${NAME})\\)`).exec(text);
+  if (k8s !== null) {
+    return {
+      reference: k8s[0], found: `with a Kubernetes reference ${k8s[0]} that was not expanded`,
+      suggestion: `a pod spec expands $(${k8s[1]}) only when ${k8s[1]} is defined earlier in the same container's env${fieldOf(k8s[1]!)}`,
+    };
+  }
+  const shell = new RegExp(opts.bare === true ? `\\$\\{?(${NAME})\\}?` : `\\$\\{(${NAME})\\}`).exec(text);
+  if (shell === null) return undefined;
+  return {
+    reference: shell[0], found: `with a variable reference ${shell[0]} that nothing expanded`,
+    suggestion: `a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write it in the config file, where chronoq expands \${${shell[1]}}`,
+  };
+};
