@@ -16,7 +16,7 @@ import { resourceFromEnv } from '../src/config/resourceEnv.js';
 import { decodeConfig } from '../src/config/decode.js';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { endpointErrorsOf } from './support/config.js';
+import { configErrorsOf, endpointErrorsOf } from './support/config.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
 
 const test = suite('sink endpoint');
@@ -85,6 +85,10 @@ test('a variable reference nothing expanded is refused, with where it should hav
   // a bare $ there may be the secret's own.
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'x-instana-key=$(INSTANA_AGENT_KEY),x-other=pa$word' }).map(formatConfigError), [
     `environment OTEL_EXPORTER_OTLP_HEADERS, header "x-instana-key": expected comma-separated name=value pairs, values percent-encoded (a % itself as %25), as the OpenTelemetry exporters read them, found a value with a Kubernetes reference $(INSTANA_AGENT_KEY) that was not expanded (a pod spec expands $(INSTANA_AGENT_KEY) only when INSTANA_AGENT_KEY is defined earlier in the same container's env)`,
+  ]);
+  // In the config file (a ConfigMap is not expanded), a header's $(NAME) is refused with the ${NAME} chronoq expands.
+  assert.equal(configErrorsOf('sink:\n  type: otlp-grpc\n  headers: {x-instana-key: "$(INSTANA_KEY)"}\n'), [
+    'config.sink.headers.x-instana-key: expected a header value, found a value with $(INSTANA_KEY), which nothing expands in a config file (not shown otherwise) (write ${INSTANA_KEY}: chronoq expands it from its environment)',
   ]);
   // A resource attribute (the OpenTelemetry Operator's k8s.pod.name=$(POD_NAME)): series named for no pod.
   const resource = resourceFromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=$(POD_NAME),team=a$b,region=${REGION}' });

@@ -110,8 +110,14 @@ export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string, keyProb
     return errors.length ? t.failures(errors) : t.success(out);
   }, (m) => m);
 
-/** A header value gRPC can send (grpcValues.ts); what is wrong is described, not printed. */
+/**
+ * A header value gRPC can send (grpcValues.ts); what is wrong is described, not printed. A
+ * Kubernetes `$(NAME)` in it is refused (a ConfigMap is not expanded: the text was the key sent);
+ * chronoq expands `${NAME}` from its environment before this.
+ */
 const HeaderValueCodec = new t.Type<string, string, unknown>('a header value', (u): u is string => typeof u === 'string', (u, c) => {
+  const k8s = typeof u === 'string' ? /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/.exec(u) : null;
+  if (k8s !== null) return fail(u, c, { expected: 'a header value', found: `a value with ${k8s[0]}, which nothing expands in a config file (not shown otherwise)`, suggestion: `write \${${k8s[1]}}: chronoq expands it from its environment` });
   const wrong = typeof u === 'string' ? headerValueProblem(u) : { expected: 'a string', found: typeof u };
   return wrong === undefined ? t.success(u as string) : fail(u, c, wrong);
 }, (s) => s);
