@@ -7,6 +7,7 @@
 import * as t from 'io-ts';
 import { closestKey } from './errors.js';
 import { endpointProblem, headerKeyProblem, headerValueProblem } from './grpcValues.js';
+import { kubernetesReference } from './unexpanded.js';
 import { numberHint } from './numberHints.js';
 import { CONNECT_TIMEOUT_MIN_MS, KEEPALIVE_MIN_MS } from '../otlp/otlpGrpcSinkTypes.js';
 
@@ -116,8 +117,8 @@ export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string, keyProb
  * chronoq expands `${NAME}` from its environment before this.
  */
 const HeaderValueCodec = new t.Type<string, string, unknown>('a header value', (u): u is string => typeof u === 'string', (u, c) => {
-  const k8s = typeof u === 'string' ? /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/.exec(u) : null;
-  if (k8s !== null) return fail(u, c, { expected: 'a header value', found: `a value with ${k8s[0]}, which nothing expands in a config file (not shown otherwise)`, suggestion: `write \${${k8s[1]}}: chronoq expands it from its environment` });
+  const k8s = typeof u === 'string' ? kubernetesReference(u) : undefined;
+  if (k8s !== undefined) return fail(u, c, { expected: 'a header value', found: `a value with ${k8s.reference}, which nothing expands in a config file (not shown otherwise)`, suggestion: `write \${${k8s.name}}: chronoq expands it from its environment` });
   const wrong = typeof u === 'string' ? headerValueProblem(u) : { expected: 'a string', found: typeof u };
   return wrong === undefined ? t.success(u as string) : fail(u, c, wrong);
 }, (s) => s);
@@ -141,8 +142,10 @@ export const EndpointCodec = new t.Type<string, string, unknown>('an endpoint UR
 
 export const AttrValueCodec = new t.Type<string | number | boolean, string | number | boolean, unknown>('a string, number or boolean', (u): u is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof u), (u, c) => (['string', 'number', 'boolean'].includes(typeof u) ? t.success(u as string) : fail(u, c, { expected: 'a string, number or boolean' })), (v) => v);
 
-/** A closed object: `required` keys must be there, `optional` may be, anything else is an error. */
-/** `foreignKeys`: what to say of a key another tool's config has here (collectorKeys.ts), in place of "did you mean". */
+/**
+ * A closed object: `required` keys must be there, `optional` may be, anything else is an error.
+ * `foreignKeys`: what to say of a key another tool's config has here (collectorKeys.ts), in place of "did you mean".
+ */
 export const closed = <R extends t.Props, O extends t.Props>(name: string, required: R, optional: O, foreignKeys: Readonly<Record<string, string>> = {}) => {
   const inner = t.intersection([t.type(required), t.partial(optional)]);
   const known = [...Object.keys(required), ...Object.keys(optional)];

@@ -43,7 +43,7 @@ export const resourceFromEnv = (env: Env): EnvResource => {
   for (const entry of (env[LIST] ?? '').split(',')) {
     if (entry.trim() === '') continue;
     const parsed = entryOf(entry);
-      const unexpanded = typeof parsed === 'string' ? undefined : unexpandedReference(parsed[1]);
+    const unexpanded = typeof parsed === 'string' ? undefined : unexpandedReference(parsed[1]);
     if (typeof parsed === 'string') errors.push({ path: `environment ${LIST}`, expected: EXPECTED, found: `${JSON.stringify(entry.trim())}, ${parsed}` });
     else if (unexpanded !== undefined) errors.push({ path: `environment ${LIST}`, expected: EXPECTED, found: `${JSON.stringify(entry.trim())}, ${unexpanded.found}`, suggestion: unexpanded.suggestion });
     else attributes[parsed[0]] = parsed[1];

@@ -9,6 +9,8 @@
 export interface UnexpandedReference {
   /** The reference as written: `$(POD_NAME)`, `${HOST}`. */
   readonly reference: string;
+  /** The variable it names: `POD_NAME`. */
+  readonly name: string;
   /** Said after the value: "with a Kubernetes reference $(HOST_IP) that was not expanded". */
   readonly found: string;
   readonly suggestion: string;
@@ -27,19 +29,24 @@ const fieldOf = (name: string): string => {
   return path === undefined ? '' : ` (valueFrom: fieldRef: fieldPath: ${path})`;
 };
 
+/** Kubernetes' `$(NAME)` in `text`, the first. */
+export const kubernetesReference = (text: string): UnexpandedReference | undefined => {
+  const k8s = new RegExp(`\\$\\((${NAME})\\)`).exec(text);
+  if (k8s === null) return undefined;
+  return {
+    reference: k8s[0], name: k8s[1]!, found: `with a Kubernetes reference ${k8s[0]} that was not expanded`,
+    suggestion: `a pod spec expands $(${k8s[1]}) only when ${k8s[1]} is defined earlier in the same container's env${fieldOf(k8s[1]!)}`,
+  };
+};
+
 /** The first unexpanded reference in `text`; `bare`: a `$NAME` counts too (not where a secret may hold a `$`). */
 export const unexpandedReference = (text: string, opts: { readonly bare?: boolean } = {}): UnexpandedReference | undefined => {
-  const k8s = new RegExp(`\\$\\((${NAME})\\)`).exec(text);
-  if (k8s !== null) {
-    return {
-      reference: k8s[0], found: `with a Kubernetes reference ${k8s[0]} that was not expanded`,
-      suggestion: `a pod spec expands $(${k8s[1]}) only when ${k8s[1]} is defined earlier in the same container's env${fieldOf(k8s[1]!)}`,
-    };
-  }
+  const k8s = kubernetesReference(text);
+  if (k8s !== undefined) return k8s;
   const shell = new RegExp(opts.bare === true ? `\\$\\{?(${NAME})\\}?` : `\\$\\{(${NAME})\\}`).exec(text);
   if (shell === null) return undefined;
   return {
-    reference: shell[0], found: `with a variable reference ${shell[0]} that nothing expanded`,
+    reference: shell[0], name: shell[1]!, found: `with a variable reference ${shell[0]} that nothing expanded`,
     suggestion: `a systemd Environment= line, a Docker --env-file or a Kubernetes value does not expand it: give the value itself, or write it in the config file, where chronoq expands \${${shell[1]}}`,
   };
 };

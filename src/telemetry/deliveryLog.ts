@@ -22,14 +22,6 @@ import { rawEndpointOf, unixSocketTarget } from '../otlp/dialTarget.js';
 const messageOf = (error: unknown): string => oneLineMessage(error instanceof Error ? error.message : String(error));
 
 /**
- * What a user can do about an error whose cause is not in its words. `clientCertificate`: the sink
- * presents one (mutual TLS) — a receiver that does not accept it closes the connection during the
- * handshake (TLS 1.3), which reads as "Failed to connect" or "read ECONNRESET". `against`: sink.tls
- * overrides the endpoint's scheme (config/unusedSettings.ts), so the usual advice — write the
- * other scheme — would name the scheme already written. `unixSocket`: the endpoint is a unix
- * socket, which has no http:// to write.
- */
-/**
  * Where an untrusted receiver's CA can be given. Node trusts the CAs it ships with, not the
  * system's store that curl and the Collector (Go) read — the usual reason a certificate signed
  * by a company CA verifies for them and not here — and grpc-js trusts GRPC_DEFAULT_SSL_ROOTS_FILE_PATH
@@ -40,6 +32,14 @@ const untrustedHint = (grpcRootsFile: string | undefined): string =>
     ? "this process trusts the CAs Node ships with, not the system's store (curl's, the Collector's), unless NODE_EXTRA_CA_CERTS names a file of more"
     : `gRPC trusts GRPC_DEFAULT_SSL_ROOTS_FILE_PATH (${grpcRootsFile}) alone here, in place of Node's CAs and NODE_EXTRA_CA_CERTS`})`;
 
+/**
+ * What a user can do about an error whose cause is not in its words. `clientCertificate`: the sink
+ * presents one (mutual TLS) — a receiver that does not accept it closes the connection during the
+ * handshake (TLS 1.3), which reads as "Failed to connect" or "read ECONNRESET". `against`: sink.tls
+ * overrides the endpoint's scheme (config/unusedSettings.ts), so the usual advice — write the
+ * other scheme — would name the scheme already written. `unixSocket`: the endpoint is a unix
+ * socket, which has no http:// to write.
+ */
 const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme: against, unixSocket = false, proxy, grpcRootsFile }: HintContext): string =>
   // grpc-js gives no reason when the proxy did not connect it (refused, or answered other than 200): its own log line has it.
   proxy !== undefined && /Last error: undefined/.test(message) ? ` (the connection goes through the proxy ${proxy.url}, from ${proxy.variable}, which did not connect it — the line grpc-js logged says why: a receiver to be reached directly belongs in no_proxy or no_grpc_proxy)`
