@@ -88,6 +88,11 @@ test('an otlp exporter\'s keys copied from a Collector config are each answered 
     "config.sink.tls.ca_file: expected no key 'ca_file' (tls takes ca, cert, key, insecure), found \"/etc/ca.pem\" (did you mean 'ca'? ca_file is the Collector's name for it)",
     "config.sink.tls.insecure_skip_verify: expected no key 'insecure_skip_verify' (tls takes ca, cert, key, insecure), found boolean true (chronoq always verifies the receiver's certificate — give its CA as tls.ca; tls.insecure is no TLS at all, for a plaintext receiver)",
   ]);
+  // The TLS settings the Collector has and chronoq has not: what it does instead.
+  assert.equal(configErrorsOf('sink:\n  type: otlp-grpc\n  tls:\n    server_name_override: collector.internal\n    include_system_ca_certs_pool: true\n').map((e) => e.replace(/^.*?, found [^(]*\(/, '').replace(/\)$/, '')), [
+    "the certificate is checked against the endpoint's host: write a name the certificate lists as that host (an /etc/hosts entry where it does not resolve)",
+    "without tls.ca, chronoq trusts the CAs Node ships with, not the system's store: NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt (Debian's) adds it",
+  ]);
   // Elsewhere a key is still matched to the nearest known one.
   assert.match(configErrorsOf('delivery:\n  lanse: 4\n')[0]!, /did you mean 'lanes'\?\)$/);
 });

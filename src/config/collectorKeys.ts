@@ -3,7 +3,7 @@
  * each with what chronoq takes instead. The Collector's TLS files are `ca_file`, `cert_file` and
  * `key_file`; its `insecure_skip_verify` is not chronoq's `tls.insecure`, which means no TLS at all
  * (set for a receiver that speaks TLS, every attempt failed); retrying and queueing are chronoq's
- * own, always on.
+ * own, always on; the others say what chronoq does instead, or that it has no such setting.
  */
 export const COLLECTOR_SINK_KEYS: Readonly<Record<string, string>> = {
   timeout: "the Collector's timeout is timeoutMs here, in milliseconds",
@@ -11,6 +11,8 @@ export const COLLECTOR_SINK_KEYS: Readonly<Record<string, string>> = {
   sending_queue: 'samples wait in memory up to delivery.maxQueued, and on disk in the spool: spool.path',
   keepalive: "the Collector's keepalive.time is keepaliveMs here, in milliseconds",
   auth: 'credentials go in sink.headers: an API key, a bearer token',
+  balancer_name: "gRPC's pick_first here: one connection, to the first of the endpoint's addresses that answers; several receivers behind one name need a load balancer in front",
+  wait_for_ready: 'a call waits for a connection up to sink.connectTimeoutMs, then fails and is retried',
 };
 
 export const COLLECTOR_TLS_KEYS: Readonly<Record<string, string>> = {
@@ -18,4 +20,12 @@ export const COLLECTOR_TLS_KEYS: Readonly<Record<string, string>> = {
   cert_file: "did you mean 'cert'? cert_file is the Collector's name for it",
   key_file: "did you mean 'key'? key_file is the Collector's name for it",
   insecure_skip_verify: "chronoq always verifies the receiver's certificate — give its CA as tls.ca; tls.insecure is no TLS at all, for a plaintext receiver",
+  ca_pem: 'tls.ca takes the path of a PEM file, not its contents',
+  cert_pem: 'tls.cert takes the path of a PEM file, not its contents',
+  key_pem: 'tls.key takes the path of a PEM file, not its contents',
+  server_name_override: "the certificate is checked against the endpoint's host: write a name the certificate lists as that host (an /etc/hosts entry where it does not resolve)",
+  include_system_ca_certs_pool: "without tls.ca, chronoq trusts the CAs Node ships with, not the system's store: NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt (Debian's) adds it",
+  reload_interval: 'the TLS files are looked at every 10 s and used anew when they change',
+  min_version: 'TLS 1.2 or 1.3, as Node negotiates; not configurable',
+  max_version: 'TLS 1.2 or 1.3, as Node negotiates; not configurable',
 };
