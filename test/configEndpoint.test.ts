@@ -98,6 +98,21 @@ test('a variable reference nothing expanded is refused, with where it should hav
   ]);
 });
 
+test('a variable whose value came with its quotes (docker run --env-file keeps them) is said as that, once, not as the malformed URL, header or attribute it makes', () => {
+  const quoted = (variable: string, q: string) => ({
+    path: `environment ${variable}`, expected: 'its value without quotes', found: `a value in ${q}…${q} quotes, which are part of it (not shown)`,
+    suggestion: `docker run --env-file keeps quotes as written, where a shell, Compose and systemd's EnvironmentFile= remove them: write ${variable}=value`,
+  });
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: '"http://collector:4317"', OTEL_EXPORTER_OTLP_HEADERS: ' "api-key=s3cret" ', OTEL_EXPORTER_OTLP_METRICS_INSECURE: "'true'" }), [
+    quoted('OTEL_EXPORTER_OTLP_ENDPOINT', '"'), quoted('OTEL_EXPORTER_OTLP_HEADERS', '"'), quoted('OTEL_EXPORTER_OTLP_METRICS_INSECURE', "'"),
+  ]);
+  // The resource: a key 'team with the value a' was taken, and a service named "shop" with its quotes.
+  assert.equal(resourceFromEnv({ OTEL_RESOURCE_ATTRIBUTES: "'team=a'", OTEL_SERVICE_NAME: '"shop"' }).errors, [quoted('OTEL_RESOURCE_ATTRIBUTES', "'"), quoted('OTEL_SERVICE_NAME', '"')]);
+  // Quotes inside a value are the value's.
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'x-note=say%20"hi"', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' }), []);
+  assert.equal(resourceFromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'team="a"' }).attributes, { team: '"a"' });
+});
+
 test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the exporter reads are taken as before', () => {
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'dns:///otel-collector:4317' }).map(formatConfigError), [
     `environment OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ${EXPECTED}, found "dns:///otel-collector:4317" (did you mean http://otel-collector:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)`,

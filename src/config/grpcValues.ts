@@ -11,6 +11,7 @@
  */
 import type { ConfigError } from './errors.js';
 import { unexpandedReference } from './unexpanded.js';
+import { OTLP_EXPORTER_VARIABLES, isQuoted, quotedEnvErrors } from './quotedEnv.js';
 
 /** What is wrong with a header name or value or an endpoint, in config-error words. */
 export interface GrpcValueProblem {
@@ -167,7 +168,9 @@ const parserLoses = (value: string): string | undefined => {
  * name of other characters than a header name's.
  */
 export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, configEndpoint?: string): ConfigError[] => [
-  ...HEADER_VARIABLES.flatMap((variable) => {
+  // A value in quotes is said as that, not as the malformed header or URL it makes (quotedEnv.ts).
+  ...quotedEnvErrors(env, OTLP_EXPORTER_VARIABLES),
+  ...HEADER_VARIABLES.filter((variable) => !isQuoted(env[variable])).flatMap((variable) => {
     const pairs = (env[variable] ?? '').split(',');
     const nameOf = (pair: string): string => (pair.includes('=') ? pair.slice(0, pair.indexOf('=')).trim() : '');
     return pairs.flatMap((pair, i): ConfigError[] => {
@@ -199,7 +202,7 @@ export const checkOtlpEnv = (env: Readonly<Record<string, string | undefined>>, 
       return problem === undefined ? [] : [{ path: `environment ${variable}, header ${JSON.stringify(name)}`, ...problem }];
     });
   }),
-  ...(configEndpoint !== undefined ? [] : ENDPOINT_VARIABLES).flatMap((variable): ConfigError[] => {
+  ...(configEndpoint !== undefined ? [] : ENDPOINT_VARIABLES).filter((variable) => !isQuoted(env[variable])).flatMap((variable): ConfigError[] => {
     const value = env[variable]?.trim();
     const problem = value ? endpointProblem(value) : undefined;
     return problem === undefined ? [] : [{ path: `environment ${variable}`, ...problem }];

@@ -10,6 +10,7 @@
  */
 import type { ConfigError } from './errors.js';
 import { unexpandedReference } from './unexpanded.js';
+import { quotedEnvErrors } from './quotedEnv.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -39,6 +40,8 @@ const entryOf = (entry: string): readonly [string, string] | string => {
 
 export const resourceFromEnv = (env: Env): EnvResource => {
   const attributes: Record<string, string> = {};
+  const quoted = quotedEnvErrors(env, [LIST, 'OTEL_SERVICE_NAME']);
+  if (quoted.length > 0) return { attributes: {}, errors: quoted };
   const errors: ConfigError[] = [];
   for (const entry of (env[LIST] ?? '').split(',')) {
     if (entry.trim() === '') continue;
