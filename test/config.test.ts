@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig, DEFAULT_CONFIG_YAML, maskSecrets } from '../src/config/resolve.js';
@@ -97,20 +97,27 @@ test('an otlp exporter\'s keys copied from a Collector config are each answered 
   assert.match(configErrorsOf('delivery:\n  lanse: 4\n')[0]!, /did you mean 'lanes'\?\)$/);
 });
 
-test('the Collector\'s ${env:VAR} and ${env:VAR:-default} are read; any other ${…} is an error, not text sent as written (a header copied from a Collector config went out as "${env:API_KEY}")', () => {
+test('the Collector\'s ${env:VAR}, ${env:VAR:-default} and ${file:PATH} are read; any other ${…} is an error, not text sent as written (a header copied from a Collector config went out as "${env:API_KEY}")', () => {
   const ok = decodeConfig('sink:\n  type: otlp-grpc\n  headers:\n    x-instana-key: ${env:KEY}\nresource:\n  service.name: ${env:SVC:-shop}\n  team: ${env:TEAM:-core}\n', { KEY: 'k3y', TEAM: 'pay' });
   if (!isRight(ok)) throw new Error(JSON.stringify(ok.left));
   assert.equal(ok.right.sink?.type === 'otlp-grpc' ? ok.right.sink.headers : undefined, { 'x-instana-key': 'k3y' });
   assert.equal(ok.right.resource, { 'service.name': 'shop', team: 'pay' });
   assert.match(configErrorsOf('resource:\n  a: ${env:NOPE}\n')[0]!, /config\.resource\.a: expected environment variable NOPE to be set, found \$\{env:NOPE\} with NOPE unset/);
-  const expected = "expected ${VAR}, ${VAR:-default}, or the Collector's ${env:VAR}, ${env:VAR:-default}";
-  assert.equal(configErrorsOf('resource:\n  a: ${KEY:?set it}\n  b: ${KEY-x}\n  c: ${file:/run/key}\n  d: "x${not a var}y"\n  e: ${env:KEY:=x}\n  f: "${unclosed"\n', { KEY: 'k' }), [
+  const expected = "expected ${VAR}, ${VAR:-default}, or the Collector's ${env:VAR}, ${env:VAR:-default}, ${file:PATH}";
+  assert.equal(configErrorsOf('resource:\n  a: ${KEY:?set it}\n  b: ${KEY-x}\n  c: ${http:example.com/key}\n  d: "x${not a var}y"\n  e: ${env:KEY:=x}\n  f: "${unclosed"\n  g: ${file:/nonexistent/key}\n', { KEY: 'k' }), [
     `config.resource.a: ${expected}, found \${KEY:?set it} (an unset variable is an error already: write \${KEY})`,
     `config.resource.b: ${expected}, found \${KEY-x} (write \${KEY:-default} for a default)`,
-    `config.resource.c: ${expected}, found \${file:/run/key} (chronoq reads environment variables only (\${NAME}, \${env:NAME}), not the Collector's file provider)`,
+    `config.resource.c: ${expected}, found \${http:example.com/key} (chronoq reads environment variables and files (\${env:NAME}, \${file:PATH}), not the Collector's http provider)`,
     `config.resource.d: ${expected}, found \${not a var} (for the text \${ itself, write $\${)`,
     `config.resource.e: ${expected}, found \${env:KEY:=x} (write \${KEY:-default} for a default)`,
+    'config.resource.g: expected a readable file for ${file:/nonexistent/key}, found "/nonexistent/key" (ENOENT)',
   ]);
+  // ${file:PATH}: a secret mounted as a file (a Docker secret, a Kubernetes secret volume), its last line end left out.
+  const dir = tempDir();
+  writeFileSync(join(dir, 'key'), 'k3y-from-file\n');
+  const fromFile = decodeConfig(`sink:\n  type: otlp-grpc\n  headers: {x-instana-key: "\${file:${join(dir, 'key')}}", authorization: "Bearer \${file:${join(dir, 'key')}}"}\n`, {});
+  if (!isRight(fromFile)) throw new Error(JSON.stringify(fromFile.left));
+  assert.equal(fromFile.right.sink?.type === 'otlp-grpc' ? fromFile.right.sink.headers : undefined, { 'x-instana-key': 'k3y-from-file', authorization: 'Bearer k3y-from-file' });
 });
 
 test('$${ is a literal ${ (as in the Collector\'s config); a $$ elsewhere stays; a variable set to an empty string is said to be empty, not unset', () => {
