@@ -97,6 +97,17 @@ test('an otlp exporter\'s keys copied from a Collector config are each answered 
   assert.match(configErrorsOf('delivery:\n  lanse: 4\n')[0]!, /did you mean 'lanes'\?\)$/);
 });
 
+test('a resource value YAML reads as a number written otherwise (service.version: 1.10 is 1.1, 2.0 is 2, 010 is 10) is refused with the quotes to write; numbers written as numbers are taken', () => {
+  assert.equal(configErrorsOf('resource:\n  service.version: 1.10\n  build: 010\n  flags: 0x10\n'), [
+    'config.resource.service.version: expected a value sent as written, found 1.10, which YAML reads as the number 1.1 (write "1.10" (in quotes) for the text, or 1.1 for the number)',
+    'config.resource.build: expected a value sent as written, found 010, which YAML reads as the number 10 (write "010" (in quotes) for the text, or 10 for the number)',
+    'config.resource.flags: expected a value sent as written, found 0x10, which YAML reads as the number 16 (write "0x10" (in quotes) for the text, or 16 for the number)',
+  ]);
+  const ok = decodeConfig('resource:\n  service.version: "1.10"\n  replicas: 3\n  ratio: 0.5\n  big: 1e3\n  half: .5\n', {});
+  if (!isRight(ok)) throw new Error(JSON.stringify(ok.left));
+  assert.equal(ok.right.resource, { 'service.version': '1.10', replicas: 3, ratio: 0.5, big: 1000, half: 0.5 });
+});
+
 test('the Collector\'s ${env:VAR}, ${env:VAR:-default} and ${file:PATH} are read; any other ${…} is an error, not text sent as written (a header copied from a Collector config went out as "${env:API_KEY}")', () => {
   const ok = decodeConfig('sink:\n  type: otlp-grpc\n  headers:\n    x-instana-key: ${env:KEY}\nresource:\n  service.name: ${env:SVC:-shop}\n  team: ${env:TEAM:-core}\n', { KEY: 'k3y', TEAM: 'pay' });
   if (!isRight(ok)) throw new Error(JSON.stringify(ok.left));

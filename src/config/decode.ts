@@ -7,6 +7,7 @@ import * as t from 'io-ts';
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { ConfigCodec, type FileConfig } from './schema.js';
 import { interpolateAll } from './interpolate.js';
+import { numbersReadOtherwise } from './yamlNumbers.js';
 import { type ConfigError, describeFound } from './errors.js';
 import type { FailureWording } from './codecs.js';
 
@@ -64,9 +65,10 @@ export const decodeConfig = (text: string, env: Readonly<Record<string, string |
     return left([{ path: `config (line ${line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'})`, expected: 'valid YAML', found: e.message.split('\n')[0] ?? e.message, ...(suggestion ? { suggestion } : {}) }]);
   }
   const raw: unknown = doc.toJS() ?? {};
-  // Both kinds of problem are reported together: unset variables and shape errors.
+  // Every kind of problem is reported together: numbers YAML reads otherwise, unset variables, shape errors.
   const interpolated = interpolateAll(raw, env);
+  const before = [...numbersReadOtherwise(doc), ...interpolated.errors];
   const decoded = decodeConfigValue(interpolated.value);
-  if (interpolated.errors.length === 0) return decoded;
-  return left([...interpolated.errors, ...(isLeft(decoded) ? decoded.left : [])]);
+  if (before.length === 0) return decoded;
+  return left([...before, ...(isLeft(decoded) ? decoded.left : [])]);
 };
