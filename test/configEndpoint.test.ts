@@ -90,6 +90,10 @@ test('a variable reference nothing expanded is refused, with where it should hav
   assert.equal(configErrorsOf('sink:\n  type: otlp-grpc\n  headers: {x-instana-key: "$(INSTANA_KEY)"}\n'), [
     'config.sink.headers.x-instana-key: expected a header value, found a value with $(INSTANA_KEY), which nothing expands in a config file (not shown otherwise) (write ${INSTANA_KEY}: chronoq expands it from its environment)',
   ]);
+  // An API key of digits, unquoted, is a YAML number (and loses digits): said without its value.
+  assert.equal(configErrorsOf('sink:\n  type: otlp-grpc\n  headers: {x-key: 12345678901234567890}\n'), [
+    'config.sink.headers.x-key: expected a string, found a number (not shown) (write it in quotes: YAML reads a value of digits as a number, and a long one loses digits)',
+  ]);
   // A resource attribute (the OpenTelemetry Operator's k8s.pod.name=$(POD_NAME)): series named for no pod.
   const resource = resourceFromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=$(POD_NAME),team=a$b,region=${REGION}' });
   assert.equal(resource.errors.map(formatConfigError).map((e) => e.replace(/: expected .*?, found /, ': … found ')), [

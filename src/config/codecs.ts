@@ -119,7 +119,10 @@ export const stringMap = <A>(value: t.Type<A, A, unknown>, what: string, keyProb
 const HeaderValueCodec = new t.Type<string, string, unknown>('a header value', (u): u is string => typeof u === 'string', (u, c) => {
   const k8s = typeof u === 'string' ? kubernetesReference(u) : undefined;
   if (k8s !== undefined) return fail(u, c, { expected: 'a header value', found: `a value with ${k8s.reference}, which nothing expands in a config file (not shown otherwise)`, suggestion: `write \${${k8s.name}}: chronoq expands it from its environment` });
-  const wrong = typeof u === 'string' ? headerValueProblem(u) : { expected: 'a string', found: typeof u };
+  // A number (an API key of digits, `2.0`): YAML read it so; it is not shown, it may be a secret.
+  const wrong = typeof u === 'string' ? headerValueProblem(u)
+    : typeof u === 'number' ? { expected: 'a string', found: 'a number (not shown)', suggestion: 'write it in quotes: YAML reads a value of digits as a number, and a long one loses digits' }
+    : { expected: 'a string', found: typeof u };
   return wrong === undefined ? t.success(u as string) : fail(u, c, wrong);
 }, (s) => s);
 
