@@ -11,6 +11,7 @@ import { createAttributeInterner } from './internAttributes.js';
 import { NON_FINITE, attributeToJson, attributesFromJson, isAttributeSet } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
 import { misnamedField, missingTime } from './sampleLookalikes.js';
+import { inexactAttribute } from './inexactAttributes.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
@@ -211,7 +212,10 @@ export const parseSampleLine = (line: string): Either<string, Sample> => {
     const again = quoted === undefined ? parsed : parseJson(quoted);
     if (!isLeft(again)) parsed = again;
   }
-  return isLeft(parsed) ? parsed : sampleFromJson(parsed.right, line);
+  if (isLeft(parsed)) return parsed;
+  const sample = sampleFromJson(parsed.right, line);
+  const inexact = isLeft(sample) ? undefined : inexactAttribute(line, sample.right);
+  return inexact === undefined ? sample : left(inexact);
 };
 
 /**

@@ -3,7 +3,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
-import { parseRfc3339, parseSampleLine } from '../src/sampleJson.js';
+import * as fc from 'fast-check';
+import { parseRfc3339, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
 
 const test = suite('NDJSON sample lines');
 
@@ -103,6 +104,24 @@ test('the sample lines examples/ndjson.yaml shows are samples, and its two forms
   for (const r of samples) assert.ok(isRight(r), String(isLeft(r) && r.left));
   const [a, b] = samples.map((r) => (isRight(r) ? r.right : undefined));
   assert.is(a!.timeUnixNano, b!.timeUnixNano);
+});
+
+test('an attribute written as an integer past 2^53 (a 64-bit id) is refused with the string to write: JSON.parse rounded it, and the series became another; integers chronoq wrote itself read back as they were', () => {
+  const line = (attributes: string, resource = '{}') => `{"name":"x","kind":"gauge","value":1,"timeUnixNano":"1764000000000000000","attributes":${attributes},"resource":${resource}}`;
+  assert.equal(parseSampleLine(line('{"user.id":12345678901234567890}')), {
+    _tag: 'Left', left: 'attribute user.id: 12345678901234567890 is past the integers a JSON number holds exactly (2^53) and would be sent as 12345678901234567000, another series; write it as the string "12345678901234567890"',
+  });
+  assert.ok(isLeft(parseSampleLine(line('{}', '{"account":-9007199254740993}'))), 'a resource attribute too');
+  // Exact, or a string: taken as they are.
+  for (const [attributes, id] of [['{"id":9007199254740992}', 9007199254740992], ['{"id":"12345678901234567890"}', '12345678901234567890'], ['{"id":1e21}', 1e21]] as const) {
+    const r = parseSampleLine(line(attributes));
+    assert.ok(isRight(r) && r.right.attributes['id'] === id, attributes);
+  }
+  // A line chronoq wrote (spool, dead letters) holds each number as it reads back: 2^60, and any double.
+  fc.assert(fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(Number)), (v) => {
+    const r = parseSampleLine(toJsonLine({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 5n, attributes: { id: v } }));
+    return isRight(r) && Object.is(r.right.attributes['id'], v);
+  }));
 });
 
 test.run();
