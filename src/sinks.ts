@@ -20,6 +20,7 @@ import { otlpProtocolWarning } from './config/grpcValues.js';
 import { endpointPortWarning, rawEndpointOf } from './otlp/dialTarget.js';
 import { insecureValueWarning } from './otlp/envTlsFiles.js';
 import { proxyEnvWarnings, type GrpcProxy } from './otlp/grpcProxy.js';
+import { instanaPlacementWarning } from './otlp/instanaWarning.js';
 
 export interface Sink {
   readonly send: SendBatch;
@@ -124,6 +125,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
           insecureValueWarning(opts.env ?? process.env, config.endpoint, config.tls !== undefined),
           // grpc-js reads the proxy variables from process.env itself, whatever opts.env says.
           ...proxyEnvWarnings(sink.address, process.env),
+          instanaPlacementWarning(sink.address, resource, config.headers),
         ].filter((w) => w !== undefined),
         close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
       };
