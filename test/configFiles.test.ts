@@ -2,8 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
@@ -146,7 +145,7 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   // What gRPC cannot read though Node's X509Certificate can: DER (a DER client certificate
   // stopped the run with an uncaught "PEM routines::no start line"; a DER CA trusted nothing);
   // and an encrypted key (gRPC takes no passphrase). A combined PEM (certificate and key) is fine.
-  const tmp = mkdtempSync(join(tmpdir(), 'chronoq-pem-'));
+  const tmp = tempDir(); // removed at exit
   const clientKey = createPrivateKey(readFileSync(join(dir, 'client-key.pem')));
   writeFileSync(join(tmp, 'ca.der'), new X509Certificate(readFileSync(join(dir, 'ca.pem'))).raw);
   writeFileSync(join(tmp, 'key.der'), clientKey.export({ format: 'der', type: 'pkcs8' }));
