@@ -77,7 +77,11 @@ const RFC3339 = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\
 /** RFC 3339 → ns since the epoch, exact to the nanosecond (digits past the ninth are cut: OTLP carries nanoseconds). */
 export const parseRfc3339 = (text: string, field = 'time'): Either<string, bigint> => {
   const m = RFC3339.exec(text.trim());
-  if (!m) return left(`${field} ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)`);
+  if (!m) {
+    // Python's datetime.now().isoformat() writes no offset: which instant it was is not in the text.
+    const local = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?$/.test(text.trim());
+    return left(`${field} ${JSON.stringify(text)} is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z)${local ? ': it has no UTC offset, so the instant is unknown — add Z for UTC, or the offset such as +01:00 (Python: datetime.now(timezone.utc).isoformat())' : ''}`);
+  }
   // RFC 3339 allows a leap second; Unix time, and so OTLP's nanoseconds, has no place for one.
   if (m[2]!.endsWith(':60')) return left(`${field} ${JSON.stringify(text)} is a leap second, which Unix time (and OTLP) has no place for: write ${m[2]!.slice(0, -2)}59.999999999 or the next second`);
   const ms = Date.parse(`${m[1]}T${m[2]}${m[4]}`);

@@ -106,6 +106,12 @@ test('the sample lines examples/ndjson.yaml shows are samples, and its two forms
   assert.is(a!.timeUnixNano, b!.timeUnixNano);
 });
 
+test('a time without a UTC offset (Python\'s datetime.now().isoformat()) is refused saying so: which instant it was is not in the text', () => {
+  const r = parseSampleLine('{"name":"x","value":1,"time":"2026-12-04T10:00:00.123456"}');
+  assert.equal(r, { _tag: 'Left', left: 'time "2026-12-04T10:00:00.123456" is not RFC 3339 (e.g. 2026-11-25T10:00:00.123456789Z): it has no UTC offset, so the instant is unknown — add Z for UTC, or the offset such as +01:00 (Python: datetime.now(timezone.utc).isoformat())' });
+  assert.ok(isRight(parseSampleLine('{"name":"x","value":1,"time":"2026-12-04 10:00:00.123456+00:00"}')), 'with its offset (a space for the T, as str(datetime) writes it)');
+});
+
 test('an attribute written as an integer past 2^53 (a 64-bit id) is refused with the string to write: JSON.parse rounded it, and the series became another; integers chronoq wrote itself read back as they were', () => {
   const line = (attributes: string, resource = '{}') => `{"name":"x","kind":"gauge","value":1,"timeUnixNano":"1764000000000000000","attributes":${attributes},"resource":${resource}}`;
   assert.equal(parseSampleLine(line('{"user.id":12345678901234567890}')), {
