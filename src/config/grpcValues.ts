@@ -82,6 +82,9 @@ export const headerValueProblem = (value: string): GrpcValueProblem | undefined 
   return { expected: 'a header value of printable ASCII characters (gRPC metadata)', found: `a value with U+${code} at character ${bad + 1}` };
 };
 
+/** A URL (or scheme-less host:port) with any user name and password before its host as `***`. */
+export const maskUserInfo = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
+
 const ENDPOINT_EXPECTED = 'an endpoint URL such as http://collector:4317 (or host:port)';
 const UNIX_EXPECTED = 'a unix socket endpoint such as unix:///run/otel.sock (or unix:relative/path.sock)';
 
@@ -96,7 +99,7 @@ const UNIX_EXPECTED = 'a unix socket endpoint such as unix:///run/otel.sock (or 
  */
 export const endpointProblem = (endpoint: string): GrpcValueProblem | undefined => {
   // A user name and password in the URL are not printed (validate and the log would show them).
-  const found = JSON.stringify(endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@'));
+  const found = JSON.stringify(maskUserInfo(endpoint));
   // A unix socket, in any of gRPC's forms (otlp/dialTarget.ts): not a URL with a host, but a path to a socket.
   if (/^unix:/i.test(endpoint)) {
     const path = endpoint.slice('unix:'.length).replace(/^\/\//, '');

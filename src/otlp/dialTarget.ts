@@ -64,3 +64,15 @@ export const endpointPortWarning = (raw: string | undefined): string | undefined
   const host = m[1]!;
   return `the sink endpoint ${raw} names no port: gRPC dials ${host}:443, in plaintext; OTLP/gRPC receivers listen on 4317 (write http://${host}:4317)`;
 };
+
+/** The host of a gRPC target (`host:port`, `[v6]:port`, `host`), undefined for a unix socket or a target grpc-js cannot split. */
+export const targetHost = (target: string): string | undefined => {
+  if (target.startsWith('unix:')) return undefined;
+  const path = target.replace(/^dns:(\/\/[^/]*\/)?/, '');
+  if (path.startsWith('[')) {
+    const end = path.indexOf(']');
+    return end < 0 ? undefined : path.slice(1, end);
+  }
+  const parts = path.split(':');
+  return parts.length <= 2 ? parts[0] : path; // more colons: a bare IPv6 address
+};

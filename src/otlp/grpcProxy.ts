@@ -13,6 +13,8 @@
  * leaves, matches every host) — is reached directly.
  */
 import { isIPv4 } from 'node:net';
+import { targetHost } from './dialTarget.js';
+import { maskUserInfo } from '../config/grpcValues.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,18 +27,6 @@ export interface GrpcProxy {
 
 const PROXY_VARIABLES = ['grpc_proxy', 'https_proxy', 'http_proxy'] as const;
 const NO_PROXY_VARIABLES = ['no_grpc_proxy', 'no_proxy'] as const;
-
-/** The host of a gRPC target (`host:port`, `[v6]:port`, `host`), undefined for a unix socket or a target grpc-js cannot split. */
-const hostOf = (target: string): string | undefined => {
-  if (target.startsWith('unix:')) return undefined;
-  const path = target.replace(/^dns:(\/\/[^/]*\/)?/, '');
-  if (path.startsWith('[')) {
-    const end = path.indexOf(']');
-    return end < 0 ? undefined : path.slice(1, end);
-  }
-  const parts = path.split(':');
-  return parts.length <= 2 ? parts[0] : path; // more colons: a bare IPv6 address
-};
 
 const ipv4ToInt = (ip: string): number => ip.split('.').reduce((acc, octet) => (acc << 8) + Number.parseInt(octet, 10), 0);
 
@@ -75,7 +65,7 @@ export const grpcProxyFor = (target: string, env: Env): GrpcProxy | undefined =>
     return undefined;
   }
   if (url.protocol !== 'http:') return undefined;
-  const host = hostOf(target);
+  const host = targetHost(target);
   if (host === undefined || inNoProxyList(host, env)) return undefined;
   if (url.username !== '' || url.password !== '') {
     url.username = '***';
@@ -86,9 +76,6 @@ export const grpcProxyFor = (target: string, env: Env): GrpcProxy | undefined =>
 
 /** localhost, a name under it, or a loopback address: this machine. */
 const isLoopback = (host: string): boolean => host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
-
-/** A proxy variable's value for a log line: a user name and password in it masked. */
-const masked = (value: string): string => value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
 
 /**
  * What in the environment a user may take for the sink's proxy setting, and gRPC does not read as
@@ -107,7 +94,7 @@ const masked = (value: string): string => value.replace(/^([a-z][a-z0-9+.-]*:\/\
  * (a no-proxy list of either case names it, or it is this machine) and gRPC does so.
  */
 export const proxyEnvWarnings = (target: string, env: Env): string[] => {
-  const host = hostOf(target);
+  const host = targetHost(target);
   if (host === undefined) return [];
   const upperNoProxy = env['NO_PROXY'] || undefined;
   // This machine is never reached through a proxy by Go's rules (the Collector's), whatever no_proxy says.
@@ -117,7 +104,7 @@ export const proxyEnvWarnings = (target: string, env: Env): string[] => {
   if (variable === undefined) {
     const upper = firstSet(['GRPC_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY'] as const, env);
     if (upper === undefined || meantDirect) return [];
-    return [`${upper}=${masked(env[upper]!)} is not used for the sink's connection: gRPC (grpc-js) reads only lower-case proxy variables (grpc_proxy, https_proxy, http_proxy), so it connects to ${target} directly; set ${upper.toLowerCase()} as well for it to go through the proxy`];
+    return [`${upper}=${maskUserInfo(env[upper]!)} is not used for the sink's connection: gRPC (grpc-js) reads only lower-case proxy variables (grpc_proxy, https_proxy, http_proxy), so it connects to ${target} directly; set ${upper.toLowerCase()} as well for it to go through the proxy`];
   }
   const value = env[variable]!;
   let protocol: string | undefined;
@@ -129,8 +116,8 @@ export const proxyEnvWarnings = (target: string, env: Env): string[] => {
   if (protocol !== 'http:') {
     if (meantDirect) return [];
     const schemeless = !value.includes('://');
-    const why = schemeless ? ` — write http://${masked(value)}` : protocol === 'https:' ? ' — it speaks to a proxy in plain HTTP (CONNECT), whatever the endpoint\'s scheme, and cannot use one reached over TLS' : '';
-    return [`${variable}=${masked(value)} is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL${why}; the sink connects to ${target} directly`];
+    const why = schemeless ? ` — write http://${maskUserInfo(value)}` : protocol === 'https:' ? ' — it speaks to a proxy in plain HTTP (CONNECT), whatever the endpoint\'s scheme, and cannot use one reached over TLS' : '';
+    return [`${variable}=${maskUserInfo(value)} is not used for the sink's connection: gRPC (grpc-js) takes a proxy only as an http:// URL${why}; the sink connects to ${target} directly`];
   }
   const proxy = grpcProxyFor(target, env);
   if (proxy === undefined) return [];
