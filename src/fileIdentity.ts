@@ -33,6 +33,16 @@ export const statIfThere = (path: string): Stats | undefined => {
 };
 
 /** Both are the same file (false when either is missing). */
+/**
+ * What a look at `path` sees: identity, size and modification time, to tell a changed file by
+ * ('' when it cannot be seen — not there, or a directory on its path replaced by a file or made
+ * unreadable: those threw out of a watch's timer, and the run ended).
+ */
+export const fileStamp = (path: string): string => {
+  const s = statIfThere(path);
+  return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+};
+
 export const sameFile = (a: FileIdentity | undefined, b: FileIdentity | undefined): boolean =>
   a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 

@@ -12,11 +12,13 @@ import type { Attributes, Sample } from './sample.js';
 import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
 import { watchTlsFiles, type TlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
+import { watchHeaderFiles, type HeaderFilesEvent } from './otlp/headerFilesWatch.js';
 import { sinkTlsFiles, type TlsFileSettings } from './config/files.js';
 import { toJsonLine } from './sampleJson.js';
 import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
 import { otlpProtocolWarning } from './config/grpcValues.js';
+import { filesReadBy } from './config/interpolate.js';
 import { endpointPortWarning, rawEndpointOf } from './otlp/dialTarget.js';
 import { insecureValueWarning } from './otlp/envTlsFiles.js';
 import { proxyEnvWarnings, type GrpcProxy } from './otlp/grpcProxy.js';
@@ -33,6 +35,8 @@ export interface Sink {
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
   /** How messages name those files: the config's sink.tls, or the OTLP environment variables. */
   readonly tlsFileSettings?: TlsFileSettings | undefined;
+  /** otlp-grpc with header values read from files (`${file:PATH}`): each time a file changed, what is sent now or why not. */
+  readonly headerFiles$?: Observable<HeaderFilesEvent>;
   /** What to warn of when the run starts (an OTLP protocol it does not speak asked for). */
   readonly startWarnings?: readonly string[];
   /** otlp-grpc: the HTTP proxy its connection goes through (from the environment), if any. */
@@ -73,8 +77,8 @@ export const writeLines = (write: (text: string) => void, where: string, resourc
   });
 };
 
-/** How often the sink's TLS files are looked at for a rotation. */
-export const TLS_CHECK_MS = 10_000;
+/** How often the sink's TLS files, and the files its headers read, are looked at for a rotation. */
+export const FILE_CHECK_MS = 10_000;
 
 /** The TLS files to watch: those the credentials come from (sinkTlsFiles), unless insecure or none. */
 const tlsFilesOf = (config: SinkConfig & { type: 'otlp-grpc' }, env: Readonly<Record<string, string | undefined>>): { files: TlsFiles; settings: TlsFileSettings } | undefined => {
@@ -84,8 +88,8 @@ const tlsFilesOf = (config: SinkConfig & { type: 'otlp-grpc' }, env: Readonly<Re
 };
 
 export interface CreateSinkOptions {
-  /** How often the TLS files are looked at (default TLS_CHECK_MS). */
-  readonly tlsCheckMs?: number;
+  /** How often the TLS files and the headers' files are looked at (default FILE_CHECK_MS). */
+  readonly fileCheckMs?: number;
   /** The environment the OTLP variables are read from (default process.env, which the exporter base reads too). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -109,15 +113,24 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
       // Rotated certificate files are read again (tlsFilesWatch.ts); the events say what happened.
       // Replayed: the check at start comes before the command subscribes.
       const tlsFiles$ = new ReplaySubject<TlsFilesEvent>(8);
+      const everyMs = opts.fileCheckMs ?? FILE_CHECK_MS;
       const watched = tlsFilesOf(config, opts.env ?? process.env);
       const watch = watched === undefined ? undefined : watchTlsFiles(watched.files, {
-        everyMs: opts.tlsCheckMs ?? TLS_CHECK_MS, now: () => clock.now(), settings: watched.settings,
+        everyMs, now: () => clock.now(), settings: watched.settings,
         onReload: (contents) => sink.useTls(contents), onEvent: (e) => tlsFiles$.next(e),
       });
+      // Header values read from files (a rotated token) are read again when a file changes (headerFilesWatch.ts).
+      const headerFiles$ = new ReplaySubject<HeaderFilesEvent>(8);
+      const templates = config.headerTemplates;
+      const headerWatch = templates === undefined ? undefined : watchHeaderFiles(templates, {
+        everyMs, env: opts.env ?? process.env, inUse: config.headers ?? {},
+        onReload: (headers) => sink.useHeaders(headers), onEvent: (e) => headerFiles$.next(e),
+      });
       return {
-        send: sink.send, describe: `otlp-grpc ${sink.address}${sink.proxy === undefined ? '' : ` via proxy ${sink.proxy.url}`}`, proxy: sink.proxy, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings,
+        send: sink.send, describe: `otlp-grpc ${sink.address}${sink.proxy === undefined ? '' : ` via proxy ${sink.proxy.url}`}`, proxy: sink.proxy, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings, headerFiles$,
         get effective() {
-          return sink.effective; // when read: see otlpGrpcSink
+          // When read: see otlpGrpcSink. The headers read again say from where.
+          return templates === undefined ? sink.effective : { ...sink.effective, headersReadAgainFrom: Object.fromEntries(Object.entries(templates).map(([name, t]) => [name, filesReadBy(t).join(', ')])) };
         },
         startWarnings: [
           otlpProtocolWarning(opts.env ?? process.env, sink.address),
@@ -127,7 +140,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
           ...proxyEnvWarnings(sink.address, process.env),
           instanaPlacementWarning(sink.address, resource, config.headers),
         ].filter((w) => w !== undefined),
-        close: () => (watch?.cancel(), tlsFiles$.complete(), sink.shutdown()),
+        close: () => (watch?.cancel(), headerWatch?.cancel(), tlsFiles$.complete(), headerFiles$.complete(), sink.shutdown()),
       };
     }
     case 'ndjson':

@@ -87,7 +87,7 @@ const rotatedUnder = async (files: { ca: string; cert: string; key: string }, ma
 
 test('the receiver re-issued by a new CA, the client files replaced (half-way first): the sink reports the half, then connects with the new ones and delivers', async () => {
   const files = clientFiles();
-  await rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000, tls: files }, {}, systemClock, { tlsCheckMs: 100 }),
+  await rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000, tls: files }, {}, systemClock, { fileCheckMs: 100 }),
     `config.sink.tls.key: expected the private key of tls.cert, found ${JSON.stringify(files.key)}, the key of another certificate`);
 });
 
@@ -96,7 +96,7 @@ test('the same with the files named by OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_
   const variables = { OTEL_EXPORTER_OTLP_CERTIFICATE: files.ca, OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: files.cert, OTEL_EXPORTER_OTLP_CLIENT_KEY: files.key };
   // The exporter base reads them from process.env when the sink is made.
   await withEnv(variables, () =>
-    rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000 }, {}, systemClock, { tlsCheckMs: 100 }),
+    rotatedUnder(files, (endpoint) => createSink({ type: 'otlp-grpc', endpoint, timeoutMs: 1_000 }, {}, systemClock, { fileCheckMs: 100 }),
       `environment OTEL_EXPORTER_OTLP_CLIENT_KEY: expected the private key of OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE, found ${JSON.stringify(files.key)}, the key of another certificate`));
 });
 

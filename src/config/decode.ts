@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import * as t from 'io-ts';
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { ConfigCodec, type FileConfig } from './schema.js';
-import { interpolateAll } from './interpolate.js';
+import { filesReadBy, interpolateAll } from './interpolate.js';
 import { numbersReadOtherwise } from './yamlNumbers.js';
 import { type ConfigError, describeFound } from './errors.js';
 import type { FailureWording } from './codecs.js';
@@ -50,6 +50,17 @@ export const decodeConfigValue = (value: unknown): Either<ConfigError[], FileCon
   return isLeft(decoded) ? left(fromValidationErrors(decoded.left)) : right(decoded.right);
 };
 
+/**
+ * The sink's header values that read files, as written (`Bearer ${file:/var/run/secrets/token}`),
+ * kept beside the values read: a rotated token is read again (otlp/headerFilesWatch.ts).
+ */
+const withHeaderTemplates = (c: FileConfig, raw: unknown): FileConfig => {
+  const written = (raw as { sink?: { headers?: unknown } }).sink?.headers;
+  if (c.sink?.type !== 'otlp-grpc' || typeof written !== 'object' || written === null) return c;
+  const templates = Object.entries(written).filter((e): e is [string, string] => typeof e[1] === 'string' && filesReadBy(e[1]).length > 0);
+  return templates.length === 0 ? c : { ...c, sink: { ...c.sink, headerTemplates: Object.fromEntries(templates) } };
+};
+
 export const decodeConfig = (text: string, env: Readonly<Record<string, string | undefined>>): Either<ConfigError[], FileConfig> => {
   // merge: `<<: *base` (YAML 1.1 merge keys, as docker compose files use them): sources that share settings.
   const doc = parseDocument(text, { merge: true });
@@ -69,6 +80,6 @@ export const decodeConfig = (text: string, env: Readonly<Record<string, string |
   const interpolated = interpolateAll(raw, env);
   const before = [...numbersReadOtherwise(doc), ...interpolated.errors];
   const decoded = decodeConfigValue(interpolated.value);
-  if (before.length === 0) return decoded;
+  if (before.length === 0) return isLeft(decoded) ? decoded : right(withHeaderTemplates(decoded.right, raw));
   return left([...before, ...(isLeft(decoded) ? decoded.left : [])]);
 };

@@ -3,9 +3,10 @@
  * also as the OpenTelemetry Collector writes them, `${env:VAR}` and `${env:VAR:-default}` (a
  * header copied from a Collector config was sent as the text `${env:API_KEY}`, masked in
  * `validate`'s output), and `${file:PATH}`, the file's text without its last line end (a secret
- * mounted as a file: a Docker secret, a Kubernetes secret volume), read once at load. A variable
- * that is unset or empty (and has no default), or a file that cannot be read, is an error at its
- * path, never an empty string. Any other `${…}` is an error too — a shell's `${VAR:?message}` or
+ * mounted as a file: a Docker secret, a Kubernetes secret volume), read at load — and, in the
+ * sink's headers, again whenever the file changes (otlp/headerFilesWatch.ts). A variable that is
+ * unset or empty (and has no default), or a file that cannot be read or holds nothing (a token not
+ * yet written by the agent that writes it), is an error at its path, never an empty string. Any other `${…}` is an error too — a shell's `${VAR:?message}` or
  * `${VAR-default}`, another Collector provider's `${http:…}` — where it was sent as written.
  * `$${` is a literal `${` (the Collector's escape): there was no way to write one. Only before
  * `{`: a `$$` elsewhere (a password's) stays as written, and so does a `${` never closed.
@@ -44,7 +45,11 @@ export const interpolateAll = (
         }
         if (file !== undefined) {
           try {
-            return readFile(file.trim()).replace(/\r?\n$/, '');
+            const text = readFile(file.trim()).replace(/\r?\n$/, '');
+            if (text !== '') return text;
+            // Sent as an empty value (`Bearer `), it was refused by the receiver at every request.
+            errors.push({ path: at, expected: `a file with text for ${whole}`, found: `${JSON.stringify(file.trim())}, empty` });
+            return whole;
           } catch (e) {
             errors.push({ path: at, expected: `a readable file for ${whole}`, found: `${JSON.stringify(file.trim())} (${(e as NodeJS.ErrnoException).code ?? String(e)})` });
             return whole;
@@ -66,6 +71,10 @@ export const interpolateAll = (
   };
   return { value: walk(value, path), errors };
 };
+
+/** The files a value reads (its `${file:PATH}`s; a `$${file:…}` is text), each once. */
+export const filesReadBy = (value: string): string[] =>
+  [...new Set([...value.matchAll(PATTERN)].flatMap((m) => (m[3] !== undefined ? [m[3].trim()] : [])))];
 
 export const interpolate = (value: unknown, env: Readonly<Record<string, string | undefined>>, path = 'config'): Either<ConfigError[], unknown> => {
   const r = interpolateAll(value, env, path);

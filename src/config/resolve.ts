@@ -152,10 +152,14 @@ const SECRET_KEY = /key|token|secret|password|authorization|auth/i;
 /** The lanes delivery (and the spool) use: one under reorder.order 'global', which then holds at the receiver too. */
 export const deliveryLaneCount = (c: ResolvedConfig): number => (c.reorder.order === 'global' ? 1 : c.delivery.lanes);
 
-/** The resolved config with header values and TLS keys replaced by '***', for printing. */
+/**
+ * The resolved config with header values and TLS keys replaced by '***', for printing; without
+ * the header templates, which are no key of the file (the sink's lines say which are read again).
+ */
 export const maskSecrets = (c: ResolvedConfig): unknown => {
   if (c.sink.type !== 'otlp-grpc') return c;
+  const { headerTemplates: _, ...sink } = c.sink;
   const headers = Object.fromEntries(Object.entries(c.sink.headers ?? {}).map(([k, v]) => [k, SECRET_KEY.test(k) || v.length > 0 ? '***' : v]));
   const tls = c.sink.tls ? { ...c.sink.tls, ...(c.sink.tls.key ? { key: '***' } : {}) } : undefined;
-  return { ...c, sink: { ...c.sink, ...(c.sink.headers ? { headers } : {}), ...(tls ? { tls } : {}) } };
+  return { ...c, sink: { ...sink, ...(c.sink.headers ? { headers } : {}), ...(tls ? { tls } : {}) } };
 };

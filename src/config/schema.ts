@@ -82,6 +82,12 @@ export const ConfigCodec = closed('config', {}, {
   telemetry: TelemetryCodec,
 });
 
-export type FileConfig = t.TypeOf<typeof ConfigCodec>;
+/**
+ * The OTLP sink as configured; `headerTemplates`: its header values that read files
+ * (`${file:PATH}`), as written — set by decodeConfig, not a key of the file — which are read
+ * again when a file changes (otlp/headerFilesWatch.ts).
+ */
+export type OtlpSinkConfig = t.TypeOf<typeof OtlpSinkCodec> & { readonly headerTemplates?: Readonly<Record<string, string>> };
+export type SinkConfig = OtlpSinkConfig | t.TypeOf<typeof FileSinkCodec> | t.TypeOf<typeof ConsoleSinkCodec>;
+export type FileConfig = Omit<t.TypeOf<typeof ConfigCodec>, 'sink'> & { readonly sink?: SinkConfig };
 export type SourceConfig = t.TypeOf<typeof SourceCodec>;
-export type SinkConfig = t.TypeOf<typeof SinkCodec>;

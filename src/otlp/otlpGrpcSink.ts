@@ -70,19 +70,25 @@ const UNIDENTIFIED_DELTAS_EVERY_MS = 60_000;
  */
 const MAX_DEADLINE_MS = 2_147_483_000;
 
+/**
+ * `metadata` with `headers` set, each checked as the config checks it (config/grpcValues.ts):
+ * grpc-js threw its own error for some, and took others to fail every call or never send them.
+ */
+const withHeaders = (metadata: grpc.Metadata, headers: Readonly<Record<string, string>>): grpc.Metadata => {
+  const names = Object.keys(headers);
+  for (const [k, v] of Object.entries(headers)) {
+    const wrong = headerKeyProblem(k, names) ?? (typeof v === 'string' ? headerValueProblem(v) : { expected: 'a string', found: typeof v });
+    if (wrong !== undefined) throw new InvalidOptionError(SINK, `headers.${k}`, wrong.expected, wrong.suggestion === undefined ? wrong.found : `${wrong.found} (${wrong.suggestion})`);
+    metadata.set(k, v);
+  }
+  return metadata;
+};
+
 export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   // Trimmed, as the exporter trims OTEL_EXPORTER_OTLP_ENDPOINT: its own url it does not, and
   // " http://collector:4317" was not read as http:// — TLS to a plaintext receiver, refused.
   const endpoint = opts.endpoint?.trim();
-  const metadata = new grpc.Metadata();
-  const headerNames = Object.keys(opts.headers ?? {});
-  for (const [k, v] of Object.entries(opts.headers ?? {})) {
-    // What the config refuses (config/grpcValues.ts): grpc-js threw its own error for some, and
-    // took others to fail every call or never send them.
-    const wrong = headerKeyProblem(k, headerNames) ?? (typeof v === 'string' ? headerValueProblem(v) : { expected: 'a string', found: typeof v });
-    if (wrong !== undefined) throw new InvalidOptionError(SINK, `headers.${k}`, wrong.expected, wrong.suggestion === undefined ? wrong.found : `${wrong.found} (${wrong.suggestion})`);
-    metadata.set(k, v);
-  }
+  const metadata = withHeaders(new grpc.Metadata(), opts.headers ?? {});
   const tls = opts.tls;
   const tlsCredentials = tls === undefined ? undefined
     : tls.insecure ? grpc.credentials.createInsecure()
@@ -139,7 +145,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   let closed = false;
   /** The client in use (a new one after a connection attempt hung), for calls and reachable$. */
   const clients = new BehaviorSubject(newClient());
-  const callMetadata = config.metadata();
+  /** The request headers: the options' over OTEL_EXPORTER_OTLP_[METRICS_]HEADERS, then what useHeaders gave. */
+  let callMetadata = config.metadata();
   const resource = opts.resource ?? {};
   /** The errors of attempts whose batch could not be encoded (nothing was sent). */
   const encodeFailures = new WeakSet<object>();
@@ -229,6 +236,10 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       };
     },
     reachable$,
+    useHeaders: (next) => {
+      // A new object: a call started before keeps the headers it was made with.
+      callMetadata = withHeaders(callMetadata.clone(), next);
+    },
     useTls: (next) => {
       credentials = () => sslCredentials(next);
       replaceClient(clients.value);

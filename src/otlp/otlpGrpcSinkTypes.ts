@@ -102,5 +102,11 @@ export interface OtlpGrpcSink {
    * from now on — the current one is replaced — and calls in flight finish on theirs.
    */
   useTls(tls: Pick<OtlpTlsOptions, 'ca' | 'cert' | 'key'>): void;
+  /**
+   * New values for request headers (a rotated token: src/otlp/headerFilesWatch.ts), sent from
+   * the next request on, over the ones given before; the others stay. Throws InvalidOptionError
+   * for a header gRPC cannot send, as the `headers` option does.
+   */
+  useHeaders(headers: Readonly<Record<string, string>>): void;
   shutdown(): void;
 }

@@ -22,7 +22,7 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { statIfThere } from '../fileIdentity.js';
+import { fileStamp } from '../fileIdentity.js';
 import { X509Certificate } from 'node:crypto';
 import { type TlsFileSettings, type TlsFiles, tlsFileProblems } from '../config/files.js';
 import { formatConfigError } from '../config/errors.js';
@@ -58,16 +58,6 @@ export interface TlsFilesWatchOptions {
 
 const NAMES = ['ca', 'cert', 'key'] as const;
 
-/**
- * What a look at `path` sees: identity, size and modification time ('' when it cannot be seen —
- * not there, or a directory on its path replaced by a file or made unreadable: those threw out of
- * the timer, and the run ended).
- */
-const stampOf = (path: string): string => {
-  const s = statIfThere(path);
-  return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
-};
-
 /** The files' contents, or why they cannot be used together (the check made at load: config/files.ts). */
 const readConsistent = (files: TlsFiles, settings?: TlsFileSettings): { tls: TlsContents; certNotAfter?: string } | { problem: string } => {
   const read = new Map<string, Buffer>();
@@ -86,7 +76,7 @@ const readConsistent = (files: TlsFiles, settings?: TlsFileSettings): { tls: Tls
 /** Watches `files`; cancel() stops it. */
 export const watchTlsFiles = (files: TlsFiles, opts: TlsFilesWatchOptions): { cancel(): void } => {
   const names = NAMES.filter((n) => files[n] !== undefined);
-  let inUse = new Map(names.map((n) => [n, stampOf(files[n]!)]));
+  let inUse = new Map(names.map((n) => [n, fileStamp(files[n]!)]));
   let reported = '';
   /** The client certificate in use: its end, and the expiry stage last reported for it. */
   let cert: { notAfter: string; stage: 'fine' | 'soon' | 'expired' } | undefined;
@@ -104,7 +94,7 @@ export const watchTlsFiles = (files: TlsFiles, opts: TlsFilesWatchOptions): { ca
   const atStart = files.cert === undefined ? undefined : readConsistent(files, opts.settings);
   useCert(atStart !== undefined && 'certNotAfter' in atStart ? atStart.certNotAfter : undefined);
   const look = (): void => {
-    const now = new Map(names.map((n) => [n, stampOf(files[n]!)]));
+    const now = new Map(names.map((n) => [n, fileStamp(files[n]!)]));
     const changed = names.filter((n) => now.get(n) !== inUse.get(n));
     if (changed.length === 0) {
       reported = ''; // the files in use are there as they were: a problem after this is said again

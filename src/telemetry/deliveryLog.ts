@@ -9,6 +9,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from '../cli/log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
+import type { HeaderFilesEvent } from '../otlp/headerFilesWatch.js';
 import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
@@ -99,6 +100,8 @@ export interface DeliveryLogOptions {
   readonly tlsFiles$?: Observable<TlsFilesEvent>;
   /** How the lines name the TLS files (default: the config's sink.tls). */
   readonly tlsFileSettings?: TlsFileSettings | undefined;
+  /** The files the sink's header values read changing (sinks.ts): each change is a line, sent now or why not. */
+  readonly headerFiles$?: Observable<HeaderFilesEvent> | undefined;
 }
 
 /** What the hints go by besides the error's words. */
@@ -149,6 +152,10 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     else if (e.expired) log('error', `${sink}: ${certificate} expired ${e.certNotAfter}: the receiver will refuse new connections; replace the files ${names.cert} and ${names.key} name (read again when they change)`);
     else log('warn', `${sink}: ${certificate} expires ${e.certNotAfter}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}: renew it (the new files are read when they change)`);
   }));
+  subscription.add(opts.headerFiles$?.subscribe((e) => {
+    if (e.kind === 'reloaded') log('info', `${sink}: header${e.headers.length === 1 ? '' : 's'} ${e.headers.join(', ')} read again (${e.files.join(', ')} changed): sent from the next request on`);
+    else log('warn', `${sink}: a file its headers read changed but cannot be used: ${e.problem}; the values read before are sent until it can`);
+  }));
   return subscription;
 };
 
@@ -164,7 +171,7 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
  * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
  * presents a client certificate.
  */
-export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile'> => ({
-  sink: sink.describe, unixSocket: c.sink.type === 'otlp-grpc' && unixSocketTarget(rawEndpointOf(c.sink.endpoint, process.env)) !== undefined, proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'headerFiles$' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile'> => ({
+  sink: sink.describe, unixSocket: c.sink.type === 'otlp-grpc' && unixSocketTarget(rawEndpointOf(c.sink.endpoint, process.env)) !== undefined, proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, headerFiles$: sink.headerFiles$, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
   grpcRootsFile: c.sink.type === 'otlp-grpc' && sinkTlsFiles(c.sink, process.env)?.files.ca === undefined ? process.env['GRPC_DEFAULT_SSL_ROOTS_FILE_PATH'] || undefined : undefined,
 });
