@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, AggregationType, InstrumentType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { parseOtlpJsonLine } from '../src/otlpJson.js';
 import { fromResourceMetrics } from '../src/otel/fromResourceMetrics.js';
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import { parseSampleLine, toJsonLine } from '../src/sampleJson.js';
@@ -77,6 +78,22 @@ test('for any collection, the bridged samples encode to the stock request, befor
       assert.ok(encodeBatch(samples, {}).equals(stock), 'bridged');
       const back = samples.map((s) => parseSampleLine(toJsonLine(s))).map((r) => (r._tag === 'Right' ? r.right : assert.unreachable(r.left)) as Sample);
       assert.ok(encodeBatch(back, {}).equals(stock), 'after a JSON line');
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('for any collection, its OTLP/JSON line (the official JSON serializer\'s, as a file exporter writes it) is read into samples that encode to the stock request', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(instrument, { minLength: 1, maxLength: 6 }), histogramView, fc.boolean(), attributes, async (instruments, view, delta, resource) => {
+      const rm = await collect(instruments, view, delta, { 'service.name': 'app', ...resource });
+      const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm)!);
+      const line = new TextDecoder().decode(JsonMetricsSerializer.serializeRequest(rm)!);
+      const read = parseOtlpJsonLine(line);
+      if (read._tag === 'Left') return assert.unreachable(read.left);
+      assert.equal(read.right.refused, []);
+      if (read.right.samples.length === 0) return;
+      assert.ok(encodeBatch(read.right.samples, {}).equals(stock), 'read from OTLP/JSON');
     }),
     { numRuns: 150 },
   );

@@ -103,6 +103,19 @@ test('tickets: the position commits only past lines whose samples, and all befor
   assert.equal(committed, [2, 5, 6]);
 });
 
+test('tickets: a line of several samples (an OTLP/JSON request) counts as read only once all of them have settled, the last one or not', () => {
+  const committed: number[] = [];
+  const r = createReadPositions((p) => committed.push(p.line));
+  const [a, b, c] = [0, 1, 2].map((i) => r.read(FILE, 10, 1, sample(i), i < 2)!);
+  const d = r.read(FILE, 20, 2, sample(3))!;
+  settleRead(c!);
+  settleRead(a!);
+  assert.equal(committed, [], 'one of line 1 is on its way');
+  settleRead(d);
+  settleRead(b!);
+  assert.equal(committed, [2]);
+});
+
 test('positions file: written within the interval and at close, atomically (temporary file renamed), read back by the next open; a damaged one is an error that says what to do', () => {
   const path = join(tempDir(), 'positions.json');
   const scheduler = new VirtualTimeScheduler(undefined, 10_000);

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { withoutByteOrderMark } from '../sources/fileLines.js';
 import { parseSampleLine } from '../sampleJson.js';
+import { isOtlpJsonLine } from '../otlpJson.js';
 import { type Sample, seriesKey } from '../sample.js';
 import { isAttributeSet } from '../attributeJson.js';
 
@@ -157,7 +158,7 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
     if (typeof d !== 'object' || d === null || typeof d.reason !== 'string') {
       unreadable++;
       // A sample's line, as an NDJSON sink or an application writes them (a bare NaN too): replay's test of them.
-      if (isRight(parseSampleLine(line))) samples++;
+      if (isRight(parseSampleLine(line)) || isOtlpJsonLine(line)) samples++;
       continue;
     }
     letters++;

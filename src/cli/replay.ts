@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { parseDeadLetterLine, parseSampleLine } from '../sampleJson.js';
+import { isOtlpJsonLine } from '../otlpJson.js';
 import type { Sample } from '../sample.js';
 import { letterWithResource } from '../routed.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -54,7 +55,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   const sampleOfLetter = (line: string): Either<string, Sample> => {
     const d = parseDeadLetterLine(line);
     if (isLeft(d)) {
-      if (isLeft(parseSampleLine(line))) return d;
+      if (isLeft(parseSampleLine(line)) && !isOtlpJsonLine(line)) return d;
       plainSamples++;
       return left(NOT_A_LETTER);
     }

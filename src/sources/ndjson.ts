@@ -15,6 +15,7 @@ import { Observable, type SchedulerAction, asyncScheduler, concatMap } from 'rxj
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
+import { isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
 import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines, withoutByteOrderMark } from './fileLines.js';
@@ -40,6 +41,9 @@ const CHUNKS_PER_TURN = 16;
  * `tail -F` does): `onMissing` says so once, and reading starts when it appears — a `chronoq run`
  * started before the program that writes the file used to stop at once.
  */
+/** A line's samples: an OTLP/JSON request's (otlpJson.ts), not one sample. */
+const isArray = (x: Sample | readonly Sample[] | undefined): x is readonly Sample[] => Array.isArray(x);
+
 export const ndjsonSamples = (given: NdjsonSourceOptions): Observable<Sample> => {
   // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and refused its first line as too long.
   const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, DEFAULT_POLL_MS), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
@@ -55,17 +59,30 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onTruncatedInPlace = safeHook(opts.onTruncatedInPlace);
     const onNextFileUnreadable = safeHook(opts.onNextFileUnreadable);
     const parseLine = opts.parseLine ?? parseSampleLine;
+    /** Sample lines (not another kind given by parseLine: replay's dead letters) may be OTLP/JSON requests too. */
+    const readsOtlpJson = opts.parseLine === undefined;
     const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNumber = 0;
-    /** A line → its sample; undefined for a blank line and one that is not a sample (reported). */
-    const handle = (line: string | LongLine): Sample | undefined => {
+    /**
+     * A line → its sample, or an OTLP/JSON request's samples (otlpJson.ts); undefined for a blank
+     * line and one that is not a sample (reported, as is each metric of a request not taken).
+     */
+    const handle = (line: string | LongLine): Sample | readonly Sample[] | undefined => {
       lineNumber++;
       if (typeof line !== 'string') {
-        onInvalid?.({ source: opts.path, line: lineNumber, text: line.start, reason: `a line of ${line.bytes} bytes, longer than maxLineBytes ${maxLineBytes}: not read (is the file NDJSON, one sample a line?)` });
+        // An OTLP/JSON request (a Collector's file exporter writes one a line) is as long as the request was.
+        const hint = readsOtlpJson && isOtlpJsonLine(line.start) ? `an OTLP/JSON request: give the source maxLineBytes of at least ${line.bytes}` : 'is the file NDJSON, one sample a line?';
+        onInvalid?.({ source: opts.path, line: lineNumber, text: line.start, reason: `a line of ${line.bytes} bytes, longer than maxLineBytes ${maxLineBytes}: not read (${hint})` });
         return undefined;
       }
       const text = withoutByteOrderMark(line);
       if (text.trim() === '') return undefined;
+      if (readsOtlpJson && isOtlpJsonLine(text)) {
+        const request = parseOtlpJsonLine(text);
+        const refusals = isLeft(request) ? [request.left] : request.right.refused;
+        for (const reason of refusals) onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason });
+        return isLeft(request) ? undefined : request.right.samples;
+      }
       const r = parseLine(text);
       if (!isLeft(r)) return r.right;
       onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
@@ -132,9 +149,17 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     lineNumber = start.line;
     /** Handles the line the reader just returned. */
     const take = (text: string | LongLine): void => {
-      const sample = handle(text);
-      const out = tracker === undefined ? sample : tracker.read(fileId!, reader.lineEnd, lineNumber, sample);
-      if (out !== undefined) subscriber.next(out);
+      const got = handle(text);
+      if (!isArray(got)) {
+        const out = tracker === undefined ? got : tracker.read(fileId!, reader.lineEnd, lineNumber, got);
+        if (out !== undefined) subscriber.next(out);
+        return;
+      }
+      // A request's samples: the line counts as read once the last of them has settled, and each before.
+      if (got.length === 0 && tracker !== undefined) tracker.read(fileId!, reader.lineEnd, lineNumber);
+      for (let i = 0; i < got.length && !subscriber.closed; i++) {
+        subscriber.next(tracker === undefined ? got[i]! : tracker.read(fileId!, reader.lineEnd, lineNumber, got[i], i < got.length - 1)!);
+      }
     };
     let closed = false;
     const isClosed = (): boolean => subscriber.closed;

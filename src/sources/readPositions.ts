@@ -39,6 +39,8 @@ export interface FilePosition {
 /** A line read, until its sample settles; it is the position after that line (no object more a line). */
 interface Ticket extends FilePosition {
   settled: boolean;
+  /** One of a line's samples before its last: its settling commits nothing. */
+  readonly linePart: boolean;
   readonly tracker: Tracker;
 }
 
@@ -57,8 +59,12 @@ export const settleRead = (s: Sample): void => {
 };
 
 export interface ReadPositions {
-  /** The line of `file` ending at `offset` was read; its sample (then tagged and returned), or none (a blank or invalid line: settled at once). */
-  read(file: FileId, offset: number, line: number, sample?: Sample): Sample | undefined;
+  /**
+   * The line of `file` ending at `offset` was read; its sample (then tagged and returned), or none
+   * (a blank or invalid line: settled at once). A line of several samples (an OTLP/JSON request)
+   * gives each but the last with `linePart`: settled, they do not count the line as read.
+   */
+  read(file: FileId, offset: number, line: number, sample?: Sample, linePart?: boolean): Sample | undefined;
   /** Lines read whose samples have not all settled. */
   readonly outstanding: number;
 }
@@ -73,7 +79,10 @@ export const createReadPositions = (onCommitted: (p: FilePosition) => void): Rea
   let head = 0;
   const advance = (): void => {
     let last: Ticket | undefined;
-    while (head < queue.length && queue[head]!.settled) last = queue[head++];
+    while (head < queue.length && queue[head]!.settled) {
+      const t = queue[head++]!;
+      if (!t.linePart) last = t;
+    }
     if (head > 1024 && head * 2 > queue.length) {
       queue.splice(0, head);
       head = 0;
@@ -87,8 +96,8 @@ export const createReadPositions = (onCommitted: (p: FilePosition) => void): Rea
     },
   };
   return {
-    read(file, offset, line, sample) {
-      const ticket: Ticket = { file, offset, line, settled: sample === undefined, tracker };
+    read(file, offset, line, sample, linePart = false) {
+      const ticket: Ticket = { file, offset, line, settled: sample === undefined, linePart, tracker };
       if (sample === undefined) {
         if (head === queue.length) onCommitted(ticket);
         else queue.push(ticket);

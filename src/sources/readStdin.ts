@@ -10,8 +10,8 @@ import { type RoomGate, pumpWithRoom } from '../roomGate.js';
 import { type LongLine, streamLines, takeLines } from './fileLines.js';
 
 export interface StdinOptions {
-  /** A line → its sample; undefined for a blank line and one that is not a sample (reported by it). */
-  readonly handle: (line: string | LongLine) => Sample | undefined;
+  /** A line → its sample, or an OTLP/JSON request's samples; undefined for a blank line and one that is not a sample (reported by it). */
+  readonly handle: (line: string | LongLine) => Sample | readonly Sample[] | undefined;
   readonly maxLineBytes: number;
   readonly hasRoom?: RoomGate;
   readonly scheduler: SchedulerLike;
@@ -25,14 +25,14 @@ export const readStdin = (subscriber: Subscriber<Sample>, opts: StdinOptions): T
   let waiting: Subscription | undefined;
   let ended = false;
   const emit = (line: string | LongLine): void => {
-    const sample = handle(line);
-    if (sample !== undefined) subscriber.next(sample);
+    const got = handle(line);
+    if (Array.isArray(got)) for (const s of got as readonly Sample[]) subscriber.next(s);
+    else if (got !== undefined) subscriber.next(got as Sample);
   };
   /** Takes the lines held while there is room: false when it stopped for room. */
   const takeHeld = (): boolean => takeLines(lines, emit, () => subscriber.closed, hasRoom) !== 'wait';
   const finish = (): void => {
-    const sample = lines.heldBytes > 0 ? handle(lines.takePartial()) : undefined; // the last line, without a newline
-    if (sample !== undefined) subscriber.next(sample);
+    if (lines.heldBytes > 0) emit(lines.takePartial()); // the last line, without a newline
     subscriber.complete();
   };
   const onData = (chunk: Buffer): void => {

@@ -1,0 +1,124 @@
+/**
+ * OTLP/JSON lines (src/otlpJson.ts), as the Collector's file exporter writes them, read by the
+ * NDJSON source: every data point a sample with its times exactly, and what a sample cannot hold
+ * refused per metric with the reason. (The official JSON serializer's lines, for any SDK
+ * collection: test/otelBytes.property.test.ts; a Collector's archive sent on through chronoq:
+ * test/e2e/otlpJsonArchive.e2e.ts.)
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import { isOtlpJsonLine, parseOtlpJsonLine, type OtlpJsonLine } from '../src/otlpJson.js';
+import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
+import { runCli, tempDir, writeConfig } from './support/cli.js';
+
+const test = suite('OTLP/JSON lines');
+
+const str = (v: string) => ({ stringValue: v });
+const request = (metrics: unknown[], resource: unknown[] = [{ key: 'service.name', value: str('shop') }]) =>
+  JSON.stringify({ resourceMetrics: [{ resource: { attributes: resource }, scopeMetrics: [{ scope: { name: 'app', version: '1.2' }, schemaUrl: 'https://opentelemetry.io/schemas/1.24.0', metrics }] }] });
+const read = (line: string): OtlpJsonLine => {
+  const r = parseOtlpJsonLine(line);
+  if (r._tag === 'Left') throw new Error(r.left);
+  return r.right;
+};
+
+test('as the Collector writes them: int64 as decimal strings, enums as integers; each point a sample with its times, resource, scope, unit and type', () => {
+  const line = request([
+    { name: 'queue.depth', unit: '{item}', description: 'waiting', gauge: { dataPoints: [
+      { attributes: [{ key: 'queue', value: str('orders') }, { key: 'shard', value: { intValue: '3' } }], timeUnixNano: '1764064800123456789', asInt: '12' },
+      { attributes: [{ key: 'tags', value: { arrayValue: { values: [str('a'), { boolValue: true }] } } }], timeUnixNano: '1764064800123456790', asDouble: 'NaN' },
+    ] } },
+    { name: 'requests', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ startTimeUnixNano: '1764064790000000000', timeUnixNano: '1764064800000000000', asDouble: 4.5 }] } },
+    { name: 'in.use', sum: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '-2' }] } },
+    { name: 'latency', histogram: { aggregationTemporality: 2, dataPoints: [{ startTimeUnixNano: '1', timeUnixNano: '1764064800000000000', count: '3', sum: 6, bucketCounts: ['1', '2'], explicitBounds: [1], min: 1, max: 3 }] } },
+    { name: 'size', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: '2', zeroCount: '1', scale: 3, positive: { offset: -2, bucketCounts: ['1'] }, negative: {} }] } },
+  ]);
+  assert.ok(isOtlpJsonLine(line));
+  const { samples, refused } = read(line);
+  assert.equal(refused, []);
+  const base = { resource: { 'service.name': 'shop' }, scope: { name: 'app', version: '1.2', schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' } };
+  assert.equal(samples, [
+    { name: 'queue.depth', kind: 'gauge', ...base, unit: '{item}', description: 'waiting', value: 12, valueType: 'int', timeUnixNano: 1764064800123456789n, attributes: { queue: 'orders', shard: 3 } },
+    { name: 'queue.depth', kind: 'gauge', ...base, unit: '{item}', description: 'waiting', value: Number.NaN, valueType: 'double', timeUnixNano: 1764064800123456790n, attributes: { tags: ['a', true] } },
+    { name: 'requests', kind: 'sum', ...base, temporality: 'delta', monotonic: true, value: 4.5, valueType: 'double', timeUnixNano: 1764064800000000000n, startTimeUnixNano: 1764064790000000000n, attributes: {} },
+    { name: 'in.use', kind: 'sum', ...base, temporality: 'cumulative', monotonic: false, value: -2, valueType: 'int', timeUnixNano: 1764064800000000000n, attributes: {} },
+    { name: 'latency', kind: 'histogram', ...base, temporality: 'cumulative', value: { boundaries: [1], counts: [1, 2], count: 3, sum: 6, min: 1, max: 3 }, timeUnixNano: 1764064800000000000n, startTimeUnixNano: 1n, attributes: {} },
+    { name: 'size', kind: 'exponential-histogram', ...base, temporality: 'cumulative', value: { scale: 3, zeroCount: 1, positive: { offset: -2, bucketCounts: [1] }, negative: { offset: 0, bucketCounts: [] }, count: 2 }, timeUnixNano: 1764064800000000000n, attributes: {} },
+  ]);
+});
+
+test('a time written as a bare JSON number is read exactly, not as the double JSON.parse makes of it', () => {
+  const line = '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","gauge":{"dataPoints":[{"timeUnixNano":1764064800123456789,"asDouble":1,"attributes":[{"key":"big","value":{"intValue":33379043121066310}}]}]}}]}]}]}';
+  const [s] = read(line).samples;
+  assert.is(s?.timeUnixNano, 1764064800123456789n);
+  assert.is(s?.attributes['big'], 33379043121066310); // a double's own text, as JavaScript writes one
+});
+
+test('what a sample cannot hold is refused per metric with the reason, and the rest of the line is read', () => {
+  const point = { timeUnixNano: '1764064800000000000', asDouble: 1 };
+  const { samples, refused } = read(request([
+    { name: 'ok', gauge: { dataPoints: [point] } },
+    { name: 'rpc.duration', summary: { dataPoints: [{ timeUnixNano: '1764064800000000000', count: '1', sum: 2 }] } },
+    { name: 'gone', gauge: { dataPoints: [{ ...point, flags: 1 }] } },
+    { name: 'mapped', gauge: { dataPoints: [{ ...point, attributes: [{ key: 'k', value: { kvlistValue: { values: [] } } }] }] } },
+    { name: 'huge', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '9007199254740993' }] } },
+    { name: 'nil', sum: { aggregationTemporality: 0, dataPoints: [point] } },
+    { name: 'zero', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '1', zeroThreshold: 0.001 }] } },
+    { name: 'early', gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: '0' }] } },
+  ]));
+  assert.equal(samples.map((s) => s.name), ['ok']);
+  assert.equal(refused, [
+    'metric "rpc.duration": summary points, which chronoq does not carry (gauges, sums and histograms)',
+    'metric "gone": a point flagged as having no recorded value, which a sample cannot be',
+    'metric "mapped": attribute "k": a kvlistValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)',
+    'metric "huge": asInt 9007199254740993 is past 2^53 and not a number a sample can hold exactly',
+    'metric "nil": aggregationTemporality 0, not delta (1) or cumulative (2)',
+    'metric "zero": zeroThreshold 0.001, which a sample does not carry (only 0)',
+    'metric "early": timeUnixNano must be a positive bigint',
+  ]);
+  assert.equal(parseOtlpJsonLine('{"resourceSpans":[]}'), { _tag: 'Left', left: 'an OTLP/JSON request of spans (resourceSpans), not metrics' });
+  assert.ok(!isOtlpJsonLine('{"name":"resourceMetrics","value":1,"timeUnixNano":"1"}'));
+});
+
+test('the NDJSON source reads a file of them — beside sample lines — each refusal a dead letter of its line', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'archive.jsonl');
+  const point = (t: string) => ({ timeUnixNano: t, asDouble: 1 });
+  writeFileSync(path, [
+    request([{ name: 'a', gauge: { dataPoints: [point('1764064800000000001'), point('1764064800000000002')] } }, { name: 's' }]),
+    '{"name":"b","value":2,"timeUnixNano":"1764064800000000003"}',
+    request([{ name: 'c', gauge: { dataPoints: [point('1764064800000000004')] } }]),
+    '',
+  ].join('\n'));
+  const invalid: InvalidLine[] = [];
+  const samples = await lastValueFrom(ndjsonSamples({ path, onInvalid: (l) => invalid.push(l) }).pipe(toArray()));
+  assert.equal(samples.map((s) => `${s.name}@${s.timeUnixNano}`), ['a@1764064800000000001', 'a@1764064800000000002', 'b@1764064800000000003', 'c@1764064800000000004']);
+  assert.equal(invalid.map((l) => [l.line, l.reason]), [[1, 'metric "s": no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)']]);
+});
+
+test('a request longer than maxLineBytes is one dead letter that says what to raise it to, not "is the file NDJSON?"', async () => {
+  const path = join(tempDir(), 'big.jsonl');
+  const line = request([{ name: 'a', gauge: { dataPoints: Array.from({ length: 50 }, (_, i) => ({ timeUnixNano: String(1764064800000000000n + BigInt(i)), asDouble: i })) } }]);
+  writeFileSync(path, `${line}\n`);
+  const invalid: InvalidLine[] = [];
+  const samples = await lastValueFrom(ndjsonSamples({ path, maxLineBytes: 1_000, onInvalid: (l) => invalid.push(l) }).pipe(toArray()));
+  assert.is(samples.length, 0);
+  assert.equal(invalid.map((l) => l.reason), [`a line of ${line.length} bytes, longer than maxLineBytes 1000: not read (an OTLP/JSON request: give the source maxLineBytes of at least ${line.length})`]);
+});
+
+test('replay and inspect, given such a file for a dead-letter file, send nothing and say that it goes to chronoq run', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'archive.jsonl');
+  writeFileSync(path, `${request([{ name: 'a', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000001', asDouble: 1 }] } }])}\n`);
+  const config = writeConfig(dir, `sink: {type: console}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`);
+  const replayed = await runCli(['replay', path, '--config', config]);
+  assert.is(replayed.stdout, '', 'nothing sent');
+  assert.match(replayed.stderr, new RegExp(`1 of the lines skipped are samples, not dead letters: a file of samples is sent by \`chronoq run\` with a source \\{type: ndjson, path: ${path}\\}`));
+  const inspected = await runCli(['inspect', path]);
+  assert.match(inspected.stdout, /1 of the lines that are not dead letters are samples/);
+});
+
+test.run();
