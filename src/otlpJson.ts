@@ -162,15 +162,11 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
   if (found === undefined) return `metric ${JSON.stringify(name)}: ${m['summary'] !== undefined ? 'summary points, which chronoq does not carry (gauges, sums and histograms)' : 'no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)'}`;
   const [key, kind, pointValue] = found;
   const data = obj(m[key]);
-  const common: { -readonly [K in keyof Sample]?: Sample[K] } = { name, kind, ...base };
-  if (typeof m['unit'] === 'string' && m['unit'] !== '') common.unit = m['unit'];
-  if (typeof m['description'] === 'string' && m['description'] !== '') common.description = m['description'];
-  if (kind !== 'gauge') {
-    const temporality = TEMPORALITY[String(data['aggregationTemporality'])];
-    if (temporality === undefined) return `metric ${JSON.stringify(name)}: aggregationTemporality ${JSON.stringify(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`;
-    common.temporality = temporality;
-  }
-  if (kind === 'sum') common.monotonic = data['isMonotonic'] === true;
+  const unit = typeof m['unit'] === 'string' && m['unit'] !== '' ? m['unit'] : undefined;
+  const description = typeof m['description'] === 'string' && m['description'] !== '' ? m['description'] : undefined;
+  const temporality = kind === 'gauge' ? undefined : TEMPORALITY[String(data['aggregationTemporality'])];
+  if (kind !== 'gauge' && temporality === undefined) return `metric ${JSON.stringify(name)}: aggregationTemporality ${JSON.stringify(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`;
+  const monotonic = kind === 'sum' ? data['isMonotonic'] === true : undefined;
   const taken: Sample[] = [];
   for (const point of list(data['dataPoints'])) {
     const p = obj(point);
@@ -183,7 +179,17 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
     if (isLeft(v)) return `metric ${JSON.stringify(name)}: ${v.left}`;
     if (isLeft(attrs)) return `metric ${JSON.stringify(name)}: ${attrs.left}`;
     if (time === undefined) return `metric ${JSON.stringify(name)}: timeUnixNano must be a decimal string of nanoseconds, got ${JSON.stringify(p['timeUnixNano'])}`;
-    const s = validateSample({ ...common, ...v.right, timeUnixNano: time, ...(start !== undefined && start > 0n ? { startTimeUnixNano: start } : {}), attributes: attrs.right } as Sample);
+    // Built field by field, absent ones left out, in one order: spreads of objects cost ~3 µs a point.
+    const sample: { -readonly [K in keyof Sample]?: Sample[K] } = { name, kind, value: v.right.value, timeUnixNano: time, attributes: attrs.right };
+    if (start !== undefined && start > 0n) sample.startTimeUnixNano = start;
+    if (unit !== undefined) sample.unit = unit;
+    if (description !== undefined) sample.description = description;
+    sample.resource = base.resource;
+    sample.scope = base.scope;
+    if (temporality !== undefined) sample.temporality = temporality;
+    if (monotonic !== undefined) sample.monotonic = monotonic;
+    if (v.right.valueType !== undefined) sample.valueType = v.right.valueType;
+    const s = validateSample(sample as Sample);
     if (isLeft(s)) return `metric ${JSON.stringify(name)}: ${s.left}`;
     taken.push(s.right);
   }
@@ -196,7 +202,7 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
  * (LONG_NUMBER), so that JSON.parse keeps their digits and what reads them knows they were numbers.
  */
 const quoteLongIntegers = (line: string): string =>
-  line.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?=\s*[,}\]])/g, (whole, digits: string | undefined) => (digits === undefined ? whole : `"#${digits}"`));
+  !/[:,[]\s*-?\d{16}/.test(line) ? line : line.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?=\s*[,}\]])/g, (whole, digits: string | undefined) => (digits === undefined ? whole : `"#${digits}"`));
 
 /** An OTLP/JSON line → its samples and the refusals of what they cannot hold; Left when the line is no metrics request. */
 export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> => {
