@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { isOtlpJsonLine, parseOtlpJsonLine, type OtlpJsonLine } from '../src/otlpJson.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
-import { runCli, tempDir, writeConfig } from './support/cli.js';
+import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 
 const test = suite('OTLP/JSON lines');
 
@@ -107,6 +107,17 @@ test('a request longer than maxLineBytes is one dead letter that says what to ra
   const samples = await lastValueFrom(ndjsonSamples({ path, maxLineBytes: 1_000, onInvalid: (l) => invalid.push(l) }).pipe(toArray()));
   assert.is(samples.length, 0);
   assert.equal(invalid.map((l) => l.reason), [`a line of ${line.length} bytes, longer than maxLineBytes 1000: not read (an OTLP/JSON request: give the source maxLineBytes of at least ${line.length})`]);
+});
+
+test('from standard input too (path: -), the last request without a line end', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, `sources: [{type: ndjson, path: '-'}]\nsink: {type: console}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`);
+  const { child, result } = startCli(['run', '--quiet', config], {}, { stdin: true });
+  const point = (t: string) => ({ timeUnixNano: t, asInt: '7' });
+  child.stdin!.end(`${request([{ name: 'a', gauge: { dataPoints: [point('1764064800000000001')] } }])}\n${request([{ name: 'a', gauge: { dataPoints: [point('1764064800000000002'), point('1764064800000000003')] } }])}`);
+  const r = await result;
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { timeUnixNano: string }).timeUnixNano), ['1764064800000000001', '1764064800000000002', '1764064800000000003']);
 });
 
 test('replay and inspect, given such a file for a dead-letter file, send nothing and say that it goes to chronoq run', async () => {
