@@ -15,6 +15,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { AttrValue, Attributes, Sample } from './sample.js';
 import { validateSample } from './sample.js';
 import { NON_FINITE } from './attributeJson.js';
+import { shownValue } from './sampleValues.js';
 import { createAttributeInterner } from './internAttributes.js';
 
 /** The samples of a line, and why some of its metrics' points were not taken (each a dead letter `invalid`). */
@@ -46,7 +47,7 @@ const int = (v: unknown, what: string): Either<string, number> => {
   if (typeof v === 'number' && Number.isInteger(v)) return right(v);
   const long = typeof v === 'string' ? LONG_NUMBER.exec(v)?.[1] : undefined;
   if (long !== undefined) return String(Number(long)) === long || BigInt(Number(long)) === BigInt(long) ? right(Number(long)) : left(`${what} ${long} is past 2^53 and not a number a sample can hold exactly`);
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return left(`${what} must be an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return left(`${what} must be an integer, got ${shownValue(v)}`);
   const n = Number(v);
   return Number.isSafeInteger(n) || BigInt(n) === BigInt(v) ? right(n) : left(`${what} ${v} is past 2^53 and not a number a sample can hold exactly`);
 };
@@ -69,7 +70,7 @@ const anyValue = (v: unknown): Either<string, AttrValue> => {
   if (a['intValue'] !== undefined) return int(a['intValue'], 'an intValue');
   if (a['doubleValue'] !== undefined) {
     const d = double(a['doubleValue']);
-    return d === undefined ? left(`a doubleValue must be a number, got ${JSON.stringify(a['doubleValue'])}`) : right(d);
+    return d === undefined ? left(`a doubleValue must be a number, got ${shownValue(a['doubleValue'])}`) : right(d);
   }
   if (a['arrayValue'] !== undefined) {
     const items: (string | number | boolean)[] = [];
@@ -92,7 +93,7 @@ const attributes = (v: unknown): Either<string, Attributes> => {
   for (const kv of list(v)) {
     const { key, value } = obj(kv);
     const x = anyValue(value);
-    if (isLeft(x)) return left(`attribute ${JSON.stringify(key)}: ${x.left}`);
+    if (isLeft(x)) return left(`attribute ${shownValue(key)}: ${x.left}`);
     out[String(key)] = x.right;
   }
   return right(intern(out));
@@ -159,26 +160,26 @@ const KINDS = [
 const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: Sample[]): string | undefined => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const found = KINDS.find(([key]) => m[key] !== undefined);
-  if (found === undefined) return `metric ${JSON.stringify(name)}: ${m['summary'] !== undefined ? 'summary points, which chronoq does not carry (gauges, sums and histograms)' : 'no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)'}`;
+  if (found === undefined) return `metric ${shownValue(name)}: ${m['summary'] !== undefined ? 'summary points, which chronoq does not carry (gauges, sums and histograms)' : 'no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)'}`;
   const [key, kind, pointValue] = found;
   const data = obj(m[key]);
   const unit = typeof m['unit'] === 'string' && m['unit'] !== '' ? m['unit'] : undefined;
   const description = typeof m['description'] === 'string' && m['description'] !== '' ? m['description'] : undefined;
   const temporality = kind === 'gauge' ? undefined : TEMPORALITY[String(data['aggregationTemporality'])];
-  if (kind !== 'gauge' && temporality === undefined) return `metric ${JSON.stringify(name)}: aggregationTemporality ${JSON.stringify(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`;
+  if (kind !== 'gauge' && temporality === undefined) return `metric ${shownValue(name)}: aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`;
   const monotonic = kind === 'sum' ? data['isMonotonic'] === true : undefined;
   const taken: Sample[] = [];
   for (const point of list(data['dataPoints'])) {
     const p = obj(point);
     // The flag says the point is a marker that its series ended (no value): not a sample.
-    if ((Number(p['flags'] ?? 0) & 1) === 1) return `metric ${JSON.stringify(name)}: a point flagged as having no recorded value, which a sample cannot be`;
+    if ((Number(p['flags'] ?? 0) & 1) === 1) return `metric ${shownValue(name)}: a point flagged as having no recorded value, which a sample cannot be`;
     const v = pointValue(p);
     const attrs = attributes(p['attributes']);
     const time = nanos(p['timeUnixNano']);
     const start = nanos(p['startTimeUnixNano']);
-    if (isLeft(v)) return `metric ${JSON.stringify(name)}: ${v.left}`;
-    if (isLeft(attrs)) return `metric ${JSON.stringify(name)}: ${attrs.left}`;
-    if (time === undefined) return `metric ${JSON.stringify(name)}: timeUnixNano must be a decimal string of nanoseconds, got ${JSON.stringify(p['timeUnixNano'])}`;
+    if (isLeft(v)) return `metric ${shownValue(name)}: ${v.left}`;
+    if (isLeft(attrs)) return `metric ${shownValue(name)}: ${attrs.left}`;
+    if (time === undefined) return `metric ${shownValue(name)}: timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(p['timeUnixNano'])}`;
     // Built field by field, absent ones left out, in one order: spreads of objects cost ~3 µs a point.
     const sample: { -readonly [K in keyof Sample]?: Sample[K] } = { name, kind, value: v.right.value, timeUnixNano: time, attributes: attrs.right };
     if (start !== undefined && start > 0n) sample.startTimeUnixNano = start;
@@ -190,7 +191,7 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
     if (monotonic !== undefined) sample.monotonic = monotonic;
     if (v.right.valueType !== undefined) sample.valueType = v.right.valueType;
     const s = validateSample(sample as Sample);
-    if (isLeft(s)) return `metric ${JSON.stringify(name)}: ${s.left}`;
+    if (isLeft(s)) return `metric ${shownValue(name)}: ${s.left}`;
     taken.push(s.right);
   }
   out.push(...taken);
