@@ -12,11 +12,10 @@
  * threshold, integers past 2^53 — rather than sent changed. Exemplars are not carried.
  */
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
-import type { AttrValue, Attributes, Sample } from './sample.js';
+import type { Sample } from './sample.js';
 import { validateSample } from './sample.js';
-import { NON_FINITE } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
-import { createAttributeInterner } from './internAttributes.js';
+import { type Json, aDouble, attributes, counts, double, each, int, list, nanos, obj, quoteLongIntegers } from './otlpJsonValues.js';
 
 /** The samples of a line, and why some of its metrics' points were not taken (each a dead letter `invalid`). */
 export interface OtlpJsonLine {
@@ -28,76 +27,6 @@ const SIGNAL = /^\s*\{\s*"resource(Metrics|Spans|Logs|Profiles)"\s*:/;
 
 /** Whether the line is an OTLP/JSON request (of any signal): read by parseOtlpJsonLine, not as a sample. */
 export const isOtlpJsonLine = (line: string): boolean => SIGNAL.test(line);
-
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/** A long integer written as a JSON number, quoted by quoteLongIntegers: `#` and its digits. */
-const LONG_NUMBER = /^#(-?\d+)$/;
-
-/**
- * A 64-bit integer as a number, or why not. Past 2^53 a double holds only some: a decimal string
- * (proto3's JSON form, as the Collector writes int64) must be one of them exactly, or it is
- * refused rather than rounded; a JSON number must be a double's own text (JavaScript's JSON
- * serializer writes the double it has, 33379043121066310 for 33379043121066312).
- */
-const int = (v: unknown, what: string): Either<string, number> => {
-  if (v === undefined || v === null) return right(0);
-  if (typeof v === 'number' && Number.isInteger(v)) return right(v);
-  const long = typeof v === 'string' ? LONG_NUMBER.exec(v)?.[1] : undefined;
-  if (long !== undefined) return String(Number(long)) === long || BigInt(Number(long)) === BigInt(long) ? right(Number(long)) : left(`${what} ${long} is past 2^53 and not a number a sample can hold exactly`);
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return left(`${what} must be an integer, got ${shownValue(v)}`);
-  const n = Number(v);
-  return Number.isSafeInteger(n) || BigInt(n) === BigInt(v) ? right(n) : left(`${what} ${v} is past 2^53 and not a number a sample can hold exactly`);
-};
-const double = (v: unknown): number | undefined => {
-  if (typeof v === 'number') return v;
-  if (typeof v !== 'string') return undefined;
-  const long = LONG_NUMBER.exec(v)?.[1];
-  return long !== undefined ? Number(long) : Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : undefined;
-};
-const nanos = (v: unknown): bigint | undefined => {
-  const digits = typeof v === 'string' ? (LONG_NUMBER.exec(v)?.[1] ?? v) : undefined;
-  return digits !== undefined && /^\d+$/.test(digits) ? BigInt(digits) : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
-};
-
-/** An AnyValue as an attribute value, or why a sample cannot hold it. */
-const anyValue = (v: unknown): Either<string, AttrValue> => {
-  const a = obj(v);
-  if (typeof a['stringValue'] === 'string') return right(a['stringValue']);
-  if (typeof a['boolValue'] === 'boolean') return right(a['boolValue']);
-  if (a['intValue'] !== undefined) return int(a['intValue'], 'an intValue');
-  if (a['doubleValue'] !== undefined) {
-    const d = double(a['doubleValue']);
-    return d === undefined ? left(`a doubleValue must be a number, got ${shownValue(a['doubleValue'])}`) : right(d);
-  }
-  if (a['arrayValue'] !== undefined) {
-    const items: (string | number | boolean)[] = [];
-    for (const item of list(obj(a['arrayValue'])['values'])) {
-      const x = anyValue(item);
-      if (isLeft(x)) return x;
-      if (Array.isArray(x.right)) return left('an array inside an array, which a sample cannot hold');
-      items.push(x.right as string | number | boolean);
-    }
-    return right(items);
-  }
-  const kind = Object.keys(a)[0];
-  return left(kind === undefined ? 'an empty value, which a sample cannot hold' : `a ${kind}, which a sample cannot hold (strings, numbers, booleans and arrays of them)`);
-};
-
-const intern = createAttributeInterner();
-
-const attributes = (v: unknown): Either<string, Attributes> => {
-  const out: Record<string, AttrValue> = {};
-  for (const kv of list(v)) {
-    const { key, value } = obj(kv);
-    const x = anyValue(value);
-    if (isLeft(x)) return left(`attribute ${shownValue(key)}: ${x.left}`);
-    out[String(key)] = x.right;
-  }
-  return right(intern(out));
-};
 
 const TEMPORALITY: Readonly<Record<string, 'delta' | 'cumulative'>> = { 1: 'delta', 2: 'cumulative', AGGREGATION_TEMPORALITY_DELTA: 'delta', AGGREGATION_TEMPORALITY_CUMULATIVE: 'cumulative' };
 
@@ -111,42 +40,49 @@ const numberPoint = (p: Json): Either<string, PointValue> => {
   const d = double(p['asDouble']);
   return d === undefined ? left('a data point without a value (asDouble or asInt)') : right({ value: d, valueType: 'double' });
 };
-const counts = (v: unknown, what: string): Either<string, number[]> => {
-  const out: number[] = [];
-  for (const c of list(v)) {
-    const n = int(c, what);
-    if (isLeft(n)) return n;
-    out.push(n.right);
-  }
-  return right(out);
-};
-const optionalDoubles = (p: Json): { sum?: number; min?: number; max?: number } => {
+/** A histogram point's sum, min and max, those present (one present and not a number is refused, not left out). */
+const optionalDoubles = (p: Json): Either<string, { sum?: number; min?: number; max?: number }> => {
   const o: { sum?: number; min?: number; max?: number } = {};
-  for (const k of ['sum', 'min', 'max'] as const) if (p[k] !== undefined && double(p[k]) !== undefined) o[k] = double(p[k])!;
-  return o;
+  for (const k of ['sum', 'min', 'max'] as const) {
+    if (p[k] === undefined) continue;
+    const d = aDouble(k)(p[k]);
+    if (isLeft(d)) return d;
+    o[k] = d.right;
+  }
+  return right(o);
 };
 const histogramPoint = (p: Json): Either<string, PointValue> => {
-  const c = counts(p['bucketCounts'], 'a bucket count');
+  const boundaries = each(p['explicitBounds'], aDouble('a bound'));
+  const c = counts(p['bucketCounts']);
   const n = int(p['count'], 'count');
+  const more = optionalDoubles(p);
+  if (isLeft(boundaries)) return boundaries;
   if (isLeft(c)) return c;
   if (isLeft(n)) return n;
-  return right({ value: { boundaries: list(p['explicitBounds']).map((b) => double(b) ?? Number.NaN), counts: c.right, count: n.right, ...optionalDoubles(p) } });
+  if (isLeft(more)) return more;
+  return right({ value: { boundaries: boundaries.right, counts: c.right, count: n.right, ...more.right } });
+};
+const buckets = (v: unknown): Either<string, { offset: number; bucketCounts: number[] }> => {
+  const side = obj(v);
+  const offset = int(side['offset'], 'offset');
+  const c = counts(side['bucketCounts']);
+  return isLeft(offset) ? offset : isLeft(c) ? c : right({ offset: offset.right, bucketCounts: c.right });
 };
 const exponentialPoint = (p: Json): Either<string, PointValue> => {
-  if ((double(p['zeroThreshold']) ?? 0) !== 0) return left(`zeroThreshold ${String(p['zeroThreshold'])}, which a sample does not carry (only 0)`);
-  const side = (v: unknown) => {
-    const s = obj(v);
-    const off = int(s['offset'], 'offset');
-    const c = counts(s['bucketCounts'], 'a bucket count');
-    return isLeft(off) ? off : isLeft(c) ? c : right({ offset: off.right, bucketCounts: c.right });
-  };
-  const pos = side(p['positive']);
-  const neg = side(p['negative']);
-  const zero = int(p['zeroCount'], 'zeroCount');
+  if ((double(p['zeroThreshold']) ?? 0) !== 0) return left(`zeroThreshold ${shownValue(p['zeroThreshold'])}, which a sample does not carry (only 0)`);
+  const scale = int(p['scale'], 'scale');
+  const positive = buckets(p['positive']);
+  const negative = buckets(p['negative']);
+  const zeroCount = int(p['zeroCount'], 'zeroCount');
   const n = int(p['count'], 'count');
-  for (const e of [pos, neg, zero, n]) if (isLeft(e)) return e;
-  const [positive, negative] = [pos, neg].map((e) => (e as { right: { offset: number; bucketCounts: number[] } }).right);
-  return right({ value: { scale: Number(p['scale'] ?? 0), zeroCount: (zero as { right: number }).right, positive: positive!, negative: negative!, count: (n as { right: number }).right, ...optionalDoubles(p) } });
+  const more = optionalDoubles(p);
+  if (isLeft(scale)) return scale;
+  if (isLeft(positive)) return positive;
+  if (isLeft(negative)) return negative;
+  if (isLeft(zeroCount)) return zeroCount;
+  if (isLeft(n)) return n;
+  if (isLeft(more)) return more;
+  return right({ value: { scale: scale.right, zeroCount: zeroCount.right, positive: positive.right, negative: negative.right, count: n.right, ...more.right } });
 };
 
 const KINDS = [
@@ -197,13 +133,6 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
   out.push(...taken);
   return undefined;
 };
-
-/**
- * Bare integers of 16 digits or more (a time in nanoseconds written as a number) quoted as `"#digits"`
- * (LONG_NUMBER), so that JSON.parse keeps their digits and what reads them knows they were numbers.
- */
-const quoteLongIntegers = (line: string): string =>
-  !/[:,[]\s*-?\d{16}/.test(line) ? line : line.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?=\s*[,}\]])/g, (whole, digits: string | undefined) => (digits === undefined ? whole : `"#${digits}"`));
 
 /** An OTLP/JSON line → its samples and the refusals of what they cannot hold; Left when the line is no metrics request. */
 export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> => {

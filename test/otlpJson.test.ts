@@ -55,6 +55,8 @@ test('a time written as a bare JSON number is read exactly, not as the double JS
   const [s] = read(line).samples;
   assert.is(s?.timeUnixNano, 1764064800123456789n);
   assert.is(s?.attributes['big'], 33379043121066310); // a double's own text, as JavaScript writes one
+  const misfit = read(line.replace('{"intValue":33379043121066310}', '{"stringValue":33379043121066310}'));
+  assert.equal(misfit.refused, ['metric "m": attribute "big": a stringValue must be a string, got a number']);
 });
 
 test('what a sample cannot hold is refused per metric with the reason, and the rest of the line is read', () => {
