@@ -70,6 +70,7 @@ test('what a sample cannot hold is refused per metric with the reason, and the r
     { name: 'nil', sum: { aggregationTemporality: 0, dataPoints: [point] } },
     { name: 'zero', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '1', zeroThreshold: 0.001 }] } },
     { name: 'early', gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: '0' }] } },
+    { name: 'sumless', histogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '1', bucketCounts: ['1'], sum: 'one' }] } },
   ]));
   assert.equal(samples.map((s) => s.name), ['ok']);
   assert.equal(refused, [
@@ -80,6 +81,7 @@ test('what a sample cannot hold is refused per metric with the reason, and the r
     'metric "nil": aggregationTemporality 0, not delta (1) or cumulative (2)',
     'metric "zero": zeroThreshold 0.001, which a sample does not carry (only 0)',
     'metric "early": timeUnixNano must be a positive bigint',
+    'metric "sumless": sum must be a number, got "one"',
   ]);
   assert.equal(parseOtlpJsonLine('{"resourceSpans":[]}'), { _tag: 'Left', left: 'an OTLP/JSON request of spans (resourceSpans), not metrics' });
   assert.ok(!isOtlpJsonLine('{"name":"resourceMetrics","value":1,"timeUnixNano":"1"}'));
