@@ -32,11 +32,14 @@ export const int = (v: unknown, what: string): Either<string, number> => {
   const n = Number(v);
   return Number.isSafeInteger(n) || BigInt(n) === BigInt(v) ? right(n) : left(`${what} ${v} is past 2^53 and not a number a sample can hold exactly`);
 };
+/** A JSON number's text. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** A double: a number, or a string of one (proto3's JSON mapping takes either; NaN and ±Infinity only so). */
 export const double = (v: unknown): number | undefined => {
   if (typeof v === 'number') return v;
   if (typeof v !== 'string') return undefined;
   const long = LONG_NUMBER.exec(v)?.[1];
-  return long !== undefined ? Number(long) : Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : undefined;
+  return long !== undefined ? Number(long) : Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : JSON_NUMBER.test(v) ? Number(v) : undefined;
 };
 export const nanos = (v: unknown): bigint | undefined => {
   const digits = typeof v === 'string' ? (LONG_NUMBER.exec(v)?.[1] ?? v) : undefined;

@@ -14,6 +14,9 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
 import { type Sample, seriesKey, validateSample, withResource } from '../src/sample.js';
 import { writeLines } from '../src/sinks.js';
+import { parseOtlpJsonLine } from '../src/otlpJson.js';
+import { CHRONOQ_SCOPE } from '../src/otlp/toResourceMetrics.js';
+import { otlpJsonText } from '../src/otlp/otlpJsonText.js';
 import { open } from './support/spool.js';
 import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
 import { tempDir } from './support/cli.js';
@@ -88,6 +91,42 @@ test('an NDJSON sink\'s line is the sample as sent — with the pipeline\'s reso
       const back = parseSampleLine(written.trimEnd());
       assert.ok(isRight(back));
       assert.equal(back.right, expected);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+type Json = Record<string, unknown>;
+const sortedAttrs = (a: unknown) => [...((a as Json[] | undefined) ?? [])].sort((x, y) => String(x['key']).localeCompare(String(y['key'])));
+/** The data points of OTLP/JSON lines, each as one text with its resource, scope and metric, sorted. */
+const pointsOf = (text: string): string[] =>
+  text.trimEnd().split('\n').flatMap((line) => ((JSON.parse(line) as Json)['resourceMetrics'] as Json[]).flatMap((rm) =>
+    (rm['scopeMetrics'] as Json[]).flatMap((sm) => (sm['metrics'] as Json[]).flatMap((m) => {
+      const type = ['gauge', 'sum', 'histogram', 'exponentialHistogram'].find((k) => m[k] !== undefined)!;
+      const { dataPoints, ...data } = m[type] as Json;
+      // An empty version is no version (proto3: '' is unset).
+      const scope = Object.fromEntries(Object.entries(sm['scope'] as Json).filter(([, v]) => v !== ''));
+      return (dataPoints as Json[]).map((p) => JSON.stringify([sortedAttrs((rm['resource'] as Json)['attributes']), scope, m['name'], m['unit'], m['description'], type, data, { ...p, attributes: sortedAttrs(p['attributes']) }]));
+    })))).sort();
+
+test('an NDJSON sink of format otlp-json writes a batch as one OTLP/JSON request, read back (otlpJson.ts) into samples of the same data points: NaN, ±Infinity and -0 too', () => {
+  const encode = createBatchEncoder();
+  fc.assert(
+    fc.property(fc.array(sample, { minLength: 1, maxLength: 5 }), attrs, (drawn, resource) => {
+      const batch = drawn.filter((s) => isRight(validateSample(s)));
+      if (batch.length === 0) return;
+      let written = '';
+      writeLines((t) => void (written += t), 'out.jsonl', resource, 'otlp-json')(batch).subscribe({ error: (e) => assert.unreachable(String(e)) });
+      assert.ok(written.endsWith('\n') && !written.slice(0, -1).includes('\n'), 'one line');
+      const read = parseOtlpJsonLine(written.trimEnd());
+      if (isLeft(read)) return assert.unreachable(read.left);
+      assert.equal(read.right.refused, []);
+      // The same data points, each with its resource, scope and metric (how the request groups them
+      // may differ: read back, every sample carries the resource and scope it was written under).
+      assert.equal(pointsOf(otlpJsonText(read.right.samples, {})), pointsOf(written));
+      // And the bytes sent: the batch's request with those given.
+      const given = read.right.samples.length === batch.length ? batch.map((s) => ({ ...withResource(resource)(s), scope: s.scope ?? CHRONOQ_SCOPE })) : [];
+      assert.is(encode(read.right.samples, {}).length, encode(given, {}).length);
     }),
     { numRuns: 500 },
   );

@@ -60,8 +60,9 @@ export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc')
   endpoint: EndpointCodec, headers: HeadersCodec, compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
   encodeOffThread: Bool, connectTimeoutMs: ConnectTimeoutMs, keepaliveMs: KeepaliveMs,
 }, COLLECTOR_SINK_KEYS);
-export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, {});
-export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') }, {});
+/** `format`: a line a sample (chronoq's sample JSON, the default), or a line a batch as an OTLP/JSON request (the Collector's file exporter's form). */
+export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, { format: oneOf('samples', 'otlp-json') });
+export const ConsoleSinkCodec = closed('console sink', { type: oneOf('console') }, { format: oneOf('samples', 'otlp-json') });
 export const SinkCodec = tagged('sink', { 'otlp-grpc': OtlpSinkCodec, ndjson: FileSinkCodec, console: ConsoleSinkCodec });
 export const DeadLetterCodec = closed('deadLetter', {}, { path: NonEmptyString, maxBytes: PositiveInt, maxFiles: NonNegativeInt, fsync: Bool });
 export const SpoolCodec = closed('spool', { path: NonEmptyString }, { maxBytes: PositiveInt, fsync: oneOf('always', 'interval'), fsyncIntervalMs: PositiveInt });

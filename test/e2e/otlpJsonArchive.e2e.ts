@@ -1,23 +1,30 @@
 /**
+ * OTLP/JSON files between chronoq and the Collector, both ways.
+ *
  * A Collector's archive sent on through chronoq: an application on the OpenTelemetry SDK exports
  * through the stock OTLPMetricExporter to collector A, whose file exporter writes OTLP/JSON lines;
  * `chronoq run` reads that file with an NDJSON source and sends it to collector B. B receives
  * every data point A did — resource, scope, metric, attributes, times to the nanosecond, values,
  * buckets, temporality — each series in order. Before, each of those lines was one dead letter
  * `invalid` ("a sample needs timeUnixNano").
+ *
+ * And chronoq's NDJSON sink with `format: otlp-json` writes what the Collector reads as OTLP/JSON:
+ * every point as chronoq wrote it.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { startCollector } from '../support/collector.js';
+import { fileExporterYaml, freePort, metricsServiceYaml, otlpReceiverYaml, startCollector } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
 import { runCli, tempDir, writeConfig } from '../support/cli.js';
 import { sleep } from './scenarios.js';
+import { parseOtlpJsonLine } from '../../src/otlpJson.js';
+import { toJsonLine } from '../../src/sampleJson.js';
 
 const test = suite('e2e: a Collector file exporter archive → chronoq run → real collector');
 const binary = collectorOrSkip('e2e OTLP/JSON archive');
@@ -26,16 +33,31 @@ const it = binary === undefined ? test.skip : test;
 type Json = Record<string, unknown>;
 const sortedAttrs = (a: unknown) => [...((a as Json[] | undefined) ?? [])].sort((x, y) => String(x['key']).localeCompare(String(y['key'])));
 
+/** The file's whole lines (one being written is left for later), none when it is not there yet. */
+const wholeLines = (file: string): string[] => {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.trim() !== '');
+};
+
+/** Every data point of OTLP/JSON lines as a sample's JSON line (otlpJson.ts), sorted. */
+const samplesOf = (file: string): string[] =>
+  wholeLines(file).flatMap((line) => {
+    const r = parseOtlpJsonLine(line);
+    if (r._tag === 'Left' || r.right.refused.length > 0) throw new Error(`${file}: ${r._tag === 'Left' ? r.left : r.right.refused.join('; ')}`);
+    return r.right.samples.map((s) => toJsonLine(s));
+  }).sort();
+
 /** Every data point of a file exporter's output as one text holding all it says, with its series and time, in file order. */
 const pointsOf = (file: string): { text: string; series: string; time: bigint }[] =>
-  readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((line) =>
+  wholeLines(file).flatMap((line) =>
     ((JSON.parse(line) as Json)['resourceMetrics'] as Json[]).flatMap((rm) =>
       ((rm['scopeMetrics'] as Json[] | undefined) ?? []).flatMap((sm) =>
         ((sm['metrics'] as Json[] | undefined) ?? []).flatMap((m) => {
           const type = ['gauge', 'sum', 'histogram', 'exponentialHistogram'].find((k) => m[k] !== undefined)!;
           const { dataPoints, ...data } = m[type] as Json;
           return (dataPoints as Json[]).map((p) => {
-            const series = JSON.stringify([sortedAttrs((rm['resource'] as Json)['attributes']), sm['scope'], sm['schemaUrl'], m['name'], m['unit'], m['description'], type, data, sortedAttrs(p['attributes'])]);
+            // An empty unit or description is none (proto3: '' is unset; the Collector leaves them out, the JS conversion writes them).
+            const series = JSON.stringify([sortedAttrs((rm['resource'] as Json)['attributes']), sm['scope'], sm['schemaUrl'], m['name'], m['unit'] || null, m['description'] || null, type, data, sortedAttrs(p['attributes'])]);
             return { text: JSON.stringify([series, { ...p, attributes: undefined }]), series, time: BigInt(p['timeUnixNano'] as string) };
           });
         }))));
@@ -91,6 +113,56 @@ it("every point of collector A's archive reaches collector B, exactly, each seri
   } finally {
     await a.stop();
     await b.stop();
+  }
+});
+
+it("chronoq's NDJSON sink in format otlp-json writes what the Collector reads as OTLP/JSON: every point as written", async () => {
+  const dir = tempDir();
+  const written = join(dir, 'out.jsonl');
+  // Every kind, and the doubles JSON has no number for (the official JSON serializer writes them null).
+  const input = join(dir, 'in.ndjson');
+  const t = (i: number) => `"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(i) * 1_000_000n}"`;
+  writeFileSync(input, Array.from({ length: 120 }, (_, i) => [
+    `{"name":"temp","value":${['"NaN"', '"Infinity"', '-0', '1.5', '"-Infinity"'][i % 5]},${t(i)},"attributes":{"room":"r${i % 3}"}}`,
+    `{"name":"jobs","kind":"sum","value":${i},${t(i)},"startTimeUnixNano":"1764064700000000000","unit":"{job}"}`,
+    `{"name":"in.use","kind":"sum","monotonic":false,"value":${i % 7 - 3},${t(i)}}`,
+    `{"name":"latency","kind":"histogram","value":{"boundaries":[1,10],"counts":[1,${i},2],"count":${i + 3},"sum":${i % 4 ? i * 2 : '"Infinity"'},"min":0.5,"max":20},${t(i)},"startTimeUnixNano":"1764064700000000000"}`,
+    `{"name":"size","kind":"exponential-histogram","value":{"scale":2,"zeroCount":1,"positive":{"offset":-1,"bucketCounts":[${i},1]},"negative":{"offset":0,"bucketCounts":[]},"count":${i + 2}},${t(i)},"startTimeUnixNano":"1764064700000000000"}`,
+  ].join('\n')).join('\n'));
+  const cfg = writeConfig(dir, [
+    `sources: [{type: ndjson, path: ${input}}]`,
+    'skew: {maxPastMs: infinite}',
+    `sink: {type: ndjson, path: ${written}, format: otlp-json}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'batch: {maxSize: 100, maxDelayMs: 50}',
+    '',
+  ].join('\n'));
+  const r = await runCli(['run', cfg]);
+  assert.is(r.code, 0, r.stderr);
+  const sent = pointsOf(written);
+  assert.is(sent.length, 600);
+  assert.match(readFileSync(written, 'utf8'), /"asDouble":"NaN".*"asDouble":"Infinity".*"asDouble":"-0"/s);
+  // Each line posted as an OTLP/HTTP JSON request: the receiver decodes it with the Collector's
+  // OTLP/JSON reader, the one its otlpjsonfile receiver uses (which the Go module proxy here does not serve).
+  const httpPort = await freePort();
+  const c = await startCollector(binary!, {
+    configYaml: ({ port, output }) => `${otlpReceiverYaml(port)}      http:
+        endpoint: 127.0.0.1:${httpPort}
+exporters:
+${fileExporterYaml(output)}${metricsServiceYaml('file')}`,
+  });
+  try {
+    for (const line of wholeLines(written)) {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: line });
+      assert.is(res.status, 200, await res.text());
+    }
+    for (let i = 0; i < 50 && pointsOf(c.output).length < sent.length; i++) await sleep(100);
+    // Compared as samples: the Collector writes the same request in other forms (int64 as strings, defaults left out).
+    const received = samplesOf(c.output);
+    console.log(`chronoq's OTLP/JSON file: ${sent.length} points written, ${received.length} read by the Collector`);
+    assert.equal(received, samplesOf(written));
+  } finally {
+    await c.stop();
   }
 });
 
