@@ -12,14 +12,13 @@ import type { Attributes, Sample } from './sample.js';
 import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
 import { watchTlsFiles, type TlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
-import { watchHeaderFiles, type HeaderFilesEvent } from './otlp/headerFilesWatch.js';
+import { headerFilePaths, watchHeaderFiles, type HeaderFilesEvent } from './otlp/headerFilesWatch.js';
 import { sinkTlsFiles, type TlsFileSettings } from './config/files.js';
 import { toJsonLine } from './sampleJson.js';
 import { otlpJsonText } from './otlp/otlpJsonText.js';
 import { classifyExportFailure } from './otlp/classify.js';
 import { ExportError } from './errors.js';
 import { otlpProtocolWarning } from './config/grpcValues.js';
-import { filesReadBy } from './config/interpolate.js';
 import { endpointPortWarning, rawEndpointOf } from './otlp/dialTarget.js';
 import { insecureValueWarning } from './otlp/envTlsFiles.js';
 import { proxyEnvWarnings, type GrpcProxy } from './otlp/grpcProxy.js';
@@ -135,7 +134,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         send: sink.send, describe: `otlp-grpc ${sink.address}${sink.proxy === undefined ? '' : ` via proxy ${sink.proxy.url}`}`, proxy: sink.proxy, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings, headerFiles$,
         get effective() {
           // When read: see otlpGrpcSink. The headers read again say from where.
-          return templates === undefined ? sink.effective : { ...sink.effective, headersReadAgainFrom: Object.fromEntries(Object.entries(templates).map(([name, t]) => [name, filesReadBy(t).join(', ')])) };
+          return templates === undefined ? sink.effective : { ...sink.effective, headersReadAgainFrom: headerFilePaths(templates) };
         },
         startWarnings: [
           otlpProtocolWarning(opts.env ?? process.env, sink.address),

@@ -64,6 +64,14 @@ test('credentials refused: the hint says where they are set; other dead letters 
   assert.match(lines.at(-1)!.message, /16 UNAUTHENTICATED: missing x-instana-key \(check the credentials the receiver expects: sink\.headers/);
 });
 
+test('refused credentials read from a file name the file (an expired token nobody renewed); the config gives the log which', () => {
+  const { events, lines } = watched({ headerFiles: { authorization: '/var/run/secrets/tokens/otel' } });
+  events.next(refused('the receiver refused the batch: 16 UNAUTHENTICATED: token expired'));
+  assert.match(lines.at(-1)!.message, /16 UNAUTHENTICATED: token expired \(check the credentials the receiver expects: sink\.headers, an API key, x-instana-key; authorization is read from \/var\/run\/secrets\/tokens\/otel, again whenever it changes: is it renewed\?\)/);
+  const c = resolveConfig({ sink: { type: 'otlp-grpc', headers: { authorization: 'Bearer t' }, headerTemplates: { authorization: 'Bearer ${file:/run/t}' } } });
+  assert.equal(sinkLogOptions({ send: () => { throw new Error('unused'); }, describe: 'otlp-grpc x', close: () => undefined }, c).headerFiles, { authorization: '/run/t' });
+});
+
 test('dead letters for what the samples are (invalid, late, skew, overflow, retries exhausted): a warning at the first of each reason, naming the metric, the detail, a hint and the file; then at most a line a minute per reason; shutdown letters are the shutdown\'s to say', () => {
   // Before, none of these was said: a library pipeline made them without a line.
   const { events, lines, timer } = watched();

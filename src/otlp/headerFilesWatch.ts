@@ -65,6 +65,10 @@ const render = (templates: Readonly<Record<string, string>>, opts: HeaderFilesWa
   return { values };
 };
 
+/** Each header's files, as a line names them: header name → `path`, or `path1, path2`. */
+export const headerFilePaths = (templates: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(templates).map(([name, template]) => [name, filesReadBy(template).join(', ')]));
+
 /** Watches the files `templates` (header name → value as written) read; cancel() stops it. */
 export const watchHeaderFiles = (templates: Readonly<Record<string, string>>, opts: HeaderFilesWatchOptions): { cancel(): void } => {
   const files = [...new Set(Object.values(templates).flatMap(filesReadBy))];

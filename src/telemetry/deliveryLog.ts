@@ -9,7 +9,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { PipelineEvent } from '../pipeline.js';
 import type { Logger } from '../cli/log.js';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
-import type { HeaderFilesEvent } from '../otlp/headerFilesWatch.js';
+import { type HeaderFilesEvent, headerFilePaths } from '../otlp/headerFilesWatch.js';
 import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
@@ -64,11 +64,17 @@ const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme:
   : /DEADLINE_EXCEEDED/.test(message) ? ' (no answer within sink.timeoutMs: a receiver hung, stopped or overloaded, or a batch too large to take in that time; it may have arrived all the same, and a resend then be a duplicate)'
   : '';
 
-/** What a user can do about a refusal, by the gRPC status in its words. */
-const refusalHintFor = (message: string): string =>
-  /UNIMPLEMENTED/.test(message) ? ' (the endpoint speaks gRPC but has no OTLP metrics service: a collector whose otlp receiver is in no metrics pipeline?)'
-  : /UNAUTHENTICATED|PERMISSION_DENIED/.test(message) ? ' (check the credentials the receiver expects: sink.headers, an API key, x-instana-key)'
-  : '';
+/**
+ * What a user can do about a refusal, by the gRPC status in its words; a credential read from a
+ * file (`headerFiles`: header → the files its value reads) is named with it: an expired token
+ * whose file nobody renewed looks like this.
+ */
+const refusalHintFor = (message: string, headerFiles?: Readonly<Record<string, string>>): string => {
+  if (/UNIMPLEMENTED/.test(message)) return ' (the endpoint speaks gRPC but has no OTLP metrics service: a collector whose otlp receiver is in no metrics pipeline?)';
+  if (!/UNAUTHENTICATED|PERMISSION_DENIED/.test(message)) return '';
+  const fromFiles = Object.entries(headerFiles ?? {}).map(([name, files]) => `${name} is read from ${files}, again whenever it changes: is it renewed?`);
+  return ` (check the credentials the receiver expects: sink.headers, an API key, x-instana-key${fromFiles.length > 0 ? `; ${fromFiles.join('; ')}` : ''})`;
+};
 
 /** A dead letter's metric name, when its item is a sample-like object with one. */
 const nameOf = (item: unknown): string | undefined => {
@@ -102,6 +108,8 @@ export interface DeliveryLogOptions {
   readonly tlsFileSettings?: TlsFileSettings | undefined;
   /** The files the sink's header values read changing (sinks.ts): each change is a line, sent now or why not. */
   readonly headerFiles$?: Observable<HeaderFilesEvent> | undefined;
+  /** The headers whose values are read from files, and the files (named when the receiver refuses the credentials). */
+  readonly headerFiles?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What the hints go by besides the error's words. */
@@ -127,7 +135,7 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     wording: {
       rejected: {
         level: 'error',
-        first: (detail) => `${sink} refused samples, which are not sent again: ${asClause(detail)}${refusalHintFor(detail)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`,
+        first: (detail) => `${sink} refused samples, which are not sent again: ${asClause(detail)}${refusalHintFor(detail, opts.headerFiles)}; they are dead letters in ${opts.deadLetterPath} (chronoq replay sends them again)`,
         more: (count, latest) => `${sink} refused ${count} more samples in the last minute (the latest: ${latest}); they are dead letters in ${opts.deadLetterPath}`,
       },
     },
@@ -171,7 +179,7 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
  * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
  * presents a client certificate.
  */
-export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'headerFiles$' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile'> => ({
-  sink: sink.describe, unixSocket: c.sink.type === 'otlp-grpc' && unixSocketTarget(rawEndpointOf(c.sink.endpoint, process.env)) !== undefined, proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, headerFiles$: sink.headerFiles$, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'headerFiles$' | 'headerFiles' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile'> => ({
+  sink: sink.describe, unixSocket: c.sink.type === 'otlp-grpc' && unixSocketTarget(rawEndpointOf(c.sink.endpoint, process.env)) !== undefined, proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, headerFiles$: sink.headerFiles$, headerFiles: c.sink.type === 'otlp-grpc' && c.sink.headerTemplates !== undefined ? headerFilePaths(c.sink.headerTemplates) : undefined, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
   grpcRootsFile: c.sink.type === 'otlp-grpc' && sinkTlsFiles(c.sink, process.env)?.files.ca === undefined ? process.env['GRPC_DEFAULT_SSL_ROOTS_FILE_PATH'] || undefined : undefined,
 });
