@@ -6,8 +6,9 @@
  * mounted as a file: a Docker secret, a Kubernetes secret volume), read at load — and, in the
  * sink's headers, again whenever the file changes (otlp/headerFilesWatch.ts). A variable that is
  * unset or empty (and has no default), or a file that cannot be read or holds nothing (a token not
- * yet written by the agent that writes it), is an error at its path, never an empty string. Any other `${…}` is an error too — a shell's `${VAR:?message}` or
- * `${VAR-default}`, another Collector provider's `${http:…}` — where it was sent as written.
+ * yet written by the agent that writes it), is an error at its path, never an empty string. Any
+ * other `${…}` is an error too — a shell's `${VAR:?message}` or `${VAR-default}`, another
+ * Collector provider's `${http:…}` — where it was sent as written.
  * `$${` is a literal `${` (the Collector's escape): there was no way to write one. Only before
  * `{`: a `$$` elsewhere (a password's) stays as written, and so does a `${` never closed.
  */

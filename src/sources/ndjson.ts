@@ -36,14 +36,14 @@ import { numberOption } from '../options.js';
 /** Chunks of 64 KiB read in one turn of the event loop when reading against a gate. */
 const CHUNKS_PER_TURN = 16;
 
+/** A line's samples: an OTLP/JSON request's (otlpJson.ts), not one sample. */
+const isArray = (x: Sample | readonly Sample[] | undefined): x is readonly Sample[] => Array.isArray(x);
+
 /**
  * The samples of the file (or stdin). A followed file that is not there yet is waited for (as
  * `tail -F` does): `onMissing` says so once, and reading starts when it appears — a `chronoq run`
  * started before the program that writes the file used to stop at once.
  */
-/** A line's samples: an OTLP/JSON request's (otlpJson.ts), not one sample. */
-const isArray = (x: Sample | readonly Sample[] | undefined): x is readonly Sample[] => Array.isArray(x);
-
 export const ndjsonSamples = (given: NdjsonSourceOptions): Observable<Sample> => {
   // Checked here, not at subscribe (src/options.ts): NaN polled the file every millisecond, and refused its first line as too long.
   const opts = { ...given, pollMs: numberOption('ndjsonSamples', 'pollMs', given.pollMs, DEFAULT_POLL_MS), maxLineBytes: numberOption('ndjsonSamples', 'maxLineBytes', given.maxLineBytes, DEFAULT_MAX_LINE_BYTES) };
