@@ -1,6 +1,7 @@
 /**
  * Samples from an NDJSON file (or stdin, path '-'), one per line: `timeUnixNano` as a decimal
- * string or an RFC 3339 `time`. A bad line is reported through `onInvalid` with its line number
+ * string or an RFC 3339 `time`; or a line an OTLP/JSON request, each of its data points a sample
+ * (otlpJson.ts: what a Collector's file exporter writes). A bad line is reported through `onInvalid` with its line number
  * and the reason, and nothing else is affected. With `follow`, the file is polled for new lines,
  * as `tail -F` follows a name: truncated in place (copytruncate), it is read again from the start;
  * rotated (renamed, a new file created under the name), the old file is read to its end and the new

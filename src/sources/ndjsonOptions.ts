@@ -43,7 +43,10 @@ export interface NdjsonSourceOptions {
   readonly hasRoom?: RoomGate;
   /** Unsubscribed (a shutdown) before the end of its file: where it stopped (files, not stdin). */
   readonly onUnread?: (e: UnreadRest) => void;
-  /** A line → its sample, or why it is not one. Default parseSampleLine (`chronoq replay` reads dead letters). */
+  /**
+   * A line → its sample, or why it is not one. Default parseSampleLine, and OTLP/JSON requests read
+   * as theirs (otlpJson.ts); given (`chronoq replay` reads dead letters), only this reads the lines.
+   */
   readonly parseLine?: (text: string) => Either<string, Sample>;
   readonly scheduler?: SchedulerLike;
   /**
