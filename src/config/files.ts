@@ -15,6 +15,7 @@ import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
 import { fileIdentity, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile } from '../fileIdentity.js';
+import { compressedFileProblem } from '../sources/compressedFiles.js';
 import { pathPatternProblem } from './pathPattern.js';
 import { PemProblem, pemCertificate, pemPrivateKey } from '../otlp/pemFiles.js';
 
@@ -81,6 +82,9 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   c.sources.forEach((s, i) => {
     if (s.type !== 'ndjson' || s.path === '-') return;
     const why = unreadable(s.path) ?? (isNamedPipe(s.path) ? 'a named pipe: read it as standard input, path: - and < pipe' : undefined);
+    // A compressed file that cannot be read as it is: followed, or zstd on a Node without it (compressedFiles.ts).
+    const compressed = why === undefined ? compressedFileProblem(s.path, s.follow === true) : undefined;
+    if (compressed !== undefined) errors.push({ path: `config.sources[${i}].path`, expected: 'an NDJSON file of samples (plain, or gzip read once)', found: `${JSON.stringify(s.path)}, ${compressed}` });
     // A spool read as lines: its bytes dead-lettered, and a sample in its pages sent (again).
     if (why === undefined && isSqliteFile(s.path)) {
       errors.push({ path: `config.sources[${i}].path`, expected: 'an NDJSON file of samples', found: `${JSON.stringify(s.path)}, a chronoq spool (SQLite)`, suggestion: `what a spool holds is delivered by a run with spool.path ${s.path}` });

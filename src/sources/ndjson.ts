@@ -1,26 +1,26 @@
 /**
  * Samples from an NDJSON file (or stdin, path '-'), one per line: `timeUnixNano` as a decimal
  * string or an RFC 3339 `time`; or a line an OTLP/JSON request, each of its data points a sample
- * (otlpJson.ts: what a Collector's file exporter writes). A bad line is reported through `onInvalid` with its line number
- * and the reason, and nothing else is affected. With `follow`, the file is polled for new lines,
- * as `tail -F` follows a name: truncated in place (copytruncate), it is read again from the start;
- * rotated (renamed, a new file created under the name), the old file is read to its end and the new
- * one from its start, its lines numbered from 1. With `positions` as well, a followed file is resumed
- * at the next start where this run's samples had settled, not read again from its start (every
- * restart sent the whole file again: duplicates, which a backend such as Prometheus refuses as
- * out of order).
+ * (what a Collector's file exporter writes); what a line gives: ndjsonLines.ts. A bad line is
+ * reported through `onInvalid` with its line number and the reason, and nothing else is affected.
+ * A gzip file is read through zlib (compressedFiles.ts). With `follow`, the file is polled for new
+ * lines, as `tail -F` follows a name: truncated in place (copytruncate), it is read again from the
+ * start; rotated (renamed, a new file created under the name), the old file is read to its end and
+ * the new one from its start, its lines numbered from 1. With `positions` as well, a followed file
+ * is resumed at the next start where this run's samples had settled, not read again from its start
+ * (every restart sent the whole file again: duplicates, which a backend such as Prometheus refuses
+ * as out of order).
  */
 import { openSync, closeSync, fstatSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Observable, type SchedulerAction, asyncScheduler, concatMap } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
-import { parseSampleLine } from '../sampleJson.js';
-import { isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
+import { createLineHandler } from './ndjsonLines.js';
 import { safeHook } from '../hooks.js';
 import { type PumpStep, ROOM_POLL_MS, pumpWithRoom } from '../roomGate.js';
-import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines, withoutByteOrderMark } from './fileLines.js';
-import { readStdin } from './readStdin.js';
+import { DEFAULT_MAX_LINE_BYTES, type LongLine, fileLines, takeLines } from './fileLines.js';
+import { readStream } from './readStream.js';
+import { compressedFileProblem, compressionOf, decompressedFile } from './compressedFiles.js';
 import { isNamedPipe, pathOfOpenFile } from '../fileIdentity.js';
 import { untilExists } from './untilExists.js';
 import { type FileId, createReadPositions } from './readPositions.js';
@@ -59,45 +59,28 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onUnread = safeHook(opts.onUnread);
     const onTruncatedInPlace = safeHook(opts.onTruncatedInPlace);
     const onNextFileUnreadable = safeHook(opts.onNextFileUnreadable);
-    const parseLine = opts.parseLine ?? parseSampleLine;
-    /** Sample lines (not another kind given by parseLine: replay's dead letters) may be OTLP/JSON requests too. */
-    const readsOtlpJson = opts.parseLine === undefined;
     const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNumber = 0;
-    /**
-     * A line → its sample, or an OTLP/JSON request's samples (otlpJson.ts); undefined for a blank
-     * line and one that is not a sample (reported, as is each metric of a request not taken).
-     */
-    const handle = (line: string | LongLine): Sample | readonly Sample[] | undefined => {
-      lineNumber++;
-      if (typeof line !== 'string') {
-        // An OTLP/JSON request (a Collector's file exporter writes one a line) is as long as the request was.
-        const hint = readsOtlpJson && isOtlpJsonLine(line.start) ? `an OTLP/JSON request: give the source maxLineBytes of at least ${line.bytes}` : 'is the file NDJSON, one sample a line?';
-        onInvalid?.({ source: opts.path, line: lineNumber, text: line.start, reason: `a line of ${line.bytes} bytes, longer than maxLineBytes ${maxLineBytes}: not read (${hint})` });
-        return undefined;
-      }
-      const text = withoutByteOrderMark(line);
-      if (text.trim() === '') return undefined;
-      if (readsOtlpJson && isOtlpJsonLine(text)) {
-        const request = parseOtlpJsonLine(text);
-        const refusals = isLeft(request) ? [request.left] : request.right.refused;
-        for (const reason of refusals) onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason });
-        return isLeft(request) ? undefined : request.right.samples;
-      }
-      const r = parseLine(text);
-      if (!isLeft(r)) return r.right;
-      onInvalid?.({ source: opts.path, line: lineNumber, text: text.slice(0, 1000), reason: r.left });
-      return undefined;
-    };
+    const lineSamples = createLineHandler({ path: opts.path, maxLineBytes, ...(opts.parseLine ? { parseLine: opts.parseLine } : {}), onInvalid });
+    /** The next line → its sample or samples (ndjsonLines.ts), counted. */
+    const handle = (line: string | LongLine): Sample | readonly Sample[] | undefined => lineSamples(line, ++lineNumber);
 
     const hasRoom = opts.hasRoom;
     const scheduler = opts.scheduler ?? asyncScheduler;
 
-    if (opts.path === '-') return readStdin(subscriber, { handle, maxLineBytes, scheduler, ...(hasRoom ? { hasRoom } : {}) });
+    const streamed = { handle, maxLineBytes, scheduler, ...(hasRoom ? { hasRoom } : {}) };
+    if (opts.path === '-') return readStream(subscriber, process.stdin, streamed);
 
     let fd: number;
     try {
       if (isNamedPipe(opts.path)) throw new Error(`${opts.path} is a named pipe, which a file source cannot open without stopping everything until a writer does: read it as standard input (path: -, and < ${opts.path})`);
+      // A gzip (or zstd) file is read through zlib (compressedFiles.ts): its bytes were lines.
+      const compression = compressionOf(opts.path);
+      if (compression !== undefined) {
+        const problem = compressedFileProblem(opts.path, opts.follow === true);
+        if (problem !== undefined) throw new Error(`${opts.path} is ${problem}`);
+        return readStream(subscriber, decompressedFile(opts.path, compression), { ...streamed, destroy: true });
+      }
       fd = openSync(opts.path, 'r');
     } catch (e) {
       subscriber.error(e);

@@ -1,15 +1,17 @@
 /**
- * The NDJSON source's standard input (path '-'): lines split on bytes as a file's are, under the
- * same maxLineBytes (src/sources/fileLines.ts), and read against the gate: out of room, stdin is
- * paused — the writer blocks on the pipe — until there is. (It was read through readline, whose
+ * The NDJSON source's streams: standard input (path '-') and a gzip-compressed file read through
+ * zlib (compressedFiles.ts). Lines are split on bytes as a file's are, under the same maxLineBytes
+ * (src/sources/fileLines.ts), and read against the gate: out of room, the stream is paused — a
+ * writer into stdin blocks on the pipe — until there is. (Stdin was read through readline, whose
  * lines had no bound: a JSON array piped in on one line was held whole.)
  */
+import type { Readable } from 'node:stream';
 import type { SchedulerLike, Subscriber, Subscription, TeardownLogic } from 'rxjs';
 import type { Sample } from '../sample.js';
 import { type RoomGate, pumpWithRoom } from '../roomGate.js';
 import { type LongLine, streamLines, takeLines } from './fileLines.js';
 
-export interface StdinOptions {
+export interface StreamOptions {
   /** A line → its sample, or an OTLP/JSON request's samples; undefined for a blank line and one that is not a sample (reported by it). */
   readonly handle: (line: string | LongLine) => Sample | readonly Sample[] | undefined;
   readonly maxLineBytes: number;
@@ -17,10 +19,12 @@ export interface StdinOptions {
   readonly scheduler: SchedulerLike;
 }
 
-/** Reads process.stdin into `subscriber` until its end; the teardown stops reading. */
-export const readStdin = (subscriber: Subscriber<Sample>, opts: StdinOptions): TeardownLogic => {
+/**
+ * Reads `input` into `subscriber` until its end; the teardown stops reading — and with `destroy`
+ * (a file's stream, not stdin, which is the process's) closes it.
+ */
+export const readStream = (subscriber: Subscriber<Sample>, input: Readable, opts: StreamOptions & { readonly destroy?: boolean }): TeardownLogic => {
   const { handle, hasRoom, scheduler } = opts;
-  const input = process.stdin;
   const lines = streamLines(opts.maxLineBytes);
   let waiting: Subscription | undefined;
   let ended = false;
@@ -38,7 +42,7 @@ export const readStdin = (subscriber: Subscriber<Sample>, opts: StdinOptions): T
   const onData = (chunk: Buffer): void => {
     lines.push(chunk);
     if (takeHeld()) return;
-    // Out of room: stop reading stdin (the writer blocks on the pipe) until there is.
+    // Out of room: stop reading (a writer into stdin blocks on the pipe) until there is.
     input.pause();
     waiting ??= pumpWithRoom(scheduler, () => {
       if (!takeHeld()) return 'wait';
@@ -58,5 +62,6 @@ export const readStdin = (subscriber: Subscriber<Sample>, opts: StdinOptions): T
     waiting?.unsubscribe();
     input.off('data', onData).off('end', onEnd).off('error', onError);
     input.pause();
+    if (opts.destroy === true) input.destroy();
   };
 };
