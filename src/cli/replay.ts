@@ -20,7 +20,7 @@ import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js'
 import { stopSignal$ } from './run.js';
 import { deadLetterFileLog } from '../telemetry/pipelineLog.js';
 import { totalDeadLetters } from '../stats.js';
-import { ndjsonSamples, restCommand } from '../sources/ndjson.js';
+import { ndjsonSamples, restCommand, restInWords } from '../sources/ndjson.js';
 import { fileIdentity, isNamedPipe, isSqliteFile, sameFile } from '../fileIdentity.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../deadletter/rotatedFiles.js';
 import { samplesFileHint } from './inspectDeadLetters.js';
@@ -92,7 +92,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
         latestUnsaid = line;
       }
     },
-    onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: the ${e.unreadBytes} bytes after it were not replayed (the rest: ${restCommand(e)})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
+    onUnread: (e) => log('warn', `replay stopped after line ${e.linesRead} of ${file}: ${restInWords(e, 'replayed')} (the rest: ${restCommand(e)})`, { linesRead: e.linesRead, unreadBytes: e.unreadBytes }),
   });
   // Dead letters are old on purpose: none is judged stale (maxPastMs), or under skew.policy
   // 'dead-letter' a replay an hour after the outage dead-lettered every letter again, as `skew`.

@@ -18,7 +18,7 @@ import { formatStatus, snapshot, statusFields } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
 import { openSpool } from './openSpool.js';
 import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
-import { type InPlaceTruncation, restCommand } from '../sources/ndjson.js';
+import { type InPlaceTruncation, restCommand, restInWords } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -88,7 +88,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
       const s = c.sources[index];
       const positions = s?.type === 'ndjson' ? s.positionFile : undefined;
       const rest = positions === undefined ? `(the rest: ${restCommand(e)})` : `yet: the next run reads on from where this one's samples settled (the position is kept in ${positions})`;
-      o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: the ${e.unreadBytes} bytes after it were not read ${rest}`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes });
+      o.log('warn', `source ${index} (ndjson ${e.source}) stopped after line ${e.linesRead}: ${restInWords(e)} ${rest}`, { source: index, linesRead: e.linesRead, unreadBytes: e.unreadBytes });
     },
   });
   const alerts = createAlerts(c.telemetry.alerts);

@@ -12,7 +12,7 @@
  * read:    createGunzip → lines    createZstdDecompress → lines, or: zstd -dc FILE | chronoq run (path: -)
  * ```
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { type Readable, type Transform, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { fileHead } from '../fileIdentity.js';
@@ -48,9 +48,22 @@ export const compressedFileProblem = (path: string, follow: boolean): string | u
   return undefined;
 };
 
-/** The file's lines' bytes, decompressed: its stream, which errors as the file or its compressed data does. */
-export const decompressedFile = (path: string, compression: Compression): Readable => {
+export interface DecompressedFile {
+  /** The file's lines' bytes, decompressed: a stream that errors as the file or its compressed data does. */
+  readonly stream: Readable;
+  /** Compressed bytes not read from the file yet (a stop before its end says how much was left). */
+  unreadBytes(): number;
+}
+
+export const decompressedFile = (path: string, compression: Compression): DecompressedFile => {
+  const file = createReadStream(path);
   const decompress = compression === 'gzip' ? zlib.createGunzip() : zstdDecompressor()!();
   // pipeline passes an error of the file's stream on to the decompressor's, which the reader hears.
-  return pipeline(createReadStream(path), decompress, () => undefined);
+  const stream = pipeline(file, decompress, () => undefined);
+  const size = statSync(path).size;
+  return { stream, unreadBytes: () => Math.max(0, size - file.bytesRead) };
 };
+
+/** The command that prints a compressed file's lines from `line` on. */
+export const compressedRestCommand = (path: string, compression: Compression, line: number): string =>
+  `${compression === 'gzip' ? 'zcat' : 'zstd -dc'} ${path} | tail -n +${line}`;

@@ -29,7 +29,7 @@ import { createHeadWatch } from './inPlaceTruncation.js';
 import { createNextFiles } from './nextFiles.js';
 export type { InPlaceTruncation } from './inPlaceTruncation.js';
 import { DEFAULT_POLL_MS, type NdjsonSourceOptions } from './ndjsonOptions.js';
-export { DEFAULT_POLL_MS, restCommand } from './ndjsonOptions.js';
+export { DEFAULT_POLL_MS, restCommand, restInWords } from './ndjsonOptions.js';
 export type { InvalidLine, NdjsonSourceOptions, UnreadRest } from './ndjsonOptions.js';
 import { timerMs } from '../clock.js';
 import { numberOption } from '../options.js';
@@ -79,7 +79,13 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       if (compression !== undefined) {
         const problem = compressedFileProblem(opts.path, opts.follow === true);
         if (problem !== undefined) throw new Error(`${opts.path} is ${problem}`);
-        return readStream(subscriber, decompressedFile(opts.path, compression), { ...streamed, destroy: true });
+        const file = decompressedFile(opts.path, compression);
+        const stop = readStream(subscriber, file.stream, { ...streamed, destroy: true });
+        return () => {
+          // Stopped before its end (a shutdown): where, and the command that prints the rest.
+          if (!file.stream.readableEnded) onUnread?.({ source: opts.path, linesRead: lineNumber, unreadBytes: file.unreadBytes(), compression });
+          stop();
+        };
       }
       fd = openSync(opts.path, 'r');
     } catch (e) {

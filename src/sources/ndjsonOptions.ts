@@ -2,6 +2,7 @@
  * The NDJSON source's options and what it reports (src/sources/ndjson.ts): kept apart from the
  * reading itself, which they would push past 300 lines.
  */
+import { type Compression, compressedRestCommand } from './compressedFiles.js';
 import type { SchedulerLike } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
@@ -25,11 +26,19 @@ export interface UnreadRest {
   readonly source: string;
   /** Lines read (the last one may have been partial and is not counted). */
   readonly linesRead: number;
+  /** Bytes of the file not read (of a compressed file, compressed bytes). */
   readonly unreadBytes: number;
+  /** The file is compressed (compressedFiles.ts): its rest is printed through its decompressor. */
+  readonly compression?: Compression;
 }
 
+/** What was left of a stopped source's file, in words: "the 1200 bytes after it were not read", or of a compressed file "the rest of it was not read (1200 gzip-compressed bytes left)". */
+export const restInWords = (e: UnreadRest, verb = 'read'): string =>
+  e.compression === undefined ? `the ${e.unreadBytes} bytes after it were not ${verb}` : `the rest of it was not ${verb} (${e.unreadBytes} ${e.compression}-compressed bytes left)`;
+
 /** The command that prints the lines a stopped source did not read. */
-export const restCommand = (e: UnreadRest): string => `tail -n +${e.linesRead + 1} ${e.source}`;
+export const restCommand = (e: UnreadRest): string =>
+  e.compression === undefined ? `tail -n +${e.linesRead + 1} ${e.source}` : compressedRestCommand(e.source, e.compression, e.linesRead + 1);
 
 export interface NdjsonSourceOptions {
   readonly path: string;

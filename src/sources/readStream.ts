@@ -6,7 +6,7 @@
  * lines had no bound: a JSON array piped in on one line was held whole.)
  */
 import type { Readable } from 'node:stream';
-import type { SchedulerLike, Subscriber, Subscription, TeardownLogic } from 'rxjs';
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import type { Sample } from '../sample.js';
 import { type RoomGate, pumpWithRoom } from '../roomGate.js';
 import { type LongLine, streamLines, takeLines } from './fileLines.js';
@@ -23,7 +23,7 @@ export interface StreamOptions {
  * Reads `input` into `subscriber` until its end; the teardown stops reading — and with `destroy`
  * (a file's stream, not stdin, which is the process's) closes it.
  */
-export const readStream = (subscriber: Subscriber<Sample>, input: Readable, opts: StreamOptions & { readonly destroy?: boolean }): TeardownLogic => {
+export const readStream = (subscriber: Subscriber<Sample>, input: Readable, opts: StreamOptions & { readonly destroy?: boolean }): (() => void) => {
   const { handle, hasRoom, scheduler } = opts;
   const lines = streamLines(opts.maxLineBytes);
   let waiting: Subscription | undefined;
