@@ -9,7 +9,8 @@
  * resource and scope it came with, unit, description, temporality, monotonicity and int or double.
  * What a sample cannot hold is refused, per metric, with the reason — summaries, points flagged
  * as having no recorded value, map and bytes attributes, exponential histograms with a zero
- * threshold, integers past 2^53 — rather than sent changed. Exemplars are not carried.
+ * threshold, integers past 2^53 — rather than sent changed. Exemplars, a resource's schema URL and a
+ * scope's attributes are not carried (a sample has no place for them).
  */
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
