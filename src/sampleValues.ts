@@ -16,14 +16,16 @@ const total = (counts: readonly number[]): number => counts.reduce((a, b) => a +
 
 const histogramProblem = (h: HistogramValue): string | undefined => {
   if (!Array.isArray(h.boundaries) || !Array.isArray(h.counts)) return 'histogram needs boundaries and counts arrays';
-  if (h.counts.length !== h.boundaries.length + 1) return 'histogram counts must have boundaries.length + 1 entries';
+  // OTLP's histogram of a count and a sum alone: no buckets and no boundaries (bucket_counts empty).
+  const bucketless = h.counts.length === 0 && h.boundaries.length === 0;
+  if (!bucketless && h.counts.length !== h.boundaries.length + 1) return 'histogram counts must have boundaries.length + 1 entries (or both be empty: a count and a sum alone)';
   if (!h.boundaries.every(isFiniteNumber)) return 'histogram boundaries must be finite numbers';
   for (let i = 1; i < h.boundaries.length; i++) {
     if (h.boundaries[i]! <= h.boundaries[i - 1]!) return 'histogram boundaries must be strictly increasing';
   }
   if (!h.counts.every(isCount)) return 'histogram counts must be non-negative integers';
   const sum = total(h.counts);
-  if (sum !== h.count) return `histogram count ${h.count} differs from the sum of counts ${sum}`;
+  if (bucketless ? !isCount(h.count) : sum !== h.count) return bucketless ? 'histogram count must be a non-negative integer' : `histogram count ${h.count} differs from the sum of counts ${sum}`;
   if (h.sum !== undefined && typeof h.sum !== 'number') return 'histogram sum must be a number when given';
   return undefined;
 };

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { isOtlpJsonLine, parseOtlpJsonLine, type OtlpJsonLine } from '../src/otlpJson.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
+import { otlpJsonText } from '../src/otlp/otlpJsonText.js';
+import { parseSampleLine } from '../src/sampleJson.js';
 import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 
 const test = suite('OTLP/JSON lines');
@@ -48,6 +50,17 @@ test('as the Collector writes them: int64 as decimal strings, enums as integers;
     { name: 'latency', kind: 'histogram', ...base, temporality: 'cumulative', value: { boundaries: [1], counts: [1, 2], count: 3, sum: 6, min: 1, max: 3 }, timeUnixNano: 1764064800000000000n, startTimeUnixNano: 1n, attributes: {} },
     { name: 'size', kind: 'exponential-histogram', ...base, temporality: 'cumulative', value: { scale: 3, zeroCount: 1, positive: { offset: -2, bucketCounts: [1] }, negative: { offset: 0, bucketCounts: [] }, count: 2 }, timeUnixNano: 1764064800000000000n, attributes: {} },
   ]);
+});
+
+test('a histogram of a count and a sum alone (no buckets, as OTLP allows) is a sample, sent so; a sample line may say the same', () => {
+  const { samples, refused } = read(request([{ name: 'rpc.size', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: '4', sum: 10 }] } }]));
+  assert.equal(refused, []);
+  assert.equal(samples[0]?.value, { boundaries: [], counts: [], count: 4, sum: 10 });
+  const sent = JSON.parse(otlpJsonText(samples, {})) as { resourceMetrics: { scopeMetrics: { metrics: { histogram: { dataPoints: Record<string, unknown>[] } }[] }[] }[] };
+  const point = sent.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.histogram.dataPoints[0]!;
+  assert.equal([point['count'], point['sum'], point['bucketCounts'], point['explicitBounds']], [4, 10, [], []]);
+  assert.equal(parseSampleLine('{"name":"h","kind":"histogram","value":{"boundaries":[],"counts":[],"count":4,"sum":10},"timeUnixNano":"5"}')._tag, 'Right');
+  assert.equal(parseSampleLine('{"name":"h","kind":"histogram","value":{"boundaries":[1],"counts":[],"count":4},"timeUnixNano":"5"}'), { _tag: 'Left', left: 'histogram counts must have boundaries.length + 1 entries (or both be empty: a count and a sum alone)' });
 });
 
 test('a time written as a bare JSON number is read exactly, not as the double JSON.parse makes of it', () => {
