@@ -13,15 +13,16 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { fileExporterYaml, freePort, metricsServiceYaml, otlpReceiverYaml, startCollector } from '../support/collector.js';
+import { fileExporterYaml, freePort, metricsServiceYaml, otlpReceiverYaml, readReceived, startCollector } from '../support/collector.js';
+import { measure } from './measure.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { runCli, tempDir, writeConfig } from '../support/cli.js';
+import { runCli, startCli, tempDir, writeConfig } from '../support/cli.js';
 import { sleep } from './scenarios.js';
 import { parseOtlpJsonLine } from '../../src/otlpJson.js';
 import { toJsonLine } from '../../src/sampleJson.js';
@@ -163,6 +164,45 @@ ${fileExporterYaml(output)}${metricsServiceYaml('file')}`,
     assert.equal(received, samplesOf(written));
   } finally {
     await c.stop();
+  }
+});
+
+it("a Collector's file exporter output followed as it is written and rotated, chronoq killed part-way and started again: every point at collector B, in order", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'archive'));
+  const archive = join(dir, 'archive', 'metrics.jsonl');
+  // Rotated at 1 MB, as lumberjack does: renamed to metrics-<time>-size.jsonl, a new file made under the name.
+  const a = await startCollector(binary!, { configYaml: ({ port }) => `${otlpReceiverYaml(port)}exporters:\n  file:\n    path: ${archive}\n    format: json\n    rotation:\n      max_megabytes: 1\n      max_backups: 100\n${metricsServiceYaml('file')}` });
+  const b = await startCollector(binary!);
+  const total = 4 * 500 * 10;
+  try {
+    const load = startCli(['run', '--quiet', writeConfig(dir, [`sources: [{type: synthetic, series: 4, ratePerSecond: 500, count: ${total}, valuePattern: sequence, name: tail.e2e}]`,
+      `sink: {type: otlp-grpc, endpoint: "${a.endpoint}"}`, `deadLetter: {path: ${join(dir, 'dead-load.ndjson')}}`, 'batch: {maxSize: 200, maxDelayMs: 100}', ''].join('\n'), 'load.yaml')]);
+    const forward = writeConfig(dir, [`sources: [{type: ndjson, path: ${archive}, follow: true, pollMs: 100, positionFile: ${join(dir, 'positions.json')}}]`,
+      `sink: {type: otlp-grpc, endpoint: "${b.endpoint}"}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, ''].join('\n'), 'forward.yaml');
+    let forwarder = startCli(['run', '--quiet', forward]);
+    await sleep(4_000);
+    b.signal('SIGSTOP'); // B hangs: what the forwarder reads from now on waits, unsettled
+    await sleep(1_500);
+    forwarder.child.kill('SIGKILL'); // a crash: what it had read and not delivered is read again
+    await forwarder.result;
+    b.signal('SIGCONT');
+    forwarder = startCli(['run', '--quiet', forward]);
+    assert.is((await load.result).code, 0);
+    const received = () => readReceived(b.output).filter((p) => p.name === 'tail.e2e');
+    for (let i = 0; i < 100 && received().length < total; i++) await sleep(100);
+    await sleep(500); // anything more would be a duplicate
+    forwarder.child.kill('SIGTERM');
+    const r = await forwarder.result;
+    assert.is(r.code, 0, r.stderr);
+    const rotated = readdirSync(join(dir, 'archive')).length - 1;
+    const m = measure(Array.from({ length: total }, (_, value) => ({ value })), received(), new Set());
+    console.log(`a Collector's file output followed through ${rotated} rotations and a kill -9: sent ${total}, at B ${m.delivered}, lost ${m.lost}, duplicates ${m.duplicates}, inversions ${m.inversions}`);
+    assert.ok(rotated >= 2, `${rotated} rotations`);
+    assert.equal([m.lost, m.inversions, m.delivered], [0, 0, total]);
+  } finally {
+    await a.stop();
+    await b.stop();
   }
 });
 
