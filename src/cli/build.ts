@@ -6,6 +6,9 @@ import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
+import { inTurn, oldestFirst } from '../sources/filesInTurn.js';
+import { compressionOf } from '../sources/compressedFiles.js';
+import { statIfThere } from '../fileIdentity.js';
 import type { SourceConfig } from '../config/schema.js';
 import { DeadLetterFile, type DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
 import { createSink, type Sink } from '../sinks.js';
@@ -35,6 +38,8 @@ export interface Parts {
   readonly deadLetterFile: DeadLetterFile;
   /** True when every source stamps samples with this process's clock. */
   readonly stampedLocally: boolean;
+  /** The NDJSON files read once, in the order they are read (one after another, oldest first), when more than one. */
+  readonly readInTurn?: readonly string[];
 }
 
 /** What the command hears from the parts, and what it lends them. */
@@ -94,7 +99,21 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
         });
     }
   });
-  return { sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson') };
+  // NDJSON files read once go one after another, oldest first: read at once, the files of one
+  // series' history made the older one's samples late (filesInTurn.ts).
+  const once = oldestFirst(c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow !== true && s.path !== '-' ? [{ index, path: s.path }] : [])));
+  if (once.length > 1) {
+    const notReached = (k: number): void => {
+      const { index, path } = once[k]!;
+      const compression = compressionOf(path);
+      onUnread?.(index, { source: path, linesRead: 0, unreadBytes: statIfThere(path)?.size ?? 0, ...(compression ? { compression } : {}) });
+    };
+    inTurn(once.map((f) => sources[f.index]!), notReached).forEach((gated, k) => (sources[once[k]!.index] = gated));
+  }
+  return {
+    sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson'),
+    ...(once.length > 1 ? { readInTurn: once.map((f) => f.path) } : {}),
+  };
 };
 
 /**

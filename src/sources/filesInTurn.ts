@@ -1,0 +1,80 @@
+/**
+ * NDJSON files read once (not followed) are read one after another, oldest first — by the time of
+ * the first sample each holds — instead of all at once. Read at once, the files of one series'
+ * history (a rotated log and the files rotated before it, archives of successive days: what a
+ * pattern such as `app.ndjson*` expands to, one source each) interleaved, the newer file's samples
+ * were released first, and every sample of the older file after them was `late` (measured: two
+ * files of one series, 5 000 samples each, the newer listed first: 5 000 dead letters).
+ *
+ * ```
+ * a.1 (t 0–4 999):   ─────────────────────|
+ * a   (t 5 000–):                          ──────────────|
+ * sent:              0 1 2 … 4 999 5 000 … 9 999
+ * ```
+ *
+ * A file whose first sample cannot be found in its first 256 KiB (none yet, not NDJSON, zstd) goes
+ * after those whose can, in the order listed. A file not reached when the run stops is said to be
+ * unread, whole (`onNotReached`).
+ */
+import { gunzipSync, constants } from 'node:zlib';
+import { type Observable, ReplaySubject, defer, finalize, mergeMap, of, take, tap } from 'rxjs';
+import { parseSampleLine } from '../sampleJson.js';
+import { isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
+import { compressionOf } from './compressedFiles.js';
+import { fileHead } from '../fileIdentity.js';
+
+/** How much of a file is looked at for its first sample. */
+const PEEK_BYTES = 256 * 1024;
+
+/** The time of the first line's sample (of a request, its earliest point) among the whole lines of `text`. */
+const firstTimeIn = (text: string): bigint | undefined => {
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+    if (isOtlpJsonLine(line)) {
+      const r = parseOtlpJsonLine(line);
+      const times = r._tag === 'Right' ? r.right.samples.map((s) => s.timeUnixNano) : [];
+      if (times.length > 0) return times.reduce((a, b) => (b < a ? b : a));
+      continue;
+    }
+    const s = parseSampleLine(line);
+    if (s._tag === 'Right') return s.right.timeUnixNano;
+  }
+  return undefined;
+};
+
+/** The time of the first sample in the file's first 256 KiB (a gzip file's, decompressed), or undefined. */
+export const firstSampleTime = (path: string): bigint | undefined => {
+  try {
+    const compression = compressionOf(path);
+    if (compression === 'zstd') return undefined;
+    const bytes = fileHead(path, PEEK_BYTES);
+    // Z_SYNC_FLUSH: what the first compressed bytes give, without the rest of the stream.
+    return firstTimeIn((compression === 'gzip' ? gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : bytes).toString('utf8'));
+  } catch {
+    return undefined; // unreadable, or damaged: opening it says why
+  }
+};
+
+/** The order to read `files` in: by their first sample's time, those without one after, each group in the given order. */
+export const oldestFirst = <F extends { readonly path: string }>(files: readonly F[]): F[] => {
+  const timed = files.map((f, i) => ({ f, i, t: firstSampleTime(f.path) }));
+  return timed.sort((a, b) => (a.t === undefined ? (b.t === undefined ? a.i - b.i : 1) : b.t === undefined ? -1 : a.t < b.t ? -1 : a.t > b.t ? 1 : a.i - b.i)).map((x) => x.f);
+};
+
+/**
+ * Each source subscribed only once the one before it has completed or failed (its error goes on
+ * to whoever reads it); `onNotReached(k)` when source k is unsubscribed before its turn came.
+ */
+export const inTurn = <T>(sources: readonly Observable<T>[], onNotReached: (k: number) => void): Observable<T>[] => {
+  const done = sources.map(() => new ReplaySubject<true>(1));
+  return sources.map((source, k) =>
+    defer(() => {
+      let reached = false;
+      return (k === 0 ? of(true) : done[k - 1]!.pipe(take(1))).pipe(
+        tap(() => (reached = true)),
+        mergeMap(() => source),
+        tap({ complete: () => done[k]!.next(true), error: () => done[k]!.next(true) }),
+        finalize(() => (reached ? undefined : onNotReached(k))),
+      );
+    }),
+  );
+};
