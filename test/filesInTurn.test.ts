@@ -6,13 +6,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Observable, concat, lastValueFrom, merge, of, throwError, toArray, catchError, EMPTY, Subject } from 'rxjs';
 import { firstSampleTime, inTurn, oldestFirst } from '../src/sources/filesInTurn.js';
 import { freePort } from './support/collector.js';
-import { runCli, runningFor, startCli, tempDir, writeConfig } from './support/cli.js';
+import { runCli, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
 
 const test = suite('files read once, one after another');
 
@@ -30,8 +30,24 @@ test('two files of one series, the newer listed first: every sample delivered, i
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /done: 10000 in, 10000 delivered, 0 dead-lettered/);
   assert.match(r.stderr, new RegExp(`read one after another, oldest first \\(by their first sample\\): ${join(dir, 'app.ndjson.1')}, ${join(dir, 'app.ndjson')}`));
-  const values = (await import('node:fs')).readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
+  const values = readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
   assert.equal(values, Array.from({ length: 10000 }, (_, i) => i));
+});
+
+test('an archive read once and the live file followed, of one series: the followed file starts once the archive is read — none late', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'app.ndjson.1'), lines(0, 5000));
+  writeFileSync(join(dir, 'app.ndjson'), lines(5000, 6000));
+  const out = join(dir, 'out.ndjson');
+  const cfg = writeConfig(dir, `sources: [{type: ndjson, path: ${join(dir, 'app.ndjson')}, follow: true, pollMs: 100}, {type: ndjson, path: ${join(dir, 'app.ndjson.1')}}]\nsink: {type: ndjson, path: ${out}}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\nskew: {maxPastMs: infinite}\n`);
+  const { child, result, stderrSoFar } = startCli(['run', cfg]);
+  const written = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter((l) => l !== '') : []);
+  await until('every sample written', () => written().length >= 6000 || /done/.test(stderrSoFar()), 20_000);
+  child.kill('SIGTERM');
+  const r = await result;
+  assert.match(r.stderr, new RegExp(`the file read once is read first: ${join(dir, 'app.ndjson.1')}; the followed file after it: ${join(dir, 'app.ndjson')}`));
+  assert.match(r.stderr, /done: 6000 in, 6000 delivered, 0 dead-lettered/);
+  assert.equal(written().map((l) => (JSON.parse(l) as { value: number }).value), Array.from({ length: 6000 }, (_, i) => i));
 });
 
 test('the first sample is found in plain, gzip and OTLP/JSON files; a file without one goes last, in the order listed', () => {
@@ -57,15 +73,15 @@ test('each begins when the one before has ended — or failed, whose error goes 
     else s.complete();
   });
   const notReached: number[] = [];
-  const gated = inTurn([source(0), source(1, true), source(2)], (k) => notReached.push(k));
+  const { gated } = inTurn([source(0), source(1, true), source(2)], (k) => notReached.push(k));
   const errors: string[] = [];
   const got = await lastValueFrom(merge(...gated.map((g) => g.pipe(catchError((e: Error) => (errors.push(e.message), EMPTY))))).pipe(toArray()));
   assert.equal([got, started, errors, notReached], [[0, 1, 2], [0, 1, 2], ['source 1 failed'], []]);
   // Stopped while the first is still read: the others are not reached.
   const never = new Subject<number>();
   const stopped = inTurn([never, of(1), concat(of(2), throwError(() => new Error('x')))], (k) => notReached.push(k));
-  merge(...stopped).subscribe().unsubscribe();
-  assert.equal(notReached, [1, 2]);
+  merge(...stopped.gated, stopped.after(of(3), () => notReached.push(3))).subscribe().unsubscribe();
+  assert.equal(notReached, [1, 2, 3]);
 });
 
 test('a run stopped while the first file waits for room says the later one was not read, with the command for the whole of it', async () => {

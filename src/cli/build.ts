@@ -38,8 +38,8 @@ export interface Parts {
   readonly deadLetterFile: DeadLetterFile;
   /** True when every source stamps samples with this process's clock. */
   readonly stampedLocally: boolean;
-  /** The NDJSON files read once, in the order they are read (one after another, oldest first), when more than one. */
-  readonly readInTurn?: readonly string[];
+  /** The NDJSON files read once, in the order they are read (one after another, oldest first), and the followed ones read after them; when there is an order to say. */
+  readonly readInTurn?: { readonly once: readonly string[]; readonly followedAfter: readonly string[] };
 }
 
 /** What the command hears from the parts, and what it lends them. */
@@ -99,20 +99,23 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
         });
     }
   });
-  // NDJSON files read once go one after another, oldest first: read at once, the files of one
-  // series' history made the older one's samples late (filesInTurn.ts).
+  // NDJSON files read once go one after another, oldest first, and followed files after them: read
+  // at once, the files of one series' history made the older one's samples late (filesInTurn.ts).
   const once = oldestFirst(c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow !== true && s.path !== '-' ? [{ index, path: s.path }] : [])));
-  if (once.length > 1) {
-    const notReached = (k: number): void => {
-      const { index, path } = once[k]!;
+  const followed = c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow === true ? [{ index, path: s.path }] : []));
+  const inOrder = once.length > 1 || (once.length > 0 && followed.length > 0);
+  if (inOrder) {
+    const notReached = ({ index, path }: { index: number; path: string }): void => {
       const compression = compressionOf(path);
       onUnread?.(index, { source: path, linesRead: 0, unreadBytes: statIfThere(path)?.size ?? 0, ...(compression ? { compression } : {}) });
     };
-    inTurn(once.map((f) => sources[f.index]!), notReached).forEach((gated, k) => (sources[once[k]!.index] = gated));
+    const turns = inTurn(once.map((f) => sources[f.index]!), (k) => notReached(once[k]!));
+    turns.gated.forEach((gated, k) => (sources[once[k]!.index] = gated));
+    for (const f of followed) sources[f.index] = turns.after(sources[f.index]!, () => notReached(f));
   }
   return {
     sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson'),
-    ...(once.length > 1 ? { readInTurn: once.map((f) => f.path) } : {}),
+    ...(inOrder ? { readInTurn: { once: once.map((f) => f.path), followedAfter: followed.map((f) => f.path) } } : {}),
   };
 };
 

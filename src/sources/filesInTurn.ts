@@ -60,21 +60,28 @@ export const oldestFirst = <F extends { readonly path: string }>(files: readonly
   return timed.sort((a, b) => (a.t === undefined ? (b.t === undefined ? a.i - b.i : 1) : b.t === undefined ? -1 : a.t < b.t ? -1 : a.t > b.t ? 1 : a.i - b.i)).map((x) => x.f);
 };
 
+/** `source`, subscribed only once `turn$` emits; `onNotReached` when unsubscribed before. */
+const afterTurn = <T>(turn$: Observable<unknown>, source: Observable<T>, onNotReached: () => void): Observable<T> =>
+  defer(() => {
+    let reached = false;
+    return turn$.pipe(
+      take(1),
+      tap(() => (reached = true)),
+      mergeMap(() => source),
+      finalize(() => (reached ? undefined : onNotReached())),
+    );
+  });
+
 /**
  * Each source subscribed only once the one before it has completed or failed (its error goes on
  * to whoever reads it); `onNotReached(k)` when source k is unsubscribed before its turn came.
+ * `after` gates another source on the last one's end: a followed file, which never ends, starts
+ * once the files read once are read (its lines wait in the file meanwhile).
  */
-export const inTurn = <T>(sources: readonly Observable<T>[], onNotReached: (k: number) => void): Observable<T>[] => {
+export const inTurn = <T>(sources: readonly Observable<T>[], onNotReached: (k: number) => void): { gated: Observable<T>[]; after: <U>(source: Observable<U>, onNotReached: () => void) => Observable<U> } => {
   const done = sources.map(() => new ReplaySubject<true>(1));
-  return sources.map((source, k) =>
-    defer(() => {
-      let reached = false;
-      return (k === 0 ? of(true) : done[k - 1]!.pipe(take(1))).pipe(
-        tap(() => (reached = true)),
-        mergeMap(() => source),
-        tap({ complete: () => done[k]!.next(true), error: () => done[k]!.next(true) }),
-        finalize(() => (reached ? undefined : onNotReached(k))),
-      );
-    }),
-  );
+  const ended = (k: number) => tap<T>({ complete: () => done[k]!.next(true), error: () => done[k]!.next(true) });
+  const gated = sources.map((source, k) => afterTurn(k === 0 ? of(true) : done[k - 1]!, source.pipe(ended(k)), () => onNotReached(k)));
+  const last$ = sources.length === 0 ? of(true) : done[sources.length - 1]!;
+  return { gated, after: (source, notReached) => afterTurn(last$, source, notReached) };
 };
