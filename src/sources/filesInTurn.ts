@@ -13,8 +13,9 @@
  * ```
  *
  * A file whose first sample cannot be found in its first 256 KiB (none yet, not NDJSON, zstd) goes
- * after those whose can, in the order listed. A file not reached when the run stops is said to be
- * unread, whole (`onNotReached`).
+ * after those whose can, in the order listed. Followed files start after the last (`after`): an
+ * archive beside the live file it was rotated from interleaved the same way. A file not reached
+ * when the run stops is said to be unread, whole (`onNotReached`).
  */
 import { gunzipSync, constants } from 'node:zlib';
 import { type Observable, ReplaySubject, defer, finalize, mergeMap, of, take, tap } from 'rxjs';
