@@ -24,7 +24,8 @@ export interface OtlpJsonLine {
   readonly refused: string[];
 }
 
-const SIGNAL = /^\s*\{\s*"resource(Metrics|Spans|Logs|Profiles)"\s*:/;
+/** The request's first key: lowerCamelCase, or the proto field name (`resource_metrics`), which proto3's JSON parsers take too. */
+const SIGNAL = /^\s*\{\s*"resource(?:_?)(Metrics|Spans|Logs|Profiles|metrics|spans|logs|profiles)"\s*:/;
 
 /** Whether the line is an OTLP/JSON request (of any signal): read by parseOtlpJsonLine, not as a sample. */
 export const isOtlpJsonLine = (line: string): boolean => SIGNAL.test(line);
@@ -135,16 +136,25 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
   return undefined;
 };
 
+/** A JSON value with every object key in lowerCamelCase (`time_unix_nano` → `timeUnixNano`). */
+const camelCased = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(camelCased)
+  : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), camelCased(x)]))
+  : v;
+
 /** An OTLP/JSON line → its samples and the refusals of what they cannot hold; Left when the line is no metrics request. */
 export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> => {
   const signal = SIGNAL.exec(line)?.[1];
-  if (signal !== undefined && signal !== 'Metrics') return left(`an OTLP/JSON request of ${signal.toLowerCase()} (resource${signal}), not metrics`);
+  if (signal !== undefined && signal.toLowerCase() !== 'metrics') return left(`an OTLP/JSON request of ${signal.toLowerCase()}, not metrics`);
   let request: unknown;
   try {
     request = JSON.parse(quoteLongIntegers(line));
   } catch (e) {
     return left(`not JSON: ${(e as Error).message}`);
   }
+  // Written with the proto field names (Python's MessageToJson with preserving_proto_field_name):
+  // read as lowerCamelCase. Every object key of a request is a field name (attributes are lists of {key, value}).
+  if (obj(request)['resource_metrics'] !== undefined) request = camelCased(request);
   const samples: Sample[] = [];
   const refused: string[] = [];
   for (const rm of list(obj(request)['resourceMetrics'])) {

@@ -63,6 +63,14 @@ test('a histogram of a count and a sum alone (no buckets, as OTLP allows) is a s
   assert.equal(parseSampleLine('{"name":"h","kind":"histogram","value":{"boundaries":[1],"counts":[],"count":4},"timeUnixNano":"5"}'), { _tag: 'Left', left: 'histogram counts must have boundaries.length + 1 entries (or both be empty: a count and a sum alone)' });
 });
 
+test('written with the proto field names (resource_metrics, time_unix_nano: Python\'s MessageToJson preserving them), read the same', () => {
+  const camel = request([{ name: 'queue.depth', unit: '{item}', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ attributes: [{ key: 'q', value: { stringValue: 'orders' } }], startTimeUnixNano: '1764064700000000000', timeUnixNano: '1764064800000000000', asInt: '12' }] } }]);
+  const snake = camel.replace(/"([a-z]+)([A-Z][A-Za-z]*)"\s*:/g, (_, head: string, rest: string) => `"${head}${rest.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}":`);
+  assert.match(snake, /"resource_metrics".*"scope_metrics".*"schema_url".*"aggregation_temporality".*"time_unix_nano".*"as_int"/);
+  assert.ok(isOtlpJsonLine(snake));
+  assert.equal(read(snake), read(camel));
+});
+
 test('a time written as a bare JSON number is read exactly, not as the double JSON.parse makes of it', () => {
   const line = '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","gauge":{"dataPoints":[{"timeUnixNano":1764064800123456789,"asDouble":1,"attributes":[{"key":"big","value":{"intValue":33379043121066310}}]}]}}]}]}]}';
   const [s] = read(line).samples;
@@ -96,7 +104,8 @@ test('what a sample cannot hold is refused per metric with the reason, and the r
     'metric "early": timeUnixNano must be a positive bigint',
     'metric "sumless": sum must be a number, got "one"',
   ]);
-  assert.equal(parseOtlpJsonLine('{"resourceSpans":[]}'), { _tag: 'Left', left: 'an OTLP/JSON request of spans (resourceSpans), not metrics' });
+  assert.equal(parseOtlpJsonLine('{"resourceSpans":[]}'), { _tag: 'Left', left: 'an OTLP/JSON request of spans, not metrics' });
+  assert.equal(parseOtlpJsonLine('{"resource_logs":[]}'), { _tag: 'Left', left: 'an OTLP/JSON request of logs, not metrics' });
   assert.ok(!isOtlpJsonLine('{"name":"resourceMetrics","value":1,"timeUnixNano":"1"}'));
 });
 
