@@ -89,3 +89,6 @@ export type { ResolvedConfig } from './config/resolve.js';
 export type { ConfigError } from './config/errors.js';
 export { formatConfigError } from './config/errors.js';
 export { parseSampleLine, parseDeadLetterLine, toJsonLine } from './sampleJson.js';
+export { parseOtlpJsonLine, isOtlpJsonLine } from './otlpJson.js';
+export type { OtlpJsonLine } from './otlpJson.js';
+export { otlpJsonText } from './otlp/otlpJsonText.js';
