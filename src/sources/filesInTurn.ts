@@ -12,7 +12,7 @@
  * sent:              0 1 2 … 4 999 5 000 … 9 999
  * ```
  *
- * A file whose first sample cannot be found in its first 256 KiB (none yet, not NDJSON, zstd) goes
+ * A file whose first sample cannot be found in its first 4 MiB (none yet, not NDJSON, zstd) goes
  * after those whose can, in the order listed. Followed files start after the last (`after`): an
  * archive beside the live file it was rotated from interleaved the same way. A file not reached
  * when the run stops is said to be unread, whole (`onNotReached`).
@@ -24,8 +24,8 @@ import { isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
 import { compressionOf } from './compressedFiles.js';
 import { fileHead } from '../fileIdentity.js';
 
-/** How much of a file is looked at for its first sample. */
-const PEEK_BYTES = 256 * 1024;
+/** How much of a file is looked at for its first sample: a Collector's request a line may take megabytes. */
+const PEEK_BYTES = 4 * 1024 * 1024;
 
 /** The time of the first line's sample (of a request, its earliest point) among the whole lines of `text`. */
 const firstTimeIn = (text: string): bigint | undefined => {
@@ -42,12 +42,13 @@ const firstTimeIn = (text: string): bigint | undefined => {
   return undefined;
 };
 
-/** The time of the first sample in the file's first 256 KiB (a gzip file's, decompressed), or undefined. */
+/** The time of the first sample in the file's first 4 MiB (a gzip file's, decompressed), or undefined. */
 export const firstSampleTime = (path: string): bigint | undefined => {
   try {
     const compression = compressionOf(path);
     if (compression === 'zstd') return undefined;
-    const bytes = fileHead(path, PEEK_BYTES);
+    // Of a gzip file, an eighth as many compressed bytes: text compresses about tenfold.
+    const bytes = fileHead(path, compression === 'gzip' ? PEEK_BYTES / 8 : PEEK_BYTES);
     // Z_SYNC_FLUSH: what the first compressed bytes give, without the rest of the stream.
     return firstTimeIn((compression === 'gzip' ? gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : bytes).toString('utf8'));
   } catch {
