@@ -62,6 +62,11 @@ test('the first sample is found in plain, gzip and OTLP/JSON files; a file witho
   assert.is(firstSampleTime(gz.path), T0);
   assert.is(firstSampleTime(empty.path), undefined);
   assert.equal(oldestFirst([empty, late, prose, otlp, gz]).map((f) => f.path), [gz, otlp, late, empty, prose].map((f) => f.path));
+  // A Collector's request a line may be large: its first line found past 256 KiB.
+  const points = Array.from({ length: 4000 }, (_, i) => ({ attributes: [{ key: 'pod', value: { stringValue: `pod-${i}` } }], timeUnixNano: String(T0 + 1n + BigInt(i)), asDouble: i }));
+  const big = at('g.jsonl', `${JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'big', gauge: { dataPoints: points } }] }] }] })}\n`);
+  assert.ok((readFileSync(big.path).length) > 256 * 1024);
+  assert.is(firstSampleTime(big.path), T0 + 1n);
 });
 
 test('each begins when the one before has ended — or failed, whose error goes on to the reader; one never reached is said to be', async () => {
