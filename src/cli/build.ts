@@ -73,7 +73,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
     switch (s.type) {
       case 'host':
         // The decoded keys are the source's options (an absent one is left to its default).
-        return hostSamples({ clock, intervalMs: s.intervalMs, perCore: s.perCore, network: s.network, filesystem: s.filesystem, disk: s.disk, paging: s.paging, processes: s.processes, connections: s.connections });
+        return hostSamples({ clock, intervalMs: s.intervalMs, perCore: s.perCore, network: s.network, filesystem: s.filesystem, disk: s.disk, paging: s.paging, processes: s.processes, connections: s.connections, ...(s.rootPath !== undefined ? { rootPath: s.rootPath } : {}) });
       case 'ndjson': {
         const positionFile = s.positionFile === undefined ? undefined : positionFiles?.get(s.positionFile);
         return ndjsonSamples({

@@ -29,3 +29,10 @@ export const COLLECTOR_TLS_KEYS: Readonly<Record<string, string>> = {
   min_version: 'TLS 1.2 or 1.3, as Node negotiates; not configurable',
   max_version: 'TLS 1.2 or 1.3, as Node negotiates; not configurable',
 };
+
+/** Keys of the Collector's hostmetrics receiver that a host source copied from one brings along. */
+export const COLLECTOR_HOST_KEYS: Readonly<Record<string, string>> = {
+  root_path: "did you mean 'rootPath'? root_path is the hostmetrics receiver's name for it",
+  collection_interval: "the hostmetrics receiver's collection_interval is intervalMs here, in milliseconds",
+  scrapers: 'the host source sends every family; network, filesystem, disk, paging, processes and connections: false leave one out',
+};

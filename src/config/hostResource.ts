@@ -14,11 +14,11 @@ const ARCH: Readonly<Record<string, string>> = { arm: 'arm32', ppc: 'ppc32', x64
 
 const MACHINE_ID_FILES = ['/etc/machine-id', '/var/lib/dbus/machine-id'];
 
-const machineId = (): string | undefined => {
+const machineId = (root: string): string | undefined => {
   if (process.platform !== 'linux') return undefined;
   for (const path of MACHINE_ID_FILES) {
     try {
-      const id = readFileSync(path, 'utf8').trim();
+      const id = readFileSync(`${root}${path}`, 'utf8').trim();
       if (id !== '') return id;
     } catch {
       /* the next file, as the SDK does */
@@ -30,7 +30,21 @@ const machineId = (): string | undefined => {
 /** The host's attributes; host.name always. */
 export type HostResource = Readonly<Record<string, string>> & { readonly 'host.name': string };
 
-export const hostResource = (): HostResource => {
-  const id = machineId();
-  return { 'host.name': hostname(), 'host.arch': ARCH[arch()] ?? arch(), ...(id !== undefined ? { 'host.id': id } : {}) };
+/** The host's name under `root` (its /etc/hostname), else this process's (a container's is its own). */
+const hostName = (root: string): string => {
+  if (root === '') return hostname();
+  try {
+    return readFileSync(`${root}/etc/hostname`, 'utf8').trim() || hostname();
+  } catch {
+    return hostname();
+  }
+};
+
+/**
+ * Under `root` (a host source's rootPath: the machine's / mounted in a container) the machine's
+ * name and id are read there: a container's own are not the host's (its name is the pod's).
+ */
+export const hostResource = (root = ''): HostResource => {
+  const id = machineId(root);
+  return { 'host.name': hostName(root), 'host.arch': ARCH[arch()] ?? arch(), ...(id !== undefined ? { 'host.id': id } : {}) };
 };

@@ -61,8 +61,11 @@ const DEFAULT_SOURCES: readonly SourceConfig[] = [{ type: 'host', intervalMs: 10
  * export: every machine sent its metrics as host "unknown".)
  */
 const resolveResource = (c: FileConfig, envResource: Readonly<Record<string, string>>, host: HostResource | undefined): ResolvedConfig['resource'] => {
-  if (!(c.sources ?? DEFAULT_SOURCES).some((s) => s.type === 'host')) return { 'service.name': 'chronoq', ...envResource, ...c.resource };
-  const resource: ResolvedConfig['resource'] = { 'service.name': 'chronoq', ...(host ?? hostResource()), ...envResource, ...c.resource };
+  const hostSource = (c.sources ?? DEFAULT_SOURCES).find((s) => s.type === 'host');
+  if (hostSource === undefined) return { 'service.name': 'chronoq', ...envResource, ...c.resource };
+  // Under a rootPath, the machine's name and id as its file system has them (hostResource.ts).
+  const root = hostSource.type === 'host' ? (hostSource.rootPath ?? '').replace(/\/+$/, '') : '';
+  const resource: ResolvedConfig['resource'] = { 'service.name': 'chronoq', ...(host ?? hostResource(root)), ...envResource, ...c.resource };
   return { ...resource, 'service.instance.id': resource['service.instance.id'] ?? String(resource['host.name']) };
 };
 

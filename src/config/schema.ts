@@ -3,13 +3,13 @@
  * closed: an unknown key is an error with a suggestion. Defaults are applied in resolve.ts.
  */
 import * as t from 'io-ts';
-import { COLLECTOR_SINK_KEYS, COLLECTOR_TLS_KEYS } from './collectorKeys.js';
+import { COLLECTOR_HOST_KEYS, COLLECTOR_SINK_KEYS, COLLECTOR_TLS_KEYS } from './collectorKeys.js';
 import {
   closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber, Multiplier,
   MsOrInfinite, CountOrInfinite, CountUpTo, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec, KeepaliveMs, ConnectTimeoutMs,
 } from './codecs.js';
 
-export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool, filesystem: Bool, disk: Bool, paging: Bool, processes: Bool, connections: Bool });
+export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool, filesystem: Bool, disk: Bool, paging: Bool, processes: Bool, connections: Bool, rootPath: NonEmptyString }, COLLECTOR_HOST_KEYS);
 export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt, positionFile: NonEmptyString, maxLineBytes: PositiveInt });
 export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('synthetic') }, {
   series: CountUpTo(1_000_000, 'series made up front'), ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,

@@ -45,9 +45,9 @@ export const parseProcStat = (text: string): CpuTimes[] => {
 const fromOsCpus = (): CpuTimes[] =>
   cpus().map((c, i) => ({ cpu: `cpu${i}`, times: { user: c.times.user / 1000, nice: c.times.nice / 1000, system: c.times.sys / 1000, idle: c.times.idle / 1000, interrupt: c.times.irq / 1000 } }));
 
-/** This machine's CPU times now: /proc/stat where there is one, else os.cpus(). */
-export const readCpuTimes = (): CpuTimes[] => {
-  const parsed = parsedOr('/proc/stat', parseProcStat, []); // none: not Linux
+/** This machine's CPU times now: /proc/stat where there is one (under `root`, the host's file system mounted in a container), else os.cpus(). */
+export const readCpuTimes = (root = ''): CpuTimes[] => {
+  const parsed = parsedOr(`${root}/proc/stat`, parseProcStat, []); // none: not Linux
   return parsed.length > 0 ? parsed : fromOsCpus();
 };
 

@@ -52,4 +52,4 @@ export const parseDiskStats = (text: string): DiskCounters[] =>
   });
 
 /** This machine's block devices (empty where there is no /proc/diskstats). */
-export const readDiskStats = (): DiskCounters[] => parsedOr('/proc/diskstats', parseDiskStats, []);
+export const readDiskStats = (root = ''): DiskCounters[] => parsedOr(`${root}/proc/diskstats`, parseDiskStats, []);

@@ -47,10 +47,14 @@ export const deviceFsTypes = (procFilesystems: string): Set<string> =>
  * to (`/dev/dm-0`), and `/dev/root` (a kernel's root= device: a Raspberry Pi's, an embedded
  * board's) by its major:minor in /sys (`/dev/mmcblk0p2`); else as mountinfo says.
  */
-export const realDevice = (device: string, majorMinor: string): string => {
+export const realDevice = (device: string, majorMinor: string, root = ''): string => {
   try {
-    if (device.startsWith('/dev/mapper/')) return realpathSync(device);
-    if (device === '/dev/root') return `/dev/${basename(readlinkSync(`/sys/dev/block/${majorMinor}`))}`;
+    // Under a root (the host's file system in a container), its own links, named as the host names them.
+    if (device.startsWith('/dev/mapper/')) {
+      const real = realpathSync(`${root}${device}`);
+      return real.startsWith(`${root}/`) ? real.slice(root.length) : real;
+    }
+    if (device === '/dev/root') return `/dev/${basename(readlinkSync(`${root}/sys/dev/block/${majorMinor}`))}`;
   } catch {
     // left as mountinfo names it
   }
@@ -77,12 +81,15 @@ export const parseMountInfo = (text: string, types: ReadonlySet<string>, resolve
     return [{ device: resolve(unescape(source), fields[2] ?? ''), mode, mountpoint: unescape(mountpoint), type }];
   });
 
-/** This machine's mounts of the types that need a device (none where /proc has no mountinfo). */
-export const readMounts = (): Mount[] => {
-  const types = parsedOr('/proc/filesystems', deviceFsTypes, undefined);
+/**
+ * This machine's mounts of the types that need a device (none where /proc has no mountinfo). Under
+ * `root`, the host's init's (a container's own /proc/self would be the container's mounts).
+ */
+export const readMounts = (root = ''): Mount[] => {
+  const types = parsedOr(`${root}/proc/filesystems`, deviceFsTypes, undefined);
   if (types === undefined) return [];
-  for (const file of ['/proc/1/mountinfo', '/proc/self/mountinfo']) {
-    const mounts = parsedOr(file, (text) => parseMountInfo(text, types), undefined);
+  for (const file of root === '' ? ['/proc/1/mountinfo', '/proc/self/mountinfo'] : [`${root}/proc/1/mountinfo`]) {
+    const mounts = parsedOr(file, (text) => parseMountInfo(text, types, (device, majorMinor) => realDevice(device, majorMinor, root)), undefined);
     if (mounts !== undefined) return mounts; // else not readable here: the next one
   }
   return [];
@@ -122,13 +129,14 @@ export const readFilesystems = (mounts: readonly Mount[] = readMounts(), statfs:
  * and delivery with it, goes on, and the other mounts are reported (statfsSync on such a mount
  * would hold chronoq whole). One that fails is left out, as readFilesystems leaves it.
  */
-export const statfsOffLoop = (statfs: (path: string) => Promise<StatFsNumbers> = (p) => statfsAsync(p)) => {
+export const statfsOffLoop = (statfs: (path: string) => Promise<StatFsNumbers> = (p) => statfsAsync(p), root = '') => {
   const asking = new Set<string>();
   return (mounts: readonly Mount[], use: (usage: FilesystemUsage) => void): void => {
     for (const m of mounts) {
       if (asking.has(m.mountpoint)) continue;
       asking.add(m.mountpoint);
-      statfs(m.mountpoint).then(
+      // Under a root, the host's mount point as the container sees it; named as the host names it.
+      statfs(`${root}${m.mountpoint}`).then(
         (s) => {
           asking.delete(m.mountpoint);
           use(usageOf(m, s));

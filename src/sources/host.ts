@@ -19,7 +19,7 @@ import { CPU_STATES, type CpuState, type CpuTimes, cpuTimeDeltas, readCpuTimes, 
 import { MEMORY_STATES, type MemoryStates, readMemoryStates } from './memInfo.js';
 import { type FilesystemUsage, filesystemSamples, readMounts, statfsOffLoop } from './filesystems.js';
 import { type DiskCounters, type DiskDirection, readDiskStats } from './diskStats.js';
-import { type ActivityOptions, activitySamples, connectionsEachCollection } from './hostActivity.js';
+import { type ActivityOptions, activitySamples, connectionsEachCollection, rootOf } from './hostActivity.js';
 import { gauge, sum, upDown } from './hostShapes.js';
 import { numberOption } from '../options.js';
 
@@ -73,7 +73,7 @@ export const parseNetDev = (text: string): DeviceCounters[] =>
   });
 
 /** Per device, what /proc/net/dev counts each way since boot (empty where unavailable). */
-export const networkCounters = (): DeviceCounters[] => parsedOr('/proc/net/dev', parseNetDev, []);
+export const networkCounters = (root = ''): DeviceCounters[] => parsedOr(`${root}/proc/net/dev`, parseNetDev, []);
 
 /** Metrics of one device's counters in each direction: name, the field it reads, unit. */
 type DirectionTable<C> = readonly (readonly [string, keyof C, string])[];
@@ -100,10 +100,11 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       if (!subscriber.closed) subscriber.next(s);
     };
     const connections = connectionsEachCollection(opts, emitLate);
-    const statfsEach = statfsOffLoop();
+    const root = rootOf(opts);
+    const statfsEach = statfsOffLoop(undefined, root);
     const collect = (): void => {
       const t = msToNanos(clock.now());
-      const now = (opts.readCpuTimes ?? readCpuTimes)();
+      const now = opts.readCpuTimes !== undefined ? opts.readCpuTimes() : readCpuTimes(root);
       // The first collection has no interval to measure over, so no utilization, as the receiver
       // has it: the share since boot it sent instead was a false dip or peak at every start.
       const spent = previous === undefined ? [] : cpuTimeDeltas(now, previous);
@@ -124,7 +125,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       if (opts.perCore !== false) for (const c of now) seconds(c.times, { cpu: c.cpu });
       else seconds(sumOverCpus(now.map((c) => c.times)), {});
       out.push(upDown('system.cpu.logical.count', now.length, {}, t, bootNanos, '{cpu}'));
-      const memory = (opts.readMemoryStates ?? readMemoryStates)();
+      const memory = opts.readMemoryStates !== undefined ? opts.readMemoryStates() : readMemoryStates(root);
       for (const state of MEMORY_STATES) if (memory[state] !== undefined) out.push(upDown('system.memory.usage', memory[state]!, { state }, t, bootNanos));
       const [l1, l5, l15] = loadavg();
       // The hostmetrics receiver's unit: with "1", a Prometheus backend names a gauge …_ratio.
@@ -141,9 +142,9 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
           for (const [name, field, unit] of table) out.push(sum(name, c[field] as number, { device, direction }, t, unit, bootNanos));
         }
       };
-      if (opts.network !== false) for (const n of networkCounters()) perDirection(n.device, { receive: n.receive, transmit: n.transmit }, NETWORK_METRICS);
+      if (opts.network !== false) for (const n of networkCounters(root)) perDirection(n.device, { receive: n.receive, transmit: n.transmit }, NETWORK_METRICS);
       if (opts.disk !== false) {
-        for (const d of (opts.readDiskStats ?? readDiskStats)()) {
+        for (const d of opts.readDiskStats !== undefined ? opts.readDiskStats() : readDiskStats(root)) {
           perDirection(d.device, { read: d.read, write: d.write }, DISK_METRICS);
           const device = { device: d.device };
           out.push(
@@ -155,7 +156,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       }
       if (opts.filesystem !== false) {
         if (opts.readFilesystems !== undefined) for (const f of opts.readFilesystems()) out.push(...filesystemSamples(f, t, bootNanos));
-        else statfsEach(readMounts(), (f) => filesystemSamples(f, t, bootNanos).forEach(emitLate));
+        else statfsEach(readMounts(root), (f) => filesystemSamples(f, t, bootNanos).forEach(emitLate));
       }
       out.push(...connections(t, bootNanos), ...activitySamples(opts, t, bootNanos));
       for (const s of out) subscriber.next(s);

@@ -11,6 +11,12 @@ import { type TcpConnectionCounts, readTcpConnections } from './tcpConnections.j
 import { sum, upDown } from './hostShapes.js';
 
 export interface ActivityOptions {
+  /**
+   * Where the host's file system is (`/hostfs`: the machine's / mounted into a container, as the
+   * Collector's hostmetrics receiver takes it with `root_path`): its /proc and /sys are read, and its
+   * file systems' usage, named as the host names them. Default: this process's own view.
+   */
+  readonly rootPath?: string;
   /** system.paging.usage per swap device, .operations and .faults (default true). */
   readonly paging?: boolean;
   /** system.processes.count by status and .created (default true). */
@@ -25,6 +31,9 @@ export interface ActivityOptions {
   readonly readTcpConnections?: () => TcpConnectionCounts | Promise<TcpConnectionCounts>;
 }
 
+/** The root the default readers read under: rootPath without its trailing `/` ('' for this process's own view). */
+export const rootOf = (opts: ActivityOptions): string => (opts.rootPath ?? '').replace(/\/+$/, '');
+
 const connectionSamples = (byState: TcpConnectionCounts, t: bigint, start: bigint): Sample[] =>
   Object.entries(byState ?? {}).map(([state, n]) => upDown('system.network.connections', n, { protocol: 'tcp', state }, t, start, '{connections}'));
 
@@ -37,7 +46,7 @@ export const connectionsEachCollection = (opts: ActivityOptions, emit: (s: Sampl
   let reading = false;
   return (t, start) => {
     if (opts.connections === false || reading) return [];
-    const read = (opts.readTcpConnections ?? readTcpConnections)();
+    const read = opts.readTcpConnections !== undefined ? opts.readTcpConnections() : readTcpConnections(rootOf(opts));
     if (!(read instanceof Promise)) return connectionSamples(read, t, start);
     reading = true;
     read.then((byState) => {
@@ -52,7 +61,7 @@ export const connectionsEachCollection = (opts: ActivityOptions, emit: (s: Sampl
 export const activitySamples = (opts: ActivityOptions, t: bigint, start: bigint): Sample[] => {
   const out: Sample[] = [];
   if (opts.paging !== false) {
-    const { swaps, counters: c } = (opts.readPaging ?? readPaging)();
+    const { swaps, counters: c } = opts.readPaging !== undefined ? opts.readPaging() : readPaging(rootOf(opts));
     for (const s of swaps) {
       out.push(upDown('system.paging.usage', s.usedBytes, { device: s.device, state: 'used' }, t, start), upDown('system.paging.usage', s.freeBytes, { device: s.device, state: 'free' }, t, start));
     }
@@ -63,7 +72,7 @@ export const activitySamples = (opts: ActivityOptions, t: bigint, start: bigint)
       out.push(faults(c.majorFaults, 'major'), faults(c.faults - c.majorFaults, 'minor'));
     }
   }
-  const processes = opts.processes === false ? undefined : (opts.readProcesses ?? readProcesses)();
+  const processes = opts.processes === false ? undefined : opts.readProcesses !== undefined ? opts.readProcesses() : readProcesses(rootOf(opts));
   if (processes !== undefined) {
     for (const [status, n] of Object.entries(processes.byStatus)) out.push(upDown('system.processes.count', n, { status }, t, start, '{processes}'));
     out.push(sum('system.processes.created', processes.created, {}, t, '{processes}', start));

@@ -40,8 +40,8 @@ export const parseMemInfo = (text: string): MemoryStates | undefined => {
 };
 
 /** This machine's memory states now: /proc/meminfo where there is one, else Node's total and free. */
-export const readMemoryStates = (): MemoryStates => {
-  const parsed = parsedOr('/proc/meminfo', parseMemInfo, undefined); // none: not Linux
+export const readMemoryStates = (root = ''): MemoryStates => {
+  const parsed = parsedOr(`${root}/proc/meminfo`, parseMemInfo, undefined); // none: not Linux
   if (parsed !== undefined) return parsed;
   const free = freemem();
   return { used: totalmem() - free, free };

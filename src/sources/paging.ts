@@ -61,7 +61,7 @@ export const parseVmstat = (text: string): PagingCounters | undefined => {
 };
 
 /** This machine's swap devices and paging counters (none where /proc has no such files). */
-export const readPaging = (): Paging => ({
-  swaps: parsedOr('/proc/swaps', parseSwaps, []),
-  counters: parsedOr('/proc/vmstat', parseVmstat, undefined),
+export const readPaging = (root = ''): Paging => ({
+  swaps: parsedOr(`${root}/proc/swaps`, parseSwaps, []),
+  counters: parsedOr(`${root}/proc/vmstat`, parseVmstat, undefined),
 });

@@ -60,15 +60,15 @@ export const countProcesses = (statuses: readonly (string | undefined)[], misc: 
 };
 
 /** This machine's processes (undefined where there is no /proc/stat). */
-export const readProcesses = (): ProcessCounts | undefined => {
-  const misc = parsedOr('/proc/stat', parseMiscStat, undefined);
+export const readProcesses = (root = ''): ProcessCounts | undefined => {
+  const misc = parsedOr(`${root}/proc/stat`, parseMiscStat, undefined);
   if (misc === undefined) return undefined;
   let pids: string[];
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+    pids = readdirSync(`${root}/proc`).filter((name) => /^\d+$/.test(name));
   } catch {
     return undefined;
   }
   // undefined: gone since it was listed
-  return countProcesses(pids.map((pid) => parsedOr(`/proc/${pid}/stat`, statusOfStat, undefined)), misc);
+  return countProcesses(pids.map((pid) => parsedOr(`${root}/proc/${pid}/stat`, statusOfStat, undefined)), misc);
 };

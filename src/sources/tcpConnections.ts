@@ -53,10 +53,10 @@ export type TcpConnectionCounts = Readonly<Record<string, number>> | undefined;
  * TCP connections per state. The files are read off the event loop (the kernel writes them a
  * socket at a time: ~40 ms for 16 000 sockets here, which a synchronous read held the loop for).
  */
-export const readTcpConnections = async (): Promise<TcpConnectionCounts> => {
+export const readTcpConnections = async (root = ''): Promise<TcpConnectionCounts> => {
   const counts: Record<string, number> = Object.fromEntries(TCP_STATES.map((s) => [s, 0]));
   const seen = new Set<string>();
-  const [v4, v6] = await Promise.allSettled([readFile('/proc/net/tcp', 'utf8'), readFile('/proc/net/tcp6', 'utf8')]);
+  const [v4, v6] = await Promise.allSettled([readFile(`${root}/proc/net/tcp`, 'utf8'), readFile(`${root}/proc/net/tcp6`, 'utf8')]);
   if (v4.status === 'rejected') return undefined;
   countTcpTable(v4.value, counts, seen);
   if (v6.status === 'fulfilled') countTcpTable(v6.value, counts, seen); // else no IPv6: the IPv4 sockets are all there are
