@@ -81,8 +81,10 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   const errors: ConfigError[] = [];
   c.sources.forEach((s, i) => {
     // A host source's rootPath must hold a /proc: without the host's file system mounted there every family read nothing, without a word.
-    if (s.type === 'host' && s.rootPath !== undefined && unreadable(join(s.rootPath, 'proc', 'stat')) !== undefined) {
-      errors.push({ path: `config.sources[${i}].rootPath`, expected: "the host's file system mounted there (its proc/stat readable), as the hostmetrics receiver's root_path: / mounted at /hostfs", found: `${JSON.stringify(s.rootPath)} (${unreadable(join(s.rootPath, 'proc', 'stat'))} for proc/stat)` });
+    if (s.type === 'host') {
+      const noProc = s.rootPath === undefined ? undefined : unreadable(join(s.rootPath, 'proc', 'stat'));
+      if (noProc !== undefined) errors.push({ path: `config.sources[${i}].rootPath`, expected: "the host's file system mounted there (its proc/stat readable), as the hostmetrics receiver's root_path: / mounted at /hostfs", found: `${JSON.stringify(s.rootPath)} (${noProc} for proc/stat)` });
+      return;
     }
     if (s.type !== 'ndjson' || s.path === '-') return;
     const why = unreadable(s.path) ?? (isNamedPipe(s.path) ? 'a named pipe: read it as standard input, path: - and < pipe' : undefined);

@@ -7,6 +7,7 @@ import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
 import type { AlertRules } from '../telemetry/alerts.js';
 import { type HostResource, hostResource } from './hostResource.js';
+import { rootOf } from '../sources/hostActivity.js';
 
 export const DEFAULT_CONFIG_YAML = `# chronoq's built-in default (the resource: service.name chronoq and this machine's host.name, host.arch, host.id, service.instance.id, or as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say)
 sources:
@@ -64,7 +65,7 @@ const resolveResource = (c: FileConfig, envResource: Readonly<Record<string, str
   const hostSource = (c.sources ?? DEFAULT_SOURCES).find((s) => s.type === 'host');
   if (hostSource === undefined) return { 'service.name': 'chronoq', ...envResource, ...c.resource };
   // Under a rootPath, the machine's name and id as its file system has them (hostResource.ts).
-  const root = hostSource.type === 'host' ? (hostSource.rootPath ?? '').replace(/\/+$/, '') : '';
+  const root = hostSource.type === 'host' ? rootOf(hostSource) : '';
   const resource: ResolvedConfig['resource'] = { 'service.name': 'chronoq', ...(host ?? hostResource(root)), ...envResource, ...c.resource };
   return { ...resource, 'service.instance.id': resource['service.instance.id'] ?? String(resource['host.name']) };
 };
