@@ -101,7 +101,8 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
   });
   // NDJSON files read once go one after another, oldest first, and followed files after them: read
   // at once, the files of one series' history made the older one's samples late (filesInTurn.ts).
-  const once = oldestFirst(c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow !== true && s.path !== '-' ? [{ index, path: s.path }] : [])));
+  const readOnce = c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow !== true && s.path !== '-' ? [{ index, path: s.path }] : []));
+  const once = readOnce.length > 1 ? oldestFirst(readOnce) : readOnce; // one needs no peek
   const followed = c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow === true ? [{ index, path: s.path }] : []));
   const inOrder = once.length > 1 || (once.length > 0 && followed.length > 0);
   if (inOrder) {
