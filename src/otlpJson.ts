@@ -12,7 +12,9 @@
  * threshold, integers past 2^53 — rather than sent changed. Exemplars, a resource's schema URL and a
  * scope's attributes are not carried (a sample has no place for them).
  */
-import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
+import { type Either, Apply as EitherApply, isLeft, left, map, right } from 'fp-ts/lib/Either.js';
+import { sequenceS } from 'fp-ts/lib/Apply.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import type { Sample } from './sample.js';
 import { validateSample } from './sample.js';
 import { shownValue } from './sampleValues.js';
@@ -53,38 +55,22 @@ const optionalDoubles = (p: Json): Either<string, { sum?: number; min?: number; 
   }
   return right(o);
 };
-const histogramPoint = (p: Json): Either<string, PointValue> => {
-  const boundaries = each(p['explicitBounds'], aDouble('a bound'));
-  const c = counts(p['bucketCounts']);
-  const n = int(p['count'], 'count');
-  const more = optionalDoubles(p);
-  if (isLeft(boundaries)) return boundaries;
-  if (isLeft(c)) return c;
-  if (isLeft(n)) return n;
-  if (isLeft(more)) return more;
-  return right({ value: { boundaries: boundaries.right, counts: c.right, count: n.right, ...more.right } });
-};
-const buckets = (v: unknown): Either<string, { offset: number; bucketCounts: number[] }> => {
-  const side = obj(v);
-  const offset = int(side['offset'], 'offset');
-  const c = counts(side['bucketCounts']);
-  return isLeft(offset) ? offset : isLeft(c) ? c : right({ offset: offset.right, bucketCounts: c.right });
-};
+/** Each field read, or the first that cannot be (fp-ts's sequenceS over Either). */
+const fields = sequenceS(EitherApply);
+
+const histogramPoint = (p: Json): Either<string, PointValue> =>
+  pipe(
+    fields({ boundaries: each(p['explicitBounds'], aDouble('a bound')), counts: counts(p['bucketCounts']), count: int(p['count'], 'count'), more: optionalDoubles(p) }),
+    map(({ boundaries, counts: c, count, more }) => ({ value: { boundaries, counts: c, count, ...more } })),
+  );
+const buckets = (v: unknown): Either<string, { offset: number; bucketCounts: number[] }> =>
+  fields({ offset: int(obj(v)['offset'], 'offset'), bucketCounts: counts(obj(v)['bucketCounts']) });
 const exponentialPoint = (p: Json): Either<string, PointValue> => {
   if ((double(p['zeroThreshold']) ?? 0) !== 0) return left(`zeroThreshold ${shownValue(p['zeroThreshold'])}, which a sample does not carry (only 0)`);
-  const scale = int(p['scale'], 'scale');
-  const positive = buckets(p['positive']);
-  const negative = buckets(p['negative']);
-  const zeroCount = int(p['zeroCount'], 'zeroCount');
-  const n = int(p['count'], 'count');
-  const more = optionalDoubles(p);
-  if (isLeft(scale)) return scale;
-  if (isLeft(positive)) return positive;
-  if (isLeft(negative)) return negative;
-  if (isLeft(zeroCount)) return zeroCount;
-  if (isLeft(n)) return n;
-  if (isLeft(more)) return more;
-  return right({ value: { scale: scale.right, zeroCount: zeroCount.right, positive: positive.right, negative: negative.right, count: n.right, ...more.right } });
+  return pipe(
+    fields({ scale: int(p['scale'], 'scale'), positive: buckets(p['positive']), negative: buckets(p['negative']), zeroCount: int(p['zeroCount'], 'zeroCount'), count: int(p['count'], 'count'), more: optionalDoubles(p) }),
+    map(({ more, ...value }) => ({ value: { ...value, ...more } })),
+  );
 };
 
 const KINDS = [
