@@ -7,10 +7,10 @@
  *
  * Every data point becomes a sample with its time and start time exactly, its attributes, the
  * resource and scope it came with, unit, description, temporality, monotonicity and int or double.
- * What a sample cannot hold is refused, per metric, with the reason — summaries, points flagged
- * as having no recorded value, map and bytes attributes, exponential histograms with a zero
- * threshold, integers past 2^53 — rather than sent changed. Exemplars, a resource's schema URL and a
- * scope's attributes are not carried (a sample has no place for them).
+ * What a sample cannot hold is refused with the reason, rather than sent changed — a point alone
+ * (flagged as having no recorded value, a map or bytes attribute, a non-zero zero threshold, an
+ * integer past 2^53), a metric of a type not carried (summaries) whole. Exemplars, a resource's
+ * schema URL and a scope's attributes are not carried (a sample has no place for them).
  */
 import { type Either, Apply as EitherApply, isLeft, left, map, right } from 'fp-ts/lib/Either.js';
 import { sequenceS } from 'fp-ts/lib/Apply.js';
@@ -80,30 +80,41 @@ const KINDS = [
   ['exponentialHistogram', 'exponential-histogram', exponentialPoint],
 ] as const;
 
-/** One metric's samples (pushed to `out`), or why its points are not taken. */
-const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: Sample[]): string | undefined => {
+/** How many points a metric's refusal covers, in words. */
+const pointsWord = (n: number): string => (n === 1 ? 'its point' : `its ${n} points`);
+
+/**
+ * One metric's samples, pushed to `out`; each point a sample cannot be is refused alone (`refuse`,
+ * with why: a dead letter each) and the others taken — a series gone stale, flagged as having no
+ * recorded value (the Collector's Prometheus receiver writes such markers), cost the metric's
+ * other points. A metric of a type chronoq does not carry is refused whole, saying how many points.
+ */
+const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: Sample[], refuse: (reason: string) => void): void => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const found = KINDS.find(([key]) => m[key] !== undefined);
-  if (found === undefined) return `metric ${shownValue(name)}: ${m['summary'] !== undefined ? 'summary points, which chronoq does not carry (gauges, sums and histograms)' : 'no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)'}`;
+  if (found === undefined) {
+    const summary = m['summary'] !== undefined;
+    return refuse(`metric ${shownValue(name)}: ${summary ? `${pointsWord(list(obj(m['summary'])['dataPoints']).length)}, summaries, which chronoq does not carry (gauges, sums and histograms)` : 'no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)'}`);
+  }
   const [key, kind, pointValue] = found;
   const data = obj(m[key]);
+  const points = list(data['dataPoints']);
   const unit = typeof m['unit'] === 'string' && m['unit'] !== '' ? m['unit'] : undefined;
   const description = typeof m['description'] === 'string' && m['description'] !== '' ? m['description'] : undefined;
   const temporality = kind === 'gauge' ? undefined : TEMPORALITY[String(data['aggregationTemporality'])];
-  if (kind !== 'gauge' && temporality === undefined) return `metric ${shownValue(name)}: aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`;
+  if (kind !== 'gauge' && temporality === undefined) return refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`);
   const monotonic = kind === 'sum' ? data['isMonotonic'] === true : undefined;
-  const taken: Sample[] = [];
-  for (const point of list(data['dataPoints'])) {
-    const p = obj(point);
+  /** A point as a sample, or why it cannot be one. */
+  const sampleOf = (p: Json): Either<string, Sample> => {
     // The flag says the point is a marker that its series ended (no value): not a sample.
-    if ((Number(p['flags'] ?? 0) & 1) === 1) return `metric ${shownValue(name)}: a point flagged as having no recorded value, which a sample cannot be`;
+    if ((Number(p['flags'] ?? 0) & 1) === 1) return left('a point flagged as having no recorded value (its series ended), which a sample cannot be');
     const v = pointValue(p);
     const attrs = attributes(p['attributes']);
     const time = nanos(p['timeUnixNano']);
     const start = nanos(p['startTimeUnixNano']);
-    if (isLeft(v)) return `metric ${shownValue(name)}: ${v.left}`;
-    if (isLeft(attrs)) return `metric ${shownValue(name)}: ${attrs.left}`;
-    if (time === undefined) return `metric ${shownValue(name)}: timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(p['timeUnixNano'])}`;
+    if (isLeft(v)) return v;
+    if (isLeft(attrs)) return attrs;
+    if (time === undefined) return left(`timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(p['timeUnixNano'])}`);
     // Built field by field, absent ones left out, in one order: spreads of objects cost ~3 µs a point.
     const sample: { -readonly [K in keyof Sample]?: Sample[K] } = { name, kind, value: v.right.value, timeUnixNano: time, attributes: attrs.right };
     if (start !== undefined && start > 0n) sample.startTimeUnixNano = start;
@@ -114,12 +125,13 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
     if (temporality !== undefined) sample.temporality = temporality;
     if (monotonic !== undefined) sample.monotonic = monotonic;
     if (v.right.valueType !== undefined) sample.valueType = v.right.valueType;
-    const s = validateSample(sample as Sample);
-    if (isLeft(s)) return `metric ${shownValue(name)}: ${s.left}`;
-    taken.push(s.right);
+    return validateSample(sample as Sample);
+  };
+  for (const point of points) {
+    const s = sampleOf(obj(point));
+    if (isLeft(s)) refuse(`metric ${shownValue(name)}: ${s.left}`);
+    else out.push(s.right);
   }
-  out.push(...taken);
-  return undefined;
 };
 
 /** A JSON value with every object key in lowerCamelCase (`time_unix_nano` → `timeUnixNano`). */
@@ -157,8 +169,7 @@ export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> =>
         ...(typeof obj(sm)['schemaUrl'] === 'string' && obj(sm)['schemaUrl'] !== '' ? { schemaUrl: obj(sm)['schemaUrl'] as string } : {}),
       };
       for (const m of list(obj(sm)['metrics'])) {
-        const problem = metricSamples(obj(m), { resource: resource.right, scope }, samples);
-        if (problem !== undefined) refused.push(problem);
+        metricSamples(obj(m), { resource: resource.right, scope }, samples, (reason) => refused.push(reason));
       }
     }
   }

@@ -80,7 +80,7 @@ test('a time written as a bare JSON number is read exactly, not as the double JS
   assert.equal(misfit.refused, ['metric "m": attribute "big": a stringValue must be a string, got a number']);
 });
 
-test('what a sample cannot hold is refused per metric with the reason, and the rest of the line is read', () => {
+test('what a sample cannot hold is refused with the reason — a point alone, a metric of a type not carried whole — and the rest of the line is read', () => {
   const point = { timeUnixNano: '1764064800000000000', asDouble: 1 };
   const { samples, refused } = read(request([
     { name: 'ok', gauge: { dataPoints: [point] } },
@@ -95,15 +95,18 @@ test('what a sample cannot hold is refused per metric with the reason, and the r
   ]));
   assert.equal(samples.map((s) => s.name), ['ok']);
   assert.equal(refused, [
-    'metric "rpc.duration": summary points, which chronoq does not carry (gauges, sums and histograms)',
-    'metric "gone": a point flagged as having no recorded value, which a sample cannot be',
+    'metric "rpc.duration": its point, summaries, which chronoq does not carry (gauges, sums and histograms)',
+    'metric "gone": a point flagged as having no recorded value (its series ended), which a sample cannot be',
     'metric "mapped": attribute "k": a kvlistValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)',
     'metric "huge": asInt 9007199254740993 is past 2^53 and not a number a sample can hold exactly',
-    'metric "nil": aggregationTemporality 0, not delta (1) or cumulative (2)',
+    'metric "nil": its point, aggregationTemporality 0, not delta (1) or cumulative (2)',
     'metric "zero": zeroThreshold 0.001, which a sample does not carry (only 0)',
     'metric "early": timeUnixNano must be a positive bigint',
     'metric "sumless": sum must be a number, got "one"',
   ]);
+  // A series gone stale (the Prometheus receiver's marker) costs its point, not the metric's others.
+  const stale = read(request([{ name: 'up', gauge: { dataPoints: [point, { ...point, timeUnixNano: '1764064800000000001', flags: 1 }, { ...point, timeUnixNano: '1764064800000000002' }] } }]));
+  assert.equal([stale.samples.map((s) => s.timeUnixNano), stale.refused.length], [[1764064800000000000n, 1764064800000000002n], 1]);
   assert.equal(parseOtlpJsonLine('{"resourceSpans":[]}'), { _tag: 'Left', left: 'an OTLP/JSON request of spans, not metrics' });
   assert.equal(parseOtlpJsonLine('{"resource_logs":[]}'), { _tag: 'Left', left: 'an OTLP/JSON request of logs, not metrics' });
   assert.ok(!isOtlpJsonLine('{"name":"resourceMetrics","value":1,"timeUnixNano":"1"}'));
