@@ -83,10 +83,18 @@ test('for any collection, the bridged samples encode to the stock request, befor
   );
 });
 
+/** A value that is, or holds (a histogram's sum, min, max), -0. */
+const hasNegativeZero = (v: unknown): boolean =>
+  Object.is(v, -0) || (typeof v === 'object' && v !== null && ['sum', 'min', 'max'].some((k) => Object.is((v as Record<string, unknown>)[k], -0)));
+
 test('for any collection, its OTLP/JSON line (the official JSON serializer\'s, as a file exporter writes it) is read into samples that encode to the stock request', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(instrument, { minLength: 1, maxLength: 6 }), histogramView, fc.boolean(), attributes, async (instruments, view, delta, resource) => {
       const rm = await collect(instruments, view, delta, { 'service.name': 'app', ...resource });
+      // The official JSON serializer writes -0 as 0 (JSON.stringify): a line of such a collection
+      // no longer says -0, so no reader can give it back. Left out; chronoq's own writer keeps it
+      // (otlpJsonText.ts, test/sampleJson.property.test.ts).
+      fc.pre(!fromResourceMetrics(rm).samples.some((x) => hasNegativeZero(x.value)));
       const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm)!);
       const line = new TextDecoder().decode(JsonMetricsSerializer.serializeRequest(rm)!);
       const read = parseOtlpJsonLine(line);
