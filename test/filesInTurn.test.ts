@@ -32,6 +32,9 @@ test('two files of one series, the newer listed first: every sample delivered, i
   assert.match(r.stderr, new RegExp(`read one after another, oldest first \\(by their first sample\\): ${join(dir, 'app.ndjson.1')}, ${join(dir, 'app.ndjson')}`));
   const values = readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
   assert.equal(values, Array.from({ length: 10000 }, (_, i) => i));
+  // validate says the order before a run.
+  const validated = await runCli(['validate', cfg]);
+  assert.match(validated.stdout, new RegExp(`# the files read once are read one after another, oldest first \\(by their first sample\\): ${join(dir, 'app.ndjson.1')}, ${join(dir, 'app.ndjson')}\\n`));
 });
 
 test('an archive read once and the live file followed, of one series: the followed file starts once the archive is read — none late', async () => {

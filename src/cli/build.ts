@@ -38,8 +38,8 @@ export interface Parts {
   readonly deadLetterFile: DeadLetterFile;
   /** True when every source stamps samples with this process's clock. */
   readonly stampedLocally: boolean;
-  /** The NDJSON files read once, in the order they are read (one after another, oldest first), and the followed ones read after them; when there is an order to say. */
-  readonly readInTurn?: { readonly once: readonly string[]; readonly followedAfter: readonly string[] };
+  /** The order the NDJSON files are read in, as the start says it (readOrderLine), when there is one to keep. */
+  readonly readOrder?: string;
 }
 
 /** What the command hears from the parts, and what it lends them. */
@@ -63,6 +63,22 @@ export interface PartsHooks {
   /** A followed NDJSON source's next file (rotated) cannot be opened (`error`), or can now. */
   readonly onNextFileUnreadable?: (source: number, e: { readonly path: string; readonly error?: string }) => void;
 }
+
+/** The config's NDJSON files read once, in the order they are read (oldest first: filesInTurn.ts), and the followed ones. */
+export const fileReadOrder = (c: ResolvedConfig): { once: { index: number; path: string }[]; followed: { index: number; path: string }[] } => {
+  const readOnce = c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow !== true && s.path !== '-' ? [{ index, path: s.path }] : []));
+  return {
+    once: readOnce.length > 1 ? oldestFirst(readOnce) : readOnce, // one needs no peek
+    followed: c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow === true ? [{ index, path: s.path }] : [])),
+  };
+};
+
+/** The order the files are read in, as a line says it; undefined when there is none to keep (one file). */
+export const readOrderLine = ({ once, followed }: ReturnType<typeof fileReadOrder>): string | undefined => {
+  if (once.length === 0 || (once.length === 1 && followed.length === 0)) return undefined;
+  const after = followed.length > 0 ? `; the followed file${followed.length > 1 ? 's' : ''} after ${once.length > 1 ? 'them' : 'it'}: ${followed.map((f) => f.path).join(', ')}` : '';
+  return `the file${once.length > 1 ? 's' : ''} read once ${once.length > 1 ? 'are read one after another, oldest first (by their first sample)' : 'is read first'}: ${once.map((f) => f.path).join(', ')}${after}`;
+};
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
   const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing, onTruncatedInPlace, onNextFileUnreadable } = hooks;
@@ -101,9 +117,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
   });
   // NDJSON files read once go one after another, oldest first, and followed files after them: read
   // at once, the files of one series' history made the older one's samples late (filesInTurn.ts).
-  const readOnce = c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow !== true && s.path !== '-' ? [{ index, path: s.path }] : []));
-  const once = readOnce.length > 1 ? oldestFirst(readOnce) : readOnce; // one needs no peek
-  const followed = c.sources.flatMap((s, index) => (s.type === 'ndjson' && s.follow === true ? [{ index, path: s.path }] : []));
+  const { once, followed } = fileReadOrder(c);
   const inOrder = once.length > 1 || (once.length > 0 && followed.length > 0);
   if (inOrder) {
     const notReached = ({ index, path }: { index: number; path: string }): void => {
@@ -116,7 +130,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
   }
   return {
     sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson'),
-    ...(inOrder ? { readInTurn: { once: once.map((f) => f.path), followedAfter: followed.map((f) => f.path) } } : {}),
+    ...(inOrder ? { readOrder: readOrderLine({ once, followed })! } : {}),
   };
 };
 

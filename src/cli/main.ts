@@ -17,6 +17,7 @@ import { replayCommand } from './replay.js';
 import { inspectCommand } from './inspect.js';
 import { VERSION } from '../version.js';
 import { createSink } from '../sinks.js';
+import { fileReadOrder, readOrderLine } from './build.js';
 
 
 export const HELP = `chronoq ${VERSION} — deliver metric samples to OpenTelemetry with their original timestamps, in order
@@ -186,6 +187,9 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       }
       for (const warning of sink.startWarnings ?? []) log('warn', warning);
       sink.close();
+      // Which file a run reads first (filesInTurn.ts), as its start will say it.
+      const order = readOrderLine(fileReadOrder(c.right));
+      if (order !== undefined) out(`# ${order}\n`);
       return 0;
     }
     case 'run': {

@@ -144,11 +144,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // The spool named too (the default config has one): where samples wait across restarts was said only at a stop.
   const spoolNamed = c.spool ? `; spool ${c.spool.path}` : '';
   o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}${spoolNamed}; dead letters → ${c.deadLetter.path}`);
-  const turns = parts.readInTurn;
-  if (turns !== undefined) {
-    const after = turns.followedAfter.length > 0 ? `; the followed file${turns.followedAfter.length > 1 ? 's' : ''} after ${turns.once.length > 1 ? 'them' : 'it'}: ${turns.followedAfter.join(', ')}` : '';
-    o.log('info', `the file${turns.once.length > 1 ? 's' : ''} read once ${turns.once.length > 1 ? 'are read one after another, oldest first (by their first sample)' : 'is read first'}: ${turns.once.join(', ')}${after}`);
-  }
+  if (parts.readOrder !== undefined) o.log('info', parts.readOrder);
   for (const warning of [...(parts.sink.startWarnings ?? []), ...unusedSettings(c)]) o.log('warn', warning);
   // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
   // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s". Taken
