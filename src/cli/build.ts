@@ -118,8 +118,8 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
   // NDJSON files read once go one after another, oldest first, and followed files after them: read
   // at once, the files of one series' history made the older one's samples late (filesInTurn.ts).
   const { once, followed } = fileReadOrder(c);
-  const inOrder = once.length > 1 || (once.length > 0 && followed.length > 0);
-  if (inOrder) {
+  const readOrder = readOrderLine({ once, followed });
+  if (readOrder !== undefined) {
     const notReached = ({ index, path }: { index: number; path: string }): void => {
       const compression = compressionOf(path);
       onUnread?.(index, { source: path, linesRead: 0, unreadBytes: statIfThere(path)?.size ?? 0, ...(compression ? { compression } : {}) });
@@ -130,7 +130,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
   }
   return {
     sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson'),
-    ...(inOrder ? { readOrder: readOrderLine({ once, followed })! } : {}),
+    ...(readOrder !== undefined ? { readOrder } : {}),
   };
 };
 
