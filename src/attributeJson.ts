@@ -7,6 +7,11 @@
  * an AnyValue that holds it, `{"doubleValue":"NaN"}` ("Infinity", "-Infinity"), an object no
  * attribute value is otherwise, and read back as the number.
  */
+/** A JSON string literal, escapes and all (regex source): what a scan of JSON text passes over whole, so that nothing inside one is taken for a token. */
+export const JSON_STRING = String.raw`"(?:[^"\\]|\\.)*"`;
+/** An integer literal of 16 digits or more — past those a double holds exactly — before the token that ends it (regex source; group 1: the digits). */
+export const LONG_INTEGER = String.raw`(-?\d{16,})(?=\s*[,}\]])`;
+
 /** The doubles JSON has no number for, as OTLP/JSON (proto3's JSON mapping) writes them. */
 export const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
 

@@ -7,9 +7,10 @@
  * exactly, so this looks only at literals that do not.
  */
 import type { Attributes, Sample } from './sample.js';
+import { JSON_STRING, LONG_INTEGER } from './attributeJson.js';
 
-/** A key and the decimal integer literal of 16 digits or more after it, or a string (skipped whole). */
-const KEYED_LONG_INTEGER = /"((?:[^"\\]|\\.)*)"\s*:\s*(-?\d{16,})(?=\s*[,}\]])|"(?:[^"\\]|\\.)*"/g;
+/** A key (as its JSON string) and the decimal integer literal of 16 digits or more after it, or a string (skipped whole). */
+const KEYED_LONG_INTEGER = new RegExp(String.raw`(${JSON_STRING})\s*:\s*${LONG_INTEGER}|${JSON_STRING}`, 'g');
 
 const hasUnsafeInteger = (a: Attributes | undefined): boolean =>
   a !== undefined && Object.values(a).some((v) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v));
@@ -19,7 +20,7 @@ export const inexactAttribute = (line: string, s: Sample): string | undefined =>
   if (!hasUnsafeInteger(s.attributes) && !hasUnsafeInteger(s.resource)) return undefined;
   for (const [, key, literal] of line.matchAll(KEYED_LONG_INTEGER)) {
     if (key === undefined || literal === undefined) continue;
-    const name = JSON.parse(`"${key}"`) as string;
+    const name = JSON.parse(key) as string;
     if (typeof s.attributes[name] !== 'number' && typeof s.resource?.[name] !== 'number') continue;
     const read = String(Number(literal));
     if (read === literal) continue;

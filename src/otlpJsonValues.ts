@@ -6,7 +6,7 @@
  */
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { AttrValue, Attributes } from './sample.js';
-import { NON_FINITE } from './attributeJson.js';
+import { JSON_STRING, LONG_INTEGER, NON_FINITE } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
 import { createAttributeInterner } from './internAttributes.js';
 
@@ -106,5 +106,6 @@ export const aDouble = (what: string) => (v: unknown): Either<string, number> =>
  * Bare integers of 16 digits or more (a time in nanoseconds written as a number) quoted with a
  * marker (LONG_NUMBER), so that JSON.parse keeps their digits and what reads them knows they were numbers.
  */
+const STRING_OR_LONG_INTEGER = new RegExp(String.raw`${JSON_STRING}|(?<![\d.eE+-])${LONG_INTEGER}`, 'g');
 export const quoteLongIntegers = (line: string): string =>
-  !/[:,[]\s*-?\d{16}/.test(line) ? line : line.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?=\s*[,}\]])/g, (whole, digits: string | undefined) => (digits === undefined ? whole : `"\\u0000n${digits}"`));
+  !/[:,[]\s*-?\d{16}/.test(line) ? line : line.replace(STRING_OR_LONG_INTEGER, (whole, digits: string | undefined) => (digits === undefined ? whole : `"\\u0000n${digits}"`));

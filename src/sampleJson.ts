@@ -8,7 +8,7 @@ import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type Attributes, type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
 import type { DeadLetter } from './routed.js';
 import { createAttributeInterner } from './internAttributes.js';
-import { NON_FINITE, attributeToJson, attributesFromJson, isAttributeSet } from './attributeJson.js';
+import { JSON_STRING, NON_FINITE, attributeToJson, attributesFromJson, isAttributeSet } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
 import { misnamedField, missingTime } from './sampleLookalikes.js';
 import { inexactAttribute } from './inexactAttributes.js';
@@ -194,7 +194,7 @@ const parseJson = (line: string): Either<string, unknown> => {
  * A JSON string, or a bare NaN, Infinity or -Infinity after `"value":` (group 1: the key and the
  * colon; group 2: the token). Strings are matched whole so that nothing inside one is touched.
  */
-const STRING_OR_BARE_VALUE = /("value"\s*:\s*)(NaN|-?Infinity)(?=\s*[,}])|"(?:[^"\\]|\\.)*"/g;
+const STRING_OR_BARE_VALUE = new RegExp(String.raw`("value"\s*:\s*)(NaN|-?Infinity)(?=\s*[,}])|${JSON_STRING}`, 'g');
 
 /**
  * The line with a bare NaN, Infinity or -Infinity value quoted, as OTLP/JSON writes them, or
