@@ -19,25 +19,25 @@
  */
 import { gunzipSync, constants } from 'node:zlib';
 import { type Observable, ReplaySubject, defer, finalize, mergeMap, of, take, tap } from 'rxjs';
-import { parseSampleLine } from '../sampleJson.js';
-import { isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
+import type { Sample } from '../sample.js';
+import { createLineHandler } from './ndjsonLines.js';
 import { compressionOf } from './compressedFiles.js';
 import { fileHead } from '../fileIdentity.js';
 
 /** How much of a file is looked at for its first sample: a Collector's request a line may take megabytes. */
 const PEEK_BYTES = 4 * 1024 * 1024;
 
-/** The time of the first line's sample (of a request, its earliest point) among the whole lines of `text`. */
+/**
+ * The time of the first sample (of a request, its earliest point) among the whole lines of `text`,
+ * each read as the source reads it (ndjsonLines.ts); lines that are not samples are passed over.
+ */
 const firstTimeIn = (text: string): bigint | undefined => {
-  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
-    if (isOtlpJsonLine(line)) {
-      const r = parseOtlpJsonLine(line);
-      const times = r._tag === 'Right' ? r.right.samples.map((s) => s.timeUnixNano) : [];
-      if (times.length > 0) return times.reduce((a, b) => (b < a ? b : a));
-      continue;
-    }
-    const s = parseSampleLine(line);
-    if (s._tag === 'Right') return s.right.timeUnixNano;
+  const lineSamples = createLineHandler({ path: '', maxLineBytes: Infinity });
+  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
+  for (const [i, line] of lines.entries()) {
+    const got = lineSamples(line, i + 1);
+    const times = got === undefined ? [] : Array.isArray(got) ? (got as readonly Sample[]).map((s) => s.timeUnixNano) : [(got as Sample).timeUnixNano];
+    if (times.length > 0) return times.reduce((a, b) => (b < a ? b : a));
   }
   return undefined;
 };
