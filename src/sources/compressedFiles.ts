@@ -39,8 +39,7 @@ const zstdDecompressor = (): (() => Transform) | undefined => {
 };
 
 /** Why the file cannot be read as a source as it is (compressed, and followed or of a kind this Node cannot read), and what to do. */
-export const compressedFileProblem = (path: string, follow: boolean): string | undefined => {
-  const compression = compressionOf(path);
+export const compressedFileProblem = (path: string, follow: boolean, compression: Compression | undefined = compressionOf(path)): string | undefined => {
   if (compression === undefined) return undefined;
   const tool = compression === 'gzip' ? 'zcat' : 'zstd -dc';
   if (follow) return `a ${compression}-compressed file, which cannot be followed (it grows by compressed blocks, not lines): read it once, without follow`;

@@ -77,7 +77,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
       // A gzip (or zstd) file is read through zlib (compressedFiles.ts): its bytes were lines.
       const compression = compressionOf(opts.path);
       if (compression !== undefined) {
-        const problem = compressedFileProblem(opts.path, opts.follow === true);
+        const problem = compressedFileProblem(opts.path, opts.follow === true, compression);
         if (problem !== undefined) throw new Error(`${opts.path} is ${problem}`);
         const file = decompressedFile(opts.path, compression);
         const stop = readStream(subscriber, file.stream, { ...streamed, destroy: true });
