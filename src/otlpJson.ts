@@ -6,11 +6,13 @@
  * archive of an outage could not be sent on in order with its times.
  *
  * Every data point becomes a sample with its time and start time exactly, its attributes, the
- * resource and scope it came with, unit, description, temporality, monotonicity and int or double.
- * What a sample cannot hold is refused with the reason, rather than sent changed — a point alone
- * (flagged as having no recorded value, a map or bytes attribute, a non-zero zero threshold, an
- * integer past 2^53), a metric of a type not carried (summaries) whole. Exemplars, a resource's
- * schema URL and a scope's attributes are not carried (a sample has no place for them).
+ * resource (its schema URL too) and scope (name, version, schema URL, attributes) it came with, unit,
+ * description, temporality, monotonicity and int or double. What a sample cannot hold is refused
+ * with the reason, rather than sent changed — a point alone (flagged as having no recorded value,
+ * a map or bytes attribute, a non-zero zero threshold, an integer past 2^53), a metric of a type
+ * not carried (summaries) whole, a resource's or scope's points whole when its attributes cannot
+ * be carried. Exemplars are not carried: the official serializer, which encodes every request
+ * chronoq sends, writes none.
  */
 import { type Either, Apply as EitherApply, isLeft, left, map, right } from 'fp-ts/lib/Either.js';
 import { sequenceS } from 'fp-ts/lib/Apply.js';
@@ -89,7 +91,7 @@ const pointsWord = (n: number): string => (n === 1 ? 'its point' : `its ${n} poi
  * recorded value (the Collector's Prometheus receiver writes such markers), cost the metric's
  * other points. A metric of a type chronoq does not carry is refused whole, saying how many points.
  */
-const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: Sample[], refuse: (reason: string) => void): void => {
+const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'resourceSchemaUrl' | 'scope'>, out: Sample[], refuse: (reason: string) => void): void => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const found = KINDS.find(([key]) => m[key] !== undefined);
   if (found === undefined) {
@@ -121,6 +123,7 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
     if (unit !== undefined) sample.unit = unit;
     if (description !== undefined) sample.description = description;
     sample.resource = base.resource;
+    if (base.resourceSchemaUrl !== undefined) sample.resourceSchemaUrl = base.resourceSchemaUrl;
     sample.scope = base.scope;
     if (temporality !== undefined) sample.temporality = temporality;
     if (monotonic !== undefined) sample.monotonic = monotonic;
@@ -133,6 +136,20 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'scope'>, out: S
     else out.push(s.right);
   }
 };
+
+/** How many data points these scopeMetrics hold, of any metric type. */
+const pointsIn = (scopeMetrics: readonly unknown[]): number => {
+  let n = 0;
+  for (const sm of scopeMetrics) {
+    for (const m of list(obj(sm)['metrics'])) {
+      for (const key of ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary']) n += list(obj(obj(m)[key])['dataPoints']).length;
+    }
+  }
+  return n;
+};
+
+/** A field's text when it is a string with some (proto3 writes an empty string as none). */
+const nonEmptyString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** A JSON value with every object key in lowerCamelCase (`time_unix_nano` → `timeUnixNano`). */
 const camelCased = (v: unknown): unknown =>
@@ -158,18 +175,27 @@ export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> =>
   for (const rm of list(obj(request)['resourceMetrics'])) {
     const resource = attributes(obj(obj(rm)['resource'])['attributes']);
     if (isLeft(resource)) {
-      refused.push(`the resource's ${resource.left}`);
+      refused.push(`the resource: ${pointsWord(pointsIn(list(obj(rm)['scopeMetrics'])))}, ${resource.left}`);
       continue;
     }
+    const resourceSchemaUrl = nonEmptyString(obj(rm)['schemaUrl']);
     for (const sm of list(obj(rm)['scopeMetrics'])) {
       const sc = obj(obj(sm)['scope']);
+      const scopeAttributes = attributes(sc['attributes']);
+      if (isLeft(scopeAttributes)) {
+        refused.push(`scope ${shownValue(sc['name'] ?? '')}: ${pointsWord(pointsIn([sm]))}, ${scopeAttributes.left}`);
+        continue;
+      }
+      const version = nonEmptyString(sc['version']);
+      const schemaUrl = nonEmptyString(obj(sm)['schemaUrl']);
       const scope = {
         name: typeof sc['name'] === 'string' ? sc['name'] : '',
-        ...(typeof sc['version'] === 'string' && sc['version'] !== '' ? { version: sc['version'] } : {}),
-        ...(typeof obj(sm)['schemaUrl'] === 'string' && obj(sm)['schemaUrl'] !== '' ? { schemaUrl: obj(sm)['schemaUrl'] as string } : {}),
+        ...(version !== undefined ? { version } : {}),
+        ...(schemaUrl !== undefined ? { schemaUrl } : {}),
+        ...(Object.keys(scopeAttributes.right).length > 0 ? { attributes: scopeAttributes.right } : {}),
       };
       for (const m of list(obj(sm)['metrics'])) {
-        metricSamples(obj(m), { resource: resource.right, scope }, samples, (reason) => refused.push(reason));
+        metricSamples(obj(m), { resource: resource.right, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope }, samples, (reason) => refused.push(reason));
       }
     }
   }

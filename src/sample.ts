@@ -61,6 +61,11 @@ export interface Sample {
   readonly description?: string;
   /** Else the pipeline's resource. */
   readonly resource?: Attributes;
+  /**
+   * The resource's schema URL (OTLP's ResourceMetrics.schema_url: the semantic conventions its
+   * attributes follow), as an SDK's resource or a request read from a file carried it.
+   */
+  readonly resourceSchemaUrl?: string;
   /** Set only when a skew policy re-stamped the sample: the time it carried before. */
   readonly correctedFromUnixNano?: bigint;
   /** Instrumentation scope (samples bridged from the OpenTelemetry SDK keep theirs, schema URL too). */
@@ -82,11 +87,18 @@ export interface Scope {
   readonly name: string;
   readonly version?: string;
   readonly schemaUrl?: string;
+  /** The scope's own attributes (the Go and Java SDKs' meters, the Collector's receivers give some; never empty). */
+  readonly attributes?: Attributes;
 }
 
-/** The same instrumentation scope (both absent, or equal name, version and schema URL). */
+/** The same attribute sets: both absent, the same object, or equal in content. */
+const sameAttributeSets = (a: Attributes | undefined, b: Attributes | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && canonicalAttributes(a) === canonicalAttributes(b));
+
+/** The same instrumentation scope (both absent, or equal name, version, schema URL and attributes). */
 export const sameScope = (a: Scope | undefined, b: Scope | undefined): boolean =>
-  a === b || (a !== undefined && b !== undefined && a.name === b.name && a.version === b.version && a.schemaUrl === b.schemaUrl);
+  a === b ||
+  (a !== undefined && b !== undefined && a.name === b.name && a.version === b.version && a.schemaUrl === b.schemaUrl && sameAttributeSets(a.attributes, b.attributes));
 
 export const NANOS_PER_MS = 1_000_000n;
 
@@ -216,9 +228,14 @@ const optionalFieldProblem = (s: Sample): Either<string, never> | undefined => {
   if (s.resource !== undefined && !isAttributeSet(s.resource)) return left(`resource must be an object of names to values, got ${shownValue(s.resource)}`);
   if (!optionalString(s.unit)) return left(`unit must be a string, got ${shownValue(s.unit)}`);
   if (!optionalString(s.description)) return left(`description must be a string, got ${shownValue(s.description)}`);
-  const scope = s.scope as { name?: unknown; version?: unknown; schemaUrl?: unknown } | undefined;
-  if (scope !== undefined && (typeof scope !== 'object' || scope === null || typeof scope.name !== 'string' || !optionalString(scope.version) || !optionalString(scope.schemaUrl))) {
-    return left(`scope must be an object with a string name (and a string version, schemaUrl), got ${shownValue(scope)}`);
+  if (!optionalString(s.resourceSchemaUrl)) return left(`resourceSchemaUrl must be a string, got ${shownValue(s.resourceSchemaUrl)}`);
+  const scope = s.scope as { name?: unknown; version?: unknown; schemaUrl?: unknown; attributes?: unknown } | undefined;
+  if (
+    scope !== undefined &&
+    (typeof scope !== 'object' || scope === null || typeof scope.name !== 'string' || !optionalString(scope.version) || !optionalString(scope.schemaUrl) ||
+      (scope.attributes !== undefined && !isAttributeSet(scope.attributes)))
+  ) {
+    return left(`scope must be an object with a string name (and a string version, schemaUrl, an object of attributes), got ${shownValue(scope)}`);
   }
   return undefined;
 };

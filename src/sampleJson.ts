@@ -163,6 +163,7 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   if (r['unit'] != null) sample.unit = r['unit'] as string;
   if (r['description'] != null) sample.description = r['description'] as string;
   if (r['resource'] != null) sample.resource = internIfObject(r['resource']) as Attributes;
+  if (r['resourceSchemaUrl'] != null) sample.resourceSchemaUrl = r['resourceSchemaUrl'] as string;
   // What a sample bridged from the OpenTelemetry SDK carries besides; checked by validateSample.
   // null is absent, as for the times (Python's json writes None so).
   if (r['scope'] != null) sample.scope = scopeFromJson(r['scope']);
@@ -172,11 +173,14 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
   return validateSample(sample as Sample);
 };
 
-/** A scope object without its null fields (validateSample judges the rest). */
-const scopeFromJson = (v: unknown): Sample['scope'] =>
-  (isAttributeSet(v)
-    ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null))
-    : v) as Sample['scope'];
+/** A scope object without its null fields (or empty attributes), its attributes read as a sample's are (validateSample judges the rest). */
+const scopeFromJson = (v: unknown): Sample['scope'] => {
+  if (!isAttributeSet(v)) return v as Sample['scope'];
+  const scope: Record<string, unknown> = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null));
+  if (isAttributeSet(scope['attributes']) && Object.keys(scope['attributes']).length === 0) delete scope['attributes'];
+  else if (scope['attributes'] !== undefined) scope['attributes'] = internIfObject(scope['attributes']);
+  return scope as unknown as Sample['scope'];
+};
 
 /** Interns an attributes value that is an object; anything else goes on to validation as it is. */
 const internIfObject = (v: unknown): unknown =>

@@ -11,7 +11,7 @@ import { decodePoints } from './support/fakeOtlpServer.js';
 
 const test = suite('encoding off the pipeline thread');
 const T = 1_764_064_800_123_456_789n;
-const FIELDS = ['name', 'kind', 'value', 'timeUnixNano', 'startTimeUnixNano', 'attributes', 'unit', 'description', 'resource', 'scope', 'temporality', 'monotonic', 'valueType'] as const;
+const FIELDS = ['name', 'kind', 'value', 'timeUnixNano', 'startTimeUnixNano', 'attributes', 'unit', 'description', 'resource', 'resourceSchemaUrl', 'scope', 'temporality', 'monotonic', 'valueType'] as const;
 const fieldsOf = (s: Sample) => FIELDS.map((f) => s[f]);
 
 /** Every kind of field a sample can carry, over a few series (whose samples share attribute objects, as a source's do). */
@@ -22,8 +22,8 @@ const assorted = (n: number, resource = { 'service.name': 'other' }): Sample[] =
     switch (i % 5) {
       case 0: return { name: 'cpu', kind: 'gauge', value: i / 3, timeUnixNano: t, attributes: ATTRS.cpu[i % 3]! };
       case 1: return { name: 'requests', kind: 'sum', value: i, timeUnixNano: t, startTimeUnixNano: T - 1_000n, attributes: ATTRS.route, unit: '{request}', description: 'served', valueType: 'double', scope: { name: 'lib', version: '2', schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' } };
-      case 2: return { name: 'queue', kind: 'sum', value: -i, timeUnixNano: t, attributes: ATTRS.none, monotonic: false, temporality: 'delta', resource };
-      case 3: return { name: 'latency', kind: 'histogram', value: { boundaries: [1, 10], counts: [1, 2, i], sum: 5 + i, count: 3 + i, min: 0.5, max: 20 }, timeUnixNano: t, attributes: ATTRS.ok, scope: { name: 'lib', version: '2' } };
+      case 2: return { name: 'queue', kind: 'sum', value: -i, timeUnixNano: t, attributes: ATTRS.none, monotonic: false, temporality: 'delta', resource, resourceSchemaUrl: 'https://opentelemetry.io/schemas/1.26.0' };
+      case 3: return { name: 'latency', kind: 'histogram', value: { boundaries: [1, 10], counts: [1, 2, i], sum: 5 + i, count: 3 + i, min: 0.5, max: 20 }, timeUnixNano: t, attributes: ATTRS.ok, scope: { name: 'lib', version: '2', attributes: { tier: 'edge' } } };
       default: return { name: 'cpu', kind: 'gauge', value: 7, timeUnixNano: 2n ** 62n + BigInt(i), attributes: ATTRS.x };
     }
   });

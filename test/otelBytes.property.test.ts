@@ -39,10 +39,13 @@ const instrument = fc.record({
 const histogramView = fc.constantFrom('default', 'exponential', 'explicit');
 type Instrument = typeof instrument extends fc.Arbitrary<infer T> ? T : never;
 
-const collect = async (instruments: readonly Instrument[], view: string, delta: boolean, resource: Record<string, unknown>) => {
+/** A resource's schema URL, or none (the SDK's resources may carry one: a Go or Java SDK's usually does). */
+const schemaUrl = fc.constantFrom(undefined, 'https://opentelemetry.io/schemas/1.26.0');
+
+const collect = async (instruments: readonly Instrument[], view: string, delta: boolean, resource: Record<string, unknown>, resourceSchemaUrl?: string) => {
   const reader = new Reader({ aggregationTemporalitySelector: (t) => (delta && t !== InstrumentType.UP_DOWN_COUNTER && t !== InstrumentType.OBSERVABLE_UP_DOWN_COUNTER ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE) });
   const views = view === 'default' ? [] : [{ instrumentName: '*', instrumentType: InstrumentType.HISTOGRAM, aggregation: view === 'exponential' ? { type: AggregationType.EXPONENTIAL_HISTOGRAM as const, options: { maxSize: 8 } } : { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM as const, options: { boundaries: [-10, 0, 10, 1000] } } }];
-  const provider = new MeterProvider({ resource: resourceFromAttributes(resource as never), readers: [reader], views });
+  const provider = new MeterProvider({ resource: resourceFromAttributes(resource as never, resourceSchemaUrl === undefined ? undefined : { schemaUrl: resourceSchemaUrl }), readers: [reader], views });
   const seen = new Set<string>();
   for (const i of instruments) {
     // One instrument per (meter, name): the SDK warns and merges duplicates of another kind.
@@ -69,8 +72,8 @@ const collect = async (instruments: readonly Instrument[], view: string, delta: 
 
 test('for any collection, the bridged samples encode to the stock request, before and after a JSON line', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(instrument, { minLength: 1, maxLength: 6 }), histogramView, fc.boolean(), attributes, async (instruments, view, delta, resource) => {
-      const rm = await collect(instruments, view, delta, { 'service.name': 'app', ...resource });
+    fc.asyncProperty(fc.array(instrument, { minLength: 1, maxLength: 6 }), histogramView, fc.boolean(), attributes, schemaUrl, async (instruments, view, delta, resource, resourceSchemaUrl) => {
+      const rm = await collect(instruments, view, delta, { 'service.name': 'app', ...resource }, resourceSchemaUrl);
       const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm)!);
       const { samples, unsupported } = fromResourceMetrics(rm);
       assert.equal(unsupported, []);
@@ -89,8 +92,11 @@ const hasNegativeZero = (v: unknown): boolean =>
 
 test('for any collection, its OTLP/JSON line (the official JSON serializer\'s, as a file exporter writes it) is read into samples that encode to the stock request', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(instrument, { minLength: 1, maxLength: 6 }), histogramView, fc.boolean(), attributes, async (instruments, view, delta, resource) => {
-      const rm = await collect(instruments, view, delta, { 'service.name': 'app', ...resource });
+    fc.asyncProperty(fc.array(instrument, { minLength: 1, maxLength: 6 }), histogramView, fc.boolean(), attributes, schemaUrl, fc.option(attributes, { nil: undefined }), async (instruments, view, delta, resource, resourceSchemaUrl, scopeAttributes) => {
+      const collected = await collect(instruments, view, delta, { 'service.name': 'app', ...resource }, resourceSchemaUrl);
+      // Scope attributes (the Go and Java SDKs', and the Collector's receivers' scopes, have them;
+      // the JS SDK's meters have none): each scope given the same ones, as a request may carry.
+      const rm = scopeAttributes === undefined ? collected : { ...collected, scopeMetrics: collected.scopeMetrics.map((sm) => ({ ...sm, scope: { ...sm.scope, attributes: scopeAttributes } })) };
       // The official JSON serializer writes -0 as 0 (JSON.stringify): a line of such a collection
       // no longer says -0, so no reader can give it back. Left out; chronoq's own writer keeps it
       // (otlpJsonText.ts, test/sampleJson.property.test.ts).

@@ -13,7 +13,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { isOtlpJsonLine, parseOtlpJsonLine, type OtlpJsonLine } from '../src/otlpJson.js';
 import { ndjsonSamples, type InvalidLine } from '../src/sources/ndjson.js';
 import { otlpJsonText } from '../src/otlp/otlpJsonText.js';
-import { parseSampleLine } from '../src/sampleJson.js';
+import { parseSampleLine, toJsonLine } from '../src/sampleJson.js';
 import { runCli, startCli, tempDir, writeConfig } from './support/cli.js';
 
 const test = suite('OTLP/JSON lines');
@@ -50,6 +50,35 @@ test('as the Collector writes them: int64 as decimal strings, enums as integers;
     { name: 'latency', kind: 'histogram', ...base, temporality: 'cumulative', value: { boundaries: [1], counts: [1, 2], count: 3, sum: 6, min: 1, max: 3 }, timeUnixNano: 1764064800000000000n, startTimeUnixNano: 1n, attributes: {} },
     { name: 'size', kind: 'exponential-histogram', ...base, temporality: 'cumulative', value: { scale: 3, zeroCount: 1, positive: { offset: -2, bucketCounts: [1] }, negative: { offset: 0, bucketCounts: [] }, count: 2 }, timeUnixNano: 1764064800000000000n, attributes: {} },
   ]);
+});
+
+test('a resource\'s schema URL and a scope\'s attributes are carried: into the request sent, through a sample line (spool, dead letter) and back', () => {
+  const line = JSON.stringify({ resourceMetrics: [{
+    resource: { attributes: [{ key: 'service.name', value: str('shop') }] },
+    schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+    scopeMetrics: [
+      { scope: { name: 'otelcol/hostmetricsreceiver/cpu', version: '0.159.0', attributes: [{ key: 'tier', value: str('edge') }, { key: 'ratio', value: { doubleValue: 'NaN' } }] },
+        metrics: [{ name: 'up', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '1' }] } }] },
+      { scope: { name: 'other', attributes: [{ key: 'm', value: { kvlistValue: { values: [] } } }] },
+        metrics: [{ name: 'up', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '1' }, { timeUnixNano: '1764064801000000000', asInt: '1' }] } }] },
+    ],
+  }] });
+  const { samples, refused } = read(line);
+  // A scope whose attributes a sample cannot hold is refused with its points, not sent without them.
+  assert.equal(refused, ['scope "other": its 2 points, attribute "m": a kvlistValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)']);
+  assert.is(samples.length, 1);
+  const s = samples[0]!;
+  assert.is(s.resourceSchemaUrl, 'https://opentelemetry.io/schemas/1.26.0');
+  assert.equal(s.scope, { name: 'otelcol/hostmetricsreceiver/cpu', version: '0.159.0', attributes: { tier: 'edge', ratio: Number.NaN } });
+  const back = parseSampleLine(toJsonLine(s));
+  if (back._tag === 'Left') return assert.unreachable(back.left);
+  assert.equal(back.right, s);
+  const sent = JSON.parse(otlpJsonText([back.right], {})) as { resourceMetrics: { schemaUrl?: string; scopeMetrics: { scope: { attributes?: unknown[] } }[] }[] };
+  assert.is(sent.resourceMetrics[0]!.schemaUrl, 'https://opentelemetry.io/schemas/1.26.0');
+  assert.equal(sent.resourceMetrics[0]!.scopeMetrics[0]!.scope.attributes, [{ key: 'tier', value: { stringValue: 'edge' } }, { key: 'ratio', value: { doubleValue: 'NaN' } }]);
+  // So is a resource's: every point of it, counted.
+  const bytes = read(request([{ name: 'up', gauge: { dataPoints: [{ timeUnixNano: '1', asInt: '1' }, { timeUnixNano: '2', asInt: '1' }, { timeUnixNano: '3', asInt: '1' }] } }], [{ key: 'k', value: { bytesValue: 'AQ==' } }]));
+  assert.equal(bytes, { samples: [], refused: ['the resource: its 3 points, attribute "k": a bytesValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)'] });
 });
 
 test('a histogram of a count and a sum alone (no buckets, as OTLP allows) is a sample, sent so; a sample line may say the same', () => {

@@ -56,7 +56,9 @@ const sample: fc.Arbitrary<Sample> = fc
     optional('unit', fc.string({ maxLength: 4 })),
     optional('description', fc.string({ maxLength: 8 })),
     optional('resource', attrs),
-    optional('scope', fc.record({ name: fc.string({ maxLength: 6 }), version: fc.string({ maxLength: 4 }), schemaUrl: fc.webUrl() }, { requiredKeys: ['name'], noNullPrototype: true })),
+    optional('resourceSchemaUrl', fc.webUrl()),
+    // A scope's attributes are never empty (readers leave an empty set out).
+    optional('scope', fc.record({ name: fc.string({ maxLength: 6 }), version: fc.string({ maxLength: 4 }), schemaUrl: fc.webUrl(), attributes: attrs.filter((a) => Object.keys(a).length > 0) }, { requiredKeys: ['name'], noNullPrototype: true })),
     optional('valueType', fc.constantFrom('int' as const, 'double' as const)),
     optional('correctedFromUnixNano', time),
     fc.nat(1000),
@@ -67,7 +69,7 @@ const sample: fc.Arbitrary<Sample> = fc
     return { ...s, startTimeUnixNano: s.timeUnixNano > back ? s.timeUnixNano - back : s.timeUnixNano };
   });
 
-test('every sample comes back from its JSON line whole: scope, temporality, monotonicity, value type, array attributes and all', () => {
+test('every sample comes back from its JSON line whole: scope (its attributes too), the resource\'s schema URL, temporality, monotonicity, value type, array attributes and all', () => {
   fc.assert(
     fc.property(sample, (s) => {
       const back = parseSampleLine(toJsonLine(s));
@@ -106,7 +108,8 @@ const pointsOf = (text: string): string[] =>
       const { dataPoints, ...data } = m[type] as Json;
       // An empty version is no version (proto3: '' is unset).
       const scope = Object.fromEntries(Object.entries(sm['scope'] as Json).filter(([, v]) => v !== ''));
-      return (dataPoints as Json[]).map((p) => JSON.stringify([sortedAttrs((rm['resource'] as Json)['attributes']), scope, m['name'], m['unit'], m['description'], type, data, { ...p, attributes: sortedAttrs(p['attributes']) }]));
+      if (scope['attributes'] !== undefined) scope['attributes'] = sortedAttrs(scope['attributes']);
+      return (dataPoints as Json[]).map((p) => JSON.stringify([sortedAttrs((rm['resource'] as Json)['attributes']), rm['schemaUrl'], scope, m['name'], m['unit'], m['description'], type, data, { ...p, attributes: sortedAttrs(p['attributes']) }]));
     })))).sort();
 
 test('an NDJSON sink of format otlp-json writes a batch as one OTLP/JSON request, read back (otlpJson.ts) into samples of the same data points: NaN, ±Infinity and -0 too', () => {
@@ -253,13 +256,16 @@ test('a line with a malformed scope, temporality or monotonic is refused with wh
   const cases: ReadonlyArray<readonly [string, string]> = [
     ['"temporality":"DELTA"', "temporality must be 'cumulative' or 'delta', got \"DELTA\""],
     ['"monotonic":"false"', 'monotonic must be true or false, got "false"'],
-    ['"scope":"app"', 'scope must be an object with a string name (and a string version, schemaUrl), got "app"'],
-    ['"scope":{"version":"1"}', 'scope must be an object with a string name (and a string version, schemaUrl), got {"version":"1"}'],
+    ['"scope":"app"', 'scope must be an object with a string name (and a string version, schemaUrl, an object of attributes), got "app"'],
+    ['"scope":{"version":"1"}', 'scope must be an object with a string name (and a string version, schemaUrl, an object of attributes), got {"version":"1"}'],
+    ['"scope":{"name":"app","attributes":["tier"]}', 'scope must be an object with a string name (and a string version, schemaUrl, an object of attributes), got {"name":"app","attributes":["tier"]}'],
+    ['"resourceSchemaUrl":1', 'resourceSchemaUrl must be a string, got 1'],
   ];
   for (const [extra, message] of cases) assert.equal(parseSampleLine(line(extra)), { _tag: 'Left', left: message }, extra);
   assert.ok(isRight(parseSampleLine(line('"temporality":"delta","monotonic":false,"scope":{"name":"app"}'))));
   assert.equal(parseSampleLine(line('"temporality":null,"monotonic":null,"scope":null,"valueType":null')), parseSampleLine(line('"unit":null')), 'null is absent (Python writes None so)');
-  assert.equal(parseSampleLine(line('"scope":{"name":"app","version":null,"schemaUrl":null}')), parseSampleLine(line('"scope":{"name":"app"}')), "and so in a scope");
+  assert.equal(parseSampleLine(line('"scope":{"name":"app","version":null,"schemaUrl":null,"attributes":null}')), parseSampleLine(line('"scope":{"name":"app"}')), "and so in a scope");
+  assert.equal(parseSampleLine(line('"scope":{"name":"app","attributes":{}}')), parseSampleLine(line('"scope":{"name":"app"}')), 'empty scope attributes are none');
   const negative = parseSampleLine(line('"monotonic":false').replace('"value":1', '"value":-1'));
   assert.ok(isRight(negative) && negative.right.value === -1, 'an up-down counter may go below zero');
 });

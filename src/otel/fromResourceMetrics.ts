@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry SDK `ResourceMetrics` → Samples, keeping everything chronoq needs to export them
  * again unchanged: the data point's endTime (its collection time) and startTime exactly, the
- * resource, the scope (schema URL too), attributes (arrays too), unit, description, histograms,
+ * resource (its schema URL too), the scope (schema URL and any attributes too), attributes (arrays too), unit, description, histograms,
  * sums with their temporality and monotonicity, and the instrument's value type: encoded again, a
  * batch of them is the stock exporter's request byte for byte (test/otel.test.ts). A data point
  * type without a Sample form (none the SDK makes today) is returned apart, by metric name.
@@ -36,7 +36,7 @@ const pointOf = (p: DataPoint<unknown>): Pick<Sample, 'timeUnixNano' | 'startTim
   attributes: plain(p.attributes),
 });
 
-const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>): Sample[] | undefined => {
+const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'resourceSchemaUrl' | 'scope'>): Sample[] | undefined => {
   const common = {
     name: m.descriptor.name,
     ...(m.descriptor.unit ? { unit: m.descriptor.unit } : {}),
@@ -83,12 +83,20 @@ const convertMetric = (m: MetricData, base: Pick<Sample, 'resource' | 'scope'>):
 
 export const fromResourceMetrics = (rm: ResourceMetrics): Converted => {
   const resource = plain(rm.resource.attributes as Record<string, unknown>);
+  const resourceSchemaUrl = rm.resource.schemaUrl ? { resourceSchemaUrl: rm.resource.schemaUrl } : {};
   const samples: Sample[] = [];
   const unsupported: string[] = [];
   for (const sm of rm.scopeMetrics) {
-    const scope = { name: sm.scope.name, ...(sm.scope.version ? { version: sm.scope.version } : {}), ...(sm.scope.schemaUrl ? { schemaUrl: sm.scope.schemaUrl } : {}) };
+    // The JS SDK's scopes have no attributes; a ResourceMetrics built elsewhere may give some.
+    const scopeAttributes = (sm.scope as { attributes?: Record<string, unknown> }).attributes;
+    const scope = {
+      name: sm.scope.name,
+      ...(sm.scope.version ? { version: sm.scope.version } : {}),
+      ...(sm.scope.schemaUrl ? { schemaUrl: sm.scope.schemaUrl } : {}),
+      ...(scopeAttributes !== undefined && Object.keys(scopeAttributes).length > 0 ? { attributes: plain(scopeAttributes) } : {}),
+    };
     for (const m of sm.metrics) {
-      const converted = convertMetric(m, { resource, scope });
+      const converted = convertMetric(m, { resource, ...resourceSchemaUrl, scope });
       if (converted === undefined) unsupported.push(m.descriptor.name);
       else samples.push(...converted);
     }

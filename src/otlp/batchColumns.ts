@@ -3,7 +3,7 @@
  * cost of a copy of numbers instead of a structured clone of every sample object: the clone cost
  * as much as encoding the batch (~650 ns a sample), which left nothing to gain from a second
  * thread. What a series shares — name, kind, unit, description, temporality, monotonic,
- * valueType, resource, scope, attributes — is sent once as a SeriesInfo and referred to by
+ * valueType, resource (and its schema URL), scope, attributes — is sent once as a SeriesInfo and referred to by
  * number; each sample is its series number, its times (int64 nanoseconds) and its value.
  *
  * The packer remembers which series the worker already has (by the sample's attributes object,
@@ -24,6 +24,7 @@ export interface SeriesInfo {
   readonly monotonic: boolean | undefined;
   readonly valueType: Sample['valueType'];
   readonly resource: Attributes | undefined;
+  readonly resourceSchemaUrl: string | undefined;
   readonly scope: Sample['scope'];
   readonly attributes: Attributes;
 }
@@ -52,11 +53,11 @@ interface Known extends SeriesInfo {
 
 const infoOf = (s: Sample): SeriesInfo => ({
   name: s.name, kind: s.kind, unit: s.unit, description: s.description, temporality: s.temporality,
-  monotonic: s.monotonic, valueType: s.valueType, resource: s.resource, scope: s.scope, attributes: s.attributes,
+  monotonic: s.monotonic, valueType: s.valueType, resource: s.resource, resourceSchemaUrl: s.resourceSchemaUrl, scope: s.scope, attributes: s.attributes,
 });
 
 const sameSeries = (k: Known, s: Sample): boolean =>
-  k.name === s.name && k.kind === s.kind && k.unit === s.unit && k.description === s.description && k.resource === s.resource &&
+  k.name === s.name && k.kind === s.kind && k.unit === s.unit && k.description === s.description && k.resource === s.resource && k.resourceSchemaUrl === s.resourceSchemaUrl &&
   sameScope(k.scope, s.scope) && k.temporality === s.temporality && k.monotonic === s.monotonic && k.valueType === s.valueType;
 
 /**
@@ -165,7 +166,7 @@ export const createBatchUnpacker = () => {
       const f = p.flags[i]!;
       let s = pool[i];
       if (s === undefined) {
-        s = { name: '', kind: 'gauge', value: 0, timeUnixNano: 0n, startTimeUnixNano: undefined, attributes: d.attributes, unit: undefined, description: undefined, resource: undefined, scope: undefined, temporality: undefined, monotonic: undefined, valueType: undefined };
+        s = { name: '', kind: 'gauge', value: 0, timeUnixNano: 0n, startTimeUnixNano: undefined, attributes: d.attributes, unit: undefined, description: undefined, resource: undefined, resourceSchemaUrl: undefined, scope: undefined, temporality: undefined, monotonic: undefined, valueType: undefined };
         pool.push(s);
       }
       s.name = d.name;
@@ -176,6 +177,7 @@ export const createBatchUnpacker = () => {
       s.monotonic = d.monotonic;
       s.valueType = d.valueType;
       s.resource = d.resource;
+      s.resourceSchemaUrl = d.resourceSchemaUrl;
       s.scope = d.scope;
       s.attributes = d.attributes;
       s.value = (f & OTHER_VALUE) !== 0 ? (p.otherValues[other++] as Sample['value']) : p.values[i]!;

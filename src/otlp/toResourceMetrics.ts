@@ -23,6 +23,8 @@ export interface InstrumentationScopeInfo {
   readonly name: string;
   readonly version?: string;
   readonly schemaUrl?: string;
+  /** Written by the official serializer (its scope writer takes them; the JS SDK's meters have none). */
+  readonly attributes?: Attributes;
 }
 
 export const CHRONOQ_SCOPE: InstrumentationScopeInfo = { name: 'chronoq', version: VERSION };
@@ -128,12 +130,15 @@ interface ScopeGroup {
 }
 interface ResourceGroup {
   readonly resource: Attributes;
+  readonly schemaUrl: string | undefined;
   readonly scopes: ScopeGroup[];
   readonly scopeByKey: Map<string, ScopeGroup>;
 }
 
-const resourceKey = (s: Sample): string => (s.resource === undefined ? '' : canonicalAttributes(s.resource));
-const scopeKey = (s: Sample): string => (s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}\u0000${s.scope.schemaUrl ?? ''}`);
+const resourceKey = (s: Sample): string =>
+  `${s.resource === undefined ? '' : canonicalAttributes(s.resource)}\u0000${s.resourceSchemaUrl ?? ''}`;
+const scopeKey = (s: Sample): string =>
+  s.scope === undefined ? '' : `${s.scope.name}\u0000${s.scope.version ?? ''}\u0000${s.scope.schemaUrl ?? ''}\u0000${canonicalAttributes(s.scope.attributes)}`;
 const metricKey = (s: Sample): string => `${s.name}\u0000${s.kind}\u0000${s.unit ?? ''}\u0000${s.temporality ?? ''}\u0000${s.monotonic ?? ''}`;
 const sameMetric = (a: Sample, b: Sample): boolean =>
   a.name === b.name && a.kind === b.kind && a.unit === b.unit && a.temporality === b.temporality && a.monotonic === b.monotonic;
@@ -144,7 +149,7 @@ const sameMetric = (a: Sample, b: Sample): boolean =>
  * One pass over the batch: each sample's data point goes straight into its metric's list. A
  * sample of the same resource object, scope and metric as the sample before it (batches come in
  * runs of those) joins that sample's metric without any key being built; otherwise the keys are
- * looked up, the resource's only when its resource object differs. Resources equal in content in
+ * looked up, the resource's only when its resource object (or schema URL) differs. Resources equal in content in
  * distinct objects share one group (keyed by canonicalAttributes).
  */
 export const buildResourceMetrics = (
@@ -160,12 +165,13 @@ export const buildResourceMetrics = (
   let metric: MetricGroup | undefined;
   for (let i = 0; i < batch.length; i++) {
     const s = batch[i]!;
-    if (prev === undefined || s.resource !== prev.resource || !sameScope(s.scope, prev.scope) || !sameMetric(s, prev)) {
-      if (prev === undefined || s.resource !== prev.resource) {
+    const otherResource = prev === undefined || s.resource !== prev.resource || s.resourceSchemaUrl !== prev.resourceSchemaUrl;
+    if (otherResource || !sameScope(s.scope, prev!.scope) || !sameMetric(s, prev!)) {
+      if (otherResource) {
         const rKey = resourceKey(s);
         inResource = resourceByKey.get(rKey);
         if (inResource === undefined) {
-          inResource = { resource: s.resource ?? resource, scopes: [], scopeByKey: new Map() };
+          inResource = { resource: s.resource ?? resource, schemaUrl: s.resourceSchemaUrl, scopes: [], scopeByKey: new Map() };
           resourceByKey.set(rKey, inResource);
           resources.push(inResource);
         }
@@ -190,7 +196,7 @@ export const buildResourceMetrics = (
     prev = s;
   }
   return resources.map((r) => ({
-    resource: resourceFromAttributes({ ...r.resource } as OtelAttributes),
+    resource: resourceFromAttributes({ ...r.resource } as OtelAttributes, r.schemaUrl === undefined ? undefined : { schemaUrl: r.schemaUrl }),
     scopeMetrics: r.scopes.map((sc) => ({ scope: { ...sc.scope }, metrics: sc.metrics.map(toMetric) })),
   }));
 };
