@@ -137,6 +137,10 @@ const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'resourceSchemaU
   }
 };
 
+/** How many data points a request (as OTLP/JSON parses it) holds, of any metric type: what its samples and refusals came from. */
+export const requestPoints = (request: unknown): number =>
+  list(obj(request)['resourceMetrics']).reduce((n: number, rm) => n + pointsIn(list(obj(rm)['scopeMetrics'])), 0);
+
 /** How many data points these scopeMetrics hold, of any metric type. */
 const pointsIn = (scopeMetrics: readonly unknown[]): number => {
   let n = 0;
@@ -158,18 +162,31 @@ const camelCased = (v: unknown): unknown =>
   : v;
 
 /** An OTLP/JSON line → its samples and the refusals of what they cannot hold; Left when the line is no metrics request. */
-export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> => {
-  const signal = SIGNAL.exec(line)?.[1];
+export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> => map(requestSamples)(parseOtlpJsonRequest(line));
+
+/**
+ * An OTLP/JSON text (a line of a file, an OTLP/HTTP request's body) → the request object it holds
+ * (long integers kept exact, proto field names camelCased), or why it is no metrics request.
+ */
+export const parseOtlpJsonRequest = (text: string): Either<string, unknown> => {
+  const signal = SIGNAL.exec(text)?.[1];
   if (signal !== undefined && signal.toLowerCase() !== 'metrics') return left(`an OTLP/JSON request of ${signal.toLowerCase()}, not metrics`);
   let request: unknown;
   try {
-    request = JSON.parse(quoteLongIntegers(line));
+    request = JSON.parse(quoteLongIntegers(text));
   } catch (e) {
     return left(`not JSON: ${(e as Error).message}`);
   }
   // Written with the proto field names (Python's MessageToJson with preserving_proto_field_name):
   // read as lowerCamelCase. Every object key of a request is a field name (attributes are lists of {key, value}).
-  if (obj(request)['resource_metrics'] !== undefined) request = camelCased(request);
+  return right(obj(request)['resource_metrics'] !== undefined ? camelCased(request) : request);
+};
+
+/**
+ * An ExportMetricsServiceRequest as OTLP/JSON parses (or otlpProtoRequest.ts decodes) it → its
+ * samples and the refusals of what they cannot hold.
+ */
+export const requestSamples = (request: unknown): OtlpJsonLine => {
   const samples: Sample[] = [];
   const refused: string[] = [];
   for (const rm of list(obj(request)['resourceMetrics'])) {
@@ -199,5 +216,5 @@ export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> =>
       }
     }
   }
-  return right({ samples, refused });
+  return { samples, refused };
 };

@@ -12,7 +12,8 @@ import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, AggregationType, InstrumentType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { parseOtlpJsonLine } from '../src/otlpJson.js';
+import { parseOtlpJsonLine, requestSamples } from '../src/otlpJson.js';
+import { decodeMetricsRequest } from '../src/otlp/otlpProtoRequest.js';
 import { fromResourceMetrics } from '../src/otel/fromResourceMetrics.js';
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import { parseSampleLine, toJsonLine } from '../src/sampleJson.js';
@@ -108,6 +109,24 @@ test('for any collection, its OTLP/JSON line (the official JSON serializer\'s, a
       assert.equal(read.right.refused, []);
       if (read.right.samples.length === 0) return;
       assert.ok(encodeBatch(read.right.samples, {}).equals(stock), 'read from OTLP/JSON');
+    }),
+    { numRuns: 150 },
+  );
+});
+
+
+test('for any collection, its protobuf request (what an OTLP exporter sends a receiver) is decoded into samples that encode to that very request', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(instrument, { minLength: 1, maxLength: 6 }), histogramView, fc.boolean(), attributes, schemaUrl, fc.option(attributes, { nil: undefined }), async (instruments, view, delta, resource, resourceSchemaUrl, scopeAttributes) => {
+      const collected = await collect(instruments, view, delta, { 'service.name': 'app', ...resource }, resourceSchemaUrl);
+      const rm = scopeAttributes === undefined ? collected : { ...collected, scopeMetrics: collected.scopeMetrics.map((sm) => ({ ...sm, scope: { ...sm.scope, attributes: scopeAttributes } })) };
+      const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm)!);
+      const decoded = decodeMetricsRequest(stock);
+      if (decoded._tag === 'Left') return assert.unreachable(decoded.left);
+      const read = requestSamples(decoded.right);
+      assert.equal(read.refused, []);
+      if (read.samples.length === 0) return;
+      assert.ok(encodeBatch(read.samples, {}).equals(stock), 'decoded from protobuf');
     }),
     { numRuns: 150 },
   );

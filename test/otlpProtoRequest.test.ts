@@ -1,0 +1,96 @@
+/**
+ * The protobuf request reader (src/otlp/otlpProtoRequest.ts, protoReader.ts): the wire forms a
+ * proto3 sender may choose that the official serializer does not (unpacked repeated numbers,
+ * fields in another order, unknown fields), values at their edges, and any bytes at all — a
+ * Left, never a throw. (The official serializer's requests, for any SDK collection, decode to
+ * samples that encode to those very bytes: test/otelBytes.property.test.ts.)
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { decodeMetricsRequest } from '../src/otlp/otlpProtoRequest.js';
+import { requestSamples } from '../src/otlpJson.js';
+import { bytesField as bytes, text, varint } from './support/protobufWriter.js';
+
+const test = suite('OTLP protobuf requests read');
+
+// The cases below written by hand (test/support/protobufWriter.ts, and the fixed-width fields here).
+const tag = (field: number, wire: number): number[] => varint(field * 8 + wire);
+const str = (field: number, s: string): number[] => bytes(field, text(s));
+const fixed64 = (field: number, n: bigint): number[] => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt.asUintN(64, n));
+  return [...tag(field, 1), ...b];
+};
+const dbl = (field: number, x: number): number[] => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(x);
+  return [...tag(field, 1), ...b];
+};
+const request = (metric: number[], resourceAttrs: number[] = []): Uint8Array =>
+  Uint8Array.from(bytes(1, [...bytes(1, resourceAttrs), ...bytes(2, [...bytes(1, str(1, 'lib')), ...bytes(2, metric)])]));
+const read = (b: Uint8Array) => {
+  const d = decodeMetricsRequest(b);
+  if (d._tag === 'Left') throw new Error(d.left);
+  return requestSamples(d.right);
+};
+const T = 1_764_064_800_123_456_789n;
+
+test('unpacked repeated numbers, fields out of order and unknown fields are read as a proto3 parser reads them', () => {
+  // histogram (9) { data_points (1) { bucket_counts unpacked ×3, explicit_bounds unpacked ×2, time, count; an unknown field 99 }, temporality 2 }
+  const point = [
+    ...fixed64(6, 1n), ...dbl(7, 1.5), ...fixed64(6, 2n), ...dbl(7, 10), ...fixed64(6, 3n),
+    ...fixed64(3, T), ...fixed64(4, 6n), ...str(99, 'ignored'), ...dbl(5, 21.5),
+  ];
+  const metric = [...bytes(9, [...bytes(1, point), ...tag(2, 0), 2]), ...str(1, 'latency')];
+  const { samples, refused } = read(request(metric, bytes(1, [...str(1, 'service.name'), ...bytes(2, str(1, 'shop'))])));
+  assert.equal(refused, []);
+  assert.equal(samples, [{
+    name: 'latency', kind: 'histogram', value: { boundaries: [1.5, 10], counts: [1, 2, 3], count: 6, sum: 21.5 }, timeUnixNano: T,
+    attributes: {}, resource: { 'service.name': 'shop' }, scope: { name: 'lib' }, temporality: 'cumulative',
+  }]);
+});
+
+test('edge values: NaN, -0, a negative int, int64 past 2^53 refused, a negative exponential offset, the no-recorded-value flag', () => {
+  const gauge = (points: number[][]): number[] => [...str(1, 'g'), ...bytes(5, points.flatMap((p) => bytes(1, p)))];
+  const { samples, refused } = read(request(gauge([
+    [...fixed64(3, T), ...dbl(4, Number.NaN)],
+    [...fixed64(3, T + 1n), ...dbl(4, -0)],
+    [...fixed64(3, T + 2n), ...fixed64(6, -7n)],
+    [...fixed64(3, T + 3n), ...fixed64(6, 2n ** 60n + 1n)],
+    [...fixed64(3, T + 4n), ...dbl(4, 1), ...tag(8, 0), 1],
+  ])));
+  assert.ok(Number.isNaN(samples[0]!.value));
+  assert.ok(Object.is(samples[1]!.value, -0));
+  assert.is(samples[2]!.value, -7);
+  assert.is(samples.length, 3);
+  assert.equal(refused, [
+    'metric "g": asInt 1152921504606846977 is past 2^53 and not a number a sample can hold exactly',
+    'metric "g": a point flagged as having no recorded value (its series ended), which a sample cannot be',
+  ]);
+  // exponential_histogram (10) { data_points { scale -2 (sint32), zero_count, negative { offset -3, counts [4] }, count, time }, temporality }
+  const buckets = [...tag(1, 0), ...varint(5), ...bytes(2, [4])]; // offset zigzag(−3) = 5
+  const point = [...tag(6, 0), ...varint(3), ...fixed64(7, 1n), ...bytes(9, buckets), ...fixed64(4, 5n), ...fixed64(3, T)];
+  const exp = read(request([...str(1, 'e'), ...bytes(10, [...bytes(1, point), ...tag(2, 0), 1])]));
+  assert.equal(exp.refused, []);
+  assert.equal(exp.samples[0]!.value, { scale: -2, zeroCount: 1, positive: { offset: 0, bucketCounts: [] }, negative: { offset: -3, bucketCounts: [4] }, count: 5 });
+  assert.is(exp.samples[0]!.temporality, 'delta');
+});
+
+test('any bytes, and any damage to a valid request, give a Left or samples and refusals: never a throw', () => {
+  const valid = request([...str(1, 'g'), ...bytes(5, bytes(1, [...fixed64(3, T), ...dbl(4, 1), ...bytes(7, [...str(1, 'k'), ...bytes(2, str(1, 'v'))])]))]);
+  fc.assert(
+    fc.property(fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([at, b]) => Uint8Array.from(valid.map((x, i) => (i === at ? b : x)))),
+      fc.nat(valid.length).map((n) => valid.slice(0, n)),
+    ), (b) => {
+      const d = decodeMetricsRequest(b);
+      if (d._tag === 'Right') requestSamples(d.right);
+    }),
+    { numRuns: 3_000 },
+  );
+  assert.match((decodeMetricsRequest(Uint8Array.from([0x0a, 0x05, 0x01])) as { left: string }).left, /^not an OTLP protobuf request: a field that runs past the end/);
+});
+
+test.run();
