@@ -28,14 +28,14 @@ test('a sink or source without `type` whose keys are one kind\'s only: the type 
   // It said only "expected one of …, found nothing": an endpoint is an otlp-grpc sink's, a path an ndjson one's.
   assert.equal(configErrorsOf('sink: {endpoint: "http://c:4317"}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")} (did you mean type: otlp-grpc? endpoint: a key of the otlp-grpc sink)`]);
   assert.equal(configErrorsOf('sink: {path: out.ndjson}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")} (did you mean type: ndjson? path: a key of the ndjson sink)`]);
-  assert.equal(configErrorsOf('sources: [{path: in.ndjson, follow: true}]\n'), [`config.sources[0].type: ${wanting("'host', 'ndjson', 'synthetic'")} (did you mean type: ndjson? path, follow: keys of the ndjson source)`]);
+  assert.equal(configErrorsOf('sources: [{path: in.ndjson, follow: true}]\n'), [`config.sources[0].type: ${wanting("'host', 'ndjson', 'synthetic', 'otlp'")} (did you mean type: ndjson? path, follow: keys of the ndjson source)`]);
   assert.equal(configErrorsOf('sink: {}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")}`], 'nothing to go by');
   assert.equal(configErrorsOf('sink: {path: x, endpoint: y}\n'), [`config.sink.type: ${wanting("'otlp-grpc', 'ndjson', 'console'")}`], 'no one kind takes both');
 });
 
 test('every problem is reported at its path, with suggestions; nothing throws', () => {
   assert.equal(configErrorsOf('batch:\n  maxSise: 10\n'), ["config.batch.maxSise: expected no key 'maxSise' (batch takes maxSize, maxDelayMs), found number 10 (did you mean 'maxSize'?)"]);
-  assert.equal(configErrorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', found \"syntetic\" (did you mean 'synthetic'?)"]);
+  assert.equal(configErrorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', 'otlp', found \"syntetic\" (did you mean 'synthetic'?)"]);
   assert.equal(configErrorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
   assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);
   assert.equal(configErrorsOf('sources: 3\n'), ['config.sources: expected a list of sources, found number 3']);

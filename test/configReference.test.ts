@@ -57,7 +57,7 @@ test('examples/reference.yaml names every key of every section, source and sink 
   ];
   const missing: string[] = [];
   for (const [path, base] of sections) for (const key of keysAt(path, base)) if (!new RegExp(`\\b${key}:`).test(reference)) missing.push([...path, key].join('.'));
-  for (const type of ['host', 'ndjson', 'synthetic']) {
+  for (const type of ['host', 'ndjson', 'synthetic', 'otlp']) {
     const r = decodeConfigValue({ sources: [{ type, path: 'x', zzz: 1 }] });
     const takes = isLeft(r) ? r.left.map((e) => /takes ([^)]*)\)/.exec(e.expected)?.[1]).find((x) => x !== undefined) : undefined;
     for (const key of takes!.split(', ')) if (!new RegExp(`\\b${key}:`).test(reference)) missing.push(`sources[${type}].${key}`);

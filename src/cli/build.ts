@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
+import { otlpReceiverSamples, type RefusedPoints } from '../sources/otlpReceiver.js';
 import { inTurn, oldestFirst } from '../sources/filesInTurn.js';
 import { compressionOf } from '../sources/compressedFiles.js';
 import { statIfThere } from '../fileIdentity.js';
@@ -27,6 +28,7 @@ const SYNTHETIC_RATE = 1;
 export const describeSource = (s: SourceConfig): string => {
   if (s.type === 'ndjson') return `ndjson ${s.path === '-' ? 'standard input' : s.path}`;
   if (s.type === 'host') return 'host';
+  if (s.type === 'otlp') return `otlp (${[s.protocols.grpc ? `gRPC ${s.protocols.grpc.endpoint}` : '', s.protocols.http ? `HTTP ${s.protocols.http.endpoint}` : ''].filter((x) => x !== '').join(', ')})`;
   const series = s.series ?? SYNTHETIC_SERIES;
   const rate = s.ratePerSecond ?? SYNTHETIC_RATE;
   return `synthetic (${series} series × ${rate}/s = ${series * rate} samples/s)`;
@@ -62,6 +64,12 @@ export interface PartsHooks {
   readonly onTruncatedInPlace?: (source: number, e: InPlaceTruncation) => void;
   /** A followed NDJSON source's next file (rotated) cannot be opened (`error`), or can now. */
   readonly onNextFileUnreadable?: (source: number, e: { readonly path: string; readonly error?: string }) => void;
+  /** An otlp source refused points a sample cannot hold (already in the dead-letter file). */
+  readonly onRefused?: (source: number, e: RefusedPoints) => void;
+  /** An otlp source listens. */
+  readonly onListening?: (source: number, e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
+  /** An otlp source answers a request once its samples have settled (a spool makes them durable then). */
+  readonly answerWhenSettled?: boolean;
 }
 
 /** The config's NDJSON files read once, in the order they are read (oldest first: filesInTurn.ts), and the followed ones. */
@@ -107,6 +115,19 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(positionFile !== undefined ? { positions: { file: positionFile, ...(onResume ? { onResume: (e: ResumeEvent) => onResume(index, e) } : {}) } } : {}),
         });
       }
+      case 'otlp':
+        return otlpReceiverSamples({
+          ...(s.protocols.grpc?.endpoint !== undefined ? { grpcEndpoint: s.protocols.grpc.endpoint } : {}),
+          ...(s.protocols.http?.endpoint !== undefined ? { httpEndpoint: s.protocols.http.endpoint } : {}),
+          ...(s.maxRequestBytes !== undefined ? { maxRequestBytes: s.maxRequestBytes } : {}),
+          ...(hasRoom !== undefined ? { hasRoom } : {}),
+          answerWhenSettled: hooks.answerWhenSettled === true,
+          onRefused: (e) => {
+            deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} request from ${e.peer}: ${e.reason}`, atUnixMs: clock.now() });
+            hooks.onRefused?.(index, e);
+          },
+          ...(hooks.onListening !== undefined ? { onListening: (e: { protocol: 'grpc' | 'http'; address: string }) => hooks.onListening!(index, e) } : {}),
+        });
       case 'synthetic':
         return syntheticSamples({
           clock, series: s.series ?? SYNTHETIC_SERIES, ratePerSecond: s.ratePerSecond ?? SYNTHETIC_RATE,
@@ -129,7 +150,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
     for (const f of followed) sources[f.index] = turns.after(sources[f.index]!, () => notReached(f));
   }
   return {
-    sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson'),
+    sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson' && s.type !== 'otlp'),
     ...(readOrder !== undefined ? { readOrder } : {}),
   };
 };

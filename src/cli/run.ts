@@ -20,6 +20,7 @@ import { openSpool } from './openSpool.js';
 import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
 import { type InPlaceTruncation, restCommand, restInWords } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
+import { settleReceived } from '../sources/otlpReceiver.js';
 import type { ResumeEvent } from '../sources/resumeFollowed.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { createDeadLetterLog } from '../telemetry/deadLetterLog.js';
@@ -78,6 +79,15 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
       // not samples showed only as a count in the status line.
       invalidLines.note('invalid', `${e.source} line ${e.line}: ${e.reason}`);
     },
+    // Points an otlp source refused (told to the sender as partial success): counted as a bad line is.
+    onRefused: (_index, e) => {
+      pipeline.stats.samplesIn++;
+      pipeline.stats.deadLetters.invalid++;
+      invalidLines.note('invalid', `${e.source} request from ${e.peer}: ${e.reason}`);
+    },
+    onListening: (index, e) => o.log('info', `source ${index} (otlp): listening for OTLP/${e.protocol === 'grpc' ? 'gRPC' : 'HTTP'} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address }),
+    // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
+    answerWhenSettled: c.spool !== undefined,
     deadLetterFile: deadLetterFileLog(c.deadLetter, o.log),
     // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
@@ -128,7 +138,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     stampedLocally: parts.stampedLocally,
     clock,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
-    ...(positionFiles.size > 0 ? { onSettled: settleRead } : {}),
+    ...(positionFiles.size > 0 || c.sources.some((x) => x.type === 'otlp') ? { onSettled: (x) => (settleRead(x), settleReceived(x)) } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
   logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(parts.sink, c), log: o.log, deadLetterPath: c.deadLetter.path });

@@ -17,7 +17,7 @@ export interface FailureWording {
   /** What was found, when the value itself must not be printed (a secret). */
   readonly found?: string;
 }
-const fail = <A>(value: unknown, context: t.Context, wording: FailureWording): t.Validation<A> => t.failure<A>(value, context, JSON.stringify(wording));
+export const fail = <A>(value: unknown, context: t.Context, wording: FailureWording): t.Validation<A> => t.failure<A>(value, context, JSON.stringify(wording));
 const problem = (value: unknown, context: t.Context, wording: FailureWording): t.ValidationError => ({ value, context, message: JSON.stringify(wording) });
 
 /**

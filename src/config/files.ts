@@ -18,6 +18,7 @@ import { fileIdentity, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile }
 import { compressedFileProblem } from '../sources/compressedFiles.js';
 import { pathPatternProblem } from './pathPattern.js';
 import { PemProblem, pemCertificate, pemPrivateKey } from '../otlp/pemFiles.js';
+import { sinkIntoOwnReceiver } from './receiverLoop.js';
 
 type ReadFile = (path: string) => Buffer;
 
@@ -200,7 +201,7 @@ export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSyn
  * environment (headers, endpoint: grpcValues.ts).
  */
 export const checkResolvedConfig = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] =>
-  [...checkConfigFiles(c, read, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : [])];
+  [...checkConfigFiles(c, read, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : []), ...sinkIntoOwnReceiver(c, env)];
 
 /**
  * Every problem with the sink's TLS files; none when there is no TLS. Those of the environment

@@ -5,6 +5,8 @@
  */
 import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
+import { DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_ENDPOINT } from './receiverCodecs.js';
+import { DEFAULT_MAX_REQUEST_BYTES } from '../sources/otlpGrpcServer.js';
 import type { AlertRules } from '../telemetry/alerts.js';
 import { type HostResource, hostResource } from './hostResource.js';
 import { rootOf } from '../sources/hostActivity.js';
@@ -89,12 +91,23 @@ const defaultReorderDelayMs = (c: FileConfig): number => {
   return inOrder ? 0 : 2_000;
 };
 
+/** An otlp source with its protocols' endpoints (the Collector's defaults) and request size limit filled in. */
+const resolveReceiver = (s: Extract<SourceConfig, { type: 'otlp' }>): SourceConfig => ({
+  ...s,
+  protocols: {
+    ...(s.protocols.grpc !== undefined ? { grpc: { endpoint: s.protocols.grpc.endpoint ?? DEFAULT_GRPC_ENDPOINT } } : {}),
+    ...(s.protocols.http !== undefined ? { http: { endpoint: s.protocols.http.endpoint ?? DEFAULT_HTTP_ENDPOINT } } : {}),
+  },
+  maxRequestBytes: s.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+});
+
 /** `envResource` and `host`: see resolveResource (`host` defaults to this machine's). */
 export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string, string>> = {}, host?: HostResource): ResolvedConfig => ({
   resource: resolveResource(c, envResource, host),
   // A followed file is resumed where the last run left it (src/sources/readPositions.ts).
   sources: (c.sources ?? DEFAULT_SOURCES).map((s) =>
-    s.type !== 'ndjson' ? s
+    s.type === 'otlp' ? resolveReceiver(s)
+    : s.type !== 'ndjson' ? s
     : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
   skew: {
     policy: c.skew?.policy ?? 'correct',

@@ -4,6 +4,7 @@
  */
 import * as t from 'io-ts';
 import { COLLECTOR_HOST_KEYS, COLLECTOR_SINK_KEYS, COLLECTOR_TLS_KEYS } from './collectorKeys.js';
+import { OtlpSourceCodec } from './receiverCodecs.js';
 import {
   closed, tagged, oneOf, stringMap, PositiveInt, NonNegativeInt, PositiveNumber, NonNegativeNumber, Multiplier,
   MsOrInfinite, CountOrInfinite, CountUpTo, Port, NonEmptyString, Bool, AttrValueCodec, HeadersCodec, EndpointCodec, KeepaliveMs, ConnectTimeoutMs,
@@ -15,7 +16,7 @@ export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('sy
   series: CountUpTo(1_000_000, 'series made up front'), ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,
   valuePattern: oneOf('sequence', 'sine', 'random'), name: NonEmptyString,
 });
-export const SourceCodec = tagged('source', { host: HostSourceCodec, ndjson: NdjsonSourceCodec, synthetic: SyntheticSourceCodec });
+export const SourceCodec = tagged('source', { host: HostSourceCodec, ndjson: NdjsonSourceCodec, synthetic: SyntheticSourceCodec, otlp: OtlpSourceCodec });
 const SourceListCodec = t.array(SourceCodec, 'a list of sources');
 /**
  * The sources, with at most one host source. A second one sends every host series again (CPU,

@@ -1,0 +1,40 @@
+/**
+ * The otlp source's config (src/sources/otlpReceiver.ts), shaped as the Collector's otlp
+ * receiver's so that its block can be copied: `protocols: {grpc: {endpoint}, http: {endpoint}}`,
+ * a protocol with no settings (`grpc:`, YAML's null) on its default endpoint (localhost:4317,
+ * localhost:4318), at least one protocol.
+ */
+import * as t from 'io-ts';
+import { type FailureWording, closed, fail, oneOf, PositiveInt } from './codecs.js';
+
+export const DEFAULT_GRPC_ENDPOINT = 'localhost:4317';
+export const DEFAULT_HTTP_ENDPOINT = 'localhost:4318';
+
+/** What is wrong with an address to listen on, or undefined: `host:port`, `[v6]:port`, port 0–65535 (0: any free one). */
+export const listenEndpointProblem = (text: string): FailureWording | undefined => {
+  const expected = 'host:port to listen on (localhost:4317; 0.0.0.0:4317 for every interface; [::1]:4317)';
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/(.*)$/i.exec(text);
+  if (scheme) return { expected, suggestion: `without the scheme: ${scheme[1]!.replace(/\/+$/, '')} (a receiver's endpoint is where it listens, not a URL)` };
+  const m = /^(?:\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+):(\d{1,5})$/.exec(text);
+  if (m === null) return { expected, ...(/^:\d+$/.test(text) ? { suggestion: `a host too: localhost${text} (this machine only) or 0.0.0.0${text} (every interface)` } : {}) };
+  return Number(m[1]) > 65_535 ? { expected: `${expected}: a port up to 65535` } : undefined;
+};
+
+export const ListenEndpoint = new t.Type<string, string, unknown>('host:port', (u): u is string => typeof u === 'string', (u, c) => {
+  const text = typeof u === 'string' ? u.trim() : undefined;
+  if (text === undefined) return fail(u, c, { expected: 'host:port to listen on, such as localhost:4317' });
+  const wrong = listenEndpointProblem(text);
+  return wrong === undefined ? t.success(text) : fail(u, c, wrong);
+}, (s) => s);
+
+const ProtocolSettings = closed('otlp protocol', {}, { endpoint: ListenEndpoint });
+/** A protocol's settings; none at all (`grpc:`, null) is `{}`, as the Collector reads it (an absent protocol stays absent). */
+const Protocol = new t.Type<t.TypeOf<typeof ProtocolSettings>, t.TypeOf<typeof ProtocolSettings>, unknown>(ProtocolSettings.name, ProtocolSettings.is, (u, c) => ProtocolSettings.validate(u === null ? {} : u, c), t.identity);
+const ProtocolsSettings = closed('protocols', {}, { grpc: Protocol, http: Protocol });
+const Protocols = new t.Type<t.TypeOf<typeof ProtocolsSettings>, t.TypeOf<typeof ProtocolsSettings>, unknown>(ProtocolsSettings.name, ProtocolsSettings.is, (u, c) => {
+  const decoded = ProtocolsSettings.validate(u, c);
+  if (decoded._tag === 'Left' || decoded.right.grpc !== undefined || decoded.right.http !== undefined) return decoded;
+  return fail(u, c, { expected: 'grpc, http or both', found: 'neither', suggestion: 'protocols: {grpc: {endpoint: localhost:4317}}' });
+}, t.identity);
+
+export const OtlpSourceCodec = closed('otlp source', { type: oneOf('otlp'), protocols: Protocols }, { maxRequestBytes: PositiveInt });

@@ -1,0 +1,90 @@
+/**
+ * OTLP/gRPC's metrics service (opentelemetry.proto.collector.metrics.v1.MetricsService/Export) on
+ * @grpc/grpc-js, for the otlp source (otlpReceiver.ts): requests decoded by otlpProtoRequest.ts,
+ * answers an ExportMetricsServiceResponse (with partial success when points were refused). gzip
+ * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry.
+ */
+import { Server, ServerCredentials, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
+import { platformTimers } from '../clock.js';
+import type { TakeRequest, Taken } from './otlpReceiver.js';
+
+export interface OtlpServerOptions {
+  readonly maxRequestBytes: number | undefined;
+  readonly onListening: ((e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void) | undefined;
+  /** The server could not listen (the port in use, say). */
+  readonly onError: (e: unknown) => void;
+}
+
+export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+const raw = (b: Buffer): Buffer => b;
+const METRICS_SERVICE: ServiceDefinition = {
+  Export: {
+    path: EXPORT_PATH, requestStream: false, responseStream: false,
+    requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw,
+  },
+};
+
+/** A protobuf varint's bytes. */
+export const varintBytes = (n: number): number[] => {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+};
+/**
+ * ExportMetricsServiceResponse: empty when everything was taken; else partial_success (1) with
+ * rejected_data_points (1) and error_message (2), as the OTLP specification asks.
+ */
+export const exportResponseBytes = (t: Extract<Taken, { kind: 'taken' }>): Buffer => {
+  if (t.rejected === 0 && t.message === '') return Buffer.alloc(0);
+  const message = Buffer.from(t.message, 'utf8');
+  const partial = Buffer.from([0x08, ...varintBytes(t.rejected), 0x12, ...varintBytes(message.length), ...message]);
+  return Buffer.from([0x0a, ...varintBytes(partial.length), ...partial]);
+};
+
+/** The address a server listens on, as a grpc-js endpoint or a Node host and port: `host:port`, `[v6]:port`. */
+export const splitEndpoint = (endpoint: string): { host: string; port: number } => {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(endpoint.trim());
+  return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? Number.NaN) };
+};
+
+export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): { close(): void } => {
+  const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
+  server.addService(METRICS_SERVICE, {
+    Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+      const decoded = decodeMetricsRequest(call.request);
+      if (isLeft(decoded)) return callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
+      take(decoded.right, call.getPeer(), 'grpc').then(
+        (t) => (t.kind === 'full'
+          ? callback({ code: status.UNAVAILABLE, details: 'chronoq has no room for more samples now (its queue or spool is full): retry later' })
+          : callback(null, exportResponseBytes(t))),
+        (e: unknown) => callback({ code: status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
+      );
+    },
+  });
+  const { host, port } = splitEndpoint(endpoint);
+  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  let closed = false;
+  server.bindAsync(target, ServerCredentials.createInsecure(), (error, boundPort) => {
+    if (closed) return;
+    if (error) return opts.onError(new Error(`otlp source: cannot listen for OTLP/gRPC on ${endpoint}: ${error.message}`));
+    opts.onListening?.({ protocol: 'grpc', address: host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}` });
+  });
+  return {
+    close: () => {
+      closed = true;
+      // Calls answered a moment ago are let out; then whatever is left is cut.
+      server.tryShutdown(() => undefined);
+      platformTimers.afterIfAlive(1_000, () => server.forceShutdown());
+    },
+  };
+};

@@ -1,0 +1,125 @@
+/**
+ * The `otlp` source: chronoq as an OTLP receiver — OTLP/gRPC and OTLP/HTTP (protobuf or JSON), as
+ * the Collector's otlp receiver takes them — so that an application in any language (its SDK's
+ * stock OTLP exporter pointed at chronoq) or a Collector hands its metrics to chronoq, which keeps
+ * their times and order through outages (spool, retries) and accounts for each one.
+ *
+ * What a request is answered:
+ * - taken: success, with OTLP partial success naming how many points were refused and why (a
+ *   point a sample cannot hold: each such refusal is also a dead letter `invalid`); without a
+ *   spool at once, with a spool once its samples have settled — written to the spool (durable:
+ *   a kill -9 after the answer loses nothing), delivered or dead-lettered — or, at the latest,
+ *   after `settleWaitMs` (the spool failing to write, say), so that the exporter's deadline
+ *   (10 s by default) does not pass and make it send the request again;
+ * - no room (delivery's queue full and no spool, or the spool full): gRPC UNAVAILABLE / HTTP 503
+ *   with Retry-After, which every OTLP exporter retries — the request stays with the sender,
+ *   nothing of it is taken;
+ * - not an OTLP metrics request: INVALID_ARGUMENT / HTTP 400, not retried.
+ *
+ * ```
+ * exporter:  --R1------R2----------R3--
+ * room:      yes       yes  no     yes
+ * samples:   --abc-----de----------fg--   (R2's answer waits for d and e to settle, with a spool)
+ * answers:   --ok------ok---UNAVAIL-ok--
+ * ```
+ */
+import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import type { Sample } from '../sample.js';
+import type { RoomGate } from '../roomGate.js';
+import { requestPoints, requestSamples } from '../otlpJson.js';
+import { serveOtlpGrpc } from './otlpGrpcServer.js';
+import { serveOtlpHttp } from './otlpHttpServer.js';
+
+export interface OtlpReceiverOptions {
+  /** host:port for OTLP/gRPC (the Collector's default is localhost:4317). */
+  readonly grpcEndpoint?: string;
+  /** host:port for OTLP/HTTP, POST /v1/metrics (the Collector's default is localhost:4318). */
+  readonly httpEndpoint?: string;
+  /** A request larger than this is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). Default 16 MiB. */
+  readonly maxRequestBytes?: number;
+  /** Room for more samples: without it a request is answered "unavailable, retry". */
+  readonly hasRoom?: RoomGate;
+  /** Answer once the request's samples have settled (with a spool: durable), not at once. */
+  readonly answerWhenSettled?: boolean;
+  /** The longest an answer waits for its samples to settle. Default 5 000. */
+  readonly settleWaitMs?: number;
+  /** A refusal of points a sample cannot hold (dead letter `invalid`), with the sender's address. */
+  readonly onRefused?: (e: RefusedPoints) => void;
+  /** A server listens (its port when 0 was asked). */
+  readonly onListening?: (e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
+  readonly scheduler?: SchedulerLike;
+}
+
+export interface RefusedPoints {
+  readonly source: string;
+  readonly peer: string;
+  readonly reason: string;
+}
+
+/** How a request was taken: its refused points and their reasons, or that there was no room. */
+export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonly message: string } | { readonly kind: 'full' };
+
+/** What a server calls with a decoded request (the object OTLP/JSON parses to). */
+export type TakeRequest = (request: unknown, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
+
+const TICKET = Symbol('chronoq.receivedTicket');
+interface Ticket {
+  left: number;
+  readonly done: () => void;
+}
+type Ticketed = Sample & { [TICKET]?: Ticket };
+
+/** A sample has settled (delivered, dead-lettered, spooled): the request it came in may be answered. */
+export const settleReceived = (s: Sample): void => {
+  const t = (s as Ticketed)[TICKET];
+  if (t === undefined) return;
+  (s as { [TICKET]?: Ticket })[TICKET] = undefined;
+  if (--t.left === 0) t.done();
+};
+
+/** At most this many refusal reasons in an answer's message; the rest counted. */
+const REASONS_SAID = 3;
+const refusalMessage = (reasons: readonly string[]): string =>
+  reasons.length <= REASONS_SAID ? reasons.join('; ') : `${reasons.slice(0, REASONS_SAID).join('; ')}; and ${reasons.length - REASONS_SAID} more`;
+
+export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sample> =>
+  new Observable<Sample>((subscriber) => {
+    const scheduler = opts.scheduler ?? asyncScheduler;
+    const waiting = new Set<() => void>();
+    let closed = false;
+    const take: TakeRequest = (request, peer, protocol) => {
+      if (closed || (opts.hasRoom !== undefined && !opts.hasRoom())) return Promise.resolve({ kind: 'full' });
+      const { samples, refused } = requestSamples(request);
+      const source = `otlp ${protocol}`;
+      for (const reason of refused) opts.onRefused?.({ source, peer, reason });
+      const rejected = requestPoints(request) - samples.length;
+      const answer: Taken = { kind: 'taken', rejected, message: refusalMessage(refused) };
+      if (opts.answerWhenSettled !== true || samples.length === 0) {
+        for (const s of samples) subscriber.next(s);
+        return Promise.resolve(answer);
+      }
+      return new Promise<Taken>((resolve) => {
+        const done = (): void => {
+          if (!waiting.delete(done)) return;
+          timer.unsubscribe();
+          resolve(answer);
+        };
+        const timer = scheduler.schedule(done, opts.settleWaitMs ?? 5_000);
+        waiting.add(done);
+        const ticket: Ticket = { left: samples.length, done };
+        for (const s of samples) (s as Ticketed)[TICKET] = ticket;
+        for (const s of samples) subscriber.next(s);
+      });
+    };
+    const fail = (e: unknown): void => subscriber.error(e);
+    const servers = [
+      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, onListening: opts.onListening, onError: fail })] : []),
+      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, onListening: opts.onListening, onError: fail })] : []),
+    ];
+    return () => {
+      closed = true;
+      // What was taken is in the pipeline, which settles it at its shutdown (spool or dead letters): answered.
+      for (const done of [...waiting]) done();
+      for (const server of servers) server.close();
+    };
+  });

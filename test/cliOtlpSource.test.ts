@@ -1,0 +1,106 @@
+/**
+ * `chronoq run` with an otlp source: its config (the Collector's otlp receiver block), and what
+ * its answer promises — with a spool, a request the exporter was told SUCCESS for is in the
+ * spool, so a kill -9 of chronoq right after the answer loses none of it.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { ExportResultCode } from '@opentelemetry/core';
+import { configErrorsOf } from './support/config.js';
+import { runCli, startCli, tempDir, until, writeConfig } from './support/cli.js';
+import { parseSampleLine } from '../src/sampleJson.js';
+import { fromResourceMetrics } from '../src/otel/fromResourceMetrics.js';
+import { loadConfig } from '../src/cli/loadConfig.js';
+import { formatConfigError } from '../src/config/errors.js';
+
+const test = suite('chronoq run with an otlp source');
+
+const source = (protocols: string): string => `sources:\n  - type: otlp\n    protocols:\n${protocols}`;
+
+test('the Collector\'s otlp receiver block is taken as written; an endpoint with a scheme, no protocol, a port out of range are config errors', async () => {
+  assert.equal(configErrorsOf(source('      grpc:\n        endpoint: http://0.0.0.0:4317\n')), [
+    'config.sources[0].protocols.grpc.endpoint: expected host:port to listen on (localhost:4317; 0.0.0.0:4317 for every interface; [::1]:4317), found "http://0.0.0.0:4317" (without the scheme: 0.0.0.0:4317 (a receiver\'s endpoint is where it listens, not a URL))',
+  ]);
+  assert.equal(configErrorsOf(source('      {}\n')), ['config.sources[0].protocols: expected grpc, http or both, found neither (protocols: {grpc: {endpoint: localhost:4317}})']);
+  assert.equal(configErrorsOf(source('      http:\n        endpoint: "[::1]:70000"\n')), [
+    'config.sources[0].protocols.http.endpoint: expected host:port to listen on (localhost:4317; 0.0.0.0:4317 for every interface; [::1]:4317): a port up to 65535, found "[::1]:70000"',
+  ]);
+  assert.equal(configErrorsOf(source('      grpc:\n        endpoint: :4317\n')), [
+    'config.sources[0].protocols.grpc.endpoint: expected host:port to listen on (localhost:4317; 0.0.0.0:4317 for every interface; [::1]:4317), found ":4317" (a host too: localhost:4317 (this machine only) or 0.0.0.0:4317 (every interface))',
+  ]);
+  // `grpc:` with nothing under it, as the Collector's docs write it: its default endpoint.
+  const dir = tempDir();
+  const validated = await runCli(['validate', writeConfig(dir, `${source('      grpc:\n      http:\n')}sink: {type: console}\n`)]);
+  assert.is(validated.code, 0, validated.stderr);
+  assert.match(validated.stdout, /grpc:\n\s+endpoint: localhost:4317\n\s+http:\n\s+endpoint: localhost:4318\n\s+maxRequestBytes: 16777216/);
+});
+
+test('a sink aimed at the source\'s own gRPC endpoint is a config error: the applications\' OTEL_EXPORTER_OTLP_ENDPOINT, read by the sink too, made a loop', () => {
+  const dir = tempDir();
+  const errorsOf = (yaml: string, env: Record<string, string> = {}): string[] => {
+    const r = loadConfig(writeConfig(dir, yaml), env);
+    return r._tag === 'Left' ? r.left.map(formatConfigError) : [];
+  };
+  const listening = source('      grpc:\n        endpoint: 0.0.0.0:4317\n');
+  assert.equal(errorsOf(listening, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4317' }), [
+    'OTEL_EXPORTER_OTLP_ENDPOINT: expected a receiver other than this chronoq: sources[0] (otlp) listens on 0.0.0.0:4317, so every sample would be sent back in to it, round and round, found "http://localhost:4317" (give sink.endpoint the Collector\'s address (OTEL_EXPORTER_OTLP_ENDPOINT, set for the applications, is read by chronoq\'s sink too when the config has no sink.endpoint))',
+  ]);
+  assert.equal(errorsOf(`${listening}sink: {type: otlp-grpc, endpoint: "127.0.0.1:4317"}\n`).length, 1, 'the config\'s own endpoint, as host:port');
+  assert.equal(errorsOf(`${listening}sink: {type: otlp-grpc, endpoint: "http://collector:4317"}\n`, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4317' }), [], 'sink.endpoint wins over the variable');
+  assert.equal(errorsOf(`${source('      grpc:\n        endpoint: 127.0.0.1:14317\n')}sink: {type: otlp-grpc, endpoint: "http://localhost:4317"}\n`), [], 'another port');
+});
+
+const collect = async () => {
+  const reader = new (class extends MetricReader {
+    protected async onForceFlush() {}
+    protected async onShutdown() {}
+  })({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'billing' }), readers: [reader] });
+  const meter = provider.getMeter('billing');
+  meter.createCounter('invoices').add(5, { region: 'eu' });
+  meter.createGauge('open.invoices').record(17, { region: 'eu' });
+  const { resourceMetrics } = await reader.collect();
+  await provider.shutdown();
+  return resourceMetrics;
+};
+
+test('with a spool, a request answered SUCCESS is in the spool: kill -9 right after the answer, and the next run delivers every point', async () => {
+  const dir = tempDir();
+  const base = `${source('      grpc:\n        endpoint: 127.0.0.1:0\n')}spool: {path: ${join(dir, 'spool.db')}}\ndeadLetter: {path: ${join(dir, 'dl.ndjson')}}\nreorder: {maxDelayMs: 300}\n`;
+  // The receiver is down: nothing is delivered, the samples can only be in the spool.
+  const first = startCli(['run', writeConfig(dir, `${base}sink: {type: otlp-grpc, endpoint: http://127.0.0.1:1}\n`, 'down.yaml')]);
+  try {
+    await until('chronoq listens', () => /listening for OTLP\/gRPC on 127\.0\.0\.1:\d+/.test(first.stderrSoFar()));
+    const address = /listening for OTLP\/gRPC on (127\.0\.0\.1:\d+)/.exec(first.stderrSoFar())![1]!;
+    const rm = await collect();
+    const exporter = new OTLPMetricExporter({ url: `http://${address}` });
+    const result = await new Promise<{ code: number }>((resolve) => exporter.export(rm, resolve));
+    await exporter.shutdown();
+    assert.is(result.code, ExportResultCode.SUCCESS);
+    first.child.kill('SIGKILL');
+    await first.result;
+    const out = join(dir, 'out.ndjson');
+    const second = startCli(['run', writeConfig(dir, `${base}sink: {type: ndjson, path: ${out}}\n`, 'up.yaml')]);
+    try {
+      const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter((l) => l !== '') : []);
+      await until('the next run delivers what the spool held', () => lines().length >= 2);
+      second.child.kill('SIGINT');
+      const done = await second.result;
+      assert.match(done.stderr, /done: 2 in, 2 delivered, 0 dead-lettered/, done.stderr);
+      const delivered = lines().map((l) => parseSampleLine(l)).map((r) => (r._tag === 'Right' ? r.right : (assert.unreachable(r.left) as never)));
+      const sent = fromResourceMetrics(rm).samples;
+      assert.equal(delivered.map((x) => [x.name, x.timeUnixNano, x.value, x.attributes, x.resource]), sent.map((x) => [x.name, x.timeUnixNano, x.value, x.attributes, x.resource]));
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  } finally {
+    first.child.kill('SIGKILL');
+  }
+});
+
+test.run();

@@ -1,0 +1,205 @@
+/**
+ * The otlp source (src/sources/otlpReceiver.ts): the stock OTLP exporters, gRPC and HTTP, send to
+ * it and every point becomes a sample that encodes to the request they sent; refused points are
+ * answered as partial success (and dead letters); no room is a retryable answer; with a spool the
+ * answer waits for the samples to settle.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { gzipSync } from 'node:zlib';
+import { Subject, type Subscription } from 'rxjs';
+import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { ExportResultCode } from '@opentelemetry/core';
+import { otlpReceiverSamples, settleReceived, type OtlpReceiverOptions, type RefusedPoints } from '../src/sources/otlpReceiver.js';
+import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
+import type { Sample } from '../src/sample.js';
+
+const test = suite('otlp source');
+
+class Reader extends MetricReader {
+  protected async onForceFlush() {}
+  protected async onShutdown() {}
+}
+
+/** A collection of a counter, a gauge and a histogram, with the request bytes the stock exporters send for it. */
+const collection = async (attributes: Record<string, unknown> = { route: '/a' }): Promise<{ rm: ResourceMetrics; bytes: Buffer }> => {
+  const reader = new Reader({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'shop' }, { schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' }), readers: [reader] });
+  const meter = provider.getMeter('app', '1.0');
+  meter.createCounter('requests').add(3, attributes as never);
+  meter.createGauge('queue.depth').record(-2.5, attributes as never);
+  meter.createHistogram('latency', { unit: 'ms' }).record(12, attributes as never);
+  const { resourceMetrics: rm } = await reader.collect();
+  await provider.shutdown();
+  return { rm, bytes: Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm)!) };
+};
+
+interface Running {
+  readonly grpc: string;
+  readonly http: string;
+  readonly samples: Sample[];
+  readonly refused: RefusedPoints[];
+  readonly errors: unknown[];
+  stop(): void;
+}
+const start = async (opts: Partial<OtlpReceiverOptions> = {}): Promise<Running> => {
+  const addresses: Record<string, string> = {};
+  const listening = new Subject<void>();
+  const samples: Sample[] = [];
+  const refused: RefusedPoints[] = [];
+  const errors: unknown[] = [];
+  const sub: Subscription = otlpReceiverSamples({
+    grpcEndpoint: '127.0.0.1:0', httpEndpoint: '127.0.0.1:0', ...opts,
+    onRefused: (e) => refused.push(e),
+    onListening: (e) => {
+      addresses[e.protocol] = e.address;
+      if (addresses['grpc'] && addresses['http']) listening.next();
+    },
+  }).subscribe({ next: (s) => samples.push(s), error: (e) => errors.push(e) });
+  await new Promise<void>((resolve) => listening.subscribe(() => resolve()));
+  return { grpc: addresses['grpc']!, http: addresses['http']!, samples, refused, errors, stop: () => sub.unsubscribe() };
+};
+
+/** One Export call with raw request bytes: the response bytes, or the gRPC error. */
+const exportCall = (address: string, bytes: Buffer): Promise<{ response?: Buffer; error?: ServiceError }> => {
+  const client = new Client(address, credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, bytes, (error, response) => {
+      client.close();
+      resolve(error ? { error } : { response: response! });
+    });
+  });
+};
+const post = (address: string, body: Uint8Array | string, headers: Record<string, string>, path = '/v1/metrics') =>
+  fetch(`http://${address}${path}`, { method: 'POST', body, headers });
+
+test('the stock OTLP/gRPC exporter sends to it: every point a sample, and the samples encode to the very request it sent', async () => {
+  const r = await start();
+  try {
+    const { rm, bytes } = await collection();
+    const exporter = new OTLPMetricExporter({ url: `http://${r.grpc}` });
+    const result = await new Promise<{ code: number }>((resolve) => exporter.export(rm, resolve));
+    await exporter.shutdown();
+    assert.is(result.code, ExportResultCode.SUCCESS);
+    assert.is(r.samples.length, 3);
+    assert.ok(encodeBatch(r.samples, {}).equals(bytes), 'the same request, byte for byte');
+    assert.is(r.samples[0]!.resourceSchemaUrl, 'https://opentelemetry.io/schemas/1.26.0');
+  } finally {
+    r.stop();
+  }
+});
+
+test('OTLP/HTTP: protobuf, JSON and gzip bodies, answered in their own encoding', async () => {
+  const r = await start();
+  try {
+    const { rm, bytes } = await collection();
+    const protobuf = await post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
+    assert.is(protobuf.status, 200);
+    assert.is(protobuf.headers.get('content-type'), 'application/x-protobuf');
+    assert.is((await protobuf.arrayBuffer()).byteLength, 0, 'an empty response: everything taken');
+    const json = await post(r.http, Buffer.from(JsonMetricsSerializer.serializeRequest(rm)!), { 'content-type': 'application/json; charset=utf-8' });
+    assert.is(json.status, 200);
+    assert.equal(await json.json(), {});
+    const gzipped = await post(r.http, gzipSync(bytes), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    assert.is(gzipped.status, 200);
+    assert.is(r.samples.length, 9);
+    for (let i = 0; i < 9; i += 3) assert.ok(encodeBatch(r.samples.slice(i, i + 3), {}).equals(bytes), `request ${i / 3 + 1}`);
+  } finally {
+    r.stop();
+  }
+});
+
+test('points a sample cannot hold are refused as OTLP partial success, with the reason, and the rest taken', async () => {
+  const r = await start();
+  try {
+    // A map attribute (kvlistValue), which a sample cannot hold: that point alone.
+    const { bytes } = await collection({ route: '/a', user: { id: 7 } });
+    const grpc = await exportCall(r.grpc, bytes);
+    // ExportMetricsServiceResponse { partial_success { rejected_data_points: 3, error_message } }
+    const text = grpc.response!.toString('latin1');
+    assert.is(grpc.response![0], 0x0a);
+    assert.ok(text.includes('\u0008\u0003\u0012'), 'rejected_data_points 3');
+    assert.ok(text.includes('attribute "user": a kvlistValue, which a sample cannot hold'), text);
+    assert.is(r.samples.length, 0);
+    assert.is(r.refused.length, 3);
+    assert.match(r.refused[0]!.peer, /127\.0\.0\.1/);
+    const json = await post(r.http, JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [
+      { name: 'ok', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '1' }] } },
+      { name: 'rpc.duration', summary: { dataPoints: [{ timeUnixNano: '1764064800000000000' }, { timeUnixNano: '1764064801000000000' }] } },
+    ] }] }] }), { 'content-type': 'application/json' });
+    assert.equal(await json.json(), { partialSuccess: { rejectedDataPoints: '2', errorMessage: 'metric "rpc.duration": its 2 points, summaries, which chronoq does not carry (gauges, sums and histograms)' } });
+    assert.is(r.samples.length, 1);
+  } finally {
+    r.stop();
+  }
+});
+
+test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which exporters retry', async () => {
+  let room = false;
+  const r = await start({ hasRoom: () => room });
+  try {
+    const { bytes } = await collection();
+    const grpc = await exportCall(r.grpc, bytes);
+    assert.is(grpc.error?.code, status.UNAVAILABLE);
+    assert.match(grpc.error!.details, /no room/);
+    const http = await post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
+    assert.is(http.status, 503);
+    assert.is(http.headers.get('retry-after'), '1');
+    assert.is(r.samples.length, 0);
+    room = true;
+    assert.ok((await exportCall(r.grpc, bytes)).response !== undefined);
+    assert.is(r.samples.length, 3);
+  } finally {
+    r.stop();
+  }
+});
+
+test('answerWhenSettled: the answer waits until every sample of the request has settled', async () => {
+  const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
+  try {
+    const { bytes } = await collection();
+    let answered = false;
+    const call = exportCall(r.grpc, bytes).then((x) => ((answered = true), x));
+    while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    settleReceived(r.samples[0]!);
+    settleReceived(r.samples[1]!);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.not.ok(answered, 'not answered with a sample unsettled');
+    settleReceived(r.samples[2]!);
+    assert.ok((await call).response !== undefined);
+  } finally {
+    r.stop();
+  }
+});
+
+test('not a metrics request, another type, method or path: refused, not retried; the port in use is the source\'s error', async () => {
+  const r = await start();
+  try {
+    assert.is((await exportCall(r.grpc, Buffer.from([0x0a, 0x05, 0x01]))).error?.code, status.INVALID_ARGUMENT);
+    const garbage = await post(r.http, Buffer.from([0x0a, 0xff]), { 'content-type': 'application/x-protobuf' });
+    assert.is(garbage.status, 400);
+    assert.is((await post(r.http, '{"resourceSpans":[]}', { 'content-type': 'application/json' })).status, 400);
+    assert.is((await post(r.http, 'x', { 'content-type': 'text/plain' })).status, 415);
+    assert.is((await post(r.http, 'x', { 'content-type': 'application/json' }, '/v1/traces')).status, 404);
+    assert.is((await fetch(`http://${r.http}/v1/metrics`)).status, 405);
+    const small = await start({ maxRequestBytes: 10 });
+    try {
+      assert.is((await post(small.http, (await collection()).bytes, { 'content-type': 'application/x-protobuf' })).status, 413);
+    } finally {
+      small.stop();
+    }
+    const clash: unknown[] = [];
+    const sub = otlpReceiverSamples({ httpEndpoint: r.http }).subscribe({ error: (e) => clash.push(e) });
+    while (clash.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    sub.unsubscribe();
+    assert.match(String(clash[0]), new RegExp(`cannot listen for OTLP/HTTP on ${r.http.replace(/\./g, '\\.')}: .*EADDRINUSE`));
+  } finally {
+    r.stop();
+  }
+});
+
+test.run();
