@@ -13,7 +13,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
@@ -26,19 +26,11 @@ import { runCli, startCli, tempDir, writeConfig } from '../support/cli.js';
 import { sleep } from './scenarios.js';
 import { parseOtlpJsonLine } from '../../src/otlpJson.js';
 import { toJsonLine } from '../../src/sampleJson.js';
+import { pointsOf, wholeLines } from '../support/otlpJsonPoints.js';
 
 const test = suite('e2e: a Collector file exporter archive → chronoq run → real collector');
 const binary = collectorOrSkip('e2e OTLP/JSON archive');
 const it = binary === undefined ? test.skip : test;
-
-type Json = Record<string, unknown>;
-const sortedAttrs = (a: unknown) => [...((a as Json[] | undefined) ?? [])].sort((x, y) => String(x['key']).localeCompare(String(y['key'])));
-
-/** The file's whole lines (one being written is left for later), none when it is not there yet. */
-const wholeLines = (file: string): string[] => {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.trim() !== '');
-};
 
 /** Every data point of OTLP/JSON lines as a sample's JSON line (otlpJson.ts), sorted. */
 const samplesOf = (file: string): string[] =>
@@ -47,21 +39,6 @@ const samplesOf = (file: string): string[] =>
     if (r._tag === 'Left' || r.right.refused.length > 0) throw new Error(`${file}: ${r._tag === 'Left' ? r.left : r.right.refused.join('; ')}`);
     return r.right.samples.map((s) => toJsonLine(s));
   }).sort();
-
-/** Every data point of a file exporter's output as one text holding all it says, with its series and time, in file order. */
-const pointsOf = (file: string): { text: string; series: string; time: bigint }[] =>
-  wholeLines(file).flatMap((line) =>
-    ((JSON.parse(line) as Json)['resourceMetrics'] as Json[]).flatMap((rm) =>
-      ((rm['scopeMetrics'] as Json[] | undefined) ?? []).flatMap((sm) =>
-        ((sm['metrics'] as Json[] | undefined) ?? []).flatMap((m) => {
-          const type = ['gauge', 'sum', 'histogram', 'exponentialHistogram'].find((k) => m[k] !== undefined)!;
-          const { dataPoints, ...data } = m[type] as Json;
-          return (dataPoints as Json[]).map((p) => {
-            // An empty unit or description is none (proto3: '' is unset; the Collector leaves them out, the JS conversion writes them).
-            const series = JSON.stringify([sortedAttrs((rm['resource'] as Json)['attributes']), sm['scope'], sm['schemaUrl'], m['name'], m['unit'] || null, m['description'] || null, type, data, sortedAttrs(p['attributes'])]);
-            return { text: JSON.stringify([series, { ...p, attributes: undefined }]), series, time: BigInt(p['timeUnixNano'] as string) };
-          });
-        }))));
 
 it("every point of collector A's archive reaches collector B, exactly, each series in order", async () => {
   const a = await startCollector(binary!);

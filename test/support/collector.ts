@@ -100,7 +100,7 @@ export interface Collector {
   readonly port: number;
   readonly endpoint: string;
   readonly output: string;
-  signal(sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): void;
+  signal(sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM'): void;
   /** Starts it again on the same port (after SIGKILL or stop). */
   restart(): Promise<void>;
   stop(): Promise<void>;
