@@ -55,6 +55,26 @@ test('a sink aimed at the source\'s own gRPC endpoint is a config error: the app
   assert.equal(errorsOf(`${source('      grpc:\n        endpoint: 127.0.0.1:14317\n')}sink: {type: otlp-grpc, endpoint: "http://localhost:4317"}\n`), [], 'another port');
 });
 
+test('a listener\'s TLS: its files checked at load, the Collector\'s key names answered with chronoq\'s', () => {
+  const dir = tempDir();
+  const tls = join(import.meta.dirname, 'fixtures/tls');
+  const errorsOf = (tlsYaml: string): string[] => {
+    const r = loadConfig(writeConfig(dir, `${source(`      grpc:\n        endpoint: 127.0.0.1:14317\n        tls: ${tlsYaml}\n`)}sink: {type: console}\n`), {});
+    return r._tag === 'Left' ? r.left.map(formatConfigError) : [];
+  };
+  assert.equal(errorsOf(`{cert: ${tls}/server.pem, key: ${tls}/server-key.pem, clientCa: ${tls}/ca.pem}`), []);
+  assert.equal(errorsOf(`{cert: ${tls}/server.pem, key: ${tls}/client-key.pem}`), [
+    `config.sources[0].protocols.grpc.tls.key: expected the private key of sources[0].protocols.grpc.tls.cert, found "${tls}/client-key.pem", the key of another certificate`,
+  ]);
+  assert.equal(errorsOf(`{cert: ${tls}/server.pem, key: ${tls}/nope.pem}`), [
+    `config.sources[0].protocols.grpc.tls.key: expected a readable file with a PEM private key, found "${tls}/nope.pem" (ENOENT)`,
+  ]);
+  assert.equal(configErrorsOf(source('      grpc:\n        tls: {cert_file: a.pem, key: b.pem}\n')), [
+    "config.sources[0].protocols.grpc.tls.cert_file: expected no key 'cert_file' (otlp source tls takes cert, key, clientCa), found \"a.pem\" (chronoq's name for it is 'cert')",
+    'config.sources[0].protocols.grpc.tls.cert: expected a non-empty string (required), found nothing',
+  ]);
+});
+
 const collect = async () => {
   const reader = new (class extends MetricReader {
     protected async onForceFlush() {}

@@ -7,6 +7,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { Subject, type Subscription } from 'rxjs';
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -199,6 +202,56 @@ test('not a metrics request, another type, method or path: refused, not retried;
     assert.match(String(clash[0]), new RegExp(`cannot listen for OTLP/HTTP on ${r.http.replace(/\./g, '\\.')}: .*EADDRINUSE`));
   } finally {
     r.stop();
+  }
+});
+
+const pem = (name: string): Buffer => readFileSync(join(import.meta.dirname, 'fixtures/tls', name));
+
+/** One Export call over TLS to `localhost` (the certificate's name), as a client with these credentials. */
+const exportOverTls = (address: string, bytes: Buffer, ca: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<{ response?: Buffer; error?: ServiceError }> => {
+  const c = new Client(address.replace('127.0.0.1', 'localhost'), credentials.createSsl(ca, client?.key ?? null, client?.cert ?? null));
+  return new Promise((resolve) => {
+    c.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + 10_000 }, (error, response) => {
+      c.close();
+      resolve(error ? { error } : { response: response! });
+    });
+  });
+};
+/** One POST over HTTPS to `localhost`: the status, or the error's code. */
+const postOverTls = (address: string, body: Buffer, ca: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<number | string> =>
+  new Promise((resolve) => {
+    const [, port] = address.split(':');
+    const req = httpsRequest({ host: 'localhost', port: Number(port), path: '/v1/metrics', method: 'POST', ca, ...client, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    req.end(body);
+  });
+
+test('TLS, and mutual TLS: a client that trusts the CA is taken; without the client certificate mutual TLS refuses it', async () => {
+  const tls = { cert: pem('server.pem'), key: pem('server-key.pem') };
+  const client = { cert: pem('client.pem'), key: pem('client-key.pem') };
+  const ca = pem('ca.pem');
+  const { bytes } = await collection();
+  const r = await start({ grpcTls: tls, httpTls: tls });
+  try {
+    assert.ok((await exportOverTls(r.grpc, bytes, ca)).response !== undefined);
+    assert.is(await postOverTls(r.http, bytes, ca), 200);
+    assert.is((await exportCall(r.grpc, bytes)).error?.code, status.UNAVAILABLE, 'a plaintext client is not served');
+    assert.is(r.samples.length, 6);
+  } finally {
+    r.stop();
+  }
+  const mutual = await start({ grpcTls: { ...tls, clientCa: ca }, httpTls: { ...tls, clientCa: ca } });
+  try {
+    assert.ok((await exportOverTls(mutual.grpc, bytes, ca, client)).response !== undefined);
+    assert.is(await postOverTls(mutual.http, bytes, ca, client), 200);
+    assert.is((await exportOverTls(mutual.grpc, bytes, ca)).error?.code, status.UNAVAILABLE);
+    assert.type(await postOverTls(mutual.http, bytes, ca), 'string');
+    assert.is(mutual.samples.length, 6);
+  } finally {
+    mutual.stop();
   }
 });
 

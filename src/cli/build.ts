@@ -6,7 +6,8 @@ import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
-import { otlpReceiverSamples, type RefusedPoints } from '../sources/otlpReceiver.js';
+import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints } from '../sources/otlpReceiver.js';
+import { readFileSync } from 'node:fs';
 import { inTurn, oldestFirst } from '../sources/filesInTurn.js';
 import { compressionOf } from '../sources/compressedFiles.js';
 import { statIfThere } from '../fileIdentity.js';
@@ -28,7 +29,11 @@ const SYNTHETIC_RATE = 1;
 export const describeSource = (s: SourceConfig): string => {
   if (s.type === 'ndjson') return `ndjson ${s.path === '-' ? 'standard input' : s.path}`;
   if (s.type === 'host') return 'host';
-  if (s.type === 'otlp') return `otlp (${[s.protocols.grpc ? `gRPC ${s.protocols.grpc.endpoint}` : '', s.protocols.http ? `HTTP ${s.protocols.http.endpoint}` : ''].filter((x) => x !== '').join(', ')})`;
+  if (s.type === 'otlp') {
+    const listener = (name: string, p: { endpoint?: string; tls?: { clientCa?: string } } | undefined): string[] =>
+      p === undefined ? [] : [`${name} ${p.endpoint ?? ''}${p.tls === undefined ? '' : p.tls.clientCa === undefined ? ' TLS' : ' mutual TLS'}`];
+    return `otlp (${[...listener('gRPC', s.protocols.grpc), ...listener('HTTP', s.protocols.http)].join(', ')})`;
+  }
   const series = s.series ?? SYNTHETIC_SERIES;
   const rate = s.ratePerSecond ?? SYNTHETIC_RATE;
   return `synthetic (${series} series × ${rate}/s = ${series * rate} samples/s)`;
@@ -88,6 +93,11 @@ export const readOrderLine = ({ once, followed }: ReturnType<typeof fileReadOrde
   return `the file${once.length > 1 ? 's' : ''} read once ${once.length > 1 ? 'are read one after another, oldest first (by their first sample)' : 'is read first'}: ${once.map((f) => f.path).join(', ')}${after}`;
 };
 
+/** A receiver's TLS files, read (checked at load: config/receiverFiles.ts). */
+const readReceiverTls = (tls: { cert: string; key: string; clientCa?: string }): ReceiverTls => ({
+  cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.clientCa !== undefined ? { clientCa: readFileSync(tls.clientCa) } : {}),
+});
+
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
   const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing, onTruncatedInPlace, onNextFileUnreadable } = hooks;
   const deadLetterFile = new DeadLetterFile(c.deadLetter.path, {
@@ -120,6 +130,8 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(s.protocols.grpc?.endpoint !== undefined ? { grpcEndpoint: s.protocols.grpc.endpoint } : {}),
           ...(s.protocols.http?.endpoint !== undefined ? { httpEndpoint: s.protocols.http.endpoint } : {}),
           ...(s.maxRequestBytes !== undefined ? { maxRequestBytes: s.maxRequestBytes } : {}),
+          ...(s.protocols.grpc?.tls !== undefined ? { grpcTls: readReceiverTls(s.protocols.grpc.tls) } : {}),
+          ...(s.protocols.http?.tls !== undefined ? { httpTls: readReceiverTls(s.protocols.http.tls) } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
           answerWhenSettled: hooks.answerWhenSettled === true,
           onRefused: (e) => {

@@ -19,12 +19,13 @@ import { compressedFileProblem } from '../sources/compressedFiles.js';
 import { pathPatternProblem } from './pathPattern.js';
 import { PemProblem, pemCertificate, pemPrivateKey } from '../otlp/pemFiles.js';
 import { sinkIntoOwnReceiver } from './receiverLoop.js';
+import { receiverTlsProblems } from './receiverFiles.js';
 
 type ReadFile = (path: string) => Buffer;
 
 type Checked<A> = { readonly ok: A } | { readonly error: ConfigError };
 
-const readPem = <A>(read: ReadFile, at: string, path: string, what: string, parse: (pem: Buffer) => A): Checked<A> => {
+export const readPem = <A>(read: ReadFile, at: string, path: string, what: string, parse: (pem: Buffer) => A): Checked<A> => {
   let pem: Buffer;
   try {
     pem = read(path);
@@ -201,7 +202,7 @@ export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSyn
  * environment (headers, endpoint: grpcValues.ts).
  */
 export const checkResolvedConfig = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] =>
-  [...checkConfigFiles(c, read, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : []), ...sinkIntoOwnReceiver(c, env)];
+  [...checkConfigFiles(c, read, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : []), ...sinkIntoOwnReceiver(c, env), ...receiverTlsProblems(c, read)];
 
 /**
  * Every problem with the sink's TLS files; none when there is no TLS. Those of the environment

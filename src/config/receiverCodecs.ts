@@ -5,7 +5,7 @@
  * localhost:4318), at least one protocol.
  */
 import * as t from 'io-ts';
-import { type FailureWording, closed, fail, oneOf, PositiveInt } from './codecs.js';
+import { type FailureWording, closed, fail, oneOf, NonEmptyString, PositiveInt } from './codecs.js';
 
 export const DEFAULT_GRPC_ENDPOINT = 'localhost:4317';
 export const DEFAULT_HTTP_ENDPOINT = 'localhost:4318';
@@ -27,7 +27,12 @@ export const ListenEndpoint = new t.Type<string, string, unknown>('host:port', (
   return wrong === undefined ? t.success(text) : fail(u, c, wrong);
 }, (s) => s);
 
-const ProtocolSettings = closed('otlp protocol', {}, { endpoint: ListenEndpoint });
+/** A receiver's TLS: its certificate and key, and for mutual TLS the CA its clients' certificates must come from. */
+export const ReceiverTlsCodec = closed('otlp source tls', { cert: NonEmptyString, key: NonEmptyString }, { clientCa: NonEmptyString }, {
+  cert_file: "chronoq's name for it is 'cert'", key_file: "chronoq's name for it is 'key'", client_ca_file: "chronoq's name for it is 'clientCa'",
+  ca_file: "a receiver's CA is the one its clients' certificates come from: 'clientCa' (mutual TLS)",
+});
+const ProtocolSettings = closed('otlp protocol', {}, { endpoint: ListenEndpoint, tls: ReceiverTlsCodec });
 /** A protocol's settings; none at all (`grpc:`, null) is `{}`, as the Collector reads it (an absent protocol stays absent). */
 const Protocol = new t.Type<t.TypeOf<typeof ProtocolSettings>, t.TypeOf<typeof ProtocolSettings>, unknown>(ProtocolSettings.name, ProtocolSettings.is, (u, c) => ProtocolSettings.validate(u === null ? {} : u, c), t.identity);
 const ProtocolsSettings = closed('protocols', {}, { grpc: Protocol, http: Protocol });

@@ -95,8 +95,8 @@ const defaultReorderDelayMs = (c: FileConfig): number => {
 const resolveReceiver = (s: Extract<SourceConfig, { type: 'otlp' }>): SourceConfig => ({
   ...s,
   protocols: {
-    ...(s.protocols.grpc !== undefined ? { grpc: { endpoint: s.protocols.grpc.endpoint ?? DEFAULT_GRPC_ENDPOINT } } : {}),
-    ...(s.protocols.http !== undefined ? { http: { endpoint: s.protocols.http.endpoint ?? DEFAULT_HTTP_ENDPOINT } } : {}),
+    ...(s.protocols.grpc !== undefined ? { grpc: { ...s.protocols.grpc, endpoint: s.protocols.grpc.endpoint ?? DEFAULT_GRPC_ENDPOINT } } : {}),
+    ...(s.protocols.http !== undefined ? { http: { ...s.protocols.http, endpoint: s.protocols.http.endpoint ?? DEFAULT_HTTP_ENDPOINT } } : {}),
   },
   maxRequestBytes: s.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
 });

@@ -8,10 +8,12 @@ import { Server, ServerCredentials, status, type ServiceDefinition, type sendUna
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { platformTimers } from '../clock.js';
-import type { TakeRequest, Taken } from './otlpReceiver.js';
+import type { ReceiverTls, TakeRequest, Taken } from './otlpReceiver.js';
 
 export interface OtlpServerOptions {
   readonly maxRequestBytes: number | undefined;
+  /** TLS (mutual with a clientCa); plaintext without. */
+  readonly tls: ReceiverTls | undefined;
   readonly onListening: ((e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void) | undefined;
   /** The server could not listen (the port in use, say). */
   readonly onError: (e: unknown) => void;
@@ -74,7 +76,10 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
   const { host, port } = splitEndpoint(endpoint);
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   let closed = false;
-  server.bindAsync(target, ServerCredentials.createInsecure(), (error, boundPort) => {
+  const { tls } = opts;
+  const credentials = tls === undefined ? ServerCredentials.createInsecure()
+    : ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
+  server.bindAsync(target, credentials, (error, boundPort) => {
     if (closed) return;
     if (error) return opts.onError(new Error(`otlp source: cannot listen for OTLP/gRPC on ${endpoint}: ${error.message}`));
     opts.onListening?.({ protocol: 'grpc', address: host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}` });

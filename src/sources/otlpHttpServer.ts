@@ -1,12 +1,13 @@
 /**
  * OTLP/HTTP's metrics endpoint (POST /v1/metrics) on node:http, for the otlp source
- * (otlpReceiver.ts), as the OTLP specification has it: a body of `application/x-protobuf` or
+ * (otlpReceiver.ts) — HTTPS with a certificate — as the OTLP specification has it: a body of `application/x-protobuf` or
  * `application/json`, gzip or deflate `Content-Encoding` too, answered 200 with an
  * ExportMetricsServiceResponse in the request's encoding (partial success when points were
  * refused); a body that is no metrics request 400 with a google.rpc.Status; no room 503 with
  * Retry-After (OTLP exporters retry it); too large 413; another type 415, path 404, method 405.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { type Either, isLeft } from 'fp-ts/lib/Either.js';
@@ -58,7 +59,7 @@ const jsonResponse = (t: Extract<Taken, { kind: 'taken' }>): string =>
 
 export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): { close(): void } => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-  const server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const json = type === JSON_TYPE;
     if ((req.url ?? '').split('?')[0] !== '/v1/metrics') return req.resume(), refuse(res, json, 404, 5, `no such path ${req.url ?? ''}: OTLP/HTTP metrics are posted to /v1/metrics`);
@@ -73,7 +74,10 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
       if (t.kind === 'full') return refuse(res, json, 503, 14, 'chronoq has no room for more samples now (its queue or spool is full): retry later', { 'retry-after': '1' });
       return json ? answer(res, 200, JSON_TYPE, jsonResponse(t)) : answer(res, 200, PROTOBUF, exportResponseBytes(t));
     }).catch((e: unknown) => refuse(res, json, 500, 13, e instanceof Error ? e.message : String(e)));
-  });
+  };
+  const { tls } = opts;
+  const server = tls === undefined ? createServer(handle)
+    : createTlsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa !== undefined ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handle);
   const { host, port } = splitEndpoint(endpoint);
   let closed = false;
   server.once('error', (e) => {

@@ -35,6 +35,10 @@ export interface OtlpReceiverOptions {
   readonly grpcEndpoint?: string;
   /** host:port for OTLP/HTTP, POST /v1/metrics (the Collector's default is localhost:4318). */
   readonly httpEndpoint?: string;
+  /** TLS for the gRPC listener (else plaintext). */
+  readonly grpcTls?: ReceiverTls;
+  /** TLS for the HTTP listener (HTTPS; else plaintext). */
+  readonly httpTls?: ReceiverTls;
   /** A request larger than this is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). Default 16 MiB. */
   readonly maxRequestBytes?: number;
   /** Room for more samples: without it a request is answered "unavailable, retry". */
@@ -48,6 +52,13 @@ export interface OtlpReceiverOptions {
   /** A server listens (its port when 0 was asked). */
   readonly onListening?: (e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   readonly scheduler?: SchedulerLike;
+}
+
+/** A listener's certificate and key (PEM), and the CA its clients' certificates must come from (mutual TLS). */
+export interface ReceiverTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly clientCa?: Buffer;
 }
 
 export interface RefusedPoints {
@@ -113,8 +124,8 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     };
     const fail = (e: unknown): void => subscriber.error(e);
     const servers = [
-      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, onListening: opts.onListening, onError: fail })] : []),
-      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, onListening: opts.onListening, onError: fail })] : []),
+      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, onListening: opts.onListening, onError: fail })] : []),
+      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, onListening: opts.onListening, onError: fail })] : []),
     ];
     return () => {
       closed = true;
