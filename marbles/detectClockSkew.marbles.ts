@@ -236,6 +236,26 @@ test('two sources, one 30 s off: only that one is reported, once, and its sample
   assert.ok(nonDecreasing(rights(run.out)));
 });
 
+test('the source attribute may be a resource attribute (OTLP requests carry host.name and service.instance.id there): the same verdict', () => {
+  const s = testScheduler();
+  const run: Run = { out: [], events: [] };
+  s.run(() => {
+    const clock = schedulerClock(s, WALL0);
+    interval(500).pipe(
+      take(40),
+      map((i): Routed<Sample> => {
+        const host = i % 2 === 0 ? 'good' : 'bad';
+        const t = clock.now() + (host === 'bad' ? 30_000 : 0) - 20;
+        return right({ ...sample(0, 'cpu'), resource: { 'service.name': 'app', host }, timeUnixNano: msToNanos(t) });
+      }),
+      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
+    ).subscribe((r) => run.out.push(r));
+  });
+  assert.equal(run.events, [{ kind: 'source-offset', source: 'bad', offsetMs: 29_980 }]);
+  assert.ok(rights(run.out).filter((x) => x.resource?.['host'] === 'bad').every((x) => x.correctedFromUnixNano !== undefined));
+  assert.ok(nonDecreasing(rights(run.out)));
+});
+
 test('a source 30 s behind: corrected once its estimate has held for 10 s (before, old data looked the same); a backlog flushed at once among live sources keeps its times', () => {
   const s = testScheduler();
   const run: Run = { out: [], events: [] };

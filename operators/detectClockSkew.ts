@@ -25,7 +25,7 @@ export interface SkewOptions {
   readonly policy?: SkewPolicy;
   /** Samples were stamped by this process's clock (host source, SDK bridge); false for ndjson, replay. */
   readonly stampedLocally?: boolean;
-  /** Attribute naming each sample's source; enables per-source offset estimates. */
+  /** Attribute naming each sample's source (a data point's, else its resource's); enables per-source offset estimates. */
   readonly sourceAttribute?: string;
   readonly sourceOffsetThresholdMs?: number;
   /** Samples per source in the sliding offset window. Default 32. */
@@ -136,7 +136,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           ms -= now.errorMs;
           problem = `stamped by a wall clock ${Math.round(now.errorMs)} ms off trusted time (clock step)`;
         }
-        const src = sourceAttribute === undefined ? undefined : s.attributes[sourceAttribute];
+        // A data point's attribute, else its resource's: what tells an application from another over OTLP (service.instance.id, host.name) is on the resource.
+        const src = sourceAttribute === undefined ? undefined : (s.attributes[sourceAttribute] ?? s.resource?.[sourceAttribute]);
         if (src !== undefined) {
           const v = offsets.observe(String(src), ms, now.trustedMs);
           if (v.becameOff) report({ kind: 'source-offset', source: String(src), offsetMs: v.offsetMs });
