@@ -257,6 +257,11 @@ test('settings that do nothing with the rest of the config are warned of by vali
     return unusedSettings(resolveConfig(d.right), env);
   };
   assert.equal(warnings('delivery: {lanes: 8}\nreorder: {order: global}\n'), ['delivery.lanes 8 is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order']);
+  const otlp = 'sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:14317"}}}]\nsink: {type: console}\nspool: {path: s.db}\n';
+  assert.equal(warnings(`${otlp}reorder: {maxDelayMs: 8000}\n`), [
+    "spool s.db does not make sources[0] (otlp)'s answers durable: reorder.maxDelayMs 8000 holds the points longer than the 5000 ms an answer waits for them to reach the spool (within the exporters' 10 s deadline); a crash before then loses what was answered — keep maxDelayMs under 5000",
+  ]);
+  assert.equal(warnings(otlp), [], 'the default window (2 s)');
   assert.equal(warnings('delivery: {guarantee: at-most-once, retry: {maxAttempts: 5, jitter: none, maxElapsedMs: 5000}}\n'), [
     'delivery.retry.jitter, .maxAttempts are not used: delivery.guarantee at-most-once makes one attempt a batch (retry.maxElapsedMs still bounds its wait for an open breaker)',
   ]);

@@ -10,6 +10,7 @@
  * - `delivery.overflow: dead-letter-oldest` with a spool: delivery's queue never overflows then
  *   (what has no room in it waits in the spool), and a full spool refuses the newest samples.
  * - `skew.sourceOffsetThresholdMs` without `skew.sourceAttribute`: no source is told apart.
+ * - an otlp source's durable answers (with a spool) under a reorder window as long as the wait for them.
  * - an NDJSON source's `pollMs` (other than the default: examples/reference.yaml names every key)
  *   without `follow: true`: the file is read once, to its end.
  * - the scheme of the endpoint (`sink.endpoint`, else the OTLP variables') against `sink.tls`
@@ -20,6 +21,7 @@
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
+import { SETTLE_WAIT_MS } from '../sources/otlpReceiver.js';
 import { endpointSettingOf } from '../otlp/dialTarget.js';
 import { DEFAULT_ENDPOINT, envTlsVariables } from '../otlp/envTlsFiles.js';
 
@@ -100,6 +102,10 @@ export const unusedSettings = (c: ResolvedConfig, env: Env = process.env): strin
   }
   c.sources.forEach((src, i) => {
     if (src.type === 'ndjson' && src.follow !== true && src.pollMs !== undefined && src.pollMs !== DEFAULT_POLL_MS) lines.push(`sources[${i}].pollMs ${src.pollMs} is not used: without follow: true the file is read once, to its end`);
+    // Its answer waits for the points to reach the spool, which the reorder window holds them from.
+    if (src.type === 'otlp' && c.spool !== undefined && c.reorder.maxDelayMs >= SETTLE_WAIT_MS) {
+      lines.push(`spool ${c.spool.path} does not make sources[${i}] (otlp)'s answers durable: reorder.maxDelayMs ${c.reorder.maxDelayMs} holds the points longer than the ${SETTLE_WAIT_MS} ms an answer waits for them to reach the spool (within the exporters' 10 s deadline); a crash before then loses what was answered — keep maxDelayMs under ${SETTLE_WAIT_MS}`);
+    }
   });
   return lines;
 };

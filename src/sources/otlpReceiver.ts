@@ -88,6 +88,9 @@ export const settleReceived = (s: Sample): void => {
   if (--t.left === 0) t.done();
 };
 
+/** The longest an answer waits for its samples to settle, by default. */
+export const SETTLE_WAIT_MS = 5_000;
+
 /** At most this many refusal reasons in an answer's message; the rest counted. */
 const REASONS_SAID = 3;
 const refusalMessage = (reasons: readonly string[]): string =>
@@ -115,7 +118,7 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
           timer.unsubscribe();
           resolve(answer);
         };
-        const timer = scheduler.schedule(done, opts.settleWaitMs ?? 5_000);
+        const timer = scheduler.schedule(done, opts.settleWaitMs ?? SETTLE_WAIT_MS);
         waiting.add(done);
         const ticket: Ticket = { left: samples.length, done };
         for (const s of samples) (s as Ticketed)[TICKET] = ticket;
