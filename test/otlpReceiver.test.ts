@@ -192,6 +192,7 @@ test('not a metrics request, another type, method or path: refused, not retried;
     const small = await start({ maxRequestBytes: 10 });
     try {
       assert.is((await post(small.http, (await collection()).bytes, { 'content-type': 'application/x-protobuf' })).status, 413);
+      assert.is((await exportCall(small.grpc, (await collection()).bytes)).error?.code, status.RESOURCE_EXHAUSTED);
     } finally {
       small.stop();
     }
