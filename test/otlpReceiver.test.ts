@@ -143,7 +143,8 @@ test('points a sample cannot hold are refused as OTLP partial success, with the 
 
 test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which exporters retry', async () => {
   let room = false;
-  const r = await start({ hasRoom: () => room });
+  const episodes: unknown[] = [];
+  const r = await start({ hasRoom: () => room, onRoom: (e) => episodes.push(e) });
   try {
     const { bytes } = await collection();
     const grpc = await exportCall(r.grpc, bytes);
@@ -156,6 +157,8 @@ test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which
     room = true;
     assert.ok((await exportCall(r.grpc, bytes)).response !== undefined);
     assert.is(r.samples.length, 3);
+    // Said once each way (the senders alone saw the refusals).
+    assert.equal(episodes, [{ full: true, refused: 0 }, { full: false, refused: 2 }]);
   } finally {
     r.stop();
   }

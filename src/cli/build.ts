@@ -71,6 +71,8 @@ export interface PartsHooks {
   readonly onNextFileUnreadable?: (source: number, e: { readonly path: string; readonly error?: string }) => void;
   /** An otlp source refused points a sample cannot hold (already in the dead-letter file). */
   readonly onRefused?: (source: number, e: RefusedPoints) => void;
+  /** An otlp source began refusing requests for want of room, or takes them again. */
+  readonly onRoom?: (source: number, e: { readonly full: boolean; readonly refused: number }) => void;
   /** An otlp source listens. */
   readonly onListening?: (source: number, e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   /** An otlp source answers a request once its samples have settled (a spool makes them durable then). */
@@ -138,6 +140,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} request from ${e.peer}: ${e.reason}`, atUnixMs: clock.now() });
             hooks.onRefused?.(index, e);
           },
+          ...(hooks.onRoom !== undefined ? { onRoom: (e: { full: boolean; refused: number }) => hooks.onRoom!(index, e) } : {}),
           ...(hooks.onListening !== undefined ? { onListening: (e: { protocol: 'grpc' | 'http'; address: string }) => hooks.onListening!(index, e) } : {}),
         });
       case 'synthetic':

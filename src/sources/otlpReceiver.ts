@@ -49,6 +49,11 @@ export interface OtlpReceiverOptions {
   readonly settleWaitMs?: number;
   /** A refusal of points a sample cannot hold (dead letter `invalid`), with the sender's address. */
   readonly onRefused?: (e: RefusedPoints) => void;
+  /**
+   * Requests began to be refused for want of room (`true`: the senders are told to retry later and
+   * keep their points) or are taken again (`false`): said once each way, as the senders alone saw it.
+   */
+  readonly onRoom?: (e: { readonly full: boolean; readonly refused: number }) => void;
   /** A server listens (its port when 0 was asked). */
   readonly onListening?: (e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   readonly scheduler?: SchedulerLike;
@@ -101,8 +106,17 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     const scheduler = opts.scheduler ?? asyncScheduler;
     const waiting = new Set<() => void>();
     let closed = false;
+    // Requests refused for want of room in the current episode (undefined: none is going on).
+    let refusedForRoom: number | undefined;
     const take: TakeRequest = (request, peer, protocol) => {
-      if (closed || (opts.hasRoom !== undefined && !opts.hasRoom())) return Promise.resolve({ kind: 'full' });
+      if (closed) return Promise.resolve({ kind: 'full' });
+      if (opts.hasRoom !== undefined && !opts.hasRoom()) {
+        if (refusedForRoom === undefined) opts.onRoom?.({ full: true, refused: 0 });
+        refusedForRoom = (refusedForRoom ?? 0) + 1;
+        return Promise.resolve({ kind: 'full' });
+      }
+      if (refusedForRoom !== undefined) opts.onRoom?.({ full: false, refused: refusedForRoom });
+      refusedForRoom = undefined;
       const { samples, refused } = requestSamples(request);
       const source = `otlp ${protocol}`;
       for (const reason of refused) opts.onRefused?.({ source, peer, reason });
