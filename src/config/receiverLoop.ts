@@ -10,7 +10,7 @@ import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { endpointSettingOf } from '../otlp/dialTarget.js';
 import { DEFAULT_ENDPOINT } from '../otlp/envTlsFiles.js';
-import { splitEndpoint } from '../sources/otlpGrpcServer.js';
+import { splitEndpoint } from '../sources/otlpReceiverTypes.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

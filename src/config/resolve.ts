@@ -6,7 +6,7 @@
 import type { FileConfig, SinkConfig, SourceConfig } from './schema.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/fileLines.js';
 import { DEFAULT_GRPC_ENDPOINT, DEFAULT_HTTP_ENDPOINT } from './receiverCodecs.js';
-import { DEFAULT_MAX_REQUEST_BYTES } from '../sources/otlpGrpcServer.js';
+import { DEFAULT_MAX_REQUEST_BYTES } from '../sources/otlpReceiverTypes.js';
 import type { AlertRules } from '../telemetry/alerts.js';
 import { type HostResource, hostResource } from './hostResource.js';
 import { rootOf } from '../sources/hostActivity.js';

@@ -21,7 +21,7 @@
  */
 import { type ResolvedConfig, resolveConfig } from './resolve.js';
 import { DEFAULT_POLL_MS } from '../sources/ndjsonOptions.js';
-import { SETTLE_WAIT_MS } from '../sources/otlpReceiver.js';
+import { SETTLE_WAIT_MS } from '../sources/otlpReceiverTypes.js';
 import { endpointSettingOf } from '../otlp/dialTarget.js';
 import { DEFAULT_ENDPOINT, envTlsVariables } from '../otlp/envTlsFiles.js';
 

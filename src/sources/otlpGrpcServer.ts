@@ -8,18 +8,7 @@ import { Server, ServerCredentials, status, type ServiceDefinition, type sendUna
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { platformTimers } from '../clock.js';
-import type { ReceiverTls, TakeRequest, Taken } from './otlpReceiver.js';
-
-export interface OtlpServerOptions {
-  readonly maxRequestBytes: number | undefined;
-  /** TLS (mutual with a clientCa); plaintext without. */
-  readonly tls: ReceiverTls | undefined;
-  readonly onListening: ((e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void) | undefined;
-  /** The server could not listen (the port in use, say). */
-  readonly onError: (e: unknown) => void;
-}
-
-export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const raw = (b: Buffer): Buffer => b;
@@ -52,12 +41,6 @@ export const exportResponseBytes = (t: Extract<Taken, { kind: 'taken' }>): Buffe
   return Buffer.from([0x0a, ...varintBytes(partial.length), ...partial]);
 };
 
-/** The address a server listens on, as a grpc-js endpoint or a Node host and port: `host:port`, `[v6]:port`. */
-export const splitEndpoint = (endpoint: string): { host: string; port: number } => {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(endpoint.trim());
-  return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? Number.NaN) };
-};
-
 export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): { close(): void } => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
@@ -67,7 +50,7 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
       if (isLeft(decoded)) return callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
       take(decoded.right, call.getPeer(), 'grpc').then(
         (t) => (t.kind === 'full'
-          ? callback({ code: status.UNAVAILABLE, details: 'chronoq has no room for more samples now (its queue or spool is full): retry later' })
+          ? callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE })
           : callback(null, exportResponseBytes(t))),
         (e: unknown) => callback({ code: status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
       );

@@ -1,7 +1,7 @@
 /**
- * OTLP/HTTP's metrics endpoint (POST /v1/metrics) on node:http, for the otlp source
- * (otlpReceiver.ts) — HTTPS with a certificate — as the OTLP specification has it: a body of `application/x-protobuf` or
- * `application/json`, gzip or deflate `Content-Encoding` too, answered 200 with an
+ * OTLP/HTTP's metrics endpoint (POST /v1/metrics) on node:http (node:https with a certificate),
+ * for the otlp source (otlpReceiver.ts), as the OTLP specification has it: a body of
+ * `application/x-protobuf` or `application/json`, gzip or deflate `Content-Encoding` too, answered 200 with an
  * ExportMetricsServiceResponse in the request's encoding (partial success when points were
  * refused); a body that is no metrics request 400 with a google.rpc.Status; no room 503 with
  * Retry-After (OTLP exporters retry it); too large 413; another type 415, path 404, method 405.
@@ -13,8 +13,8 @@ import type { Readable } from 'node:stream';
 import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
-import { DEFAULT_MAX_REQUEST_BYTES, type OtlpServerOptions, exportResponseBytes, splitEndpoint, varintBytes } from './otlpGrpcServer.js';
-import type { TakeRequest, Taken } from './otlpReceiver.js';
+import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -71,7 +71,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
       const request: Either<string, unknown> = json ? parseOtlpJsonRequest(body.toString('utf8')) : decodeMetricsRequest(body);
       if (isLeft(request)) return refuse(res, json, 400, 3, request.left);
       const t = await take(request.right, peer, 'http');
-      if (t.kind === 'full') return refuse(res, json, 503, 14, 'chronoq has no room for more samples now (its queue or spool is full): retry later', { 'retry-after': '1' });
+      if (t.kind === 'full') return refuse(res, json, 503, 14, NO_ROOM_MESSAGE, { 'retry-after': '1' });
       return json ? answer(res, 200, JSON_TYPE, jsonResponse(t)) : answer(res, 200, PROTOBUF, exportResponseBytes(t));
     }).catch((e: unknown) => refuse(res, json, 500, 13, e instanceof Error ? e.message : String(e)));
   };
@@ -80,7 +80,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     : createTlsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa !== undefined ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handle);
   const { host, port } = splitEndpoint(endpoint);
   let closed = false;
-  server.once('error', (e) => {
+  server.on('error', (e) => {
     if (!closed) opts.onError(new Error(`otlp source: cannot listen for OTLP/HTTP on ${endpoint}: ${e.message}`));
   });
   server.listen(port, host, () => {

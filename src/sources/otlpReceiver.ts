@@ -28,6 +28,9 @@ import type { Sample } from '../sample.js';
 import type { RoomGate } from '../roomGate.js';
 import { requestPoints, requestSamples } from '../otlpJson.js';
 import { serveOtlpGrpc } from './otlpGrpcServer.js';
+import { type ReceiverTls, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
+
+export type { ReceiverTls } from './otlpReceiverTypes.js';
 import { serveOtlpHttp } from './otlpHttpServer.js';
 
 export interface OtlpReceiverOptions {
@@ -59,24 +62,11 @@ export interface OtlpReceiverOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** A listener's certificate and key (PEM), and the CA its clients' certificates must come from (mutual TLS). */
-export interface ReceiverTls {
-  readonly cert: Buffer;
-  readonly key: Buffer;
-  readonly clientCa?: Buffer;
-}
-
 export interface RefusedPoints {
   readonly source: string;
   readonly peer: string;
   readonly reason: string;
 }
-
-/** How a request was taken: its refused points and their reasons, or that there was no room. */
-export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonly message: string } | { readonly kind: 'full' };
-
-/** What a server calls with a decoded request (the object OTLP/JSON parses to). */
-export type TakeRequest = (request: unknown, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
 
 const TICKET = Symbol('chronoq.receivedTicket');
 interface Ticket {
@@ -92,9 +82,6 @@ export const settleReceived = (s: Sample): void => {
   (s as { [TICKET]?: Ticket })[TICKET] = undefined;
   if (--t.left === 0) t.done();
 };
-
-/** The longest an answer waits for its samples to settle, by default. */
-export const SETTLE_WAIT_MS = 5_000;
 
 /** At most this many refusal reasons in an answer's message; the rest counted. */
 const REASONS_SAID = 3;

@@ -1,0 +1,41 @@
+/**
+ * What the otlp source (otlpReceiver.ts) and its servers (otlpGrpcServer.ts, otlpHttpServer.ts)
+ * share: how a request was taken, the listeners' options, and the limits the config names.
+ */
+
+/** A listener's certificate and key (PEM), and the CA its clients' certificates must come from (mutual TLS). */
+export interface ReceiverTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly clientCa?: Buffer;
+}
+
+/** How a request was taken: its refused points and their reasons, or that there was no room. */
+export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonly message: string } | { readonly kind: 'full' };
+
+/** What a server calls with a decoded request (the object OTLP/JSON parses to). */
+export type TakeRequest = (request: unknown, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
+
+export interface OtlpServerOptions {
+  readonly maxRequestBytes: number | undefined;
+  /** TLS (mutual with a clientCa); plaintext without. */
+  readonly tls: ReceiverTls | undefined;
+  readonly onListening: ((e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void) | undefined;
+  /** The server could not listen (the port in use, say). */
+  readonly onError: (e: unknown) => void;
+}
+
+/** A larger request is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). */
+export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/** What a request refused for want of room is told (gRPC UNAVAILABLE, HTTP 503): the sender keeps it and retries. */
+export const NO_ROOM_MESSAGE = 'chronoq has no room for more samples now (what waits for delivery is at its limit, or chronoq is stopping): retry later';
+
+/** The longest an answer waits for its samples to settle, by default. */
+export const SETTLE_WAIT_MS = 5_000;
+
+/** The address a server listens on, as a grpc-js endpoint or a Node host and port: `host:port`, `[v6]:port`. */
+export const splitEndpoint = (endpoint: string): { host: string; port: number } => {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(endpoint.trim());
+  return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? Number.NaN) };
+};
