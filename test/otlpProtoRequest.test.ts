@@ -91,6 +91,9 @@ test('any bytes, and any damage to a valid request, give a Left or samples and r
     { numRuns: 3_000 },
   );
   assert.match((decodeMetricsRequest(Uint8Array.from([0x0a, 0x05, 0x01])) as { left: string }).left, /^not an OTLP protobuf request: a field that runs past the end/);
+  // A packed fixed64 list of 12 bytes: one number and half of another, not the next field's bytes read as its rest.
+  const packed = request([...str(1, 'h'), ...bytes(9, bytes(1, [...bytes(6, Array.from({ length: 12 }, () => 1)), ...fixed64(3, T)]))]);
+  assert.match((decodeMetricsRequest(packed) as { left: string }).left, /a packed field whose length its numbers do not fill/);
 });
 
 test.run();

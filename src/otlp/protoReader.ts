@@ -99,6 +99,7 @@ export const repeated = <T>(c: Cursor, wireType: number, packedWire: number, one
   }
   message(c, wireType, (cc, end) => {
     while (cc.pos < end) into.push(one(cc));
+    if (cc.pos > end) fail('a packed field whose length its numbers do not fill');
   });
 };
 
