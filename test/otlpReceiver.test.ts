@@ -15,6 +15,8 @@ import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as HttpProtobufExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { ExportResultCode } from '@opentelemetry/core';
 import { otlpReceiverSamples, settleReceived, type OtlpReceiverOptions, type RefusedPoints } from '../src/sources/otlpReceiver.js';
@@ -91,6 +93,24 @@ test('the stock OTLP/gRPC exporter sends to it: every point a sample, and the sa
     assert.is(r.samples.length, 3);
     assert.ok(encodeBatch(r.samples, {}).equals(bytes), 'the same request, byte for byte');
     assert.is(r.samples[0]!.resourceSchemaUrl, 'https://opentelemetry.io/schemas/1.26.0');
+  } finally {
+    r.stop();
+  }
+});
+
+test('the stock OTLP/HTTP exporter, protobuf and JSON: every point a sample, encoding to the request it sent', async () => {
+  const r = await start();
+  try {
+    const { rm, bytes } = await collection();
+    for (const Exporter of [HttpProtobufExporter, HttpJsonExporter]) {
+      const exporter = new Exporter({ url: `http://${r.http}/v1/metrics` });
+      const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(rm, resolve));
+      await exporter.shutdown();
+      assert.is(result.code, ExportResultCode.SUCCESS, String(result.error));
+    }
+    assert.is(r.samples.length, 6);
+    assert.ok(encodeBatch(r.samples.slice(0, 3), {}).equals(bytes), 'protobuf');
+    assert.ok(encodeBatch(r.samples.slice(3), {}).equals(bytes), 'JSON');
   } finally {
     r.stop();
   }
