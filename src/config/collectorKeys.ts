@@ -36,3 +36,19 @@ export const COLLECTOR_HOST_KEYS: Readonly<Record<string, string>> = {
   collection_interval: "the hostmetrics receiver's collection_interval is intervalMs here, in milliseconds",
   scrapers: 'the host source sends every family; network, filesystem, disk, paging, processes and connections: false leave one out',
 };
+
+/** Keys of the Collector's otlp receiver, under a protocol (`grpc:`, `http:`), that an otlp source copied from one brings along. */
+export const COLLECTOR_RECEIVER_KEYS: Readonly<Record<string, string>> = {
+  max_recv_msg_size_mib: "the source's maxRequestBytes (beside protocols, in bytes, for both protocols)",
+  transport: 'TCP only: a host:port endpoint',
+  auth: 'no authenticator: listen on localhost, or ask clients for certificates with tls.clientCa (mutual TLS)',
+  include_metadata: 'request headers are not carried into the samples',
+  keepalive: "gRPC's keepalive defaults apply; not configurable",
+  max_concurrent_streams: 'not limited; delivery room bounds what is taken (UNAVAILABLE when there is none)',
+  read_buffer_size: 'not configurable',
+  write_buffer_size: 'not configurable',
+  cors: 'no CORS: browsers cannot post to it',
+  traces_url_path: 'metrics only',
+  logs_url_path: 'metrics only',
+  metrics_url_path: 'POST /v1/metrics, not configurable',
+};

@@ -6,6 +6,7 @@
  */
 import * as t from 'io-ts';
 import { type FailureWording, closed, fail, oneOf, NonEmptyString, PositiveInt } from './codecs.js';
+import { COLLECTOR_RECEIVER_KEYS } from './collectorKeys.js';
 
 export const DEFAULT_GRPC_ENDPOINT = 'localhost:4317';
 export const DEFAULT_HTTP_ENDPOINT = 'localhost:4318';
@@ -32,7 +33,7 @@ export const ReceiverTlsCodec = closed('otlp source tls', { cert: NonEmptyString
   cert_file: "chronoq's name for it is 'cert'", key_file: "chronoq's name for it is 'key'", client_ca_file: "chronoq's name for it is 'clientCa'",
   ca_file: "a receiver's CA is the one its clients' certificates come from: 'clientCa' (mutual TLS)",
 });
-const ProtocolSettings = closed('otlp protocol', {}, { endpoint: ListenEndpoint, tls: ReceiverTlsCodec });
+const ProtocolSettings = closed('otlp protocol', {}, { endpoint: ListenEndpoint, tls: ReceiverTlsCodec }, COLLECTOR_RECEIVER_KEYS);
 /** A protocol's settings; none at all (`grpc:`, null) is `{}`, as the Collector reads it (an absent protocol stays absent). */
 const Protocol = new t.Type<t.TypeOf<typeof ProtocolSettings>, t.TypeOf<typeof ProtocolSettings>, unknown>(ProtocolSettings.name, ProtocolSettings.is, (u, c) => ProtocolSettings.validate(u === null ? {} : u, c), t.identity);
 const ProtocolsSettings = closed('protocols', {}, { grpc: Protocol, http: Protocol });
