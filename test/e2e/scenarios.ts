@@ -1,7 +1,8 @@
 /**
  * The end-to-end scenarios, shared by the e2e tests and `npm run e2e:report`: a synthetic stream
  * through detectClockSkew → reorderByEventTime → deliverOrdered → otlpGrpcSink into a real
- * collector, with a fault injected on the way; and the same outage through the stock SDK path.
+ * collector, with a fault injected on the way; and the same outage through the stock SDK path,
+ * exporting to the collector or to chronoq's otlp source in front of it.
  */
 import { lastValueFrom, map, tap, toArray, timeout } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -14,7 +15,9 @@ import { otlpGrpcSink } from '../../src/otlp/otlpGrpcSink.js';
 import { syntheticSamples } from '../../src/sources/synthetic.js';
 import type { Sample } from '../../src/sample.js';
 import type { DeadLetter } from '../../src/routed.js';
-import { readReceived, type Collector } from '../support/collector.js';
+import { join } from 'node:path';
+import { freePort, readReceived, type Collector } from '../support/collector.js';
+import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
 import { measure, type Measures, type SentSample } from './measure.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -86,11 +89,15 @@ export interface StockScenario {
  * The stock path: MeterProvider + PeriodicExportingMetricReader + OTLPMetricExporter with an
  * observable gauge per series, each observation a unique sequence value.
  */
-export const runStock = async (s: StockScenario): Promise<Measures> => {
+export const runStock = async (s: StockScenario): Promise<Measures> =>
+  measure(await stockExport(s, s.collector.endpoint), readReceived(s.collector.output), new Set());
+
+/** The stock path exporting to `url` for the scenario's duration (its fault on the collector meanwhile): what it observed. */
+const stockExport = async (s: StockScenario, url: string): Promise<SentSample[]> => {
   const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
   const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
-  const exporter = new OTLPMetricExporter({ url: s.collector.endpoint, timeoutMillis: 2_000 });
+  const exporter = new OTLPMetricExporter({ url, timeoutMillis: 2_000 });
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: s.intervalMs, exportTimeoutMillis: Math.min(2_000, s.intervalMs) });
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'stock-e2e' }), readers: [reader] });
   const sent: SentSample[] = [];
@@ -108,7 +115,37 @@ export const runStock = async (s: StockScenario): Promise<Measures> => {
   await fault;
   await provider.forceFlush().catch(() => undefined);
   await provider.shutdown().catch(() => undefined);
-  return measure(sent, readReceived(s.collector.output), new Set());
+  return sent;
+};
+
+/**
+ * The same stock path exporting to `chronoq run` with an otlp source (and a spool), which delivers
+ * to the collector: the application unchanged, chronoq as its local agent. Measured once chronoq
+ * has drained (a stop signal, then its done line).
+ */
+export const runStockThroughChronoq = async (s: StockScenario): Promise<Measures> => {
+  const port = await freePort();
+  const dir = tempDir();
+  const run = startCli(['run', writeConfig(dir, [
+    `sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}}]`,
+    `sink: {type: otlp-grpc, endpoint: "${s.collector.endpoint}", timeoutMs: 2000}`,
+    `spool: {path: ${join(dir, 'spool.db')}}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'reorder: {maxDelayMs: 200}',
+    'batch: {maxDelayMs: 100}',
+    'delivery: {breaker: {halfOpenAfterMs: 500, maxHalfOpenAfterMs: 2000}, shutdownDeadlineMs: 30000}',
+    '',
+  ].join('\n'))]);
+  try {
+    await until('chronoq listens', () => /listening for OTLP\/gRPC/.test(run.stderrSoFar()));
+    const sent = await stockExport(s, `http://127.0.0.1:${port}`);
+    run.child.kill('SIGINT');
+    const done = await run.result;
+    if (!/done: /.test(done.stderr)) throw new Error(`chronoq did not finish: ${done.stderr.slice(-2000)}`);
+    return measure(sent, readReceived(s.collector.output), new Set());
+  } finally {
+    run.child.kill('SIGKILL');
+  }
 };
 
 /** SIGKILL the collector `atMs` in, start it again on the same port `downMs` later. */
