@@ -1,5 +1,5 @@
 /**
- * `npm run e2e:report`: runs the end-to-end scenarios against a real collector, through chronoq
+ * `npm run e2e:report`: runs the end-to-end scenarios against a real collector: through chronoq,
  * through the stock OpenTelemetry SDK path, and through that path exporting to chronoq's otlp
  * source (`npm run build` first: it runs the command), and prints one table:
  * scenario | path | sent | delivered | lost | inversions | re-stamped | duplicates | dead-lettered
