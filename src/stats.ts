@@ -3,6 +3,7 @@
  * the self-metrics, the Prometheus endpoint and the alert rules.
  */
 import type { DeadLetterReason } from './routed.js';
+import type { RequestAnswer } from './sources/otlpReceiverTypes.js';
 import type { BreakerState } from './breaker.js';
 import type { SkewEvent } from '../operators/detectClockSkew.js';
 import type { Sample } from './sample.js';
@@ -41,6 +42,8 @@ export interface PipelineStats {
   spoolFailing: boolean;
   /** Event time (ms since the epoch) of the newest sample delivered so far; undefined before the first. */
   newestDeliveredMs: number | undefined;
+  /** Requests an otlp source answered, by answer (otlpReceiverTypes.ts). */
+  otlpRequests: Record<RequestAnswer, number>;
 }
 
 export const createStats = (maxQueued: number): PipelineStats => ({
@@ -49,6 +52,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   delivered: 0,
   batchesDelivered: 0,
   deadLetters: { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 },
+  otlpRequests: { taken: 0, partial: 0, 'no-room': 0, malformed: 0, 'too-large': 0 },
   deadLetteredInDelivery: 0,
   retries: 0,
   inFlightBatches: 0,

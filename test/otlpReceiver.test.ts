@@ -137,7 +137,8 @@ test('OTLP/HTTP: protobuf, JSON and gzip bodies, answered in their own encoding'
 });
 
 test('points a sample cannot hold are refused as OTLP partial success, with the reason, and the rest taken', async () => {
-  const r = await start();
+  const answers: string[] = [];
+  const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
     // A map attribute (kvlistValue), which a sample cannot hold: that point alone.
     const { bytes } = await collection({ route: '/a', user: { id: 7 } });
@@ -156,6 +157,7 @@ test('points a sample cannot hold are refused as OTLP partial success, with the 
     ] }] }] }), { 'content-type': 'application/json' });
     assert.equal(await json.json(), { partialSuccess: { rejectedDataPoints: '2', errorMessage: 'metric "rpc.duration": its 2 points, summaries, which chronoq does not carry (gauges, sums and histograms)' } });
     assert.is(r.samples.length, 1);
+    assert.equal(answers, ['grpc partial', 'http partial']);
   } finally {
     r.stop();
   }
@@ -164,7 +166,8 @@ test('points a sample cannot hold are refused as OTLP partial success, with the 
 test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which exporters retry', async () => {
   let room = false;
   const episodes: unknown[] = [];
-  const r = await start({ hasRoom: () => room, onRoom: (e) => episodes.push(e) });
+  const answers: string[] = [];
+  const r = await start({ hasRoom: () => room, onRoom: (e) => episodes.push(e), onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
     const { bytes } = await collection();
     const grpc = await exportCall(r.grpc, bytes);
@@ -179,6 +182,7 @@ test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which
     assert.is(r.samples.length, 3);
     // Said once each way (the senders alone saw the refusals).
     assert.equal(episodes, [{ full: true, refused: 0 }, { full: false, refused: 2 }]);
+    assert.equal(answers, ['grpc no-room', 'http no-room', 'grpc taken']);
   } finally {
     r.stop();
   }
@@ -203,7 +207,8 @@ test('answerWhenSettled: the answer waits until every sample of the request has 
 });
 
 test('not a metrics request, another type, method or path: refused, not retried; the port in use is the source\'s error', async () => {
-  const r = await start();
+  const answers: string[] = [];
+  const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
     assert.is((await exportCall(r.grpc, Buffer.from([0x0a, 0x05, 0x01]))).error?.code, status.INVALID_ARGUMENT);
     const garbage = await post(r.http, Buffer.from([0x0a, 0xff]), { 'content-type': 'application/x-protobuf' });
@@ -212,6 +217,7 @@ test('not a metrics request, another type, method or path: refused, not retried;
     assert.is((await post(r.http, 'x', { 'content-type': 'text/plain' })).status, 415);
     assert.is((await post(r.http, 'x', { 'content-type': 'application/json' }, '/v1/traces')).status, 404);
     assert.is((await fetch(`http://${r.http}/v1/metrics`)).status, 405);
+    assert.equal(answers, ['grpc malformed', 'http malformed', 'http malformed', 'http malformed', 'http malformed', 'http malformed'], 'each answer counted');
     const small = await start({ maxRequestBytes: 10 });
     try {
       assert.is((await post(small.http, (await collection()).bytes, { 'content-type': 'application/x-protobuf' })).status, 413);

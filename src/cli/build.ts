@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
-import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints } from '../sources/otlpReceiver.js';
+import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints, type RequestAnswer } from '../sources/otlpReceiver.js';
 import { readFileSync } from 'node:fs';
 import { inTurn, oldestFirst } from '../sources/filesInTurn.js';
 import { compressionOf } from '../sources/compressedFiles.js';
@@ -73,6 +73,8 @@ export interface PartsHooks {
   readonly onRefused?: (source: number, e: RefusedPoints) => void;
   /** An otlp source began refusing requests for want of room, or takes them again. */
   readonly onRoom?: (source: number, e: { readonly full: boolean; readonly refused: number }) => void;
+  /** An otlp source answered a request. */
+  readonly onAnswer?: (source: number, answer: RequestAnswer) => void;
   /** An otlp source listens. */
   readonly onListening?: (source: number, e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   /** An otlp source answers a request once its samples have settled (a spool makes them durable then). */
@@ -140,6 +142,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} request from ${e.peer}: ${e.reason}`, atUnixMs: clock.now() });
             hooks.onRefused?.(index, e);
           },
+          ...(hooks.onAnswer !== undefined ? { onAnswer: (a: RequestAnswer) => hooks.onAnswer!(index, a) } : {}),
           ...(hooks.onRoom !== undefined ? { onRoom: (e: { full: boolean; refused: number }) => hooks.onRoom!(index, e) } : {}),
           ...(hooks.onListening !== undefined ? { onListening: (e: { protocol: 'grpc' | 'http'; address: string }) => hooks.onListening!(index, e) } : {}),
         });

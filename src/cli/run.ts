@@ -88,6 +88,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     onRoom: (index, e) => (e.full
       ? o.log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, and their senders retry them later`, { source: index })
       : o.log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, to be sent again by their senders)`, { source: index, refused: e.refused })),
+    onAnswer: (_index, answer) => void pipeline.stats.otlpRequests[answer]++,
     onListening: (index, e) => o.log('info', `source ${index} (otlp): listening for OTLP/${e.protocol === 'grpc' ? 'gRPC' : 'HTTP'} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address }),
     // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
     answerWhenSettled: c.spool !== undefined,

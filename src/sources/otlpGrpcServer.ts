@@ -8,7 +8,7 @@ import { Server, ServerCredentials, status, type ServiceDefinition, type sendUna
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { platformTimers } from '../clock.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, answerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const raw = (b: Buffer): Buffer => b;
@@ -47,11 +47,12 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
   server.addService(METRICS_SERVICE, {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       const decoded = decodeMetricsRequest(call.request);
-      if (isLeft(decoded)) return callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
+      if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc'), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
       take(decoded.right, call.getPeer(), 'grpc').then(
-        (t) => (t.kind === 'full'
-          ? callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE })
-          : callback(null, exportResponseBytes(t))),
+        (t) => {
+          opts.onAnswer?.(answerOf(t), 'grpc');
+          return t.kind === 'full' ? callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE }) : callback(null, exportResponseBytes(t));
+        },
         (e: unknown) => callback({ code: status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
       );
     },

@@ -62,6 +62,8 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
   const handle: RequestListener = (req, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const json = type === JSON_TYPE;
+    let partial = false;
+    res.once('finish', () => opts.onAnswer?.(res.statusCode === 200 ? (partial ? 'partial' : 'taken') : res.statusCode === 503 ? 'no-room' : res.statusCode === 413 ? 'too-large' : 'malformed', 'http'));
     if ((req.url ?? '').split('?')[0] !== '/v1/metrics') return req.resume(), refuse(res, json, 404, 5, `no such path ${req.url ?? ''}: OTLP/HTTP metrics are posted to /v1/metrics`);
     if (req.method !== 'POST') return req.resume(), refuse(res, json, 405, 12, `${req.method ?? ''} is not taken: POST the request`, { allow: 'POST' });
     if (!json && type !== PROTOBUF) return req.resume(), refuse(res, json, 415, 3, `Content-Type ${type || '(none)'} is not taken: ${PROTOBUF} or ${JSON_TYPE}`);
@@ -72,6 +74,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
       if (isLeft(request)) return refuse(res, json, 400, 3, request.left);
       const t = await take(request.right, peer, 'http');
       if (t.kind === 'full') return refuse(res, json, 503, 14, NO_ROOM_MESSAGE, { 'retry-after': '1' });
+      partial = t.rejected > 0;
       return json ? answer(res, 200, JSON_TYPE, jsonResponse(t)) : answer(res, 200, PROTOBUF, exportResponseBytes(t));
     }).catch((e: unknown) => refuse(res, json, 500, 13, e instanceof Error ? e.message : String(e)));
   };

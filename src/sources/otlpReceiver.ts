@@ -28,9 +28,9 @@ import type { Sample } from '../sample.js';
 import type { RoomGate } from '../roomGate.js';
 import { requestPoints, requestSamples } from '../otlpJson.js';
 import { serveOtlpGrpc } from './otlpGrpcServer.js';
-import { type ReceiverTls, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
+import { type ReceiverTls, type RequestAnswer, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
 
-export type { ReceiverTls } from './otlpReceiverTypes.js';
+export type { ReceiverTls, RequestAnswer } from './otlpReceiverTypes.js';
 import { serveOtlpHttp } from './otlpHttpServer.js';
 
 export interface OtlpReceiverOptions {
@@ -57,6 +57,8 @@ export interface OtlpReceiverOptions {
    * keep their points) or are taken again (`false`): said once each way, as the senders alone saw it.
    */
   readonly onRoom?: (e: { readonly full: boolean; readonly refused: number }) => void;
+  /** Each request's answer, by protocol (self-metrics: chronoq_otlp_requests_total). */
+  readonly onAnswer?: (answer: RequestAnswer, protocol: 'grpc' | 'http') => void;
   /** A server listens (its port when 0 was asked). */
   readonly onListening?: (e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   readonly scheduler?: SchedulerLike;
@@ -128,8 +130,8 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     };
     const fail = (e: unknown): void => subscriber.error(e);
     const servers = [
-      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, onListening: opts.onListening, onError: fail })] : []),
-      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, onListening: opts.onListening, onError: fail })] : []),
+      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
+      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
     ];
     return () => {
       closed = true;

@@ -16,7 +16,19 @@ export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonl
 /** What a server calls with a decoded request (the object OTLP/JSON parses to). */
 export type TakeRequest = (request: unknown, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
 
+/**
+ * How a request was answered: taken whole, taken with points refused (partial success), refused
+ * for want of room (the sender retries), not an OTLP metrics request (or a path, method or type a
+ * receiver does not serve), or too large.
+ */
+export type RequestAnswer = 'taken' | 'partial' | 'no-room' | 'malformed' | 'too-large';
+export const REQUEST_ANSWERS: readonly RequestAnswer[] = ['taken', 'partial', 'no-room', 'malformed', 'too-large'];
+/** The answer a take gives. */
+export const answerOf = (t: Taken): RequestAnswer => (t.kind === 'full' ? 'no-room' : t.rejected > 0 ? 'partial' : 'taken');
+
 export interface OtlpServerOptions {
+  /** Each request's answer (for counting). */
+  readonly onAnswer: ((answer: RequestAnswer, protocol: 'grpc' | 'http') => void) | undefined;
   readonly maxRequestBytes: number | undefined;
   /** TLS (mutual with a clientCa); plaintext without. */
   readonly tls: ReceiverTls | undefined;

@@ -26,6 +26,7 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: numb
   metric('chronoq_spool_waiting', 'gauge', 'Samples waiting in the spool file beyond the delivery queue (an outage backlog, or an earlier run).', [line('chronoq_spool_waiting', s.waitingInSpool)]);
   metric('chronoq_spool_write_failing', 'gauge', '1 while the spool cannot be written (disk full): samples go on in memory only, not durable across a crash.', [line('chronoq_spool_write_failing', s.spoolFailing ? 1 : 0)]);
   metric('chronoq_breaker_state', 'gauge', 'Circuit breaker state (1 for the current one).', (['closed', 'half-open', 'open'] as const).map((st) => line('chronoq_breaker_state', s.breakerState === st ? 1 : 0, { state: st })));
+  metric('chronoq_otlp_requests_total', 'counter', 'Requests the otlp source answered, by answer: taken, partial (points refused, each a dead letter), no-room (refused as unavailable: the sender retries), malformed, too-large.', Object.entries(s.otlpRequests).map(([answer, n]) => line('chronoq_otlp_requests_total', n, { answer })));
   metric('chronoq_skew_events_total', 'counter', 'Clock skew events, by kind.', Object.entries(s.skew).map(([kind, n]) => line('chronoq_skew_events_total', n, { kind })));
   const lagMs = nowMs === undefined ? undefined : deliveryLagMs(s, nowMs);
   if (lagMs !== undefined) metric('chronoq_delivery_lag_seconds', 'gauge', 'Now minus the event time of the newest sample delivered: how far the receiver is behind.', [line('chronoq_delivery_lag_seconds', lagMs / 1000)]);
