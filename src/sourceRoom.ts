@@ -51,3 +51,15 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
     return queueRoom() && belowCeiling;
   };
 };
+
+/**
+ * Whether a batch of `n` samples taken at once (an OTLP request, answered as taken) fits what the
+ * gate bounds without a spool: the gate is asked once per request, and a request of 5 000 points
+ * into maxQueued 1 000 made 2 000 of them `overflow` dead letters while its sender was told they
+ * were taken. The bound is the gate's own ceiling, delivery.maxQueued + reorder.maxBuffered (a
+ * burst overflowed past maxQueued + 2 × maxBuffered, measured). An empty pipeline takes any (a
+ * request larger than the bound must be taken some time: what does not fit then is accounted for
+ * as overflow). With a spool, whatever the gate lets in fits (the spool takes it).
+ */
+export const fitsWithoutSpool = (config: ResolvedConfig, outstanding: number, n: number): boolean =>
+  outstanding === 0 || outstanding + n <= config.delivery.maxQueued + config.reorder.maxBuffered;

@@ -78,6 +78,34 @@ test('a listener\'s TLS: its files checked at load, the Collector\'s key names a
   ]);
 });
 
+test('without a spool, a request taken whole must fit: one that would overflow delivery\'s queue is refused as unavailable, not answered as taken with its points dead-lettered', async () => {
+  const dir = tempDir();
+  const run = startCli(['run', writeConfig(dir, [
+    `${source('      http:\n        endpoint: 127.0.0.1:0\n')}sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:1"}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 500}',
+    'reorder: {maxBuffered: 1000}',
+    '',
+  ].join('\n'))]);
+  try {
+    await until('chronoq listens', () => /listening for OTLP\/HTTP on 127\.0\.0\.1:\d+/.test(run.stderrSoFar()));
+    const address = /listening for OTLP\/HTTP on (127\.0\.0\.1:\d+)/.exec(run.stderrSoFar())![1]!;
+    const post = (n: number, from: number) => fetch(`http://${address}/v1/metrics`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'big', gauge: { dataPoints: Array.from({ length: n }, (_, i) => ({ attributes: [{ key: 'k', value: { intValue: String(i % 50) } }], timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(from + i) * 1_000_000n), asInt: '1' })) } }] }] }] }),
+    });
+    assert.is((await post(400, 0)).status, 200);
+    // 400 + 2 700 is past the 2 000 the pipeline holds without overflowing (it made 100 overflow dead letters).
+    assert.is((await post(2_700, 1_000)).status, 503);
+    run.child.kill('SIGINT');
+    const done = await run.result;
+    assert.match(done.stderr, /done: 400 in, 0 delivered, 400 dead-lettered/);
+    assert.match(done.stderr, /"overflow":0/);
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+});
+
 const collect = async () => {
   const reader = new (class extends MetricReader {
     protected async onForceFlush() {}

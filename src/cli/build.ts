@@ -73,6 +73,8 @@ export interface PartsHooks {
   readonly onRefused?: (source: number, e: RefusedPoints) => void;
   /** An otlp source began refusing requests for want of room, or takes them again. */
   readonly onRoom?: (source: number, e: { readonly full: boolean; readonly refused: number }) => void;
+  /** Room for a request of an otlp source, taken whole (src/sourceRoom.ts fitsWithoutSpool). */
+  readonly hasRoomFor?: (samples: number) => boolean;
   /** An otlp source answered a request. */
   readonly onAnswer?: (source: number, answer: RequestAnswer) => void;
   /** An otlp source listens. */
@@ -137,6 +139,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(s.protocols.grpc?.tls !== undefined ? { grpcTls: readReceiverTls(s.protocols.grpc.tls) } : {}),
           ...(s.protocols.http?.tls !== undefined ? { httpTls: readReceiverTls(s.protocols.http.tls) } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
+          ...(hooks.hasRoomFor !== undefined ? { hasRoomFor: hooks.hasRoomFor } : {}),
           answerWhenSettled: hooks.answerWhenSettled === true,
           onRefused: (e) => {
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} request from ${e.peer}: ${e.reason}`, atUnixMs: clock.now() });

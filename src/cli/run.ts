@@ -26,6 +26,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { createDeadLetterLog } from '../telemetry/deadLetterLog.js';
 import { letterWithResource } from '../routed.js';
 import { unusedSettings } from '../config/unusedSettings.js';
+import { fitsWithoutSpool } from '../sourceRoom.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -95,6 +96,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     deadLetterFile: deadLetterFileLog(c.deadLetter, o.log),
     // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
+    hasRoomFor: (n) => c.spool !== undefined || fitsWithoutSpool(c, pipeline.outstanding, n),
     // ...so a shutdown can stop it before the file's end.
     // A followed file's position is kept: the next run reads the rest (a `tail` of it, fed to
     // chronoq as well, sent it twice).

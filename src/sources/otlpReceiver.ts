@@ -46,6 +46,8 @@ export interface OtlpReceiverOptions {
   readonly maxRequestBytes?: number;
   /** Room for more samples: without it a request is answered "unavailable, retry". */
   readonly hasRoom?: RoomGate;
+  /** Room for a request of this many samples, taken whole (asked once it is read); without it, "unavailable, retry" too. */
+  readonly hasRoomFor?: (samples: number) => boolean;
   /** Answer once the request's samples have settled (with a spool: durable), not at once. */
   readonly answerWhenSettled?: boolean;
   /** The longest an answer waits for its samples to settle. Default 5 000. */
@@ -99,14 +101,16 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     let refusedForRoom: number | undefined;
     const take: TakeRequest = (request, peer, protocol) => {
       if (closed) return Promise.resolve({ kind: 'full' });
-      if (opts.hasRoom !== undefined && !opts.hasRoom()) {
+      const noRoom = (): Promise<Taken> => {
         if (refusedForRoom === undefined) opts.onRoom?.({ full: true, refused: 0 });
         refusedForRoom = (refusedForRoom ?? 0) + 1;
         return Promise.resolve({ kind: 'full' });
-      }
+      };
+      if (opts.hasRoom !== undefined && !opts.hasRoom()) return noRoom();
+      const { samples, refused } = requestSamples(request);
+      if (opts.hasRoomFor !== undefined && !opts.hasRoomFor(samples.length)) return noRoom();
       if (refusedForRoom !== undefined) opts.onRoom?.({ full: false, refused: refusedForRoom });
       refusedForRoom = undefined;
-      const { samples, refused } = requestSamples(request);
       const source = `otlp ${protocol}`;
       for (const reason of refused) opts.onRefused?.({ source, peer, reason });
       const rejected = requestPoints(request) - samples.length;
