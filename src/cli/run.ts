@@ -26,7 +26,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { createDeadLetterLog } from '../telemetry/deadLetterLog.js';
 import { letterWithResource } from '../routed.js';
 import { unusedSettings } from '../config/unusedSettings.js';
-import { fitsWithoutSpool } from '../sourceRoom.js';
+import { otlpSourceHooks } from './otlpSourceHooks.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -80,23 +80,10 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
       // not samples showed only as a count in the status line.
       invalidLines.note('invalid', `${e.source} line ${e.line}: ${e.reason}`);
     },
-    // Points an otlp source refused (told to the sender as partial success): counted as a bad line is.
-    onRefused: (_index, e) => {
-      pipeline.stats.samplesIn++;
-      pipeline.stats.deadLetters.invalid++;
-      invalidLines.note('invalid', `${e.source} request from ${e.peer}: ${e.reason}`);
-    },
-    onRoom: (index, e) => (e.full
-      ? o.log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, and their senders retry them later`, { source: index })
-      : o.log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, to be sent again by their senders)`, { source: index, refused: e.refused })),
-    onAnswer: (_index, answer) => void pipeline.stats.otlpRequests[answer]++,
-    onListening: (index, e) => o.log('info', `source ${index} (otlp): listening for OTLP/${e.protocol === 'grpc' ? 'gRPC' : 'HTTP'} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address }),
-    // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
-    answerWhenSettled: c.spool !== undefined,
+    ...otlpSourceHooks(c, o.log, () => pipeline, (line) => invalidLines.note('invalid', line)),
     deadLetterFile: deadLetterFileLog(c.deadLetter, o.log),
     // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
-    hasRoomFor: (n) => c.spool !== undefined || fitsWithoutSpool(c, pipeline.outstanding, n),
     // ...so a shutdown can stop it before the file's end.
     // A followed file's position is kept: the next run reads the rest (a `tail` of it, fed to
     // chronoq as well, sent it twice).

@@ -1,0 +1,30 @@
+/**
+ * What `chronoq run` lends an otlp source and hears from it (build.ts PartsHooks): refused points
+ * counted as a bad line is, the room a request needs, answers counted for the self-metrics, and
+ * the lines it logs — where it listens, when it begins and stops refusing requests for want of room.
+ */
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { Pipeline } from '../pipeline.js';
+import type { Logger } from './log.js';
+import type { PartsHooks } from './build.js';
+import { fitsWithoutSpool } from '../sourceRoom.js';
+
+type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'hasRoomFor'>;
+
+export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void): OtlpHooks => ({
+  // Points refused (told to the sender as partial success): counted as a bad line is, in and dead-lettered.
+  onRefused: (_index, e) => {
+    pipeline().stats.samplesIn++;
+    pipeline().stats.deadLetters.invalid++;
+    noteInvalid(`${e.source} request from ${e.peer}: ${e.reason}`);
+  },
+  onRoom: (index, e) => (e.full
+    ? log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, and their senders retry them later`, { source: index })
+    : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, to be sent again by their senders)`, { source: index, refused: e.refused })),
+  onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
+  onListening: (index, e) => log('info', `source ${index} (otlp): listening for OTLP/${e.protocol === 'grpc' ? 'gRPC' : 'HTTP'} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address }),
+  // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
+  answerWhenSettled: c.spool !== undefined,
+  // Without one, taken only when it fits whole (with one, the spool takes what the gate lets in).
+  hasRoomFor: (n) => c.spool !== undefined || fitsWithoutSpool(c, pipeline().outstanding, n),
+});
