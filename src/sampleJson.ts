@@ -251,6 +251,10 @@ export const parseDeadLetterLine = (line: string): Either<string, DeadLetter<Sam
     if (d['reason'] === 'invalid' && typeof raw === 'object' && raw !== null && typeof raw['text'] === 'string' && raw['line'] !== undefined) {
       return left(`it records input line ${String(raw['line'])} of ${String(raw['source'])}, which was not a sample (${String(raw['reason'])}): correct that line and feed it again`);
     }
+    // Points an otlp source refused (told to their sender as partial success): the letter holds why, not them.
+    if (d['reason'] === 'invalid' && typeof raw === 'object' && raw !== null && typeof raw['peer'] === 'string' && String(raw['source']).startsWith('otlp')) {
+      return left(`it records points that ${String(raw['source'])} refused from ${raw['peer']} (${String(raw['reason'])}), which the letter does not hold: their sender was told so, in the answer's partial success`);
+    }
     return left(`its item is not a sample: ${item.left}`);
   }
   return right({ ...(d as unknown as DeadLetter<Sample>), item: item.right });

@@ -13,7 +13,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { ExportResultCode } from '@opentelemetry/core';
 import { configErrorsOf } from './support/config.js';
 import { runCli, startCli, tempDir, until, writeConfig } from './support/cli.js';
-import { parseSampleLine } from '../src/sampleJson.js';
+import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
 import { fromResourceMetrics } from '../src/otel/fromResourceMetrics.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
 import { formatConfigError } from '../src/config/errors.js';
@@ -104,6 +104,14 @@ test('without a spool, a request taken whole must fit: one that would overflow d
   } finally {
     run.child.kill('SIGKILL');
   }
+});
+
+test('a dead letter of refused points, replayed, says what it is (the points are not in it; their sender was told)', () => {
+  const letter = toJsonLine({ reason: 'invalid', item: { source: 'otlp http', peer: '10.0.0.7:51234', reason: 'metric "rpc": its point, summaries, which chronoq does not carry' }, detail: 'otlp http request from 10.0.0.7:51234: …', atUnixMs: 1 });
+  assert.equal(parseDeadLetterLine(letter), {
+    _tag: 'Left',
+    left: 'it records points that otlp http refused from 10.0.0.7:51234 (metric "rpc": its point, summaries, which chronoq does not carry), which the letter does not hold: their sender was told so, in the answer\'s partial success',
+  });
 });
 
 const collect = async () => {
