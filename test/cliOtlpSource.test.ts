@@ -41,6 +41,11 @@ test('the Collector\'s otlp receiver block is taken as written; an endpoint with
   const validated = await runCli(['validate', writeConfig(dir, `${source('      grpc:\n      http:\n')}sink: {type: console}\n`)]);
   assert.is(validated.code, 0, validated.stderr);
   assert.match(validated.stdout, /grpc:\n\s+endpoint: localhost:4317\n\s+http:\n\s+endpoint: localhost:4318\n\s+maxRequestBytes: 16777216/);
+  // A bearer token is a secret: masked in what validate prints.
+  const masked = await runCli(['validate', writeConfig(dir, `${source('      grpc:\n')}    bearerToken: s3cret-token\nsink: {type: console}\n`)]);
+  assert.is(masked.code, 0, masked.stderr);
+  assert.match(masked.stdout, /bearerToken: "\*\*\*"/);
+  assert.not.match(masked.stdout, /s3cret-token/);
 });
 
 test('a sink aimed at the source\'s own gRPC endpoint is a config error: the applications\' OTEL_EXPORTER_OTLP_ENDPOINT, read by the sink too, made a loop', () => {

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { Subject, type Subscription } from 'rxjs';
-import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -282,6 +282,31 @@ test('TLS, and mutual TLS: a client that trusts the CA is taken; without the cli
     assert.is(mutual.samples.length, 6);
   } finally {
     mutual.stop();
+  }
+});
+
+test('a bearer token: asked of every request (UNAUTHENTICATED, 401 without it), compared whole', async () => {
+  const answers: string[] = [];
+  const r = await start({ bearerToken: 's3cret', onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  try {
+    const { rm, bytes } = await collection();
+    assert.is((await exportCall(r.grpc, bytes)).error?.code, status.UNAUTHENTICATED);
+    const wrong = await post(r.http, bytes, { 'content-type': 'application/x-protobuf', authorization: 'Bearer s3cret2' });
+    assert.is(wrong.status, 401);
+    assert.is(wrong.headers.get('www-authenticate'), 'Bearer');
+    assert.is(r.samples.length, 0);
+    // The stock gRPC exporter's metadata carries it (OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20s3cret too).
+    const metadata = new Metadata();
+    metadata.set('authorization', 'Bearer s3cret');
+    const exporter = new OTLPMetricExporter({ url: `http://${r.grpc}`, metadata });
+    const result = await new Promise<{ code: number }>((resolve) => exporter.export(rm, resolve));
+    await exporter.shutdown();
+    assert.is(result.code, ExportResultCode.SUCCESS);
+    assert.is((await post(r.http, bytes, { 'content-type': 'application/x-protobuf', authorization: 'bearer s3cret' })).status, 200);
+    assert.is(r.samples.length, 6);
+    assert.equal(answers, ['grpc unauthenticated', 'http unauthenticated', 'grpc taken', 'http taken']);
+  } finally {
+    r.stop();
   }
 });
 

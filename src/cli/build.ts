@@ -136,6 +136,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(s.protocols.grpc?.endpoint !== undefined ? { grpcEndpoint: s.protocols.grpc.endpoint } : {}),
           ...(s.protocols.http?.endpoint !== undefined ? { httpEndpoint: s.protocols.http.endpoint } : {}),
           ...(s.maxRequestBytes !== undefined ? { maxRequestBytes: s.maxRequestBytes } : {}),
+          ...(s.bearerToken !== undefined ? { bearerToken: s.bearerToken } : {}),
           ...(s.protocols.grpc?.tls !== undefined ? { grpcTls: readReceiverTls(s.protocols.grpc.tls) } : {}),
           ...(s.protocols.http?.tls !== undefined ? { httpTls: readReceiverTls(s.protocols.http.tls) } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),

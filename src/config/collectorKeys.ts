@@ -41,7 +41,7 @@ export const COLLECTOR_HOST_KEYS: Readonly<Record<string, string>> = {
 export const COLLECTOR_RECEIVER_KEYS: Readonly<Record<string, string>> = {
   max_recv_msg_size_mib: "the source's maxRequestBytes (beside protocols, in bytes, for both protocols)",
   transport: 'TCP only: a host:port endpoint',
-  auth: 'no authenticator: listen on localhost, or ask clients for certificates with tls.clientCa (mutual TLS)',
+  auth: "the source's bearerToken (beside protocols: every request must carry authorization: Bearer <token>, as the Collector's bearertokenauth asks), or client certificates with tls.clientCa (mutual TLS)",
   include_metadata: 'request headers are not carried into the samples',
   keepalive: "gRPC's keepalive defaults apply; not configurable",
   max_concurrent_streams: 'not limited; delivery room bounds what is taken (UNAVAILABLE when there is none)',

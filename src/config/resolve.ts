@@ -170,13 +170,15 @@ const SECRET_KEY = /key|token|secret|password|authorization|auth/i;
 export const deliveryLaneCount = (c: ResolvedConfig): number => (c.reorder.order === 'global' ? 1 : c.delivery.lanes);
 
 /**
- * The resolved config with header values and TLS keys replaced by '***', for printing; without
- * the header templates, which are no key of the file (the sink's lines say which are read again).
+ * The resolved config with header values, TLS keys and an otlp source's bearer token replaced by
+ * '***', for printing; without the header templates, which are no key of the file (the sink's
+ * lines say which are read again).
  */
 export const maskSecrets = (c: ResolvedConfig): unknown => {
-  if (c.sink.type !== 'otlp-grpc') return c;
+  const sources = c.sources.map((s) => (s.type === 'otlp' && s.bearerToken !== undefined ? { ...s, bearerToken: '***' } : s));
+  if (c.sink.type !== 'otlp-grpc') return { ...c, sources };
   const { headerTemplates: _, ...sink } = c.sink;
   const headers = Object.fromEntries(Object.entries(c.sink.headers ?? {}).map(([k, v]) => [k, SECRET_KEY.test(k) || v.length > 0 ? '***' : v]));
   const tls = c.sink.tls ? { ...c.sink.tls, ...(c.sink.tls.key ? { key: '***' } : {}) } : undefined;
-  return { ...c, sink: { ...sink, ...(c.sink.headers ? { headers } : {}), ...(tls ? { tls } : {}) } };
+  return { ...c, sources, sink: { ...sink, ...(c.sink.headers ? { headers } : {}), ...(tls ? { tls } : {}) } };
 };

@@ -8,7 +8,7 @@ import { Server, ServerCredentials, status, type ServiceDefinition, type sendUna
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { platformTimers } from '../clock.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, answerOf, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, answerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const raw = (b: Buffer): Buffer => b;
@@ -46,6 +46,10 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
   const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
   server.addService(METRICS_SERVICE, {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+      const authorization = call.metadata.get('authorization')[0];
+      if (opts.authorized !== undefined && !opts.authorized(typeof authorization === 'string' ? authorization : undefined)) {
+        return opts.onAnswer?.('unauthenticated', 'grpc'), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
+      }
       const decoded = decodeMetricsRequest(call.request);
       if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc'), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
       take(decoded.right, call.getPeer(), 'grpc').then(

@@ -4,7 +4,8 @@
  * `application/x-protobuf` or `application/json`, gzip or deflate `Content-Encoding` too, answered 200 with an
  * ExportMetricsServiceResponse in the request's encoding (partial success when points were
  * refused); a body that is no metrics request 400 with a google.rpc.Status; no room 503 with
- * Retry-After (OTLP exporters retry it); too large 413; another type 415, path 404, method 405.
+ * Retry-After (OTLP exporters retry it); too large 413; without the bearer token asked for 401;
+ * another type 415, path 404, method 405.
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -14,7 +15,7 @@ import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
 import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -63,7 +64,10 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const json = type === JSON_TYPE;
     let partial = false;
-    res.once('finish', () => opts.onAnswer?.(res.statusCode === 200 ? (partial ? 'partial' : 'taken') : res.statusCode === 503 ? 'no-room' : res.statusCode === 413 ? 'too-large' : 'malformed', 'http'));
+    res.once('finish', () => opts.onAnswer?.(res.statusCode === 200 ? (partial ? 'partial' : 'taken') : res.statusCode === 503 ? 'no-room' : res.statusCode === 413 ? 'too-large' : res.statusCode === 401 ? 'unauthenticated' : 'malformed', 'http'));
+    if (opts.authorized !== undefined && !opts.authorized(req.headers.authorization)) {
+      return req.resume(), refuse(res, json, 401, 16, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer' });
+    }
     if ((req.url ?? '').split('?')[0] !== '/v1/metrics') return req.resume(), refuse(res, json, 404, 5, `no such path ${req.url ?? ''}: OTLP/HTTP metrics are posted to /v1/metrics`);
     if (req.method !== 'POST') return req.resume(), refuse(res, json, 405, 12, `${req.method ?? ''} is not taken: POST the request`, { allow: 'POST' });
     if (!json && type !== PROTOBUF) return req.resume(), refuse(res, json, 415, 3, `Content-Type ${type || '(none)'} is not taken: ${PROTOBUF} or ${JSON_TYPE}`);

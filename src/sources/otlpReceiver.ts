@@ -23,6 +23,7 @@
  * answers:   --ok------ok---UNAVAIL-ok--
  * ```
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { Sample } from '../sample.js';
 import type { RoomGate } from '../roomGate.js';
@@ -42,6 +43,8 @@ export interface OtlpReceiverOptions {
   readonly grpcTls?: ReceiverTls;
   /** TLS for the HTTP listener (HTTPS; else plaintext). */
   readonly httpTls?: ReceiverTls;
+  /** Requests must carry `authorization: Bearer <this>` (else gRPC UNAUTHENTICATED, HTTP 401). */
+  readonly bearerToken?: string;
   /** A request larger than this is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). Default 16 MiB. */
   readonly maxRequestBytes?: number;
   /** Room for more samples: without it a request is answered "unavailable, retry". */
@@ -92,6 +95,15 @@ const REASONS_SAID = 3;
 const refusalMessage = (reasons: readonly string[]): string =>
   reasons.length <= REASONS_SAID ? reasons.join('; ') : `${reasons.slice(0, REASONS_SAID).join('; ')}; and ${reasons.length - REASONS_SAID} more`;
 
+/** Whether an `authorization` header is `Bearer <token>` (compared in constant time). */
+const bearerCheck = (token: string) => {
+  const expected = createHash('sha256').update(token).digest();
+  return (authorization: string | undefined): boolean => {
+    const m = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '');
+    return m !== null && timingSafeEqual(createHash('sha256').update(m[1]!).digest(), expected);
+  };
+};
+
 export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sample> =>
   new Observable<Sample>((subscriber) => {
     const scheduler = opts.scheduler ?? asyncScheduler;
@@ -133,9 +145,10 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
       });
     };
     const fail = (e: unknown): void => subscriber.error(e);
+    const authorized = opts.bearerToken === undefined ? undefined : bearerCheck(opts.bearerToken);
     const servers = [
-      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
-      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
+      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
+      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
     ];
     return () => {
       closed = true;

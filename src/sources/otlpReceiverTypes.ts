@@ -19,14 +19,15 @@ export type TakeRequest = (request: unknown, peer: string, protocol: 'grpc' | 'h
 /**
  * How a request was answered: taken whole, taken with points refused (partial success), refused
  * for want of room (the sender retries), not an OTLP metrics request (or a path, method or type a
- * receiver does not serve), or too large.
+ * receiver does not serve), too large, or without the bearer token asked for.
  */
-export type RequestAnswer = 'taken' | 'partial' | 'no-room' | 'malformed' | 'too-large';
-export const REQUEST_ANSWERS: readonly RequestAnswer[] = ['taken', 'partial', 'no-room', 'malformed', 'too-large'];
+export type RequestAnswer = 'taken' | 'partial' | 'no-room' | 'malformed' | 'too-large' | 'unauthenticated';
 /** The answer a take gives. */
 export const answerOf = (t: Taken): RequestAnswer => (t.kind === 'full' ? 'no-room' : t.rejected > 0 ? 'partial' : 'taken');
 
 export interface OtlpServerOptions {
+  /** Whether a request's `authorization` header lets it in (undefined: every request). */
+  readonly authorized: ((authorization: string | undefined) => boolean) | undefined;
   /** Each request's answer (for counting). */
   readonly onAnswer: ((answer: RequestAnswer, protocol: 'grpc' | 'http') => void) | undefined;
   readonly maxRequestBytes: number | undefined;
@@ -51,3 +52,6 @@ export const splitEndpoint = (endpoint: string): { host: string; port: number } 
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(endpoint.trim());
   return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? Number.NaN) };
 };
+
+/** What a request without the bearer token is told (gRPC UNAUTHENTICATED, HTTP 401). */
+export const UNAUTHENTICATED_MESSAGE = 'this receiver takes requests with its bearer token only: authorization: Bearer <token> (the otlp source\'s bearerToken)';

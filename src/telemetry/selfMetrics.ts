@@ -21,7 +21,7 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
   meter.createObservableGauge('chronoq.spool.waiting', { description: 'Samples waiting in the spool file beyond the delivery queue' }).addCallback((r) => r.observe(stats.waitingInSpool));
   meter.createObservableGauge('chronoq.spool.write_failing', { description: '1 while the spool cannot be written (disk full): samples not durable' }).addCallback((r) => r.observe(stats.spoolFailing ? 1 : 0));
   meter.createObservableGauge('chronoq.breaker.state', { description: '0 closed, 1 half-open, 2 open' }).addCallback((r) => r.observe({ closed: 0, 'half-open': 1, open: 2 }[stats.breakerState]));
-  meter.createObservableCounter('chronoq.otlp.requests', { description: 'Requests the otlp source answered, by answer (taken, partial, no-room, malformed, too-large)' }).addCallback((r) => {
+  meter.createObservableCounter('chronoq.otlp.requests', { description: 'Requests the otlp source answered, by answer (taken, partial, no-room, malformed, too-large, unauthenticated)' }).addCallback((r) => {
     for (const [answer, n] of Object.entries(stats.otlpRequests)) r.observe(n, { answer });
   });
   meter.createObservableCounter('chronoq.skew.events', { description: 'Clock skew events, by kind' }).addCallback((r) => {
