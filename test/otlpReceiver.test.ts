@@ -7,7 +7,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { Subject, type Subscription } from 'rxjs';
@@ -282,6 +283,37 @@ test('TLS, and mutual TLS: a client that trusts the CA is taken; without the cli
     assert.is(mutual.samples.length, 6);
   } finally {
     mutual.stop();
+  }
+});
+
+test('a certificate rotated under a running receiver is served to new connections (it was served as read at start until a restart); a half-rotated set is kept out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chronoq-recv-tls-'));
+  const files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+  writeFileSync(files.cert, pem('server.pem'));
+  writeFileSync(files.key, pem('server-key.pem'));
+  const events: string[] = [];
+  const tls = { cert: readFileSync(files.cert), key: readFileSync(files.key) };
+  const settings = { names: { ca: 'tls.clientCa', cert: 'tls.cert', key: 'tls.key' }, pathOf: (n: string) => `config.sources[0].protocols.grpc.${n}` };
+  const r = await start({
+    grpcTls: tls, httpTls: tls,
+    tlsWatch: { everyMs: 50, now: () => Date.now(), files: { grpc: { files, settings }, http: { files, settings } }, onEvent: (protocol, e) => events.push(`${protocol} ${e.kind}`) },
+  });
+  try {
+    const { bytes } = await collection();
+    assert.ok((await exportOverTls(r.grpc, bytes, pem('ca.pem'))).response !== undefined, 'the first certificate');
+    assert.is((await exportOverTls(r.grpc, bytes, pem('ca2.pem'))).error?.code, status.UNAVAILABLE, 'not yet the second');
+    // cert-manager renews: the new certificate first (a look may catch it beside the old key), then its key.
+    writeFileSync(files.cert, pem('server2.pem'));
+    for (let i = 0; i < 250 && !(events.includes('grpc invalid') && events.includes('http invalid')); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok((await exportOverTls(r.grpc, bytes, pem('ca.pem'))).response !== undefined, 'half-rotated: the old set stays in use');
+    writeFileSync(files.key, pem('server2-key.pem'));
+    for (let i = 0; i < 100 && !events.includes('grpc reloaded'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok((await exportOverTls(r.grpc, bytes, pem('ca2.pem'))).response !== undefined, 'gRPC: the renewed certificate');
+    for (let i = 0; i < 100 && !events.includes('http reloaded'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.is(await postOverTls(r.http, bytes, pem('ca2.pem')), 200, 'HTTPS: the renewed certificate');
+    assert.ok(events.includes('grpc invalid') && events.includes('http reloaded'), events.join(', '));
+  } finally {
+    r.stop();
   }
 });
 

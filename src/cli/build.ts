@@ -8,12 +8,14 @@ import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRes
 import { syntheticSamples } from '../sources/synthetic.js';
 import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints, type RequestAnswer } from '../sources/otlpReceiver.js';
 import { readFileSync } from 'node:fs';
+import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
+import type { TlsFileSettings } from '../config/files.js';
 import { inTurn, oldestFirst } from '../sources/filesInTurn.js';
 import { compressionOf } from '../sources/compressedFiles.js';
 import { statIfThere } from '../fileIdentity.js';
 import type { SourceConfig } from '../config/schema.js';
 import { DeadLetterFile, type DeadLetterFileOptions } from '../deadletter/deadLetterFile.js';
-import { createSink, type Sink } from '../sinks.js';
+import { FILE_CHECK_MS, createSink, type Sink } from '../sinks.js';
 import type { RoomGate } from '../roomGate.js';
 import { type Either, isLeft, right } from 'fp-ts/lib/Either.js';
 import { type PositionFile, type PositionFileOptions, openPositionFile } from '../sources/positionFile.js';
@@ -75,6 +77,10 @@ export interface PartsHooks {
   readonly onRoom?: (source: number, e: { readonly full: boolean; readonly refused: number }) => void;
   /** Room for a request of an otlp source, taken whole (src/sourceRoom.ts fitsWithoutSpool). */
   readonly hasRoomFor?: (samples: number) => boolean;
+  /** An otlp source's TLS files changed (used now), cannot be used, or its certificate nears its end. */
+  readonly onTlsEvent?: (source: number, protocol: 'grpc' | 'http', e: TlsFilesEvent) => void;
+  /** How often an otlp source's TLS files are looked at (default FILE_CHECK_MS, the sink's). */
+  readonly fileCheckMs?: number;
   /** An otlp source answered a request. */
   readonly onAnswer?: (source: number, answer: RequestAnswer) => void;
   /** An otlp source listens. */
@@ -103,6 +109,15 @@ export const readOrderLine = ({ once, followed }: ReturnType<typeof fileReadOrde
 const readReceiverTls = (tls: { cert: string; key: string; clientCa?: string }): ReceiverTls => ({
   cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.clientCa !== undefined ? { clientCa: readFileSync(tls.clientCa) } : {}),
 });
+
+/** An otlp source's TLS files by protocol, for the watch, named as the config names them. */
+const receiverTlsFiles = (s: Extract<SourceConfig, { type: 'otlp' }>, index: number) =>
+  Object.fromEntries((['grpc', 'http'] as const).flatMap((protocol) => {
+    const tls = s.protocols[protocol]?.tls;
+    if (tls === undefined) return [];
+    const settings: TlsFileSettings = { names: { ca: 'tls.clientCa', cert: 'tls.cert', key: 'tls.key' }, pathOf: (name) => `config.sources[${index}].protocols.${protocol}.${name}` };
+    return [[protocol, { files: { cert: tls.cert, key: tls.key, ...(tls.clientCa !== undefined ? { ca: tls.clientCa } : {}) }, settings }]];
+  }));
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
   const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing, onTruncatedInPlace, onNextFileUnreadable } = hooks;
@@ -146,6 +161,12 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
             deadLetterFile.append({ reason: 'invalid', item: e, detail: `${e.source} request from ${e.peer}: ${e.reason}`, atUnixMs: clock.now() });
             hooks.onRefused?.(index, e);
           },
+          ...(s.protocols.grpc?.tls !== undefined || s.protocols.http?.tls !== undefined ? {
+            tlsWatch: {
+              everyMs: hooks.fileCheckMs ?? FILE_CHECK_MS, now: () => clock.now(), files: receiverTlsFiles(s, index),
+              ...(hooks.onTlsEvent !== undefined ? { onEvent: (protocol: 'grpc' | 'http', e: TlsFilesEvent) => hooks.onTlsEvent!(index, protocol, e) } : {}),
+            },
+          } : {}),
           ...(hooks.onAnswer !== undefined ? { onAnswer: (a: RequestAnswer) => hooks.onAnswer!(index, a) } : {}),
           ...(hooks.onRoom !== undefined ? { onRoom: (e: { full: boolean; refused: number }) => hooks.onRoom!(index, e) } : {}),
           ...(hooks.onListening !== undefined ? { onListening: (e: { protocol: 'grpc' | 'http'; address: string }) => hooks.onListening!(index, e) } : {}),

@@ -4,11 +4,11 @@
  * answers an ExportMetricsServiceResponse (with partial success when points were refused). gzip
  * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry.
  */
-import { Server, ServerCredentials, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Server, ServerCredentials, experimental, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { platformTimers } from '../clock.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, answerOf, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, type Taken, answerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const raw = (b: Buffer): Buffer => b;
@@ -41,7 +41,51 @@ export const exportResponseBytes = (t: Extract<Taken, { kind: 'taken' }>): Buffe
   return Buffer.from([0x0a, ...varintBytes(partial.length), ...partial]);
 };
 
-export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): { close(): void } => {
+/**
+ * A listener's certificates as grpc-js certificate providers, so that rotated files reach new
+ * connections without a restart (grpc-js's experimental provider credentials; its own file
+ * watcher runs timers of its own, so the files are watched by otlpReceiver.ts instead).
+ * Argument order as grpc-js's implementation takes it: identity, then the client CA (or null).
+ */
+type Listen<U> = (update: U | null) => void;
+/** Listeners told the latest value when they come and whenever it changes. */
+const notifier = <U>(latest: () => U | null) => {
+  const listeners = new Set<Listen<U>>();
+  return {
+    // Told after the current work: grpc-js adds its listener before the watcher that applies the
+    // update (told at once, the first certificates were never used and every handshake failed).
+    add: (l: Listen<U>): void => {
+      listeners.add(l);
+      void Promise.resolve().then(() => listeners.has(l) && l(latest()));
+    },
+    remove: (l: Listen<U>): void => void listeners.delete(l),
+    changed: (): void => listeners.forEach((l) => l(latest())),
+  };
+};
+const none = (): void => undefined;
+
+const certificateSource = (first: ReceiverTls) => {
+  let tls = first;
+  const identity = notifier(() => ({ certificate: tls.cert, privateKey: tls.key }));
+  const clientCa = notifier(() => (tls.clientCa === undefined ? null : { caCertificate: tls.clientCa }));
+  const identityProvider: experimental.CertificateProvider = {
+    addIdentityCertificateListener: identity.add, removeIdentityCertificateListener: identity.remove, addCaCertificateListener: none, removeCaCertificateListener: none,
+  };
+  const clientCaProvider: experimental.CertificateProvider = {
+    addCaCertificateListener: clientCa.add, removeCaCertificateListener: clientCa.remove, addIdentityCertificateListener: none, removeIdentityCertificateListener: none,
+  };
+  return {
+    identity: identityProvider,
+    clientCa: first.clientCa === undefined ? null : clientCaProvider,
+    use: (next: ReceiverTls): void => {
+      tls = next;
+      identity.changed();
+      clientCa.changed();
+    },
+  };
+};
+
+export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): Listener => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
   server.addService(METRICS_SERVICE, {
@@ -65,14 +109,16 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   let closed = false;
   const { tls } = opts;
-  const credentials = tls === undefined ? ServerCredentials.createInsecure()
-    : ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
+  const certificates = tls === undefined ? undefined : certificateSource(tls);
+  const credentials = tls === undefined || certificates === undefined ? ServerCredentials.createInsecure()
+    : experimental.createCertificateProviderServerCredentials(certificates.identity, certificates.clientCa, tls.clientCa !== undefined);
   server.bindAsync(target, credentials, (error, boundPort) => {
     if (closed) return;
     if (error) return opts.onError(new Error(`otlp source: cannot listen for OTLP/gRPC on ${endpoint}: ${error.message}`));
     opts.onListening?.({ protocol: 'grpc', address: host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}` });
   });
   return {
+    useTls: (next) => certificates?.use(next),
     close: () => {
       closed = true;
       // Calls answered a moment ago are let out; then whatever is left is cut.

@@ -15,7 +15,7 @@ import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
 import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -58,7 +58,7 @@ const refuse = (res: ServerResponse, json: boolean, status: number, code: number
 const jsonResponse = (t: Extract<Taken, { kind: 'taken' }>): string =>
   JSON.stringify(t.rejected === 0 && t.message === '' ? {} : { partialSuccess: { rejectedDataPoints: String(t.rejected), errorMessage: t.message } });
 
-export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): { close(): void } => {
+export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): Listener => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const handle: RequestListener = (req, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -96,6 +96,9 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     opts.onListening?.({ protocol: 'http', address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}` });
   });
   return {
+    useTls: (next) => {
+      if ('setSecureContext' in server) server.setSecureContext({ cert: next.cert, key: next.key, ...(next.clientCa !== undefined ? { ca: next.clientCa } : {}) });
+    },
     close: () => {
       closed = true;
       server.close();

@@ -29,7 +29,9 @@ import type { Sample } from '../sample.js';
 import type { RoomGate } from '../roomGate.js';
 import { requestPoints, requestSamples } from '../otlpJson.js';
 import { serveOtlpGrpc } from './otlpGrpcServer.js';
-import { type ReceiverTls, type RequestAnswer, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
+import { type Listener, type ReceiverTls, type RequestAnswer, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
+import { type TlsFilesEvent, watchTlsFiles } from '../otlp/tlsFilesWatch.js';
+import type { TlsFileSettings, TlsFiles } from '../config/files.js';
 
 export type { ReceiverTls, RequestAnswer } from './otlpReceiverTypes.js';
 import { serveOtlpHttp } from './otlpHttpServer.js';
@@ -43,6 +45,18 @@ export interface OtlpReceiverOptions {
   readonly grpcTls?: ReceiverTls;
   /** TLS for the HTTP listener (HTTPS; else plaintext). */
   readonly httpTls?: ReceiverTls;
+  /**
+   * The TLS files to watch (each protocol's, with how problems name them): looked at every
+   * `everyMs`, and a consistent new set is used for new connections — a certificate renewed under
+   * a running chronoq (cert-manager) was served expired until a restart. `onEvent` hears each
+   * reload, a set caught half-rotated (kept out of use) and a certificate near its end.
+   */
+  readonly tlsWatch?: {
+    readonly everyMs: number;
+    readonly now: () => number;
+    readonly files: Partial<Record<'grpc' | 'http', { readonly files: TlsFiles; readonly settings: TlsFileSettings }>>;
+    readonly onEvent?: (protocol: 'grpc' | 'http', e: TlsFilesEvent) => void;
+  };
   /** Requests must carry `authorization: Bearer <this>` (else gRPC UNAUTHENTICATED, HTTP 401). */
   readonly bearerToken?: string;
   /** A request larger than this is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). Default 16 MiB. */
@@ -146,14 +160,27 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     };
     const fail = (e: unknown): void => subscriber.error(e);
     const authorized = opts.bearerToken === undefined ? undefined : bearerCheck(opts.bearerToken);
-    const servers = [
-      ...(opts.grpcEndpoint !== undefined ? [serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
-      ...(opts.httpEndpoint !== undefined ? [serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail })] : []),
-    ];
+    const listeners: Partial<Record<'grpc' | 'http', Listener>> = {
+      ...(opts.grpcEndpoint !== undefined ? { grpc: serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
+      ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
+    };
+    const servers = Object.values(listeners);
+    const watch = opts.tlsWatch;
+    const watches = watch === undefined ? [] : (['grpc', 'http'] as const).flatMap((protocol) => {
+      const named = watch.files[protocol];
+      const listener = listeners[protocol];
+      if (named === undefined || listener === undefined) return [];
+      return [watchTlsFiles(named.files, {
+        everyMs: watch.everyMs, now: watch.now, settings: named.settings,
+        onReload: (t) => t.cert !== undefined && t.key !== undefined && listener.useTls({ cert: t.cert, key: t.key, ...(t.ca !== undefined ? { clientCa: t.ca } : {}) }),
+        onEvent: (e) => watch.onEvent?.(protocol, e),
+      })];
+    });
     return () => {
       closed = true;
       // What was taken is in the pipeline, which settles it at its shutdown (spool or dead letters): answered.
       for (const done of [...waiting]) done();
+      for (const w of watches) w.cancel();
       for (const server of servers) server.close();
     };
   });

@@ -10,6 +10,12 @@ export interface ReceiverTls {
   readonly clientCa?: Buffer;
 }
 
+/** A listener whose TLS can be replaced while it serves (new connections use the new files). */
+export interface Listener {
+  close(): void;
+  useTls(tls: ReceiverTls): void;
+}
+
 /** How a request was taken: its refused points and their reasons, or that there was no room. */
 export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonly message: string } | { readonly kind: 'full' };
 
