@@ -2,7 +2,9 @@
  * OTLP/gRPC's metrics service (opentelemetry.proto.collector.metrics.v1.MetricsService/Export) on
  * @grpc/grpc-js, for the otlp source (otlpReceiver.ts): requests decoded by otlpProtoRequest.ts,
  * answers an ExportMetricsServiceResponse (with partial success when points were refused). gzip
- * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry.
+ * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry;
+ * no bearer token (when one is asked for) → UNAUTHENTICATED. TLS through certificate providers,
+ * replaced while serving (useTls).
  */
 import { Server, ServerCredentials, experimental, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -41,12 +43,6 @@ export const exportResponseBytes = (t: Extract<Taken, { kind: 'taken' }>): Buffe
   return Buffer.from([0x0a, ...varintBytes(partial.length), ...partial]);
 };
 
-/**
- * A listener's certificates as grpc-js certificate providers, so that rotated files reach new
- * connections without a restart (grpc-js's experimental provider credentials; its own file
- * watcher runs timers of its own, so the files are watched by otlpReceiver.ts instead).
- * Argument order as grpc-js's implementation takes it: identity, then the client CA (or null).
- */
 type Listen<U> = (update: U | null) => void;
 /** Listeners told the latest value when they come and whenever it changes. */
 const notifier = <U>(latest: () => U | null) => {
@@ -64,6 +60,12 @@ const notifier = <U>(latest: () => U | null) => {
 };
 const none = (): void => undefined;
 
+/**
+ * A listener's certificates as grpc-js certificate providers, so that rotated files reach new
+ * connections without a restart (grpc-js's experimental provider credentials; its own file
+ * watcher runs timers of its own, so the files are watched by otlpReceiver.ts instead).
+ * Argument order as grpc-js's implementation takes it: identity, then the client CA (or null).
+ */
 const certificateSource = (first: ReceiverTls) => {
   let tls = first;
   const identity = notifier(() => ({ certificate: tls.cert, privateKey: tls.key }));
