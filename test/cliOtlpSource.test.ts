@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -46,6 +46,12 @@ test('the Collector\'s otlp receiver block is taken as written; an endpoint with
   assert.is(masked.code, 0, masked.stderr);
   assert.match(masked.stdout, /bearerToken: "\*\*\*"/);
   assert.not.match(masked.stdout, /s3cret-token/);
+  // Read from a file (and watched): masked the same, the template no key of the output.
+  writeFileSync(join(dir, 'token'), 's3cret-file-token\n');
+  const fromFile = await runCli(['validate', writeConfig(dir, `${source('      grpc:\n')}    bearerToken: \${file:${join(dir, 'token')}}\nsink: {type: console}\n`)]);
+  assert.is(fromFile.code, 0, fromFile.stderr);
+  assert.match(fromFile.stdout, /bearerToken: "\*\*\*"/);
+  assert.not.match(fromFile.stdout, /s3cret-file-token|bearerTokenTemplate/);
 });
 
 test('a sink aimed at the source\'s own gRPC endpoint is a config error: the applications\' OTEL_EXPORTER_OTLP_ENDPOINT, read by the sink too, made a loop', () => {

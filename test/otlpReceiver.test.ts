@@ -286,6 +286,29 @@ test('TLS, and mutual TLS: a client that trusts the CA is taken; without the cli
   }
 });
 
+test('a bearer token read from a file is read again when the file changes: the rotated secret is asked for (the old one no more)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chronoq-recv-token-'));
+  const file = join(dir, 'token');
+  writeFileSync(file, 'token-1\n');
+  const events: string[] = [];
+  const r = await start({ bearerToken: 'token-1', bearerTokenWatch: { template: `\${file:${file}}`, everyMs: 50, env: {}, path: 'config.sources[0].bearerToken', onEvent: (e) => events.push(e.kind === 'invalid' ? `invalid: ${e.problem}` : e.kind) } });
+  try {
+    const { bytes } = await collection();
+    const postWith = async (token: string) => (await post(r.http, bytes, { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` })).status;
+    assert.is(await postWith('token-1'), 200);
+    writeFileSync(file, '');
+    for (let i = 0; i < 250 && events.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.match(events[0] ?? '', /^invalid: config\.sources\[0\]\.bearerToken: /, 'an emptied file: the token in use stays');
+    assert.is(await postWith('token-1'), 200);
+    writeFileSync(file, 'token-2\n');
+    for (let i = 0; i < 250 && !events.includes('reloaded'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.is(await postWith('token-2'), 200);
+    assert.is(await postWith('token-1'), 401);
+  } finally {
+    r.stop();
+  }
+});
+
 test('a certificate rotated under a running receiver is served to new connections (it was served as read at start until a restart); a half-rotated set is kept out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'chronoq-recv-tls-'));
   const files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };

@@ -9,6 +9,7 @@ import { syntheticSamples } from '../sources/synthetic.js';
 import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints, type RequestAnswer } from '../sources/otlpReceiver.js';
 import { readFileSync } from 'node:fs';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
+import type { HeaderFilesEvent } from '../otlp/headerFilesWatch.js';
 import type { TlsFileSettings } from '../config/files.js';
 import { inTurn, oldestFirst } from '../sources/filesInTurn.js';
 import { compressionOf } from '../sources/compressedFiles.js';
@@ -79,8 +80,12 @@ export interface PartsHooks {
   readonly hasRoomFor?: (samples: number) => boolean;
   /** An otlp source's TLS files changed (used now), cannot be used, or its certificate nears its end. */
   readonly onTlsEvent?: (source: number, protocol: 'grpc' | 'http', e: TlsFilesEvent) => void;
-  /** How often an otlp source's TLS files are looked at (default FILE_CHECK_MS, the sink's). */
+  /** An otlp source's bearer token file changed: the token is read again, or cannot be. */
+  readonly onTokenEvent?: (source: number, e: HeaderFilesEvent) => void;
+  /** How often an otlp source's TLS and token files are looked at (default FILE_CHECK_MS, the sink's). */
   readonly fileCheckMs?: number;
+  /** The environment the config was read with (a token template's `${VAR}`s). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** An otlp source answered a request. */
   readonly onAnswer?: (source: number, answer: RequestAnswer) => void;
   /** An otlp source listens. */
@@ -152,6 +157,12 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(s.protocols.http?.endpoint !== undefined ? { httpEndpoint: s.protocols.http.endpoint } : {}),
           ...(s.maxRequestBytes !== undefined ? { maxRequestBytes: s.maxRequestBytes } : {}),
           ...(s.bearerToken !== undefined ? { bearerToken: s.bearerToken } : {}),
+          ...(s.bearerTokenTemplate !== undefined ? {
+            bearerTokenWatch: {
+              template: s.bearerTokenTemplate, everyMs: hooks.fileCheckMs ?? FILE_CHECK_MS, env: hooks.env ?? process.env, path: `config.sources[${index}].bearerToken`,
+              ...(hooks.onTokenEvent !== undefined ? { onEvent: (e: HeaderFilesEvent) => hooks.onTokenEvent!(index, e) } : {}),
+            },
+          } : {}),
           ...(s.protocols.grpc?.tls !== undefined ? { grpcTls: readReceiverTls(s.protocols.grpc.tls) } : {}),
           ...(s.protocols.http?.tls !== undefined ? { httpTls: readReceiverTls(s.protocols.http.tls) } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),

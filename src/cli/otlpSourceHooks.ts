@@ -10,7 +10,7 @@ import type { Logger } from './log.js';
 import type { PartsHooks } from './build.js';
 import { fitsWithoutSpool } from '../sourceRoom.js';
 
-type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'hasRoomFor' | 'onTlsEvent'>;
+type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
 
 export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void): OtlpHooks => ({
   // Points refused (told to the sender as partial success): counted as a bad line is, in and dead-lettered.
@@ -32,6 +32,9 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
     else if (e.expired) log('error', `${listener} certificate expired ${e.certNotAfter}: clients that check it refuse to connect; replace the files its tls.cert and tls.key name (read again when they change)`, fields);
     else log('warn', `${listener} certificate expires ${e.certNotAfter}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}: renew it (the new files are read when they change)`, fields);
   },
+  onTokenEvent: (index, e) => (e.kind === 'reloaded'
+    ? log('info', `source ${index} (otlp): its bearer token was read again (${e.files.join(', ')} changed): asked of requests from now on`, { source: index })
+    : log('warn', `source ${index} (otlp): its bearer token's file changed but cannot be used: ${e.problem}; the token read before is still asked for`, { source: index })),
   // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
   answerWhenSettled: c.spool !== undefined,
   // Without one, taken only when it fits whole (with one, the spool takes what the gate lets in).

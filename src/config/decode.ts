@@ -61,6 +61,17 @@ const withHeaderTemplates = (c: FileConfig, raw: unknown): FileConfig => {
   return templates.length === 0 ? c : { ...c, sink: { ...c.sink, headerTemplates: Object.fromEntries(templates) } };
 };
 
+/** An otlp source's bearerToken as written when it reads a file, kept beside the value read: a rotated secret is read again. */
+const withTokenTemplates = (c: FileConfig, raw: unknown): FileConfig => {
+  const written = (raw as { sources?: unknown }).sources;
+  if (!Array.isArray(written) || c.sources === undefined) return c;
+  const sources = c.sources.map((s, i) => {
+    const token = (written[i] as { bearerToken?: unknown } | undefined)?.bearerToken;
+    return s.type === 'otlp' && typeof token === 'string' && filesReadBy(token).length > 0 ? { ...s, bearerTokenTemplate: token } : s;
+  });
+  return { ...c, sources };
+};
+
 export const decodeConfig = (text: string, env: Readonly<Record<string, string | undefined>>): Either<ConfigError[], FileConfig> => {
   // merge: `<<: *base` (YAML 1.1 merge keys, as docker compose files use them): sources that share settings.
   const doc = parseDocument(text, { merge: true });
@@ -80,6 +91,6 @@ export const decodeConfig = (text: string, env: Readonly<Record<string, string |
   const interpolated = interpolateAll(raw, env);
   const before = [...numbersReadOtherwise(doc), ...interpolated.errors];
   const decoded = decodeConfigValue(interpolated.value);
-  if (before.length === 0) return isLeft(decoded) ? decoded : right(withHeaderTemplates(decoded.right, raw));
+  if (before.length === 0) return isLeft(decoded) ? decoded : right(withTokenTemplates(withHeaderTemplates(decoded.right, raw), raw));
   return left([...before, ...(isLeft(decoded) ? decoded.left : [])]);
 };

@@ -175,7 +175,11 @@ export const deliveryLaneCount = (c: ResolvedConfig): number => (c.reorder.order
  * lines say which are read again).
  */
 export const maskSecrets = (c: ResolvedConfig): unknown => {
-  const sources = c.sources.map((s) => (s.type === 'otlp' && s.bearerToken !== undefined ? { ...s, bearerToken: '***' } : s));
+  const sources = c.sources.map((s) => {
+    if (s.type !== 'otlp' || s.bearerToken === undefined) return s;
+    const { bearerTokenTemplate: _, ...source } = s;
+    return { ...source, bearerToken: '***' };
+  });
   if (c.sink.type !== 'otlp-grpc') return { ...c, sources };
   const { headerTemplates: _, ...sink } = c.sink;
   const headers = Object.fromEntries(Object.entries(c.sink.headers ?? {}).map(([k, v]) => [k, SECRET_KEY.test(k) || v.length > 0 ? '***' : v]));

@@ -91,5 +91,8 @@ export const ConfigCodec = closed('config', {}, {
  */
 export type OtlpSinkConfig = t.TypeOf<typeof OtlpSinkCodec> & { readonly headerTemplates?: Readonly<Record<string, string>> };
 export type SinkConfig = OtlpSinkConfig | t.TypeOf<typeof FileSinkCodec> | t.TypeOf<typeof ConsoleSinkCodec>;
-export type FileConfig = Omit<t.TypeOf<typeof ConfigCodec>, 'sink'> & { readonly sink?: SinkConfig };
-export type SourceConfig = t.TypeOf<typeof SourceCodec>;
+type DecodedSource = t.TypeOf<typeof SourceCodec>;
+/** An otlp source as configured; `bearerTokenTemplate`: its bearerToken as written when it reads a file (`${file:…}`), to read again. */
+export type OtlpSourceConfig = Extract<DecodedSource, { type: 'otlp' }> & { readonly bearerTokenTemplate?: string };
+export type SourceConfig = Exclude<DecodedSource, { type: 'otlp' }> | OtlpSourceConfig;
+export type FileConfig = Omit<t.TypeOf<typeof ConfigCodec>, 'sink' | 'sources'> & { readonly sink?: SinkConfig; readonly sources?: readonly SourceConfig[] };

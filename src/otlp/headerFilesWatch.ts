@@ -5,7 +5,8 @@
  * Vault agent or an OAuth sidecar rewrites — and the value read at start went on being sent: once
  * the old token expired, the receiver refused every request (UNAUTHENTICATED, which is permanent:
  * every batch became dead letters `rejected`) until a restart. The Collector's bearertokenauth
- * extension reads its `filename` again when it changes; so does this.
+ * extension reads its `filename` again when it changes; so does this. The otlp source's bearer
+ * token read from a file is watched the same way (sources/otlpReceiver.ts).
  *
  * Every `everyMs` each file's identity, size and modification time are compared with the last
  * look (as tlsFilesWatch.ts does for certificates); on a change every header value is rendered
@@ -47,13 +48,15 @@ export interface HeaderFilesWatchOptions {
   /** Repeats fn every ms until cancelled (default platformTimers.every: never keeps the process alive). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
   readonly readFile?: (path: string) => string;
+  /** Where problems say a value is set (default config.sink.headers.NAME). */
+  readonly pathOf?: (name: string) => string;
 }
 
 /** The headers' values rendered from their templates now, or the first problem with them. */
 const render = (templates: Readonly<Record<string, string>>, opts: HeaderFilesWatchOptions): { values: Record<string, string> } | { problem: string } => {
   const values: Record<string, string> = {};
   for (const [name, template] of Object.entries(templates)) {
-    const path = `config.sink.headers.${name}`;
+    const path = opts.pathOf?.(name) ?? `config.sink.headers.${name}`;
     const r = interpolateAll(template, opts.env, path, opts.readFile ?? ((p) => readFileSync(p, 'utf8')));
     if (r.errors.length > 0) return { problem: formatConfigError(r.errors[0]!) };
     const value = r.value as string;

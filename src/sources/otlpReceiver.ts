@@ -31,6 +31,7 @@ import { requestPoints, requestSamples } from '../otlpJson.js';
 import { serveOtlpGrpc } from './otlpGrpcServer.js';
 import { type Listener, type ReceiverTls, type RequestAnswer, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
 import { type TlsFilesEvent, watchTlsFiles } from '../otlp/tlsFilesWatch.js';
+import { type HeaderFilesEvent, watchHeaderFiles } from '../otlp/headerFilesWatch.js';
 import type { TlsFileSettings, TlsFiles } from '../config/files.js';
 
 export type { ReceiverTls, RequestAnswer } from './otlpReceiverTypes.js';
@@ -59,6 +60,20 @@ export interface OtlpReceiverOptions {
   };
   /** Requests must carry `authorization: Bearer <this>` (else gRPC UNAUTHENTICATED, HTTP 401). */
   readonly bearerToken?: string;
+  /**
+   * The bearer token as written when it reads a file (`${file:/run/secrets/otlp-token}`): read
+   * again when the file changes (otlp/headerFilesWatch.ts, as the sink's header files), so that a
+   * rotated secret is asked for from then on — the token read at start was asked for until a
+   * restart, and senders given the new one were refused (UNAUTHENTICATED, which they do not retry).
+   */
+  readonly bearerTokenWatch?: {
+    readonly template: string;
+    readonly everyMs: number;
+    readonly env: Readonly<Record<string, string | undefined>>;
+    /** Where problems say the token is set. */
+    readonly path: string;
+    readonly onEvent?: (e: HeaderFilesEvent) => void;
+  };
   /** A request larger than this is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). Default 16 MiB. */
   readonly maxRequestBytes?: number;
   /** Room for more samples: without it a request is answered "unavailable, retry". */
@@ -159,7 +174,14 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
       });
     };
     const fail = (e: unknown): void => subscriber.error(e);
-    const authorized = opts.bearerToken === undefined ? undefined : bearerCheck(opts.bearerToken);
+    let expected = opts.bearerToken === undefined ? undefined : bearerCheck(opts.bearerToken);
+    const authorized = expected === undefined ? undefined : (authorization: string | undefined): boolean => expected!(authorization);
+    const tokenWatch = opts.bearerTokenWatch === undefined || opts.bearerToken === undefined ? undefined : watchHeaderFiles({ bearerToken: opts.bearerTokenWatch.template }, {
+      everyMs: opts.bearerTokenWatch.everyMs, env: opts.bearerTokenWatch.env, inUse: { bearerToken: opts.bearerToken },
+      pathOf: () => opts.bearerTokenWatch!.path,
+      onReload: (values) => void (values['bearerToken'] !== undefined && (expected = bearerCheck(values['bearerToken']))),
+      ...(opts.bearerTokenWatch.onEvent !== undefined ? { onEvent: opts.bearerTokenWatch.onEvent } : {}),
+    });
     const listeners: Partial<Record<'grpc' | 'http', Listener>> = {
       ...(opts.grpcEndpoint !== undefined ? { grpc: serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
       ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
@@ -181,6 +203,7 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
       // What was taken is in the pipeline, which settles it at its shutdown (spool or dead letters): answered.
       for (const done of [...waiting]) done();
       for (const w of watches) w.cancel();
+      tokenWatch?.cancel();
       for (const server of servers) server.close();
     };
   });
