@@ -12,7 +12,8 @@
  * a map or bytes attribute, a non-zero zero threshold, an integer past 2^53), a metric of a type
  * not carried (summaries) whole, a resource's or scope's points whole when its attributes cannot
  * be carried. Exemplars are not carried: the official serializer, which encodes every request
- * chronoq sends, writes none.
+ * chronoq sends, writes none. The otlp source reads the requests it receives the same way
+ * (requestSamples; protobuf ones decoded by otlp/otlpProtoRequest.ts first).
  */
 import { type Either, Apply as EitherApply, isLeft, left, map, right } from 'fp-ts/lib/Either.js';
 import { sequenceS } from 'fp-ts/lib/Apply.js';
