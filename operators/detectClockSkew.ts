@@ -127,19 +127,22 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         thresholdMs: sourceOffsetThresholdMs,
       });
 
-      // The latest time a locally stamped sample went out with (judged ones: those the shared
-      // reading passed are no later than trusted time, which a correction never goes below). A
-      // correction is never earlier: a wall clock stepped forward by less than stepThresholdMs (no
-      // step) stamps samples ahead of trusted time, and a step back right after re-stamped the next
-      // sample onto trusted time, before them — the series went back (a property test drew it).
-      let latestLocalMs = Number.NEGATIVE_INFINITY;
+      // The latest stamp a locally stamped sample went out with ahead of trusted time: a wall clock
+      // stepped forward by less than stepThresholdMs (no step) stamps samples so, and a step back
+      // right after it re-stamped the next sample onto trusted time, before them — the series went
+      // back (a property test drew it). A correction that lands less than stepThresholdMs before
+      // such a stamp is raised to it; one further back is left (old data, or disorder reorder
+      // sorts). Such samples are never passed by a shared reading (they are past its band), so
+      // this is the same with shared readings as with a reading for each sample.
+      let latestAheadMs = Number.NEGATIVE_INFINITY;
+      const notBeforeAhead = (ms: number): number => (ms < latestAheadMs && latestAheadMs - ms <= stepThresholdMs ? latestAheadMs : ms);
       const judge = (s: Sample, now: TrustedReading): Verdict => {
         const stampedMs = nanosToMs(s.timeUnixNano);
         let ms = stampedMs;
         let problem: string | undefined;
         // A step made this sample wrong if it is nearer the stepped wall clock than trusted time.
         if (stampedLocally && now.stepping && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
-          ms = Math.max(ms - now.errorMs, latestLocalMs);
+          ms = notBeforeAhead(ms - now.errorMs);
           problem = `stamped by a wall clock ${Math.round(now.errorMs)} ms off trusted time (clock step)`;
         }
         // A data point's attribute, else its resource's: what tells an application from another over OTLP (service.instance.id, host.name) is on the resource.
@@ -155,14 +158,13 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const aheadMs = ms - now.trustedMs;
         if (aheadMs > maxFutureMs) {
           report({ kind: 'future', sample: s, aheadMs });
-          const correctedMs = stampedLocally ? (latestLocalMs = Math.max(now.trustedMs, latestLocalMs)) : now.trustedMs;
-          return { correctedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})` };
+          return { correctedMs: stampedLocally ? notBeforeAhead(now.trustedMs) : now.trustedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})` };
         }
         if (-aheadMs > maxPastMs) {
           report({ kind: 'stale', sample: s, behindMs: -aheadMs });
           return { problem: `${Math.round(-aheadMs)} ms in the past (maxPastMs ${maxPastMs})` };
         }
-        if (stampedLocally && ms > latestLocalMs) latestLocalMs = ms;
+        if (stampedLocally && aheadMs > 0 && ms > latestAheadMs) latestAheadMs = ms;
         return problem === undefined ? OK : { correctedMs: ms, problem };
       };
 
