@@ -210,7 +210,8 @@ test("a stale sample is reported but never moved under 'correct'", () => {
   assert.equal(events.map((e) => e.kind), ['stale']);
 });
 
-test('two sources, one 30 s off: only that one is reported, once, and its samples are corrected', () => {
+/** Two sources alternating every 500 ms, 'bad' 30 s ahead, both 20 ms in flight; `place` puts the source's name on a sample. */
+const twoSources = (place: (host: string) => Partial<Sample>): Run => {
   const s = testScheduler();
   const run: Run = { out: [], events: [] };
   s.run(() => {
@@ -219,12 +220,17 @@ test('two sources, one 30 s off: only that one is reported, once, and its sample
       take(40),
       map((i): Routed<Sample> => {
         const host = i % 2 === 0 ? 'good' : 'bad';
-        const t = clock.now() + (host === 'bad' ? 30_000 : 0) - 20; // both 20 ms in flight
-        return right({ ...sample(0, 'cpu', { host }), timeUnixNano: msToNanos(t) });
+        const t = clock.now() + (host === 'bad' ? 30_000 : 0) - 20;
+        return right({ ...sample(0, 'cpu'), ...place(host), timeUnixNano: msToNanos(t) });
       }),
       detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
     ).subscribe((r) => run.out.push(r));
   });
+  return run;
+};
+
+test('two sources, one 30 s off: only that one is reported, once, and its samples are corrected', () => {
+  const run = twoSources((host) => ({ attributes: { host } }));
   // The reference is the median of {this clock, good, bad} = this clock, so the estimate keeps
   // the 20 ms transit: 30 000 − 20.
   assert.equal(run.events, [{ kind: 'source-offset', source: 'bad', offsetMs: 29_980 }]);
@@ -237,20 +243,7 @@ test('two sources, one 30 s off: only that one is reported, once, and its sample
 });
 
 test('the source attribute may be a resource attribute (OTLP requests carry host.name and service.instance.id there): the same verdict', () => {
-  const s = testScheduler();
-  const run: Run = { out: [], events: [] };
-  s.run(() => {
-    const clock = schedulerClock(s, WALL0);
-    interval(500).pipe(
-      take(40),
-      map((i): Routed<Sample> => {
-        const host = i % 2 === 0 ? 'good' : 'bad';
-        const t = clock.now() + (host === 'bad' ? 30_000 : 0) - 20;
-        return right({ ...sample(0, 'cpu'), resource: { 'service.name': 'app', host }, timeUnixNano: msToNanos(t) });
-      }),
-      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
-    ).subscribe((r) => run.out.push(r));
-  });
+  const run = twoSources((host) => ({ resource: { 'service.name': 'app', host } }));
   assert.equal(run.events, [{ kind: 'source-offset', source: 'bad', offsetMs: 29_980 }]);
   assert.ok(rights(run.out).filter((x) => x.resource?.['host'] === 'bad').every((x) => x.correctedFromUnixNano !== undefined));
   assert.ok(nonDecreasing(rights(run.out)));
