@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { readerLeavesAfter, runCli, startCli, tempDir, writeConfig, runningFor } from './support/cli.js';
+import { readerLeavesAfter, runCli, startCli, stopWhileWaitingForRoom, tempDir, writeConfig, runningFor } from './support/cli.js';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { freePort } from './support/collector.js';
 
@@ -118,17 +118,8 @@ test('a shutdown while a file source waits for room says where it stopped; what 
   const input = join(dir, 'in.ndjson');
   const total = 20_000;
   writeFileSync(input, Array.from({ length: total }, (_, i) => `{"name":"m","value":${i},"timeUnixNano":"${1_764_064_800_000_000_000n + BigInt(i)}"}\n`).join(''));
-  const port = await freePort(); // nothing listens here: delivery waits, the queue fills, reading pauses
-  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`,
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}',
-    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
-  const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
-  await runningFor(stderrSoFar, 1_500);
-  child.kill('SIGTERM');
-  const r = await result;
-  const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; linesRead?: number; samplesIn?: number; deadLetters?: Record<string, number> });
-  const stopped = logs.find((l) => l.message.startsWith('source 0 (ndjson'));
-  assert.ok(stopped, r.stderr);
+  const { stderr, logs, stopped } = await stopWhileWaitingForRoom(dir, input);
+  assert.ok(stopped, stderr);
   const read = stopped.linesRead!;
   assert.ok(read >= 500 && read < 5_000, `${read} lines read before the queue was full`);
   const rest = readFileSync(input, 'utf8').split('\n').slice(read).filter((l) => l !== '');

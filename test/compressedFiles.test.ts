@@ -17,8 +17,7 @@ import { compressionOf } from '../src/sources/compressedFiles.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
 import { formatConfigError } from '../src/config/errors.js';
-import { runCli, runningFor, startCli, tempDir, writeConfig } from './support/cli.js';
-import { freePort } from './support/collector.js';
+import { runCli, stopWhileWaitingForRoom, tempDir, writeConfig } from './support/cli.js';
 
 const test = suite('compressed NDJSON files');
 
@@ -88,17 +87,8 @@ test('stopped before the end of a gzip file (a shutdown while it waits for room)
   const total = 20_000;
   const lines = Array.from({ length: total }, (_, i) => line(i));
   writeFileSync(input, gzipSync(`${lines.join('\n')}\n`));
-  const port = await freePort(); // nothing listens here: delivery waits, the queue fills, reading pauses
-  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`,
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'skew: {maxPastMs: infinite}', 'reorder: {maxDelayMs: 0}',
-    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
-  const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
-  await runningFor(stderrSoFar, 1_500);
-  child.kill('SIGTERM');
-  const r = await result;
-  const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; linesRead?: number; samplesIn?: number });
-  const stopped = logs.find((l) => l.message.startsWith('source 0 (ndjson'));
-  assert.ok(stopped, r.stderr);
+  const { stderr, logs, stopped } = await stopWhileWaitingForRoom(dir, input);
+  assert.ok(stopped, stderr);
   const read = stopped.linesRead!;
   assert.ok(read >= 500 && read < total, `${read} lines read before the queue was full`);
   assert.match(stopped.message, new RegExp(`stopped after line ${read}: the rest of it was not read \\(\\d+ gzip-compressed bytes left\\) \\(the rest: zcat ${input} \\| tail -n \\+${read + 1}\\)`));

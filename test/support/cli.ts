@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killedOnExit } from './children.js';
+import { freePort } from './collector.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const BIN = join(root, 'bin/chronoq.js');
@@ -82,6 +83,8 @@ export interface JsonLogLine {
   readonly delivered?: number;
   readonly deadLetters?: Record<string, number>;
   readonly leftInSpool?: number;
+  /** A source's stop line: the lines it had read. */
+  readonly linesRead?: number;
   /** A config error's parts. */
   readonly path?: string;
   readonly expected?: string;
@@ -91,6 +94,23 @@ export interface JsonLogLine {
 /** A run's standard error under `--log-format json`, parsed line by line. */
 export const jsonLog = (stderr: string): JsonLogLine[] =>
   stderr.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as JsonLogLine);
+
+/**
+ * `chronoq run` of the NDJSON file `input` into a receiver that is not there, stopped (SIGTERM)
+ * once reading has paused for room: its log, and source 0's line saying where it stopped.
+ */
+export const stopWhileWaitingForRoom = async (dir: string, input: string): Promise<{ stderr: string; logs: JsonLogLine[]; stopped: JsonLogLine | undefined }> => {
+  const port = await freePort(); // nothing listens here: delivery waits, the queue fills, reading pauses
+  const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${port}", timeoutMs: 300}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'skew: {maxPastMs: infinite}', 'reorder: {maxDelayMs: 0}',
+    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 300, retry: {initialDelayMs: 50, maxDelayMs: 200}}', ''].join('\n'));
+  const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
+  await runningFor(stderrSoFar, 1_500);
+  child.kill('SIGTERM');
+  const { stderr } = await result;
+  const logs = jsonLog(stderr);
+  return { stderr, logs, stopped: logs.find((l) => l.message.startsWith('source 0 (ndjson')) };
+};
 
 export const runCli = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliResult> => {
   const { child, result } = startCli(args, env);
