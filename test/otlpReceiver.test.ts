@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { Subject, type Subscription } from 'rxjs';
 import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
-import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider, MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as HttpProtobufExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { ExportResultCode } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { otlpReceiverSamples, settleReceived, type OtlpReceiverOptions, type RefusedPoints } from '../src/sources/otlpReceiver.js';
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import type { Sample } from '../src/sample.js';
@@ -70,6 +70,13 @@ const start = async (opts: Partial<OtlpReceiverOptions> = {}): Promise<Running> 
   return { grpc: addresses['grpc']!, http: addresses['http']!, samples, refused, errors, stop: () => sub.unsubscribe() };
 };
 
+/** One export of `rm` by a stock exporter, which is then shut down: its result. */
+const exportOnce = async (exporter: PushMetricExporter, rm: ResourceMetrics): Promise<ExportResult> => {
+  const result = await new Promise<ExportResult>((resolve) => exporter.export(rm, resolve));
+  await exporter.shutdown();
+  return result;
+};
+
 /** One Export call with raw request bytes: the response bytes, or the gRPC error. */
 const exportCall = (address: string, bytes: Buffer): Promise<{ response?: Buffer; error?: ServiceError }> => {
   const client = new Client(address, credentials.createInsecure());
@@ -87,9 +94,7 @@ test('the stock OTLP/gRPC exporter sends to it: every point a sample, and the sa
   const r = await start();
   try {
     const { rm, bytes } = await collection();
-    const exporter = new OTLPMetricExporter({ url: `http://${r.grpc}` });
-    const result = await new Promise<{ code: number }>((resolve) => exporter.export(rm, resolve));
-    await exporter.shutdown();
+    const result = await exportOnce(new OTLPMetricExporter({ url: `http://${r.grpc}` }), rm);
     assert.is(result.code, ExportResultCode.SUCCESS);
     assert.is(r.samples.length, 3);
     assert.ok(encodeBatch(r.samples, {}).equals(bytes), 'the same request, byte for byte');
@@ -104,9 +109,7 @@ test('the stock OTLP/HTTP exporter, protobuf and JSON: every point a sample, enc
   try {
     const { rm, bytes } = await collection();
     for (const Exporter of [HttpProtobufExporter, HttpJsonExporter]) {
-      const exporter = new Exporter({ url: `http://${r.http}/v1/metrics` });
-      const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(rm, resolve));
-      await exporter.shutdown();
+      const result = await exportOnce(new Exporter({ url: `http://${r.http}/v1/metrics` }), rm);
       assert.is(result.code, ExportResultCode.SUCCESS, String(result.error));
     }
     assert.is(r.samples.length, 6);
@@ -353,9 +356,7 @@ test('a bearer token: asked of every request (UNAUTHENTICATED, 401 without it), 
     // The stock gRPC exporter's metadata carries it (OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20s3cret too).
     const metadata = new Metadata();
     metadata.set('authorization', 'Bearer s3cret');
-    const exporter = new OTLPMetricExporter({ url: `http://${r.grpc}`, metadata });
-    const result = await new Promise<{ code: number }>((resolve) => exporter.export(rm, resolve));
-    await exporter.shutdown();
+    const result = await exportOnce(new OTLPMetricExporter({ url: `http://${r.grpc}`, metadata }), rm);
     assert.is(result.code, ExportResultCode.SUCCESS);
     assert.is((await post(r.http, bytes, { 'content-type': 'application/x-protobuf', authorization: 'bearer s3cret' })).status, 200);
     assert.is(r.samples.length, 6);
