@@ -1,9 +1,10 @@
 /**
  * A protobuf wire-format reader that builds the object proto3's JSON mapping gives a message
  * (lowerCamelCase names, 64-bit integers as numbers when exact, else decimal strings), used by
- * otlpProtoRequest.ts for OTLP requests; common.proto's AnyValue and KeyValue are here. Both
- * packed and unpacked repeated numbers are read, unknown fields skipped, as a proto3 parser does;
- * malformed input gives a Left from decodeWith, never a throw.
+ * otlpProtoRequest.ts for OTLP requests and by protowire.ts for a google.rpc.Status's fields;
+ * common.proto's AnyValue and KeyValue are here. Both packed and unpacked repeated numbers are
+ * read, unknown fields skipped, as a proto3 parser does; malformed input gives a Left from
+ * decodeWith, never a throw.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 

@@ -1,8 +1,10 @@
 /**
- * A minimal protobuf wire-format reader: enough to walk a google.rpc.Status carried in the
- * `grpc-status-details-bin` trailer and find its google.rpc.RetryInfo. (The OTLP request and
- * response themselves are encoded and decoded by @opentelemetry/otlp-transformer.)
+ * Protobuf messages as lists of fields: enough to walk a google.rpc.Status carried in the
+ * `grpc-status-details-bin` trailer and find its google.rpc.RetryInfo. The wire format is read by
+ * protoReader.ts, as the otlp source's requests are. (The OTLP requests chronoq sends and the
+ * responses it gets are encoded and decoded by @opentelemetry/otlp-transformer.)
  */
+import { cursorOf, fields, message, varint64 } from './protoReader.js';
 
 export interface WireField {
   readonly field: number;
@@ -12,47 +14,14 @@ export interface WireField {
   readonly value: bigint | Uint8Array;
 }
 
-const readVarint = (buf: Uint8Array, pos: number): [bigint, number] => {
-  let result = 0n;
-  let shift = 0n;
-  for (let i = pos; i < buf.length; i++) {
-    const byte = buf[i]!;
-    result |= BigInt(byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) return [result, i + 1];
-    shift += 7n;
-    if (shift > 63n) break;
-  }
-  throw new Error('protobuf: truncated or overlong varint');
-};
-
 /** Every top-level field of a message, in order. Throws on malformed input. */
 export const readFields = (buf: Uint8Array): WireField[] => {
   const out: WireField[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const [tag, next] = readVarint(buf, pos);
-    pos = next;
-    const field = Number(tag >> 3n);
-    const wireType = Number(tag & 7n);
-    if (wireType === 0) {
-      const [v, after] = readVarint(buf, pos);
-      out.push({ field, wireType, value: v });
-      pos = after;
-    } else if (wireType === 2) {
-      const [len, after] = readVarint(buf, pos);
-      const end = after + Number(len);
-      if (end > buf.length) throw new Error('protobuf: length-delimited field runs past the end');
-      out.push({ field, wireType, value: buf.subarray(after, end) });
-      pos = end;
-    } else if (wireType === 1 || wireType === 5) {
-      const size = wireType === 1 ? 8 : 4;
-      if (pos + size > buf.length) throw new Error('protobuf: truncated fixed field');
-      out.push({ field, wireType, value: buf.subarray(pos, pos + size) });
-      pos += size;
-    } else {
-      throw new Error(`protobuf: unsupported wire type ${wireType}`);
-    }
-  }
+  const c = cursorOf(buf);
+  fields(c, buf.length, (field, wireType, end) => {
+    const value = wireType === 0 ? varint64(c, false) : wireType === 2 ? message(c, wireType, (cc, e) => cc.buf.subarray(cc.pos, e)) : buf.subarray(c.pos, end);
+    out.push({ field, wireType, value });
+  });
   return out;
 };
 
