@@ -10,7 +10,7 @@ import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints, type Request
 import { readFileSync } from 'node:fs';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 import type { HeaderFilesEvent } from '../otlp/headerFilesWatch.js';
-import type { TlsFileSettings } from '../config/files.js';
+import { receiverTlsFiles } from '../config/receiverFiles.js';
 import { inTurn, oldestFirst } from '../sources/filesInTurn.js';
 import { compressionOf } from '../sources/compressedFiles.js';
 import { statIfThere } from '../fileIdentity.js';
@@ -114,15 +114,6 @@ export const readOrderLine = ({ once, followed }: ReturnType<typeof fileReadOrde
 const readReceiverTls = (tls: { cert: string; key: string; clientCa?: string }): ReceiverTls => ({
   cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.clientCa !== undefined ? { clientCa: readFileSync(tls.clientCa) } : {}),
 });
-
-/** An otlp source's TLS files by protocol, for the watch, named as the config names them. */
-const receiverTlsFiles = (s: Extract<SourceConfig, { type: 'otlp' }>, index: number) =>
-  Object.fromEntries((['grpc', 'http'] as const).flatMap((protocol) => {
-    const tls = s.protocols[protocol]?.tls;
-    if (tls === undefined) return [];
-    const settings: TlsFileSettings = { names: { ca: 'tls.clientCa', cert: 'tls.cert', key: 'tls.key' }, pathOf: (name) => `config.sources[${index}].protocols.${protocol}.${name}` };
-    return [[protocol, { files: { cert: tls.cert, key: tls.key, ...(tls.clientCa !== undefined ? { ca: tls.clientCa } : {}) }, settings }]];
-  }));
 
 export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = {}): Parts => {
   const { onInvalid, hasRoom, onUnread, positionFiles, onResume, onMissing, onTruncatedInPlace, onNextFileUnreadable } = hooks;

@@ -25,7 +25,7 @@ type ReadFile = (path: string) => Buffer;
 
 type Checked<A> = { readonly ok: A } | { readonly error: ConfigError };
 
-export const readPem = <A>(read: ReadFile, at: string, path: string, what: string, parse: (pem: Buffer) => A): Checked<A> => {
+const readPem = <A>(read: ReadFile, at: string, path: string, what: string, parse: (pem: Buffer) => A): Checked<A> => {
   let pem: Buffer;
   try {
     pem = read(path);
@@ -194,7 +194,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Every problem with the files the config names, each at its config path — and with the TLS
  * files the OTLP environment variables name when the config has no sink.tls, at the variable.
  */
-export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] => [...checkPaths(c), ...checkSharedFiles(c), ...checkTlsFiles(c, read, env)];
+export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] => [...checkPaths(c), ...checkSharedFiles(c), ...checkTlsFiles(c, read, env), ...receiverTlsProblems(c, read)];
 
 /**
  * What `chronoq run` (loadConfig) and an application's pipeline (createPipeline) check once a
@@ -202,7 +202,7 @@ export const checkConfigFiles = (c: ResolvedConfig, read: ReadFile = readFileSyn
  * environment (headers, endpoint: grpcValues.ts).
  */
 export const checkResolvedConfig = (c: ResolvedConfig, read: ReadFile = readFileSync, env: Env = process.env): ConfigError[] =>
-  [...checkConfigFiles(c, read, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : []), ...sinkIntoOwnReceiver(c, env), ...receiverTlsProblems(c, read)];
+  [...checkConfigFiles(c, read, env), ...(c.sink.type === 'otlp-grpc' ? checkOtlpEnv(env, c.sink.endpoint) : []), ...sinkIntoOwnReceiver(c, env)];
 
 /**
  * Every problem with the sink's TLS files; none when there is no TLS. Those of the environment
