@@ -8,32 +8,33 @@
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
-import { endpointSettingOf } from '../otlp/dialTarget.js';
+import { endpointSettingOf, isLoopback, targetHost } from '../otlp/dialTarget.js';
 import { DEFAULT_ENDPOINT } from '../otlp/envTlsFiles.js';
 import { splitEndpoint } from '../sources/otlpReceiverTypes.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** An address a listener binds for every interface. */
 const ANY = new Set(['0.0.0.0', '::', '']);
 /** Names of this machine: what a listener on `host` is reached by from here. */
-const isLocal = (host: string): boolean =>
-  /^(localhost|127(\.\d{1,3}){3}|::1|0\.0\.0\.0|::)$/i.test(host) || host.toLowerCase() === hostname().toLowerCase();
+const isLocal = (host: string): boolean => isLoopback(host) || ANY.has(host) || host === hostname().toLowerCase();
 
 /** Whether a sink dialling sinkHost:port reaches a listener on listenHost:port (same port assumed). */
 const reaches = (sinkHost: string, listenHost: string): boolean =>
-  sinkHost.toLowerCase() === listenHost.toLowerCase() || (isLocal(sinkHost) && (ANY.has(listenHost) || isLocal(listenHost)));
+  sinkHost === listenHost || (isLocal(sinkHost) && isLocal(listenHost));
 
 export const sinkIntoOwnReceiver = (c: ResolvedConfig, env: Env): ConfigError[] => {
   if (c.sink.type !== 'otlp-grpc') return [];
   const given = endpointSettingOf(c.sink.endpoint, env) ?? { value: DEFAULT_ENDPOINT, setting: `the default endpoint ${DEFAULT_ENDPOINT}` };
-  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?/i.exec(given.value);
-  if (m === null || m[2] === undefined) return [];
-  const sinkHost = m[1]!.replace(/^\[|\]$/g, '');
-  const port = Number(m[2]);
+  // host:port as a gRPC target (the scheme and any path left out), split as the sink's are.
+  const target = given.value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[/?#].*$/, '');
+  const port = /:(\d+)$/.exec(target)?.[1];
+  const sinkHost = targetHost(target)?.toLowerCase();
+  if (port === undefined || sinkHost === undefined) return [];
   return c.sources.flatMap((s, index) => {
     if (s.type !== 'otlp' || s.protocols.grpc?.endpoint === undefined) return [];
     const listen = splitEndpoint(s.protocols.grpc.endpoint);
-    if (listen.port !== port || !reaches(sinkHost, listen.host)) return [];
+    if (listen.port !== Number(port) || !reaches(sinkHost, listen.host.toLowerCase())) return [];
     const fromEnv = given.setting.startsWith('OTEL_');
     return [{
       path: fromEnv ? given.setting : 'config.sink.endpoint',

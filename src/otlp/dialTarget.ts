@@ -65,6 +65,9 @@ export const endpointPortWarning = (raw: string | undefined): string | undefined
   return `the sink endpoint ${raw} names no port: gRPC dials ${host}:443, in plaintext; OTLP/gRPC receivers listen on 4317 (write http://${host}:4317)`;
 };
 
+/** localhost, a name under it, or a loopback address: this machine. */
+export const isLoopback = (host: string): boolean => host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+
 /** The host of a gRPC target (`host:port`, `[v6]:port`, `host`), undefined for a unix socket or a target grpc-js cannot split. */
 export const targetHost = (target: string): string | undefined => {
   if (target.startsWith('unix:')) return undefined;

@@ -13,7 +13,7 @@
  * leaves, matches every host) — is reached directly.
  */
 import { isIPv4 } from 'node:net';
-import { targetHost } from './dialTarget.js';
+import { isLoopback, targetHost } from './dialTarget.js';
 import { maskUserInfo } from '../config/grpcValues.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -74,8 +74,6 @@ export const grpcProxyFor = (target: string, env: Env): GrpcProxy | undefined =>
   return { variable, url: url.href.replace(/\/$/, '') };
 };
 
-/** localhost, a name under it, or a loopback address: this machine. */
-const isLoopback = (host: string): boolean => host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
 
 /**
  * What in the environment a user may take for the sink's proxy setting, and gRPC does not read as
