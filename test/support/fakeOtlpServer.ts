@@ -22,7 +22,9 @@ export interface Received {
 export type Reply =
   | { ok: true; rejected?: (p: ReceivedPoint) => boolean; message?: string; warning?: string; body?: Buffer }
   | { code: number; message: string; retryDelayMs?: number }
-  | { hang: true };
+  | { hang: true }
+  /** Answered when the promise settles: a receiver that stopped and went on (SIGSTOP, SIGCONT). */
+  | { later: Promise<Reply> };
 
 const bytes = (f: WireField | undefined): Uint8Array => (f?.value instanceof Uint8Array ? f.value : new Uint8Array());
 const sub = (buf: Uint8Array, n: number): Uint8Array[] => readFields(buf).filter((f) => f.field === n).map(bytes);
@@ -89,16 +91,19 @@ export const startFakeOtlpServer = async (reply: (r: Received, index: number) =>
         const deadline = call.getDeadline();
         const r: Received = { points: decodePoints(call.request), metadata: call.metadata, deadlineMs: deadline instanceof Date ? deadline.getTime() : deadline, bytes: call.request.length };
         received.push(r);
-        const answer = reply(r, received.length - 1);
-        if ('hang' in answer) return;
-        if ('code' in answer) {
-          const trailer = new grpc.Metadata();
-          if (answer.retryDelayMs !== undefined) trailer.set('grpc-status-details-bin', encodeStatusWithRetryInfo(answer.code, answer.message, answer.retryDelayMs));
-          return callback({ code: answer.code, details: answer.message, metadata: trailer });
-        }
-        const rejected = answer.rejected ? r.points.filter(answer.rejected).length : 0;
-        if (answer.body !== undefined) return callback(null, answer.body);
-        callback(null, rejected > 0 ? encodePartialSuccess(rejected, answer.message ?? 'rejected') : answer.warning !== undefined ? encodePartialSuccess(0, answer.warning) : Buffer.alloc(0));
+        const answerWith = (answer: Reply): void => {
+          if ('hang' in answer) return;
+          if ('later' in answer) return void answer.later.then(answerWith);
+          if ('code' in answer) {
+            const trailer = new grpc.Metadata();
+            if (answer.retryDelayMs !== undefined) trailer.set('grpc-status-details-bin', encodeStatusWithRetryInfo(answer.code, answer.message, answer.retryDelayMs));
+            return callback({ code: answer.code, details: answer.message, metadata: trailer });
+          }
+          const rejected = answer.rejected ? r.points.filter(answer.rejected).length : 0;
+          if (answer.body !== undefined) return callback(null, answer.body);
+          callback(null, rejected > 0 ? encodePartialSuccess(rejected, answer.message ?? 'rejected') : answer.warning !== undefined ? encodePartialSuccess(0, answer.warning) : Buffer.alloc(0));
+        };
+        answerWith(reply(r, received.length - 1));
       },
     },
   );
