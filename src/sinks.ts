@@ -110,6 +110,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         ...(config.encodeOffThread !== undefined ? { encodeOffThread: config.encodeOffThread } : {}),
         ...(config.connectTimeoutMs !== undefined ? { connectTimeoutMs: config.connectTimeoutMs } : {}),
         ...(config.keepaliveMs !== undefined ? { keepaliveMs: config.keepaliveMs } : {}),
+        ...(config.holdSilentMs !== undefined ? { holdSilentMs: config.holdSilentMs } : {}),
         ...(config.tls !== undefined ? { tls: { ...config.tls, ca: read(config.tls.ca), cert: read(config.tls.cert), key: read(config.tls.key) } } : {}),
         resource,
         clock,

@@ -81,7 +81,7 @@ test('${VAR} and ${VAR:-default}; an unset variable is an error, not an empty st
 
 test('an otlp exporter\'s keys copied from a Collector config are each answered with chronoq\'s own (insecure_skip_verify is not tls.insecure, which is no TLS at all)', () => {
   const errors = configErrorsOf('sink:\n  type: otlp-grpc\n  endpoint: https://c:4317\n  timeout: 10s\n  sending_queue: {queue_size: 5000}\n  tls:\n    ca_file: /etc/ca.pem\n    insecure_skip_verify: true\n');
-  const sinkKeys = 'otlp-grpc sink takes type, endpoint, headers, compression, timeoutMs, tls, encodeOffThread, connectTimeoutMs, keepaliveMs';
+  const sinkKeys = 'otlp-grpc sink takes type, endpoint, headers, compression, timeoutMs, tls, encodeOffThread, connectTimeoutMs, keepaliveMs, holdSilentMs';
   assert.equal(errors, [
     `config.sink.timeout: expected no key 'timeout' (${sinkKeys}), found "10s" (the Collector's timeout is timeoutMs here, in milliseconds)`,
     `config.sink.sending_queue: expected no key 'sending_queue' (${sinkKeys}), found a mapping (samples wait in memory up to delivery.maxQueued, and on disk in the spool: spool.path)`,

@@ -34,7 +34,7 @@ test('examples/reference.yaml: its values are the defaults (for its sources: reo
   const defaults = resolved(stringify({ sources: (parse(reference) as { sources: unknown }).sources }));
   for (const section of ['resource', 'skew', 'reorder', 'batch', 'delivery', 'deadLetter', 'telemetry'] as const) assert.equal(ref[section], defaults[section], section);
   assert.equal(ref.sources[0], { ...defaults.sources[0], perCore: true, network: true, connections: true, filesystem: true, disk: true, paging: true, processes: true }, 'the host source (each family on unless false)');
-  assert.equal({ ...ref.sink, type: 'otlp-grpc' }, { type: 'otlp-grpc', endpoint: 'http://localhost:4317', timeoutMs: 10_000, compression: 'none', connectTimeoutMs: 20_000, keepaliveMs: 10_000, encodeOffThread: false });
+  assert.equal({ ...ref.sink, type: 'otlp-grpc' }, { type: 'otlp-grpc', endpoint: 'http://localhost:4317', timeoutMs: 10_000, compression: 'none', connectTimeoutMs: 20_000, keepaliveMs: 10_000, holdSilentMs: 60_000, encodeOffThread: false });
 });
 
 /** The keys a mapping at `path` takes, as the unknown-key error lists them. */

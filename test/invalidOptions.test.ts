@@ -54,6 +54,7 @@ const makers: ReadonlyArray<readonly [string, string, (v: never) => unknown]> = 
   ['otlpGrpcSink', 'connectTimeoutMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', connectTimeoutMs: v })],
   ['otlpGrpcSink', 'keepaliveMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', keepaliveMs: v })],
   ['otlpGrpcSink', 'timeoutMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', timeoutMs: v })],
+  ['otlpGrpcSink', 'holdSilentMs', (v) => otlpGrpcSink({ endpoint: 'http://127.0.0.1:4317', holdSilentMs: v })],
   ['DeadLetterFile', 'maxBytes', (v) => new DeadLetterFile('dead.ndjson', { maxBytes: v })],
   ['DeadLetterFile', 'maxFiles', (v) => new DeadLetterFile('dead.ndjson', { maxFiles: v })],
   ['createRoomGate', 'highWater', (v) => createRoomGate({ level: () => 0, highWater: v, lowWater: 0 })],

@@ -57,8 +57,9 @@ const sendWith = async (env: Record<string, string>, opts: (port: number) => Otl
 const plain = (port: number): OtlpGrpcSinkOptions => ({ endpoint: `http://127.0.0.1:${port}` });
 
 test('OTEL_EXPORTER_OTLP_TIMEOUT sets the call deadline (default 10 s); the METRICS_ one wins; timeoutMs wins over both', async () => {
+  // holdSilentMs 0: the deadline is the timeout itself (with a hold, timeout + holdSilentMs; below).
   const deadline = async (env: Record<string, string>, timeoutMs?: number) =>
-    (await sendWith(env, (port) => ({ ...plain(port), ...(timeoutMs !== undefined ? { timeoutMs } : {}) }))).deadlineInMs;
+    (await sendWith(env, (port) => ({ ...plain(port), holdSilentMs: 0, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }))).deadlineInMs;
   // The server derives the deadline from the relative grpc-timeout header on receipt: it is the
   // configured timeout give or take the request's transit, far from every other candidate.
   const near = (ms: number, expected: number, label: string) => assert.ok(Math.abs(ms - expected) < 1_000, `${label}: ${ms} ms, expected ~${expected}`);
@@ -66,6 +67,8 @@ test('OTEL_EXPORTER_OTLP_TIMEOUT sets the call deadline (default 10 s); the METR
   near(await deadline({ OTEL_EXPORTER_OTLP_TIMEOUT: '3000' }), 3_000, 'OTEL_EXPORTER_OTLP_TIMEOUT');
   near(await deadline({ OTEL_EXPORTER_OTLP_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '6000' }), 6_000, 'METRICS_ wins');
   near(await deadline({ OTEL_EXPORTER_OTLP_TIMEOUT: '3000' }, 20_000), 20_000, 'timeoutMs wins');
+  // A call is held while the receiver answers nothing (silentHold.ts): the receiver is told the whole wait.
+  near((await sendWith({ OTEL_EXPORTER_OTLP_TIMEOUT: '3000' }, plain)).deadlineInMs, 63_000, 'timeout + the default holdSilentMs');
 });
 
 test('compression: gzip and OTEL_EXPORTER_OTLP_[METRICS_]COMPRESSION=gzip compress the requests on the wire; compression: none wins over the environment', async () => {

@@ -98,7 +98,8 @@ const hangable = async (opts: { emptyAnswered?: boolean } = {}) => {
  * its connection's first emission; `body` runs with the receiver then hung and a call timed out.
  */
 const afterTimedOutCall = async (h: Awaited<ReturnType<typeof hangable>>, body: (sink: ReturnType<typeof otlpGrpcSink>, emitted: () => number, news: readonly string[]) => Promise<void>) => {
-  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${h.server.port}`, timeoutMs: 500 });
+  // holdSilentMs 0: the call times out at timeoutMs (held, it would wait for the receiver: otlpSilentHold.test.ts).
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${h.server.port}`, timeoutMs: 500, holdSilentMs: 0 });
   const news: string[] = [];
   const sub = sink.reachable$.subscribe((n) => news.push(n));
   const emitted = () => news.length;
@@ -140,9 +141,9 @@ test('a receiver only slow with data (empty requests answered at once) is not re
   });
 });
 
-test('without a subscriber to reachable$, a timed-out call sends no probe', async () => {
+test('without a subscriber to reachable$, a timed-out call sends no probe (holdSilentMs 0: the hold asks with probes of its own)', async () => {
   const { server, hang, empties } = await hangable();
-  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, timeoutMs: 500 });
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, timeoutMs: 500, holdSilentMs: 0 });
   try {
     hang(true);
     assert.match(await send(sink, [sample(1)]), /DEADLINE_EXCEEDED/);
@@ -154,12 +155,12 @@ test('without a subscriber to reachable$, a timed-out call sends no probe', asyn
   }
 });
 
-test('the pipeline delivers within seconds of a hung receiver answering again, although its breaker would wait a minute', async () => {
+test('the pipeline delivers within seconds of a hung receiver answering again, although its breaker would wait a minute (calls given up at timeoutMs: holdSilentMs 0)', async () => {
   const { server, hang } = await hangable();
   hang(true); // silent from the start, its connection accepted
   const dir = tempDir();
   const h = createPipeline({
-    sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${server.port}`, timeoutMs: 500 },
+    sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${server.port}`, timeoutMs: 500, holdSilentMs: 0 },
     reorder: { maxDelayMs: 0 },
     batch: { maxSize: 10, maxDelayMs: 10 },
     delivery: { lanes: 2, fenceMs: 0, retry: { initialDelayMs: 50, maxDelayMs: 100 }, breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } },

@@ -59,7 +59,7 @@ export const DeliveryCodec = closed('delivery', {}, {
 export const TlsCodec = closed('tls', {}, { ca: NonEmptyString, cert: NonEmptyString, key: NonEmptyString, insecure: Bool }, COLLECTOR_TLS_KEYS);
 export const OtlpSinkCodec = closed('otlp-grpc sink', { type: oneOf('otlp-grpc') }, {
   endpoint: EndpointCodec, headers: HeadersCodec, compression: oneOf('gzip', 'none'), timeoutMs: PositiveNumber, tls: TlsCodec,
-  encodeOffThread: Bool, connectTimeoutMs: ConnectTimeoutMs, keepaliveMs: KeepaliveMs,
+  encodeOffThread: Bool, connectTimeoutMs: ConnectTimeoutMs, keepaliveMs: KeepaliveMs, holdSilentMs: NonNegativeNumber,
 }, COLLECTOR_SINK_KEYS);
 /** `format`: a line a sample (chronoq's sample JSON, the default), or a line a batch as an OTLP/JSON request (the Collector's file exporter's form). */
 export const FileSinkCodec = closed('ndjson sink', { type: oneOf('ndjson'), path: NonEmptyString }, { format: oneOf('samples', 'otlp-json') });

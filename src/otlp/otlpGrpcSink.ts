@@ -17,7 +17,7 @@ import { diag } from '@opentelemetry/api';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Sample } from '../sample.js';
-import { systemClock, timerMs } from '../clock.js';
+import { systemClock, timerMs, unrefScheduler } from '../clock.js';
 import type { ReachableNews } from '../breaker.js';
 import type { RejectedSamples } from '../delivery.js';
 import { createBatchEncoder, type BatchEncoder } from './batchEncoder.js';
@@ -27,7 +27,8 @@ import { sslCredentials } from './sslCredentials.js';
 import { trustedCas } from './envTlsFiles.js';
 import { classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
-import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers } from './answersAgain.js';
+import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers, type Heard, type Probe } from './answersAgain.js';
+import { createSilentHold, silentHoldWarning } from './silentHold.js';
 import { watchStuckConnecting } from './stuckConnect.js';
 import { narrowingDown } from './narrowingDown.js';
 import { VERSION } from '../version.js';
@@ -151,11 +152,20 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   /** The errors of attempts whose batch could not be encoded (nothing was sent). */
   const encodeFailures = new WeakSet<object>();
 
-  /** After a call timed out, empty requests tell when the receiver answers again (answersAgain.ts). */
-  const answers = watchAnswers((done) => {
+  /** An empty request: whether the receiver answers at all (answersAgain.ts). */
+  const probe: Probe = (done) => {
     const call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, EMPTY_REQUEST, callMetadata, { deadline: clock.now() + PROBE_TIMEOUT_MS }, (err) => done(heardFrom(err)));
     return () => call.cancel();
-  });
+  };
+  /** After a call timed out, probes tell when the receiver answers again. */
+  const answers = watchAnswers(probe);
+  /** A call past timeoutMs is held while the receiver answers nothing (silentHold.ts). */
+  const holdSilentMs = numberOption(SINK, 'holdSilentMs', opts.holdSilentMs, 60_000);
+  const silentHold = holdSilentMs > 0 ? createSilentHold(probe, {
+    timeoutMs: config.timeoutMillis, scheduler: unrefScheduler,
+    connected: () => clients.value.getChannel().getConnectivityState(false) === grpc.connectivityState.READY,
+    onEvent: (e) => diag.warn(silentHoldWarning(e, target, holdSilentMs)),
+  }) : undefined;
   const reachable$ = merge(
     clients.pipe(switchMap((c) => channelReachable(c.getChannel())), map((): ReachableNews => 'connected')),
     answers.answersAgain$.pipe(map((): ReachableNews => 'answered')),
@@ -187,10 +197,22 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
         if (subscriber.closed) return;
         const tooLarge = sizeLimit.refusalFor(request.length);
         if (tooLarge !== undefined) return subscriber.error(tooLarge);
-        call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + Math.min(config.timeoutMillis, MAX_DEADLINE_MS) }, (err, response) => {
-          answers.sawCall(heardFrom(err));
-          if (err) {
-            const failure = classifyExportFailure(err);
+        let gaveUp: 'answered' | 'no connection' | undefined;
+        let unwatch: ((heard: Heard) => void) | undefined;
+        let ended = false;
+        const deadlineMs = Math.min(config.timeoutMillis + (silentHold === undefined ? 0 : holdSilentMs), MAX_DEADLINE_MS);
+        call = clients.value.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, request, callMetadata, { deadline: clock.now() + deadlineMs }, (err, response) => {
+          // Given up at timeoutMs (the receiver answers, but not this call; or no connection): a deadline as before.
+          const error = gaveUp === undefined ? err : {
+            code: grpc.status.DEADLINE_EXCEEDED, metadata: new grpc.Metadata(),
+            message: `${grpc.status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: no answer in ${config.timeoutMillis} ms (${gaveUp === 'answered' ? 'the receiver answers others' : 'waiting for a connection'})`,
+          };
+          ended = true;
+          unwatch?.(heardFrom(error));
+          // A probe already told whether the receiver answers: no second round of them.
+          answers.sawCall(gaveUp === 'answered' ? 'answered' : heardFrom(error));
+          if (error) {
+            const failure = classifyExportFailure(error);
             const limit = sizeLimit.learn(failure);
             if (limit !== undefined) diag.warn(`chronoq: the receiver at ${target} refuses requests over ${limit} bytes (one of ${request.length} bytes, ${batch.length} samples, was refused): larger batches go in parts from now on; a smaller batch.maxSize sends them whole`);
             return subscriber.error(failure);
@@ -199,6 +221,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
           if (rejected > 0) subscriber.next({ kind: 'rejected-samples', samples: batch, rejectedDataPoints: rejected, message });
           subscriber.complete();
         });
+        if (!ended) unwatch = silentHold?.watch((why) => ((gaveUp = why), call?.cancel()));
       });
       return () => {
         cancelEncode();
@@ -247,6 +270,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
     shutdown: () => {
       closed = true;
       answers.stop();
+      silentHold?.stop();
       encoder.close();
       clients.value.close();
       clients.complete();

@@ -54,6 +54,13 @@ export interface OtlpGrpcSinkOptions {
    * that (the config refuses it).
    */
   readonly keepaliveMs?: number;
+  /**
+   * A call unanswered after timeoutMs is held up to this much longer while its receiver answers
+   * nothing at all (a probe times out too: a hung process), instead of being given up and sent
+   * again into the same connection, where the copy would be delivered a second time once the
+   * receiver goes on (silentHold.ts). Default 60 000; 0 gives every call up at timeoutMs.
+   */
+  readonly holdSilentMs?: number;
 }
 
 /**

@@ -61,7 +61,7 @@ const hintFor = (message: string, { clientCertificate = false, tlsAgainstScheme:
   : /Last error: Failed to connect/.test(message) ? ' (the receiver closed the connection before HTTP/2 started: one that expects TLS? then write the endpoint as https://…; or one stopping or starting, as a collector restarting does)'
   : /Name resolution failed/.test(message) ? ' (its host name does not resolve: a typo in sink.endpoint, or this host\'s DNS; it is looked up again at each attempt)'
   : /Waiting for LB pick/.test(message) ? ' (no connection yet: the receiver accepted one and has not answered on it — hung, overloaded, or a proxy holding it; a new one is tried after sink.connectTimeoutMs)'
-  : /DEADLINE_EXCEEDED/.test(message) ? ' (no answer within sink.timeoutMs: a receiver hung, stopped or overloaded, or a batch too large to take in that time; it may have arrived all the same, and a resend then be a duplicate)'
+  : /DEADLINE_EXCEEDED/.test(message) ? ' (no answer within sink.timeoutMs: a receiver overloaded or its export stuck, one answering nothing for sink.holdSilentMs more, or a batch too large to take in that time; it may have arrived all the same, and a resend then be a duplicate)'
   : '';
 
 /**

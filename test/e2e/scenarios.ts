@@ -5,6 +5,7 @@
  * exporting to the collector or to chronoq's otlp source in front of it.
  */
 import { lastValueFrom, map, tap, toArray, timeout } from 'rxjs';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { routed } from '../../src/routed.js';
 import { detectClockSkew } from '../../operators/detectClockSkew.js';
@@ -25,6 +26,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export interface ChronoqRun extends Measures {
   readonly deadLetters: DeadLetter<Sample>[];
   readonly retries: number;
+  /** Times the sink found the receiver silent and held its calls (its 'answers nothing' warning). */
+  readonly silences: number;
 }
 
 export interface ChronoqScenario {
@@ -46,7 +49,10 @@ export const runChronoq = async (s: ChronoqScenario): Promise<ChronoqRun> => {
   const breaker = createCircuitBreaker({ failureThreshold: 3, halfOpenAfterMs: 500, maxHalfOpenAfterMs: 2_000 });
   const sent: SentSample[] = [];
   let retries = 0;
+  let silences = 0;
   const count = Math.round((s.series * s.ratePerSecond * s.durationMs) / 1000);
+  const quiet = () => undefined;
+  diag.setLogger({ error: quiet, warn: (m: string) => void (/answers nothing/.test(m) && silences++), info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   const fault = s.fault?.(s.collector) ?? Promise.resolve();
   try {
     const results = await lastValueFrom(
@@ -70,8 +76,9 @@ export const runChronoq = async (s: ChronoqScenario): Promise<ChronoqRun> => {
     await fault;
     const deadLetters = results.filter(isLeft).map((r) => r.left);
     const m = measure(sent, readReceived(s.collector.output), new Set(deadLetters.map((d) => d.item.value as number)));
-    return { ...m, deadLetters, retries };
+    return { ...m, deadLetters, retries, silences };
   } finally {
+    diag.disable();
     breaker.dispose();
     sink.shutdown();
   }
