@@ -108,7 +108,8 @@ test('the config: sink.keepaliveMs reaches the sink; 0 turns the pings off (and 
   try {
     for (const keepaliveMs of [1_000, 0]) {
       const proxy = await silencingProxy(server.port);
-      const decoded = decodeConfigValue({ sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${proxy.port}`, timeoutMs: 500, keepaliveMs } });
+      // holdSilentMs 500: without pings a held call would wait its full minute on the silent connection.
+      const decoded = decodeConfigValue({ sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${proxy.port}`, timeoutMs: 500, keepaliveMs, holdSilentMs: 500 } });
       if (decoded._tag === 'Left') throw new Error(JSON.stringify(decoded.left));
       const sink = createSink(decoded.right.sink!, {}, systemClock);
       const sendOne = (i: number) => new Promise<string>((resolve) => sink.send([sample(i)]).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') }));

@@ -8,6 +8,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
+import { decodeConfigValue } from '../src/config/decode.js';
+import { createSink } from '../src/sinks.js';
+import { systemClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer, type Reply } from './support/fakeOtlpServer.js';
 
@@ -104,5 +107,26 @@ test('the hold is bounded: holdSilentMs 1 000 and a receiver still stopped: a de
     assert.match(outcome, /DEADLINE_EXCEEDED/);
     assert.ok(tookMs >= 1_400 && tookMs < 3_000, `${tookMs} ms`);
   }));
+
+test('the config: sink.holdSilentMs reaches the sink (0: given up at the timeout); a negative is refused', async () => {
+  const r = await stoppable();
+  const decoded = decodeConfigValue({ sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${r.server.port}`, timeoutMs: 500, holdSilentMs: 0 } });
+  if (decoded._tag === 'Left') throw new Error(JSON.stringify(decoded.left));
+  const sink = createSink(decoded.right.sink!, {}, systemClock);
+  const send = (i: number) => new Promise<string>((resolve) => sink.send([sample(i)]).subscribe({ error: (e: Error) => resolve(e.message), complete: () => resolve('ok') }));
+  try {
+    assert.is(await send(0), 'ok');
+    r.stop();
+    const t0 = Date.now();
+    assert.match(await send(1), /DEADLINE_EXCEEDED/);
+    assert.ok(Date.now() - t0 < 1_500, `${Date.now() - t0} ms`);
+  } finally {
+    r.goOn();
+    sink.close();
+    r.server.kill();
+  }
+  const bad = decodeConfigValue({ sink: { type: 'otlp-grpc', holdSilentMs: -1 } });
+  assert.ok(bad._tag === 'Left' && bad.left.some((e) => e.path === 'config.sink.holdSilentMs'), JSON.stringify(bad));
+});
 
 test.run();

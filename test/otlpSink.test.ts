@@ -129,7 +129,8 @@ test('connection refused is retryable; a server that never answers hits the dead
   silent.on('session', (session) => sessions.add(session));
   silent.on('stream', () => undefined);
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 150 });
+  // It answers no probe either: the call is held holdSilentMs past the timeout (silentHold.ts), then given up.
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 150, holdSilentMs: 100 });
   try {
     const d = await failureOf(() => firstValueFrom(sink.send([g('cpu', T, 1)]), { defaultValue: undefined }));
     assert.is(d.code, GrpcStatus.DEADLINE_EXCEEDED);

@@ -211,7 +211,8 @@ test('an open breaker says how the receiver fails, from the sink\'s own errors: 
   let next = 0;
   const server = await startFakeOtlpServer(() => replies[next]!);
   const failureOf = async (endpoint: string): Promise<unknown> => {
-    const sink = otlpGrpcSink({ endpoint, timeoutMs: 300, connectTimeoutMs: 2_000 });
+    // holdSilentMs 200: a receiver that answers nothing is held that long past the timeout (silentHold.ts).
+    const sink = otlpGrpcSink({ endpoint, timeoutMs: 300, connectTimeoutMs: 2_000, holdSilentMs: 200 });
     try {
       await firstValueFrom(sink.send([{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} }]), { defaultValue: undefined });
       throw new Error('expected the send to fail');

@@ -205,7 +205,8 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
           // Given up at timeoutMs (the receiver answers, but not this call; or no connection): a deadline as before.
           const error = gaveUp === undefined ? err : {
             code: grpc.status.DEADLINE_EXCEEDED, metadata: new grpc.Metadata(),
-            message: `${grpc.status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: no answer in ${config.timeoutMillis} ms (${gaveUp === 'answered' ? 'the receiver answers others' : 'waiting for a connection'})`,
+            // grpc-js's own words for a call that never had a connection, which deliveryLog.ts explains.
+            message: `${grpc.status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: no answer in ${config.timeoutMillis} ms${gaveUp === 'answered' ? ' (the receiver answers others)' : ', Waiting for LB pick'}`,
           };
           ended = true;
           unwatch?.(heardFrom(error));

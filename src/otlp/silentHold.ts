@@ -21,8 +21,9 @@
  * events:                 silent                answers
  * ```
  *
- * A connection the keepalive finds dead is dropped by grpc-js (keepaliveMs unanswered), and its
- * held calls fail then as unavailable: so a hang longer than about twice keepaliveMs still brings
+ * A connection the keepalive finds dead is dropped by grpc-js (a ping, sent every keepaliveMs
+ * while calls are active, unanswered for keepaliveMs more), and its held calls fail then as
+ * unavailable: a hang longer than keepaliveMs to twice that, as the next ping falls, still brings
  * duplicates.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
