@@ -122,7 +122,7 @@ test('while the receiver is known to be silent, a later call is held at its time
   assert.equal(s.events, [{ kind: 'silent', held: 1 }]);
 });
 
-test('no connection (gone): the next probe waits a probe deadline, not a busy loop; the call is held until its own end', () => {
+test('a probe finding no connection (gone) is no verdict: asked again a probe deadline later, not in a busy loop, nothing said; the call waits for its own end', () => {
   const s = setup();
   const c = s.call();
   s.at(TIMEOUT_MS);
@@ -131,8 +131,11 @@ test('no connection (gone): the next probe waits a probe deadline, not a busy lo
   assert.is(s.probes.length, 1);
   s.at(TIMEOUT_MS + 1_000);
   assert.is(s.probes.length, 2);
-  c.end('gone'); // failed on its own (the connection dropped): not an answer
+  assert.equal(s.events, []);
+  s.answerProbe('silent'); // the connection back, the receiver silent on it: held from now
   assert.equal(s.events, [{ kind: 'silent', held: 1 }]);
+  c.end('gone'); // failed on its own (the connection dropped): not an answer
+  assert.equal(s.events.length, 1);
   assert.is(c.gaveUp, 0);
 });
 

@@ -109,14 +109,16 @@ export const createSilentHold = (probe: Probe, o: SilentHoldOptions): SilentHold
       endSilence();
       return;
     }
+    // Gone (no connection): no verdict — the calls on the dropped connection fail by themselves;
+    // the others are asked again a probe's deadline later. Silent: they are held.
     let asked = 0;
-    for (const c of calls) if (c.phase === 'asking') (c.phase = 'held', asked++);
+    if (h === 'silent') for (const c of calls) if (c.phase === 'asking') (c.phase = 'held', asked++);
     if (asked > 0 && silentSinceMs === undefined) {
       silentSinceMs = o.scheduler.now();
       o.onEvent?.({ kind: 'silent', held: count('held') });
     }
     // A silent probe paced itself (its deadline); with no connection, wait as long before the next.
-    if (count('held') > 0) nextProbe = o.scheduler.schedule(ask, h === 'silent' ? 0 : PROBE_TIMEOUT_MS);
+    if (count('asking') + count('held') > 0) nextProbe = o.scheduler.schedule(ask, h === 'silent' ? 0 : PROBE_TIMEOUT_MS);
   };
   function ask(): void {
     nextProbe = undefined;
