@@ -5,7 +5,7 @@
  * `shutdown()` drains with a deadline, and whatever is left becomes dead letters `shutdown` —
  * never lost silently.
  */
-import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type SchedulerLike, type Subscription, firstValueFrom, timer, race } from 'rxjs';
+import { EMPTY, Observable, Subject, catchError, merge, takeUntil, map, tap, share, type SchedulerLike, Subscription, firstValueFrom, timer, race } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
 import { type DeadLetter, toDeadLetter, validated, startInOrder } from './routed.js';
@@ -40,7 +40,8 @@ export class Pipeline {
   /** Everything that happens, as it happens. */
   readonly events$: Observable<PipelineEvent> = this.events.asObservable();
   private subscription: Subscription | undefined;
-  private readonly reachable: Subscription | undefined;
+  /** The sink's news: reachable again, silent. */
+  private readonly sinkNews = new Subscription();
   private finished = false;
   private stopping = false;
   private failures = 0;
@@ -80,7 +81,8 @@ export class Pipeline {
       this.stats.breakerOpenedAtMs = t.to === 'open' && t.from === 'closed' ? t.atMs : t.to === 'closed' ? undefined : this.stats.breakerOpenedAtMs;
     });
     // One that errors only stops telling (without an error callback RxJS threw it as an uncaught exception).
-    this.reachable = deps.reachable$?.subscribe({ next: (news) => this.breaker.halfOpenNow(news), error: () => undefined });
+    this.sinkNews.add(deps.reachable$?.subscribe({ next: (news) => this.breaker.halfOpenNow(news), error: () => undefined }));
+    this.sinkNews.add(deps.silent$?.subscribe({ next: (e) => void (this.stats.receiverSilentSinceMs = e.kind === 'silent' ? this.scheduler.now() : undefined), error: () => undefined }));
   }
 
   /**
@@ -202,7 +204,7 @@ export class Pipeline {
     const leftInSpool = drained ? 0 : this.giveUp();
     await this.done;
     this.subscription?.unsubscribe();
-    this.reachable?.unsubscribe();
+    this.sinkNews.unsubscribe();
     this.breaker.dispose();
     return { drained, shutdownDeadLetters: this.stats.deadLetters.shutdown - before, leftInSpool };
   }

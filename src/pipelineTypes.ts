@@ -8,6 +8,7 @@ import type { Sample } from './sample.js';
 import type { DeadLetter } from './routed.js';
 import type { Clock } from './clock.js';
 import type { ReachableNews } from './breaker.js';
+import type { SilentHoldEvent } from './otlp/silentHold.js';
 import type { Delivered, SendBatch } from './delivery.js';
 import type { SkewEvent } from '../operators/detectClockSkew.js';
 
@@ -16,6 +17,8 @@ export interface PipelineDeps {
   readonly send: SendBatch;
   /** The receiver is reachable again (the sink's `reachable$`): an open breaker half-opens at once. */
   readonly reachable$?: Observable<ReachableNews> | undefined;
+  /** The sink holds calls for a receiver that answers nothing (its `silent$`): said in stats and the status line. */
+  readonly silent$?: Observable<SilentHoldEvent> | undefined;
   readonly sources?: readonly Observable<Sample>[];
   /** Accept `push()`: the input then ends only at shutdown, not when the sources end. */
   readonly acceptPush?: boolean;

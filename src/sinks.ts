@@ -11,6 +11,7 @@ import type { SinkConfig } from './config/schema.js';
 import type { Attributes, Sample } from './sample.js';
 import type { Clock } from './clock.js';
 import { otlpGrpcSink } from './otlp/otlpGrpcSink.js';
+import type { SilentHoldEvent } from './otlp/silentHold.js';
 import { watchTlsFiles, type TlsFiles, type TlsFilesEvent } from './otlp/tlsFilesWatch.js';
 import { headerFilePaths, watchHeaderFiles, type HeaderFilesEvent } from './otlp/headerFilesWatch.js';
 import { sinkTlsFiles, type TlsFileSettings } from './config/files.js';
@@ -29,6 +30,8 @@ export interface Sink {
   readonly describe: string;
   /** Emits when the receiver is reachable again (otlp-grpc: its connection came back up). */
   readonly reachable$?: Observable<ReachableNews>;
+  /** otlp-grpc: calls held for a receiver that answers nothing, and its answering again (silentHold.ts). */
+  readonly silent$?: Observable<SilentHoldEvent>;
   /** Emits once, with what happened, when the receiver is gone for good (console: nothing reads standard output any more). */
   readonly gone$?: Observable<Error>;
   /** otlp-grpc with TLS files: each time they changed, whether they are in use now or why not. */
@@ -132,7 +135,7 @@ export const createSink = (config: SinkConfig, resource: Attributes, clock: Cloc
         onReload: (headers) => sink.useHeaders(headers), onEvent: (e) => headerFiles$.next(e),
       });
       return {
-        send: sink.send, describe: `otlp-grpc ${sink.address}${sink.proxy === undefined ? '' : ` via proxy ${sink.proxy.url}`}`, proxy: sink.proxy, reachable$: sink.reachable$, tlsFiles$, tlsFileSettings: watched?.settings, headerFiles$,
+        send: sink.send, describe: `otlp-grpc ${sink.address}${sink.proxy === undefined ? '' : ` via proxy ${sink.proxy.url}`}`, proxy: sink.proxy, reachable$: sink.reachable$, silent$: sink.silent$, tlsFiles$, tlsFileSettings: watched?.settings, headerFiles$,
         get effective() {
           // When read: see otlpGrpcSink. The headers read again say from where.
           return templates === undefined ? sink.effective : { ...sink.effective, headersReadAgainFrom: headerFilePaths(templates) };

@@ -42,6 +42,8 @@ export interface PipelineStats {
   spoolFailing: boolean;
   /** Event time (ms since the epoch) of the newest sample delivered so far; undefined before the first. */
   newestDeliveredMs: number | undefined;
+  /** Since when (the pipeline's scheduler time) the sink holds calls for a receiver that answers nothing; undefined when it answers. */
+  receiverSilentSinceMs: number | undefined;
   /** Requests an otlp source answered, by answer (otlpReceiverTypes.ts). */
   otlpRequests: Record<RequestAnswer, number>;
 }
@@ -69,6 +71,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   waitingInSpool: 0,
   spoolFailing: false,
   newestDeliveredMs: undefined,
+  receiverSilentSinceMs: undefined,
 });
 
 /** Samples accepted by delivery and not yet delivered or dead-lettered (queued or in flight). */

@@ -11,6 +11,10 @@ import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import { decodeConfigValue } from '../src/config/decode.js';
 import { createSink } from '../src/sinks.js';
 import { systemClock } from '../src/clock.js';
+import { createPipeline } from '../src/otel/createPipeline.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { join } from 'node:path';
+import { tempDir } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer, type Reply } from './support/fakeOtlpServer.js';
 
@@ -107,6 +111,40 @@ test('the hold is bounded: holdSilentMs 1 000 and a receiver still stopped: a de
     assert.match(outcome, /DEADLINE_EXCEEDED/);
     assert.ok(tookMs >= 1_400 && tookMs < 3_000, `${tookMs} ms`);
   }));
+
+test('through a pipeline: its stats say the receiver is silent while calls are held, and not once it answers; every sample arrives once', async () => {
+  const r = await stoppable();
+  const h = createPipeline({
+    sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${r.server.port}`, timeoutMs: 500 },
+    reorder: { maxDelayMs: 0 },
+    batch: { maxSize: 10, maxDelayMs: 10 },
+    delivery: { lanes: 2 },
+    deadLetter: { path: join(tempDir(), 'dead.ndjson') },
+  });
+  if (isLeft(h)) throw new Error(JSON.stringify(h.left));
+  const pipeline = h.right;
+  const until = async (ms: number, check: () => boolean) => {
+    for (const end = Date.now() + ms; Date.now() < end && !check(); ) await sleep(50);
+    return check();
+  };
+  try {
+    pipeline.push(sample(0));
+    assert.ok(await until(3_000, () => pipeline.stats.delivered === 1));
+    r.stop();
+    for (let i = 1; i <= 20; i++) pipeline.push(sample(i));
+    assert.ok(await until(4_000, () => pipeline.stats.receiverSilentSinceMs !== undefined), 'said silent');
+    assert.is(pipeline.stats.breakerState, 'closed', 'nothing failed');
+    r.goOn();
+    assert.ok(await until(4_000, () => pipeline.stats.delivered === 21), `delivered ${pipeline.stats.delivered} of 21`);
+    assert.is(pipeline.stats.receiverSilentSinceMs, undefined, 'no longer silent');
+    const times = r.server.received.flatMap((x) => x.points.map((p) => p.timeUnixNano));
+    assert.equal([times.length, new Set(times).size], [21, 21], 'each sample once');
+  } finally {
+    r.goOn();
+    await pipeline.shutdown(1_000);
+    r.server.kill();
+  }
+});
 
 test('the config: sink.holdSilentMs reaches the sink (0: given up at the timeout); a negative is refused', async () => {
   const r = await stoppable();

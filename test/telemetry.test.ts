@@ -7,7 +7,7 @@ import { createStats, noteDelivered, recordLatency, totalDeadLetters } from '../
 import { createAlerts } from '../src/telemetry/alerts.js';
 import { renderPrometheus, servePrometheus } from '../src/telemetry/prometheus.js';
 import { registerSelfMetrics } from '../src/telemetry/selfMetrics.js';
-import { formatStatus, snapshot } from '../src/telemetry/status.js';
+import { formatStatus, snapshot, statusFields } from '../src/telemetry/status.js';
 import { freePort } from './support/collector.js';
 import { startFakeOtlpServer, type Reply } from './support/fakeOtlpServer.js';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
@@ -191,6 +191,21 @@ test('the status line shows rates, queue, breaker and dead letters by reason', (
   s.deadLetters.late = 4;
   const line = formatStatus(s, a, snapshot(s, 2_000), 'otlp-grpc localhost:4317');
   assert.is(line, 'in 1000/s · delivered 750/s · queued 500 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable: samples wait) · dead letters: late 4');
+});
+
+test('calls held for a receiver that answers nothing: the status line and its JSON fields say it is silent, and since when (the breaker stays closed: nothing failed)', () => {
+  const s = createStats(100);
+  const a = snapshot(s, 10_000);
+  s.samplesIn = 300;
+  s.enteredDelivery = 300;
+  s.inFlightBatches = 2;
+  s.receiverSilentSinceMs = 7_600;
+  const now = snapshot(s, 20_000);
+  assert.is(formatStatus(s, a, now, 'otlp-grpc localhost:4317'), 'in 30/s · delivered 0.0/s · queued 300 · in flight 2 · retries 0 · breaker closed · otlp-grpc localhost:4317 SILENT for 12 s (requests held for its answer, not sent again) · dead letters: none');
+  assert.is(statusFields(s, a, now)['receiverSilentSeconds'], 12);
+  s.receiverSilentSinceMs = undefined;
+  assert.not.match(formatStatus(s, a, now, 'otlp-grpc localhost:4317'), /SILENT/);
+  assert.not.ok('receiverSilentSeconds' in statusFields(s, a, now));
 });
 
 test('an open breaker with nothing waiting (the last line after a drain deadline dead-lettered everything) does not say samples wait', () => {

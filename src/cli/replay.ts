@@ -98,7 +98,7 @@ export const replayCommand = async (file: string, c: ResolvedConfig, log: Logger
   // 'dead-letter' a replay an hour after the outage dead-lettered every letter again, as `skew`.
   // A sample in the future is still caught.
   const replayConfig: ResolvedConfig = { ...c, skew: { ...c.skew, maxPastMs: Number.POSITIVE_INFINITY } };
-  const pipeline: Pipeline = new Pipeline(replayConfig, { send: sink.send, reachable$: sink.reachable$, sources: [letters], deadLetters: (d) => deadLetterFile.append(asSent(d)), stampedLocally: false, clock });
+  const pipeline: Pipeline = new Pipeline(replayConfig, { send: sink.send, reachable$: sink.reachable$, silent$: sink.silent$, sources: [letters], deadLetters: (d) => deadLetterFile.append(asSent(d)), stampedLocally: false, clock });
   // A file that fails while it is read (a directory, an I/O error) ends the replay of it: said, and
   // the exit code says it too (the pipeline reports a failed source as an event, not an error).
   let readFailure: string | undefined;

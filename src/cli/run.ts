@@ -125,6 +125,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     ...(spool ? { spool } : {}),
     send: parts.sink.send,
     reachable$: parts.sink.reachable$,
+    silent$: parts.sink.silent$,
     sources: parts.sources,
     deadLetters: (d) => parts.deadLetterFile.append(asSent(d)),
     flushDeadLetters: () => parts.deadLetterFile.flush(),

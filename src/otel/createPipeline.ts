@@ -131,7 +131,7 @@ export const createPipeline = (options: PipelineOptions | unknown, deps: HandleD
   const asSent = letterWithResource(config.resource);
   const pipeline = new Pipeline(config, {
     ...(spool ? { spool } : {}),
-    send: sink.send, reachable$: sink.reachable$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(asSent(d)), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
+    send: sink.send, reachable$: sink.reachable$, silent$: sink.silent$, acceptPush: true, deadLetters: (d) => deadLetterFile.append(asSent(d)), flushDeadLetters: () => deadLetterFile.flush(), clock, uncounted: isSelfTelemetry,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
     // Its timers do not keep the application alive; it drains at beforeExit instead (below).
     scheduler: unrefScheduler,

@@ -12,7 +12,7 @@
  * official transport builds), so that it sees the full gRPC status, trailers and response.
  */
 import * as grpc from '@grpc/grpc-js';
-import { BehaviorSubject, Observable, map, merge, switchMap } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, map, merge, switchMap } from 'rxjs';
 import { diag } from '@opentelemetry/api';
 import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -28,7 +28,7 @@ import { trustedCas } from './envTlsFiles.js';
 import { classifyExportFailure } from './classify.js';
 import { channelReachable } from './channelReachable.js';
 import { PROBE_TIMEOUT_MS, heardFrom, watchAnswers, type Heard, type Probe } from './answersAgain.js';
-import { createSilentHold, silentHoldWarning } from './silentHold.js';
+import { createSilentHold, silentHoldWarning, type SilentHoldEvent } from './silentHold.js';
 import { watchStuckConnecting } from './stuckConnect.js';
 import { narrowingDown } from './narrowingDown.js';
 import { VERSION } from '../version.js';
@@ -161,10 +161,11 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
   const answers = watchAnswers(probe);
   /** A call past timeoutMs is held while the receiver answers nothing (silentHold.ts). */
   const holdSilentMs = numberOption(SINK, 'holdSilentMs', opts.holdSilentMs, 60_000);
+  const silent$ = new Subject<SilentHoldEvent>();
   const silentHold = holdSilentMs > 0 ? createSilentHold(probe, {
     timeoutMs: config.timeoutMillis, scheduler: unrefScheduler,
     connected: () => clients.value.getChannel().getConnectivityState(false) === grpc.connectivityState.READY,
-    onEvent: (e) => diag.warn(silentHoldWarning(e, target, holdSilentMs)),
+    onEvent: (e) => (diag.warn(silentHoldWarning(e, target, holdSilentMs)), silent$.next(e)),
   }) : undefined;
   const reachable$ = merge(
     clients.pipe(switchMap((c) => channelReachable(c.getChannel())), map((): ReachableNews => 'connected')),
@@ -260,6 +261,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       };
     },
     reachable$,
+    silent$: silent$.asObservable(),
     useHeaders: (next) => {
       // A new object: a call started before keeps the headers it was made with.
       callMetadata = withHeaders(callMetadata.clone(), next);
@@ -272,6 +274,7 @@ export const otlpGrpcSink = (opts: OtlpGrpcSinkOptions = {}): OtlpGrpcSink => {
       closed = true;
       answers.stop();
       silentHold?.stop();
+      silent$.complete();
       encoder.close();
       clients.value.close();
       clients.complete();

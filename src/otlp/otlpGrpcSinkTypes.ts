@@ -6,6 +6,7 @@ import type { ReachableNews } from '../breaker.js';
 import type { SendBatch } from '../delivery.js';
 import type { InstrumentationScopeInfo } from './toResourceMetrics.js';
 import type { GrpcProxy } from './grpcProxy.js';
+import type { SilentHoldEvent } from './silentHold.js';
 
 export interface OtlpTlsOptions {
   /** PEM of the CA that signs the server certificate. */
@@ -104,6 +105,8 @@ export interface OtlpGrpcSink {
    * call that timed out is followed by empty requests (no data) until the receiver answers one.
    */
   readonly reachable$: Observable<ReachableNews>;
+  /** When calls begin to be held for a receiver that answers nothing, and when it answers again (silentHold.ts). */
+  readonly silent$: Observable<SilentHoldEvent>;
   /**
    * New TLS certificates (rotated files: src/otlp/tlsFilesWatch.ts): new connections use them
    * from now on — the current one is replaced — and calls in flight finish on theirs.

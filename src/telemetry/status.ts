@@ -16,6 +16,9 @@ const ratesOf = (prev: StatusSnapshot, now: StatusSnapshot): { inPerSecond: numb
   return { inPerSecond: (now.samplesIn - prev.samplesIn) / secs, deliveredPerSecond: (now.delivered - prev.delivered) / secs };
 };
 
+/** Whole seconds the receiver has been silent at `now` (its snapshot's time is the same scheduler's). */
+const silentSeconds = (s: PipelineStats, now: StatusSnapshot): number => Math.max(0, Math.round((now.atMs - (s.receiverSilentSinceMs ?? now.atMs)) / 1000));
+
 /**
  * The status line's figures as fields of a JSON log line (`--log-format json`): the line carried
  * them in its words only, so a log pipeline had to parse "queued 1000 (+635 in the spool)".
@@ -33,6 +36,7 @@ export const statusFields = (s: PipelineStats, prev: StatusSnapshot, now: Status
     breaker: s.breakerState,
     ...(s.breakerState !== 'closed' ? { failingAs: failingWord(s.failingAs) } : {}),
     ...(s.spoolFailing ? { spoolFailing: true } : {}),
+    ...(s.receiverSilentSinceMs !== undefined ? { receiverSilentSeconds: silentSeconds(s, now) } : {}),
     skew: { ...s.skew },
     deadLetters: { ...s.deadLetters },
   };
@@ -48,6 +52,8 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const breaker = s.breakerState === 'closed' ? 'closed' : `${s.breakerState.toUpperCase()} (${sink} ${failingWord(s.failingAs)}${waiting ? ': samples wait' : ''})`;
   const before = [reordering > 0 ? `+${reordering} in reorder` : '', s.waitingInSpool > 0 ? `+${s.waitingInSpool} in the spool` : ''].filter(Boolean).join(', ');
   const spool = s.spoolFailing ? ' · SPOOL NOT WRITABLE (samples not durable)' : '';
+  // Calls held for a receiver that answers nothing (silentHold.ts): in flight, the breaker closed.
+  const silent = s.receiverSilentSinceMs !== undefined ? ` · ${sink} SILENT for ${silentSeconds(s, now)} s (requests held for its answer, not sent again)` : '';
   const skew = Object.entries(s.skew).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
-  return `in ${rate(inPerSecond)}/s · delivered ${rate(deliveredPerSecond)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${spool}${skew ? ` · clock skew: ${skew}` : ''} · dead letters: ${dead}`;
+  return `in ${rate(inPerSecond)}/s · delivered ${rate(deliveredPerSecond)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${silent}${spool}${skew ? ` · clock skew: ${skew}` : ''} · dead letters: ${dead}`;
 };
