@@ -175,7 +175,7 @@ test("self-metrics reach an application's MeterProvider through @opentelemetry/a
   m.recordLatency(12);
   await reader.forceFlush();
   const names = exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.descriptor.name)));
-  for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.reorder.buffered', 'chronoq.reorder.overflow', 'chronoq.spool.write_failing', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
+  for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.reorder.buffered', 'chronoq.reorder.overflow', 'chronoq.spool.write_failing', 'chronoq.receiver.silent', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
   const dead = exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === 'chronoq.dead_letters')!;
   assert.ok(dead.dataPoints.some((p) => p.attributes['reason'] === 'overflow' && p.value === 3));
   await provider.shutdown();
@@ -203,9 +203,11 @@ test('calls held for a receiver that answers nothing: the status line and its JS
   const now = snapshot(s, 20_000);
   assert.is(formatStatus(s, a, now, 'otlp-grpc localhost:4317'), 'in 30/s · delivered 0.0/s · queued 300 · in flight 2 · retries 0 · breaker closed · otlp-grpc localhost:4317 SILENT for 12 s (requests held for its answer, not sent again) · dead letters: none');
   assert.is(statusFields(s, a, now)['receiverSilentSeconds'], 12);
+  assert.match(renderPrometheus(s), /^chronoq_receiver_silent 1$/m);
   s.receiverSilentSinceMs = undefined;
   assert.not.match(formatStatus(s, a, now, 'otlp-grpc localhost:4317'), /SILENT/);
   assert.not.ok('receiverSilentSeconds' in statusFields(s, a, now));
+  assert.match(renderPrometheus(s), /^chronoq_receiver_silent 0$/m);
 });
 
 test('an open breaker with nothing waiting (the last line after a drain deadline dead-lettered everything) does not say samples wait', () => {
