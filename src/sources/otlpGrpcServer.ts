@@ -10,7 +10,7 @@ import { Server, ServerCredentials, experimental, status, type ServiceDefinition
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { platformTimers } from '../clock.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, type Taken, answerOf, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, type Taken, answerOf, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const raw = (b: Buffer): Buffer => b;
@@ -108,7 +108,7 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
     },
   });
   const { host, port } = splitEndpoint(endpoint);
-  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const target = joinEndpoint(host, port);
   let closed = false;
   const { tls } = opts;
   const certificates = tls === undefined ? undefined : certificateSource(tls);
@@ -117,7 +117,7 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
   server.bindAsync(target, credentials, (error, boundPort) => {
     if (closed) return;
     if (error) return opts.onError(new Error(`otlp source: cannot listen for OTLP/gRPC on ${endpoint}: ${error.message}`));
-    opts.onListening?.({ protocol: 'grpc', address: host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}` });
+    opts.onListening?.({ protocol: 'grpc', address: joinEndpoint(host, boundPort) });
   });
   return {
     useTls: (next) => certificates?.use(next),

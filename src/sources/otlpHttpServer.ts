@@ -15,7 +15,7 @@ import { type Either, isLeft } from 'fp-ts/lib/Either.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
 import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -93,7 +93,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
   server.listen(port, host, () => {
     const a = server.address();
     const bound = typeof a === 'object' && a !== null ? a.port : port;
-    opts.onListening?.({ protocol: 'http', address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}` });
+    opts.onListening?.({ protocol: 'http', address: joinEndpoint(host, bound) });
   });
   return {
     useTls: (next) => {

@@ -59,5 +59,8 @@ export const splitEndpoint = (endpoint: string): { host: string; port: number } 
   return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? Number.NaN) };
 };
 
+/** splitEndpoint's inverse: `host:port`, an IPv6 host in brackets. */
+export const joinEndpoint = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
 /** What a request without the bearer token is told (gRPC UNAUTHENTICATED, HTTP 401). */
 export const UNAUTHENTICATED_MESSAGE = 'this receiver takes requests with its bearer token only: authorization: Bearer <token> (the otlp source\'s bearerToken)';
