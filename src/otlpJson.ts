@@ -10,8 +10,8 @@
  * description, temporality, monotonicity and int or double. What a sample cannot hold is refused
  * with the reason, rather than sent changed — a point alone (flagged as having no recorded value,
  * a map or bytes attribute, a non-zero zero threshold, an integer past 2^53), a metric of a type
- * not carried (summaries) whole, a resource's or scope's points whole when its attributes cannot
- * be carried. Exemplars are not carried: the official serializer, which encodes every request
+ * not carried (summaries, unless `summaries: 'gauges'` asks for them as gauges: otlpSummaries.ts)
+ * whole, a resource's or scope's points whole when its attributes cannot be carried. Exemplars are not carried: the official serializer, which encodes every request
  * chronoq sends, writes none. The otlp source reads the requests it receives the same way
  * (requestSamples; protobuf ones decoded by otlp/otlpProtoRequest.ts first).
  */
@@ -19,14 +19,22 @@ import { type Either, Apply as EitherApply, isLeft, left, map, right } from 'fp-
 import { sequenceS } from 'fp-ts/lib/Apply.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Sample } from './sample.js';
-import { validateSample } from './sample.js';
 import { shownValue } from './sampleValues.js';
-import { type Json, aDouble, attributes, counts, double, each, int, list, nanos, obj, quoteLongIntegers } from './otlpJsonValues.js';
+import { type Json, aDouble, attributes, counts, double, each, int, list, obj, quoteLongIntegers } from './otlpJsonValues.js';
+import { type MetricHead, type PointBase, NO_RECORDED_VALUE, noRecordedValue, pointBasics, pointSample, pointsWord, textOf } from './otlpPointSample.js';
+import { type SummaryPolicy, summaryGauges, summaryRefusal } from './otlpSummaries.js';
 
 /** The samples of a line, and why some of its metrics' points were not taken (each a dead letter `invalid`). */
 export interface OtlpJsonLine {
   readonly samples: Sample[];
   readonly refused: string[];
+  /** How many of its data points became samples (a summary's point becomes several gauges). */
+  readonly pointsTaken: number;
+}
+
+/** How requests are read: what becomes of summaries (refused by default). */
+export interface OtlpReadOptions {
+  readonly summaries?: SummaryPolicy;
 }
 
 /** The request's first key: lowerCamelCase, or the proto field name (`resource_metrics`), which proto3's JSON parsers take too. */
@@ -83,59 +91,47 @@ const KINDS = [
   ['exponentialHistogram', 'exponential-histogram', exponentialPoint],
 ] as const;
 
-/** How many points a metric's refusal covers, in words. */
-const pointsWord = (n: number): string => (n === 1 ? 'its point' : `its ${n} points`);
-
 /**
  * One metric's samples, pushed to `out`; each point a sample cannot be is refused alone (`refuse`,
  * with why: a dead letter each) and the others taken — a series gone stale, flagged as having no
  * recorded value (the Collector's Prometheus receiver writes such markers), cost the metric's
  * other points. A metric of a type chronoq does not carry is refused whole, saying how many points.
  */
-const metricSamples = (m: Json, base: Pick<Sample, 'resource' | 'resourceSchemaUrl' | 'scope'>, out: Sample[], refuse: (reason: string) => void): void => {
+const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, opts: OtlpReadOptions): number => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const found = KINDS.find(([key]) => m[key] !== undefined);
   if (found === undefined) {
-    const summary = m['summary'] !== undefined;
-    return refuse(`metric ${shownValue(name)}: ${summary ? `${pointsWord(list(obj(m['summary'])['dataPoints']).length)}, summaries, which chronoq does not carry (gauges, sums and histograms)` : 'no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)'}`);
+    if (m['summary'] === undefined) return (refuse(`metric ${shownValue(name)}: no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)`), 0);
+    if (opts.summaries === 'gauges') return summaryGauges(m, base, out, refuse);
+    return (refuse(summaryRefusal(name, list(obj(m['summary'])['dataPoints']).length)), 0);
   }
   const [key, kind, pointValue] = found;
   const data = obj(m[key]);
   const points = list(data['dataPoints']);
-  const unit = typeof m['unit'] === 'string' && m['unit'] !== '' ? m['unit'] : undefined;
-  const description = typeof m['description'] === 'string' && m['description'] !== '' ? m['description'] : undefined;
   const temporality = kind === 'gauge' ? undefined : TEMPORALITY[String(data['aggregationTemporality'])];
-  if (kind !== 'gauge' && temporality === undefined) return refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`);
-  const monotonic = kind === 'sum' ? data['isMonotonic'] === true : undefined;
+  if (kind !== 'gauge' && temporality === undefined) return (refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`), 0);
+  const head: { -readonly [K in keyof MetricHead]: MetricHead[K] } = { name, kind };
+  const unit = textOf(m['unit']);
+  const description = textOf(m['description']);
+  if (unit !== undefined) head.unit = unit;
+  if (description !== undefined) head.description = description;
+  if (temporality !== undefined) head.temporality = temporality;
+  if (kind === 'sum') head.monotonic = data['isMonotonic'] === true;
   /** A point as a sample, or why it cannot be one. */
   const sampleOf = (p: Json): Either<string, Sample> => {
-    // The flag says the point is a marker that its series ended (no value): not a sample.
-    if ((Number(p['flags'] ?? 0) & 1) === 1) return left('a point flagged as having no recorded value (its series ended), which a sample cannot be');
+    if (noRecordedValue(p)) return left(NO_RECORDED_VALUE);
     const v = pointValue(p);
-    const attrs = attributes(p['attributes']);
-    const time = nanos(p['timeUnixNano']);
-    const start = nanos(p['startTimeUnixNano']);
     if (isLeft(v)) return v;
-    if (isLeft(attrs)) return attrs;
-    if (time === undefined) return left(`timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(p['timeUnixNano'])}`);
-    // Built field by field, absent ones left out, in one order: spreads of objects cost ~3 µs a point.
-    const sample: { -readonly [K in keyof Sample]?: Sample[K] } = { name, kind, value: v.right.value, timeUnixNano: time, attributes: attrs.right };
-    if (start !== undefined && start > 0n) sample.startTimeUnixNano = start;
-    if (unit !== undefined) sample.unit = unit;
-    if (description !== undefined) sample.description = description;
-    sample.resource = base.resource;
-    if (base.resourceSchemaUrl !== undefined) sample.resourceSchemaUrl = base.resourceSchemaUrl;
-    sample.scope = base.scope;
-    if (temporality !== undefined) sample.temporality = temporality;
-    if (monotonic !== undefined) sample.monotonic = monotonic;
-    if (v.right.valueType !== undefined) sample.valueType = v.right.valueType;
-    return validateSample(sample as Sample);
+    const basics = pointBasics(p);
+    return isLeft(basics) ? basics : pointSample(head, v.right.value, v.right.valueType, basics.right, base);
   };
+  let taken = 0;
   for (const point of points) {
     const s = sampleOf(obj(point));
     if (isLeft(s)) refuse(`metric ${shownValue(name)}: ${s.left}`);
-    else out.push(s.right);
+    else (out.push(s.right), taken++);
   }
+  return taken;
 };
 
 /** How many data points a request (as OTLP/JSON parses it) holds, of any metric type: what its samples and refusals came from. */
@@ -153,9 +149,6 @@ const pointsIn = (scopeMetrics: readonly unknown[]): number => {
   return n;
 };
 
-/** A field's text when it is a string with some (proto3 writes an empty string as none). */
-const nonEmptyString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
 /** A JSON value with every object key in lowerCamelCase (`time_unix_nano` → `timeUnixNano`). */
 const camelCased = (v: unknown): unknown =>
   Array.isArray(v) ? v.map(camelCased)
@@ -163,7 +156,7 @@ const camelCased = (v: unknown): unknown =>
   : v;
 
 /** An OTLP/JSON line → its samples and the refusals of what they cannot hold; Left when the line is no metrics request. */
-export const parseOtlpJsonLine = (line: string): Either<string, OtlpJsonLine> => map(requestSamples)(parseOtlpJsonRequest(line));
+export const parseOtlpJsonLine = (line: string, opts: OtlpReadOptions = {}): Either<string, OtlpJsonLine> => map((r: unknown) => requestSamples(r, opts))(parseOtlpJsonRequest(line));
 
 /**
  * An OTLP/JSON text (a line of a file, an OTLP/HTTP request's body) → the request object it holds
@@ -187,16 +180,17 @@ export const parseOtlpJsonRequest = (text: string): Either<string, unknown> => {
  * An ExportMetricsServiceRequest as OTLP/JSON parses (or otlpProtoRequest.ts decodes) it → its
  * samples and the refusals of what they cannot hold.
  */
-export const requestSamples = (request: unknown): OtlpJsonLine => {
+export const requestSamples = (request: unknown, opts: OtlpReadOptions = {}): OtlpJsonLine => {
   const samples: Sample[] = [];
   const refused: string[] = [];
+  let pointsTaken = 0;
   for (const rm of list(obj(request)['resourceMetrics'])) {
     const resource = attributes(obj(obj(rm)['resource'])['attributes']);
     if (isLeft(resource)) {
       refused.push(`the resource: ${pointsWord(pointsIn(list(obj(rm)['scopeMetrics'])))}, ${resource.left}`);
       continue;
     }
-    const resourceSchemaUrl = nonEmptyString(obj(rm)['schemaUrl']);
+    const resourceSchemaUrl = textOf(obj(rm)['schemaUrl']);
     for (const sm of list(obj(rm)['scopeMetrics'])) {
       const sc = obj(obj(sm)['scope']);
       const scopeAttributes = attributes(sc['attributes']);
@@ -204,8 +198,8 @@ export const requestSamples = (request: unknown): OtlpJsonLine => {
         refused.push(`scope ${shownValue(sc['name'] ?? '')}: ${pointsWord(pointsIn([sm]))}, ${scopeAttributes.left}`);
         continue;
       }
-      const version = nonEmptyString(sc['version']);
-      const schemaUrl = nonEmptyString(obj(sm)['schemaUrl']);
+      const version = textOf(sc['version']);
+      const schemaUrl = textOf(obj(sm)['schemaUrl']);
       const scope = {
         name: typeof sc['name'] === 'string' ? sc['name'] : '',
         ...(version !== undefined ? { version } : {}),
@@ -213,9 +207,9 @@ export const requestSamples = (request: unknown): OtlpJsonLine => {
         ...(Object.keys(scopeAttributes.right).length > 0 ? { attributes: scopeAttributes.right } : {}),
       };
       for (const m of list(obj(sm)['metrics'])) {
-        metricSamples(obj(m), { resource: resource.right, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope }, samples, (reason) => refused.push(reason));
+        pointsTaken += metricSamples(obj(m), { resource: resource.right, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope }, samples, (reason) => refused.push(reason), opts);
       }
     }
   }
-  return { samples, refused };
+  return { samples, refused, pointsTaken };
 };

@@ -86,6 +86,9 @@ export const attributes = (v: unknown): Either<string, Attributes> => {
   return right(intern(out));
 };
 
+/** `attrs` with one more attribute (a summary's quantile), the series' one object as `attributes` gives it. */
+export const attributeWith = (attrs: Attributes, key: string, value: AttrValue): Attributes => intern({ ...attrs, [key]: value });
+
 /** Each of a list as `read` reads it, or the first problem. */
 export const each = <T>(v: unknown, read: (x: unknown) => Either<string, T>): Either<string, T[]> => {
   const out: T[] = [];

@@ -10,23 +10,13 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { decodeMetricsRequest } from '../src/otlp/otlpProtoRequest.js';
 import { requestSamples } from '../src/otlpJson.js';
-import { bytesField as bytes, text, varint } from './support/protobufWriter.js';
+import { bytesField as bytes, doubleField as dbl, fixed64Field as fixed64, text, varint } from './support/protobufWriter.js';
 
 const test = suite('OTLP protobuf requests read');
 
-// The cases below written by hand (test/support/protobufWriter.ts, and the fixed-width fields here).
+// The cases below written by hand (test/support/protobufWriter.ts).
 const tag = (field: number, wire: number): number[] => varint(field * 8 + wire);
 const str = (field: number, s: string): number[] => bytes(field, text(s));
-const fixed64 = (field: number, n: bigint): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt.asUintN(64, n));
-  return [...tag(field, 1), ...b];
-};
-const dbl = (field: number, x: number): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return [...tag(field, 1), ...b];
-};
 const request = (metric: number[], resourceAttrs: number[] = []): Uint8Array =>
   Uint8Array.from(bytes(1, [...bytes(1, resourceAttrs), ...bytes(2, [...bytes(1, str(1, 'lib')), ...bytes(2, metric)])]));
 const read = (b: Uint8Array) => {

@@ -159,7 +159,7 @@ test('points a sample cannot hold are refused as OTLP partial success, with the 
       { name: 'ok', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '1' }] } },
       { name: 'rpc.duration', summary: { dataPoints: [{ timeUnixNano: '1764064800000000000' }, { timeUnixNano: '1764064801000000000' }] } },
     ] }] }] }), { 'content-type': 'application/json' });
-    assert.equal(await json.json(), { partialSuccess: { rejectedDataPoints: '2', errorMessage: 'metric "rpc.duration": its 2 points, summaries, which chronoq does not carry (gauges, sums and histograms)' } });
+    assert.equal(await json.json(), { partialSuccess: { rejectedDataPoints: '2', errorMessage: 'metric "rpc.duration": its 2 points, summaries, which chronoq does not carry as such (gauges, sums and histograms; the source\'s `summaries: gauges` sends them as gauges)' } });
     assert.is(r.samples.length, 1);
     assert.equal(answers, ['grpc partial', 'http partial']);
   } finally {

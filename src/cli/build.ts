@@ -130,6 +130,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
         return ndjsonSamples({
           path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
           ...(s.maxLineBytes !== undefined ? { maxLineBytes: s.maxLineBytes } : {}),
+          ...(s.summaries !== undefined ? { summaries: s.summaries } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
           ...(onUnread !== undefined ? { onUnread: (e: UnreadRest) => onUnread(index, e) } : {}),
           ...(onMissing !== undefined ? { onMissing: (path: string) => onMissing(index, path) } : {}),
@@ -147,6 +148,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(s.protocols.grpc?.endpoint !== undefined ? { grpcEndpoint: s.protocols.grpc.endpoint } : {}),
           ...(s.protocols.http?.endpoint !== undefined ? { httpEndpoint: s.protocols.http.endpoint } : {}),
           ...(s.maxRequestBytes !== undefined ? { maxRequestBytes: s.maxRequestBytes } : {}),
+          ...(s.summaries !== undefined ? { summaries: s.summaries } : {}),
           ...(s.bearerToken !== undefined ? { bearerToken: s.bearerToken } : {}),
           ...(s.bearerTokenTemplate !== undefined ? {
             bearerTokenWatch: {

@@ -99,6 +99,7 @@ const resolveReceiver = (s: Extract<SourceConfig, { type: 'otlp' }>): SourceConf
     ...(s.protocols.http !== undefined ? { http: { ...s.protocols.http, endpoint: s.protocols.http.endpoint ?? DEFAULT_HTTP_ENDPOINT } } : {}),
   },
   maxRequestBytes: s.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+  summaries: s.summaries ?? 'refuse',
 });
 
 /** `envResource` and `host`: see resolveResource (`host` defaults to this machine's). */
@@ -108,7 +109,7 @@ export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string
   sources: (c.sources ?? DEFAULT_SOURCES).map((s) =>
     s.type === 'otlp' ? resolveReceiver(s)
     : s.type !== 'ndjson' ? s
-    : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
+    : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, summaries: s.summaries ?? 'refuse', ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
   skew: {
     policy: c.skew?.policy ?? 'correct',
     maxFutureMs: c.skew?.maxFutureMs ?? 5_000,

@@ -94,8 +94,28 @@ const data = (point: (c: Cursor, end: number) => Json) => (c: Cursor, end: numbe
   });
   return d;
 };
-/** A summary's points are only counted (chronoq refuses summaries): their contents are not read. */
-const summaryPoint = (): Json => ({});
+const valueAtQuantile = (c: Cursor, end: number): Json => {
+  const q: Json = {};
+  fields(c, end, (f, w) => {
+    if (f === 1) q['quantile'] = aDouble(c, w);
+    else if (f === 2) q['value'] = aDouble(c, w);
+  });
+  return q;
+};
+/** A summary's point: sent on as gauges with the source's `summaries: gauges` (otlpSummaries.ts), refused otherwise. */
+const summaryPoint = (c: Cursor, end: number): Json => {
+  const p: Json = { quantileValues: [] };
+  fields(c, end, (f, w) => {
+    if (f === 7) attributesInto(p, c, w);
+    else if (f === 2) p['startTimeUnixNano'] = nanosText(c, w);
+    else if (f === 3) p['timeUnixNano'] = nanosText(c, w);
+    else if (f === 4) p['count'] = fixedCount(c, w);
+    else if (f === 5) p['sum'] = aDouble(c, w);
+    else if (f === 6) (p['quantileValues'] as Json[]).push(message(c, w, valueAtQuantile));
+    else if (f === 8) p['flags'] = (wire(w, 0), varint(c));
+  });
+  return p;
+};
 const METRIC_DATA: Readonly<Record<number, readonly [string, (c: Cursor, end: number) => Json]>> = {
   5: ['gauge', data(numberPoint)],
   7: ['sum', data(numberPoint)],

@@ -32,7 +32,7 @@ const PEEK_BYTES = 4 * 1024 * 1024;
  * each read as the source reads it (ndjsonLines.ts); lines that are not samples are passed over.
  */
 const firstTimeIn = (text: string): bigint | undefined => {
-  const lineSamples = createLineHandler({ path: '', maxLineBytes: Infinity });
+  const lineSamples = createLineHandler({ path: '', maxLineBytes: Infinity, summaries: 'gauges' }); // times only: a summary's count too
   const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
   for (const [i, line] of lines.entries()) {
     const got = lineSamples(line, i + 1);

@@ -9,6 +9,7 @@ import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
 import { isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
+import type { SummaryPolicy } from '../otlpSummaries.js';
 import { type LongLine, withoutByteOrderMark } from './fileLines.js';
 import type { InvalidLine } from './ndjsonOptions.js';
 
@@ -18,6 +19,8 @@ export interface LineHandlerOptions {
   readonly maxLineBytes: number;
   readonly parseLine?: (text: string) => Either<string, Sample>;
   readonly onInvalid?: ((line: InvalidLine) => void) | undefined;
+  /** What becomes of an OTLP/JSON request's summaries: refused (default) or sent as gauges (otlpSummaries.ts). */
+  readonly summaries?: SummaryPolicy | undefined;
 }
 
 /** A line (and its number) → its sample, a request's samples, or undefined (blank, or reported). */
@@ -35,7 +38,7 @@ export const createLineHandler = (opts: LineHandlerOptions) => {
     const text = withoutByteOrderMark(line);
     if (text.trim() === '') return undefined;
     if (readsOtlpJson && isOtlpJsonLine(text)) {
-      const request = parseOtlpJsonLine(text);
+      const request = parseOtlpJsonLine(text, { summaries: opts.summaries ?? 'refuse' });
       for (const reason of isLeft(request) ? [request.left] : request.right.refused) report(lineNumber, text.slice(0, 1000), reason);
       return isLeft(request) ? undefined : request.right.samples;
     }

@@ -10,6 +10,7 @@ import type { RoomGate } from '../roomGate.js';
 import type { PositionFile } from './positionFile.js';
 import type { ResumeEvent } from './resumeFollowed.js';
 import type { InPlaceTruncation } from './inPlaceTruncation.js';
+import type { SummaryPolicy } from '../otlpSummaries.js';
 
 /** How often a followed file is looked at, by default. */
 export const DEFAULT_POLL_MS = 250;
@@ -81,4 +82,6 @@ export interface NdjsonSourceOptions {
    * reading goes on after its newline.
    */
   readonly maxLineBytes?: number;
+  /** What becomes of the summaries in OTLP/JSON lines: refused (default) or sent as gauges (otlpSummaries.ts). */
+  readonly summaries?: SummaryPolicy;
 }

@@ -28,6 +28,7 @@ import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { Sample } from '../sample.js';
 import type { RoomGate } from '../roomGate.js';
 import { requestPoints, requestSamples } from '../otlpJson.js';
+import type { SummaryPolicy } from '../otlpSummaries.js';
 import { serveOtlpGrpc } from './otlpGrpcServer.js';
 import { type Listener, type ReceiverTls, type RequestAnswer, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
 import { type TlsFilesEvent, watchTlsFiles } from '../otlp/tlsFilesWatch.js';
@@ -74,6 +75,12 @@ export interface OtlpReceiverOptions {
     readonly path: string;
     readonly onEvent?: (e: HeaderFilesEvent) => void;
   };
+  /**
+   * What becomes of summary metrics (a Collector scraping Prometheus targets passes them on): each
+   * point refused (default), or sent on as gauges named as Prometheus names a summary's series
+   * (otlpSummaries.ts).
+   */
+  readonly summaries?: SummaryPolicy;
   /** A request larger than this is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). Default 16 MiB. */
   readonly maxRequestBytes?: number;
   /** Room for more samples: without it a request is answered "unavailable, retry". */
@@ -148,13 +155,13 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
         return Promise.resolve({ kind: 'full' });
       };
       if (opts.hasRoom !== undefined && !opts.hasRoom()) return noRoom();
-      const { samples, refused } = requestSamples(request);
+      const { samples, refused, pointsTaken } = requestSamples(request, { summaries: opts.summaries ?? 'refuse' });
       if (opts.hasRoomFor !== undefined && !opts.hasRoomFor(samples.length)) return noRoom();
       if (refusedForRoom !== undefined) opts.onRoom?.({ full: false, refused: refusedForRoom });
       refusedForRoom = undefined;
       const source = `otlp ${protocol}`;
       for (const reason of refused) opts.onRefused?.({ source, peer, reason });
-      const rejected = requestPoints(request) - samples.length;
+      const rejected = requestPoints(request) - pointsTaken;
       const answer: Taken = { kind: 'taken', rejected, message: refusalMessage(refused) };
       if (opts.answerWhenSettled !== true || samples.length === 0) {
         for (const s of samples) subscriber.next(s);

@@ -20,3 +20,15 @@ export const bytesField = (n: number, payload: Uint8Array | number[]): number[] 
 export const intField = (n: number, v: bigint | number): number[] => [...varint(n << 3), ...varint(v)];
 /** A string's UTF-8 bytes. */
 export const text = (s: string): number[] => [...Buffer.from(s)];
+/** Field `n`, fixed64 (a time in nanoseconds, a count): 8 bytes little-endian, a negative one as its two's complement. */
+export const fixed64Field = (n: number, v: bigint): number[] => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt.asUintN(64, v));
+  return [...varint((n << 3) | 1), ...b];
+};
+/** Field `n`, a double. */
+export const doubleField = (n: number, x: number): number[] => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(x);
+  return [...varint((n << 3) | 1), ...b];
+};

@@ -1,0 +1,64 @@
+/**
+ * An OTLP data point (as OTLP/JSON parses it) → a sample, the parts every metric type shares: its
+ * time and start time exactly, its attributes, and the metric's name, kind, unit, description,
+ * temporality and monotonicity with the resource and scope it came with. Used by otlpJson.ts for
+ * gauges, sums and histograms and by otlpSummaries.ts for a summary's gauges.
+ */
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
+import type { Attributes, Sample } from './sample.js';
+import { validateSample } from './sample.js';
+import { shownValue } from './sampleValues.js';
+import { type Json, attributes, nanos } from './otlpJsonValues.js';
+
+/** The resource and scope a metric's samples carry. */
+export type PointBase = Pick<Sample, 'resource' | 'resourceSchemaUrl' | 'scope'>;
+
+/** What a metric gives each of its points' samples. */
+export type MetricHead = Pick<Sample, 'name' | 'kind'> & Partial<Pick<Sample, 'unit' | 'description' | 'temporality' | 'monotonic'>>;
+
+/** What a point gives its samples besides the value. */
+export interface PointBasics {
+  readonly time: bigint;
+  readonly start: bigint | undefined;
+  readonly attributes: Attributes;
+}
+
+/**
+ * The flag that says a point is a marker that its series ended, with no value (the Collector's
+ * Prometheus receiver writes such markers): not a sample.
+ */
+export const noRecordedValue = (p: Json): boolean => (Number(p['flags'] ?? 0) & 1) === 1;
+export const NO_RECORDED_VALUE = 'a point flagged as having no recorded value (its series ended), which a sample cannot be';
+
+/** A point's attributes and times, or why a sample cannot hold them. */
+export const pointBasics = (p: Json): Either<string, PointBasics> => {
+  const attrs = attributes(p['attributes']);
+  if (isLeft(attrs)) return attrs;
+  const time = nanos(p['timeUnixNano']);
+  if (time === undefined) return left(`timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(p['timeUnixNano'])}`);
+  return right({ time, start: nanos(p['startTimeUnixNano']), attributes: attrs.right });
+};
+
+/** A metric's unit or description when it has one (proto3 writes an empty string as none). */
+export const textOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** One sample of a point: `head`'s metric, this value, the point's times and `attrs` (its own by default). */
+export const pointSample = (
+  head: MetricHead, value: Sample['value'], valueType: Sample['valueType'], p: PointBasics, base: PointBase, attrs: Attributes = p.attributes,
+): Either<string, Sample> => {
+  // Built field by field, absent ones left out, in one order: spreads of objects cost ~3 µs a point.
+  const sample: { -readonly [K in keyof Sample]?: Sample[K] } = { name: head.name, kind: head.kind, value, timeUnixNano: p.time, attributes: attrs };
+  if (p.start !== undefined && p.start > 0n) sample.startTimeUnixNano = p.start;
+  if (head.unit !== undefined) sample.unit = head.unit;
+  if (head.description !== undefined) sample.description = head.description;
+  sample.resource = base.resource;
+  if (base.resourceSchemaUrl !== undefined) sample.resourceSchemaUrl = base.resourceSchemaUrl;
+  sample.scope = base.scope;
+  if (head.temporality !== undefined) sample.temporality = head.temporality;
+  if (head.monotonic !== undefined) sample.monotonic = head.monotonic;
+  if (valueType !== undefined) sample.valueType = valueType;
+  return validateSample(sample as Sample);
+};
+
+/** How many points a refusal covers, in words. */
+export const pointsWord = (n: number): string => (n === 1 ? 'its point' : `its ${n} points`);
