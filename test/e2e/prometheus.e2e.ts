@@ -16,8 +16,8 @@ import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
 import { routed } from '../../src/routed.js';
 import { deliverOrdered } from '../../operators/deliverOrdered.js';
 import { startCollector, otlpReceiverYaml, metricsServiceYaml, type Collector } from '../support/collector.js';
-import { startPrometheus, findPrometheus, type Prometheus } from '../support/prometheus.js';
-import { collectorOrSkip } from './requireCollector.js';
+import { startPrometheus, remoteWriteGatewayYaml as gatewayYaml, type Prometheus } from '../support/prometheus.js';
+import { collectorOrSkip, prometheusOrSkip } from './requireCollector.js';
 import { startCli, tempDir, writeConfig, until, ndjsonToOtlpConfig } from '../support/cli.js';
 import { inspectSpoolFile } from '../../src/spool/inspectSpool.js';
 import { formatDeadLetterSummary, summarizeDeadLetters } from '../../src/cli/inspectDeadLetters.js';
@@ -29,24 +29,7 @@ import type { Sample } from '../../src/sample.js';
 
 const test = suite('e2e: Prometheus as the backend');
 const binary = collectorOrSkip('e2e Prometheus');
-const prom = findPrometheus();
-if ('missing' in prom) {
-  if (process.env['REQUIRE_E2E'] === '1') throw new Error(`REQUIRE_E2E=1 but ${prom.missing}`);
-  console.log(`\n!!! SKIPPING e2e Prometheus: ${prom.missing} !!!\n`);
-}
-const it = binary === undefined || 'missing' in prom ? test.skip : test;
-
-const gatewayYaml = (p: Prometheus) => ({ port }: { port: number }) => `${otlpReceiverYaml(port)}
-exporters:
-  prometheusremotewrite:
-    endpoint: ${p.writeUrl}
-    remote_write_queue:
-      enabled: false
-    retry_on_failure:
-      enabled: false
-    target_info:
-      enabled: false
-${metricsServiceYaml('prometheusremotewrite')}`;
+const it = binary === undefined || !prometheusOrSkip('e2e Prometheus') ? test.skip : test;
 
 const agentYaml = (gateway: Collector) => ({ port, output }: { port: number; output: string }) => `extensions:
   file_storage:

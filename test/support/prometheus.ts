@@ -1,12 +1,13 @@
 /**
  * A real Prometheus (Debian's `prometheus`, 2.42) on a free 127.0.0.1 port with the remote-write
- * receiver on, for end-to-end tests; `series(name)` reads raw samples back over the HTTP API.
+ * receiver on, for end-to-end tests; `series(name)` reads raw samples back over the HTTP API. It
+ * scrapes the targets it is given (every 500 ms, job `direct`), none by default.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './collector.js';
+import { freePort, metricsServiceYaml, otlpReceiverYaml } from './collector.js';
 import { killedOnExit } from './children.js';
 
 export const findPrometheus = (): { path: string } | { missing: string } => {
@@ -35,10 +36,11 @@ const get = async (url: string): Promise<unknown> => {
   return res.json();
 };
 
-export const startPrometheus = async (): Promise<Prometheus> => {
+export const startPrometheus = async (opts: { scrapeTargets?: readonly string[] } = {}): Promise<Prometheus> => {
   const dir = mkdtempSync(join(tmpdir(), 'chronoq-prom-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
+  const scrapes = opts.scrapeTargets === undefined ? '' : `scrape_configs:\n  - job_name: direct\n    scrape_interval: 500ms\n    static_configs:\n      - targets: [${opts.scrapeTargets.join(', ')}]\n`;
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1h\n${scrapes}`);
   let log = '';
   const child: ChildProcess = killedOnExit(spawn('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
@@ -76,3 +78,19 @@ export const startPrometheus = async (): Promise<Prometheus> => {
     logs: () => log,
   };
 };
+
+/**
+ * A Collector gateway in front of Prometheus: its OTLP/gRPC receiver → prometheusremotewrite, which
+ * writes before it answers (its queue and retries off) and sends no target_info.
+ */
+export const remoteWriteGatewayYaml = (p: Prometheus) => ({ port }: { port: number }): string => `${otlpReceiverYaml(port)}
+exporters:
+  prometheusremotewrite:
+    endpoint: ${p.writeUrl}
+    remote_write_queue:
+      enabled: false
+    retry_on_failure:
+      enabled: false
+    target_info:
+      enabled: false
+${metricsServiceYaml('prometheusremotewrite')}`;
