@@ -9,7 +9,7 @@
  * resource (its schema URL too) and scope (name, version, schema URL, attributes) it came with, unit,
  * description, temporality, monotonicity and int or double. What a sample cannot hold is refused
  * with the reason, rather than sent changed — a point alone (flagged as having no recorded value,
- * a map or bytes attribute, a non-zero zero threshold, an integer past 2^53), a metric of a type
+ * unless `staleMarkers: 'skip'` skips such markers, a map or bytes attribute, a non-zero zero threshold, an integer past 2^53), a metric of a type
  * not carried (summaries, unless `summaries: 'gauges'` asks for them as gauges: otlpSummaries.ts)
  * whole, a resource's or scope's points whole when its attributes cannot be carried. Exemplars are not carried: the official serializer, which encodes every request
  * chronoq sends, writes none. The otlp source reads the requests it receives the same way
@@ -21,7 +21,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type { Sample } from './sample.js';
 import { shownValue } from './sampleValues.js';
 import { type Json, aDouble, attributes, counts, double, each, int, list, obj, quoteLongIntegers } from './otlpJsonValues.js';
-import { type MetricHead, type PointBase, NO_RECORDED_VALUE, noRecordedValue, pointBasics, pointSample, pointsWord, textOf } from './otlpPointSample.js';
+import { type MetricHead, type PointBase, type PointTally, NO_RECORDED_VALUE, noRecordedValue, pointBasics, pointSample, pointsWord, textOf } from './otlpPointSample.js';
 import { type SummaryPolicy, summaryGauges, summaryRefusal } from './otlpSummaries.js';
 
 /** The samples of a line, and why some of its metrics' points were not taken (each a dead letter `invalid`). */
@@ -30,11 +30,17 @@ export interface OtlpJsonLine {
   readonly refused: string[];
   /** How many of its data points became samples (a summary's point becomes several gauges). */
   readonly pointsTaken: number;
+  /** How many were staleness markers skipped (`staleMarkers: 'skip'`): neither samples nor refused. */
+  readonly pointsSkipped: number;
 }
 
-/** How requests are read: what becomes of summaries (refused by default). */
+/** What a source does with points marking a series' end: refuse each (a dead letter), or skip them. */
+export type StaleMarkerPolicy = 'refuse' | 'skip';
+
+/** How requests are read: what becomes of summaries and of staleness markers (both refused by default). */
 export interface OtlpReadOptions {
   readonly summaries?: SummaryPolicy;
+  readonly staleMarkers?: StaleMarkerPolicy;
 }
 
 /** The request's first key: lowerCamelCase, or the proto field name (`resource_metrics`), which proto3's JSON parsers take too. */
@@ -97,19 +103,20 @@ const KINDS = [
  * recorded value (the Collector's Prometheus receiver writes such markers), cost the metric's
  * other points. A metric of a type chronoq does not carry is refused whole, saying how many points.
  */
-const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, opts: OtlpReadOptions): number => {
+const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, opts: OtlpReadOptions, tally: PointTally): void => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
+  const skipMarkers = opts.staleMarkers === 'skip';
   const found = KINDS.find(([key]) => m[key] !== undefined);
   if (found === undefined) {
-    if (m['summary'] === undefined) return (refuse(`metric ${shownValue(name)}: no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)`), 0);
-    if (opts.summaries === 'gauges') return summaryGauges(m, base, out, refuse);
-    return (refuse(summaryRefusal(name, list(obj(m['summary'])['dataPoints']).length)), 0);
+    if (m['summary'] === undefined) return refuse(`metric ${shownValue(name)}: no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)`);
+    if (opts.summaries === 'gauges') return summaryGauges(m, base, out, refuse, tally, skipMarkers);
+    return refuse(summaryRefusal(name, list(obj(m['summary'])['dataPoints']).length));
   }
   const [key, kind, pointValue] = found;
   const data = obj(m[key]);
   const points = list(data['dataPoints']);
   const temporality = kind === 'gauge' ? undefined : TEMPORALITY[String(data['aggregationTemporality'])];
-  if (kind !== 'gauge' && temporality === undefined) return (refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`), 0);
+  if (kind !== 'gauge' && temporality === undefined) return refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`);
   const head: { -readonly [K in keyof MetricHead]: MetricHead[K] } = { name, kind };
   const unit = textOf(m['unit']);
   const description = textOf(m['description']);
@@ -125,13 +132,15 @@ const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason:
     const basics = pointBasics(p);
     return isLeft(basics) ? basics : pointSample(head, v.right.value, v.right.valueType, basics.right, base);
   };
-  let taken = 0;
   for (const point of points) {
+    if (skipMarkers && noRecordedValue(obj(point))) {
+      tally.skipped++;
+      continue;
+    }
     const s = sampleOf(obj(point));
     if (isLeft(s)) refuse(`metric ${shownValue(name)}: ${s.left}`);
-    else (out.push(s.right), taken++);
+    else (out.push(s.right), tally.taken++);
   }
-  return taken;
 };
 
 /** How many data points a request (as OTLP/JSON parses it) holds, of any metric type: what its samples and refusals came from. */
@@ -183,7 +192,7 @@ export const parseOtlpJsonRequest = (text: string): Either<string, unknown> => {
 export const requestSamples = (request: unknown, opts: OtlpReadOptions = {}): OtlpJsonLine => {
   const samples: Sample[] = [];
   const refused: string[] = [];
-  let pointsTaken = 0;
+  const tally: PointTally = { taken: 0, skipped: 0 };
   for (const rm of list(obj(request)['resourceMetrics'])) {
     const resource = attributes(obj(obj(rm)['resource'])['attributes']);
     if (isLeft(resource)) {
@@ -207,9 +216,9 @@ export const requestSamples = (request: unknown, opts: OtlpReadOptions = {}): Ot
         ...(Object.keys(scopeAttributes.right).length > 0 ? { attributes: scopeAttributes.right } : {}),
       };
       for (const m of list(obj(sm)['metrics'])) {
-        pointsTaken += metricSamples(obj(m), { resource: resource.right, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope }, samples, (reason) => refused.push(reason), opts);
+        metricSamples(obj(m), { resource: resource.right, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope }, samples, (reason) => refused.push(reason), opts, tally);
       }
     }
   }
-  return { samples, refused, pointsTaken };
+  return { samples, refused, pointsTaken: tally.taken, pointsSkipped: tally.skipped };
 };

@@ -25,10 +25,18 @@ export interface PointBasics {
 
 /**
  * The flag that says a point is a marker that its series ended, with no value (the Collector's
- * Prometheus receiver writes such markers): not a sample.
+ * Prometheus receiver writes one for each series of a target that stopped answering: Prometheus's
+ * staleness markers): not a sample. The official serializer writes no flags, so a marker cannot
+ * be sent on: refused (a dead letter, partial success), or skipped with a source's `staleMarkers: skip`.
  */
 export const noRecordedValue = (p: Json): boolean => (Number(p['flags'] ?? 0) & 1) === 1;
-export const NO_RECORDED_VALUE = 'a point flagged as having no recorded value (its series ended), which a sample cannot be';
+export const NO_RECORDED_VALUE = "a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source's `staleMarkers: skip` skips them)";
+
+/** How many of a request's points became samples, and how many were staleness markers skipped. */
+export interface PointTally {
+  taken: number;
+  skipped: number;
+}
 
 /** A point's attributes and times, or why a sample cannot hold them. */
 export const pointBasics = (p: Json): Either<string, PointBasics> => {

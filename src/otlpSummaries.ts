@@ -13,7 +13,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
 import { shownValue } from './sampleValues.js';
 import { type Json, aDouble, attributeWith, int, list, obj } from './otlpJsonValues.js';
-import { type MetricHead, type PointBase, NO_RECORDED_VALUE, noRecordedValue, pointBasics, pointSample, pointsWord, textOf } from './otlpPointSample.js';
+import { type MetricHead, type PointBase, type PointTally, NO_RECORDED_VALUE, noRecordedValue, pointBasics, pointSample, pointsWord, textOf } from './otlpPointSample.js';
 
 /** What a source does with a summary metric: refuse it (each point a dead letter `invalid`), or send it on as gauges. */
 export type SummaryPolicy = 'refuse' | 'gauges';
@@ -66,9 +66,9 @@ const pointGauges = (heads: { quantiles: MetricHead; sum: MetricHead; count: Met
 
 /**
  * A summary metric's points as gauges, pushed to `out`; a point that cannot be sent is refused
- * alone (`refuse`, with why). Returns how many points were taken.
+ * alone (`refuse`, with why), a staleness marker skipped when `skipMarkers`; each counted in `tally`.
  */
-export const summaryGauges = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void): number => {
+export const summaryGauges = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, tally: PointTally, skipMarkers: boolean): void => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const unit = textOf(m['unit']);
   const description = textOf(m['description']);
@@ -79,15 +79,17 @@ export const summaryGauges = (m: Json, base: PointBase, out: Sample[], refuse: (
     sum: { name: `${name}_sum`, kind: 'gauge', ...withUnit },
     count: { name: `${name}_count`, kind: 'gauge', ...common },
   } as const;
-  let taken = 0;
   for (const point of list(obj(m['summary'])['dataPoints'])) {
+    if (skipMarkers && noRecordedValue(obj(point))) {
+      tally.skipped++;
+      continue;
+    }
     const gauges = pointGauges(heads, obj(point), base);
     if (isLeft(gauges)) {
       refuse(`metric ${shownValue(name)}: ${gauges.left}`);
       continue;
     }
     for (const s of gauges.right) out.push(s);
-    taken += 1;
+    tally.taken++;
   }
-  return taken;
 };

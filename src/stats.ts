@@ -46,6 +46,8 @@ export interface PipelineStats {
   receiverSilentSinceMs: number | undefined;
   /** Requests an otlp source answered, by answer (otlpReceiverTypes.ts). */
   otlpRequests: Record<RequestAnswer, number>;
+  /** Staleness markers an otlp source skipped (`staleMarkers: skip`): no samples, not dead letters. */
+  otlpStaleMarkersSkipped: number;
 }
 
 export const createStats = (maxQueued: number): PipelineStats => ({
@@ -55,6 +57,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   batchesDelivered: 0,
   deadLetters: { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 },
   otlpRequests: { taken: 0, partial: 0, 'no-room': 0, malformed: 0, 'too-large': 0, unauthenticated: 0 },
+  otlpStaleMarkersSkipped: 0,
   deadLetteredInDelivery: 0,
   retries: 0,
   inFlightBatches: 0,

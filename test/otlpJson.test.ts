@@ -78,7 +78,7 @@ test('a resource\'s schema URL and a scope\'s attributes are carried: into the r
   assert.equal(sent.resourceMetrics[0]!.scopeMetrics[0]!.scope.attributes, [{ key: 'tier', value: { stringValue: 'edge' } }, { key: 'ratio', value: { doubleValue: 'NaN' } }]);
   // So is a resource's: every point of it, counted.
   const bytes = read(request([{ name: 'up', gauge: { dataPoints: [{ timeUnixNano: '1', asInt: '1' }, { timeUnixNano: '2', asInt: '1' }, { timeUnixNano: '3', asInt: '1' }] } }], [{ key: 'k', value: { bytesValue: 'AQ==' } }]));
-  assert.equal(bytes, { samples: [], refused: ['the resource: its 3 points, attribute "k": a bytesValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)'], pointsTaken: 0 });
+  assert.equal(bytes, { samples: [], refused: ['the resource: its 3 points, attribute "k": a bytesValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)'], pointsTaken: 0, pointsSkipped: 0 });
 });
 
 test('a histogram of a count and a sum alone (no buckets, as OTLP allows) is a sample, sent so; a sample line may say the same', () => {
@@ -125,7 +125,7 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
   assert.equal(samples.map((s) => s.name), ['ok']);
   assert.equal(refused, [
     'metric "rpc.duration": its point, summaries, which chronoq does not carry as such (gauges, sums and histograms; the source\'s `summaries: gauges` sends them as gauges)',
-    'metric "gone": a point flagged as having no recorded value (its series ended), which a sample cannot be',
+    'metric "gone": a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source\'s `staleMarkers: skip` skips them)',
     'metric "mapped": attribute "k": a kvlistValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)',
     'metric "huge": asInt 9007199254740993 is past 2^53 and not a number a sample can hold exactly',
     'metric "nil": its point, aggregationTemporality 0, not delta (1) or cumulative (2)',

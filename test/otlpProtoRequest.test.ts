@@ -56,7 +56,7 @@ test('edge values: NaN, -0, a negative int, int64 past 2^53 refused, a negative 
   assert.is(samples.length, 3);
   assert.equal(refused, [
     'metric "g": asInt 1152921504606846977 is past 2^53 and not a number a sample can hold exactly',
-    'metric "g": a point flagged as having no recorded value (its series ended), which a sample cannot be',
+    'metric "g": a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source\'s `staleMarkers: skip` skips them)',
   ]);
   // exponential_histogram (10) { data_points { scale -2 (sint32), zero_count, negative { offset -3, counts [4] }, count, time }, temporality }
   const buckets = [...tag(1, 0), ...varint(5), ...bytes(2, [4])]; // offset zigzag(−3) = 5

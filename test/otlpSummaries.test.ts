@@ -2,7 +2,7 @@
  * Summaries sent on as gauges (src/otlpSummaries.ts, a source's `summaries: gauges`): each point's
  * quantiles, sum and count as the gauges a Prometheus backend keeps of a summary, with the point's
  * times exactly — from OTLP/JSON and from protobuf alike — and what cannot be sent refused alone.
- * Refused whole by default. (Against a real Collector and Prometheus: test/e2e/summaries.e2e.ts.)
+ * Refused whole by default. (Against a real Collector and Prometheus: test/e2e/prometheusTargets.e2e.ts.)
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -82,7 +82,7 @@ test('refused by default, whole, saying how to send them; with gauges, a point t
   assert.is(line.pointsTaken, 1);
   assert.is(line.samples.length, 5);
   assert.equal(line.refused, [
-    'metric "rpc_seconds": a point flagged as having no recorded value (its series ended), which a sample cannot be',
+    'metric "rpc_seconds": a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source\'s `staleMarkers: skip` skips them)',
     'metric "rpc_seconds": an attribute "quantile", which its quantile gauges would overwrite',
     'metric "rpc_seconds": timeUnixNano must be a decimal string of nanoseconds, got no value',
     'metric "rpc_seconds": count must be an integer, got "many"',
@@ -132,7 +132,7 @@ test('the otlp source with `summaries: gauges` takes a summary whole: no partial
     assert.equal(samples.map(shown), expected.map(shown));
     // One of two points refused: rejectedDataPoints counts points, not the gauges they became.
     const partial = await post(summaryRequest([{ ...point, timeUnixNano: String(T + 1n) }, { timeUnixNano: String(T + 2n), flags: 1 }]));
-    assert.equal(await partial.json(), { partialSuccess: { rejectedDataPoints: '1', errorMessage: 'metric "rpc_seconds": a point flagged as having no recorded value (its series ended), which a sample cannot be' } });
+    assert.equal(await partial.json(), { partialSuccess: { rejectedDataPoints: '1', errorMessage: 'metric "rpc_seconds": a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source\'s `staleMarkers: skip` skips them)' } });
     assert.is(samples.length, 10);
     assert.is(refused.length, 1);
   } finally {

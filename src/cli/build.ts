@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { hostSamples } from '../sources/host.js';
 import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../sources/ndjson.js';
 import { syntheticSamples } from '../sources/synthetic.js';
-import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints, type RequestAnswer } from '../sources/otlpReceiver.js';
+import { otlpReceiverSamples, type ReceiverTls, type RefusedPoints, type RequestAnswer, type SkippedMarkers } from '../sources/otlpReceiver.js';
 import { readFileSync } from 'node:fs';
 import type { TlsFilesEvent } from '../otlp/tlsFilesWatch.js';
 import type { HeaderFilesEvent } from '../otlp/headerFilesWatch.js';
@@ -74,6 +74,8 @@ export interface PartsHooks {
   readonly onNextFileUnreadable?: (source: number, e: { readonly path: string; readonly error?: string }) => void;
   /** An otlp source refused points a sample cannot hold (already in the dead-letter file). */
   readonly onRefused?: (source: number, e: RefusedPoints) => void;
+  /** Staleness markers an otlp source skipped (`staleMarkers: skip`). */
+  readonly onSkipped?: (source: number, e: SkippedMarkers) => void;
   /** An otlp source began refusing requests for want of room, or takes them again. */
   readonly onRoom?: (source: number, e: { readonly full: boolean; readonly refused: number }) => void;
   /** Room for a request of an otlp source, taken whole (src/sourceRoom.ts fitsWithoutSpool). */
@@ -131,6 +133,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           path: s.path, ...(s.follow !== undefined ? { follow: s.follow } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
           ...(s.maxLineBytes !== undefined ? { maxLineBytes: s.maxLineBytes } : {}),
           ...(s.summaries !== undefined ? { summaries: s.summaries } : {}),
+          ...(s.staleMarkers !== undefined ? { staleMarkers: s.staleMarkers } : {}),
           ...(hasRoom !== undefined ? { hasRoom } : {}),
           ...(onUnread !== undefined ? { onUnread: (e: UnreadRest) => onUnread(index, e) } : {}),
           ...(onMissing !== undefined ? { onMissing: (path: string) => onMissing(index, path) } : {}),
@@ -149,6 +152,8 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           ...(s.protocols.http?.endpoint !== undefined ? { httpEndpoint: s.protocols.http.endpoint } : {}),
           ...(s.maxRequestBytes !== undefined ? { maxRequestBytes: s.maxRequestBytes } : {}),
           ...(s.summaries !== undefined ? { summaries: s.summaries } : {}),
+          ...(s.staleMarkers !== undefined ? { staleMarkers: s.staleMarkers } : {}),
+          ...(hooks.onSkipped !== undefined ? { onSkipped: (e: SkippedMarkers) => hooks.onSkipped!(index, e) } : {}),
           ...(s.bearerToken !== undefined ? { bearerToken: s.bearerToken } : {}),
           ...(s.bearerTokenTemplate !== undefined ? {
             bearerTokenWatch: {

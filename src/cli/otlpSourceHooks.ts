@@ -1,8 +1,9 @@
 /**
  * What `chronoq run` lends an otlp source and hears from it (build.ts PartsHooks): refused points
- * counted as a bad line is, the room a request needs, answers counted for the self-metrics, and
- * the lines it logs — where it listens, when it begins and stops refusing requests for want of
- * room, its TLS files read again or not usable, its certificate near its end.
+ * counted as a bad line is, skipped staleness markers counted, the room a request needs, answers
+ * counted for the self-metrics, and the lines it logs — where it listens, the first staleness
+ * markers it skips, when it begins and stops refusing requests for want of room, its TLS files
+ * read again or not usable, its certificate near its end.
  */
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Pipeline } from '../pipeline.js';
@@ -10,33 +11,45 @@ import type { Logger } from './log.js';
 import type { PartsHooks } from './build.js';
 import { fitsWithoutSpool } from '../sourceRoom.js';
 
-type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
+type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
 
-export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void): OtlpHooks => ({
-  // Points refused (told to the sender as partial success): counted as a bad line is, in and dead-lettered.
-  onRefused: (_index, e) => {
-    pipeline().stats.samplesIn++;
-    pipeline().stats.deadLetters.invalid++;
-    noteInvalid(`${e.source} request from ${e.peer}: ${e.reason}`);
-  },
-  onRoom: (index, e) => (e.full
-    ? log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, and their senders retry them later`, { source: index })
-    : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, to be sent again by their senders)`, { source: index, refused: e.refused })),
-  onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
-  onListening: (index, e) => log('info', `source ${index} (otlp): listening for OTLP/${e.protocol === 'grpc' ? 'gRPC' : 'HTTP'} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address }),
-  onTlsEvent: (index, protocol, e) => {
-    const listener = `source ${index} (otlp): its ${protocol === 'grpc' ? 'gRPC' : 'HTTP'} listener's`;
-    const fields = { source: index, protocol };
-    if (e.kind === 'reloaded') log('info', `${listener} TLS files changed (${e.changed.map((n) => (n === 'ca' ? 'clientCa' : n)).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; its certificate is valid until ${e.certNotAfter}`}`, fields);
-    else if (e.kind === 'invalid') log('warn', `${listener} TLS files changed but cannot be used: ${e.problem}; the ones read before stay in use until they can`, fields);
-    else if (e.expired) log('error', `${listener} certificate expired ${e.certNotAfter}: clients that check it refuse to connect; replace the files its tls.cert and tls.key name (read again when they change)`, fields);
-    else log('warn', `${listener} certificate expires ${e.certNotAfter}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}: renew it (the new files are read when they change)`, fields);
-  },
-  onTokenEvent: (index, e) => (e.kind === 'reloaded'
-    ? log('info', `source ${index} (otlp): its bearer token was read again (${e.files.join(', ')} changed): asked of requests from now on`, { source: index })
-    : log('warn', `source ${index} (otlp): its bearer token's file changed but cannot be used: ${e.problem}; the token read before is still asked for`, { source: index })),
-  // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
-  answerWhenSettled: c.spool !== undefined,
-  // Without one, taken only when it fits whole (with one, the spool takes what the gate lets in).
-  hasRoomFor: (n) => c.spool !== undefined || fitsWithoutSpool(c, pipeline().outstanding, n),
-});
+export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void): OtlpHooks => {
+  /** Sources whose skipped staleness markers were said. */
+  const skippedSaid = new Set<number>();
+  return {
+    // Points refused (told to the sender as partial success): counted as a bad line is, in and dead-lettered.
+    onRefused: (_index, e) => {
+      pipeline().stats.samplesIn++;
+      pipeline().stats.deadLetters.invalid++;
+      noteInvalid(`${e.source} request from ${e.peer}: ${e.reason}`);
+    },
+    // Staleness markers skipped (staleMarkers: skip): counted, and said once per source, with what it costs.
+    onSkipped: (index, e) => {
+      pipeline().stats.otlpStaleMarkersSkipped += e.count;
+      if (!skippedSaid.has(index)) {
+        skippedSaid.add(index);
+        log('info', `source ${index} (otlp): points marking a series' end (staleness markers; ${e.count} in a request from ${e.peer}) are skipped, as its staleMarkers: skip asks — not carried (the official serializer writes no flags), so behind Prometheus such a series ends after its lookback (5 minutes), not at once; counted in chronoq_otlp_stale_markers_skipped_total`, { source: index, skipped: e.count });
+      }
+    },
+    onRoom: (index, e) => (e.full
+      ? log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, and their senders retry them later`, { source: index })
+      : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, to be sent again by their senders)`, { source: index, refused: e.refused })),
+    onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
+    onListening: (index, e) => log('info', `source ${index} (otlp): listening for OTLP/${e.protocol === 'grpc' ? 'gRPC' : 'HTTP'} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address }),
+    onTlsEvent: (index, protocol, e) => {
+      const listener = `source ${index} (otlp): its ${protocol === 'grpc' ? 'gRPC' : 'HTTP'} listener's`;
+      const fields = { source: index, protocol };
+      if (e.kind === 'reloaded') log('info', `${listener} TLS files changed (${e.changed.map((n) => (n === 'ca' ? 'clientCa' : n)).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; its certificate is valid until ${e.certNotAfter}`}`, fields);
+      else if (e.kind === 'invalid') log('warn', `${listener} TLS files changed but cannot be used: ${e.problem}; the ones read before stay in use until they can`, fields);
+      else if (e.expired) log('error', `${listener} certificate expired ${e.certNotAfter}: clients that check it refuse to connect; replace the files its tls.cert and tls.key name (read again when they change)`, fields);
+      else log('warn', `${listener} certificate expires ${e.certNotAfter}, in ${e.daysLeft} day${e.daysLeft === 1 ? '' : 's'}: renew it (the new files are read when they change)`, fields);
+    },
+    onTokenEvent: (index, e) => (e.kind === 'reloaded'
+      ? log('info', `source ${index} (otlp): its bearer token was read again (${e.files.join(', ')} changed): asked of requests from now on`, { source: index })
+      : log('warn', `source ${index} (otlp): its bearer token's file changed but cannot be used: ${e.problem}; the token read before is still asked for`, { source: index })),
+    // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
+    answerWhenSettled: c.spool !== undefined,
+    // Without one, taken only when it fits whole (with one, the spool takes what the gate lets in).
+    hasRoomFor: (n) => c.spool !== undefined || fitsWithoutSpool(c, pipeline().outstanding, n),
+  };
+};

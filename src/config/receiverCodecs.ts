@@ -43,4 +43,4 @@ const Protocols = new t.Type<t.TypeOf<typeof ProtocolsSettings>, t.TypeOf<typeof
   return fail(u, c, { expected: 'grpc, http or both', found: 'neither', suggestion: 'protocols: {grpc: {endpoint: localhost:4317}}' });
 }, t.identity);
 
-export const OtlpSourceCodec = closed('otlp source', { type: oneOf('otlp'), protocols: Protocols }, { maxRequestBytes: PositiveInt, bearerToken: NonEmptyString, summaries: oneOf('refuse', 'gauges') });
+export const OtlpSourceCodec = closed('otlp source', { type: oneOf('otlp'), protocols: Protocols }, { maxRequestBytes: PositiveInt, bearerToken: NonEmptyString, summaries: oneOf('refuse', 'gauges'), staleMarkers: oneOf('refuse', 'skip') });

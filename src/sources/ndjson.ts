@@ -61,7 +61,7 @@ const readNdjson = (opts: NdjsonSourceOptions): Observable<Sample> =>
     const onNextFileUnreadable = safeHook(opts.onNextFileUnreadable);
     const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNumber = 0;
-    const lineSamples = createLineHandler({ path: opts.path, maxLineBytes, ...(opts.parseLine ? { parseLine: opts.parseLine } : {}), onInvalid, summaries: opts.summaries });
+    const lineSamples = createLineHandler({ path: opts.path, maxLineBytes, ...(opts.parseLine ? { parseLine: opts.parseLine } : {}), onInvalid, summaries: opts.summaries, staleMarkers: opts.staleMarkers });
     /** The next line → its sample or samples (ndjsonLines.ts), counted. */
     const handle = (line: string | LongLine): Sample | readonly Sample[] | undefined => lineSamples(line, ++lineNumber);
 

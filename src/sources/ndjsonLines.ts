@@ -8,7 +8,7 @@
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { parseSampleLine } from '../sampleJson.js';
-import { isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
+import { type StaleMarkerPolicy, isOtlpJsonLine, parseOtlpJsonLine } from '../otlpJson.js';
 import type { SummaryPolicy } from '../otlpSummaries.js';
 import { type LongLine, withoutByteOrderMark } from './fileLines.js';
 import type { InvalidLine } from './ndjsonOptions.js';
@@ -21,6 +21,8 @@ export interface LineHandlerOptions {
   readonly onInvalid?: ((line: InvalidLine) => void) | undefined;
   /** What becomes of an OTLP/JSON request's summaries: refused (default) or sent as gauges (otlpSummaries.ts). */
   readonly summaries?: SummaryPolicy | undefined;
+  /** What becomes of an OTLP/JSON request's staleness markers: refused (default) or skipped, unreported. */
+  readonly staleMarkers?: StaleMarkerPolicy | undefined;
 }
 
 /** A line (and its number) → its sample, a request's samples, or undefined (blank, or reported). */
@@ -38,7 +40,7 @@ export const createLineHandler = (opts: LineHandlerOptions) => {
     const text = withoutByteOrderMark(line);
     if (text.trim() === '') return undefined;
     if (readsOtlpJson && isOtlpJsonLine(text)) {
-      const request = parseOtlpJsonLine(text, { summaries: opts.summaries ?? 'refuse' });
+      const request = parseOtlpJsonLine(text, { summaries: opts.summaries ?? 'refuse', staleMarkers: opts.staleMarkers ?? 'refuse' });
       for (const reason of isLeft(request) ? [request.left] : request.right.refused) report(lineNumber, text.slice(0, 1000), reason);
       return isLeft(request) ? undefined : request.right.samples;
     }

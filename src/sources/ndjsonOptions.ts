@@ -11,6 +11,7 @@ import type { PositionFile } from './positionFile.js';
 import type { ResumeEvent } from './resumeFollowed.js';
 import type { InPlaceTruncation } from './inPlaceTruncation.js';
 import type { SummaryPolicy } from '../otlpSummaries.js';
+import type { StaleMarkerPolicy } from '../otlpJson.js';
 
 /** How often a followed file is looked at, by default. */
 export const DEFAULT_POLL_MS = 250;
@@ -84,4 +85,6 @@ export interface NdjsonSourceOptions {
   readonly maxLineBytes?: number;
   /** What becomes of the summaries in OTLP/JSON lines: refused (default) or sent as gauges (otlpSummaries.ts). */
   readonly summaries?: SummaryPolicy;
+  /** What becomes of the staleness markers in OTLP/JSON lines: refused (default) or skipped. */
+  readonly staleMarkers?: StaleMarkerPolicy;
 }

@@ -27,7 +27,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { Sample } from '../sample.js';
 import type { RoomGate } from '../roomGate.js';
-import { requestPoints, requestSamples } from '../otlpJson.js';
+import { type StaleMarkerPolicy, requestPoints, requestSamples } from '../otlpJson.js';
 import type { SummaryPolicy } from '../otlpSummaries.js';
 import { serveOtlpGrpc } from './otlpGrpcServer.js';
 import { type Listener, type ReceiverTls, type RequestAnswer, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
@@ -81,6 +81,14 @@ export interface OtlpReceiverOptions {
    * (otlpSummaries.ts).
    */
   readonly summaries?: SummaryPolicy;
+  /**
+   * What becomes of points marking a series' end (staleness markers: the Collector's Prometheus
+   * receiver sends one per series of a target that stopped answering): each refused (default), or
+   * skipped — not carried, since the official serializer writes no flags — and heard by `onSkipped`.
+   */
+  readonly staleMarkers?: StaleMarkerPolicy;
+  /** Staleness markers skipped in a request (`staleMarkers: 'skip'`), with the sender's address. */
+  readonly onSkipped?: (e: SkippedMarkers) => void;
   /** A request larger than this is refused (gRPC RESOURCE_EXHAUSTED, HTTP 413). Default 16 MiB. */
   readonly maxRequestBytes?: number;
   /** Room for more samples: without it a request is answered "unavailable, retry". */
@@ -109,6 +117,13 @@ export interface RefusedPoints {
   readonly source: string;
   readonly peer: string;
   readonly reason: string;
+}
+
+/** Staleness markers skipped in one request. */
+export interface SkippedMarkers {
+  readonly source: string;
+  readonly peer: string;
+  readonly count: number;
 }
 
 const TICKET = Symbol('chronoq.receivedTicket');
@@ -155,13 +170,14 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
         return Promise.resolve({ kind: 'full' });
       };
       if (opts.hasRoom !== undefined && !opts.hasRoom()) return noRoom();
-      const { samples, refused, pointsTaken } = requestSamples(request, { summaries: opts.summaries ?? 'refuse' });
+      const { samples, refused, pointsTaken, pointsSkipped } = requestSamples(request, { summaries: opts.summaries ?? 'refuse', staleMarkers: opts.staleMarkers ?? 'refuse' });
       if (opts.hasRoomFor !== undefined && !opts.hasRoomFor(samples.length)) return noRoom();
       if (refusedForRoom !== undefined) opts.onRoom?.({ full: false, refused: refusedForRoom });
       refusedForRoom = undefined;
       const source = `otlp ${protocol}`;
       for (const reason of refused) opts.onRefused?.({ source, peer, reason });
-      const rejected = requestPoints(request) - pointsTaken;
+      if (pointsSkipped > 0) opts.onSkipped?.({ source, peer, count: pointsSkipped });
+      const rejected = requestPoints(request) - pointsTaken - pointsSkipped;
       const answer: Taken = { kind: 'taken', rejected, message: refusalMessage(refused) };
       if (opts.answerWhenSettled !== true || samples.length === 0) {
         for (const s of samples) subscriber.next(s);

@@ -25,6 +25,7 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
   meter.createObservableCounter('chronoq.otlp.requests', { description: 'Requests the otlp source answered, by answer (taken, partial, no-room, malformed, too-large, unauthenticated)' }).addCallback((r) => {
     for (const [answer, n] of Object.entries(stats.otlpRequests)) r.observe(n, { answer });
   });
+  meter.createObservableCounter('chronoq.otlp.stale_markers_skipped', { description: 'Staleness markers the otlp source skipped (staleMarkers: skip): no samples, not dead letters' }).addCallback((r) => r.observe(stats.otlpStaleMarkersSkipped));
   meter.createObservableCounter('chronoq.skew.events', { description: 'Clock skew events, by kind' }).addCallback((r) => {
     for (const [kind, n] of Object.entries(stats.skew)) r.observe(n, { kind });
   });

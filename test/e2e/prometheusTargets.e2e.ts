@@ -6,13 +6,16 @@
  * Collector writing to Prometheus (prometheusremotewrite); Prometheus scrapes the same target
  * itself (job `direct`). (1) With the source's `summaries: gauges`, every series the target serves
  * is in Prometheus through chronoq as Prometheus's own scrape made it — names, labels (quantile
- * and bucket bounds written alike), values — and nothing is a dead letter. (2) The README's other way: chronoq refusing summaries (its default)
- * and Collector A dropping them with its filter processor (`type == METRIC_DATA_TYPE_SUMMARY`):
- * no dead letter, the rest delivered.
+ * and bucket bounds written alike), values — and nothing is a dead letter. (2) The README's other
+ * way: chronoq refusing summaries (its default) and Collector A dropping them with its filter
+ * processor (`type == METRIC_DATA_TYPE_SUMMARY`): no dead letter, the rest delivered. (3) The
+ * target stops: Collector A sends a staleness marker for each of its series; with the source's
+ * `staleMarkers: skip` they are skipped — no dead letter, no partial success in A's log — and said
+ * once; refused (the default), each is a dead letter.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { freePort, metricsServiceYaml, otlpReceiverYaml, startCollector, type Collector } from '../support/collector.js';
@@ -21,9 +24,9 @@ import { collectorOrSkip, prometheusOrSkip } from './requireCollector.js';
 import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
 import { sleep } from './scenarios.js';
 
-const test = suite('e2e: summaries scraped from Prometheus targets, through chronoq into Prometheus');
-const binary = collectorOrSkip('e2e summaries');
-const it = binary === undefined || !prometheusOrSkip('e2e summaries') ? test.skip : test;
+const test = suite('e2e: Prometheus targets scraped by a Collector, through chronoq into Prometheus');
+const binary = collectorOrSkip('e2e Prometheus targets');
+const it = binary === undefined || !prometheusOrSkip('e2e Prometheus targets') ? test.skip : test;
 
 /** What the target serves (Prometheus text format 0.0.4), the same at every scrape. */
 const EXPOSITION = `# HELP rpc_duration_seconds RPC latency.
@@ -93,7 +96,16 @@ const byName = (series: PromSample[], job: string): Map<string, number> =>
   }));
 
 /** A target, Prometheus scraping it, a gateway, `chronoq run` with `source` settings, Collector A: `body` runs with them, then all stop. */
-const stack = async (source: string, dropSummaries: boolean, body: (s: { p: Prometheus; dir: string; run: ReturnType<typeof startCli> }) => Promise<void>): Promise<void> => {
+interface Stack {
+  readonly p: Prometheus;
+  readonly dir: string;
+  readonly run: ReturnType<typeof startCli>;
+  /** Collector A's log so far. */
+  readonly scraperLogs: () => string;
+  /** The target stops answering (its server closed). */
+  readonly stopTarget: () => void;
+}
+const stack = async (source: string, dropSummaries: boolean, body: (s: Stack) => Promise<void>): Promise<void> => {
   const target = await startTarget();
   const p = await startPrometheus({ scrapeTargets: [target.address] });
   const gateway = await startCollector(binary!, { configYaml: remoteWriteGatewayYaml(p) });
@@ -111,12 +123,14 @@ const stack = async (source: string, dropSummaries: boolean, body: (s: { p: Prom
   try {
     await until('chronoq listens', () => /listening for OTLP\/gRPC/.test(run.stderrSoFar()));
     a = await startCollector(binary!, { configYaml: scraperYaml(target.address, chronoqPort, dropSummaries) });
-    await body({ p, dir, run });
+    const scraper = a;
+    await body({ p, dir, run, scraperLogs: () => scraper.logs(), stopTarget: () => (target.server.closeAllConnections(), target.server.close()) });
   } finally {
     run.child.kill('SIGKILL');
     await a?.stop();
     await gateway.stop();
     await p.stop();
+    target.server.closeAllConnections();
     target.server.close();
   }
 };
@@ -159,5 +173,37 @@ it('refused by default, and dropped in front with the filter processor line the 
     assert.not.ok(existsSync(join(dir, 'dead.ndjson')), 'no dead letters');
   });
 });
+
+/** The dead letters a run wrote (none: no file). */
+const deadLetters = (dir: string): { reason: string; detail: string }[] =>
+  existsSync(join(dir, 'dead.ndjson')) ? readFileSync(join(dir, 'dead.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string }) : [];
+
+for (const policy of ['skip', 'refuse'] as const) {
+  it(`the target stops: Collector A's staleness markers, one per series, ${policy === 'skip' ? 'skipped with `staleMarkers: skip` — no dead letter, no partial success in its log, said once' : 'refused by default — a dead letter each'}`, async () => {
+    await stack(`, summaries: gauges, staleMarkers: ${policy}`, false, async ({ p, dir, run, scraperLogs, stopTarget }) => {
+      await seriesWhen(p, TARGET_SERIES, (s) => byName(s, 'via-chronoq').size === 14);
+      stopTarget();
+      await sleep(2_500); // five scrapes: the first failed one sends the markers
+      run.child.kill('SIGINT');
+      const done = await run.result;
+      const letters = deadLetters(dir);
+      const partial = scraperLogs().split('\n').filter((l) => /Partial success/.test(l));
+      const said = done.stderr.split('\n').filter((l) => /staleness markers; \d+ in a request from .* are skipped/.test(l));
+      console.log(`\nstaleMarkers: ${policy}: ${letters.length} dead letters, ${partial.length} partial-success lines in Collector A's log; ${said[0] ?? 'no line said'}`);
+      if (policy === 'skip') {
+        assert.equal(letters, []);
+        assert.equal(partial, []);
+        assert.is(said.length, 1, done.stderr);
+        assert.match(done.stderr, /done: \d+ in, \d+ delivered, 0 dead-lettered/);
+      } else {
+        // A marker for each point of the target's last scrape: the summary's, the counter's, the gauge's, the histogram's.
+        assert.is(letters.length, 4, JSON.stringify(letters));
+        for (const l of letters) assert.match(l.detail, /a staleness marker\), which a sample cannot be \(the source's `staleMarkers: skip` skips them\)/);
+        assert.ok(partial.length >= 1, 'Collector A logs the partial success');
+        assert.is(said.length, 0);
+      }
+    });
+  });
+}
 
 test.run();

@@ -1,0 +1,71 @@
+/**
+ * Staleness markers — points flagged as having no recorded value, which a Collector's Prometheus
+ * receiver sends for each series of a target that stopped answering — with a source's
+ * `staleMarkers: skip`: neither samples nor refusals (no dead letter, no partial success for the
+ * sender to log), counted. Refused, each a dead letter, by default.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { requestSamples } from '../src/otlpJson.js';
+import { otlpReceiverSamples, type SkippedMarkers } from '../src/sources/otlpReceiver.js';
+import type { Sample } from '../src/sample.js';
+
+const test = suite('staleness markers skipped');
+const T = '1764064800123456789';
+const marker = { timeUnixNano: T, flags: 1 };
+const request = {
+  resourceMetrics: [{
+    scopeMetrics: [{
+      metrics: [
+        { name: 'up_total', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: T, asInt: '3' }, marker] } },
+        { name: 'depth', gauge: { dataPoints: [marker] } },
+        { name: 'sizes', histogram: { aggregationTemporality: 2, dataPoints: [{ ...marker, attributes: [{ key: 'a', value: { stringValue: 'b' } }] }] } },
+        { name: 'latency', summary: { dataPoints: [marker, { timeUnixNano: T, count: 1, sum: 2 }] } },
+      ],
+    }],
+  }],
+};
+
+test('skipped: no sample, no refusal, each counted — in gauges, sums, histograms and summaries sent as gauges', () => {
+  const line = requestSamples(request, { staleMarkers: 'skip', summaries: 'gauges' });
+  assert.equal(line.refused, []);
+  assert.is(line.pointsSkipped, 4);
+  assert.is(line.pointsTaken, 2);
+  assert.equal(line.samples.map((s) => s.name), ['up_total', 'latency_sum', 'latency_count']);
+});
+
+test('refused by default, each a refusal that says how to skip them', () => {
+  const line = requestSamples(request, { summaries: 'gauges' });
+  assert.is(line.pointsSkipped, 0);
+  assert.is(line.refused.length, 4);
+  for (const r of line.refused) assert.match(r, /no recorded value \(its series ended: a staleness marker\), which a sample cannot be \(the source's `staleMarkers: skip` skips them\)$/);
+});
+
+test('the otlp source with `staleMarkers: skip`: the request is taken whole (no partial success), the markers heard by onSkipped', async () => {
+  const samples: Sample[] = [];
+  const skipped: SkippedMarkers[] = [];
+  const refused: string[] = [];
+  let address = '';
+  let stop = (): void => undefined;
+  await new Promise<void>((resolve) => {
+    const sub = otlpReceiverSamples({
+      httpEndpoint: '127.0.0.1:0', staleMarkers: 'skip', summaries: 'gauges',
+      onSkipped: (e) => skipped.push(e), onRefused: (e) => refused.push(e.reason),
+      onListening: (e) => ((address = e.address), resolve()),
+    }).subscribe((s) => samples.push(s));
+    stop = () => sub.unsubscribe();
+  });
+  try {
+    const answer = await fetch(`http://${address}/v1/metrics`, { method: 'POST', body: JSON.stringify(request), headers: { 'content-type': 'application/json' } });
+    assert.equal(await answer.json(), {});
+    assert.is(samples.length, 3);
+    assert.equal(refused, []);
+    assert.is(skipped.length, 1);
+    assert.is(skipped[0]!.count, 4);
+    assert.match(skipped[0]!.peer, /127\.0\.0\.1/);
+  } finally {
+    stop();
+  }
+});
+
+test.run();
