@@ -93,6 +93,6 @@ export { formatConfigError } from './config/errors.js';
 export { parseSampleLine, parseDeadLetterLine, toJsonLine } from './sampleJson.js';
 export { parseOtlpJsonLine, isOtlpJsonLine, parseOtlpJsonRequest, requestSamples } from './otlpJson.js';
 export { decodeMetricsRequest } from './otlp/otlpProtoRequest.js';
-export type { OtlpJsonLine, OtlpReadOptions } from './otlpJson.js';
+export type { OtlpJsonLine, OtlpReadOptions, StaleMarkerPolicy } from './otlpJson.js';
 export type { SummaryPolicy } from './otlpSummaries.js';
 export { otlpJsonText } from './otlp/otlpJsonText.js';

@@ -9,11 +9,13 @@
  * resource (its schema URL too) and scope (name, version, schema URL, attributes) it came with, unit,
  * description, temporality, monotonicity and int or double. What a sample cannot hold is refused
  * with the reason, rather than sent changed — a point alone (flagged as having no recorded value,
- * unless `staleMarkers: 'skip'` skips such markers, a map or bytes attribute, a non-zero zero threshold, an integer past 2^53), a metric of a type
- * not carried (summaries, unless `summaries: 'gauges'` asks for them as gauges: otlpSummaries.ts)
- * whole, a resource's or scope's points whole when its attributes cannot be carried. Exemplars are not carried: the official serializer, which encodes every request
- * chronoq sends, writes none. The otlp source reads the requests it receives the same way
- * (requestSamples; protobuf ones decoded by otlp/otlpProtoRequest.ts first).
+ * unless `staleMarkers: 'skip'` skips such markers; a map or bytes attribute; a non-zero zero
+ * threshold; an integer past 2^53), a metric of a type not carried whole (summaries, unless
+ * `summaries: 'gauges'` asks for them as gauges: otlpSummaries.ts), a resource's or scope's points
+ * whole when its attributes cannot be carried. Exemplars are not carried: the official
+ * serializer, which encodes every request chronoq sends, writes none. The otlp source reads the
+ * requests it receives the same way (requestSamples; protobuf ones decoded by
+ * otlp/otlpProtoRequest.ts first).
  */
 import { type Either, Apply as EitherApply, isLeft, left, map, right } from 'fp-ts/lib/Either.js';
 import { sequenceS } from 'fp-ts/lib/Apply.js';
@@ -101,7 +103,8 @@ const KINDS = [
  * One metric's samples, pushed to `out`; each point a sample cannot be is refused alone (`refuse`,
  * with why: a dead letter each) and the others taken — a series gone stale, flagged as having no
  * recorded value (the Collector's Prometheus receiver writes such markers), cost the metric's
- * other points. A metric of a type chronoq does not carry is refused whole, saying how many points.
+ * other points; such markers are skipped instead with `staleMarkers: 'skip'`. A metric of a type
+ * chronoq does not carry is refused whole, saying how many points. Each point is counted in `tally`.
  */
 const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, opts: OtlpReadOptions, tally: PointTally): void => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
