@@ -174,6 +174,8 @@ it('refused by default, and dropped in front with the filter processor line the 
   });
 });
 
+/** How many whole lines the run's dead-letter file has (0: no file). */
+const lettersWritten = (dir: string): number => (existsSync(join(dir, 'dead.ndjson')) ? readFileSync(join(dir, 'dead.ndjson'), 'utf8').split('\n').length - 1 : 0);
 /** The dead letters a run wrote (none: no file). */
 const deadLetters = (dir: string): { reason: string; detail: string }[] =>
   existsSync(join(dir, 'dead.ndjson')) ? readFileSync(join(dir, 'dead.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string }) : [];
@@ -183,7 +185,9 @@ for (const policy of ['skip', 'refuse'] as const) {
     await stack(`, summaries: gauges, staleMarkers: ${policy}`, false, async ({ p, dir, run, scraperLogs, stopTarget }) => {
       await seriesWhen(p, TARGET_SERIES, (s) => byName(s, 'via-chronoq').size === 14);
       stopTarget();
-      await sleep(2_500); // five scrapes: the first failed one sends the markers
+      // The first failed scrape (within 500 ms) sends the markers; then two more scrapes' time.
+      await until('the markers reached chronoq', () => (policy === 'skip' ? /are skipped/.test(run.stderrSoFar()) : lettersWritten(dir) >= 4), 20_000);
+      await sleep(1_000);
       run.child.kill('SIGINT');
       const done = await run.result;
       const letters = deadLetters(dir);
