@@ -15,6 +15,7 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
   });
   meter.createObservableCounter('chronoq.retries', { description: 'Export attempts retried' }).addCallback((r) => r.observe(stats.retries));
   meter.createObservableGauge('chronoq.queue.depth', { description: 'Samples waiting for delivery or in flight, in memory' }).addCallback((r) => r.observe(queuedOf(stats)));
+  meter.createObservableGauge('chronoq.queue.capacity', { description: 'delivery.maxQueued: what the queue holds before the overflow policy dead-letters' }).addCallback((r) => r.observe(stats.maxQueued));
   meter.createObservableGauge('chronoq.reorder.buffered', { description: 'Samples in the reorder buffer, waiting for their turn in event-time order' }).addCallback((r) => r.observe(reorderingOf(stats)));
   meter.createObservableCounter('chronoq.reorder.overflow', { description: 'Samples the full reorder buffer released early (maxBuffered)' }).addCallback((r) => r.observe(stats.reorderOverflow));
   meter.createObservableCounter('chronoq.series.capped', { description: 'Series forgotten early because more than reorder.maxSeries were held' }).addCallback((r) => r.observe(stats.seriesCapped));
