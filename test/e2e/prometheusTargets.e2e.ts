@@ -95,7 +95,7 @@ const byName = (series: PromSample[], job: string): Map<string, number> =>
     return [`${name}{${text}}`, s.points[s.points.length - 1]!.value];
   }));
 
-/** A target, Prometheus scraping it, a gateway, `chronoq run` with `source` settings, Collector A: `body` runs with them, then all stop. */
+/** What a test's body is given of the stack. */
 interface Stack {
   readonly p: Prometheus;
   readonly dir: string;
@@ -105,6 +105,7 @@ interface Stack {
   /** The target stops answering (its server closed). */
   readonly stopTarget: () => void;
 }
+/** A target, Prometheus scraping it, a gateway, `chronoq run` with `source` settings, Collector A: `body` runs with them, then all stop. */
 const stack = async (source: string, dropSummaries: boolean, body: (s: Stack) => Promise<void>): Promise<void> => {
   const target = await startTarget();
   const p = await startPrometheus({ scrapeTargets: [target.address] });
