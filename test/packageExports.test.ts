@@ -54,7 +54,7 @@ test('the packed package holds what the help and README name (examples/reference
   const r = spawnSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   assert.is(r.status, 0, r.stderr);
   const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-  for (const name of ['reference.yaml', 'host.yaml', 'ndjson.yaml', 'instana.yaml', 'load.yaml', 'otlp-agent.yaml', 'prometheus-rules.yaml']) assert.ok(files.includes(`examples/${name}`), name);
+  for (const name of ['reference.yaml', 'host.yaml', 'ndjson.yaml', 'instana.yaml', 'load.yaml', 'otlp-agent.yaml', 'prometheus/chronoq-rules.yaml']) assert.ok(files.includes(`examples/${name}`), name);
   assert.ok(files.includes('examples/chronoq.service'), 'the systemd unit README names');
   assert.equal(files.filter((f) => f.startsWith('examples/') && f.endsWith('.ts')), [], 'examples/*.ts were packed');
   assert.ok(files.includes('dist/src/index.js') && files.includes('bin/chronoq.js'));

@@ -1,6 +1,6 @@
 /**
- * examples/prometheus-rules.yaml, the alert rules over chronoq's /metrics: promtool accepts them,
- * every metric they name is one /metrics serves (a renamed metric would leave a rule that never
+ * examples/prometheus/chronoq-rules.yaml, the alert rules over chronoq's /metrics: promtool accepts
+ * them, every metric they name is one /metrics serves (a renamed metric would leave a rule that never
  * fires), and `promtool test rules` shows each alert firing when it should and staying quiet when it
  * should not. promtool is Debian's prometheus package, which CI installs; without it, outside CI,
  * the suite says so and is skipped.
@@ -16,9 +16,9 @@ import { createAlerts } from '../src/telemetry/alerts.js';
 import { renderPrometheus } from '../src/telemetry/prometheus.js';
 
 const test = suite('Prometheus alert rules for chronoq');
-const RULES = new URL('../examples/prometheus-rules.yaml', import.meta.url).pathname;
+const RULES = new URL('../examples/prometheus/chronoq-rules.yaml', import.meta.url).pathname;
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!promtool && process.env['REQUIRE_E2E'] !== '1') console.log('\n!!! promtool not found (apt-get install prometheus): skipping the checks of examples/prometheus-rules.yaml\n');
+if (!promtool && process.env['REQUIRE_E2E'] !== '1') console.log('\n!!! promtool not found (apt-get install prometheus): skipping the checks of examples/prometheus/chronoq-rules.yaml\n');
 const it = promtool || process.env['REQUIRE_E2E'] === '1' ? test : test.skip;
 
 it('promtool check rules accepts them', () => {
