@@ -23,7 +23,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type { Sample } from './sample.js';
 import { shownValue } from './sampleValues.js';
 import { type Json, aDouble, attributes, counts, double, each, int, list, obj, quoteLongIntegers } from './otlpJsonValues.js';
-import { type MetricHead, type PointBase, type PointTally, NO_RECORDED_VALUE, noRecordedValue, pointBasics, pointSample, pointsWord, textOf } from './otlpPointSample.js';
+import { type MetricHead, type PointBase, type PointTally, pointBasics, pointSample, pointsWord, takePoints, textOf } from './otlpPointSample.js';
 import { type SummaryPolicy, summaryGauges, summaryRefusal } from './otlpSummaries.js';
 
 /** The samples of a line, and why some of its metrics' points were not taken (each a dead letter `invalid`). */
@@ -127,23 +127,12 @@ const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason:
   if (description !== undefined) head.description = description;
   if (temporality !== undefined) head.temporality = temporality;
   if (kind === 'sum') head.monotonic = data['isMonotonic'] === true;
-  /** A point as a sample, or why it cannot be one. */
-  const sampleOf = (p: Json): Either<string, Sample> => {
-    if (noRecordedValue(p)) return left(NO_RECORDED_VALUE);
+  takePoints(points, name, skipMarkers, tally, refuse, out, (p) => {
     const v = pointValue(p);
     if (isLeft(v)) return v;
     const basics = pointBasics(p);
     return isLeft(basics) ? basics : pointSample(head, v.right.value, v.right.valueType, basics.right, base);
-  };
-  for (const point of points) {
-    if (skipMarkers && noRecordedValue(obj(point))) {
-      tally.skipped++;
-      continue;
-    }
-    const s = sampleOf(obj(point));
-    if (isLeft(s)) refuse(`metric ${shownValue(name)}: ${s.left}`);
-    else (out.push(s.right), tally.taken++);
-  }
+  });
 };
 
 /** How many data points a request (as OTLP/JSON parses it) holds, of any metric type: what its samples and refusals came from. */

@@ -8,7 +8,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Attributes, Sample } from './sample.js';
 import { validateSample } from './sample.js';
 import { shownValue } from './sampleValues.js';
-import { type Json, attributes, nanos } from './otlpJsonValues.js';
+import { type Json, attributes, nanos, obj } from './otlpJsonValues.js';
 
 /** The resource and scope a metric's samples carry. */
 export type PointBase = Pick<Sample, 'resource' | 'resourceSchemaUrl' | 'scope'>;
@@ -29,8 +29,8 @@ export interface PointBasics {
  * staleness markers): not a sample. The official serializer writes no flags, so a marker cannot
  * be sent on: refused (a dead letter, partial success), or skipped with a source's `staleMarkers: skip`.
  */
-export const noRecordedValue = (p: Json): boolean => (Number(p['flags'] ?? 0) & 1) === 1;
-export const NO_RECORDED_VALUE = "a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source's `staleMarkers: skip` skips them)";
+const noRecordedValue = (p: Json): boolean => (Number(p['flags'] ?? 0) & 1) === 1;
+const NO_RECORDED_VALUE = "a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source's `staleMarkers: skip` skips them)";
 
 /** How many of a request's points became samples, and how many were staleness markers skipped. */
 export interface PointTally {
@@ -66,6 +66,33 @@ export const pointSample = (
   if (head.monotonic !== undefined) sample.monotonic = head.monotonic;
   if (valueType !== undefined) sample.valueType = valueType;
   return validateSample(sample as Sample);
+};
+
+/**
+ * Each of a metric's points → its sample or samples (`sampleOf`), pushed to `out` and counted as
+ * taken; a point `sampleOf` cannot make is refused alone, with why. A staleness marker is not
+ * given to `sampleOf`: skipped (counted) with `skipMarkers`, refused otherwise.
+ */
+export const takePoints = (
+  points: readonly unknown[], name: string, skipMarkers: boolean, tally: PointTally, refuse: (reason: string) => void, out: Sample[],
+  sampleOf: (p: Json) => Either<string, Sample | readonly Sample[]>,
+): void => {
+  for (const point of points) {
+    const p = obj(point);
+    if (noRecordedValue(p)) {
+      if (skipMarkers) tally.skipped++;
+      else refuse(`metric ${shownValue(name)}: ${NO_RECORDED_VALUE}`);
+      continue;
+    }
+    const s = sampleOf(p);
+    if (isLeft(s)) {
+      refuse(`metric ${shownValue(name)}: ${s.left}`);
+      continue;
+    }
+    if (Array.isArray(s.right)) for (const one of s.right as readonly Sample[]) out.push(one);
+    else out.push(s.right as Sample);
+    tally.taken++;
+  }
 };
 
 /** How many points a refusal covers, in words. */

@@ -13,7 +13,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from './sample.js';
 import { shownValue } from './sampleValues.js';
 import { type Json, aDouble, attributeWith, int, list, obj } from './otlpJsonValues.js';
-import { type MetricHead, type PointBase, type PointTally, NO_RECORDED_VALUE, noRecordedValue, pointBasics, pointSample, pointsWord, textOf } from './otlpPointSample.js';
+import { type MetricHead, type PointBase, type PointTally, pointBasics, pointSample, pointsWord, takePoints, textOf } from './otlpPointSample.js';
 
 /** What a source does with a summary metric: refuse it (each point a dead letter `invalid`), or send it on as gauges. */
 export type SummaryPolicy = 'refuse' | 'gauges';
@@ -41,7 +41,6 @@ export const summaryRefusal = (name: string, points: number): string =>
 
 /** One point's gauges, or why it cannot be sent. */
 const pointGauges = (heads: { quantiles: MetricHead; sum: MetricHead; count: MetricHead }, p: Json, base: PointBase): Either<string, Sample[]> => {
-  if (noRecordedValue(p)) return left(NO_RECORDED_VALUE);
   if (heads.quantiles.name === '') return left('name must be a non-empty string');
   const basics = pointBasics(p);
   if (isLeft(basics)) return basics;
@@ -79,17 +78,5 @@ export const summaryGauges = (m: Json, base: PointBase, out: Sample[], refuse: (
     sum: { name: `${name}_sum`, kind: 'gauge', ...withUnit },
     count: { name: `${name}_count`, kind: 'gauge', ...common },
   } as const;
-  for (const point of list(obj(m['summary'])['dataPoints'])) {
-    if (skipMarkers && noRecordedValue(obj(point))) {
-      tally.skipped++;
-      continue;
-    }
-    const gauges = pointGauges(heads, obj(point), base);
-    if (isLeft(gauges)) {
-      refuse(`metric ${shownValue(name)}: ${gauges.left}`);
-      continue;
-    }
-    for (const s of gauges.right) out.push(s);
-    tally.taken++;
-  }
+  takePoints(list(obj(m['summary'])['dataPoints']), name, skipMarkers, tally, refuse, out, (p) => pointGauges(heads, p, base));
 };
