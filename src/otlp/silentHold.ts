@@ -80,6 +80,11 @@ export const createSilentHold = (probe: Probe, o: SilentHoldOptions): SilentHold
   let stopped = false;
 
   const count = (phase: Watched['phase']): number => [...calls].filter((c) => c.phase === phase).length;
+  /** Whether a call waits for a probe's verdict or is held: what keeps probes going. */
+  const awaitingVerdict = (): boolean => {
+    for (const c of calls) if (c.phase === 'asking' || c.phase === 'held') return true;
+    return false;
+  };
   const endSilence = (): void => {
     if (silentSinceMs === undefined) return;
     const silentForMs = o.scheduler.now() - silentSinceMs;
@@ -118,11 +123,11 @@ export const createSilentHold = (probe: Probe, o: SilentHoldOptions): SilentHold
       o.onEvent?.({ kind: 'silent', held: count('held') });
     }
     // A silent probe paced itself (its deadline); with no connection, wait as long before the next.
-    if (count('asking') + count('held') > 0) nextProbe = o.scheduler.schedule(ask, h === 'silent' ? 0 : PROBE_TIMEOUT_MS);
+    if (awaitingVerdict()) nextProbe = o.scheduler.schedule(ask, h === 'silent' ? 0 : PROBE_TIMEOUT_MS);
   };
   function ask(): void {
     nextProbe = undefined;
-    if (probing !== undefined || stopped || (count('asking') === 0 && count('held') === 0)) return;
+    if (probing !== undefined || stopped || !awaitingVerdict()) return;
     try {
       probing = probe(heard);
     } catch {
@@ -146,7 +151,7 @@ export const createSilentHold = (probe: Probe, o: SilentHoldOptions): SilentHold
         if (!calls.delete(c)) return;
         c.timer?.unsubscribe();
         if (h === 'answered') endSilence();
-        if (count('asking') === 0 && count('held') === 0) stopProbing();
+        if (!awaitingVerdict()) stopProbing();
       };
     },
     stop: () => {
