@@ -1,0 +1,76 @@
+/**
+ * The otlp source's test harness: a collection the stock exporters send, the source started on
+ * free loopback ports, one export or POST (test/otlpReceiver*.test.ts).
+ */
+import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { Subject, type Subscription } from 'rxjs';
+import { AggregationTemporality, MeterProvider, MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import type { ExportResult } from '@opentelemetry/core';
+import { otlpReceiverSamples, type OtlpReceiverOptions, type RefusedPoints } from '../../src/sources/otlpReceiver.js';
+import type { Sample } from '../../src/sample.js';
+
+export class Reader extends MetricReader {
+  protected async onForceFlush() {}
+  protected async onShutdown() {}
+}
+
+/** A collection of a counter, a gauge and a histogram, with the request bytes the stock exporters send for it. */
+export const collection = async (attributes: Record<string, unknown> = { route: '/a' }): Promise<{ rm: ResourceMetrics; bytes: Buffer }> => {
+  const reader = new Reader({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'shop' }, { schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' }), readers: [reader] });
+  const meter = provider.getMeter('app', '1.0');
+  meter.createCounter('requests').add(3, attributes as never);
+  meter.createGauge('queue.depth').record(-2.5, attributes as never);
+  meter.createHistogram('latency', { unit: 'ms' }).record(12, attributes as never);
+  const { resourceMetrics: rm } = await reader.collect();
+  await provider.shutdown();
+  return { rm, bytes: Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm)!) };
+};
+
+export interface Running {
+  readonly grpc: string;
+  readonly http: string;
+  readonly samples: Sample[];
+  readonly refused: RefusedPoints[];
+  readonly errors: unknown[];
+  stop(): void;
+}
+export const start = async (opts: Partial<OtlpReceiverOptions> = {}): Promise<Running> => {
+  const addresses: Record<string, string> = {};
+  const listening = new Subject<void>();
+  const samples: Sample[] = [];
+  const refused: RefusedPoints[] = [];
+  const errors: unknown[] = [];
+  const sub: Subscription = otlpReceiverSamples({
+    grpcEndpoint: '127.0.0.1:0', httpEndpoint: '127.0.0.1:0', ...opts,
+    onRefused: (e) => refused.push(e),
+    onListening: (e) => {
+      addresses[e.protocol] = e.address;
+      if (addresses['grpc'] && addresses['http']) listening.next();
+    },
+  }).subscribe({ next: (s) => samples.push(s), error: (e) => errors.push(e) });
+  await new Promise<void>((resolve) => listening.subscribe(() => resolve()));
+  return { grpc: addresses['grpc']!, http: addresses['http']!, samples, refused, errors, stop: () => sub.unsubscribe() };
+};
+
+/** One export of `rm` by a stock exporter, which is then shut down: its result. */
+export const exportOnce = async (exporter: PushMetricExporter, rm: ResourceMetrics): Promise<ExportResult> => {
+  const result = await new Promise<ExportResult>((resolve) => exporter.export(rm, resolve));
+  await exporter.shutdown();
+  return result;
+};
+
+/** One Export call with raw request bytes: the response bytes, or the gRPC error. */
+export const exportCall = (address: string, bytes: Buffer): Promise<{ response?: Buffer; error?: ServiceError }> => {
+  const client = new Client(address, credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, bytes, (error, response) => {
+      client.close();
+      resolve(error ? { error } : { response: response! });
+    });
+  });
+};
+export const post = (address: string, body: Uint8Array | string, headers: Record<string, string>, path = '/v1/metrics') =>
+  fetch(`http://${address}${path}`, { method: 'POST', body, headers });
