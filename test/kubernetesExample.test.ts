@@ -14,13 +14,14 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
+import { assertProbesOnMetricsPort, type ProbedContainer } from './support/kubernetesProbes.js';
 
 const test = suite('examples/kubernetes/daemonset.yaml');
 
 type Doc = { kind: string; data?: Record<string, string>; spec?: { template: { spec: PodSpec } } };
 type PodSpec = {
   terminationGracePeriodSeconds: number;
-  containers: { args: string[]; env: { name: string; value?: string; valueFrom?: unknown }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean; mountPropagation?: string }[] }[];
+  containers: (ProbedContainer & { args: string[]; env: { name: string; value?: string; valueFrom?: unknown }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean; mountPropagation?: string }[] })[];
   volumes: { name: string; hostPath?: { path: string }; configMap?: { name: string } }[];
 };
 const docs = parseAllDocuments(readFileSync(new URL('../examples/kubernetes/daemonset.yaml', import.meta.url), 'utf8')).map((d) => d.toJS() as Doc);
@@ -54,6 +55,12 @@ test('the DaemonSet mounts what the config names: the node at /hostfs read-only,
   for (const path of [c.spool!.path, c.deadLetter.path]) assert.ok(path.startsWith(`${mount('state').mountPath}/`), path);
   assert.ok(volume('state').hostPath !== undefined, 'the state on the node, across pods');
   assert.ok(pod.terminationGracePeriodSeconds * 1000 > c.delivery.shutdownDeadlineMs, 'the drain ends before the kill');
+});
+
+test('its probes ask chronoq\'s self-metrics port: /readyz, /healthz', () => {
+  const decoded = decodeConfig(configText, { OTLP_ENDPOINT: 'http://10.1.2.3:4317' });
+  if (isLeft(decoded)) return assert.unreachable('config');
+  assertProbesOnMetricsPort(container, resolveConfig(decoded.right, {}, { 'host.name': 'node-7' }));
 });
 
 test.run();

@@ -16,13 +16,14 @@ import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { tempDir } from './support/cli.js';
+import { assertProbesOnMetricsPort, type ProbedContainer } from './support/kubernetesProbes.js';
 
 const test = suite('examples/kubernetes/otlp-gateway.yaml');
 
 type Port = { name: string; containerPort?: number; port?: number; targetPort?: string };
 type PodSpec = {
   terminationGracePeriodSeconds: number;
-  containers: { args: string[]; ports: Port[]; volumeMounts: { name: string; mountPath: string }[] }[];
+  containers: (ProbedContainer & { args: string[]; ports: Port[]; volumeMounts: { name: string; mountPath: string }[] })[];
   volumes: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[];
 };
 type Doc = {
@@ -69,6 +70,10 @@ test('the StatefulSet: one replica, the config where args read it, spool and dea
   const gib = Number(/^(\d+)Gi$/.exec(claim.spec.resources.requests.storage)![1]);
   assert.ok(gib * 1024 ** 3 > c.spool!.maxBytes, 'the volume holds a full spool');
   assert.ok(pod.terminationGracePeriodSeconds * 1000 > c.delivery.shutdownDeadlineMs, 'the drain ends before the kill');
+});
+
+test('its probes ask chronoq\'s self-metrics port: /readyz (503 while it waits for the spool or its listeners, and while it drains), /healthz', () => {
+  assertProbesOnMetricsPort(container, resolved());
 });
 
 test.run();

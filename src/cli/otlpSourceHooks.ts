@@ -10,12 +10,21 @@ import type { Pipeline } from '../pipeline.js';
 import type { Logger } from './log.js';
 import type { PartsHooks } from './build.js';
 import { fitsWithoutSpool } from '../sourceRoom.js';
+import type { Readiness } from '../telemetry/readiness.js';
 
 type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
 
-export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void): OtlpHooks => {
+/** `readiness`: told to wait for every listener of every otlp source (/readyz says which it waits for). */
+export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void, readiness?: Readiness): OtlpHooks => {
   /** Sources whose skipped staleness markers were said. */
   const skippedSaid = new Set<number>();
+  const protocolName = (p: 'grpc' | 'http') => (p === 'grpc' ? 'gRPC' : 'HTTP');
+  /** The start of each listener: `index protocol` → what says it listens. */
+  const listened = new Map<string, () => void>();
+  c.sources.forEach((s, index) => {
+    if (s.type !== 'otlp' || readiness === undefined) return;
+    for (const p of ['grpc', 'http'] as const) if (s.protocols[p] !== undefined) listened.set(`${index} ${p}`, readiness.awaiting(`source ${index} (otlp) to listen for OTLP/${protocolName(p)}`, { afterStart: true }));
+  });
   return {
     // Points refused (told to the sender as partial success): counted as a bad line is, in and dead-lettered.
     onRefused: (_index, e) => {
@@ -35,7 +44,10 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
       ? log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, and their senders retry them later`, { source: index })
       : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, to be sent again by their senders)`, { source: index, refused: e.refused })),
     onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
-    onListening: (index, e) => log('info', `source ${index} (otlp): listening for OTLP/${e.protocol === 'grpc' ? 'gRPC' : 'HTTP'} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address }),
+    onListening: (index, e) => {
+      listened.get(`${index} ${e.protocol}`)?.();
+      log('info', `source ${index} (otlp): listening for OTLP/${protocolName(e.protocol)} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address });
+    },
     onTlsEvent: (index, protocol, e) => {
       const listener = `source ${index} (otlp): its ${protocol === 'grpc' ? 'gRPC' : 'HTTP'} listener's`;
       const fields = { source: index, protocol };

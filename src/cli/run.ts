@@ -27,6 +27,7 @@ import { createDeadLetterLog } from '../telemetry/deadLetterLog.js';
 import { letterWithResource } from '../routed.js';
 import { unusedSettings } from '../config/unusedSettings.js';
 import { otlpSourceHooks } from './otlpSourceHooks.js';
+import { createReadiness } from '../telemetry/readiness.js';
 
 export interface RunOptions {
   readonly quiet: boolean;
@@ -52,6 +53,8 @@ export const stopSignal$: Observable<NodeJS.Signals> = merge(...STOP_SIGNALS.map
 export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<number> => {
   const clock = o.clock ?? systemClock;
   let pipeline!: Pipeline;
+  // What /readyz says: starting (the spool, the otlp listeners), ready, stopping.
+  const readiness = createReadiness();
   // Followed files' read positions: opened first, so that a damaged file stops the run before anything is read.
   const positions = openPositionFiles(c, {
     scheduler: steadyScheduler,
@@ -80,7 +83,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
       // not samples showed only as a count in the status line.
       invalidLines.note('invalid', `${e.source} line ${e.line}: ${e.reason}`);
     },
-    ...otlpSourceHooks(c, o.log, () => pipeline, (line) => invalidLines.note('invalid', line)),
+    ...otlpSourceHooks(c, o.log, () => pipeline, (line) => invalidLines.note('invalid', line), readiness),
     deadLetterFile: deadLetterFileLog(c.deadLetter, o.log),
     // A file source reads only while there is room (the file holds the rest)...
     hasRoom: () => pipeline.sourceHasRoom(),
@@ -102,7 +105,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     const { port, host } = c.telemetry.prometheus;
     try {
       // (A scrape before the pipeline exists gets an empty page.)
-      server = await servePrometheus(port, host, () => ((pipeline as Pipeline | undefined) === undefined ? '' : renderPrometheus(pipeline.stats, alerts, steadyScheduler.now())));
+      server = await servePrometheus(port, host, () => ((pipeline as Pipeline | undefined) === undefined ? '' : renderPrometheus(pipeline.stats, alerts, steadyScheduler.now())), readiness.status);
     } catch (e) {
       o.log('error', `cannot serve self-metrics on ${host}:${port} (telemetry.prometheus): ${(e as Error).message}; nothing was read or sent`);
       parts.deadLetterFile.close();
@@ -112,7 +115,9 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     o.log('info', `self-metrics at http://${host}:${port}/metrics`);
   }
   // A stop signal while it waits for a spool another chronoq has open ends the wait.
+  const spoolOpened = c.spool === undefined ? undefined : readiness.awaiting(`the spool ${c.spool.path}`);
   const spool = await openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d), stopSignal$);
+  spoolOpened?.();
   if (spool === 'failed' || spool === 'stopped') {
     server?.close();
     parts.deadLetterFile.close();
@@ -156,6 +161,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // samples left out of the first rate ("in 286/s · delivered 305/s" for 50 samples).
   let last = snapshot(pipeline.stats, steadyScheduler.now());
   pipeline.start();
+  readiness.started();
 
   const tty = o.isTTY ?? process.stderr.isTTY === true;
   const statusLine = o.statusLine ?? createTerminalLines((s) => process.stderr.write(s), () => process.stderr.columns).status;
@@ -180,6 +186,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
       : pipeline.stats.spoolFailing || spool.isWaitingForSpace ? `stays in the spool ${c.spool?.path} as far as it could write it, the rest becomes dead letters in ${c.deadLetter.path}`
         : `stays in the spool ${c.spool?.path}`;
     o.log('info', `${signal}: draining for at most ${c.delivery.shutdownDeadlineMs} ms (${signal.startsWith('SIG') ? 'again' : 'a stop signal'} to stop at once: what is left ${rest})`);
+    readiness.stopping(`${signal}, draining for at most ${c.delivery.shutdownDeadlineMs} ms`);
     stopping = pipeline.shutdown();
     const report = await stopping;
     const why = cutShort ? 'drain cut short' : 'deadline passed';
@@ -217,6 +224,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   };
   process.on('exit', atExit);
   await pipeline.done;
+  readiness.stopping('the run has ended');
   process.off('exit', atExit);
   // After a signal, the shutdown's own lines come before the last ones.
   const leftInSpool = stopping === undefined ? 0 : (await stopping).leftInSpool;

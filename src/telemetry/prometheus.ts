@@ -1,10 +1,11 @@
 /**
  * The pipeline's self-metrics in the Prometheus text exposition format, and an HTTP endpoint
- * serving them at /metrics.
+ * serving them at /metrics (and /healthz, /readyz for probes).
  */
 import { createServer, type Server } from 'node:http';
 import { type PipelineStats, LATENCY_BUCKETS_MS, deliveryLagMs, queuedOf, reorderingOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
+import type { ReadinessStatus } from './readiness.js';
 
 const line = (name: string, value: number, labels: Record<string, string> = {}): string => {
   const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`).join(',');
@@ -46,14 +47,23 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: numb
   return `${out.join('\n')}\n`;
 };
 
-export const servePrometheus = (port: number, host: string, render: () => string): Promise<Server> =>
+/**
+ * The self-metrics endpoint: `/metrics`; with `readiness`, also `/healthz` (liveness: 200 while the
+ * process answers — a tcpSocket probe is answered by the kernel even when the event loop is stuck)
+ * and `/readyz` (200 `ready`, else 503 with why: starting, stopping).
+ */
+export const servePrometheus = (port: number, host: string, render: () => string, readiness?: () => ReadinessStatus): Promise<Server> =>
   new Promise((resolve, reject) => {
     const server = createServer((req, res) => {
-      if (req.url?.split('?')[0] !== '/metrics') {
-        res.writeHead(404).end('try /metrics\n');
-        return;
+      const path = req.url?.split('?')[0];
+      const text = (status: number, body: string) => res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${body}\n`);
+      if (path === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(render());
+      if (readiness !== undefined && path === '/healthz') return void text(200, 'ok');
+      if (readiness !== undefined && path === '/readyz') {
+        const r = readiness();
+        return void text(r.ready ? 200 : 503, r.detail);
       }
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(render());
+      text(404, readiness === undefined ? 'try /metrics' : 'try /metrics, /healthz or /readyz');
     });
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
