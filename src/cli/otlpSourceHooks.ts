@@ -49,7 +49,7 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
       log('info', `source ${index} (otlp): listening for OTLP/${protocolName(e.protocol)} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address });
     },
     onTlsEvent: (index, protocol, e) => {
-      const listener = `source ${index} (otlp): its ${protocol === 'grpc' ? 'gRPC' : 'HTTP'} listener's`;
+      const listener = `source ${index} (otlp): its ${protocolName(protocol)} listener's`;
       const fields = { source: index, protocol };
       if (e.kind === 'reloaded') log('info', `${listener} TLS files changed (${e.changed.map((n) => (n === 'ca' ? 'clientCa' : n)).join(', ')}): new connections use them${e.certNotAfter === undefined ? '' : `; its certificate is valid until ${e.certNotAfter}`}`, fields);
       else if (e.kind === 'invalid') log('warn', `${listener} TLS files changed but cannot be used: ${e.problem}; the ones read before stay in use until they can`, fields);
