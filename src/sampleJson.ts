@@ -12,6 +12,7 @@ import { JSON_STRING, NON_FINITE, attributeToJson, attributesFromJson, isAttribu
 import { shownValue } from './sampleValues.js';
 import { misnamedField, missingTime } from './sampleLookalikes.js';
 import { inexactAttribute } from './inexactAttributes.js';
+import { flatSampleLine } from './flatSampleLine.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
@@ -48,7 +49,7 @@ const holdsAttribute = (holder: unknown, ...sets: (object | undefined)[]): boole
  * may be: a NaN gauge came back from the spool or the dead-letter file as invalid. An attribute
  * (of a sample or its resource, alone or in an array) that is one is written by attributeToJson.
  */
-export const toJsonLine = (v: unknown): string => {
+export const jsonLineByReplacer = (v: unknown): string => {
   let negativeZero = false;
   // The attributes and resource last written (JSON.stringify visits a holder before what it holds).
   let attributes: object | undefined;
@@ -69,6 +70,9 @@ export const toJsonLine = (v: unknown): string => {
   });
   return negativeZero ? text.replaceAll(NEGATIVE_ZERO_WRITTEN, '-0') : text;
 };
+
+/** A sample or a dead letter as one JSON line, as jsonLineByReplacer writes it (a flat sample by flatSampleLine.ts, faster). */
+export const toJsonLine = (v: unknown): string => flatSampleLine(v, jsonLineByReplacer) ?? jsonLineByReplacer(v);
 
 // RFC 3339 lets a space stand for the T (section 5.6), as Python's str(datetime) and SQL write it.
 // Any number of fraction digits (RFC 3339's time-secfrac): more than nine were refused as not RFC 3339.

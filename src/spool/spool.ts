@@ -148,7 +148,8 @@ export class Spool {
       for (const [lane, list] of byLane) {
         const first = (laneRow.get(lane) as { next_seq: number } | undefined)?.next_seq ?? 0;
         const payload = list.map((s) => toJsonLine(s)).join('\n');
-        if (!this.hasRoom(Buffer.byteLength(payload))) {
+        const bytes = Buffer.byteLength(payload);
+        if (!this.hasRoom(bytes)) {
           refused.push(...list);
           continue;
         }
@@ -159,7 +160,6 @@ export class Spool {
           if (s.timeUnixNano < oldest) oldest = s.timeUnixNano;
           if (s.timeUnixNano > newest) newest = s.timeUnixNano;
         });
-        const bytes = Buffer.byteLength(payload);
         insert.run(lane, first, first + list.length - 1, list.length, bytes, String(oldest), String(newest), payload);
         upsert.run(lane, first + list.length);
         this.bytes += bytes;
