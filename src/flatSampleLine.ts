@@ -10,7 +10,8 @@
  *
  * JSON.stringify with a replacer calls it for every key and value: 1.3–1.5 µs a sample (a gauge
  * with 3 attributes, a resource of 3 and a scope), the largest single cost of an otlp source
- * writing into its spool (1.1 s of 6.2 s in a profile of bench/gateway.ts); this path 0.58–0.63 µs.
+ * writing into its spool (1.1 s of 6.2 s in a profile of bench/gateway.ts); this path 0.27–0.32 µs
+ * (0.58–0.63 with sharedText a closure made at each call).
  */
 
 /** The fields whose objects are written once per object: a sample's own and its resource's attributes, its scope. */
@@ -42,23 +43,25 @@ const stringText = (x: string): string => {
   return t;
 };
 
+/** The text of `x` under `key`, as `byReplacer` writes it inside a sample: made once per object. */
+const sharedText = (x: object, key: Shared, byReplacer: (v: unknown) => string): string => {
+  const texts = sharedTexts[key];
+  let t = texts.get(x);
+  if (t === undefined) {
+    // `{"attributes":…}` written by the replacer path, the wrapper cut off.
+    t = byReplacer({ [key]: x }).slice(key.length + 4, -1);
+    texts.set(x, t);
+  }
+  return t;
+};
+
 /**
  * The line of `v` when it is a flat sample (see above), else undefined. `byReplacer` is the
- * replacer path, which writes each attribute set (once per object).
+ * replacer path, which writes each attribute set, resource and scope (once per object).
  */
 export const flatSampleLine = (v: unknown, byReplacer: (v: unknown) => string): string | undefined => {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return undefined;
   const o = v as Record<string, unknown>;
-  const sharedText = (x: object, key: Shared): string => {
-    const texts = sharedTexts[key];
-    let t = texts.get(x);
-    if (t === undefined) {
-      // `{"attributes":…}` written by the replacer path, the wrapper cut off: the same text it writes inside a sample.
-      t = byReplacer({ [key]: x }).slice(key.length + 4, -1);
-      texts.set(x, t);
-    }
-    return t;
-  };
   let line = '{';
   let first = true;
   for (const k of Object.keys(o)) {
@@ -80,7 +83,7 @@ export const flatSampleLine = (v: unknown, byReplacer: (v: unknown) => string): 
         break;
       case 'object':
         if (x === null) text = 'null';
-        else if (SHARED.has(k) && !Array.isArray(x)) text = sharedText(x, k as Shared);
+        else if (SHARED.has(k) && !Array.isArray(x)) text = sharedText(x, k as Shared, byReplacer);
         else return undefined;
         break;
       case 'undefined':
