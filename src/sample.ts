@@ -131,19 +131,48 @@ export const canonicalAttributes = (attrs: Attributes | undefined): string => {
 export const seriesKey = (s: Sample): string =>
   `${s.name}\u0000${canonicalAttributes(s.resource)}\u0000${canonicalAttributes(s.attributes)}`;
 
+/** What a memo keeps for one attributes object: the series (name) it was last asked for, and others of that object by name. */
+interface NameMemo<V> {
+  name: string;
+  value: V;
+  byName?: Map<string, V>;
+}
+
 /**
  * A per-series value looked up by the sample's attributes object (samples of a series usually
- * share one), checked against name and resource, so the hot path skips building seriesKey;
- * `valueOf` runs on a miss, or when `stillValid` says the remembered value is not (a forgotten
- * series' state, seriesTable.ts). The memo is weak: an entry goes with its attributes object.
+ * share one) and name, so the hot path skips building seriesKey; `valueOf` runs on a miss, or
+ * when `stillValid` says the remembered value is not (a forgotten series' state, seriesTable.ts).
+ * A sample with a resource of its own is looked up in that resource's memo: an otlp source's
+ * apps send the same attribute sets, each under its own resource (the source interns both), and
+ * with one entry an attributes object for all of them it missed at every point and built the key
+ * (8 apps: ~360 ns a point in reorderByEventTime's series table, ~580 in the spool's lanes). The
+ * memos are weak: an entry goes with its resource or attributes object.
  */
 export const memoByAttributes = <V>(valueOf: (s: Sample) => V, stillValid: (v: V) => boolean = () => true): ((s: Sample) => V) => {
-  const memo = new WeakMap<object, { name: string; resource: Attributes | undefined; value: V }>();
+  const noResource = new WeakMap<object, NameMemo<V>>();
+  const byResource = new WeakMap<object, WeakMap<object, NameMemo<V>>>();
   return (s) => {
+    let memo = noResource;
+    if (s.resource !== undefined) {
+      const own = byResource.get(s.resource);
+      if (own === undefined) byResource.set(s.resource, (memo = new WeakMap()));
+      else memo = own;
+    }
     const m = memo.get(s.attributes);
-    if (m !== undefined && m.name === s.name && m.resource === s.resource && stillValid(m.value)) return m.value;
+    if (m === undefined) {
+      const value = valueOf(s);
+      memo.set(s.attributes, { name: s.name, value });
+      return value;
+    }
+    if (m.name === s.name) {
+      if (!stillValid(m.value)) m.value = valueOf(s);
+      return m.value;
+    }
+    // Another series of this attributes object and resource: `{}` under many names, say.
+    const known = m.byName?.get(s.name);
+    if (known !== undefined && stillValid(known)) return known;
     const value = valueOf(s);
-    memo.set(s.attributes, { name: s.name, resource: s.resource, value });
+    (m.byName ??= new Map()).set(s.name, value);
     return value;
   };
 };

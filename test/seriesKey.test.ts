@@ -7,6 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { seriesKey, seriesMemo, type Attributes, type Sample } from '../src/index.js';
+import { memoByAttributes } from '../src/sample.js';
 
 const test = suite('seriesKey and seriesMemo');
 
@@ -55,6 +56,33 @@ test('seriesMemo: one value per series, made once, found from another attributes
   assert.is(stateOf(mk(shared)), b, 'and back');
   assert.is(made.length, 4);
   assert.is(first.seen, 1);
+});
+
+test('one attributes object shared by many series (the same attribute sets from many apps, {} under many names): each series keeps its entry, its key not built again', () => {
+  const shared = Object.freeze({ route: '/a' });
+  const resources = ['app-0', 'app-1', 'app-2'].map((id) => Object.freeze({ 'service.name': 'shop', 'service.instance.id': id }));
+  const computed: string[] = [];
+  const valueOf = memoByAttributes((s) => (computed.push(seriesKey(s)), { key: seriesKey(s) }));
+  for (let round = 0; round < 5; round++) {
+    for (const resource of [...resources, undefined]) {
+      for (const name of ['http.requests', 'http.duration', 'http.active']) {
+        const s = mk(shared, { name, ...(resource ? { resource } : {}) });
+        assert.is(valueOf(s).key, seriesKey(s));
+      }
+    }
+  }
+  assert.is(computed.length, 12, 'once a series (3 resources and none, × 3 names), not at every change of series');
+  // A value no longer valid is made again, whichever entry holds it.
+  const forgotten = new Set<object>();
+  const made: object[] = [];
+  const state = memoByAttributes(() => { const v = {}; made.push(v); return v; }, (v) => !forgotten.has(v));
+  const a = state(mk(shared, { resource: resources[0]! }));
+  const b = state(mk(shared, { resource: resources[0]!, name: 'other' }));
+  assert.is(state(mk(shared, { resource: resources[0]!, name: 'other' })), b);
+  forgotten.add(a).add(b);
+  assert.is.not(state(mk(shared, { resource: resources[0]! })), a);
+  assert.is.not(state(mk(shared, { resource: resources[0]!, name: 'other' })), b);
+  assert.is(made.length, 4);
 });
 
 test.run();

@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
-import { type Sample, seriesKey } from '../sample.js';
+import { type Sample, seriesKeyedValue } from '../sample.js';
 import { laneOfKey } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
@@ -111,9 +111,8 @@ export class Spool {
     return this.waitingForSpace !== undefined;
   }
 
-  laneOf(s: Sample): number {
-    return laneOfKey(seriesKey(s), this.laneCount);
-  }
+  /** deliverOrdered's lane of a sample's series, memoised (its key built and hashed once a series, not at every append). */
+  readonly laneOf: (s: Sample) => number = seriesKeyedValue((key) => laneOfKey(key, this.laneCount));
 
   /** Where an appended (or read-back) sample was written: its lane and sequence number. */
   placeOf(s: Sample): { readonly lane: number; readonly seq: number } | undefined {
