@@ -1,12 +1,12 @@
 import { Observable, type OperatorFunction, type Subscription, asyncScheduler, defer, filter, merge, tap } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
-import { type Sample, seriesKeyedValue } from '../src/sample.js';
+import type { Sample } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason, invalidSample } from '../src/routed.js';
 import { isRetriesExhaustedError, isOutcomeUnknown, isAnsweredByReceiver, isRetryable } from '../src/errors.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered,
-  laneOfKey, abortDetail, type DeliverOptions, refusalDetail,
+  seriesLanes, abortDetail, type DeliverOptions, refusalDetail,
 } from '../src/delivery.js';
 import { type BatchEnd, createBatchOutcome } from '../src/batchOutcome.js';
 import { createLaneTable, laneWithOldest, type Lane } from '../src/deliveryLanes.js';
@@ -203,7 +203,7 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
         deadLetters([victim], 'overflow', `more than maxQueued ${maxQueued} samples waiting for delivery`, victimLane.index);
       };
 
-      const laneIndexOf = laneCount === 1 ? () => 0 : seriesKeyedValue((key) => laneOfKey(key, laneCount));
+      const laneIndexOf = seriesLanes(laneCount);
       const accept = (s: Sample): void => {
         let index: number;
         try {

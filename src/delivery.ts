@@ -3,7 +3,7 @@
  */
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable } from 'rxjs';
-import { type Sample, seriesKey } from './sample.js';
+import { type Sample, seriesKey, seriesKeyedValue } from './sample.js';
 import type { DeadLetter, DeadLetterReason } from './routed.js';
 import type { SchedulerLike } from 'rxjs';
 import type { CircuitBreaker } from './breaker.js';
@@ -90,6 +90,13 @@ export const laneOfKey = (key: string, lanes: number): number => {
 };
 
 export const laneOf = (s: Sample, lanes: number): number => laneOfKey(seriesKey(s), lanes);
+
+/**
+ * A sample's lane among `lanes`, memoised by its series (the key built and hashed once a series,
+ * not at every sample): deliverOrdered's lanes, and the spool's, which must be the same.
+ */
+export const seriesLanes = (lanes: number): ((s: Sample) => number) =>
+  lanes <= 1 ? () => 0 : seriesKeyedValue((key) => laneOfKey(key, lanes));
 
 /** Options of deliverOrdered (operators/deliverOrdered.ts). */
 export interface DeliverOptions {

@@ -14,11 +14,14 @@
  * (0.58–0.63 with sharedText a closure made at each call).
  */
 
-/** The fields whose objects are written once per object: a sample's own and its resource's attributes, its scope. */
-const SHARED = new Set(['attributes', 'resource', 'scope']);
-/** Their texts, by object and field (a sample's objects are not changed once it holds them). */
+/**
+ * The fields whose objects are written once per object — a sample's own and its resource's
+ * attributes, its scope — and their texts, by object (a sample's objects are not changed once it
+ * holds them).
+ */
 const sharedTexts = { attributes: new WeakMap<object, string>(), resource: new WeakMap<object, string>(), scope: new WeakMap<object, string>() };
 type Shared = keyof typeof sharedTexts;
+const isShared = (k: string): k is Shared => Object.hasOwn(sharedTexts, k);
 /** Field names as JSON writes them. */
 const keyTexts = new Map<string, string>();
 const keyText = (k: string): string => {
@@ -83,7 +86,7 @@ export const flatSampleLine = (v: unknown, byReplacer: (v: unknown) => string): 
         break;
       case 'object':
         if (x === null) text = 'null';
-        else if (SHARED.has(k) && !Array.isArray(x)) text = sharedText(x, k as Shared, byReplacer);
+        else if (isShared(k) && !Array.isArray(x)) text = sharedText(x, k, byReplacer);
         else return undefined;
         break;
       case 'undefined':

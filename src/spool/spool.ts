@@ -9,8 +9,8 @@
  */
 import Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
-import { type Sample, seriesKeyedValue } from '../sample.js';
-import { laneOfKey } from '../delivery.js';
+import type { Sample } from '../sample.js';
+import { seriesLanes } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
 import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
@@ -37,7 +37,6 @@ export class Spool {
   /** Settled sequence numbers above a lane's watermark (settled out of order). */
   private readonly early = new Map<number, Set<number>>();
   private bytes = 0;
-  private readonly laneCount: number;
   private checkpointTimer: { cancel(): void } | undefined;
   private fileCheckTimer: { cancel(): void } | undefined;
   /** The file this spool has open, to tell when the path names another (or none). */
@@ -57,7 +56,7 @@ export class Spool {
   readonly opened$: Observable<{ pending: number; damage?: OpenReport['damage'] }> = this.opened.asObservable();
 
   private constructor(readonly path: string, private db: Database.Database, private readonly opts: SpoolOptions, private lock: SpoolLock | undefined) {
-    this.laneCount = Math.max(1, opts.lanes ?? 1);
+    this.laneOf = seriesLanes(Math.max(1, opts.lanes ?? 1));
     this.sql = prepareStatements(db);
     this.eras = resourceEras(db, opts.resource);
     this.file = fileIdentity(path);
@@ -111,8 +110,8 @@ export class Spool {
     return this.waitingForSpace !== undefined;
   }
 
-  /** deliverOrdered's lane of a sample's series, memoised (its key built and hashed once a series, not at every append). */
-  readonly laneOf: (s: Sample) => number = seriesKeyedValue((key) => laneOfKey(key, this.laneCount));
+  /** deliverOrdered's lane of a sample's series (delivery.ts seriesLanes). */
+  readonly laneOf: (s: Sample) => number;
 
   /** Where an appended (or read-back) sample was written: its lane and sequence number. */
   placeOf(s: Sample): { readonly lane: number; readonly seq: number } | undefined {
