@@ -15,7 +15,8 @@
  * whole when its attributes cannot be carried. Exemplars are not carried: the official
  * serializer, which encodes every request chronoq sends, writes none. The otlp source reads the
  * requests it receives the same way (requestSamples; protobuf ones decoded by
- * otlp/otlpProtoRequest.ts first).
+ * otlp/otlpProtoRequest.ts first, unless otlp/otlpProtoSamples.ts reads them in one pass to the
+ * same samples).
  */
 import { type Either, Apply as EitherApply, isLeft, left, map, right } from 'fp-ts/lib/Either.js';
 import { sequenceS } from 'fp-ts/lib/Apply.js';

@@ -74,6 +74,8 @@ const anyValue = (v: unknown): Either<string, AttrValue> => {
 
 /** The samples of a series share one attributes object (internAttributes.ts). */
 const intern = createAttributeInterner();
+/** The one object of these attributes' series, shared with the samples this module reads (otlp/otlpProtoSamples.ts reads protobuf ones). */
+export const internAttributes = (a: Attributes): Attributes => intern(a);
 
 export const attributes = (v: unknown): Either<string, Attributes> => {
   const out: Record<string, AttrValue> = {};

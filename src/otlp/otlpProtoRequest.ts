@@ -3,7 +3,9 @@
  * — → the object its OTLP/JSON form parses to, which otlpJson.ts's requestSamples reads into
  * samples: a request received over the wire and the same request in a Collector's file become
  * the same samples. Times are decimal strings (exact), other 64-bit integers numbers when a
- * double holds them exactly; enums integers; exemplars and metric metadata are skipped.
+ * double holds them exactly; enums integers; exemplars and metric metadata are skipped. (The otlp
+ * source reads most protobuf requests in one pass instead, otlpProtoSamples.ts, and leaves the
+ * rest to this path.)
  *
  * The official packages have no request decoder (otlp-transformer serializes requests and decodes
  * responses only); protoReader.ts reads the wire format.

@@ -137,12 +137,15 @@ export const list = (c: Cursor, end: number, field: number, read: (c: Cursor, en
 /** Bytes → a Cursor over them. */
 export const cursorOf = (buf: Uint8Array): Cursor => ({ buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength), pos: 0 });
 
+/** Whether `e` is what reading malformed bytes throws. */
+export const isMalformed = (e: unknown): e is Error => e instanceof MalformedError || e instanceof RangeError;
+
 /** Runs a reader over bytes: its result, or what is malformed. */
 export const decodeWith = <T>(buf: Uint8Array, read: (c: Cursor, end: number) => T): Either<string, T> => {
   try {
     return right(read(cursorOf(buf), buf.length));
   } catch (e) {
-    if (e instanceof MalformedError || e instanceof RangeError) return left(`not an OTLP protobuf request: ${e.message}`);
+    if (isMalformed(e)) return left(`not an OTLP protobuf request: ${e.message}`);
     throw e;
   }
 };

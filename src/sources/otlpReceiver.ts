@@ -27,7 +27,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { Sample } from '../sample.js';
 import type { RoomGate } from '../roomGate.js';
-import { type StaleMarkerPolicy, requestPoints, requestSamples } from '../otlpJson.js';
+import type { StaleMarkerPolicy } from '../otlpJson.js';
 import type { SummaryPolicy } from '../otlpSummaries.js';
 import { serveOtlpGrpc } from './otlpGrpcServer.js';
 import { type Listener, type ReceiverTls, type RequestAnswer, type TakeRequest, type Taken, SETTLE_WAIT_MS } from './otlpReceiverTypes.js';
@@ -162,7 +162,7 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     let closed = false;
     // Requests refused for want of room in the current episode (undefined: none is going on).
     let refusedForRoom: number | undefined;
-    const take: TakeRequest = (request, peer, protocol) => {
+    const take: TakeRequest = (read, peer, protocol) => {
       if (closed) return Promise.resolve({ kind: 'full' });
       const noRoom = (): Promise<Taken> => {
         if (refusedForRoom === undefined) opts.onRoom?.({ full: true, refused: 0 });
@@ -170,14 +170,14 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
         return Promise.resolve({ kind: 'full' });
       };
       if (opts.hasRoom !== undefined && !opts.hasRoom()) return noRoom();
-      const { samples, refused, pointsTaken, pointsSkipped } = requestSamples(request, { summaries: opts.summaries ?? 'refuse', staleMarkers: opts.staleMarkers ?? 'refuse' });
+      const { samples, refused, pointsTaken, pointsSkipped, points } = read({ summaries: opts.summaries ?? 'refuse', staleMarkers: opts.staleMarkers ?? 'refuse' });
       if (opts.hasRoomFor !== undefined && !opts.hasRoomFor(samples.length)) return noRoom();
       if (refusedForRoom !== undefined) opts.onRoom?.({ full: false, refused: refusedForRoom });
       refusedForRoom = undefined;
       const source = `otlp ${protocol}`;
       for (const reason of refused) opts.onRefused?.({ source, peer, reason });
       if (pointsSkipped > 0) opts.onSkipped?.({ source, peer, count: pointsSkipped });
-      const rejected = requestPoints(request) - pointsTaken - pointsSkipped;
+      const rejected = points - pointsTaken - pointsSkipped;
       const answer: Taken = { kind: 'taken', rejected, message: refusalMessage(refused) };
       if (opts.answerWhenSettled !== true || samples.length === 0) {
         for (const s of samples) subscriber.next(s);

@@ -2,6 +2,7 @@
  * What the otlp source (otlpReceiver.ts) and its servers (otlpGrpcServer.ts, otlpHttpServer.ts)
  * share: how a request was taken, the listeners' options, and the limits the config names.
  */
+import type { RequestReader } from './requestReader.js';
 
 /** A listener's certificate and key (PEM), and the CA its clients' certificates must come from (mutual TLS). */
 export interface ReceiverTls {
@@ -19,8 +20,8 @@ export interface Listener {
 /** How a request was taken: its refused points and their reasons, or that there was no room. */
 export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonly message: string } | { readonly kind: 'full' };
 
-/** What a server calls with a decoded request (the object OTLP/JSON parses to). */
-export type TakeRequest = (request: unknown, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
+/** What a server calls with a request known to be an OTLP metrics request, to be read with the source's options. */
+export type TakeRequest = (read: RequestReader, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
 
 /**
  * How a request was answered: taken whole, taken with points refused (partial success), refused

@@ -1,0 +1,128 @@
+/**
+ * The parts of the one-pass protobuf reader (otlpProtoSamples.ts) below the points: attributes —
+ * decoded once per distinct byte string (a series sends the same bytes in every request) and
+ * interned as the general path interns them — and 64-bit integers, with the signal that leaves a
+ * request to the general path (otlpProtoRequest.ts, then requestSamples) for what a sample does
+ * not hold as it is.
+ */
+import type { Attributes, AttrValue } from '../sample.js';
+import { internAttributes } from '../otlpJsonValues.js';
+import { type Cursor, double, fields, message, string, varint, varint64, wire } from './protoReader.js';
+
+/** Thrown to leave this path for the general one. */
+const GENERAL = Symbol('general path');
+/** Whether `e` is the signal to leave the request to the general path. */
+export const isGeneralPath = (e: unknown): boolean => e === GENERAL;
+export const general = (): never => {
+  throw GENERAL;
+};
+
+/** A 64-bit integer as the number that holds it exactly (past 2^53 only some), or the general path, which refuses it. */
+export const safe = (v: bigint): number => {
+  if (v >= -9007199254740991n && v <= 9007199254740991n) return Number(v);
+  const n = Number(v);
+  return BigInt(n) === v ? n : general();
+};
+
+/** One AnyValue a sample's attribute holds as it is: string, bool, safe int, double. */
+const anyValue = (c: Cursor, end: number): AttrValue => {
+  let v: AttrValue | undefined;
+  fields(c, end, (f, w) => {
+    if (f === 1) v = string(c, w);
+    else if (f === 2) v = (wire(w, 0), varint(c) !== 0);
+    else if (f === 3) v = (wire(w, 0), safe(varint64(c, true)));
+    else if (f === 4) v = (wire(w, 1), double(c));
+    else if (f >= 5 && f <= 7) general();
+  });
+  // An empty value is refused; a string the OTLP/JSON reader takes for a quoted long number too.
+  return v === undefined || (typeof v === 'string' && v.startsWith('\u0000')) ? general() : v;
+};
+const keyValueInto = (out: Record<string, AttrValue>) => (c: Cursor, end: number): void => {
+  let key = '';
+  let value: AttrValue | undefined;
+  fields(c, end, (f, w) => {
+    if (f === 1) key = string(c, w);
+    else if (f === 2) value = message(c, w, anyValue);
+  });
+  out[key] = value ?? general();
+};
+
+/** Attributes by the bytes of their fields: a series' bytes come again in each request. Started over when full. */
+const MAX_CACHED = 16_384;
+interface Cached {
+  readonly bytes: Uint8Array;
+  readonly attributes: Attributes;
+}
+let byHash = new Map<number, Cached | Cached[]>();
+let cachedCount = 0;
+/** FNV-1a of bytes[start, end). */
+const hashOf = (bytes: Uint8Array, start: number, end: number): number => {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h;
+};
+const sameBytes = (a: Uint8Array, b: Uint8Array, start: number, end: number): boolean => {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
+};
+const cachedAt = (entry: Cached | Cached[] | undefined, bytes: Uint8Array, start: number, end: number): Attributes | undefined => {
+  if (entry === undefined) return undefined;
+  if (!Array.isArray(entry)) return sameBytes(entry.bytes, bytes, start, end) ? entry.attributes : undefined;
+  for (const e of entry) if (sameBytes(e.bytes, bytes, start, end)) return e.attributes;
+  return undefined;
+};
+const cache = (hash: number, bytes: Uint8Array, start: number, end: number, attributes: Attributes): void => {
+  if (cachedCount >= MAX_CACHED) (byHash = new Map()), (cachedCount = 0);
+  const entry: Cached = { bytes: bytes.slice(start, end), attributes };
+  const prior = byHash.get(hash);
+  byHash.set(hash, prior === undefined ? entry : Array.isArray(prior) ? [...prior, entry] : [prior, entry]);
+  cachedCount++;
+};
+
+/**
+ * The attributes of the KeyValue fields at `at` (positions of their lengths; `spans` their tags'
+ * starts and fields' ends, in order), from the cache when the fields lie side by side (other
+ * fields between them — a time, say — would make every point's bytes new, filling the cache with
+ * entries never met again).
+ */
+export const attributesAt = (c: Cursor, at: readonly number[], spans: readonly number[]): Attributes => {
+  let contiguous = true;
+  for (let i = 2; i < spans.length; i += 2) if (spans[i] !== spans[i - 1]) contiguous = false;
+  const start = spans.length === 0 ? 0 : spans[0]!;
+  const end = spans.length === 0 ? 0 : spans[spans.length - 1]!;
+  const hash = contiguous ? hashOf(c.buf, start, end) : 0;
+  const cached = contiguous ? cachedAt(byHash.get(hash), c.buf, start, end) : undefined;
+  if (cached !== undefined) return cached;
+  const out: Record<string, AttrValue> = {};
+  const back = c.pos;
+  for (const pos of at) (c.pos = pos), message(c, 2, keyValueInto(out));
+  c.pos = back;
+  const attrs = internAttributes(out);
+  if (contiguous) cache(hash, c.buf, start, end, attrs);
+  return attrs;
+};
+
+/** Collects a repeated KeyValue field's positions while a message is walked. */
+export const attributeFields = () => {
+  const at: number[] = [];
+  const spans: number[] = [];
+  return {
+    at, spans,
+    /** The tag began at `tagAt`; the cursor is at the length; the field ends at `end`. */
+    add: (c: Cursor, w: number, tagAt: number, end: number): void => {
+      if (w !== 2) general();
+      at.push(c.pos);
+      spans.push(tagAt, end);
+    },
+  };
+};
+
+/** Walks a message as `fields` does, telling each field where its tag began. */
+export const fieldsWithTags = (c: Cursor, end: number, on: (field: number, wireType: number, end: number, tagAt: number) => void): void => {
+  let tagAt = c.pos;
+  fields(c, end, (f, w, e) => {
+    on(f, w, e, tagAt);
+    tagAt = e;
+  });
+};

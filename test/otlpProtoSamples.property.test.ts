@@ -1,0 +1,172 @@
+/**
+ * The one-pass protobuf reader (src/otlp/otlpProtoSamples.ts) against the general path
+ * (decodeMetricsRequest, then requestSamples): whenever it gives samples they are the general
+ * path's, field for field and in the same key order (what a spool row or dead letter writes), and
+ * the request read through the otlp source's reader (src/sources/requestReader.ts) is read the
+ * same either way — for requests the official serializer writes and for hand-written wire forms
+ * (fields in any order, repeated, unknown; every AnyValue; markers, summaries, exponential
+ * histograms, long integers, times at their edges; truncated bytes). And it does take the requests
+ * SDKs send, which is its point.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { decodeMetricsRequest } from '../src/otlp/otlpProtoRequest.js';
+import { protoRequestSamples } from '../src/otlp/otlpProtoSamples.js';
+import { requestSamples, type OtlpReadOptions } from '../src/otlpJson.js';
+import { jsonRequestReader, protobufRequestReader } from '../src/sources/requestReader.js';
+import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
+import type { Sample } from '../src/sample.js';
+import { sample } from './support/sampleArbitraries.js';
+import { bytesField as bytes, doubleField as dbl, fixed64Field as fixed64, intField, text } from './support/protobufWriter.js';
+
+const test = suite('OTLP protobuf requests read in one pass');
+
+/** A sample's every field as text, key order included; bigints, -0, NaN and ±Infinity told apart. */
+const exactly = (s: Sample): string =>
+  JSON.stringify(s, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+
+/** The general path's reading. */
+const general = (b: Uint8Array, opts: OtlpReadOptions = {}) => {
+  const d = decodeMetricsRequest(b);
+  return d._tag === 'Left' ? undefined : requestSamples(d.right, opts);
+};
+
+/**
+ * Checks one request: when the one-pass reader gives samples, the general path took every point,
+ * refused none, and gave these very samples; through the source's reader, both read alike with
+ * `opts`. Returns whether the one-pass reader took it.
+ */
+const agrees = (b: Uint8Array, opts: OtlpReadOptions): boolean => {
+  const fast = protoRequestSamples(b);
+  const slow = general(b);
+  if (fast !== undefined) {
+    assert.ok(slow !== undefined, 'the general path finds the request malformed');
+    assert.equal(slow.refused, []);
+    assert.is(slow.pointsSkipped, 0);
+    assert.is(slow.pointsTaken, fast.length);
+    assert.equal(fast.map(exactly), slow.samples.map(exactly));
+  }
+  const read = protobufRequestReader(b);
+  const decoded = decodeMetricsRequest(b);
+  assert.is(read._tag, decoded._tag);
+  if (read._tag === 'Right' && decoded._tag === 'Right') {
+    const one = read.right(opts);
+    const other = jsonRequestReader(decoded.right)(opts);
+    assert.equal({ ...one, samples: one.samples.map(exactly) }, { ...other, samples: other.samples.map(exactly) });
+  }
+  return fast !== undefined;
+};
+const opts: fc.Arbitrary<OtlpReadOptions> = fc.record({ summaries: fc.constantFrom('refuse' as const, 'gauges' as const), staleMarkers: fc.constantFrom('refuse' as const, 'skip' as const) });
+
+/** What SDKs send: gauges, sums and histograms, attributes of strings, numbers and booleans. */
+const sdkLike = (s: Sample): boolean =>
+  s.kind !== 'exponential-histogram' && [s.attributes, s.resource ?? {}, s.scope?.attributes ?? {}].every((a) => Object.values(a).every((v) => !Array.isArray(v)));
+
+test('requests the official serializer writes: the same samples as the general path; those SDKs send all taken in one pass', () => {
+  let taken = 0;
+  fc.assert(fc.property(fc.array(sample, { minLength: 1, maxLength: 6 }), opts, (batch, o) => void agrees(encodeBatch(batch, { 'service.name': 'app' }), o)), { numRuns: 300 });
+  fc.assert(fc.property(fc.array(sample.filter(sdkLike), { minLength: 1, maxLength: 6 }), opts, (batch, o) => {
+    const b = encodeBatch(batch, { 'service.name': 'app' });
+    assert.equal(general(b)?.refused, []);
+    assert.ok(agrees(b, o), 'an SDK-like request went the general path');
+    taken++;
+  }), { numRuns: 300 });
+  assert.is(taken, 300);
+});
+
+// Hand-written wire forms: each message a shuffled list of fields, some repeated, some unknown.
+const T = 1_764_064_800_123_456_789n;
+const str = (field: number, s: string): number[] => bytes(field, text(s));
+type Bytes = fc.Arbitrary<number[]>;
+const oneOf = (...forms: number[][]): Bytes => fc.constantFrom<number[]>(...forms);
+/** A message's fields: `parts` (and `extra`), now and then shuffled. */
+const fieldsOf = (parts: Bytes[], extra: Bytes = oneOf([])): Bytes =>
+  fc.tuple(fc.array(fc.nat(), { minLength: parts.length + 1, maxLength: parts.length + 1 }), fc.boolean(), extra, ...parts).map(([order, shuffle, more, ...ps]) => {
+    const all: number[][] = [...ps, more];
+    return (shuffle ? all.map((p, i) => [order[i]!, p] as const).sort((a, b) => a[0] - b[0]).map(([, p]) => p) : all).flat();
+  });
+const maybe = (g: Bytes, weight = 4): Bytes => fc.oneof({ arbitrary: g, weight }, { arbitrary: oneOf([]), weight: 1 });
+
+/**
+ * Requests whose every choice is a plain form `plain` times in `plain + 1`, else an odd one: at 1
+ * most requests hold several odd forms, at 30 most hold one or none — a request with one odd form
+ * among plain ones is what tells whether the one-pass reader leaves it to the general path.
+ */
+const wireRequests = (plain: number): fc.Arbitrary<Uint8Array> => {
+  const either = (usual: Bytes, odd: Bytes): Bytes => fc.oneof({ arbitrary: usual, weight: plain }, { arbitrary: odd, weight: 1 });
+  const unknown = either(oneOf([]), oneOf(str(99, 'x'), intField(98, 7), fixed64(97, 1n)));
+  const anyValue = either(
+    fc.oneof(fc.string({ maxLength: 4 }).map((s) => str(1, s)), oneOf(intField(2, 1), intField(3, -5), dbl(4, 2.5))),
+    oneOf(str(1, '\u0000n12'), intField(2, 0), intField(3, 2n ** 60n), intField(3, 2n ** 53n + 1n), dbl(4, -0), dbl(4, Number.NaN),
+      bytes(5, bytes(1, str(1, 'a'))), bytes(6, bytes(1, str(1, 'k'))), bytes(7, [1, 2]), [], str(8, 'unknown'),
+      // the last field wins
+      [...str(1, 'a'), ...intField(2, 1)], [...str(1, 'a'), ...bytes(5, bytes(1, str(1, 'b')))], [...str(1, 'a'), ...bytes(6, [])], [...str(1, 'a'), ...bytes(7, [])]),
+  );
+  const keyValue = fc.tuple(fc.constantFrom('a', 'b', 'route', ''), anyValue, fc.boolean()).map(([k, v, noValue]) => [...str(1, k), ...(noValue && v.length === 0 ? [] : bytes(2, v))]);
+  const attributes = (field: number) => fc.array(keyValue, { maxLength: 3 }).map((kvs) => kvs.flatMap((kv) => bytes(field, kv)));
+  const times = either(oneOf([...fixed64(3, T), ...fixed64(2, T - 1n)], fixed64(3, T + 1n)),
+    oneOf([], fixed64(3, 0n), fixed64(3, 2n ** 63n), [...fixed64(3, T), ...fixed64(2, T + 5n)], [...fixed64(3, T), ...fixed64(2, 0n)], [...fixed64(3, T), ...fixed64(3, T + 2n)]));
+  const flags = (field: number) => either(oneOf([], intField(field, 0)), oneOf(intField(field, 1), intField(field, 2), intField(field, 3)));
+  const numberValue = either(oneOf(dbl(4, 1.5), dbl(4, -3), fixed64(6, 7n)),
+    oneOf(dbl(4, Number.NaN), fixed64(6, -2n), fixed64(6, 2n ** 60n), fixed64(6, 2n ** 53n + 1n), [...dbl(4, 1), ...fixed64(6, 1n)], [...fixed64(6, 1n), ...dbl(4, 1)], []));
+  const numberPoint = fieldsOf([attributes(7), times, numberValue, flags(8)], unknown);
+  const histogramPoint = fieldsOf([attributes(9), times, either(oneOf(fixed64(4, 3n)), oneOf([], fixed64(4, 4n))), maybe(oneOf(dbl(5, 4.5))),
+    either(oneOf([...fixed64(6, 1n), ...fixed64(6, 2n)], bytes(6, [...fixed64(6, 1n).slice(1), ...fixed64(6, 2n).slice(1)])), oneOf(fixed64(6, 3n), bytes(6, [1, 2, 3]))),
+    either(oneOf(dbl(7, 10), bytes(7, dbl(7, 10).slice(1))), oneOf([])), maybe(oneOf(dbl(11, 0.5))), maybe(oneOf(dbl(12, 9))), flags(10)], unknown);
+  const data = (point: Bytes) => fieldsOf([fc.array(point, { maxLength: 3 }).map((ps) => ps.flatMap((p) => bytes(1, p))),
+    either(oneOf(intField(2, 1), intField(2, 2)), oneOf([], intField(2, 3))), oneOf([], intField(3, 1), intField(3, 0))]);
+  const metric = fieldsOf([
+    either(oneOf(str(1, 'm'), str(1, 'n')), oneOf([])), maybe(oneOf(str(2, 'described'))), maybe(oneOf(str(3, 'ms'), str(3, ''))),
+    either(
+      fc.oneof(data(numberPoint).map((d) => bytes(5, d)), data(numberPoint).map((d) => bytes(7, d)), data(histogramPoint).map((d) => bytes(9, d))),
+      fc.oneof(
+        fc.tuple(data(numberPoint), data(numberPoint)).map(([a, b]) => [...bytes(5, a), ...bytes(7, b)]), // the general path takes the gauge, not the last
+        data(numberPoint).map((d) => [...bytes(5, d), ...bytes(5, [])]),
+        oneOf(bytes(10, []), bytes(11, bytes(1, fixed64(3, T))), []),
+      ),
+    ),
+  ], either(oneOf([]), oneOf(bytes(12, str(1, 'meta')))));
+  const scope = fieldsOf([maybe(oneOf(str(1, 'lib'), str(1, ''))), maybe(oneOf(str(2, '1.0'), str(2, ''))), maybe(attributes(3), 1)]);
+  const duplicate = either(oneOf([]), oneOf(bytes(1, [])));
+  const scopeMetrics = fieldsOf([maybe(scope.map((sc) => bytes(1, sc))), fc.array(metric, { maxLength: 3 }).map((ms) => ms.flatMap((m) => bytes(2, m))), maybe(oneOf(str(3, 'https://s/1'), str(3, '')), 1)], duplicate);
+  const resourceMetrics = fieldsOf([maybe(attributes(1).map((a) => bytes(1, a))), fc.array(scopeMetrics, { maxLength: 2 }).map((x) => x.flatMap((sm) => bytes(2, sm))), maybe(oneOf(str(3, 'https://r/1')), 1)], duplicate);
+  return fc.tuple(fc.array(resourceMetrics, { minLength: 1, maxLength: 2 }), unknown, fc.nat(40)).map(([rms, more, cut]) => {
+    const whole = [...rms.flatMap((rm) => bytes(1, rm)), ...more];
+    return Uint8Array.from(cut === 0 ? whole.slice(0, Math.floor(whole.length / 2)) : whole); // now and then truncated
+  });
+};
+
+test('hand-written wire forms: one pass gives the general path\'s samples or leaves the request to it, never anything else', () => {
+  for (const plain of [1, 30]) {
+    let taken = 0;
+    let runs = 0;
+    fc.assert(fc.property(wireRequests(plain), opts, (b, o) => {
+      runs++;
+      taken += agrees(b, o) ? 1 : 0;
+    }), { numRuns: 2_000 });
+    // Not vacuous: a share of the forms are ones a sample holds as they are.
+    assert.ok(taken > runs / 50, `${taken} of ${runs} taken in one pass`);
+  }
+});
+
+test('a series\' samples share one attributes object across requests, as the general path\'s do', () => {
+  const batch = (t: bigint): Sample[] => [0, 1, 2].map((i) => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: t, attributes: { route: `/r${i}` } }));
+  const first = protoRequestSamples(encodeBatch(batch(T), {}))!;
+  const second = protoRequestSamples(encodeBatch(batch(T + 1n), {}))!;
+  const slow = general(encodeBatch(batch(T + 2n), {}))!.samples;
+  for (let i = 0; i < 3; i++) {
+    assert.ok(first[i]!.attributes === second[i]!.attributes && second[i]!.attributes === slow[i]!.attributes, `series ${i}`);
+    assert.ok(first[i]!.resource === slow[i]!.resource);
+  }
+  assert.ok(first[0]!.attributes !== first[1]!.attributes);
+});
+
+test('attribute sets whose bytes hash alike are told apart', () => {
+  // FNV-1a gives these two KeyValue fields (route=/r37038, route=/r1139142) one 32-bit hash.
+  const batch = ['/r37038', '/r1139142'].map((route, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T, attributes: { route } }));
+  const samples = protoRequestSamples(encodeBatch(batch, {}))!;
+  assert.equal(samples.map((s) => s.attributes), [{ route: '/r37038' }, { route: '/r1139142' }]);
+});
+
+test.run();
