@@ -8,16 +8,20 @@
  */
 import type { Attributes } from './sample.js';
 import { distinctNumbers } from './attributeJson.js';
+import { createGenerationalCache } from './generationalCache.js';
 
 /**
- * An interner keeping at most `maxEntries` sets (it starts over when full, so a stream of ever-new
- * series costs bounded memory: a few MiB at the default 16 384). Only sets of plain values, or
- * arrays of them (the SDK's resource has one), are interned: any other is returned as it is. Sets
- * with the same pairs in another order stay separate objects (still correct: sharing is only a
- * shortcut, series keys sort the names).
+ * An interner keeping the sets in use: up to `perGeneration` sets a generation, two generations
+ * (generationalCache.ts: a set seen again within a generation stays, so up to `perGeneration`
+ * series keep one object each however long they send; a stream of ever-new series costs bounded
+ * memory: full, at the default 65 536, two generations of sets of three attributes held 36 MiB). It started over when full, at 16 384: a
+ * gateway with more series than that shared nothing, and every per-series memo downstream missed
+ * at every sample. Only sets of plain values, or arrays of them (the SDK's resource has one), are
+ * interned: any other is returned as it is. Sets with the same pairs in another order stay
+ * separate objects (still correct: sharing is only a shortcut, series keys sort the names).
  */
-export const createAttributeInterner = (maxEntries = 16_384): ((a: Attributes) => Attributes) => {
-  let byText = new Map<string, Attributes>();
+export const createAttributeInterner = (perGeneration = 65_536): ((a: Attributes) => Attributes) => {
+  const byText = createGenerationalCache<string, Attributes>(perGeneration);
   return (a) => {
     let text = '';
     for (const k in a) {
@@ -30,7 +34,6 @@ export const createAttributeInterner = (maxEntries = 16_384): ((a: Attributes) =
     }
     const prior = byText.get(text);
     if (prior !== undefined) return prior;
-    if (byText.size >= maxEntries) byText = new Map();
     byText.set(text, a);
     return a;
   };

@@ -7,6 +7,7 @@
  */
 import type { Attributes, AttrValue } from '../sample.js';
 import { internAttributes } from '../otlpJsonValues.js';
+import { createGenerationalCache } from '../generationalCache.js';
 import { type Cursor, double, fields, message, string, varint, varint64, wire } from './protoReader.js';
 
 /** Thrown to leave this path for the general one. */
@@ -47,37 +48,38 @@ const keyValueInto = (out: Record<string, AttrValue>) => (c: Cursor, end: number
   out[key] = value ?? general();
 };
 
-/** Attributes by the bytes of their fields: a series' bytes come again in each request. Started over when full. */
-const MAX_CACHED = 16_384;
+/**
+ * Attributes by the bytes of their fields: a series' bytes come again in each request. Keyed by
+ * their hash, each entry keeping its bytes (as a latin1 string: a Uint8Array copy costs several
+ * times as much to make and hold) to tell sets that share a hash apart; the sets in use are kept,
+ * as the interner keeps them (generationalCache.ts).
+ */
 interface Cached {
-  readonly bytes: Uint8Array;
+  readonly bytes: string;
   readonly attributes: Attributes;
 }
-let byHash = new Map<number, Cached | Cached[]>();
-let cachedCount = 0;
+const byHash = createGenerationalCache<number, Cached | readonly Cached[]>(65_536);
 /** FNV-1a of bytes[start, end). */
 const hashOf = (bytes: Uint8Array, start: number, end: number): number => {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h;
 };
-const sameBytes = (a: Uint8Array, b: Uint8Array, start: number, end: number): boolean => {
+const sameBytes = (a: string, b: Uint8Array, start: number, end: number): boolean => {
   if (a.length !== end - start) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  for (let i = 0; i < a.length; i++) if (a.charCodeAt(i) !== b[start + i]) return false;
   return true;
 };
-const cachedAt = (entry: Cached | Cached[] | undefined, bytes: Uint8Array, start: number, end: number): Attributes | undefined => {
+const cachedAt = (entry: Cached | readonly Cached[] | undefined, bytes: Uint8Array, start: number, end: number): Attributes | undefined => {
   if (entry === undefined) return undefined;
-  if (!Array.isArray(entry)) return sameBytes(entry.bytes, bytes, start, end) ? entry.attributes : undefined;
-  for (const e of entry) if (sameBytes(e.bytes, bytes, start, end)) return e.attributes;
+  if (!Array.isArray(entry)) return sameBytes((entry as Cached).bytes, bytes, start, end) ? (entry as Cached).attributes : undefined;
+  for (const e of entry as readonly Cached[]) if (sameBytes(e.bytes, bytes, start, end)) return e.attributes;
   return undefined;
 };
 const cache = (hash: number, bytes: Uint8Array, start: number, end: number, attributes: Attributes): void => {
-  if (cachedCount >= MAX_CACHED) (byHash = new Map()), (cachedCount = 0);
-  const entry: Cached = { bytes: bytes.slice(start, end), attributes };
+  const entry: Cached = { bytes: Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'), attributes };
   const prior = byHash.get(hash);
-  byHash.set(hash, prior === undefined ? entry : Array.isArray(prior) ? [...prior, entry] : [prior, entry]);
-  cachedCount++;
+  byHash.set(hash, prior === undefined ? entry : Array.isArray(prior) ? [...(prior as readonly Cached[]), entry] : [prior as Cached, entry]);
 };
 
 /**
