@@ -3,9 +3,10 @@
  * samples (one transaction) before they are handed to delivery; `settle` records that a sample was
  * delivered or dead-lettered; after a crash `recover` returns every unsettled sample, per lane in
  * its original order, to be delivered before anything new.
- * Durability: fsync 'always' (synchronous=FULL: every commit reaches the disk) or an interval
- * (synchronous=NORMAL plus a WAL checkpoint every intervalMs: a power loss can lose the last
- * interval's commits). A process kill loses nothing in either mode: commits are in the WAL file.
+ * Durability: fsync 'always' (synchronous=FULL: every append's commit reaches the disk; a
+ * settle's goes with the next, settleCommit.ts) or an interval (synchronous=NORMAL plus a WAL
+ * checkpoint every intervalMs: a power loss can lose the last interval's commits). A process kill
+ * loses nothing in either mode: commits are in the WAL file.
  */
 import Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
@@ -13,6 +14,7 @@ import type { Sample } from '../sample.js';
 import { seriesLanes } from '../delivery.js';
 import { toJsonLine, parseSampleLine } from '../sampleJson.js';
 import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
+import { commitSettle } from './settleCommit.js';
 import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
 import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
 import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
@@ -181,7 +183,7 @@ export class Spool {
     }
     if (advanced.size === 0) return;
     const { getAcked, setAcked, freed, drop } = this.sql;
-    this.db.transaction(() => {
+    commitSettle(this.db, this.opts.fsync, this.db.transaction(() => {
       for (const lane of advanced.keys()) {
         const set = this.early.get(lane)!;
         let acked = (getAcked.get(lane) as { acked_seq: number } | undefined)?.acked_seq ?? -1;
@@ -190,7 +192,7 @@ export class Spool {
         this.bytes -= (freed.get(lane, acked) as { b: number }).b;
         drop.run(lane, acked);
       }
-    })();
+    }));
     this.shrinkIfEmpty();
   }
 

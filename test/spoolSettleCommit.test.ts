@@ -1,0 +1,64 @@
+/**
+ * `fsync: always` (src/spool/settleCommit.ts): every append commits with synchronous=FULL — on the
+ * disk when append returns — and only a settle's commit goes without the fsync (NORMAL), with
+ * synchronous put back to FULL after it, also when the settle fails. Under `fsync: interval`
+ * every commit is NORMAL. (A power loss cannot be tested here; what each commit asks SQLite for can.)
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { Spool, type SpoolFsync } from '../src/spool/spool.js';
+import { tempDir } from './support/cli.js';
+import { mk } from './support/spool.js';
+
+const test = suite('spool commits: settles without waiting for the disk');
+
+/** A spool whose every transaction records the synchronous level it runs under (1 NORMAL, 2 FULL). */
+const recording = (fsync: SpoolFsync) => {
+  const opened = Spool.open(join(tempDir(), 'spool.db'), { lanes: 2, fsync });
+  if (!isRight(opened)) throw opened.left;
+  const { spool } = opened.right;
+  const db = (spool as unknown as { db: Database.Database }).db;
+  const levels: number[] = [];
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn: (...a: unknown[]) => unknown) => transaction((...a: unknown[]) => (levels.push(db.pragma('synchronous', { simple: true }) as number), fn(...a)))) as typeof db.transaction;
+  return { spool, db, levels };
+};
+
+test("fsync: always — appends commit FULL, settles NORMAL, and FULL is back after each settle", () => {
+  const { spool, db, levels } = recording('always');
+  const first = [0, 1, 2, 3].map((i) => mk(i));
+  spool.append(first);
+  spool.settle(first.slice(0, 2));
+  spool.append([4, 5].map((i) => mk(i)));
+  spool.settle(first.slice(2));
+  assert.equal(levels, [2, 1, 2, 1]);
+  assert.is(db.pragma('synchronous', { simple: true }), 2);
+  spool.close();
+});
+
+test('a settle that fails puts FULL back all the same', () => {
+  const { spool, db } = recording('always');
+  const samples = [0, 1].map((i) => mk(i));
+  spool.append(samples);
+  const sql = (spool as unknown as { sql: { drop: Database.Statement } }).sql;
+  const drop = sql.drop;
+  sql.drop = { run: () => { throw new Error('disk I/O error'); } } as unknown as Database.Statement;
+  assert.throws(() => spool.settle(samples), /disk I\/O error/);
+  assert.is(db.pragma('synchronous', { simple: true }), 2);
+  sql.drop = drop;
+  spool.close();
+});
+
+test('fsync: interval — every commit NORMAL, as before', () => {
+  const { spool, levels } = recording({ intervalMs: 60_000 });
+  const samples = [0, 1].map((i) => mk(i));
+  spool.append(samples);
+  spool.settle(samples);
+  assert.equal(levels, [1, 1]);
+  spool.close();
+});
+
+test.run();
