@@ -9,7 +9,7 @@
  * retries do). Measured: points a second
  * answered by the gateway, and points a second at the receiver, from the first request to the
  * last point there. Rounds alternate chronoq and the Collector; medians. Not a test; ~2 minutes.
- *   npm run build && npx tsx bench/gateway.ts [--quick]
+ *   npm run build && npx tsx bench/gateway.ts [--quick] [--series N]
  * CHRONOQ_GATEWAY_NODE_ARGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to chronoq's node.
  */
 import { spawn } from 'node:child_process';
@@ -25,6 +25,9 @@ import { findCollector, freePort, metricsServiceYaml, otlpReceiverYaml, startCol
 import { median } from './measure.js';
 
 const quick = process.argv.includes('--quick');
+/** `--series N`: each app's series, taken in turn by its requests (default 1 000: every request holds all of them). */
+const seriesArg = process.argv.indexOf('--series');
+const seriesPerApp = seriesArg >= 0 ? Number(process.argv[seriesArg + 1]) : 1_000;
 const requests = quick ? 80 : 800;
 const pointsPerRequest = 1_000;
 /** Senders, each an app with series of its own, one request in flight at a time. */
@@ -47,12 +50,12 @@ const takenByReceiver = async (): Promise<number> => {
   return [...text.matchAll(/^otelcol_receiver_accepted_metric_points(?:_total)?\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
 };
 
-/** Each app's requests: its 1 000 series, a point each, request k a second after request k − 1, ending 10 minutes ago. */
+/** Each app's requests: 1 000 of its series a point each (all of them by default), request k a second after request k − 1, ending 10 minutes ago. */
 const perApp = Math.ceil(requests / apps);
 const t0 = (BigInt(Date.now()) - BigInt(perApp + 600) * 1000n) * 1_000_000n;
 const prebuilt: ResourceMetrics[][] = Array.from({ length: apps }, (_, app) => Array.from({ length: perApp }, (_, k) => {
   const batch: Sample[] = Array.from({ length: pointsPerRequest }, (_, i) => ({
-    name: `app.metric.${i % 10}`, kind: 'gauge', value: k + i / 1000, timeUnixNano: t0 + BigInt(k) * 1_000_000_000n, attributes: { route: `/r${i}` },
+    name: `app.metric.${i % 10}`, kind: 'gauge', value: k + i / 1000, timeUnixNano: t0 + BigInt(k) * 1_000_000_000n, attributes: { route: `/r${(k * pointsPerRequest + i) % seriesPerApp}` },
   }));
   return toResourceMetrics(batch, { 'service.name': 'bench-app', 'service.instance.id': `app-${app}` })[0]!;
 }));
@@ -159,7 +162,7 @@ try {
   ] as const;
   await measured(chronoqGateway(true)); // warm-up: the page cache, the receiver's connections
   await measured(collectorGateway(true));
-  console.log(`\nOTLP gateway: ${apps} apps sending ${perApp} requests of ${pointsPerRequest} points each (stock OTLPMetricExporter, one request in flight per app), into a collector (nop); medians of ${rounds} rounds, alternating`);
+  console.log(`\nOTLP gateway: ${apps} apps of ${seriesPerApp} series each sending ${perApp} requests of ${pointsPerRequest} points each (stock OTLPMetricExporter, one request in flight per app), into a collector (nop); medians of ${rounds} rounds, alternating`);
   for (const [ourLabel, ours, theirLabel, theirs] of variants) {
     const runs: Record<'ours' | 'theirs', Run[]> = { ours: [], theirs: [] };
     for (let i = 0; i < rounds; i++) {
