@@ -76,9 +76,9 @@ const cachedAt = (entry: Cached | readonly Cached[] | undefined, bytes: Uint8Arr
   for (const e of entry as readonly Cached[]) if (sameBytes(e.bytes, bytes, start, end)) return e.attributes;
   return undefined;
 };
-const cache = (hash: number, bytes: Uint8Array, start: number, end: number, attributes: Attributes): void => {
+/** Takes in a set under its hash, beside `prior` (what the look-up found there: other sets of that hash). */
+const cache = (hash: number, prior: Cached | readonly Cached[] | undefined, bytes: Uint8Array, start: number, end: number, attributes: Attributes): void => {
   const entry: Cached = { bytes: Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'), attributes };
-  const prior = byHash.get(hash);
   byHash.set(hash, prior === undefined ? entry : Array.isArray(prior) ? [...(prior as readonly Cached[]), entry] : [prior as Cached, entry]);
 };
 
@@ -94,14 +94,15 @@ export const attributesAt = (c: Cursor, at: readonly number[], spans: readonly n
   const start = spans.length === 0 ? 0 : spans[0]!;
   const end = spans.length === 0 ? 0 : spans[spans.length - 1]!;
   const hash = contiguous ? hashOf(c.buf, start, end) : 0;
-  const cached = contiguous ? cachedAt(byHash.get(hash), c.buf, start, end) : undefined;
+  const prior = contiguous ? byHash.get(hash) : undefined;
+  const cached = cachedAt(prior, c.buf, start, end);
   if (cached !== undefined) return cached;
   const out: Record<string, AttrValue> = {};
   const back = c.pos;
   for (const pos of at) (c.pos = pos), message(c, 2, keyValueInto(out));
   c.pos = back;
   const attrs = internAttributes(out);
-  if (contiguous) cache(hash, c.buf, start, end, attrs);
+  if (contiguous) cache(hash, prior, c.buf, start, end, attrs);
   return attrs;
 };
 
