@@ -59,9 +59,8 @@ const agrees = (b: Uint8Array, opts: OtlpReadOptions): boolean => {
 };
 const opts: fc.Arbitrary<OtlpReadOptions> = fc.record({ summaries: fc.constantFrom('refuse' as const, 'gauges' as const), staleMarkers: fc.constantFrom('refuse' as const, 'skip' as const) });
 
-/** What SDKs send: gauges, sums and histograms, attributes of strings, numbers and booleans. */
-const sdkLike = (s: Sample): boolean =>
-  s.kind !== 'exponential-histogram' && [s.attributes, s.resource ?? {}, s.scope?.attributes ?? {}].every((a) => Object.values(a).every((v) => !Array.isArray(v)));
+/** What SDKs send: gauges, sums and histograms, attributes of strings, numbers and booleans and arrays of them (a Node SDK's resource has process.command_args). */
+const sdkLike = (s: Sample): boolean => s.kind !== 'exponential-histogram';
 
 test('requests the official serializer writes: the same samples as the general path; those SDKs send all taken in one pass', () => {
   let taken = 0;
@@ -99,7 +98,11 @@ const wireRequests = (plain: number): fc.Arbitrary<Uint8Array> => {
   const anyValue = either(
     fc.oneof(fc.string({ maxLength: 4 }).map((s) => str(1, s)), oneOf(intField(2, 1), intField(3, -5), dbl(4, 2.5))),
     oneOf(str(1, '\u0000n12'), intField(2, 0), intField(3, 2n ** 60n), intField(3, 2n ** 53n + 1n), dbl(4, -0), dbl(4, Number.NaN),
-      bytes(5, bytes(1, str(1, 'a'))), bytes(6, bytes(1, str(1, 'k'))), bytes(7, [1, 2]), [], str(8, 'unknown'),
+      bytes(6, bytes(1, str(1, 'k'))), bytes(7, [1, 2]), [], str(8, 'unknown'),
+      // arrays: of scalars (taken), empty, with an array, a map, bytes, an empty value or a quoted-number string inside (refused)
+      bytes(5, bytes(1, str(1, 'a'))), bytes(5, [...bytes(1, intField(3, 7)), ...bytes(1, dbl(4, -0)), ...bytes(1, intField(2, 1))]), bytes(5, []),
+      bytes(5, bytes(1, bytes(5, []))), bytes(5, bytes(1, bytes(6, []))), bytes(5, bytes(1, bytes(7, [1]))), bytes(5, bytes(1, [])), bytes(5, bytes(1, str(1, '\u0000n3'))),
+      bytes(5, [...bytes(1, str(1, 'x')), ...str(2, 'not a value')]),
       // the last field wins
       [...str(1, 'a'), ...intField(2, 1)], [...str(1, 'a'), ...bytes(5, bytes(1, str(1, 'b')))], [...str(1, 'a'), ...bytes(6, [])], [...str(1, 'a'), ...bytes(7, [])]),
   );

@@ -6,11 +6,12 @@
  * then parsed back; an object per attribute — and cost ~0.9 µs a point of an SDK's export, this
  * path ~0.23 µs (`npm run bench:otlp-read`).
  *
- * Anything else — a summary, an exponential histogram, a staleness marker, a map, array or bytes
- * attribute, an integer no double holds exactly, a point a sample cannot be, malformed bytes —
- * and this gives undefined, and the request goes the general path whole, which refuses and
- * explains: the two give the same samples, field for field (test/otlpProtoSamples.property.test.ts),
- * and the rules stay in one place. Attributes: protoAttributes.ts.
+ * Anything else — a summary, an exponential histogram, a staleness marker, a map or bytes attribute
+ * (or an array of anything but scalars), an integer no double holds exactly, a point a sample
+ * cannot be, malformed bytes — and this gives undefined, and the request goes the general path
+ * whole, which refuses and explains: the two give the same samples, field for field
+ * (test/otlpProtoSamples.property.test.ts), and the rules stay in one place. Attributes:
+ * protoAttributes.ts.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Attributes, HistogramValue, Sample } from '../sample.js';

@@ -25,27 +25,40 @@ export const safe = (v: bigint): number => {
   return BigInt(n) === v ? n : general();
 };
 
-/** One AnyValue a sample's attribute holds as it is: string, bool, safe int, double. */
-const anyValue = (c: Cursor, end: number): AttrValue => {
+/**
+ * One AnyValue a sample's attribute holds as it is: string, bool, int a double holds, double, and
+ * with `arrays` an ArrayValue of those (SDK resources carry one: process.command_args); a map,
+ * bytes, an array inside an array, an empty value are refused by the general path.
+ */
+const value = (arrays: boolean) => (c: Cursor, end: number): AttrValue => {
   let v: AttrValue | undefined;
   fields(c, end, (f, w) => {
     if (f === 1) v = string(c, w);
     else if (f === 2) v = (wire(w, 0), varint(c) !== 0);
     else if (f === 3) v = (wire(w, 0), safe(varint64(c, true)));
     else if (f === 4) v = (wire(w, 1), double(c));
+    else if (f === 5 && arrays) v = message(c, w, arrayValue);
     else if (f >= 5 && f <= 7) general();
   });
   // An empty value is refused; a string the OTLP/JSON reader takes for a quoted long number too.
   return v === undefined || (typeof v === 'string' && v.startsWith('\u0000')) ? general() : v;
 };
+const scalarValue = value(false) as (c: Cursor, end: number) => string | number | boolean;
+/** ArrayValue: values 1. */
+const arrayValue = (c: Cursor, end: number): (string | number | boolean)[] => {
+  const values: (string | number | boolean)[] = [];
+  fields(c, end, (f, w) => void (f === 1 && values.push(message(c, w, scalarValue))));
+  return values;
+};
+const anyValue = value(true);
 const keyValueInto = (out: Record<string, AttrValue>) => (c: Cursor, end: number): void => {
   let key = '';
-  let value: AttrValue | undefined;
+  let v: AttrValue | undefined;
   fields(c, end, (f, w) => {
     if (f === 1) key = string(c, w);
-    else if (f === 2) value = message(c, w, anyValue);
+    else if (f === 2) v = message(c, w, anyValue);
   });
-  out[key] = value ?? general();
+  out[key] = v ?? general();
 };
 
 /**
