@@ -107,7 +107,7 @@ const KINDS = [
  * other points; such markers are skipped instead with `staleMarkers: 'skip'`. A metric of a type
  * chronoq does not carry is refused whole, saying how many points. Each point is counted in `tally`.
  */
-const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, opts: OtlpReadOptions, tally: PointTally): void => {
+export const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, opts: OtlpReadOptions, tally: PointTally): void => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const skipMarkers = opts.staleMarkers === 'skip';
   const found = KINDS.find(([key]) => m[key] !== undefined);
@@ -139,6 +139,9 @@ const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason:
 /** How many data points a request (as OTLP/JSON parses it) holds, of any metric type: what its samples and refusals came from. */
 export const requestPoints = (request: unknown): number =>
   list(obj(request)['resourceMetrics']).reduce((n: number, rm) => n + pointsIn(list(obj(rm)['scopeMetrics'])), 0);
+
+/** How many data points a metric (as OTLP/JSON parses it) holds, of any type. */
+export const metricPoints = (m: unknown): number => pointsIn([{ metrics: [m] }]);
 
 /** How many data points these scopeMetrics hold, of any metric type. */
 const pointsIn = (scopeMetrics: readonly unknown[]): number => {

@@ -126,7 +126,8 @@ const METRIC_DATA: Readonly<Record<number, readonly [string, (c: Cursor, end: nu
   11: ['summary', data(summaryPoint)],
 };
 
-const metric = (c: Cursor, end: number): Json => {
+/** A Metric → its OTLP/JSON object (the one-pass reader, otlpProtoSamples.ts, leaves such a metric to requestSamples' metricSamples). */
+export const metricJson = (c: Cursor, end: number): Json => {
   const m: Json = {};
   fields(c, end, (f, w) => {
     if (f === 1) m['name'] = string(c, w);
@@ -150,7 +151,7 @@ const scopeMetrics = (c: Cursor, end: number): Json => {
   const sm: Json = { metrics: [] };
   fields(c, end, (f, w) => {
     if (f === 1) sm['scope'] = message(c, w, scope);
-    else if (f === 2) (sm['metrics'] as Json[]).push(message(c, w, metric));
+    else if (f === 2) (sm['metrics'] as Json[]).push(message(c, w, metricJson));
     else if (f === 3) sm['schemaUrl'] = string(c, w);
   });
   return sm;

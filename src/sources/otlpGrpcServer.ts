@@ -8,7 +8,7 @@
  */
 import { Server, ServerCredentials, experimental, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { protobufRequestReader } from './requestReader.js';
+import { readProtobufRequest } from './requestReader.js';
 import { platformTimers } from '../clock.js';
 import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, type Taken, answerOf, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
 
@@ -96,7 +96,7 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
       if (opts.authorized !== undefined && !opts.authorized(typeof authorization === 'string' ? authorization : undefined)) {
         return opts.onAnswer?.('unauthenticated', 'grpc'), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
       }
-      const decoded = protobufRequestReader(call.request);
+      const decoded = readProtobufRequest(call.request, opts.read);
       if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc'), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
       take(decoded.right, call.getPeer(), 'grpc').then(
         (t) => {

@@ -12,7 +12,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { type Either, isLeft, map } from 'fp-ts/lib/Either.js';
-import { type RequestReader, jsonRequestReader, protobufRequestReader } from './requestReader.js';
+import { type ReadRequest, readJsonRequest, readProtobufRequest } from './requestReader.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
 import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
 import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
@@ -74,7 +74,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const peer = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
     void readBody(req, maxBytes).then(async ({ body, status, error }) => {
       if (body === undefined) return refuse(res, json, status ?? 400, 3, error ?? 'unreadable body');
-      const request: Either<string, RequestReader> = json ? map(jsonRequestReader)(parseOtlpJsonRequest(body.toString('utf8'))) : protobufRequestReader(body);
+      const request: Either<string, ReadRequest> = json ? map((r: unknown) => readJsonRequest(r, opts.read))(parseOtlpJsonRequest(body.toString('utf8'))) : readProtobufRequest(body, opts.read);
       if (isLeft(request)) return refuse(res, json, 400, 3, request.left);
       const t = await take(request.right, peer, 'http');
       if (t.kind === 'full') return refuse(res, json, 503, 14, NO_ROOM_MESSAGE, { 'retry-after': '1' });

@@ -170,7 +170,7 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
         return Promise.resolve({ kind: 'full' });
       };
       if (opts.hasRoom !== undefined && !opts.hasRoom()) return noRoom();
-      const { samples, refused, pointsTaken, pointsSkipped, points } = read({ summaries: opts.summaries ?? 'refuse', staleMarkers: opts.staleMarkers ?? 'refuse' });
+      const { samples, refused, pointsTaken, pointsSkipped, points } = read;
       if (opts.hasRoomFor !== undefined && !opts.hasRoomFor(samples.length)) return noRoom();
       if (refusedForRoom !== undefined) opts.onRoom?.({ full: false, refused: refusedForRoom });
       refusedForRoom = undefined;
@@ -197,6 +197,7 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
       });
     };
     const fail = (e: unknown): void => subscriber.error(e);
+    const read = { summaries: opts.summaries ?? 'refuse', staleMarkers: opts.staleMarkers ?? 'refuse' } as const;
     let expected = opts.bearerToken === undefined ? undefined : bearerCheck(opts.bearerToken);
     const authorized = expected === undefined ? undefined : (authorization: string | undefined): boolean => expected!(authorization);
     const tokenWatch = opts.bearerTokenWatch === undefined || opts.bearerToken === undefined ? undefined : watchHeaderFiles({ bearerToken: opts.bearerTokenWatch.template }, {
@@ -206,8 +207,8 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
       ...(opts.bearerTokenWatch.onEvent !== undefined ? { onEvent: opts.bearerTokenWatch.onEvent } : {}),
     });
     const listeners: Partial<Record<'grpc' | 'http', Listener>> = {
-      ...(opts.grpcEndpoint !== undefined ? { grpc: serveOtlpGrpc(opts.grpcEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
-      ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, { maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
+      ...(opts.grpcEndpoint !== undefined ? { grpc: serveOtlpGrpc(opts.grpcEndpoint, take, { read, maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
+      ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, { read, maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
     };
     const servers = Object.values(listeners);
     const watch = opts.tlsWatch;

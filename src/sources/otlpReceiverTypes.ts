@@ -2,7 +2,8 @@
  * What the otlp source (otlpReceiver.ts) and its servers (otlpGrpcServer.ts, otlpHttpServer.ts)
  * share: how a request was taken, the listeners' options, and the limits the config names.
  */
-import type { RequestReader } from './requestReader.js';
+import type { ReadRequest } from './requestReader.js';
+import type { OtlpReadOptions } from '../otlpJson.js';
 
 /** A listener's certificate and key (PEM), and the CA its clients' certificates must come from (mutual TLS). */
 export interface ReceiverTls {
@@ -20,8 +21,8 @@ export interface Listener {
 /** How a request was taken: its refused points and their reasons, or that there was no room. */
 export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonly message: string } | { readonly kind: 'full' };
 
-/** What a server calls with a request known to be an OTLP metrics request, to be read with the source's options. */
-export type TakeRequest = (read: RequestReader, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
+/** What a server calls with a request it read (an OTLP metrics request, read with the source's options). */
+export type TakeRequest = (read: ReadRequest, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
 
 /**
  * How a request was answered: taken whole, taken with points refused (partial success), refused
@@ -33,6 +34,8 @@ export type RequestAnswer = 'taken' | 'partial' | 'no-room' | 'malformed' | 'too
 export const answerOf = (t: Taken): RequestAnswer => (t.kind === 'full' ? 'no-room' : t.rejected > 0 ? 'partial' : 'taken');
 
 export interface OtlpServerOptions {
+  /** How requests are read: summaries and staleness markers taken or refused. */
+  readonly read: OtlpReadOptions;
   /** Whether a request's `authorization` header lets it in (undefined: every request). */
   readonly authorized: ((authorization: string | undefined) => boolean) | undefined;
   /** Each request's answer (for counting). */

@@ -1,12 +1,13 @@
 /**
- * A received request, read: what the otlp source's servers hand it (otlpReceiver.ts's take) once
- * the request is known to be an OTLP metrics request — its samples and refusals, read with the
- * source's options (summaries, staleness markers), and how many points it held.
+ * A received request, read with the source's options (summaries, staleness markers): its samples
+ * and refusals and how many points it held — what the otlp source's servers hand it
+ * (otlpReceiver.ts's take) — or, from its server, why it is no OTLP metrics request.
  *
- * A protobuf request (OTLP/gRPC, OTLP/HTTP protobuf) is read in one pass to samples when every
- * point of it is one a sample holds as it is (otlp/otlpProtoSamples.ts); any other goes the general
- * path — decoded to its OTLP/JSON object (otlp/otlpProtoRequest.ts), then read by requestSamples,
- * as an OTLP/JSON request is — which refuses what a sample cannot hold and says why.
+ * A protobuf request (OTLP/gRPC, OTLP/HTTP protobuf) is read in one pass, bytes to samples
+ * (otlp/otlpProtoSamples.ts), a metric it cannot take as it is by the general path's rules; a
+ * request it leaves whole (malformed, a resource or scope a sample cannot hold) and an OTLP/JSON
+ * one are read by the general path — decoded to the OTLP/JSON object (otlp/otlpProtoRequest.ts),
+ * then read by requestSamples — which refuses what a sample cannot hold and says why.
  */
 import { type Either, map, right } from 'fp-ts/lib/Either.js';
 import { type OtlpJsonLine, type OtlpReadOptions, requestPoints, requestSamples } from '../otlpJson.js';
@@ -17,15 +18,12 @@ import { protoRequestSamples } from '../otlp/otlpProtoSamples.js';
 export interface ReadRequest extends OtlpJsonLine {
   readonly points: number;
 }
-/** Reads a request with the source's options. */
-export type RequestReader = (opts: OtlpReadOptions) => ReadRequest;
 
 /** A request as OTLP/JSON parses it (or the general path decodes a protobuf one). */
-export const jsonRequestReader = (request: unknown): RequestReader => (opts) => ({ ...requestSamples(request, opts), points: requestPoints(request) });
+export const readJsonRequest = (request: unknown, opts: OtlpReadOptions): ReadRequest => ({ ...requestSamples(request, opts), points: requestPoints(request) });
 
 /** A protobuf ExportMetricsServiceRequest, or why it is not one. */
-export const protobufRequestReader = (bytes: Uint8Array): Either<string, RequestReader> => {
-  const samples = protoRequestSamples(bytes);
-  if (samples !== undefined) return right(() => ({ samples, refused: [], pointsTaken: samples.length, pointsSkipped: 0, points: samples.length }));
-  return map(jsonRequestReader)(decodeMetricsRequest(bytes));
+export const readProtobufRequest = (bytes: Uint8Array, opts: OtlpReadOptions): Either<string, ReadRequest> => {
+  const read = protoRequestSamples(bytes, opts);
+  return read !== undefined ? right(read) : map((request: unknown) => readJsonRequest(request, opts))(decodeMetricsRequest(bytes));
 };
