@@ -4,8 +4,8 @@
  * samples: a request received over the wire and the same request in a Collector's file become
  * the same samples. Times are decimal strings (exact), other 64-bit integers numbers when a
  * double holds them exactly; enums integers; exemplars and metric metadata are skipped. (The otlp
- * source reads most protobuf requests in one pass instead, otlpProtoSamples.ts, and leaves the
- * rest to this path.)
+ * source reads protobuf requests in one pass instead, otlpProtoSamples.ts, and leaves to this path
+ * the metrics — metricJson — and the requests it does not take as they are.)
  *
  * The official packages have no request decoder (otlp-transformer serializes requests and decodes
  * responses only); protoReader.ts reads the wire format.
