@@ -4,14 +4,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { ExportResultCode } from '@opentelemetry/core';
 import { collection, exportCall, exportOnce, post, start } from './support/otlpReceiver.js';
+import { tempDir } from './support/cli.js';
 
 const test = suite('otlp source: TLS and tokens');
 
@@ -66,7 +66,7 @@ test('TLS, and mutual TLS: a client that trusts the CA is taken; without the cli
 });
 
 test('a bearer token read from a file is read again when the file changes: the rotated secret is asked for (the old one no more)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'chronoq-recv-token-'));
+  const dir = tempDir();
   const file = join(dir, 'token');
   writeFileSync(file, 'token-1\n');
   const events: string[] = [];
@@ -89,7 +89,7 @@ test('a bearer token read from a file is read again when the file changes: the r
 });
 
 test('a certificate rotated under a running receiver is served to new connections (it was served as read at start until a restart); a half-rotated set is kept out', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'chronoq-recv-tls-'));
+  const dir = tempDir();
   const files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
   writeFileSync(files.cert, pem('server.pem'));
   writeFileSync(files.key, pem('server-key.pem'));

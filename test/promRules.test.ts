@@ -8,12 +8,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStats, noteDelivered } from '../src/stats.js';
 import { createAlerts } from '../src/telemetry/alerts.js';
 import { renderPrometheus } from '../src/telemetry/prometheus.js';
+import { tempDir } from './support/cli.js';
 
 const test = suite('Prometheus alert rules for chronoq');
 const RULES = new URL('../examples/prometheus/chronoq-rules.yaml', import.meta.url).pathname;
@@ -135,7 +135,7 @@ tests:
 `;
 
 it('promtool test rules: each alert fires when it should and is quiet when it should not', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'chronoq-rules-'));
+  const dir = tempDir();
   const file = join(dir, 'rules.test.yaml');
   writeFileSync(file, UNIT_TESTS);
   const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
