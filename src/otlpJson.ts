@@ -24,7 +24,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type { Sample } from './sample.js';
 import { shownValue } from './sampleValues.js';
 import { type Json, aDouble, attributes, counts, double, each, int, list, obj, quoteLongIntegers } from './otlpJsonValues.js';
-import { type MetricHead, type PointBase, type PointTally, pointBasics, pointSample, pointsWord, takePoints, textOf } from './otlpPointSample.js';
+import { type PointBase, type PointTally, TEMPORALITY, metricHead, pointBase, pointBasics, pointSample, pointsWord, scopeOf, takePoints, textOf } from './otlpPointSample.js';
 import { type SummaryPolicy, summaryGauges, summaryRefusal } from './otlpSummaries.js';
 
 /** The samples of a line, and why some of its metrics' points were not taken (each a dead letter `invalid`). */
@@ -52,7 +52,6 @@ const SIGNAL = /^\s*\{\s*"resource(?:_?)(Metrics|Spans|Logs|Profiles|metrics|spa
 /** Whether the line is an OTLP/JSON request (of any signal): read by parseOtlpJsonLine, not as a sample. */
 export const isOtlpJsonLine = (line: string): boolean => SIGNAL.test(line);
 
-const TEMPORALITY: Readonly<Record<string, 'delta' | 'cumulative'>> = { 1: 'delta', 2: 'cumulative', AGGREGATION_TEMPORALITY_DELTA: 'delta', AGGREGATION_TEMPORALITY_CUMULATIVE: 'cumulative' };
 
 /** A data point's value as a sample's (kind, value, valueType), or why not. */
 type PointValue = Pick<Sample, 'value'> & Partial<Pick<Sample, 'valueType'>>;
@@ -121,13 +120,7 @@ export const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (
   const points = list(data['dataPoints']);
   const temporality = kind === 'gauge' ? undefined : TEMPORALITY[String(data['aggregationTemporality'])];
   if (kind !== 'gauge' && temporality === undefined) return refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`);
-  const head: { -readonly [K in keyof MetricHead]: MetricHead[K] } = { name, kind };
-  const unit = textOf(m['unit']);
-  const description = textOf(m['description']);
-  if (unit !== undefined) head.unit = unit;
-  if (description !== undefined) head.description = description;
-  if (temporality !== undefined) head.temporality = temporality;
-  if (kind === 'sum') head.monotonic = data['isMonotonic'] === true;
+  const head = metricHead(name, kind, m['unit'], m['description'], temporality, data['isMonotonic'] === true);
   takePoints(points, name, skipMarkers, tally, refuse, out, (p) => {
     const v = pointValue(p);
     if (isLeft(v)) return v;
@@ -203,17 +196,9 @@ export const requestSamples = (request: unknown, opts: OtlpReadOptions = {}): Ot
         refused.push(`scope ${shownValue(sc['name'] ?? '')}: ${pointsWord(pointsIn([sm]))}, ${scopeAttributes.left}`);
         continue;
       }
-      const version = textOf(sc['version']);
-      const schemaUrl = textOf(obj(sm)['schemaUrl']);
-      const scope = {
-        name: typeof sc['name'] === 'string' ? sc['name'] : '',
-        ...(version !== undefined ? { version } : {}),
-        ...(schemaUrl !== undefined ? { schemaUrl } : {}),
-        ...(Object.keys(scopeAttributes.right).length > 0 ? { attributes: scopeAttributes.right } : {}),
-      };
-      for (const m of list(obj(sm)['metrics'])) {
-        metricSamples(obj(m), { resource: resource.right, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope }, samples, (reason) => refused.push(reason), opts, tally);
-      }
+      const scope = scopeOf(typeof sc['name'] === 'string' ? sc['name'] : '', sc['version'], obj(sm)['schemaUrl'], scopeAttributes.right);
+      const base = pointBase(resource.right, resourceSchemaUrl, scope);
+      for (const m of list(obj(sm)['metrics'])) metricSamples(obj(m), base, samples, (reason) => refused.push(reason), opts, tally);
     }
   }
   return { samples, refused, pointsTaken: tally.taken, pointsSkipped: tally.skipped };

@@ -50,6 +50,38 @@ export const pointBasics = (p: Json): Either<string, PointBasics> => {
 /** A metric's unit or description when it has one (proto3 writes an empty string as none). */
 export const textOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** An aggregation temporality as a sample says it: the enum's number (or name, in OTLP/JSON), else undefined. */
+export const TEMPORALITY: Readonly<Record<string, 'delta' | 'cumulative'>> = { 1: 'delta', 2: 'cumulative', AGGREGATION_TEMPORALITY_DELTA: 'delta', AGGREGATION_TEMPORALITY_CUMULATIVE: 'cumulative' };
+
+/**
+ * A scope as samples carry it: its name, its version and schema URL when not empty, its attributes
+ * when there are any (`version` and `schemaUrl` as read, proto3's empty string for none).
+ */
+export const scopeOf = (name: string, version: unknown, schemaUrl: unknown, attributes: Attributes): NonNullable<Sample['scope']> => {
+  const v = textOf(version);
+  const url = textOf(schemaUrl);
+  return { name, ...(v !== undefined ? { version: v } : {}), ...(url !== undefined ? { schemaUrl: url } : {}), ...(Object.keys(attributes).length > 0 ? { attributes } : {}) };
+};
+
+/** What a resource and a scope give each of their points' samples. */
+export const pointBase = (resource: Attributes, resourceSchemaUrl: string | undefined, scope: NonNullable<Sample['scope']>): PointBase =>
+  ({ resource, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope });
+
+/**
+ * What a metric gives each of its points' samples: its name and kind, its unit and description when
+ * not empty (as read), a sum's or histogram's temporality, a sum's monotonicity.
+ */
+export const metricHead = (name: string, kind: Sample['kind'], unit: unknown, description: unknown, temporality: Sample['temporality'], monotonic: boolean): MetricHead => {
+  const head: { -readonly [K in keyof MetricHead]: MetricHead[K] } = { name, kind };
+  const unitText = textOf(unit);
+  const descriptionText = textOf(description);
+  if (unitText !== undefined) head.unit = unitText;
+  if (descriptionText !== undefined) head.description = descriptionText;
+  if (temporality !== undefined) head.temporality = temporality;
+  if (kind === 'sum') head.monotonic = monotonic;
+  return head;
+};
+
 /** One sample of a point: `head`'s metric, this value, the point's times and `attrs` (its own by default). */
 export const pointSample = (
   head: MetricHead, value: Sample['value'], valueType: Sample['valueType'], p: PointBasics, base: PointBase, attrs: Attributes = p.attributes,

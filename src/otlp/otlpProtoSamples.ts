@@ -18,14 +18,12 @@
  * otlpProtoPoints.ts; attributes: protoAttributes.ts.
  */
 import type { Attributes, Sample } from '../sample.js';
-import { type MetricHead, type PointBase, type PointTally, textOf } from '../otlpPointSample.js';
+import { type PointBase, type PointTally, TEMPORALITY, metricHead, pointBase, scopeOf, textOf } from '../otlpPointSample.js';
 import { type OtlpJsonLine, type OtlpReadOptions, metricPoints, metricSamples } from '../otlpJson.js';
 import { metricJson } from './otlpProtoRequest.js';
 import { type Cursor, cursorOf, fields, isMalformed, message, string, varint, wire } from './protoReader.js';
 import { attributeFields, attributesAt, fieldsWithTags, general, isGeneralPath } from './protoAttributes.js';
 import { histogramPoint, numberPoint } from './otlpProtoPoints.js';
-
-const TEMPORALITY: Readonly<Record<number, 'delta' | 'cumulative'>> = { 1: 'delta', 2: 'cumulative' };
 
 /**
  * A metric's samples into `out`, one a point; returns how many. Its name, unit and description,
@@ -60,13 +58,7 @@ const metricInto = (out: Sample[], base: PointBase) => (c: Cursor, end: number):
       else if (f === 2) temporality = (wire(w, 0), varint(cc));
       else if (f === 3) monotonic = (wire(w, 0), varint(cc) !== 0);
     });
-    const head: { -readonly [K in keyof MetricHead]: MetricHead[K] } = { name, kind };
-    const unitText = textOf(unit);
-    const descriptionText = textOf(description);
-    if (unitText !== undefined) head.unit = unitText;
-    if (descriptionText !== undefined) head.description = descriptionText;
-    if (kind !== 'gauge') head.temporality = TEMPORALITY[temporality] ?? general();
-    if (kind === 'sum') head.monotonic = monotonic;
+    const head = metricHead(name, kind, unit, description, kind === 'gauge' ? undefined : (TEMPORALITY[temporality] ?? general()), monotonic);
     const point = kind === 'histogram' ? histogramPoint(head, base) : numberPoint(head, base);
     for (const at of points) (cc.pos = at), out.push(message(cc, 2, point));
     cc.pos = dataEnd;
@@ -127,16 +119,7 @@ const scopeMetricsInto = (r: Reading, resource: Attributes, resourceSchemaUrl: s
       else if (f === 3) attributes.add(cc, w, tagAt, e);
     }));
   }
-  const scopeAttributes = attributesAt(c, attributes.at, attributes.spans);
-  const versionText = textOf(version);
-  const schemaUrlText = textOf(schemaUrl);
-  const scope = {
-    name,
-    ...(versionText !== undefined ? { version: versionText } : {}),
-    ...(schemaUrlText !== undefined ? { schemaUrl: schemaUrlText } : {}),
-    ...(Object.keys(scopeAttributes).length > 0 ? { attributes: scopeAttributes } : {}),
-  };
-  const base: PointBase = { resource, ...(resourceSchemaUrl !== undefined ? { resourceSchemaUrl } : {}), scope };
+  const base = pointBase(resource, resourceSchemaUrl, scopeOf(name, version, schemaUrl, attributesAt(c, attributes.at, attributes.spans)));
   for (const at of metrics) readMetric(r, base, c, at);
   c.pos = end;
 };
