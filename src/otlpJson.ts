@@ -37,6 +37,11 @@ export interface OtlpJsonLine {
   readonly pointsSkipped: number;
 }
 
+/** A received request's reading: its samples and refusals, and how many data points it held (those neither taken nor skipped were refused). */
+export interface ReadRequest extends OtlpJsonLine {
+  readonly points: number;
+}
+
 /** What a source does with points marking a series' end: refuse each (a dead letter), or skip them. */
 export type StaleMarkerPolicy = 'refuse' | 'skip';
 

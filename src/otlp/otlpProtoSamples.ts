@@ -19,7 +19,7 @@
  */
 import type { Attributes, Sample } from '../sample.js';
 import { type PointBase, type PointTally, TEMPORALITY, metricHead, pointBase, scopeOf, textOf } from '../otlpPointSample.js';
-import { type OtlpJsonLine, type OtlpReadOptions, metricPoints, metricSamples } from '../otlpJson.js';
+import { type OtlpReadOptions, type ReadRequest, metricPoints, metricSamples } from '../otlpJson.js';
 import { metricJson } from './otlpProtoRequest.js';
 import { type Cursor, cursorOf, fields, isMalformed, message, string, varint, wire } from './protoReader.js';
 import { attributeFields, attributesAt, fieldsWithTags, general, isGeneralPath } from './protoAttributes.js';
@@ -66,7 +66,7 @@ const metricInto = (out: Sample[], base: PointBase) => (c: Cursor, end: number):
   });
 };
 
-/** What reading a request gathers: the general path's OtlpJsonLine, and how many points the request held. */
+/** What reading a request gathers, as it goes: a ReadRequest's parts. */
 interface Reading {
   readonly samples: Sample[];
   readonly refused: string[];
@@ -150,7 +150,7 @@ const resourceMetricsInto = (r: Reading) => (c: Cursor, end: number): void => {
  * path whole: malformed bytes (it says what is wrong), a resource or scope whose attributes a
  * sample cannot hold (its points are refused together).
  */
-export const protoRequestSamples = (bytes: Uint8Array, opts: OtlpReadOptions = {}): (OtlpJsonLine & { readonly points: number }) | undefined => {
+export const protoRequestSamples = (bytes: Uint8Array, opts: OtlpReadOptions = {}): ReadRequest | undefined => {
   const r: Reading = { samples: [], refused: [], tally: { taken: 0, skipped: 0 }, points: 0, opts };
   const c = cursorOf(bytes);
   try {

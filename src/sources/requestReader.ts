@@ -10,14 +10,11 @@
  * then read by requestSamples — which refuses what a sample cannot hold and says why.
  */
 import { type Either, map, right } from 'fp-ts/lib/Either.js';
-import { type OtlpJsonLine, type OtlpReadOptions, requestPoints, requestSamples } from '../otlpJson.js';
+import { type OtlpReadOptions, type ReadRequest, requestPoints, requestSamples } from '../otlpJson.js';
 import { decodeMetricsRequest } from '../otlp/otlpProtoRequest.js';
 import { protoRequestSamples } from '../otlp/otlpProtoSamples.js';
 
-/** A request's samples and refusals, and how many data points it held (those neither taken nor skipped were refused). */
-export interface ReadRequest extends OtlpJsonLine {
-  readonly points: number;
-}
+export type { ReadRequest } from '../otlpJson.js';
 
 /** A request as OTLP/JSON parses it (or the general path decodes a protobuf one). */
 export const readJsonRequest = (request: unknown, opts: OtlpReadOptions): ReadRequest => ({ ...requestSamples(request, opts), points: requestPoints(request) });
