@@ -13,6 +13,7 @@
  * writing into its spool (1.1 s of 6.2 s in a profile of bench/gateway.ts); this path 0.27–0.32 µs
  * (0.58–0.63 with sharedText a closure made at each call).
  */
+import { createGenerationalCache } from './generationalCache.js';
 
 /**
  * The fields whose objects are written once per object — a sample's own and its resource's
@@ -33,13 +34,12 @@ const keyText = (k: string): string => {
   return t;
 };
 
-/** Short strings' JSON texts (names, kinds, units repeat from sample to sample), at most 4 096 kept. */
-let stringTexts = new Map<string, string>();
+/** Short strings' JSON texts (names, kinds, units repeat from sample to sample), those in use kept (generationalCache.ts). */
+const stringTexts = createGenerationalCache<string, string>(4_096);
 const stringText = (x: string): string => {
   if (x.length > 64) return JSON.stringify(x);
   let t = stringTexts.get(x);
   if (t === undefined) {
-    if (stringTexts.size >= 4_096) stringTexts = new Map();
     t = JSON.stringify(x);
     stringTexts.set(x, t);
   }
