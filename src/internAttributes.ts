@@ -16,9 +16,10 @@ import { createGenerationalCache } from './generationalCache.js';
  * series keep one object each however long they send). A stream of ever-new series costs bounded
  * memory: full, at the default 65 536, two generations of sets of three attributes held 36 MiB.
  * It started over when full, at 16 384: a gateway with more series than that shared nothing, and
- * every per-series memo downstream missed at every sample. Only sets of plain values, or arrays of them (the SDK's resource has one), are
- * interned: any other is returned as it is. Sets with the same pairs in another order stay
- * separate objects (still correct: sharing is only a shortcut, series keys sort the names).
+ * every per-series memo downstream missed at every sample. Only sets of plain values, or arrays of
+ * them (the SDK's resource has one), are interned: any other is returned as it is. Sets with the
+ * same pairs in another order stay separate objects (still correct: sharing is only a shortcut,
+ * series keys sort the names).
  */
 export const createAttributeInterner = (perGeneration = 65_536): ((a: Attributes) => Attributes) => {
   const byText = createGenerationalCache<string, Attributes>(perGeneration);
