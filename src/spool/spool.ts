@@ -26,18 +26,12 @@ import { systemClock } from '../clock.js';
 import { Subject, type Observable } from 'rxjs';
 import { type SpoolLock, relockIfGone } from './spoolLock.js';
 import { type ResourceEras, resourceEras } from './resourceEras.js';
+import { type Placed, createPlacements } from './placements.js';
 
 export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 
-interface Placed {
-  readonly lane: number;
-  readonly seq: number;
-}
-
 export class Spool {
-  private readonly placed = new WeakMap<Sample, Placed>();
-  /** Settled sequence numbers above a lane's watermark (settled out of order). */
-  private readonly early = new Map<number, Set<number>>();
+  private readonly placed = createPlacements();
   private bytes = 0;
   private checkpointTimer: { cancel(): void } | undefined;
   private fileCheckTimer: { cancel(): void } | undefined;
@@ -116,8 +110,8 @@ export class Spool {
   readonly laneOf: (s: Sample) => number;
 
   /** Where an appended (or read-back) sample was written: its lane and sequence number. */
-  placeOf(s: Sample): { readonly lane: number; readonly seq: number } | undefined {
-    return this.placed.get(s);
+  placeOf(s: Sample): Placed | undefined {
+    return this.placed.placeOf(s);
   }
 
   /** Room for `fraction` of maxBytes more (always, without a maxBytes)? */
@@ -156,7 +150,7 @@ export class Spool {
         let oldest = list[0]!.timeUnixNano;
         let newest = oldest;
         list.forEach((s, i) => {
-          this.placed.set(s, { lane, seq: first + i });
+          this.placed.place(s, lane, first + i);
           if (s.timeUnixNano < oldest) oldest = s.timeUnixNano;
           if (s.timeUnixNano > newest) newest = s.timeUnixNano;
         });
@@ -171,23 +165,12 @@ export class Spool {
 
   /** Records that samples were delivered or dead-lettered (one transaction). Unknown samples are ignored. */
   settle(samples: readonly Sample[]): void {
-    const advanced = new Map<number, number>();
-    for (const s of samples) {
-      const p = this.placed.get(s);
-      if (!p) continue;
-      this.placed.delete(s);
-      let set = this.early.get(p.lane);
-      if (!set) this.early.set(p.lane, (set = new Set()));
-      set.add(p.seq);
-      advanced.set(p.lane, 0);
-    }
-    if (advanced.size === 0) return;
+    const lanes = this.placed.settle(samples);
+    if (lanes.size === 0) return;
     const { getAcked, setAcked, freed, drop } = this.sql;
     commitSettle(this.db, this.opts.fsync, this.db.transaction(() => {
-      for (const lane of advanced.keys()) {
-        const set = this.early.get(lane)!;
-        let acked = (getAcked.get(lane) as { acked_seq: number } | undefined)?.acked_seq ?? -1;
-        while (set.has(acked + 1)) set.delete(++acked);
+      for (const lane of lanes) {
+        const acked = this.placed.advance(lane, (getAcked.get(lane) as { acked_seq: number } | undefined)?.acked_seq ?? -1);
         setAcked.run(acked, lane);
         this.bytes -= (freed.get(lane, acked) as { b: number }).b;
         drop.run(lane, acked);
@@ -230,7 +213,7 @@ export class Spool {
         const parsed = parseSampleLine(lines[i]!);
         if (parsed._tag === 'Left') continue; // not for rows we wrote (every valid sample comes back: test/sampleJson.property.test.ts); a salvaged bad row is damage
         const s = this.eras.asWritten(parsed.right, row.id);
-        this.placed.set(s, { lane, seq: row.first_seq + i });
+        this.placed.place(s, lane, row.first_seq + i);
         out.push(s);
       }
       if (out.length >= max) break;
