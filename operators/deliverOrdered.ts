@@ -1,8 +1,8 @@
-import { Observable, type OperatorFunction, type Subscription, asyncScheduler, defer, filter, merge, tap } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscription, asyncScheduler, filter, merge } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../src/sample.js';
 import { type Routed, toDeadLetter, type DeadLetterReason, invalidSample } from '../src/routed.js';
-import { isRetriesExhaustedError, isOutcomeUnknown, isAnsweredByReceiver, isRetryable } from '../src/errors.js';
+import { isRetriesExhaustedError } from '../src/errors.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import {
   type SendBatch, type DeliveryResult, type Delivered,
@@ -11,8 +11,8 @@ import {
 import { type BatchEnd, createBatchOutcome } from '../src/batchOutcome.js';
 import { createLaneTable, laneWithOldest, type Lane } from '../src/deliveryLanes.js';
 import { safeHook } from '../src/hooks.js';
-import { circuitBreaker } from './circuitBreaker.js';
-import { checkRetryOptions, retryBackoff } from './retryBackoff.js';
+import { checkRetryOptions } from './retryBackoff.js';
+import { batchAttempts, exhaustedDetail } from '../src/batchAttempts.js';
 import { timerMs } from '../src/clock.js';
 import { numberOption } from '../src/options.js';
 
@@ -83,54 +83,30 @@ export function deliverOrdered(send: SendBatch, opts: DeliverOptions = {}): Oper
       };
 
       const sendBatch = (lane: Lane, batch: readonly Sample[], settleNow: () => void): Subscription => {
+        const run = batchAttempts(send, batch, {
+          breaker, retry: opts.retry, atMostOnce, retryNow$, scheduler,
+          onRetry: (e) => onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
+        });
         const settle = (): void => {
-          if (!uncertain || fenceMs <= 0) return settleNow();
+          if (!run.uncertain || fenceMs <= 0) return settleNow();
           lane.fence = scheduler.schedule(() => {
             lane.fence = undefined;
             settleNow();
           }, timerMs(fenceMs));
         };
-        let attempts = 0;
-        let firstAttemptAtMs = 0;
-        let uncertain = false;
-        /** The latest retried failure the receiver may have processed all the same. */
-        let mayHaveLanded: unknown;
-        const attempt$ = defer(() => {
-          if (attempts++ === 0) firstAttemptAtMs = scheduler.now();
-          return send(batch);
-        }).pipe(
-          tap({
-            error: (e: unknown) => {
-              uncertain ||= isOutcomeUnknown(e);
-              if (isRetryable(e) && (isOutcomeUnknown(e) || isAnsweredByReceiver(e))) mayHaveLanded = e;
-            },
-          }),
-          circuitBreaker(breaker),
-          retryBackoff({
-            ...opts.retry,
-            ...(atMostOnce ? { maxAttempts: 1 } : {}),
-            retryNow$,
-            scheduler,
-            onRetry: (e) => onRetry?.({ ...e, lane: lane.index, batchSize: batch.length }),
-          }),
-        );
         const outcome = createBatchOutcome(batch);
-        lane.cutShort = () => ended(lane, outcome.end(false), attempts, firstAttemptAtMs).rest;
-        return attempt$.subscribe({
-          next: (v) => outcome.see(v, attempts, mayHaveLanded),
+        lane.cutShort = () => ended(lane, outcome.end(false), run.attempts, run.firstAttemptAtMs).rest;
+        return run.attempt$.subscribe({
+          next: (v) => outcome.see(v, run.attempts, run.mayHaveLanded),
           error: (e: unknown) => {
-            const { rest } = ended(lane, outcome.end(false), attempts, firstAttemptAtMs);
+            const { rest } = ended(lane, outcome.end(false), run.attempts, run.firstAttemptAtMs);
             if (rest.length === 0) return settle(); // every sample taken or refused on its own before
-            if (isRetriesExhaustedError(e)) {
-              const limit = atMostOnce ? 'guarantee at-most-once: one attempt a batch' : e.limit;
-              deadLetters(rest, 'retries-exhausted', `gave up after ${e.attempts} attempt(s) over ${Math.round(e.elapsedMs)} ms${limit === undefined ? '' : ` (${limit})`}: ${String((e.cause as Error)?.message ?? e.cause)}`, lane.index, { attempts: e.attempts, error: e.cause });
-            } else {
-              deadLetters(rest, 'rejected', refusalDetail(e, attempts, mayHaveLanded), lane.index, { attempts, error: e });
-            }
+            if (isRetriesExhaustedError(e)) deadLetters(rest, 'retries-exhausted', exhaustedDetail(e, atMostOnce), lane.index, { attempts: e.attempts, error: e.cause });
+            else deadLetters(rest, 'rejected', refusalDetail(e, run.attempts, run.mayHaveLanded), lane.index, { attempts: run.attempts, error: e });
             settle();
           },
           complete: () => {
-            ended(lane, outcome.end(true), attempts, firstAttemptAtMs);
+            ended(lane, outcome.end(true), run.attempts, run.firstAttemptAtMs);
             settle();
           },
         });
