@@ -2,7 +2,9 @@
  * detectClockSkew's per-source offsets (sourceAttribute) with many sources: the structure
  * (src/sourceOffsets.ts) against the code before it — every source's offset sorted afresh at
  * every sample (test/support/plainSourceOffsets.ts) — and the whole operator with sourceAttribute against the
- * operator without it, in one run. Prints observations/s and the ratios. Not a test.
+ * operator without it, in one run: samples of the sources in turn, and in requests of 500 points
+ * of one source (as an otlp source's gateway gets them). Prints observations/s and the ratios.
+ * Not a test.
  *   npx tsx bench/sourceOffsets.ts [--quick]
  */
 import { Observable, count, lastValueFrom } from 'rxjs';
@@ -15,6 +17,7 @@ import { measure, report } from './measure.js';
 
 const quick = process.argv.includes('--quick');
 const nowMs = Date.now();
+const REQUEST_POINTS = 500;
 
 for (const sources of quick ? [10, 1_000] : [10, 100, 1_000, 5_000]) {
   const total = sources * 20;
@@ -33,16 +36,23 @@ for (const sources of quick ? [10, 1_000] : [10, 100, 1_000, 5_000]) {
   report(`${sources} sources, ${total} observations`, [structure, plain], plain);
 
   const attributes = Array.from({ length: sources }, (_, i) => ({ 'host.name': `host-${i}` }));
-  const samples: Sample[] = obs.map((x, i) => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: msToNanos(x.sampleMs - 1_000), attributes: attributes[i % sources]! }));
-  const through = async (sourceAttribute?: string): Promise<number> => {
+  const interleaved: Sample[] = obs.map((x, i) => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: msToNanos(x.sampleMs - 1_000), attributes: attributes[i % sources]! }));
+  // As a gateway gets them: requests of REQUEST_POINTS points, each of one source at one time, the sources in turn.
+  const inRequests: Sample[] = Array.from({ length: Math.max(total, 100_000) }, (_, i) => {
+    const request = Math.floor(i / REQUEST_POINTS);
+    return { name: 'm', kind: 'gauge', value: i, timeUnixNano: msToNanos(nowMs + request - 1_000), attributes: attributes[request % sources]! };
+  });
+  const through = async (samples: readonly Sample[], sourceAttribute?: string): Promise<number> => {
     const t0 = performance.now();
     const n = await lastValueFrom(new Observable<Sample>((s) => (samples.forEach((x) => s.next(x)), s.complete())).pipe(routed(), detectClockSkew({ stampedLocally: false, ...(sourceAttribute ? { sourceAttribute } : {}) }), count()));
-    if (n !== total) throw new Error(`${n} of ${total}`);
-    return (total / (performance.now() - t0)) * 1000;
+    if (n !== samples.length) throw new Error(`${n} of ${samples.length}`);
+    return (samples.length / (performance.now() - t0)) * 1000;
   };
-  await through('host.name');
-  await through();
-  const best = async (a?: string) => Math.max(await through(a), await through(a), await through(a));
-  const [withSources, without] = [await best('host.name'), await best()];
-  console.log(`  detectClockSkew with sourceAttribute ${(withSources / 1000).toFixed(0)} k samples/s, without ${(without / 1000).toFixed(0)} k/s: ×${(withSources / without).toFixed(2)}`);
+  for (const [arrival, samples] of [['one sample a source in turn', interleaved], [`requests of ${REQUEST_POINTS} points`, inRequests]] as const) {
+    await through(samples, 'host.name');
+    await through(samples);
+    const best = async (a?: string) => Math.max(await through(samples, a), await through(samples, a), await through(samples, a));
+    const [withSources, without] = [await best('host.name'), await best()];
+    console.log(`  detectClockSkew, ${arrival}: with sourceAttribute ${(withSources / 1000).toFixed(0)} k samples/s, without ${(without / 1000).toFixed(0)} k/s: ×${(withSources / without).toFixed(2)}`);
+  }
 }

@@ -28,7 +28,7 @@ export interface SkewOptions {
   /** Attribute naming each sample's source (a data point's, else its resource's); enables per-source offset estimates. */
   readonly sourceAttribute?: string;
   readonly sourceOffsetThresholdMs?: number;
-  /** Samples per source in the sliding offset window. Default 32. */
+  /** Samples per source in the sliding offset window (whole, at least 1; Infinity: all since the source was first heard). Default 32. */
   readonly sourceWindow?: number;
   readonly maxSlewPpm?: number;
   /** A step forward: slewed to at maxSlewPpm like any step (default), or followed at once (src/trustedTime.ts says why one would). */

@@ -17,7 +17,8 @@
  * flushed backlog was re-stamped to its arrival, as a retry queue that re-stamps would have it.
  *
  * Cost: the offsets are kept sorted (with the 0), and a source's entry moves only when its
- * window's maximum changes, so the median is read, not computed. It was sorted afresh from every
+ * window's maximum changes (in place when it keeps its place), so the median is read, not
+ * computed; the window's maximum is kept in a monotonic queue. It was sorted afresh from every
  * source at every sample, and the window's maximum recomputed too: 3 µs a sample with 10 sources,
  * 114 µs with 1 000 (9 000 samples a second at most), 481 µs with 5 000. A source not heard from
  * for FORGET_AFTER_MS of arrival time is forgotten (its offset leaves the median; if it comes
@@ -45,8 +46,18 @@ export interface SourceVerdict {
 }
 
 interface SourceState {
-  readonly window: number[];
-  next: number;
+  /**
+   * The window's maximum and the values that may become it: a ring of (sequence number, value),
+   * values falling from the head, so the head is the maximum (a monotonic queue: each value goes
+   * in and out once, where the window's maximum was recomputed over all of it whenever it left,
+   * which a source whose arrivals ran later and later made happen at every sample).
+   */
+  readonly candidateValue: number[];
+  readonly candidateSeq: number[];
+  candidateHead: number;
+  candidateCount: number;
+  /** Observations so far (the next one's sequence number). */
+  seen: number;
   aheadMs: number;
   /** The estimate when it last moved by more than the threshold, and since when it has held near it. */
   steadyAheadMs: number;
@@ -76,13 +87,45 @@ const lowerBound = (sorted: readonly number[], v: number): number => {
 /** Of two offsets, the one nearer zero when both point the same way, else 0. */
 const nearerZero = (a: number, b: number): number => (a > 0 && b > 0 ? Math.min(a, b) : a < 0 && b < 0 ? Math.max(a, b) : 0);
 
+/** The largest of the source's last `windowSize` observations, `ahead` the newest. */
+const windowMaximum = (st: SourceState, ahead: number, windowSize: number): number => {
+  const { candidateValue: value, candidateSeq: seq } = st;
+  // Out of the window now: the head, if it was observed windowSize ago (only the head can be).
+  if (st.candidateCount > 0 && seq[st.candidateHead]! <= st.seen - windowSize) {
+    st.candidateHead = (st.candidateHead + 1) % windowSize;
+    st.candidateCount--;
+  }
+  // No longer a candidate: any value not above the new one (which outlives it in the window).
+  while (st.candidateCount > 0 && value[(st.candidateHead + st.candidateCount - 1) % windowSize]! <= ahead) st.candidateCount--;
+  const at = (st.candidateHead + st.candidateCount) % windowSize;
+  value[at] = ahead;
+  seq[at] = st.seen++;
+  st.candidateCount++;
+  return value[st.candidateHead]!;
+};
+
 export const createSourceOffsets = (opts: SourceOffsetOptions) => {
+  // Whole samples, at least one (Infinity: every sample since the source was first heard).
+  const windowSize = Math.max(1, Math.floor(opts.windowSize));
   const sources = new Map<string, SourceState>();
   /** Every source's aheadMs and this process's 0, ascending. */
   const sorted: number[] = [0];
   let sweepAt = MIN_SWEEP_AT;
   const remove = (v: number): void => void sorted.splice(lowerBound(sorted, v), 1);
   const insert = (v: number): void => void sorted.splice(lowerBound(sorted, v), 0, v);
+  /**
+   * remove(from) then insert(to), in place when `to` keeps from's place between its neighbours —
+   * as an estimate that moves a little mostly does. Two splices moved half the array each time:
+   * ~0.3 µs a sample at 1 000 sources.
+   */
+  const move = (from: number, to: number): void => {
+    const i = lowerBound(sorted, from);
+    if ((i === 0 || sorted[i - 1]! <= to) && (i === sorted.length - 1 || sorted[i + 1]! >= to)) sorted[i] = to;
+    else {
+      sorted.splice(i, 1);
+      insert(to);
+    }
+  };
   /** The median; of an even count's two middle values, the one nearer this process's clock. */
   const reference = (): number => {
     const mid = sorted.length >> 1;
@@ -104,20 +147,14 @@ export const createSourceOffsets = (opts: SourceOffsetOptions) => {
       const ahead = sampleMs - arrivalMs;
       if (st === undefined) {
         if (sources.size >= sweepAt) sweep(arrivalMs);
-        st = { window: [], next: 0, aheadMs: ahead, steadyAheadMs: ahead, steadySinceMs: arrivalMs, off: false, lastArrivalMs: arrivalMs };
+        st = { candidateValue: [], candidateSeq: [], candidateHead: 0, candidateCount: 0, seen: 0, aheadMs: ahead, steadyAheadMs: ahead, steadySinceMs: arrivalMs, off: false, lastArrivalMs: arrivalMs };
         sources.set(source, st);
         insert(ahead);
       }
       st.lastArrivalMs = arrivalMs;
-      const evicted = st.window.length < opts.windowSize ? undefined : st.window[st.next];
-      if (evicted === undefined) st.window.push(ahead);
-      else st.window[st.next] = ahead;
-      st.next = (st.next + 1) % opts.windowSize;
-      // The window's maximum: the new value if it is larger; recomputed only when the old maximum left.
-      const aheadMs = ahead >= st.aheadMs ? ahead : evicted === st.aheadMs ? Math.max(...st.window) : st.aheadMs;
+      const aheadMs = windowMaximum(st, ahead, windowSize);
       if (aheadMs !== st.aheadMs) {
-        remove(st.aheadMs);
-        insert(aheadMs);
+        move(st.aheadMs, aheadMs);
         st.aheadMs = aheadMs;
       }
       if (Math.abs(st.aheadMs - st.steadyAheadMs) > opts.thresholdMs) {
