@@ -76,6 +76,8 @@ const chronoqGateway = (durable: boolean) => async (): Promise<Gateway> => {
     ...(durable ? [`spool: {path: ${join(dir, 'spool.db')}}`] : []),
     `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
     'reorder: {maxDelayMs: 0}',
+    // As the example: the apps stamp their own points, each app's clock watched.
+    'skew: {maxPastMs: 86400000, sourceAttribute: service.instance.id}',
     `telemetry: {prometheus: {port: ${metrics}}}`,
     '',
   ].join('\n'));
