@@ -87,11 +87,13 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   // that burst judges such a sample OK. It is not in the future; it is half of maxPastMs from
   // turning stale; and if stamped locally, it was not stamped after a step the reading missed (a
   // forward step would put its stamp after the reading, a backward one more than half of
-  // stepThresholdMs before it). Anything else, and every sample under per-source offsets (whose
-  // estimates use arrival times), gets a fresh reading. Only with bands of 0.5 s and more, so that
-  // no burst could outlast them.
+  // stepThresholdMs before it). Anything else gets a fresh reading. Only with bands of 0.5 s and
+  // more, so that no burst could outlast them. Under per-source offsets such a sample is still
+  // judged, for its source's offset, with the shared reading as its arrival time: the samples of
+  // a burst came in one task (a request, a chunk of a file), and a reading a sample read its own
+  // cost as much as the rest of the operator (a gateway's request: 0.33 against 0.17 µs a point).
   const reuseBandMs = Math.min(maxPastMs, stampedLocally ? stepThresholdMs : Infinity) / 2;
-  const reuse = sourceAttribute === undefined && maxFutureMs >= 0 && reuseBandMs >= 500 ? readingReuseOf(clock) : undefined;
+  const reuse = maxFutureMs >= 0 && reuseBandMs >= 500 ? readingReuseOf(clock) : undefined;
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
@@ -102,6 +104,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       let usesLeft = 0;
       let sharedHiNs = 0n;
       let sharedLoNs = 0n;
+      /** The shared reading itself (trustedTime rewrites one object at each read, and only a fresh reading reads). */
+      let shared: TrustedReading | undefined;
       let burstOpen = false;
       const endBurst = (): void => {
         burstOpen = false;
@@ -114,6 +118,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           return;
         }
         usesLeft = reuse.maxUses;
+        shared = now;
         sharedHiNs = msToNanos(now.trustedMs);
         const loMs = now.trustedMs - reuseBandMs;
         sharedLoNs = Number.isFinite(loMs) ? msToNanos(loMs) : BEFORE_ALL_TIME; // maxPastMs: Infinity
@@ -173,6 +178,9 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const now = trusted.read();
         share(now);
         if (now.stepDeltaMs !== undefined) report({ kind: 'step', deltaMs: now.stepDeltaMs, atUnixMs: now.trustedMs });
+        return judged(item, s, now);
+      };
+      const judged = (item: Routed<Sample>, s: Sample, now: TrustedReading): Routed<Sample> => {
         const v = judge(s, now);
         if (v === OK || v.problem === undefined || policy === 'pass') return item;
         if (policy === 'dead-letter') return deadLetter('skew', s, v.problem, now.trustedMs);
@@ -194,7 +202,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
             const t = item.right.timeUnixNano;
             if (typeof t === 'bigint' && usesLeft > 0 && t <= sharedHiNs && t >= sharedLoNs) {
               usesLeft--;
-              out = item;
+              out = sourceAttribute === undefined ? item : judged(item, item.right, shared!);
             } else out = handle(item, item.right);
           } catch (e) {
             out = invalidSample(item.right, e, clock.now());

@@ -206,13 +206,31 @@ test('maxPastMs: Infinity (nothing is ever stale): any past sample may share a r
   assert.is(real.run.out.filter(isLeft).length, 0);
 });
 
-test('under per-source offsets every sample reads the clocks (arrival times feed the estimates)', () => {
+test('under per-source offsets a burst shares readings too, and every sample is still judged for its source', () => {
   const h = handClock();
   h.reusing();
-  const { push } = through(h.clock, { sourceAttribute: 'host' });
-  const before = h.wallReads;
-  for (let i = 0; i < 10; i++) push({ ...gauge(h.wall(), i), attributes: { host: 'a' } });
-  assert.is(h.wallReads - before, 10);
+  const { push, run } = through(h.clock, { stampedLocally: false, sourceAttribute: 'host', sourceOffsetThresholdMs: 2_000 });
+  const sent: Sample[] = [];
+  const shifts: number[] = [];
+  for (let burst = 0; burst < 15; burst++) {
+    const before = h.wallReads;
+    // Two hosts in step with this clock, one a minute behind: judged behind once its estimate has
+    // held for SETTLE_MS (10 s of arrivals), and from then on every sample of it is moved forward,
+    // though it shared the burst's reading.
+    for (let i = 0; i < 10; i++) {
+      for (const [host, aheadMs] of [['a', 0], ['b', 0], ['slow', -60_000]] as const) {
+        const s = { ...gauge(h.trueTime() + aheadMs, sent.length), attributes: { host } };
+        sent.push(s);
+        shifts.push(host === 'slow' && burst >= 10 ? 60_000 : 0);
+        push(s);
+      }
+    }
+    assert.is(h.wallReads - before, 1, `burst ${burst}: one reading for 30 samples`);
+    h.endBurst();
+    h.advance(1_000);
+  }
+  assert.equal(run.out.map((r, i) => (isLeft(r) ? r.left.reason : nanosToMs(r.right.timeUnixNano) - nanosToMs(sent[i]!.timeUnixNano))), shifts);
+  assert.equal(run.events.map((e) => e.kind), ['source-offset']);
 });
 
 type Op = { readonly kind: 'advance'; readonly ms: number } | { readonly kind: 'step'; readonly ms: number } | { readonly kind: 'sample'; readonly lagMs: number } | { readonly kind: 'end' };
@@ -229,42 +247,54 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Op>({ kind: 'end' }) },
 );
 
-test('property: shared readings judge every sample as a fresh reading for each would', () => {
+/** With sources: three hosts, one in step, one 3 s ahead, one 3 s behind (off once it has held steady). */
+const SOURCE_AHEAD_MS = [0, 3_000, -3_000];
+
+test('property: shared readings judge every sample as a fresh reading for each would (with per-source offsets too)', () => {
   fc.assert(
     fc.property(
       fc.array(op, { maxLength: 120 }),
       fc.boolean(),
       fc.constantFrom<'correct' | 'dead-letter'>('correct', 'dead-letter'),
       fc.integer({ min: 1, max: 70 }),
-      (script, stampedLocally, policy, maxUses) => {
+      fc.boolean(),
+      (script, stampedLocally, policy, maxUses, withSources) => {
         const runs = [false, true].map((reuse) => {
           const h = handClock(maxUses);
           if (reuse) h.reusing();
-          const { push, run } = through(h.clock, { stampedLocally, policy });
+          const { push, run } = through(h.clock, { stampedLocally, policy, ...(withSources ? { sourceAttribute: 'host', sourceOffsetThresholdMs: 2_000 } : {}) });
           const sent: Sample[] = [];
           for (const o of script) {
-            if (o.kind === 'advance') h.advance(o.ms);
-            else if (o.kind === 'end') h.endBurst();
+            // With sources, a burst's samples take its reading as their arrival time: the clock
+            // moves between bursts (within one, a task's microseconds), so that both ways of
+            // reading see the same arrivals.
+            if (o.kind === 'advance') {
+              if (withSources) h.endBurst();
+              h.advance(withSources ? o.ms * 1_000 : o.ms); // with sources, seconds: a host behind is judged so after 10 s
+            } else if (o.kind === 'end') h.endBurst();
             else {
               if (o.kind === 'step') h.step(o.ms);
               const lagMs = o.kind === 'step' ? 4 * HOUR : o.lagMs;
               // Locally stamped samples carry the (possibly stepped) wall clock; others true time.
-              const s = gauge((stampedLocally ? h.wall() : h.trueTime()) - lagMs, sent.length);
-              sent.push(s);
-              push(s);
+              const s = gauge((stampedLocally ? h.wall() : h.trueTime()) - lagMs + (withSources ? SOURCE_AHEAD_MS[sent.length % 3]! : 0), sent.length);
+              const sample = withSources ? { ...s, attributes: { host: `h${sent.length % 3}` } } : s;
+              sent.push(sample);
+              push(sample);
             }
           }
-          return { verdicts: verdicts(run.out, sent), steps: run.events.filter((e) => e.kind === 'step').length, reads: h.wallReads };
+          const times = withSources ? run.out.map((r) => (isLeft(r) ? r.left.reason : String(r.right.timeUnixNano))) : [];
+          return { verdicts: verdicts(run.out, sent), times, steps: run.events.filter((e) => e.kind === 'step').length, reads: h.wallReads };
         });
         const [everySample, shared] = runs as [(typeof runs)[0], (typeof runs)[0]];
         assert.equal(shared.verdicts, everySample.verdicts);
+        assert.equal(shared.times, everySample.times, 'with sources, the same times out');
         assert.ok(shared.steps <= everySample.steps, 'a step is reported once, when a reading finds it');
         assert.ok(shared.reads <= everySample.reads);
       },
     ),
     // CI drew it when a correction was raised to any earlier sample's stamp: a sample four hours old,
     // after a step, was raised to now with a reading for each sample and not with a shared one.
-    { numRuns: 2000, examples: [[[{ kind: 'step', ms: -400 }, { kind: 'sample', lagMs: 0 }, { kind: 'step', ms: -7_200_000 }], true, 'correct', 1]] },
+    { numRuns: 2000, examples: [[[{ kind: 'step', ms: -400 }, { kind: 'sample', lagMs: 0 }, { kind: 'step', ms: -7_200_000 }], true, 'correct', 1, false]] },
   );
 });
 
