@@ -1,6 +1,7 @@
 /**
  * Spool append throughput with fsync 'always' and 'interval', against the in-memory delivery
- * queue in the same run, and the time to reopen and recover 1 M spooled samples. Bursts of 1 000
+ * queue in the same run; appends settled 100 bursts later, as delivery settles them; and the
+ * time to reopen and recover 1 M spooled samples. Bursts of 1 000
  * samples (one transaction each), 100 series. Not a test.
  *   npx tsx bench/spool.ts [--quick]
  */
@@ -11,6 +12,7 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool, type SpoolFsync } from '../src/spool/spool.js';
 import { createSampleQueue } from '../src/sampleQueue.js';
 import { workload } from './workload.js';
+import type { Sample } from '../src/sample.js';
 
 const quick = process.argv.includes('--quick');
 const total = quick ? 100_000 : 1_000_000;
@@ -39,8 +41,33 @@ const append = (fsync: SpoolFsync, label: string) => {
   return { path, ms };
 };
 
+/**
+ * Appends each burst and settles it 100 bursts later, as delivery settles what it took: 100 000
+ * samples written and not yet settled at any time (a gateway's delivery holds as many).
+ */
+const appendAndSettle = (fsync: SpoolFsync, label: string) => {
+  const opened = Spool.open(join(dir, `${label}.db`), { lanes: 4, fsync });
+  if (!isRight(opened)) throw opened.left;
+  const spool = opened.right.spool;
+  const unsettled: Sample[][] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < samples.length; i += burst) {
+    const b = samples.slice(i, i + burst);
+    spool.append(b);
+    unsettled.push(b);
+    if (unsettled.length > 100) spool.settle(unsettled.shift()!);
+  }
+  for (const b of unsettled) spool.settle(b);
+  const ms = performance.now() - t0;
+  if (spool.inspect().waiting !== 0) throw new Error('not all settled');
+  spool.close();
+  return ms;
+};
+
 const always = append('always', 'always');
 const interval = append({ intervalMs: 1000 }, 'interval');
+const settledAlways = appendAndSettle('always', 'settled-always');
+const settledInterval = appendAndSettle({ intervalMs: 1000 }, 'settled-interval');
 const t0 = performance.now();
 const reopened = Spool.open(interval.path, { lanes: 4 });
 if (!isRight(reopened)) throw reopened.left;
@@ -53,5 +80,7 @@ console.log(`\nspool, ${total} samples in bursts of ${burst}`);
 console.log(`  in-memory queue (baseline)     ${rate(total, memory)}`);
 console.log(`  spool append, fsync always     ${rate(total, always.ms)}   ×${(memory / always.ms).toFixed(3)} of in-memory`);
 console.log(`  spool append, fsync interval   ${rate(total, interval.ms)}   ×${(memory / interval.ms).toFixed(3)} of in-memory`);
+console.log(`  append, and settle 100 bursts later, fsync always     ${rate(total, settledAlways)}`);
+console.log(`  append, and settle 100 bursts later, fsync interval   ${rate(total, settledInterval)}`);
 console.log(`  reopen + recover ${total} samples: ${(recoverMs / 1000).toFixed(2)} s`);
 rmSync(dir, { recursive: true, force: true });

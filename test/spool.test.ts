@@ -132,6 +132,7 @@ test('a spool whose file was cut off opens, recovers what is readable, keeps the
   const { spool: repaired, report } = r.right;
   assert.ok(report.damage, 'the damage is reported');
   assert.ok(existsSync(report.damage!.movedTo), 'the damaged file is kept');
+  assert.is(repaired.placedCount, 0, 'the salvaged samples written again, not held as objects (they are read back)');
   const rec = repaired.recover();
   assert.is(report.damage!.salvagedSamples, rec.length);
   assert.ok(rec.length > 500 && rec.length < 2000, `salvaged ${rec.length} of 2000`);

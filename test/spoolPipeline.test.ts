@@ -78,6 +78,7 @@ test('pipeline: an outage longer than delivery.maxQueued waits in the spool, not
   }
   assert.is(spool.inspect().waiting, 0);
   assert.is(p.stats.waitingInSpool, 0);
+  assert.is(spool.placedCount, 0, 'no sample held by the spool once all is settled (those it left in the file, read back as new objects, let go of)');
   spool.close();
 });
 
@@ -107,6 +108,7 @@ test('pipeline: with a spool, a file source reads on into the spool during an ou
   await p.done;
   assert.equal(sent, Array.from({ length: total }, (_, i) => i));
   assert.is(totalDeadLetters(p.stats), 0);
+  assert.is(spool.placedCount, 0, 'no sample held by the spool once all is settled');
   spool.close();
 });
 

@@ -64,6 +64,8 @@ test('exactly once, nothing while there is no room, each lane in the order writt
       scheduler.maxFrames = Infinity;
       scheduler.flush();
       sub.unsubscribe();
+      spool.settle(out);
+      assert.is(spool.placedCount, 0, 'every placement settled (what was handed on) or forgotten (what was left in the file)');
       spool.close();
       assert.ok(completed, 'completes once caught up');
       assert.equal(out.map((x) => x.value).sort((a, b) => (a as number) - (b as number)), sent.map((x) => x.value), 'each sample once');
@@ -102,6 +104,29 @@ test('a backlog is read back one chunk per lane a turn, yielding between turns: 
   assert.is([...perTurn.values()].reduce((a, b) => a + b, 0), 10_000, 'all of it');
   assert.ok(Math.max(...perTurn.values()) <= 3 * 100, `at most a chunk per lane a turn: ${Math.max(...perTurn.values())}`);
   assert.ok(virtual.now() < 10, `turns follow each other at once while there is room (${virtual.now()} ms)`);
+});
+
+test('room that runs out part-way through a chunk read back: the rest of the chunk is let go of (read again later), and nothing stays placed', () => {
+  const path = join(tempDir(), 'spool.db');
+  const before = openSpool(path, 1);
+  before.append(Array.from({ length: 50 }, (_, i) => mk(i, 0)));
+  before.close();
+  const spool = openSpool(path, 1);
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const out: Sample[] = [];
+  let allowance = 0;
+  const sub = new Subject<Routed<Sample>>().pipe(spoolSamples(spool, { hasRoom: () => out.length < allowance, scheduler, readBackScheduler: scheduler, readBackChunk: 20 }))
+    .subscribe((r) => isRight(r) && out.push(r.right));
+  for (let turn = 0; turn < 20 && out.length < 50; turn++) {
+    allowance += 7; // room for 7 a turn: each chunk of 20 is cut short
+    scheduler.maxFrames = scheduler.frame + 1_000;
+    scheduler.flush();
+  }
+  sub.unsubscribe();
+  assert.equal(out.map((x) => x.value), Array.from({ length: 50 }, (_, i) => i), 'all of it, once, in order');
+  spool.settle(out);
+  assert.is(spool.placedCount, 0, 'the cut-short chunks\' rest forgotten');
+  spool.close();
 });
 
 test.run();

@@ -5,8 +5,11 @@
  * lane (`acked_seq`) only moves over an unbroken run of settled numbers: what lies past a gap
  * stays in the file until the gap is settled, and comes back after a crash.
  *
- * A sample is known by its object (a WeakMap: one the caller dropped takes its entry with it), so
- * the samples handed to delivery, or read back, are the ones to settle.
+ * A sample is known by its object, so the samples handed to delivery, or read back, are the ones
+ * to settle; one dropped unsettled — left in the file, to be read back as a new object — must be
+ * forgotten (the spool stage does). A Map, not a WeakMap, which would forget such samples by
+ * itself: with the ~100 000 samples a gateway's delivery holds, a WeakMap's set and delete cost
+ * ~0.8 µs a sample against ~0.15 for a Map, a tenth of a durable gateway's time in a profile.
  */
 import type { Sample } from '../sample.js';
 
@@ -23,10 +26,16 @@ export interface Placements {
   settle(samples: readonly Sample[]): ReadonlySet<number>;
   /** The lane's new watermark: `acked` moved over every settled number that follows it, which are forgotten. */
   advance(lane: number, acked: number): number;
+  /** Drops the placement of samples let go of unsettled (they stay in the file). */
+  forget(samples: Iterable<Sample>): void;
+  /** Samples placed and neither settled nor forgotten. */
+  size(): number;
+  /** Forgets every sample (the spool is closed). */
+  clear(): void;
 }
 
 export const createPlacements = (): Placements => {
-  const placed = new WeakMap<Sample, Placed>();
+  const placed = new Map<Sample, Placed>();
   /** Settled sequence numbers above a lane's watermark. */
   const early = new Map<number, Set<number>>();
   return {
@@ -50,6 +59,14 @@ export const createPlacements = (): Placements => {
       if (set === undefined) return acked;
       while (set.has(acked + 1)) set.delete(++acked);
       return acked;
+    },
+    forget: (samples) => {
+      for (const s of samples) placed.delete(s);
+    },
+    size: () => placed.size,
+    clear: () => {
+      placed.clear();
+      early.clear();
     },
   };
 };

@@ -12,8 +12,9 @@ import Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { seriesLanes } from '../delivery.js';
-import { toJsonLine, parseSampleLine } from '../sampleJson.js';
-import { type ChunkRow, type SpoolStatements, prepareStatements } from './schema.js';
+import { toJsonLine } from '../sampleJson.js';
+import { type SpoolStatements, prepareStatements } from './schema.js';
+import { type ChunkRead, samplesAfter } from './readBack.js';
 import { commitSettle } from './settleCommit.js';
 import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
 import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
@@ -68,7 +69,7 @@ export class Spool {
     const spool = new Spool(path, isLeft(file) ? emptySpoolDb() : file.right.db, opts, lock);
     if (isLeft(file)) spool.waitingForSpace = file.left;
     else {
-      spool.append(file.right.recovered);
+      spool.appendLeft(file.right.recovered);
       spool.shrinkIfEmpty();
     }
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
@@ -94,7 +95,7 @@ export class Spool {
     this.goOnIn(file.right.db);
     this.bytes = bytesIn(this.db);
     this.waitingForSpace = undefined;
-    this.append(file.right.recovered);
+    this.appendLeft(file.right.recovered);
     this.shrinkIfEmpty();
     const damage = file.right.damage;
     this.opened.next({ pending: this.inspect().waiting, ...(damage ? { damage } : {}) });
@@ -112,6 +113,22 @@ export class Spool {
   /** Where an appended (or read-back) sample was written: its lane and sequence number. */
   placeOf(s: Sample): Placed | undefined {
     return this.placed.placeOf(s);
+  }
+
+  /** Lets go of samples appended or read back that will not be settled as these objects: they wait in the file (read back later as new ones). */
+  forget(samples: Iterable<Sample>): void {
+    this.placed.forget(samples);
+  }
+
+  /** Samples appended or read back and neither settled nor forgotten. */
+  get placedCount(): number {
+    return this.placed.size();
+  }
+
+  /** Writes samples that are read back from the file, not handed on as these objects (salvaged ones). */
+  private appendLeft(samples: readonly Sample[]): void {
+    this.append(samples);
+    this.forget(samples);
   }
 
   /** Room for `fraction` of maxBytes more (always, without a maxBytes)? */
@@ -205,20 +222,7 @@ export class Spool {
    * read back unless asked for). Chunks are read whole and only the lines wanted are parsed.
    */
   readBack(lane: number, afterSeq: number, max = Infinity): Sample[] {
-    const out: Sample[] = [];
-    const rows = this.sql.after.iterate(lane, afterSeq) as IterableIterator<Pick<ChunkRow, 'id' | 'first_seq' | 'payload'>>;
-    for (const row of rows) {
-      const lines = row.payload.split('\n');
-      for (let i = Math.max(0, afterSeq + 1 - row.first_seq); i < lines.length && out.length < max; i++) {
-        const parsed = parseSampleLine(lines[i]!);
-        if (parsed._tag === 'Left') continue; // not for rows we wrote (every valid sample comes back: test/sampleJson.property.test.ts); a salvaged bad row is damage
-        const s = this.eras.asWritten(parsed.right, row.id);
-        this.placed.place(s, lane, row.first_seq + i);
-        out.push(s);
-      }
-      if (out.length >= max) break;
-    }
-    return out;
+    return samplesAfter(this.sql.after.iterate(lane, afterSeq) as IterableIterator<ChunkRead>, lane, afterSeq, max, this.eras, this.placed);
   }
 
   /** Every unsettled sample, per lane in sequence order (lanes one after another). */
@@ -270,6 +274,7 @@ export class Spool {
     this.db.close();
     this.lock?.release();
     this.opened.complete();
+    this.placed.clear(); // samples still in delivery at a shutdown: not held by a closed spool
   }
 
   /** Lets go of the owner lock as a killed process would, nothing else (not closed, checkpointed or settled): for tests of a crash. */

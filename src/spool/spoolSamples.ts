@@ -116,13 +116,16 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
             const samples = spool.readBack(lane, after, Math.min(chunk, upTo - after));
             if (samples.length === 0) behind.delete(lane); // (cannot happen: nothing after `after` is settled)
             // Sample by sample while there is room; the rest of the chunk is read again later.
-            for (const s of samples) {
+            let i = 0;
+            for (; i < samples.length; i++) {
               if (!hasRoom() || subscriber.closed) break;
+              const s = samples[i]!;
               const seq = spool.placeOf(s)!.seq;
               handedOn.set(lane, seq);
               if (seq >= last) behind.delete(lane);
               subscriber.next(right(s));
             }
+            if (i < samples.length) spool.forget(samples.slice(i));
           }
         }
         reportWaiting();
@@ -162,6 +165,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         // A sample is handed on only when nothing waits in the spool ahead of it and there is room;
         // once one is not, the rest of the burst waits behind it.
         const at = scheduler.now();
+        const leftInFile: Sample[] = [];
         for (const r of items) {
           if (isLeft(r)) subscriber.next(r);
           else if (refused.has(r.right)) subscriber.next(left(toDeadLetter('overflow', r.right, 'the spool is full (spool.maxBytes): sample refused', at)));
@@ -170,9 +174,13 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
             if (behind.size === 0 && hasRoom()) {
               handedOn.set(lane, seq);
               subscriber.next(r);
-            } else behind.set(lane, seq);
+            } else {
+              behind.set(lane, seq);
+              leftInFile.push(r.right);
+            }
           }
         }
+        spool.forget(leftInFile); // read back as new objects when there is room
         if (behind.size > 0) reportWaiting();
         if (behind.size > 0 && readBackTask === undefined) readBackLater();
       };

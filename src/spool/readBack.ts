@@ -1,0 +1,30 @@
+/**
+ * A lane's chunks read back into samples: each chunk (a row: a burst's samples of one lane, as
+ * JSON lines) is read whole and only the lines wanted are parsed. A sample comes back under the
+ * resource it was written under (resourceEras.ts) and is placed (placements.ts), so that settling
+ * the object settles its row.
+ */
+import type { Sample } from '../sample.js';
+import { parseSampleLine } from '../sampleJson.js';
+import type { ChunkRow } from './schema.js';
+import type { ResourceEras } from './resourceEras.js';
+import type { Placements } from './placements.js';
+
+export type ChunkRead = Pick<ChunkRow, 'id' | 'first_seq' | 'payload'>;
+
+/** Up to `max` samples of `lane` after sequence number `afterSeq`, from its chunks in sequence order. */
+export const samplesAfter = (rows: Iterable<ChunkRead>, lane: number, afterSeq: number, max: number, eras: ResourceEras, placed: Placements): Sample[] => {
+  const out: Sample[] = [];
+  for (const row of rows) {
+    const lines = row.payload.split('\n');
+    for (let i = Math.max(0, afterSeq + 1 - row.first_seq); i < lines.length && out.length < max; i++) {
+      const parsed = parseSampleLine(lines[i]!);
+      if (parsed._tag === 'Left') continue; // not for rows we wrote (every valid sample comes back: test/sampleJson.property.test.ts); a salvaged bad row is damage
+      const s = eras.asWritten(parsed.right, row.id);
+      placed.place(s, lane, row.first_seq + i);
+      out.push(s);
+    }
+    if (out.length >= max) break;
+  }
+  return out;
+};
