@@ -41,6 +41,29 @@ test('pipeline: undelivered samples stay in the spool at shutdown and go first a
   second.spool.close();
 });
 
+test('pipeline: one sample object emitted twice (a source re-emitting what it sent) is two samples in the spool, each settled: the spool empties', async () => {
+  // Known by its object, the second was placed over the first: the first's row was never settled,
+  // so its lane's watermark stopped there for good — the spool kept every later row of the lane
+  // (growing without end in a long run) and a restart delivered them all again.
+  const path = join(tempDir(), 'spool.db');
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 } }), sources: [] };
+  const { spool } = open(path, 1);
+  const twice = mk(1, 0);
+  const later = new Subject<Sample>();
+  const sent: number[] = [];
+  const p = new Pipeline(config, { send: (batch) => (batch.forEach((x) => sent.push(x.value as number)), EMPTY), sources: [of(mk(0, 0), twice, twice), later], deadLetters: () => undefined, spool, stampedLocally: false });
+  p.start();
+  await new Promise((r) => setTimeout(r, 20));
+  later.next(twice); // again in a later burst, while the first two may still be unsettled
+  later.next(mk(2, 0));
+  later.complete();
+  await p.done;
+  assert.equal(sent, [0, 1, 1, 1, 2], 'each emission delivered');
+  assert.is(spool.inspect().waiting, 0, 'nothing left in the spool');
+  assert.is(spool.placedCount, 0);
+  spool.close();
+});
+
 test('pipeline: an outage longer than delivery.maxQueued waits in the spool, not in memory, and nothing overflows; then all of it arrives once, in order', async () => {
   // Before, the spool stage handed every sample on to delivery whatever it held: past maxQueued the
   // newest became `overflow` dead letters (and, still in the spool, were delivered after a restart too).

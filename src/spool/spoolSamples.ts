@@ -57,6 +57,27 @@ export interface SpoolStageOptions {
   readonly onOpened?: (e: { readonly pending: number; readonly damage?: OpenReport['damage'] }) => void;
 }
 
+/**
+ * The burst's samples, each an object of its own: one the source emitted again (in this burst, or
+ * while the spool still holds it unsettled) is replaced by a copy, in `items` too. The spool knows
+ * a sample by its object: the second was placed over the first, whose row was then never settled
+ * — its lane's watermark stopped there for good, the spool kept every later row of the lane, and a
+ * restart delivered them all again.
+ */
+const ownObjects = (items: Routed<Sample>[], spool: Spool): Sample[] => {
+  const rights: Sample[] = [];
+  const inBurst = new Set<Sample>();
+  for (let i = 0; i < items.length; i++) {
+    const r = items[i]!;
+    if (isLeft(r)) continue;
+    let s = r.right;
+    if (inBurst.has(s) || spool.placeOf(s) !== undefined) items[i] = right((s = { ...s }));
+    inBurst.add(s);
+    rights.push(s);
+  }
+  return rights;
+};
+
 export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): OperatorFunction<Routed<Sample>, Routed<Sample>> =>
   (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
@@ -142,7 +163,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
         if (burst.length === 0) return;
         const items = burst;
         burst = [];
-        const rights = items.flatMap((r) => (isLeft(r) ? [] : [r.right]));
+        const rights = ownObjects(items, spool);
         let refused: Set<Sample>;
         try {
           refused = new Set(spool.append(rights));
