@@ -69,7 +69,7 @@ export class Spool {
     const spool = new Spool(path, isLeft(file) ? emptySpoolDb() : file.right.db, opts, lock);
     if (isLeft(file)) spool.waitingForSpace = file.left;
     else {
-      spool.appendLeft(file.right.recovered);
+      spool.writeSalvaged(file.right.recovered);
       spool.shrinkIfEmpty();
     }
     if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
@@ -95,7 +95,7 @@ export class Spool {
     this.goOnIn(file.right.db);
     this.bytes = bytesIn(this.db);
     this.waitingForSpace = undefined;
-    this.appendLeft(file.right.recovered);
+    this.writeSalvaged(file.right.recovered);
     this.shrinkIfEmpty();
     const damage = file.right.damage;
     this.opened.next({ pending: this.inspect().waiting, ...(damage ? { damage } : {}) });
@@ -126,7 +126,7 @@ export class Spool {
   }
 
   /** Writes samples that are read back from the file, not handed on as these objects (salvaged ones). */
-  private appendLeft(samples: readonly Sample[]): void {
+  private writeSalvaged(samples: readonly Sample[]): void {
     this.append(samples);
     this.forget(samples);
   }
