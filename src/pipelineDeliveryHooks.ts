@@ -23,8 +23,9 @@ export interface DeliveryHookContext {
 }
 
 export const pipelineDeliveryHooks = ({ stats: s, deps, events, unspooled, counted }: DeliveryHookContext): Pick<DeliverOptions, 'onRetry' | 'onDelivered' | 'onBatch' | 'onDeadLetter'> => {
-  // A settle the spool cannot write (disk full) leaves the samples unsettled: delivered again
-  // after a restart (a duplicate, never a loss). It must not escape from delivery's hooks.
+  // A settle the spool cannot write (disk full) leaves the samples unsettled: the spool makes it
+  // again with the next settle, and if none comes, they are delivered again after a restart (a
+  // duplicate, never a loss). It must not escape from delivery's hooks.
   const settle = (samples: readonly Sample[]): void => {
     try {
       deps.spool?.settle(samples);

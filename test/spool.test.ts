@@ -118,6 +118,29 @@ test('a spool path naming a file that is not SQLite at all (notes, a sample file
   if (isRight(made)) made.right.spool.close();
 });
 
+test('a settle that fails (a full disk) changes nothing: its samples are settled with the next settle, and the spool empties', () => {
+  // Before, the failed settle had already forgotten its samples and the numbers it moved the lane's
+  // watermark over: the watermark stopped at them, and the spool kept every later row of the lane
+  // for the rest of the run (a file growing again once the disk had room), all delivered again
+  // at the next start.
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 1);
+  const batches = [0, 1, 2].map((b) => Array.from({ length: 4 }, (_, i) => mk(b * 4 + i)));
+  for (const b of batches) spool.append(b);
+  spool.settle(batches[0]!);
+  const other = new Database(path); // a full disk, as SQLite reports it, inside the settle's transaction
+  other.exec("CREATE TRIGGER settle_fails BEFORE UPDATE ON lanes BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  assert.throws(() => spool.settle(batches[1]!), /disk is full/);
+  assert.is(spool.inspect().waiting, 8, 'nothing settled by it');
+  other.exec('DROP TRIGGER settle_fails');
+  other.close();
+  spool.settle(batches[2]!);
+  assert.is(spool.inspect().waiting, 0, 'the failed settle\'s samples settled with the next: the lane caught up');
+  assert.is(spool.placedCount, 0);
+  spool.close();
+  assert.equal(recoveredValues(path), [], 'a restart delivers nothing again');
+});
+
 test('a spool whose file was cut off opens, recovers what is readable, keeps the damaged file and reports it', () => {
   const dir = tempDir();
   const path = join(dir, 'spool.db');

@@ -5,6 +5,10 @@
  * lane (`acked_seq`) only moves over an unbroken run of settled numbers: what lies past a gap
  * stays in the file until the gap is settled, and comes back after a crash.
  *
+ * A settle changes none of this until its transaction has committed: one that fails (a full disk)
+ * leaves its samples known, to be settled again, where it had forgotten them and the numbers it
+ * had moved over, and the lane's watermark stopped at them for the rest of the run.
+ *
  * A sample is known by its object, so the samples handed to delivery, or read back, are the ones
  * to settle; one dropped unsettled — left in the file, to be read back as a new object — must be
  * forgotten (the spool stage does). A Map, not a WeakMap, which would forget such samples by
@@ -22,10 +26,15 @@ export interface Placements {
   /** Records where a sample was written (or read back from). */
   place(s: Sample, lane: number, seq: number): void;
   placeOf(s: Sample): Placed | undefined;
-  /** Marks the known samples among these settled (unknown ones are ignored); returns the lanes they were in. */
-  settle(samples: readonly Sample[]): ReadonlySet<number>;
-  /** The lane's new watermark: `acked` moved over every settled number that follows it, which are forgotten. */
-  advance(lane: number, acked: number): number;
+  /** The sequence numbers of the known samples among these (unknown ones are ignored), by lane. Changes nothing. */
+  seqsByLane(samples: readonly Sample[]): ReadonlyMap<number, ReadonlySet<number>>;
+  /** The lane's watermark `acked` would reach over the numbers settled before and `seqs`. Changes nothing. */
+  reach(lane: number, acked: number, seqs: ReadonlySet<number>): number;
+  /**
+   * Once a settle is committed: its samples forgotten, their numbers noted as settled, and each
+   * lane's numbers up to its new watermark (`acked`) let go of.
+   */
+  settled(samples: readonly Sample[], acked: ReadonlyMap<number, number>): void;
   /** Drops the placement of samples let go of unsettled (they stay in the file). */
   forget(samples: Iterable<Sample>): void;
   /** Samples placed and neither settled nor forgotten. */
@@ -41,8 +50,23 @@ export const createPlacements = (): Placements => {
   return {
     place: (s, lane, seq) => void placed.set(s, { lane, seq }),
     placeOf: (s) => placed.get(s),
-    settle: (samples) => {
-      const lanes = new Set<number>();
+    seqsByLane: (samples) => {
+      const byLane = new Map<number, Set<number>>();
+      for (const s of samples) {
+        const p = placed.get(s);
+        if (!p) continue;
+        let seqs = byLane.get(p.lane);
+        if (!seqs) byLane.set(p.lane, (seqs = new Set()));
+        seqs.add(p.seq);
+      }
+      return byLane;
+    },
+    reach: (lane, acked, seqs) => {
+      const before = early.get(lane);
+      while (seqs.has(acked + 1) || before?.has(acked + 1) === true) acked++;
+      return acked;
+    },
+    settled: (samples, acked) => {
       for (const s of samples) {
         const p = placed.get(s);
         if (!p) continue;
@@ -50,15 +74,12 @@ export const createPlacements = (): Placements => {
         let set = early.get(p.lane);
         if (!set) early.set(p.lane, (set = new Set()));
         set.add(p.seq);
-        lanes.add(p.lane);
       }
-      return lanes;
-    },
-    advance: (lane, acked) => {
-      const set = early.get(lane);
-      if (set === undefined) return acked;
-      while (set.has(acked + 1)) set.delete(++acked);
-      return acked;
+      for (const [lane, upTo] of acked) {
+        const set = early.get(lane);
+        if (set === undefined) continue;
+        for (const seq of set) if (seq <= upTo) set.delete(seq);
+      }
     },
     forget: (samples) => {
       for (const s of samples) placed.delete(s);

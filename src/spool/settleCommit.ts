@@ -15,6 +15,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { SpoolFsync } from './spoolTypes.js';
+import type { SpoolStatements } from './schema.js';
+import type { Placements } from './placements.js';
 
 /**
  * Runs `settle` (a transaction) without waiting for the disk at its commit, then puts synchronous
@@ -31,4 +33,26 @@ export const commitSettle = (db: Database.Database, fsync: SpoolFsync | undefine
   } finally {
     db.pragma('synchronous = FULL');
   }
+};
+
+/**
+ * A settle's rows: each lane's watermark moved over its settled numbers (`byLane`, with those
+ * settled before) and the rows below it dropped, in one transaction committed as above. Returns
+ * the new watermarks and the bytes freed; changes nothing in memory, so that a settle that fails
+ * can be made again.
+ */
+export const settleRows = (db: Database.Database, sql: SpoolStatements, fsync: SpoolFsync | undefined, placed: Placements, byLane: ReadonlyMap<number, ReadonlySet<number>>) => {
+  const { getAcked, setAcked, freed, drop } = sql;
+  const acked = new Map<number, number>();
+  let freedBytes = 0;
+  commitSettle(db, fsync, db.transaction(() => {
+    for (const [lane, seqs] of byLane) {
+      const upTo = placed.reach(lane, (getAcked.get(lane) as { acked_seq: number } | undefined)?.acked_seq ?? -1, seqs);
+      setAcked.run(upTo, lane);
+      freedBytes += (freed.get(lane, upTo) as { b: number }).b;
+      drop.run(lane, upTo);
+      acked.set(lane, upTo);
+    }
+  }));
+  return { acked, freedBytes };
 };

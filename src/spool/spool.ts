@@ -15,7 +15,7 @@ import { seriesLanes } from '../delivery.js';
 import { toJsonLine } from '../sampleJson.js';
 import { type SpoolStatements, prepareStatements } from './schema.js';
 import { type ChunkRead, samplesAfter } from './readBack.js';
-import { commitSettle } from './settleCommit.js';
+import { settleRows } from './settleCommit.js';
 import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
 import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
 import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
@@ -33,6 +33,8 @@ export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } fr
 
 export class Spool {
   private readonly placed = createPlacements();
+  /** Samples of settles that failed (a full disk), settled with the next. */
+  private settleAgain: readonly Sample[] = [];
   private bytes = 0;
   private checkpointTimer: { cancel(): void } | undefined;
   private fileCheckTimer: { cancel(): void } | undefined;
@@ -182,17 +184,20 @@ export class Spool {
 
   /** Records that samples were delivered or dead-lettered (one transaction). Unknown samples are ignored. */
   settle(samples: readonly Sample[]): void {
-    const lanes = this.placed.settle(samples);
-    if (lanes.size === 0) return;
-    const { getAcked, setAcked, freed, drop } = this.sql;
-    commitSettle(this.db, this.opts.fsync, this.db.transaction(() => {
-      for (const lane of lanes) {
-        const acked = this.placed.advance(lane, (getAcked.get(lane) as { acked_seq: number } | undefined)?.acked_seq ?? -1);
-        setAcked.run(acked, lane);
-        this.bytes -= (freed.get(lane, acked) as { b: number }).b;
-        drop.run(lane, acked);
-      }
-    }));
+    // What a settle that failed (a full disk) left known is settled with these.
+    const all = this.settleAgain.length === 0 ? samples : [...this.settleAgain, ...samples];
+    const byLane = this.placed.seqsByLane(all);
+    this.settleAgain = [];
+    if (byLane.size === 0) return;
+    let done: ReturnType<typeof settleRows>;
+    try {
+      done = settleRows(this.db, this.sql, this.opts.fsync, this.placed, byLane);
+    } catch (e) {
+      this.settleAgain = all.filter((s) => this.placed.placeOf(s) !== undefined);
+      throw e;
+    }
+    this.placed.settled(all, done.acked);
+    this.bytes -= done.freedBytes;
     this.shrinkIfEmpty();
   }
 
