@@ -141,6 +141,29 @@ test('a settle that fails (a full disk) changes nothing: its samples are settled
   assert.equal(recoveredValues(path), [], 'a restart delivers nothing again');
 });
 
+test('an append the disk refuses places nothing: its samples, delivered without the spool, settle nothing the next append writes', () => {
+  // Before, the samples were placed inside the transaction that failed, at the sequence numbers the
+  // next append then gave to other samples: delivered unwritten, their settle moved the watermark
+  // over those numbers, and the next append's rows counted as settled before they were delivered —
+  // lost at a crash.
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 1);
+  const [a, b, c] = [0, 1, 2].map((n) => Array.from({ length: 4 }, (_, i) => mk(n * 4 + i)));
+  spool.append(a!);
+  spool.settle(a!);
+  const other = new Database(path);
+  other.exec("CREATE TRIGGER append_fails BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  assert.throws(() => spool.append(b!), /disk is full/);
+  other.exec('DROP TRIGGER append_fails');
+  other.close();
+  assert.is(spool.placedCount, 0, 'nothing placed by the append that failed');
+  spool.settle(b!); // delivered without the spool (the stage hands such samples on)
+  spool.append(c!);
+  assert.is(spool.inspect().waiting, 4, 'the next append\'s samples wait for their delivery');
+  spool.abandon(); // a crash
+  assert.equal(recoveredValues(path), c!.map((x) => x.value), 'and come back after a crash');
+});
+
 test('a spool whose file was cut off opens, recovers what is readable, keeps the damaged file and reports it', () => {
   const dir = tempDir();
   const path = join(dir, 'spool.db');

@@ -20,16 +20,22 @@ test('pipeline: a spool that cannot be written (disk full) does not stop deliver
   const path = join(tempDir(), 'spool.db');
   const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 5, maxDelayMs: 5 } }), sources: [] };
   const { spool } = open(path, 1);
+  // The first two appends fail inside their transaction, as a full disk fails them: SQLite refuses the insert.
+  const other = new Database(path);
   const append = spool.append.bind(spool);
   let failures = 2;
   spool.append = (samples) => {
-    if (failures-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    return append(samples);
+    const fail = failures-- > 0;
+    if (fail) other.exec("CREATE TRIGGER append_fails BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    try {
+      return append(samples);
+    } finally {
+      if (fail) other.exec('DROP TRIGGER append_fails');
+    }
   };
   const settle = spool.settle.bind(spool);
   // And the first settle of a written batch fails too (it ran in a delivery hook, and threw out of
-  // it), inside its transaction, as a full disk fails it: SQLite refuses the update.
-  const other = new Database(path);
+  // it), inside its transaction: SQLite refuses the update.
   let settleFailures = 1;
   spool.settle = (samples) => {
     const fail = samples.some((x) => spool.placeOf(x) !== undefined) && settleFailures-- > 0;

@@ -12,10 +12,10 @@ import Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { seriesLanes } from '../delivery.js';
-import { toJsonLine } from '../sampleJson.js';
 import { type SpoolStatements, prepareStatements } from './schema.js';
 import { type ChunkRead, samplesAfter } from './readBack.js';
 import { settleRows } from './settleCommit.js';
+import { byLaneOf, writeChunks } from './writeChunks.js';
 import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
 import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
 import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
@@ -145,39 +145,14 @@ export class Spool {
 
   /** Writes samples (one transaction, one row per lane), before delivery; returns those refused as over maxBytes (not written). */
   append(samples: readonly Sample[]): Sample[] {
-    const refused: Sample[] = [];
-    if (samples.length === 0) return refused;
+    if (samples.length === 0) return [];
     if (this.waitingForSpace !== undefined) throw this.waitingForSpace;
-    const byLane = new Map<number, Sample[]>();
-    for (const s of samples) {
-      const lane = this.laneOf(s);
-      const list = byLane.get(lane);
-      if (list) list.push(s);
-      else byLane.set(lane, [s]);
-    }
-    const { laneRow, upsert, insert } = this.sql;
-    this.db.transaction(() => {
+    const { written, refused, bytesWritten } = writeChunks(this.db, this.sql, byLaneOf(samples, this.laneOf), (bytes) => this.hasRoom(bytes), () => {
       if (!this.eraRecorded) this.eras.recordBeforeFirstChunk();
-      for (const [lane, list] of byLane) {
-        const first = (laneRow.get(lane) as { next_seq: number } | undefined)?.next_seq ?? 0;
-        const payload = list.map((s) => toJsonLine(s)).join('\n');
-        const bytes = Buffer.byteLength(payload);
-        if (!this.hasRoom(bytes)) {
-          refused.push(...list);
-          continue;
-        }
-        let oldest = list[0]!.timeUnixNano;
-        let newest = oldest;
-        list.forEach((s, i) => {
-          this.placed.place(s, lane, first + i);
-          if (s.timeUnixNano < oldest) oldest = s.timeUnixNano;
-          if (s.timeUnixNano > newest) newest = s.timeUnixNano;
-        });
-        insert.run(lane, first, first + list.length - 1, list.length, bytes, String(oldest), String(newest), payload);
-        upsert.run(lane, first + list.length);
-        this.bytes += bytes;
-      }
-    })();
+    });
+    // Placed once committed (writeChunks.ts says why).
+    for (const { lane, first, samples: list } of written) list.forEach((s, i) => this.placed.place(s, lane, first + i));
+    this.bytes += bytesWritten;
     this.eraRecorded = true;
     return refused;
   }
