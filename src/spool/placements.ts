@@ -31,10 +31,11 @@ export interface Placements {
   /** The lane's watermark `acked` would reach over the numbers settled before and `seqs`. Changes nothing. */
   reach(lane: number, acked: number, seqs: ReadonlySet<number>): number;
   /**
-   * Once a settle is committed: its samples forgotten, their numbers noted as settled, and each
-   * lane's numbers up to its new watermark (`acked`) let go of.
+   * Once a settle is committed: its samples forgotten, and of their numbers (`byLane`, as
+   * seqsByLane gave them) those past the lane's new watermark (`acked`) noted as settled, those
+   * noted before that it reached let go of.
    */
-  settled(samples: readonly Sample[], acked: ReadonlyMap<number, number>): void;
+  settled(samples: readonly Sample[], byLane: ReadonlyMap<number, ReadonlySet<number>>, acked: ReadonlyMap<number, number>): void;
   /** Drops the placement of samples let go of unsettled (they stay in the file). */
   forget(samples: Iterable<Sample>): void;
   /** Samples placed and neither settled nor forgotten. */
@@ -66,19 +67,17 @@ export const createPlacements = (): Placements => {
       while (seqs.has(acked + 1) || before?.has(acked + 1) === true) acked++;
       return acked;
     },
-    settled: (samples, acked) => {
-      for (const s of samples) {
-        const p = placed.get(s);
-        if (!p) continue;
-        placed.delete(s);
-        let set = early.get(p.lane);
-        if (!set) early.set(p.lane, (set = new Set()));
-        set.add(p.seq);
-      }
-      for (const [lane, upTo] of acked) {
-        const set = early.get(lane);
-        if (set === undefined) continue;
-        for (const seq of set) if (seq <= upTo) set.delete(seq);
+    settled: (samples, byLane, acked) => {
+      for (const s of samples) placed.delete(s);
+      for (const [lane, seqs] of byLane) {
+        const upTo = acked.get(lane)!;
+        let set = early.get(lane);
+        if (set !== undefined) for (const seq of set) if (seq <= upTo) set.delete(seq);
+        for (const seq of seqs) {
+          if (seq <= upTo) continue;
+          if (set === undefined) early.set(lane, (set = new Set()));
+          set.add(seq);
+        }
       }
     },
     forget: (samples) => {

@@ -171,7 +171,7 @@ export class Spool {
       this.settleAgain = all.filter((s) => this.placed.placeOf(s) !== undefined);
       throw e;
     }
-    this.placed.settled(all, done.acked);
+    this.placed.settled(all, byLane, done.acked);
     this.bytes -= done.freedBytes;
     this.shrinkIfEmpty();
   }
