@@ -72,10 +72,12 @@ const anyValue = (v: unknown): Either<string, AttrValue> => {
   return left(kind === undefined ? 'an empty value, which a sample cannot hold' : `a ${kind}, which a sample cannot hold (strings, numbers, booleans and arrays of them)`);
 };
 
-/** The samples of a series share one attributes object (internAttributes.ts). */
-const intern = createAttributeInterner();
-/** The one object of these attributes' series, shared with the samples this module reads (otlp/otlpProtoSamples.ts reads protobuf ones). */
-export const internAttributes = (a: Attributes): Attributes => intern(a);
+/**
+ * The samples of a series share one attributes object (internAttributes.ts): the one object of
+ * these attributes' series, shared with the samples this module reads (otlp/otlpProtoSamples.ts
+ * reads protobuf ones).
+ */
+export const internAttributes = createAttributeInterner();
 
 export const attributes = (v: unknown): Either<string, Attributes> => {
   const out: Record<string, AttrValue> = {};
@@ -85,11 +87,11 @@ export const attributes = (v: unknown): Either<string, Attributes> => {
     if (isLeft(x)) return left(`attribute ${shownValue(key)}: ${x.left}`);
     out[String(key)] = x.right;
   }
-  return right(intern(out));
+  return right(internAttributes(out));
 };
 
 /** `attrs` with one more attribute (a summary's quantile), the series' one object as `attributes` gives it. */
-export const attributeWith = (attrs: Attributes, key: string, value: AttrValue): Attributes => intern({ ...attrs, [key]: value });
+export const attributeWith = (attrs: Attributes, key: string, value: AttrValue): Attributes => internAttributes({ ...attrs, [key]: value });
 
 /** Each of a list as `read` reads it, or the first problem. */
 export const each = <T>(v: unknown, read: (x: unknown) => Either<string, T>): Either<string, T[]> => {
