@@ -103,6 +103,19 @@ test('a wall-clock step: one warning, with how long trusted time takes to reach 
   assert.is(w.lines[1]!.message, 'wall clock stepped by 86400000 ms; trusted time slews, samples are re-stamped onto trusted time, which reaches the wall clock in 20 days (skew.maxSlewPpm 50000); until then they are stamped behind the wall clock (if the new time is right, a restart takes it at once)');
 });
 
+test('a step under policy dead-letter or pass: the line says what becomes of the samples (it said re-stamped under every policy)', () => {
+  const d = watched('dead-letter');
+  d.skew({ kind: 'step', deltaMs: -3_600_000, atUnixMs: NOW_MS });
+  assert.is(d.lines[0]!.message, 'wall clock stepped by -3600000 ms; samples stamped by it are dead letters (skew.policy dead-letter) for 20.0 h, until trusted time, which slews (skew.maxSlewPpm 50000), reaches the wall clock');
+  const p = watched('pass');
+  p.skew({ kind: 'step', deltaMs: -3_600_000, atUnixMs: NOW_MS });
+  p.skew({ kind: 'step', deltaMs: 5_000, atUnixMs: NOW_MS });
+  assert.equal(p.lines.map((l) => l.message), [
+    'wall clock stepped by -3600000 ms; samples are sent as stamped (skew.policy pass): every series goes back by the step at the receiver',
+    'wall clock stepped by 5000 ms; samples are sent as stamped (skew.policy pass)',
+  ]);
+});
+
 test('a step forward under forwardSteps follow: said as taken at once; a step back still slews', () => {
   const w = watched('correct', undefined, 'follow');
   w.skew({ kind: 'step', deltaMs: 7_874.3, atUnixMs: NOW_MS });

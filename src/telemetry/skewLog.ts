@@ -91,13 +91,24 @@ export const createSkewLog = (opts: SkewLogOptions): { note(e: SkewEvent): void;
     const takes = ` onto trusted time, which reaches the wall clock in ${formatDurationMs(Math.abs(deltaMs) / (opts.maxSlewPpm / 1e6))} (skew.maxSlewPpm ${opts.maxSlewPpm})`;
     return deltaMs > 0 ? `${takes}; until then they are stamped behind the wall clock (if the new time is right, a restart takes it at once)` : `${takes}, so that no series goes back in time`;
   };
+  /**
+   * What becomes of the samples a step made wrong, by policy: re-stamped onto trusted time
+   * ('correct'); dead letters until trusted time reaches the wall clock ('dead-letter'); sent as
+   * stamped ('pass'). The line said "re-stamped" under every policy.
+   */
+  const stepHandled = (deltaMs: number): string => {
+    if (policy === 'correct') return `trusted time slews, samples are re-stamped${catchUp(deltaMs)}`;
+    if (policy === 'pass') return `samples are sent as stamped (skew.policy pass)${deltaMs < 0 ? ': every series goes back by the step at the receiver' : ''}`;
+    const until = opts.maxSlewPpm === undefined ? '' : ` for ${formatDurationMs(Math.abs(deltaMs) / (opts.maxSlewPpm / 1e6))}, until trusted time, which slews (skew.maxSlewPpm ${opts.maxSlewPpm}), reaches the wall clock`;
+    return `samples stamped by it are dead letters (skew.policy dead-letter)${until}`;
+  };
   const offsetHandled = policy === 'correct' ? 'its samples are re-stamped by that much' : policy === 'dead-letter' ? 'its samples are dead letters (skew)' : 'its samples are sent as they are (skew.policy pass)';
   return {
     note: (e) => {
       if (e.kind === 'step' && e.deltaMs > 0 && opts.forwardSteps === 'follow') {
         log('warn', `wall clock stepped forward by ${formatDurationMs(e.deltaMs)} (a virtual machine resumed after a pause, or the clock set right): trusted time takes the new time at once (skew.forwardSteps follow); samples are stamped by it`, { deltaMs: e.deltaMs });
       } else if (e.kind === 'step') {
-        log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; trusted time slews, samples are re-stamped${catchUp(e.deltaMs)}`, { deltaMs: e.deltaMs });
+        log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; ${stepHandled(e.deltaMs)}`, { deltaMs: e.deltaMs });
       } else if (e.kind === 'source-offset') {
         const source = opts.sourceAttribute === undefined ? e.source : `${opts.sourceAttribute}=${e.source}`;
         log('warn', `the clock of source ${source} is ${formatDurationMs(e.offsetMs)} ${e.offsetMs > 0 ? 'ahead of' : 'behind'} the other sources' (their median) and this machine's clock: ${offsetHandled}`, { source: e.source, offsetMs: Math.round(e.offsetMs) });
