@@ -6,7 +6,7 @@ import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
 import { createSourceOffsets } from '../src/sourceOffsets.js';
 import { safeHook } from '../src/hooks.js';
-import { numberOption } from '../src/options.js';
+import { bigintOption, numberOption } from '../src/options.js';
 
 const OP = 'detectClockSkew';
 
@@ -33,6 +33,13 @@ export interface SkewOptions {
   readonly maxSlewPpm?: number;
   /** A step forward: slewed to at maxSlewPpm like any step (default), or followed at once (src/trustedTime.ts says why one would). */
   readonly forwardSteps?: 'slew' | 'follow';
+  /**
+   * The newest time an earlier run of this stream stamped (createPipeline and `chronoq run` pass
+   * their spool's): trusted time starts no earlier, and a wall clock more than stepThresholdMs
+   * behind it is a step back made while the process was down (src/trustedTime.ts). Locally
+   * stamped streams only.
+   */
+  readonly notBeforeUnixNano?: bigint;
   readonly clock?: Clock;
   readonly onSkew?: (e: SkewEvent) => void;
 }
@@ -92,12 +99,15 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   // judged, for its source's offset, with the shared reading as its arrival time: the samples of
   // a burst came in one task (a request, a chunk of a file), and reading the clocks for each sample
   // was half the operator's cost (a gateway's requests: 0.17 against 0.09 µs a point).
+  const notBeforeUnixNano = bigintOption(OP, 'notBeforeUnixNano', opts.notBeforeUnixNano);
+  // Just after it (1 µs: a double of ms since 1970 holds a quarter of a µs today), so that no series gets a second sample at its newest time.
+  const notBeforeMs = stampedLocally && notBeforeUnixNano !== undefined ? nanosToMs(notBeforeUnixNano) + 0.001 : undefined;
   const reuseBandMs = Math.min(maxPastMs, stampedLocally ? stepThresholdMs : Infinity) / 2;
   const reuse = maxFutureMs >= 0 && reuseBandMs >= 500 ? readingReuseOf(clock) : undefined;
 
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
-      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm, forwardSteps: opts.forwardSteps ?? 'slew' });
+      const trusted = createTrustedTime(clock, { stepThresholdMs, maxSlewPpm, forwardSteps: opts.forwardSteps ?? 'slew', notBeforeMs });
       // The burst's shared reading: samples timed in [sharedLoNs, sharedHiNs] may use it, usesLeft
       // more. Kept here as bigint bounds and plain variables, because the check runs for every
       // sample: converting each sample's time to ms and asking trustedTime cost ~27 ns more.
@@ -138,8 +148,10 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       // back (a property test drew it). A correction that lands less than stepThresholdMs before
       // such a stamp is raised to it; one further back is left (old data, or disorder reorder
       // sorts). Such samples are never passed by a shared reading (they are past its band), so
-      // this is the same with shared readings as with a reading for each sample.
-      let latestAheadMs = Number.NEGATIVE_INFINITY;
+      // this is the same with shared readings as with a reading for each sample. The newest stamp
+      // of an earlier run (notBeforeUnixNano) counts as one: a sample the source stamped just before
+      // this subscription began trusted time at it was corrected to just before it.
+      let latestAheadMs = notBeforeMs ?? Number.NEGATIVE_INFINITY;
       const notBeforeAhead = (ms: number): number => (ms < latestAheadMs && latestAheadMs - ms <= stepThresholdMs ? latestAheadMs : ms);
       const judge = (s: Sample, now: TrustedReading): Verdict => {
         const stampedMs = nanosToMs(s.timeUnixNano);

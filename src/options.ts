@@ -33,3 +33,9 @@ export const requiredNumberOption = (operator: string, option: string, value: un
   if (value === undefined) throw new InvalidOptionError(operator, option, finite ? 'a finite number' : 'a number', 'nothing');
   return numberOption(operator, option, value, 0, finite);
 };
+
+/** An optional bigint option (a time in ns): undefined, or a bigint; anything else throws InvalidOptionError. */
+export const bigintOption = (operator: string, option: string, value: unknown): bigint | undefined => {
+  if (value === undefined || typeof value === 'bigint') return value;
+  throw new InvalidOptionError(operator, option, 'a bigint', shown(value));
+};

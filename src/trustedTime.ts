@@ -25,6 +25,17 @@ export interface TrustedTimeOptions {
    * long (a day's step: 20 days), and a receiver refuses samples that old.
    */
   readonly forwardSteps?: 'slew' | 'follow';
+  /**
+   * Wall time, ms, that trusted time starts no earlier than: the newest time an earlier run
+   * stamped (a pipeline's spool keeps it). A wall clock found more than stepThresholdMs behind it
+   * at start was set back while nothing watched it — a machine without a battery-backed clock
+   * booted after a power cut with the time it saved at its last shutdown, a virtual machine
+   * restored from a snapshot — and is a step back like one made while running: the first reading
+   * reports it (stepDeltaMs = wall − notBeforeMs), trusted time starts from notBeforeMs and slews
+   * towards the wall clock. Without it, a restart took the wall clock's time at once, and every
+   * series went back by the step at the receiver.
+   */
+  readonly notBeforeMs?: number;
 }
 
 export interface TrustedReading {
@@ -61,6 +72,13 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
   state[LAST_MONO] = clock.monotonic();
   state[LAST_OFFSET] = clock.now() - state[LAST_MONO];
   state[TRUSTED_OFFSET] = state[LAST_OFFSET];
+  /** A step back found at start against notBeforeMs, reported by the first reading. */
+  let stepAtStartMs = 0;
+  const behindMs = (opts.notBeforeMs ?? Number.NEGATIVE_INFINITY) - (state[LAST_MONO] + state[LAST_OFFSET]);
+  if (behindMs > opts.stepThresholdMs) {
+    state[TRUSTED_OFFSET] = state[LAST_OFFSET] + behindMs;
+    stepAtStartMs = -behindMs;
+  }
   const sinceBoot = clock.sinceBootMs?.bind(clock);
   if (sinceBoot) state[LAST_SLEPT] = sinceBoot() - state[LAST_MONO];
   /**
@@ -86,7 +104,8 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       const mono = clock.monotonic();
       const wall = clock.now();
       const offset = wall - mono;
-      let delta = offset - state[LAST_OFFSET]!;
+      let delta = offset - state[LAST_OFFSET]! + stepAtStartMs;
+      stepAtStartMs = 0;
       state[LAST_OFFSET] = offset;
       const sleptMs = sleptSinceLastLook(mono, delta);
       if (sleptMs > 0) {

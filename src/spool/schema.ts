@@ -45,7 +45,10 @@ export interface ChunkRow {
   readonly payload: string;
 }
 
-export type SpoolStatements = Record<'laneRow' | 'upsert' | 'insert' | 'getAcked' | 'setAcked' | 'freed' | 'drop' | 'after', Database.Statement>;
+export type SpoolStatements = Record<'laneRow' | 'upsert' | 'insert' | 'getAcked' | 'setAcked' | 'freed' | 'drop' | 'after' | 'setNewest', Database.Statement>;
+
+/** meta's key for the newest sample time ever appended (decimal ns), kept when its rows are settled. */
+const NEWEST_KEY = 'newest_ns';
 
 /** The hot paths' statements; every range over a lane's chunks is on the (lane, last_seq) index. */
 export const prepareStatements = (db: Database.Database): SpoolStatements => ({
@@ -57,4 +60,17 @@ export const prepareStatements = (db: Database.Database): SpoolStatements => ({
   freed: db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks WHERE lane = ? AND last_seq <= ?'),
   drop: db.prepare('DELETE FROM chunks WHERE lane = ? AND last_seq <= ?'),
   after: db.prepare('SELECT id, first_seq, payload FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq'),
+  setNewest: db.prepare(`INSERT INTO meta (key, value) VALUES ('${NEWEST_KEY}', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
 });
+
+/**
+ * The newest sample time this spool was ever given (Spool.newestUnixNano): meta's, else — a spool
+ * written before it was kept — the newest its chunks hold; undefined for one never written to.
+ */
+export const newestAppended = (db: Database.Database): bigint | undefined => {
+  const kept = db.prepare(`SELECT value FROM meta WHERE key = '${NEWEST_KEY}'`).pluck().get() as string | undefined;
+  // Decimal strings of non-negative times: the longer is the larger, then the text order is the numeric one.
+  const inChunks = db.prepare('SELECT newest_ns FROM chunks ORDER BY length(newest_ns) DESC, newest_ns DESC LIMIT 1').pluck().get() as string | undefined;
+  const times = [kept, inChunks].filter((t): t is string => t !== undefined && /^\d+$/.test(t)).map(BigInt);
+  return times.length === 0 ? undefined : times.reduce((a, b) => (b > a ? b : a));
+};

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { seriesLanes } from '../delivery.js';
-import { type SpoolStatements, prepareStatements } from './schema.js';
+import { type SpoolStatements, newestAppended, prepareStatements } from './schema.js';
 import { type ChunkRead, samplesAfter } from './readBack.js';
 import { settleRows } from './settleCommit.js';
 import { byLaneOf, writeChunks } from './writeChunks.js';
@@ -47,6 +47,8 @@ export class Spool {
   /** The resource each chunk's samples were written under (resourceEras.ts), and whether this run's is recorded. */
   private eras: ResourceEras;
   private eraRecorded = false;
+  /** The newest sample time ever appended to this spool's file, this run or before (newestUnixNano). */
+  private newestNs: bigint | undefined;
 
   /** Set while the file could not be opened for lack of disk space (SpoolOptions.waitForSpace): what every append throws. */
   private waitingForSpace: Error | undefined;
@@ -60,6 +62,7 @@ export class Spool {
     this.eras = resourceEras(db, opts.resource);
     this.file = fileIdentity(path);
     this.bytes = bytesIn(db);
+    this.newestNs = newestAppended(db);
   }
 
   static open(path: string, opts: SpoolOptions = {}, timers?: { every(ms: number, fn: () => void): { cancel(): void } }): Either<Error, { spool: Spool; report: OpenReport }> {
@@ -96,6 +99,7 @@ export class Spool {
     }
     this.goOnIn(file.right.db);
     this.bytes = bytesIn(this.db);
+    this.newestNs = newestAppended(this.db);
     this.waitingForSpace = undefined;
     this.writeSalvaged(file.right.recovered);
     this.shrinkIfEmpty();
@@ -127,6 +131,16 @@ export class Spool {
     return this.placed.size();
   }
 
+  /**
+   * The newest sample time ever appended to this spool's file — by this run, or by an earlier one
+   * (kept after its samples were delivered and settled; undefined for a spool never written to).
+   * What a restarted pipeline's trusted time starts no earlier than (detectClockSkew's
+   * notBeforeUnixNano): every sample the receiver got from this spool is no newer.
+   */
+  get newestUnixNano(): bigint | undefined {
+    return this.newestNs;
+  }
+
   /** Writes samples that are read back from the file, not handed on as these objects (salvaged ones). */
   private writeSalvaged(samples: readonly Sample[]): void {
     this.append(samples);
@@ -147,9 +161,10 @@ export class Spool {
   append(samples: readonly Sample[]): Sample[] {
     if (samples.length === 0) return [];
     if (this.waitingForSpace !== undefined) throw this.waitingForSpace;
-    const { written, refused, bytesWritten } = writeChunks(this.db, this.sql, byLaneOf(samples, this.laneOf), (bytes) => this.hasRoom(bytes), () => {
+    const { written, refused, bytesWritten, newestWritten } = writeChunks(this.db, this.sql, byLaneOf(samples, this.laneOf), (bytes) => this.hasRoom(bytes), () => {
       if (!this.eraRecorded) this.eras.recordBeforeFirstChunk();
-    });
+    }, this.newestNs);
+    this.newestNs = newestWritten;
     // Placed once committed (writeChunks.ts says why).
     for (const { lane, first, samples: list } of written) list.forEach((s, i) => this.placed.place(s, lane, first + i));
     this.bytes += bytesWritten;

@@ -32,13 +32,15 @@ export const byLaneOf = (samples: readonly Sample[], laneOf: (s: Sample) => numb
 
 /**
  * Writes a chunk per lane in one transaction (`beforeFirst` runs in it first); a lane's chunk that
- * `hasRoom` refuses (bytes more, over what this append wrote before it) is not written.
+ * `hasRoom` refuses (bytes more, over what this append wrote before it) is not written. A sample
+ * time newer than `newestBefore` written is recorded as the spool's newest in the same transaction.
  */
-export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane: ReadonlyMap<number, Sample[]>, hasRoom: (bytes: number) => boolean, beforeFirst: () => void) => {
+export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane: ReadonlyMap<number, Sample[]>, hasRoom: (bytes: number) => boolean, beforeFirst: () => void, newestBefore: bigint | undefined) => {
   const { laneRow, upsert, insert } = sql;
   const written: ChunkWritten[] = [];
   const refused: Sample[] = [];
   let bytesWritten = 0;
+  let newestWritten = newestBefore;
   db.transaction(() => {
     beforeFirst();
     for (const [lane, list] of byLane) {
@@ -59,7 +61,9 @@ export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane:
       upsert.run(lane, first + list.length);
       written.push({ lane, first, samples: list });
       bytesWritten += bytes;
+      if (newestWritten === undefined || newest > newestWritten) newestWritten = newest;
     }
+    if (newestWritten !== newestBefore) sql.setNewest.run(String(newestWritten));
   })();
-  return { written, refused, bytesWritten };
+  return { written, refused, bytesWritten, newestWritten };
 };

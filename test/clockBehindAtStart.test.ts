@@ -1,0 +1,141 @@
+/**
+ * A wall clock set back while chronoq was stopped — a machine without a battery-backed clock
+ * booted after a power cut with the time it saved at its last shutdown, a virtual machine
+ * restored from a snapshot. The spool keeps the newest sample time it was ever given
+ * (Spool.newestUnixNano, kept after its rows are settled), and a pipeline's detectClockSkew starts
+ * trusted time no earlier (notBeforeUnixNano): the clock behind it is a step, reported and
+ * corrected like one made while running. Before, a restart took the clock's time at once: with
+ * the clock an hour back, 30 series went back an hour at the receiver, after the backlog the
+ * spool delivered first (`chronoq run` with the host source, measured); with nothing left in the
+ * spool, every sample of the next hour was older than what the receiver held.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { isLeft, isRight, right } from 'fp-ts/lib/Either.js';
+import { interval, map, of, take } from 'rxjs';
+import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
+import { schedulerClock } from '../src/clock.js';
+import { createTrustedTime } from '../src/trustedTime.js';
+import { isInvalidOptionError } from '../src/errors.js';
+import type { Routed } from '../src/routed.js';
+import { type Sample, msToNanos, nanosToMs } from '../src/sample.js';
+import { testScheduler, sample } from './support/marbles.js';
+import { tempDir } from './support/cli.js';
+import { mk, open } from './support/spool.js';
+
+const test = suite('a wall clock set back while stopped');
+const WALL0 = Date.UTC(2026, 11, 5, 10, 0, 0);
+const HOUR = 3_600_000;
+
+/** A 1 Hz source stamped by a test clock reading WALL0 at start, through detectClockSkew(opts), for `seconds`. */
+const oneHertz = (seconds: number, opts: SkewOptions): { out: Routed<Sample>[]; events: SkewEvent[] } => {
+  const run = { out: [] as Routed<Sample>[], events: [] as SkewEvent[] };
+  const scheduler = testScheduler();
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    interval(1000)
+      .pipe(
+        take(seconds),
+        map((i): Routed<Sample> => right({ ...sample(0, 'cpu'), timeUnixNano: msToNanos(clock.now()), value: i })),
+        detectClockSkew({ ...opts, clock, onSkew: (e) => run.events.push(e) }),
+      )
+      .subscribe((r) => run.out.push(r));
+  });
+  return run;
+};
+const rights = (out: Routed<Sample>[]): Sample[] => out.filter(isRight).map((r) => r.right);
+const msOf = (s: Sample): number => Number(s.timeUnixNano / 1_000_000n);
+
+test('trusted time: a wall clock an hour behind notBeforeMs at start is a step back, reported by the first reading; trusted time starts there and slews', () => {
+  let wall = WALL0;
+  let mono = 0;
+  const t = createTrustedTime({ now: () => wall, monotonic: () => mono }, { stepThresholdMs: 1_000, maxSlewPpm: 50_000, notBeforeMs: WALL0 + HOUR });
+  const first = t.read();
+  assert.is(first.stepDeltaMs, -HOUR);
+  assert.is(first.trustedMs, WALL0 + HOUR);
+  assert.ok(first.stepping);
+  wall += 10_000;
+  mono += 10_000;
+  const later = t.read();
+  assert.is(later.stepDeltaMs, undefined, 'reported once');
+  assert.is(later.trustedMs, WALL0 + HOUR + 9_500, 'slewing towards the wall clock at 5 %');
+  for (const notBeforeMs of [WALL0 + 900, WALL0 - HOUR, Number.NaN]) {
+    const r = createTrustedTime({ now: () => WALL0, monotonic: () => 0 }, { stepThresholdMs: 1_000, maxSlewPpm: 50_000, notBeforeMs }).read();
+    assert.equal([r.trustedMs, r.stepDeltaMs, r.stepping], [WALL0, undefined, false], `notBeforeMs ${notBeforeMs - WALL0} ms from the wall clock: no step`);
+  }
+});
+
+test('detectClockSkew with notBeforeUnixNano an hour ahead of the local clock: one step, every sample after it and in order, none dead-lettered', () => {
+  const floor = msToNanos(WALL0 + HOUR);
+  const r = oneHertz(10, { notBeforeUnixNano: floor });
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  assert.ok(Math.abs((r.events[0] as { deltaMs: number }).deltaMs + HOUR) < 1_001, `deltaMs ${(r.events[0] as { deltaMs: number }).deltaMs}`);
+  const out = rights(r.out);
+  assert.is(out.length, 10);
+  assert.ok(out.every((s) => s.timeUnixNano > floor && s.correctedFromUnixNano !== undefined), 'after the newest sample of the run before, each remembering its stamp');
+  assert.ok(out.every((s, i) => i === 0 || s.timeUnixNano > out[i - 1]!.timeUnixNano));
+  assert.ok(msOf(out[9]!) - msOf(out[0]!) >= 9 * 950, 'spaced as trusted time slews');
+});
+
+test('a sample stamped just before trusted time began at notBeforeUnixNano (a collection made as the pipeline started) lands after it, not at or before it', () => {
+  // A floor whose time in ms, a double, comes back a little earlier (by up to 256 ns at today's times).
+  const floor = Array.from({ length: 1_000 }, (_, k) => msToNanos(WALL0 + HOUR) + BigInt(k)).find((ns) => msToNanos(nanosToMs(ns)) < ns)!;
+  const out: Routed<Sample>[] = [];
+  const scheduler = testScheduler();
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    of(right(sample(WALL0 - 20, 'cpu')), right(sample(WALL0 - 20, 'mem')))
+      .pipe(detectClockSkew({ notBeforeUnixNano: floor, clock }))
+      .subscribe((r) => out.push(r));
+  });
+  const times = rights(out).map((s) => s.timeUnixNano);
+  assert.is(times.length, 2);
+  assert.ok(times.every((t) => t > floor && t - floor < 10_000n), `${times.map((t) => t - floor).join(', ')} ns after it`);
+});
+
+test('notBeforeUnixNano behind the clock, or not stamped locally: nothing changes; under dead-letter the samples a start step made wrong are Lefts skew', () => {
+  for (const opts of [{ notBeforeUnixNano: msToNanos(WALL0 - 60_000) }, { notBeforeUnixNano: msToNanos(WALL0 + HOUR), stampedLocally: false, maxPastMs: 2 * HOUR }]) {
+    const r = oneHertz(5, opts);
+    assert.equal(r.events, []);
+    assert.ok(rights(r.out).every((s) => s.correctedFromUnixNano === undefined));
+  }
+  const d = oneHertz(3, { notBeforeUnixNano: msToNanos(WALL0 + HOUR), policy: 'dead-letter' });
+  assert.is(d.out.filter(isLeft).length, 3);
+  assert.ok(d.out.every((x) => isLeft(x) && x.left.reason === 'skew'));
+});
+
+test('notBeforeUnixNano must be a bigint', () => {
+  assert.throws(() => detectClockSkew({ notBeforeUnixNano: WALL0 as never }), (e: unknown) => isInvalidOptionError(e) && /notBeforeUnixNano must be a bigint, found 17/.test((e as Error).message));
+});
+
+test('the spool keeps the newest sample time it was given, across a crash and after every row is settled; a file from before falls back to its chunks', () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path);
+  assert.is(spool.newestUnixNano, undefined, 'a new spool');
+  const first = [5, 2, 9, 4].map((i) => mk(i));
+  spool.append(first);
+  assert.is(spool.newestUnixNano, mk(9).timeUnixNano, 'the newest, not the last');
+  spool.append([mk(7)]);
+  assert.is(spool.newestUnixNano, mk(9).timeUnixNano, 'an older burst does not lower it');
+  spool.abandon();
+  const { spool: again } = open(path);
+  assert.is(again.newestUnixNano, mk(9).timeUnixNano, 'after a crash');
+  again.settle(again.recover());
+  again.close();
+  const { spool: emptied, report } = open(path);
+  assert.is(report.pending, 0);
+  assert.is(emptied.newestUnixNano, mk(9).timeUnixNano, 'with nothing left in it');
+  emptied.append([mk(12)]);
+  emptied.close();
+  // A spool written before the newest time was kept: the newest its chunks hold.
+  const db = new Database(path);
+  db.exec("DELETE FROM meta WHERE key = 'newest_ns'");
+  db.close();
+  const { spool: older } = open(path);
+  assert.is(older.newestUnixNano, mk(12).timeUnixNano);
+  older.close();
+});
+
+test.run();
