@@ -8,6 +8,9 @@ import { isSpoolInUseError } from '../spool/spoolLock.js';
 import type { Clock } from '../clock.js';
 import type { DeadLetter } from '../routed.js';
 import type { Logger } from './log.js';
+import { nanosToMs } from '../sample.js';
+import { formatDurationMs } from '../telemetry/skewLog.js';
+import { isoOfNanos } from './inspectDeadLetters.js';
 
 /** How often a spool another process has open is tried again while waiting for it. */
 export const SPOOL_RETRY_MS = 250;
@@ -71,6 +74,20 @@ export const openSpool = async (
   if (report.tornWalBytes !== undefined) log('warn', `spool ${path}: its write-ahead log ended in a partial frame (${report.tornWalBytes} bytes, a commit cut off by a crash); SQLite discarded it, nothing acknowledged was lost`);
   if (report.pending > 0) log('info', `spool ${path}: ${report.pending} samples from an earlier run are delivered first`);
   return spool;
+};
+
+/**
+ * What `chronoq run` says at start when the spool's newest sample (Spool.newestUnixNano) is more
+ * than skew.stepThresholdMs ahead of the wall clock: the clock went back while chronoq was stopped,
+ * and trusted time starts from that sample's time (detectClockSkew's notBeforeUnixNano), not the
+ * clock's — only for locally stamped samples, which are the only ones a step is corrected for.
+ */
+export const clockBehindSpool = (spool: Spool, path: string, nowMs: number, stepThresholdMs: number, stampedLocally: boolean): string | undefined => {
+  const newest = spool.newestUnixNano;
+  if (!stampedLocally || newest === undefined) return undefined;
+  const aheadMs = nanosToMs(newest) - nowMs;
+  if (!(aheadMs > stepThresholdMs)) return undefined;
+  return `spool ${path}: its newest sample (${isoOfNanos(newest)}) is ${formatDurationMs(aheadMs)} ahead of this machine's clock: the clock was set back while chronoq was stopped (or the last run's was ahead). Trusted time starts at that sample's time, not the clock's, so that no series goes back at the receiver`;
 };
 
 /**

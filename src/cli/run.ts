@@ -16,7 +16,7 @@ import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot, statusFields } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
-import { openSpool } from './openSpool.js';
+import { clockBehindSpool, openSpool } from './openSpool.js';
 import { logDeliveryTrouble, sinkLogOptions } from '../telemetry/deliveryLog.js';
 import { type InPlaceTruncation, restCommand, restInWords } from '../sources/ndjson.js';
 import { settleRead } from '../sources/readPositions.js';
@@ -154,6 +154,8 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const spoolNamed = c.spool ? `; spool ${c.spool.path}` : '';
   o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}${spoolNamed}; dead letters → ${c.deadLetter.path}`);
   if (parts.readOrder !== undefined) o.log('info', parts.readOrder);
+  const behind = spool ? clockBehindSpool(spool, c.spool?.path ?? '', clock.now(), c.skew.stepThresholdMs, parts.stampedLocally) : undefined;
+  if (behind !== undefined) o.log('warn', behind);
   for (const warning of [...(parts.sink.startWarnings ?? []), ...unusedSettings(c)]) o.log('warn', warning);
   // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's
   // opening time is on it too): on the wall clock a step back of an hour gave "in 57000/s". Taken
