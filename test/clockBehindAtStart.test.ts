@@ -16,7 +16,10 @@ import Database from 'better-sqlite3';
 import { isLeft, isRight, right } from 'fp-ts/lib/Either.js';
 import { interval, map, of, take } from 'rxjs';
 import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
-import { schedulerClock } from '../src/clock.js';
+import { schedulerClock, systemClock } from '../src/clock.js';
+import { decodeConfig } from '../src/config/decode.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { openConfiguredSpool } from '../src/spool/openConfigured.js';
 import { createTrustedTime } from '../src/trustedTime.js';
 import { isInvalidOptionError } from '../src/errors.js';
 import type { Routed } from '../src/routed.js';
@@ -110,7 +113,7 @@ test('notBeforeUnixNano must be a bigint', () => {
   assert.throws(() => detectClockSkew({ notBeforeUnixNano: WALL0 as never }), (e: unknown) => isInvalidOptionError(e) && /notBeforeUnixNano must be a bigint, found 17/.test((e as Error).message));
 });
 
-test('the spool keeps the newest sample time it was given, across a crash and after every row is settled; a file from before falls back to its chunks', () => {
+test('the spool keeps the newest sample time it was given, across a crash and after every row is settled', () => {
   const path = join(tempDir(), 'spool.db');
   const { spool } = open(path);
   assert.is(spool.newestUnixNano, undefined, 'a new spool');
@@ -128,14 +131,33 @@ test('the spool keeps the newest sample time it was given, across a crash and af
   assert.is(report.pending, 0);
   assert.is(emptied.newestUnixNano, mk(9).timeUnixNano, 'with nothing left in it');
   emptied.append([mk(12)]);
-  emptied.close();
-  // A spool written before the newest time was kept: the newest its chunks hold.
+  emptied.abandon();
+  // A spool from a chronoq that did not keep it: none (its chunks may hold samples in the future, under skew.policy pass).
   const db = new Database(path);
   db.exec("DELETE FROM meta WHERE key = 'newest_ns'");
   db.close();
   const { spool: older } = open(path);
-  assert.is(older.newestUnixNano, mk(12).timeUnixNano);
+  assert.is(older.newestUnixNano, undefined);
   older.close();
+});
+
+test('under skew.policy pass (future samples go through) appends do not raise it: a sample a year ahead would have started the next run a year ahead', () => {
+  const dir = tempDir();
+  const path = join(dir, 'spool.db');
+  const { spool } = open(path);
+  spool.append([mk(3)]);
+  spool.close();
+  const r = decodeConfig(`sources: [{type: host}]\nskew: {policy: pass}\nspool: {path: ${path}}\n`, {});
+  if (!isRight(r)) throw new Error(JSON.stringify(r.left));
+  const opened = openConfiguredSpool(resolveConfig(r.right), systemClock, () => undefined);
+  if (!isRight(opened) || opened.right === undefined) throw new Error('not opened');
+  const passing = opened.right.spool;
+  passing.append([{ ...mk(4), timeUnixNano: mk(4).timeUnixNano + 365n * 86_400_000_000_000n }]);
+  assert.is(passing.newestUnixNano, mk(3).timeUnixNano, 'what the earlier run kept');
+  passing.close();
+  const { spool: next } = open(path);
+  assert.is(next.newestUnixNano, mk(3).timeUnixNano, 'not the sample a year ahead');
+  next.close();
 });
 
 test.run();

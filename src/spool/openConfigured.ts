@@ -26,7 +26,7 @@ export const openConfiguredSpool = (
   if (!c.spool || !usesSpool(c)) return right(undefined);
   // A disk without room at the start is not a reason to send nothing: the spool opens its file
   // when it can, and until then samples go on without it (src/spool/openSpoolFile.ts).
-  const opened = Spool.open(c.spool.path, { lanes: deliveryLaneCount(c), resource: c.resource, maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock, waitForSpace: true, ...(onDeleted ? { onDeleted } : {}) }, platformTimers);
+  const opened = Spool.open(c.spool.path, { lanes: deliveryLaneCount(c), resource: c.resource, maxBytes: c.spool.maxBytes, fsync: c.spool.fsync, clock, waitForSpace: true, keepNewest: c.skew.policy !== 'pass', ...(onDeleted ? { onDeleted } : {}) }, platformTimers);
   if (isLeft(opened)) return isSqliteLoadFailure(opened.left) ? left(sqliteLoadFailure(c.spool.path, opened.left, WITHOUT_SPOOL)) : opened;
   const damage = opened.right.report.damage;
   if (damage) deadLetter({ reason: 'invalid', item: { spool: c.spool.path, ...damage }, detail: damageDetail(c.spool.path, damage), atUnixMs: clock.now() });

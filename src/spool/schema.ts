@@ -64,13 +64,11 @@ export const prepareStatements = (db: Database.Database): SpoolStatements => ({
 });
 
 /**
- * The newest sample time this spool was ever given (Spool.newestUnixNano): meta's, else — a spool
- * written before it was kept — the newest its chunks hold; undefined for one never written to.
+ * The newest sample time this spool was ever given (Spool.newestUnixNano), undefined for one
+ * never given any — or written by a chronoq from before it was kept: its chunks' times are not
+ * taken instead, as they may hold samples stamped in the future that skew.policy pass let through.
  */
 export const newestAppended = (db: Database.Database): bigint | undefined => {
   const kept = db.prepare(`SELECT value FROM meta WHERE key = '${NEWEST_KEY}'`).pluck().get() as string | undefined;
-  // Decimal strings of non-negative times: the longer is the larger, then the text order is the numeric one.
-  const inChunks = db.prepare('SELECT newest_ns FROM chunks ORDER BY length(newest_ns) DESC, newest_ns DESC LIMIT 1').pluck().get() as string | undefined;
-  const times = [kept, inChunks].filter((t): t is string => t !== undefined && /^\d+$/.test(t)).map(BigInt);
-  return times.length === 0 ? undefined : times.reduce((a, b) => (b > a ? b : a));
+  return kept !== undefined && /^\d+$/.test(kept) ? BigInt(kept) : undefined;
 };

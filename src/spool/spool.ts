@@ -163,8 +163,8 @@ export class Spool {
     if (this.waitingForSpace !== undefined) throw this.waitingForSpace;
     const { written, refused, bytesWritten, newestWritten } = writeChunks(this.db, this.sql, byLaneOf(samples, this.laneOf), (bytes) => this.hasRoom(bytes), () => {
       if (!this.eraRecorded) this.eras.recordBeforeFirstChunk();
-    }, this.newestNs);
-    this.newestNs = newestWritten;
+    }, this.opts.keepNewest === false ? undefined : { kept: this.newestNs });
+    if (this.opts.keepNewest !== false) this.newestNs = newestWritten;
     // Placed once committed (writeChunks.ts says why).
     for (const { lane, first, samples: list } of written) list.forEach((s, i) => this.placed.place(s, lane, first + i));
     this.bytes += bytesWritten;

@@ -30,6 +30,12 @@ export interface SpoolOptions {
    * it can be (tried every FILE_CHECK_MS; `opened$` tells). Without it, such an open is a Left.
    */
   readonly waitForSpace?: boolean;
+  /**
+   * Whether appends raise the newest sample time kept (Spool.newestUnixNano; default true). Off
+   * under skew.policy pass, which lets samples stamped in the future through: one stamped a year
+   * ahead would have started the next run's trusted time a year ahead.
+   */
+  readonly keepNewest?: boolean;
 }
 
 /** How often the spool looks whether its file is still at its path (or, waiting for space, whether it can be opened). */

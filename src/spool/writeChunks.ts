@@ -32,10 +32,12 @@ export const byLaneOf = (samples: readonly Sample[], laneOf: (s: Sample) => numb
 
 /**
  * Writes a chunk per lane in one transaction (`beforeFirst` runs in it first); a lane's chunk that
- * `hasRoom` refuses (bytes more, over what this append wrote before it) is not written. A sample
- * time newer than `newestBefore` written is recorded as the spool's newest in the same transaction.
+ * `hasRoom` refuses (bytes more, over what this append wrote before it) is not written. With
+ * `newest`, a sample time written newer than `newest.kept` is recorded as the spool's newest in
+ * the same transaction (returned as newestWritten).
  */
-export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane: ReadonlyMap<number, Sample[]>, hasRoom: (bytes: number) => boolean, beforeFirst: () => void, newestBefore: bigint | undefined) => {
+export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane: ReadonlyMap<number, Sample[]>, hasRoom: (bytes: number) => boolean, beforeFirst: () => void, newest?: { readonly kept: bigint | undefined }) => {
+  const newestBefore = newest?.kept;
   const { laneRow, upsert, insert } = sql;
   const written: ChunkWritten[] = [];
   const refused: Sample[] = [];
@@ -63,7 +65,7 @@ export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane:
       bytesWritten += bytes;
       if (newestWritten === undefined || newest > newestWritten) newestWritten = newest;
     }
-    if (newestWritten !== newestBefore) sql.setNewest.run(String(newestWritten));
+    if (newest !== undefined && newestWritten !== newestBefore) sql.setNewest.run(String(newestWritten));
   })();
   return { written, refused, bytesWritten, newestWritten };
 };
