@@ -35,7 +35,7 @@ export interface SkewOptions {
   readonly forwardSteps?: 'slew' | 'follow';
   /**
    * The newest time an earlier run of this stream stamped (createPipeline and `chronoq run` pass
-   * their spool's): trusted time starts no earlier, and a wall clock more than stepThresholdMs
+   * their spool's): trusted time starts just after it, and a wall clock more than stepThresholdMs
    * behind it is a step back made while the process was down (src/trustedTime.ts). Locally
    * stamped streams only.
    */

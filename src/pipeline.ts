@@ -156,7 +156,7 @@ export class Pipeline {
         validated(clock),
         detectClockSkew({
           ...c.skew, clock, stampedLocally: this.deps.stampedLocally ?? true,
-          // A restart does not take the series back: trusted time starts no earlier than the newest sample the spool was given.
+          // A restart does not take the series back: trusted time starts just after the newest sample the spool was given.
           notBeforeUnixNano: this.deps.spool?.newestUnixNano,
           onSkew: (e) => {
             this.events.next({ type: 'skew', event: e });

@@ -80,14 +80,14 @@ export const openSpool = async (
  * What `chronoq run` says at start when the spool's newest sample (Spool.newestUnixNano) is more
  * than skew.stepThresholdMs ahead of the wall clock: the clock went back while chronoq was stopped,
  * and trusted time starts from that sample's time (detectClockSkew's notBeforeUnixNano), not the
- * clock's — only for locally stamped samples, which are the only ones a step is corrected for.
+ * clock's — only for locally stamped samples, the only ones a step is judged for.
  */
 export const clockBehindSpool = (spool: Spool, path: string, nowMs: number, stepThresholdMs: number, stampedLocally: boolean): string | undefined => {
   const newest = spool.newestUnixNano;
   if (!stampedLocally || newest === undefined) return undefined;
   const aheadMs = nanosToMs(newest) - nowMs;
   if (!(aheadMs > stepThresholdMs)) return undefined;
-  return `spool ${path}: its newest sample (${isoOfNanos(newest)}) is ${formatDurationMs(aheadMs)} ahead of this machine's clock: the clock was set back while chronoq was stopped (or the last run's was ahead). Trusted time starts at that sample's time, not the clock's, so that no series goes back at the receiver`;
+  return `spool ${path}: its newest sample (${isoOfNanos(newest)}) is ${formatDurationMs(aheadMs)} ahead of this machine's clock: the clock was set back while chronoq was stopped (or the last run's was ahead). Taken as a step back from that sample's time (the step's line says what becomes of the samples)`;
 };
 
 /**
