@@ -157,7 +157,7 @@ export class Pipeline {
         detectClockSkew({
           ...c.skew, clock, stampedLocally: this.deps.stampedLocally ?? true,
           // A restart does not take the series back: trusted time starts just after the newest sample the spool was given.
-          notBeforeUnixNano: this.deps.spool?.newestUnixNano,
+          notBeforeUnixNano: c.skew.restartFrom === 'clock' ? undefined : this.deps.spool?.newestUnixNano,
           onSkew: (e) => {
             this.events.next({ type: 'skew', event: e });
             s.skew[e.kind]++;

@@ -24,8 +24,9 @@ interface Line {
   readonly correctedFromUnixNano?: string;
 }
 
-const configOf = (dir: string, sink: string): string =>
+const configOf = (dir: string, sink: string, extra: readonly string[] = []): string =>
   writeConfig(dir, [
+    ...extra,
     'sources: [{type: host, intervalMs: 200, network: false, disk: false, filesystem: false, connections: false, paging: false, processes: false, perCore: false}]',
     `sink: ${sink}`,
     'reorder: {maxDelayMs: 0}',
@@ -35,8 +36,8 @@ const configOf = (dir: string, sink: string): string =>
   ].join('\n'), `${sink.includes('console') ? 'console' : 'down'}.yaml`);
 
 /** A run to the console sink, `env` given, stopped by SIGINT `ms` after its first delivered sample: its lines and log. */
-const consoleRun = async (dir: string, ms: number, env: Record<string, string> = {}) => {
-  const cli = startCli(['run', configOf(dir, '{type: console}'), '--log-format', 'json'], env);
+const consoleRun = async (dir: string, ms: number, env: Record<string, string> = {}, extra: readonly string[] = []) => {
+  const cli = startCli(['run', configOf(dir, '{type: console}', extra), '--log-format', 'json'], env);
   let out = 0;
   cli.child.stdout?.on('data', (d: Buffer) => (out += d.length));
   try {
@@ -93,6 +94,15 @@ test('a backlog from a run killed while its receiver was down: delivered first, 
   const backlog = after.lines.filter((l) => l.correctedFromUnixNano === undefined).length;
   assert.ok(backlog > 0 && backlog < after.lines.length, `${backlog} of ${after.lines.length} from the spool`);
   assert.equal(inversionsOf(after.lines), []);
+});
+
+test('skew.restartFrom: clock takes the clock\'s time at once, as before: no step, nothing re-stamped, each series an hour back', async () => {
+  const dir = tempDir();
+  const first = await consoleRun(dir, 1_000);
+  const oldest = first.lines.map((l) => BigInt(l.timeUnixNano)).reduce((a, b) => (b < a ? b : a));
+  const second = await consoleRun(dir, 1_500, clockHourBack, ['skew: {restartFrom: clock}']);
+  assert.ok(second.lines.length > 0 && second.lines.every((l) => l.correctedFromUnixNano === undefined && BigInt(l.timeUnixNano) < oldest));
+  assert.not.ok(second.log.some((l) => /newest sample|stepped/.test(l.message)), JSON.stringify(second.log));
 });
 
 test.run();

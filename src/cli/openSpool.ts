@@ -87,7 +87,7 @@ export const clockBehindSpool = (spool: Spool, path: string, nowMs: number, step
   if (!stampedLocally || newest === undefined) return undefined;
   const aheadMs = nanosToMs(newest) - nowMs;
   if (!(aheadMs > stepThresholdMs)) return undefined;
-  return `spool ${path}: its newest sample (${isoOfNanos(newest)}) is ${formatDurationMs(aheadMs)} ahead of this machine's clock: the clock was set back while chronoq was stopped (or the last run's was ahead). Taken as a step back from that sample's time (the step's line says what becomes of the samples)`;
+  return `spool ${path}: its newest sample (${isoOfNanos(newest)}) is ${formatDurationMs(aheadMs)} ahead of this machine's clock: the clock was set back while chronoq was stopped (or the last run's was ahead). Taken as a step back from that sample's time (the step's line says what becomes of the samples; skew.restartFrom: clock takes the clock's time instead, and each series goes back by that much at the receiver)`;
 };
 
 /**

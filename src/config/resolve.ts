@@ -30,6 +30,8 @@ export interface ResolvedConfig {
   readonly skew: {
     policy: 'correct' | 'dead-letter' | 'pass'; maxFutureMs: number; maxPastMs: number; stepThresholdMs: number;
     sourceAttribute?: string; sourceOffsetThresholdMs: number; maxSlewPpm: number; forwardSteps: 'slew' | 'follow';
+    /** Where trusted time starts: just after the spool's newest sample (a clock set back while stopped is a step), or at the clock's time. */
+    restartFrom: 'spool' | 'clock';
   };
   readonly reorder: { maxDelayMs: number; order: 'series' | 'global'; maxBuffered: number; forgetSeriesAfterMs: number; maxSeries: number };
   readonly batch: { maxSize: number; maxDelayMs: number };
@@ -121,6 +123,7 @@ export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string
     maxSlewPpm: c.skew?.maxSlewPpm ?? 50_000,
     // Unlike the operator's default (the contract's): a forward step is mostly the clock set right.
     forwardSteps: c.skew?.forwardSteps ?? 'follow',
+    restartFrom: c.skew?.restartFrom ?? 'spool',
   },
   reorder: {
     maxDelayMs: c.reorder?.maxDelayMs ?? defaultReorderDelayMs(c), order: c.reorder?.order ?? 'series', maxBuffered: c.reorder?.maxBuffered ?? 100_000,

@@ -43,7 +43,7 @@ const SourcesCodec = new t.Type<t.TypeOf<typeof SourceListCodec>, t.TypeOf<typeo
 export const SkewCodec = closed('skew', {}, {
   policy: oneOf('correct', 'dead-letter', 'pass'), maxFutureMs: MsOrInfinite, maxPastMs: MsOrInfinite,
   stepThresholdMs: PositiveNumber, sourceAttribute: NonEmptyString, sourceOffsetThresholdMs: PositiveNumber, maxSlewPpm: PositiveNumber,
-  forwardSteps: oneOf('slew', 'follow'),
+  forwardSteps: oneOf('slew', 'follow'), restartFrom: oneOf('spool', 'clock'),
 });
 export const ReorderCodec = closed('reorder', {}, { maxDelayMs: NonNegativeNumber, order: oneOf('series', 'global'), maxBuffered: PositiveInt, forgetSeriesAfterMs: MsOrInfinite, maxSeries: CountOrInfinite });
 export const BatchCodec = closed('batch', {}, { maxSize: PositiveInt, maxDelayMs: NonNegativeNumber });
