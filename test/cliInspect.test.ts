@@ -23,9 +23,11 @@ test('inspect: samples waiting per lane in a spool, as text and JSON', async () 
   assert.is(text.code, 0, text.stderr);
   assert.match(text.stdout, /4 samples waiting/);
   assert.match(text.stdout, /2025-11-25T10:00:00\.000Z/);
-  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { waiting: number; lanes: { waiting: number }[] };
+  assert.match(text.stdout, /newest sample it was ever given: 2025-11-25T10:00:00\.000Z \(a restart's trusted time starts just after it/);
+  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { waiting: number; lanes: { waiting: number }[]; newestGivenUnixNano: string };
   assert.is(json.waiting, 4);
   assert.is(json.lanes.reduce((n, l) => n + l.waiting, 0), 4);
+  assert.is(json.newestGivenUnixNano, '1764064800000000003');
   assert.is((await runCli(['inspect', join(dir, 'none.db')])).code, 2);
 });
 

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { salvageSamples } from './salvage.js';
 import { tableNames } from './peek.js';
+import { newestAppended } from './schema.js';
 import { attributesFromJson } from '../attributeJson.js';
 import { isSqliteLoadFailure, sqliteLoadFailure } from './sqliteBinding.js';
 
@@ -82,7 +83,7 @@ const waitingByResource = (db: Database.Database): SpoolResourceInfo[] => {
  * using). Left when the file is not a chronoq spool; a spool that fails its integrity check is
  * reported with how many samples `chronoq run` would salvage from it.
  */
-export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { resources?: SpoolResourceInfo[]; damage?: string; salvageable?: number }> => {
+export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { resources?: SpoolResourceInfo[]; newestGivenUnixNano?: bigint; damage?: string; salvageable?: number }> => {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -93,7 +94,9 @@ export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { 
     const tables = new Set(tableNames(db));
     if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
     const check = String(db.pragma('quick_check', { simple: true }));
-    const info = { ...inspectSpoolDb(db), ...(tables.has('resource_eras') ? { resources: waitingByResource(db) } : {}) };
+    // The newest sample time it was ever given (Spool.newestUnixNano): where a restart's trusted time starts.
+    const newest = tables.has('meta') ? newestAppended(db) : undefined;
+    const info = { ...inspectSpoolDb(db), ...(tables.has('resource_eras') ? { resources: waitingByResource(db) } : {}), ...(newest !== undefined ? { newestGivenUnixNano: newest } : {}) };
     return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
   } catch (e) {
     const salvageable = salvageSamples(path).length;
