@@ -27,8 +27,9 @@ export interface TrustedTimeOptions {
   readonly forwardSteps?: 'slew' | 'follow';
   /**
    * Wall time, ms, that trusted time starts no earlier than: the newest time an earlier run
-   * stamped (a pipeline's spool keeps it). A wall clock found more than stepThresholdMs behind it
-   * at start was set back while nothing watched it — a machine without a battery-backed clock
+   * stamped (a pipeline's spool keeps it); a wall clock behind it at start is caught up with as
+   * after a step (readings are `stepping` until then). One more than stepThresholdMs behind it
+   * was set back while nothing watched it — a machine without a battery-backed clock
    * booted after a power cut with the time it saved at its last shutdown, a virtual machine
    * restored from a snapshot — and is a step back like one made while running: the first reading
    * reports it (stepDeltaMs = wall − notBeforeMs), trusted time starts from notBeforeMs and slews
@@ -75,10 +76,11 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
   /** A step back found at start against notBeforeMs, reported by the first reading. */
   let stepAtStartMs = 0;
   const behindMs = (opts.notBeforeMs ?? Number.NEGATIVE_INFINITY) - (state[LAST_MONO] + state[LAST_OFFSET]);
-  if (behindMs > opts.stepThresholdMs) {
-    state[TRUSTED_OFFSET] = state[LAST_OFFSET] + behindMs;
-    stepAtStartMs = -behindMs;
-  }
+  // Behind by less than the threshold is no step (nothing reported), but trusted time starts at
+  // notBeforeMs all the same: while running, reorderByEventTime would make a sample going back by
+  // that little a dead letter `late`; after a restart it holds nothing, and the receiver got it.
+  if (behindMs > 0) state[TRUSTED_OFFSET] = state[LAST_OFFSET] + behindMs;
+  if (behindMs > opts.stepThresholdMs) stepAtStartMs = -behindMs;
   const sinceBoot = clock.sinceBootMs?.bind(clock);
   if (sinceBoot) state[LAST_SLEPT] = sinceBoot() - state[LAST_MONO];
   /**
@@ -97,7 +99,7 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
 
   const slewPerMs = opts.maxSlewPpm / 1e6;
   const follow = opts.forwardSteps === 'follow';
-  const reading: Mutable<TrustedReading> = { trustedMs: 0, wallMs: 0, errorMs: 0, stepping: false, stepDeltaMs: undefined };
+  const reading: Mutable<TrustedReading> = { trustedMs: 0, wallMs: 0, errorMs: 0, stepping: behindMs > 0, stepDeltaMs: undefined };
 
   return {
     read() {
