@@ -33,28 +33,36 @@ const history = fc.record({
   forwardSteps: fc.constantFrom<'slew' | 'follow'>('slew', 'follow'),
 });
 
+type History = typeof history extends fc.Arbitrary<infer H> ? H : never;
+
+/** A history run through detectClockSkew (policy 'correct'; notBeforeUnixNano given, if any): what went in, what came out, the events. */
+const run = ({ samples, steps, forwardSteps }: History, notBeforeUnixNano?: bigint) => {
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const clock = schedulerClock(scheduler, WALL0);
+  const input = new Subject<Routed<Sample>>();
+  const out: Routed<Sample>[] = [];
+  const events: SkewEvent[] = [];
+  // maxPastMs infinite: a stale sample is never moved (old data is no proof of a wrong clock), and these are not old.
+  input.pipe(detectClockSkew({ clock, forwardSteps, maxPastMs: Number.POSITIVE_INFINITY, maxFutureMs: 10 * HOUR, notBeforeUnixNano, onSkew: (e) => events.push(e) }))
+    .subscribe((r) => out.push(r));
+  const sent: Sample[] = [];
+  // A step at the same virtual time as a sample goes first (steps are scheduled first).
+  for (const st of steps) scheduler.schedule(() => clock.step(st.byMs), st.atMs);
+  samples.forEach((x, i) => scheduler.schedule(() => {
+    const s: Sample = { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: msToNanos(clock.now()), attributes: { series: x.series } };
+    sent.push(s);
+    input.next(right(s));
+  }, x.atMs));
+  scheduler.schedule(() => input.complete(), 60_001);
+  scheduler.flush();
+  return { sent, out, events };
+};
+
 test("policy 'correct', any history of clock steps: each sample once, in place, none dead-lettered, each series never back in time (but by the steps back under stepThresholdMs)", () => {
   fc.assert(
-    fc.property(history, ({ samples, steps, forwardSteps }) => {
-      const scheduler = new VirtualTimeScheduler(undefined, Infinity);
-      const clock = schedulerClock(scheduler, WALL0);
-      const input = new Subject<Routed<Sample>>();
-      const out: Routed<Sample>[] = [];
-      const events: SkewEvent[] = [];
-      // maxPastMs infinite: a stale sample is never moved (old data is no proof of a wrong clock), and these are not old.
-      input.pipe(detectClockSkew({ clock, forwardSteps, maxPastMs: Number.POSITIVE_INFINITY, maxFutureMs: 10 * HOUR, onSkew: (e) => events.push(e) }))
-        .subscribe((r) => out.push(r));
-      const sent: Sample[] = [];
-      // A step at the same virtual time as a sample goes first (steps are scheduled first).
-      for (const st of steps) scheduler.schedule(() => clock.step(st.byMs), st.atMs);
-      samples.forEach((x, i) => scheduler.schedule(() => {
-        const s: Sample = { name: 'cpu', kind: 'gauge', value: i, timeUnixNano: msToNanos(clock.now()), attributes: { series: x.series } };
-        sent.push(s);
-        input.next(right(s));
-      }, x.atMs));
-      scheduler.schedule(() => input.complete(), 60_001);
-      scheduler.flush();
-
+    fc.property(history, (h) => {
+      const { steps, forwardSteps } = h;
+      const { sent, out, events } = run(h);
       assert.is(out.length, sent.length, 'one out for each in');
       assert.ok(out.every((r) => !isLeft(r)), 'none dead-lettered');
       const got = out.map((r) => (r as { right: Sample }).right);
@@ -87,6 +95,27 @@ test("policy 'correct', any history of clock steps: each sample once, in place, 
       // then a step back 1 ms later, whose sample was re-stamped onto trusted time, before them.
       examples: [[{ samples: [{ atMs: 1, series: 0 }, { atMs: 0, series: 0 }], steps: [{ atMs: 1, byMs: -1001 }, { atMs: 0, byMs: 1 }], forwardSteps: 'slew' }]],
     },
+  );
+});
+
+test('started just after an earlier run\'s newest stamp (notBeforeUnixNano, from 2 h behind the clock to 2 h ahead), any history: every sample after it and each series in order, but by the steps back under stepThresholdMs', () => {
+  fc.assert(
+    fc.property(history, fc.integer({ min: -2 * HOUR, max: 2 * HOUR }), (h, floorMs) => {
+      const floor = msToNanos(WALL0 + floorMs);
+      const { sent, out } = run(h, floor);
+      assert.is(out.length, sent.length);
+      assert.ok(out.every((r) => !isLeft(r)), 'none dead-lettered');
+      const backAllowedNs = msToNanos(h.steps.filter((st) => st.byMs < 0 && st.byMs >= -1_000).reduce((n, st) => n - st.byMs, 0));
+      const last = new Map<string, bigint>();
+      for (const r of out) {
+        const s = (r as { right: Sample }).right;
+        assert.ok(s.timeUnixNano > floor - backAllowedNs, `${s.timeUnixNano} not after ${floor} (steps ${JSON.stringify(h.steps)})`);
+        const before = last.get(seriesKey(s));
+        assert.ok(before === undefined || s.timeUnixNano >= before - backAllowedNs, `series ${seriesKey(s)} goes back: ${s.timeUnixNano} after ${before}`);
+        last.set(seriesKey(s), s.timeUnixNano > (before ?? 0n) ? s.timeUnixNano : before!);
+      }
+    }),
+    { numRuns: 300 },
   );
 });
 
