@@ -101,8 +101,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   // was half the operator's cost (a gateway's requests: 0.17 against 0.09 µs a point).
   const notBeforeUnixNano = bigintOption(OP, 'notBeforeUnixNano', opts.notBeforeUnixNano);
   // From the next whole millisecond: Prometheus keeps milliseconds, and refuses a sample in the same
-  // one as its series' newest with another value (a duplicate). 1 µs after it, as before, had 5 of
-  // 322 samples of a restart refused so (test/e2e/clockBackPrometheus.e2e.ts).
+  // one as its series' newest with another value (a duplicate). Starting 1 µs after it had 5 and 12
+  // of a restart's 322 samples refused so (test/e2e/clockBackPrometheus.e2e.ts).
   const notBeforeMs = stampedLocally && notBeforeUnixNano !== undefined ? Number(notBeforeUnixNano / 1_000_000n) + 1 : undefined;
   const reuseBandMs = Math.min(maxPastMs, stampedLocally ? stepThresholdMs : Infinity) / 2;
   const reuse = maxFutureMs >= 0 && reuseBandMs >= 500 ? readingReuseOf(clock) : undefined;
