@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonLog, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
+import { jsonLog, runningFor, sleep, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { freePort } from './support/collector.js';
 
 const test = suite('chronoq run restarted with the clock set back');
@@ -42,7 +42,7 @@ const consoleRun = async (dir: string, ms: number, env: Record<string, string> =
   cli.child.stdout?.on('data', (d: Buffer) => (out += d.length));
   try {
     await until('the first delivered sample', () => out > 0, 30_000);
-    await new Promise((r) => setTimeout(r, ms));
+    await sleep(ms);
     cli.child.kill('SIGINT');
     const r = await cli.result;
     assert.is(r.code, 0, r.stderr);
