@@ -23,8 +23,13 @@ export interface SkewOptions {
   readonly maxPastMs?: number;
   readonly stepThresholdMs?: number;
   readonly policy?: SkewPolicy;
-  /** Samples were stamped by this process's clock (host source, SDK bridge); false for ndjson, replay. */
-  readonly stampedLocally?: boolean;
+  /**
+   * Samples were stamped by this process's clock (host source, SDK bridge); false for ndjson,
+   * replay. Or, for a stream that mixes both, a test of each sample: a step is corrected only in
+   * the samples it holds true for (a host source beside a followed file had no step corrected at
+   * all — its samples after a step back were dead letters `late`).
+   */
+  readonly stampedLocally?: boolean | ((s: Sample) => boolean);
   /** Attribute naming each sample's source (a data point's, else its resource's); enables per-source offset estimates. */
   readonly sourceAttribute?: string;
   readonly sourceOffsetThresholdMs?: number;
@@ -81,7 +86,10 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   const maxFutureMs = numberOption(OP, 'maxFutureMs', opts.maxFutureMs, 5_000);
   const maxPastMs = numberOption(OP, 'maxPastMs', opts.maxPastMs, 3_600_000);
   const policy = opts.policy ?? 'correct';
-  const stampedLocally = opts.stampedLocally ?? true;
+  const localTest = typeof opts.stampedLocally === 'function' ? opts.stampedLocally : undefined;
+  /** Whether any sample may be stamped locally (a test may say so of some). */
+  const stampedLocally = localTest !== undefined || opts.stampedLocally !== false;
+  const isLocal = localTest ?? ((): boolean => stampedLocally);
   const clock = opts.clock ?? systemClock;
   const sourceAttribute = opts.sourceAttribute;
   const report = safeHook(opts.onSkew) ?? (() => undefined);
@@ -160,7 +168,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         let ms = stampedMs;
         let problem: string | undefined;
         // A step made this sample wrong if it is nearer the stepped wall clock than trusted time.
-        if (stampedLocally && now.stepping && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
+        const local = stampedLocally && isLocal(s);
+        if (local && now.stepping && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
           ms = notBeforeAhead(ms - now.errorMs);
           problem = `stamped by a wall clock ${Math.round(now.errorMs)} ms off trusted time (clock step)`;
         }
@@ -177,13 +186,13 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const aheadMs = ms - now.trustedMs;
         if (aheadMs > maxFutureMs) {
           report({ kind: 'future', sample: s, aheadMs });
-          return { correctedMs: stampedLocally ? notBeforeAhead(now.trustedMs) : now.trustedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})` };
+          return { correctedMs: local ? notBeforeAhead(now.trustedMs) : now.trustedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})` };
         }
         if (-aheadMs > maxPastMs) {
           report({ kind: 'stale', sample: s, behindMs: -aheadMs });
           return { problem: `${Math.round(-aheadMs)} ms in the past (maxPastMs ${maxPastMs})` };
         }
-        if (stampedLocally && aheadMs > 0 && ms > latestAheadMs) latestAheadMs = ms;
+        if (local && aheadMs > 0 && ms > latestAheadMs) latestAheadMs = ms;
         return problem === undefined ? OK : { correctedMs: ms, problem };
       };
 

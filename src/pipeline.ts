@@ -22,6 +22,7 @@ import { pipelineDeliveryHooks } from './pipelineDeliveryHooks.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 import { sourceRoomGate } from './sourceRoom.js';
 import { backlogStage } from './backlogStage.js';
+import { localStamps } from './localStamps.js';
 
 export type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
 import type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
@@ -146,8 +147,9 @@ export class Pipeline {
       this.events.next(event);
       return EMPTY;
     };
-    const sources = (this.deps.sources ?? []).map((source, index) => source.pipe(catchError((error: unknown) => fail({ type: 'source-failed', index, error }))));
-    const inputs = [...(this.deps.acceptPush ? [this.pushed] : []), ...sources];
+    const local = localStamps(this.deps.stampedLocally, (this.deps.sources ?? []).length, this.deps.acceptPush === true);
+    const sources = (this.deps.sources ?? []).map((source, index) => local.mark(source, index).pipe(catchError((error: unknown) => fail({ type: 'source-failed', index, error }))));
+    const inputs = [...(this.deps.acceptPush ? [local.mark(this.pushed, 'pushed')] : []), ...sources];
     const input$ = merge(...inputs).pipe(takeUntil(this.stop$), share());
     this.subscription = input$
       .pipe(
@@ -155,7 +157,7 @@ export class Pipeline {
         // The start time's order is checked after detectClockSkew, below.
         validated(clock),
         detectClockSkew({
-          ...c.skew, clock, stampedLocally: this.deps.stampedLocally ?? true,
+          ...c.skew, clock, stampedLocally: local.test,
           // A restart does not take the series back: trusted time starts just after the newest sample the spool was given.
           notBeforeUnixNano: c.skew.restartFrom === 'clock' ? undefined : this.deps.spool?.newestUnixNano,
           onSkew: (e) => {

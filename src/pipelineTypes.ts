@@ -26,8 +26,12 @@ export interface PipelineDeps {
   readonly deadLetters: (d: DeadLetter<Sample>) => void;
   /** Makes what `deadLetters` took durable; called before dead-lettered samples are settled in the spool. */
   readonly flushDeadLetters?: () => void;
-  /** Samples were stamped by this process's clock (host source, SDK bridge). Default true. */
-  readonly stampedLocally?: boolean;
+  /**
+   * Samples were stamped by this process's clock (host source, SDK bridge). Default true. Or one
+   * flag per source, in `sources`' order (pushed samples count as stamped locally): a step is then
+   * corrected in the samples of the sources that stamp locally only.
+   */
+  readonly stampedLocally?: boolean | readonly boolean[];
   readonly clock?: Clock;
   readonly scheduler?: SchedulerLike;
   readonly onSkew?: (e: SkewEvent) => void;

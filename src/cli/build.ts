@@ -46,8 +46,8 @@ export interface Parts {
   readonly sources: Observable<Sample>[];
   readonly sink: Sink;
   readonly deadLetterFile: DeadLetterFile;
-  /** True when every source stamps samples with this process's clock. */
-  readonly stampedLocally: boolean;
+  /** Per source, in `sources`' order: whether it stamps samples with this process's clock (not NDJSON files or the OTLP listener). */
+  readonly stampedLocally: readonly boolean[];
   /** The order the NDJSON files are read in, as the start says it (readOrderLine), when there is one to keep. */
   readonly readOrder?: string;
 }
@@ -202,7 +202,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
     for (const f of followed) sources[f.index] = turns.after(sources[f.index]!, () => notReached(f));
   }
   return {
-    sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.every((s) => s.type !== 'ndjson' && s.type !== 'otlp'),
+    sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.map((s) => s.type !== 'ndjson' && s.type !== 'otlp'),
     ...(readOrder !== undefined ? { readOrder } : {}),
   };
 };

@@ -154,7 +154,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const spoolNamed = c.spool ? `; spool ${c.spool.path}` : '';
   o.log(c.sources.length > 0 || c.spool ? 'info' : 'warn', `chronoq running: ${sources} → ${parts.sink.describe}${spoolNamed}; dead letters → ${c.deadLetter.path}`);
   if (parts.readOrder !== undefined) o.log('info', parts.readOrder);
-  const behind = spool && c.skew.restartFrom === 'spool' ? clockBehindSpool(spool, c.spool?.path ?? '', clock.now(), c.skew.stepThresholdMs, parts.stampedLocally) : undefined;
+  const behind = spool && c.skew.restartFrom === 'spool' ? clockBehindSpool(spool, c.spool?.path ?? '', clock.now(), c.skew.stepThresholdMs, parts.stampedLocally.some(Boolean)) : undefined;
   if (behind !== undefined) o.log('warn', behind);
   for (const warning of [...(parts.sink.startWarnings ?? []), ...unusedSettings(c)]) o.log('warn', warning);
   // Rates and alert windows on the pipeline's scheduler time, which does not step (the breaker's

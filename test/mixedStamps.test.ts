@@ -1,0 +1,101 @@
+/**
+ * A pipeline whose sources differ in who stamped their samples: a host source (this process's
+ * clock) beside a followed NDJSON file or an OTLP listener (stamped elsewhere). A wall-clock step
+ * is corrected in the host source's samples and never in the others'. Before, one source stamped
+ * elsewhere made the whole stream count as stamped elsewhere: with `chronoq run`, a host source
+ * beside an NDJSON file and the clock stepped back an hour, 243 of 653 samples were dead letters
+ * `late` and 27 `invalid` (counters whose start came after their time).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isRight, right } from 'fp-ts/lib/Either.js';
+import { Subject, VirtualTimeScheduler, from, lastValueFrom, toArray } from 'rxjs';
+import { detectClockSkew } from '../operators/detectClockSkew.js';
+import { schedulerClock } from '../src/clock.js';
+import { localStamps } from '../src/localStamps.js';
+import type { Routed } from '../src/routed.js';
+import { type Sample, msToNanos } from '../src/sample.js';
+import { jsonLog, sleep, startCli, tempDir, until, writeConfig } from './support/cli.js';
+
+const test = suite('sources stamped here and elsewhere in one pipeline');
+const WALL0 = Date.UTC(2026, 11, 5, 10, 0, 0);
+const HOUR = 3_600_000;
+const FIXTURE = fileURLToPath(new URL('./fixtures/stepWallClock.mjs', import.meta.url));
+
+test('detectClockSkew with a test of each sample: after a step back, the samples it calls local are re-stamped, the others keep their stamps', () => {
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const clock = schedulerClock(scheduler, WALL0);
+  const input = new Subject<Routed<Sample>>();
+  const out: Sample[] = [];
+  input.pipe(detectClockSkew({ clock, stampedLocally: (s) => s.attributes['from'] === 'host', maxPastMs: 2 * HOUR })).subscribe((r) => (isRight(r) ? out.push(r.right) : undefined));
+  const at = (ms: number, from: string, value: number) => scheduler.schedule(() => input.next(right({ name: 'm', kind: 'gauge', value, timeUnixNano: msToNanos(clock.now()), attributes: { from } })), ms);
+  at(1_000, 'host', 1);
+  at(1_000, 'file', 2);
+  scheduler.schedule(() => clock.step(-HOUR), 1_500);
+  at(2_000, 'host', 3);
+  at(2_000, 'file', 4);
+  scheduler.flush();
+  const byValue = new Map(out.map((s) => [s.value, s]));
+  assert.is(byValue.get(3)!.correctedFromUnixNano, msToNanos(WALL0 + 2_000 - HOUR), 'the host sample after the step is re-stamped');
+  assert.ok(byValue.get(3)!.timeUnixNano > byValue.get(1)!.timeUnixNano, 'and its series goes on in order');
+  assert.is(byValue.get(4)!.correctedFromUnixNano, undefined, 'the file sample keeps its stamp');
+  assert.is(byValue.get(4)!.timeUnixNano, msToNanos(WALL0 + 2_000 - HOUR));
+});
+
+test('localStamps: a flag when the sources agree (pushed samples count as stamped here), else a test that knows the samples of the local sources', async () => {
+  assert.is(localStamps(undefined, 2, false).test, true);
+  assert.is(localStamps(false, 2, true).test, false);
+  assert.is(localStamps([true, true], 2, true).test, true);
+  assert.is(localStamps([false, false], 2, false).test, false);
+  const mixed = localStamps([true, false], 2, false);
+  assert.type(mixed.test, 'function');
+  const a: Sample = { name: 'a', kind: 'gauge', value: 1, timeUnixNano: 1n, attributes: {} };
+  const b: Sample = { ...a, name: 'b' };
+  await lastValueFrom(mixed.mark(from([a]), 0).pipe(toArray()));
+  await lastValueFrom(mixed.mark(from([b]), 1).pipe(toArray()));
+  const isLocal = mixed.test as (s: Sample) => boolean;
+  assert.equal([isLocal(a), isLocal(b)], [true, false]);
+  assert.type(localStamps([false, false], 2, true).test, 'function', 'pushed samples beside sources stamped elsewhere');
+});
+
+test('chronoq run, a host source beside a followed NDJSON file, the wall clock stepped back an hour: nothing late, nothing invalid, the host samples re-stamped, the file\'s kept', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'samples.ndjson');
+  writeFileSync(file, `${JSON.stringify({ name: 'from.file', value: 1, time: new Date(Date.now() - 60_000).toISOString() })}\n`);
+  const cfg = writeConfig(dir, [
+    'sources:',
+    '  - {type: host, intervalMs: 200, network: false, disk: false, filesystem: false, connections: false, paging: false, processes: false, perCore: false}',
+    `  - {type: ndjson, path: ${file}, follow: true, positionFile: ${join(dir, 'positions.json')}}`,
+    'sink: {type: console}',
+    'reorder: {maxDelayMs: 100}',
+    'skew: {maxPastMs: 86400000}',
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    '',
+  ].join('\n'));
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-output', STEP_AT_MS: '1000', STEP_MS: String(-HOUR) });
+  let out = 0;
+  cli.child.stdout?.on('data', (d: Buffer) => (out += d.length));
+  try {
+    await until('the first delivered sample', () => out > 0, 30_000);
+    await sleep(1_500);
+    // A line the file gets after the step, stamped by its writer (an hour before the stepped clock's now: its own clock is right).
+    writeFileSync(file, `${JSON.stringify({ name: 'from.file', value: 2, time: new Date(Date.now() - 1_000).toISOString() })}\n`, { flag: 'a' });
+    await sleep(2_000);
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.is(r.code, 0, r.stderr);
+    const done = jsonLog(r.stderr).find((l) => l.samplesIn !== undefined)!;
+    assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 }, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: number; correctedFromUnixNano?: string });
+    assert.ok(lines.some((l) => l.name.startsWith('system.') && l.correctedFromUnixNano !== undefined), 'host samples after the step are re-stamped');
+    const fromFile = lines.filter((l) => l.name === 'from.file');
+    assert.equal(fromFile.map((l) => [l.value, l.correctedFromUnixNano]), [[1, undefined], [2, undefined]], 'the file\'s samples keep their stamps');
+  } finally {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  }
+});
+
+test.run();
