@@ -97,6 +97,11 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   const maxSlewPpm = numberOption(OP, 'maxSlewPpm', opts.maxSlewPpm, 50_000);
   const sourceWindow = numberOption(OP, 'sourceWindow', opts.sourceWindow, 32);
   const sourceOffsetThresholdMs = numberOption(OP, 'sourceOffsetThresholdMs', opts.sourceOffsetThresholdMs, 2_000);
+  const notBeforeUnixNano = bigintOption(OP, 'notBeforeUnixNano', opts.notBeforeUnixNano);
+  // From the next whole millisecond: Prometheus keeps milliseconds, and refuses a sample in the same
+  // one as its series' newest with another value (a duplicate). Starting 1 µs after it had 5 and 12
+  // of a restart's 322 samples refused so (test/e2e/clockBackPrometheus.e2e.ts).
+  const notBeforeMs = stampedLocally && notBeforeUnixNano !== undefined ? Number(notBeforeUnixNano / 1_000_000n) + 1 : undefined;
   // A reading of the clocks may stand for a later one taken in the same burst (see readingReuseOf)
   // for a sample no later than its trusted time and at most reuseBandMs before it: any reading of
   // that burst judges such a sample OK. It is not in the future; it is half of maxPastMs from
@@ -107,11 +112,6 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   // judged, for its source's offset, with the shared reading as its arrival time: the samples of
   // a burst came in one task (a request, a chunk of a file), and reading the clocks for each sample
   // was half the operator's cost (a gateway's requests: 0.17 against 0.09 µs a point).
-  const notBeforeUnixNano = bigintOption(OP, 'notBeforeUnixNano', opts.notBeforeUnixNano);
-  // From the next whole millisecond: Prometheus keeps milliseconds, and refuses a sample in the same
-  // one as its series' newest with another value (a duplicate). Starting 1 µs after it had 5 and 12
-  // of a restart's 322 samples refused so (test/e2e/clockBackPrometheus.e2e.ts).
-  const notBeforeMs = stampedLocally && notBeforeUnixNano !== undefined ? Number(notBeforeUnixNano / 1_000_000n) + 1 : undefined;
   const reuseBandMs = Math.min(maxPastMs, stampedLocally ? stepThresholdMs : Infinity) / 2;
   const reuse = maxFutureMs >= 0 && reuseBandMs >= 500 ? readingReuseOf(clock) : undefined;
 
@@ -168,7 +168,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         let ms = stampedMs;
         let problem: string | undefined;
         // A step made this sample wrong if it is nearer the stepped wall clock than trusted time.
-        const local = stampedLocally && isLocal(s);
+        const local = isLocal(s);
         if (local && now.stepping && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
           ms = notBeforeAhead(ms - now.errorMs);
           problem = `stamped by a wall clock ${Math.round(now.errorMs)} ms off trusted time (clock step)`;
