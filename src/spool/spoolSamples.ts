@@ -21,7 +21,7 @@
  */
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asapScheduler, asyncScheduler } from 'rxjs';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
-import type { Sample } from '../sample.js';
+import { type Sample, copyWith } from '../sample.js';
 import { type Routed, toDeadLetter } from '../routed.js';
 import type { Spool, OpenReport } from './spool.js';
 import { type RoomGate, ROOM_POLL_MS } from '../roomGate.js';
@@ -71,7 +71,7 @@ const ownObjects = (items: Routed<Sample>[], spool: Spool): Sample[] => {
     const r = items[i]!;
     if (isLeft(r)) continue;
     let s = r.right;
-    if (inBurst.has(s) || spool.placeOf(s) !== undefined) items[i] = right((s = { ...s }));
+    if (inBurst.has(s) || spool.placeOf(s) !== undefined) items[i] = right((s = copyWith(s, {})));
     inBurst.add(s);
     rights.push(s);
   }
