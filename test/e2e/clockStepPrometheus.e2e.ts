@@ -1,0 +1,73 @@
+/**
+ * The seed issue's clock step, at a real receiver that refuses time going back: `chronoq run`
+ * (host source) → collector (prometheusremotewrite) → Prometheus 2.42, whose wall clock steps an
+ * hour back while it runs (test/fixtures/stepWallClock.mjs: Date steps, the monotonic clock and
+ * timers go on). detectClockSkew re-stamps the samples stamped after the step onto trusted time,
+ * so every series goes on forward: Prometheus stores every sample, refuses none as out of order,
+ * and none is a dead letter. (test/cliClockStep.test.ts is the same step into a console sink;
+ * clockBackPrometheus.e2e.ts a step made while chronoq was stopped.)
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCollector } from '../support/collector.js';
+import { startPrometheus, remoteWriteGatewayYaml } from '../support/prometheus.js';
+import { collectorOrSkip, prometheusOrSkip } from './requireCollector.js';
+import { jsonLog, startCli, tempDir, until, writeConfig } from '../support/cli.js';
+import { sleep } from './scenarios.js';
+
+const test = suite('e2e: the wall clock stepped back an hour mid-run, into Prometheus');
+const binary = collectorOrSkip('e2e clock step, Prometheus');
+const it = binary === undefined || !prometheusOrSkip('e2e clock step, Prometheus') ? test.skip : test;
+const FIXTURE = fileURLToPath(new URL('../fixtures/stepWallClock.mjs', import.meta.url));
+const METRIC = 'system_memory_usage_bytes';
+const HOUR_MS = 3_600_000;
+
+it('a step back of an hour: every sample stored in Prometheus, each series forward, none refused or dead-lettered', async () => {
+  const p = await startPrometheus();
+  const gateway = await startCollector(binary!, { configYaml: remoteWriteGatewayYaml(p) });
+  const dir = tempDir();
+  const cfg = writeConfig(dir, [
+    'resource: {service.name: clock-step, host.name: stepped}',
+    'sources: [{type: host, intervalMs: 250, network: false, disk: false, filesystem: false, connections: false, paging: false, processes: false, perCore: false}]',
+    `sink: {type: otlp-grpc, endpoint: "${gateway.endpoint}"}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'reorder: {maxDelayMs: 0}',
+    'batch: {maxSize: 100, maxDelayMs: 100}',
+    '',
+  ].join('\n'));
+  // The step 3 s after the process starts: after its first deliveries (it is running within ~1 s).
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_AT_MS: '3000', STEP_MS: String(-HOUR_MS) });
+  const startedMs = Date.now();
+  try {
+    await until('the step reported', () => /wall clock stepped by -/.test(cli.stderrSoFar()), 30_000);
+    const beforeStepMs = Date.now();
+    await sleep(2_500);
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.is(r.code, 0, r.stderr);
+    const done = jsonLog(r.stderr).find((l) => l.samplesIn !== undefined)!;
+    await sleep(1_000);
+    const series = await p.series(METRIC);
+    const points = series.flatMap((s) => s.points);
+    const refusals = [gateway.logs(), p.logs()].join('\n').split('\n').filter((l) => /out of order|out-of-order|duplicate sample/i.test(l));
+    console.log(`\nwall clock an hour back mid-run → collector → Prometheus: ${String(done.delivered)} delivered of ${String(done.samplesIn)}; ${METRIC} points stored ${points.length} in ${series.length} series; refusals ${refusals.length}`);
+    assert.is(done.delivered, done.samplesIn, JSON.stringify(done));
+    assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 });
+    assert.is(refusals.length, 0, refusals.slice(0, 3).join('\n'));
+    // Stored on both sides of the step, none an hour back: the ones after it at about the real time.
+    assert.ok(points.some((x) => x.ms < beforeStepMs - 100), 'points from before the step are stored');
+    assert.ok(points.some((x) => x.ms > beforeStepMs + 1_000), 'points from after the step are stored, at about the real time');
+    assert.ok(points.every((x) => x.ms > startedMs - 1_000), `no point an hour back: earliest ${Math.min(...points.map((x) => x.ms)) - startedMs} ms from the start`);
+    for (const s of series) {
+      for (let i = 1; i < s.points.length; i++) assert.ok(s.points[i]!.ms > s.points[i - 1]!.ms, `series ${JSON.stringify(s.labels)} forward at ${i}`);
+    }
+  } finally {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    await gateway.stop();
+    await p.stop();
+  }
+});
+
+test.run();
