@@ -152,17 +152,22 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         thresholdMs: sourceOffsetThresholdMs,
       });
 
-      // The latest stamp a locally stamped sample went out with ahead of trusted time: a wall clock
-      // stepped forward by less than stepThresholdMs (no step) stamps samples so, and a step back
-      // right after it re-stamped the next sample onto trusted time, before them — the series went
-      // back (a property test drew it). A correction that lands less than stepThresholdMs before
-      // such a stamp is raised to it; one further back is left (old data, or disorder reorder
-      // sorts). Such samples are never passed by a shared reading (they are past its band), so
-      // this is the same with shared readings as with a reading for each sample. The newest stamp
-      // of an earlier run (notBeforeUnixNano) counts as one: a sample the source stamped just before
-      // this subscription began trusted time at it was corrected to just before it.
-      let latestAheadMs = notBeforeMs ?? Number.NEGATIVE_INFINITY;
-      const notBeforeAhead = (ms: number): number => (ms < latestAheadMs && latestAheadMs - ms <= stepThresholdMs ? latestAheadMs : ms);
+      // Just after the latest stamp a locally stamped sample went out with ahead of trusted time (the
+      // next whole millisecond: receivers such as Prometheus keep milliseconds). A wall clock stepped
+      // forward by less than stepThresholdMs (no step) stamps samples so, and a step right after it
+      // re-stamped the next samples onto trusted time, before them: the series went back (a property
+      // test drew it), and once those were raised to that stamp, several samples of a series had one
+      // time, which Prometheus refuses as duplicates (28 and 47 of 772 samples in two runs of
+      // test/e2e/clockStepPrometheus.e2e.ts, a jump of 800 ms a second before the step). So a step
+      // moves trusted time on to it (trustedTime's raiseTo), and the samples re-stamped after it
+      // come after it, as far apart as they were stamped. A correction that still lands less than stepThresholdMs before it (a
+      // sample stamped before the reading that found the step) is raised to it; one further back is
+      // left (old data, or disorder reorder sorts). Such samples are never passed by a shared reading
+      // (they are past its band), so this is the same with shared readings as with a reading for
+      // each sample. An earlier run's newest stamp (notBeforeUnixNano) counts as one: notBeforeMs is
+      // the millisecond after it, where trusted time starts.
+      let aheadFloorMs = notBeforeMs ?? Number.NEGATIVE_INFINITY;
+      const notBeforeAhead = (ms: number): number => (ms < aheadFloorMs && aheadFloorMs - ms <= stepThresholdMs ? aheadFloorMs : ms);
       const judge = (s: Sample, now: TrustedReading): Verdict => {
         const stampedMs = nanosToMs(s.timeUnixNano);
         let ms = stampedMs;
@@ -192,13 +197,14 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           report({ kind: 'stale', sample: s, behindMs: -aheadMs });
           return { problem: `${Math.round(-aheadMs)} ms in the past (maxPastMs ${maxPastMs})` };
         }
-        if (local && aheadMs > 0 && ms > latestAheadMs) latestAheadMs = ms;
+        if (local && aheadMs > 0 && ms >= aheadFloorMs) aheadFloorMs = Math.floor(ms) + 1;
         return problem === undefined ? OK : { correctedMs: ms, problem };
       };
 
       /** The item itself when nothing changes (no allocation on the common path). */
       const handle = (item: Routed<Sample>, s: Sample): Routed<Sample> => {
         const now = trusted.read();
+        if (now.stepDeltaMs !== undefined && now.trustedMs < aheadFloorMs) trusted.raiseTo(aheadFloorMs);
         share(now);
         if (now.stepDeltaMs !== undefined) report({ kind: 'step', deltaMs: now.stepDeltaMs, atUnixMs: now.trustedMs });
         return judged(item, s, now);

@@ -1,6 +1,7 @@
 /**
- * Trusted time: follows the monotonic clock, never steps, and converges to the wall clock at no
- * more than maxSlewPpm after the wall clock stepped. Used by detectClockSkew.
+ * Trusted time: follows the monotonic clock, never steps back, and converges to the wall clock at
+ * no more than maxSlewPpm after the wall clock stepped. Used by detectClockSkew, which may move it
+ * on (raiseTo) past samples that went out stamped ahead of it.
  *
  * Except for sleep: the monotonic clock stops while the machine is suspended and the wall clock
  * does not, so waking up looks like a forward step by the time slept. Taken for one, trusted time
@@ -55,6 +56,12 @@ export interface TrustedReading {
 export interface TrustedTime {
   /** Reads both clocks. Returns one object, rewritten by every call: use it before the next. */
   read(): TrustedReading;
+  /**
+   * Moves trusted time on to `ms` now, if it is behind it (never back), and rewrites the last
+   * reading to say so: samples stamped ahead of trusted time went out as stamped, and the samples
+   * a step makes wrong, re-stamped onto trusted time, must come after them (detectClockSkew).
+   */
+  raiseTo(ms: number): void;
 }
 
 /** A forward jump of the wall clock larger than this is checked for sleep. */
@@ -144,6 +151,13 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       reading.stepping = stepping;
       reading.stepDeltaMs = stepped ? delta : undefined;
       return reading;
+    },
+    raiseTo(ms) {
+      const behindMs = ms - (state[LAST_MONO]! + state[TRUSTED_OFFSET]!);
+      if (!(behindMs > 0)) return;
+      state[TRUSTED_OFFSET] = state[TRUSTED_OFFSET]! + behindMs;
+      reading.trustedMs += behindMs;
+      reading.errorMs -= behindMs;
     },
   };
 };

@@ -73,8 +73,21 @@ test("policy 'correct', any history of clock steps: each sample once, in place, 
       // that a daemon's fast slew is no step: a marble).
       const backAllowedNs = msToNanos(steps.filter((st) => st.byMs < 0 && st.byMs >= -1_000).reduce((n, st) => n - st.byMs, 0));
       const last = new Map<string, bigint>();
+      /** Each series' sample before: its millisecond out, and the virtual time it was sent at. */
+      const previous = new Map<string, { ms: bigint; atMs: number }>();
       got.forEach((s, i) => {
         const original = sent[i]!;
+        // Without steps back under the threshold, samples of a series sent 2 ms or more apart (trusted
+        // time runs at 95 % or more) are in milliseconds of their own: a receiver such as Prometheus
+        // keeps milliseconds and refuses a second sample in one (a jump forward under the threshold,
+        // then a step back, had the samples re-stamped after it raised onto one time).
+        const ms = s.timeUnixNano / 1_000_000n;
+        const atMs = h.samples[original.value as number]!.atMs;
+        const p = previous.get(seriesKey(s));
+        if (backAllowedNs === 0n && p !== undefined && atMs - p.atMs >= 2) {
+          assert.ok(ms > p.ms, `series ${seriesKey(s)}: a sample sent ${atMs - p.atMs} ms after the one before is in its millisecond or before it (${ms} after ${p.ms}; steps ${JSON.stringify(steps)})`);
+        }
+        previous.set(seriesKey(s), { ms, atMs });
         // A re-stamped sample remembers its own stamp; one left alone keeps it.
         assert.is(s.correctedFromUnixNano ?? s.timeUnixNano, original.timeUnixNano, 'correctedFromUnixNano is the original stamp');
         const before = last.get(seriesKey(s));
@@ -93,7 +106,12 @@ test("policy 'correct', any history of clock steps: each sample once, in place, 
       numRuns: 300,
       // CI drew it: a forward step under the threshold (its samples stamped ahead of trusted time),
       // then a step back 1 ms later, whose sample was re-stamped onto trusted time, before them.
-      examples: [[{ samples: [{ atMs: 1, series: 0 }, { atMs: 0, series: 0 }], steps: [{ atMs: 1, byMs: -1001 }, { atMs: 0, byMs: 1 }], forwardSteps: 'slew' }]],
+      examples: [
+        [{ samples: [{ atMs: 1, series: 0 }, { atMs: 0, series: 0 }], steps: [{ atMs: 1, byMs: -1001 }, { atMs: 0, byMs: 1 }], forwardSteps: 'slew' }],
+        // +800 ms (no step), then back an hour a second later, a sample every 250 ms: the ones after
+        // the step were raised onto the last stamp made ahead, four in its millisecond.
+        [{ samples: [0, 250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250].map((atMs) => ({ atMs, series: 0 })), steps: [{ atMs: 200, byMs: 800 }, { atMs: 1200, byMs: -HOUR }], forwardSteps: 'follow' }],
+      ],
     },
   );
 });

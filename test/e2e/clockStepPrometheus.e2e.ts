@@ -3,9 +3,10 @@
  * (host source) → collector (prometheusremotewrite) → Prometheus 2.42, whose wall clock steps an
  * hour back while it runs (test/fixtures/stepWallClock.mjs: Date steps, the monotonic clock and
  * timers go on). detectClockSkew re-stamps the samples stamped after the step onto trusted time,
- * so every series goes on forward: Prometheus stores every sample, refuses none as out of order,
- * and none is a dead letter. (test/cliClockStep.test.ts is the same step into a console sink;
- * clockBackPrometheus.e2e.ts a step made while chronoq was stopped.)
+ * so every series goes on forward: Prometheus stores every sample, refuses none as out of order
+ * or as a duplicate (two samples of a series in one millisecond), and none is a dead letter.
+ * (test/cliClockStep.test.ts is the same step into a console sink; clockBackPrometheus.e2e.ts a
+ * step made while chronoq was stopped.)
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -24,7 +25,8 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/stepWallClock.mjs', import.me
 const METRIC = 'system_memory_usage_bytes';
 const HOUR_MS = 3_600_000;
 
-it('a step back of an hour: every sample stored in Prometheus, each series forward, none refused or dead-lettered', async () => {
+/** `chronoq run` with its clock stepped at `steps` (STEPS: ms from its start:ms, …), into Prometheus, with what the header says asserted. */
+const steppedInto = async (steps: string, label: string): Promise<void> => {
   const p = await startPrometheus();
   const gateway = await startCollector(binary!, { configYaml: remoteWriteGatewayYaml(p) });
   const dir = tempDir();
@@ -37,8 +39,7 @@ it('a step back of an hour: every sample stored in Prometheus, each series forwa
     'batch: {maxSize: 100, maxDelayMs: 100}',
     '',
   ].join('\n'));
-  // The step 3 s after the process starts: after its first deliveries (it is running within ~1 s).
-  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_AT_MS: '3000', STEP_MS: String(-HOUR_MS) });
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEPS: steps });
   const startedMs = Date.now();
   try {
     await until('the step reported', () => /wall clock stepped by -/.test(cli.stderrSoFar()), 30_000);
@@ -52,7 +53,7 @@ it('a step back of an hour: every sample stored in Prometheus, each series forwa
     const series = await p.series(METRIC);
     const points = series.flatMap((s) => s.points);
     const refusals = [gateway.logs(), p.logs()].join('\n').split('\n').filter((l) => /out of order|out-of-order|duplicate sample/i.test(l));
-    console.log(`\nwall clock an hour back mid-run → collector → Prometheus: ${String(done.delivered)} delivered of ${String(done.samplesIn)}; ${METRIC} points stored ${points.length} in ${series.length} series; refusals ${refusals.length}`);
+    console.log(`\n${label} → collector → Prometheus: ${String(done.delivered)} delivered of ${String(done.samplesIn)}; ${METRIC} points stored ${points.length} in ${series.length} series; refusals ${refusals.length}`);
     assert.is(done.delivered, done.samplesIn, JSON.stringify(done));
     assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 });
     assert.is(refusals.length, 0, refusals.slice(0, 3).join('\n'));
@@ -68,6 +69,18 @@ it('a step back of an hour: every sample stored in Prometheus, each series forwa
     await gateway.stop();
     await p.stop();
   }
-});
+};
+
+// The steps 3 s after the process starts: after its first deliveries (it is running within ~1 s).
+it('a step back of an hour: every sample stored in Prometheus, each series forward, none refused or dead-lettered', () =>
+  steppedInto(`3000:${-HOUR_MS}`, 'wall clock an hour back mid-run'));
+
+// Under stepThresholdMs a jump is no step: the samples after it go out as stamped, ahead of trusted
+// time. A step back before that was slewed in re-stamped the next ones onto trusted time, behind
+// them, raised to the last one's time: several samples of a series in one millisecond, 28 and 47
+// of 772 samples (two runs) refused by Prometheus as duplicates (dead letters `rejected`). Now
+// trusted time moves on past them at the step.
+it('a jump forward of 800 ms (no step), then a step back of an hour a second later: the same', () =>
+  steppedInto(`3000:800,4000:${-HOUR_MS}`, 'wall clock 800 ms forward, then an hour back a second later'));
 
 test.run();
