@@ -160,12 +160,13 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       // time, which Prometheus refuses as duplicates (28 and 47 of 772 samples in two runs of
       // test/e2e/clockStepPrometheus.e2e.ts, a jump of 800 ms a second before the step). So a step
       // moves trusted time on to it (trustedTime's raiseTo), and the samples re-stamped after it
-      // come after it, as far apart as they were stamped. A correction that still lands less than stepThresholdMs before it (a
-      // sample stamped before the reading that found the step) is raised to it; one further back is
-      // left (old data, or disorder reorder sorts). Such samples are never passed by a shared reading
-      // (they are past its band), so this is the same with shared readings as with a reading for
-      // each sample. An earlier run's newest stamp (notBeforeUnixNano) counts as one: notBeforeMs is
-      // the millisecond after it, where trusted time starts.
+      // come after it, as far apart as they were stamped. A correction that still lands less than
+      // stepThresholdMs before it (a sample stamped before the reading that found the step) is
+      // raised to it; one further back is left (old data, or disorder reorder sorts). Such samples
+      // are never passed by a shared reading (they are past its band), so this is the same with
+      // shared readings as with a reading for each sample. An earlier run's newest stamp
+      // (notBeforeUnixNano) counts as one: notBeforeMs is the millisecond after it, where trusted
+      // time starts.
       let aheadFloorMs = notBeforeMs ?? Number.NEGATIVE_INFINITY;
       const notBeforeAhead = (ms: number): number => (ms < aheadFloorMs && aheadFloorMs - ms <= stepThresholdMs ? aheadFloorMs : ms);
       const judge = (s: Sample, now: TrustedReading): Verdict => {
