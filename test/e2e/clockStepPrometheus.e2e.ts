@@ -25,7 +25,7 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/stepWallClock.mjs', import.me
 const METRIC = 'system_memory_usage_bytes';
 const HOUR_MS = 3_600_000;
 
-/** `chronoq run` with its clock stepped at `steps` (STEPS: ms from its start:ms, …), into Prometheus, with what the header says asserted. */
+/** `chronoq run` with its clock stepped at `steps` (STEPS: ms after its start line:ms, …), into Prometheus, with what the header says asserted. */
 const steppedInto = async (steps: string, label: string): Promise<void> => {
   const p = await startPrometheus();
   const gateway = await startCollector(binary!, { configYaml: remoteWriteGatewayYaml(p) });
@@ -39,7 +39,7 @@ const steppedInto = async (steps: string, label: string): Promise<void> => {
     'batch: {maxSize: 100, maxDelayMs: 100}',
     '',
   ].join('\n'));
-  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEPS: steps });
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-log', STEPS: steps });
   const startedMs = Date.now();
   try {
     await until('the step reported', () => /wall clock stepped by -/.test(cli.stderrSoFar()), 30_000);
@@ -71,9 +71,9 @@ const steppedInto = async (steps: string, label: string): Promise<void> => {
   }
 };
 
-// The steps 3 s after the process starts: after its first deliveries (it is running within ~1 s).
+// The steps 2 s after the start line: after its first deliveries, however long it took to start.
 it('a step back of an hour: every sample stored in Prometheus, each series forward, none refused or dead-lettered', () =>
-  steppedInto(`3000:${-HOUR_MS}`, 'wall clock an hour back mid-run'));
+  steppedInto(`2000:${-HOUR_MS}`, 'wall clock an hour back mid-run'));
 
 // Under stepThresholdMs a jump is no step: the samples after it go out as stamped, ahead of trusted
 // time. A step back before that was slewed in re-stamped the next ones onto trusted time, behind
@@ -81,6 +81,6 @@ it('a step back of an hour: every sample stored in Prometheus, each series forwa
 // of 772 samples (two runs) refused by Prometheus as duplicates (dead letters `rejected`). Now
 // trusted time moves on past them at the step.
 it('a jump forward of 800 ms (no step), then a step back of an hour a second later: the same', () =>
-  steppedInto(`3000:800,4000:${-HOUR_MS}`, 'wall clock 800 ms forward, then an hour back a second later'));
+  steppedInto(`2000:800,3000:${-HOUR_MS}`, 'wall clock 800 ms forward, then an hour back a second later'));
 
 test.run();
