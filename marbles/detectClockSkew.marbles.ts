@@ -132,6 +132,21 @@ test('a jump forward under the threshold, then a step back before it is slewed i
   for (let i = 18; i < ms.length; i++) assert.ok(ms[i]! - ms[i - 1]! >= 237, `gap ${ms[i]! - ms[i - 1]!} at ${i}`);
 });
 
+test('a step back under the threshold (ntpd steps from 128 ms) faster than the samples come: no step reported, but the series does not go back', () => {
+  // Back 500 ms, a sample every 250 ms: the next stamps were before the ones already out (into
+  // Prometheus with reorder.maxDelayMs 0, 30 of 562 samples were dead letters `late`, one a series:
+  // test/e2e/clockStepPrometheus.e2e.ts). The wall clock went back since the last look: the samples
+  // it stamps are re-stamped onto trusted time until it has caught up, as after a step (10 s at 5 %).
+  const r = everyMs(testScheduler(), 250, 80, {}, (clock) => timer(3_100).subscribe(() => clock.step(-500)));
+  assert.equal(r.events, [], 'no step: under stepThresholdMs');
+  const out = rights(r.out);
+  assert.is(out.length, 80);
+  const ms = out.map((x) => Number(x.timeUnixNano / 1_000_000n));
+  for (let i = 1; i < ms.length; i++) assert.ok(ms[i]! > ms[i - 1]!, `sample ${i} at ${ms[i]! - WALL0} ms, the one before at ${ms[i - 1]! - WALL0}`);
+  assert.ok(out[12]!.correctedFromUnixNano !== undefined, 'the first sample after it is re-stamped');
+  assert.ok(out.slice(-5).every((x) => x.correctedFromUnixNano === undefined), 'once trusted time has caught up, stamps are kept');
+});
+
 test('the wall clock slewed faster than maxSlewPpm (chrony slews at up to 8.3 %) by more than the threshold: no step, every stamp kept, the series in order', () => {
   // +3 s over 30 s, a step of 100 ms a second: each under the threshold, together past it from trusted time.
   const r = oneHertz(testScheduler(), 40, {}, (clock) => interval(1000).pipe(take(30)).subscribe(() => clock.step(100)));

@@ -205,7 +205,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       /** The item itself when nothing changes (no allocation on the common path). */
       const handle = (item: Routed<Sample>, s: Sample): Routed<Sample> => {
         const now = trusted.read();
-        if (now.stepDeltaMs !== undefined && now.trustedMs < aheadFloorMs) trusted.raiseTo(aheadFloorMs);
+        if (now.stepping && now.trustedMs < aheadFloorMs) trusted.raiseTo(aheadFloorMs);
         share(now);
         if (now.stepDeltaMs !== undefined) report({ kind: 'step', deltaMs: now.stepDeltaMs, atUnixMs: now.trustedMs });
         return judged(item, s, now);

@@ -47,7 +47,7 @@ export interface TrustedReading {
   readonly wallMs: number;
   /** wall − trusted: how wrong the wall clock is believed to be right now. */
   readonly errorMs: number;
-  /** True from a detected step until trusted time has caught up with the wall clock. */
+  /** True from a detected step (or the wall clock going back by less) until trusted time has caught up with the wall clock. */
   readonly stepping: boolean;
   /** Set on the one reading that detected a step: the size of the step. */
   readonly stepDeltaMs?: number;
@@ -71,14 +71,17 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
   // Doubles kept in a Float64Array and one reading object rewritten in place: read() runs once
   // a sample, and fresh numbers in closure variables and a fresh reading cost ~150 bytes of
   // garbage a sample (a third of the whole pipeline's).
-  const state = new Float64Array(4);
+  const state = new Float64Array(5);
   const LAST_MONO = 0;
   const LAST_OFFSET = 1;
   const TRUSTED_OFFSET = 2;
   /** sinceBoot − monotonic when last looked at: it grows by the time slept. */
   const LAST_SLEPT = 3;
+  /** The wall clock when last looked at. */
+  const LAST_WALL = 4;
   state[LAST_MONO] = clock.monotonic();
-  state[LAST_OFFSET] = clock.now() - state[LAST_MONO];
+  state[LAST_WALL] = clock.now();
+  state[LAST_OFFSET] = state[LAST_WALL] - state[LAST_MONO];
   state[TRUSTED_OFFSET] = state[LAST_OFFSET];
   /** A step back found at start against notBeforeMs, reported by the first reading. */
   let stepAtStartMs = 0;
@@ -126,14 +129,23 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       // has gone from trusted time: a daemon slewing faster than maxSlewPpm (chrony's default
       // maxslewrate is 8.3 %) would take it past the threshold with no step at all — and a slew
       // never takes a series back. The price: steps under the threshold with a reading between
-      // are each no step, and a series can go back by their sum.
+      // are each no step (but see wentBack below).
       const stepped = Math.abs(delta) > opts.stepThresholdMs;
       // Followed at once to the wall clock, and never back (trusted time only moves on). To the wall
       // clock, not by the step: what trusted time had still to slew in of a smaller change before it
       // (a drift under stepThresholdMs) was left behind, and the samples after the step — which
       // 'follow' keeps as stamped — were re-stamped by it until that was slewed in.
       if (stepped && delta > 0 && follow) state[TRUSTED_OFFSET] = Math.max(state[TRUSTED_OFFSET]!, offset);
-      let stepping = reading.stepping || stepped;
+      // The wall clock went back since the last look, by less than the threshold (ntpd steps from 128
+      // ms): no step is reported, but what it stamps now can be before what it stamped then — a
+      // series sampled faster than the step went back (a 500 ms step under samples 250 ms apart,
+      // into Prometheus with reorder.maxDelayMs 0: 30 of 562 samples dead letters `late`, one a
+      // series) — so its stamps are corrected as after a step until trusted time has caught up.
+      // A slew only changes its rate, and a step smaller than the time between two looks leaves
+      // the later stamp after the earlier one: neither is back.
+      const wentBack = wall < state[LAST_WALL]!;
+      state[LAST_WALL] = wall;
+      let stepping = reading.stepping || stepped || wentBack;
       // Slew towards the wall clock, never faster than maxSlewPpm of elapsed monotonic time.
       const maxAdjust = Math.max(0, mono - state[LAST_MONO]!) * slewPerMs;
       state[LAST_MONO] = mono;
