@@ -159,8 +159,9 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       // test drew it), and once those were raised to that stamp, several samples of a series had one
       // time, which Prometheus refuses as duplicates (28 and 47 of 772 samples in two runs of
       // test/e2e/clockStepPrometheus.e2e.ts, a jump of 800 ms a second before the step). So a step
-      // moves trusted time on to it (trustedTime's raiseTo), and the samples re-stamped after it
-      // come after it, as far apart as they were stamped. A correction that still lands less than
+      // (or the wall clock going back by less, which trustedTime corrects as one) moves trusted time
+      // on to it (raiseTo), and the samples re-stamped after it come after it, as far apart as they
+      // were stamped. A correction that still lands less than
       // stepThresholdMs before it (a sample stamped before the reading that found the step) is
       // raised to it; one further back is left (old data, or disorder reorder sorts). Such samples
       // are never passed by a shared reading (they are past its band), so this is the same with
