@@ -5,6 +5,7 @@ import { type Routed, deadLetter, invalidSample } from '../src/routed.js';
 import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
 import { createSourceOffsets } from '../src/sourceOffsets.js';
+import { createCorrectedSeries } from '../src/correctedSeries.js';
 import { safeHook } from '../src/hooks.js';
 import { bigintOption, numberOption } from '../src/options.js';
 
@@ -147,6 +148,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           reuse.onBurstEnd(endBurst);
         }
       };
+      const corrected = createCorrectedSeries();
       const offsets = createSourceOffsets({
         windowSize: sourceWindow,
         thresholdMs: sourceOffsetThresholdMs,
@@ -216,7 +218,8 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         if (v === OK || v.problem === undefined || policy === 'pass') return item;
         if (policy === 'dead-letter') return deadLetter('skew', s, v.problem, now.trustedMs);
         if (v.correctedMs === undefined) return item;
-        const timeUnixNano = msToNanos(v.correctedMs);
+        // Each in a millisecond of its own within its series (src/correctedSeries.ts).
+        const timeUnixNano = msToNanos(corrected.place(s, v.correctedMs));
         if (timeUnixNano === s.timeUnixNano) return item;
         const correctedFromUnixNano = s.correctedFromUnixNano ?? s.timeUnixNano;
         // A start time stamped by the same wrong clock must not end up after the sample's time.
