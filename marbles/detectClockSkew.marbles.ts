@@ -208,6 +208,18 @@ test("a sample 1 h in the future: 'correct' re-stamps it onto trusted time", () 
   assert.equal(seen[1], right({ ...future, timeUnixNano: msToNanos(WALL0 + 2), correctedFromUnixNano: future.timeUnixNano }));
 });
 
+test('a series sampled every millisecond through an hour\'s step back: re-stamped at trusted time\'s pace, not pushed ahead of it', () => {
+  // Trusted time runs at 95 % while it slews: 1 000 samples a second cannot each have a millisecond
+  // of their own. Spread into milliseconds of their own, they ran ahead of trusted time by 50 ms
+  // every second of the slew (an hour in 20 hours), and the samples after it were late.
+  const r = everyMs(testScheduler(), 1, 3_000, {}, (clock) => timer(500).subscribe(() => clock.step(-HOUR)));
+  const out = rights(r.out);
+  assert.is(out.length, 3_000);
+  assert.ok(nonDecreasing(out));
+  const lastMs = Number(out[2_999]!.timeUnixNano) / 1e6 - WALL0;
+  assert.ok(lastMs > 500 + 0.95 * 2_500 - 2 && lastMs < 500 + 0.95 * 2_500 + 2, `the last at ${lastMs} ms: trusted time's, ${500 + 0.95 * 2_500}`);
+});
+
 /** 20 samples of one series, 1 s apart, an hour ahead (a device's backlog, read at once): what 'correct' makes of them. */
 const futureBurst = (opts: SkewOptions): Sample[] => {
   const scheduler = testScheduler();

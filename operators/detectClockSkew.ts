@@ -54,6 +54,14 @@ export interface SkewOptions {
 interface Verdict {
   readonly correctedMs?: number;
   readonly problem?: string;
+  /**
+   * Set for a future sample and one moved by its source's offset (samples re-stamped together, onto
+   * one time): each goes into a millisecond of its own in its series, up to this time (trusted time
+   * + maxFutureMs; src/correctedSeries.ts). Not for a step's: those are as far apart as trusted
+   * time's pace makes them — and a series sampled every millisecond, put into milliseconds of their
+   * own, ran ahead of trusted time's 95 % pace, an hour in a 20-hour slew.
+   */
+  readonly spreadUntilMs?: number;
 }
 const OK: Verdict = {};
 /** Earlier than any sample time (a bigint of ns, at most 2⁶⁴ from 0). */
@@ -176,6 +184,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const stampedMs = nanosToMs(s.timeUnixNano);
         let ms = stampedMs;
         let problem: string | undefined;
+        let spreadUntilMs: number | undefined;
         // A step made this sample wrong if it is nearer the stepped wall clock than trusted time.
         const local = isLocal(s);
         if (local && now.stepping && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
@@ -190,19 +199,21 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           if (v.off && now.trustedMs - ms - v.offsetMs <= maxPastMs) {
             ms -= v.offsetMs;
             problem = `source ${String(src)} clock is ${Math.round(v.offsetMs)} ms off the other sources`;
+            spreadUntilMs = now.trustedMs + maxFutureMs;
           }
         }
         const aheadMs = ms - now.trustedMs;
         if (aheadMs > maxFutureMs) {
           report({ kind: 'future', sample: s, aheadMs });
-          return { correctedMs: local ? notBeforeAhead(now.trustedMs) : now.trustedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})` };
+          const correctedMs = local ? notBeforeAhead(now.trustedMs) : now.trustedMs;
+          return { correctedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})`, spreadUntilMs: now.trustedMs + maxFutureMs };
         }
         if (-aheadMs > maxPastMs) {
           report({ kind: 'stale', sample: s, behindMs: -aheadMs });
           return { problem: `${Math.round(-aheadMs)} ms in the past (maxPastMs ${maxPastMs})` };
         }
         if (local && aheadMs > 0 && ms >= aheadFloorMs) aheadFloorMs = Math.floor(ms) + 1;
-        return problem === undefined ? OK : { correctedMs: ms, problem };
+        return problem === undefined ? OK : { correctedMs: ms, problem, spreadUntilMs };
       };
 
       /** The item itself when nothing changes (no allocation on the common path). */
@@ -218,8 +229,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         if (v === OK || v.problem === undefined || policy === 'pass') return item;
         if (policy === 'dead-letter') return deadLetter('skew', s, v.problem, now.trustedMs);
         if (v.correctedMs === undefined) return item;
-        // Each in a millisecond of its own within its series (src/correctedSeries.ts).
-        const timeUnixNano = msToNanos(corrected.place(s, v.correctedMs));
+        const timeUnixNano = msToNanos(v.spreadUntilMs === undefined ? v.correctedMs : corrected.place(s, v.correctedMs, v.spreadUntilMs));
         if (timeUnixNano === s.timeUnixNano) return item;
         const correctedFromUnixNano = s.correctedFromUnixNano ?? s.timeUnixNano;
         // A start time stamped by the same wrong clock must not end up after the sample's time.

@@ -1,14 +1,15 @@
 /**
- * Where detectClockSkew puts the samples it re-stamps, per series: no earlier than the millisecond
- * after the last sample of the series it re-stamped. Samples re-stamped at one moment all landed
- * in a few milliseconds — a device's backlog read at once from a clock an hour ahead, each sample
- * put onto the trusted time it arrived at (or, under `sourceAttribute`, moved by an offset that
- * followed each newer sample of the burst) — and a receiver that keeps one sample a series a
- * millisecond kept a few: through the Collector into Prometheus, 3 of 20, none refused, all
- * counted delivered. Now each comes at least 1 ms after the one before it in time: a sample stamped
- * after its series' last re-stamped one, re-stamped into that one's millisecond or before it, goes
- * into the next. One stamped before it (the source's own disorder) keeps its re-stamped time, for
- * reorderByEventTime to sort as before.
+ * Where detectClockSkew puts the samples it re-stamps onto a time they arrived at (future ones, and
+ * ones moved by their source's offset; not a step's, which keep trusted time's pace), per series:
+ * no earlier than the millisecond after the last such sample of the series. Samples re-stamped at
+ * one moment all landed in a few milliseconds — a device's backlog read at once from a clock an
+ * hour ahead, each sample put onto the trusted time it arrived at (or, under `sourceAttribute`,
+ * moved by an offset that followed each newer sample of the burst) — and a receiver that keeps one
+ * sample a series a millisecond kept a few: through the Collector into Prometheus, 3 of 20, none
+ * refused, all counted delivered. Now each comes at least 1 ms after the one before it in time: a
+ * sample stamped after its series' last re-stamped one, re-stamped into that one's millisecond or
+ * before it, goes into the next, up to a limit (trusted time + maxFutureMs). One stamped before it
+ * (the source's own disorder) keeps its re-stamped time, for reorderByEventTime to sort as before.
  *
  * Only re-stamped samples are looked up (a sample kept as stamped costs nothing here). A series
  * whose last re-stamped sample is FORGET_AFTER_MS behind the newest re-stamped time is forgotten at
@@ -28,8 +29,13 @@ interface LastCorrected {
 }
 
 export interface CorrectedSeries {
-  /** The time `s`, re-stamped to `ms`, goes out at: `ms`, or the millisecond after its series' latest re-stamped sample when it was stamped after that one. */
-  place(s: Sample, ms: number): number;
+  /**
+   * The time `s`, re-stamped to `ms`, goes out at: `ms`, or the millisecond after its series' latest
+   * re-stamped sample when it was stamped after that one — unless that is past `untilMs`: a series
+   * re-stamped faster than a sample a millisecond is not pushed further ahead (its samples then
+   * share milliseconds, as before).
+   */
+  place(s: Sample, ms: number, untilMs: number): number;
 }
 
 export const createCorrectedSeries = (): CorrectedSeries => {
@@ -44,11 +50,11 @@ export const createCorrectedSeries = (): CorrectedSeries => {
     activity: () => (v) => v.lastMs,
   });
   return {
-    place(s, ms) {
+    place(s, ms, untilMs) {
       const last = table.valueOf(s);
       if (s.timeUnixNano <= last.stamp) return ms;
       const next = Math.floor(last.lastMs) + 1;
-      const placed = ms < next ? next : ms;
+      const placed = ms < next && next <= untilMs ? next : ms;
       last.stamp = s.timeUnixNano;
       last.lastMs = placed;
       if (placed > newestMs) newestMs = placed;

@@ -14,28 +14,35 @@ const at = (stampMs: number, series = 'a'): Sample => ({ name: 'm', kind: 'gauge
 
 test('samples stamped apart, re-stamped into one millisecond: each in the next one, in order', () => {
   const c = createCorrectedSeries();
-  assert.equal([0, 1_000, 2_000, 3_000].map((i) => c.place(at(T + 3_600_000 + i), T + 10.4)), [T + 10.4, T + 11, T + 12, T + 13]);
+  assert.equal([0, 1_000, 2_000, 3_000].map((i) => c.place(at(T + 3_600_000 + i), T + 10.4, T + 5_000)), [T + 10.4, T + 11, T + 12, T + 13]);
 });
 
 test('a re-stamped time already after the last one is kept as it is', () => {
   const c = createCorrectedSeries();
-  assert.is(c.place(at(T + 1), T + 5), T + 5);
-  assert.is(c.place(at(T + 2), T + 250.5), T + 250.5);
-  assert.is(c.place(at(T + 3), T + 250.9), T + 251, 'in the millisecond of the one before: the next');
+  assert.is(c.place(at(T + 1), T + 5, T + 5_000), T + 5);
+  assert.is(c.place(at(T + 2), T + 250.5, T + 5_000), T + 250.5);
+  assert.is(c.place(at(T + 3), T + 250.9, T + 5_000), T + 251, 'in the millisecond of the one before: the next');
 });
 
 test('series are apart: another series in the same millisecond keeps it', () => {
   const c = createCorrectedSeries();
-  assert.is(c.place(at(T + 1, 'a'), T + 10), T + 10);
-  assert.is(c.place(at(T + 1, 'b'), T + 10), T + 10);
-  assert.is(c.place(at(T + 2, 'a'), T + 10), T + 11);
+  assert.is(c.place(at(T + 1, 'a'), T + 10, T + 5_000), T + 10);
+  assert.is(c.place(at(T + 1, 'b'), T + 10, T + 5_000), T + 10);
+  assert.is(c.place(at(T + 2, 'a'), T + 10, T + 5_000), T + 11);
 });
 
 test("a sample stamped before the series' latest (the source's disorder) keeps its time, and is no reference", () => {
   const c = createCorrectedSeries();
-  assert.is(c.place(at(T + 2_000), T + 10), T + 10);
-  assert.is(c.place(at(T + 1_000), T + 9), T + 9, 'older stamp: as re-stamped, for reorderByEventTime to sort');
-  assert.is(c.place(at(T + 3_000), T + 10), T + 11, 'the reference is still the newest stamp');
+  assert.is(c.place(at(T + 2_000), T + 10, T + 5_000), T + 10);
+  assert.is(c.place(at(T + 1_000), T + 9, T + 5_000), T + 9, 'older stamp: as re-stamped, for reorderByEventTime to sort');
+  assert.is(c.place(at(T + 3_000), T + 10, T + 5_000), T + 11, 'the reference is still the newest stamp');
+});
+
+test('not pushed past `untilMs`: the sample keeps its time (sharing a millisecond, as before)', () => {
+  const c = createCorrectedSeries();
+  assert.is(c.place(at(T + 1), T + 10, T + 10), T + 10);
+  assert.is(c.place(at(T + 2), T + 10, T + 10), T + 10, 'the next millisecond is past the limit');
+  assert.is(c.place(at(T + 3), T + 10, T + 11), T + 11);
 });
 
 test.run();
