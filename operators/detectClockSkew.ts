@@ -171,13 +171,12 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
       // test/e2e/clockStepPrometheus.e2e.ts, a jump of 800 ms a second before the step). So a step
       // (or the wall clock going back by less, which trustedTime corrects as one) moves trusted time
       // on to it (raiseTo), and the samples re-stamped after it come after it, as far apart as they
-      // were stamped. A correction that still lands less than
-      // stepThresholdMs before it (a sample stamped before the reading that found the step) is
-      // raised to it; one further back is left (old data, or disorder reorder sorts). Such samples
-      // are never passed by a shared reading (they are past its band), so this is the same with
-      // shared readings as with a reading for each sample. An earlier run's newest stamp
-      // (notBeforeUnixNano) counts as one: notBeforeMs is the millisecond after it, where trusted
-      // time starts.
+      // were stamped. A correction that still lands less than stepThresholdMs before it (a sample
+      // stamped before the reading that found the step) is raised to it; one further back is left
+      // (old data, or disorder reorder sorts). Such samples are never passed by a shared reading
+      // (they are past its band), so this is the same with shared readings as with a reading for
+      // each sample. An earlier run's newest stamp (notBeforeUnixNano) counts as one: notBeforeMs
+      // is the millisecond after it, where trusted time starts.
       let aheadFloorMs = notBeforeMs ?? Number.NEGATIVE_INFINITY;
       const notBeforeAhead = (ms: number): number => (ms < aheadFloorMs && aheadFloorMs - ms <= stepThresholdMs ? aheadFloorMs : ms);
       const judge = (s: Sample, now: TrustedReading): Verdict => {

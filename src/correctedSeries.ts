@@ -32,8 +32,8 @@ export interface CorrectedSeries {
   /**
    * The time `s`, re-stamped to `ms`, goes out at: `ms`, or the millisecond after its series' latest
    * re-stamped sample when it was stamped after that one — unless that is past `untilMs`: a series
-   * re-stamped faster than a sample a millisecond is not pushed further ahead (its samples then
-   * share milliseconds, as before).
+   * re-stamped faster than a sample a millisecond is not pushed further ahead: its samples then
+   * share the last one's millisecond, as before, and none goes before it.
    */
   place(s: Sample, ms: number, untilMs: number): number;
 }
@@ -54,7 +54,8 @@ export const createCorrectedSeries = (): CorrectedSeries => {
       const last = table.valueOf(s);
       if (s.timeUnixNano <= last.stamp) return ms;
       const next = Math.floor(last.lastMs) + 1;
-      const placed = ms < next && next <= untilMs ? next : ms;
+      // Past the limit it shares the last one's millisecond, never goes before it.
+      const placed = ms >= next ? ms : next <= untilMs ? next : Math.max(ms, last.lastMs);
       last.stamp = s.timeUnixNano;
       last.lastMs = placed;
       if (placed > newestMs) newestMs = placed;

@@ -38,11 +38,13 @@ test("a sample stamped before the series' latest (the source's disorder) keeps i
   assert.is(c.place(at(T + 3_000), T + 10, T + 5_000), T + 11, 'the reference is still the newest stamp');
 });
 
-test('not pushed past `untilMs`: the sample keeps its time (sharing a millisecond, as before)', () => {
+test('not pushed past `untilMs`: the sample shares the last one\'s millisecond (as before), never goes before it', () => {
   const c = createCorrectedSeries();
   assert.is(c.place(at(T + 1), T + 10, T + 10), T + 10);
   assert.is(c.place(at(T + 2), T + 10, T + 10), T + 10, 'the next millisecond is past the limit');
   assert.is(c.place(at(T + 3), T + 10, T + 11), T + 11);
+  assert.is(c.place(at(T + 4), T + 9.5, T + 11), T + 11, 'held at the limit: with the last one, not before it');
+  assert.is(c.place(at(T + 5), T + 10, T + 12), T + 12, 'then on from there');
 });
 
 test.run();
