@@ -147,6 +147,21 @@ test('a step back under the threshold (ntpd steps from 128 ms) faster than the s
   assert.ok(out.slice(-5).every((x) => x.correctedFromUnixNano === undefined), 'once trusted time has caught up, stamps are kept');
 });
 
+test("a step back under the threshold under 'dead-letter': no step reported, so no sample is a dead letter (as before); 'correct' alone re-stamps them", () => {
+  const r = everyMs(testScheduler(), 250, 80, { policy: 'dead-letter' }, (clock) => timer(3_100).subscribe(() => clock.step(-500)));
+  assert.equal(r.events, []);
+  assert.is(r.out.filter(isLeft).length, 0, 'no dead letter `skew`: the step was not one');
+  assert.ok(rights(r.out).every((x) => x.correctedFromUnixNano === undefined), 'every stamp kept');
+  // A step that is one, after it: its samples are dead letters as before.
+  const big = everyMs(testScheduler(), 250, 40, { policy: 'dead-letter' }, (clock) => {
+    timer(3_100).subscribe(() => clock.step(-500));
+    timer(4_100).subscribe(() => clock.step(-HOUR));
+  });
+  assert.equal(big.events.map((e) => e.kind), ['step']);
+  assert.ok(big.out.slice(16).every(isLeft), 'after the hour\'s step: dead letters `skew`');
+  assert.ok(big.out.slice(0, 16).every((x) => !isLeft(x)), 'before it, the small step changed nothing');
+});
+
 test('the wall clock slewed faster than maxSlewPpm (chrony slews at up to 8.3 %) by more than the threshold: no step, every stamp kept, the series in order', () => {
   // +3 s over 30 s, a step of 100 ms a second: each under the threshold, together past it from trusted time.
   const r = oneHertz(testScheduler(), 40, {}, (clock) => interval(1000).pipe(take(30)).subscribe(() => clock.step(100)));

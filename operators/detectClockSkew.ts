@@ -184,9 +184,11 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         let ms = stampedMs;
         let problem: string | undefined;
         let spreadUntilMs: number | undefined;
-        // A step made this sample wrong if it is nearer the stepped wall clock than trusted time.
+        // A step made this sample wrong if it is nearer the stepped wall clock than trusted time. A
+        // clock gone back by less than stepThresholdMs (no step reported) is corrected under 'correct'
+        // alone, so that no series goes back: 'dead-letter' and 'pass' leave such samples as they were.
         const local = isLocal(s);
-        if (local && now.stepping && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
+        if (local && now.stepping && (policy === 'correct' || !now.belowThreshold) && Math.abs(ms - now.wallMs) <= Math.abs(ms - now.trustedMs)) {
           ms = notBeforeAhead(ms - now.errorMs);
           problem = `stamped by a wall clock ${Math.round(now.errorMs)} ms off trusted time (clock step)`;
         }

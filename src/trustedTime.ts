@@ -49,6 +49,8 @@ export interface TrustedReading {
   readonly errorMs: number;
   /** True from a detected step (or the wall clock going back by less) until trusted time has caught up with the wall clock. */
   readonly stepping: boolean;
+  /** Stepping only because the wall clock went back by less than stepThresholdMs: no step was reported. */
+  readonly belowThreshold: boolean;
   /** Set on the one reading that detected a step: the size of the step. */
   readonly stepDeltaMs?: number;
 }
@@ -109,7 +111,7 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
 
   const slewPerMs = opts.maxSlewPpm / 1e6;
   const follow = opts.forwardSteps === 'follow';
-  const reading: Mutable<TrustedReading> = { trustedMs: 0, wallMs: 0, errorMs: 0, stepping: behindMs > 0, stepDeltaMs: undefined };
+  const reading: Mutable<TrustedReading> = { trustedMs: 0, wallMs: 0, errorMs: 0, stepping: behindMs > 0, belowThreshold: false, stepDeltaMs: undefined };
 
   return {
     read() {
@@ -145,6 +147,7 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       // the later stamp after the earlier one: neither is back.
       const wentBack = wall < state[LAST_WALL]!;
       state[LAST_WALL] = wall;
+      let belowThreshold = !stepped && (reading.stepping ? reading.belowThreshold : wentBack);
       let stepping = reading.stepping || stepped || wentBack;
       // Slew towards the wall clock, never faster than maxSlewPpm of elapsed monotonic time.
       const maxAdjust = Math.max(0, mono - state[LAST_MONO]!) * slewPerMs;
@@ -153,6 +156,7 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       if (Math.abs(gap) <= maxAdjust) {
         state[TRUSTED_OFFSET] = offset;
         stepping = false;
+        belowThreshold = false;
       } else {
         state[TRUSTED_OFFSET] = state[TRUSTED_OFFSET]! + Math.sign(gap) * maxAdjust;
       }
@@ -161,6 +165,7 @@ export const createTrustedTime = (clock: Clock, opts: TrustedTimeOptions): Trust
       reading.wallMs = wall;
       reading.errorMs = wall - trustedMs;
       reading.stepping = stepping;
+      reading.belowThreshold = belowThreshold;
       reading.stepDeltaMs = stepped ? delta : undefined;
       return reading;
     },
