@@ -56,12 +56,12 @@ interface Verdict {
   readonly problem?: string;
   /**
    * Set for a future sample and one moved by its source's offset (samples re-stamped together, onto
-   * one time): each goes into a millisecond of its own in its series, up to this time (trusted time
-   * + maxFutureMs; src/correctedSeries.ts). Not for a step's: those are as far apart as trusted
+   * one time): each goes into a millisecond of its own in its series, up to trusted time +
+   * maxFutureMs (src/correctedSeries.ts). Not for a step's: those are as far apart as trusted
    * time's pace makes them — and a series sampled every millisecond, put into milliseconds of their
    * own, ran ahead of trusted time's 95 % pace, an hour in a 20-hour slew.
    */
-  readonly spreadUntilMs?: number;
+  readonly spread?: true;
 }
 const OK: Verdict = {};
 /** Earlier than any sample time (a bigint of ns, at most 2⁶⁴ from 0). */
@@ -183,7 +183,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const stampedMs = nanosToMs(s.timeUnixNano);
         let ms = stampedMs;
         let problem: string | undefined;
-        let spreadUntilMs: number | undefined;
+        let spread: true | undefined;
         // A step made this sample wrong if it is nearer the stepped wall clock than trusted time. A
         // clock gone back by less than stepThresholdMs (no step reported) is corrected under 'correct'
         // alone, so that no series goes back: 'dead-letter' and 'pass' leave such samples as they were.
@@ -200,21 +200,21 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           if (v.off && now.trustedMs - ms - v.offsetMs <= maxPastMs) {
             ms -= v.offsetMs;
             problem = `source ${String(src)} clock is ${Math.round(v.offsetMs)} ms off the other sources`;
-            spreadUntilMs = now.trustedMs + maxFutureMs;
+            spread = true;
           }
         }
         const aheadMs = ms - now.trustedMs;
         if (aheadMs > maxFutureMs) {
           report({ kind: 'future', sample: s, aheadMs });
           const correctedMs = local ? notBeforeAhead(now.trustedMs) : now.trustedMs;
-          return { correctedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})`, spreadUntilMs: now.trustedMs + maxFutureMs };
+          return { correctedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})`, spread: true };
         }
         if (-aheadMs > maxPastMs) {
           report({ kind: 'stale', sample: s, behindMs: -aheadMs });
           return { problem: `${Math.round(-aheadMs)} ms in the past (maxPastMs ${maxPastMs})` };
         }
         if (local && aheadMs > 0 && ms >= aheadFloorMs) aheadFloorMs = Math.floor(ms) + 1;
-        return problem === undefined ? OK : { correctedMs: ms, problem, spreadUntilMs };
+        return problem === undefined ? OK : { correctedMs: ms, problem, spread };
       };
 
       /** The item itself when nothing changes (no allocation on the common path). */
@@ -230,7 +230,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         if (v === OK || v.problem === undefined || policy === 'pass') return item;
         if (policy === 'dead-letter') return deadLetter('skew', s, v.problem, now.trustedMs);
         if (v.correctedMs === undefined) return item;
-        const timeUnixNano = msToNanos(v.spreadUntilMs === undefined ? v.correctedMs : corrected.place(s, v.correctedMs, v.spreadUntilMs));
+        const timeUnixNano = msToNanos(v.spread ? corrected.place(s, v.correctedMs, now.trustedMs + maxFutureMs) : v.correctedMs);
         if (timeUnixNano === s.timeUnixNano) return item;
         const correctedFromUnixNano = s.correctedFromUnixNano ?? s.timeUnixNano;
         // A start time stamped by the same wrong clock must not end up after the sample's time.
