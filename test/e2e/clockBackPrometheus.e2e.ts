@@ -11,9 +11,9 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCollector } from '../support/collector.js';
-import { startPrometheus, remoteWriteGatewayYaml } from '../support/prometheus.js';
+import { OUT_OF_ORDER, linesMatching, startPrometheus, remoteWriteGatewayYaml } from '../support/prometheus.js';
 import { collectorOrSkip, prometheusOrSkip } from './requireCollector.js';
-import { jsonLog, runningFor, startCli, tempDir, writeConfig } from '../support/cli.js';
+import { jsonLog, quickHostConfig, runningFor, startCli, tempDir } from '../support/cli.js';
 import { sleep } from './scenarios.js';
 
 const test = suite('e2e: a restart with the clock set back, into Prometheus');
@@ -26,16 +26,7 @@ it('the second run, its clock an hour back: every sample delivered and stored, n
   const p = await startPrometheus();
   const gateway = await startCollector(binary!, { configYaml: remoteWriteGatewayYaml(p) });
   const dir = tempDir();
-  const cfg = writeConfig(dir, [
-    'resource: {service.name: clock-back, host.name: pi}',
-    'sources: [{type: host, intervalMs: 250, network: false, disk: false, filesystem: false, connections: false, paging: false, processes: false, perCore: false}]',
-    `sink: {type: otlp-grpc, endpoint: "${gateway.endpoint}"}`,
-    `spool: {path: ${join(dir, 'spool.db')}}`,
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-    'reorder: {maxDelayMs: 0}',
-    'batch: {maxSize: 100, maxDelayMs: 100}',
-    '',
-  ].join('\n'));
+  const cfg = quickHostConfig(dir, gateway.endpoint, ['resource: {service.name: clock-back, host.name: pi}', `spool: {path: ${join(dir, 'spool.db')}}`]);
   const run = async (env: Record<string, string>) => {
     const cli = startCli(['run', cfg, '--log-format', 'json'], env);
     try {
@@ -55,7 +46,7 @@ it('the second run, its clock an hour back: every sample delivered and stored, n
     await sleep(1_000);
     const series = await p.series(METRIC);
     const stored = series.reduce((n, s) => n + s.points.length, 0);
-    const refusals = [gateway.logs(), p.logs()].join('\n').split('\n').filter((l) => /out of order|out-of-order/i.test(l));
+    const refusals = linesMatching(OUT_OF_ORDER, gateway.logs(), p.logs());
     console.log(`\nrestart with the clock an hour back → collector → Prometheus: first run ${String(first.delivered)} delivered, second ${String(second.delivered)} of ${String(second.samplesIn)}; ${METRIC} points stored ${storedAfterFirst} then ${stored}; out-of-order refusals ${refusals.length}`);
     assert.is(second.delivered, second.samplesIn, JSON.stringify(second));
     assert.equal(second.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 });

@@ -10,12 +10,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCollector } from '../support/collector.js';
-import { startPrometheus, remoteWriteGatewayYaml } from '../support/prometheus.js';
+import { OUT_OF_ORDER_OR_DUPLICATE, linesMatching, startPrometheus, remoteWriteGatewayYaml } from '../support/prometheus.js';
 import { collectorOrSkip, prometheusOrSkip } from './requireCollector.js';
-import { jsonLog, startCli, tempDir, until, writeConfig } from '../support/cli.js';
+import { jsonLog, quickHostConfig, startCli, tempDir, until } from '../support/cli.js';
 import { sleep } from './scenarios.js';
 
 const test = suite('e2e: the wall clock stepped back an hour mid-run, into Prometheus');
@@ -30,15 +29,7 @@ const steppedInto = async (steps: string, label: string): Promise<void> => {
   const p = await startPrometheus();
   const gateway = await startCollector(binary!, { configYaml: remoteWriteGatewayYaml(p) });
   const dir = tempDir();
-  const cfg = writeConfig(dir, [
-    'resource: {service.name: clock-step, host.name: stepped}',
-    'sources: [{type: host, intervalMs: 250, network: false, disk: false, filesystem: false, connections: false, paging: false, processes: false, perCore: false}]',
-    `sink: {type: otlp-grpc, endpoint: "${gateway.endpoint}"}`,
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-    'reorder: {maxDelayMs: 0}',
-    'batch: {maxSize: 100, maxDelayMs: 100}',
-    '',
-  ].join('\n'));
+  const cfg = quickHostConfig(dir, gateway.endpoint, ['resource: {service.name: clock-step, host.name: stepped}']);
   const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-log', STEPS: steps });
   const startedMs = Date.now();
   const stepsAtMs = steps.split(',').map((st) => Number(st.split(':')[0]));
@@ -55,7 +46,7 @@ const steppedInto = async (steps: string, label: string): Promise<void> => {
     await sleep(1_000);
     const series = await p.series(METRIC);
     const points = series.flatMap((s) => s.points);
-    const refusals = [gateway.logs(), p.logs()].join('\n').split('\n').filter((l) => /out of order|out-of-order|duplicate sample/i.test(l));
+    const refusals = linesMatching(OUT_OF_ORDER_OR_DUPLICATE, gateway.logs(), p.logs());
     console.log(`\n${label} → collector → Prometheus: ${String(done.delivered)} delivered of ${String(done.samplesIn)}; ${METRIC} points stored ${points.length} in ${series.length} series; refusals ${refusals.length}`);
     assert.is(done.delivered, done.samplesIn, JSON.stringify(done));
     assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 });

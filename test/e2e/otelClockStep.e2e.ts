@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCollector } from '../support/collector.js';
-import { startPrometheus, remoteWriteGatewayYaml } from '../support/prometheus.js';
+import { OUT_OF_ORDER_OR_DUPLICATE, linesMatching, startPrometheus, remoteWriteGatewayYaml } from '../support/prometheus.js';
 import { killedOnExit } from '../support/children.js';
 import { collectorOrSkip, prometheusOrSkip } from './requireCollector.js';
 import { tempDir } from '../support/cli.js';
@@ -50,7 +50,7 @@ const appSteppedInto = async (steps: string, label: string): Promise<void> => {
     await sleep(1_000);
     const gauge = (await p.series('queue_depth')).flatMap((s) => s.points);
     const counter = await p.series('requests_total');
-    const refusals = [gateway.logs(), p.logs()].join('\n').split('\n').filter((l) => /out of order|out-of-order|duplicate sample/i.test(l));
+    const refusals = linesMatching(OUT_OF_ORDER_OR_DUPLICATE, gateway.logs(), p.logs());
     console.log(`\n${label}: ${report.collections} collections, ${report.delivered} of ${report.samplesIn} samples delivered, ${report.steps} step(s); in Prometheus queue_depth ${gauge.length} points, requests_total ${counter.flatMap((s) => s.points).length}; refusals ${refusals.length}`);
     assert.is(report.delivered, report.samplesIn, JSON.stringify(report));
     assert.ok(Object.values(report.deadLetters).every((n) => n === 0), JSON.stringify(report.deadLetters));

@@ -16,7 +16,7 @@ import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
 import { routed } from '../../src/routed.js';
 import { deliverOrdered } from '../../operators/deliverOrdered.js';
 import { startCollector, otlpReceiverYaml, metricsServiceYaml, type Collector } from '../support/collector.js';
-import { startPrometheus, remoteWriteGatewayYaml as gatewayYaml, type Prometheus } from '../support/prometheus.js';
+import { OUT_OF_ORDER, linesMatching, startPrometheus, remoteWriteGatewayYaml as gatewayYaml, type Prometheus } from '../support/prometheus.js';
 import { collectorOrSkip, prometheusOrSkip } from './requireCollector.js';
 import { startCli, tempDir, writeConfig, until, ndjsonToOtlpConfig } from '../support/cli.js';
 import { inspectSpoolFile } from '../../src/spool/inspectSpool.js';
@@ -57,7 +57,7 @@ const cliConfig = (dir: string, endpoint: string, name: string, opts: { spool: b
     '',
   ].join('\n'), `${name}.yaml`);
 
-const outOfOrderLines = (...logs: string[]): number => logs.join('\n').split('\n').filter((l) => /out of order|out-of-order/i.test(l)).length;
+const outOfOrderLines = (...logs: string[]): number => linesMatching(OUT_OF_ORDER, ...logs).length;
 
 /**
  * What a run's samples became and what the receivers said, for a failure's message: the done line,

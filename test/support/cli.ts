@@ -33,6 +33,22 @@ export const writeConfig = (dir: string, yaml: string, name = 'chronoq.yaml'): s
   return p;
 };
 
+/**
+ * A config for `chronoq run` of the host source every 250 ms — its memory, CPU and load series, none
+ * of its other scrapers — to the OTLP/gRPC receiver at `endpoint` as it comes (reorder.maxDelayMs 0),
+ * dead letters to dir/dead.ndjson; `extra` lines (a resource, a spool) besides.
+ */
+export const quickHostConfig = (dir: string, endpoint: string, extra: readonly string[] = []): string =>
+  writeConfig(dir, [
+    ...extra,
+    'sources: [{type: host, intervalMs: 250, network: false, disk: false, filesystem: false, connections: false, paging: false, processes: false, perCore: false}]',
+    `sink: {type: otlp-grpc, endpoint: "${endpoint}"}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'reorder: {maxDelayMs: 0}',
+    'batch: {maxSize: 100, maxDelayMs: 100}',
+    '',
+  ].join('\n'));
+
 /** A config sending the NDJSON file `input` to the OTLP/gRPC receiver at `endpoint` as it comes (reorder.maxDelayMs 0), dead letters to dir/dead.ndjson. */
 export const ndjsonToOtlpConfig = (dir: string, input: string, endpoint: string): string =>
   writeConfig(dir, [`sources: [{type: ndjson, path: ${input}}]`, `sink: {type: otlp-grpc, endpoint: "${endpoint}"}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', ''].join('\n'));

@@ -94,3 +94,10 @@ exporters:
     target_info:
       enabled: false
 ${metricsServiceYaml('prometheusremotewrite')}`;
+
+/** Prometheus's and the Collector's lines refusing samples as out of order. */
+export const OUT_OF_ORDER = /out of order|out-of-order/i;
+/** Those, and the refusal of a second sample of a series in one millisecond. */
+export const OUT_OF_ORDER_OR_DUPLICATE = /out of order|out-of-order|duplicate sample/i;
+/** The lines of these logs that match `pattern`. */
+export const linesMatching = (pattern: RegExp, ...logs: string[]): string[] => logs.join('\n').split('\n').filter((l) => pattern.test(l));
