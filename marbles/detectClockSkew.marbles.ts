@@ -1,51 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isLeft, isRight, right } from 'fp-ts/lib/Either.js';
-import { interval, map, merge, mergeMap, take, timer, type Observable } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
+import { isLeft, right } from 'fp-ts/lib/Either.js';
+import { interval, mergeMap, take, timer } from 'rxjs';
 import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
-import { schedulerClock, type SteppableClock } from '../src/clock.js';
+import { schedulerClock } from '../src/clock.js';
 import { deadLetter, type Routed } from '../src/routed.js';
 import { type Sample, msToNanos } from '../src/sample.js';
 import { testScheduler, sample, viewAll } from '../test/support/marbles.js';
+import { HOUR, WALL0, everyMs, nonDecreasing, oneHertz, rights } from '../test/support/skewRuns.js';
 
 const test = suite('detectClockSkew');
-const WALL0 = Date.UTC(2026, 10, 25, 10, 0, 0);
-const HOUR = 3_600_000;
-
-interface Run {
-  out: Routed<Sample>[];
-  events: SkewEvent[];
-}
-
-/** A source stamped by `clock` at emission every `periodMs`, `count` samples, through detectClockSkew. */
-const everyMs = (
-  scheduler: TestScheduler,
-  periodMs: number,
-  count: number,
-  opts: SkewOptions,
-  during: (clock: SteppableClock) => void,
-  attrs: (i: number) => Record<string, string> = () => ({}),
-): Run => {
-  const run: Run = { out: [], events: [] };
-  scheduler.run(() => {
-    const clock = schedulerClock(scheduler, WALL0);
-    during(clock);
-    const src: Observable<Routed<Sample>> = interval(periodMs).pipe(
-      take(count),
-      map((i) => right({ ...sample(0, 'cpu', attrs(i)), timeUnixNano: msToNanos(clock.now()), value: i })),
-    );
-    src.pipe(detectClockSkew({ ...opts, clock, onSkew: (e) => run.events.push(e) })).subscribe((r) => run.out.push(r));
-  });
-  return run;
-};
-
-/** A 1 Hz source stamped by `clock` at emission, through detectClockSkew, for `seconds` seconds. */
-const oneHertz = (scheduler: TestScheduler, seconds: number, opts: SkewOptions, during: (clock: SteppableClock) => void, attrs?: (i: number) => Record<string, string>): Run =>
-  everyMs(scheduler, 1000, seconds, opts, during, attrs);
-
-const rights = (out: Routed<Sample>[]): Sample[] => out.filter(isRight).map((r) => r.right);
-const nonDecreasing = (xs: Sample[]): boolean => xs.every((s, i) => i === 0 || s.timeUnixNano >= xs[i - 1]!.timeUnixNano);
 
 test('wall clock stepped back 1 h under a 1 Hz source: one step event, nothing dead-lettered, output non-decreasing', () => {
   const s = testScheduler();
@@ -300,73 +264,6 @@ test("a stale sample is reported but never moved under 'correct'", () => {
     expectObservable(cold('a|', { a: right(old) }).pipe(detectClockSkew({ clock, onSkew: (e) => events.push(e) }))).toBe('a|', { a: right(old) });
   });
   assert.equal(events.map((e) => e.kind), ['stale']);
-});
-
-/** Two sources alternating every 500 ms, 'bad' 30 s ahead, both 20 ms in flight; `place` puts the source's name on a sample. */
-const twoSources = (place: (host: string) => Partial<Sample>): Run => {
-  const s = testScheduler();
-  const run: Run = { out: [], events: [] };
-  s.run(() => {
-    const clock = schedulerClock(s, WALL0);
-    interval(500).pipe(
-      take(40),
-      map((i): Routed<Sample> => {
-        const host = i % 2 === 0 ? 'good' : 'bad';
-        const t = clock.now() + (host === 'bad' ? 30_000 : 0) - 20;
-        return right({ ...sample(0, 'cpu'), ...place(host), timeUnixNano: msToNanos(t) });
-      }),
-      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
-    ).subscribe((r) => run.out.push(r));
-  });
-  return run;
-};
-
-test('two sources, one 30 s off: only that one is reported, once, and its samples are corrected', () => {
-  const run = twoSources((host) => ({ attributes: { host } }));
-  // The reference is the median of {this clock, good, bad} = this clock, so the estimate keeps
-  // the 20 ms transit: 30 000 − 20.
-  assert.equal(run.events, [{ kind: 'source-offset', source: 'bad', offsetMs: 29_980 }]);
-  const bad = rights(run.out).filter((x) => x.attributes['host'] === 'bad');
-  const good = rights(run.out).filter((x) => x.attributes['host'] === 'good');
-  assert.ok(good.every((x) => x.correctedFromUnixNano === undefined));
-  assert.ok(bad.every((x) => x.correctedFromUnixNano !== undefined));
-  // Corrected onto the reference: 'bad' samples land between their 'good' neighbours.
-  assert.ok(nonDecreasing(rights(run.out)));
-});
-
-test('the source attribute may be a resource attribute (OTLP requests carry host.name and service.instance.id there): the same verdict', () => {
-  const run = twoSources((host) => ({ resource: { 'service.name': 'app', host } }));
-  assert.equal(run.events, [{ kind: 'source-offset', source: 'bad', offsetMs: 29_980 }]);
-  assert.ok(rights(run.out).filter((x) => x.resource?.['host'] === 'bad').every((x) => x.correctedFromUnixNano !== undefined));
-  assert.ok(nonDecreasing(rights(run.out)));
-});
-
-test('a source 30 s behind: corrected once its estimate has held for 10 s (before, old data looked the same); a backlog flushed at once among live sources keeps its times', () => {
-  const s = testScheduler();
-  const run: Run = { out: [], events: [] };
-  s.run(() => {
-    const clock = schedulerClock(s, WALL0);
-    const live = interval(500).pipe(
-      take(60),
-      map((i): Routed<Sample> => {
-        const host = i % 2 === 0 ? 'good' : 'slow';
-        const t = clock.now() - (host === 'slow' ? 30_000 : 0) - 20;
-        return right({ ...sample(0, 'cpu', { host }), timeUnixNano: msToNanos(t), value: i });
-      }),
-    );
-    // 20 s in, a shipper sends the 300 samples it kept through an outage, all at once.
-    const flushed = timer(20_000).pipe(mergeMap(() => Array.from({ length: 300 }, (_, i): Routed<Sample> => right({ ...sample(0, 'cpu', { host: 'shipper' }), timeUnixNano: msToNanos(clock.now() - 300_000 + i * 1_000), value: i }))));
-    merge(live, flushed).pipe(detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) })).subscribe((r) => run.out.push(r));
-  });
-  assert.equal(run.events, [{ kind: 'source-offset', source: 'slow', offsetMs: -30_000 }]);
-  const slow = rights(run.out).filter((x) => x.attributes['host'] === 'slow');
-  const firstCorrected = slow.findIndex((x) => x.correctedFromUnixNano !== undefined);
-  assert.is(Number(slow[firstCorrected]!.correctedFromUnixNano! / 1_000_000n) - WALL0, 11_000 - 30_020, 'from the sample that arrived 10 s after its first');
-  assert.ok(slow.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined));
-  assert.ok(nonDecreasing(slow));
-  const shipper = rights(run.out).filter((x) => x.attributes['host'] === 'shipper');
-  assert.is(shipper.length, 300);
-  assert.ok(shipper.every((x, i) => x.correctedFromUnixNano === undefined && x.timeUnixNano === msToNanos(WALL0 + 20_000 - 300_000 + i * 1_000)), 'the backlog keeps its times');
 });
 
 test.run();

@@ -25,6 +25,7 @@ import { isInvalidOptionError } from '../src/errors.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, msToNanos } from '../src/sample.js';
 import { testScheduler, sample } from './support/marbles.js';
+import { rights } from './support/skewRuns.js';
 import { tempDir } from './support/cli.js';
 import { mk, open } from './support/spool.js';
 
@@ -48,7 +49,6 @@ const oneHertz = (seconds: number, opts: SkewOptions): { out: Routed<Sample>[]; 
   });
   return run;
 };
-const rights = (out: Routed<Sample>[]): Sample[] => out.filter(isRight).map((r) => r.right);
 const msOf = (s: Sample): number => Number(s.timeUnixNano / 1_000_000n);
 
 test('trusted time: a wall clock an hour behind notBeforeMs at start is a step back, reported by the first reading; trusted time starts there and slews', () => {

@@ -8,15 +8,14 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { isLeft, right } from 'fp-ts/lib/Either.js';
 import { Subject } from 'rxjs';
-import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
+import { detectClockSkew, type SkewOptions } from '../operators/detectClockSkew.js';
 import { allowReadingReuse, readingReuseOf, schedulerClock, systemClock, type Clock } from '../src/clock.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, nanosToMs } from '../src/sample.js';
 import { sample } from './support/marbles.js';
+import { HOUR, WALL0, type Run } from './support/skewRuns.js';
 
 const test = suite('clock readings shared within a burst');
-const WALL0 = Date.UTC(2026, 10, 25, 10, 0, 0);
-const HOUR = 3_600_000;
 
 /** A clock moved by hand, counting its wall reads; its bursts end when `endBurst()` is called. */
 const handClock = (maxUses = 64) => {
@@ -64,10 +63,6 @@ test("the system clock's readings are shared for 64 samples until the task ends;
   assert.is(readingReuseOf({ now: systemClock.now, monotonic: systemClock.monotonic }), undefined, 'a copy of the system clock is another clock');
 });
 
-interface Run {
-  readonly out: Routed<Sample>[];
-  readonly events: SkewEvent[];
-}
 const through = (clock: Clock, opts: SkewOptions) => {
   const input = new Subject<Routed<Sample>>();
   const run: Run = { out: [], events: [] };
