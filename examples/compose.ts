@@ -14,7 +14,7 @@ samples$
     routed(), // Sample → Right<Sample>
     detectClockSkew({ onSkew: (e) => console.warn('skew', e) }),
     reorderByEventTime({ maxDelayMs: 2_000 }), // repairs up to 2 s of disorder
-    fillStartTimes(), // counters without a start: their series'
+    fillStartTimes(), // a counter without a start: its series' first time
     deliverOrdered(sink.send, { lanes: 4, retry: { maxDelayMs: 30_000 } }),
     splitDeadLetters((dl) => console.error('dead letter', dl.reason, dl.detail)),
   )

@@ -2,7 +2,7 @@
  * `chronoq inspect DEAD-LETTERS.ndjson`: what a dead-letter file holds before anyone replays it —
  * letters per reason with their time range, the kinds of detail in each (numbers folded, so
  * "sample at 1764… ns is older than …" of a thousand samples is one kind), the metrics and series
- * they concern, and how many were refused on a resend (possibly delivered already: see the README).
+ * they concern, and how many were refused on a resend (possibly delivered already: see docs/guarantees.md).
  * Before, answering "what did we lose, and why?" after an incident took jq. Read only, a line at a
  * time (a file of any size).
  *
