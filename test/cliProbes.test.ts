@@ -45,6 +45,13 @@ test('ready once its otlp listeners are up; a second run on the same spool is "s
     await poll(a.metrics, '/readyz', 200, 'the first run ready', first.stderrSoFar);
     assert.equal(await get(a.metrics, '/readyz'), [200, 'ready']);
     assert.equal(await get(a.metrics, '/healthz'), [200, 'ok']);
+    // The process's own metrics beside the pipeline's (test/processMetrics.test.ts).
+    const [status, page] = await get(a.metrics, '/metrics');
+    assert.is(status, 200);
+    assert.match(page, /^chronoq_samples_in_total \d+$/m);
+    assert.match(page, /^process_resident_memory_bytes [1-9]\d+$/m);
+    assert.match(page, /^chronoq_memory_limit_bytes [1-9]\d+$/m);
+    assert.match(page, /^chronoq_build_info\{version="\d+\.\d+\.\d+",nodejs_version="v\d+[.\d]*"\} 1$/m);
     second = startCli(['run', b.path, '--quiet']);
     const waiting = await poll(b.metrics, '/readyz', 503, 'the second run answering', second.stderrSoFar);
     assert.is(waiting, `starting: waiting for the spool ${join(dir, 'spool.db')}`);

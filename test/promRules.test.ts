@@ -12,7 +12,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStats, noteDelivered } from '../src/stats.js';
 import { createAlerts } from '../src/telemetry/alerts.js';
-import { renderPrometheus } from '../src/telemetry/prometheus.js';
+import type { ProcessReadings } from '../src/telemetry/processReadings.js';
+import { renderProcessMetrics, renderPrometheus } from '../src/telemetry/prometheus.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('Prometheus alert rules for chronoq');
@@ -24,17 +25,24 @@ const it = promtool || process.env['REQUIRE_E2E'] === '1' ? test : test.skip;
 it('promtool check rules accepts them', () => {
   const r = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
-  assert.match(r.stdout, /SUCCESS: 8 rules found/);
+  assert.match(r.stdout, /SUCCESS: 10 rules found/);
 });
 
 test('every metric the rules name is one /metrics serves', () => {
   const s = createStats(1000);
   noteDelivered(s, [{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1_000_000_000n, attributes: {} }]);
-  const served = new Set([...renderPrometheus(s, createAlerts({}), 5_000).matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!));
-  const named = new Set([...readFileSync(RULES, 'utf8').matchAll(/expr:.*/g)].flatMap((m) => [...m[0].matchAll(/\bchronoq_[a-z_]+/g)].map((n) => n[0])));
-  assert.ok(named.size >= 9, [...named].join(' '));
+  const page = renderPrometheus(s, createAlerts({}), 5_000) + renderProcessMetrics(processReadings);
+  const served = new Set([...page.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!));
+  const named = new Set([...readFileSync(RULES, 'utf8').matchAll(/expr:.*/g)].flatMap((m) => [...m[0].matchAll(/\b(?:chronoq|process|nodejs)_[a-z0-9_]+/g)].map((n) => n[0])));
+  assert.ok(named.size >= 13, [...named].join(' '));
   assert.equal([...named].filter((n) => !served.has(n)), []);
 });
+
+/** The process's readings as `chronoq run` serves them beside the pipeline's (test/processMetrics.test.ts). */
+const processReadings: ProcessReadings = {
+  cpuUserSeconds: 1, cpuSystemSeconds: 1, residentBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1, memoryLimitBytes: 1,
+  openFds: 1, maxFds: 1, startTimeSeconds: 1, eventLoopDelay: { p50Seconds: 0, p99Seconds: 0, maxSeconds: 0 }, nodeVersion: 'v20.0.0',
+};
 
 /** A promtool unit test: 1-minute samples of each series, and the alerts expected at each time. */
 const UNIT_TESTS = `rule_files: [${RULES}]
@@ -75,6 +83,20 @@ tests:
         values: '0 0 0 0 0 0 0 0 0 0 0 0'
       - series: 'chronoq_queue_capacity{job="chronoq", instance="b"}'
         values: '100 100 100 100 100 100 100 100 100 100 100 100'
+      # Its memory near its limit from 2m on; its event loop 2 s late from 4m on.
+      - series: 'process_resident_memory_bytes{job="chronoq", instance="a"}'
+        values: '500 500 950 950 950 950 950 950 950 950 950 950'
+      - series: 'chronoq_memory_limit_bytes{job="chronoq", instance="a"}'
+        values: '1000 1000 1000 1000 1000 1000 1000 1000 1000 1000 1000 1000'
+      - series: 'nodejs_eventloop_lag_p99_seconds{job="chronoq", instance="a"}'
+        values: '0 0 0 0 2 2 2 2 2 2 2 2'
+      - series: 'chronoq_build_info{job="chronoq", instance="a", version="0.1.0", nodejs_version="v20.20.2"}'
+        values: '1 1 1 1 1 1 1 1 1 1 1 1'
+      # Another Node service with the same metric names, not chronoq: no alert of chronoq's.
+      - series: 'process_resident_memory_bytes{job="app", instance="x"}'
+        values: '990 990 990 990 990 990 990 990 990 990 990 990'
+      - series: 'nodejs_eventloop_lag_p99_seconds{job="app", instance="x"}'
+        values: '5 5 5 5 5 5 5 5 5 5 5 5'
     alert_rule_test:
       - {alertname: ChronoqDeadLetters, eval_time: 2m, exp_alerts: []}
       - alertname: ChronoqDeadLetters
@@ -132,6 +154,20 @@ tests:
         exp_alerts:
           - exp_labels: {severity: info, job: chronoq, instance: a, kind: step}
             exp_annotations: {summary: 'the wall clock of the host of chronoq at a stepped'}
+      - {alertname: ChronoqMemoryHigh, eval_time: 6m, exp_alerts: []}
+      - alertname: ChronoqMemoryHigh
+        eval_time: 8m
+        exp_alerts:
+          - exp_labels: {severity: warning, job: chronoq, instance: a}
+            exp_annotations:
+              summary: 'chronoq at a uses 95% of its memory limit'
+              description: 'A backlog in memory grows up to delivery.maxQueued, and series with ever-new attribute values up to reorder.maxSeries: lower them, or give it more memory.'
+      - {alertname: ChronoqEventLoopStalled, eval_time: 8m, exp_alerts: []}
+      - alertname: ChronoqEventLoopStalled
+        eval_time: 10m
+        exp_alerts:
+          - exp_labels: {severity: warning, job: chronoq, instance: a}
+            exp_annotations: {summary: 'the event loop of chronoq at a runs 2s late'}
 `;
 
 it('promtool test rules: each alert fires when it should and is quiet when it should not', () => {

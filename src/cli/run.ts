@@ -12,7 +12,8 @@ import { buildParts, describeSource, openPositionFiles } from './build.js';
 import { createTerminalLines, type Logger, type StatusLine } from './log.js';
 import { createAlerts } from '../telemetry/alerts.js';
 import { deadLetterFileLog, logPipelineEvents, watchAlerts } from '../telemetry/pipelineLog.js';
-import { renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
+import { renderProcessMetrics, renderPrometheus, servePrometheus } from '../telemetry/prometheus.js';
+import { type ProcessWatch, watchProcess } from '../telemetry/processReadings.js';
 import { registerSelfMetrics } from '../telemetry/selfMetrics.js';
 import { formatStatus, snapshot, statusFields } from '../telemetry/status.js';
 import { totalDeadLetters } from '../stats.js';
@@ -101,13 +102,22 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   // The self-metrics endpoint first: a port already in use is a clear error before anything is
   // read, not a crash with a stack trace.
   let server: Server | undefined;
+  let processWatch: ProcessWatch | undefined;
+  const closeSelfMetrics = (): void => {
+    server?.close();
+    processWatch?.stop();
+  };
   if (c.telemetry.prometheus) {
     const { port, host } = c.telemetry.prometheus;
+    const watch = (processWatch = watchProcess(clock));
+    const render = (): string =>
+      // (A scrape before the pipeline exists gets the process's metrics alone.)
+      ((pipeline as Pipeline | undefined) === undefined ? '' : renderPrometheus(pipeline.stats, alerts, steadyScheduler.now())) + renderProcessMetrics(watch.read());
     try {
-      // (A scrape before the pipeline exists gets an empty page.)
-      server = await servePrometheus(port, host, () => ((pipeline as Pipeline | undefined) === undefined ? '' : renderPrometheus(pipeline.stats, alerts, steadyScheduler.now())), readiness.status);
+      server = await servePrometheus(port, host, render, readiness.status);
     } catch (e) {
       o.log('error', `cannot serve self-metrics on ${host}:${port} (telemetry.prometheus): ${(e as Error).message}; nothing was read or sent`);
+      watch.stop();
       parts.deadLetterFile.close();
       parts.sink.close();
       return 1;
@@ -119,7 +129,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   const spool = await openSpool(c, o.log, clock, (d) => parts.deadLetterFile.append(d), stopSignal$);
   spoolOpened?.();
   if (spool === 'failed' || spool === 'stopped') {
-    server?.close();
+    closeSelfMetrics();
     parts.deadLetterFile.close();
     parts.sink.close();
     return spool === 'failed' ? 1 : 0;
@@ -241,7 +251,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
   parts.deadLetterFile.close();
   parts.sink.close();
   if (spool) spool.close();
-  server?.close();
+  closeSelfMetrics();
   const s = pipeline.stats;
   const left = leftInSpool > 0 ? `, ${leftInSpool} left in the spool` : '';
   o.log('info', `done: ${s.samplesIn} in, ${s.delivered} delivered, ${totalDeadLetters(s)} dead-lettered${left}`, { samplesIn: s.samplesIn, delivered: s.delivered, deadLetters: s.deadLetters, leftInSpool });

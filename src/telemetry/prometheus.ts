@@ -5,17 +5,22 @@
 import { createServer, type Server } from 'node:http';
 import { type PipelineStats, LATENCY_BUCKETS_MS, deliveryLagMs, queuedOf, reorderingOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
+import type { ProcessReadings } from './processReadings.js';
 import type { ReadinessStatus } from './readiness.js';
+import { VERSION } from '../version.js';
 
 const line = (name: string, value: number, labels: Record<string, string> = {}): string => {
   const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`).join(',');
   return `${name}${l ? `{${l}}` : ''} ${Number.isFinite(value) ? value : 0}`;
 };
 
+/** A writer of metric families (HELP, TYPE and rows) into `out`. */
+const familiesInto = (out: string[]) => (name: string, type: string, help: string, rows: string[]) => void out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows);
+
 /** `nowMs`: the time the delivery lag is measured at (ms since the epoch, on the pipeline's steady clock). */
 export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: number): string => {
   const out: string[] = [];
-  const metric = (name: string, type: string, help: string, rows: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows);
+  const metric = familiesInto(out);
   metric('chronoq_samples_in_total', 'counter', 'Samples read from the sources (lines that are not samples included: each is a dead letter invalid).', [line('chronoq_samples_in_total', s.samplesIn)]);
   metric('chronoq_samples_delivered_total', 'counter', 'Samples the receiver accepted.', [line('chronoq_samples_delivered_total', s.delivered)]);
   metric('chronoq_dead_letters_total', 'counter', 'Samples dead-lettered, by reason.', Object.entries(s.deadLetters).map(([reason, n]) => line('chronoq_dead_letters_total', n, { reason })));
@@ -44,6 +49,36 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: numb
     line('chronoq_export_latency_seconds_count', s.latency.count),
   ]);
   if (alerts) metric('chronoq_alert_active', 'gauge', 'Alert rules currently firing.', [...alerts.active()].map(([rule, on]) => line('chronoq_alert_active', on ? 1 : 0, { rule })));
+  return `${out.join('\n')}\n`;
+};
+
+/**
+ * The process's own metrics under the names Node's Prometheus client (prom-client) gives them —
+ * `process_*` and `nodejs_*`, which dashboards and alerts made for any Node service read — with
+ * chronoq's memory limit and build beside them (processReadings.ts).
+ */
+export const renderProcessMetrics = (r: ProcessReadings): string => {
+  const out: string[] = [];
+  const metric = familiesInto(out);
+  const gauge = (name: string, help: string, value: number) => metric(name, 'gauge', help, [line(name, value)]);
+  metric('process_cpu_user_seconds_total', 'counter', 'Total user CPU time spent in seconds.', [line('process_cpu_user_seconds_total', r.cpuUserSeconds)]);
+  metric('process_cpu_system_seconds_total', 'counter', 'Total system CPU time spent in seconds.', [line('process_cpu_system_seconds_total', r.cpuSystemSeconds)]);
+  metric('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', [line('process_cpu_seconds_total', r.cpuUserSeconds + r.cpuSystemSeconds)]);
+  gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', r.startTimeSeconds);
+  gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', r.residentBytes);
+  if (r.openFds !== undefined) gauge('process_open_fds', 'Number of open file descriptors.', r.openFds);
+  if (r.maxFds !== undefined) gauge('process_max_fds', 'Maximum number of open file descriptors.', r.maxFds);
+  gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', r.heapTotalBytes);
+  gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', r.heapUsedBytes);
+  gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', r.externalBytes);
+  const d = r.eventLoopDelay;
+  if (d !== undefined) {
+    gauge('nodejs_eventloop_lag_p50_seconds', 'The median of the event loop delays since the last scrape, in seconds.', d.p50Seconds);
+    gauge('nodejs_eventloop_lag_p99_seconds', 'The 99th percentile of the event loop delays since the last scrape, in seconds.', d.p99Seconds);
+    gauge('nodejs_eventloop_lag_max_seconds', 'The longest event loop delay since the last scrape, in seconds.', d.maxSeconds);
+  }
+  gauge('chronoq_memory_limit_bytes', 'The memory this process may use before it is killed: its cgroup (container) limit, else the machine\'s memory.', r.memoryLimitBytes);
+  metric('chronoq_build_info', 'gauge', 'chronoq\'s version and the Node.js version it runs on.', [line('chronoq_build_info', 1, { version: VERSION, nodejs_version: r.nodeVersion })]);
   return `${out.join('\n')}\n`;
 };
 
