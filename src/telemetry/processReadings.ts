@@ -67,7 +67,7 @@ const readOrUndefined = <A>(read: () => A): A | undefined => {
 
 /** Node samples the event loop's delay this often; each figure it records includes it. */
 const DELAY_RESOLUTION_MS = 10;
-const delaySeconds = (ns: number): number => Math.max(0, ns / 1e9 - DELAY_RESOLUTION_MS / 1000);
+const delaySeconds = (ns: number): number => Math.max(0, ns - DELAY_RESOLUTION_MS * 1e6) / 1e9;
 
 export const watchProcess = (clock: Clock): ProcessWatch => {
   const startTimeSeconds = bootAndProcessStartMs(clock).processMs / 1000;
