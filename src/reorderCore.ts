@@ -69,6 +69,8 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
   // base; beyond, it is compared as a bigint.
   let wmExact = true;
   let wmUnixNano = 0n;
+  /** While held (after a stall), the watermark releases nothing; max-wait and overflow still do. */
+  let holding = false;
 
   /** (ka, sa) strictly before (kb, sb): time, exact time where doubles round, then arrival. */
   const before = (ka: number, sa: number, kb: number, sb: number): boolean => {
@@ -152,6 +154,14 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
     emit(item);
     return top;
   };
+  /** Releases what the watermark (largest time seen − maxDelay) has reached. */
+  const releaseToWatermark = (): void => {
+    const wmKey = marks[WM_KEY]!;
+    while (size > 0) {
+      if (wmExact ? heapKeys[0]! > wmKey : timeAt(items[heapSeqs[0]! & mask]) > wmUnixNano) break;
+      releaseTop();
+    }
+  };
   const skipReleased = (): void => {
     while (oldest < next && items[oldest & mask] === undefined) oldest++;
   };
@@ -179,7 +189,7 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
         if (!wmExact) wmUnixNano = t - maxDelayNs;
       }
       // Nothing buffered and already at the watermark (in-order data, maxDelayMs 0): out at once.
-      if (size === 0 && (wmExact ? key <= marks[WM_KEY]! : t <= wmUnixNano)) {
+      if (size === 0 && !holding && (wmExact ? key <= marks[WM_KEY]! : t <= wmUnixNano)) {
         released.key = key;
         released.timeUnixNano = t;
         emit(item);
@@ -208,12 +218,7 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
       }
       heapKeys[i] = key;
       heapSeqs[i] = seq;
-      // Release what the watermark (largest time seen − maxDelay) has reached.
-      const wmKey = marks[WM_KEY]!;
-      while (size > 0) {
-        if (wmExact ? heapKeys[0]! > wmKey : timeAt(items[heapSeqs[0]! & mask]) > wmUnixNano) break;
-        releaseTop();
-      }
+      if (!holding) releaseToWatermark();
       if (size > maxBuffered) {
         onOverflow((items[heapSeqs[0]! & mask] as { right: Sample }).right);
         releaseTop();
@@ -225,7 +230,17 @@ export const createReorderCore = (opts: ReorderCoreOptions) => {
       while (size > 0 && releaseTop() !== seq);
     },
     releaseAll(): void {
+      holding = false;
       while (size > 0) releaseTop();
+    },
+    /**
+     * Holds the watermark's releases (`true`; `releaseThrough` and overflow release as ever), or
+     * ends the hold and releases what the watermark has reached meanwhile (`false`): the operator
+     * holds it after a stall (reorderByEventTime's STALLED_MS).
+     */
+    holdWatermark(on: boolean): void {
+      holding = on;
+      if (!on) releaseToWatermark();
     },
     /** The watermark (largest time seen − maxDelay) as a key: -Infinity before the first sample. */
     watermarkKey: (): number => marks[WM_KEY]!,

@@ -47,4 +47,31 @@ test('without a stall, the max-wait timer still releases first and the straggler
   assert.equal(out.map((r) => (isLeft(r) ? `late ${r.left.item.value}` : r.right.value)), [100, 'late 90']);
 });
 
+/**
+ * A stall longer than maxDelayMs: a sample buffered before it, and four that senders sent during it
+ * arriving after it, newest first, a turn apart (concurrent requests, as HTTP/2 flow control or
+ * separate connections let them in).
+ */
+const burstAfterStall = async (stallMs: number) => {
+  const source = new Subject<Sample>();
+  const out: Routed<Sample>[] = [];
+  const sub = source.pipe(routed(), reorderByEventTime({ maxDelayMs: 50 })).subscribe((r) => out.push(r));
+  source.next(at(100)); // buffered; its max-wait timer is due 50 ms from now
+  await sleep(5);
+  stall(stallMs);
+  [300, 250, 200, 150].forEach((ms, i) => setTimeout(() => source.next(at(ms)), i + 1));
+  await sleep(stallMs + 200);
+  sub.unsubscribe();
+  return out.map((r) => (isLeft(r) ? `late ${r.left.item.value}` : r.right.value));
+};
+
+test('a burst after a stall longer than maxDelayMs, newest first: the watermark held for maxDelayMs, the burst released in order, none late', async () => {
+  assert.equal(await burstAfterStall(300), [100, 150, 200, 250, 300]);
+});
+
+test('the same burst without a stall is disorder beyond maxDelayMs: late (the hold is only for stalls)', async () => {
+  const out = await burstAfterStall(0);
+  assert.ok(out.some((v) => typeof v === 'string' && v.startsWith('late')), JSON.stringify(out));
+});
+
 test.run();
