@@ -9,6 +9,7 @@
 import { Server, ServerCredentials, experimental, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { readProtobufRequest } from './requestReader.js';
+import { widenFlowControl } from './grpcFlowControl.js';
 import { platformTimers } from '../clock.js';
 import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, type Taken, answerOf, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
 
@@ -90,6 +91,8 @@ const certificateSource = (first: ReceiverTls) => {
 export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): Listener => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
+  // Requests in the order their senders sent them, through a moment this process does not read (grpcFlowControl.ts).
+  const flowControl = widenFlowControl(server, maxBytes);
   server.addService(METRICS_SERVICE, {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       const authorization = call.metadata.get('authorization')[0];
@@ -117,6 +120,7 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
   server.bindAsync(target, credentials, (error, boundPort) => {
     if (closed) return;
     if (error) return opts.onError(new Error(`otlp source: cannot listen for OTLP/gRPC on ${endpoint}: ${error.message}`));
+    flowControl.afterBind();
     opts.onListening?.({ protocol: 'grpc', address: joinEndpoint(host, boundPort) });
   });
   return {
