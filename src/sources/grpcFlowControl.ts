@@ -34,7 +34,7 @@ interface WindowedSession {
 /** The largest window HTTP/2 allows (2³¹ − 1). */
 const MAX_WINDOW_BYTES = 2 ** 31 - 1;
 /** A connection's window: room for many requests sent while the receiver does not read. */
-export const CONNECTION_WINDOW_BYTES = 64 * 2 ** 20;
+const CONNECTION_WINDOW_BYTES = 64 * 2 ** 20;
 
 /**
  * Before the server binds: each stream's window — a whole request of up to `maxRequestBytes`
