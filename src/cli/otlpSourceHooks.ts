@@ -41,8 +41,8 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
       }
     },
     onRoom: (index, e) => (e.full
-      ? log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, and their senders retry them later`, { source: index })
-      : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, to be sent again by their senders)`, { source: index, refused: e.refused })),
+      ? log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
+      : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, sent again by the senders that retry)`, { source: index, refused: e.refused })),
     onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
     onListening: (index, e) => {
       listened.get(`${index} ${e.protocol}`)?.();

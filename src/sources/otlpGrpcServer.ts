@@ -2,7 +2,7 @@
  * OTLP/gRPC's metrics service (opentelemetry.proto.collector.metrics.v1.MetricsService/Export) on
  * @grpc/grpc-js, for the otlp source (otlpReceiver.ts): requests decoded by otlpProtoRequest.ts,
  * answers an ExportMetricsServiceResponse (with partial success when points were refused). gzip
- * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry;
+ * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry (the JS gRPC one does not: it drops the export);
  * no bearer token (when one is asked for) → UNAUTHENTICATED. TLS through certificate providers,
  * replaced while serving (useTls).
  */

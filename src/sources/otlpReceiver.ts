@@ -12,7 +12,7 @@
  *   after `settleWaitMs` (the spool failing to write, say), so that the exporter's deadline
  *   (10 s by default) does not pass and make it send the request again;
  * - no room (delivery's queue full and no spool, or the spool full): gRPC UNAVAILABLE / HTTP 503
- *   with Retry-After, which every OTLP exporter retries — the request stays with the sender,
+ *   with Retry-After, which OTLP exporters retry (not the JS gRPC one, which drops the export) — the request stays with the sender,
  *   nothing of it is taken;
  * - not an OTLP metrics request: INVALID_ARGUMENT / HTTP 400, not retried.
  *
