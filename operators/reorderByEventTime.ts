@@ -32,7 +32,8 @@ const BEYOND_ALL_TIME_NS = 1n << 128n;
  * come in, and meanwhile samples go out at their max-wait deadlines, counted from their arrival,
  * each with every earlier sample — in order. (Holding every release as long as the stall lasted,
  * tried first, also sorted the burst, but let out the live samples of the hold at its end in one
- * run: the otlp source's backlog gate then refused 109 requests, which stock exporters drop.)
+ * run: the otlp source's backlog gate then refused 109 requests, which the apps' JS gRPC exporters
+ * dropped.)
  */
 const STALLED_MS = 20;
 
