@@ -11,10 +11,11 @@
  * between samples, which Node's figures include (an idle loop read 10 ms, not 0); `stop()` ends
  * the sampling. Linux gives the file descriptors (/proc/self); elsewhere they are left out.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bootAndProcessStartMs, type Clock } from '../clock.js';
+import { parsedOr } from '../sources/procText.js';
 
 export interface EventLoopDelay {
   readonly p50Seconds: number;
@@ -57,9 +58,10 @@ export const maxFdsOf = (limits: string): number | undefined => {
 export const memoryLimitOf = (constrained: number | undefined, machine: number): number =>
   constrained !== undefined && constrained > 0 && constrained < machine ? constrained : machine;
 
-const readOrUndefined = <A>(read: () => A): A | undefined => {
+/** Open file descriptors (Linux), less the directory's own, open while it is read; undefined elsewhere. */
+const openFdCount = (): number | undefined => {
   try {
-    return read();
+    return readdirSync('/proc/self/fd').length - 1;
   } catch {
     return undefined;
   }
@@ -71,15 +73,14 @@ const delaySeconds = (ns: number): number => Math.max(0, ns - DELAY_RESOLUTION_M
 
 export const watchProcess = (clock: Clock): ProcessWatch => {
   const startTimeSeconds = bootAndProcessStartMs(clock).processMs / 1000;
-  const maxFds = readOrUndefined(() => maxFdsOf(readFileSync('/proc/self/limits', 'utf8')));
+  const maxFds = parsedOr('/proc/self/limits', maxFdsOf, undefined);
   const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
   delay.enable();
   return {
     read: () => {
       const cpu = process.cpuUsage();
       const memory = process.memoryUsage();
-      // The directory's own descriptor, open while it is read, is not counted.
-      const openFds = readOrUndefined(() => readdirSync('/proc/self/fd').length - 1);
+      const openFds = openFdCount();
       const eventLoopDelay = delay.count === 0 ? undefined : { p50Seconds: delaySeconds(delay.percentile(50)), p99Seconds: delaySeconds(delay.percentile(99)), maxSeconds: delaySeconds(delay.max) };
       delay.reset();
       return {

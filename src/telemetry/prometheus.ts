@@ -60,10 +60,12 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: numb
 export const renderProcessMetrics = (r: ProcessReadings): string => {
   const out: string[] = [];
   const metric = familiesInto(out);
-  const gauge = (name: string, help: string, value: number) => metric(name, 'gauge', help, [line(name, value)]);
-  metric('process_cpu_user_seconds_total', 'counter', 'Total user CPU time spent in seconds.', [line('process_cpu_user_seconds_total', r.cpuUserSeconds)]);
-  metric('process_cpu_system_seconds_total', 'counter', 'Total system CPU time spent in seconds.', [line('process_cpu_system_seconds_total', r.cpuSystemSeconds)]);
-  metric('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', [line('process_cpu_seconds_total', r.cpuUserSeconds + r.cpuSystemSeconds)]);
+  const single = (type: 'counter' | 'gauge') => (name: string, help: string, value: number) => metric(name, type, help, [line(name, value)]);
+  const counter = single('counter');
+  const gauge = single('gauge');
+  counter('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', r.cpuUserSeconds);
+  counter('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', r.cpuSystemSeconds);
+  counter('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', r.cpuUserSeconds + r.cpuSystemSeconds);
   gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', r.startTimeSeconds);
   gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', r.residentBytes);
   if (r.openFds !== undefined) gauge('process_open_fds', 'Number of open file descriptors.', r.openFds);
