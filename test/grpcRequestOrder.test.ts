@@ -7,17 +7,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Server } from '@grpc/grpc-js';
 import { otlpReceiverSamples } from '../src/sources/otlpReceiver.js';
 import { widenFlowControl } from '../src/sources/grpcFlowControl.js';
 import { freePort } from './support/collector.js';
-import { killedOnExit } from './support/children.js';
+import { exported, holdThread, runExporters } from './support/otlpExporters.js';
 
 const test = suite('otlp source: request order through a stall');
-const EXPORTERS = fileURLToPath(new URL('./fixtures/otlpExporters.ts', import.meta.url));
-const holdThread = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 test("grpc-js has the members the wide windows are set through (else they are not set, and the order test below fails)", () => {
   assert.ok(widenFlowControl(new Server(), 16 * 2 ** 20).widened);
@@ -38,16 +34,14 @@ test('10 apps exporting 1 000 points every 500 ms through a 4 s stall of the rec
   });
   try {
     await new Promise((r) => setTimeout(r, 200));
-    const child = killedOnExit(spawn(process.execPath, ['--import', 'tsx', EXPORTERS, `127.0.0.1:${port}`], { env: { ...process.env, APPS: '10', SERIES: '1000', PERIOD_MS: '500', DURATION_MS: '9000' }, stdio: ['ignore', 'pipe', 'inherit'] }));
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
+    const done = runExporters(`127.0.0.1:${port}`, { APPS: '10', SERIES: '1000', PERIOD_MS: '500', DURATION_MS: '9000' });
     await new Promise((r) => setTimeout(r, 3_000));
     holdThread(4_000);
-    await new Promise((r) => child.once('exit', r));
-    const [, sent, failed] = /^sent (\d+) failed (\d+)$/.exec(out.trim()) ?? [];
-    assert.is(failed, '0', out);
-    assert.ok(Number(sent) >= 100, out);
-    assert.is(requests, Number(sent), 'every request taken');
+    const out = await done;
+    const { sent, failed } = exported(out);
+    assert.is(failed, 0, out);
+    assert.ok(sent >= 100, out);
+    assert.is(requests, sent, 'every request taken');
     assert.equal(behind, [], 'no request taken behind a newer one of its app');
   } finally {
     sub.unsubscribe();

@@ -16,12 +16,11 @@ import { type ProcessReadings, maxFdsOf, memoryLimitOf, watchProcess } from '../
 import { renderProcessMetrics, renderPrometheus } from '../src/telemetry/prometheus.js';
 import { VERSION } from '../src/version.js';
 import { tempDir } from './support/cli.js';
+import { holdThread } from './support/otlpExporters.js';
 
 const test = suite('process metrics');
 const linux = process.platform === 'linux';
 const WALL0 = Date.UTC(2026, 11, 5, 10);
-/** Holds this thread for `ms`, as a synchronous task does (the event loop runs nothing meanwhile). */
-const holdThread = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const turn = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('the soft limit on open files, from /proc/self/limits; none when unlimited', () => {
