@@ -38,7 +38,7 @@ const CONNECTION_WINDOW_BYTES = 64 * 2 ** 20;
 
 /**
  * Before the server binds: each stream's window — a whole request of up to `maxRequestBytes`
- * (capped at HTTP/2's largest) — and, once bound (`afterBind`), each connection's. False when
+ * (capped at HTTP/2's largest) — and, once bound (`afterBind`, called once), each connection's. False when
  * grpc-js does not have the members this reaches for: the defaults stay.
  */
 export const widenFlowControl = (server: Server, maxRequestBytes: number): { readonly widened: boolean; afterBind(): void } => {
@@ -46,13 +46,10 @@ export const widenFlowControl = (server: Server, maxRequestBytes: number): { rea
   const options = internals.commonServerOptions;
   if (options === undefined || typeof options !== 'object' || !(internals.http2Servers instanceof Map)) return { widened: false, afterBind: () => undefined };
   options.settings = { ...options.settings, initialWindowSize: Math.min(maxRequestBytes, MAX_WINDOW_BYTES) };
-  const widened = new WeakSet<EventEmitter>();
   return {
     widened: true,
     afterBind: () => {
       for (const http2Server of internals.http2Servers!.keys()) {
-        if (widened.has(http2Server)) continue;
-        widened.add(http2Server);
         http2Server.on('session', (session: WindowedSession) => {
           try {
             session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
