@@ -20,7 +20,7 @@ import { type AbortReason, abortDetail } from './delivery.js';
 import { createStats, queuedOf, totalDeadLetters, type PipelineStats } from './stats.js';
 import { pipelineDeliveryHooks } from './pipelineDeliveryHooks.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
-import { sourceRoomGate } from './sourceRoom.js';
+import { pushSourceRoomGate, sourceRoomGate } from './sourceRoom.js';
 import { backlogStage } from './backlogStage.js';
 import { localStamps } from './localStamps.js';
 
@@ -64,6 +64,8 @@ export class Pipeline {
    * src/sourceRoom.ts. Sources built before the pipeline take `() => pipeline.sourceHasRoom()`.
    */
   readonly sourceHasRoom: RoomGate;
+  /** Room for a source that cannot wait (an otlp receiver): with a spool, while the spool has (src/sourceRoom.ts). */
+  readonly pushSourceHasRoom: RoomGate;
 
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
@@ -71,10 +73,12 @@ export class Pipeline {
     this.scheduler = deps.scheduler ?? steadyScheduler;
     const fullBatches = deliveryLaneCount(config) * config.batch.maxSize;
     this.hasRoom = deliveryRoomGate(() => queuedOf(this.stats), config.delivery.maxQueued, fullBatches);
-    this.sourceHasRoom = sourceRoomGate({
+    const room = {
       stats: this.stats, config, fullBatches, spool: deps.spool, queueRoom: this.hasRoom, outstanding: () => this.outstanding,
-      breakerClosed: () => this.breaker.state === 'closed',
-    });
+      breakerClosed: () => this.breaker.state === 'closed', spoolFailing: () => this.stats.spoolFailing,
+    };
+    this.sourceHasRoom = sourceRoomGate(room);
+    this.pushSourceHasRoom = pushSourceRoomGate(room);
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler: this.scheduler });
     this.breaker.state$.subscribe((t) => {
       this.events.next({ type: 'breaker', ...t });

@@ -53,6 +53,28 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
 };
 
 /**
+ * Room for a source that cannot wait: the otlp receiver, whose refused request is left with its
+ * sender — which sends it again if it retries, and drops it if it does not (the JS gRPC exporter).
+ * Without a spool, the gate above. With one, as long as the spool has room: refused from 90 % of
+ * spool.maxBytes, taken again below 80 %, before the spool itself refuses samples (dead letters
+ * `overflow`). The gate above closed at half of delivery.maxQueued whenever the receiver was up
+ * but slower than the applications (or chronoq had stopped for a moment and they sent in a burst):
+ * their requests were refused with the spool all but empty. While the spool cannot write (a full
+ * disk), samples wait for delivery in memory: then delivery's queue is the gate.
+ */
+export const pushSourceRoomGate = (opts: SourceRoomOptions & { readonly spoolFailing: () => boolean }): RoomGate => {
+  const { spool } = opts;
+  if (spool === undefined) return sourceRoomGate(opts);
+  let open = true;
+  return () => {
+    if (opts.spoolFailing()) return opts.queueRoom();
+    if (open && !spool.hasRoomFor(0.1)) open = false;
+    else if (!open && spool.hasRoomFor(0.2)) open = true;
+    return open;
+  };
+};
+
+/**
  * Whether a batch of `n` samples taken at once (an OTLP request, answered as taken) fits what the
  * gate bounds without a spool: the gate is asked once per request, and a request of 5 000 points
  * into maxQueued 1 000 made 2 000 of them `overflow` dead letters while its sender was told they

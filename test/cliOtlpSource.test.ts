@@ -13,7 +13,9 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { ExportResultCode } from '@opentelemetry/core';
 import { configErrorsOf } from './support/config.js';
 import { runCli, startCli, tempDir, until, writeConfig } from './support/cli.js';
-import { parseDeadLetterLine, parseSampleLine, toJsonLine } from '../src/sampleJson.js';
+import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
+import { parseSampleLine, toJsonLine } from '../src/sampleJson.js';
+import { parseDeadLetterLine } from '../src/deadLetterJson.js';
 import { fromResourceMetrics } from '../src/otel/fromResourceMetrics.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
 import { formatConfigError } from '../src/config/errors.js';
@@ -89,6 +91,13 @@ test('a listener\'s TLS: its files checked at load, the Collector\'s key names a
   ]);
 });
 
+/** Posts `n` points of one gauge over 50 series as OTLP/JSON, point i at 2025-11-25T10:00Z + (from + i) ms. */
+const postPoints = (address: string, n: number, from: number) => fetch(`http://${address}/v1/metrics`, {
+  method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'big', gauge: { dataPoints: Array.from({ length: n }, (_, i) => ({ attributes: [{ key: 'k', value: { intValue: String(i % 50) } }], timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(from + i) * 1_000_000n), asInt: '1' })) } }] }] }] }),
+});
+const httpAddress = (stderr: string) => /listening for OTLP\/HTTP on (127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+
 test('without a spool, a request taken whole must fit: one that would overflow delivery\'s queue is refused as unavailable, not answered as taken with its points dead-lettered', async () => {
   const dir = tempDir();
   const run = startCli(['run', writeConfig(dir, [
@@ -99,12 +108,8 @@ test('without a spool, a request taken whole must fit: one that would overflow d
     '',
   ].join('\n'))]);
   try {
-    await until('chronoq listens', () => /listening for OTLP\/HTTP on 127\.0\.0\.1:\d+/.test(run.stderrSoFar()));
-    const address = /listening for OTLP\/HTTP on (127\.0\.0\.1:\d+)/.exec(run.stderrSoFar())![1]!;
-    const post = (n: number, from: number) => fetch(`http://${address}/v1/metrics`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'big', gauge: { dataPoints: Array.from({ length: n }, (_, i) => ({ attributes: [{ key: 'k', value: { intValue: String(i % 50) } }], timeUnixNano: String(1_764_064_800_000_000_000n + BigInt(from + i) * 1_000_000n), asInt: '1' })) } }] }] }] }),
-    });
+    await until('chronoq listens', () => httpAddress(run.stderrSoFar()) !== undefined);
+    const post = (n: number, from: number) => postPoints(httpAddress(run.stderrSoFar())!, n, from);
     assert.is((await post(400, 0)).status, 200);
     // 400 + 2 700 is past the 2 000 the pipeline holds without overflowing (it made 100 overflow dead letters).
     assert.is((await post(2_700, 1_000)).status, 503);
@@ -114,6 +119,37 @@ test('without a spool, a request taken whole must fit: one that would overflow d
     assert.match(done.stderr, /"overflow":0/);
   } finally {
     run.child.kill('SIGKILL');
+  }
+});
+
+test('with a spool, a receiver that is up but slower than the applications does not make chronoq refuse their requests: the spool takes them, and all arrive in order', async () => {
+  // Refused from half of delivery.maxQueued on, a JS gRPC exporter's requests were lost with the spool all but empty.
+  const dir = tempDir();
+  const server = await startFakeOtlpServer(() => ({ later: new Promise((r) => setTimeout(() => r({ ok: true }), 200)) }));
+  const run = startCli(['run', writeConfig(dir, [
+    `${source('      http:\n        endpoint: 127.0.0.1:0\n')}sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${server.port}"}`,
+    `spool: {path: ${join(dir, 'spool.db')}}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'delivery: {maxQueued: 1000}', 'reorder: {maxDelayMs: 0}', '',
+  ].join('\n'))]);
+  try {
+    await until('chronoq listens', () => httpAddress(run.stderrSoFar()) !== undefined);
+    const statuses: number[] = [];
+    for (let r = 0; r < 10; r++) statuses.push((await postPoints(httpAddress(run.stderrSoFar())!, 1_000, r * 1_000)).status);
+    assert.equal(statuses, Array(10).fill(200));
+    const points = () => server.received.flatMap((x) => x.points);
+    await until('the receiver has every point', () => points().length >= 10_000, 30_000);
+    const times = points().map((p) => p.timeUnixNano);
+    assert.is(new Set(times).size, 10_000, 'each point once');
+    // Point i is of series i mod 50: each series' points in time order.
+    const ofSeries = (k: number) => times.filter((t) => ((t - 1_764_064_800_000_000_000n) / 1_000_000n) % 50n === BigInt(k));
+    for (let k = 0; k < 50; k++) assert.equal(ofSeries(k), [...ofSeries(k)].sort((a, b) => (a < b ? -1 : 1)), `series ${k} in order`);
+    run.child.kill('SIGINT');
+    const done = await run.result;
+    assert.match(done.stderr, /done: 10000 in, 10000 delivered, 0 dead-lettered/);
+    assert.not.match(done.stderr, /no room/);
+  } finally {
+    run.child.kill('SIGKILL');
+    await server.stop();
   }
 });
 

@@ -78,6 +78,8 @@ export interface PartsHooks {
   readonly onSkipped?: (source: number, e: SkippedMarkers) => void;
   /** An otlp source began refusing requests for want of room, or takes them again. */
   readonly onRoom?: (source: number, e: { readonly full: boolean; readonly refused: number }) => void;
+  /** Room for the sources that cannot wait (otlp; src/sourceRoom.ts pushSourceRoomGate); else `hasRoom`. */
+  readonly pushSourceHasRoom?: RoomGate;
   /** Room for a request of an otlp source, taken whole (src/sourceRoom.ts fitsWithoutSpool). */
   readonly hasRoomFor?: (samples: number) => boolean;
   /** An otlp source's TLS files changed (used now), cannot be used, or its certificate nears its end. */
@@ -163,7 +165,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           } : {}),
           ...(s.protocols.grpc?.tls !== undefined ? { grpcTls: readReceiverTls(s.protocols.grpc.tls) } : {}),
           ...(s.protocols.http?.tls !== undefined ? { httpTls: readReceiverTls(s.protocols.http.tls) } : {}),
-          ...(hasRoom !== undefined ? { hasRoom } : {}),
+          ...(hooks.pushSourceHasRoom !== undefined ? { hasRoom: hooks.pushSourceHasRoom } : hasRoom !== undefined ? { hasRoom } : {}),
           ...(hooks.hasRoomFor !== undefined ? { hasRoomFor: hooks.hasRoomFor } : {}),
           answerWhenSettled: hooks.answerWhenSettled === true,
           onRefused: (e) => {

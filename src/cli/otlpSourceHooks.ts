@@ -12,7 +12,7 @@ import type { PartsHooks } from './build.js';
 import { fitsWithoutSpool } from '../sourceRoom.js';
 import type { Readiness } from '../telemetry/readiness.js';
 
-type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
+type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'pushSourceHasRoom' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
 
 /** `readiness`: told to wait for every listener of every otlp source (/readyz says which it waits for). */
 export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void, readiness?: Readiness): OtlpHooks => {
@@ -41,7 +41,7 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
       }
     },
     onRoom: (index, e) => (e.full
-      ? log('warn', `source ${index} (otlp): no room for more samples (what waits for delivery is at its limit${c.spool ? '' : ', and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
+      ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes), or cannot be written and what waits for delivery in memory is at its limit' : 'what waits for delivery is at its limit, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
       : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, sent again by the senders that retry)`, { source: index, refused: e.refused })),
     onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
     onListening: (index, e) => {
@@ -61,6 +61,8 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
       : log('warn', `source ${index} (otlp): its bearer token's file changed but cannot be used: ${e.problem}; the token read before is still asked for`, { source: index })),
     // With a spool, a request is answered once its samples are in it: durable before the sender lets go.
     answerWhenSettled: c.spool !== undefined,
+    // With a spool, room while the spool has (not only while delivery's queue has, as for a file).
+    pushSourceHasRoom: () => pipeline().pushSourceHasRoom(),
     // Without one, taken only when it fits whole (with one, the spool takes what the gate lets in).
     hasRoomFor: (n) => c.spool !== undefined || fitsWithoutSpool(c, pipeline().outstanding, n),
   };
