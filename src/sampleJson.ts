@@ -6,13 +6,13 @@
  */
 import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type Attributes, type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
-import type { DeadLetter } from './routed.js';
 import { createAttributeInterner } from './internAttributes.js';
 import { JSON_STRING, NON_FINITE, attributeToJson, attributesFromJson, isAttributeSet } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
 import { misnamedField, missingTime } from './sampleLookalikes.js';
 import { inexactAttribute } from './inexactAttributes.js';
 import { flatSampleLine } from './flatSampleLine.js';
+import { type SharedKey, type SharedRead, readByParts } from './sampleLineParts.js';
 
 const BIGINT_FIELDS = ['timeUnixNano', 'startTimeUnixNano', 'correctedFromUnixNano'] as const;
 
@@ -123,8 +123,12 @@ const parseNanos = (v: unknown, field: string, line?: string): Either<string, bi
 /** Samples of one series share their attributes and resource objects (see internAttributes.ts). */
 const intern = createAttributeInterner();
 
-/** A parsed JSON object → Sample, or what is wrong with it; `line`, the text it was parsed from, gives times written as numbers exactly. */
-export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample> => {
+/**
+ * A parsed JSON object → Sample, or what is wrong with it; `line`, the text it was parsed from,
+ * gives times written as numbers exactly. `read`: its attributes, resource and scope already read
+ * (parseSampleLine's parts: sampleLineParts.ts), which `o` holds placeholders for.
+ */
+export const sampleFromJson = (o: unknown, line?: string, read?: SharedRead): Either<string, Sample> => {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return left('a sample must be a JSON object');
   const r = o as Record<string, unknown>;
   // A dead-letter file read as samples (a source pointed at it) said "a sample needs timeUnixNano".
@@ -160,17 +164,17 @@ export const sampleFromJson = (o: unknown, line?: string): Either<string, Sample
     kind: (r['kind'] ?? 'gauge') as SampleKind,
     value: valueFromJson(r['value']) as Sample['value'],
     timeUnixNano: times.timeUnixNano,
-    attributes: internIfObject(r['attributes'] ?? {}) as Sample['attributes'],
+    attributes: (read?.attributes ?? internIfObject(r['attributes'] ?? {})) as Sample['attributes'],
   };
   if (times.startTimeUnixNano !== undefined) sample.startTimeUnixNano = times.startTimeUnixNano;
   if (times.correctedFromUnixNano !== undefined) sample.correctedFromUnixNano = times.correctedFromUnixNano;
   if (r['unit'] != null) sample.unit = r['unit'] as string;
   if (r['description'] != null) sample.description = r['description'] as string;
-  if (r['resource'] != null) sample.resource = internIfObject(r['resource']) as Attributes;
+  if (r['resource'] != null) sample.resource = (read?.resource ?? internIfObject(r['resource'])) as Attributes;
   if (r['resourceSchemaUrl'] != null) sample.resourceSchemaUrl = r['resourceSchemaUrl'] as string;
   // What a sample bridged from the OpenTelemetry SDK carries besides; checked by validateSample.
   // null is absent, as for the times (Python's json writes None so).
-  if (r['scope'] != null) sample.scope = scopeFromJson(r['scope']);
+  if (r['scope'] != null) sample.scope = (read?.scope ?? scopeFromJson(r['scope'])) as Sample['scope'];
   if (r['temporality'] != null) sample.temporality = r['temporality'] as Sample['temporality'];
   if (r['monotonic'] != null) sample.monotonic = r['monotonic'] as boolean;
   if (r['valueType'] != null) sample.valueType = r['valueType'] as Sample['valueType'];
@@ -190,7 +194,8 @@ const scopeFromJson = (v: unknown): Sample['scope'] => {
 const internIfObject = (v: unknown): unknown =>
   isAttributeSet(v) ? intern(attributesFromJson(v) as Attributes) : v;
 
-const parseJson = (line: string): Either<string, unknown> => {
+/** JSON.parse as an Either: the text, or why it is not JSON. */
+export const parseJson = (line: string): Either<string, unknown> => {
   try {
     return right(JSON.parse(line) as unknown);
   } catch (e) {
@@ -216,8 +221,19 @@ const quoteBareNonFiniteValue = (line: string): string | undefined => {
   return quoted ? text : undefined;
 };
 
+/** What parseSampleLine reads once a series: its attributes and resource interned, its scope made. */
+const readObject = (key: SharedKey, v: unknown): unknown => (key === 'scope' ? scopeFromJson(v) : internIfObject(v));
+
 /** One NDJSON line → Sample, or the reason it is not one. */
 export const parseSampleLine = (line: string): Either<string, Sample> => {
+  const parts = readByParts(line, readObject);
+  const sample = parts !== undefined ? sampleFromJson(parts.o, line, parts.read) : parseSampleLineWhole(line, false);
+  const inexact = isLeft(sample) ? undefined : inexactAttribute(line, sample.right);
+  return inexact === undefined ? sample : left(inexact);
+};
+
+/** parseSampleLine without the cut into parts (its tests compare the two); `checked`: with the inexact-attribute check. */
+export const parseSampleLineWhole = (line: string, checked = true): Either<string, Sample> => {
   let parsed = parseJson(line);
   if (isLeft(parsed) && (line.includes('NaN') || line.includes('Infinity'))) {
     const quoted = quoteBareNonFiniteValue(line);
@@ -226,40 +242,6 @@ export const parseSampleLine = (line: string): Either<string, Sample> => {
   }
   if (isLeft(parsed)) return parsed;
   const sample = sampleFromJson(parsed.right, line);
-  const inexact = isLeft(sample) ? undefined : inexactAttribute(line, sample.right);
+  const inexact = !checked || isLeft(sample) ? undefined : inexactAttribute(line, sample.right);
   return inexact === undefined ? sample : left(inexact);
-};
-
-/**
- * The letter's item, with the value an earlier chronoq wrote as null: a gauge that was NaN or
- * ±Infinity became a letter `invalid` ("value must be a finite number, got NaN") whose value
- * JSON.stringify wrote null. The detail keeps what it was, so that such letters replay now.
- */
-const withValueBefore = (d: Record<string, unknown>): unknown => {
-  const item = d['item'] as Record<string, unknown> | null;
-  if (d['reason'] !== 'invalid' || typeof item !== 'object' || item === null || item['value'] !== null || typeof d['detail'] !== 'string') return item;
-  const was = /value must be a finite number, got (NaN|-?Infinity)$/.exec(d['detail']);
-  return was === null ? item : { ...item, value: was[1] };
-};
-
-/** One dead-letter line → the dead letter with its sample restored (bigints included). */
-export const parseDeadLetterLine = (line: string): Either<string, DeadLetter<Sample>> => {
-  const parsed = parseJson(line);
-  if (isLeft(parsed)) return parsed;
-  const d = parsed.right as Record<string, unknown>;
-  if (typeof d !== 'object' || d === null || typeof d['reason'] !== 'string') return left('not a dead letter (no reason)');
-  const item = sampleFromJson(withValueBefore(d));
-  if (isLeft(item)) {
-    // An input line that never was a sample (the ndjson source's `invalid` letters): say which.
-    const raw = d['item'] as Record<string, unknown> | null;
-    if (d['reason'] === 'invalid' && typeof raw === 'object' && raw !== null && typeof raw['text'] === 'string' && raw['line'] !== undefined) {
-      return left(`it records input line ${String(raw['line'])} of ${String(raw['source'])}, which was not a sample (${String(raw['reason'])}): correct that line and feed it again`);
-    }
-    // Points an otlp source refused (told to their sender as partial success): the letter holds why, not them.
-    if (d['reason'] === 'invalid' && typeof raw === 'object' && raw !== null && typeof raw['peer'] === 'string' && String(raw['source']).startsWith('otlp')) {
-      return left(`it records points that ${String(raw['source'])} refused from ${raw['peer']} (${String(raw['reason'])}), which the letter does not hold: their sender was told so, in the answer's partial success`);
-    }
-    return left(`its item is not a sample: ${item.left}`);
-  }
-  return right({ ...(d as unknown as DeadLetter<Sample>), item: item.right });
 };
