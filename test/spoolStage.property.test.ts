@@ -3,7 +3,8 @@
  * opening and closing of delivery's room, in virtual time, with a real spool file: every sample
  * is handed on exactly once; nothing is handed on while there is no room; and each lane's samples
  * (a series is in one lane) come out in the order they were written; a backlog left by an earlier
- * run comes out before anything new.
+ * run comes out before anything new — whether the backlog is read back from the file or, up to
+ * maxHeld, handed on from memory.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -31,7 +32,7 @@ const step = fc.record({ burst: fc.array(fc.integer({ min: 0, max: 4 }), { maxLe
 test('exactly once, nothing while there is no room, each lane in the order written, an earlier backlog first', () => {
   fc.assert(
     // The earlier run may have had another lane count: its lanes are not this run's.
-    fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 25 }), fc.integer({ min: 1, max: 7 }), (earlier, earlierLanes, steps, chunk) => {
+    fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 25 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 12 }), (earlier, earlierLanes, steps, chunk, maxHeld) => {
       const path = join(tempDir(), 'spool.db');
       let id = 0;
       const before = openSpool(path, earlierLanes);
@@ -44,7 +45,7 @@ test('exactly once, nothing while there is no room, each lane in the order writt
       let room = false;
       const out: Sample[] = [];
       let completed = false;
-      const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => room, scheduler, readBackScheduler: scheduler, readBackChunk: chunk }))
+      const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => room, scheduler, readBackScheduler: scheduler, readBackChunk: chunk, maxHeld }))
         .subscribe({ next: (r) => isRight(r) && out.push(r.right), complete: () => (completed = true) });
       const sent: Sample[] = [...backlog];
       for (const s of steps) {
@@ -126,6 +127,43 @@ test('room that runs out part-way through a chunk read back: the rest of the chu
   assert.equal(out.map((x) => x.value), Array.from({ length: 50 }, (_, i) => i), 'all of it, once, in order');
   spool.settle(out);
   assert.is(spool.placedCount, 0, 'the cut-short chunks\' rest forgotten');
+  spool.close();
+});
+
+test('a backlog of this run up to maxHeld is handed on from memory, the very objects written; past it, read back from the file — in order, parts of each', () => {
+  // Read back, a sample cost a query and a parse (~2 µs); a receiver slower than an otlp source spooled every sample past half of maxQueued.
+  const spool = openSpool(join(tempDir(), 'spool.db'), 1);
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const feed = new Subject<Routed<Sample>>();
+  const out: Sample[] = [];
+  let allowance = 0;
+  let readBacks = 0;
+  const readBack = spool.readBack.bind(spool);
+  spool.readBack = (...a) => (readBacks++, readBack(...a));
+  const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => out.length < allowance, scheduler, readBackScheduler: scheduler, readBackChunk: 3, maxHeld: 4 }))
+    .subscribe((r) => isRight(r) && out.push(r.right));
+  const sent = Array.from({ length: 14 }, (_, i) => mk(i, 0));
+  const feedAndWait = (from: number, to: number) => {
+    for (const x of sent.slice(from, to)) feed.next(right(x));
+    scheduler.maxFrames = scheduler.frame + 50;
+    scheduler.flush();
+  };
+  feedAndWait(0, 6); // no room: 0–3 held, 4–5 in the file only
+  allowance = 3;
+  feedAndWait(6, 6); // 0–2 handed on from memory
+  assert.equal(out.map((x) => x.value), [0, 1, 2]);
+  feedAndWait(6, 8); // 6, 7 held too (3 and them: room for one more)
+  feedAndWait(8, 14); // 8 held, 9–13 in the file only
+  allowance = Infinity;
+  feed.complete();
+  scheduler.maxFrames = Infinity;
+  scheduler.flush();
+  sub.unsubscribe();
+  assert.equal(out.map((x) => x.value), sent.map((x) => x.value), 'once each, in order');
+  assert.equal(out.map((x, i) => x === sent[i]), [true, true, true, true, false, false, true, true, true, false, false, false, false, false], 'the held ones as written, the rest read back');
+  assert.is(readBacks, 3, 'the file read for 4–5, 9–11 and 12–13 only');
+  spool.settle(out);
+  assert.is(spool.placedCount, 0);
   spool.close();
 });
 

@@ -6,7 +6,8 @@
  * The spool is also the backlog beyond memory. While delivery has no room (`hasRoom`, the
  * pipeline's gate on its delivery queue), written samples are not handed on: they wait in the
  * file, and so does everything after them, so that order holds. When there is room again they
- * are read back, a chunk per lane at a time, oldest first, before anything new. What an earlier
+ * are read back, a chunk per lane at a time, oldest first, before anything new — or, up to
+ * `maxHeld` of them, handed on from memory, where they are kept as well (heldBacklog.ts). What an earlier
  * run left unsettled is such a backlog from the start. Before, samples were handed on whatever
  * the queue held: an outage longer than delivery.maxQueued samples (100 000: half an hour of the
  * host source) turned the newest into `overflow` dead letters although the spool had room — and
@@ -25,6 +26,7 @@ import { type Sample, copyWith } from '../sample.js';
 import { type Routed, toDeadLetter } from '../routed.js';
 import type { Spool, OpenReport } from './spool.js';
 import { type RoomGate, ROOM_POLL_MS } from '../roomGate.js';
+import { createHeldBacklog } from './heldBacklog.js';
 
 /** Samples written in one transaction at most. */
 const MAX_BURST = 4_096;
@@ -38,6 +40,8 @@ export interface SpoolStageOptions {
   readonly readBackScheduler?: SchedulerLike;
   /** Samples read back per lane at a time. Default 1 000. */
   readonly readBackChunk?: number;
+  /** Samples written and waiting that are kept in memory too, handed on from there rather than read back (heldBacklog.ts). Default 0. */
+  readonly maxHeld?: number;
   /** Write the burst and hand it on now, not after the current synchronous work (a flush). */
   readonly flushNow$?: Observable<unknown>;
   /** How many samples wait in the spool, not handed on, each time that may have changed. */
@@ -84,6 +88,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
       const scheduler = opts.scheduler ?? asapScheduler;
       const hasRoom = opts.hasRoom ?? (() => true);
       const chunk = Math.max(1, opts.readBackChunk ?? 1_000);
+      const held = createHeldBacklog(opts.maxHeld ?? 0);
       // Per lane, the last sequence number handed on; a lane whose spool holds more is behind.
       const handedOn = new Map<number, number>();
       const behind = new Map<number, number>(); // lane → last sequence number written
@@ -134,7 +139,17 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
             if (earlier.size > 0 && !earlier.has(lane)) continue; // the earlier backlog first
             const upTo = earlier.get(lane) ?? last;
             if (upTo <= after) continue;
-            const samples = spool.readBack(lane, after, Math.min(chunk, upTo - after));
+            const heldFrom = held.firstSeq(lane);
+            if (heldFrom === after + 1) {
+              // The next ones are in memory: handed on as they were written, not read back.
+              for (let seq = after + 1; seq <= Math.min(upTo, after + chunk) && held.firstSeq(lane) === seq && hasRoom() && !subscriber.closed; seq++) {
+                handedOn.set(lane, seq);
+                if (seq >= last) behind.delete(lane);
+                subscriber.next(right(held.take(lane)));
+              }
+              continue;
+            }
+            const samples = spool.readBack(lane, after, Math.min(chunk, upTo - after, heldFrom - after - 1));
             if (samples.length === 0) behind.delete(lane); // (cannot happen: nothing after `after` is settled)
             // Sample by sample while there is room; the rest of the chunk is read again later.
             let i = 0;
@@ -197,11 +212,11 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
               subscriber.next(r);
             } else {
               behind.set(lane, seq);
-              leftInFile.push(r.right);
+              if (!held.hold(lane, seq, r.right)) leftInFile.push(r.right);
             }
           }
         }
-        spool.forget(leftInFile); // read back as new objects when there is room
+        spool.forget(leftInFile); // read back as new objects when there is room (the held ones stay placed)
         if (behind.size > 0) reportWaiting();
         if (behind.size > 0 && readBackTask === undefined) readBackLater();
       };
