@@ -51,10 +51,10 @@ export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<R
     // What an earlier run left unsettled counts as taken in; it goes first, ahead of anything new.
     s.samplesIn += spool.inspect().waiting;
     return live$.pipe(spoolSamples(spool, {
-      // As many as delivery's queue holds again in memory: a backlog of a receiver that is up but
-      // slower than the sources (an otlp source takes requests while the spool has room) is then
-      // mostly handed on as written, not read back and parsed.
-      hasRoom: o.hasRoom, readBackScheduler: scheduler, maxHeld: c.delivery.maxQueued, onWaiting: (n) => (s.waitingInSpool = n), ...(o.flushNow$ ? { flushNow$: o.flushNow$ } : {}),
+      // Half of delivery.maxQueued kept in memory beside the half delivery's queue holds (its room
+      // gate): a backlog of a receiver that is up but slower than the sources (an otlp source takes
+      // requests while the spool has room) is then partly handed on as written, not read back.
+      hasRoom: o.hasRoom, readBackScheduler: scheduler, maxHeld: Math.ceil(c.delivery.maxQueued / 2), onWaiting: (n) => (s.waitingInSpool = n), ...(o.flushNow$ ? { flushNow$: o.flushNow$ } : {}),
       onWriteError: (error) => {
         s.spoolFailing = true;
         o.report({ type: 'spool-write-failed', error });

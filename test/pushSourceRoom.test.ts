@@ -19,22 +19,39 @@ const test = suite('room for a source that cannot wait');
 const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 50, maxDelayMs: 5 }, delivery: { maxQueued: 200 } }), sources: [] };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A pipeline over a spool whose receiver is up but takes `batchMs` a batch; the test pushes. */
-const slowReceiver = (batchMs: number, maxBytes?: number) => {
-  const { spool } = open(join(tempDir(), 'spool.db'), 1, maxBytes);
+/** A pipeline (over a spool, unless `spooled` is false) whose receiver is up but takes `batchMs` a batch; the test pushes. */
+const slowReceiver = (batchMs: number, o: { maxBytes?: number; spooled?: boolean } = {}) => {
+  const spool = o.spooled === false ? undefined : open(join(tempDir(), 'spool.db'), 1, o.maxBytes).spool;
   const sent: number[] = [];
   const pushed = new Subject<Sample>();
   const p = new Pipeline(config, {
     send: (batch) => timer(batchMs).pipe(tap(() => batch.forEach((s) => sent.push(s.value as number))), ignoreElements()),
-    sources: [pushed], deadLetters: () => undefined, spool, stampedLocally: false,
+    sources: [pushed], deadLetters: () => undefined, stampedLocally: false, ...(spool !== undefined ? { spool } : {}),
   });
   p.start();
-  return { p, spool, sent, pushed };
+  /** Pushes samples 0, 1, 2… `step` a turn while the push source's gate says there is room (at most 10 000); how many. */
+  const pushWhileRoom = async (step: number): Promise<number> => {
+    let taken = 0;
+    while (p.pushSourceHasRoom() && taken < 10_000) {
+      for (const end = taken + step; taken < end; taken++) pushed.next(mk(taken, 0));
+      await pause(1);
+    }
+    return taken;
+  };
+  /** Ends the input and waits: the first `n` samples delivered in order, no dead letter. */
+  const deliveredAll = async (n: number): Promise<void> => {
+    pushed.complete();
+    await p.done;
+    assert.equal(sent, Array.from({ length: n }, (_, i) => i));
+    assert.is(totalDeadLetters(p.stats), 0);
+    spool?.close();
+  };
+  return { p, spool: spool!, pushed, pushWhileRoom, deliveredAll };
 };
 
 test('with a spool and a receiver that is up but slower than the pushes, requests are taken into the spool, not refused; all arrive once, in order', async () => {
   // Refused at half of delivery.maxQueued, the requests of a JS gRPC exporter were lost although the spool had room.
-  const { p, spool, sent, pushed } = slowReceiver(20);
+  const { p, spool, pushed, deliveredAll } = slowReceiver(20);
   const total = 4_000;
   let fileSourceWouldWait = false;
   let refused = 0;
@@ -47,11 +64,7 @@ test('with a spool and a receiver that is up but slower than the pushes, request
   assert.ok(fileSourceWouldWait, 'the backlog passed what a file source reads ahead');
   assert.is(refused, 0);
   assert.ok(spool.inspect().waiting > config.delivery.maxQueued, 'the backlog waited in the spool');
-  pushed.complete();
-  await p.done;
-  assert.equal(sent, Array.from({ length: total }, (_, i) => i));
-  assert.is(totalDeadLetters(p.stats), 0);
-  spool.close();
+  await deliveredAll(total);
 });
 
 test('with a spool, requests are refused once it is 90 % full, before it refuses samples, and taken again below 80 %', async () => {
@@ -60,12 +73,8 @@ test('with a spool, requests are refused once it is 90 % full, before it refuses
   const bytesPerSample = probe.inspect().bytes / 1_000;
   probe.close();
   const maxBytes = Math.round(3_000 * bytesPerSample); // some 3 000 samples
-  const { p, spool, sent, pushed } = slowReceiver(30, maxBytes);
-  let taken = 0;
-  while (p.pushSourceHasRoom() && taken < 10_000) {
-    for (const end = taken + 100; taken < end; taken++) pushed.next(mk(taken, 0));
-    await pause(1);
-  }
+  const { p, spool, pushWhileRoom, deliveredAll } = slowReceiver(30, { maxBytes });
+  const taken = await pushWhileRoom(100);
   assert.ok(taken < 10_000, 'refused at last');
   const full = spool.inspect().bytes / maxBytes;
   assert.ok(full >= 0.9 && full <= 1, `refused at ${full.toFixed(2)} of spool.maxBytes`);
@@ -74,32 +83,15 @@ test('with a spool, requests are refused once it is 90 % full, before it refuses
   assert.not.ok(p.pushSourceHasRoom(), 'not taken again at once');
   while (!p.pushSourceHasRoom()) await pause(5);
   assert.ok(spool.inspect().bytes / maxBytes <= 0.8, 'taken again below 80 %');
-  pushed.complete();
-  await p.done;
-  assert.equal(sent, Array.from({ length: taken }, (_, i) => i));
-  assert.is(totalDeadLetters(p.stats), 0);
-  spool.close();
+  await deliveredAll(taken);
 });
 
 test('without a spool, the same gate as a file source: delivery\'s queue and what the pipeline holds in memory', async () => {
-  const sent: number[] = [];
-  const pushed = new Subject<Sample>();
-  const p = new Pipeline(config, {
-    send: (batch) => timer(20).pipe(tap(() => batch.forEach((s) => sent.push(s.value as number))), ignoreElements()),
-    sources: [pushed], deadLetters: () => undefined, stampedLocally: false,
-  });
-  p.start();
-  let taken = 0;
-  while (p.pushSourceHasRoom() && taken < 10_000) {
-    for (const end = taken + 50; taken < end; taken++) pushed.next(mk(taken, 0));
-    await pause(1);
-  }
+  const { p, pushWhileRoom, deliveredAll } = slowReceiver(20, { spooled: false });
+  const taken = await pushWhileRoom(50);
   assert.ok(taken <= config.delivery.maxQueued, `${taken} taken, refused at delivery's queue`);
   assert.is(p.sourceHasRoom(), p.pushSourceHasRoom());
-  pushed.complete();
-  await p.done;
-  assert.is(sent.length, taken);
-  assert.is(totalDeadLetters(p.stats), 0);
+  await deliveredAll(taken);
 });
 
 test.run();
