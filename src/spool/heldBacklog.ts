@@ -28,8 +28,6 @@ export interface HeldBacklog {
   firstSeq(lane: number): number;
   /** Takes the lane's first held sample (firstSeq says which). */
   take(lane: number): Sample;
-  /** Samples held, all lanes. */
-  readonly size: number;
 }
 
 /** Taken samples' slots are given back once this many are taken and they are half of the array. */
@@ -64,9 +62,6 @@ export const createHeldBacklog = (maxHeld: number): HeldBacklog => {
         l.head = 0;
       }
       return s;
-    },
-    get size() {
-      return size;
     },
   };
 };

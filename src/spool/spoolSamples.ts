@@ -7,8 +7,8 @@
  * pipeline's gate on its delivery queue), written samples are not handed on: they wait in the
  * file, and so does everything after them, so that order holds. When there is room again they
  * are read back, a chunk per lane at a time, oldest first, before anything new — or, up to
- * `maxHeld` of them, handed on from memory, where they are kept as well (heldBacklog.ts). What an earlier
- * run left unsettled is such a backlog from the start. Before, samples were handed on whatever
+ * `maxHeld` of them, handed on from memory, where they are kept as well (heldBacklog.ts). What
+ * an earlier run left unsettled is such a backlog from the start. Before, samples were handed on whatever
  * the queue held: an outage longer than delivery.maxQueued samples (100 000: half an hour of the
  * host source) turned the newest into `overflow` dead letters although the spool had room — and
  * as the spool still held them, they were delivered after a restart as well.
