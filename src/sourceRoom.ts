@@ -65,13 +65,8 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
 export const pushSourceRoomGate = (opts: SourceRoomOptions & { readonly spoolFailing: () => boolean }): RoomGate => {
   const { spool } = opts;
   if (spool === undefined) return sourceRoomGate(opts);
-  let open = true;
-  return () => {
-    if (opts.spoolFailing()) return opts.queueRoom();
-    if (open && !spool.hasRoomFor(0.1)) open = false;
-    else if (!open && spool.hasRoomFor(0.2)) open = true;
-    return open;
-  };
+  const spoolRoom = createRoomGate({ level: () => spool.usedBytes, highWater: 0.9 * spool.maxBytes, lowWater: 0.8 * spool.maxBytes });
+  return () => (opts.spoolFailing() ? opts.queueRoom() : spoolRoom());
 };
 
 /**

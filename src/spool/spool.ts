@@ -147,14 +147,24 @@ export class Spool {
     this.forget(samples);
   }
 
+  /** Bytes its unsettled samples take (what maxBytes bounds). */
+  get usedBytes(): number {
+    return this.bytes;
+  }
+
+  /** Its bound (Infinity without one). */
+  get maxBytes(): number {
+    return this.opts.maxBytes ?? Infinity;
+  }
+
   /** Room for `fraction` of maxBytes more (always, without a maxBytes)? */
   hasRoomFor(fraction: number): boolean {
-    return this.hasRoom(fraction * (this.opts.maxBytes ?? Infinity));
+    return this.hasRoom(fraction * this.maxBytes);
   }
 
   /** Room for `bytes` more? */
   hasRoom(bytes: number): boolean {
-    return this.bytes + bytes <= (this.opts.maxBytes ?? Infinity);
+    return this.bytes + bytes <= this.maxBytes;
   }
 
   /** Writes samples (one transaction, one row per lane), before delivery; returns those refused as over maxBytes (not written). */
