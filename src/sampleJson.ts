@@ -224,16 +224,20 @@ const quoteBareNonFiniteValue = (line: string): string | undefined => {
 /** What parseSampleLine reads once a series: its attributes and resource interned, its scope made. */
 const readObject = (key: SharedKey, v: unknown): unknown => (key === 'scope' ? scopeFromJson(v) : internIfObject(v));
 
-/** One NDJSON line → Sample, or the reason it is not one. */
-export const parseSampleLine = (line: string): Either<string, Sample> => {
-  const parts = readByParts(line, readObject);
-  const sample = parts !== undefined ? sampleFromJson(parts.o, line, parts.read) : parseSampleLineWhole(line, false);
+/** The sample read from `line`, or why not: also when an attribute's integer in the line is past what JSON.parse read exactly. */
+const exactIn = (line: string, sample: Either<string, Sample>): Either<string, Sample> => {
   const inexact = isLeft(sample) ? undefined : inexactAttribute(line, sample.right);
   return inexact === undefined ? sample : left(inexact);
 };
 
-/** parseSampleLine without the cut into parts (its tests compare the two); `checked`: with the inexact-attribute check. */
-export const parseSampleLineWhole = (line: string, checked = true): Either<string, Sample> => {
+/** One NDJSON line → Sample, or the reason it is not one. */
+export const parseSampleLine = (line: string): Either<string, Sample> => {
+  const parts = readByParts(line, readObject);
+  return parts === undefined ? parseSampleLineWhole(line) : exactIn(line, sampleFromJson(parts.o, line, parts.read));
+};
+
+/** parseSampleLine without the cut into parts (its tests compare the two). */
+export const parseSampleLineWhole = (line: string): Either<string, Sample> => {
   let parsed = parseJson(line);
   if (isLeft(parsed) && (line.includes('NaN') || line.includes('Infinity'))) {
     const quoted = quoteBareNonFiniteValue(line);
@@ -241,7 +245,5 @@ export const parseSampleLineWhole = (line: string, checked = true): Either<strin
     if (!isLeft(again)) parsed = again;
   }
   if (isLeft(parsed)) return parsed;
-  const sample = sampleFromJson(parsed.right, line);
-  const inexact = !checked || isLeft(sample) ? undefined : inexactAttribute(line, sample.right);
-  return inexact === undefined ? sample : left(inexact);
+  return exactIn(line, sampleFromJson(parsed.right, line));
 };

@@ -21,7 +21,7 @@
  * that key (a scope's attributes found first leave the sample's as they are). Anything else is
  * read whole, which says what is wrong in its own words.
  */
-import { createGenerationalCache } from './generationalCache.js';
+import { type GenerationalCache, createGenerationalCache } from './generationalCache.js';
 
 export type SharedKey = 'attributes' | 'resource' | 'scope';
 export type SharedRead = { -readonly [K in SharedKey]?: unknown };
@@ -40,7 +40,7 @@ const cuts: readonly { readonly key: SharedKey; readonly at: string }[] = [
  * Each object's text → what readObject made of it, those in use kept (generationalCache.ts): an
  * attribute set a series, up to 65 536 a generation as the attribute interner keeps.
  */
-const texts: Record<SharedKey, ReturnType<typeof createGenerationalCache<string, unknown>>> = {
+const texts: Record<SharedKey, GenerationalCache<string, unknown>> = {
   attributes: createGenerationalCache(65_536), resource: createGenerationalCache(4_096), scope: createGenerationalCache(4_096),
 };
 
