@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// The chronoq command. Runs the compiled CLI (npm install builds it via `prepare`).
-import { main } from '../dist/src/cli.js';
+// The chronoq command. Runs the compiled CLI: the package ships it built (`prepack` builds it);
+// a clone of the repository builds it with `npm test` or `npm run build`.
+import { existsSync } from 'node:fs';
+
+const cli = new URL('../dist/src/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('chronoq: not built (no dist/src/cli.js): run `npm run build` in the chronoq folder first\n');
+  process.exit(1);
+}
+const { main } = await import(cli.href);
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -10,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const test = suite('package entry points');
@@ -58,6 +59,52 @@ test('the packed package holds what the help and README name (examples/reference
   assert.ok(files.includes('examples/chronoq.service'), 'the systemd unit README names');
   assert.equal(files.filter((f) => f.startsWith('examples/') && f.endsWith('.ts')), [], 'examples/*.ts were packed');
   assert.ok(files.includes('dist/src/index.js') && files.includes('bin/chronoq.js'));
+});
+
+test('installing the package runs none of its scripts: it ships built (prepack), where a `prepare` made npm 11 list chronoq among the packages whose install scripts a project must approve', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  for (const name of ['preinstall', 'install', 'postinstall', 'prepare']) assert.is(pkg.scripts[name], undefined, name);
+  assert.is(pkg.scripts.prepack, 'npm run build');
+});
+
+test('the packed package, unpacked on its own beside the dependencies, runs: its command validates the example configs, and its three entries import by name (every file they reach is packed)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chronoq-packed-'));
+  try {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const packed = spawnSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    assert.is(packed.status, 0, packed.stderr);
+    const untar = spawnSync('tar', ['xzf', join(dir, packed.stdout.trim().split('\n').pop()!), '-C', dir], { encoding: 'utf8' });
+    assert.is(untar.status, 0, untar.stderr);
+    const pkgDir = join(dir, 'package');
+    symlinkSync(join(root, 'node_modules'), join(pkgDir, 'node_modules'), 'dir');
+    for (const example of ['host.yaml', 'otlp-agent.yaml', 'reference.yaml']) {
+      const r = spawnSync(process.execPath, [join(pkgDir, 'bin/chronoq.js'), 'validate', join(pkgDir, 'examples', example)], { encoding: 'utf8', timeout: 60_000 });
+      assert.is(r.status, 0, `${example}: ${r.stderr}`);
+    }
+    // A module inside the package imports it by its own name (the exports map), as a dependent would.
+    writeFileSync(join(pkgDir, 'consumer.mjs'), `const names = [];
+for (const entry of ${JSON.stringify(Object.keys(ENTRIES))}) names.push(Object.keys(await import(entry)).length);
+console.log(JSON.stringify(names));\n`);
+    const r = spawnSync(process.execPath, [join(pkgDir, 'consumer.mjs')], { cwd: pkgDir, encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    assert.ok((JSON.parse(r.stdout) as number[]).every((n) => n > 0), r.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the command, run before it is built, says so and what to do rather than a module-not-found trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chronoq-unbuilt-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(root, 'bin/chronoq.js'), join(dir, 'bin/chronoq.js'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    const r = spawnSync(process.execPath, [join(dir, 'bin/chronoq.js'), '--version'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 1);
+    assert.is(r.stderr, 'chronoq: not built (no dist/src/cli.js): run `npm run build` in the chronoq folder first\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
