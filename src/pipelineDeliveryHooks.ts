@@ -37,10 +37,12 @@ export const pipelineDeliveryHooks = ({ stats: s, deps, events, unspooled, count
   return {
     onRetry: (e) => {
       s.retries++;
+      s.deliveryFailing = true;
       s.failingAs = howFailing(e.error);
       events.next({ type: 'retry', lane: e.lane, attempt: e.attempt, delayMs: e.delayMs, error: e.error });
     },
     onDelivered: (d) => {
+      s.deliveryFailing = false;
       settle(d.samples);
       if (unspooled.size > 0) for (const x of d.samples) unspooled.delete(x);
       if (onSettled) for (const x of d.samples) onSettled(x);

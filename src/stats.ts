@@ -44,6 +44,8 @@ export interface PipelineStats {
   newestDeliveredMs: number | undefined;
   /** Since when (the pipeline's scheduler time) the sink holds calls for a receiver that answers nothing; undefined when it answers. */
   receiverSilentSinceMs: number | undefined;
+  /** The last batch outcome was a retry (set by a retry, cleared by a delivery): the receiver is not taking samples now. */
+  deliveryFailing: boolean;
   /** Requests an otlp source answered, by answer (otlpReceiverTypes.ts). */
   otlpRequests: Record<RequestAnswer, number>;
   /** Staleness markers an otlp source skipped (`staleMarkers: skip`): no samples, not dead letters. */
@@ -75,6 +77,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   spoolFailing: false,
   newestDeliveredMs: undefined,
   receiverSilentSinceMs: undefined,
+  deliveryFailing: false,
 });
 
 /** Samples accepted by delivery and not yet delivered or dead-lettered (queued or in flight). */

@@ -153,6 +153,36 @@ test('with a spool, a receiver that is up but slower than the applications does 
   }
 });
 
+test('with a small spool and the receiver down, requests are refused before the spool would refuse their points: none answered 200 becomes a dead letter `overflow` (the reorder window\'s points, half the spool here, did not count toward its room)', async () => {
+  const dir = tempDir();
+  const run = startCli(['run', writeConfig(dir, [
+    `${source('      http:\n        endpoint: 127.0.0.1:0\n')}sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:1"}`,
+    `spool: {path: ${join(dir, 'spool.db')}, maxBytes: 3000000}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    'delivery: {maxQueued: 1000, shutdownDeadlineMs: 500}', '',
+  ].join('\n'))]);
+  try {
+    await until('chronoq listens', () => httpAddress(run.stderrSoFar()) !== undefined);
+    // 20 applications, each sending its next 500 points once its request is answered (the spool's answer waits for the 2 s window), for 8 s.
+    const answers = new Map<number, number>();
+    const end = Date.now() + 8_000;
+    await Promise.all(Array.from({ length: 20 }, async () => {
+      while (Date.now() < end) {
+        // Stamped now (as an application does), so that requests in flight together are within the reorder window.
+        const status = (await postPoints(httpAddress(run.stderrSoFar())!, 500, Date.now() - 1_764_064_800_000)).status;
+        answers.set(status, (answers.get(status) ?? 0) + 1);
+        if (status !== 200) await new Promise((w) => setTimeout(w, 100));
+      }
+    }));
+    assert.ok((answers.get(503) ?? 0) > 0, `refused at last: ${JSON.stringify([...answers])}`);
+    run.child.kill('SIGINT');
+    const done = await run.result;
+    const taken = (answers.get(200) ?? 0) * 500;
+    assert.match(done.stderr, new RegExp(`done: ${taken} in, 0 delivered, 0 dead-lettered, ${taken} left in the spool`), done.stderr.slice(-3000));
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+});
+
 test('a dead letter of refused points, replayed, says what it is (the points are not in it; their sender was told)', () => {
   const letter = toJsonLine({ reason: 'invalid', item: { source: 'otlp http', peer: '10.0.0.7:51234', reason: 'metric "rpc": its point, summaries, which chronoq does not carry' }, detail: 'otlp http request from 10.0.0.7:51234: …', atUnixMs: 1 });
   assert.equal(parseDeadLetterLine(letter), {

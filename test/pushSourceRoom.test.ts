@@ -6,13 +6,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { Subject, ignoreElements, tap, timer } from 'rxjs';
+import { Subject, ignoreElements, mergeMap, tap, throwError, timer } from 'rxjs';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { totalDeadLetters } from '../src/stats.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
 import { mk, open } from './support/spool.js';
+import { ExportError } from '../src/errors.js';
 
 const test = suite('room for a source that cannot wait');
 
@@ -84,6 +85,36 @@ test('with a spool, requests are refused once it is 90 % full, before it refuses
   while (!p.pushSourceHasRoom()) await pause(5);
   assert.ok(spool.inspect().bytes / maxBytes <= 0.8, 'taken again below 80 %');
   await deliveredAll(taken);
+});
+
+test('with a spool and the receiver down, the samples on their way to the spool (the reorder window) count toward its room: a request is refused before they would overflow it, and none of those taken becomes a dead letter `overflow` (with the spool\'s bytes alone, thousands did)', async () => {
+  const windowed = { ...resolveConfig({ reorder: { maxDelayMs: 500 }, batch: { maxSize: 50, maxDelayMs: 5 }, delivery: { maxQueued: 200 } }), sources: [] };
+  const probe = open(join(tempDir(), 'probe.db'), 1).spool;
+  probe.append(Array.from({ length: 1_000 }, (_, i) => mk(i, 0)));
+  const maxBytes = Math.round(20 * probe.inspect().bytes); // some 20 000 samples
+  probe.close();
+  const spool = open(join(tempDir(), 'spool.db'), 1, maxBytes).spool;
+  const pushed = new Subject<Sample>();
+  const p = new Pipeline(windowed, {
+    send: () => timer(2).pipe(mergeMap(() => throwError(() => new ExportError('14 UNAVAILABLE: down', { retryable: true, code: 14 })))),
+    sources: [pushed], deadLetters: () => undefined, stampedLocally: false, spool,
+  });
+  p.start();
+  // Requests of 200 samples every 20 ms (10 000 a second: 5 000 in the window), each taken only when both say so, as the otlp source asks.
+  let taken = 0;
+  let refused = 0;
+  for (let turn = 0; turn < 200; turn++) {
+    if (p.pushSourceHasRoom() && p.pushSourceFits(200)) for (const end = taken + 200; taken < end; taken++) pushed.next(mk(taken, taken % 200));
+    else refused++;
+    await pause(20);
+  }
+  await pause(600); // the window's last samples reach the spool
+  assert.ok(refused > 0, 'refused at last');
+  assert.ok(spool.usedBytes > 0.75 * maxBytes, `the spool filled: ${(spool.usedBytes / maxBytes).toFixed(2)}`);
+  assert.is(p.stats.deadLetters.overflow, 0, 'samples answered as taken refused by the spool');
+  assert.is(p.outstanding, taken);
+  await p.shutdown(0);
+  spool.close();
 });
 
 test('without a spool, the same gate as a file source: delivery\'s queue and what the pipeline holds in memory', async () => {

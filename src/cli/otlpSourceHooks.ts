@@ -9,7 +9,6 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { Pipeline } from '../pipeline.js';
 import type { Logger } from './log.js';
 import type { PartsHooks } from './build.js';
-import { fitsWithoutSpool } from '../sourceRoom.js';
 import type { Readiness } from '../telemetry/readiness.js';
 
 type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'pushSourceHasRoom' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
@@ -41,7 +40,7 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
       }
     },
     onRoom: (index, e) => (e.full
-      ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes), or cannot be written and what waits for delivery in memory is at its limit' : 'what waits for delivery is at its limit, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
+      ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes) with what is on its way to it while delivery is stalled, or cannot be written and what waits for delivery in memory is at its limit' : 'what waits for delivery is at its limit, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
       : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, sent again by the senders that retry)`, { source: index, refused: e.refused })),
     onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
     onListening: (index, e) => {
@@ -63,7 +62,7 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
     answerWhenSettled: c.spool !== undefined,
     // With a spool, room while the spool has (not only while delivery's queue has, as for a file).
     pushSourceHasRoom: () => pipeline().pushSourceHasRoom(),
-    // Without one, taken only when it fits whole (with one, the spool takes what the gate lets in).
-    hasRoomFor: (n) => c.spool !== undefined || fitsWithoutSpool(c, pipeline().outstanding, n),
+    // Taken only when it fits whole: in the spool, or without one in memory.
+    hasRoomFor: (n) => pipeline().pushSourceFits(n),
   };
 };
