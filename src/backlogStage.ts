@@ -69,7 +69,7 @@ export const backlogStage = (o: BacklogStageOptions): MonoTypeOperatorFunction<R
         s.samplesIn += e.pending;
         o.report({ type: 'spool-opened', pending: e.pending, ...(e.damage ? { damage: e.damage } : {}) });
       },
-      ...(o.onSettled ? { onWritten: (written: readonly Sample[]) => written.forEach(o.onSettled!) } : {}),
+      ...(o.onSettled ? { onWritten: (written: readonly Sample[]) => { for (const x of written) o.onSettled!(x); } } : {}),
     }));
   };
 };

@@ -116,7 +116,7 @@ export class Pipeline {
     if (this.unspooled.size > 0) this.unspooled.delete(d.item);
     if (this.counts(d.item)) this.stats.deadLetters[d.reason]++;
     this.deps.deadLetters(d);
-    this.deps.onSettled?.(d.item);
+    this.deps.onSettled?.(d.item, d);
     this.events.next({ type: 'dead-letter', deadLetter: d });
   }
 

@@ -37,10 +37,11 @@ export interface PipelineDeps {
   readonly onSkew?: (e: SkewEvent) => void;
   readonly onDelivered?: (d: Delivered) => void;
   /**
-   * Each sample that has reached the end: delivered, dead-lettered, or written to the spool (a
-   * followed file's read position moves on with them: src/sources/readPositions.ts).
+   * Each sample that has reached the end: delivered, dead-lettered (with its dead letter), or
+   * written to the spool (a followed file's read position moves on with them:
+   * src/sources/readPositions.ts; an otlp request's answer waits for them: otlpReceiver.ts).
    */
-  readonly onSettled?: (s: Sample) => void;
+  readonly onSettled?: (s: Sample, deadLetter?: DeadLetter<Sample>) => void;
   /**
    * Samples that are not counted in `stats` (still delivered): chronoq's own self-metrics, when the
    * MeterProvider that exports through chronoq also carries them, so they do not count themselves.

@@ -183,6 +183,30 @@ test('with a small spool and the receiver down, requests are refused before the 
   }
 });
 
+test('with a spool, points of a request that become dead letters before its answer (late: older than their series\' newest sent) are answered as rejected, with the reason; a request spooled whole is answered with no partial success', async () => {
+  const dir = tempDir();
+  const server = await startFakeOtlpServer(() => ({ ok: true }));
+  const run = startCli(['run', writeConfig(dir, [
+    `${source('      http:\n        endpoint: 127.0.0.1:0\n')}sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:${server.port}"}`,
+    `spool: {path: ${join(dir, 'spool.db')}}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, 'reorder: {maxDelayMs: 0}', '',
+  ].join('\n'))]);
+  try {
+    await until('chronoq listens', () => httpAddress(run.stderrSoFar()) !== undefined);
+    const newest = await postPoints(httpAddress(run.stderrSoFar())!, 50, 10_000);
+    assert.equal(await newest.json(), {}, 'spooled whole: nothing rejected');
+    const older = await postPoints(httpAddress(run.stderrSoFar())!, 100, 0);
+    const answer = (await older.json()) as { partialSuccess?: { rejectedDataPoints: string; errorMessage: string } };
+    assert.is(answer.partialSuccess?.rejectedDataPoints, '100');
+    assert.match(answer.partialSuccess!.errorMessage, /^100 point\(s\) taken and not delivered, kept as chronoq dead letters \(dead letter late: sample at \d+ ns is older than the last released sample of its series/);
+    run.child.kill('SIGINT');
+    const done = await run.result;
+    assert.match(done.stderr, /done: 150 in, 50 delivered, 100 dead-lettered/);
+  } finally {
+    run.child.kill('SIGKILL');
+    await server.stop();
+  }
+});
+
 test('a dead letter of refused points, replayed, says what it is (the points are not in it; their sender was told)', () => {
   const letter = toJsonLine({ reason: 'invalid', item: { source: 'otlp http', peer: '10.0.0.7:51234', reason: 'metric "rpc": its point, summaries, which chronoq does not carry' }, detail: 'otlp http request from 10.0.0.7:51234: …', atUnixMs: 1 });
   assert.equal(parseDeadLetterLine(letter), {

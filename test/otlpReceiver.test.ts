@@ -139,6 +139,30 @@ test('answerWhenSettled: the answer waits until every sample of the request has 
   }
 });
 
+test('answerWhenSettled: samples of the request that became dead letters before the answer (late, overflow) are told to the sender as rejected, with each reason, as partial success — they were answered as taken whole', async () => {
+  const answers: string[] = [];
+  const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000, onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  try {
+    const { bytes } = await collection();
+    const call = post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
+    while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    settleReceived(r.samples[0]!, { reason: 'overflow', detail: 'the spool is full (spool.maxBytes): sample refused' });
+    settleReceived(r.samples[1]!, { reason: 'overflow', detail: 'the spool is full (spool.maxBytes): sample refused' });
+    settleReceived(r.samples[2]!);
+    const answer = Buffer.from(await (await call).arrayBuffer()).toString('latin1');
+    assert.ok(answer.includes('\u0008\u0002\u0012'), 'rejected_data_points 2');
+    assert.ok(answer.includes('2 point(s) taken and not delivered, kept as chronoq dead letters (dead letter overflow: the spool is full (spool.maxBytes): sample refused)'), answer);
+    // Settled all without a dead letter: no partial success.
+    const clean = post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
+    while (r.samples.length < 6) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const x of r.samples.slice(3)) settleReceived(x);
+    assert.is((await (await clean).arrayBuffer()).byteLength, 0);
+    assert.equal(answers, ['http partial', 'http taken']);
+  } finally {
+    r.stop();
+  }
+});
+
 test('not a metrics request, another type, method or path: refused, not retried; the port in use is the source\'s error', async () => {
   const answers: string[] = [];
   const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });

@@ -147,7 +147,7 @@ export const runCommand = async (c: ResolvedConfig, o: RunOptions): Promise<numb
     stampedLocally: parts.stampedLocally,
     clock,
     onDelivered: (d) => selfMetrics.recordLatency(d.deliveredAtMs - d.firstAttemptAtMs),
-    ...(positionFiles.size > 0 || c.sources.some((x) => x.type === 'otlp') ? { onSettled: (x) => (settleRead(x), settleReceived(x)) } : {}),
+    ...(positionFiles.size > 0 || c.sources.some((x) => x.type === 'otlp') ? { onSettled: (x, d) => (settleRead(x), settleReceived(x, d)) } : {}),
   });
   const selfMetrics = registerSelfMetrics(pipeline.stats, alerts, undefined, () => steadyScheduler.now());
   logDeliveryTrouble(pipeline.events$, { ...sinkLogOptions(parts.sink, c), log: o.log, deadLetterPath: c.deadLetter.path });

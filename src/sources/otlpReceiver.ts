@@ -26,6 +26,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { Sample } from '../sample.js';
+import type { DeadLetter } from '../routed.js';
 import type { RoomGate } from '../roomGate.js';
 import type { StaleMarkerPolicy } from '../otlpJson.js';
 import type { SummaryPolicy } from '../otlpSummaries.js';
@@ -129,16 +130,37 @@ export interface SkippedMarkers {
 const TICKET = Symbol('chronoq.receivedTicket');
 interface Ticket {
   left: number;
+  /** Its samples that became dead letters before the answer, and the first detail of each reason. */
+  rejected: number;
+  readonly reasons: Map<string, string>;
   readonly done: () => void;
 }
 type Ticketed = Sample & { [TICKET]?: Ticket };
 
-/** A sample has settled (delivered, dead-lettered, spooled): the request it came in may be answered. */
-export const settleReceived = (s: Sample): void => {
+/**
+ * A sample has settled (delivered, dead-lettered, spooled): the request it came in may be answered.
+ * One that became a dead letter before the answer (`late`, `overflow` …) is told to its sender as
+ * rejected, with the reason, in the answer's partial success — it was answered as taken whole, and
+ * its sender had no word of the points it never delivered. (The dead letter keeps it, for a replay;
+ * a rejected point is not sent again by its sender.)
+ */
+export const settleReceived = (s: Sample, deadLetter?: Pick<DeadLetter<Sample>, 'reason' | 'detail'>): void => {
   const t = (s as Ticketed)[TICKET];
   if (t === undefined) return;
   (s as { [TICKET]?: Ticket })[TICKET] = undefined;
+  if (deadLetter !== undefined) {
+    t.rejected++;
+    if (!t.reasons.has(deadLetter.reason)) t.reasons.set(deadLetter.reason, deadLetter.detail);
+  }
   if (--t.left === 0) t.done();
+};
+
+/** The answer of a request some of whose samples became dead letters before it: their count and reasons added. */
+const withDeadLetters = (answer: { readonly rejected: number; readonly message: string }, t: Ticket): Taken => {
+  if (t.rejected === 0) return { kind: 'taken', ...answer };
+  const said = [...t.reasons].map(([reason, detail]) => `dead letter ${reason}: ${detail}`).join('; ');
+  const message = `${t.rejected} point(s) taken and not delivered, kept as chronoq dead letters (${said})`;
+  return { kind: 'taken', rejected: answer.rejected + t.rejected, message: answer.message === '' ? message : `${answer.message}; ${message}` };
 };
 
 /** At most this many refusal reasons in an answer's message; the rest counted. */
@@ -187,11 +209,11 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
         const done = (): void => {
           if (!waiting.delete(done)) return;
           timer.unsubscribe();
-          resolve(answer);
+          resolve(withDeadLetters(answer, ticket));
         };
         const timer = scheduler.schedule(done, opts.settleWaitMs ?? SETTLE_WAIT_MS);
         waiting.add(done);
-        const ticket: Ticket = { left: samples.length, done };
+        const ticket: Ticket = { left: samples.length, rejected: 0, reasons: new Map(), done };
         for (const s of samples) (s as Ticketed)[TICKET] = ticket;
         for (const s of samples) subscriber.next(s);
       });
