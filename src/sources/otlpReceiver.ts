@@ -140,9 +140,9 @@ type Ticketed = Sample & { [TICKET]?: Ticket };
 /**
  * A sample has settled (delivered, dead-lettered, spooled): the request it came in may be answered.
  * One that became a dead letter before the answer (`late`, `overflow` …) is told to its sender as
- * rejected, with the reason, in the answer's partial success — it was answered as taken whole, and
- * its sender had no word of the points it never delivered. (The dead letter keeps it, for a replay;
- * a rejected point is not sent again by its sender.)
+ * rejected, with the reason, in the answer's partial success, rather than answered as taken with no
+ * word of it. (The dead letter keeps it, for a replay; a rejected point is not sent again by its
+ * sender.)
  */
 export const settleReceived = (s: Sample, deadLetter?: Pick<DeadLetter<Sample>, 'reason' | 'detail'>): void => {
   const t = (s as Ticketed)[TICKET];
