@@ -24,12 +24,14 @@ const slow = selected(suites('test', /\.e2e\.ts$/));
 let passed = 0, failed = 0, skipped = 0;
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-// Typecheck everything, then build dist/ (the CLI tests spawn bin/chronoq.js, which runs dist/).
+// Build dist/ (the CLI tests spawn bin/chronoq.js, which runs dist/; a clean clone has none: the
+// package's `prepack` builds it, not `npm install`), then typecheck everything (bench/otlpRead.ts
+// imports dist/, so the typecheck comes second).
 const typecheck = () => {
-  console.log('# typecheck (tsc --noEmit) and build (tsc -p tsconfig.build.json)');
+  console.log('# build (tsc -p tsconfig.build.json) and typecheck (tsc --noEmit)');
   const tsc = join(root, 'node_modules/.bin/tsc');
-  const check = spawnSync(tsc, ['-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit', cwd: root });
-  const build = check.status === 0 ? spawnSync(tsc, ['-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root }) : check;
+  const build = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
+  const check = build.status === 0 ? spawnSync(tsc, ['-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit', cwd: root }) : build;
   if (check.status === 0 && build.status === 0) passed++;
   else failed++;
 };
