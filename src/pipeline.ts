@@ -20,7 +20,7 @@ import { type AbortReason, abortDetail } from './delivery.js';
 import { createStats, queuedOf, totalDeadLetters, type PipelineStats } from './stats.js';
 import { pipelineDeliveryHooks } from './pipelineDeliveryHooks.js';
 import { deliveryRoomGate, type RoomGate } from './roomGate.js';
-import { fitsSpool, fitsWithoutSpool, pushSourceRoomGate, sourceRoomGate } from './sourceRoom.js';
+import { pushSourceFit, pushSourceRoomGate, sourceRoomGate } from './sourceRoom.js';
 import { backlogStage } from './backlogStage.js';
 import { localStamps } from './localStamps.js';
 
@@ -66,6 +66,8 @@ export class Pipeline {
   readonly sourceHasRoom: RoomGate;
   /** Room for a source that cannot wait (an otlp receiver): with a spool, while the spool has (src/sourceRoom.ts). */
   readonly pushSourceHasRoom: RoomGate;
+  /** Whether such a source's request of `n` samples, taken whole, fits (src/sourceRoom.ts pushSourceFit). */
+  readonly pushSourceFits: (n: number) => boolean;
 
   constructor(readonly config: ResolvedConfig, private readonly deps: PipelineDeps) {
     this.stats = createStats(config.delivery.maxQueued);
@@ -79,6 +81,7 @@ export class Pipeline {
     };
     this.sourceHasRoom = sourceRoomGate(room);
     this.pushSourceHasRoom = pushSourceRoomGate(room);
+    this.pushSourceFits = pushSourceFit(room);
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler: this.scheduler });
     this.breaker.state$.subscribe((t) => {
       this.events.next({ type: 'breaker', ...t });
@@ -267,16 +270,6 @@ export class Pipeline {
   /** Ends the drain of a shutdown in progress now, as if its deadline had passed (a second Ctrl-C). */
   endDrainNow(): void {
     this.hurry$.next();
-  }
-
-  /**
-   * Whether a request of `n` samples, taken whole by a source that cannot wait (an otlp receiver),
-   * fits: in the spool with what is on its way to it, or without one (or while it cannot write) in
-   * what the pipeline holds in memory (src/sourceRoom.ts).
-   */
-  pushSourceFits(n: number): boolean {
-    const spool = this.deps.spool;
-    return spool === undefined || this.stats.spoolFailing ? fitsWithoutSpool(this.config, this.outstanding, n) : fitsSpool(spool, this.stats, n);
   }
 
   /** Samples taken in and not yet delivered or dead-lettered (buffered, queued or in flight). */

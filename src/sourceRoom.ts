@@ -112,6 +112,14 @@ export const fitsSpool = (spool: Spool, stats: PipelineStats, n: number): boolea
   (spool.usedBytes === 0 && !deliveryStalled(stats)) || spoolBytesSoon(spool, stats, n) <= spool.maxBytes;
 
 /**
+ * Whether a request of `n` samples, taken whole by a source that cannot wait (an otlp receiver),
+ * fits: in the spool with what is on its way to it, or without one (or while it cannot write) in
+ * what the pipeline holds in memory.
+ */
+export const pushSourceFit = (opts: SourceRoomOptions & { readonly spoolFailing: () => boolean }) => (n: number): boolean =>
+  opts.spool === undefined || opts.spoolFailing() ? fitsWithoutSpool(opts.config, opts.outstanding(), n) : fitsSpool(opts.spool, opts.stats, n);
+
+/**
  * Whether a batch of `n` samples taken at once (an OTLP request, answered as taken) fits what the
  * gate bounds without a spool: the gate is asked once per request, and a request of 5 000 points
  * into maxQueued 1 000 made 2 000 of them `overflow` dead letters while its sender was told they
