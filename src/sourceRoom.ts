@@ -77,7 +77,7 @@ export const pushSourceRoomGate = (opts: SourceRoomOptions & { readonly spoolFai
 };
 
 /** What a spooled sample is taken to take before the spool holds any (a gauge with a few attributes takes 150–300 bytes). */
-export const SPOOL_BYTES_PER_SAMPLE_GUESS = 200;
+const SPOOL_BYTES_PER_SAMPLE_GUESS = 200;
 
 /** The bytes a spooled sample takes now: those the spool holds over how many they are (a guess while it holds none). */
 const spoolBytesPerSample = (spool: Spool, stats: PipelineStats): number => {
@@ -96,7 +96,7 @@ const deliveryStalled = (stats: PipelineStats): boolean =>
  * where while it delivers they pass through (a spool smaller than the window's samples, which
  * never fills while the receiver takes them, is not closed by them).
  */
-export const spoolBytesSoon = (spool: Spool, stats: PipelineStats, more: number): number => {
+const spoolBytesSoon = (spool: Spool, stats: PipelineStats, more: number): number => {
   const onTheirWay = deliveryStalled(stats) ? reorderingOf(stats) : 0;
   return onTheirWay + more === 0 ? spool.usedBytes : spool.usedBytes + (onTheirWay + more) * spoolBytesPerSample(spool, stats);
 };
@@ -108,7 +108,7 @@ export const spoolBytesSoon = (spool: Spool, stats: PipelineStats, more: number)
  * sender was told they were taken. An empty spool takes any while delivery goes on (what does not
  * fit is then accounted for as overflow).
  */
-export const fitsSpool = (spool: Spool, stats: PipelineStats, n: number): boolean =>
+const fitsSpool = (spool: Spool, stats: PipelineStats, n: number): boolean =>
   (spool.usedBytes === 0 && !deliveryStalled(stats)) || spoolBytesSoon(spool, stats, n) <= spool.maxBytes;
 
 /**
