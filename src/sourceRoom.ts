@@ -126,7 +126,7 @@ export const pushSourceFit = (opts: SourceRoomOptions & { readonly spoolFailing:
  * were taken. The bound is the gate's own ceiling, delivery.maxQueued + reorder.maxBuffered (a
  * burst overflowed past maxQueued + 2 × maxBuffered, measured). An empty pipeline takes any (a
  * request larger than the bound must be taken some time: what does not fit then is accounted for
- * as overflow). With a spool, whatever the gate lets in fits (the spool takes it).
+ * as overflow). With a spool, fitsSpool above.
  */
 export const fitsWithoutSpool = (config: ResolvedConfig, outstanding: number, n: number): boolean =>
   outstanding === 0 || outstanding + n <= config.delivery.maxQueued + config.reorder.maxBuffered;
