@@ -130,6 +130,12 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
        * arrived after their reorder window had closed (`late` dead letters while a collector's
        * backlog was caught up on).
        */
+      /** Hands on the lane's sample `seq`; the lane has caught up once it is the last written (`last`). */
+      const handOn = (lane: number, seq: number, last: number, s: Sample): void => {
+        handedOn.set(lane, seq);
+        if (seq >= last) behind.delete(lane);
+        subscriber.next(right(s));
+      };
       const readBack = (): void => {
         readBackTask = undefined;
         if (behind.size > 0 && hasRoom() && !subscriber.closed) {
@@ -143,9 +149,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
             if (heldFrom === after + 1) {
               // The next ones are in memory: handed on as they were written, not read back.
               for (let seq = after + 1; seq <= Math.min(upTo, after + chunk) && held.firstSeq(lane) === seq && hasRoom() && !subscriber.closed; seq++) {
-                handedOn.set(lane, seq);
-                if (seq >= last) behind.delete(lane);
-                subscriber.next(right(held.take(lane)));
+                handOn(lane, seq, last, held.take(lane));
               }
               continue;
             }
@@ -156,10 +160,7 @@ export const spoolSamples = (spool: Spool, opts: SpoolStageOptions = {}): Operat
             for (; i < samples.length; i++) {
               if (!hasRoom() || subscriber.closed) break;
               const s = samples[i]!;
-              const seq = spool.placeOf(s)!.seq;
-              handedOn.set(lane, seq);
-              if (seq >= last) behind.delete(lane);
-              subscriber.next(right(s));
+              handOn(lane, spool.placeOf(s)!.seq, last, s);
             }
             if (i < samples.length) spool.forget(samples.slice(i));
           }
