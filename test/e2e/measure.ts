@@ -57,3 +57,17 @@ export const formatTable = (rows: readonly (Measures & { scenario: string; path:
   const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 };
+
+/**
+ * The first series whose points, in the order received, go back in time (equal times are not a
+ * step back), or undefined when each series is in order. `timeOf` reads a point's time.
+ */
+export const firstSeriesOutOfOrder = <P extends { readonly series: string }>(received: readonly P[], timeOf: (p: P) => bigint): string | undefined => {
+  const last = new Map<string, bigint>();
+  for (const p of received) {
+    const t = timeOf(p);
+    if ((last.get(p.series) ?? 0n) > t) return p.series;
+    last.set(p.series, t);
+  }
+  return undefined;
+};

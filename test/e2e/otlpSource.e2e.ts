@@ -10,11 +10,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join } from 'node:path';
-import { fileExporterYaml, freePort, metricsServiceYaml, otlpReceiverYaml, startCollector } from '../support/collector.js';
+import { fileExporterYaml, metricsServiceYaml, otlpReceiverYaml, startCollector } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
-import { sleep } from './scenarios.js';
+import { until } from '../support/cli.js';
+import { type Gateway, sleep, startGateway } from './scenarios.js';
+import { firstSeriesOutOfOrder } from './measure.js';
 import { pointsOf } from '../support/otlpJsonPoints.js';
 
 const test = suite('e2e: collector A → chronoq (otlp source) → collector B, B down for 5 s');
@@ -23,20 +23,11 @@ const it = binary === undefined ? test.skip : test;
 
 it('every point collector A sent through chronoq reaches collector B, exactly and in order, through B\'s outage', async () => {
   const b = await startCollector(binary!);
-  const chronoqPort = await freePort();
-  const dir = tempDir();
-  const run = startCli(['run', writeConfig(dir, [
-    `sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${chronoqPort}"}}}]`,
-    `sink: {type: otlp-grpc, endpoint: "${b.endpoint}"}`,
-    `spool: {path: ${join(dir, 'spool.db')}}`,
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-    'batch: {maxSize: 1000, maxDelayMs: 50}',
-    'delivery: {breaker: {halfOpenAfterMs: 500}}',
-    '',
-  ].join('\n'))]);
+  let gateway: Gateway | undefined;
   let a: Awaited<ReturnType<typeof startCollector>> | undefined;
   try {
-    await until('chronoq listens', () => /listening for OTLP\/gRPC/.test(run.stderrSoFar()));
+    gateway = await startGateway(b.endpoint, { lines: ['batch: {maxSize: 1000, maxDelayMs: 50}', 'delivery: {breaker: {halfOpenAfterMs: 500}}'] });
+    const { run, port: chronoqPort } = gateway;
     a = await startCollector(binary!, {
       configYaml: ({ port, output }) => `${otlpReceiverYaml(port)}  hostmetrics:
     collection_interval: 250ms
@@ -67,16 +58,12 @@ ${metricsServiceYaml('[file, otlp]').replace('exporters: [[file, otlp]]', 'expor
     const copies = received.length - new Set(received.map((p) => p.text)).size;
     console.log(`collector A → chronoq → collector B (killed for 5 s): ${sent.length} points sent, ${new Set(received.map((p) => p.text)).size} distinct at B, ${copies} copies`);
     assert.equal([...new Set(received.map((p) => p.text))].sort(), [...new Set(sent.map((p) => p.text))].sort());
-    const last = new Map<string, bigint>();
-    for (const p of received) {
-      assert.ok((last.get(p.series) ?? 0n) <= p.time, `in order: ${p.series}`);
-      last.set(p.series, p.time);
-    }
+    assert.is(firstSeriesOutOfOrder(received, (p) => p.time), undefined, 'a series out of order');
     run.child.kill('SIGINT');
     const done = await run.result;
     assert.match(done.stderr, /done: \d+ in, \d+ delivered, 0 dead-lettered/);
   } finally {
-    run.child.kill('SIGKILL');
+    gateway?.run.child.kill('SIGKILL');
     await a?.stop();
     await b.stop();
   }

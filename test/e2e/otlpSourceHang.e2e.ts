@@ -9,12 +9,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join } from 'node:path';
-import { freePort, readReceived, startCollector } from '../support/collector.js';
+import { readReceived, startCollector } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { startCli, tempDir, until, writeConfig } from '../support/cli.js';
+import { until } from '../support/cli.js';
 import { exported, runExporters } from '../support/otlpExporters.js';
-import { sleep } from './scenarios.js';
+import { type Gateway, sleep, startGateway } from './scenarios.js';
+import { firstSeriesOutOfOrder } from './measure.js';
 
 const test = suite('e2e: JS gRPC exporters → chronoq (otlp source, spool) → a collector that hangs for 6 s');
 const binary = collectorOrSkip('e2e otlp source, collector hang');
@@ -22,18 +22,10 @@ const it = binary === undefined ? test.skip : test;
 
 it('no request refused, none lost: every point at the collector once, each series in order', async () => {
   const b = await startCollector(binary!);
-  const port = await freePort();
-  const dir = tempDir();
-  const run = startCli(['run', writeConfig(dir, [
-    `sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}}]`,
-    `sink: {type: otlp-grpc, endpoint: "${b.endpoint}"}`,
-    `spool: {path: ${join(dir, 'spool.db')}}`,
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-    'delivery: {maxQueued: 2000}',
-    '',
-  ].join('\n'))]);
+  let gateway: Gateway | undefined;
   try {
-    await until('chronoq listens', () => /listening for OTLP\/gRPC/.test(run.stderrSoFar()));
+    gateway = await startGateway(b.endpoint, { lines: ['delivery: {maxQueued: 2000}'] });
+    const { run, port } = gateway;
     // 4 apps of 500 gauges every 250 ms for 12 s: 96 000 points, 48 000 of them during the hang.
     const apps = runExporters(`127.0.0.1:${port}`, { APPS: '4', SERIES: '500', PERIOD_MS: '250', DURATION_MS: '12000' });
     await sleep(3_000);
@@ -48,17 +40,13 @@ it('no request refused, none lost: every point at the collector once, each serie
     const distinct = new Set(received.map((p) => `${p.series} ${p.timeUnixNano}`));
     console.log(`JS gRPC exporters → chronoq → collector (hung for 6 s): ${points} points sent, ${distinct.size} distinct at the collector, ${received.length - distinct.size} copies`);
     assert.is(distinct.size, points);
-    const last = new Map<string, bigint>();
-    for (const p of received) {
-      assert.ok((last.get(p.series) ?? 0n) <= p.timeUnixNano, `in order: ${p.series}`);
-      last.set(p.series, p.timeUnixNano);
-    }
+    assert.is(firstSeriesOutOfOrder(received, (p) => p.timeUnixNano), undefined, 'a series out of order');
     run.child.kill('SIGINT');
     const done = await run.result;
     assert.match(done.stderr, /done: \d+ in, \d+ delivered, 0 dead-lettered/);
     assert.not.match(done.stderr, /no room/);
   } finally {
-    run.child.kill('SIGKILL');
+    gateway?.run.child.kill('SIGKILL');
     b.signal('SIGCONT');
     await b.stop();
   }

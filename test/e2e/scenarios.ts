@@ -125,26 +125,48 @@ const stockExport = async (s: StockScenario, url: string): Promise<SentSample[]>
   return sent;
 };
 
+/** A `chronoq run` started by startGateway, and the port its otlp source listens on. */
+export interface Gateway {
+  readonly run: ReturnType<typeof startCli>;
+  readonly port: number;
+}
+
+/**
+ * `chronoq run` as an OTLP/gRPC gateway: an otlp source on a free loopback port, a spool and a
+ * dead-letter file in a temp directory, delivering to `endpoint` (`sink`: more of the sink's keys;
+ * `lines`: more of the config). Resolves once it listens; stopped if it never does.
+ */
+export const startGateway = async (endpoint: string, o: { readonly sink?: string; readonly lines?: readonly string[] } = {}): Promise<Gateway> => {
+  const port = await freePort();
+  const dir = tempDir();
+  const run = startCli(['run', writeConfig(dir, [
+    `sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}}]`,
+    `sink: {type: otlp-grpc, endpoint: "${endpoint}"${o.sink ?? ''}}`,
+    `spool: {path: ${join(dir, 'spool.db')}}`,
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    ...(o.lines ?? []),
+    '',
+  ].join('\n'))]);
+  try {
+    await until('chronoq listens', () => /listening for OTLP\/gRPC/.test(run.stderrSoFar()));
+  } catch (e) {
+    run.child.kill('SIGKILL');
+    throw e;
+  }
+  return { run, port };
+};
+
 /**
  * The same stock path exporting to `chronoq run` with an otlp source (and a spool), which delivers
  * to the collector: the application unchanged, chronoq as its local agent. Measured once chronoq
  * has drained (a stop signal, then its done line).
  */
 export const runStockThroughChronoq = async (s: StockScenario): Promise<Measures> => {
-  const port = await freePort();
-  const dir = tempDir();
-  const run = startCli(['run', writeConfig(dir, [
-    `sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}}]`,
-    `sink: {type: otlp-grpc, endpoint: "${s.collector.endpoint}", timeoutMs: 2000}`,
-    `spool: {path: ${join(dir, 'spool.db')}}`,
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-    'reorder: {maxDelayMs: 200}',
-    'batch: {maxDelayMs: 100}',
-    'delivery: {breaker: {halfOpenAfterMs: 500, maxHalfOpenAfterMs: 2000}, shutdownDeadlineMs: 30000}',
-    '',
-  ].join('\n'))]);
+  const { run, port } = await startGateway(s.collector.endpoint, {
+    sink: ', timeoutMs: 2000',
+    lines: ['reorder: {maxDelayMs: 200}', 'batch: {maxDelayMs: 100}', 'delivery: {breaker: {halfOpenAfterMs: 500, maxHalfOpenAfterMs: 2000}, shutdownDeadlineMs: 30000}'],
+  });
   try {
-    await until('chronoq listens', () => /listening for OTLP\/gRPC/.test(run.stderrSoFar()));
     const sent = await stockExport(s, `http://127.0.0.1:${port}`);
     run.child.kill('SIGINT');
     const done = await run.result;
