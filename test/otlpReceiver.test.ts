@@ -121,6 +121,32 @@ test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which
   }
 });
 
+test('without room a request is refused before it is read: a body that is no request is told "retry later", not "malformed"', async () => {
+  let room = false;
+  const episodes: unknown[] = [];
+  const answers: string[] = [];
+  const r = await start({ hasRoom: () => room, onRoom: (e) => episodes.push(e), onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  try {
+    // Not protobuf (a field number 0), and not gzip: reading either would answer 400 / INVALID_ARGUMENT.
+    const garbage = Buffer.from([0x00, 0xff, 0xff, 0xff]);
+    assert.is((await exportCall(r.grpc, garbage)).error?.code, status.UNAVAILABLE);
+    const http = await post(r.http, garbage, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    assert.is(http.status, 503);
+    assert.is(http.headers.get('retry-after'), '1');
+    room = true;
+    assert.is((await exportCall(r.grpc, garbage)).error?.code, status.INVALID_ARGUMENT, 'read once there is room');
+    assert.is((await post(r.http, garbage, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })).status, 400);
+    // The refusals before reading are counted as refusals for want of room, said once each way.
+    assert.equal(episodes, [{ full: true, refused: 0 }], 'taken again only once a request is taken');
+    const { bytes } = await collection();
+    assert.ok((await exportCall(r.grpc, bytes)).response !== undefined);
+    assert.equal(episodes, [{ full: true, refused: 0 }, { full: false, refused: 2 }]);
+    assert.equal(answers, ['grpc no-room', 'http no-room', 'grpc malformed', 'http malformed', 'grpc taken']);
+  } finally {
+    r.stop();
+  }
+});
+
 test('answerWhenSettled: the answer waits until every sample of the request has settled', async () => {
   const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
   try {

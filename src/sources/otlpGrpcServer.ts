@@ -99,6 +99,7 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
       if (opts.authorized !== undefined && !opts.authorized(typeof authorization === 'string' ? authorization : undefined)) {
         return opts.onAnswer?.('unauthenticated', 'grpc'), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
       }
+      if (opts.noRoom()) return opts.onAnswer?.('no-room', 'grpc'), callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE });
       const decoded = readProtobufRequest(call.request, opts.read);
       if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc'), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
       take(decoded.right, call.getPeer(), 'grpc').then(

@@ -18,6 +18,8 @@ import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
 import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
+/** A 503 for want of room: OTLP/HTTP exporters wait this long before they retry. */
+const NO_ROOM_HEADERS = { 'retry-after': '1' };
 const JSON_TYPE = 'application/json';
 
 /** The body, decompressed, or why not (too large: 413). */
@@ -71,13 +73,14 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     if ((req.url ?? '').split('?')[0] !== '/v1/metrics') return req.resume(), refuse(res, json, 404, 5, `no such path ${req.url ?? ''}: OTLP/HTTP metrics are posted to /v1/metrics`);
     if (req.method !== 'POST') return req.resume(), refuse(res, json, 405, 12, `${req.method ?? ''} is not taken: POST the request`, { allow: 'POST' });
     if (!json && type !== PROTOBUF) return req.resume(), refuse(res, json, 415, 3, `Content-Type ${type || '(none)'} is not taken: ${PROTOBUF} or ${JSON_TYPE}`);
+    if (opts.noRoom()) return req.resume(), refuse(res, json, 503, 14, NO_ROOM_MESSAGE, NO_ROOM_HEADERS);
     const peer = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
     void readBody(req, maxBytes).then(async ({ body, status, error }) => {
       if (body === undefined) return refuse(res, json, status ?? 400, 3, error ?? 'unreadable body');
       const request: Either<string, ReadRequest> = json ? map((r: unknown) => readJsonRequest(r, opts.read))(parseOtlpJsonRequest(body.toString('utf8'))) : readProtobufRequest(body, opts.read);
       if (isLeft(request)) return refuse(res, json, 400, 3, request.left);
       const t = await take(request.right, peer, 'http');
-      if (t.kind === 'full') return refuse(res, json, 503, 14, NO_ROOM_MESSAGE, { 'retry-after': '1' });
+      if (t.kind === 'full') return refuse(res, json, 503, 14, NO_ROOM_MESSAGE, NO_ROOM_HEADERS);
       partial = t.rejected > 0;
       return json ? answer(res, 200, JSON_TYPE, jsonResponse(t)) : answer(res, 200, PROTOBUF, exportResponseBytes(t));
     }).catch((e: unknown) => refuse(res, json, 500, 13, e instanceof Error ? e.message : String(e)));

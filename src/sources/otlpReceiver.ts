@@ -184,16 +184,18 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     let closed = false;
     // Requests refused for want of room in the current episode (undefined: none is going on).
     let refusedForRoom: number | undefined;
+    const refuseForRoom = (): true => {
+      if (refusedForRoom === undefined) opts.onRoom?.({ full: true, refused: 0 });
+      refusedForRoom = (refusedForRoom ?? 0) + 1;
+      return true;
+    };
+    // Asked before a request is read (the servers' noRoom) and again once it is.
+    const noRoomNow = (): boolean => closed || (opts.hasRoom !== undefined && !opts.hasRoom() && refuseForRoom());
+    const full = (): Promise<Taken> => Promise.resolve({ kind: 'full' });
     const take: TakeRequest = (read, peer, protocol) => {
-      if (closed) return Promise.resolve({ kind: 'full' });
-      const noRoom = (): Promise<Taken> => {
-        if (refusedForRoom === undefined) opts.onRoom?.({ full: true, refused: 0 });
-        refusedForRoom = (refusedForRoom ?? 0) + 1;
-        return Promise.resolve({ kind: 'full' });
-      };
-      if (opts.hasRoom !== undefined && !opts.hasRoom()) return noRoom();
+      if (noRoomNow()) return full();
       const { samples, refused, pointsTaken, pointsSkipped, points } = read;
-      if (opts.hasRoomFor !== undefined && !opts.hasRoomFor(samples.length)) return noRoom();
+      if (opts.hasRoomFor !== undefined && !opts.hasRoomFor(samples.length)) return refuseForRoom() && full();
       if (refusedForRoom !== undefined) opts.onRoom?.({ full: false, refused: refusedForRoom });
       refusedForRoom = undefined;
       const source = `otlp ${protocol}`;
@@ -229,8 +231,8 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
       ...(opts.bearerTokenWatch.onEvent !== undefined ? { onEvent: opts.bearerTokenWatch.onEvent } : {}),
     });
     const listeners: Partial<Record<'grpc' | 'http', Listener>> = {
-      ...(opts.grpcEndpoint !== undefined ? { grpc: serveOtlpGrpc(opts.grpcEndpoint, take, { read, maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
-      ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, { read, maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
+      ...(opts.grpcEndpoint !== undefined ? { grpc: serveOtlpGrpc(opts.grpcEndpoint, take, { noRoom: noRoomNow, read, maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
+      ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, { noRoom: noRoomNow, read, maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
     };
     const servers = Object.values(listeners);
     const watch = opts.tlsWatch;
