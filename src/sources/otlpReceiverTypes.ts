@@ -35,10 +35,11 @@ export const answerOf = (t: Taken): RequestAnswer => (t.kind === 'full' ? 'no-ro
 
 export interface OtlpServerOptions {
   /**
-   * No room for any request now: it is refused (gRPC UNAVAILABLE, HTTP 503) before its body is
-   * read, decompressed or decoded — the senders of a full gateway retry, and decoding each retry
-   * only to refuse it (~0.4 µs a point) took the CPU that delivery needed to make room. The source
-   * counts the refusal; `TakeRequest` asks again once the request is read (HTTP reads it later).
+   * No room for any request now: it is refused (gRPC UNAVAILABLE, HTTP 503) before it is decoded,
+   * an HTTP body before it is decompressed too (grpc-js hands a gRPC one over decompressed). The
+   * senders of a full gateway retry, and decoding each retry only to refuse it (~0.4 µs a point)
+   * took the CPU that delivery needed to make room. The source counts the refusal; `TakeRequest`
+   * asks again once the request is read (HTTP reads it later).
    */
   readonly noRoom: () => boolean;
   /** How requests are read: summaries and staleness markers taken or refused. */
