@@ -96,11 +96,17 @@ test('points a sample cannot hold are refused as OTLP partial success, with the 
   }
 });
 
-test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which exporters retry', async () => {
-  let room = false;
+/** A receiver without room until `room.is` is set, and what it says of room (episodes) and of each answer. */
+const startWithoutRoom = async () => {
+  const room = { is: false };
   const episodes: unknown[] = [];
   const answers: string[] = [];
-  const r = await start({ hasRoom: () => room, onRoom: (e) => episodes.push(e), onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  const r = await start({ hasRoom: () => room.is, onRoom: (e) => episodes.push(e), onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  return { r, room, episodes, answers };
+};
+
+test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which exporters retry', async () => {
+  const { r, room, episodes, answers } = await startWithoutRoom();
   try {
     const { bytes } = await collection();
     const grpc = await exportCall(r.grpc, bytes);
@@ -110,7 +116,7 @@ test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which
     assert.is(http.status, 503);
     assert.is(http.headers.get('retry-after'), '1');
     assert.is(r.samples.length, 0);
-    room = true;
+    room.is = true;
     assert.ok((await exportCall(r.grpc, bytes)).response !== undefined);
     assert.is(r.samples.length, 3);
     // Said once each way (the senders alone saw the refusals).
@@ -122,10 +128,7 @@ test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which
 });
 
 test('without room a request is refused before it is read: a body that is no request is told "retry later", not "malformed"', async () => {
-  let room = false;
-  const episodes: unknown[] = [];
-  const answers: string[] = [];
-  const r = await start({ hasRoom: () => room, onRoom: (e) => episodes.push(e), onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  const { r, room, episodes, answers } = await startWithoutRoom();
   try {
     // Not protobuf (a field number 0), and not gzip: reading either would answer 400 / INVALID_ARGUMENT.
     const garbage = Buffer.from([0x00, 0xff, 0xff, 0xff]);
@@ -133,7 +136,7 @@ test('without room a request is refused before it is read: a body that is no req
     const http = await post(r.http, garbage, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
     assert.is(http.status, 503);
     assert.is(http.headers.get('retry-after'), '1');
-    room = true;
+    room.is = true;
     assert.is((await exportCall(r.grpc, garbage)).error?.code, status.INVALID_ARGUMENT, 'read once there is room');
     assert.is((await post(r.http, garbage, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })).status, 400);
     // The refusals before reading are counted as refusals for want of room, said once each way.
