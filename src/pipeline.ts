@@ -64,7 +64,7 @@ export class Pipeline {
    * src/sourceRoom.ts. Sources built before the pipeline take `() => pipeline.sourceHasRoom()`.
    */
   readonly sourceHasRoom: RoomGate;
-  /** Room for a source that cannot wait (an otlp receiver): with a spool, while the spool has (src/sourceRoom.ts). */
+  /** Room for a source that cannot wait (an otlp receiver): with a spool, while the spool has; without, while memory has (src/sourceRoom.ts). */
   readonly pushSourceHasRoom: RoomGate;
   /** Whether such a source's request of `n` samples, taken whole, fits (src/sourceRoom.ts pushSourceFit). */
   readonly pushSourceFits: (n: number) => boolean;

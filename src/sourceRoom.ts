@@ -36,6 +36,12 @@ export interface SourceRoomOptions {
   readonly breakerClosed: () => boolean;
 }
 
+/** What the pipeline may hold in memory without a spool: closed at delivery.maxQueued + reorder.maxBuffered samples taken and unsettled, open again at 90 %. */
+const inMemoryCeiling = (opts: SourceRoomOptions): RoomGate => {
+  const highWater = opts.config.delivery.maxQueued + opts.config.reorder.maxBuffered;
+  return createRoomGate({ level: opts.outstanding, highWater, lowWater: Math.floor(highWater * 0.9) });
+};
+
 export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
   const { stats, config, fullBatches, spool } = opts;
   const maxQueued = config.delivery.maxQueued;
@@ -44,8 +50,7 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
     return () => backlogRoom() || (!opts.breakerClosed() && spool.hasRoomFor(0.1));
   }
   const { queueRoom } = opts;
-  const highWater = maxQueued + config.reorder.maxBuffered;
-  const ceiling = createRoomGate({ level: opts.outstanding, highWater, lowWater: Math.floor(highWater * 0.9) });
+  const ceiling = inMemoryCeiling(opts);
   return () => {
     const belowCeiling = ceiling(); // asked every time: its open/closed state follows the level
     return queueRoom() && belowCeiling;
@@ -55,7 +60,13 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
 /**
  * Room for a source that cannot wait: the otlp receiver, whose refused request is left with its
  * sender — which sends it again if it retries, and drops it if it does not (the JS gRPC exporter).
- * Without a spool, the gate above. With one, as long as the spool has room: refused from 90 % of
+ * Without a spool, as long as the pipeline holds less than delivery.maxQueued +
+ * reorder.maxBuffered (the ceiling above), not only while delivery's queue is below half of
+ * maxQueued, where a file source pauses: with a receiver slower than 8 applications, that gate
+ * refused 96–106 requests a run of bench/gateway.ts with three quarters of the memory the config
+ * allows unused; the ceiling refuses 54–77, once the pipeline holds what it allows (what waits
+ * for the queue is held in order by holdForRoom.ts, and nothing overflows). With one, as long as
+ * the spool has room: refused from 90 % of
  * spool.maxBytes, taken again below 80 %, before the spool itself refuses samples (dead letters
  * `overflow`). The gate above closed at half of delivery.maxQueued whenever the receiver was up
  * but slower than the applications (or chronoq had stopped for a moment and they sent in a burst):
@@ -71,7 +82,7 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
  */
 export const pushSourceRoomGate = (opts: SourceRoomOptions & { readonly spoolFailing: () => boolean }): RoomGate => {
   const { spool, stats } = opts;
-  if (spool === undefined) return sourceRoomGate(opts);
+  if (spool === undefined) return inMemoryCeiling(opts);
   const spoolRoom = createRoomGate({ level: () => spoolBytesSoon(spool, stats, 0), highWater: 0.9 * spool.maxBytes, lowWater: 0.8 * spool.maxBytes });
   return () => (opts.spoolFailing() ? opts.queueRoom() : spoolRoom());
 };

@@ -21,11 +21,11 @@ const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A pipeline (over a spool, unless `spooled` is false) whose receiver is up but takes `batchMs` a batch; the test pushes. */
-const slowReceiver = (batchMs: number, o: { maxBytes?: number; spooled?: boolean } = {}) => {
+const slowReceiver = (batchMs: number, o: { maxBytes?: number; spooled?: boolean; config?: typeof config } = {}) => {
   const spool = o.spooled === false ? undefined : open(join(tempDir(), 'spool.db'), 1, o.maxBytes).spool;
   const sent: number[] = [];
   const pushed = new Subject<Sample>();
-  const p = new Pipeline(config, {
+  const p = new Pipeline(o.config ?? config, {
     send: (batch) => timer(batchMs).pipe(tap(() => batch.forEach((s) => sent.push(s.value as number))), ignoreElements()),
     sources: [pushed], deadLetters: () => undefined, stampedLocally: false, ...(spool !== undefined ? { spool } : {}),
   });
@@ -117,11 +117,20 @@ test('with a spool and the receiver down, the samples on their way to the spool 
   spool.close();
 });
 
-test('without a spool, the same gate as a file source: delivery\'s queue and what the pipeline holds in memory', async () => {
-  const { p, pushWhileRoom, deliveredAll } = slowReceiver(20, { spooled: false });
+test('without a spool and a receiver slower than the pushes, requests are taken until the pipeline holds delivery.maxQueued + reorder.maxBuffered, not refused from half of maxQueued (where a file source waits); none overflows, all arrive once, in order', async () => {
+  // Refused at half of delivery.maxQueued, as a file source waits, a JS gRPC exporter's requests were lost with the memory the config allows half used.
+  const bounded = { ...resolveConfig({ reorder: { maxDelayMs: 0, maxBuffered: 300 }, batch: { maxSize: 50, maxDelayMs: 5 }, delivery: { maxQueued: 200 } }), sources: [] };
+  const { p, pushWhileRoom, deliveredAll } = slowReceiver(20, { spooled: false, config: bounded });
+  let fileSourceWaited = false;
+  const watch = setInterval(() => (fileSourceWaited ||= !p.sourceHasRoom()), 1);
   const taken = await pushWhileRoom(50);
-  assert.ok(taken <= config.delivery.maxQueued, `${taken} taken, refused at delivery's queue`);
-  assert.is(p.sourceHasRoom(), p.pushSourceHasRoom());
+  clearInterval(watch);
+  assert.ok(fileSourceWaited, 'a file source would have waited');
+  assert.ok(taken >= 500 && taken < 10_000, `${taken} taken: refused at maxQueued + maxBuffered (500)`);
+  assert.ok(p.outstanding <= 550, `${p.outstanding} held in memory`);
+  assert.is(p.stats.deadLetters.overflow, 0);
+  while (!p.pushSourceHasRoom()) await pause(1);
+  assert.ok(p.outstanding <= 450, `taken again at 90 %: ${p.outstanding} held`);
   await deliveredAll(taken);
 });
 
