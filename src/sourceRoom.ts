@@ -63,8 +63,8 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
  * Without a spool, as long as the pipeline holds less than delivery.maxQueued +
  * reorder.maxBuffered (the ceiling above), not only while delivery's queue is below half of
  * maxQueued, where a file source pauses: with a receiver slower than 8 applications, that gate
- * refused 96–106 requests a run of bench/gateway.ts with three quarters of the memory the config
- * allows unused; the ceiling refuses 54–77, once the pipeline holds what it allows (what waits
+ * refused 95–111 requests a round of bench/gateway.ts with three quarters of the memory the config
+ * allows unused; the ceiling refuses 54–80, once the pipeline holds what it allows (what waits
  * for the queue is held in order by holdForRoom.ts, and nothing overflows). With one, as long as
  * the spool has room: refused from 90 % of
  * spool.maxBytes, taken again below 80 %, before the spool itself refuses samples (dead letters
