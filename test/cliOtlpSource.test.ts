@@ -98,13 +98,13 @@ const postPoints = (address: string, n: number, from: number) => fetch(`http://$
 });
 const httpAddress = (stderr: string) => /listening for OTLP\/HTTP on (127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
 
-test('without a spool, a request taken whole must fit: one that would overflow delivery\'s queue is refused as unavailable, not answered as taken with its points dead-lettered', async () => {
+test('without a spool, requests are taken until the pipeline holds delivery.maxQueued + reorder.maxBuffered, each whole: one that would overflow is refused as unavailable, not answered as taken with its points dead-lettered', async () => {
   const dir = tempDir();
   const run = startCli(['run', writeConfig(dir, [
     `${source('      http:\n        endpoint: 127.0.0.1:0\n')}sink: {type: otlp-grpc, endpoint: "http://127.0.0.1:1"}`,
     `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
     'delivery: {maxQueued: 1000, shutdownDeadlineMs: 500}',
-    'reorder: {maxBuffered: 1000}',
+    'reorder: {maxBuffered: 1000, maxDelayMs: 0}',
     '',
   ].join('\n'))]);
   try {
@@ -113,9 +113,13 @@ test('without a spool, a request taken whole must fit: one that would overflow d
     assert.is((await post(400, 0)).status, 200);
     // 400 + 2 700 is past the 2 000 the pipeline holds without overflowing (it made 100 overflow dead letters).
     assert.is((await post(2_700, 1_000)).status, 503);
+    assert.match(run.stderrSoFar(), /no room for more samples \(the samples held in memory are at their limit, delivery.maxQueued \+ reorder.maxBuffered/);
+    // Taken up to that limit: refused from half of maxQueued (500 waiting for delivery, a file source's gate), the last was not.
+    assert.is((await post(700, 4_000)).status, 200);
+    assert.is((await post(500, 5_000)).status, 200);
     run.child.kill('SIGINT');
     const done = await run.result;
-    assert.match(done.stderr, /done: 400 in, 0 delivered, 400 dead-lettered/);
+    assert.match(done.stderr, /done: 1600 in, 0 delivered, 1600 dead-lettered/);
     assert.match(done.stderr, /"overflow":0/);
   } finally {
     run.child.kill('SIGKILL');

@@ -40,7 +40,7 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
       }
     },
     onRoom: (index, e) => (e.full
-      ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes) with what is on its way to it while delivery is stalled, or cannot be written and what waits for delivery in memory is at its limit' : 'what waits for delivery is at its limit, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
+      ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes) with what is on its way to it while delivery is stalled, or cannot be written and what waits for delivery in memory is at its limit' : 'the samples held in memory are at their limit, delivery.maxQueued + reorder.maxBuffered, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
       : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, sent again by the senders that retry)`, { source: index, refused: e.refused })),
     onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
     onListening: (index, e) => {
