@@ -71,7 +71,10 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
  * `overflow`). The gate above closed at half of delivery.maxQueued whenever the receiver was up
  * but slower than the applications (or chronoq had stopped for a moment and they sent in a burst):
  * their requests were refused with the spool all but empty. While the spool cannot write (a full
- * disk), samples wait for delivery in memory: then delivery's queue is the gate.
+ * disk), samples wait for delivery in memory: then delivery's queue is the gate — once the backlog
+ * in the spool is delivered. Behind it a sample cannot go (the spool stage makes it a dead letter
+ * `overflow`, told to its sender as rejected, which does not send it again), so until then
+ * requests are refused, and their senders keep them.
  *
  * The spool's level counts what is on its way to it (spoolBytesSoon): a request is taken ahead of
  * the spool by the reorder window, and the spool's bytes alone said "room" for the whole window —
@@ -84,7 +87,7 @@ export const pushSourceRoomGate = (opts: SourceRoomOptions & { readonly spoolFai
   const { spool, stats } = opts;
   if (spool === undefined) return inMemoryCeiling(opts);
   const spoolRoom = createRoomGate({ level: () => spoolBytesSoon(spool, stats, 0), highWater: 0.9 * spool.maxBytes, lowWater: 0.8 * spool.maxBytes });
-  return () => (opts.spoolFailing() ? opts.queueRoom() : spoolRoom());
+  return () => (opts.spoolFailing() ? stats.waitingInSpool === 0 && opts.queueRoom() : spoolRoom());
 };
 
 /** What a spooled sample is taken to take before the spool holds any (a gauge with a few attributes takes 150–300 bytes). */
@@ -128,7 +131,9 @@ const fitsSpool = (spool: Spool, stats: PipelineStats, n: number): boolean =>
  * what the pipeline holds in memory.
  */
 export const pushSourceFit = (opts: SourceRoomOptions & { readonly spoolFailing: () => boolean }) => (n: number): boolean =>
-  opts.spool === undefined || opts.spoolFailing() ? fitsWithoutSpool(opts.config, opts.outstanding(), n) : fitsSpool(opts.spool, opts.stats, n);
+  opts.spool === undefined ? fitsWithoutSpool(opts.config, opts.outstanding(), n)
+  : opts.spoolFailing() ? opts.stats.waitingInSpool === 0 && fitsWithoutSpool(opts.config, opts.outstanding(), n)
+  : fitsSpool(opts.spool, opts.stats, n);
 
 /**
  * Whether a batch of `n` samples taken at once (an OTLP request, answered as taken) fits what the

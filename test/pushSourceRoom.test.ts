@@ -14,6 +14,7 @@ import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
 import { mk, open } from './support/spool.js';
 import { ExportError } from '../src/errors.js';
+import Database from 'better-sqlite3';
 
 const test = suite('room for a source that cannot wait');
 
@@ -115,6 +116,41 @@ test('with a spool and the receiver down, the samples on their way to the spool 
   assert.is(p.outstanding, taken);
   await p.shutdown(0);
   spool.close();
+});
+
+test('with a spool that cannot write (a full disk) and a backlog in it, requests are refused: their samples, which cannot go ahead of the backlog, would be dead letters `overflow` told to their senders as rejected; once the backlog is delivered, taken in memory', async () => {
+  const path = join(tempDir(), 'spool.db');
+  const spool = open(path, 1).spool;
+  let down = true;
+  const sent: number[] = [];
+  const pushed = new Subject<Sample>();
+  const p = new Pipeline(config, {
+    send: (batch) => (down ? throwError(() => new ExportError('14 UNAVAILABLE: down', { retryable: true, code: 14 })) : timer(1).pipe(tap(() => batch.forEach((x) => sent.push(x.value as number))), ignoreElements())),
+    sources: [pushed], deadLetters: () => undefined, spool, stampedLocally: false,
+  });
+  p.start();
+  for (let i = 0; i < 1_000; i++) pushed.next(mk(i, 0));
+  while (p.stats.waitingInSpool === 0) await pause(5);
+  // The disk fills: SQLite refuses every insert from now on.
+  const other = new Database(path);
+  other.exec("CREATE TRIGGER append_fails BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  pushed.next(mk(1_000, 0)); // taken before the failure was known: the one dead letter
+  while (!p.stats.spoolFailing) await pause(5);
+  assert.ok(p.stats.waitingInSpool > 0, 'a backlog waits in the spool');
+  assert.not.ok(p.pushSourceHasRoom(), 'refused while the backlog waits');
+  assert.not.ok(p.pushSourceFits(10));
+  down = false;
+  while (!p.pushSourceHasRoom()) await pause(5);
+  assert.is(p.stats.waitingInSpool, 0, 'taken again once the backlog is delivered');
+  assert.ok(p.pushSourceFits(10));
+  for (let i = 1_001; i < 1_011; i++) pushed.next(mk(i, 0));
+  pushed.complete();
+  await p.done;
+  other.exec('DROP TRIGGER append_fails');
+  other.close();
+  spool.close();
+  assert.equal(sent, [...Array.from({ length: 1_000 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 1_001 + i)]);
+  assert.equal(p.stats.deadLetters.overflow, 1);
 });
 
 test('without a spool and a receiver slower than the pushes, requests are taken until the pipeline holds delivery.maxQueued + reorder.maxBuffered, not refused from half of maxQueued (where a file source waits); none overflows, all arrive once, in order', async () => {
