@@ -60,21 +60,20 @@ export const sourceRoomGate = (opts: SourceRoomOptions): RoomGate => {
 /**
  * Room for a source that cannot wait: the otlp receiver, whose refused request is left with its
  * sender — which sends it again if it retries, and drops it if it does not (the JS gRPC exporter).
- * Without a spool, as long as the pipeline holds less than delivery.maxQueued +
- * reorder.maxBuffered (the ceiling above), not only while delivery's queue is below half of
- * maxQueued, where a file source pauses: with a receiver slower than 8 applications, that gate
- * refused 95–111 requests a round of bench/gateway.ts with three quarters of the memory the config
- * allows unused; the ceiling refuses 54–80, once the pipeline holds what it allows (what waits
- * for the queue is held in order by holdForRoom.ts, and nothing overflows). With one, as long as
- * the spool has room: refused from 90 % of
- * spool.maxBytes, taken again below 80 %, before the spool itself refuses samples (dead letters
- * `overflow`). The gate above closed at half of delivery.maxQueued whenever the receiver was up
- * but slower than the applications (or chronoq had stopped for a moment and they sent in a burst):
- * their requests were refused with the spool all but empty. While the spool cannot write (a full
- * disk), samples wait for delivery in memory: then delivery's queue is the gate — once the backlog
- * in the spool is delivered. Behind it a sample cannot go (the spool stage makes it a dead letter
- * `overflow`, told to its sender as rejected, which does not send it again), so until then
- * requests are refused, and their senders keep them.
+ * A file source's gate (half of delivery.maxQueued) refused such requests with most of the room
+ * unused: with a spool, whenever the receiver was up but slower than the applications (or chronoq
+ * had stopped for a moment and they sent in a burst), with the spool all but empty; without one,
+ * behind a receiver slower than 8 applications, 95–111 requests a round of bench/gateway.ts with
+ * three quarters of the memory the config allows unused. So:
+ * - without a spool, room while the pipeline holds less than delivery.maxQueued +
+ *   reorder.maxBuffered (the ceiling above; 54–80 refused there, once it holds that). What waits
+ *   for the queue is held in order by holdForRoom.ts, and nothing overflows;
+ * - with one, as long as the spool has room: refused from 90 % of spool.maxBytes, taken again
+ *   below 80 %, before the spool itself refuses samples (dead letters `overflow`);
+ * - while the spool cannot write (a full disk), samples wait for delivery in memory: delivery's
+ *   queue is the gate, once the backlog in the spool is delivered. Behind it a sample cannot go
+ *   (the spool stage makes it a dead letter `overflow`, told to its sender as rejected, which
+ *   does not send it again), so until then requests are refused, and their senders keep them.
  *
  * The spool's level counts what is on its way to it (spoolBytesSoon): a request is taken ahead of
  * the spool by the reorder window, and the spool's bytes alone said "room" for the whole window —
