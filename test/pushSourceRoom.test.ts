@@ -1,7 +1,9 @@
 /**
  * Room for a source that cannot wait (the otlp receiver: a request it refuses is left with its
- * sender, and the JS gRPC exporter drops it): with a spool, as long as the spool has room — not
- * only while delivery's queue has, which is the gate of the sources that can wait (a file).
+ * sender, and the JS gRPC exporter drops it): with a spool, as long as the spool has room; without
+ * one, as long as the pipeline holds less than the memory the config allows — not only while
+ * delivery's queue is below half of its limit, the gate of the sources that can wait (a file); and
+ * none while a spool that cannot write holds a backlog.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -154,7 +156,7 @@ test('with a spool that cannot write (a full disk) and a backlog in it, requests
 });
 
 test('without a spool and a receiver slower than the pushes, requests are taken until the pipeline holds delivery.maxQueued + reorder.maxBuffered, not refused from half of maxQueued (where a file source waits); none overflows, all arrive once, in order', async () => {
-  // Refused at half of delivery.maxQueued, as a file source waits, a JS gRPC exporter's requests were lost with the memory the config allows half used.
+  // Refused at half of delivery.maxQueued, as a file source waits, a JS gRPC exporter's requests were lost with most of the memory the config allows unused.
   const bounded = { ...resolveConfig({ reorder: { maxDelayMs: 0, maxBuffered: 300 }, batch: { maxSize: 50, maxDelayMs: 5 }, delivery: { maxQueued: 200 } }), sources: [] };
   const { p, pushWhileRoom, deliveredAll } = slowReceiver(20, { spooled: false, config: bounded });
   let fileSourceWaited = false;
