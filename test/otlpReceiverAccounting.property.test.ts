@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { status } from '@grpc/grpc-js';
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { Sample } from '../src/sample.js';
 import type { RequestAnswer } from '../src/sources/otlpReceiverTypes.js';
 import { collection, exportCall, post, start } from './support/otlpReceiver.js';
@@ -22,22 +23,12 @@ const T0 = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
 const goodPart = (n: number, seq: number): Buffer =>
   encodeBatch(Array.from({ length: n }, (_, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T0 + BigInt(seq * 100 + i), attributes: { k: 'v' } })), { 'service.name': 'app' });
 
-/** rejected_data_points of an ExportMetricsServiceResponse: 0 when it is empty. */
-const rejectedOf = (response: Buffer): number => {
-  if (response.length === 0) return 0;
-  // partial_success (1, length-delimited) { rejected_data_points (1, varint) … }
-  let at = 1;
-  while (response[at]! & 0x80) at++;
-  at++;
-  assert.is(response[at], 0x08, 'rejected_data_points first');
-  let n = 0;
-  let shift = 1;
-  for (at++; ; at++) {
-    n += (response[at]! & 0x7f) * shift;
-    if ((response[at]! & 0x80) === 0) return n;
-    shift *= 128;
-  }
-};
+/**
+ * rejected_data_points of an ExportMetricsServiceResponse (0 when empty), decoded by the official
+ * serializer as the sink decodes its receiver's answers (otlp/exportAnswer.ts); a body that is no
+ * answer throws.
+ */
+const rejectedOf = (response: Buffer): number => Number(ProtobufMetricsSerializer.deserializeResponse(response)?.partialSuccess?.rejectedDataPoints ?? 0);
 
 interface Step {
   readonly protocol: 'grpc' | 'http';
