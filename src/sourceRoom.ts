@@ -36,9 +36,12 @@ export interface SourceRoomOptions {
   readonly breakerClosed: () => boolean;
 }
 
-/** What the pipeline may hold in memory without a spool: closed at delivery.maxQueued + reorder.maxBuffered samples taken and unsettled, open again at 90 %. */
+/** The samples the pipeline may hold in memory without a spool (taken and unsettled): the ceiling's and fitsWithoutSpool's bound. */
+const inMemoryLimit = (config: ResolvedConfig): number => config.delivery.maxQueued + config.reorder.maxBuffered;
+
+/** Closed once the pipeline holds inMemoryLimit, open again at 90 % of it. */
 const inMemoryCeiling = (opts: SourceRoomOptions): RoomGate => {
-  const highWater = opts.config.delivery.maxQueued + opts.config.reorder.maxBuffered;
+  const highWater = inMemoryLimit(opts.config);
   return createRoomGate({ level: opts.outstanding, highWater, lowWater: Math.floor(highWater * 0.9) });
 };
 
@@ -144,4 +147,4 @@ export const pushSourceFit = (opts: SourceRoomOptions & { readonly spoolFailing:
  * as overflow). With a spool, fitsSpool above.
  */
 export const fitsWithoutSpool = (config: ResolvedConfig, outstanding: number, n: number): boolean =>
-  outstanding === 0 || outstanding + n <= config.delivery.maxQueued + config.reorder.maxBuffered;
+  outstanding === 0 || outstanding + n <= inMemoryLimit(config);
