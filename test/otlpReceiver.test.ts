@@ -192,7 +192,7 @@ test('answerWhenSettled: samples of the request that became dead letters before 
   }
 });
 
-test('not a metrics request, another type, method or path: refused, not retried; the port in use is the source\'s error', async () => {
+test('not a metrics request, another type, method or path: refused, not retried', async () => {
   const answers: string[] = [];
   const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
@@ -204,13 +204,37 @@ test('not a metrics request, another type, method or path: refused, not retried;
     assert.is((await post(r.http, 'x', { 'content-type': 'application/json' }, '/v1/traces')).status, 404);
     assert.is((await fetch(`http://${r.http}/v1/metrics`)).status, 405);
     assert.equal(answers, ['grpc malformed', 'http malformed', 'http malformed', 'http malformed', 'http malformed', 'http malformed'], 'each answer counted');
-    const small = await start({ maxRequestBytes: 10 });
-    try {
-      assert.is((await post(small.http, (await collection()).bytes, { 'content-type': 'application/x-protobuf' })).status, 413);
-      assert.is((await exportCall(small.grpc, (await collection()).bytes)).error?.code, status.RESOURCE_EXHAUSTED);
-    } finally {
-      small.stop();
-    }
+  } finally {
+    r.stop();
+  }
+});
+
+test('a request larger than maxRequestBytes: refused (413, RESOURCE_EXHAUSTED) and counted too-large, gRPC\'s too, which grpc-js refuses before the handler runs', async () => {
+  const answers: string[] = [];
+  const small = await start({ maxRequestBytes: 1_000, onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  try {
+    const { bytes } = await collection();
+    const large = Buffer.concat(Array.from({ length: 8 }, () => bytes));
+    assert.ok(bytes.length <= 1_000 && large.length > 1_000, `${bytes.length} and ${large.length} bytes`);
+    assert.ok(gzipSync(large).length < 1_000, 'compressed, under the limit');
+    assert.is((await post(small.http, large, { 'content-type': 'application/x-protobuf' })).status, 413);
+    assert.is((await exportCall(small.grpc, large)).error?.code, status.RESOURCE_EXHAUSTED);
+    // Under the limit as sent, beyond it inflated (grpc-js's other refusal).
+    assert.is((await exportCall(small.grpc, large, { gzip: true })).error?.code, status.RESOURCE_EXHAUSTED);
+    assert.is((await exportCall(small.grpc, bytes, { gzip: true })).error, undefined, 'a request within the limit is taken');
+    // grpc-js counts its answer when the stream closes, a moment after the client has it.
+    for (let i = 0; i < 100 && answers.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // and none counted twice
+    assert.equal(answers.sort(), ['grpc taken', 'grpc too-large', 'grpc too-large', 'http too-large'].sort());
+    assert.is(small.samples.length, 3, 'only the request within the limit became samples');
+  } finally {
+    small.stop();
+  }
+});
+
+test('the port in use is the source\'s error', async () => {
+  const r = await start();
+  try {
     const clash: unknown[] = [];
     const sub = otlpReceiverSamples({ httpEndpoint: r.http }).subscribe({ error: (e) => clash.push(e) });
     while (clash.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -31,6 +31,12 @@ interface WindowedSession {
   setLocalWindowSize(bytes: number): void;
 }
 
+/** The HTTP/2 servers a bound grpc-js server listens with (a private member), undefined when grpc-js keeps none by that name. */
+export const grpcHttp2Servers = (server: Server): EventEmitter[] | undefined => {
+  const { http2Servers } = server as unknown as GrpcServerInternals;
+  return http2Servers instanceof Map ? [...http2Servers.keys()] : undefined;
+};
+
 /** The largest window HTTP/2 allows (2³¹ − 1). */
 const MAX_WINDOW_BYTES = 2 ** 31 - 1;
 /** A connection's window: room for many requests sent while the receiver does not read. */
@@ -44,12 +50,12 @@ const CONNECTION_WINDOW_BYTES = 64 * 2 ** 20;
 export const widenFlowControl = (server: Server, maxRequestBytes: number): { readonly widened: boolean; afterBind(): void } => {
   const internals = server as unknown as GrpcServerInternals;
   const options = internals.commonServerOptions;
-  if (options === undefined || typeof options !== 'object' || !(internals.http2Servers instanceof Map)) return { widened: false, afterBind: () => undefined };
+  if (options === undefined || typeof options !== 'object' || grpcHttp2Servers(server) === undefined) return { widened: false, afterBind: () => undefined };
   options.settings = { ...options.settings, initialWindowSize: Math.min(maxRequestBytes, MAX_WINDOW_BYTES) };
   return {
     widened: true,
     afterBind: () => {
-      for (const http2Server of internals.http2Servers!.keys()) {
+      for (const http2Server of grpcHttp2Servers(server)!) {
         http2Server.on('session', (session: WindowedSession) => {
           try {
             session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);

@@ -3,13 +3,15 @@
  * @grpc/grpc-js, for the otlp source (otlpReceiver.ts): requests decoded by otlpProtoRequest.ts,
  * answers an ExportMetricsServiceResponse (with partial success when points were refused). gzip
  * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry (the JS gRPC one does not: it drops the export);
- * no bearer token (when one is asked for) → UNAUTHENTICATED. TLS through certificate providers,
+ * no bearer token (when one is asked for) → UNAUTHENTICATED; larger than maxRequestBytes →
+ * grpc-js's RESOURCE_EXHAUSTED, counted by grpcTooLarge.ts. TLS through certificate providers,
  * replaced while serving (useTls).
  */
 import { Server, ServerCredentials, experimental, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { readProtobufRequest } from './requestReader.js';
 import { widenFlowControl } from './grpcFlowControl.js';
+import { countTooLarge } from './grpcTooLarge.js';
 import { platformTimers } from '../clock.js';
 import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, type Taken, answerOf, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
 
@@ -122,6 +124,8 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
     if (closed) return;
     if (error) return opts.onError(new Error(`otlp source: cannot listen for OTLP/gRPC on ${endpoint}: ${error.message}`));
     flowControl.afterBind();
+    // Requests grpc-js refuses before the handler runs (larger than maxBytes): counted all the same.
+    countTooLarge(server, EXPORT_PATH, () => opts.onAnswer?.('too-large', 'grpc'));
     opts.onListening?.({ protocol: 'grpc', address: joinEndpoint(host, boundPort) });
   });
   return {
