@@ -27,7 +27,7 @@ export const renderPrometheus = (s: PipelineStats, alerts?: Alerts, nowMs?: numb
   metric('chronoq_retries_total', 'counter', 'Export attempts retried.', [line('chronoq_retries_total', s.retries)]);
   metric('chronoq_queue_depth', 'gauge', 'Samples waiting for delivery or in flight, in memory.', [line('chronoq_queue_depth', queuedOf(s))]);
   metric('chronoq_queue_capacity', 'gauge', 'delivery.maxQueued: what the queue holds before the overflow policy dead-letters (with a spool, the backlog may pass it on disk).', [line('chronoq_queue_capacity', s.maxQueued)]);
-  metric('chronoq_reorder_buffered', 'gauge', 'Samples in the reorder buffer, waiting for their turn in event-time order.', [line('chronoq_reorder_buffered', reorderingOf(s))]);
+  metric('chronoq_reorder_buffered', 'gauge', 'Samples taken in and not yet in delivery\'s queue: in the reorder buffer, waiting for their turn in event-time order, or (without a spool) released by it and held in memory until the queue has room.', [line('chronoq_reorder_buffered', reorderingOf(s))]);
   metric('chronoq_reorder_overflow_total', 'counter', 'Samples the full reorder buffer released early (maxBuffered).', [line('chronoq_reorder_overflow_total', s.reorderOverflow)]);
   metric('chronoq_series_capped_total', 'counter', 'Series forgotten early because more than reorder.maxSeries were held (ever-new attribute values?).', [line('chronoq_series_capped_total', s.seriesCapped)]);
   metric('chronoq_spool_waiting', 'gauge', 'Samples waiting in the spool file beyond the delivery queue (an outage backlog, or an earlier run).', [line('chronoq_spool_waiting', s.waitingInSpool)]);
