@@ -43,6 +43,8 @@ test('the Collector\'s otlp receiver block is taken as written; an endpoint with
   const validated = await runCli(['validate', writeConfig(dir, `${source('      grpc:\n      http:\n')}sink: {type: console}\n`)]);
   assert.is(validated.code, 0, validated.stderr);
   assert.match(validated.stdout, /grpc:\n\s+endpoint: localhost:4317\n\s+http:\n\s+endpoint: localhost:4318\n\s+maxRequestBytes: 16777216/);
+  assert.match(validated.stdout, /stampedLocally: false/, 'its senders\' clocks are not this machine\'s unless it says so');
+  assert.equal(configErrorsOf(`${source('      grpc:\n')}    stampedLocally: yes\n`), ['config.sources[0].stampedLocally: expected true or false, found "yes"']);
   // A bearer token is a secret: masked in what validate prints.
   const masked = await runCli(['validate', writeConfig(dir, `${source('      grpc:\n')}    bearerToken: s3cret-token\nsink: {type: console}\n`)]);
   assert.is(masked.code, 0, masked.stderr);

@@ -19,6 +19,9 @@ import { localStamps } from '../src/localStamps.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, msToNanos } from '../src/sample.js';
 import { jsonLog, sleep, startCli, tempDir, until, writeConfig } from './support/cli.js';
+import { freePort } from './support/collector.js';
+import { exportCall } from './support/otlpReceiver.js';
+import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 
 const test = suite('sources stamped here and elsewhere in one pipeline');
 const WALL0 = Date.UTC(2026, 11, 5, 10, 0, 0);
@@ -93,6 +96,51 @@ test('chronoq run, a host source beside a followed NDJSON file, the wall clock s
     assert.ok(lines.some((l) => l.name.startsWith('system.') && l.correctedFromUnixNano !== undefined), 'host samples after the step are re-stamped');
     const fromFile = lines.filter((l) => l.name === 'from.file');
     assert.equal(fromFile.map((l) => [l.value, l.correctedFromUnixNano]), [[1, undefined], [2, undefined]], 'the file\'s samples keep their stamps');
+  } finally {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  }
+});
+
+test('chronoq run as a local OTLP agent (an otlp source with stampedLocally: true), the machine\'s clock stepped back an hour: the application\'s points stamped after the step are re-stamped, nothing late', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, [
+    'sources:',
+    `  - {type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}, stampedLocally: true}`,
+    'sink: {type: console}',
+    'reorder: {maxDelayMs: 100}',
+    'skew: {maxPastMs: 86400000}',
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    '',
+  ].join('\n'));
+  // chronoq's clock steps 1.5 s after its first log line; the application (this test, sharing the
+  // machine's clock in the story) stamps an hour back from 3 s after it saw that line, which it saw
+  // later than chronoq wrote it: its points are never stamped by the stepped clock before chronoq's.
+  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-log', STEP_AT_MS: '1500', STEP_MS: String(-HOUR) });
+  try {
+    await until('its first log line', () => cli.stderrSoFar().length > 0, 30_000);
+    const firstLogAt = Date.now();
+    await until('listening', () => /listening for OTLP\/gRPC/.test(cli.stderrSoFar()), 30_000);
+    const sentAt: { value: number; stepped: boolean }[] = [];
+    for (let value = 1; Date.now() - firstLogAt < 5_000; value++) {
+      const stepped = Date.now() - firstLogAt >= 3_000;
+      const point: Sample = { name: 'app.gauge', kind: 'gauge', value, timeUnixNano: msToNanos(Date.now() - (stepped ? HOUR : 0)), attributes: { app: 'a' } };
+      const answer = await exportCall(`127.0.0.1:${port}`, encodeBatch([point], { 'service.name': 'app' }));
+      assert.is(answer.error, undefined, `point ${value}`);
+      sentAt.push({ value, stepped });
+      await sleep(100);
+    }
+    assert.ok(sentAt.filter((p) => p.stepped).length >= 5 && sentAt.filter((p) => !p.stepped).length >= 5, JSON.stringify(sentAt));
+    await sleep(500);
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.is(r.code, 0, r.stderr);
+    const done = jsonLog(r.stderr).find((l) => l.samplesIn !== undefined)!;
+    assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 }, r.stderr);
+    const points = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: number; timeUnixNano: string; correctedFromUnixNano?: string }).filter((l) => l.name === 'app.gauge');
+    assert.equal(points.map((p) => p.value), sentAt.map((p) => p.value), 'every point once, in order');
+    for (let i = 1; i < points.length; i++) assert.ok(BigInt(points[i]!.timeUnixNano) > BigInt(points[i - 1]!.timeUnixNano), `the series goes forward at point ${points[i]!.value}`);
+    assert.equal(points.map((p) => p.correctedFromUnixNano !== undefined), sentAt.map((p) => p.stepped), 'the points stamped by the stepped clock, and only they, re-stamped');
   } finally {
     if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   }

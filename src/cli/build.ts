@@ -204,10 +204,19 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
     for (const f of followed) sources[f.index] = turns.after(sources[f.index]!, () => notReached(f));
   }
   return {
-    sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.map((s) => s.type !== 'ndjson' && s.type !== 'otlp'),
+    sources, sink: createSink(c.sink, c.resource, clock), deadLetterFile, stampedLocally: c.sources.map(stampedHere),
     ...(readOrder !== undefined ? { readOrder } : {}),
   };
 };
+
+/**
+ * Whether a source's samples are stamped by this machine's clock, so that a step of it is corrected
+ * in them (detectClockSkew's `stampedLocally`): the host and synthetic sources' are; a file's and
+ * an OTLP listener's come stamped by their writers' clocks — unless the otlp source says its
+ * senders share this machine's (`stampedLocally: true`, a local agent: the applications' points
+ * after a step back were all dead letters `late`, 19 of 48 in test/mixedStamps.test.ts).
+ */
+const stampedHere = (s: ResolvedConfig['sources'][number]): boolean => (s.type === 'otlp' ? s.stampedLocally === true : s.type !== 'ndjson');
 
 /**
  * The position files the config's followed NDJSON sources name (`positionFile`), opened — one for

@@ -5,7 +5,7 @@
  * localhost:4318), at least one protocol.
  */
 import * as t from 'io-ts';
-import { type FailureWording, closed, fail, oneOf, NonEmptyString, PositiveInt } from './codecs.js';
+import { type FailureWording, Bool, closed, fail, oneOf, NonEmptyString, PositiveInt } from './codecs.js';
 import { COLLECTOR_RECEIVER_KEYS } from './collectorKeys.js';
 
 export const DEFAULT_GRPC_ENDPOINT = 'localhost:4317';
@@ -43,4 +43,4 @@ const Protocols = new t.Type<t.TypeOf<typeof ProtocolsSettings>, t.TypeOf<typeof
   return fail(u, c, { expected: 'grpc, http or both', found: 'neither', suggestion: 'protocols: {grpc: {endpoint: localhost:4317}}' });
 }, t.identity);
 
-export const OtlpSourceCodec = closed('otlp source', { type: oneOf('otlp'), protocols: Protocols }, { maxRequestBytes: PositiveInt, bearerToken: NonEmptyString, summaries: oneOf('refuse', 'gauges'), staleMarkers: oneOf('refuse', 'skip') });
+export const OtlpSourceCodec = closed('otlp source', { type: oneOf('otlp'), protocols: Protocols }, { maxRequestBytes: PositiveInt, bearerToken: NonEmptyString, summaries: oneOf('refuse', 'gauges'), staleMarkers: oneOf('refuse', 'skip'), stampedLocally: Bool });

@@ -103,6 +103,7 @@ const resolveReceiver = (s: Extract<SourceConfig, { type: 'otlp' }>): SourceConf
   maxRequestBytes: s.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
   summaries: s.summaries ?? 'refuse',
   staleMarkers: s.staleMarkers ?? 'refuse',
+  stampedLocally: s.stampedLocally ?? false,
 });
 
 /** `envResource` and `host`: see resolveResource (`host` defaults to this machine's). */
