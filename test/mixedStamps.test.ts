@@ -24,9 +24,33 @@ import { exportCall } from './support/otlpReceiver.js';
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 
 const test = suite('sources stamped here and elsewhere in one pipeline');
+
 const WALL0 = Date.UTC(2026, 11, 5, 10, 0, 0);
 const HOUR = 3_600_000;
 const FIXTURE = fileURLToPath(new URL('./fixtures/stepWallClock.mjs', import.meta.url));
+
+/** `chronoq run` of `source` (a YAML flow line) into the console sink, its wall clock stepped back an hour when `step` says (STEP_FROM, STEP_AT_MS: test/fixtures/stepWallClock.mjs). */
+const runStepped = (dir: string, source: string, step: Record<string, string>) => {
+  const cfg = writeConfig(dir, [
+    'sources:',
+    source,
+    'sink: {type: console}',
+    'reorder: {maxDelayMs: 100}',
+    'skew: {maxPastMs: 86400000}',
+    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
+    '',
+  ].join('\n'));
+  return startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_MS: String(-HOUR), ...step });
+};
+/** Stops the run (SIGINT): its output lines, after asserting it exited 0 with no dead letter. */
+const stoppedWithoutDeadLetters = async (cli: ReturnType<typeof startCli>): Promise<{ name: string; value: number; timeUnixNano: string; correctedFromUnixNano?: string }[]> => {
+  cli.child.kill('SIGINT');
+  const r = await cli.result;
+  assert.is(r.code, 0, r.stderr);
+  const done = jsonLog(r.stderr).find((l) => l.samplesIn !== undefined)!;
+  assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 }, r.stderr);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+};
 
 test('detectClockSkew with a test of each sample: after a step back, the samples it calls local are re-stamped, the others keep their stamps', () => {
   const scheduler = new VirtualTimeScheduler(undefined, Infinity);
@@ -68,17 +92,10 @@ test('chronoq run, a host source beside a followed NDJSON file, the wall clock s
   const dir = tempDir();
   const file = join(dir, 'samples.ndjson');
   writeFileSync(file, `${JSON.stringify({ name: 'from.file', value: 1, time: new Date(Date.now() - 60_000).toISOString() })}\n`);
-  const cfg = writeConfig(dir, [
-    'sources:',
+  const cli = runStepped(dir, [
     '  - {type: host, intervalMs: 200, network: false, disk: false, filesystem: false, connections: false, paging: false, processes: false, perCore: false}',
     `  - {type: ndjson, path: ${file}, follow: true, positionFile: ${join(dir, 'positions.json')}}`,
-    'sink: {type: console}',
-    'reorder: {maxDelayMs: 100}',
-    'skew: {maxPastMs: 86400000}',
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-    '',
-  ].join('\n'));
-  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-output', STEP_AT_MS: '1000', STEP_MS: String(-HOUR) });
+  ].join('\n'), { STEP_FROM: 'first-output', STEP_AT_MS: '1000' });
   let out = 0;
   cli.child.stdout?.on('data', (d: Buffer) => (out += d.length));
   try {
@@ -87,12 +104,7 @@ test('chronoq run, a host source beside a followed NDJSON file, the wall clock s
     // A line the file gets after the step, stamped by its writer (an hour before the stepped clock's now: its own clock is right).
     writeFileSync(file, `${JSON.stringify({ name: 'from.file', value: 2, time: new Date(Date.now() - 1_000).toISOString() })}\n`, { flag: 'a' });
     await sleep(2_000);
-    cli.child.kill('SIGINT');
-    const r = await cli.result;
-    assert.is(r.code, 0, r.stderr);
-    const done = jsonLog(r.stderr).find((l) => l.samplesIn !== undefined)!;
-    assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 }, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: number; correctedFromUnixNano?: string });
+    const lines = await stoppedWithoutDeadLetters(cli);
     assert.ok(lines.some((l) => l.name.startsWith('system.') && l.correctedFromUnixNano !== undefined), 'host samples after the step are re-stamped');
     const fromFile = lines.filter((l) => l.name === 'from.file');
     assert.equal(fromFile.map((l) => [l.value, l.correctedFromUnixNano]), [[1, undefined], [2, undefined]], 'the file\'s samples keep their stamps');
@@ -104,19 +116,10 @@ test('chronoq run, a host source beside a followed NDJSON file, the wall clock s
 test('chronoq run as a local OTLP agent (an otlp source with stampedLocally: true), the machine\'s clock stepped back an hour: the application\'s points stamped after the step are re-stamped, nothing late', async () => {
   const dir = tempDir();
   const port = await freePort();
-  const cfg = writeConfig(dir, [
-    'sources:',
-    `  - {type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}, stampedLocally: true}`,
-    'sink: {type: console}',
-    'reorder: {maxDelayMs: 100}',
-    'skew: {maxPastMs: 86400000}',
-    `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
-    '',
-  ].join('\n'));
   // chronoq's clock steps 1.5 s after its first log line; the application (this test, sharing the
   // machine's clock in the story) stamps an hour back from 3 s after it saw that line, which it saw
   // later than chronoq wrote it: its points are never stamped by the stepped clock before chronoq's.
-  const cli = startCli(['run', cfg, '--log-format', 'json'], { NODE_OPTIONS: `--import ${FIXTURE}`, STEP_FROM: 'first-log', STEP_AT_MS: '1500', STEP_MS: String(-HOUR) });
+  const cli = runStepped(dir, `  - {type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}, stampedLocally: true}`, { STEP_FROM: 'first-log', STEP_AT_MS: '1500' });
   try {
     await until('its first log line', () => cli.stderrSoFar().length > 0, 30_000);
     const firstLogAt = Date.now();
@@ -132,12 +135,7 @@ test('chronoq run as a local OTLP agent (an otlp source with stampedLocally: tru
     }
     assert.ok(sentAt.filter((p) => p.stepped).length >= 5 && sentAt.filter((p) => !p.stepped).length >= 5, JSON.stringify(sentAt));
     await sleep(500);
-    cli.child.kill('SIGINT');
-    const r = await cli.result;
-    assert.is(r.code, 0, r.stderr);
-    const done = jsonLog(r.stderr).find((l) => l.samplesIn !== undefined)!;
-    assert.equal(done.deadLetters, { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 }, r.stderr);
-    const points = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: number; timeUnixNano: string; correctedFromUnixNano?: string }).filter((l) => l.name === 'app.gauge');
+    const points = (await stoppedWithoutDeadLetters(cli)).filter((l) => l.name === 'app.gauge');
     assert.equal(points.map((p) => p.value), sentAt.map((p) => p.value), 'every point once, in order');
     for (let i = 1; i < points.length; i++) assert.ok(BigInt(points[i]!.timeUnixNano) > BigInt(points[i - 1]!.timeUnixNano), `the series goes forward at point ${points[i]!.value}`);
     assert.equal(points.map((p) => p.correctedFromUnixNano !== undefined), sentAt.map((p) => p.stepped), 'the points stamped by the stepped clock, and only they, re-stamped');
