@@ -193,6 +193,19 @@ test('the status line shows rates, queue, breaker and dead letters by reason', (
   assert.is(line, 'in 1000/s · delivered 750/s · queued 500 · in flight 0 · retries 0 · breaker OPEN (otlp-grpc localhost:4317 unreachable: samples wait) · dead letters: late 4');
 });
 
+test('otlp requests refused (their points never taken, so no dead letters): the status line and its JSON fields count them by answer, once there are any', () => {
+  const s = createStats(100);
+  const a = snapshot(s, 0);
+  s.otlpRequests.taken = 40;
+  s.otlpRequests.partial = 2;
+  assert.not.match(formatStatus(s, a, snapshot(s, 1_000), 'x'), /refused/);
+  assert.not.ok('otlpRequestsRefused' in statusFields(s, a, snapshot(s, 1_000)));
+  s.otlpRequests['too-large'] = 2;
+  s.otlpRequests.unauthenticated = 1;
+  assert.match(formatStatus(s, a, snapshot(s, 1_000), 'x'), / · breaker closed · otlp requests refused: too-large 2, unauthenticated 1 · dead letters: none$/);
+  assert.equal(statusFields(s, a, snapshot(s, 1_000))['otlpRequestsRefused'], { 'too-large': 2, unauthenticated: 1 });
+});
+
 test('calls held for a receiver that answers nothing: the status line and its JSON fields say it is silent, and since when (the breaker stays closed: nothing failed)', () => {
   const s = createStats(100);
   const a = snapshot(s, 10_000);

@@ -2,7 +2,7 @@
  * What `chronoq run` lends an otlp source and hears from it (build.ts PartsHooks): refused points
  * counted as a bad line is, skipped staleness markers counted, the room a request needs, answers
  * counted for the self-metrics, and the lines it logs — where it listens, the first staleness
- * markers it skips, when it begins and stops refusing requests for want of room, its TLS files
+ * markers it skips, the first request of each kind it rejects (too large, malformed, unauthenticated), when it begins and stops refusing requests for want of room, its TLS files
  * read again or not usable, its certificate near its end.
  */
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -10,13 +10,31 @@ import type { Pipeline } from '../pipeline.js';
 import type { Logger } from './log.js';
 import type { PartsHooks } from './build.js';
 import type { Readiness } from '../telemetry/readiness.js';
+import type { RequestAnswer } from '../sources/otlpReceiverTypes.js';
 
 type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'pushSourceHasRoom' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
+
+/** What a request rejected for what it is was told, and what to do; undefined for the other answers. */
+const rejection = (source: ResolvedConfig['sources'][number] | undefined, answer: RequestAnswer, protocol: 'grpc' | 'http'): string | undefined => {
+  const over = protocol === 'grpc' ? 'gRPC' : 'HTTP';
+  switch (answer) {
+    case 'too-large':
+      return `a request over OTLP/${over} larger than its maxRequestBytes${source?.type === 'otlp' ? ` (${source.maxRequestBytes})` : ''} was refused (${protocol === 'grpc' ? 'RESOURCE_EXHAUSTED' : '413'}), or one that inflates beyond it: raise maxRequestBytes, or have the sender export smaller batches`;
+    case 'malformed':
+      return `a request over OTLP/${over} that is no OTLP metrics request was refused (${protocol === 'grpc' ? 'INVALID_ARGUMENT' : '400, or 404/405/415 for another path, method or type'}): a sender of traces or logs, or not an OTLP exporter, is pointed at it`;
+    case 'unauthenticated':
+      return `a request over OTLP/${over} without the bearer token it asks for was refused (${protocol === 'grpc' ? 'UNAUTHENTICATED' : '401'}): give the sender the token (authorization: Bearer <token>)`;
+    default:
+      return undefined;
+  }
+};
 
 /** `readiness`: told to wait for every listener of every otlp source (/readyz says which it waits for). */
 export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => Pipeline, noteInvalid: (line: string) => void, readiness?: Readiness): OtlpHooks => {
   /** Sources whose skipped staleness markers were said. */
   const skippedSaid = new Set<number>();
+  /** `index answer` of the requests rejected that were said (the first of each). */
+  const rejectionSaid = new Set<string>();
   const protocolName = (p: 'grpc' | 'http') => (p === 'grpc' ? 'gRPC' : 'HTTP');
   /** The start of each listener: `index protocol` → what says it listens. */
   const listened = new Map<string, () => void>();
@@ -42,7 +60,13 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
     onRoom: (index, e) => (e.full
       ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes) with what is on its way to it while delivery is stalled, or cannot be written and what waits for delivery in memory is at its limit' : 'the samples held in memory are at their limit, delivery.maxQueued + reorder.maxBuffered, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
       : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, sent again by the senders that retry)`, { source: index, refused: e.refused })),
-    onAnswer: (_index, answer) => void pipeline().stats.otlpRequests[answer]++,
+    onAnswer: (index, answer, protocol) => {
+      pipeline().stats.otlpRequests[answer]++;
+      const why = rejection(c.sources[index], answer, protocol);
+      if (why === undefined || rejectionSaid.has(`${index} ${answer}`)) return;
+      rejectionSaid.add(`${index} ${answer}`);
+      log('warn', `source ${index} (otlp): ${why}. Its sender drops it (no OTLP exporter sends such a request again): its points never reach chronoq, so no dead letter holds them. Further ones are counted in the status line and chronoq_otlp_requests_total{answer="${answer}"}, not logged`, { source: index, answer, protocol });
+    },
     onListening: (index, e) => {
       listened.get(`${index} ${e.protocol}`)?.();
       log('info', `source ${index} (otlp): listening for OTLP/${protocolName(e.protocol)} on ${e.address}${e.protocol === 'http' ? ' (POST /v1/metrics)' : ''}`, { source: index, protocol: e.protocol, address: e.address });

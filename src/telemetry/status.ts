@@ -1,4 +1,4 @@
-/** The one-line status: rates since the last line, queue (and what waits before it), breaker, clock trouble by kind (when any), dead letters by reason. */
+/** The one-line status: rates since the last line, queue (and what waits before it), breaker, clock trouble by kind and otlp requests refused by answer (when any), dead letters by reason. */
 import { type PipelineStats, queuedOf, reorderingOf } from '../stats.js';
 import { failingWord } from './failingAs.js';
 
@@ -15,6 +15,13 @@ const ratesOf = (prev: StatusSnapshot, now: StatusSnapshot): { inPerSecond: numb
   const secs = Math.max(0.001, (now.atMs - prev.atMs) / 1000);
   return { inPerSecond: (now.samplesIn - prev.samplesIn) / secs, deliveredPerSecond: (now.delivered - prev.delivered) / secs };
 };
+
+/**
+ * Requests an otlp source refused, by answer (no room, too large, malformed, unauthenticated): its
+ * senders kept or dropped them, and chronoq never took their points, so no dead letter says so.
+ */
+const refusedRequests = (s: PipelineStats): Record<string, number> =>
+  Object.fromEntries(Object.entries(s.otlpRequests).filter(([answer, n]) => n > 0 && answer !== 'taken' && answer !== 'partial'));
 
 /** Whole seconds the receiver has been silent at `now` (its snapshot's time is the same scheduler's). */
 const silentSeconds = (s: PipelineStats, now: StatusSnapshot): number => Math.max(0, Math.round((now.atMs - (s.receiverSilentSinceMs ?? now.atMs)) / 1000));
@@ -39,6 +46,7 @@ export const statusFields = (s: PipelineStats, prev: StatusSnapshot, now: Status
     ...(s.receiverSilentSinceMs !== undefined ? { receiverSilentSeconds: silentSeconds(s, now) } : {}),
     skew: { ...s.skew },
     deadLetters: { ...s.deadLetters },
+    ...(Object.keys(refusedRequests(s)).length > 0 ? { otlpRequestsRefused: refusedRequests(s) } : {}),
   };
 };
 
@@ -55,5 +63,6 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   // Calls held for a receiver that answers nothing (silentHold.ts): in flight, the breaker closed.
   const silent = s.receiverSilentSinceMs !== undefined ? ` · ${sink} SILENT for ${silentSeconds(s, now)} s (requests held for its answer, not sent again)` : '';
   const skew = Object.entries(s.skew).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
-  return `in ${rate(inPerSecond)}/s · delivered ${rate(deliveredPerSecond)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${silent}${spool}${skew ? ` · clock skew: ${skew}` : ''} · dead letters: ${dead}`;
+  const refused = Object.entries(refusedRequests(s)).map(([answer, n]) => `${answer} ${n}`).join(', ');
+  return `in ${rate(inPerSecond)}/s · delivered ${rate(deliveredPerSecond)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${silent}${spool}${skew ? ` · clock skew: ${skew}` : ''}${refused ? ` · otlp requests refused: ${refused}` : ''} · dead letters: ${dead}`;
 };
