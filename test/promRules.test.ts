@@ -25,7 +25,7 @@ const it = promtool || process.env['REQUIRE_E2E'] === '1' ? test : test.skip;
 it('promtool check rules accepts them', () => {
   const r = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
-  assert.match(r.stdout, /SUCCESS: 11 rules found/);
+  assert.match(r.stdout, /SUCCESS: 12 rules found/);
 });
 
 test('every metric the rules name is one /metrics serves', () => {
@@ -76,6 +76,10 @@ tests:
         values: '0 0 0 0 0 3 3 3 3 3 3 3'
       - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="taken"}'
         values: '0 50 100 150 200 250 300 350 400 450 500 550'
+      - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="too-large"}'
+        values: '0 0 2 2 2 2 2 2 2 2 2 2'
+      - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="malformed"}'
+        values: '0 0 0 0 0 0 0 0 0 0 0 0'
       # A second chronoq: a wrong endpoint since the start, its backlog near its maxQueued.
       - series: 'chronoq_samples_in_total{job="chronoq", instance="b"}'
         values: '10 20 30 40 50 60 70 80 90 100 110 120'
@@ -155,6 +159,15 @@ tests:
               summary: 'chronoq at a refused 3 OTLP requests for want of room in 5 minutes'
               description: 'Without a spool, what waits for delivery in memory is at its limit (delivery.maxQueued); with one, the spool is nearly full (spool.maxBytes). Senders that do not retry lost those requests.'
       - {alertname: ChronoqRequestsRefused, eval_time: 11m, exp_alerts: []}
+      - {alertname: ChronoqRequestsRejected, eval_time: 1m, exp_alerts: []}
+      - alertname: ChronoqRequestsRejected
+        eval_time: 3m
+        exp_alerts:
+          - exp_labels: {severity: warning, job: chronoq, instance: a, answer: too-large}
+            exp_annotations:
+              summary: 'chronoq at a rejected 2 OTLP requests as too-large in 5 minutes'
+              description: 'Their senders dropped those points. too-large: raise the source''s maxRequestBytes or make the senders'' batches smaller; unauthenticated: a sender without the right bearer token; malformed: a sender that is not an OTLP metrics exporter.'
+      - {alertname: ChronoqRequestsRejected, eval_time: 8m, exp_alerts: []}
       - alertname: ChronoqSpoolWriteFailing
         eval_time: 8m
         exp_alerts:
