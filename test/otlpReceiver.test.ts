@@ -211,7 +211,8 @@ test('not a metrics request, another type, method or path: refused, not retried'
 
 test('a request larger than maxRequestBytes: refused (413, RESOURCE_EXHAUSTED) and counted too-large, gRPC\'s too, which grpc-js refuses before the handler runs', async () => {
   const answers: string[] = [];
-  const small = await start({ maxRequestBytes: 1_000, onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  const peers = new Set<string>();
+  const small = await start({ maxRequestBytes: 1_000, onAnswer: (a, protocol, peer) => (answers.push(`${protocol} ${a}`), peers.add(peer)) });
   try {
     const { bytes } = await collection();
     const large = Buffer.concat(Array.from({ length: 8 }, () => bytes));
@@ -226,6 +227,7 @@ test('a request larger than maxRequestBytes: refused (413, RESOURCE_EXHAUSTED) a
     for (let i = 0; i < 100 && answers.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 50)); // and none counted twice
     assert.equal(answers.sort(), ['grpc taken', 'grpc too-large', 'grpc too-large', 'http too-large'].sort());
+    assert.ok([...peers].every((p) => /^127\.0\.0\.1:\d+$/.test(p)), `each with its sender's address: ${[...peers].join(', ')}`);
     assert.is(small.samples.length, 3, 'only the request within the limit became samples');
   } finally {
     small.stop();

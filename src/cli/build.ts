@@ -91,7 +91,7 @@ export interface PartsHooks {
   /** The environment the config was read with (a token template's `${VAR}`s). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** An otlp source answered a request. */
-  readonly onAnswer?: (source: number, answer: RequestAnswer, protocol: 'grpc' | 'http') => void;
+  readonly onAnswer?: (source: number, answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => void;
   /** An otlp source listens. */
   readonly onListening?: (source: number, e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   /** An otlp source answers a request once its samples have settled (a spool makes them durable then). */
@@ -178,7 +178,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
               ...(hooks.onTlsEvent !== undefined ? { onEvent: (protocol: 'grpc' | 'http', e: TlsFilesEvent) => hooks.onTlsEvent!(index, protocol, e) } : {}),
             },
           } : {}),
-          ...(hooks.onAnswer !== undefined ? { onAnswer: (a: RequestAnswer, protocol: 'grpc' | 'http') => hooks.onAnswer!(index, a, protocol) } : {}),
+          ...(hooks.onAnswer !== undefined ? { onAnswer: (a: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => hooks.onAnswer!(index, a, protocol, peer) } : {}),
           ...(hooks.onRoom !== undefined ? { onRoom: (e: { full: boolean; refused: number }) => hooks.onRoom!(index, e) } : {}),
           ...(hooks.onListening !== undefined ? { onListening: (e: { protocol: 'grpc' | 'http'; address: string }) => hooks.onListening!(index, e) } : {}),
         });

@@ -15,8 +15,8 @@ import type { RequestAnswer } from '../sources/otlpReceiverTypes.js';
 type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'pushSourceHasRoom' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
 
 /** What a request rejected for what it is was told, and what to do; undefined for the other answers. */
-const rejection = (source: ResolvedConfig['sources'][number] | undefined, answer: RequestAnswer, protocol: 'grpc' | 'http'): string | undefined => {
-  const over = protocol === 'grpc' ? 'gRPC' : 'HTTP';
+const rejection = (source: ResolvedConfig['sources'][number] | undefined, answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string): string | undefined => {
+  const over = `${protocol === 'grpc' ? 'gRPC' : 'HTTP'} from ${peer}`;
   switch (answer) {
     case 'too-large':
       return `a request over OTLP/${over} larger than its maxRequestBytes${source?.type === 'otlp' ? ` (${source.maxRequestBytes})` : ''} was refused (${protocol === 'grpc' ? 'RESOURCE_EXHAUSTED' : '413'}), or one that inflates beyond it: raise maxRequestBytes, or have the sender export smaller batches`;
@@ -60,12 +60,12 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
     onRoom: (index, e) => (e.full
       ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes) with what is on its way to it while delivery is stalled, or cannot be written and what waits for delivery in memory is at its limit' : 'the samples held in memory are at their limit, delivery.maxQueued + reorder.maxBuffered, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
       : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, sent again by the senders that retry)`, { source: index, refused: e.refused })),
-    onAnswer: (index, answer, protocol) => {
+    onAnswer: (index, answer, protocol, peer) => {
       pipeline().stats.otlpRequests[answer]++;
-      const why = rejection(c.sources[index], answer, protocol);
+      const why = rejection(c.sources[index], answer, protocol, peer);
       if (why === undefined || rejectionSaid.has(`${index} ${answer}`)) return;
       rejectionSaid.add(`${index} ${answer}`);
-      log('warn', `source ${index} (otlp): ${why}. Its sender drops it (no OTLP exporter sends such a request again): its points never reach chronoq, so no dead letter holds them. Further ones are counted in the status line and chronoq_otlp_requests_total{answer="${answer}"}, not logged`, { source: index, answer, protocol });
+      log('warn', `source ${index} (otlp): ${why}. Its sender drops it (no OTLP exporter sends such a request again): its points never reach chronoq, so no dead letter holds them. Further ones are counted in the status line and chronoq_otlp_requests_total{answer="${answer}"}, not logged`, { source: index, answer, protocol, peer });
     },
     onListening: (index, e) => {
       listened.get(`${index} ${e.protocol}`)?.();

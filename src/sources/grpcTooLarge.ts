@@ -24,6 +24,7 @@ import { grpcHttp2Servers } from './grpcFlowControl.js';
 interface AnsweredStream extends EventEmitter {
   readonly sentHeaders?: OutgoingHttpHeaders;
   readonly sentTrailers?: OutgoingHttpHeaders;
+  readonly session?: { readonly socket?: { readonly remoteAddress?: string; readonly remotePort?: number } };
 }
 
 /** The grpc-status a closed stream was answered with; undefined when it was not (cancelled, reset). */
@@ -32,18 +33,25 @@ const answeredStatus = (stream: AnsweredStream): number | undefined => {
   return sent === undefined ? undefined : Number(sent);
 };
 
+/** The sender's address and port, as grpc-js's getPeer gives them. */
+const peerOf = (stream: AnsweredStream): string => {
+  const socket = stream.session?.socket;
+  return `${socket?.remoteAddress ?? ''}:${socket?.remotePort ?? ''}`;
+};
+
 /**
  * After the server is bound: `onTooLarge` is called once for each call of `path` grpc-js answered
- * RESOURCE_EXHAUSTED. False when grpc-js keeps no HTTP/2 servers this can see.
+ * RESOURCE_EXHAUSTED, with its sender's address. False when grpc-js keeps no HTTP/2 servers this can see.
  */
-export const countTooLarge = (server: Server, path: string, onTooLarge: () => void): boolean => {
+export const countTooLarge = (server: Server, path: string, onTooLarge: (peer: string) => void): boolean => {
   const http2Servers = grpcHttp2Servers(server);
   if (http2Servers === undefined) return false;
   for (const http2Server of http2Servers) {
     http2Server.on('stream', (stream: AnsweredStream, headers: IncomingHttpHeaders) => {
       if (headers[':path'] !== path) return;
+      const peer = peerOf(stream); // read now: the session may be gone at the close
       stream.once('close', () => {
-        if (answeredStatus(stream) === status.RESOURCE_EXHAUSTED) onTooLarge();
+        if (answeredStatus(stream) === status.RESOURCE_EXHAUSTED) onTooLarge(peer);
       });
     });
   }

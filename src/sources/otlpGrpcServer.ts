@@ -99,14 +99,14 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       const authorization = call.metadata.get('authorization')[0];
       if (opts.authorized !== undefined && !opts.authorized(typeof authorization === 'string' ? authorization : undefined)) {
-        return opts.onAnswer?.('unauthenticated', 'grpc'), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
+        return opts.onAnswer?.('unauthenticated', 'grpc', call.getPeer()), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
       }
-      if (opts.noRoom()) return opts.onAnswer?.('no-room', 'grpc'), callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE });
+      if (opts.noRoom()) return opts.onAnswer?.('no-room', 'grpc', call.getPeer()), callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE });
       const decoded = readProtobufRequest(call.request, opts.read);
-      if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc'), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
+      if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc', call.getPeer()), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
       take(decoded.right, call.getPeer(), 'grpc').then(
         (t) => {
-          opts.onAnswer?.(answerOf(t), 'grpc');
+          opts.onAnswer?.(answerOf(t), 'grpc', call.getPeer());
           return t.kind === 'full' ? callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE }) : callback(null, exportResponseBytes(t));
         },
         (e: unknown) => callback({ code: status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
@@ -125,7 +125,7 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
     if (error) return opts.onError(new Error(`otlp source: cannot listen for OTLP/gRPC on ${endpoint}: ${error.message}`));
     flowControl.afterBind();
     // Requests grpc-js refuses before the handler runs (larger than maxBytes): counted all the same.
-    countTooLarge(server, EXPORT_PATH, () => opts.onAnswer?.('too-large', 'grpc'));
+    countTooLarge(server, EXPORT_PATH, (peer) => opts.onAnswer?.('too-large', 'grpc', peer));
     opts.onListening?.({ protocol: 'grpc', address: joinEndpoint(host, boundPort) });
   });
   return {

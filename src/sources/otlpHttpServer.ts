@@ -66,7 +66,8 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const json = type === JSON_TYPE;
     let partial = false;
-    res.once('finish', () => opts.onAnswer?.(res.statusCode === 200 ? (partial ? 'partial' : 'taken') : res.statusCode === 503 ? 'no-room' : res.statusCode === 413 ? 'too-large' : res.statusCode === 401 ? 'unauthenticated' : 'malformed', 'http'));
+    const peer = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
+    res.once('finish', () => opts.onAnswer?.(res.statusCode === 200 ? (partial ? 'partial' : 'taken') : res.statusCode === 503 ? 'no-room' : res.statusCode === 413 ? 'too-large' : res.statusCode === 401 ? 'unauthenticated' : 'malformed', 'http', peer));
     if (opts.authorized !== undefined && !opts.authorized(req.headers.authorization)) {
       return req.resume(), refuse(res, json, 401, 16, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer' });
     }
@@ -74,7 +75,6 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     if (req.method !== 'POST') return req.resume(), refuse(res, json, 405, 12, `${req.method ?? ''} is not taken: POST the request`, { allow: 'POST' });
     if (!json && type !== PROTOBUF) return req.resume(), refuse(res, json, 415, 3, `Content-Type ${type || '(none)'} is not taken: ${PROTOBUF} or ${JSON_TYPE}`);
     if (opts.noRoom()) return req.resume(), refuse(res, json, 503, 14, NO_ROOM_MESSAGE, NO_ROOM_HEADERS);
-    const peer = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
     void readBody(req, maxBytes).then(async ({ body, status, error }) => {
       if (body === undefined) return refuse(res, json, status ?? 400, 3, error ?? 'unreadable body');
       const request: Either<string, ReadRequest> = json ? map((r: unknown) => readJsonRequest(r, opts.read))(parseOtlpJsonRequest(body.toString('utf8'))) : readProtobufRequest(body, opts.read);

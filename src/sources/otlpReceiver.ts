@@ -108,7 +108,7 @@ export interface OtlpReceiverOptions {
    */
   readonly onRoom?: (e: { readonly full: boolean; readonly refused: number }) => void;
   /** Each request's answer, by protocol (self-metrics: chronoq_otlp_requests_total). */
-  readonly onAnswer?: (answer: RequestAnswer, protocol: 'grpc' | 'http') => void;
+  readonly onAnswer?: (answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => void;
   /** A server listens (its port when 0 was asked). */
   readonly onListening?: (e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   readonly scheduler?: SchedulerLike;

@@ -47,7 +47,8 @@ export interface OtlpServerOptions {
   /** Whether a request's `authorization` header lets it in (undefined: every request). */
   readonly authorized: ((authorization: string | undefined) => boolean) | undefined;
   /** Each request's answer (for counting). */
-  readonly onAnswer: ((answer: RequestAnswer, protocol: 'grpc' | 'http') => void) | undefined;
+  /** `peer`: the sender's address and port. */
+  readonly onAnswer: ((answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => void) | undefined;
   readonly maxRequestBytes: number | undefined;
   /** TLS (mutual with a clientCa); plaintext without. */
   readonly tls: ReceiverTls | undefined;
