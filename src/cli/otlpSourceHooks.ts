@@ -2,7 +2,8 @@
  * What `chronoq run` lends an otlp source and hears from it (build.ts PartsHooks): refused points
  * counted as a bad line is, skipped staleness markers counted, the room a request needs, answers
  * counted for the self-metrics, and the lines it logs — where it listens, the first staleness
- * markers it skips, the first request of each kind it rejects (too large, malformed, unauthenticated), when it begins and stops refusing requests for want of room, its TLS files
+ * markers it skips, the first request of each kind it rejects (too large, malformed,
+ * unauthenticated), when it begins and stops refusing requests for want of room, its TLS files
  * read again or not usable, its certificate near its end.
  */
 import type { ResolvedConfig } from '../config/resolve.js';

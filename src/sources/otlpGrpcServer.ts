@@ -97,16 +97,17 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
   const flowControl = widenFlowControl(server, maxBytes);
   server.addService(METRICS_SERVICE, {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+      const peer = call.getPeer();
       const authorization = call.metadata.get('authorization')[0];
       if (opts.authorized !== undefined && !opts.authorized(typeof authorization === 'string' ? authorization : undefined)) {
-        return opts.onAnswer?.('unauthenticated', 'grpc', call.getPeer()), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
+        return opts.onAnswer?.('unauthenticated', 'grpc', peer), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
       }
-      if (opts.noRoom()) return opts.onAnswer?.('no-room', 'grpc', call.getPeer()), callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE });
+      if (opts.noRoom()) return opts.onAnswer?.('no-room', 'grpc', peer), callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE });
       const decoded = readProtobufRequest(call.request, opts.read);
-      if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc', call.getPeer()), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
-      take(decoded.right, call.getPeer(), 'grpc').then(
+      if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc', peer), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
+      take(decoded.right, peer, 'grpc').then(
         (t) => {
-          opts.onAnswer?.(answerOf(t), 'grpc', call.getPeer());
+          opts.onAnswer?.(answerOf(t), 'grpc', peer);
           return t.kind === 'full' ? callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE }) : callback(null, exportResponseBytes(t));
         },
         (e: unknown) => callback({ code: status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
