@@ -46,7 +46,7 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
     'config.delivery.lanes: expected a whole number from 1 to 1024 (requests in flight at once), found number 0',
   ]);
   assert.equal(configErrorsOf('sources:\n  - type: ndjson\n    folow: true\n'), [
-    "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs, positionFile, maxLineBytes, summaries, staleMarkers), found boolean true (did you mean 'follow'?)",
+    "config.sources[0].folow: expected no key 'folow' (ndjson source takes type, path, follow, pollMs, positionFile, maxLineBytes, summaries, staleMarkers, stampedLocally), found boolean true (did you mean 'follow'?)",
     'config.sources[0].path: expected a non-empty string (required), found nothing',
   ]);
   assert.equal(configErrorsOf('sources:\n  - type: ndjson\n    path: x\n    maxLineBytes: 1MB\n'), ['config.sources[0].maxLineBytes: expected a positive integer, found "1MB" (did you mean 1000000? maxLineBytes is in bytes)']);

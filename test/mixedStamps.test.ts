@@ -113,32 +113,58 @@ test('chronoq run, a host source beside a followed NDJSON file, the wall clock s
   }
 });
 
+/**
+ * A writer on the machine whose clock chronoq's run steps (1.5 s after its first log line): it
+ * stamps a point every 100 ms for 5 s from that line, an hour back from 3 s on — later than
+ * chronoq's step, which it sees after chronoq wrote the line, so no point is stamped by the
+ * stepped clock before chronoq's own clock stepped. It begins once the log says `ready`. What it
+ * wrote, in order.
+ */
+const writeThroughAStep = async (cli: ReturnType<typeof startCli>, ready: RegExp, write: (point: Sample) => Promise<void>): Promise<{ value: number; stepped: boolean }[]> => {
+  await until('its first log line', () => cli.stderrSoFar().length > 0, 30_000);
+  const firstLogAt = Date.now();
+  await until(`its log saying ${ready.source}`, () => ready.test(cli.stderrSoFar()), 30_000);
+  const written: { value: number; stepped: boolean }[] = [];
+  for (let value = 1; Date.now() - firstLogAt < 5_000; value++) {
+    const stepped = Date.now() - firstLogAt >= 3_000;
+    await write({ name: 'app.gauge', kind: 'gauge', value, timeUnixNano: msToNanos(Date.now() - (stepped ? HOUR : 0)), attributes: { app: 'a' } });
+    written.push({ value, stepped });
+    await sleep(100);
+  }
+  assert.ok(written.filter((p) => p.stepped).length >= 5 && written.filter((p) => !p.stepped).length >= 5, JSON.stringify(written));
+  await sleep(500);
+  return written;
+};
+/** The run's points of app.gauge: every one written, once, in order, the series forward, and those the stepped clock stamped (only they) re-stamped. */
+const assertCorrected = (lines: Awaited<ReturnType<typeof stoppedWithoutDeadLetters>>, written: { value: number; stepped: boolean }[]): void => {
+  const points = lines.filter((l) => l.name === 'app.gauge');
+  assert.equal(points.map((p) => p.value), written.map((p) => p.value), 'every point once, in order');
+  for (let i = 1; i < points.length; i++) assert.ok(BigInt(points[i]!.timeUnixNano) > BigInt(points[i - 1]!.timeUnixNano), `the series goes forward at point ${points[i]!.value}`);
+  assert.equal(points.map((p) => p.correctedFromUnixNano !== undefined), written.map((p) => p.stepped), 'the points stamped by the stepped clock, and only they, re-stamped');
+};
+
 test('chronoq run as a local OTLP agent (an otlp source with stampedLocally: true), the machine\'s clock stepped back an hour: the application\'s points stamped after the step are re-stamped, nothing late', async () => {
-  const dir = tempDir();
   const port = await freePort();
-  // chronoq's clock steps 1.5 s after its first log line; the application (this test, sharing the
-  // machine's clock in the story) stamps an hour back from 3 s after it saw that line, which it saw
-  // later than chronoq wrote it: its points are never stamped by the stepped clock before chronoq's.
-  const cli = runStepped(dir, `  - {type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}, stampedLocally: true}`, { STEP_FROM: 'first-log', STEP_AT_MS: '1500' });
+  const cli = runStepped(tempDir(), `  - {type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}, stampedLocally: true}`, { STEP_FROM: 'first-log', STEP_AT_MS: '1500' });
   try {
-    await until('its first log line', () => cli.stderrSoFar().length > 0, 30_000);
-    const firstLogAt = Date.now();
-    await until('listening', () => /listening for OTLP\/gRPC/.test(cli.stderrSoFar()), 30_000);
-    const sentAt: { value: number; stepped: boolean }[] = [];
-    for (let value = 1; Date.now() - firstLogAt < 5_000; value++) {
-      const stepped = Date.now() - firstLogAt >= 3_000;
-      const point: Sample = { name: 'app.gauge', kind: 'gauge', value, timeUnixNano: msToNanos(Date.now() - (stepped ? HOUR : 0)), attributes: { app: 'a' } };
+    const written = await writeThroughAStep(cli, /listening for OTLP\/gRPC/, async (point) => {
       const answer = await exportCall(`127.0.0.1:${port}`, encodeBatch([point], { 'service.name': 'app' }));
-      assert.is(answer.error, undefined, `point ${value}`);
-      sentAt.push({ value, stepped });
-      await sleep(100);
-    }
-    assert.ok(sentAt.filter((p) => p.stepped).length >= 5 && sentAt.filter((p) => !p.stepped).length >= 5, JSON.stringify(sentAt));
-    await sleep(500);
-    const points = (await stoppedWithoutDeadLetters(cli)).filter((l) => l.name === 'app.gauge');
-    assert.equal(points.map((p) => p.value), sentAt.map((p) => p.value), 'every point once, in order');
-    for (let i = 1; i < points.length; i++) assert.ok(BigInt(points[i]!.timeUnixNano) > BigInt(points[i - 1]!.timeUnixNano), `the series goes forward at point ${points[i]!.value}`);
-    assert.equal(points.map((p) => p.correctedFromUnixNano !== undefined), sentAt.map((p) => p.stepped), 'the points stamped by the stepped clock, and only they, re-stamped');
+      assert.is(answer.error, undefined, `point ${String(point.value)}`);
+    });
+    assertCorrected(await stoppedWithoutDeadLetters(cli), written);
+  } finally {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  }
+});
+
+test('a followed NDJSON file written by a process on this machine (stampedLocally: true), the clock stepped back an hour: its lines stamped after the step are re-stamped, nothing late (without it, 20 of 50 were dead letters late)', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'app.ndjson');
+  writeFileSync(file, '');
+  const cli = runStepped(dir, `  - {type: ndjson, path: ${file}, follow: true, pollMs: 20, positionFile: ${join(dir, 'positions.json')}, stampedLocally: true}`, { STEP_FROM: 'first-log', STEP_AT_MS: '1500' });
+  try {
+    const written = await writeThroughAStep(cli, /chronoq running/, async (point) => writeFileSync(file, `${JSON.stringify({ name: point.name, value: point.value, timeUnixNano: String(point.timeUnixNano), attributes: point.attributes })}\n`, { flag: 'a' }));
+    assertCorrected(await stoppedWithoutDeadLetters(cli), written);
   } finally {
     if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   }

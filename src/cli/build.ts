@@ -212,11 +212,12 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
 /**
  * Whether a source's samples are stamped by this machine's clock, so that a step of it is corrected
  * in them (detectClockSkew's `stampedLocally`): the host and synthetic sources' are; a file's and
- * an OTLP listener's come stamped by their writers' clocks — unless the otlp source says its
- * senders share this machine's (`stampedLocally: true`, a local agent: the applications' points
- * after a step back were all dead letters `late`, 19 of 48 in test/mixedStamps.test.ts).
+ * an OTLP listener's come stamped by their writers' clocks — unless the source says its writers
+ * share this machine's (`stampedLocally: true`: a local agent, a log written as it happens by a
+ * process here; the applications' points after a step back were all dead letters `late`, 19 of
+ * 48 in test/mixedStamps.test.ts).
  */
-const stampedHere = (s: ResolvedConfig['sources'][number]): boolean => (s.type === 'otlp' ? s.stampedLocally === true : s.type !== 'ndjson');
+const stampedHere = (s: ResolvedConfig['sources'][number]): boolean => (s.type === 'otlp' || s.type === 'ndjson' ? s.stampedLocally === true : true);
 
 /**
  * The position files the config's followed NDJSON sources name (`positionFile`), opened — one for

@@ -113,7 +113,7 @@ export const resolveConfig = (c: FileConfig, envResource: Readonly<Record<string
   sources: (c.sources ?? DEFAULT_SOURCES).map((s) =>
     s.type === 'otlp' ? resolveReceiver(s)
     : s.type !== 'ndjson' ? s
-    : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, summaries: s.summaries ?? 'refuse', staleMarkers: s.staleMarkers ?? 'refuse', ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
+    : { ...s, maxLineBytes: s.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, summaries: s.summaries ?? 'refuse', staleMarkers: s.staleMarkers ?? 'refuse', stampedLocally: s.stampedLocally ?? false, ...(s.follow === true && s.path !== '-' ? { positionFile: s.positionFile ?? DEFAULT_POSITION_FILE } : {}) }),
   skew: {
     policy: c.skew?.policy ?? 'correct',
     maxFutureMs: c.skew?.maxFutureMs ?? 5_000,

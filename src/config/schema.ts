@@ -11,7 +11,7 @@ import {
 } from './codecs.js';
 
 export const HostSourceCodec = closed('host source', { type: oneOf('host') }, { intervalMs: PositiveInt, perCore: Bool, network: Bool, filesystem: Bool, disk: Bool, paging: Bool, processes: Bool, connections: Bool, rootPath: NonEmptyString }, COLLECTOR_HOST_KEYS);
-export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt, positionFile: NonEmptyString, maxLineBytes: PositiveInt, summaries: oneOf('refuse', 'gauges'), staleMarkers: oneOf('refuse', 'skip') });
+export const NdjsonSourceCodec = closed('ndjson source', { type: oneOf('ndjson'), path: NonEmptyString }, { follow: Bool, pollMs: PositiveInt, positionFile: NonEmptyString, maxLineBytes: PositiveInt, summaries: oneOf('refuse', 'gauges'), staleMarkers: oneOf('refuse', 'skip'), stampedLocally: Bool });
 export const SyntheticSourceCodec = closed('synthetic source', { type: oneOf('synthetic') }, {
   series: CountUpTo(1_000_000, 'series made up front'), ratePerSecond: PositiveNumber, disorderMs: NonNegativeNumber, count: PositiveInt,
   valuePattern: oneOf('sequence', 'sine', 'random'), name: NonEmptyString,
