@@ -23,6 +23,10 @@ const ratesOf = (prev: StatusSnapshot, now: StatusSnapshot): { inPerSecond: numb
 const refusedRequests = (s: PipelineStats): Record<string, number> =>
   Object.fromEntries(Object.entries(s.otlpRequests).filter(([answer, n]) => n > 0 && answer !== 'taken' && answer !== 'partial'));
 
+/** The non-zero counts, `key n` joined by commas ('' when none). */
+const countsInWords = (counts: Readonly<Record<string, number>>): string =>
+  Object.entries(counts).filter(([, n]) => n > 0).map(([key, n]) => `${key} ${n}`).join(', ');
+
 /** Whole seconds the receiver has been silent at `now` (its snapshot's time is the same scheduler's). */
 const silentSeconds = (s: PipelineStats, now: StatusSnapshot): number => Math.max(0, Math.round((now.atMs - (s.receiverSilentSinceMs ?? now.atMs)) / 1000));
 
@@ -32,6 +36,7 @@ const silentSeconds = (s: PipelineStats, now: StatusSnapshot): number => Math.ma
  */
 export const statusFields = (s: PipelineStats, prev: StatusSnapshot, now: StatusSnapshot): Record<string, unknown> => {
   const { inPerSecond, deliveredPerSecond } = ratesOf(prev, now);
+  const refused = refusedRequests(s);
   return {
     inPerSecond: Math.round(inPerSecond * 10) / 10,
     deliveredPerSecond: Math.round(deliveredPerSecond * 10) / 10,
@@ -46,14 +51,14 @@ export const statusFields = (s: PipelineStats, prev: StatusSnapshot, now: Status
     ...(s.receiverSilentSinceMs !== undefined ? { receiverSilentSeconds: silentSeconds(s, now) } : {}),
     skew: { ...s.skew },
     deadLetters: { ...s.deadLetters },
-    ...(Object.keys(refusedRequests(s)).length > 0 ? { otlpRequestsRefused: refusedRequests(s) } : {}),
+    ...(Object.keys(refused).length > 0 ? { otlpRequestsRefused: refused } : {}),
   };
 };
 
 export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: StatusSnapshot, sink: string): string => {
   const { inPerSecond, deliveredPerSecond } = ratesOf(prev, now);
   const rate = (perSecond: number) => perSecond.toFixed(perSecond < 10 ? 1 : 0);
-  const dead = Object.entries(s.deadLetters).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+  const dead = countsInWords(s.deadLetters) || 'none';
   const reordering = reorderingOf(s);
   // "samples wait" only when some do: the last line of a run whose samples were all dead-lettered said so too.
   const waiting = queuedOf(s) + reordering + s.waitingInSpool + s.inFlightBatches > 0;
@@ -62,7 +67,7 @@ export const formatStatus = (s: PipelineStats, prev: StatusSnapshot, now: Status
   const spool = s.spoolFailing ? ' · SPOOL NOT WRITABLE (samples not durable)' : '';
   // Calls held for a receiver that answers nothing (silentHold.ts): in flight, the breaker closed.
   const silent = s.receiverSilentSinceMs !== undefined ? ` · ${sink} SILENT for ${silentSeconds(s, now)} s (requests held for its answer, not sent again)` : '';
-  const skew = Object.entries(s.skew).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
-  const refused = Object.entries(refusedRequests(s)).map(([answer, n]) => `${answer} ${n}`).join(', ');
+  const skew = countsInWords(s.skew);
+  const refused = countsInWords(refusedRequests(s));
   return `in ${rate(inPerSecond)}/s · delivered ${rate(deliveredPerSecond)}/s · queued ${queuedOf(s)}${before ? ` (${before})` : ''} · in flight ${s.inFlightBatches} · retries ${s.retries} · breaker ${breaker}${silent}${spool}${skew ? ` · clock skew: ${skew}` : ''}${refused ? ` · otlp requests refused: ${refused}` : ''} · dead letters: ${dead}`;
 };
