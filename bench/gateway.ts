@@ -3,12 +3,13 @@
  * examples/kubernetes/otlp-gateway.yaml runs it — against the OpenTelemetry Collector as one (otlp
  * receiver → otlp exporter with its sending_queue), in the same run, into one receiving collector
  * (nop exporter, counting what it takes). Durable (chronoq's spool against the Collector's queue on
- * file_storage) and in memory (neither). `apps` stock OTLPMetricExporter senders, each sending its
+ * file_storage) at the same durability — each flushing to the disk at every write, then neither
+ * (the Collector's default: its file_storage never flushes) — and in memory. `apps` stock OTLPMetricExporter senders, each sending its
  * own pre-built requests one after another as an SDK's periodic reader does (1 000 series of its
  * own, a point each; a refused request — no room — is sent again after 50 ms, as exporters with
  * retries do). Measured: points a second
  * answered by the gateway, and points a second at the receiver, from the first request to the
- * last point there. Rounds alternate chronoq and the Collector; medians. Not a test; ~2 minutes.
+ * last point there. Rounds alternate chronoq and the Collector; medians. Not a test; ~4 minutes.
  *   npm run build && npx tsx bench/gateway.ts [--quick] [--series N]
  * CHRONOQ_GATEWAY_NODE_ARGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to chronoq's node.
  */
@@ -67,13 +68,21 @@ interface Gateway {
 }
 
 /** `chronoq run` with an otlp source, ready when /readyz says so. reorder.maxDelayMs 0: each series comes in order, and the window would only add 2 s to the last point's time. */
-const chronoqGateway = (durable: boolean) => async (): Promise<Gateway> => {
+/**
+ * How each side keeps what it has answered: on disk with a flush to it at every write (chronoq's
+ * `fsync: always`, its default; the Collector's file_storage with `fsync: true`), on disk without
+ * one (chronoq's `fsync: interval`; the Collector's file_storage as it comes, `fsync: false`: both
+ * survive a killed process, not a power loss), or in memory.
+ */
+type Keeping = 'fsync' | 'no-fsync' | 'memory';
+
+const chronoqGateway = (keeping: Keeping) => async (): Promise<Gateway> => {
   const dir = mkdtempSync(join(tmpdir(), 'chronoq-bench-gateway-'));
   const [grpc, metrics] = [await freePort(), await freePort()];
   writeFileSync(join(dir, 'c.yaml'), [
     `sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}]`,
     `sink: {type: otlp-grpc, endpoint: "${receiver.endpoint}"}`,
-    ...(durable ? [`spool: {path: ${join(dir, 'spool.db')}}`] : []),
+    ...(keeping === 'memory' ? [] : [`spool: {path: ${join(dir, 'spool.db')}${keeping === 'no-fsync' ? ', fsync: interval' : ''}}`]),
     `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
     'reorder: {maxDelayMs: 0}',
     // As the example: the apps stamp their own points, each app's clock watched.
@@ -102,10 +111,11 @@ const chronoqGateway = (durable: boolean) => async (): Promise<Gateway> => {
   };
 };
 
-/** The Collector: otlp receiver → otlp exporter, its sending_queue on file_storage when durable (defaults otherwise). */
-const collectorGateway = (durable: boolean) => async (): Promise<Gateway> => {
+/** The Collector: otlp receiver → otlp exporter, its sending_queue on file_storage unless in memory (defaults otherwise). */
+const collectorGateway = (keeping: Keeping) => async (): Promise<Gateway> => {
+  const durable = keeping !== 'memory';
   const c = await startCollector(binary, {
-    configYaml: ({ port, output }) => `${durable ? `extensions:\n  file_storage:\n    directory: ${join(output, '..')}\n` : ''}${otlpReceiverYaml(port)}exporters:
+    configYaml: ({ port, output }) => `${durable ? `extensions:\n  file_storage:\n    directory: ${join(output, '..')}\n${keeping === 'fsync' ? '    fsync: true\n' : ''}` : ''}${otlpReceiverYaml(port)}exporters:
   otlp:
     endpoint: 127.0.0.1:${receiver.port}
     tls:
@@ -159,11 +169,12 @@ const measured = async (make: () => Promise<Gateway>): Promise<Run> => {
 
 try {
   const variants = [
-    ['chronoq, spool', chronoqGateway(true), 'Collector, file_storage queue', collectorGateway(true)],
-    ['chronoq, in memory', chronoqGateway(false), 'Collector, in-memory queue', collectorGateway(false)],
+    ['chronoq, spool, fsync always', chronoqGateway('fsync'), 'Collector, file_storage, fsync', collectorGateway('fsync')],
+    ['chronoq, spool, fsync interval', chronoqGateway('no-fsync'), 'Collector, file_storage', collectorGateway('no-fsync')],
+    ['chronoq, in memory', chronoqGateway('memory'), 'Collector, in-memory queue', collectorGateway('memory')],
   ] as const;
-  await measured(chronoqGateway(true)); // warm-up: the page cache, the receiver's connections
-  await measured(collectorGateway(true));
+  await measured(chronoqGateway('fsync')); // warm-up: the page cache, the receiver's connections
+  await measured(collectorGateway('fsync'));
   console.log(`\nOTLP gateway: ${apps} apps of ${seriesPerApp} series each sending ${perApp} requests of ${pointsPerRequest} points each (stock OTLPMetricExporter, one request in flight per app), into a collector (nop); medians of ${rounds} rounds, alternating`);
   for (const [ourLabel, ours, theirLabel, theirs] of variants) {
     const runs: Record<'ours' | 'theirs', Run[]> = { ours: [], theirs: [] };
