@@ -47,7 +47,7 @@ const stringText = (x: string): string => {
 };
 
 /** The text of `x` under `key`, as `byReplacer` writes it inside a sample: made once per object. */
-const sharedText = (x: object, key: Shared, byReplacer: (v: unknown) => string): string => {
+export const sharedText = (x: object, key: Shared, byReplacer: (v: unknown) => string): string => {
   const texts = sharedTexts[key];
   let t = texts.get(x);
   if (t === undefined) {
@@ -58,11 +58,15 @@ const sharedText = (x: object, key: Shared, byReplacer: (v: unknown) => string):
   return t;
 };
 
+/** What a line writes in place of a resource or scope (the spool's reference to it), or undefined: the object itself. */
+export type SharedInstead = (x: object, key: 'resource' | 'scope') => string | undefined;
+
 /**
  * The line of `v` when it is a flat sample (see above), else undefined. `byReplacer` is the
- * replacer path, which writes each attribute set, resource and scope (once per object).
+ * replacer path, which writes each attribute set, resource and scope (once per object);
+ * `instead` gives the text to write for a resource or scope in its place.
  */
-export const flatSampleLine = (v: unknown, byReplacer: (v: unknown) => string): string | undefined => {
+export const flatSampleLine = (v: unknown, byReplacer: (v: unknown) => string, instead?: SharedInstead): string | undefined => {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return undefined;
   const o = v as Record<string, unknown>;
   let line = '{';
@@ -86,7 +90,7 @@ export const flatSampleLine = (v: unknown, byReplacer: (v: unknown) => string): 
         break;
       case 'object':
         if (x === null) text = 'null';
-        else if (isShared(k) && !Array.isArray(x)) text = sharedText(x, k, byReplacer);
+        else if (isShared(k) && !Array.isArray(x)) text = (k !== 'attributes' ? instead?.(x, k) : undefined) ?? sharedText(x, k, byReplacer);
         else return undefined;
         break;
       case 'undefined':

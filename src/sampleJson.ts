@@ -222,7 +222,23 @@ const quoteBareNonFiniteValue = (line: string): string | undefined => {
 };
 
 /** What parseSampleLine reads once a series: its attributes and resource interned, its scope made. */
-const readObject = (key: SharedKey, v: unknown): unknown => (key === 'scope' ? scopeFromJson(v) : internIfObject(v));
+export const readObject = (key: SharedKey, v: unknown): unknown => (key === 'scope' ? scopeFromJson(v) : internIfObject(v));
+
+/** A line's resource or scope written as a reference (the spool's lines: sharedObjects.ts) → the object read, or undefined. */
+export type SharedRefs = (key: 'resource' | 'scope', ref: string) => unknown;
+
+/** Reads the references of `o`'s resource and scope into `read`; why not, when one names nothing. */
+export const readRefs = (o: unknown, read: SharedRead, refs: SharedRefs): string | undefined => {
+  if (typeof o !== 'object' || o === null) return undefined;
+  for (const key of ['resource', 'scope'] as const) {
+    const ref = (o as Record<string, unknown>)[key];
+    if (typeof ref !== 'string' || read[key] !== undefined) continue; // an object the line holds whole (cut out by readByParts)
+    const v = refs(key, ref);
+    if (v === undefined) return `${key} ${JSON.stringify(ref)} is not in the spool's shared objects`;
+    read[key] = v;
+  }
+  return undefined;
+};
 
 /** The sample read from `line`, or why not: also when an attribute's integer in the line is past what JSON.parse read exactly. */
 const exactIn = (line: string, sample: Either<string, Sample>): Either<string, Sample> => {
@@ -230,14 +246,19 @@ const exactIn = (line: string, sample: Either<string, Sample>): Either<string, S
   return inexact === undefined ? sample : left(inexact);
 };
 
-/** One NDJSON line → Sample, or the reason it is not one. */
-export const parseSampleLine = (line: string): Either<string, Sample> => {
+/**
+ * One NDJSON line → Sample, or the reason it is not one. `refs`: a resource or scope written as a
+ * string is a reference to one (the spool's lines), read through it.
+ */
+export const parseSampleLine = (line: string, refs?: SharedRefs): Either<string, Sample> => {
   const parts = readByParts(line, readObject);
-  return parts === undefined ? parseSampleLineWhole(line) : exactIn(line, sampleFromJson(parts.o, line, parts.read));
+  if (parts === undefined) return parseSampleLineWhole(line, refs);
+  const unknownRef = refs === undefined ? undefined : readRefs(parts.o, parts.read, refs);
+  return unknownRef !== undefined ? left(unknownRef) : exactIn(line, sampleFromJson(parts.o, line, parts.read));
 };
 
 /** parseSampleLine without the cut into parts (its tests compare the two). */
-export const parseSampleLineWhole = (line: string): Either<string, Sample> => {
+export const parseSampleLineWhole = (line: string, refs?: SharedRefs): Either<string, Sample> => {
   let parsed = parseJson(line);
   if (isLeft(parsed) && (line.includes('NaN') || line.includes('Infinity'))) {
     const quoted = quoteBareNonFiniteValue(line);
@@ -245,5 +266,7 @@ export const parseSampleLineWhole = (line: string): Either<string, Sample> => {
     if (!isLeft(again)) parsed = again;
   }
   if (isLeft(parsed)) return parsed;
-  return exactIn(line, sampleFromJson(parsed.right, line));
+  const read: SharedRead = {};
+  const unknownRef = refs === undefined ? undefined : readRefs(parsed.right, read, refs);
+  return unknownRef !== undefined ? left(unknownRef) : exactIn(line, sampleFromJson(parsed.right, line, read));
 };

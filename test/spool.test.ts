@@ -50,7 +50,7 @@ test("settling and reading back are range scans on (lane, last_seq), not scans o
   const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, 3) as { detail: string }[]).map((r) => r.detail).join('; ');
   const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'chunks'").all() as { name: string }[]).map((r) => r.name);
   assert.equal(indexes, ['chunks_lane_last'], 'the first_seq index dropped, the last_seq one made');
-  for (const sql of ['DELETE FROM chunks WHERE lane = ? AND last_seq <= ?', 'SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks WHERE lane = ? AND last_seq <= ?', 'SELECT first_seq, payload FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq']) {
+  for (const sql of ['DELETE FROM chunks WHERE lane = ? AND last_seq <= ?', 'SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks WHERE lane = ? AND last_seq <= ?', 'SELECT first_seq, lines FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq']) {
     assert.match(plan(sql), /USING (COVERING )?INDEX chunks_lane_last \(lane=\? AND last_seq[<>]\?\)/, `${sql}: ${plan(sql)}`);
     assert.not.match(plan(sql), /TEMP B-TREE/, `${sql}: no sort`);
   }

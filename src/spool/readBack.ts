@@ -5,20 +5,20 @@
  * the object settles its row.
  */
 import type { Sample } from '../sample.js';
-import { parseSampleLine } from '../sampleJson.js';
+import { type SharedRefs, parseSampleLine } from '../sampleJson.js';
 import type { ChunkRow } from './schema.js';
 import type { ResourceEras } from './resourceEras.js';
 import type { Placements } from './placements.js';
 
-export type ChunkRead = Pick<ChunkRow, 'id' | 'first_seq' | 'payload'>;
+export type ChunkRead = Pick<ChunkRow, 'id' | 'first_seq' | 'lines'>;
 
-/** Up to `max` samples of `lane` after sequence number `afterSeq`, from its chunks in sequence order. */
-export const samplesAfter = (rows: Iterable<ChunkRead>, lane: number, afterSeq: number, max: number, eras: ResourceEras, placed: Placements): Sample[] => {
+/** Up to `max` samples of `lane` after sequence number `afterSeq`, from its chunks in sequence order; `refs` reads the resources and scopes lines name (sharedObjects.ts). */
+export const samplesAfter = (rows: Iterable<ChunkRead>, lane: number, afterSeq: number, max: number, eras: ResourceEras, placed: Placements, refs: SharedRefs): Sample[] => {
   const out: Sample[] = [];
   for (const row of rows) {
-    const lines = row.payload.split('\n');
+    const lines = row.lines.split('\n');
     for (let i = Math.max(0, afterSeq + 1 - row.first_seq); i < lines.length && out.length < max; i++) {
-      const parsed = parseSampleLine(lines[i]!);
+      const parsed = parseSampleLine(lines[i]!, refs);
       if (parsed._tag === 'Left') continue; // not for rows we wrote (every valid sample comes back: test/sampleJson.property.test.ts); a salvaged bad row is damage
       const s = eras.asWritten(parsed.right, row.id);
       placed.place(s, lane, row.first_seq + i);

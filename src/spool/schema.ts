@@ -4,9 +4,14 @@
  * detects a torn tail by frame checksums at open, one transaction per burst makes writes cheap,
  * and the file can be inspected with any sqlite3 shell. (better-sqlite3 13 needs Node 22.)
  *
- * Samples are stored once per burst and lane, as NDJSON in one row, with per-lane sequence
- * numbers [first_seq, last_seq]; a lane's samples are delivered in sequence order, so "settled"
- * is one watermark per lane (lanes.acked_seq). Rows at or below it are deleted.
+ * Samples are stored once per burst and lane, as NDJSON in one row (`lines`), with per-lane
+ * sequence numbers [first_seq, last_seq]; a lane's samples are delivered in sequence order, so
+ * "settled" is one watermark per lane (lanes.acked_seq). Rows at or below it are deleted. A line
+ * names its resource and scope by reference, each written once in shared_objects
+ * (sharedObjects.ts); the column was `payload` while lines held them whole, and is renamed at open
+ * (migrateSchema), which also makes an older chronoq stop at start ("table chunks has no column
+ * named payload", its statements prepared at open) rather than read lines whose resource it cannot
+ * find.
  */
 import type Database from 'better-sqlite3';
 
@@ -21,7 +26,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   bytes INTEGER NOT NULL,
   oldest_ns TEXT NOT NULL,
   newest_ns TEXT NOT NULL,
-  payload TEXT NOT NULL
+  lines TEXT NOT NULL
 );
 -- A lane's chunks are disjoint, increasing ranges of sequence numbers, so last_seq orders them as
 -- first_seq does, and settling (last_seq <= acked) and reading back (last_seq > after) are range
@@ -31,7 +36,20 @@ CREATE INDEX IF NOT EXISTS chunks_lane_last ON chunks (lane, last_seq);
 CREATE TABLE IF NOT EXISTS lanes (lane INTEGER PRIMARY KEY, next_seq INTEGER NOT NULL, acked_seq INTEGER NOT NULL);
 -- The resource chunks from from_chunk on were written under (resourceEras.ts).
 CREATE TABLE IF NOT EXISTS resource_eras (from_chunk INTEGER PRIMARY KEY, canonical TEXT NOT NULL, json TEXT NOT NULL);
+-- Resources and scopes the lines name by reference: text is {"ref":…,"resource"|"scope":{…}}, and
+-- last_chunk the newest chunk that names it (sharedObjects.ts).
+CREATE TABLE IF NOT EXISTS shared_objects (ref TEXT PRIMARY KEY, text TEXT NOT NULL, last_chunk INTEGER NOT NULL);
 `;
+
+/**
+ * Brings a spool written by an earlier chronoq to this schema (after SCHEMA, which adds what is
+ * missing): its chunks' `payload` (lines holding their resource and scope whole, which read back
+ * as they are) becomes `lines`.
+ */
+export const migrateSchema = (db: Database.Database): void => {
+  const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('chunks') as string[]);
+  if (columns.includes('payload')) db.exec('ALTER TABLE chunks RENAME COLUMN payload TO lines');
+};
 
 export interface ChunkRow {
   readonly id: number;
@@ -42,10 +60,10 @@ export interface ChunkRow {
   readonly bytes: number;
   readonly oldest_ns: string;
   readonly newest_ns: string;
-  readonly payload: string;
+  readonly lines: string;
 }
 
-export type SpoolStatements = Record<'laneRow' | 'upsert' | 'insert' | 'getAcked' | 'setAcked' | 'freed' | 'drop' | 'after' | 'setNewest', Database.Statement>;
+export type SpoolStatements = Record<'laneRow' | 'upsert' | 'insert' | 'getAcked' | 'setAcked' | 'freed' | 'drop' | 'after' | 'setNewest' | 'upsertShared' | 'dropShared' | 'sharedText', Database.Statement>;
 
 /** meta's key for the newest sample time ever appended (decimal ns), kept when its rows are settled. */
 const NEWEST_KEY = 'newest_ns';
@@ -54,13 +72,17 @@ const NEWEST_KEY = 'newest_ns';
 export const prepareStatements = (db: Database.Database): SpoolStatements => ({
   laneRow: db.prepare('SELECT next_seq FROM lanes WHERE lane = ?'),
   upsert: db.prepare('INSERT INTO lanes (lane, next_seq, acked_seq) VALUES (?, ?, -1) ON CONFLICT(lane) DO UPDATE SET next_seq = excluded.next_seq'),
-  insert: db.prepare('INSERT INTO chunks (lane, first_seq, last_seq, count, bytes, oldest_ns, newest_ns, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+  insert: db.prepare('INSERT INTO chunks (lane, first_seq, last_seq, count, bytes, oldest_ns, newest_ns, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
   getAcked: db.prepare('SELECT acked_seq FROM lanes WHERE lane = ?'),
   setAcked: db.prepare('UPDATE lanes SET acked_seq = ? WHERE lane = ?'),
   freed: db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM chunks WHERE lane = ? AND last_seq <= ?'),
   drop: db.prepare('DELETE FROM chunks WHERE lane = ? AND last_seq <= ?'),
-  after: db.prepare('SELECT id, first_seq, payload FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq'),
+  after: db.prepare('SELECT id, first_seq, lines FROM chunks WHERE lane = ? AND last_seq > ? ORDER BY last_seq'),
   setNewest: db.prepare(`INSERT INTO meta (key, value) VALUES ('${NEWEST_KEY}', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
+  upsertShared: db.prepare('INSERT INTO shared_objects (ref, text, last_chunk) VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET last_chunk = excluded.last_chunk'),
+  // Rows that only chunks already settled (deleted) name.
+  dropShared: db.prepare('DELETE FROM shared_objects WHERE last_chunk < (SELECT COALESCE(MIN(id), 9007199254740991) FROM chunks)'),
+  sharedText: db.prepare('SELECT text FROM shared_objects WHERE ref = ?').pluck(),
 });
 
 /**

@@ -28,6 +28,7 @@ import { Subject, type Observable } from 'rxjs';
 import { type SpoolLock, relockIfGone } from './spoolLock.js';
 import { type ResourceEras, resourceEras } from './resourceEras.js';
 import { type Placed, createPlacements } from './placements.js';
+import { type SharedObjects, sharedObjects } from './sharedObjects.js';
 
 export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 
@@ -47,6 +48,8 @@ export class Spool {
   /** The resource each chunk's samples were written under (resourceEras.ts), and whether this run's is recorded. */
   private eras: ResourceEras;
   private eraRecorded = false;
+  /** The resources and scopes its lines name (sharedObjects.ts). */
+  private shared: SharedObjects;
   /** The newest sample time ever appended to this spool's file, this run or before (newestUnixNano). */
   private newestNs: bigint | undefined;
 
@@ -60,6 +63,7 @@ export class Spool {
     this.laneOf = seriesLanes(Math.max(1, opts.lanes ?? 1));
     this.sql = prepareStatements(db);
     this.eras = resourceEras(db, opts.resource);
+    this.shared = sharedObjects(this.sql);
     this.file = fileIdentity(path);
     this.bytes = bytesIn(db);
     this.newestNs = newestAppended(db);
@@ -171,7 +175,7 @@ export class Spool {
   append(samples: readonly Sample[]): Sample[] {
     if (samples.length === 0) return [];
     if (this.waitingForSpace !== undefined) throw this.waitingForSpace;
-    const { written, refused, bytesWritten, newestWritten } = writeChunks(this.db, this.sql, byLaneOf(samples, this.laneOf), (bytes) => this.hasRoom(bytes), () => {
+    const { written, refused, bytesWritten, newestWritten } = writeChunks(this.db, this.sql, this.shared, byLaneOf(samples, this.laneOf), (bytes) => this.hasRoom(bytes), () => {
       if (!this.eraRecorded) this.eras.recordBeforeFirstChunk();
     }, this.opts.keepNewest === false ? undefined : { kept: this.newestNs });
     if (this.opts.keepNewest !== false) this.newestNs = newestWritten;
@@ -207,6 +211,7 @@ export class Spool {
     this.db = db;
     this.sql = prepareStatements(db);
     this.eras = resourceEras(db, this.opts.resource);
+    this.shared = sharedObjects(this.sql);
     this.eraRecorded = false;
     this.file = fileIdentity(this.path);
   }
@@ -227,7 +232,7 @@ export class Spool {
    * read back unless asked for). Chunks are read whole and only the lines wanted are parsed.
    */
   readBack(lane: number, afterSeq: number, max = Infinity): Sample[] {
-    return samplesAfter(this.sql.after.iterate(lane, afterSeq) as IterableIterator<ChunkRead>, lane, afterSeq, max, this.eras, this.placed);
+    return samplesAfter(this.sql.after.iterate(lane, afterSeq) as IterableIterator<ChunkRead>, lane, afterSeq, max, this.eras, this.placed, this.shared.resolve);
   }
 
   /** Every unsettled sample, per lane in sequence order (lanes one after another). */

@@ -10,7 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
-import { SCHEMA } from './schema.js';
+import { SCHEMA, migrateSchema } from './schema.js';
 import type { SpoolFsync, OpenReport } from './spoolTypes.js';
 import type { Sample } from '../sample.js';
 import { salvageSamples } from './salvage.js';
@@ -42,6 +42,7 @@ export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Datab
     // left it at its largest burst's size.
     db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     db.exec(SCHEMA);
+    migrateSchema(db);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
     return db;

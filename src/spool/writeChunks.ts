@@ -8,8 +8,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Sample } from '../sample.js';
-import { toJsonLine } from '../sampleJson.js';
 import type { SpoolStatements } from './schema.js';
+import type { SharedObjects } from './sharedObjects.js';
 
 export interface ChunkWritten {
   readonly lane: number;
@@ -31,24 +31,27 @@ export const byLaneOf = (samples: readonly Sample[], laneOf: (s: Sample) => numb
 };
 
 /**
- * Writes a chunk per lane in one transaction (`beforeFirst` runs in it first); a lane's chunk that
- * `hasRoom` refuses (bytes more, over what this append wrote before it) is not written. With
- * `newest`, a sample time written newer than `newest.kept` is recorded as the spool's newest in
- * the same transaction (returned as newestWritten).
+ * Writes a chunk per lane in one transaction (`beforeFirst` runs in it first), and the row of each
+ * resource and scope its lines name (sharedObjects.ts); a lane's chunk that `hasRoom` refuses
+ * (bytes more, over what this append wrote before it) is not written. With `newest`, a sample time
+ * written newer than `newest.kept` is recorded as the spool's newest in the same transaction
+ * (returned as newestWritten).
  */
-export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane: ReadonlyMap<number, Sample[]>, hasRoom: (bytes: number) => boolean, beforeFirst: () => void, newest?: { readonly kept: bigint | undefined }) => {
+export const writeChunks = (db: Database.Database, sql: SpoolStatements, shared: SharedObjects, byLane: ReadonlyMap<number, Sample[]>, hasRoom: (bytes: number) => boolean, beforeFirst: () => void, newest?: { readonly kept: bigint | undefined }) => {
   const newestBefore = newest?.kept;
   const { laneRow, upsert, insert } = sql;
   const written: ChunkWritten[] = [];
   const refused: Sample[] = [];
   let bytesWritten = 0;
   let newestWritten = newestBefore;
+  let lastChunk: number | undefined;
+  shared.begin();
   db.transaction(() => {
     beforeFirst();
     for (const [lane, list] of byLane) {
       const first = (laneRow.get(lane) as { next_seq: number } | undefined)?.next_seq ?? 0;
-      const payload = list.map((s) => toJsonLine(s)).join('\n');
-      const bytes = Buffer.byteLength(payload);
+      const lines = list.map(shared.lineOf).join('\n');
+      const bytes = Buffer.byteLength(lines);
       if (!hasRoom(bytesWritten + bytes)) {
         refused.push(...list);
         continue;
@@ -59,13 +62,14 @@ export const writeChunks = (db: Database.Database, sql: SpoolStatements, byLane:
         if (s.timeUnixNano < oldest) oldest = s.timeUnixNano;
         if (s.timeUnixNano > newest) newest = s.timeUnixNano;
       }
-      insert.run(lane, first, first + list.length - 1, list.length, bytes, String(oldest), String(newest), payload);
+      lastChunk = Number(insert.run(lane, first, first + list.length - 1, list.length, bytes, String(oldest), String(newest), lines).lastInsertRowid);
       upsert.run(lane, first + list.length);
       written.push({ lane, first, samples: list });
       bytesWritten += bytes;
       if (newestWritten === undefined || newest > newestWritten) newestWritten = newest;
     }
     if (newest !== undefined && newestWritten !== newestBefore) sql.setNewest.run(String(newestWritten));
+    if (lastChunk !== undefined) shared.written(lastChunk);
   })();
   return { written, refused, bytesWritten, newestWritten };
 };
