@@ -10,7 +10,7 @@
  * retries do). Measured: points a second
  * answered by the gateway, and points a second at the receiver, from the first request to the
  * last point there. Rounds alternate chronoq and the Collector; medians. Not a test; ~4 minutes.
- *   npm run build && npx tsx bench/gateway.ts [--quick] [--series N]
+ *   npm run build && npx tsx bench/gateway.ts [--quick] [--series N] [--sdk-resource]
  * CHRONOQ_GATEWAY_NODE_ARGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to chronoq's node.
  */
 import { spawn } from 'node:child_process';
@@ -24,12 +24,15 @@ import { toResourceMetrics } from '../src/otlp/toResourceMetrics.js';
 import type { Sample } from '../src/sample.js';
 import { findCollector, freePort, metricsServiceYaml, otlpReceiverYaml, startCollector } from '../test/support/collector.js';
 import { median } from './measure.js';
+import { sdkDetected } from '../test/support/sdkResource.js';
 
 const quick = process.argv.includes('--quick');
 /** `--series N`: each app's series, taken in turn by its requests (default 1 000: every request holds all of them). */
 const seriesArg = process.argv.indexOf('--series');
 const seriesPerApp = seriesArg >= 0 ? Number(process.argv[seriesArg + 1]) : 1_000;
 const requests = quick ? 80 : 800;
+/** `--sdk-resource`: each app's resource as an application's SDK on Kubernetes sends it (test/support/sdkResource.ts: 24 attributes, ~800 bytes of JSON), not two. */
+const withSdkResource = process.argv.includes('--sdk-resource');
 const pointsPerRequest = 1_000;
 /** Senders, each an app with series of its own, one request in flight at a time. */
 const apps = 8;
@@ -58,7 +61,7 @@ const prebuilt: ResourceMetrics[][] = Array.from({ length: apps }, (_, app) => A
   const batch: Sample[] = Array.from({ length: pointsPerRequest }, (_, i) => ({
     name: `app.metric.${i % 10}`, kind: 'gauge', value: k + i / 1000, timeUnixNano: t0 + BigInt(k) * 1_000_000_000n, attributes: { route: `/r${(k * pointsPerRequest + i) % seriesPerApp}` },
   }));
-  return toResourceMetrics(batch, { 'service.name': 'bench-app', 'service.instance.id': `app-${app}` })[0]!;
+  return toResourceMetrics(batch, { 'service.name': 'bench-app', 'service.instance.id': `app-${app}`, ...(withSdkResource ? sdkDetected(`bench-app-7d9f8c6b5-x2v4${app}`) : {}) })[0]!;
 }));
 const total = apps * perApp * pointsPerRequest;
 
