@@ -19,6 +19,7 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { type Server, status } from '@grpc/grpc-js';
 import { grpcHttp2Servers } from './grpcFlowControl.js';
+import { peerOf } from './otlpReceiverTypes.js';
 
 /** What this reads of a Node HTTP/2 server stream. */
 interface AnsweredStream extends EventEmitter {
@@ -33,12 +34,6 @@ const answeredStatus = (stream: AnsweredStream): number | undefined => {
   return sent === undefined ? undefined : Number(sent);
 };
 
-/** The sender's address and port, as grpc-js's getPeer gives them. */
-const peerOf = (stream: AnsweredStream): string => {
-  const socket = stream.session?.socket;
-  return `${socket?.remoteAddress ?? ''}:${socket?.remotePort ?? ''}`;
-};
-
 /**
  * After the server is bound: `onTooLarge` is called once for each call of `path` grpc-js answered
  * RESOURCE_EXHAUSTED, with its sender's address. False when grpc-js keeps no HTTP/2 servers this can see.
@@ -49,7 +44,7 @@ export const countTooLarge = (server: Server, path: string, onTooLarge: (peer: s
   for (const http2Server of http2Servers) {
     http2Server.on('stream', (stream: AnsweredStream, headers: IncomingHttpHeaders) => {
       if (headers[':path'] !== path) return;
-      const peer = peerOf(stream); // read now: the session may be gone at the close
+      const peer = peerOf(stream.session?.socket); // read now: the session may be gone at the close
       stream.once('close', () => {
         if (answeredStatus(stream) === status.RESOURCE_EXHAUSTED) onTooLarge(peer);
       });

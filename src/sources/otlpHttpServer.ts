@@ -15,7 +15,7 @@ import { type Either, isLeft, map } from 'fp-ts/lib/Either.js';
 import { type ReadRequest, readJsonRequest, readProtobufRequest } from './requestReader.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
 import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, joinEndpoint, peerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
 /** A 503 for want of room: OTLP/HTTP exporters wait this long before they retry. */
@@ -66,7 +66,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const json = type === JSON_TYPE;
     let partial = false;
-    const peer = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
+    const peer = peerOf(req.socket);
     res.once('finish', () => opts.onAnswer?.(res.statusCode === 200 ? (partial ? 'partial' : 'taken') : res.statusCode === 503 ? 'no-room' : res.statusCode === 413 ? 'too-large' : res.statusCode === 401 ? 'unauthenticated' : 'malformed', 'http', peer));
     if (opts.authorized !== undefined && !opts.authorized(req.headers.authorization)) {
       return req.resume(), refuse(res, json, 401, 16, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer' });

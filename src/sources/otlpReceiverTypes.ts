@@ -24,6 +24,10 @@ export type Taken = { readonly kind: 'taken'; readonly rejected: number; readonl
 /** What a server calls with a request it read (an OTLP metrics request, read with the source's options). */
 export type TakeRequest = (read: ReadRequest, peer: string, protocol: 'grpc' | 'http') => Promise<Taken>;
 
+/** A sender's address and port as a request's `peer` (the form grpc-js's getPeer gives), from its connection's socket. */
+export const peerOf = (socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined } | undefined): string =>
+  `${socket?.remoteAddress ?? ''}:${socket?.remotePort ?? ''}`;
+
 /**
  * How a request was answered: taken whole, taken with points refused (partial success), refused
  * for want of room (the sender retries), not an OTLP metrics request (or a path, method or type a
