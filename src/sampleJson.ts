@@ -266,7 +266,8 @@ export const parseSampleLineWhole = (line: string, refs?: SharedRefs): Either<st
     if (!isLeft(again)) parsed = again;
   }
   if (isLeft(parsed)) return parsed;
+  if (refs === undefined) return exactIn(line, sampleFromJson(parsed.right, line));
   const read: SharedRead = {};
-  const unknownRef = refs === undefined ? undefined : readRefs(parsed.right, read, refs);
+  const unknownRef = readRefs(parsed.right, read, refs);
   return unknownRef !== undefined ? left(unknownRef) : exactIn(line, sampleFromJson(parsed.right, line, read));
 };

@@ -71,7 +71,8 @@ export const sharedObjects = (sql: SpoolStatements): SharedObjects => {
     // A full disk: let go at a later append.
   }
 
-  const instead = (x: object, key: SharedKey): string => {
+  /** The object's name, counted as named by the append in progress. */
+  const nameOf = (x: object, key: SharedKey): Named => {
     let n = named[key].get(x);
     if (n === undefined) {
       const text = sharedText(x, key, jsonLineByReplacer);
@@ -87,13 +88,14 @@ export const sharedObjects = (sql: SpoolStatements): SharedObjects => {
       n.namedIn = append;
       namedNow.push(n);
     }
-    return n.quoted;
+    return n;
   };
+  const instead = (x: object, key: SharedKey): string => nameOf(x, key).quoted;
   // The replacer path (a histogram, a non-finite value: flatSampleLine declines) writes a copy holding the references.
   const withRefs = (s: Sample): unknown => {
     const o: Record<string, unknown> = { ...s };
-    if (s.resource !== undefined) o['resource'] = JSON.parse(instead(s.resource, 'resource')) as string;
-    if (s.scope !== undefined) o['scope'] = JSON.parse(instead(s.scope, 'scope')) as string;
+    if (s.resource !== undefined) o['resource'] = nameOf(s.resource, 'resource').ref;
+    if (s.scope !== undefined) o['scope'] = nameOf(s.scope, 'scope').ref;
     return o;
   };
 
