@@ -39,6 +39,9 @@ test('each kind of rejected request: the first logged with what to do, all count
       assert.is((await post(http, bytes, { 'content-type': 'application/x-protobuf' })).status, 401, 'no token');
       assert.is((await post(http, 'x', { 'content-type': 'application/x-protobuf', authorization: 'Bearer s3cret' })).status, 400, 'no metrics request');
     }
+    // Health checks and scanners on the OTLP port (a load balancer's GET /, no token): no export was lost, nothing said.
+    assert.is((await fetch(`http://${http}/`)).status, 401);
+    assert.is((await fetch(`http://${http}/v1/metrics`, { headers: { authorization: 'Bearer s3cret' } })).status, 405);
     assert.is((await post(http, bytes, { 'content-type': 'application/x-protobuf', authorization: 'Bearer s3cret' })).status, 200, 'a request that is right is taken');
     await until('a status line counting them', () => /otlp requests refused: malformed 2, too-large 2, unauthenticated 2 · /.test(run.stderrSoFar()));
     run.child.kill('SIGINT');
@@ -47,7 +50,7 @@ test('each kind of rejected request: the first logged with what to do, all count
     const warnings = jsonLog(r.stderr).filter((l) => l.level === 'warn').map((l) => l.message);
     // (gRPC's too-large answer is counted as its stream closes, after the client has it: the order of the lines may differ.)
     assert.equal(warnings.map((m) => /^source 0 \(otlp\): a request over OTLP\/(\w+) from 127\.0\.0\.1:\d+ (.*?) was refused \(([^)]*)\)/.exec(m)?.slice(1)).sort(), [
-      ['HTTP', 'that is no OTLP metrics request', '400, or 404/405/415 for another path, method or type'],
+      ['HTTP', 'that is no OTLP metrics request', '400, or 404/415 for another path or type'],
       ['HTTP', 'without the bearer token it asks for', '401'],
       ['gRPC', 'larger than its maxRequestBytes (1000)', 'RESOURCE_EXHAUSTED'],
     ], 'the first of each kind, once:\n' + warnings.join('\n'));

@@ -202,8 +202,21 @@ test('not a metrics request, another type, method or path: refused, not retried'
     assert.is((await post(r.http, '{"resourceSpans":[]}', { 'content-type': 'application/json' })).status, 400);
     assert.is((await post(r.http, 'x', { 'content-type': 'text/plain' })).status, 415);
     assert.is((await post(r.http, 'x', { 'content-type': 'application/json' }, '/v1/traces')).status, 404);
+    assert.equal(answers, ['grpc malformed', 'http malformed', 'http malformed', 'http malformed', 'http malformed'], 'each answer counted');
+  } finally {
+    r.stop();
+  }
+});
+
+test('a request with another method than POST (a health check, a scanner) is no export: answered 404/405 and counted a probe, not malformed', async () => {
+  const answers: string[] = [];
+  const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  try {
     assert.is((await fetch(`http://${r.http}/v1/metrics`)).status, 405);
-    assert.equal(answers, ['grpc malformed', 'http malformed', 'http malformed', 'http malformed', 'http malformed', 'http malformed'], 'each answer counted');
+    assert.is((await fetch(`http://${r.http}/`)).status, 404);
+    assert.is((await fetch(`http://${r.http}/healthz`, { method: 'HEAD' })).status, 404);
+    assert.is((await post(r.http, 'x', { 'content-type': 'application/x-protobuf' }, '/v1/logs')).status, 404, 'an export to another path is one a sender lost');
+    assert.equal(answers, ['http probe', 'http probe', 'http probe', 'http malformed']);
   } finally {
     r.stop();
   }

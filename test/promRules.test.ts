@@ -80,6 +80,9 @@ tests:
         values: '0 0 2 2 2 2 2 2 2 2 2 2'
       - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="malformed"}'
         values: '0 0 0 0 0 0 0 0 0 0 0 0'
+      # A load balancer's health check on the OTLP/HTTP port, 6 a minute: no export, no alert.
+      - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="probe"}'
+        values: '0 6 12 18 24 30 36 42 48 54 60 66'
       # A second chronoq: a wrong endpoint since the start, its backlog near its maxQueued.
       - series: 'chronoq_samples_in_total{job="chronoq", instance="b"}'
         values: '10 20 30 40 50 60 70 80 90 100 110 120'

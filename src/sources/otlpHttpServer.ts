@@ -5,7 +5,7 @@
  * ExportMetricsServiceResponse in the request's encoding (partial success when points were
  * refused); a body that is no metrics request 400 with a google.rpc.Status; no room 503 with
  * Retry-After (OTLP exporters retry it); too large 413; without the bearer token asked for 401;
- * another type 415, path 404, method 405.
+ * another type 415, path 404, method 405 (another method is counted a probe, not a refused export).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -15,7 +15,7 @@ import { type Either, isLeft, map } from 'fp-ts/lib/Either.js';
 import { type ReadRequest, readJsonRequest, readProtobufRequest } from './requestReader.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
 import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type TakeRequest, type Taken, joinEndpoint, peerOf, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type RequestAnswer, type TakeRequest, type Taken, joinEndpoint, peerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
 /** A 503 for want of room: OTLP/HTTP exporters wait this long before they retry. */
@@ -60,6 +60,10 @@ const refuse = (res: ServerResponse, json: boolean, status: number, code: number
 const jsonResponse = (t: Extract<Taken, { kind: 'taken' }>): string =>
   JSON.stringify(t.rejected === 0 && t.message === '' ? {} : { partialSuccess: { rejectedDataPoints: String(t.rejected), errorMessage: t.message } });
 
+/** How a request was answered, by its status; a method other than POST is no export, whatever it was told. */
+const answerOf = (status: number, method: string | undefined, partial: boolean): RequestAnswer =>
+  method !== 'POST' ? 'probe' : status === 200 ? (partial ? 'partial' : 'taken') : status === 503 ? 'no-room' : status === 413 ? 'too-large' : status === 401 ? 'unauthenticated' : 'malformed';
+
 export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): Listener => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const handle: RequestListener = (req, res) => {
@@ -67,7 +71,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const json = type === JSON_TYPE;
     let partial = false;
     const peer = peerOf(req.socket);
-    res.once('finish', () => opts.onAnswer?.(res.statusCode === 200 ? (partial ? 'partial' : 'taken') : res.statusCode === 503 ? 'no-room' : res.statusCode === 413 ? 'too-large' : res.statusCode === 401 ? 'unauthenticated' : 'malformed', 'http', peer));
+    res.once('finish', () => opts.onAnswer?.(answerOf(res.statusCode, req.method, partial), 'http', peer));
     if (opts.authorized !== undefined && !opts.authorized(req.headers.authorization)) {
       return req.resume(), refuse(res, json, 401, 16, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer' });
     }
