@@ -2,19 +2,18 @@
  * OTLP/gRPC's metrics service (opentelemetry.proto.collector.metrics.v1.MetricsService/Export) on
  * @grpc/grpc-js, for the otlp source (otlpReceiver.ts): requests decoded by otlpProtoRequest.ts,
  * answers an ExportMetricsServiceResponse (with partial success when points were refused). gzip
- * and deflate request compression are grpc-js's. No room → UNAVAILABLE with a RetryInfo of 1 s, which OTLP exporters retry (the JS gRPC one does not: it drops the export);
+ * and deflate request compression are grpc-js's. No room → UNAVAILABLE, which OTLP exporters retry (the JS gRPC one does not: it drops the export);
  * no bearer token (when one is asked for) → UNAUTHENTICATED; larger than maxRequestBytes →
  * grpc-js's RESOURCE_EXHAUSTED, counted by grpcTooLarge.ts. TLS through certificate providers,
  * replaced while serving (useTls).
  */
-import { Metadata, Server, ServerCredentials, experimental, status, type StatusObject, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Server, ServerCredentials, experimental, status, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { readProtobufRequest } from './requestReader.js';
 import { widenFlowControl } from './grpcFlowControl.js';
 import { countTooLarge } from './grpcTooLarge.js';
 import { platformTimers } from '../clock.js';
-import { exportResponseBytes, statusBytes } from './responseBytes.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, NO_ROOM_RETRY_DELAY_MS, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, answerOf, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type ReceiverTls, type TakeRequest, type Taken, answerOf, joinEndpoint, splitEndpoint } from './otlpReceiverTypes.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const raw = (b: Buffer): Buffer => b;
@@ -25,14 +24,26 @@ const METRICS_SERVICE: ServiceDefinition = {
   },
 };
 
+/** A protobuf varint's bytes. */
+export const varintBytes = (n: number): number[] => {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+};
 /**
- * The refusal for want of room: UNAVAILABLE, with a RetryInfo asking for the same wait as HTTP's
- * Retry-After (without one the Collector's exporter waited its own backoff, 5 s at first).
+ * ExportMetricsServiceResponse: empty when everything was taken; else partial_success (1) with
+ * rejected_data_points (1) and error_message (2), as the OTLP specification asks.
  */
-const noRoom = (): Partial<StatusObject> => {
-  const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', statusBytes(status.UNAVAILABLE, NO_ROOM_MESSAGE, NO_ROOM_RETRY_DELAY_MS));
-  return { code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE, metadata };
+export const exportResponseBytes = (t: Extract<Taken, { kind: 'taken' }>): Buffer => {
+  if (t.rejected === 0 && t.message === '') return Buffer.alloc(0);
+  const message = Buffer.from(t.message, 'utf8');
+  const partial = Buffer.from([0x08, ...varintBytes(t.rejected), 0x12, ...varintBytes(message.length), ...message]);
+  return Buffer.from([0x0a, ...varintBytes(partial.length), ...partial]);
 };
 
 type Listen<U> = (update: U | null) => void;
@@ -91,13 +102,13 @@ export const serveOtlpGrpc = (endpoint: string, take: TakeRequest, opts: OtlpSer
       if (opts.authorized !== undefined && !opts.authorized(typeof authorization === 'string' ? authorization : undefined)) {
         return opts.onAnswer?.('unauthenticated', 'grpc', peer), callback({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
       }
-      if (opts.noRoom()) return opts.onAnswer?.('no-room', 'grpc', peer), callback(noRoom());
+      if (opts.noRoom()) return opts.onAnswer?.('no-room', 'grpc', peer), callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE });
       const decoded = readProtobufRequest(call.request, opts.read);
       if (isLeft(decoded)) return opts.onAnswer?.('malformed', 'grpc', peer), callback({ code: status.INVALID_ARGUMENT, details: decoded.left });
       take(decoded.right, peer, 'grpc').then(
         (t) => {
           opts.onAnswer?.(answerOf(t), 'grpc', peer);
-          return t.kind === 'full' ? callback(noRoom()) : callback(null, exportResponseBytes(t));
+          return t.kind === 'full' ? callback({ code: status.UNAVAILABLE, details: NO_ROOM_MESSAGE }) : callback(null, exportResponseBytes(t));
         },
         (e: unknown) => callback({ code: status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
       );

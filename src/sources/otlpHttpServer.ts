@@ -14,12 +14,12 @@ import type { Readable } from 'node:stream';
 import { type Either, isLeft, map } from 'fp-ts/lib/Either.js';
 import { type ReadRequest, readJsonRequest, readProtobufRequest } from './requestReader.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
-import { exportResponseBytes, statusBytes } from './responseBytes.js';
-import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, NO_ROOM_RETRY_DELAY_MS, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type RequestAnswer, type TakeRequest, type Taken, joinEndpoint, peerOf, splitEndpoint } from './otlpReceiverTypes.js';
+import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
+import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type RequestAnswer, type TakeRequest, type Taken, joinEndpoint, peerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
 /** A 503 for want of room: OTLP/HTTP exporters wait this long before they retry. */
-const NO_ROOM_HEADERS = { 'retry-after': String(NO_ROOM_RETRY_DELAY_MS / 1000) };
+const NO_ROOM_HEADERS = { 'retry-after': '1' };
 const JSON_TYPE = 'application/json';
 
 /** The body, decompressed, or why not (too large: 413). */
@@ -42,6 +42,12 @@ const readBody = (req: IncomingMessage, maxBytes: number): Promise<{ body?: Buff
     stream.on('end', () => resolve(size > maxBytes ? tooLarge : { body: Buffer.concat(chunks) }));
     stream.on('error', (e) => resolve({ status: 400, error: `the body cannot be read: ${e.message}` }));
   });
+
+/** google.rpc.Status { code (1), message (2) } as protobuf, for a 4xx/5xx answer's body. */
+const statusBytes = (code: number, message: string): Buffer => {
+  const text = Buffer.from(message, 'utf8');
+  return Buffer.from([0x08, code, 0x12, ...varintBytes(text.length), ...text]);
+};
 
 const answer = (res: ServerResponse, status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}): void => {
   res.writeHead(status, { 'content-type': type, ...headers });

@@ -69,8 +69,6 @@ export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /** What a request refused for want of room is told (gRPC UNAVAILABLE, HTTP 503): the sender keeps it and retries. */
 export const NO_ROOM_MESSAGE = 'chronoq has no room for more samples now (what waits for delivery is at its limit, or chronoq is stopping): retry later';
-/** How long a sender refused for want of room is asked to wait (gRPC RetryInfo, HTTP Retry-After). */
-export const NO_ROOM_RETRY_DELAY_MS = 1_000;
 
 /** The longest an answer waits for its samples to settle, by default. */
 export const SETTLE_WAIT_MS = 5_000;
