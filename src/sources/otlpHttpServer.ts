@@ -18,7 +18,7 @@ import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
 import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type RequestAnswer, type TakeRequest, type Taken, joinEndpoint, peerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
-/** A 503 for want of room: OTLP/HTTP exporters wait this long before they retry. */
+/** A 503 for want of room: OTLP/HTTP exporters retry it, after at least this long (the Collector's and Go's wait the greater of this and their own backoff). */
 const NO_ROOM_HEADERS = { 'retry-after': '1' };
 const JSON_TYPE = 'application/json';
 
