@@ -50,7 +50,7 @@ test('each kind of rejected request: the first logged with what to do, all count
     const warnings = jsonLog(r.stderr).filter((l) => l.level === 'warn').map((l) => l.message);
     // (gRPC's too-large answer is counted as its stream closes, after the client has it: the order of the lines may differ.)
     assert.equal(warnings.map((m) => /^source 0 \(otlp\): a request over OTLP\/(\w+) from 127\.0\.0\.1:\d+ (.*?) was refused \(([^)]*)\)/.exec(m)?.slice(1)).sort(), [
-      ['HTTP', 'that is no OTLP metrics request', '400, or 404/415 for another path or type'],
+      ['HTTP', 'that is no OTLP metrics request', '400, or 404/405/415 for another path, method or type'],
       ['HTTP', 'without the bearer token it asks for', '401'],
       ['gRPC', 'larger than its maxRequestBytes (1000)', 'RESOURCE_EXHAUSTED'],
     ], 'the first of each kind, once:\n' + warnings.join('\n'));

@@ -208,7 +208,7 @@ test('not a metrics request, another type, method or path: refused, not retried'
   }
 });
 
-test('a request with another method than POST (a health check, a scanner) is no export: answered 404/405 and counted a probe, not malformed', async () => {
+test('a GET or HEAD (a health check, a scanner) is no export: answered 404/405 and counted a probe, not malformed', async () => {
   const answers: string[] = [];
   const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
@@ -216,7 +216,8 @@ test('a request with another method than POST (a health check, a scanner) is no 
     assert.is((await fetch(`http://${r.http}/`)).status, 404);
     assert.is((await fetch(`http://${r.http}/healthz`, { method: 'HEAD' })).status, 404);
     assert.is((await post(r.http, 'x', { 'content-type': 'application/x-protobuf' }, '/v1/logs')).status, 404, 'an export to another path is one a sender lost');
-    assert.equal(answers, ['http probe', 'http probe', 'http probe', 'http malformed']);
+    assert.is((await fetch(`http://${r.http}/v1/metrics`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST' } })).status, 405, 'and a browser\'s CORS preflight: its export fails');
+    assert.equal(answers, ['http probe', 'http probe', 'http probe', 'http malformed', 'http malformed']);
   } finally {
     r.stop();
   }

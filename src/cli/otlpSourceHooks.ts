@@ -22,7 +22,7 @@ const rejection = (source: ResolvedConfig['sources'][number] | undefined, answer
     case 'too-large':
       return `a request over OTLP/${over} larger than its maxRequestBytes${source?.type === 'otlp' ? ` (${source.maxRequestBytes})` : ''} was refused (${protocol === 'grpc' ? 'RESOURCE_EXHAUSTED' : '413'}), or one that inflates beyond it: raise maxRequestBytes, or have the sender export smaller batches`;
     case 'malformed':
-      return `a request over OTLP/${over} that is no OTLP metrics request was refused (${protocol === 'grpc' ? 'INVALID_ARGUMENT' : '400, or 404/415 for another path or type'}): a sender of traces or logs, or not an OTLP exporter, is pointed at it`;
+      return `a request over OTLP/${over} that is no OTLP metrics request was refused (${protocol === 'grpc' ? 'INVALID_ARGUMENT' : '400, or 404/405/415 for another path, method or type'}): a sender of traces or logs, or not an OTLP exporter, is pointed at it`;
     case 'unauthenticated':
       return `a request over OTLP/${over} without the bearer token it asks for was refused (${protocol === 'grpc' ? 'UNAUTHENTICATED' : '401'}): give the sender the token (authorization: Bearer <token>)`;
     default:

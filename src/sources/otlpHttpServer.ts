@@ -5,7 +5,7 @@
  * ExportMetricsServiceResponse in the request's encoding (partial success when points were
  * refused); a body that is no metrics request 400 with a google.rpc.Status; no room 503 with
  * Retry-After (OTLP exporters retry it); too large 413; without the bearer token asked for 401;
- * another type 415, path 404, method 405 (another method is counted a probe, not a refused export).
+ * another type 415, path 404, method 405 (a GET or HEAD is counted a probe, not a refused export).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -60,9 +60,13 @@ const refuse = (res: ServerResponse, json: boolean, status: number, code: number
 const jsonResponse = (t: Extract<Taken, { kind: 'taken' }>): string =>
   JSON.stringify(t.rejected === 0 && t.message === '' ? {} : { partialSuccess: { rejectedDataPoints: String(t.rejected), errorMessage: t.message } });
 
-/** How a request was answered, by its status; a method other than POST is no export, whatever it was told. */
+/**
+ * How a request was answered, by its status; a GET or HEAD is no export (a health check, a
+ * scanner), whatever it was told. Another method stays malformed: a browser's CORS preflight
+ * (OPTIONS), which this server does not answer, is an export that failed.
+ */
 const answerOf = (status: number, method: string | undefined, partial: boolean): RequestAnswer =>
-  method !== 'POST' ? 'probe' : status === 200 ? (partial ? 'partial' : 'taken') : status === 503 ? 'no-room' : status === 413 ? 'too-large' : status === 401 ? 'unauthenticated' : 'malformed';
+  method === 'GET' || method === 'HEAD' ? 'probe' : status === 200 ? (partial ? 'partial' : 'taken') : status === 503 ? 'no-room' : status === 413 ? 'too-large' : status === 401 ? 'unauthenticated' : 'malformed';
 
 export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): Listener => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;

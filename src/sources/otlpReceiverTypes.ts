@@ -32,8 +32,8 @@ export const peerOf = (socket: { readonly remoteAddress?: string | undefined; re
  * How a request was answered: taken whole, taken with points refused (partial success), refused
  * for want of room (the sender retries), not an OTLP metrics request (or a path or type a
  * receiver does not serve), too large, or without the bearer token asked for; or, over HTTP, no
- * export at all (`probe`: another method than POST — a load balancer's or Kubernetes' health
- * check, a scanner — answered 404, 405 or 401 as ever, but nothing a sender lost: counted apart,
+ * export at all (`probe`: a GET or HEAD — a load balancer's or Kubernetes' health check, a
+ * scanner — answered 404, 405 or 401 as ever, but nothing a sender lost: counted apart,
  * so that it neither fills the status line's refusals nor fires the rejected-requests alert).
  */
 export type RequestAnswer = 'taken' | 'partial' | 'no-room' | 'malformed' | 'too-large' | 'unauthenticated' | 'probe';
