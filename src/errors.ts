@@ -9,6 +9,7 @@ const RETRIES_EXHAUSTED = brand('RetriesExhaustedError');
 const BROKEN_CIRCUIT = brand('BrokenCircuitError');
 const TIME_OUT_OF_RANGE = brand('TimeOutOfRangeError');
 const INVALID_OPTION = brand('InvalidOptionError');
+const SPOOL_FORMAT = brand('SpoolFormatError');
 
 const hasBrand = (e: unknown, key: symbol): boolean =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[key] === true;
@@ -148,3 +149,24 @@ export class InvalidOptionError extends RangeError {
   }
 }
 export const isInvalidOptionError = (e: unknown): e is InvalidOptionError => hasBrand(e, INVALID_OPTION);
+
+/**
+ * A spool file of a format this chronoq does not read (src/spool/schema.ts SPOOL_FORMAT): written
+ * by a later chronoq, as after an upgrade rolled back while samples waited. Refused before
+ * anything in the file is changed, so that the later chronoq can still deliver them.
+ */
+export class SpoolFormatError extends Error {
+  override readonly name = 'SpoolFormatError';
+  readonly path: string;
+  /** The file's format, and the latest this chronoq reads. */
+  readonly format: number;
+  readonly readsUpTo: number;
+  readonly [SPOOL_FORMAT] = true;
+  constructor(path: string, format: number, readsUpTo: number, version: string, whatToDo: string) {
+    super(`spool ${path} was written by a later chronoq (its format ${format}; this chronoq, ${version}, reads formats up to ${readsUpTo}): nothing in it was changed: ${whatToDo}`);
+    this.path = path;
+    this.format = format;
+    this.readsUpTo = readsUpTo;
+  }
+}
+export const isSpoolFormatError = (e: unknown): e is SpoolFormatError => hasBrand(e, SPOOL_FORMAT);

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { salvageSamples } from './salvage.js';
 import { tableNames } from './peek.js';
-import { newestAppended } from './schema.js';
+import { checkFormat, newestAppended } from './schema.js';
+import { isSpoolFormatError } from '../errors.js';
 import { attributesFromJson } from '../attributeJson.js';
 import { isSqliteLoadFailure, sqliteLoadFailure } from './sqliteBinding.js';
 
@@ -93,12 +94,14 @@ export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { 
   try {
     const tables = new Set(tableNames(db));
     if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
+    checkFormat(db, path, 'inspect it with that chronoq');
     const check = String(db.pragma('quick_check', { simple: true }));
     // The newest sample time it was ever given (Spool.newestUnixNano): where a restart's trusted time starts.
     const newest = tables.has('meta') ? newestAppended(db) : undefined;
     const info = { ...inspectSpoolDb(db), ...(tables.has('resource_eras') ? { resources: waitingByResource(db) } : {}), ...(newest !== undefined ? { newestGivenUnixNano: newest } : {}) };
     return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
   } catch (e) {
+    if (isSpoolFormatError(e)) return left(e);
     const salvageable = salvageSamples(path).length;
     const salvage = salvageable > 0 ? `; chronoq run would move it aside and salvage the ${salvageable} samples found in it` : '';
     return left(new Error(`${path} cannot be read as a chronoq spool (${(e as Error).message}); nothing was changed${salvage}`));

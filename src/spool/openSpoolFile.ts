@@ -14,6 +14,7 @@ import type Database from 'better-sqlite3';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { systemClock } from '../clock.js';
+import { isSpoolFormatError } from '../errors.js';
 import { type SpoolLock, lockSpool } from './spoolLock.js';
 import { isNoSpace, openSpoolDb } from './spoolFile.js';
 import type { OpenReport, SpoolOptions } from './spoolTypes.js';
@@ -36,7 +37,7 @@ const openSpoolData = (path: string, opts: SpoolOptions): Either<Error, { db: Da
   try {
     return right(openSpoolDb(path, opts.fsync, (opts.clock ?? systemClock).now()));
   } catch (e) {
-    return left(isNoSpace(e) ? noSpace(path, e as Error) : new Error(`cannot open spool ${path}: ${(e as Error).message}`));
+    return left(isNoSpace(e) ? noSpace(path, e as Error) : isSpoolFormatError(e) ? e : new Error(`cannot open spool ${path}: ${(e as Error).message}`));
   }
 };
 

@@ -14,6 +14,32 @@
  * find.
  */
 import type Database from 'better-sqlite3';
+import { SpoolFormatError } from '../errors.js';
+import { VERSION } from '../version.js';
+
+/**
+ * The spool file's format, kept in SQLite's user_version: 0 before it was kept, 1 lines holding
+ * their resource and scope whole (`payload`), 2 lines naming them by reference (`lines`,
+ * shared_objects). Raised when a change would make an earlier chronoq misread the file; a chronoq
+ * refuses a file of a later format at open, before anything in it is changed (checkFormat).
+ */
+export const SPOOL_FORMAT = 2;
+
+const formatOf = (db: Database.Database): number => Number(db.pragma('user_version', { simple: true }));
+
+/**
+ * Throws SpoolFormatError when the file is of a later format than this chronoq reads. `whatToDo`
+ * is said after why: a run is told to let the later chronoq deliver its backlog.
+ */
+export const checkFormat = (db: Database.Database, path: string, whatToDo = 'run the later chronoq until its backlog is delivered, or give this one another spool.path'): void => {
+  const format = formatOf(db);
+  if (format > SPOOL_FORMAT) throw new SpoolFormatError(path, format, SPOOL_FORMAT, VERSION, whatToDo);
+};
+
+/** Marks the file as of this format (after SCHEMA and migrateSchema have brought it to it). */
+export const markFormat = (db: Database.Database): void => {
+  if (formatOf(db) !== SPOOL_FORMAT) db.pragma(`user_version = ${SPOOL_FORMAT}`);
+};
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

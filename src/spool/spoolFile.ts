@@ -10,7 +10,8 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
-import { SCHEMA, migrateSchema } from './schema.js';
+import { SCHEMA, checkFormat, markFormat, migrateSchema } from './schema.js';
+import { isSpoolFormatError } from '../errors.js';
 import type { SpoolFsync, OpenReport } from './spoolTypes.js';
 import type { Sample } from '../sample.js';
 import { salvageSamples } from './salvage.js';
@@ -36,6 +37,8 @@ export const emptySpoolDb = (): Database.Database => {
 export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Database.Database => {
   const db = new Database(path);
   try {
+    // Before anything is written: a later chronoq's file is left as it is, for it to deliver.
+    checkFormat(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${fsync === undefined || fsync === 'always' ? 'FULL' : 'NORMAL'}`);
     // The write-ahead log is cut back to this at checkpoints; a backlog written in large bursts
@@ -43,6 +46,7 @@ export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Datab
     db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     db.exec(SCHEMA);
     migrateSchema(db);
+    markFormat(db);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
     return db;
@@ -106,13 +110,14 @@ export const writeAgainAt = (db: Database.Database, path: string): void => {
 /**
  * The spool database at `path`; a damaged one is moved aside and salvaged (salvageSpoolFile).
  * Throws when it cannot be opened at all — and, without touching it, when the disk has no room
- * (isNoSpace): before, that was taken for damage, and a good spool was moved aside.
+ * (isNoSpace): before, that was taken for damage, and a good spool was moved aside — or when it
+ * is of a later format (SpoolFormatError).
  */
 export const openSpoolDb = (path: string, fsync: SpoolFsync | undefined, nowMs: number): { db: Database.Database; damage?: NonNullable<OpenReport['damage']>; recovered: Sample[] } => {
   try {
     return { db: connectSpool(path, fsync), recovered: [] };
   } catch (e) {
-    if (isNoSpace(e)) throw e;
+    if (isNoSpace(e) || isSpoolFormatError(e)) throw e;
     return salvageSpoolFile(path, fsync, nowMs, (e as Error).message);
   }
 };
