@@ -10,7 +10,7 @@
  * retries do). Measured: points a second
  * answered by the gateway, and points a second at the receiver, from the first request to the
  * last point there. Rounds alternate chronoq and the Collector; medians. Not a test; ~4 minutes.
- *   npm run build && npx tsx bench/gateway.ts [--quick] [--series N] [--sdk-resource]
+ *   npm run build && npx tsx bench/gateway.ts [--quick] [--series N] [--sdk-resource] [--lanes N] [--only fsync|no-fsync|memory]
  * CHRONOQ_GATEWAY_NODE_ARGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to chronoq's node.
  */
 import { spawn } from 'node:child_process';
@@ -33,6 +33,12 @@ const seriesPerApp = seriesArg >= 0 ? Number(process.argv[seriesArg + 1]) : 1_00
 const requests = quick ? 80 : 800;
 /** `--sdk-resource`: each app's resource as an application's SDK on Kubernetes sends it (test/support/sdkResource.ts: 24 attributes, ~800 bytes of JSON), not two. */
 const withSdkResource = process.argv.includes('--sdk-resource');
+/** `--lanes N`: chronoq's delivery.lanes (default: the config's default, 1 — one batch in flight to the receiver). */
+const lanesArg = process.argv.indexOf('--lanes');
+const lanes = lanesArg >= 0 ? Number(process.argv[lanesArg + 1]) : undefined;
+/** `--only fsync|no-fsync|memory`: that pair alone. */
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 const pointsPerRequest = 1_000;
 /** Senders, each an app with series of its own, one request in flight at a time. */
 const apps = 8;
@@ -88,6 +94,7 @@ const chronoqGateway = (keeping: Keeping) => async (): Promise<Gateway> => {
     ...(keeping === 'memory' ? [] : [`spool: {path: ${join(dir, 'spool.db')}${keeping === 'no-fsync' ? ', fsync: interval' : ''}}`]),
     `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
     'reorder: {maxDelayMs: 0}',
+    ...(lanes !== undefined ? [`delivery: {lanes: ${lanes}}`] : []),
     // As the example: the apps stamp their own points, each app's clock watched.
     'skew: {maxPastMs: 86400000, sourceAttribute: service.instance.id}',
     `telemetry: {prometheus: {port: ${metrics}}}`,
@@ -171,15 +178,16 @@ const measured = async (make: () => Promise<Gateway>): Promise<Run> => {
 };
 
 try {
-  const variants = [
-    ['chronoq, spool, fsync always', chronoqGateway('fsync'), 'Collector, file_storage, fsync', collectorGateway('fsync')],
-    ['chronoq, spool, fsync interval', chronoqGateway('no-fsync'), 'Collector, file_storage', collectorGateway('no-fsync')],
-    ['chronoq, in memory', chronoqGateway('memory'), 'Collector, in-memory queue', collectorGateway('memory')],
-  ] as const;
+  const variants = ([
+    ['fsync', 'chronoq, spool, fsync always', chronoqGateway('fsync'), 'Collector, file_storage, fsync', collectorGateway('fsync')],
+    ['no-fsync', 'chronoq, spool, fsync interval', chronoqGateway('no-fsync'), 'Collector, file_storage', collectorGateway('no-fsync')],
+    ['memory', 'chronoq, in memory', chronoqGateway('memory'), 'Collector, in-memory queue', collectorGateway('memory')],
+  ] as const).filter(([keeping]) => only === undefined || only === keeping);
   await measured(chronoqGateway('fsync')); // warm-up: the page cache, the receiver's connections
   await measured(collectorGateway('fsync'));
   console.log(`\nOTLP gateway: ${apps} apps of ${seriesPerApp} series each sending ${perApp} requests of ${pointsPerRequest} points each (stock OTLPMetricExporter, one request in flight per app), into a collector (nop); medians of ${rounds} rounds, alternating`);
-  for (const [ourLabel, ours, theirLabel, theirs] of variants) {
+  if (lanes !== undefined) console.log(`  chronoq with delivery.lanes ${lanes}`);
+  for (const [, ourLabel, ours, theirLabel, theirs] of variants) {
     const runs: Record<'ours' | 'theirs', Run[]> = { ours: [], theirs: [] };
     for (let i = 0; i < rounds; i++) {
       for (const side of i % 2 === 0 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const)) runs[side].push(await measured(side === 'ours' ? ours : theirs));

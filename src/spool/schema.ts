@@ -18,10 +18,12 @@ import { SpoolFormatError } from '../errors.js';
 import { VERSION } from '../version.js';
 
 /**
- * The spool file's format, kept in SQLite's user_version: 0 before it was kept, 1 lines holding
- * their resource and scope whole (`payload`), 2 lines naming them by reference (`lines`,
- * shared_objects). Raised when a change would make an earlier chronoq misread the file; a chronoq
- * refuses a file of a later format at open, before anything in it is changed (checkFormat).
+ * The spool file's format, kept in SQLite's user_version: 0 in a file from before it was kept
+ * (its chunks' column tells its lines: `payload` holding resource and scope whole, `lines` naming
+ * them by reference, which migrateSchema makes of the first); 2 lines naming them by reference
+ * (1 was never written: it stands for `payload`'s lines). Raised when a change would make an
+ * earlier chronoq misread the file; a chronoq refuses a file of a later format at open, before
+ * anything in it is changed (checkFormat).
  */
 export const SPOOL_FORMAT = 2;
 
