@@ -14,7 +14,8 @@
  * CHRONOQ_GATEWAY_NODE_ARGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to chronoq's node.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse, parseAllDocuments } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -33,9 +34,11 @@ const seriesPerApp = seriesArg >= 0 ? Number(process.argv[seriesArg + 1]) : 1_00
 const requests = quick ? 80 : 800;
 /** `--sdk-resource`: each app's resource as an application's SDK on Kubernetes sends it (test/support/sdkResource.ts: 24 attributes, ~800 bytes of JSON), not two. */
 const withSdkResource = process.argv.includes('--sdk-resource');
-/** `--lanes N`: chronoq's delivery.lanes (default: the config's default, 1 — one batch in flight to the receiver). */
+/** `--lanes N`: chronoq's delivery.lanes (default: the example's, examples/kubernetes/otlp-gateway.yaml). */
 const lanesArg = process.argv.indexOf('--lanes');
-const lanes = lanesArg >= 0 ? Number(process.argv[lanesArg + 1]) : undefined;
+const exampleConfig = parseAllDocuments(readFileSync(new URL('../examples/kubernetes/otlp-gateway.yaml', import.meta.url), 'utf8'))
+  .map((d) => d.toJS() as { kind: string; data?: Record<string, string> }).find((d) => d.kind === 'ConfigMap')!.data!['chronoq.yaml']!;
+const lanes = lanesArg >= 0 ? Number(process.argv[lanesArg + 1]) : ((parse(exampleConfig) as { delivery?: { lanes?: number } }).delivery?.lanes ?? 1);
 /** `--only fsync|no-fsync|memory`: that pair alone. */
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
@@ -94,7 +97,7 @@ const chronoqGateway = (keeping: Keeping) => async (): Promise<Gateway> => {
     ...(keeping === 'memory' ? [] : [`spool: {path: ${join(dir, 'spool.db')}${keeping === 'no-fsync' ? ', fsync: interval' : ''}}`]),
     `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
     'reorder: {maxDelayMs: 0}',
-    ...(lanes !== undefined ? [`delivery: {lanes: ${lanes}}`] : []),
+    `delivery: {lanes: ${lanes}}`,
     // As the example: the apps stamp their own points, each app's clock watched.
     'skew: {maxPastMs: 86400000, sourceAttribute: service.instance.id}',
     `telemetry: {prometheus: {port: ${metrics}}}`,
@@ -186,7 +189,7 @@ try {
   await measured(chronoqGateway('fsync')); // warm-up: the page cache, the receiver's connections
   await measured(collectorGateway('fsync'));
   console.log(`\nOTLP gateway: ${apps} apps of ${seriesPerApp} series each sending ${perApp} requests of ${pointsPerRequest} points each (stock OTLPMetricExporter, one request in flight per app), into a collector (nop); medians of ${rounds} rounds, alternating`);
-  if (lanes !== undefined) console.log(`  chronoq with delivery.lanes ${lanes}`);
+  console.log(`  chronoq with delivery.lanes ${lanes}${lanesArg >= 0 ? '' : ' (the example\'s)'}`);
   for (const [, ourLabel, ours, theirLabel, theirs] of variants) {
     const runs: Record<'ours' | 'theirs', Run[]> = { ours: [], theirs: [] };
     for (let i = 0; i < rounds; i++) {

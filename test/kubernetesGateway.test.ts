@@ -59,6 +59,8 @@ test('its config is valid, reads the token where the Secret is mounted, and list
   assert.equal(service.spec!.ports!.map((p) => p.targetPort).sort(), ['otlp-grpc', 'otlp-http']);
   assert.ok(configText.includes(`\${file:${mount('token').mountPath}/token}`));
   assert.equal(pod.volumes.find((v) => v.name === 'token')?.secret?.secretName, 'chronoq-otlp-token');
+  // Several batches in flight to the Collector (bench/gateway runs the example's delivery), each series in one lane.
+  assert.ok(c.delivery.lanes > 1 && c.reorder.order === 'series', `lanes ${c.delivery.lanes}, order ${c.reorder.order}`);
 });
 
 test('the StatefulSet: one replica, the config where args read it, spool and dead letters on the volume (larger than the spool may grow), a grace period longer than the drain', () => {
