@@ -65,7 +65,7 @@ const jsonResponse = (t: Extract<Taken, { kind: 'taken' }>): string =>
  * scanner), whatever it was told. Another method stays malformed: a browser's CORS preflight
  * (OPTIONS), which this server does not answer, is an export that failed.
  */
-const answerOf = (status: number, method: string | undefined, partial: boolean): RequestAnswer =>
+const httpAnswerOf = (status: number, method: string | undefined, partial: boolean): RequestAnswer =>
   method === 'GET' || method === 'HEAD' ? 'probe' : status === 200 ? (partial ? 'partial' : 'taken') : status === 503 ? 'no-room' : status === 413 ? 'too-large' : status === 401 ? 'unauthenticated' : 'malformed';
 
 export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): Listener => {
@@ -75,7 +75,7 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const json = type === JSON_TYPE;
     let partial = false;
     const peer = peerOf(req.socket);
-    res.once('finish', () => opts.onAnswer?.(answerOf(res.statusCode, req.method, partial), 'http', peer));
+    res.once('finish', () => opts.onAnswer?.(httpAnswerOf(res.statusCode, req.method, partial), 'http', peer));
     if (opts.authorized !== undefined && !opts.authorized(req.headers.authorization)) {
       return req.resume(), refuse(res, json, 401, 16, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer' });
     }
