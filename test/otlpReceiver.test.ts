@@ -192,7 +192,7 @@ test('answerWhenSettled: samples of the request that became dead letters before 
   }
 });
 
-test('not a metrics request, another type, method or path: refused, not retried', async () => {
+test('not a metrics request, another type or path: refused, not retried', async () => {
   const answers: string[] = [];
   const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
