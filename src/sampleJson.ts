@@ -247,14 +247,26 @@ const exactIn = (line: string, sample: Either<string, Sample>): Either<string, S
 };
 
 /**
+ * The sample of a line's parsed object `o` (with what `read` already holds of its attributes,
+ * resource and scope), its resource and scope read through `refs` when they are references; why
+ * not, also when a reference names nothing. Without refs no read set is made for the whole path.
+ */
+const sampleOfLine = (line: string, o: unknown, read: SharedRead | undefined, refs: SharedRefs | undefined): Either<string, Sample> => {
+  if (refs !== undefined) {
+    read ??= {};
+    const unknownRef = readRefs(o, read, refs);
+    if (unknownRef !== undefined) return left(unknownRef);
+  }
+  return exactIn(line, sampleFromJson(o, line, read));
+};
+
+/**
  * One NDJSON line → Sample, or the reason it is not one. `refs`: a resource or scope written as a
  * string is a reference to one (the spool's lines), read through it.
  */
 export const parseSampleLine = (line: string, refs?: SharedRefs): Either<string, Sample> => {
   const parts = readByParts(line, readObject);
-  if (parts === undefined) return parseSampleLineWhole(line, refs);
-  const unknownRef = refs === undefined ? undefined : readRefs(parts.o, parts.read, refs);
-  return unknownRef !== undefined ? left(unknownRef) : exactIn(line, sampleFromJson(parts.o, line, parts.read));
+  return parts === undefined ? parseSampleLineWhole(line, refs) : sampleOfLine(line, parts.o, parts.read, refs);
 };
 
 /** parseSampleLine without the cut into parts (its tests compare the two). */
@@ -265,9 +277,5 @@ export const parseSampleLineWhole = (line: string, refs?: SharedRefs): Either<st
     const again = quoted === undefined ? parsed : parseJson(quoted);
     if (!isLeft(again)) parsed = again;
   }
-  if (isLeft(parsed)) return parsed;
-  if (refs === undefined) return exactIn(line, sampleFromJson(parsed.right, line));
-  const read: SharedRead = {};
-  const unknownRef = readRefs(parsed.right, read, refs);
-  return unknownRef !== undefined ? left(unknownRef) : exactIn(line, sampleFromJson(parsed.right, line, read));
+  return isLeft(parsed) ? parsed : sampleOfLine(line, parsed.right, undefined, refs);
 };
