@@ -58,7 +58,7 @@ export const createStats = (maxQueued: number): PipelineStats => ({
   delivered: 0,
   batchesDelivered: 0,
   deadLetters: { invalid: 0, late: 0, skew: 0, overflow: 0, rejected: 0, 'retries-exhausted': 0, shutdown: 0 },
-  otlpRequests: { taken: 0, partial: 0, 'no-room': 0, malformed: 0, 'too-large': 0, unauthenticated: 0, probe: 0 },
+  otlpRequests: { taken: 0, partial: 0, 'no-room': 0, malformed: 0, 'too-large': 0, unauthenticated: 0, probe: 0, preflight: 0, 'cross-origin': 0 },
   otlpStaleMarkersSkipped: 0,
   deadLetteredInDelivery: 0,
   retries: 0,

@@ -36,7 +36,7 @@ test('the Collector\'s otlp receiver block is taken as written; an endpoint with
     'config.sources[0].protocols.grpc.endpoint: expected host:port to listen on (localhost:4317; 0.0.0.0:4317 for every interface; [::1]:4317), found ":4317" (a host too: localhost:4317 (this machine only) or 0.0.0.0:4317 (every interface))',
   ]);
   assert.equal(configErrorsOf(source('      grpc:\n        max_recv_msg_size_mib: 32\n')), [
-    "config.sources[0].protocols.grpc.max_recv_msg_size_mib: expected no key 'max_recv_msg_size_mib' (otlp protocol takes endpoint, tls), found number 32 (the source's maxRequestBytes (beside protocols, in bytes, for both protocols))",
+    "config.sources[0].protocols.grpc.max_recv_msg_size_mib: expected no key 'max_recv_msg_size_mib' (otlp grpc protocol takes endpoint, tls), found number 32 (the source's maxRequestBytes (beside protocols, in bytes, for both protocols))",
   ]);
   // `grpc:` with nothing under it, as the Collector's docs write it: its default endpoint.
   const dir = tempDir();

@@ -208,7 +208,7 @@ test('not a metrics request, another type or path: refused, not retried', async 
   }
 });
 
-test('a GET or HEAD (a health check, a scanner) is no export: answered 404/405 and counted a probe, not malformed', async () => {
+test('a GET or HEAD (a health check, a scanner) is no export: answered 404/405 and counted a probe, not malformed; a preflight the source does not let through, cross-origin', async () => {
   const answers: string[] = [];
   const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
@@ -216,8 +216,11 @@ test('a GET or HEAD (a health check, a scanner) is no export: answered 404/405 a
     assert.is((await fetch(`http://${r.http}/`)).status, 404);
     assert.is((await fetch(`http://${r.http}/healthz`, { method: 'HEAD' })).status, 404);
     assert.is((await post(r.http, 'x', { 'content-type': 'application/x-protobuf' }, '/v1/logs')).status, 404, 'an export to another path is one a sender lost');
-    assert.is((await fetch(`http://${r.http}/v1/metrics`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST' } })).status, 405, 'and a browser\'s CORS preflight: its export fails');
-    assert.equal(answers, ['http probe', 'http probe', 'http probe', 'http malformed', 'http malformed']);
+    const preflight = await fetch(`http://${r.http}/v1/metrics`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST' } });
+    assert.is(preflight.status, 204, 'a browser\'s CORS preflight, to a source without cors: answered, not let through');
+    assert.is(preflight.headers.get('access-control-allow-origin'), null);
+    assert.is((await fetch(`http://${r.http}/v1/metrics`, { method: 'OPTIONS' })).status, 405, 'an OPTIONS that is no preflight');
+    assert.equal(answers, ['http probe', 'http probe', 'http probe', 'http malformed', 'http cross-origin', 'http malformed']);
   } finally {
     r.stop();
   }

@@ -83,6 +83,11 @@ tests:
       # A load balancer's health check on the OTLP/HTTP port, 6 a minute: no export, no alert.
       - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="probe"}'
         values: '0 6 12 18 24 30 36 42 48 54 60 66'
+      # A web page's exporter, its preflights let through: no export, no alert; then a page whose origin is not allowed.
+      - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="preflight"}'
+        values: '0 1 2 3 4 5 6 7 8 9 10 11'
+      - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="cross-origin"}'
+        values: '0 0 0 0 0 0 0 0 0 5 5 5'
       # A second chronoq: a wrong endpoint since the start, its backlog near its maxQueued.
       - series: 'chronoq_samples_in_total{job="chronoq", instance="b"}'
         values: '10 20 30 40 50 60 70 80 90 100 110 120'
@@ -169,8 +174,15 @@ tests:
           - exp_labels: {severity: warning, job: chronoq, instance: a, answer: too-large}
             exp_annotations:
               summary: 'chronoq at a rejected 2 OTLP requests as too-large in 5 minutes'
-              description: 'Their senders dropped those points. too-large: raise the source''s maxRequestBytes or make the senders'' batches smaller; unauthenticated: a sender without the right bearer token; malformed: a sender that is not an OTLP metrics exporter.'
+              description: 'Their senders dropped those points. too-large: raise the source''s maxRequestBytes or make the senders'' batches smaller; unauthenticated: a sender without the right bearer token; malformed: a sender that is not an OTLP metrics exporter; cross-origin: a web page whose origin (or a header it sends) the source''s protocols.http.cors does not allow.'
       - {alertname: ChronoqRequestsRejected, eval_time: 8m, exp_alerts: []}
+      - alertname: ChronoqRequestsRejected
+        eval_time: 10m
+        exp_alerts:
+          - exp_labels: {severity: warning, job: chronoq, instance: a, answer: cross-origin}
+            exp_annotations:
+              summary: 'chronoq at a rejected 5 OTLP requests as cross-origin in 5 minutes'
+              description: 'Their senders dropped those points. too-large: raise the source''s maxRequestBytes or make the senders'' batches smaller; unauthenticated: a sender without the right bearer token; malformed: a sender that is not an OTLP metrics exporter; cross-origin: a web page whose origin (or a header it sends) the source''s protocols.http.cors does not allow.'
       - alertname: ChronoqSpoolWriteFailing
         eval_time: 8m
         exp_alerts:

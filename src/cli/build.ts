@@ -91,7 +91,7 @@ export interface PartsHooks {
   /** The environment the config was read with (a token template's `${VAR}`s). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** An otlp source answered a request. */
-  readonly onAnswer?: (source: number, answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => void;
+  readonly onAnswer?: (source: number, answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string, detail?: string) => void;
   /** An otlp source listens. */
   readonly onListening?: (source: number, e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   /** An otlp source answers a request once its samples have settled (a spool makes them durable then). */
@@ -165,6 +165,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
           } : {}),
           ...(s.protocols.grpc?.tls !== undefined ? { grpcTls: readReceiverTls(s.protocols.grpc.tls) } : {}),
           ...(s.protocols.http?.tls !== undefined ? { httpTls: readReceiverTls(s.protocols.http.tls) } : {}),
+          ...(s.protocols.http?.cors !== undefined ? { httpCors: s.protocols.http.cors } : {}),
           ...(hooks.pushSourceHasRoom !== undefined ? { hasRoom: hooks.pushSourceHasRoom } : hasRoom !== undefined ? { hasRoom } : {}),
           ...(hooks.hasRoomFor !== undefined ? { hasRoomFor: hooks.hasRoomFor } : {}),
           answerWhenSettled: hooks.answerWhenSettled === true,
@@ -178,7 +179,7 @@ export const buildParts = (c: ResolvedConfig, clock: Clock, hooks: PartsHooks = 
               ...(hooks.onTlsEvent !== undefined ? { onEvent: (protocol: 'grpc' | 'http', e: TlsFilesEvent) => hooks.onTlsEvent!(index, protocol, e) } : {}),
             },
           } : {}),
-          ...(hooks.onAnswer !== undefined ? { onAnswer: (a: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => hooks.onAnswer!(index, a, protocol, peer) } : {}),
+          ...(hooks.onAnswer !== undefined ? { onAnswer: (a: RequestAnswer, protocol: 'grpc' | 'http', peer: string, detail?: string) => hooks.onAnswer!(index, a, protocol, peer, detail) } : {}),
           ...(hooks.onRoom !== undefined ? { onRoom: (e: { full: boolean; refused: number }) => hooks.onRoom!(index, e) } : {}),
           ...(hooks.onListening !== undefined ? { onListening: (e: { protocol: 'grpc' | 'http'; address: string }) => hooks.onListening!(index, e) } : {}),
         });

@@ -3,7 +3,7 @@
  * counted as a bad line is, skipped staleness markers counted, the room a request needs, answers
  * counted for the self-metrics, and the lines it logs — where it listens, the first staleness
  * markers it skips, the first request of each kind it rejects (too large, malformed,
- * unauthenticated), when it begins and stops refusing requests for want of room, its TLS files
+ * unauthenticated, a web page's preflight refused), when it begins and stops refusing requests for want of room, its TLS files
  * read again or not usable, its certificate near its end.
  */
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -16,7 +16,7 @@ import type { RequestAnswer } from '../sources/otlpReceiverTypes.js';
 type OtlpHooks = Pick<PartsHooks, 'onRefused' | 'onSkipped' | 'onRoom' | 'onAnswer' | 'onListening' | 'answerWhenSettled' | 'pushSourceHasRoom' | 'hasRoomFor' | 'onTlsEvent' | 'onTokenEvent'>;
 
 /** What a request rejected for what it is was told, and what to do; undefined for the other answers. */
-const rejection = (source: ResolvedConfig['sources'][number] | undefined, answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string): string | undefined => {
+const rejection = (source: ResolvedConfig['sources'][number] | undefined, answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string, detail: string | undefined): string | undefined => {
   const over = `${protocol === 'grpc' ? 'gRPC' : 'HTTP'} from ${peer}`;
   switch (answer) {
     case 'too-large':
@@ -25,6 +25,8 @@ const rejection = (source: ResolvedConfig['sources'][number] | undefined, answer
       return `a request over OTLP/${over} that is no OTLP metrics request was refused (${protocol === 'grpc' ? 'INVALID_ARGUMENT' : '400, or 404/405/415 for another path, method or type'}): a sender of traces or logs, or not an OTLP exporter, is pointed at it`;
     case 'unauthenticated':
       return `a request over OTLP/${over} without the bearer token it asks for was refused (${protocol === 'grpc' ? 'UNAUTHENTICATED' : '401'}): give the sender the token (authorization: Bearer <token>)`;
+    case 'cross-origin':
+      return `a web page's CORS preflight over OTLP/${over} was refused, so its export fails: ${detail ?? 'its origin is not allowed'}`;
     default:
       return undefined;
   }
@@ -61,12 +63,15 @@ export const otlpSourceHooks = (c: ResolvedConfig, log: Logger, pipeline: () => 
     onRoom: (index, e) => (e.full
       ? log('warn', `source ${index} (otlp): no room for more samples (${c.spool ? 'the spool is 90 % full (spool.maxBytes) with what is on its way to it while delivery is stalled, or cannot be written and what waits for delivery in memory is at its limit' : 'the samples held in memory are at their limit, delivery.maxQueued + reorder.maxBuffered, and there is no spool to hold more'}): requests are refused as unavailable, for their senders to send again (a sender that does not retry — the OpenTelemetry JS gRPC exporter — drops them)`, { source: index })
       : log('info', `source ${index} (otlp): requests are taken again (${e.refused} refused meanwhile, sent again by the senders that retry)`, { source: index, refused: e.refused })),
-    onAnswer: (index, answer, protocol, peer) => {
+    onAnswer: (index, answer, protocol, peer, detail) => {
       pipeline().stats.otlpRequests[answer]++;
-      const why = rejection(c.sources[index], answer, protocol, peer);
+      const why = rejection(c.sources[index], answer, protocol, peer, detail);
       if (why === undefined || rejectionSaid.has(`${index} ${answer}`)) return;
       rejectionSaid.add(`${index} ${answer}`);
-      log('warn', `source ${index} (otlp): ${why}. Its sender drops it (no OTLP exporter sends such a request again): its points never reach chronoq, so no dead letter holds them. Further ones are counted in the status line and chronoq_otlp_requests_total{answer="${answer}"}, not logged`, { source: index, answer, protocol, peer });
+      const fate = answer === 'cross-origin'
+        ? "The page's exporter sees a network error, and what it sends again is refused the same way"
+        : 'Its sender drops it (no OTLP exporter sends such a request again)';
+      log('warn', `source ${index} (otlp): ${why}. ${fate}: its points never reach chronoq, so no dead letter holds them. Further ones are counted in the status line and chronoq_otlp_requests_total{answer="${answer}"}, not logged`, { source: index, answer, protocol, peer });
     },
     onListening: (index, e) => {
       listened.get(`${index} ${e.protocol}`)?.();

@@ -47,7 +47,6 @@ export const COLLECTOR_RECEIVER_KEYS: Readonly<Record<string, string>> = {
   max_concurrent_streams: 'not limited; delivery room bounds what is taken (UNAVAILABLE when there is none)',
   read_buffer_size: 'not configurable',
   write_buffer_size: 'not configurable',
-  cors: 'no CORS: browsers cannot post to it',
   traces_url_path: 'metrics only',
   logs_url_path: 'metrics only',
   metrics_url_path: 'POST /v1/metrics, not configurable',

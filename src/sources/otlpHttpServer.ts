@@ -6,6 +6,8 @@
  * refused); a body that is no metrics request 400 with a google.rpc.Status; no room 503 with
  * Retry-After (OTLP exporters retry it); too large 413; without the bearer token asked for 401;
  * another type 415, path 404, method 405 (a GET or HEAD is counted a probe, not a refused export).
+ * A browser's CORS preflight is answered 204 before the token is asked for (a preflight carries
+ * none), allowed or refused by the source's `cors` (corsPolicy.ts; none: every one refused).
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -15,6 +17,7 @@ import { type Either, isLeft, map } from 'fp-ts/lib/Either.js';
 import { type ReadRequest, readJsonRequest, readProtobufRequest } from './requestReader.js';
 import { parseOtlpJsonRequest } from '../otlpJson.js';
 import { exportResponseBytes, varintBytes } from './otlpGrpcServer.js';
+import { NO_CORS } from './corsPolicy.js';
 import { DEFAULT_MAX_REQUEST_BYTES, NO_ROOM_MESSAGE, UNAUTHENTICATED_MESSAGE, type Listener, type OtlpServerOptions, type RequestAnswer, type TakeRequest, type Taken, joinEndpoint, peerOf, splitEndpoint } from './otlpReceiverTypes.js';
 
 const PROTOBUF = 'application/x-protobuf';
@@ -62,8 +65,8 @@ const jsonResponse = (t: Extract<Taken, { kind: 'taken' }>): string =>
 
 /**
  * How a request was answered, by its status; a GET or HEAD is no export (a health check, a
- * scanner), whatever it was told. Another method stays malformed: a browser's CORS preflight
- * (OPTIONS), which this server does not answer, is an export that failed.
+ * scanner), whatever it was told. Another method stays malformed (an OPTIONS that is no CORS
+ * preflight among them; a preflight is counted where it is answered).
  */
 const httpAnswerOf = (status: number, method: string | undefined, partial: boolean): RequestAnswer =>
   method === 'GET' || method === 'HEAD' ? 'probe' : status === 200 ? (partial ? 'partial' : 'taken') : status === 503 ? 'no-room' : status === 413 ? 'too-large' : status === 401 ? 'unauthenticated' : 'malformed';
@@ -74,8 +77,20 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const json = type === JSON_TYPE;
     let partial = false;
+    /** A preflight's answer and, refused, why. */
+    let preflight: { answer: RequestAnswer; detail?: string } | undefined;
     const peer = peerOf(req.socket);
-    res.once('finish', () => opts.onAnswer?.(httpAnswerOf(res.statusCode, req.method, partial), 'http', peer));
+    res.once('finish', () => (preflight === undefined
+      ? opts.onAnswer?.(httpAnswerOf(res.statusCode, req.method, partial), 'http', peer)
+      : opts.onAnswer?.(preflight.answer, 'http', peer, preflight.detail)));
+    const { origin } = req.headers;
+    const askedMethod = req.headers['access-control-request-method'];
+    if (req.method === 'OPTIONS' && askedMethod !== undefined) {
+      const p = opts.cors === undefined ? { headers: {}, refused: NO_CORS } : opts.cors.preflight(origin, askedMethod, req.headers['access-control-request-headers']);
+      preflight = p.refused === undefined ? { answer: 'preflight' } : { answer: 'cross-origin', detail: `a page at ${origin ?? '(no origin)'} was not let post: ${p.refused}` };
+      return req.resume(), res.writeHead(204, p.headers), void res.end();
+    }
+    if (opts.cors !== undefined) for (const [name, value] of Object.entries(opts.cors.actual(origin))) res.setHeader(name, value);
     if (opts.authorized !== undefined && !opts.authorized(req.headers.authorization)) {
       return req.resume(), refuse(res, json, 401, 16, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer' });
     }

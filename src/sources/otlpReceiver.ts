@@ -38,6 +38,7 @@ import type { TlsFileSettings, TlsFiles } from '../config/files.js';
 
 export type { ReceiverTls, RequestAnswer } from './otlpReceiverTypes.js';
 import { serveOtlpHttp } from './otlpHttpServer.js';
+import { type CorsOptions, corsPolicy } from './corsPolicy.js';
 
 export interface OtlpReceiverOptions {
   /** host:port for OTLP/gRPC (the Collector's default is localhost:4317). */
@@ -48,6 +49,8 @@ export interface OtlpReceiverOptions {
   readonly grpcTls?: ReceiverTls;
   /** TLS for the HTTP listener (HTTPS; else plaintext). */
   readonly httpTls?: ReceiverTls;
+  /** Which web pages may post to the HTTP listener (CORS, corsPolicy.ts); without it, none. */
+  readonly httpCors?: CorsOptions;
   /**
    * The TLS files to watch (each protocol's, with how problems name them): looked at every
    * `everyMs`, and a consistent new set is used for new connections — a certificate renewed under
@@ -107,8 +110,8 @@ export interface OtlpReceiverOptions {
    * keep their points) or are taken again (`false`): said once each way, as the senders alone saw it.
    */
   readonly onRoom?: (e: { readonly full: boolean; readonly refused: number }) => void;
-  /** Each request's answer, by protocol (self-metrics: chronoq_otlp_requests_total). */
-  readonly onAnswer?: (answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => void;
+  /** Each request's answer, by protocol (self-metrics: chronoq_otlp_requests_total); `detail`: why a preflight was refused. */
+  readonly onAnswer?: (answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string, detail?: string) => void;
   /** A server listens (its port when 0 was asked). */
   readonly onListening?: (e: { readonly protocol: 'grpc' | 'http'; readonly address: string }) => void;
   readonly scheduler?: SchedulerLike;
@@ -232,7 +235,10 @@ export const otlpReceiverSamples = (opts: OtlpReceiverOptions): Observable<Sampl
     });
     const listeners: Partial<Record<'grpc' | 'http', Listener>> = {
       ...(opts.grpcEndpoint !== undefined ? { grpc: serveOtlpGrpc(opts.grpcEndpoint, take, { noRoom: noRoomNow, read, maxRequestBytes: opts.maxRequestBytes, tls: opts.grpcTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
-      ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, { noRoom: noRoomNow, read, maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail }) } : {}),
+      ...(opts.httpEndpoint !== undefined ? { http: serveOtlpHttp(opts.httpEndpoint, take, {
+        noRoom: noRoomNow, read, maxRequestBytes: opts.maxRequestBytes, tls: opts.httpTls, authorized, onAnswer: opts.onAnswer, onListening: opts.onListening, onError: fail,
+        cors: opts.httpCors === undefined ? undefined : corsPolicy(opts.httpCors, authorized !== undefined),
+      }) } : {}),
     };
     const servers = Object.values(listeners);
     const watch = opts.tlsWatch;

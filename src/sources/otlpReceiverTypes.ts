@@ -4,6 +4,7 @@
  */
 import type { ReadRequest } from './requestReader.js';
 import type { OtlpReadOptions } from '../otlpJson.js';
+import type { CorsPolicy } from './corsPolicy.js';
 
 /** A listener's certificate and key (PEM), and the CA its clients' certificates must come from (mutual TLS). */
 export interface ReceiverTls {
@@ -34,9 +35,11 @@ export const peerOf = (socket: { readonly remoteAddress?: string | undefined; re
  * receiver does not serve), too large, or without the bearer token asked for; or, over HTTP, no
  * export at all (`probe`: a GET or HEAD — a load balancer's or Kubernetes' health check, a
  * scanner — answered 404, 405 or 401 as ever, but nothing a sender lost: counted apart,
- * so that it neither fills the status line's refusals nor fires the rejected-requests alert).
+ * so that it neither fills the status line's refusals nor fires the rejected-requests alert);
+ * a browser's CORS preflight let through (`preflight`: no export, the POST after it is counted)
+ * or refused (`cross-origin`: the page's export fails, its origin or a header it sends not allowed).
  */
-export type RequestAnswer = 'taken' | 'partial' | 'no-room' | 'malformed' | 'too-large' | 'unauthenticated' | 'probe';
+export type RequestAnswer = 'taken' | 'partial' | 'no-room' | 'malformed' | 'too-large' | 'unauthenticated' | 'probe' | 'preflight' | 'cross-origin';
 /** The answer a take gives. */
 export const answerOf = (t: Taken): RequestAnswer => (t.kind === 'full' ? 'no-room' : t.rejected > 0 ? 'partial' : 'taken');
 
@@ -53,9 +56,10 @@ export interface OtlpServerOptions {
   readonly read: OtlpReadOptions;
   /** Whether a request's `authorization` header lets it in (undefined: every request). */
   readonly authorized: ((authorization: string | undefined) => boolean) | undefined;
-  /** Each request's answer (for counting). */
-  /** `peer`: the sender's address and port. */
-  readonly onAnswer: ((answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string) => void) | undefined;
+  /** Each request's answer (for counting); `peer`: the sender's address and port; `detail`: why a preflight was refused. */
+  readonly onAnswer: ((answer: RequestAnswer, protocol: 'grpc' | 'http', peer: string, detail?: string) => void) | undefined;
+  /** CORS (HTTP only): which pages may post; undefined: none. */
+  readonly cors?: CorsPolicy | undefined;
   readonly maxRequestBytes: number | undefined;
   /** TLS (mutual with a clientCa); plaintext without. */
   readonly tls: ReceiverTls | undefined;

@@ -23,7 +23,7 @@ export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter
   meter.createObservableGauge('chronoq.spool.write_failing', { description: '1 while the spool cannot be written (disk full): samples not durable' }).addCallback((r) => r.observe(stats.spoolFailing ? 1 : 0));
   meter.createObservableGauge('chronoq.receiver.silent', { description: '1 while calls are held for a receiver that answers nothing (hung): in flight, not sent again' }).addCallback((r) => r.observe(stats.receiverSilentSinceMs !== undefined ? 1 : 0));
   meter.createObservableGauge('chronoq.breaker.state', { description: '0 closed, 1 half-open, 2 open' }).addCallback((r) => r.observe({ closed: 0, 'half-open': 1, open: 2 }[stats.breakerState]));
-  meter.createObservableCounter('chronoq.otlp.requests', { description: 'Requests the otlp source answered, by answer (taken, partial, no-room, malformed, too-large, unauthenticated; probe: an HTTP GET or HEAD, no export)' }).addCallback((r) => {
+  meter.createObservableCounter('chronoq.otlp.requests', { description: 'Requests the otlp source answered, by answer (taken, partial, no-room, malformed, too-large, unauthenticated, cross-origin: a CORS preflight refused; probe: an HTTP GET or HEAD, preflight: a CORS preflight let through, neither an export)' }).addCallback((r) => {
     for (const [answer, n] of Object.entries(stats.otlpRequests)) r.observe(n, { answer });
   });
   meter.createObservableCounter('chronoq.otlp.stale_markers_skipped', { description: 'Staleness markers the otlp source skipped (staleMarkers: skip): no samples, not dead letters' }).addCallback((r) => r.observe(stats.otlpStaleMarkersSkipped));

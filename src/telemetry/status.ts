@@ -19,10 +19,11 @@ const ratesOf = (prev: StatusSnapshot, now: StatusSnapshot): { inPerSecond: numb
 /**
  * Requests an otlp source refused, by answer (no room, too large, malformed, unauthenticated): its
  * senders kept or dropped them, and chronoq never took their points, so no dead letter says so.
- * Probes (HTTP requests that are no export: health checks) are none of them.
+ * Probes (HTTP requests that are no export: health checks) and CORS preflights let through are
+ * none of them; a refused preflight (cross-origin) is: the page's export failed.
  */
 const refusedRequests = (s: PipelineStats): Record<string, number> =>
-  Object.fromEntries(Object.entries(s.otlpRequests).filter(([answer, n]) => n > 0 && answer !== 'taken' && answer !== 'partial' && answer !== 'probe'));
+  Object.fromEntries(Object.entries(s.otlpRequests).filter(([answer, n]) => n > 0 && answer !== 'taken' && answer !== 'partial' && answer !== 'probe' && answer !== 'preflight'));
 
 /** The non-zero counts, `key n` joined by commas ('' when none). */
 const countsInWords = (counts: Readonly<Record<string, number>>): string =>
