@@ -54,6 +54,7 @@ test('a page of an allowed origin exports; one of another is refused, said once 
   try {
     await until('chronoq listens', () => /listening for OTLP\/HTTP on 127\.0\.0\.1:\d+/.test(run.stderrSoFar()));
     const address = /listening for OTLP\/HTTP on (127\.0\.0\.1:\d+)/.exec(run.stderrSoFar())![1]!;
+    assert.match(run.stderrSoFar(), /chronoq running: otlp \(HTTP 127\.0\.0\.1:0 CORS https:\/\/app\.example\.com\)/, 'the start line names the origins let in');
     const { rm } = await collection();
     const body = Buffer.from(JsonMetricsSerializer.serializeRequest(rm)!);
     const send = (origin: string) => browserFetch(origin).fetch(`http://${address}/v1/metrics`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' } });

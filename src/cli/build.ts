@@ -33,8 +33,8 @@ export const describeSource = (s: SourceConfig): string => {
   if (s.type === 'ndjson') return `ndjson ${s.path === '-' ? 'standard input' : s.path}`;
   if (s.type === 'host') return 'host';
   if (s.type === 'otlp') {
-    const listener = (name: string, p: { endpoint?: string; tls?: { clientCa?: string } } | undefined): string[] =>
-      p === undefined ? [] : [`${name} ${p.endpoint ?? ''}${p.tls === undefined ? '' : p.tls.clientCa === undefined ? ' TLS' : ' mutual TLS'}`];
+    const listener = (name: string, p: { endpoint?: string; tls?: { clientCa?: string }; cors?: { allowedOrigins: readonly string[] } } | undefined): string[] =>
+      p === undefined ? [] : [`${name} ${p.endpoint ?? ''}${p.tls === undefined ? '' : p.tls.clientCa === undefined ? ' TLS' : ' mutual TLS'}${p.cors === undefined ? '' : ` CORS ${p.cors.allowedOrigins.join(' ')}`}`];
     return `otlp (${[...listener('gRPC', s.protocols.grpc), ...listener('HTTP', s.protocols.http)].join(', ')})`;
   }
   const series = s.series ?? SYNTHETIC_SERIES;
