@@ -8,7 +8,8 @@
  * allowed. Beyond it:
  * - `content-type` is always allowed (every OTLP/HTTP export sends a non-simple one, so every
  *   preflight asks for it), and `authorization` when the source asks for a bearer token (without
- *   it every export is refused anyway); the Collector allows neither once `allowed_headers` is set;
+ *   it every export is refused anyway); the Collector allows content-type only while its
+ *   `allowed_headers` is unset, and authorization only when listed;
  * - `Retry-After` is exposed, so that a browser's exporter can read how long to wait after a 503
  *   (cross-origin, a page reads only the headers it is let read);
  * - a refused preflight says why, for the source's warning.
