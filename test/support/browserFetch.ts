@@ -10,7 +10,8 @@
  *   Allow-Headers (`*` only without credentials; authorization never by `*`);
  * - the request itself carries Origin, and its answer must pass the same origin check;
  * - the page reads only the safelisted response headers and those in Access-Control-Expose-Headers.
- * A failed check is what a browser gives the page: a TypeError, "Failed to fetch", with no answer.
+ * A failed check is what a browser gives the page: a TypeError, "Failed to fetch", with no answer
+ * and no cause (why is in `traffic.refusals`).
  */
 
 /** Request headers a page may send cross-origin without a preflight (the values an OTLP exporter sends never are). */
@@ -35,7 +36,8 @@ export const browserFetch = (pageOrigin: string, credentials: 'include' | 'omit'
   const traffic: BrowserTraffic = { preflights: [], refusals: [] };
   const failed = (why: string): never => {
     traffic.refusals.push(why);
-    throw new TypeError('Failed to fetch', { cause: new Error(why) });
+    // As a browser gives it: no cause, nothing of why (the OpenTelemetry fetch transport retries a TypeError without a cause).
+    throw new TypeError('Failed to fetch');
   };
   const originOk = (res: Response, what: string): void => {
     const allowed = res.headers.get('access-control-allow-origin');
