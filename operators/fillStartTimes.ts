@@ -13,6 +13,24 @@ export interface FillStartTimesOptions {
   readonly forgetSeriesAfterMs?: number;
   /** At most this many series kept; past it the least recently seen are forgotten. Default Infinity. */
   readonly maxSeries?: number;
+  /**
+   * What an earlier run kept of its series (its `onEnd`'s states): a series seen again goes on
+   * from its state — its start, and a reset told from the value it had — instead of starting
+   * afresh as a true reset point, which a receiver turning cumulatives into deltas reads as a
+   * reset (no rate for the interval across a restart). One not seen within `forgetSeriesAfterMs`
+   * of the newest state's time is forgotten.
+   */
+  readonly initial?: Iterable<SeriesStartState>;
+  /** At the end of the stream (complete): the state of every series kept, for the next run's `initial`. */
+  readonly onEnd?: (states: SeriesStartState[]) => void;
+}
+
+/** What is kept of a series between runs: its key (seriesKey), the start its samples are given, its newest sample's time and value. */
+export interface SeriesStartState {
+  readonly series: string;
+  readonly start: bigint;
+  readonly lastTime: bigint;
+  readonly lastValue: Sample['value'];
 }
 
 /** What is kept of a series whose samples come without a start time (none until its first). */
@@ -68,6 +86,10 @@ const isReset = (s: Sample, before: Sample['value']): boolean => {
  *   counter started again after the sample before, whose time becomes the start from then on;
  * - a delta sample starts at the time of the sample before it (its first at its own time).
  *
+ * Across a restart, `onEnd` hands over what is kept of each series and the next run's `initial`
+ * takes it up, so a series goes on from its start rather than from a new reset point (the command
+ * keeps them in the spool).
+ *
  * Samples that have a start time, gauges and Lefts pass unchanged, and a sample given a start is
  * a copy (its own properties, symbols too, and the start). Place it after reorderByEventTime: it
  * expects each series in time order (a sample older than its series' newest gets a start no later
@@ -89,8 +111,16 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
   return (source) =>
     new Observable<Routed<Sample>>((subscriber) => {
       let newest: bigint | undefined;
+      /** The earlier run's states not taken up yet (dropped once forgetAfterNs past the newest of them). */
+      let before: Map<string, SeriesStartState> | undefined = opts.initial === undefined ? undefined : new Map([...opts.initial].map((b) => [b.series, b]));
+      const beforeNewest = before === undefined || before.size === 0 ? undefined : [...before.values()].reduce((n, b) => (b.lastTime > n ? b.lastTime : n), 0n);
       const series = createSeriesTable<SeriesStart>({
-        make: () => ({ forgotten: false, start: undefined, lastTime: 0n, lastValue: 0 }),
+        make: (key) => {
+          const kept = before?.get(key);
+          if (kept === undefined) return { forgotten: false, start: undefined, lastTime: 0n, lastValue: 0 };
+          before!.delete(key);
+          return { forgotten: false, start: kept.start, lastTime: kept.lastTime, lastValue: kept.lastValue };
+        },
         idleTest: () => {
           if (forgetAfterNs === undefined || newest === undefined) return undefined;
           const limit = newest - forgetAfterNs;
@@ -103,7 +133,10 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
       /** The start `s` is given, and what its series keeps of it. */
       const startOf = (s: Sample, kind: 'cumulative' | 'delta'): bigint => {
         const t = s.timeUnixNano;
-        if (newest === undefined || t > newest) newest = t;
+        if (newest === undefined || t > newest) {
+          newest = t;
+          if (before !== undefined && forgetAfterNs !== undefined && beforeNewest !== undefined && newest - beforeNewest > forgetAfterNs) before = undefined;
+        }
         const state = series.valueOf(s);
         if (state.start === undefined) state.start = t;
         else if (t < state.lastTime) return kind === 'delta' || t < state.start ? t : state.start;
@@ -128,7 +161,18 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
           subscriber.next(right(copyWith(item.right, { startTimeUnixNano: start })));
         },
         error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
+        complete: () => {
+          if (opts.onEnd !== undefined) {
+            const states: SeriesStartState[] = [...(before?.values() ?? [])];
+            for (const [key, v] of series.entries()) if (v.start !== undefined) states.push({ series: key, start: v.start, lastTime: v.lastTime, lastValue: v.lastValue });
+            try {
+              opts.onEnd(states);
+            } catch (e) {
+              return subscriber.error(e);
+            }
+          }
+          subscriber.complete();
+        },
       });
     });
 }

@@ -45,6 +45,7 @@ export type {
   Jitter,
   DeliverOptions,
   FillStartTimesOptions,
+  SeriesStartState,
 } from '../operators/index.js';
 export { createCircuitBreaker } from './breaker.js';
 export type { CircuitBreaker, CircuitBreakerOptions, BreakerState, BreakerTransition, BreakerPermit, ReachableNews } from './breaker.js';

@@ -23,6 +23,7 @@ import { deliveryRoomGate, type RoomGate } from './roomGate.js';
 import { pushSourceFit, pushSourceRoomGate, sourceRoomGate } from './sourceRoom.js';
 import { backlogStage } from './backlogStage.js';
 import { localStamps } from './localStamps.js';
+import { keptSeriesStarts } from './spool/seriesStarts.js';
 
 export type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
 import type { PipelineDeps, PipelineEvent, ShutdownReport } from './pipelineTypes.js';
@@ -180,8 +181,9 @@ export class Pipeline {
           ...c.reorder, scheduler, flushNow$: this.flushNow$, onLate: () => s.late++, onOverflow: () => s.reorderOverflow++,
           onSeriesCapped: (e) => { s.seriesCapped += e.forgotten; this.events.next({ type: 'series-capped', ...e }); },
         }),
-        // In time order here; before the spool, so a sample keeps the start it was given.
-        fillStartTimes({ forgetSeriesAfterMs: c.reorder.forgetSeriesAfterMs, maxSeries: c.reorder.maxSeries }),
+        // In time order here; before the spool, so a sample keeps the start it was given. With a
+        // spool, series go on from where the run before left them: a restart is no counter reset.
+        fillStartTimes({ forgetSeriesAfterMs: c.reorder.forgetSeriesAfterMs, maxSeries: c.reorder.maxSeries, ...keptSeriesStarts(this.deps.spool?.seriesStarts) }),
         // Where samples wait while delivery's queue has no room: in memory, or in the spool.
         backlogStage({
           config: c, stats: s, spool: this.deps.spool, hasRoom: () => this.hasRoom(), scheduler, now: () => clock.now(),

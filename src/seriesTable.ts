@@ -17,8 +17,8 @@ export interface SeriesValue {
 }
 
 export interface SeriesTableOptions<V extends SeriesValue> {
-  /** The value of a series seen for the first time (or again after it was forgotten). */
-  readonly make: () => V;
+  /** The value of a series seen for the first time (or again after it was forgotten), given its key (seriesKey). */
+  readonly make: (series: string) => V;
   /**
    * Called at each sweep: what tells an idle value (to forget), or undefined to forget nothing
    * this time. A factory, so that what the test needs (a limit, a set) is worked out once a sweep.
@@ -47,6 +47,8 @@ export interface SeriesTable<V extends SeriesValue> {
   readonly valueOf: (s: Sample) => V;
   /** Values held now. */
   readonly size: () => number;
+  /** The values held now, by series key. */
+  readonly entries: () => IterableIterator<[string, V]>;
 }
 
 /** Sweeps start at this many series. */
@@ -102,11 +104,11 @@ export const createSeriesTable = <V extends SeriesValue>(opts: SeriesTableOption
     let value = byKey.get(series);
     if (value === undefined) {
       if (byKey.size >= sweepAt) sweep();
-      value = make();
+      value = make(series);
       byKey.set(series, value);
     }
     return value;
   };
 
-  return { valueOf: memoByAttributes(byKeyOf, (v) => !v.forgotten), size: () => byKey.size };
+  return { valueOf: memoByAttributes(byKeyOf, (v) => !v.forgotten), size: () => byKey.size, entries: () => byKey.entries() };
 };

@@ -4,6 +4,7 @@
  * resource it was written under (resourceEras.ts) and is placed (placements.ts), so that settling
  * the object settles its row.
  */
+import type Database from 'better-sqlite3';
 import type { Sample } from '../sample.js';
 import { type SharedRefs, parseSampleLine } from '../sampleJson.js';
 import type { ChunkRow } from './schema.js';
@@ -11,6 +12,11 @@ import type { ResourceEras } from './resourceEras.js';
 import type { Placements } from './placements.js';
 
 export type ChunkRead = Pick<ChunkRow, 'id' | 'first_seq' | 'lines'>;
+
+/** Each lane's sequence numbers: settled up to ackedSeq, written up to nextSeq − 1. */
+export const lanesOf = (db: Database.Database): { lane: number; ackedSeq: number; nextSeq: number }[] =>
+  (db.prepare('SELECT lane, acked_seq, next_seq FROM lanes ORDER BY lane').all() as { lane: number; acked_seq: number; next_seq: number }[])
+    .map((l) => ({ lane: l.lane, ackedSeq: l.acked_seq, nextSeq: l.next_seq }));
 
 /** Up to `max` samples of `lane` after sequence number `afterSeq`, from its chunks in sequence order; `refs` reads the resources and scopes lines name (sharedObjects.ts). */
 export const samplesAfter = (rows: Iterable<ChunkRead>, lane: number, afterSeq: number, max: number, eras: ResourceEras, placed: Placements, refs: SharedRefs): Sample[] => {

@@ -13,7 +13,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Sample } from '../sample.js';
 import { seriesLanes } from '../delivery.js';
 import { type SpoolStatements, newestAppended, prepareStatements } from './schema.js';
-import { type ChunkRead, samplesAfter } from './readBack.js';
+import { type ChunkRead, lanesOf, samplesAfter } from './readBack.js';
 import { settleRows } from './settleCommit.js';
 import { byLaneOf, writeChunks } from './writeChunks.js';
 import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
@@ -29,6 +29,7 @@ import { type SpoolLock, relockIfGone } from './spoolLock.js';
 import { type ResourceEras, resourceEras } from './resourceEras.js';
 import { type Placed, createPlacements } from './placements.js';
 import { type SharedObjects, sharedObjects } from './sharedObjects.js';
+import { seriesStartsStore } from './seriesStarts.js';
 
 export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 
@@ -52,6 +53,8 @@ export class Spool {
   private shared: SharedObjects;
   /** The newest sample time ever appended to this spool's file, this run or before (newestUnixNano). */
   private newestNs: bigint | undefined;
+  /** fillStartTimes' series states, kept between runs (seriesStarts.ts). */
+  readonly seriesStarts = seriesStartsStore(() => this.db);
 
   /** Set while the file could not be opened for lack of disk space (SpoolOptions.waitForSpace): what every append throws. */
   private waitingForSpace: Error | undefined;
@@ -222,8 +225,7 @@ export class Spool {
 
   /** Each lane's sequence numbers: settled up to ackedSeq, written up to nextSeq − 1. */
   lanesState(): { lane: number; ackedSeq: number; nextSeq: number }[] {
-    return (this.db.prepare('SELECT lane, acked_seq, next_seq FROM lanes ORDER BY lane').all() as { lane: number; acked_seq: number; next_seq: number }[])
-      .map((l) => ({ lane: l.lane, ackedSeq: l.acked_seq, nextSeq: l.next_seq }));
+    return lanesOf(this.db);
   }
 
   /**
