@@ -163,8 +163,12 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
         error: (e: unknown) => subscriber.error(e),
         complete: () => {
           if (opts.onEnd !== undefined) {
-            const states: SeriesStartState[] = [...(before?.values() ?? [])];
+            let states: SeriesStartState[] = [...(before?.values() ?? [])];
             for (const [key, v] of series.entries()) if (v.start !== undefined) states.push({ series: key, start: v.start, lastTime: v.lastTime, lastValue: v.lastValue });
+            // What this run would have forgotten is not handed on either: none idle, at most maxSeries, the most recent.
+            const limit = forgetAfterNs === undefined || newest === undefined ? undefined : newest - forgetAfterNs;
+            if (limit !== undefined) states = states.filter((st) => st.lastTime >= limit);
+            if (states.length > maxSeries) states = states.sort((a, b) => (a.lastTime > b.lastTime ? -1 : a.lastTime < b.lastTime ? 1 : 0)).slice(0, maxSeries);
             try {
               opts.onEnd(states);
             } catch (e) {

@@ -42,6 +42,10 @@ test('states older than forgetSeriesAfterMs behind the newest sample are let go'
   const later = await run([counter(100n + 2_000_000n, 6)], { initial: first.ended, forgetSeriesAfterMs: 1 });
   assert.equal(later.starts, [2_000_100n], 'forgotten: it starts afresh');
   assert.equal(later.ended.map((s) => s.series), [seriesKey(counter(0n, 0))], 'and the unseen one is not handed on');
+  const idle = await run([counter(100n, 5, 'old'), counter(3_000_000n, 5)], { forgetSeriesAfterMs: 1 });
+  assert.equal(idle.ended.map((s) => s.series), [seriesKey(counter(0n, 0))], 'nor one this run would have forgotten');
+  const capped = await run([counter(200n, 5)], { maxSeries: 1, initial: [{ series: 'not seen', start: 1n, lastTime: 100n, lastValue: 1 }] });
+  assert.equal(capped.ended.map((s) => s.lastTime), [200n], 'at most maxSeries, the most recent (one kept from before among them)');
 });
 
 test('the spool keeps them once: taken, they are gone; histograms keep their counts; a row that is no state is skipped', () => {
