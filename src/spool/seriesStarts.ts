@@ -3,7 +3,9 @@
  * command writes them when its stream ends and takes them up when it starts again, so that a
  * counter that came without a start time goes on from its start after a restart, instead of
  * starting again from a true reset point, which a receiver turning cumulatives into deltas (the
- * Collector's cumulativetodelta, a backend storing deltas) reads as a reset: no rate across it.
+ * Collector's cumulativetodelta, a backend storing deltas) reads as a reset: no rate across it
+ * (cumulativetodelta v0.159.0 tracks a stream by its start time too, internal/tracking/identity.go,
+ * and drops a stream's first point whose time is its start, tracker.go; test/e2e/seriesStartsDelta.e2e.ts).
  *
  * Taken once: reading them deletes them, so a run that ends without writing its own (a crash)
  * leaves none to a later one, whose series then start from reset points as before — never from
