@@ -32,6 +32,9 @@ test('a counter goes on from its start across runs; a value that went down meanw
     return readFileSync(out, 'utf8').trim().split('\n').map((l) => Number((BigInt((JSON.parse(l) as { startTimeUnixNano: string }).startTimeUnixNano) - T0) / 1_000_000_000n));
   };
   assert.equal(await runOver([line('jobs', 5, 1), line('jobs', 7, 2), line('bytes', 100, 2)]), [1, 1, 2]);
+  const inspected = await runCli(['inspect', join(dir, 'spool.db')]);
+  assert.match(inspected.stdout, /starts kept for the next run of 2 counters that came without one/, inspected.stdout);
+  assert.is((JSON.parse((await runCli(['inspect', join(dir, 'spool.db'), '--json'])).stdout) as { seriesStartsKept?: number }).seriesStartsKept, 2);
   assert.equal(await runOver([line('jobs', 9, 3)]), [1], 'on from its start, 1 s, not a reset at 3 s');
   assert.equal(await runOver([line('jobs', 2, 5), line('bytes', 150, 5)]), [3, 2], 'jobs went down (a reset after 3 s); bytes, absent a run, on from 2 s');
   assert.equal(await runOver([line('jobs', 4, 6)], false), [6], 'without a spool, nothing is kept: a true reset point');

@@ -84,7 +84,7 @@ const waitingByResource = (db: Database.Database): SpoolResourceInfo[] => {
  * using). Left when the file is not a chronoq spool; a spool that fails its integrity check is
  * reported with how many samples `chronoq run` would salvage from it.
  */
-export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { resources?: SpoolResourceInfo[]; newestGivenUnixNano?: bigint; damage?: string; salvageable?: number }> => {
+export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { resources?: SpoolResourceInfo[]; newestGivenUnixNano?: bigint; seriesStartsKept?: number; damage?: string; salvageable?: number }> => {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -98,7 +98,12 @@ export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { 
     const check = String(db.pragma('quick_check', { simple: true }));
     // The newest sample time it was ever given (Spool.newestUnixNano): where a restart's trusted time starts.
     const newest = tables.has('meta') ? newestAppended(db) : undefined;
-    const info = { ...inspectSpoolDb(db), ...(tables.has('resource_eras') ? { resources: waitingByResource(db) } : {}), ...(newest !== undefined ? { newestGivenUnixNano: newest } : {}) };
+    // Counters' starts a run kept for the next (seriesStarts.ts).
+    const starts = tables.has('series_starts') ? Number(db.prepare('SELECT COUNT(*) FROM series_starts').pluck().get()) : 0;
+    const info = {
+      ...inspectSpoolDb(db), ...(tables.has('resource_eras') ? { resources: waitingByResource(db) } : {}), ...(newest !== undefined ? { newestGivenUnixNano: newest } : {}),
+      ...(starts > 0 ? { seriesStartsKept: starts } : {}),
+    };
     return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
   } catch (e) {
     if (isSpoolFormatError(e)) return left(e);
