@@ -83,5 +83,8 @@ export const corsPolicy = (opts: CorsOptions, bearerToken: boolean): CorsPolicy 
   };
 };
 
-/** What a preflight to a listener without CORS is told it lacks. */
-export const NO_CORS = 'this source serves no CORS: a page at another origin may post to it once its origin is in protocols.http.cors.allowedOrigins';
+/** A listener without CORS: every preflight refused, saying what it lacks; other answers carry no CORS header. */
+export const NO_CORS: CorsPolicy = {
+  preflight: () => ({ headers: {}, refused: 'this source serves no CORS: a page at another origin may post to it once its origin is in protocols.http.cors.allowedOrigins' }),
+  actual: () => ({}),
+};

@@ -73,6 +73,7 @@ const httpAnswerOf = (status: number, method: string | undefined, partial: boole
 
 export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpServerOptions): Listener => {
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const cors = opts.cors ?? NO_CORS;
   const handle: RequestListener = (req, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const json = type === JSON_TYPE;
@@ -86,11 +87,11 @@ export const serveOtlpHttp = (endpoint: string, take: TakeRequest, opts: OtlpSer
     const { origin } = req.headers;
     const askedMethod = req.headers['access-control-request-method'];
     if (req.method === 'OPTIONS' && askedMethod !== undefined) {
-      const p = opts.cors === undefined ? { headers: {}, refused: NO_CORS } : opts.cors.preflight(origin, askedMethod, req.headers['access-control-request-headers']);
+      const p = cors.preflight(origin, askedMethod, req.headers['access-control-request-headers']);
       preflight = p.refused === undefined ? { answer: 'preflight' } : { answer: 'cross-origin', detail: `a page at ${origin ?? '(no origin)'} was not let post: ${p.refused}` };
       return req.resume(), res.writeHead(204, p.headers), void res.end();
     }
-    if (opts.cors !== undefined) for (const [name, value] of Object.entries(opts.cors.actual(origin))) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(cors.actual(origin))) res.setHeader(name, value);
     if (opts.authorized !== undefined && !opts.authorized(req.headers.authorization)) {
       return req.resume(), refuse(res, json, 401, 16, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer' });
     }
