@@ -30,17 +30,18 @@ export const SPOOL_FORMAT = 2;
 const formatOf = (db: Database.Database): number => Number(db.pragma('user_version', { simple: true }));
 
 /**
- * Throws SpoolFormatError when the file is of a later format than this chronoq reads. `whatToDo`
+ * The file's format; throws SpoolFormatError when it is later than this chronoq reads. `whatToDo`
  * is said after why: a run is told to let the later chronoq deliver its backlog.
  */
-export const checkFormat = (db: Database.Database, path: string, whatToDo = 'run the later chronoq until its backlog is delivered, or give this one another spool.path'): void => {
+export const checkFormat = (db: Database.Database, path: string, whatToDo = 'run the later chronoq until its backlog is delivered, or give this one another spool.path'): number => {
   const format = formatOf(db);
   if (format > SPOOL_FORMAT) throw new SpoolFormatError(path, format, SPOOL_FORMAT, VERSION, whatToDo);
+  return format;
 };
 
-/** Marks the file as of this format (after SCHEMA and migrateSchema have brought it to it). */
-export const markFormat = (db: Database.Database): void => {
-  if (formatOf(db) !== SPOOL_FORMAT) db.pragma(`user_version = ${SPOOL_FORMAT}`);
+/** Marks the file as of this format (after SCHEMA and migrateSchema have brought it to it), given the format checkFormat read. */
+export const markFormat = (db: Database.Database, was: number): void => {
+  if (was !== SPOOL_FORMAT) db.pragma(`user_version = ${SPOOL_FORMAT}`);
 };
 
 export const SCHEMA = `

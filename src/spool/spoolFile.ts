@@ -38,7 +38,7 @@ export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Datab
   const db = new Database(path);
   try {
     // Before anything is written: a later chronoq's file is left as it is, for it to deliver.
-    checkFormat(db, path);
+    const format = checkFormat(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${fsync === undefined || fsync === 'always' ? 'FULL' : 'NORMAL'}`);
     // The write-ahead log is cut back to this at checkpoints; a backlog written in large bursts
@@ -46,7 +46,7 @@ export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Datab
     db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     db.exec(SCHEMA);
     migrateSchema(db);
-    markFormat(db);
+    markFormat(db, format);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
     return db;
