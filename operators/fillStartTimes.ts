@@ -23,6 +23,21 @@ export interface FillStartTimesOptions {
   readonly initial?: Iterable<SeriesStartState>;
   /** At the end of the stream (complete): the state of every series kept, for the next run's `initial`. */
   readonly onEnd?: (states: SeriesStartState[]) => void;
+  /**
+   * At subscription: hands over `changes`, which returns what changed since its last call — the
+   * state of each series a sample changed, and the key of each series forgotten (idle, or past
+   * maxSeries) — for a store that keeps them as the stream goes (the command writes them into the
+   * spool with the samples they follow, so that a run killed before its end hands them on too).
+   */
+  readonly trackChanges?: (changes: () => SeriesStartChanges) => void;
+}
+
+/** What changed of the series kept since `changes` was last called (FillStartTimesOptions.trackChanges). */
+export interface SeriesStartChanges {
+  /** The state of each series a sample changed since, now. */
+  readonly kept: SeriesStartState[];
+  /** The keys of the series forgotten since and not seen again. */
+  readonly forgotten: string[];
 }
 
 /** What is kept of a series between runs: its key (seriesKey), the start its samples are given, its newest sample's time and value. */
@@ -36,6 +51,8 @@ export interface SeriesStartState {
 /** What is kept of a series whose samples come without a start time (none until its first). */
 interface SeriesStart {
   forgotten: boolean;
+  /** Its key (seriesKey). */
+  readonly series: string;
   /** The start its samples are given: its first sample's time, or the time before a reset. */
   start: bigint | undefined;
   /** Its newest sample's time and value. */
@@ -88,7 +105,8 @@ const isReset = (s: Sample, before: Sample['value']): boolean => {
  *
  * Across a restart, `onEnd` hands over what is kept of each series and the next run's `initial`
  * takes it up, so a series goes on from its start rather than from a new reset point (the command
- * keeps them in the spool).
+ * keeps them in the spool); `trackChanges` tells what changed as the stream goes, for a store that
+ * must not wait for the end (a process can be killed before it).
  *
  * Samples that have a start time, gauges and Lefts pass unchanged, and a sample given a start is
  * a copy (its own properties, symbols too, and the start). Place it after reorderByEventTime: it
@@ -112,15 +130,21 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
     new Observable<Routed<Sample>>((subscriber) => {
       let newest: bigint | undefined;
       /** The earlier run's states not taken up yet (dropped once forgetAfterNs past the newest of them). */
-      let before: Map<string, SeriesStartState> | undefined = opts.initial === undefined ? undefined : new Map([...opts.initial].map((b) => [b.series, b]));
-      const beforeNewest = before === undefined || before.size === 0 ? undefined : [...before.values()].reduce((n, b) => (b.lastTime > n ? b.lastTime : n), 0n);
+      const initial = opts.initial === undefined ? undefined : [...opts.initial];
+      const beforeNewest = initial === undefined || initial.length === 0 ? undefined : initial.reduce((n, b) => (b.lastTime > n ? b.lastTime : n), 0n);
+      // States idle by forgetAfterNs behind the newest of them are let go at once (a store written as runs go holds series of long ago too).
+      const beforeLimit = beforeNewest === undefined || forgetAfterNs === undefined ? undefined : beforeNewest - forgetAfterNs;
+      let before: Map<string, SeriesStartState> | undefined = initial === undefined ? undefined : new Map(initial.filter((b) => beforeLimit === undefined || b.lastTime >= beforeLimit).map((b) => [b.series, b]));
+      /** With trackChanges: what changed since `changes` was last called (null: forgotten). */
+      const changed = opts.trackChanges === undefined ? undefined : new Map<string, SeriesStart | null>();
       const series = createSeriesTable<SeriesStart>({
         make: (key) => {
           const kept = before?.get(key);
-          if (kept === undefined) return { forgotten: false, start: undefined, lastTime: 0n, lastValue: 0 };
+          if (kept === undefined) return { forgotten: false, series: key, start: undefined, lastTime: 0n, lastValue: 0 };
           before!.delete(key);
-          return { forgotten: false, start: kept.start, lastTime: kept.lastTime, lastValue: kept.lastValue };
+          return { forgotten: false, series: key, start: kept.start, lastTime: kept.lastTime, lastValue: kept.lastValue };
         },
+        ...(changed === undefined ? {} : { onForget: (v: SeriesStart) => void changed.set(v.series, null) }),
         idleTest: () => {
           if (forgetAfterNs === undefined || newest === undefined) return undefined;
           const limit = newest - forgetAfterNs;
@@ -143,8 +167,19 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
         else if (kind === 'delta' || isReset(s, state.lastValue)) state.start = state.lastTime;
         state.lastTime = t;
         state.lastValue = s.value;
+        changed?.set(state.series, state);
         return state.start;
       };
+      opts.trackChanges?.(() => {
+        const kept: SeriesStartState[] = [];
+        const forgotten: string[] = [];
+        for (const [key, v] of changed!) {
+          if (v === null) forgotten.push(key);
+          else if (v.start !== undefined) kept.push({ series: key, start: v.start, lastTime: v.lastTime, lastValue: v.lastValue });
+        }
+        changed!.clear();
+        return { kept, forgotten };
+      });
 
       return source.subscribe({
         next: (item) => {

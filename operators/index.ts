@@ -11,5 +11,5 @@ export type { RetryOptions, RetryEvent, Jitter } from './retryBackoff.js';
 export { circuitBreaker } from './circuitBreaker.js';
 export { deliverOrdered } from './deliverOrdered.js';
 export { fillStartTimes } from './fillStartTimes.js';
-export type { FillStartTimesOptions, SeriesStartState } from './fillStartTimes.js';
+export type { FillStartTimesOptions, SeriesStartChanges, SeriesStartState } from './fillStartTimes.js';
 export type { DeliverOptions } from './deliverOrdered.js';

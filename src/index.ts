@@ -45,6 +45,7 @@ export type {
   Jitter,
   DeliverOptions,
   FillStartTimesOptions,
+  SeriesStartChanges,
   SeriesStartState,
 } from '../operators/index.js';
 export { createCircuitBreaker } from './breaker.js';

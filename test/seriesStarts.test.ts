@@ -1,14 +1,14 @@
 /**
  * fillStartTimes across a restart: `onEnd` hands over each series' state, `initial` takes it up, so
  * a series goes on from its start (a reset still told from the value it had); and the spool's
- * store of them (src/spool/seriesStarts.ts), taken once.
+ * store of them (src/spool/seriesStarts.ts), written with each append as they change.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { Subject, from, lastValueFrom, toArray } from 'rxjs';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { fillStartTimes, type SeriesStartState } from '../operators/fillStartTimes.js';
+import { fillStartTimes, type SeriesStartChanges, type SeriesStartState } from '../operators/fillStartTimes.js';
 import { routed } from '../src/routed.js';
 import { type Sample, seriesKey } from '../src/sample.js';
 import { Spool } from '../src/spool/spool.js';
@@ -48,7 +48,7 @@ test('states older than forgetSeriesAfterMs behind the newest sample are let go'
   assert.equal(capped.ended.map((s) => s.lastTime), [200n], 'at most maxSeries, the most recent (one kept from before among them)');
 });
 
-test('the spool keeps them once: taken, they are gone; histograms keep their counts; a row that is no state is skipped', () => {
+test('the spool keeps them until they are kept again; histograms keep their counts; a row that is no state is skipped', () => {
   const dir = tempDir();
   const open = () => {
     const r = Spool.open(join(dir, 'spool.db'));
@@ -65,11 +65,104 @@ test('the spool keeps them once: taken, they are gone; histograms keep their cou
   spool.close();
   const again = open();
   assert.equal(again.seriesStarts.take(), states);
-  assert.equal(again.seriesStarts.take(), [], 'taken once');
+  assert.equal(again.seriesStarts.take(), states, 'still there: a run killed before its end leaves them to the next');
   again.seriesStarts.keep([{ series: 'x', start: 1n, lastTime: 2n, lastValue: 3 }]);
   (again as unknown as { db: { prepare(s: string): { run(...a: unknown[]): void } } }).db.prepare("INSERT INTO series_starts VALUES ('bad', '-1', 'x', 'null')").run();
   assert.equal(again.seriesStarts.take().map((s) => s.series), ['x']);
   again.close();
+});
+
+test('trackChanges: the states samples changed since the last call, and the series forgotten', async () => {
+  let changes = (): SeriesStartChanges => {
+    throw new Error('not handed over at subscription');
+  };
+  const samples = new Subject<Sample>();
+  const out: (bigint | undefined)[] = [];
+  samples.pipe(routed(), fillStartTimes({ forgetSeriesAfterMs: 0.001, trackChanges: (c) => (changes = c) })).subscribe((r) => out.push(isRight(r) ? r.right.startTimeUnixNano : undefined));
+  assert.equal(changes(), { kept: [], forgotten: [] });
+  samples.next(counter(100n, 5));
+  samples.next(counter(200n, 7));
+  samples.next(counter(200n, 1, 'other'));
+  samples.next({ ...counter(200n, 1, 'gauge'), kind: 'gauge' });
+  samples.next({ ...counter(200n, 1, 'given'), startTimeUnixNano: 50n });
+  const jobs = seriesKey(counter(0n, 0));
+  const other = seriesKey(counter(0n, 0, 'other'));
+  assert.equal(changes(), { kept: [{ series: jobs, start: 100n, lastTime: 200n, lastValue: 7 }, { series: other, start: 200n, lastTime: 200n, lastValue: 1 }], forgotten: [] }, 'each series once, as it is now; gauges and given starts are not kept');
+  assert.equal(changes(), { kept: [], forgotten: [] }, 'nothing since');
+  // 1 024 series more, each idle once the next comes (forgetSeriesAfterMs 1 µs): the table sweeps them.
+  for (let i = 0; i < 1_030; i++) samples.next(counter(10_000n + BigInt(i) * 10_000n, 1, `s${i}`));
+  const after = changes();
+  assert.ok(after.forgotten.includes(jobs) && after.forgotten.includes(other), 'jobs and other forgotten');
+  assert.not.ok(after.kept.some((k) => k.series === jobs), 'a forgotten series is not also kept');
+  samples.next(counter(20_000_000n, 3));
+  const back = changes();
+  assert.equal(back.kept.map((k) => [k.series, k.start]), [[jobs, 20_000_000n]], 'seen again after it was forgotten: kept afresh, not forgotten');
+  assert.not.ok(back.forgotten.includes(jobs));
+  assert.is(out.length, 1_036);
+});
+
+test('initial states idle by forgetSeriesAfterMs behind the newest of them are let go at subscription', async () => {
+  const initial: SeriesStartState[] = [
+    { series: seriesKey(counter(0n, 0)), start: 10n, lastTime: 1_000n, lastValue: 5 },
+    { series: seriesKey(counter(0n, 0, 'other')), start: 10n, lastTime: 5_000_000n, lastValue: 5 },
+  ];
+  const r = await run([counter(1_100n, 6)], { initial, forgetSeriesAfterMs: 1 });
+  assert.equal(r.starts, [1_100n], 'jobs idle 5 ms behind other when kept: a reset point, not on from 10');
+  const kept = await run([counter(1_100n, 6)], { initial, forgetSeriesAfterMs: 10 });
+  assert.equal(kept.starts, [10n]);
+});
+
+test('the spool writes what changed since it last did, keeps it through a write that failed, and deletes what was forgotten', () => {
+  const dir = tempDir();
+  const opened = Spool.open(join(dir, 'spool.db'));
+  if (opened._tag === 'Left') throw opened.left;
+  const spool = opened.right.spool;
+  const db = (spool as unknown as { db: { exec(sql: string): void } }).db;
+  let next: SeriesStartChanges = { kept: [], forgotten: [] };
+  spool.seriesStarts.follow(() => {
+    const c = next;
+    next = { kept: [], forgotten: [] };
+    return c;
+  });
+  const a = { series: 'a', start: 1n, lastTime: 2n, lastValue: 3 };
+  const b = { series: 'b', start: 1n, lastTime: 5n, lastValue: 4 };
+  next = { kept: [a, b], forgotten: [] };
+  assert.ok(spool.seriesStarts.writeChanges());
+  assert.equal(spool.seriesStarts.take(), [a, b]);
+  db.exec("CREATE TRIGGER refuse BEFORE UPDATE ON series_starts BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+  db.exec("CREATE TRIGGER refuse2 BEFORE INSERT ON series_starts BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+  const a2 = { ...a, lastTime: 6n, lastValue: 8 };
+  next = { kept: [a2], forgotten: ['b'] };
+  assert.not.ok(spool.seriesStarts.writeChanges(), 'the disk refused it');
+  assert.equal(spool.seriesStarts.take(), [a, b], 'nothing of it written');
+  db.exec('DROP TRIGGER refuse; DROP TRIGGER refuse2');
+  const c = { series: 'c', start: 7n, lastTime: 7n, lastValue: 1 };
+  next = { kept: [c], forgotten: [] };
+  assert.ok(spool.seriesStarts.writeChanges());
+  assert.equal(spool.seriesStarts.take().sort((x, y) => x.series.localeCompare(y.series)), [a2, c], 'what the failed write had — a on, b deleted — and c');
+  next = { kept: [{ ...c, lastTime: 9n }], forgotten: [] };
+  spool.close();
+  const again = Spool.open(join(dir, 'spool.db'));
+  if (again._tag === 'Left') throw again.left;
+  assert.equal(again.right.spool.seriesStarts.take().find((s) => s.series === 'c')?.lastTime, 9n, 'what changed since is written at close');
+  again.right.spool.close();
+});
+
+test('keep writes them all: what changed before it is not written again after it', () => {
+  const dir = tempDir();
+  const opened = Spool.open(join(dir, 'spool.db'));
+  if (opened._tag === 'Left') throw opened.left;
+  const spool = opened.right.spool;
+  let next: SeriesStartChanges = { kept: [{ series: 'idle', start: 1n, lastTime: 1n, lastValue: 1 }], forgotten: [] };
+  spool.seriesStarts.follow(() => {
+    const c = next;
+    next = { kept: [], forgotten: [] };
+    return c;
+  });
+  assert.ok(spool.seriesStarts.keep([{ series: 'x', start: 1n, lastTime: 2n, lastValue: 3 }]));
+  assert.ok(spool.seriesStarts.writeChanges());
+  assert.equal(spool.seriesStarts.take().map((s) => s.series), ['x'], 'the idle one keep left out stays out');
+  spool.close();
 });
 
 test.run();

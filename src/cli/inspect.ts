@@ -54,7 +54,7 @@ export const inspectCommand = async (path: string, json: boolean, log: Logger, o
     out(`${String(l.lane).padEnd(6)}${String(l.waiting).padEnd(9)}${iso(l.oldestUnixNano).padEnd(26)}${iso(l.newestUnixNano).padEnd(26)}${String(l.bytes).padEnd(11)}${l.ackedSeq}\n`);
   }
   if (info.newestGivenUnixNano !== undefined) out(`newest sample it was ever given: ${iso(info.newestGivenUnixNano)} (a restart's trusted time starts just after it; a clock behind it then is a step back: skew.restartFrom)\n`);
-  if (info.seriesStartsKept !== undefined) out(`starts kept for the next run of ${info.seriesStartsKept} counters that came without one (taken up once at its start: they go on from them)\n`);
+  if (info.seriesStartsKept !== undefined) out(`starts kept for the next run of ${info.seriesStartsKept} counters that came without one (taken up at its start: they go on from them)\n`);
   // Who the samples go out as: each with the resource it was written under (resourceEras.ts).
   const resources = info.resources ?? [];
   if (resources.length > 0) out('waiting  resource they were written under, and go out as\n');

@@ -16,7 +16,7 @@ import { type SpoolStatements, newestAppended, prepareStatements } from './schem
 import { type ChunkRead, lanesOf, samplesAfter } from './readBack.js';
 import { settleRows } from './settleCommit.js';
 import { byLaneOf, writeChunks } from './writeChunks.js';
-import { checkpointWal, connectSpool, shrinkEmpty, writeAgainAt, emptySpoolDb } from './spoolFile.js';
+import { checkpointWal, shrinkEmpty, putBackAt, emptySpoolDb } from './spoolFile.js';
 import { bytesIn, openSpoolFile, waitsForRoom } from './openSpoolFile.js';
 import { type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 import { type FileIdentity, fileIdentity, sameFile } from '../fileIdentity.js';
@@ -29,7 +29,7 @@ import { type SpoolLock, relockIfGone } from './spoolLock.js';
 import { type ResourceEras, resourceEras } from './resourceEras.js';
 import { type Placed, createPlacements } from './placements.js';
 import { type SharedObjects, sharedObjects } from './sharedObjects.js';
-import { seriesStartsStore } from './seriesStarts.js';
+import { SERIES_STARTS_WRITE_MS, seriesStartsStore } from './seriesStarts.js';
 
 export { type SpoolFsync, type SpoolOptions, type OpenReport, FILE_CHECK_MS } from './spoolTypes.js';
 
@@ -38,8 +38,8 @@ export class Spool {
   /** Samples of settles that failed (a full disk), settled with the next. */
   private settleAgain: readonly Sample[] = [];
   private bytes = 0;
-  private checkpointTimer: { cancel(): void } | undefined;
-  private fileCheckTimer: { cancel(): void } | undefined;
+  /** Its timers: the WAL checkpoint (fsync interval), the file check, writing counters' starts. */
+  private readonly timers: { cancel(): void }[] = [];
   /** The file this spool has open, to tell when the path names another (or none). */
   private file: FileIdentity | undefined;
   private putBackFailed = false;
@@ -82,10 +82,10 @@ export class Spool {
     if (isLeft(file)) spool.waitingForSpace = file.left;
     else {
       spool.writeSalvaged(file.right.recovered);
-      spool.shrinkIfEmpty();
     }
-    if (typeof opts.fsync === 'object' && timers) spool.checkpointTimer = timers.every(opts.fsync.intervalMs, () => spool.checkpoint());
-    if (timers) spool.fileCheckTimer = timers.every(FILE_CHECK_MS, () => (spool.waitingForSpace ? spool.openWhenThereIsRoom() : spool.keepAtPath()));
+    if (typeof opts.fsync === 'object' && timers) spool.timers.push(timers.every(opts.fsync.intervalMs, () => spool.checkpoint()));
+    if (timers) spool.timers.push(timers.every(FILE_CHECK_MS, () => (spool.waitingForSpace ? spool.openWhenThereIsRoom() : spool.keepAtPath())));
+    if (timers) spool.timers.push(timers.every(SERIES_STARTS_WRITE_MS, () => spool.waitingForSpace === undefined && spool.seriesStarts.writeChanges()));
     const pending = spool.inspect().waiting;
     const damage = isLeft(file) ? undefined : file.right.damage;
     const waiting = isLeft(file) ? { waitingForSpace: file.left.message } : {};
@@ -109,7 +109,6 @@ export class Spool {
     this.newestNs = newestAppended(this.db);
     this.waitingForSpace = undefined;
     this.writeSalvaged(file.right.recovered);
-    this.shrinkIfEmpty();
     const damage = file.right.damage;
     this.opened.next({ pending: this.inspect().waiting, ...(damage ? { damage } : {}) });
     return true;
@@ -148,10 +147,11 @@ export class Spool {
     return this.newestNs;
   }
 
-  /** Writes samples that are read back from the file, not handed on as these objects (salvaged ones). */
+  /** Writes samples that are read back from the file, not handed on as these objects (salvaged ones); shrinks the file when it holds none. */
   private writeSalvaged(samples: readonly Sample[]): void {
     this.append(samples);
     this.forget(samples);
+    this.shrinkIfEmpty();
   }
 
   /** Bytes its unsettled samples take (what maxBytes bounds). */
@@ -262,27 +262,26 @@ export class Spool {
       return true;
     }
     const samples = this.inspect().waiting;
-    let db: Database.Database;
-    try {
-      writeAgainAt(this.db, this.path);
-      db = connectSpool(this.path, this.opts.fsync);
-    } catch (e) {
+    const back = putBackAt(this.db, this.path, this.opts.fsync);
+    if (isLeft(back)) {
       // Said once, and at close (then they are lost); tried again at each check meanwhile.
-      if (!this.putBackFailed || atClose) this.opts.onDeleted?.({ samples, error: e as Error, ...(atClose ? { atClose } : {}) });
+      if (!this.putBackFailed || atClose) this.opts.onDeleted?.({ samples, error: back.left, ...(atClose ? { atClose } : {}) });
       this.putBackFailed = true;
       return false;
     }
     this.putBackFailed = false;
-    this.goOnIn(db);
+    this.goOnIn(back.right);
     this.lock = relockIfGone(this.path, this.lock, (this.opts.clock ?? systemClock).now());
     this.opts.onDeleted?.({ samples });
     return true;
   }
 
   close(): void {
-    this.checkpointTimer?.cancel();
-    this.fileCheckTimer?.cancel();
-    if (this.db.open && this.waitingForSpace === undefined) this.keepAtPath(true);
+    this.timers.forEach((t) => t.cancel());
+    if (this.db.open && this.waitingForSpace === undefined) {
+      this.seriesStarts.writeChanges();
+      this.keepAtPath(true);
+    }
     this.db.close();
     this.lock?.release();
     this.opened.complete();
@@ -291,8 +290,7 @@ export class Spool {
 
   /** Lets go of the owner lock as a killed process would, nothing else (not closed, checkpointed or settled): for tests of a crash. */
   abandon(): void {
-    this.checkpointTimer?.cancel();
-    this.fileCheckTimer?.cancel();
+    this.timers.forEach((t) => t.cancel());
     this.lock?.release();
   }
 }

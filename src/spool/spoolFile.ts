@@ -15,6 +15,7 @@ import { isSpoolFormatError } from '../errors.js';
 import type { SpoolFsync, OpenReport } from './spoolTypes.js';
 import type { Sample } from '../sample.js';
 import { salvageSamples } from './salvage.js';
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
 
 /**
  * Whether `e` says the disk (or the user's quota) has no room: SQLite's SQLITE_FULL, and
@@ -99,12 +100,18 @@ export const checkpointWal = (db: Database.Database): void => {
 };
 
 /**
- * Writes the whole of `db` (a spool whose file was deleted under it) as a new file at `path`.
- * Refuses when another file is there now: that is someone else's, and is left as it is.
+ * Writes the whole of `db` (a spool whose file was deleted under it) as a new file at `path`, and
+ * connects to it; Left why it could not. Refuses when another file is there now: that is someone
+ * else's, and is left as it is.
  */
-export const writeAgainAt = (db: Database.Database, path: string): void => {
-  if (existsSync(path)) throw new Error(`another file is at ${path} now; it was left as it is`);
-  db.prepare('VACUUM INTO ?').run(path);
+export const putBackAt = (db: Database.Database, path: string, fsync: SpoolFsync | undefined): Either<Error, Database.Database> => {
+  if (existsSync(path)) return left(new Error(`another file is at ${path} now; it was left as it is`));
+  try {
+    db.prepare('VACUUM INTO ?').run(path);
+    return right(connectSpool(path, fsync));
+  } catch (e) {
+    return left(e as Error);
+  }
 };
 
 /**

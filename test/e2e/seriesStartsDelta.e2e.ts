@@ -9,11 +9,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileExporterYaml, metricsServiceYaml, otlpReceiverYaml, readReceivedMetrics, startCollector } from '../support/collector.js';
 import { collectorOrSkip } from './requireCollector.js';
-import { runCli, tempDir, until, writeConfig } from '../support/cli.js';
+import { runCli, sleep, startCli, tempDir, until, writeConfig } from '../support/cli.js';
 
 const test = suite('e2e: counter starts across a restart, into cumulativetodelta');
 const binary = collectorOrSkip('e2e counter starts into cumulativetodelta');
@@ -22,14 +22,22 @@ const it = binary === undefined ? test.skip : test;
 const T0 = 1_764_064_800_000_000_000n;
 const line = (name: string, value: number, s: number): string => `{"name":"${name}","kind":"sum","value":${value},"timeUnixNano":"${T0 + BigInt(s) * 1_000_000_000n}","attributes":{"queue":"a"}}`;
 
-it('with a spool the interval across the restart is a delta like the others; without, it is lost', async () => {
-  const c = await startCollector(binary!, {
-    configYaml: ({ port, output }) => `${otlpReceiverYaml(port)}
+/** A collector whose metrics go through cumulativetodelta into its file exporter. */
+const deltasConfig = ({ port, output }: { port: number; output: string }): string => `${otlpReceiverYaml(port)}
 processors:
   cumulativetodelta:
 exporters:
-${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp]\n      processors: [cumulativetodelta]')}`,
-  });
+${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otlp]', 'receivers: [otlp]\n      processors: [cumulativetodelta]')}`;
+
+/** The deltas the Collector made of `name`, in order. */
+const deltasOf = (output: string, name: string): number[] => readReceivedMetrics(output).filter((m) => m.metric['name'] === name).flatMap((m) => {
+  const sum = m.metric['sum'] as { aggregationTemporality?: number; dataPoints?: { asInt?: string; asDouble?: number }[] };
+  assert.is(sum.aggregationTemporality, 1, 'made deltas by the Collector');
+  return (sum.dataPoints ?? []).map((p) => Number(p.asInt ?? p.asDouble));
+});
+
+it('with a spool the interval across the restart is a delta like the others; without, it is lost', async () => {
+  const c = await startCollector(binary!, { configYaml: deltasConfig });
   try {
     const dir = tempDir();
     const input = join(dir, 'in.ndjson');
@@ -44,11 +52,7 @@ ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otl
         const r = await runCli(['run', cfg, '--quiet']);
         assert.is(r.code, 0, r.stderr);
       }
-      const deltas = () => readReceivedMetrics(c.output).filter((m) => m.metric['name'] === name).flatMap((m) => {
-        const sum = m.metric['sum'] as { aggregationTemporality?: number; dataPoints?: { asInt?: string; asDouble?: number }[] };
-        assert.is(sum.aggregationTemporality, 1, 'made deltas by the Collector');
-        return (sum.dataPoints ?? []).map((p) => Number(p.asInt ?? p.asDouble));
-      });
+      const deltas = () => deltasOf(c.output, name);
       // The last point is a delta either way: once it is in, every point before it is.
       await until(`${name}'s last delta`, () => deltas().at(-1) === 3, 20_000);
       return deltas();
@@ -58,6 +62,43 @@ ${fileExporterYaml(output)}${metricsServiceYaml('file').replace('receivers: [otl
     console.log(`deltas into cumulativetodelta across a restart of chronoq: with a spool ${kept.join(', ')} (of 12 − 5 = 7: ${kept.reduce((a, b) => a + b, 0)}); without ${memory.join(', ')} (${memory.reduce((a, b) => a + b, 0)})`);
     assert.equal(kept, [2, 2, 3], 'the first point only is dropped (its stream\'s first); 7 → 9 across the restart is counted');
     assert.equal(memory, [2, 3], 'without a spool, 7 → 9 is lost: the counter came back as a new stream');
+  } finally {
+    await c.stop();
+  }
+});
+
+it('killed (kill -9) between the two: with a spool the interval across it is still a delta like the others', async () => {
+  const c = await startCollector(binary!, { configYaml: deltasConfig });
+  try {
+    const dir = tempDir();
+    const input = join(dir, 'in.ndjson');
+    const name = 'jobs.killed';
+    const cfg = writeConfig(dir, [
+      `sources: [{type: ndjson, path: ${input}, follow: true, pollMs: 50, positionFile: ${join(dir, 'positions.json')}}]`,
+      `sink: {type: otlp-grpc, endpoint: "${c.endpoint}"}`, `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`, `spool: {path: ${join(dir, 'spool.db')}}`,
+      'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', 'batch: {maxDelayMs: 20}', '',
+    ].join('\n'));
+    const deltas = () => deltasOf(c.output, name);
+    /** A run until `ready`, then `afterMs` more, ended by `signal`. */
+    const runUntil = async (ready: () => boolean, signal: NodeJS.Signals, afterMs: number) => {
+      const { child, result, stderrSoFar } = startCli(['run', cfg, '--log-format', 'json']);
+      try {
+        await until('the run to start', () => stderrSoFar().includes('chronoq running'), 30_000);
+        await until(`${name}'s deltas`, ready, 20_000);
+        await sleep(afterMs);
+      } finally {
+        child.kill(signal);
+      }
+      return result;
+    };
+    writeFileSync(input, `${[line(name, 5, 1), line(name, 7, 2)].join('\n')}\n`);
+    // Killed once the read position and the states are written (each once a second).
+    await runUntil(() => deltas().length === 1, 'SIGKILL', 2_500);
+    appendFileSync(input, `${[line(name, 9, 3), line(name, 12, 4)].join('\n')}\n`);
+    const second = await runUntil(() => deltas().at(-1) === 3, 'SIGINT', 100);
+    assert.is(second.code, 0, second.stderr);
+    console.log(`deltas into cumulativetodelta across a kill -9 of chronoq, with a spool: ${deltas().join(', ')}`);
+    assert.equal(deltas(), [2, 2, 3], '7 → 9 across the kill is counted');
   } finally {
     await c.stop();
   }
