@@ -2,14 +2,16 @@
  * Properties of fillStartTimes over generated streams of counters without start times (each
  * series in time order, as after reorderByEventTime): every sample comes out once, in place, the
  * same but for its start; a start is never after its time; within a series the start is its first
- * time, and changes only where the value went down — to the time of the sample before.
+ * time, and changes only where the value went down — to the time of the sample before. And a
+ * stream cut anywhere, the second run taking up what a store following trackChanges holds, gives
+ * every sample the start one run over the whole stream gives it.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { isRight, right } from 'fp-ts/lib/Either.js';
-import { fillStartTimes } from '../operators/fillStartTimes.js';
+import { fillStartTimes, type SeriesStartChanges, type SeriesStartState } from '../operators/fillStartTimes.js';
 import type { Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 
@@ -45,6 +47,38 @@ test('conservation, in place, and true reset points per series', async () => {
         assert.is(start, expected);
         last.set(original.attributes['series'], { start, time: s.timeUnixNano, value: original.value as number });
       });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('killed anywhere: the states a store followed through trackChanges give the next run the starts one run would have given', async () => {
+  const startsOf = (out: Routed<Sample>[]) => out.map((r) => (isRight(r) ? r.right.startTimeUnixNano : undefined));
+  await fc.assert(
+    fc.asyncProperty(steps, fc.nat(), fc.array(fc.nat(), { maxLength: 5 }), async (generated, cutAt, drainAt) => {
+      const input = counters(generated);
+      const cut = input.length === 0 ? 0 : cutAt % (input.length + 1);
+      const whole = startsOf(await lastValueFrom(from(input.map((s): Routed<Sample> => right(s))).pipe(fillStartTimes(), toArray())));
+      // The store: what each call of `changes` said, applied in turn — at some points of the first run, and at its cut.
+      const store = new Map<string, SeriesStartState>();
+      let changes: (() => SeriesStartChanges) | undefined;
+      const apply = () => {
+        const c = changes!();
+        c.forgotten.forEach((k) => store.delete(k));
+        c.kept.forEach((k) => store.set(k.series, k));
+      };
+      const drains = new Set(drainAt.map((d) => d % (cut + 1)));
+      const first: Routed<Sample>[] = [];
+      const subscription = from(input.slice(0, cut).map((s): Routed<Sample> => right(s)))
+        .pipe(fillStartTimes({ trackChanges: (c) => (changes = c) }))
+        .subscribe((r) => {
+          first.push(r);
+          if (drains.has(first.length)) apply();
+        });
+      apply(); // the last write before the kill
+      subscription.unsubscribe();
+      const second = await lastValueFrom(from(input.slice(cut).map((s): Routed<Sample> => right(s))).pipe(fillStartTimes({ initial: store.values() }), toArray()));
+      assert.equal([...startsOf(first), ...startsOf(second)], whole);
     }),
     { numRuns: 300 },
   );
