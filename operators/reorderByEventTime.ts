@@ -7,6 +7,7 @@ import { createSeriesRecords } from '../src/seriesRecords.js';
 import { safeHook } from '../src/hooks.js';
 import { timerMs } from '../src/clock.js';
 import { numberOption, requiredNumberOption } from '../src/options.js';
+import { lateDetail } from '../src/lateDetail.js';
 
 const OP = 'reorderByEventTime';
 /** A delay longer than any span of sample times (they lie within 2⁶⁴ ns). */
@@ -174,8 +175,7 @@ export function reorderByEventTime(opts: ReorderOptions): OperatorFunction<Route
       const late = (sample: Sample, last: bigint, forgotten = false): void => {
         onLate?.({ sample, lastReleasedUnixNano: last });
         const scope = forgotten ? `a series forgotten after ${forgetAfterMs} ms idle (forgetSeriesAfterMs), which may be its own` : bySeries ? 'its series' : 'the stream';
-        const detail = `sample at ${sample.timeUnixNano} ns is older than the last released sample of ${scope} (${last} ns); maxDelayMs ${maxDelayMs}`;
-        subscriber.next(deadLetter('late', sample, detail, scheduler.now()));
+        subscriber.next(deadLetter('late', sample, lateDetail(sample.timeUnixNano, last, scope, maxDelayMs), scheduler.now()));
       };
       const accept = (item: Routed<Sample>, sample: Sample): void => {
         let r: Released;

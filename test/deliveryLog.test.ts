@@ -8,6 +8,7 @@ import { Subject } from 'rxjs';
 import { logDeliveryTrouble, presentsClientCertificate, sinkLogOptions, type DeliveryLogOptions } from '../src/telemetry/deliveryLog.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { withEnv } from './support/env.js';
+import { lateDetail, lateGapOf } from '../src/lateDetail.js';
 import type { ResolvedConfig } from '../src/config/resolve.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import type { Sample } from '../src/sample.js';
@@ -90,6 +91,24 @@ test('dead letters for what the samples are (invalid, late, skew, overflow, retr
   assert.equal(lines.slice(3).map((l) => l.message), ['4 more samples became dead letters (invalid) in the last minute (the latest: value must be a finite number, got NaN); they are in dead.ndjson']);
   timer.fn();
   assert.is(lines.length, 4, 'a quiet minute says nothing');
+});
+
+test('a late sample far older than what its series sent is not called disorder: its hint says how far, and what else it is', () => {
+  const late = (detail: string): PipelineEvent => ({ type: 'dead-letter', deadLetter: { reason: 'late', item: sample, detail, atUnixMs: 0 } });
+  const t = 1_764_064_800_000_000_000n;
+  const first = (detail: string): string => {
+    const { events, lines } = watched();
+    events.next(late(detail));
+    return lines[0]!.message;
+  };
+  // An hour behind (the clock that stamped it set back an hour), with a 2 s window.
+  assert.match(first(lateDetail(t - 3_600_000_000_000n, t, 'its series', 2_000)), /\(60 min older than what was already sent of its series: not disorder a larger reorder\.maxDelayMs would take in — the clock that stamped it was set back, or it is data sent before, read again; docs\/clock\.md\); they are in dead\.ndjson$/);
+  // 3 s behind a 2 s window: disorder.
+  assert.match(first(lateDetail(t - 3_000_000_000n, t, 'its series', 2_000)), /\(older than what was already sent of its series: disorder beyond reorder\.maxDelayMs\); they/);
+  // 5 min behind a 1 min window: within ten windows, still disorder.
+  assert.match(first(lateDetail(t - 300_000_000_000n, t, 'its series', 60_000)), /disorder beyond reorder\.maxDelayMs/);
+  assert.equal(lateGapOf(lateDetail(t - 1_500_000n, t, 'the stream', 0.5)), { behindMs: 1.5, maxDelayMs: 0.5 });
+  assert.is(lateGapOf('some other detail'), undefined);
 });
 
 test('delivery failing: one warning with the error and a hint, one line when it works again', () => {

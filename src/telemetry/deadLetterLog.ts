@@ -13,12 +13,25 @@ import type { DeadLetterReason } from '../routed.js';
 import type { Logger } from '../cli/log.js';
 import { asClause } from '../otlp/classify.js';
 import { createSummarizedLog, type SummarizedLog, type SummaryWording } from './summarizedLog.js';
+import { isFarBehind, lateGapOf } from '../lateDetail.js';
+import { formatDurationMs } from './skewLog.js';
 
 /** What a person can do about each reason, beyond the letter's own detail. */
 const HINTS: Partial<Record<DeadLetterReason, string>> = {
-  late: ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)',
   skew: ' (skew.policy dead-letter)',
   overflow: ' (more samples waiting than delivery.maxQueued or the spool\'s maxBytes allow: the receiver was away longer than the queue lasts, or takes them slower than they come — or the limit is below what waits between two batches)',
+};
+
+/**
+ * A `late` letter's hint: disorder beyond the window, unless the sample is far older than what was
+ * sent (lateDetail.ts) — then a larger maxDelayMs, which the first hint suggests, would not help,
+ * and would hold every sample that much longer.
+ */
+const lateHint = (detail: string): string => {
+  const gap = lateGapOf(detail);
+  return gap !== undefined && isFarBehind(gap)
+    ? ` (${formatDurationMs(gap.behindMs)} older than what was already sent of its series: not disorder a larger reorder.maxDelayMs would take in — the clock that stamped it was set back, or it is data sent before, read again; docs/clock.md)`
+    : ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)';
 };
 
 /** How one reason's lines read. */
@@ -48,7 +61,7 @@ export const createDeadLetterLog = (opts: DeadLetterLogOptions): DeadLetterLog =
     log: opts.log, field: 'reason', ...(opts.every ? { every: opts.every } : {}),
     wordingOf: (reason) => opts.wording?.[reason] ?? {
       level: 'warn',
-      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${asClause(detail)}${HINTS[reason] ?? ''}${opts.hintOf?.(reason, detail) ?? ''}; they are in ${path}`,
+      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${asClause(detail)}${reason === 'late' ? lateHint(detail) : HINTS[reason] ?? ''}${opts.hintOf?.(reason, detail) ?? ''}; they are in ${path}`,
       more: (count, latest) => `${count} more samples became dead letters (${reason}) in the last minute (the latest: ${latest}); they are in ${path}`,
     },
   });
