@@ -197,7 +197,10 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         if (src !== undefined) {
           const v = offsets.observe(String(src), ms, now.trustedMs);
           if (v.becameOff) report({ kind: 'source-offset', source: String(src), offsetMs: v.offsetMs });
-          if (v.off && now.trustedMs - ms - v.offsetMs <= maxPastMs) {
+          // Not when the sample would still be stale corrected (old data besides the clock's offset):
+          // ms − offsetMs is its corrected time. (This subtracted the offset instead: a source behind by
+          // more than half of maxPastMs was reported and never corrected.)
+          if (v.off && now.trustedMs - (ms - v.offsetMs) <= maxPastMs) {
             ms -= v.offsetMs;
             problem = `source ${String(src)} clock is ${Math.round(v.offsetMs)} ms off the other sources`;
             spread = true;

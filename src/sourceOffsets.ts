@@ -7,14 +7,17 @@
  * which settles the two-source case, where a plain median cannot tell which clock is wrong — and
  * from this process's clock; its offset is the nearer of the two. Arrival minus sample time is
  * also the data's age, so old data looks like a clock behind; a source is judged behind only once
- * another source is known (a lone source of old data — a file read from its start — is no
- * evidence) and once its estimate has held steady, within the threshold, for `settleMs` of
- * arrival time (then it stays off while it is behind): a backlog delivered at once (a log
- * shipper flushing its queue after an outage) moves the estimate by every sample's age, a clock
- * behind does not. Before, the first source of a file of minutes-old data was judged against this
+ * another source is known, or it was itself seen in step with this clock (a lone source of old
+ * data — a file read from its start — is no evidence; a lone source that sent live data, then
+ * data an hour old, had its clock set back), and once its estimate has held steady, within the
+ * threshold, for `settleMs` of arrival time (then it stays off while it is behind): a backlog
+ * delivered at once (a log shipper flushing its queue after an outage) moves the estimate by every
+ * sample's age, a clock behind does not. Before, the first source of a file of minutes-old data was judged against this
  * clock alone and its samples re-stamped minutes forward; a source in step with this clock was
  * "ahead" of others reading a backlog, its samples re-stamped back by the backlog's age; and a
  * flushed backlog was re-stamped to its arrival, as a retry queue that re-stamps would have it.
+ * And until the fortieth session a lone source was never judged behind: set back an hour, its
+ * samples were dead letters `late` for the hour.
  *
  * Cost: the offsets are kept sorted (with the 0), and a source's entry moves only when its
  * window's maximum changes (in place when it keeps its place), so the median is read, not
@@ -63,6 +66,8 @@ interface SourceState {
   steadyAheadMs: number;
   steadySinceMs: number;
   off: boolean;
+  /** Its estimate has held within the threshold of this clock for settleMs: it sends live data. */
+  seenInStep: boolean;
   lastArrivalMs: number;
 }
 
@@ -148,7 +153,7 @@ export const createSourceOffsets = (opts: SourceOffsetOptions) => {
       const ahead = sampleMs - arrivalMs;
       if (st === undefined) {
         if (sources.size >= sweepAt) sweep(arrivalMs);
-        st = { candidateValue: [], candidateSeq: [], candidateHead: 0, candidateCount: 0, seen: 0, aheadMs: ahead, steadyAheadMs: ahead, steadySinceMs: arrivalMs, off: false, lastArrivalMs: arrivalMs };
+        st = { candidateValue: [], candidateSeq: [], candidateHead: 0, candidateCount: 0, seen: 0, aheadMs: ahead, steadyAheadMs: ahead, steadySinceMs: arrivalMs, off: false, seenInStep: false, lastArrivalMs: arrivalMs };
         sources.set(source, st);
         insert(ahead);
       }
@@ -163,7 +168,9 @@ export const createSourceOffsets = (opts: SourceOffsetOptions) => {
         st.steadySinceMs = arrivalMs;
       }
       const offsetMs = nearerZero(st.aheadMs - reference(), st.aheadMs);
-      const settled = sources.size > 1 && arrivalMs - st.steadySinceMs >= (opts.settleMs ?? SETTLE_MS);
+      const steadyLongEnough = arrivalMs - st.steadySinceMs >= (opts.settleMs ?? SETTLE_MS);
+      if (steadyLongEnough && Math.abs(st.aheadMs) <= opts.thresholdMs) st.seenInStep = true;
+      const settled = (sources.size > 1 || st.seenInStep) && steadyLongEnough;
       // Settling is for becoming off: one found behind stays off while it is, through a jump of
       // its estimate (a delay spike), or its samples would go back uncorrected and be late.
       const off = Math.abs(offsetMs) > opts.thresholdMs && (offsetMs > 0 || settled || st.off);

@@ -11,7 +11,7 @@ import { schedulerClock } from '../src/clock.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, msToNanos } from '../src/sample.js';
 import { testScheduler, sample } from './support/marbles.js';
-import { WALL0, nonDecreasing, rights, type Run } from './support/skewRuns.js';
+import { HOUR, WALL0, nonDecreasing, rights, type Run } from './support/skewRuns.js';
 
 const test = suite('detectClockSkew: per-source offsets');
 
@@ -80,6 +80,48 @@ test('a source 30 s behind: corrected once its estimate has held for 10 s (befor
   const shipper = rights(run.out).filter((x) => x.attributes['host'] === 'shipper');
   assert.is(shipper.length, 300);
   assert.ok(shipper.every((x, i) => x.correctedFromUnixNano === undefined && x.timeUnixNano === msToNanos(WALL0 + 20_000 - 300_000 + i * 1_000)), 'the backlog keeps its times');
+});
+
+test('a source 45 min behind the others (more than half of maxPastMs): corrected too — before, the check that a corrected sample is not stale counted its offset twice, and only reported it', () => {
+  const s = testScheduler();
+  const run: Run = { out: [], events: [] };
+  s.run(() => {
+    const clock = schedulerClock(s, WALL0);
+    interval(500).pipe(
+      take(80),
+      map((i): Routed<Sample> => {
+        const host = i % 2 === 0 ? 'good' : 'slow';
+        return right({ ...sample(0, 'cpu', { host }), timeUnixNano: msToNanos(clock.now() - (host === 'slow' ? 45 * 60_000 : 0) - 20), value: i });
+      }),
+      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
+    ).subscribe((r) => run.out.push(r));
+  });
+  assert.equal(run.events, [{ kind: 'source-offset', source: 'slow', offsetMs: -45 * 60_000 }]);
+  const slow = rights(run.out).filter((x) => x.attributes['host'] === 'slow');
+  const firstCorrected = slow.findIndex((x) => x.correctedFromUnixNano !== undefined);
+  assert.ok(firstCorrected > 0, 'corrected once judged');
+  assert.ok(slow.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined && Math.abs(Number(x.timeUnixNano - x.correctedFromUnixNano) / 1e6 - 45 * 60_000) < 1_000), 'moved by its 45 min');
+});
+
+test('a lone source, live and in step, then its clock set back half an hour: reported, and its samples corrected once that has held for 10 s (before, every one of them was half an hour old: dead letters late for the half hour)', () => {
+  const s = testScheduler();
+  const run: Run = { out: [], events: [] };
+  s.run(() => {
+    const clock = schedulerClock(s, WALL0);
+    interval(1_000).pipe(
+      take(100),
+      map((i): Routed<Sample> => right({ ...sample(0, 'cpu', { host: 'app' }), timeUnixNano: msToNanos(clock.now() - (i >= 20 ? HOUR / 2 : 0) - 20), value: i })),
+      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
+    ).subscribe((r) => run.out.push(r));
+  });
+  assert.equal(run.events, [{ kind: 'source-offset', source: 'app', offsetMs: -HOUR / 2 - 20 }]);
+  const out = rights(run.out);
+  const firstCorrected = out.findIndex((x) => x.correctedFromUnixNano !== undefined);
+  // Once its window (sourceWindow, 32 samples) is past the step, and that has held for 10 s.
+  assert.is(firstCorrected, 20 + 31 + 10);
+  assert.ok(out.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined));
+  assert.ok(nonDecreasing([...out.slice(0, 20), ...out.slice(firstCorrected)]), 'the corrected go on after the in-step ones');
+  assert.ok(out.slice(20, firstCorrected).every((x) => x.correctedFromUnixNano === undefined), 'until then they pass as they are (reorderByEventTime makes them late)');
 });
 
 test.run();

@@ -60,6 +60,27 @@ test('old data is no clock behind: a lone source of minutes-old samples is not o
   assert.equal(behind.observe('a', t + SETTLE_MS - 200_000, t + SETTLE_MS), { offsetMs: -199_002, off: true, becameOff: true }, 'beside a source in step with this clock, steady for 10 s: a is behind');
 });
 
+test('a lone source seen in step with this clock, then behind, had its clock set back: behind once that has held for SETTLE_MS; one that flushes a backlog is not', () => {
+  const t0 = 5_000_000;
+  const stepped = createSourceOffsets({ windowSize: 4, thresholdMs: 2_000 });
+  for (let s = 0; s <= 10; s++) assert.is(stepped.observe('app', t0 + s * 1_000 - 30, t0 + s * 1_000).off, false, 'in step, live');
+  // Set back an hour at 11 s: in step for 11 s, it sends live data, so an hour's age now is its clock.
+  const verdicts = Array.from({ length: 20 }, (_, i) => stepped.observe('app', t0 + (11 + i) * 1_000 - 3_600_000 - 30, t0 + (11 + i) * 1_000));
+  // Its window of 4 holds an in-step sample until the 4th, then the estimate holds for SETTLE_MS.
+  assert.is(verdicts.findIndex((v) => v.off), 3 + SETTLE_MS / 1_000);
+  assert.equal(verdicts.filter((v) => v.becameOff).map((v) => v.offsetMs), [-3_600_030]);
+  const flushed = createSourceOffsets({ windowSize: 4, thresholdMs: 2_000 });
+  for (let s = 0; s <= 10; s++) flushed.observe('app', t0 + s * 1_000 - 30, t0 + s * 1_000);
+  // Away 10 minutes, then its queue flushed in 1.2 s, then live again.
+  const at = t0 + 610_000;
+  const flush = Array.from({ length: 600 }, (_, i) => flushed.observe('app', at - 600_000 + i * 1_000, at + i * 2));
+  const after = Array.from({ length: 20 }, (_, i) => flushed.observe('app', at + 2_000 + i * 1_000 - 30, at + 2_000 + i * 1_000));
+  assert.is([...flush, ...after].filter((v) => v.off).length, 0);
+  const never = createSourceOffsets({ windowSize: 4, thresholdMs: 2_000 });
+  const old = Array.from({ length: 30 }, (_, i) => never.observe('file', t0 + i * 1_000 - 3_600_000, t0 + i * 1_000));
+  assert.is(old.filter((v) => v.off).length, 0, 'never seen in step (a file of hour-old data read at its pace): no evidence');
+});
+
 test('a backlog flushed at once among live sources (a shipper emptying its queue after an outage) is no clock behind: its samples keep their times (they were re-stamped to their arrival)', () => {
   const offsets = createSourceOffsets({ windowSize: 32, thresholdMs: 2_000 });
   const t0 = 5_000_000;

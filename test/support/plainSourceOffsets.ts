@@ -3,7 +3,8 @@
  * them before: at every observation the source's window maximum afresh, and the median of every
  * source's maximum with this clock's 0, sorted afresh — O(sources) a sample — and the offset the
  * nearer zero of the source's from that median and from this clock; behind only once its window
- * maximum has held within the threshold for settleMs, or it was off already. The property test's
+ * maximum has held within the threshold for settleMs — beside another source, or after it was so
+ * held within the threshold of this clock — or it was off already. The property test's
  * model and the bench's baseline.
  */
 import { SETTLE_MS, type SourceVerdict } from '../../src/sourceOffsets.js';
@@ -13,6 +14,7 @@ export const plainOffsets = (windowSize: number, thresholdMs: number, settleMs =
   const steady = new Map<string, { aheadMs: number; sinceMs: number }>();
   const aheads = new Map<string, number>();
   const wasOff = new Map<string, boolean>();
+  const seenInStep = new Set<string>();
   return (source: string, sampleMs: number, arrivalMs: number): SourceVerdict => {
     const w = windows.get(source) ?? [];
     windows.set(source, w);
@@ -25,7 +27,9 @@ export const plainOffsets = (windowSize: number, thresholdMs: number, settleMs =
     const ahead = aheads.get(source)!;
     const st = steady.get(source);
     if (st === undefined || Math.abs(ahead - st.aheadMs) > thresholdMs) steady.set(source, { aheadMs: ahead, sinceMs: arrivalMs });
-    const settled = aheads.size > 1 && arrivalMs - steady.get(source)!.sinceMs >= settleMs;
+    const held = arrivalMs - steady.get(source)!.sinceMs >= settleMs;
+    if (held && Math.abs(ahead) <= thresholdMs) seenInStep.add(source);
+    const settled = (aheads.size > 1 || seenInStep.has(source)) && held;
     // Off from the reference and from this clock the same way; the nearer of the two.
     const offsetMs = ahead > 0 && ahead - reference > 0 ? Math.min(ahead, ahead - reference) : ahead < 0 && ahead - reference < 0 ? Math.max(ahead, ahead - reference) : 0;
     const off = Math.abs(offsetMs) > thresholdMs && (offsetMs > 0 || settled || (wasOff.get(source) ?? false));
