@@ -15,7 +15,8 @@ export type SkewEvent =
   | { readonly kind: 'step'; readonly deltaMs: number; readonly atUnixMs: number }
   | { readonly kind: 'future'; readonly sample: Sample; readonly aheadMs: number }
   | { readonly kind: 'stale'; readonly sample: Sample; readonly behindMs: number }
-  | { readonly kind: 'source-offset'; readonly source: string; readonly offsetMs: number };
+  /** `alone`: the only source known, judged against this process's clock alone. */
+  | { readonly kind: 'source-offset'; readonly source: string; readonly offsetMs: number; readonly alone?: true };
 
 export type SkewPolicy = 'correct' | 'dead-letter' | 'pass';
 
@@ -196,7 +197,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const src = sourceAttribute === undefined ? undefined : (s.attributes[sourceAttribute] ?? s.resource?.[sourceAttribute]);
         if (src !== undefined) {
           const v = offsets.observe(String(src), ms, now.trustedMs);
-          if (v.becameOff) report({ kind: 'source-offset', source: String(src), offsetMs: v.offsetMs });
+          if (v.becameOff) report({ kind: 'source-offset', source: String(src), offsetMs: v.offsetMs, ...(offsets.size() === 1 ? { alone: true as const } : {}) });
           // Not when the sample would still be stale corrected (old data besides the clock's offset):
           // ms − offsetMs is its corrected time. (This subtracted the offset instead: a source behind by
           // more than half of maxPastMs was reported and never corrected.)

@@ -91,6 +91,14 @@ test('a source whose clock is off: once each time it goes off, with the attribut
   const p = watched('pass', 'host');
   p.skew({ kind: 'source-offset', source: 'web-3', offsetMs: 600_000 });
   assert.match(p.lines[0]!.message, 'its samples are sent as they are (skew.policy pass)');
+  // The only source: there are no others to name.
+  const lone = watched('correct', 'host');
+  lone.skew({ kind: 'source-offset', source: 'app', offsetMs: -1_800_000, alone: true });
+  lone.skew({ kind: 'source-offset', source: 'other', offsetMs: 600_000, alone: true });
+  assert.equal(lone.lines.map((l) => l.message), [
+    'the clock of source host=app is 30 min behind this machine\'s clock, after it was in step with it (the only source: its clock was set back): its samples are re-stamped by that much',
+    'the clock of source host=other is 10 min ahead of this machine\'s clock (the only source): its samples are re-stamped by that much',
+  ]);
 });
 
 test('a wall-clock step: one warning, with how long trusted time takes to reach the wall clock; a step forward says its samples are stamped behind until then', () => {

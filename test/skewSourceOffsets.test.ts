@@ -114,7 +114,7 @@ test('a lone source, live and in step, then its clock set back half an hour: rep
       detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
     ).subscribe((r) => run.out.push(r));
   });
-  assert.equal(run.events, [{ kind: 'source-offset', source: 'app', offsetMs: -HOUR / 2 - 20 }]);
+  assert.equal(run.events, [{ kind: 'source-offset', source: 'app', offsetMs: -HOUR / 2 - 20, alone: true }]);
   const out = rights(run.out);
   const firstCorrected = out.findIndex((x) => x.correctedFromUnixNano !== undefined);
   // Once its window (sourceWindow, 32 samples) is past the step, and that has held for 10 s.

@@ -111,7 +111,9 @@ export const createSkewLog = (opts: SkewLogOptions): { note(e: SkewEvent): void;
         log('warn', `wall clock stepped by ${Math.round(e.deltaMs)} ms; ${stepHandled(e.deltaMs)}`, { deltaMs: e.deltaMs });
       } else if (e.kind === 'source-offset') {
         const source = opts.sourceAttribute === undefined ? e.source : `${opts.sourceAttribute}=${e.source}`;
-        log('warn', `the clock of source ${source} is ${formatDurationMs(e.offsetMs)} ${e.offsetMs > 0 ? 'ahead of' : 'behind'} the other sources' (their median) and this machine's clock: ${offsetHandled}`, { source: e.source, offsetMs: Math.round(e.offsetMs) });
+        const against = !e.alone ? "the other sources' (their median) and this machine's clock"
+          : e.offsetMs > 0 ? "this machine's clock (the only source)" : "this machine's clock, after it was in step with it (the only source: its clock was set back)";
+        log('warn', `the clock of source ${source} is ${formatDurationMs(e.offsetMs)} ${e.offsetMs > 0 ? 'ahead of' : 'behind'} ${against}: ${offsetHandled}`, { source: e.source, offsetMs: Math.round(e.offsetMs) });
       } else if (policy !== 'dead-letter') {
         if (e.kind === 'future') samples.note('future', `${formatDurationMs(e.aheadMs)} ahead: ${describe(e.sample)}`);
         else {
