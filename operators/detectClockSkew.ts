@@ -203,7 +203,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
           // more than half of maxPastMs was reported and never corrected.)
           if (v.off && now.trustedMs - (ms - v.offsetMs) <= maxPastMs) {
             ms -= v.offsetMs;
-            problem = `source ${String(src)} clock is ${Math.round(v.offsetMs)} ms off the other sources`;
+            problem = `source ${String(src)} clock is ${Math.round(v.offsetMs)} ms off ${offsets.size() === 1 ? "this machine's clock" : 'the other sources'}`;
             spread = true;
           }
         }

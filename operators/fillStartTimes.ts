@@ -27,7 +27,8 @@ export interface FillStartTimesOptions {
    * At subscription: hands over `changes`, which returns what changed since its last call — the
    * state of each series a sample changed, and the key of each series forgotten (idle, or past
    * maxSeries) — for a store that keeps them as the stream goes (the command writes them into the
-   * spool with the samples they follow, so that a run killed before its end hands them on too).
+   * spool every second, after the samples they follow, so that a run killed before its end hands
+   * them on too).
    */
   readonly trackChanges?: (changes: () => SeriesStartChanges) => void;
 }

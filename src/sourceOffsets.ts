@@ -12,10 +12,11 @@
  * data an hour old, had its clock set back), and once its estimate has held steady, within the
  * threshold, for `settleMs` of arrival time (then it stays off while it is behind): a backlog
  * delivered at once (a log shipper flushing its queue after an outage) moves the estimate by every
- * sample's age, a clock behind does not. Before, the first source of a file of minutes-old data was judged against this
- * clock alone and its samples re-stamped minutes forward; a source in step with this clock was
- * "ahead" of others reading a backlog, its samples re-stamped back by the backlog's age; and a
- * flushed backlog was re-stamped to its arrival, as a retry queue that re-stamps would have it.
+ * sample's age, a clock behind does not. Before, the first source of a file of minutes-old data
+ * was judged against this clock alone and its samples re-stamped minutes forward; a source in step
+ * with this clock was "ahead" of others reading a backlog, its samples re-stamped back by the
+ * backlog's age; and a flushed backlog was re-stamped to its arrival, as a retry queue that
+ * re-stamps would have it.
  * And until the fortieth session a lone source was never judged behind: set back an hour, its
  * samples were dead letters `late` for the hour.
  *

@@ -103,7 +103,8 @@ test('a source 45 min behind the others (more than half of maxPastMs): corrected
   assert.ok(slow.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined && Math.abs(Number(x.timeUnixNano - x.correctedFromUnixNano) / 1e6 - 45 * 60_000) < 1_000), 'moved by its 45 min');
 });
 
-test('a lone source, live and in step, then its clock set back half an hour: reported, and its samples corrected once that has held for 10 s (before, every one of them was half an hour old: dead letters late for the half hour)', () => {
+/** One source, 'app', every second for 100 s, its clock set back half an hour at 20 s (20 ms in flight). */
+const loneSetBack = (policy: 'correct' | 'dead-letter'): Run => {
   const s = testScheduler();
   const run: Run = { out: [], events: [] };
   s.run(() => {
@@ -111,9 +112,14 @@ test('a lone source, live and in step, then its clock set back half an hour: rep
     interval(1_000).pipe(
       take(100),
       map((i): Routed<Sample> => right({ ...sample(0, 'cpu', { host: 'app' }), timeUnixNano: msToNanos(clock.now() - (i >= 20 ? HOUR / 2 : 0) - 20), value: i })),
-      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
+      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, policy, onSkew: (e) => run.events.push(e) }),
     ).subscribe((r) => run.out.push(r));
   });
+  return run;
+};
+
+test('a lone source, live and in step, then its clock set back half an hour: reported, and its samples corrected once that has held for 10 s (before, every one of them was half an hour old: dead letters late for the half hour)', () => {
+  const run = loneSetBack('correct');
   assert.equal(run.events, [{ kind: 'source-offset', source: 'app', offsetMs: -HOUR / 2 - 20, alone: true }]);
   const out = rights(run.out);
   const firstCorrected = out.findIndex((x) => x.correctedFromUnixNano !== undefined);
@@ -122,6 +128,9 @@ test('a lone source, live and in step, then its clock set back half an hour: rep
   assert.ok(out.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined));
   assert.ok(nonDecreasing([...out.slice(0, 20), ...out.slice(firstCorrected)]), 'the corrected go on after the in-step ones');
   assert.ok(out.slice(20, firstCorrected).every((x) => x.correctedFromUnixNano === undefined), 'until then they pass as they are (reorderByEventTime makes them late)');
+  const letters = loneSetBack('dead-letter').out.flatMap((r) => (r._tag === 'Left' ? [r.left] : []));
+  assert.is(letters.length, 100 - 61);
+  assert.equal([...new Set(letters.map((l) => `${l.reason}: ${l.detail}`))], ["skew: source app clock is -1800020 ms off this machine's clock"], 'under dead-letter, its samples from then on, saying what they are off');
 });
 
 test.run();

@@ -69,7 +69,7 @@ const statementsOf = (db: Database.Database) => ({
 /** The store over the spool's database as it is at each call (`db()`: the spool goes on in another file when its own is put back). */
 export const seriesStartsStore = (db: () => Database.Database): SeriesStartsStore => {
   let changes: (() => SeriesStartChanges) | undefined;
-  /** What changed and is not committed yet (null: forgotten), kept through an append that failed. */
+  /** What changed and is not committed yet (null: forgotten), kept through a write that failed. */
   const pending = new Map<string, SeriesStartState | null>();
   let sql: ReturnType<typeof statementsOf> | undefined;
   const statements = () => (sql?.db === db() ? sql : (sql = statementsOf(db())));
