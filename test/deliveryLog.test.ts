@@ -107,6 +107,15 @@ test('a late sample far older than what its series sent is not called disorder: 
   assert.match(first(lateDetail(t - 3_000_000_000n, t, 'its series', 2_000)), /\(older than what was already sent of its series: disorder beyond reorder\.maxDelayMs\); they/);
   // 5 min behind a 1 min window: within ten windows, still disorder.
   assert.match(first(lateDetail(t - 300_000_000_000n, t, 'its series', 60_000)), /disorder beyond reorder\.maxDelayMs/);
+  // No source's clock watched (skew.sourceAttribute unset): what would catch a sender set back.
+  const unwatched = watched({ watchesSourceClocks: false });
+  unwatched.events.next(late(lateDetail(t - 3_600_000_000_000n, t, 'its series', 2_000)));
+  unwatched.events.next(late(lateDetail(t - 3_000_000_000n, t, 'its series', 2_000)));
+  unwatched.timer.fn();
+  assert.match(unwatched.lines[0]!.message, /docs\/clock\.md\) — with skew\.sourceAttribute set to what names each sender \(service\.instance\.id, host\.name\), a sender whose clock is set back is found after 32 more of its samples and 10 s, and its samples re-stamped from then on; they are in dead\.ndjson$/);
+  assert.not.match(first(lateDetail(t - 3_600_000_000_000n, t, 'its series', 2_000)), 'skew.sourceAttribute', 'not said when it is set, or unknown');
+  const c = (skew: Record<string, unknown>) => sinkLogOptions({ send: () => { throw new Error('unused'); }, describe: 'otlp-grpc x', close: () => undefined }, resolveConfig({ sink: { type: 'otlp-grpc' }, skew })).watchesSourceClocks;
+  assert.equal([c({}), c({ sourceAttribute: 'host.name' })], [false, true]);
   assert.equal(lateGapOf(lateDetail(t - 1_500_000n, t, 'the stream', 0.5)), { behindMs: 1.5, maxDelayMs: 0.5 });
   assert.is(lateGapOf('some other detail'), undefined);
 });

@@ -34,6 +34,17 @@ const lateHint = (detail: string): string => {
     : ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)';
 };
 
+/**
+ * Said besides lateHint's for a sample far behind, when no source's clock is watched
+ * (skew.sourceAttribute unset): with it, a sender seen in step and then set back is found.
+ */
+export const unwatchedClocksHint = (detail: string): string => {
+  const gap = lateGapOf(detail);
+  return gap !== undefined && isFarBehind(gap)
+    ? ' — with skew.sourceAttribute set to what names each sender (service.instance.id, host.name), a sender whose clock is set back is found after 32 more of its samples and 10 s, and its samples re-stamped from then on'
+    : '';
+};
+
 /** How one reason's lines read. */
 export type LetterWording = SummaryWording;
 

@@ -13,7 +13,7 @@ import { type HeaderFilesEvent, headerFilePaths } from '../otlp/headerFilesWatch
 import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
-import { createDeadLetterLog } from './deadLetterLog.js';
+import { createDeadLetterLog, unwatchedClocksHint } from './deadLetterLog.js';
 import { asClause, oneLineMessage } from '../otlp/classify.js';
 import { tlsAgainstScheme, type TlsAgainstScheme } from '../config/unusedSettings.js';
 import type { GrpcProxy } from '../otlp/grpcProxy.js';
@@ -110,6 +110,8 @@ export interface DeliveryLogOptions {
   readonly headerFiles$?: Observable<HeaderFilesEvent> | undefined;
   /** The headers whose values are read from files, and the files (named when the receiver refuses the credentials). */
   readonly headerFiles?: Readonly<Record<string, string>> | undefined;
+  /** skew.sourceAttribute is set: each sender's clock is watched (false: a late sample far behind says what would watch them). */
+  readonly watchesSourceClocks?: boolean;
 }
 
 /** What the hints go by besides the error's words. */
@@ -131,7 +133,8 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
     log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}),
     // Letters given up on carry the failed attempt's error: the same hint as the failing line,
     // which under at-most-once (no retry) never comes — "Protocol error" went without a word of 4318.
-    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts) : ''),
+    // A late sample far behind its series, with no source's clock watched: what would catch the clock set back.
+    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts) : reason === 'late' && opts.watchesSourceClocks === false ? unwatchedClocksHint(detail) : ''),
     wording: {
       rejected: {
         level: 'error',
@@ -176,10 +179,11 @@ export const presentsClientCertificate = (c: ResolvedConfig, env: Readonly<Recor
 
 /**
  * What the delivery log takes from the sink and the config (`run`, `replay` and the library's
- * pipelines alike): the sink's name, its TLS files' events and how they are named, and whether it
- * presents a client certificate.
+ * pipelines alike): the sink's name, its TLS files' events and how they are named, whether it
+ * presents a client certificate, and whether sources' clocks are watched.
  */
-export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'headerFiles$' | 'headerFiles' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile'> => ({
+export const sinkLogOptions = (sink: Sink, c: ResolvedConfig): Pick<DeliveryLogOptions, 'sink' | 'tlsFiles$' | 'tlsFileSettings' | 'headerFiles$' | 'headerFiles' | 'clientCertificate' | 'tlsAgainstScheme' | 'unixSocket' | 'proxy' | 'grpcRootsFile' | 'watchesSourceClocks'> => ({
   sink: sink.describe, unixSocket: c.sink.type === 'otlp-grpc' && unixSocketTarget(rawEndpointOf(c.sink.endpoint, process.env)) !== undefined, proxy: sink.proxy, tlsFiles$: sink.tlsFiles$, tlsFileSettings: sink.tlsFileSettings, headerFiles$: sink.headerFiles$, headerFiles: c.sink.type === 'otlp-grpc' && c.sink.headerTemplates !== undefined ? headerFilePaths(c.sink.headerTemplates) : undefined, clientCertificate: presentsClientCertificate(c), tlsAgainstScheme: tlsAgainstScheme(c),
   grpcRootsFile: c.sink.type === 'otlp-grpc' && sinkTlsFiles(c.sink, process.env)?.files.ca === undefined ? process.env['GRPC_DEFAULT_SSL_ROOTS_FILE_PATH'] || undefined : undefined,
+  watchesSourceClocks: c.skew.sourceAttribute !== undefined,
 });
