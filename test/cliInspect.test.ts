@@ -1,5 +1,6 @@
 /** `chronoq inspect`: a spool's waiting samples, a dead-letter file's letters; read only. */
 import { suite } from 'uvu';
+import { lateDetail } from '../src/lateDetail.js';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -115,17 +116,29 @@ test('inspect a dead-letter file: letters per reason with their time range, kind
   // Only what differs within a kind is folded: the three samples' times; not the last released
   // time they share, nor maxDelayMs (before: every number, "(N ns); maxDelayMs N").
   assert.is(lines[2], `         3 × sample at N ns is older than the last released sample of its series (${t0 + 99n} ns); maxDelayMs 2000`);
-  assert.is(lines[3], 'rejected: 3, samples from 2025-11-25T10:00:10.000Z to 2025-11-25T10:00:20.000Z');
-  assert.match(lines[4]!, /^ {9}2 × the receiver refused the batch on a resend \(attempt 2\): 13 INTERNAL: .* 4 DEADLINE_EXCEEDED: /);
-  assert.is(lines[5], '         1 × the receiver refused the batch: 3 INVALID_ARGUMENT: bad');
-  assert.is(lines[6], 'metrics: cpu 3, mem 3');
-  assert.match(lines[7]!, /^2 of the rejected were refused on a resend .*check the backend for them before replaying$/);
+  assert.is(lines[3], '  behind what their series had sent by under 1 ms (disorder beyond reorder.maxDelayMs)');
+  assert.is(lines[4], 'rejected: 3, samples from 2025-11-25T10:00:10.000Z to 2025-11-25T10:00:20.000Z');
+  assert.match(lines[5]!, /^ {9}2 × the receiver refused the batch on a resend \(attempt 2\): 13 INTERNAL: .* 4 DEADLINE_EXCEEDED: /);
+  assert.is(lines[6], '         1 × the receiver refused the batch: 3 INVALID_ARGUMENT: bad');
+  assert.is(lines[7], 'metrics: cpu 3, mem 3');
+  assert.match(lines[8]!, /^2 of the rejected were refused on a resend .*check the backend for them before replaying$/);
 
   const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { letters: number; reasons: Record<string, { letters: number; oldestUnixNano: string }>; refusedOnResend: number; series: number };
   assert.is(json.letters, 6);
   assert.is(json.reasons['late']!.oldestUnixNano, String(t0));
   assert.is(json.refusedOnResend, 2);
   assert.is(json.series, 3);
+});
+
+test('late letters: how far behind what their series had sent, and how many so far behind that they are not disorder', async () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const t = 1_764_064_800_000_000_000n;
+  const late = (behindMs: number) => ({ reason: 'late', item: { name: 'cpu', kind: 'gauge', value: 1, timeUnixNano: String(t - BigInt(behindMs) * 1_000_000n), attributes: {} }, detail: lateDetail(t - BigInt(behindMs) * 1_000_000n, t, 'its series', 2_000), atUnixMs: 0 });
+  writeFileSync(path, `${[late(3_000), late(1_800_000), late(1_800_000)].map((l) => JSON.stringify(l)).join('\n')}\n`);
+  const r = await runCli(['inspect', path]);
+  assert.ok(r.stdout.includes('\n  behind what their series had sent by 3.0 s to 30 min; 2 far behind it (over ten reorder windows and a minute): not disorder — the clock that stamped them was set back, or they were sent before\n'), r.stdout);
+  const json = JSON.parse((await runCli(['inspect', path, '--json'])).stdout) as { reasons: Record<string, { behindMs?: unknown }> };
+  assert.equal(json.reasons['late']!.behindMs, { least: 3_000, most: 1_800_000, far: 2 });
 });
 
 test('a kind of detail keeps the numbers its letters share: a lone letter is shown whole, "RFC 3339" stays; past 300 characters, text that differs is cut', async () => {

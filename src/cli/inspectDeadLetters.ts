@@ -18,6 +18,8 @@ import { parseSampleLine } from '../sampleJson.js';
 import { isOtlpJsonLine } from '../otlpJson.js';
 import { type Sample, seriesKey } from '../sample.js';
 import { isAttributeSet } from '../attributeJson.js';
+import { isFarBehind, lateGapOf } from '../lateDetail.js';
+import { formatDurationMs } from '../telemetry/skewLog.js';
 
 const TOP = 5;
 /** A letter's series as seriesKey has it; a letter whose attributes are not an object, by its text. */
@@ -41,6 +43,11 @@ export interface ReasonSummary {
   details: { detail: string; letters: number }[];
   /** The kinds past the most frequent, and their letters (they were left out without a word). */
   moreKinds?: { kinds: number; letters: number };
+  /**
+   * `late` letters: how far behind what their series had sent (ms), least and most, and how many
+   * far behind it (lateDetail.ts isFarBehind: not disorder, which a larger window would take in).
+   */
+  behindMs?: { least: number; most: number; far: number };
 }
 
 export interface DeadLetterSummary {
@@ -138,7 +145,7 @@ interface Letter {
 
 /** Reads the file once and sums it up; `input` instead of the file (standard input), `path` naming it. */
 export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableStream = createReadStream(path)): Promise<DeadLetterSummary> => {
-  const perReason = new Map<string, { letters: number; oldest?: bigint; newest?: bigint; details: Map<string, DetailKind> }>();
+  const perReason = new Map<string, { letters: number; oldest?: bigint; newest?: bigint; details: Map<string, DetailKind>; behind?: { least: number; most: number; far: number } }>();
   const metrics = new Map<string, number>();
   const series = new Set<string>();
   let letters = 0;
@@ -172,6 +179,13 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
     if (kind === undefined) r.details.set(key, (kind = key === OTHERS ? { letters: 0, pieces: [OTHERS], end: 1, cut: false, others: true } : newKind(detail)));
     addToKind(kind, detail);
     if (d.reason === 'rejected' && detail.includes('on a resend')) refusedOnResend++;
+    const gap = d.reason === 'late' ? lateGapOf(detail) : undefined;
+    if (gap !== undefined) {
+      const b = (r.behind ??= { least: gap.behindMs, most: gap.behindMs, far: 0 });
+      b.least = Math.min(b.least, gap.behindMs);
+      b.most = Math.max(b.most, gap.behindMs);
+      if (isFarBehind(gap)) b.far++;
+    }
     const item = d.item;
     if (typeof item?.name === 'string') {
       bump(metrics, item.name);
@@ -193,6 +207,7 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
       ...(r.oldest !== undefined ? { oldestUnixNano: String(r.oldest), newestUnixNano: String(r.newest) } : {}),
       details: kinds.sort((a, b) => b.letters - a.letters).slice(0, TOP).map((k) => ({ detail: shownKind(k), letters: k.letters })),
       ...(moreKinds !== undefined ? { moreKinds: { kinds: moreKinds.count, letters: moreKinds.total } } : {}),
+      ...(r.behind !== undefined ? { behindMs: r.behind } : {}),
     };
   }
   const moreMetrics = rest([...metrics.values()]);
@@ -207,6 +222,12 @@ export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableS
 export const isoOfNanos = (ns: bigint | undefined): string => (ns === undefined ? '-' : new Date(Number(ns / 1_000_000n)).toISOString());
 const iso = (ns: string | undefined): string => isoOfNanos(ns === undefined ? undefined : BigInt(ns));
 
+const duration = (ms: number): string => (ms < 1 ? 'under 1 ms' : formatDurationMs(ms));
+/** How far behind `late` letters were, and whether that is disorder. */
+const behindText = (b: { least: number; most: number; far: number }): string =>
+  `${duration(b.least) === duration(b.most) ? duration(b.least) : `${duration(b.least)} to ${duration(b.most)}`}${b.far === 0 ? ' (disorder beyond reorder.maxDelayMs)'
+    : `; ${b.far} far behind it (over ten reorder windows and a minute): not disorder — the clock that stamped them was set back, or they were sent before`}`;
+
 /** The summary as text lines. */
 export const formatDeadLetterSummary = (s: DeadLetterSummary): string => {
   const out = [`dead letters ${s.path}: ${s.letters} letters, ${s.seriesAtLeast ? 'at least ' : ''}${s.series} series${s.unreadable > 0 ? `, ${s.unreadable} lines that are not dead letters` : ''}`];
@@ -214,6 +235,7 @@ export const formatDeadLetterSummary = (s: DeadLetterSummary): string => {
     out.push(`${reason}: ${r.letters}${r.oldestUnixNano === undefined ? '' : `, samples from ${iso(r.oldestUnixNano)} to ${iso(r.newestUnixNano)}`}`);
     for (const d of r.details) out.push(`  ${String(d.letters).padStart(8)} × ${d.detail}`);
     if (r.moreKinds) out.push(`  ${String(r.moreKinds.letters).padStart(8)} × (${r.moreKinds.kinds} more kind${r.moreKinds.kinds === 1 ? '' : 's'} of detail)`);
+    if (r.behindMs) out.push(`  behind what their series had sent by ${behindText(r.behindMs)}`);
   }
   if (s.samples !== undefined) {
     out.push(`${s.samples} of the lines that are not dead letters are samples: ${samplesFileHint(s.path === 'stdin' ? '-' : s.path)}`);
