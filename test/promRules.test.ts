@@ -25,7 +25,7 @@ const it = promtool || process.env['REQUIRE_E2E'] === '1' ? test : test.skip;
 it('promtool check rules accepts them', () => {
   const r = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
-  assert.match(r.stdout, /SUCCESS: 12 rules found/);
+  assert.match(r.stdout, /SUCCESS: 13 rules found/);
 });
 
 test('every metric the rules name is one /metrics serves', () => {
@@ -72,6 +72,8 @@ tests:
         values: '0 0 0 0 0 0 0 0 1 0 0 0'
       - series: 'chronoq_skew_events_total{job="chronoq", instance="a", kind="step"}'
         values: '0 0 0 0 0 0 0 0 0 0 1 1'
+      - series: 'chronoq_skew_events_total{job="chronoq", instance="a", kind="source-offset"}'
+        values: '0 1 1 1 1 1 1 1 1 1 1 1'
       - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="no-room"}'
         values: '0 0 0 0 0 3 3 3 3 3 3 3'
       - series: 'chronoq_otlp_requests_total{job="chronoq", instance="a", answer="taken"}'
@@ -195,6 +197,15 @@ tests:
         exp_alerts:
           - exp_labels: {severity: info, job: chronoq, instance: a, kind: step}
             exp_annotations: {summary: 'the wall clock of the host of chronoq at a stepped'}
+      - {alertname: ChronoqSourceClockOff, eval_time: 0m, exp_alerts: []}
+      - alertname: ChronoqSourceClockOff
+        eval_time: 2m
+        exp_alerts:
+          - exp_labels: {severity: warning, job: chronoq, instance: a, kind: source-offset}
+            exp_annotations:
+              summary: 'chronoq at a found a sender whose clock is off: its samples are re-stamped'
+              description: 'Its log says which sender (skew.sourceAttribute) and by how much; set that machine''s clock right.'
+      - {alertname: ChronoqSourceClockOff, eval_time: 11m, exp_alerts: []}
       - {alertname: ChronoqMemoryHigh, eval_time: 6m, exp_alerts: []}
       - alertname: ChronoqMemoryHigh
         eval_time: 8m
