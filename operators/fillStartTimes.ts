@@ -135,9 +135,15 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
       const beforeNewest = initial === undefined || initial.length === 0 ? undefined : initial.reduce((n, b) => (b.lastTime > n ? b.lastTime : n), 0n);
       // States idle by forgetAfterNs behind the newest of them are let go at once (a store written as runs go holds series of long ago too).
       const beforeLimit = beforeNewest === undefined || forgetAfterNs === undefined ? undefined : beforeNewest - forgetAfterNs;
-      let before: Map<string, SeriesStartState> | undefined = initial === undefined ? undefined : new Map(initial.filter((b) => beforeLimit === undefined || b.lastTime >= beforeLimit).map((b) => [b.series, b]));
       /** With trackChanges: what changed since `changes` was last called (null: forgotten). */
       const changed = opts.trackChanges === undefined ? undefined : new Map<string, SeriesStart | null>();
+      /** Earlier states let go are forgotten too, so that a store written as runs go does not keep them for ever. */
+      const letGo = (keys: Iterable<string>): void => {
+        if (changed !== undefined) for (const k of keys) changed.set(k, null);
+      };
+      const isIdle = (b: SeriesStartState): boolean => beforeLimit !== undefined && b.lastTime < beforeLimit;
+      letGo((initial ?? []).filter(isIdle).map((b) => b.series));
+      let before: Map<string, SeriesStartState> | undefined = initial === undefined ? undefined : new Map(initial.filter((b) => !isIdle(b)).map((b) => [b.series, b]));
       const series = createSeriesTable<SeriesStart>({
         make: (key) => {
           const kept = before?.get(key);
@@ -160,7 +166,10 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
         const t = s.timeUnixNano;
         if (newest === undefined || t > newest) {
           newest = t;
-          if (before !== undefined && forgetAfterNs !== undefined && beforeNewest !== undefined && newest - beforeNewest > forgetAfterNs) before = undefined;
+          if (before !== undefined && forgetAfterNs !== undefined && beforeNewest !== undefined && newest - beforeNewest > forgetAfterNs) {
+            letGo(before.keys());
+            before = undefined;
+          }
         }
         const state = series.valueOf(s);
         if (state.start === undefined) state.start = t;

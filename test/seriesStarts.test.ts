@@ -112,6 +112,24 @@ test('initial states idle by forgetSeriesAfterMs behind the newest of them are l
   assert.equal(kept.starts, [10n]);
 });
 
+test('earlier states let go (idle at subscription, or all of them once the stream is past them) are told as forgotten, so a store written as runs go lets go of them too', () => {
+  let changes = (): SeriesStartChanges => {
+    throw new Error('not handed over at subscription');
+  };
+  const samples = new Subject<Sample>();
+  const initial: SeriesStartState[] = [
+    { series: 'idle', start: 1n, lastTime: 1_000n, lastValue: 1 },
+    { series: 'recent', start: 1n, lastTime: 5_000_000n, lastValue: 1 },
+    { series: seriesKey(counter(0n, 0)), start: 1n, lastTime: 5_000_000n, lastValue: 1 },
+  ];
+  samples.pipe(routed(), fillStartTimes({ forgetSeriesAfterMs: 1, initial, trackChanges: (c) => (changes = c) })).subscribe();
+  assert.equal(changes(), { kept: [], forgotten: ['idle'] }, 'idle 5 ms behind the newest of them: let go at once');
+  samples.next(counter(5_100_000n, 6));
+  assert.equal(changes().forgotten, [], 'jobs taken up; recent still waits');
+  samples.next(counter(7_000_000n, 7));
+  assert.equal(changes().forgotten, ['recent'], 'the stream 2 ms past them: the rest let go');
+});
+
 test('the spool writes what changed since it last did, keeps it through a write that failed, and deletes what was forgotten', () => {
   const dir = tempDir();
   const opened = Spool.open(join(dir, 'spool.db'));
