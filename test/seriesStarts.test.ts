@@ -1,7 +1,7 @@
 /**
  * fillStartTimes across a restart: `onEnd` hands over each series' state, `initial` takes it up, so
  * a series goes on from its start (a reset still told from the value it had); and the spool's
- * store of them (src/spool/seriesStarts.ts), written with each append as they change.
+ * store of them (src/spool/seriesStarts.ts): what changed written every second, all of them at the end.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
