@@ -3,8 +3,10 @@
  * 4 s while they export (SIGSTOP/SIGCONT: as a GC pause, a disk holding up the spool, a virtual
  * machine descheduled do): what they sent meanwhile comes in after it in a burst, each app's
  * requests in any order over HTTP/1.1's several connections. Every point must be delivered, each
- * series in order, none a dead letter `late` — with the reorder window (500 ms) shorter than the
- * stall, some were, before reorderByEventTime held its watermark after a stall.
+ * series in order, none a dead letter `late` — with the reorder window (1 s) shorter than the
+ * stall, 8 700–9 600 of them were, before reorderByEventTime held its watermark after a stall.
+ * (The window was 500 ms until a CI run whose burst after the stall took longer than that to come
+ * in: the hold lasts one window, so the test's margin is the window.)
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,7 +25,7 @@ test('8 apps over gRPC and 8 over HTTP, every 250 ms, chronoq stopped for 4 s: e
   const config = writeConfig(dir, [
     `sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}, http: {endpoint: "127.0.0.1:${http}"}}}]`,
     'skew: {maxPastMs: 86400000}',
-    'reorder: {maxDelayMs: 500}',
+    'reorder: {maxDelayMs: 1000}',
     `sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`,
     `deadLetter: {path: ${join(dir, 'dead.ndjson')}}`,
     '',
