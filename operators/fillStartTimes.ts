@@ -61,6 +61,10 @@ interface SeriesStart {
   lastValue: Sample['value'];
 }
 
+/** What is handed on of a series' state (none before its first sample gave it a start). */
+const stateOf = (v: SeriesStart): SeriesStartState[] =>
+  v.start === undefined ? [] : [{ series: v.series, start: v.start, lastTime: v.lastTime, lastValue: v.lastValue }];
+
 /** A cumulative series or a delta one (gauges carry no interval). */
 const intervalKind = (s: Sample): 'cumulative' | 'delta' | undefined =>
   s.kind === 'gauge' ? undefined : s.temporality === 'delta' ? 'delta' : 'cumulative';
@@ -185,7 +189,7 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
         const forgotten: string[] = [];
         for (const [key, v] of changed!) {
           if (v === null) forgotten.push(key);
-          else if (v.start !== undefined) kept.push({ series: key, start: v.start, lastTime: v.lastTime, lastValue: v.lastValue });
+          else kept.push(...stateOf(v));
         }
         changed!.clear();
         return { kept, forgotten };
@@ -209,7 +213,7 @@ export function fillStartTimes(opts: FillStartTimesOptions = {}): MonoTypeOperat
         complete: () => {
           if (opts.onEnd !== undefined) {
             let states: SeriesStartState[] = [...(before?.values() ?? [])];
-            for (const [key, v] of series.entries()) if (v.start !== undefined) states.push({ series: key, start: v.start, lastTime: v.lastTime, lastValue: v.lastValue });
+            for (const [, v] of series.entries()) states.push(...stateOf(v));
             // What this run would have forgotten is not handed on either: none idle, at most maxSeries, the most recent.
             const limit = forgetAfterNs === undefined || newest === undefined ? undefined : newest - forgetAfterNs;
             if (limit !== undefined) states = states.filter((st) => st.lastTime >= limit);
