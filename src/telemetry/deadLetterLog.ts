@@ -25,24 +25,16 @@ const HINTS: Partial<Record<DeadLetterReason, string>> = {
 /**
  * A `late` letter's hint: disorder beyond the window, unless the sample is far older than what was
  * sent (lateDetail.ts) — then a larger maxDelayMs, which the first hint suggests, would not help,
- * and would hold every sample that much longer.
+ * and would hold every sample that much longer; and when no source's clock is watched
+ * (skew.sourceAttribute unset), that watching them would find a sender seen in step and then set back.
  */
-const lateHint = (detail: string): string => {
+const lateHint = (detail: string, watchesSourceClocks: boolean | undefined): string => {
   const gap = lateGapOf(detail);
-  return gap !== undefined && isFarBehind(gap)
-    ? ` (${formatDurationMs(gap.behindMs)} older than what was already sent of its series: not disorder a larger reorder.maxDelayMs would take in — the clock that stamped it was set back, or it is data sent before, read again; docs/clock.md)`
-    : ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)';
-};
-
-/**
- * Said besides lateHint's for a sample far behind, when no source's clock is watched
- * (skew.sourceAttribute unset): with it, a sender seen in step and then set back is found.
- */
-export const unwatchedClocksHint = (detail: string): string => {
-  const gap = lateGapOf(detail);
-  return gap !== undefined && isFarBehind(gap)
+  if (gap === undefined || !isFarBehind(gap)) return ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)';
+  const watch = watchesSourceClocks === false
     ? ' — with skew.sourceAttribute set to what names each sender (service.instance.id, host.name), a sender whose clock is set back is found after 32 more of its samples and 10 s, and its samples re-stamped from then on'
     : '';
+  return ` (${formatDurationMs(gap.behindMs)} older than what was already sent of its series: not disorder a larger reorder.maxDelayMs would take in — the clock that stamped it was set back, or it is data sent before, read again; docs/clock.md)${watch}`;
 };
 
 /** How one reason's lines read. */
@@ -59,6 +51,8 @@ export interface DeadLetterLogOptions {
   readonly hintOf?: (reason: DeadLetterReason, detail: string) => string;
   /** Other words for some reasons (deliveryLog's for `rejected`). */
   readonly wording?: Partial<Record<DeadLetterReason, LetterWording>>;
+  /** skew.sourceAttribute is set (false: a late sample far behind says what would watch the senders' clocks). */
+  readonly watchesSourceClocks?: boolean | undefined;
   /** Repeats fn every ms until cancelled (default platformTimers.every, which never keeps the process alive). */
   readonly every?: (ms: number, fn: () => void) => { cancel(): void };
 }
@@ -72,7 +66,7 @@ export const createDeadLetterLog = (opts: DeadLetterLogOptions): DeadLetterLog =
     log: opts.log, field: 'reason', ...(opts.every ? { every: opts.every } : {}),
     wordingOf: (reason) => opts.wording?.[reason] ?? {
       level: 'warn',
-      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${asClause(detail)}${reason === 'late' ? lateHint(detail) : HINTS[reason] ?? ''}${opts.hintOf?.(reason, detail) ?? ''}; they are in ${path}`,
+      first: (detail, name) => `samples became dead letters (${reason})${name === undefined ? '' : ` (the first: ${name})`}: ${asClause(detail)}${reason === 'late' ? lateHint(detail, opts.watchesSourceClocks) : HINTS[reason] ?? ''}${opts.hintOf?.(reason, detail) ?? ''}; they are in ${path}`,
       more: (count, latest) => `${count} more samples became dead letters (${reason}) in the last minute (the latest: ${latest}); they are in ${path}`,
     },
   });

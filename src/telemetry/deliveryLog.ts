@@ -13,7 +13,7 @@ import { type HeaderFilesEvent, headerFilePaths } from '../otlp/headerFilesWatch
 import { CONFIG_TLS_SETTINGS, sinkTlsFiles, type TlsFileSettings } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Sink } from '../sinks.js';
-import { createDeadLetterLog, unwatchedClocksHint } from './deadLetterLog.js';
+import { createDeadLetterLog } from './deadLetterLog.js';
 import { asClause, oneLineMessage } from '../otlp/classify.js';
 import { tlsAgainstScheme, type TlsAgainstScheme } from '../config/unusedSettings.js';
 import type { GrpcProxy } from '../otlp/grpcProxy.js';
@@ -130,11 +130,10 @@ export const logDeliveryTrouble = (events$: Observable<PipelineEvent>, opts: Del
   const whileFailing = opts.whileFailing ?? 'retrying, the samples wait';
   let failedAttempts = 0;
   const letters = createDeadLetterLog({
-    log, deadLetterPath: opts.deadLetterPath, ...(opts.every ? { every: opts.every } : {}),
+    log, deadLetterPath: opts.deadLetterPath, watchesSourceClocks: opts.watchesSourceClocks, ...(opts.every ? { every: opts.every } : {}),
     // Letters given up on carry the failed attempt's error: the same hint as the failing line,
     // which under at-most-once (no retry) never comes — "Protocol error" went without a word of 4318.
-    // A late sample far behind its series, with no source's clock watched: what would catch the clock set back.
-    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts) : reason === 'late' && opts.watchesSourceClocks === false ? unwatchedClocksHint(detail) : ''),
+    hintOf: (reason, detail) => (reason === 'retries-exhausted' ? hintFor(detail, opts) : ''),
     wording: {
       rejected: {
         level: 'error',
