@@ -34,6 +34,13 @@ const MAX_SERIES = 1_000_000;
 const MAX_KINDS = 10_000;
 const OTHERS = '(other kinds)';
 
+/** How far behind what their series had sent `late` letters were (ms), least and most, and how many far behind it (lateDetail.ts isFarBehind). */
+export interface LateGaps {
+  least: number;
+  most: number;
+  far: number;
+}
+
 export interface ReasonSummary {
   letters: number;
   /** Oldest and newest sample time (ns, as decimal strings), where the letters carry samples. */
@@ -43,11 +50,8 @@ export interface ReasonSummary {
   details: { detail: string; letters: number }[];
   /** The kinds past the most frequent, and their letters (they were left out without a word). */
   moreKinds?: { kinds: number; letters: number };
-  /**
-   * `late` letters: how far behind what their series had sent (ms), least and most, and how many
-   * far behind it (lateDetail.ts isFarBehind: not disorder, which a larger window would take in).
-   */
-  behindMs?: { least: number; most: number; far: number };
+  /** `late` letters: how far behind their series (far behind: not disorder, which a larger window would take in). */
+  behindMs?: LateGaps;
 }
 
 export interface DeadLetterSummary {
@@ -145,7 +149,7 @@ interface Letter {
 
 /** Reads the file once and sums it up; `input` instead of the file (standard input), `path` naming it. */
 export const summarizeDeadLetters = async (path: string, input: NodeJS.ReadableStream = createReadStream(path)): Promise<DeadLetterSummary> => {
-  const perReason = new Map<string, { letters: number; oldest?: bigint; newest?: bigint; details: Map<string, DetailKind>; behind?: { least: number; most: number; far: number } }>();
+  const perReason = new Map<string, { letters: number; oldest?: bigint; newest?: bigint; details: Map<string, DetailKind>; behind?: LateGaps }>();
   const metrics = new Map<string, number>();
   const series = new Set<string>();
   let letters = 0;
@@ -224,7 +228,7 @@ const iso = (ns: string | undefined): string => isoOfNanos(ns === undefined ? un
 
 const duration = (ms: number): string => (ms < 1 ? 'under 1 ms' : formatDurationMs(ms));
 /** How far behind `late` letters were, and whether that is disorder. */
-const behindText = (b: { least: number; most: number; far: number }): string =>
+const behindText = (b: LateGaps): string =>
   `${duration(b.least) === duration(b.most) ? duration(b.least) : `${duration(b.least)} to ${duration(b.most)}`}${b.far === 0 ? ' (disorder beyond reorder.maxDelayMs)'
     : `; ${b.far} far behind it (over ten reorder windows and a minute): not disorder — the clock that stamped them was set back, or they were sent before`}`;
 
