@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right } from 'fp-ts/lib/Either.js';
 import { interval, map, merge, mergeMap, take, timer } from 'rxjs';
-import { detectClockSkew } from '../operators/detectClockSkew.js';
+import { type SkewOptions, detectClockSkew } from '../operators/detectClockSkew.js';
 import { schedulerClock } from '../src/clock.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, msToNanos } from '../src/sample.js';
@@ -15,24 +15,30 @@ import { HOUR, WALL0, nonDecreasing, rights, type Run } from './support/skewRuns
 
 const test = suite('detectClockSkew: per-source offsets');
 
-/** Two sources alternating every 500 ms, 'bad' 30 s ahead, both 20 ms in flight; `place` puts the source's name on a sample. */
-const twoSources = (place: (host: string) => Partial<Sample>): Run => {
+/**
+ * `count` samples every `periodMs`, the i-th made by `sampleAt(i, wall clock now)`, through
+ * detectClockSkew watching sources by `host` (not stamped locally), with `opts` besides.
+ */
+const everyPeriod = (periodMs: number, count: number, sampleAt: (i: number, nowMs: number) => Sample, opts: Partial<SkewOptions> = {}): Run => {
   const s = testScheduler();
   const run: Run = { out: [], events: [] };
   s.run(() => {
     const clock = schedulerClock(s, WALL0);
-    interval(500).pipe(
-      take(40),
-      map((i): Routed<Sample> => {
-        const host = i % 2 === 0 ? 'good' : 'bad';
-        const t = clock.now() + (host === 'bad' ? 30_000 : 0) - 20;
-        return right({ ...sample(0, 'cpu'), ...place(host), timeUnixNano: msToNanos(t) });
-      }),
-      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
+    interval(periodMs).pipe(
+      take(count),
+      map((i): Routed<Sample> => right(sampleAt(i, clock.now()))),
+      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, ...opts, onSkew: (e) => run.events.push(e) }),
     ).subscribe((r) => run.out.push(r));
   });
   return run;
 };
+
+/** Two sources alternating every 500 ms, 'bad' 30 s ahead, both 20 ms in flight; `place` puts the source's name on a sample. */
+const twoSources = (place: (host: string) => Partial<Sample>): Run =>
+  everyPeriod(500, 40, (i, nowMs) => {
+    const host = i % 2 === 0 ? 'good' : 'bad';
+    return { ...sample(0, 'cpu'), ...place(host), timeUnixNano: msToNanos(nowMs + (host === 'bad' ? 30_000 : 0) - 20) };
+  });
 
 test('two sources, one 30 s off: only that one is reported, once, and its samples are corrected', () => {
   const run = twoSources((host) => ({ attributes: { host } }));
@@ -83,18 +89,9 @@ test('a source 30 s behind: corrected once its estimate has held for 10 s (befor
 });
 
 test('a source 45 min behind the others (more than half of maxPastMs): corrected too — before, the check that a corrected sample is not stale counted its offset twice, and only reported it', () => {
-  const s = testScheduler();
-  const run: Run = { out: [], events: [] };
-  s.run(() => {
-    const clock = schedulerClock(s, WALL0);
-    interval(500).pipe(
-      take(80),
-      map((i): Routed<Sample> => {
-        const host = i % 2 === 0 ? 'good' : 'slow';
-        return right({ ...sample(0, 'cpu', { host }), timeUnixNano: msToNanos(clock.now() - (host === 'slow' ? 45 * 60_000 : 0) - 20), value: i });
-      }),
-      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, onSkew: (e) => run.events.push(e) }),
-    ).subscribe((r) => run.out.push(r));
+  const run = everyPeriod(500, 80, (i, nowMs) => {
+    const host = i % 2 === 0 ? 'good' : 'slow';
+    return { ...sample(0, 'cpu', { host }), timeUnixNano: msToNanos(nowMs - (host === 'slow' ? 45 * 60_000 : 0) - 20), value: i };
   });
   assert.equal(run.events, [{ kind: 'source-offset', source: 'slow', offsetMs: -45 * 60_000 }]);
   const slow = rights(run.out).filter((x) => x.attributes['host'] === 'slow');
@@ -104,19 +101,8 @@ test('a source 45 min behind the others (more than half of maxPastMs): corrected
 });
 
 /** One source, 'app', every second for 100 s, its clock set back half an hour at 20 s (20 ms in flight). */
-const loneSetBack = (policy: 'correct' | 'dead-letter'): Run => {
-  const s = testScheduler();
-  const run: Run = { out: [], events: [] };
-  s.run(() => {
-    const clock = schedulerClock(s, WALL0);
-    interval(1_000).pipe(
-      take(100),
-      map((i): Routed<Sample> => right({ ...sample(0, 'cpu', { host: 'app' }), timeUnixNano: msToNanos(clock.now() - (i >= 20 ? HOUR / 2 : 0) - 20), value: i })),
-      detectClockSkew({ clock, sourceAttribute: 'host', stampedLocally: false, policy, onSkew: (e) => run.events.push(e) }),
-    ).subscribe((r) => run.out.push(r));
-  });
-  return run;
-};
+const loneSetBack = (policy: 'correct' | 'dead-letter'): Run =>
+  everyPeriod(1_000, 100, (i, nowMs) => ({ ...sample(0, 'cpu', { host: 'app' }), timeUnixNano: msToNanos(nowMs - (i >= 20 ? HOUR / 2 : 0) - 20), value: i }), { policy });
 
 test('a lone source, live and in step, then its clock set back half an hour: reported, and its samples corrected once that has held for 10 s (before, every one of them was half an hour old: dead letters late for the half hour)', () => {
   const run = loneSetBack('correct');
