@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS resource_eras (from_chunk INTEGER PRIMARY KEY, canoni
 -- Resources and scopes the lines name by reference: text is {"ref":…,"resource"|"scope":{…}}, and
 -- last_chunk the newest chunk that names it (sharedObjects.ts).
 CREATE TABLE IF NOT EXISTS shared_objects (ref TEXT PRIMARY KEY, text TEXT NOT NULL, last_chunk INTEGER NOT NULL);
--- fillStartTimes' series states from the run before, taken up and deleted at the next start (seriesStarts.ts).
+-- fillStartTimes' series states: what changed written every second, all of them at a run's end, read at each start (seriesStarts.ts).
 CREATE TABLE IF NOT EXISTS series_starts (series TEXT PRIMARY KEY, start_ns TEXT NOT NULL, last_ns TEXT NOT NULL, last_value TEXT NOT NULL);
 `;
 
