@@ -4,7 +4,7 @@ import { type Sample, copyWith, msToNanos, nanosToMs } from '../src/sample.js';
 import { type Routed, deadLetter, invalidSample } from '../src/routed.js';
 import { type Clock, readingReuseOf, systemClock } from '../src/clock.js';
 import { createTrustedTime, type TrustedReading } from '../src/trustedTime.js';
-import { createSourceOffsets } from '../src/sourceOffsets.js';
+import { DEFAULT_SOURCE_WINDOW, createSourceOffsets } from '../src/sourceOffsets.js';
 import { createCorrectedSeries } from '../src/correctedSeries.js';
 import { safeHook } from '../src/hooks.js';
 import { bigintOption, numberOption } from '../src/options.js';
@@ -105,7 +105,7 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
   const report = safeHook(opts.onSkew) ?? (() => undefined);
   const stepThresholdMs = numberOption(OP, 'stepThresholdMs', opts.stepThresholdMs, 1_000);
   const maxSlewPpm = numberOption(OP, 'maxSlewPpm', opts.maxSlewPpm, 50_000);
-  const sourceWindow = numberOption(OP, 'sourceWindow', opts.sourceWindow, 32);
+  const sourceWindow = numberOption(OP, 'sourceWindow', opts.sourceWindow, DEFAULT_SOURCE_WINDOW);
   const sourceOffsetThresholdMs = numberOption(OP, 'sourceOffsetThresholdMs', opts.sourceOffsetThresholdMs, 2_000);
   const notBeforeUnixNano = bigintOption(OP, 'notBeforeUnixNano', opts.notBeforeUnixNano);
   // From the next whole millisecond: Prometheus keeps milliseconds, and refuses a sample in the same

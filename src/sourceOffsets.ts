@@ -72,6 +72,8 @@ interface SourceState {
   lastArrivalMs: number;
 }
 
+/** Observations a source's offset is estimated over, unless detectClockSkew's sourceWindow says otherwise. */
+export const DEFAULT_SOURCE_WINDOW = 32;
 /** An estimate steady for this long (arrival time) can say a clock is behind. */
 export const SETTLE_MS = 10_000;
 /** An hour without a sample: the source is forgotten. */

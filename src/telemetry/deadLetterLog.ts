@@ -14,6 +14,7 @@ import type { Logger } from '../cli/log.js';
 import { asClause } from '../otlp/classify.js';
 import { createSummarizedLog, type SummarizedLog, type SummaryWording } from './summarizedLog.js';
 import { isFarBehind, lateGapOf } from '../lateDetail.js';
+import { DEFAULT_SOURCE_WINDOW, SETTLE_MS } from '../sourceOffsets.js';
 import { formatDurationMs } from './skewLog.js';
 
 /** What a person can do about each reason, beyond the letter's own detail. */
@@ -32,7 +33,7 @@ const lateHint = (detail: string, watchesSourceClocks: boolean | undefined): str
   const gap = lateGapOf(detail);
   if (gap === undefined || !isFarBehind(gap)) return ' (older than what was already sent of its series: disorder beyond reorder.maxDelayMs)';
   const watch = watchesSourceClocks === false
-    ? ' — with skew.sourceAttribute set to what names each sender (service.instance.id, host.name), a sender whose clock is set back is found after 32 more of its samples and 10 s, and its samples re-stamped from then on'
+    ? ` — with skew.sourceAttribute set to what names each sender (service.instance.id, host.name), a sender whose clock is set back is found after ${DEFAULT_SOURCE_WINDOW} more of its samples and ${SETTLE_MS / 1000} s, and its samples re-stamped from then on`
     : '';
   return ` (${formatDurationMs(gap.behindMs)} older than what was already sent of its series: not disorder a larger reorder.maxDelayMs would take in — the clock that stamped it was set back, or it is data sent before, read again; docs/clock.md)${watch}`;
 };
