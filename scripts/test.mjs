@@ -2,7 +2,8 @@
 // The test command: typecheck, then every uvu suite, ending with one plain line
 // `N passed, N failed[, N skipped]` that counts every test run, and a non-zero exit on failure.
 // Unit, marble and property suites share one process; each end-to-end file gets its own
-// (they start collectors and child processes). The typecheck counts as one test.
+// (they start collectors and child processes). The typecheck counts as one test, and so does
+// the check that the tests left no file in the repository.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,13 +11,22 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
 
-const walk = (dir) =>
+const walk = (dir, skipped = new Set()) =>
   readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
-    return statSync(p).isDirectory() ? walk(p) : [p];
+    if (!statSync(p).isDirectory()) return [p];
+    return skipped.has(name) ? [] : walk(p, skipped);
   });
 const suites = (dir, re) => walk(join(root, dir)).filter((p) => re.test(p)).sort();
 const selected = (files) => (only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files);
+
+/**
+ * Files in the repository that the tests did not find there: a test that runs chronoq with a
+ * default path (`chronoq-positions.json`, `chronoq-spool.db`, … in the working directory, which
+ * .gitignore hides) writes into the checkout and leaves state for the next run.
+ */
+const treeFiles = () => walk(root, new Set(['.git', 'node_modules', 'dist', '.e2e-tmp'])).map((p) => relative(root, p));
+const before = new Set(treeFiles());
 
 const fast = selected([...suites('marbles', /\.marbles\.ts$/), ...suites('test', /\.test\.ts$/)]);
 const slow = selected(suites('test', /\.e2e\.ts$/));
@@ -73,5 +83,12 @@ const runUvu = (files, label) => {
 if (!only.length || process.env.CHRONOQ_BUILD === '1') typecheck();
 runUvu(fast, 'unit, marble and property suites');
 for (const f of slow) runUvu([f], relative(root, f));
+// The check counts as one test, as the typecheck does.
+const left = treeFiles().filter((f) => !before.has(f));
+if (left.length === 0) passed++;
+else {
+  console.log(`# files the tests left in the repository (a test writing to a default path in the working directory): ${left.join(', ')}; counted as 1 failed`);
+  failed++;
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

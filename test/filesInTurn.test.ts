@@ -42,7 +42,7 @@ test('an archive read once and the live file followed, of one series: the follow
   writeFileSync(join(dir, 'app.ndjson.1'), lines(0, 5000));
   writeFileSync(join(dir, 'app.ndjson'), lines(5000, 6000));
   const out = join(dir, 'out.ndjson');
-  const cfg = writeConfig(dir, `sources: [{type: ndjson, path: ${join(dir, 'app.ndjson')}, follow: true, pollMs: 100}, {type: ndjson, path: ${join(dir, 'app.ndjson.1')}}]\nsink: {type: ndjson, path: ${out}}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\nskew: {maxPastMs: infinite}\n`);
+  const cfg = writeConfig(dir, `sources: [{type: ndjson, path: ${join(dir, 'app.ndjson')}, follow: true, pollMs: 100, positionFile: ${join(dir, 'positions.json')}}, {type: ndjson, path: ${join(dir, 'app.ndjson.1')}}]\nsink: {type: ndjson, path: ${out}}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\nskew: {maxPastMs: infinite}\n`);
   const { child, result, stderrSoFar } = startCli(['run', cfg]);
   const written = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter((l) => l !== '') : []);
   await until('every sample written', () => written().length >= 6000 || /done/.test(stderrSoFar()), 20_000);
