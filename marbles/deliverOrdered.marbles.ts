@@ -127,8 +127,8 @@ test('the dead letter says how long it tried in whole milliseconds (a monotonic 
   assert.is(new BrokenCircuitError(4993.125).message, 'circuit open: next attempt allowed in 4994 ms');
 });
 
-test("maxQueued 'dead-letter-newest' and 'dead-letter-oldest', counted", () => {
-  for (const [policy, expected] of [['dead-letter-newest', [4, 5]], ['dead-letter-oldest', [2, 3]]] as const) {
+test("maxQueued 'dead-letter-newest' (the default) and 'dead-letter-oldest', counted", () => {
+  for (const [policy, expected] of [['dead-letter-newest', [4, 5]], [undefined, [4, 5]], ['dead-letter-oldest', [2, 3]]] as const) {
     const s = testScheduler();
     let overflows = 0;
     // The first batch [1] is in flight for 10 ms; 2..5 queue behind it, at most 2 waiting.
@@ -136,11 +136,11 @@ test("maxQueued 'dead-letter-newest' and 'dead-letter-oldest', counted", () => {
       s,
       ({ cold }) => cold('(abcde|)', { a: R(sample(1)), b: R(sample(2)), c: R(sample(3)), d: R(sample(4)), e: R(sample(5)) }),
       () => ({ delayMs: 10 }),
-      { batch: { maxSize: 1 }, maxQueued: 2, overflow: policy, onOverflow: () => overflows++ },
+      { batch: { maxSize: 1 }, maxQueued: 2, ...(policy !== undefined ? { overflow: policy } : {}), onOverflow: () => overflows++ },
     );
     const overflowed = out.filter((o) => isLeft(o.r)).map((o) => (o.r as { left: { reason: string; item: Sample } }).left);
     assert.ok(overflowed.every((d) => d.reason === 'overflow'));
-    assert.equal(overflowed.map((d) => d.item.value), expected, policy);
+    assert.equal(overflowed.map((d) => d.item.value), expected, policy ?? 'no overflow option');
     assert.is(overflows, 2);
     assert.is(sink.accepted().length + overflowed.length, 5);
   }

@@ -96,6 +96,14 @@ test('a jump forward under the threshold, then a step back before it is slewed i
   for (let i = 18; i < ms.length; i++) assert.ok(ms[i]! - ms[i - 1]! >= 237, `gap ${ms[i]! - ms[i - 1]!} at ${i}`);
 });
 
+test('stepThresholdMs is where a step starts: a jump of 1 200 ms either way is one (default 1 000), one of 1 000 ms is not, nor is 1 200 under stepThresholdMs 1 500', () => {
+  const stepsOf = (deltaMs: number, opts: Partial<SkewOptions> = {}) =>
+    oneHertz(testScheduler(), 8, opts, (clock) => timer(3500).subscribe(() => clock.step(deltaMs))).events.map((e) => (e.kind === 'step' ? Math.round(e.deltaMs) : e.kind));
+  for (const deltaMs of [1_200, -1_200]) assert.equal(stepsOf(deltaMs), [deltaMs], `${deltaMs} ms`);
+  for (const deltaMs of [1_000, -1_000]) assert.equal(stepsOf(deltaMs), [], `${deltaMs} ms: not larger than the threshold`);
+  for (const deltaMs of [1_200, -1_200]) assert.equal(stepsOf(deltaMs, { stepThresholdMs: 1_500 }), [], `${deltaMs} ms under stepThresholdMs 1 500`);
+});
+
 test('a step back under the threshold (ntpd steps from 128 ms) faster than the samples come: no step reported, but the series does not go back', () => {
   // Back 500 ms, a sample every 250 ms: the next stamps were before the ones already out (into
   // Prometheus with reorder.maxDelayMs 0, 30 of 562 samples were dead letters `late`, one a series:

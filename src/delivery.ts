@@ -113,6 +113,7 @@ export interface DeliverOptions {
    * lane without a batch in flight sends what it holds without waiting for a full batch. Default 100 000.
    */
   readonly maxQueued?: number;
+  /** Which sample a full queue makes a dead letter `overflow`: the one coming in (default 'dead-letter-newest') or the oldest waiting. */
   readonly overflow?: 'dead-letter-oldest' | 'dead-letter-newest';
   /**
    * After a batch one of whose attempts had an unknown outcome (timed out or cancelled: a hung
