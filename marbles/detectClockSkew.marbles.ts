@@ -195,6 +195,19 @@ test("a sample 1 h in the future: 'correct' re-stamps it onto trusted time", () 
   assert.equal(seen[1], right({ ...future, timeUnixNano: msToNanos(WALL0 + 2), correctedFromUnixNano: future.timeUnixNano }));
 });
 
+test("a counter 1 h in the future, its start stamped by the same clock: re-stamped, and its start moved no later than its time (one before it kept)", () => {
+  const scheduler = testScheduler();
+  const seen: Sample[] = [];
+  const startAhead = { ...future, kind: 'sum' as const, startTimeUnixNano: msToNanos(WALL0 + HOUR - 10_000) };
+  const startBefore = { ...future, kind: 'sum' as const, attributes: { series: 'b' }, startTimeUnixNano: msToNanos(WALL0 - 60_000) };
+  scheduler.run(({ cold }) => {
+    cold('a-b|', { a: right(startAhead), b: right(startBefore) })
+      .pipe(detectClockSkew({ clock: schedulerClock(scheduler, WALL0) }))
+      .subscribe((x) => seen.push(...rights([x])));
+  });
+  assert.equal(seen.map((x) => [x.timeUnixNano, x.startTimeUnixNano]), [[msToNanos(WALL0), msToNanos(WALL0)], [msToNanos(WALL0 + 2), msToNanos(WALL0 - 60_000)]]);
+});
+
 test('a series sampled every millisecond through an hour\'s step back: re-stamped at trusted time\'s pace, not pushed ahead of it', () => {
   // Trusted time runs at 95 % while it slews: 1 000 samples a second cannot each have a millisecond
   // of their own. Spread into milliseconds of their own, they ran ahead of trusted time by 50 ms

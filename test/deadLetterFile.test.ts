@@ -36,6 +36,17 @@ test('deleted while open: the next letters start a new file at the path (mode 06
   f.close();
 });
 
+test('a file already there, readable by others (made by hand, or by a tool that copied it), is appended to and made 0600: dead letters carry the samples and their attributes', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  writeFileSync(path, '', { mode: 0o644 });
+  const f = new DeadLetterFile(path);
+  f.append(letter(0));
+  f.flush();
+  f.close();
+  assert.equal(details(path), ['letter 0']);
+  assert.is(statSync(path).mode & 0o777, 0o600);
+});
+
 test('moved away while open (logrotate): earlier letters stay in the moved file, later ones go to the path', () => {
   const path = join(tempDir(), 'dead.ndjson');
   const f = new DeadLetterFile(path);
