@@ -150,6 +150,16 @@ test('reorder.maxSeries: 500 000 by default, "infinite" lifts the cap, a fractio
   assert.ok(isLeft(bad) && bad.left.some((e) => e.path === 'config.reorder.maxSeries'));
 });
 
+test('telemetry.prometheus listens on 127.0.0.1 unless a host is given (its /metrics and probes are not for every interface by default)', () => {
+  const listen = (yaml: string) => {
+    const r = decodeConfig(yaml, {});
+    return isRight(r) ? resolveConfig(r.right).telemetry.prometheus : undefined;
+  };
+  assert.equal(listen('telemetry: {prometheus: {port: 9464}}\n'), { port: 9464, host: '127.0.0.1' });
+  assert.equal(listen('telemetry: {prometheus: {port: 9464, host: 0.0.0.0}}\n'), { port: 9464, host: '0.0.0.0' });
+  assert.is(listen('{}\n'), undefined);
+});
+
 test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every series, a negative is refused at its path', () => {
   const resolved = (yaml: string) => {
     const r = decodeConfig(yaml, {});

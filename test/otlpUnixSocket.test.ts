@@ -60,6 +60,19 @@ test('every form of a unix: endpoint dials the socket and delivers, from the opt
   }
 });
 
+test('with a socket among them the order holds: sink.endpoint over OTEL_EXPORTER_OTLP_METRICS_ENDPOINT over OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
+  const dialled = (endpoint: string | undefined, env: Record<string, string>) =>
+    withEnv(env, async () => {
+      const sink = otlpGrpcSink(endpoint !== undefined ? { endpoint } : {});
+      sink.shutdown();
+      return sink.effective.dials;
+    });
+  assert.is(await dialled('http://127.0.0.1:3333', { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'unix:///run/metrics.sock' }), '127.0.0.1:3333');
+  assert.is(await dialled(undefined, { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://127.0.0.1:2222', OTEL_EXPORTER_OTLP_ENDPOINT: 'unix:///run/all.sock' }), '127.0.0.1:2222');
+  assert.is(await dialled(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'unix:///run/all.sock' }), 'unix:///run/all.sock');
+  assert.is(await dialled('unix:///run/option.sock', { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://127.0.0.1:2222' }), 'unix:///run/option.sock');
+});
+
 test('the config takes a unix: endpoint with a path to a socket, and refuses one without (a directory, or none)', () => {
   for (const good of ['unix:///run/otel.sock', 'unix:/run/otel.sock', 'unix:otel.sock', 'unix:run/otel.sock']) assert.equal(endpointErrorsOf(good), [], good);
   for (const bad of ['unix:', 'unix://', 'unix:///', 'unix:///run/']) {
