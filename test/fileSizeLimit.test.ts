@@ -9,9 +9,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './support/cli.js';
+import { BIN, tempDir, writeConfig } from './support/cli.js';
 
 const test = suite('files written on a full disk');
 const fixture = join(import.meta.dirname, 'fixtures', 'fileSizeLimit.ts');
@@ -71,6 +71,27 @@ test('positions: a write that does not fit is an error, with nothing cut off ren
   assert.match(r.errors[0]!, /EFBIG|too large/i);
   assert.not.ok(existsSync(path), 'no position file (before: a cut-off one that the next start could not read)');
   assert.equal(readdirSync(dir), [], 'no temporary file left behind');
+});
+
+test('chronoq run whose dead-letter file fills: the letters that did not fit are in its log, one a line, and it exits 1, not 0 (--fail-on-dead-letters: 3 with one letter, all of it written)', () => {
+  const dir = tempDir();
+  const input = join(dir, 'in.ndjson');
+  const dead = join(dir, 'dead.ndjson');
+  const run = (lines: number, flag = '') => {
+    writeFileSync(input, Array.from({ length: lines }, (_, i) => `not a sample ${i} ${'x'.repeat(100)}`).join('\n') + '\n');
+    const cfg = writeConfig(dir, `sources: [{type: ndjson, path: ${input}}]\nsink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}\ndeadLetter: {path: ${dead}}\n`);
+    return spawnSync('bash', ['-c', `ulimit -f 16 && exec "${process.execPath}" "${BIN}" run "${cfg}" --quiet ${flag}`], { encoding: 'utf8', timeout: 60_000 });
+  };
+  const full = run(200);
+  assert.is(full.status, 1, full.stderr.split('\n').filter((l) => !l.includes('dead letter: {')).join('\n'));
+  const inFile = readFileSync(dead, 'utf8').split('\n').filter((l) => l !== '').length;
+  const inLog = full.stderr.split('\n').filter((l) => /dead letter: \{/.test(l)).length;
+  assert.ok(inLog > 0, 'what did not fit is in the log');
+  assert.is(inFile + inLog, 200, `every letter in the file (${inFile}) or the log (${inLog}), once`);
+  assert.match(full.stderr, /cannot write dead letters to .*dead\.ndjson: .*they follow in this log/);
+  writeFileSync(dead, '');
+  const one = run(1, '--fail-on-dead-letters');
+  assert.is(one.status, 3, one.stderr);
 });
 
 test.run();

@@ -48,6 +48,8 @@ test('the version said by --version, the gRPC user agent and the default scope i
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   assert.is(VERSION, pkg.version);
   assert.is(CHRONOQ_SCOPE.version, pkg.version);
+  const said = spawnSync(process.execPath, [join(root, 'bin/chronoq.js'), '--version'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal([said.status, said.stdout], [0, `${pkg.version}\n`], said.stderr);
 });
 
 test('the packed package holds what the help and README name (examples/reference.yaml, the example configs, the systemd unit) and no TypeScript example, which imports ../src, a folder the package does not ship', () => {
