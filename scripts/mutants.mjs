@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Tests of the tests: each mutant in scripts/mutants.json changes one place in the code (a `<=` made
+// `<`, a default flipped, a check left out) and names the suites that must then fail. For each,
+// the file is changed, those suites run (through scripts/test.mjs, after a build when the CLI is
+// what changed), and the file is put back. A mutant the suites do not catch is a place no test
+// watches: the thirteen the first run found each got a test (the forty-second session's commits;
+// three more it found change nothing anyone can see, and are not listed).
+//
+//   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
+//
+// Ends with `N killed, N survived, N stale` (stale: its text is no longer in the file once, so the
+// list needs mending) and exits 1 unless every mutant was killed. Not part of `npm test`: all of
+// them take ~45 minutes here. Never run it beside other work in this checkout: it edits the sources.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const only = process.argv.slice(2);
+const mutants = JSON.parse(readFileSync(join(root, 'scripts/mutants.json'), 'utf8')).filter((m) => only.length === 0 || only.some((o) => m.file.includes(o)));
+
+/** A mutant whose suites run longer than this is taken as caught: some mutants make a loop that never ends. */
+const MUTANT_TIMEOUT_MS = 6 * 60_000;
+
+const build = () => spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'ignore' });
+let restore;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => (restore?.(), process.exit(130)));
+
+let killed = 0, survived = 0, stale = 0;
+for (const m of mutants) {
+  const path = join(root, m.file);
+  const original = readFileSync(path, 'utf8');
+  const label = `${m.file}: ${JSON.stringify(m.from)} → ${JSON.stringify(m.to)}`;
+  if (original.split(m.from).length !== 2) {
+    stale++;
+    console.log(`STALE     ${label} (not in the file exactly once)`);
+    continue;
+  }
+  restore = () => {
+    writeFileSync(path, original);
+    if (m.build) build();
+    restore = undefined;
+  };
+  try {
+    writeFileSync(path, original.replace(m.from, () => m.to));
+    if (m.build) build();
+    // test.mjs stops (SIGKILL) a suite's uvu process that runs longer than this.
+    const env = { ...process.env, CHRONOQ_SUITE_TIMEOUT_MS: String(MUTANT_TIMEOUT_MS) };
+    const r = spawnSync(process.execPath, [join(root, 'scripts/test.mjs'), ...m.tests], { cwd: root, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const out = r.stdout ?? '';
+    const caught = r.status !== 0;
+    if (caught) killed++;
+    else survived++;
+    console.log(`${caught ? 'killed  ' : 'SURVIVED'}  ${label} [${/stopped after/.test(out) ? 'timed out' : out.trimEnd().split('\n').at(-1)}]`);
+  } finally {
+    restore?.();
+  }
+}
+console.log(`${killed} killed, ${survived} survived, ${stale} stale`);
+process.exit(survived + stale > 0 ? 1 : 0);
