@@ -8,7 +8,7 @@ import { resolveConfig, DEFAULT_CONFIG_YAML } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { unusedSettings } from '../src/config/unusedSettings.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
-import { configErrorsOf } from './support/config.js';
+import { configErrorsOf, resolvedConfigOf } from './support/config.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
 
 const test = suite('config and sample decoding');
@@ -106,21 +106,15 @@ test('broken YAML: the first error only, with how many follow from it, and the f
 
 test('delivery.retry.multiplier below 1 is refused (each retry would come sooner than the one before, toward none: it was taken); 1 is a constant wait', () => {
   assert.equal(configErrorsOf('delivery: {retry: {multiplier: 0.5}}\n'), ['config.delivery.retry.multiplier: expected a finite number of at least 1 (each retry waits at least as long as the one before; 1: the same wait each time), found number 0.5']);
-  const r = decodeConfig('delivery: {retry: {multiplier: 1}}\n', {});
-  assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.multiplier === 1);
+  assert.is(resolvedConfigOf('delivery: {retry: {multiplier: 1}}\n').delivery.retry.multiplier, 1);
 });
 
 test('maxElapsedMs accepts "infinite"', () => {
-  const r = decodeConfig('delivery:\n  retry:\n    maxElapsedMs: infinite\n', {});
-  assert.ok(isRight(r) && resolveConfig(r.right).delivery.retry.maxElapsedMs === Infinity);
+  assert.is(resolvedConfigOf('delivery:\n  retry:\n    maxElapsedMs: infinite\n').delivery.retry.maxElapsedMs, Infinity);
 });
 
 test('reorder.maxDelayMs: 0 by default when the only source is the host source (in order: its collections waited 2 s in memory, ahead of the spool, and a kill -9 lost them), 2 s with any other source or order global, as given when given', () => {
-  const delayOf = (yaml: string): number => {
-    const r = decodeConfig(yaml, {});
-    assert.ok(isRight(r), JSON.stringify(r));
-    return isRight(r) ? resolveConfig(r.right).reorder.maxDelayMs : NaN;
-  };
+  const delayOf = (yaml: string): number => resolvedConfigOf(yaml).reorder.maxDelayMs;
   assert.is(delayOf('{}'), 0, 'the default config: one host source');
   assert.is(delayOf('sources: [{type: host, intervalMs: 1001}]\n'), 0);
   // Collections no further apart than skew.stepThresholdMs: a clock set back by less (no step, not
@@ -139,10 +133,7 @@ test('reorder.maxDelayMs: 0 by default when the only source is the host source (
 });
 
 test('reorder.maxSeries: 500 000 by default, "infinite" lifts the cap, a fraction is refused at its path', () => {
-  const resolved = (text: string): number => {
-    const r = decodeConfig(text, {});
-    return isRight(r) ? resolveConfig(r.right).reorder.maxSeries : NaN;
-  };
+  const resolved = (text: string): number => resolvedConfigOf(text).reorder.maxSeries;
   assert.is(resolved('{}'), 500_000);
   assert.is(resolved('reorder:\n  maxSeries: infinite\n'), Infinity);
   assert.is(resolved('reorder:\n  maxSeries: 20000\n'), 20_000);
@@ -151,21 +142,14 @@ test('reorder.maxSeries: 500 000 by default, "infinite" lifts the cap, a fractio
 });
 
 test('telemetry.prometheus listens on 127.0.0.1 unless a host is given (its /metrics and probes are not for every interface by default)', () => {
-  const listen = (yaml: string) => {
-    const r = decodeConfig(yaml, {});
-    return isRight(r) ? resolveConfig(r.right).telemetry.prometheus : undefined;
-  };
+  const listen = (yaml: string) => resolvedConfigOf(yaml).telemetry.prometheus;
   assert.equal(listen('telemetry: {prometheus: {port: 9464}}\n'), { port: 9464, host: '127.0.0.1' });
   assert.equal(listen('telemetry: {prometheus: {port: 9464, host: 0.0.0.0}}\n'), { port: 9464, host: '0.0.0.0' });
   assert.is(listen('{}\n'), undefined);
 });
 
 test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every series, a negative is refused at its path', () => {
-  const resolved = (yaml: string) => {
-    const r = decodeConfig(yaml, {});
-    assert.ok(isRight(r));
-    return isRight(r) ? resolveConfig(r.right).reorder.forgetSeriesAfterMs : NaN;
-  };
+  const resolved = (yaml: string) => resolvedConfigOf(yaml).reorder.forgetSeriesAfterMs;
   assert.is(resolved('{}\n'), 86_400_000);
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: infinite\n'), Infinity);
   assert.is(resolved('reorder:\n  forgetSeriesAfterMs: 3600000\n'), 3_600_000);
@@ -173,14 +157,10 @@ test('reorder.forgetSeriesAfterMs: a day by default, "infinite" keeps every seri
 });
 
 test('skew.maxPastMs and maxFutureMs may be "infinite" (a backfill of old data: nothing is stale); other ms keys say they want a finite number', () => {
-  const skewOf = (yaml: string) => {
-    const r = decodeConfig(yaml, {});
-    assert.ok(isRight(r), JSON.stringify(r));
-    return isRight(r) ? resolveConfig(r.right).skew : undefined;
-  };
-  assert.is(skewOf('skew:\n  maxPastMs: .inf\n')?.maxPastMs, Infinity);
-  assert.is(skewOf('skew:\n  maxPastMs: infinite\n  maxFutureMs: infinite\n')?.maxFutureMs, Infinity);
-  assert.is(skewOf('{}\n')?.maxPastMs, 3_600_000);
+  const skewOf = (yaml: string) => resolvedConfigOf(yaml).skew;
+  assert.is(skewOf('skew:\n  maxPastMs: .inf\n').maxPastMs, Infinity);
+  assert.is(skewOf('skew:\n  maxPastMs: infinite\n  maxFutureMs: infinite\n').maxFutureMs, Infinity);
+  assert.is(skewOf('{}\n').maxPastMs, 3_600_000);
   assert.equal(configErrorsOf('skew:\n  maxPastMs: -5\n'), ['config.skew.maxPastMs: expected a non-negative number of milliseconds or "infinite", found number -5']);
   assert.equal(configErrorsOf('batch:\n  maxDelayMs: .inf\n'), ['config.batch.maxDelayMs: expected a finite non-negative number, found number Infinity']);
 });
