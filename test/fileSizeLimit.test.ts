@@ -16,9 +16,13 @@ import { BIN, tempDir, writeConfig } from './support/cli.js';
 const test = suite('files written on a full disk');
 const fixture = join(import.meta.dirname, 'fixtures', 'fileSizeLimit.ts');
 
+/** Runs node with `args` (each quoted for the shell) under a file-size limit of `kib` KiB. */
+const nodeUnderLimit = (kib: number, args: readonly string[]) =>
+  spawnSync('bash', ['-c', `ulimit -f ${kib} && exec "${process.execPath}" ${args.map((a) => `"${a}"`).join(' ')}`], { encoding: 'utf8', timeout: 60_000 });
+
 /** Runs the fixture under a file-size limit of `kib` KiB; its report. */
 const underLimit = <R>(kib: number, mode: string, path: string): R => {
-  const run = spawnSync('bash', ['-c', `ulimit -f ${kib} && exec "${process.execPath}" --import tsx "${fixture}" ${mode} "${path}"`], { encoding: 'utf8' });
+  const run = nodeUnderLimit(kib, ['--import', 'tsx', fixture, mode, path]);
   assert.is(run.status, 0, run.stderr);
   return JSON.parse(run.stdout) as R;
 };
@@ -77,10 +81,10 @@ test('chronoq run whose dead-letter file fills: the letters that did not fit are
   const dir = tempDir();
   const input = join(dir, 'in.ndjson');
   const dead = join(dir, 'dead.ndjson');
-  const run = (lines: number, flag = '') => {
+  const run = (lines: number, ...flags: string[]) => {
     writeFileSync(input, Array.from({ length: lines }, (_, i) => `not a sample ${i} ${'x'.repeat(100)}`).join('\n') + '\n');
     const cfg = writeConfig(dir, `sources: [{type: ndjson, path: ${input}}]\nsink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}\ndeadLetter: {path: ${dead}}\n`);
-    return spawnSync('bash', ['-c', `ulimit -f 16 && exec "${process.execPath}" "${BIN}" run "${cfg}" --quiet ${flag}`], { encoding: 'utf8', timeout: 60_000 });
+    return nodeUnderLimit(16, [BIN, 'run', cfg, '--quiet', ...flags]);
   };
   const full = run(200);
   assert.is(full.status, 1, full.stderr.split('\n').filter((l) => !l.includes('dead letter: {')).join('\n'));

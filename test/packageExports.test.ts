@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runCli } from './support/cli.js';
 
 const test = suite('package entry points');
 const root = join(import.meta.dirname, '..');
@@ -48,8 +49,8 @@ test('the version said by --version, the gRPC user agent and the default scope i
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   assert.is(VERSION, pkg.version);
   assert.is(CHRONOQ_SCOPE.version, pkg.version);
-  const said = spawnSync(process.execPath, [join(root, 'bin/chronoq.js'), '--version'], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal([said.status, said.stdout], [0, `${pkg.version}\n`], said.stderr);
+  const said = await runCli(['--version']);
+  assert.equal([said.code, said.stdout], [0, `${pkg.version}\n`], said.stderr);
 });
 
 test('the packed package holds what the help and README name (examples/reference.yaml, the example configs, the systemd unit) and no TypeScript example, which imports ../src, a folder the package does not ship', () => {
