@@ -166,6 +166,25 @@ test("'dead-letter-oldest': the sample left oldest waits maxDelayMs from its own
   ]);
 });
 
+test("'dead-letter-oldest' across lanes: the oldest sample waiting in any lane goes, not the oldest of the incoming sample's lane", () => {
+  const s = testScheduler();
+  const names = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
+  const a = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
+  const b = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  // Each lane's first sample is in flight for 100 ms; a@200 waits in lane 0, b@20 in lane 1 — the
+  // queue is full — and a@300 overflows: b@20, in the other lane, is the oldest waiting.
+  const xs = [sample(100, a), sample(10, b), sample(200, a), sample(20, b), sample(300, a)];
+  const { out, sink } = deliver(
+    s,
+    ({ cold }) => cold('(abcde|)', Object.fromEntries(xs.map((x, i) => ['abcde'[i]!, R(x)]))),
+    () => ({ delayMs: 100 }),
+    { lanes: 2, batch: { maxSize: 1 }, maxQueued: 2, overflow: 'dead-letter-oldest' },
+  );
+  const overflowed = out.filter((o) => isLeft(o.r)).map((o) => (o.r as { left: { reason: string; item: Sample } }).left);
+  assert.equal(overflowed.map((d) => [d.reason, d.item.name, d.item.value]), [['overflow', b, 20]]);
+  assert.equal(sink.accepted().map((x) => [x.name, x.value]).sort(), [[a, 100], [a, 200], [a, 300], [b, 10]].sort());
+});
+
 test('a full queue does not wait for batches to fill: with maxQueued below batch.maxSize, nothing overflows while the receiver keeps up', () => {
   const s = testScheduler();
   // 300 samples, one a millisecond; the receiver answers in 10 ms. The queue holds 50, a batch

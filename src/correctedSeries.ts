@@ -9,7 +9,9 @@
  * refused, all counted delivered. Now each comes at least 1 ms after the one before it in time: a
  * sample stamped after its series' last re-stamped one, re-stamped into that one's millisecond or
  * before it, goes into the next, up to a limit (trusted time + maxFutureMs). One stamped before it
- * (the source's own disorder) keeps its re-stamped time, for reorderByEventTime to sort as before.
+ * (the source's own disorder) keeps its re-stamped time, for reorderByEventTime to sort as before;
+ * one stamped the same (a repeat) goes out at that one's time (until the forty-third session it kept
+ * its own, and went out before the first of its stamp when that one had been pushed on).
  *
  * Only re-stamped samples are looked up (a sample kept as stamped costs nothing here). A series
  * whose last re-stamped sample is FORGET_AFTER_MS behind the newest re-stamped time is forgotten at
@@ -33,7 +35,8 @@ export interface CorrectedSeries {
    * The time `s`, re-stamped to `ms`, goes out at: `ms`, or the millisecond after its series' latest
    * re-stamped sample when it was stamped after that one — unless that is past `untilMs`: a series
    * re-stamped faster than a sample a millisecond is not pushed further ahead: its samples then
-   * share the last one's millisecond, as before, and none goes before it.
+   * share the last one's millisecond, as before, and none goes before it. A sample stamped the same
+   * as that one goes out at its time.
    */
   place(s: Sample, ms: number, untilMs: number): number;
 }
@@ -52,7 +55,11 @@ export const createCorrectedSeries = (): CorrectedSeries => {
   return {
     place(s, ms, untilMs) {
       const last = table.valueOf(s);
-      if (s.timeUnixNano <= last.stamp) return ms;
+      if (s.timeUnixNano < last.stamp) return ms;
+      // A repeat of the latest stamp (a resend, or two readings of one moment) goes out at the time
+      // that stamp went out at: kept at its own re-stamped time, it could go before it (pushed on),
+      // and an exact repeat would no longer be one.
+      if (s.timeUnixNano === last.stamp) return last.lastMs;
       const next = Math.floor(last.lastMs) + 1;
       // Past the limit it shares the last one's millisecond, never goes before it.
       const placed = ms >= next ? ms : next <= untilMs ? next : Math.max(ms, last.lastMs);

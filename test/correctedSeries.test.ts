@@ -38,6 +38,15 @@ test("a sample stamped before the series' latest (the source's disorder) keeps i
   assert.is(c.place(at(T + 3_000), T + 10, T + 5_000), T + 11, 'the reference is still the newest stamp');
 });
 
+test("a sample stamped the same as the series' latest (a repeat) goes out at that one's time, however late it comes", () => {
+  const c = createCorrectedSeries();
+  assert.is(c.place(at(T + 1_000), T + 10.4, T + 5_000), T + 10.4);
+  assert.is(c.place(at(T + 2_000), T + 10.6, T + 5_000), T + 11);
+  assert.is(c.place(at(T + 2_000), T + 10.7, T + 5_000), T + 11, 'not its own re-stamped time, before the first of its stamp');
+  assert.is(c.place(at(T + 2_000), T + 900, T + 5_000), T + 11, 'a resend much later: still an exact repeat');
+  assert.is(c.place(at(T + 3_000), T + 11, T + 5_000), T + 12, 'the next stamp goes after it');
+});
+
 test('not pushed past `untilMs`: the sample shares the last one\'s millisecond (as before), never goes before it', () => {
   const c = createCorrectedSeries();
   assert.is(c.place(at(T + 1), T + 10, T + 10), T + 10);
