@@ -28,8 +28,8 @@ export interface PipelineDeps {
   readonly flushDeadLetters?: () => void;
   /**
    * Samples were stamped by this process's clock (host source, SDK bridge). Default true. Or one
-   * flag per source, in `sources`' order (pushed samples count as stamped locally): a step is then
-   * corrected in the samples of the sources that stamp locally only.
+   * flag per source, in `sources`' order (pushed samples, and sources past the list's end, count as
+   * stamped locally): a step is then corrected in the samples of the sources that stamp locally only.
    */
   readonly stampedLocally?: boolean | readonly boolean[];
   readonly clock?: Clock;

@@ -85,7 +85,17 @@ test('localStamps: a flag when the sources agree (pushed samples count as stampe
   await lastValueFrom(mixed.mark(from([b]), 1).pipe(toArray()));
   const isLocal = mixed.test as (s: Sample) => boolean;
   assert.equal([isLocal(a), isLocal(b)], [true, false]);
-  assert.type(localStamps([false, false], 2, true).test, 'function', 'pushed samples beside sources stamped elsewhere');
+  const pushedBeside = localStamps([false, false], 2, true);
+  assert.type(pushedBeside.test, 'function', 'pushed samples beside sources stamped elsewhere');
+  const pushed: Sample = { ...a, name: 'pushed' };
+  await lastValueFrom(pushedBeside.mark(from([pushed]), 'pushed').pipe(toArray()));
+  await lastValueFrom(pushedBeside.mark(from([a]), 0).pipe(toArray()));
+  assert.equal([(pushedBeside.test as (s: Sample) => boolean)(pushed), (pushedBeside.test as (s: Sample) => boolean)(a)], [true, false], 'the pushed ones are stamped here');
+  // A list shorter than the sources: the sources it leaves out count as stamped here (the default).
+  const short = localStamps([false], 2, false);
+  assert.type(short.test, 'function');
+  await lastValueFrom(short.mark(from([b]), 1).pipe(toArray()));
+  assert.is((short.test as (s: Sample) => boolean)(b), true, 'source 1, not in the list');
 });
 
 test('chronoq run, a host source beside a followed NDJSON file, the wall clock stepped back an hour: nothing late, nothing invalid, the host samples re-stamped, the file\'s kept', async () => {
