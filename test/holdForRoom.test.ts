@@ -1,7 +1,8 @@
 /**
  * The Pipeline's stage between the reorder buffer and delivery without a spool (src/holdForRoom.ts):
  * what comes while the queue has no room waits, in order, and goes on when it has; beyond maxHeld
- * it goes on anyway; completion waits for what is held; an abort makes it dead letters `shutdown`.
+ * it goes on anyway; completion waits for what is held, and an error lets it go first; an abort
+ * makes it dead letters `shutdown`.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -53,6 +54,18 @@ test('an abort (the drain deadline passed) turns what is held into dead letters 
   assert.equal(out, []);
   abort$.next();
   assert.equal(out, ['shutdown:1', 'late:2', 'shutdown:3']);
+});
+
+test('an error upstream: what is held goes on first, in order (delivery\'s overflow policy, rather than lost), then the error', () => {
+  const out: string[] = [];
+  const source = new Subject<Routed<Sample>>();
+  source.pipe(holdForRoom({ hasRoom: () => false, maxHeld: 100, scheduler: new TestScheduler(() => undefined), abort$: new Subject<void>(), now: () => 0 }))
+    .subscribe({ next: (r) => out.push(what(r)), error: (e: Error) => out.push(`error ${e.message}`) });
+  source.next({ _tag: 'Right', right: sample(1) });
+  source.next({ _tag: 'Right', right: sample(2) });
+  assert.equal(out, []);
+  source.error(new Error('source failed'));
+  assert.equal(out, ['1', '2', 'error source failed']);
 });
 
 test.run();
