@@ -149,6 +149,32 @@ test('rotated before the write that needs it, not after the one that filled the 
   again.close();
 });
 
+test('rotated when the file has reached maxBytes exactly (not only past it), keeping 5 rotated files unless maxFiles says otherwise', () => {
+  const dir = tempDir();
+  const probe = join(dir, 'probe.ndjson');
+  const one = new DeadLetterFile(probe);
+  one.append(letter(0));
+  one.close();
+  const lineBytes = statSync(probe).size; // every letter(i) for i < 10 is as long
+  const path = join(dir, 'dead.ndjson');
+  const under = new DeadLetterFile(path, { maxBytes: lineBytes + 1 });
+  under.append(letter(0));
+  under.flush();
+  under.append(letter(1));
+  under.close();
+  assert.not.ok(existsSync(`${path}.1`), 'a byte under maxBytes: not rotated');
+  rmSync(path);
+  const f = new DeadLetterFile(path, { maxBytes: lineBytes });
+  for (let i = 0; i < 8; i++) {
+    f.append(letter(i));
+    f.flush();
+  }
+  f.close();
+  assert.equal(details(path), ['letter 7'], 'each letter filled the file to maxBytes exactly: the next one rotated it');
+  assert.equal([1, 2, 3, 4, 5].map((n) => details(`${path}.${n}`)), [['letter 6'], ['letter 5'], ['letter 4'], ['letter 3'], ['letter 2']]);
+  assert.not.ok(existsSync(`${path}.6`), 'the default maxFiles, 5');
+});
+
 test('rotated files are found with a gap among them (a process killed part way through a rotation), newest first', () => {
   const dir = tempDir();
   const path = join(dir, 'dead.ndjson');
