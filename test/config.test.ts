@@ -39,6 +39,13 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
   assert.equal(configErrorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', 'otlp', found \"syntetic\" (did you mean 'synthetic'?)"]);
   assert.equal(configErrorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
   assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);
+  // The ports' ends are ports: 65535 to serve on, 65535 to listen on for OTLP (0 there: any free one).
+  assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 65535\n'), []);
+  assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 65536\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 65536']);
+  assert.equal(configErrorsOf('sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:65535"}, http: {endpoint: "[::1]:0"}}}]\n'), []);
+  assert.equal(configErrorsOf('sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:65536"}}}]\n'), [
+    'config.sources[0].protocols.grpc.endpoint: expected host:port to listen on (localhost:4317; 0.0.0.0:4317 for every interface; [::1]:4317): a port up to 65535, found "127.0.0.1:65536"',
+  ]);
   assert.equal(configErrorsOf('sources: 3\n'), ['config.sources: expected a list of sources, found number 3']);
   // A misspelt key does not hide the other mistakes of its mapping (lanes: 0 went unreported).
   assert.equal(configErrorsOf('delivery:\n  lanes: 0\n  order: series\n'), [

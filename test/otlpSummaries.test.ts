@@ -70,6 +70,24 @@ test('the same summary in protobuf (an OTLP/gRPC or HTTP exporter\'s request) gi
   assert.equal(line.samples.map(shown), expected.map(shown));
 });
 
+test('a summary of no observations yet: its zero sum, count and values, which proto3 leaves out of JSON and off the wire, are gauges of 0', () => {
+  const empty = { timeUnixNano: String(T), quantileValues: [{ quantile: 0.5 }] };
+  const fromJson = requestSamples(summaryRequest([empty]), { summaries: 'gauges' });
+  const p = [...fixed64Field(3, T), ...bytes(6, doubleField(1, 0.5))];
+  const metric = [...bytes(1, text('rpc_seconds')), ...bytes(11, bytes(1, p))];
+  const decoded = decodeMetricsRequest(Uint8Array.from(bytes(1, bytes(2, bytes(2, metric)))));
+  assert.ok(isRight(decoded));
+  const fromProtobuf = requestSamples(isRight(decoded) ? decoded.right : undefined, { summaries: 'gauges' });
+  for (const line of [fromJson, fromProtobuf]) {
+    assert.equal(line.refused, []);
+    assert.equal(line.samples.map((x) => [x.name, x.value, x.attributes, x.timeUnixNano]), [
+      ['rpc_seconds', 0, { quantile: '0.5' }, T],
+      ['rpc_seconds_sum', 0, {}, T],
+      ['rpc_seconds_count', 0, {}, T],
+    ]);
+  }
+});
+
 test('refused by default, whole, saying how to send them; with gauges, a point that cannot be sent is refused alone', () => {
   const refused = requestSamples(summaryRequest([point, point]));
   assert.equal(refused.samples, []);
