@@ -95,7 +95,9 @@ test('the limit is read from Go\'s and grpc-js\'s wording, and only from a RESOU
   const refusal = (message: string, code: number = GrpcStatus.RESOURCE_EXHAUSTED) => new ExportError(`${code} X: ${message}`, { retryable: false, code });
   const go = createSizeLimit();
   assert.is(go.refusalFor(10_000_000), undefined, 'nothing known: sent');
-  go.learn(refusal('grpc: received message after decompression larger than max (9437184 vs. 4194304)'));
+  assert.is(go.learn(refusal('grpc: received message after decompression larger than max (9437184 vs. 4194304)')), 4_194_304, 'new: the sink warns of it');
+  assert.is(go.learn(refusal('grpc: received message larger than max (5000000 vs. 4194304)')), undefined, 'the same limit again: no second warning');
+  assert.is(go.learn(refusal('grpc: received message larger than max (9000000 vs. 8388608)')), undefined, 'a higher one: the lower stands');
   assert.is(go.refusalFor(4_194_304), undefined, 'at the limit: sent');
   assert.match(go.refusalFor(4_194_305)!.message, /not sent: the request is larger than max \(4194305 vs\. 4194304\)/);
   assert.is(go.refusalFor(4_194_305)!.code, GrpcStatus.RESOURCE_EXHAUSTED);
@@ -107,6 +109,24 @@ test('the limit is read from Go\'s and grpc-js\'s wording, and only from a RESOU
   other.learn(refusal('larger than max (9 vs. 4)', GrpcStatus.INVALID_ARGUMENT));
   other.learn(new Error('larger than max (9 vs. 4)'));
   assert.is(other.refusalFor(1e9), undefined, 'nothing learned');
+});
+
+test('other wordings of a request over the limit (grpc-java\'s, grpc-dotnet\'s, "message too large") are split too', async () => {
+  let wording = '';
+  const server = await startFakeOtlpServer((r) => (r.points.length > 8 ? { code: GrpcStatus.RESOURCE_EXHAUSTED, message: wording } : { ok: true }));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}` });
+  try {
+    for (const w of ['gRPC message exceeds maximum size 4194304: 9437184', 'Received message exceeds the maximum configured message size.', 'grpc: message too large']) {
+      wording = w;
+      const batch = Array.from({ length: 20 }, (_, i) => sample(i));
+      const out = await lastValueFrom(from(batch).pipe(routed(), deliverOrdered(sink.send, { batch: { maxSize: 20, maxDelayMs: 1_000 } }), toArray()));
+      assert.equal(out.filter(isLeft).map((r) => r.left.detail), [], w);
+      assert.equal(out.filter(isRight).flatMap((r) => r.right.samples.map((s) => s.value)), batch.map((s) => s.value), `${w}: every sample delivered, in order`);
+    }
+  } finally {
+    sink.shutdown();
+    await server.stop();
+  }
 });
 
 test('RESOURCE_EXHAUSTED for another reason (no size wording) is not split: the batch is refused as before', async () => {

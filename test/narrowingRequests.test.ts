@@ -1,0 +1,57 @@
+/**
+ * How many requests narrowing down takes (src/otlp/narrowingDown.ts), counted exactly over a fake
+ * attempt: the gRPC tests bound the counts from above, which a half sent once too often, or a
+ * budget one request too large, would still meet.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EMPTY, type Observable, catchError, defer, lastValueFrom, of, throwError, toArray } from 'rxjs';
+import { type Attempt, MAX_NARROWING_REQUESTS, narrowingDown } from '../src/otlp/narrowingDown.js';
+import { GrpcStatus } from '../src/otlp/classify.js';
+import { ExportError } from '../src/errors.js';
+import type { RejectedSamples } from '../src/delivery.js';
+import type { Sample } from '../src/sample.js';
+
+const test = suite('narrowing down: requests, counted');
+const sample = (i: number, name = 'cpu'): Sample => ({ name, kind: 'gauge', value: i, timeUnixNano: 1_000n + BigInt(i), attributes: {} });
+const isBad = (s: Sample): boolean => s.name === 'bad';
+
+/** narrowingDown over `answer` (a request's samples → its answer), with the sizes of the requests it made. */
+const narrowing = (answer: (part: readonly Sample[]) => Observable<RejectedSamples>) => {
+  const sizes: number[] = [];
+  const attempt: Attempt = (part) => defer(() => (sizes.push(part.length), answer(part)));
+  const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined });
+  /** What the send of `batch` emitted (the rejected samples' values) or its error's message. */
+  const run = (batch: readonly Sample[]) =>
+    lastValueFrom(send(batch).pipe(toArray(), catchError((e: Error) => of(e.message))))
+      .then((r) => (typeof r === 'string' ? r : r.flatMap((x) => (x.kind === 'rejected-samples' ? x.samples.map((s) => s.value) : []))));
+  return { sizes, run };
+};
+
+test('partial success: only halves that hold a rejected point are asked about; a half the counts show clean is not sent', async () => {
+  const { sizes, run } = narrowing((part) => {
+    const rejected = part.filter(isBad).length;
+    return rejected > 0 ? of({ kind: 'rejected-samples', samples: part, rejectedDataPoints: rejected, message: 'bad name' }) : EMPTY;
+  });
+  const batch = Array.from({ length: 8 }, (_, i) => sample(i, i === 1 ? 'bad' : 'cpu'));
+  assert.equal(await run(batch), [1]);
+  // The batch; its first half (1 rejected: the second half is clean, not sent); [0, 1]; [0]
+  // (clean, so [1] is the one).
+  assert.equal(sizes, [8, 4, 2, 1, 1]);
+});
+
+test(`a request refused whole, every sample in it: ${MAX_NARROWING_REQUESTS} requests in parts, then each second half still pending tried once, not split`, async () => {
+  const refusal = new ExportError('13 INTERNAL: refused', { retryable: false, code: GrpcStatus.INTERNAL });
+  const { sizes, run } = narrowing(() => throwError(() => refusal));
+  const batch = Array.from({ length: 37 }, (_, i) => sample(i, 'bad'));
+  assert.is(await run(batch), refusal.message, 'nothing taken: the refusal stands');
+  // Depth first down the first halves (19, 10, 5, 3, 2, 1), each second half on the way back up.
+  // The 32nd part, [2] of a part of 4, is refused whole, not split; the second halves still
+  // pending then — the other 2 of that 4, and the 18 of the batch — go once each.
+  const parts = sizes.slice(1);
+  assert.equal(parts.slice(0, 6), [19, 10, 5, 3, 2, 1]);
+  assert.is(parts.length, MAX_NARROWING_REQUESTS + 2, sizes.join(' '));
+  assert.equal(parts.slice(MAX_NARROWING_REQUESTS - 2), [4, 2, 2, 18], sizes.join(' '));
+});
+
+test.run();
