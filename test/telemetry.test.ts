@@ -39,6 +39,28 @@ test('alerts fire once per episode and resolve once', () => {
   assert.ok(alerts.evaluate(s, 95_000).some((c) => c.rule === 'clock-step' && c.active && /-3600000 ms/.test(c.message)));
 });
 
+test('the dead-letter limit is a most: deadLettersPerMinute letters in a minute are no alert, one more is', () => {
+  const s = createStats(1000);
+  const alerts = createAlerts({ deadLettersPerMinute: 10 });
+  assert.equal(alerts.evaluate(s, 0), []);
+  s.deadLetters.rejected = 10;
+  assert.equal(alerts.evaluate(s, 1_000), [], 'at the limit');
+  s.deadLetters.rejected = 11;
+  assert.equal(alerts.evaluate(s, 2_000).map((c) => [c.rule, c.active, c.message]), [['dead-letters-per-minute', true, '11 dead letters in the last minute (limit 10)']]);
+});
+
+test('what came before the first check counts from 0: a clock step then is an alert for a minute, like any other; dead letters then count', () => {
+  const s = createStats(1000);
+  const alerts = createAlerts({ deadLettersPerMinute: 10, clockStep: true });
+  s.skew.step = 1; // stepped between the start and the first check
+  s.lastStepDeltaMs = 5_000;
+  s.deadLetters.late = 11;
+  assert.equal(alerts.evaluate(s, 1_000).map((c) => [c.rule, c.active]), [['dead-letters-per-minute', true], ['clock-step', true]]);
+  assert.equal(alerts.evaluate(s, 2_000), [], 'not resolved at the next check');
+  assert.equal(alerts.evaluate(s, 60_000), []);
+  assert.equal(alerts.evaluate(s, 62_000).map((c) => [c.rule, c.active]), [['dead-letters-per-minute', false], ['clock-step', false]], 'a minute on');
+});
+
 test('delivery lag before the first delivery: samples waiting with nothing ever delivered (receiver down since the start) fire the alert once they have waited lagSeconds', () => {
   const s = createStats(1000);
   const alerts = createAlerts({ lagSeconds: 5 });

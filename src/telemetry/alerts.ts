@@ -36,6 +36,10 @@ export const createAlerts = (rules: AlertRules) => {
     active: (): ReadonlyMap<AlertRule, boolean> => active,
     /** Checks every rule now; returns the rules whose state changed. */
     evaluate(s: PipelineStats, nowMs: number): AlertChange[] {
+      // The stats count from the pipeline's start: what came before the first check (a clock step,
+      // dead letters) is measured from 0, as in the last minute. The first check was the baseline:
+      // dead letters before it were never counted, and a step before it was an alert for one check.
+      if (history.length === 0) history.push({ atMs: nowMs, deadLetters: 0, steps: 0 });
       history.push({ atMs: nowMs, deadLetters: totalDeadLetters(s), steps: s.skew.step });
       while (history.length > 1 && history[0]!.atMs < nowMs - 60_000) history.shift();
       const minuteAgo = history[0]!;
@@ -56,7 +60,7 @@ export const createAlerts = (rules: AlertRules) => {
         checks.push(['queue-full', pct > rules.queuePercent, `delivery backlog at ${pct.toFixed(1)} % of maxQueued ${s.maxQueued}${spooled} (limit ${rules.queuePercent} %)`]);
       }
       if (rules.clockStep) {
-        checks.push(['clock-step', s.skew.step > minuteAgo.steps || (history.length === 1 && s.skew.step > 0), `wall clock stepped by ${Math.round(s.lastStepDeltaMs ?? 0)} ms`]);
+        checks.push(['clock-step', s.skew.step > minuteAgo.steps, `wall clock stepped by ${Math.round(s.lastStepDeltaMs ?? 0)} ms`]);
       }
       if (rules.lagSeconds !== undefined) {
         // Only while samples wait: a source that went quiet leaves the newest delivered sample old.
