@@ -7,8 +7,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRight } from 'fp-ts/lib/Either.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
+import { isSpoolInUseError } from '../src/spool/spoolLock.js';
 import type { SpoolOptions } from '../src/spool/spoolTypes.js';
 import type { Sample } from '../src/sample.js';
 import { freePort } from './support/collector.js';
@@ -40,6 +41,10 @@ test('written again at its path with what is unsettled; appends and settles go o
   assert.ok(spool.keepAtPath());
   assert.equal(events, [{ samples: 7 }]);
   assert.ok(existsSync(path));
+  // Its owner lock, deleted with it, is taken again: a second chronoq is still kept out.
+  assert.ok(existsSync(`${path}.lock`));
+  const second = Spool.open(path, { lanes: 2 });
+  assert.ok(isLeft(second) && isSpoolInUseError(second.left), 'a second opener is refused');
   const more = [10, 11].map(mk);
   spool.append(more);
   spool.settle(first.slice(3, 5));
