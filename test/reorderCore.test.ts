@@ -100,6 +100,29 @@ test('late against the record of the last released; the ring grows and oldestArr
   assert.is(emitted.length, 5001);
 });
 
+test('far from the base (beyond 2^53 ns, where keys round), late is still exact: an equal time is not late, one 1 ns older is', () => {
+  const emitted: bigint[] = [];
+  const core = createReorderCore({
+    maxDelayNs: 0n,
+    maxBuffered: 10,
+    emit: (item) => emitted.push((item as { right: Sample }).right.timeUnixNano),
+    onOverflow: () => undefined,
+    deadlineMs: () => 0,
+  });
+  const series: Released = newReleased();
+  const offer = (t: bigint): boolean => {
+    const s = sample(t, 0);
+    return core.offer(right(s) as Routed<Sample>, s, series);
+  };
+  const far = 1_000n + 2n ** 60n; // 36 years after the base: keys 256 ns apart round to one
+  assert.ok(offer(1_000n));
+  assert.ok(offer(far));
+  assert.is(relativeNanos(far - 1n, timeKey(1_000n)), relativeNanos(far, timeKey(1_000n)), 'one key for both');
+  assert.not.ok(offer(far - 1n), '1 ns older than the last released: late');
+  assert.ok(offer(far), 'equal: not late');
+  assert.equal(emitted, [1_000n, far, far]);
+});
+
 test('secondsNanosOf is exact [t / 1e9, t % 1e9] for every non-negative int64', () => {
   fc.assert(
     fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), (t) => {

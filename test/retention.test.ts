@@ -125,8 +125,12 @@ test('a forgotten series: an older sample is still late, a newer one goes throug
     at('a', 16_500), // newer than anything forgotten
     at('z', 1_500), // a new series, older than series forgotten since: may be one of them
     at('p1499', 16_990), // a recent series: untouched
+    // The sweep at the 1 024th series forgot those released before 11 220 ms (the watermark less
+    // 1 000): the newest of them, p921, at 11 210 ms, is the floor.
+    at('y', 11_210), // a new series at the floor: not late (an equal time never is)
+    at('x', 11_209), // just older: late
   ]);
-  assert.equal(r.outcomes, ['late 999000000', 'ok 16500000000', 'late 1500000000', 'ok 16990000000']);
+  assert.equal(r.outcomes, ['late 999000000', 'ok 16500000000', 'late 1500000000', 'ok 16990000000', 'ok 11210000000', 'late 11209000000']);
   assert.match(r.details[0]!, /forgotten after 1000 ms idle/);
 });
 
