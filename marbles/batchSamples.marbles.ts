@@ -32,6 +32,15 @@ test('flushes the partial batch before an error', () => {
   });
 });
 
+test('the defaults: batches of at most 1 000, the oldest waiting at most 1 000 ms', () => {
+  testScheduler().run(({ cold, expectObservable }) => {
+    const xs = Array.from({ length: 1_001 }, (_, i) => i);
+    // 1 001 items in the first frame: 1 000 go at once (full), the last at 1 000 ms (waited).
+    const src = concat(of(...xs), cold('1500ms |'));
+    expectObservable(src.pipe(batchSamples())).toBe('x 999ms y 499ms |', { x: xs.slice(0, 1_000), y: [1_000] });
+  });
+});
+
 test('order is preserved across many batches', () => {
   const out: (readonly number[])[] = [];
   of(...Array.from({ length: 2500 }, (_, i) => i)).pipe(batchSamples({ maxSize: 1000 })).subscribe((b) => out.push(b));
