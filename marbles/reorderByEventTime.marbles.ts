@@ -1,9 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right } from 'fp-ts/lib/Either.js';
-import { NEVER, concat, of } from 'rxjs';
+import { NEVER, Subject, VirtualTimeScheduler, concat, of } from 'rxjs';
 import { reorderByEventTime, type LateEvent, type OverflowEvent } from '../operators/reorderByEventTime.js';
-import { deadLetter } from '../src/routed.js';
+import { deadLetter, type Routed } from '../src/routed.js';
+import type { Sample } from '../src/sample.js';
 import { testScheduler, pendingActions, sample, viewAll, failsWith } from '../test/support/marbles.js';
 
 const test = suite('reorderByEventTime');
@@ -129,6 +130,19 @@ test('overflow releases the oldest early, drops nothing, and reports it', () => 
     ).toBe(exp, { x: '2', y: 'late:1', z: '3', w: '4' });
   });
   assert.equal(events, [{ sample: sample(2), maxBuffered: 2 }]);
+});
+
+test('maxBuffered defaults to 100 000: the 100 001st sample buffered releases the oldest early', () => {
+  const events: OverflowEvent[] = [];
+  const out: string[] = [];
+  const input = new Subject<Routed<Sample>>();
+  const sub = input.pipe(reorderByEventTime({ maxDelayMs: Infinity, scheduler: new VirtualTimeScheduler(), onOverflow: (e) => events.push(e) }), viewAll()).subscribe((v) => out.push(v));
+  for (let t = 100_000; t >= 1; t--) input.next(R(t)); // newest first: every one is buffered
+  assert.equal([out.length, events.length], [0, 0], 'all 100 000 held');
+  input.next(R(100_001));
+  assert.equal(out, ['1']);
+  assert.equal(events.map((e) => [e.sample.timeUnixNano, e.maxBuffered]), [[1_000_000n, 100_000]]);
+  sub.unsubscribe();
 });
 
 test('Lefts pass through untouched and in place', () => {
