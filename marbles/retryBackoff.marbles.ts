@@ -62,15 +62,17 @@ test('jitter modes with an injected random', () => {
   assert.is(backoffDelayMs(20, 0, { ...o, jitter: 'none' }), 10_000, 'capped');
 });
 
-test("'full' jitter delays in virtual time follow the random sequence", () => {
-  const randoms = [0.25, 0.5, 1];
-  testScheduler().run(({ cold, expectSubscriptions, expectObservable }) => {
-    const attempt = cold<string>('#', undefined, unavailable);
-    const result = attempt.pipe(retryBackoff({ initialDelayMs: 8, jitter: 'full', maxAttempts: 4, random: () => randoms.shift()! }));
-    // waits 0.25·8 = 2, 0.5·16 = 8, 1·32 = 32
-    expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '--(^!)', '----------(^!)', '42ms (^!)']);
-    expectObservable(result).toBe('42ms #', undefined, new RetriesExhaustedError(4, 42, unavailable, 'maxAttempts 4'));
-  });
+test("'full' jitter (the default) delays in virtual time follow the random sequence", () => {
+  for (const jitter of [{ jitter: 'full' as const }, {}]) {
+    const randoms = [0.25, 0.5, 1];
+    testScheduler().run(({ cold, expectSubscriptions, expectObservable }) => {
+      const attempt = cold<string>('#', undefined, unavailable);
+      const result = attempt.pipe(retryBackoff({ initialDelayMs: 8, ...jitter, maxAttempts: 4, random: () => randoms.shift()! }));
+      // waits 0.25·8 = 2, 0.5·16 = 8, 1·32 = 32
+      expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '--(^!)', '----------(^!)', '42ms (^!)']);
+      expectObservable(result).toBe('42ms #', undefined, new RetriesExhaustedError(4, 42, unavailable, 'maxAttempts 4'));
+    });
+  }
 });
 
 test('retryAfterMs raises the delay to at least that', () => {
@@ -89,6 +91,19 @@ test('maxElapsedMs: no attempt starts after it (the error says which limit ended
     expectObservable(result).toBe('--------#', undefined, new RetriesExhaustedError(3, 8, unavailable, 'the next attempt, 4 ms later, would start past maxElapsedMs 10'));
     expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '----(^!)', '--------(^!)']);
   });
+});
+
+test('maxElapsedMs to the millisecond: an attempt may start at it, not a millisecond after; onRetry tells only the retries made', () => {
+  for (const [maxElapsedMs, starts] of [[12, ['(^!)', '----(^!)', '--------(^!)', '------------(^!)']], [11, ['(^!)', '----(^!)', '--------(^!)']]] as const) {
+    const retries: number[] = [];
+    testScheduler().run(({ cold, expectSubscriptions }) => {
+      const attempt = cold<string>('#', undefined, unavailable);
+      attempt.pipe(retryBackoff({ initialDelayMs: 4, multiplier: 1, jitter: 'none', maxElapsedMs, onRetry: (e) => retries.push(e.attempt) }))
+        .subscribe({ error: () => undefined });
+      expectSubscriptions(attempt.subscriptions).toBe([...starts]);
+    });
+    assert.equal(retries, starts.slice(1).map((_, i) => i + 1), `maxElapsedMs ${maxElapsedMs}`);
+  }
 });
 
 test('a non-retryable error passes unchanged, after one attempt', () => {
