@@ -147,6 +147,12 @@ test('classification outside gRPC: transport codes, the exporter concurrency lim
   assert.ok(classifyExportFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).retryable);
   const reset = classifyExportFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
   assert.ok(reset.retryable && reset.outcomeUnknown, 'a reset connection may have delivered the request');
+  // Every transport code the sink retries, and which of them may have delivered the request.
+  const transport = (code: string) => classifyExportFailure(Object.assign(new Error(code), { code }));
+  assert.equal(
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED'].map((c) => [c, transport(c).retryable, transport(c).outcomeUnknown]),
+    [['ECONNREFUSED', true, false], ['ECONNRESET', true, true], ['EPIPE', true, true], ['ETIMEDOUT', true, true], ['EHOSTUNREACH', true, false], ['ENETUNREACH', true, false], ['EAI_AGAIN', true, false], ['ECONNABORTED', true, true]],
+  );
   const limit = classifyExportFailure(new Error('Concurrent export limit reached'));
   assert.equal([limit.retryable, limit.code, limit.outcomeUnknown], [true, 'CONCURRENCY_LIMIT', false], 'never sent: nothing to fence');
   // A timeout said only in words (an exporter's own, no gRPC status): retried, and it may have landed.
