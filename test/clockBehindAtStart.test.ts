@@ -73,6 +73,15 @@ test('trusted time: a wall clock an hour behind notBeforeMs at start is a step b
   assert.equal([r.trustedMs, r.stepDeltaMs, r.stepping], [WALL0 + 900, undefined, true]);
 });
 
+test('trusted time: raiseTo moves it forward to a floor, never back', () => {
+  const t = createTrustedTime({ now: () => WALL0, monotonic: () => 0 }, { stepThresholdMs: 1_000, maxSlewPpm: 50_000 });
+  assert.is(t.read().trustedMs, WALL0);
+  t.raiseTo(WALL0 - HOUR);
+  assert.is(t.read().trustedMs, WALL0, 'a floor behind it: unchanged');
+  t.raiseTo(WALL0 + 500);
+  assert.is(t.read().trustedMs, WALL0 + 500, 'a floor ahead: raised to it');
+});
+
 test('detectClockSkew with notBeforeUnixNano an hour ahead of the local clock: one step, every sample after it and in order, none dead-lettered', () => {
   const floor = msToNanos(WALL0 + HOUR);
   const r = oneHertz(10, { notBeforeUnixNano: floor });
