@@ -188,17 +188,17 @@ test("'dead-letter-oldest' across lanes: the oldest sample waiting in any lane g
 test('the default batch: up to 1 000 samples, the oldest waiting up to 1 000 ms', () => {
   const s = testScheduler();
   const xs = Array.from({ length: 1_001 }, (_, i) => R(sample(i)));
-  const { sink } = deliver(s, ({ cold }) => concat(of(...xs), cold('2000ms |')), () => ({ delayMs: 10 }), {});
+  const { sink } = deliver(s, ({ cold }) => concat(of(...xs), cold<Routed<Sample>>('2000ms |')), () => ({ delayMs: 10 }), {});
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples.length]), [[0, 1_000], [1_000, 1]]);
 });
 
 test("order 'global' is one lane whatever lanes says: one batch in flight at a time, across series", () => {
   const s = testScheduler();
-  const xs = Array.from({ length: 8 }, (_, i) => R(sample(i, `m${i}`)));
-  assert.ok(new Set(xs.map((x) => laneOf(x.right, 4))).size > 1, 'the series would take several of 4 lanes');
-  const { sink } = deliver(s, () => of(...xs), () => ({ delayMs: 10 }), { lanes: 4, order: 'global', batch: { maxSize: 1 } });
+  const xs = Array.from({ length: 8 }, (_, i) => sample(i, `m${i}`));
+  assert.ok(new Set(xs.map((x) => laneOf(x, 4))).size > 1, 'the series would take several of 4 lanes');
+  const { sink } = deliver(s, () => of(...xs.map(R)), () => ({ delayMs: 10 }), { lanes: 4, order: 'global', batch: { maxSize: 1 } });
   assert.is(sink.maxInFlight, 1);
-  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), xs.map((x, i) => [10 * i, x.right.value]));
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), xs.map((x, i) => [10 * i, x.value]));
 });
 
 test('a full queue does not wait for batches to fill: with maxQueued below batch.maxSize, nothing overflows while the receiver keeps up', () => {
