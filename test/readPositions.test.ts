@@ -146,6 +146,41 @@ test('positions file: written within the interval and at close, atomically (temp
   if (isLeft(damaged)) assert.match(damaged.left, /positions\.json is damaged \(the entry for \/a is not \{dev, ino, fingerprint, fingerprintBytes, offset, line\}\); delete it to read the followed files from their start again/);
 });
 
+test('positions file: a write that failed (the dead letters could not be flushed, a full disk) is tried again an interval on, with no new position needed', () => {
+  const path = join(tempDir(), 'positions.json');
+  const scheduler = new VirtualTimeScheduler(undefined, 10_000);
+  const said: string[] = [];
+  let full = true;
+  const f = openPositionFile(path, {
+    scheduler, clock, intervalMs: 1_000,
+    beforeWrite: () => {
+      if (full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    },
+    onWriteError: (e) => said.push(`error ${(e as Error).message}`),
+    onWriteRecovered: () => said.push('recovered'),
+  });
+  if (isLeft(f)) throw new Error(f.left);
+  f.right.following('/a');
+  f.right.update('/a', at(3));
+  scheduler.maxFrames = 3_000;
+  scheduler.flush(); // the write at 1 s and its retries at 2 s and 3 s fail
+  assert.equal(said, ['error no space left on device'], 'said once');
+  assert.not.ok(existsSync(path));
+  full = false; // the disk has room again; the source stays quiet
+  scheduler.maxFrames = Infinity;
+  scheduler.flush();
+  assert.is(scheduler.now(), 4_000, 'the next retry, and none after it');
+  assert.equal(said, ['error no space left on device', 'recovered']);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).files['/a'].offset, flat(3).offset);
+  full = true;
+  f.right.update('/a', at(4));
+  f.right.close(); // its write fails
+  scheduler.maxFrames = 10_000;
+  scheduler.flush();
+  assert.is(scheduler.now(), 4_000, 'closed: not tried again');
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).files['/a'].offset, flat(3).offset);
+});
+
 test('positions file: each file followed until its source stopped reading it (not until the file was closed, later: a file rotated between was unread); an entry of a file not followed now keeps its time', () => {
   const path = join(tempDir(), 'positions.json');
   let now = 1_000;
@@ -209,6 +244,7 @@ test('positions file that cannot be written: said once when it starts and once w
   assert.not.ok(existsSync(path));
   rmdirSync(`${path}.${process.pid}.tmp`);
   f.right.update('/a', at(4));
+  scheduler.maxFrames = Infinity; // the retries ran up to 10 s; the next is due after it
   scheduler.flush();
   assert.equal(said, ['error EISDIR', 'recovered']);
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).files['/a'], flat(4));

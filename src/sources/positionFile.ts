@@ -104,6 +104,8 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
   const intervalMs = opts.intervalMs ?? 1_000;
   let dirty = false;
   let failing = false;
+  /** Closed: a failed write is not tried again (the last one, at close, is said). */
+  let closed = false;
   let timer: Subscription | undefined;
   const changed = (): void => {
     dirty = true;
@@ -143,9 +145,13 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
       if (failing) opts.onWriteRecovered?.();
       failing = false;
     } catch (error) {
+      // Tried again an interval on, whether or not a position changes meanwhile: a source gone
+      // quiet left it unwritten (and the recovery unsaid) until the next line or the close, and a
+      // kill -9 then read again every line since the last write that worked.
       dirty = true;
       if (!failing) opts.onWriteError?.(error);
       failing = true;
+      if (!closed) timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, timerMs(intervalMs));
     }
   };
   return right({
@@ -162,6 +168,7 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
       changed();
     },
     close() {
+      closed = true;
       dirty = true;
       write();
     },
