@@ -72,6 +72,9 @@ test('fileLines: a line longer than maxLineBytes comes out as its length and fir
   assert.equal(linesOf(bytes, 3_000_003, 4_096).lines, lines.slice(2));
   // Lines within the bound are untouched by it.
   assert.equal(linesOf(Buffer.from('x'.repeat(4_096) + '\n'), 0, 4_096).lines, [['x'.repeat(4_096), 4_097]]);
+  // A line not ended yet (the writer's newline still to come) at the bound is held whole; one byte more is long.
+  assert.is(linesOf(Buffer.from('x'.repeat(4_096)), 0, 4_096).partial, 'x'.repeat(4_096));
+  assert.equal(linesOf(Buffer.from('x'.repeat(4_097)), 0, 4_096).partial, { bytes: 4_097, start: 'x'.repeat(1_000) });
 });
 
 const sample = (n: number): Sample => ({ name: 'q', kind: 'gauge', value: n, timeUnixNano: BigInt(n), attributes: {} });
