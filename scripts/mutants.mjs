@@ -5,20 +5,22 @@
 // what changed), and the file is put back. A mutant the suites do not catch is a place no test
 // watches: the thirteen the first run found each got a test (the forty-second session's commits;
 // three more it found change nothing anyone can see, and are not listed). The forty-third session
-// added 104: 62 over what that list did not reach (delivery lanes and queues, source offsets, the
-// spool, the dead-letter file, alerts, narrowing down, config codecs, summaries) and 42 more over the
-// operators' edges and defaults, the sink's conversion and classification, and trusted time. 31
-// survived: 28 got a test, two of them showing bugs (a repeated stamp re-stamped before its first;
-// alerts blind before their first check); one was missing a suite from its list; two change
-// nothing anyone can see and are not listed.
+// added 117: 62 over what that list did not reach (delivery lanes and queues, source offsets, the
+// spool, the dead-letter file, alerts, narrowing down, config codecs, summaries), 42 over the
+// operators' edges and defaults, the sink's conversion and classification, and trusted time, and
+// 13 over followed files' lines and positions and the command's exit codes. 33 survived: 30 got a
+// test, three of them showing bugs (a repeated stamp re-stamped before its first; alerts blind
+// before their first check; a positions write that failed never tried again while its source was
+// quiet); one was missing a suite from its list; two change nothing anyone can see and are not
+// listed.
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
 // Ends with `N killed, N survived, N stale` (stale: its text is no longer in the file once, so the
 // list needs mending) and exits 1 unless every mutant was killed. Not part of `npm test`: all of
-// them take about 55 minutes here (the first 125 took 44, four of them running into the timeout
-// below; the 42 after them 10). Never run it beside other work in this checkout: it edits the
-// sources.
+// them take about an hour here (the first 125 took 44 minutes, four of them running into the
+// timeout below; the 42 after them 10, the 13 after those 8). Never run it beside other work in
+// this checkout: it edits the sources.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
