@@ -6,10 +6,10 @@
  *   {"version":1,"files":{"/var/log/app/samples.ndjson":{"dev":"2049","ino":"1835","fingerprint":"9f86…",
  *     "fingerprintBytes":1024,"offset":81920,"line":1024,"followedUntilMs":1764064800000}}}
  *
- * Written at most once every `intervalMs` while it changes, and at close, with the time until
- * which each file was followed (rotations included: a rotated file written after it holds lines
- * not read, resumeFollowed.ts) — the time of the write while it is read, the time its source
- * stopped after that. Several chronoq runs may share it (two configs in one directory): each writes
+ * Written at most once every `intervalMs` while it changes (and, after a write that failed, every
+ * `intervalMs` until one works), and at close, with the time until which each file was followed
+ * (rotations included: a rotated file written after it holds lines not read, resumeFollowed.ts) —
+ * the time of the write while it is read, the time its source stopped after that. Several chronoq runs may share it (two configs in one directory): each writes
  * the entries of the files it follows and takes the others' as the file holds them at that moment.
  * Written to a temporary file of its own,
  * synced, then renamed over it, so a crash leaves the old version or the new, never half of one.
@@ -104,7 +104,7 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
   const intervalMs = opts.intervalMs ?? 1_000;
   let dirty = false;
   let failing = false;
-  /** Closed: a failed write is not tried again (the last one, at close, is said). */
+  /** Closed: a failed write is not tried again. */
   let closed = false;
   let timer: Subscription | undefined;
   const changed = (): void => {
