@@ -18,6 +18,10 @@ const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { re
 const R = (s: Sample): Routed<Sample> => right(s);
 const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
 const xs300 = Array.from({ length: 300 }, (_, i) => i + 1);
+/** The first series, of m0, m1, …, that deliverOrdered puts in `lane` of `lanes`. */
+const seriesInLane = (lane: number, lanes = 2): string => {
+  for (let n = 0; ; n++) if (laneOf(sample(0, `m${n}`), lanes) === lane) return `m${n}`;
+};
 
 test("the seed's failure scenario: 10:00 CPU=50 fails, 10:01 CPU=60 is collected; the sink gets 50@10:00 then 60@10:01", () => {
   const cpu50 = sample(at(0), 'system.cpu.utilization', {}, 50);
@@ -168,9 +172,8 @@ test("'dead-letter-oldest': the sample left oldest waits maxDelayMs from its own
 
 test("'dead-letter-oldest' across lanes: the oldest sample waiting in any lane goes, not the oldest of the incoming sample's lane", () => {
   const s = testScheduler();
-  const names = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
-  const a = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
-  const b = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const a = seriesInLane(0);
+  const b = seriesInLane(1);
   // Each lane's first sample is in flight for 100 ms; a@200 waits in lane 0, b@20 in lane 1 — the
   // queue is full — and a@300 overflows: b@20, in the other lane, is the oldest waiting.
   const xs = [sample(100, a), sample(10, b), sample(200, a), sample(20, b), sample(300, a)];
@@ -232,9 +235,8 @@ test('a full queue sends from every idle lane at once, not from the first alone'
 });
 
 test('lanes by series: a stalled lane never blocks another lane; the breaker is shared', () => {
-  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
-  const stalled = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
-  const healthy = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const stalled = seriesInLane(0);
+  const healthy = seriesInLane(1);
   const s = testScheduler();
   const transitions: BreakerTransition[] = [];
   let result!: ReturnType<typeof deliver>;
@@ -254,9 +256,8 @@ test('lanes by series: a stalled lane never blocks another lane; the breaker is 
 });
 
 test('a breaker shared by two lanes opens on their combined failures', () => {
-  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
-  const laneA = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
-  const laneB = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const laneA = seriesInLane(0);
+  const laneB = seriesInLane(1);
   const s = testScheduler();
   const breaker = createCircuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 10_000, scheduler: s });
   const { sink } = deliver(s, ({ cold }) => cold('(ab|)', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 20_000 ? { error: unavailable } : {}), { lanes: 2, breaker });
@@ -266,9 +267,8 @@ test('a breaker shared by two lanes opens on their combined failures', () => {
 });
 
 test('batches held back by an open breaker go as soon as it half-opens early (halfOpenNow: the connection is back), not when their wait runs out', () => {
-  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
-  const laneA = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
-  const laneB = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const laneA = seriesInLane(0);
+  const laneB = seriesInLane(1);
   const s = testScheduler();
   // The breaker's wait has grown to a minute; the receiver is back at 3 s and the sink sees its connection come up at 5 s.
   const breaker = createCircuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 60_000, scheduler: s });
@@ -280,9 +280,8 @@ test('batches held back by an open breaker go as soon as it half-opens early (ha
 });
 
 test("a receiver's RetryInfo is honoured by every lane: the breaker's half-open does not send before the delay it asked for", () => {
-  const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
-  const laneA = names.find((n) => laneOf(sample(0, n), 2) === 0)!;
-  const laneB = names.find((n) => laneOf(sample(0, n), 2) === 1)!;
+  const laneA = seriesInLane(0);
+  const laneB = seriesInLane(1);
   const s = testScheduler();
   // A rate-limited receiver answers RESOURCE_EXHAUSTED with RetryInfo 30 s, until 40 s.
   const slowDown = new ExportError('8 RESOURCE_EXHAUSTED: rate limit exceeded', { retryable: true, code: 8, retryAfterMs: 30_000 });
