@@ -107,9 +107,11 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
   /** Closed: a failed write is not tried again. */
   let closed = false;
   let timer: Subscription | undefined;
+  /** A write an interval from now, unless one is due already. */
+  const writeLater = (): void => void (timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, timerMs(intervalMs)));
   const changed = (): void => {
     dirty = true;
-    timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, timerMs(intervalMs));
+    writeLater();
   };
   const write = (): void => {
     timer?.unsubscribe();
@@ -151,7 +153,7 @@ export const openPositionFile = (path: string, opts: PositionFileOptions = {}): 
       dirty = true;
       if (!failing) opts.onWriteError?.(error);
       failing = true;
-      if (!closed) timer ??= (opts.scheduler ?? asyncScheduler).schedule(write, timerMs(intervalMs));
+      if (!closed) writeLater();
     }
   };
   return right({
