@@ -90,7 +90,8 @@ test('localStamps: a flag when the sources agree (pushed samples count as stampe
   const pushed: Sample = { ...a, name: 'pushed' };
   await lastValueFrom(pushedBeside.mark(from([pushed]), 'pushed').pipe(toArray()));
   await lastValueFrom(pushedBeside.mark(from([a]), 0).pipe(toArray()));
-  assert.equal([(pushedBeside.test as (s: Sample) => boolean)(pushed), (pushedBeside.test as (s: Sample) => boolean)(a)], [true, false], 'the pushed ones are stamped here');
+  const isLocalBeside = pushedBeside.test as (s: Sample) => boolean;
+  assert.equal([isLocalBeside(pushed), isLocalBeside(a)], [true, false], 'the pushed ones are stamped here');
   // A list shorter than the sources: the sources it leaves out count as stamped here (the default).
   const short = localStamps([false], 2, false);
   assert.type(short.test, 'function');

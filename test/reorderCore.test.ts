@@ -70,57 +70,53 @@ test('releases in exact order far from the base (beyond 2^53 ns, where doubles r
   );
 });
 
-test('late against the record of the last released; the ring grows and oldestArrival skips released samples', () => {
-  const emitted: number[] = [];
+/** A core whose samples are all of one series (one record); what it released, in order. */
+const oneSeries = (maxDelayNs: bigint, deadlineMs: () => number) => {
+  const released: Sample[] = [];
   const core = createReorderCore({
-    maxDelayNs: 10n ** 15n,
+    maxDelayNs,
     maxBuffered: 1_000_000,
-    emit: (item) => emitted.push((item as { right: Sample }).right.value as number),
+    emit: (item) => released.push((item as { right: Sample }).right),
     onOverflow: () => undefined,
-    deadlineMs: () => deadline++,
+    deadlineMs,
   });
-  let deadline = 0;
   const series: Released = newReleased();
-  const offer = (t: number, id: number): boolean => {
-    const s = sample(BigInt(t), id);
+  const offer = (t: bigint, id = 0): boolean => {
+    const s = sample(t, id);
     return core.offer(right(s) as Routed<Sample>, s, series);
   };
+  return { core, series, offer, released };
+};
+
+test('late against the record of the last released; the ring grows and oldestArrival skips released samples', () => {
+  let deadline = 0;
+  const { core, series, offer: offerAt, released } = oneSeries(10n ** 15n, () => deadline++);
+  const offer = (t: number, id: number): boolean => offerAt(BigInt(t), id);
+  const emitted = (): number[] => released.map((s) => s.value as number);
   for (let i = 0; i < 5000; i++) assert.ok(offer(10_000 - i, i));
   assert.is(core.size, 5000, 'grows past its initial capacity');
   assert.is(core.oldestArrival(), 0);
   assert.is(core.deadline(0), 0);
   core.releaseThrough(4990); // seq 4990 has time 5010: releases seqs 4999…4990, earliest first
-  assert.equal(emitted, [4999, 4998, 4997, 4996, 4995, 4994, 4993, 4992, 4991, 4990]);
+  assert.equal(emitted(), [4999, 4998, 4997, 4996, 4995, 4994, 4993, 4992, 4991, 4990]);
   assert.is(series.timeUnixNano, 5010n, "the record holds the last released time");
   assert.not.ok(offer(5009, 9_999), 'older than the last released sample of its record: late');
   assert.ok(offer(5010, 10_000), 'an equal time is not late');
   assert.is(core.oldestArrival(), 0, 'the oldest arrival is still buffered');
   core.releaseAll();
   assert.is(core.oldestArrival(), -1);
-  assert.is(emitted.length, 5001);
+  assert.is(emitted().length, 5001);
 });
 
 test('far from the base (beyond 2^53 ns, where keys round), late is still exact: an equal time is not late, one 1 ns older is', () => {
-  const emitted: bigint[] = [];
-  const core = createReorderCore({
-    maxDelayNs: 0n,
-    maxBuffered: 10,
-    emit: (item) => emitted.push((item as { right: Sample }).right.timeUnixNano),
-    onOverflow: () => undefined,
-    deadlineMs: () => 0,
-  });
-  const series: Released = newReleased();
-  const offer = (t: bigint): boolean => {
-    const s = sample(t, 0);
-    return core.offer(right(s) as Routed<Sample>, s, series);
-  };
+  const { offer, released } = oneSeries(0n, () => 0);
   const far = 1_000n + 2n ** 60n; // 36 years after the base: keys 256 ns apart round to one
   assert.ok(offer(1_000n));
   assert.ok(offer(far));
   assert.is(relativeNanos(far - 1n, timeKey(1_000n)), relativeNanos(far, timeKey(1_000n)), 'one key for both');
   assert.not.ok(offer(far - 1n), '1 ns older than the last released: late');
   assert.ok(offer(far), 'equal: not late');
-  assert.equal(emitted, [1_000n, far, far]);
+  assert.equal(released.map((s) => s.timeUnixNano), [1_000n, far, far]);
 });
 
 test('secondsNanosOf is exact [t / 1e9, t % 1e9] for every non-negative int64', () => {
