@@ -86,6 +86,29 @@ test('a changed file is read again: the new value goes to the sink, once; an unu
   watch.cancel();
 });
 
+test('a path written with spaces inside ${file: … } is watched as it is read (trimmed); a CRLF line end is left out as an LF is', () => {
+  const dir = tempDir();
+  const token = join(dir, 'token');
+  writeFileSync(token, 'one\r\n'); // written on Windows, or by PowerShell's echo
+  const yaml = `sink:\n  type: otlp-grpc\n  headers:\n    authorization: "Bearer \${file: ${token} }"\n`;
+  const r = decodeConfig(yaml, {});
+  if (!isRight(r) || r.right.sink?.type !== 'otlp-grpc') throw new Error(JSON.stringify(r));
+  assert.equal(r.right.sink.headers, { authorization: 'Bearer one' });
+  let look = (): void => undefined;
+  const reloads: Record<string, string>[] = [];
+  const events: HeaderFilesEvent[] = [];
+  const watch = watchHeaderFiles(r.right.sink.headerTemplates ?? {}, {
+    everyMs: 1_000, env: {}, inUse: r.right.sink.headers ?? {},
+    onReload: (h) => reloads.push(h), onEvent: (e) => events.push(e),
+    every: (_ms, fn) => ((look = fn), { cancel: () => undefined }),
+  });
+  replace(token, 'two\r\n');
+  look();
+  assert.equal(reloads, [{ authorization: 'Bearer two' }], 'the change is seen at the trimmed path');
+  assert.equal(events, [{ kind: 'reloaded', headers: ['authorization'], files: [token] }]);
+  watch.cancel();
+});
+
 test('through the sink: requests carry the rotated token from the next one on, and the log says so', async () => {
   const dir = tempDir();
   const token = join(dir, 'token');
