@@ -88,6 +88,27 @@ test('bounded by bytes: a full spool refuses, reports, and accepts again once se
   spool.close();
 });
 
+test('bounded across the lanes of one append: each lane is counted on top of those written before it, never more than maxBytes', () => {
+  const probe = open(join(tempDir(), 'probe.db'), 2).spool;
+  // Two series in different lanes, three samples each; each lane's chunk measured on a spool without a bound.
+  const other = [1, 2, 3, 4, 5, 6, 7, 8].find((s) => probe.laneOf(mk(0, s)) !== probe.laneOf(mk(0, 0)));
+  assert.ok(other !== undefined, 'a series in the other lane');
+  const series = [0, other];
+  const samples = [0, 1, 2, 3, 4, 5].map((i) => mk(i, series[i % 2]));
+  const chunkBytes = series.map((s) => {
+    const before = probe.usedBytes;
+    probe.append(samples.filter((x) => x.attributes['s'] === String(s)));
+    return probe.usedBytes - before;
+  });
+  probe.close();
+  const maxBytes = Math.max(...chunkBytes) + Math.min(...chunkBytes) - 1; // each alone fits, both do not
+  const { spool } = open(join(tempDir(), 'spool.db'), 2, maxBytes);
+  const refused = spool.append(samples);
+  assert.is(refused.length, 3, "one lane's chunk refused");
+  assert.ok(spool.usedBytes <= maxBytes, `${spool.usedBytes} bytes written, maxBytes ${maxBytes}`);
+  spool.close();
+});
+
 test("a spool path that is another program's SQLite database: refused, and the database is not changed", () => {
   const path = join(tempDir(), 'app.db');
   const other = new Database(path);
