@@ -109,6 +109,14 @@ test('bounded across the lanes of one append: each lane is counted on top of tho
   spool.close();
 });
 
+test("inspect gives a lane's oldest and newest time wherever in a chunk they are (series interleave in a lane)", () => {
+  const { spool } = open(join(tempDir(), 'spool.db'), 1);
+  spool.append([mk(5, 0), mk(2, 1), mk(9, 0), mk(3, 1)]);
+  const [lane] = spool.inspect().lanes;
+  assert.equal([lane?.oldestUnixNano, lane?.newestUnixNano], [mk(2).timeUnixNano, mk(9).timeUnixNano]);
+  spool.close();
+});
+
 test("a spool path that is another program's SQLite database: refused, and the database is not changed", () => {
   const path = join(tempDir(), 'app.db');
   const other = new Database(path);
