@@ -97,6 +97,12 @@ test('a refusal of a resend says so, with the earlier attempt\'s failure: that a
   const [plain] = second.out.map((o) => o.r);
   assert.ok(plain && isLeft(plain));
   assert.is(plain.left.detail, 'the receiver refused the batch: 13 INTERNAL: Permanent error: remote write request failed');
+  // After a failure the receiver answered itself (a collector whose own export failed), the samples may be there too.
+  const answered = new ExportError('14 UNAVAILABLE: exporter export timeout', { retryable: true, code: 14, answered: true });
+  const third = deliver(testScheduler(), ({ cold }) => cold('(a|)', { a: R(sample(1)) }), (_b, call) => ({ error: call === 0 ? answered : outOfOrder }), { batch: { maxSize: 1 } });
+  const [hedged] = third.out.map((o) => o.r);
+  assert.ok(hedged && isLeft(hedged));
+  assert.match(hedged.left.detail, /^the receiver refused the batch on a resend \(attempt 2\): 13 INTERNAL: .*; an earlier attempt failed with 14 UNAVAILABLE: exporter export timeout, which the receiver may have processed all the same/);
 });
 
 test('exhaustion becomes Left `retries-exhausted` with the attempts; the next batch then goes', () => {

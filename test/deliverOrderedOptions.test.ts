@@ -65,6 +65,16 @@ test('after an attempt of unknown outcome (timed out), the lane waits fenceMs be
   );
   // [1] fails (unknown) at 0, retried at 500 ok → fence 700 → [2] at 1200 fails (known) → retried at 1700 ok → [3] at once
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1200, 2], [1700, 2], [1700, 3]]);
+  // A known failure after it does not lift the fence: the attempt that timed out may land all the same.
+  const s2 = testScheduler();
+  const after = deliver(
+    s2,
+    ({ cold }) => cold('(ab|)', { a: R(sample(1)), b: R(sample(2)) }),
+    (_b, call) => (call === 0 ? { error: unknownOutcome } : call === 1 ? { error: unavailable } : {}),
+    { batch: { maxSize: 1 }, fenceMs: 700, breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s2 }) },
+  );
+  // [1] fails (unknown) at 0, fails (known) at 500, retried at 1500 ok → fence 700 → [2] at 2200
+  assert.equal(after.sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1500, 1], [2200, 2]]);
 });
 
 test('abort$ while a lane waits out its fence: the batch already delivered is not dead-lettered again as `shutdown`; only what waited behind it is', () => {
