@@ -122,6 +122,22 @@ test('while the receiver is known to be silent, a later call is held at its time
   assert.equal(s.events, [{ kind: 'silent', held: 1 }]);
 });
 
+test('a call reaching its timeoutMs between two probes of a known silence is held, not asked: when the receiver wakes up, its answer is due like the first\'s', () => {
+  const s = setup();
+  const first = s.call();
+  s.at(1_500);
+  const second = s.call();
+  s.at(TIMEOUT_MS + 1_000);
+  s.answerProbe('silent');
+  s.at(TIMEOUT_MS + 1_500); // the second's timeoutMs, the next probe in flight
+  s.at(TIMEOUT_MS + 1_800);
+  s.answerProbe('answered'); // it woke up: neither is given up (a copy sent again would be a duplicate)
+  assert.equal([first.gaveUp, second.gaveUp], [0, 0]);
+  assert.equal(s.events, [{ kind: 'silent', held: 1 }, { kind: 'answers', held: 2, silentForMs: 800 }]);
+  s.at(TIMEOUT_MS + 1_800 + TIMEOUT_MS);
+  assert.equal([first.gaveUp, second.gaveUp], [1, 1], 'then given up, their answers not come');
+});
+
 test('a probe finding no connection (gone) is no verdict: asked again a probe deadline later, not in a busy loop, nothing said; the call waits for its own end', () => {
   const s = setup();
   const c = s.call();
