@@ -67,7 +67,10 @@ test('the spool keeps them until they are kept again; histograms keep their coun
   assert.equal(again.seriesStarts.take(), states);
   assert.equal(again.seriesStarts.take(), states, 'still there: a run killed before its end leaves them to the next');
   again.seriesStarts.keep([{ series: 'x', start: 1n, lastTime: 2n, lastValue: 3 }]);
-  (again as unknown as { db: { prepare(s: string): { run(...a: unknown[]): void } } }).db.prepare("INSERT INTO series_starts VALUES ('bad', '-1', 'x', 'null')").run();
+  const db = (again as unknown as { db: { prepare(s: string): { run(...a: unknown[]): void } } }).db;
+  db.prepare("INSERT INTO series_starts VALUES ('bad', '-1', 'x', 'null')").run();
+  // Each time not a decimal of nanoseconds, with a value that is one: skipped alone, the rest still read.
+  db.prepare("INSERT INTO series_starts VALUES ('negative', '-1', '2', '3'), ('word', '1', 'soon', '3'), ('exponent', '1e3', '2000', '3')").run();
   assert.equal(again.seriesStarts.take().map((s) => s.series), ['x']);
   again.close();
 });
