@@ -3,16 +3,53 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EMPTY, Subject, throwError } from 'rxjs';
+import { EMPTY, Subject, VirtualTimeScheduler, throwError } from 'rxjs';
+import { isRight, right } from 'fp-ts/lib/Either.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { ExportError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
-import type { DeadLetter } from '../src/routed.js';
+import type { DeadLetter, Routed } from '../src/routed.js';
+import { spoolSamples } from '../src/spool/spoolSamples.js';
 import { tempDir } from './support/cli.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 
 const test = suite('spool on a full disk');
+
+test('stage: a burst the spool cannot write goes on unwritten when nothing waits ahead of it, and behind a backlog becomes dead letters `overflow` (it cannot pass it)', () => {
+  const { spool } = open(join(tempDir(), 'spool.db'), 1);
+  const append = spool.append.bind(spool);
+  let full = false;
+  spool.append = (samples) => {
+    if (full) throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
+    return append(samples);
+  };
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const feed = new Subject<Routed<Sample>>();
+  let room = true;
+  const out: string[] = [];
+  const unwritten: unknown[] = [];
+  const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => room, scheduler, readBackScheduler: scheduler, onHandedOnUnwritten: (list) => unwritten.push(...list.map((x) => x.value)) }))
+    .subscribe((r) => out.push(isRight(r) ? String(r.right.value) : `${r.left.reason}:${r.left.item.value}`));
+  const burst = (ids: number[], ms = 10): void => {
+    for (const i of ids) feed.next(right(mk(i, 0)));
+    scheduler.maxFrames = scheduler.frame + ms;
+    scheduler.flush();
+  };
+  full = true;
+  burst([0, 1]); // nothing waits: handed on, not durable
+  [full, room] = [false, false];
+  burst([2, 3]); // written; no room: they wait in the spool
+  full = true;
+  burst([4]); // behind 2 and 3
+  assert.equal(out, ['0', '1', 'overflow:4']);
+  assert.equal(unwritten, [0, 1]);
+  [full, room] = [false, true];
+  burst([], 1_000);
+  assert.equal(out, ['0', '1', 'overflow:4', '2', '3'], 'the backlog once there is room');
+  sub.unsubscribe();
+  spool.close();
+});
 
 test('pipeline: a spool that cannot be written (disk full) does not stop delivery or lose a burst; reported when it starts, and its recovery', async () => {
   // Before, the spool stage errored: the pipeline failed, and the burst it could not write was in
