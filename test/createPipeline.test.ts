@@ -55,9 +55,11 @@ test('createPipeline: a pushed sample without a resource is a dead letter with t
   if (isLeft(h)) throw new Error(JSON.stringify(h.left));
   h.right.push({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
   h.right.push({ name: 'y', kind: 'gauge', value: 2, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {}, resource: { 'service.name': 'its-own' } });
+  // An invalid one is recorded as it came, with no resource added.
+  h.right.push({ name: 'z', kind: 'meter' as never, value: 3, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
   await h.right.shutdown();
   const letters = readFileSync(join(dir, 'd.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; item: { name: string; resource?: Record<string, string> } });
-  assert.equal(letters.map((l) => [l.reason, l.item.name, l.item.resource?.['service.name']]).sort(), [['retries-exhausted', 'x', 'checkout'], ['retries-exhausted', 'y', 'its-own']]);
+  assert.equal(letters.map((l) => [l.reason, l.item.name, l.item.resource?.['service.name']]).sort(), [['invalid', 'z', undefined], ['retries-exhausted', 'x', 'checkout'], ['retries-exhausted', 'y', 'its-own']]);
 });
 
 test('createPipeline warns (diag) of a setting that does nothing, as run does: lanes under global order', async () => {
