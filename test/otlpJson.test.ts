@@ -34,7 +34,8 @@ test('as the Collector writes them: int64 as decimal strings, enums as integers;
       { attributes: [{ key: 'tags', value: { arrayValue: { values: [str('a'), { boolValue: true }] } } }], timeUnixNano: '1764064800123456790', asDouble: 'NaN' },
     ] } },
     { name: 'requests', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ startTimeUnixNano: '1764064790000000000', timeUnixNano: '1764064800000000000', asDouble: 4.5 }] } },
-    { name: 'in.use', sum: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '-2' }] } },
+    // A start of 0 is proto3's unset (a writer that prints default values writes it): no start.
+    { name: 'in.use', sum: { aggregationTemporality: 2, dataPoints: [{ startTimeUnixNano: '0', timeUnixNano: '1764064800000000000', asInt: '-2' }] } },
     { name: 'latency', histogram: { aggregationTemporality: 2, dataPoints: [{ startTimeUnixNano: '1', timeUnixNano: '1764064800000000000', count: '3', sum: 6, bucketCounts: ['1', '2'], explicitBounds: [1], min: 1, max: 3 }] } },
     { name: 'size', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: '2', zeroCount: '1', scale: 3, positive: { offset: -2, bucketCounts: ['1'] }, negative: {} }] } },
   ]);
