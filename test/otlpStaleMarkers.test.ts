@@ -19,7 +19,8 @@ const request = {
       metrics: [
         { name: 'up_total', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: T, asInt: '3' }, marker] } },
         { name: 'depth', gauge: { dataPoints: [marker] } },
-        { name: 'sizes', histogram: { aggregationTemporality: 2, dataPoints: [{ ...marker, attributes: [{ key: 'a', value: { stringValue: 'b' } }] }] } },
+        // flags is a bit field: bit 0 says no recorded value, whatever other bits (reserved now) say.
+        { name: 'sizes', histogram: { aggregationTemporality: 2, dataPoints: [{ ...marker, flags: 3, attributes: [{ key: 'a', value: { stringValue: 'b' } }] }] } },
         { name: 'latency', summary: { dataPoints: [marker, { timeUnixNano: T, count: 1, sum: 2 }] } },
       ],
     }],
