@@ -17,13 +17,16 @@ if [[ -x "$bin" ]]; then
   echo "$bin"
   exit 0
 fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# The builder makes a temp dir (otelcol-distribution*) at every start, even with output_path
+# set, and leaves it: in $work, it goes with the rest.
+export TMPDIR="$work"
 gobin="$(go env GOPATH)/bin"
 if ! "$gobin/builder" version 2>/dev/null | grep -q "${BUILDER_VERSION#v}"; then
   echo "collector: installing builder $BUILDER_VERSION" >&2
   go install "go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION" >&2
 fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 sed "s#output_path: ./build#output_path: $work/build#" "$manifest" > "$work/manifest.yaml"
 echo "collector: building into $cache (takes a few minutes once)" >&2
 "$gobin/builder" --config "$work/manifest.yaml" >&2
