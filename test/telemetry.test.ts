@@ -100,6 +100,9 @@ test('delivery lag: /metrics and the OTel gauge show now minus the newest delive
   assert.equal(fired.map((c) => [c.rule, c.active]), [['delivery-lag', true]]);
   assert.match(fired[0]!.message, /delivery is 91\.0 s behind .*limit 60 s.*, 8 samples waiting/);
   noteDelivered(s, [{ name: 'm', kind: 'gauge', value: 3, timeUnixNano: 490_000_000_000n, attributes: {} }]);
+  // A batch of another lane delivered after it, its samples older: the newest delivered stays.
+  noteDelivered(s, [{ name: 'n', kind: 'gauge', value: 4, timeUnixNano: 450_000_000_000n, attributes: {} }]);
+  assert.is(s.newestDeliveredMs, 490_000);
   assert.equal(alerts.evaluate(s, 492_000).map((c) => [c.rule, c.active]), [['delivery-lag', false]]);
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
@@ -136,7 +139,7 @@ test('Prometheus text: counters, dead letters by reason, breaker one-hot, latenc
   s.delivered = 7;
   s.deadLetters.late = 2;
   s.breakerState = 'half-open';
-  recordLatency(s, 7);
+  recordLatency(s, 10); // on a bucket's bound: in it (le, less or equal)
   recordLatency(s, 300);
   const alerts = createAlerts({ clockStep: true });
   alerts.evaluate(s, 0);
@@ -147,7 +150,7 @@ test('Prometheus text: counters, dead letters by reason, breaker one-hot, latenc
   assert.match(text, /^chronoq_export_latency_seconds_bucket\{le="0.01"\} 1$/m);
   assert.match(text, /^chronoq_export_latency_seconds_bucket\{le="0.5"\} 2$/m);
   assert.match(text, /^chronoq_export_latency_seconds_count 2$/m);
-  assert.match(text, /^chronoq_export_latency_seconds_sum 0.307$/m);
+  assert.match(text, /^chronoq_export_latency_seconds_sum 0.31$/m);
   assert.match(text, /^chronoq_alert_active\{rule="clock-step"\} 0$/m);
   const port = await freePort();
   const server = await servePrometheus(port, '127.0.0.1', () => renderPrometheus(s));
