@@ -128,6 +128,10 @@ test('delivery failing: one warning with the error and a hint, one line when it 
   assert.equal(lines.map((l) => l.level), ['warn', 'info']);
   assert.match(lines[0]!.message, /^delivery to otlp-grpc c:4317 is failing: 14 UNAVAILABLE: Name resolution failed .* \(its host name does not resolve: a typo in sink\.endpoint, or this host's DNS; .*\); retrying, the samples wait$/);
   assert.is(lines[1]!.message, 'delivery to otlp-grpc c:4317 works again (after 3 failed attempts)');
+  // The next outage is said again, and counted from its own first attempt.
+  events.next({ type: 'retry', lane: 0, attempt: 1, delayMs: 100, error: new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:4317') });
+  events.next({ type: 'delivered', delivered: { samples: [sample], lane: 0, attempts: 2, firstAttemptAtMs: 0, deliveredAtMs: 1 } });
+  assert.equal(lines.slice(2).map((l) => [l.level, l.message.replace(/: 14 .*/, '')]), [['warn', 'delivery to otlp-grpc c:4317 is failing'], ['info', 'delivery to otlp-grpc c:4317 works again (after 1 failed attempt)']]);
 });
 
 test('a receiver\'s certificate not trusted here: the hint says where to give its CA, and what this process trusts — Node\'s own CAs (not the system\'s store), or GRPC_DEFAULT_SSL_ROOTS_FILE_PATH alone when that is set', async () => {
