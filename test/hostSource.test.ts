@@ -216,6 +216,20 @@ test('host: perCore false gives system.cpu.utilization for the whole machine, on
   assert.equal(cpu.map((s) => [s.attributes['state'], s.value]), CPU_STATES.map((state, i) => [state, (3 * (i + 1)) / 108]));
 });
 
+test('host: a CPU whose counters did not move between two collections (taken offline) gives no utilization, not 0 / 0', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  const out: Sample[] = [];
+  let n = 0;
+  const cpu1Moves = (): CpuTimes[] => [0, n++].map((k, i) => ({ cpu: `cpu${i}`, times: Object.fromEntries(CPU_STATES.map((state) => [state, 1_000 + k])) }));
+  scheduler.run(() => {
+    hostSamples({ intervalMs: 1_000, clock: schedulerClock(scheduler, WALL0), scheduler, readCpuTimes: cpu1Moves }).pipe(take(200)).subscribe((s) => out.push(s));
+  });
+  const utilization = out.filter((s) => s.name === 'system.cpu.utilization');
+  assert.ok(utilization.length > 0);
+  assert.equal([...new Set(utilization.map((s) => s.attributes['cpu']))], ['cpu1']);
+  assert.ok(utilization.every((s) => Number.isFinite(s.value)));
+});
+
 test('host: this machine\'s CPU times: every CPU as cpuN, with the eight states on Linux (os.cpus() elsewhere: five)', () => {
   const first = readCpuTimes();
   for (const until = Date.now() + 50; Date.now() < until; ); // ticks are 10 ms: let some pass
