@@ -184,11 +184,10 @@ const requestsOnLine = (line: string): ReceivedRequest[] => {
   const starts = [0];
   for (let at = line.indexOf(requestStart, 1); at > 0; at = line.indexOf(requestStart, at + 1)) starts.push(at);
   return starts.flatMap((start, i) => {
-    const text = line.slice(start, starts[i + 1] ?? line.length);
-    if (i === starts.length - 1) return [JSON.parse(text) as ReceivedRequest];
     try {
-      return [JSON.parse(text) as ReceivedRequest];
-    } catch {
+      return [JSON.parse(line.slice(start, starts[i + 1] ?? line.length)) as ReceivedRequest];
+    } catch (e) {
+      if (i === starts.length - 1) throw e; // the line's last request: nothing came after it to cut it off
       return []; // cut off by the collector's SIGKILL, and followed by the restarted collector's request
     }
   });
