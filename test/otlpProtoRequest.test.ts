@@ -41,7 +41,7 @@ test('unpacked repeated numbers, fields out of order and unknown fields are read
   }]);
 });
 
-test('edge values: NaN, -0, a negative int, int64 past 2^53 refused, a negative exponential offset, the no-recorded-value flag', () => {
+test('edge values: NaN, -0, a negative int, int64 past ±2^53 refused, a negative exponential offset, the no-recorded-value flag', () => {
   const gauge = (points: number[][]): number[] => [...str(1, 'g'), ...bytes(5, points.flatMap((p) => bytes(1, p)))];
   const { samples, refused } = read(request(gauge([
     [...fixed64(3, T), ...dbl(4, Number.NaN)],
@@ -49,6 +49,7 @@ test('edge values: NaN, -0, a negative int, int64 past 2^53 refused, a negative 
     [...fixed64(3, T + 2n), ...fixed64(6, -7n)],
     [...fixed64(3, T + 3n), ...fixed64(6, 2n ** 60n + 1n)],
     [...fixed64(3, T + 4n), ...dbl(4, 1), ...tag(8, 0), 1],
+    [...fixed64(3, T + 5n), ...fixed64(6, -(2n ** 60n) - 1n)],
   ])));
   assert.ok(Number.isNaN(samples[0]!.value));
   assert.ok(Object.is(samples[1]!.value, -0));
@@ -57,6 +58,7 @@ test('edge values: NaN, -0, a negative int, int64 past 2^53 refused, a negative 
   assert.equal(refused, [
     'metric "g": asInt 1152921504606846977 is past 2^53 and not a number a sample can hold exactly',
     'metric "g": a point flagged as having no recorded value (its series ended: a staleness marker), which a sample cannot be (the source\'s `staleMarkers: skip` skips them)',
+    'metric "g": asInt -1152921504606846977 is past 2^53 and not a number a sample can hold exactly',
   ]);
   // exponential_histogram (10) { data_points { scale -2 (sint32), zero_count, negative { offset -3, counts [4] }, count, time }, temporality }
   const buckets = [...tag(1, 0), ...varint(5), ...bytes(2, [4])]; // offset zigzag(−3) = 5
