@@ -30,6 +30,19 @@ const replace = (path: string, text: string): void => {
   renameSync(`${path}.new`, path);
 };
 
+/** watchHeaderFiles with its timer driven by hand (`look` runs one look), recording what it sends and says. */
+const watchedByHand = (templates: Record<string, string>, env: Record<string, string>, inUse: Record<string, string>) => {
+  let lookNow = (): void => undefined;
+  const reloads: Record<string, string>[] = [];
+  const events: HeaderFilesEvent[] = [];
+  const watch = watchHeaderFiles(templates, {
+    everyMs: 1_000, env, inUse,
+    onReload: (h) => reloads.push(h), onEvent: (e) => events.push(e),
+    every: (_ms, fn) => ((lookNow = fn), { cancel: () => undefined }),
+  });
+  return { look: () => lookNow(), reloads, events, cancel: () => watch.cancel() };
+};
+
 test('the config keeps, beside the values read, the header values that read files as written; an empty file is an error, as an empty variable is', () => {
   const dir = tempDir();
   const token = join(dir, 'token');
@@ -49,14 +62,8 @@ test('a changed file is read again: the new value goes to the sink, once; an unu
   const dir = tempDir();
   const token = join(dir, 'token');
   writeFileSync(token, 'one');
-  let look = (): void => undefined;
-  const reloads: Record<string, string>[] = [];
-  const events: HeaderFilesEvent[] = [];
-  const watch = watchHeaderFiles({ authorization: `Bearer \${file:${token}}`, 'x-scope': `\${SCOPE}/\${file:${token}}` }, {
-    everyMs: 1_000, env: { SCOPE: 'org' }, inUse: { authorization: 'Bearer one', 'x-scope': 'org/one' },
-    onReload: (h) => reloads.push(h), onEvent: (e) => events.push(e),
-    every: (_ms, fn) => ((look = fn), { cancel: () => undefined }),
-  });
+  const { look, reloads, events, cancel } = watchedByHand({ authorization: `Bearer \${file:${token}}`, 'x-scope': `\${SCOPE}/\${file:${token}}` },
+    { SCOPE: 'org' }, { authorization: 'Bearer one', 'x-scope': 'org/one' });
   look();
   assert.equal(reloads, [], 'nothing changed');
   replace(token, 'two-two\n');
@@ -83,7 +90,7 @@ test('a changed file is read again: the new value goes to the sink, once; an unu
   replace(token, 'three');
   look();
   assert.equal(reloads.at(-1), { authorization: 'Bearer three', 'x-scope': 'org/three' });
-  watch.cancel();
+  cancel();
 });
 
 test('a path written with spaces inside ${file: … } is watched as it is read (trimmed); a CRLF line end is left out as an LF is', () => {
@@ -94,19 +101,12 @@ test('a path written with spaces inside ${file: … } is watched as it is read (
   const r = decodeConfig(yaml, {});
   if (!isRight(r) || r.right.sink?.type !== 'otlp-grpc') throw new Error(JSON.stringify(r));
   assert.equal(r.right.sink.headers, { authorization: 'Bearer one' });
-  let look = (): void => undefined;
-  const reloads: Record<string, string>[] = [];
-  const events: HeaderFilesEvent[] = [];
-  const watch = watchHeaderFiles(r.right.sink.headerTemplates ?? {}, {
-    everyMs: 1_000, env: {}, inUse: r.right.sink.headers ?? {},
-    onReload: (h) => reloads.push(h), onEvent: (e) => events.push(e),
-    every: (_ms, fn) => ((look = fn), { cancel: () => undefined }),
-  });
+  const { look, reloads, events, cancel } = watchedByHand(r.right.sink.headerTemplates ?? {}, {}, r.right.sink.headers ?? {});
   replace(token, 'two\r\n');
   look();
   assert.equal(reloads, [{ authorization: 'Bearer two' }], 'the change is seen at the trimmed path');
   assert.equal(events, [{ kind: 'reloaded', headers: ['authorization'], files: [token] }]);
-  watch.cancel();
+  cancel();
 });
 
 test('through the sink: requests carry the rotated token from the next one on, and the log says so', async () => {
