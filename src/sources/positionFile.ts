@@ -9,10 +9,11 @@
  * Written at most once every `intervalMs` while it changes (and, after a write that failed, every
  * `intervalMs` until one works), and at close, with the time until which each file was followed
  * (rotations included: a rotated file written after it holds lines not read, resumeFollowed.ts) —
- * the time of the write while it is read, the time its source stopped after that. Several chronoq runs may share it (two configs in one directory): each writes
- * the entries of the files it follows and takes the others' as the file holds them at that moment.
- * Written to a temporary file of its own,
- * synced, then renamed over it, so a crash leaves the old version or the new, never half of one.
+ * the time of the write while it is read, the time its source stopped after that. Several
+ * chronoq runs may share it (two configs in one directory): each writes the entries of the files
+ * it follows and takes the others' as the file holds them at that moment. Written to a temporary
+ * file of its own, synced, then renamed over it, so a crash leaves the old version or the new,
+ * never half of one.
  * Before each write `beforeWrite` runs (the command flushes the dead-letter file: a position
  * written never covers a line whose dead letter is not in its file yet). A position at most
  * `intervalMs` old after a kill -9 means those lines are read and sent again — duplicates, the
