@@ -63,51 +63,71 @@ test('reorderByEventTime keeps no released sample (nor its value and attributes)
 
 const SERIES = 40_000;
 /**
- * Heap growth while `stage` is still subscribed, after SERIES one-sample series went through it
- * (`seen` gets each output): what the operator would keep for the rest of a run.
+ * What `stage` retains, in bytes a series, after SERIES one-sample series went through it (`seen`
+ * gets each output). `held`: what the subscription lets go when it ends (the heap while still
+ * subscribed less the heap after), what the operator would keep for the rest of a run. `kept`:
+ * what stays after it ended (the heap after less the heap before), where a module-level record of
+ * each series would show. Every reading follows a full collection.
+ *
+ * A first pass over other series, let go before the first reading, compiles the stage's code. The
+ * code and feedback V8 keeps for it, and whatever the rest of the process frees or keeps meanwhile
+ * (the unit suites share one process in `npm test`), fall in `kept` only. They made the heap's
+ * growth across the pass, which these tests measured before, noisy: 46 and 48 bytes a series in
+ * one CI run for stages that hold 25–29 here, alone and in the shared process.
  */
-const heapGrowthThrough = async <O>(stage: OperatorFunction<Routed<Sample>, O>, seen: (out: O) => void = () => undefined): Promise<number> => {
-  const pass = (onOut: (out: O) => void): Subscription => {
+const retainedBy = async <O>(stage: OperatorFunction<Routed<Sample>, O>, seen: (out: O) => void = () => undefined): Promise<{ held: number; kept: number }> => {
+  const pass = (onOut: (out: O) => void, other: boolean): Subscription => {
     const input = new Subject<Sample>();
     const sub = input.pipe(routed(), stage).subscribe(onOut);
-    for (let i = 0; i < SERIES; i++) input.next(sampleOf(i));
+    for (let i = 0; i < SERIES; i++) input.next(sampleOf(other ? SERIES + i : i));
     return sub;
   };
-  // A first pass, let go before measuring: the code V8 compiles for it and the feedback it keeps
-  // (a megabyte and more, ~25–50 bytes a series here) are the process's, not the stage's.
-  pass(() => undefined).unsubscribe();
+  pass(() => undefined, true).unsubscribe();
   await collect();
   const before = process.memoryUsage().heapUsed;
-  const sub = pass(seen);
+  const sub = pass(seen, false);
+  await collect();
+  const subscribed = process.memoryUsage().heapUsed;
+  sub.unsubscribe();
   await collect();
   const after = process.memoryUsage().heapUsed;
-  sub.unsubscribe();
-  return after - before;
+  return { held: (subscribed - after) / SERIES, kept: (after - before) / SERIES };
 };
+/**
+ * The bound on `kept`: a module-level record of each series ever seen costs its key at least
+ * (~100 bytes here); the noise above came to ~20 bytes a series.
+ */
+const KEPT_BYTES = 60;
+const figures = (r: { held: number; kept: number }): string => `${r.held.toFixed(0)} bytes a series held, ${r.kept.toFixed(0)} kept`;
 
 test('a long-running reorderByEventTime holds a series record, not its samples: under 400 bytes a series', async () => {
-  const perSeries = (await heapGrowthThrough(reorderByEventTime({ maxDelayMs: 0 }))) / SERIES;
+  const r = await retainedBy(reorderByEventTime({ maxDelayMs: 0 }));
   // Holding each series' last sample with its attributes came to ~550 bytes; the record alone to ~280
-  // then, ~370 now (2026-12, after a warm-up pass: 367 in five runs out of five).
-  assert.ok(perSeries < 400, `${perSeries.toFixed(0)} bytes a series`);
+  // then, ~370 now (2026-12: 366–367 in eight runs, alone or in the shared process).
+  assert.ok(r.held < 400, figures(r));
+  assert.ok(r.kept < KEPT_BYTES, figures(r));
 });
 
 test('deliverOrdered keeps nothing per series once its samples are delivered', async () => {
-  const delivered: number[] = [];
-  const growth = await heapGrowthThrough(deliverOrdered(() => EMPTY, { lanes: 4, batch: { maxSize: 100, maxDelayMs: 0 } }), (r) =>
-    delivered.push(r._tag === 'Right' ? r.right.samples.length : 0));
-  assert.is(delivered.reduce((a, b) => a + b, 0), SERIES, 'every sample delivered');
-  const perSeries = (growth - delivered.length * 8) / SERIES;
-  // A map from every series key ever seen to its lane came to ~150 bytes a series.
-  assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
+  let delivered = 0;
+  const r = await retainedBy(deliverOrdered(() => EMPTY, { lanes: 4, batch: { maxSize: 100, maxDelayMs: 0 } }), (d) => {
+    if (!isLeft(d)) delivered += d.right.samples.length;
+  });
+  assert.is(delivered, SERIES, 'every sample delivered');
+  // A map from every series key ever seen to its lane came to ~150–220 bytes a series. What is
+  // held (17–31 measured) is the room of tables for what was in flight at once (such as the
+  // lanes' memo by attributes object), not a record of each series.
+  assert.ok(r.held < 40, figures(r));
+  assert.ok(r.kept < KEPT_BYTES, figures(r));
 });
 
 test('reorderByEventTime with forgetSeriesAfterMs: memory follows the series seen lately', async () => {
   let out = 0;
   // One sample a series, 1 ms apart: with 1 s forgotten, ~1 000 series are recent at any time.
-  const perSeries = (await heapGrowthThrough(reorderByEventTime({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 }), () => out++)) / SERIES;
+  const r = await retainedBy(reorderByEventTime({ maxDelayMs: 0, forgetSeriesAfterMs: 1_000 }), () => out++);
   assert.is(out, SERIES);
-  assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
+  assert.ok(r.held < 40, figures(r));
+  assert.ok(r.kept < KEPT_BYTES, figures(r));
 });
 
 /**
@@ -145,10 +165,12 @@ test('a forgotten series: an older sample is still late, a newer one goes throug
 test('reorderByEventTime with maxSeries: memory bounded when every sample is a series of its own (an id in the attributes); what was forgotten stays in order', async () => {
   const capped: number[] = [];
   let out = 0;
-  const perSeries = (await heapGrowthThrough(reorderByEventTime({ maxDelayMs: 0, maxSeries: 2_000, onSeriesCapped: (e) => capped.push(e.forgotten) }), () => out++)) / SERIES;
+  const memory = await retainedBy(reorderByEventTime({ maxDelayMs: 0, maxSeries: 2_000, onSeriesCapped: (e) => capped.push(e.forgotten) }), () => out++);
   assert.is(out, SERIES);
-  // 2 000 records held at most, of 40 000 series: a twentieth of the ~300 bytes each.
-  assert.ok(perSeries < 40, `${perSeries.toFixed(0)} bytes a series`);
+  // 2 000 records held at most, of 40 000 series: a twentieth of the ~370 bytes each, and the
+  // tables' room (27–29 bytes a series measured).
+  assert.ok(memory.held < 40, figures(memory));
+  assert.ok(memory.kept < KEPT_BYTES, figures(memory));
   assert.ok(capped.length > 0 && capped.every((n) => n === 500), 'a quarter of the cap at a time, said');
   // The least recently released go: an old series' older sample is still late, a recent one untouched.
   const r = afterManySeries({ maxDelayMs: 0, maxSeries: 100 }, 150, [
