@@ -32,7 +32,6 @@ export const statIfThere = (path: string): Stats | undefined => {
   }
 };
 
-/** Both are the same file (false when either is missing). */
 /**
  * What a look at `path` sees: identity, size and modification time, to tell a changed file by
  * ('' when it cannot be seen — not there, or a directory on its path replaced by a file or made
@@ -43,6 +42,7 @@ export const fileStamp = (path: string): string => {
   return s === undefined ? '' : `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
 };
 
+/** Both are the same file (false when either is missing). */
 export const sameFile = (a: FileIdentity | undefined, b: FileIdentity | undefined): boolean =>
   a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 
