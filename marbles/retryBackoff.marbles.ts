@@ -84,6 +84,18 @@ test('retryAfterMs raises the delay to at least that', () => {
   });
 });
 
+test('a retryAfterMs that is no delay (Infinity, NaN, below 0) is not taken: the backoff waits as it would without one', () => {
+  for (const retryAfterMs of [Infinity, NaN, -5]) {
+    testScheduler().run(({ cold, expectSubscriptions }) => {
+      const odd = new ExportError('8 RESOURCE_EXHAUSTED', { retryable: true, code: 8, retryAfterMs });
+      const attempt = cold<string>('#', undefined, odd);
+      attempt.pipe(retryBackoff({ initialDelayMs: 2, jitter: 'none', maxAttempts: 2 })).subscribe({ error: () => undefined });
+      // Taken as a delay, Infinity would hold the batch for the longest timer (~24.8 days).
+      expectSubscriptions(attempt.subscriptions).toBe(['(^!)', '--(^!)']);
+    });
+  }
+});
+
 test('maxElapsedMs: no attempt starts after it (the error says which limit ended the retries)', () => {
   testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
     const attempt = cold<string>('#', undefined, unavailable);

@@ -14,6 +14,11 @@ test('equal sets give one object; other values, types or names do not; sets that
   assert.is.not(intern({ host: 'a', cpu: '2' }), a);
   assert.is.not(intern({ host: 'a', cpu: 1 }), a, 'a number is not its string');
   assert.is.not(intern({ host: 'a', cpux: '1' }), a);
+  // A plain value -0 apart from 0 too (String(-0) is "0"): shared, the second came back as the first's.
+  const zero = intern({ delta: 0 });
+  const minusZero = intern({ delta: -0 });
+  assert.is.not(minusZero, zero);
+  assert.ok(Object.is(minusZero['delta'], -0) && Object.is(intern({ delta: 0 })['delta'], 0), '0 and -0 kept as given');
   // Array elements by value too: JSON.stringify writes NaN, ±Infinity and null all null, and -0 as 0.
   const spreads = [[1, Number.NaN], [1, null], [1, Number.POSITIVE_INFINITY], [1, Number.NEGATIVE_INFINITY], [0], [-0]] as const;
   const interned = spreads.map((spread) => intern({ spread } as unknown as Record<string, string>));
