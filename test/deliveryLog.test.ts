@@ -107,6 +107,8 @@ test('a late sample far older than what its series sent is not called disorder: 
   assert.match(first(lateDetail(t - 3_000_000_000n, t, 'its series', 2_000)), /\(older than what was already sent of its series: disorder beyond reorder\.maxDelayMs\); they/);
   // 5 min behind a 1 min window: within ten windows, still disorder.
   assert.match(first(lateDetail(t - 300_000_000_000n, t, 'its series', 60_000)), /disorder beyond reorder\.maxDelayMs/);
+  // 30 s behind a 2 s window: over ten windows, but under a minute: still disorder.
+  assert.match(first(lateDetail(t - 30_000_000_000n, t, 'its series', 2_000)), /disorder beyond reorder\.maxDelayMs/);
   // No source's clock watched (skew.sourceAttribute unset): what would catch a sender set back.
   const unwatched = watched({ watchesSourceClocks: false });
   unwatched.events.next(late(lateDetail(t - 3_600_000_000_000n, t, 'its series', 2_000)));

@@ -233,6 +233,7 @@ test('an exponential histogram is checked as one: scale, counts adding up, bucke
   const cases: ReadonlyArray<readonly [object, string]> = [
     [{ ...value, count: 4 }, 'exponential histogram count 4 differs from zeroCount plus the bucket counts, 5'],
     [{ ...value, scale: 21 }, 'exponential histogram scale must be an integer from -10 to 20'],
+    [{ ...value, scale: -11 }, 'exponential histogram scale must be an integer from -10 to 20'],
     [{ ...value, positive: { offset: 0.5, bucketCounts: [4] } }, 'exponential histogram positive.offset must be an integer'],
     [{ ...value, negative: { offset: 0, bucketCounts: [-1] } }, 'exponential histogram negative.bucketCounts must be non-negative integers'],
     [{ ...value, negative: undefined }, 'exponential histogram negative needs { offset, bucketCounts }'],
@@ -247,6 +248,9 @@ test('an exponential histogram is checked as one: scale, counts adding up, bucke
   const explicit = (v: object) => JSON.stringify({ name: 'latency', kind: 'histogram', value: { boundaries: [1, 2], counts: [1, 2, 3], sum: 10, count: 6, ...v }, timeUnixNano: '5' });
   assert.equal(parseSampleLine(explicit({ min: 3, max: 1 })), { _tag: 'Left', left: 'histogram min 3 is greater than its max 1' });
   assert.ok(isRight(parseSampleLine(explicit({ min: 0.5, max: 0.5 }))), 'equal: one measurement');
+  assert.ok([-10, 20].every((scale) => isRight(parseSampleLine(line({ ...value, scale })))), 'the scales at either end of the range');
+  // A bucket between two equal bounds holds nothing anyone can place.
+  assert.equal(parseSampleLine(explicit({ boundaries: [1, 1] })), { _tag: 'Left', left: 'histogram boundaries must be strictly increasing' });
   // The SDK's min and max once Infinity was recorded (and NaN, which compares false) still go.
   assert.ok(isRight(parseSampleLine(explicit({ min: 1, max: 'Infinity' }))));
 });
