@@ -38,6 +38,8 @@ test('pipeline: undelivered samples stay in the spool at shutdown and go first a
   await up.done;
   assert.equal(sent, [0, 1, 2, 3, 4], 'the earlier run first, in order, then the new');
   assert.is(second.spool.inspect().waiting, 0);
+  // What the earlier run left counts as taken in: every sample in is accounted for, delivered.
+  assert.equal([up.stats.samplesIn, up.stats.delivered], [5, 5]);
   second.spool.close();
 });
 
