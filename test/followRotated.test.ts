@@ -127,6 +127,16 @@ test('stopped while the rest of the old content is read (from the copy, or from 
   }
 });
 
+test('stopped while a file deleted under it is read, what was not read is said of its name (not of "NAME (deleted)", what /proc calls it)', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 100));
+  const f = follow(path, () => 50);
+  rmSync(path);
+  f.step();
+  f.stop();
+  assert.equal(f.unread, [{ source: path, linesRead: 50, unreadBytes: lines(51, 100).length }]);
+});
+
 test('lines already read into memory when the truncation is found (reading waiting for room) come out before the new content, with no copy to read them again from', () => {
   const path = join(tempDir(), 'app.ndjson');
   writeFileSync(path, lines(1, 100)); // one chunk: read whole, then taken a line at a time
