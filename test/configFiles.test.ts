@@ -45,6 +45,9 @@ test('a file in the wrong role is told what it is: a source on a spool or a dead
   if (!isRight(appended)) throw new Error('decodes');
   assert.equal(checkConfigFiles(resolveConfig(appended.right)).map(formatConfigError),
     [`config.deadLetter.path: expected a dead-letter file or a file to be made, found "${yaml}", a file of 12 bytes that is not NDJSON (JSON objects, one a line) (it begins "sources: []") (chronoq appends JSON lines to it: give it a file of its own)`]);
+  // Blank lines first, more than the 40 bytes looked at: NDJSON still.
+  writeFileSync(ndjson, `${'\n'.repeat(50)}{"name":"m"}\n`);
+  assert.equal(checkConfigFiles(resolveConfig(appended.right)).map(formatConfigError).filter((e) => e.startsWith('config.sink.path')), []);
   const letter = JSON.stringify({ reason: 'retries-exhausted', item: { name: 'm', kind: 'gauge', value: 1, timeUnixNano: '5', attributes: {} }, detail: 'x', atUnixMs: 0 });
   assert.equal(parseSampleLine(letter), { _tag: 'Left', left: 'a dead letter (reason retries-exhausted), not a sample: dead letters are sent again with chronoq replay FILE' });
 });
