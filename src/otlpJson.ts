@@ -124,7 +124,9 @@ export const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (
   const data = obj(m[key]);
   const points = list(data['dataPoints']);
   const temporality = kind === 'gauge' ? undefined : TEMPORALITY[String(data['aggregationTemporality'])];
-  if (kind !== 'gauge' && temporality === undefined) return refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 'unspecified')}, not delta (1) or cumulative (2)`);
+  // Absent is 0, AGGREGATION_TEMPORALITY_UNSPECIFIED (proto3 leaves a default out), as a protobuf
+  // request reads; it showed as the string "unspecified", a value no field held.
+  if (kind !== 'gauge' && temporality === undefined) return refuse(`metric ${shownValue(name)}: ${pointsWord(points.length)}, aggregationTemporality ${shownValue(data['aggregationTemporality'] ?? 0)}, not delta (1) or cumulative (2)`);
   const head = metricHead(name, kind, m['unit'], m['description'], temporality, data['isMonotonic'] === true);
   takePoints(points, name, skipMarkers, tally, refuse, out, (p) => {
     const v = pointValue(p);

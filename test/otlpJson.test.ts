@@ -108,6 +108,9 @@ test('a time written as a bare JSON number is read exactly, not as the double JS
   assert.is(s?.attributes['big'], 33379043121066310); // a double's own text, as JavaScript writes one
   const misfit = read(line.replace('{"intValue":33379043121066310}', '{"stringValue":33379043121066310}'));
   assert.equal(misfit.refused, ['metric "m": attribute "big": a stringValue must be a string, got a number']);
+  // Sixteen digits are enough to be past 2^53: such a number is refused, not taken as the double it rounds to.
+  const past = read(line.replace('"asDouble":1', '"asInt":9007199254740993'));
+  assert.equal([past.samples.length, past.refused], [0, ['metric "m": asInt 9007199254740993 is past 2^53 and not a number a sample can hold exactly']]);
 });
 
 test('what a sample cannot hold is refused with the reason — a point alone, a metric of a type not carried whole — and the rest of the line is read', () => {
@@ -122,6 +125,7 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     { name: 'zero', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '1', zeroThreshold: 0.001 }] } },
     { name: 'early', gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: '0' }] } },
     { name: 'sumless', histogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '1', bucketCounts: ['1'], sum: 'one' }] } },
+    { name: 'untimed', histogram: { dataPoints: [{ ...point, count: '1' }] } },
   ]));
   assert.equal(samples.map((s) => s.name), ['ok']);
   assert.equal(refused, [
@@ -133,6 +137,8 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     'metric "zero": zeroThreshold 0.001, which a sample does not carry (only 0)',
     'metric "early": timeUnixNano must be a positive bigint',
     'metric "sumless": sum must be a number, got "one"',
+    // A histogram is delta or cumulative as a sum is: one that says neither (absent: 0) is not guessed at.
+    'metric "untimed": its point, aggregationTemporality 0, not delta (1) or cumulative (2)',
   ]);
   // A series gone stale (the Prometheus receiver's marker) costs its point, not the metric's others.
   const stale = read(request([{ name: 'up', gauge: { dataPoints: [point, { ...point, timeUnixNano: '1764064800000000001', flags: 1 }, { ...point, timeUnixNano: '1764064800000000002' }] } }]));
