@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMPTY, type Observable, defer, from, lastValueFrom, throwError, timeout, timer, toArray } from 'rxjs';
+import { EMPTY, type Observable, config, defer, from, lastValueFrom, throwError, timeout, timer, toArray } from 'rxjs';
 import { routed, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { detectClockSkew } from '../operators/detectClockSkew.js';
@@ -20,6 +20,7 @@ import { createCircuitBreaker } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
 import type { DeliveryResult } from '../src/delivery.js';
 import { ndjsonSamples } from '../src/sources/ndjson.js';
+import { safeHook } from '../src/hooks.js';
 import { tempDir } from './support/cli.js';
 import { captureUnhandled } from './support/unhandled.js';
 
@@ -133,6 +134,20 @@ test('ndjson: a throwing onInvalid still reads the valid lines after the invalid
   assert.equal(got.map((s) => s.name), ['a', 'b']);
   await settle();
   assert.equal(messages(), ['onInvalid bug']);
+});
+
+test('with no config.onUnhandledError, a hook\'s error is thrown on its own (Node reports an uncaught exception, as for RxJS\'s own unhandled errors), not lost', async () => {
+  config.onUnhandledError = null;
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown): number => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    safeHook(boom('onLate'))(undefined); // returns: the operator's work goes on
+    await settle();
+    assert.equal(uncaught.map((e) => (e as Error).message), ['onLate bug']);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
 });
 
 test.run();
