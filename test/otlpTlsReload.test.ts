@@ -217,6 +217,12 @@ test('an unchanged or plaintext config has no watch; the command logs a change a
   plain.tlsFiles$?.subscribe(() => events++);
   plain.close();
   assert.is(events, 0);
+  // tls.insecure with files named: plaintext, so the files are not watched (a change would have
+  // given the plaintext connection TLS credentials).
+  const insecure = createSink({ type: 'otlp-grpc', endpoint: '127.0.0.1:1', tls: { insecure: true, ca: join(fixtures, 'ca.pem') } }, {}, systemClock);
+  insecure.tlsFiles$?.subscribe(() => events++);
+  insecure.close();
+  assert.equal([insecure.tlsFileSettings, events], [undefined, 0]);
 });
 
 test.run();
