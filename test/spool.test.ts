@@ -217,6 +217,26 @@ test('a spool whose file was cut off opens, recovers what is readable, keeps the
   repaired.close();
 });
 
+test('a damaged spool killed with commits in its write-ahead log only: the log is moved aside with the file, and its samples are recovered too', () => {
+  const dir = tempDir();
+  const path = join(dir, 'spool.db');
+  const { spool } = open(path, 1);
+  for (let b = 0; b < 50; b++) spool.append(Array.from({ length: 40 }, (_, i) => mk(b * 40 + i)));
+  spool.checkpoint();
+  spool.append(Array.from({ length: 10 }, (_, i) => mk(2_000 + i))); // in the log only
+  spool.abandon(); // kill -9
+  truncateSync(path, Math.floor(statSync(path).size * 0.6));
+  const r = Spool.open(path, { lanes: 1 });
+  assert.ok(isRight(r));
+  if (!isRight(r)) return;
+  const { spool: repaired, report } = r.right;
+  assert.ok(report.damage && existsSync(`${report.damage.movedTo}-wal`), 'the log kept beside the damaged file');
+  const values = repaired.recover().map((s) => s.value as number);
+  assert.equal(values.filter((v) => v >= 2_000), Array.from({ length: 10 }, (_, i) => 2_000 + i), 'what only the log held is recovered');
+  repaired.close();
+  spool.close();
+});
+
 test('a torn write-ahead-log tail (crash mid-commit) is detected and reported; every committed burst is recovered', () => {
   const dir = tempDir();
   const path = join(dir, 'spool.db');
