@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
@@ -53,6 +53,18 @@ test('written again at its path with what is unsettled; appends and settles go o
   if (!isRight(again)) throw again.left;
   assert.equal(again.right.spool.recover().map((s) => s.value).sort((a, b) => Number(a) - Number(b)), [5, 6, 7, 8, 9, 10, 11]);
   again.right.spool.close();
+});
+
+test('another file at its path by now, even an empty one (SQLite would write over that): left as it is, and said', () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool, events } = watchedSpool(path);
+  spool.append([0, 1, 2].map(mk));
+  removeSpoolFiles(path);
+  writeFileSync(path, ''); // someone's file, just made
+  assert.not.ok(spool.keepAtPath());
+  assert.equal([events.length, events[0]?.samples, (events[0]?.error as Error | undefined)?.message], [1, 3, `another file is at ${path} now; it was left as it is`]);
+  assert.is(statSync(path).size, 0, 'not written over');
+  spool.close();
 });
 
 test('its directory gone too: said once, tried again, and put back once the directory is there again', () => {
