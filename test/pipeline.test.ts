@@ -1,7 +1,8 @@
 /** The Pipeline (what `chronoq run` and createPipeline build): how the config's options reach the operators. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { from, ignoreElements, tap, throwError, timer } from 'rxjs';
+import { Subject, asyncScheduler, from, ignoreElements, tap, throwError, timer } from 'rxjs';
+import { schedulerClock } from '../src/clock.js';
 import { ExportError } from '../src/errors.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
@@ -93,6 +94,23 @@ test('a counter without start times reaches the sink with its series\' start, wo
   await p.done;
   const ms = (t: bigint | undefined) => (t === undefined ? undefined : Number((t - T0) / 1_000_000n));
   assert.equal(received.map((s) => [ms(s.startTimeUnixNano), ms(s.timeUnixNano)]), [[1, 1], [1, 2], [2, 3], [2, 4]]);
+});
+
+test('stats.lastStepDeltaMs: the last wall-clock step, as the clock-step alert words it; none before', async () => {
+  const clock = schedulerClock(asyncScheduler, Date.now());
+  const input = new Subject<Sample>();
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 10, maxDelayMs: 5 } }), sources: [] };
+  const p = new Pipeline(config, { send: () => timer(1).pipe(ignoreElements()), sources: [input], deadLetters: () => undefined, clock });
+  const stamped = (value: number): Sample => ({ name: 'cpu', kind: 'gauge', value, timeUnixNano: BigInt(clock.now()) * 1_000_000n, attributes: {} });
+  p.start();
+  input.next(stamped(1));
+  assert.is(p.stats.lastStepDeltaMs, undefined);
+  clock.step(-3_600_000);
+  input.next(stamped(2));
+  input.complete();
+  await p.done;
+  assert.is(p.stats.skew.step, 1);
+  assert.ok(Math.abs(p.stats.lastStepDeltaMs! + 3_600_000) < 1_000, String(p.stats.lastStepDeltaMs));
 });
 
 test.run();
