@@ -113,4 +113,19 @@ test('stats.lastStepDeltaMs: the last wall-clock step, as the clock-step alert w
   assert.ok(Math.abs(p.stats.lastStepDeltaMs! + 3_600_000) < 1_000, String(p.stats.lastStepDeltaMs));
 });
 
+test('stats.breakerOpenedAtMs: when the breaker first opened, kept while failed probes open it again (the breaker-open alert measures from it)', async () => {
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 10, maxDelayMs: 5 }, delivery: { shutdownDeadlineMs: 50, breaker: { failureThreshold: 1, halfOpenAfterMs: 10 }, retry: { initialDelayMs: 5, maxDelayMs: 5 } } }), sources: [] };
+  const down = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
+  const p = new Pipeline(config, { send: () => throwError(() => down), sources: [from([{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: T0, attributes: {} } as Sample])], deadLetters: () => undefined, stampedLocally: false });
+  const opened: number[] = [];
+  const sub = p.events$.subscribe((e) => (e.type === 'breaker' && e.to === 'open' ? opened.push(e.atMs) : undefined));
+  p.start();
+  for (let i = 0; i < 100 && opened.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  const openedAtMs = p.stats.breakerOpenedAtMs;
+  await p.shutdown();
+  sub.unsubscribe();
+  assert.ok(opened.length >= 2 && opened.at(-1)! > opened[0]!, 'opened, then opened again by a failed probe');
+  assert.is(openedAtMs, opened[0]);
+});
+
 test.run();
