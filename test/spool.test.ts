@@ -6,6 +6,8 @@ import { statSync, truncateSync, existsSync, appendFileSync, readFileSync, readd
 import Database from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
+import { connectSpool } from '../src/spool/spoolFile.js';
+import type { SpoolFsync } from '../src/spool/spoolTypes.js';
 import { tempDir } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
 import { mk, open, recoveredValues } from './support/spool.js';
@@ -128,6 +130,19 @@ test("a spool path that is another program's SQLite database: refused, and the d
   if (!isRight(r)) assert.match(r.left.message, /another program's SQLite database \(tables: users\), not a chronoq spool; it was not changed/);
   assert.ok(readFileSync(path).equals(before), 'not changed');
   assert.equal(readdirSync(dirname(path)), ['app.db'], 'nothing moved aside or created');
+});
+
+test('fsync: always, the default, commits with SQLite synchronous FULL (each burst durable against power loss); interval with NORMAL', () => {
+  const dir = tempDir();
+  const synchronous = (fsync: SpoolFsync | undefined, name: string): unknown => {
+    const db = connectSpool(join(dir, name), fsync);
+    try {
+      return db.pragma('synchronous', { simple: true });
+    } finally {
+      db.close();
+    }
+  };
+  assert.equal([synchronous(undefined, 'a.db'), synchronous('always', 'b.db'), synchronous({ intervalMs: 1_000 }, 'c.db')], [2, 2, 1]);
 });
 
 test('a spool path naming a file that is not SQLite at all (notes, a sample file): refused, not moved aside as damaged with a spool in its place', () => {
