@@ -208,18 +208,26 @@ test('an append the disk refuses places nothing: its samples, delivered without 
   assert.equal(recoveredValues(path), c!.map((x) => x.value), 'and come back after a crash');
 });
 
-test('a spool whose file was cut off opens, recovers what is readable, keeps the damaged file and reports it', () => {
-  const dir = tempDir();
-  const path = join(dir, 'spool.db');
+/**
+ * A spool of 2 000 samples in 50 bursts, checkpointed, then `more` in its write-ahead log only
+ * (killed then; closed when there are none), its file cut to 60 %: opened again. `killed` is the
+ * first spool's object, still to be closed.
+ */
+const cutOff = (more: readonly Sample[] = []) => {
+  const path = join(tempDir(), 'spool.db');
   const { spool } = open(path, 1);
   for (let b = 0; b < 50; b++) spool.append(Array.from({ length: 40 }, (_, i) => mk(b * 40 + i)));
   spool.checkpoint();
-  spool.close();
+  if (more.length === 0) spool.close();
+  else (spool.append(more), spool.abandon()); // kill -9
   truncateSync(path, Math.floor(statSync(path).size * 0.6));
   const r = Spool.open(path, { lanes: 1 });
   assert.ok(isRight(r), 'never throws, never refuses to start');
-  if (!isRight(r)) return;
-  const { spool: repaired, report } = r.right;
+  return { ...r.right, killed: spool };
+};
+
+test('a spool whose file was cut off opens, recovers what is readable, keeps the damaged file and reports it', () => {
+  const { spool: repaired, report } = cutOff();
   assert.ok(report.damage, 'the damage is reported');
   assert.ok(existsSync(report.damage!.movedTo), 'the damaged file is kept');
   assert.is(repaired.placedCount, 0, 'the salvaged samples written again, not held as objects (they are read back)');
@@ -233,23 +241,12 @@ test('a spool whose file was cut off opens, recovers what is readable, keeps the
 });
 
 test('a damaged spool killed with commits in its write-ahead log only: the log is moved aside with the file, and its samples are recovered too', () => {
-  const dir = tempDir();
-  const path = join(dir, 'spool.db');
-  const { spool } = open(path, 1);
-  for (let b = 0; b < 50; b++) spool.append(Array.from({ length: 40 }, (_, i) => mk(b * 40 + i)));
-  spool.checkpoint();
-  spool.append(Array.from({ length: 10 }, (_, i) => mk(2_000 + i))); // in the log only
-  spool.abandon(); // kill -9
-  truncateSync(path, Math.floor(statSync(path).size * 0.6));
-  const r = Spool.open(path, { lanes: 1 });
-  assert.ok(isRight(r));
-  if (!isRight(r)) return;
-  const { spool: repaired, report } = r.right;
+  const { spool: repaired, report, killed } = cutOff(Array.from({ length: 10 }, (_, i) => mk(2_000 + i)));
   assert.ok(report.damage && existsSync(`${report.damage.movedTo}-wal`), 'the log kept beside the damaged file');
   const values = repaired.recover().map((s) => s.value as number);
   assert.equal(values.filter((v) => v >= 2_000), Array.from({ length: 10 }, (_, i) => 2_000 + i), 'what only the log held is recovered');
   repaired.close();
-  spool.close();
+  killed.close();
 });
 
 test('a torn write-ahead-log tail (crash mid-commit) is detected and reported; every committed burst is recovered', () => {
