@@ -6,6 +6,7 @@ import { schedulerClock } from '../src/clock.js';
 import { ExportError } from '../src/errors.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
+import { until } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
 
 const test = suite('pipeline');
@@ -120,7 +121,7 @@ test('stats.breakerOpenedAtMs: when the breaker first opened, kept while failed 
   const opened: number[] = [];
   const sub = p.events$.subscribe((e) => (e.type === 'breaker' && e.to === 'open' ? opened.push(e.atMs) : undefined));
   p.start();
-  for (let i = 0; i < 100 && opened.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  await until('a failed probe to open the breaker again', () => opened.length >= 2, 5_000);
   const openedAtMs = p.stats.breakerOpenedAtMs;
   await p.shutdown();
   sub.unsubscribe();
