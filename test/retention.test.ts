@@ -62,6 +62,8 @@ test('reorderByEventTime keeps no released sample (nor its value and attributes)
 });
 
 const SERIES = 40_000;
+/** A collection every this many samples in a pass, as a running process has them (see retainedBy). */
+const COLLECT_EVERY = 4_000;
 /**
  * What `stage` retains, in bytes a series, after SERIES one-sample series went through it (`seen`
  * gets each output). `held`: what the subscription lets go when it ends (the heap while still
@@ -71,15 +73,24 @@ const SERIES = 40_000;
  *
  * A first pass over other series, let go before the first reading, compiles the stage's code. The
  * code and feedback V8 keeps for it, and whatever the rest of the process frees or keeps meanwhile
- * (the unit suites share one process in `npm test`), fall in `kept` only. They made the heap's
- * growth across the pass, which these tests measured before, noisy: 46 and 48 bytes a series in
- * one CI run for stages that hold 25–29 here, alone and in the shared process.
+ * (the unit suites share one process in `npm test`), fall in `kept` only.
+ *
+ * Each pass collects every COLLECT_EVERY samples. The stages look series up in weak maps keyed by
+ * the attributes object (memoByAttributes, src/sample.ts); here every sample has its own, which
+ * dies once the sample is through, but its entry goes only at the next collection, and the map's
+ * table keeps the room it grew to. Without these collections that room followed the size of V8's
+ * young generation: a 1 MB table in CI (47 and 49 bytes a series held, against 25–29 here) and
+ * here with --max-semi-space-size=64. With them, 7–24 bytes a series whatever the young
+ * generation's size (1, default, 64 and 128 MB tried).
  */
 const retainedBy = async <O>(stage: OperatorFunction<Routed<Sample>, O>, seen: (out: O) => void = () => undefined): Promise<{ held: number; kept: number }> => {
   const pass = (onOut: (out: O) => void, other: boolean): Subscription => {
     const input = new Subject<Sample>();
     const sub = input.pipe(routed(), stage).subscribe(onOut);
-    for (let i = 0; i < SERIES; i++) input.next(sampleOf(other ? SERIES + i : i));
+    for (let i = 0; i < SERIES; i++) {
+      input.next(sampleOf(other ? SERIES + i : i));
+      if (i % COLLECT_EVERY === COLLECT_EVERY - 1) gc();
+    }
     return sub;
   };
   pass(() => undefined, true).unsubscribe();
@@ -115,8 +126,8 @@ test('deliverOrdered keeps nothing per series once its samples are delivered', a
   });
   assert.is(delivered, SERIES, 'every sample delivered');
   // A map from every series key ever seen to its lane came to ~150–220 bytes a series. What is
-  // held (17–31 measured) is room kept for what was in flight at once (in a heap snapshot, three
-  // arrays of ~175 KB sized for the burst), not a record of each series.
+  // held (7–8 measured) is the room of the lanes' weak maps (see retainedBy), not a record of
+  // each series.
   assert.ok(r.held < 40, figures(r));
   assert.ok(r.kept < KEPT_BYTES, figures(r));
 });
@@ -168,7 +179,7 @@ test('reorderByEventTime with maxSeries: memory bounded when every sample is a s
   const memory = await retainedBy(reorderByEventTime({ maxDelayMs: 0, maxSeries: 2_000, onSeriesCapped: (e) => capped.push(e.forgotten) }), () => out++);
   assert.is(out, SERIES);
   // 2 000 records held at most, of 40 000 series: a twentieth of the ~370 bytes each, and the
-  // tables' room (27–29 bytes a series measured).
+  // tables' room (22–24 bytes a series measured).
   assert.ok(memory.held < 40, figures(memory));
   assert.ok(memory.kept < KEPT_BYTES, figures(memory));
   assert.ok(capped.length > 0 && capped.every((n) => n === 500), 'a quarter of the cap at a time, said');
