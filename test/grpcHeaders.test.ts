@@ -57,7 +57,7 @@ test('the premise, with grpc-js itself: a forbidden header fails the call, gRPC\
       assert.is(r.error, undefined, name);
       assert.is.not(r.onWire, 'GIVEN', name);
     }
-    for (const name of ['x-api-key', 'authorization', 'host', 'grpc-foo']) assert.equal(await call(name), { onWire: 'GIVEN' }, name);
+    for (const name of ['x-api-key', 'authorization', 'host', 'grpc-foo', 'x-tenant.id']) assert.equal(await call(name), { onWire: 'GIVEN' }, name);
   } finally {
     client.close();
     await server.close();
@@ -72,7 +72,8 @@ test('each is a config error, in any case, saying why (and the option that does 
     assert.is(headerErrors(name).length, 1, name);
     assert.match(headerErrors(name)[0]!, /expected a header name gRPC sends as given/, name);
   }
-  for (const name of ['x-api-key', 'authorization', 'host', 'grpc-foo', 'x-instana-key', 'constructor', 'toString']) assert.equal(headerErrors(name), [], name);
+  // A '.' is a metadata name's character too (the premise above sends x-tenant.id as given).
+  for (const name of ['x-api-key', 'authorization', 'host', 'grpc-foo', 'x-instana-key', 'constructor', 'toString', 'x-tenant.id', 'X_Scope.OrgID']) assert.equal(headerErrors(name), [], name);
 });
 
 test('the same in OTEL_EXPORTER_OTLP_[METRICS_]HEADERS', () => {
