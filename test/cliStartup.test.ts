@@ -183,6 +183,9 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the JS SDK default, often set f
     assert.equal(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'collector:4318'),
       'OTEL_EXPORTER_OTLP_PROTOCOL=http/json, but chronoq speaks OTLP/gRPC only: it sends gRPC to collector:4318; 4318 is the usual OTLP/HTTP port, OTLP/gRPC listens on 4317');
     assert.is(otlpProtocolWarning({}, 'collector:4317'), undefined);
+    // grpc in any case, with spaces around it, is what chronoq speaks: nothing to warn of.
+    assert.is(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_PROTOCOL: 'GRPC' }, 'collector:4317'), undefined);
+    assert.is(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: ' grpc ' }, 'collector:4317'), undefined);
   } finally {
     await server.stop();
   }

@@ -189,6 +189,7 @@ test('settings that do nothing with the rest of the config are warned of by vali
     return unusedSettings(resolveConfig(d.right), env);
   };
   assert.equal(warnings('delivery: {lanes: 8}\nreorder: {order: global}\n'), ['delivery.lanes 8 is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order']);
+  assert.equal(warnings('delivery: {lanes: 2}\nreorder: {order: global}\n'), ['delivery.lanes 2 is not used: reorder.order global delivers on one lane, so that the whole stream reaches the receiver in order']);
   const otlp = 'sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:14317"}}}]\nsink: {type: console}\nspool: {path: s.db}\n';
   assert.equal(warnings(`${otlp}reorder: {maxDelayMs: 8000}\n`), [
     "spool s.db does not make sources[0] (otlp)'s answers durable: reorder.maxDelayMs 8000 holds the points longer than the 5000 ms an answer waits for them to reach the spool (within the exporters' 10 s deadline); a crash before then loses what was answered — keep maxDelayMs under 5000",
@@ -222,6 +223,7 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {}}\n'), [systemCas]);
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "http://c:4317", tls: {insecure: false}}\n'), [systemCas]);
   assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {}}\n'), []);
+  assert.equal(warnings('sink: {type: otlp-grpc, endpoint: "https://c:4317", tls: {insecure: false}}\n'), [], 'insecure false is TLS, as https:// says');
   // The endpoint from the environment, named as such (it was not looked at: no warning, and the hints advised the scheme already written).
   assert.equal(warnings('sink: {type: otlp-grpc, tls: {ca: ca.pem}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }), ["OTEL_EXPORTER_OTLP_ENDPOINT's http:// is not used: sink.tls gives TLS files, so the connection uses TLS; write https:// to say so, or leave sink.tls out for a plaintext receiver"]);
   assert.equal(warnings('sink: {type: otlp-grpc, tls: {insecure: true}}\n', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: ' https://c:4317 ' }), ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT's https:// is not used: sink.tls.insecure true makes the connection plaintext; write http:// to say so, or leave insecure out for TLS"]);
