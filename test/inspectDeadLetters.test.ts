@@ -1,0 +1,89 @@
+/**
+ * summarizeDeadLetters (`chronoq inspect DEAD-LETTERS.ndjson`) at its edges, read directly: what
+ * test/cliInspect.test.ts shows through the command, here where a count or a cut could be off by
+ * one — kinds whose details go on past what is shown, exactly five kinds or metrics, times out of
+ * order or before 1970, letters that are not quite samples, and the bound on metric names.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './support/cli.js';
+import { summarizeDeadLetters } from '../src/cli/inspectDeadLetters.js';
+
+const test = suite('summarizeDeadLetters');
+const T0 = 1_764_064_800_000_000_000n; // 2025-11-25T10:00:00Z
+
+/** The summary of a file of `lines` (objects written as JSON, strings as they are). */
+const summaryOf = async (lines: readonly (object | string)[]) => {
+  const path = join(tempDir(), 'dead.ndjson');
+  writeFileSync(path, `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
+  return summarizeDeadLetters(path);
+};
+const letter = (reason: string, detail: string, item: object = {}) => ({ reason, item, detail, atUnixMs: 0 });
+const sample = (name: string, timeUnixNano: bigint, extra: object = {}) => ({ name, kind: 'gauge', value: 1, timeUnixNano: String(timeUnixNano), attributes: {}, ...extra });
+
+test('a kind whose later details go on past the first one\'s end is shown cut ("…"), not as if they all ended there', async () => {
+  const head = 'x'.repeat(300);
+  // One kind (the first 300 characters are what kinds are told by); the second goes on with a number.
+  const s = await summaryOf([letter('rejected', head), letter('rejected', `${head}5 more`)]);
+  assert.equal(s.reasons['rejected']!.details, [{ detail: `${head}…`, letters: 2 }]);
+  // The same detail twice is shown whole.
+  const same = await summaryOf([letter('rejected', head), letter('rejected', head)]);
+  assert.equal(same.reasons['rejected']!.details, [{ detail: head, letters: 2 }]);
+});
+
+test('exactly five kinds of detail, and five metrics, are all shown: nothing "more"', async () => {
+  const s = await summaryOf(['a', 'b', 'c', 'd', 'e'].map((k) => letter('invalid', `problem ${k}`, { name: `m${k}` })));
+  assert.is(s.reasons['invalid']!.details.length, 5);
+  assert.is(s.reasons['invalid']!.moreKinds, undefined);
+  assert.is(s.metrics.length, 5);
+  assert.is(s.moreMetrics, undefined);
+});
+
+test('the time range is the oldest and newest sample whatever order the letters are in, times before 1970 too', async () => {
+  const s = await summaryOf([
+    letter('late', 'x', sample('cpu', T0 + 5n)),
+    letter('late', 'x', sample('cpu', T0)),
+    letter('late', 'x', sample('cpu', T0 + 9n)),
+    // A sample stamped before 1970 (a clock that was never set, say) is dead-lettered invalid with its time.
+    letter('invalid', 'y', sample('cpu', -1_000_000n)),
+    letter('invalid', 'y', sample('cpu', -5_000_000n)),
+  ]);
+  assert.is(s.reasons['late']!.oldestUnixNano, String(T0));
+  assert.is(s.reasons['late']!.newestUnixNano, String(T0 + 9n));
+  assert.is(s.reasons['invalid']!.oldestUnixNano, '-5000000');
+  assert.is(s.reasons['invalid']!.newestUnixNano, '-1000000');
+});
+
+test('refused on a resend counts rejected letters only; a line of OTLP/JSON (a Collector file exporter\'s) counts as samples', async () => {
+  const s = await summaryOf([
+    letter('rejected', 'the receiver refused the batch on a resend (attempt 2): 3 INVALID_ARGUMENT: bad; an earlier attempt failed with …'),
+    letter('retries-exhausted', 'gave up after 3 attempts; the last: 14 UNAVAILABLE: proxy: "refused on a resend"'),
+    '{"resourceMetrics":[{"resource":{},"scopeMetrics":[{"scope":{},"metrics":[{"name":"cpu","gauge":{"dataPoints":[{"timeUnixNano":"5","asDouble":1}]}}]}]}]}',
+  ]);
+  assert.is(s.refusedOnResend, 1);
+  assert.is(s.letters, 2);
+  assert.is(s.unreadable, 1);
+  assert.is(s.samples, 1);
+});
+
+test('a letter whose resource is not an object (a hand-edited file) is counted by its text, not a crash', async () => {
+  const s = await summaryOf([
+    letter('invalid', 'x', { name: 'cpu', attributes: {}, resource: 5 }),
+    letter('invalid', 'x', { name: 'cpu', attributes: {}, resource: {} }),
+    letter('invalid', 'x', { name: 'cpu', attributes: {} }),
+  ]);
+  assert.is(s.letters, 3);
+  assert.is(s.series, 3);
+});
+
+test('metric names are told apart up to 10 000: past that they are summed as one, in bounded memory', async () => {
+  const s = await summaryOf(Array.from({ length: 10_003 }, (_, i) => letter('rejected', 'x', { name: `metric_${i}` })));
+  assert.is(s.letters, 10_003);
+  // 10 000 names of one letter each, and the other three as one entry.
+  assert.equal(s.metrics[0], { name: '(other kinds)', letters: 3 });
+  assert.equal(s.moreMetrics, { names: 9_996, letters: 9_996 });
+});
+
+test.run();
