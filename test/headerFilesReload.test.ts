@@ -58,6 +58,21 @@ test('the config keeps, beside the values read, the header values that read file
   if (isLeft(empty)) assert.equal(empty.left.map(formatConfigError), [`config.sink.headers.authorization: expected a file with text for \${file:${token}}, found "${token}", empty`]);
 });
 
+test('the same for an otlp source\'s bearerToken: its template is kept when it reads a file (test/otlpReceiverAuth.test.ts has the receiver read it again), not when written out', () => {
+  const dir = tempDir();
+  const token = join(dir, 'token');
+  writeFileSync(token, 's3cret\n');
+  const sourceWith = (bearerToken: string) => {
+    const r = decodeConfig(`sources:\n  - type: otlp\n    protocols: {grpc: {endpoint: "127.0.0.1:4317"}}\n    bearerToken: "${bearerToken}"\nsink: {type: console}\n`, { TOKEN: 'from-env' });
+    if (!isRight(r) || r.right.sources?.[0]?.type !== 'otlp') throw new Error(JSON.stringify(r));
+    return r.right.sources[0];
+  };
+  const fromFile = sourceWith(`\${file:${token}}`);
+  assert.is(fromFile.bearerToken, 's3cret');
+  assert.is(fromFile.bearerTokenTemplate, `\${file:${token}}`);
+  for (const written of ['literal', '${TOKEN}']) assert.is(sourceWith(written).bearerTokenTemplate, undefined, written);
+});
+
 test('a changed file is read again: the new value goes to the sink, once; an unusable one (empty, gone, not sendable) is reported once and the old value kept', () => {
   const dir = tempDir();
   const token = join(dir, 'token');
