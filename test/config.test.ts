@@ -202,6 +202,8 @@ test('settings that do nothing with the rest of the config are warned of by vali
     "spool s.db does not make sources[0] (otlp)'s answers durable: reorder.maxDelayMs 8000 holds the points longer than the 5000 ms an answer waits for them to reach the spool (within the exporters' 10 s deadline); a crash before then loses what was answered — keep maxDelayMs under 5000",
   ]);
   assert.equal(warnings(otlp), [], 'the default window (2 s)');
+  assert.equal(warnings(`${otlp}reorder: {maxDelayMs: 5000}\n`).length, 1, 'a window as long as the wait: the answer is due as the points are let go');
+  assert.equal(warnings(`${otlp}reorder: {maxDelayMs: 4999}\n`), []);
   assert.equal(warnings('delivery: {guarantee: at-most-once, retry: {maxAttempts: 5, jitter: none, maxElapsedMs: 5000}}\n'), [
     'delivery.retry.jitter, .maxAttempts are not used: delivery.guarantee at-most-once makes one attempt a batch (retry.maxElapsedMs still bounds its wait for an open breaker)',
   ]);
@@ -214,6 +216,7 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.equal(warnings('delivery: {retry: {initialDelayMs: 60000, maxDelayMs: 1000}}\n'), ['delivery.retry.initialDelayMs 60000 is not used: retry.maxDelayMs 1000 caps every wait, the first too']);
   assert.equal(warnings('delivery: {retry: {initialDelayMs: 1000, maxDelayMs: 1000}}\n'), []);
   assert.equal(warnings('delivery: {breaker: {halfOpenAfterMs: 120000, maxHalfOpenAfterMs: 60000}}\n'), ['delivery.breaker.maxHalfOpenAfterMs 60000 is not used: it is below breaker.halfOpenAfterMs 120000, so every wait is that']);
+  assert.equal(warnings('delivery: {breaker: {halfOpenAfterMs: 60000, maxHalfOpenAfterMs: 60000}}\n'), [], 'equal: waits that do not grow, as written');
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500}\n'), ['skew.sourceOffsetThresholdMs 500 is not used: without skew.sourceAttribute no source\'s clock is watched']);
   assert.equal(warnings('skew: {sourceOffsetThresholdMs: 500, sourceAttribute: host.name}\n'), []);
   assert.equal(warnings('sources: [{type: ndjson, path: "-", pollMs: 50}, {type: ndjson, path: "-", pollMs: 50, follow: true}, {type: ndjson, path: "-", pollMs: 250}]\n'), ['sources[0].pollMs 50 is not used: without follow: true the file is read once, to its end']);
