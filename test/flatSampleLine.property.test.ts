@@ -46,6 +46,10 @@ test('any value at all (dead letters, arrays, odd objects): the same text', () =
   assert.is(toJsonLine(letter), jsonLineByReplacer(letter));
   const withToJson = { name: 'm', toJSON: () => ({ other: true }) };
   assert.is(toJsonLine(withToJson), '{"other":true}');
+  // A sample an application built as an object with a method (fast-check's values hold none): left out, as JSON.stringify leaves it.
+  const withMethod = { name: 'm', kind: 'gauge', value: 1, timeUnixNano: 5n, attributes: {}, describe() { return 'm'; } };
+  assert.is(toJsonLine(withMethod), '{"name":"m","kind":"gauge","value":1,"timeUnixNano":"5","attributes":{}}');
+  assert.is(toJsonLine(withMethod), jsonLineByReplacer(withMethod));
 });
 
 test('taken for a plain gauge or sum, with its scope (fields in the object\'s own order, undefined ones left out); not for a histogram, NaN or -0', () => {
