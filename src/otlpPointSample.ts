@@ -38,12 +38,23 @@ export interface PointTally {
   skipped: number;
 }
 
+/**
+ * Why `v` is no point time. A number past 2^53 in another form than digits (1.764064800123e18),
+ * which JSON gives as a double whose digits may be rounded, is said as a sample line says it
+ * (sampleJson.ts): it read "must be a decimal string …, got 1764064800123000000", digits that look
+ * like a time.
+ */
+const timeProblem = (v: unknown): string =>
+  typeof v === 'number' && Number.isInteger(v)
+    ? `timeUnixNano must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as ${JSON.stringify(v)}, not exact)`
+    : `timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(v)}`;
+
 /** A point's attributes and times, or why a sample cannot hold them. */
 export const pointBasics = (p: Json): Either<string, PointBasics> => {
   const attrs = attributes(p['attributes']);
   if (isLeft(attrs)) return attrs;
   const time = nanos(p['timeUnixNano']);
-  if (time === undefined) return left(`timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(p['timeUnixNano'])}`);
+  if (time === undefined) return left(timeProblem(p['timeUnixNano']));
   return right({ time, start: nanos(p['startTimeUnixNano']), attributes: attrs.right });
 };
 

@@ -111,6 +111,12 @@ test('a time written as a bare JSON number is read exactly, not as the double JS
   // Sixteen digits are enough to be past 2^53: such a number is refused, not taken as the double it rounds to.
   const past = read(line.replace('"asDouble":1', '"asInt":9007199254740993'));
   assert.equal([past.samples.length, past.refused], [0, ['metric "m": asInt 9007199254740993 is past 2^53 and not a number a sample can hold exactly']]);
+  // The same when it is the line's only long number (the time quoted): a line without one is not looked through.
+  const alone = read('{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","gauge":{"dataPoints":[{"timeUnixNano":"1764064800123456789","asInt":9007199254740993}]}}]}]}]}');
+  assert.equal([alone.samples.length, alone.refused], [0, ['metric "m": asInt 9007199254740993 is past 2^53 and not a number a sample can hold exactly']]);
+  // A time written as a double (an exponent): its digits may have been rounded, so it is refused, said as a sample line says it.
+  const rounded = read(line.replace('1764064800123456789', '1.764064800123e18'));
+  assert.equal(rounded.refused, ['metric "m": timeUnixNano must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as 1764064800123000000, not exact)']);
 });
 
 test('what a sample cannot hold is refused with the reason — a point alone, a metric of a type not carried whole — and the rest of the line is read', () => {
@@ -126,6 +132,9 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     { name: 'early', gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: '0' }] } },
     { name: 'sumless', histogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '1', bucketCounts: ['1'], sum: 'one' }] } },
     { name: 'untimed', histogram: { dataPoints: [{ ...point, count: '1' }] } },
+    { name: 'before1970', gauge: { dataPoints: [{ ...point, timeUnixNano: '-5' }] } },
+    { name: 'nested', gauge: { dataPoints: [{ ...point, attributes: [{ key: 'k', value: { arrayValue: { values: [{ arrayValue: { values: [] } }] } } }] }] } },
+    { name: 'yes', gauge: { dataPoints: [{ ...point, attributes: [{ key: 'k', value: { boolValue: 'true' } }] }] } },
   ]));
   assert.equal(samples.map((s) => s.name), ['ok']);
   assert.equal(refused, [
@@ -139,7 +148,13 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     'metric "sumless": sum must be a number, got "one"',
     // A histogram is delta or cumulative as a sum is: one that says neither (absent: 0) is not guessed at.
     'metric "untimed": its point, aggregationTemporality 0, not delta (1) or cumulative (2)',
+    'metric "before1970": timeUnixNano must be a decimal string of nanoseconds, got "-5"',
+    'metric "nested": attribute "k": an array inside an array, which a sample cannot hold',
+    'metric "yes": attribute "k": a boolValue must be true or false, got "true"',
   ]);
+  // null is proto3 JSON's default value: a count of 0, as an absent one.
+  const nullCount = read(request([{ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: null, sum: 0 }] } }]));
+  assert.equal([nullCount.refused, (nullCount.samples[0]?.value as { count?: number } | undefined)?.count], [[], 0]);
   // A series gone stale (the Prometheus receiver's marker) costs its point, not the metric's others.
   const stale = read(request([{ name: 'up', gauge: { dataPoints: [point, { ...point, timeUnixNano: '1764064800000000001', flags: 1 }, { ...point, timeUnixNano: '1764064800000000002' }] } }]));
   assert.equal([stale.samples.map((s) => s.timeUnixNano), stale.refused.length], [[1764064800000000000n, 1764064800000000002n], 1]);
