@@ -69,6 +69,17 @@ test('edge values: NaN, -0, a negative int, int64 past ±2^53 refused, a negativ
   assert.is(exp.samples[0]!.temporality, 'delta');
 });
 
+test('a message field given twice is merged, as protobuf defines it (a request of two encodings joined is their merge): a metric\'s data points joined, a bucket offset kept', () => {
+  const gauge = (t: bigint, x: number): number[] => bytes(5, bytes(1, [...fixed64(3, t), ...dbl(4, x)]));
+  const twice = read(request([...str(1, 'g'), ...gauge(T, 1), ...gauge(T + 1n, 2)]));
+  assert.equal(twice.samples.map((s) => s.value), [1, 2]);
+  // exponential_histogram { data_points { negative { offset -3 }, negative { counts [4] }, count, time, scale } }
+  const point = [...bytes(9, [...tag(1, 0), ...varint(5)]), ...bytes(9, bytes(2, [4])), ...fixed64(4, 4n), ...fixed64(3, T)];
+  const exp = read(request([...str(1, 'e'), ...bytes(10, [...bytes(1, point), ...tag(2, 0), 2])]));
+  assert.equal(exp.refused, []);
+  assert.equal(exp.samples[0]!.value, { scale: 0, zeroCount: 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: -3, bucketCounts: [4] }, count: 4 });
+});
+
 test('any bytes, and any damage to a valid request, give a Left or samples and refusals: never a throw', () => {
   const valid = request([...str(1, 'g'), ...bytes(5, bytes(1, [...fixed64(3, T), ...dbl(4, 1), ...bytes(7, [...str(1, 'k'), ...bytes(2, str(1, 'v'))])]))]);
   fc.assert(

@@ -164,6 +164,29 @@ test('a series\' samples share one attributes object across requests, as the gen
   assert.ok(first[0]!.attributes !== first[1]!.attributes);
 });
 
+test('a resource or scope given twice is read as protobuf merges the copies (attributes joined, the later name), by the general path', () => {
+  const kv = (k: string, v: string): number[] => [...str(1, k), ...bytes(2, str(1, v))];
+  const metric = [...str(1, 'm'), ...bytes(5, bytes(1, [...fixed64(3, T), ...dbl(4, 1)]))];
+  const scopes = bytes(1, bytes(2, [...bytes(1, [...str(1, 'lib'), ...bytes(3, kv('a', 'x'))]), ...bytes(1, str(2, '1.0')), ...bytes(2, metric)]));
+  const resources = bytes(1, [...bytes(1, bytes(1, kv('service.name', 'shop'))), ...bytes(1, bytes(1, kv('host.name', 'h'))), ...bytes(2, bytes(2, metric))]);
+  for (const [b, resource, scope] of [
+    [scopes, {}, { name: 'lib', version: '1.0', attributes: { a: 'x' } }],
+    [resources, { 'service.name': 'shop', 'host.name': 'h' }, { name: '' }],
+  ] as const) {
+    // One pass leaves it to the general path (taking either copy alone would lose the other's).
+    assert.is(agrees(Uint8Array.from(b), {}), undefined);
+    assert.equal(general(Uint8Array.from(b))!.samples.map((x) => [x.resource, x.scope]), [[resource, scope]]);
+  }
+});
+
+test('an attribute field that is not length-delimited: malformed to the general path, and not read by one pass as the bytes after it', () => {
+  // Resource { attributes (1) as a varint 5, then field 2 of 5 bytes }: those 5 bytes read as a KeyValue would be {"": "v"}.
+  const resource = [8, 5, ...bytes(2, str(1, 'v'))];
+  const b = Uint8Array.from(bytes(1, [...bytes(1, resource), ...bytes(2, bytes(2, [...str(1, 'm'), ...bytes(5, bytes(1, [...fixed64(3, T), ...dbl(4, 1)]))]))]));
+  assert.is(general(b), undefined);
+  assert.is(agrees(b, {}), undefined);
+});
+
 test('attribute sets whose bytes hash alike are told apart', () => {
   // FNV-1a gives these two KeyValue fields (route=/r37038, route=/r1139142) one 32-bit hash.
   const batch = ['/r37038', '/r1139142'].map((route, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T, attributes: { route } }));

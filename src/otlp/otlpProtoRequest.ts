@@ -22,6 +22,28 @@ const attributesInto = (p: Json, c: Cursor, w: number): void => {
   ((p['attributes'] ??= []) as Json[]).push(message(c, w, keyValue));
 };
 
+const isMessage = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * A message field met again in the same message: protobuf merges the copies (repeated fields
+ * joined, messages merged, other fields the later copy's where it has them), as the Collector's
+ * and every protobuf parser reads them — here the later copy alone was kept, a resource's or
+ * scope's attributes in the earlier copy lost. No serializer writes a field twice; a request
+ * concatenated from two encodings (which protobuf defines as their merge) does.
+ */
+const mergedInto = (m: Json, key: string, later: Json): void => {
+  const earlier = m[key];
+  if (!isMessage(earlier)) {
+    m[key] = later;
+    return;
+  }
+  for (const [k, v] of Object.entries(later)) {
+    const e = earlier[k];
+    if (Array.isArray(e) && Array.isArray(v)) earlier[k] = [...e, ...v];
+    else if (isMessage(e) && isMessage(v)) mergedInto(earlier, k, v);
+    else earlier[k] = v;
+  }
+};
+
 const numberPoint = (c: Cursor, end: number): Json => {
   const p: Json = {};
   fields(c, end, (f, w) => {
@@ -57,17 +79,17 @@ const histogramPoint = (c: Cursor, end: number): Json => {
 };
 
 const buckets = (c: Cursor, end: number): Json => {
-  const bucketCounts: (number | string)[] = [];
-  let offset = 0;
+  // The offset only when written: a later copy without one keeps the earlier's (mergedInto); absent reads as 0.
+  const b: Json = { bucketCounts: [] };
   fields(c, end, (f, w) => {
-    if (f === 1) offset = (wire(w, 0), zigzag(varint(c)));
-    else if (f === 2) repeated(c, w, 0, (cc) => int64Json(varint64(cc, false)), bucketCounts);
+    if (f === 1) b['offset'] = (wire(w, 0), zigzag(varint(c)));
+    else if (f === 2) repeated(c, w, 0, (cc) => int64Json(varint64(cc, false)), b['bucketCounts'] as (number | string)[]);
   });
-  return { offset, bucketCounts };
+  return b;
 };
 
 const exponentialPoint = (c: Cursor, end: number): Json => {
-  const p: Json = { positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] } };
+  const p: Json = { positive: { bucketCounts: [] }, negative: { bucketCounts: [] } };
   fields(c, end, (f, w) => {
     if (f === 1) attributesInto(p, c, w);
     else if (f === 2) p['startTimeUnixNano'] = nanosText(c, w);
@@ -76,8 +98,8 @@ const exponentialPoint = (c: Cursor, end: number): Json => {
     else if (f === 5) p['sum'] = aDouble(c, w);
     else if (f === 6) p['scale'] = (wire(w, 0), zigzag(varint(c)));
     else if (f === 7) p['zeroCount'] = fixedCount(c, w);
-    else if (f === 8) p['positive'] = message(c, w, buckets);
-    else if (f === 9) p['negative'] = message(c, w, buckets);
+    else if (f === 8) mergedInto(p, 'positive', message(c, w, buckets));
+    else if (f === 9) mergedInto(p, 'negative', message(c, w, buckets));
     else if (f === 10) p['flags'] = (wire(w, 0), varint(c));
     else if (f === 12) p['min'] = aDouble(c, w);
     else if (f === 13) p['max'] = aDouble(c, w);
@@ -133,7 +155,7 @@ export const metricJson = (c: Cursor, end: number): Json => {
     if (f === 1) m['name'] = string(c, w);
     else if (f === 2) m['description'] = string(c, w);
     else if (f === 3) m['unit'] = string(c, w);
-    else if (METRIC_DATA[f] !== undefined) m[METRIC_DATA[f][0]] = message(c, w, METRIC_DATA[f][1]);
+    else if (METRIC_DATA[f] !== undefined) mergedInto(m, METRIC_DATA[f][0], message(c, w, METRIC_DATA[f][1]));
   });
   return m;
 };
@@ -150,7 +172,7 @@ const scope = (c: Cursor, end: number): Json => {
 const scopeMetrics = (c: Cursor, end: number): Json => {
   const sm: Json = { metrics: [] };
   fields(c, end, (f, w) => {
-    if (f === 1) sm['scope'] = message(c, w, scope);
+    if (f === 1) mergedInto(sm, 'scope', message(c, w, scope));
     else if (f === 2) (sm['metrics'] as Json[]).push(message(c, w, metricJson));
     else if (f === 3) sm['schemaUrl'] = string(c, w);
   });
@@ -160,7 +182,7 @@ const resource = (c: Cursor, end: number): Json => ({ attributes: list(c, end, 1
 const resourceMetrics = (c: Cursor, end: number): Json => {
   const rm: Json = { scopeMetrics: [] };
   fields(c, end, (f, w) => {
-    if (f === 1) rm['resource'] = message(c, w, resource);
+    if (f === 1) mergedInto(rm, 'resource', message(c, w, resource));
     else if (f === 2) (rm['scopeMetrics'] as Json[]).push(message(c, w, scopeMetrics));
     else if (f === 3) rm['schemaUrl'] = string(c, w);
   });
