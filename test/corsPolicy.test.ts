@@ -19,6 +19,9 @@ test('origins: exact, one * for any run of characters (none too), * alone for an
   assert.equal(p.actual('https://evil.test'), { vary: 'Origin' });
   assert.equal(p.actual(undefined), { vary: 'Origin' });
   assert.is(corsPolicy({ allowedOrigins: ['*'] }, false).preflight('null', 'POST', undefined).refused, undefined, '* lets any origin through');
+  // An empty Origin header is no origin, even under *: nothing to echo as the allowed one.
+  assert.equal(corsPolicy({ allowedOrigins: ['*'] }, false).preflight('', 'POST', undefined), { headers: { vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers' }, refused: 'its origin (none) is not one of cors.allowedOrigins (*)' });
+  assert.equal(corsPolicy({ allowedOrigins: ['*'] }, false).actual(''), { vary: 'Origin' });
 });
 
 test('a preflight: POST only, content-type always, authorization with a bearer token, others when listed or *', () => {

@@ -70,6 +70,16 @@ test('stale samples: sent as they are; a time in milliseconds, microseconds or s
   assert.not.match(w.lines[0]!.message, 'reads as now');
 });
 
+test('which sample: its first four attributes and "…" for more; a time past what a date can show, in nanoseconds', () => {
+  const w = watched();
+  w.skew({ kind: 'future', sample: sample(ns(NOW_MS + 600_000), { a: 1, b: 2, c: 3, d: 4, e: 5 }), aheadMs: 600_000 });
+  assert.match(w.lines[0]!.message, 'the first 10 min ahead: cpu{a=1,b=2,c=3,d=4,…} at 2026-12-03T10:10:00.000Z');
+  // Past year 275760, where a date ends (the operators take any bigint; OTLP's int64 ends in 2262).
+  const far = watched();
+  far.skew({ kind: 'future', sample: sample(10n ** 22n), aheadMs: 1e16 });
+  assert.match(far.lines[0]!.message, 'ahead: cpu{host=web-1} at 10000000000000000000000 ns:');
+});
+
 test('policy dead-letter: future and stale samples are dead letters, said by the dead-letter log, not here; a source off is said', () => {
   const w = watched('dead-letter', 'host');
   w.skew({ kind: 'future', sample: sample(ns(NOW_MS + 600_000)), aheadMs: 600_000 });
@@ -136,6 +146,8 @@ test('a step forward under forwardSteps follow: said as taken at once; a step ba
 
 test('formatDurationMs and coarserUnitOf', () => {
   assert.equal([850, 12_500, 600_000, 3 * 3_600_000, 12 * 86_400_000, 57 * 365.25 * 86_400_000].map(formatDurationMs), ['850 ms', '12.5 s', '10 min', '3.0 h', '12 days', '57 years']);
+  // Each unit up to twice the next: 36 hours, not "2 days".
+  assert.equal([119_000, 100 * 60_000, 36 * 3_600_000, 700 * 86_400_000].map(formatDurationMs), ['119.0 s', '100 min', '36.0 h', '700 days']);
   assert.is(coarserUnitOf(ns(NOW_MS - 86_400_000), NOW_MS), undefined, 'a day old, in nanoseconds: just old');
   assert.is(coarserUnitOf(BigInt(NOW_MS - 20 * 86_400_000), NOW_MS), 'milliseconds', 'within a month of now');
   assert.is(coarserUnitOf(BigInt(NOW_MS - 40 * 86_400_000), NOW_MS), undefined, 'further off: no guess');
