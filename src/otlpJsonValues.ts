@@ -41,6 +41,8 @@ export const double = (v: unknown): number | undefined => {
   const long = LONG_NUMBER.exec(v)?.[1];
   return long !== undefined ? Number(long) : Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : JSON_NUMBER.test(v) ? Number(v) : undefined;
 };
+/** `v` as a refusal shows it: a long integer written as a number by its digits, not the marker quoteLongIntegers put in its place. */
+export const shownJsonValue = (v: unknown): string => (typeof v === 'string' ? LONG_NUMBER.exec(v)?.[1] : undefined) ?? shownValue(v);
 export const nanos = (v: unknown): bigint | undefined => {
   const digits = typeof v === 'string' ? (LONG_NUMBER.exec(v)?.[1] ?? v) : undefined;
   return digits !== undefined && /^\d+$/.test(digits) ? BigInt(digits) : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;

@@ -8,7 +8,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Attributes, Sample } from './sample.js';
 import { validateSample } from './sample.js';
 import { shownValue } from './sampleValues.js';
-import { type Json, attributes, nanos, obj } from './otlpJsonValues.js';
+import { type Json, attributes, nanos, obj, shownJsonValue } from './otlpJsonValues.js';
 
 /** The resource and scope a metric's samples carry. */
 export type PointBase = Pick<Sample, 'resource' | 'resourceSchemaUrl' | 'scope'>;
@@ -47,7 +47,7 @@ export interface PointTally {
 const timeProblem = (v: unknown): string =>
   typeof v === 'number' && Number.isInteger(v)
     ? `timeUnixNano must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as ${JSON.stringify(v)}, not exact)`
-    : `timeUnixNano must be a decimal string of nanoseconds, got ${shownValue(v)}`;
+    : `timeUnixNano must be a decimal string of nanoseconds, got ${shownJsonValue(v)}`;
 
 /** A point's attributes and times, or why a sample cannot hold them. */
 export const pointBasics = (p: Json): Either<string, PointBasics> => {

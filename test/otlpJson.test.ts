@@ -117,6 +117,8 @@ test('a time written as a bare JSON number is read exactly, not as the double JS
   // A time written as a double (an exponent): its digits may have been rounded, so it is refused, said as a sample line says it.
   const rounded = read(line.replace('1764064800123456789', '1.764064800123e18'));
   assert.equal(rounded.refused, ['metric "m": timeUnixNano must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as 1764064800123000000, not exact)']);
+  // A negative one is shown as written (it showed the reader's own marker, "\u0000n-1764…").
+  assert.equal(read(line.replace('1764064800123456789', '-1764064800123456789')).refused, ['metric "m": timeUnixNano must be a decimal string of nanoseconds, got -1764064800123456789']);
 });
 
 test('what a sample cannot hold is refused with the reason — a point alone, a metric of a type not carried whole — and the rest of the line is read', () => {
