@@ -108,7 +108,8 @@ test('a resource value YAML reads as a number written otherwise (service.version
 test('broken YAML: the first error only, with how many follow from it, and the fix for an unquoted ${VAR} inside { }', () => {
   assert.equal(configErrorsOf('telemetry:\n  prometheus: {port: ${PORT:-9464}}\nbatch:\n  maxSize: 5\n'), [
     'config (line 2, column 23): expected valid YAML, found Unexpected flow-map-start at node end at line 2, column 23: (inside { } write a variable in quotes: "${VAR}"; 7 more YAML error(s) after it, most likely caused by it)',
-  ]);  // One error after the first is said too; the quotes are advised only for a variable inside { }.
+  ]);
+  // One error after the first is said too; the quotes are advised only for a variable inside { }.
   assert.equal(configErrorsOf('a: |\n  x\n b\n'), ['config (line 3, column 1): expected valid YAML, found All mapping items must start at the same column at line 3, column 1: (1 more YAML error(s) after it, most likely caused by it)']);
   assert.equal(configErrorsOf('sink:\n  type: otlp-grpc\n endpoint: ${X}\n'), ['config (line 3, column 1): expected valid YAML, found All mapping items must start at the same column at line 3, column 1:']);
 });
