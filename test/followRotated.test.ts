@@ -14,41 +14,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, existsSync, openSync, closeSync, mkdirSync, renameSync, symlinkSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, openSync, closeSync, mkdirSync, renameSync, symlinkSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
-import { ndjsonSamples, type InPlaceTruncation, type InvalidLine, type UnreadRest } from '../src/sources/ndjson.js';
+import { ndjsonSamples } from '../src/sources/ndjson.js';
 import { tempDir } from './support/cli.js';
+import { follow, line, lines, range } from './support/followRotations.js';
 
 const test = suite('ndjson follow, rotated while running');
-
-/** A sample line of about 110 bytes (the copy is found by the first 64 bytes or more). */
-const line = (v: number): string => `{"name":"app.requests","kind":"gauge","value":${v},"timeUnixNano":"${1_764_064_800_000_000_000 + v * 1_000_000_000}","attributes":{"k":"v"}}\n`;
-const lines = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => line(from + i)).join('');
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/**
- * Follows `path` under virtual time — given `room`, with room for `room()` samples in all (reading
- * waits beyond: back-pressure); `step()` lets one more virtual second of polls run.
- */
-const follow = (path: string, room?: () => number, onNextFileUnreadable?: (e: { path: string; error?: string }) => void) => {
-  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
-  const got: number[] = [];
-  const invalid: InvalidLine[] = [];
-  const truncations: InPlaceTruncation[] = [];
-  const unread: UnreadRest[] = [];
-  const sub = ndjsonSamples({
-    path, follow: true, pollMs: 100, scheduler, ...(room !== undefined ? { hasRoom: () => got.length < room() } : {}), ...(onNextFileUnreadable ? { onNextFileUnreadable } : {}),
-    onInvalid: (e) => invalid.push(e), onTruncatedInPlace: (e) => truncations.push(e), onUnread: (e) => unread.push(e),
-  }).subscribe((s) => got.push(s.value as number));
-  const step = (): void => {
-    scheduler.flush();
-    scheduler.maxFrames += 1_000;
-  };
-  step();
-  return { got, invalid, truncations, unread, step, stop: () => sub.unsubscribe() };
-};
 
 test('lines written after the last poll and before the copy are read from the copy, then the new content from its start', () => {
   const path = join(tempDir(), 'app.ndjson');
@@ -255,32 +228,6 @@ test('a file under the name that cannot be opened (here a symlink loop, ELOOP; l
   assert.equal(got, range(1, 4));
   assert.equal(said.slice(1), [{ path }], 'and that it opens now');
   sub.unsubscribe();
-});
-
-test('a file written rarely, rotated (renamed, logrotate rotating empty files too) twice while empty: the file under the name is read once written, not waited on for ever', () => {
-  // Before, the first empty file rotated away stayed queued as the next to read, waiting to be
-  // written — and what was written under the name from then on was never read, without a word.
-  const path = join(tempDir(), 'app.ndjson');
-  writeFileSync(path, lines(1, 1));
-  const f = follow(path);
-  let at = Date.now() / 1000;
-  const rotate = (): void => {
-    if (existsSync(`${path}.2`)) renameSync(`${path}.2`, `${path}.3`);
-    if (existsSync(`${path}.1`)) renameSync(`${path}.1`, `${path}.2`);
-    renameSync(path, `${path}.1`);
-    writeFileSync(path, '');
-    utimesSync(path, ++at, ++at); // a day later, as the file's time goes
-  };
-  rotate();
-  rotate();
-  f.step();
-  rotate();
-  appendFileSync(path, lines(2, 3));
-  utimesSync(path, ++at, ++at);
-  f.step();
-  f.step();
-  f.stop();
-  assert.equal(f.got, [1, 2, 3]);
 });
 
 test.run();

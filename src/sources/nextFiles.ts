@@ -11,6 +11,10 @@
  * (logrotate's `create`, before the writer reopens in `postrotate`) the writer still writes to
  * the old one, and going on at once lost those lines. Rotated away while still empty (logrotate
  * rotates empty files too), it was waited on for ever, and the file under the name never read.
+ * And the file read is left only once a file after it has been written: rotated twice under a
+ * writer that never reopens (logrotate's `create` with no `postrotate` that tells it), every file
+ * after it stays empty while the writer goes on writing to it, and going on to them lost all it
+ * wrote from then on.
  */
 import { openSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { sameFile } from '../fileIdentity.js';
@@ -84,10 +88,12 @@ export const createNextFiles = (opts: NextFilesOptions): NextFiles => {
   const ready = (q: Queued): boolean => q.head.length > 0 || fstatSync(q.fd).size > 0;
   return {
     rotatedTo: (fd) => {
-      if (queued.length === 0) return nextUnder(fd, fd);
-      const last = queued[queued.length - 1]!;
-      if (!ready(last)) nextUnder(last.fd, fd);
-      return queued.length > 1 || ready(queued[0]!);
+      const last = queued[queued.length - 1];
+      if (last === undefined) nextUnder(fd, fd);
+      else if (!ready(last)) nextUnder(last.fd, fd);
+      // Gone on once a file after it was written: while every one is empty, the writer may still
+      // write to this one (see above).
+      return queued.some(ready);
     },
     shift: () => queued.shift()!,
     look: () => {
