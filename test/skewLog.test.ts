@@ -22,10 +22,12 @@ const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
 const watched = (policy: SkewPolicy = 'correct', sourceAttribute?: string, forwardSteps?: 'follow') => {
   const events = new Subject<PipelineEvent>();
   const lines: { level: string; message: string }[] = [];
+  /** Each line's fields (what a JSON log line carries besides its message), in the same order. */
+  const fields: (Record<string, unknown> | undefined)[] = [];
   let tick = (): void => undefined;
   let cancelled = false;
   const subscription = logPipelineEvents(events, {
-    log: (level, message) => void lines.push({ level, message }),
+    log: (level, message, f) => void (lines.push({ level, message }), fields.push(f)),
     skew: { policy, maxSlewPpm: 50_000, ...(sourceAttribute === undefined ? {} : { sourceAttribute }), ...(forwardSteps ? { forwardSteps } : {}) },
     every: (_ms, fn) => {
       tick = fn;
@@ -33,7 +35,7 @@ const watched = (policy: SkewPolicy = 'correct', sourceAttribute?: string, forwa
     },
   });
   const skew = (event: SkewEvent): void => events.next({ type: 'skew', event });
-  return { skew, lines, minute: () => tick(), stop: () => subscription.unsubscribe(), cancelled: () => cancelled };
+  return { skew, lines, fields, minute: () => tick(), stop: () => subscription.unsubscribe(), cancelled: () => cancelled };
 };
 
 test('future samples: the first with its series and time, then a line a minute with how many more; the timer goes with the subscription', () => {
@@ -48,6 +50,8 @@ test('future samples: the first with its series and time, then a line a minute w
   w.minute();
   assert.is(w.lines.length, 2);
   assert.match(w.lines[1]!.message, /^2 more samples stamped ahead of this machine's clock in the last minute \(the latest 8\.0 s ahead: cpu\{host=web-1\} at 2026-12-03T10:00:08\.000Z\); re-stamped/);
+  // A JSON log line carries the kind and the count, for a log pipeline to sum without parsing the message.
+  assert.equal(w.fields.slice(0, 2), [{ kind: 'future' }, { kind: 'future', count: 2 }]);
   w.minute();
   assert.is(w.lines.length, 2, 'a quiet minute says nothing');
   w.stop();
