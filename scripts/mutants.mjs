@@ -37,9 +37,13 @@
 // exact ends (the next check gives the same), a length check reached only by a crafted hash
 // collision with a prefix, and the million-series bound of inspect. Then 25 over CORS, the clock-skew
 // log and the files a followed source goes on to: 7 survived; four got tests, three are not listed
-// — a step of 0 ms, which no step is, and two of nextFiles.ts whose difference (when reading moves
-// on while every file after the one read is still empty; a head that changed rather than grew) no
-// test yet tells apart.
+// — a step of 0 ms, which no step is, and two of nextFiles.ts: a check the rule that came of
+// looking at it makes change nothing (reading now leaves a file only once a file after it is
+// written: it went on to empty files and lost what a writer that never reopens wrote on), and a
+// head that changed rather than grew, which no test yet tells apart. Then 19 over the summarized
+// logs, the held backlog and the command's log lines: 6 survived; four got tests, two are not
+// listed (a lane check that a deleted lane makes change nothing; a status line's rows counted by
+// UTF-16 units rather than characters, which differ only for characters no status line holds).
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
@@ -48,7 +52,7 @@
 // them take about three hours here (the first 125 took 44 minutes, four of them
 // running into the timeout below; the 42 after them 10, the 13 after those 8; the forty-fourth
 // session's 69 about 50, three of them running into the timeout; the forty-fifth's 57 about 50;
-// the forty-sixth's 78 about 35, and its 25 after them 25).
+// the forty-sixth's 78 about 35, its 25 after them 25, and its 19 after those 20).
 // Never run it beside other work in this checkout: it edits the sources.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
