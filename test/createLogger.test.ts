@@ -1,7 +1,7 @@
 /**
  * createLogger (src/cli/log.ts), the command's log lines on their own: a text line ends with its
  * fields as JSON; a JSON line carries them as its own fields, a bigint among them as its digits
- * (JSON.stringify throws on a bigint: a sample's time in a field would have ended the run).
+ * (JSON.stringify alone throws on a bigint: a sample's time in a field would end the run).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
