@@ -153,6 +153,30 @@ test('rotated twice or more while reading waits for room (a long outage): what w
   }
 });
 
+test('the file queued after the one read, truncated in place and written anew while reading waits for room: its first content is read from its copy, then the new', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 10));
+  let room = 10;
+  const f = follow(path, () => room);
+  renameSync(path, `${path}.1`); // rotated twice: B, then C, each written, while A is read
+  writeFileSync(path, lines(101, 200));
+  renameSync(`${path}.1`, `${path}.2`);
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, lines(201, 202));
+  f.step(); // A done: B is read (and waits for room), C queued with its first bytes
+  renameSync(`${path}.2`, `${path}.3`); // copytruncate of C: its copy, then new lines, longer than those seen
+  renameSync(`${path}.1`, `${path}.2`);
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(301, 303));
+  f.step(); // looked at while waiting: not a longer head of the same content, so the first one stays
+  room = 1_000;
+  f.step();
+  f.step();
+  f.stop();
+  assert.equal(f.got, [...range(1, 10), ...range(101, 200), 201, 202, 301, 302, 303]);
+});
+
 test('a writer without O_APPEND goes on at its offset after the truncation (the file starts with a hole of zeros): reading goes on where it stood, as before', () => {
   const path = join(tempDir(), 'app.ndjson');
   writeFileSync(path, lines(1, 3));
