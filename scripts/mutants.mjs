@@ -31,19 +31,19 @@
 // The forty-sixth session added 78 over files still unreached (gRPC header and endpoint checks,
 // settings that do nothing, config decoding, sample lines' fast path, OTLP/JSON values, the
 // one-pass protobuf reader and its attributes, inspect's dead-letter summary): 34 survived; 29 got
-// tests (the general protobuf reader kept only the later copy of a field given twice, now merged;
-// a point time written as an exponent is refused in a sample line's words), one lacked a suite in
-// its list; four are not listed — a dedupe of config errors no config reaches, the int64 bound's
-// exact ends (the next check gives the same), a length check reached only by a crafted hash
-// collision with a prefix, and the million-series bound of inspect. Then 25 over CORS, the clock-skew
-// log and the files a followed source goes on to: 7 survived; five got tests (one of them a queued
-// file's head that changed rather than grew), two are not listed — a step of 0 ms, which no step
-// is, and a nextFiles.ts check that now changes nothing (looking into it found reading going on
-// to empty files and losing what a writer that never reopens wrote on; a file is now left only
-// once a file after it is written). Then 19 over the summarized
-// logs, the held backlog and the command's log lines: 6 survived; four got tests, two are not
-// listed (a lane check that a deleted lane makes change nothing; a status line's rows counted by
-// UTF-16 units rather than characters, which differ only for characters no status line holds).
+// tests (the general protobuf reader kept only the later copy of a field given twice, now merged; a
+// point time written as an exponent is refused in a sample line's words), one lacked a suite in its
+// list; four are not listed — a dedupe of config errors no config reaches, the int64 bound's exact
+// ends (the next check gives the same), a length check reached only by a crafted hash collision
+// with a prefix, and the million-series bound of inspect. Then 25 over CORS, the clock-skew log and
+// the files a followed source goes on to: 7 survived; five got tests (one of them a queued file's
+// head that changed rather than grew), two are not listed — a step of 0 ms, which no step is, and a
+// nextFiles.ts check that now changes nothing (looking into it found reading going on to empty
+// files and losing what a writer that never reopens wrote on; a file is now left only once a file
+// after it is written). Then 19 over the summarized logs, the held backlog and the command's log
+// lines: 6 survived; four got tests, two are not listed (a lane check that a deleted lane makes
+// change nothing; a status line's rows counted by UTF-16 units rather than characters, which differ
+// only for characters no status line holds).
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
