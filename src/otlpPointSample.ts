@@ -7,7 +7,7 @@
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { Attributes, Sample } from './sample.js';
 import { validateSample } from './sample.js';
-import { shownValue } from './sampleValues.js';
+import { nanosProblem, shownValue } from './sampleValues.js';
 import { type Json, attributes, nanos, obj, shownJsonValue } from './otlpJsonValues.js';
 
 /** The resource and scope a metric's samples carry. */
@@ -38,23 +38,14 @@ export interface PointTally {
   skipped: number;
 }
 
-/**
- * Why `v` is no point time. A number past 2^53 in another form than digits (1.764064800123e18),
- * which JSON gives as a double whose digits may be rounded, is said as a sample line says it
- * (sampleJson.ts): it read "must be a decimal string …, got 1764064800123000000", digits that look
- * like a time.
- */
-const timeProblem = (v: unknown): string =>
-  typeof v === 'number' && Number.isInteger(v)
-    ? `timeUnixNano must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as ${JSON.stringify(v)}, not exact)`
-    : `timeUnixNano must be a decimal string of nanoseconds, got ${shownJsonValue(v)}`;
-
 /** A point's attributes and times, or why a sample cannot hold them. */
 export const pointBasics = (p: Json): Either<string, PointBasics> => {
   const attrs = attributes(p['attributes']);
   if (isLeft(attrs)) return attrs;
   const time = nanos(p['timeUnixNano']);
-  if (time === undefined) return left(timeProblem(p['timeUnixNano']));
+  // A number past 2^53 written otherwise than in digits is said as a sample line says it: it read
+  // "must be a decimal string …, got 1764064800123000000", digits that look like a time.
+  if (time === undefined) return left(nanosProblem('timeUnixNano', p['timeUnixNano'], Number.isInteger(p['timeUnixNano']), shownJsonValue));
   return right({ time, start: nanos(p['startTimeUnixNano']), attributes: attrs.right });
 };
 

@@ -8,7 +8,7 @@ import { type Either, left, right, isLeft } from 'fp-ts/lib/Either.js';
 import { type Attributes, type Sample, type SampleKind, validateSample, msToNanos } from './sample.js';
 import { createAttributeInterner } from './internAttributes.js';
 import { JSON_STRING, NON_FINITE, attributeToJson, attributesFromJson, isAttributeSet } from './attributeJson.js';
-import { shownValue } from './sampleValues.js';
+import { nanosProblem, shownValue } from './sampleValues.js';
 import { misnamedField, missingTime } from './sampleLookalikes.js';
 import { inexactAttribute } from './inexactAttributes.js';
 import { flatSampleLine } from './flatSampleLine.js';
@@ -115,9 +115,9 @@ const parseNanos = (v: unknown, field: string, line?: string): Either<string, bi
   if (typeof v === 'number') {
     const digits = exactDigits(line, field, v);
     if (digits !== undefined) return right(BigInt(digits));
-    return left(`${field} must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as ${JSON.stringify(v)}, not exact)`);
+    return left(nanosProblem(field, v, true));
   }
-  return left(`${field} must be a decimal string of nanoseconds, got ${shownValue(v)}`);
+  return left(nanosProblem(field, v, false));
 };
 
 /** Samples of one series share their attributes and resource objects (see internAttributes.ts). */

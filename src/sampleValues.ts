@@ -59,6 +59,17 @@ const minMaxProblem = (h: { readonly min?: number; readonly max?: number }): str
   : h.min !== undefined && h.max !== undefined && h.min > h.max ? `histogram min ${h.min} is greater than its max ${h.max}`
   : undefined;
 
+/**
+ * Why `v` is no time in nanoseconds for `field`, as a sample line (sampleJson.ts) and an OTLP/JSON
+ * point (otlpPointSample.ts) say it: `inexact`, a number JSON read as a double past 2^53 in
+ * another form than its digits (1.764064800123e18, whose digits a double may have rounded);
+ * otherwise what was there, as `shown` writes it.
+ */
+export const nanosProblem = (field: string, v: unknown, inexact: boolean, shown: (v: unknown) => string = shownValue): string =>
+  inexact
+    ? `${field} must be whole nanoseconds, in digits or as a decimal string: got a number in another form (read as ${JSON.stringify(v)}, not exact)`
+    : `${field} must be a decimal string of nanoseconds, got ${shown(v)}`;
+
 /** At most this many characters of a value shown in a refusal. */
 const SHOWN_CHARS = 60;
 
