@@ -46,7 +46,12 @@ export const pointBasics = (p: Json): Either<string, PointBasics> => {
   // A number past 2^53 written otherwise than in digits is said as a sample line says it: it read
   // "must be a decimal string …, got 1764064800123000000", digits that look like a time.
   if (time === undefined) return left(nanosProblem('timeUnixNano', p['timeUnixNano'], Number.isInteger(p['timeUnixNano']), shownJsonValue));
-  return right({ time, start: nanos(p['startTimeUnixNano']), attributes: attrs.right });
+  // A start that is there but not a time is refused as the time is (it was read as none: a counter
+  // sent as if it had no start). null is proto3 JSON's absent value.
+  const rawStart = p['startTimeUnixNano'];
+  const start = nanos(rawStart);
+  if (start === undefined && rawStart != null) return left(nanosProblem('startTimeUnixNano', rawStart, Number.isInteger(rawStart), shownJsonValue));
+  return right({ time, start, attributes: attrs.right });
 };
 
 /** A metric's unit or description when it has one (proto3 writes an empty string as none). */

@@ -137,6 +137,9 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     { name: 'before1970', gauge: { dataPoints: [{ ...point, timeUnixNano: '-5' }] } },
     { name: 'nested', gauge: { dataPoints: [{ ...point, attributes: [{ key: 'k', value: { arrayValue: { values: [{ arrayValue: { values: [] } }] } } }] }] } },
     { name: 'yes', gauge: { dataPoints: [{ ...point, attributes: [{ key: 'k', value: { boolValue: 'true' } }] }] } },
+    // A counter's start that is not a time is refused as its time is: it was read as none, the sample sent as if it had no start.
+    { name: 'restarted', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ ...point, startTimeUnixNano: 'yesterday' }] } },
+    { name: 'rounded', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ ...point, startTimeUnixNano: 1.5 }] } },
   ]));
   assert.equal(samples.map((s) => s.name), ['ok']);
   assert.equal(refused, [
@@ -153,6 +156,8 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     'metric "before1970": timeUnixNano must be a decimal string of nanoseconds, got "-5"',
     'metric "nested": attribute "k": an array inside an array, which a sample cannot hold',
     'metric "yes": attribute "k": a boolValue must be true or false, got "true"',
+    'metric "restarted": startTimeUnixNano must be a decimal string of nanoseconds, got "yesterday"',
+    'metric "rounded": startTimeUnixNano must be a decimal string of nanoseconds, got 1.5',
   ]);
   // null is proto3 JSON's default value: a count of 0, as an absent one.
   const nullCount = read(request([{ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: null, sum: 0 }] } }]));
