@@ -61,6 +61,8 @@ export const isOtlpJsonLine = (line: string): boolean => SIGNAL.test(line);
 /** A data point's value as a sample's (kind, value, valueType), or why not. */
 type PointValue = Pick<Sample, 'value'> & Partial<Pick<Sample, 'valueType'>>;
 const numberPoint = (p: Json): Either<string, PointValue> => {
+  // Two members of the value's oneof, which proto3 JSON refuses: which was meant is not guessed.
+  if (p['asInt'] !== undefined && p['asDouble'] !== undefined) return left('a data point with two values, asDouble and asInt (a point has one)');
   if (p['asInt'] !== undefined) {
     const n = int(p['asInt'], 'asInt');
     return isLeft(n) ? n : right({ value: n.right, valueType: 'int' });
@@ -97,6 +99,9 @@ const exponentialPoint = (p: Json): Either<string, PointValue> => {
   );
 };
 
+/** A metric's data: one of these (a oneof). */
+const DATA_TYPES = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'] as const;
+
 const KINDS = [
   ['gauge', 'gauge', numberPoint],
   ['sum', 'sum', numberPoint],
@@ -114,6 +119,9 @@ const KINDS = [
 export const metricSamples = (m: Json, base: PointBase, out: Sample[], refuse: (reason: string) => void, opts: OtlpReadOptions, tally: PointTally): void => {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const skipMarkers = opts.staleMarkers === 'skip';
+  const types = DATA_TYPES.filter((key) => m[key] !== undefined);
+  // Two members of the data's oneof, which proto3 JSON refuses: neither is guessed at.
+  if (types.length > 1) return refuse(`metric ${shownValue(name)}: ${pointsWord(metricPoints(m))}, data of ${types.length === 2 ? 'two' : types.length} types, ${types.slice(0, -1).join(', ')} and ${types.at(-1)} (a metric has one)`);
   const found = KINDS.find(([key]) => m[key] !== undefined);
   if (found === undefined) {
     if (m['summary'] === undefined) return refuse(`metric ${shownValue(name)}: no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)`);
@@ -148,7 +156,7 @@ const pointsIn = (scopeMetrics: readonly unknown[]): number => {
   let n = 0;
   for (const sm of scopeMetrics) {
     for (const m of list(obj(sm)['metrics'])) {
-      for (const key of ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary']) n += list(obj(obj(m)[key])['dataPoints']).length;
+      for (const key of DATA_TYPES) n += list(obj(obj(m)[key])['dataPoints']).length;
     }
   }
   return n;

@@ -140,6 +140,9 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     // A counter's start that is not a time is refused as its time is: it was read as none, the sample sent as if it had no start.
     { name: 'restarted', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ ...point, startTimeUnixNano: 'yesterday' }] } },
     { name: 'rounded', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ ...point, startTimeUnixNano: 1.5 }] } },
+    // A oneof with two members (proto3 JSON refuses one): which was meant is not guessed.
+    { name: 'twice', gauge: { dataPoints: [{ ...point, asInt: '7' }] } },
+    { name: 'both', gauge: { dataPoints: [point, point] }, sum: { aggregationTemporality: 2, dataPoints: [point] } },
   ]));
   assert.equal(samples.map((s) => s.name), ['ok']);
   assert.equal(refused, [
@@ -158,6 +161,8 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
     'metric "yes": attribute "k": a boolValue must be true or false, got "true"',
     'metric "restarted": startTimeUnixNano must be a decimal string of nanoseconds, got "yesterday"',
     'metric "rounded": startTimeUnixNano must be a decimal string of nanoseconds, got 1.5',
+    'metric "twice": a data point with two values, asDouble and asInt (a point has one)',
+    'metric "both": its 3 points, data of two types, gauge and sum (a metric has one)',
   ]);
   // null is proto3 JSON's default value: a count of 0, as an absent one.
   const nullCount = read(request([{ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: null, sum: 0 }] } }]));

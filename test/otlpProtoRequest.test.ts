@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { decodeMetricsRequest } from '../src/otlp/otlpProtoRequest.js';
 import { requestSamples } from '../src/otlpJson.js';
+import { readProtobufRequest } from '../src/sources/requestReader.js';
 import { bytesField as bytes, doubleField as dbl, fixed64Field as fixed64, text, varint } from './support/protobufWriter.js';
 
 const test = suite('OTLP protobuf requests read');
@@ -78,6 +79,28 @@ test('a message field given twice is merged, as protobuf defines it (a request o
   const exp = read(request([...str(1, 'e'), ...bytes(10, [...bytes(1, point), ...tag(2, 0), 2])]));
   assert.equal(exp.refused, []);
   assert.equal(exp.samples[0]!.value, { scale: 0, zeroCount: 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: -3, bucketCounts: [4] }, count: 4 });
+});
+
+test('a oneof given two members keeps the last on the wire, as protobuf defines it: a point\'s asDouble or asInt, a metric\'s data type', () => {
+  const gauge = (point: number[]): number[] => bytes(5, bytes(1, [...fixed64(3, T), ...point]));
+  // Both paths: the source's reader (one pass, which leaves such a point to the general path) and the general path itself.
+  const both = (b: Uint8Array) => {
+    const viaSource = readProtobufRequest(b, {});
+    if (viaSource._tag === 'Left') throw new Error(viaSource.left);
+    const general = read(b);
+    assert.equal(viaSource.right.samples, general.samples);
+    return general;
+  };
+  const intLast = both(request([...str(1, 'g'), ...gauge([...dbl(4, 1.5), ...fixed64(6, 7n)])]));
+  assert.equal(intLast.samples.map((s) => [s.value, s.valueType]), [[7, 'int']]);
+  const doubleLast = both(request([...str(1, 'g'), ...gauge([...fixed64(6, 7n), ...dbl(4, 1.5)])]));
+  assert.equal(doubleLast.samples.map((s) => [s.value, s.valueType]), [[1.5, 'double']]);
+  // gauge (5) then sum (7): a sum; sum then gauge: a gauge, the sum's points gone with it.
+  const point = bytes(1, [...fixed64(3, T), ...dbl(4, 2)]);
+  const sumLast = both(request([...str(1, 'm'), ...bytes(5, point), ...bytes(7, [...point, ...tag(2, 0), 2, ...tag(3, 0), 1])]));
+  assert.equal(sumLast.samples.map((s) => [s.kind, s.temporality, s.monotonic]), [['sum', 'cumulative', true]]);
+  const gaugeLast = both(request([...str(1, 'm'), ...bytes(7, [...point, ...point, ...tag(2, 0), 2]), ...bytes(5, point)]));
+  assert.equal(gaugeLast.samples.map((s) => s.kind), ['gauge']);
 });
 
 test('any bytes, and any damage to a valid request, give a Left or samples and refusals: never a throw', () => {

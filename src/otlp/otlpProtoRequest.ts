@@ -50,8 +50,8 @@ const numberPoint = (c: Cursor, end: number): Json => {
     if (f === 7) attributesInto(p, c, w);
     else if (f === 2) p['startTimeUnixNano'] = nanosText(c, w);
     else if (f === 3) p['timeUnixNano'] = nanosText(c, w);
-    else if (f === 4) p['asDouble'] = aDouble(c, w);
-    else if (f === 6) p['asInt'] = (wire(w, 1), int64Json(fixed64(c, true)));
+    else if (f === 4) (p['asDouble'] = aDouble(c, w)), delete p['asInt']; // a oneof: the last member on the wire wins
+    else if (f === 6) (p['asInt'] = (wire(w, 1), int64Json(fixed64(c, true)))), delete p['asDouble'];
     else if (f === 8) p['flags'] = (wire(w, 0), varint(c));
   });
   return p;
@@ -155,7 +155,12 @@ export const metricJson = (c: Cursor, end: number): Json => {
     if (f === 1) m['name'] = string(c, w);
     else if (f === 2) m['description'] = string(c, w);
     else if (f === 3) m['unit'] = string(c, w);
-    else if (METRIC_DATA[f] !== undefined) mergedInto(m, METRIC_DATA[f][0], message(c, w, METRIC_DATA[f][1]));
+    else if (METRIC_DATA[f] !== undefined) {
+      // A oneof: another member met replaces the one before (the same one again is merged).
+      const [key, read] = METRIC_DATA[f];
+      for (const [other] of Object.values(METRIC_DATA)) if (other !== key) delete m[other];
+      mergedInto(m, key, message(c, w, read));
+    }
   });
   return m;
 };
