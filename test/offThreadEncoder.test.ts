@@ -65,6 +65,24 @@ test('packed and unpacked, every sample is itself again field by field, and enco
   }
 });
 
+test('samples of other series sharing one attributes object (every sample without attributes has the interned {}) each come back as themselves', () => {
+  const shared = {};
+  const base: Sample = { name: 'a', kind: 'sum', value: 1, timeUnixNano: T, attributes: shared, unit: 's', description: 'd', temporality: 'cumulative', monotonic: true, valueType: 'int', resource: { r: '1' }, resourceSchemaUrl: 'u', scope: { name: 'lib' } };
+  // Each differs from the one before in one field the series is known by (every other one is `base`):
+  // a packer that knew the series by its attributes alone sent all as the first.
+  const variants: Sample[] = [
+    { ...base, name: 'b' }, { ...base, kind: 'gauge' }, { ...base, unit: 'ms' }, { ...base, description: 'other' }, { ...base, temporality: 'delta' },
+    { ...base, monotonic: false }, { ...base, valueType: 'double' }, { ...base, resource: { r: '2' } }, { ...base, resourceSchemaUrl: 'v' }, { ...base, scope: { name: 'lib', version: '2' } },
+  ];
+  const batch = variants.flatMap((v) => [base, v]).map((s, i) => ({ ...s, timeUnixNano: T + BigInt(i) }));
+  const packer = createBatchPacker();
+  const unpack = createBatchUnpacker();
+  const packed = packer.pack(batch)!;
+  assert.is(packed.newSeries.length, 20, 'a series each time one differs from the one known by that object');
+  assert.equal(unpack(packed).map(fieldsOf), batch.map(fieldsOf));
+  assert.equal(unpack(packer.pack(batch)!).map(fieldsOf), batch.map(fieldsOf), 'and again, from the series known');
+});
+
 test('a series is sent once; a batch that cannot be packed exactly gives undefined, and the next starts over', () => {
   const packer = createBatchPacker();
   const batch = assorted(10);
@@ -78,6 +96,7 @@ test('a series is sent once; a batch that cannot be packed exactly gives undefin
     assert.equal([next.reset, next.newSeries.length], [true, 6], 'the series numbered in the failed batch are sent again');
   }
   assert.is(packer.pack([{ ...batch[1]!, startTimeUnixNano: 2n ** 64n }]), undefined);
+  assert.is(packer.pack([{ ...batch[1]!, startTimeUnixNano: -1n }]), undefined, 'a start before 1970 (int64 holds it; OTLP does not)');
   assert.is(packer.pack([{ ...batch[0]!, attributes: null as unknown as Sample['attributes'] }]), undefined);
 });
 
