@@ -83,6 +83,25 @@ test('samples of other series sharing one attributes object (every sample withou
   assert.equal(unpack(packer.pack(batch)!).map(fieldsOf), batch.map(fieldsOf), 'and again, from the series known');
 });
 
+test('series sent to the worker in different batches, under one resource and scope, are grouped under one again (each message clones its objects anew)', () => {
+  const resource = { 'service.name': 'shop' };
+  const scope = { name: 'lib' };
+  const attributes = { a: { k: 'a' }, b: { k: 'b' } };
+  const of = (name: 'a' | 'b', i: number): Sample => ({ name, kind: 'gauge', value: i, timeUnixNano: T + BigInt(i), attributes: attributes[name], resource, scope });
+  const packer = createBatchPacker();
+  const unpack = createBatchUnpacker();
+  // As the worker gets them: a structured clone of each packed batch.
+  const viaWorker = (batch: readonly Sample[]) => unpack(structuredClone(packer.pack(batch)!));
+  viaWorker([of('a', 0)]);
+  viaWorker([of('b', 1)]);
+  const both = [of('a', 2), of('b', 3)];
+  const packed = packer.pack(both)!;
+  assert.is(packed.newSeries.length, 0, 'both series known to the worker already');
+  const back = unpack(structuredClone(packed));
+  assert.ok(back[0]!.resource === back[1]!.resource && back[0]!.scope === back[1]!.scope, 'one resource object and one scope object');
+  assert.ok(encodeBatch(back, {}).equals(encodeBatch(both, {})), 'the bytes encoded in place: one ResourceMetrics, one ScopeMetrics');
+});
+
 test('a series is sent once; a batch that cannot be packed exactly gives undefined, and the next starts over', () => {
   const packer = createBatchPacker();
   const batch = assorted(10);
