@@ -59,6 +59,18 @@ test("settling and reading back are range scans on (lane, last_seq), not scans o
   db.close();
 });
 
+test("inspect: a lane's oldest and newest times are over all its chunks, whichever chunk holds them", () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 1);
+  // Three chunks: the middle one holds both the oldest and the newest time (other series than the first's).
+  spool.append([mk(5), mk(6)]);
+  spool.append([mk(1, 7), mk(9, 8)]);
+  spool.append([mk(4), mk(7)]);
+  const [lane] = spool.inspect().lanes;
+  assert.equal([lane!.waiting, lane!.oldestUnixNano, lane!.newestUnixNano], [6, mk(1).timeUnixNano, mk(9).timeUnixNano]);
+  spool.close();
+});
+
 test('settled samples are not recovered; a lane watermark only passes a contiguous run; bytes are freed', () => {
   const path = join(tempDir(), 'spool.db');
   const { spool } = open(path, 1);
