@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { connectSpool } from '../src/spool/spoolFile.js';
+import { inspectSpoolFile } from '../src/spool/inspectSpool.js';
 import type { SpoolFsync } from '../src/spool/spoolTypes.js';
 import { tempDir } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
@@ -249,6 +250,28 @@ test('a spool whose file was cut off opens, recovers what is readable, keeps the
   const values = rec.map((s) => s.value as number);
   assert.equal(values, [...values].sort((a, b) => a - b), 'recovered in order');
   assert.equal(new Set(values).size, values.length, 'no repeats');
+  repaired.close();
+});
+
+test("a spool whose file SQLite's quick check faults while every row reads (a page never used): inspect says so on one line with what run would salvage; run salvages every sample", () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 1);
+  spool.append(Array.from({ length: 40 }, (_, i) => mk(i)));
+  spool.close();
+  // One page more in the header's count, of zeros: in no table and not free.
+  const pageSize = readFileSync(path).readUInt16BE(16);
+  appendFileSync(path, Buffer.alloc(pageSize));
+  const bytes = readFileSync(path);
+  const pages = bytes.readUInt32BE(28) + 1;
+  bytes.writeUInt32BE(pages, 28);
+  writeFileSync(path, bytes);
+  const seen = inspectSpoolFile(path);
+  assert.ok(isRight(seen));
+  if (!isRight(seen)) return;
+  assert.equal([seen.right.waiting, seen.right.damage, seen.right.salvageable], [40, `integrity check: Page ${pages}: never used`, 40]);
+  const { spool: repaired, report } = open(path, 1);
+  assert.equal([report.damage?.message, report.damage?.salvagedSamples], [`integrity check: Page ${pages}: never used`, 40]);
+  assert.equal(repaired.recover().map((s) => s.value), Array.from({ length: 40 }, (_, i) => i));
   repaired.close();
 });
 

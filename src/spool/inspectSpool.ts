@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { salvageSamples } from './salvage.js';
 import { tableNames } from './peek.js';
-import { checkFormat, newestAppended } from './schema.js';
+import { checkFormat, integrityProblem, newestAppended } from './schema.js';
 import { isSpoolFormatError } from '../errors.js';
 import { attributesFromJson } from '../attributeJson.js';
 import { isSqliteLoadFailure, sqliteLoadFailure } from './sqliteBinding.js';
@@ -95,7 +95,7 @@ export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { 
     const tables = new Set(tableNames(db));
     if (!tables.has('chunks') || !tables.has('lanes')) return left(new Error(`${path} is not a chronoq spool (an SQLite database without its tables); nothing was changed`));
     checkFormat(db, path, 'inspect it with that chronoq');
-    const check = String(db.pragma('quick_check', { simple: true }));
+    const problem = integrityProblem(db);
     // The newest sample time it was ever given (Spool.newestUnixNano): where a restart's trusted time starts.
     const newest = tables.has('meta') ? newestAppended(db) : undefined;
     // Counters' starts a run kept for the next (seriesStarts.ts).
@@ -104,7 +104,7 @@ export const inspectSpoolFile = (path: string): Either<Error, SpoolContents & { 
       ...inspectSpoolDb(db), ...(tables.has('resource_eras') ? { resources: waitingByResource(db) } : {}), ...(newest !== undefined ? { newestGivenUnixNano: newest } : {}),
       ...(starts > 0 ? { seriesStartsKept: starts } : {}),
     };
-    return right(check === 'ok' ? info : { ...info, damage: `integrity check: ${check}`, salvageable: salvageSamples(path).length });
+    return right(problem === undefined ? info : { ...info, damage: problem, salvageable: salvageSamples(path).length });
   } catch (e) {
     if (isSpoolFormatError(e)) return left(e);
     const salvageable = salvageSamples(path).length;

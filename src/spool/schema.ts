@@ -125,3 +125,12 @@ export const newestAppended = (db: Database.Database): bigint | undefined => {
   const kept = db.prepare(`SELECT value FROM meta WHERE key = '${NEWEST_KEY}'`).pluck().get() as string | undefined;
   return kept !== undefined && /^\d+$/.test(kept) ? BigInt(kept) : undefined;
 };
+
+/**
+ * What SQLite's quick check finds wrong with the file, on one line (it gives one problem a line,
+ * headed `*** in database main ***`), or undefined when nothing: `Page 13: never used`.
+ */
+export const integrityProblem = (db: Database.Database): string | undefined => {
+  const check = String(db.pragma('quick_check', { simple: true }));
+  return check === 'ok' ? undefined : `integrity check: ${check.replace(/^\*\*\* in database main \*\*\*\n/, '').replaceAll('\n', '; ')}`;
+};

@@ -10,7 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
-import { SCHEMA, checkFormat, markFormat, migrateSchema } from './schema.js';
+import { SCHEMA, checkFormat, integrityProblem, markFormat, migrateSchema } from './schema.js';
 import { isSpoolFormatError } from '../errors.js';
 import type { SpoolFsync, OpenReport } from './spoolTypes.js';
 import type { Sample } from '../sample.js';
@@ -48,8 +48,8 @@ export const connectSpool = (path: string, fsync: SpoolFsync | undefined): Datab
     db.exec(SCHEMA);
     migrateSchema(db);
     markFormat(db, format);
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
+    const problem = integrityProblem(db);
+    if (problem !== undefined) throw new Error(problem);
     return db;
   } catch (e) {
     db.close();
