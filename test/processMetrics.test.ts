@@ -50,6 +50,12 @@ test('read from this process: memory, CPU, start time, file descriptors, the mem
     holdThread(50);
     const after = watch.read();
     assert.ok(after.cpuUserSeconds + after.cpuSystemSeconds >= before.cpuUserSeconds + before.cpuSystemSeconds);
+    // User and system time each as the process has them (apart by now: the thread held is user time).
+    for (let i = 0; i < 10 && Math.abs(process.cpuUsage().user - process.cpuUsage().system) < 200_000; i++) holdThread(100);
+    const cpu = watch.read();
+    const { user, system } = process.cpuUsage();
+    assert.ok(Math.abs(user - system) >= 200_000, 'user and system time 0.2 s apart');
+    assert.ok(Math.abs(cpu.cpuUserSeconds - user / 1e6) < 0.02 && Math.abs(cpu.cpuSystemSeconds - system / 1e6) < 0.02, JSON.stringify([cpu.cpuUserSeconds, cpu.cpuSystemSeconds, user, system]));
     if (!linux) return;
     assert.is(before.maxFds, maxFdsOf(readFileSync('/proc/self/limits', 'utf8')));
     const fd = openSync(join(tempDir(), 'held'), 'w');

@@ -70,6 +70,17 @@ test("inspect: a lane's oldest and newest times are over all its chunks, whichev
   const [lane] = spool.inspect().lanes;
   assert.equal([lane!.waiting, lane!.oldestUnixNano, lane!.newestUnixNano], [6, mk(1).timeUnixNano, mk(9).timeUnixNano]);
   spool.close();
+  const db = new Database(path, { readonly: true });
+  const chunkBytes = db.prepare('SELECT bytes FROM chunks').pluck().all() as number[];
+  db.close();
+  assert.equal([chunkBytes.length, lane!.bytes], [3, chunkBytes.reduce((a, b) => a + b, 0)], "the lane's bytes are its chunks' together");
+  // An SQLite file with a table of that name but not the others is not a spool: said so, not read.
+  const other = join(tempDir(), 'other.db');
+  const foreign = new Database(other);
+  foreign.exec('CREATE TABLE chunks (id INTEGER)');
+  foreign.close();
+  const seen = inspectSpoolFile(other);
+  assert.match(isRight(seen) ? '' : seen.left.message, /other\.db is not a chronoq spool \(an SQLite database without its tables\); nothing was changed$/);
 });
 
 test('settled samples are not recovered; a lane watermark only passes a contiguous run; bytes are freed', () => {
@@ -268,7 +279,7 @@ test("a spool whose file SQLite's quick check faults while every row reads (a pa
   const seen = inspectSpoolFile(path);
   assert.ok(isRight(seen));
   if (!isRight(seen)) return;
-  assert.equal([seen.right.waiting, seen.right.damage, seen.right.salvageable], [40, `integrity check: Page ${pages}: never used`, 40]);
+  assert.equal([seen.right.waiting, seen.right.damage, seen.right.salvageable, seen.right.seriesStartsKept], [40, `integrity check: Page ${pages}: never used`, 40, undefined]);
   const { spool: repaired, report } = open(path, 1);
   assert.equal([report.damage?.message, report.damage?.salvagedSamples], [`integrity check: Page ${pages}: never used`, 40]);
   assert.equal(repaired.recover().map((s) => s.value), Array.from({ length: 40 }, (_, i) => i));
