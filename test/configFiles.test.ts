@@ -52,6 +52,19 @@ test('a file in the wrong role is told what it is: a source on a spool or a dead
   assert.equal(parseSampleLine(letter), { _tag: 'Left', left: 'a dead letter (reason retries-exhausted), not a sample: dead letters are sent again with chronoq replay FILE' });
 });
 
+test('the files chronoq writes: a directory, one whose directory is a file, an NDJSON sink\'s file that holds something else are each refused at their path', () => {
+  const dir = tempDir();
+  const notes = join(dir, 'notes.txt');
+  writeFileSync(notes, 'important notes\n');
+  const r = decodeConfig(`sources: []\ndeadLetter: {path: ${dir}}\nsink: {type: ndjson, path: ${notes}}\nspool: {path: ${join(notes, 'spool.db')}}\n`, {});
+  if (!isRight(r)) throw new Error('decodes');
+  assert.equal(checkConfigFiles(resolveConfig(r.right)).map(formatConfigError), [
+    `config.deadLetter.path: expected a file chronoq can write, found "${dir}" (a directory)`,
+    `config.spool.path: expected a file chronoq can write, found "${join(notes, 'spool.db')}" (${notes} is not a directory)`,
+    `config.sink.path: expected an NDJSON file or a file to be made, found "${notes}", a file of 16 bytes that is not NDJSON (JSON objects, one a line) (it begins "important notes") (chronoq appends JSON lines to it: give it a file of its own)`,
+  ]);
+});
+
 test('sources[].positionFile: a followed file keeps its read position in chronoq-positions.json unless it names another; only with follow; checked writable; a followed file may come later', () => {
   const dir = tempDir();
   const file = join(dir, 'in.ndjson');
@@ -122,6 +135,10 @@ test('one file in two roles is refused: a source reading the dead-letter file (i
   symlinkSync(join(dir, 'real'), join(dir, 'linked'));
   assert.equal(errorsOf(`sources: [{type: ndjson, path: ${join(dir, 'linked', 'app.ndjson')}, follow: true}]\ndeadLetter: {path: ${join(dir, 'real', 'app.ndjson')}}\n`), [
     `config.deadLetter.path: expected a file of its own, not also config.sources[0].path's, found "${join(dir, 'real', 'app.ndjson')}" (a source reading the dead letters reads its own letters, forever; to send dead letters again: chronoq replay FILE)`,
+  ]);
+  // A position file in another role: said at that role's path (a position file has no one path: several sources may name it).
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}, follow: true, positionFile: ${join(dir, 'dead.ndjson')}}]\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), [
+    `config.deadLetter.path: expected a file of its own, not also a source's positionFile's, found "${join(dir, 'dead.ndjson')}"`,
   ]);
   // Followed sources share a position file by design (a position per file in it).
   const other = join(dir, 'other.ndjson');

@@ -75,6 +75,11 @@ test('temporalityPreference and aggregationPreference in code, as the stock expo
     const overEnv = new ChronoqMetricExporter({ ...options, temporalityPreference: 'cumulative' });
     assert.is(overEnv.selectAggregationTemporality(InstrumentType.COUNTER), AggregationTemporality.CUMULATIVE, 'given in code, over the environment');
     await overEnv.shutdown();
+    // null, as JavaScript callers write "not given": the environment's, as the stock exporter reads it.
+    const nullOption = new ChronoqMetricExporter({ ...options, temporalityPreference: null as unknown as undefined });
+    const stockNull = new OTLPMetricExporter({ temporalityPreference: null as unknown as undefined });
+    assert.equal([nullOption.selectAggregationTemporality(InstrumentType.COUNTER), stockNull.selectAggregationTemporality(InstrumentType.COUNTER)], [AggregationTemporality.DELTA, AggregationTemporality.DELTA]);
+    await Promise.all([nullOption.shutdown(), stockNull.shutdown()]);
     delete process.env[variable];
     const refused = (o: object, message: string) =>
       assert.throws(() => new ChronoqMetricExporter({ ...options, ...o }), (e: unknown) => isInvalidConfigError(e) && e.errors.map(formatConfigError).join() === message);

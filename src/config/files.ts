@@ -67,7 +67,8 @@ const isDirectory = (path: string): boolean => {
 /** Why chronoq could not write (append to, or create) `path`, or undefined when it can. */
 const unwritable = (path: string): string | undefined => {
   const why = inaccessible(path, constants.W_OK);
-  if (why !== 'ENOENT') return why;
+  // ENOTDIR: its directory is a file, said so below (it read "(ENOTDIR)").
+  if (why !== 'ENOENT' && why !== 'ENOTDIR') return why;
   const dir = dirname(path);
   try {
     if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
