@@ -167,6 +167,9 @@ test('what a sample cannot hold is refused with the reason — a point alone, a 
   // null is proto3 JSON's default value: a count of 0, as an absent one.
   const nullCount = read(request([{ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: null, sum: 0 }] } }]));
   assert.equal([nullCount.refused, (nullCount.samples[0]?.value as { count?: number } | undefined)?.count], [[], 0]);
+  // And a start of null is no start (not a start that is not a time).
+  const nullStart = read(request([{ name: 'c', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ ...point, startTimeUnixNano: null }] } }]));
+  assert.equal([nullStart.refused, nullStart.samples.length, nullStart.samples[0]?.startTimeUnixNano], [[], 1, undefined]);
   // A series gone stale (the Prometheus receiver's marker) costs its point, not the metric's others.
   const stale = read(request([{ name: 'up', gauge: { dataPoints: [point, { ...point, timeUnixNano: '1764064800000000001', flags: 1 }, { ...point, timeUnixNano: '1764064800000000002' }] } }]));
   assert.equal([stale.samples.map((s) => s.timeUnixNano), stale.refused.length], [[1764064800000000000n, 1764064800000000002n], 1]);
