@@ -197,6 +197,33 @@ test('synthetic: exact grid times, unique sequence values, disorder within bound
   assert.is(byValue.get(4)!.timeUnixNano, BigInt(WALL0) * 1_000_000n + 10_000_000n, 'sample 4 = series 1, tick 1: 10 ms after start');
 });
 
+test('synthetic: each grid point emitted as it passes (the first at once), series by series with their attributes; a sine by grid point; done at once when the last is due', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  const seen: [number, Sample][] = [];
+  let doneAtMs = -1;
+  scheduler.run(() => {
+    const clock = schedulerClock(scheduler, WALL0);
+    syntheticSamples({ series: 2, ratePerSecond: 10, count: 6, valuePattern: 'sine', scheduler, clock })
+      .subscribe({ next: (x) => seen.push([scheduler.now(), x]), complete: () => (doneAtMs = scheduler.now()) });
+  });
+  assert.equal(seen.map(([atMs]) => atMs), [0, 0, 100, 100, 200, 200]);
+  assert.equal(seen.map(([, x]) => [x.attributes, x.value, x.timeUnixNano - BigInt(WALL0) * 1_000_000n]), [0, 1, 2, 3, 4, 5].map((i) => {
+    const k = Math.floor(i / 2);
+    return [{ series: `s${i % 2}` }, Math.sin(k / 10), BigInt(k) * 100_000_000n];
+  }));
+  assert.is(doneAtMs, 200);
+  // Held back for disorder, what is left when the last is due comes out then: the source ends with its last grid point, not disorderMs after.
+  let heldDoneAtMs = -1;
+  let count = 0;
+  const held = new TestScheduler(() => undefined);
+  held.run(() => {
+    const clock = schedulerClock(held, WALL0);
+    syntheticSamples({ series: 2, ratePerSecond: 10, count: 6, disorderMs: 80, scheduler: held, clock, random: () => 0.9 })
+      .subscribe({ next: () => count++, complete: () => (heldDoneAtMs = held.now()) });
+  });
+  assert.equal([count, heldDoneAtMs], [6, 200]);
+});
+
 test('synthetic: the disorder stays within disorderMs of grid time when the ticks run late (a busy event loop)', () => {
   for (const tickMs of [10, 300]) {
     const scheduler = new TestScheduler(() => undefined);
@@ -232,11 +259,14 @@ test('synthetic above what a tick may emit (10 M samples/s): at most MAX_PER_TIC
     }, delay, state),
   };
   let out: Sample[] = [];
+  let lastAtMs = -1;
   ts.run(() => {
     const clock = schedulerClock(ts, WALL0);
     syntheticSamples({ series: 10, ratePerSecond: 1_000_000, count: 200_000, valuePattern: 'sequence', scheduler, clock })
-      .pipe(tap(() => bursts[bursts.length - 1]!++), toArray()).subscribe((x) => (out = x));
+      .pipe(tap(() => bursts[bursts.length - 1]!++), toArray()).subscribe((x) => ((out = x), (lastAtMs = ts.now())));
   });
+  // All due by 20 ms: the ticks after a full one come at once, not a tick's 10 ms apart (100 ms for ten).
+  assert.ok(lastAtMs <= 20, `the last at ${lastAtMs} ms`);
   assert.is(out.length, 200_000);
   assert.ok(out.every((s, i) => s.value === i && s.timeUnixNano === BigInt(WALL0) * 1_000_000n + BigInt(Math.floor(i / 10) * 1_000)), 'in order, each on its grid time');
   assert.ok(Math.max(...bursts) <= MAX_PER_TICK, `largest tick ${Math.max(...bursts)}`);
