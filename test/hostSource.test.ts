@@ -1,7 +1,9 @@
 /** The host source: the hostmetrics receiver's metrics, names, units, types and attributes, from /proc where there is one. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './support/cli.js';
 import { cpus, totalmem, uptime } from 'node:os';
 import { take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -9,7 +11,7 @@ import { hostSamples, networkCounters } from '../src/sources/host.js';
 import { CPU_STATES, type CpuTimes, cpuTimeDeltas, parseProcStat, readCpuTimes } from '../src/sources/cpuTimes.js';
 import { MEMORY_STATES, parseMemInfo, readMemoryStates } from '../src/sources/memInfo.js';
 import { parseNetDev } from '../src/sources/host.js';
-import { deviceFsTypes, parseMountInfo, readFilesystems } from '../src/sources/filesystems.js';
+import { deviceFsTypes, parseMountInfo, readFilesystems, readMounts, realDevice } from '../src/sources/filesystems.js';
 import { parseDiskStats, readDiskStats } from '../src/sources/diskStats.js';
 import { schedulerClock, systemClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
@@ -145,6 +147,17 @@ test('host: file systems as the receiver picks them — types that need a device
     '31 27 0:50 / /tank rw - zfs tank rw,xattr',
   ].join('\n'), types, (device, majorMinor) => (device === '/dev/root' ? `/dev/mmcblk0p2 (${majorMinor})` : device.startsWith('/dev/mapper/') ? '/dev/dm-0' : device));
   assert.equal(resolved.map((m) => m.device), ['/dev/mmcblk0p2 (179:2)', '/dev/dm-0', 'tank']);
+  // A device of none is no device's; a mount said neither rw nor ro is of an unknown mode.
+  assert.equal(parseMountInfo('50 27 0:60 / /mnt/x rw - ext4 none rw\n51 27 254:2 / /mnt/y relatime - ext4 /dev/vdc rw\n', types), [{ device: '/dev/vdc', mode: 'unknown', mountpoint: '/mnt/y', type: 'ext4' }]);
+  // /dev/root by its major:minor's link in /sys (a Raspberry Pi's root= device); a device without such a link as named.
+  const root = tempDir();
+  mkdirSync(join(root, 'sys/dev/block'), { recursive: true });
+  symlinkSync('../../devices/platform/emmc2bus/mmc1/mmcblk0/mmcblk0p2', join(root, 'sys/dev/block/179:2'));
+  assert.equal([realDevice('/dev/root', '179:2', root), realDevice('/dev/root', '179:3', root), realDevice('/dev/sda1', '8:1', root)], ['/dev/mmcblk0p2', '/dev/root', '/dev/sda1']);
+  // init's mountinfo first, else this process's (init's is not readable by another user).
+  const own = join(root, 'own-mountinfo');
+  writeFileSync(own, '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n');
+  if (existsSync('/proc/filesystems')) assert.equal(readMounts('', [join(root, 'no-such-mountinfo'), own]).map((m) => m.device), ['/dev/vda']);
   const statfs = (path: string) => {
     if (path !== '/') throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
     return { bsize: 4096, blocks: 1_000, bfree: 400, bavail: 300, files: 500, ffree: 120 };
@@ -175,6 +188,7 @@ test('host: block devices from /proc/diskstats — bytes (512-byte sectors), ope
     '   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0',
     ' 254       0 vda 290988 85769 38631586 165757 1724818 1435860 84022208 427823 3 318544 703110 1068932 3 48931008 84552 545428 24976',
     ' 254       1 vda1 10 0 80 4 0 0 0 0 0 4 4',
+    ' 254       2 vda2 10 0 80 4 0 0 0 0 0 4', // cut short: no weighted time
     '',
   ].join('\n');
   const disks = parseDiskStats(text);

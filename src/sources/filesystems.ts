@@ -83,12 +83,13 @@ export const parseMountInfo = (text: string, types: ReadonlySet<string>, resolve
 
 /**
  * This machine's mounts of the types that need a device (none where /proc has no mountinfo). Under
- * `root`, the host's init's (a container's own /proc/self would be the container's mounts).
+ * `root`, the host's init's (a container's own /proc/self would be the container's mounts). Without
+ * one, init's, else this process's (init's is not readable by a user other than its own).
  */
-export const readMounts = (root = ''): Mount[] => {
+export const readMounts = (root = '', mountinfoFiles = root === '' ? ['/proc/1/mountinfo', '/proc/self/mountinfo'] : [`${root}/proc/1/mountinfo`]): Mount[] => {
   const types = parsedOr(`${root}/proc/filesystems`, deviceFsTypes, undefined);
   if (types === undefined) return [];
-  for (const file of root === '' ? ['/proc/1/mountinfo', '/proc/self/mountinfo'] : [`${root}/proc/1/mountinfo`]) {
+  for (const file of mountinfoFiles) {
     const mounts = parsedOr(file, (text) => parseMountInfo(text, types, (device, majorMinor) => realDevice(device, majorMinor, root)), undefined);
     if (mounts !== undefined) return mounts; // else not readable here: the next one
   }
