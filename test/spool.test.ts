@@ -264,24 +264,25 @@ test('a spool whose file was cut off opens, recovers what is readable, keeps the
   repaired.close();
 });
 
-test("a spool whose file SQLite's quick check faults while every row reads (a page never used): inspect says so on one line with what run would salvage; run salvages every sample", () => {
+test("a spool whose file SQLite's quick check faults while every row reads (pages never used): inspect says so on one line with what run would salvage; run salvages every sample", () => {
   const path = join(tempDir(), 'spool.db');
   const { spool } = open(path, 1);
   spool.append(Array.from({ length: 40 }, (_, i) => mk(i)));
   spool.close();
-  // One page more in the header's count, of zeros: in no table and not free.
+  // Two pages more in the header's count, of zeros: in no table and not free.
   const pageSize = readFileSync(path).readUInt16BE(16);
-  appendFileSync(path, Buffer.alloc(pageSize));
+  appendFileSync(path, Buffer.alloc(2 * pageSize));
   const bytes = readFileSync(path);
-  const pages = bytes.readUInt32BE(28) + 1;
+  const pages = bytes.readUInt32BE(28) + 2;
   bytes.writeUInt32BE(pages, 28);
   writeFileSync(path, bytes);
+  const problem = `integrity check: Page ${pages - 1}: never used; Page ${pages}: never used`;
   const seen = inspectSpoolFile(path);
   assert.ok(isRight(seen));
   if (!isRight(seen)) return;
-  assert.equal([seen.right.waiting, seen.right.damage, seen.right.salvageable, seen.right.seriesStartsKept], [40, `integrity check: Page ${pages}: never used`, 40, undefined]);
+  assert.equal([seen.right.waiting, seen.right.damage, seen.right.salvageable, seen.right.seriesStartsKept], [40, problem, 40, undefined]);
   const { spool: repaired, report } = open(path, 1);
-  assert.equal([report.damage?.message, report.damage?.salvagedSamples], [`integrity check: Page ${pages}: never used`, 40]);
+  assert.equal([report.damage?.message, report.damage?.salvagedSamples], [problem, 40]);
   assert.equal(repaired.recover().map((s) => s.value), Array.from({ length: 40 }, (_, i) => i));
   repaired.close();
 });
