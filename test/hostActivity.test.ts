@@ -1,7 +1,9 @@
 /** The host source's paging, processes, TCP connections and uptime, as the hostmetrics receiver's paging, processes, network and system scrapers send them; the file systems read off the event loop. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './support/cli.js';
 import { VirtualTimeScheduler, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, type HostSourceOptions } from '../src/sources/host.js';
@@ -41,6 +43,7 @@ test('paging: swap devices from /proc/swaps (KiB → bytes used and free), the k
   const counters = parseVmstat('nr_free_pages 1\npgpgin 22292381\npgpgout 48999280\npswpin 5\npswpout 7\npgfault 369334401\npgmajfault 19759\n');
   assert.equal(counters, { pagedIn: 22292381, pagedOut: 48999280, swappedIn: 5, swappedOut: 7, faults: 369334401, majorFaults: 19759 });
   assert.is(parseVmstat('pgpgin 1\n'), undefined, 'a counter missing: none sent rather than a wrong one');
+  assert.is(parseVmstat('pgpgin 1\npgpgout 2\npswpin 3\npswpout 4\npgfault -5\npgmajfault 6\n'), undefined, 'a counter that is not a count: none sent either');
 
   const samples = firstCollection('system.paging.', { paging: true, readPaging: () => ({ swaps, counters }) });
   assert.equal(samples.map(shape), [
@@ -67,6 +70,8 @@ test('processes: a state letter after the command (which may hold parentheses an
   const misc = parseMiscStat('cpu 1 2 3\nctxt 99\nprocesses 300488\nprocs_running 3\nprocs_blocked 1\n');
   assert.equal(misc, { created: 300488, running: 3, blocked: 1 });
   assert.is(parseMiscStat('cpu 1 2 3\n'), undefined);
+  assert.is(parseMiscStat('processes 5\nprocs_running 1\n'), undefined, 'procs_blocked missing');
+  assert.equal(countProcesses(['sleeping', 'running'], { created: 2, running: 1, blocked: 0 }).byStatus, { sleeping: 1, blocked: 0, running: 1 }, 'none unknown: no such series');
   // 7 listed: 3 sleeping, 1 idle, 1 running by letter (/proc/stat says 3 running, 1 blocked), 1 gone, 1 of an unknown letter.
   const counts = countProcesses(['sleeping', 'sleeping', 'sleeping', 'idle', 'running', undefined, 'unknown'], misc!);
   assert.equal(counts, { byStatus: { sleeping: 3, idle: 1, unknown: 1, blocked: 1, running: 3 }, created: 300488 });
@@ -99,6 +104,10 @@ test('connections: TCP sockets of /proc/net/tcp and tcp6 by state, every state p
     '   2: 0100007F:A1B2 0100007F:C3D4 01 00000000:00000000 00:00000000 00000000     0        0 113 1 0 20 4 30 10 -1',
     '   3: 0100007F:C3D4 0100007F:A1B2 04 00000000:00000000 00:00000000 00000000     0        0 114 1 0 20 4 30 10 -1',
     '   4: 0100007F:C3D5 0100007F:A1B2 06 00000000:00000000 03:00000EE4 00000000     0        0 0 3',
+    // Not connected, alike but for the remote address: two sockets. A state the kernel does not write here: none.
+    '   5: 0100007F:C3D6 0200007F:0000 07 00000000:00000000 00:00000000 00000000     0        0 116 1 0 100 0 0 10 0',
+    '   6: 0100007F:C3D6 0300007F:0000 07 00000000:00000000 00:00000000 00000000     0        0 117 1 0 100 0 0 10 0',
+    '   7: 0100007F:C3D7 00000000:0000 0C 00000000:00000000 00:00000000 00000000     0        0 118 1 0 100 0 0 10 0',
     '',
   ].join('\n');
   const v6 = [header, '   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 115 1 0 100 0 0 10 0', ''].join('\n');
@@ -106,7 +115,14 @@ test('connections: TCP sockets of /proc/net/tcp and tcp6 by state, every state p
   const seen = new Set<string>();
   countTcpTable(v4, counts, seen);
   countTcpTable(v6, counts, seen);
-  assert.equal(counts, { CLOSE_WAIT: 0, CLOSE: 0, CLOSING: 0, DELETE: 0, ESTABLISHED: 1, FIN_WAIT_1: 1, FIN_WAIT_2: 0, LAST_ACK: 0, LISTEN: 2, SYN_SENT: 0, SYN_RECV: 0, TIME_WAIT: 1 });
+  assert.equal(counts, { CLOSE_WAIT: 0, CLOSE: 2, CLOSING: 0, DELETE: 0, ESTABLISHED: 1, FIN_WAIT_1: 1, FIN_WAIT_2: 0, LAST_ACK: 0, LISTEN: 2, SYN_SENT: 0, SYN_RECV: 0, TIME_WAIT: 1 });
+  // Read from a root: both files; nothing without /proc/net/tcp (not Linux, or no network namespace's files).
+  const root = tempDir();
+  mkdirSync(join(root, 'proc/net'), { recursive: true });
+  writeFileSync(join(root, 'proc/net/tcp'), v4);
+  writeFileSync(join(root, 'proc/net/tcp6'), v6);
+  assert.equal(await readTcpConnections(root), counts);
+  assert.is(await readTcpConnections(join(root, 'nowhere')), undefined);
 
   const samples = firstCollection('system.network.connections', { connections: true, readTcpConnections: () => counts });
   assert.equal(samples.length, 12, 'every state, 0 too');
