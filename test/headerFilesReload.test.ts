@@ -108,6 +108,37 @@ test('a changed file is read again: the new value goes to the sink, once; an unu
   cancel();
 });
 
+test('of several files, the event names the ones that changed; values the sink refuses are reported as unusable, and kept out', () => {
+  const dir = tempDir();
+  const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+  writeFileSync(a, 'one');
+  writeFileSync(b, 'org');
+  const { look, events, cancel } = watchedByHand({ authorization: `Bearer \${file:${a}}`, 'x-scope': `\${file:${b}}` }, {}, { authorization: 'Bearer one', 'x-scope': 'org' });
+  replace(b, 'team');
+  look();
+  assert.equal(events, [{ kind: 'reloaded', headers: ['x-scope'], files: [b] }]);
+  cancel();
+  let refuse = true;
+  let lookNow = (): void => undefined;
+  const said: HeaderFilesEvent[] = [];
+  const taken: Record<string, string>[] = [];
+  watchHeaderFiles({ authorization: `Bearer \${file:${a}}` }, {
+    everyMs: 1_000, env: {}, inUse: { authorization: 'Bearer one' },
+    onReload: (h) => {
+      if (refuse) throw new Error('the sink refused the values');
+      taken.push(h);
+    },
+    onEvent: (e) => said.push(e), every: (_ms, fn) => ((lookNow = fn), { cancel: () => undefined }),
+  });
+  replace(a, 'two');
+  lookNow();
+  lookNow();
+  assert.equal(said, [{ kind: 'invalid', problem: 'the sink refused the values' }], 'said once');
+  refuse = false;
+  lookNow();
+  assert.equal([taken, said.at(-1)], [[{ authorization: 'Bearer two' }], { kind: 'reloaded', headers: ['authorization'], files: [a] }], 'taken at a later look');
+});
+
 test('a path written with spaces inside ${file: … } is watched as it is read (trimmed); a CRLF line end is left out as an LF is', () => {
   const dir = tempDir();
   const token = join(dir, 'token');

@@ -140,10 +140,43 @@ test('a client certificate close to its end is reported at start (once), and aga
   look();
   assert.equal(events.map((e) => e.kind === 'expiry' && e.expired), [false, true]);
   watch.cancel();
-  // Far from its end: nothing.
+  // Eight days from its end: nothing yet.
   const quiet: TlsFilesEvent[] = [];
-  watchTlsFiles(files, { everyMs: 10_000, now: () => notAfterMs - 30 * 86_400_000, onReload: () => undefined, onEvent: (e) => quiet.push(e), every: () => ({ cancel: () => undefined }) });
+  watchTlsFiles(files, { everyMs: 10_000, now: () => notAfterMs - 8 * 86_400_000, onReload: () => undefined, onEvent: (e) => quiet.push(e), every: () => ({ cancel: () => undefined }) });
   assert.equal(quiet, []);
+});
+
+test('a reload is done once; the new certificate\'s end is the one watched; a clock set back says nothing; two problems at once are counted', () => {
+  const files = clientFiles();
+  const notAfterMs = Date.parse(new X509Certificate(pem('client.pem')).validTo);
+  let nowMs = notAfterMs - 3 * 86_400_000;
+  let look = (): void => undefined;
+  const events: TlsFilesEvent[] = [];
+  const reloads: unknown[] = [];
+  const watch = watchTlsFiles(files, { everyMs: 10_000, now: () => nowMs, onReload: (t) => reloads.push(t), onEvent: (e) => events.push(e), every: (_ms, fn) => ((look = fn), { cancel: () => undefined }) });
+  assert.equal(events.map((e) => e.kind), ['expiry']);
+  // The clock set back a month: the certificate is far from its end again, which is no news.
+  nowMs -= 30 * 86_400_000;
+  look();
+  assert.equal(events.map((e) => e.kind), ['expiry']);
+  nowMs += 30 * 86_400_000;
+  events.length = 0;
+  // Rotated to ca2's pair, which ends within days of the first: its own nearness is said (once per certificate).
+  copyFileSync(join(fixtures, 'client2.pem'), files.cert);
+  copyFileSync(join(fixtures, 'client2-key.pem'), files.key);
+  copyFileSync(join(fixtures, 'ca2.pem'), files.ca);
+  look();
+  look();
+  assert.equal(reloads.length, 1, 'reloaded once, not at every look');
+  const notAfter2 = new X509Certificate(pem('client2.pem')).validTo;
+  assert.equal(events.map((e) => (e.kind === 'expiry' ? [e.kind, e.certNotAfter] : [e.kind])), [['reloaded'], ['expiry', notAfter2]]);
+  // Two problems at once (neither file a PEM): the first, and how many more.
+  writeFileSync(files.cert, 'garbage');
+  writeFileSync(files.key, 'garbage');
+  look();
+  const last = events.at(-1);
+  assert.match(last?.kind === 'invalid' ? last.problem : '', /^config\.sink\.tls\.cert: .* \(and 1 more\)$/);
+  watch.cancel();
 });
 
 test('a TLS file whose directory is moved away and replaced by a file (stat: ENOTDIR) is reported as unusable, not thrown out of the timer (the run ended); back as it was, nothing to reload', () => {
