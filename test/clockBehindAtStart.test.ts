@@ -20,6 +20,7 @@ import { schedulerClock, systemClock } from '../src/clock.js';
 import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { openConfiguredSpool } from '../src/spool/openConfigured.js';
+import { clockBehindSpool } from '../src/cli/openSpool.js';
 import { createTrustedTime } from '../src/trustedTime.js';
 import { isInvalidOptionError } from '../src/errors.js';
 import type { Routed } from '../src/routed.js';
@@ -126,6 +127,20 @@ test('notBeforeUnixNano behind the clock, or not stamped locally: nothing change
 
 test('notBeforeUnixNano must be a bigint', () => {
   assert.throws(() => detectClockSkew({ notBeforeUnixNano: WALL0 as never }), (e: unknown) => isInvalidOptionError(e) && /notBeforeUnixNano must be a bigint, found 17/.test((e as Error).message));
+});
+
+test("run's line for a spool whose newest sample is ahead of the clock: past skew.stepThresholdMs only, for locally stamped samples only", () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path);
+  assert.is(clockBehindSpool(spool, path, 0, 1_000, true), undefined, 'a new spool: nothing to be behind');
+  spool.append([mk(9)]);
+  const newestMs = Number(mk(9).timeUnixNano / 1_000_000n);
+  assert.match(clockBehindSpool(spool, path, newestMs - 90_000, 1_000, true) ?? '', /its newest sample \(2025-11-25T10:00:00\.000Z\) is 90\.0 s ahead of this machine's clock: the clock was set back while chronoq was stopped/);
+  assert.equal([
+    clockBehindSpool(spool, path, newestMs - 900, 1_000, true), // within the threshold: no step
+    clockBehindSpool(spool, path, newestMs - 90_000, 1_000, false), // not stamped here: no step of this clock to judge
+  ], [undefined, undefined]);
+  spool.close();
 });
 
 test('the spool keeps the newest sample time it was given, across a crash and after every row is settled', () => {

@@ -113,6 +113,7 @@ test('which environment variables are watched: as the exporter base uses them', 
   assert.is(watched(env), undefined, 'the default endpoint is http://localhost:4317');
   assert.is(watched({ ...env, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'collector:4317', OTEL_EXPORTER_OTLP_INSECURE: ' TRUE ' }), undefined);
   assert.ok(watched({ ...env, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'collector:4317' }), 'no scheme and not insecure: TLS');
+  assert.ok(watched({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' }), 'https:// is TLS whatever INSECURE says (the scheme wins)');
   assert.ok(watched({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' }, 'https://other:4317'));
   assert.is(watched({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317' }, 'http://other:4317'), undefined);
   // No file named: nothing to watch.
