@@ -4,6 +4,7 @@
  * said at exit that the samples "stay in the spool", and the next start found an empty one.
  */
 import { suite } from 'uvu';
+import { deletedSpoolLog } from '../src/cli/openSpool.js';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -115,6 +116,21 @@ test('its directory moved away and a file put at its name (stat says ENOTDIR): s
   assert.ok(spool.keepAtPath());
   assert.is(events.length, 2, 'once');
   spool.close();
+});
+
+test("run's lines for a spool deleted under it: written again, not writable yet, lost at close (errors), and put back (info)", () => {
+  const lines: string[] = [];
+  const say = deletedSpoolLog((level, message) => void lines.push(`${level} ${message}`), 's.db');
+  say({ samples: 5 });
+  say({ samples: 5, error: new Error('ENOENT') });
+  say({ samples: 5, back: true });
+  say({ samples: 7, error: new Error('ENOSPC'), atClose: true });
+  assert.equal(lines, [
+    'error spool s.db was deleted while chronoq ran: written again at s.db with the 5 samples unsettled in it; delete a spool only while chronoq is stopped',
+    'error spool s.db was deleted while chronoq ran and cannot be written again (ENOENT): the 5 samples unsettled in it are lost when chronoq stops unless it can; tried again every 5 s',
+    'info spool s.db is at its path again: the 5 samples unsettled in it are safe',
+    'error spool s.db was deleted while chronoq ran and could not be written again (ENOSPC): the 7 samples unsettled in it are lost',
+  ]);
 });
 
 test('chronoq run: the spool deleted under it is written again within seconds, logged as an error, and every sample read is in it at exit', async () => {

@@ -17,6 +17,9 @@ import type { Sample } from '../src/sample.js';
 import { jsonLog, runCli, sleep, startCli, tempDir, until, writeConfig, type CliResult } from './support/cli.js';
 import { freePort } from './support/collector.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
+import { openSpool } from '../src/cli/openSpool.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { NEVER } from 'rxjs';
 
 const test = suite('spool owner lock');
 const root = new URL('..', import.meta.url).pathname;
@@ -42,6 +45,25 @@ test('a second open of an open spool is refused, naming the owner; once closed o
   const fourth = Spool.open(path, { lanes: 1 });
   assert.ok(isRight(fourth), 'free again after close');
   if (isRight(fourth)) fourth.right.spool.close();
+});
+
+test('waiting for a spool in use: a spool that fails otherwise once it is let go is said at once, not waited on to the end', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'spool.db');
+  const first = Spool.open(path, { lanes: 1 });
+  if (isLeft(first)) throw first.left;
+  const lines: string[] = [];
+  const config = { ...resolveConfig({ spool: { path } }), sources: [] };
+  // The clock stands still: only a spool that opens, or fails for another reason, ends the wait.
+  const frozen = { now: () => 0, monotonic: () => 0 };
+  const opening = openSpool(config, (level, message) => void lines.push(`${level} ${message}`), frozen, () => undefined, NEVER, 60_000);
+  await until('the wait to be said', () => lines.length > 0, 5_000);
+  first.right.spool.close();
+  // The other one leaves the file holding something else (a spool is never that: it is refused, not moved aside).
+  writeFileSync(path, 'not a spool at all, and longer than an SQLite header would be\n');
+  const result = await Promise.race([opening, sleep(5_000).then(() => 'still waiting')]);
+  assert.is(result, 'failed');
+  assert.match(lines.at(-1) ?? '', /^error .*spool\.db/);
 });
 
 test('a process killed with SIGKILL while it holds a spool leaves no stale lock', async () => {

@@ -35,15 +35,7 @@ export const openSpool = async (
   waitMs = c.delivery.shutdownDeadlineMs + 5_000,
 ): Promise<Spool | undefined | 'failed' | 'stopped'> => {
   const path = c.spool?.path ?? '';
-  // Deleted while running (a cleanup job, someone freeing space): put back, loudly.
-  const onDeleted: SpoolOptions['onDeleted'] = (e) =>
-    e.back ? log('info', `spool ${path} is at its path again: the ${e.samples} samples unsettled in it are safe`, { spool: path, samples: e.samples })
-    : e.error === undefined
-      ? log('error', `spool ${path} was deleted while chronoq ran: written again at ${path} with the ${e.samples} samples unsettled in it; delete a spool only while chronoq is stopped`, { spool: path, samples: e.samples })
-      : e.atClose
-        ? log('error', `spool ${path} was deleted while chronoq ran and could not be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost`, { spool: path, lost: e.samples })
-        : log('error', `spool ${path} was deleted while chronoq ran and cannot be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost when chronoq stops unless it can; tried again every ${FILE_CHECK_MS / 1000} s`, { spool: path, samples: e.samples });
-  const open = (): Opened => openConfiguredSpool(c, clock, deadLetter, onDeleted);
+  const open = (): Opened => openConfiguredSpool(c, clock, deadLetter, deletedSpoolLog(log, path));
   let opened = open();
   if (isLeft(opened) && isSpoolInUseError(opened.left) && waitMs > 0) {
     // Listening before saying so: a stop signal sent on reading the line must find the listener
@@ -75,6 +67,15 @@ export const openSpool = async (
   if (report.pending > 0) log('info', `spool ${path}: ${report.pending} samples from an earlier run are delivered first`);
   return spool;
 };
+
+/** What `chronoq run` says of a spool deleted while it runs (a cleanup job, someone freeing space): put back, loudly. */
+export const deletedSpoolLog = (log: Logger, path: string): NonNullable<SpoolOptions['onDeleted']> => (e) =>
+  e.back ? log('info', `spool ${path} is at its path again: the ${e.samples} samples unsettled in it are safe`, { spool: path, samples: e.samples })
+  : e.error === undefined
+    ? log('error', `spool ${path} was deleted while chronoq ran: written again at ${path} with the ${e.samples} samples unsettled in it; delete a spool only while chronoq is stopped`, { spool: path, samples: e.samples })
+    : e.atClose
+      ? log('error', `spool ${path} was deleted while chronoq ran and could not be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost`, { spool: path, lost: e.samples })
+      : log('error', `spool ${path} was deleted while chronoq ran and cannot be written again (${e.error.message}): the ${e.samples} samples unsettled in it are lost when chronoq stops unless it can; tried again every ${FILE_CHECK_MS / 1000} s`, { spool: path, samples: e.samples });
 
 /**
  * What `chronoq run` says at start when the spool's newest sample (Spool.newestUnixNano) is more
