@@ -8,6 +8,10 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { connectSpool } from '../src/spool/spoolFile.js';
 import { inspectSpoolFile } from '../src/spool/inspectSpool.js';
+import { openSpool } from '../src/cli/openSpool.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { systemClock } from '../src/clock.js';
+import { NEVER } from 'rxjs';
 import type { SpoolFsync } from '../src/spool/spoolTypes.js';
 import { tempDir } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
@@ -285,6 +289,22 @@ test("a spool whose file SQLite's quick check faults while every row reads (page
   assert.equal([report.damage?.message, report.damage?.salvagedSamples], [problem, 40]);
   assert.equal(repaired.recover().map((s) => s.value), Array.from({ length: 40 }, (_, i) => i));
   repaired.close();
+});
+
+test("chronoq run's start with a damaged spool: an error line saying what was damaged, how many samples were recovered and where the file was kept", async () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 1);
+  for (let b = 0; b < 50; b++) spool.append(Array.from({ length: 40 }, (_, i) => mk(b * 40 + i)));
+  spool.checkpoint();
+  spool.close();
+  truncateSync(path, Math.floor(statSync(path).size * 0.6));
+  const lines: string[] = [];
+  const config = { ...resolveConfig({ spool: { path }, delivery: { lanes: 1 } }), sources: [] };
+  const opened = await openSpool(config, (level, message) => void lines.push(`${level} ${message}`), systemClock, () => undefined, NEVER);
+  assert.ok(typeof opened === 'object');
+  const damaged = lines.find((l) => l.includes('was damaged'));
+  assert.match(damaged ?? lines.join('\n'), /^error spool .*spool\.db was damaged \(.+\); \d+ samples recovered, the damaged file kept as .*spool\.db\.damaged/);
+  if (typeof opened === 'object') opened.close();
 });
 
 test('a damaged spool killed with commits in its write-ahead log only: the log is moved aside with the file, and its samples are recovered too', () => {
