@@ -1,17 +1,12 @@
-/** The spool on its own: crash safety, read-back order, bounds, damaged and foreign files. */
+/** The spool on its own: crash safety, read-back order, bounds, foreign files, giving space back (damaged files: spoolDamaged.test.ts; inspect: spoolInspect.test.ts). */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dirname, join } from 'node:path';
-import { statSync, truncateSync, existsSync, appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { statSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { connectSpool } from '../src/spool/spoolFile.js';
-import { inspectSpoolFile } from '../src/spool/inspectSpool.js';
-import { openSpool } from '../src/cli/openSpool.js';
-import { resolveConfig } from '../src/config/resolve.js';
-import { systemClock } from '../src/clock.js';
-import { NEVER } from 'rxjs';
 import type { SpoolFsync } from '../src/spool/spoolTypes.js';
 import { tempDir } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
@@ -64,29 +59,6 @@ test("settling and reading back are range scans on (lane, last_seq), not scans o
   db.close();
 });
 
-test("inspect: a lane's oldest and newest times are over all its chunks, whichever chunk holds them", () => {
-  const path = join(tempDir(), 'spool.db');
-  const { spool } = open(path, 1);
-  // Three chunks: the middle one holds both the oldest and the newest time (other series than the first's).
-  spool.append([mk(5), mk(6)]);
-  spool.append([mk(1, 7), mk(9, 8)]);
-  spool.append([mk(4), mk(7)]);
-  const [lane] = spool.inspect().lanes;
-  assert.equal([lane!.waiting, lane!.oldestUnixNano, lane!.newestUnixNano], [6, mk(1).timeUnixNano, mk(9).timeUnixNano]);
-  spool.close();
-  const db = new Database(path, { readonly: true });
-  const chunkBytes = db.prepare('SELECT bytes FROM chunks').pluck().all() as number[];
-  db.close();
-  assert.equal([chunkBytes.length, lane!.bytes], [3, chunkBytes.reduce((a, b) => a + b, 0)], "the lane's bytes are its chunks' together");
-  // An SQLite file with a table of that name but not the others is not a spool: said so, not read.
-  const other = join(tempDir(), 'other.db');
-  const foreign = new Database(other);
-  foreign.exec('CREATE TABLE chunks (id INTEGER)');
-  foreign.close();
-  const seen = inspectSpoolFile(other);
-  assert.match(isRight(seen) ? '' : seen.left.message, /other\.db is not a chronoq spool \(an SQLite database without its tables\); nothing was changed$/);
-});
-
 test('settled samples are not recovered; a lane watermark only passes a contiguous run; bytes are freed', () => {
   const path = join(tempDir(), 'spool.db');
   const { spool } = open(path, 1);
@@ -136,14 +108,6 @@ test('bounded across the lanes of one append: each lane is counted on top of tho
   const refused = spool.append(samples);
   assert.is(refused.length, 3, "one lane's chunk refused");
   assert.ok(spool.usedBytes <= maxBytes, `${spool.usedBytes} bytes written, maxBytes ${maxBytes}`);
-  spool.close();
-});
-
-test("inspect gives a lane's oldest and newest time wherever in a chunk they are (series interleave in a lane)", () => {
-  const { spool } = open(join(tempDir(), 'spool.db'), 1);
-  spool.append([mk(5, 0), mk(2, 1), mk(9, 0), mk(3, 1)]);
-  const [lane] = spool.inspect().lanes;
-  assert.equal([lane?.oldestUnixNano, lane?.newestUnixNano], [mk(2).timeUnixNano, mk(9).timeUnixNano]);
   spool.close();
 });
 
@@ -234,103 +198,6 @@ test('an append the disk refuses places nothing: its samples, delivered without 
   assert.is(spool.inspect().waiting, 4, 'the next append\'s samples wait for their delivery');
   spool.abandon(); // a crash
   assert.equal(recoveredValues(path), c!.map((x) => x.value), 'and come back after a crash');
-});
-
-/**
- * A spool of 2 000 samples in 50 bursts, checkpointed, then `more` in its write-ahead log only
- * (killed then; closed when there are none), its file cut to 60 %: opened again. `killed` is the
- * first spool's object, still to be closed.
- */
-const cutOff = (more: readonly Sample[] = []) => {
-  const path = join(tempDir(), 'spool.db');
-  const { spool } = open(path, 1);
-  for (let b = 0; b < 50; b++) spool.append(Array.from({ length: 40 }, (_, i) => mk(b * 40 + i)));
-  spool.checkpoint();
-  if (more.length === 0) spool.close();
-  else (spool.append(more), spool.abandon()); // kill -9
-  truncateSync(path, Math.floor(statSync(path).size * 0.6));
-  const r = Spool.open(path, { lanes: 1 });
-  assert.ok(isRight(r), 'never throws, never refuses to start');
-  return { ...r.right, killed: spool };
-};
-
-test('a spool whose file was cut off opens, recovers what is readable, keeps the damaged file and reports it', () => {
-  const { spool: repaired, report } = cutOff();
-  assert.ok(report.damage, 'the damage is reported');
-  assert.ok(existsSync(report.damage!.movedTo), 'the damaged file is kept');
-  assert.is(repaired.placedCount, 0, 'the salvaged samples written again, not held as objects (they are read back)');
-  const rec = repaired.recover();
-  assert.is(report.damage!.salvagedSamples, rec.length);
-  assert.ok(rec.length > 500 && rec.length < 2000, `salvaged ${rec.length} of 2000`);
-  const values = rec.map((s) => s.value as number);
-  assert.equal(values, [...values].sort((a, b) => a - b), 'recovered in order');
-  assert.equal(new Set(values).size, values.length, 'no repeats');
-  repaired.close();
-});
-
-test("a spool whose file SQLite's quick check faults while every row reads (pages never used): inspect says so on one line with what run would salvage; run salvages every sample", () => {
-  const path = join(tempDir(), 'spool.db');
-  const { spool } = open(path, 1);
-  spool.append(Array.from({ length: 40 }, (_, i) => mk(i)));
-  spool.close();
-  // Two pages more in the header's count, of zeros: in no table and not free.
-  const pageSize = readFileSync(path).readUInt16BE(16);
-  appendFileSync(path, Buffer.alloc(2 * pageSize));
-  const bytes = readFileSync(path);
-  const pages = bytes.readUInt32BE(28) + 2;
-  bytes.writeUInt32BE(pages, 28);
-  writeFileSync(path, bytes);
-  const problem = `integrity check: Page ${pages - 1}: never used; Page ${pages}: never used`;
-  const seen = inspectSpoolFile(path);
-  assert.ok(isRight(seen));
-  if (!isRight(seen)) return;
-  assert.equal([seen.right.waiting, seen.right.damage, seen.right.salvageable, seen.right.seriesStartsKept], [40, problem, 40, undefined]);
-  const { spool: repaired, report } = open(path, 1);
-  assert.equal([report.damage?.message, report.damage?.salvagedSamples], [problem, 40]);
-  assert.equal(repaired.recover().map((s) => s.value), Array.from({ length: 40 }, (_, i) => i));
-  repaired.close();
-});
-
-test("chronoq run's start with a damaged spool: an error line saying what was damaged, how many samples were recovered and where the file was kept", async () => {
-  const path = join(tempDir(), 'spool.db');
-  const { spool } = open(path, 1);
-  for (let b = 0; b < 50; b++) spool.append(Array.from({ length: 40 }, (_, i) => mk(b * 40 + i)));
-  spool.checkpoint();
-  spool.close();
-  truncateSync(path, Math.floor(statSync(path).size * 0.6));
-  const lines: string[] = [];
-  const config = { ...resolveConfig({ spool: { path }, delivery: { lanes: 1 } }), sources: [] };
-  const opened = await openSpool(config, (level, message) => void lines.push(`${level} ${message}`), systemClock, () => undefined, NEVER);
-  assert.ok(typeof opened === 'object');
-  const damaged = lines.find((l) => l.includes('was damaged'));
-  assert.match(damaged ?? lines.join('\n'), /^error spool .*spool\.db was damaged \(.+\); \d+ samples recovered, the damaged file kept as .*spool\.db\.damaged/);
-  if (typeof opened === 'object') opened.close();
-});
-
-test('a damaged spool killed with commits in its write-ahead log only: the log is moved aside with the file, and its samples are recovered too', () => {
-  const { spool: repaired, report, killed } = cutOff(Array.from({ length: 10 }, (_, i) => mk(2_000 + i)));
-  assert.ok(report.damage && existsSync(`${report.damage.movedTo}-wal`), 'the log kept beside the damaged file');
-  const values = repaired.recover().map((s) => s.value as number);
-  assert.equal(values.filter((v) => v >= 2_000), Array.from({ length: 10 }, (_, i) => 2_000 + i), 'what only the log held is recovered');
-  repaired.close();
-  killed.close();
-});
-
-test('a torn write-ahead-log tail (crash mid-commit) is detected and reported; every committed burst is recovered', () => {
-  const dir = tempDir();
-  const path = join(dir, 'spool.db');
-  const { spool } = open(path, 1);
-  for (let b = 0; b < 5; b++) spool.append(Array.from({ length: 10 }, (_, i) => mk(b * 10 + i)));
-  // no close: the WAL holds the commits, as after kill -9; then a partial frame at its end
-  spool.abandon();
-  appendFileSync(`${path}-wal`, Buffer.alloc(100, 7));
-  const r = Spool.open(path, { lanes: 1 });
-  assert.ok(isRight(r));
-  if (!isRight(r)) return;
-  assert.is(r.right.report.tornWalBytes, 100);
-  assert.is(r.right.spool.recover().length, 50);
-  r.right.spool.close();
-  spool.close();
 });
 
 /** The spool file's bytes on disk, its write-ahead log included. */
