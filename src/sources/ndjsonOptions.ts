@@ -34,9 +34,14 @@ export interface UnreadRest {
   readonly compression?: Compression;
 }
 
-/** What was left of a stopped source's file, in words: "the 1200 bytes after it were not read", or of a compressed file "the rest of it was not read (1200 gzip-compressed bytes left)". */
+/**
+ * What was left of a stopped source's file, in words: "the 1200 bytes after it were not read", or
+ * of a compressed file "the rest of it was not read" — how much is not known without reading it:
+ * its compressed bytes not read yet said "0 gzip-compressed bytes left" of a file read ahead into
+ * buffers whole, with thousands of lines not read.
+ */
 export const restInWords = (e: UnreadRest, verb = 'read'): string =>
-  e.compression === undefined ? `the ${e.unreadBytes} bytes after it were not ${verb}` : `the rest of it was not ${verb} (${e.unreadBytes} ${e.compression}-compressed bytes left)`;
+  e.compression === undefined ? `the ${e.unreadBytes} bytes after it were not ${verb}` : `the rest of it was not ${verb}`;
 
 /** The command that prints the lines a stopped source did not read. */
 export const restCommand = (e: UnreadRest): string =>

@@ -99,8 +99,9 @@ export interface JsonLogLine {
   readonly delivered?: number;
   readonly deadLetters?: Record<string, number>;
   readonly leftInSpool?: number;
-  /** A source's stop line: the lines it had read. */
+  /** A source's stop line: the lines it had read, and the bytes of its file not read (of a compressed file, compressed bytes). */
   readonly linesRead?: number;
+  readonly unreadBytes?: number;
   /** A config error's parts. */
   readonly path?: string;
   readonly expected?: string;
