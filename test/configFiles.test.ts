@@ -184,6 +184,11 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   assert.equal(problems({ cert: 'client.pem', key: join(tmp, 'encrypted.pem') }), [
     `config.sink.tls.key: expected a PEM private key, found "${join(tmp, 'encrypted.pem')}", an encrypted private key (gRPC takes no passphrase: give it decrypted — openssl pkey -in ${join(tmp, 'encrypted.pem')} -out ${join(tmp, 'encrypted.pem')}.plain — readable by this user alone)`,
   ]);
+  // The older forms: an RSA key in PKCS#1 DER, and one encrypted the traditional way (Proc-Type: 4,ENCRYPTED in its PEM).
+  writeFileSync(join(tmp, 'rsa.der'), clientKey.export({ format: 'der', type: 'pkcs1' }));
+  writeFileSync(join(tmp, 'traditional.pem'), clientKey.export({ format: 'pem', type: 'pkcs1', cipher: 'aes-256-cbc', passphrase: 'x' }));
+  assert.equal(problems({ cert: 'client.pem', key: join(tmp, 'rsa.der') }).map((e) => e.replace(/ \(gRPC reads.*$/, '')), [`config.sink.tls.key: expected a PEM private key, found "${join(tmp, 'rsa.der')}", a DER (binary) private key, not PEM`]);
+  assert.equal(problems({ cert: 'client.pem', key: join(tmp, 'traditional.pem') }).map((e) => e.replace(/ \(gRPC takes.*$/, '')), [`config.sink.tls.key: expected a PEM private key, found "${join(tmp, 'traditional.pem')}", an encrypted private key`]);
   assert.equal(problems({ cert: join(tmp, 'combined.pem'), key: join(tmp, 'combined.pem') }), [], 'one file with the certificate and its key');
   assert.equal(problems({ cert: 'client.pem' }), ['config.sink.tls.key: expected the client key beside tls.cert (mutual TLS needs both), found nothing']);
   assert.equal(problems({ cert: 'client.pem', key: 'server-key.pem' }), [`config.sink.tls.key: expected the private key of tls.cert, found "${join(dir, 'server-key.pem')}", the key of another certificate`]);

@@ -105,6 +105,7 @@ test('host: memory by the receiver\'s states from /proc/meminfo — used is MemT
   // A kernel before 3.14 (no MemAvailable): gopsutil's fallback, available = cached + free.
   assert.is(parseMemInfo(meminfo(false))!.used, (24683584 - 22620156 - 1590656 - 261512) * kB);
   assert.is(parseMemInfo('nothing here\n'), undefined);
+  assert.is(parseMemInfo('MemTotal:       24683584 kB\n'), undefined, 'MemFree missing: no free to say, nor a used it would guess');
   const real = readMemoryStates();
   assert.equal(Object.keys(real).sort(), existsSync('/proc/meminfo') ? [...MEMORY_STATES].sort() : ['free', 'used']);
   assert.ok(real.used! > 0 && real.free! > 0 && real.used! + real.free! <= totalmem(), JSON.stringify(real));

@@ -64,6 +64,9 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   assert.match(reason('{"name":"x","value":1,"time":1764064800123456789}'), /time is a number of nanoseconds since the epoch\? name it timeUnixNano$/);
   assert.match(reason('{"name":"x","value":1,"time":true}'), /time is true, not RFC 3339 text$/);
   assert.match(reason('{"name":"x","value":1,"timestamp":1764064800}'), /; this one has timestamp, which chronoq does not read$/);
+  // A null is no field (as JSON writers give an absent one): neither a time under another name nor a name there.
+  assert.is(reason('{"name":"x","value":1,"timestamp":null}'), 'a sample needs timeUnixNano (decimal string) or time (RFC 3339)');
+  assert.is(reason('{"name":null,"metric":"cpu","value":1,"time":"2025-11-25T10:00:00Z"}'), 'this sample has metric, which chronoq does not read: name it name');
   const neg = parseSampleLine('{"name":"x","kind":"sum","value":-1,"timeUnixNano":"1"}');
   assert.ok(isLeft(neg) && /cannot be negative/.test(neg.left));
   // A counter's delta counts up too (it was sent: a backend adding deltas up went backwards); an up-down counter's may go down.
