@@ -100,6 +100,12 @@ test('a resource value YAML reads as a number written otherwise (service.version
     'config.resource.build: expected a value sent as written, found 010, which YAML reads as the number 10 (write "010" (in quotes) for the text, or 10 for the number)',
     'config.resource.flags: expected a value sent as written, found 0x10, which YAML reads as the number 16 (write "0x10" (in quotes) for the text, or 16 for the number)',
   ]);
+  // 2.0 (an integer's fraction), an octal, a sign before either.
+  assert.equal(configErrorsOf('resource:\n  major: 2.0\n  mode: 0o17\n  offset: -010\n').map((e) => e.replace(/ \(write .*$/, '')), [
+    'config.resource.major: expected a value sent as written, found 2.0, which YAML reads as the number 2',
+    'config.resource.mode: expected a value sent as written, found 0o17, which YAML reads as the number 15',
+    'config.resource.offset: expected a value sent as written, found -010, which YAML reads as the number -10',
+  ]);
   const ok = decodeConfig('resource:\n  service.version: "1.10"\n  replicas: 3\n  ratio: 0.5\n  big: 1e3\n  half: .5\n', {});
   if (!isRight(ok)) throw new Error(JSON.stringify(ok.left));
   assert.equal(ok.right.resource, { 'service.version': '1.10', replicas: 3, ratio: 0.5, big: 1000, half: 0.5 });

@@ -115,6 +115,9 @@ test('a variable whose value came with its quotes (docker run --env-file keeps t
   // Quotes inside a value are the value's.
   assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_HEADERS: 'x-note=say%20"hi"', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' }), []);
   assert.equal(resourceFromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'team="a"' }).attributes, { team: '"a"' });
+  // Two quotes and nothing between: quoted too. Quotes that do not match: not a quoted value.
+  assert.equal(resourceFromEnv({ OTEL_SERVICE_NAME: '""' }).errors, [quoted('OTEL_SERVICE_NAME', '"')]);
+  assert.equal(resourceFromEnv({ OTEL_SERVICE_NAME: '"shop\'' }), { attributes: { 'service.name': '"shop\'' }, errors: [] });
 });
 
 test('the same for OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the schemes the exporter reads are taken as before', () => {

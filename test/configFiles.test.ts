@@ -102,6 +102,16 @@ test('sources[].positionFile: a followed file keeps its read position in chronoq
   }
   assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${join(dir, 'app-?.log')}", follow: true}`)).map(formatConfigError),
     [`config.sources[0].path: expected a file's path (a pattern is not expanded), found "${join(dir, 'app-?.log')}" (a pattern, which matches no file now)`]);
+  // Listed in order, five at most; `?` one character, `*` none too; one file is one.
+  const many = join(tempDir(), 'many');
+  mkdirSync(many);
+  for (const name of ['c', 'a', 'g', 'e', 'b', 'f', 'd']) writeFileSync(join(many, `${name}.ndjson`), '');
+  writeFileSync(join(many, 'app-1.log'), '');
+  writeFileSync(join(many, 'app-12.log'), '');
+  const found = (path: string) => checkConfigFiles(resolved(`{type: ndjson, path: "${path}"}`)).map((e) => e.found);
+  assert.equal(found(join(many, '*.ndjson')), [`"${join(many, '*.ndjson')}" (a pattern, which matches 7 files now: a.ndjson, b.ndjson, c.ndjson, d.ndjson, e.ndjson, …)`]);
+  assert.equal(found(join(many, 'app-?.log')), [`"${join(many, 'app-?.log')}" (a pattern, which matches 1 file now: app-1.log)`]);
+  assert.equal(found(join(many, 'a*.ndjson')), [`"${join(many, 'a*.ndjson')}" (a pattern, which matches 1 file now: a.ndjson)`]);
   writeFileSync(join(dir, '[x].ndjson'), ''); // a file that is named so is read
   assert.equal(checkConfigFiles(resolved(`{type: ndjson, path: "${join(dir, '[x].ndjson')}"}`)), []);
 });

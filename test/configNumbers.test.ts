@@ -21,11 +21,14 @@ test('a duration with a unit, for a key in milliseconds: the milliseconds to wri
 test('a size with a unit, for a key in bytes: the bytes to write', () => {
   assert.equal(configErrorsOf('deadLetter: {maxBytes: 10MB}\n'), ['config.deadLetter.maxBytes: expected a positive integer, found "10MB" (did you mean 10000000? maxBytes is in bytes)']);
   assert.equal(configErrorsOf('spool: {path: s.db, maxBytes: 2GiB}\n'), ['config.spool.maxBytes: expected a positive integer, found "2GiB" (did you mean 2147483648? maxBytes is in bytes)']);
+  assert.equal(configErrorsOf('deadLetter: {maxBytes: 64KiB}\n'), ['config.deadLetter.maxBytes: expected a positive integer, found "64KiB" (did you mean 65536? maxBytes is in bytes)']);
 });
 
 test('digits in groups: the number without them', () => {
   assert.equal(configErrorsOf('delivery: {maxQueued: 1_000_000}\n'), ['config.delivery.maxQueued: expected a positive integer, found "1_000_000" (did you mean 1000000?)']);
   assert.equal(configErrorsOf('delivery: {maxQueued: "100,000"}\n'), ['config.delivery.maxQueued: expected a positive integer, found "100,000" (did you mean 100000?)']);
+  // Groups marked two ways are no one number.
+  assert.equal(configErrorsOf('delivery: {maxQueued: "1,000_000"}\n'), ['config.delivery.maxQueued: expected a positive integer, found "1,000_000"']);
 });
 
 test('no suggestion where the unit does not fit the key, or the text is no number at all', () => {
@@ -34,6 +37,8 @@ test('no suggestion where the unit does not fit the key, or the text is no numbe
   assert.equal(configErrorsOf('reorder: {maxDelayMs: soon}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "soon"']);
   // A suggestion is only ever a number the key takes: -5s is no maxDelayMs.
   assert.equal(configErrorsOf('reorder: {maxDelayMs: -5s}\n'), ['config.reorder.maxDelayMs: expected a finite non-negative number, found "-5s"']);
+  // Nor 1.5 for a count of bytes.
+  assert.equal(configErrorsOf('deadLetter: {maxBytes: 1.5B}\n'), ['config.deadLetter.maxBytes: expected a positive integer, found "1.5B"']);
 });
 
 
