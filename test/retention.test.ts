@@ -16,6 +16,7 @@ import { routed, type Routed } from '../src/routed.js';
 import { reorderByEventTime, type ReorderOptions } from '../operators/reorderByEventTime.js';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import type { Sample } from '../src/sample.js';
+import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -189,6 +190,20 @@ test('reorderByEventTime with maxSeries: memory bounded when every sample is a s
     at('p149', 3_500), // among the most recent: kept, in order
   ]);
   assert.equal(r.outcomes, ['late 999000000', 'ok 3500000000']);
+});
+
+test("the sink's encoder keeps a data point for each sample of its largest batch, not of every batch it encoded", async () => {
+  const encode = createBatchEncoder();
+  const attributes = { host: 'a' };
+  const batch = Array.from({ length: 1_000 }, (_, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T0 + BigInt(i), attributes }));
+  encode(batch, {});
+  await collect();
+  const before = process.memoryUsage().heapUsed;
+  for (let b = 0; b < 300; b++) encode(batch, {});
+  await collect();
+  // 300 000 pooled points would be ~40 MB; the pool of 1 000 was there before.
+  const grownBytes = process.memoryUsage().heapUsed - before;
+  assert.ok(grownBytes < 8 * 2 ** 20, `${(grownBytes / 2 ** 20).toFixed(1)} MB more held after 300 batches`);
 });
 
 test.run();

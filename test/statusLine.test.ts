@@ -94,6 +94,9 @@ test('an open breaker says how the receiver fails, from the sink\'s own errors: 
   assert.equal(said, ['unreachable', 'not answering', 'refusing for now', 'throttling']);
   // An NDJSON sink on a full disk is retried until there is room (sinks.ts): it is not "unreachable".
   assert.is(howFailing(new ExportError('cannot write out.ndjson: ENOSPC: no space left on device', { retryable: true, code: 'ENOSPC' })), 'out of disk space');
+  // A quota is a full disk too; a timeout of our own (a string code) is not answering, a refused connection unreachable; a call cancelled in flight, not answering.
+  const word = (code: string | number, more: { outcomeUnknown?: boolean } = {}) => howFailing(new ExportError('x', { retryable: true, code, ...more }));
+  assert.equal([word('EDQUOT'), word('TIMEOUT'), word('ECONNREFUSED'), word(1, { outcomeUnknown: true }), word(1)], ['out of disk space', 'not answering', 'unreachable', 'not answering', 'failing']);
   const s = createStats(100);
   s.breakerState = 'open';
   s.enteredDelivery = 10;
