@@ -7,6 +7,7 @@ import { tempDir } from './support/cli.js';
 import { VirtualTimeScheduler, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { hostSamples, type HostSourceOptions } from '../src/sources/host.js';
+import { connectionsEachCollection } from '../src/sources/hostActivity.js';
 import { parseSwaps, parseVmstat, readPaging } from '../src/sources/paging.js';
 import { countProcesses, parseMiscStat, readProcesses, statusOfStat } from '../src/sources/processes.js';
 import { TCP_STATES, countTcpTable, readTcpConnections } from '../src/sources/tcpConnections.js';
@@ -155,6 +156,12 @@ test('connections read off the event loop: sent when the read settles, stamped a
   settle[1]!({ LISTEN: 3 });
   await Promise.resolve();
   assert.is(out.length, 2, 'nothing after unsubscribing');
+  // A read that fails (the files gone for a moment) is no read in flight: the next collection reads again.
+  let reads = 0;
+  const each = connectionsEachCollection({ readTcpConnections: () => (++reads === 1 ? Promise.reject(new Error('EIO')) : { LISTEN: 1 }) }, () => undefined);
+  assert.equal(each(1n, 0n), []);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(each(2n, 0n).map((x) => [x.attributes['state'], x.value]), [['LISTEN', 1]]);
 });
 
 test('file systems statfs\'d off the event loop: each mount reported when it answers; one that hangs is not asked again until it does, the others go on', async () => {

@@ -13,6 +13,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { hostSamples } from '../src/sources/host.js';
 import { readMounts, statfsOffLoop } from '../src/sources/filesystems.js';
+import { rootOf } from '../src/sources/hostActivity.js';
 import { hostResource } from '../src/config/hostResource.js';
 import { schedulerClock } from '../src/clock.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
@@ -74,6 +75,8 @@ test("every family from the host's /proc under rootPath, not this process's", ()
 test("the host's mounts (its init's mountinfo), devices named as the host names them, their usage read through the root", async () => {
   const root = fakeHost();
   assert.equal(readMounts(root), [{ device: '/dev/dm-0', mode: 'rw', mountpoint: '/', type: 'ext4' }]);
+  // rootPath written with a trailing slash (/hostfs/) names the devices the same, as the host names them.
+  assert.equal(readMounts(rootOf({ rootPath: `${root}//` })), [{ device: '/dev/dm-0', mode: 'rw', mountpoint: '/', type: 'ext4' }]);
   const asked: string[] = [];
   const used: string[] = [];
   statfsOffLoop(async (p) => (asked.push(p), { blocks: 10, bfree: 5, bavail: 4, bsize: 4096, files: 10, ffree: 5 }), root)(readMounts(root), (u) => used.push(u.mountpoint));
