@@ -35,9 +35,9 @@ const waitReady = async (encoder: OffThreadEncoder): Promise<void> => {
 
 const inPlaceWith = (resource: Record<string, string>) => (b: readonly Sample[]) => encodeBatch(b, resource);
 
-/** An encoder for `resource` whose worker has started (a first large batch starts it). */
-const startedEncoder = async (resource: Record<string, string> = {}): Promise<OffThreadEncoder> => {
-  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: inPlaceWith(resource) });
+/** An encoder for `resource` whose worker has started (a first large batch starts it); `inPlace.batches` counts the batches it encoded in place. */
+const startedEncoder = async (resource: Record<string, string> = {}, inPlace = { batches: 0 }): Promise<OffThreadEncoder> => {
+  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: (b) => (inPlace.batches++, encodeBatch(b, resource)) });
   encoder.encode(assorted(300), () => undefined);
   await waitReady(encoder);
   return encoder;
@@ -155,7 +155,8 @@ test('large batches are encoded by the worker to the very bytes encoded in place
 });
 
 test('a batch the worker cannot take is encoded in place: a time OTLP carries but int64 does not, and one it cannot carry', async () => {
-  const encoder = await startedEncoder();
+  const inPlace = { batches: 0 };
+  const encoder = await startedEncoder({}, inPlace);
   try {
     const late = [...assorted(299), { name: 'cpu', kind: 'gauge', value: 1, timeUnixNano: 2n ** 64n - 1n, attributes: {} } as Sample];
     const r = await encodeVia(encoder, late);
@@ -173,9 +174,12 @@ test('a batch the worker cannot take is encoded in place: a time OTLP carries bu
     }));
     const c = await encodeVia(encoder, uncloneable);
     assert.equal([c.sync, c.bytes?.equals(encodeBatch(uncloneable, {}))], [true, true]);
-    const after = [...assorted(400), ...uncloneable.map((s) => ({ ...s, value: { boundaries: [1], counts: [1, 0], sum: 1, count: 1 } }))];
+    // A series new to the worker first: had the packer kept the numbers it gave the refused batch's
+    // series, the worker would file this one under one of those and send their points under its name.
+    const after = [{ name: 'newcomer', kind: 'gauge', value: 1, timeUnixNano: T, attributes: { fresh: true } } as Sample, ...assorted(400), ...uncloneable.map((s) => ({ ...s, value: { boundaries: [1], counts: [1, 0], sum: 1, count: 1 } }))];
+    const before = inPlace.batches;
     const ok = await encodeVia(encoder, after);
-    assert.equal([ok.sync, ok.bytes?.equals(encodeBatch(after, {}))], [false, true], 'the worker serves the next batch, its series table intact');
+    assert.equal([ok.sync, ok.bytes?.equals(encodeBatch(after, {})), inPlace.batches - before], [false, true, 0], 'the worker serves the next batch, its series table intact (not failing on it, to have it encoded in place)');
   } finally {
     encoder.close();
   }
@@ -194,6 +198,9 @@ test('samples that do not share attribute objects: after three such batches in a
       via.push(!r.sync);
     }
     assert.equal(via, [true, true, true, false, false], 'three to the worker, then in place');
+    // For a thousand batches, then the worker is tried again.
+    for (let b = 5; b < 1_004; b++) via.push(!(await encodeVia(encoder, assorted(300))).sync);
+    assert.equal([via.slice(3, 1_003).every((w) => !w), via[1_003]], [true, true], `batches 4 to 1003 in place, the 1004th at the worker (the last in place: ${via.lastIndexOf(false) + 1})`);
     // Many series sharing their objects: a first batch of all-new series is no reason to stop.
     const many = Array.from({ length: 400 }, (_, k) => ({ k: String(k) }));
     const shared = (): Sample[] => many.map((attributes, i): Sample => ({ name: 'n', kind: 'gauge', value: i, timeUnixNano: T, attributes }));
@@ -202,6 +209,13 @@ test('samples that do not share attribute objects: after three such batches in a
     for (let b = 0; b < 5; b++) worked.push(!(await encodeVia(fresh, shared())).sync);
     fresh.close();
     assert.equal(worked, [true, true, true, true, true]);
+    // Mostly new batches not in a row are no such stream: known series between them start the count again.
+    const again = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: inPlaceWith({}) });
+    const known = assorted(300);
+    const alternating: boolean[] = [];
+    for (let b = 0; b < 6; b++) alternating.push(!(await encodeVia(again, b % 2 === 0 ? unshared() : known)).sync);
+    again.close();
+    assert.equal(alternating, [true, true, true, true, true, true]);
   } finally {
     encoder.close();
   }
