@@ -245,6 +245,12 @@ test("self-metrics on the app's own MeterProvider are delivered but do not count
   await exporter.forceFlush();
   assert.is(exporter.pipeline.stats.samplesIn, appPoints, 'only the application\'s points are counted');
   assert.is(exporter.pipeline.stats.delivered, appPoints);
+  // Each delivered batch's latency, on the export latency histogram.
+  const latency = fromResourceMetrics((await reader.collect()).resourceMetrics).samples.find((s) => s.name === 'chronoq.export.latency');
+  assert.ok(latency !== undefined && (latency.value as { count: number }).count > 0, 'batches timed');
+  // Shut down twice (a signal handler and the end of main): one drain, one report.
+  const [first, second] = await Promise.all([exporter.pipeline.shutdown(), exporter.pipeline.shutdown()]);
+  assert.is(first, second);
   await exporter.shutdown();
   await provider.shutdown();
 });
