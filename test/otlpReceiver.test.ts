@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -62,8 +62,11 @@ test('OTLP/HTTP: protobuf, JSON and gzip bodies, answered in their own encoding'
     assert.equal(await json.json(), {});
     const gzipped = await post(r.http, gzipSync(bytes), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
     assert.is(gzipped.status, 200);
-    assert.is(r.samples.length, 9);
-    for (let i = 0; i < 9; i += 3) assert.ok(encodeBatch(r.samples.slice(i, i + 3), {}).equals(bytes), `request ${i / 3 + 1}`);
+    // deflate too, and a query string on the path (a proxy's, a load balancer's) is no other path.
+    assert.is((await post(r.http, deflateSync(bytes), { 'content-type': 'application/x-protobuf', 'content-encoding': 'deflate' })).status, 200);
+    assert.is((await post(r.http, bytes, { 'content-type': 'application/x-protobuf' }, '/v1/metrics?tenant=a')).status, 200);
+    assert.is(r.samples.length, 15);
+    for (let i = 0; i < 15; i += 3) assert.ok(encodeBatch(r.samples.slice(i, i + 3), {}).equals(bytes), `request ${i / 3 + 1}`);
   } finally {
     r.stop();
   }
@@ -104,6 +107,16 @@ const startWithoutRoom = async () => {
   const r = await start({ hasRoom: () => room.is, onRoom: (e) => episodes.push(e), onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   return { r, room, episodes, answers };
 };
+
+test('a refusal that cost no point (a metric without data) is still said, as partial success of 0 points — the spec\'s warning', async () => {
+  const r = await start();
+  try {
+    const answer = await post(r.http, '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"empty"}]}]}]}', { 'content-type': 'application/json' });
+    assert.equal([answer.status, await answer.json()], [200, { partialSuccess: { rejectedDataPoints: '0', errorMessage: 'metric "empty": no data of a type chronoq carries (gauge, sum, histogram, exponentialHistogram)' } }]);
+  } finally {
+    r.stop();
+  }
+});
 
 test('without room nothing is taken: UNAVAILABLE and 503 with Retry-After, which exporters retry', async () => {
   const { r, room, episodes, answers } = await startWithoutRoom();
@@ -212,7 +225,8 @@ test('a GET or HEAD (a health check, a scanner) is no export: answered 404/405 a
   const answers: string[] = [];
   const r = await start({ onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
   try {
-    assert.is((await fetch(`http://${r.http}/v1/metrics`)).status, 405);
+    const get = await fetch(`http://${r.http}/v1/metrics`);
+    assert.equal([get.status, get.headers.get('allow')], [405, 'POST'], 'a 405 names the method to use, as HTTP asks');
     assert.is((await fetch(`http://${r.http}/`)).status, 404);
     assert.is((await fetch(`http://${r.http}/healthz`, { method: 'HEAD' })).status, 404);
     assert.is((await post(r.http, 'x', { 'content-type': 'application/x-protobuf' }, '/v1/logs')).status, 404, 'an export to another path is one a sender lost');
@@ -236,6 +250,14 @@ test('a request larger than maxRequestBytes: refused (413, RESOURCE_EXHAUSTED) a
     assert.ok(bytes.length <= 1_000 && large.length > 1_000, `${bytes.length} and ${large.length} bytes`);
     assert.ok(gzipSync(large).length < 1_000, 'compressed, under the limit');
     assert.is((await post(small.http, large, { 'content-type': 'application/x-protobuf' })).status, 413);
+    // At the limit to the byte: taken (the limit is what may be sent, not one less).
+    const atLimit = await start({ maxRequestBytes: bytes.length });
+    try {
+      assert.is((await post(atLimit.http, bytes, { 'content-type': 'application/x-protobuf' })).status, 200);
+      assert.is(atLimit.samples.length, 3, 'and read whole');
+    } finally {
+      atLimit.stop();
+    }
     assert.is((await exportCall(small.grpc, large)).error?.code, status.RESOURCE_EXHAUSTED);
     // Under the limit as sent, beyond it inflated (grpc-js's other refusal).
     assert.is((await exportCall(small.grpc, large, { gzip: true })).error?.code, status.RESOURCE_EXHAUSTED);
