@@ -175,7 +175,8 @@ test('a batch the worker cannot take is encoded in place: a time OTLP carries bu
     const c = await encodeVia(encoder, uncloneable);
     assert.equal([c.sync, c.bytes?.equals(encodeBatch(uncloneable, {}))], [true, true]);
     // A series new to the worker first: had the packer kept the numbers it gave the refused batch's
-    // series, the worker would file this one under one of those and send their points under its name.
+    // series, the worker's table would not match them (this one filed under one of those numbers,
+    // the other unknown): the worker failed on the batch, and it was encoded in place after all.
     const after = [{ name: 'newcomer', kind: 'gauge', value: 1, timeUnixNano: T, attributes: { fresh: true } } as Sample, ...assorted(400), ...uncloneable.map((s) => ({ ...s, value: { boundaries: [1], counts: [1, 0], sum: 1, count: 1 } }))];
     const before = inPlace.batches;
     const ok = await encodeVia(encoder, after);
