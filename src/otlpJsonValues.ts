@@ -6,12 +6,12 @@
  */
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { AttrValue, Attributes } from './sample.js';
-import { JSON_STRING, LONG_INTEGER, NON_FINITE } from './attributeJson.js';
+import { JSON_STRING, LONG_INTEGER, NON_FINITE, isAttributeSet } from './attributeJson.js';
 import { shownValue } from './sampleValues.js';
 import { createAttributeInterner } from './internAttributes.js';
 
 export type Json = Record<string, unknown>;
-export const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+export const obj = (v: unknown): Json => (isAttributeSet(v) ? v : {});
 export const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** A long integer written as a JSON number, quoted by quoteLongIntegers: NUL, `n` and its digits (no text a file holds). */

@@ -38,19 +38,24 @@ export interface PointTally {
   skipped: number;
 }
 
+/**
+ * Why a time field's value is no time in nanoseconds. A number past 2^53 written otherwise than in
+ * digits is said as a sample line says it: it read "must be a decimal string …, got
+ * 1764064800123000000", digits that look like a time.
+ */
+const notNanos = (field: string, v: unknown): string => nanosProblem(field, v, Number.isInteger(v), shownJsonValue);
+
 /** A point's attributes and times, or why a sample cannot hold them. */
 export const pointBasics = (p: Json): Either<string, PointBasics> => {
   const attrs = attributes(p['attributes']);
   if (isLeft(attrs)) return attrs;
   const time = nanos(p['timeUnixNano']);
-  // A number past 2^53 written otherwise than in digits is said as a sample line says it: it read
-  // "must be a decimal string …, got 1764064800123000000", digits that look like a time.
-  if (time === undefined) return left(nanosProblem('timeUnixNano', p['timeUnixNano'], Number.isInteger(p['timeUnixNano']), shownJsonValue));
+  if (time === undefined) return left(notNanos('timeUnixNano', p['timeUnixNano']));
   // A start that is there but not a time is refused as the time is (it was read as none: a counter
   // sent as if it had no start). null is proto3 JSON's absent value.
   const rawStart = p['startTimeUnixNano'];
   const start = nanos(rawStart);
-  if (start === undefined && rawStart != null) return left(nanosProblem('startTimeUnixNano', rawStart, Number.isInteger(rawStart), shownJsonValue));
+  if (start === undefined && rawStart != null) return left(notNanos('startTimeUnixNano', rawStart));
   return right({ time, start, attributes: attrs.right });
 };
 

@@ -37,7 +37,8 @@ const inPlaceWith = (resource: Record<string, string>) => (b: readonly Sample[])
 
 /** An encoder for `resource` whose worker has started (a first large batch starts it); `inPlace.batches` counts the batches it encoded in place. */
 const startedEncoder = async (resource: Record<string, string> = {}, inPlace = { batches: 0 }): Promise<OffThreadEncoder> => {
-  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: (b) => (inPlace.batches++, encodeBatch(b, resource)) });
+  const encodeInPlace = inPlaceWith(resource);
+  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: (b) => (inPlace.batches++, encodeInPlace(b)) });
   encoder.encode(assorted(300), () => undefined);
   await waitReady(encoder);
   return encoder;

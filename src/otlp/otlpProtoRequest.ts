@@ -14,6 +14,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import {
   type Cursor, type Json, decodeWith, double, fields, fixed64, int64Json, keyValue, list, message, repeated, string, varint, varint64, wire, zigzag,
 } from './protoReader.js';
+import { isAttributeSet } from '../attributeJson.js';
 
 const nanosText = (c: Cursor, w: number): string => (wire(w, 1), fixed64(c, false).toString());
 const fixedCount = (c: Cursor, w: number): number | string => (wire(w, 1), int64Json(fixed64(c, false)));
@@ -22,7 +23,6 @@ const attributesInto = (p: Json, c: Cursor, w: number): void => {
   ((p['attributes'] ??= []) as Json[]).push(message(c, w, keyValue));
 };
 
-const isMessage = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 /**
  * A message field met again in the same message: protobuf merges the copies (repeated fields
  * joined, messages merged, other fields the later copy's where it has them), as the Collector's
@@ -32,14 +32,14 @@ const isMessage = (v: unknown): v is Json => typeof v === 'object' && v !== null
  */
 const mergedInto = (m: Json, key: string, later: Json): void => {
   const earlier = m[key];
-  if (!isMessage(earlier)) {
+  if (!isAttributeSet(earlier)) {
     m[key] = later;
     return;
   }
   for (const [k, v] of Object.entries(later)) {
     const e = earlier[k];
     if (Array.isArray(e) && Array.isArray(v)) earlier[k] = [...e, ...v];
-    else if (isMessage(e) && isMessage(v)) mergedInto(earlier, k, v);
+    else if (isAttributeSet(e) && isAttributeSet(v)) mergedInto(earlier, k, v);
     else earlier[k] = v;
   }
 };
