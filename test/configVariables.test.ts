@@ -12,6 +12,7 @@ import { resolveConfig, maskSecrets } from '../src/config/resolve.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { tempDir } from './support/cli.js';
 import { configErrorsOf } from './support/config.js';
+import { kubernetesReference, unexpandedReference } from '../src/config/unexpanded.js';
 
 const test = suite('config variables');
 
@@ -79,6 +80,20 @@ test('${VAR} in a number or a boolean field gives that number or boolean (interp
     'config.delivery.lanes: expected a whole number from 1 to 1024 (requests in flight at once), found "eight"',
     'config.deadLetter.fsync: expected true or false, found "yes please"',
   ]);
+});
+
+test('an unexpanded $(NAME) names the downward API field its variable usually holds: POD_NAMESPACE is the namespace, not the pod name it begins with', () => {
+  const field = (name: string): string | undefined => /fieldPath: ([\w.]+)/.exec(kubernetesReference(`x=$(${name})`)?.suggestion ?? '')?.[1];
+  assert.equal(['POD_NAMESPACE', 'MY_POD_NAMESPACE', 'POD_NAME', 'MY_POD_NAME', 'POD_IP', 'HOST_IP', 'NODE_IP', 'NODE_NAME', 'K8S_NAMESPACE', 'POD_UID'].map(field),
+    ['metadata.namespace', 'metadata.namespace', 'metadata.name', 'metadata.name', 'status.podIP', 'status.hostIP', 'status.hostIP', 'spec.nodeName', 'metadata.namespace', 'metadata.uid']);
+  assert.is(kubernetesReference('x=$(REGION)')?.suggestion, "a pod spec expands $(REGION) only when REGION is defined earlier in the same container's env", 'no field for a name it does not know');
+  assert.is(kubernetesReference('x=${HOST}'), undefined);
+  // A shell's ${NAME} always; a bare $NAME only where asked (a secret may hold a $).
+  assert.is(unexpandedReference('http://${HOST}:4317')?.reference, '${HOST}');
+  assert.is(unexpandedReference('pa$$word'), undefined);
+  assert.is(unexpandedReference('http://$HOST:4317'), undefined);
+  assert.is(unexpandedReference('http://$HOST:4317', { bare: true })?.name, 'HOST');
+  assert.is(unexpandedReference('$(POD_IP) and ${HOST}')?.reference, '$(POD_IP)', "Kubernetes' first");
 });
 
 test.run();

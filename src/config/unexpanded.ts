@@ -18,10 +18,14 @@ export interface UnexpandedReference {
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 
-/** The downward API field a variable of this name usually holds (`valueFrom: fieldRef: fieldPath: …`). */
+/**
+ * The downward API field a variable of this name usually holds (`valueFrom: fieldRef: fieldPath: …`),
+ * the first that matches: NAMESPACE before POD_NAME, which POD_NAMESPACE begins with (it was told
+ * metadata.name).
+ */
 const FIELD_PATHS: readonly (readonly [RegExp, string])[] = [
-  [/POD_IP/i, 'status.podIP'], [/(HOST|NODE)_IP/i, 'status.hostIP'], [/POD_NAME/i, 'metadata.name'],
-  [/NODE_NAME/i, 'spec.nodeName'], [/NAMESPACE/i, 'metadata.namespace'], [/POD_UID/i, 'metadata.uid'],
+  [/NAMESPACE/i, 'metadata.namespace'], [/POD_IP/i, 'status.podIP'], [/(HOST|NODE)_IP/i, 'status.hostIP'],
+  [/POD_NAME/i, 'metadata.name'], [/NODE_NAME/i, 'spec.nodeName'], [/POD_UID/i, 'metadata.uid'],
 ];
 
 const fieldOf = (name: string): string => {
