@@ -119,6 +119,37 @@ test('a certificate rotated under a running receiver is served to new connection
   }
 });
 
+test('mutual TLS: a client CA replaced under a running receiver decides new connections: its clients are taken, the old CA\'s refused', async () => {
+  const dir = tempDir();
+  const files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), ca: join(dir, 'client-ca.crt') };
+  writeFileSync(files.cert, pem('server.pem'));
+  writeFileSync(files.key, pem('server-key.pem'));
+  writeFileSync(files.ca, pem('ca.pem'));
+  const events: string[] = [];
+  const tls = { cert: pem('server.pem'), key: pem('server-key.pem'), clientCa: pem('ca.pem') };
+  const settings = { names: { ca: 'tls.clientCa', cert: 'tls.cert', key: 'tls.key' }, pathOf: (n: string) => `config.sources[0].protocols.grpc.${n}` };
+  const r = await start({
+    grpcTls: tls, httpTls: tls,
+    tlsWatch: { everyMs: 50, now: () => Date.now(), files: { grpc: { files, settings }, http: { files, settings } }, onEvent: (protocol, e) => events.push(`${protocol} ${e.kind}`) },
+  });
+  const first = { cert: pem('client.pem'), key: pem('client-key.pem') };
+  const second = { cert: pem('client2.pem'), key: pem('client2-key.pem') };
+  try {
+    const { bytes } = await collection();
+    assert.ok((await exportOverTls(r.grpc, bytes, pem('ca.pem'), first)).response !== undefined, 'a client of the first CA');
+    assert.is((await exportOverTls(r.grpc, bytes, pem('ca.pem'), second)).error?.code, status.UNAVAILABLE, 'not yet one of the second');
+    writeFileSync(files.ca, pem('ca2.pem'));
+    for (let i = 0; i < 250 && !(events.includes('grpc reloaded') && events.includes('http reloaded')); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok((await exportOverTls(r.grpc, bytes, pem('ca.pem'), second)).response !== undefined, 'gRPC: a client of the new CA');
+    assert.is((await exportOverTls(r.grpc, bytes, pem('ca.pem'), first)).error?.code, status.UNAVAILABLE, "gRPC: the old CA's client refused");
+    assert.is(await postOverTls(r.http, bytes, pem('ca.pem'), second), 200, 'HTTPS: a client of the new CA');
+    assert.type(await postOverTls(r.http, bytes, pem('ca.pem'), first), 'string', "HTTPS: the old CA's client refused");
+    assert.is(r.samples.length, 3 * 3, 'three requests taken, of 3 samples each');
+  } finally {
+    r.stop();
+  }
+});
+
 test('a bearer token: asked of every request (UNAUTHENTICATED, 401 without it), compared whole', async () => {
   const answers: string[] = [];
   const r = await start({ bearerToken: 's3cret', onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
