@@ -6,38 +6,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request as httpsRequest } from 'node:https';
-import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { ExportResultCode } from '@opentelemetry/core';
-import { collection, exportCall, exportOnce, post, start } from './support/otlpReceiver.js';
+import { collection, exportCall, exportOnce, exportOverTls, post, postOverTls, start } from './support/otlpReceiver.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('otlp source: TLS and tokens');
 
 const pem = (name: string): Buffer => readFileSync(join(import.meta.dirname, 'fixtures/tls', name));
-
-/** One Export call over TLS to `localhost` (the certificate's name), as a client with these credentials. */
-const exportOverTls = (address: string, bytes: Buffer, ca: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<{ response?: Buffer; error?: ServiceError }> => {
-  const c = new Client(address.replace('127.0.0.1', 'localhost'), credentials.createSsl(ca, client?.key ?? null, client?.cert ?? null));
-  return new Promise((resolve) => {
-    c.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + 10_000 }, (error, response) => {
-      c.close();
-      resolve(error ? { error } : { response: response! });
-    });
-  });
-};
-/** One POST over HTTPS to `localhost`: the status, or the error's code. */
-const postOverTls = (address: string, body: Buffer, ca: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<number | string> =>
-  new Promise((resolve) => {
-    const [, port] = address.split(':');
-    const req = httpsRequest({ host: 'localhost', port: Number(port), path: '/v1/metrics', method: 'POST', ca, ...client, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    req.end(body);
-  });
 
 test('TLS, and mutual TLS: a client that trusts the CA is taken; without the client certificate mutual TLS refuses it', async () => {
   const tls = { cert: pem('server.pem'), key: pem('server-key.pem') };

@@ -1,6 +1,7 @@
 /**
  * The otlp source's test harness: a collection the stock exporters send, the source started on
- * free loopback ports, one export or POST (test/otlpReceiver*.test.ts).
+ * free loopback ports, one export or POST, in plain text or over TLS (test/otlpReceiver*.test.ts,
+ * test/cliOtlpTls.test.ts).
  */
 import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
 import { Subject, type Subscription } from 'rxjs';
@@ -10,6 +11,7 @@ import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { ExportResult } from '@opentelemetry/core';
 import { otlpReceiverSamples, type OtlpReceiverOptions, type RefusedPoints } from '../../src/sources/otlpReceiver.js';
 import type { Sample } from '../../src/sample.js';
+import { request as httpsRequest } from 'node:https';
 
 export class Reader extends MetricReader {
   protected async onForceFlush() {}
@@ -75,3 +77,25 @@ export const exportCall = (address: string, bytes: Buffer, opts: { gzip?: boolea
 };
 export const post = (address: string, body: Uint8Array | string, headers: Record<string, string>, path = '/v1/metrics') =>
   fetch(`http://${address}${path}`, { method: 'POST', body, headers });
+
+/** One Export call over TLS to `localhost` (the certificate's name), as a client with these credentials. */
+export const exportOverTls = (address: string, bytes: Buffer, ca: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<{ response?: Buffer; error?: ServiceError }> => {
+  const c = new Client(address.replace('127.0.0.1', 'localhost'), credentials.createSsl(ca, client?.key ?? null, client?.cert ?? null));
+  return new Promise((resolve) => {
+    c.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + 10_000 }, (error, response) => {
+      c.close();
+      resolve(error ? { error } : { response: response! });
+    });
+  });
+};
+/** One POST over HTTPS to `localhost`: the status, or the error's code. */
+export const postOverTls = (address: string, body: Buffer, ca: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<number | string> =>
+  new Promise((resolve) => {
+    const [, port] = address.split(':');
+    const req = httpsRequest({ host: 'localhost', port: Number(port), path: '/v1/metrics', method: 'POST', ca, ...client, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    req.end(body);
+  });
