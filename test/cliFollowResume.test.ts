@@ -65,6 +65,23 @@ test('without a spool: the second run sends only the lines appended since (each 
   assert.ok(jsonLog(second.stderr).some((l) => /^source 0 \(ndjson .*in\.ndjson\) resumed after line 200 \(byte \d+\)/.test(l.message)), second.stderr);
 });
 
+test("the config's pollMs is how often the followed file is looked at: with a minute's, a line appended after the first read waits for the next look (another poll would have read it)", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'in.ndjson'), lines(1, 3));
+  const everyMinute = readFileSync(config(dir, `sink: {type: ndjson, path: ${join(dir, 'out.ndjson')}}`, false), 'utf8').replace('pollMs: 50,', 'pollMs: 60000,');
+  const { child, result, stderrSoFar } = startCli(['run', writeConfig(dir, everyMinute, 'minute.yaml')]);
+  try {
+    await until('the first read delivered', () => stderrSoFar().includes('chronoq running') && written(dir).length === 3, 30_000);
+    appendFileSync(join(dir, 'in.ndjson'), lines(4, 5));
+    await sleep(1_500); // six polls at the default 250 ms
+  } finally {
+    child.kill('SIGINT');
+  }
+  const done = await result;
+  assert.equal(written(dir), [1, 2, 3], done.stderr);
+  assert.match(done.stderr, /done: 3 in, 3 delivered/);
+});
+
 test('with a spool, the receiver down: what the first run read waits in the spool, and the next run delivers it once — not also read again from the file', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'in.ndjson'), lines(1, 300));
