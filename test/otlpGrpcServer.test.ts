@@ -1,16 +1,23 @@
 /**
- * The otlp source's gRPC server (src/sources/otlpGrpcServer.ts): its answer, read back by the
- * official deserializer a sender uses — empty when every point was taken, else partial success
- * with the count rejected and why, counts and message lengths across varint's byte boundaries
- * (127 | 128, 16 383 | 16 384), where a hand-written encoder goes wrong first; and a listener
- * closed before its bind completes, which says nothing afterwards (the run stopping at its start).
+ * The otlp source's gRPC server (src/sources/otlpGrpcServer.ts):
+ * - its answer, read back by the official deserializer a sender uses: empty when every point was
+ *   taken, else partial success with the count rejected and why — counts and message lengths
+ *   across varint's byte boundaries (127 | 128, 16 383 | 16 384), where a hand-written encoder
+ *   goes wrong first;
+ * - a fault in taking a request: INTERNAL with its message;
+ * - a listener closed before its bind completes says nothing afterwards (the run stopping at its
+ *   start); a call still open at a close is cut a moment after;
+ * - the HTTP/2 windows it announces (grpcFlowControl.ts).
  * What it takes and refuses is in test/otlpReceiver.test.ts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { exportResponseBytes, serveOtlpGrpc, varintBytes } from '../src/sources/otlpGrpcServer.js';
-import type { OtlpServerOptions } from '../src/sources/otlpReceiverTypes.js';
+import type { OtlpServerOptions, TakeRequest } from '../src/sources/otlpReceiverTypes.js';
+import { connect } from 'node:http2';
+import { status } from '@grpc/grpc-js';
+import { collection, exportCall } from './support/otlpReceiver.js';
 
 const test = suite('otlp source: the gRPC server');
 
@@ -58,6 +65,56 @@ test('a listener closed before its bind completes says neither that it listens n
   } finally {
     open.close();
   }
+});
+
+/** A plaintext listener on a free port, taking requests with `take`; its address once it listens. */
+const serve = async (take: TakeRequest, maxRequestBytes?: number): Promise<{ address: string; close: () => void }> => {
+  let listening: (address: string) => void = () => undefined;
+  const address = new Promise<string>((resolve) => (listening = resolve));
+  const listener = serveOtlpGrpc('127.0.0.1:0', take, {
+    noRoom: () => false, read: {}, authorized: undefined, onAnswer: undefined, maxRequestBytes, tls: undefined,
+    onListening: (e) => listening(e.address), onError: (e) => assert.unreachable(String(e)),
+  });
+  return { address: await address, close: listener.close };
+};
+
+test('a request whose taking failed — a fault, not a refusal, which the source answers otherwise — is answered INTERNAL with the fault\'s message, not left unanswered', async () => {
+  const { bytes } = await collection();
+  const server = await serve(() => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'lane')")));
+  try {
+    const { error } = await exportCall(server.address, bytes, { deadlineMs: 10_000 });
+    assert.equal([error?.code, error?.details], [status.INTERNAL, "Cannot read properties of undefined (reading 'lane')"]);
+  } finally {
+    server.close();
+  }
+});
+
+test('closed with a call it has not answered: the call is cut a moment later (it waited for its deadline, the port held)', async () => {
+  const { bytes } = await collection();
+  let taken = 0;
+  const server = await serve(() => (taken++, new Promise(() => undefined)));
+  const call = exportCall(server.address, bytes, { deadlineMs: 20_000 });
+  for (let i = 0; i < 200 && taken === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  server.close();
+  const { error } = await call;
+  assert.ok(error !== undefined && error.code !== status.DEADLINE_EXCEEDED, `cut, not left to its deadline: ${error?.code} ${error?.details}`);
+});
+
+test("the HTTP/2 windows it announces: a stream's holds a whole request of maxRequestBytes (to 2³¹ − 1), the connection's 64 MiB", async () => {
+  const windowsOf = async (maxRequestBytes: number): Promise<{ stream: number; connection: number }> => {
+    const server = await serve(() => Promise.resolve({ kind: 'taken', rejected: 0, message: '' }), maxRequestBytes);
+    const session = connect(`http://${server.address}`);
+    try {
+      const stream = await new Promise<number>((resolve) => session.once('remoteSettings', (s) => resolve(s.initialWindowSize ?? -1)));
+      for (let i = 0; i < 100 && (session.state.remoteWindowSize ?? 0) <= 65_535; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      return { stream, connection: session.state.remoteWindowSize ?? -1 };
+    } finally {
+      session.close();
+      server.close();
+    }
+  };
+  assert.equal(await windowsOf(8 * 2 ** 20), { stream: 8 * 2 ** 20, connection: 64 * 2 ** 20 });
+  assert.equal(await windowsOf(2 ** 32), { stream: 2 ** 31 - 1, connection: 64 * 2 ** 20 }, "HTTP/2's largest");
 });
 
 test.run();

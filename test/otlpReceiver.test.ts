@@ -254,7 +254,11 @@ test('a request larger than maxRequestBytes: refused (413, RESOURCE_EXHAUSTED) a
     const atLimit = await start({ maxRequestBytes: bytes.length });
     try {
       assert.is((await post(atLimit.http, bytes, { 'content-type': 'application/x-protobuf' })).status, 200);
-      assert.is(atLimit.samples.length, 3, 'and read whole');
+      assert.is((await exportCall(atLimit.grpc, bytes)).error, undefined, 'gRPC at the limit too');
+      assert.is(atLimit.samples.length, 6, 'and read whole');
+      const byteOver = Buffer.concat([bytes, Buffer.from([0])]);
+      assert.is((await post(atLimit.http, byteOver, { 'content-type': 'application/x-protobuf' })).status, 413, 'a byte over');
+      assert.is((await exportCall(atLimit.grpc, byteOver)).error?.code, status.RESOURCE_EXHAUSTED, 'a byte over, gRPC');
     } finally {
       atLimit.stop();
     }

@@ -65,11 +65,12 @@ export const exportOnce = async (exporter: PushMetricExporter, rm: ResourceMetri
 };
 
 /** One Export call with raw request bytes (gzip-compressed with `gzip`): the response bytes, or the gRPC error. */
-export const exportCall = (address: string, bytes: Buffer, opts: { gzip?: boolean } = {}): Promise<{ response?: Buffer; error?: ServiceError }> => {
+export const exportCall = (address: string, bytes: Buffer, opts: { gzip?: boolean; deadlineMs?: number } = {}): Promise<{ response?: Buffer; error?: ServiceError }> => {
   // 2: grpc-js's compression algorithm gzip.
   const client = new Client(address, credentials.createInsecure(), opts.gzip ? { 'grpc.default_compression_algorithm': 2 } : {});
   return new Promise((resolve) => {
-    client.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, bytes, (error, response) => {
+    const options = opts.deadlineMs === undefined ? {} : { deadline: Date.now() + opts.deadlineMs };
+    client.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', (b: Buffer) => b, (b: Buffer) => b, bytes, options, (error, response) => {
       client.close();
       resolve(error ? { error } : { response: response! });
     });
