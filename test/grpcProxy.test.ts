@@ -60,6 +60,11 @@ test('which proxy, by grpc-js\'s rules: the first of grpc_proxy, https_proxy, ht
   assert.ok(bypassed('collector.corp:4317', '.corp'), 'a suffix');
   assert.ok(bypassed('10.1.2.3:4317', 'localhost,10.0.0.0/8'), 'a CIDR range');
   assert.ok(!bypassed('11.1.2.3:4317', '10.0.0.0/8'));
+  assert.ok(bypassed('10.0.0.5:4317', '10.0.0.5/32'), 'a /32: the one address');
+  assert.ok(!bypassed('10.0.0.6:4317', '10.0.0.5/32'));
+  assert.ok(!bypassed('10.0.0.5:4317', '10.0.0.5/33'), 'past /32 no range, and no suffix of the host');
+  // As grpc-js computes the mask: -1 << 32 is -1 in JavaScript (the shift taken mod 32), so /0 holds one address, not all.
+  assert.ok(!bypassed('10.1.2.3:4317', '0.0.0.0/0'));
   assert.ok(bypassed('[::1]:4317', '::1'), 'an IPv6 host in brackets');
   assert.ok(!bypassed('127.0.0.1:4317', 'localhost, 127.0.0.1'), 'entries are not trimmed: " 127.0.0.1" is no suffix of the host');
   assert.ok(bypassed('collector:4317', 'a.example,'), 'an empty entry (a trailing comma) matches every host');
