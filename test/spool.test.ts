@@ -111,7 +111,7 @@ test('bounded across the lanes of one append: each lane is counted on top of tho
   spool.close();
 });
 
-test("a spool path that is another program's SQLite database: refused, and the database is not changed", () => {
+test("a spool path that is another program's SQLite database — also one with a table named as a spool's: refused, and the database is not changed", () => {
   const path = join(tempDir(), 'app.db');
   const other = new Database(path);
   other.exec('CREATE TABLE users (id INTEGER); INSERT INTO users VALUES (7)');
@@ -122,6 +122,19 @@ test("a spool path that is another program's SQLite database: refused, and the d
   if (!isRight(r)) assert.match(r.left.message, /another program's SQLite database \(tables: users\), not a chronoq spool; it was not changed/);
   assert.ok(readFileSync(path).equals(before), 'not changed');
   assert.equal(readdirSync(dirname(path)), ['app.db'], 'nothing moved aside or created');
+  // A table named as one of the spool's is not enough: an upload service's chunks were taken for a
+  // spool's, found unreadable as one, and the database moved aside as damaged, a spool put in its place.
+  for (const [table, schema] of [['chunks', 'id INTEGER PRIMARY KEY, upload_id TEXT, data BLOB'], ['lanes', 'lane TEXT PRIMARY KEY, road TEXT']] as const) {
+    const foreign = join(tempDir(), 'app.db');
+    const app = new Database(foreign);
+    app.exec(`CREATE TABLE ${table} (${schema})`);
+    app.close();
+    const foreignBefore = readFileSync(foreign);
+    const refused = Spool.open(foreign, { lanes: 1 });
+    assert.match(isRight(refused) ? 'opened' : refused.left.message, `app.db is another program's SQLite database (tables: ${table}), not a chronoq spool; it was not changed`);
+    assert.ok(readFileSync(foreign).equals(foreignBefore), 'not changed');
+    assert.equal(readdirSync(dirname(foreign)), ['app.db'], 'nothing moved aside or created');
+  }
 });
 
 test('fsync: always, the default, commits with SQLite synchronous FULL (each burst durable against power loss); interval with NORMAL', () => {

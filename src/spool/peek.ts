@@ -10,6 +10,25 @@ export const tableNames = (db: Database.Database): string[] =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
 
 /**
+ * The columns the spool's two first tables have had in every format (chunks' lines were `payload`
+ * once). A table of the name alone is not one of them: an upload service's `chunks (id, upload_id,
+ * data)` was taken for a spool's, found unreadable as one, and its database moved aside as damaged
+ * with a spool put in its place.
+ */
+const SPOOL_COLUMNS: Readonly<Record<'chunks' | 'lanes', readonly string[]>> = {
+  chunks: ['lane', 'first_seq', 'last_seq'],
+  lanes: ['lane', 'next_seq', 'acked_seq'],
+};
+
+/** Whether `db` has a spool's chunks or lanes table, by its columns. */
+const hasSpoolTable = (db: Database.Database, names: readonly string[]): boolean =>
+  (Object.keys(SPOOL_COLUMNS) as (keyof typeof SPOOL_COLUMNS)[]).some((table) => {
+    if (!names.includes(table)) return false;
+    const columns = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+    return SPOOL_COLUMNS[table].every((c) => columns.has(c));
+  });
+
+/**
  * The tables of a readable SQLite database at `path` that has tables but not a spool's, else
  * undefined (no file, an empty file, a spool, or a file SQLite cannot read: damage, which
  * Spool.open salvages). Read only.
@@ -20,7 +39,7 @@ export const foreignTables = (path: string): string[] | undefined => {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
       const names = tableNames(db);
-      return names.length > 0 && !names.includes('chunks') && !names.includes('lanes') ? names : undefined;
+      return names.length > 0 && !hasSpoolTable(db, names) ? names : undefined;
     } finally {
       db.close();
     }
