@@ -47,6 +47,12 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
     'config.sources[0].protocols.grpc.endpoint: expected host:port to listen on (localhost:4317; 0.0.0.0:4317 for every interface; [::1]:4317): a port up to 65535, found "127.0.0.1:65536"',
   ]);
   assert.equal(configErrorsOf('sources: 3\n'), ['config.sources: expected a list of sources, found number 3']);
+  // What was found, by its kind: YAML's null (~, null, a key with nothing after it) is null, not a mapping.
+  assert.equal(configErrorsOf('sources: null\nbatch: {maxSize: ~}\nsink: {type: otlp-grpc, endpoint: {host: c}}\n'), [
+    'config.sources: expected a list of sources, found null',
+    'config.batch.maxSize: expected a positive integer, found null',
+    'config.sink.endpoint: expected an endpoint URL such as http://collector:4317 (or host:port), found a mapping',
+  ]);
   // A misspelt key does not hide the other mistakes of its mapping (lanes: 0 went unreported).
   assert.equal(configErrorsOf('delivery:\n  lanes: 0\n  order: series\n'), [
     "config.delivery.order: expected no key 'order' (delivery takes guarantee, lanes, retry, breaker, maxQueued, overflow, shutdownDeadlineMs, fenceMs), found \"series\"",

@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -97,6 +98,19 @@ test("the machine's name and id from its /etc, not the container's; config: root
     `config.sources[0].rootPath: expected the host's file system mounted there (its proc/stat readable), as the hostmetrics receiver's root_path: / mounted at /hostfs, found "${empty}" (ENOENT for proc/stat)`,
   ]);
   assert.match(configErrorsOf('sources: [{type: host, root_path: /hostfs}]\n').join('\n'), /did you mean 'rootPath'\? root_path is the hostmetrics receiver's name for it/);
+});
+
+test("the machine's id from /var/lib/dbus/machine-id when /etc's is empty (as the SDK reads them); an empty /etc/hostname is this process's name; neither file: no host.id", () => {
+  const root = tempDir();
+  mkdirSync(join(root, 'etc'));
+  mkdirSync(join(root, 'var/lib/dbus'), { recursive: true });
+  writeFileSync(join(root, 'etc/machine-id'), '\n');
+  writeFileSync(join(root, 'var/lib/dbus/machine-id'), 'fedcba9876543210fedcba9876543210\n');
+  writeFileSync(join(root, 'etc/hostname'), '  \n');
+  const r = hostResource(root);
+  assert.equal([r['host.name'], r['host.id']], [hostname(), 'fedcba9876543210fedcba9876543210']);
+  const bare = hostResource(tempDir());
+  assert.equal([bare['host.name'], 'host.id' in bare], [hostname(), false]);
 });
 
 test.run();
