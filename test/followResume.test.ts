@@ -219,4 +219,16 @@ test('a followed file that is not there yet is waited for (said once), and read 
   assert.equal(missing, [path], 'said once');
 });
 
+test('a followed path that cannot be looked at for another reason than its absence (under a file: ENOTDIR) is not waited for: the open says why', () => {
+  const file = join(tempDir(), 'notes.txt');
+  writeFileSync(file, 'not a directory\n');
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const missing: string[] = [];
+  let error = '';
+  ndjsonSamples({ path: join(file, 'app.ndjson'), follow: true, pollMs: 100, scheduler, onMissing: (p) => missing.push(p) }).subscribe({ error: (e: Error) => (error = e.message) });
+  scheduler.flush();
+  assert.equal(missing, []);
+  assert.match(error, /ENOTDIR/);
+});
+
 test.run();

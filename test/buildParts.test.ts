@@ -1,9 +1,10 @@
 /**
- * What `chronoq run`'s start line says of the sources (src/cli/build.ts describeSource) and of the
- * order the NDJSON files are read in (fileReadOrder, readOrderLine): a user reads there what runs.
- * The runs that print it (test/cli.test.ts, cliOtlpCors, filesInTurn) see one case each; these see
- * the rest: standard input, TLS and mutual TLS, both listeners, the synthetic source's total rate,
- * and the read order with followed files after the files read once.
+ * What src/cli/build.ts makes of a config, unit by unit: what `chronoq run`'s start line says of
+ * the sources (describeSource) and of the order the NDJSON files are read in (fileReadOrder,
+ * readOrderLine) — a user reads there what runs; the runs that print it (test/cli.test.ts,
+ * cliOtlpCors, filesInTurn) see one case each, these the rest: standard input, TLS and mutual TLS,
+ * both listeners, the synthetic source's total rate, followed files after the files read once —
+ * and which sources' samples are taken as stamped by this machine's clock (buildParts).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,14 +13,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeConfig } from '../src/config/decode.js';
 import { type ResolvedConfig, resolveConfig } from '../src/config/resolve.js';
-import { describeSource, fileReadOrder, readOrderLine } from '../src/cli/build.js';
+import { buildParts, describeSource, fileReadOrder, readOrderLine } from '../src/cli/build.js';
+import { systemClock } from '../src/clock.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { tempDir } from './support/cli.js';
 
-const test = suite('the start line: sources and read order');
+const test = suite('the parts a config builds');
 
-const configOf = (sources: string): ResolvedConfig => {
-  const decoded = decodeConfig(`sources:\n${sources}sink: {type: console}\n`, {});
+const configOf = (sources: string, rest = ''): ResolvedConfig => {
+  const decoded = decodeConfig(`sources:\n${sources}sink: {type: console}\n${rest}`, {});
   if (isLeft(decoded)) throw new Error(decoded.left.map(formatConfigError).join('\n'));
   return resolveConfig(decoded.right);
 };
@@ -66,6 +68,20 @@ test('read order: the files read once by their first sample, whatever the config
   const order = fileReadOrder(configOf(`  - {type: ndjson, path: ${join(dir, 'new.ndjson')}}\n  - {type: ndjson, path: ${join(dir, 'z.ndjson')}, follow: true}\n  - {type: ndjson, path: ${join(dir, 'old.ndjson')}}\n  - {type: ndjson, path: ${join(dir, 'a.ndjson')}, follow: true}\n`));
   assert.equal(order.once, [{ index: 2, path: join(dir, 'old.ndjson') }, { index: 0, path: join(dir, 'new.ndjson') }]);
   assert.equal(order.followed, [{ index: 1, path: join(dir, 'z.ndjson') }, { index: 3, path: join(dir, 'a.ndjson') }]);
+});
+
+test("stamped by this machine's clock (a step of it corrected in them): host and synthetic samples; a file's and an OTLP listener's only when the source says so", () => {
+  const dir = tempDir();
+  const parts = buildParts(configOf([
+    '  - {type: host}', '  - {type: synthetic}',
+    '  - {type: ndjson, path: /a.ndjson}', '  - {type: ndjson, path: /b.ndjson, stampedLocally: true}',
+    '  - {type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:0"}}}', '  - {type: otlp, protocols: {http: {endpoint: "127.0.0.1:0"}}, stampedLocally: true}', '',
+  ].join('\n'), `deadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), systemClock);
+  try {
+    assert.equal(parts.stampedLocally, [true, true, false, true, false, true]);
+  } finally {
+    parts.deadLetterFile.close();
+  }
 });
 
 test.run();
