@@ -7,6 +7,8 @@ import { createStats, noteDelivered, recordLatency, totalDeadLetters } from '../
 import { createAlerts } from '../src/telemetry/alerts.js';
 import { renderPrometheus, servePrometheus } from '../src/telemetry/prometheus.js';
 import { registerSelfMetrics } from '../src/telemetry/selfMetrics.js';
+import { metrics } from '@opentelemetry/api';
+import { VERSION } from '../src/version.js';
 import { formatStatus, snapshot } from '../src/telemetry/status.js';
 import { freePort } from './support/collector.js';
 
@@ -184,16 +186,19 @@ if (!promtool && process.env['REQUIRE_E2E'] !== '1') console.log('\n!!! promtool
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
 });
 
-test("self-metrics reach an application's MeterProvider through @opentelemetry/api", async () => {
+test("self-metrics reach an application's MeterProvider through @opentelemetry/api, under chronoq's name and version", async () => {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
   const provider = new MeterProvider({ readers: [reader] });
   const s = createStats(100);
   s.samplesIn = 5;
   s.deadLetters.overflow = 3;
-  const m = registerSelfMetrics(s, undefined, provider.getMeter('chronoq'));
+  metrics.setGlobalMeterProvider(provider);
+  const m = registerSelfMetrics(s);
+  metrics.disable();
   m.recordLatency(12);
   await reader.forceFlush();
+  assert.equal(exporter.getMetrics()[0]!.scopeMetrics.map((sm) => [sm.scope.name, sm.scope.version]), [['chronoq', VERSION]]);
   const names = exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.descriptor.name)));
   for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.reorder.buffered', 'chronoq.reorder.overflow', 'chronoq.spool.write_failing', 'chronoq.receiver.silent', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
   const dead = exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === 'chronoq.dead_letters')!;

@@ -1,13 +1,16 @@
 /**
  * The pipeline's self-metrics as OpenTelemetry instruments on a Meter (by default the global
- * MeterProvider's, so a host application's provider exports them alongside its own metrics).
+ * MeterProvider's, so a host application's provider exports them alongside its own metrics), under
+ * chronoq's name and version (src/version.ts; it was a copy of the version, which a release would
+ * have left behind).
  */
 import { type Meter, metrics } from '@opentelemetry/api';
 import { type PipelineStats, deliveryLagMs, queuedOf, reorderingOf } from '../stats.js';
 import type { Alerts } from './alerts.js';
+import { VERSION } from '../version.js';
 
 /** `now`: ms since the epoch, for the delivery lag (without it, no lag gauge). */
-export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter: Meter = metrics.getMeter('chronoq', '0.1.0'), now?: () => number) => {
+export const registerSelfMetrics = (stats: PipelineStats, alerts?: Alerts, meter: Meter = metrics.getMeter('chronoq', VERSION), now?: () => number) => {
   meter.createObservableCounter('chronoq.samples.in', { description: 'Samples read from the sources (lines that are not samples included: each is a dead letter invalid)' }).addCallback((r) => r.observe(stats.samplesIn));
   meter.createObservableCounter('chronoq.samples.delivered', { description: 'Samples the receiver accepted' }).addCallback((r) => r.observe(stats.delivered));
   meter.createObservableCounter('chronoq.dead_letters', { description: 'Samples dead-lettered, by reason' }).addCallback((r) => {
