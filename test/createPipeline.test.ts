@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
@@ -120,7 +120,7 @@ test('createPipeline: a stream given to fromObservable that errors ends alone, r
   }
 });
 
-test('createPipeline honours a spool in the options: samples are spooled, then settled on delivery', async () => {
+test('createPipeline honours a spool in the options: samples are spooled, then settled on delivery; under at-most-once none is opened', async () => {
   const dir = tempDir();
   const h = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o.ndjson') }, spool: { path: join(dir, 'spool.db') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd.ndjson') } });
   if (isLeft(h)) throw new Error('options');
@@ -133,6 +133,14 @@ test('createPipeline honours a spool in the options: samples are spooled, then s
   assert.ok(reopened.right.spool.inspect().lanes.length > 0, 'the spool was written');
   assert.is(reopened.right.spool.inspect().waiting, 0, 'and settled after delivery');
   reopened.right.spool.close();
+  // Under at-most-once nothing is kept for a later attempt: the spool is not opened, not made.
+  const once = createPipeline({ sink: { type: 'ndjson', path: join(dir, 'o2.ndjson') }, delivery: { guarantee: 'at-most-once' }, spool: { path: join(dir, 'unused.db') }, reorder: { maxDelayMs: 0 }, deadLetter: { path: join(dir, 'd2.ndjson') } });
+  if (isLeft(once)) throw new Error('options');
+  once.right.push({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
+  await once.right.flush();
+  await once.right.shutdown();
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith('unused')), []);
+  assert.is(readFileSync(join(dir, 'o2.ndjson'), 'utf8').trim().split('\n').length, 1, 'delivered without it');
 });
 
 test('createPipeline: a sample pushed once shutdown has begun (during the drain, or after it) is a dead letter shutdown; it vanished, counted and written nowhere', async () => {
