@@ -1,5 +1,6 @@
 /** A damaged spool file: cut off, faulted by SQLite's quick check, a write-ahead log cut mid-commit — opened, salvaged, kept and said. */
 import { suite } from 'uvu';
+import type { DeadLetter } from '../src/routed.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -80,10 +81,14 @@ test("chronoq run's start with a damaged spool: an error line saying what was da
   truncateSync(path, Math.floor(statSync(path).size * 0.6));
   const lines: string[] = [];
   const config = { ...resolveConfig({ spool: { path }, delivery: { lanes: 1 } }), sources: [] };
-  const opened = await openSpool(config, (level, message) => void lines.push(`${level} ${message}`), systemClock, () => undefined, NEVER);
+  const letters: DeadLetter<unknown>[] = [];
+  const opened = await openSpool(config, (level, message) => void lines.push(`${level} ${message}`), systemClock, (d) => void letters.push(d), NEVER);
   assert.ok(typeof opened === 'object');
   const damaged = lines.find((l) => l.includes('was damaged'));
   assert.match(damaged ?? lines.join('\n'), /^error spool .*spool\.db was damaged \(.+\); \d+ samples recovered, the damaged file kept as .*spool\.db\.damaged/);
+  // And a dead letter, for the record a replay or an inspect reads: what was damaged, where it was kept.
+  assert.equal(letters.map((l) => [l.reason, (l.item as { spool?: string }).spool]), [['invalid', path]]);
+  assert.is(`error ${letters[0]!.detail}`, damaged);
   if (typeof opened === 'object') opened.close();
 });
 
