@@ -12,6 +12,8 @@ import { queuedOf, totalDeadLetters } from '../src/stats.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
 import { mk, open } from './support/spool.js';
+import { openConfiguredSpool } from '../src/spool/openConfigured.js';
+import { systemClock } from '../src/clock.js';
 
 const test = suite('spool in the pipeline');
 
@@ -231,6 +233,20 @@ test('pipeline: a dead-lettered sample is settled in the spool only after the de
   assert.equal(settledEarly, []);
   assert.is(spool.inspect().waiting, 0, 'and settled');
   spool.close();
+});
+
+test("the configured spool has delivery's lanes: one under reorder.order: global whatever delivery.lanes says (each spool lane is read back in its own order, into the delivery lane of the same number)", () => {
+  const lanesOf = (lanes: number | undefined, order?: 'global'): number => {
+    const c = resolveConfig({ spool: { path: join(tempDir(), 'spool.db') }, ...(lanes !== undefined ? { delivery: { lanes } } : {}), ...(order ? { reorder: { order } } : {}) });
+    const opened = openConfiguredSpool(c, systemClock, () => undefined);
+    if (opened._tag !== 'Right' || opened.right === undefined) throw new Error('not opened');
+    const { spool } = opened.right;
+    spool.append(Array.from({ length: 40 }, (_, i) => mk(i, i)));
+    const spoolLanes = spool.inspect().lanes.length;
+    spool.close();
+    return spoolLanes;
+  };
+  assert.equal([lanesOf(4, 'global'), lanesOf(4), lanesOf(undefined)], [1, 4, 1]);
 });
 
 test.run();
