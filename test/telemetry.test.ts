@@ -193,6 +193,8 @@ test("self-metrics reach an application's MeterProvider through @opentelemetry/a
   const s = createStats(100);
   s.samplesIn = 5;
   s.deadLetters.overflow = 3;
+  s.spoolFailing = true;
+  s.breakerState = 'half-open';
   metrics.setGlobalMeterProvider(provider);
   const m = registerSelfMetrics(s);
   metrics.disable();
@@ -203,6 +205,8 @@ test("self-metrics reach an application's MeterProvider through @opentelemetry/a
   for (const n of ['chronoq.samples.in', 'chronoq.dead_letters', 'chronoq.queue.depth', 'chronoq.reorder.buffered', 'chronoq.reorder.overflow', 'chronoq.spool.write_failing', 'chronoq.receiver.silent', 'chronoq.breaker.state', 'chronoq.export.latency']) assert.ok(names.includes(n), n);
   const dead = exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === 'chronoq.dead_letters')!;
   assert.ok(dead.dataPoints.some((p) => p.attributes['reason'] === 'overflow' && p.value === 3));
+  const valueOf = (name: string): unknown => exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === name)?.dataPoints[0]?.value;
+  assert.equal(['chronoq.samples.in', 'chronoq.spool.write_failing', 'chronoq.breaker.state', 'chronoq.receiver.silent'].map(valueOf), [5, 1, 1, 0], 'half-open is 1 (closed 0, open 2)');
   await provider.shutdown();
 });
 
