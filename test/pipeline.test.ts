@@ -1,7 +1,7 @@
 /** The Pipeline (what `chronoq run` and createPipeline build): how the config's options reach the operators. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Subject, asyncScheduler, from, ignoreElements, tap, throwError, timer } from 'rxjs';
+import { Subject, asyncScheduler, defer, from, ignoreElements, tap, throwError, timer } from 'rxjs';
 import { schedulerClock } from '../src/clock.js';
 import { ExportError } from '../src/errors.js';
 import { Pipeline } from '../src/pipeline.js';
@@ -62,6 +62,24 @@ test('at-most-once: how the receiver fails (the status word) is learnt from the 
   p.start();
   await p.done;
   assert.is(p.stats.failingAs, undefined);
+});
+
+test('while a batch is retried, delivery is failing, and how (the status word) is known at the next attempt; delivered, it is failing no more', async () => {
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 1, maxDelayMs: 1 }, delivery: { retry: { initialDelayMs: 1, maxDelayMs: 1, jitter: 'none' } } }), sources: [] };
+  const sample: Sample = { name: 'm', kind: 'gauge', value: 1, timeUnixNano: T0, attributes: {} };
+  const throttled = new ExportError('8 RESOURCE_EXHAUSTED: slow down', { retryable: true, code: 8, retryAfterMs: 1 });
+  const seen: [boolean, string | undefined][] = [];
+  const p: Pipeline = new Pipeline(config, {
+    send: () => defer(() => {
+      seen.push([p.stats.deliveryFailing, p.stats.failingAs]);
+      return seen.length < 3 ? throwError(() => throttled) : timer(1).pipe(ignoreElements());
+    }),
+    sources: [from([sample])], deadLetters: () => undefined, stampedLocally: false,
+  });
+  p.start();
+  await p.done;
+  assert.equal(seen, [[false, undefined], [true, 'throttling'], [true, 'throttling']]);
+  assert.equal([p.stats.deliveryFailing, p.stats.delivered, p.stats.retries], [false, 1, 2]);
 });
 
 test('a reachable$ that errors stops telling and throws nothing at the application (it was an uncaught exception); the pipeline goes on', async () => {
