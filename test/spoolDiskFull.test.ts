@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EMPTY, Subject, VirtualTimeScheduler, throwError } from 'rxjs';
+import { EMPTY, Subject, VirtualTimeScheduler, ignoreElements, throwError, timer } from 'rxjs';
 import { isRight, right } from 'fp-ts/lib/Either.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
@@ -11,7 +11,7 @@ import { ExportError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
 import type { DeadLetter, Routed } from '../src/routed.js';
 import { spoolSamples } from '../src/spool/spoolSamples.js';
-import { tempDir } from './support/cli.js';
+import { tempDir, until } from './support/cli.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 
 const test = suite('spool on a full disk');
@@ -153,6 +153,36 @@ test('pipeline: at a shutdown past its deadline, samples the spool could not wri
   assert.equal(r.letters.map((d) => [d.reason, d.item.value]), [['shutdown', 3], ['shutdown', 4], ['shutdown', 5]]);
   assert.match(r.letters[0]!.detail, 'the drain deadline passed; not in the spool, which could not write it');
   assert.is(r.outstanding, 3, 'every sample accounted for: 3 in the spool, 3 dead letters');
+});
+
+test('pipeline: samples the spool could not write that were delivered are not dead letters at a shutdown past its deadline, only those still undelivered (each sample once)', async () => {
+  const path = join(tempDir(), 'spool.db');
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, delivery: { shutdownDeadlineMs: 100, retry: { initialDelayMs: 20, maxDelayMs: 50 } } }), sources: [] };
+  const { spool } = open(path, 1);
+  const append = spool.append.bind(spool);
+  let writes = 0;
+  spool.append = (samples) => {
+    if (writes++ > 0) throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
+    return append(samples);
+  };
+  let receiverUp = true;
+  const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
+  const feed = new Subject<Sample>();
+  const letters: DeadLetter<Sample>[] = [];
+  const p = new Pipeline(config, { send: () => (receiverUp ? timer(1).pipe(ignoreElements()) : throwError(() => unavailable)), sources: [feed], deadLetters: (d) => letters.push(d), spool, stampedLocally: false });
+  p.start();
+  for (const burst of [[0, 1, 2], [3, 4, 5]]) {
+    for (const i of burst) feed.next(mk(i, 0));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await until('the two bursts delivered', () => p.stats.delivered === 6);
+  receiverUp = false;
+  for (const i of [6, 7, 8]) feed.next(mk(i, 0));
+  await new Promise((r) => setTimeout(r, 20));
+  await p.shutdown();
+  spool.close();
+  assert.equal(letters.map((d) => [d.reason, d.item.value]), [['shutdown', 6], ['shutdown', 7], ['shutdown', 8]], '3, 4 and 5 were delivered: not dead letters as well');
+  assert.equal(recoveredValues(path), []);
 });
 
 test('pipeline: when the process exits (abandonNow), samples the spool could not write are dead letters too', async () => {
