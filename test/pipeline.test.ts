@@ -79,7 +79,19 @@ test('while a batch is retried, delivery is failing, and how (the status word) i
   p.start();
   await p.done;
   assert.equal(seen, [[false, undefined], [true, 'throttling'], [true, 'throttling']]);
-  assert.equal([p.stats.deliveryFailing, p.stats.delivered, p.stats.retries], [false, 1, 2]);
+  assert.equal([p.stats.deliveryFailing, p.stats.delivered, p.stats.retries, p.stats.batchesDelivered, p.stats.inFlightBatches], [false, 1, 2, 1, 0]);
+});
+
+test("samples that do not count (chronoq's own self-metrics, deps.uncounted) are not counted as dead-lettered in delivery either; the rest are", async () => {
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 10, maxDelayMs: 1 } }), sources: [] };
+  const samples: Sample[] = ['app.requests', 'chronoq.samples.in', 'app.errors'].map((name, i) => ({ name, kind: 'gauge', value: i, timeUnixNano: T0 + BigInt(i), attributes: {} }));
+  const refused = new ExportError('3 INVALID_ARGUMENT: bad', { retryable: false, code: 3 });
+  const letters: string[] = [];
+  const p = new Pipeline(config, { send: () => throwError(() => refused), sources: [from(samples)], deadLetters: (d) => void letters.push((d.item as Sample).name), stampedLocally: false, uncounted: (x) => x.name.startsWith('chronoq.') });
+  p.start();
+  await p.done;
+  assert.equal(letters.sort(), ['app.errors', 'app.requests', 'chronoq.samples.in'], 'all three are dead letters');
+  assert.equal([p.stats.samplesIn, p.stats.deadLetteredInDelivery, p.stats.deadLetters.rejected, p.stats.inFlightBatches], [2, 2, 2, 0], 'two of them counted');
 });
 
 test('a reachable$ that errors stops telling and throws nothing at the application (it was an uncaught exception); the pipeline goes on', async () => {
