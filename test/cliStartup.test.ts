@@ -269,6 +269,11 @@ test('a config file with no settings (empty, only comments, `---`) is the built-
   const braces = await runCli(['validate', writeConfig(dir, '{}\n', 'braces.yaml')]);
   assert.is(braces.code, 0, braces.stderr);
   assert.not.match(braces.stderr, warned);
+  // An empty file with an error from the environment: the error is what to mend, not the empty file.
+  const refused = await runCli(['validate', join(dir, 'empty.yaml')], { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=$(POD_NAME)' });
+  assert.is(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /OTEL_RESOURCE_ATTRIBUTES/);
+  assert.not.match(refused.stderr, warned);
   // replay with an empty --config: the warning before anything is sent (to localhost:4317).
   const letters = join(dir, 'none.ndjson');
   writeFileSync(letters, '');

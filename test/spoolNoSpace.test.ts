@@ -74,6 +74,8 @@ it('waitForSpace with no spool and no lock file yet (the first start on a full d
   const r = Spool.open(path, { lanes: 1, waitForSpace: true });
   assert.ok(isRight(r), isRight(r) ? '' : r.left.message);
   if (!isRight(r)) return;
+  // The owner lock could not be made either: said in chronoq's words, as the spool's own file is.
+  assert.match(r.right.report.waitingForSpace ?? '', /^no room on its disk to open spool .*c\.db \(/);
   d.free();
   assert.ok(r.right.spool.openWhenThereIsRoom());
   r.right.spool.append([mk(1, 0)]);
