@@ -80,6 +80,9 @@ test('while a batch is retried, delivery is failing, and how (the status word) i
   await p.done;
   assert.equal(seen, [[false, undefined], [true, 'throttling'], [true, 'throttling']]);
   assert.equal([p.stats.deliveryFailing, p.stats.delivered, p.stats.retries, p.stats.batchesDelivered, p.stats.inFlightBatches], [false, 1, 2, 1, 0]);
+  // The batch's time from its first attempt to its acknowledgement, retries and all, on /metrics' histogram.
+  assert.is(p.stats.latency.count, 1);
+  assert.ok(p.stats.latency.sumMs > 0, `${p.stats.latency.sumMs} ms`);
 });
 
 test("samples that do not count (chronoq's own self-metrics, deps.uncounted) are not counted as dead-lettered in delivery either; the rest are", async () => {
