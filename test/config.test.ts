@@ -36,6 +36,10 @@ test('a sink or source without `type` whose keys are one kind\'s only: the type 
 
 test('every problem is reported at its path, with suggestions; nothing throws', () => {
   assert.equal(configErrorsOf('batch:\n  maxSise: 10\n'), ["config.batch.maxSise: expected no key 'maxSise' (batch takes maxSize, maxDelayMs), found number 10 (did you mean 'maxSize'?)"]);
+  // "Did you mean" whatever the case, and for a long key further off (up to a third of its length).
+  assert.match(configErrorsOf('batch: {MAXSIZE: 10}\n')[0]!, /found number 10 \(did you mean 'maxSize'\?\)$/);
+  assert.match(configErrorsOf('delivery: {retry: {maxElapsedMillis: 5}}\n')[0]!, /found number 5 \(did you mean 'maxElapsedMs'\?\)$/);
+  assert.match(configErrorsOf('batch: {maxSizeBytes: 10}\n')[0]!, /found number 10$/, 'no suggestion farther than that');
   assert.equal(configErrorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', 'otlp', found \"syntetic\" (did you mean 'synthetic'?)"]);
   assert.equal(configErrorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
   assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);

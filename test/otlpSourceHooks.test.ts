@@ -1,7 +1,8 @@
 /**
  * The lines `chronoq run` logs for its otlp source's listeners (src/cli/otlpSourceHooks.ts), unit
- * by unit: where it listens, its TLS files read again (the client CA by its config name), not
- * usable, its certificate near its end or past it, its bearer token read again or not. The runs
+ * by unit: where it listens, the first request of each kind it rejects in gRPC's words or HTTP's,
+ * its TLS files read again (the client CA by its config name), not usable, its certificate near
+ * its end or past it, its bearer token read again or not. The runs
  * that make them are in test/cliOtlp*.test.ts, otlpReceiverAuth.test.ts and headerFilesReload.
  */
 import { suite } from 'uvu';
@@ -11,15 +12,17 @@ import { decodeConfig } from '../src/config/decode.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { otlpSourceHooks } from '../src/cli/otlpSourceHooks.js';
 import type { Pipeline } from '../src/pipeline.js';
+import { createStats } from '../src/stats.js';
 
 const test = suite("the otlp source's log lines");
 
 const hooksLogging = () => {
-  const decoded = decodeConfig('sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:0"}, http: {endpoint: "127.0.0.1:0"}}}]\nsink: {type: console}\n', {});
+  const decoded = decodeConfig('sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:0"}, http: {endpoint: "127.0.0.1:0"}}, maxRequestBytes: 1000}]\nsink: {type: console}\n', {});
   if (isLeft(decoded)) throw new Error('config');
   const lines: string[] = [];
-  const hooks = otlpSourceHooks(resolveConfig(decoded.right), (level, message) => lines.push(`${level} ${message}`), () => ({}) as Pipeline, () => undefined);
-  return { hooks, lines };
+  const stats = createStats(100);
+  const hooks = otlpSourceHooks(resolveConfig(decoded.right), (level, message) => lines.push(`${level} ${message}`), () => ({ stats }) as Pipeline, () => undefined);
+  return { hooks, lines, stats };
 };
 
 test('where each listener listens, and the HTTP one on which path', () => {
@@ -58,6 +61,18 @@ test('the bearer token read again, or its file unusable', () => {
     'info source 0 (otlp): its bearer token was read again (/run/secrets/token changed): asked of requests from now on',
     "warn source 0 (otlp): its bearer token's file changed but cannot be used: /run/secrets/token is empty; the token read before is still asked for",
   ]);
+});
+
+test("the first request of each kind rejected, in its protocol's words (gRPC's status, HTTP's code); every one counted", () => {
+  const { hooks, lines, stats } = hooksLogging();
+  for (const answer of ['unauthenticated', 'too-large', 'malformed', 'unauthenticated', 'taken'] as const) hooks.onAnswer!(0, answer, 'grpc', '10.0.0.7:5000');
+  hooks.onAnswer!(0, 'unauthenticated', 'http', '10.0.0.8:6000');
+  assert.equal(lines.map((l) => /^(\w+) source 0 \(otlp\): a request over OTLP\/gRPC from 10\.0\.0\.7:5000 (.*?) was refused \(([^)]*)\)/.exec(l)?.slice(1)), [
+    ['warn', 'without the bearer token it asks for', 'UNAUTHENTICATED'],
+    ['warn', 'larger than its maxRequestBytes (1000)', 'RESOURCE_EXHAUSTED'],
+    ['warn', 'that is no OTLP metrics request', 'INVALID_ARGUMENT'],
+  ], lines.join('\n'));
+  assert.equal([stats.otlpRequests.unauthenticated, stats.otlpRequests['too-large'], stats.otlpRequests.malformed, stats.otlpRequests.taken], [3, 1, 1, 1]);
 });
 
 test.run();
