@@ -11,6 +11,7 @@ import { ExportError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
 import type { DeadLetter, Routed } from '../src/routed.js';
 import { spoolSamples } from '../src/spool/spoolSamples.js';
+import type { Spool } from '../src/spool/spool.js';
 import { tempDir, until } from './support/cli.js';
 import { mk, open, recoveredValues } from './support/spool.js';
 
@@ -112,14 +113,8 @@ test('pipeline: a spool that cannot be written (disk full) does not stop deliver
   assert.equal(recoveredValues(path), []);
 });
 
-/**
- * A receiver that is down and a spool that takes the first burst, then cannot be written (disk
- * full): the second burst goes on in memory only. `end` gives up on the rest (a shutdown past its
- * deadline, or the process exiting); then what the spool holds and every dead letter.
- */
-const giveUpOnAFullDisk = async (end: (p: Pipeline) => Promise<number>) => {
-  const path = join(tempDir(), 'spool.db');
-  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, delivery: { shutdownDeadlineMs: 100, retry: { initialDelayMs: 20, maxDelayMs: 50 } } }), sources: [] };
+/** A spool at `path` (one lane) that writes its first burst, then cannot be written (disk full). */
+const spoolFullAfterFirstWrite = (path: string): Spool => {
   const { spool } = open(path, 1);
   const append = spool.append.bind(spool);
   let writes = 0;
@@ -127,7 +122,21 @@ const giveUpOnAFullDisk = async (end: (p: Pipeline) => Promise<number>) => {
     if (writes++ > 0) throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
     return append(samples);
   };
-  const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
+  return spool;
+};
+/** A shutdown deadline of 100 ms, quick retries. */
+const giveUpConfig = () => ({ ...resolveConfig({ reorder: { maxDelayMs: 0 }, delivery: { shutdownDeadlineMs: 100, retry: { initialDelayMs: 20, maxDelayMs: 50 } } }), sources: [] });
+const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
+
+/**
+ * A receiver that is down and a spool that takes the first burst, then cannot be written (disk
+ * full): the second burst goes on in memory only. `end` gives up on the rest (a shutdown past its
+ * deadline, or the process exiting); then what the spool holds and every dead letter.
+ */
+const giveUpOnAFullDisk = async (end: (p: Pipeline) => Promise<number>) => {
+  const path = join(tempDir(), 'spool.db');
+  const config = giveUpConfig();
+  const spool = spoolFullAfterFirstWrite(path);
   const feed = new Subject<Sample>();
   const letters: DeadLetter<Sample>[] = [];
   const p = new Pipeline(config, { send: () => throwError(() => unavailable), sources: [feed], deadLetters: (d) => letters.push(d), spool, stampedLocally: false });
@@ -157,16 +166,9 @@ test('pipeline: at a shutdown past its deadline, samples the spool could not wri
 
 test('pipeline: samples the spool could not write that were delivered are not dead letters at a shutdown past its deadline, only those still undelivered (each sample once)', async () => {
   const path = join(tempDir(), 'spool.db');
-  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, delivery: { shutdownDeadlineMs: 100, retry: { initialDelayMs: 20, maxDelayMs: 50 } } }), sources: [] };
-  const { spool } = open(path, 1);
-  const append = spool.append.bind(spool);
-  let writes = 0;
-  spool.append = (samples) => {
-    if (writes++ > 0) throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
-    return append(samples);
-  };
+  const config = giveUpConfig();
+  const spool = spoolFullAfterFirstWrite(path);
   let receiverUp = true;
-  const unavailable = new ExportError('14 UNAVAILABLE', { retryable: true, code: 14 });
   const feed = new Subject<Sample>();
   const letters: DeadLetter<Sample>[] = [];
   const p = new Pipeline(config, { send: () => (receiverUp ? timer(1).pipe(ignoreElements()) : throwError(() => unavailable)), sources: [feed], deadLetters: (d) => letters.push(d), spool, stampedLocally: false });
