@@ -26,7 +26,8 @@ const fits = (usedBytes: number, set: (s: PipelineStats) => void, n: number): bo
 test('an empty spool takes any request while delivery goes on; not while it is stalled', () => {
   assert.ok(fits(0, () => undefined, 1_000_000));
   assert.not.ok(fits(0, (s) => void (s.breakerState = 'open'), 1_000_000), 'breaker open: the request must fit');
-  assert.ok(fits(0, (s) => void (s.breakerState = 'open'), 10), 'a small one does');
+  assert.ok(fits(0, (s) => void (s.breakerState = 'open'), 50), 'a small one does: 50 × 200 bytes, the guess before the spool holds any');
+  assert.not.ok(fits(0, (s) => void (s.breakerState = 'open'), 51));
 });
 
 test('the reorder window counts toward the spool only while delivery is stalled: breaker open, failing, or a backlog in the spool', () => {
