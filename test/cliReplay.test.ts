@@ -106,6 +106,12 @@ test('replay given a file of samples, not dead letters: the first ten lines name
   assert.match(r.stderr, /: 1991 more lines not replayed \(the last: .*line 2001 not replayed: (?!a sample)/);
   assert.match(r.stderr, /2000 of the lines skipped are samples, not dead letters: a file of samples is sent by `chronoq run` with a source \{type: ndjson, path: .*samples\.ndjson\}/);
   assert.match(r.stderr, /replayed 0 samples from .*: 0 delivered, 0 dead-lettered, 2001 lines skipped/);
+  // An OTLP/JSON request (a Collector's file exporter's line) is samples too, not a broken letter.
+  const request = join(dir, 'request.ndjson');
+  writeFileSync(request, `${JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'q', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000000', asDouble: 1 }] } }] }] }] })}\n`);
+  const otlp = await runCli(['replay', request, '--config', cfg]);
+  assert.match(otlp.stderr, /line 1 not replayed: a sample, not a dead letter\n/);
+  assert.match(otlp.stderr, /1 of the lines skipped are samples, not dead letters/);
 });
 
 test('replay pointed at a spool says it is one, and how its samples are sent (it read the database as lines: 15 "not JSON" warnings and a hint to send it as samples)', async () => {
