@@ -69,32 +69,34 @@
 // shut down left in the sets its process's exit listeners go through (its drain and abandon are
 // then no-ops); a flush that never gives up, caught only by the timeout, is left out too, to spare
 // the run six minutes.
-// The forty-eighth session added 206 over files still unreached (the command's parts and the otlp
+// The forty-eighth session added 222 over files still unreached (the command's parts and the otlp
 // source's hooks, the otlp source's gRPC server, its flow-control windows and too-large count, the
 // gRPC proxy rules, the channel watches, config errors and hints, the host's name and id, waiting
 // for a followed file, NDJSON lines and streams, loading the config, opening the spool file and the
 // configured spool, the self-metrics, TLS credentials, Instana's warning, delivery's hooks, the
-// sources' room, the sinks as the config makes them): 78 survived; 65 got tests — looking into them
-// found another program's SQLite database with a table named `chunks` taken for a spool, found
-// unreadable and moved aside as damaged (spool tables are now known by their columns); the rest
-// were places no test watched, among them the otlp source's client CA from the config (mutual TLS),
-// a followed file's pollMs, a file's room gate in the command, and delivered samples the spool
-// could not write dead-lettered as well at a late shutdown — and 23 more over this session's tests
-// and fixes. Two became stale with the spool fix (its own are listed), two were listed already, and
-// twelve are not listed: two sources naming one position file share one opened file either way (the
-// map is keyed by its path); a certificate listener removed before the microtask that tells it the
-// files (grpc-js removes them only at shutdown); the too-large count's path check (the server
-// serves one method); the push source's room gate made always open (the whole-request fit refuses
-// the same requests, after decoding them); the foreign-table peek opened read-write (it writes
-// nothing, and the file is checked unchanged); which of two keys equally close "did you mean"
-// names; this machine's name read from /etc/hostname rather than asked of the OS (the same name); a
-// pump step after the end (it completes nothing twice); YAML's empty document compared with !=
-// rather than !== null (its toJS gives null, never undefined); the in-memory ceiling of a source
-// that waits, which binds only beside a source that does not wait filling the reorder buffer (else
-// the queue's gate, at half of maxQueued, closes first); the sink's encodeOffThread from the config
-// (whether a batch is encoded on a worker shows only in CPU and timing; the sink's own tests pass
-// it directly); and the sink's file watches left running after close (their timers hold no process,
-// and what they read goes to a sink already shut down).
+// sources' room, the sinks as the config makes them, the replay command): 83 survived; 69 got tests
+// — looking into them found another program's SQLite database with a table named `chunks` taken for
+// a spool, found unreadable and moved aside as damaged (spool tables are now known by their
+// columns); the rest were places no test watched, among them the otlp source's client CA from the
+// config (mutual TLS), a followed file's pollMs, a file's room gate in the command, and delivered
+// samples the spool could not write dead-lettered as well at a late shutdown — and 23 more over
+// this session's tests and fixes. Two became stale with the spool fix (its own are listed), two
+// were listed already, and thirteen are not listed: two sources naming one position file share one
+// opened file either way (the map is keyed by its path); a certificate listener removed before the
+// microtask that tells it the files (grpc-js removes them only at shutdown); the too-large count's
+// path check (the server serves one method); the push source's room gate made always open (the
+// whole-request fit refuses the same requests, after decoding them); the foreign-table peek opened
+// read-write (it writes nothing, and the file is checked unchanged); which of two keys equally
+// close "did you mean" names; this machine's name read from /etc/hostname rather than asked of the
+// OS (the same name); a pump step after the end (it completes nothing twice); YAML's empty document
+// compared with != rather than !== null (its toJS gives null, never undefined); the in-memory
+// ceiling of a source that waits, which binds only beside a source that does not wait filling the
+// reorder buffer (else the queue's gate, at half of maxQueued, closes first); the sink's
+// encodeOffThread from the config (whether a batch is encoded on a worker shows only in CPU and
+// timing; the sink's own tests pass it directly); the sink's file watches left running after close
+// (their timers hold no process, and what they read goes to a sink already shut down); and replay's
+// drain cut short by a second stop that is no signal (its output closing, after which every batch
+// fails at once anyway).
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
@@ -105,7 +107,7 @@
 // session's 69 about 50, three of them running into the timeout; the forty-fifth's 57 about 50;
 // the forty-sixth's 78 about 35, its 25 after them 25, and its 19 after those 20; the
 // forty-seventh's 226 about 145; the forty-eighth's, run one list at a time by a runner of the
-// session's own, about 100 for its 206 and 20 for the 76 given tests).
+// session's own, about 110 for its 222 and 20 for the 76 given tests).
 // Never run it beside other work in this checkout: it edits the sources.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
