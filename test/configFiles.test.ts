@@ -1,5 +1,6 @@
 /** What a config's files and header values are checked for when it is loaded (validate, run, createPipeline): each file's role, positions, TLS material, gRPC header values. */
 import { suite } from 'uvu';
+import Database from 'better-sqlite3';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,19 @@ test('a file in the wrong role is told what it is: a source on a spool or a dead
   if (!isRight(n)) throw new Error('decodes');
   assert.equal(checkConfigFiles(resolveConfig(n.right)).map(formatConfigError),
     [`config.spool.path: expected a chronoq spool, or a file to be made, found "${notes}", a file of 16 bytes that is not an SQLite database (it begins "important notes") (give the spool a file of its own)`]);
+  // Another program's SQLite database, a table named as a spool's among its own: run refuses it, and so does the check.
+  const uploads = join(dir, 'uploads.db');
+  const app = new Database(uploads);
+  app.exec('CREATE TABLE chunks (id INTEGER PRIMARY KEY, upload_id TEXT, data BLOB); CREATE TABLE uploads (id TEXT)');
+  app.close();
+  const spoolPathOf = (path: string) => {
+    const decoded = decodeConfig(`sources: []\nspool: {path: ${path}}\n`, {});
+    if (!isRight(decoded)) throw new Error('decodes');
+    return checkConfigFiles(resolveConfig(decoded.right)).map(formatConfigError);
+  };
+  assert.equal(spoolPathOf(uploads),
+    [`config.spool.path: expected a chronoq spool, or a file to be made, found "${uploads}", another program's SQLite database (tables: chunks, uploads) (give the spool a file of its own)`]);
+  assert.equal(spoolPathOf(spoolPath), [], 'a spool is one');
   // The files chronoq appends JSON lines to: one holding something else (a typo onto the config) had lines appended to it.
   const yaml = join(dir, 'chronoq.yaml');
   writeFileSync(yaml, 'sources: []\n');

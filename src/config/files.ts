@@ -15,6 +15,7 @@ import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
 import { fileIdentity, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile } from '../fileIdentity.js';
+import { foreignTables } from '../spool/peek.js';
 import { compressedFileProblem } from '../sources/compressedFiles.js';
 import { pathPatternProblem } from './pathPattern.js';
 import { PemProblem, pemCertificate, pemPrivateKey } from '../otlp/pemFiles.js';
@@ -135,6 +136,9 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
   // As run refuses it (spool/peek.ts): someone's file was moved aside "as damaged" for a spool.
   const notSqlite = c.spool === undefined ? undefined : nonSqliteFile(c.spool.path);
   if (notSqlite !== undefined) errors.push({ path: 'config.spool.path', expected: 'a chronoq spool, or a file to be made', found: `${JSON.stringify(c.spool!.path)}, ${notSqlite}`, suggestion: 'give the spool a file of its own' });
+  // And another program's SQLite database (validate passed it, and run refused it).
+  const foreign = c.spool === undefined || notSqlite !== undefined ? undefined : foreignTables(c.spool.path);
+  if (foreign !== undefined) errors.push({ path: 'config.spool.path', expected: 'a chronoq spool, or a file to be made', found: `${JSON.stringify(c.spool!.path)}, another program's SQLite database (tables: ${foreign.join(', ')})`, suggestion: 'give the spool a file of its own' });
   return errors;
 };
 
