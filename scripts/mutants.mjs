@@ -79,24 +79,24 @@
 // a spool, found unreadable and moved aside as damaged (spool tables are now known by their
 // columns); the rest were places no test watched, among them the otlp source's client CA from the
 // config (mutual TLS), a followed file's pollMs, a file's room gate in the command, and delivered
-// samples the spool could not write dead-lettered as well at a late shutdown — and 23 more over
-// this session's tests and fixes. Two became stale with the spool fix (its own are listed), two
-// were listed already, and thirteen are not listed: two sources naming one position file share one
-// opened file either way (the map is keyed by its path); a certificate listener removed before the
-// microtask that tells it the files (grpc-js removes them only at shutdown); the too-large count's
-// path check (the server serves one method); the push source's room gate made always open (the
-// whole-request fit refuses the same requests, after decoding them); the foreign-table peek opened
-// read-write (it writes nothing, and the file is checked unchanged); which of two keys equally
-// close "did you mean" names; this machine's name read from /etc/hostname rather than asked of the
-// OS (the same name); a pump step after the end (it completes nothing twice); YAML's empty document
-// compared with != rather than !== null (its toJS gives null, never undefined); the in-memory
-// ceiling of a source that waits, which binds only beside a source that does not wait filling the
-// reorder buffer (else the queue's gate, at half of maxQueued, closes first); the sink's
-// encodeOffThread from the config (whether a batch is encoded on a worker shows only in CPU and
-// timing; the sink's own tests pass it directly); the sink's file watches left running after close
-// (their timers hold no process, and what they read goes to a sink already shut down); and replay's
-// drain cut short by a second stop that is no signal (its output closing, after which every batch
-// fails at once anyway).
+// samples the spool could not write dead-lettered as well at a late shutdown — and 24 more over
+// this session's tests and fixes (among them `validate` now refusing such a database too, which it
+// passed). Two became stale with the spool fix (its own are listed), two were listed already, and
+// thirteen are not listed: two sources naming one position file share one opened file either way
+// (the map is keyed by its path); a certificate listener removed before the microtask that tells it
+// the files (grpc-js removes them only at shutdown); the too-large count's path check (the server
+// serves one method); the push source's room gate made always open (the whole-request fit refuses
+// the same requests, after decoding them); the foreign-table peek opened read-write (it writes
+// nothing, and the file is checked unchanged); which of two keys equally close "did you mean"
+// names; this machine's name read from /etc/hostname rather than asked of the OS (the same name); a
+// pump step after the end (it completes nothing twice); YAML's empty document compared with !=
+// rather than !== null (its toJS gives null, never undefined); the in-memory ceiling of a source
+// that waits, which binds only beside a source that does not wait filling the reorder buffer (else
+// the queue's gate, at half of maxQueued, closes first); the sink's encodeOffThread from the config
+// (whether a batch is encoded on a worker shows only in CPU and timing; the sink's own tests pass
+// it directly); the sink's file watches left running after close (their timers hold no process, and
+// what they read goes to a sink already shut down); and replay's drain cut short by a second stop
+// that is no signal (its output closing, after which every batch fails at once anyway).
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
