@@ -8,23 +8,17 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isLeft } from 'fp-ts/lib/Either.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeConfig } from '../src/config/decode.js';
-import { type ResolvedConfig, resolveConfig } from '../src/config/resolve.js';
+import type { ResolvedConfig } from '../src/config/resolve.js';
 import { buildParts, describeSource, fileReadOrder, readOrderLine } from '../src/cli/build.js';
 import { systemClock } from '../src/clock.js';
-import { formatConfigError } from '../src/config/errors.js';
 import { tempDir } from './support/cli.js';
+import { resolvedConfigOf } from './support/config.js';
 
 const test = suite('the parts a config builds');
 
-const configOf = (sources: string, rest = ''): ResolvedConfig => {
-  const decoded = decodeConfig(`sources:\n${sources}sink: {type: console}\n${rest}`, {});
-  if (isLeft(decoded)) throw new Error(decoded.left.map(formatConfigError).join('\n'));
-  return resolveConfig(decoded.right);
-};
+const configOf = (sources: string, rest = ''): ResolvedConfig => resolvedConfigOf(`sources:\n${sources}sink: {type: console}\n${rest}`);
 const described = (sources: string): string[] => configOf(sources).sources.map(describeSource);
 
 test('ndjson: its path, or standard input for -; host', () => {

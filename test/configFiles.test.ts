@@ -14,7 +14,7 @@ import { checkOtlpEnv } from '../src/config/grpcValues.js';
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { runCli, tempDir, writeConfig } from './support/cli.js';
-import { configErrorsOf } from './support/config.js';
+import { configErrorsOf, resolvedConfigOf } from './support/config.js';
 import { parseSampleLine } from '../src/sampleJson.js';
 import { mk, open as openSpool } from './support/spool.js';
 
@@ -42,11 +42,7 @@ test('a file in the wrong role is told what it is: a source on a spool or a dead
   const app = new Database(uploads);
   app.exec('CREATE TABLE chunks (id INTEGER PRIMARY KEY, upload_id TEXT, data BLOB); CREATE TABLE uploads (id TEXT)');
   app.close();
-  const spoolPathOf = (path: string) => {
-    const decoded = decodeConfig(`sources: []\nspool: {path: ${path}}\n`, {});
-    if (!isRight(decoded)) throw new Error('decodes');
-    return checkConfigFiles(resolveConfig(decoded.right)).map(formatConfigError);
-  };
+  const spoolPathOf = (path: string) => checkConfigFiles(resolvedConfigOf(`sources: []\nspool: {path: ${path}}\n`)).map(formatConfigError);
   assert.equal(spoolPathOf(uploads),
     [`config.spool.path: expected a chronoq spool, or a file to be made, found "${uploads}", another program's SQLite database (tables: chunks, uploads) (give the spool a file of its own)`]);
   assert.equal(spoolPathOf(spoolPath), [], 'a spool is one');

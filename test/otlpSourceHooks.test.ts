@@ -7,21 +7,18 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { decodeConfig } from '../src/config/decode.js';
-import { resolveConfig } from '../src/config/resolve.js';
 import { otlpSourceHooks } from '../src/cli/otlpSourceHooks.js';
 import type { Pipeline } from '../src/pipeline.js';
 import { createStats } from '../src/stats.js';
+import { resolvedConfigOf } from './support/config.js';
 
 const test = suite("the otlp source's log lines");
 
 const hooksLogging = () => {
-  const decoded = decodeConfig('sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:0"}, http: {endpoint: "127.0.0.1:0"}}, maxRequestBytes: 1000}]\nsink: {type: console}\n', {});
-  if (isLeft(decoded)) throw new Error('config');
+  const c = resolvedConfigOf('sources: [{type: otlp, protocols: {grpc: {endpoint: "127.0.0.1:0"}, http: {endpoint: "127.0.0.1:0"}}, maxRequestBytes: 1000}]\nsink: {type: console}\n');
   const lines: string[] = [];
   const stats = createStats(100);
-  const hooks = otlpSourceHooks(resolveConfig(decoded.right), (level, message) => lines.push(`${level} ${message}`), () => ({ stats }) as Pipeline, () => undefined);
+  const hooks = otlpSourceHooks(c, (level, message) => lines.push(`${level} ${message}`), () => ({ stats }) as Pipeline, () => undefined);
   return { hooks, lines, stats };
 };
 

@@ -8,19 +8,16 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hostname } from 'node:os';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { decodeConfig } from '../src/config/decode.js';
-import { resolveConfig } from '../src/config/resolve.js';
 import { sinkIntoOwnReceiver } from '../src/config/receiverLoop.js';
 import { formatConfigError } from '../src/config/errors.js';
+import { resolvedConfigOf } from './support/config.js';
 
 const test = suite('config: a sink into its own otlp source');
 
 const loopErrors = (listen: string | undefined, sink: string | undefined, env: Record<string, string> = {}, sinkType = 'otlp-grpc'): string[] => {
   const grpc = listen === undefined ? '{}' : `{endpoint: "${listen}"}`;
-  const decoded = decodeConfig(`sources:\n  - {type: host}\n  - {type: otlp, protocols: {grpc: ${grpc}}}\nsink: {type: ${sinkType}${sink === undefined ? '' : `, endpoint: "${sink}"`}}\n`, env);
-  if (isLeft(decoded)) throw new Error(decoded.left.map(formatConfigError).join('\n'));
-  return sinkIntoOwnReceiver(resolveConfig(decoded.right), env).map(formatConfigError);
+  const c = resolvedConfigOf(`sources:\n  - {type: host}\n  - {type: otlp, protocols: {grpc: ${grpc}}}\nsink: {type: ${sinkType}${sink === undefined ? '' : `, endpoint: "${sink}"`}}\n`, env);
+  return sinkIntoOwnReceiver(c, env).map(formatConfigError);
 };
 const loops = (listen: string | undefined, sink: string | undefined, env: Record<string, string> = {}): boolean => loopErrors(listen, sink, env).length === 1;
 
