@@ -79,7 +79,7 @@
 // a spool, found unreadable and moved aside as damaged (spool tables are now known by their
 // columns); the rest were places no test watched, among them the otlp source's client CA from the
 // config (mutual TLS), a followed file's pollMs, a file's room gate in the command, and delivered
-// samples the spool could not write dead-lettered as well at a late shutdown — and 24 more over
+// samples the spool could not write dead-lettered as well at a late shutdown — and 25 more over
 // this session's tests and fixes (among them `validate` now refusing such a database too, which it
 // passed). Two became stale with the spool fix (its own are listed), two were listed already, and
 // thirteen are not listed: two sources naming one position file share one opened file either way

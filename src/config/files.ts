@@ -14,8 +14,8 @@ import type { ResolvedConfig } from './resolve.js';
 import type { ConfigError } from './errors.js';
 import { envTlsFiles } from '../otlp/envTlsFiles.js';
 import { checkOtlpEnv } from './grpcValues.js';
-import { fileIdentity, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile } from '../fileIdentity.js';
-import { foreignTables } from '../spool/peek.js';
+import { fileIdentity, isNamedPipe, isSqliteFile, nonNdjsonFile } from '../fileIdentity.js';
+import { notASpoolFile } from '../spool/peek.js';
 import { compressedFileProblem } from '../sources/compressedFiles.js';
 import { pathPatternProblem } from './pathPattern.js';
 import { PemProblem, pemCertificate, pemPrivateKey } from '../otlp/pemFiles.js';
@@ -133,12 +133,10 @@ const checkPaths = (c: ResolvedConfig): ConfigError[] => {
     const other = path === undefined ? undefined : nonNdjsonFile(path);
     if (other !== undefined) errors.push({ path: at, expected: `${kind} or a file to be made`, found: `${JSON.stringify(path)}, ${other}`, suggestion: 'chronoq appends JSON lines to it: give it a file of its own' });
   }
-  // As run refuses it (spool/peek.ts): someone's file was moved aside "as damaged" for a spool.
-  const notSqlite = c.spool === undefined ? undefined : nonSqliteFile(c.spool.path);
-  if (notSqlite !== undefined) errors.push({ path: 'config.spool.path', expected: 'a chronoq spool, or a file to be made', found: `${JSON.stringify(c.spool!.path)}, ${notSqlite}`, suggestion: 'give the spool a file of its own' });
-  // And another program's SQLite database (validate passed it, and run refused it).
-  const foreign = c.spool === undefined || notSqlite !== undefined ? undefined : foreignTables(c.spool.path);
-  if (foreign !== undefined) errors.push({ path: 'config.spool.path', expected: 'a chronoq spool, or a file to be made', found: `${JSON.stringify(c.spool!.path)}, another program's SQLite database (tables: ${foreign.join(', ')})`, suggestion: 'give the spool a file of its own' });
+  // As run refuses it (spool/peek.ts): someone's file was moved aside "as damaged" for a spool — a
+  // file that is not SQLite, or another program's database (validate passed that one).
+  const notSpool = c.spool === undefined ? undefined : notASpoolFile(c.spool.path);
+  if (notSpool !== undefined) errors.push({ path: 'config.spool.path', expected: 'a chronoq spool, or a file to be made', found: `${JSON.stringify(c.spool!.path)}, ${notSpool}`, suggestion: 'give the spool a file of its own' });
   return errors;
 };
 

@@ -49,6 +49,15 @@ export const foreignTables = (path: string): string[] | undefined => {
 };
 
 /**
+ * What the file at `path` is, when it is not one the spool may open (as the config check says it):
+ * another program's SQLite database, or a file that is not SQLite at all; else undefined.
+ */
+export const notASpoolFile = (path: string): string | undefined => {
+  const foreign = foreignTables(path);
+  return foreign !== undefined ? `another program's SQLite database (tables: ${foreign.join(', ')})` : nonSqliteFile(path);
+};
+
+/**
  * Why the file at `path` is not one the spool may open, or undefined: another program's SQLite
  * database, or a file that is not SQLite at all (a spool.path naming someone's notes or a sample
  * file was moved aside "as damaged" and a spool put in its place). A spool cut off keeps its
