@@ -82,4 +82,41 @@ test('partitionRouted: an error of the source ends both halves with it, after wh
   });
 });
 
+test('partitionRouted: the source completing completes both halves', () => {
+  testScheduler().run(({ cold, expectObservable }) => {
+    const src = cold('   a-L-|', { a: R('a'), L });
+    const rights = '     a---|';
+    const lefts = '      --L-|';
+    const [rights$, lefts$] = partitionRouted(src);
+    expectObservable(rights$).toBe(rights, { a: 'a' });
+    expectObservable(lefts$).toBe(lefts, { L: letterL });
+  });
+});
+
+test('partitionRouted: one half leaving keeps the source for the other; both leaving unsubscribes it', () => {
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const src = cold('   a-L-b-M-|', { a: R('a'), L, b: R('b'), M });
+    const subs = '       ^-----!';
+    const rights = '     a--';
+    const lefts = '      --L-----';
+    const [rights$, lefts$] = partitionRouted(src);
+    expectObservable(rights$, '^--!').toBe(rights, { a: 'a' });
+    expectObservable(lefts$, '^-----!').toBe(lefts, { L: letterL });
+    expectSubscriptions(src.subscriptions).toBe(subs);
+  });
+});
+
+test('partitionRouted: subscribed again after the source completed, the halves see a new run of it', () => {
+  const src = of(R('a'), L);
+  const [rights$, lefts$] = partitionRouted(src);
+  const runs: string[][] = [];
+  for (let run = 0; run < 2; run++) {
+    const seen: string[] = [];
+    rights$.subscribe({ next: (x) => seen.push(x), complete: () => seen.push('|') });
+    lefts$.subscribe({ next: (x) => seen.push(x.item), complete: () => seen.push('|') });
+    runs.push(seen);
+  }
+  assert.equal(runs, [['a', 'l', '|', '|'], ['a', 'l', '|', '|']]);
+});
+
 test.run();
