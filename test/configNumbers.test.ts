@@ -49,4 +49,24 @@ test('counts that are made up front have a ceiling: delivery.lanes (a lane is a 
   assert.equal(configErrorsOf('sources: [{type: synthetic, series: 2000000}]\n'), ['config.sources[0].series: expected a whole number from 1 to 1000000 (series made up front), found number 2000000']);
 });
 
+test('zero where zero means something is taken; where it would mean nothing works, it is refused', () => {
+  // maxFiles 0: the dead-letter file is never rotated (rotation's removal is the only way letters leave);
+  // fenceMs 0: no wait after an attempt of unknown outcome; holdSilentMs 0: no hold; the delays 0: none.
+  for (const yaml of [
+    'deadLetter: {maxFiles: 0}', 'delivery: {fenceMs: 0}', 'delivery: {shutdownDeadlineMs: 0}', 'delivery: {retry: {initialDelayMs: 0}}',
+    'reorder: {maxDelayMs: 0}', 'batch: {maxDelayMs: 0}', 'sink: {type: otlp-grpc, holdSilentMs: 0}', 'telemetry: {alerts: {deadLettersPerMinute: 0}}',
+  ]) assert.equal(configErrorsOf(`${yaml}\n`), [], yaml);
+  assert.equal(
+    ['sink: {type: otlp-grpc, timeoutMs: 0}', 'batch: {maxSize: 0}', 'delivery: {breaker: {failureThreshold: 0}}', 'telemetry: {statusIntervalMs: 0}', 'sources: [{type: ndjson, path: a, pollMs: 0}]']
+      .map((yaml) => configErrorsOf(`${yaml}\n`)),
+    [
+      ['config.sink.timeoutMs: expected a finite positive number, found number 0'],
+      ['config.batch.maxSize: expected a positive integer, found number 0'],
+      ['config.delivery.breaker.failureThreshold: expected a positive integer, found number 0'],
+      ['config.telemetry.statusIntervalMs: expected a positive integer, found number 0'],
+      ['config.sources[0].pollMs: expected a positive integer, found number 0'],
+    ],
+  );
+});
+
 test.run();
