@@ -84,10 +84,11 @@ export class Pipeline {
     this.pushSourceHasRoom = pushSourceRoomGate(room);
     this.pushSourceFits = pushSourceFit(room);
     this.breaker = createCircuitBreaker({ ...config.delivery.breaker, scheduler: this.scheduler });
+    // The stats first: a listener of the event reads them (the first opening read no breakerOpenedAtMs).
     this.breaker.state$.subscribe((t) => {
-      this.events.next({ type: 'breaker', ...t });
       this.stats.breakerState = t.to;
       this.stats.breakerOpenedAtMs = t.to === 'open' && t.from === 'closed' ? t.atMs : t.to === 'closed' ? undefined : this.stats.breakerOpenedAtMs;
+      this.events.next({ type: 'breaker', ...t });
     });
     // One that errors only stops telling (without an error callback RxJS threw it as an uncaught exception).
     this.sinkNews.add(deps.reachable$?.subscribe({ next: (news) => this.breaker.halfOpenNow(news), error: () => undefined }));

@@ -187,6 +187,32 @@ test('pipeline: samples the spool could not write that were delivered are not de
   assert.equal(recoveredValues(path), []);
 });
 
+test('pipeline: samples the spool could not write that the receiver refused are dead letters once, `rejected`, not again `shutdown` at a shutdown past its deadline', async () => {
+  const path = join(tempDir(), 'spool.db');
+  const spool = spoolFullAfterFirstWrite(path);
+  const refused = new ExportError('3 INVALID_ARGUMENT: bad point', { retryable: false, code: 3 });
+  let receiverUp = true;
+  const feed = new Subject<Sample>();
+  const letters: DeadLetter<Sample>[] = [];
+  const send = (batch: readonly Sample[]) =>
+    batch.some((s) => (s.value as number) >= 3 && (s.value as number) <= 5) ? throwError(() => refused) : receiverUp ? timer(1).pipe(ignoreElements()) : throwError(() => unavailable);
+  const config = { ...giveUpConfig(), batch: { maxSize: 3, maxDelayMs: 5 } };
+  const p = new Pipeline(config, { send, sources: [feed], deadLetters: (d) => letters.push(d), spool, stampedLocally: false });
+  p.start();
+  for (const burst of [[0, 1, 2], [3, 4, 5]]) {
+    for (const i of burst) feed.next(mk(i, 0));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await until('the first burst delivered, the second refused', () => p.stats.delivered === 3 && p.stats.deadLetters.rejected === 3);
+  receiverUp = false;
+  for (const i of [6, 7, 8]) feed.next(mk(i, 0));
+  await new Promise((r) => setTimeout(r, 20));
+  await p.shutdown();
+  spool.close();
+  assert.equal(letters.map((d) => [d.reason, d.item.value]), [['rejected', 3], ['rejected', 4], ['rejected', 5], ['shutdown', 6], ['shutdown', 7], ['shutdown', 8]]);
+  assert.is(p.outstanding, 0, 'each sample accounted for once');
+});
+
 test('pipeline: when the process exits (abandonNow), samples the spool could not write are dead letters too', async () => {
   const r = await giveUpOnAFullDisk(async (p) => {
     p.abandonNow('the process exited (process.exit)');
