@@ -102,9 +102,16 @@ export const sameScope = (a: Scope | undefined, b: Scope | undefined): boolean =
 
 export const NANOS_PER_MS = 1_000_000n;
 
-/** Milliseconds since the epoch (may be fractional) → bigint nanoseconds, exact for whole ms. */
-export const msToNanos = (ms: number): bigint =>
-  Number.isInteger(ms) ? BigInt(ms) * NANOS_PER_MS : BigInt(Math.round(ms * 1e6));
+/**
+ * Milliseconds since the epoch (may be fractional) → bigint nanoseconds: whole ms exactly, a
+ * fraction to the nearest ns. The fraction is scaled apart from the whole ms: `ms * 1e6` of an epoch
+ * time passes 2⁵³, and 1764064800000.25 ms came out as …000250112 ns.
+ */
+export const msToNanos = (ms: number): bigint => {
+  if (Number.isInteger(ms)) return BigInt(ms) * NANOS_PER_MS;
+  const whole = Math.floor(ms);
+  return BigInt(whole) * NANOS_PER_MS + BigInt(Math.round((ms - whole) * 1e6));
+};
 
 /** bigint nanoseconds → milliseconds as a number (sub-ms precision kept as a fraction). */
 export const nanosToMs = (ns: bigint): number => {

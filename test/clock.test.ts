@@ -2,7 +2,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { interval, lastValueFrom, take, timer, toArray } from 'rxjs';
-import { platformTimers, steadyScheduler, systemClock, unrefScheduler } from '../src/clock.js';
+import { clockNowNanos, platformTimers, steadyScheduler, systemClock, unrefScheduler } from '../src/clock.js';
+import { msToNanos, nanosToMs } from '../src/sample.js';
 
 const test = suite('clock');
 
@@ -33,6 +34,15 @@ test('unrefScheduler: timer and interval run on it, a cancelled action does not 
   assert.is(ran, false, 'cancelled before it was due');
   assert.ok(Math.abs(unrefScheduler.now() - steadyScheduler.now()) < 5, 'steadyScheduler\'s time');
   release();
+});
+
+test('msToNanos keeps a fraction of a millisecond (to the nanosecond), as clockNowNanos does of a clock that has one; nanosToMs goes back', () => {
+  assert.is(msToNanos(1_764_064_800_000), 1_764_064_800_000_000_000n);
+  assert.is(msToNanos(1.5), 1_500_000n);
+  assert.is(msToNanos(2.000001), 2_000_001n);
+  assert.is(clockNowNanos({ now: () => 1_764_064_800_000.25, monotonic: () => 0 }), 1_764_064_800_000_250_000n);
+  assert.is(nanosToMs(1_500_000n), 1.5);
+  assert.is(nanosToMs(1_764_064_800_000_000_000n), 1_764_064_800_000);
 });
 
 test.run();

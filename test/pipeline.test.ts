@@ -162,4 +162,19 @@ test('stats.breakerOpenedAtMs: when the breaker first opened, kept while failed 
   assert.is(openedAtMs, opened[0]);
 });
 
+test('a sample whose start time is after its time (not put right by a clock correction) is a dead letter `invalid`, the rest delivered', async () => {
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 10, maxDelayMs: 1 } }), sources: [] };
+  const counter = (ms: number, startMs: number): Sample => ({ name: 'requests', kind: 'sum', value: ms, timeUnixNano: T0 + BigInt(ms) * 1_000_000n, startTimeUnixNano: T0 + BigInt(startMs) * 1_000_000n, attributes: {} });
+  const letters: string[] = [];
+  const received: unknown[] = [];
+  const p = new Pipeline(config, {
+    send: (batch) => timer(1).pipe(tap(() => received.push(...batch.map((s) => s.value))), ignoreElements()),
+    sources: [from([counter(1, 0), counter(2, 5), counter(3, 0)])], deadLetters: (d) => void letters.push(`${d.reason}:${String(d.item.value)}:${d.detail}`), stampedLocally: false,
+  });
+  p.start();
+  await p.done;
+  assert.equal(letters, ['invalid:2:startTimeUnixNano is after timeUnixNano']);
+  assert.equal(received, [1, 3]);
+});
+
 test.run();

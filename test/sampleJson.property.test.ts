@@ -216,6 +216,7 @@ test('a line with a malformed scope, temporality or monotonic is refused with wh
     ['"scope":{"version":"1"}', 'scope must be an object with a string name (and a string version, schemaUrl, an object of attributes), got {"version":"1"}'],
     ['"scope":{"name":"app","attributes":["tier"]}', 'scope must be an object with a string name (and a string version, schemaUrl, an object of attributes), got {"name":"app","attributes":["tier"]}'],
     ['"resourceSchemaUrl":1', 'resourceSchemaUrl must be a string, got 1'],
+    ['"valueType":"float"', "valueType must be 'int' or 'double', got \"float\""],
   ];
   for (const [extra, message] of cases) assert.equal(parseSampleLine(line(extra)), { _tag: 'Left', left: message }, extra);
   assert.ok(isRight(parseSampleLine(line('"temporality":"delta","monotonic":false,"scope":{"name":"app"}'))));
