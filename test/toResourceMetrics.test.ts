@@ -14,7 +14,7 @@ import { type Sample, canonicalAttributes } from '../src/sample.js';
 const test = suite('toResourceMetrics grouping');
 
 const resources = [undefined, { host: 'a' }, { host: 'a' }, { host: 'b' }]; // two distinct objects, equal content
-const scopes = [undefined, { name: 's1' }, { name: 's1' }, { name: 's1', version: '2' }];
+const scopes = [undefined, { name: 's1' }, { name: 's1' }, { name: 's1', version: '2' }, { name: 's1', schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' }, { name: 's1', attributes: { tier: 'web' } }, { name: 's1', attributes: { tier: 'web' } }];
 const sampleArb = fc.record({
   resource: fc.nat(resources.length - 1),
   scope: fc.nat(scopes.length - 1),
@@ -39,7 +39,7 @@ test('every sample lands once, in the one group of its resource, scope and metri
       const resourceKeys = out.map((rm) => canonicalAttributes(rm.resource.attributes as Record<string, string>));
       assert.is(new Set(resourceKeys).size, out.length, 'one ResourceMetrics per resource');
       for (const rm of out) {
-        const scopeKeys = rm.scopeMetrics.map((sm) => `${sm.scope.name}/${sm.scope.version ?? ''}`);
+        const scopeKeys = rm.scopeMetrics.map((sm) => JSON.stringify([sm.scope.name, sm.scope.version, sm.scope.schemaUrl, canonicalAttributes((sm.scope as { attributes?: Record<string, string> }).attributes)]));
         assert.is(new Set(scopeKeys).size, scopeKeys.length, 'one entry per scope');
         for (const sm of rm.scopeMetrics) {
           const metricKeys = sm.metrics.map((m: MetricData) => `${m.descriptor.name}/${m.dataPointType}/${m.descriptor.unit}/${m.aggregationTemporality}`);
@@ -52,6 +52,10 @@ test('every sample lands once, in the one group of its resource, scope and metri
               assert.is(m.descriptor.name, s.name);
               assert.is(m.descriptor.unit, s.unit ?? '');
               assert.is(sm.scope.name, s.scope?.name ?? 'chronoq');
+              if (s.scope !== undefined) {
+                assert.equal([sm.scope.version, sm.scope.schemaUrl], [s.scope.version, s.scope.schemaUrl], 'its own scope\'s version and schema URL');
+                assert.is(canonicalAttributes((sm.scope as { attributes?: Record<string, string> }).attributes), canonicalAttributes(s.scope.attributes), 'its own scope\'s attributes');
+              }
               assert.is(canonicalAttributes(rm.resource.attributes as Record<string, string>), canonicalAttributes(s.resource ?? { host: 'default' }));
               seen.push(id);
             }
