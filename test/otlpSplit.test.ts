@@ -207,4 +207,28 @@ test('a retryable failure while narrowing partial success down: the retry sends 
   await deltasSentOnce(2);
 });
 
+test('rejected deltas are said at the first, then at most once a minute with how many since (a backend rejecting one series said so every batch)', async () => {
+  const server = await startFakeOtlpServer(() => ({ ok: true, rejected: (p) => p.name.startsWith('bad'), message: 'unsupported point' }));
+  let nowMs = Date.now();
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${server.port}`, clock: { now: () => nowMs, monotonic: () => nowMs } });
+  const errors = diagErrors();
+  const batchOfDeltas = (n: number) => lastValueFrom(from(Array.from({ length: 4 }, (_, i) => delta(100 * n + i, i === 0 ? 'bad.requests' : 'requests'))).pipe(routed(), deliverOrdered(sink.send, { batch: { maxSize: 4, maxDelayMs: 1_000 } }), toArray()));
+  try {
+    await batchOfDeltas(1);
+    nowMs += 30_000;
+    await batchOfDeltas(2);
+    await batchOfDeltas(3);
+    assert.is(errors.length, 1, 'said once in the first minute');
+    nowMs += 30_000;
+    await batchOfDeltas(4);
+    assert.is(errors.length, 2, errors.join('\n'));
+    assert.match(errors[0]!, /rejected 1 delta point\(s\)/);
+    assert.match(errors[1]!, /rejected 3 delta point\(s\) \(partial success; the latest: unsupported point\)/);
+  } finally {
+    diag.disable();
+    sink.shutdown();
+    await server.stop();
+  }
+});
+
 test.run();
