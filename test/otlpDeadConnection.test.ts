@@ -9,6 +9,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, connect, type Socket } from 'node:net';
+import http2 from 'node:http2';
 import { otlpGrpcSink } from '../src/otlp/otlpGrpcSink.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
@@ -127,6 +128,32 @@ test('the config: sink.keepaliveMs reaches the sink; 0 turns the pings off (and 
   }
   const bad = decodeConfigValue({ sink: { type: 'otlp-grpc', keepaliveMs: -1 } });
   assert.ok(bad._tag === 'Left' && bad.left.some((e) => e.path === 'config.sink.keepaliveMs'), JSON.stringify(bad));
+});
+
+test('keepaliveMs under KEEPALIVE_MIN_MS (an application passing 1) is raised to it: no ping flood on a healthy receiver that takes its time', async () => {
+  // A receiver answering each call after 600 ms, counting the pings it gets meanwhile (grpc-js's
+  // server tells none of them). With keepaliveMs 1 taken as given, a healthy collector's
+  // connection was dropped some 60 times in 40 s.
+  let pings = 0;
+  const server = http2.createServer();
+  server.on('session', (session) => session.on('ping', () => pings++));
+  server.on('stream', (stream) => {
+    stream.resume();
+    stream.on('end', () => setTimeout(() => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.alloc(5)); // an empty ExportMetricsServiceResponse
+    }, 600));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`, keepaliveMs: 1, holdSilentMs: 0 });
+  try {
+    assert.is(await send(sink, [sample(1)]), 'ok');
+    assert.ok(pings <= 1, `${pings} pings in 600 ms`);
+  } finally {
+    sink.shutdown();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test.run();
