@@ -48,4 +48,40 @@ it('a write the disk takes only part of leaves the file as it was; the letters g
   file.close();
 });
 
+it('a burst written in pieces that fills the disk part way: the pieces before stay written, only the rest goes to onWriteError; each recovery counts only its own failures', () => {
+  const path = join(d.dir, 'pieces.ndjson');
+  const failures: number[][] = [];
+  const recovered: number[] = [];
+  const file = new DeadLetterFile(path, {
+    chunkChars: 2_000, // a few letters a piece
+    onWriteError: (_e, lines) => failures.push(lines.map((l) => JSON.parse(l).item.value)),
+    onWriteRecovered: (n) => recovered.push(n),
+  });
+  file.append(letter(1));
+  file.flush();
+  d.fill();
+  const filler = join(d.dir, 'filler');
+  truncateSync(filler, statSync(filler).size - 8 * 1024);
+  for (let v = 2; v < 202; v++) file.append(letter(v));
+  file.flush();
+  const inFile = () => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l).item.value as number);
+  const written = inFile();
+  assert.is(failures.length, 1);
+  assert.ok(written.length > 1 && failures[0]!.length < 200, `${written.length} in the file, ${failures[0]!.length} refused`);
+  assert.equal([...written, ...failures[0]!], Array.from({ length: 201 }, (_, i) => i + 1), 'each letter in the file or refused, once, in order');
+  assert.equal([file.written, file.failed], [written.length, failures[0]!.length]);
+  d.free();
+  file.append(letter(202));
+  file.flush();
+  d.fill();
+  for (const v of [203, 204, 205]) file.append(letter(v));
+  file.flush();
+  d.free();
+  file.append(letter(206));
+  file.flush();
+  assert.equal(recovered, [failures[0]!.length, 3], 'each recovery says the letters refused since the one before');
+  assert.equal(inFile(), [...written, 202, 206]);
+  file.close();
+});
+
 test.run();

@@ -125,6 +125,14 @@ test('a rotation that fails (the oldest, PATH.2, is a directory it cannot remove
   f.flush();
   assert.equal(details(`${path}.1`), ['letter 0', 'letter 1', 'letter 2'], 'rotated once it could');
   assert.equal(details(path), ['letter 3']);
+  // Failing again after it worked: told again (once).
+  mkdirSync(`${path}.2`);
+  writeFileSync(join(`${path}.2`, 'x'), 'in the way again');
+  for (let i = 4; i < 7; i++) {
+    f.append(letter(i));
+    f.flush();
+  }
+  assert.is(rotateErrors.length, 2, `told again once: ${rotateErrors.join(', ')}`);
   f.close();
 });
 
