@@ -270,6 +270,8 @@ test('options are decoded like the config file: a typo is an error, listed, not 
   assert.ok(isLeft(commandOnly));
   assert.equal(commandOnly.left.map((e) => [e.path, e.found]), [['config.sources', '2 sources (host, ndjson)'], ['config.telemetry.prometheus', 'port 9464']]);
   assert.match(commandOnly.left[0]!.expected, /feed it with export\(\), push\(\) or fromObservable\(\)/);
+  const one = createPipeline({ sources: [{ type: 'host' }] });
+  assert.equal(isLeft(one) && one.left.map((e) => e.found), ['1 source (host)']);
 });
 
 test.run();
