@@ -124,16 +124,30 @@ test('abort$: a batch in flight is settled for onBatch too (the CLI counted it i
 });
 
 test('abort$ emitting an AbortReason: the dead letters carry its detail (the process exiting); any other value means the drain deadline', () => {
+  const deadline = 'not delivered before shutdown: the drain deadline passed';
+  for (const [why, detail] of [[{ abortDetail: 'the process exited' }, 'the process exited'], [undefined, deadline], [{ abortDetail: 42 }, deadline], ['stop', deadline]] as const) {
+    const s = testScheduler();
+    const details: string[] = [];
+    s.run(({ cold, hot }) => {
+      const sink = fakeSink(s, () => ({ error: unavailable }));
+      const abort$ = hot('---a', { a: why });
+      cold('(ab)', { a: R(sample(1)), b: R(sample(2)) })
+        .pipe(deliverOrdered(sink.send, { batch: { maxSize: 1 }, abort$ }))
+        .subscribe((r) => (isLeft(r) ? details.push(`${r.left.reason}:${r.left.item.value}:${r.left.detail}`) : undefined));
+    });
+    assert.equal(details, [`shutdown:1:${detail}`, `shutdown:2:${detail}`], JSON.stringify(why));
+  }
+});
+
+test('a send that fails with no Error (a string thrown by an application\'s own send): its text is the refusal\'s detail', () => {
   const s = testScheduler();
-  const details: string[] = [];
-  s.run(({ cold, hot }) => {
-    const sink = fakeSink(s, () => ({ error: unavailable }));
-    const abort$ = hot('---a', { a: { abortDetail: 'the process exited' } });
+  const letters: string[] = [];
+  s.run(({ cold }) => {
     cold('(ab)', { a: R(sample(1)), b: R(sample(2)) })
-      .pipe(deliverOrdered(sink.send, { batch: { maxSize: 1 }, abort$ }))
-      .subscribe((r) => (isLeft(r) ? details.push(`${r.left.reason}:${r.left.item.value}:${r.left.detail}`) : undefined));
+      .pipe(deliverOrdered(() => cold('-#', undefined, 'quota exceeded'), { batch: { maxSize: 2 } }))
+      .subscribe((r) => (isLeft(r) ? letters.push(`${r.left.reason}:${r.left.item.value}:${r.left.detail}:${r.left.error?.message}`) : undefined));
   });
-  assert.equal(details, ['shutdown:1:the process exited', 'shutdown:2:the process exited']);
+  assert.equal(letters, [1, 2].map((v) => `rejected:${v}:the receiver refused the batch: quota exceeded:quota exceeded`));
 });
 
 test('an abort$ that errors aborts nothing, and its error goes nowhere (it was thrown as an uncaught exception): delivery goes on', () => {
