@@ -42,6 +42,7 @@ test('every problem is reported at its path, with suggestions; nothing throws', 
   assert.match(configErrorsOf('batch: {maxSizeBytes: 10}\n')[0]!, /found number 10$/, 'no suggestion farther than that');
   assert.equal(configErrorsOf('sources:\n  - type: syntetic\n'), ["config.sources[0].type: expected one of 'host', 'ndjson', 'synthetic', 'otlp', found \"syntetic\" (did you mean 'synthetic'?)"]);
   assert.equal(configErrorsOf('delivery:\n  retry:\n    jitter: ful\n'), ["config.delivery.retry.jitter: expected one of 'full', 'equal', 'decorrelated', 'none', found \"ful\" (did you mean 'full'?)"]);
+  assert.equal(configErrorsOf('spool: {path: s.db, fsync: never}\n'), ["config.spool.fsync: expected one of 'always', 'interval', found \"never\""]);
   assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 99999\n'), ['config.telemetry.prometheus.port: expected a TCP port (1-65535), found number 99999']);
   // The ports' ends are ports: 65535 to serve on, 65535 to listen on for OTLP (0 there: any free one).
   assert.equal(configErrorsOf('telemetry:\n  prometheus:\n    port: 65535\n'), []);
