@@ -155,6 +155,21 @@ test('large batches are encoded by the worker to the very bytes encoded in place
   }
 });
 
+test('a small batch of two resources (its request concatenated in a slice of Node\'s shared pool) comes back from the worker as its own bytes only', async () => {
+  const resource = { 'service.name': 'svc' };
+  const encoder = createOffThreadEncoder({ resource, scope: undefined, encodeInPlace: inPlaceWith(resource), minBatchSize: 1 });
+  try {
+    encoder.encode(assorted(300), () => undefined); // starts the worker
+    await waitReady(encoder);
+    const batch = assorted(10);
+    const r = await encodeVia(encoder, batch);
+    assert.is(r.sync, false, 'answered by the worker');
+    assert.ok(r.bytes!.equals(encodeBatch(batch, resource)), `${r.bytes!.length} bytes from the worker, ${encodeBatch(batch, resource).length} in place`);
+  } finally {
+    encoder.close();
+  }
+});
+
 test('a batch the worker cannot take is encoded in place: a time OTLP carries but int64 does not, and one it cannot carry', async () => {
   const inPlace = { batches: 0 };
   const encoder = await startedEncoder({}, inPlace);

@@ -227,4 +227,15 @@ test('replay and inspect, given such a file for a dead-letter file, send nothing
   assert.match(inspected.stdout, /1 of the lines that are not dead letters are samples/);
 });
 
+test('values JSON numbers cannot hold are written as OTLP/JSON strings ("-0", "NaN", "Infinity") and read back as they were', () => {
+  const values = [-0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1.5];
+  const samples = values.map((value, i) => ({ name: 'level', kind: 'gauge' as const, value, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: {} }));
+  const text = otlpJsonText(samples, {});
+  const points = (JSON.parse(text) as { resourceMetrics: { scopeMetrics: { metrics: { gauge: { dataPoints: { asDouble: unknown }[] } }[] }[] }[] }).resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.gauge.dataPoints;
+  assert.equal(points.map((p) => p.asDouble), ['-0', 'NaN', 'Infinity', '-Infinity', 1.5]);
+  const back = read(text.trimEnd()).samples.map((s) => s.value as number);
+  assert.is(back.length, 5);
+  values.forEach((v, i) => assert.ok(Object.is(back[i], v), `${String(v)} came back as ${String(back[i])}`));
+});
+
 test.run();

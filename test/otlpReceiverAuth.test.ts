@@ -11,6 +11,9 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { ExportResultCode } from '@opentelemetry/core';
 import { collection, exportCall, exportOnce, exportOverTls, post, postOverTls, start } from './support/otlpReceiver.js';
 import { tempDir } from './support/cli.js';
+import { resolvedConfigOf } from './support/config.js';
+import { receiverTlsProblems } from '../src/config/receiverFiles.js';
+import { formatConfigError } from '../src/config/errors.js';
 
 const test = suite('otlp source: TLS and tokens');
 
@@ -147,6 +150,20 @@ test('a bearer token: asked of every request (UNAUTHENTICATED, 401 without it), 
     assert.equal(answers, ['grpc unauthenticated', 'http unauthenticated', 'grpc taken', 'http taken']);
   } finally {
     r.stop();
+  }
+});
+
+test('the config check reads each TLS file of an otlp source, the client CA included, and names it by its key', () => {
+  const fixtures = join(import.meta.dirname, 'fixtures/tls');
+  const missing = join(tempDir(), 'missing-ca.pem');
+  const config = (protocol: 'grpc' | 'http', clientCa: string) =>
+    resolvedConfigOf(`sources: [{type: otlp, protocols: {${protocol}: {endpoint: "127.0.0.1:0", tls: {cert: ${fixtures}/server.pem, key: ${fixtures}/server-key.pem, clientCa: ${clientCa}}}}}]\nsink: {type: ndjson, path: out.ndjson}\n`);
+  assert.equal(receiverTlsProblems(config('grpc', `${fixtures}/ca.pem`)), []);
+  for (const protocol of ['grpc', 'http'] as const) {
+    const errors = receiverTlsProblems(config(protocol, missing)).map(formatConfigError);
+    assert.is(errors.length, 1, errors.join('\n'));
+    assert.ok(errors[0]!.startsWith(`config.sources[0].protocols.${protocol}.tls.clientCa: `), errors[0]);
+    assert.match(errors[0]!, missing);
   }
 });
 

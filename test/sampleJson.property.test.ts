@@ -256,4 +256,16 @@ test('an exponential histogram is checked as one: scale, counts adding up, bucke
   assert.ok(isRight(parseSampleLine(explicit({ min: 1, max: 'Infinity' }))));
 });
 
+test('a dead letter whose item only looks like a refused input line (no line number) or refused points (not from an otlp source) is said to hold no sample', () => {
+  const letter = (item: unknown) => JSON.stringify({ reason: 'invalid', item, detail: 'd', atUnixMs: 1 });
+  const said = (item: unknown) => {
+    const r = parseDeadLetterLine(letter(item));
+    return r._tag === 'Left' ? r.left : 'a sample';
+  };
+  assert.match(said({ text: '{"name":', source: 'in.ndjson', reason: 'not JSON' }), /^its item is not a sample: /);
+  assert.match(said({ text: '{"name":', line: 3, source: 'in.ndjson', reason: 'not JSON' }), /^it records input line 3 of in\.ndjson/);
+  assert.match(said({ peer: '10.0.0.7:1', source: 'ndjson', reason: 'x' }), /^its item is not a sample: /);
+  assert.match(said({ peer: '10.0.0.7:1', source: 'otlp grpc', reason: 'x' }), /^it records points that otlp grpc refused from 10\.0\.0\.7:1/);
+});
+
 test.run();
