@@ -65,4 +65,21 @@ test('examples/reference.yaml names every key of every section, source and sink 
   assert.equal(missing, []);
 });
 
+test('the spool section, commented out in examples/reference.yaml, names its defaults too', () => {
+  const block = reference.slice(reference.indexOf('# spool:')).split('\n\n')[0]!.split('\n').map((l) => l.replace(/^# ?/, '')).join('\n');
+  for (const fsync of ['always', 'interval']) {
+    const documented = resolved(block.replace('fsync: always', `fsync: ${fsync}`)).spool;
+    assert.equal(documented, resolved(`spool: {path: ./chronoq-spool.db, fsync: ${fsync}}`).spool, fsync);
+  }
+  assert.equal(resolved('spool: {path: s.db, fsync: interval}').spool, { path: 's.db', maxBytes: 1024 ** 3, fsync: { intervalMs: 1_000 } });
+});
+
+test("what validate prints hides the sink's header values and its TLS key file's path, and the otlp source's bearer token", () => {
+  const c = resolved('sources: [{type: otlp, bearerToken: s3cret, protocols: {grpc: {endpoint: "127.0.0.1:4317"}}}]\nsink: {type: otlp-grpc, headers: {x-tenant: acme, authorization: Bearer abc}, tls: {ca: ca.pem, cert: c.pem, key: k.pem}}\n');
+  const shown = maskSecrets(c) as { sources: { bearerToken: string }[]; sink: { headers: unknown; tls: unknown } };
+  assert.equal(shown.sink.headers, { 'x-tenant': '***', authorization: '***' });
+  assert.equal(shown.sink.tls, { ca: 'ca.pem', cert: 'c.pem', key: '***' });
+  assert.is(shown.sources[0]!.bearerToken, '***');
+});
+
 test.run();
