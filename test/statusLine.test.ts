@@ -30,6 +30,8 @@ test('otlp requests refused (their points never taken, so no dead letters): the 
   const a = snapshot(s, 0);
   s.otlpRequests.taken = 40;
   s.otlpRequests.partial = 2;
+  s.otlpRequests.probe = 3; // health checks
+  s.otlpRequests.preflight = 1; // a CORS preflight let through
   assert.not.match(formatStatus(s, a, snapshot(s, 1_000), 'x'), /refused/);
   assert.not.ok('otlpRequestsRefused' in statusFields(s, a, snapshot(s, 1_000)));
   s.otlpRequests['too-large'] = 2;
@@ -140,6 +142,26 @@ test('clock trouble shows in the status line by kind, once there is any (it was 
   s.skew.future = 3;
   s.skew['source-offset'] = 1;
   assert.match(line(), / · breaker closed · clock skew: future 3, source-offset 1 · dead letters: none$/);
+});
+
+test('the line\'s edges: two readings in the same millisecond give finite rates; samples that wait only in reorder or the spool still read as waiting; a silence begun after the reading is 0 s, not negative; how it fails only while the breaker is not closed', () => {
+  const s = createStats(100);
+  s.samplesIn = 10;
+  const a = snapshot(s, 5_000);
+  assert.match(formatStatus(s, a, snapshot(s, 5_000), 'x'), /^in 0\.0\/s · delivered 0\.0\/s · /);
+  assert.equal([statusFields(s, a, snapshot(s, 5_000))['inPerSecond'], statusFields(s, a, snapshot(s, 5_000))['deliveredPerSecond']], [0, 0]);
+  s.breakerState = 'open';
+  s.waitingInSpool = 7; // in the spool only: nothing queued or in flight
+  assert.match(formatStatus(s, a, snapshot(s, 6_000), 'x'), /breaker OPEN \(x unreachable: samples wait\)/);
+  assert.is(statusFields(s, a, snapshot(s, 6_000))['failingAs'], 'unreachable');
+  s.waitingInSpool = 0;
+  s.samplesIn = 20; // 20 taken in, none in delivery yet: in the reorder buffer
+  assert.match(formatStatus(s, a, snapshot(s, 6_000), 'x'), /queued 0 \(\+20 in reorder\) · .*samples wait/);
+  s.breakerState = 'closed';
+  assert.not.ok('failingAs' in statusFields(s, a, snapshot(s, 6_000)));
+  s.receiverSilentSinceMs = 9_000; // after the reading (a clock behind the scheduler's)
+  assert.is(statusFields(s, a, snapshot(s, 6_000))['receiverSilentSeconds'], 0);
+  assert.match(formatStatus(s, a, snapshot(s, 6_000), 'x'), / · x SILENT for 0 s /);
 });
 
 test.run();
