@@ -150,6 +150,31 @@ test('a send that fails with no Error (a string thrown by an application\'s own 
   assert.equal(letters, [1, 2].map((v) => `rejected:${v}:the receiver refused the batch: quota exceeded:quota exceeded`));
 });
 
+test('a refusal after a retry of an attempt the receiver never had (connection refused) is a plain refusal, not one of a resend that may have landed', () => {
+  const answeredInvalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3, answered: true });
+  const s = testScheduler();
+  const details: string[] = [];
+  s.run(({ cold }) => {
+    let calls = 0;
+    cold('(ab)', { a: R(sample(1)), b: R(sample(2)) })
+      .pipe(deliverOrdered(() => cold('-#', undefined, calls++ === 0 ? unavailable : answeredInvalid), { batch: { maxSize: 2 }, retry: noJitter }))
+      .subscribe((r) => (isLeft(r) ? details.push(r.left.detail) : undefined));
+  });
+  assert.equal(details, [1, 2].map(() => 'the receiver refused the batch: 3 INVALID_ARGUMENT: metric name is empty'));
+});
+
+test('points a receiver rejects by partial success without a message: the dead letters say there was none', () => {
+  const s = testScheduler();
+  const details: string[] = [];
+  s.run(({ cold }) => {
+    const send = (batch: readonly Sample[]) => cold('-(r|)', { r: { kind: 'rejected-samples', samples: batch.slice(0, 1), rejectedDataPoints: 1, message: '' } });
+    cold('(ab)', { a: R(sample(1)), b: R(sample(2)) })
+      .pipe(deliverOrdered(send, { batch: { maxSize: 2 } }))
+      .subscribe((r) => (isLeft(r) ? details.push(`${r.left.item.value}:${r.left.detail}`) : undefined));
+  });
+  assert.equal(details, ['1:the receiver rejected this data point (partial success): no message']);
+});
+
 test('an abort$ that errors aborts nothing, and its error goes nowhere (it was thrown as an uncaught exception): delivery goes on', () => {
   const s = testScheduler();
   const { out } = deliver(s, ({ cold }) => cold('(ab)', { a: R(sample(1)), b: R(sample(2)) }), () => ({}), {

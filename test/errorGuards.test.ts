@@ -12,6 +12,7 @@ import {
 } from '../src/index.js';
 // The spool's error is not the package's (the spool is the command's and createPipeline's).
 import { SpoolFormatError, isSpoolFormatError } from '../src/errors.js';
+import { isTakenSamples } from '../src/batchOutcome.js';
 
 const test = suite('errorGuards');
 
@@ -50,6 +51,11 @@ test('isRejectedSamples: only a value of that kind holding its samples (a send m
   for (const v of [null, undefined, 'rejected-samples', { kind: 'rejected-samples' }, { kind: 'rejected-samples', samples: 'all' }, { kind: 'taken', samples: [] }]) {
     assert.not.ok(isRejectedSamples(v), JSON.stringify(v));
   }
+});
+
+test('isTakenSamples: only a value of that kind holding its samples (what a sink says it delivered of a batch that failed)', () => {
+  assert.ok(isTakenSamples({ kind: 'taken-samples', samples: [] }));
+  for (const v of [null, { kind: 'taken-samples' }, { kind: 'taken-samples', samples: 'all' }, { kind: 'rejected-samples', samples: [] }]) assert.not.ok(isTakenSamples(v), JSON.stringify(v));
 });
 
 test('describeError: an Error keeps its name, message and a string or numeric code; anything else thrown is an Error of its text', () => {

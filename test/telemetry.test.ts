@@ -210,4 +210,12 @@ test("self-metrics reach an application's MeterProvider through @opentelemetry/a
   await provider.shutdown();
 });
 
+test('/metrics: the spool-write-failing and receiver-silent gauges are 1 exactly while it is so', () => {
+  const s = createStats(100);
+  assert.match(renderPrometheus(s), /\nchronoq_spool_write_failing 0\n[^]*\nchronoq_receiver_silent 0\n/);
+  s.spoolFailing = true;
+  s.receiverSilentSinceMs = 1_000;
+  assert.match(renderPrometheus(s), /\nchronoq_spool_write_failing 1\n[^]*\nchronoq_receiver_silent 1\n/);
+});
+
 test.run();
