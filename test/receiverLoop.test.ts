@@ -52,4 +52,10 @@ test('not reached: another port, another machine, an address it does not bind, a
   assert.equal(loopErrors('0.0.0.0:4317', undefined, {}, 'console'), [], 'console sink');
 });
 
+test('a blank OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is unset: the loop through OTEL_EXPORTER_OTLP_ENDPOINT behind it is still found', () => {
+  const errors = loopErrors('0.0.0.0:4317', undefined, { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4317' });
+  assert.is(errors.length, 1);
+  assert.ok(errors[0]!.startsWith('OTEL_EXPORTER_OTLP_ENDPOINT: expected a receiver other than this chronoq'), errors[0]);
+});
+
 test.run();

@@ -150,6 +150,27 @@ test('fsync: always, the default, commits with SQLite synchronous FULL (each bur
   assert.equal([synchronous(undefined, 'a.db'), synchronous('always', 'b.db'), synchronous({ intervalMs: 1_000 }, 'c.db')], [2, 2, 1]);
 });
 
+test('fsync interval: a timer checkpoints the WAL every intervalMs (the writes reach the database file at that pace); fsync always arms no such timer', () => {
+  const dir = tempDir();
+  const opened = (name: string, fsync: SpoolFsync) => {
+    const ticks: { ms: number; fn: () => void }[] = [];
+    const r = Spool.open(join(dir, name), { lanes: 1, fsync }, { every: (ms, fn) => (ticks.push({ ms, fn }), { cancel: () => undefined }) });
+    if (!isRight(r)) throw r.left;
+    return { spool: r.right.spool, ticks };
+  };
+  const always = opened('always.db', 'always');
+  assert.not.ok(always.ticks.some((t) => t.ms === 250));
+  always.spool.close();
+  const { spool, ticks } = opened('interval.db', { intervalMs: 250 });
+  const checkpoints = ticks.filter((t) => t.ms === 250);
+  assert.is(checkpoints.length, 1, 'one timer at intervalMs');
+  spool.append(Array.from({ length: 2_000 }, (_, i) => mk(i)));
+  const before = statSync(join(dir, 'interval.db')).size;
+  checkpoints[0]!.fn();
+  assert.ok(statSync(join(dir, 'interval.db')).size > before, 'the WAL\'s pages written into the database file');
+  spool.close();
+});
+
 test('a spool path naming a file that is not SQLite at all (notes, a sample file): refused, not moved aside as damaged with a spool in its place', () => {
   const dir = tempDir();
   const path = join(dir, 'notes.txt');
