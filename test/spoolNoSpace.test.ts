@@ -51,6 +51,7 @@ it('waitForSpace: opens without its file, appends fail, and once there is room i
   const { spool, report } = r.right;
   assert.match(report.waitingForSpace ?? '', /no room on its disk to open spool/);
   assert.is(report.pending, 0, 'nothing can be read yet');
+  assert.is(spool.newestUnixNano, undefined, 'no newest time known yet');
   assert.throws(() => spool.append([mk(10, 0)]), (e: unknown) => isNoSpace(e), 'an append fails as on a full disk');
   // Waiting, it holds the owner lock (its file was there): another chronoq does not take the spool.
   const other = Spool.open(path, { lanes: 1, waitForSpace: true });
@@ -62,6 +63,7 @@ it('waitForSpace: opens without its file, appends fail, and once there is room i
   d.free();
   assert.ok(spool.openWhenThereIsRoom(), 'room again: opened');
   assert.equal(opened, [4], 'what the earlier run left');
+  assert.is(spool.newestUnixNano, mk(3, 0).timeUnixNano, 'the newest time of the file, for the clock check of the next start');
   assert.equal(spool.recover().map((s) => s.value), [0, 1, 2, 3]);
   spool.append([mk(11, 0)]);
   spool.close();
