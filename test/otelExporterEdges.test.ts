@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { AggregationTemporality, DataPointType, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { DiagLogLevel, ValueType, diag } from '@opentelemetry/api';
-import { ChronoqMetricExporter } from '../src/otel/ChronoqMetricExporter.js';
+import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
+import { ExportResultCode } from '@opentelemetry/core';
 import { tempDir } from './support/cli.js';
 import { freePort } from './support/collector.js';
 
@@ -73,6 +74,33 @@ test('a metric of a data point type chronoq has no sample form for is said throu
     diag.disable();
     await exporter.shutdown();
   }
+});
+
+test('export after shutdown answers FAILED (nothing taken in), and a second shutdown is a no-op', async () => {
+  const dir = tempDir();
+  const exporter = new ChronoqMetricExporter({ sink: { type: 'ndjson', path: join(dir, 'out.ndjson') }, deadLetter: { path: join(dir, 'dead.ndjson') }, reorder: { maxDelayMs: 0 } });
+  await exporter.shutdown();
+  const collection = {
+    resource: resourceFromAttributes({ 'service.name': 'app' }),
+    scopeMetrics: [{ scope: { name: 'app' }, metrics: [{ descriptor: { name: 'depth', description: '', unit: '', valueType: ValueType.DOUBLE }, dataPointType: DataPointType.GAUGE, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPoints: [{ startTime: [1_764_064_800, 0], endTime: [1_764_064_801, 0], attributes: {}, value: 1 }] }] }],
+  } as unknown as ResourceMetrics;
+  const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(collection, resolve));
+  assert.is(result.code, ExportResultCode.FAILED);
+  assert.match(result.error?.message ?? '', 'shut down');
+  assert.is(exporter.pipeline.stats.samplesIn, 0, 'nothing taken in');
+  await exporter.shutdown();
+});
+
+test('isInvalidConfigError: its own, and one of another copy of chronoq (its brand); nothing else', () => {
+  let thrown: unknown;
+  try {
+    new ChronoqMetricExporter({ sink: { type: 'otlp-grcp' } } as never);
+  } catch (e) {
+    thrown = e;
+  }
+  assert.ok(isInvalidConfigError(thrown));
+  assert.ok(isInvalidConfigError({ [Symbol.for('chronoq.InvalidConfigError')]: true }));
+  for (const v of [null, undefined, new Error('invalid chronoq options'), { name: 'InvalidConfigError' }]) assert.not.ok(isInvalidConfigError(v), String(v));
 });
 
 test.run();
