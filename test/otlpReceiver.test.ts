@@ -189,7 +189,8 @@ test('answerWhenSettled: samples of the request that became dead letters before 
     const call = post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
     while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     settleReceived(r.samples[0]!, { reason: 'overflow', detail: 'the spool is full (spool.maxBytes): sample refused' });
-    settleReceived(r.samples[1]!, { reason: 'overflow', detail: 'the spool is full (spool.maxBytes): sample refused' });
+    // Said once a reason, in the words of its first letter.
+    settleReceived(r.samples[1]!, { reason: 'overflow', detail: 'the delivery queue is full (delivery.maxQueued): sample refused' });
     settleReceived(r.samples[2]!);
     const answer = Buffer.from(await (await call).arrayBuffer()).toString('latin1');
     assert.ok(answer.includes('\u0008\u0002\u0012'), 'rejected_data_points 2');
