@@ -13,7 +13,7 @@ import { OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-
 import { OTLPMetricExporter as HttpProtobufExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { ExportResultCode } from '@opentelemetry/core';
-import { otlpReceiverSamples, settleReceived } from '../src/sources/otlpReceiver.js';
+import { otlpReceiverSamples } from '../src/sources/otlpReceiver.js';
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import { collection, exportCall, exportOnce, post, start } from './support/otlpReceiver.js';
 
@@ -158,49 +158,6 @@ test('without room a request is refused before it is read: a body that is no req
     assert.ok((await exportCall(r.grpc, bytes)).response !== undefined);
     assert.equal(episodes, [{ full: true, refused: 0 }, { full: false, refused: 2 }]);
     assert.equal(answers, ['grpc no-room', 'http no-room', 'grpc malformed', 'http malformed', 'grpc taken']);
-  } finally {
-    r.stop();
-  }
-});
-
-test('answerWhenSettled: the answer waits until every sample of the request has settled', async () => {
-  const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
-  try {
-    const { bytes } = await collection();
-    let answered = false;
-    const call = exportCall(r.grpc, bytes).then((x) => ((answered = true), x));
-    while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
-    settleReceived(r.samples[0]!);
-    settleReceived(r.samples[1]!);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.not.ok(answered, 'not answered with a sample unsettled');
-    settleReceived(r.samples[2]!);
-    assert.ok((await call).response !== undefined);
-  } finally {
-    r.stop();
-  }
-});
-
-test('answerWhenSettled: samples of the request that became dead letters before the answer (late, overflow) are told to the sender as rejected, with each reason, as partial success — they were answered as taken whole', async () => {
-  const answers: string[] = [];
-  const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000, onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
-  try {
-    const { bytes } = await collection();
-    const call = post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
-    while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
-    settleReceived(r.samples[0]!, { reason: 'overflow', detail: 'the spool is full (spool.maxBytes): sample refused' });
-    // Said once a reason, in the words of its first letter.
-    settleReceived(r.samples[1]!, { reason: 'overflow', detail: 'the delivery queue is full (delivery.maxQueued): sample refused' });
-    settleReceived(r.samples[2]!);
-    const answer = Buffer.from(await (await call).arrayBuffer()).toString('latin1');
-    assert.ok(answer.includes('\u0008\u0002\u0012'), 'rejected_data_points 2');
-    assert.ok(answer.includes('2 point(s) taken and not delivered, kept as chronoq dead letters (dead letter overflow: the spool is full (spool.maxBytes): sample refused)'), answer);
-    // Settled all without a dead letter: no partial success.
-    const clean = post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
-    while (r.samples.length < 6) await new Promise((resolve) => setTimeout(resolve, 5));
-    for (const x of r.samples.slice(3)) settleReceived(x);
-    assert.is((await (await clean).arrayBuffer()).byteLength, 0);
-    assert.equal(answers, ['http partial', 'http taken']);
   } finally {
     r.stop();
   }

@@ -1,0 +1,88 @@
+/**
+ * The otlp source's answers to its senders: with answerWhenSettled, the answer waits for the
+ * request's samples to settle and tells the ones that became dead letters as partial success;
+ * refusals of many metrics are said three at a time.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { settleReceived } from '../src/sources/otlpReceiver.js';
+import { collection, exportCall, post, start } from './support/otlpReceiver.js';
+
+const test = suite('otlp source answers');
+
+test('answerWhenSettled: the answer waits until every sample of the request has settled', async () => {
+  const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
+  try {
+    const { bytes } = await collection();
+    let answered = false;
+    const call = exportCall(r.grpc, bytes).then((x) => ((answered = true), x));
+    while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    settleReceived(r.samples[0]!);
+    settleReceived(r.samples[1]!);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.not.ok(answered, 'not answered with a sample unsettled');
+    settleReceived(r.samples[2]!);
+    assert.ok((await call).response !== undefined);
+  } finally {
+    r.stop();
+  }
+});
+
+test('answerWhenSettled: samples of the request that became dead letters before the answer (late, overflow) are told to the sender as rejected, with each reason, as partial success — they were answered as taken whole', async () => {
+  const answers: string[] = [];
+  const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000, onAnswer: (a, protocol) => answers.push(`${protocol} ${a}`) });
+  try {
+    const { bytes } = await collection();
+    const call = post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
+    while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    settleReceived(r.samples[0]!, { reason: 'overflow', detail: 'the spool is full (spool.maxBytes): sample refused' });
+    // Said once a reason, in the words of its first letter.
+    settleReceived(r.samples[1]!, { reason: 'overflow', detail: 'the delivery queue is full (delivery.maxQueued): sample refused' });
+    settleReceived(r.samples[2]!);
+    const answer = Buffer.from(await (await call).arrayBuffer()).toString('latin1');
+    assert.ok(answer.includes('\u0008\u0002\u0012'), 'rejected_data_points 2');
+    assert.ok(answer.includes('2 point(s) taken and not delivered, kept as chronoq dead letters (dead letter overflow: the spool is full (spool.maxBytes): sample refused)'), answer);
+    // Settled all without a dead letter: no partial success.
+    const clean = post(r.http, bytes, { 'content-type': 'application/x-protobuf' });
+    while (r.samples.length < 6) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const x of r.samples.slice(3)) settleReceived(x);
+    assert.is((await (await clean).arrayBuffer()).byteLength, 0);
+    assert.equal(answers, ['http partial', 'http taken']);
+  } finally {
+    r.stop();
+  }
+});
+
+test('refusals of many metrics: three said, the rest counted; with dead letters among the points taken, the refusals first, then the dead letters', async () => {
+  const summary = (name: string) => ({ name, summary: { dataPoints: [{ timeUnixNano: '1764064800000000000' }] } });
+  const gauge = { name: 'ok', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '1' }] } };
+  const body = (metrics: unknown[]) => JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics }] }] });
+  const said = (n: number) => `metric "s${n}": its point, summaries, which chronoq does not carry as such`;
+  const r = await start();
+  try {
+    const four = (await (await post(r.http, body([1, 2, 3, 4].map((n) => summary(`s${n}`))), { 'content-type': 'application/json' })).json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
+    assert.is(four.partialSuccess.rejectedDataPoints, '4');
+    const metricsSaid = (m: string) => [1, 2, 3, 4].filter((n) => m.includes(said(n)));
+    assert.equal(metricsSaid(four.partialSuccess.errorMessage), [1, 2, 3]);
+    assert.ok(four.partialSuccess.errorMessage.startsWith(said(1)) && four.partialSuccess.errorMessage.endsWith('; and 1 more'), four.partialSuccess.errorMessage);
+    const three = (await (await post(r.http, body([1, 2, 3].map((n) => summary(`s${n}`))), { 'content-type': 'application/json' })).json()) as { partialSuccess: { errorMessage: string } };
+    assert.equal(metricsSaid(three.partialSuccess.errorMessage), [1, 2, 3]);
+    assert.not.match(three.partialSuccess.errorMessage, 'more');
+  } finally {
+    r.stop();
+  }
+  const settled = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
+  try {
+    const call = post(settled.http, body([summary('s1'), gauge]), { 'content-type': 'application/json' });
+    while (settled.samples.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    settleReceived(settled.samples[0]!, { reason: 'late', detail: 'older than the last released sample' });
+    const answer = (await (await call).json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
+    assert.is(answer.partialSuccess.rejectedDataPoints, '2');
+    const m = answer.partialSuccess.errorMessage;
+    assert.ok(m.startsWith(said(1)) && m.endsWith('; 1 point(s) taken and not delivered, kept as chronoq dead letters (dead letter late: older than the last released sample)'), m);
+  } finally {
+    settled.stop();
+  }
+});
+
+test.run();
