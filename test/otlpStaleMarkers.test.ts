@@ -69,6 +69,11 @@ test('the otlp source with `staleMarkers: skip`: the request is taken whole (no 
     assert.is(skipped.length, 1);
     assert.is(skipped[0]!.count, 4);
     assert.match(skipped[0]!.peer, /127\.0\.0\.1/);
+    // A request without markers: nothing heard.
+    const plain = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'up', gauge: { dataPoints: [{ timeUnixNano: '1764064800000000000', asInt: '1' }] } }] }] }] };
+    await fetch(`http://${address}/v1/metrics`, { method: 'POST', body: JSON.stringify(plain), headers: { 'content-type': 'application/json' } });
+    assert.is(samples.length, 4);
+    assert.is(skipped.length, 1);
   } finally {
     stop();
   }
