@@ -86,6 +86,8 @@ test('temporalityPreference and aggregationPreference in code, as the stock expo
     refused({ temporalityPreference: 'deltas' }, `config.temporalityPreference: expected 'cumulative', 'delta' or 'lowmemory' (or AggregationTemporalityPreference), found "deltas"`);
     refused({ temporalityPreference: 7 }, `config.temporalityPreference: expected 'cumulative', 'delta' or 'lowmemory' (or AggregationTemporalityPreference), found 7`);
     refused({ aggregationPreference: 'exponential' }, 'config.aggregationPreference: expected a function of the instrument type, found string');
+    // Every error at once: the options' own with the preference's.
+    refused({ temporalityPreference: 'deltas', batch: { maxSize: 0 } }, `config.batch.maxSize: expected a positive integer, found number 0,config.temporalityPreference: expected 'cumulative', 'delta' or 'lowmemory' (or AggregationTemporalityPreference), found "deltas"`);
 
     const plain = new ChronoqMetricExporter(options);
     const stock = new OTLPMetricExporter();

@@ -168,7 +168,9 @@ test('fsync interval: a timer checkpoints the WAL every intervalMs (the writes r
   const before = statSync(join(dir, 'interval.db')).size;
   checkpoints[0]!.fn();
   assert.ok(statSync(join(dir, 'interval.db')).size > before, 'the WAL\'s pages written into the database file');
+  assert.is(spool.placedCount, 2_000, 'the appended samples are placed');
   spool.close();
+  assert.is(spool.placedCount, 0, 'a closed spool holds none of them (those still in delivery at a shutdown)');
 });
 
 test('a spool path naming a file that is not SQLite at all (notes, a sample file): refused, not moved aside as damaged with a spool in its place', () => {
