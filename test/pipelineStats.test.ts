@@ -80,4 +80,19 @@ test('after a shutdown: the open breaker waits for no probe (its timer is gone),
   assert.equal([second.drained, second.shutdownDeadLetters], [true, 0]);
 });
 
+test('without a spool, what waits for room in delivery\'s queue is held in memory up to reorder.maxBuffered; beyond, delivery\'s overflow policy applies (memory stays bounded)', async () => {
+  const config = configOf({ reorder: { maxDelayMs: 0, maxBuffered: 6 }, batch: { maxSize: 100, maxDelayMs: 60_000 }, delivery: { maxQueued: 4, shutdownDeadlineMs: 0 } });
+  const input = new Subject<Sample>();
+  const letters: string[] = [];
+  const p = new Pipeline(config, { send: () => new Subject<never>(), sources: [input], deadLetters: (d) => void letters.push(d.reason), stampedLocally: false });
+  p.start();
+  for (let ms = 1; ms <= 30; ms++) input.next(at(ms));
+  await new Promise((r) => setTimeout(r, 50));
+  const overflow = p.stats.deadLetters.overflow;
+  assert.ok(overflow > 0, 'beyond what is held, the overflow policy');
+  assert.ok(p.outstanding <= 4 + 4 + 6, `${p.outstanding} outstanding: a batch in flight, the queue (maxQueued 4) and what is held (maxBuffered 6)`);
+  await p.shutdown();
+  assert.is(letters.length, 30 - p.stats.delivered, 'every sample a dead letter or delivered');
+});
+
 test.run();
