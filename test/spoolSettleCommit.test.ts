@@ -16,8 +16,8 @@ import { mk } from './support/spool.js';
 const test = suite('spool commits: settles without waiting for the disk');
 
 /** A spool whose every transaction records the synchronous level it runs under (1 NORMAL, 2 FULL). */
-const recording = (fsync: SpoolFsync) => {
-  const opened = Spool.open(join(tempDir(), 'spool.db'), { lanes: 2, fsync });
+const recording = (fsync: SpoolFsync | undefined) => {
+  const opened = Spool.open(join(tempDir(), 'spool.db'), { lanes: 2, ...(fsync === undefined ? {} : { fsync }) });
   if (!isRight(opened)) throw opened.left;
   const { spool } = opened.right;
   const db = (spool as unknown as { db: Database.Database }).db;
@@ -27,16 +27,18 @@ const recording = (fsync: SpoolFsync) => {
   return { spool, db, levels };
 };
 
-test("fsync: always — appends commit FULL, settles NORMAL, and FULL is back after each settle", () => {
-  const { spool, db, levels } = recording('always');
-  const first = [0, 1, 2, 3].map((i) => mk(i));
-  spool.append(first);
-  spool.settle(first.slice(0, 2));
-  spool.append([4, 5].map((i) => mk(i)));
-  spool.settle(first.slice(2));
-  assert.equal(levels, [2, 1, 2, 1]);
-  assert.is(db.pragma('synchronous', { simple: true }), 2);
-  spool.close();
+test("fsync: always (and not given: its default) — appends commit FULL, settles NORMAL, and FULL is back after each settle", () => {
+  for (const fsync of ['always', undefined] as const) {
+    const { spool, db, levels } = recording(fsync);
+    const first = [0, 1, 2, 3].map((i) => mk(i));
+    spool.append(first);
+    spool.settle(first.slice(0, 2));
+    spool.append([4, 5].map((i) => mk(i)));
+    spool.settle(first.slice(2));
+    assert.equal(levels, [2, 1, 2, 1], String(fsync));
+    assert.is(db.pragma('synchronous', { simple: true }), 2);
+    spool.close();
+  }
 });
 
 test('a settle that fails puts FULL back all the same', () => {
