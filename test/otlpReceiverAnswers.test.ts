@@ -85,4 +85,18 @@ test('refusals of many metrics: three said, the rest counted; with dead letters 
   }
 });
 
+test('answerWhenSettled: a request none of whose points is taken (all refused) is answered at once, not after settleWaitMs', async () => {
+  const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
+  try {
+    const body = JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 's', summary: { dataPoints: [{ timeUnixNano: '1764064800000000000' }] } }] }] }] });
+    const answer = post(r.http, body, { 'content-type': 'application/json' }).then(async (a) => (await a.json()) as { partialSuccess: { rejectedDataPoints: string } });
+    const waited = new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 10_000).unref());
+    const first = await Promise.race([answer, waited]);
+    assert.ok(first !== 'still waiting', 'answered without waiting for samples that will never come');
+    assert.is(first.partialSuccess.rejectedDataPoints, '1');
+  } finally {
+    r.stop();
+  }
+});
+
 test.run();
