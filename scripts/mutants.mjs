@@ -104,7 +104,7 @@
 // timers and newest time, the status line and /metrics, the endpoint's reading, the otlp source's
 // answers, the command line): 113 of 281 survived at first; 81 got tests — looking into them found
 // a breaker event whose listeners read stats not yet updated (breakerOpenedAtMs unset at the
-// first opening), and msToNanos off by up to ~250 ns for a fractional epoch millisecond (ms * 1e6
+// first opening), and msToNanos off by up to 128 ns for a fractional epoch millisecond (ms * 1e6
 // passed 2^53); the rest were places no test watched, among them the encoding worker sending a
 // small two-resource request's whole pool slab, stats.late and reorderOverflow, chronoq's own
 // samples in the delivery queue's count, refused samples the spool could not write dead-lettered
