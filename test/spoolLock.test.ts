@@ -25,6 +25,18 @@ const test = suite('spool owner lock');
 const root = new URL('..', import.meta.url).pathname;
 const mk = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 2) } });
 
+test("the owner's record: since when it holds the spool, by its clock; a SpoolInUseError of another copy of chronoq is known by its name", () => {
+  const path = join(tempDir(), 'spool.db');
+  const first = Spool.open(path, { lanes: 1, clock: { now: () => 1_764_064_800_123.4, monotonic: () => 0 } });
+  if (isLeft(first)) throw first.left;
+  assert.equal(spoolOwner(path), { pid: process.pid, host: hostname(), sinceUnixMs: 1_764_064_800_123 });
+  const second = Spool.open(path, { lanes: 1 });
+  assert.ok(isLeft(second) && second.left.message.includes('since 2025-11-25T10:00:00.123Z'), isLeft(second) ? second.left.message : 'opened');
+  first.right.spool.close();
+  assert.ok(isSpoolInUseError(Object.assign(new Error('spool x is in use by another chronoq'), { name: 'SpoolInUseError' })));
+  assert.not.ok(isSpoolInUseError({ name: 'SpoolInUseError', message: 'not an Error' }));
+});
+
 test('a second open of an open spool is refused, naming the owner; once closed or abandoned (as by kill -9) it opens', () => {
   const path = join(tempDir(), 'spool.db');
   const first = Spool.open(path, { lanes: 1 });
