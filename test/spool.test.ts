@@ -173,6 +173,16 @@ test('fsync interval: a timer checkpoints the WAL every intervalMs (the writes r
   assert.is(spool.placedCount, 0, 'a closed spool holds none of them (those still in delivery at a shutdown)');
 });
 
+test('a settle of samples of which some were never placed in this spool (written while it could not be) settles the placed ones all the same', () => {
+  const path = join(tempDir(), 'mixed.db');
+  const { spool } = open(path, 1);
+  const placed = [0, 1, 2].map((i) => mk(i));
+  spool.append(placed);
+  spool.settle([mk(99), ...placed]);
+  assert.is(spool.inspect().waiting, 0);
+  spool.close();
+});
+
 test('a spool path naming a file that is not SQLite at all (notes, a sample file): refused, not moved aside as damaged with a spool in its place', () => {
   const dir = tempDir();
   const path = join(dir, 'notes.txt');

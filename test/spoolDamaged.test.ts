@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { isRight } from 'fp-ts/lib/Either.js';
+import Database from 'better-sqlite3';
 import { NEVER } from 'rxjs';
 import { Spool } from '../src/spool/spool.js';
 import { inspectSpoolFile } from '../src/spool/inspectSpool.js';
@@ -116,6 +117,22 @@ test('a torn write-ahead-log tail (crash mid-commit) is detected and reported; e
   assert.is(r.right.spool.recover().length, 50);
   r.right.spool.close();
   spool.close();
+});
+
+test('a line of a chunk that no longer reads as a sample (damage inside a row): it is skipped, and the lines after it in the row are read back', () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 1);
+  spool.append([0, 1, 2, 3].map((i) => mk(i)));
+  spool.close();
+  const db = new Database(path);
+  const row = db.prepare('SELECT id, lines FROM chunks').get() as { id: number; lines: string };
+  const lines = row.lines.split('\n');
+  lines[1] = '{"name":'; // cut short
+  db.prepare('UPDATE chunks SET lines = ? WHERE id = ?').run(lines.join('\n'), row.id);
+  db.close();
+  const { spool: again } = open(path, 1);
+  assert.equal(again.recover().map((x) => x.value), [0, 2, 3]);
+  again.close();
 });
 
 test.run();
