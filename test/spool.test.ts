@@ -29,6 +29,8 @@ test('what was appended survives a crash (a second open without closing) and com
     assert.equal(mine, [...mine].sort((a, b) => a - b), 'per lane in original order');
   }
   assert.is(rec[0]!.timeUnixNano, 1_764_064_800_000_000_000n + BigInt(rec[0]!.value as number), 'timestamps exact');
+  after.settle(rec);
+  assert.is(after.inspect().waiting, 0, 'what was read back settles: each sample read back at its own place');
   spool.close();
   after.close();
 });
