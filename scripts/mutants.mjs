@@ -97,46 +97,50 @@
 // it directly); the sink's file watches left running after close (their timers hold no process, and
 // what they read goes to a sink already shut down); and replay's drain cut short by a second stop
 // that is no signal (its output closing, after which every batch fails at once anyway).
-// The forty-ninth session added 261 over files few faults had reached (errors and their guards,
+// The forty-ninth session added 266 over files few faults had reached (errors and their guards,
 // dead letters and the routed split, samples' checks and times, delivery's details and outcomes,
 // the sink's deltas and keepalive, config codecs and defaults, the pipeline's stats and shutdown,
 // createPipeline and the SDK exporter, the dead-letter file's pieces and rotation, the spool's
 // timers and newest time, the status line and /metrics, the endpoint's reading, the otlp source's
 // answers, the command line, time keys, read positions, in-place truncation, the spool's owner
-// lock): 127 of 308 survived at first; 83 got tests — looking into them found a breaker event whose
-// listeners read stats not yet updated (breakerOpenedAtMs unset at the first opening), and
-// msToNanos off by up to 128 ns for a fractional epoch millisecond (ms * 1e6 passed 2^53); the rest
-// were places no test watched, among them the encoding worker sending a small two-resource
-// request's whole pool slab, stats.late and reorderOverflow, chronoq's own samples in the delivery
-// queue's count, refused samples the spool could not write dead-lettered twice at a shutdown, a
-// shutdown's timers and open files, the spool's WAL checkpoint timer, and the spool owner's start
-// time. Three repeated faults already listed; 44 are not listed: a refusal's resend wording guarded
-// by `attempts < 2` as well (only a resend can follow an attempt of unknown outcome); scope
-// attribute sets compared by identity (the slow path groups them by content anyway); a client made
-// by useTls after shutdown (it never connects; calls go to the closed one); the encoder's closed
-// check in its callback (a cancelled encode never calls back); useHeaders' clone (grpc-js clones
-// the metadata when a call starts); abandonNow of a pipeline never started; giving up after a
-// drained shutdown (nothing left to give up); the exit sets' deletions and the trouble log's
-// unsubscribe (memory only: the listeners skip finished pipelines, the shutdown is memoised, and
-// events$ completing runs the teardown); flush's outstanding check (no progress implies some);
-// rotation's newline count stepping two (a letter is never one byte); a piece of exactly chunkChars
-// written as two (the same bytes); the worker's error text (the batch is encoded in place anyway);
-// non-finite values in /metrics (none reach it); which of two samples of one time in two lanes a
-// full queue drops (the contract names the oldest by time; a tie has no order); exporterUnixUrl's
-// slashes (the socket is dialled from the endpoint as written); two idle and newest bounds of
-// corrected series (memory only); goDecimal's branches String() never produces and a summary's name
-// check (its samples' own check says the same); the flush's give-up mark reset (a later flush
-// succeeds only after settles, which move the mark); the exporter's second shutdown (the pipeline's
-// is memoised); the held-room gate at exactly maxQueued and the spool stage's memory bound (what
-// passes still fits: the full queue sends what it holds); three of the spool's held backlog's
-// housekeeping (a drained lane, its compaction: memory and speed only); a second settle call of one
-// answer (the promise resolves once); the spool's newest time written again unchanged; the time
-// key's bound at 2^63 and its nanoseconds by % (both exact there); the head watch's length check
-// and read size (a shorter head never equals; reads stop at the end); read positions' compaction,
-// advance and settled checks (speed only, or idempotent); and five of the owner lock's (the
-// rollback after a failed owner write and the swallowed errors besides a full disk: SQLite rolled
-// back itself in every full disk tried, and a read-only lock file cannot be made as root; a second
-// release; the released lock returned; the rollback before close).
+// lock, placements and read-back): 134 of 319 survived at first; 86 got tests — looking into them
+// found a breaker event whose listeners read stats not yet updated (breakerOpenedAtMs unset at the
+// first opening), and msToNanos off by up to 128 ns for a fractional epoch millisecond (ms * 1e6
+// passed 2^53); the rest were places no test watched, among them the encoding worker sending a
+// small two-resource request's whole pool slab, stats.late and reorderOverflow, chronoq's own
+// samples in the delivery queue's count, refused samples the spool could not write dead-lettered
+// twice at a shutdown, a shutdown's timers and open files, the spool's WAL checkpoint timer, the
+// spool owner's start time, a settle mixing samples never placed with placed ones, and a damaged
+// line ending the read-back of its row. Four repeated faults already listed; 49 are not listed: a
+// refusal's resend wording guarded by `attempts < 2` as well (only a resend can follow an attempt
+// of unknown outcome); scope attribute sets compared by identity (the slow path groups them by
+// content anyway); a client made by useTls after shutdown (it never connects; calls go to the
+// closed one); the encoder's closed check in its callback (a cancelled encode never calls back);
+// useHeaders' clone (grpc-js clones the metadata when a call starts); abandonNow of a pipeline
+// never started; giving up after a drained shutdown (nothing left to give up); the exit sets'
+// deletions and the trouble log's unsubscribe (memory only: the listeners skip finished pipelines,
+// the shutdown is memoised, and events$ completing runs the teardown); flush's outstanding check
+// (no progress implies some); rotation's newline count stepping two (a letter is never one byte); a
+// piece of exactly chunkChars written as two (the same bytes); the worker's error text (the batch
+// is encoded in place anyway); non-finite values in /metrics (none reach it); which of two samples
+// of one time in two lanes a full queue drops (the contract names the oldest by time; a tie has no
+// order); exporterUnixUrl's slashes (the socket is dialled from the endpoint as written); two idle
+// and newest bounds of corrected series (memory only); goDecimal's branches String() never produces
+// and a summary's name check (its samples' own check says the same); the flush's give-up mark reset
+// (a later flush succeeds only after settles, which move the mark); the exporter's second shutdown
+// (the pipeline's is memoised); the held-room gate at exactly maxQueued and the spool stage's
+// memory bound (what passes still fits: the full queue sends what it holds); three of the spool's
+// held backlog's housekeeping (a drained lane, its compaction: memory and speed only); a second
+// settle call of one answer (the promise resolves once); the spool's newest time written again
+// unchanged; the time key's bound at 2^63 and its nanoseconds by % (both exact there); the head
+// watch's length check and read size (a shorter head never equals; reads stop at the end); read
+// positions' compaction, advance and settled checks (speed only, or idempotent); and five of the
+// owner lock's (the rollback after a failed owner write and the swallowed errors besides a full
+// disk: SQLite rolled back itself in every full disk tried, and a read-only lock file cannot be
+// made as root; a second release; the released lock returned; the rollback before close);
+// placements' early sets kept at their bound and at close (memory only); read-back's outer stop
+// (the inner loop adds nothing more); and the lanes' order (nothing orders lanes; each keeps its
+// own order).
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
@@ -147,8 +151,8 @@
 // session's 69 about 50, three of them running into the timeout; the forty-fifth's 57 about 50;
 // the forty-sixth's 78 about 35, its 25 after them 25, and its 19 after those 20; the
 // forty-seventh's 226 about 145; the forty-eighth's, run one list at a time by a runner of the
-// session's own, about 110 for its 222 and 20 for the 76 given tests; the forty-ninth's 308, two
-// lists at a time by that runner, about 50, and its 261 checked again in about 25).
+// session's own, about 110 for its 222 and 20 for the 76 given tests; the forty-ninth's 319, two
+// lists at a time by that runner, about 55, and its 266 checked again in about 25).
 // Never run it beside other work in this checkout: it edits the sources.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
