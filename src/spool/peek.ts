@@ -48,14 +48,19 @@ export const foreignTables = (path: string): string[] | undefined => {
   }
 };
 
+/** What the file at `path` is when the spool may not open it, and whether it is another program's database. */
+const refusedFile = (path: string): { readonly foreign: boolean; readonly what: string } | undefined => {
+  const foreign = foreignTables(path);
+  if (foreign !== undefined) return { foreign: true, what: `another program's SQLite database (tables: ${foreign.join(', ')})` };
+  const other = nonSqliteFile(path);
+  return other === undefined ? undefined : { foreign: false, what: other };
+};
+
 /**
  * What the file at `path` is, when it is not one the spool may open (as the config check says it):
  * another program's SQLite database, or a file that is not SQLite at all; else undefined.
  */
-export const notASpoolFile = (path: string): string | undefined => {
-  const foreign = foreignTables(path);
-  return foreign !== undefined ? `another program's SQLite database (tables: ${foreign.join(', ')})` : nonSqliteFile(path);
-};
+export const notASpoolFile = (path: string): string | undefined => refusedFile(path)?.what;
 
 /**
  * Why the file at `path` is not one the spool may open, or undefined: another program's SQLite
@@ -64,8 +69,9 @@ export const notASpoolFile = (path: string): string | undefined => {
  * first bytes, and is salvaged.
  */
 export const notASpool = (path: string): string | undefined => {
-  const foreign = foreignTables(path);
-  if (foreign !== undefined) return `${path} is another program's SQLite database (tables: ${foreign.join(', ')}), not a chronoq spool; it was not changed: choose another spool.path`;
-  const other = nonSqliteFile(path);
-  return other === undefined ? undefined : `${path} is not a chronoq spool: ${other}; it was not changed: choose another spool.path (a spool whose first bytes were damaged: move it aside, and a new one is made)`;
+  const refused = refusedFile(path);
+  if (refused === undefined) return undefined;
+  return refused.foreign
+    ? `${path} is ${refused.what}, not a chronoq spool; it was not changed: choose another spool.path`
+    : `${path} is not a chronoq spool: ${refused.what}; it was not changed: choose another spool.path (a spool whose first bytes were damaged: move it aside, and a new one is made)`;
 };
