@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { platformTimers } from '../src/clock.js';
-import { tempDir } from './support/cli.js';
+import { sleep, tempDir } from './support/cli.js';
 
 const test = suite('createPipeline shutdown');
 
@@ -44,7 +44,7 @@ test('after a shutdown no file under its paths is open (the dead-letter file is 
     h.right.push({ name: 'ok', kind: 'gauge', value: 1, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
     h.right.push({ name: 'bad', kind: 'meter' as never, value: 2, timeUnixNano: 1_764_064_800_000_000_000n, attributes: {} });
     await h.right.flush();
-    await new Promise((r) => setTimeout(r, 10)); // the dead letter's write (a microtask) and the sink's
+    await sleep(10); // the dead letter's write (a microtask) and the sink's
     assert.ok(openUnder(dir).includes(join(dir, 'dead.ndjson')), 'the dead-letter file is kept open while it runs');
     assert.ok(checks.length > 0 && checks.every((c) => !c.cancelled), 'the alerts are checked while it runs');
     await h.right.shutdown();

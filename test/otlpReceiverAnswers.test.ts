@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { settleReceived } from '../src/sources/otlpReceiver.js';
 import { collection, exportCall, post, start } from './support/otlpReceiver.js';
+import { until } from './support/cli.js';
 
 const test = suite('otlp source answers');
 
@@ -74,7 +75,7 @@ test('refusals of many metrics: three said, the rest counted; with dead letters 
   const settled = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
   try {
     const call = post(settled.http, body([summary('s1'), gauge]), { 'content-type': 'application/json' });
-    while (settled.samples.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until('the gauge taken', () => settled.samples.length >= 1);
     settleReceived(settled.samples[0]!, { reason: 'late', detail: 'older than the last released sample' });
     const answer = (await (await call).json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
     assert.is(answer.partialSuccess.rejectedDataPoints, '2');

@@ -10,7 +10,7 @@ import { ExportError } from '../src/errors.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { queuedOf } from '../src/stats.js';
-import { until } from './support/cli.js';
+import { sleep, until } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
 import type { ReachableNews } from '../src/breaker.js';
 
@@ -75,7 +75,7 @@ test('after a shutdown: the open breaker waits for no probe (its timer is gone),
   const atShutdown = p.stats.breakerState; // 'open', unless the machine stalled past halfOpenAfterMs
   assert.is(first.shutdownDeadLetters, 1);
   assert.not.ok(reachable$.observed, 'no longer listened to');
-  await new Promise((r) => setTimeout(r, 450));
+  await sleep(450);
   assert.is(p.stats.breakerState, atShutdown, 'no transition after the shutdown: the timer that would have held a process open is gone');
   const second = await p.shutdown();
   assert.equal([second.drained, second.shutdownDeadLetters], [true, 0]);
@@ -88,7 +88,7 @@ test('without a spool, what waits for room in delivery\'s queue is held in memor
   const p = new Pipeline(config, { send: () => new Subject<never>(), sources: [input], deadLetters: (d) => void letters.push(d.reason), stampedLocally: false });
   p.start();
   for (let ms = 1; ms <= 30; ms++) input.next(at(ms));
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   const overflow = p.stats.deadLetters.overflow;
   assert.ok(overflow > 0, 'beyond what is held, the overflow policy');
   assert.ok(p.outstanding <= 4 + 4 + 6, `${p.outstanding} outstanding: a batch in flight, the queue (maxQueued 4) and what is held (maxBuffered 6)`);
