@@ -1,11 +1,11 @@
 /**
  * How the sink's endpoint is read (src/otlp/dialTarget.ts): which setting gives it, what host and
- * port are dialled, what a missing port is warned of, and which hosts are this machine's loopback
- * (the config's check of a sink into its own otlp source asks).
+ * port are dialled, and which hosts are this machine's loopback (the config's check of a sink into
+ * its own otlp source asks). The missing port's warning is in test/otlpEndpointPort.test.ts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dialTarget, endpointPortWarning, endpointSettingOf, isLoopback, targetHost } from '../src/otlp/dialTarget.js';
+import { dialTarget, endpointSettingOf, isLoopback, targetHost } from '../src/otlp/dialTarget.js';
 
 const test = suite('the sink endpoint read');
 
@@ -25,13 +25,6 @@ test('the port dialled: as written; http:// without one dials 443 (the exporter\
   assert.is(dialTarget('collector', 'http://collector:080/v1'), 'collector:80');
   assert.is(dialTarget('collector', 'https://collector:443'), 'collector:443');
   assert.is(dialTarget('unix:///run/otel.sock', 'unix:///run/otel.sock'), 'unix:///run/otel.sock');
-});
-
-test('a plaintext endpoint without a port is warned of, naming 4317; not one with a port, nor one with no host at all', () => {
-  assert.match(endpointPortWarning('http://collector') ?? '', /names no port: gRPC dials collector:443, in plaintext; .* \(write http:\/\/collector:4317\)$/);
-  assert.is(endpointPortWarning('http://collector:4317'), undefined);
-  assert.is(endpointPortWarning('http://'), undefined);
-  assert.is(endpointPortWarning('https://collector'), undefined);
 });
 
 test('loopback: localhost and its subdomains (RFC 6761), 127.0.0.0/8, ::1; not a name that only begins so', () => {

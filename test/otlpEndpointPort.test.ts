@@ -68,6 +68,7 @@ test('a plaintext endpoint without a port: a start warning naming the port diall
   assert.is(endpointPortWarning('https://collector.example'), undefined);
   assert.is(endpointPortWarning('collector:4317'), undefined);
   assert.is(endpointPortWarning(undefined), undefined);
+  assert.is(endpointPortWarning('http://'), undefined, 'no host at all: nothing to name');
   const sink = createSink({ type: 'otlp-grpc', endpoint: 'http://127.0.0.1' }, {}, systemClock, { env: {} });
   try {
     assert.equal(sink.startWarnings, ['the sink endpoint http://127.0.0.1 names no port: gRPC dials 127.0.0.1:443, in plaintext; OTLP/gRPC receivers listen on 4317 (write http://127.0.0.1:4317)']);
