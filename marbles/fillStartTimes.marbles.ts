@@ -67,7 +67,8 @@ test('a delta sample starts at the time of the sample before it', async () => {
 
 test('an up-down counter going down is not a reset', async () => {
   const upDown = { monotonic: false };
-  assert.equal(await startsOf([counter(1, 5, upDown), counter(2, -3, upDown), counter(3, 1, upDown)]), ['1→1', '1→2', '1→3']);
+  // Down after its second sample: a reset would start it at 2 ms.
+  assert.equal(await startsOf([counter(1, 5, upDown), counter(2, 7, upDown), counter(3, -3, upDown), counter(4, 1, upDown)]), ['1→1', '1→2', '1→3', '1→4']);
 });
 
 test('a histogram is reset when its count, a bucket or its boundaries go back', async () => {
@@ -82,8 +83,12 @@ test('a histogram is reset when its count, a bucket or its boundaries go back', 
     h(4, [1, 1, 6]),
     h(5, [0, 0, 1]), // count went back: reset
     h(6, [0, 0, 2], [1, 5]), // boundaries changed: reset
+    h(7, [1, 3], [1]), // fewer boundaries, the counts of those left not lower: reset
   ]);
-  assert.equal(starts, ['1→1', '1→2', '2→3', '2→4', '4→5', '5→6']);
+  assert.equal(starts, ['1→1', '1→2', '2→3', '2→4', '4→5', '5→6', '6→7']);
+  // A count and a sum alone (no buckets): its count is all there is to tell a reset by.
+  const countOnly = (tMs: number, count: number): Routed<Sample> => right({ ...sample(tMs, 'latency'), kind: 'histogram', value: { boundaries: [], counts: [], sum: count, count } });
+  assert.equal(await startsOf([countOnly(1, 5), countOnly(2, 8), countOnly(3, 2)]), ['1→1', '1→2', '2→3']);
 });
 
 test('an exponential histogram is reset when its count or zero count goes back', async () => {
@@ -112,6 +117,10 @@ test('forgetSeriesAfterMs: a series idle that long (event time) starts afresh, a
   assert.is(forgetting[forgetting.length - 1], '10001→10001');
   const keeping = await startsOf(items);
   assert.is(keeping[keeping.length - 1], '0→10001');
+  // Exactly forgetSeriesAfterMs behind the newest is not idle yet.
+  const edge = [counter(0, 1, shared), ...many, counter(5_000, 1, {}, 'other'), counter(5_000, 2, shared)];
+  const atEdge = await startsOf(edge, { forgetSeriesAfterMs: 5_000 });
+  assert.is(atEdge[atEdge.length - 1], '0→5000');
 });
 
 test('maxSeries: past it the least recently seen series are forgotten; one of them starts afresh, a recent one keeps its start', async () => {
@@ -123,6 +132,9 @@ test('maxSeries: past it the least recently seen series are forgotten; one of th
   const starts = await startsOf(items, { maxSeries: 8 });
   assert.equal(starts.slice(-2), ['30→30', '20→31']);
   assert.equal((await startsOf(items)).slice(-2), ['1→30', '20→31'], 'without the cap a keeps its start');
+  // Least recently seen by its samples' time, not first seen: a, seen again at 18 ms, stays.
+  const seenAgain = [counter(1, 1, a), ...others, counter(18, 2, a), counter(20, 1, b), counter(21, 1, { attributes: { i: 'new' } }), counter(30, 3, a)];
+  assert.equal((await startsOf(seenAgain, { maxSeries: 8 })).slice(-1), ['1→30']);
 });
 
 test('a sample given a start is a copy with every own property of the original, symbols too (a followed file\'s read position rides on one)', async () => {

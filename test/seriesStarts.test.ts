@@ -30,6 +30,7 @@ test('a series goes on from its start; a value below the one kept is a reset fro
   assert.equal(first.ended.map((s) => [s.series, s.start, s.lastTime, s.lastValue]), [[seriesKey(counter(0n, 0)), 100n, 200n, 7], [seriesKey(counter(0n, 0, 'other')), 150n, 150n, 1]]);
   const second = await run([counter(300n, 9), counter(400n, 2)], { initial: first.ended.filter((s) => s.series === seriesKey(counter(0n, 0))) });
   assert.equal(second.starts, [100n, 300n], 'on from 100; 2 < 9 a reset after 300');
+  assert.equal(second.ended.map((s) => [s.series, s.start, s.lastTime]), [[seriesKey(counter(0n, 0)), 300n, 400n]], 'a state taken up is handed on once, as it is now');
   const dropped = await run([counter(300n, 3)], { initial: first.ended });
   assert.equal(dropped.starts, [200n], 'below the 7 kept: a reset after the time kept');
   assert.ok(dropped.ended.some((s) => s.series === seriesKey(counter(0n, 0, 'other')) && s.start === 150n), 'a series not seen this run is kept for the next');
@@ -46,6 +47,13 @@ test('states older than forgetSeriesAfterMs behind the newest sample are let go'
   assert.equal(idle.ended.map((s) => s.series), [seriesKey(counter(0n, 0))], 'nor one this run would have forgotten');
   const capped = await run([counter(200n, 5)], { maxSeries: 1, initial: [{ series: 'not seen', start: 1n, lastTime: 100n, lastValue: 1 }] });
   assert.equal(capped.ended.map((s) => s.lastTime), [200n], 'at most maxSeries, the most recent (one kept from before among them)');
+  const edge = await run([counter(100n, 5), counter(1_000_100n, 5, 'other')], { forgetSeriesAfterMs: 1 });
+  assert.is(edge.ended.length, 2, 'exactly forgetSeriesAfterMs behind the newest: handed on');
+});
+
+test('a failing onEnd errors the stream', async () => {
+  const failing = lastValueFrom(from([counter(1n, 1)]).pipe(routed(), fillStartTimes({ onEnd: () => { throw new Error('store gone'); } })));
+  await failing.then(() => assert.unreachable('completed'), (e: Error) => assert.is(e.message, 'store gone'));
 });
 
 test('the spool keeps them until they are kept again; histograms keep their counts; a row that is no state is skipped', () => {
@@ -113,6 +121,8 @@ test('initial states idle by forgetSeriesAfterMs behind the newest of them are l
   assert.equal(r.starts, [1_100n], 'jobs idle 5 ms behind other when kept: a reset point, not on from 10');
   const kept = await run([counter(1_100n, 6)], { initial, forgetSeriesAfterMs: 10 });
   assert.equal(kept.starts, [10n]);
+  const edge = [{ ...initial[0]!, lastTime: 4_000_000n }, initial[1]!];
+  assert.equal((await run([counter(4_100_000n, 6)], { initial: edge, forgetSeriesAfterMs: 1 })).starts, [10n], 'exactly forgetSeriesAfterMs behind: kept');
 });
 
 test('earlier states let go (idle at subscription, or all of them once the stream is past them) are told as forgotten, so a store written as runs go lets go of them too', () => {
@@ -129,8 +139,10 @@ test('earlier states let go (idle at subscription, or all of them once the strea
   assert.equal(changes(), { kept: [], forgotten: ['idle'] }, 'idle 5 ms behind the newest of them: let go at once');
   samples.next(counter(5_100_000n, 6));
   assert.equal(changes().forgotten, [], 'jobs taken up; recent still waits');
-  samples.next(counter(7_000_000n, 7));
-  assert.equal(changes().forgotten, ['recent'], 'the stream 2 ms past them: the rest let go');
+  samples.next(counter(6_000_000n, 7, 'x'));
+  assert.equal(changes().forgotten, [], 'exactly 1 ms past them: not yet');
+  samples.next(counter(7_000_000n, 7, 'x'));
+  assert.equal(changes().forgotten, ['recent'], 'the stream 2 ms past them: the rest let go, not jobs, taken up before');
 });
 
 test('the spool writes what changed since it last did, keeps it through a write that failed, and deletes what was forgotten', () => {
