@@ -155,13 +155,30 @@ test('a probe finding no connection (gone) is no verdict: asked again a probe de
   assert.is(c.gaveUp, 0);
 });
 
-test('stop: nothing more is asked or given up', () => {
+test('stop: nothing more is asked or given up, for a call watched before it or after it', () => {
   const s = setup();
   const c = s.call();
+  s.disconnect(); // at its timeoutMs it would be given up as never sent
   s.hold.stop();
+  const later = s.call();
   s.at(10_000);
   assert.is(s.probes.length, 0);
   assert.is(c.gaveUp, 0);
+  assert.is(later.gaveUp, 0);
+});
+
+test('a probe that throws (the client closed under it) counts as no connection: asked again a probe deadline later', () => {
+  const scheduler = new VirtualTimeScheduler();
+  let probed = 0;
+  const hold = createSilentHold(() => {
+    if (++probed === 1) throw new Error('client closed');
+    return () => undefined;
+  }, { timeoutMs: TIMEOUT_MS, scheduler, connected: () => true });
+  hold.watch(() => undefined);
+  scheduler.maxFrames = TIMEOUT_MS + 1_000;
+  scheduler.flush();
+  assert.is(probed, 2);
+  hold.stop();
 });
 
 test.run();
