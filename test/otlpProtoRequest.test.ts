@@ -70,6 +70,25 @@ test('edge values: NaN, -0, a negative int, int64 past ±2^53 refused, a negativ
   assert.is(exp.samples[0]!.temporality, 'delta');
 });
 
+test('a histogram\'s count or bucket count past 2^53 is refused by the source\'s reader as by the general path (one pass must not round it), and an exponential histogram\'s zeroThreshold is read, to be refused', () => {
+  const histogram = (point: number[]): Uint8Array => request([...str(1, 'h'), ...bytes(9, [...bytes(1, [...fixed64(3, T), ...point]), ...tag(2, 0), 2])]);
+  const viaSource = (b: Uint8Array) => {
+    const r = readProtobufRequest(b, {});
+    if (r._tag === 'Left') throw new Error(r.left);
+    return r.right;
+  };
+  const count = histogram(fixed64(4, 2n ** 53n + 1n)); // a count alone (no buckets)
+  assert.equal(viaSource(count).refused, ['metric "h": count 9007199254740993 is past 2^53 and not a number a sample can hold exactly']);
+  assert.equal(read(count).refused, viaSource(count).refused);
+  const bucket = histogram([...fixed64(4, 1n), ...fixed64(6, 2n ** 53n + 1n)]);
+  assert.equal(viaSource(bucket).refused, ['metric "h": a bucket count 9007199254740993 is past 2^53 and not a number a sample can hold exactly']);
+  const unsigned = histogram([...fixed64(4, 1n), ...fixed64(6, 2n ** 63n + 1n)]); // a fixed64 is unsigned
+  assert.equal(read(unsigned).refused, ['metric "h": a bucket count 9223372036854775809 is past 2^53 and not a number a sample can hold exactly']);
+  const point = [...fixed64(3, T), ...fixed64(4, 1n), ...fixed64(7, 1n), ...dbl(14, 0.5)];
+  const exp = read(request([...str(1, 'e'), ...bytes(10, [...bytes(1, point), ...tag(2, 0), 2])]));
+  assert.equal(exp.refused, ['metric "e": zeroThreshold 0.5, which a sample does not carry (only 0)']);
+});
+
 test('a message field given twice is merged, as protobuf defines it (a request of two encodings joined is their merge): a metric\'s data points joined, a bucket offset kept', () => {
   const gauge = (t: bigint, x: number): number[] => bytes(5, bytes(1, [...fixed64(3, t), ...dbl(4, x)]));
   const twice = read(request([...str(1, 'g'), ...gauge(T, 1), ...gauge(T + 1n, 2)]));
