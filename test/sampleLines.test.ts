@@ -17,6 +17,8 @@ test('NDJSON samples: decimal nanoseconds or RFC 3339 to the nanosecond; reasons
   // A space for the T (RFC 3339 5.6; Python's str(datetime)) was refused as not RFC 3339.
   assert.equal(parseRfc3339('2025-11-25 10:00:00.000000001+00:00'), { _tag: 'Right', right: 1_764_064_800_000_000_001n });
   assert.ok(isLeft(parseRfc3339('2025-11-25 10:00:00')), 'no zone: not a time');
+  // RFC 3339 5.6 (after ISO 8601): the T and the Z may be lower case.
+  assert.equal(parseRfc3339('2025-11-25t10:00:00.5z'), { _tag: 'Right', right: 1_764_064_800_500_000_000n });
   assert.ok(isLeft(parseRfc3339('2025-02-30T10:00:00Z')), 'Date.parse reads February 30 as March 2');
   assert.ok(isRight(parseRfc3339('2024-02-29T10:00:00Z')));
   // RFC 3339 takes any number of fraction digits; past nine (a picosecond clock) the nanosecond is kept,
@@ -131,6 +133,17 @@ test('an attribute written as an integer past 2^53 (a 64-bit id) is refused with
     const r = parseSampleLine(toJsonLine({ name: 'x', kind: 'gauge', value: 1, timeUnixNano: 5n, attributes: { id: v } }));
     return isRight(r) && Object.is(r.right.attributes['id'], v);
   }));
+});
+
+test('a spool line holding its resource whole, not as a reference, is read with it; a bare NaN in a line that is not JSON for another reason is refused with the line as written', () => {
+  const refs = (key: 'resource' | 'scope', ref: string): unknown => (key === 'resource' && ref === 'r1' ? { 'service.name': 'shared' } : undefined);
+  const shown = (r: ReturnType<typeof parseSampleLine>): string => (isLeft(r) ? r.left : JSON.stringify(r.right.resource));
+  const whole = parseSampleLine('{"name":"m","kind":"gauge","value":1,"timeUnixNano":"5","attributes":{},"resource":{"service.name":"own"}}', refs);
+  assert.ok(isRight(whole) && whole.right.resource?.['service.name'] === 'own', shown(whole));
+  const byRef = parseSampleLine('{"name":"m","kind":"gauge","value":1,"timeUnixNano":"5","attributes":{},"resource":"r1"}', refs);
+  assert.ok(isRight(byRef) && byRef.right.resource?.['service.name'] === 'shared', shown(byRef));
+  const broken = parseSampleLine('{"name":"m","value":NaN,"timeUnixNano":}');
+  assert.ok(isLeft(broken) && broken.left.startsWith('not JSON: ') && broken.left.includes('NaN'), shown(broken));
 });
 
 test.run();
