@@ -100,6 +100,18 @@ test('a source 45 min behind the others (more than half of maxPastMs): corrected
   assert.ok(slow.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined && Math.abs(Number(x.timeUnixNano - x.correctedFromUnixNano) / 1e6 - 45 * 60_000) < 1_000), 'moved by its 45 min');
 });
 
+test('a source 2 h behind the others, more than maxPastMs as stamped: corrected once judged, since its corrected time is not stale — not left to be reported stale', () => {
+  const run = everyPeriod(500, 80, (i, nowMs) => {
+    const host = i % 2 === 0 ? 'good' : 'slow';
+    return { ...sample(0, 'cpu', { host }), timeUnixNano: msToNanos(nowMs - (host === 'slow' ? 2 * HOUR : 0) - 20), value: i };
+  });
+  const slow = rights(run.out).filter((x) => x.attributes['host'] === 'slow');
+  const firstCorrected = slow.findIndex((x) => x.correctedFromUnixNano !== undefined);
+  assert.ok(firstCorrected > 0, 'corrected once judged');
+  assert.ok(slow.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined && Math.abs(Number(x.timeUnixNano - x.correctedFromUnixNano) / 1e6 - 2 * HOUR) < 1_000), 'moved by its 2 h');
+  assert.is(run.events.filter((e) => e.kind === 'stale').length, firstCorrected, 'stale only until then');
+});
+
 /** One source, 'app', every second for 100 s, its clock set back half an hour at 20 s (20 ms in flight). */
 const loneSetBack = (policy: 'correct' | 'dead-letter'): Run =>
   everyPeriod(1_000, 100, (i, nowMs) => ({ ...sample(0, 'cpu', { host: 'app' }), timeUnixNano: msToNanos(nowMs - (i >= 20 ? HOUR / 2 : 0) - 20), value: i }), { policy });
