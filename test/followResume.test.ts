@@ -203,6 +203,52 @@ test('the old file gone (compressed, deleted) or truncated in place without a co
   assert.equal(reused.resumed.length, 1);
 });
 
+test('rotated between the source\'s stop and the positions file\'s close (during a drain), the old file gone since: the file rotated then is read at the next start', () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.ndjson');
+  const positions = join(dir, 'positions.json');
+  writeFileSync(path, lines(1, 3));
+  let wallMs = Date.now() - 5_000; // the positions file's clock: the stop 5 s ago
+  const opened = openPositionFile(positions, { clock: { now: () => wallMs } });
+  if (isLeft(opened)) throw new Error(opened.left);
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, positions: { file: opened.right } }).subscribe((s) => settleRead(s));
+  scheduler.flush();
+  sub.unsubscribe();
+  // Rotated twice (numbered: name → .1 → .2) after the stop, the oldest then deleted (compressed away).
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, lines(4, 5));
+  renameSync(`${path}.1`, `${path}.2`);
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, line(6));
+  rmSync(`${path}.2`);
+  wallMs = Date.now() + 60_000; // closed a minute after the stop
+  opened.right.close();
+  assert.equal(run(path, positions).got, [4, 5, 6], 'followed until the stop, not until the close: lines 4 and 5 were never read');
+});
+
+test('resumed, then truncated in place and written anew with fewer than 64 bytes that grow, with nothing settled since: the next run reads the new content from its start, not from the old position', () => {
+  const { path, positions } = afterAFirstRun(lines(1, 2)); // saved: after line 2, byte 90
+  const opened = openPositionFile(positions);
+  if (isLeft(opened)) throw new Error(opened.left);
+  const scheduler = new VirtualTimeScheduler(undefined, 1_000);
+  const got: number[] = [];
+  const sub = ndjsonSamples({ path, follow: true, pollMs: 100, scheduler, positions: { file: opened.right } }).subscribe((s) => got.push(s.value as number));
+  scheduler.flush(); // resumed at byte 90: nothing new
+  writeFileSync(path, line(3)); // truncated in place, no copy: 45 bytes
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  appendFileSync(path, line(4)); // grown past 64 bytes: its first bytes taken again
+  scheduler.maxFrames += 1_000;
+  scheduler.flush();
+  sub.unsubscribe(); // 3 and 4 never settled (killed with them in memory)
+  opened.right.close();
+  assert.equal(got, [3, 4]);
+  const next = run(path, positions);
+  assert.equal(next.got, [3, 4], 'the saved position is still the old content\'s: not taken for the new one\'s byte 90');
+  assert.equal(next.resumed.map((e) => e.kind), ['truncated']);
+});
+
 test('a followed file that is not there yet is waited for (said once), and read from its start when it appears', () => {
   const path = join(tempDir(), 'later.ndjson');
   const scheduler = new VirtualTimeScheduler(undefined, 1_000);

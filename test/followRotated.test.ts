@@ -14,7 +14,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, openSync, closeSync, mkdirSync, renameSync, symlinkSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, openSync, closeSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeSync, truncateSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualTimeScheduler } from 'rxjs';
 import { ndjsonSamples } from '../src/sources/ndjson.js';
@@ -23,9 +23,11 @@ import { follow, line, lines, range } from './support/followRotations.js';
 
 const test = suite('ndjson follow, rotated while running');
 
-test('lines written after the last poll and before the copy are read from the copy, then the new content from its start', () => {
+test('lines written after the last poll and before the copy are read from the copy, then the new content from its start; no file is left open', () => {
   const path = join(tempDir(), 'app.ndjson');
   writeFileSync(path, lines(1, 3));
+  const openFiles = () => (process.platform === 'linux' ? readdirSync('/proc/self/fd').length : 0);
+  const openBefore = openFiles();
   const f = follow(path);
   appendFileSync(path, lines(4, 5)); // after the last poll
   copyFileSync(path, `${path}.1`);
@@ -38,6 +40,7 @@ test('lines written after the last poll and before the copy are read from the co
   assert.equal(f.got, [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.equal(f.truncations, [{ source: path, line: 3, offset: line(1).length * 3, copy: `${path}.1` }]);
   assert.equal(f.invalid, []);
+  assert.is(openFiles(), openBefore, 'the file under the name, its copy and the file opened again after it all closed');
 });
 
 test('written past the old position again before the next poll: the new content is read from its start, not from the middle', () => {
@@ -170,6 +173,32 @@ test('the file queued after the one read, truncated in place and written anew wh
   truncateSync(path, 0);
   appendFileSync(path, lines(301, 303));
   f.step(); // looked at while waiting: not a longer head of the same content, so the first one stays
+  room = 1_000;
+  f.step();
+  f.step();
+  f.stop();
+  assert.equal(f.got, [...range(1, 10), ...range(101, 200), 201, 202, 301, 302, 303]);
+});
+
+test('the file queued after the one read, holding a line\'s first bytes when queued (the writer mid-line) and growing while reading waits, then truncated in place: its grown first bytes tell the new content from the old and find its copy', () => {
+  const path = join(tempDir(), 'app.ndjson');
+  writeFileSync(path, lines(1, 10));
+  let room = 10;
+  const f = follow(path, () => room);
+  renameSync(path, `${path}.1`); // rotated twice: B, then C, while A is read
+  writeFileSync(path, lines(101, 200));
+  renameSync(`${path}.1`, `${path}.2`);
+  renameSync(path, `${path}.1`);
+  const head = line(201).slice(0, 40); // C, its writer mid-line: bytes every line starts with
+  writeFileSync(path, head);
+  f.step(); // A done: B is read (and waits for room), C queued with those bytes
+  appendFileSync(path, `${line(201).slice(head.length)}${line(202)}`);
+  f.step(); // looked at while waiting: the same content, longer
+  renameSync(`${path}.2`, `${path}.3`); // copytruncate of C
+  renameSync(`${path}.1`, `${path}.2`);
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(301, 303));
   room = 1_000;
   f.step();
   f.step();
