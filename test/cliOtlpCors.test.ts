@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { configErrorsOf } from './support/config.js';
+import { configErrorsOf, resolvedConfigOf } from './support/config.js';
 import { jsonLog, runCli, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { collection } from './support/otlpReceiver.js';
 import { browserFetch } from './support/browserFetch.js';
@@ -16,6 +16,14 @@ import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 const test = suite('chronoq run: CORS on the otlp source');
 
 const http = (settings: string): string => `sources:\n  - type: otlp\n    protocols:\n      http:\n${settings}`;
+
+test("'*' takes any origin; an origin and a listen endpoint written with spaces around (a \${VAR} set so) are taken trimmed", () => {
+  const cfg = resolvedConfigOf(http('        endpoint: "${EP}"\n        cors: {allowedOrigins: ["*", "${ORIGIN}"]}\n'), { EP: ' localhost:4318 ', ORIGIN: ' https://app.example.com ' });
+  const source = cfg.sources[0];
+  assert.ok(source?.type === 'otlp');
+  assert.is(source.protocols.http?.endpoint, 'localhost:4318');
+  assert.equal(source.protocols.http?.cors?.allowedOrigins, ['*', 'https://app.example.com']);
+});
 
 test('cors is decoded under protocols.http, with what was meant for what is not right', async () => {
   assert.equal(configErrorsOf(http('        cors: {allowed_origins: ["https://app.example.com"], max_age: 600}\n')), [
