@@ -29,15 +29,18 @@ const openSpool = (path: string, lanes = 3) => {
 
 const step = fc.record({ burst: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 40 }), room: fc.boolean(), waitMs: fc.integer({ min: 0, max: 50 }) });
 
-test('exactly once, nothing while there is no room, each lane in the order written, an earlier backlog first', () => {
+test('exactly once, nothing while there is no room, each lane in the order written, an earlier backlog first; onWaiting counts what waits', () => {
   fc.assert(
     // The earlier run may have had another lane count: its lanes are not this run's.
-    fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 25 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 12 }), (earlier, earlierLanes, steps, chunk, maxHeld) => {
+    // Its first `delivered` samples were delivered (settled) before it stopped.
+    fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 25 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 12 }), fc.nat(60), (earlier, earlierLanes, steps, chunk, maxHeld, delivered) => {
       const path = join(tempDir(), 'spool.db');
       let id = 0;
       const before = openSpool(path, earlierLanes);
       const backlog = earlier.map((series) => mk(id++, series));
       before.append(backlog);
+      const settled = backlog.slice(0, delivered);
+      before.settle(settled);
       before.close();
       const spool = openSpool(path);
       const scheduler = new VirtualTimeScheduler(undefined, Infinity);
@@ -45,9 +48,10 @@ test('exactly once, nothing while there is no room, each lane in the order writt
       let room = false;
       const out: Sample[] = [];
       let completed = false;
-      const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => room, scheduler, readBackScheduler: scheduler, readBackChunk: chunk, maxHeld }))
+      let waiting = 0;
+      const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => room, scheduler, readBackScheduler: scheduler, readBackChunk: chunk, maxHeld, onWaiting: (n) => (waiting = n) }))
         .subscribe({ next: (r) => isRight(r) && out.push(r.right), complete: () => (completed = true) });
-      const sent: Sample[] = [...backlog];
+      const sent: Sample[] = backlog.slice(settled.length);
       for (const s of steps) {
         room = s.room;
         const seen = out.length;
@@ -59,6 +63,7 @@ test('exactly once, nothing while there is no room, each lane in the order writt
         scheduler.maxFrames = scheduler.frame + s.waitMs;
         scheduler.flush();
         if (!room) assert.is(out.length, seen, 'nothing handed on without room');
+        assert.is(waiting, sent.length - out.length, 'onWaiting: what is written and not handed on');
       }
       room = true;
       feed.complete();
