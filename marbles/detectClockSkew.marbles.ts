@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, right } from 'fp-ts/lib/Either.js';
-import { interval, mergeMap, take, timer } from 'rxjs';
+import { interval, take, timer } from 'rxjs';
 import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
 import { schedulerClock } from '../src/clock.js';
 import { deadLetter, type Routed } from '../src/routed.js';
@@ -222,46 +222,6 @@ test('a series sampled every millisecond through an hour\'s step back: re-stampe
 
 /** 20 samples of one series, 1 s apart, an hour ahead (a device's backlog, read at once): what 'correct' makes of them. */
 /** A series' samples an hour ahead, stamped `stampsMs` after the hour (value: the index), read at once at 10 ms. */
-const futureBurst = (opts: SkewOptions, stampsMs = Array.from({ length: 20 }, (_, i) => i * 1_000)): Sample[] => {
-  const scheduler = testScheduler();
-  const seen: Routed<Sample>[] = [];
-  scheduler.run(() => {
-    const clock = schedulerClock(scheduler, WALL0);
-    const burst = stampsMs.map((t, i) => right(sample(WALL0 + HOUR + t, 'temp', { host: 'ahead' }, i)));
-    timer(10).pipe(mergeMap(() => burst)).pipe(detectClockSkew({ ...opts, clock, stampedLocally: false })).subscribe((x) => seen.push(x));
-  });
-  return rights(seen);
-};
-
-test("a backlog of one series an hour ahead, read at once: 'correct' re-stamps it onto trusted time, each sample in a millisecond of its own", () => {
-  // All onto the one trusted time they arrived at, they were 20 samples of a series in 3 ms: the
-  // Collector took them all, and Prometheus kept one a millisecond — 17 lost without a word
-  // (chronoq had counted them delivered). Now each goes 1 ms after the one before, in order.
-  for (const opts of [{}, { sourceAttribute: 'host' }] as SkewOptions[]) {
-    const out = futureBurst(opts);
-    assert.is(out.length, 20);
-    assert.equal(out.map((x) => x.value), Array.from({ length: 20 }, (_, i) => i), 'in place');
-    const ms = out.map((x) => Number(x.timeUnixNano / 1_000_000n));
-    for (let i = 1; i < ms.length; i++) assert.ok(ms[i]! > ms[i - 1]!, `${JSON.stringify(opts)}: sample ${i} at ${ms[i]! - WALL0} ms, the one before at ${ms[i - 1]! - WALL0}`);
-    assert.ok(ms[19]! - WALL0 < 10 + 40, `near trusted time: ${ms.map((x) => x - WALL0).join(',')}`);
-    assert.ok(out.every((x, i) => x.correctedFromUnixNano === msToNanos(WALL0 + HOUR + i * 1_000)), 'each keeps its stamp');
-  }
-});
-
-test("a backlog an hour ahead holding a repeat (one stamp twice): the repeat goes out at the time its first went out at, not before it", () => {
-  // The repeat kept the trusted time it arrived at, 2 ms before the first of its stamp had been
-  // pushed to: its series went back there (reorderByEventTime then swapped the two, or made the
-  // repeat a dead letter `late`), and an exact repeat no longer looked like one to a backend.
-  for (const opts of [{}, { sourceAttribute: 'host' }] as SkewOptions[]) {
-    const out = futureBurst(opts, [0, 1_000, 2_000, 2_000, 3_000]);
-    const ms = out.map((x) => Number(x.timeUnixNano / 1_000_000n) - WALL0);
-    assert.equal(out.map((x) => x.value), [0, 1, 2, 3, 4], 'in place');
-    assert.is(out[3]!.timeUnixNano, out[2]!.timeUnixNano, `${JSON.stringify(opts)}: the repeat at ${ms[3]} ms, its first at ${ms[2]}`);
-    assert.ok(ms[1]! > ms[0]! && ms[2]! > ms[1]! && ms[4]! > ms[3]!, `each other stamp in a millisecond of its own: ${ms.join(',')}`);
-    assert.is(out[3]!.correctedFromUnixNano, out[2]!.correctedFromUnixNano);
-  }
-});
-
 test("a sample 1 h in the future: 'dead-letter' makes it a Left skew, in place", () => {
   const { events, seen } = policies('dead-letter');
   assert.is(events.length, 1);
