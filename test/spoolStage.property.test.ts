@@ -27,6 +27,19 @@ const openSpool = (path: string, lanes = 3) => {
   return r.right.spool;
 };
 
+/**
+ * `scheduler` as the stage's read-back scheduler, failing past `max` turns: a stage that never
+ * catches up schedules its turns at once for ever (virtual time stands still), and the test would
+ * hang instead of failing. `onTurn` is called as each turn runs.
+ */
+const capped = (scheduler: VirtualTimeScheduler, onTurn: () => void = () => undefined, max = 20_000): VirtualTimeScheduler => {
+  let turns = 0;
+  return { now: () => scheduler.now(), schedule: (work: () => void, delay?: number) => {
+    if (++turns > max) throw new Error(`the read-back never caught up (${max} turns)`);
+    return scheduler.schedule(() => (onTurn(), work()), delay);
+  } } as unknown as VirtualTimeScheduler;
+};
+
 const step = fc.record({ burst: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 40 }), room: fc.boolean(), waitMs: fc.integer({ min: 0, max: 50 }) });
 
 test('exactly once, nothing while there is no room, each lane in the order written, an earlier backlog first; onWaiting counts what waits', () => {
@@ -49,7 +62,7 @@ test('exactly once, nothing while there is no room, each lane in the order writt
       const out: Sample[] = [];
       let completed = false;
       let waiting = 0;
-      const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => room, scheduler, readBackScheduler: scheduler, readBackChunk: chunk, maxHeld, onWaiting: (n) => (waiting = n) }))
+      const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => room, scheduler, readBackScheduler: capped(scheduler), readBackChunk: chunk, maxHeld, onWaiting: (n) => (waiting = n) }))
         .subscribe({ next: (r) => isRight(r) && out.push(r.right), complete: () => (completed = true) });
       const sent: Sample[] = backlog.slice(settled.length);
       for (const s of steps) {
@@ -100,7 +113,7 @@ test('a backlog is read back one chunk per lane a turn, yielding between turns: 
   const virtual = new VirtualTimeScheduler(undefined, Infinity);
   let turn = 0;
   // Counts the read-back turns: each scheduled run of the read-back is one synchronous turn.
-  const turns = { now: () => virtual.now(), schedule: (work: () => void, delay?: number) => virtual.schedule(() => (turn++, work()), delay) } as unknown as VirtualTimeScheduler;
+  const turns = capped(virtual, () => turn++);
   const perTurn = new Map<number, number>();
   const sub = new Subject<Routed<Sample>>().pipe(spoolSamples(spool, { hasRoom: () => true, scheduler: virtual, readBackScheduler: turns, readBackChunk: 100 }))
     .subscribe((r) => isRight(r) && perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1));
@@ -121,13 +134,19 @@ test('room that runs out part-way through a chunk read back: the rest of the chu
   const scheduler = new VirtualTimeScheduler(undefined, Infinity);
   const out: Sample[] = [];
   let allowance = 0;
-  const sub = new Subject<Routed<Sample>>().pipe(spoolSamples(spool, { hasRoom: () => out.length < allowance, scheduler, readBackScheduler: scheduler, readBackChunk: 20 }))
-    .subscribe((r) => isRight(r) && out.push(r.right));
+  let completed = false;
+  const feed = new Subject<Routed<Sample>>();
+  const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => out.length < allowance, scheduler, readBackScheduler: capped(scheduler), readBackChunk: 20 }))
+    .subscribe({ next: (r) => isRight(r) && out.push(r.right), complete: () => (completed = true) });
   for (let turn = 0; turn < 20 && out.length < 50; turn++) {
     allowance += 7; // room for 7 a turn: each chunk of 20 is cut short
     scheduler.maxFrames = scheduler.frame + 1_000;
     scheduler.flush();
   }
+  feed.complete();
+  scheduler.maxFrames = scheduler.frame + 1_000;
+  scheduler.flush();
+  assert.ok(completed, 'caught up: it completes with its upstream');
   sub.unsubscribe();
   assert.equal(out.map((x) => x.value), Array.from({ length: 50 }, (_, i) => i), 'all of it, once, in order');
   spool.settle(out);
@@ -145,7 +164,7 @@ test('a backlog of this run up to maxHeld is handed on from memory, the very obj
   let readBacks = 0;
   const readBack = spool.readBack.bind(spool);
   spool.readBack = (...a) => (readBacks++, readBack(...a));
-  const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => out.length < allowance, scheduler, readBackScheduler: scheduler, readBackChunk: 3, maxHeld: 4 }))
+  const sub = feed.pipe(spoolSamples(spool, { hasRoom: () => out.length < allowance, scheduler, readBackScheduler: capped(scheduler), readBackChunk: 3, maxHeld: 4 }))
     .subscribe((r) => isRight(r) && out.push(r.right));
   const sent = Array.from({ length: 14 }, (_, i) => mk(i, 0));
   const feedAndWait = (from: number, to: number) => {
