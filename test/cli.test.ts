@@ -87,6 +87,7 @@ test('run: bad NDJSON lines land in the dead-letter file (0600) with line number
   const cfg = writeConfig(dir, [`sources: [{type: ndjson, path: ${input}, maxLineBytes: 2000}]`, `sink: {type: ndjson, path: ${out}}`, `deadLetter: {path: ${dl}}`, 'skew: {maxPastMs: 1000000000000}', 'reorder: {maxDelayMs: 0}', ''].join('\n'));
   const r = await runCli(['run', cfg, '--quiet']);
   assert.is(r.code, 0, r.stderr);
+  assert.not.match(r.stderr, / · delivered [\d.]+\/s · /, '--quiet: no status line, not even the last');
   const delivered = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { timeUnixNano: string; value: number });
   assert.equal(delivered.map((d) => d.timeUnixNano).sort(), ['1764064800123456789', '1764064801000000001', '1764064803000000000']);
   const dead = readFileSync(dl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string });
@@ -108,6 +109,9 @@ test('run: bad NDJSON lines land in the dead-letter file (0600) with line number
   // A batch job's check that everything arrived: exit 3 with dead letters, 0 without.
   const strict = await runCli(['run', cfg, '--quiet', '--fail-on-dead-letters']);
   assert.is(strict.code, 3, strict.stderr);
+  (await import('node:fs')).writeFileSync(input, `${lines[0]}\n${lines[1]}\n`);
+  const one = await runCli(['run', cfg, '--quiet', '--fail-on-dead-letters']);
+  assert.is(one.code, 3, `a single dead letter is one too: ${one.stderr}`);
   (await import('node:fs')).writeFileSync(input, `${lines[0]}\n`);
   const clean = await runCli(['run', cfg, '--quiet', '--fail-on-dead-letters']);
   assert.is(clean.code, 0, clean.stderr);

@@ -63,6 +63,14 @@ test('without a spool: the second run sends only the lines appended since (each 
   const second = await runUntil(cfg, () => written(dir).length >= 250);
   assert.equal(written(dir), range(1, 250), 'every value once, in order');
   assert.ok(jsonLog(second.stderr).some((l) => /^source 0 \(ndjson .*in\.ndjson\) resumed after line 200 \(byte \d+\)/.test(l.message)), second.stderr);
+  // Rotated while stopped (renamed, a new file under the name): the rest of the old one, then the new one, said so.
+  appendFileSync(join(dir, 'in.ndjson'), lines(251, 255));
+  renameSync(join(dir, 'in.ndjson'), join(dir, 'in.ndjson.1'));
+  writeFileSync(join(dir, 'in.ndjson'), lines(256, 260));
+  const third = await runUntil(cfg, () => written(dir).length >= 260);
+  assert.equal(written(dir), range(1, 260));
+  const rotated = /^source 0 \(ndjson .*in\.ndjson\) was rotated while chronoq was stopped: reading on in .*in\.ndjson\.1 after line 250 \(byte \d+\), then the file under the name$/;
+  assert.ok(jsonLog(third.stderr).some((l) => rotated.test(l.message)), third.stderr);
 });
 
 test("the config's pollMs is how often the followed file is looked at: with a minute's, a line appended after the first read waits for the next look (another poll would have read it)", async () => {
