@@ -86,6 +86,17 @@ test('delivery lag before the first delivery: samples waiting with nothing ever 
   assert.equal(alerts.evaluate(s, 14_500).map((c) => [c.rule, c.active]), [['delivery-lag', true]]);
 });
 
+test('delivery lag: samples held in the reorder buffer wait too (nothing entered delivery yet)', () => {
+  const s = createStats(1000);
+  const alerts = createAlerts({ lagSeconds: 5 });
+  alerts.evaluate(s, 0);
+  s.samplesIn = 40; // all in the reorder buffer: a source whose samples reorder holds (maxDelayMs) or a stalled release
+  assert.equal(alerts.evaluate(s, 1_000), []);
+  const fired = alerts.evaluate(s, 6_500);
+  assert.equal(fired.map((c) => [c.rule, c.active]), [['delivery-lag', true]]);
+  assert.match(fired[0]!.message, /40 samples waiting$/);
+});
+
 test('delivery lag: /metrics and the OTel gauge show now minus the newest delivered time; the alert fires only while samples wait', async () => {
   const s = createStats(1000);
   const alerts = createAlerts({ lagSeconds: 60 });
