@@ -45,7 +45,7 @@ const T0 = 1_764_064_800_000_000_000n;
 const arrivals = fc.array(
   fc.record({
     series: fc.integer({ min: 0, max: 3 }),
-    kind: fc.constantFrom('gauge', 'sum', 'delta'),
+    kind: fc.constantFrom('gauge', 'sum', 'delta', 'delta-gauge'),
     tMs: fc.integer({ min: 0, max: 1_000 }),
   }),
   { minLength: 1, maxLength: 80 },
@@ -72,9 +72,12 @@ type Arrival = typeof arrivals extends fc.Arbitrary<infer A> ? A : never;
 type Settings = typeof settings extends fc.Arbitrary<infer S> ? S : never;
 
 const check = async (generated: Arrival, o: Settings): Promise<void> => {
+  // A delta gauge is only a gauge (its temporality says nothing a backend adds up): sent again like any.
+  const gauge = (k: string) => k === 'gauge' || k === 'delta-gauge';
   const input: Sample[] = generated.map((g, id) => ({
-    name: g.kind === 'gauge' ? 'load' : 'jobs', kind: g.kind === 'gauge' ? 'gauge' : 'sum', value: id,
+    name: gauge(g.kind) ? 'load' : 'jobs', kind: gauge(g.kind) ? 'gauge' : 'sum', value: id,
     ...(g.kind === 'delta' ? { temporality: 'delta' as const, startTimeUnixNano: T0 + BigInt(g.tMs) * 1_000_000n - 1n } : {}),
+    ...(g.kind === 'delta-gauge' ? { temporality: 'delta' as const } : {}),
     timeUnixNano: T0 + BigInt(g.tMs) * 1_000_000n + BigInt(id % 5), attributes: { series: g.series, kind: g.kind },
   }));
   // Bad: a deterministic share of the samples (by id), so the same sample is refused every time.
@@ -87,6 +90,7 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
   let timedOut = false;
   const attempt = (batch: readonly Sample[]): Observable<RejectedSamples> =>
     defer(() => {
+      assert.ok(batch.length > 0, 'an empty request sent');
       const failure = o.failures[requests++ % o.failures.length]!;
       const answer$: Observable<RejectedSamples> = defer(() => {
         if (failure === 'unavailable') return throwError(() => new ExportError('14 UNAVAILABLE', { retryable: true, code: GrpcStatus.UNAVAILABLE }));
@@ -110,6 +114,7 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
   let unidentifiedDeltas = 0;
   let saidAtMost = false;
   const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined, onUnidentifiedDeltas: (n, message) => {
+    assert.ok(n > 0, `said of ${n} deltas`);
     unidentifiedDeltas += n;
     // Said before the request's other samples were all counted (refused for good, cut short): an upper bound.
     if (message.includes('at most')) saidAtMost = true;
@@ -134,7 +139,8 @@ const check = async (generated: Arrival, o: Settings): Promise<void> => {
   // Every sample once: delivered or a dead letter.
   assert.equal([...delivered, ...letters.map((d) => d.item)].map(id).sort((a, b) => a - b), input.map(id), 'each sample ends once');
   const storedIds = new Set(stored.map(id));
-  const isDelta = (s: Sample) => s.temporality === 'delta';
+  const isDelta = (s: Sample) => s.temporality === 'delta' && s.kind !== 'gauge';
+  if (!input.some(isDelta)) assert.is(unidentifiedDeltas, 0, 'deltas said of a stream of none');
   for (const s of delivered) {
     if (isBad(s)) assert.ok(isDelta(s) && o.refusal === 'partial', `bad sample ${id(s)} delivered`);
     else assert.ok(storedIds.has(id(s)), `sample ${id(s)} called delivered, never stored`);

@@ -5,7 +5,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EMPTY, type Observable, catchError, defer, lastValueFrom, of, throwError, toArray } from 'rxjs';
+import { EMPTY, NEVER, type Observable, catchError, concat, defer, ignoreElements, lastValueFrom, of, throwError, toArray } from 'rxjs';
+import { resumingBatches } from '../src/otlp/resumingBatches.js';
 import { type Attempt, MAX_NARROWING_REQUESTS, narrowingDown } from '../src/otlp/narrowingDown.js';
 import { GrpcStatus } from '../src/otlp/classify.js';
 import { ExportError } from '../src/errors.js';
@@ -52,6 +53,35 @@ test(`a request refused whole, every sample in it: ${MAX_NARROWING_REQUESTS} req
   assert.equal(parts.slice(0, 6), [19, 10, 5, 3, 2, 1]);
   assert.is(parts.length, MAX_NARROWING_REQUESTS + 2, sizes.join(' '));
   assert.equal(parts.slice(MAX_NARROWING_REQUESTS - 2), [4, 2, 2, 18], sizes.join(' '));
+});
+
+test('a request holding deltas answered with partial success, cut short (a shutdown) while its other samples are counted: the rejected deltas are said, as at most', () => {
+  const said: [number, string][] = [];
+  let requests = 0;
+  const attempt: Attempt = (part) => defer(() => (++requests === 1 ? of<RejectedSamples>({ kind: 'rejected-samples', samples: part, rejectedDataPoints: 1, message: 'bad delta' }) : NEVER));
+  const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined, onUnidentifiedDeltas: (n, m) => void said.push([n, m]) });
+  const delta: Sample = { name: 'jobs', kind: 'sum', temporality: 'delta', value: 1, timeUnixNano: 1_000n, startTimeUnixNano: 999n, attributes: {} };
+  const sub = send([delta, sample(1), sample(2)]).subscribe({ error: () => undefined });
+  assert.is(requests, 2, 'the other samples sent again to count theirs');
+  assert.equal(said, [], 'not yet: their count may name them all');
+  sub.unsubscribe();
+  assert.equal(said, [[1, "bad delta (at most: the request's other samples were not all counted)"]]);
+});
+
+test('a batch whose every sample an attempt settled before it failed (retryably) is not sent again: its retry completes at once', async () => {
+  const sizes: number[] = [];
+  const attempt: Attempt = (part) => defer(() => (sizes.push(part.length), EMPTY));
+  // Narrowing that finds every sample rejected, then fails on a last request (the receiver gone).
+  const narrow = (request: Attempt) => (rest: readonly Sample[]) => concat(
+    request(rest).pipe(ignoreElements()),
+    of<RejectedSamples>({ kind: 'rejected-samples', samples: rest, rejectedDataPoints: rest.length, message: 'refused' }),
+    throwError(() => new ExportError('14 UNAVAILABLE', { retryable: true, code: GrpcStatus.UNAVAILABLE })),
+  );
+  const send = resumingBatches(attempt, narrow);
+  const batch = [sample(1), sample(2)];
+  assert.is(await lastValueFrom(send(batch).pipe(toArray(), catchError((e: Error) => of(e.message)))), '14 UNAVAILABLE');
+  assert.equal(await lastValueFrom(send(batch).pipe(toArray())), [], 'the retry: nothing left to send');
+  assert.equal(sizes, [2], 'one request in all');
 });
 
 test.run();
