@@ -4,12 +4,12 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EMPTY, Subject, VirtualTimeScheduler, ignoreElements, throwError, timer } from 'rxjs';
-import { isRight, right } from 'fp-ts/lib/Either.js';
+import { isRight, left, right } from 'fp-ts/lib/Either.js';
 import { Pipeline } from '../src/pipeline.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { ExportError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
-import type { DeadLetter, Routed } from '../src/routed.js';
+import { type DeadLetter, type Routed, toDeadLetter } from '../src/routed.js';
 import { spoolSamples } from '../src/spool/spoolSamples.js';
 import type { Spool } from '../src/spool/spool.js';
 import { tempDir, until } from './support/cli.js';
@@ -42,12 +42,13 @@ test('stage: a burst the spool cannot write goes on unwritten when nothing waits
   [full, room] = [false, false];
   burst([2, 3]); // written; no room: they wait in the spool
   full = true;
+  feed.next(left(toDeadLetter('invalid', mk(9, 0), 'line 9: not JSON', 0))); // a Left in the burst passes as it is
   burst([4]); // behind 2 and 3
-  assert.equal(out, ['0', '1', 'overflow:4']);
+  assert.equal(out, ['0', '1', 'invalid:9', 'overflow:4']);
   assert.equal(unwritten, [0, 1]);
   [full, room] = [false, true];
   burst([], 1_000);
-  assert.equal(out, ['0', '1', 'overflow:4', '2', '3'], 'the backlog once there is room');
+  assert.equal(out, ['0', '1', 'invalid:9', 'overflow:4', '2', '3'], 'the backlog once there is room');
   sub.unsubscribe();
   spool.close();
 });
