@@ -3,13 +3,13 @@ import * as assert from 'uvu/assert';
 import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { NEVER, concat, map, of } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
-import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
+import { createCircuitBreaker } from '../src/breaker.js';
 import { BrokenCircuitError, ExportError, RetriesExhaustedError } from '../src/errors.js';
 import { laneOf } from '../src/delivery.js';
 import { toDeadLetter, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { testScheduler, pendingActions, sample } from '../test/support/marbles.js';
-import { deliver, noJitter } from '../test/support/deliverMarbles.js';
+import { deliver, noJitter, seriesInLane } from '../test/support/deliverMarbles.js';
 import { fakeSink } from '../test/support/fakeSink.js';
 
 const test = suite('deliverOrdered');
@@ -18,10 +18,6 @@ const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { re
 const R = (s: Sample): Routed<Sample> => right(s);
 const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
 const xs300 = Array.from({ length: 300 }, (_, i) => i + 1);
-/** The first series, of m0, m1, …, that deliverOrdered puts in `lane` of `lanes`. */
-const seriesInLane = (lane: number, lanes = 2): string => {
-  for (let n = 0; ; n++) if (laneOf(sample(0, `m${n}`), lanes) === lane) return `m${n}`;
-};
 
 test("the seed's failure scenario: 10:00 CPU=50 fails, 10:01 CPU=60 is collected; the sink gets 50@10:00 then 60@10:01", () => {
   const cpu50 = sample(at(0), 'system.cpu.utilization', {}, 50);
@@ -223,82 +219,6 @@ test('a full queue does not wait for batches to fill: with maxQueued below batch
   assert.equal(sink.accepted().map((x) => x.value), xs300, 'in order');
   assert.ok(sink.calls.every((c) => c.samples.length <= 50));
   assert.is(sink.calls[0]!.atMs, 49, 'the first batch went when the queue was full, not at its 1 s timer');
-});
-
-test('a full queue sends from every idle lane at once, not from the first alone', () => {
-  const s = testScheduler();
-  // Four series, one per lane, a sample each a millisecond: at 8 queued (2 a lane) the queue is
-  // full. Only the first lane sent then (the queue was no longer full after its batch); the others
-  // waited for their 1 s timer.
-  const lanes = 4;
-  const byLane = new Map<number, string>();
-  for (let n = 0; byLane.size < lanes; n++) byLane.set(laneOf(sample(0, `m${n}`), lanes), `m${n}`);
-  const source = ({ cold }: { cold: typeof s.createColdObservable }) =>
-    cold(`${'a'.repeat(8)} 100ms |`, { a: R(sample(0)) }).pipe(map((_, i) => R(sample(i + 1, byLane.get(i % lanes)!))));
-  const { out, sink } = deliver(s, source, () => ({ delayMs: 10 }), { lanes, batch: { maxSize: 100, maxDelayMs: 1_000 }, maxQueued: 8 });
-  assert.equal(out.filter((o) => isLeft(o.r)).length, 0);
-  assert.equal(sink.calls.map((c) => [c.atMs, c.samples.length]), [[7, 2], [7, 2], [7, 2], [7, 2]]);
-});
-
-test('lanes by series: a stalled lane never blocks another lane; the breaker is shared', () => {
-  const stalled = seriesInLane(0);
-  const healthy = seriesInLane(1);
-  const s = testScheduler();
-  const transitions: BreakerTransition[] = [];
-  let result!: ReturnType<typeof deliver>;
-  s.run(() => {
-    const breaker = createCircuitBreaker({ failureThreshold: 100 });
-    breaker.state$.subscribe((t) => transitions.push(t));
-    result = deliver(
-      s,
-      ({ cold }) => cold('a-b-c-d|', { a: R(sample(1, stalled)), b: R(sample(2, healthy)), c: R(sample(3, healthy)), d: R(sample(4, healthy)) }),
-      (batch) => (batch[0]!.name === stalled ? { error: unavailable } : {}),
-      { lanes: 2, batch: { maxSize: 1 }, breaker, retry: { ...noJitter, maxAttempts: 4 } },
-    );
-  });
-  const { sink } = result;
-  assert.equal(sink.accepted().map((x) => x.value), [2, 3, 4], 'the healthy lane delivered while the other retried');
-  assert.equal(sink.calls.filter((c) => c.samples[0]!.name === stalled).map((c) => c.atMs), [0, 500, 1500, 3500]);
-});
-
-test('a breaker shared by two lanes opens on their combined failures', () => {
-  const laneA = seriesInLane(0);
-  const laneB = seriesInLane(1);
-  const s = testScheduler();
-  const breaker = createCircuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 10_000, scheduler: s });
-  const { sink } = deliver(s, ({ cold }) => cold('(ab|)', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 20_000 ? { error: unavailable } : {}), { lanes: 2, breaker });
-  // one failure per lane opens it at 0; both lanes wait for half-open (10 s) instead of retrying at 0.5 s
-  assert.is(sink.calls.filter((c) => c.atMs < 10_000).length, 2);
-  assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
-});
-
-test('batches held back by an open breaker go as soon as it half-opens early (halfOpenNow: the connection is back), not when their wait runs out', () => {
-  const laneA = seriesInLane(0);
-  const laneB = seriesInLane(1);
-  const s = testScheduler();
-  // The breaker's wait has grown to a minute; the receiver is back at 3 s and the sink sees its connection come up at 5 s.
-  const breaker = createCircuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 60_000, scheduler: s });
-  s.schedule(() => breaker.halfOpenNow(), 5_000);
-  const { sink, out } = deliver(s, ({ cold }) => cold('(ab|)', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 3_000 ? { error: unavailable } : {}), { lanes: 2, breaker });
-  assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
-  const deliveredAt = out.filter((o) => isRight(o.r)).map((o) => o.atMs);
-  assert.equal(deliveredAt, [5_000, 5_000], 'both lanes at 5 s (the probe, then the other lane as the breaker closes), not at 60 s');
-});
-
-test("a receiver's RetryInfo is honoured by every lane: the breaker's half-open does not send before the delay it asked for", () => {
-  const laneA = seriesInLane(0);
-  const laneB = seriesInLane(1);
-  const s = testScheduler();
-  // A rate-limited receiver answers RESOURCE_EXHAUSTED with RetryInfo 30 s, until 40 s.
-  const slowDown = new ExportError('8 RESOURCE_EXHAUSTED: rate limit exceeded', { retryable: true, code: 8, retryAfterMs: 30_000 });
-  const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 5_000, scheduler: s });
-  const { sink } = deliver(s, ({ cold }) => cold('a 9ms b|', { a: R(sample(1, laneA)), b: R(sample(2, laneB)) }), (_b, _c, t) => (t < 40_000 ? { error: slowDown } : {}), { lanes: 2, breaker });
-  // Both go at the end of the source (11 ms); A's batch fails and opens the breaker, B's is turned
-  // away. The breaker stays open the 30 s asked for, the probe fails again, and the next 30 s on
-  // it passes. Before, the breaker half-opened after 5 s and woke A's wait: A was sent at 5 s,
-  // 15 s and 35 s, each before the delay the receiver asked for, and delivered at 75 s.
-  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[11, 1], [30_011, 1], [60_011, 1], [60_011, 2]]);
-  assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
 });
 
 test('drains every lane on complete, without waiting for maxDelayMs, then completes', () => {

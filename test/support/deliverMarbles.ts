@@ -10,6 +10,13 @@ import type { DeliveryResult } from '../../src/delivery.js';
 import type { Routed } from '../../src/routed.js';
 import type { Sample } from '../../src/sample.js';
 import { fakeSink, type Answer } from './fakeSink.js';
+import { laneOf } from '../../src/delivery.js';
+import { sample } from './marbles.js';
+
+/** The first series, of m0, m1, …, that deliverOrdered puts in `lane` of `lanes`. */
+export const seriesInLane = (lane: number, lanes = 2): string => {
+  for (let n = 0; ; n++) if (laneOf(sample(0, `m${n}`), lanes) === lane) return `m${n}`;
+};
 
 /** Retries at 0.5, 1, 2, 4 … s, capped at 30 s: plain times to write down. */
 export const noJitter = { jitter: 'none' as const, initialDelayMs: 500, maxDelayMs: 30_000 };
