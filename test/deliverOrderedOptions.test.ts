@@ -7,13 +7,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { right, isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { Observable, merge, timer } from 'rxjs';
+import { NEVER, Observable, concat, merge, of, timer } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
 import type { Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
-import { testScheduler, sample } from './support/marbles.js';
+import { pendingActions, testScheduler, sample } from './support/marbles.js';
 import { deliver, noJitter } from './support/deliverMarbles.js';
 import { fakeSink } from './support/fakeSink.js';
 
@@ -75,6 +75,20 @@ test('after an attempt of unknown outcome (timed out), the lane waits fenceMs be
   );
   // [1] fails (unknown) at 0, fails (known) at 500, retried at 1500 ok → fence 700 → [2] at 2200
   assert.equal(after.sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1500, 1], [2200, 2]]);
+});
+
+test('unsubscribed while a lane waits out its fence: no timer is left behind', () => {
+  const scheduler = testScheduler();
+  const sink = fakeSink(scheduler, (_b, call) => (call === 0 ? { error: unknownOutcome } : {}));
+  const sub = concat(of(R(sample(1))), NEVER)
+    .pipe(deliverOrdered(sink.send, { batch: { maxSize: 1 }, scheduler, retry: noJitter, fenceMs: 700, breaker: createCircuitBreaker({ failureThreshold: 99, scheduler }) }))
+    .subscribe();
+  scheduler.maxFrames = 600; // the retry at 500 delivered it: the fence runs to 1 200
+  scheduler.flush();
+  assert.is(sink.calls.length, 2);
+  assert.ok(pendingActions(scheduler) >= 1, 'the fence');
+  sub.unsubscribe();
+  assert.is(pendingActions(scheduler), 0);
 });
 
 test('abort$ while a lane waits out its fence: the batch already delivered is not dead-lettered again as `shutdown`; only what waited behind it is', () => {

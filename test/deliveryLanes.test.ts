@@ -9,7 +9,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EMPTY, Subject, from, lastValueFrom, map, toArray, type Observable } from 'rxjs';
+import { EMPTY, Subject, from, lastValueFrom, map, throwError, toArray, type Observable } from 'rxjs';
 import { isLeft, isRight, right } from 'fp-ts/lib/Either.js';
 import { deliverOrdered, laneOf, routed, type Delivered, type DeliveryResult, type Routed, type Sample } from '../src/index.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
@@ -68,9 +68,12 @@ test('a lane with a batch in flight keeps the stream open; it completes when the
   assert.ok(completed);
 });
 
-test('nothing in: completes (no lane was made)', async () => {
+test('nothing in: completes (no lane was made); an upstream error with nothing before it passes on at once', async () => {
   const results = await lastValueFrom(from([] as Sample[]).pipe(routed(), deliverOrdered(() => EMPTY, { lanes: 4 }), toArray()));
   assert.equal(results, []);
+  const failed = new Error('the source failed');
+  const settled = await lastValueFrom(throwError(() => failed).pipe(deliverOrdered(() => EMPTY, { lanes: 4 }), toArray())).then(() => 'completed', (e: unknown) => e);
+  assert.is(settled, failed);
 });
 
 // Lanes beside each other, in virtual time (moved here from deliverOrdered's marble spec, which had passed 300 lines).
@@ -148,6 +151,23 @@ test("a receiver's RetryInfo is honoured by every lane: the breaker's half-open 
   // 15 s and 35 s, each before the delay the receiver asked for, and delivered at 75 s.
   assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[11, 1], [30_011, 1], [60_011, 1], [60_011, 2]]);
   assert.equal(sink.accepted().map((x) => x.value).sort(), [1, 2]);
+});
+
+test('a full queue: a lane busy when it filled sends at once when its batch settles while the queue is still full, and waits as usual once it is not', () => {
+  const s = testScheduler();
+  const [A, B] = [seriesInLane(0), seriesInLane(1)];
+  const at = (i: number, name: string) => R(sample(i, name));
+  // A: 4 samples fill the queue (maxQueued 4) at 3 ms and go; 2 more come while A's batch is out.
+  // Still full at 13 ms (one lane): A's next batch goes then, not after maxDelayMs.
+  const oneLane = deliver(s, ({ cold }) => cold('abcdefgh 100ms |', { a: at(0, A), b: at(1, A), c: at(2, A), d: at(3, A), e: at(4, A), f: at(5, A), g: at(6, A), h: at(7, A) }),
+    () => ({ delayMs: 10 }), { batch: { maxSize: 100, maxDelayMs: 1_000 }, maxQueued: 4 });
+  assert.equal(oneLane.sink.calls.map((c) => [c.atMs, c.samples.length]), [[3, 4], [13, 4]]);
+  // Two lanes: B's 2 fill the queue at 7 ms and go at once; A was busy then, and the queue is no
+  // longer full when A's batch settles at 13 ms: A's 2 wait for maxDelayMs from the first (4 ms).
+  const s2 = testScheduler();
+  const twoLanes = deliver(s2, ({ cold }) => cold('abcdefgh 2s |', { a: at(0, A), b: at(1, A), c: at(2, A), d: at(3, A), e: at(4, A), f: at(5, A), g: at(6, B), h: at(7, B) }),
+    () => ({ delayMs: 10 }), { lanes: 2, batch: { maxSize: 100, maxDelayMs: 1_000 }, maxQueued: 4 });
+  assert.equal(twoLanes.sink.calls.map((c) => [c.atMs, c.samples.length]), [[3, 4], [7, 2], [1_004, 2]]);
 });
 
 test.run();
