@@ -15,6 +15,10 @@ import { mk, open, recoveredValues } from './support/spool.js';
 import { smallDiskSuite } from './support/smallDisk.js';
 import { jsonLog, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { Subject, VirtualTimeScheduler } from 'rxjs';
+import { spoolSamples } from '../src/spool/spoolSamples.js';
+import type { Routed } from '../src/routed.js';
+import type { Sample } from '../src/sample.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 
 const { test, it, disk: d } = smallDiskSuite('spool on a disk with no room at the start');
@@ -109,6 +113,31 @@ it("fsync interval: a checkpoint on a full disk does not throw out of its timer 
   } finally {
     spool.close();
     for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true }); // the disk's room, for the tests after
+  }
+});
+
+it('the spool stage over a spool waiting for space: once it opens, the earlier backlog is handed on, in order', () => {
+  const path = earlierRun('stage.db', 4);
+  d.fill();
+  const r = Spool.open(path, { lanes: 1, waitForSpace: true });
+  if (!isRight(r)) throw r.left;
+  const { spool } = r.right;
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const out: unknown[] = [];
+  const sub = new Subject<Routed<Sample>>().pipe(spoolSamples(spool, { scheduler, readBackScheduler: scheduler }))
+    .subscribe((x) => out.push(isRight(x) ? x.right.value : x.left.reason));
+  try {
+    scheduler.flush();
+    assert.equal(out, [], 'nothing to read yet');
+    d.free();
+    assert.ok(spool.openWhenThereIsRoom());
+    scheduler.flush();
+    assert.equal(out, [0, 1, 2, 3]);
+  } finally {
+    sub.unsubscribe();
+    spool.close();
+    d.free();
+    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
   }
 });
 

@@ -4,7 +4,8 @@
  * is handed on exactly once; nothing is handed on while there is no room; and each lane's samples
  * (a series is in one lane) come out in the order they were written; a backlog left by an earlier
  * run comes out before anything new — whether the backlog is read back from the file or, up to
- * maxHeld, handed on from memory.
+ * maxHeld, handed on from memory; onWaiting counts what waits. And the stage's edges: a burst
+ * before an upstream error, a burst the spool refuses, and no timer left after an unsubscribe.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -188,6 +189,57 @@ test('a backlog of this run up to maxHeld is handed on from memory, the very obj
   assert.is(readBacks, 3, 'the file read for 4–5, 9–11 and 12–13 only');
   spool.settle(out);
   assert.is(spool.placedCount, 0);
+  spool.close();
+});
+
+test('an upstream error: the burst before it is written and handed on first, then the error; unsubscribed while a backlog waits for room, no read-back timer is left', () => {
+  const spool = openSpool(join(tempDir(), 'spool.db'), 1);
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const feed = new Subject<Routed<Sample>>();
+  const out: number[] = [];
+  let failed: unknown;
+  feed.pipe(spoolSamples(spool, { scheduler, readBackScheduler: capped(scheduler) }))
+    .subscribe({ next: (r) => isRight(r) && out.push(r.right.value as number), error: (e: unknown) => (failed = e) });
+  const boom = new Error('the source failed');
+  feed.next(right(mk(1, 0)));
+  feed.next(right(mk(2, 0)));
+  feed.error(boom); // before the burst's write was due
+  assert.equal(out, [1, 2]);
+  assert.is(failed, boom);
+  const waiting = new Subject<Routed<Sample>>();
+  const sub = waiting.pipe(spoolSamples(spool, { hasRoom: () => false, scheduler, readBackScheduler: scheduler })).subscribe();
+  waiting.next(right(mk(3, 0)));
+  scheduler.maxFrames = scheduler.frame + 50;
+  scheduler.flush();
+  assert.ok((scheduler as unknown as { actions: unknown[] }).actions.length > 0, 'the read-back waits for room');
+  sub.unsubscribe();
+  assert.is((scheduler as unknown as { actions: { closed: boolean }[] }).actions.filter((a) => !a.closed).length, 0);
+  spool.close();
+});
+
+test('a burst the spool refuses (maxBytes): dead letters `overflow`, and not told as written (onWritten settles what is durable: an otlp source answered such points as taken)', () => {
+  const dir = tempDir();
+  const burst = (from: number) => [0, 1, 2].map((i) => mk(from + i, 0));
+  const probe = openSpool(join(dir, 'probe.db'), 1);
+  probe.append(burst(0));
+  const oneBurst = probe.usedBytes;
+  probe.close();
+  const r = Spool.open(join(dir, 'spool.db'), { lanes: 1, maxBytes: oneBurst + oneBurst / 2 });
+  if (!isRight(r)) throw r.left;
+  const spool = r.right.spool;
+  const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+  const feed = new Subject<Routed<Sample>>();
+  const out: string[] = [];
+  const written: unknown[] = [];
+  const sub = feed.pipe(spoolSamples(spool, { scheduler, readBackScheduler: capped(scheduler), onWritten: (xs) => written.push(...xs.map((x) => x.value)) }))
+    .subscribe((x) => out.push(isRight(x) ? String(x.right.value) : `${x.left.reason}:${x.left.item.value}`));
+  for (const from of [0, 3]) {
+    for (const x of burst(from)) feed.next(right(x));
+    scheduler.flush();
+  }
+  assert.equal(out, ['0', '1', '2', 'overflow:3', 'overflow:4', 'overflow:5']);
+  assert.equal(written, [0, 1, 2]);
+  sub.unsubscribe();
   spool.close();
 });
 
