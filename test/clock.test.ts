@@ -1,4 +1,4 @@
-/** The system clock's time since boot (what detectClockSkew credits as sleep) runs with its monotonic clock; the unref'd scheduler of the library's pipelines. */
+/** The system clock's time since boot (what detectClockSkew credits as sleep) runs with its monotonic clock; the unref'd scheduler of the library's pipelines and the platform timers; the tests' scheduler clock; ms ↔ ns. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type SchedulerAction, type SchedulerLike, interval, lastValueFrom, take, timer, toArray } from 'rxjs';
