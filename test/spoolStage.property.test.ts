@@ -19,6 +19,7 @@ import type { Routed } from '../src/routed.js';
 import { type Sample, seriesKey } from '../src/sample.js';
 import { laneOfKey } from '../src/delivery.js';
 import { tempDir } from './support/cli.js';
+import { pendingActions } from './support/marbles.js';
 
 const test = suite('spool stage properties');
 const mk = (id: number, series: number): Sample => ({ name: 'm', kind: 'gauge', value: id, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(id), attributes: { s: String(series) } });
@@ -211,9 +212,9 @@ test('an upstream error: the burst before it is written and handed on first, the
   waiting.next(right(mk(3, 0)));
   scheduler.maxFrames = scheduler.frame + 50;
   scheduler.flush();
-  assert.ok((scheduler as unknown as { actions: unknown[] }).actions.length > 0, 'the read-back waits for room');
+  assert.ok(pendingActions(scheduler) > 0, 'the read-back waits for room');
   sub.unsubscribe();
-  assert.is((scheduler as unknown as { actions: { closed: boolean }[] }).actions.filter((a) => !a.closed).length, 0);
+  assert.is(pendingActions(scheduler), 0);
   spool.close();
 });
 

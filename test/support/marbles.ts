@@ -4,7 +4,7 @@
  * diagrams stay readable.
  */
 import { TestScheduler } from 'rxjs/testing';
-import { map, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction, type VirtualTimeScheduler } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as assert from 'uvu/assert';
 import type { Routed } from '../../src/routed.js';
@@ -55,7 +55,7 @@ export const failsWith = (fn: () => void): boolean => {
 export const testScheduler = (): TestScheduler => new TestScheduler(equalNormalized);
 
 /** Every action the scheduler still holds that would run: none may remain after unsubscribe. */
-export const pendingActions = (scheduler: TestScheduler): number =>
+export const pendingActions = (scheduler: VirtualTimeScheduler): number =>
   (scheduler as unknown as { actions: { closed: boolean }[] }).actions.filter((a) => !a.closed).length;
 
 /** A gauge sample at tMs (fractions of a ms kept to the ns). */
