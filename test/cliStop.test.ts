@@ -32,7 +32,6 @@ const stopTwice = async (args: string[], firstMs: number, started?: RegExp): Pro
   child.kill('SIGINT');
   await sleep(300);
   const signalledAgain = child.exitCode === null && child.kill('SIGINT');
-  if (signalledAgain) child.kill('SIGINT'); // and a third at once, impatient: already stopping now, nothing more to say
   const r = await result;
   clearTimeout(guard);
   return { r, signalledAgain };
