@@ -41,7 +41,13 @@ test("a backlog written under one resource is read back with it after a restart 
   const again = resourcesOf(third.recover());
   assert.is(again.get(0), undefined);
   assert.equal(again.get(3), v2);
-  third.close();
+  // Writing under version 1 again, after version 2: a new era, not the first one's.
+  third.append([mk(4)]);
+  third.abandon();
+  const fourth = openWith(path, { 'service.name': 'shop', 'service.version': '3' });
+  const last = resourcesOf(fourth.recover());
+  assert.equal([last.get(0), last.get(3), last.get(4)], [v1, v2, v1]);
+  fourth.close();
 });
 
 test('an era is recorded with the first chunk written under a new resource, once; eras without chunks are dropped at open', () => {

@@ -57,6 +57,19 @@ test('any samples come back from the spool whole, their resources and scopes rea
   );
 });
 
+test('a resource and a scope of the same text are two objects; 20 000 resources, 20 000 references', () => {
+  const path = join(tempDir(), 'same.db');
+  const { spool } = open(path, 1);
+  const alike = point(0, { name: 'lib' }, { scope: { name: 'lib' } });
+  const many = Array.from({ length: 20_000 }, (_, i) => point(i + 1, { 'service.instance.id': `i-${i}` }));
+  spool.append([alike, ...many]);
+  spool.abandon();
+  const back = reopened(path);
+  assert.equal(back[0], alike, 'read back with each its own');
+  assert.ok(back.slice(1).every((x, i) => x.resource?.['service.instance.id'] === `i-${i}`), 'no two resources under one reference');
+  assert.equal((rows(path, 'SELECT COUNT(*) AS n FROM shared_objects') as { n: number }[])[0]!.n, 20_003, 'its two, the scope of the others and their 20 000 resources');
+});
+
 test('a resource and a scope are written once, not in every line: 4 times fewer bytes a sample with an SDK\'s resource', () => {
   const path = join(tempDir(), 'spool.db');
   const { spool } = open(path, 2);
