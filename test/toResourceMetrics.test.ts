@@ -80,13 +80,16 @@ test('every sample lands once, in the one group of its resource, scope and metri
   );
 });
 
-test('OTLP times: a fixed64 of nanoseconds, 0 to 2^64 − 1, a start time too; an integer past 2^53 goes as a double', () => {
+test('OTLP times: a fixed64 of nanoseconds, 0 to 2^64 − 1, a start time too; neighbours told apart by monotonicity; an integer past 2^53 goes as a double', () => {
   assert.ok(isOtlpTime((1n << 64n) - 1n) && isOtlpTime(0n));
   assert.not.ok(isOtlpTime(1n << 64n) || isOtlpTime(-1n));
   const at = (t: bigint, start?: bigint): Sample => ({ name: 'c', kind: 'sum', value: 1, timeUnixNano: t, attributes: {}, ...(start === undefined ? {} : { startTimeUnixNano: start }) });
   assert.ok(hasOtlpTimes(at(5n, 1n)));
   assert.not.ok(hasOtlpTimes(at(5n, -1n)), 'a start before 1970');
   assert.not.ok(hasOtlpTimes(at(1n << 64n)));
+  // Side by side, a counter and an up-down counter of one name are two metrics (the fast path compares neighbours).
+  const [both] = toResourceMetrics([at(1n), { ...at(2n), monotonic: false }, at(3n)]);
+  assert.equal(both!.scopeMetrics[0]!.metrics.map((m) => ['isMonotonic' in m && m.isMonotonic, m.dataPoints.length]), [[true, 2], [false, 1]]);
   const [big] = toResourceMetrics([{ name: 'g', kind: 'gauge', value: 1e20, timeUnixNano: 1n, attributes: {} }]);
   assert.is(big!.scopeMetrics[0]!.metrics[0]!.descriptor.valueType, ValueType.DOUBLE, '1e20 is no int64');
 });
