@@ -141,18 +141,60 @@
 // placements' early sets kept at their bound and at close (memory only); read-back's outer stop
 // (the inner loop adds nothing more); and the lanes' order (nothing orders lanes; each keeps its
 // own order).
+// The fiftieth session added 271 over files still little reached (the NDJSON file source's ends,
+// rotations and positions, fillStartTimes, detectClockSkew's re-stamping, the general protobuf
+// reader and the one-pass points, config codecs and the otlp source's, the clock and the unref'd
+// scheduler, the silent hold, the spool stage, its shared objects and resource eras, sample lines
+// and their parts, RFC 3339, /proc/stat's CPU times, the command's run, resumed batches and export
+// answers, alerts, the circuit breaker's permits, deliverOrdered's lanes, toResourceMetrics): 139
+// of 316 survived the suites first listed (one hung its suite: a read-back that never catches up,
+// caught now by a cap on its tests' read-back turns); 6 were caught by suites once listed, 90 got
+// tests — no fault in the code behind them, only places no test watched: among them a followed
+// file's last line without a newline, a rotation during a drain, a truncation after a resume
+// taken for the old content at the old position, a queued file's grown first bytes, a histogram
+// count past 2^53 rounded by one pass when mutated, re-stamped samples against the latest stamp
+// that went out ahead, a source 2 h behind, the spool stage's partly delivered earlier backlog and
+// onWaiting's count, a burst before an upstream error, a refused burst told as written, breaker
+// permits settled twice, a lane busy when the queue filled, a resource and a scope of one text,
+// references long enough for 20 000 resources, a resource written again after another, and
+// metrics told apart by monotonicity and schema URL. One repeated a fault already listed; 44 are
+// not listed: a stop check after close() (the subscriber is closed by then); the fingerprint taken
+// again at its full size (the same id); the positions' touch at a rotation (no case found: it moves
+// followedUntilMs, read only when the saved file is gone, and a write follows once the new file's
+// start settles); a tie between trusted and wall time; a correction landing on its own stamp and
+// stampedLocally's test when a function is given (neither reachable); protobuf merge of
+// sub-messages below the first level (none in these messages); a histogram's sum key holding
+// undefined (read as absent); a rounded bucket count past 2^53 (the counts then differ from any
+// count: refused anyway); the silent hold's stopped check in ask (nothing is watched after stop);
+// the spool stage's upTo check and its held path's bound (unreachable, or upTo is the lane's last
+// there); the run's position write-recovered log line (its hook is positionFile's tests'), its
+// watch.stop on a port in use (nothing kept alive), and a third stop signal's silence (a signal
+// sent with the second is merged with it: not reliably observable); the answer's count of another
+// type (the serializer gives a number); two name patterns' order (no name matches both); the
+// breaker alert's state check (the pipeline clears breakerOpenedAtMs at close); four of the
+// breaker's (a threshold of 0 opens as 1 does; the timer cleared before one is set, probeOut at
+// close, halfOpenAtMs at an early half-open: each unreachable or overwritten before it is read);
+// four of deliverOrdered's (a fence of 0 on a 0 ms timer, the flushing count of an idle lane, a
+// re-entrant pump and the victim lane's flushing: equivalent, or the same instant); nine of the
+// shared objects' and resource eras' (caches, and an object written whole where a reference
+// would do: speed and bytes only; readObject of nothing; withResource keeping a sample's own; an
+// era pushed at the chunk of the one it replaces); six of the line parts' (a cut out of order, of
+// nothing or of a text that is no whole object sends the line to be read whole; that last one was
+// caught once, by a draw of a property test, and not again); and three of toResourceMetrics' (hasMinMax and a
+// histogram's valueType, which the serializers do not read; a copy of a scope nothing changes).
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
 // Ends with `N killed, N survived, N stale` (stale: its text is no longer in the file once, so the
 // list needs mending) and exits 1 unless every mutant was killed. Not part of `npm test`: all of
-// them take about eight hours here (the first 125 took 44 minutes, four of them
+// them take about ten hours here (the first 125 took 44 minutes, four of them
 // running into the timeout below; the 42 after them 10, the 13 after those 8; the forty-fourth
 // session's 69 about 50, three of them running into the timeout; the forty-fifth's 57 about 50;
 // the forty-sixth's 78 about 35, its 25 after them 25, and its 19 after those 20; the
 // forty-seventh's 226 about 145; the forty-eighth's, run one list at a time by a runner of the
 // session's own, about 110 for its 222 and 20 for the 76 given tests; the forty-ninth's 319, two
-// lists at a time by that runner, about 55, and its 266 checked again in about 25).
+// lists at a time by that runner, about 55, and its 266 checked again in about 25; the fiftieth's
+// 316, two or three lists at a time, about 60, and its 271 checked again in about 30).
 // Never run it beside other work in this checkout: it edits the sources.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
