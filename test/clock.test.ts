@@ -1,7 +1,7 @@
 /** The system clock's time since boot (what detectClockSkew credits as sleep) runs with its monotonic clock; the unref'd scheduler of the library's pipelines and the platform timers; the tests' scheduler clock; ms ↔ ns. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SchedulerAction, type SchedulerLike, interval, lastValueFrom, take, timer, toArray } from 'rxjs';
+import { type SchedulerAction, type SchedulerLike, interval, lastValueFrom, take, timeout, timer, toArray } from 'rxjs';
 import { bootAndProcessStartMs, clockNowNanos, platformTimers, schedulerClock, steadyScheduler, systemClock, unrefScheduler } from '../src/clock.js';
 import { msToNanos, nanosToMs } from '../src/sample.js';
 import { sleep, until } from './support/cli.js';
@@ -23,7 +23,9 @@ test('unrefScheduler: timer and interval run on it, a cancelled action does not 
   const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const release = platformTimers.holdOpen(); // the test waits on them: nothing else would keep it alive
   const before = timeouts();
-  assert.equal(await lastValueFrom(interval(5, unrefScheduler).pipe(take(3), toArray())), [0, 1, 2]);
+  // Each tick within 5 s, or the test fails (an interval that stopped after its first tick hung it).
+  assert.equal(await lastValueFrom(interval(5, unrefScheduler).pipe(take(3), timeout({ each: 5_000 }), toArray())).finally(release), [0, 1, 2]);
+  const held = platformTimers.holdOpen();
   let ran = false;
   const action = unrefScheduler.schedule(() => void (ran = true), 10);
   assert.is(timeouts(), before, 'an armed timer of it is not one the process waits for');
@@ -34,7 +36,7 @@ test('unrefScheduler: timer and interval run on it, a cancelled action does not 
   assert.is(await lastValueFrom(timer(20, unrefScheduler)), 0);
   assert.is(ran, false, 'cancelled before it was due');
   assert.ok(Math.abs(unrefScheduler.now() - steadyScheduler.now()) < 5, 'steadyScheduler\'s time');
-  release();
+  held();
 });
 
 test('unrefScheduler actions: a schedule from the work replaces one still armed, the action closes when its work schedules nothing more, and one unsubscribed in its work does not run again', async () => {
