@@ -273,4 +273,13 @@ test('settings that do nothing with the rest of the config are warned of by vali
   assert.match(r.stderr, /WARN {2}delivery\.lanes 4 is not used: reorder\.order global delivers on one lane/);
 });
 
+test('a mapping given as a list is refused; a wrong header name is said once; a resource value may be a boolean; keys that fit two sink types suggest neither', () => {
+  assert.equal(configErrorsOf('sink: {type: otlp-grpc, headers: [a, b]}\n'), ['config.sink.headers: expected a mapping of header names to values, found a list']);
+  assert.equal(configErrorsOf('sink: {type: otlp-grpc, headers: {"bad key": 5}}\n'), [
+    `config.sink.headers.bad key: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "bad key"`,
+  ]);
+  assert.equal(configErrorsOf('resource: {flag: true, n: 1, s: x}\n'), []);
+  assert.equal(configErrorsOf('sink: {format: otlp-json}\n'), ["config.sink.type: expected one of 'otlp-grpc', 'ndjson', 'console', found nothing"], 'ndjson and console both take format');
+});
+
 test.run();

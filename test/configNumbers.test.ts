@@ -76,13 +76,4 @@ test('the edges the codecs take: 0 where it means something, exactly the minimum
   assert.equal(configErrorsOf('skew: {stepThresholdMs: .inf}\n'), ['config.skew.stepThresholdMs: expected a finite positive number, found number Infinity']);
 });
 
-test('a mapping given as a list is refused; a wrong header name is said once; a resource value may be a boolean; keys that fit two sink types suggest neither', () => {
-  assert.equal(configErrorsOf('sink: {type: otlp-grpc, headers: [a, b]}\n'), ['config.sink.headers: expected a mapping of header names to values, found a list']);
-  assert.equal(configErrorsOf('sink: {type: otlp-grpc, headers: {"bad key": 5}}\n'), [
-    `config.sink.headers.bad key: expected a header name of letters, digits, '-', '_' or '.' (gRPC metadata; names ending in -bin carry bytes, which text cannot give), found the name "bad key"`,
-  ]);
-  assert.equal(configErrorsOf('resource: {flag: true, n: 1, s: x}\n'), []);
-  assert.equal(configErrorsOf('sink: {format: otlp-json}\n'), ["config.sink.type: expected one of 'otlp-grpc', 'ndjson', 'console', found nothing"], 'ndjson and console both take format');
-});
-
 test.run();
