@@ -210,7 +210,12 @@ export function detectClockSkew(opts: SkewOptions = {}): OperatorFunction<Routed
         const aheadMs = ms - now.trustedMs;
         if (aheadMs > maxFutureMs) {
           report({ kind: 'future', sample: s, aheadMs });
-          const correctedMs = local ? notBeforeAhead(now.trustedMs) : now.trustedMs;
+          // After the latest stamp that went out ahead of trusted time, however far (a wall clock
+          // running ahead by less than maxFutureMs passes its samples as stamped): the correction is
+          // "now", not old data, and onto trusted time alone it put the series back by up to
+          // maxFutureMs (a sample 4 s ahead, then one 10 s ahead: the second went out 4 s before the
+          // first, a dead letter `late` once reorderByEventTime had released the first).
+          const correctedMs = local ? Math.max(now.trustedMs, aheadFloorMs) : now.trustedMs;
           return { correctedMs, problem: `${Math.round(aheadMs)} ms in the future (maxFutureMs ${maxFutureMs})`, spread: true };
         }
         if (-aheadMs > maxPastMs) {

@@ -1,9 +1,10 @@
 /**
  * Where detectClockSkew puts a sample it re-stamps, against the latest stamp a locally stamped
  * sample went out with ahead of trusted time (operators/detectClockSkew.ts, aheadFloorMs): a
- * future sample after such a stamp is not put before it; a sample stamped elsewhere does not move
- * that floor; a step-corrected sample of seconds ago stays seconds ago; and a sample corrected
- * before keeps the time it was first stamped with. Driven sample by sample on a clock the test sets.
+ * future sample after such a stamp is not put before it, however far ahead that stamp went (up to
+ * maxFutureMs); a sample stamped elsewhere does not move that floor; a step-corrected sample of
+ * seconds ago stays seconds ago; and a sample corrected before keeps the time it was first stamped
+ * with. Driven sample by sample on a clock the test sets.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -43,6 +44,16 @@ test('a future sample after one that went out ahead of trusted time (by less tha
   const future = d.send('cpu', d.clock.now() + 10_000);
   assert.is(future.correctedFromUnixNano, msToNanos(WALL0 + 10_000));
   assert.ok(future.timeUnixNano > ahead.timeUnixNano, `${future.timeUnixNano} after ${ahead.timeUnixNano}`);
+});
+
+test('a future sample after one that went out ahead by more than stepThresholdMs (a clock running 4 s ahead) comes after it too: the series does not go back', () => {
+  const d = drive();
+  const ahead = d.send('cpu', d.clock.now() + 4_000);
+  assert.is(ahead.correctedFromUnixNano, undefined, 'under maxFutureMs: as stamped');
+  const future = d.send('cpu', d.clock.now() + 10_000);
+  assert.is(future.timeUnixNano, msToNanos(WALL0 + 4_001), 'the millisecond after it (onto trusted time it went 4 s back)');
+  const other = d.send('mem', d.clock.now() + 10_000);
+  assert.is(other.timeUnixNano, msToNanos(WALL0 + 4_001), 'after it in any series: that stamp is how far this clock has gone');
 });
 
 test('a sample stamped elsewhere ahead of trusted time does not move where a locally stamped future sample goes', () => {
