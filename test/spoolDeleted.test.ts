@@ -15,6 +15,7 @@ import type { SpoolOptions } from '../src/spool/spoolTypes.js';
 import type { Sample } from '../src/sample.js';
 import { freePort } from './support/collector.js';
 import { jsonLog, runCli, startCli, tempDir, until, writeConfig } from './support/cli.js';
+import { removeSpoolFiles } from './support/spool.js';
 
 const test = suite('spool deleted while open');
 const mk = (i: number): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: { s: String(i % 3) } });
@@ -25,9 +26,6 @@ const watchedSpool = (path: string, lanes?: number): { spool: Spool; events: Del
   const opened = Spool.open(path, { ...(lanes !== undefined ? { lanes } : {}), onDeleted: (e) => events.push(e) });
   if (!isRight(opened)) throw opened.left;
   return { spool: opened.right.spool, events };
-};
-const removeSpoolFiles = (path: string): void => {
-  for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
 };
 
 test('written again at its path with what is unsettled; appends and settles go on in the new file; a restart recovers them', () => {

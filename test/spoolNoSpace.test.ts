@@ -5,13 +5,13 @@
  * runs without the spool until there is room, then opens it and delivers what an earlier run left.
  */
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { isNoSpace } from '../src/spool/spoolFile.js';
 import { isSpoolInUseError } from '../src/spool/spoolLock.js';
-import { mk, open, recoveredValues } from './support/spool.js';
+import { mk, open, recoveredValues, removeSpoolFiles } from './support/spool.js';
 import { smallDiskSuite } from './support/smallDisk.js';
 import { jsonLog, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
@@ -112,7 +112,7 @@ it("fsync interval: a checkpoint on a full disk does not throw out of its timer 
     assert.is(recoveredValues(path).length, written, 'every sample written is there');
   } finally {
     spool.close();
-    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true }); // the disk's room, for the tests after
+    removeSpoolFiles(path); // the disk's room, for the tests after
   }
 });
 
@@ -137,7 +137,7 @@ it('the spool stage over a spool waiting for space: once it opens, the earlier b
     sub.unsubscribe();
     spool.close();
     d.free();
-    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
+    removeSpoolFiles(path);
   }
 });
 

@@ -1,4 +1,5 @@
-/** Shared by the spool suites: a numbered sample, a spool opened or thrown, and what a restart would deliver first. */
+/** Shared by the spool suites: a numbered sample, a spool opened or thrown, what a restart would deliver first, and the removal of a spool's files. */
+import { rmSync } from 'node:fs';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../../src/spool/spool.js';
 import type { Sample } from '../../src/sample.js';
@@ -17,4 +18,8 @@ export const recoveredValues = (path: string, lanes = 1): unknown[] => {
   const values = spool.recover().map((s) => s.value);
   spool.close();
   return values;
+};
+/** Removes the spool at `path` with its write-ahead log, shared memory and owner lock. */
+export const removeSpoolFiles = (path: string): void => {
+  for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
 };
