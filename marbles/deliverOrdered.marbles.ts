@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { right, left, isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { left, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { NEVER, concat, map, of } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker } from '../src/breaker.js';
@@ -9,13 +9,11 @@ import { laneOf } from '../src/delivery.js';
 import { toDeadLetter, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { testScheduler, pendingActions, sample } from '../test/support/marbles.js';
-import { deliver, noJitter, seriesInLane } from '../test/support/deliverMarbles.js';
+import { R, deliver, noJitter, seriesInLane, unavailable } from '../test/support/deliverMarbles.js';
 import { fakeSink } from '../test/support/fakeSink.js';
 
 const test = suite('deliverOrdered');
-const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
 const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3 });
-const R = (s: Sample): Routed<Sample> => right(s);
 const at = (min: number, sec = 0) => Date.UTC(2026, 10, 25, 10, min, sec);
 const xs300 = Array.from({ length: 300 }, (_, i) => i + 1);
 

@@ -6,23 +6,20 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { right, isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { NEVER, Observable, concat, merge, of, timer } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
-import type { Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { pendingActions, testScheduler, sample } from './support/marbles.js';
-import { deliver, noJitter } from './support/deliverMarbles.js';
+import { R, deliver, noJitter, unavailable } from './support/deliverMarbles.js';
 import { fakeSink } from './support/fakeSink.js';
 
 const test = suite('deliverOrdered options');
-const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
 const invalid = new ExportError('3 INVALID_ARGUMENT: metric name is empty', { retryable: false, code: 3 });
 /** An attempt of unknown outcome: the lane waits out its fence after the batch. */
 const unknownOutcome = new ExportError('4 DEADLINE_EXCEEDED', { retryable: true, code: 4, outcomeUnknown: true });
-const R = (s: Sample): Routed<Sample> => right(s);
 
 test('parts the sink says were taken (TakenSamples) stay delivered when the batch fails or is cut short: only the rest shares its fate', () => {
   // Before, the whole batch became dead letters: replayed, the taken part arrived twice.

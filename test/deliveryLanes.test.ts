@@ -10,19 +10,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMPTY, Subject, from, lastValueFrom, map, throwError, toArray, type Observable } from 'rxjs';
-import { isLeft, isRight, right } from 'fp-ts/lib/Either.js';
-import { deliverOrdered, laneOf, routed, type Delivered, type DeliveryResult, type Routed, type Sample } from '../src/index.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { deliverOrdered, laneOf, routed, type Delivered, type DeliveryResult, type Sample } from '../src/index.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
 import { sample, testScheduler } from './support/marbles.js';
-import { deliver, noJitter, seriesInLane } from './support/deliverMarbles.js';
+import { R, deliver, noJitter, seriesInLane, unavailable } from './support/deliverMarbles.js';
 
 const test = suite('deliverOrdered lanes');
 
 const series = (n: number, tMs = 1): Sample[] => Array.from({ length: n }, (_, i) => sample(tMs, 'cpu', { core: `c${i}` }));
 const delivered = (results: DeliveryResult[]): Delivered[] => results.flatMap((r) => (isRight(r) ? [r.right] : []));
-const R = (s: Sample): Routed<Sample> => right(s);
-const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
 
 test('lanes: 2 ** 32 — each series in its lane by laneOf, all delivered', async () => {
   const lanes = 2 ** 32;

@@ -1,17 +1,24 @@
 /**
  * deliverOrdered's marble spec (marbles/deliverOrdered.marbles.ts) and the cases of its other options
- * (test/deliverOrderedOptions.test.ts) run through this:
+ * (test/deliverOrderedOptions.test.ts, test/deliveryLanes.test.ts) run through this:
  * a source in virtual time, a fake sink answering each call, and what came out when.
  */
 import type { Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { deliverOrdered, type DeliverOptions } from '../../operators/deliverOrdered.js';
 import type { DeliveryResult } from '../../src/delivery.js';
+import { right } from 'fp-ts/lib/Either.js';
 import type { Routed } from '../../src/routed.js';
+import { ExportError } from '../../src/errors.js';
 import type { Sample } from '../../src/sample.js';
 import { fakeSink, type Answer } from './fakeSink.js';
 import { laneOf } from '../../src/delivery.js';
 import { sample } from './marbles.js';
+
+/** A sample as a Right, as deliverOrdered takes it. */
+export const R = (s: Sample): Routed<Sample> => right(s);
+/** A receiver that is down: retryable. */
+export const unavailable = new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 });
 
 /** The first series, of m0, m1, …, that deliverOrdered puts in `lane` of `lanes`. */
 export const seriesInLane = (lane: number, lanes = 2): string => {
