@@ -24,8 +24,7 @@ test('unrefScheduler: timer and interval run on it, a cancelled action does not 
   const release = platformTimers.holdOpen(); // the test waits on them: nothing else would keep it alive
   const before = timeouts();
   // Each tick within 5 s, or the test fails (an interval that stopped after its first tick hung it).
-  assert.equal(await lastValueFrom(interval(5, unrefScheduler).pipe(take(3), timeout({ each: 5_000 }), toArray())).finally(release), [0, 1, 2]);
-  const held = platformTimers.holdOpen();
+  assert.equal(await lastValueFrom(interval(5, unrefScheduler).pipe(take(3), timeout({ each: 5_000 }), toArray())), [0, 1, 2]);
   let ran = false;
   const action = unrefScheduler.schedule(() => void (ran = true), 10);
   assert.is(timeouts(), before, 'an armed timer of it is not one the process waits for');
@@ -36,7 +35,7 @@ test('unrefScheduler: timer and interval run on it, a cancelled action does not 
   assert.is(await lastValueFrom(timer(20, unrefScheduler)), 0);
   assert.is(ran, false, 'cancelled before it was due');
   assert.ok(Math.abs(unrefScheduler.now() - steadyScheduler.now()) < 5, 'steadyScheduler\'s time');
-  held();
+  release();
 });
 
 test('unrefScheduler actions: a schedule from the work replaces one still armed, the action closes when its work schedules nothing more, and one unsubscribed in its work does not run again', async () => {
