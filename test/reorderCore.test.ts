@@ -96,7 +96,7 @@ test('late against the record of the last released; the ring grows and oldestArr
   for (let i = 0; i < 5000; i++) assert.ok(offer(10_000 - i, i));
   assert.is(core.size, 5000, 'grows past its initial capacity');
   assert.is(core.oldestArrival(), 0);
-  assert.is(core.deadline(0), 0);
+  for (let i = 0; i < 5000; i++) if (core.deadline(i) !== i) assert.unreachable(`arrival ${i}'s max-wait deadline is ${core.deadline(i)} after the ring grew, not ${i}`);
   core.releaseThrough(4990); // seq 4990 has time 5010: releases seqs 4999…4990, earliest first
   assert.equal(emitted(), [4999, 4998, 4997, 4996, 4995, 4994, 4993, 4992, 4991, 4990]);
   assert.is(series.timeUnixNano, 5010n, "the record holds the last released time");
@@ -106,6 +106,45 @@ test('late against the record of the last released; the ring grows and oldestArr
   core.releaseAll();
   assert.is(core.oldestArrival(), -1);
   assert.is(emitted().length, 5001);
+});
+
+test("a held watermark releases nothing, not even a sample already under it; the hold's end and releaseAll end it", () => {
+  const { core, offer, released } = oneSeries(10n, () => 0);
+  const times = (): bigint[] => released.map((s) => s.timeUnixNano);
+  assert.ok(offer(100n));
+  core.holdWatermark(true);
+  assert.ok(offer(200n)); // the watermark (190) passes 100, but is held
+  assert.equal(times(), []);
+  core.holdWatermark(false);
+  assert.equal(times(), [100n], "the hold's end releases what the watermark reached meanwhile");
+  core.holdWatermark(true);
+  core.releaseAll();
+  assert.equal(times(), [100n, 200n]);
+  assert.ok(offer(300n));
+  assert.ok(offer(400n));
+  assert.equal(times(), [100n, 200n, 300n], 'releaseAll ended the hold: the watermark releases again');
+  core.releaseAll();
+  core.holdWatermark(true);
+  // Another series' sample under the watermark (390) with nothing buffered: held, not out at once.
+  const other = sample(350n, 1);
+  assert.ok(core.offer(right(other) as Routed<Sample>, other, newReleased()));
+  assert.is(core.size, 1);
+  assert.equal(times(), [100n, 200n, 300n, 400n]);
+  core.holdWatermark(false);
+  assert.equal(times(), [100n, 200n, 300n, 400n, 350n]);
+});
+
+test("bufferedRecords holds the record of every series with a sample buffered, the oldest arrival's too", () => {
+  const core = createReorderCore({ maxDelayNs: 10n ** 15n, maxBuffered: 100, emit: () => undefined, onOverflow: () => undefined, deadlineMs: () => 0 });
+  const records = [newReleased(), newReleased(), newReleased()];
+  records.forEach((r, i) => {
+    const s = sample(BigInt(1_000 - i), i);
+    assert.ok(core.offer(right(s) as Routed<Sample>, s, r));
+  });
+  assert.equal([...core.bufferedRecords()].sort((a, b) => records.indexOf(a) - records.indexOf(b)), records);
+  core.releaseThrough(2); // the latest arrival has the earliest time: released alone
+  assert.is(core.bufferedRecords().size, 2);
+  assert.ok(core.bufferedRecords().has(records[0]!) && !core.bufferedRecords().has(records[2]!));
 });
 
 test('far from the base (beyond 2^53 ns, where keys round), late is still exact: an equal time is not late, one 1 ns older is', () => {
