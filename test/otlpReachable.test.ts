@@ -97,9 +97,9 @@ const hangable = async (opts: { emptyAnswered?: boolean } = {}) => {
  * A sink to `port` whose reachable$ is watched (emissions counted), after one delivered sample and
  * its connection's first emission; `body` runs with the receiver then hung and a call timed out.
  */
-const afterTimedOutCall = async (h: Awaited<ReturnType<typeof hangable>>, body: (sink: ReturnType<typeof otlpGrpcSink>, emitted: () => number, news: readonly string[]) => Promise<void>) => {
+const afterTimedOutCall = async (h: Awaited<ReturnType<typeof hangable>>, body: (sink: ReturnType<typeof otlpGrpcSink>, emitted: () => number, news: readonly string[]) => Promise<void>, holdSilentMs = 0) => {
   // holdSilentMs 0: the call times out at timeoutMs (held, it would wait for the receiver: otlpSilentHold.test.ts).
-  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${h.server.port}`, timeoutMs: 500, holdSilentMs: 0 });
+  const sink = otlpGrpcSink({ endpoint: `http://127.0.0.1:${h.server.port}`, timeoutMs: 500, holdSilentMs });
   const news: string[] = [];
   const sub = sink.reachable$.subscribe((n) => news.push(n));
   const emitted = () => news.length;
@@ -139,6 +139,15 @@ test('a receiver only slow with data (empty requests answered at once) is not re
     assert.is(emitted(), 1, 'answering empty requests at once is not news');
     assert.is(h.empties(), 1);
   });
+});
+
+test("held calls (holdSilentMs): a receiver only slow with data is not reported back either — the hold's own probe, answered, gave the call up, and no round of probes follows", async () => {
+  const h = await hangable({ emptyAnswered: true });
+  await afterTimedOutCall(h, async (_sink, emitted) => {
+    await sleep(1_500);
+    assert.is(emitted(), 1);
+    assert.is(h.empties(), 1, "the hold's probe alone");
+  }, 60_000);
 });
 
 test('without a subscriber to reachable$, a timed-out call sends no probe (holdSilentMs 0: the hold asks with probes of its own)', async () => {
