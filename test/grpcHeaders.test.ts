@@ -112,6 +112,8 @@ test('otlpGrpcSink refuses them (and a name or value grpc-js threw its own error
   assert.match(refusal({ 'x-key-bin': 'AAEC' }), /^otlpGrpcSink: option headers\.x-key-bin must be a header name of letters/);
   assert.is(refusal({ 'x-key': 'caf\u00e9' }), 'otlpGrpcSink: option headers.x-key must be a header value of printable ASCII characters (gRPC metadata), found a value with U+00E9 at character 4');
   assert.is(refusal({ Authorization: 'Bearer a', authorization: 'Bearer b' }), 'otlpGrpcSink: option headers.authorization must be each header once, found the header of "Authorization" again (names are not case-sensitive: one value would overwrite the other)');
+  // From JavaScript, without the types: a value that is not a string is refused as one, not sent as its text.
+  assert.is(refusal({ 'x-key': 5 as unknown as string }), 'otlpGrpcSink: option headers.x-key must be a string, found number');
   assert.is(refusal({ 'x-key': 'k', authorization: 'Bearer t' }), 'built');
 });
 
