@@ -158,6 +158,17 @@ test('far from the base (beyond 2^53 ns, where keys round), late is still exact:
   assert.equal(released.map((s) => s.timeUnixNano), [1_000n, far, far]);
 });
 
+test('far from the base, the watermark follows the largest exact time: an older sample with the same rounded key does not set it back', () => {
+  const { offer, released } = oneSeries(1n, () => 0);
+  const far = 1_000n + 2n ** 60n;
+  assert.ok(offer(1_000n));
+  assert.ok(offer(far + 100n)); // the watermark: far + 99 ns
+  assert.ok(offer(far + 110n)); // same key, later: far + 109 ns
+  assert.is(relativeNanos(far + 105n, timeKey(1_000n)), relativeNanos(far + 110n, timeKey(1_000n)), 'one key for all three');
+  assert.ok(offer(far + 105n)); // under the watermark: out at once
+  assert.equal(released.map((s) => s.timeUnixNano), [1_000n, far + 100n, far + 105n]);
+});
+
 test('secondsNanosOf is exact [t / 1e9, t % 1e9] for every non-negative int64', () => {
   fc.assert(
     fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), (t) => {
