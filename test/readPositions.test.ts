@@ -17,7 +17,7 @@ import { tempDir } from './support/cli.js';
 const test = suite('read positions');
 
 /** Every line of `bytes` with the offset after it, read through fileLines in chunks. */
-const linesOf = (bytes: Buffer, startOffset = 0, maxLineBytes?: number): { lines: [string | LongLine, number][]; partial: string | LongLine } => {
+const linesOf = (bytes: Buffer, startOffset = 0, maxLineBytes?: number): { lines: [string | LongLine, number][]; partial: string | LongLine; end: number } => {
   const path = join(tempDir(), 'f');
   writeFileSync(path, bytes);
   const fd = openSync(path, 'r');
@@ -32,7 +32,7 @@ const linesOf = (bytes: Buffer, startOffset = 0, maxLineBytes?: number): { lines
   }
   const partial = reader.takePartial();
   closeSync(fd);
-  return { lines, partial };
+  return { lines, partial, end: reader.lineEnd };
 };
 
 test('fileLines: each line with the byte offset after its newline — multi-byte characters, CRLF, bytes that are not UTF-8, a line longer than a read', () => {
@@ -52,6 +52,7 @@ test('fileLines: each line with the byte offset after its newline — multi-byte
   // The offsets are the file's: after the 24-byte first line, 3 more, 3 more (not 1 + 3 for U+FFFD + 1), then the long one.
   assert.equal(lines.map(([, end]) => end), [24, 27, 30, 30 + 200_001]);
   assert.is(partial, 'tail');
+  assert.is(linesOf(bytes).end, bytes.length, 'after the rest without a newline: the end of the file');
   // Read again from an offset: the same lines after it, the same offsets.
   assert.equal(linesOf(bytes, 27).lines, lines.slice(2));
 });
@@ -59,7 +60,7 @@ test('fileLines: each line with the byte offset after its newline — multi-byte
 test('fileLines: a line longer than maxLineBytes comes out as its length and first bytes, read past without being held, the offsets still the file\'s', () => {
   const huge = Buffer.alloc(3_000_000, 0x41); // 3 MB without a newline: 'AAAA…'
   const bytes = Buffer.concat([Buffer.from('a\n'), huge, Buffer.from('\nb\n'), Buffer.from('x'.repeat(5_000)), Buffer.from('\nc\n'), huge]);
-  const { lines, partial } = linesOf(bytes, 0, 4_096);
+  const { lines, partial, end } = linesOf(bytes, 0, 4_096);
   assert.equal(lines, [
     ['a', 2],
     [{ bytes: 3_000_000, start: 'A'.repeat(1_000) }, 3_000_003],
@@ -68,6 +69,7 @@ test('fileLines: a line longer than maxLineBytes comes out as its length and fir
     ['c', 3_005_008],
   ]);
   assert.equal(partial, { bytes: 3_000_000, start: 'A'.repeat(1_000) }, 'the end of the file, too long, without a newline');
+  assert.is(end, bytes.length, 'read up to the end of the file, not a byte past it (no newline to count)');
   // Read again from an offset after a long line: the same lines after it.
   assert.equal(linesOf(bytes, 3_000_003, 4_096).lines, lines.slice(2));
   // Lines within the bound are untouched by it.
