@@ -68,6 +68,16 @@ test('a request holding deltas answered with partial success, cut short (a shutd
   assert.equal(said, [[1, "bad delta (at most: the request's other samples were not all counted)"]]);
 });
 
+test('partial success that was all deltas: the other samples, sent again, are clean — no rejected samples are emitted (not an empty set), the delta is said', async () => {
+  const said: [number, string][] = [];
+  const delta: Sample = { name: 'jobs', kind: 'sum', temporality: 'delta', value: 1, timeUnixNano: 1_000n, startTimeUnixNano: 999n, attributes: {} };
+  const attempt: Attempt = (part) => defer(() => (part.includes(delta) ? of<RejectedSamples>({ kind: 'rejected-samples', samples: part, rejectedDataPoints: 1, message: 'bad delta' }) : EMPTY));
+  const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined, onUnidentifiedDeltas: (n, m) => void said.push([n, m]) });
+  const emitted = await lastValueFrom(send([delta, sample(1), sample(2)]).pipe(toArray()));
+  assert.equal(emitted.filter((x) => x.kind === 'rejected-samples'), []);
+  assert.equal(said, [[1, 'bad delta']]);
+});
+
 test('a batch whose every sample an attempt settled before it failed (retryably) is not sent again: its retry completes at once', async () => {
   const sizes: number[] = [];
   const attempt: Attempt = (part) => defer(() => (sizes.push(part.length), EMPTY));
