@@ -55,6 +55,25 @@ test(`a request refused whole, every sample in it: ${MAX_NARROWING_REQUESTS} req
   assert.equal(parts.slice(MAX_NARROWING_REQUESTS - 2), [4, 2, 2, 18], sizes.join(' '));
 });
 
+test('a request refused whole whose parts are each answered with every point rejected: nothing was taken, so the refusal stands for the batch', async () => {
+  const refusal = new ExportError('3 INVALID_ARGUMENT: bad', { retryable: false, code: GrpcStatus.INVALID_ARGUMENT });
+  const { run } = narrowing((part) => (part.length > 2 ? throwError(() => refusal) : of<RejectedSamples>({ kind: 'rejected-samples', samples: part, rejectedDataPoints: part.length, message: 'no' })));
+  assert.is(await run([sample(0), sample(1), sample(2), sample(3)]), refusal.message);
+});
+
+test('a batch narrowed down with something taken starts the count of batches refused in every part afresh', async () => {
+  const refusal = new ExportError('3 INVALID_ARGUMENT: bad', { retryable: false, code: GrpcStatus.INVALID_ARGUMENT });
+  const { run } = narrowing((part) => (part.some(isBad) ? throwError(() => refusal) : EMPTY));
+  // New samples each time: a batch of the same samples again is a retry, which sends only what none settled (resumingBatches.ts).
+  const allBad = () => [sample(0, 'bad'), sample(1, 'bad')];
+  const oneBad = () => [sample(0, 'bad'), sample(1)];
+  assert.is(await run(allBad()), refusal.message);
+  assert.is(await run(allBad()), refusal.message);
+  assert.equal(await run(oneBad()), [0], 'narrowed down: one taken');
+  assert.is(await run(allBad()), refusal.message);
+  assert.equal(await run(oneBad()), [0], 'one batch refused in every part since the last taken: still narrowed down');
+});
+
 test('a request holding deltas answered with partial success, cut short (a shutdown) while its other samples are counted: the rejected deltas are said, as at most', () => {
   const said: [number, string][] = [];
   let requests = 0;
