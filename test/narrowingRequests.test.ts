@@ -74,6 +74,24 @@ test('a batch narrowed down with something taken starts the count of batches ref
   assert.equal(await run(oneBad()), [0], 'one batch refused in every part since the last taken: still narrowed down');
 });
 
+test('a batch that cannot be encoded: the samples at fault refused, the rest sent; none at fault, the failure stands; all at fault, no empty request', async () => {
+  const failure = new Error('cannot encode');
+  const sizes: number[] = [];
+  const attempt: Attempt = (part) => defer(() => (sizes.push(part.length), part.some(isBad) || part.length === 3 ? throwError(() => failure) : EMPTY));
+  const send = narrowingDown(attempt, {
+    isEncodeFailure: (e) => e === failure,
+    encodeAlone: (s) => {
+      if (isBad(s)) throw new Error('a bad sample');
+    },
+  });
+  const run = (batch: readonly Sample[]) =>
+    lastValueFrom(send(batch).pipe(toArray(), catchError((e: Error) => of(e.message))))
+      .then((r) => (typeof r === 'string' ? r : r.flatMap((x) => (x.kind === 'rejected-samples' ? x.samples.map((s) => s.value) : []))));
+  assert.equal([await run([sample(0, 'bad'), sample(1)]), sizes.splice(0)], [[0], [2, 1]]);
+  assert.equal([await run([sample(0), sample(1), sample(2)]), sizes.splice(0)], ['cannot encode', [3]]);
+  assert.equal([await run([sample(0, 'bad'), sample(1, 'bad')]), sizes.splice(0)], [[0, 1], [2]]);
+});
+
 test('a request holding deltas answered with partial success, cut short (a shutdown) while its other samples are counted: the rejected deltas are said, as at most', () => {
   const said: [number, string][] = [];
   let requests = 0;
