@@ -6,7 +6,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type LongLine, streamLines, takeLines } from '../src/sources/fileLines.js';
+import { writeFileSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LongLine, fileLines, streamLines, takeLines } from '../src/sources/fileLines.js';
+import { tempDir } from './support/cli.js';
 
 const test = suite('fileLines: what is held, and where takeLines stops');
 
@@ -41,6 +44,24 @@ test('takeLines: no room is asked about only while bytes are held (nothing held 
   const taken: (string | LongLine)[] = [];
   assert.is(takeLines(lines, (l) => void taken.push(l), () => false, () => true), 'empty');
   assert.equal(taken, ['a', 'b']);
+});
+
+test('fileLines reads a file chunk after chunk from where it left off: false at its end, until it grows', () => {
+  const path = join(tempDir(), 'f');
+  writeFileSync(path, 'a\nb\n');
+  const fd = openSync(path, 'r');
+  try {
+    const lines = fileLines(fd);
+    assert.ok(lines.readChunk());
+    assert.equal([lines.next(), lines.next(), lines.next()], ['a', 'b', undefined]);
+    assert.not.ok(lines.readChunk(), 'at the end');
+    writeFileSync(path, 'a\nb\nc\n');
+    assert.ok(lines.readChunk(), 'grown');
+    assert.equal([lines.next(), lines.next(), lines.lineEnd], ['c', undefined, 6]);
+    assert.not.ok(lines.readChunk());
+  } finally {
+    closeSync(fd);
+  }
 });
 
 test.run();
