@@ -72,6 +72,17 @@ export const parseNetDev = (text: string): DeviceCounters[] =>
     return [{ device: m[1]!.trim(), receive: at(0), transmit: at(8) }];
   });
 
+/**
+ * The 1, 5 and 15 minute load averages from /proc/loadavg (the host's, under rootPath, as every
+ * family here), else Node's (os.loadavg, where there is no /proc; zeros on Windows).
+ */
+export const loadAverages = (root = ''): number[] =>
+  parsedOr(`${root}/proc/loadavg`, (text) => {
+    const v = text.trim().split(/\s+/).slice(0, 3).map(Number);
+    if (v.length < 3 || !v.every(Number.isFinite)) throw new Error('not /proc/loadavg');
+    return v;
+  }, loadavg());
+
 /** Per device, what /proc/net/dev counts each way since boot (empty where unavailable). */
 export const networkCounters = (root = ''): DeviceCounters[] => parsedOr(`${root}/proc/net/dev`, parseNetDev, []);
 
@@ -127,7 +138,7 @@ export const hostSamples = (opts: HostSourceOptions = {}): Observable<Sample> =>
       out.push(upDown('system.cpu.logical.count', now.length, {}, t, bootNanos, '{cpu}'));
       const memory = opts.readMemoryStates !== undefined ? opts.readMemoryStates() : readMemoryStates(root);
       for (const state of MEMORY_STATES) if (memory[state] !== undefined) out.push(upDown('system.memory.usage', memory[state]!, { state }, t, bootNanos));
-      const [l1, l5, l15] = loadavg();
+      const [l1, l5, l15] = loadAverages(root);
       // The hostmetrics receiver's unit: with "1", a Prometheus backend names a gauge …_ratio.
       const load = (name: string, v: number | undefined) => gauge(name, v ?? 0, {}, t, '{thread}');
       out.push(load('system.cpu.load_average.1m', l1), load('system.cpu.load_average.5m', l5), load('system.cpu.load_average.15m', l15));
