@@ -159,6 +159,21 @@ test('a server certificate not valid yet by this host\'s clock (a machine booted
   assert.match(lines[0]!.message, /certificate is not yet valid \(the receiver's TLS certificate is not valid yet by this host's clock: a clock behind — .*; the samples wait, and go once it is valid\); retrying, the samples wait$/);
 });
 
+test("the receiver's certificate for other names, expired, or refusing this client's as expired, and credentials refused as not permitted: each its own hint", () => {
+  const hintOf = (message: string): string => {
+    const { events, lines } = watched();
+    events.next({ type: 'retry', lane: 0, attempt: 1, delayMs: 100, error: new Error(message) });
+    return lines[0]!.message;
+  };
+  const tls = '14 UNAVAILABLE: No connection established. Last error: Error: ';
+  assert.match(hintOf(`${tls}Hostname/IP does not match certificate's altnames: Host: c. is not in the cert's altnames: DNS:collector`), /\(the receiver's TLS certificate is for other names than the endpoint's host: use a name it lists\); retrying/);
+  assert.match(hintOf(`${tls}certificate has expired`), /\(the receiver's TLS certificate has expired: it must be renewed on the receiver\); retrying/);
+  assert.match(hintOf(`${tls}write EPROTO 0C:error:0A000415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired`), /\(the receiver refused this client's certificate as expired: renew sink\.tls\.cert and sink\.tls\.key; .*\); retrying/);
+  const { events, lines } = watched();
+  events.next(refused('the receiver refused the batch: 7 PERMISSION_DENIED: tenant t1 may not write'));
+  assert.match(lines[0]!.message, /PERMISSION_DENIED: tenant t1 may not write \(check the credentials the receiver expects: sink\.headers, an API key, x-instana-key\)/);
+});
+
 test('a message ending in a full stop (grpc-js\'s do) is quoted without it before the line goes on: "…127.0.0.1:9.; retrying" read as a typo', () => {
   const { events, lines } = watched();
   const error = new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:9.');
