@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { MeterProvider, InMemoryMetricExporter, AggregationTemporality, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { createStats, noteDelivered, recordLatency, totalDeadLetters } from '../src/stats.js';
+import { createStats, deliveryLagMs, noteDelivered, queuedOf, recordLatency, totalDeadLetters } from '../src/stats.js';
 import { createAlerts } from '../src/telemetry/alerts.js';
 import { renderPrometheus, servePrometheus } from '../src/telemetry/prometheus.js';
 import { registerSelfMetrics } from '../src/telemetry/selfMetrics.js';
@@ -179,6 +179,20 @@ test('Prometheus text: counters, dead letters by reason, breaker one-hot, latenc
   } finally {
     server.close();
   }
+});
+
+test('an export slower than the largest bucket (60 s) counts in +Inf alone; the lag and the queue never read below 0', () => {
+  const s = createStats(1000);
+  recordLatency(s, 61_000);
+  const text = renderPrometheus(s);
+  assert.match(text, /^chronoq_export_latency_seconds_bucket\{le="0.005"\} 0$/m);
+  assert.match(text, /^chronoq_export_latency_seconds_bucket\{le="60"\} 0$/m);
+  assert.match(text, /^chronoq_export_latency_seconds_bucket\{le="\+Inf"\} 1$/m);
+  s.newestDeliveredMs = 10_000;
+  assert.is(deliveryLagMs(s, 4_000), 0, 'the newest sample delivered stamped ahead of now (a clock behind): no negative lag');
+  s.enteredDelivery = 1;
+  s.delivered = 3; // counts out of step, however they got so: never a negative queue
+  assert.is(queuedOf(s), 0);
 });
 
 // promtool (Debian's prometheus package, which CI installs) checks the exposition format and
