@@ -93,6 +93,14 @@ test('dead letters for what the samples are (invalid, late, skew, overflow, retr
   assert.is(lines.length, 4, 'a quiet minute says nothing');
 });
 
+test('a dead letter of a sample without a name (an empty one, or none: an item that is no sample) names no metric', () => {
+  const { events, lines } = watched();
+  events.next({ type: 'dead-letter', deadLetter: { reason: 'invalid', item: { ...sample, name: '' }, detail: 'a sample needs a name', atUnixMs: 0 } });
+  events.next({ type: 'dead-letter', deadLetter: { reason: 'skew', item: 'not a sample' as unknown as Sample, detail: 'stamped an hour ahead', atUnixMs: 0 } });
+  assert.match(lines[0]!.message, /^samples became dead letters \(invalid\): a sample needs a name/);
+  assert.match(lines[1]!.message, /^samples became dead letters \(skew\): stamped an hour ahead/);
+});
+
 test('a late sample far older than what its series sent is not called disorder: its hint says how far, and what else it is', () => {
   const late = (detail: string): PipelineEvent => ({ type: 'dead-letter', deadLetter: { reason: 'late', item: sample, detail, atUnixMs: 0 } });
   const t = 1_764_064_800_000_000_000n;

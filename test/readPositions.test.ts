@@ -208,6 +208,24 @@ test('positions file: each file followed until its source stopped reading it (no
   assert.equal([files['/a'].followedUntilMs, files['/b'].followedUntilMs], [5_000, 1_000]);
 });
 
+test('positions file: a stop is written within the interval, as a change is (a kill -9 before the close keeps the time the source stopped)', () => {
+  const path = join(tempDir(), 'positions.json');
+  const scheduler = new VirtualTimeScheduler();
+  let now = 1_000;
+  const f = openPositionFile(path, { scheduler, clock: { now: () => now }, intervalMs: 1_000 });
+  if (isLeft(f)) throw new Error(f.left);
+  f.right.following('/a');
+  f.right.update('/a', at(1));
+  scheduler.flush();
+  const followedUntil = (): number => JSON.parse(readFileSync(path, 'utf8')).files['/a'].followedUntilMs;
+  assert.is(followedUntil(), 1_000);
+  now = 5_000;
+  f.right.stopped('/a');
+  scheduler.flush();
+  assert.is(followedUntil(), 5_000, 'written before the close');
+  f.right.close();
+});
+
 test("one positions file shared by two runs (two configs in one directory): each writes its own files' positions and keeps the other's as the file holds them now", () => {
   const path = join(tempDir(), 'positions.json');
   const scheduler = new VirtualTimeScheduler(undefined, 10_000);
