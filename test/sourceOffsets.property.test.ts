@@ -112,4 +112,25 @@ test('a source in step with this clock is not off when the others read a backlog
   assert.equal(offsets.observe('ahead', t + 60_000, t), { offsetMs: 60_000, off: true, becameOff: true }, 'a minute ahead of this clock, six ahead of the backlog: re-stamped by a minute');
 });
 
+test('a lone source is judged behind only after it was in step with this clock for SETTLE_MS: one live sample before old data is not enough', () => {
+  const t = 5_000_000;
+  const run = (liveMs: number) => {
+    const offsets = createSourceOffsets({ windowSize: 1, thresholdMs: 2_000 });
+    for (let ms = 0; ms <= liveMs; ms += 1_000) offsets.observe('a', t + ms, t + ms); // live: in step with this clock
+    const from = t + liveMs + 1;
+    offsets.observe('a', from - 200_000, from); // then samples 200 s old, for SETTLE_MS and more
+    return offsets.observe('a', from + SETTLE_MS - 200_000, from + SETTLE_MS).off;
+  };
+  assert.is(run(0), false, 'one live sample: the old data may be a backlog');
+  assert.is(run(SETTLE_MS), true, 'live for 10 s, then 200 s behind: its clock was set back');
+});
+
+test('a window of 0 observations (or a fraction) is one: the estimate follows the newest', () => {
+  for (const windowSize of [0, 0.5]) {
+    const offsets = createSourceOffsets({ windowSize, thresholdMs: 1_000 });
+    assert.is(offsets.observe('a', 1_005_000, 1_000_000).offsetMs, 5_000, String(windowSize));
+    assert.is(offsets.observe('a', 1_000_001, 1_000_001).offsetMs, 0, String(windowSize));
+  }
+});
+
 test.run();
