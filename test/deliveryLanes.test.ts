@@ -13,6 +13,7 @@ import { EMPTY, Subject, from, lastValueFrom, map, throwError, toArray, type Obs
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { deliverOrdered, laneOf, routed, type Delivered, type DeliveryResult, type Sample } from '../src/index.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
+import { laneOfKey } from '../src/delivery.js';
 import { ExportError } from '../src/errors.js';
 import { sample, testScheduler } from './support/marbles.js';
 import { R, deliver, noJitter, seriesInLane, unavailable } from './support/deliverMarbles.js';
@@ -21,6 +22,13 @@ const test = suite('deliverOrdered lanes');
 
 const series = (n: number, tMs = 1): Sample[] => Array.from({ length: n }, (_, i) => sample(tMs, 'cpu', { core: `c${i}` }));
 const delivered = (results: DeliveryResult[]): Delivered[] => results.flatMap((r) => (isRight(r) ? [r.right] : []));
+
+test("laneOfKey is 32-bit FNV-1a of the series key, mod lanes — the same in every run and version (a spool's lanes are found again after a restart by it)", () => {
+  // FNV-1a("abc") = 0x1a47e90b (the algorithm's published test vector).
+  assert.equal([laneOfKey('abc', 4), laneOfKey('abc', 7), laneOfKey('abc', 1)], [0x1a47e90b % 4, 0x1a47e90b % 7, 0]);
+  const lanes = new Set(Array.from({ length: 64 }, (_, i) => laneOfKey(`cpu{core=${String(i).padStart(2, '0')}}`, 4)));
+  assert.is(lanes.size, 4, 'keys of one length spread over every lane');
+});
 
 test('lanes: 2 ** 32 — each series in its lane by laneOf, all delivered', async () => {
   const lanes = 2 ** 32;
@@ -82,7 +90,8 @@ test('a full queue sends from every idle lane at once, not from the first alone'
   // waited for their 1 s timer.
   const lanes = 4;
   const byLane = new Map<number, string>();
-  for (let n = 0; byLane.size < lanes; n++) byLane.set(laneOf(sample(0, `m${n}`), lanes), `m${n}`);
+  for (let n = 0; byLane.size < lanes && n < 10_000; n++) byLane.set(laneOf(sample(0, `m${n}`), lanes), `m${n}`);
+  assert.is(byLane.size, lanes, 'a series name for every lane');
   const source = ({ cold }: { cold: typeof s.createColdObservable }) =>
     cold(`${'a'.repeat(8)} 100ms |`, { a: R(sample(0)) }).pipe(map((_, i) => R(sample(i + 1, byLane.get(i % lanes)!))));
   const { out, sink } = deliver(s, source, () => ({ delayMs: 10 }), { lanes, batch: { maxSize: 100, maxDelayMs: 1_000 }, maxQueued: 8 });

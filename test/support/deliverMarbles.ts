@@ -22,7 +22,9 @@ export const unavailable = new ExportError('14 UNAVAILABLE: connection refused',
 
 /** The first series, of m0, m1, …, that deliverOrdered puts in `lane` of `lanes`. */
 export const seriesInLane = (lane: number, lanes = 2): string => {
-  for (let n = 0; ; n++) if (laneOf(sample(0, `m${n}`), lanes) === lane) return `m${n}`;
+  // Bounded: a hash that put every name in one lane would otherwise keep the search going for ever.
+  for (let n = 0; n < 10_000; n++) if (laneOf(sample(0, `m${n}`), lanes) === lane) return `m${n}`;
+  throw new Error(`no series name m0…m9999 falls in lane ${lane} of ${lanes}`);
 };
 
 /** Retries at 0.5, 1, 2, 4 … s, capped at 30 s: plain times to write down. */
