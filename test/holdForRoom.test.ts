@@ -6,9 +6,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Subject } from 'rxjs';
+import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft, right } from 'fp-ts/lib/Either.js';
 import { holdForRoom } from '../src/holdForRoom.js';
 import { deadLetter, routed, type Routed } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
@@ -36,6 +36,21 @@ test('with room, samples pass at once; without, they wait in order and go when t
   assert.equal(run('ab|', () => true), ['0 1', '1 2', '2 |']);
   // No room from frame 2 to 24: c (frame 2) and d (3) wait; e (4) waits behind them; all go at the first look after 25.
   assert.equal(run('abcde|', (t) => t < 2 || t >= 25), ['0 1', '1 2', '32 3', '32 4', '32 5', '32 |']);
+});
+
+test('a second wait for room is looked after as the first was (the look-out of the first, done, does not stand in for a new one)', () => {
+  // No room at 2–24 and again at 40–69: b waits until the look at 32; c (frame 45) until the look at 75, not until the end.
+  assert.equal(run('a-b 42ms c 54ms |', (t) => t < 2 || (t >= 25 && t < 40) || t >= 70), ['0 1', '32 2', '75 3', '100 |']);
+});
+
+test('unsubscribed while something waits for room: the look-out stops (no timer left to keep the process alive)', () => {
+  const scheduler = new VirtualTimeScheduler();
+  const source = new Subject<Routed<Sample>>();
+  const sub = source.pipe(holdForRoom({ hasRoom: () => false, maxHeld: 100, scheduler, abort$: new Subject<void>(), now: () => 0 })).subscribe();
+  source.next(right(sample(1)));
+  assert.ok(scheduler.actions.length > 0, 'looking for room');
+  sub.unsubscribe();
+  assert.is(scheduler.actions.filter((a) => !a.closed).length, 0);
 });
 
 test('beyond maxHeld, what is held goes on without room (delivery\'s overflow policy then applies); completion waits for the rest', () => {
