@@ -63,6 +63,23 @@ test('pinned values are never forgotten by the cap, however old', () => {
   assert.ok(t.size() <= 4);
 });
 
+test('mostly pinned: the cap forgets the unpinned it may, and says so; all pinned, it forgets none and says nothing', () => {
+  const { t, touch, forgotten, capped } = table(8);
+  for (let i = 0; i < 8; i++) touch(sample(i), i).pinned = i !== 5;
+  touch(sample(8), 8);
+  assert.equal([capped, forgotten.map((v) => v.lastMs), t.size()], [[1], [5], 8]);
+  const all = table(4);
+  for (let i = 0; i < 4; i++) all.touch(sample(i), i).pinned = true;
+  all.touch(sample(4), 4);
+  assert.equal([all.capped, all.t.size()], [[], 5]);
+});
+
+test('without an activity, all alike: the cap forgets the first made, only as many as it must', () => {
+  const t = createSeriesTable<SeriesValue & { id: number }>({ make: (key) => ({ forgotten: false, id: Number(/\d+/.exec(key)![0]) }), idleTest: () => undefined, maxSeries: 4 });
+  for (let i = 0; i < 5; i++) t.valueOf(sample(i));
+  assert.equal([...t.entries()].map(([, v]) => v.id), [1, 2, 3, 4]);
+});
+
 test('without a cap nothing is forgotten however many series come', () => {
   const { t, touch, capped } = table(Infinity);
   for (let i = 0; i < 5_000; i++) touch(sample(i), i);
