@@ -10,6 +10,7 @@ import { AggregationTemporality, DataPointType, MeterProvider, PeriodicExporting
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { DiagLogLevel, ValueType, diag } from '@opentelemetry/api';
 import { ChronoqMetricExporter, isInvalidConfigError } from '../src/otel/ChronoqMetricExporter.js';
+import { fromResourceMetrics } from '../src/otel/fromResourceMetrics.js';
 import { ExportResultCode } from '@opentelemetry/core';
 import { tempDir } from './support/cli.js';
 import { freePort } from './support/collector.js';
@@ -74,6 +75,15 @@ test('a metric of a data point type chronoq has no sample form for is said throu
     diag.disable();
     await exporter.shutdown();
   }
+});
+
+test("a data point's attributes as the API allows them: one whose value is undefined left out (not a key without a value), arrays kept, anything else as its JSON text", () => {
+  const rm = {
+    resource: resourceFromAttributes({ 'service.name': 'app' }),
+    scopeMetrics: [{ scope: { name: 'app' }, metrics: [{ descriptor: { name: 'depth', description: '', unit: '', valueType: ValueType.DOUBLE }, dataPointType: DataPointType.GAUGE, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPoints: [{ startTime: [1_764_064_800, 0], endTime: [1_764_064_801, 0], attributes: { route: '/', gone: undefined, codes: [200, 404], odd: { a: 1 } }, value: 1 }] }] }],
+  } as unknown as ResourceMetrics;
+  const [sample] = fromResourceMetrics(rm).samples;
+  assert.equal(Object.entries(sample!.attributes), [['route', '/'], ['codes', [200, 404]], ['odd', '{"a":1}']]);
 });
 
 test('export after shutdown answers FAILED (nothing taken in), and a second shutdown is a no-op', async () => {
