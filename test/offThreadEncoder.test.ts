@@ -250,12 +250,14 @@ test('close() encodes in place what was still at the worker; afterwards everythi
   assert.equal([r.sync, r.bytes?.equals(encodeBatch(batch, {}))], [true, true]);
 });
 
-test('a worker that dies with a batch at it: that batch and every later one are encoded in place', () => {
+test('a worker that dies with a batch at it (terminated, or by an exception of its own): that batch and every later one are encoded in place', () => {
   const script = fileURLToPath(new URL('./support/encodeWorkerCrash.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
-  assert.is(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  assert.equal(out, { readyBefore: true, first: { sameBytes: true, syncCall: false }, after: { sync: true, sameBytes: true }, readyAfter: false });
+  for (const how of ['terminate', 'throw']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, how], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, `${how}: ${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.equal(out, { readyBefore: true, first: { sameBytes: true, syncCall: false }, after: { sync: true, sameBytes: true }, readyAfter: false }, how);
+  }
 });
 
 test.run();

@@ -1,7 +1,8 @@
 /**
- * Run as its own process by test/offThreadEncoder.test.ts: the encoding worker dies (terminated
- * from outside, as a crash) while a batch waits at it; prints what became of that batch and of
- * the next one as one JSON line. Its own process because the worker is shared process-wide and
+ * Run as its own process by test/offThreadEncoder.test.ts: the encoding worker dies while a batch
+ * waits at it — terminated from outside, as a crash (argument `terminate`, the default), or by an
+ * exception it does not catch (`throw`: a message its handler cannot read) — and this prints what
+ * became of that batch and of the next one as one JSON line. Its own process because the worker is shared process-wide and
  * stays given up once it has died.
  */
 import { createOffThreadEncoder, encodingWorkerForTests } from '../../src/otlp/offThreadEncoder.js';
@@ -17,9 +18,11 @@ for (let i = 0; i < 3000 && !encoder.workerReady; i++) await new Promise((r) => 
 const readyBefore = encoder.workerReady;
 const first = await new Promise<{ sameBytes: boolean; error?: string; syncCall: boolean }>((resolve) => {
   let returned = false;
+  // Sent before the batch: the worker dies on it first (an uncaught TypeError: `'open' in 5`).
+  if (process.argv[2] === 'throw') encodingWorkerForTests()?.postMessage(5);
   encoder.encode(batch, (e, bytes) => resolve({ sameBytes: bytes !== undefined && bytes.equals(expected), ...(e ? { error: String(e) } : {}), syncCall: !returned }));
   returned = true;
-  void encodingWorkerForTests()?.terminate();
+  if (process.argv[2] !== 'throw') void encodingWorkerForTests()?.terminate();
 });
 let afterSync = false;
 let afterSame = false;
