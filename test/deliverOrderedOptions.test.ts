@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { NEVER, Observable, concat, merge, of, timer } from 'rxjs';
+import { NEVER, Observable, Subject, VirtualAction, VirtualTimeScheduler, concat, ignoreElements, map, merge, of, take, throwError, timer } from 'rxjs';
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import { createCircuitBreaker } from '../src/breaker.js';
 import { ExportError } from '../src/errors.js';
@@ -42,6 +42,46 @@ test('parts the sink says were taken (TakenSamples) stay delivered when the batc
     { batch: { maxSize: 2 }, retry: { ...noJitter, maxAttempts: 1 }, onDeadLetter: (e) => letterEvents.push(e.count) });
   assert.equal(whole.out.map((o) => (isRight(o.r) ? o.r.right.samples.map((x) => x.value).join(',') : 'letter')), ['1,2']);
   assert.equal(letterEvents, []);
+});
+
+test('the fence after an attempt of unknown outcome is 1 s unless fenceMs says otherwise', () => {
+  const s = testScheduler();
+  const { sink } = deliver(s, ({ cold }) => cold('(ab|)', { a: R(sample(1)), b: R(sample(2)) }), (_b, call) => (call === 0 ? { error: unknownOutcome } : {}),
+    { batch: { maxSize: 1 }, breaker: createCircuitBreaker({ failureThreshold: 99, scheduler: s }) });
+  assert.equal(sink.calls.map((c) => [c.atMs, c.samples[0]!.value]), [[0, 1], [500, 1], [1500, 2]]);
+});
+
+test('batch.maxSize 0 is 1 and maxQueued 0 is 1 (a batch of nothing, or no room at all, would deliver nothing)', () => {
+  const run = (opts: Parameters<typeof deliverOrdered>[1]) => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 10_000); // a bound on virtual time: a runaway of empty batches stops
+    const sizes: number[] = [];
+    const out: string[] = [];
+    of(sample(1), sample(2), sample(3)).pipe(map(R), deliverOrdered((b) => (sizes.push(b.length), timer(10, scheduler).pipe(ignoreElements())), { ...opts, scheduler }))
+      .subscribe((r) => out.push(isRight(r) ? 'delivered' : r.left.reason));
+    scheduler.flush();
+    return [sizes, out];
+  };
+  assert.equal(run({ batch: { maxSize: 0, maxDelayMs: 0 } }), [[1, 1, 1], ['delivered', 'delivered', 'delivered']]);
+  // One waiting at most: the first in flight, the second waiting, the third over the bound.
+  assert.equal(run({ batch: { maxSize: 1, maxDelayMs: 0 }, maxQueued: 0 }), [[1, 1], ['overflow', 'delivered', 'delivered']]);
+});
+
+test('unsubscribed with its own breaker open: the breaker goes with it (no half-open timer left)', () => {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, 8_000);
+  const source = new Subject<Sample>();
+  const sub = source.pipe(map(R), deliverOrdered(() => throwError(() => unavailable), { batch: { maxSize: 1, maxDelayMs: 0 }, retry: noJitter, scheduler })).subscribe();
+  source.next(sample(1));
+  scheduler.flush(); // five failures by 7.5 s: the breaker is open, half-open due at 12.5 s
+  sub.unsubscribe();
+  assert.is(pendingActions(scheduler), 0);
+});
+
+test('unsubscribed by what it delivers to (take(1) at the first delivery): no batch is sent after', () => {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, 1_000);
+  const sent: unknown[] = [];
+  of(sample(1), sample(2), sample(3)).pipe(map(R), deliverOrdered((b) => (sent.push(b[0]!.value), timer(10, scheduler).pipe(ignoreElements())), { batch: { maxSize: 1, maxDelayMs: 0 }, scheduler }), take(1)).subscribe();
+  scheduler.flush();
+  assert.equal(sent, [1]);
 });
 
 test('flushNow$ sends what the lane holds without waiting for maxDelayMs (after its batch in flight); later samples wait as usual', () => {
