@@ -84,6 +84,9 @@ test("a data point's attributes as the API allows them: one whose value is undef
   } as unknown as ResourceMetrics;
   const [sample] = fromResourceMetrics(rm).samples;
   assert.equal(Object.entries(sample!.attributes), [['route', '/'], ['codes', [200, 404]], ['odd', '{"a":1}']]);
+  // A scope with attributes (built elsewhere than the JS SDK, whose scopes have none) keeps them; an empty set is none.
+  const scoped = (attributes: Record<string, unknown>) => fromResourceMetrics({ ...rm, scopeMetrics: [{ ...rm.scopeMetrics[0]!, scope: { name: 'app', attributes } }] } as unknown as ResourceMetrics).samples[0]!.scope;
+  assert.equal([scoped({ tier: 'web' }), scoped({})], [{ name: 'app', attributes: { tier: 'web' } }, { name: 'app' }]);
 });
 
 test('export after shutdown answers FAILED (nothing taken in), and a second shutdown is a no-op', async () => {

@@ -82,6 +82,16 @@ test('a resource\'s schema URL and a scope\'s attributes are carried: into the r
   assert.equal(bytes, { samples: [], refused: ['the resource: its 3 points, attribute "k": a bytesValue, which a sample cannot hold (strings, numbers, booleans and arrays of them)'], pointsTaken: 0, pointsSkipped: 0 });
 });
 
+test("aggregationTemporality by its enum name, as some proto3 JSON writers give it: AGGREGATION_TEMPORALITY_DELTA and _CUMULATIVE read as 1 and 2", () => {
+  const point = { timeUnixNano: '1764064800000000000', asDouble: 1 };
+  const { samples, refused } = read(request([
+    { name: 'd', sum: { aggregationTemporality: 'AGGREGATION_TEMPORALITY_DELTA', isMonotonic: true, dataPoints: [point] } },
+    { name: 'c', sum: { aggregationTemporality: 'AGGREGATION_TEMPORALITY_CUMULATIVE', isMonotonic: true, dataPoints: [point] } },
+  ]));
+  assert.equal(refused, []);
+  assert.equal(samples.map((x) => [x.name, x.temporality]), [['d', 'delta'], ['c', 'cumulative']]);
+});
+
 test('a histogram of a count and a sum alone (no buckets, as OTLP allows) is a sample, sent so; a sample line may say the same', () => {
   const { samples, refused } = read(request([{ name: 'rpc.size', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1764064800000000000', count: '4', sum: 10 }] } }]));
   assert.equal(refused, []);
