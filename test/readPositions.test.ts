@@ -87,6 +87,14 @@ const WALL_MS = 1_764_064_800_000;
 const clock = { now: () => WALL_MS };
 const flat = (line: number) => ({ ...FILE, offset: line * 10, line, followedUntilMs: WALL_MS });
 
+test('tickets: past a thousand settled in order (where the queue drops what it has passed), every one still commits', () => {
+  const committed: number[] = [];
+  const r = createReadPositions((p) => committed.push(p.line));
+  const s = Array.from({ length: 3_000 }, (_, i) => r.read(FILE, (i + 1) * 10, i + 1, sample(i + 1))!);
+  s.forEach(settleRead);
+  assert.equal([committed.length, committed.at(-1), r.outstanding], [3_000, 3_000, 0]);
+});
+
 test('tickets: the position commits only past lines whose samples, and all before them, have settled — in any order; copies keep the ticket', () => {
   const committed: number[] = [];
   const r = createReadPositions((p) => committed.push(p.line));
