@@ -6,7 +6,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { logPipelineEvents } from '../src/telemetry/pipelineLog.js';
+import { deadLetterFileLog, logPipelineEvents, watchAlerts } from '../src/telemetry/pipelineLog.js';
+import { createAlerts } from '../src/telemetry/alerts.js';
+import { createStats } from '../src/stats.js';
+import type { ResolvedConfig } from '../src/config/resolve.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 
 const test = suite('pipeline log');
@@ -45,6 +48,63 @@ test("a source's failure by its name (source N without one), and the pipeline's"
     'error source 0 failed: gone; it has stopped, the other sources go on',
     'error the pipeline failed: boom',
   ]);
+});
+
+test('a spool opened late (its disk had room again) that was damaged: its damage on a line of its own, before the opening', () => {
+  const { lines, events, stop } = watched();
+  events.next({ type: 'spool-opened', pending: 0, damage: { message: 'database disk image is malformed', salvagedSamples: 12, movedTo: 's.db.damaged-1' } });
+  stop();
+  assert.equal(lines, [
+    'error spool s.db was damaged (database disk image is malformed); 12 samples recovered, the damaged file kept as s.db.damaged-1',
+    'info spool s.db opened: its disk has room again',
+  ]);
+});
+
+test("the log's minute timers end with it (the series-capped summary's too)", () => {
+  const timers: { cancelled: boolean }[] = [];
+  const events = new Subject<PipelineEvent>();
+  const subscription = logPipelineEvents(events, { log: () => undefined, every: () => {
+    const t = { cancelled: false };
+    timers.push(t);
+    return { cancel: () => void (t.cancelled = true) };
+  } });
+  events.next({ type: 'series-capped', forgotten: 250, maxSeries: 1_000 });
+  subscription.unsubscribe();
+  assert.ok(timers.length >= 2 && timers.every((t) => t.cancelled), JSON.stringify(timers));
+});
+
+test('an alert said when it fires and when it resolves', () => {
+  const lines: string[] = [];
+  let check = (): void => undefined;
+  const stats = createStats(1_000);
+  let nowMs = 0;
+  watchAlerts(createAlerts({ breakerOpenSeconds: 10 }), stats, { log: (level, message) => void lines.push(`${level} ${message}`), now: () => nowMs, every: (_ms, fn) => ((check = fn), { cancel: () => undefined }) });
+  stats.breakerState = 'open';
+  stats.breakerOpenedAtMs = 0;
+  nowMs = 11_000;
+  check();
+  stats.breakerState = 'closed';
+  stats.breakerOpenedAtMs = undefined;
+  check();
+  assert.equal(lines.map((l) => l.replace(/: .*/, '')), ['error ALERT breaker-open', 'info resolved breaker-open']);
+});
+
+test('the dead-letter file: a write failing said once, again after it recovered and failed anew; a rotation that removed letters says how many and the bounds', () => {
+  const lines: string[] = [];
+  const hooks = deadLetterFileLog({ path: 'dead.ndjson', maxFiles: 3, maxBytes: 1_000 } as ResolvedConfig['deadLetter'], (level, message) => void lines.push(`${level} ${message}`));
+  const full = new Error('ENOSPC: no space left on device');
+  hooks.onWriteError!(full, ['{"a":1}\n']);
+  hooks.onWriteError!(full, ['{"a":2}\n']);
+  hooks.onWriteRecovered!(2);
+  hooks.onWriteError!(full, ['{"a":3}\n']);
+  hooks.onRemove!({ path: 'dead.ndjson.3', letters: 40 } as never);
+  const cannot = 'error cannot write dead letters to dead.ndjson: ENOSPC: no space left on device; they follow in this log';
+  assert.equal(lines.map((l) => l.replace(/; they follow in this log.*/, '; they follow in this log').replace(/ \(2 dead letter.*| its 40 dead letters.*/, '')), [
+    cannot, 'error dead letter: {"a":1}', 'error dead letter: {"a":2}',
+    'info the dead-letter file dead.ndjson is written again', cannot, 'error dead letter: {"a":3}',
+    'warn dead-letter rotation removed dead.ndjson.3:',
+  ]);
+  assert.match(lines.at(-1)!, /\(deadLetter\.maxFiles 3 files of maxBytes 1000; raise them to keep more\)$/);
 });
 
 test.run();
