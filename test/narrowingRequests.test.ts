@@ -55,6 +55,13 @@ test(`a request refused whole, every sample in it: ${MAX_NARROWING_REQUESTS} req
   assert.equal(parts.slice(MAX_NARROWING_REQUESTS - 2), [4, 2, 2, 18], sizes.join(' '));
 });
 
+test('RESOURCE_EXHAUSTED that the receiver says to retry (RetryInfo) is no size limit, whatever its words: not split, the error passes to be retried', async () => {
+  const rateLimited = new ExportError('8 RESOURCE_EXHAUSTED: ingest rate exceeds the maximum for this tenant', { retryable: true, code: GrpcStatus.RESOURCE_EXHAUSTED, retryAfterMs: 2_000 });
+  const { sizes, run } = narrowing(() => throwError(() => rateLimited));
+  assert.is(await run([sample(0), sample(1), sample(2), sample(3)]), rateLimited.message);
+  assert.equal(sizes, [4]);
+});
+
 test('a request refused whole whose parts are each answered with every point rejected: nothing was taken, so the refusal stands for the batch', async () => {
   const refusal = new ExportError('3 INVALID_ARGUMENT: bad', { retryable: false, code: GrpcStatus.INVALID_ARGUMENT });
   const { run } = narrowing((part) => (part.length > 2 ? throwError(() => refusal) : of<RejectedSamples>({ kind: 'rejected-samples', samples: part, rejectedDataPoints: part.length, message: 'no' })));

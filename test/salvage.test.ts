@@ -54,4 +54,15 @@ test('samples in the raw bytes: strings with braces and escaped quotes, characte
   assert.equal(salvageSamples(file), [plain, tricky]);
 });
 
+test("samples naming their resource by reference: found with the shared row in the bytes, left out when the row is lost", () => {
+  const bytes = [
+    '{"ref":"r1","resource":{"service.name":"shop"}}',
+    '{"name":"m","kind":"gauge","value":1,"timeUnixNano":"5","attributes":{},"resource":"r1"}',
+    '{"name":"m","kind":"gauge","value":2,"timeUnixNano":"6","attributes":{},"resource":"r9"}',
+  ].join('\n');
+  const file = join(tempDir(), 'damaged.db');
+  writeFileSync(file, bytes);
+  assert.equal(salvageSamples(file).map((x) => [x.value, x.resource]), [[1, { 'service.name': 'shop' }]]);
+});
+
 test.run();
