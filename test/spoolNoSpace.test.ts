@@ -69,6 +69,7 @@ it('waitForSpace: opens without its file, appends fail, and once there is room i
   assert.equal(opened, [4], 'what the earlier run left');
   assert.is(spool.newestUnixNano, mk(3, 0).timeUnixNano, 'the newest time of the file, for the clock check of the next start');
   assert.equal(spool.recover().map((s) => s.value), [0, 1, 2, 3]);
+  assert.ok(spool.usedBytes > 0, "the backlog's bytes count against maxBytes from the opening on");
   spool.append([mk(11, 0)]);
   spool.close();
   assert.equal(recoveredValues(path), [0, 1, 2, 3, 11], 'durable again, after the backlog');
