@@ -54,6 +54,22 @@ test('written again at its path with what is unsettled; appends and settles go o
   again.right.spool.close();
 });
 
+test('written again under the resource it was written with: a restart under another resource reads the backlog back with the first', () => {
+  const path = join(tempDir(), 'spool.db');
+  const opened = Spool.open(path, { resource: { 'service.name': 'before' } });
+  if (!isRight(opened)) throw opened.left;
+  const spool = opened.right.spool;
+  spool.append([1, 2].map(mk));
+  removeSpoolFiles(path);
+  assert.ok(spool.keepAtPath());
+  spool.append([mk(3)]);
+  spool.close();
+  const again = Spool.open(path, { resource: { 'service.name': 'after' } });
+  if (!isRight(again)) throw again.left;
+  assert.equal(again.right.spool.recover().map((x) => [x.value, x.resource?.['service.name']]), [[1, 'before'], [2, 'before'], [3, 'before']]);
+  again.right.spool.close();
+});
+
 test('another file at its path by now, even an empty one (SQLite would write over that): left as it is, and said', () => {
   const path = join(tempDir(), 'spool.db');
   const { spool, events } = watchedSpool(path);
