@@ -2,8 +2,8 @@
  * Run as its own process by test/offThreadEncoder.test.ts: the encoding worker dies while a batch
  * waits at it — terminated from outside, as a crash (argument `terminate`, the default), or by an
  * exception it does not catch (`throw`: a message its handler cannot read) — and this prints what
- * became of that batch and of the next one as one JSON line. Its own process because the worker is shared process-wide and
- * stays given up once it has died.
+ * became of that batch and of the next one as one JSON line. Its own process because the worker
+ * is shared process-wide and stays given up once it has died.
  */
 import { createOffThreadEncoder, encodingWorkerForTests } from '../../src/otlp/offThreadEncoder.js';
 import { encodeBatch } from '../../src/otlp/otlpGrpcSink.js';
