@@ -15,7 +15,7 @@ import { tempDir } from './support/cli.js';
 
 const test = suite('resumeFollowed');
 
-/** 3 000 bytes of lines, the first 1 024 of them `head`'s. */
+/** 3 000 bytes of NDJSON lines, each holding `tail`: two files of one tail begin with the same bytes, of two tails not. */
 const content = (tail = 'a'): string => Array.from({ length: 60 }, (_, i) => `{"n":${String(i).padStart(4, '0')},"x":"${tail.repeat(30)}"}`.padEnd(49, ' ')).join('\n').slice(0, 2_999) + '\n';
 /** The followed file, and the position an earlier run saved for it at `offset`. */
 const followed = (offset = 2_000, text = content()) => {
