@@ -72,16 +72,18 @@ export const parseNetDev = (text: string): DeviceCounters[] =>
     return [{ device: m[1]!.trim(), receive: at(0), transmit: at(8) }];
   });
 
+/** The 1, 5 and 15 minute load averages of /proc/loadavg's text; throws for text that is not it. */
+const parseLoadAvg = (text: string): number[] => {
+  const v = text.trim().split(/\s+/).slice(0, 3).map(Number);
+  if (v.length < 3 || !v.every(Number.isFinite)) throw new Error('not /proc/loadavg');
+  return v;
+};
+
 /**
- * The 1, 5 and 15 minute load averages from /proc/loadavg (the host's, under rootPath, as every
- * family here), else Node's (os.loadavg, where there is no /proc; zeros on Windows).
+ * The load averages from /proc/loadavg (the host's, under rootPath, as every family here), else
+ * Node's (os.loadavg, where there is no /proc; zeros on Windows) — asked only then.
  */
-export const loadAverages = (root = ''): number[] =>
-  parsedOr(`${root}/proc/loadavg`, (text) => {
-    const v = text.trim().split(/\s+/).slice(0, 3).map(Number);
-    if (v.length < 3 || !v.every(Number.isFinite)) throw new Error('not /proc/loadavg');
-    return v;
-  }, loadavg());
+export const loadAverages = (root = ''): number[] => parsedOr(`${root}/proc/loadavg`, parseLoadAvg, undefined) ?? loadavg();
 
 /** Per device, what /proc/net/dev counts each way since boot (empty where unavailable). */
 export const networkCounters = (root = ''): DeviceCounters[] => parsedOr(`${root}/proc/net/dev`, parseNetDev, []);
