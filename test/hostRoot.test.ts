@@ -9,17 +9,14 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
-import { take } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { hostSamples } from '../src/sources/host.js';
 import { readMounts, statfsOffLoop } from '../src/sources/filesystems.js';
 import { rootOf } from '../src/sources/hostActivity.js';
 import { hostResource } from '../src/config/hostResource.js';
-import { schedulerClock } from '../src/clock.js';
 import { loadConfig } from '../src/cli/loadConfig.js';
 import { formatConfigError } from '../src/config/errors.js';
 import type { Sample } from '../src/sample.js';
+import { firstCollection } from './support/hostCollection.js';
 import { tempDir, writeConfig } from './support/cli.js';
 import { configErrorsOf } from './support/config.js';
 
@@ -52,14 +49,7 @@ const fakeHost = (): string => {
   return root;
 };
 
-const collectOnce = (rootPath: string): Sample[] => {
-  const scheduler = new TestScheduler(() => undefined);
-  const out: Sample[] = [];
-  scheduler.run(() => {
-    hostSamples({ rootPath: `${rootPath}/`, intervalMs: 10_000, clock: schedulerClock(scheduler, Date.UTC(2026, 11, 5)), scheduler, connections: false }).pipe(take(100)).subscribe((s) => out.push(s));
-  });
-  return out.filter((s) => s.timeUnixNano === out[0]!.timeUnixNano); // the first collection
-};
+const collectOnce = (rootPath: string): Sample[] => firstCollection({ rootPath: `${rootPath}/` });
 
 test("every family from the host's /proc under rootPath, not this process's", () => {
   const out = collectOnce(fakeHost());

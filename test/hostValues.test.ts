@@ -7,24 +7,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { take } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { hostSamples, loadAverages, type HostSourceOptions } from '../src/sources/host.js';
-import { schedulerClock } from '../src/clock.js';
+import { loadAverages, type HostSourceOptions } from '../src/sources/host.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
+import { firstCollection } from './support/hostCollection.js';
 
 const test = suite('host source: each value from its own reading');
 
-/** The samples of the first collection. */
-const firstCollection = (opts: HostSourceOptions): Sample[] => {
-  const scheduler = new TestScheduler(() => undefined);
-  const out: Sample[] = [];
-  scheduler.run(() => {
-    hostSamples({ intervalMs: 10_000, clock: schedulerClock(scheduler, Date.UTC(2026, 11, 7)), scheduler, connections: false, filesystem: false, ...opts }).pipe(take(500)).subscribe((s) => out.push(s));
-  });
-  return out.filter((s) => s.timeUnixNano === out[0]!.timeUnixNano);
-};
+/** The samples of the first collection, file systems left out (read off the event loop). */
+const first = (opts: HostSourceOptions): Sample[] => firstCollection({ filesystem: false, ...opts });
 const valuesOf = (out: Sample[], name: string, attribute: string): [unknown, unknown][] =>
   out.filter((s) => s.name === name).map((s) => [s.attributes[attribute], s.value]);
 
@@ -33,7 +24,7 @@ test('network: receive and transmit each from their own columns of /proc/net/dev
   mkdirSync(join(root, 'proc/net'), { recursive: true });
   writeFileSync(join(root, 'proc/net/dev'), 'Inter-|   Receive |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n  eth7: 5000 50 1 2 0 0 0 0 7000 70 3 4 0 0 0 0\n');
   writeFileSync(join(root, 'proc/loadavg'), '0.25 0.50 0.75 2/300 4242\n');
-  const out = firstCollection({ rootPath: root });
+  const out = first({ rootPath: root });
   assert.equal(valuesOf(out, 'system.network.io', 'direction'), [['receive', 5000], ['transmit', 7000]]);
   assert.equal(valuesOf(out, 'system.network.packets', 'direction'), [['receive', 50], ['transmit', 70]]);
   assert.equal(valuesOf(out, 'system.network.errors', 'direction'), [['receive', 1], ['transmit', 3]]);
@@ -46,13 +37,13 @@ test('network: receive and transmit each from their own columns of /proc/net/dev
 });
 
 test('memory: only the states the machine reports (a kernel without slab counters sends none of them, not 0)', () => {
-  const out = firstCollection({ readMemoryStates: () => ({ used: 600, free: 400 }) });
+  const out = first({ readMemoryStates: () => ({ used: 600, free: 400 }) });
   assert.equal(valuesOf(out, 'system.memory.usage', 'state'), [['used', 600], ['free', 400]]);
 });
 
 test("this process: CPU time in seconds by state as process.cpuUsage counts it, and its resident memory (RSS)", () => {
   const before = process.cpuUsage();
-  const out = firstCollection({});
+  const out = first({});
   const after = process.cpuUsage();
   const rss = process.memoryUsage().rss;
   const cpu = Object.fromEntries(valuesOf(out, 'process.cpu.time', 'state')) as Record<string, number>;
