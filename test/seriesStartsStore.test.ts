@@ -6,20 +6,15 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import Database from 'better-sqlite3';
-import { SCHEMA } from '../src/spool/schema.js';
+import type Database from 'better-sqlite3';
 import { seriesStartsStore } from '../src/spool/seriesStarts.js';
 import type { SeriesStartChanges, SeriesStartState } from '../operators/fillStartTimes.js';
+import { schemaDatabase } from './support/spool.js';
 
 const test = suite('the series starts store');
 
-const database = (): Database.Database => {
-  const db = new Database(':memory:');
-  db.exec(SCHEMA);
-  return db;
-};
 const closed = (): Database.Database => {
-  const db = database();
+  const db = schemaDatabase();
   db.close();
   return db;
 };
@@ -39,7 +34,7 @@ const storeOver = (current: () => Database.Database) => {
 };
 
 test('take: a number, or a histogram with its count; a row of anything else, or with a time that is not decimal, is not a state', () => {
-  const db = database();
+  const db = schemaDatabase();
   const put = db.prepare('INSERT INTO series_starts (series, start_ns, last_ns, last_value) VALUES (?, ?, ?, ?)');
   put.run('n', '100', '200', '7');
   put.run('h', '100', '200', JSON.stringify({ boundaries: [1], counts: [1, 2], sum: 3, count: 3 }));
@@ -51,7 +46,7 @@ test('take: a number, or a histogram with its count; a row of anything else, or 
 });
 
 test('a write that fails keeps the changes for the next; the newest state of a series is written, and one forgotten meanwhile is dropped', () => {
-  const db = database();
+  const db = schemaDatabase();
   let current = db;
   const { store, change } = storeOver(() => current);
   change([state('a', 1), state('b', 1)]);
@@ -66,7 +61,7 @@ test('a write that fails keeps the changes for the next; the newest state of a s
 });
 
 test('keep writes them all in place of what was there, and settles what a failed write left pending', () => {
-  const db = database();
+  const db = schemaDatabase();
   let current = db;
   const { store, change } = storeOver(() => current);
   current = closed();
@@ -80,12 +75,12 @@ test('keep writes them all in place of what was there, and settles what a failed
 });
 
 test('the store follows the database the spool goes on in (its file put back): statements of the closed one are not used', () => {
-  let current = database();
+  let current = schemaDatabase();
   const { store, change } = storeOver(() => current);
   change([state('a', 1)]);
   assert.ok(store.writeChanges());
   current.close();
-  current = database();
+  current = schemaDatabase();
   change([state('b', 2)]);
   assert.ok(store.writeChanges());
   assert.equal(rows(current), [{ series: 'b', last_ns: '200', last_value: '2' }]);

@@ -6,19 +6,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { SCHEMA, SPOOL_FORMAT, checkFormat, markFormat, migrateSchema, newestAppended } from '../src/spool/schema.js';
+import { SPOOL_FORMAT, checkFormat, markFormat, migrateSchema, newestAppended } from '../src/spool/schema.js';
 import { isSpoolFormatError } from '../src/errors.js';
+import { schemaDatabase } from './support/spool.js';
 
 const test = suite('spool schema');
 
-const database = (): Database.Database => {
-  const db = new Database(':memory:');
-  db.exec(SCHEMA);
-  return db;
-};
-
 test('the format: this one and earlier are read (and marked as this one), a later one is refused before anything changes', () => {
-  const db = database();
+  const db = schemaDatabase();
   assert.is(checkFormat(db, 'spool.db'), 0, 'a new file');
   markFormat(db, 0);
   assert.is(checkFormat(db, 'spool.db'), SPOOL_FORMAT);
@@ -41,7 +36,7 @@ test("an earlier chronoq's chunks (their lines in `payload`) are renamed to this
 });
 
 test('the newest time appended, as meta keeps it: a decimal time, else none (a value that is not one is not taken, nor thrown)', () => {
-  const db = database();
+  const db = schemaDatabase();
   assert.is(newestAppended(db), undefined);
   const put = db.prepare("INSERT INTO meta (key, value) VALUES ('newest_ns', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   put.run('1764064800123456789');

@@ -1,7 +1,9 @@
-/** Shared by the spool suites: a numbered sample, a spool opened or thrown, what a restart would deliver first, and the removal of a spool's files. */
+/** Shared by the spool suites: a numbered sample, a spool opened or thrown, what a restart would deliver first, the removal of a spool's files, and a bare database of the spool's schema. */
 import { rmSync } from 'node:fs';
 import { isRight } from 'fp-ts/lib/Either.js';
+import Database from 'better-sqlite3';
 import { Spool } from '../../src/spool/spool.js';
+import { SCHEMA } from '../../src/spool/schema.js';
 import type { Sample } from '../../src/sample.js';
 
 /** Sample i of series `series` (i mod 3 by default), its time i ns after 2025-11-25T10:00Z. */
@@ -22,4 +24,11 @@ export const recoveredValues = (path: string, lanes = 1): unknown[] => {
 /** Removes the spool at `path` with its write-ahead log, shared memory and owner lock. */
 export const removeSpoolFiles = (path: string): void => {
   for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
+};
+
+/** An in-memory SQLite database of the spool's schema, no Spool around it (for its parts' own tests). */
+export const schemaDatabase = (): Database.Database => {
+  const db = new Database(':memory:');
+  db.exec(SCHEMA);
+  return db;
 };
