@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMPTY, NEVER, type Observable, catchError, concat, defer, ignoreElements, lastValueFrom, of, throwError, toArray } from 'rxjs';
 import { resumingBatches } from '../src/otlp/resumingBatches.js';
-import { type Attempt, MAX_NARROWING_REQUESTS, narrowingDown } from '../src/otlp/narrowingDown.js';
+import { type Attempt, MAX_NARROWING_REQUESTS, type NarrowingOptions, narrowingDown } from '../src/otlp/narrowingDown.js';
 import { GrpcStatus } from '../src/otlp/classify.js';
 import { ExportError } from '../src/errors.js';
 import type { RejectedSamples } from '../src/delivery.js';
@@ -17,11 +17,11 @@ const test = suite('narrowing down: requests, counted');
 const sample = (i: number, name = 'cpu'): Sample => ({ name, kind: 'gauge', value: i, timeUnixNano: 1_000n + BigInt(i), attributes: {} });
 const isBad = (s: Sample): boolean => s.name === 'bad';
 
-/** narrowingDown over `answer` (a request's samples → its answer), with the sizes of the requests it made. */
-const narrowing = (answer: (part: readonly Sample[]) => Observable<RejectedSamples>) => {
+/** narrowingDown over `answer` (a request's samples → its answer), with the sizes of the requests it made; `opts` for encode failures. */
+const narrowing = (answer: (part: readonly Sample[]) => Observable<RejectedSamples>, opts: Partial<NarrowingOptions> = {}) => {
   const sizes: number[] = [];
   const attempt: Attempt = (part) => defer(() => (sizes.push(part.length), answer(part)));
-  const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined });
+  const send = narrowingDown(attempt, { isEncodeFailure: () => false, encodeAlone: () => undefined, ...opts });
   /** What the send of `batch` emitted (the rejected samples' values) or its error's message. */
   const run = (batch: readonly Sample[]) =>
     lastValueFrom(send(batch).pipe(toArray(), catchError((e: Error) => of(e.message))))
@@ -83,17 +83,12 @@ test('a batch narrowed down with something taken starts the count of batches ref
 
 test('a batch that cannot be encoded: the samples at fault refused, the rest sent; none at fault, the failure stands; all at fault, no empty request', async () => {
   const failure = new Error('cannot encode');
-  const sizes: number[] = [];
-  const attempt: Attempt = (part) => defer(() => (sizes.push(part.length), part.some(isBad) || part.length === 3 ? throwError(() => failure) : EMPTY));
-  const send = narrowingDown(attempt, {
+  const { sizes, run } = narrowing((part) => (part.some(isBad) || part.length === 3 ? throwError(() => failure) : EMPTY), {
     isEncodeFailure: (e) => e === failure,
     encodeAlone: (s) => {
       if (isBad(s)) throw new Error('a bad sample');
     },
   });
-  const run = (batch: readonly Sample[]) =>
-    lastValueFrom(send(batch).pipe(toArray(), catchError((e: Error) => of(e.message))))
-      .then((r) => (typeof r === 'string' ? r : r.flatMap((x) => (x.kind === 'rejected-samples' ? x.samples.map((s) => s.value) : []))));
   assert.equal([await run([sample(0, 'bad'), sample(1)]), sizes.splice(0)], [[0], [2, 1]]);
   assert.equal([await run([sample(0), sample(1), sample(2)]), sizes.splice(0)], ['cannot encode', [3]]);
   assert.equal([await run([sample(0, 'bad'), sample(1, 'bad')]), sizes.splice(0)], [[0, 1], [2]]);
