@@ -34,13 +34,16 @@ test('the Collector\'s ${env:VAR}, ${env:VAR:-default} and ${file:PATH} are read
   assert.equal(ok.right.resource, { 'service.name': 'shop', team: 'pay' });
   assert.match(configErrorsOf('resource:\n  a: ${env:NOPE}\n')[0]!, /config\.resource\.a: expected environment variable NOPE to be set, found \$\{env:NOPE\} with NOPE unset/);
   const expected = "expected ${VAR}, ${VAR:-default}, or the Collector's ${env:VAR}, ${env:VAR:-default}, ${file:PATH}";
-  assert.equal(configErrorsOf('resource:\n  a: ${KEY:?set it}\n  b: ${KEY-x}\n  c: ${http:example.com/key}\n  d: "x${not a var}y"\n  e: ${env:KEY:=x}\n  f: "${unclosed"\n  g: ${file:/nonexistent/key}\n', { KEY: 'k' }), [
+  assert.equal(configErrorsOf('resource:\n  a: ${KEY:?set it}\n  b: ${KEY-x}\n  c: ${http:example.com/key}\n  d: "x${not a var}y"\n  e: ${env:KEY:=x}\n  f: "${unclosed"\n  g: ${file:/nonexistent/key}\n  h: ${KEY?set it}\n  i: ${s3:bucket/key}\n', { KEY: 'k' }), [
     `config.resource.a: ${expected}, found \${KEY:?set it} (an unset variable is an error already: write \${KEY})`,
     `config.resource.b: ${expected}, found \${KEY-x} (write \${KEY:-default} for a default)`,
     `config.resource.c: ${expected}, found \${http:example.com/key} (chronoq reads environment variables and files (\${env:NAME}, \${file:PATH}), not the Collector's http provider)`,
     `config.resource.d: ${expected}, found \${not a var} (for the text \${ itself, write $\${)`,
     `config.resource.e: ${expected}, found \${env:KEY:=x} (write \${KEY:-default} for a default)`,
     'config.resource.g: expected a readable file for ${file:/nonexistent/key}, found "/nonexistent/key" (ENOENT)',
+    `config.resource.h: ${expected}, found \${KEY?set it} (an unset variable is an error already: write \${KEY})`,
+    // The Collector's s3 provider: a provider's name may hold digits.
+    `config.resource.i: ${expected}, found \${s3:bucket/key} (chronoq reads environment variables and files (\${env:NAME}, \${file:PATH}), not the Collector's s3 provider)`,
   ]);
   // ${file:PATH}: a secret mounted as a file (a Docker secret, a Kubernetes secret volume), its last line end left out.
   const dir = tempDir();
@@ -59,6 +62,13 @@ test('$${ is a literal ${ (as in the Collector\'s config); a $$ elsewhere stays;
   const empty = decodeConfig('resource:\n  owner: ${OWNER}\n', { OWNER: '' });
   assert.ok(isLeft(empty));
   if (isLeft(empty)) assert.match(formatConfigError(empty.left[0]!), /expected environment variable OWNER to be set, found \$\{OWNER\} with OWNER set to an empty string/);
+});
+
+test('${VAR:-} is an explicit empty default, not an unset variable; an error in a list says the item', () => {
+  const r = decodeConfig('resource:\n  team: "${TEAM:-}"\n', {});
+  if (!isRight(r)) throw new Error(JSON.stringify(r.left));
+  assert.is(r.right.resource?.['team'], '');
+  assert.match(configErrorsOf('sources:\n  - type: ndjson\n    path: /var/log/a.ndjson\n  - type: ndjson\n    path: ${LOG_DIR}/b.ndjson\n')[0]!, /^config\.sources\[1\]\.path: expected environment variable LOG_DIR to be set/);
 });
 
 test('${VAR} in a number or a boolean field gives that number or boolean (interpolated text is a string); a non-numeral is still refused', () => {

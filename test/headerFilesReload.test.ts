@@ -16,7 +16,7 @@ import { systemClock } from '../src/clock.js';
 import { decodeConfig } from '../src/config/decode.js';
 import { formatConfigError } from '../src/config/errors.js';
 import { logDeliveryTrouble } from '../src/telemetry/deliveryLog.js';
-import { watchHeaderFiles, type HeaderFilesEvent } from '../src/otlp/headerFilesWatch.js';
+import { headerFilePaths, watchHeaderFiles, type HeaderFilesEvent } from '../src/otlp/headerFilesWatch.js';
 import type { Sample } from '../src/sample.js';
 import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 import { runCli, tempDir, until, writeConfig } from './support/cli.js';
@@ -153,6 +153,12 @@ test('a path written with spaces inside ${file: … } is watched as it is read (
   assert.equal(reloads, [{ authorization: 'Bearer two' }], 'the change is seen at the trimmed path');
   assert.equal(events, [{ kind: 'reloaded', headers: ['authorization'], files: [token] }]);
   cancel();
+});
+
+test('the files each header reads, as the log and validate name them: each once, in the order written; a $${file:…} is text', () => {
+  assert.equal(headerFilePaths({ authorization: 'Bearer ${file:/run/secrets/token}', 'x-key': '${file:/a}:${file:/b}:${file: /a }', 'x-text': '$${file:/c}' }), {
+    authorization: '/run/secrets/token', 'x-key': '/a, /b', 'x-text': '',
+  });
 });
 
 test('through the sink: requests carry the rotated token from the next one on, and the log says so', async () => {

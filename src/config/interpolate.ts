@@ -13,7 +13,6 @@
  * `{`: a `$$` elsewhere (a password's) stays as written, and so does a `${` never closed.
  */
 import { readFileSync } from 'node:fs';
-import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import type { ConfigError } from './errors.js';
 
 const PATTERN = /\$\$\{|\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{file:([^}]+)\}|\$\{([^}]*)\}/g;
@@ -76,8 +75,3 @@ export const interpolateAll = (
 /** The files a value reads (its `${file:PATH}`s; a `$${file:…}` is text), each once. */
 export const filesReadBy = (value: string): string[] =>
   [...new Set([...value.matchAll(PATTERN)].flatMap((m) => (m[3] !== undefined ? [m[3].trim()] : [])))];
-
-export const interpolate = (value: unknown, env: Readonly<Record<string, string | undefined>>, path = 'config'): Either<ConfigError[], unknown> => {
-  const r = interpolateAll(value, env, path);
-  return r.errors.length > 0 ? left(r.errors) : right(r.value);
-};
