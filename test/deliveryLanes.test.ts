@@ -14,6 +14,7 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { deliverOrdered, laneOf, routed, type Delivered, type DeliveryResult, type Sample } from '../src/index.js';
 import { createCircuitBreaker, type BreakerTransition } from '../src/breaker.js';
 import { laneOfKey } from '../src/delivery.js';
+import { createLaneTable, laneWithOldest } from '../src/deliveryLanes.js';
 import { ExportError } from '../src/errors.js';
 import { sample, testScheduler } from './support/marbles.js';
 import { R, deliver, noJitter, seriesInLane, unavailable } from './support/deliverMarbles.js';
@@ -28,6 +29,24 @@ test("laneOfKey is 32-bit FNV-1a of the series key, mod lanes — the same in ev
   assert.equal([laneOfKey('abc', 4), laneOfKey('abc', 7), laneOfKey('abc', 1)], [0x1a47e90b % 4, 0x1a47e90b % 7, 0]);
   const lanes = new Set(Array.from({ length: 64 }, (_, i) => laneOfKey(`cpu{core=${String(i).padStart(2, '0')}}`, 4)));
   assert.is(lanes.size, 4, 'keys of one length spread over every lane');
+});
+
+test("'dead-letter-oldest' takes from the lane whose queue holds the oldest sample; at a tie, or with every queue empty, from the lane the overflow came in", () => {
+  const table = createLaneTable(10);
+  const clock = { now: () => 0 };
+  const [l0, l1, l2] = [table.at(0), table.at(1), table.at(2)];
+  assert.is(laneWithOldest(table.lanes, l1), l1, 'every queue empty');
+  l0.queue.push(sample(5, 'cpu'), clock);
+  l1.queue.push(sample(5, 'cpu'), clock);
+  l2.queue.push(sample(7, 'cpu'), clock);
+  assert.is(laneWithOldest(table.lanes, l1), l1, 'a tie with an earlier lane');
+  assert.is(laneWithOldest(table.lanes, l2), l0, 'the first of the oldest when the lane it came in holds none as old');
+  l2.queue.push(sample(1, 'cpu'), clock);
+  assert.is(laneWithOldest(table.lanes, l2), l0, "a lane's queue is looked at by its head (its first in)");
+  l2.queue.take(1);
+  assert.is(laneWithOldest(table.lanes, l0), l2);
+  l2.queue.take(1);
+  assert.is(laneWithOldest(table.lanes, l2), l0, 'an emptied lane is passed over');
 });
 
 test('lanes: 2 ** 32 — each series in its lane by laneOf, all delivered', async () => {

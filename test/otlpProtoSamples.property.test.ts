@@ -18,7 +18,7 @@ import { type ReadRequest, readJsonRequest, readProtobufRequest } from '../src/s
 import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import type { Sample } from '../src/sample.js';
 import { sample } from './support/sampleArbitraries.js';
-import { bytesField as bytes, doubleField as dbl, fixed64Field as fixed64, intField, text } from './support/protobufWriter.js';
+import { bytesField as bytes, doubleField as dbl, fixed64Field as fixed64, intField, text, varint } from './support/protobufWriter.js';
 
 const test = suite('OTLP protobuf requests read in one pass');
 
@@ -70,6 +70,8 @@ test('requests the official serializer writes: the same samples as the general p
 // Hand-written wire forms: each message a shuffled list of fields, some repeated, some unknown.
 const T = 1_764_064_800_123_456_789n;
 const str = (field: number, s: string): number[] => bytes(field, text(s));
+/** A request of one metric of scope "lib". */
+const request = (metric: number[]): Uint8Array => Uint8Array.from(bytes(1, bytes(2, [...bytes(1, str(1, 'lib')), ...bytes(2, metric)])));
 type Bytes = fc.Arbitrary<number[]>;
 const oneOf = (...forms: number[][]): Bytes => fc.constantFrom<number[]>(...forms);
 /** A message's fields: `parts` (and `extra`), now and then shuffled. */
@@ -185,6 +187,36 @@ test('an attribute field that is not length-delimited: malformed to the general 
   const b = Uint8Array.from(bytes(1, [...bytes(1, resource), ...bytes(2, bytes(2, [...str(1, 'm'), ...bytes(5, bytes(1, [...fixed64(3, T), ...dbl(4, 1)]))]))]));
   assert.is(general(b), undefined);
   assert.is(agrees(b, {}), undefined);
+});
+
+test('a data point or a metric field that is not length-delimited: malformed to the general path, and not read by one pass as the bytes after it', () => {
+  // A gauge's point as 8 bytes (wire type 1) whose first is 18: read as a length, the 18 bytes from
+  // the next would be a point of time T6 and value 1; as the gauge's fields they are an unknown
+  // 8-byte field, an unknown varint (T6's top two bytes) and an unknown field 4.
+  const T6 = (0x1878n << 48n) | 0x123456789abcn;
+  const point = [...fixed64(3, T6), ...dbl(4, 1)];
+  const inGauge = request([...str(1, 'g'), ...bytes(5, [...varint(1 * 8 + 1), point.length, ...point])]);
+  assert.is(point.length, 18);
+  assert.is(general(inGauge), undefined);
+  assert.is(agrees(inGauge, {}), undefined);
+  // A metric as a varint (wire type 0) giving the length of the gauge field after it, unknown to a scope's metrics.
+  const metric = bytes(5, bytes(1, [...fixed64(3, T), ...dbl(4, 1)]));
+  const inScope = Uint8Array.from(bytes(1, bytes(2, [...bytes(1, str(1, 'lib')), ...varint(2 * 8 + 0), ...varint(metric.length), ...metric])));
+  assert.is(general(inScope), undefined);
+  assert.is(agrees(inScope, {}), undefined);
+});
+
+test("a metric's last data field is the one read (a gauge before a summary or an exponential histogram), and a monotonic flag of any non-zero varint is true, as the general path reads them", () => {
+  const gauge = bytes(5, bytes(1, [...fixed64(3, T), ...dbl(4, 1)]));
+  const summary = bytes(11, bytes(1, [...fixed64(3, T), ...fixed64(4, 2n), ...dbl(5, 3)]));
+  const exponential = bytes(10, bytes(1, [...fixed64(3, T), ...fixed64(4, 2n), ...dbl(5, 3)]));
+  for (const o of [{ summaries: 'gauges' as const }, {}]) {
+    const read = agrees(request([...str(1, 'g'), ...gauge, ...summary]), o);
+    assert.ok(read !== undefined && !read.samples.some((x) => x.name === 'g'), JSON.stringify(read?.samples.map((x) => x.name)));
+  }
+  assert.equal(agrees(request([...str(1, 'g'), ...gauge, ...exponential]), {})?.samples, []);
+  const sum = agrees(request([...str(1, 's'), ...bytes(7, [...bytes(1, [...fixed64(3, T), ...dbl(4, 1)]), ...intField(2, 2), ...intField(3, 2)])]), {});
+  assert.equal(sum?.samples.map((x) => [x.kind, x.monotonic]), [['sum', true]]);
 });
 
 test('attribute sets whose bytes hash alike are told apart', () => {

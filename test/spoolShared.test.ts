@@ -87,6 +87,19 @@ test('a resource and a scope are written once, not in every line: 4 times fewer 
   assert.equal(reopened(path, 2).sort((a, b) => Number(a.value) - Number(b.value)), samples);
 });
 
+test('a histogram or a non-finite value (lines written whole, not field by field) names its resource and scope by reference too', () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 1);
+  const resource = sdkResource('checkout-a');
+  const histogram = { boundaries: [0.1, 1], counts: [3, 2, 1], sum: 2.5, count: 6 };
+  const samples = [point(0, resource, { kind: 'histogram', value: histogram }), point(1, resource, { value: Number.NaN }), point(2, resource, { value: Infinity })];
+  spool.append(samples);
+  spool.close();
+  const lines = (rows(path, 'SELECT lines FROM chunks') as { lines: string }[]).map((r) => r.lines).join('\n');
+  assert.not.ok(lines.includes('k8s.pod.name') || lines.includes('instrumentation-http'), lines);
+  assert.equal(reopened(path), samples);
+});
+
 test('an append that failed (a full disk, at its chunk or at its shared row) wrote no shared row; the next one that names the object writes it', () => {
   for (const table of ['chunks', 'shared_objects']) {
     const path = join(tempDir(), 'spool.db');
