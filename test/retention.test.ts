@@ -17,6 +17,7 @@ import { reorderByEventTime, type ReorderOptions } from '../operators/reorderByE
 import { deliverOrdered } from '../operators/deliverOrdered.js';
 import type { Sample } from '../src/sample.js';
 import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
+import { createBatchPacker, createBatchUnpacker } from '../src/otlp/batchColumns.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -204,6 +205,40 @@ test("the sink's encoder keeps a data point for each sample of its largest batch
   // A pool grown to 300 000 points held 56 MB more (measured); the pool of 1 000 was there before.
   const grownBytes = process.memoryUsage().heapUsed - before;
   assert.ok(grownBytes < 8 * 2 ** 20, `${(grownBytes / 2 ** 20).toFixed(1)} MB more held after 300 batches`);
+});
+
+test("the sink's encoder lets go of a batch's attributes and values once encoded (its pooled points stay)", async () => {
+  const encode = createBatchEncoder();
+  const refs: WeakRef<object>[] = [];
+  const histogram = { boundaries: [1], counts: [1, 0], sum: 0.5, count: 1 };
+  // Fed from a plain function: the async test's own frame must not be what holds them.
+  const feed = (): void => {
+    const batch = Array.from({ length: 100 }, (_, i): Sample => ({ name: 'h', kind: 'histogram', value: { ...histogram }, timeUnixNano: T0 + BigInt(i), attributes: { pod: `web-${i}` } }));
+    for (const s of batch) refs.push(new WeakRef(s.attributes), new WeakRef(s.value as object));
+    encode(batch, {});
+  };
+  feed();
+  await collect();
+  assert.is(refs.filter((r) => r.deref() !== undefined).length, 0, 'nothing of the batch kept by the pool');
+});
+
+test("the encoding worker's unpacker lets go of the resources and scopes it shared once the packer starts over (a reset)", async () => {
+  const pack = createBatchPacker(2);
+  const unpack = createBatchUnpacker();
+  const refs: WeakRef<object>[] = [];
+  const batchOf = (service: string): Sample[] => [0, 1].map((i) => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T0 + BigInt(i), attributes: { i }, resource: { 'service.name': service }, scope: { name: service } }));
+  // Fed from a plain function: the async test's own frame must not be what holds them.
+  const feed = (): void => {
+    const first = batchOf('first');
+    refs.push(new WeakRef(first[0]!.resource!), new WeakRef(first[0]!.scope!));
+    unpack(pack.pack(first)!);
+    const second = pack.pack(batchOf('second'))!;
+    assert.ok(second.reset, 'more series than the packer keeps: it starts over');
+    unpack(second);
+  };
+  feed();
+  await collect();
+  assert.is(refs.filter((r) => r.deref() !== undefined).length, 0, "the first batch's resource and scope are not kept");
 });
 
 test.run();
