@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './support/cli.js';
 import { summarizeDeadLetters } from '../src/cli/inspectDeadLetters.js';
+import { inspectCommand } from '../src/cli/inspect.js';
 
 const test = suite('summarizeDeadLetters');
 const T0 = 1_764_064_800_000_000_000n; // 2025-11-25T10:00:00Z
@@ -84,6 +85,25 @@ test('metric names are told apart up to 10 000: past that they are summed as one
   // 10 000 names of one letter each, and the other three as one entry.
   assert.equal(s.metrics[0], { name: '(other kinds)', letters: 3 });
   assert.equal(s.moreMetrics, { names: 9_996, letters: 9_996 });
+});
+
+test('inspect of an empty dead-letter file: none (not "neither a spool nor a dead-letter file"); beside its rotated files, JSON lists them and the text says how to replay all', async () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  writeFileSync(path, '');
+  const run = async (json: boolean) => {
+    let out = '';
+    const said: string[] = [];
+    const code = await inspectCommand(path, json, (level, message) => void said.push(`${level} ${message}`), (x) => void (out += x));
+    return { code, out, said };
+  };
+  const empty = await run(false);
+  assert.equal([empty.code, empty.said], [0, []]);
+  assert.match(empty.out, /^dead letters .*dead\.ndjson: 0 letters, 0 series\n$/);
+  writeFileSync(`${path}.1`, `${JSON.stringify(letter('late', 'late'))}\n`);
+  const asJson = await run(true);
+  assert.equal((JSON.parse(asJson.out) as { rotatedFiles?: string[] }).rotatedFiles, [`${path}.1`]);
+  const asText = await run(false);
+  assert.ok(asText.out.endsWith(`older dead letters are in ${path}.1; every file, oldest first: cat ${path}.1 ${path} | chronoq replay -\n`), asText.out);
 });
 
 test.run();

@@ -204,6 +204,10 @@ test('a data point or a metric field that is not length-delimited: malformed to 
   const inScope = Uint8Array.from(bytes(1, bytes(2, [...bytes(1, str(1, 'lib')), ...varint(2 * 8 + 0), ...varint(metric.length), ...metric])));
   assert.is(general(inScope), undefined);
   assert.is(agrees(inScope, {}), undefined);
+  // A point's double value as a varint: read as 8 bytes it would take the unknown fields after it.
+  const asVarint = request([...str(1, 'g'), ...bytes(5, bytes(1, [...fixed64(3, T), ...varint(4 * 8 + 0), 1, 0x78, 0, 0x78, 0, 0x78, 0, 0x78, 0]))]);
+  assert.is(general(asVarint), undefined);
+  assert.is(agrees(asVarint, {}), undefined);
 });
 
 test("a metric's last data field is the one read (a gauge before a summary or an exponential histogram), and a monotonic flag of any non-zero varint is true, as the general path reads them", () => {

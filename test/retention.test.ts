@@ -18,6 +18,7 @@ import { deliverOrdered } from '../operators/deliverOrdered.js';
 import type { Sample } from '../src/sample.js';
 import { createBatchEncoder } from '../src/otlp/batchEncoder.js';
 import { createBatchPacker, createBatchUnpacker } from '../src/otlp/batchColumns.js';
+import { createSampleQueue } from '../src/sampleQueue.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -239,6 +240,23 @@ test("the encoding worker's unpacker lets go of the resources and scopes it shar
   feed();
   await collect();
   assert.is(refs.filter((r) => r.deref() !== undefined).length, 0, "the first batch's resource and scope are not kept");
+});
+
+test("deliverOrdered's queue keeps no sample it handed out, in its segments or its spares", async () => {
+  const queue = createSampleQueue(1);
+  const refs: WeakRef<object>[] = [];
+  const feed = (): void => {
+    for (let i = 0; i < 3_000; i++) {
+      const s = sampleOf(i);
+      refs.push(new WeakRef(s));
+      queue.push(s, { now: () => 0 });
+    }
+    while (queue.length > 0) queue.take(700);
+  };
+  feed();
+  await collect();
+  assert.ok(queue.capacity >= 3_000, 'its segments are kept');
+  assert.is(refs.filter((r) => r.deref() !== undefined).length, 0);
 });
 
 test.run();

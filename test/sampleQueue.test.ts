@@ -74,6 +74,13 @@ test('a drained backlog gives its ring back; a backlog that swings keeps its rin
   for (let i = 0; i < 100_000; i++) q.push(sample(i), clock);
   assert.ok(q.capacity >= 100_000);
   assert.is(q.drainAll().length, 100_000);
+  // Its emptied segments are kept as spares (counted in its capacity): the ring is looked at every
+  // 64 takes, against the most it held since the look before, so a backlog that comes back soon
+  // reuses them; given back at the second look (128 takes) after it emptied.
+  for (let t = 0; t < 126; t++) q.take(1);
+  assert.ok(q.capacity >= 100_000, `capacity ${q.capacity} after 127 takes`);
+  q.take(1);
+  assert.ok(q.capacity <= 2_048, `capacity ${q.capacity} after 128 takes`);
   const capacities = new Set<number>();
   // A steady backlog swinging between 0 and 2 500 samples, taken 1 000 at a time.
   for (let round = 0; round < 300; round++) {
