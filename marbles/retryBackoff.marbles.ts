@@ -51,6 +51,16 @@ test('multiplier and cap: delays 10, 30, 50, 50', () => {
   assert.ok(events.every((e) => e.error === unavailable));
 });
 
+test('the defaults: from 500 ms, doubling, up to 30 s', () => {
+  const events: RetryEvent[] = [];
+  testScheduler().run(({ cold, expectObservable }) => {
+    const attempt = cold<string>('#', undefined, unavailable);
+    const result = attempt.pipe(retryBackoff({ jitter: 'none', maxAttempts: 9, onRetry: (e) => events.push(e) }));
+    expectObservable(result).toBe('91500ms #', undefined, new RetriesExhaustedError(9, 91_500, unavailable, 'maxAttempts 9'));
+  });
+  assert.equal(events.map((e) => e.delayMs), [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+});
+
 test('jitter modes with an injected random', () => {
   const o = { initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, random: () => 0.5 };
   assert.is(backoffDelayMs(3, 0, { ...o, jitter: 'none' }), 400);

@@ -11,7 +11,8 @@ import {
   isRetriesExhaustedError, isRetryable, isTimeOutOfRangeError, toDeadLetter,
 } from '../src/index.js';
 // The spool's error is not the package's (the spool is the command's and createPipeline's).
-import { SpoolFormatError, isSpoolFormatError } from '../src/errors.js';
+import { SpoolFormatError, isAnsweredByReceiver, isSpoolFormatError, retryAfterMsOf } from '../src/errors.js';
+import { invalidSample } from '../src/routed.js';
 import { isTakenSamples } from '../src/batchOutcome.js';
 
 const test = suite('errorGuards');
@@ -77,6 +78,39 @@ test('the errors say their figures as a person reads them', () => {
   assert.is(new RetriesExhaustedError(1, 0, 'no route').message, 'gave up after 1 attempt(s) in 0 ms: no route');
   assert.is(new BrokenCircuitError(249.2).message, 'circuit open: next attempt allowed in 250 ms');
   assert.is(new InvalidOptionError('otlpGrpcSink', 'timeoutMs', 'a number of ms', '"10s"').message, 'otlpGrpcSink: option timeoutMs must be a number of ms, found "10s"');
+});
+
+test("the flags a guard reads count only when true; a receiver's delay only when it is one (a finite, non-negative number)", () => {
+  for (const v of [1, 'yes', {}]) {
+    assert.not.ok(isOutcomeUnknown({ outcomeUnknown: v }), String(v));
+    assert.not.ok(isAnsweredByReceiver({ answered: v }), String(v));
+  }
+  assert.not.ok(isAnsweredByReceiver(new ExportError('14 UNAVAILABLE: connection refused', { retryable: true, code: 14 })), 'a status the client made up');
+  assert.ok(isAnsweredByReceiver(new ExportError('14 UNAVAILABLE: overloaded', { retryable: true, code: 14, answered: true })));
+  assert.not.ok(isAnsweredByReceiver(new Error('plain')));
+  assert.equal([250, 0, -1, Infinity, Number.NaN, '250', undefined].map((retryAfterMs) => retryAfterMsOf({ retryAfterMs })), [250, 0, undefined, undefined, undefined, undefined, undefined]);
+});
+
+test('the errors keep what they were made with: the cause, the points refused, the spool format read up to, the option; a broken circuit is retryable', () => {
+  const down = new Error('down');
+  const refused = new ExportError('3 INVALID_ARGUMENT', { retryable: false, code: 3, cause: down, rejectedDataPoints: 7 });
+  assert.equal([refused.cause, refused.rejectedDataPoints, refused.outcomeUnknown, refused.answered], [down, 7, false, false]);
+  assert.is(new RetriesExhaustedError(3, 1_500, down).cause, down);
+  assert.ok(isRetryable(new BrokenCircuitError(250)));
+  const later = new SpoolFormatError('/var/spool.db', 9, 1, '0.1.0', 'upgrade');
+  assert.equal([later.path, later.format, later.readsUpTo], ['/var/spool.db', 9, 1]);
+  const option = new InvalidOptionError('deliverOrdered', 'retry.initialDelayMs', 'a number', 'NaN');
+  assert.equal([option.operator, option.option], ['deliverOrdered', 'retry.initialDelayMs']);
+  assert.is(new TimeOutOfRangeError(2n ** 64n).message, 'time 18446744073709551616 ns is outside what OTLP carries (0 ≤ t < 2^64 ns): it would arrive as another time');
+});
+
+test('a dead letter keeps what was thrown, a falsy value too; a sample that could not be handled says why and keeps the error', () => {
+  assert.equal(toDeadLetter('invalid', 'x', 'threw', 5, { error: 0 }).error, { name: 'Error', message: '0' });
+  assert.equal(toDeadLetter('invalid', 'x', 'threw', 5, { error: '' }).error, { name: 'Error', message: '' });
+  const invalid = invalidSample({ name: 'm', kind: 'gauge', value: 1, timeUnixNano: 1n, attributes: {} }, new TypeError('hook failed'), 5);
+  if (invalid._tag !== 'Left') throw new Error('a Right');
+  const letter = invalid.left;
+  assert.equal([letter.reason, letter.detail, letter.error], ['invalid', 'could not be handled: hook failed', { name: 'TypeError', message: 'hook failed' }]);
 });
 
 test.run();

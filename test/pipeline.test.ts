@@ -177,4 +177,27 @@ test('a sample whose start time is after its time (not put right by a clock corr
   assert.equal(received, [1, 3]);
 });
 
+test("a counter stamped here across the clock stepped back an hour: its samples stamped after the step (before their start) are re-stamped and delivered, none `invalid`", async () => {
+  const clock = schedulerClock(asyncScheduler, Date.now());
+  const input = new Subject<Sample>();
+  const config = { ...resolveConfig({ reorder: { maxDelayMs: 0 }, batch: { maxSize: 10, maxDelayMs: 5 } }), sources: [] };
+  const letters: string[] = [];
+  const received: Sample[] = [];
+  const p = new Pipeline(config, {
+    send: (batch) => timer(1).pipe(tap(() => received.push(...batch)), ignoreElements()),
+    sources: [input], deadLetters: (d) => void letters.push(`${d.reason}: ${d.detail}`), clock,
+  });
+  const startNs = BigInt(clock.now()) * 1_000_000n;
+  const stamped = (value: number): Sample => ({ name: 'requests', kind: 'sum', value, timeUnixNano: BigInt(clock.now()) * 1_000_000n, startTimeUnixNano: startNs, attributes: {} });
+  p.start();
+  input.next(stamped(1));
+  clock.step(-3_600_000);
+  input.next(stamped(2));
+  input.next(stamped(3));
+  input.complete();
+  await p.done;
+  assert.equal(letters, []);
+  assert.equal(received.map((s) => [s.value, s.timeUnixNano >= startNs, s.correctedFromUnixNano !== undefined]), [[1, true, false], [2, true, true], [3, true, true]]);
+});
+
 test.run();

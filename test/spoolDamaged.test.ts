@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import type { DeadLetter } from '../src/routed.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, truncateSync } from 'node:fs';
 import { isRight } from 'fp-ts/lib/Either.js';
 import Database from 'better-sqlite3';
 import { NEVER } from 'rxjs';
@@ -14,7 +14,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { systemClock } from '../src/clock.js';
 import { tempDir } from './support/cli.js';
 import type { Sample } from '../src/sample.js';
-import { mk, open } from './support/spool.js';
+import { addNeverUsedPages, mk, open } from './support/spool.js';
 
 const test = suite('spool damaged');
 
@@ -55,14 +55,7 @@ test("a spool whose file SQLite's quick check faults while every row reads (page
   const { spool } = open(path, 1);
   spool.append(Array.from({ length: 40 }, (_, i) => mk(i)));
   spool.close();
-  // Two pages more in the header's count, of zeros: in no table and not free.
-  const pageSize = readFileSync(path).readUInt16BE(16);
-  appendFileSync(path, Buffer.alloc(2 * pageSize));
-  const bytes = readFileSync(path);
-  const pages = bytes.readUInt32BE(28) + 2;
-  bytes.writeUInt32BE(pages, 28);
-  writeFileSync(path, bytes);
-  const problem = `integrity check: Page ${pages - 1}: never used; Page ${pages}: never used`;
+  const problem = addNeverUsedPages(path);
   const seen = inspectSpoolFile(path);
   assert.ok(isRight(seen));
   if (!isRight(seen)) return;

@@ -6,7 +6,9 @@ import Database from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../src/spool/inspectSpool.js';
 import { tempDir } from './support/cli.js';
-import { mk, open } from './support/spool.js';
+import { addNeverUsedPages, mk, open } from './support/spool.js';
+import { inspectCommand } from '../src/cli/inspect.js';
+import { Spool } from '../src/spool/spool.js';
 
 const test = suite('spool inspected');
 
@@ -39,6 +41,35 @@ test("inspect: a lane's oldest and newest times are over all its chunks, whichev
   foreign.close();
   const seen = inspectSpoolFile(other);
   assert.match(isRight(seen) ? '' : seen.left.message, /other\.db is not a chronoq spool \(an SQLite database without its tables\); nothing was changed$/);
+});
+
+/** `chronoq inspect PATH`'s text and exit code, called in this process. */
+const inspected = async (path: string, json = false) => {
+  let out = '';
+  const said: string[] = [];
+  const code = await inspectCommand(path, json, (level, message) => void said.push(`${level} ${message}`), (x) => void (out += x));
+  assert.equal(said, []);
+  return { code, out };
+};
+
+test('inspect as text: each lane\'s oldest and newest, the chronoq that has it open, the one resource its samples go out as; damaged, the samples run would salvage', async () => {
+  const path = join(tempDir(), 'spool.db');
+  const opened = Spool.open(path, { lanes: 1, resource: { 'service.name': 'shop' } });
+  if (!isRight(opened)) throw opened.left;
+  const at = (s: number) => ({ ...mk(s), timeUnixNano: 1_764_064_800_000_000_000n + BigInt(s) * 1_000_000_000n });
+  opened.right.spool.append([at(3), at(0), at(7)]);
+  const open = await inspected(path);
+  assert.is(open.code, 0);
+  assert.match(open.out, new RegExp(`^spool ${path}: 3 samples waiting, \\d+ bytes \\(in use by the chronoq with pid ${process.pid} on .+, since \\d{4}-\\d\\d-\\d\\dT.+Z\\)\\n`));
+  assert.match(open.out, /\n0     3        2025-11-25T10:00:00\.000Z  2025-11-25T10:00:07\.000Z  \d+ +-1\n/);
+  assert.match(open.out, /\nwaiting  resource they were written under, and go out as\n3        \{"service\.name":"shop"\}\n$/);
+  assert.is((JSON.parse((await inspected(path, true)).out) as { inUseBy?: { pid: number } }).inUseBy?.pid, process.pid);
+  opened.right.spool.close();
+  const closed = await inspected(path);
+  assert.not.ok(closed.out.includes('in use'), closed.out);
+  assert.not.ok('inUseBy' in (JSON.parse((await inspected(path, true)).out) as object));
+  const problem = addNeverUsedPages(path);
+  assert.match((await inspected(path)).out, new RegExp(`^spool ${path}: 3 samples waiting, \\d+ bytes \\(DAMAGED: ${problem}; chronoq run would move it aside and salvage 3 samples\\)\\n`));
 });
 
 test.run();

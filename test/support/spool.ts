@@ -1,5 +1,5 @@
 /** Shared by the spool suites: a numbered sample, a spool opened or thrown, what a restart would deliver first, the removal of a spool's files, and a bare database of the spool's schema. */
-import { rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isRight } from 'fp-ts/lib/Either.js';
 import Database from 'better-sqlite3';
 import { Spool } from '../../src/spool/spool.js';
@@ -31,4 +31,19 @@ export const schemaDatabase = (): Database.Database => {
   const db = new Database(':memory:');
   db.exec(SCHEMA);
   return db;
+};
+
+/**
+ * Faults the closed spool at `path` as SQLite's quick check sees it while every row still reads:
+ * two pages of zeros more in the header's count, in no table and not free. Returns the problem
+ * the check says.
+ */
+export const addNeverUsedPages = (path: string): string => {
+  const pageSize = readFileSync(path).readUInt16BE(16);
+  appendFileSync(path, Buffer.alloc(2 * pageSize));
+  const bytes = readFileSync(path);
+  const pages = bytes.readUInt32BE(28) + 2;
+  bytes.writeUInt32BE(pages, 28);
+  writeFileSync(path, bytes);
+  return `integrity check: Page ${pages - 1}: never used; Page ${pages}: never used`;
 };
