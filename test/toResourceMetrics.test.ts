@@ -16,7 +16,7 @@ import { type Sample, canonicalAttributes } from '../src/sample.js';
 const test = suite('toResourceMetrics grouping');
 
 const resources = [undefined, { host: 'a' }, { host: 'a' }, { host: 'b' }]; // two distinct objects, equal content
-const scopes = [undefined, { name: 's1' }, { name: 's1' }, { name: 's1', version: '2' }, { name: 's1', schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' }, { name: 's1', attributes: { tier: 'web' } }, { name: 's1', attributes: { tier: 'web' } }];
+const scopes = [undefined, { name: 's1' }, { name: 's1' }, { name: 's1', version: '2' }, { name: 's1', schemaUrl: 'https://opentelemetry.io/schemas/1.24.0' }, { name: 's1', attributes: { tier: 'web' } }, { name: 's1', attributes: { tier: 'web' } }, { name: 's1', attributes: { tier: 'db' } }];
 const sampleArb = fc.record({
   resource: fc.nat(resources.length - 1),
   scope: fc.nat(scopes.length - 1),
