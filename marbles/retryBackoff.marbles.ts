@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BehaviorSubject, defer, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, defer, of, throwError, type Observable } from 'rxjs';
 import { retryBackoff, backoffDelayMs, type RetryEvent } from '../operators/retryBackoff.js';
 import { ExportError, BrokenCircuitError, RetriesExhaustedError } from '../src/errors.js';
 import { testScheduler, pendingActions } from '../test/support/marbles.js';
@@ -198,6 +198,18 @@ test("retryNow$ does not end a wait before the receiver's retryAfterMs (RetryInf
     const now$ = hot('----x-------x');
     expectObservable(attempt.pipe(retryBackoff({ initialDelayMs: 30, jitter: 'none', retryNow$: now$ }))).toBe('12ms (a|)', { a: 'ok' });
   });
+});
+
+test('a wait ended early by retryNow$ leaves no timer behind (a pending 30 s timer kept a finished process alive)', () => {
+  const scheduler = testScheduler();
+  const now$ = new Subject<void>();
+  const attempt = scripted([() => throwError(() => unavailable), () => of('ok')]);
+  const got: string[] = [];
+  attempt.pipe(retryBackoff({ initialDelayMs: 30_000, jitter: 'none', retryNow$: now$, scheduler })).subscribe((v) => got.push(v));
+  assert.is(pendingActions(scheduler), 1, 'the wait');
+  now$.next();
+  assert.equal(got, ['ok']);
+  assert.is(pendingActions(scheduler), 0);
 });
 
 test('unsubscribe cancels the pending retry', () => {
