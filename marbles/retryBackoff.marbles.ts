@@ -212,6 +212,22 @@ test('a wait ended early by retryNow$ leaves no timer behind (a pending 30 s tim
   assert.is(pendingActions(scheduler), 0);
 });
 
+test('unsubscribed: an attempt in flight is cancelled, and during a wait retryNow$ is let go and starts nothing', () => {
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const attempt = cold<string>('-----a');
+    expectObservable(attempt.pipe(retryBackoff({})), '^--!').toBe('');
+    expectSubscriptions(attempt.subscriptions).toBe('^--!');
+  });
+  const now$ = new Subject<void>();
+  let attempts = 0;
+  const sub = defer(() => (attempts++, throwError(() => unavailable))).pipe(retryBackoff({ initialDelayMs: 50, retryNow$: now$, scheduler: testScheduler() })).subscribe({ error: () => undefined });
+  assert.ok(now$.observed, 'waiting');
+  sub.unsubscribe();
+  assert.not.ok(now$.observed);
+  now$.next();
+  assert.is(attempts, 1);
+});
+
 test('unsubscribe cancels the pending retry', () => {
   const scheduler = testScheduler();
   const sub = throwError(() => unavailable).pipe(retryBackoff({ initialDelayMs: 50, scheduler })).subscribe({ error: () => undefined });
