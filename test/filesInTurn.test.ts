@@ -66,10 +66,16 @@ test('the first sample is found in plain, gzip and OTLP/JSON files; a file witho
   assert.is(firstSampleTime(empty.path), undefined);
   assert.equal(oldestFirst([empty, late, prose, otlp, gz]).map((f) => f.path), [gz, otlp, late, empty, prose].map((f) => f.path));
   // A Collector's request a line may be large: its first line found past 256 KiB.
-  const points = Array.from({ length: 4000 }, (_, i) => ({ attributes: [{ key: 'pod', value: { stringValue: `pod-${i}` } }], timeUnixNano: String(T0 + 1n + BigInt(i)), asDouble: i }));
+  const points = Array.from({ length: 10_000 }, (_, i) => ({ attributes: [{ key: 'pod', value: { stringValue: `pod-${i}` } }], timeUnixNano: String(T0 + 1n + BigInt(i)), asDouble: i }));
   const big = at('g.jsonl', `${JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'big', gauge: { dataPoints: points } }] }] }] })}\n`);
-  assert.ok((readFileSync(big.path).length) > 256 * 1024);
+  assert.ok((readFileSync(big.path).length) > 512 * 1024, 'past what is peeked of a gzip file');
   assert.is(firstSampleTime(big.path), T0 + 1n);
+  // A file of one sample without a line end, and a zstd file (this Node cannot peek into it): by its time, and last.
+  const unended = at('h.ndjson', line(40));
+  const zstd = at('i.ndjson.zst', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]));
+  assert.is(firstSampleTime(unended.path), T0 + 40_000_000_000n);
+  assert.is(firstSampleTime(zstd.path), undefined);
+  assert.equal(oldestFirst([zstd, late, unended]).map((f) => f.path), [unended, late, zstd].map((f) => f.path));
 });
 
 test('each begins when the one before has ended — or failed, whose error goes on to the reader; one never reached is said to be', async () => {

@@ -48,9 +48,13 @@ export const firstSampleTime = (path: string): bigint | undefined => {
     const compression = compressionOf(path);
     if (compression === 'zstd') return undefined;
     // Of a gzip file, an eighth as many compressed bytes: text compresses about tenfold.
-    const bytes = fileHead(path, compression === 'gzip' ? PEEK_BYTES / 8 : PEEK_BYTES);
+    const peekBytes = compression === 'gzip' ? PEEK_BYTES / 8 : PEEK_BYTES;
+    const bytes = fileHead(path, peekBytes);
     // Z_SYNC_FLUSH: what the first compressed bytes give, without the rest of the stream.
-    return firstTimeIn((compression === 'gzip' ? gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : bytes).toString('utf8'));
+    const text = (compression === 'gzip' ? gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : bytes).toString('utf8');
+    // Read whole, its last line is whole too, with or without a line end: a file of one sample
+    // written without one (`echo -n`) had no time, and was read after newer files.
+    return firstTimeIn(bytes.length < peekBytes ? `${text}\n` : text);
   } catch {
     return undefined; // unreadable, or damaged: opening it says why
   }
