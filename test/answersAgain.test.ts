@@ -59,6 +59,11 @@ test('a first probe answered is not news; a call answered, or gone, ends a round
   p.answer('gone');
   assert.is(emitted(), 0);
   assert.is(p.sent(), 5);
+  w.sawCall('silent');
+  w.sawCall('gone');
+  assert.is(p.cancelled(), 2, 'a call that found no connection ends the round too');
+  p.answer('answered');
+  assert.is(emitted(), 0);
 });
 
 test('no probe without a subscriber, after the last one leaves, or after stop; a probe that throws counts as gone', () => {
@@ -76,12 +81,15 @@ test('no probe without a subscriber, after the last one leaves, or after stop; a
   w.stop();
   w.sawCall('silent');
   assert.is(p.sent(), 2);
+  let tries = 0;
   const throwing = watchAnswers(() => {
+    tries++;
     throw new Error('Channel has been shut down');
   });
   throwing.answersAgain$.subscribe();
   throwing.sawCall('silent'); // does not throw
   throwing.sawCall('silent'); // a new round may start: the last one ended
+  assert.is(tries, 2);
 });
 
 test.run();

@@ -117,6 +117,9 @@ test('of several files, the event names the ones that changed; values the sink r
   replace(b, 'team');
   look();
   assert.equal(events, [{ kind: 'reloaded', headers: ['x-scope'], files: [b] }]);
+  replace(a, 'two');
+  look();
+  assert.equal(events.at(-1), { kind: 'reloaded', headers: ['authorization'], files: [a] }, 'b, read already, is not named again');
   cancel();
   let refuse = true;
   let lookNow = (): void => undefined;

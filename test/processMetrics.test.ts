@@ -141,6 +141,15 @@ test('written under the names of Node\'s Prometheus client, with the memory limi
   const { openFds: _o, maxFds: _m, eventLoopDelay: _d, ...elsewhere } = readings;
   const without = renderProcessMetrics(elsewhere);
   assert.not.match(without, /process_open_fds|process_max_fds|nodejs_eventloop_lag/, 'left out where not read');
+  const { maxFds: _unlimited, ...noLimit } = readings;
+  assert.match(renderProcessMetrics(noLimit), /^process_open_fds 22$/m);
+  assert.not.match(renderProcessMetrics(noLimit), /process_max_fds/, 'no limit on open files: none said');
+  // Beside them on the page, the queue's capacity is delivery.maxQueued, not what it holds.
+  const stats = createStats(1000);
+  stats.otlpStaleMarkersSkipped = 8;
+  const page = renderPrometheus(stats, createAlerts({}), WALL0);
+  assert.match(page, /^chronoq_queue_depth 0\n[^]*^chronoq_queue_capacity 1000$/m);
+  assert.match(page, /^chronoq_otlp_stale_markers_skipped_total 8$/m);
 });
 
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;

@@ -65,6 +65,7 @@ test('the endpoint: /healthz 200, /readyz 503 then 200 then 503 with the detail,
   const bare = await servePrometheus(barePort, '127.0.0.1', () => '');
   try {
     assert.equal(await get(barePort, '/readyz'), [404, 'try /metrics\n'], 'without readiness: /metrics only');
+    assert.equal(await get(barePort, '/healthz'), [404, 'try /metrics\n']);
   } finally {
     bare.close();
   }
