@@ -18,6 +18,8 @@ test('options take their value after a space or an =; a missing or wrong one is 
   assert.equal(parseArgs(['run', '--config']).errors, ['--config: expected a file name']);
   assert.equal(parseArgs(['run', '--config=']).errors, ['--config: expected a file name']);
   assert.equal(parseArgs(['run', '--verbose']).errors, ['unknown option --verbose (see --help)']);
+  // The short forms --help shows.
+  assert.equal([parseArgs(['-h']).help, parseArgs(['-V']).version, parseArgs(['-q']).quiet, parseArgs(['-h', '-V']).errors], [true, true, true, []]);
 });
 
 test('without a command, no option is out of place (the usage is shown instead); with one, each option belongs to its command', () => {
