@@ -30,6 +30,7 @@ test('without a command, no option is out of place (the usage is shown instead);
   assert.is(argumentProblem({ command: 'inspect', positional: ['x.db'], failOnDeadLetters: true }), "inspect: --fail-on-dead-letters is run's");
   assert.is(argumentProblem({ command: 'run', positional: ['a.yaml'] }), undefined);
   assert.is(argumentProblem({ command: 'validate', positional: ['a.yaml', 'b.yaml'] }), 'validate: one config file, found 2 (a.yaml, b.yaml): validate each on its own');
+  assert.is(argumentProblem({ command: 'validate', positional: ['a.yaml'], config: 'b.yaml' }), 'validate: two config files, a.yaml and --config b.yaml: give one');
   assert.is(argumentProblem({ command: 'replay', positional: ['x.ndjson', 'y.ndjson'] }), 'replay: one dead-letter file, found 2 (x.ndjson, y.ndjson): to replay several, oldest first, cat x.ndjson y.ndjson | chronoq replay -');
   assert.is(argumentProblem({ command: 'inspect', positional: ['x.db'] }), undefined);
   assert.is(argumentProblem({ command: 'inspect', positional: ['x.db', 'y.db'] }), 'inspect: one file, found 2 (x.db, y.db): inspect each on its own');

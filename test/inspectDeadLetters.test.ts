@@ -34,6 +34,13 @@ test('a kind whose later details go on past the first one\'s end is shown cut ("
   assert.equal(same.reasons['rejected']!.details, [{ detail: head, letters: 2 }]);
 });
 
+test('numbers fold whole, decimals too, into one kind; letters whose attributes are no object are told apart by resource too', async () => {
+  const s = await summaryOf([letter('late', 'behind by 1.5 s'), letter('late', 'behind by 2 s'), letter('late', 'behind by 0.25 s')]);
+  assert.equal(s.reasons['late']!.details.map((d) => d.letters), [3]);
+  const odd = await summaryOf([1, 2].map((i) => letter('invalid', 'attributes must be an object', { name: 'cpu', attributes: 'host=a', resource: { 'host.name': `h${i}` } })));
+  assert.is(odd.series, 2);
+});
+
 test('exactly five kinds of detail, and five metrics, are all shown: nothing "more"', async () => {
   const s = await summaryOf(['a', 'b', 'c', 'd', 'e'].map((k) => letter('invalid', `problem ${k}`, { name: `m${k}` })));
   assert.is(s.reasons['invalid']!.details.length, 5);
