@@ -23,15 +23,17 @@ test('validate: a misspelt key, a wrong type and a missing variable, each as pat
   assert.match(missing.stderr, /expected a readable config file, found ENOENT/);
 });
 
-test('validate: a valid config run would warn of (an endpoint without a port, an OTLP/HTTP protocol variable) says so on stderr, exit 0', async () => {
+test('validate: a valid config run would warn of (an endpoint without a port, an OTLP/HTTP protocol variable, a setting not used) says so on stderr, exit 0', async () => {
   // Before, validate printed the config and nothing else; the warning came only at run's start.
   const dir = tempDir();
-  const cfg = writeConfig(dir, "sink: {type: otlp-grpc, endpoint: 'http://collector'}\n");
+  const cfg = writeConfig(dir, "sink: {type: otlp-grpc, endpoint: 'http://collector'}\ndelivery: {lanes: 8}\nreorder: {order: global}\n");
   const r = await runCli(['validate', cfg], { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /endpoint: http:\/\/collector/);
   assert.match(r.stderr, /WARN +the sink endpoint http:\/\/collector names no port: gRPC dials collector:443, in plaintext; OTLP\/gRPC receivers listen on 4317/);
   assert.match(r.stderr, /WARN +OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf, but chronoq speaks OTLP\/gRPC only: it sends gRPC to collector:443/);
+  // A setting that does nothing with the rest of the config (config/unusedSettings.ts).
+  assert.match(r.stderr, /WARN +delivery\.lanes 8 is not used: reorder\.order global delivers on one lane/);
   const quiet = await runCli(['validate', writeConfig(dir, "sink: {type: otlp-grpc, endpoint: 'http://collector:4317'}\n", 'ok.yaml')], { OTEL_EXPORTER_OTLP_PROTOCOL: undefined, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: undefined });
   assert.is(quiet.code, 0);
   assert.is(quiet.stderr, '', 'nothing to say');

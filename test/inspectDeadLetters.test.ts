@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { tempDir } from './support/cli.js';
 import { summarizeDeadLetters } from '../src/cli/inspectDeadLetters.js';
 import { inspectCommand } from '../src/cli/inspect.js';
+import { lateDetail } from '../src/lateDetail.js';
 
 const test = suite('summarizeDeadLetters');
 const T0 = 1_764_064_800_000_000_000n; // 2025-11-25T10:00:00Z
@@ -39,6 +40,15 @@ test('numbers fold whole, decimals too, into one kind; letters whose attributes 
   assert.equal(s.reasons['late']!.details.map((d) => d.letters), [3]);
   const odd = await summaryOf([1, 2].map((i) => letter('invalid', 'attributes must be an object', { name: 'cpu', attributes: 'host=a', resource: { 'host.name': `h${i}` } })));
   assert.is(odd.series, 2);
+});
+
+test('reasons by their count, the most first; a blank line is no line, a letter without a detail one of an empty detail; late letters behind by the least and most', async () => {
+  const behind = (ms: number) => lateDetail(T0, T0 + BigInt(ms) * 1_000_000n, 'its series', 2_000);
+  const s = await summaryOf([letter('late', behind(5_000)), '   ', { reason: 'invalid', item: {}, atUnixMs: 0 }, letter('invalid', ''), letter('late', behind(2_000)), letter('invalid', 'x'), '\t']);
+  assert.equal(Object.keys(s.reasons), ['invalid', 'late']);
+  assert.is(s.unreadable, 0, 'blank lines');
+  assert.equal(s.reasons['invalid']!.details, [{ detail: '', letters: 2 }, { detail: 'x', letters: 1 }]);
+  assert.equal([s.reasons['late']!.behindMs?.least, s.reasons['late']!.behindMs?.most], [2_000, 5_000]);
 });
 
 test('exactly five kinds of detail, and five metrics, are all shown: nothing "more"', async () => {
