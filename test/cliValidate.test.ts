@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import { trustedCas } from '../src/otlp/envTlsFiles.js';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { jsonLog, runCli, tempDir, writeConfig } from './support/cli.js';
 
 const noStack = (s: string) => !/\n\s+at /.test(s);
@@ -34,6 +35,10 @@ test('validate: a valid config run would warn of (an endpoint without a port, an
   assert.match(r.stderr, /WARN +OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf, but chronoq speaks OTLP\/gRPC only: it sends gRPC to collector:443/);
   // A setting that does nothing with the rest of the config (config/unusedSettings.ts).
   assert.match(r.stderr, /WARN +delivery\.lanes 8 is not used: reorder\.order global delivers on one lane/);
+  // Files read once: in which order a run reads them, as its start says it.
+  for (const f of ['a.ndjson', 'b.ndjson']) writeFileSync(join(dir, f), '{"name":"m","value":1,"timeUnixNano":"1764064800000000000"}\n');
+  const files = await runCli(['validate', writeConfig(dir, `sources: [{type: ndjson, path: ${join(dir, 'a.ndjson')}}, {type: ndjson, path: ${join(dir, 'b.ndjson')}}]\nsink: {type: console}\n`, 'files.yaml')]);
+  assert.match(files.stdout, new RegExp(`\\n# the files read once are read one after another, oldest first \\(by their first sample\\): ${join(dir, 'a.ndjson')}, ${join(dir, 'b.ndjson')}\\n$`));
   const quiet = await runCli(['validate', writeConfig(dir, "sink: {type: otlp-grpc, endpoint: 'http://collector:4317'}\n", 'ok.yaml')], { OTEL_EXPORTER_OTLP_PROTOCOL: undefined, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: undefined });
   assert.is(quiet.code, 0);
   assert.is(quiet.stderr, '', 'nothing to say');

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './support/cli.js';
-import { summarizeDeadLetters } from '../src/cli/inspectDeadLetters.js';
+import { formatDeadLetterSummary, summarizeDeadLetters } from '../src/cli/inspectDeadLetters.js';
 import { inspectCommand } from '../src/cli/inspect.js';
 import { lateDetail } from '../src/lateDetail.js';
 
@@ -49,6 +49,13 @@ test('reasons by their count, the most first; a blank line is no line, a letter 
   assert.is(s.unreadable, 0, 'blank lines');
   assert.equal(s.reasons['invalid']!.details, [{ detail: '', letters: 2 }, { detail: 'x', letters: 1 }]);
   assert.equal([s.reasons['late']!.behindMs?.least, s.reasons['late']!.behindMs?.most], [2_000, 5_000]);
+});
+
+test('as text: one more kind of detail said in the singular, one metric listed, no line of resends when there were none', async () => {
+  const text = formatDeadLetterSummary(await summaryOf(['a', 'b', 'c', 'd', 'e', 'f'].map((k) => letter('invalid', `problem ${k}`, { name: 'cpu' }))));
+  assert.match(text, /\n +1 × \(1 more kind of detail\)\n/);
+  assert.match(text, /\nmetrics: cpu 6\n$/);
+  assert.not.match(text, /resend/);
 });
 
 test('exactly five kinds of detail, and five metrics, are all shown: nothing "more"', async () => {
