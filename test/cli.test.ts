@@ -55,6 +55,19 @@ test('a file more than the command takes is an error, not ignored (run a.yaml b.
   const v = await runCli(['validate', '--config', a]);
   assert.is(v.code, 0, v.stderr);
   assert.match(v.stdout, /^sink:\n {2}type: console/m);
+  // run --config runs that config (not the default one: host metrics to localhost:4317).
+  const input = join(dir, 'in.ndjson');
+  writeFileSync(input, '{"name":"m","value":1,"timeUnixNano":"1764064800000000000"}\n');
+  const out = join(dir, 'out.ndjson');
+  const ran = await runCli(['run', '--config', writeConfig(dir, `sources: [{type: ndjson, path: ${input}}]\nsink: {type: ndjson, path: ${out}}\nskew: {maxPastMs: 1e12}\nreorder: {maxDelayMs: 0}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`, 'c.yaml'), '-q']);
+  assert.is(ran.code, 0, ran.stderr);
+  assert.match(readFileSync(out, 'utf8'), /"timeUnixNano":"1764064800000000000"/);
+  // replay and inspect without their file say which they need.
+  for (const [command, words] of [['replay', 'replay: which dead-letter file?'], ['inspect', 'inspect: which file?']]) {
+    const r = await runCli([command!]);
+    assert.is(r.code, 2, command);
+    assert.ok(r.stderr.includes(words!), r.stderr);
+  }
 });
 
 test('a named pipe as a file source or a replayed file: a config error / an error at once (exit 2), where opening it stopped everything, Ctrl-C included, until a writer came', async () => {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { inspectSpoolFile } from '../src/spool/inspectSpool.js';
+import { SPOOL_FORMAT } from '../src/spool/schema.js';
+import { isSpoolFormatError } from '../src/errors.js';
 import { tempDir } from './support/cli.js';
 import { addNeverUsedPages, mk, open } from './support/spool.js';
 import { inspectCommand } from '../src/cli/inspect.js';
@@ -70,6 +72,25 @@ test('inspect as text: each lane\'s oldest and newest, the chronoq that has it o
   assert.not.ok('inUseBy' in (JSON.parse((await inspected(path, true)).out) as object));
   const problem = addNeverUsedPages(path);
   assert.match((await inspected(path)).out, new RegExp(`^spool ${path}: 3 samples waiting, \\d+ bytes \\(DAMAGED: ${problem}; chronoq run would move it aside and salvage 3 samples\\)\\n`));
+});
+
+test("a lane whose samples were all delivered is listed, waiting none, with how far it was acknowledged; a later chronoq's spool is refused, unread", () => {
+  const path = join(tempDir(), 'spool.db');
+  const { spool } = open(path, 2);
+  const samples = Array.from({ length: 12 }, (_, i) => mk(i, i % 4));
+  spool.append(samples);
+  assert.equal(spool.inspect().lanes.map((l) => l.lane), [0, 1], 'both lanes hold samples');
+  spool.settle(samples);
+  spool.close();
+  const seen = inspectSpoolFile(path);
+  if (!isRight(seen)) throw seen.left;
+  assert.equal(seen.right.lanes.map((l) => [l.lane, l.waiting, l.ackedSeq >= 0]), [[0, 0, true], [1, 0, true]]);
+  const later = new Database(path);
+  later.pragma(`user_version = ${SPOOL_FORMAT + 1}`);
+  later.close();
+  const refused = inspectSpoolFile(path);
+  assert.ok(!isRight(refused) && isSpoolFormatError(refused.left), String(!isRight(refused) && refused.left.message));
+  assert.match(!isRight(refused) ? refused.left.message : '', /inspect it with that chronoq$/);
 });
 
 test.run();
