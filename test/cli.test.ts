@@ -15,6 +15,9 @@ test('--help, --version; an unknown command or option exits 2', async () => {
   assert.is(help.code, 0);
   assert.match(help.stdout, /chronoq run \[config.yaml\]/);
   // `chronoq help` as git and npm take it (it was an unknown command).
+  // Nothing asked: the usage, exit 2 (a script that ran `chronoq` alone did nothing).
+  const bare = await runCli([]);
+  assert.equal([bare.code, bare.stdout], [2, help.stdout]);
   const word = await runCli(['help']);
   assert.is(word.code, 0, word.stderr);
   assert.is(word.stdout, help.stdout);

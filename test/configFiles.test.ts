@@ -193,6 +193,8 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   writeFileSync(join(tmp, 'notes.txt'), 'the CA is on the wiki\n');
   writeFileSync(join(tmp, 'bundle.p12'), Buffer.from([0x30, 0x82, 0x0a, 0x01, 0x02, 0x01, 0x03, 0x30]));
   assert.equal(problems({ ca: join(tmp, 'notes.txt') }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(tmp, 'notes.txt')}", no PEM block in it`]);
+  writeFileSync(join(tmp, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+  assert.equal(problems({ ca: join(tmp, 'broken.pem') }), [`config.sink.tls.ca: expected a PEM certificate, found "${join(tmp, 'broken.pem')}", which holds none`]);
   assert.equal(problems({ ca: join(tmp, 'bundle.p12') }), [
     `config.sink.tls.ca: expected a PEM certificate, found "${join(tmp, 'bundle.p12')}", binary, not PEM (a PKCS#12 bundle (.p12, .pfx)? openssl pkcs12 -in ${join(tmp, 'bundle.p12')} -nodes writes its certificates and key as PEM)`,
   ]);

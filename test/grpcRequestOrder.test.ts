@@ -17,6 +17,12 @@ const test = suite('otlp source: request order through a stall');
 
 test("grpc-js has the members the wide windows are set through (else they are not set, and the order test below fails)", () => {
   assert.ok(widenFlowControl(new Server(), 16 * 2 ** 20).widened);
+  // A grpc-js without them: nothing set, nothing thrown at bind.
+  const options = {};
+  const without = widenFlowControl({ commonServerOptions: options } as unknown as Server, 16 * 2 ** 20);
+  assert.not.ok(without.widened);
+  without.afterBind();
+  assert.equal(options, {});
 });
 
 test('10 apps exporting 1 000 points every 500 ms through a 4 s stall of the receiver: every request taken, each app\'s in the order sent', async () => {

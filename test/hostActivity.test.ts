@@ -63,6 +63,12 @@ test('paging: swap devices from /proc/swaps (KiB → bytes used and free), the k
   assert.equal(firstCollection('system.paging.', { paging: true, readPaging: () => ({ swaps: [], counters: undefined }) }), [], 'no swap, no vmstat: nothing');
   assert.equal(firstCollection('system.paging.', { paging: false, readPaging: () => ({ swaps, counters }) }), [], 'paging: false');
   if (existsSync('/proc/vmstat')) assert.ok(readPaging().counters !== undefined, "this machine's counters");
+  // Under rootPath, the host's /proc (a container reading its host's, mounted at /hostfs).
+  const root = tempDir();
+  mkdirSync(join(root, 'proc'));
+  writeFileSync(join(root, 'proc', 'swaps'), 'Filename\tType\tSize\tUsed\tPriority\n/dev/sdb2 partition 1000 10 -2\n');
+  writeFileSync(join(root, 'proc', 'vmstat'), 'pgpgin 1\npgpgout 2\npswpin 3\npswpout 4\npgfault 5\npgmajfault 6\n');
+  assert.equal(readPaging(root), { swaps: [{ device: '/dev/sdb2', usedBytes: 10 * 1024, freeBytes: 990 * 1024 }], counters: { pagedIn: 1, pagedOut: 2, swappedIn: 3, swappedOut: 4, faults: 5, majorFaults: 6 } });
 });
 
 test('processes: a state letter after the command (which may hold parentheses and spaces) as the receiver names it; running and blocked from /proc/stat; the rest unknown', () => {

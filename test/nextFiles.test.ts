@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createNextFiles } from '../src/sources/nextFiles.js';
+import { createHeadWatch } from '../src/sources/inPlaceTruncation.js';
 import { tempDir } from './support/cli.js';
 
 const test = suite('next files of a followed file');
@@ -76,6 +77,21 @@ test('close closes the files queued once: called again, it closes nothing more',
   f.next.close();
   closeSync(reused);
   closeSync(f.fd);
+});
+
+test("a file's head as reading goes: grown, the same file; written over from its start, another; its first bytes zeros (truncated in place under a writer that goes on at its offset), the same", () => {
+  const path = join(tempDir(), 'app.log');
+  writeFileSync(path, '{"a":1}\n');
+  const fd = openSync(path, 'r');
+  const watch = createHeadWatch();
+  assert.ok(watch.same(fd));
+  writeFileSync(path, '{"a":1}\n{"b":2}\n');
+  assert.ok(watch.same(fd), 'grown');
+  writeFileSync(path, Buffer.concat([Buffer.alloc(16), Buffer.from('{"c":3}\n')]));
+  assert.ok(watch.same(fd), 'zeros where the old head was');
+  writeFileSync(path, Buffer.concat([Buffer.alloc(1), Buffer.from('{"d":4}{"e":5}{"f":6}\n')]));
+  assert.not.ok(watch.same(fd), 'one zero, then other bytes: not the zeros of a hole');
+  closeSync(fd);
 });
 
 test.run();
