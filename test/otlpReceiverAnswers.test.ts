@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { settleReceived } from '../src/sources/otlpReceiver.js';
 import { collection, exportCall, post, start } from './support/otlpReceiver.js';
 import { until } from './support/cli.js';
+import { request } from 'node:http';
 
 const test = suite('otlp source answers');
 
@@ -19,6 +20,7 @@ test('answerWhenSettled: the answer waits until every sample of the request has 
     const call = exportCall(r.grpc, bytes).then((x) => ((answered = true), x));
     while (r.samples.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     settleReceived(r.samples[0]!);
+    settleReceived(r.samples[0]!); // settled again (delivered after it was spooled): counted once
     settleReceived(r.samples[1]!);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.not.ok(answered, 'not answered with a sample unsettled');
@@ -98,6 +100,23 @@ test('answerWhenSettled: a request none of whose points is taken (all refused) i
   } finally {
     r.stop();
   }
+});
+
+test('a request whose body is still coming when the source stops is answered unavailable (the sender sends it again), not taken into a stopped source', async () => {
+  const r = await start();
+  const { bytes } = await collection();
+  const [host, port] = r.http.split(':');
+  const status = new Promise<number>((resolve, reject) => {
+    const req = request({ host, port: Number(port), path: '/v1/metrics', method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': bytes.length } }, (res) => (res.resume(), resolve(res.statusCode!)));
+    req.on('error', reject);
+    req.write(bytes.subarray(0, 10));
+    setTimeout(() => {
+      r.stop();
+      req.end(bytes.subarray(10));
+    }, 50);
+  });
+  assert.is(await status, 503);
+  assert.equal(r.samples, []);
 });
 
 test.run();
