@@ -135,6 +135,7 @@ test('one file in two roles is refused: a source reading the dead-letter file (i
     assert.ok(isRight(r), JSON.stringify(r));
     return isRight(r) ? checkConfigFiles(resolveConfig(r.right)).map(formatConfigError) : [];
   };
+  assert.equal(errorsOf(`sources: [{type: ndjson, path: '-'}]\nsink: {type: ndjson, path: '-'}\ndeadLetter: {path: ${join(dir, 'dead.ndjson')}}\n`), [], 'standard input and standard output are no file');
   assert.equal(errorsOf(`sources: [{type: ndjson, path: ${file}, follow: true}]\ndeadLetter: {path: ${file}}\n`), [
     `config.deadLetter.path: expected a file of its own, not also config.sources[0].path's, found "${file}" (a source reading the dead letters reads its own letters, forever; to send dead letters again: chronoq replay FILE)`,
   ]);
@@ -213,6 +214,7 @@ test('the sink\'s TLS files are checked at load: unreadable, not a certificate o
   assert.equal(problems({ cert: 'client.pem', key: join(tmp, 'traditional.pem') }).map((e) => e.replace(/ \(gRPC takes.*$/, '')), [`config.sink.tls.key: expected a PEM private key, found "${join(tmp, 'traditional.pem')}", an encrypted private key`]);
   assert.equal(problems({ cert: join(tmp, 'combined.pem'), key: join(tmp, 'combined.pem') }), [], 'one file with the certificate and its key');
   assert.equal(problems({ cert: 'client.pem' }), ['config.sink.tls.key: expected the client key beside tls.cert (mutual TLS needs both), found nothing']);
+  assert.equal(problems({ key: 'client-key.pem' }), ['config.sink.tls.cert: expected the client certificate beside tls.key (mutual TLS needs both), found nothing']);
   assert.equal(problems({ cert: 'client.pem', key: 'server-key.pem' }), [`config.sink.tls.key: expected the private key of tls.cert, found "${join(dir, 'server-key.pem')}", the key of another certificate`]);
   assert.equal(checkConfigFiles(resolveConfig({})), [], 'no TLS, nothing to check');
   // Without sink.tls, the files OTEL_EXPORTER_OTLP_* name, at their variables (an unreadable one was a diag warning, and the run went on without it).

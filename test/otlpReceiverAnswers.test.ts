@@ -9,6 +9,8 @@ import { settleReceived } from '../src/sources/otlpReceiver.js';
 import { collection, exportCall, post, start } from './support/otlpReceiver.js';
 import { until } from './support/cli.js';
 import { request } from 'node:http';
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import { pendingActions } from './support/marbles.js';
 
 const test = suite('otlp source answers');
 
@@ -117,6 +119,27 @@ test('a request whose body is still coming when the source stops is answered una
   });
   assert.is(await status, 503);
   assert.equal(r.samples, []);
+});
+
+test('answerWhenSettled: once every sample settled the answer lets its timer go; unsettled, it is answered after settleWaitMs (virtual time)', async () => {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, 1_000);
+  const r = await start({ answerWhenSettled: true, settleWaitMs: 1_000, scheduler });
+  try {
+    const { bytes } = await collection();
+    const first = exportCall(r.grpc, bytes);
+    await until('the first request taken', () => r.samples.length >= 3);
+    assert.is(pendingActions(scheduler), 1, 'the wait for the request');
+    for (const s of r.samples) settleReceived(s);
+    assert.ok((await first).response !== undefined);
+    assert.is(pendingActions(scheduler), 0, 'answered: no wait left');
+    const second = exportCall(r.grpc, bytes);
+    await until('the second request taken', () => r.samples.length >= 6);
+    scheduler.flush(); // runs what is due within 1 000 ms
+    const answer = await Promise.race([second, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+    assert.ok(answer?.response !== undefined, 'answered at settleWaitMs');
+  } finally {
+    r.stop();
+  }
 });
 
 test.run();
