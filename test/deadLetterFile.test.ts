@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../src/deadletter/rotatedFiles.js';
@@ -181,6 +181,36 @@ test('rotated when the file has reached maxBytes exactly (not only past it), kee
   assert.equal(details(path), ['letter 7'], 'each letter filled the file to maxBytes exactly: the next one rotated it');
   assert.equal([1, 2, 3, 4, 5].map((n) => details(`${path}.${n}`)), [['letter 6'], ['letter 5'], ['letter 4'], ['letter 3'], ['letter 2']]);
   assert.not.ok(existsSync(`${path}.6`), 'the default maxFiles, 5');
+  // The oldest removed is told with its letters and bytes; an empty file (maxBytes 0) is not rotated before its first letter.
+  const removed: { letters: number; bytes: number }[] = [];
+  const small = join(dir, 'small.ndjson');
+  const g = new DeadLetterFile(small, { maxBytes: 0, maxFiles: 1, onRemove: (e) => void removed.push({ letters: e.letters, bytes: e.bytes }) });
+  g.append(letter(0));
+  g.flush();
+  assert.not.ok(existsSync(`${small}.1`), 'an empty file is not rotated');
+  for (let i = 1; i < 3; i++) {
+    g.append(letter(i));
+    g.flush();
+  }
+  g.close();
+  assert.equal(removed, [{ letters: 1, bytes: lineBytes }]);
+});
+
+test('closed, it holds its file open no more', () => {
+  const path = join(tempDir(), 'dead.ndjson');
+  const opened = () => readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
+  const f = new DeadLetterFile(path);
+  f.append(letter(0));
+  f.flush();
+  assert.is(opened(), 1, 'open while it writes');
+  f.close();
+  assert.is(opened(), 0);
 });
 
 test('rotated files are found with a gap among them (a process killed part way through a rotation), newest first', () => {
