@@ -186,6 +186,8 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (the JS SDK default, often set f
     // grpc in any case, with spaces around it, is what chronoq speaks: nothing to warn of.
     assert.is(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_PROTOCOL: 'GRPC' }, 'collector:4317'), undefined);
     assert.is(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: ' grpc ' }, 'collector:4317'), undefined);
+    // An empty metrics variable is not set: the general one says what is spoken.
+    assert.match(otlpProtocolWarning({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: ' ', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'collector:4317') ?? '', /^OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf, but/);
   } finally {
     await server.stop();
   }

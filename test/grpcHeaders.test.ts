@@ -39,6 +39,13 @@ const wireServer = async () => {
   return { seen, port: (server.address() as { port: number }).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 };
 
+test('a header without a name is refused; an endpoint variable with spaces around it is checked as the exporter reads it, trimmed', () => {
+  assert.match(headerErrors('""').join('\n'), /^config\.sink\.headers: expected a header name of letters, digits.*, found the name ""$/);
+  assert.equal(checkOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: ' dns:///collector:4317 ' }).map(formatConfigError), [
+    'environment OTEL_EXPORTER_OTLP_ENDPOINT: expected an endpoint URL such as http://collector:4317 (or host:port), found "dns:///collector:4317" (did you mean http://collector:4317? a gRPC target name, which the OpenTelemetry exporter does not read: it dialled :443; https:// for TLS)',
+  ]);
+});
+
 test('the premise, with grpc-js itself: a forbidden header fails the call, gRPC\'s own are overwritten on the wire, others go as given', async () => {
   const server = await wireServer();
   const client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());

@@ -142,4 +142,14 @@ test('answerWhenSettled: once every sample settled the answer lets its timer go;
   }
 });
 
+test('answerWhenSettled: a request still waiting when the source stops is answered then (its samples are the pipeline\'s to settle at its shutdown)', async () => {
+  const r = await start({ answerWhenSettled: true, settleWaitMs: 600_000 });
+  const { bytes } = await collection();
+  const call = exportCall(r.grpc, bytes);
+  await until('the request taken', () => r.samples.length >= 3);
+  r.stop();
+  const answer = await Promise.race([call, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+  assert.ok(answer?.response !== undefined, 'answered at the stop');
+});
+
 test.run();

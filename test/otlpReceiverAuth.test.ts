@@ -63,6 +63,11 @@ test('a bearer token read from a file is read again when the file changes: the r
     for (let i = 0; i < 250 && !events.includes('reloaded'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.is(await postWith('token-2'), 200);
     assert.is(await postWith('token-1'), 401);
+    r.stop();
+    const said = events.length;
+    writeFileSync(file, '');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.is(events.length, said, 'stopped: the file is looked at no more');
   } finally {
     r.stop();
   }
@@ -94,6 +99,11 @@ test('a certificate rotated under a running receiver is served to new connection
     for (let i = 0; i < 100 && !events.includes('http reloaded'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.is(await postOverTls(r.http, bytes, pem('ca2.pem')), 200, 'HTTPS: the renewed certificate');
     assert.ok(events.includes('grpc invalid') && events.includes('http reloaded'), events.join(', '));
+    r.stop();
+    const said = events.length;
+    writeFileSync(files.cert, pem('server.pem'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.is(events.length, said, 'stopped: the files are looked at no more');
   } finally {
     r.stop();
   }
