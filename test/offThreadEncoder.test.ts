@@ -142,6 +142,14 @@ test('large batches are encoded by the worker to the very bytes encoded in place
     assert.equal([small.sync, small.bytes?.equals(encodeBatch(assorted(10), resource))], [true, true]);
     encoder.encode(assorted(300), () => undefined); // starts the worker
     await waitReady(encoder);
+    assert.is((await encodeVia(encoder, assorted(255))).sync, true, 'under 256 samples, in place with the worker ready too');
+    // A batch cancelled while at the worker: its answer is dropped, the others' are not.
+    let cancelledDone = false;
+    const cancel = encoder.encode(assorted(300), () => void (cancelledDone = true));
+    const next = encodeVia(encoder, assorted(300));
+    cancel();
+    const answered = await Promise.race([next, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+    assert.ok(answered?.bytes !== undefined && !cancelledDone, 'the batch after a cancelled one is answered; the cancelled one not');
     for (const n of [300, 1000, 257]) {
       const batch = assorted(n);
       const r = await encodeVia(encoder, batch);
