@@ -14,6 +14,9 @@ import { pendingActions } from './support/marbles.js';
 
 const test = suite('otlp source answers');
 
+/** `p`'s value, or undefined when it has none within 5 s (a call left unanswered fails the test, not hangs it). */
+const within5s = <T>(p: Promise<T>): Promise<T | undefined> => Promise.race([p, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+
 test('answerWhenSettled: the answer waits until every sample of the request has settled', async () => {
   const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
   try {
@@ -135,7 +138,7 @@ test('answerWhenSettled: once every sample settled the answer lets its timer go;
     const second = exportCall(r.grpc, bytes);
     await until('the second request taken', () => r.samples.length >= 6);
     scheduler.flush(); // runs what is due within 1 000 ms
-    const answer = await Promise.race([second, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+    const answer = await within5s(second);
     assert.ok(answer?.response !== undefined, 'answered at settleWaitMs');
   } finally {
     r.stop();
@@ -148,7 +151,7 @@ test('answerWhenSettled: a request still waiting when the source stops is answer
   const call = exportCall(r.grpc, bytes);
   await until('the request taken', () => r.samples.length >= 3);
   r.stop();
-  const answer = await Promise.race([call, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+  const answer = await within5s(call);
   assert.ok(answer?.response !== undefined, 'answered at the stop');
 });
 
