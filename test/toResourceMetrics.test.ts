@@ -90,6 +90,12 @@ test('OTLP times: a fixed64 of nanoseconds, 0 to 2^64 − 1, a start time too; n
   // Side by side, a counter and an up-down counter of one name are two metrics (the fast path compares neighbours).
   const [both] = toResourceMetrics([at(1n), { ...at(2n), monotonic: false }, at(3n)]);
   assert.equal(both!.scopeMetrics[0]!.metrics.map((m) => ['isMonotonic' in m && m.isMonotonic, m.dataPoints.length]), [[true, 2], [false, 1]]);
+  // Side by side, scopes alike but for their attributes are two scopes, in either form.
+  const scoped = (attributes: Record<string, string> | undefined): Sample => ({ ...at(1n), scope: { name: 's1', ...(attributes ? { attributes } : {}) } });
+  for (const pair of [[{ tier: 'web' }, { tier: 'db' }], [{ tier: 'web' }, undefined]]) {
+    const [rm] = toResourceMetrics(pair.map(scoped));
+    assert.equal(rm!.scopeMetrics.map((sm) => (sm.scope as { attributes?: unknown }).attributes), pair, JSON.stringify(pair));
+  }
   const [big] = toResourceMetrics([{ name: 'g', kind: 'gauge', value: 1e20, timeUnixNano: 1n, attributes: {} }]);
   assert.is(big!.scopeMetrics[0]!.metrics[0]!.descriptor.valueType, ValueType.DOUBLE, '1e20 is no int64');
 });
