@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BehaviorSubject, Subject, defer, of, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, config, defer, of, throwError, type Observable } from 'rxjs';
 import { retryBackoff, backoffDelayMs, type RetryEvent } from '../operators/retryBackoff.js';
 import { ExportError, BrokenCircuitError, RetriesExhaustedError } from '../src/errors.js';
 import { testScheduler, pendingActions } from '../test/support/marbles.js';
@@ -146,6 +146,24 @@ test('shouldRetry decides; an unbranded error with retryable: true counts (anoth
     never.pipe(retryBackoff({ shouldRetry: () => false })).subscribe({ error: () => undefined });
     expectSubscriptions(never.subscriptions).toBe('(^!)');
   });
+});
+
+test('a shouldRetry that throws answers "no" (src/hooks.ts reports what it threw): the error passes, not retried', async () => {
+  const reported: unknown[] = [];
+  config.onUnhandledError = (e) => reported.push(e);
+  try {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const attempt = cold<string>('#', undefined, unavailable);
+      const throwing = (): boolean => {
+        throw new Error("a bug in the application's predicate");
+      };
+      expectObservable(attempt.pipe(retryBackoff({ shouldRetry: throwing, initialDelayMs: 1, jitter: 'none', maxAttempts: 2 }))).toBe('#', undefined, unavailable);
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(reported.map((e) => (e as Error).message), ["a bug in the application's predicate"]);
+  } finally {
+    config.onUnhandledError = null;
+  }
 });
 
 test('a BrokenCircuitError waits its retryAfterMs and costs no attempt', () => {
