@@ -4,25 +4,17 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { platformTimers } from '../src/clock.js';
 import { sleep, tempDir } from './support/cli.js';
+import { openFiles } from './support/openFiles.js';
 
 const test = suite('createPipeline shutdown');
 
 /** The files this process holds open under `dir`. */
-const openUnder = (dir: string): string[] =>
-  readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      return target.startsWith(dir) ? [target] : [];
-    } catch {
-      return []; // closed between the listing and the look
-    }
-  });
+const openUnder = (dir: string): string[] => openFiles().filter((target) => target.startsWith(dir));
 
 test('after a shutdown no file under its paths is open (the dead-letter file is kept open while it runs) and the alert checks have stopped', async () => {
   if (process.platform !== 'linux') return; // /proc/self/fd

@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../src/deadletter/deadLetterFile.js';
 import { rotatedDeadLetterFiles, rotatedFilesNote } from '../src/deadletter/rotatedFiles.js';
@@ -13,6 +13,7 @@ import { deadLetterFileLog } from '../src/telemetry/pipelineLog.js';
 import type { DeadLetter } from '../src/routed.js';
 import type { Sample } from '../src/sample.js';
 import { startCli, tempDir, until, writeConfig } from './support/cli.js';
+import { openFiles } from './support/openFiles.js';
 
 const test = suite('dead-letter file');
 const letter = (i: number): DeadLetter<Sample> => ({
@@ -198,13 +199,7 @@ test('rotated when the file has reached maxBytes exactly (not only past it), kee
 
 test('closed, it holds its file open no more', () => {
   const path = join(tempDir(), 'dead.ndjson');
-  const opened = () => readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  }).length;
+  const opened = () => openFiles().filter((target) => target === path).length;
   const f = new DeadLetterFile(path);
   f.append(letter(0));
   f.flush();

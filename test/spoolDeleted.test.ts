@@ -6,7 +6,8 @@
 import { suite } from 'uvu';
 import { deletedSpoolLog } from '../src/cli/openSpool.js';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { openFiles } from './support/openFiles.js';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
@@ -42,16 +43,7 @@ test('written again at its path with what is unsettled; appends and settles go o
   assert.ok(existsSync(path));
   // Its owner lock, deleted with it, is taken again: a second chronoq is still kept out.
   assert.ok(existsSync(`${path}.lock`));
-  if (process.platform === 'linux') {
-    const leadsTo = (fd: string): string => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return '';
-      }
-    };
-    assert.equal(readdirSync('/proc/self/fd').map(leadsTo).filter((t) => t === `${path}.lock (deleted)`), [], 'the lock on the deleted file let go');
-  }
+  if (process.platform === 'linux') assert.equal(openFiles().filter((t) => t === `${path}.lock (deleted)`), [], 'the lock on the deleted file let go');
   const second = Spool.open(path, { lanes: 2 });
   assert.ok(isLeft(second) && isSpoolInUseError(second.left), 'a second opener is refused');
   const more = [10, 11].map(mk);

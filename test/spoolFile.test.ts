@@ -7,9 +7,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { connectSpool, isNoSpace, openSpoolDb } from '../src/spool/spoolFile.js';
 import { tempDir } from './support/cli.js';
+import { openFiles } from './support/openFiles.js';
 
 const test = suite('spool file');
 
@@ -34,20 +35,12 @@ test('an opened spool: WAL, its log cut back to 64 MiB at checkpoints, and an ea
   again.close();
 });
 
-/** This process's open file descriptors that lead to `path` (Linux). */
-const openOn = (path: string): number => readdirSync('/proc/self/fd').filter((fd) => {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`) === path;
-  } catch {
-    return false;
-  }
-}).length;
 
 test('a file that is not a database: the open fails and leaves no file descriptor open', () => {
   const path = join(tempDir(), 'spool.db');
   writeFileSync(path, 'not a database, and long enough to be read as one: '.repeat(200));
   for (let i = 0; i < 5; i++) assert.throws(() => connectSpool(path, undefined));
-  assert.is(openOn(path), 0);
+  assert.equal(openFiles().filter((target) => target === path), []);
 });
 
 test('a damaged file is moved aside under a name with its time and no colons (a name every file system and shell takes)', () => {
