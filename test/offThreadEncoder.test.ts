@@ -8,6 +8,7 @@ import { encodeBatch } from '../src/otlp/otlpGrpcSink.js';
 import { isTimeOutOfRangeError } from '../src/errors.js';
 import type { Sample } from '../src/sample.js';
 import { decodePoints } from './support/fakeOtlpServer.js';
+import { within } from './support/cli.js';
 
 const test = suite('encoding off the pipeline thread');
 const T = 1_764_064_800_123_456_789n;
@@ -148,7 +149,7 @@ test('large batches are encoded by the worker to the very bytes encoded in place
     const cancel = encoder.encode(assorted(300), () => void (cancelledDone = true));
     const next = encodeVia(encoder, assorted(300));
     cancel();
-    const answered = await Promise.race([next, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+    const answered = await within(next, 5_000);
     assert.ok(answered?.bytes !== undefined && !cancelledDone, 'the batch after a cancelled one is answered; the cancelled one not');
     for (const n of [300, 1000, 257]) {
       const batch = assorted(n);

@@ -7,15 +7,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { settleReceived } from '../src/sources/otlpReceiver.js';
 import { collection, exportCall, post, start } from './support/otlpReceiver.js';
-import { until } from './support/cli.js';
+import { until, within } from './support/cli.js';
 import { request } from 'node:http';
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { pendingActions } from './support/marbles.js';
 
 const test = suite('otlp source answers');
-
-/** `p`'s value, or undefined when it has none within 5 s (a call left unanswered fails the test, not hangs it). */
-const within5s = <T>(p: Promise<T>): Promise<T | undefined> => Promise.race([p, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
 
 test('answerWhenSettled: the answer waits until every sample of the request has settled', async () => {
   const r = await start({ answerWhenSettled: true, settleWaitMs: 60_000 });
@@ -138,7 +135,7 @@ test('answerWhenSettled: once every sample settled the answer lets its timer go;
     const second = exportCall(r.grpc, bytes);
     await until('the second request taken', () => r.samples.length >= 6);
     scheduler.flush(); // runs what is due within 1 000 ms
-    const answer = await within5s(second);
+    const answer = await within(second, 5_000);
     assert.ok(answer?.response !== undefined, 'answered at settleWaitMs');
   } finally {
     r.stop();
@@ -151,7 +148,7 @@ test('answerWhenSettled: a request still waiting when the source stops is answer
   const call = exportCall(r.grpc, bytes);
   await until('the request taken', () => r.samples.length >= 3);
   r.stop();
-  const answer = await within5s(call);
+  const answer = await within(call, 5_000);
   assert.ok(answer?.response !== undefined, 'answered at the stop');
 });
 

@@ -10,7 +10,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { ExportResultCode } from '@opentelemetry/core';
 import { collection, exportCall, exportOnce, exportOverTls, post, postOverTls, start } from './support/otlpReceiver.js';
-import { tempDir } from './support/cli.js';
+import { sleep, tempDir } from './support/cli.js';
 import { resolvedConfigOf } from './support/config.js';
 import { receiverTlsProblems } from '../src/config/receiverFiles.js';
 import { formatConfigError } from '../src/config/errors.js';
@@ -66,7 +66,7 @@ test('a bearer token read from a file is read again when the file changes: the r
     r.stop();
     const said = events.length;
     writeFileSync(file, '');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     assert.is(events.length, said, 'stopped: the file is looked at no more');
   } finally {
     r.stop();
@@ -102,7 +102,7 @@ test('a certificate rotated under a running receiver is served to new connection
     r.stop();
     const said = events.length;
     writeFileSync(files.cert, pem('server.pem'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     assert.is(events.length, said, 'stopped: the files are looked at no more');
   } finally {
     r.stop();

@@ -76,6 +76,9 @@ export const readerLeavesAfter = (child: ChildProcess, lines: number): void => {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** `p`'s value, or undefined when it has none within `ms` (a call left unanswered fails a test, not hangs it). */
+export const within = <T>(p: Promise<T>, ms: number): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
+
 /** Polls `ok` every 50 ms until it holds; throws, naming `what`, after timeoutMs. */
 export const until = async (what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> => {
   for (const end = Date.now() + timeoutMs; !ok(); await sleep(50)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
