@@ -105,6 +105,19 @@ test('an abandoned probe frees the half-open slot', () => {
   assert.is(breaker.acquire()._tag, 'Right');
 });
 
+test('an attempt unsubscribed from (a timeout, a shutdown) is unsubscribed from its source, and a probe so abandoned frees the slot', () => {
+  testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 2 });
+    const fail = cold<string>('#', undefined, unavailable).pipe(circuitBreaker(breaker));
+    const hung = cold<string>('------a');
+    const ok = cold<string>('(a|)');
+    expectObservable(fail, '^').toBe('#', undefined, unavailable);
+    expectObservable(hung.pipe(circuitBreaker(breaker)), '--^-!').toBe('----');
+    expectObservable(ok.pipe(circuitBreaker(breaker)), '-----^').toBe('-----(a|)');
+    expectSubscriptions(hung.subscriptions).toBe('--^-!');
+  });
+});
+
 test('halfOpenNow: an open breaker half-opens at once and lets the probe through; its timer is cancelled; closed or half-open, nothing happens', () => {
   const transitions: BreakerTransition[] = [];
   testScheduler().run(({ cold, expectObservable, flush }) => {

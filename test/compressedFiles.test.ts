@@ -67,6 +67,15 @@ test('the config refuses a compressed file followed, and a zstd one this Node ca
   ]);
 });
 
+test('a file is taken for compressed by all of its magic bytes: one that only begins as gzip or zstd does is read as lines', () => {
+  const dir = tempDir();
+  for (const [name, head] of [['paren', '(b'], ['unit-sep', '\u001fx'], ['zstd-like', '(\u00b5/x']] as const) {
+    const path = join(dir, `${name}.ndjson`);
+    writeFileSync(path, `${head}\n${line(1)}\n`, 'latin1');
+    assert.is(compressionOf(path), undefined, name);
+  }
+});
+
 test('chronoq run and chronoq replay read gzip files', async () => {
   const dir = tempDir();
   const input = join(dir, 'in.ndjson.gz');

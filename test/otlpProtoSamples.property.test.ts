@@ -223,11 +223,36 @@ test("a metric's last data field is the one read (a gauge before a summary or an
   assert.equal(sum?.samples.map((x) => [x.kind, x.monotonic]), [['sum', true]]);
 });
 
-test('attribute sets whose bytes hash alike are told apart', () => {
+test("an attribute's bool of any non-zero varint is true, a KeyValue's key or value given twice is the later one, and a bool or double of another wire type is malformed (not read by one pass as the bytes after it)", () => {
+  const point = (kvs: number[][]): Uint8Array => request([...str(1, 'g'), ...bytes(5, bytes(1, [...kvs.flatMap((kv) => bytes(7, kv)), ...fixed64(3, T), ...dbl(4, 1)]))]);
+  const read = agrees(point([
+    [...str(1, 'two'), ...bytes(2, intField(2, 2))],
+    [...str(1, 'first'), ...str(1, 'later'), ...bytes(2, str(1, 'v'))],
+    [...str(1, 'twice'), ...bytes(2, str(1, 'x')), ...bytes(2, str(1, 'y'))],
+  ]), {});
+  assert.equal(read?.samples.map((x) => x.attributes), [{ two: true, later: 'v', twice: 'y' }]);
+  // A bool as 8 bytes (wire type 1) and a double as a varint: each read the other way, the bytes
+  // after it would be an unknown field 15 of 5 bytes — a request the general path finds malformed.
+  const asFixed64 = point([[...str(1, 'b'), ...bytes(2, [...varint(2 * 8 + 1), 1, ...varint(15 * 8 + 2), 5, 0, 0, 0, 0, 0])]]);
+  const asVarint = point([[...str(1, 'd'), ...bytes(2, [...varint(4 * 8 + 0), 1, ...varint(15 * 8 + 2), 5, 0, 0, 0, 0, 0])]]);
+  for (const b of [asFixed64, asVarint]) {
+    assert.is(general(b), undefined);
+    assert.is(agrees(b, {}), undefined);
+  }
+});
+
+test('attribute sets whose bytes hash alike are told apart: each of two read again, and a set read after the same set with one attribute more', () => {
   // FNV-1a gives these two KeyValue fields (route=/r37038, route=/r1139142) one 32-bit hash.
   const batch = ['/r37038', '/r1139142'].map((route, i): Sample => ({ name: 'm', kind: 'gauge', value: i, timeUnixNano: T, attributes: { route } }));
-  const samples = protoRequestSamples(encodeBatch(batch, {}))!.samples;
-  assert.equal(samples.map((s) => s.attributes), [{ route: '/r37038' }, { route: '/r1139142' }]);
+  for (const time of [T, T + 1n]) {
+    const samples = protoRequestSamples(encodeBatch(batch.map((x) => ({ ...x, timeUnixNano: time })), {}))!.samples;
+    assert.equal(samples.map((s) => s.attributes), [{ route: '/r37038' }, { route: '/r1139142' }], String(time));
+  }
+  // And these two sets' fields hash alike, the first set's bytes the start of the second's (found by meeting in the middle).
+  for (const attributes of [{ route: '/a' }, { route: '/a', k: 'wp7229aa' }] as Sample['attributes'][]) {
+    const read = protoRequestSamples(encodeBatch([{ name: 'm', kind: 'gauge', value: 1, timeUnixNano: T, attributes }], {}))!.samples;
+    assert.equal(read.map((s) => s.attributes), [attributes]);
+  }
 });
 
 test.run();
