@@ -73,7 +73,7 @@ test('paging: swap devices from /proc/swaps (KiB → bytes used and free), the k
 
 test('processes: a state letter after the command (which may hold parentheses and spaces) as the receiver names it; running and blocked from /proc/stat; the rest unknown', () => {
   assert.is(statusOfStat('1234 (my (odd) cmd) S 1 1234 1234 0 -1'), 'sleeping');
-  assert.equal(['R', 'S', 'D', 'I', 'Z', 'T', 't', 'W', 'X'].map((c) => statusOfStat(`7 (x) ${c} 1`)), ['running', 'sleeping', 'blocked', 'idle', 'zombies', 'stopped', 'stopped', 'paging', 'unknown']);
+  assert.equal(['R', 'S', 'D', 'U', 'I', 'Z', 'T', 't', 'W', 'X'].map((c) => statusOfStat(`7 (x) ${c} 1`)), ['running', 'sleeping', 'blocked', 'blocked', 'idle', 'zombies', 'stopped', 'stopped', 'paging', 'unknown']);
   const misc = parseMiscStat('cpu 1 2 3\nctxt 99\nprocesses 300488\nprocs_running 3\nprocs_blocked 1\n');
   assert.equal(misc, { created: 300488, running: 3, blocked: 1 });
   assert.is(parseMiscStat('cpu 1 2 3\n'), undefined);
@@ -83,6 +83,14 @@ test('processes: a state letter after the command (which may hold parentheses an
   const counts = countProcesses(['sleeping', 'sleeping', 'sleeping', 'idle', 'running', undefined, 'unknown'], misc!);
   assert.equal(counts, { byStatus: { sleeping: 3, idle: 1, unknown: 1, blocked: 1, running: 3 }, created: 300488 });
   assert.equal(countProcesses(['sleeping', 'zombies', undefined, undefined], { created: 5, running: 0, blocked: 0 }).byStatus, { sleeping: 1, zombies: 1, blocked: 0, running: 0, unknown: 2 }, 'what the walk missed is unknown');
+  assert.equal(countProcesses(['unknown', 'sleeping', undefined, undefined], { created: 5, running: 0, blocked: 0 }).byStatus, { unknown: 3, sleeping: 1, blocked: 0, running: 0 }, 'an unknown letter and what the walk missed');
+  // A /proc of its own: the processes are its numbered entries; without /proc/stat, none at all.
+  const root = tempDir();
+  for (const [pid, letter] of [['1', 'S'], ['22', 'R']] as const) (mkdirSync(join(root, 'proc', pid), { recursive: true }), writeFileSync(join(root, 'proc', pid, 'stat'), `${pid} (x) ${letter} 1`));
+  writeFileSync(join(root, 'proc', 'fb0'), 'not a process');
+  assert.is(readProcesses(root), undefined, 'no /proc/stat');
+  writeFileSync(join(root, 'proc', 'stat'), 'processes 40\nprocs_running 1\nprocs_blocked 0\n');
+  assert.equal(readProcesses(root), { byStatus: { sleeping: 1, running: 1, blocked: 0 }, created: 40 });
 
   const samples = firstCollection('system.processes.', { processes: true, readProcesses: () => counts });
   const byStatus = (x: Sample) => `${x.name} ${x.attributes['status'] ?? ''}`;

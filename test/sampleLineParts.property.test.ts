@@ -27,6 +27,12 @@ test('chronoq\'s own lines: the same sample either way, its objects shared by th
   assert.ok(isRight(a) && isRight(b));
   assert.ok(a.right.attributes === b.right.attributes && a.right.resource === b.right.resource && a.right.scope === b.right.scope);
   assert.is(b.right.value, 2);
+  // Also when the attributes are not there, or not cut out (an object inside: a NaN's), the objects after them are.
+  for (const attributes of ['', ',"attributes":{"n":{"doubleValue":"NaN"}}']) {
+    const of = (t: number) => `{"name":"m","value":${t},"timeUnixNano":"${1_764_064_800_000_000_000 + t}"${attributes},"resource":{"host.name":"a"},"scope":{"name":"s"}}`;
+    const [c, d] = [parseSampleLine(of(1)), parseSampleLine(of(2))];
+    assert.ok(isRight(c) && isRight(d) && c.right.scope === d.right.scope, attributes);
+  }
 });
 
 /** JSON texts of values, nested objects among them, and strings holding the cut. */
