@@ -63,4 +63,21 @@ test('fsync: interval — every commit NORMAL, as before', () => {
   spool.close();
 });
 
+test("a committed settle gives each lane's new watermark to the placements: numbers settled past a gap kept until the gap is, then let go", () => {
+  const opened = Spool.open(join(tempDir(), 'spool.db'), { lanes: 1 });
+  if (!isRight(opened)) throw opened.left;
+  const { spool } = opened.right;
+  const placed = (spool as unknown as { placed: { settled: (s: unknown, byLane: unknown, acked: ReadonlyMap<number, number>) => void } }).placed;
+  const watermarks: [number, number][][] = [];
+  const settled = placed.settled.bind(placed);
+  placed.settled = (s, byLane, acked) => (watermarks.push([...acked]), settled(s, byLane, acked));
+  const samples = [0, 1, 2, 3].map((i) => mk(i));
+  spool.append(samples);
+  spool.settle(samples.slice(1, 3));
+  spool.settle(samples.slice(0, 1));
+  assert.equal(watermarks, [[[0, -1]], [[0, 2]]]);
+  assert.equal(spool.lanesState(), [{ lane: 0, ackedSeq: 2, nextSeq: 4 }]);
+  spool.close();
+});
+
 test.run();
