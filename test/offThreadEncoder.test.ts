@@ -251,12 +251,22 @@ test('close() encodes in place what was still at the worker; afterwards everythi
   const encoder = await startedEncoder();
   const batch = assorted(500);
   let bytes: Buffer | undefined;
-  encoder.encode(batch, (_e, b) => (bytes = b));
+  let calls = 0;
+  encoder.encode(batch, (_e, b) => (calls++, (bytes = b)));
   assert.is(bytes, undefined, 'at the worker');
   encoder.close();
   assert.ok(bytes?.equals(encodeBatch(batch, {})), 'encoded in place by close()');
   const r = await encodeVia(encoder, batch);
   assert.equal([r.sync, r.bytes?.equals(encodeBatch(batch, {}))], [true, true]);
+  // The worker answers in turn: once another sink's later batch is back, so is the answer to the one taken back — not handed on again.
+  const other = await startedEncoder();
+  assert.is((await encodeVia(other, assorted(500))).sync, false);
+  assert.is(calls, 1, 'done once');
+  other.close();
+  // A process whose sink closed with a batch at the worker exits: the worker no longer holds it open.
+  const script = fileURLToPath(new URL('./support/encodeWorkerExit.ts', import.meta.url));
+  const exited = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal([exited.status, exited.signal, exited.stdout.trim()], [0, null, '{"closed":true}'], exited.stderr);
 });
 
 test('a worker that dies with a batch at it (terminated, or by an exception of its own): that batch and every later one are encoded in place', () => {
@@ -265,7 +275,7 @@ test('a worker that dies with a batch at it (terminated, or by an exception of i
     const r = spawnSync(process.execPath, ['--import', 'tsx', script, how], { encoding: 'utf8', timeout: 60_000 });
     assert.is(r.status, 0, `${how}: ${r.stderr}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    assert.equal(out, { readyBefore: true, first: { sameBytes: true, syncCall: false }, after: { sync: true, sameBytes: true }, readyAfter: false }, how);
+    assert.equal(out, { readyBefore: true, first: { sameBytes: true, syncCall: false }, after: { sync: true, sameBytes: true }, readyAfter: false, readyLater: false }, how);
   }
 });
 

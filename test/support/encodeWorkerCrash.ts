@@ -2,8 +2,8 @@
  * Run as its own process by test/offThreadEncoder.test.ts: the encoding worker dies while a batch
  * waits at it — terminated from outside, as a crash (argument `terminate`, the default), or by an
  * exception it does not catch (`throw`: a message its handler cannot read) — and this prints what
- * became of that batch and of the next one as one JSON line. Its own process because the worker
- * is shared process-wide and stays given up once it has died.
+ * became of that batch and of the next one as one JSON line, and whether a worker is started again
+ * later. Its own process because the worker is shared process-wide and stays given up once it has died.
  */
 import { createOffThreadEncoder, encodingWorkerForTests } from '../../src/otlp/offThreadEncoder.js';
 import { encodeBatch } from '../../src/otlp/otlpGrpcSink.js';
@@ -30,5 +30,8 @@ encoder.encode(batch, (_e, bytes) => {
   afterSync = true;
   afterSame = bytes !== undefined && bytes.equals(expected);
 });
-console.log(JSON.stringify({ readyBefore, first, after: { sync: afterSync, sameBytes: afterSame }, readyAfter: encoder.workerReady }));
+const readyAfter = encoder.workerReady;
+// Given up for good: no worker is started again (one would be ready within these 3 s, as the first was).
+for (let i = 0; i < 60 && !encoder.workerReady; i++) await new Promise((r) => setTimeout(r, 50));
+console.log(JSON.stringify({ readyBefore, first, after: { sync: afterSync, sameBytes: afterSame }, readyAfter, readyLater: encoder.workerReady }));
 encoder.close();
