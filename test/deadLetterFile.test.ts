@@ -218,9 +218,11 @@ test('rotated files are found with a gap among them (a process killed part way t
   assert.equal(rotatedDeadLetterFiles(join(dir, 'gone', 'dead.ndjson')), []);
 });
 
-test('the note on rotated files names the command for one file, and quotes a path with a space', () => {
+test('the note on rotated files names the command for one file, counts two or more, and quotes a path with a space or a quote', () => {
   assert.is(rotatedFilesNote('/d/dead.ndjson', ['/d/dead.ndjson.1'], false), 'older dead letters are in /d/dead.ndjson.1; to replay it: chronoq replay /d/dead.ndjson.1');
   assert.is(rotatedFilesNote('/my d/x', ['/my d/x.1'], true), "older dead letters are in /my d/x.1; every file, oldest first: cat '/my d/x.1' '/my d/x' | chronoq replay -");
+  assert.is(rotatedFilesNote('/d/x', ['/d/x.1', '/d/x.2'], false), 'older dead letters are in 2 rotated files, /d/x.2 (oldest) to /d/x.1; every file, oldest first: cat /d/x.2 /d/x.1 | chronoq replay -');
+  assert.is(rotatedFilesNote("/it's/x", ["/it's/x.1"], false), `older dead letters are in /it's/x.1; to replay it: chronoq replay '/it'\\''s/x.1'`);
 });
 
 test('chronoq run: a dead-letter file deleted while it runs (replayed, then removed) is started again for the next letters', async () => {

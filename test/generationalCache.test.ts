@@ -71,6 +71,25 @@ test('a working set far larger than a generation: only one new entry in THRASHIN
   assert.ok(admitted <= Math.ceil(per / THRASHING_ADMITS) + 1, `${admitted} of ${per} taken in while thrashing`);
 });
 
+test('thrashing is judged on the look-ups of the generation just filled alone: half of them found is not thrashing, and the misses of the filling before do not count', () => {
+  /** Whether, after `k` fills the generation (which is judged then), the new key k + 1 is taken in: a thrashing cache refuses all but one in THRASHING_ADMITS. */
+  const takesNew = (cache: ReturnType<typeof createGenerationalCache<number, string>>, k: number): boolean => (cache.set(k, 'new'), cache.set(k + 1, 'new'), cache.get(k + 1) !== undefined);
+  // Half: a generation of 4 after a first, with one look-up found (in the current generation) and one missed.
+  const half = createGenerationalCache<number, string>(4);
+  cycle(half, range(5)); // 0–3 fill the first; 4 starts the second
+  assert.is(half.get(4), 'v4');
+  assert.is(half.get(100), undefined);
+  [100, 101, 102].forEach((k) => half.set(k, `v${k}`));
+  assert.ok(takesNew(half, 103), 'half found: not thrashing');
+  // Misses while a generation filled from empty, then a generation whose look-ups were all found in itself.
+  const filled = createGenerationalCache<number, string>(4);
+  cycle(filled, range(4));
+  cycle(filled, [10, 11, 12]); // 10 starts the second generation
+  assert.is(cycle(filled, [10, 11, 12]), 3);
+  filled.set(13, 'v13');
+  assert.ok(takesNew(filled, 14), 'every look-up of the generation found: not thrashing');
+});
+
 test('the interner keeps one object per set while the sets keep coming, more of them than a generation holds too', () => {
   // Four sets, three a generation: starting over when full (the first policy) gave a new object at every turn.
   const intern = createAttributeInterner(3);

@@ -20,6 +20,9 @@ test('the delay in ms, seconds and nanoseconds, also after other details', () =>
   assert.is(retryDelayMsFromStatus(status(retryInfo(0, 250_000))), 0.25);
   const errorInfo = any('google.rpc.ErrorInfo', [...bytes(1, text('RATE_LIMIT')), ...bytes(2, text('example.com'))]);
   assert.is(retryDelayMsFromStatus(status(errorInfo, retryInfo(30, 0))), 30_000);
+  // An Any with a field it does not define before its value (a newer writer's): skipped, as protobuf skips unknown fields.
+  const withExtra = bytes(3, [...bytes(1, text('type.googleapis.com/google.rpc.RetryInfo')), ...bytes(3, text('extra')), ...bytes(2, bytes(1, int(1, 4)))]);
+  assert.is(retryDelayMsFromStatus(status(withExtra)), 4_000);
   // A RetryInfo without retry_delay: retrying at once is allowed.
   assert.is(retryDelayMsFromStatus(status(any('google.rpc.RetryInfo', []))), 0);
 });
