@@ -263,10 +263,14 @@ test('close() encodes in place what was still at the worker; afterwards everythi
   assert.is((await encodeVia(other, assorted(500))).sync, false);
   assert.is(calls, 1, 'done once');
   other.close();
-  // A process whose sink closed with a batch at the worker exits: the worker no longer holds it open.
+});
+
+test('a process exits once its worker has no work: started and never sent a batch, after a batch answered, after a sink closed with one at it', () => {
   const script = fileURLToPath(new URL('./support/encodeWorkerExit.ts', import.meta.url));
-  const exited = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal([exited.status, exited.signal, exited.stdout.trim()], [0, null, '{"closed":true}'], exited.stderr);
+  for (const [how, out] of [['idle', '{"ready":true}'], ['answered', '{"ready":true,"sameBytes":true}'], ['closed', '{"ready":true}']]) {
+    const exited = spawnSync(process.execPath, ['--import', 'tsx', script, how!], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal([exited.status, exited.signal, exited.stdout.trim()], [0, null, out], `${how}: ${exited.stderr}`);
+  }
 });
 
 test('a worker that dies with a batch at it (terminated, or by an exception of its own): that batch and every later one are encoded in place', () => {

@@ -105,7 +105,6 @@ const startWorker = (): void => {
     return;
   }
   shared.worker = worker;
-  worker.unref();
   worker.on('message', (reply: EncodeReply) => {
     if ('ready' in reply) return void (shared.ready = true);
     const job = shared.pending.get(reply.seq);
@@ -120,6 +119,9 @@ const startWorker = (): void => {
   worker.on('exit', () => {
     if (shared.worker === worker) giveUp();
   });
+  // After the listeners: adding a 'message' listener refs the worker again, and unref'd before
+  // it, a worker that started and was never sent a batch held the process open for good.
+  worker.unref();
 };
 
 /** Batches of mostly new series in a row after which the encoder stops using the worker for a while. */
