@@ -17,6 +17,7 @@ import { ChronoqMetricExporter } from '../src/otel/ChronoqMetricExporter.js';
 import { createPipeline } from '../src/otel/createPipeline.js';
 import { sample } from './support/marbles.js';
 import { tempDir } from './support/cli.js';
+import { startFakeOtlpServer } from './support/fakeOtlpServer.js';
 
 const test = suite('flush sends what is held now');
 const TEN_MINUTES = 600_000;
@@ -51,6 +52,22 @@ for (const spool of [false, true]) {
     await beforeTheWindows(provider.shutdown(), 'shutdown');
   });
 }
+
+test('forceFlush waits for a receiver that answers late (300 ms): the collection is delivered when it resolves', async () => {
+  const dir = tempDir();
+  const server = await startFakeOtlpServer(() => ({ later: new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 300)) }));
+  const exporter = new ChronoqMetricExporter({ ...longWindows(dir), sink: { type: 'otlp-grpc', endpoint: `http://127.0.0.1:${server.port}` } });
+  const provider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: TEN_MINUTES })] });
+  try {
+    provider.getMeter('app').createCounter('requests').add(1);
+    await beforeTheWindows(provider.forceFlush(), 'forceFlush');
+    assert.is(exporter.pipeline.stats.delivered, 1, 'delivered before forceFlush resolved');
+    assert.equal(server.received.flatMap((r) => r.points.map((p) => p.name)), ['requests']);
+  } finally {
+    await provider.shutdown();
+    server.kill();
+  }
+});
 
 test('createPipeline: flush() sends what was pushed, in order; a sample pushed after it that is older than one it sent is late', async () => {
   const dir = tempDir();

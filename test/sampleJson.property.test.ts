@@ -153,9 +153,10 @@ test('an attribute (or resource attribute) that is NaN or ±Infinity comes back 
   assert.is(seriesKey({ ...ratio(0), attributes: { ratio: 0.5, host: 'a' } }), `cache.fill\u0000[["process.load",0]]\u0000[["host","a"],["ratio",0.5]]`, 'finite attributes: the key as before');
   // An object that is not exactly that form is left as it was written (validation judges it).
   assert.equal((JSON.parse(toJsonLine(ratio(2))) as { attributes: unknown }).attributes, { ratio: 2, spread: [1, 2], host: 'a', value: 2 });
-  const other = parseSampleLine('{"name":"m","value":1,"timeUnixNano":"5","attributes":{"a":{"doubleValue":"NaN","x":1},"b":{"doubleValue":"12"}}}');
+  // Nor is one whose text names what every object inherits ("toString", "constructor"): it is not read as that.
+  const other = parseSampleLine('{"name":"m","value":1,"timeUnixNano":"5","attributes":{"a":{"doubleValue":"NaN","x":1},"b":{"doubleValue":"12"},"c":{"doubleValue":"toString"},"d":[{"doubleValue":"constructor"}]}}');
   assert.ok(isRight(other));
-  assert.equal(other.right.attributes, { a: { doubleValue: 'NaN', x: 1 }, b: { doubleValue: '12' } } as unknown as Sample['attributes']);
+  assert.equal(other.right.attributes, { a: { doubleValue: 'NaN', x: 1 }, b: { doubleValue: '12' }, c: { doubleValue: 'toString' }, d: [{ doubleValue: 'constructor' }] } as unknown as Sample['attributes']);
 });
 
 test('an attribute whose value is undefined goes through the spool as the same series it was sent as live: an empty value (JSON dropped the key, and the sample came back another series)', () => {
