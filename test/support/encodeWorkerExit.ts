@@ -1,7 +1,8 @@
 /**
  * Run as its own process by test/offThreadEncoder.test.ts: a sink whose encoding worker has
  * started, then (argument) `idle` — no batch sent to it —, `answered` — one batch encoded by it
- * and answered —, or `closed` — the sink closed with a batch at it (close() encodes it in place).
+ * and answered —, `cancelled` — one batch sent and its encoding cancelled at once (a delivery
+ * given up) —, or `closed` — the sink closed with a batch at it (close() encodes it in place).
  * The script then ends, and the process must exit: a worker with no work left does not hold it
  * open. Prints {"ready":true} once the worker had started, and the batch's answer when there is one.
  */
@@ -21,5 +22,6 @@ if (how === 'answered') {
   console.log(JSON.stringify({ ready, sameBytes }));
 } else {
   if (how === 'closed') (encoder.encode(batch, () => undefined), encoder.close());
+  if (how === 'cancelled') encoder.encode(batch, () => undefined)();
   console.log(JSON.stringify({ ready }));
 }
