@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NEVER, concat, of } from 'rxjs';
+import { NEVER, Subject, concat, of } from 'rxjs';
 import { batchSamples } from '../operators/batchSamples.js';
 import { testScheduler, pendingActions } from '../test/support/marbles.js';
 
@@ -46,6 +46,19 @@ test('order is preserved across many batches', () => {
   of(...Array.from({ length: 2500 }, (_, i) => i)).pipe(batchSamples({ maxSize: 1000 })).subscribe((b) => out.push(b));
   assert.equal(out.map((b) => b.length), [1000, 1000, 500]);
   assert.equal(out.flat(), Array.from({ length: 2500 }, (_, i) => i));
+});
+
+test('an item that comes while a batch is emitted (its subscriber feeding the source) goes into the next batch', () => {
+  const src = new Subject<number>();
+  const out: number[][] = [];
+  let fed = false;
+  src.pipe(batchSamples({ maxSize: 2, maxDelayMs: 1_000, scheduler: testScheduler() })).subscribe((b) => {
+    out.push([...b]);
+    if (!fed) (fed = true), src.next(3);
+  });
+  [1, 2, 4].forEach((x) => src.next(x));
+  src.complete();
+  assert.equal(out, [[1, 2], [3, 4]]);
 });
 
 test('unsubscribe cancels the timer', () => {

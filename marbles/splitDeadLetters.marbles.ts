@@ -31,6 +31,10 @@ test('a function sink is called synchronously, before the next Right is emitted'
     .pipe(splitDeadLetters<string>((dl) => log.push(`dl:${dl.item}`)))
     .subscribe((x) => log.push(x));
   assert.equal(log, ['a', 'dl:l', 'b']);
+  // Once for each Left, and for nothing else (not when the stream ends).
+  const letters: unknown[] = [];
+  of(R('a'), L).pipe(splitDeadLetters<string>((dl) => letters.push(dl))).subscribe();
+  assert.equal(letters, [letterL]);
 });
 
 test('a sink that throws errors the stream instead of losing the letter silently', () => {
