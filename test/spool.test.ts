@@ -85,6 +85,9 @@ test('bounded by bytes: a full spool refuses, reports, and accepts again once se
   const { spool } = open(path, 1, 600);
   const a = [0, 1, 2, 3].map((i) => mk(i));
   assert.equal(spool.append(a), []);
+  // Room for a share of maxBytes more (what a source is let read on by while delivery is stalled): a tenth, not half.
+  assert.ok(spool.usedBytes > 300 && spool.usedBytes <= 540, String(spool.usedBytes));
+  assert.equal([spool.hasRoomFor(0.1), spool.hasRoomFor(0.5)], [true, false]);
   const refused = spool.append([4, 5, 6, 7, 8, 9].map((i) => mk(i)));
   assert.is(refused.length, 6);
   spool.settle(a);
