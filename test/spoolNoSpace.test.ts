@@ -11,7 +11,7 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Spool } from '../src/spool/spool.js';
 import { isNoSpace } from '../src/spool/spoolFile.js';
 import { isSpoolInUseError } from '../src/spool/spoolLock.js';
-import { mk, open, recoveredValues, removeSpoolFiles } from './support/spool.js';
+import { addNeverUsedPages, mk, open, recoveredValues, removeSpoolFiles } from './support/spool.js';
 import { smallDiskSuite } from './support/smallDisk.js';
 import { jsonLog, runningFor, startCli, tempDir, until, writeConfig } from './support/cli.js';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
@@ -73,6 +73,42 @@ it('waitForSpace: opens without its file, appends fail, and once there is room i
   spool.append([mk(11, 0)]);
   spool.close();
   assert.equal(recoveredValues(path), [0, 1, 2, 3, 11], 'durable again, after the backlog');
+});
+
+it('waitForSpace over a damaged spool: once there is room it is salvaged as at any opening, its samples kept and the damage said', () => {
+  const path = earlierRun('d.db', 40);
+  const problem = addNeverUsedPages(path);
+  d.fill();
+  const r = Spool.open(path, { lanes: 1, waitForSpace: true });
+  assert.ok(isRight(r), isRight(r) ? '' : r.left.message);
+  if (!isRight(r)) return;
+  const opened: [number, string | undefined][] = [];
+  r.right.spool.opened$.subscribe((e) => opened.push([e.pending, e.damage?.message]));
+  d.free();
+  assert.ok(r.right.spool.openWhenThereIsRoom());
+  assert.equal(opened, [[40, problem]]);
+  assert.equal(r.right.spool.recover().map((s) => s.value), Array.from({ length: 40 }, (_, i) => i));
+  r.right.spool.close();
+});
+
+it("waitForSpace: counters' series starts that change while it waits are written to its file once it opens, not to the stand-in meanwhile", () => {
+  const path = earlierRun('e.db', 2);
+  d.fill();
+  const ticks: (() => void)[] = [];
+  const r = Spool.open(path, { lanes: 1, waitForSpace: true }, { every: (_ms, fn) => (ticks.push(fn), { cancel: () => undefined }) });
+  assert.ok(isRight(r), isRight(r) ? '' : r.left.message);
+  if (!isRight(r)) return;
+  const { spool } = r.right;
+  // What fillStartTimes says changed, once: told at the first write after the change.
+  let told = false;
+  spool.seriesStarts.follow(() => (told ? { kept: [], forgotten: [] } : ((told = true), { kept: [{ series: 'c', start: 100n, lastTime: 200n, lastValue: 3 }], forgotten: [] })));
+  ticks.forEach((tick) => tick()); // waiting: the file check finds no room; the series starts wait too
+  d.free();
+  ticks.forEach((tick) => tick()); // room: the file opens, then the series starts are written to it
+  spool.close();
+  const { spool: again } = open(path, 1);
+  assert.equal(again.seriesStarts.take().map((x) => [x.series, x.lastValue]), [['c', 3]]);
+  again.close();
 });
 
 it('waitForSpace with no spool and no lock file yet (the first start on a full disk)', () => {
