@@ -70,9 +70,13 @@ it('waitForSpace: opens without its file, appends fail, and once there is room i
   assert.is(spool.newestUnixNano, mk(3, 0).timeUnixNano, 'the newest time of the file, for the clock check of the next start');
   assert.equal(spool.recover().map((s) => s.value), [0, 1, 2, 3]);
   assert.ok(spool.usedBytes > 0, "the backlog's bytes count against maxBytes from the opening on");
-  spool.append([mk(11, 0)]);
+  // A sample naming a resource and a scope: written to the file's table of shared objects, not to the stand-in's.
+  spool.append([{ ...mk(11, 0), resource: { 'service.name': 'shop' }, scope: { name: 'lib' } }]);
   spool.close();
   assert.equal(recoveredValues(path), [0, 1, 2, 3, 11], 'durable again, after the backlog');
+  const { spool: again } = open(path, 1);
+  assert.equal(again.recover().slice(-1).map((s) => [s.resource, s.scope]), [[{ 'service.name': 'shop' }, { name: 'lib' }]]);
+  again.close();
 });
 
 it('waitForSpace over a damaged spool: once there is room it is salvaged as at any opening, its samples kept and the damage said', () => {
