@@ -99,7 +99,8 @@ it("waitForSpace: counters' series starts that change while it waits are written
   const path = earlierRun('e.db', 2);
   d.fill();
   const ticks: (() => void)[] = [];
-  const r = Spool.open(path, { lanes: 1, waitForSpace: true }, { every: (_ms, fn) => (ticks.push(fn), { cancel: () => undefined }) });
+  let cancelled = 0;
+  const r = Spool.open(path, { lanes: 1, waitForSpace: true }, { every: (_ms, fn) => (ticks.push(fn), { cancel: () => void cancelled++ }) });
   assert.ok(isRight(r), isRight(r) ? '' : r.left.message);
   if (!isRight(r)) return;
   const { spool } = r.right;
@@ -109,7 +110,10 @@ it("waitForSpace: counters' series starts that change while it waits are written
   ticks.forEach((tick) => tick()); // waiting: the file check finds no room; the series starts wait too
   d.free();
   ticks.forEach((tick) => tick()); // room: the file opens, then the series starts are written to it
+  let openedEnded = false;
+  spool.opened$.subscribe({ complete: () => (openedEnded = true) });
   spool.close();
+  assert.equal([cancelled, ticks.length, openedEnded], [2, 2, true], 'its timers cancelled and opened$ ended at close');
   const { spool: again } = open(path, 1);
   assert.equal(again.seriesStarts.take().map((x) => [x.series, x.lastValue]), [['c', 3]]);
   again.close();
