@@ -1,8 +1,9 @@
 /**
- * reorderByEventTime arms its max-wait timer only while it holds samples. A timer armed again
- * with nothing buffered ran for ever: under TestScheduler every marble of the operator hung (its
- * run never ends), and in a process a timer every tick kept it busy and alive. Its own file, with
- * a scheduler that counts, so that such a fault fails here at once instead.
+ * reorderByEventTime arms its max-wait timer only while it holds samples, and a timer due releases
+ * what is due. A timer armed again and again — with nothing buffered, or at a deadline it did not
+ * release — runs for ever: under TestScheduler every marble of the operator hangs (its run never
+ * ends), and in a process a timer every tick keeps it busy and alive. Its own file, with a
+ * scheduler that counts, so that such a fault fails here at once instead.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
