@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { right } from 'fp-ts/lib/Either.js';
+import { isLeft, right } from 'fp-ts/lib/Either.js';
 import { NEVER, Subject, VirtualTimeScheduler, concat, of } from 'rxjs';
 import { reorderByEventTime, type LateEvent, type OverflowEvent } from '../operators/reorderByEventTime.js';
 import { deadLetter, type Routed } from '../src/routed.js';
@@ -97,6 +97,10 @@ test("late under 'global': any older sample is late", () => {
       a: '10', b: 'late:mem@5', c: 'late:8', e: '20',
     });
   });
+  // The letter says what it was older than: the stream's last released sample, not its series'.
+  const details: string[] = [];
+  of(R(10), R(5, 'mem')).pipe(reorderByEventTime({ maxDelayMs: 0, order: 'global' })).subscribe((r) => void (isLeft(r) && details.push(r.left.detail)));
+  assert.equal(details, ['sample at 5000000 ns is older than the last released sample of the stream (10000000 ns); maxDelayMs 0']);
 });
 
 test('a timestamp equal to the last released one is not late', () => {
