@@ -62,6 +62,27 @@ test('a step back below the threshold: stepping and below the threshold until th
   assert.equal([caughtUp.stepping, caughtUp.belowThreshold, caughtUp.trustedMs], [false, false, c.wall]);
 });
 
+test('a since-boot reading behind the monotonic clock (its coarse resolution) is no sleep backwards: trusted time is not set back by it', () => {
+  const { c, clock, pass } = handClock();
+  const t = createTrustedTime(clock, OPTS);
+  t.read();
+  pass(1_000);
+  c.boot -= 10; // since boot read 10 ms short
+  c.wall += 500; // and the wall clock 500 ms ahead (no step): slewed towards at 5 % of the 1 s, 50 ms
+  assert.is(t.read().trustedMs, W + 1_050);
+});
+
+test('a step back caught up exactly by the slew of that reading ends the stepping there', () => {
+  const { c, clock, pass } = handClock();
+  const t = createTrustedTime(clock, OPTS);
+  t.read();
+  c.wall -= 500;
+  t.read();
+  pass(10_000); // 5 % of 10 s: the 500 ms, to the ms
+  const caughtUp = t.read();
+  assert.equal([caughtUp.stepping, caughtUp.belowThreshold, caughtUp.trustedMs], [false, false, c.wall]);
+});
+
 test('raiseTo keeps the last reading consistent: its error is wall minus the raised trusted time', () => {
   const { clock } = handClock();
   const t = createTrustedTime(clock, OPTS);
