@@ -65,6 +65,20 @@ test('flushNow$: everything buffered is released at once, in order; a later samp
       x: '30', y: '50', z: 'late:20', w: '60',
     });
   });
+  // Unsubscribed, it no longer listens to flushNow$.
+  const flushNow$ = new Subject<void>();
+  of(R(1)).pipe(reorderByEventTime({ maxDelayMs: 100, flushNow$ })).subscribe().unsubscribe();
+  assert.is(flushNow$.observed, false);
+});
+
+test('a sample it cannot read (no attributes) is a Left invalid where it came, and the stream goes on', () => {
+  const out: string[] = [];
+  const broken = right({ ...sample(15), attributes: undefined } as unknown as Sample);
+  of(R(10), broken, R(20)).pipe(reorderByEventTime({ maxDelayMs: 100 })).subscribe({
+    next: (r) => out.push(isLeft(r) ? `${r.left.reason}: ${r.left.detail.slice(0, 20)}` : String(r.right.value)),
+    error: (e: unknown) => out.push(`error ${String(e)}`),
+  });
+  assert.equal(out, ['invalid: could not be handled', '10', '20']);
 });
 
 test('ties keep arrival order', () => {

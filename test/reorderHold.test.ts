@@ -41,6 +41,8 @@ const handScheduler = () => {
   return {
     scheduler,
     turn,
+    /** Actions scheduled and neither run nor cancelled. */
+    pending: () => actions.filter((a) => !a.cancelled).length,
     stall: (ms: number) => void (now += ms),
     /** Runs every turn up to `ms` from now, on time. */
     advance: (ms: number) => {
@@ -62,7 +64,7 @@ const reorder = () => {
   const source = new Subject<Sample>();
   const out: string[] = [];
   const sub = source.pipe(routed(), reorderByEventTime({ maxDelayMs: 100, scheduler: h.scheduler })).subscribe((r) => out.push(isLeft(r) ? `late ${r.left.item.value}` : String(r.right.value)));
-  return { ...h, out, offer: (...ms: number[]) => ms.forEach((m) => source.next(at(m))), stop: () => sub.unsubscribe() };
+  return { ...h, out, offer: (...ms: number[]) => ms.forEach((m) => source.next(at(m))), end: () => source.complete(), stop: () => sub.unsubscribe() };
 };
 
 test('the max-wait timer 150 ms late (more than maxDelayMs, less than twice it): a burst arriving newest first after it is put in order', () => {
@@ -102,6 +104,19 @@ test('a second stall during the hold starts a hold of its own: the first one\'s 
   r.advance(200);
   assert.equal(r.out, ['1000', '1250', '1300', '1400']);
   r.stop();
+});
+
+test("a hold's end is cancelled with the rest when the stream ends, or is unsubscribed: nothing is left scheduled", () => {
+  for (const how of ['end', 'stop'] as const) {
+    const r = reorder();
+    r.offer(1_000);
+    r.stall(250);
+    r.turn(); // a hold until 350, and the timer again at once
+    r.offer(1_400);
+    assert.ok(r.pending() > 0, 'the hold and the timer are scheduled');
+    r[how]();
+    assert.is(r.pending(), 0, how);
+  }
 });
 
 test('the same burst without a stall is disorder beyond maxDelayMs: 1 250 is late (the hold is for stalls only)', () => {
