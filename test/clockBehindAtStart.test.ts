@@ -120,6 +120,11 @@ test('notBeforeUnixNano behind the clock, or not stamped locally: nothing change
     assert.equal(r.events, []);
     assert.ok(rights(r.out).every((s) => s.correctedFromUnixNano === undefined));
   }
+  // Not stamped locally, trusted time is the clock's, whatever notBeforeUnixNano says: a sample 10 min ahead of the clock is in the future.
+  const events: SkewEvent[] = [];
+  const clock = schedulerClock(testScheduler(), WALL0);
+  of(right({ ...sample(0), timeUnixNano: msToNanos(WALL0 + 600_000) })).pipe(detectClockSkew({ clock, stampedLocally: false, notBeforeUnixNano: msToNanos(WALL0 + HOUR), onSkew: (e) => events.push(e) })).subscribe();
+  assert.equal(events.map((e) => [e.kind, 'aheadMs' in e ? e.aheadMs : undefined]), [['future', 600_000]]);
   const d = oneHertz(3, { notBeforeUnixNano: msToNanos(WALL0 + HOUR), policy: 'dead-letter' });
   assert.is(d.out.filter(isLeft).length, 3);
   assert.ok(d.out.every((x) => isLeft(x) && x.left.reason === 'skew'));

@@ -6,50 +6,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { isLeft, right } from 'fp-ts/lib/Either.js';
-import { Subject } from 'rxjs';
-import { detectClockSkew, type SkewOptions } from '../operators/detectClockSkew.js';
-import { allowReadingReuse, readingReuseOf, schedulerClock, systemClock, type Clock } from '../src/clock.js';
-import type { Routed } from '../src/routed.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { readingReuseOf, schedulerClock, systemClock } from '../src/clock.js';
 import { type Sample, nanosToMs } from '../src/sample.js';
-import { sample } from './support/marbles.js';
-import { HOUR, WALL0, type Run } from './support/skewRuns.js';
+import { HOUR, type Run } from './support/skewRuns.js';
+import { gauge, handClock, through, verdicts } from './support/skewBursts.js';
 
 const test = suite('clock readings shared within a burst');
-
-/** A clock moved by hand, counting its wall reads; its bursts end when `endBurst()` is called. */
-const handClock = (maxUses = 64) => {
-  let mono = 0;
-  let offset = WALL0;
-  let wallReads = 0;
-  let ends: (() => void)[] = [];
-  const clock: Clock = {
-    now: () => {
-      wallReads++;
-      return mono + offset;
-    },
-    monotonic: () => mono,
-  };
-  return {
-    clock,
-    reusing: () => allowReadingReuse(clock, { maxUses, onBurstEnd: (end) => ends.push(end) }),
-    advance: (ms: number) => void (mono += ms),
-    step: (ms: number) => void (offset += ms),
-    wall: () => mono + offset,
-    trueTime: () => mono + WALL0,
-    endBurst: () => {
-      const due = ends;
-      ends = [];
-      due.forEach((end) => end());
-    },
-    get wallReads() {
-      return wallReads;
-    },
-  };
-};
-
-/** A gauge stamped at stampMs (the shared test helper, with its value given). */
-const gauge = (stampMs: number, value: number): Sample => sample(stampMs, 'cpu', {}, value);
 
 test("the system clock's readings are shared for 64 samples until the task ends; a scheduler's clock is read every time", async () => {
   const reuse = readingReuseOf(systemClock);
@@ -62,17 +25,6 @@ test("the system clock's readings are shared for 64 samples until the task ends;
   assert.is(readingReuseOf(schedulerClock()), undefined);
   assert.is(readingReuseOf({ now: systemClock.now, monotonic: systemClock.monotonic }), undefined, 'a copy of the system clock is another clock');
 });
-
-const through = (clock: Clock, opts: SkewOptions) => {
-  const input = new Subject<Routed<Sample>>();
-  const run: Run = { out: [], events: [] };
-  input.pipe(detectClockSkew({ ...opts, clock, onSkew: (e) => run.events.push(e) })).subscribe((r) => run.out.push(r));
-  return { push: (s: Sample) => input.next(right(s)), run };
-};
-
-/** What became of one sample: passed as it was, re-stamped, or a dead letter. */
-const verdicts = (out: readonly Routed<Sample>[], sent: readonly Sample[]): string[] =>
-  out.map((r, i) => (isLeft(r) ? `left:${r.left.reason}` : r.right === sent[i] ? 'as-is' : 'corrected'));
 
 test('a burst of current samples shares readings, and the output is the input, in place', () => {
   const h = handClock();
