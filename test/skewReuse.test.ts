@@ -137,6 +137,14 @@ test('samples outside the band get a fresh reading: stale, future, and any more 
   assert.equal(run.events.map((e) => e.kind), ['stale', 'future']);
 });
 
+test('a negative maxFutureMs (a sample that close behind trusted time is future): no reading is shared, every sample is judged', () => {
+  const h = handClock();
+  h.reusing();
+  const { push, run } = through(h.clock, { stampedLocally: false, maxFutureMs: -1_000 });
+  for (let i = 0; i < 3; i++) push(gauge(h.wall() - 500, i));
+  assert.equal(run.events.map((e) => e.kind), ['future', 'future', 'future']);
+});
+
 test('maxPastMs: Infinity (nothing is ever stale): any past sample may share a reading', () => {
   const h = handClock();
   h.reusing();
