@@ -11,7 +11,7 @@ import { schedulerClock } from '../src/clock.js';
 import type { Routed } from '../src/routed.js';
 import { type Sample, msToNanos } from '../src/sample.js';
 import { testScheduler, sample } from './support/marbles.js';
-import { HOUR, WALL0, nonDecreasing, rights, type Run } from './support/skewRuns.js';
+import { HOUR, WALL0, nonDecreasing, oneHertz, rights, type Run } from './support/skewRuns.js';
 
 const test = suite('detectClockSkew: per-source offsets');
 
@@ -113,8 +113,8 @@ test('a source 2 h behind the others, more than maxPastMs as stamped: corrected 
 });
 
 /** One source, 'app', every second for 100 s, its clock set back half an hour at 20 s (20 ms in flight). */
-const loneSetBack = (policy: 'correct' | 'dead-letter'): Run =>
-  everyPeriod(1_000, 100, (i, nowMs) => ({ ...sample(0, 'cpu', { host: 'app' }), timeUnixNano: msToNanos(nowMs - (i >= 20 ? HOUR / 2 : 0) - 20), value: i }), { policy });
+const loneSetBack = (policy: 'correct' | 'dead-letter', more: Partial<SkewOptions> = {}): Run =>
+  everyPeriod(1_000, 100, (i, nowMs) => ({ ...sample(0, 'cpu', { host: 'app' }), timeUnixNano: msToNanos(nowMs - (i >= 20 ? HOUR / 2 : 0) - 20), value: i }), { policy, ...more });
 
 test('a lone source, live and in step, then its clock set back half an hour: reported, and its samples corrected once that has held for 10 s (before, every one of them was half an hour old: dead letters late for the half hour)', () => {
   const run = loneSetBack('correct');
@@ -126,9 +126,17 @@ test('a lone source, live and in step, then its clock set back half an hour: rep
   assert.ok(out.slice(firstCorrected).every((x) => x.correctedFromUnixNano !== undefined));
   assert.ok(nonDecreasing([...out.slice(0, 20), ...out.slice(firstCorrected)]), 'the corrected go on after the in-step ones');
   assert.ok(out.slice(20, firstCorrected).every((x) => x.correctedFromUnixNano === undefined), 'until then they pass as they are (reorderByEventTime makes them late)');
+  // A window of 8 samples is past the step sooner.
+  assert.is(rights(loneSetBack('correct', { sourceWindow: 8 }).out).findIndex((x) => x.correctedFromUnixNano !== undefined), 20 + 7 + 10);
   const letters = loneSetBack('dead-letter').out.flatMap((r) => (r._tag === 'Left' ? [r.left] : []));
   assert.is(letters.length, 100 - 61);
   assert.equal([...new Set(letters.map((l) => `${l.reason}: ${l.detail}`))], ["skew: source app clock is -1800020 ms off this machine's clock"], 'under dead-letter, its samples from then on, saying what they are off');
+});
+
+test("locally stamped, the local clock stepped back 1 h: a source is judged on its samples' corrected times — a lone one is not taken for an hour off", () => {
+  const r = oneHertz(testScheduler(), 60, { sourceAttribute: 'host' }, (clock) => timer(5_500).subscribe(() => clock.step(-HOUR)), () => ({ host: 'app' }));
+  assert.equal(r.events.map((e) => e.kind), ['step']);
+  assert.ok(nonDecreasing(rights(r.out)));
 });
 
 test.run();
