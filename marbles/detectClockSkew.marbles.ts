@@ -132,6 +132,11 @@ test("a step back under the threshold under 'dead-letter': no step reported, so 
   assert.equal(big.events.map((e) => e.kind), ['step']);
   assert.ok(big.out.slice(16).every(isLeft), 'after the hour\'s step: dead letters `skew`');
   assert.ok(big.out.slice(0, 16).every((x) => !isLeft(x)), 'before it, the small step changed nothing');
+  // The step and the letters are timed by trusted time, not by the wall clock an hour back.
+  const stepAt = (big.events[0] as { atUnixMs: number }).atUnixMs;
+  const first = big.out[16]!;
+  assert.ok(Math.abs(stepAt - (WALL0 + 4_250)) < 1_000, `step at ${stepAt - WALL0} ms`);
+  assert.is(isLeft(first) ? first.left.atUnixMs : undefined, stepAt);
 });
 
 test('the wall clock slewed faster than maxSlewPpm (chrony slews at up to 8.3 %) by more than the threshold: no step, every stamp kept, the series in order', () => {

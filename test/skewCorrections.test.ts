@@ -78,6 +78,12 @@ test('after a step back, a sample stamped seconds before it by the stepped clock
   assert.is(fresh.timeUnixNano, msToNanos(WALL0 + 1_801), '200 ms before trusted time: raised to just after the stamp that went out ahead');
 });
 
+test('future samples of one series, each in a millisecond of its own from trusted time on, up to trusted time + maxFutureMs: past it they share that one', () => {
+  const d = drive({ stampedLocally: false, maxFutureMs: 2 });
+  const placed = [0, 1, 2, 3, 4].map((i) => Number(d.send('cpu', d.clock.now() + HOUR + i).timeUnixNano / 1_000_000n) - WALL0);
+  assert.equal(placed, [0, 1, 2, 2, 2]);
+});
+
 test('a sample corrected before (replayed from a dead-letter file, or through a second detectClockSkew) keeps the time it was first stamped with', () => {
   const d = drive();
   const first = msToNanos(WALL0 - 5 * HOUR);
