@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, right } from 'fp-ts/lib/Either.js';
-import { interval, take, timer } from 'rxjs';
+import { interval, map, take, timer } from 'rxjs';
 import { detectClockSkew, type SkewEvent, type SkewOptions } from '../operators/detectClockSkew.js';
 import { schedulerClock } from '../src/clock.js';
 import { deadLetter, type Routed } from '../src/routed.js';
@@ -253,6 +253,17 @@ test('marble: future and stale samples under dead-letter, Lefts untouched in pla
     expectObservable(src.pipe(detectClockSkew({ policy: 'dead-letter', clock }), viewAll())).toBe(exp, {
       a: `${WALL0}`, f: `skew:${WALL0 + HOUR}`, s: `skew:${WALL0 - 2 * HOUR}`, L: 'invalid:1', b: `${WALL0 + 8}`,
     });
+  });
+});
+
+test('a sample it cannot read (a time that is not a bigint) is a Left invalid at the clock\'s time, in place; an error of the source passes on', () => {
+  const scheduler = testScheduler();
+  scheduler.run(({ cold, expectObservable }) => {
+    const clock = schedulerClock(scheduler, WALL0);
+    const broken = { ...sample(WALL0), timeUnixNano: WALL0 as unknown as bigint };
+    const src = cold(' a-x-b-#', { a: right(sample(WALL0)), x: right(broken), b: right(sample(WALL0 + 4)) }, new Error('source failed'));
+    const out = src.pipe(detectClockSkew({ clock }), map((r) => (isLeft(r) ? `${r.left.reason}@${r.left.atUnixMs - WALL0}` : `${r.right.value}`)));
+    expectObservable(out).toBe('a-x-b-#', { a: `${WALL0}`, x: 'invalid@2', b: `${WALL0 + 4}` }, new Error('source failed'));
   });
 });
 
