@@ -224,6 +224,19 @@ test('synthetic: each grid point emitted as it passes (the first at once), serie
   assert.equal([count, heldDoneAtMs], [6, 200]);
 });
 
+test('synthetic: its options — start time, name, attributes, the random values (from `random`), a period of whole nanoseconds, rounded', () => {
+  const scheduler = new TestScheduler(() => undefined);
+  let out: Sample[] = [];
+  scheduler.run(() => {
+    syntheticSamples({ series: 2, ratePerSecond: 7, count: 4, startUnixNano: 5n, name: 'load', attributes: (s) => ({ cpu: String(s) }), valuePattern: 'random', random: () => 0.25, scheduler, clock: schedulerClock(scheduler, WALL0) })
+      .pipe(toArray()).subscribe((x) => (out = x));
+  });
+  // 1 s / 7 = 142 857 142.86 ns: 142 857 143.
+  assert.equal(out.map((x) => [x.name, x.attributes, x.value, x.timeUnixNano]), [
+    ['load', { cpu: '0' }, 0.25, 5n], ['load', { cpu: '1' }, 0.25, 5n], ['load', { cpu: '0' }, 0.25, 142_857_148n], ['load', { cpu: '1' }, 0.25, 142_857_148n],
+  ]);
+});
+
 test('synthetic: the disorder stays within disorderMs of grid time when the ticks run late (a busy event loop)', () => {
   for (const tickMs of [10, 300]) {
     const scheduler = new TestScheduler(() => undefined);
