@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileIdentity, fileStamp, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile, pathOfOpenFile, sameFile } from '../src/fileIdentity.js';
@@ -22,6 +22,18 @@ test('the same file: the same device and inode (an inode number alone recurs on 
   assert.ok(sameFile(fileIdentity(join(dir, 'a')), fileIdentity(join(dir, 'a'))));
   assert.is(fileIdentity(join(dir, 'a', 'under-a-file')), undefined, 'a path through a file: nothing there, not a throw');
   assert.is(fileStamp(join(dir, 'none')), '');
+  // A file rewritten in place (the same inode) changes its stamp by its size or its time alone:
+  // another length at the same mtime (a copy that kept it), the same length at a later one.
+  const a = join(dir, 'a');
+  const at = new Date(Date.UTC(2026, 0, 1));
+  utimesSync(a, at, at);
+  const first = fileStamp(a);
+  writeFileSync(a, 'xy');
+  utimesSync(a, at, at);
+  const longer = fileStamp(a);
+  writeFileSync(a, 'zw');
+  utimesSync(a, at, new Date(at.getTime() + 1_000));
+  assert.equal(new Set([first, longer, fileStamp(a)]).size, 3);
 });
 
 test('a named pipe is told apart before it is opened; a file is not one', () => {

@@ -224,7 +224,7 @@ test('synthetic: each grid point emitted as it passes (the first at once), serie
   assert.equal([count, heldDoneAtMs], [6, 200]);
 });
 
-test('synthetic: its options — start time, name, attributes, the random values (from `random`), a period of whole nanoseconds, rounded', () => {
+test('synthetic: its options — start time, name, attributes, the random values (from `random`), a period of whole nanoseconds (rounded), tickMs', () => {
   const scheduler = new TestScheduler(() => undefined);
   let out: Sample[] = [];
   scheduler.run(() => {
@@ -235,6 +235,13 @@ test('synthetic: its options — start time, name, attributes, the random values
   assert.equal(out.map((x) => [x.name, x.attributes, x.value, x.timeUnixNano]), [
     ['load', { cpu: '0' }, 0.25, 5n], ['load', { cpu: '1' }, 0.25, 5n], ['load', { cpu: '0' }, 0.25, 142_857_148n], ['load', { cpu: '1' }, 0.25, 142_857_148n],
   ]);
+  // tickMs: looked at every 50 ms, what fell due meanwhile comes then.
+  const ticked = new TestScheduler(() => undefined);
+  const atMs: number[] = [];
+  ticked.run(() => {
+    syntheticSamples({ series: 1, ratePerSecond: 100, count: 6, tickMs: 50, scheduler: ticked, clock: schedulerClock(ticked, WALL0) }).subscribe(() => atMs.push(ticked.now()));
+  });
+  assert.equal(atMs, [0, 50, 50, 50, 50, 50]);
 });
 
 test('synthetic: the disorder stays within disorderMs of grid time when the ticks run late (a busy event loop)', () => {
