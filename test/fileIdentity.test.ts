@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeSync, openSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileIdentity, fileStamp, isNamedPipe, isSqliteFile, nonNdjsonFile, nonSqliteFile, pathOfOpenFile, sameFile } from '../src/fileIdentity.js';
@@ -51,6 +51,9 @@ test("an open file's path: its name while it names it; after a rename, where it 
   const fd = openSync(path, 'r');
   try {
     assert.is(pathOfOpenFile(fd, path), path);
+    // Its name as given, through a link to its directory too (not the path the link resolves to).
+    symlinkSync(dir, join(dir, 'link'));
+    assert.is(pathOfOpenFile(fd, join(dir, 'link', 'dead.ndjson')), join(dir, 'link', 'dead.ndjson'));
     renameSync(path, join(dir, 'dead.ndjson.1'));
     writeFileSync(path, 'another file under the name');
     assert.is(pathOfOpenFile(fd, path), join(dir, 'dead.ndjson.1'));

@@ -10,6 +10,7 @@ import { MAX_PER_TICK, syntheticSamples } from '../src/sources/synthetic.js';
 import { schedulerClock } from '../src/clock.js';
 import type { Sample } from '../src/sample.js';
 import { tempDir } from './support/cli.js';
+import { pendingActions } from './support/marbles.js';
 
 const test = suite('sources');
 const WALL0 = Date.UTC(2026, 10, 25, 10);
@@ -224,7 +225,7 @@ test('synthetic: each grid point emitted as it passes (the first at once), serie
   assert.equal([count, heldDoneAtMs], [6, 200]);
 });
 
-test('synthetic: its options — start time, name, attributes, the random values (from `random`), a period of whole nanoseconds (rounded), tickMs', () => {
+test('synthetic: its options — start time, name, attributes, the random values (from `random`), a period of whole nanoseconds (rounded), tickMs; no tick left once unsubscribed', () => {
   const scheduler = new TestScheduler(() => undefined);
   let out: Sample[] = [];
   scheduler.run(() => {
@@ -242,6 +243,10 @@ test('synthetic: its options — start time, name, attributes, the random values
     syntheticSamples({ series: 1, ratePerSecond: 100, count: 6, tickMs: 50, scheduler: ticked, clock: schedulerClock(ticked, WALL0) }).subscribe(() => atMs.push(ticked.now()));
   });
   assert.equal(atMs, [0, 50, 50, 50, 50, 50]);
+  // Unsubscribed, it leaves no tick scheduled.
+  const left = new VirtualTimeScheduler();
+  syntheticSamples({ series: 1, ratePerSecond: 1, scheduler: left, clock: schedulerClock(left, WALL0) }).subscribe().unsubscribe();
+  assert.is(pendingActions(left), 0);
 });
 
 test('synthetic: the disorder stays within disorderMs of grid time when the ticks run late (a busy event loop)', () => {
