@@ -152,6 +152,7 @@ test('formatDurationMs and coarserUnitOf', () => {
   assert.equal([850, 12_500, 600_000, 3 * 3_600_000, 12 * 86_400_000, 57 * 365.25 * 86_400_000].map(formatDurationMs), ['850 ms', '12.5 s', '10 min', '3.0 h', '12 days', '57 years']);
   // Each unit up to twice the next: 36 hours, not "2 days".
   assert.equal([119_000, 100 * 60_000, 36 * 3_600_000, 700 * 86_400_000].map(formatDurationMs), ['119.0 s', '100 min', '36.0 h', '700 days']);
+  assert.equal([0.4, 999.4, -20.6].map(formatDurationMs), ['0 ms', '999 ms', '21 ms'], 'whole milliseconds, without the sign');
   assert.is(coarserUnitOf(ns(NOW_MS - 86_400_000), NOW_MS), undefined, 'a day old, in nanoseconds: just old');
   assert.is(coarserUnitOf(BigInt(NOW_MS - 20 * 86_400_000), NOW_MS), 'milliseconds', 'within a month of now');
   assert.is(coarserUnitOf(BigInt(NOW_MS - 40 * 86_400_000), NOW_MS), undefined, 'further off: no guess');
