@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
 import { logPipelineEvents } from '../src/telemetry/pipelineLog.js';
-import { coarserUnitOf, formatDurationMs } from '../src/telemetry/skewLog.js';
+import { coarserUnitOf, createSkewLog, formatDurationMs } from '../src/telemetry/skewLog.js';
 import type { PipelineEvent } from '../src/pipeline.js';
 import type { Sample } from '../src/sample.js';
 import type { SkewEvent, SkewPolicy } from '../operators/detectClockSkew.js';
@@ -145,6 +145,19 @@ test('a step forward under forwardSteps follow: said as taken at once; a step ba
   assert.equal(w.lines.map((l) => l.message), [
     'wall clock stepped forward by 7.9 s (a virtual machine resumed after a pause, or the clock set right): trusted time takes the new time at once (skew.forwardSteps follow); samples are stamped by it',
     'wall clock stepped by -5000 ms; trusted time slews, samples are re-stamped onto trusted time, which reaches the wall clock in 100.0 s (skew.maxSlewPpm 50000), so that no series goes back in time',
+  ]);
+});
+
+test("a log not told maxSlewPpm says no time to reach the wall clock; under pass a future sample is sent as it is; a sample without attributes is its name; a source's offset in the fields is whole ms", () => {
+  const told: [string, Record<string, unknown> | undefined][] = [];
+  const logOf = (policy: SkewPolicy) => createSkewLog({ log: (_level, message, f) => void told.push([message, f]), policy, every: () => ({ cancel: () => undefined }) });
+  logOf('correct').note({ kind: 'step', deltaMs: -3_600_000, atUnixMs: NOW_MS });
+  logOf('pass').note({ kind: 'future', sample: sample(ns(NOW_MS + 600_000), {}), aheadMs: 600_000 });
+  logOf('correct').note({ kind: 'source-offset', source: 'web-2', offsetMs: -90_000.6 });
+  assert.equal(told, [
+    ['wall clock stepped by -3600000 ms; trusted time slews, samples are re-stamped', { deltaMs: -3_600_000 }],
+    ["samples stamped ahead of this machine's clock (more than skew.maxFutureMs), the first 10 min ahead: cpu at 2026-12-03T10:10:00.000Z: sent as they are (skew.policy pass) — the clock that stamped them is ahead, or the time is not in UTC", { kind: 'future' }],
+    ["the clock of source web-2 is 90.0 s behind the other sources' (their median) and this machine's clock: its samples are re-stamped by that much", { source: 'web-2', offsetMs: -90_001 }],
   ]);
 });
 
