@@ -105,6 +105,10 @@ test('refused by default, whole, saying how to send them; with gauges, a point t
     'metric "rpc_seconds": timeUnixNano must be a decimal string of nanoseconds, got no value',
     'metric "rpc_seconds": count must be an integer, got "many"',
   ]);
+  // A quantile of 0 (the minimum), which proto3 leaves out of JSON, is quantile 0; a metric without a name (or not a string) is refused.
+  const unnamed = (metric: Record<string, unknown>) => requestSamples({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ summary: { dataPoints: [{ timeUnixNano: String(T), count: 1, sum: 2, quantileValues: [{ value: 2 }] }] }, ...metric }] }] }] }, { summaries: 'gauges' });
+  assert.equal(unnamed({ name: 'rpc' }).samples.map((s) => [s.name, s.value, s.attributes]), [['rpc', 2, { quantile: '0' }], ['rpc_sum', 2, {}], ['rpc_count', 1, {}]]);
+  for (const metric of [{}, { name: 5 }]) assert.equal([unnamed(metric).samples, unnamed(metric).refused], [[], ['metric "": name must be a non-empty string']]);
   // A point without quantiles (a Prometheus summary with none configured): its sum and count.
   const bare = requestSamples(summaryRequest([{ timeUnixNano: String(T), count: 3, sum: 1 }], { unit: '' }), { summaries: 'gauges' });
   assert.equal(bare.samples.map((s) => [s.name, s.value, s.unit]), [['rpc_seconds_sum', 1, undefined], ['rpc_seconds_count', 3, undefined]]);
