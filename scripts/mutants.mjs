@@ -235,12 +235,32 @@
 // of placements, a worker's ref), what a test as root cannot make (a file it may not read), what
 // a test cannot drive (Node's own histograms, a worker's messageerror), or bounds of a million
 // (inspect's series). Two repeated faults already listed.
+// The fifty-third session added 299 over files still little reached (the circuitBreaker operator,
+// writeFully, rotated dead-letter files, the generational cache, RetryInfo, OTLP/JSON lines and
+// requests, the one-pass reader's attributes, compressed files, sample lines read in parts, the
+// dead-letter log, the encoding worker and its pool, ChronoqMetricExporter, openSpool, peek,
+// process counts, untilExists, settles, timeKey, hooks, the clocks, the spool, batchSamples,
+// splitDeadLetters, reorderByEventTime, detectClockSkew, trusted time, read positions, file
+// identity, the synthetic source, the skew log, summaries as gauges): 167 of 388 survived the
+// suites first listed, and 2 more were caught only by stopping a suite they hung (reorder's
+// max-wait timer armed again with nothing buffered, or at a deadline it did not release: every
+// marble of the operator hung; test/reorderIdleTimers.test.ts now fails at once). 84 got tests —
+// places no test watched: among them the one-pass reader's bools, doubled keys and values and its
+// attribute cache's hash collisions; a spool that waited for disk space salvaging a damaged file,
+// writing series starts and shared objects to its file; a deleted spool's file let go; a batch
+// taken back from the worker handed on twice; forceFlush not waiting for a late receiver; the
+// synthetic source's options; sourceWindow; a step's and its letters' times. One was a defect:
+// the encoding worker was unref'd before its 'message' listener was added, which ref'd it again —
+// a process whose worker had started and was sent nothing stayed open (offThreadEncoder.ts now
+// unrefs it after its listeners; that fault is listed anew). 84 are not listed, each with its
+// reason in the session's note: equivalent, cost or memory only, what a test cannot drive (a
+// worker's messageerror, a Worker constructor that throws). Six repeated faults already listed.
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
 // Ends with `N killed, N survived, N stale` (stale: its text is no longer in the file once, so the
 // list needs mending) and exits 1 unless every mutant was killed. Not part of `npm test`: all of
-// them take about fourteen hours here (the first 125 took 44 minutes, four of them
+// them take about sixteen hours here (the first 125 took 44 minutes, four of them
 // running into the timeout below; the 42 after them 10, the 13 after those 8; the forty-fourth
 // session's 69 about 50, three of them running into the timeout; the forty-fifth's 57 about 50;
 // the forty-sixth's 78 about 35, its 25 after them 25, and its 19 after those 20; the
@@ -249,7 +269,8 @@
 // lists at a time by that runner, about 55, and its 266 checked again in about 25; the fiftieth's
 // 316, two or three lists at a time, about 60, and its 271 checked again in about 30; the
 // fifty-first's 393, two lists at a time, about 65, and its 335 checked again in about 25; the
-// fifty-second's 465, two lists at a time, about 55, and its 375 checked again in about 25).
+// fifty-second's 465, two lists at a time, about 55, and its 375 checked again in about 25; the
+// fifty-third's 388, two lists at a time, about 45, and its 299 checked again in about 20).
 // Never run it beside other work in this checkout: it edits the sources.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
