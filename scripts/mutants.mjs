@@ -252,9 +252,10 @@
 // synthetic source's options; sourceWindow; a step's and its letters' times. One was a defect:
 // the encoding worker was unref'd before its 'message' listener was added, which ref'd it again —
 // a process whose worker had started and was sent nothing stayed open (offThreadEncoder.ts now
-// unrefs it after its listeners; that fault is listed anew). 84 are not listed, each with its
-// reason in the session's note: equivalent, cost or memory only, what a test cannot drive (a
-// worker's messageerror, a Worker constructor that throws). Six repeated faults already listed.
+// unrefs it after its listeners; that fault is listed anew where the line now is). 83 are not
+// listed, each with its reason in the session's note: equivalent, cost or memory only, what a test
+// cannot drive (a worker's messageerror, a Worker constructor that throws). Six repeated faults
+// already listed.
 //
 //   node scripts/mutants.mjs [SUBSTRING…]   only the mutants whose file holds one of them
 //
