@@ -35,7 +35,6 @@ test('an opened spool: WAL, its log cut back to 64 MiB at checkpoints, and an ea
   again.close();
 });
 
-
 test('a file that is not a database: the open fails and leaves no file descriptor open', () => {
   const path = join(tempDir(), 'spool.db');
   writeFileSync(path, 'not a database, and long enough to be read as one: '.repeat(200));

@@ -5,17 +5,10 @@
  * became of that batch and of the next one as one JSON line, and whether a worker is started again
  * later. Its own process because the worker is shared process-wide and stays given up once it has died.
  */
-import { createOffThreadEncoder, encodingWorkerForTests } from '../../src/otlp/offThreadEncoder.js';
-import { encodeBatch } from '../../src/otlp/otlpGrpcSink.js';
-import type { Sample } from '../../src/sample.js';
+import { encodingWorkerForTests } from '../../src/otlp/offThreadEncoder.js';
+import { batch, expected, startedEncoder } from './encodeWorkerScripts.js';
 
-const attrs = Array.from({ length: 7 }, (_, k) => ({ cpu: String(k) }));
-const batch: Sample[] = Array.from({ length: 500 }, (_, i) => ({ name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: attrs[i % 7]! }));
-const expected = encodeBatch(batch, {});
-const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
-encoder.encode(batch, () => undefined); // starts the worker
-for (let i = 0; i < 3000 && !encoder.workerReady; i++) await new Promise((r) => setTimeout(r, 5));
-const readyBefore = encoder.workerReady;
+const { encoder, ready: readyBefore } = await startedEncoder();
 const first = await new Promise<{ sameBytes: boolean; error?: string; syncCall: boolean }>((resolve) => {
   let returned = false;
   // Sent before the batch: the worker dies on it first (an uncaught TypeError: `'open' in 5`).

@@ -6,19 +6,12 @@
  * The script then ends, and the process must exit: a worker with no work left does not hold it
  * open. Prints {"ready":true} once the worker had started, and the batch's answer when there is one.
  */
-import { createOffThreadEncoder } from '../../src/otlp/offThreadEncoder.js';
-import { encodeBatch } from '../../src/otlp/otlpGrpcSink.js';
-import type { Sample } from '../../src/sample.js';
+import { batch, expected, startedEncoder } from './encodeWorkerScripts.js';
 
-const attrs = Array.from({ length: 7 }, (_, k) => ({ cpu: String(k) }));
-const batch: Sample[] = Array.from({ length: 500 }, (_, i) => ({ name: 'cpu', kind: 'gauge', value: i, timeUnixNano: 1_764_064_800_000_000_000n + BigInt(i), attributes: attrs[i % 7]! }));
-const encoder = createOffThreadEncoder({ resource: {}, scope: undefined, encodeInPlace: (b) => encodeBatch(b, {}) });
-encoder.encode(batch, () => undefined); // starts the worker (this batch is encoded in place)
-for (let i = 0; i < 3000 && !encoder.workerReady; i++) await new Promise((r) => setTimeout(r, 5));
-const ready = encoder.workerReady;
+const { encoder, ready } = await startedEncoder();
 const how = process.argv[2];
 if (how === 'answered') {
-  const sameBytes = await new Promise<boolean>((resolve) => encoder.encode(batch, (_e, bytes) => resolve(bytes?.equals(encodeBatch(batch, {})) === true)));
+  const sameBytes = await new Promise<boolean>((resolve) => encoder.encode(batch, (_e, bytes) => resolve(bytes?.equals(expected) === true)));
   console.log(JSON.stringify({ ready, sameBytes }));
 } else {
   if (how === 'closed') (encoder.encode(batch, () => undefined), encoder.close());
